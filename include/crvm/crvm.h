@@ -1,0 +1,10 @@
+/**
+ * @file crvm/crvm.h
+ * @brief The whole public crvm API: include this one header.
+ */
+#ifndef CRVM_CRVM_H
+#define CRVM_CRVM_H
+
+#include "crvm/common.h"
+
+#endif /* CRVM_CRVM_H */

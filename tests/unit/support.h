@@ -1,0 +1,54 @@
+/* Shared helpers for the cmocka unit tests: a counting allocator with
+ * failure injection, and floating-point comparison with stated tolerances. */
+#ifndef CRVM_TEST_SUPPORT_H
+#define CRVM_TEST_SUPPORT_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "crvm/crvm.h"
+
+/* Install the counting allocator (idempotent). Call in each test's setup or
+ * before the first crvm call of a test program. */
+void test_alloc_install(void);
+/* Fail every allocation after the next n successful ones (n < 0: never). */
+void test_alloc_fail_after(long n);
+/* Blocks allocated through crvm and not yet freed. */
+long test_alloc_outstanding(void);
+
+/* A scenario for failure injection: performs one complete use of an API
+ * (create, use, free) and returns the first failing status, or CRVM_OK. It
+ * must free everything it allocated whether it fails or not. */
+typedef crvm_status (*test_alloc_scenario)(void *ctx);
+/* Run the scenario with allocation failure injected at the 1st, 2nd, ...
+ * allocation until it completes without reaching the injected failure.
+ * Asserts that every injected failure surfaces as CRVM_ENOMEM with a message,
+ * that nothing leaks, and that the final run succeeds. Returns the number of
+ * allocation sites exercised. */
+long test_every_allocation_failure(test_alloc_scenario scenario, void *ctx);
+
+/* |actual - expected| <= abs_tol + rel_tol * |expected|, with a readable
+ * failure message. Each call site states why its tolerance is what it is. */
+void assert_close_impl(double actual, double expected, double rel_tol, double abs_tol,
+                       const char *file, int line);
+#define assert_close(actual, expected, rel_tol, abs_tol) \
+    assert_close_impl((actual), (expected), (rel_tol), (abs_tol), __FILE__, __LINE__)
+
+/* Assert a call fails with the given status and leaves a non-empty message. */
+#define assert_status(call, status)                              \
+    do {                                                         \
+        crvm_clear_error();                                      \
+        crvm_status st__ = (call);                               \
+        assert_int_equal(st__, (status));                        \
+        if ((status) != CRVM_OK)                                 \
+            assert_true(crvm_last_error()[0] != '\0');           \
+    } while (0)
+
+/* Deterministic uniform(0,1) stream for simulations in tests (splitmix64). */
+typedef struct test_rng { uint64_t state; } test_rng;
+double test_rng_uniform(test_rng *rng);
+
+#endif

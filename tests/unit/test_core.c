@@ -1,0 +1,136 @@
+/* Unit tests for lib/core: status strings, thread-local errors, version, allocator. */
+#include "support.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <threads.h>
+
+#include "core/alloc.h"
+#include "core/error.h"
+
+static void status_strings_are_distinct_and_total(void **state)
+{
+    (void)state;
+    for (int i = 0; i < CRVM_STATUS_COUNT; i++) {
+        assert_non_null(crvm_status_str((crvm_status)i));
+        for (int j = 0; j < i; j++)
+            assert_string_not_equal(crvm_status_str((crvm_status)i), crvm_status_str((crvm_status)j));
+    }
+    assert_string_equal(crvm_status_str(CRVM_OK), "success");
+    assert_string_equal(crvm_status_str((crvm_status)999), "unknown status");
+    assert_string_equal(crvm_status_str((crvm_status)-1), "unknown status");
+}
+
+static void last_error_is_empty_until_a_failure(void **state)
+{
+    (void)state;
+    crvm_clear_error();
+    assert_non_null(crvm_last_error());
+    assert_string_equal(crvm_last_error(), "");
+    assert_int_equal(crvm__fail(CRVM_EPARSE, "row %d, column %s: bad", 3, "date"), CRVM_EPARSE);
+    assert_string_equal(crvm_last_error(), "row 3, column date: bad");
+    crvm_clear_error();
+    assert_string_equal(crvm_last_error(), "");
+}
+
+static void long_messages_are_truncated_not_overflowed(void **state)
+{
+    (void)state;
+    char big[4096];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    crvm__fail(CRVM_EINVAL, "%s", big);
+    assert_true(strlen(crvm_last_error()) > 100);
+    assert_true(strlen(crvm_last_error()) < sizeof big);
+}
+
+static int other_thread(void *arg)
+{
+    (void)arg;
+    /* A fresh thread sees no error, and its failure stays its own. */
+    int clean = crvm_last_error()[0] == '\0';
+    crvm__fail(CRVM_EIO, "from the other thread");
+    return clean;
+}
+
+static void errors_are_thread_local(void **state)
+{
+    (void)state;
+    crvm__fail(CRVM_EDOMAIN, "main thread");
+    thrd_t t;
+    assert_int_equal(thrd_create(&t, other_thread, NULL), thrd_success);
+    int clean = 0;
+    thrd_join(t, &clean);
+    assert_true(clean);
+    assert_string_equal(crvm_last_error(), "main thread");
+}
+
+static void version_matches_macros(void **state)
+{
+    (void)state;
+    char expected[32];
+    snprintf(expected, sizeof expected, "%d.%d.%d", CRVM_VERSION_MAJOR, CRVM_VERSION_MINOR,
+             CRVM_VERSION_PATCH);
+    assert_string_equal(crvm_version(), expected);
+    assert_int_equal(CRVM_VERSION_NUMBER,
+                     CRVM_VERSION_MAJOR * 10000 + CRVM_VERSION_MINOR * 100 + CRVM_VERSION_PATCH);
+}
+
+static void allocator_requires_every_function(void **state)
+{
+    (void)state;
+    crvm_allocator incomplete = {NULL, NULL, NULL, NULL};
+    assert_status(crvm_set_allocator(&incomplete), CRVM_EINVAL);
+    assert_status(crvm_set_allocator(NULL), CRVM_OK);
+}
+
+static void allocator_routes_every_allocation(void **state)
+{
+    (void)state;
+    test_alloc_install();
+    long before = test_alloc_outstanding();
+    void *p = crvm__malloc(10);
+    assert_int_equal(test_alloc_outstanding(), before + 1);
+    p = crvm__realloc_array(p, 100, 8);
+    assert_non_null(p);
+    char *s = crvm__strdup("abc");
+    assert_string_equal(s, "abc");
+    crvm__free(s);
+    crvm__free(p);
+    crvm__free(NULL);
+    assert_int_equal(test_alloc_outstanding(), before);
+
+    test_alloc_fail_after(0);
+    assert_null(crvm__malloc(1));
+    assert_null(crvm__strdup("x"));
+    test_alloc_fail_after(-1);
+    /* Size overflow is refused before reaching the allocator. */
+    assert_null(crvm__calloc(SIZE_MAX / 2, 4));
+    assert_null(crvm__realloc_array(NULL, SIZE_MAX / 2, 4));
+    int *zeros = crvm__calloc(4, sizeof *zeros);
+    assert_non_null(zeros);
+    assert_int_equal(zeros[0] | zeros[1] | zeros[2] | zeros[3], 0);
+    crvm__free(zeros);
+}
+
+static void nomem_names_the_activity(void **state)
+{
+    (void)state;
+    assert_int_equal(crvm__nomem("copying the cohort"), CRVM_ENOMEM);
+    assert_string_equal(crvm_last_error(), "out of memory while copying the cohort");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(status_strings_are_distinct_and_total),
+        cmocka_unit_test(last_error_is_empty_until_a_failure),
+        cmocka_unit_test(long_messages_are_truncated_not_overflowed),
+        cmocka_unit_test(errors_are_thread_local),
+        cmocka_unit_test(version_matches_macros),
+        cmocka_unit_test(allocator_requires_every_function),
+        cmocka_unit_test(allocator_routes_every_allocation),
+        cmocka_unit_test(nomem_names_the_activity),
+    };
+    return cmocka_run_group_tests_name("core", tests, NULL, NULL);
+}
