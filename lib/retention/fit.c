@@ -392,9 +392,16 @@ static crvm_status fit_data(const char *who, crvm_retention_kind kind,
             /* Start the BdW from the fitted sBG (its c = 1 special case); if
              * that fit fails its best point is still a fair start. */
             objective_ctx sbg = {CRVM_RETENTION_SBG, data};
-            st = crvm__minimize(objective, &sbg, 2, x, &oo, &res);
+            double y[2] = {x[0], x[1]};
+            st = crvm__minimize(objective, &sbg, 2, y, &oo, &res);
             if (st == CRVM_ENOMEM)
                 return st;
+            /* An sBG running off to its boundary (e.g. retention falling
+             * over time, which only c > 1 explains) is a poor start. */
+            if (fabs(y[0]) < 15 && fabs(y[1]) < 15) {
+                x[0] = y[0];
+                x[1] = y[1];
+            }
             x[2] = 0.0;
         }
     }
@@ -429,7 +436,8 @@ static crvm_status fit_data(const char *who, crvm_retention_kind kind,
         if (natural[i] < lo[i] || natural[i] > hi[i]) {
             const char *why = "";
             if (i < 2 && p.alpha > hi[0] / 10 && p.beta > hi[1] / 10)
-                why = "; the retention rate looks constant over time (no heterogeneity)";
+                why = "; the data show no heterogeneity (retention constant or falling over "
+                      "time), which the model reaches only as alpha and beta grow without bound";
             return crvm__fail(CRVM_ECONVERGE,
                               "%s: %s fit has no finite maximum: %s runs off to %s (%s = %g after %d "
                               "iterations)%s",

@@ -30,36 +30,96 @@ crvm_status crvm__retention_check_params(const crvm_retention_params *p, const c
     return CRVM_OK;
 }
 
-double crvm__retention_log_survival(const crvm_retention_params *p, double t, double grad[3])
+/* ln Gamma(y + x) - ln Gamma(y) for y > 0, x >= 0, without the cancellation
+ * of two large lgammas when y is large: there the difference of Stirling
+ * series, (y - 1/2) ln(1 + x/y) + x ln(y + x) - x + [s(y + x) - s(y)], with
+ * s(z) = 1/(12 z) - 1/(360 z^3) + 1/(1260 z^5) - 1/(1680 z^7) (truncation
+ * below 1/(1188 z^9) < 1e-15 for z >= 20). This keeps the likelihood exact
+ * as alpha and beta grow large together (the geometric limit). */
+static double stirling_tail(double z)
 {
+    double r = 1 / z, r2 = r * r;
+    return r * (1.0 / 12 - r2 * (1.0 / 360 - r2 * (1.0 / 1260 - r2 / 1680)));
+}
+
+static double log_pochhammer(double y, double x)
+{
+    if (x == 0)
+        return 0.0;
+    if (y < 20)
+        return crvm__lgamma(y + x) - crvm__lgamma(y);
+    double z = y + x;
+    return (y - 0.5) * log1p(x / y) + x * log(z) - x + (stirling_tail(z) - stirling_tail(y));
+}
+
+/* psi(y + x) - psi(y), y > 0, x >= 0, likewise from the asymptotic series
+ * psi(z) = ln z - 1/(2z) - 1/(12 z^2) + 1/(120 z^4) - 1/(252 z^6) + 1/(240 z^8)
+ * for y >= 20 (next term 1/(132 z^10) < 1e-15). */
+static double psi_asym_tail(double z)
+{
+    double r = 1 / z, r2 = r * r;
+    return -0.5 * r - r2 * (1.0 / 12 - r2 * (1.0 / 120 - r2 * (1.0 / 252 - r2 / 240)));
+}
+
+static double psi_difference(double y, double x)
+{
+    if (x == 0)
+        return 0.0;
+    if (y < 20)
+        return crvm__digamma(y + x) - crvm__digamma(y);
+    return log1p(x / y) + psi_asym_tail(y + x) - psi_asym_tail(y);
+}
+
+/* ln S(t) - ln S(s) for 0 <= s <= t, with xs = s^c, xt = t^c, dx = xt - xs:
+ *   ln[Gamma(b + xt) / Gamma(b + xs)] - ln[Gamma(a + b + xt) / Gamma(a + b + xs)]
+ * = ln[Gamma(b + xs + a) / Gamma(b + xs)] - ln[Gamma(b + xt + a) / Gamma(b + xt)].
+ * Both pairings are differences of two log-Pochhammer symbols; each loses
+ * about y ln(y) / increment in relative accuracy (y = b + xs), so the one
+ * with the larger increment is used (the first when dx < a). With a huge
+ * period t the second keeps every term of order a ln t instead of t ln t.
+ * grad (if not NULL) gets d/d(alpha, beta, c). */
+static double log_survival_ratio(const crvm_retention_params *p, double s, double t, double grad[3])
+{
+    double a = p->alpha, b = p->beta, c = p->c;
+    double xs = s <= 0 ? 0.0 : (c == 1.0 ? s : pow(s, c));
+    double xt = t <= 0 ? 0.0 : (c == 1.0 ? t : pow(t, c));
+    double dx = xt - xs;
     if (grad)
         grad[0] = grad[1] = grad[2] = 0.0;
-    if (t <= 0)
+    if (dx <= 0)
         return 0.0;
-    double tc = p->c == 1.0 ? t : pow(t, p->c);
-    double u = p->beta + tc;
-    if (!isfinite(u))
+    if (!isfinite(xt))
         return -INFINITY;
-    double ls = crvm__lbeta(p->alpha, u) - crvm__lbeta(p->alpha, p->beta);
+    int by_dx = dx < a;
+    double l = by_dx ? log_pochhammer(b + xs, dx) - log_pochhammer(a + b + xs, dx)
+                     : log_pochhammer(b + xs, a) - log_pochhammer(b + xt, a);
     if (grad) {
-        double ab = crvm__digamma(p->alpha + p->beta);
-        double au = crvm__digamma(p->alpha + u);
-        double du = crvm__digamma(u) - au; /* d ln B(alpha, u) / du */
-        grad[0] = ab - au;                 /* psi(alpha) cancels */
-        grad[1] = du - crvm__digamma(p->beta) + ab;
-        grad[2] = du * tc * log(t);
+        /* d/da = psi(a + b + xs) - psi(a + b + xt);
+         * d/db = [psi(b + xt) - psi(b + xs)] - [psi(a + b + xt) - psi(a + b + xs)]
+         *      = [psi(b + xs + a) - psi(b + xs)] - [psi(b + xt + a) - psi(b + xt)];
+         * d/dc = g(xt) xt ln t - g(xs) xs ln s with g(x) = psi(b + x) - psi(a + b + x). */
+        double at = psi_difference(b + xt, a), as = psi_difference(b + xs, a);
+        grad[0] = -psi_difference(a + b + xs, dx);
+        grad[1] = by_dx ? psi_difference(b + xs, dx) - psi_difference(a + b + xs, dx) : as - at;
+        double gt = t > 0 ? -at * xt * log(t) : 0.0;
+        double gs = s > 0 ? -as * xs * log(s) : 0.0;
+        grad[2] = gt - gs;
     }
-    return ls;
+    return l;
+}
+
+double crvm__retention_log_survival(const crvm_retention_params *p, double t, double grad[3])
+{
+    return log_survival_ratio(p, 0.0, t, grad);
 }
 
 double crvm__retention_log_churn_generic(const crvm_retention_params *p, double t, double grad[3])
 {
-    double g0[3], g1[3];
-    double ls0 = crvm__retention_log_survival(p, t - 1, grad ? g0 : NULL);
-    double ls1 = crvm__retention_log_survival(p, t, grad ? g1 : NULL);
-    double delta = ls1 - ls0; /* ln r(t) <= 0 */
-    if (delta > 0)
-        delta = 0;
+    /* P(T = t) = S(t - 1) (1 - r(t)) with ln r(t) = ln S(t) - ln S(t - 1)
+     * computed directly (no difference of two large logs). */
+    double g0[3], gr[3];
+    double ls0 = log_survival_ratio(p, 0.0, t - 1, grad ? g0 : NULL);
+    double delta = log_survival_ratio(p, t - 1, t, grad ? gr : NULL);
     double one_minus_r = -expm1(delta);
     if (!(one_minus_r > 0) || ls0 == -INFINITY) {
         if (grad)
@@ -67,22 +127,24 @@ double crvm__retention_log_churn_generic(const crvm_retention_params *p, double 
         return -INFINITY;
     }
     if (grad) {
-        /* d ln(S0 - S1) = (S0 dlnS0 - S1 dlnS1) / (S0 - S1) */
-        double r = exp(delta);
+        /* d ln(1 - r) = -r d ln r / (1 - r) */
+        double k = -exp(delta) / one_minus_r;
         for (int i = 0; i < 3; i++)
-            grad[i] = (g0[i] - r * g1[i]) / one_minus_r;
+            grad[i] = g0[i] + k * gr[i];
     }
     return ls0 + log(one_minus_r);
 }
 
 double crvm__retention_log_churn_sbg(const crvm_retention_params *p, double t, double grad[3])
 {
+    /* Fader & Hardie (2007), eq. (5) written as S(t - 1) alpha / (alpha + beta + t - 1),
+     * equal to B(alpha + 1, beta + t - 1) / B(alpha, beta). */
     double a = p->alpha, b = p->beta;
-    double lp = crvm__lbeta(a + 1, b + t - 1) - crvm__lbeta(a, b);
+    double ls0 = log_survival_ratio(p, 0.0, t - 1, grad);
+    double lp = ls0 + log(a) - log(a + b + t - 1);
     if (grad) {
-        double ab = crvm__digamma(a + b), abt = crvm__digamma(a + b + t);
-        grad[0] = 1.0 / a - abt + ab; /* psi(a + 1) - psi(a) = 1 / a */
-        grad[1] = crvm__digamma(b + t - 1) - abt - crvm__digamma(b) + ab;
+        grad[0] += 1.0 / a - 1.0 / (a + b + t - 1);
+        grad[1] -= 1.0 / (a + b + t - 1);
         grad[2] = 0.0;
     }
     return lp;
@@ -93,12 +155,12 @@ double crvm__retention_log_churn_sbg(const crvm_retention_params *p, double t, d
 /* ln of the series term at real period t: ln S(t) - ln S(m) + (t - m - 1) ln z. */
 typedef struct series {
     const crvm_retention_params *p;
-    double m, ln_z, ln_sm;
+    double m, ln_z;
 } series;
 
 static double series_log_term(const series *s, double t)
 {
-    return crvm__retention_log_survival(s->p, t, NULL) - s->ln_sm + (t - s->m - 1) * s->ln_z;
+    return log_survival_ratio(s->p, s->m, t, NULL) + (t - s->m - 1) * s->ln_z;
 }
 
 /* d/dt of the log term (for the Euler-Maclaurin derivative correction). */
@@ -109,7 +171,7 @@ static double series_log_term_slope(const series *s, double t)
     double u = p->beta + tc;
     if (!isfinite(u))
         return s->ln_z;
-    return p->c * tc / t * (crvm__digamma(u) - crvm__digamma(p->alpha + u)) + s->ln_z;
+    return -p->c * tc / t * psi_difference(u, p->alpha) + s->ln_z;
 }
 
 /* One node of the exp-sinh rule for the integral of the term over (n, inf):
@@ -179,7 +241,7 @@ double crvm__retention_residual_series(const crvm_retention_params *p, double m,
 {
     if (z >= 1.0 && p->alpha * p->c <= 1.0)
         return INFINITY;
-    series s = {p, m, log(z), crvm__retention_log_survival(p, m, NULL)};
+    series s = {p, m, log(z)};
     /* Direct summation. The terms never increase (S is non-increasing and
      * z <= 1), so after term g_k the rest is at most g_k z / (1 - z). */
     enum { DIRECT_TERMS = 1000 };
@@ -285,8 +347,7 @@ crvm_status crvm_retention_rate(const crvm_retention_params *params, const doubl
             double b = params->beta + t[i] - 1;
             out[i] = b / (params->alpha + b);
         } else {
-            double d = crvm__retention_log_survival(params, t[i], NULL) -
-                       crvm__retention_log_survival(params, t[i] - 1, NULL);
+            double d = log_survival_ratio(params, t[i] - 1, t[i], NULL);
             out[i] = isnan(d) ? 0.0 : exp(d < 0 ? d : 0);
         }
     }
