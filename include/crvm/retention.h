@@ -95,10 +95,11 @@ CRVM_API crvm_status crvm_retention_churn_probability(const crvm_retention_param
  * E[T] = (alpha + beta - 1) / (alpha - 1)); otherwise *out receives +infinity
  * (a valid answer, not an error: the heavy tail of loyal customers makes the
  * mean diverge). Never NaN.
+ * @param lifetime receives E[T]
  * @return ::CRVM_OK; ::CRVM_EINVAL (NULL pointer); ::CRVM_EDOMAIN (parameters).
  */
 CRVM_API crvm_status crvm_retention_expected_lifetime(const crvm_retention_params *params,
-                                                      double *out);
+                                                      double *lifetime);
 
 /**
  * Discounted expected residual lifetime (Fader & Hardie 2010, "Customer-Base
@@ -161,7 +162,8 @@ typedef struct crvm_retention_fit crvm_retention_fit;
  * @param out      receives the fitted model on ::CRVM_OK only; free it with
  *                 crvm_retention_fit_free()
  * @param report   optional (may be NULL): filled whenever the optimiser ran,
- *                 i.e. on ::CRVM_OK and also on ::CRVM_ECONVERGE
+ *                 i.e. on ::CRVM_OK and also on ::CRVM_ECONVERGE (then with
+ *                 converged = 0 and the log-likelihood of the last point)
  * @return ::CRVM_OK;
  *         ::CRVM_EINVAL (NULL pointer, bad kind or option, cohort lengths < 1
  *         or not summing to @p counts_len, a count negative, not finite, zero
@@ -215,7 +217,7 @@ CRVM_API void crvm_retention_fit_free(crvm_retention_fit *fit);
  * @return ::CRVM_OK; ::CRVM_EINVAL if an argument is NULL.
  */
 CRVM_API crvm_status crvm_retention_fit_kind(const crvm_retention_fit *fit,
-                                             crvm_retention_kind *out);
+                                             crvm_retention_kind *kind);
 
 /**
  * Maximum-likelihood estimates (c = 1 for the sBG).

@@ -420,8 +420,12 @@ static crvm_status fit_data(const char *who, crvm_retention_kind kind,
     report.iterations = res.iterations;
     report.converged = res.converged;
 
+    /* Any CRVM_ECONVERGE below reports converged = 0, even if the
+     * optimiser's gradient test passed on the way to a boundary. */
+    crvm_fit_report failed = report;
+    failed.converged = 0;
     if (report_out)
-        *report_out = report;
+        *report_out = failed;
     crvm_retention_params p;
     if (!isfinite(res.f) || !params_from_x(kind, x, &p))
         return crvm__fail(CRVM_ECONVERGE, "%s: %s fit failed: no finite log-likelihood was found", who,
@@ -468,6 +472,8 @@ static crvm_status fit_data(const char *who, crvm_retention_kind kind,
                           who, kind_name(kind));
     crvm_retention_fit fit;
     memset(&fit, 0, sizeof fit);
+    if (report_out)
+        *report_out = report;
     fit.kind = kind;
     fit.params = p;
     fit.report = report;
@@ -546,8 +552,9 @@ void crvm_retention_fit_free(crvm_retention_fit *fit) { crvm__free(fit); }
             return crvm__fail(CRVM_EINVAL, "%s: out is NULL", who);           \
     } while (0)
 
-crvm_status crvm_retention_fit_kind(const crvm_retention_fit *fit, crvm_retention_kind *out)
+crvm_status crvm_retention_fit_kind(const crvm_retention_fit *fit, crvm_retention_kind *kind)
 {
+    crvm_retention_kind *out = kind;
     CHECK_ACCESSOR("crvm_retention_fit_kind");
     *out = fit->kind;
     return CRVM_OK;

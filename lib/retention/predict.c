@@ -369,13 +369,13 @@ crvm_status crvm_retention_churn_probability(const crvm_retention_params *params
     return CRVM_OK;
 }
 
-crvm_status crvm_retention_expected_lifetime(const crvm_retention_params *params, double *out)
+crvm_status crvm_retention_expected_lifetime(const crvm_retention_params *params, double *lifetime)
 {
     const char *who = "crvm_retention_expected_lifetime";
     if (params == NULL)
         return crvm__fail(CRVM_EINVAL, "%s: params is NULL", who);
-    if (out == NULL)
-        return crvm__fail(CRVM_EINVAL, "%s: out is NULL", who);
+    if (lifetime == NULL)
+        return crvm__fail(CRVM_EINVAL, "%s: lifetime is NULL", who);
     crvm_status st = crvm__retention_check_params(params, who);
     if (st != CRVM_OK)
         return st;
@@ -387,7 +387,7 @@ crvm_status crvm_retention_expected_lifetime(const crvm_retention_params *params
                                   : INFINITY;
     else
         value = 1.0 + crvm__retention_residual_series(params, 0.0, 1.0);
-    *out = isnan(value) ? INFINITY : value;
+    *lifetime = isnan(value) ? INFINITY : value;
     return CRVM_OK;
 }
 

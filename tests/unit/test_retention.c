@@ -660,6 +660,7 @@ static void degenerate_data_get_a_clear_status(void **state)
     assert_status(crvm_retention_fit_cohorts(CRVM_RETENTION_SBG, geometric, 10, NULL, 0, NULL, &fit,
                                              &report), CRVM_ECONVERGE);
     assert_message_has("infinity");
+    assert_int_equal(report.converged, 0);
     assert_true(isfinite(report.log_likelihood) && isfinite(report.aic) && isfinite(report.bic));
     assert_true(report.iterations >= 1);
 

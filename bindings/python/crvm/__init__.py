@@ -19,10 +19,12 @@ from .errors import (
     ParseError,
     StateError,
 )
+from .retention import BetaDiscreteWeibull, ShiftedBetaGeometric
 
 __version__ = _ll.crvm_version()
 
 __all__ = [
+    "BetaDiscreteWeibull",
     "ConvergenceError",
     "DomainError",
     "Error",
@@ -32,6 +34,7 @@ __all__ = [
     "NotFoundError",
     "OutOfMemoryError",
     "ParseError",
+    "ShiftedBetaGeometric",
     "StateError",
     "__version__",
 ]
