@@ -2,7 +2,8 @@
  * BFGS minimiser, finite-difference Hessian and Cholesky-based linear algebra.
  *
  * Reference numbers are closed forms where possible; the rest were computed
- * with mpmath 1.3 at 60 significant digits (quoted to 20) unless marked as
+ * with mpmath 1.3 at 40-60 significant digits (quoted to 20), at exactly
+ * the double arguments used unless marked as
  * coming from scipy 1.17 (scipy.special.hyp2f1). */
 #include "support.h"
 
@@ -57,12 +58,12 @@ static void lgamma_reference_values(void **state)
 {
     (void)state;
     static const double ref[][2] = {
-        {1e-300, 690.77552789821370521},  {1e-10, 23.025850929882735274},
-        {0.001, 6.9071788853838536825},   {0.75, 0.20328095143129537148},
-        {1.25, -0.098271836421813161464}, {3.7, 1.4280723266653879219},
-        {11.999, 17.499865227646104385},  {12.0, 17.502307845873885839},
+        {1e-300, 690.77552789821370518},  {1e-10, 23.025850929882735274},
+        {0.001, 6.9071788853838536617},   {0.75, 0.20328095143129537148},
+        {1.25, -0.098271836421813161464}, {3.7, 1.4280723266653881292},
+        {11.999, 17.499865227646105739},  {12.0, 17.502307845873885839},
         {100.5, 361.43554046777762156},   {1e5, 1051287.7089736568949},
-        {1e15, 33538776394910668.91},     {1e300, 6.8977552789821370521e+302},
+        {1e15, 33538776394910668.91},     {1e300, 6.8977552789821374147e+302},
     };
     for (size_t i = 0; i < sizeof ref / sizeof ref[0]; i++)
         assert_close(crvm__lgamma(ref[i][0]), ref[i][1], SF_TOL, 0);
@@ -96,15 +97,15 @@ static void digamma_values(void **state)
     assert_close(crvm__digamma(0.5), -EULER - 2.0 * LN2, SF_TOL, 0);
     assert_close(crvm__digamma(2.0), 1.0 - EULER, SF_TOL, 0);
     static const double ref[][2] = {
-        {1e-10, -10000000000.577215665}, {0.25, -4.2274535333762654081},
-        {3.7, 1.1671535393615113859},    {25.0, 3.1987425128519740085},
+        {1e-10, -10000000000.5772153}, {0.25, -4.2274535333762654081},
+        {3.7, 1.1671535393615114409},    {25.0, 3.1987425128519740085},
         {1e5, 11.512920464961895087},    {1e300, 690.77552789821370521},
     };
     for (size_t i = 0; i < sizeof ref / sizeof ref[0]; i++)
         assert_close(crvm__digamma(ref[i][0]), ref[i][1], SF_TOL, 0);
     /* Near the positive zero x0 = 1.4616...: relative accuracy is kept by a
      * Taylor series about x0 (the recurrence alone would give ~1e-16 absolute). */
-    assert_close(crvm__digamma(1.4616), -0.000031106251230351619752, SF_TOL, 0);
+    assert_close(crvm__digamma(1.4616), -0.000031106251230341649658, SF_TOL, 0);
     assert_close(crvm__digamma(1.4616321449683622), -9.2412655217294275168e-17, 1e-12, 0);
     /* Recurrence psi(x + 1) = psi(x) + 1/x. */
     static const double xs[] = {1e-3, 0.7, 5.5, 9.999, 10.0, 1e3};
@@ -122,8 +123,8 @@ static void trigamma_values(void **state)
     assert_close(crvm__trigamma(1.0), PI * PI / 6.0, SF_TOL, 0);
     assert_close(crvm__trigamma(0.5), PI * PI / 2.0, SF_TOL, 0);
     static const double ref[][2] = {
-        {1e-10, 1.0e+20},          {0.25, 17.197329154507110739},
-        {3.7, 0.3100378576700383191}, {25.0, 0.040810663257225579187},
+        {1e-10, 99999999999999992715.0},          {0.25, 17.197329154507110739},
+        {3.7, 0.31003785767003830216}, {25.0, 0.040810663257225579187},
         {1e5, 0.000010000050000166666667}, {1e150, 1.0e-150},
     };
     for (size_t i = 0; i < sizeof ref / sizeof ref[0]; i++)
