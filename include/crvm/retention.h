@@ -112,9 +112,10 @@ CRVM_API crvm_status crvm_retention_expected_lifetime(const crvm_retention_param
  * i.e. the expected discounted number of further renewals (the next one
  * undiscounted). Multiply by the margin per period to value the customer.
  * For the sBG this is the closed form
- * B(alpha, beta + n) / B(alpha, beta + n - 1) * 2F1(1, beta + n; alpha + beta + n; 1 / (1 + d));
- * for the BdW the series is summed, with an Euler-Maclaurin tail, to about
- * 1e-10 relative accuracy. With d = 0 the value is +infinity unless alpha * c > 1.
+ * B(alpha, beta + n) / B(alpha, beta + n - 1) * 2F1(1, beta + n; alpha + beta + n; 1 / (1 + d))
+ * (used while beta + n <= 1e4); for the BdW, and beyond that, the series is
+ * summed, with an Euler-Maclaurin tail, to about 1e-10 relative accuracy.
+ * With d = 0 the value is +infinity unless alpha * c > 1.
  * @param discount_rate d >= 0 per period (e.g. 0.1 for 10 %)
  * @param renewals      renewals made so far, whole numbers >= 0
  * @return ::CRVM_OK; ::CRVM_EINVAL (NULL pointer, lengths differ, d negative or

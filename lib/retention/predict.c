@@ -453,9 +453,13 @@ crvm_status crvm_retention_derl(const crvm_retention_params *params, double disc
     int restore = 0;
     for (size_t i = 0; i < renewals_len; i++) {
         double value = NAN;
-        if (params->c != 1.0 ||
-            crvm__retention_residual_sbg(params, renewals[i], z, &value) != CRVM_OK) {
-            restore |= params->c == 1.0;
+        /* The sBG closed form, except where 2F1's parameters pass 1e4
+         * (10^4 renewals, or beta that large): there the hypergeometric
+         * routine slows down (ms per call) and beyond 1e6 declines, while the
+         * series stays at ~0.3 ms and 1e-10. */
+        int closed = params->c == 1.0 && params->beta + renewals[i] + 1 <= 1e4;
+        if (!closed || crvm__retention_residual_sbg(params, renewals[i], z, &value) != CRVM_OK) {
+            restore |= closed;
             value = crvm__retention_residual_series(params, renewals[i], z);
         }
         out[i] = isnan(value) ? INFINITY : value;

@@ -177,9 +177,8 @@ static void bdw_with_c_one_is_the_sbg(void **state)
         for (size_t k = 0; k < 3; k++) {
             for (double m = 0; m <= 50; m += 10) {
                 double closed;
-                crvm_status st = crvm__retention_residual_sbg(p, m, zs[k], &closed);
-                if (st != CRVM_OK)
-                    continue; /* covered with the direct sum below */
+                assert_status(crvm__retention_residual_sbg(p, m, zs[k], &closed), CRVM_OK);
+                /* 2F1 (~1e-12) against the series (~1e-10). */
                 assert_close(crvm__retention_residual_series(p, m, zs[k]), closed, 1e-9, 0);
             }
         }
@@ -402,12 +401,25 @@ static void derl_closed_form_matches_direct_sum(void **state)
                 double z = 1 / (1 + rates[k]);
                 double direct = sbg_direct_residual(ps[i].alpha, ps[i].beta, renewals[j], z);
                 /* The truncated sum is exact to 1e-16; the closed form to the
-                 * accuracy of 2F1 (~1e-13); allow 1e-11. */
-                assert_close(out[j], direct, 1e-11, 0);
+                 * accuracy of 2F1 (~1e-12); allow 1e-11. The public call
+                 * uses the closed form here (beta + n <= 1e4); check that it
+                 * is available, so that no silent fallback hides a failure. */
+                double closed;
+                assert_status(crvm__retention_residual_sbg(&ps[i], renewals[j], z, &closed), CRVM_OK);
+                assert_close(closed, direct, 1e-11, 0);
+                assert_close(out[j], closed, 0, 0);
                 /* The generic series (BdW path) as well, ~1e-10. */
                 assert_close(crvm__retention_residual_series(&ps[i], renewals[j], z), direct, 1e-10, 0);
             }
         }
+    }
+    /* Beyond beta + n = 1e4 the public call sums the series instead. */
+    const double many[3] = {2e4, 1e6, 2e9};
+    for (size_t i = 0; i < 4; i++) {
+        double out[3];
+        assert_status(crvm_retention_derl(&ps[i], 0.1, many, 3, out, 3), CRVM_OK);
+        for (size_t j = 0; j < 3; j++)
+            assert_close(out[j], sbg_direct_residual(ps[i].alpha, ps[i].beta, many[j], 1 / 1.1), 1e-10, 0);
     }
     /* d = 0: (beta + n - 1) / (alpha - 1) for alpha > 1, infinite otherwise. */
     double out[2], n1[2] = {0, 9};
