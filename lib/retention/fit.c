@@ -34,11 +34,11 @@ struct crvm_retention_fit {
 
 static crvm_status data_alloc(size_t n, crvm__retention_data *d, const char *what)
 {
-    double *block = crvm__calloc(n ? 3 * n : 1, sizeof *block);
-    if (block == NULL || (n > 0 && 3 * n / 3 != n)) {
-        crvm__free(block);
+    if (n > SIZE_MAX / 3)
         return crvm__nomem(what);
-    }
+    double *block = crvm__calloc(n ? 3 * n : 1, sizeof *block);
+    if (block == NULL)
+        return crvm__nomem(what);
     d->n = n;
     d->t = block;
     d->dead = block + n;
