@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <threads.h>
 
 #include "retention/retention_internal.h"
 
@@ -838,6 +839,59 @@ static void options_and_starting_values(void **state)
     }
 }
 
+/* ---- threads --------------------------------------------------------------- */
+
+typedef struct thread_job {
+    crvm_retention_kind kind;
+    crvm_retention_params params;
+    double ll, derl;
+    crvm_status status;
+} thread_job;
+
+static int thread_fit(void *arg)
+{
+    thread_job *job = arg;
+    for (int rep = 0; rep < 20 && job->status == CRVM_OK; rep++) {
+        crvm_retention_fit *fit = NULL;
+        crvm_fit_report report;
+        job->status = crvm_retention_fit_cohorts(job->kind, high_end, 13, NULL, 0, NULL, &fit, &report);
+        if (job->status != CRVM_OK)
+            break;
+        crvm_retention_fit_params(fit, &job->params);
+        crvm_retention_fit_free(fit);
+        job->ll = report.log_likelihood;
+        double zero = 0;
+        job->status = crvm_retention_derl(&job->params, 0.1, &zero, 1, &job->derl, 1);
+    }
+    return 0;
+}
+
+static void fits_run_concurrently_in_threads(void **state)
+{
+    (void)state;
+    /* No shared mutable state: four threads fitting at once get exactly the
+     * single-threaded results. */
+    thread_job jobs[4];
+    thrd_t threads[4];
+    /* The tests' counting allocator is not thread-safe: use the C library's
+     * while threads run (everything allocated here is freed here). */
+    assert_int_equal(crvm_set_allocator(NULL), CRVM_OK);
+    for (int i = 0; i < 4; i++) {
+        jobs[i] = (thread_job){(crvm_retention_kind)(i % 2), {0, 0, 0}, 0, 0, CRVM_OK};
+        assert_int_equal(thrd_create(&threads[i], thread_fit, &jobs[i]), thrd_success);
+    }
+    for (int i = 0; i < 4; i++)
+        thrd_join(threads[i], NULL);
+    test_alloc_install();
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(jobs[i].status, CRVM_OK);
+        thread_job alone = {(crvm_retention_kind)(i % 2), {0, 0, 0}, 0, 0, CRVM_OK};
+        thread_fit(&alone);
+        assert_true(jobs[i].params.alpha == alone.params.alpha && jobs[i].params.c == alone.params.c);
+        assert_true(jobs[i].ll == alone.ll && jobs[i].derl == alone.derl);
+    }
+}
+
 /* ---- allocation failures -------------------------------------------------- */
 
 static crvm_status scenario_cohorts(void *ctx)
@@ -910,6 +964,7 @@ int main(void)
         cmocka_unit_test(degenerate_data_get_a_clear_status),
         cmocka_unit_test(invalid_arguments_are_refused),
         cmocka_unit_test(options_and_starting_values),
+        cmocka_unit_test(fits_run_concurrently_in_threads),
         cmocka_unit_test(every_allocation_failure_is_reported),
     };
     return cmocka_run_group_tests_name("retention", tests, NULL, NULL);
