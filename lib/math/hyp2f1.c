@@ -49,7 +49,9 @@
 
 #define BIG 0x1p+800 /* rescale running sums above this */
 #define MAX_TERMS 200000
-#define MAX_STEPS 20000
+#define MAX_STEPS 1000000
+/* Total Taylor terms over a continuation (~0.1 s): beyond it, CRVM_ECONVERGE. */
+#define MAX_WORK 30000000L
 #define ERR_LIMIT 1e-10
 
 /* A value v * exp(l). */
@@ -70,7 +72,6 @@ static int is_nonpos_int(double x)
 static int series(double a, double b, double c, double z, scaled *out)
 {
     double t = 1.0, s = 1.0, ds = 0.0, abs_sum = 1.0, abs_dsum = 0.0, l = 0.0;
-    double bound = fabs(a) + fabs(b) + fabs(c);
     for (long k = 0;; k++) {
         if (k >= MAX_TERMS)
             return -1;
@@ -90,11 +91,16 @@ static int series(double a, double b, double c, double z, scaled *out)
             abs_dsum /= BIG;
             l += log(BIG);
         }
-        /* Beyond kk > bound the term ratio is below ~|z| (1 + bound/k)^2 < 1
-         * and decreasing, so the tail is bounded by a few times |t|. */
-        if (kk > bound && fabs(t) * (kk + 1.0) <= 1e-17 * fabs(s) &&
-            fabs((a + kk + 1.0) * (b + kk + 1.0) / ((c + kk + 1.0) * (kk + 2.0)) * z) < 0.75)
-            break;
+        /* Tail bound: once k + 1 exceeds -a, -b, -c, the factors (a+j)/(c+j)
+         * and (b+j)/(j+1) are monotone in j and tend to 1, so every later
+         * term ratio is at most R = |z| max(1, (a+k+1)/(c+k+1)) max(1, (b+k+1)/(k+2)),
+         * and the tail is at most |t| R / (1 - R). */
+        double k1 = kk + 1.0;
+        if (k1 > -a && k1 > -b && k1 > -c) {
+            double r = fabs(z) * fmax(1.0, (a + k1) / (c + k1)) * fmax(1.0, (b + k1) / (k1 + 1.0));
+            if (r < 0.9 && fabs(t) * (kk + 2.0) * r / (1.0 - r) <= 1e-17 * fabs(s))
+                break;
+        }
         if (!isfinite(s))
             return -1;
     }
@@ -112,7 +118,7 @@ static int series(double a, double b, double c, double z, scaled *out)
  * u' = u - h, as (*fs, *gs) * exp(*l), and in *abs_sum the sum of the terms'
  * moduli on the same scale. 0, or -1 on failure. */
 static int taylor_step(double a, double b, double c, double u, double h, double f0, double g0,
-                       double *fs, double *gs, double *l_out, double *abs_sum)
+                       double *fs, double *gs, double *l_out, double *abs_sum, long *work)
 {
     double z0 = 1.0 - u;
     double p0 = z0 * u;
@@ -123,7 +129,7 @@ static int taylor_step(double a, double b, double c, double u, double h, double 
     double l = 0.0;
     double h2 = h * h;
     for (long n = 0;; n++) {
-        if (n >= MAX_TERMS)
+        if (n >= MAX_TERMS || ++*work > MAX_WORK)
             return -1;
         double nn = (double)n;
         double e2 = ((nn + a) * (nn + b) * h2 * e0 - (nn + 1.0) * (p1 * nn + q0) * h * e1) /
@@ -180,7 +186,7 @@ static int continue_to(double a, double b, double c, double u0, double u1, scale
     double lp = 0.0;
     double s0 = v0, s1 = v1, ls0 = lv; /* starting state */
     double local = 0.0;
-    long steps = 0;
+    long steps = 0, work = 0;
     while (u > u1) {
         if (++steps > MAX_STEPS)
             return -1;
@@ -194,7 +200,7 @@ static int continue_to(double a, double b, double c, double u0, double u1, scale
         h = u - un; /* exact: un >= u / 2 */
         /* The step itself, on the actual solution. */
         double fs, gs, ls, as;
-        if (taylor_step(a, b, c, u, h, v0, v1, &fs, &gs, &ls, &as) != 0 || fs == 0.0)
+        if (taylor_step(a, b, c, u, h, v0, v1, &fs, &gs, &ls, &as, &work) != 0 || fs == 0.0)
             return -1;
         double nnorm = fabs(fs);
         local += 4.0 * DBL_EPSILON * as / nnorm;
@@ -203,8 +209,8 @@ static int continue_to(double a, double b, double c, double u0, double u1, scale
              * only to estimate the conditioning (they may lose digits to
              * cancellation; a rough P is enough for that). */
             double m[4], la, lb, asa, asb;
-            if (taylor_step(a, b, c, u, h, 1.0, 0.0, &m[0], &m[2], &la, &asa) != 0 ||
-                taylor_step(a, b, c, u, h, 0.0, 1.0, &m[1], &m[3], &lb, &asb) != 0)
+            if (taylor_step(a, b, c, u, h, 1.0, 0.0, &m[0], &m[2], &la, &asa, &work) != 0 ||
+                taylor_step(a, b, c, u, h, 0.0, 1.0, &m[1], &m[3], &lb, &asb, &work) != 0)
                 return -1;
             double lm = fmax(la, lb);
             double sa = exp(la - lm), sb = exp(lb - lm);
@@ -343,6 +349,9 @@ crvm_status crvm__hyp2f1_log(double a, double b, double c, double z, double *log
         int first_ok = same_sign_terms(a, c - b, c) || is_nonpos_int(c - b);
         int second_ok = same_sign_terms(c - a, b, c) || is_nonpos_int(c - a);
         double g_la;
+        /* Both usable: take the one with the cheaper series (smaller |a' b'|). */
+        if (first_ok && second_ok)
+            first_ok = fabs(a * (c - b)) <= fabs((c - a) * b);
         if (first_ok || !second_ok) {
             st = positive_arg(a, c - b, c, w, u, &g_la, &sg, &err);
             la = g_la - a * log1p(-z);

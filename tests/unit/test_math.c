@@ -328,6 +328,9 @@ static void hyp2f1_pareto_nbd_and_derl_regimes(void **state)
         {1, 1, 2.0000000001, 0.99900099900099915, 1.9337889160061941844,
          "alpha = 1 + 1e-10, d = 1e-3"},
         {1, 120, 121.5, 0.99999000009999894, 5.4239769175906297571, "beta + n = 120, d = 1e-5"},
+        {1, 1e6, 1000000.5, 0.999, 6.90725640144956835195, "beta = 1e6, d ~ 1e-3"},
+        {1e6, 2, 1000001, -5, -3.58351727178833222342, "a = 1e6, z = -5 (Pfaff form choice)"},
+        {1e5, 2, 100001, 0.999, 13.7959160165916688318, "a = 1e5 near 1"},
         /* generic */
         {2.2000000000000002, -1.3, 3.7000000000000002, -0.80000000000000004,
          0.50882072398402768364, "negative z, negative b"},
@@ -597,6 +600,51 @@ static void minimize_log_parameter_likelihood(void **state)
     assert_close(h[3], n * k, 1e-5, 0);
 }
 
+/* Extended Rosenbrock in 50 dimensions (models go up to ~50 parameters). */
+static double ext_rosenbrock(const double *x, double *g, void *ctx)
+{
+    size_t n = *(const size_t *)ctx;
+    double f = 0.0;
+    for (size_t i = 0; i < n; i++)
+        g[i] = 0.0;
+    for (size_t i = 0; i + 1 < n; i++) {
+        double a = 1.0 - x[i], b = x[i + 1] - x[i] * x[i];
+        f += a * a + 100.0 * b * b;
+        g[i] += -2.0 * a - 400.0 * x[i] * b;
+        g[i + 1] += 200.0 * b;
+    }
+    return f;
+}
+
+/* Powell's badly scaled function (More, Garbow & Hillstrom 1981, #3):
+ * minimum 0 at (1.098...e-5, 9.106...). */
+static double powell_badly_scaled(const double *x, double *g, void *ctx)
+{
+    (void)ctx;
+    double f1 = 1e4 * x[0] * x[1] - 1.0, f2 = exp(-x[0]) + exp(-x[1]) - 1.0001;
+    g[0] = 2.0 * f1 * 1e4 * x[1] - 2.0 * f2 * exp(-x[0]);
+    g[1] = 2.0 * f1 * 1e4 * x[0] - 2.0 * f2 * exp(-x[1]);
+    return f1 * f1 + f2 * f2;
+}
+
+static void minimize_larger_and_badly_scaled(void **state)
+{
+    (void)state;
+    size_t n = 50;
+    double x[50];
+    for (size_t i = 0; i < n; i++)
+        x[i] = (i % 2 == 0) ? -1.2 : 1.0;
+    crvm__optim_result r;
+    assert_int_equal(crvm__minimize(ext_rosenbrock, &n, n, x, NULL, &r), CRVM_OK);
+    for (size_t i = 0; i < n; i++)
+        assert_close(x[i], 1.0, 0, 1e-6); /* |g| <= 1e-8, curvature >= ~0.4 */
+    double p[2] = {0.0, 1.0}; /* the standard starting point */
+    assert_int_equal(crvm__minimize(powell_badly_scaled, NULL, 2, p, NULL, &r), CRVM_OK);
+    assert_true(r.f < 1e-20);
+    assert_close(p[0], 1.098159329699759e-05, 1e-6, 0);
+    assert_close(p[1], 9.106146739867318, 1e-6, 0);
+}
+
 static void minimize_iteration_limit(void **state)
 {
     (void)state;
@@ -722,6 +770,7 @@ int main(void)
         cmocka_unit_test(minimize_badly_scaled_quadratic),
         cmocka_unit_test(minimize_partly_infeasible),
         cmocka_unit_test(minimize_log_parameter_likelihood),
+        cmocka_unit_test(minimize_larger_and_badly_scaled),
         cmocka_unit_test(minimize_iteration_limit),
         cmocka_unit_test(minimize_nonfinite_start),
         cmocka_unit_test(hessian_matches_analytic),
