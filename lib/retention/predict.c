@@ -175,11 +175,14 @@ static double series_log_term_slope(const series *s, double t)
 }
 
 /* One node of the exp-sinh rule for the integral of the term over (n, inf):
- * t = n + x, x = n exp(pi/2 sinh(tau)), dt = x pi/2 cosh(tau) dtau.
+ * t = n + x, x = L exp(pi/2 sinh(tau)), dt = x pi/2 cosh(tau) dtau.
  * *beyond is set when x passes 1e300 (the node is then dropped). */
 static double tail_node(const series *s, double n, double tau, int *beyond)
 {
-    double x = n * exp(M_PI / 2 * sinh(tau));
+    /* Scale of the map: the term varies on the scale n (its power law) and
+     * 1 / |ln z| (the discounting); the nodes must resolve the smaller. */
+    double scale = fmin(n, 1.0 / -s->ln_z);
+    double x = scale * exp(M_PI / 2 * sinh(tau));
     *beyond = !(x <= 1e300);
     if (*beyond)
         return 0.0;
@@ -250,7 +253,7 @@ static double tanh_sinh_log(const series *s, double ya, double yb)
 }
 
 /* Integral of the term over (n, inf).
- * - z < 1: exp-sinh rule (t = n + n e^w, w = pi/2 sinh(tau)), halving the step
+ * - z < 1: exp-sinh rule (t = n + L e^w, w = pi/2 sinh(tau), L = min(n, 1/|ln z|)), halving the step
  *   until two estimates agree to 1e-12; z^t makes the term vanish long before
  *   t = 1e300, where nodes are dropped.
  * - z = 1 (alpha c > 1): tanh-sinh in ln t over [n, X = 1e300], plus the
