@@ -1,0 +1,35 @@
+/* Private helpers shared by the survival estimators: input validation and the
+ * one sort by (stratum, time) that every estimator starts from. */
+#ifndef CRVM_SURVIVAL_INTERNAL_H
+#define CRVM_SURVIVAL_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crvm/common.h"
+
+/* Check the arrays every estimator takes: durations (finite, >= 0), events
+ * (0/1) and optional weights (finite, >= 0, positive total), all of length n
+ * = durations_len >= 1. The message names the argument and row. */
+crvm_status crvm__surv_check(const double *durations, size_t durations_len,
+                             const int32_t *events, size_t events_len,
+                             const double *weights, size_t weights_len);
+
+/* Sort key: stratum, then time ascending, then original row (stable order). */
+typedef struct crvm__surv_key {
+    double time;
+    int32_t stratum;
+    uint32_t pad_;
+    size_t row;
+} crvm__surv_key;
+
+/* Fill keys[i] = {durations[i], strata ? strata[i] : 0, i} and sort them.
+ * O(n log n). */
+void crvm__surv_sort(size_t n, const double *durations, const int32_t *strata,
+                     crvm__surv_key *keys);
+
+/* Harrell's C on arrays already validated (n >= 1); see crvm_concordance_index. */
+crvm_status crvm__concordance(size_t n, const double *durations, const double *scores,
+                              const int32_t *events, double *out);
+
+#endif
