@@ -61,8 +61,9 @@ CRVM_API void crvm_km_options_init(crvm_km_options *options);
  *
  * The fitted table has one row per distinct duration (event or censoring time),
  * ascending. At row k: n_k = (weighted) number at risk = subjects with
- * entry <= t_k <= duration (a subject whose entry time equals t_k counts, as in
- * lifelines); d_k = (weighted) events at t_k; c_k = (weighted) censorings at t_k.
+ * entry < t_k <= duration (the counting-process convention, which is also the
+ * one lifelines' estimate uses); d_k = (weighted) events at t_k; c_k =
+ * (weighted) censorings at t_k.
  * The variance is Greenwood's, S^2 sum d/(n (n - d)); the confidence interval
  * is the log-log ("exponential Greenwood") one, which stays inside [0, 1].
  * Where S = 1 the interval is [1, 1]; where S = 0 it is [0, 0] and the
@@ -72,7 +73,8 @@ CRVM_API void crvm_km_options_init(crvm_km_options *options);
  * @param events, events_len        n flags, 0 or 1.
  * @param weights, weights_len      NULL/0, or n weights (finite, >= 0, positive total).
  * @param entry, entry_len          NULL/0 (everyone at risk from time 0), or n
- *                                  entry times with entry <= duration (left truncation).
+ *                                  entry times (left truncation) with entry <= duration,
+ *                                  and entry < duration for an event.
  * @param options                   NULL for defaults.
  * @param[out] out                  the fitted curve; free with crvm_km_free().
  * @return ::CRVM_OK, ::CRVM_EINVAL (NULL, lengths disagree, bad values; the
@@ -125,7 +127,7 @@ CRVM_API crvm_status crvm_km_survival_at(const crvm_km *km, const double *t, siz
  * @param q  in (0, 1).
  * @return ::CRVM_OK, ::CRVM_EINVAL (NULL, q outside (0, 1)).
  */
-CRVM_API crvm_status crvm_km_quantile(const crvm_km *km, double q, double *out);
+CRVM_API crvm_status crvm_km_quantile(const crvm_km *km, double q, double *quantile);
 
 /* ------------------------------------------------------------------------ */
 /* Log-rank test                                                            */
@@ -276,7 +278,8 @@ typedef struct crvm_cox_summary_stats {
     double log_likelihood_null; /**< log partial likelihood at beta = 0 */
     double lr_statistic;        /**< likelihood-ratio statistic 2 (LL - LL_null) */
     double lr_p_value;          /**< chi-square upper tail with lr_dof degrees of freedom */
-    double concordance;         /**< Harrell's C of -partial hazard vs durations (see crvm_concordance_index()) */
+    double concordance;         /**< Harrell's C of -partial hazard vs durations (see crvm_concordance_index()),
+                                     over pairs within the same stratum, unweighted (as lifelines) */
     double n_events;            /**< (weighted) number of events */
     double n_observations;      /**< (weighted) number of rows */
     int lr_dof;                 /**< number of covariates */
@@ -300,7 +303,7 @@ CRVM_API crvm_status crvm_cox_strata(const crvm_cox *cox, int32_t *out, size_t o
  * @param stratum  a code from crvm_cox_strata() (0 when unstratified).
  * @return ::CRVM_OK, ::CRVM_EINVAL (NULL), ::CRVM_ENOTFOUND (unknown stratum).
  */
-CRVM_API crvm_status crvm_cox_baseline_size(const crvm_cox *cox, int32_t stratum, size_t *out);
+CRVM_API crvm_status crvm_cox_baseline_size(const crvm_cox *cox, int32_t stratum, size_t *size);
 
 /**
  * Breslow baseline cumulative hazard H0_s(t) = sum_{t_k <= t} d_k / sum_{risk set} w exp(beta'(x - xbar))
@@ -346,13 +349,13 @@ CRVM_API crvm_status crvm_cox_predict_survival(const crvm_cox *cox, const double
  * (the censored one is taken to have outlived the other); pairs of events at
  * the same time are not comparable. Concordant pairs count 1, tied scores
  * 1/2 (the conventions of lifelines' concordance_index). O(n log n).
- * @param[out] out  the index in [0, 1]; 0.5 if no pair is comparable.
+ * @param[out] concordance  the index in [0, 1]; 0.5 if no pair is comparable.
  * @return ::CRVM_OK, ::CRVM_EINVAL (bad input), ::CRVM_ENOMEM.
  */
 CRVM_API crvm_status crvm_concordance_index(const double *durations, size_t durations_len,
                                             const double *scores, size_t scores_len,
                                             const int32_t *events, size_t events_len,
-                                            double *out);
+                                            double *concordance);
 
 #ifdef __cplusplus
 }

@@ -39,8 +39,8 @@ static uint64_t fenwick_prefix(const uint64_t *tree, size_t pos)
     return s;
 }
 
-crvm_status crvm__concordance(size_t n, const double *durations, const double *scores,
-                              const int32_t *events, double *out)
+crvm_status crvm__concordance_counts(size_t n, const double *durations, const double *scores,
+                                     const int32_t *events, double *score, double *pairs_out)
 {
     crvm__surv_key *keys = crvm__calloc(n, sizeof *keys);
     scored *by_score = crvm__calloc(n, sizeof *by_score);
@@ -102,16 +102,27 @@ crvm_status crvm__concordance(size_t n, const double *durations, const double *s
     crvm__free(keys);
     crvm__free(rank);
     crvm__free(tree);
-    *out = pairs > 0.0 ? (concordant + 0.5 * tied) / pairs : 0.5;
+    *score = concordant + 0.5 * tied;
+    *pairs_out = pairs;
     return CRVM_OK;
+}
+
+crvm_status crvm__concordance(size_t n, const double *durations, const double *scores,
+                              const int32_t *events, double *out)
+{
+    double score = 0.0, pairs = 0.0;
+    crvm_status st = crvm__concordance_counts(n, durations, scores, events, &score, &pairs);
+    if (st == CRVM_OK)
+        *out = pairs > 0.0 ? score / pairs : 0.5;
+    return st;
 }
 
 crvm_status crvm_concordance_index(const double *durations, size_t durations_len,
                                    const double *scores, size_t scores_len,
-                                   const int32_t *events, size_t events_len, double *out)
+                                   const int32_t *events, size_t events_len, double *concordance)
 {
-    if (out == NULL || scores == NULL)
-        return crvm__fail(CRVM_EINVAL, "scores and out must not be NULL");
+    if (concordance == NULL || scores == NULL)
+        return crvm__fail(CRVM_EINVAL, "scores and concordance must not be NULL");
     crvm_status st = crvm__surv_check(durations, durations_len, events, events_len, NULL, 0);
     if (st != CRVM_OK)
         return st;
@@ -121,5 +132,5 @@ crvm_status crvm_concordance_index(const double *durations, size_t durations_len
     for (size_t i = 0; i < scores_len; i++)
         if (scores[i] != scores[i])
             return crvm__fail(CRVM_EINVAL, "scores[%zu] is NaN", i);
-    return crvm__concordance(durations_len, durations, scores, events, out);
+    return crvm__concordance(durations_len, durations, scores, events, concordance);
 }

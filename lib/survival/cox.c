@@ -738,7 +738,8 @@ crvm_status crvm_cox_fit(const double *x, size_t x_len, size_t n_rows, size_t n_
         cox->base_start[n_strata] = pos;
     }
 
-    /* Concordance of -eta with the durations (unweighted, over all rows, as lifelines). */
+    /* Concordance of -eta with the durations, over pairs within the same
+     * stratum (unweighted, as lifelines). */
     double concordance = 0.5;
     {
         double *neg = crvm__calloc(n, sizeof *neg);
@@ -748,10 +749,19 @@ crvm_status crvm_cox_fit(const double *x, size_t x_len, size_t n_rows, size_t n_
         }
         for (size_t i = 0; i < n; i++)
             neg[i] = -eta[i];
-        st = crvm__concordance(n, ts, neg, es, &concordance);
+        double score = 0.0, pairs = 0.0;
+        for (size_t s = 0; s < n_strata && st == CRVM_OK; s++) {
+            double sc = 0.0, pr = 0.0;
+            st = crvm__concordance_counts(sbegin[s + 1] - sbegin[s], ts + sbegin[s],
+                                          neg + sbegin[s], es + sbegin[s], &sc, &pr);
+            score += sc;
+            pairs += pr;
+        }
         crvm__free(neg);
         if (st != CRVM_OK)
             goto fail;
+        if (pairs > 0.0)
+            concordance = score / pairs;
     }
 
     /* Publish on the scale of x. */
@@ -871,14 +881,14 @@ crvm_status crvm_cox_strata(const crvm_cox *cox, int32_t *out, size_t out_len)
     return CRVM_OK;
 }
 
-crvm_status crvm_cox_baseline_size(const crvm_cox *cox, int32_t stratum, size_t *out)
+crvm_status crvm_cox_baseline_size(const crvm_cox *cox, int32_t stratum, size_t *size)
 {
-    if (cox == NULL || out == NULL)
-        return crvm__fail(CRVM_EINVAL, "cox and out must not be NULL");
+    if (cox == NULL || size == NULL)
+        return crvm__fail(CRVM_EINVAL, "cox and size must not be NULL");
     size_t s;
     if (!stratum_of(cox->strata, cox->n_strata, stratum, &s))
         return crvm__fail(CRVM_ENOTFOUND, "stratum %d is not in the fitted model", (int)stratum);
-    *out = cox->base_start[s + 1] - cox->base_start[s];
+    *size = cox->base_start[s + 1] - cox->base_start[s];
     return CRVM_OK;
 }
 

@@ -28,6 +28,10 @@ typedef struct crvm__surv_key {
 void crvm__surv_sort(size_t n, const double *durations, const int32_t *strata,
                      crvm__surv_key *keys);
 
+/* Harrell's C counts: score = concordant + tied / 2 and the number of
+ * comparable pairs, for validated arrays (n >= 1). */
+crvm_status crvm__concordance_counts(size_t n, const double *durations, const double *scores,
+                                     const int32_t *events, double *score, double *pairs);
 /* Harrell's C on arrays already validated (n >= 1); see crvm_concordance_index. */
 crvm_status crvm__concordance(size_t n, const double *durations, const double *scores,
                               const int32_t *events, double *out);

@@ -72,11 +72,17 @@ crvm_status crvm_km_fit(const double *durations, size_t durations_len,
                           durations_len);
     const size_t n = durations_len;
     if (entry != NULL)
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n; i++) {
             if (!isfinite(entry[i]) || entry[i] > durations[i])
                 return crvm__fail(CRVM_EINVAL,
                                   "entry[%zu] = %g: must be finite and <= durations[%zu] = %g", i,
                                   entry[i], i, durations[i]);
+            if (events[i] && entry[i] == durations[i])
+                return crvm__fail(CRVM_EINVAL,
+                                  "entry[%zu] = %g equals the event time: an event must come "
+                                  "after entry",
+                                  i, entry[i]);
+        }
     crvm_km_options opt = CRVM_KM_OPTIONS_INIT;
     if (options != NULL)
         opt = *options;
@@ -129,7 +135,7 @@ crvm_status crvm_km_fit(const double *durations, size_t durations_len,
     }
     /* Number at risk. Without entry times: the (weighted) count with duration
      * >= t, summed from the end so unit weights give exact integers. With
-     * entry times: entered by t (entry <= t) minus those gone before t. */
+     * entry times: entered before t (entry < t) minus those gone before t. */
     if (entries == NULL) {
         double acc = 0.0;
         for (size_t k = rows; k-- > 0;) {
@@ -145,7 +151,7 @@ crvm_status crvm_km_fit(const double *durations, size_t durations_len,
         double entered = 0.0, gone = 0.0;
         size_t e = 0;
         for (size_t k = 0; k < rows; k++) {
-            while (e < n && entries[e].time <= time[k])
+            while (e < n && entries[e].time < time[k])
                 entered += entries[e++].weight;
             at_risk[k] = entered - gone;
             gone += ev[k] + cens[k];
@@ -232,10 +238,10 @@ crvm_status crvm_km_survival_at(const crvm_km *km, const double *t, size_t t_len
     return CRVM_OK;
 }
 
-crvm_status crvm_km_quantile(const crvm_km *km, double q, double *out)
+crvm_status crvm_km_quantile(const crvm_km *km, double q, double *quantile)
 {
-    if (km == NULL || out == NULL)
-        return crvm__fail(CRVM_EINVAL, "km and out must not be NULL");
+    if (km == NULL || quantile == NULL)
+        return crvm__fail(CRVM_EINVAL, "km and quantile must not be NULL");
     if (!(q > 0.0 && q < 1.0))
         return crvm__fail(CRVM_EINVAL, "q = %g: must be in (0, 1)", q);
     const double level = 1.0 - q;
@@ -244,9 +250,9 @@ crvm_status crvm_km_quantile(const crvm_km *km, double q, double *out)
      * equal the level exactly are not missed by one rounding. */
     for (size_t k = 0; k < km->size; k++)
         if (surv[k] <= level * (1.0 + 1e-12)) {
-            *out = time[k];
+            *quantile = time[k];
             return CRVM_OK;
         }
-    *out = INFINITY;
+    *quantile = INFINITY;
     return CRVM_OK;
 }

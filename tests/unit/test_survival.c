@@ -257,14 +257,19 @@ static void km_left_truncation_hand_computed(void **state)
         assert_close(tb.col[CRVM_KM_SURVIVAL][k], surv[k], 1e-14, 0);
     }
     crvm_km_free(km);
-    /* An entry time equal to an event time counts as at risk (lifelines). */
-    const double t2[] = {2, 4};
-    const double entry2[] = {0, 2};
-    assert_int_equal(crvm_km_fit(t2, 2, e, 2, NULL, 0, entry2, 2, NULL, &km), CRVM_OK);
+    /* A subject entering at t is not at risk for events at t (entry < t). */
+    const double t2[] = {2, 4, 5};
+    const double entry2[] = {0, 2, 0};
+    assert_int_equal(crvm_km_fit(t2, 3, e, 3, NULL, 0, entry2, 3, NULL, &km), CRVM_OK);
     km_read(km, &tb);
     assert_close(tb.col[CRVM_KM_AT_RISK][0], 2, 0, 0);
     assert_close(tb.col[CRVM_KM_SURVIVAL][0], 0.5, 0, 0);
+    assert_close(tb.col[CRVM_KM_AT_RISK][1], 2, 0, 0);
     crvm_km_free(km);
+    /* ... so an event at its own entry time is refused. */
+    const double entry3[] = {0, 4, 0};
+    assert_status(crvm_km_fit(t2, 3, e, 3, NULL, 0, entry3, 3, NULL, &km), CRVM_EINVAL);
+    assert_non_null(strstr(crvm_last_error(), "entry[1]"));
 }
 
 static void km_is_monotone_and_inside_its_interval(void **state)

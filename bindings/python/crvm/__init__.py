@@ -19,10 +19,24 @@ from .errors import (
     ParseError,
     StateError,
 )
+from .survival import (
+    CoxPH,
+    KaplanMeier,
+    LogRankResult,
+    concordance_index,
+    kaplan_meier_by_group,
+    logrank_test,
+)
 
 __version__ = _ll.crvm_version()
 
 __all__ = [
+    "CoxPH",
+    "KaplanMeier",
+    "LogRankResult",
+    "concordance_index",
+    "kaplan_meier_by_group",
+    "logrank_test",
     "ConvergenceError",
     "DomainError",
     "Error",
