@@ -6,23 +6,10 @@
  * higher score predicts longer survival; a censored subject outlives an event
  * at the same time; two events at the same time are not comparable; tied
  * scores count one half. */
-#include <stdlib.h>
-
 #include "core/alloc.h"
 #include "core/error.h"
 #include "crvm/survival.h"
 #include "survival/internal.h"
-
-typedef struct scored {
-    double score;
-    size_t row;
-} scored;
-
-static int score_order(const void *pa, const void *pb)
-{
-    const scored *a = pa, *b = pb;
-    return (a->score > b->score) - (a->score < b->score);
-}
 
 static void fenwick_add(uint64_t *tree, size_t m, size_t pos)
 {
@@ -43,30 +30,32 @@ crvm_status crvm__concordance_counts(size_t n, const double *durations, const do
                                      const int32_t *events, double *score, double *pairs_out)
 {
     crvm__surv_key *keys = crvm__calloc(n, sizeof *keys);
-    scored *by_score = crvm__calloc(n, sizeof *by_score);
     size_t *rank = crvm__calloc(n, sizeof *rank);
     uint64_t *tree = crvm__calloc(n, sizeof *tree);
-    if (keys == NULL || by_score == NULL || rank == NULL || tree == NULL) {
+    size_t *order = crvm__calloc(n, sizeof *order);
+    crvm_status st = CRVM_OK;
+    if (keys == NULL || rank == NULL || tree == NULL || order == NULL)
+        st = crvm__nomem("computing the concordance index");
+    if (st == CRVM_OK)
+        st = crvm__sort_doubles(n, scores, order);
+    if (st == CRVM_OK)
+        st = crvm__surv_sort(n, durations, NULL, keys);
+    if (st != CRVM_OK) {
         crvm__free(keys);
-        crvm__free(by_score);
         crvm__free(rank);
         crvm__free(tree);
-        return crvm__nomem("computing the concordance index");
+        crvm__free(order);
+        return st;
     }
-    for (size_t i = 0; i < n; i++) {
-        by_score[i].score = scores[i];
-        by_score[i].row = i;
-    }
-    qsort(by_score, n, sizeof *by_score, score_order);
+    /* Dense ranks of the scores. */
     size_t m = 0;
     for (size_t i = 0; i < n; i++) {
-        if (i > 0 && by_score[i].score != by_score[i - 1].score)
+        if (i > 0 && scores[order[i]] != scores[order[i - 1]])
             m++;
-        rank[by_score[i].row] = m;
+        rank[order[i]] = m;
     }
     m++;
-    crvm__free(by_score);
-    crvm__surv_sort(n, durations, NULL, keys);
+    crvm__free(order);
 
     double concordant = 0.0, tied = 0.0, pairs = 0.0;
     uint64_t inserted = 0;

@@ -121,9 +121,20 @@ static double evaluate(fit_data *fd, const double *beta, double *grad, double *i
                 begin--;
             double sd = 0.0, wd = 0.0;
             size_t d = 0;
-            memset(zd, 0, p * sizeof *zd);
-            if (info)
-                memset(ad, 0, p * p * sizeof *ad);
+            /* The event-set sums Z_D and A_D enter only Efron terms with
+             * l > 0, i.e. blocks of two or more tied events. */
+            int tied = 0;
+            if (fd->ties == CRVM_TIES_EFRON) {
+                size_t count = 0;
+                for (size_t i = begin; i < end && count < 2; i++)
+                    count += fd->e[i] != 0;
+                tied = count > 1;
+            }
+            if (tied) {
+                memset(zd, 0, p * sizeof *zd);
+                if (info)
+                    memset(ad, 0, p * p * sizeof *ad);
+            }
             for (size_t i = begin; i < end; i++) {
                 const double *zi = fd->z + i * p;
                 double r = fd->w[i] * exp(fd->eta[i] - shift);
@@ -140,15 +151,17 @@ static double evaluate(fit_data *fd, const double *beta, double *grad, double *i
                     wd += fd->w[i];
                     sd += r;
                     ll += fd->w[i] * fd->eta[i];
-                    for (size_t a = 0; a < p; a++) {
-                        double ra = r * zi[a];
-                        zd[a] += ra;
-                        if (grad)
+                    if (grad)
+                        for (size_t a = 0; a < p; a++)
                             grad[a] += fd->w[i] * zi[a];
-                        if (info)
-                            for (size_t b = a; b < p; b++)
-                                ad[a * p + b] += ra * zi[b];
-                    }
+                    if (tied)
+                        for (size_t a = 0; a < p; a++) {
+                            double ra = r * zi[a];
+                            zd[a] += ra;
+                            if (info)
+                                for (size_t b = a; b < p; b++)
+                                    ad[a * p + b] += ra * zi[b];
+                        }
                 }
             }
             if (d > 0 && wd > 0.0) {
@@ -481,7 +494,9 @@ crvm_status crvm_cox_fit(const double *x, size_t x_len, size_t n_rows, size_t n_
         }
     }
     /* Sort once by (stratum, time). */
-    crvm__surv_sort(n, durations, strata, keys);
+    st = crvm__surv_sort(n, durations, strata, keys);
+    if (st != CRVM_OK)
+        goto fail;
     size_t n_strata = 0;
     for (size_t i = 0; i < n; i++)
         if (i == 0 || keys[i].stratum != keys[i - 1].stratum)
@@ -570,24 +585,26 @@ crvm_status crvm_cox_fit(const double *x, size_t x_len, size_t n_rows, size_t n_
             converged = 1;
             break;
         }
-        double ll_new = evaluate(&fd, beta, tmp, NULL);
+        /* Score and information at the trial point come with its LL (one
+         * pass); they are only kept if the step is accepted. */
+        double ll_new = evaluate(&fd, beta, grad, info);
         int halvings = 0;
         while (!(ll_new >= ll - 1e-12 * fabs(ll)) && halvings < 40) {
             for (size_t j = 0; j < p; j++)
                 beta[j] = 0.5 * (beta[j] + prev[j]);
-            ll_new = evaluate(&fd, beta, tmp, NULL);
+            ll_new = evaluate(&fd, beta, grad, info);
             halvings++;
         }
         if (!(ll_new >= ll - 1e-12 * fabs(ll))) {
             memcpy(beta, prev, p * sizeof *beta);
-            fill_report(report, ll, n_events, grad, p, iterations, 0);
+            fill_report(report, ll, n_events, NULL, p, iterations, 0);
             st = crvm__fail(CRVM_ECONVERGE,
                             "step halving failed to increase the log-likelihood (covariate %zu)",
                             bad_column);
             goto fail;
         }
         double gain = ll_new - ll;
-        ll = evaluate(&fd, beta, grad, info);
+        ll = ll_new;
         /* Separation: the log-likelihood plateaus while a coefficient keeps
          * moving by a standardised step of order one (its hazard ratio heads
          * to 0 or infinity). */

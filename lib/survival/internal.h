@@ -23,10 +23,12 @@ typedef struct crvm__surv_key {
     size_t row;
 } crvm__surv_key;
 
-/* Fill keys[i] = {durations[i], strata ? strata[i] : 0, i} and sort them.
- * O(n log n). */
-void crvm__surv_sort(size_t n, const double *durations, const int32_t *strata,
-                     crvm__surv_key *keys);
+/* Fill keys with {durations[row], strata ? strata[row] : 0, row} in order of
+ * (stratum, time, row): a stable radix sort, O(n). CRVM_ENOMEM on failure. */
+crvm_status crvm__surv_sort(size_t n, const double *durations, const int32_t *strata,
+                            crvm__surv_key *keys);
+/* order[] = the permutation that sorts values ascending (stable; no NaN). */
+crvm_status crvm__sort_doubles(size_t n, const double *values, size_t *order);
 
 /* Harrell's C counts: score = concordant + tied / 2 and the number of
  * comparable pairs, for validated arrays (n >= 1). */

@@ -97,7 +97,11 @@ crvm_status crvm_km_fit(const double *durations, size_t durations_len,
         crvm__free(entries);
         return crvm__nomem("sorting durations for Kaplan-Meier");
     }
-    crvm__surv_sort(n, durations, NULL, keys);
+    if (crvm__surv_sort(n, durations, NULL, keys) != CRVM_OK) {
+        crvm__free(keys);
+        crvm__free(entries);
+        return CRVM_ENOMEM;
+    }
     size_t rows = 0;
     for (size_t i = 0; i < n; i++)
         if (i == 0 || keys[i].time != keys[i - 1].time)

@@ -62,7 +62,9 @@ crvm_status crvm_logrank(const double *durations, size_t durations_len,
         goto done;
     }
 
-    crvm__surv_sort(n, durations, NULL, keys);
+    st = crvm__surv_sort(n, durations, NULL, keys);
+    if (st != CRVM_OK)
+        goto done;
     /* Descending time: add each block of equal durations to the risk sets,
      * then score its events. */
     double total_risk = 0.0, total_events = 0.0;
