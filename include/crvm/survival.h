@@ -185,7 +185,8 @@ typedef struct crvm_cox_options {
     int robust;              /**< 1: also compute the Lin–Wei robust sandwich covariance and report it; default 0 */
     int max_iterations;      /**< Newton–Raphson iterations, default 50 */
     double tolerance;        /**< converged when the Newton decrement and the relative LL change fall below this; default 1e-9 */
-    double penalizer;        /**< L2 penalty 0.5 * penalizer * ||beta||^2 on the coefficients of the centred covariates; default 0 */
+    double penalizer;        /**< L2 penalty 0.5 * penalizer * ||beta_std||^2 on the coefficients of the standardised
+                                  covariates (x - xbar) / sd (as lifelines' penalizer with l1_ratio 0); default 0 */
     double confidence_level; /**< coverage of coefficient intervals, default 0.95 */
 } crvm_cox_options;
 
@@ -200,10 +201,11 @@ CRVM_API void crvm_cox_options_init(crvm_cox_options *options);
  * by Newton–Raphson on the (weighted, stratified) partial likelihood, with
  * step halving whenever the log-likelihood would decrease.
  *
- * Covariates are centred internally at their (weighted) means xbar; the
- * baseline hazard h0_s therefore refers to a subject with covariates xbar in
- * stratum s, and crvm_cox_predict_partial_hazard() returns exp(beta'(x - xbar))
- * (as lifelines does). The coefficients do not depend on the centring.
+ * Covariates are centred internally at their unweighted means xbar (and
+ * scaled by their standard deviations while iterating); the baseline hazard
+ * h0_s therefore refers to a subject with covariates xbar in stratum s, and
+ * crvm_cox_predict_partial_hazard() returns exp(beta'(x - xbar)) (both as
+ * lifelines does). The coefficients do not depend on the centring.
  *
  * Failures are explicit, never silent infinities:
  * - a covariate that is constant (within the data used) or a linear combination

@@ -605,10 +605,12 @@ crvm_status crvm_cox_fit(const double *x, size_t x_len, size_t n_rows, size_t n_
         }
         double gain = ll_new - ll;
         ll = ll_new;
-        /* Separation: the log-likelihood plateaus while a coefficient keeps
-         * moving by a standardised step of order one (its hazard ratio heads
-         * to 0 or infinity). */
-        if (gain <= 1e-6 * (1.0 + fabs(ll)) && step > 0.1)
+        /* Separation (monotone likelihood): the log-likelihood plateaus while
+         * a coefficient keeps moving by steps that do not shrink, so its
+         * hazard ratio heads to 0 or infinity. Near an ordinary maximum
+         * Newton's steps shrink quadratically once the gain is this small, so
+         * three such iterations in a row do not happen there. */
+        if (gain <= 1e-8 * (1.0 + fabs(ll)) && step > 1e-3)
             plateau++;
         else
             plateau = 0;

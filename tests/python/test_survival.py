@@ -257,6 +257,28 @@ def test_cox_strata_match_lifelines(rossi):
     np.testing.assert_allclose(got, want, rtol=1e-5)
 
 
+@pytest.mark.parametrize("penalizer", [0.1, 1.0])
+def test_cox_penalizer_matches_lifelines(rossi, penalizer):
+    X = rossi.drop(columns=["week", "arrest"])
+    ours = crvm.CoxPH(penalizer=penalizer).fit(X, rossi["week"], rossi["arrest"])
+    theirs = CoxPHFitter(penalizer=penalizer).fit(rossi, "week", "arrest",
+                                                  fit_options={"precision": 1e-12})
+    np.testing.assert_allclose(ours.coefficients, theirs.params_, rtol=COX_RTOL, atol=1e-9)
+    np.testing.assert_allclose(ours.standard_errors, theirs.standard_errors_, rtol=COX_RTOL)
+
+
+def test_cox_predictions_accept_named_columns_in_any_order(rossi):
+    X = rossi.drop(columns=["week", "arrest"])
+    m = crvm.CoxPH().fit(X, rossi["week"], rossi["arrest"])
+    shuffled = X[list(reversed(X.columns))].iloc[:5]
+    np.testing.assert_allclose(m.predict_partial_hazard(shuffled),
+                               m.predict_partial_hazard(X.iloc[:5].to_numpy()), rtol=1e-15)
+    one = m.predict_partial_hazard(X.iloc[0].to_numpy())
+    assert one.shape == (1,)
+    with pytest.raises(ValueError, match="missing covariate"):
+        m.predict_partial_hazard(X.drop(columns=["age"]))
+
+
 def test_cox_breslow_differs_from_efron_on_ties(rossi):
     X = rossi.drop(columns=["week", "arrest"])
     efron = crvm.CoxPH().fit(X, rossi["week"], rossi["arrest"])

@@ -1067,6 +1067,27 @@ static void cox_degenerate_data_give_clear_statuses(void **state)
     assert_status(crvm_cox_fit(xs2, 16, 8, 2, ts, 8, es, 8, NULL, 0, NULL, 0, NULL, &cox, &rep),
                   CRVM_ECONVERGE);
     assert_non_null(strstr(crvm_last_error(), "covariate 1"));
+    /* Monotone likelihood from a rare flag whose rows never have the event
+     * (1% of 5000 rows): its hazard ratio heads to 0; named, not returned. */
+    {
+        enum { N = 5000 };
+        static double xr[N * 2], tr[N];
+        static int32_t er[N];
+        test_rng rng = {77};
+        for (int i = 0; i < N; i++) {
+            xr[2 * i] = rng_normal(&rng);
+            xr[2 * i + 1] = test_rng_uniform(&rng) < 0.01;
+            double ev = -log(test_rng_uniform(&rng)) / exp(0.5 * xr[2 * i]);
+            double ce = 2 * test_rng_uniform(&rng);
+            tr[i] = ev < ce ? ev : ce;
+            er[i] = ev < ce && xr[2 * i + 1] == 0;
+        }
+        assert_status(crvm_cox_fit(xr, 2 * N, N, 2, tr, N, er, N, NULL, 0, NULL, 0, NULL, &cox,
+                                   &rep),
+                      CRVM_ECONVERGE);
+        assert_non_null(strstr(crvm_last_error(), "covariate 1 diverges"));
+        assert_true(rep.iterations < 50);
+    }
     /* A covariate that varies only among rows censored before the first
      * event carries no information: singular information, named. */
     const double xi[] = {0.5, 0, -0.1, 0, 0.7, 0, 0.2, 0, 1.1, 1, 0.4, 2};

@@ -22,6 +22,7 @@ from .errors import (
 from .survival import (
     CoxPH,
     KaplanMeier,
+    LikelihoodRatioTest,
     LogRankResult,
     concordance_index,
     kaplan_meier_by_group,
@@ -33,6 +34,7 @@ __version__ = _ll.crvm_version()
 __all__ = [
     "CoxPH",
     "KaplanMeier",
+    "LikelihoodRatioTest",
     "LogRankResult",
     "concordance_index",
     "kaplan_meier_by_group",

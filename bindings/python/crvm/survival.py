@@ -21,6 +21,7 @@ from .errors import Error, NotFittedError
 __all__ = [
     "CoxPH",
     "KaplanMeier",
+    "LikelihoodRatioTest",
     "LogRankResult",
     "concordance_index",
     "kaplan_meier_by_group",
@@ -153,6 +154,23 @@ class LogRankResult:
         return self.dof
 
 
+@dataclass(frozen=True)
+class LikelihoodRatioTest:
+    """Likelihood-ratio test of a Cox model against the null model."""
+
+    statistic: float
+    dof: int
+    p_value: float
+
+    @property
+    def test_statistic(self) -> float:  # lifelines' name
+        return self.statistic
+
+    @property
+    def degrees_of_freedom(self) -> int:  # lifelines' name
+        return self.dof
+
+
 def logrank_test(durations, events, groups, weights=None) -> LogRankResult:
     """Log-rank test that every group (any labels) shares one survival curve;
     chi-square with (informative groups - 1) degrees of freedom."""
@@ -194,7 +212,9 @@ class CoxPH:
     """Cox proportional hazards model fitted by Newton–Raphson on the partial
     likelihood (Efron or Breslow ties), with optional weights, strata, robust
     (Lin–Wei sandwich) standard errors and an L2 ``penalizer`` on the
-    coefficients of the standardised covariates.
+    coefficients of the standardised covariates, scaled as lifelines' (the
+    penalty is 0.5 * penalizer * n_rows * ||beta_std||^2, i.e. ``penalizer``
+    per row of data).
 
     Covariates are centred at their means: the baseline refers to a subject at
     the means, and :meth:`predict_partial_hazard` returns exp(beta'(x - mean)),
@@ -249,7 +269,9 @@ class CoxPH:
         opts.robust = 1 if robust else 0
         opts.max_iterations = int(self.max_iterations)
         opts.tolerance = float(self.tolerance)
-        opts.penalizer = float(self.penalizer)
+        if not self.penalizer >= 0:
+            raise ValueError(f"penalizer = {self.penalizer!r}: must be >= 0")
+        opts.penalizer = float(self.penalizer) * x.shape[0]
         opts.confidence_level = _confidence_level(self.alpha)
         report = _ll.crvm_fit_report()
         try:
@@ -265,6 +287,7 @@ class CoxPH:
         self.fit_report = report
         self.robust = bool(robust)
         self.covariates = names
+        self._named = isinstance(X, pd.DataFrame)
         p = len(names)
         stats = {}
         for key, code in _STATS.items():
@@ -350,12 +373,17 @@ class CoxPH:
         self._require()
         return float(self._summary_stats.concordance)
 
-    def log_likelihood_ratio_test(self) -> LogRankResult:
+    def log_likelihood_ratio_test(self) -> "LikelihoodRatioTest":
         """Likelihood-ratio test of all coefficients = 0 (statistic, dof, p_value)."""
         self._require()
         s = self._summary_stats
-        return LogRankResult(float(s.lr_statistic), int(s.lr_dof), float(s.lr_p_value),
-                             int(s.n_strata))
+        return LikelihoodRatioTest(float(s.lr_statistic), int(s.lr_dof), float(s.lr_p_value))
+
+    @property
+    def n_events(self) -> float:
+        """(Weighted) number of events used in the fit."""
+        self._require()
+        return float(self._summary_stats.n_events)
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -397,17 +425,22 @@ class CoxPH:
 
     # -- prediction -------------------------------------------------------
     def _new_x(self, X):
+        """New covariate rows: a DataFrame is matched to the fitted covariates
+        by name when the model was fitted on a DataFrame; a 1-D array of p
+        values is one row."""
+        p = len(self.covariates)
         if isinstance(X, pd.DataFrame):
-            missing = [c for c in self.covariates if c not in X.columns]
-            if missing and list(self.covariates) != [f"x{j}" for j in range(len(self.covariates))]:
-                raise ValueError(f"X: missing covariate column(s) {missing}")
-            if not missing:
+            if self._named:
+                missing = [c for c in self.covariates if c not in X.columns]
+                if missing:
+                    raise ValueError(f"X: missing covariate column(s) {missing}")
                 X = X[self.covariates]
-            return as_matrix(X.to_numpy(dtype=np.float64), "X")
-        x = as_matrix(X, "X")
-        if x.shape[1] != len(self.covariates) and x.shape[0] == 1 * len(self.covariates) \
-                and np.ndim(X) == 1:
-            x = x.reshape(1, -1)
+            x = as_matrix(X.to_numpy(dtype=np.float64), "X")
+        else:
+            arr = np.asarray(X, dtype=np.float64)
+            x = as_matrix(arr.reshape(1, -1) if arr.ndim == 1 and p > 1 else arr, "X")
+        if x.shape[1] != p:
+            raise ValueError(f"X: expected {p} covariate columns, got {x.shape[1]}")
         return x
 
     def predict_partial_hazard(self, X) -> np.ndarray:
