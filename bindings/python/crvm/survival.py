@@ -77,7 +77,6 @@ class KaplanMeier:
         _ll.crvm_km_options_init(opts)
         opts.confidence_level = _confidence_level(self.alpha)
         self._km = _ll.crvm_km_fit(t, e, w, en, opts)
-        self._table = None
         return self
 
     def _require(self):
@@ -95,9 +94,7 @@ class KaplanMeier:
     def survival_function(self) -> pd.DataFrame:
         """One row per distinct duration: time, survival, ci_lower, ci_upper,
         at_risk, events, censored, variance (Greenwood)."""
-        if self._table is None:
-            self._table = pd.DataFrame({k: self._column(k) for k in _KM_COLUMNS})
-        return self._table.copy()
+        return pd.DataFrame({k: self._column(k) for k in _KM_COLUMNS}, copy=False)
 
     def survival_at(self, t):
         """S(t) at the given time(s): a float for a scalar, else an array."""
