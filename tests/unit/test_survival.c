@@ -768,14 +768,14 @@ static void brute_score(const brute_data *b, const double *beta, double *g)
             continue;
         int first = 1;
         for (size_t k = 0; k < i; k++)
-            if (b->e[k] && b->t[k] == b->t[i])
+            if (b->e[k] && b->t[k] == b->t[i] && (!b->s || b->s[k] == b->s[i]))
                 first = 0;
         if (!first)
             continue;
         double sr = 0, sd = 0, wd = 0, zr[8] = {0}, zd[8] = {0};
         int d = 0;
         for (size_t j = 0; j < b->n; j++) {
-            if (b->t[j] < b->t[i])
+            if (b->t[j] < b->t[i] || (b->s && b->s[j] != b->s[i]))
                 continue;
             double eta = 0;
             for (size_t a = 0; a < p; a++)
@@ -810,20 +810,24 @@ static void cox_robust_matches_weight_derivative_of_score(void **state)
     test_rng rng = {3};
     enum { N = 60, P = 2 };
     double x[N * P], t[N], w[N], wp[N];
-    int32_t e[N];
+    int32_t e[N], strata[N];
     for (int i = 0; i < N; i++) {
+        strata[i] = i % 2;
         x[i * P] = rng_normal(&rng);
         x[i * P + 1] = test_rng_uniform(&rng) < 0.5;
         t[i] = ceil(4 * test_rng_uniform(&rng) / exp(0.7 * x[i * P])); /* ties */
         e[i] = test_rng_uniform(&rng) < 0.75;
         w[i] = 1.0 + (i % 3);
     }
-    for (int efron = 0; efron <= 1; efron++) {
+    for (int run = 0; run < 4; run++) {
+        int efron = run % 2;
+        const int32_t *s = run >= 2 ? strata : NULL;
         crvm_cox_options opt = CRVM_COX_OPTIONS_INIT;
         opt.ties = efron ? CRVM_TIES_EFRON : CRVM_TIES_BRESLOW;
         opt.robust = 1;
         crvm_cox *cox = NULL;
-        assert_int_equal(crvm_cox_fit(x, N * P, N, P, t, N, e, N, w, N, NULL, 0, &opt, &cox, NULL),
+        assert_int_equal(crvm_cox_fit(x, N * P, N, P, t, N, e, N, w, N, s, s ? N : 0, &opt, &cox,
+                                      NULL),
                          CRVM_OK);
         double beta[P], cov[P * P], rob[P * P];
         assert_int_equal(crvm_cox_statistic(cox, CRVM_COX_COEF, beta, P), CRVM_OK);
@@ -835,10 +839,10 @@ static void cox_robust_matches_weight_derivative_of_score(void **state)
             double dw = 1e-5;
             memcpy(wp, w, sizeof wp);
             wp[i] = w[i] + dw;
-            brute_data bp = {N, P, x, t, wp, e, NULL, efron};
+            brute_data bp = {N, P, x, t, wp, e, s, efron};
             brute_score(&bp, beta, gp);
             wp[i] = w[i] - dw;
-            brute_data bm = {N, P, x, t, wp, e, NULL, efron};
+            brute_data bm = {N, P, x, t, wp, e, s, efron};
             brute_score(&bm, beta, gm);
             for (int a = 0; a < P; a++)
                 u[a] = (gp[a] - gm[a]) / (2 * dw);
