@@ -67,7 +67,9 @@ CRVM_API void crvm_km_options_init(crvm_km_options *options);
  * The variance is Greenwood's, S^2 sum d/(n (n - d)); the confidence interval
  * is the log-log ("exponential Greenwood") one, which stays inside [0, 1].
  * Where S = 1 the interval is [1, 1]; where S = 0 it is [0, 0] and the
- * variance is 0.
+ * variance is 0. For curves by group, fit once per group (the Python
+ * package's kaplan_meier_by_group() does this). Time O(n) after one radix
+ * sort; memory O(n).
  *
  * @param durations, durations_len  n >= 1 durations, finite and >= 0.
  * @param events, events_len        n flags, 0 or 1.
@@ -149,7 +151,8 @@ typedef struct crvm_logrank_result {
  * (Kalbfleisch & Prentice 2002, sec. 7.3). A group with no one at risk at any
  * event time carries no information and is left out (dof drops by one).
  *
- * @param groups, groups_len  n group codes in 0 .. k-1 (k >= 2 distinct codes present).
+ * @param groups, groups_len  n group codes in 0 .. k-1, each < n (k >= 2 distinct
+ *                            codes present). Time O(n + T k^2) for T event times.
  * @param weights             NULL/0 or n frequency weights.
  * @return ::CRVM_OK, ::CRVM_EINVAL (bad input, fewer than 2 groups),
  *         ::CRVM_EDOMAIN (no events, or fewer than two groups carry
