@@ -16,3 +16,4 @@
 
 %include "core.i"
 %include "retention.i"
+%include "survival.i"

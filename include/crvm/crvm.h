@@ -7,5 +7,6 @@
 
 #include "crvm/common.h"
 #include "crvm/retention.h"
+#include "crvm/survival.h"
 
 #endif /* CRVM_CRVM_H */

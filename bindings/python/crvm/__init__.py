@@ -20,11 +20,27 @@ from .errors import (
     StateError,
 )
 from .retention import BetaDiscreteWeibull, ShiftedBetaGeometric
+from .survival import (
+    CoxPH,
+    KaplanMeier,
+    LikelihoodRatioTest,
+    LogRankResult,
+    concordance_index,
+    kaplan_meier_by_group,
+    logrank_test,
+)
 
 __version__ = _ll.crvm_version()
 
 __all__ = [
     "BetaDiscreteWeibull",
+    "CoxPH",
+    "KaplanMeier",
+    "LikelihoodRatioTest",
+    "LogRankResult",
+    "concordance_index",
+    "kaplan_meier_by_group",
+    "logrank_test",
     "ConvergenceError",
     "DomainError",
     "Error",
