@@ -75,7 +75,7 @@ int crvm__parse_date(const char *s, size_t len, int32_t *out, const char **reaso
         return 0;
     }
     if (y < CRVM__DATE_MIN_YEAR || y > CRVM__DATE_MAX_YEAR) {
-        *reason = "year outside 1900-2199";
+        *reason = "year 0000 is outside 0001-9999";
         return 0;
     }
     *out = crvm__days_from_civil(y, m, d);

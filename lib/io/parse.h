@@ -12,9 +12,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Calendar range accepted for dates (inclusive years). */
-#define CRVM__DATE_MIN_YEAR 1900
-#define CRVM__DATE_MAX_YEAR 2199
+/* Calendar range accepted for dates (inclusive years), as crvm/ledger.h. */
+#define CRVM__DATE_MIN_YEAR 1
+#define CRVM__DATE_MAX_YEAR 9999
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (no range check). */
 int32_t crvm__days_from_civil(int year, int month, int day);

@@ -339,6 +339,7 @@ crvm_status crvm__sim_run(const crvm_sim_options *options, const crvm__sim_sink 
         rev.n = con.n = use.n = 0;
         crvm__sim_customer c = {0};
         c.index = (uint32_t)i;
+        c.end = INT32_MIN;
         c.segment = (uint8_t)categorical(&r, o.segment_share, CRVM_SIM_SEGMENTS);
         const int seg = c.segment;
         int start_month = (int)floor(unif(&r) * o.acquisition_months);
@@ -363,6 +364,7 @@ crvm_status crvm__sim_run(const crvm_sim_options *options, const crvm__sim_sink 
                 double p = c.theta * multiplier;
                 if (unif(&r) < (p > 1.0 ? 1.0 : p)) {
                     c.churned = 1;
+                    c.end = day;
                     break;
                 }
             }

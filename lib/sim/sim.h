@@ -34,6 +34,7 @@ typedef struct crvm__sim_customer {
     uint8_t segment;
     uint8_t churned;
     int32_t lifetime;    /* months paid in the window */
+    int32_t end;         /* churn date (the first unpaid anniversary), INT32_MIN if active */
     double theta;
 } crvm__sim_customer;
 
