@@ -7,5 +7,7 @@
 
 #include "crvm/common.h"
 #include "crvm/ledger.h"
+#include "crvm/simulate.h"
+#include "crvm/io.h"
 
 #endif /* CRVM_CRVM_H */
