@@ -8,13 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-int crvm__is_leap_year(int y)
+int crvm__io_is_leap_year(int y)
 {
     return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
 /* Howard Hinnant's days_from_civil, for the proleptic Gregorian calendar. */
-int32_t crvm__days_from_civil(int y, int m, int d)
+int32_t crvm__io_days_from_civil(int y, int m, int d)
 {
     y -= m <= 2;
     const int era = (y >= 0 ? y : y - 399) / 400;
@@ -24,7 +24,7 @@ int32_t crvm__days_from_civil(int y, int m, int d)
     return (int32_t)(era * 146097 + doe - 719468);
 }
 
-void crvm__civil_from_days(int32_t z32, int *year, int *month, int *day)
+void crvm__io_civil_from_days(int32_t z32, int *year, int *month, int *day)
 {
     long z = (long)z32 + 719468;
     const long era = (z >= 0 ? z : z - 146096) / 146097;
@@ -68,7 +68,7 @@ int crvm__parse_date(const char *s, size_t len, int32_t *out, const char **reaso
         *reason = "month must be 01-12";
         return 0;
     }
-    int dim = mdays[m - 1] + (m == 2 && crvm__is_leap_year(y));
+    int dim = mdays[m - 1] + (m == 2 && crvm__io_is_leap_year(y));
     if (d < 1 || d > dim) {
         *reason = (m == 2 && d == 29) ? "29 February in a year that is not a leap year"
                                       : "day does not exist in that month";
@@ -78,14 +78,14 @@ int crvm__parse_date(const char *s, size_t len, int32_t *out, const char **reaso
         *reason = "year 0000 is outside 0001-9999";
         return 0;
     }
-    *out = crvm__days_from_civil(y, m, d);
+    *out = crvm__io_days_from_civil(y, m, d);
     return 1;
 }
 
 void crvm__format_date(int32_t days, char buf[11])
 {
     int y, m, d;
-    crvm__civil_from_days(days, &y, &m, &d);
+    crvm__io_civil_from_days(days, &y, &m, &d);
     if (y < 0)
         y = 0;
     if (y > 9999)
