@@ -283,9 +283,9 @@ crvm_status crvm__csv_next(crvm__csv_reader *r, int *has_record)
             if (c == '\n' || (c == '\r' && peek_byte(r) == '\n')) {
                 if (c == '\r')
                     get_byte(r);
-                r->line++;
                 if (!end_field(r))
                     return crvm__nomem("reading a CSV record");
+                r->line++;
                 done = 1;
                 continue;
             }
@@ -315,9 +315,9 @@ crvm_status crvm__csv_next(crvm__csv_reader *r, int *has_record)
             if (c == '\n' || (c == '\r' && peek_byte(r) == '\n')) {
                 if (c == '\r')
                     get_byte(r);
-                r->line++;
                 if (!end_field(r))
                     return crvm__nomem("reading a CSV record");
+                r->line++;
                 done = 1;
                 continue;
             }

@@ -510,8 +510,27 @@ static const char *strip_prefix(const char *reason)
     return reason;
 }
 
-/* Turn the ledger's rejections of the last call into report entries. */
-static crvm_status take_ledger_rejections(loader *L, const size_t *batch_row, size_t n_rows)
+/* CSV column name of a ledger field name (static storage). */
+static const char *column_of_ledger_field(const loader *L, const char *field)
+{
+    if (!field)
+        return "";
+    if (strcmp(field, "id") == 0)
+        return L->spec->cols[0].name;
+    if (strcmp(field, "start") == 0)
+        return "start_date";
+    if (strcmp(field, "end") == 0)
+        return "end_date";
+    for (size_t c = 0; c < L->spec->n_cols; c++)
+        if (strcmp(field, L->spec->cols[c].name) == 0)
+            return L->spec->cols[c].name;
+    return field; /* the ledger's field names are static too */
+}
+
+/* Turn the ledger's rejections of the last call into report entries
+ * (batch_row maps link rows to contact rows; column overrides the field). */
+static crvm_status take_ledger_rejections(loader *L, const size_t *batch_row, size_t n_rows,
+                                          const char *column)
 {
     size_t n = crvm_rejections_count(L->ledger_rej);
     crvm_status st = CRVM_OK;
@@ -522,8 +541,8 @@ static crvm_status take_ledger_rejections(loader *L, const size_t *batch_row, si
             continue;
         size_t b = batch_row ? batch_row[rj.row] : rj.row;
         L->rejected[b] = 1;
-        st = reject(L, L->row[b], L->line[b], rj.field ? rj.field : "", rj.status, "%s",
-                    strip_prefix(rj.reason));
+        st = reject(L, L->row[b], L->line[b], column ? column : column_of_ledger_field(L, rj.field),
+                    rj.status, "%s", strip_prefix(rj.reason));
     }
     crvm_rejections_clear(L->ledger_rej);
     return st;
@@ -594,7 +613,7 @@ static crvm_status flush_links(loader *L)
         /* Not expected (ids were checked); report against the contact row,
          * which stays in the ledger: count it once, as accepted. */
         size_t before = L->rejected_rows;
-        st = take_ledger_rejections(L, src, k);
+        st = take_ledger_rejections(L, src, k, "articles");
         L->rejected_rows = before;
     }
 out:
@@ -637,7 +656,7 @@ static crvm_status flush(loader *L)
         break;
     }
     if (st == CRVM_OK)
-        st = take_ledger_rejections(L, NULL, n);
+        st = take_ledger_rejections(L, NULL, n, NULL);
     if (st == CRVM_OK && L->table == CRVM_TABLE_CONTACTS)
         st = flush_links(L);
     if (st == CRVM_OK) {
