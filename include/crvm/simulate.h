@@ -139,9 +139,9 @@ CRVM_API crvm_status crvm_sim_data_summary(const crvm_sim_data *data, crvm_sim_s
  * @param churned   1 if the customer churned inside the window, 0 if censored
  * @return ::CRVM_OK or ::CRVM_EINVAL (a length that does not match).
  */
-CRVM_API crvm_status crvm_sim_customer_truth(const crvm_sim_data *data, int *segment,
+CRVM_API crvm_status crvm_sim_customer_truth(const crvm_sim_data *data, int32_t *segment,
                                              size_t segment_len, double *theta, size_t theta_len,
-                                             int *lifetime, size_t lifetime_len, int *churned,
+                                             int32_t *lifetime, size_t lifetime_len, int32_t *churned,
                                              size_t churned_len);
 
 #ifdef __cplusplus

@@ -406,7 +406,7 @@ static crvm_status stage_record(loader *L, size_t row, size_t line)
             s = crvm__csv_field(csv, (size_t)L->field_of[c], &len);
         const char *reason = NULL;
         char shown[64];
-        clip(s, len, shown);
+#define SHOWN (clip(s, len, shown), shown)
         crvm_status st = CRVM_OK;
         switch (cs->k) {
         case K_STR:
@@ -432,7 +432,7 @@ static crvm_status stage_record(loader *L, size_t row, size_t line)
                 L->col[c].i32[slot] = d;
             else {
                 L->arena_len = arena_mark;
-                return reject(L, row, line, cs->name, CRVM_EPARSE, "'%s': %s", shown, reason);
+                return reject(L, row, line, cs->name, CRVM_EPARSE, "'%s': %s", SHOWN, reason);
             }
             break;
         }
@@ -445,7 +445,7 @@ static crvm_status stage_record(loader *L, size_t row, size_t line)
                 L->col[c].f64[slot] = v;
             else {
                 L->arena_len = arena_mark;
-                return reject(L, row, line, cs->name, CRVM_EPARSE, "'%s': %s", shown, reason);
+                return reject(L, row, line, cs->name, CRVM_EPARSE, "'%s': %s", SHOWN, reason);
             }
             break;
         }
@@ -455,7 +455,7 @@ static crvm_status stage_record(loader *L, size_t row, size_t line)
                 L->col[c].i32[slot] = (int32_t)v;
             else {
                 L->arena_len = arena_mark;
-                return reject(L, row, line, cs->name, CRVM_EPARSE, "'%s': %s", shown, reason);
+                return reject(L, row, line, cs->name, CRVM_EPARSE, "'%s': %s", SHOWN, reason);
             }
             break;
         }
@@ -465,7 +465,7 @@ static crvm_status stage_record(loader *L, size_t row, size_t line)
                 L->col[c].i32[slot] = v;
             else {
                 L->arena_len = arena_mark;
-                return reject(L, row, line, cs->name, CRVM_EPARSE, "'%s': %s", shown, reason);
+                return reject(L, row, line, cs->name, CRVM_EPARSE, "'%s': %s", SHOWN, reason);
             }
             break;
         }
@@ -482,7 +482,7 @@ static crvm_status stage_record(loader *L, size_t row, size_t line)
                 L->col[c].i32[slot] = v;
             else {
                 L->arena_len = arena_mark;
-                return reject(L, row, line, cs->name, CRVM_EPARSE, "'%s' is not one of %s", shown,
+                return reject(L, row, line, cs->name, CRVM_EPARSE, "'%s' is not one of %s", SHOWN,
                               enum_expect(cs->k));
             }
             break;
@@ -492,6 +492,7 @@ static crvm_status stage_record(loader *L, size_t row, size_t line)
             L->arena_len = arena_mark;
             return st;
         }
+#undef SHOWN
     }
     L->row[slot] = row;
     L->line[slot] = line;

@@ -176,6 +176,49 @@ int crvm__parse_double(const char *s, size_t len, double *out, const char **reas
         *reason = "not a number";
         return 0;
     }
+    /* Fast path (Clinger 1990): at most 15 significant digits and a decimal
+     * exponent within 22 give an exactly representable mantissa and power
+     * of ten, so one multiplication or division is correctly rounded. */
+    {
+        uint64_t m = 0;
+        int digits = 0, frac = 0, seen_dot = 0, exp10 = 0, exp_sign = 1, ok = 1;
+        size_t j = body;
+        for (; j < len; j++) {
+            char ch = s[j];
+            if (ch >= '0' && ch <= '9') {
+                if (digits > 0 || ch != '0')
+                    digits++;
+                m = m * 10 + (uint64_t)(ch - '0');
+                frac += seen_dot;
+            } else if (ch == '.') {
+                seen_dot = 1;
+            } else {
+                break;
+            }
+        }
+        if (j < len) { /* exponent: syntax already checked */
+            j++;
+            if (s[j] == '+' || s[j] == '-')
+                exp_sign = s[j++] == '-' ? -1 : 1;
+            for (; j < len; j++) {
+                exp10 = exp10 * 10 + (s[j] - '0');
+                if (exp10 > 1000) {
+                    ok = 0;
+                    break;
+                }
+            }
+        }
+        int e = exp_sign * exp10 - frac;
+        if (ok && digits <= 15 && e >= -22 && e <= 22) {
+            static const double pow10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                             1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                             1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+            double v = (double)m;
+            v = e >= 0 ? v * pow10[e] : v / pow10[-e];
+            *out = s[0] == '-' ? -v : v;
+            return 1;
+        }
+    }
     if (len >= NUMBER_MAX) {
         *reason = "number text too long";
         return 0;

@@ -575,7 +575,7 @@ crvm_status crvm_sim_data_summary(const crvm_sim_data *data, crvm_sim_summary *o
     return CRVM_OK;
 }
 
-crvm_status crvm_sim_customer_truth(const crvm_sim_data *data, int *segment, size_t segment_len,
+crvm_status crvm_sim_customer_truth(const crvm_sim_data *data, int32_t *segment, size_t segment_len,
                                     double *theta, size_t theta_len, int *lifetime,
                                     size_t lifetime_len, int *churned, size_t churned_len)
 {

@@ -275,9 +275,9 @@ static void test_sbg_recovery(void **state)
     /* The in-memory truth agrees with what the files say. */
     crvm_sim_data *d = NULL;
     assert_int_equal(crvm_simulate(&o, &d), CRVM_OK);
-    int *lifetime = malloc(n * sizeof *lifetime), *ch = malloc(n * sizeof *ch);
+    int32_t *lifetime = malloc(n * sizeof *lifetime), *ch = malloc(n * sizeof *ch);
     double *theta = malloc(n * sizeof *theta);
-    int *tseg = malloc(n * sizeof *tseg);
+    int32_t *tseg = malloc(n * sizeof *tseg);
     assert_true(lifetime && ch && theta && tseg);
     assert_int_equal(crvm_sim_customer_truth(d, tseg, n, theta, n, lifetime, n, ch, n), CRVM_OK);
     assert_status(crvm_sim_customer_truth(d, tseg, n - 1, NULL, 0, NULL, 0, NULL, 0), CRVM_EINVAL);
