@@ -20,6 +20,8 @@ from .errors import (
     StateError,
 )
 
+from .io import LoadReport, SimulatedData, load_csv, simulate, simulate_csv
+
 __version__ = _ll.crvm_version()
 
 __all__ = [
@@ -28,10 +30,27 @@ __all__ = [
     "Error",
     "FileError",
     "InvalidArgumentError",
+    "LoadReport",
     "NotFittedError",
     "NotFoundError",
     "OutOfMemoryError",
     "ParseError",
+    "SimulatedData",
     "StateError",
     "__version__",
+    "load_csv",
+    "simulate",
+    "simulate_csv",
 ]
+
+# crvm.Ledger.from_csv(directory, strict=True): the ledger's own class when
+# its bindings are present, else a minimal CSV-loaded ledger.
+try:
+    from .ledger import Ledger  # noqa: E402
+except ImportError:  # pragma: no cover - until the ledger bindings land
+    from .io import CsvLedger as Ledger  # noqa: E402
+if not hasattr(Ledger, "from_csv"):
+    from .io import ledger_from_csv as _ledger_from_csv  # noqa: E402
+
+    Ledger.from_csv = classmethod(_ledger_from_csv)
+__all__.append("Ledger")
