@@ -7,5 +7,6 @@
 
 #include "crvm/common.h"
 #include "crvm/ledger.h"
+#include "crvm/economics.h"
 
 #endif /* CRVM_CRVM_H */
