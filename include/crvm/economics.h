@@ -107,6 +107,15 @@ CRVM_API size_t crvm_cost_model_assumption_count(void);
 CRVM_API crvm_status crvm_cost_model_assumption(const crvm_cost_model *model, size_t i,
                                                 crvm_assumption *out);
 
+/**
+ * Set the assumption called @p name (as listed by crvm_cost_model_assumption(),
+ * e.g. "hourly_rate[tier2]", "channel_cost[chat]", "gross_margin_rate[services]",
+ * "minutes_saved") to @p value. The model is not validated here (see
+ * crvm_cost_model_validate()); NaN is stored as given.
+ * @return ::CRVM_OK, ::CRVM_EINVAL (NULL argument), ::CRVM_ENOTFOUND (no such name).
+ */
+CRVM_API crvm_status crvm_cost_model_set(crvm_cost_model *model, const char *name, double value);
+
 /** Columns of the economics matrices; money in currency units (whole cents). */
 typedef enum crvm_econ_column {
     CRVM_ECON_REVENUE_SUBSCRIPTION = 0, /**< revenue by stream (5 columns, ::crvm_stream order) */

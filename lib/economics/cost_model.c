@@ -107,28 +107,45 @@ static const info table[] = {
 
 size_t crvm_cost_model_assumption_count(void) { return N_ASSUMPTIONS; }
 
-static double value_of(const crvm_cost_model *m, size_t i)
+static double *field_of(crvm_cost_model *m, size_t i)
 {
     if (i < 3)
-        return m->hourly_rate[i];
+        return &m->hourly_rate[i];
     if (i < 8)
-        return m->channel_cost[i - 3];
+        return &m->channel_cost[i - 3];
     switch (i) {
-    case 8: return m->escalation_cost;
-    case 9: return m->overhead_per_contact;
-    case 10: return m->overhead_per_minute;
-    case 11: return m->self_service_cost;
+    case 8: return &m->escalation_cost;
+    case 9: return &m->overhead_per_contact;
+    case 10: return &m->overhead_per_minute;
+    case 11: return &m->self_service_cost;
     default: break;
     }
     if (i < 17)
-        return m->gross_margin_rate[i - 12];
+        return &m->gross_margin_rate[i - 12];
     switch (i) {
-    case 17: return m->discount_rate;
-    case 18: return m->deflection_probability;
-    case 19: return m->knowledge_hourly_rate;
-    case 20: return m->minutes_saved;
-    default: return m->avoided_contact_cost;
+    case 17: return &m->discount_rate;
+    case 18: return &m->deflection_probability;
+    case 19: return &m->knowledge_hourly_rate;
+    case 20: return &m->minutes_saved;
+    default: return &m->avoided_contact_cost;
     }
+}
+
+static double value_of(const crvm_cost_model *m, size_t i)
+{
+    return *field_of((crvm_cost_model *)m, i);
+}
+
+crvm_status crvm_cost_model_set(crvm_cost_model *m, const char *name, double value)
+{
+    if (!m || !name)
+        return crvm__fail(CRVM_EINVAL, "crvm_cost_model_set: model and name are required");
+    for (size_t i = 0; i < N_ASSUMPTIONS; i++)
+        if (!strcmp(table[i].name, name)) {
+            *field_of(m, i) = value;
+            return CRVM_OK;
+        }
+    return crvm__fail(CRVM_ENOTFOUND, "cost model has no assumption \"%.60s\"", name);
 }
 
 crvm_status crvm_cost_model_assumption(const crvm_cost_model *m, size_t i, crvm_assumption *out)

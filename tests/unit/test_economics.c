@@ -119,6 +119,22 @@ static void cost_model_defaults_and_assumptions(void **state)
         if (!strcmp(a.name, "hourly_rate[tier3]"))
             assert_true(a.value == m.hourly_rate[2]);
     }
+    /* Setting by name reaches the same fields. */
+    assert_int_equal(crvm_cost_model_set(&m, "hourly_rate[tier2]", 55), CRVM_OK);
+    assert_true(m.hourly_rate[1] == 55);
+    assert_int_equal(crvm_cost_model_set(&m, "gross_margin_rate[expansion]", 0.6), CRVM_OK);
+    assert_true(m.gross_margin_rate[CRVM_STREAM_EXPANSION] == 0.6);
+    assert_int_equal(crvm_cost_model_set(&m, "avoided_contact_cost", 9), CRVM_OK);
+    assert_true(m.avoided_contact_cost == 9);
+    for (size_t i = 0; i < n; i++) {
+        crvm_assumption a;
+        assert_int_equal(crvm_cost_model_assumption(&m, i, &a), CRVM_OK);
+        assert_int_equal(crvm_cost_model_set(&m, a.name, 1000.0 + (double)i), CRVM_OK);
+        assert_int_equal(crvm_cost_model_assumption(&m, i, &a), CRVM_OK);
+        assert_true(a.value == 1000.0 + (double)i);
+    }
+    assert_status(crvm_cost_model_set(&m, "hourly_rate[tier4]", 1), CRVM_ENOTFOUND);
+    assert_status(crvm_cost_model_set(NULL, "discount_rate", 1), CRVM_EINVAL);
     crvm_assumption a;
     assert_status(crvm_cost_model_assumption(&m, n, &a), CRVM_EINVAL);
     assert_status(crvm_cost_model_assumption(NULL, 0, &a), CRVM_EINVAL);
