@@ -19,10 +19,13 @@ from .errors import (
     ParseError,
     StateError,
 )
+from .ledger import CostModel, Ledger
 
 __version__ = _ll.crvm_version()
 
 __all__ = [
+    "CostModel",
+    "Ledger",
     "ConvergenceError",
     "DomainError",
     "Error",
