@@ -15,4 +15,5 @@
 #define CRVM_API
 
 %include "core.i"
+%include "ledger.i"
 %include "io.i"

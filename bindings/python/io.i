@@ -63,33 +63,4 @@ CRVM_HANDLE(crvm_load_report, crvm_load_report_free)
 %extend crvm_load_rejection {
     int status_code() { return (int)$self->status; }
 }
-/* Takes a crvm_table, an enum of crvm/ledger.h; the per-table functions cover it. */
-%ignore crvm_load_csv;
 %include "crvm/io.h"
-
-/* A bare ledger for loading when the ledger's own bindings are absent
- * (crvm/io.py uses the crvm.Ledger class when there is one). The pointer is
- * owned by the caller and freed with crvm_py_io_ledger_free. The counts
- * helper builds Python objects, so it keeps the GIL (-threads releases it). */
-%nothread crvm_py_io_ledger_counts;
-%inline %{
-static crvm_ledger *crvm_py_io_ledger_new(void)
-{
-    crvm_ledger *ledger = NULL;
-    return crvm_ledger_new(&ledger) == CRVM_OK ? ledger : NULL;
-}
-static void crvm_py_io_ledger_free(crvm_ledger *ledger) { crvm_ledger_free(ledger); }
-static PyObject *crvm_py_io_ledger_counts(const crvm_ledger *ledger)
-{
-    crvm_ledger_stats s;
-    if (ledger == NULL || crvm_ledger_stats_get(ledger, &s) != CRVM_OK)
-        Py_RETURN_NONE;
-    return Py_BuildValue("{s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:L,s:d,s:n}", "customers", (Py_ssize_t)s.customers,
-                         "segments", (Py_ssize_t)s.segments, "revenue_events",
-                         (Py_ssize_t)s.revenue_events, "contacts", (Py_ssize_t)s.contacts,
-                         "contact_articles", (Py_ssize_t)s.contact_articles, "articles",
-                         (Py_ssize_t)s.articles, "knowledge_uses", (Py_ssize_t)s.knowledge_uses,
-                         "revenue_cents", (long long)s.revenue_cents, "handle_minutes",
-                         s.handle_minutes, "bytes_used", (Py_ssize_t)s.bytes_used);
-}
-%}

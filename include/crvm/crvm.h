@@ -7,6 +7,7 @@
 
 #include "crvm/common.h"
 #include "crvm/ledger.h"
+#include "crvm/economics.h"
 #include "crvm/simulate.h"
 #include "crvm/io.h"
 

@@ -96,6 +96,12 @@ def test_round_trip_through_the_ledger(tmp_path):
     assert report.rows_read == (summary["customers"] + summary["articles"] + summary["revenue_events"]
                                 + summary["contacts"] + summary["knowledge_uses"])
     assert report.rows_accepted == report.rows_read
+    stats = ledger.stats()
+    assert stats["customers"] == summary["customers"] and stats["contacts"] == summary["contacts"]
+    assert stats["revenue_events"] == summary["revenue_events"]
+    assert stats["contact_articles"] == summary["contact_article_links"]
+    assert stats["knowledge_uses"] == summary["knowledge_uses"]
+    assert stats["revenue_cents"] == round(summary["revenue_total"] * 100)
     # load_csv into an existing ledger: the same rows again are duplicates.
     with pytest.raises(crvm.InvalidArgumentError, match=r"customers.csv: row 1 \(line 2\), column customer_id"):
         crvm.load_csv(ledger, tmp_path)
@@ -136,6 +142,8 @@ def test_lenient_load_reports_every_rejected_row(tmp_path):
                                    "c2,2022-01-01,5.5,services\n"
                                    "c2,\"2022-01-01,5.5,services\n")
     ledger = crvm.Ledger.from_csv(tmp_path, strict=False)
+    assert isinstance(ledger, crvm.Ledger)
+    assert ledger.stats()["customers"] == 2 and ledger.stats()["revenue_events"] == 1
     rep = ledger.load_report
     assert (rep.rows_read, rep.rows_accepted, rep.rows_rejected) == (6, 3, 3)
     rej = rep.rejections.sort_values(["file", "row"]).reset_index(drop=True)

@@ -19,12 +19,14 @@ from .errors import (
     ParseError,
     StateError,
 )
-
+from .ledger import CostModel, Ledger
 from .io import LoadReport, SimulatedData, load_csv, simulate, simulate_csv
 
 __version__ = _ll.crvm_version()
 
 __all__ = [
+    "CostModel",
+    "Ledger",
     "ConvergenceError",
     "DomainError",
     "Error",
@@ -43,14 +45,8 @@ __all__ = [
     "simulate_csv",
 ]
 
-# crvm.Ledger.from_csv(directory, strict=True): the ledger's own class when
-# its bindings are present, else a minimal CSV-loaded ledger.
-try:
-    from .ledger import Ledger  # noqa: E402
-except ImportError:  # pragma: no cover - until the ledger bindings land
-    from .io import CsvLedger as Ledger  # noqa: E402
+# crvm.Ledger.from_csv(directory, strict=True) comes from crvm/io.py.
 if not hasattr(Ledger, "from_csv"):
-    from .io import ledger_from_csv as _ledger_from_csv  # noqa: E402
+    from .io import ledger_from_csv as _ledger_from_csv
 
     Ledger.from_csv = classmethod(_ledger_from_csv)
-__all__.append("Ledger")

@@ -236,8 +236,8 @@ def _report(handle) -> LoadReport:
 
 
 def _ledger_handle(ledger):
-    """The SWIG pointer of a ledger object (crvm.Ledger keeps it in _handle)."""
-    return getattr(ledger, "_handle", ledger)
+    """The C ledger of a crvm.Ledger (kept in ``_h``), or a bare handle."""
+    return getattr(ledger, "_h", ledger)
 
 
 def load_csv(ledger, directory, strict: bool = True, *, ignore_unknown_columns: bool = False,
@@ -259,30 +259,10 @@ def load_csv(ledger, directory, strict: bool = True, *, ignore_unknown_columns: 
     return _report(report)
 
 
-class CsvLedger:
-    """A ledger loaded from CSV, for use while crvm.Ledger is unavailable:
-    holds the C ledger and the load report; ``counts()`` gives table sizes."""
-
-    def __init__(self):
-        self._handle = _ll.crvm_py_io_ledger_new()
-        if self._handle is None:
-            raise MemoryError("crvm: could not create a ledger")
-        self.load_report = None
-
-    def __del__(self):
-        handle = getattr(self, "_handle", None)
-        if handle is not None:
-            _ll.crvm_py_io_ledger_free(handle)
-            self._handle = None
-
-    def counts(self) -> dict:
-        return _ll.crvm_py_io_ledger_counts(self._handle)
-
-
 def ledger_from_csv(cls, directory, strict: bool = True, **options):
-    """``cls.from_csv`` for a ledger class whose instances keep their C
-    ledger in ``_handle``: a new ledger loaded from ``directory``; the load
-    report is kept as ``ledger.load_report``."""
+    """``crvm.Ledger.from_csv(directory, strict=True)``: a new ledger loaded
+    from the CSV files of ``directory`` (see :func:`load_csv` for the modes
+    and options); the :class:`LoadReport` is kept as ``ledger.load_report``."""
     ledger = cls()
     ledger.load_report = load_csv(ledger, directory, strict, **options)
     return ledger
