@@ -14,6 +14,7 @@ struct crvm__csv_reader {
     size_t pos, end;       /* unread part of buf */
     int at_eof;            /* no more bytes after buf[end) */
     int read_error;
+    int bom_checked;
     char *name;
     size_t max_field, max_fields;
 
@@ -205,6 +206,17 @@ crvm_status crvm__csv_next(crvm__csv_reader *r, int *has_record)
     r->rec_len = 0;
     r->n_fields = 0;
     r->error = CRVM__CSV_ERR_NONE;
+
+    /* A UTF-8 byte order mark at the very start (as spreadsheet programs
+     * write) is not part of the first field. */
+    if (r->bytes == 0 && !r->bom_checked) {
+        r->bom_checked = 1;
+        if (peek_byte(r) == 0xEF && r->end - r->pos >= 3 &&
+            memcmp(r->buf + r->pos, "\xEF\xBB\xBF", 3) == 0) {
+            r->pos += 3;
+            r->bytes += 3;
+        }
+    }
 
     /* Skip empty lines; detect end of input. */
     int c, lone_cr = 0;

@@ -5,7 +5,8 @@
  * Records end at LF or CRLF (a lone CR inside an unquoted field is data).
  * The last record need not end with a line break. Lines that are completely
  * empty (no byte before the line break) hold no record and are skipped; they
- * still count as physical lines.
+ * still count as physical lines. A UTF-8 byte order mark at the start of the
+ * input is skipped.
  *
  * Syntax errors (a quote inside an unquoted field, a byte other than a comma
  * or line break after a closing quote, a quote left open at end of input, a

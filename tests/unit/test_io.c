@@ -121,6 +121,12 @@ static void test_csv_empty_lines_and_lone_cr(void **state)
     r = open_text("", 0, 0);
     expect_end(r);
     crvm__csv_close(r);
+
+    /* A UTF-8 byte order mark starts the file, not the first field. */
+    r = open_text("\xEF\xBB\xBFid,x\n\xEF\xBB\xBF,y\n", 0, 0);
+    expect_record(r, 1, REC("id", "x"));
+    expect_record(r, 2, REC("\xEF\xBB\xBF", "y")); /* elsewhere it is data */
+    crvm__csv_close(r);
 }
 
 static void test_csv_unterminated_quote(void **state)
@@ -835,6 +841,27 @@ static crvm_status load_scenario(void *ctx)
     return st;
 }
 
+/* The same in strict mode, where the first rejected row fails the load. */
+static crvm_status strict_scenario(void *ctx)
+{
+    (void)ctx;
+    crvm_ledger *l = NULL;
+    crvm_status st = crvm_ledger_new(&l);
+    if (st == CRVM_OK) {
+        crvm_load_options o = CRVM_LOAD_OPTIONS_INIT;
+        o.batch_rows = 2;
+        st = crvm_load_directory(l, tmpdir, &o, NULL);
+        crvm_ledger_stats s;
+        crvm_ledger_stats_get(l, &s);
+        if (st != CRVM_OK && (s.customers || s.revenue_events || s.articles))
+            fail_msg("failed strict load left rows in the ledger");
+        if (st == CRVM_ENOTFOUND) /* the expected outcome without injected failure */
+            st = CRVM_OK;
+    }
+    crvm_ledger_free(l);
+    return st;
+}
+
 static void test_load_allocation_failures(void **state)
 {
     (void)state;
@@ -849,6 +876,8 @@ static void test_load_allocation_failures(void **state)
                                      "a1,2022-02-01,assisted,1,k1,c1\na1,2022-02-01,assisted,1,k404,\n");
     long sites = test_every_allocation_failure(load_scenario, NULL);
     assert_true(sites > 20);
+    sites = test_every_allocation_failure(strict_scenario, NULL);
+    assert_true(sites > 10);
     crvm_set_allocator(NULL);
 }
 
