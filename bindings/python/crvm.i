@@ -15,5 +15,6 @@
 #define CRVM_API
 
 %include "core.i"
+%include "retention.i"
 %include "ledger.i"
 %include "io.i"

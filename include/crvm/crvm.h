@@ -6,6 +6,7 @@
 #define CRVM_CRVM_H
 
 #include "crvm/common.h"
+#include "crvm/retention.h"
 #include "crvm/ledger.h"
 #include "crvm/economics.h"
 #include "crvm/simulate.h"

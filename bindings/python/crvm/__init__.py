@@ -19,12 +19,14 @@ from .errors import (
     ParseError,
     StateError,
 )
+from .retention import BetaDiscreteWeibull, ShiftedBetaGeometric
 from .ledger import CostModel, Ledger
 from .io import LoadReport, SimulatedData, load_csv, simulate, simulate_csv
 
 __version__ = _ll.crvm_version()
 
 __all__ = [
+    "BetaDiscreteWeibull",
     "CostModel",
     "Ledger",
     "ConvergenceError",
@@ -37,6 +39,7 @@ __all__ = [
     "NotFoundError",
     "OutOfMemoryError",
     "ParseError",
+    "ShiftedBetaGeometric",
     "SimulatedData",
     "StateError",
     "__version__",
