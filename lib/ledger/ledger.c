@@ -246,6 +246,13 @@ static int is_empty(const char *s) { return !s || !*s; }
 #define QID(s) (s ? (int)(strlen(s) > 60 ? 60 : strlen(s)) : 6), (s ? s : "(null)")
 
 /* Each row check: on failure report and either skip the row (lenient) or abort. */
+/* Prefetch the id-table lines of the next 16 rows of a string column. */
+#define PREFETCH_IDS(table, col)                                          \
+    do {                                                                  \
+        if ((i & 15) == 0 && (col))                                       \
+            crvm__intern_prefetch((table), (col) + i, n - i);             \
+    } while (0)
+
 #define REJECT(field, status, ...)                                          \
     do {                                                                    \
         crvm_status r_ = crvm__reject(&b, i, field, status, __VA_ARGS__);   \
@@ -281,6 +288,7 @@ crvm_status crvm_ledger_add_customers(crvm_ledger *l, const char *const *ids, si
         return st;
     crvm__batch b = {CRVM_TABLE_CUSTOMERS, rejections, 0};
     for (size_t i = 0; i < n; i++) {
+        PREFETCH_IDS(&l->customer_ids, ids);
         const char *id = ids[i], *seg = segments[i];
         if (is_empty(id))
             REJECT("id", CRVM_EINVAL, "is empty");
@@ -339,6 +347,7 @@ crvm_status crvm_ledger_add_revenue(crvm_ledger *l, const char *const *customer_
     size_t k = n0;
     int64_t sum = 0;
     for (size_t i = 0; i < n; i++) {
+        PREFETCH_IDS(&l->customer_ids, customer_ids);
         const char *cid = customer_ids[i];
         uint32_t c = lookup(&l->customer_ids, cid);
         if (c == CRVM__NOT_FOUND)
@@ -404,6 +413,8 @@ crvm_status crvm_ledger_add_contacts(crvm_ledger *l, const char *const *ids, siz
         return st;
     crvm__batch b = {CRVM_TABLE_CONTACTS, rejections, 0};
     for (size_t i = 0; i < n; i++) {
+        PREFETCH_IDS(&l->contact_ids, ids);
+        PREFETCH_IDS(&l->customer_ids, customer_ids);
         const char *id = ids[i], *cid = customer_ids[i];
         if (is_empty(id))
             REJECT("id", CRVM_EINVAL, "is empty");
@@ -524,6 +535,7 @@ crvm_status crvm_ledger_add_contact_articles(crvm_ledger *l, const char *const *
     crvm__batch b = {CRVM_TABLE_CONTACT_ARTICLES, rejections, 0};
     size_t k = l->n_link;
     for (size_t i = 0; i < n; i++) {
+        PREFETCH_IDS(&l->contact_ids, contact_ids);
         const char *cid = contact_ids[i], *aid = article_ids[i];
         uint32_t c = lookup(&l->contact_ids, cid);
         if (c == CRVM__NOT_FOUND)
@@ -571,6 +583,8 @@ crvm_status crvm_ledger_add_knowledge_uses(crvm_ledger *l, const char *const *ar
     crvm__batch b = {CRVM_TABLE_KNOWLEDGE_USES, rejections, 0};
     size_t k = l->n_use;
     for (size_t i = 0; i < n; i++) {
+        PREFETCH_IDS(&l->contact_ids, contact_ids);
+        PREFETCH_IDS(&l->customer_ids, customer_ids);
         const char *aid = article_ids[i];
         const char *kid = contact_ids ? contact_ids[i] : NULL;
         const char *cid = customer_ids ? customer_ids[i] : NULL;

@@ -43,6 +43,9 @@ crvm_status crvm__intern_reserve(crvm__intern *t, size_t entries, size_t bytes);
 uint32_t crvm__intern_find(const crvm__intern *t, const char *s, size_t len, uint32_t hash);
 /* Add a string known to be absent; room must have been reserved. */
 uint32_t crvm__intern_add(crvm__intern *t, const char *s, size_t len, uint32_t hash);
+/* Hint: bring the table lines that looking up s[0..min(n,16)) will touch into
+ * the cache (a performance hint only; NULL or empty strings are skipped). */
+void crvm__intern_prefetch(const crvm__intern *t, const char *const *s, size_t n);
 /* Remove every entry with index >= count (the most recent ones). */
 void crvm__intern_truncate(crvm__intern *t, size_t count);
 static inline const char *crvm__intern_str(const crvm__intern *t, size_t i)

@@ -70,7 +70,7 @@ def _dates(values, name: str, optional: bool = False) -> np.ndarray:
     Accepts datetime64 columns, ISO 8601 strings (YYYY-MM-DD), datetime.date
     objects or integer day numbers. A value that is not a date becomes
     DATE_NONE, which the ledger rejects with the row index for a required
-    column (or, for an optional column, reads as "no date").
+    column (and reads as "no date" in an optional one).
     """
     s = pd.Series(values, copy=False)
     if s.dtype.kind in "iu":
@@ -79,18 +79,20 @@ def _dates(values, name: str, optional: bool = False) -> np.ndarray:
         if s.dtype.kind == "M":
             days = s.to_numpy().astype("datetime64[D]")
         else:
-            days = np.full(len(s), np.datetime64("NaT"), dtype="datetime64[D]")
-            for i, v in enumerate(s.tolist()):
-                if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NaT or v == "":
-                    continue
+            conv = pd.to_datetime(s, errors="coerce", format="ISO8601")
+            if getattr(conv.dt, "tz", None) is not None:
+                conv = conv.dt.tz_localize(None)
+            days = conv.to_numpy().astype("datetime64[D]")
+            # pandas' timestamps cover 1677-2262 only: retry the rest one by one.
+            missing = s.isna().to_numpy() | (s.astype(str).str.len() == 0).to_numpy()
+            for i in np.flatnonzero(np.isnat(days) & ~missing):
+                v = s.iloc[i]
                 try:
-                    days[i] = np.datetime64(pd.Timestamp(v).date() if not isinstance(v, str) else v, "D")
-                except (ValueError, TypeError):
-                    days[i] = np.datetime64("NaT")
+                    days[i] = np.datetime64(v if isinstance(v, str) else pd.Timestamp(v).date(), "D")
+                except (ValueError, TypeError, OverflowError):
+                    pass
         nat = np.isnat(days)
         out = np.where(nat, DATE_NONE, (days - _EPOCH).astype(np.int64))
-        if not optional and nat.any():
-            pass  # the ledger reports the row
     bad = (out < np.iinfo(np.int32).min) | (out > np.iinfo(np.int32).max)
     out = np.where(bad, DATE_NONE, out)
     return np.ascontiguousarray(out, dtype=np.int32)
@@ -109,15 +111,11 @@ def _codes(values, names: list, name: str) -> np.ndarray:
     for alias, target in _ALIASES.items():
         if target in lookup:
             lookup[alias] = lookup[target]
-    out = np.empty(len(s), dtype=np.int32)
-    for i, v in enumerate(s.tolist()):
-        if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
-            out[i] = int(v)
-        elif isinstance(v, str):
-            out[i] = lookup.get(v.strip().lower(), -1)
-        else:
-            out[i] = -1
-    return out
+    is_str = s.map(lambda v: isinstance(v, str))
+    codes = s.where(is_str, "").astype(str).str.strip().str.lower().map(lookup)
+    ints = s.map(lambda v: int(v) if isinstance(v, (int, np.integer)) and not isinstance(v, bool) else -1)
+    out = np.where(is_str, codes.fillna(-1).to_numpy(dtype=np.float64), ints.to_numpy(dtype=np.float64))
+    return np.ascontiguousarray(out, dtype=np.int32)
 
 
 def _ints(values, name: str) -> np.ndarray:
@@ -141,13 +139,11 @@ def _floats(values) -> np.ndarray:
 
 def _strings(values, allow_missing: bool = False) -> list:
     """A column of ids as a list of str; missing values become "" (rejected unless optional)."""
-    out = []
-    for v in pd.Series(values, copy=False).tolist():
-        if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
-            out.append("")
-        else:
-            out.append(str(v))
-    return out
+    s = pd.Series(values, copy=False)
+    if s.dtype == object and s.map(type).eq(str).all():
+        return s.tolist()
+    return ["" if (v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))) else str(v)
+            for v in s.tolist()]
 
 
 def _column(frame: pd.DataFrame, name: str, table: str, required: bool = True):
