@@ -792,6 +792,36 @@ static void test_directory_strict_rolls_back_everything(void **state)
     crvm_ledger_free(l);
 }
 
+/* Lenient mode: a file that cannot be read as a table (bad header) fails
+ * the whole call and restores the ledger; bad rows before it do not matter. */
+static void test_lenient_header_error_rolls_back(void **state)
+{
+    (void)state;
+    write_file("customers.csv", customers_csv);
+    write_file("articles.csv", articles_csv);
+    write_file("revenue.csv", "customer_id,date,amount,stream\nc1,2022-01-15,x,subscription\n");
+    write_file("contacts.csv", "contact_id,customer_id,opened\n");
+    remove_file("knowledge_uses.csv");
+    crvm_ledger *l = NULL;
+    assert_int_equal(crvm_ledger_new(&l), CRVM_OK);
+    crvm_load_report *rep;
+    assert_int_equal(crvm_load_report_new(&rep), CRVM_OK);
+    crvm_load_options o = CRVM_LOAD_OPTIONS_INIT;
+    o.mode = CRVM_LOAD_LENIENT;
+    assert_status(crvm_load_directory(l, tmpdir, &o, rep), CRVM_EPARSE);
+    assert_non_null(strstr(crvm_last_error(), "contacts.csv: header: missing required column 'channel'"));
+    crvm_ledger_stats s = stats_of(l);
+    assert_int_equal(s.customers + s.articles + s.revenue_events, 0);
+    /* The bad revenue row is still in the report; no row counts as accepted. */
+    assert_int_equal(crvm_load_report_count(rep), 1);
+    crvm_load_totals t;
+    assert_int_equal(crvm_load_report_totals(rep, &t), CRVM_OK);
+    assert_int_equal(t.rows_accepted, 0);
+    assert_int_equal(t.rows_rejected, 1);
+    crvm_load_report_free(rep);
+    crvm_ledger_free(l);
+}
+
 static void test_argument_errors(void **state)
 {
     (void)state;
@@ -805,6 +835,12 @@ static void test_argument_errors(void **state)
     o.mode = (crvm_load_mode)7;
     assert_status(crvm_load_csv(l, CRVM_TABLE_REVENUE, "x", &o, NULL), CRVM_EINVAL);
     assert_status(crvm_load_report_new(NULL), CRVM_EINVAL);
+    assert_status(crvm_load_report_totals(NULL, NULL), CRVM_EINVAL);
+    assert_status(crvm_load_report_get(NULL, 0, NULL), CRVM_EINVAL);
+    o.mode = CRVM_LOAD_STRICT;
+    o.batch_rows = (size_t)1 << 30;
+    assert_status(crvm_load_customers_csv(l, "x", &o, NULL), CRVM_EINVAL);
+    assert_status(crvm_load_articles_csv(l, NULL, NULL, NULL), CRVM_EINVAL);
     assert_int_equal(crvm_load_report_count(NULL), 0);
     crvm_load_report_free(NULL);
     crvm_load_options d;
@@ -902,6 +938,7 @@ int main(void)
         cmocka_unit_test(test_huge_field),
         cmocka_unit_test(test_lenient_accounts_for_every_row),
         cmocka_unit_test(test_directory_strict_rolls_back_everything),
+        cmocka_unit_test(test_lenient_header_error_rolls_back),
         cmocka_unit_test(test_argument_errors),
         cmocka_unit_test(test_load_allocation_failures),
     };

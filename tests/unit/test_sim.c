@@ -91,6 +91,22 @@ static void test_options(void **state)
     assert_null(d);
     assert_status(crvm_simulate(NULL, NULL), CRVM_EINVAL);
     assert_status(crvm_simulate_csv(NULL, "/nonexistent/dir/x", NULL), CRVM_EIO);
+    assert_non_null(strstr(crvm_last_error(), "/nonexistent/dir/x/customers.csv"));
+    assert_status(crvm_simulate_csv(NULL, NULL, NULL), CRVM_EINVAL);
+    assert_status(crvm_sim_data_summary(NULL, NULL), CRVM_EINVAL);
+    assert_status(crvm_sim_write_csv(NULL, "/tmp"), CRVM_EINVAL);
+    assert_status(crvm_sim_customer_truth(NULL, NULL, 0, NULL, 0, NULL, 0, NULL, 0), CRVM_EINVAL);
+    crvm_sim_options_init(&o);
+    o.customers = 5;
+    assert_int_equal(crvm_simulate(&o, &d), CRVM_OK);
+    assert_status(crvm_sim_write_csv(d, "/nonexistent/dir"), CRVM_EIO);
+    int32_t seg[5];
+    assert_status(crvm_sim_customer_truth(d, NULL, 5, NULL, 0, NULL, 0, NULL, 0), CRVM_EINVAL);
+    assert_int_equal(crvm_sim_customer_truth(d, seg, 5, NULL, 0, NULL, 0, NULL, 0), CRVM_OK);
+    for (int i = 0; i < 5; i++)
+        assert_true(seg[i] >= 0 && seg[i] < 3);
+    crvm_sim_data_free(d);
+    d = NULL;
     crvm_sim_data_free(NULL);
 }
 
