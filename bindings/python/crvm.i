@@ -17,3 +17,5 @@
 %include "core.i"
 %include "retention.i"
 %include "survival.i"
+%include "ledger.i"
+%include "io.i"

@@ -29,6 +29,8 @@ from .survival import (
     kaplan_meier_by_group,
     logrank_test,
 )
+from .ledger import CostModel, Ledger
+from .io import LoadReport, SimulatedData, load_csv, simulate, simulate_csv
 
 __version__ = _ll.crvm_version()
 
@@ -41,16 +43,29 @@ __all__ = [
     "concordance_index",
     "kaplan_meier_by_group",
     "logrank_test",
+    "CostModel",
+    "Ledger",
     "ConvergenceError",
     "DomainError",
     "Error",
     "FileError",
     "InvalidArgumentError",
+    "LoadReport",
     "NotFittedError",
     "NotFoundError",
     "OutOfMemoryError",
     "ParseError",
     "ShiftedBetaGeometric",
+    "SimulatedData",
     "StateError",
     "__version__",
+    "load_csv",
+    "simulate",
+    "simulate_csv",
 ]
+
+# crvm.Ledger.from_csv(directory, strict=True) comes from crvm/io.py.
+if not hasattr(Ledger, "from_csv"):
+    from .io import ledger_from_csv as _ledger_from_csv
+
+    Ledger.from_csv = classmethod(_ledger_from_csv)
