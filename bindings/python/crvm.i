@@ -15,4 +15,7 @@
 #define CRVM_API
 
 %include "core.i"
+%include "retention.i"
+%include "survival.i"
 %include "ledger.i"
+%include "io.i"

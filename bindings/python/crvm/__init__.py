@@ -19,11 +19,30 @@ from .errors import (
     ParseError,
     StateError,
 )
+from .retention import BetaDiscreteWeibull, ShiftedBetaGeometric
+from .survival import (
+    CoxPH,
+    KaplanMeier,
+    LikelihoodRatioTest,
+    LogRankResult,
+    concordance_index,
+    kaplan_meier_by_group,
+    logrank_test,
+)
 from .ledger import CostModel, Ledger
+from .io import LoadReport, SimulatedData, load_csv, simulate, simulate_csv
 
 __version__ = _ll.crvm_version()
 
 __all__ = [
+    "BetaDiscreteWeibull",
+    "CoxPH",
+    "KaplanMeier",
+    "LikelihoodRatioTest",
+    "LogRankResult",
+    "concordance_index",
+    "kaplan_meier_by_group",
+    "logrank_test",
     "CostModel",
     "Ledger",
     "ConvergenceError",
@@ -31,10 +50,22 @@ __all__ = [
     "Error",
     "FileError",
     "InvalidArgumentError",
+    "LoadReport",
     "NotFittedError",
     "NotFoundError",
     "OutOfMemoryError",
     "ParseError",
+    "ShiftedBetaGeometric",
+    "SimulatedData",
     "StateError",
     "__version__",
+    "load_csv",
+    "simulate",
+    "simulate_csv",
 ]
+
+# crvm.Ledger.from_csv(directory, strict=True) comes from crvm/io.py.
+if not hasattr(Ledger, "from_csv"):
+    from .io import ledger_from_csv as _ledger_from_csv
+
+    Ledger.from_csv = classmethod(_ledger_from_csv)
