@@ -201,8 +201,8 @@ typedef struct crvm_knowledge_estimate {
  * Value of every knowledge article as of @p as_of (uses on or before it):
  * articles x ::CRVM_KV_COLUMNS, row-major. @p estimate (may be NULL) receives
  * the minutes saved and avoided contact cost that were used. Temporary
- * memory: 1 byte per contact, 24 bytes per knowledge use and 8 bytes per
- * article (plus the output).
+ * memory: 1 byte per contact, 16 bytes per knowledge use and about 150
+ * bytes per article.
  * @return ::CRVM_OK; ::CRVM_EINVAL; ::CRVM_ENOMEM.
  */
 CRVM_API crvm_status crvm_knowledge_value(const crvm_ledger *ledger, const crvm_cost_model *model,
