@@ -4,8 +4,8 @@
  * an article), 6 knowledge uses. Prints seconds, rows/s, the ledger's bytes
  * per row and peak RSS.
  *
- *   cc -O2 -std=c11 -Iinclude bench/bench_ledger.c build/libcrvm.a -lm -o bench_ledger
- *   ./bench_ledger [customers]      (default 1000000)
+ *   ninja -C build bench/bench_ledger && build/bench/bench_ledger [customers]
+ *   (default 1000000 customers)
  * Times are process CPU seconds (the figures hold on a shared machine).
  */
 #define _POSIX_C_SOURCE 200809L

@@ -564,6 +564,7 @@ typedef enum crvm_rfm_column {
  * form one transaction (amounts summed); time in days.
  * @param stream_mask bit (1 << stream) selects the streams counted; 0 = all.
  * @param out row-major, customers x ::CRVM_RFM_COLUMNS.
+ * Temporary memory: 16 bytes per selected event and 8 per customer.
  * @return ::CRVM_OK, ::CRVM_EINVAL, ::CRVM_ENOMEM.
  */
 CRVM_API crvm_status crvm_ledger_transaction_summary(const crvm_ledger *ledger, crvm_date as_of,

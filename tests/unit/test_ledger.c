@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <threads.h>
 
 static crvm_date D(int y, int m, int d)
 {
@@ -967,6 +968,134 @@ static void generated_ledger_reconciles_exactly(void **state)
     crvm_ledger_free(l);
 }
 
+/* ------------------------------------------ order independence, threads */
+
+/* The same events appended in two different orders give identical aggregates
+ * (handle minutes are multiples of 1/8 so even their sums are exact). */
+static crvm_ledger *shuffled_ledger(uint64_t seed, int reverse)
+{
+    enum { NC = 50, NR = 2000, NK = 800 };
+    test_rng rng = {seed};
+    static char cn[NC][8], kn[NK][8];
+    const char *cid[NC], *seg[NC];
+    crvm_date cs[NC];
+    for (int i = 0; i < NC; i++) {
+        snprintf(cn[i], sizeof cn[i], "c%d", i);
+        cid[i] = cn[i];
+        seg[i] = i % 3 ? "x" : "y";
+        cs[i] = 18000 + i;
+    }
+    static const char *rc[NR], *kid[NK], *kc[NK];
+    static crvm_date rd[NR], ko[NK], kcl[NK];
+    static double ra[NR], km[NK], ks[NK];
+    static int32_t rs[NR], kch[NK], kt[NK], ke[NK], kou[NK];
+    test_rng data = {99}; /* the events themselves do not depend on the seed */
+    for (int i = 0; i < NR; i++) {
+        rc[i] = cn[(int)(test_rng_uniform(&data) * NC)];
+        rd[i] = 18000 + (crvm_date)(test_rng_uniform(&data) * 900);
+        ra[i] = (double)(int)(test_rng_uniform(&data) * 100000) / 100;
+        rs[i] = (int32_t)(test_rng_uniform(&data) * 5);
+    }
+    for (int i = 0; i < NK; i++) {
+        snprintf(kn[i], sizeof kn[i], "k%d", i);
+        kid[i] = kn[i];
+        kc[i] = cn[(int)(test_rng_uniform(&data) * NC)];
+        ko[i] = 18000 + (crvm_date)(test_rng_uniform(&data) * 900);
+        kcl[i] = ko[i] + (crvm_date)(test_rng_uniform(&data) * 5);
+        kch[i] = (int32_t)(test_rng_uniform(&data) * 5);
+        kt[i] = 1 + (int32_t)(test_rng_uniform(&data) * 3);
+        ke[i] = test_rng_uniform(&data) < 0.2;
+        kou[i] = (int32_t)(test_rng_uniform(&data) * 4);
+        km[i] = (double)(int)(test_rng_uniform(&data) * 400) / 8;
+        ks[i] = test_rng_uniform(&data) < 0.5 ? 1 + (int)(test_rng_uniform(&data) * 5) : NAN;
+    }
+    /* Permute revenue and contacts (Fisher-Yates with the seed, or reversed). */
+    int pr[NR], pk[NK];
+    for (int i = 0; i < NR; i++)
+        pr[i] = reverse ? NR - 1 - i : i;
+    for (int i = 0; i < NK; i++)
+        pk[i] = reverse ? NK - 1 - i : i;
+    for (int i = NR - 1; i > 0 && !reverse; i--) {
+        int j = (int)(test_rng_uniform(&rng) * (i + 1));
+        int t = pr[i]; pr[i] = pr[j]; pr[j] = t;
+    }
+    for (int i = NK - 1; i > 0 && !reverse; i--) {
+        int j = (int)(test_rng_uniform(&rng) * (i + 1));
+        int t = pk[i]; pk[i] = pk[j]; pk[j] = t;
+    }
+    crvm_ledger *l = NULL;
+    assert_int_equal(crvm_ledger_new(&l), CRVM_OK);
+    assert_int_equal(crvm_ledger_add_customers(l, cid, NC, seg, NC, cs, NC, NULL, 0, NULL), CRVM_OK);
+    for (int i = 0; i < NR; i++)
+        assert_int_equal(crvm_ledger_add_revenue_event(l, rc[pr[i]], rd[pr[i]], ra[pr[i]], (crvm_stream)rs[pr[i]]), CRVM_OK);
+    for (int i = 0; i < NK; i++) {
+        int k = pk[i];
+        assert_int_equal(crvm_ledger_add_contact(l, kid[k], kc[k], ko[k], kcl[k], (crvm_channel)kch[k], km[k], kt[k],
+                                                 ke[k], (crvm_outcome)kou[k], ks[k]), CRVM_OK);
+    }
+    return l;
+}
+
+static void aggregates_do_not_depend_on_event_order(void **state)
+{
+    (void)state;
+    crvm_ledger *a = shuffled_ledger(1, 0), *b = shuffled_ledger(2, 0), *c = shuffled_ledger(3, 1);
+    enum { NC = 50 };
+    crvm_ledger *ls[3] = {a, b, c};
+    static double act[3][NC * CRVM_ACTIVITY_COLUMNS], rfm[3][NC * CRVM_RFM_COLUMNS], cov[3][NC * CRVM_COVARIATE_COLUMNS];
+    int32_t per[3][NC], chu[3][NC];
+    for (int k = 0; k < 3; k++) {
+        assert_int_equal(crvm_ledger_customer_activity(ls[k], 18100, 18700, act[k], NC * CRVM_ACTIVITY_COLUMNS), CRVM_OK);
+        assert_int_equal(crvm_ledger_transaction_summary(ls[k], 18800, 0, rfm[k], NC * CRVM_RFM_COLUMNS), CRVM_OK);
+        assert_int_equal(crvm_ledger_contact_covariates(ls[k], 18800, cov[k], NC * CRVM_COVARIATE_COLUMNS), CRVM_OK);
+        assert_int_equal(crvm_ledger_retention_data(ls[k], 18800, CRVM_PERIOD_MONTH, per[k], NC, chu[k], NC), CRVM_OK);
+    }
+    for (int k = 1; k < 3; k++) {
+        assert_memory_equal(act[0], act[k], sizeof act[0]);
+        assert_memory_equal(rfm[0], rfm[k], sizeof rfm[0]);
+        /* Covariate means divide exact sums: identical too. */
+        assert_memory_equal(cov[0], cov[k], sizeof cov[0]);
+        assert_memory_equal(per[0], per[k], sizeof per[0]);
+    }
+    crvm_ledger_free(a);
+    crvm_ledger_free(b);
+    crvm_ledger_free(c);
+}
+
+typedef struct reader {
+    const crvm_ledger *l;
+    double out[3 * CRVM_ACTIVITY_COLUMNS];
+    crvm_status st;
+} reader;
+
+static int read_activity(void *arg)
+{
+    reader *r = arg;
+    for (int rep = 0; rep < 200 && r->st == CRVM_OK; rep++)
+        r->st = crvm_ledger_customer_activity(r->l, CRVM_DATE_MIN, CRVM_DATE_MAX, r->out, 3 * CRVM_ACTIVITY_COLUMNS);
+    return 0;
+}
+
+static void a_ledger_can_be_read_from_several_threads(void **state)
+{
+    (void)state;
+    crvm_ledger *l = small_ledger();
+    reader r[3];
+    thrd_t t[3];
+    for (int k = 0; k < 3; k++) {
+        r[k].l = l;
+        r[k].st = CRVM_OK;
+        assert_int_equal(thrd_create(&t[k], read_activity, &r[k]), thrd_success);
+    }
+    for (int k = 0; k < 3; k++) {
+        thrd_join(t[k], NULL);
+        assert_int_equal(r[k].st, CRVM_OK);
+        assert_memory_equal(r[0].out, r[k].out, sizeof r[0].out);
+    }
+    assert_true(r[0].out[CRVM_ACT_REVENUE] == 23998 / 100.0);
+    crvm_ledger_free(l);
+}
+
 /* ---------------------------------------------------- allocation failure */
 
 static crvm_status full_use(void *ctx)
@@ -1089,6 +1218,8 @@ int main(void)
         cmocka_unit_test(lenient_mode_reports_every_rejected_row),
         cmocka_unit_test(intern_table_grows_and_finds_every_id),
         cmocka_unit_test(generated_ledger_reconciles_exactly),
+        cmocka_unit_test(aggregates_do_not_depend_on_event_order),
+        cmocka_unit_test(a_ledger_can_be_read_from_several_threads),
         cmocka_unit_test(test_every_allocation_failure_ledger),
         cmocka_unit_test(nomem_in_a_lenient_append_changes_nothing),
     };

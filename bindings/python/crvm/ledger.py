@@ -79,23 +79,41 @@ def _dates(values, name: str, optional: bool = False) -> np.ndarray:
         if s.dtype.kind == "M":
             days = s.to_numpy().astype("datetime64[D]")
         else:
-            conv = pd.to_datetime(s, errors="coerce", format="ISO8601")
-            if getattr(conv.dt, "tz", None) is not None:
-                conv = conv.dt.tz_localize(None)
-            days = conv.to_numpy().astype("datetime64[D]")
-            # pandas' timestamps cover 1677-2262 only: retry the rest one by one.
-            missing = s.isna().to_numpy() | (s.astype(str).str.len() == 0).to_numpy()
-            for i in np.flatnonzero(np.isnat(days) & ~missing):
-                v = s.iloc[i]
-                try:
-                    days[i] = np.datetime64(v if isinstance(v, str) else pd.Timestamp(v).date(), "D")
-                except (ValueError, TypeError, OverflowError):
-                    pass
+            days = None
+            try:  # fast path: numpy parses ISO dates of any year in C
+                fast = s.to_numpy(dtype=object).astype("datetime64[D]")
+                if pd.api.types.infer_dtype(s, skipna=True) == "string":
+                    lens = s.str.len()
+                    if not (lens.isna() | (lens == 10) | (lens == 0)).all():
+                        raise ValueError("not all YYYY-MM-DD")  # "2023-01" etc.: be strict
+                days = fast
+            except (ValueError, TypeError, OverflowError):
+                pass
+            if days is None:
+                days = _dates_slow(s)
         nat = np.isnat(days)
         out = np.where(nat, DATE_NONE, (days - _EPOCH).astype(np.int64))
     bad = (out < np.iinfo(np.int32).min) | (out > np.iinfo(np.int32).max)
     out = np.where(bad, DATE_NONE, out)
     return np.ascontiguousarray(out, dtype=np.int32)
+
+
+def _dates_slow(s: pd.Series) -> np.ndarray:
+    """Element-wise date conversion: anything unparsable (or not YYYY-MM-DD) becomes NaT."""
+    days = np.full(len(s), np.datetime64("NaT"), dtype="datetime64[D]")
+    for i, v in enumerate(s.tolist()):
+        if v is None or v is pd.NaT or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
+            continue
+        try:
+            if isinstance(v, str):
+                if len(v) != 10:
+                    continue
+                days[i] = np.datetime64(v, "D")
+            else:
+                days[i] = np.datetime64(pd.Timestamp(v).date(), "D")
+        except (ValueError, TypeError, OverflowError):
+            pass
+    return days
 
 
 def _day_to_timestamp(day: int):
@@ -111,21 +129,30 @@ def _codes(values, names: list, name: str) -> np.ndarray:
     for alias, target in _ALIASES.items():
         if target in lookup:
             lookup[alias] = lookup[target]
-    is_str = s.map(lambda v: isinstance(v, str))
-    codes = s.where(is_str, "").astype(str).str.strip().str.lower().map(lookup)
-    ints = s.map(lambda v: int(v) if isinstance(v, (int, np.integer)) and not isinstance(v, bool) else -1)
-    out = np.where(is_str, codes.fillna(-1).to_numpy(dtype=np.float64), ints.to_numpy(dtype=np.float64))
-    return np.ascontiguousarray(out, dtype=np.int32)
+    # Factorise once (C speed), then name the few distinct values in Python.
+    inverse, uniques = pd.factorize(s, use_na_sentinel=True)
+
+    def code(v):
+        if isinstance(v, str):
+            return lookup.get(v.strip().lower(), -1)
+        if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
+            return int(v) if -2**31 <= int(v) < 2**31 else -1
+        return -1
+
+    table = np.array([code(v) for v in uniques] + [-1], dtype=np.int32)
+    return np.ascontiguousarray(table[inverse])  # sentinel -1 picks the trailing -1
 
 
 def _ints(values, name: str) -> np.ndarray:
     s = pd.Series(values, copy=False)
     if s.dtype.kind == "b":
         return np.ascontiguousarray(s.to_numpy(), dtype=np.int32)
-    if s.dtype == object:
+    if s.dtype == object or isinstance(s.dtype, pd.StringDtype):
         m = {"true": 1, "false": 0, "yes": 1, "no": 0, "1": 1, "0": 0}
-        return np.array([int(v) if isinstance(v, (bool, int, np.integer)) else
-                         m.get(str(v).strip().lower(), -1) for v in s.tolist()], dtype=np.int32)
+        inverse, uniques = pd.factorize(s, use_na_sentinel=True)
+        table = np.array([int(v) if isinstance(v, (bool, int, np.integer)) else
+                          m.get(str(v).strip().lower(), -1) for v in uniques] + [-1], dtype=np.int64)
+        return np.ascontiguousarray(np.clip(table[inverse], -1, 2**31 - 1), dtype=np.int32)
     arr = s.to_numpy(dtype=np.float64)
     bad = ~np.isfinite(arr) | (arr != np.round(arr)) | (np.abs(arr) > 2**31 - 1)
     arr = np.where(bad, -1, arr)  # the ledger rejects -1 with the row index
@@ -140,10 +167,9 @@ def _floats(values) -> np.ndarray:
 def _strings(values, allow_missing: bool = False) -> list:
     """A column of ids as a list of str; missing values become "" (rejected unless optional)."""
     s = pd.Series(values, copy=False)
-    if s.dtype == object and s.map(type).eq(str).all():
+    if pd.api.types.infer_dtype(s, skipna=False) == "string":
         return s.tolist()
-    return ["" if (v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))) else str(v)
-            for v in s.tolist()]
+    return s.astype(object).where(s.notna(), "").astype(str).tolist()
 
 
 def _column(frame: pd.DataFrame, name: str, table: str, required: bool = True):
@@ -355,16 +381,18 @@ class Ledger:
         self._harvest(frame.index)
         links = _column(frame, "articles", t, required=False)
         if links is not None and self.stats()["contacts"] > before:
-            cids, aids = [], []
-            for cid, lst in zip(_strings(frame["contact_id"]), links.tolist()):
-                if lst is None or (isinstance(lst, float) and np.isnan(lst)):
-                    continue
-                items = [x for x in (lst.split(";") if isinstance(lst, str) else list(lst)) if str(x) != ""]
-                for a in items:
-                    cids.append(cid)
-                    aids.append(str(a))
-            if cids:
-                self.add_contact_articles(pd.DataFrame({"contact_id": cids, "article_id": aids}), errors=errors)
+            # One link row per (contact, article); a list or a ";"-separated string per contact.
+            lk = pd.Series(links.to_numpy(), index=pd.Index(_strings(frame["contact_id"])))
+            lk = lk[lk.notna()]
+            if pd.api.types.infer_dtype(lk, skipna=True) == "string":
+                lk = lk.str.split(";").explode()
+            else:
+                lk = lk.map(lambda v: v.split(";") if isinstance(v, str) else list(v)).explode()
+            lk = lk[lk.notna() & (lk.astype(str) != "")]
+            if len(lk):
+                self.add_contact_articles(pd.DataFrame({"contact_id": lk.index.to_numpy(),
+                                                        "article_id": lk.astype(str).to_numpy()}),
+                                          errors=errors)
 
     def add_contact_articles(self, frame: pd.DataFrame, errors: str = "raise") -> None:
         t = "contact_articles"
