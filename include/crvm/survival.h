@@ -240,7 +240,67 @@ CRVM_API crvm_status crvm_cox_fit(const double *x, size_t x_len, size_t n_rows, 
                                   const crvm_cox_options *options, crvm_cox **out,
                                   crvm_fit_report *report);
 
-/** Free a model from crvm_cox_fit(); NULL is allowed. */
+/**
+ * Fit a Cox proportional hazards model to counting-process ("start, stop")
+ * data: time-varying covariates, left truncation (delayed entry) and
+ * recurrent at-risk episodes. Each row is an interval of one subject during
+ * which its covariates are constant; the row is at risk at an event time t
+ * iff start < t <= stop, and events[i] = 1 means the event happened at
+ * stop[i]. A subject's successive intervals are separate rows (subject ids
+ * are not needed: the partial likelihood only uses risk sets).
+ *
+ * Everything else is as crvm_cox_fit(), which it shares its estimator with
+ * (the same sorted descending scan over stop times, with rows leaving the
+ * risk-set sums once the scan passes their start): Efron or Breslow ties,
+ * frequency weights, strata, centring at the unweighted row means, the
+ * penalizer, the failure statuses, and the same ::crvm_cox handle and
+ * accessors afterwards. In particular, splitting every row of a
+ * crvm_cox_fit() data set into consecutive intervals with the same
+ * covariates gives the same coefficients, standard errors and log partial
+ * likelihood, and a row with start = 0 everywhere is crvm_cox_fit().
+ * This is the model of lifelines' CoxTimeVaryingFitter (which uses Efron ties).
+ * Baseline and predictions: crvm_cox_baseline() is the Breslow estimator
+ * over these risk sets; crvm_cox_predict_survival() treats covariates as
+ * fixed over time. Summary: n_observations counts (weighted) rows, not
+ * subjects; the concordance is Harrell's C over rows with stop as the
+ * duration (lifelines' CoxTimeVaryingFitter reports none).
+ *
+ * Robust (sandwich) standard errors for interval data need the score
+ * residuals summed by subject (clustering), which this function does not do:
+ * options.robust = 1 returns ::CRVM_EINVAL.
+ *
+ * Time O(n log n) to sort plus O(n p^2) per Newton iteration; memory O(n p).
+ *
+ * @param x, x_len, n_rows, n_cols  covariates of each interval, row-major,
+ *                                  x_len = n_rows * n_cols, all finite.
+ * @param start, start_len          n_rows interval starts, finite and >= 0
+ *                                  (the subject entered the risk set just after start).
+ * @param stop, stop_len            n_rows interval ends, finite, > start (the
+ *                                  "durations" of the file conventions).
+ * @param events, events_len        n_rows flags: 1 if the event occurred at stop.
+ * @param weights, weights_len      NULL/0, or n_rows frequency weights.
+ * @param strata, strata_len        NULL/0, or n_rows stratum codes.
+ * @param options                   NULL for defaults; robust must be 0.
+ * @param[out] out                  the fitted model (written only on ::CRVM_OK);
+ *                                  free with crvm_cox_free().
+ * @param[out] report               optional, as in crvm_cox_fit().
+ * @return ::CRVM_OK; ::CRVM_EINVAL (NULL, lengths disagree, start < 0,
+ *         start >= stop, bad events/weights/options, options.robust; the
+ *         message names the row); ::CRVM_EDOMAIN (fewer than 2 rows, no
+ *         events, constant or collinear covariate); ::CRVM_ECONVERGE;
+ *         ::CRVM_ENOMEM.
+ */
+CRVM_API crvm_status crvm_cox_fit_intervals(const double *x, size_t x_len, size_t n_rows,
+                                            size_t n_cols,
+                                            const double *start, size_t start_len,
+                                            const double *stop, size_t stop_len,
+                                            const int32_t *events, size_t events_len,
+                                            const double *weights, size_t weights_len,
+                                            const int32_t *strata, size_t strata_len,
+                                            const crvm_cox_options *options, crvm_cox **out,
+                                            crvm_fit_report *report);
+
+/** Free a model from crvm_cox_fit() or crvm_cox_fit_intervals(); NULL is allowed. */
 CRVM_API void crvm_cox_free(crvm_cox *cox);
 
 /** Number of covariates (columns of x); 0 for NULL. */

@@ -83,10 +83,45 @@ typedef struct fit_data {
     const double *w;       /* n weights, sorted */
     const size_t *sbegin;  /* n_strata + 1 offsets of strata in sorted order */
     size_t n_strata;
+    const double *t0;      /* NULL, or n interval start times (sorted order) */
+    const size_t *t0_order;/* with t0: within each stratum's range, the rows by start ascending */
     double *eta;           /* n linear predictors (scratch) */
     /* scratch for sums */
     double *zr, *ar, *zd, *ad, *zl;
 } fit_data;
+
+/* Add (sign = 1) or remove (sign = -1) row i to the risk-set sums S_R, Z_R
+ * and (if ar) A_R; returns its risk weight w e^(eta - shift). */
+static double risk_update(const fit_data *fd, size_t i, double sign, double shift, double *sr,
+                          double *zr, double *ar)
+{
+    const size_t p = fd->p;
+    const double *zi = fd->z + i * p;
+    double r = fd->w[i] * exp(fd->eta[i] - shift);
+    *sr += sign * r;
+    for (size_t a = 0; a < p; a++) {
+        double ra = sign * r * zi[a];
+        zr[a] += ra;
+        if (ar)
+            for (size_t b = a; b < p; b++)
+                ar[a * p + b] += ra * zi[b];
+    }
+    return r;
+}
+
+/* Counting-process data: the scan runs down the stop times; rows whose start
+ * is >= time (no longer at risk: at risk iff start < time <= stop) leave the
+ * sums. *next indexes t0_order within the stratum (from its end). */
+static void risk_remove_started(const fit_data *fd, size_t s0, size_t *next, double time,
+                                double shift, double *sr, double *zr, double *ar)
+{
+    if (fd->t0 == NULL)
+        return;
+    while (*next > s0 && fd->t0[fd->t0_order[*next - 1]] >= time) {
+        (*next)--;
+        risk_update(fd, fd->t0_order[*next], -1.0, shift, sr, zr, ar);
+    }
+}
 
 /* Log partial likelihood (penalised), score and information at beta (on the
  * standardised scale). grad and info may be NULL. */
@@ -115,6 +150,7 @@ static double evaluate(fit_data *fd, const double *beta, double *grad, double *i
         memset(zr, 0, p * sizeof *zr);
         if (info)
             memset(ar, 0, p * p * sizeof *ar);
+        size_t next = s1;
         for (size_t end = s1; end > s0;) {
             size_t begin = end - 1;
             while (begin > s0 && fd->t[begin - 1] == fd->t[end - 1])
@@ -137,15 +173,7 @@ static double evaluate(fit_data *fd, const double *beta, double *grad, double *i
             }
             for (size_t i = begin; i < end; i++) {
                 const double *zi = fd->z + i * p;
-                double r = fd->w[i] * exp(fd->eta[i] - shift);
-                sr += r;
-                for (size_t a = 0; a < p; a++) {
-                    double ra = r * zi[a];
-                    zr[a] += ra;
-                    if (info)
-                        for (size_t b = a; b < p; b++)
-                            ar[a * p + b] += ra * zi[b];
-                }
+                double r = risk_update(fd, i, 1.0, shift, &sr, zr, info ? ar : NULL);
                 if (fd->e[i]) {
                     d++;
                     wd += fd->w[i];
@@ -164,6 +192,7 @@ static double evaluate(fit_data *fd, const double *beta, double *grad, double *i
                         }
                 }
             }
+            risk_remove_started(fd, s0, &next, fd->t[begin], shift, &sr, zr, info ? ar : NULL);
             if (d > 0 && wd > 0.0) {
                 const int efron = fd->ties == CRVM_TIES_EFRON && d > 1;
                 const size_t terms = efron ? d : 1;
@@ -401,16 +430,49 @@ static void fill_report(crvm_fit_report *report, double ll, double n_events, con
     report->n_parameters = (int)p;
 }
 
-crvm_status crvm_cox_fit(const double *x, size_t x_len, size_t n_rows, size_t n_cols,
-                         const double *durations, size_t durations_len,
-                         const int32_t *events, size_t events_len,
-                         const double *weights, size_t weights_len,
-                         const int32_t *strata, size_t strata_len,
-                         const crvm_cox_options *options, crvm_cox **out,
-                         crvm_fit_report *report)
+/* Interval starts in the sorted order of keys (*t0s) and, per stratum, the
+ * sorted-order indices by start ascending (*order): the order in which the
+ * descending scan over stop times removes rows from the risk set. Strata
+ * come out in the same ascending order as in keys. */
+static crvm_status order_starts(size_t n, const crvm__surv_key *keys, const double *start,
+                                int stratified, double **t0s, size_t **order)
 {
-    if (out == NULL)
-        return crvm__fail(CRVM_EINVAL, "out must not be NULL");
+    double *t0 = crvm__calloc(n, sizeof *t0);
+    size_t *ord = crvm__calloc(n, sizeof *ord);
+    int32_t *codes = stratified ? crvm__calloc(n, sizeof *codes) : NULL;
+    crvm__surv_key *k2 = crvm__calloc(n, sizeof *k2);
+    crvm_status st = CRVM_OK;
+    if (t0 == NULL || ord == NULL || k2 == NULL || (stratified && codes == NULL))
+        st = crvm__nomem("ordering the interval start times");
+    if (st == CRVM_OK) {
+        for (size_t i = 0; i < n; i++) {
+            t0[i] = start[keys[i].row];
+            if (codes)
+                codes[i] = keys[i].stratum;
+        }
+        st = crvm__surv_sort(n, t0, codes, k2);
+    }
+    if (st == CRVM_OK)
+        for (size_t i = 0; i < n; i++)
+            ord[i] = k2[i].row;
+    crvm__free(codes);
+    crvm__free(k2);
+    if (st != CRVM_OK) {
+        crvm__free(t0);
+        crvm__free(ord);
+        return st;
+    }
+    *t0s = t0;
+    *order = ord;
+    return CRVM_OK;
+}
+
+/* Checks shared by both entry points that precede the fit proper. */
+static crvm_status check_common(const double *x, size_t x_len, size_t n_rows, size_t n_cols,
+                                const double *durations, size_t durations_len,
+                                const char *durations_name, const int32_t *events,
+                                size_t events_len, const double *weights, size_t weights_len)
+{
     crvm_status st = check_matrix(x, x_len, n_rows, n_cols, "x");
     if (st != CRVM_OK)
         return st;
@@ -418,8 +480,21 @@ crvm_status crvm_cox_fit(const double *x, size_t x_len, size_t n_rows, size_t n_
     if (st != CRVM_OK)
         return st;
     if (durations_len != n_rows)
-        return crvm__fail(CRVM_EINVAL, "durations has %zu values, x %zu rows", durations_len,
-                          n_rows);
+        return crvm__fail(CRVM_EINVAL, "%s has %zu values, x %zu rows", durations_name,
+                          durations_len, n_rows);
+    return CRVM_OK;
+}
+
+/* The fit behind crvm_cox_fit() (start == NULL: every row at risk from time
+ * 0) and crvm_cox_fit_intervals() (rows at risk on (start, durations]). The
+ * arrays other than start have been checked by check_common(). */
+static crvm_status cox_fit(const double *x, size_t n_rows, size_t n_cols, const double *start,
+                           const double *durations, const int32_t *events, const double *weights,
+                           const int32_t *strata, size_t strata_len,
+                           const crvm_cox_options *options, crvm_cox **out,
+                           crvm_fit_report *report)
+{
+    crvm_status st = CRVM_OK;
     if ((strata == NULL) != (strata_len == 0))
         return crvm__fail(CRVM_EINVAL, "strata must be NULL with length 0, or non-NULL");
     if (strata != NULL && strata_len != n_rows)
@@ -439,6 +514,11 @@ crvm_status crvm_cox_fit(const double *x, size_t x_len, size_t n_rows, size_t n_
     if (!(opt.confidence_level > 0.0 && opt.confidence_level < 1.0))
         return crvm__fail(CRVM_EINVAL, "options.confidence_level = %g: must be in (0, 1)",
                           opt.confidence_level);
+    if (start != NULL && opt.robust)
+        return crvm__fail(CRVM_EINVAL,
+                          "options.robust: robust standard errors for interval (counting-process) "
+                          "data need clustering by subject, which crvm_cox_fit_intervals() does "
+                          "not do; fit with options.robust = 0");
     const size_t n = n_rows, p = n_cols;
     if (n < 2)
         return crvm__fail(CRVM_EDOMAIN, "a Cox model needs at least 2 rows, got %zu", n);
@@ -461,6 +541,8 @@ crvm_status crvm_cox_fit(const double *x, size_t x_len, size_t n_rows, size_t n_
     crvm_cox *cox = crvm__calloc(1, sizeof *cox);
     size_t *sbegin = NULL;
     double *u = NULL, *blockbuf = NULL;
+    double *t0s = NULL;      /* interval starts in sorted order */
+    size_t *t0_order = NULL; /* rows by (stratum, start) */
     if (keys == NULL || z == NULL || tw == NULL || es == NULL || mat == NULL || cox == NULL) {
         st = crvm__nomem("allocating the Cox workspace");
         goto fail;
@@ -530,6 +612,11 @@ crvm_status crvm_cox_fit(const double *x, size_t x_len, size_t n_rows, size_t n_
         for (size_t j = 0; j < p; j++)
             z[i * p + j] = (x[row * p + j] - mean[j]) / sdev[j];
     }
+    if (start != NULL) {
+        st = order_starts(n, keys, start, strata != NULL, &t0s, &t0_order);
+        if (st != CRVM_OK)
+            goto fail;
+    }
     /* Collinearity among the covariates themselves. */
     for (size_t i = 0; i < n; i++)
         for (size_t a = 0; a < p; a++)
@@ -547,8 +634,8 @@ crvm_status crvm_cox_fit(const double *x, size_t x_len, size_t n_rows, size_t n_
         }
     }
 
-    fit_data fd = {n, p, opt.ties, opt.penalizer, z, ts, es, ws, sbegin, n_strata, eta,
-                   zr, ar, zd, ad, zl};
+    fit_data fd = {n, p, opt.ties, opt.penalizer, z, ts, es, ws, sbegin, n_strata, t0s, t0_order,
+                   eta, zr, ar, zd, ad, zl};
     /* Newton–Raphson with step halving. */
     double ll = evaluate(&fd, beta, grad, info);
     const double ll_null = ll;
@@ -731,7 +818,7 @@ crvm_status crvm_cox_fit(const double *x, size_t x_len, size_t n_rows, size_t n_
                     count++;
                 begin = end;
             }
-            size_t k = pos + count;
+            size_t k = pos + count, next = sbegin[s + 1];
             double sr = 0.0;
             for (size_t end = sbegin[s + 1]; end > sbegin[s];) {
                 size_t begin = end - 1;
@@ -743,6 +830,7 @@ crvm_status crvm_cox_fit(const double *x, size_t x_len, size_t n_rows, size_t n_
                     if (es[i])
                         wd += ws[i];
                 }
+                risk_remove_started(&fd, sbegin[s], &next, ts[begin], 0.0, &sr, zr, NULL);
                 if (wd > 0.0) {
                     k--;
                     cox->base_time[k] = ts[begin];
@@ -815,6 +903,8 @@ crvm_status crvm_cox_fit(const double *x, size_t x_len, size_t n_rows, size_t n_
     crvm__free(es);
     crvm__free(mat);
     crvm__free(sbegin);
+    crvm__free(t0s);
+    crvm__free(t0_order);
     *out = cox;
     return CRVM_OK;
 
@@ -827,8 +917,60 @@ fail:
     crvm__free(sbegin);
     crvm__free(u);
     crvm__free(blockbuf);
+    crvm__free(t0s);
+    crvm__free(t0_order);
     crvm_cox_free(cox);
     return st;
+}
+
+crvm_status crvm_cox_fit(const double *x, size_t x_len, size_t n_rows, size_t n_cols,
+                         const double *durations, size_t durations_len,
+                         const int32_t *events, size_t events_len,
+                         const double *weights, size_t weights_len,
+                         const int32_t *strata, size_t strata_len,
+                         const crvm_cox_options *options, crvm_cox **out,
+                         crvm_fit_report *report)
+{
+    if (out == NULL)
+        return crvm__fail(CRVM_EINVAL, "out must not be NULL");
+    crvm_status st = check_common(x, x_len, n_rows, n_cols, durations, durations_len, "durations",
+                                  events, events_len, weights, weights_len);
+    if (st != CRVM_OK)
+        return st;
+    return cox_fit(x, n_rows, n_cols, NULL, durations, events, weights, strata, strata_len,
+                   options, out, report);
+}
+
+crvm_status crvm_cox_fit_intervals(const double *x, size_t x_len, size_t n_rows, size_t n_cols,
+                                   const double *start, size_t start_len,
+                                   const double *stop, size_t stop_len,
+                                   const int32_t *events, size_t events_len,
+                                   const double *weights, size_t weights_len,
+                                   const int32_t *strata, size_t strata_len,
+                                   const crvm_cox_options *options, crvm_cox **out,
+                                   crvm_fit_report *report)
+{
+    if (out == NULL)
+        return crvm__fail(CRVM_EINVAL, "out must not be NULL");
+    if (start == NULL || stop == NULL)
+        return crvm__fail(CRVM_EINVAL, "start and stop must not be NULL");
+    crvm_status st = check_common(x, x_len, n_rows, n_cols, stop, stop_len, "stop", events,
+                                  events_len, weights, weights_len);
+    if (st != CRVM_OK)
+        return st;
+    if (start_len != n_rows)
+        return crvm__fail(CRVM_EINVAL, "start has %zu values, x %zu rows", start_len, n_rows);
+    for (size_t i = 0; i < n_rows; i++) {
+        if (!isfinite(start[i]) || start[i] < 0.0)
+            return crvm__fail(CRVM_EINVAL, "start[%zu] = %g: must be finite and >= 0", i,
+                              start[i]);
+        if (!(start[i] < stop[i]))
+            return crvm__fail(CRVM_EINVAL,
+                              "row %zu: start = %g >= stop = %g: an interval must have start < stop",
+                              i, start[i], stop[i]);
+    }
+    return cox_fit(x, n_rows, n_cols, start, stop, events, weights, strata, strata_len, options,
+                   out, report);
 }
 
 /* ---- accessors ---------------------------------------------------------- */
