@@ -600,6 +600,84 @@ CRVM_API const char *crvm_rfm_column_name(int column);
 CRVM_API crvm_status crvm_ledger_contact_covariates(const crvm_ledger *ledger, crvm_date as_of,
                                                     double *out, size_t out_len);
 
+/* ---------------------------------------------------------- contact panel */
+
+/**
+ * Columns of crvm_ledger_contact_panel(): one row per customer and period at
+ * risk, the counting-process layout of crvm_cox_fit_intervals().
+ */
+typedef enum crvm_panel_column {
+    CRVM_PANEL_START = 0,      /**< start of the interval, in periods since the customer's start (k - 1) */
+    CRVM_PANEL_STOP = 1,       /**< end of the interval, in periods (k): the k-th renewal */
+    CRVM_PANEL_EVENT = 2,      /**< 1 iff the customer churned at this renewal (its last row, churned as of as_of) */
+    CRVM_PANEL_CONTACTS = 3,   /**< contacts opened in the interval */
+    CRVM_PANEL_RESOLVED = 4,   /**< of which resolved (4 columns, ::crvm_outcome order) */
+    CRVM_PANEL_WORKAROUND = 5, /**< of which given a workaround */
+    CRVM_PANEL_REFUSED = 6,    /**< of which refused */
+    CRVM_PANEL_ABANDONED = 7,  /**< of which abandoned */
+    CRVM_PANEL_ESCALATED = 8,  /**< of which escalated */
+    CRVM_PANEL_CLOSED = 9,     /**< of which closed on or before as_of */
+    CRVM_PANEL_MEAN_RESOLUTION_DAYS = 10, /**< mean closed - opened (days) of the closed ones; 0 if none */
+    CRVM_PANEL_RATED = 11,     /**< of which rated (a satisfaction score was given) */
+    CRVM_PANEL_MEAN_SATISFACTION = 12 /**< mean score of the rated ones; 0 if none (see ::CRVM_PANEL_RATED) */
+} crvm_panel_column;
+/** Number of contact-panel columns. */
+#define CRVM_PANEL_COLUMNS 13
+
+/** Snake-case name of a contact-panel column ("start", "stop", "event", "contacts",
+ *  "resolved", ...), NULL if out of range. */
+CRVM_API const char *crvm_panel_column_name(int column);
+
+/**
+ * Number of rows of crvm_ledger_contact_panel() for the same arguments: the
+ * sum over customers of the periods of crvm_ledger_retention_data() (customers
+ * not yet started as of @p as_of, and active ones with no completed period,
+ * contribute none).
+ * @param[out] rows  the row count.
+ * @return ::CRVM_OK, ::CRVM_EINVAL (NULL argument, bad date or period), ::CRVM_ENOMEM.
+ */
+CRVM_API crvm_status crvm_ledger_contact_panel_size(const crvm_ledger *ledger, crvm_date as_of,
+                                                    crvm_period period, size_t *rows);
+
+/**
+ * A per-period panel of support contacts for a Cox model with time-varying
+ * covariates (crvm_cox_fit_intervals()), which measures how the contacts of
+ * a period move the churn hazard at the next renewal without the
+ * immortal-time bias of lifetime summaries.
+ *
+ * Periods are counted from each customer's start date exactly as in
+ * crvm_ledger_retention_data(): renewal k falls on start + k periods
+ * (crvm_date_add_periods()), and a customer with P = periods[i] > 0 gets P
+ * rows, k = 1..P, the interval (k - 1, k] of row k covering the days
+ * [start + (k-1) periods, start + k periods). event is 1 on row P of a customer
+ * churned as of @p as_of (the renewal it did not make; a churn on any day of
+ * that period counts) and 0 elsewhere; an active customer's rows are the
+ * renewals it has made by @p as_of. So the events sum to the churned customers
+ * and each customer's last stop is its periods.
+ *
+ * The contact columns describe the contacts opened in a row's days and on or
+ * before @p as_of (a contact closed after as_of counts as not closed); those
+ * of the simulator (crvm/simulate.h) in the month before renewal t are the
+ * ones that change its churn probability at t, i.e. the row with stop t.
+ * Contacts opened before the customer's start, or in a period after its
+ * last row, are in no row.
+ *
+ * Rows are ordered by customer index, then period. Time O(customers +
+ * contacts + rows); temporary memory 16 bytes per customer.
+ *
+ * @param customer, customer_len  receives the customer index (crvm_ledger_id()
+ *                                of ::CRVM_TABLE_CUSTOMERS) of each row; length
+ *                                crvm_ledger_contact_panel_size() rows.
+ * @param out, out_len            row-major rows x ::CRVM_PANEL_COLUMNS. No NaN.
+ * @return ::CRVM_OK, ::CRVM_EINVAL (NULL ledger or outputs, a length that
+ *         does not match the panel size, bad date or period), ::CRVM_ENOMEM
+ *         (outputs untouched).
+ */
+CRVM_API crvm_status crvm_ledger_contact_panel(const crvm_ledger *ledger, crvm_date as_of,
+                                               crvm_period period,
+                                               int32_t *customer, size_t customer_len,
+                                               double *out, size_t out_len);
+
 #ifdef __cplusplus
 }
 #endif
