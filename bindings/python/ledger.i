@@ -70,6 +70,8 @@ CRVM_OUT_ARRAY(double, out)
 CRVM_OUT_ARRAY(int32_t, periods)
 CRVM_OUT_ARRAY(int32_t, churned)
 CRVM_OUT_ARRAY(int32_t, segment)
+CRVM_OUT_ARRAY(int32_t, customer)
+%apply size_t *OUTPUT { size_t *rows };
 %apply (int32_t *OUT_ARRAY, size_t OUT_LEN) {
     (crvm_date *start, size_t start_len), (crvm_date *end, size_t end_len)
 }

@@ -13,6 +13,8 @@ CRVM_IN_ARRAY(int32_t, strata)
 CRVM_IN_ARRAY(double, x)
 CRVM_IN_ARRAY(double, t)
 CRVM_IN_ARRAY(double, scores)
+CRVM_IN_ARRAY(double, start)
+CRVM_IN_ARRAY(double, stop)
 %apply (const double *IN_ARRAY, size_t IN_LEN) { (const double *times, size_t times_len) }
 CRVM_OUT_ARRAY(double, out)
 CRVM_OUT_ARRAY(int32_t, out)

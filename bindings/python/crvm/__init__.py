@@ -22,6 +22,7 @@ from .errors import (
 from .retention import BetaDiscreteWeibull, ShiftedBetaGeometric
 from .survival import (
     CoxPH,
+    CoxTimeVarying,
     KaplanMeier,
     LikelihoodRatioTest,
     LogRankResult,
@@ -37,6 +38,7 @@ __version__ = _ll.crvm_version()
 __all__ = [
     "BetaDiscreteWeibull",
     "CoxPH",
+    "CoxTimeVarying",
     "KaplanMeier",
     "LikelihoodRatioTest",
     "LogRankResult",

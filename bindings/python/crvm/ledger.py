@@ -45,6 +45,7 @@ _ECON_COLS = [_ll.crvm_econ_column_name(i) for i in range(_ll.CRVM_ECON_COLUMNS)
 _KV_COLS = [_ll.crvm_kv_column_name(i) for i in range(_ll.CRVM_KV_COLUMNS)]
 _COV_COLS = [_ll.crvm_covariate_column_name(i) for i in range(_ll.CRVM_COVARIATE_COLUMNS)]
 _RFM_COLS = [_ll.crvm_rfm_column_name(i) for i in range(_ll.CRVM_RFM_COLUMNS)]
+_PANEL_COLS = [_ll.crvm_panel_column_name(i) for i in range(_ll.CRVM_PANEL_COLUMNS)]
 
 _COUNT_ECON = {"contacts", "self_service_sessions"}
 _COUNT_KV = {"assisted_uses", "views", "resolved_views", "payback_days", "age_days",
@@ -606,3 +607,27 @@ class Ledger:
         _ll.crvm_ledger_contact_covariates(self._h, self._as_of(as_of), out)
         df = pd.DataFrame(out.reshape(n, len(_COV_COLS)), index=self.customer_ids(), columns=_COV_COLS)
         return self._int_columns(df, {"contacts", "rated"})
+
+    def contact_panel(self, as_of=None, period: str = "month") -> pd.DataFrame:
+        """Per-period contact panel for a Cox model with time-varying
+        covariates (:class:`crvm.CoxTimeVarying`): one row per customer and
+        period at risk, ``customer`` (id), ``segment``, ``start``/``stop``
+        (periods since the customer's start, stop = the renewal), ``event``
+        (1 iff the customer churned at that renewal), and the contacts opened
+        in the period: ``contacts``, by outcome (``resolved``, ``workaround``,
+        ``refused``, ``abandoned``), ``escalated``, ``closed`` (by as_of),
+        ``mean_resolution_days`` (0 if none closed), ``rated``,
+        ``mean_satisfaction`` (0 if none rated). Periods are those of
+        :meth:`retention_data` (see crvm_ledger_contact_panel)."""
+        if period not in _PERIODS:
+            raise ValueError(f"period must be one of {list(_PERIODS)}, got {period!r}")
+        day, code = self._as_of(as_of), _PERIODS[period]
+        rows = _ll.crvm_ledger_contact_panel_size(self._h, day, code)
+        customer = np.empty(rows, np.int32)
+        out = np.empty(rows * len(_PANEL_COLS))
+        _ll.crvm_ledger_contact_panel(self._h, day, code, customer, out)
+        df = pd.DataFrame(out.reshape(rows, len(_PANEL_COLS)), columns=_PANEL_COLS)
+        df.insert(0, "customer", self.customer_ids().to_numpy()[customer])
+        df.insert(1, "segment", self.customers()["segment"].to_numpy()[customer])
+        means = {"mean_resolution_days", "mean_satisfaction"}
+        return self._int_columns(df, [c for c in _PANEL_COLS if c not in means])

@@ -20,6 +20,7 @@ from .errors import Error, NotFittedError
 
 __all__ = [
     "CoxPH",
+    "CoxTimeVarying",
     "KaplanMeier",
     "LikelihoodRatioTest",
     "LogRankResult",
@@ -251,15 +252,24 @@ class CoxPH:
         t = as_float_array(durations, "durations")
         e = _events(events, len(t))
         w = as_float_array(weights, "weights", allow_none=True)
-        if strata is not None:
-            codes, labels = pd.factorize(np.asarray(strata), sort=True)
-            if (codes < 0).any():
-                raise ValueError("strata: missing values are not allowed")
-            s = codes.astype(np.int32)
-            self._strata_labels = list(labels)
-        else:
-            s = None
+        s = self._strata_codes(strata)
+        opts = self._options(robust, float(self.penalizer) * x.shape[0])
+        return self._fit_with(
+            names, isinstance(X, pd.DataFrame), robust,
+            lambda report: _ll.crvm_cox_fit(x, x.shape[0], x.shape[1], t, e, w, s, opts, report))
+
+    def _strata_codes(self, strata):
+        """int32 codes of the stratum labels (None: unstratified); keeps the labels."""
+        if strata is None:
             self._strata_labels = None
+            return None
+        codes, labels = pd.factorize(np.asarray(strata), sort=True)
+        if (codes < 0).any():
+            raise ValueError("strata: missing values are not allowed")
+        self._strata_labels = list(labels)
+        return codes.astype(np.int32)
+
+    def _options(self, robust, penalizer):
         opts = _ll.crvm_cox_options()
         _ll.crvm_cox_options_init(opts)
         opts.ties = _ll.CRVM_TIES_EFRON if self.ties == "efron" else _ll.CRVM_TIES_BRESLOW
@@ -268,11 +278,16 @@ class CoxPH:
         opts.tolerance = float(self.tolerance)
         if not self.penalizer >= 0:
             raise ValueError(f"penalizer = {self.penalizer!r}: must be >= 0")
-        opts.penalizer = float(self.penalizer) * x.shape[0]
+        opts.penalizer = penalizer
         opts.confidence_level = _confidence_level(self.alpha)
+        return opts
+
+    def _fit_with(self, names, named, robust, call):
+        """Run ``call(report)`` (a low-level fit returning the handle) and keep
+        its results; errors name the covariate and carry the fit report."""
         report = _ll.crvm_fit_report()
         try:
-            cox = _ll.crvm_cox_fit(x, x.shape[0], x.shape[1], t, e, w, s, opts, report)
+            cox = call(report)
         except Error as exc:
             msg = _COVARIATE.sub(
                 lambda m: f"covariate {names[int(m.group(1))]!r} (column {m.group(1)})"
@@ -284,7 +299,7 @@ class CoxPH:
         self.fit_report = report
         self.robust = bool(robust)
         self.covariates = names
-        self._named = isinstance(X, pd.DataFrame)
+        self._named = named
         p = len(names)
         stats = {}
         for key, code in _STATS.items():
@@ -478,3 +493,60 @@ class CoxPH:
     def predict_survival_at(self, X, horizon: float, strata=None) -> np.ndarray:
         """Probability that each row survives beyond ``horizon``."""
         return self.predict_survival(X, [float(horizon)], strata)[:, 0]
+
+
+class CoxTimeVarying(CoxPH):
+    """Cox proportional hazards with time-varying covariates, fitted to a
+    long-format DataFrame in counting-process form: one row per subject and
+    interval (start, stop] over which its covariates are constant, the event
+    flag saying whether the subject's event happened at ``stop``. A row is at
+    risk at an event time t iff start < t <= stop, which also handles late
+    entry (left truncation). The model and its names follow lifelines'
+    ``CoxTimeVaryingFitter``; the estimator is the one of :class:`CoxPH`
+    (crvm_cox_fit_intervals), so every fitted attribute of CoxPH is here too.
+
+    ``penalizer`` is scaled as in :class:`CoxPH` and lifelines'
+    CoxTimeVaryingFitter: 0.5 * penalizer * n_rows * ||beta_std||^2, with
+    n_rows the rows (intervals) of ``df``. Robust standard errors (which need clustering by subject) are not
+    available. The concordance is computed over rows with ``stop`` as the
+    duration (lifelines reports none for this model).
+    """
+
+    def fit(self, df, id_col=None, event_col="event", start_col="start", stop_col="stop",
+            strata=None, weights_col=None) -> "CoxTimeVarying":
+        """Fit to ``df``: every column other than ``id_col``, ``event_col``,
+        ``start_col``, ``stop_col``, ``weights_col`` and the ``strata``
+        column(s) is a covariate. ``id_col`` (optional) only names the
+        subject and is excluded from the covariates; the partial likelihood
+        needs no subject ids. ``strata``: a column name or list of names, one
+        baseline per distinct combination. Returns self."""
+        if not isinstance(df, pd.DataFrame):
+            raise TypeError("df must be a pandas DataFrame")
+        strata_cols = [] if strata is None else ([strata] if isinstance(strata, str)
+                                                 else list(strata))
+        special = [c for c in [id_col, event_col, start_col, stop_col, weights_col] if c is not None]
+        missing = [c for c in special + strata_cols if c not in df.columns]
+        if missing:
+            raise KeyError(f"column(s) {missing} not in the DataFrame")
+        covariates = [c for c in df.columns if c not in set(special) | set(strata_cols)]
+        if not covariates:
+            raise ValueError("df has no covariate columns")
+        names, x = self._names_and_matrix(df[covariates])
+        t0 = as_float_array(df[start_col].to_numpy(), start_col)
+        t1 = as_float_array(df[stop_col].to_numpy(), stop_col)
+        e = _events(df[event_col].to_numpy(), len(t1))
+        w = (None if weights_col is None
+             else as_float_array(df[weights_col].to_numpy(), weights_col))
+        labels = None
+        if strata_cols:
+            labels = (df[strata_cols[0]].to_numpy() if len(strata_cols) == 1
+                      else pd.MultiIndex.from_frame(df[strata_cols]).to_numpy())
+        s = self._strata_codes(labels)
+        opts = self._options(False, float(self.penalizer) * x.shape[0])
+        self.id_col, self.event_col, self.start_col, self.stop_col = (
+            id_col, event_col, start_col, stop_col)
+        self.strata, self.weights_col = strata, weights_col
+        return self._fit_with(
+            names, True, False,
+            lambda report: _ll.crvm_cox_fit_intervals(x, x.shape[0], x.shape[1], t0, t1, e, w, s,
+                                                      opts, report))
