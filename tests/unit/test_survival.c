@@ -29,32 +29,8 @@ static void load_rossi(void)
 {
     if (rossi.n == N_ROSSI)
         return;
-    char path[1024];
-    const char *dir = getenv("CRVM_DATA_DIR");
-    if (dir != NULL)
-        snprintf(path, sizeof path, "%s/rossi.csv", dir);
-    else
-        snprintf(path, sizeof path, "%s/../shared/data/rossi.csv", CRVM_SOURCE_ROOT);
-    FILE *f = fopen(path, "r");
-    if (f == NULL)
-        fail_msg("cannot open %s (set CRVM_DATA_DIR)", path);
-    char line[256];
-    assert_non_null(fgets(line, sizeof line, f)); /* header */
-    size_t n = 0;
-    while (n < N_ROSSI && fgets(line, sizeof line, f)) {
-        int v[9];
-        assert_int_equal(sscanf(line, "%d,%d,%d,%d,%d,%d,%d,%d,%d", &v[0], &v[1], &v[2], &v[3],
-                                &v[4], &v[5], &v[6], &v[7], &v[8]),
-                         9);
-        rossi.week[n] = v[0];
-        rossi.arrest[n] = v[1];
-        for (int j = 0; j < 7; j++)
-            rossi.x[n * 7 + j] = v[2 + j];
-        n++;
-    }
-    fclose(f);
-    assert_int_equal(n, N_ROSSI);
-    rossi.n = n;
+    test_load_rossi(rossi.week, rossi.arrest, rossi.x);
+    rossi.n = N_ROSSI;
 }
 
 static double rng_normal(test_rng *rng)
