@@ -954,6 +954,9 @@ crvm_status crvm_cox_fit_intervals(const double *x, size_t x_len, size_t n_rows,
         return crvm__fail(CRVM_EINVAL, "out must not be NULL");
     if (start == NULL || stop == NULL)
         return crvm__fail(CRVM_EINVAL, "start and stop must not be NULL");
+    for (size_t i = 0; i < stop_len; i++) /* named here, not as "durations" */
+        if (!isfinite(stop[i]) || stop[i] < 0.0)
+            return crvm__fail(CRVM_EINVAL, "stop[%zu] = %g: must be finite and >= 0", i, stop[i]);
     crvm_status st = check_common(x, x_len, n_rows, n_cols, stop, stop_len, "stop", events,
                                   events_len, weights, weights_len);
     if (st != CRVM_OK)

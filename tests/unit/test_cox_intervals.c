@@ -313,6 +313,7 @@ static void rejects_bad_input(void **state)
     const double wneg[] = {1, -1, 1, 1};
     assert_status(FIT(x, 4, 4, start, 4, inf_stop, 4, e, 4, NULL, 0, NULL, 0, NULL, &cox),
                   CRVM_EINVAL);
+    assert_true(strstr(crvm_last_error(), "stop[2]") != NULL);
     assert_status(FIT(xnan, 4, 4, start, 4, stop, 4, e, 4, NULL, 0, NULL, 0, NULL, &cox),
                   CRVM_EINVAL);
     assert_status(FIT(x, 4, 4, start, 4, stop, 4, e2, 4, NULL, 0, NULL, 0, NULL, &cox), CRVM_EINVAL);
