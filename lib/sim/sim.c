@@ -26,6 +26,9 @@ int crvm__sim_article_id(uint32_t index, char *buf)
 {
     return snprintf(buf, 24, "A%06lu", (unsigned long)index + 1);
 }
+/* The same with the contact id's signature (indices of these fit 32 bits). */
+static int customer_id64(uint64_t index, char *buf) { return crvm__sim_customer_id((uint32_t)index, buf); }
+static int article_id64(uint64_t index, char *buf) { return crvm__sim_article_id((uint32_t)index, buf); }
 
 /* ---- random numbers: xoshiro256** seeded through splitmix64 ---- */
 
@@ -575,27 +578,52 @@ crvm_status crvm_sim_data_summary(const crvm_sim_data *data, crvm_sim_summary *o
     return CRVM_OK;
 }
 
-crvm_status crvm_sim_customer_truth(const crvm_sim_data *data, int32_t *segment, size_t segment_len,
-                                    double *theta, size_t theta_len, int *lifetime,
-                                    size_t lifetime_len, int *churned, size_t churned_len)
+/* ---- columns copied out ---- */
+
+typedef struct out_col {
+    const void *p;
+    size_t len;
+    const char *name;
+} out_col;
+
+/* Every array NULL with length 0, or of length n (rows of `what`). */
+static crvm_status check_cols(const char *fn, const crvm_sim_data *d, const out_col *cols, int k,
+                              size_t n, const char *what)
 {
-    if (!data)
-        return crvm__fail(CRVM_EINVAL, "crvm_sim_customer_truth: data is NULL");
-    size_t n = data->customers.n;
-    const struct { const void *p; size_t len; const char *name; } arrays[4] = {
-        {segment, segment_len, "segment"}, {theta, theta_len, "theta"},
-        {lifetime, lifetime_len, "lifetime"}, {churned, churned_len, "churned"}};
-    for (int k = 0; k < 4; k++) {
-        if (arrays[k].p == NULL && arrays[k].len != 0)
-            return crvm__fail(CRVM_EINVAL, "crvm_sim_customer_truth: %s is NULL with length %zu",
-                              arrays[k].name, arrays[k].len);
-        if (arrays[k].p != NULL && arrays[k].len != n)
-            return crvm__fail(CRVM_EINVAL,
-                              "crvm_sim_customer_truth: %s has length %zu, expected %zu customers",
-                              arrays[k].name, arrays[k].len, n);
+    if (!d)
+        return crvm__fail(CRVM_EINVAL, "%s: data is NULL", fn);
+    for (int i = 0; i < k; i++) {
+        if (cols[i].p == NULL && cols[i].len != 0)
+            return crvm__fail(CRVM_EINVAL, "%s: %s is NULL with length %zu", fn, cols[i].name,
+                              cols[i].len);
+        if (cols[i].p != NULL && cols[i].len != n)
+            return crvm__fail(CRVM_EINVAL, "%s: %s has length %zu, expected %zu %s", fn,
+                              cols[i].name, cols[i].len, n, what);
     }
+    return CRVM_OK;
+}
+
+#define COL(name) {(const void *)(name), name##_len, #name}
+#define CHECK(what, n, ...)                                                                  \
+    do {                                                                                     \
+        const out_col cols_[] = {__VA_ARGS__};                                               \
+        crvm_status st_ = check_cols(fn, data, cols_, (int)(sizeof cols_ / sizeof cols_[0]), \
+                                     data ? (n) : 0, what);                                  \
+        if (st_)                                                                             \
+            return st_;                                                                      \
+    } while (0)
+
+/* The double a CSV reader gets back from x written with `decimals` places. */
+static double as_written(double x, double scale) { return (double)llround(x * scale) / scale; }
+
+crvm_status crvm_sim_customer_truth(const crvm_sim_data *data, int32_t *segment, size_t segment_len,
+                                    double *theta, size_t theta_len, int32_t *lifetime,
+                                    size_t lifetime_len, int32_t *churned, size_t churned_len)
+{
+    static const char fn[] = "crvm_sim_customer_truth";
+    CHECK("customers", data->customers.n, COL(segment), COL(theta), COL(lifetime), COL(churned));
     const crvm__sim_customer *c = data->customers.p;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < data->customers.n; i++) {
         if (segment)
             segment[i] = c[i].segment;
         if (theta)
@@ -604,6 +632,229 @@ crvm_status crvm_sim_customer_truth(const crvm_sim_data *data, int32_t *segment,
             lifetime[i] = c[i].lifetime;
         if (churned)
             churned[i] = c[i].churned;
+    }
+    return CRVM_OK;
+}
+
+crvm_status crvm_sim_data_customers(const crvm_sim_data *data, int32_t *segment,
+                                    size_t segment_len, int32_t *start, size_t start_len,
+                                    int32_t *end, size_t end_len)
+{
+    static const char fn[] = "crvm_sim_data_customers";
+    CHECK("customers", data->customers.n, COL(segment), COL(start), COL(end));
+    const crvm__sim_customer *c = data->customers.p;
+    for (size_t i = 0; i < data->customers.n; i++) {
+        if (segment)
+            segment[i] = c[i].segment;
+        if (start)
+            start[i] = c[i].start;
+        if (end)
+            end[i] = c[i].end;
+    }
+    return CRVM_OK;
+}
+
+crvm_status crvm_sim_data_revenue(const crvm_sim_data *data, int32_t *customer,
+                                  size_t customer_len, int32_t *date, size_t date_len,
+                                  double *amount, size_t amount_len, int32_t *stream,
+                                  size_t stream_len)
+{
+    static const char fn[] = "crvm_sim_data_revenue";
+    CHECK("revenue events", data->revenue.n, COL(customer), COL(date), COL(amount), COL(stream));
+    const crvm__sim_revenue *r = data->revenue.p;
+    for (size_t i = 0; i < data->revenue.n; i++) {
+        if (customer)
+            customer[i] = (int32_t)r[i].customer;
+        if (date)
+            date[i] = r[i].date;
+        if (amount)
+            amount[i] = as_written(r[i].amount, 100.0);
+        if (stream)
+            stream[i] = r[i].stream;
+    }
+    return CRVM_OK;
+}
+
+crvm_status crvm_sim_data_contacts(const crvm_sim_data *data, int32_t *customer,
+                                   size_t customer_len, int32_t *opened, size_t opened_len,
+                                   int32_t *closed, size_t closed_len, int32_t *channel,
+                                   size_t channel_len, double *handle_minutes,
+                                   size_t handle_minutes_len, int32_t *tier, size_t tier_len,
+                                   int32_t *escalated, size_t escalated_len, int32_t *outcome,
+                                   size_t outcome_len, double *satisfaction,
+                                   size_t satisfaction_len)
+{
+    static const char fn[] = "crvm_sim_data_contacts";
+    CHECK("contacts", data->contacts.n, COL(customer), COL(opened), COL(closed), COL(channel),
+          COL(handle_minutes), COL(tier), COL(escalated), COL(outcome), COL(satisfaction));
+    const crvm__sim_contact *k = data->contacts.p;
+    for (size_t i = 0; i < data->contacts.n; i++) {
+        if (customer)
+            customer[i] = (int32_t)k[i].customer;
+        if (opened)
+            opened[i] = k[i].opened;
+        if (closed)
+            closed[i] = k[i].closed;
+        if (channel)
+            channel[i] = k[i].channel;
+        if (handle_minutes)
+            handle_minutes[i] = as_written(k[i].minutes, 10.0);
+        if (tier)
+            tier[i] = k[i].tier;
+        if (escalated)
+            escalated[i] = k[i].escalated;
+        if (outcome)
+            outcome[i] = k[i].outcome;
+        if (satisfaction)
+            satisfaction[i] = k[i].satisfaction ? (double)k[i].satisfaction : NAN;
+    }
+    return CRVM_OK;
+}
+
+crvm_status crvm_sim_data_contact_articles(const crvm_sim_data *data, int64_t *contact,
+                                           size_t contact_len, int32_t *article, size_t article_len)
+{
+    static const char fn[] = "crvm_sim_data_contact_articles";
+    CHECK("contact-article links", data->summary.contact_article_links, COL(contact), COL(article));
+    const crvm__sim_contact *k = data->contacts.p;
+    size_t row = 0;
+    for (size_t i = 0; i < data->contacts.n; i++) {
+        for (int j = 0; j < k[i].n_articles; j++, row++) {
+            if (contact)
+                contact[row] = (int64_t)i;
+            if (article)
+                article[row] = (int32_t)k[i].articles[j];
+        }
+    }
+    return CRVM_OK;
+}
+
+crvm_status crvm_sim_data_articles(const crvm_sim_data *data, int32_t *created, size_t created_len,
+                                   double *authoring_hours, size_t authoring_hours_len,
+                                   double *maintenance_hours, size_t maintenance_hours_len)
+{
+    static const char fn[] = "crvm_sim_data_articles";
+    CHECK("articles", data->articles.n, COL(created), COL(authoring_hours), COL(maintenance_hours));
+    const crvm__sim_article *a = data->articles.p;
+    for (size_t i = 0; i < data->articles.n; i++) {
+        if (created)
+            created[i] = a[i].created;
+        if (authoring_hours)
+            authoring_hours[i] = as_written(a[i].authoring_hours, 100.0);
+        if (maintenance_hours)
+            maintenance_hours[i] = as_written(a[i].maintenance_hours, 100.0);
+    }
+    return CRVM_OK;
+}
+
+crvm_status crvm_sim_data_knowledge_uses(const crvm_sim_data *data, int32_t *article,
+                                         size_t article_len, int32_t *date, size_t date_len,
+                                         int32_t *kind, size_t kind_len, int32_t *resolved,
+                                         size_t resolved_len, int64_t *contact, size_t contact_len,
+                                         int32_t *customer, size_t customer_len)
+{
+    static const char fn[] = "crvm_sim_data_knowledge_uses";
+    CHECK("knowledge uses", data->uses.n, COL(article), COL(date), COL(kind), COL(resolved),
+          COL(contact), COL(customer));
+    const crvm__sim_use *u = data->uses.p;
+    for (size_t i = 0; i < data->uses.n; i++) {
+        if (article)
+            article[i] = (int32_t)u[i].article;
+        if (date)
+            date[i] = u[i].date;
+        if (kind)
+            kind[i] = u[i].kind;
+        if (resolved)
+            resolved[i] = u[i].resolved;
+        if (contact)
+            contact[i] = u[i].contact;
+        if (customer)
+            customer[i] = (int32_t)u[i].customer;
+    }
+    return CRVM_OK;
+}
+
+#undef CHECK
+#undef COL
+
+typedef int (*id_format)(uint64_t index, char *buf);
+
+static id_format id_formatter(crvm_sim_id_space space)
+{
+    switch (space) {
+    case CRVM_SIM_CUSTOMER_IDS: return customer_id64;
+    case CRVM_SIM_CONTACT_IDS: return crvm__sim_contact_id;
+    case CRVM_SIM_ARTICLE_IDS: return article_id64;
+    default: return NULL;
+    }
+}
+
+size_t crvm__sim_id_bytes(crvm_sim_id_space space, uint64_t n)
+{
+    id_format format = id_formatter(space);
+    if (!format)
+        return 0;
+    /* Ids of indices whose index + 1 has the same number of digits have the
+     * same length (a letter and max(padding, digits) digits). */
+    char buf[24];
+    size_t total = 0;
+    for (uint64_t lo = 0; lo < n;) {
+        uint64_t next = 10; /* smallest power of 10 above lo + 1 */
+        while (next <= lo + 1)
+            next *= 10;
+        uint64_t hi = next - 1 < n ? next - 1 : n; /* indices lo .. hi - 1 */
+        total += (size_t)(hi - lo) * ((size_t)format(lo, buf) + 1);
+        lo = hi;
+    }
+    return total;
+}
+
+static size_t id_rows(const crvm_sim_data *d, crvm_sim_id_space space)
+{
+    return space == CRVM_SIM_CUSTOMER_IDS ? d->customers.n
+           : space == CRVM_SIM_CONTACT_IDS ? d->contacts.n
+                                           : d->articles.n;
+}
+
+static crvm_status check_space(const char *fn, const crvm_sim_data *d, crvm_sim_id_space space)
+{
+    if (!d)
+        return crvm__fail(CRVM_EINVAL, "%s: data is NULL", fn);
+    if (!id_formatter(space))
+        return crvm__fail(CRVM_EINVAL, "%s: space = %d: not a crvm_sim_id_space", fn, (int)space);
+    return CRVM_OK;
+}
+
+crvm_status crvm_sim_data_ids_size(const crvm_sim_data *data, crvm_sim_id_space space, size_t *size)
+{
+    static const char fn[] = "crvm_sim_data_ids_size";
+    crvm_status st = check_space(fn, data, space);
+    if (st == CRVM_OK && !size)
+        st = crvm__fail(CRVM_EINVAL, "%s: size is NULL", fn);
+    if (st == CRVM_OK)
+        *size = crvm__sim_id_bytes(space, id_rows(data, space));
+    return st;
+}
+
+crvm_status crvm_sim_data_ids(const crvm_sim_data *data, crvm_sim_id_space space, char *text,
+                              size_t text_len)
+{
+    static const char fn[] = "crvm_sim_data_ids";
+    crvm_status st = check_space(fn, data, space);
+    if (st)
+        return st;
+    size_t n = id_rows(data, space), bytes = crvm__sim_id_bytes(space, n);
+    if (text_len != bytes)
+        return crvm__fail(CRVM_EINVAL, "%s: text_len = %zu, expected %zu (crvm_sim_data_ids_size)",
+                          fn, text_len, bytes);
+    if (!text && bytes)
+        return crvm__fail(CRVM_EINVAL, "%s: text is NULL with length %zu", fn, text_len);
+    id_format format = id_formatter(space);
+    char buf[24];
+    for (size_t i = 0, at = 0; i < n; i++) {
+        int len = format((uint64_t)i, buf);
+        memcpy(text + at, buf, (size_t)len + 1);
+        at += (size_t)len + 1;
     }
     return CRVM_OK;
 }
