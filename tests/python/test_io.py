@@ -154,3 +154,25 @@ def test_lenient_load_reports_every_rejected_row(tmp_path):
     assert list(rej["status"]) == ["invalid", "parse", "parse"]
     assert "NaN is not a valid number" in rej["reason"][1]
     assert "not terminated" in rej["reason"][2]
+
+
+def test_from_csv_is_a_documented_classmethod_passing_its_options(tmp_path):
+    # Defined on the class itself (not patched on by the package), with a docstring.
+    assert isinstance(crvm.Ledger.__dict__["from_csv"], classmethod)
+    assert "load_report" in crvm.Ledger.from_csv.__doc__
+
+    class MyLedger(crvm.Ledger):
+        pass
+
+    write(tmp_path, "customers.csv", "customer_id,segment,start_date,note\nc1,smb,2022-01-01,x\n")
+    with pytest.raises(crvm.ParseError, match="note"):
+        crvm.Ledger.from_csv(tmp_path)
+    ledger = MyLedger.from_csv(tmp_path, ignore_unknown_columns=True)
+    assert type(ledger) is MyLedger and ledger.stats()["customers"] == 1
+    assert (ledger.load_report.files, ledger.load_report.rows_accepted) == (1, 1)
+    write(tmp_path, "customers.csv", "customer_id,segment,start_date\nc1,smb,2022-01-01\n"
+                                     "c2," + "s" * 40 + ",2022-01-01\n")
+    ledger = crvm.Ledger.from_csv(tmp_path, strict=False, max_field_bytes=16)
+    assert ledger.stats()["customers"] == 1
+    assert list(ledger.load_report.rejections["row"]) == [2]
+

@@ -258,11 +258,3 @@ def load_csv(ledger, directory, strict: bool = True, *, ignore_unknown_columns: 
     _ll.crvm_load_directory(_ledger_handle(ledger), os.fspath(directory), opts, report)
     return _report(report)
 
-
-def ledger_from_csv(cls, directory, strict: bool = True, **options):
-    """``crvm.Ledger.from_csv(directory, strict=True)``: a new ledger loaded
-    from the CSV files of ``directory`` (see :func:`load_csv` for the modes
-    and options); the :class:`LoadReport` is kept as ``ledger.load_report``."""
-    ledger = cls()
-    ledger.load_report = load_csv(ledger, directory, strict, **options)
-    return ledger

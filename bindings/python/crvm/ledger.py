@@ -268,7 +268,7 @@ class CostModel:
 class Ledger:
     """Customers, revenue, support contacts and knowledge, with their economics.
 
-    Build one with :meth:`from_frames` (or ``Ledger.from_csv``), or start
+    Build one with :meth:`from_frames` or :meth:`from_csv`, or start
     empty and call the ``add_*`` methods. Rows reach the C ledger in bulk;
     ``errors="raise"`` (default) makes each call atomic and raises on the
     first bad row with a message naming the table, row and field;
@@ -318,6 +318,29 @@ class Ledger:
             ledger.add_contacts(contacts, errors=errors)
         if knowledge_uses is not None:
             ledger.add_knowledge_uses(knowledge_uses, errors=errors)
+        return ledger
+
+    @classmethod
+    def from_csv(cls, directory, strict: bool = True, *, ignore_unknown_columns: bool = False,
+                 max_field_bytes: int = 0) -> "Ledger":
+        """A new ledger loaded from the crvm CSV files in ``directory``
+        (customers.csv required; articles.csv, revenue.csv, contacts.csv and
+        knowledge_uses.csv optional; layout in docs/data-format.md).
+
+        ``strict=True``: the first bad row raises the :class:`crvm.Error`
+        subclass of its status (ParseError, InvalidArgumentError,
+        NotFoundError) naming file, row, line, column and reason.
+        ``strict=False``: valid rows are kept and every rejected row is listed
+        in the report. ``ignore_unknown_columns`` and ``max_field_bytes`` are
+        as in :func:`crvm.load_csv`. The :class:`crvm.LoadReport` (row counts
+        and rejections) is kept as ``ledger.load_report``.
+        """
+        from .io import load_csv  # io sits above the ledger: import late, never at module level
+
+        ledger = cls()
+        ledger.load_report = load_csv(ledger, directory, strict,
+                                      ignore_unknown_columns=ignore_unknown_columns,
+                                      max_field_bytes=max_field_bytes)
         return ledger
 
     def _rejections_arg(self, errors: str):
