@@ -1,6 +1,7 @@
 #include "sim/sim.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -580,11 +581,23 @@ crvm_status crvm_sim_data_summary(const crvm_sim_data *data, crvm_sim_summary *o
 
 /* ---- columns copied out ---- */
 
+/* How an output column is filled from a field of the records. */
+enum { F_I32, F_U32, F_U8, F_I64, F_F64, F_RATING };
+
+/* One output array and the record field it copies (scale > 0: the double
+ * nearest the value written with that many units per 1, e.g. 100 for cents;
+ * F_RATING: a 1-5 rating, 0 = none becomes NaN). */
 typedef struct out_col {
-    const void *p;
+    void *p;
     size_t len;
     const char *name;
+    int kind;
+    size_t offset;
+    double scale;
 } out_col;
+
+#define COL(name, type, member, kind, scale) \
+    {(void *)(name), name##_len, #name, kind, offsetof(type, member), scale}
 
 /* Every array NULL with length 0, or of length n (rows of `what`). */
 static crvm_status check_cols(const char *fn, const crvm_sim_data *d, const out_col *cols, int k,
@@ -603,55 +616,65 @@ static crvm_status check_cols(const char *fn, const crvm_sim_data *d, const out_
     return CRVM_OK;
 }
 
-#define COL(name) {(const void *)(name), name##_len, #name}
-#define CHECK(what, n, ...)                                                                  \
-    do {                                                                                     \
-        const out_col cols_[] = {__VA_ARGS__};                                               \
-        crvm_status st_ = check_cols(fn, data, cols_, (int)(sizeof cols_ / sizeof cols_[0]), \
-                                     data ? (n) : 0, what);                                  \
-        if (st_)                                                                             \
-            return st_;                                                                      \
-    } while (0)
-
-/* The double a CSV reader gets back from x written with `decimals` places. */
+/* The double a CSV reader gets back from x written in whole 1/scale units. */
 static double as_written(double x, double scale) { return (double)llround(x * scale) / scale; }
+
+/* Check the columns against the records of one table, then fill them. */
+static crvm_status copy_cols(const char *fn, const crvm_sim_data *d, const vec *table, size_t stride,
+                             const out_col *cols, int k, const char *what)
+{
+    crvm_status st = check_cols(fn, d, cols, k, d ? table->n : 0, what);
+    if (st)
+        return st;
+    for (int c = 0; c < k; c++) {
+        const char *src = (const char *)table->p + cols[c].offset;
+        void *out = cols[c].p;
+        if (!out)
+            continue;
+        for (size_t i = 0; i < table->n; i++, src += stride) {
+            switch (cols[c].kind) {
+            case F_I32: ((int32_t *)out)[i] = *(const int32_t *)src; break;
+            case F_U32: ((int32_t *)out)[i] = (int32_t)*(const uint32_t *)src; break;
+            case F_U8: ((int32_t *)out)[i] = *(const uint8_t *)src; break;
+            case F_I64: ((int64_t *)out)[i] = *(const int64_t *)src; break;
+            case F_F64: {
+                double x = *(const double *)src;
+                ((double *)out)[i] = cols[c].scale > 0 ? as_written(x, cols[c].scale) : x;
+                break;
+            }
+            default: { /* F_RATING */
+                uint8_t r = *(const uint8_t *)src;
+                ((double *)out)[i] = r ? (double)r : NAN;
+            }
+            }
+        }
+    }
+    return CRVM_OK;
+}
+
+#define N_COLS(cols) ((int)(sizeof cols / sizeof cols[0]))
+#define TABLE(d, member) ((d) ? &(d)->member : NULL)
 
 crvm_status crvm_sim_customer_truth(const crvm_sim_data *data, int32_t *segment, size_t segment_len,
                                     double *theta, size_t theta_len, int32_t *lifetime,
                                     size_t lifetime_len, int32_t *churned, size_t churned_len)
 {
-    static const char fn[] = "crvm_sim_customer_truth";
-    CHECK("customers", data->customers.n, COL(segment), COL(theta), COL(lifetime), COL(churned));
-    const crvm__sim_customer *c = data->customers.p;
-    for (size_t i = 0; i < data->customers.n; i++) {
-        if (segment)
-            segment[i] = c[i].segment;
-        if (theta)
-            theta[i] = c[i].theta;
-        if (lifetime)
-            lifetime[i] = c[i].lifetime;
-        if (churned)
-            churned[i] = c[i].churned;
-    }
-    return CRVM_OK;
+    typedef crvm__sim_customer T;
+    const out_col cols[] = {COL(segment, T, segment, F_U8, 0), COL(theta, T, theta, F_F64, 0),
+                            COL(lifetime, T, lifetime, F_I32, 0), COL(churned, T, churned, F_U8, 0)};
+    return copy_cols("crvm_sim_customer_truth", data, TABLE(data, customers), sizeof(T), cols,
+                     N_COLS(cols), "customers");
 }
 
 crvm_status crvm_sim_data_customers(const crvm_sim_data *data, int32_t *segment,
                                     size_t segment_len, int32_t *start, size_t start_len,
                                     int32_t *end, size_t end_len)
 {
-    static const char fn[] = "crvm_sim_data_customers";
-    CHECK("customers", data->customers.n, COL(segment), COL(start), COL(end));
-    const crvm__sim_customer *c = data->customers.p;
-    for (size_t i = 0; i < data->customers.n; i++) {
-        if (segment)
-            segment[i] = c[i].segment;
-        if (start)
-            start[i] = c[i].start;
-        if (end)
-            end[i] = c[i].end;
-    }
-    return CRVM_OK;
+    typedef crvm__sim_customer T;
+    const out_col cols[] = {COL(segment, T, segment, F_U8, 0), COL(start, T, start, F_I32, 0),
+                            COL(end, T, end, F_I32, 0)};
+    return copy_cols("crvm_sim_data_customers", data, TABLE(data, customers), sizeof(T), cols,
+                     N_COLS(cols), "customers");
 }
 
 crvm_status crvm_sim_data_revenue(const crvm_sim_data *data, int32_t *customer,
@@ -659,20 +682,11 @@ crvm_status crvm_sim_data_revenue(const crvm_sim_data *data, int32_t *customer,
                                   double *amount, size_t amount_len, int32_t *stream,
                                   size_t stream_len)
 {
-    static const char fn[] = "crvm_sim_data_revenue";
-    CHECK("revenue events", data->revenue.n, COL(customer), COL(date), COL(amount), COL(stream));
-    const crvm__sim_revenue *r = data->revenue.p;
-    for (size_t i = 0; i < data->revenue.n; i++) {
-        if (customer)
-            customer[i] = (int32_t)r[i].customer;
-        if (date)
-            date[i] = r[i].date;
-        if (amount)
-            amount[i] = as_written(r[i].amount, 100.0);
-        if (stream)
-            stream[i] = r[i].stream;
-    }
-    return CRVM_OK;
+    typedef crvm__sim_revenue T;
+    const out_col cols[] = {COL(customer, T, customer, F_U32, 0), COL(date, T, date, F_I32, 0),
+                            COL(amount, T, amount, F_F64, 100.0), COL(stream, T, stream, F_U8, 0)};
+    return copy_cols("crvm_sim_data_revenue", data, TABLE(data, revenue), sizeof(T), cols,
+                     N_COLS(cols), "revenue events");
 }
 
 crvm_status crvm_sim_data_contacts(const crvm_sim_data *data, int32_t *customer,
@@ -684,39 +698,30 @@ crvm_status crvm_sim_data_contacts(const crvm_sim_data *data, int32_t *customer,
                                    size_t outcome_len, double *satisfaction,
                                    size_t satisfaction_len)
 {
-    static const char fn[] = "crvm_sim_data_contacts";
-    CHECK("contacts", data->contacts.n, COL(customer), COL(opened), COL(closed), COL(channel),
-          COL(handle_minutes), COL(tier), COL(escalated), COL(outcome), COL(satisfaction));
-    const crvm__sim_contact *k = data->contacts.p;
-    for (size_t i = 0; i < data->contacts.n; i++) {
-        if (customer)
-            customer[i] = (int32_t)k[i].customer;
-        if (opened)
-            opened[i] = k[i].opened;
-        if (closed)
-            closed[i] = k[i].closed;
-        if (channel)
-            channel[i] = k[i].channel;
-        if (handle_minutes)
-            handle_minutes[i] = as_written(k[i].minutes, 10.0);
-        if (tier)
-            tier[i] = k[i].tier;
-        if (escalated)
-            escalated[i] = k[i].escalated;
-        if (outcome)
-            outcome[i] = k[i].outcome;
-        if (satisfaction)
-            satisfaction[i] = k[i].satisfaction ? (double)k[i].satisfaction : NAN;
-    }
-    return CRVM_OK;
+    typedef crvm__sim_contact T;
+    const out_col cols[] = {
+        COL(customer, T, customer, F_U32, 0),      COL(opened, T, opened, F_I32, 0),
+        COL(closed, T, closed, F_I32, 0),          COL(channel, T, channel, F_U8, 0),
+        COL(handle_minutes, T, minutes, F_F64, 10.0), COL(tier, T, tier, F_U8, 0),
+        COL(escalated, T, escalated, F_U8, 0),     COL(outcome, T, outcome, F_U8, 0),
+        COL(satisfaction, T, satisfaction, F_RATING, 0)};
+    return copy_cols("crvm_sim_data_contacts", data, TABLE(data, contacts), sizeof(T), cols,
+                     N_COLS(cols), "contacts");
 }
 
 crvm_status crvm_sim_data_contact_articles(const crvm_sim_data *data, int64_t *contact,
                                            size_t contact_len, int32_t *article, size_t article_len)
 {
     static const char fn[] = "crvm_sim_data_contact_articles";
-    CHECK("contact-article links", data->summary.contact_article_links, COL(contact), COL(article));
-    const crvm__sim_contact *k = data->contacts.p;
+    typedef crvm__sim_contact T;
+    /* Links are not records of their own: the columns are only checked here. */
+    const out_col cols[] = {COL(contact, T, index, F_I64, 0), COL(article, T, articles, F_U32, 0)};
+    crvm_status st = check_cols(fn, data, cols, N_COLS(cols),
+                                data ? data->summary.contact_article_links : 0,
+                                "contact-article links");
+    if (st)
+        return st;
+    const T *k = data->contacts.p;
     size_t row = 0;
     for (size_t i = 0; i < data->contacts.n; i++) {
         for (int j = 0; j < k[i].n_articles; j++, row++) {
@@ -733,18 +738,12 @@ crvm_status crvm_sim_data_articles(const crvm_sim_data *data, int32_t *created, 
                                    double *authoring_hours, size_t authoring_hours_len,
                                    double *maintenance_hours, size_t maintenance_hours_len)
 {
-    static const char fn[] = "crvm_sim_data_articles";
-    CHECK("articles", data->articles.n, COL(created), COL(authoring_hours), COL(maintenance_hours));
-    const crvm__sim_article *a = data->articles.p;
-    for (size_t i = 0; i < data->articles.n; i++) {
-        if (created)
-            created[i] = a[i].created;
-        if (authoring_hours)
-            authoring_hours[i] = as_written(a[i].authoring_hours, 100.0);
-        if (maintenance_hours)
-            maintenance_hours[i] = as_written(a[i].maintenance_hours, 100.0);
-    }
-    return CRVM_OK;
+    typedef crvm__sim_article T;
+    const out_col cols[] = {COL(created, T, created, F_I32, 0),
+                            COL(authoring_hours, T, authoring_hours, F_F64, 100.0),
+                            COL(maintenance_hours, T, maintenance_hours, F_F64, 100.0)};
+    return copy_cols("crvm_sim_data_articles", data, TABLE(data, articles), sizeof(T), cols,
+                     N_COLS(cols), "articles");
 }
 
 crvm_status crvm_sim_data_knowledge_uses(const crvm_sim_data *data, int32_t *article,
@@ -753,28 +752,16 @@ crvm_status crvm_sim_data_knowledge_uses(const crvm_sim_data *data, int32_t *art
                                          size_t resolved_len, int64_t *contact, size_t contact_len,
                                          int32_t *customer, size_t customer_len)
 {
-    static const char fn[] = "crvm_sim_data_knowledge_uses";
-    CHECK("knowledge uses", data->uses.n, COL(article), COL(date), COL(kind), COL(resolved),
-          COL(contact), COL(customer));
-    const crvm__sim_use *u = data->uses.p;
-    for (size_t i = 0; i < data->uses.n; i++) {
-        if (article)
-            article[i] = (int32_t)u[i].article;
-        if (date)
-            date[i] = u[i].date;
-        if (kind)
-            kind[i] = u[i].kind;
-        if (resolved)
-            resolved[i] = u[i].resolved;
-        if (contact)
-            contact[i] = u[i].contact;
-        if (customer)
-            customer[i] = (int32_t)u[i].customer;
-    }
-    return CRVM_OK;
+    typedef crvm__sim_use T;
+    const out_col cols[] = {COL(article, T, article, F_U32, 0), COL(date, T, date, F_I32, 0),
+                            COL(kind, T, kind, F_U8, 0),        COL(resolved, T, resolved, F_U8, 0),
+                            COL(contact, T, contact, F_I64, 0), COL(customer, T, customer, F_U32, 0)};
+    return copy_cols("crvm_sim_data_knowledge_uses", data, TABLE(data, uses), sizeof(T), cols,
+                     N_COLS(cols), "knowledge uses");
 }
 
-#undef CHECK
+#undef TABLE
+#undef N_COLS
 #undef COL
 
 typedef int (*id_format)(uint64_t index, char *buf);
