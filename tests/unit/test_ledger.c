@@ -1283,6 +1283,63 @@ static void rollback_nests_and_survives_table_growth(void **state)
     crvm_ledger_free(l);
 }
 
+/* The public batches: begin / commit / rollback and each of their errors. */
+static void batches_commit_or_roll_back_everything(void **state)
+{
+    (void)state;
+    crvm_ledger *l = small_ledger();
+    snapshot before, after;
+    take_snapshot(l, &before);
+
+    /* Errors: NULL ledger; commit or rollback without a batch; two batches. */
+    assert_status(crvm_ledger_begin(NULL), CRVM_EINVAL);
+    assert_status(crvm_ledger_commit(NULL), CRVM_EINVAL);
+    assert_status(crvm_ledger_rollback(NULL), CRVM_EINVAL);
+    assert_status(crvm_ledger_commit(l), CRVM_ESTATE);
+    assert_status(crvm_ledger_rollback(l), CRVM_ESTATE);
+    assert_int_equal(crvm_ledger_begin(l), CRVM_OK);
+    assert_status(crvm_ledger_begin(l), CRVM_ESTATE);
+    assert_non_null(strstr(crvm_last_error(), "already open"));
+
+    /* Rollback: appends to every table, a failed strict append (which undoes
+     * only itself) and a lenient one with a rejection, all undone. */
+    append_one_of_everything(l);
+    assert_status(crvm_ledger_add_revenue_event(l, "nobody", D(2023, 1, 1), 1.0, CRVM_STREAM_SERVICES),
+                  CRVM_ENOTFOUND);
+    crvm_rejections *rej = NULL;
+    assert_int_equal(crvm_rejections_new(&rej), CRVM_OK);
+    const char *ids[] = {"F", "A"};
+    const char *segs[] = {"ent", "smb"};
+    crvm_date start[] = {D(2023, 5, 1), D(2023, 5, 1)};
+    assert_int_equal(crvm_ledger_add_customers(l, ids, 2, segs, 2, start, 2, NULL, 0, rej), CRVM_OK);
+    assert_int_equal(crvm_rejections_count(rej), 1); /* "A" is a duplicate */
+    assert_int_equal(crvm_ledger_rollback(l), CRVM_OK);
+    assert_same_snapshot(l, &before);
+    size_t k;
+    assert_status(crvm_ledger_find(l, CRVM_TABLE_CUSTOMERS, "F", &k), CRVM_ENOTFOUND);
+    assert_status(crvm_ledger_find(l, CRVM_TABLE_CONTACTS, "K6", &k), CRVM_ENOTFOUND);
+    assert_int_equal(crvm_rejections_count(rej), 1); /* the caller's list is left alone */
+    assert_status(crvm_ledger_rollback(l), CRVM_ESTATE); /* the batch is closed */
+
+    /* Commit keeps the rows; a later rollback has nothing to undo. */
+    assert_int_equal(crvm_ledger_begin(l), CRVM_OK);
+    append_one_of_everything(l);
+    take_snapshot(l, &after);
+    assert_int_equal(after.stats.customers, before.stats.customers + 2);
+    assert_int_equal(crvm_ledger_commit(l), CRVM_OK);
+    assert_status(crvm_ledger_commit(l), CRVM_ESTATE);
+    assert_status(crvm_ledger_rollback(l), CRVM_ESTATE);
+    assert_same_snapshot(l, &after);
+
+    /* A new batch starts from the committed state. */
+    assert_int_equal(crvm_ledger_begin(l), CRVM_OK);
+    assert_int_equal(crvm_ledger_add_customer(l, "G", "new", D(2023, 6, 1), CRVM_DATE_NONE), CRVM_OK);
+    assert_int_equal(crvm_ledger_rollback(l), CRVM_OK);
+    assert_same_snapshot(l, &after);
+    crvm_rejections_free(rej);
+    crvm_ledger_free(l);
+}
+
 /* ---------------------------------------------------- allocation failure */
 
 static crvm_status full_use(void *ctx)
@@ -1307,7 +1364,15 @@ static crvm_status full_use(void *ctx)
         start[i] = d;
     }
     ids[39] = "c0"; /* a duplicate: lenient rejection */
+    if ((st = crvm_ledger_begin(l))) /* batches allocate nothing */
+        goto done;
     if ((st = crvm_ledger_add_customers(l, ids, 40, segs, 40, start, 40, NULL, 0, rej)))
+        goto done;
+    if ((st = crvm_ledger_rollback(l)) || (st = crvm_ledger_begin(l)))
+        goto done;
+    if ((st = crvm_ledger_add_customers(l, ids, 40, segs, 40, start, 40, NULL, 0, rej)))
+        goto done;
+    if ((st = crvm_ledger_commit(l)))
         goto done;
     double amt[40];
     int32_t stream[40];
@@ -1333,7 +1398,8 @@ static crvm_status full_use(void *ctx)
         goto done;
     if ((st = crvm_ledger_shrink(l)))
         goto done;
-    if (crvm_rejections_count(rej) != 2)
+    /* The duplicate customer (rejected in both batches) and the NaN amount. */
+    if (crvm_rejections_count(rej) != 3)
         st = CRVM_EINVAL;
 done:
     crvm_rejections_free(rej);
@@ -1411,6 +1477,7 @@ int main(void)
         cmocka_unit_test(nomem_in_a_lenient_append_changes_nothing),
         cmocka_unit_test(rollback_restores_the_ledger_exactly),
         cmocka_unit_test(rollback_nests_and_survives_table_growth),
+        cmocka_unit_test(batches_commit_or_roll_back_everything),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

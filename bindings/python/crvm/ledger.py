@@ -13,6 +13,7 @@ customers exactly (compare ``round(x * 100)``).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 from typing import Iterable, Optional
 
@@ -342,6 +343,30 @@ class Ledger:
                                       ignore_unknown_columns=ignore_unknown_columns,
                                       max_field_bytes=max_field_bytes)
         return ledger
+
+    @contextlib.contextmanager
+    def transaction(self):
+        """All-or-nothing appends: ``with ledger.transaction(): ...``.
+
+        Everything appended inside the block (``add_*`` calls, and
+        :func:`crvm.load_csv` into this ledger) is kept if the block ends
+        normally and removed if it raises: rows of every table, ids and
+        segments first seen in the block (they can be added again), and the
+        rows that ``errors="collect"`` recorded in :attr:`rejections` meanwhile.
+        The exception propagates. Rows appended in the block are visible at
+        once (no isolation). Transactions do not nest: opening one inside
+        another raises :class:`crvm.StateError`. (C: ``crvm_ledger_begin``,
+        ``crvm_ledger_commit``, ``crvm_ledger_rollback``.)
+        """
+        _ll.crvm_ledger_begin(self._h)
+        n_rejections = len(self._rejections)
+        try:
+            yield self
+        except BaseException:
+            _ll.crvm_ledger_rollback(self._h)
+            del self._rejections[n_rejections:]
+            raise
+        _ll.crvm_ledger_commit(self._h)
 
     def _rejections_arg(self, errors: str):
         if errors == "raise":
