@@ -7,6 +7,31 @@ CRVM_OUT_ARRAY(int32_t, segment)
 CRVM_OUT_ARRAY(double, theta)
 CRVM_OUT_ARRAY(int32_t, lifetime)
 CRVM_OUT_ARRAY(int32_t, churned)
+/* The table columns of crvm_sim_data_customers() ... crvm_sim_data_knowledge_uses(). */
+CRVM_OUT_ARRAY(int32_t, start)
+CRVM_OUT_ARRAY(int32_t, end)
+CRVM_OUT_ARRAY(int32_t, customer)
+CRVM_OUT_ARRAY(int32_t, date)
+CRVM_OUT_ARRAY(double, amount)
+CRVM_OUT_ARRAY(int32_t, stream)
+CRVM_OUT_ARRAY(int32_t, opened)
+CRVM_OUT_ARRAY(int32_t, closed)
+CRVM_OUT_ARRAY(int32_t, channel)
+CRVM_OUT_ARRAY(double, handle_minutes)
+CRVM_OUT_ARRAY(int32_t, tier)
+CRVM_OUT_ARRAY(int32_t, escalated)
+CRVM_OUT_ARRAY(int32_t, outcome)
+CRVM_OUT_ARRAY(double, satisfaction)
+CRVM_OUT_ARRAY(int64_t, contact)
+CRVM_OUT_ARRAY(int32_t, article)
+CRVM_OUT_ARRAY(int32_t, created)
+CRVM_OUT_ARRAY(double, authoring_hours)
+CRVM_OUT_ARRAY(double, maintenance_hours)
+CRVM_OUT_ARRAY(int32_t, kind)
+CRVM_OUT_ARRAY(int32_t, resolved)
+/* Ids: a writable bytes buffer (bytearray) of crvm_sim_data_ids_size() bytes. */
+%apply (uint8_t *OUT_ARRAY, size_t OUT_LEN) { (char *text, size_t text_len) }
+%apply size_t *OUTPUT { size_t *size };
 
 /* Fixed-size array members are set and read through these methods. */
 %ignore crvm_sim_options::segment_share;

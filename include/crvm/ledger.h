@@ -430,6 +430,41 @@ CRVM_API crvm_status crvm_ledger_add_knowledge_use(crvm_ledger *ledger, const ch
                                                    int resolved, const char *contact_id,
                                                    const char *customer_id);
 
+/* ---------------------------------------------------------------- batches */
+
+/**
+ * Begin an all-or-nothing batch of appends. Until crvm_ledger_commit() or
+ * crvm_ledger_rollback(), everything appended to the ledger (bulk or
+ * single-row appends in either mode, and the loads of crvm/io.h) can be
+ * undone as one: load several tables from your own source and, if a later
+ * one fails, roll back to the ledger as it was. Rows appended in a batch are
+ * visible to every call at once (there is no isolation). One batch at a time
+ * per ledger; a strict append or load that fails inside a batch undoes only
+ * itself and leaves the batch open. Needs exclusive access, like appends.
+ * Allocates nothing.
+ * @return ::CRVM_OK, ::CRVM_EINVAL (NULL ledger), ::CRVM_ESTATE (a batch is
+ *         already open).
+ */
+CRVM_API crvm_status crvm_ledger_begin(crvm_ledger *ledger);
+
+/**
+ * End the open batch, keeping what it appended.
+ * @return ::CRVM_OK, ::CRVM_EINVAL (NULL ledger), ::CRVM_ESTATE (no batch open).
+ */
+CRVM_API crvm_status crvm_ledger_commit(crvm_ledger *ledger);
+
+/**
+ * End the open batch, removing everything appended since crvm_ledger_begin():
+ * the rows of every table, the customer, contact and article ids and the
+ * segments first seen in the batch (lookups of them fail again and they can
+ * be added again, with the same indices), and the batch's share of the
+ * revenue total. Memory is kept for reuse (crvm_ledger_shrink() releases
+ * spare column capacity). Rejection lists given to lenient appends belong to
+ * the caller and are left as they are.
+ * @return ::CRVM_OK, ::CRVM_EINVAL (NULL ledger), ::CRVM_ESTATE (no batch open).
+ */
+CRVM_API crvm_status crvm_ledger_rollback(crvm_ledger *ledger);
+
 /* ------------------------------------------------------------- inspection */
 
 /** Sizes of a ledger and the memory it holds. */

@@ -148,6 +148,130 @@ CRVM_API crvm_status crvm_sim_customer_truth(const crvm_sim_data *data, int32_t 
                                              int32_t *lifetime, size_t lifetime_len, int32_t *churned,
                                              size_t churned_len);
 
+/*
+ * The tables of a data set, copied column by column into caller arrays: the
+ * rows of the CSV files (crvm_sim_write_csv() in crvm/io.h), in the same
+ * order, with ids given as row indices and categories as codes. Numbers are
+ * the values the files hold, read back: the double nearest the written
+ * decimal (amounts to the cent, handle minutes to 0.1, hours to 0.01).
+ *
+ * Each array is followed by its length; any array may be NULL with length 0
+ * when not wanted, otherwise its length must equal the row count of the
+ * table (crvm_sim_data_summary(): customers, revenue_events, contacts,
+ * contact_article_links, articles, knowledge_uses). Each call returns
+ * ::CRVM_OK, or ::CRVM_EINVAL (NULL data, a NULL array with a nonzero
+ * length, or a length that does not match, named in the message) with the
+ * arrays untouched. None allocates.
+ */
+
+/**
+ * Customers (row i is customer index i, id crvm_sim_data_ids() entry i).
+ * @param segment 0 SMB, 1 mid-market, 2 enterprise
+ * @param start   start date, days since 1970-01-01
+ * @param end     churn date, or INT32_MIN for a customer still active at
+ *                the end of the window (an empty end_date)
+ */
+CRVM_API crvm_status crvm_sim_data_customers(const crvm_sim_data *data, int32_t *segment,
+                                             size_t segment_len, int32_t *start, size_t start_len,
+                                             int32_t *end, size_t end_len);
+
+/**
+ * Revenue events.
+ * @param customer customer row index
+ * @param date     days since 1970-01-01
+ * @param amount   currency units (a whole number of cents)
+ * @param stream   crvm_stream code of crvm/ledger.h: 0 subscription,
+ *                 1 maintenance, 2 support plan, 3 services, 4 expansion
+ */
+CRVM_API crvm_status crvm_sim_data_revenue(const crvm_sim_data *data, int32_t *customer,
+                                           size_t customer_len, int32_t *date, size_t date_len,
+                                           double *amount, size_t amount_len, int32_t *stream,
+                                           size_t stream_len);
+
+/**
+ * Support contacts (row k is contact index k).
+ * @param customer       customer row index
+ * @param opened, closed days since 1970-01-01 (every simulated contact is closed)
+ * @param channel        crvm_channel code: 0 phone, 1 email, 2 chat, 3 web
+ * @param handle_minutes minutes, to 0.1
+ * @param tier           1..3
+ * @param escalated      0 or 1
+ * @param outcome        crvm_outcome code: 0 resolved, 1 workaround, 2 refused, 3 abandoned
+ * @param satisfaction   1..5, NaN when not answered
+ */
+CRVM_API crvm_status crvm_sim_data_contacts(const crvm_sim_data *data, int32_t *customer,
+                                            size_t customer_len, int32_t *opened, size_t opened_len,
+                                            int32_t *closed, size_t closed_len, int32_t *channel,
+                                            size_t channel_len, double *handle_minutes,
+                                            size_t handle_minutes_len, int32_t *tier,
+                                            size_t tier_len, int32_t *escalated,
+                                            size_t escalated_len, int32_t *outcome,
+                                            size_t outcome_len, double *satisfaction,
+                                            size_t satisfaction_len);
+
+/**
+ * Contact-article links (the articles column of contacts.csv, one row per
+ * listed article, in contact order and then in the order listed).
+ * @param contact contact row index
+ * @param article article row index
+ */
+CRVM_API crvm_status crvm_sim_data_contact_articles(const crvm_sim_data *data, int64_t *contact,
+                                                    size_t contact_len, int32_t *article,
+                                                    size_t article_len);
+
+/**
+ * Knowledge articles (row a is article index a).
+ * @param created           days since 1970-01-01
+ * @param authoring_hours   hours, to 0.01
+ * @param maintenance_hours hours per month, to 0.01
+ */
+CRVM_API crvm_status crvm_sim_data_articles(const crvm_sim_data *data, int32_t *created,
+                                            size_t created_len, double *authoring_hours,
+                                            size_t authoring_hours_len, double *maintenance_hours,
+                                            size_t maintenance_hours_len);
+
+/**
+ * Knowledge uses.
+ * @param article  article row index
+ * @param date     days since 1970-01-01
+ * @param kind     crvm_use_kind code: 0 assisted reuse, 1 self-service view
+ * @param resolved 0 or 1
+ * @param contact  contact row index of an assisted use, -1 for a view
+ * @param customer customer row index
+ */
+CRVM_API crvm_status crvm_sim_data_knowledge_uses(const crvm_sim_data *data, int32_t *article,
+                                                  size_t article_len, int32_t *date,
+                                                  size_t date_len, int32_t *kind, size_t kind_len,
+                                                  int32_t *resolved, size_t resolved_len,
+                                                  int64_t *contact, size_t contact_len,
+                                                  int32_t *customer, size_t customer_len);
+
+/** The id spaces of a simulated data set, for crvm_sim_data_ids(). */
+typedef enum crvm_sim_id_space {
+    CRVM_SIM_CUSTOMER_IDS = 0, /**< "C" and the row index + 1 in 7 digits: C0000001, ... */
+    CRVM_SIM_CONTACT_IDS = 1,  /**< "T" and 9 digits: T000000001, ... */
+    CRVM_SIM_ARTICLE_IDS = 2   /**< "A" and 6 digits: A000001, ... */
+} crvm_sim_id_space;
+
+/**
+ * Bytes crvm_sim_data_ids() writes for an id space: the length of every id
+ * plus one terminator each.
+ * @return ::CRVM_OK, ::CRVM_EINVAL (NULL argument, @p space out of range).
+ */
+CRVM_API crvm_status crvm_sim_data_ids_size(const crvm_sim_data *data, crvm_sim_id_space space,
+                                            size_t *size);
+
+/**
+ * The ids of every row of an id space, as written in the CSV files, back to
+ * back in row order, each followed by a NUL byte.
+ * @param text     receives exactly crvm_sim_data_ids_size() bytes
+ * @param text_len must equal crvm_sim_data_ids_size()
+ * @return ::CRVM_OK, ::CRVM_EINVAL (NULL argument, @p space out of range,
+ *         @p text_len different from the size; @p text untouched).
+ */
+CRVM_API crvm_status crvm_sim_data_ids(const crvm_sim_data *data, crvm_sim_id_space space,
+                                       char *text, size_t text_len);
+
 #ifdef __cplusplus
 }
 #endif

@@ -11,7 +11,7 @@
 #include "crvm/io.h"
 #include "io/csv.h"
 #include "io/parse.h"
-#include "io/txn.h"
+#include "ledger/mark.h"
 
 /* ------------------------------------------------------------------ report */
 
@@ -873,11 +873,11 @@ crvm_status crvm_load_csv(crvm_ledger *ledger, crvm_table table, const char *pat
         return crvm__fail(CRVM_EINVAL, "crvm_load_csv: table = %d: not a table with a CSV file", (int)table);
     crvm__ledger_mark mark;
     report_mark rmark;
-    crvm__io_ledger_mark(ledger, &mark);
+    crvm__ledger_mark_take(ledger, &mark);
     report_mark_take(report, &rmark);
     st = load_file(ledger, table, path, path, &opt, report);
     if (st) {
-        crvm__io_ledger_rollback(ledger, &mark);
+        crvm__ledger_rollback(ledger, &mark);
         report_keep_failure(report, &rmark);
     }
     return st;
@@ -920,7 +920,7 @@ crvm_status crvm_load_directory(crvm_ledger *ledger, const char *dir,
                                         CRVM_TABLE_CONTACTS, CRVM_TABLE_KNOWLEDGE_USES};
     crvm__ledger_mark mark;
     report_mark rmark;
-    crvm__io_ledger_mark(ledger, &mark);
+    crvm__ledger_mark_take(ledger, &mark);
     report_mark_take(report, &rmark);
     size_t dlen = strlen(dir);
     for (int k = 0; k < 5 && st == CRVM_OK; k++) {
@@ -943,7 +943,7 @@ crvm_status crvm_load_directory(crvm_ledger *ledger, const char *dir,
         crvm__free(path);
     }
     if (st) {
-        crvm__io_ledger_rollback(ledger, &mark);
+        crvm__ledger_rollback(ledger, &mark);
         report_keep_failure(report, &rmark);
     }
     return st;

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "crvm/ledger.h"
+#include "ledger/mark.h"
 
 /* ---- dates (date.c) */
 int crvm__days_in_month(int y, int m);
@@ -89,6 +90,9 @@ struct crvm_ledger {
     uint8_t *use_kind, *use_resolved;
 
     int64_t revenue_cents;
+
+    crvm__ledger_mark batch; /* state at crvm_ledger_begin() */
+    int in_batch;            /* a batch is open */
 };
 
 /* Largest |amount| in currency units accepted (cents stay below 2^53). */

@@ -1,6 +1,7 @@
 #include "sim/sim.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -26,6 +27,9 @@ int crvm__sim_article_id(uint32_t index, char *buf)
 {
     return snprintf(buf, 24, "A%06lu", (unsigned long)index + 1);
 }
+/* The same with the contact id's signature (indices of these fit 32 bits). */
+static int customer_id64(uint64_t index, char *buf) { return crvm__sim_customer_id((uint32_t)index, buf); }
+static int article_id64(uint64_t index, char *buf) { return crvm__sim_article_id((uint32_t)index, buf); }
 
 /* ---- random numbers: xoshiro256** seeded through splitmix64 ---- */
 
@@ -575,35 +579,269 @@ crvm_status crvm_sim_data_summary(const crvm_sim_data *data, crvm_sim_summary *o
     return CRVM_OK;
 }
 
-crvm_status crvm_sim_customer_truth(const crvm_sim_data *data, int32_t *segment, size_t segment_len,
-                                    double *theta, size_t theta_len, int *lifetime,
-                                    size_t lifetime_len, int *churned, size_t churned_len)
+/* ---- columns copied out ---- */
+
+/* How an output column is filled from a field of the records. */
+enum { F_I32, F_U32, F_U8, F_I64, F_F64, F_RATING };
+
+/* One output array and the record field it copies (scale > 0: the double
+ * nearest the value written with that many units per 1, e.g. 100 for cents;
+ * F_RATING: a 1-5 rating, 0 = none becomes NaN). */
+typedef struct out_col {
+    void *p;
+    size_t len;
+    const char *name;
+    int kind;
+    size_t offset;
+    double scale;
+} out_col;
+
+#define COL(name, type, member, kind, scale) \
+    {(void *)(name), name##_len, #name, kind, offsetof(type, member), scale}
+
+/* Every array NULL with length 0, or of length n (rows of `what`). */
+static crvm_status check_cols(const char *fn, const crvm_sim_data *d, const out_col *cols, int k,
+                              size_t n, const char *what)
 {
-    if (!data)
-        return crvm__fail(CRVM_EINVAL, "crvm_sim_customer_truth: data is NULL");
-    size_t n = data->customers.n;
-    const struct { const void *p; size_t len; const char *name; } arrays[4] = {
-        {segment, segment_len, "segment"}, {theta, theta_len, "theta"},
-        {lifetime, lifetime_len, "lifetime"}, {churned, churned_len, "churned"}};
-    for (int k = 0; k < 4; k++) {
-        if (arrays[k].p == NULL && arrays[k].len != 0)
-            return crvm__fail(CRVM_EINVAL, "crvm_sim_customer_truth: %s is NULL with length %zu",
-                              arrays[k].name, arrays[k].len);
-        if (arrays[k].p != NULL && arrays[k].len != n)
-            return crvm__fail(CRVM_EINVAL,
-                              "crvm_sim_customer_truth: %s has length %zu, expected %zu customers",
-                              arrays[k].name, arrays[k].len, n);
+    if (!d)
+        return crvm__fail(CRVM_EINVAL, "%s: data is NULL", fn);
+    for (int i = 0; i < k; i++) {
+        if (cols[i].p == NULL && cols[i].len != 0)
+            return crvm__fail(CRVM_EINVAL, "%s: %s is NULL with length %zu", fn, cols[i].name,
+                              cols[i].len);
+        if (cols[i].p != NULL && cols[i].len != n)
+            return crvm__fail(CRVM_EINVAL, "%s: %s has length %zu, expected %zu %s", fn,
+                              cols[i].name, cols[i].len, n, what);
     }
-    const crvm__sim_customer *c = data->customers.p;
-    for (size_t i = 0; i < n; i++) {
-        if (segment)
-            segment[i] = c[i].segment;
-        if (theta)
-            theta[i] = c[i].theta;
-        if (lifetime)
-            lifetime[i] = c[i].lifetime;
-        if (churned)
-            churned[i] = c[i].churned;
+    return CRVM_OK;
+}
+
+/* The double a CSV reader gets back from x written in whole 1/scale units. */
+static double as_written(double x, double scale) { return (double)llround(x * scale) / scale; }
+
+/* Check the columns against the records of one table, then fill them. */
+static crvm_status copy_cols(const char *fn, const crvm_sim_data *d, const vec *table, size_t stride,
+                             const out_col *cols, int k, const char *what)
+{
+    crvm_status st = check_cols(fn, d, cols, k, d ? table->n : 0, what);
+    if (st)
+        return st;
+    for (int c = 0; c < k; c++) {
+        const char *src = (const char *)table->p + cols[c].offset;
+        void *out = cols[c].p;
+        if (!out)
+            continue;
+        for (size_t i = 0; i < table->n; i++, src += stride) {
+            switch (cols[c].kind) {
+            case F_I32: ((int32_t *)out)[i] = *(const int32_t *)src; break;
+            case F_U32: ((int32_t *)out)[i] = (int32_t)*(const uint32_t *)src; break;
+            case F_U8: ((int32_t *)out)[i] = *(const uint8_t *)src; break;
+            case F_I64: ((int64_t *)out)[i] = *(const int64_t *)src; break;
+            case F_F64: {
+                double x = *(const double *)src;
+                ((double *)out)[i] = cols[c].scale > 0 ? as_written(x, cols[c].scale) : x;
+                break;
+            }
+            default: { /* F_RATING */
+                uint8_t r = *(const uint8_t *)src;
+                ((double *)out)[i] = r ? (double)r : NAN;
+            }
+            }
+        }
+    }
+    return CRVM_OK;
+}
+
+#define N_COLS(cols) ((int)(sizeof cols / sizeof cols[0]))
+#define TABLE(d, member) ((d) ? &(d)->member : NULL)
+
+crvm_status crvm_sim_customer_truth(const crvm_sim_data *data, int32_t *segment, size_t segment_len,
+                                    double *theta, size_t theta_len, int32_t *lifetime,
+                                    size_t lifetime_len, int32_t *churned, size_t churned_len)
+{
+    typedef crvm__sim_customer T;
+    const out_col cols[] = {COL(segment, T, segment, F_U8, 0), COL(theta, T, theta, F_F64, 0),
+                            COL(lifetime, T, lifetime, F_I32, 0), COL(churned, T, churned, F_U8, 0)};
+    return copy_cols("crvm_sim_customer_truth", data, TABLE(data, customers), sizeof(T), cols,
+                     N_COLS(cols), "customers");
+}
+
+crvm_status crvm_sim_data_customers(const crvm_sim_data *data, int32_t *segment,
+                                    size_t segment_len, int32_t *start, size_t start_len,
+                                    int32_t *end, size_t end_len)
+{
+    typedef crvm__sim_customer T;
+    const out_col cols[] = {COL(segment, T, segment, F_U8, 0), COL(start, T, start, F_I32, 0),
+                            COL(end, T, end, F_I32, 0)};
+    return copy_cols("crvm_sim_data_customers", data, TABLE(data, customers), sizeof(T), cols,
+                     N_COLS(cols), "customers");
+}
+
+crvm_status crvm_sim_data_revenue(const crvm_sim_data *data, int32_t *customer,
+                                  size_t customer_len, int32_t *date, size_t date_len,
+                                  double *amount, size_t amount_len, int32_t *stream,
+                                  size_t stream_len)
+{
+    typedef crvm__sim_revenue T;
+    const out_col cols[] = {COL(customer, T, customer, F_U32, 0), COL(date, T, date, F_I32, 0),
+                            COL(amount, T, amount, F_F64, 100.0), COL(stream, T, stream, F_U8, 0)};
+    return copy_cols("crvm_sim_data_revenue", data, TABLE(data, revenue), sizeof(T), cols,
+                     N_COLS(cols), "revenue events");
+}
+
+crvm_status crvm_sim_data_contacts(const crvm_sim_data *data, int32_t *customer,
+                                   size_t customer_len, int32_t *opened, size_t opened_len,
+                                   int32_t *closed, size_t closed_len, int32_t *channel,
+                                   size_t channel_len, double *handle_minutes,
+                                   size_t handle_minutes_len, int32_t *tier, size_t tier_len,
+                                   int32_t *escalated, size_t escalated_len, int32_t *outcome,
+                                   size_t outcome_len, double *satisfaction,
+                                   size_t satisfaction_len)
+{
+    typedef crvm__sim_contact T;
+    const out_col cols[] = {
+        COL(customer, T, customer, F_U32, 0),      COL(opened, T, opened, F_I32, 0),
+        COL(closed, T, closed, F_I32, 0),          COL(channel, T, channel, F_U8, 0),
+        COL(handle_minutes, T, minutes, F_F64, 10.0), COL(tier, T, tier, F_U8, 0),
+        COL(escalated, T, escalated, F_U8, 0),     COL(outcome, T, outcome, F_U8, 0),
+        COL(satisfaction, T, satisfaction, F_RATING, 0)};
+    return copy_cols("crvm_sim_data_contacts", data, TABLE(data, contacts), sizeof(T), cols,
+                     N_COLS(cols), "contacts");
+}
+
+crvm_status crvm_sim_data_contact_articles(const crvm_sim_data *data, int64_t *contact,
+                                           size_t contact_len, int32_t *article, size_t article_len)
+{
+    static const char fn[] = "crvm_sim_data_contact_articles";
+    typedef crvm__sim_contact T;
+    /* Links are not records of their own: the columns are only checked here. */
+    const out_col cols[] = {COL(contact, T, index, F_I64, 0), COL(article, T, articles, F_U32, 0)};
+    crvm_status st = check_cols(fn, data, cols, N_COLS(cols),
+                                data ? data->summary.contact_article_links : 0,
+                                "contact-article links");
+    if (st)
+        return st;
+    const T *k = data->contacts.p;
+    size_t row = 0;
+    for (size_t i = 0; i < data->contacts.n; i++) {
+        for (int j = 0; j < k[i].n_articles; j++, row++) {
+            if (contact)
+                contact[row] = (int64_t)i;
+            if (article)
+                article[row] = (int32_t)k[i].articles[j];
+        }
+    }
+    return CRVM_OK;
+}
+
+crvm_status crvm_sim_data_articles(const crvm_sim_data *data, int32_t *created, size_t created_len,
+                                   double *authoring_hours, size_t authoring_hours_len,
+                                   double *maintenance_hours, size_t maintenance_hours_len)
+{
+    typedef crvm__sim_article T;
+    const out_col cols[] = {COL(created, T, created, F_I32, 0),
+                            COL(authoring_hours, T, authoring_hours, F_F64, 100.0),
+                            COL(maintenance_hours, T, maintenance_hours, F_F64, 100.0)};
+    return copy_cols("crvm_sim_data_articles", data, TABLE(data, articles), sizeof(T), cols,
+                     N_COLS(cols), "articles");
+}
+
+crvm_status crvm_sim_data_knowledge_uses(const crvm_sim_data *data, int32_t *article,
+                                         size_t article_len, int32_t *date, size_t date_len,
+                                         int32_t *kind, size_t kind_len, int32_t *resolved,
+                                         size_t resolved_len, int64_t *contact, size_t contact_len,
+                                         int32_t *customer, size_t customer_len)
+{
+    typedef crvm__sim_use T;
+    const out_col cols[] = {COL(article, T, article, F_U32, 0), COL(date, T, date, F_I32, 0),
+                            COL(kind, T, kind, F_U8, 0),        COL(resolved, T, resolved, F_U8, 0),
+                            COL(contact, T, contact, F_I64, 0), COL(customer, T, customer, F_U32, 0)};
+    return copy_cols("crvm_sim_data_knowledge_uses", data, TABLE(data, uses), sizeof(T), cols,
+                     N_COLS(cols), "knowledge uses");
+}
+
+#undef TABLE
+#undef N_COLS
+#undef COL
+
+typedef int (*id_format)(uint64_t index, char *buf);
+
+static id_format id_formatter(crvm_sim_id_space space)
+{
+    switch (space) {
+    case CRVM_SIM_CUSTOMER_IDS: return customer_id64;
+    case CRVM_SIM_CONTACT_IDS: return crvm__sim_contact_id;
+    case CRVM_SIM_ARTICLE_IDS: return article_id64;
+    default: return NULL;
+    }
+}
+
+size_t crvm__sim_id_bytes(crvm_sim_id_space space, uint64_t n)
+{
+    id_format format = id_formatter(space);
+    if (!format)
+        return 0;
+    /* Ids of indices whose index + 1 has the same number of digits have the
+     * same length (a letter and max(padding, digits) digits). */
+    char buf[24];
+    size_t total = 0;
+    for (uint64_t lo = 0; lo < n;) {
+        uint64_t next = 10; /* smallest power of 10 above lo + 1 */
+        while (next <= lo + 1)
+            next *= 10;
+        uint64_t hi = next - 1 < n ? next - 1 : n; /* indices lo .. hi - 1 */
+        total += (size_t)(hi - lo) * ((size_t)format(lo, buf) + 1);
+        lo = hi;
+    }
+    return total;
+}
+
+static size_t id_rows(const crvm_sim_data *d, crvm_sim_id_space space)
+{
+    return space == CRVM_SIM_CUSTOMER_IDS ? d->customers.n
+           : space == CRVM_SIM_CONTACT_IDS ? d->contacts.n
+                                           : d->articles.n;
+}
+
+static crvm_status check_space(const char *fn, const crvm_sim_data *d, crvm_sim_id_space space)
+{
+    if (!d)
+        return crvm__fail(CRVM_EINVAL, "%s: data is NULL", fn);
+    if (!id_formatter(space))
+        return crvm__fail(CRVM_EINVAL, "%s: space = %d: not a crvm_sim_id_space", fn, (int)space);
+    return CRVM_OK;
+}
+
+crvm_status crvm_sim_data_ids_size(const crvm_sim_data *data, crvm_sim_id_space space, size_t *size)
+{
+    static const char fn[] = "crvm_sim_data_ids_size";
+    crvm_status st = check_space(fn, data, space);
+    if (st == CRVM_OK && !size)
+        st = crvm__fail(CRVM_EINVAL, "%s: size is NULL", fn);
+    if (st == CRVM_OK)
+        *size = crvm__sim_id_bytes(space, id_rows(data, space));
+    return st;
+}
+
+crvm_status crvm_sim_data_ids(const crvm_sim_data *data, crvm_sim_id_space space, char *text,
+                              size_t text_len)
+{
+    static const char fn[] = "crvm_sim_data_ids";
+    crvm_status st = check_space(fn, data, space);
+    if (st)
+        return st;
+    size_t n = id_rows(data, space), bytes = crvm__sim_id_bytes(space, n);
+    if (text_len != bytes)
+        return crvm__fail(CRVM_EINVAL, "%s: text_len = %zu, expected %zu (crvm_sim_data_ids_size)",
+                          fn, text_len, bytes);
+    if (!text && bytes)
+        return crvm__fail(CRVM_EINVAL, "%s: text is NULL with length %zu", fn, text_len);
+    id_format format = id_formatter(space);
+    char buf[24];
+    for (size_t i = 0, at = 0; i < n; i++) {
+        int len = format((uint64_t)i, buf);
+        memcpy(text + at, buf, (size_t)len + 1);
+        at += (size_t)len + 1;
     }
     return CRVM_OK;
 }

@@ -95,5 +95,8 @@ void crvm__sim_data_parts(const crvm_sim_data *d, const crvm__sim_customer **c, 
 int crvm__sim_customer_id(uint32_t index, char *buf);
 int crvm__sim_contact_id(uint64_t index, char *buf);
 int crvm__sim_article_id(uint32_t index, char *buf);
+/* Bytes of the ids of rows 0..n-1 of an id space, each with its terminator
+ * (0 for a space out of range): what crvm_sim_data_ids() writes. */
+size_t crvm__sim_id_bytes(crvm_sim_id_space space, uint64_t n);
 
 #endif

@@ -154,3 +154,67 @@ def test_lenient_load_reports_every_rejected_row(tmp_path):
     assert list(rej["status"]) == ["invalid", "parse", "parse"]
     assert "NaN is not a valid number" in rej["reason"][1]
     assert "not terminated" in rej["reason"][2]
+
+
+def test_from_csv_is_a_documented_classmethod_passing_its_options(tmp_path):
+    # Defined on the class itself (not patched on by the package), with a docstring.
+    assert isinstance(crvm.Ledger.__dict__["from_csv"], classmethod)
+    assert "load_report" in crvm.Ledger.from_csv.__doc__
+
+    class MyLedger(crvm.Ledger):
+        pass
+
+    write(tmp_path, "customers.csv", "customer_id,segment,start_date,note\nc1,smb,2022-01-01,x\n")
+    with pytest.raises(crvm.ParseError, match="note"):
+        crvm.Ledger.from_csv(tmp_path)
+    ledger = MyLedger.from_csv(tmp_path, ignore_unknown_columns=True)
+    assert type(ledger) is MyLedger and ledger.stats()["customers"] == 1
+    assert (ledger.load_report.files, ledger.load_report.rows_accepted) == (1, 1)
+    write(tmp_path, "customers.csv", "customer_id,segment,start_date\nc1,smb,2022-01-01\n"
+                                     "c2," + "s" * 40 + ",2022-01-01\n")
+    ledger = crvm.Ledger.from_csv(tmp_path, strict=False, max_field_bytes=16)
+    assert ledger.stats()["customers"] == 1
+    assert list(ledger.load_report.rejections["row"]) == [2]
+
+
+@pytest.mark.parametrize("customers, seed, options", [
+    (700, 3, {}),
+    (300, 11, {"months": 6, "self_service_rate": 0.0}),   # few, short lives
+    (200, 4, {"segments": {"enterprise": {"share": 0.7}, "smb": {"share": 0.2},
+                           "mid_market": {"share": 0.1}}}),  # many contacts and links
+])
+def test_simulate_frames_equal_the_csv_files(tmp_path, customers, seed, options):
+    # simulate() builds its frames from the in-memory columns; pandas reading
+    # the files that simulate_csv() writes with the same options is the
+    # independent reference: equal dtypes, equal values (floats bit for bit).
+    sim = crvm.simulate(customers=customers, seed=seed, **options)
+    crvm.simulate_csv(tmp_path, customers=customers, seed=seed, **options)
+    text = {"customers": ["customer_id", "segment"], "articles": ["article_id"],
+            "revenue": ["customer_id", "stream"],
+            "contacts": ["contact_id", "customer_id", "channel", "outcome", "articles"],
+            "knowledge_uses": ["article_id", "kind", "contact_id", "customer_id"]}
+    for name, cols in COLUMNS.items():
+        path = tmp_path / f"{name}.csv"
+        expected = pd.read_csv(path, dtype={c: str for c in text[name]}, keep_default_na=False,
+                               na_values={"satisfaction": [""]})
+        for c in ("start_date", "end_date", "created", "date", "opened", "closed"):
+            if c in expected.columns:
+                expected[c] = pd.to_datetime(expected[c].replace("", None), format="%Y-%m-%d")
+        assert list(expected.columns) == cols
+        pd.testing.assert_frame_equal(sim[name], expected, check_exact=True)
+    assert sim.truth["customer_id"].tolist() == sim.customers["customer_id"].tolist()
+
+
+def test_simulated_columns_check_their_buffers():
+    # The accessors behind simulate() raise the library's error for a buffer
+    # of the wrong length and leave it untouched.
+    data = crvm.lowlevel.crvm_simulate(crvm.io._options(10, 1, None, None, True, None, None, None))
+    short = np.full(9, -7, dtype=np.int32)
+    with pytest.raises(crvm.InvalidArgumentError, match="segment has length 9, expected 10 customers"):
+        crvm.lowlevel.crvm_sim_data_customers(data, short, short, short)
+    assert (short == -7).all()
+    with pytest.raises(crvm.InvalidArgumentError, match="expected 90"):
+        crvm.lowlevel.crvm_sim_data_ids(data, crvm.lowlevel.CRVM_SIM_CUSTOMER_IDS, bytearray(89))
+    with pytest.raises(crvm.InvalidArgumentError, match="not a crvm_sim_id_space"):
+        crvm.lowlevel.crvm_sim_data_ids_size(data, 3)
+    assert crvm.lowlevel.crvm_sim_data_ids_size(data, crvm.lowlevel.CRVM_SIM_CUSTOMER_IDS) == 90

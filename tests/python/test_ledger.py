@@ -378,3 +378,70 @@ def test_simulated_frames_and_csv_give_the_same_economics(tmp_path):
     r = a.retention_data("month")
     truth = sim.truth.set_index("customer_id") if "customer_id" in sim.truth.columns else sim.truth
     assert r["churned"].sum() == int(truth.reindex(r.index)["churned"].sum())
+
+
+# ------------------------------------------------------------ transactions
+
+def _state(ledger):
+    """Everything the tests compare before and after a transaction."""
+    stats = {k: v for k, v in ledger.stats().items() if not k.startswith("bytes_")}
+    return (stats, list(ledger.customer_ids()), list(ledger.segment_ids()),
+            list(ledger.article_ids()), ledger.customer_activity(as_of="2030-01-01"),
+            ledger.rejections)
+
+
+def _assert_same_state(a, b):
+    assert a[:4] == b[:4]
+    pd.testing.assert_frame_equal(a[4], b[4])
+    pd.testing.assert_frame_equal(a[5], b[5])
+
+
+NEW_CUSTOMERS = pd.DataFrame({"customer_id": ["D", "E", "A"], "segment": ["mid", "smb", "smb"],
+                              "start_date": ["2023-02-01", "2023-03-01", "2023-03-01"]})
+
+
+def test_transaction_rolls_back_on_an_exception(small):
+    before = _state(small)
+    with pytest.raises(crvm.NotFoundError, match="nobody"):
+        with small.transaction():
+            small.add_customers(NEW_CUSTOMERS, errors="collect")  # "A" is rejected
+            small.add_revenue(pd.DataFrame({"customer_id": ["D"], "date": ["2023-02-01"],
+                                            "amount": [99.5], "stream": ["services"]}))
+            small.add_articles(pd.DataFrame({"article_id": ["KB9"], "created": ["2023-01-01"],
+                                             "authoring_hours": [1.0], "maintenance_hours": [0.0]}))
+            assert len(small) == 5 and len(small.rejections) == 1
+            small.add_revenue(pd.DataFrame({"customer_id": ["nobody"], "date": ["2023-02-01"],
+                                            "amount": [1.0], "stream": ["services"]}))
+    _assert_same_state(_state(small), before)
+    # The ids of the rolled-back rows are free again.
+    small.add_customers(NEW_CUSTOMERS.iloc[:2])
+    assert list(small.customer_ids())[-2:] == ["D", "E"]
+    assert list(small.segment_ids())[-1] == "mid"
+
+
+def test_transaction_commits_when_the_block_ends(small, tmp_path):
+    crvm.simulate_csv(tmp_path, customers=20, seed=2)
+    with small.transaction() as ledger:
+        assert ledger is small
+        small.add_customers(NEW_CUSTOMERS.iloc[:2])
+        crvm.load_csv(small, tmp_path)
+    assert len(small) == 3 + 2 + 20
+    after = _state(small)
+    with pytest.raises(KeyError):  # any exception rolls back, and only this block
+        with small.transaction():
+            small.add_customers(pd.DataFrame({"customer_id": ["X"], "segment": ["smb"],
+                                              "start_date": ["2023-01-01"]}))
+            raise KeyError("stop")
+    _assert_same_state(_state(small), after)
+
+
+def test_transactions_do_not_nest(small):
+    before = _state(small)
+    with pytest.raises(crvm.StateError, match="already open"):
+        with small.transaction():
+            small.add_customers(NEW_CUSTOMERS.iloc[:2])
+            with small.transaction():
+                pass
+    _assert_same_state(_state(small), before)  # the outer one was rolled back
+    with small.transaction():  # and closed: a new one opens
+        pass

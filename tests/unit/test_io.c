@@ -738,6 +738,40 @@ static void test_lenient_accounts_for_every_row(void **state)
     crvm_ledger_free(l);
 }
 
+/* Loads inside a ledger batch: a failed strict load undoes only itself and
+ * leaves the batch open; rolling the batch back undoes the loads that
+ * succeeded in it, and the files load again afterwards. */
+static void test_loads_inside_a_batch(void **state)
+{
+    (void)state;
+    char customers_path[128];
+    snprintf(customers_path, sizeof customers_path, "%s", write_file("customers.csv", customers_csv));
+    write_file("articles.csv", articles_csv);
+    write_file("revenue.csv", "customer_id,date,amount,stream\nc1,2022-01-15,10,subscription\n");
+    crvm_ledger *l = NULL;
+    assert_int_equal(crvm_ledger_new(&l), CRVM_OK);
+    assert_int_equal(crvm_ledger_add_customer(l, "pre", "smb", 19000, CRVM_DATE_NONE), CRVM_OK);
+    crvm_ledger_stats before = stats_of(l);
+    assert_int_equal(crvm_ledger_begin(l), CRVM_OK);
+    assert_int_equal(crvm_load_directory(l, tmpdir, NULL, NULL), CRVM_OK);
+    crvm_ledger_stats loaded = stats_of(l);
+    assert_int_equal(loaded.customers, 4);
+    assert_int_equal(loaded.revenue_events, 1);
+    /* Loading the same customers again fails (duplicates) and undoes only itself. */
+    assert_status(crvm_load_customers_csv(l, customers_path, NULL, NULL), CRVM_EINVAL);
+    assert_same_stats(stats_of(l), loaded);
+    assert_int_equal(crvm_ledger_rollback(l), CRVM_OK);
+    assert_same_stats(stats_of(l), before);
+    size_t idx;
+    assert_int_equal(crvm_ledger_find(l, CRVM_TABLE_CUSTOMERS, "c1", &idx), CRVM_ENOTFOUND);
+    assert_int_equal(crvm_load_directory(l, tmpdir, NULL, NULL), CRVM_OK);
+    assert_same_stats(stats_of(l), loaded);
+    crvm_ledger_free(l);
+    remove_file("revenue.csv");
+    remove_file("articles.csv");
+    remove_file("customers.csv");
+}
+
 static void test_directory_strict_rolls_back_everything(void **state)
 {
     (void)state;
@@ -938,6 +972,7 @@ int main(void)
         cmocka_unit_test(test_huge_field),
         cmocka_unit_test(test_lenient_accounts_for_every_row),
         cmocka_unit_test(test_directory_strict_rolls_back_everything),
+        cmocka_unit_test(test_loads_inside_a_batch),
         cmocka_unit_test(test_lenient_header_error_rolls_back),
         cmocka_unit_test(test_argument_errors),
         cmocka_unit_test(test_load_allocation_failures),

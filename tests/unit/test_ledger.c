@@ -8,6 +8,8 @@
 #include <string.h>
 #include <threads.h>
 
+#include "ledger/mark.h"
+
 static crvm_date D(int y, int m, int d)
 {
     crvm_date out = 0;
@@ -1096,6 +1098,248 @@ static void a_ledger_can_be_read_from_several_threads(void **state)
     crvm_ledger_free(l);
 }
 
+/* ------------------------------------------------------- mark and rollback */
+
+/* Everything observable about a ledger, for before/after comparisons: the
+ * stats, every id of every id space (by index) and the activity of every
+ * customer and segment over all time. */
+typedef struct snapshot {
+    crvm_ledger_stats stats;
+    size_t n_ids[4];
+    char ids[4][64][16];
+    double act[64 * CRVM_ACTIVITY_COLUMNS], seg[8 * CRVM_ACTIVITY_COLUMNS];
+} snapshot;
+
+static const int id_spaces[4] = {CRVM_TABLE_CUSTOMERS, CRVM_TABLE_CONTACTS, CRVM_TABLE_ARTICLES,
+                                 CRVM_SEGMENTS};
+
+static void take_snapshot(const crvm_ledger *l, snapshot *s)
+{
+    memset(s, 0, sizeof *s);
+    assert_int_equal(crvm_ledger_stats_get(l, &s->stats), CRVM_OK);
+    for (int t = 0; t < 4; t++) {
+        const char *id;
+        while ((id = crvm_ledger_id(l, id_spaces[t], s->n_ids[t])) != NULL) {
+            assert_true(s->n_ids[t] < 64 && strlen(id) < 16);
+            strcpy(s->ids[t][s->n_ids[t]++], id);
+        }
+    }
+    assert_true(s->stats.customers <= 64 && s->stats.segments <= 8);
+    crvm_date all = D(2100, 1, 1);
+    assert_int_equal(crvm_ledger_customer_activity(l, CRVM_DATE_MIN, all, s->act,
+                                                   s->stats.customers * CRVM_ACTIVITY_COLUMNS), CRVM_OK);
+    assert_int_equal(crvm_ledger_segment_activity(l, CRVM_DATE_MIN, all, s->seg,
+                                                  s->stats.segments * CRVM_ACTIVITY_COLUMNS), CRVM_OK);
+}
+
+static void assert_same_snapshot(const crvm_ledger *l, const snapshot *before)
+{
+    snapshot now;
+    take_snapshot(l, &now);
+    assert_same_stats(l, &before->stats);
+    assert_true(now.stats.handle_minutes == before->stats.handle_minutes);
+    assert_int_equal(now.stats.first_date, before->stats.first_date);
+    assert_int_equal(now.stats.last_date, before->stats.last_date);
+    for (int t = 0; t < 4; t++) {
+        assert_int_equal(now.n_ids[t], before->n_ids[t]);
+        for (size_t i = 0; i < now.n_ids[t]; i++) {
+            assert_string_equal(now.ids[t][i], before->ids[t][i]);
+            size_t k = 99;
+            assert_int_equal(crvm_ledger_find(l, id_spaces[t], before->ids[t][i], &k), CRVM_OK);
+            assert_int_equal(k, i);
+        }
+    }
+    assert_memory_equal(now.act, before->act, sizeof now.act);
+    assert_memory_equal(now.seg, before->seg, sizeof now.seg);
+}
+
+/* Rows of every table, with new ids of every id space (a new segment too),
+ * referring both to the new ids and to those of small_ledger(). */
+static void append_one_of_everything(crvm_ledger *l)
+{
+    const char *ids[] = {"D", "E"};
+    const char *segs[] = {"mid", "smb"};
+    crvm_date start[] = {D(2023, 2, 1), D(2023, 4, 1)};
+    assert_int_equal(crvm_ledger_add_customers(l, ids, 2, segs, 2, start, 2, NULL, 0, NULL), CRVM_OK);
+    assert_int_equal(crvm_ledger_add_revenue_event(l, "D", D(2023, 2, 1), 123.45, CRVM_STREAM_SERVICES), CRVM_OK);
+    assert_int_equal(crvm_ledger_add_revenue_event(l, "A", D(2024, 1, 1), 10.00, CRVM_STREAM_SUBSCRIPTION), CRVM_OK);
+    assert_int_equal(crvm_ledger_add_article(l, "KB3", D(2023, 1, 1), 1.0, 0.1), CRVM_OK);
+    assert_int_equal(crvm_ledger_add_contact(l, "K6", "D", D(2023, 3, 1), D(2023, 3, 2), CRVM_CHANNEL_CHAT,
+                                             7.5, 2, 1, CRVM_OUTCOME_REFUSED, 1.0), CRVM_OK);
+    assert_int_equal(crvm_ledger_add_contact(l, "K7", "A", D(2022, 1, 1), CRVM_DATE_NONE, CRVM_CHANNEL_PHONE,
+                                             3.0, 1, 0, CRVM_OUTCOME_RESOLVED, NAN), CRVM_OK);
+    assert_int_equal(crvm_ledger_add_contact_article(l, "K6", "KB3"), CRVM_OK);
+    assert_int_equal(crvm_ledger_add_contact_article(l, "K1", "KB1"), CRVM_OK);
+    assert_int_equal(crvm_ledger_add_knowledge_use(l, "KB3", D(2023, 3, 1), CRVM_USE_ASSISTED, 0, "K6", NULL), CRVM_OK);
+    assert_int_equal(crvm_ledger_add_knowledge_use(l, "KB1", D(2023, 9, 1), CRVM_USE_SELF_SERVICE, 1, NULL, "A"), CRVM_OK);
+}
+
+static void rollback_restores_the_ledger_exactly(void **state)
+{
+    (void)state;
+    crvm_ledger *l = small_ledger();
+    snapshot before;
+    take_snapshot(l, &before);
+    crvm__ledger_mark mark;
+    crvm__ledger_mark_take(l, &mark);
+    append_one_of_everything(l);
+
+    /* The appends happened: 2 customers, 1 segment, 2 revenue events of
+     * 12345 + 1000 cents, 1 article, 2 contacts, 2 links, 2 uses. */
+    crvm_ledger_stats s;
+    assert_int_equal(crvm_ledger_stats_get(l, &s), CRVM_OK);
+    assert_int_equal(s.customers, before.stats.customers + 2);
+    assert_int_equal(s.segments, before.stats.segments + 1);
+    assert_int_equal(s.revenue_events, before.stats.revenue_events + 2);
+    assert_int_equal(s.revenue_cents, before.stats.revenue_cents + 12345 + 1000);
+    assert_int_equal(s.articles, before.stats.articles + 1);
+    assert_int_equal(s.contacts, before.stats.contacts + 2);
+    assert_int_equal(s.contact_articles, before.stats.contact_articles + 2);
+    assert_int_equal(s.knowledge_uses, before.stats.knowledge_uses + 2);
+
+    crvm__ledger_rollback(l, &mark);
+    assert_same_snapshot(l, &before);
+    /* The ids added after the mark are forgotten... */
+    size_t k = 77;
+    assert_status(crvm_ledger_find(l, CRVM_TABLE_CUSTOMERS, "D", &k), CRVM_ENOTFOUND);
+    assert_status(crvm_ledger_find(l, CRVM_TABLE_CUSTOMERS, "E", &k), CRVM_ENOTFOUND);
+    assert_status(crvm_ledger_find(l, CRVM_TABLE_CONTACTS, "K6", &k), CRVM_ENOTFOUND);
+    assert_status(crvm_ledger_find(l, CRVM_TABLE_ARTICLES, "KB3", &k), CRVM_ENOTFOUND);
+    assert_status(crvm_ledger_find(l, CRVM_SEGMENTS, "mid", &k), CRVM_ENOTFOUND);
+    assert_int_equal(k, 77);
+    assert_null(crvm_ledger_id(l, CRVM_TABLE_CUSTOMERS, before.stats.customers));
+    /* ... rows referring to them are refused again ... */
+    assert_status(crvm_ledger_add_revenue_event(l, "D", D(2023, 2, 1), 1.0, CRVM_STREAM_SERVICES),
+                  CRVM_ENOTFOUND);
+    /* ... and the same appends succeed again, giving the same indices. */
+    append_one_of_everything(l);
+    assert_int_equal(crvm_ledger_find(l, CRVM_TABLE_CUSTOMERS, "D", &k), CRVM_OK);
+    assert_int_equal(k, before.stats.customers);
+    assert_int_equal(crvm_ledger_find(l, CRVM_SEGMENTS, "mid", &k), CRVM_OK);
+    assert_int_equal(k, before.stats.segments);
+    assert_int_equal(crvm_ledger_find(l, CRVM_TABLE_CONTACTS, "K7", &k), CRVM_OK);
+    assert_int_equal(k, before.stats.contacts + 1);
+    crvm_ledger_free(l);
+}
+
+static void rollback_nests_and_survives_table_growth(void **state)
+{
+    (void)state;
+    crvm_ledger *l = small_ledger();
+    snapshot before, middle;
+    take_snapshot(l, &before);
+    crvm__ledger_mark outer, inner;
+    crvm__ledger_mark_take(l, &outer);
+    assert_int_equal(crvm_ledger_add_customer(l, "D", "mid", D(2023, 2, 1), CRVM_DATE_NONE), CRVM_OK);
+    take_snapshot(l, &middle);
+    crvm__ledger_mark_take(l, &inner);
+    /* Enough ids to grow (and so rehash) every id table and column. */
+    enum { N = 3000 };
+    char (*names)[16] = malloc(N * sizeof *names);
+    const char **ids = malloc(N * sizeof *ids), **segs = malloc(N * sizeof *segs);
+    crvm_date *start = malloc(N * sizeof *start);
+    double *amount = malloc(N * sizeof *amount);
+    int32_t *stream = malloc(N * sizeof *stream);
+    assert_non_null(names);
+    assert_non_null(ids);
+    assert_non_null(segs);
+    assert_non_null(start);
+    assert_non_null(amount);
+    assert_non_null(stream);
+    for (int i = 0; i < N; i++) {
+        snprintf(names[i], sizeof names[i], "N%d", i);
+        ids[i] = names[i];
+        segs[i] = i % 2 ? "s-odd" : "s-even";
+        start[i] = D(2023, 1, 1) + i % 300;
+        amount[i] = 0.01 * i;
+        stream[i] = i % CRVM_STREAM_COUNT;
+    }
+    assert_int_equal(crvm_ledger_add_customers(l, ids, N, segs, N, start, N, NULL, 0, NULL), CRVM_OK);
+    assert_int_equal(crvm_ledger_add_revenue(l, ids, N, start, N, amount, N, stream, N, NULL), CRVM_OK);
+    assert_int_equal(crvm_ledger_add_articles(l, ids, N, start, N, amount, N, amount, N, NULL), CRVM_OK);
+
+    crvm__ledger_rollback(l, &inner);
+    assert_same_snapshot(l, &middle);
+    size_t k;
+    assert_status(crvm_ledger_find(l, CRVM_TABLE_CUSTOMERS, "N0", &k), CRVM_ENOTFOUND);
+    assert_status(crvm_ledger_find(l, CRVM_TABLE_ARTICLES, "N2999", &k), CRVM_ENOTFOUND);
+    assert_status(crvm_ledger_find(l, CRVM_SEGMENTS, "s-odd", &k), CRVM_ENOTFOUND);
+    crvm__ledger_rollback(l, &outer);
+    assert_same_snapshot(l, &before);
+    assert_status(crvm_ledger_find(l, CRVM_TABLE_CUSTOMERS, "D", &k), CRVM_ENOTFOUND);
+    /* Rolling back to a mark that is no longer ahead of the ledger is a no-op. */
+    crvm__ledger_rollback(l, &inner);
+    assert_same_snapshot(l, &before);
+    /* Re-adding every id works after the tables were truncated. */
+    assert_int_equal(crvm_ledger_add_customers(l, ids, N, segs, N, start, N, NULL, 0, NULL), CRVM_OK);
+    assert_int_equal(crvm_ledger_find(l, CRVM_TABLE_CUSTOMERS, "N2999", &k), CRVM_OK);
+    assert_int_equal(k, before.stats.customers + N - 1);
+    free(names);
+    free(ids);
+    free(segs);
+    free(start);
+    free(amount);
+    free(stream);
+    crvm_ledger_free(l);
+}
+
+/* The public batches: begin / commit / rollback and each of their errors. */
+static void batches_commit_or_roll_back_everything(void **state)
+{
+    (void)state;
+    crvm_ledger *l = small_ledger();
+    snapshot before, after;
+    take_snapshot(l, &before);
+
+    /* Errors: NULL ledger; commit or rollback without a batch; two batches. */
+    assert_status(crvm_ledger_begin(NULL), CRVM_EINVAL);
+    assert_status(crvm_ledger_commit(NULL), CRVM_EINVAL);
+    assert_status(crvm_ledger_rollback(NULL), CRVM_EINVAL);
+    assert_status(crvm_ledger_commit(l), CRVM_ESTATE);
+    assert_status(crvm_ledger_rollback(l), CRVM_ESTATE);
+    assert_int_equal(crvm_ledger_begin(l), CRVM_OK);
+    assert_status(crvm_ledger_begin(l), CRVM_ESTATE);
+    assert_non_null(strstr(crvm_last_error(), "already open"));
+
+    /* Rollback: appends to every table, a failed strict append (which undoes
+     * only itself) and a lenient one with a rejection, all undone. */
+    append_one_of_everything(l);
+    assert_status(crvm_ledger_add_revenue_event(l, "nobody", D(2023, 1, 1), 1.0, CRVM_STREAM_SERVICES),
+                  CRVM_ENOTFOUND);
+    crvm_rejections *rej = NULL;
+    assert_int_equal(crvm_rejections_new(&rej), CRVM_OK);
+    const char *ids[] = {"F", "A"};
+    const char *segs[] = {"ent", "smb"};
+    crvm_date start[] = {D(2023, 5, 1), D(2023, 5, 1)};
+    assert_int_equal(crvm_ledger_add_customers(l, ids, 2, segs, 2, start, 2, NULL, 0, rej), CRVM_OK);
+    assert_int_equal(crvm_rejections_count(rej), 1); /* "A" is a duplicate */
+    assert_int_equal(crvm_ledger_rollback(l), CRVM_OK);
+    assert_same_snapshot(l, &before);
+    size_t k;
+    assert_status(crvm_ledger_find(l, CRVM_TABLE_CUSTOMERS, "F", &k), CRVM_ENOTFOUND);
+    assert_status(crvm_ledger_find(l, CRVM_TABLE_CONTACTS, "K6", &k), CRVM_ENOTFOUND);
+    assert_int_equal(crvm_rejections_count(rej), 1); /* the caller's list is left alone */
+    assert_status(crvm_ledger_rollback(l), CRVM_ESTATE); /* the batch is closed */
+
+    /* Commit keeps the rows; a later rollback has nothing to undo. */
+    assert_int_equal(crvm_ledger_begin(l), CRVM_OK);
+    append_one_of_everything(l);
+    take_snapshot(l, &after);
+    assert_int_equal(after.stats.customers, before.stats.customers + 2);
+    assert_int_equal(crvm_ledger_commit(l), CRVM_OK);
+    assert_status(crvm_ledger_commit(l), CRVM_ESTATE);
+    assert_status(crvm_ledger_rollback(l), CRVM_ESTATE);
+    assert_same_snapshot(l, &after);
+
+    /* A new batch starts from the committed state. */
+    assert_int_equal(crvm_ledger_begin(l), CRVM_OK);
+    assert_int_equal(crvm_ledger_add_customer(l, "G", "new", D(2023, 6, 1), CRVM_DATE_NONE), CRVM_OK);
+    assert_int_equal(crvm_ledger_rollback(l), CRVM_OK);
+    assert_same_snapshot(l, &after);
+    crvm_rejections_free(rej);
+    crvm_ledger_free(l);
+}
+
 /* ---------------------------------------------------- allocation failure */
 
 static crvm_status full_use(void *ctx)
@@ -1120,7 +1364,15 @@ static crvm_status full_use(void *ctx)
         start[i] = d;
     }
     ids[39] = "c0"; /* a duplicate: lenient rejection */
+    if ((st = crvm_ledger_begin(l))) /* batches allocate nothing */
+        goto done;
     if ((st = crvm_ledger_add_customers(l, ids, 40, segs, 40, start, 40, NULL, 0, rej)))
+        goto done;
+    if ((st = crvm_ledger_rollback(l)) || (st = crvm_ledger_begin(l)))
+        goto done;
+    if ((st = crvm_ledger_add_customers(l, ids, 40, segs, 40, start, 40, NULL, 0, rej)))
+        goto done;
+    if ((st = crvm_ledger_commit(l)))
         goto done;
     double amt[40];
     int32_t stream[40];
@@ -1146,7 +1398,8 @@ static crvm_status full_use(void *ctx)
         goto done;
     if ((st = crvm_ledger_shrink(l)))
         goto done;
-    if (crvm_rejections_count(rej) != 2)
+    /* The duplicate customer (rejected in both batches) and the NaN amount. */
+    if (crvm_rejections_count(rej) != 3)
         st = CRVM_EINVAL;
 done:
     crvm_rejections_free(rej);
@@ -1222,6 +1475,9 @@ int main(void)
         cmocka_unit_test(a_ledger_can_be_read_from_several_threads),
         cmocka_unit_test(test_every_allocation_failure_ledger),
         cmocka_unit_test(nomem_in_a_lenient_append_changes_nothing),
+        cmocka_unit_test(rollback_restores_the_ledger_exactly),
+        cmocka_unit_test(rollback_nests_and_survives_table_growth),
+        cmocka_unit_test(batches_commit_or_roll_back_everything),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

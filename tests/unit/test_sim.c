@@ -10,6 +10,7 @@
 
 #include "support.h"
 #include "io/csv.h"
+#include "sim/sim.h"
 
 static const char *const files[5] = {"customers.csv", "articles.csv", "revenue.csv", "contacts.csv",
                                      "knowledge_uses.csv"};
@@ -447,6 +448,354 @@ static void test_refusal_raises_churn(void **state)
         fail_msg("without outcome effects the log ratio is %.3f (se %.3f), expected 0", lr, se);
 }
 
+/* ------------------------------------------------- columns of a data set */
+
+/* The ids of a space, split at the NUL bytes (n of them expected). */
+static char **sim_ids(const crvm_sim_data *d, crvm_sim_id_space space, size_t n, char **text)
+{
+    size_t size = 0;
+    assert_int_equal(crvm_sim_data_ids_size(d, space, &size), CRVM_OK);
+    *text = malloc(size + 1);
+    char **ids = malloc((n + 1) * sizeof *ids);
+    assert_non_null(*text);
+    assert_non_null(ids);
+    assert_int_equal(crvm_sim_data_ids(d, space, *text, size), CRVM_OK);
+    size_t k = 0;
+    for (size_t at = 0; at < size; at += strlen(*text + at) + 1) {
+        assert_true(k < n);
+        ids[k++] = *text + at;
+    }
+    assert_int_equal(k, n);
+    return ids;
+}
+
+static crvm__csv_reader *open_table(const char *dir, const char *name, FILE **f,
+                                    const char *const *cols, int *idx, int n)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    *f = fopen(path, "rb");
+    assert_non_null(*f);
+    crvm__csv_reader *r;
+    int has;
+    assert_int_equal(crvm__csv_open_file(*f, path, 0, 0, &r), CRVM_OK);
+    assert_int_equal(crvm__csv_next(r, &has), CRVM_OK);
+    col_index(r, cols, idx, n);
+    return r;
+}
+
+static int next_row(crvm__csv_reader *r)
+{
+    int has = 0;
+    assert_int_equal(crvm__csv_next(r, &has), CRVM_OK);
+    return has;
+}
+
+static const char *field(crvm__csv_reader *r, int i) { return crvm__csv_field(r, (size_t)i, NULL); }
+
+static void assert_date_field(crvm__csv_reader *r, int i, int32_t expect)
+{
+    size_t len;
+    const char *s = crvm__csv_field(r, (size_t)i, &len);
+    if (expect == INT32_MIN) {
+        assert_int_equal(len, 0);
+        return;
+    }
+    crvm_date got;
+    assert_int_equal(crvm_date_parse(s, len, &got), CRVM_OK);
+    assert_int_equal(got, expect);
+}
+
+/* The number written in the file, parsed by strtod (correctly rounded), is
+ * exactly the column's value: the columns hold the values as written. */
+static void assert_number_field(crvm__csv_reader *r, int i, double expect)
+{
+    const char *s = field(r, i);
+    if (isnan(expect)) {
+        assert_string_equal(s, "");
+        return;
+    }
+    if (strtod(s, NULL) != expect)
+        fail_msg("field \"%s\" != column value %.17g", s, expect);
+}
+
+static void test_columns_hold_the_files(void **state)
+{
+    (void)state;
+    static const char *const seg_names[3] = {"smb", "mid_market", "enterprise"};
+    char dir[64];
+    make_dir(dir, sizeof dir);
+    crvm_sim_options o = CRVM_SIM_OPTIONS_INIT;
+    o.customers = 400;
+    o.seed = 3;
+    crvm_sim_data *d = NULL;
+    assert_int_equal(crvm_simulate(&o, &d), CRVM_OK);
+    assert_int_equal(crvm_sim_write_csv(d, dir), CRVM_OK);
+    crvm_sim_summary s;
+    assert_int_equal(crvm_sim_data_summary(d, &s), CRVM_OK);
+    size_t nc = s.customers, nr = s.revenue_events, nk = s.contacts, na = s.articles,
+           nu = s.knowledge_uses, nl = s.contact_article_links;
+    assert_true(nr > nc && nk > 100 && nl > 10 && nu > nl);
+    char *ct, *kt, *at;
+    char **cid = sim_ids(d, CRVM_SIM_CUSTOMER_IDS, nc, &ct);
+    char **kid = sim_ids(d, CRVM_SIM_CONTACT_IDS, nk, &kt);
+    char **aid = sim_ids(d, CRVM_SIM_ARTICLE_IDS, na, &at);
+    int idx[11];
+    FILE *f;
+    crvm__csv_reader *r;
+
+    int32_t *seg = malloc(nc * sizeof *seg), *start = malloc(nc * sizeof *start),
+            *end = malloc(nc * sizeof *end);
+    assert_true(seg && start && end);
+    assert_int_equal(crvm_sim_data_customers(d, seg, nc, start, nc, end, nc), CRVM_OK);
+    r = open_table(dir, "customers.csv", &f,
+                   (const char *const[]){"customer_id", "segment", "start_date", "end_date"}, idx, 4);
+    size_t row = 0;
+    for (; next_row(r); row++) {
+        assert_true(row < nc);
+        assert_string_equal(field(r, idx[0]), cid[row]);
+        assert_string_equal(field(r, idx[1]), seg_names[seg[row]]);
+        assert_date_field(r, idx[2], start[row]);
+        assert_date_field(r, idx[3], end[row]);
+    }
+    assert_int_equal(row, nc);
+    crvm__csv_close(r);
+    fclose(f);
+
+    int32_t *rc = malloc(nr * sizeof *rc), *rd = malloc(nr * sizeof *rd), *rs = malloc(nr * sizeof *rs);
+    double *ra = malloc(nr * sizeof *ra);
+    assert_true(rc && rd && rs && ra);
+    assert_int_equal(crvm_sim_data_revenue(d, rc, nr, rd, nr, ra, nr, rs, nr), CRVM_OK);
+    r = open_table(dir, "revenue.csv", &f,
+                   (const char *const[]){"customer_id", "date", "amount", "stream"}, idx, 4);
+    for (row = 0; next_row(r); row++) {
+        assert_true(row < nr);
+        assert_string_equal(field(r, idx[0]), cid[rc[row]]);
+        assert_date_field(r, idx[1], rd[row]);
+        assert_number_field(r, idx[2], ra[row]);
+        assert_string_equal(field(r, idx[3]), crvm_stream_name(rs[row]));
+    }
+    assert_int_equal(row, nr);
+    crvm__csv_close(r);
+    fclose(f);
+
+    int32_t *kc = malloc(nk * sizeof *kc), *ko = malloc(nk * sizeof *ko), *kcl = malloc(nk * sizeof *kcl),
+            *kch = malloc(nk * sizeof *kch), *ktier = malloc(nk * sizeof *ktier),
+            *kesc = malloc(nk * sizeof *kesc), *kout = malloc(nk * sizeof *kout);
+    double *km = malloc(nk * sizeof *km), *ksat = malloc(nk * sizeof *ksat);
+    int64_t *lc = malloc(nl * sizeof *lc);
+    int32_t *la = malloc(nl * sizeof *la);
+    assert_true(kc && ko && kcl && kch && ktier && kesc && kout && km && ksat && lc && la);
+    assert_int_equal(crvm_sim_data_contacts(d, kc, nk, ko, nk, kcl, nk, kch, nk, km, nk, ktier, nk,
+                                            kesc, nk, kout, nk, ksat, nk), CRVM_OK);
+    assert_int_equal(crvm_sim_data_contact_articles(d, lc, nl, la, nl), CRVM_OK);
+    r = open_table(dir, "contacts.csv", &f,
+                   (const char *const[]){"contact_id", "customer_id", "opened", "closed", "channel",
+                                         "handle_minutes", "tier", "escalated", "outcome",
+                                         "satisfaction", "articles"}, idx, 11);
+    size_t link = 0;
+    for (row = 0; next_row(r); row++) {
+        assert_true(row < nk);
+        assert_string_equal(field(r, idx[0]), kid[row]);
+        assert_string_equal(field(r, idx[1]), cid[kc[row]]);
+        assert_date_field(r, idx[2], ko[row]);
+        assert_date_field(r, idx[3], kcl[row]);
+        assert_string_equal(field(r, idx[4]), crvm_channel_name(kch[row]));
+        assert_number_field(r, idx[5], km[row]);
+        assert_int_equal(atoi(field(r, idx[6])), ktier[row]);
+        assert_int_equal(atoi(field(r, idx[7])), kesc[row]);
+        assert_string_equal(field(r, idx[8]), crvm_outcome_name(kout[row]));
+        assert_number_field(r, idx[9], ksat[row]);
+        char listed[64] = "";
+        for (; link < nl && lc[link] == (int64_t)row; link++) {
+            if (listed[0])
+                strcat(listed, ";");
+            strcat(listed, aid[la[link]]);
+        }
+        assert_string_equal(field(r, idx[10]), listed);
+    }
+    assert_int_equal(row, nk);
+    assert_int_equal(link, nl);
+    crvm__csv_close(r);
+    fclose(f);
+
+    int32_t *ac = malloc(na * sizeof *ac);
+    double *ah = malloc(na * sizeof *ah), *am = malloc(na * sizeof *am);
+    assert_true(ac && ah && am);
+    assert_int_equal(crvm_sim_data_articles(d, ac, na, ah, na, am, na), CRVM_OK);
+    r = open_table(dir, "articles.csv", &f,
+                   (const char *const[]){"article_id", "created", "authoring_hours", "maintenance_hours"},
+                   idx, 4);
+    for (row = 0; next_row(r); row++) {
+        assert_true(row < na);
+        assert_string_equal(field(r, idx[0]), aid[row]);
+        assert_date_field(r, idx[1], ac[row]);
+        assert_number_field(r, idx[2], ah[row]);
+        assert_number_field(r, idx[3], am[row]);
+    }
+    assert_int_equal(row, na);
+    crvm__csv_close(r);
+    fclose(f);
+
+    int32_t *ua = malloc(nu * sizeof *ua), *ud = malloc(nu * sizeof *ud), *uk = malloc(nu * sizeof *uk),
+            *ur = malloc(nu * sizeof *ur), *ucu = malloc(nu * sizeof *ucu);
+    int64_t *uco = malloc(nu * sizeof *uco);
+    assert_true(ua && ud && uk && ur && ucu && uco);
+    assert_int_equal(crvm_sim_data_knowledge_uses(d, ua, nu, ud, nu, uk, nu, ur, nu, uco, nu, ucu, nu),
+                     CRVM_OK);
+    r = open_table(dir, "knowledge_uses.csv", &f,
+                   (const char *const[]){"article_id", "date", "kind", "resolved", "contact_id",
+                                         "customer_id"}, idx, 6);
+    for (row = 0; next_row(r); row++) {
+        assert_true(row < nu);
+        assert_string_equal(field(r, idx[0]), aid[ua[row]]);
+        assert_date_field(r, idx[1], ud[row]);
+        assert_string_equal(field(r, idx[2]), crvm_use_kind_name(uk[row]));
+        assert_int_equal(atoi(field(r, idx[3])), ur[row]);
+        assert_string_equal(field(r, idx[4]), uco[row] < 0 ? "" : kid[uco[row]]);
+        assert_string_equal(field(r, idx[5]), cid[ucu[row]]);
+    }
+    assert_int_equal(row, nu);
+    crvm__csv_close(r);
+    fclose(f);
+
+    void *blocks[] = {cid, kid, aid, ct, kt, at, seg, start, end, rc, rd, rs, ra, kc, ko, kcl, kch,
+                      ktier, kesc, kout, km, ksat, lc, la, ac, ah, am, ua, ud, uk, ur, ucu, uco};
+    for (size_t i = 0; i < sizeof blocks / sizeof blocks[0]; i++)
+        free(blocks[i]);
+    crvm_sim_data_free(d);
+    remove_dir(dir);
+}
+
+/* Every accessor: NULL data, a NULL array with a length, a wrong length;
+ * outputs untouched on failure; optional arrays may be left out. */
+static void test_column_errors(void **state)
+{
+    (void)state;
+    crvm_sim_options o = CRVM_SIM_OPTIONS_INIT;
+    o.customers = 40;
+    crvm_sim_data *d = NULL;
+    assert_int_equal(crvm_simulate(&o, &d), CRVM_OK);
+    crvm_sim_summary s;
+    assert_int_equal(crvm_sim_data_summary(d, &s), CRVM_OK);
+    enum { BIG = 4096 };
+    assert_true(s.revenue_events + 1 < BIG && s.contacts + 1 < BIG && s.knowledge_uses + 1 < BIG);
+    static int32_t i32[BIG];
+    static int64_t i64[BIG];
+    static double f64[BIG];
+    size_t nc = s.customers, nr = s.revenue_events, nk = s.contacts, na = s.articles,
+           nu = s.knowledge_uses, nl = s.contact_article_links;
+    for (int i = 0; i < BIG; i++) {
+        i32[i] = -7;
+        i64[i] = -7;
+        f64[i] = -7.0;
+    }
+#define UNTOUCHED() assert_true(i32[0] == -7 && i64[0] == -7 && f64[0] == -7.0)
+    assert_status(crvm_sim_data_customers(NULL, NULL, 0, NULL, 0, NULL, 0), CRVM_EINVAL);
+    assert_status(crvm_sim_data_customers(d, i32, nc + 1, NULL, 0, NULL, 0), CRVM_EINVAL);
+    assert_non_null(strstr(crvm_last_error(), "segment has length 41, expected 40 customers"));
+    assert_status(crvm_sim_data_customers(d, NULL, 0, NULL, nc, NULL, 0), CRVM_EINVAL);
+    assert_non_null(strstr(crvm_last_error(), "start is NULL"));
+    UNTOUCHED();
+    assert_status(crvm_sim_data_revenue(NULL, NULL, 0, NULL, 0, NULL, 0, NULL, 0), CRVM_EINVAL);
+    assert_status(crvm_sim_data_revenue(d, NULL, 0, NULL, 0, f64, nr - 1, NULL, 0), CRVM_EINVAL);
+    assert_non_null(strstr(crvm_last_error(), "amount has length"));
+    assert_status(crvm_sim_data_revenue(d, NULL, 0, NULL, 0, NULL, 0, NULL, 3), CRVM_EINVAL);
+    UNTOUCHED();
+    assert_status(crvm_sim_data_contacts(NULL, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0,
+                                         NULL, 0, NULL, 0, NULL, 0), CRVM_EINVAL);
+    assert_status(crvm_sim_data_contacts(d, i32, nk, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0,
+                                         NULL, 0, NULL, 0, f64, nk + 1), CRVM_EINVAL);
+    assert_non_null(strstr(crvm_last_error(), "satisfaction has length"));
+    assert_status(crvm_sim_data_contacts(d, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 1, NULL, 0,
+                                         NULL, 0, NULL, 0, NULL, 0), CRVM_EINVAL);
+    UNTOUCHED();
+    assert_status(crvm_sim_data_contact_articles(NULL, NULL, 0, NULL, 0), CRVM_EINVAL);
+    assert_status(crvm_sim_data_contact_articles(d, i64, nl, i32, nk), CRVM_EINVAL);
+    assert_status(crvm_sim_data_contact_articles(d, NULL, nl, NULL, 0), CRVM_EINVAL);
+    UNTOUCHED();
+    assert_status(crvm_sim_data_articles(NULL, NULL, 0, NULL, 0, NULL, 0), CRVM_EINVAL);
+    assert_status(crvm_sim_data_articles(d, i32, na, f64, na, f64, 0), CRVM_EINVAL);
+    assert_status(crvm_sim_data_articles(d, NULL, na, NULL, 0, NULL, 0), CRVM_EINVAL);
+    UNTOUCHED();
+    assert_status(crvm_sim_data_knowledge_uses(NULL, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0,
+                                               NULL, 0), CRVM_EINVAL);
+    assert_status(crvm_sim_data_knowledge_uses(d, NULL, 0, NULL, 0, NULL, 0, NULL, 0, i64, nu, i32,
+                                               nc), CRVM_EINVAL);
+    assert_status(crvm_sim_data_knowledge_uses(d, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 2,
+                                               NULL, 0), CRVM_EINVAL);
+    UNTOUCHED();
+    /* Every array left out is a valid (empty) request; one array alone is filled. */
+    assert_int_equal(crvm_sim_data_customers(d, NULL, 0, NULL, 0, NULL, 0), CRVM_OK);
+    assert_int_equal(crvm_sim_data_contacts(d, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0, i32, nk,
+                                            NULL, 0, NULL, 0, NULL, 0), CRVM_OK);
+    for (size_t i = 0; i < nk; i++)
+        assert_true(i32[i] >= 1 && i32[i] <= 3); /* tiers */
+    assert_int_equal(i32[nk], -7);
+    assert_int_equal(crvm_sim_data_knowledge_uses(d, NULL, 0, NULL, 0, NULL, 0, NULL, 0, i64, nu,
+                                                  NULL, 0), CRVM_OK);
+    for (size_t i = 0; i < nu; i++)
+        assert_true(i64[i] >= -1 && i64[i] < (int64_t)nk);
+    assert_int_equal(i64[nu], -7);
+#undef UNTOUCHED
+
+    /* Ids: 40 customers "C0000001".."C0000040" are 40 * 9 bytes with terminators. */
+    size_t size = 99;
+    assert_int_equal(crvm_sim_data_ids_size(d, CRVM_SIM_CUSTOMER_IDS, &size), CRVM_OK);
+    assert_int_equal(size, 40 * 9);
+    assert_int_equal(crvm_sim_data_ids_size(d, CRVM_SIM_ARTICLE_IDS, &size), CRVM_OK);
+    assert_int_equal(size, na * 8); /* "A000001" */
+    size_t before = size;
+    assert_status(crvm_sim_data_ids_size(NULL, CRVM_SIM_CUSTOMER_IDS, &size), CRVM_EINVAL);
+    assert_status(crvm_sim_data_ids_size(d, (crvm_sim_id_space)3, &size), CRVM_EINVAL);
+    assert_status(crvm_sim_data_ids_size(d, (crvm_sim_id_space)-1, &size), CRVM_EINVAL);
+    assert_status(crvm_sim_data_ids_size(d, CRVM_SIM_CONTACT_IDS, NULL), CRVM_EINVAL);
+    assert_int_equal(size, before);
+    char text[40 * 9 + 1];
+    memset(text, 'x', sizeof text);
+    assert_status(crvm_sim_data_ids(NULL, CRVM_SIM_CUSTOMER_IDS, text, 40 * 9), CRVM_EINVAL);
+    assert_status(crvm_sim_data_ids(d, (crvm_sim_id_space)7, text, 40 * 9), CRVM_EINVAL);
+    assert_status(crvm_sim_data_ids(d, CRVM_SIM_CUSTOMER_IDS, text, 40 * 9 + 1), CRVM_EINVAL);
+    assert_non_null(strstr(crvm_last_error(), "expected 360"));
+    assert_status(crvm_sim_data_ids(d, CRVM_SIM_CUSTOMER_IDS, NULL, 40 * 9), CRVM_EINVAL);
+    assert_int_equal(text[0], 'x');
+    assert_int_equal(crvm_sim_data_ids(d, CRVM_SIM_CUSTOMER_IDS, text, 40 * 9), CRVM_OK);
+    assert_string_equal(text, "C0000001");
+    assert_string_equal(text + 39 * 9, "C0000040");
+    assert_int_equal(text[40 * 9], 'x');
+    crvm_sim_data_free(d);
+}
+
+/* Id sizes: groups of equal digit counts add up, and ids widen once the
+ * index + 1 outgrows the zero padding (C + 7 digits, A + 6, T + 9). */
+static void test_id_sizes(void **state)
+{
+    (void)state;
+    crvm_sim_options o = CRVM_SIM_OPTIONS_INIT;
+    o.customers = 1100; /* 22 articles, max(20, 1100 / 50) */
+    o.months = 1;
+    o.acquisition_months = 1;
+    crvm_sim_data *d = NULL;
+    assert_int_equal(crvm_simulate(&o, &d), CRVM_OK);
+    size_t size;
+    assert_int_equal(crvm_sim_data_ids_size(d, CRVM_SIM_ARTICLE_IDS, &size), CRVM_OK);
+    assert_int_equal(size, 22 * 8);
+    assert_int_equal(crvm_sim_data_ids_size(d, CRVM_SIM_CUSTOMER_IDS, &size), CRVM_OK);
+    assert_int_equal(size, 1100 * 9);
+    crvm_sim_data_free(d);
+    /* C9999999 is the last 8-byte customer id, C10000000 the first of 9. */
+    assert_int_equal(crvm__sim_id_bytes(CRVM_SIM_CUSTOMER_IDS, 9999999), 9999999 * 9);
+    assert_int_equal(crvm__sim_id_bytes(CRVM_SIM_CUSTOMER_IDS, 10000005), 9999999 * 9 + 6 * 10);
+    assert_int_equal(crvm__sim_id_bytes(CRVM_SIM_ARTICLE_IDS, 1000001), 999999 * 8 + 2 * 9);
+    assert_int_equal(crvm__sim_id_bytes(CRVM_SIM_CONTACT_IDS, 1000000000ULL),
+                     (size_t)999999999 * 11 + 12);
+    assert_int_equal(crvm__sim_id_bytes(CRVM_SIM_CONTACT_IDS, 0), 0);
+    assert_int_equal(crvm__sim_id_bytes((crvm_sim_id_space)5, 10), 0);
+    char buf[24];
+    assert_int_equal(crvm__sim_customer_id(9999999, buf), 9);
+    assert_string_equal(buf, "C10000000");
+}
+
 static crvm_status sim_scenario(void *ctx)
 {
     const char *dir = ctx;
@@ -456,6 +805,17 @@ static crvm_status sim_scenario(void *ctx)
     crvm_status st = crvm_simulate(&o, &d);
     if (st == CRVM_OK)
         st = crvm_sim_write_csv(d, dir);
+    if (st == CRVM_OK) { /* the accessors do not allocate */
+        size_t size = 0;
+        int32_t start[30];
+        st = crvm_sim_data_ids_size(d, CRVM_SIM_CUSTOMER_IDS, &size);
+        char *text = st == CRVM_OK ? malloc(size) : NULL;
+        if (text)
+            st = crvm_sim_data_ids(d, CRVM_SIM_CUSTOMER_IDS, text, size);
+        free(text);
+        if (st == CRVM_OK)
+            st = crvm_sim_data_customers(d, NULL, 0, start, 30, NULL, 0);
+    }
     crvm_sim_data_free(d);
     if (st == CRVM_OK)
         st = crvm_simulate_csv(&o, dir, NULL);
@@ -481,6 +841,9 @@ int main(void)
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_sbg_recovery),
         cmocka_unit_test(test_refusal_raises_churn),
+        cmocka_unit_test(test_columns_hold_the_files),
+        cmocka_unit_test(test_column_errors),
+        cmocka_unit_test(test_id_sizes),
         cmocka_unit_test(test_allocation_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

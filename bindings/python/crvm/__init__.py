@@ -66,8 +66,3 @@ __all__ = [
     "simulate_csv",
 ]
 
-# crvm.Ledger.from_csv(directory, strict=True) comes from crvm/io.py.
-if not hasattr(Ledger, "from_csv"):
-    from .io import ledger_from_csv as _ledger_from_csv
-
-    Ledger.from_csv = classmethod(_ledger_from_csv)

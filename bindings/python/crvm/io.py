@@ -11,7 +11,6 @@ accounts for every row. The file format is in docs/data-format.md.
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -155,33 +154,120 @@ def simulate(customers: int = 1000, seed: int = 1, *, months: int | None = None,
     e.g. ``{"refused": 3.0}``; ``outcome_effects=False`` gives pure sBG churn.
     Returns a :class:`SimulatedData`; ``truth`` holds each customer's segment,
     theta (baseline monthly churn probability), months paid and churn flag.
+
+    The tables are built from the simulator's in-memory columns (no files)
+    and equal what :func:`read_tables` returns for the files
+    :func:`simulate_csv` writes with the same options: same dtypes, same
+    values. (One difference: a table with no rows keeps its typed columns,
+    where pandas reading a header-only file gives object columns.)
     """
     o = _options(customers, seed, months, acquisition_months, outcome_effects, segments,
                  outcome_factors, self_service_rate)
     data = _ll.crvm_simulate(o)
-    n = int(customers)
-    seg = np.empty(n, dtype=np.int32)
-    theta = np.empty(n, dtype=np.float64)
-    lifetime = np.empty(n, dtype=np.int32)
-    churned = np.empty(n, dtype=np.int32)
-    _ll.crvm_sim_customer_truth(data, seg, theta, lifetime, churned)
     summary = _ll.crvm_sim_summary()
     _ll.crvm_sim_data_summary(data, summary)
-    with tempfile.TemporaryDirectory(prefix="crvm_sim_") as tmp:
-        _ll.crvm_sim_write_csv(data, tmp)
-        tables = read_tables(tmp)
+    tables, truth = _sim_frames(data, summary)
     del data
-    truth = pd.DataFrame({
-        "customer_id": tables["customers"]["customer_id"].to_numpy(),
-        "segment": pd.Categorical.from_codes(seg, categories=list(SEGMENTS)),
-        "theta": theta,
-        "lifetime_months": lifetime,
-        "churned": churned.astype(bool),
-    })
     result = SimulatedData(truth=truth, summary=_summary_dict(summary),
-                           options={"customers": n, "seed": int(seed)}, **tables)
+                           options={"customers": int(customers), "seed": int(seed)}, **tables)
     result._opts = o
     return result
+
+
+def _sim_ids(data, space) -> np.ndarray:
+    """The ids of one id space of a simulated data set, as an object array of str."""
+    buf = bytearray(_ll.crvm_sim_data_ids_size(data, space))
+    _ll.crvm_sim_data_ids(data, space, buf)
+    ids = buf.decode("ascii").split("\0")[:-1]  # each id ends with NUL
+    return np.array(ids, dtype=object)
+
+
+def _sim_columns(fn, data, n: int, spec: dict) -> dict:
+    """Call one crvm_sim_data_* accessor with a fresh array per column."""
+    cols = {name: np.empty(n, dtype=dtype) for name, dtype in spec.items()}
+    fn(data, *cols.values())
+    return cols
+
+
+def _as_datetime(days: np.ndarray) -> np.ndarray:
+    """int32 days since 1970 (INT32_MIN = none) as datetime64[ns] with NaT, as pd.to_datetime gives."""
+    out = days.astype("datetime64[D]").astype("datetime64[ns]")
+    out[days == np.iinfo(np.int32).min] = np.datetime64("NaT")
+    return out
+
+
+def _sim_frames(data, summary) -> tuple:
+    """The five tables and the truth of a crvm_sim_data, with the dtypes of :func:`read_tables`."""
+    i32, i64, f64 = np.int32, np.int64, np.float64
+    customer_ids = _sim_ids(data, _ll.CRVM_SIM_CUSTOMER_IDS)
+    contact_ids = _sim_ids(data, _ll.CRVM_SIM_CONTACT_IDS)
+    article_ids = _sim_ids(data, _ll.CRVM_SIM_ARTICLE_IDS)
+    segments = np.array(SEGMENTS, dtype=object)
+    streams = np.array([_ll.crvm_stream_name(k) for k in range(_ll.CRVM_STREAM_COUNT)], dtype=object)
+    channels = np.array([_ll.crvm_channel_name(k) for k in range(_ll.CRVM_CHANNEL_COUNT)], dtype=object)
+    outcomes = np.array(OUTCOMES, dtype=object)
+    kinds = np.array([_ll.crvm_use_kind_name(k) for k in range(_ll.CRVM_USE_KIND_COUNT)], dtype=object)
+
+    nc = int(summary.customers)
+    c = _sim_columns(_ll.crvm_sim_data_customers, data, nc, {"segment": i32, "start": i32, "end": i32})
+    customers = pd.DataFrame({"customer_id": customer_ids, "segment": segments[c["segment"]],
+                              "start_date": _as_datetime(c["start"]),
+                              "end_date": _as_datetime(c["end"])})
+
+    a = _sim_columns(_ll.crvm_sim_data_articles, data, int(summary.articles),
+                     {"created": i32, "authoring_hours": f64, "maintenance_hours": f64})
+    articles = pd.DataFrame({"article_id": article_ids, "created": _as_datetime(a["created"]),
+                             "authoring_hours": a["authoring_hours"],
+                             "maintenance_hours": a["maintenance_hours"]})
+
+    r = _sim_columns(_ll.crvm_sim_data_revenue, data, int(summary.revenue_events),
+                     {"customer": i32, "date": i32, "amount": f64, "stream": i32})
+    revenue = pd.DataFrame({"customer_id": customer_ids[r["customer"]], "date": _as_datetime(r["date"]),
+                            "amount": r["amount"], "stream": streams[r["stream"]]})
+
+    k = _sim_columns(_ll.crvm_sim_data_contacts, data, int(summary.contacts),
+                     {"customer": i32, "opened": i32, "closed": i32, "channel": i32,
+                      "handle_minutes": f64, "tier": i32, "escalated": i32, "outcome": i32,
+                      "satisfaction": f64})
+    links = _sim_columns(_ll.crvm_sim_data_contact_articles, data, int(summary.contact_article_links),
+                         {"contact": i64, "article": i32})
+    # contacts.csv lists a contact's articles joined by ";" (at most two, in link order).
+    listed = np.full(len(contact_ids), "", dtype=object)
+    first = np.ones(len(links["contact"]), dtype=bool)
+    first[1:] = links["contact"][1:] != links["contact"][:-1]
+    listed[links["contact"][first]] = article_ids[links["article"][first]]
+    later = links["contact"][~first]
+    listed[later] = listed[later] + ";" + article_ids[links["article"][~first]]
+    contacts = pd.DataFrame({
+        "contact_id": contact_ids, "customer_id": customer_ids[k["customer"]],
+        "opened": _as_datetime(k["opened"]), "closed": _as_datetime(k["closed"]),
+        "channel": channels[k["channel"]], "handle_minutes": k["handle_minutes"],
+        "tier": k["tier"].astype(i64), "escalated": k["escalated"].astype(i64),
+        "outcome": outcomes[k["outcome"]], "satisfaction": k["satisfaction"], "articles": listed})
+
+    u = _sim_columns(_ll.crvm_sim_data_knowledge_uses, data, int(summary.knowledge_uses),
+                     {"article": i32, "date": i32, "kind": i32, "resolved": i32, "contact": i64,
+                      "customer": i32})
+    # A self-service view has no contact: an empty contact_id, as in the file.
+    contact_or_empty = np.append(contact_ids, "")
+    knowledge_uses = pd.DataFrame({
+        "article_id": article_ids[u["article"]], "date": _as_datetime(u["date"]),
+        "kind": kinds[u["kind"]], "resolved": u["resolved"].astype(i64),
+        "contact_id": contact_or_empty[u["contact"]],  # -1 picks the trailing ""
+        "customer_id": customer_ids[u["customer"]]})
+
+    t = _sim_columns(_ll.crvm_sim_customer_truth, data, nc,
+                     {"segment": i32, "theta": f64, "lifetime": i32, "churned": i32})
+    truth = pd.DataFrame({
+        "customer_id": customer_ids,
+        "segment": pd.Categorical.from_codes(t["segment"], categories=list(SEGMENTS)),
+        "theta": t["theta"],
+        "lifetime_months": t["lifetime"],
+        "churned": t["churned"].astype(bool),
+    })
+    tables = {"customers": customers, "articles": articles, "revenue": revenue,
+              "contacts": contacts, "knowledge_uses": knowledge_uses}
+    return tables, truth
 
 
 def simulate_csv(directory, customers: int = 1000, seed: int = 1, **options) -> dict:
@@ -258,11 +344,3 @@ def load_csv(ledger, directory, strict: bool = True, *, ignore_unknown_columns: 
     _ll.crvm_load_directory(_ledger_handle(ledger), os.fspath(directory), opts, report)
     return _report(report)
 
-
-def ledger_from_csv(cls, directory, strict: bool = True, **options):
-    """``crvm.Ledger.from_csv(directory, strict=True)``: a new ledger loaded
-    from the CSV files of ``directory`` (see :func:`load_csv` for the modes
-    and options); the :class:`LoadReport` is kept as ``ledger.load_report``."""
-    ledger = cls()
-    ledger.load_report = load_csv(ledger, directory, strict, **options)
-    return ledger

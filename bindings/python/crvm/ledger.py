@@ -13,6 +13,7 @@ customers exactly (compare ``round(x * 100)``).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 from typing import Iterable, Optional
 
@@ -269,7 +270,7 @@ class CostModel:
 class Ledger:
     """Customers, revenue, support contacts and knowledge, with their economics.
 
-    Build one with :meth:`from_frames` (or ``Ledger.from_csv``), or start
+    Build one with :meth:`from_frames` or :meth:`from_csv`, or start
     empty and call the ``add_*`` methods. Rows reach the C ledger in bulk;
     ``errors="raise"`` (default) makes each call atomic and raises on the
     first bad row with a message naming the table, row and field;
@@ -320,6 +321,53 @@ class Ledger:
         if knowledge_uses is not None:
             ledger.add_knowledge_uses(knowledge_uses, errors=errors)
         return ledger
+
+    @classmethod
+    def from_csv(cls, directory, strict: bool = True, *, ignore_unknown_columns: bool = False,
+                 max_field_bytes: int = 0) -> "Ledger":
+        """A new ledger loaded from the crvm CSV files in ``directory``
+        (customers.csv required; articles.csv, revenue.csv, contacts.csv and
+        knowledge_uses.csv optional; layout in docs/data-format.md).
+
+        ``strict=True``: the first bad row raises the :class:`crvm.Error`
+        subclass of its status (ParseError, InvalidArgumentError,
+        NotFoundError) naming file, row, line, column and reason.
+        ``strict=False``: valid rows are kept and every rejected row is listed
+        in the report. ``ignore_unknown_columns`` and ``max_field_bytes`` are
+        as in :func:`crvm.load_csv`. The :class:`crvm.LoadReport` (row counts
+        and rejections) is kept as ``ledger.load_report``.
+        """
+        from .io import load_csv  # io sits above the ledger: import late, never at module level
+
+        ledger = cls()
+        ledger.load_report = load_csv(ledger, directory, strict,
+                                      ignore_unknown_columns=ignore_unknown_columns,
+                                      max_field_bytes=max_field_bytes)
+        return ledger
+
+    @contextlib.contextmanager
+    def transaction(self):
+        """All-or-nothing appends: ``with ledger.transaction(): ...``.
+
+        Everything appended inside the block (``add_*`` calls, and
+        :func:`crvm.load_csv` into this ledger) is kept if the block ends
+        normally and removed if it raises: rows of every table, ids and
+        segments first seen in the block (they can be added again), and the
+        rows that ``errors="collect"`` recorded in :attr:`rejections` meanwhile.
+        The exception propagates. Rows appended in the block are visible at
+        once (no isolation). Transactions do not nest: opening one inside
+        another raises :class:`crvm.StateError`. (C: ``crvm_ledger_begin``,
+        ``crvm_ledger_commit``, ``crvm_ledger_rollback``.)
+        """
+        _ll.crvm_ledger_begin(self._h)
+        n_rejections = len(self._rejections)
+        try:
+            yield self
+        except BaseException:
+            _ll.crvm_ledger_rollback(self._h)
+            del self._rejections[n_rejections:]
+            raise
+        _ll.crvm_ledger_commit(self._h)
 
     def _rejections_arg(self, errors: str):
         if errors == "raise":
