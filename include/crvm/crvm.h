@@ -6,5 +6,7 @@
 #define CRVM_CRVM_H
 
 #include "crvm/common.h"
+#include "crvm/rfm.h"
+#include "crvm/spend.h"
 
 #endif /* CRVM_CRVM_H */
