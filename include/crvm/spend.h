@@ -82,10 +82,11 @@ typedef struct crvm_gamma_gamma_options {
     int max_iterations; /**< optimiser iteration limit, >= 1 (default 500) */
     double tolerance;   /**< gradient tolerance of the optimiser, > 0 (default 1e-8) */
     /**
-     * L2 penalty lambda >= 0 on the log-parameters (default 0): the fit
-     * minimises -(1/W) sum_i w_i ln f_i + lambda (ln^2 p + ln^2 q + ln^2 v),
-     * W = sum of the weights. Standard errors then come from the Hessian of
-     * W times this penalised objective.
+     * L2 penalty lambda >= 0 (default 0): the fit minimises
+     * -(1/W) sum_i w_i ln f_i + lambda (p^2 + q^2 + v^2), W = sum of the
+     * weights: lifetimes' penaliser_coef, so that penalised fits compare.
+     * (The penalty on v depends on the money unit.) Standard errors then
+     * come from the Hessian of W times this penalised objective.
      */
     double penalty;
     /**

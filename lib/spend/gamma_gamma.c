@@ -163,7 +163,8 @@ typedef struct fit_data {
 } fit_data;
 
 /* Objective in theta = (ln p, ln q, ln v):
- * -(1/W) sum w_i ln f_i + penalty * |theta|^2. */
+ * -(1/W) sum w_i ln f_i + penalty * (p^2 + q^2 + v^2), lifetimes' penalised
+ * objective, so that penalised fits can be compared. */
 static double objective(const double *theta, double *grad, void *ctx)
 {
     const fit_data *d = ctx;
@@ -182,14 +183,13 @@ static double objective(const double *theta, double *grad, void *ctx)
             for (int k = 0; k < 3; k++)
                 g[k] += w * gi[k];
     }
+    double nat[3] = {p, q, v};
     double f = -ll / d->total_weight;
     for (int k = 0; k < 3; k++)
-        f += d->penalty * theta[k] * theta[k];
-    if (grad) {
-        double nat[3] = {p, q, v};
+        f += d->penalty * nat[k] * nat[k];
+    if (grad)
         for (int k = 0; k < 3; k++)
-            grad[k] = -g[k] * nat[k] / d->total_weight + 2.0 * d->penalty * theta[k];
-    }
+            grad[k] = -g[k] * nat[k] / d->total_weight + 2.0 * d->penalty * nat[k] * nat[k];
     return isfinite(f) ? f : INFINITY;
 }
 
