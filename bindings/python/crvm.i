@@ -15,3 +15,5 @@
 #define CRVM_API
 
 %include "core.i"
+%include "rfm.i"
+%include "spend.i"

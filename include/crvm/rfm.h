@@ -176,14 +176,14 @@ CRVM_API crvm_status crvm_rfm_summary(const int64_t *customer, size_t customer_l
  * @param id         @p id_len customer ids
  * @param index      receives the index of each row; @p index_len = @p id_len
  * @param unique_ids receives the k distinct ids in index order; its length
- *                   @p unique_len must be at least k (@p id_len always suffices)
+ *                   @p unique_ids_len must be at least k (@p id_len always suffices)
  * @param n_unique   receives k
  * @return ::CRVM_OK; ::CRVM_EINVAL (NULL pointer, lengths differ,
- *         @p unique_len too small: nothing written); ::CRVM_ENOMEM.
+ *         @p unique_ids_len too small: nothing written); ::CRVM_ENOMEM.
  */
 CRVM_API crvm_status crvm_rfm_index_customers(const int64_t *id, size_t id_len,
                                               int64_t *index, size_t index_len,
-                                              int64_t *unique_ids, size_t unique_len,
+                                              int64_t *unique_ids, size_t unique_ids_len,
                                               size_t *n_unique);
 
 #ifdef __cplusplus

@@ -41,10 +41,10 @@ static size_t find(const slot *t, size_t mask, int64_t id)
 
 crvm_status crvm_rfm_index_customers(const int64_t *id, size_t id_len,
                                      int64_t *index, size_t index_len,
-                                     int64_t *unique_ids, size_t unique_len,
+                                     int64_t *unique_ids, size_t unique_ids_len,
                                      size_t *n_unique)
 {
-    if ((!id && id_len) || (!index && index_len) || (!unique_ids && unique_len) || !n_unique)
+    if ((!id && id_len) || (!index && index_len) || (!unique_ids && unique_ids_len) || !n_unique)
         return crvm__fail(CRVM_EINVAL, "a NULL pointer was passed");
     if (index_len != id_len)
         return crvm__fail(CRVM_EINVAL, "index_len = %zu but id_len = %zu", index_len, id_len);
@@ -92,12 +92,12 @@ crvm_status crvm_rfm_index_customers(const int64_t *id, size_t id_len,
         }
         staged[i] = t[h].index;
     }
-    if (k > unique_len) {
+    if (k > unique_ids_len) {
         crvm__free(t);
         crvm__free(staged);
         crvm__free(uniq);
-        return crvm__fail(CRVM_EINVAL, "unique_len = %zu but there are %zu distinct ids",
-                          unique_len, k);
+        return crvm__fail(CRVM_EINVAL, "unique_ids_len = %zu but there are %zu distinct ids",
+                          unique_ids_len, k);
     }
     if (id_len)
         memcpy(index, staged, id_len * sizeof *index);

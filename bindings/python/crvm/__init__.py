@@ -19,6 +19,8 @@ from .errors import (
     ParseError,
     StateError,
 )
+from .rfm import rfm_summary
+from .spend import GammaGamma
 
 __version__ = _ll.crvm_version()
 
@@ -27,6 +29,7 @@ __all__ = [
     "DomainError",
     "Error",
     "FileError",
+    "GammaGamma",
     "InvalidArgumentError",
     "NotFittedError",
     "NotFoundError",
@@ -34,4 +37,5 @@ __all__ = [
     "ParseError",
     "StateError",
     "__version__",
+    "rfm_summary",
 ]
