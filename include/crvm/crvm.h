@@ -6,5 +6,6 @@
 #define CRVM_CRVM_H
 
 #include "crvm/common.h"
+#include "crvm/transactions.h"
 
 #endif /* CRVM_CRVM_H */
