@@ -1,0 +1,549 @@
+/* Unit tests for lib/math: special functions, Gauss hypergeometric function,
+ * BFGS minimiser, finite-difference Hessian and Cholesky-based linear algebra.
+ *
+ * Reference numbers are closed forms where possible; the rest were computed
+ * with mpmath 1.3 at 60 significant digits (quoted to 20) unless marked as
+ * coming from scipy 1.17 (scipy.special.hyp2f1). */
+#include "support.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "math/linalg.h"
+#include "math/optim.h"
+#include "math/special.h"
+
+#define PI 3.14159265358979323846264338327950288
+#define EULER 0.57721566490153286060651209008240243
+#define LN2 0.69314718055994530941723212145817657
+
+/* Tolerances: a well-implemented special function is good to a few ulps; we
+ * allow ~1e-14 relative (~50 ulp) unless a comment says otherwise. */
+#define SF_TOL 1e-14
+
+/* ---------------------------------------------------------------- lgamma */
+
+static void lgamma_closed_forms(void **state)
+{
+    (void)state;
+    assert_close(crvm__lgamma(0.5), 0.5 * log(PI), SF_TOL, 0);
+    /* Exact zeros at 1 and 2: absolute tolerance only. */
+    assert_close(crvm__lgamma(1.0), 0.0, 0, 1e-300);
+    assert_close(crvm__lgamma(2.0), 0.0, 0, 1e-300);
+    /* lgamma(n) = log((n-1)!) with the factorial exact in double up to 22!. */
+    double fact = 1.0;
+    for (int n = 1; n <= 23; n++) {
+        if (n > 1)
+            fact *= (double)(n - 1);
+        if (n > 2)
+            assert_close(crvm__lgamma((double)n), log(fact), SF_TOL, 0);
+    }
+    /* Larger n: log(n-1)! as a sum of logs, whose own rounding error is ~n ulps
+     * of the sum, hence 1e-13. */
+    double lf = 0.0;
+    for (int n = 2; n <= 400; n++) {
+        lf += log((double)(n - 1));
+        if (n % 37 == 0)
+            assert_close(crvm__lgamma((double)n), lf, 1e-13, 0);
+    }
+    /* Gamma(3/2) = sqrt(pi)/2, Gamma(5/2) = 3 sqrt(pi)/4. */
+    assert_close(crvm__lgamma(1.5), 0.5 * log(PI) - LN2, SF_TOL, 0);
+    assert_close(crvm__lgamma(2.5), log(0.75) + 0.5 * log(PI), SF_TOL, 0);
+}
+
+static void lgamma_reference_values(void **state)
+{
+    (void)state;
+    static const double ref[][2] = {
+        {1e-300, 690.77552789821370521},  {1e-10, 23.025850929882735274},
+        {0.001, 6.9071788853838536825},   {0.75, 0.20328095143129537148},
+        {1.25, -0.098271836421813161464}, {3.7, 1.4280723266653879219},
+        {11.999, 17.499865227646104385},  {12.0, 17.502307845873885839},
+        {100.5, 361.43554046777762156},   {1e5, 1051287.7089736568949},
+        {1e15, 33538776394910668.91},     {1e300, 6.8977552789821370521e+302},
+    };
+    for (size_t i = 0; i < sizeof ref / sizeof ref[0]; i++)
+        assert_close(crvm__lgamma(ref[i][0]), ref[i][1], SF_TOL, 0);
+}
+
+static void lgamma_extremes_and_domain(void **state)
+{
+    (void)state;
+    /* Near the zeros the relative accuracy holds: lgamma(1 + e) ~ -gamma e. */
+    double e = 0x1p-30; /* 1 + e and 2 + e are exact */
+    assert_close(crvm__lgamma(1.0 + e), -EULER * e + 0.8224670334241132 * e * e, 1e-7, 0);
+    assert_close(crvm__lgamma(2.0 + e), (1.0 - EULER) * e, 1e-8, 0);
+    /* Recurrence lgamma(x + 1) = lgamma(x) + log x where it is well conditioned. */
+    static const double xs[] = {1e-300, 1e-20, 1e-5, 0.3, 0.9, 1.7, 2.6, 9.5, 11.5, 40.0};
+    for (size_t i = 0; i < sizeof xs / sizeof xs[0]; i++)
+        assert_close(crvm__lgamma(xs[i] + 1.0), crvm__lgamma(xs[i]) + log(xs[i]), 1e-13, 1e-15);
+    /* Tiny x: lgamma(x) = -log x - gamma x + O(x^2). */
+    assert_close(crvm__lgamma(1e-200), -log(1e-200), 1e-16, 0);
+    assert_true(isnan(crvm__lgamma(0.0)));
+    assert_true(isnan(crvm__lgamma(-1.5)));
+    assert_true(isnan(crvm__lgamma(NAN)));
+    assert_true(isinf(crvm__lgamma(INFINITY)));
+}
+
+/* ------------------------------------------------------- digamma/trigamma */
+
+static void digamma_values(void **state)
+{
+    (void)state;
+    assert_close(crvm__digamma(1.0), -EULER, SF_TOL, 0);
+    assert_close(crvm__digamma(0.5), -EULER - 2.0 * LN2, SF_TOL, 0);
+    assert_close(crvm__digamma(2.0), 1.0 - EULER, SF_TOL, 0);
+    static const double ref[][2] = {
+        {1e-10, -10000000000.577215665}, {0.25, -4.2274535333762654081},
+        {3.7, 1.1671535393615113859},    {25.0, 3.1987425128519740085},
+        {1e5, 11.512920464961895087},    {1e300, 690.77552789821370521},
+    };
+    for (size_t i = 0; i < sizeof ref / sizeof ref[0]; i++)
+        assert_close(crvm__digamma(ref[i][0]), ref[i][1], SF_TOL, 0);
+    /* Near the positive root x0 = 1.4616...: the value is a difference of
+     * O(1) terms, so the error is absolute (~1e-16), not relative. */
+    assert_close(crvm__digamma(1.4616), -0.000031106251230351619752, 0, 1e-15);
+    /* Recurrence psi(x + 1) = psi(x) + 1/x. */
+    static const double xs[] = {1e-3, 0.7, 5.5, 9.999, 10.0, 1e3};
+    for (size_t i = 0; i < sizeof xs / sizeof xs[0]; i++)
+        /* psi(x) + 1/x cancels for small x: absolute tolerance scaled by 1/x. */
+        assert_close(crvm__digamma(xs[i] + 1.0), crvm__digamma(xs[i]) + 1.0 / xs[i], 1e-13,
+                     1e-15 * (1.0 + 1.0 / xs[i]));
+    assert_true(isnan(crvm__digamma(0.0)));
+    assert_true(isnan(crvm__digamma(-2.0)));
+}
+
+static void trigamma_values(void **state)
+{
+    (void)state;
+    assert_close(crvm__trigamma(1.0), PI * PI / 6.0, SF_TOL, 0);
+    assert_close(crvm__trigamma(0.5), PI * PI / 2.0, SF_TOL, 0);
+    static const double ref[][2] = {
+        {1e-10, 1.0e+20},          {0.25, 17.197329154507110739},
+        {3.7, 0.3100378576700383191}, {25.0, 0.040810663257225579187},
+        {1e5, 0.000010000050000166666667}, {1e150, 1.0e-150},
+    };
+    for (size_t i = 0; i < sizeof ref / sizeof ref[0]; i++)
+        assert_close(crvm__trigamma(ref[i][0]), ref[i][1], SF_TOL, 0);
+    static const double xs[] = {1e-4, 0.3, 3.7, 9.5, 10.0, 250.0};
+    for (size_t i = 0; i < sizeof xs / sizeof xs[0]; i++)
+        assert_close(crvm__trigamma(xs[i]), crvm__trigamma(xs[i] + 1.0) + 1.0 / (xs[i] * xs[i]),
+                     1e-14, 0);
+    assert_true(isnan(crvm__trigamma(-1.0)));
+}
+
+/* ------------------------------------------------------------------ lbeta */
+
+static void lbeta_values(void **state)
+{
+    (void)state;
+    assert_close(crvm__lbeta(0.5, 0.5), log(PI), SF_TOL, 0);
+    assert_close(crvm__lbeta(2.0, 3.0), -log(12.0), SF_TOL, 0);
+    /* B(1, b) = 1/b over the whole range. */
+    static const double bs[] = {1e-300, 1e-8, 0.3, 7.0, 11.99, 12.0, 1e8, 1e300};
+    for (size_t i = 0; i < sizeof bs / sizeof bs[0]; i++) {
+        assert_close(crvm__lbeta(1.0, bs[i]), -log(bs[i]), SF_TOL, 0);
+        assert_close(crvm__lbeta(bs[i], 1.0), -log(bs[i]), SF_TOL, 0);
+    }
+    /* Sums of lgamma where there is no cancellation. */
+    static const double ab[][2] = {{0.3, 0.7}, {2.5, 3.5}, {5.0, 9.0}, {0.01, 4.0}};
+    for (size_t i = 0; i < sizeof ab / sizeof ab[0]; i++)
+        assert_close(crvm__lbeta(ab[i][0], ab[i][1]),
+                     crvm__lgamma(ab[i][0]) + crvm__lgamma(ab[i][1]) -
+                         crvm__lgamma(ab[i][0] + ab[i][1]),
+                     1e-14, 0);
+    /* lbeta(e, N) = lgamma(e) - e psi(N) - e^2 psi'(N)/2 - ...: with e = 1e-8,
+     * N = 1e8 the closed form -log e - gamma e + zeta(2) e^2/2 - e (log N -
+     * 1/(2N)) is exact to 1e-24. */
+    double eps = 1e-8, big = 1e8;
+    double closed = -log(eps) - EULER * eps + (PI * PI / 12.0) * eps * eps -
+                    eps * (log(big) - 0.5 / big);
+    assert_close(crvm__lbeta(eps, big), closed, SF_TOL, 0);
+    assert_close(crvm__lbeta(1e-8, 1e8), 18.420680553973401516, SF_TOL, 0);
+    /* B(a, 3) = 2 / (a (a+1) (a+2)). */
+    assert_close(crvm__lbeta(1e10, 3.0), log(2.0) - log(1e10) - log(1e10 + 1.0) - log(1e10 + 2.0),
+                 SF_TOL, 0);
+    assert_close(crvm__lbeta(3.0, 1e10), -68.384405609561425211, SF_TOL, 0);
+    assert_close(crvm__lbeta(0.3, 7.5), 0.50544250802728339761, SF_TOL, 0);
+    assert_close(crvm__lbeta(1e6, 2e6), -1909548.2909685329565, SF_TOL, 0);
+    assert_close(crvm__lbeta(3.5, 1e5), -39.094309274611231626, SF_TOL, 0);
+    assert_true(isnan(crvm__lbeta(0.0, 1.0)));
+    assert_true(isnan(crvm__lbeta(1.0, NAN)));
+}
+
+/* -------------------------------------------------------- log-space sums */
+
+static void log_space_arithmetic(void **state)
+{
+    (void)state;
+    assert_close(crvm__log_add_exp(log(2.0), log(3.0)), log(5.0), 1e-15, 0);
+    assert_close(crvm__log_add_exp(1000.0, 1000.0), 1000.0 + LN2, 1e-15, 0);
+    assert_close(crvm__log_add_exp(-1000.0, -1001.0), -1000.0 + log1p(exp(-1.0)), 1e-15, 0);
+    assert_true(crvm__log_add_exp(-INFINITY, 2.0) == 2.0);
+    assert_true(crvm__log_add_exp(2.0, -INFINITY) == 2.0);
+    assert_true(crvm__log_add_exp(-INFINITY, -INFINITY) == -INFINITY);
+    assert_true(crvm__log_add_exp(INFINITY, 1.0) == INFINITY);
+    assert_close(crvm__log_sub_exp(log(5.0), log(3.0)), log(2.0), 1e-15, 0);
+    /* a - b = 2^-30 exactly: log(1 - exp(-d)) = log(-expm1(-d)). */
+    assert_close(crvm__log_sub_exp(1000.0, 1000.0 - 0x1p-30), 1000.0 + log(-expm1(-0x1p-30)), 1e-15,
+                 0);
+    assert_true(crvm__log_sub_exp(3.0, 3.0) == -INFINITY);
+    assert_true(crvm__log_sub_exp(3.0, -INFINITY) == 3.0);
+    assert_true(crvm__log_sub_exp(-INFINITY, -INFINITY) == -INFINITY);
+    assert_true(isnan(crvm__log_sub_exp(1.0, 2.0)));
+    /* log1mexp: both branches and both ends. */
+    assert_close(crvm__log1mexp(-1e-20), log(1e-20), 1e-15, 0);
+    assert_close(crvm__log1mexp(-0.5), log(1.0 - exp(-0.5)), 1e-15, 0);
+    assert_close(crvm__log1mexp(-LN2), -LN2, 1e-15, 0);
+    assert_close(crvm__log1mexp(-2.0), log1p(-exp(-2.0)), 1e-15, 0);
+    assert_close(crvm__log1mexp(-50.0), -exp(-50.0), 1e-15, 0);
+    assert_true(crvm__log1mexp(-INFINITY) == 0.0);
+    assert_true(crvm__log1mexp(0.0) == -INFINITY);
+    assert_true(isnan(crvm__log1mexp(0.1)));
+}
+
+/* ---------------------------------------------------------------- linalg */
+
+static void cholesky_known_factor(void **state)
+{
+    (void)state;
+    /* Classic example with an integer factor L = [2 0 0; 6 1 0; -8 5 3]. */
+    double a[9] = {4, 12, -16, 12, 37, -43, -16, -43, 98};
+    static const double l[9] = {2, 0, 0, 6, 1, 0, -8, 5, 3};
+    assert_int_equal(crvm__cholesky(3, a), CRVM_OK);
+    for (int i = 0; i < 9; i++)
+        assert_close(a[i], l[i], 1e-15, 1e-15);
+    /* Solve A x = b with x = (1, -2, 3): b = A x. */
+    double b[3] = {4 - 24 - 48, 12 - 74 - 129, -16 + 86 + 294};
+    crvm__cholesky_solve(3, a, b);
+    assert_close(b[0], 1.0, 1e-12, 0);
+    assert_close(b[1], -2.0, 1e-12, 0);
+    assert_close(b[2], 3.0, 1e-12, 0);
+}
+
+static void cholesky_detects_non_pd(void **state)
+{
+    (void)state;
+    double a[4] = {1, 2, 2, 1}; /* eigenvalues 3, -1 */
+    assert_status(crvm__cholesky(2, a), CRVM_EDOMAIN);
+    assert_non_null(strstr(crvm_last_error(), "pivot 1"));
+    double z[4] = {0, 0, 0, 1};
+    assert_status(crvm__cholesky(2, z), CRVM_EDOMAIN);
+    assert_non_null(strstr(crvm_last_error(), "pivot 0"));
+    double nan_m[4] = {1, 0, 0, NAN};
+    assert_status(crvm__cholesky(2, nan_m), CRVM_EDOMAIN);
+    double inv[4] = {7, 7, 7, 7};
+    double bad[4] = {1, 2, 2, 1};
+    assert_status(crvm__spd_inverse(2, bad, inv), CRVM_EDOMAIN);
+    assert_true(inv[0] == 7 && inv[3] == 7); /* untouched on failure */
+}
+
+/* A = M^T M + n I for a fixed M: SPD and moderately conditioned. */
+static void make_spd(size_t n, double *a)
+{
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++) {
+            double s = (i == j) ? (double)n : 0.0;
+            for (size_t k = 0; k < n; k++)
+                s += sin(1.0 + (double)(k * n + i)) * sin(1.0 + (double)(k * n + j));
+            a[i * n + j] = s;
+        }
+}
+
+static void spd_inverse_times_a_is_identity(void **state)
+{
+    (void)state;
+    enum { N = 6 };
+    double a[N * N], inv[N * N], copy[N * N];
+    make_spd(N, a);
+    assert_int_equal(crvm__spd_inverse(N, a, inv), CRVM_OK);
+    for (size_t i = 0; i < N; i++)
+        for (size_t j = 0; j < N; j++) {
+            double s = 0.0;
+            for (size_t k = 0; k < N; k++)
+                s += inv[i * N + k] * a[k * N + j];
+            /* cond(A) is ~10 here, so a few ulps times n. */
+            assert_close(s, i == j ? 1.0 : 0.0, 1e-13, 1e-13);
+            assert_true(inv[i * N + j] == inv[j * N + i]);
+        }
+    /* In place (inv aliases a). */
+    memcpy(copy, a, sizeof a);
+    assert_int_equal(crvm__spd_inverse(N, copy, copy), CRVM_OK);
+    for (size_t i = 0; i < N * N; i++)
+        assert_close(copy[i], inv[i], 1e-15, 1e-15);
+}
+
+static crvm_status spd_inverse_scenario(void *ctx)
+{
+    (void)ctx;
+    double a[9] = {4, 12, -16, 12, 37, -43, -16, -43, 98}, inv[9];
+    return crvm__spd_inverse(3, a, inv);
+}
+
+static void spd_inverse_allocation_failures(void **state)
+{
+    (void)state;
+    assert_true(test_every_allocation_failure(spd_inverse_scenario, NULL) >= 1);
+}
+
+/* ------------------------------------------------------------- optimiser */
+
+static double rosenbrock(const double *x, double *g, void *ctx)
+{
+    (void)ctx;
+    double a = 1.0 - x[0], b = x[1] - x[0] * x[0];
+    if (g != NULL) {
+        g[0] = -2.0 * a - 400.0 * x[0] * b;
+        g[1] = 200.0 * b;
+    }
+    return a * a + 100.0 * b * b;
+}
+
+static void minimize_rosenbrock(void **state)
+{
+    (void)state;
+    double x[2] = {-1.2, 1.0};
+    crvm__optim_result r;
+    assert_int_equal(crvm__minimize(rosenbrock, NULL, 2, x, NULL, &r), CRVM_OK);
+    assert_true(r.converged);
+    /* |g| <= 1e-8 at the minimum with Hessian eigenvalues ~0.4..1000 puts x
+     * within ~1e-7 of (1, 1). */
+    assert_close(x[0], 1.0, 0, 1e-6);
+    assert_close(x[1], 1.0, 0, 1e-6);
+    assert_true(r.f < 1e-12);
+    assert_true(r.gradient_norm <= 1e-8);
+    assert_true(r.iterations > 5 && r.iterations < 200);
+}
+
+/* Quadratic with curvatures from 1e-4 to 1e4 and a far-away minimum. */
+static const double quad_d[4] = {1e4, 1.0, 1e-2, 1e-4};
+static const double quad_c[4] = {3.0, -20.0, 150.0, -700.0};
+
+static double scaled_quadratic(const double *x, double *g, void *ctx)
+{
+    int *evals = ctx;
+    (*evals)++;
+    double f = 5.0;
+    for (int i = 0; i < 4; i++) {
+        double d = x[i] - quad_c[i];
+        f += 0.5 * quad_d[i] * d * d;
+        if (g != NULL)
+            g[i] = quad_d[i] * d;
+    }
+    return f;
+}
+
+static void minimize_badly_scaled_quadratic(void **state)
+{
+    (void)state;
+    double x[4] = {0, 0, 0, 0};
+    int evals = 0;
+    crvm__optim_result r;
+    assert_int_equal(crvm__minimize(scaled_quadratic, &evals, 4, x, NULL, &r), CRVM_OK);
+    assert_true(r.converged);
+    assert_close(r.f, 5.0, 1e-12, 0);
+    /* Gradient test: |d_i (x_i - c_i)| <= 1e-8 max(1, f) = 5e-8. */
+    for (int i = 0; i < 4; i++)
+        assert_close(x[i], quad_c[i], 0, 5e-8 / quad_d[i] * 1.0001 + 1e-12);
+    assert_true(r.iterations < 100);
+}
+
+/* Log-barrier over the open simplex x > 0, y > 0, x + y < 1: NaN outside.
+ * Minimum at (1/3, 1/3). Large steps from the start leave the domain. */
+static double barrier(const double *x, double *g, void *ctx)
+{
+    (void)ctx;
+    double u = 1.0 - x[0] - x[1];
+    if (!(x[0] > 0.0 && x[1] > 0.0 && u > 0.0))
+        return NAN;
+    if (g != NULL) {
+        g[0] = -1.0 / x[0] + 1.0 / u;
+        g[1] = -1.0 / x[1] + 1.0 / u;
+    }
+    return -log(x[0]) - log(x[1]) - log(u);
+}
+
+static void minimize_partly_infeasible(void **state)
+{
+    (void)state;
+    double x[2] = {0.01, 0.9};
+    crvm__optim_result r;
+    assert_int_equal(crvm__minimize(barrier, NULL, 2, x, NULL, &r), CRVM_OK);
+    assert_close(x[0], 1.0 / 3.0, 0, 1e-7);
+    assert_close(x[1], 1.0 / 3.0, 0, 1e-7);
+    assert_close(r.f, 3.0 * log(3.0), 1e-14, 0);
+}
+
+/* A log-parameter likelihood like the models': gamma(shape k, rate l) sample
+ * with sufficient statistics, parameters theta = (log k, log l). */
+typedef struct gamma_data { double n, sum_x, sum_log_x; } gamma_data;
+
+static double gamma_nll(const double *th, double *g, void *ctx)
+{
+    const gamma_data *d = ctx;
+    double k = exp(th[0]), l = exp(th[1]);
+    if (!isfinite(k) || !isfinite(l) || k == 0.0 || l == 0.0)
+        return INFINITY;
+    double ll = d->n * (k * log(l) - crvm__lgamma(k)) + (k - 1.0) * d->sum_log_x - l * d->sum_x;
+    if (g != NULL) {
+        g[0] = -k * (d->n * (log(l) - crvm__digamma(k)) + d->sum_log_x);
+        g[1] = -l * (d->n * k / l - d->sum_x);
+    }
+    return -ll;
+}
+
+static void minimize_log_parameter_likelihood(void **state)
+{
+    (void)state;
+    /* Data summarised as n = 1000, mean 2500, mean log = log(2500) - 0.02:
+     * the MLE solves log k - psi(k) = 0.02 (k ~ 25.2), l = k / 2500. */
+    gamma_data d = {1000.0, 1000.0 * 2500.0, 1000.0 * (log(2500.0) - 0.02)};
+    double th[2] = {0.0, 0.0}; /* k = l = 1: rate 6 orders of magnitude off */
+    crvm__optim_result r;
+    assert_int_equal(crvm__minimize(gamma_nll, &d, 2, th, NULL, &r), CRVM_OK);
+    double k = exp(th[0]), l = exp(th[1]);
+    assert_close(log(k) - crvm__digamma(k), 0.02, 1e-7, 0);
+    assert_close(l, k / 2500.0, 1e-8, 0);
+    /* Covariance from the Hessian: must be SPD. */
+    double h[4], cov[4];
+    assert_int_equal(crvm__hessian(gamma_nll, &d, 2, th, h), CRVM_OK);
+    assert_int_equal(crvm__spd_inverse(2, h, cov), CRVM_OK);
+    /* Analytic Hessian on the log scale at the MLE (gradient zero there):
+     * d2/dth0^2 = n k^2 psi'(k) ... (the first-order terms vanish at the MLE). */
+    double n = d.n;
+    assert_close(h[0], n * k * k * crvm__trigamma(k), 1e-5, 0);
+    assert_close(h[1], -n * k, 1e-5, 0);
+    assert_close(h[3], n * k, 1e-5, 0);
+}
+
+static void minimize_iteration_limit(void **state)
+{
+    (void)state;
+    double x[2] = {-1.2, 1.0};
+    crvm__optim_options o = CRVM__OPTIM_OPTIONS_INIT;
+    o.max_iterations = 5;
+    crvm__optim_result r = {0, 0, 0, 7};
+    assert_status(crvm__minimize(rosenbrock, NULL, 2, x, &o, &r), CRVM_ECONVERGE);
+    assert_int_equal(r.iterations, 5);
+    assert_int_equal(r.converged, 0);
+    assert_true(isfinite(r.f) && r.f < 24.2); /* decreased from f(-1.2, 1) = 24.2 */
+    assert_close(r.f, rosenbrock(x, NULL, NULL), 0, 0); /* x is the reported point */
+    assert_true(isfinite(r.gradient_norm) && r.gradient_norm > 0.0);
+}
+
+static double nan_everywhere(const double *x, double *g, void *ctx)
+{
+    (void)x;
+    (void)ctx;
+    if (g != NULL)
+        g[0] = 0.0;
+    return NAN;
+}
+
+static void minimize_nonfinite_start(void **state)
+{
+    (void)state;
+    double x[1] = {1.0};
+    crvm__optim_result r;
+    assert_status(crvm__minimize(nan_everywhere, NULL, 1, x, NULL, &r), CRVM_EDOMAIN);
+    assert_true(x[0] == 1.0);
+    assert_int_equal(r.converged, 0);
+    assert_int_equal(r.iterations, 0);
+    double bx[2] = {0.7, 0.7}; /* outside the barrier's simplex */
+    assert_status(crvm__minimize(barrier, NULL, 2, bx, NULL, &r), CRVM_EDOMAIN);
+}
+
+/* f = x0^2 x1 + exp(x1) + sin(x0 x2) + x2^4 / 4. */
+static double smooth3(const double *x, double *g, void *ctx)
+{
+    (void)ctx;
+    if (g != NULL) {
+        g[0] = 2.0 * x[0] * x[1] + x[2] * cos(x[0] * x[2]);
+        g[1] = x[0] * x[0] + exp(x[1]);
+        g[2] = x[0] * cos(x[0] * x[2]) + x[2] * x[2] * x[2];
+    }
+    return x[0] * x[0] * x[1] + exp(x[1]) + sin(x[0] * x[2]) + 0.25 * pow(x[2], 4);
+}
+
+static void hessian_matches_analytic(void **state)
+{
+    (void)state;
+    const double x[3] = {0.7, -1.3, 2.2};
+    double h[9];
+    assert_int_equal(crvm__hessian(smooth3, NULL, 3, x, h), CRVM_OK);
+    double c = cos(x[0] * x[2]), s = sin(x[0] * x[2]);
+    double ex[9] = {
+        2.0 * x[1] - x[2] * x[2] * s, 2.0 * x[0], c - x[0] * x[2] * s,
+        2.0 * x[0],                   exp(x[1]),  0.0,
+        c - x[0] * x[2] * s,          0.0,        -x[0] * x[0] * s + 3.0 * x[2] * x[2],
+    };
+    /* Central differences with h ~ eps^(1/3): error ~ eps^(2/3) ~ 4e-11
+     * times the third derivatives. */
+    for (int i = 0; i < 9; i++)
+        assert_close(h[i], ex[i], 1e-8, 1e-8);
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++)
+            assert_true(h[i * 3 + j] == h[j * 3 + i]);
+}
+
+static void hessian_infeasible_nearby(void **state)
+{
+    (void)state;
+    double h[4] = {9, 9, 9, 9};
+    const double x[2] = {0.5, 0.0}; /* on the boundary y = 0 */
+    assert_status(crvm__hessian(barrier, NULL, 2, x, h), CRVM_EDOMAIN);
+    assert_true(h[0] == 9.0);
+}
+
+static crvm_status minimize_scenario(void *ctx)
+{
+    (void)ctx;
+    double x[2] = {-1.2, 1.0};
+    crvm__optim_result r;
+    return crvm__minimize(rosenbrock, NULL, 2, x, NULL, &r);
+}
+
+static crvm_status hessian_scenario(void *ctx)
+{
+    (void)ctx;
+    const double x[3] = {0.7, -1.3, 2.2};
+    double h[9];
+    return crvm__hessian(smooth3, NULL, 3, x, h);
+}
+
+static void optim_allocation_failures(void **state)
+{
+    (void)state;
+    assert_true(test_every_allocation_failure(minimize_scenario, NULL) >= 1);
+    assert_true(test_every_allocation_failure(hessian_scenario, NULL) >= 1);
+}
+
+int main(void)
+{
+    test_alloc_install();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(lgamma_closed_forms),
+        cmocka_unit_test(lgamma_reference_values),
+        cmocka_unit_test(lgamma_extremes_and_domain),
+        cmocka_unit_test(digamma_values),
+        cmocka_unit_test(trigamma_values),
+        cmocka_unit_test(lbeta_values),
+        cmocka_unit_test(log_space_arithmetic),
+        cmocka_unit_test(cholesky_known_factor),
+        cmocka_unit_test(cholesky_detects_non_pd),
+        cmocka_unit_test(spd_inverse_times_a_is_identity),
+        cmocka_unit_test(spd_inverse_allocation_failures),
+        cmocka_unit_test(minimize_rosenbrock),
+        cmocka_unit_test(minimize_badly_scaled_quadratic),
+        cmocka_unit_test(minimize_partly_infeasible),
+        cmocka_unit_test(minimize_log_parameter_likelihood),
+        cmocka_unit_test(minimize_iteration_limit),
+        cmocka_unit_test(minimize_nonfinite_start),
+        cmocka_unit_test(hessian_matches_analytic),
+        cmocka_unit_test(hessian_infeasible_nearby),
+        cmocka_unit_test(optim_allocation_failures),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
