@@ -1,0 +1,198 @@
+/* Typemaps shared by every area's SWIG declarations.
+ *
+ * Arrays cross the boundary through the buffer protocol (numpy arrays,
+ * array.array, memoryview, bytes): the C function receives a pointer into the
+ * caller's memory and the element count, with no copy. The pythonic layer
+ * (crvm/_arrays.py) converts lists and pandas objects to contiguous numpy
+ * arrays of the right dtype before calling; these typemaps only check.
+ *
+ * Convention (docs/conventions.md): every array parameter is followed by its
+ * element count, so the pair (pointer, size_t) maps to one Python argument. */
+
+%{
+#include <stdint.h>
+#include <string.h>
+
+/* Map a buffer format character to a kind: 'i' signed integer, 'u' unsigned
+ * integer or bool, 'f' floating point; 0 for anything else. */
+static char crvm_py_format_kind(const char *format)
+{
+    if (format == NULL)
+        return 'u'; /* plain bytes */
+    while (*format == '@' || *format == '=' || *format == '<' || *format == '!' || *format == '>')
+        format++;
+    if (format[0] == '\0' || format[1] != '\0')
+        return 0;
+    switch (format[0]) {
+    case 'b': case 'h': case 'i': case 'l': case 'q': case 'n': return 'i';
+    case 'B': case 'H': case 'I': case 'L': case 'Q': case 'N': case '?': case 'c': return 'u';
+    case 'f': case 'd': return 'f';
+    default: return 0;
+    }
+}
+
+/* Borrow a C-contiguous buffer of elements of the given kind and size. */
+static int crvm_py_get_buffer(PyObject *obj, Py_buffer *view, char kind, Py_ssize_t itemsize,
+                              int writable, const char *ctype, const char *argname)
+{
+    int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0);
+    if (PyObject_GetBuffer(obj, view, flags) != 0) {
+        PyErr_Clear();
+        PyErr_Format(PyExc_TypeError,
+                     "%s: expected a C-contiguous%s buffer of %s (e.g. a numpy array), got %.200s",
+                     argname, writable ? " writable" : "", ctype, Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+    if (view->itemsize != itemsize || crvm_py_format_kind(view->format) != kind) {
+        PyErr_Format(PyExc_TypeError, "%s: expected elements of %s, got buffer format '%s' (%zd bytes)",
+                     argname, ctype, view->format ? view->format : "B", view->itemsize);
+        PyBuffer_Release(view);
+        return -1;
+    }
+    return 0;
+}
+
+/* Raise the crvm.Error subclass for a status, carrying the library's message. */
+static void crvm_py_raise(crvm_status status)
+{
+    const char *message = crvm_last_error();
+    if (message == NULL || message[0] == '\0')
+        message = crvm_status_str(status);
+    PyObject *module = PyImport_ImportModule("crvm.errors");
+    PyObject *cls = NULL;
+    if (module != NULL) {
+        cls = PyObject_CallMethod(module, "error_class", "i", (int)status);
+        Py_DECREF(module);
+    }
+    if (cls == NULL) {
+        PyErr_Clear();
+        PyErr_Format(PyExc_RuntimeError, "crvm error %d: %s", (int)status, message);
+        return;
+    }
+    PyErr_SetString(cls, message);
+    Py_DECREF(cls);
+}
+%}
+
+/* A crvm_status return becomes None on success (outputs are appended by the
+ * argout typemaps) and an exception otherwise. */
+%typemap(out) crvm_status {
+    if ($1 != CRVM_OK) {
+        crvm_py_raise($1);
+        SWIG_fail;
+    }
+    $result = SWIG_Py_Void();
+}
+
+/* Input and output arrays of each element type. */
+%define CRVM_ARRAY_TYPEMAPS(CTYPE, KIND)
+%typemap(in) (const CTYPE *IN_ARRAY, size_t IN_LEN) (Py_buffer view, int have_view = 0) {
+    if ($input == Py_None) {
+        $1 = NULL;
+        $2 = 0;
+    } else {
+        if (crvm_py_get_buffer($input, &view, KIND, (Py_ssize_t)sizeof(CTYPE), 0, "CTYPE", "$1_name") != 0)
+            SWIG_fail;
+        have_view = 1;
+        $1 = ($1_ltype)view.buf;
+        $2 = (size_t)(view.len / (Py_ssize_t)sizeof(CTYPE));
+    }
+}
+%typemap(freearg) (const CTYPE *IN_ARRAY, size_t IN_LEN) {
+    if (have_view$argnum)
+        PyBuffer_Release(&view$argnum);
+}
+%typemap(typecheck, precedence=SWIG_TYPECHECK_POINTER) (const CTYPE *IN_ARRAY, size_t IN_LEN) {
+    $1 = ($input == Py_None || PyObject_CheckBuffer($input)) ? 1 : 0;
+}
+%typemap(in) (CTYPE *OUT_ARRAY, size_t OUT_LEN) (Py_buffer view, int have_view = 0) {
+    if (crvm_py_get_buffer($input, &view, KIND, (Py_ssize_t)sizeof(CTYPE), 1, "CTYPE", "$1_name") != 0)
+        SWIG_fail;
+    have_view = 1;
+    $1 = ($1_ltype)view.buf;
+    $2 = (size_t)(view.len / (Py_ssize_t)sizeof(CTYPE));
+}
+%typemap(freearg) (CTYPE *OUT_ARRAY, size_t OUT_LEN) {
+    if (have_view$argnum)
+        PyBuffer_Release(&view$argnum);
+}
+%typemap(typecheck, precedence=SWIG_TYPECHECK_POINTER) (CTYPE *OUT_ARRAY, size_t OUT_LEN) {
+    $1 = PyObject_CheckBuffer($input) ? 1 : 0;
+}
+%enddef
+
+CRVM_ARRAY_TYPEMAPS(double, 'f')
+CRVM_ARRAY_TYPEMAPS(int32_t, 'i')
+CRVM_ARRAY_TYPEMAPS(int64_t, 'i')
+CRVM_ARRAY_TYPEMAPS(uint8_t, 'u')
+
+/* A column of strings: any Python sequence of str (UTF-8 encoded on the way
+ * in), or None for (NULL, 0). The pointers are valid for the call only. */
+%typemap(in) (const char *const *IN_STRINGS, size_t IN_LEN) (PyObject *seq = NULL, const char **items = NULL) {
+    if ($input == Py_None) {
+        $1 = NULL;
+        $2 = 0;
+    } else {
+        seq = PySequence_Fast($input, "$1_name: expected a sequence of str");
+        if (seq == NULL)
+            SWIG_fail;
+        Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+        items = (const char **)PyMem_Malloc((size_t)(n > 0 ? n : 1) * sizeof *items);
+        if (items == NULL) {
+            PyErr_NoMemory();
+            SWIG_fail;
+        }
+        for (Py_ssize_t i = 0; i < n; i++) {
+            PyObject *item = PySequence_Fast_GET_ITEM(seq, i);
+            Py_ssize_t len = 0;
+            if (!PyUnicode_Check(item)) {
+                PyErr_Format(PyExc_TypeError, "$1_name[%zd]: expected str, got %.200s", i,
+                             Py_TYPE(item)->tp_name);
+                SWIG_fail;
+            }
+            items[i] = PyUnicode_AsUTF8AndSize(item, &len);
+            if (items[i] == NULL)
+                SWIG_fail;
+            if ((size_t)len != strlen(items[i])) {
+                PyErr_Format(PyExc_ValueError, "$1_name[%zd]: embedded NUL character", i);
+                SWIG_fail;
+            }
+        }
+        $1 = ($1_ltype)items;
+        $2 = (size_t)n;
+    }
+}
+%typemap(freearg) (const char *const *IN_STRINGS, size_t IN_LEN) {
+    PyMem_Free((void *)items$argnum);
+    Py_XDECREF(seq$argnum);
+}
+%typemap(typecheck, precedence=SWIG_TYPECHECK_STRING_ARRAY) (const char *const *IN_STRINGS, size_t IN_LEN) {
+    $1 = ($input == Py_None || PySequence_Check($input)) ? 1 : 0;
+}
+
+/* An opaque handle type with its free function: SWIG gives it a proxy class
+ * that owns the C object, and `TYPE **` out-parameters become return values. */
+%define CRVM_HANDLE(TYPE, FREE)
+%nodefaultctor TYPE;
+struct TYPE {};
+%extend TYPE {
+    ~TYPE() { FREE($self); }
+}
+%typemap(in, numinputs=0) TYPE ** (TYPE *created = NULL) {
+    $1 = &created;
+}
+%typemap(argout) TYPE ** {
+    $result = SWIG_Python_AppendOutput($result,
+        SWIG_NewPointerObj(SWIG_as_voidptr(*$1), $*1_descriptor, SWIG_POINTER_OWN));
+}
+%enddef
+
+%define CRVM_IN_ARRAY(CTYPE, NAME)
+%apply (const CTYPE *IN_ARRAY, size_t IN_LEN) { (const CTYPE *NAME, size_t NAME##_len) }
+%enddef
+%define CRVM_OUT_ARRAY(CTYPE, NAME)
+%apply (CTYPE *OUT_ARRAY, size_t OUT_LEN) { (CTYPE *NAME, size_t NAME##_len) }
+%enddef
+%define CRVM_IN_STRINGS(NAME)
+%apply (const char *const *IN_STRINGS, size_t IN_LEN) { (const char *const *NAME, size_t NAME##_len) }
+%enddef
