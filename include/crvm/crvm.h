@@ -9,5 +9,6 @@
 #include "crvm/transactions.h"
 #include "crvm/rfm.h"
 #include "crvm/spend.h"
+#include "crvm/clv.h"
 
 #endif /* CRVM_CRVM_H */
