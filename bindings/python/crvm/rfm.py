@@ -99,8 +99,11 @@ def rfm_summary(transactions: pd.DataFrame, customer_col: str, time_col: str,
     customer_col, time_col : column names of the customer id and of the time
         (datetimes, or numbers already in periods).
     monetary_col : optional column of amounts (>= 0).
-    observation_end : end of observation, inclusive (default: the latest
-        transaction). Transactions after it are excluded and counted in
+    observation_end : end of observation (default: the latest transaction).
+        Without ``calibration_end`` the whole period (day, week, ...)
+        containing it is observed; with ``calibration_end`` it is an exact
+        instant, inclusive (both as lifetimes does). Transactions after the
+        end are excluded and counted in
         ``result.attrs["n_excluded"]`` (``after_end="exclude"``, as lifetimes
         does), or raise (``after_end="error"``).
     calibration_end : optional end of the calibration period, inclusive:
@@ -163,8 +166,16 @@ def rfm_summary(transactions: pd.DataFrame, customer_col: str, time_col: str,
     opt.include_first = int(bool(include_first))
     opt.late = _ll.CRVM_RFM_LATE_EXCLUDE if after_end == "exclude" else _ll.CRVM_RFM_LATE_ERROR
     if observation_end is not None:
+        end = end_value(observation_end, "observation_end")
+        if calibration_end is None:
+            # As lifetimes' summary_data_from_transaction_data: the whole
+            # period containing observation_end is observed. (With a
+            # calibration split both ends are exact instants, as in its
+            # calibration_and_holdout_data.)
+            k = np.floor((end - opt.origin) / width)
+            end = float(np.nextafter(opt.origin + (k + 1.0) * width, -np.inf))
         opt.has_observation_end = 1
-        opt.observation_end = end_value(observation_end, "observation_end")
+        opt.observation_end = end
     if calibration_end is not None:
         opt.has_calibration_end = 1
         opt.calibration_end = end_value(calibration_end, "calibration_end")

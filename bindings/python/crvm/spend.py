@@ -218,10 +218,14 @@ class GammaGamma:
 
 
 def _txn_params_of(model):
-    """The crvm_txn_params of a crvm transaction model, or None."""
+    """The crvm_txn_params of a fitted crvm transaction model, or None."""
     getter = getattr(model, "_crvm_txn_params", None)
     if callable(getter):
         return getter()
+    cls = getattr(_ll, "crvm_txn_params", None)
+    params = getattr(model, "_params", None)
+    if cls is not None and isinstance(params, cls):
+        return params
     return None
 
 
