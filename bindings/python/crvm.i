@@ -15,3 +15,4 @@
 #define CRVM_API
 
 %include "core.i"
+%include "transactions.i"

@@ -19,10 +19,22 @@ from .errors import (
     ParseError,
     StateError,
 )
+from .transactions import (
+    BetaGeo,
+    BetaGeoBetaBinom,
+    ConvergenceWarning,
+    ModifiedBetaGeo,
+    ParetoNBD,
+)
 
 __version__ = _ll.crvm_version()
 
 __all__ = [
+    "BetaGeo",
+    "BetaGeoBetaBinom",
+    "ConvergenceWarning",
+    "ModifiedBetaGeo",
+    "ParetoNBD",
     "ConvergenceError",
     "DomainError",
     "Error",
