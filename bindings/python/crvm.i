@@ -15,5 +15,6 @@
 #define CRVM_API
 
 %include "core.i"
+%include "transactions.i"
 %include "rfm.i"
 %include "spend.i"

@@ -19,12 +19,24 @@ from .errors import (
     ParseError,
     StateError,
 )
+from .transactions import (
+    BetaGeo,
+    BetaGeoBetaBinom,
+    ConvergenceWarning,
+    ModifiedBetaGeo,
+    ParetoNBD,
+)
 from .rfm import rfm_summary
 from .spend import GammaGamma
 
 __version__ = _ll.crvm_version()
 
 __all__ = [
+    "BetaGeo",
+    "BetaGeoBetaBinom",
+    "ConvergenceWarning",
+    "ModifiedBetaGeo",
+    "ParetoNBD",
     "ConvergenceError",
     "DomainError",
     "Error",
