@@ -20,8 +20,10 @@ Every measurement runs in a fresh subprocess, so that timings and memory do
 not leak into each other. Reported per measurement:
 
   time      wall-clock seconds of the operation alone (data already loaded)
-  RSS       growth of the process's peak resident set size (ru_maxrss) during
-            the operation, MB: catches C allocations too
+  RSS       peak resident set size during the operation minus the resident
+            size just before it (Linux: high-water mark reset through
+            /proc/self/clear_refs; elsewhere ru_maxrss growth), MB: catches
+            C allocations too
   traced    peak of Python-visible allocations during the operation
             (tracemalloc; numpy buffers included, crvm's C heap not), MB,
             from a second run, made only when the first took < --traced-limit s
@@ -116,6 +118,14 @@ def prepare_cdnow(datadir: pathlib.Path, path: pathlib.Path) -> None:
 
 # ------------------------------------------------------------- worker
 
+def _status_kb(field: str) -> int:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise OSError(field)
+
+
 def worker(lib: str, op: str, data_path: str, out_path: str, traced: bool) -> None:
     import resource
     import tracemalloc
@@ -180,7 +190,24 @@ def worker(lib: str, op: str, data_path: str, out_path: str, traced: bool) -> No
                 return s.to_numpy().ravel()
             raise ValueError(op)
 
-    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # Peak RSS growth: release what loading the data left cached, reset the
+    # kernel's high-water mark (Linux clear_refs 5) and compare it after the
+    # operation with the resident size before. Falls back to ru_maxrss.
+    import ctypes
+    import gc
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except OSError:
+        pass
+    hwm_reset = False
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+        hwm_reset = True
+    except OSError:
+        pass
+    rss0 = _status_kb("VmRSS") if hwm_reset else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     if traced:
         tracemalloc.start()
     t0 = time.perf_counter()
@@ -189,7 +216,7 @@ def worker(lib: str, op: str, data_path: str, out_path: str, traced: bool) -> No
     peak = tracemalloc.get_traced_memory()[1] if traced else None
     if traced:
         tracemalloc.stop()
-    rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    rss1 = _status_kb("VmHWM") if hwm_reset else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     np.save(out_path, np.asarray(result, dtype=float))
     print(json.dumps({"time": elapsed, "rss_mb": (rss1 - rss0) / 1024.0,
                       "traced_mb": None if peak is None else peak / 2**20}))
@@ -211,6 +238,8 @@ def measure(lib, op, data_path, out_path, traced, timeout):
 # -------------------------------------------------------------- report
 
 def fmt_time(m, timeout):
+    if "skipped" in m:
+        return f">{timeout:.0f}*"
     if "timeout" in m:
         return f">{timeout:.0f}"
     if "error" in m:
@@ -289,12 +318,18 @@ def main(argv=None):
     print("-" * len(header))
     sys.stdout.flush()
     rows = []
+    timed_out = set()
     for name, path in datasets:
         for op in args.ops:
             res = {}
             for lib in ("crvm", "lifetimes"):
                 out = tmp / f"{name}_{op}_{lib}.npy"
+                if (lib, op) in timed_out:
+                    res[lib] = ({"timeout": True, "skipped": True}, out)
+                    continue
                 m = measure(lib, op, path, out, False, args.timeout)
+                if "timeout" in m:
+                    timed_out.add((lib, op))
                 if "time" in m and m["time"] < args.traced_limit:
                     mt = measure(lib, op, path, tmp / f"{name}_{op}_{lib}_t.npy", True,
                                  args.timeout)
@@ -327,6 +362,9 @@ def main(argv=None):
             print(f"error: {lib} {o} on {n}: {e}")
     print()
     print("RSS ratios use a floor of 0.1 MB, traced ratios 0.01 MB, for growth too small to resolve.")
+    if timed_out:
+        print(f">{args.timeout:.0f}: stopped after --timeout seconds; "
+              f">{args.timeout:.0f}*: not run, as it had already timed out on a smaller data set.")
     return 1 if any(lib == "crvm" for _, _, lib, _ in errors) else 0
 
 
