@@ -98,7 +98,12 @@ static crvm_status check_columns(const double *frequency, size_t frequency_len,
         if (!isfinite(x) || x < 0 || (strict && x == 0))
             return crvm__fail(CRVM_EINVAL, "frequency[%zu] = %g: must be finite and %s", i, x,
                               strict ? "> 0" : ">= 0");
-        if (!isfinite(z) || z < 0 || (strict && z == 0))
+        if (strict && z == 0)
+            return crvm__fail(CRVM_EINVAL,
+                              "monetary_value[%zu] = 0: must be > 0 (a Gamma-Gamma spend is "
+                              "positive; leave out customers whose mean spend is 0)",
+                              i);
+        if (!isfinite(z) || z < 0)
             return crvm__fail(CRVM_EINVAL, "monetary_value[%zu] = %g: must be finite and %s", i,
                               z, strict ? "> 0" : ">= 0");
     }
