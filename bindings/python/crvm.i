@@ -15,6 +15,7 @@
 #define CRVM_API
 
 %include "core.i"
+%include "retention.i"
 %include "transactions.i"
 %include "rfm.i"
 %include "spend.i"

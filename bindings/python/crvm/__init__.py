@@ -19,6 +19,7 @@ from .errors import (
     ParseError,
     StateError,
 )
+from .retention import BetaDiscreteWeibull, ShiftedBetaGeometric
 from .transactions import (
     BetaGeo,
     BetaGeoBetaBinom,
@@ -32,6 +33,7 @@ from .spend import GammaGamma
 __version__ = _ll.crvm_version()
 
 __all__ = [
+    "BetaDiscreteWeibull",
     "BetaGeo",
     "BetaGeoBetaBinom",
     "ConvergenceWarning",
@@ -47,6 +49,7 @@ __all__ = [
     "NotFoundError",
     "OutOfMemoryError",
     "ParseError",
+    "ShiftedBetaGeometric",
     "StateError",
     "__version__",
     "rfm_summary",
