@@ -154,12 +154,48 @@ double crvm__lbeta(double a, double b)
     return crvm__lgamma(p) + (crvm__lgamma(q) - crvm__lgamma(p + q));
 }
 
+/* Taylor series of psi about its positive zero x0 = 1.46163214496836...:
+ * coefficients psi^(k)(x0) / k! (mpmath, 50 digits). Keeps the relative
+ * accuracy near the zero, where the recurrence leaves only absolute accuracy. */
+#define PSI_ROOT_HI 1.4616321449683622
+#define PSI_ROOT_LO 9.5499954299656974e-17
+static const double psi_root_coef[] = {
+        9.67672245447621204e-01,
+        -4.42763168983592081e-01,
+        2.58499760955651026e-01,
+        -1.63942705442406522e-01,
+        1.07824050691262371e-01,
+        -7.21995612564547140e-02,
+        4.88042881641431101e-02,
+        -3.31611264748473619e-02,
+        2.25976482322181038e-02,
+        -1.54247659049489595e-02,
+        1.05387916166121750e-02,
+        -7.20453438635686866e-03,
+        4.92678139572985327e-03,
+        -3.36980165543932821e-03,
+        2.30512632673492797e-03,
+        -1.57693677143019720e-03,
+        1.07882520191629667e-03,
+        -7.38070938996005150e-04,
+        5.04953265834601987e-04,
+        -3.45468025106307692e-04,
+        2.36356015640270530e-04
+};
+
 double crvm__digamma(double x)
 {
     if (isnan(x) || x <= 0.0)
         return NAN;
     if (isinf(x))
         return INFINITY;
+    if (fabs(x - PSI_ROOT_HI) < 0.2) {
+        double d = (x - PSI_ROOT_HI) - PSI_ROOT_LO;
+        double s = 0.0;
+        for (int k = (int)(sizeof psi_root_coef / sizeof psi_root_coef[0]) - 1; k >= 0; k--)
+            s = s * d + psi_root_coef[k];
+        return s * d;
+    }
     double shift = 0.0;
     if (x < 1e-8) /* psi(x) = -1/x - gamma + O(x) */
         return -1.0 / x - EULER_GAMMA + 1.6449340668482264 * x;

@@ -25,10 +25,14 @@ double crvm__log1mexp(double x);
 /* Gauss hypergeometric 2F1(a, b; c; z) for real a, b, c (c not a
  * non-positive integer) and z < 1, returned as log|value| and its sign
  * (+1 / -1), so that values beyond the double range stay usable.
- * Uses the series for |z| < 1/2 and linear transformations (Pfaff, 1 - z,
- * 1/z) elsewhere; handles c - a - b near an integer.
- * Returns CRVM_OK, CRVM_EDOMAIN (z >= 1, c a non-positive integer, NaN), or
- * CRVM_ECONVERGE (series did not converge), setting the thread message. */
+ * Uses the series for |z| <= 1/2, the Pfaff transformation for z < 0, and
+ * towards z = 1 an analytic continuation of the hypergeometric equation
+ * (doing the work of the 1 - z and 1/z transformations); handles c - a - b
+ * near an integer. Relative accuracy ~1e-12 in the value (see hyp2f1.c).
+ * Returns CRVM_OK, CRVM_EDOMAIN (z >= 1, c a non-positive integer, NaN or
+ * infinite argument), or CRVM_ECONVERGE (series did not converge, or the
+ * estimated error exceeds 1e-10, e.g. badly conditioned cases and non-integer
+ * c < 0), setting the thread message. */
 crvm_status crvm__hyp2f1_log(double a, double b, double c, double z,
                              double *log_abs, int *sign);
 /* Convenience: the value itself (may overflow to +-inf for huge values). */
