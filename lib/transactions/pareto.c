@@ -44,88 +44,106 @@
 
 #define QUAD_TOL 1e-13
 
+/* The likelihood is computed with alpha^r beta^s folded in, so that nothing
+ * cancels even for very large parameters:
+ *   E0 = log[alpha^r beta^s (alpha+T)^-(r+x) (beta+T)^-s]
+ *      = -r log1p(T/alpha) - x log(alpha+T) - s log1p(T/beta)
+ *   J  = log[alpha^r beta^s s I]
+ *      = log s + log f(t_x) + log(alpha+t_x) - log m + log Q,
+ *   log f(t_x) = -r log1p(t_x/alpha) - x log(alpha+t_x) - s log1p(t_x/beta) - log(beta+t_x)
+ *   Q = int_{u_T}^1 [ (alpha+tau)(beta+t_x) / ((alpha+t_x)(beta+tau)) ]^(s+1) du,
+ * with tau(u) = t_x + (alpha+t_x) expm1(-log(u)/m): the bracket is the
+ * integrand relative to its value at t_x, bounded and smooth.
+ * The gradient of J needs the averages, with weights bracket du, of
+ * log1p(tau/alpha), tau/(alpha(alpha+tau)), 1/(alpha+tau), log1p(tau/beta),
+ * tau/(beta(beta+tau)) and 1/(beta+tau): components 1..6 of the integrand. */
 typedef struct ll_ctx {
     double alpha, beta, s, tx, m;
-    double log_a_tx; /* log(alpha + t_x) */
 } ll_ctx;
 
 static void ll_integrand(double u, double *f, void *vctx)
 {
     const ll_ctx *c = vctx;
-    double lu = log(u);
-    /* alpha + tau = (alpha + t_x) u^(-1/m) */
-    double tau = c->tx + (c->alpha + c->tx) * expm1(-lu / c->m);
-    double la = c->log_a_tx - lu / c->m;         /* log(alpha + tau) */
-    double lb = log(c->beta + tau);              /* log(beta + tau) */
-    double h = exp(-(c->s + 1.0) * (lb - la));
+    double lu = -log(u) / c->m; /* log((alpha+tau)/(alpha+t_x)) */
+    double delta = (c->alpha + c->tx) * expm1(lu);
+    double tau = c->tx + delta;
+    double h = exp((c->s + 1.0) * (lu - log1p(delta / (c->beta + c->tx))));
+    double at = c->alpha + tau, bt = c->beta + tau;
     f[0] = h;
-    f[1] = h * la;
-    f[2] = h * exp(-la);
-    f[3] = h * lb;
-    f[4] = h / (c->beta + tau);
+    f[1] = h * log1p(tau / c->alpha);
+    f[2] = h * (tau / (c->alpha * at));
+    f[3] = h / at;
+    f[4] = h * log1p(tau / c->beta);
+    f[5] = h * (tau / (c->beta * bt));
+    f[6] = h / bt;
 }
 
-double crvm__pareto_ll(const double *p, const crvm__txn_row *row, double *grad)
-{
-    double r = p[0], alpha = p[1], s = p[2], beta = p[3];
-    double x = row->x, tx = row->tx, T = row->T;
-    double E0 = -(r + x) * log(alpha + T) - s * log(beta + T);
-    double J = -INFINITY; /* log(s I) */
-    double Q[5] = {0, 0, 0, 0, 0};
-    if (tx < T) {
-        ll_ctx c;
-        c.alpha = alpha;
-        c.beta = beta;
-        c.s = s;
-        c.tx = tx;
-        c.m = r + s + x;
-        c.log_a_tx = log(alpha + tx);
-        double uT = exp(-c.m * log1p((T - tx) / (alpha + tx)));
-        crvm__quad_gk(ll_integrand, &c, grad ? 5 : 1, uT, 1.0, QUAD_TOL, CRVM__QUAD_MAX_INTERVALS,
-                      Q);
-        if (!(Q[0] > 0.0))
-            return NAN;
-        J = log(s) - c.m * c.log_a_tx - log(c.m) + log(Q[0]);
-    }
-    double lse = crvm__log_add_exp(E0, J);
-    double ll = crvm__lgamma_shift(r, x) + r * log(alpha) + s * log(beta) + lse;
-    if (grad) {
-        double w0 = exp(E0 - lse), w1 = (J == -INFINITY) ? 0.0 : exp(J - lse);
-        grad[0] = crvm__digamma_shift(r, x) + log(alpha) - w0 * log(alpha + T);
-        grad[1] = r / alpha - w0 * (r + x) / (alpha + T);
-        grad[2] = log(beta) - w0 * log(beta + T);
-        grad[3] = s / beta - w0 * s / (beta + T);
-        if (w1 > 0.0) {
-            grad[0] += w1 * (-Q[1] / Q[0]);
-            grad[1] += w1 * (-(r + x) * Q[2] / Q[0]);
-            grad[2] += w1 * (1.0 / s - Q[3] / Q[0]);
-            grad[3] += w1 * (-(s + 1.0) * Q[4] / Q[0]);
-        }
-    }
-    return ll;
-}
-
-/* log of the second term s I relative to the first, i.e. J - E0 */
-static double log_odds_dead(const double *p, const crvm__txn_row *row)
+/* J of the comment above (-inf when t_x = T); Q[0..6] receive the integrals
+ * when dim = 7, Q[0] only when dim = 1. */
+static double pareto_J(const double *p, const crvm__txn_row *row, int dim, double *Q)
 {
     double r = p[0], alpha = p[1], s = p[2], beta = p[3];
     double x = row->x, tx = row->tx, T = row->T;
     if (!(tx < T))
         return -INFINITY;
-    ll_ctx c = {alpha, beta, s, tx, r + s + x, log(alpha + tx)};
+    ll_ctx c = {alpha, beta, s, tx, r + s + x};
     double uT = exp(-c.m * log1p((T - tx) / (alpha + tx)));
-    double Q;
-    crvm__quad_gk(ll_integrand, &c, 1, uT, 1.0, QUAD_TOL, CRVM__QUAD_MAX_INTERVALS, &Q);
-    if (!(Q > 0.0))
+    crvm__quad_gk(ll_integrand, &c, dim, uT, 1.0, QUAD_TOL, CRVM__QUAD_MAX_INTERVALS, Q);
+    if (!(Q[0] > 0.0))
         return NAN;
-    double J = log(s) - c.m * c.log_a_tx - log(c.m) + log(Q);
-    double E0 = -(r + x) * log(alpha + T) - s * log(beta + T);
-    return J - E0;
+    double lf = -r * log1p(tx / alpha) - x * log(alpha + tx) - s * log1p(tx / beta) -
+                log(beta + tx);
+    return log(s) + lf + log(alpha + tx) - log(c.m) + log(Q[0]);
+}
+
+static double pareto_E0(const double *p, const crvm__txn_row *row)
+{
+    double r = p[0], alpha = p[1], s = p[2], beta = p[3];
+    return -r * log1p(row->T / alpha) - row->x * log(alpha + row->T) - s * log1p(row->T / beta);
+}
+
+double crvm__pareto_ll(const double *p, const crvm__txn_row *row, double *grad)
+{
+    double r = p[0], alpha = p[1], s = p[2], beta = p[3];
+    double x = row->x, T = row->T;
+    double Q[7] = {0, 0, 0, 0, 0, 0, 0};
+    double E0 = pareto_E0(p, row);
+    double J = pareto_J(p, row, grad ? 7 : 1, Q);
+    if (isnan(J))
+        return NAN;
+    double lse = crvm__log_add_exp(E0, J);
+    double ll = crvm__lgamma_shift(r, x) + lse;
+    if (grad) {
+        double w0 = exp(E0 - lse), w1 = (J == -INFINITY) ? 0.0 : exp(J - lse);
+        grad[0] = crvm__digamma_shift(r, x) - w0 * log1p(T / alpha);
+        grad[1] = w0 * (r * T / (alpha * (alpha + T)) - x / (alpha + T));
+        grad[2] = -w0 * log1p(T / beta);
+        grad[3] = w0 * s * T / (beta * (beta + T));
+        if (w1 > 0.0) {
+            grad[0] += w1 * (-Q[1] / Q[0]);
+            grad[1] += w1 * (r * Q[2] / Q[0] - x * Q[3] / Q[0]);
+            grad[2] += w1 * (1.0 / s - Q[4] / Q[0]);
+            grad[3] += w1 * (s * Q[5] / Q[0] - Q[6] / Q[0]);
+        }
+    }
+    return ll;
+}
+
+/* log of the "dead" term relative to the "alive" term, J - E0 */
+static double log_odds_dead(const double *p, const crvm__txn_row *row)
+{
+    double Q[1];
+    double J = pareto_J(p, row, 1, Q);
+    if (J == -INFINITY || isnan(J))
+        return J;
+    return J - pareto_E0(p, row);
 }
 
 double crvm__pareto_p_alive(const double *p, const crvm__txn_row *row)
 {
     double z = log_odds_dead(p, row);
+    if (isnan(z))
+        return NAN;
     if (z == -INFINITY)
         return 1.0;
     if (z > 0) {
