@@ -78,22 +78,158 @@ static void ll_integrand(double u, double *f, void *vctx)
     f[6] = h / bt;
 }
 
-/* J of the comment above (-inf when t_x = T); Q[0..6] receive the integrals
- * when dim = 7, Q[0] only when dim = 1. */
-static double pareto_J(const double *p, const crvm__txn_row *row, int dim, double *Q)
+/* J by quadrature; dJ (may be NULL) receives dJ/d(r, alpha, s, beta). */
+static double pareto_J_quad(const double *p, const crvm__txn_row *row, double *dJ)
 {
     double r = p[0], alpha = p[1], s = p[2], beta = p[3];
     double x = row->x, tx = row->tx, T = row->T;
-    if (!(tx < T))
-        return -INFINITY;
+    double Q[7] = {0, 0, 0, 0, 0, 0, 0};
     ll_ctx c = {alpha, beta, s, tx, r + s + x};
     double uT = exp(-c.m * log1p((T - tx) / (alpha + tx)));
-    crvm__quad_gk(ll_integrand, &c, dim, uT, 1.0, QUAD_TOL, CRVM__QUAD_MAX_INTERVALS, Q);
+    crvm__quad_gk(ll_integrand, &c, dJ ? 7 : 1, uT, 1.0, QUAD_TOL, CRVM__QUAD_MAX_INTERVALS, Q);
     if (!(Q[0] > 0.0))
         return NAN;
     double lf = -r * log1p(tx / alpha) - x * log(alpha + tx) - s * log1p(tx / beta) -
                 log(beta + tx);
+    if (dJ) {
+        dJ[0] = -Q[1] / Q[0];
+        dJ[1] = r * Q[2] / Q[0] - x * Q[3] / Q[0];
+        dJ[2] = 1.0 / s - Q[4] / Q[0];
+        dJ[3] = s * Q[5] / Q[0] - Q[6] / Q[0];
+    }
     return log(s) + lf + log(alpha + tx) - log(c.m) + log(Q[0]);
+}
+
+/* J by the hypergeometric series behind Fader & Hardie's A_0, summed term by
+ * term with its gradient. With c = max(alpha, beta), d = |alpha - beta|,
+ * m = r + s + x, rho = (c + t_x)/(c + T) and e = s + 1 if alpha >= beta,
+ * e = r + x otherwise (expanding the factor of the smaller scale):
+ *   I = (c+t_x)^-m sum_n (e)_n/n! (d/(c+t_x))^n (1 - rho^(m+n)) / (m+n),
+ * all terms positive, ratio -> d/(c+t_x) < 1. Returns NaN (caller falls back
+ * to quadrature) when that ratio exceeds 0.9 or 5000 terms do not suffice. */
+static double pareto_J_series(const double *p, const crvm__txn_row *row, double *dJ)
+{
+    double r = p[0], alpha = p[1], s = p[2], beta = p[3];
+    double x = row->x, tx = row->tx, T = row->T;
+    int case_a = alpha >= beta;
+    double c = case_a ? alpha : beta;
+    double d = case_a ? alpha - beta : beta - alpha;
+    double e = case_a ? s + 1.0 : r + x;
+    double m = r + s + x;
+    double ct = c + tx;
+    double z = d / ct;
+    if (!(z <= 0.9))
+        return NAN;
+    double lrho = -log1p((T - tx) / ct); /* log rho < 0 */
+    double rho = exp(lrho);
+    double dlrho_dc = (T - tx) / (ct * (c + T));
+
+    /* Terms in linear scale, t_n = a_n (1 - rho^(m+n)) / (m+n) with
+     * a_n = (e)_n/n! z^n = ap_n z (n >= 1), ap_n = (e)_n/n! z^(n-1); all
+     * sums are kept relative to a scale factor exp(loff) against overflow.
+     * The derivative sums are weighted by t_n: psi(e+n) - psi(e) (for e),
+     * d log t_n / dm, d log t_n / dc; sd accumulates n t_n / d, written as
+     * n ap_n (1 - rho^M)/M / (c+t_x) so that it is finite at d = 0. */
+    double loff = 0.0;
+    double S = 0.0, se = 0.0, sm = 0.0, sc = 0.0, sd = 0.0;
+    double ap = 1.0;    /* ap_n for n >= 1; a_0 = 1 */
+    double psi_e = 0.0; /* psi(e + n) - psi(e) */
+    double lq = m * lrho, q = exp(lq);
+    int done = 0;
+    for (int n = 0; n < 5000; n++) {
+        double M = m + n;
+        double omq = (q < 0.5) ? 1.0 - q : -expm1(lq);
+        double an = (n == 0) ? 1.0 : ap * z;
+        double base_t = omq / M;
+        double t = an * base_t;
+        double dM = -q * lrho / omq - 1.0 / M;
+        double dc = -n / ct - q * M * dlrho_dc / omq;
+        S += t;
+        se += t * psi_e;
+        sm += t * dM;
+        sc += t * dc;
+        if (n >= 1)
+            sd += n * ap * base_t / ct;
+        if (d == 0.0) {
+            if (n >= 1) { /* only n = 0 contributes to the value, n = 1 to sd */
+                done = 1;
+                break;
+            }
+        } else {
+            double ratio = (e + n) / (n + 1.0) * z;
+            double qb = ratio > z ? ratio : z;
+            if (qb < 1.0 && t * qb / (1.0 - qb) <= 1e-17 * S) {
+                done = 1;
+                break;
+            }
+        }
+        /* advance to n + 1 */
+        if (n >= 1)
+            ap *= (e + n) / (n + 1.0) * z;
+        else
+            ap = e; /* ap_1 = (e)_1 / 1! */
+        psi_e += 1.0 / (e + n);
+        lq += lrho;
+        q *= rho;
+        if (ap > 1e250) { /* rescale everything by 1e-250 */
+            ap *= 1e-250;
+            S *= 1e-250;
+            se *= 1e-250;
+            sm *= 1e-250;
+            sc *= 1e-250;
+            sd *= 1e-250;
+            loff += 575.6462732485114; /* 250 log 10 */
+        }
+    }
+    if (!done || !(S > 0.0))
+        return NAN;
+    double lsum = log(S) + loff;
+    se /= S;
+    sm /= S;
+    sc /= S;
+    sd /= S;
+    double base, db[4];
+    if (case_a) {
+        base = -r * log1p(tx / alpha) - x * log(ct) + s * (log(beta) - log(ct));
+        db[0] = -log1p(tx / alpha);
+        db[1] = r * tx / (alpha * ct) - x / ct - s / ct;
+        db[2] = log(beta) - log(ct);
+        db[3] = s / beta;
+    } else {
+        base = r * (log(alpha) - log(ct)) - s * log1p(tx / beta) - x * log(ct);
+        db[0] = log(alpha) - log(ct);
+        db[1] = r / alpha;
+        db[2] = -log1p(tx / beta);
+        db[3] = -r / ct + s * tx / (beta * ct) - x / ct;
+    }
+    if (dJ) {
+        if (case_a) {
+            dJ[0] = db[0] + sm;
+            dJ[1] = db[1] + sc + sd;
+            dJ[2] = 1.0 / s + db[2] + se + sm;
+            dJ[3] = db[3] - sd;
+        } else {
+            dJ[0] = db[0] + se + sm;
+            dJ[1] = db[1] - sd;
+            dJ[2] = 1.0 / s + db[2] + sm;
+            dJ[3] = db[3] + sc + sd;
+        }
+    }
+    return log(s) + base + lsum;
+}
+
+double crvm__pareto_J(const double *p, const crvm__txn_row *row, double *dJ, int method)
+{
+    if (!(row->tx < row->T))
+        return -INFINITY;
+    if (method == 1)
+        return pareto_J_series(p, row, dJ);
+    if (method == 2)
+        return pareto_J_quad(p, row, dJ);
+    double J = pareto_J_series(p, row, dJ);
+    if (isfinite(J))
+        return J;
+    return pareto_J_quad(p, row, dJ);
 }
 
 static double pareto_E0(const double *p, const crvm__txn_row *row)
@@ -106,9 +242,9 @@ double crvm__pareto_ll(const double *p, const crvm__txn_row *row, double *grad)
 {
     double r = p[0], alpha = p[1], s = p[2], beta = p[3];
     double x = row->x, T = row->T;
-    double Q[7] = {0, 0, 0, 0, 0, 0, 0};
+    double dJ[4] = {0, 0, 0, 0};
     double E0 = pareto_E0(p, row);
-    double J = pareto_J(p, row, grad ? 7 : 1, Q);
+    double J = crvm__pareto_J(p, row, grad ? dJ : NULL, 0);
     if (isnan(J))
         return NAN;
     double lse = crvm__log_add_exp(E0, J);
@@ -119,12 +255,9 @@ double crvm__pareto_ll(const double *p, const crvm__txn_row *row, double *grad)
         grad[1] = w0 * (r * T / (alpha * (alpha + T)) - x / (alpha + T));
         grad[2] = -w0 * log1p(T / beta);
         grad[3] = w0 * s * T / (beta * (beta + T));
-        if (w1 > 0.0) {
-            grad[0] += w1 * (-Q[1] / Q[0]);
-            grad[1] += w1 * (r * Q[2] / Q[0] - x * Q[3] / Q[0]);
-            grad[2] += w1 * (1.0 / s - Q[4] / Q[0]);
-            grad[3] += w1 * (s * Q[5] / Q[0] - Q[6] / Q[0]);
-        }
+        if (w1 > 0.0)
+            for (int k = 0; k < 4; k++)
+                grad[k] += w1 * dJ[k];
     }
     return ll;
 }
@@ -132,8 +265,7 @@ double crvm__pareto_ll(const double *p, const crvm__txn_row *row, double *grad)
 /* log of the "dead" term relative to the "alive" term, J - E0 */
 static double log_odds_dead(const double *p, const crvm__txn_row *row)
 {
-    double Q[1];
-    double J = pareto_J(p, row, 1, Q);
+    double J = crvm__pareto_J(p, row, NULL, 0);
     if (J == -INFINITY || isnan(J))
         return J;
     return J - pareto_E0(p, row);

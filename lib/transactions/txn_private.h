@@ -48,6 +48,12 @@ double crvm__bgbb_dert(const double *p, double d, const crvm__txn_row *row);
  * 2: quadrature only. */
 double crvm__beta_expect_g(double a, double B, double k, double c, int method);
 
+/* Pareto/NBD: J = log[alpha^r beta^s s I] (see pareto.c), -inf when
+ * t_x = T, with dJ/d(r, alpha, s, beta) in dJ (may be NULL). method 0: the
+ * hypergeometric series where it converges fast, else quadrature; 1: series
+ * only (NaN where not applicable); 2: quadrature only. */
+double crvm__pareto_J(const double *p, const crvm__txn_row *row, double *dJ, int method);
+
 /* psi(z + k) - psi(z) for integer k >= 0 (exact sum for small k). */
 double crvm__digamma_shift(double z, double k);
 /* lgamma(z + k) - lgamma(z). */

@@ -861,6 +861,37 @@ static void closed_form_and_quadrature_agree(void **state)
     assert_true(compared > 300);
 }
 
+static void pareto_series_and_quadrature_agree(void **state)
+{
+    (void)state;
+    /* the Pareto/NBD likelihood has two evaluation paths (hypergeometric
+     * series where it converges fast, quadrature elsewhere); where both apply
+     * they must agree in value and gradient */
+    const double ps[][4] = {{0.553, 10.578, 0.606, 11.669}, {0.553, 10.578, 0.606, 10.578},
+                            {0.553, 10.578, 0.606, 5.0},    {2.0, 3.0, 2.5, 10.0},
+                            {0.1, 50.0, 0.05, 40.0},        {5.0, 1.0, 1.0, 1.5}};
+    const crvm__txn_row rows[] = {{0, 0, 38.86, 1},   {1, 1.71, 38.86, 1}, {2, 30.43, 38.86, 1},
+                                  {7, 35, 35.5, 1},   {25, 10, 38.86, 1},  {500, 30, 38.86, 1},
+                                  {3, 38.8, 38.86, 1}, {4, 200, 365, 1}};
+    int compared = 0;
+    for (size_t i = 0; i < sizeof ps / sizeof ps[0]; i++)
+        for (size_t j = 0; j < sizeof rows / sizeof rows[0]; j++) {
+            double gs[4], gq[4];
+            double js = crvm__pareto_J(ps[i], &rows[j], gs, 1);
+            double jq = crvm__pareto_J(ps[i], &rows[j], gq, 2);
+            assert_true(isfinite(jq));
+            if (isnan(js))
+                continue;
+            compared++;
+            /* both to ~1e-13 relative in I; J = log(...) is compared
+             * absolutely, gradients relative to their size */
+            assert_close(js, jq, 0.0, 1e-11 * (1.0 + fabs(jq)));
+            for (int k = 0; k < 4; k++)
+                assert_close(gs[k], gq[k], 1e-8, 1e-10);
+        }
+    assert_true(compared >= 40);
+}
+
 static void fits_do_not_depend_on_the_time_unit(void **state)
 {
     (void)state;
@@ -1119,6 +1150,7 @@ int main(void)
         cmocka_unit_test(weights_equal_replicated_rows),
         cmocka_unit_test(l2_penalty_shrinks_and_start_is_used),
         cmocka_unit_test(closed_form_and_quadrature_agree),
+        cmocka_unit_test(pareto_series_and_quadrature_agree),
         cmocka_unit_test(fits_do_not_depend_on_the_time_unit),
         cmocka_unit_test(degenerate_data_report_non_convergence),
         cmocka_unit_test(bad_data_gives_clear_errors),
