@@ -266,11 +266,11 @@ CRVM_API crvm_status crvm_txn_expected_unconditional(const crvm_txn_params *para
 
 /**
  * P(X(t) = n): probability that a new customer makes exactly n repeat
- * transactions in (0, t] (FHL 2005 eq. 8 for BG/NBD; Fader & Hardie's 2006
- * note for Pareto/NBD, evaluated by quadrature; FHS 2010 eq. 8 for BG/BB).
- * @p t and @p n are broadcast: equal lengths, or either of length 1;
- * @p out_len must be the longer length. n must be a non-negative integer
- * (BG/BB: also t integer and n <= t).
+ * transactions in (0, t] (FHL 2005 eq. 8 for BG/NBD and its MBG/NBD
+ * analogue; for Pareto/NBD the model integrated over the death time, by
+ * quadrature; FHS 2010 eq. 8 for BG/BB). @p t and @p n are broadcast: equal
+ * lengths, or either of length 1; @p out_len must be the longer length. n
+ * must be a non-negative integer (BG/BB: t an integer too; n > t gives 0).
  * @return ::CRVM_OK, ::CRVM_EINVAL, ::CRVM_EDOMAIN.
  */
 CRVM_API crvm_status crvm_txn_probability_of_n(const crvm_txn_params *params,

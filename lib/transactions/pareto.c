@@ -8,17 +8,21 @@
  *   L = Gamma(r+x) alpha^r beta^s / Gamma(r)
  *       * [ (alpha+T)^-(r+x) (beta+T)^-s + s I ],
  *   I = int_{t_x}^{T} (alpha+tau)^-(r+x) (beta+tau)^-(s+1) d tau.
- * The closed form of I is a difference of two Gauss hypergeometric functions
- * whose argument switches with the sign of alpha - beta; that difference
- * cancels when t_x is near T and the 2F1 nears its singular point when one of
- * alpha, beta is much smaller than the other. Here I is integrated
- * numerically instead, after the substitution u = ((alpha+t_x)/(alpha+tau))^m,
- * m = r+s+x, which turns it into
+ * The closed form of I (Fader & Hardie's A_0) is a difference of two Gauss
+ * hypergeometric functions whose argument switches with the sign of
+ * alpha - beta; the difference cancels when t_x is near T and the 2F1 nears
+ * its singular point when one of alpha, beta is much smaller than the other.
+ * crvm sums the series behind it instead, once, as a sum of positive terms
+ * (pareto_J_series: each term carries (1 - rho^(m+n)), computed with expm1,
+ * so nothing cancels at t_x close to T, and alpha = beta is the case where
+ * only the first term is left), and differentiates it term by term for the
+ * gradient. Where the series would converge slowly (ratio above 0.9: one of
+ * alpha, beta far below the other) I is integrated numerically after the
+ * substitution u = ((alpha+t_x)/(alpha+tau))^m, m = r+s+x, which turns it into
  *   I = (alpha+t_x)^-m / m * int_{u_T}^{1} ((beta+tau)/(alpha+tau))^-(s+1) du,
- * a bounded, smooth integrand whatever x, alpha and beta are. The same nodes
- * give the derivatives of I (d/dr, d/dalpha, d/ds, d/dbeta differentiate the
- * integrand), so the gradient is analytic up to the quadrature error
- * (relative tolerance 1e-13).
+ * a bounded, smooth integrand whatever x, alpha and beta are; the same nodes
+ * give the derivatives (relative tolerance 1e-13). Unit tests check that
+ * both paths agree.
  *
  * P(alive) = (alpha+T)^-(r+x) (beta+T)^-s / [ (alpha+T)^-(r+x) (beta+T)^-s + s I ]
  * (Schmittlein et al. 1987 eq. 11). Given alive, lambda ~ Gamma(r+x, alpha+T)
@@ -29,9 +33,10 @@
  * (the limit s -> 1 is taken with expm1/log1p).
  *   P(X(t) = n) = NB_n(t) (beta/(beta+t))^s
  *                 + int_0^t s beta^s (beta+tau)^-(s+1) NB_n(tau) d tau,
- * NB_n the NBD(r, alpha) probability (the integral form of Fader & Hardie's
- * 2006 note "Deriving an Expression for P(X(t) = x) under the Pareto/NBD
- * Model"), integrated numerically.
+ * NB_n the NBD(r, alpha) probability: the model integrated over the death
+ * time directly (cf. Fader & Hardie, "Deriving an Expression for
+ * P(X(t, t+tau) = x) Under the Pareto/NBD Model", brucehardie.com/notes/013),
+ * integrated numerically.
  *   DERT(delta) = P(alive) (r+x)/(alpha+T) int_0^inf exp(-delta t)
  *                 ((beta+T)/(beta+T+t))^s dt
  * which is Fader, Hardie & Lee (2005, "RFM and CLV", eq. 2) with the Tricomi
