@@ -15,4 +15,5 @@
 #define CRVM_API
 
 %include "core.i"
+%include "retention.i"
 %include "transactions.i"

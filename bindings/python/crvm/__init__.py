@@ -19,6 +19,7 @@ from .errors import (
     ParseError,
     StateError,
 )
+from .retention import BetaDiscreteWeibull, ShiftedBetaGeometric
 from .transactions import (
     BetaGeo,
     BetaGeoBetaBinom,
@@ -30,20 +31,22 @@ from .transactions import (
 __version__ = _ll.crvm_version()
 
 __all__ = [
+    "BetaDiscreteWeibull",
     "BetaGeo",
     "BetaGeoBetaBinom",
-    "ConvergenceWarning",
-    "ModifiedBetaGeo",
-    "ParetoNBD",
     "ConvergenceError",
+    "ConvergenceWarning",
     "DomainError",
     "Error",
     "FileError",
     "InvalidArgumentError",
+    "ModifiedBetaGeo",
     "NotFittedError",
     "NotFoundError",
     "OutOfMemoryError",
+    "ParetoNBD",
     "ParseError",
+    "ShiftedBetaGeometric",
     "StateError",
     "__version__",
 ]

@@ -1,0 +1,13 @@
+/* Strict command-line argument parsing for the crvm command. */
+#ifndef CRVM_CLI_ARGS_H
+#define CRVM_CLI_ARGS_H
+
+/* Parse the whole of text as a finite double; 0 and a message on stderr
+ * naming what on failure, 1 on success. */
+int cli_parse_double(const char *text, const char *what, double *out);
+/* Parse the whole of text as an integer in [min, max]. */
+int cli_parse_long(const char *text, const char *what, long min, long max, long *out);
+/* Print the library's error for a failed call and return the exit status 1. */
+int cli_library_error(const char *command, const char *what);
+
+#endif

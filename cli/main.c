@@ -1,0 +1,51 @@
+/* crvm: the command line of the Customer-Relationship Value Model. */
+#include <stdio.h>
+#include <string.h>
+
+#include <crvm/crvm.h>
+
+#include "commands.h"
+
+typedef struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} command;
+
+static int cmd_version(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    printf("crvm %s\n", crvm_version());
+    return 0;
+}
+
+static const command commands[] = {
+    {"retention", cmd_retention, "fit sBG and BdW to a cohort's survivor counts and project it"},
+    {"version", cmd_version, "print the library version"},
+};
+
+static void usage(FILE *to)
+{
+    fprintf(to, "usage: crvm <command> [options]   (crvm <command> --help for details)\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(to, "  %-12s %s\n", commands[i].name, commands[i].summary);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "crvm: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return 2;
+}
