@@ -128,8 +128,8 @@ typedef struct crvm_txn_options {
     /** Iteration limit of the quasi-Newton optimiser (default 1000). */
     int max_iterations;
     /** Convergence when the max-norm of the gradient of the average negative
-     *  log-likelihood with respect to the log-parameters is below this
-     *  (default 1e-8). */
+     *  log-likelihood (per unit weight) with respect to the log-parameters
+     *  is below tolerance * max(1, objective) (default 1e-8). */
     double tolerance;
     /** L2 penalty lambda >= 0 (default 0, plain maximum likelihood). The
      *  minimised objective is -LL / W + lambda * sum_k p_k^2, where W is the
@@ -160,6 +160,11 @@ typedef struct crvm_txn_fit crvm_txn_fit;
  * Fit @p model by maximum likelihood (optimised over the log-parameters with
  * analytic gradients). Identical rows are merged, their weights added, before
  * fitting, so the cost grows with the number of distinct (x, t_x, T) rows.
+ * Internally time is rescaled so that the weighted mean age is 1, which
+ * makes the fit independent of the time unit. If a parameter runs beyond
+ * 1e-8 or 1e8 on that scale the likelihood has no maximum at finite values
+ * (typically: the data show no heterogeneity) and the fit reports
+ * ::CRVM_ECONVERGE with a message naming the parameter.
  *
  * @param weights  NULL (with @p weights_len 0) for one customer per row, or
  *                 the number of customers sharing each row.
@@ -261,11 +266,11 @@ CRVM_API crvm_status crvm_txn_expected_unconditional(const crvm_txn_params *para
 
 /**
  * P(X(t) = n): probability that a new customer makes exactly n repeat
- * transactions in (0, t] (FHL 2005 eq. 8 for BG/NBD; Fader & Hardie's 2006
- * note for Pareto/NBD, evaluated by quadrature; FHS 2010 eq. 8 for BG/BB).
- * @p t and @p n are broadcast: equal lengths, or either of length 1;
- * @p out_len must be the longer length. n must be a non-negative integer
- * (BG/BB: also t integer and n <= t).
+ * transactions in (0, t] (FHL 2005 eq. 8 for BG/NBD and its MBG/NBD
+ * analogue; for Pareto/NBD the model integrated over the death time, by
+ * quadrature; FHS 2010 eq. 8 for BG/BB). @p t and @p n are broadcast: equal
+ * lengths, or either of length 1; @p out_len must be the longer length. n
+ * must be a non-negative integer (BG/BB: t an integer too; n > t gives 0).
  * @return ::CRVM_OK, ::CRVM_EINVAL, ::CRVM_EDOMAIN.
  */
 CRVM_API crvm_status crvm_txn_probability_of_n(const crvm_txn_params *params,

@@ -27,12 +27,14 @@
 #include "transactions/txn_private.h"
 
 /* log of one likelihood term and its gradient: the term is
- * B(al+x, be+kb)/B(al,be) * B(ga+g, de+kd)/B(ga,de) */
+ * B(al+x, be+kb)/B(al,be) * B(ga+g, de+kd)/B(ga,de), written with shifted
+ * log-gammas so that it stays accurate for very large parameters */
 static double term(const double *p, double x, double kb, double g, double kd, double *grad)
 {
     double al = p[0], be = p[1], ga = p[2], de = p[3];
-    double v = crvm__lbeta(al + x, be + kb) - crvm__lbeta(al, be) + crvm__lbeta(ga + g, de + kd) -
-               crvm__lbeta(ga, de);
+    double v = crvm__lgamma_shift(al, x) + crvm__lgamma_shift(be, kb) -
+               crvm__lgamma_shift(al + be, x + kb) + crvm__lgamma_shift(ga, g) +
+               crvm__lgamma_shift(de, kd) - crvm__lgamma_shift(ga + de, g + kd);
     if (grad) {
         double dab = crvm__digamma_shift(al + be, x + kb);
         double dgd = crvm__digamma_shift(ga + de, g + kd);
@@ -44,27 +46,43 @@ static double term(const double *p, double x, double kb, double g, double kd, do
     return v;
 }
 
+/* Fold log-term v (gradient gv) into the running log-sum-exp ll (gradient acc). */
+static void accumulate(double *ll, double *acc, double v, const double *gv)
+{
+    double m = *ll > v ? *ll : v;
+    double e1 = exp(*ll - m), e2 = exp(v - m);
+    if (acc) {
+        double w2 = e2 / (e1 + e2);
+        for (int k = 0; k < 4; k++)
+            acc[k] = (1.0 - w2) * acc[k] + w2 * gv[k];
+    }
+    *ll = m + log(e1 + e2);
+}
+
 double crvm__bgbb_ll(const double *p, const crvm__txn_row *row, double *grad)
 {
+    double al = p[0], be = p[1], ga = p[2], de = p[3];
     double x = row->x, tx = row->tx, n = row->T;
-    double g0[4], gi[4];
-    double ll = term(p, x, n - x, 0.0, n, grad ? g0 : NULL);
-    double acc[4] = {0, 0, 0, 0};
-    if (grad)
-        for (int k = 0; k < 4; k++)
-            acc[k] = g0[k];
-    /* running log-sum-exp with gradient as a weighted average */
-    for (double i = 0.0; i <= n - tx - 1.0; i += 1.0) {
-        double v = term(p, x, tx - x + i, 1.0, tx + i, grad ? gi : NULL);
-        double m = ll > v ? ll : v;
-        double e1 = exp(ll - m), e2 = exp(v - m);
-        double nl = m + log(e1 + e2);
-        if (grad) {
-            double w2 = e2 / (e1 + e2);
-            for (int k = 0; k < 4; k++)
-                acc[k] = (1.0 - w2) * acc[k] + w2 * gi[k];
+    double acc[4], gi[4];
+    double ll = term(p, x, n - x, 0.0, n, grad ? acc : NULL);
+    if (tx < n) {
+        /* the terms for i = 0 .. n - t_x - 1 by recursion in i:
+         * B(al+x, be+tx-x+i+1)/B(al+x, be+tx-x+i) = (be+tx-x+i)/(al+be+tx+i),
+         * B(ga+1, de+tx+i+1)/B(ga+1, de+tx+i) = (de+tx+i)/(ga+de+tx+i+1) */
+        double v = term(p, x, tx - x, 1.0, tx, grad ? gi : NULL);
+        accumulate(&ll, grad ? acc : NULL, v, gi);
+        for (double i = 0.0; i < n - tx - 1.0; i += 1.0) {
+            double b1 = be + tx - x + i, ab = al + be + tx + i;
+            double d1 = de + tx + i, gd = ga + de + tx + i + 1.0;
+            v += log(b1 / ab) + log(d1 / gd);
+            if (grad) {
+                gi[0] -= 1.0 / ab;
+                gi[1] += 1.0 / b1 - 1.0 / ab;
+                gi[2] -= 1.0 / gd;
+                gi[3] += 1.0 / d1 - 1.0 / gd;
+            }
+            accumulate(&ll, grad ? acc : NULL, v, gi);
         }
-        ll = nl;
     }
     if (grad)
         for (int k = 0; k < 4; k++)

@@ -40,6 +40,10 @@
 
 #define LN2 0.69314718055994530941723212145818
 
+/* Both shifts below take an integer k >= 0. For k <= 64 they sum exactly;
+ * for large z they use the asymptotic (Stirling) expansion of the
+ * difference, which keeps full relative accuracy where lgamma(z + k) and
+ * lgamma(z) (or psi) would cancel to nothing. */
 double crvm__digamma_shift(double z, double k)
 {
     if (k == 0.0)
@@ -50,6 +54,11 @@ double crvm__digamma_shift(double z, double k)
             s += 1.0 / (z + j);
         return s;
     }
+    if (z >= 1e5) {
+        /* psi(w) = log w - 1/(2w) - 1/(12 w^2) + O(w^-4) */
+        double zk = z + k;
+        return log1p(k / z) + k / (2.0 * z * zk) + k * (2.0 * z + k) / (12.0 * z * z * zk * zk);
+    }
     return crvm__digamma(z + k) - crvm__digamma(z);
 }
 
@@ -57,6 +66,17 @@ double crvm__lgamma_shift(double z, double k)
 {
     if (k == 0.0)
         return 0.0;
+    if (k <= 64.0) {
+        double s = 0.0;
+        for (double j = 0.0; j < k; j += 1.0)
+            s += log(z + j);
+        return s;
+    }
+    if (z >= 1e5) {
+        /* lgamma(w) = (w - 1/2) log w - w + log sqrt(2 pi) + 1/(12 w) + O(w^-3) */
+        double zk = z + k;
+        return (z - 0.5) * log1p(k / z) + k * log(zk) - k - k / (12.0 * z * zk);
+    }
     return crvm__lgamma(z + k) - crvm__lgamma(z);
 }
 
@@ -97,22 +117,22 @@ static double ll_common(const double *p, const crvm__txn_row *row, double *grad,
 {
     double r = p[0], alpha = p[1], a = p[2], b = p[3];
     double x = row->x, tx = row->tx, T = row->T;
-    double extra = modified ? 1.0 : 0.0; /* B(a, b + x + extra) */
+    double extra = modified ? 1.0 : 0.0; /* B(a, b + x + extra) / B(a, b) */
     double q;
     double D = bg_D(p, row, modified);
     double sp = softplus(D, &q);
-    double ll = crvm__lgamma_shift(r, x) + r * log(alpha) + crvm__lbeta(a, b + x + extra) -
-                crvm__lbeta(a, b) - (r + x) * log(alpha + T) + sp;
+    /* r log alpha - (r+x) log(alpha+T) = -r log1p(T/alpha) - x log(alpha+T);
+     * log B(a, b+n)/B(a, b) = lgamma_shift(b, n) - lgamma_shift(a+b, n) */
+    double ll = crvm__lgamma_shift(r, x) - r * log1p(T / alpha) - x * log(alpha + T) +
+                crvm__lgamma_shift(b, x + extra) - crvm__lgamma_shift(a + b, x + extra) + sp;
     if (grad) {
         double L = (q > 0.0) ? log_age_ratio(alpha, tx, T) : 0.0;
         double bb = b + x + extra - 1.0; /* denominator inside D */
-        grad[0] = crvm__digamma_shift(r, x) + log(alpha) - log(alpha + T) + q * L;
-        grad[1] = r / alpha - (r + x) / (alpha + T) +
-                  (q > 0.0 ? q * (r + x) * (1.0 / (alpha + T) - 1.0 / (alpha + tx)) : 0.0);
-        /* d/da [lbeta(a, b+x+e) - lbeta(a, b)] = psi(a+b) - psi(a+b+x+e) */
+        grad[0] = crvm__digamma_shift(r, x) - log1p(T / alpha) + q * L;
+        grad[1] = r * T / (alpha * (alpha + T)) - x / (alpha + T) +
+                  (q > 0.0 ? q * (r + x) * (tx - T) / ((alpha + T) * (alpha + tx)) : 0.0);
         double dab = -crvm__digamma_shift(a + b, x + extra);
         grad[2] = dab + q / a;
-        /* d/db = psi(b+x+e) - psi(b) - psi(a+b+x+e) + psi(a+b) */
         grad[3] = crvm__digamma_shift(b, x + extra) + dab - (q > 0.0 ? q / bb : 0.0);
     }
     return ll;
@@ -175,11 +195,29 @@ static void beta_integrand(double y, double *f, void *vctx)
     }
 }
 
-/* E[(1 - (1 + p c)^-k) / p] for p ~ Beta(a, B) */
-static double beta_expect_g(double a, double B, double k, double c)
+/* The same expectation in closed form (FHL 2005 eq. 10):
+ * C/(a-1) [1 - (1-z)^k 2F1(k, B; C; z)], C = a + B - 1, z = c/(1+c).
+ * Returns NaN where that form is inaccurate (a near 1, where it is 0/0;
+ * C small; the bracket cancelling below 1e-3; 2F1 not converged) so that
+ * the caller integrates instead. */
+static double beta_expect_g_closed(double a, double B, double k, double c)
 {
-    if (c == 0.0)
-        return 0.0;
+    double C = a + B - 1.0;
+    if (fabs(a - 1.0) < 0.05 || C < 0.5)
+        return NAN;
+    double z = c / (1.0 + c), lf;
+    int sign;
+    if (crvm__hyp2f1_log(k, B, C, z, &lf, &sign) != CRVM_OK || sign < 0)
+        return NAN;
+    double one_minus = -expm1(lf - k * log1p(c));
+    if (!(fabs(one_minus) >= 1e-3))
+        return NAN;
+    return C / (a - 1.0) * one_minus;
+}
+
+/* E[(1 - (1 + p c)^-k) / p] for p ~ Beta(a, B) by quadrature */
+static double beta_expect_g_quad(double a, double B, double k, double c)
+{
     beta_ctx ctx = {a, B, k, c, 0};
     double lo, hi;
     double ymax_lo = exp(-a * LN2); /* (1/2)^a */
@@ -197,6 +235,20 @@ static double beta_expect_g(double a, double B, double k, double c)
     return exp(log(s) - crvm__lbeta(a, B));
 }
 
+double crvm__beta_expect_g(double a, double B, double k, double c, int method)
+{
+    if (c == 0.0)
+        return 0.0;
+    if (method == 1)
+        return beta_expect_g_closed(a, B, k, c);
+    if (method == 2)
+        return beta_expect_g_quad(a, B, k, c);
+    double closed = beta_expect_g_closed(a, B, k, c);
+    if (closed > 0.0 && isfinite(closed))
+        return closed;
+    return beta_expect_g_quad(a, B, k, c);
+}
+
 double crvm__bgnbd_expected_conditional(const double *p, double t, const crvm__txn_row *row,
                                         int modified)
 {
@@ -205,7 +257,7 @@ double crvm__bgnbd_expected_conditional(const double *p, double t, const crvm__t
         return 0.0;
     double pa = crvm__bgnbd_p_alive(p, row, modified);
     double B = b + row->x + (modified ? 1.0 : 0.0);
-    double e = beta_expect_g(a, B, r + row->x, t / (alpha + row->T));
+    double e = crvm__beta_expect_g(a, B, r + row->x, t / (alpha + row->T), 0);
     return pa * e;
 }
 

@@ -4,6 +4,7 @@
  * are the standard Kronrod extension of the 7-point Gauss-Legendre rule
  * (Kronrod 1965; Piessens et al. 1983, QUADPACK); the unit test checks that
  * they integrate polynomials of degree <= 22 exactly. */
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -29,37 +30,54 @@ typedef struct segment {
     double val[CRVM__QUAD_MAX_DIM];
     double err[CRVM__QUAD_MAX_DIM];
     double abs[CRVM__QUAD_MAX_DIM];
-    double worst; /* max_k err[k] / scale[k] at the time of creation (for picking) */
 } segment;
 
 static void gk15(crvm__quad_fn fn, void *ctx, int dim, double a, double b, segment *seg)
 {
     double c = 0.5 * (a + b), h = 0.5 * (b - a);
-    double f[CRVM__QUAD_MAX_DIM], g[CRVM__QUAD_MAX_DIM];
     double k[CRVM__QUAD_MAX_DIM], gs[CRVM__QUAD_MAX_DIM], ab[CRVM__QUAD_MAX_DIM];
-    fn(c, f, ctx);
+    double fv[15][CRVM__QUAD_MAX_DIM]; /* values at the 15 nodes, for resasc */
+    fn(c, fv[14], ctx);
     for (int d = 0; d < dim; d++) {
-        k[d] = wgk[7] * f[d];
-        gs[d] = wg[3] * f[d];
-        ab[d] = wgk[7] * fabs(f[d]);
+        k[d] = wgk[7] * fv[14][d];
+        gs[d] = wg[3] * fv[14][d];
+        ab[d] = wgk[7] * fabs(fv[14][d]);
     }
     for (int i = 0; i < 7; i++) {
         double dx = h * xgk[i];
-        fn(c - dx, f, ctx);
-        fn(c + dx, g, ctx);
+        fn(c - dx, fv[2 * i], ctx);
+        fn(c + dx, fv[2 * i + 1], ctx);
         for (int d = 0; d < dim; d++) {
-            k[d] += wgk[i] * (f[d] + g[d]);
-            ab[d] += wgk[i] * (fabs(f[d]) + fabs(g[d]));
+            double f = fv[2 * i][d], g = fv[2 * i + 1][d];
+            k[d] += wgk[i] * (f + g);
+            ab[d] += wgk[i] * (fabs(f) + fabs(g));
             if (i % 2 == 1)
-                gs[d] += wg[i / 2] * (f[d] + g[d]);
+                gs[d] += wg[i / 2] * (f + g);
         }
     }
     seg->a = a;
     seg->b = b;
     for (int d = 0; d < dim; d++) {
+        /* QUADPACK's error estimate (qk15): the Kronrod-Gauss difference
+         * scaled by resasc, the integral of |f - mean f|; |K - G| itself
+         * is the error of the 7-point rule and grossly overstates that of
+         * the 15-point result. */
+        double mean = 0.5 * k[d];
+        double asc = wgk[7] * fabs(fv[14][d] - mean);
+        for (int i = 0; i < 7; i++)
+            asc += wgk[i] * (fabs(fv[2 * i][d] - mean) + fabs(fv[2 * i + 1][d] - mean));
+        double hh = fabs(h);
+        double err = fabs((k[d] - gs[d]) * h);
+        double resasc = asc * hh, resabs = ab[d] * hh;
+        if (resasc != 0.0 && err != 0.0) {
+            double ratio = 200.0 * err / resasc;
+            err = resasc * (ratio < 1.0 ? pow(ratio, 1.5) : 1.0);
+        }
+        if (resabs > DBL_MIN / (50.0 * DBL_EPSILON) && err < 50.0 * DBL_EPSILON * resabs)
+            err = 50.0 * DBL_EPSILON * resabs;
         seg->val[d] = k[d] * h;
-        seg->err[d] = fabs((k[d] - gs[d]) * h);
-        seg->abs[d] = ab[d] * fabs(h);
+        seg->err[d] = err;
+        seg->abs[d] = resabs;
     }
 }
 

@@ -206,11 +206,12 @@ static int row_cmp(const void *pa, const void *pb)
 }
 
 typedef struct objective_ctx {
-    const crvm__txn_row *rows;
+    const crvm__txn_row *rows; /* merged rows, times divided by the time scale */
     size_t n_rows;
     double total_weight;
     double l2;
     ll_fn ll;
+    double scale[CRVM_TXN_N_PARAMS]; /* natural parameter = exp(theta) * scale */
 } objective_ctx;
 
 /* Average negative log-likelihood (plus penalty) over log-parameters. */
@@ -234,12 +235,17 @@ static double objective(const double *theta, double *grad, void *vctx)
             for (int k = 0; k < CRVM_TXN_N_PARAMS; k++)
                 acc[k] += w * g[k];
     }
+    /* the penalty applies to the parameters on their natural scale */
     double f = -sum / c->total_weight;
-    for (int k = 0; k < CRVM_TXN_N_PARAMS; k++)
-        f += c->l2 * p[k] * p[k];
+    for (int k = 0; k < CRVM_TXN_N_PARAMS; k++) {
+        double pn = p[k] * c->scale[k];
+        f += c->l2 * pn * pn;
+    }
     if (grad)
-        for (int k = 0; k < CRVM_TXN_N_PARAMS; k++)
-            grad[k] = -acc[k] * p[k] / c->total_weight + 2.0 * c->l2 * p[k] * p[k];
+        for (int k = 0; k < CRVM_TXN_N_PARAMS; k++) {
+            double pn = p[k] * c->scale[k];
+            grad[k] = -acc[k] * p[k] / c->total_weight + 2.0 * c->l2 * pn * pn;
+        }
     return f;
 }
 
@@ -323,17 +329,47 @@ crvm_status crvm_txn_fit_new(crvm_txn_model model, const double *frequency, size
         return crvm__fail(CRVM_EDOMAIN, "total weight is 0: nothing to fit");
     }
 
+    /* Time is rescaled so that the mean age is 1: the scale parameters
+     * (alpha; beta of Pareto/NBD) then have the same size whatever the time
+     * unit, which keeps the optimiser and the boundary test below
+     * unit-free. The log-likelihood changes by a constant and the Hessian
+     * over log-parameters not at all. */
+    double tscale = 1.0;
+    if (model != CRVM_TXN_BGBB) {
+        double swT = 0.0;
+        for (size_t i = 0; i < n; i++)
+            swT += rows[i].w * rows[i].T;
+        if (swT > 0.0 && isfinite(swT / W))
+            tscale = swT / W;
+    }
+    crvm__txn_row *srows = crvm__calloc(n, sizeof *srows);
+    if (srows == NULL) {
+        crvm__free(rows);
+        return crvm__nomem("transaction rows");
+    }
+    for (size_t i = 0; i < n; i++) {
+        srows[i] = rows[i];
+        srows[i].tx = rows[i].tx / tscale;
+        srows[i].T = rows[i].T / tscale;
+    }
     crvm_txn_fit *fit = crvm__calloc(1, sizeof *fit);
     if (fit == NULL) {
+        crvm__free(srows);
         crvm__free(rows);
         return crvm__nomem("transaction fit");
     }
-    objective_ctx ctx = {rows, n, W, opt.l2_penalty, model_ll(model)};
+    objective_ctx ctx = {srows, n, W, opt.l2_penalty, model_ll(model), {1.0, 1.0, 1.0, 1.0}};
+    if (model != CRVM_TXN_BGBB) {
+        ctx.scale[1] = tscale;
+        if (model == CRVM_TXN_PARETO_NBD)
+            ctx.scale[3] = tscale;
+    }
     double start[CRVM_TXN_N_PARAMS], theta[CRVM_TXN_N_PARAMS];
     if (opt.use_start)
-        memcpy(start, opt.start, sizeof start);
+        for (int k = 0; k < CRVM_TXN_N_PARAMS; k++)
+            start[k] = opt.start[k] / ctx.scale[k];
     else
-        default_start(model, rows, n, W, start);
+        default_start(model, srows, n, W, start);
     for (int k = 0; k < CRVM_TXN_N_PARAMS; k++)
         theta[k] = log(start[k]);
 
@@ -345,24 +381,43 @@ crvm_status crvm_txn_fit_new(crvm_txn_model model, const double *frequency, size
     st = crvm__minimize(objective, &ctx, CRVM_TXN_N_PARAMS, theta, &oo, &res);
     if (st != CRVM_OK && st != CRVM_ECONVERGE) {
         crvm__free(fit);
+        crvm__free(srows);
         crvm__free(rows);
         if (st == CRVM_EDOMAIN)
             return crvm__fail(CRVM_EDOMAIN,
                               "%s: log-likelihood not finite at the starting point "
                               "(%s=%g, %s=%g, %s=%g, %s=%g)",
-                              model_names[model], param_names[model][0], start[0],
-                              param_names[model][1], start[1], param_names[model][2], start[2],
-                              param_names[model][3], start[3]);
+                              model_names[model], param_names[model][0],
+                              start[0] * ctx.scale[0], param_names[model][1],
+                              start[1] * ctx.scale[1], param_names[model][2],
+                              start[2] * ctx.scale[2], param_names[model][3],
+                              start[3] * ctx.scale[3]);
         return st;
     }
     crvm_status fit_status = st;
     char fit_message[512] = "";
     if (fit_status != CRVM_OK) /* keep the optimiser's message */
-        strncpy(fit_message, crvm_last_error(), sizeof fit_message - 1);
+        snprintf(fit_message, sizeof fit_message, "%s", crvm_last_error());
 
     fit->params.model = model;
     for (int k = 0; k < CRVM_TXN_N_PARAMS; k++)
-        fit->params.p[k] = exp(theta[k]);
+        fit->params.p[k] = exp(theta[k]) * ctx.scale[k];
+
+    /* A parameter that ran to 1e-8 or 1e8 (time-rescaled) means the
+     * likelihood has no maximum at finite values: typically the data show no
+     * heterogeneity (e.g. every customer alike), so the mixing distribution
+     * degenerates. That is reported as non-convergence, not as an estimate. */
+    if (fit_status == CRVM_OK)
+        for (int k = 0; k < CRVM_TXN_N_PARAMS; k++)
+            if (fabs(theta[k]) > 18.420680743952367) { /* log(1e8) */
+                fit_status = CRVM_ECONVERGE;
+                snprintf(fit_message, sizeof fit_message,
+                         "parameter %s = %g ran to the edge of the parameter space: the "
+                         "likelihood has no maximum at finite values (do the data lack "
+                         "heterogeneity?)",
+                         param_names[model][k], fit->params.p[k]);
+                break;
+            }
 
     /* Unpenalised log-likelihood at the optimum. */
     double ll = 0.0;
@@ -383,6 +438,7 @@ crvm_status crvm_txn_fit_new(crvm_txn_model model, const double *frequency, size
     st = crvm__hessian(objective, &ctx, CRVM_TXN_N_PARAMS, theta, H);
     if (st == CRVM_ENOMEM) {
         crvm__free(fit);
+        crvm__free(srows);
         crvm__free(rows);
         return st;
     }
@@ -392,6 +448,7 @@ crvm_status crvm_txn_fit_new(crvm_txn_model model, const double *frequency, size
         st = crvm__spd_inverse(CRVM_TXN_N_PARAMS, H, Hinv);
         if (st == CRVM_ENOMEM) {
             crvm__free(fit);
+            crvm__free(srows);
             crvm__free(rows);
             return st;
         }
@@ -411,6 +468,7 @@ crvm_status crvm_txn_fit_new(crvm_txn_model model, const double *frequency, size
         for (int k = 0; k < CRVM_TXN_N_PARAMS; k++)
             fit->se[k] = NAN;
     }
+    crvm__free(srows);
     crvm__free(rows);
     *out = fit;
     if (fit_status != CRVM_OK)

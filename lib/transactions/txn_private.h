@@ -42,6 +42,18 @@ double crvm__bgbb_expected_unconditional(const double *p, double n);
 double crvm__bgbb_probability_of_n(const double *p, double n, double x);
 double crvm__bgbb_dert(const double *p, double d, const crvm__txn_row *row);
 
+/* E[(1 - (1 + p c)^-k) / p] for p ~ Beta(a, B), the core of the BG/NBD and
+ * MBG/NBD conditional expectations. method 0: the 2F1 closed form where it
+ * is accurate, else quadrature; 1: closed form only (NaN where inaccurate);
+ * 2: quadrature only. */
+double crvm__beta_expect_g(double a, double B, double k, double c, int method);
+
+/* Pareto/NBD: J = log[alpha^r beta^s s I] (see pareto.c), -inf when
+ * t_x = T, with dJ/d(r, alpha, s, beta) in dJ (may be NULL). method 0: the
+ * hypergeometric series where it converges fast, else quadrature; 1: series
+ * only (NaN where not applicable); 2: quadrature only. */
+double crvm__pareto_J(const double *p, const crvm__txn_row *row, double *dJ, int method);
+
 /* psi(z + k) - psi(z) for integer k >= 0 (exact sum for small k). */
 double crvm__digamma_shift(double z, double k);
 /* lgamma(z + k) - lgamma(z). */
@@ -54,7 +66,7 @@ double crvm__lgamma_shift(double z, double k);
  * max_intervals is reached. result[k] receives the integrals. Returns 1 when
  * the tolerance was met, 0 otherwise (result still the best estimate). No
  * allocation. */
-#define CRVM__QUAD_MAX_DIM 6
+#define CRVM__QUAD_MAX_DIM 8
 #define CRVM__QUAD_MAX_INTERVALS 400
 typedef void (*crvm__quad_fn)(double x, double *f, void *ctx);
 int crvm__quad_gk(crvm__quad_fn fn, void *ctx, int dim, double a, double b, double rel_tol,

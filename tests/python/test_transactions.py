@@ -203,6 +203,10 @@ def test_inputs_lists_series_scalars_and_outputs(cdnow):
     # a scalar age broadcasts against the columns
     np.testing.assert_array_equal(m.p_alive([2, 1], [30.43, 1.71], 38.86), lists)
     assert m.expected_purchases_new([1, 2]).shape == (2,)
+    # an array of horizons, one per customer, as lifetimes allows
+    both = m.expected_purchases([10, 39], [2, 1], [30.43, 1.71], 38.86)
+    assert both[0] == m.expected_purchases(10, 2, 30.43, 38.86)
+    assert both[1] == m.expected_purchases(39, 1, 1.71, 38.86)
     assert m.probability_of_purchases(10, [0, 1, 2]).shape == (3,)
     assert m.summary.shape == (4, 4)
 

@@ -235,11 +235,31 @@ class _TransactionModel:
         observation period (BG/BB: at opportunity n + 1)."""
         return self._per_customer(_ll.crvm_txn_p_alive, frequency, recency, T)
 
+    def _conditional(self, func, t, frequency, recency, age):
+        """Per-customer call with a horizon (or rate) t that may be a scalar
+        or an array broadcast against the customers."""
+        if is_scalar(t):
+            return self._per_customer(func, frequency, recency, age, float(t))
+        p = self._require()
+        (x, tx, T, ts), _ = _columns(("frequency", "recency", self._age_name, "t"),
+                                     frequency, recency, age, t)
+        bad = np.flatnonzero(~np.isfinite(ts))
+        if bad.size:
+            raise ValueError(f"t[{bad[0]}] = {ts[bad[0]]}: must be finite")
+        out = np.empty(len(x))
+        for value in np.unique(ts):
+            idx = np.flatnonzero(ts == value)
+            part = np.empty(len(idx))
+            func(p, float(value), np.ascontiguousarray(x[idx]), np.ascontiguousarray(tx[idx]),
+                 np.ascontiguousarray(T[idx]), part)
+            out[idx] = part
+        return out
+
     def expected_purchases(self, t, frequency, recency, T):
         """Conditional expected number of repeat transactions of each customer in
-        the next ``t`` time units (BG/BB: ``t`` more opportunities)."""
-        return self._per_customer(_ll.crvm_txn_expected_conditional, frequency, recency, T,
-                                  float(t))
+        the next ``t`` time units (BG/BB: ``t`` more opportunities); ``t`` may
+        be an array broadcast against the customers."""
+        return self._conditional(_ll.crvm_txn_expected_conditional, t, frequency, recency, T)
 
     def expected_purchases_new(self, t):
         """Expected number of repeat transactions of a new customer in (0, t]."""
@@ -343,8 +363,8 @@ class BetaGeoBetaBinom(_TransactionModel):
 
     def expected_purchases(self, m_periods_in_future, frequency, recency, n_periods):
         """E[transactions in the next m opportunities | history] (FHS 2010 eq. 13)."""
-        return self._per_customer(_ll.crvm_txn_expected_conditional, frequency, recency,
-                                  n_periods, float(m_periods_in_future))
+        return self._conditional(_ll.crvm_txn_expected_conditional, m_periods_in_future,
+                                 frequency, recency, n_periods)
 
     def conditional_probability_alive(self, m_periods_in_future, frequency, recency, n_periods):
         """P(alive at opportunity n_periods + m) -- lifetimes' signature.
