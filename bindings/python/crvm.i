@@ -16,6 +16,9 @@
 
 %include "core.i"
 %include "retention.i"
+%include "survival.i"
+%include "ledger.i"
+%include "io.i"
 %include "transactions.i"
 %include "rfm.i"
 %include "spend.i"

@@ -7,6 +7,11 @@
 
 #include "crvm/common.h"
 #include "crvm/retention.h"
+#include "crvm/survival.h"
+#include "crvm/ledger.h"
+#include "crvm/economics.h"
+#include "crvm/simulate.h"
+#include "crvm/io.h"
 #include "crvm/transactions.h"
 #include "crvm/rfm.h"
 #include "crvm/spend.h"

@@ -20,6 +20,17 @@ from .errors import (
     StateError,
 )
 from .retention import BetaDiscreteWeibull, ShiftedBetaGeometric
+from .survival import (
+    CoxPH,
+    KaplanMeier,
+    LikelihoodRatioTest,
+    LogRankResult,
+    concordance_index,
+    kaplan_meier_by_group,
+    logrank_test,
+)
+from .ledger import CostModel, Ledger
+from .io import LoadReport, SimulatedData, load_csv, simulate, simulate_csv
 from .transactions import (
     BetaGeo,
     BetaGeoBetaBinom,
@@ -36,21 +47,41 @@ __all__ = [
     "BetaDiscreteWeibull",
     "BetaGeo",
     "BetaGeoBetaBinom",
-    "ConvergenceError",
     "ConvergenceWarning",
+    "GammaGamma",
+    "ModifiedBetaGeo",
+    "ParetoNBD",
+    "rfm_summary",
+    "CoxPH",
+    "KaplanMeier",
+    "LikelihoodRatioTest",
+    "LogRankResult",
+    "concordance_index",
+    "kaplan_meier_by_group",
+    "logrank_test",
+    "CostModel",
+    "Ledger",
+    "ConvergenceError",
     "DomainError",
     "Error",
     "FileError",
-    "GammaGamma",
     "InvalidArgumentError",
-    "ModifiedBetaGeo",
+    "LoadReport",
     "NotFittedError",
     "NotFoundError",
     "OutOfMemoryError",
-    "ParetoNBD",
     "ParseError",
     "ShiftedBetaGeometric",
+    "SimulatedData",
     "StateError",
     "__version__",
-    "rfm_summary",
+    "load_csv",
+    "simulate",
+    "simulate_csv",
 ]
+
+# crvm.Ledger.from_csv(directory, strict=True) comes from crvm/io.py.
+if not hasattr(Ledger, "from_csv"):
+    from .io import ledger_from_csv as _ledger_from_csv
+
+    Ledger.from_csv = classmethod(_ledger_from_csv)
