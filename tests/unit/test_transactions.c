@@ -569,10 +569,24 @@ static void dert_matches_closed_forms(void **state)
     bx = 0, btx = 0;
     assert_status(crvm_txn_dert(&BB_PUB, 0.01, &bx, 1, &btx, 1, &bn, 1, &d, 1), CRVM_OK);
     assert_close(d, 0.51682807045716249, 1e-12, 0.0);
-    /* no closed form for BG/NBD and MBG/NBD */
-    assert_status(crvm_txn_dert(&BG_PUB, 0.01, &x, 1, &tx, 1, &T, 1, &d, 1), CRVM_EINVAL);
-    assert_status(crvm_txn_dert(&MBG_LT, 0.01, &x, 1, &tx, 1, &T, 1, &d, 1), CRVM_EINVAL);
+    /* BG/NBD and MBG/NBD have no closed form: crvm integrates the
+     * conditional expectation by parts; the references are mpmath double
+     * integrals of the definition, P(alive) E[lambda / (delta + lambda p)]
+     * over the posterior Gamma x Beta (transactions_mpmath.py) */
+    x = 2, tx = 30.43, T = 38.86;
+    assert_status(crvm_txn_dert(&BG_PUB, 0.0027, &x, 1, &tx, 1, &T, 1, &d, 1), CRVM_OK);
+    assert_close(d, 5.1563798261540373, 1e-9, 0.0);
+    x = 0, tx = 0;
+    assert_status(crvm_txn_dert(&BG_PUB, 0.05, &x, 1, &tx, 1, &T, 1, &d, 1), CRVM_OK);
+    assert_close(d, 0.10062015014275709, 1e-9, 0.0);
+    x = 5, tx = 20;
+    assert_status(crvm_txn_dert(&MBG_LT, 0.01, &x, 1, &tx, 1, &T, 1, &d, 1), CRVM_OK);
+    assert_close(d, 1.7559730021633147, 1e-9, 0.0);
+    /* the same integration applied to Pareto/NBD reproduces its closed form */
+    crvm__txn_row row = {2, 30.43, 38.86, 1};
+    assert_close(crvm__dert_by_integration(&PN_PUB, 0.0027, &row), 6.4837735677307388, 1e-9, 0.0);
     assert_status(crvm_txn_dert(&PN_PUB, 0.0, &x, 1, &tx, 1, &T, 1, &d, 1), CRVM_EINVAL);
+    assert_status(crvm_txn_dert(&BG_PUB, NAN, &x, 1, &tx, 1, &T, 1, &d, 1), CRVM_EINVAL);
 }
 
 static void cdnow_predictions_are_finite_and_bounded(void **state)
