@@ -13,6 +13,9 @@ Formulas:
            Schmittlein, Morrison & Colombo (1987) / the same note.
            DERT: Fader, Hardie & Lee (2005) "RFM and CLV" eq. 2 (Tricomi U).
   BG/BB    DERT: Fader, Hardie & Shang (2010) eq. 14.
+  BG/NBD, MBG/NBD DERT (no closed form): double integral of the definition,
+           P(alive) E[lambda / (delta + lambda p)] over the posterior Gamma x Beta.
+  BG/BB    E[X(n)]: FHS 2010 eq. 7.
 """
 import mpmath as mp
 
