@@ -141,7 +141,7 @@ typedef struct crvm_txn_options {
     int use_start;
     /** Starting parameters (> 0) in the order of ::crvm_txn_params when
      *  @ref use_start is set. Default start: BG/NBD and MBG/NBD r = 1,
-     *  alpha = sum(w T) / max(sum(w x), 1e-3 sum(w T)) (so that r / alpha
+     *  alpha = sum(w T) / max(sum(w x), 1e-3 sum(w)) (so that r / alpha
      *  matches the mean repeat rate), a = 1, b = 1; Pareto/NBD r = 1, alpha as
      *  for BG/NBD, s = 1, beta = mean T; BG/BB all four = 1. */
     double start[CRVM_TXN_N_PARAMS];
