@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <threads.h>
 
 #include "transactions/txn_private.h"
 
@@ -947,6 +948,48 @@ static void fits_do_not_depend_on_the_time_unit(void **state)
     dataset_free(&d);
 }
 
+typedef struct thread_job {
+    const dataset *d;
+    crvm_txn_model model;
+    crvm_txn_params params;
+    crvm_status status;
+} thread_job;
+
+static int fit_in_thread(void *arg)
+{
+    thread_job *job = arg;
+    crvm_txn_fit *fit = NULL;
+    job->status = crvm_txn_fit_new(job->model, job->d->x, job->d->n, job->d->tx, job->d->n,
+                                   job->d->T, job->d->n, NULL, 0, NULL, &fit);
+    if (fit)
+        crvm_txn_fit_params(fit, &job->params);
+    crvm_txn_fit_free(fit);
+    return 0;
+}
+
+static void fits_run_concurrently_with_identical_results(void **state)
+{
+    (void)state;
+    dataset d = load("cdnow_customers_summary.csv", 1);
+    thread_job jobs[4];
+    thrd_t th[4];
+    for (int i = 0; i < 4; i++) {
+        jobs[i].d = &d;
+        jobs[i].model = (i % 2) ? CRVM_TXN_PARETO_NBD : CRVM_TXN_BGNBD;
+        assert_int_equal(thrd_create(&th[i], fit_in_thread, &jobs[i]), thrd_success);
+    }
+    for (int i = 0; i < 4; i++)
+        thrd_join(th[i], NULL);
+    for (int i = 0; i < 4; i++) {
+        thread_job solo = jobs[i];
+        fit_in_thread(&solo);
+        assert_int_equal(jobs[i].status, CRVM_OK);
+        /* no shared state: bit-identical to a fit on this thread */
+        assert_memory_equal(jobs[i].params.p, solo.params.p, sizeof solo.params.p);
+    }
+    dataset_free(&d);
+}
+
 static void assert_message(const char *needle);
 
 static void degenerate_data_report_non_convergence(void **state)
@@ -1166,6 +1209,7 @@ int main(void)
         cmocka_unit_test(closed_form_and_quadrature_agree),
         cmocka_unit_test(pareto_series_and_quadrature_agree),
         cmocka_unit_test(fits_do_not_depend_on_the_time_unit),
+        cmocka_unit_test(fits_run_concurrently_with_identical_results),
         cmocka_unit_test(degenerate_data_report_non_convergence),
         cmocka_unit_test(bad_data_gives_clear_errors),
         cmocka_unit_test(every_allocation_failure_is_reported),
