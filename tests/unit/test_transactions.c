@@ -500,6 +500,30 @@ static void probabilities_sum_to_one_with_mean_equal_to_expectation(void **state
             assert_close(s, 1.0, 1e-11, 0.0);
             assert_close(mean, e, 1e-9, 0.0);
         }
+    /* Pareto/NBD at extreme parameters (narrow peaks near 0 or inside (0, t)
+     * that a plain quadrature misses) */
+    const crvm_txn_params extreme[] = {
+        {CRVM_TXN_PARETO_NBD, {5.0, 0.5, 50.0, 5.0}},
+        {CRVM_TXN_PARETO_NBD, {0.1, 100.0, 0.05, 0.1}},
+        {CRVM_TXN_PARETO_NBD, {50.0, 1.0, 3.0, 0.5}},
+    };
+    for (size_t m = 0; m < 3; m++) {
+        double t = m == 2 ? 5 : 39, e; /* keep the tail beyond n = 1500 negligible */
+        assert_status(crvm_txn_probability_of_n(&extreme[m], &t, 1, n, N, out, N), CRVM_OK);
+        assert_status(crvm_txn_expected_unconditional(&extreme[m], &t, 1, &e, 1), CRVM_OK);
+        double s = 0.0, mean = 0.0;
+        for (int i = 0; i < N; i++) {
+            s += out[i];
+            mean += i * out[i];
+        }
+        assert_close(s, 1.0, 1e-11, 0.0);
+        assert_close(mean, e, 1e-9, 0.0);
+    }
+    /* a case found by random testing: finite, in [0, 1] */
+    const crvm_txn_params spiky = {CRVM_TXN_PARETO_NBD, {103.137, 0.0491, 0.01956, 6.8547}};
+    double t4 = 1e4, n50 = 50, p50;
+    assert_status(crvm_txn_probability_of_n(&spiky, &t4, 1, &n50, 1, &p50, 1), CRVM_OK);
+    assert_true(p50 >= 0.0 && p50 <= 1.0);
     /* BG/BB: exact finite support 0..n */
     for (double nn = 0; nn <= 30; nn += 5) {
         double e, s = 0.0, mean = 0.0;
