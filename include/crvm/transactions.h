@@ -141,7 +141,7 @@ typedef struct crvm_txn_options {
     int use_start;
     /** Starting parameters (> 0) in the order of ::crvm_txn_params when
      *  @ref use_start is set. Default start: BG/NBD and MBG/NBD r = 1,
-     *  alpha = sum(w T) / max(sum(w x), 1e-3 sum(w T)) (so that r / alpha
+     *  alpha = sum(w T) / max(sum(w x), 1e-3 sum(w)) (so that r / alpha
      *  matches the mean repeat rate), a = 1, b = 1; Pareto/NBD r = 1, alpha as
      *  for BG/NBD, s = 1, beta = mean T; BG/BB all four = 1. */
     double start[CRVM_TXN_N_PARAMS];
@@ -281,12 +281,15 @@ CRVM_API crvm_status crvm_txn_probability_of_n(const crvm_txn_params *params,
 /**
  * Discounted expected residual transactions (DERT) of each customer: the
  * expected number of future transactions after T, each discounted by
- * exp(-delta * (time after T)) for Pareto/NBD with continuous rate
- * @p discount_rate = delta > 0 per time unit (Fader, Hardie & Lee 2005, "RFM
- * and CLV", eq. 2), or by (1 + d)^-(opportunities after n) for BG/BB with
- * @p discount_rate = d > 0 per opportunity (FHS 2010 eq. 14).
- * BG/NBD and MBG/NBD have no closed form; they return ::CRVM_EINVAL (use
- * crvm_txn_expected_conditional() over a grid of horizons instead).
+ * exp(-delta * (time after T)) with continuous rate @p discount_rate = delta
+ * > 0 per time unit for the continuous-time models, or by
+ * (1 + d)^-(opportunities after n) with @p discount_rate = d > 0 per
+ * opportunity for BG/BB.
+ * Pareto/NBD: closed form of Fader, Hardie & Lee (2005, "RFM and CLV",
+ * eq. 2); BG/BB: FHS 2010 eq. 14. BG/NBD and MBG/NBD have no closed form:
+ * DERT = delta * int_0^inf exp(-delta t) E[Y(t) | x, t_x, T] dt is integrated
+ * numerically (relative accuracy ~1e-10).
+ * Multiply by the expected margin per transaction for the residual value.
  * @return ::CRVM_OK, ::CRVM_EINVAL, ::CRVM_EDOMAIN.
  */
 CRVM_API crvm_status crvm_txn_dert(const crvm_txn_params *params, double discount_rate,

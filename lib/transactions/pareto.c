@@ -43,6 +43,7 @@
  * function written as its integral: (beta+T)^s delta^(s-1) Psi(s, s; delta (beta+T)).
  */
 #include <math.h>
+#include <stdlib.h>
 
 #include "math/special.h"
 #include "transactions/txn_private.h"
@@ -340,6 +341,19 @@ static void pn_integrand(double tau, double *f, void *vctx)
     f[0] = (tau > 0.0 || c->n == 0.0) ? exp(pn_log_integrand(c, tau) - c->ref) : 0.0;
 }
 
+/* d/dtau of the log integrand: n alpha/(tau(alpha+tau)) - (s+1)/(beta+tau) - r/(alpha+tau) */
+static double pn_slope(const pn_ctx *c, double tau)
+{
+    return c->n * c->alpha / (tau * (c->alpha + tau)) - (c->s + 1.0) / (c->beta + tau) -
+           c->r / (c->alpha + tau);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
 double crvm__pareto_probability_of_n(const double *p, double t, double n)
 {
     double r = p[0], alpha = p[1], s = p[2], beta = p[3];
@@ -350,16 +364,61 @@ double crvm__pareto_probability_of_n(const double *p, double t, double n)
     double first = exp(lnb - s * log1p(t / beta));
     pn_ctx c = {r, alpha, s, beta, n, 0.0, 0.0};
     c.lconst = crvm__lgamma_shift(r, n) - crvm__lgamma(n + 1.0) + log(s) - log(beta);
-    double ref = -INFINITY;
-    for (int i = 1; i <= 32; i++) {
-        double v = pn_log_integrand(&c, t * i / 32.0);
-        if (v > ref)
-            ref = v;
+
+    /* The integrand is unimodal: decreasing from tau = 0 when n = 0, else
+     * rising like tau^n to a mode. Locate the mode (bisection on the slope
+     * in log tau) to scale the integrand by its maximum, and cut [0, t] at
+     * breakpoints that resolve every feature whatever its width: geometric
+     * towards 0 (down to a small fraction of the natural decay scale),
+     * towards t, and around an interior mode. */
+    double mode = 0.0;
+    if (n > 0.0) {
+        if (pn_slope(&c, t) >= 0.0) {
+            mode = t;
+        } else {
+            double lo = t, hi = t;
+            for (int i = 0; i < 2100 && pn_slope(&c, lo) <= 0.0; i++)
+                lo *= 0.5;
+            for (int i = 0; i < 200 && hi > lo * (1.0 + 1e-15); i++) {
+                double mid = sqrt(lo * hi);
+                if (pn_slope(&c, mid) > 0.0)
+                    lo = mid;
+                else
+                    hi = mid;
+            }
+            mode = sqrt(lo * hi);
+        }
     }
-    c.ref = ref;
-    double q;
-    crvm__quad_gk(pn_integrand, &c, 1, 0.0, t, QUAD_TOL, CRVM__QUAD_MAX_INTERVALS, &q);
-    return first + q * exp(ref);
+    c.ref = (n > 0.0 && mode > 0.0) ? pn_log_integrand(&c, mode) : pn_log_integrand(&c, 0.0);
+    double scale = 1.0 / ((s + 1.0) / beta + r / alpha); /* decay scale at 0 */
+    double low = 1e-4 * fmin(t, fmin(scale, mode > 0.0 ? mode : t));
+    double pts[160];
+    int np = 0;
+    pts[np++] = 0.0;
+    pts[np++] = t;
+    for (int k = 1; k < 60 && t * ldexp(1.0, -k) > low; k++)
+        pts[np++] = t * ldexp(1.0, -k);
+    for (int k = 1; k <= 12; k++)
+        pts[np++] = t * (1.0 - ldexp(1.0, -k));
+    if (mode > 0.0 && mode < t) {
+        pts[np++] = mode;
+        for (int k = 1; k <= 10; k++) {
+            double dm = mode * ldexp(1.0, -k);
+            if (mode + dm < t)
+                pts[np++] = mode + dm;
+            pts[np++] = mode - dm;
+        }
+    }
+    qsort(pts, (size_t)np, sizeof pts[0], cmp_double);
+    double q = 0.0;
+    for (int i = 0; i + 1 < np; i++) {
+        if (!(pts[i + 1] > pts[i]))
+            continue;
+        double qi;
+        crvm__quad_gk(pn_integrand, &c, 1, pts[i], pts[i + 1], QUAD_TOL, 50, &qi);
+        q += qi;
+    }
+    return first + q * exp(c.ref);
 }
 
 /* ---- DERT -------------------------------------------------------------- */

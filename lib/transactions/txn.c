@@ -566,12 +566,53 @@ static double predict_row(const crvm_txn_params *prm, enum pred_kind kind, doubl
             return crvm__pareto_dert(p, t, row);
         case CRVM_TXN_BGBB:
             return crvm__bgbb_dert(p, t, row);
-        default:
-            break;
+        case CRVM_TXN_BGNBD:
+        case CRVM_TXN_MBGNBD:
+            return crvm__dert_by_integration(prm, t, row);
         }
         break;
     }
     return NAN;
+}
+
+/* DERT for models without a closed form, from the conditional expectation:
+ * integrating by parts, int_0^inf e^(-delta t) dE[Y(t)] = delta int_0^inf
+ * e^(-delta t) E[Y(t)] dt (E[Y(0)] = 0 and E[Y(t)] grows at most linearly).
+ * With w = delta t and w = y / (1 - y) the integral is over y in [0, 1):
+ * int_0^1 e^(-w) E[Y(w / delta)] / (1 - y)^2 dy, a smooth integrand. */
+typedef struct dert_ctx {
+    const crvm_txn_params *prm;
+    const crvm__txn_row *row;
+    double delta;
+} dert_ctx;
+
+static double predict_row(const crvm_txn_params *prm, enum pred_kind kind, double t,
+                          const crvm__txn_row *row);
+
+static void dert_integrand(double y, double *f, void *vctx)
+{
+    const dert_ctx *c = vctx;
+    if (y >= 1.0) {
+        f[0] = 0.0;
+        return;
+    }
+    double w = y / (1.0 - y);
+    double ew = exp(-w);
+    f[0] = ew > 0.0 ? ew * predict_row(c->prm, PRED_COND, w / c->delta, c->row) /
+                          ((1.0 - y) * (1.0 - y))
+                    : 0.0;
+}
+
+double crvm__dert_by_integration(const crvm_txn_params *prm, double delta,
+                                 const crvm__txn_row *row)
+{
+    dert_ctx c = {prm, row, delta};
+    double q1, q2;
+    /* split at w = 1 (y = 1/2) where e^-w starts to dominate; the Kronrod
+     * error estimate is pessimistic here: 1e-9 gives ~1e-13 in practice */
+    crvm__quad_gk(dert_integrand, &c, 1, 0.0, 0.5, 1e-9, CRVM__QUAD_MAX_INTERVALS, &q1);
+    crvm__quad_gk(dert_integrand, &c, 1, 0.5, 1.0, 1e-9, CRVM__QUAD_MAX_INTERVALS, &q2);
+    return q1 + q2;
 }
 
 static const char *kind_name(enum pred_kind kind)
@@ -675,11 +716,6 @@ crvm_status crvm_txn_dert(const crvm_txn_params *params, double discount_rate,
     crvm_status st = crvm_txn_params_check(params);
     if (st != CRVM_OK)
         return st;
-    if (params->model != CRVM_TXN_PARETO_NBD && params->model != CRVM_TXN_BGBB)
-        return crvm__fail(CRVM_EINVAL,
-                          "DERT has no closed form for %s (only Pareto/NBD and BG/BB); use "
-                          "conditional expected transactions over a grid of horizons",
-                          model_names[params->model]);
     if (!(discount_rate > 0.0) || !isfinite(discount_rate))
         return crvm__fail(CRVM_EINVAL, "discount_rate = %g: must be finite and > 0",
                           discount_rate);

@@ -54,6 +54,11 @@ double crvm__beta_expect_g(double a, double B, double k, double c, int method);
  * only (NaN where not applicable); 2: quadrature only. */
 double crvm__pareto_J(const double *p, const crvm__txn_row *row, double *dJ, int method);
 
+/* DERT as delta int_0^inf e^(-delta t) E[Y(t) | row] dt by quadrature, for
+ * any model (used for BG/NBD and MBG/NBD, which have no closed form). */
+double crvm__dert_by_integration(const crvm_txn_params *prm, double delta,
+                                 const crvm__txn_row *row);
+
 /* psi(z + k) - psi(z) for integer k >= 0 (exact sum for small k). */
 double crvm__digamma_shift(double z, double k);
 /* lgamma(z + k) - lgamma(z). */

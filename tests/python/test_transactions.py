@@ -154,18 +154,24 @@ def test_bgbb_predictions_agree_with_lifetimes(donations):
     assert (np.arange(7) * p).sum() == pytest.approx(ours.expected_purchases_new(6), rel=1e-12)
 
 
-def test_pareto_dert_and_bgbb_dert_are_positive_and_finite(cdnow, donations):
+def test_dert_matches_closed_forms_and_integrals(cdnow, donations):
     m = crvm.ParetoNBD()
     m.params = {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669}
     dert = m.dert(0.0027, cdnow["frequency"], cdnow["recency"], cdnow["T"])
     assert np.all(np.isfinite(dert)) and np.all(dert > 0)
     # mpmath, FHL 2005 "RFM and CLV" eq. 2 (tests/reference/transactions_mpmath.py)
     assert m.dert(0.0027, 2, 30.43, 38.86) == pytest.approx(6.4837735677307388, rel=1e-10)
-    with pytest.raises(crvm.InvalidArgumentError, match="no closed form"):
-        bg = crvm.BetaGeo()
-        bg.params = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
-        crvm.lowlevel.crvm_txn_dert(bg._params, 0.01, np.ones(1), np.ones(1), np.ones(1),
-                                    np.empty(1))
+    bg = crvm.BetaGeo()
+    bg.params = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+    # mpmath double integral of the definition (transactions_mpmath.py)
+    assert bg.dert(0.0027, 2, 30.43, 38.86) == pytest.approx(5.1563798261540373, rel=1e-9)
+    with pytest.raises(crvm.InvalidArgumentError, match="discount_rate"):
+        bg.dert(0.0, 2, 30.43, 38.86)
+    bb = crvm.BetaGeoBetaBinom()
+    bb.params = {"alpha": 1.204, "beta": 0.750, "gamma": 0.657, "delta": 2.783}
+    assert bb.dert(0.1, 3, 5, 6) == pytest.approx(2.8415363222372621, rel=1e-10)
+    d = donations
+    assert np.all(bb.dert(0.1, d["frequency"], d["recency"], d["periods"]) > 0)
 
 
 # ---- torture cases ---------------------------------------------------------------

@@ -13,6 +13,9 @@ Formulas:
            Schmittlein, Morrison & Colombo (1987) / the same note.
            DERT: Fader, Hardie & Lee (2005) "RFM and CLV" eq. 2 (Tricomi U).
   BG/BB    DERT: Fader, Hardie & Shang (2010) eq. 14.
+  BG/NBD, MBG/NBD DERT (no closed form): double integral of the definition,
+           P(alive) E[lambda / (delta + lambda p)] over the posterior Gamma x Beta.
+  BG/BB    E[X(n)]: FHS 2010 eq. 7.
 """
 import mpmath as mp
 
@@ -145,3 +148,33 @@ def bgbb_expected(al, be, ga, de, n):
 
 show("BG/BB E[X(6)]", bgbb_expected(*BB, 6))
 show("BG/BB E[X(1000)]", bgbb_expected(*BB, 1000))
+
+
+def bgnbd_dert(r, al, a, b, x, tx, T, delta, modified=False):
+    """DERT for BG/NBD (MBG/NBD) from its definition: given alive,
+    lambda ~ Gamma(r+x, al+T), p ~ Beta(a, b+x) (MBG: b+x+1), and future
+    transactions arrive at rate lambda until dropout (probability p after each),
+    so DERT = P(alive) E[ int_0^inf e^(-delta t) lambda e^(-lambda p t) dt ]
+            = P(alive) E[ lambda / (delta + lambda p) ]   (double integral)."""
+    mp.mp.dps = 30
+    r, al, a, b, x, tx, T, delta = map(mp.mpf, (r, al, a, b, x, tx, T, delta))
+    k, A = r + x, al + T
+    B = b + x + (1 if modified else 0)
+    if modified:
+        pa = 1 / (1 + a / (b + x) * ((al + T) / (al + tx)) ** (r + x))
+    else:
+        pa = bgnbd_palive(r, al, a, b, x, tx, T)
+
+    def inner(p):  # E over lambda, in closed form by mpmath quad
+        f = lambda lam: lam / (delta + lam * p) * A**k * lam ** (k - 1) * mp.exp(-A * lam) / mp.gamma(k)
+        return mp.quad(f, [0, k / A, 10 * k / A + 1, mp.inf])
+
+    dens = lambda p: p ** (a - 1) * (1 - p) ** (B - 1) / mp.beta(a, B)
+    val = mp.quad(lambda p: dens(p) * inner(p), [0, mp.mpf(1) / 2, 1])
+    mp.mp.dps = 50
+    return pa * val
+
+
+show("BG/NBD DERT delta=0.0027 x=2 t_x=30.43 T=38.86", bgnbd_dert(*BG, 2, 30.43, 38.86, 0.0027))
+show("BG/NBD DERT delta=0.05 x=0 T=38.86", bgnbd_dert(*BG, 0, 0, 38.86, 0.05))
+show("MBG/NBD DERT delta=0.01 x=5 t_x=20 T=38.86", bgnbd_dert(0.525, 6.183, 0.891, 1.614, 5, 20, 38.86, 0.01, True))

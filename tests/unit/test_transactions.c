@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <threads.h>
 
 #include "transactions/txn_private.h"
 
@@ -499,6 +500,30 @@ static void probabilities_sum_to_one_with_mean_equal_to_expectation(void **state
             assert_close(s, 1.0, 1e-11, 0.0);
             assert_close(mean, e, 1e-9, 0.0);
         }
+    /* Pareto/NBD at extreme parameters (narrow peaks near 0 or inside (0, t)
+     * that a plain quadrature misses) */
+    const crvm_txn_params extreme[] = {
+        {CRVM_TXN_PARETO_NBD, {5.0, 0.5, 50.0, 5.0}},
+        {CRVM_TXN_PARETO_NBD, {0.1, 100.0, 0.05, 0.1}},
+        {CRVM_TXN_PARETO_NBD, {50.0, 1.0, 3.0, 0.5}},
+    };
+    for (size_t m = 0; m < 3; m++) {
+        double t = m == 2 ? 5 : 39, e; /* keep the tail beyond n = 1500 negligible */
+        assert_status(crvm_txn_probability_of_n(&extreme[m], &t, 1, n, N, out, N), CRVM_OK);
+        assert_status(crvm_txn_expected_unconditional(&extreme[m], &t, 1, &e, 1), CRVM_OK);
+        double s = 0.0, mean = 0.0;
+        for (int i = 0; i < N; i++) {
+            s += out[i];
+            mean += i * out[i];
+        }
+        assert_close(s, 1.0, 1e-11, 0.0);
+        assert_close(mean, e, 1e-9, 0.0);
+    }
+    /* a case found by random testing: finite, in [0, 1] */
+    const crvm_txn_params spiky = {CRVM_TXN_PARETO_NBD, {103.137, 0.0491, 0.01956, 6.8547}};
+    double t4 = 1e4, n50 = 50, p50;
+    assert_status(crvm_txn_probability_of_n(&spiky, &t4, 1, &n50, 1, &p50, 1), CRVM_OK);
+    assert_true(p50 >= 0.0 && p50 <= 1.0);
     /* BG/BB: exact finite support 0..n */
     for (double nn = 0; nn <= 30; nn += 5) {
         double e, s = 0.0, mean = 0.0;
@@ -569,10 +594,24 @@ static void dert_matches_closed_forms(void **state)
     bx = 0, btx = 0;
     assert_status(crvm_txn_dert(&BB_PUB, 0.01, &bx, 1, &btx, 1, &bn, 1, &d, 1), CRVM_OK);
     assert_close(d, 0.51682807045716249, 1e-12, 0.0);
-    /* no closed form for BG/NBD and MBG/NBD */
-    assert_status(crvm_txn_dert(&BG_PUB, 0.01, &x, 1, &tx, 1, &T, 1, &d, 1), CRVM_EINVAL);
-    assert_status(crvm_txn_dert(&MBG_LT, 0.01, &x, 1, &tx, 1, &T, 1, &d, 1), CRVM_EINVAL);
+    /* BG/NBD and MBG/NBD have no closed form: crvm integrates the
+     * conditional expectation by parts; the references are mpmath double
+     * integrals of the definition, P(alive) E[lambda / (delta + lambda p)]
+     * over the posterior Gamma x Beta (transactions_mpmath.py) */
+    x = 2, tx = 30.43, T = 38.86;
+    assert_status(crvm_txn_dert(&BG_PUB, 0.0027, &x, 1, &tx, 1, &T, 1, &d, 1), CRVM_OK);
+    assert_close(d, 5.1563798261540373, 1e-9, 0.0);
+    x = 0, tx = 0;
+    assert_status(crvm_txn_dert(&BG_PUB, 0.05, &x, 1, &tx, 1, &T, 1, &d, 1), CRVM_OK);
+    assert_close(d, 0.10062015014275709, 1e-9, 0.0);
+    x = 5, tx = 20;
+    assert_status(crvm_txn_dert(&MBG_LT, 0.01, &x, 1, &tx, 1, &T, 1, &d, 1), CRVM_OK);
+    assert_close(d, 1.7559730021633147, 1e-9, 0.0);
+    /* the same integration applied to Pareto/NBD reproduces its closed form */
+    crvm__txn_row row = {2, 30.43, 38.86, 1};
+    assert_close(crvm__dert_by_integration(&PN_PUB, 0.0027, &row), 6.4837735677307388, 1e-9, 0.0);
     assert_status(crvm_txn_dert(&PN_PUB, 0.0, &x, 1, &tx, 1, &T, 1, &d, 1), CRVM_EINVAL);
+    assert_status(crvm_txn_dert(&BG_PUB, NAN, &x, 1, &tx, 1, &T, 1, &d, 1), CRVM_EINVAL);
 }
 
 static void cdnow_predictions_are_finite_and_bounded(void **state)
@@ -933,6 +972,48 @@ static void fits_do_not_depend_on_the_time_unit(void **state)
     dataset_free(&d);
 }
 
+typedef struct thread_job {
+    const dataset *d;
+    crvm_txn_model model;
+    crvm_txn_params params;
+    crvm_status status;
+} thread_job;
+
+static int fit_in_thread(void *arg)
+{
+    thread_job *job = arg;
+    crvm_txn_fit *fit = NULL;
+    job->status = crvm_txn_fit_new(job->model, job->d->x, job->d->n, job->d->tx, job->d->n,
+                                   job->d->T, job->d->n, NULL, 0, NULL, &fit);
+    if (fit)
+        crvm_txn_fit_params(fit, &job->params);
+    crvm_txn_fit_free(fit);
+    return 0;
+}
+
+static void fits_run_concurrently_with_identical_results(void **state)
+{
+    (void)state;
+    dataset d = load("cdnow_customers_summary.csv", 1);
+    thread_job jobs[4];
+    thrd_t th[4];
+    for (int i = 0; i < 4; i++) {
+        jobs[i].d = &d;
+        jobs[i].model = (i % 2) ? CRVM_TXN_PARETO_NBD : CRVM_TXN_BGNBD;
+        assert_int_equal(thrd_create(&th[i], fit_in_thread, &jobs[i]), thrd_success);
+    }
+    for (int i = 0; i < 4; i++)
+        thrd_join(th[i], NULL);
+    for (int i = 0; i < 4; i++) {
+        thread_job solo = jobs[i];
+        fit_in_thread(&solo);
+        assert_int_equal(jobs[i].status, CRVM_OK);
+        /* no shared state: bit-identical to a fit on this thread */
+        assert_memory_equal(jobs[i].params.p, solo.params.p, sizeof solo.params.p);
+    }
+    dataset_free(&d);
+}
+
 static void assert_message(const char *needle);
 
 static void degenerate_data_report_non_convergence(void **state)
@@ -1152,6 +1233,7 @@ int main(void)
         cmocka_unit_test(closed_form_and_quadrature_agree),
         cmocka_unit_test(pareto_series_and_quadrature_agree),
         cmocka_unit_test(fits_do_not_depend_on_the_time_unit),
+        cmocka_unit_test(fits_run_concurrently_with_identical_results),
         cmocka_unit_test(degenerate_data_report_non_convergence),
         cmocka_unit_test(bad_data_gives_clear_errors),
         cmocka_unit_test(every_allocation_failure_is_reported),

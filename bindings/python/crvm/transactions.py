@@ -307,6 +307,16 @@ class _ContinuousTimeModel(_TransactionModel):
         """Fit by maximum likelihood; ``weights`` counts customers per row. Returns self."""
         return self._fit(frequency, recency, T, weights)
 
+    def discounted_expected_residual_transactions(self, discount_rate, frequency, recency, T):
+        """DERT: expected future transactions of each customer, each discounted
+        by exp(-discount_rate * time until it happens) (continuous rate per time
+        unit). Closed form for Pareto/NBD (Fader, Hardie & Lee 2005, "RFM and
+        CLV"); numerical integration of the conditional expectation for BG/NBD
+        and MBG/NBD."""
+        return self._per_customer(_ll.crvm_txn_dert, frequency, recency, T, float(discount_rate))
+
+    dert = discounted_expected_residual_transactions
+
 
 class BetaGeo(_ContinuousTimeModel):
     """BG/NBD (Fader, Hardie & Lee 2005): parameters r, alpha (Gamma transaction
@@ -331,13 +341,6 @@ class ParetoNBD(_ContinuousTimeModel):
 
     _model = _ll.CRVM_TXN_PARETO_NBD
     _param_names = ("r", "alpha", "s", "beta")
-
-    def discounted_expected_residual_transactions(self, discount_rate, frequency, recency, T):
-        """DERT: expected future transactions, each discounted continuously at
-        ``discount_rate`` per time unit (Fader, Hardie & Lee 2005, "RFM and CLV")."""
-        return self._per_customer(_ll.crvm_txn_dert, frequency, recency, T, float(discount_rate))
-
-    dert = discounted_expected_residual_transactions
 
 
 class BetaGeoBetaBinom(_TransactionModel):
