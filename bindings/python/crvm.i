@@ -19,3 +19,6 @@
 %include "survival.i"
 %include "ledger.i"
 %include "io.i"
+%include "transactions.i"
+%include "rfm.i"
+%include "spend.i"

@@ -12,5 +12,9 @@
 #include "crvm/economics.h"
 #include "crvm/simulate.h"
 #include "crvm/io.h"
+#include "crvm/transactions.h"
+#include "crvm/rfm.h"
+#include "crvm/spend.h"
+#include "crvm/clv.h"
 
 #endif /* CRVM_CRVM_H */

@@ -32,11 +32,27 @@ from .survival import (
 )
 from .ledger import CostModel, Ledger
 from .io import LoadReport, SimulatedData, load_csv, simulate, simulate_csv
+from .transactions import (
+    BetaGeo,
+    BetaGeoBetaBinom,
+    ConvergenceWarning,
+    ModifiedBetaGeo,
+    ParetoNBD,
+)
+from .rfm import rfm_summary
+from .spend import GammaGamma
 
 __version__ = _ll.crvm_version()
 
 __all__ = [
     "BetaDiscreteWeibull",
+    "BetaGeo",
+    "BetaGeoBetaBinom",
+    "ConvergenceWarning",
+    "GammaGamma",
+    "ModifiedBetaGeo",
+    "ParetoNBD",
+    "rfm_summary",
     "CoxPH",
     "CoxTimeVarying",
     "KaplanMeier",

@@ -1,0 +1,215 @@
+"""RFM summaries (frequency, recency, T, monetary value) from a transaction log.
+
+``rfm_summary`` is the counterpart of lifetimes' ``summary_data_from_transaction_data``
+and ``calibration_and_holdout_data``, with the same definitions, so that
+numbers can be compared; the work is done in C (crvm/rfm.h) in one pass over
+the log.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import lowlevel as _ll
+
+__all__ = ["rfm_summary"]
+
+_NS = {
+    "D": 86_400 * 10**9,
+    "h": 3_600 * 10**9,
+    "H": 3_600 * 10**9,
+    "min": 60 * 10**9,
+    "T": 60 * 10**9,
+    "s": 10**9,
+    "S": 10**9,
+    "W": 7 * 86_400 * 10**9,
+}
+# Calendar weeks as pandas' 'W' (= 'W-SUN'): Monday..Sunday. 1970-01-05,
+# four days after the epoch, is a Monday.
+_WEEK_OFFSET_NS = 4 * 86_400 * 10**9
+
+
+def _coordinates(ns: np.ndarray, unit: str) -> np.ndarray:
+    """Map int64 nanoseconds since the epoch to 'period ordinal + fraction of
+    the period elapsed', exactly: floor() of the result is the period, and
+    the map is non-decreasing, so comparisons with the period ends keep
+    their meaning (to within a microsecond)."""
+    if unit in _NS:
+        width = _NS[unit]
+        offset = _WEEK_OFFSET_NS if unit == "W" else 0
+        q, r = np.divmod(ns - offset, width)
+        q = q.astype(np.float64)
+        coord = q + r / width
+    elif unit in ("M", "Q", "Y", "A"):
+        dt = ns.view("datetime64[ns]")
+        if unit == "M":
+            start = dt.astype("datetime64[M]")
+            q = start.astype(np.int64)
+            nxt = start + np.timedelta64(1, "M")
+        elif unit == "Q":
+            months = dt.astype("datetime64[M]").astype(np.int64)
+            q = np.floor_divide(months, 3)
+            start = (q * 3).astype("datetime64[M]")
+            nxt = (q * 3 + 3).astype("datetime64[M]")
+        else:
+            start = dt.astype("datetime64[Y]")
+            q = start.astype(np.int64)
+            nxt = start + np.timedelta64(1, "Y")
+        s = start.astype("datetime64[ns]").view(np.int64)
+        e = nxt.astype("datetime64[ns]").view(np.int64)
+        q = q.astype(np.float64)
+        coord = q + (ns - s) / (e - s)
+    else:
+        raise ValueError(
+            f"unit={unit!r}: expected one of 'D', 'W', 'h', 'min', 's', 'M', 'Q', 'Y'")
+    # A fraction that rounds up to 1 would move a time into the next period.
+    return np.minimum(coord, np.nextafter(q + 1.0, q))
+
+
+def _as_ns(values, name: str) -> np.ndarray:
+    arr = pd.to_datetime(values)
+    if getattr(arr, "tz", None) is not None:
+        arr = arr.tz_convert("UTC").tz_localize(None)
+    arr = np.asarray(arr, dtype="datetime64[ns]")
+    if np.isnat(arr).any():
+        i = int(np.flatnonzero(np.isnat(arr))[0])
+        raise ValueError(f"{name}[{i}] is missing (NaT)")
+    return arr.view(np.int64)
+
+
+def _scalar_ns(value, name: str) -> int:
+    ts = pd.Timestamp(value)
+    if ts is pd.NaT:
+        raise ValueError(f"{name} is missing (NaT)")
+    if ts.tzinfo is not None:
+        ts = ts.tz_convert("UTC").tz_localize(None)
+    return int(ts.as_unit("ns").value)
+
+
+def rfm_summary(transactions: pd.DataFrame, customer_col: str, time_col: str,
+                monetary_col: str | None = None, observation_end=None,
+                calibration_end=None, unit="D", unit_multiplier: float = 1,
+                include_first: bool = False, after_end: str = "exclude") -> pd.DataFrame:
+    """Per-customer RFM summary of a transaction log.
+
+    Parameters
+    ----------
+    transactions : DataFrame with one row per transaction.
+    customer_col, time_col : column names of the customer id and of the time
+        (datetimes, or numbers already in periods).
+    monetary_col : optional column of amounts (>= 0).
+    observation_end : end of observation (default: the latest transaction).
+        Without ``calibration_end`` the whole period (day, week, ...)
+        containing it is observed; with ``calibration_end`` it is an exact
+        instant, inclusive (both as lifetimes does). Transactions after the
+        end are excluded and counted in
+        ``result.attrs["n_excluded"]`` (``after_end="exclude"``, as lifetimes
+        does), or raise (``after_end="error"``).
+    calibration_end : optional end of the calibration period, inclusive:
+        returns calibration and holdout columns (lifetimes'
+        ``calibration_and_holdout_data``).
+    unit : the period (lifetimes' ``freq``): 'D', 'W' (calendar weeks Monday
+        to Sunday), 'h', 'min', 's', 'M', 'Q', 'Y'. All transactions of a
+        customer in one period are one purchase. For a numeric time column,
+        a number: the width of a period in the column's unit ('D' means 1).
+    unit_multiplier : recency and T are reported in periods divided by this
+        (lifetimes' ``freq_multiplier``; e.g. unit='D', unit_multiplier=7
+        gives weeks with daily resolution).
+    include_first : count the first purchase in frequency and monetary value.
+
+    Returns
+    -------
+    DataFrame indexed by customer (sorted), with columns frequency, recency,
+    T [, monetary_value]; with ``calibration_end``: frequency_cal,
+    recency_cal, T_cal [, monetary_value_cal], frequency_holdout
+    [, monetary_value_holdout], duration_holdout. Customers without any
+    transaction in the calibration period are left out.
+    """
+    if after_end not in ("exclude", "error"):
+        raise ValueError(f"after_end={after_end!r}: expected 'exclude' or 'error'")
+    for col in (customer_col, time_col) + ((monetary_col,) if monetary_col else ()):
+        if col not in transactions.columns:
+            raise KeyError(f"column {col!r} not in transactions")
+    ids = transactions[customer_col]
+    if ids.isna().any():
+        i = int(np.flatnonzero(ids.isna().to_numpy())[0])
+        raise ValueError(f"{customer_col}[{i}] is missing")
+    codes, uniques = pd.factorize(ids, sort=True)
+    codes = np.ascontiguousarray(codes, dtype=np.int64)
+    n_customers = len(uniques)
+
+    opt = _ll.crvm_rfm_options()
+    _ll.crvm_rfm_options_init(opt)
+    raw_time = transactions[time_col]
+    numeric = pd.api.types.is_numeric_dtype(raw_time) and not pd.api.types.is_bool_dtype(raw_time)
+    if numeric:
+        if isinstance(unit, str):
+            if unit != "D":
+                raise TypeError(f"unit={unit!r}: for a numeric time column give the period "
+                                "width as a number")
+            unit = 1.0
+        width = float(unit)
+        times = np.ascontiguousarray(raw_time.to_numpy(dtype=np.float64))
+
+        def end_value(value, name):
+            return float(value)
+    else:
+        width = 1.0
+        times = np.ascontiguousarray(_coordinates(_as_ns(raw_time, time_col), unit))
+
+        def end_value(value, name):
+            return float(_coordinates(np.array([_scalar_ns(value, name)], dtype=np.int64),
+                                      unit)[0])
+    opt.period = width
+    opt.unit = width * float(unit_multiplier)
+    opt.include_first = int(bool(include_first))
+    opt.late = _ll.CRVM_RFM_LATE_EXCLUDE if after_end == "exclude" else _ll.CRVM_RFM_LATE_ERROR
+    if observation_end is not None:
+        end = end_value(observation_end, "observation_end")
+        if calibration_end is None:
+            # As lifetimes' summary_data_from_transaction_data: the whole
+            # period containing observation_end is observed. (With a
+            # calibration split both ends are exact instants, as in its
+            # calibration_and_holdout_data.)
+            k = np.floor((end - opt.origin) / width)
+            end = float(np.nextafter(opt.origin + (k + 1.0) * width, -np.inf))
+        opt.has_observation_end = 1
+        opt.observation_end = end
+    if calibration_end is not None:
+        opt.has_calibration_end = 1
+        opt.calibration_end = end_value(calibration_end, "calibration_end")
+
+    amount = None
+    if monetary_col is not None:
+        amount = np.ascontiguousarray(transactions[monetary_col].to_numpy(dtype=np.float64))
+    empty = np.empty(0)
+    frequency = np.empty(n_customers)
+    recency = np.empty(n_customers)
+    T = np.empty(n_customers)
+    monetary = np.empty(n_customers) if amount is not None else empty
+    holdout = calibration_end is not None
+    freq_h = np.empty(n_customers) if holdout else empty
+    mon_h = np.empty(n_customers) if holdout and amount is not None else empty
+    n_tx = np.empty(n_customers, dtype=np.int64)
+    info = _ll.crvm_rfm_info()
+    _ll.crvm_py_rfm_summary(codes, times, amount, opt, frequency, recency, T, monetary,
+                            freq_h, mon_h, n_tx, info)
+
+    keep = n_tx > 0
+    index = pd.Index(uniques, name=customer_col)[keep]
+    suffix = "_cal" if holdout else ""
+    data = {"frequency" + suffix: frequency[keep], "recency" + suffix: recency[keep],
+            "T" + suffix: T[keep]}
+    if amount is not None:
+        data["monetary_value" + suffix] = monetary[keep]
+    if holdout:
+        data["frequency_holdout"] = freq_h[keep]
+        if amount is not None:
+            data["monetary_value_holdout"] = mon_h[keep]
+        data["duration_holdout"] = np.full(int(keep.sum()), info.duration_holdout)
+    out = pd.DataFrame(data, index=index)
+    out.attrs["n_excluded"] = int(info.n_excluded)
+    out.attrs["n_calibration"] = int(info.n_calibration)
+    out.attrs["n_holdout"] = int(info.n_holdout)
+    return out

@@ -1,0 +1,236 @@
+"""Gamma-Gamma model of spend per transaction, and customer lifetime value.
+
+``GammaGamma`` mirrors lifetimes' ``GammaGammaFitter`` (Fader & Hardie 2013,
+"The Gamma-Gamma Model of Monetary Value"): parameters ``p``, ``q``, ``v``;
+``expected_spend`` is lifetimes' ``conditional_expected_average_profit`` and
+``clv`` its ``customer_lifetime_value``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import lowlevel as _ll
+from ._arrays import as_float_array, scalar_or_array
+from .errors import ConvergenceError, NotFittedError
+
+__all__ = ["GammaGamma"]
+
+_PARAM_NAMES = ("p", "q", "v")
+
+# Time units per month in lifetimes' customer_lifetime_value.
+_UNITS_PER_MONTH = {"D": 30.0, "W": 4.345, "M": 1.0, "H": 30.0 * 24, "h": 30.0 * 24}
+
+
+def _params_struct(params: dict):
+    s = _ll.crvm_gamma_gamma_params()
+    s.p, s.q, s.v = (float(params[k]) for k in _PARAM_NAMES)
+    return s
+
+
+class GammaGamma:
+    """Gamma-Gamma spend model.
+
+    Parameters
+    ----------
+    penalizer_coef : L2 penalty on the parameters (lifetimes' convention:
+        mean negative log-likelihood + coef * (p^2 + q^2 + v^2)).
+    """
+
+    def __init__(self, penalizer_coef: float = 0.0):
+        self.penalizer_coef = float(penalizer_coef)
+        self._params = None
+        self._fit = None
+        self.report_ = None
+
+    # -- parameters -------------------------------------------------------
+    @property
+    def params(self) -> dict:
+        """Parameters as a dict {'p', 'q', 'v'}; assignable on an unfitted model."""
+        if self._params is None:
+            raise NotFittedError("GammaGamma: fit the model or assign params first")
+        return dict(self._params)
+
+    @params.setter
+    def params(self, value):
+        if isinstance(value, pd.Series):
+            value = value.to_dict()
+        missing = [k for k in _PARAM_NAMES if k not in value]
+        if missing:
+            raise ValueError(f"params: missing {', '.join(missing)} (need p, q, v)")
+        values = {k: float(value[k]) for k in _PARAM_NAMES}
+        for k, v in values.items():
+            if not np.isfinite(v) or v <= 0:
+                raise ValueError(f"params[{k!r}] = {v!r}: must be positive and finite")
+        self._params = values
+        self._fit = None
+        self.report_ = None
+
+    @property
+    def params_(self) -> pd.Series:
+        """Parameters as a pandas Series (lifetimes' attribute)."""
+        return pd.Series(self.params)[list(_PARAM_NAMES)]
+
+    p = property(lambda self: self.params["p"])
+    q = property(lambda self: self.params["q"])
+    v = property(lambda self: self.params["v"])
+
+    def _need_fit(self):
+        if self._fit is None:
+            raise NotFittedError("GammaGamma: standard errors need a fitted model")
+        return self._fit
+
+    @property
+    def standard_errors_(self) -> pd.Series:
+        se = _ll.crvm_gamma_gamma_params()
+        _ll.crvm_gamma_gamma_fit_standard_errors(self._need_fit(), se)
+        return pd.Series({"p": se.p, "q": se.q, "v": se.v})
+
+    @property
+    def covariance_(self) -> pd.DataFrame:
+        out = np.empty(9)
+        _ll.crvm_gamma_gamma_fit_covariance(self._need_fit(), out)
+        return pd.DataFrame(out.reshape(3, 3), index=list(_PARAM_NAMES),
+                            columns=list(_PARAM_NAMES))
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        coef = self.params_
+        se = self.standard_errors_
+        return pd.DataFrame({"coef": coef, "se(coef)": se,
+                             "lower 95% bound": coef - 1.959963984540054 * se,
+                             "upper 95% bound": coef + 1.959963984540054 * se})
+
+    @property
+    def log_likelihood_(self) -> float:
+        if self.report_ is None:
+            raise NotFittedError("GammaGamma: not fitted")
+        return self.report_["log_likelihood"]
+
+    # -- fitting ----------------------------------------------------------
+    def fit(self, frequency, monetary_value, weights=None, initial_params=None,
+            max_iterations: int = 500, tol: float = 1e-8) -> "GammaGamma":
+        """Fit by maximum likelihood to repeat customers (frequency > 0).
+
+        ``monetary_value`` is each customer's mean spend per repeat
+        transaction; ``weights`` optionally counts customers per row.
+        Raises ``crvm.InvalidArgumentError`` naming the row if a customer has
+        frequency 0 (leave them out) or a value is negative or NaN, and
+        ``crvm.ConvergenceError`` if the fit does not converge (the report is
+        then in ``report_``).
+        """
+        x = as_float_array(frequency, "frequency")
+        m = as_float_array(monetary_value, "monetary_value")
+        w = as_float_array(weights, "weights", allow_none=True)
+        opt = _ll.crvm_gamma_gamma_options()
+        _ll.crvm_gamma_gamma_options_init(opt)
+        opt.max_iterations = int(max_iterations)
+        opt.tolerance = float(tol)
+        opt.penalty = self.penalizer_coef
+        if initial_params is not None:
+            if not isinstance(initial_params, dict):
+                initial_params = dict(zip(_PARAM_NAMES, initial_params))
+            init = _ll.crvm_gamma_gamma_params()
+            init.p, init.q, init.v = (float(initial_params.get(k, 0.0)) for k in _PARAM_NAMES)
+            opt.initial = init
+        report = _ll.crvm_fit_report()
+        try:
+            fit = _ll.crvm_gamma_gamma_fit_columns(x, m, w, opt, report)
+        except ConvergenceError:
+            self.report_ = _report_dict(report)
+            raise
+        ps = _ll.crvm_gamma_gamma_params()
+        _ll.crvm_gamma_gamma_fit_params(fit, ps)
+        self._params = {"p": ps.p, "q": ps.q, "v": ps.v}
+        self._fit = fit
+        self.report_ = _report_dict(report)
+        return self
+
+    # -- predictions ------------------------------------------------------
+    def expected_spend(self, frequency, monetary_value):
+        """Expected spend per transaction E[M | x, m] = p (v + x m) / (p x + q - 1)."""
+        x = as_float_array(frequency, "frequency")
+        m = as_float_array(monetary_value, "monetary_value")
+        out = np.empty(x.shape[0])
+        _ll.crvm_gamma_gamma_expected_spend(_params_struct(self.params), x, m, out)
+        return scalar_or_array(out, frequency)
+
+    conditional_expected_average_profit = expected_spend
+
+    def log_likelihood(self, frequency, monetary_value):
+        """Per-customer log-density of the mean spend (repeat customers)."""
+        x = as_float_array(frequency, "frequency")
+        m = as_float_array(monetary_value, "monetary_value")
+        out = np.empty(x.shape[0])
+        _ll.crvm_gamma_gamma_log_likelihood(_params_struct(self.params), x, m, out)
+        return scalar_or_array(out, frequency)
+
+    def clv(self, model, frequency, recency, T, monetary_value, horizon: int = 12,
+            discount_rate: float = 0.01, margin: float = 1.0, unit="D"):
+        """Customer lifetime value over ``horizon`` months (lifetimes' definition).
+
+        sum over months i = 1..horizon of
+        (E[X(T, T + i*k)] - E[X(T, T + (i-1)*k)]) * E[M | x, m] * margin / (1 + d)^i
+        where k is the number of time units per month (unit 'D': 30, 'W':
+        4.345, 'M': 1, 'h': 720, or a number) and E[X(T, T + t)] the
+        conditional expected purchases of the transaction ``model``.
+
+        ``model`` is a fitted crvm transaction model, or any object with
+        lifetimes' ``conditional_expected_number_of_purchases_up_to_time(t,
+        frequency, recency, T)`` (a lifetimes fitter, for instance).
+        """
+        per_month = float(_UNITS_PER_MONTH[unit] if isinstance(unit, str) else unit)
+        x = as_float_array(frequency, "frequency")
+        r = as_float_array(recency, "recency")
+        t = as_float_array(T, "T")
+        m = as_float_array(monetary_value, "monetary_value")
+        horizon = int(horizon)
+        if horizon < 0:
+            raise ValueError(f"horizon = {horizon}: must be >= 0")
+        if not np.isfinite(discount_rate) or discount_rate <= -1:
+            raise ValueError(f"discount_rate = {discount_rate!r}: must be > -1")
+        if not np.isfinite(margin):
+            raise ValueError(f"margin = {margin!r}: must be finite")
+        txn = _txn_params_of(model)
+        if txn is not None:
+            out = np.empty(x.shape[0])
+            opt = _ll.crvm_clv_options()
+            _ll.crvm_clv_options_init(opt)
+            opt.horizon_months = horizon
+            opt.discount_rate = float(discount_rate)
+            opt.units_per_month = per_month
+            opt.margin = float(margin)
+            _ll.crvm_clv(txn, _params_struct(self.params), x, r, t, m, opt, out)
+            return scalar_or_array(out, frequency)
+        predict = getattr(model, "conditional_expected_number_of_purchases_up_to_time", None)
+        if predict is None:
+            raise TypeError("model: expected a fitted crvm transaction model or an object with "
+                            "conditional_expected_number_of_purchases_up_to_time()")
+        spend = np.asarray(self.expected_spend(x, m), dtype=np.float64) * float(margin)
+        total = np.zeros(x.shape[0])
+        prev = np.zeros(x.shape[0])
+        for i in range(1, horizon + 1):
+            cur = np.asarray(predict(i * per_month, x, r, t), dtype=np.float64)
+            total += (cur - prev) * spend / (1.0 + discount_rate) ** i
+            prev = cur
+        return scalar_or_array(total, frequency)
+
+
+def _txn_params_of(model):
+    """The crvm_txn_params of a fitted crvm transaction model, or None."""
+    getter = getattr(model, "_crvm_txn_params", None)
+    if callable(getter):
+        return getter()
+    cls = getattr(_ll, "crvm_txn_params", None)
+    params = getattr(model, "_params", None)
+    if cls is not None and isinstance(params, cls):
+        return params
+    return None
+
+
+def _report_dict(report) -> dict:
+    return {"log_likelihood": report.log_likelihood, "aic": report.aic, "bic": report.bic,
+            "gradient_norm": report.gradient_norm, "n_observations": report.n_observations,
+            "iterations": report.iterations, "converged": bool(report.converged),
+            "n_parameters": report.n_parameters}

@@ -1,0 +1,401 @@
+"""Repeat-business ("buy till you die") models for non-contractual settings.
+
+Each customer is summarised by three numbers:
+
+* ``frequency`` -- x, the number of *repeat* transactions (the first purchase
+  is not counted); for BG/BB the number of opportunities with a transaction;
+* ``recency`` -- t_x, the time of the last repeat transaction measured from
+  the first purchase (0 when x = 0); for BG/BB the opportunity of the last
+  transaction;
+* ``T`` -- the customer's age at the end of the observation period; for BG/BB
+  ``n_periods``, the number of transaction opportunities.
+
+The classes mirror lifetimes' fitters (``BetaGeoFitter`` ...) so that
+switching is easy: ``fit(...)`` returns self, parameters are in ``params``
+(a dict), and the predictions have lifetimes' names as aliases. Models fitted
+elsewhere can be used by assigning ``params`` on an unfitted model.
+
+References: Fader, Hardie & Lee (2005) for BG/NBD; Batislam, Denizel &
+Filiztekin (2007) for MBG/NBD; Schmittlein, Morrison & Colombo (1987) and
+Fader & Hardie's notes for Pareto/NBD; Fader, Hardie & Shang (2010) for BG/BB.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from . import lowlevel as _ll
+from ._arrays import as_float_array, is_scalar
+from .errors import NotFittedError
+
+__all__ = [
+    "BetaGeo",
+    "ModifiedBetaGeo",
+    "ParetoNBD",
+    "BetaGeoBetaBinom",
+    "ConvergenceWarning",
+]
+
+
+class ConvergenceWarning(UserWarning):
+    """A fit stopped before its convergence test passed (see ``.converged``)."""
+
+
+def _columns(names, *values):
+    """Broadcast the summary columns to one length as contiguous float64."""
+    arrays = [as_float_array(v, name) for name, v in zip(names, values)]
+    try:
+        arrays = np.broadcast_arrays(*arrays)
+    except ValueError:
+        lengths = ", ".join(f"{n} has {len(a)}" for n, a in zip(names, arrays))
+        raise ValueError(f"the columns must have the same length: {lengths}") from None
+    scalar = all(is_scalar(v) for v in values)
+    return [np.ascontiguousarray(a, dtype=np.float64) for a in arrays], scalar
+
+
+def _result(out, scalar):
+    return float(out[0]) if scalar else out
+
+
+class _TransactionModel:
+    """Shared machinery of the four models (not instantiated directly)."""
+
+    _model: int = -1
+    _param_names: tuple = ()
+    _age_name = "T"
+
+    def __init__(self, penalizer_coef: float = 0.0, max_iterations: int = 1000,
+                 tolerance: float = 1e-8, initial_params: dict | None = None):
+        """
+        Parameters
+        ----------
+        penalizer_coef : L2 penalty lambda >= 0 on the parameters (natural
+            scale), added to the average negative log-likelihood as
+            ``lambda * sum(p**2)`` -- the convention of lifetimes.
+        max_iterations, tolerance : optimiser limits (gradient max-norm on the
+            log-parameter scale).
+        initial_params : optional dict of starting values (all four names).
+        """
+        self.penalizer_coef = float(penalizer_coef)
+        self.max_iterations = int(max_iterations)
+        self.tolerance = float(tolerance)
+        self.initial_params = initial_params
+        self._params = None
+        self._reset_fit()
+
+    def _reset_fit(self):
+        self._se = None
+        self._cov = None
+        self._report = None
+        self._message = ""
+
+    # ---- parameters ------------------------------------------------------
+
+    @property
+    def params(self) -> dict:
+        """The four parameters as a dict (raises NotFittedError before fit/assignment)."""
+        if self._params is None:
+            raise NotFittedError(f"{type(self).__name__}: call fit() or assign params first")
+        return {k: self._params.get(i) for i, k in enumerate(self._param_names)}
+
+    @params.setter
+    def params(self, values: dict):
+        values = dict(values)
+        missing = [k for k in self._param_names if k not in values]
+        extra = [k for k in values if k not in self._param_names]
+        if missing or extra:
+            raise ValueError(f"{type(self).__name__}.params needs exactly the keys "
+                             f"{list(self._param_names)} (missing {missing}, unexpected {extra})")
+        p = _ll.crvm_txn_params_make(self._model, *(float(values[k]) for k in self._param_names))
+        _ll.crvm_txn_params_check(p)
+        self._params = p
+        self._reset_fit()
+
+    def _require(self):
+        if self._params is None:
+            raise NotFittedError(f"{type(self).__name__}: call fit() or assign params first")
+        return self._params
+
+    @property
+    def standard_errors(self) -> dict | None:
+        """Standard errors of the parameters (dict), None if not fitted."""
+        if self._se is None:
+            return None
+        return dict(zip(self._param_names, (float(v) for v in self._se)))
+
+    @property
+    def covariance(self):
+        """Covariance matrix of the parameters (pandas DataFrame), None if not fitted."""
+        if self._cov is None:
+            return None
+        import pandas as pd
+        return pd.DataFrame(self._cov.reshape(4, 4), index=list(self._param_names),
+                            columns=list(self._param_names))
+
+    @property
+    def log_likelihood(self) -> float | None:
+        """Maximised log-likelihood (summed over customers), None if not fitted."""
+        return None if self._report is None else self._report.log_likelihood
+
+    @property
+    def converged(self) -> bool | None:
+        """Whether the optimiser's convergence test passed, None if not fitted."""
+        return None if self._report is None else bool(self._report.converged)
+
+    @property
+    def iterations(self) -> int | None:
+        return None if self._report is None else int(self._report.iterations)
+
+    @property
+    def aic(self) -> float | None:
+        return None if self._report is None else self._report.aic
+
+    @property
+    def bic(self) -> float | None:
+        return None if self._report is None else self._report.bic
+
+    @property
+    def summary(self):
+        """Table (pandas DataFrame) of coefficients, standard errors and 95% intervals."""
+        import pandas as pd
+        params = self.params
+        se = self.standard_errors or {k: float("nan") for k in self._param_names}
+        rows = {k: {"coef": params[k], "se(coef)": se[k],
+                    "lower 95% bound": params[k] - 1.959963984540054 * se[k],
+                    "upper 95% bound": params[k] + 1.959963984540054 * se[k]}
+                for k in self._param_names}
+        return pd.DataFrame.from_dict(rows, orient="index")
+
+    def __repr__(self):
+        if self._params is None:
+            return f"<crvm.{type(self).__name__}: not fitted>"
+        ps = ", ".join(f"{k}={v:.4g}" for k, v in self.params.items())
+        return f"<crvm.{type(self).__name__}: {ps}>"
+
+    # ---- fitting ---------------------------------------------------------
+
+    def _fit(self, frequency, recency, age, weights):
+        (x, tx, T), _ = _columns(("frequency", "recency", self._age_name), frequency, recency, age)
+        w = None
+        if weights is not None:
+            w = as_float_array(weights, "weights")
+            if len(w) != len(x):
+                raise ValueError(f"weights has {len(w)} rows but frequency has {len(x)}")
+        opt = _ll.crvm_txn_options()
+        _ll.crvm_txn_options_init(opt)
+        opt.max_iterations = self.max_iterations
+        opt.tolerance = self.tolerance
+        opt.l2_penalty = self.penalizer_coef
+        if self.initial_params is not None:
+            init = dict(self.initial_params)
+            opt.use_start = 1
+            for i, k in enumerate(self._param_names):
+                if k not in init:
+                    raise ValueError(f"initial_params lacks {k!r}")
+                opt.set_start(i, float(init[k]))
+        _ll.crvm_clear_error()
+        fit = _ll.crvm_txn_fit_new(self._model, x, tx, T, w, opt)
+        message = _ll.crvm_last_error()
+        p = _ll.crvm_txn_params()
+        _ll.crvm_txn_fit_params(fit, p)
+        report = _ll.crvm_fit_report()
+        _ll.crvm_txn_fit_report(fit, report)
+        se = np.full(4, np.nan)
+        cov = np.full(16, np.nan)
+        try:
+            _ll.crvm_txn_fit_standard_errors(fit, se)
+            _ll.crvm_txn_fit_covariance(fit, cov)
+        except Exception:  # Hessian not positive definite: leave NaN
+            se[:] = np.nan
+            cov[:] = np.nan
+        self._params = p
+        self._report = report
+        self._se = se
+        self._cov = cov
+        self._message = message if not report.converged else ""
+        if not report.converged:
+            warnings.warn(f"{type(self).__name__}: {message or 'did not converge'}",
+                          ConvergenceWarning, stacklevel=3)
+        return self
+
+    # ---- predictions -----------------------------------------------------
+
+    def _per_customer(self, func, frequency, recency, age, *extra):
+        p = self._require()
+        (x, tx, T), scalar = _columns(("frequency", "recency", self._age_name),
+                                      frequency, recency, age)
+        out = np.empty(len(x))
+        func(p, *extra, x, tx, T, out)
+        return _result(out, scalar)
+
+    def p_alive(self, frequency, recency, T):
+        """Probability that each customer is still alive at the end of the
+        observation period (BG/BB: at opportunity n + 1)."""
+        return self._per_customer(_ll.crvm_txn_p_alive, frequency, recency, T)
+
+    def _conditional(self, func, t, frequency, recency, age):
+        """Per-customer call with a horizon (or rate) t that may be a scalar
+        or an array broadcast against the customers."""
+        if is_scalar(t):
+            return self._per_customer(func, frequency, recency, age, float(t))
+        p = self._require()
+        (x, tx, T, ts), _ = _columns(("frequency", "recency", self._age_name, "t"),
+                                     frequency, recency, age, t)
+        bad = np.flatnonzero(~np.isfinite(ts))
+        if bad.size:
+            raise ValueError(f"t[{bad[0]}] = {ts[bad[0]]}: must be finite")
+        out = np.empty(len(x))
+        for value in np.unique(ts):
+            idx = np.flatnonzero(ts == value)
+            part = np.empty(len(idx))
+            func(p, float(value), np.ascontiguousarray(x[idx]), np.ascontiguousarray(tx[idx]),
+                 np.ascontiguousarray(T[idx]), part)
+            out[idx] = part
+        return out
+
+    def expected_purchases(self, t, frequency, recency, T):
+        """Conditional expected number of repeat transactions of each customer in
+        the next ``t`` time units (BG/BB: ``t`` more opportunities); ``t`` may
+        be an array broadcast against the customers."""
+        return self._conditional(_ll.crvm_txn_expected_conditional, t, frequency, recency, T)
+
+    def expected_purchases_new(self, t):
+        """Expected number of repeat transactions of a new customer in (0, t]."""
+        p = self._require()
+        ts = as_float_array(t, "t")
+        out = np.empty(len(ts))
+        _ll.crvm_txn_expected_unconditional(p, ts, out)
+        return _result(out, is_scalar(t))
+
+    def probability_of_purchases(self, t, n):
+        """P(X(t) = n): probability that a new customer makes exactly n repeat
+        transactions in (0, t]; t and n broadcast against each other."""
+        p = self._require()
+        ts, ns = np.broadcast_arrays(as_float_array(t, "t"), as_float_array(n, "n"))
+        ts = np.ascontiguousarray(ts, dtype=np.float64)
+        ns = np.ascontiguousarray(ns, dtype=np.float64)
+        out = np.empty(len(ts))
+        _ll.crvm_txn_probability_of_n(p, ts, ns, out)
+        return _result(out, is_scalar(t) and is_scalar(n))
+
+    def log_likelihood_per_customer(self, frequency, recency, T):
+        """Log-likelihood of each customer's summary at the current parameters."""
+        return self._per_customer(_ll.crvm_txn_log_likelihood, frequency, recency, T)
+
+    # lifetimes-compatible names
+    def conditional_probability_alive(self, frequency, recency, T):
+        """Alias of :meth:`p_alive` (lifetimes' name)."""
+        return self.p_alive(frequency, recency, T)
+
+    def conditional_expected_number_of_purchases_up_to_time(self, t, frequency, recency, T):
+        """Alias of :meth:`expected_purchases` (lifetimes' name)."""
+        return self.expected_purchases(t, frequency, recency, T)
+
+    def expected_number_of_purchases_up_to_time(self, t):
+        """Alias of :meth:`expected_purchases_new` (lifetimes' name)."""
+        return self.expected_purchases_new(t)
+
+    def probability_of_n_purchases_up_to_time(self, t, n):
+        """Alias of :meth:`probability_of_purchases` (lifetimes' name)."""
+        return self.probability_of_purchases(t, n)
+
+
+class _ContinuousTimeModel(_TransactionModel):
+    def fit(self, frequency, recency, T, weights=None):
+        """Fit by maximum likelihood; ``weights`` counts customers per row. Returns self."""
+        return self._fit(frequency, recency, T, weights)
+
+    def discounted_expected_residual_transactions(self, discount_rate, frequency, recency, T):
+        """DERT: expected future transactions of each customer, each discounted
+        by exp(-discount_rate * time until it happens) (continuous rate per time
+        unit). Closed form for Pareto/NBD (Fader, Hardie & Lee 2005, "RFM and
+        CLV"); numerical integration of the conditional expectation for BG/NBD
+        and MBG/NBD."""
+        return self._per_customer(_ll.crvm_txn_dert, frequency, recency, T, float(discount_rate))
+
+    dert = discounted_expected_residual_transactions
+
+
+class BetaGeo(_ContinuousTimeModel):
+    """BG/NBD (Fader, Hardie & Lee 2005): parameters r, alpha (Gamma transaction
+    rates), a, b (Beta dropout probability after each repeat transaction)."""
+
+    _model = _ll.CRVM_TXN_BGNBD
+    _param_names = ("r", "alpha", "a", "b")
+
+
+class ModifiedBetaGeo(_ContinuousTimeModel):
+    """MBG/NBD (Batislam, Denizel & Filiztekin 2007): as BG/NBD, but a customer
+    may also drop out right after the first purchase, so customers without
+    repeat purchases are not certainly alive."""
+
+    _model = _ll.CRVM_TXN_MBGNBD
+    _param_names = ("r", "alpha", "a", "b")
+
+
+class ParetoNBD(_ContinuousTimeModel):
+    """Pareto/NBD (Schmittlein, Morrison & Colombo 1987): parameters r, alpha
+    (Gamma transaction rates) and s, beta (Gamma dropout rates)."""
+
+    _model = _ll.CRVM_TXN_PARETO_NBD
+    _param_names = ("r", "alpha", "s", "beta")
+
+
+class BetaGeoBetaBinom(_TransactionModel):
+    """BG/BB (Fader, Hardie & Shang 2010) for discrete transaction
+    opportunities: parameters alpha, beta (Beta transaction probability) and
+    gamma, delta (Beta dropout probability per opportunity).
+
+    Columns: ``frequency`` = opportunities with a transaction, ``recency`` =
+    the opportunity of the last one (0 if none), ``n_periods`` = number of
+    opportunities observed."""
+
+    _model = _ll.CRVM_TXN_BGBB
+    _param_names = ("alpha", "beta", "gamma", "delta")
+    _age_name = "n_periods"
+
+    def fit(self, frequency, recency, n_periods, weights=None):
+        """Fit by maximum likelihood; ``weights`` counts customers per row. Returns self."""
+        return self._fit(frequency, recency, n_periods, weights)
+
+    def p_alive(self, frequency, recency, n_periods):
+        """P(alive at opportunity n_periods + 1) (FHS 2010 eq. 11)."""
+        return self._per_customer(_ll.crvm_txn_p_alive, frequency, recency, n_periods)
+
+    def expected_purchases(self, m_periods_in_future, frequency, recency, n_periods):
+        """E[transactions in the next m opportunities | history] (FHS 2010 eq. 13)."""
+        return self._conditional(_ll.crvm_txn_expected_conditional, m_periods_in_future,
+                                 frequency, recency, n_periods)
+
+    def conditional_probability_alive(self, m_periods_in_future, frequency, recency, n_periods):
+        """P(alive at opportunity n_periods + m) -- lifetimes' signature.
+
+        P(alive at n+m) = P(alive at n+1) * prod_{k=n+1}^{n+m-1} (delta+k)/(gamma+delta+k)."""
+        m = int(m_periods_in_future)
+        if m != m_periods_in_future or m < 0:
+            raise ValueError(f"m_periods_in_future = {m_periods_in_future!r}: a whole number >= 0")
+        pa = np.atleast_1d(self.p_alive(frequency, recency, n_periods)).astype(np.float64)
+        (_, _, n), scalar = _columns(("frequency", "recency", "n_periods"),
+                                     frequency, recency, n_periods)
+        g, d = self.params["gamma"], self.params["delta"]
+        if m == 0:
+            pa = pa * (g + d + n) / (d + n)
+        for j in range(1, m):
+            k = n + j
+            pa = pa * (d + k) / (g + d + k)
+        return _result(pa, scalar)
+
+    def conditional_expected_number_of_purchases_up_to_time(self, m_periods_in_future, frequency,
+                                                            recency, n_periods):
+        """Alias of :meth:`expected_purchases` (lifetimes' name)."""
+        return self.expected_purchases(m_periods_in_future, frequency, recency, n_periods)
+
+    def discounted_expected_residual_transactions(self, discount_rate, frequency, recency,
+                                                  n_periods):
+        """DERT: future transactions discounted by (1 + d) per opportunity (FHS 2010 eq. 14)."""
+        return self._per_customer(_ll.crvm_txn_dert, frequency, recency, n_periods,
+                                  float(discount_rate))
+
+    dert = discounted_expected_residual_transactions

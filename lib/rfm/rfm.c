@@ -1,0 +1,333 @@
+/* RFM summary of a transaction log (crvm/rfm.h).
+ *
+ * Definitions follow lifetimes' summary_data_from_transaction_data and
+ * calibration_and_holdout_data as documented and as observed on small logs;
+ * the code is written from those definitions.
+ *
+ * One validating pass (nothing allocated, nothing written), then one
+ * accumulating pass over per-customer state. Distinct purchase periods and
+ * the amount of the first period are counted on the fly while each
+ * customer's periods arrive in non-decreasing order; if some customer's do
+ * not, a fallback buckets the periods by customer and sorts each bucket. */
+#include "crvm/rfm.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/error.h"
+
+void crvm_rfm_options_init(crvm_rfm_options *options)
+{
+    if (options) {
+        crvm_rfm_options d = CRVM_RFM_OPTIONS_INIT;
+        *options = d;
+    }
+}
+
+typedef struct customer_state {
+    double first;       /* first (smallest) calibration key */
+    double last;        /* last (largest) calibration key */
+    double first_sum;   /* amount of the first purchase */
+    double repeat_sum;  /* amount of the later purchases */
+    double hold_last;   /* largest holdout key */
+    double hold_sum;    /* holdout amount */
+    int64_t n;          /* calibration transactions */
+    int64_t distinct;   /* distinct calibration keys */
+    int64_t n_hold;     /* holdout transactions */
+    int64_t hold_distinct;
+} customer_state;
+
+/* Purchase-occasion key of a time: its period index, or the time itself. */
+static double key_of(const crvm_rfm_options *o, double t)
+{
+    if (o->time_mode == CRVM_RFM_CONTINUOUS)
+        return t;
+    return floor((t - o->origin) / o->period);
+}
+
+static int finite(double x) { return isfinite(x); }
+
+static crvm_status check_options(const crvm_rfm_options *o)
+{
+    if (o->time_mode != CRVM_RFM_PERIODS && o->time_mode != CRVM_RFM_CONTINUOUS)
+        return crvm__fail(CRVM_EINVAL, "options->time_mode = %d: not a crvm_rfm_time_mode",
+                          (int)o->time_mode);
+    if (o->late != CRVM_RFM_LATE_ERROR && o->late != CRVM_RFM_LATE_EXCLUDE)
+        return crvm__fail(CRVM_EINVAL, "options->late = %d: not a crvm_rfm_late_policy",
+                          (int)o->late);
+    if (!finite(o->period) || o->period <= 0)
+        return crvm__fail(CRVM_EINVAL, "options->period = %g: must be finite and > 0", o->period);
+    if (!finite(o->origin))
+        return crvm__fail(CRVM_EINVAL, "options->origin = %g: must be finite", o->origin);
+    if (!finite(o->unit) || o->unit < 0)
+        return crvm__fail(CRVM_EINVAL, "options->unit = %g: must be finite and >= 0 (0: one period)",
+                          o->unit);
+    if (o->has_observation_end && !finite(o->observation_end))
+        return crvm__fail(CRVM_EINVAL, "options->observation_end = %g: must be finite",
+                          o->observation_end);
+    if (o->has_calibration_end && !finite(o->calibration_end))
+        return crvm__fail(CRVM_EINVAL, "options->calibration_end = %g: must be finite",
+                          o->calibration_end);
+    if (o->has_calibration_end && o->has_observation_end &&
+        o->calibration_end > o->observation_end)
+        return crvm__fail(CRVM_EINVAL,
+                          "options->calibration_end = %g is after options->observation_end = %g",
+                          o->calibration_end, o->observation_end);
+    return CRVM_OK;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Fallback when some customer's keys are out of order: bucket the keys of
+ * every customer (calibration and holdout separately), sort each bucket and
+ * count distinct keys; recompute the first-purchase and repeat amounts
+ * against the true first key. */
+static crvm_status recount_unsorted(const int64_t *customer, const double *time,
+                                    const double *amount, size_t n,
+                                    const crvm_rfm_options *o, double end_cal, double end_obs,
+                                    customer_state *st, size_t n_customers)
+{
+    size_t n_keys = 0;
+    for (size_t c = 0; c < n_customers; c++)
+        n_keys += (size_t)st[c].n + (size_t)st[c].n_hold;
+    double *keys = crvm__malloc((n_keys ? n_keys : 1) * sizeof *keys);
+    /* offsets[2c] = start of customer c's calibration keys, [2c+1] holdout */
+    size_t *fill = crvm__calloc(2 * n_customers + 1, sizeof *fill);
+    if (!keys || !fill) {
+        crvm__free(keys);
+        crvm__free(fill);
+        return crvm__nomem("RFM summary: sorting the periods of unordered transactions");
+    }
+    size_t pos = 0;
+    for (size_t c = 0; c < n_customers; c++) {
+        fill[2 * c] = pos;
+        pos += (size_t)st[c].n;
+        fill[2 * c + 1] = pos;
+        pos += (size_t)st[c].n_hold;
+    }
+    fill[2 * n_customers] = pos;
+    for (size_t c = 0; c < n_customers; c++) {
+        st[c].first_sum = 0;
+        st[c].repeat_sum = 0;
+    }
+    /* Bucket the keys; fill[] advances to the end of each bucket. */
+    for (size_t i = 0; i < n; i++) {
+        double t = time[i];
+        if (t > end_obs)
+            continue;
+        size_t c = (size_t)customer[i];
+        double k = key_of(o, t);
+        int hold = t > end_cal;
+        keys[fill[2 * c + (size_t)hold]++] = k;
+        if (!hold && amount) {
+            if (k == st[c].first)
+                st[c].first_sum += amount[i];
+            else
+                st[c].repeat_sum += amount[i];
+        }
+    }
+    /* After the fill, fill[j] is the end of bucket j; bucket j starts where
+     * bucket j - 1 ends (the start of bucket 0 is 0). */
+    size_t start = 0;
+    for (size_t j = 0; j < 2 * n_customers; j++) {
+        size_t end = fill[j];
+        size_t len = end - start;
+        int64_t distinct = 0;
+        if (len > 0) {
+            qsort(keys + start, len, sizeof *keys, cmp_double);
+            distinct = 1;
+            for (size_t i = start + 1; i < end; i++)
+                distinct += keys[i] != keys[i - 1];
+        }
+        if (j % 2 == 0)
+            st[j / 2].distinct = distinct;
+        else
+            st[j / 2].hold_distinct = distinct;
+        start = end;
+    }
+    crvm__free(keys);
+    crvm__free(fill);
+    return CRVM_OK;
+}
+
+crvm_status crvm_rfm_summary(const int64_t *customer, size_t customer_len,
+                             const double *time, size_t time_len,
+                             const double *amount, size_t amount_len,
+                             const crvm_rfm_options *options,
+                             const crvm_rfm_columns *out, crvm_rfm_info *info)
+{
+    crvm_rfm_options o = CRVM_RFM_OPTIONS_INIT;
+    if (options)
+        o = *options;
+    crvm_status st_ = check_options(&o);
+    if (st_ != CRVM_OK)
+        return st_;
+    if (!out)
+        return crvm__fail(CRVM_EINVAL, "out is NULL");
+    if ((!customer && customer_len) || (!time && time_len))
+        return crvm__fail(CRVM_EINVAL, "customer or time is NULL");
+    if (customer_len != time_len)
+        return crvm__fail(CRVM_EINVAL, "customer_len = %zu but time_len = %zu", customer_len,
+                          time_len);
+    if (amount && amount_len != time_len)
+        return crvm__fail(CRVM_EINVAL, "amount_len = %zu but time_len = %zu", amount_len,
+                          time_len);
+    if (!amount && amount_len)
+        return crvm__fail(CRVM_EINVAL, "amount is NULL but amount_len = %zu", amount_len);
+    if (!amount && (out->monetary_value || out->monetary_value_holdout))
+        return crvm__fail(CRVM_EINVAL, "a monetary column was requested but amount is NULL");
+    if (!o.has_calibration_end && (out->frequency_holdout || out->monetary_value_holdout))
+        return crvm__fail(CRVM_EINVAL,
+                          "a holdout column was requested but options->has_calibration_end is 0");
+    const size_t n = time_len;
+    const size_t n_customers = out->length;
+
+    /* Pass 1: validate every row and find the latest time. */
+    double latest = -INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        if (customer[i] < 0 || (uint64_t)customer[i] >= (uint64_t)n_customers)
+            return crvm__fail(CRVM_EINVAL, "customer[%zu] = %lld: must be in [0, %zu)", i,
+                              (long long)customer[i], n_customers);
+        if (!finite(time[i]))
+            return crvm__fail(CRVM_EINVAL, "time[%zu] = %g: must be finite", i, time[i]);
+        if (amount && (!finite(amount[i]) || amount[i] < 0))
+            return crvm__fail(CRVM_EINVAL, "amount[%zu] = %g: must be finite and >= 0", i,
+                              amount[i]);
+        if (time[i] > latest)
+            latest = time[i];
+    }
+    double end_obs;
+    if (o.has_observation_end)
+        end_obs = o.observation_end;
+    else if (n > 0)
+        end_obs = o.has_calibration_end && o.calibration_end > latest ? o.calibration_end : latest;
+    else
+        end_obs = o.has_calibration_end ? o.calibration_end : 0.0;
+    const double end_cal = o.has_calibration_end ? o.calibration_end : end_obs;
+
+    size_t n_late = 0, first_late = 0;
+    if (o.has_observation_end && latest > end_obs) {
+        for (size_t i = 0; i < n; i++)
+            if (time[i] > end_obs && n_late++ == 0)
+                first_late = i;
+        if (o.late == CRVM_RFM_LATE_ERROR)
+            return crvm__fail(CRVM_EINVAL,
+                              "time[%zu] = %g is after observation_end = %g (%zu such "
+                              "transactions; set options->late = CRVM_RFM_LATE_EXCLUDE to leave "
+                              "them out)",
+                              first_late, time[first_late], end_obs, n_late);
+    }
+
+    customer_state *st = crvm__calloc(n_customers ? n_customers : 1, sizeof *st);
+    if (!st)
+        return crvm__nomem("RFM summary: per-customer state");
+
+    /* Pass 2: accumulate. Keys of a customer normally arrive in order. */
+    int sorted = 1;
+    size_t n_cal = 0, n_hold = 0;
+    for (size_t i = 0; i < n; i++) {
+        double t = time[i];
+        if (t > end_obs)
+            continue;
+        customer_state *s = &st[customer[i]];
+        double k = key_of(&o, t);
+        double a = amount ? amount[i] : 0.0;
+        if (t > end_cal) {
+            n_hold++;
+            if (s->n_hold == 0 || k > s->hold_last) {
+                s->hold_distinct++;
+                s->hold_last = k;
+            } else if (k < s->hold_last) {
+                sorted = 0;
+            }
+            s->n_hold++;
+            s->hold_sum += a;
+            continue;
+        }
+        n_cal++;
+        if (s->n == 0) {
+            s->first = s->last = k;
+            s->distinct = 1;
+            s->first_sum = a;
+        } else if (k > s->last) {
+            s->last = k;
+            s->distinct++;
+            s->repeat_sum += a;
+        } else if (k == s->last) {
+            if (k == s->first)
+                s->first_sum += a;
+            else
+                s->repeat_sum += a;
+        } else {
+            sorted = 0;
+            if (k < s->first)
+                s->first = k;
+        }
+        s->n++;
+    }
+    if (!sorted) {
+        crvm_status rs = recount_unsorted(customer, time, amount, n, &o, end_cal, end_obs, st,
+                                          n_customers);
+        if (rs != CRVM_OK) {
+            crvm__free(st);
+            return rs;
+        }
+    }
+
+    /* Publish. Durations: key differences (whole periods, or exact times)
+     * divided by the unit expressed in keys. */
+    double per_unit;
+    if (o.time_mode == CRVM_RFM_CONTINUOUS)
+        per_unit = o.unit > 0 ? o.unit : o.period;
+    else
+        per_unit = o.unit > 0 ? o.unit / o.period : 1.0;
+    const double end_key = key_of(&o, end_cal);
+    size_t present = 0;
+    for (size_t c = 0; c < n_customers; c++) {
+        const customer_state *s = &st[c];
+        double x = 0, rec = 0, age = 0, mv = 0;
+        if (s->n > 0) {
+            present++;
+            int64_t purchases = s->distinct;
+            x = (double)(o.include_first ? purchases : purchases - 1);
+            rec = (s->last - s->first) / per_unit;
+            age = (end_key - s->first) / per_unit;
+            if (o.include_first)
+                mv = (s->first_sum + s->repeat_sum) / (double)purchases;
+            else if (purchases > 1)
+                mv = s->repeat_sum / (double)(purchases - 1);
+        }
+        if (out->frequency)
+            out->frequency[c] = x;
+        if (out->recency)
+            out->recency[c] = rec;
+        if (out->T)
+            out->T[c] = age;
+        if (out->monetary_value)
+            out->monetary_value[c] = mv;
+        if (out->frequency_holdout)
+            out->frequency_holdout[c] = (double)s->hold_distinct;
+        if (out->monetary_value_holdout)
+            out->monetary_value_holdout[c] = s->n_hold > 0 ? s->hold_sum / (double)s->n_hold : 0.0;
+        if (out->n_transactions)
+            out->n_transactions[c] = s->n;
+    }
+    if (info) {
+        info->n_calibration = n_cal;
+        info->n_holdout = n_hold;
+        info->n_excluded = n_late;
+        info->n_customers_present = present;
+        info->observation_end = end_obs;
+        info->duration_holdout =
+            o.has_calibration_end ? (key_of(&o, end_obs) - end_key) / per_unit : 0.0;
+        info->sorted = sorted;
+    }
+    crvm__free(st);
+    return CRVM_OK;
+}

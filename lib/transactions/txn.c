@@ -1,0 +1,834 @@
+/* Public API of the repeat-business models: argument checking, merging of
+ * identical rows, maximum-likelihood fitting and vectorised predictions. The
+ * model mathematics lives in bgnbd.c, pareto.c and bgbb.c. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/error.h"
+#include "math/linalg.h"
+#include "math/optim.h"
+#include "transactions/txn_private.h"
+
+struct crvm_txn_fit {
+    crvm_txn_params params;
+    double cov[CRVM_TXN_N_PARAMS * CRVM_TXN_N_PARAMS];
+    double se[CRVM_TXN_N_PARAMS];
+    int cov_ok;
+    crvm_fit_report report;
+};
+
+static const char *const param_names[CRVM_TXN_MODEL_COUNT][CRVM_TXN_N_PARAMS] = {
+    {"r", "alpha", "a", "b"},
+    {"r", "alpha", "a", "b"},
+    {"r", "alpha", "s", "beta"},
+    {"alpha", "beta", "gamma", "delta"},
+};
+
+static const char *const model_names[CRVM_TXN_MODEL_COUNT] = {"BG/NBD", "MBG/NBD", "Pareto/NBD",
+                                                              "BG/BB"};
+
+static int model_known(crvm_txn_model m)
+{
+    return (int)m >= 0 && (int)m < CRVM_TXN_MODEL_COUNT;
+}
+
+crvm_txn_params crvm_txn_params_make(crvm_txn_model model, double p0, double p1, double p2,
+                                     double p3)
+{
+    crvm_txn_params p;
+    p.model = model;
+    p.p[0] = p0;
+    p.p[1] = p1;
+    p.p[2] = p2;
+    p.p[3] = p3;
+    return p;
+}
+
+const char *crvm_txn_param_name(crvm_txn_model model, int index)
+{
+    if (!model_known(model) || index < 0 || index >= CRVM_TXN_N_PARAMS)
+        return NULL;
+    return param_names[model][index];
+}
+
+const char *crvm_txn_model_name(crvm_txn_model model)
+{
+    return model_known(model) ? model_names[model] : NULL;
+}
+
+void crvm_txn_options_init(crvm_txn_options *options)
+{
+    if (options) {
+        crvm_txn_options d = CRVM_TXN_OPTIONS_INIT;
+        *options = d;
+    }
+}
+
+crvm_status crvm_txn_params_check(const crvm_txn_params *params)
+{
+    if (params == NULL)
+        return crvm__fail(CRVM_EINVAL, "params is NULL");
+    if (!model_known(params->model))
+        return crvm__fail(CRVM_EINVAL, "params: unknown model %d", (int)params->model);
+    for (int k = 0; k < CRVM_TXN_N_PARAMS; k++) {
+        double v = params->p[k];
+        if (!(v > 0.0) || !isfinite(v))
+            return crvm__fail(CRVM_EDOMAIN, "%s parameter %s = %g: must be finite and > 0",
+                              model_names[params->model], param_names[params->model][k], v);
+    }
+    return CRVM_OK;
+}
+
+/* ---- data checks -------------------------------------------------------- */
+
+static int is_int(double v)
+{
+    return v == floor(v);
+}
+
+static crvm_status check_value(const char *name, size_t i, double v, int integer)
+{
+    if (isnan(v))
+        return crvm__fail(CRVM_EINVAL, "%s[%zu] is NaN", name, i);
+    if (!isfinite(v))
+        return crvm__fail(CRVM_EINVAL, "%s[%zu] = %g: must be finite", name, i, v);
+    if (v < 0.0)
+        return crvm__fail(CRVM_EINVAL, "%s[%zu] = %g: must be >= 0", name, i, v);
+    if (integer && !is_int(v))
+        return crvm__fail(CRVM_EINVAL, "%s[%zu] = %g: must be an integer", name, i, v);
+    return CRVM_OK;
+}
+
+/* Check one row (x, t_x, T) of the summary columns. */
+static crvm_status check_row(crvm_txn_model model, size_t i, double x, double tx, double T)
+{
+    int discrete = model == CRVM_TXN_BGBB;
+    crvm_status st;
+    if ((st = check_value("frequency", i, x, 1)) != CRVM_OK)
+        return st;
+    if ((st = check_value("recency", i, tx, discrete)) != CRVM_OK)
+        return st;
+    if ((st = check_value("T", i, T, discrete)) != CRVM_OK)
+        return st;
+    if (x == 0.0 && tx != 0.0)
+        return crvm__fail(CRVM_EINVAL,
+                          "recency[%zu] = %g with frequency[%zu] = 0: recency must be 0 when "
+                          "there are no repeat transactions",
+                          i, tx, i);
+    if (tx > T)
+        return crvm__fail(CRVM_EINVAL, "recency[%zu] = %g exceeds T[%zu] = %g", i, tx, i, T);
+    if (discrete) {
+        if (x > T)
+            return crvm__fail(CRVM_EINVAL,
+                              "frequency[%zu] = %g exceeds the number of opportunities T[%zu] = %g",
+                              i, x, i, T);
+        if (x > 0.0 && tx < x)
+            return crvm__fail(CRVM_EINVAL,
+                              "recency[%zu] = %g is less than frequency[%zu] = %g: the last "
+                              "transaction cannot come before the x-th opportunity",
+                              i, tx, i, x);
+    }
+    return CRVM_OK;
+}
+
+static crvm_status check_columns(crvm_txn_model model, const double *x, size_t x_len,
+                                 const double *tx, size_t tx_len, const double *T, size_t T_len,
+                                 const double *w, size_t w_len)
+{
+    if ((x == NULL && x_len) || (tx == NULL && tx_len) || (T == NULL && T_len))
+        return crvm__fail(CRVM_EINVAL, "frequency, recency and T must not be NULL");
+    if (tx_len != x_len)
+        return crvm__fail(CRVM_EINVAL, "recency has %zu rows but frequency has %zu", tx_len, x_len);
+    if (T_len != x_len)
+        return crvm__fail(CRVM_EINVAL, "T has %zu rows but frequency has %zu", T_len, x_len);
+    if (w == NULL && w_len)
+        return crvm__fail(CRVM_EINVAL, "weights is NULL but weights_len = %zu", w_len);
+    if (w != NULL && w_len != x_len)
+        return crvm__fail(CRVM_EINVAL, "weights has %zu rows but frequency has %zu", w_len, x_len);
+    for (size_t i = 0; i < x_len; i++) {
+        crvm_status st = check_row(model, i, x[i], tx[i], T[i]);
+        if (st != CRVM_OK)
+            return st;
+        if (w) {
+            if (isnan(w[i]))
+                return crvm__fail(CRVM_EINVAL, "weights[%zu] is NaN", i);
+            if (!isfinite(w[i]) || w[i] < 0.0)
+                return crvm__fail(CRVM_EINVAL, "weights[%zu] = %g: must be finite and >= 0", i,
+                                  w[i]);
+        }
+    }
+    return CRVM_OK;
+}
+
+crvm_status crvm_txn_check_data(crvm_txn_model model, const double *frequency,
+                                size_t frequency_len, const double *recency, size_t recency_len,
+                                const double *T, size_t T_len, const double *weights,
+                                size_t weights_len)
+{
+    if (!model_known(model))
+        return crvm__fail(CRVM_EINVAL, "unknown transaction model %d", (int)model);
+    return check_columns(model, frequency, frequency_len, recency, recency_len, T, T_len, weights,
+                         weights_len);
+}
+
+/* ---- likelihood dispatch ------------------------------------------------ */
+
+typedef double (*ll_fn)(const double *p, const crvm__txn_row *row, double *grad);
+
+static ll_fn model_ll(crvm_txn_model m)
+{
+    switch (m) {
+    case CRVM_TXN_BGNBD:
+        return crvm__bgnbd_ll;
+    case CRVM_TXN_MBGNBD:
+        return crvm__mbgnbd_ll;
+    case CRVM_TXN_PARETO_NBD:
+        return crvm__pareto_ll;
+    case CRVM_TXN_BGBB:
+        return crvm__bgbb_ll;
+    }
+    return NULL;
+}
+
+static int row_cmp(const void *pa, const void *pb)
+{
+    const crvm__txn_row *a = pa, *b = pb;
+    if (a->x != b->x)
+        return a->x < b->x ? -1 : 1;
+    if (a->tx != b->tx)
+        return a->tx < b->tx ? -1 : 1;
+    if (a->T != b->T)
+        return a->T < b->T ? -1 : 1;
+    return 0;
+}
+
+typedef struct objective_ctx {
+    const crvm__txn_row *rows; /* merged rows, times divided by the time scale */
+    size_t n_rows;
+    double total_weight;
+    double l2;
+    ll_fn ll;
+    double scale[CRVM_TXN_N_PARAMS]; /* natural parameter = exp(theta) * scale */
+} objective_ctx;
+
+/* Average negative log-likelihood (plus penalty) over log-parameters. */
+static double objective(const double *theta, double *grad, void *vctx)
+{
+    const objective_ctx *c = vctx;
+    double p[CRVM_TXN_N_PARAMS], g[CRVM_TXN_N_PARAMS], acc[CRVM_TXN_N_PARAMS] = {0, 0, 0, 0};
+    for (int k = 0; k < CRVM_TXN_N_PARAMS; k++) {
+        if (!(fabs(theta[k]) < 700.0))
+            return INFINITY;
+        p[k] = exp(theta[k]);
+    }
+    double sum = 0.0;
+    for (size_t i = 0; i < c->n_rows; i++) {
+        double w = c->rows[i].w;
+        double v = c->ll(p, &c->rows[i], grad ? g : NULL);
+        if (!isfinite(v))
+            return INFINITY;
+        sum += w * v;
+        if (grad)
+            for (int k = 0; k < CRVM_TXN_N_PARAMS; k++)
+                acc[k] += w * g[k];
+    }
+    /* the penalty applies to the parameters on their natural scale */
+    double f = -sum / c->total_weight;
+    for (int k = 0; k < CRVM_TXN_N_PARAMS; k++) {
+        double pn = p[k] * c->scale[k];
+        f += c->l2 * pn * pn;
+    }
+    if (grad)
+        for (int k = 0; k < CRVM_TXN_N_PARAMS; k++) {
+            double pn = p[k] * c->scale[k];
+            grad[k] = -acc[k] * p[k] / c->total_weight + 2.0 * c->l2 * pn * pn;
+        }
+    return f;
+}
+
+static void default_start(crvm_txn_model model, const crvm__txn_row *rows, size_t n, double W,
+                          double *start)
+{
+    double swx = 0.0, swT = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        swx += rows[i].w * rows[i].x;
+        swT += rows[i].w * rows[i].T;
+    }
+    double alpha = swT > 0.0 ? swT / fmax(swx, 1e-3 * swT) : 1.0;
+    if (!(alpha > 0.0) || !isfinite(alpha))
+        alpha = 1.0;
+    start[0] = 1.0;
+    start[1] = alpha;
+    start[2] = 1.0;
+    start[3] = 1.0;
+    if (model == CRVM_TXN_PARETO_NBD)
+        start[3] = (swT > 0.0 && W > 0.0) ? swT / W : 1.0;
+    if (model == CRVM_TXN_BGBB)
+        start[1] = 1.0;
+}
+
+crvm_status crvm_txn_fit_new(crvm_txn_model model, const double *frequency, size_t frequency_len,
+                             const double *recency, size_t recency_len, const double *T,
+                             size_t T_len, const double *weights, size_t weights_len,
+                             const crvm_txn_options *options, crvm_txn_fit **out)
+{
+    if (out == NULL)
+        return crvm__fail(CRVM_EINVAL, "out is NULL");
+    if (!model_known(model))
+        return crvm__fail(CRVM_EINVAL, "unknown transaction model %d", (int)model);
+    crvm_txn_options opt = CRVM_TXN_OPTIONS_INIT;
+    if (options)
+        opt = *options;
+    if (opt.max_iterations <= 0)
+        return crvm__fail(CRVM_EINVAL, "options.max_iterations = %d: must be > 0",
+                          opt.max_iterations);
+    if (!(opt.tolerance > 0.0) || !isfinite(opt.tolerance))
+        return crvm__fail(CRVM_EINVAL, "options.tolerance = %g: must be finite and > 0",
+                          opt.tolerance);
+    if (!(opt.l2_penalty >= 0.0) || !isfinite(opt.l2_penalty))
+        return crvm__fail(CRVM_EINVAL, "options.l2_penalty = %g: must be finite and >= 0",
+                          opt.l2_penalty);
+    if (opt.use_start)
+        for (int k = 0; k < CRVM_TXN_N_PARAMS; k++)
+            if (!(opt.start[k] > 0.0) || !isfinite(opt.start[k]))
+                return crvm__fail(CRVM_EINVAL, "options.start[%d] (%s) = %g: must be finite and > 0",
+                                  k, param_names[model][k], opt.start[k]);
+    crvm_status st = check_columns(model, frequency, frequency_len, recency, recency_len, T, T_len,
+                                   weights, weights_len);
+    if (st != CRVM_OK)
+        return st;
+    if (frequency_len == 0)
+        return crvm__fail(CRVM_EDOMAIN, "no rows to fit");
+
+    crvm__txn_row *rows = crvm__calloc(frequency_len, sizeof *rows);
+    if (rows == NULL)
+        return crvm__nomem("transaction rows");
+    for (size_t i = 0; i < frequency_len; i++) {
+        rows[i].x = frequency[i];
+        rows[i].tx = recency[i];
+        rows[i].T = T[i];
+        rows[i].w = weights ? weights[i] : 1.0;
+    }
+    qsort(rows, frequency_len, sizeof *rows, row_cmp);
+    size_t n = 0;
+    double W = 0.0;
+    for (size_t i = 0; i < frequency_len; i++) {
+        if (rows[i].w == 0.0)
+            continue;
+        W += rows[i].w;
+        if (n > 0 && row_cmp(&rows[n - 1], &rows[i]) == 0)
+            rows[n - 1].w += rows[i].w;
+        else
+            rows[n++] = rows[i];
+    }
+    if (!(W > 0.0)) {
+        crvm__free(rows);
+        return crvm__fail(CRVM_EDOMAIN, "total weight is 0: nothing to fit");
+    }
+
+    /* Time is rescaled so that the mean age is 1: the scale parameters
+     * (alpha; beta of Pareto/NBD) then have the same size whatever the time
+     * unit, which keeps the optimiser and the boundary test below
+     * unit-free. The log-likelihood changes by a constant and the Hessian
+     * over log-parameters not at all. */
+    double tscale = 1.0;
+    if (model != CRVM_TXN_BGBB) {
+        double swT = 0.0;
+        for (size_t i = 0; i < n; i++)
+            swT += rows[i].w * rows[i].T;
+        if (swT > 0.0 && isfinite(swT / W))
+            tscale = swT / W;
+    }
+    crvm__txn_row *srows = crvm__calloc(n, sizeof *srows);
+    if (srows == NULL) {
+        crvm__free(rows);
+        return crvm__nomem("transaction rows");
+    }
+    for (size_t i = 0; i < n; i++) {
+        srows[i] = rows[i];
+        srows[i].tx = rows[i].tx / tscale;
+        srows[i].T = rows[i].T / tscale;
+    }
+    crvm_txn_fit *fit = crvm__calloc(1, sizeof *fit);
+    if (fit == NULL) {
+        crvm__free(srows);
+        crvm__free(rows);
+        return crvm__nomem("transaction fit");
+    }
+    objective_ctx ctx = {srows, n, W, opt.l2_penalty, model_ll(model), {1.0, 1.0, 1.0, 1.0}};
+    if (model != CRVM_TXN_BGBB) {
+        ctx.scale[1] = tscale;
+        if (model == CRVM_TXN_PARETO_NBD)
+            ctx.scale[3] = tscale;
+    }
+    double start[CRVM_TXN_N_PARAMS], theta[CRVM_TXN_N_PARAMS];
+    if (opt.use_start)
+        for (int k = 0; k < CRVM_TXN_N_PARAMS; k++)
+            start[k] = opt.start[k] / ctx.scale[k];
+    else
+        default_start(model, srows, n, W, start);
+    for (int k = 0; k < CRVM_TXN_N_PARAMS; k++)
+        theta[k] = log(start[k]);
+
+    crvm__optim_options oo = CRVM__OPTIM_OPTIONS_INIT;
+    oo.max_iterations = opt.max_iterations;
+    oo.gradient_tol = opt.tolerance;
+    crvm__optim_result res;
+    memset(&res, 0, sizeof res);
+    st = crvm__minimize(objective, &ctx, CRVM_TXN_N_PARAMS, theta, &oo, &res);
+    if (st != CRVM_OK && st != CRVM_ECONVERGE) {
+        crvm__free(fit);
+        crvm__free(srows);
+        crvm__free(rows);
+        if (st == CRVM_EDOMAIN)
+            return crvm__fail(CRVM_EDOMAIN,
+                              "%s: log-likelihood not finite at the starting point "
+                              "(%s=%g, %s=%g, %s=%g, %s=%g)",
+                              model_names[model], param_names[model][0],
+                              start[0] * ctx.scale[0], param_names[model][1],
+                              start[1] * ctx.scale[1], param_names[model][2],
+                              start[2] * ctx.scale[2], param_names[model][3],
+                              start[3] * ctx.scale[3]);
+        return st;
+    }
+    crvm_status fit_status = st;
+    char fit_message[512] = "";
+    if (fit_status != CRVM_OK) /* keep the optimiser's message */
+        snprintf(fit_message, sizeof fit_message, "%s", crvm_last_error());
+
+    fit->params.model = model;
+    for (int k = 0; k < CRVM_TXN_N_PARAMS; k++)
+        fit->params.p[k] = exp(theta[k]) * ctx.scale[k];
+
+    /* A parameter that ran to 1e-8 or 1e8 (time-rescaled) means the
+     * likelihood has no maximum at finite values: typically the data show no
+     * heterogeneity (e.g. every customer alike), so the mixing distribution
+     * degenerates. That is reported as non-convergence, not as an estimate. */
+    if (fit_status == CRVM_OK)
+        for (int k = 0; k < CRVM_TXN_N_PARAMS; k++)
+            if (fabs(theta[k]) > 18.420680743952367) { /* log(1e8) */
+                fit_status = CRVM_ECONVERGE;
+                snprintf(fit_message, sizeof fit_message,
+                         "parameter %s = %g ran to the edge of the parameter space: the "
+                         "likelihood has no maximum at finite values (do the data lack "
+                         "heterogeneity?)",
+                         param_names[model][k], fit->params.p[k]);
+                break;
+            }
+
+    /* Unpenalised log-likelihood at the optimum. */
+    double ll = 0.0;
+    for (size_t i = 0; i < n; i++)
+        ll += rows[i].w * ctx.ll(fit->params.p, &rows[i], NULL);
+    fit->report.log_likelihood = ll;
+    fit->report.n_parameters = CRVM_TXN_N_PARAMS;
+    fit->report.n_observations = W;
+    fit->report.aic = 2.0 * CRVM_TXN_N_PARAMS - 2.0 * ll;
+    fit->report.bic = CRVM_TXN_N_PARAMS * log(W) - 2.0 * ll;
+    fit->report.gradient_norm = res.gradient_norm;
+    fit->report.iterations = res.iterations;
+    fit->report.converged = res.converged && fit_status == CRVM_OK;
+
+    /* Covariance: inverse Hessian of the total negative log-likelihood over
+     * log-parameters, mapped to the natural scale (delta method). */
+    double H[CRVM_TXN_N_PARAMS * CRVM_TXN_N_PARAMS], Hinv[CRVM_TXN_N_PARAMS * CRVM_TXN_N_PARAMS];
+    st = crvm__hessian(objective, &ctx, CRVM_TXN_N_PARAMS, theta, H);
+    if (st == CRVM_ENOMEM) {
+        crvm__free(fit);
+        crvm__free(srows);
+        crvm__free(rows);
+        return st;
+    }
+    if (st == CRVM_OK) {
+        for (int k = 0; k < CRVM_TXN_N_PARAMS * CRVM_TXN_N_PARAMS; k++)
+            H[k] *= W;
+        st = crvm__spd_inverse(CRVM_TXN_N_PARAMS, H, Hinv);
+        if (st == CRVM_ENOMEM) {
+            crvm__free(fit);
+            crvm__free(srows);
+            crvm__free(rows);
+            return st;
+        }
+    }
+    if (st == CRVM_OK) {
+        fit->cov_ok = 1;
+        for (int i = 0; i < CRVM_TXN_N_PARAMS; i++)
+            for (int j = 0; j < CRVM_TXN_N_PARAMS; j++)
+                fit->cov[i * CRVM_TXN_N_PARAMS + j] =
+                    fit->params.p[i] * fit->params.p[j] * Hinv[i * CRVM_TXN_N_PARAMS + j];
+        for (int i = 0; i < CRVM_TXN_N_PARAMS; i++)
+            fit->se[i] = sqrt(fit->cov[i * CRVM_TXN_N_PARAMS + i]);
+    } else {
+        fit->cov_ok = 0;
+        for (int k = 0; k < CRVM_TXN_N_PARAMS * CRVM_TXN_N_PARAMS; k++)
+            fit->cov[k] = NAN;
+        for (int k = 0; k < CRVM_TXN_N_PARAMS; k++)
+            fit->se[k] = NAN;
+    }
+    crvm__free(srows);
+    crvm__free(rows);
+    *out = fit;
+    if (fit_status != CRVM_OK)
+        return crvm__fail(fit_status, "%s fit did not converge: %s", model_names[model],
+                          fit_message);
+    crvm_clear_error();
+    return CRVM_OK;
+}
+
+void crvm_txn_fit_free(crvm_txn_fit *fit)
+{
+    crvm__free(fit);
+}
+
+crvm_status crvm_txn_fit_params(const crvm_txn_fit *fit, crvm_txn_params *out)
+{
+    if (fit == NULL || out == NULL)
+        return crvm__fail(CRVM_EINVAL, "fit and out must not be NULL");
+    *out = fit->params;
+    return CRVM_OK;
+}
+
+crvm_status crvm_txn_fit_covariance(const crvm_txn_fit *fit, double *out, size_t out_len)
+{
+    if (fit == NULL || out == NULL)
+        return crvm__fail(CRVM_EINVAL, "fit and out must not be NULL");
+    if (out_len != CRVM_TXN_N_PARAMS * CRVM_TXN_N_PARAMS)
+        return crvm__fail(CRVM_EINVAL, "out_len = %zu: the covariance has 16 entries", out_len);
+    if (!fit->cov_ok)
+        return crvm__fail(CRVM_EDOMAIN,
+                          "the Hessian at the estimate is not positive definite: no covariance");
+    memcpy(out, fit->cov, sizeof fit->cov);
+    return CRVM_OK;
+}
+
+crvm_status crvm_txn_fit_standard_errors(const crvm_txn_fit *fit, double *out, size_t out_len)
+{
+    if (fit == NULL || out == NULL)
+        return crvm__fail(CRVM_EINVAL, "fit and out must not be NULL");
+    if (out_len != CRVM_TXN_N_PARAMS)
+        return crvm__fail(CRVM_EINVAL, "out_len = %zu: there are 4 standard errors", out_len);
+    if (!fit->cov_ok)
+        return crvm__fail(CRVM_EDOMAIN,
+                          "the Hessian at the estimate is not positive definite: no standard errors");
+    memcpy(out, fit->se, sizeof fit->se);
+    return CRVM_OK;
+}
+
+crvm_status crvm_txn_fit_report(const crvm_txn_fit *fit, crvm_fit_report *out)
+{
+    if (fit == NULL || out == NULL)
+        return crvm__fail(CRVM_EINVAL, "fit and out must not be NULL");
+    *out = fit->report;
+    return CRVM_OK;
+}
+
+/* ---- predictions ------------------------------------------------------- */
+
+enum pred_kind { PRED_LL, PRED_ALIVE, PRED_COND, PRED_DERT };
+
+static double predict_row(const crvm_txn_params *prm, enum pred_kind kind, double t,
+                          const crvm__txn_row *row)
+{
+    const double *p = prm->p;
+    switch (kind) {
+    case PRED_LL:
+        return model_ll(prm->model)(p, row, NULL);
+    case PRED_ALIVE:
+        switch (prm->model) {
+        case CRVM_TXN_BGNBD:
+            return crvm__bgnbd_p_alive(p, row, 0);
+        case CRVM_TXN_MBGNBD:
+            return crvm__bgnbd_p_alive(p, row, 1);
+        case CRVM_TXN_PARETO_NBD:
+            return crvm__pareto_p_alive(p, row);
+        case CRVM_TXN_BGBB:
+            return crvm__bgbb_p_alive(p, row);
+        }
+        break;
+    case PRED_COND:
+        switch (prm->model) {
+        case CRVM_TXN_BGNBD:
+            return crvm__bgnbd_expected_conditional(p, t, row, 0);
+        case CRVM_TXN_MBGNBD:
+            return crvm__bgnbd_expected_conditional(p, t, row, 1);
+        case CRVM_TXN_PARETO_NBD:
+            return crvm__pareto_expected_conditional(p, t, row);
+        case CRVM_TXN_BGBB:
+            return crvm__bgbb_expected_conditional(p, t, row);
+        }
+        break;
+    case PRED_DERT:
+        switch (prm->model) {
+        case CRVM_TXN_PARETO_NBD:
+            return crvm__pareto_dert(p, t, row);
+        case CRVM_TXN_BGBB:
+            return crvm__bgbb_dert(p, t, row);
+        case CRVM_TXN_BGNBD:
+        case CRVM_TXN_MBGNBD:
+            return crvm__dert_by_integration(prm, t, row);
+        }
+        break;
+    }
+    return NAN;
+}
+
+/* DERT for models without a closed form, from the conditional expectation:
+ * integrating by parts, int_0^inf e^(-delta t) dE[Y(t)] = delta int_0^inf
+ * e^(-delta t) E[Y(t)] dt (E[Y(0)] = 0 and E[Y(t)] grows at most linearly).
+ * With w = delta t and w = y / (1 - y) the integral is over y in [0, 1):
+ * int_0^1 e^(-w) E[Y(w / delta)] / (1 - y)^2 dy, a smooth integrand. */
+typedef struct dert_ctx {
+    const crvm_txn_params *prm;
+    const crvm__txn_row *row;
+    double delta;
+} dert_ctx;
+
+static double predict_row(const crvm_txn_params *prm, enum pred_kind kind, double t,
+                          const crvm__txn_row *row);
+
+static void dert_integrand(double y, double *f, void *vctx)
+{
+    const dert_ctx *c = vctx;
+    if (y >= 1.0) {
+        f[0] = 0.0;
+        return;
+    }
+    double w = y / (1.0 - y);
+    double ew = exp(-w);
+    f[0] = ew > 0.0 ? ew * predict_row(c->prm, PRED_COND, w / c->delta, c->row) /
+                          ((1.0 - y) * (1.0 - y))
+                    : 0.0;
+}
+
+double crvm__dert_by_integration(const crvm_txn_params *prm, double delta,
+                                 const crvm__txn_row *row)
+{
+    dert_ctx c = {prm, row, delta};
+    double q1, q2;
+    /* split at w = 1 (y = 1/2) where e^-w starts to dominate; the Kronrod
+     * error estimate is pessimistic here: 1e-9 gives ~1e-13 in practice */
+    crvm__quad_gk(dert_integrand, &c, 1, 0.0, 0.5, 1e-9, CRVM__QUAD_MAX_INTERVALS, &q1);
+    crvm__quad_gk(dert_integrand, &c, 1, 0.5, 1.0, 1e-9, CRVM__QUAD_MAX_INTERVALS, &q2);
+    return q1 + q2;
+}
+
+static const char *kind_name(enum pred_kind kind)
+{
+    switch (kind) {
+    case PRED_LL:
+        return "log-likelihood";
+    case PRED_ALIVE:
+        return "P(alive)";
+    case PRED_COND:
+        return "conditional expected transactions";
+    case PRED_DERT:
+        return "DERT";
+    }
+    return "prediction";
+}
+
+static crvm_status predict_rows(const crvm_txn_params *params, enum pred_kind kind, double t,
+                                const double *x, size_t x_len, const double *tx, size_t tx_len,
+                                const double *T, size_t T_len, double *out, size_t out_len)
+{
+    crvm_status st = crvm_txn_params_check(params);
+    if (st != CRVM_OK)
+        return st;
+    st = check_columns(params->model, x, x_len, tx, tx_len, T, T_len, NULL, 0);
+    if (st != CRVM_OK)
+        return st;
+    if (out == NULL && out_len)
+        return crvm__fail(CRVM_EINVAL, "out is NULL");
+    if (out_len != x_len)
+        return crvm__fail(CRVM_EINVAL, "out has %zu rows but frequency has %zu", out_len, x_len);
+    if (x_len == 0)
+        return CRVM_OK;
+    double *tmp = crvm__calloc(x_len, sizeof *tmp);
+    if (tmp == NULL)
+        return crvm__nomem("prediction buffer");
+    for (size_t i = 0; i < x_len; i++) {
+        crvm__txn_row row = {x[i], tx[i], T[i], 1.0};
+        double v = predict_row(params, kind, t, &row);
+        if (!isfinite(v)) {
+            crvm__free(tmp);
+            return crvm__fail(CRVM_EDOMAIN,
+                              "%s %s could not be evaluated for row %zu (x=%g, t_x=%g, T=%g)",
+                              model_names[params->model], kind_name(kind), i, x[i], tx[i], T[i]);
+        }
+        tmp[i] = v;
+    }
+    memcpy(out, tmp, x_len * sizeof *out);
+    crvm__free(tmp);
+    return CRVM_OK;
+}
+
+crvm_status crvm_txn_log_likelihood(const crvm_txn_params *params, const double *frequency,
+                                    size_t frequency_len, const double *recency,
+                                    size_t recency_len, const double *T, size_t T_len,
+                                    double *out, size_t out_len)
+{
+    return predict_rows(params, PRED_LL, 0.0, frequency, frequency_len, recency, recency_len, T,
+                        T_len, out, out_len);
+}
+
+crvm_status crvm_txn_p_alive(const crvm_txn_params *params, const double *frequency,
+                             size_t frequency_len, const double *recency, size_t recency_len,
+                             const double *T, size_t T_len, double *out, size_t out_len)
+{
+    return predict_rows(params, PRED_ALIVE, 0.0, frequency, frequency_len, recency, recency_len, T,
+                        T_len, out, out_len);
+}
+
+static crvm_status check_horizon(const crvm_txn_params *params, const char *name, double t)
+{
+    if (isnan(t))
+        return crvm__fail(CRVM_EINVAL, "%s is NaN", name);
+    if (!isfinite(t) || t < 0.0)
+        return crvm__fail(CRVM_EINVAL, "%s = %g: must be finite and >= 0", name, t);
+    if (params->model == CRVM_TXN_BGBB && !is_int(t))
+        return crvm__fail(CRVM_EINVAL, "%s = %g: BG/BB counts whole opportunities", name, t);
+    return CRVM_OK;
+}
+
+crvm_status crvm_txn_expected_conditional(const crvm_txn_params *params, double t,
+                                          const double *frequency, size_t frequency_len,
+                                          const double *recency, size_t recency_len,
+                                          const double *T, size_t T_len, double *out,
+                                          size_t out_len)
+{
+    crvm_status st = crvm_txn_params_check(params);
+    if (st != CRVM_OK)
+        return st;
+    if ((st = check_horizon(params, "t", t)) != CRVM_OK)
+        return st;
+    return predict_rows(params, PRED_COND, t, frequency, frequency_len, recency, recency_len, T,
+                        T_len, out, out_len);
+}
+
+crvm_status crvm_txn_dert(const crvm_txn_params *params, double discount_rate,
+                          const double *frequency, size_t frequency_len, const double *recency,
+                          size_t recency_len, const double *T, size_t T_len, double *out,
+                          size_t out_len)
+{
+    crvm_status st = crvm_txn_params_check(params);
+    if (st != CRVM_OK)
+        return st;
+    if (!(discount_rate > 0.0) || !isfinite(discount_rate))
+        return crvm__fail(CRVM_EINVAL, "discount_rate = %g: must be finite and > 0",
+                          discount_rate);
+    return predict_rows(params, PRED_DERT, discount_rate, frequency, frequency_len, recency,
+                        recency_len, T, T_len, out, out_len);
+}
+
+crvm_status crvm_txn_expected_unconditional(const crvm_txn_params *params, const double *t,
+                                            size_t t_len, double *out, size_t out_len)
+{
+    crvm_status st = crvm_txn_params_check(params);
+    if (st != CRVM_OK)
+        return st;
+    if (t == NULL && t_len)
+        return crvm__fail(CRVM_EINVAL, "t is NULL");
+    if (out == NULL && out_len)
+        return crvm__fail(CRVM_EINVAL, "out is NULL");
+    if (out_len != t_len)
+        return crvm__fail(CRVM_EINVAL, "out has %zu entries but t has %zu", out_len, t_len);
+    for (size_t i = 0; i < t_len; i++) {
+        char name[48];
+        snprintf(name, sizeof name, "t[%zu]", i);
+        if ((st = check_horizon(params, name, t[i])) != CRVM_OK)
+            return st;
+    }
+    if (t_len == 0)
+        return CRVM_OK;
+    double *tmp = crvm__calloc(t_len, sizeof *tmp);
+    if (tmp == NULL)
+        return crvm__nomem("prediction buffer");
+    for (size_t i = 0; i < t_len; i++) {
+        double v = NAN;
+        switch (params->model) {
+        case CRVM_TXN_BGNBD:
+            v = crvm__bgnbd_expected_unconditional(params->p, t[i], 0);
+            break;
+        case CRVM_TXN_MBGNBD:
+            v = crvm__bgnbd_expected_unconditional(params->p, t[i], 1);
+            break;
+        case CRVM_TXN_PARETO_NBD:
+            v = crvm__pareto_expected_unconditional(params->p, t[i]);
+            break;
+        case CRVM_TXN_BGBB:
+            v = crvm__bgbb_expected_unconditional(params->p, t[i]);
+            break;
+        }
+        if (!isfinite(v)) {
+            crvm__free(tmp);
+            return crvm__fail(CRVM_EDOMAIN, "%s E[X(t)] could not be evaluated at t[%zu] = %g",
+                              model_names[params->model], i, t[i]);
+        }
+        tmp[i] = v;
+    }
+    memcpy(out, tmp, t_len * sizeof *out);
+    crvm__free(tmp);
+    return CRVM_OK;
+}
+
+crvm_status crvm_txn_probability_of_n(const crvm_txn_params *params, const double *t,
+                                      size_t t_len, const double *n, size_t n_len, double *out,
+                                      size_t out_len)
+{
+    crvm_status st = crvm_txn_params_check(params);
+    if (st != CRVM_OK)
+        return st;
+    if ((t == NULL && t_len) || (n == NULL && n_len) || (out == NULL && out_len))
+        return crvm__fail(CRVM_EINVAL, "t, n and out must not be NULL");
+    size_t len = t_len > n_len ? t_len : n_len;
+    if (!(t_len == n_len || (t_len == 1 && n_len > 0) || (n_len == 1 && t_len > 0)))
+        return crvm__fail(CRVM_EINVAL,
+                          "t has %zu entries and n has %zu: lengths must agree or one be 1", t_len,
+                          n_len);
+    if (out_len != len)
+        return crvm__fail(CRVM_EINVAL, "out has %zu entries but should have %zu", out_len, len);
+    for (size_t i = 0; i < len; i++) {
+        double ti = t[t_len == 1 ? 0 : i], ni = n[n_len == 1 ? 0 : i];
+        char name[48];
+        snprintf(name, sizeof name, "t[%zu]", t_len == 1 ? (size_t)0 : i);
+        if ((st = check_horizon(params, name, ti)) != CRVM_OK)
+            return st;
+        if ((st = check_value("n", n_len == 1 ? 0 : i, ni, 1)) != CRVM_OK)
+            return st;
+    }
+    if (len == 0)
+        return CRVM_OK;
+    double *tmp = crvm__calloc(len, sizeof *tmp);
+    if (tmp == NULL)
+        return crvm__nomem("prediction buffer");
+    for (size_t i = 0; i < len; i++) {
+        double ti = t[t_len == 1 ? 0 : i], ni = n[n_len == 1 ? 0 : i];
+        double v = NAN;
+        switch (params->model) {
+        case CRVM_TXN_BGNBD:
+            v = crvm__bgnbd_probability_of_n(params->p, ti, ni, 0);
+            break;
+        case CRVM_TXN_MBGNBD:
+            v = crvm__bgnbd_probability_of_n(params->p, ti, ni, 1);
+            break;
+        case CRVM_TXN_PARETO_NBD:
+            v = crvm__pareto_probability_of_n(params->p, ti, ni);
+            break;
+        case CRVM_TXN_BGBB:
+            v = ni > ti ? 0.0 : crvm__bgbb_probability_of_n(params->p, ti, ni);
+            break;
+        }
+        if (!isfinite(v)) {
+            crvm__free(tmp);
+            return crvm__fail(CRVM_EDOMAIN, "%s P(X(t) = n) could not be evaluated at t = %g, n = %g",
+                              model_names[params->model], ti, ni);
+        }
+        tmp[i] = v;
+    }
+    memcpy(out, tmp, len * sizeof *out);
+    crvm__free(tmp);
+    return CRVM_OK;
+}

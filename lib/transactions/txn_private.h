@@ -1,0 +1,80 @@
+/* Private: shared pieces of the repeat-business models (lib/transactions). */
+#ifndef CRVM_TRANSACTIONS_TXN_PRIVATE_H
+#define CRVM_TRANSACTIONS_TXN_PRIVATE_H
+
+#include <stddef.h>
+
+#include "crvm/transactions.h"
+
+/* One (possibly merged) customer summary row. */
+typedef struct crvm__txn_row {
+    double x;  /* frequency */
+    double tx; /* recency */
+    double T;  /* age (BG/BB: n opportunities) */
+    double w;  /* weight */
+} crvm__txn_row;
+
+/* Per-row log-likelihood at natural parameters p[4]; when grad is not NULL
+ * also d ll / d p_k (natural scale). Returns NaN when it cannot be
+ * evaluated (it never should for valid rows and positive parameters). */
+double crvm__bgnbd_ll(const double *p, const crvm__txn_row *row, double *grad);
+double crvm__mbgnbd_ll(const double *p, const crvm__txn_row *row, double *grad);
+double crvm__pareto_ll(const double *p, const crvm__txn_row *row, double *grad);
+double crvm__bgbb_ll(const double *p, const crvm__txn_row *row, double *grad);
+
+/* Predictions for one customer; each returns NaN on an internal failure
+ * (the caller turns that into an error, never a published NaN). */
+double crvm__bgnbd_p_alive(const double *p, const crvm__txn_row *row, int modified);
+double crvm__bgnbd_expected_conditional(const double *p, double t, const crvm__txn_row *row,
+                                        int modified);
+double crvm__bgnbd_expected_unconditional(const double *p, double t, int modified);
+double crvm__bgnbd_probability_of_n(const double *p, double t, double n, int modified);
+
+double crvm__pareto_p_alive(const double *p, const crvm__txn_row *row);
+double crvm__pareto_expected_conditional(const double *p, double t, const crvm__txn_row *row);
+double crvm__pareto_expected_unconditional(const double *p, double t);
+double crvm__pareto_probability_of_n(const double *p, double t, double n);
+double crvm__pareto_dert(const double *p, double delta, const crvm__txn_row *row);
+
+double crvm__bgbb_p_alive(const double *p, const crvm__txn_row *row);
+double crvm__bgbb_expected_conditional(const double *p, double nstar, const crvm__txn_row *row);
+double crvm__bgbb_expected_unconditional(const double *p, double n);
+double crvm__bgbb_probability_of_n(const double *p, double n, double x);
+double crvm__bgbb_dert(const double *p, double d, const crvm__txn_row *row);
+
+/* E[(1 - (1 + p c)^-k) / p] for p ~ Beta(a, B), the core of the BG/NBD and
+ * MBG/NBD conditional expectations. method 0: the 2F1 closed form where it
+ * is accurate, else quadrature; 1: closed form only (NaN where inaccurate);
+ * 2: quadrature only. */
+double crvm__beta_expect_g(double a, double B, double k, double c, int method);
+
+/* Pareto/NBD: J = log[alpha^r beta^s s I] (see pareto.c), -inf when
+ * t_x = T, with dJ/d(r, alpha, s, beta) in dJ (may be NULL). method 0: the
+ * hypergeometric series where it converges fast, else quadrature; 1: series
+ * only (NaN where not applicable); 2: quadrature only. */
+double crvm__pareto_J(const double *p, const crvm__txn_row *row, double *dJ, int method);
+
+/* DERT as delta int_0^inf e^(-delta t) E[Y(t) | row] dt by quadrature, for
+ * any model (used for BG/NBD and MBG/NBD, which have no closed form). */
+double crvm__dert_by_integration(const crvm_txn_params *prm, double delta,
+                                 const crvm__txn_row *row);
+
+/* psi(z + k) - psi(z) for integer k >= 0 (exact sum for small k). */
+double crvm__digamma_shift(double z, double k);
+/* lgamma(z + k) - lgamma(z). */
+double crvm__lgamma_shift(double z, double k);
+
+/* Adaptive Gauss-Kronrod (7/15) quadrature of a vector integrand of
+ * dimension dim (<= CRVM__QUAD_MAX_DIM) over [a, b] (finite). Bisects the
+ * interval with the largest error until, for every component k, the
+ * estimated error is below rel_tol times the integral of |f_k|, or
+ * max_intervals is reached. result[k] receives the integrals. Returns 1 when
+ * the tolerance was met, 0 otherwise (result still the best estimate). No
+ * allocation. */
+#define CRVM__QUAD_MAX_DIM 8
+#define CRVM__QUAD_MAX_INTERVALS 400
+typedef void (*crvm__quad_fn)(double x, double *f, void *ctx);
+int crvm__quad_gk(crvm__quad_fn fn, void *ctx, int dim, double a, double b, double rel_tol,
+                  int max_intervals, double *result);
+
+#endif
