@@ -9,7 +9,7 @@ CRVM_HANDLE(crvm_km_groups, crvm_km_groups_free)
  * the returned proxy does not own it (never freed through it), and the
  * pythonic layer keeps the groups object alive for as long as the curve. */
 %typemap(in, numinputs=0) const crvm_km **curve (const crvm_km *borrowed = NULL) {
-    $1 = &borrowed;
+    $1 = ($1_ltype)&borrowed; /* SWIG drops the const of the pointee */
 }
 %typemap(argout) const crvm_km **curve {
     $result = SWIG_Python_AppendOutput($result,

@@ -32,6 +32,7 @@ from .survival import (
 )
 from .ledger import CostModel, Ledger
 from .io import LoadReport, SimulatedData, load_csv, simulate, simulate_csv
+from .io import read_numeric_csv
 
 __version__ = _ll.crvm_version()
 
@@ -62,6 +63,7 @@ __all__ = [
     "StateError",
     "__version__",
     "load_csv",
+    "read_numeric_csv",
     "simulate",
     "simulate_csv",
 ]
