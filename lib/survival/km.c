@@ -42,13 +42,17 @@ void crvm_km_free(crvm_km *km)
 
 size_t crvm_km_size(const crvm_km *km) { return km ? km->size : 0; }
 
-/* Checks shared by crvm_km_fit() and crvm_km_fit_groups(): entry times and
- * the options; *level receives the confidence level. */
-static crvm_status check_entry_and_options(const double *durations, size_t n,
-                                           const int32_t *events, const double *entry,
-                                           size_t entry_len, const crvm_km_options *options,
-                                           double *level)
+/* Checks shared by crvm_km_fit() and crvm_km_fit_groups(): the arrays every
+ * estimator takes, entry times and the options; *level receives the
+ * confidence level. */
+static crvm_status check_inputs(const double *durations, size_t n, const int32_t *events,
+                                size_t events_len, const double *weights, size_t weights_len,
+                                const double *entry, size_t entry_len,
+                                const crvm_km_options *options, double *level)
 {
+    crvm_status st = crvm__surv_check(durations, n, events, events_len, weights, weights_len);
+    if (st != CRVM_OK)
+        return st;
     if ((entry == NULL) != (entry_len == 0))
         return crvm__fail(CRVM_EINVAL, "entry must be NULL with length 0, or non-NULL");
     if (entry != NULL && entry_len != n)
@@ -224,12 +228,9 @@ crvm_status crvm_km_fit(const double *durations, size_t durations_len,
 {
     if (out == NULL)
         return crvm__fail(CRVM_EINVAL, "out must not be NULL");
-    crvm_status st = crvm__surv_check(durations, durations_len, events, events_len, weights,
-                                      weights_len);
     double level = 0.0;
-    if (st == CRVM_OK)
-        st = check_entry_and_options(durations, durations_len, events, entry, entry_len, options,
-                                     &level);
+    crvm_status st = check_inputs(durations, durations_len, events, events_len, weights,
+                                  weights_len, entry, entry_len, options, &level);
     if (st != CRVM_OK)
         return st;
     crvm_km *km = crvm__calloc(1, sizeof *km);
@@ -260,12 +261,9 @@ crvm_status crvm_km_fit_groups(const double *durations, size_t durations_len,
 {
     if (out == NULL || groups == NULL)
         return crvm__fail(CRVM_EINVAL, "groups and out must not be NULL");
-    crvm_status st = crvm__surv_check(durations, durations_len, events, events_len, weights,
-                                      weights_len);
     double level = 0.0;
-    if (st == CRVM_OK)
-        st = check_entry_and_options(durations, durations_len, events, entry, entry_len, options,
-                                     &level);
+    crvm_status st = check_inputs(durations, durations_len, events, events_len, weights,
+                                  weights_len, entry, entry_len, options, &level);
     if (st != CRVM_OK)
         return st;
     const size_t n = durations_len;

@@ -95,12 +95,8 @@ def test_km_waltons_by_group(waltons):
 
 
 def test_km_by_group_with_weights_and_entry_matches_lifelines():
-    rng = np.random.default_rng(11)
     n = 500
-    t = rng.integers(1, 30, n).astype(float)
-    e = (rng.random(n) < 0.7).astype(int)
-    w = rng.integers(1, 4, n).astype(float)
-    entry = np.floor(t * rng.random(n) * 0.8)
+    rng, t, e, w, entry = weighted_truncated(11, n)
     labels = np.array(["b", "a", "c"])[rng.integers(0, 3, n)]
     curves = crvm.kaplan_meier_by_group(t, e, labels, weights=w, entry=entry)
     assert list(curves) == ["a", "b", "c"]
@@ -163,14 +159,20 @@ def test_km_heavy_ties_and_an_all_censored_group():
     assert np.isinf(ours.median_survival)
 
 
-def test_km_weights_and_entry_match_lifelines():
-    rng = np.random.default_rng(3)
-    n = 300
+def weighted_truncated(seed, n):
+    """Tied durations 1..29, ~70% events, integer weights 1..3 and entry
+    times before the durations."""
+    rng = np.random.default_rng(seed)
     t = rng.integers(1, 30, n).astype(float)
     e = (rng.random(n) < 0.7).astype(int)
     w = rng.integers(1, 4, n).astype(float)
-    compare_km(t, e, weights=w)
     entry = np.floor(t * rng.random(n) * 0.8)
+    return rng, t, e, w, entry
+
+
+def test_km_weights_and_entry_match_lifelines():
+    _, t, e, w, entry = weighted_truncated(3, 300)
+    compare_km(t, e, weights=w)
     compare_km(t, e, entry=entry)
     compare_km(t, e, weights=w, entry=entry)
 

@@ -437,20 +437,18 @@ static void km_groups_left_truncation_hand_computed(void **state)
     crvm_km_groups *groups = NULL;
     assert_int_equal(crvm_km_fit_groups(t, 7, e, 7, NULL, 0, entry, 7, g, 7, NULL, &groups),
                      CRVM_OK);
-    const double risk0[] = {2, 2, 1}, surv0[] = {0.5, 0.25, 0};
-    const double risk1[] = {3, 3, 2, 1}, surv1[] = {2.0 / 3, 4.0 / 9, 2.0 / 9, 0};
-    km_table tb;
-    km_read(km_group(groups, 0), &tb);
-    assert_int_equal(tb.n, 3);
-    for (size_t r = 0; r < 3; r++) {
-        assert_close(tb.col[CRVM_KM_AT_RISK][r], risk0[r], 0, 0);
-        assert_close(tb.col[CRVM_KM_SURVIVAL][r], surv0[r], 1e-15, 0);
-    }
-    km_read(km_group(groups, 1), &tb);
-    assert_int_equal(tb.n, 4);
-    for (size_t r = 0; r < 4; r++) {
-        assert_close(tb.col[CRVM_KM_AT_RISK][r], risk1[r], 0, 0);
-        assert_close(tb.col[CRVM_KM_SURVIVAL][r], surv1[r], 1e-15, 0);
+    const size_t rows[2] = {3, 4};
+    const double risk[2][4] = {{2, 2, 1}, {3, 3, 2, 1}};
+    const double surv[2][4] = {{0.5, 0.25, 0}, {2.0 / 3, 4.0 / 9, 2.0 / 9, 0}};
+    for (int32_t k = 0; k < 2; k++) {
+        km_table tb;
+        km_read(km_group(groups, k), &tb);
+        assert_int_equal(tb.n, rows[k]);
+        for (size_t r = 0; r < tb.n; r++) {
+            assert_close(tb.col[CRVM_KM_AT_RISK][r], risk[k][r], 0, 0);
+            /* Products of a few simple fractions: 1e-15. */
+            assert_close(tb.col[CRVM_KM_SURVIVAL][r], surv[k][r], 1e-15, 0);
+        }
     }
     crvm_km_groups_free(groups);
 }
