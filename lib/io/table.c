@@ -10,6 +10,7 @@
 #include "crvm/io.h"
 #include "io/csv.h"
 #include "io/parse.h"
+#include "io/table.h"
 
 struct crvm_numeric_table {
     size_t rows, cols;
@@ -129,41 +130,33 @@ static crvm_status read_row(crvm__csv_reader *csv, const char *path, const char 
     return CRVM_OK;
 }
 
-crvm_status crvm_read_numeric_csv(const char *path, const char *const *columns,
-                                  size_t columns_len, crvm_numeric_table **out)
+crvm_status crvm__read_numeric_stream(FILE *f, const char *name, const char *const *columns,
+                                      size_t columns_len, crvm_numeric_table **out)
 {
-    crvm_status st = check_names(path, columns, columns_len, out);
-    if (st != CRVM_OK)
-        return st;
     const size_t k = columns_len;
     size_t *field_of = crvm__calloc(k, sizeof *field_of);
     if (field_of == NULL)
         return crvm__nomem("reading a numeric CSV table");
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        crvm__free(field_of);
-        return crvm__fail(CRVM_EIO, "cannot open %s: %s", path, strerror(errno));
-    }
     crvm__csv_reader *csv = NULL;
     double *values = NULL;
     size_t rows = 0, cap = 0, n_fields = 0;
-    st = crvm__csv_open_file(f, path, 0, 0, &csv);
+    crvm_status st = crvm__csv_open_file(f, name, 0, 0, &csv);
     if (st == CRVM_OK)
-        st = read_header(csv, path, columns, k, field_of, &n_fields);
+        st = read_header(csv, name, columns, k, field_of, &n_fields);
     while (st == CRVM_OK) {
         int has = 0;
         st = crvm__csv_next(csv, &has);
         if (st == CRVM_EPARSE)
             st = crvm__fail(CRVM_EPARSE, "%s: row %zu (line %zu): field %zu: %s (at line %zu)",
-                            path, crvm__csv_record_number(csv) - 1, crvm__csv_record_line(csv),
+                            name, crvm__csv_record_number(csv) - 1, crvm__csv_record_line(csv),
                             crvm__csv_error_field(csv) + 1,
                             crvm__csv_error_text(crvm__csv_error(csv)), crvm__csv_error_line(csv));
         if (st != CRVM_OK || !has)
             break;
-        st = read_row(csv, path, columns, k, field_of, n_fields, &values, &rows, &cap);
+        st = read_row(csv, name, columns, k, field_of, n_fields, &values, &rows, &cap);
     }
     if (st == CRVM_OK && ferror(f))
-        st = crvm__fail(CRVM_EIO, "%s: read error", path);
+        st = crvm__fail(CRVM_EIO, "%s: read error", name);
     crvm_numeric_table *table = NULL;
     if (st == CRVM_OK) {
         table = crvm__calloc(1, sizeof *table);
@@ -171,7 +164,6 @@ crvm_status crvm_read_numeric_csv(const char *path, const char *const *columns,
             st = crvm__nomem("reading a numeric CSV table");
     }
     crvm__csv_close(csv);
-    fclose(f);
     crvm__free(field_of);
     if (st != CRVM_OK) {
         crvm__free(values);
@@ -182,4 +174,18 @@ crvm_status crvm_read_numeric_csv(const char *path, const char *const *columns,
     table->values = values;
     *out = table;
     return CRVM_OK;
+}
+
+crvm_status crvm_read_numeric_csv(const char *path, const char *const *columns,
+                                  size_t columns_len, crvm_numeric_table **out)
+{
+    crvm_status st = check_names(path, columns, columns_len, out);
+    if (st != CRVM_OK)
+        return st;
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return crvm__fail(CRVM_EIO, "cannot open %s: %s", path, strerror(errno));
+    st = crvm__read_numeric_stream(f, path, columns, columns_len, out);
+    fclose(f);
+    return st;
 }
