@@ -250,7 +250,7 @@ static int print_km(const survival_args *a, const crvm_km_groups *fit, const dou
             return cli_library_error("survival km", "a group's summary");
         char name[32];
         if (a->group)
-            snprintf(name, sizeof name, "%g", labels[g]);
+            snprintf(name, sizeof name, "%.10g", labels[g]);
         else
             snprintf(name, sizeof name, "all");
         printf("%-12s %8g %8g", name, n, events);
@@ -280,7 +280,7 @@ static int print_km(const survival_args *a, const crvm_km_groups *fit, const dou
             return cli_library_error("survival km", "a curve's table");
         }
         if (a->group)
-            printf("\n%s = %g\n", a->group, labels[g]);
+            printf("\n%s = %.10g\n", a->group, labels[g]);
         else
             printf("\n");
         printf("%10s %9s %8s %9s %9s %21s\n", "time", "at_risk", "events", "censored", "survival",

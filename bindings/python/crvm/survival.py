@@ -139,7 +139,8 @@ def kaplan_meier_by_group(durations, events, groups, weights=None, entry=None,
     en = as_float_array(entry, "entry", allow_none=True)
     fitted = _ll.crvm_km_fit_groups(t, e, w, en, codes.astype(np.int32), _km_options(alpha))
     out = {}
-    for code, label in enumerate(labels):
+    for code in range(_ll.crvm_km_groups_count(fitted)):  # = len(labels): every code is used
+        label = labels[code]
         km = KaplanMeier(alpha)
         km._km = _ll.crvm_km_groups_curve(fitted, code)
         km._owner = fitted  # the curve is lent by the groups object: keep it alive
