@@ -6,5 +6,6 @@ int cmd_retention(int argc, char **argv);
 int cmd_simulate(int argc, char **argv);
 int cmd_load(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_survival(int argc, char **argv);
 
 #endif

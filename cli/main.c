@@ -25,6 +25,7 @@ static const command commands[] = {
     {"simulate", cmd_simulate, "write simulated sample data (CSV files) with a known truth"},
     {"load", cmd_load, "read a directory of CSV files into a ledger, reporting bad rows"},
     {"report", cmd_report, "value a customer base from its CSV files: economics, retention, knowledge"},
+    {"survival", cmd_survival, "Kaplan-Meier curves by group and Cox models from a CSV table"},
     {"version", cmd_version, "print the library version"},
 };
 

@@ -88,4 +88,7 @@ CRVM_HANDLE(crvm_load_report, crvm_load_report_free)
 %extend crvm_load_rejection {
     int status_code() { return (int)$self->status; }
 }
+CRVM_HANDLE(crvm_numeric_table, crvm_numeric_table_free)
+CRVM_IN_STRINGS(columns)
+CRVM_OUT_ARRAY(double, out)
 %include "crvm/io.h"

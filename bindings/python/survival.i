@@ -3,6 +3,18 @@
  * crvm_fit_report) are passed in as proxy objects and filled by the call. */
 CRVM_HANDLE(crvm_km, crvm_km_free)
 CRVM_HANDLE(crvm_cox, crvm_cox_free)
+CRVM_HANDLE(crvm_km_groups, crvm_km_groups_free)
+
+/* crvm_km_groups_curve() lends a curve owned by the crvm_km_groups object:
+ * the returned proxy does not own it (never freed through it), and the
+ * pythonic layer keeps the groups object alive for as long as the curve. */
+%typemap(in, numinputs=0) const crvm_km **curve (const crvm_km *borrowed = NULL) {
+    $1 = ($1_ltype)&borrowed; /* SWIG drops the const of the pointee */
+}
+%typemap(argout) const crvm_km **curve {
+    $result = SWIG_Python_AppendOutput($result,
+        SWIG_NewPointerObj(SWIG_as_voidptr((crvm_km *)*$1), $descriptor(crvm_km *), 0));
+}
 
 CRVM_IN_ARRAY(double, durations)
 CRVM_IN_ARRAY(int32_t, events)

@@ -151,6 +151,54 @@ CRVM_API crvm_status crvm_load_directory(crvm_ledger *ledger, const char *dir,
                                          const crvm_load_options *options,
                                          crvm_load_report *report);
 
+/** Columns of numbers read from a CSV file by crvm_read_numeric_csv()
+ *  (opaque; owns its memory). */
+typedef struct crvm_numeric_table crvm_numeric_table;
+
+/**
+ * Read named columns of numbers from any CSV file with a header row, for
+ * fitting models to a table that is not one of crvm's ledger files (the
+ * crvm command's survival fits use it). The CSV rules are those at the top
+ * of this header; header names match ASCII case-insensitively; columns not
+ * requested are ignored and may hold anything. Every row must have as many
+ * fields as the header, and every cell of a requested column must be a
+ * decimal number ('.' decimal point, optional exponent; empty cells, NaN,
+ * infinities and surrounding spaces are refused). A file with a header and
+ * no rows gives a table of 0 rows. Memory: the table, rows * columns_len
+ * doubles, plus one row of text.
+ *
+ * @param path                 file to read.
+ * @param columns, columns_len names of the columns to read (>= 1, distinct
+ *                             ignoring case); the table keeps this order.
+ * @param[out] out             the table (written only on ::CRVM_OK); free
+ *                             with crvm_numeric_table_free().
+ * @return ::CRVM_OK; ::CRVM_EINVAL (NULL argument or name, no columns, a
+ *         name requested twice); ::CRVM_EIO (the file cannot be opened or
+ *         read; the message names it); ::CRVM_EPARSE (empty file, a requested
+ *         column missing from the header or named twice there, CSV syntax, a
+ *         row with the wrong number of fields, a cell that is not a number:
+ *         the message names the file, row, line and column, e.g.
+ *         "d.csv: row 3 (line 4), column age: 'abc': not a number");
+ *         ::CRVM_ENOMEM.
+ */
+CRVM_API crvm_status crvm_read_numeric_csv(const char *path, const char *const *columns,
+                                           size_t columns_len, crvm_numeric_table **out);
+
+/** Free a table from crvm_read_numeric_csv(); NULL is allowed. */
+CRVM_API void crvm_numeric_table_free(crvm_numeric_table *table);
+
+/** Number of data rows of the table; 0 for NULL. */
+CRVM_API size_t crvm_numeric_table_rows(const crvm_numeric_table *table);
+
+/**
+ * Copy column @p column (its index in the @c columns given to
+ * crvm_read_numeric_csv()) into @p out, which must hold exactly
+ * crvm_numeric_table_rows() values (NULL with length 0 for an empty table).
+ * @return ::CRVM_OK, ::CRVM_EINVAL (NULL, column out of range, wrong length).
+ */
+CRVM_API crvm_status crvm_numeric_table_column(const crvm_numeric_table *table, size_t column,
+                                               double *out, size_t out_len);
+
 /**
  * Write a simulated data set as the five CSV files into an existing
  * directory @p dir (files are replaced).

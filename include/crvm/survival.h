@@ -67,9 +67,8 @@ CRVM_API void crvm_km_options_init(crvm_km_options *options);
  * The variance is Greenwood's, S^2 sum d/(n (n - d)); the confidence interval
  * is the log-log ("exponential Greenwood") one, which stays inside [0, 1].
  * Where S = 1 the interval is [1, 1]; where S = 0 it is [0, 0] and the
- * variance is 0. For curves by group, fit once per group (the Python
- * package's kaplan_meier_by_group() does this). Time O(n) after one radix
- * sort; memory O(n).
+ * variance is 0. For curves by group, crvm_km_fit_groups() fits every group
+ * from one sort. Time O(n) after one radix sort; memory O(n).
  *
  * @param durations, durations_len  n >= 1 durations, finite and >= 0.
  * @param events, events_len        n flags, 0 or 1.
@@ -130,6 +129,64 @@ CRVM_API crvm_status crvm_km_survival_at(const crvm_km *km, const double *t, siz
  * @return ::CRVM_OK, ::CRVM_EINVAL (NULL, q outside (0, 1)).
  */
 CRVM_API crvm_status crvm_km_quantile(const crvm_km *km, double q, double *quantile);
+
+/* ------------------------------------------------------------------------ */
+/* Kaplan–Meier by group                                                    */
+/* ------------------------------------------------------------------------ */
+
+/** Kaplan–Meier curves of k groups from one fit (opaque; owns its memory and
+ *  the curves it lends through crvm_km_groups_curve()). */
+typedef struct crvm_km_groups crvm_km_groups;
+
+/**
+ * Fit one Kaplan–Meier curve per group. The curve of group g is the one
+ * crvm_km_fit() gives for the rows with groups[i] == g alone (same table,
+ * same variance and intervals, same options), so its median and other
+ * quantiles, survival at any time and every column are read from it with the
+ * crvm_km_* accessors. All groups share one radix sort by (group, duration)
+ * (and one of the entry times when given); the tables are then built in one
+ * linear pass. Time O(n), memory O(n) for n rows.
+ *
+ * @param durations, events, weights, entry  as crvm_km_fit(): n durations and
+ *                                  event flags, NULL/0 or n weights, NULL/0
+ *                                  or n entry times.
+ * @param groups, groups_len        n group codes in 0 .. k-1, every code in
+ *                                  that range used by at least one row (so
+ *                                  k <= n); k = 1 is allowed.
+ * @param options                   NULL for defaults; the same for every group.
+ * @param[out] out                  the fitted curves (written only on ::CRVM_OK);
+ *                                  free with crvm_km_groups_free().
+ * @return ::CRVM_OK; ::CRVM_EINVAL (NULL, lengths disagree, a bad value as in
+ *         crvm_km_fit(), a code < 0 or >= n, or a code below the largest one
+ *         that no row uses; the message names the row or the group);
+ *         ::CRVM_ENOMEM.
+ */
+CRVM_API crvm_status crvm_km_fit_groups(const double *durations, size_t durations_len,
+                                        const int32_t *events, size_t events_len,
+                                        const double *weights, size_t weights_len,
+                                        const double *entry, size_t entry_len,
+                                        const int32_t *groups, size_t groups_len,
+                                        const crvm_km_options *options, crvm_km_groups **out);
+
+/** Free the curves from crvm_km_fit_groups() (every curve it lent becomes
+ *  invalid); NULL is allowed. */
+CRVM_API void crvm_km_groups_free(crvm_km_groups *groups);
+
+/** Number of groups k (the largest code + 1); 0 for NULL. */
+CRVM_API size_t crvm_km_groups_count(const crvm_km_groups *groups);
+
+/**
+ * Lend the curve of one group: a read-only ::crvm_km for crvm_km_size(),
+ * crvm_km_column(), crvm_km_survival_at() and crvm_km_quantile(), owned by
+ * @p groups and valid until crvm_km_groups_free(). Do not pass it to
+ * crvm_km_free(). The group's (weighted) size is the sum of its
+ * ::CRVM_KM_EVENTS and ::CRVM_KM_CENSORED columns.
+ * @param group  a code in 0 .. crvm_km_groups_count() - 1.
+ * @param[out] curve  the borrowed curve (written only on ::CRVM_OK).
+ * @return ::CRVM_OK, ::CRVM_EINVAL (NULL, group out of range).
+ */
+CRVM_API crvm_status crvm_km_groups_curve(const crvm_km_groups *groups, int32_t group,
+                                          const crvm_km **curve);
 
 /* ------------------------------------------------------------------------ */
 /* Log-rank test                                                            */

@@ -257,20 +257,6 @@ static crvm_status report_file(crvm_load_report *r, const char *file, size_t *in
     return CRVM_OK;
 }
 
-/* Quote at most 40 bytes of a value for a message. */
-static void clip(const char *s, size_t len, char out[64])
-{
-    size_t n = len > 40 ? 40 : len;
-    size_t j = 0;
-    for (size_t i = 0; i < n; i++)
-        out[j++] = (s[i] == '\n' || s[i] == '\r') ? ' ' : s[i];
-    if (len > 40) {
-        memcpy(out + j, "...", 3);
-        j += 3;
-    }
-    out[j] = '\0';
-}
-
 /* Record a rejected row: in the report (lenient, or strict with a report)
  * and, in strict mode, as the load's failure. Returns CRVM_OK to go on,
  * the row's status to stop (strict), CRVM_ENOMEM. */
@@ -362,7 +348,7 @@ static crvm_status check_list(loader *L, const char *s, size_t len, size_t row, 
             continue;
         size_t n = i - start;
         char shown[64];
-        clip(s + start, n, shown);
+        crvm__io_clip(s + start, n, shown);
         if (n == 0)
             return reject(L, row, line, column, CRVM_EPARSE,
                           "empty article id in list (ids are separated by ';')");
@@ -406,7 +392,7 @@ static crvm_status stage_record(loader *L, size_t row, size_t line)
             s = crvm__csv_field(csv, (size_t)L->field_of[c], &len);
         const char *reason = NULL;
         char shown[64];
-#define SHOWN (clip(s, len, shown), shown)
+#define SHOWN (crvm__io_clip(s, len, shown), shown)
         crvm_status st = CRVM_OK;
         switch (cs->k) {
         case K_STR:
@@ -671,21 +657,6 @@ static crvm_status flush(loader *L)
     return st;
 }
 
-static int name_eq(const char *a, size_t alen, const char *b)
-{
-    size_t n = strlen(b);
-    if (alen != n)
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        char x = a[i];
-        if (x >= 'A' && x <= 'Z')
-            x = (char)(x - 'A' + 'a');
-        if (x != b[i])
-            return 0;
-    }
-    return 1;
-}
-
 static crvm_status read_header(loader *L)
 {
     int has;
@@ -705,10 +676,10 @@ static crvm_status read_header(loader *L)
         size_t len;
         const char *name = crvm__csv_field(L->csv, f, &len);
         char shown[64];
-        clip(name, len, shown);
+        crvm__io_clip(name, len, shown);
         int found = 0;
         for (size_t c = 0; c < L->spec->n_cols; c++) {
-            if (!name_eq(name, len, L->spec->cols[c].name))
+            if (!crvm__io_name_eq(name, len, L->spec->cols[c].name))
                 continue;
             found = 1;
             if (L->field_of[c] >= 0)

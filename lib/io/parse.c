@@ -303,3 +303,32 @@ int crvm__parse_bool(const char *s, size_t len, int *out, const char **reason)
     *reason = len == 0 ? "empty boolean" : "not a boolean (expected 1/0, true/false, yes/no)";
     return 0;
 }
+
+static char ascii_lower(char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+}
+
+int crvm__io_name_eq(const char *a, size_t alen, const char *b)
+{
+    size_t n = strlen(b);
+    if (alen != n)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (ascii_lower(a[i]) != ascii_lower(b[i]))
+            return 0;
+    return 1;
+}
+
+void crvm__io_clip(const char *s, size_t len, char out[64])
+{
+    size_t n = len > 40 ? 40 : len;
+    size_t j = 0;
+    for (size_t i = 0; i < n; i++)
+        out[j++] = (s[i] == '\n' || s[i] == '\r') ? ' ' : s[i];
+    if (len > 40) {
+        memcpy(out + j, "...", 3);
+        j += 3;
+    }
+    out[j] = '\0';
+}

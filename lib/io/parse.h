@@ -41,4 +41,11 @@ int crvm__parse_long(const char *s, size_t len, long min, long max, long *out, c
 /* Boolean: 1/0, true/false, yes/no (ASCII case-insensitive). */
 int crvm__parse_bool(const char *s, size_t len, int *out, const char **reason);
 
+/* Header names: 1 if the field a (alen bytes) equals the NUL-terminated b,
+ * ASCII case-insensitively. */
+int crvm__io_name_eq(const char *a, size_t alen, const char *b);
+/* A value quoted for a message: at most 40 bytes of s, line breaks shown as
+ * spaces, "..." appended when cut; out is NUL-terminated. */
+void crvm__io_clip(const char *s, size_t len, char out[64]);
+
 #endif

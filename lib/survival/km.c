@@ -7,7 +7,7 @@
  * v = sum d/(n(n-d)) / (log S)^2 the variance of log(-log S),
  * S^exp(+-z sqrt v) gives limits inside [0, 1]. */
 #include <math.h>
-#include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "core/alloc.h"
@@ -42,35 +42,21 @@ void crvm_km_free(crvm_km *km)
 
 size_t crvm_km_size(const crvm_km *km) { return km ? km->size : 0; }
 
-typedef struct entry_pair {
-    double time;
-    double weight;
-} entry_pair;
-
-static int entry_order(const void *pa, const void *pb)
+/* Checks shared by crvm_km_fit() and crvm_km_fit_groups(): the arrays every
+ * estimator takes, entry times and the options; *level receives the
+ * confidence level. */
+static crvm_status check_inputs(const double *durations, size_t n, const int32_t *events,
+                                size_t events_len, const double *weights, size_t weights_len,
+                                const double *entry, size_t entry_len,
+                                const crvm_km_options *options, double *level)
 {
-    const entry_pair *a = pa, *b = pb;
-    return (a->time > b->time) - (a->time < b->time);
-}
-
-crvm_status crvm_km_fit(const double *durations, size_t durations_len,
-                        const int32_t *events, size_t events_len,
-                        const double *weights, size_t weights_len,
-                        const double *entry, size_t entry_len,
-                        const crvm_km_options *options, crvm_km **out)
-{
-    if (out == NULL)
-        return crvm__fail(CRVM_EINVAL, "out must not be NULL");
-    crvm_status st = crvm__surv_check(durations, durations_len, events, events_len, weights,
-                                      weights_len);
+    crvm_status st = crvm__surv_check(durations, n, events, events_len, weights, weights_len);
     if (st != CRVM_OK)
         return st;
     if ((entry == NULL) != (entry_len == 0))
         return crvm__fail(CRVM_EINVAL, "entry must be NULL with length 0, or non-NULL");
-    if (entry != NULL && entry_len != durations_len)
-        return crvm__fail(CRVM_EINVAL, "entry has %zu values, durations %zu", entry_len,
-                          durations_len);
-    const size_t n = durations_len;
+    if (entry != NULL && entry_len != n)
+        return crvm__fail(CRVM_EINVAL, "entry has %zu values, durations %zu", entry_len, n);
     if (entry != NULL)
         for (size_t i = 0; i < n; i++) {
             if (!isfinite(entry[i]) || entry[i] > durations[i])
@@ -89,36 +75,17 @@ crvm_status crvm_km_fit(const double *durations, size_t durations_len,
     if (!(opt.confidence_level > 0.0 && opt.confidence_level < 1.0))
         return crvm__fail(CRVM_EINVAL, "confidence_level = %g: must be in (0, 1)",
                           opt.confidence_level);
+    *level = opt.confidence_level;
+    return CRVM_OK;
+}
 
-    crvm__surv_key *keys = crvm__calloc(n, sizeof *keys);
-    entry_pair *entries = entry ? crvm__calloc(n, sizeof *entries) : NULL;
-    if (keys == NULL || (entry != NULL && entries == NULL)) {
-        crvm__free(keys);
-        crvm__free(entries);
-        return crvm__nomem("sorting durations for Kaplan-Meier");
-    }
-    if (crvm__surv_sort(n, durations, NULL, keys) != CRVM_OK) {
-        crvm__free(keys);
-        crvm__free(entries);
-        return CRVM_ENOMEM;
-    }
-    size_t rows = 0;
-    for (size_t i = 0; i < n; i++)
-        if (i == 0 || keys[i].time != keys[i - 1].time)
-            rows++;
-    crvm_km *km = crvm__calloc(1, sizeof *km);
-    double *block = crvm__calloc(rows * KM_COLUMNS, sizeof *block);
-    if (km == NULL || block == NULL) {
-        crvm__free(keys);
-        crvm__free(entries);
-        crvm__free(km);
-        crvm__free(block);
-        return crvm__nomem("allocating the Kaplan-Meier table");
-    }
-    km->size = rows;
-    km->confidence_level = opt.confidence_level;
-    for (int c = 0; c < KM_COLUMNS; c++)
-        km->column[c] = block + (size_t)c * rows;
+/* Fill the table of one curve from its rows: keys[0 .. m) sorted by
+ * duration, ekeys[0 .. m) (NULL without entry times) the same rows sorted by
+ * entry time; km's columns are allocated with km->size rows. */
+static void km_table(const crvm__surv_key *keys, const crvm__surv_key *ekeys, size_t m,
+                     const int32_t *events, const double *weights, double z, crvm_km *km)
+{
+    const size_t rows = km->size;
     double *time = km->column[CRVM_KM_TIME], *surv = km->column[CRVM_KM_SURVIVAL],
            *var = km->column[CRVM_KM_VARIANCE], *lo = km->column[CRVM_KM_CI_LOWER],
            *hi = km->column[CRVM_KM_CI_UPPER], *at_risk = km->column[CRVM_KM_AT_RISK],
@@ -126,7 +93,7 @@ crvm_status crvm_km_fit(const double *durations, size_t durations_len,
 
     /* Events and censorings per distinct time. */
     size_t r = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < m; i++) {
         if (i > 0 && keys[i].time != keys[i - 1].time)
             r++;
         size_t row = keys[i].row;
@@ -140,31 +107,23 @@ crvm_status crvm_km_fit(const double *durations, size_t durations_len,
     /* Number at risk. Without entry times: the (weighted) count with duration
      * >= t, summed from the end so unit weights give exact integers. With
      * entry times: entered before t (entry < t) minus those gone before t. */
-    if (entries == NULL) {
+    if (ekeys == NULL) {
         double acc = 0.0;
         for (size_t k = rows; k-- > 0;) {
             acc += ev[k] + cens[k];
             at_risk[k] = acc;
         }
     } else {
-        for (size_t i = 0; i < n; i++) {
-            entries[i].time = entry[i];
-            entries[i].weight = weights ? weights[i] : 1.0;
-        }
-        qsort(entries, n, sizeof *entries, entry_order);
         double entered = 0.0, gone = 0.0;
         size_t e = 0;
         for (size_t k = 0; k < rows; k++) {
-            while (e < n && entries[e].time < time[k])
-                entered += entries[e++].weight;
+            for (; e < m && ekeys[e].time < time[k]; e++)
+                entered += weights ? weights[ekeys[e].row] : 1.0;
             at_risk[k] = entered - gone;
             gone += ev[k] + cens[k];
         }
     }
-    crvm__free(keys);
-    crvm__free(entries);
 
-    const double z = crvm__norm_ppf(0.5 + 0.5 * opt.confidence_level);
     double s = 1.0, greenwood = 0.0;
     for (size_t k = 0; k < rows; k++) {
         double d = ev[k], nr = at_risk[k];
@@ -191,7 +150,168 @@ crvm_status crvm_km_fit(const double *durations, size_t durations_len,
             hi[k] = exp(-exp(log(-ls) - half));
         }
     }
+}
+
+/* The tables of k >= 1 groups (groups NULL: one group of every row) for
+ * validated input, into curves[0 .. k), every group non-empty. One block
+ * holds every column of every curve: column c of group g starts at
+ * block + c * R + (rows of the groups before g), R the total number of rows,
+ * so curves[0].column[0] is the block. CRVM_EINVAL (naming the group) if a
+ * code in 0 .. k-1 has no rows; nothing is kept on failure. */
+static crvm_status km_tables(size_t n, const double *durations, const int32_t *events,
+                             const double *weights, const double *entry, const int32_t *groups,
+                             size_t k, double level, crvm_km *curves)
+{
+    crvm__surv_key *keys = crvm__calloc(n, sizeof *keys);
+    crvm__surv_key *ekeys = entry ? crvm__calloc(n, sizeof *ekeys) : NULL;
+    if (keys == NULL || (entry != NULL && ekeys == NULL)) {
+        crvm__free(keys);
+        crvm__free(ekeys);
+        return crvm__nomem("sorting durations for Kaplan-Meier");
+    }
+    crvm_status st = crvm__surv_sort(n, durations, groups, keys);
+    if (st == CRVM_OK && entry != NULL)
+        st = crvm__surv_sort(n, entry, groups, ekeys);
+    /* Rows (distinct durations) of each group; keys run through the groups
+     * in ascending order, so a missing code shows as a jump. */
+    size_t total = 0;
+    for (size_t i = 0; st == CRVM_OK && i < n; i++) {
+        int32_t g = keys[i].stratum;
+        int first_of_group = i == 0 || g != keys[i - 1].stratum;
+        int32_t expected = i == 0 ? 0 : keys[i - 1].stratum + 1;
+        if (first_of_group && g != expected) {
+            st = crvm__fail(CRVM_EINVAL,
+                            "group %d has no rows: codes must be 0 .. k-1 with every code used",
+                            (int)expected);
+            break;
+        }
+        if (first_of_group || keys[i].time != keys[i - 1].time) {
+            curves[g].size++;
+            total++;
+        }
+    }
+    double *block = NULL;
+    if (st == CRVM_OK) {
+        block = crvm__calloc(total * KM_COLUMNS, sizeof *block);
+        if (block == NULL)
+            st = crvm__nomem("allocating the Kaplan-Meier tables");
+    }
+    if (st != CRVM_OK) {
+        crvm__free(keys);
+        crvm__free(ekeys);
+        return st;
+    }
+    const double z = crvm__norm_ppf(0.5 + 0.5 * level);
+    size_t offset = 0, begin = 0;
+    for (size_t g = 0; g < k; g++) {
+        crvm_km *km = &curves[g];
+        km->confidence_level = level;
+        for (int c = 0; c < KM_COLUMNS; c++)
+            km->column[c] = block + (size_t)c * total + offset;
+        offset += km->size;
+        size_t end = begin;
+        while (end < n && (size_t)keys[end].stratum == g)
+            end++;
+        km_table(keys + begin, ekeys ? ekeys + begin : NULL, end - begin, events, weights, z, km);
+        begin = end;
+    }
+    crvm__free(keys);
+    crvm__free(ekeys);
+    return CRVM_OK;
+}
+
+crvm_status crvm_km_fit(const double *durations, size_t durations_len,
+                        const int32_t *events, size_t events_len,
+                        const double *weights, size_t weights_len,
+                        const double *entry, size_t entry_len,
+                        const crvm_km_options *options, crvm_km **out)
+{
+    if (out == NULL)
+        return crvm__fail(CRVM_EINVAL, "out must not be NULL");
+    double level = 0.0;
+    crvm_status st = check_inputs(durations, durations_len, events, events_len, weights,
+                                  weights_len, entry, entry_len, options, &level);
+    if (st != CRVM_OK)
+        return st;
+    crvm_km *km = crvm__calloc(1, sizeof *km);
+    if (km == NULL)
+        return crvm__nomem("allocating the Kaplan-Meier curve");
+    st = km_tables(durations_len, durations, events, weights, entry, NULL, 1, level, km);
+    if (st != CRVM_OK) {
+        crvm__free(km);
+        return st;
+    }
     *out = km;
+    return CRVM_OK;
+}
+
+/* ---- by group ----------------------------------------------------------- */
+
+struct crvm_km_groups {
+    size_t count;
+    crvm_km curves[]; /* curves[0].column[0] owns the block of every table */
+};
+
+crvm_status crvm_km_fit_groups(const double *durations, size_t durations_len,
+                               const int32_t *events, size_t events_len,
+                               const double *weights, size_t weights_len,
+                               const double *entry, size_t entry_len,
+                               const int32_t *groups, size_t groups_len,
+                               const crvm_km_options *options, crvm_km_groups **out)
+{
+    if (out == NULL || groups == NULL)
+        return crvm__fail(CRVM_EINVAL, "groups and out must not be NULL");
+    double level = 0.0;
+    crvm_status st = check_inputs(durations, durations_len, events, events_len, weights,
+                                  weights_len, entry, entry_len, options, &level);
+    if (st != CRVM_OK)
+        return st;
+    const size_t n = durations_len;
+    if (groups_len != n)
+        return crvm__fail(CRVM_EINVAL, "groups has %zu values, durations %zu", groups_len, n);
+    int32_t kmax = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (groups[i] < 0 || (size_t)groups[i] >= n)
+            return crvm__fail(CRVM_EINVAL, "groups[%zu] = %d: codes must be in 0 .. n-1 = %zu", i,
+                              (int)groups[i], n - 1);
+        if (groups[i] > kmax)
+            kmax = groups[i];
+    }
+    const size_t k = (size_t)kmax + 1;
+    crvm_km_groups *g = NULL;
+    if (k <= (SIZE_MAX - sizeof *g) / sizeof g->curves[0])
+        g = crvm__calloc(1, sizeof *g + k * sizeof g->curves[0]);
+    if (g == NULL)
+        return crvm__nomem("allocating the Kaplan-Meier curves");
+    g->count = k;
+    st = km_tables(n, durations, events, weights, entry, groups, k, level, g->curves);
+    if (st != CRVM_OK) {
+        crvm__free(g);
+        return st;
+    }
+    *out = g;
+    return CRVM_OK;
+}
+
+void crvm_km_groups_free(crvm_km_groups *groups)
+{
+    if (groups == NULL)
+        return;
+    crvm__free(groups->curves[0].column[0]);
+    crvm__free(groups);
+}
+
+size_t crvm_km_groups_count(const crvm_km_groups *groups) { return groups ? groups->count : 0; }
+
+crvm_status crvm_km_groups_curve(const crvm_km_groups *groups, int32_t group,
+                                 const crvm_km **curve)
+{
+    if (groups == NULL || curve == NULL)
+        return crvm__fail(CRVM_EINVAL, "groups and curve must not be NULL");
+    if (group < 0 || (size_t)group >= groups->count)
+        return crvm__fail(CRVM_EINVAL, "group %d: must be in 0 .. %zu", (int)group,
+                          groups->count - 1);
+    *curve = &groups->curves[group];
     return CRVM_OK;
 }
 

@@ -218,3 +218,37 @@ def test_simulated_columns_check_their_buffers():
     with pytest.raises(crvm.InvalidArgumentError, match="not a crvm_sim_id_space"):
         crvm.lowlevel.crvm_sim_data_ids_size(data, 3)
     assert crvm.lowlevel.crvm_sim_data_ids_size(data, crvm.lowlevel.CRVM_SIM_CUSTOMER_IDS) == 90
+
+
+def test_read_numeric_csv_matches_pandas(datadir):
+    path = datadir / "rossi.csv"
+    got = crvm.read_numeric_csv(path, ["prio", "WEEK", "arrest"])
+    ref = pd.read_csv(path)
+    assert list(got.columns) == ["prio", "WEEK", "arrest"]
+    assert len(got) == len(ref) == 432
+    np.testing.assert_array_equal(got["prio"], ref["prio"].astype(float))
+    np.testing.assert_array_equal(got["WEEK"], ref["week"].astype(float))
+    np.testing.assert_array_equal(got["arrest"], ref["arrest"].astype(float))
+    assert got.dtypes.unique().tolist() == [np.float64]
+
+
+def test_read_numeric_csv_quoting_and_an_empty_table(tmp_path):
+    write(tmp_path, "t.csv", 'label,x\r\n"a, b",1.5\r\n"c\nd",-2e3\r\n')
+    got = crvm.read_numeric_csv(tmp_path / "t.csv", "x")
+    np.testing.assert_array_equal(got["x"], [1.5, -2000.0])
+    write(tmp_path, "empty.csv", "x,y\n")
+    assert crvm.read_numeric_csv(tmp_path / "empty.csv", ["y", "x"]).shape == (0, 2)
+
+
+def test_read_numeric_csv_errors(tmp_path):
+    write(tmp_path, "t.csv", "week,arrest\n20,1\n21,yes\n")
+    with pytest.raises(crvm.ParseError, match=r"row 2 \(line 3\), column arrest: 'yes': not a number"):
+        crvm.read_numeric_csv(tmp_path / "t.csv", ["week", "arrest"])
+    with pytest.raises(crvm.ParseError, match="header: no column 'age'"):
+        crvm.read_numeric_csv(tmp_path / "t.csv", ["week", "age"])
+    with pytest.raises(crvm.FileError, match="missing.csv"):
+        crvm.read_numeric_csv(tmp_path / "missing.csv", ["week"])
+    with pytest.raises(crvm.InvalidArgumentError, match="repeats"):
+        crvm.read_numeric_csv(tmp_path / "t.csv", ["week", "Week"])
+    with pytest.raises(crvm.InvalidArgumentError, match="no columns"):
+        crvm.read_numeric_csv(tmp_path / "t.csv", [])

@@ -46,8 +46,10 @@ def heavy_ties(seed=0, n=400):
 
 # ---------------------------------------------------------------- Kaplan-Meier
 
-def compare_km(durations, events, weights=None, entry=None):
-    ours = crvm.KaplanMeier().fit(durations, events, weights=weights, entry=entry)
+def compare_km(durations, events, weights=None, entry=None, ours=None):
+    """Compare a crvm curve (fitted here unless given) with lifelines' on the same data."""
+    if ours is None:
+        ours = crvm.KaplanMeier().fit(durations, events, weights=weights, entry=entry)
     theirs = KaplanMeierFitter().fit(durations, events, weights=weights, entry=entry)
     table = ours.survival_function
     times = table["time"].to_numpy()
@@ -78,15 +80,64 @@ def compare_km(durations, events, weights=None, entry=None):
     return ours, theirs
 
 
+@pytest.mark.filterwarnings("ignore::lifelines.exceptions.ApproximationWarning")
 def test_km_waltons_by_group(waltons):
     curves = crvm.kaplan_meier_by_group(waltons["T"], waltons["E"], waltons["group"])
-    assert set(curves) == {"control", "miR-137"}
+    assert list(curves) == ["control", "miR-137"]
     for label, km in curves.items():
         sub = waltons[waltons["group"] == label]
-        compare_km(sub["T"], sub["E"])
-        assert km.median_survival == KaplanMeierFitter().fit(sub["T"], sub["E"]).median_survival_time_
+        # the grouped fit against lifelines on the group's rows alone
+        compare_km(sub["T"], sub["E"], ours=km)
+        ref = KaplanMeierFitter().fit(sub["T"], sub["E"])
+        assert km.median_survival == ref.median_survival_time_
+        for q in (0.1, 0.25, 0.75, 0.9):
+            assert km.quantile(q) == ref.percentile(1 - q)
 
 
+def test_km_by_group_with_weights_and_entry_matches_lifelines():
+    n = 500
+    rng, t, e, w, entry = weighted_truncated(11, n)
+    labels = np.array(["b", "a", "c"])[rng.integers(0, 3, n)]
+    curves = crvm.kaplan_meier_by_group(t, e, labels, weights=w, entry=entry)
+    assert list(curves) == ["a", "b", "c"]
+    for label, km in curves.items():
+        m = labels == label
+        compare_km(t[m], e[m], weights=w[m], entry=entry[m], ours=km)
+
+
+def test_km_by_group_alpha_labels_and_lifetime(waltons):
+    curves = crvm.kaplan_meier_by_group(waltons["T"], waltons["E"], waltons["group"], alpha=0.1)
+    km = curves["control"]
+    del curves
+    import gc
+    gc.collect()  # the curve keeps the C object that lends it alive
+    sub = waltons[waltons["group"] == "control"]
+    ref = KaplanMeierFitter(alpha=0.1).fit(sub["T"], sub["E"])
+    table = km.survival_function
+    ci = ref.confidence_interval_.loc[table["time"]].to_numpy()
+    ok = np.isfinite(ci).all(axis=1) & (table["survival"] < 1).to_numpy() & \
+        (table["survival"] > 0).to_numpy()
+    np.testing.assert_allclose(table["ci_lower"][ok], ci[ok, 0], rtol=1e-10)
+    # integer labels keep their type and order; one group is allowed
+    ints = crvm.kaplan_meier_by_group([1, 2, 3, 4], [1, 1, 0, 1], [10, 2, 10, 2])
+    assert list(ints) == [10, 2]  # sorted as text, as before
+    # group 2: events at 2 and 4, S(2) = 1/2; group 10: event at 1, S(1) = 1/2
+    assert ints[2].median_survival == 2.0
+    assert ints[10].median_survival == 1.0
+    assert list(crvm.kaplan_meier_by_group([1, 2], [1, 1], ["x", "x"])) == ["x"]
+
+
+def test_km_by_group_errors():
+    with pytest.raises(ValueError, match="missing values"):
+        crvm.kaplan_meier_by_group([1.0, 2.0], [1, 1], ["a", None])
+    with pytest.raises(ValueError, match="groups: expected 3 values"):
+        crvm.kaplan_meier_by_group([1.0, 2.0, 3.0], [1, 1, 1], ["a", "b"])
+    with pytest.raises(crvm.InvalidArgumentError, match=r"durations\[1\]"):
+        crvm.kaplan_meier_by_group([1.0, -2.0], [1, 1], ["a", "b"])
+    with pytest.raises(crvm.InvalidArgumentError, match=r"entry\[0\]"):
+        crvm.kaplan_meier_by_group([1.0, 2.0], [1, 1], ["a", "b"], entry=[1.0, 0.0])
+    with pytest.raises(ValueError, match="alpha"):
+        crvm.kaplan_meier_by_group([1.0, 2.0], [1, 1], ["a", "b"], alpha=1.5)
 def test_km_rossi_and_anderson(rossi, anderson):
     ours, _ = compare_km(rossi["week"], rossi["arrest"])
     assert np.isinf(ours.median_survival)  # fewer than half are re-arrested
@@ -108,14 +159,20 @@ def test_km_heavy_ties_and_an_all_censored_group():
     assert np.isinf(ours.median_survival)
 
 
-def test_km_weights_and_entry_match_lifelines():
-    rng = np.random.default_rng(3)
-    n = 300
+def weighted_truncated(seed, n):
+    """Tied durations 1..29, ~70% events, integer weights 1..3 and entry
+    times before the durations."""
+    rng = np.random.default_rng(seed)
     t = rng.integers(1, 30, n).astype(float)
     e = (rng.random(n) < 0.7).astype(int)
     w = rng.integers(1, 4, n).astype(float)
-    compare_km(t, e, weights=w)
     entry = np.floor(t * rng.random(n) * 0.8)
+    return rng, t, e, w, entry
+
+
+def test_km_weights_and_entry_match_lifelines():
+    _, t, e, w, entry = weighted_truncated(3, 300)
+    compare_km(t, e, weights=w)
     compare_km(t, e, entry=entry)
     compare_km(t, e, weights=w, entry=entry)
 

@@ -392,9 +392,9 @@ static int remove_tmpdir(void **state)
 {
     (void)state;
     const char *names[] = {"customers.csv", "revenue.csv", "contacts.csv", "articles.csv",
-                           "knowledge_uses.csv", "x.csv"};
+                           "knowledge_uses.csv", "x.csv", "table.csv"};
     char path[128];
-    for (int i = 0; i < 6; i++) {
+    for (int i = 0; i < 7; i++) {
         snprintf(path, sizeof path, "%s/%s", tmpdir, names[i]);
         remove(path);
     }
@@ -951,6 +951,141 @@ static void test_load_allocation_failures(void **state)
     crvm_set_allocator(NULL);
 }
 
+/* ------------------------------------------------- numeric CSV tables */
+
+static const char *const week_arrest[] = {"week", "ARREST"};
+
+/* Read week and arrest from a file holding text into *t; returns the status. */
+static crvm_status read_table(const char *text, crvm_numeric_table **t)
+{
+    *t = NULL;
+    crvm_clear_error();
+    return crvm_read_numeric_csv(write_file("table.csv", text), week_arrest, 2, t);
+}
+
+static void expect_table_error(const char *text, crvm_status status, const char *message_part)
+{
+    crvm_numeric_table *t = NULL;
+    assert_int_equal(read_table(text, &t), status);
+    assert_null(t); /* never written on failure */
+    if (strstr(crvm_last_error(), message_part) == NULL)
+        fail_msg("message '%s' lacks '%s'", crvm_last_error(), message_part);
+}
+
+static void test_numeric_csv_reads_named_columns(void **state)
+{
+    (void)state;
+    /* Header case, column order, CRLF, quoted fields with commas, quotes and
+     * line breaks, an empty line, an unrequested empty cell, exponents and no
+     * final line break. Expected values written from the text. */
+    crvm_numeric_table *t = NULL;
+    assert_int_equal(read_table("name,Arrest,note,WEEK\r\n"
+                                "\"Smith, J\",1,\"says \"\"hi\"\"\",20\r\n"
+                                "x,0,,1.5e1\r\n"
+                                "\r\n"
+                                "y,\"1\",\"two\nlines\",-3\n"
+                                "z,0,last,0.25",
+                                &t),
+                     CRVM_OK);
+    assert_int_equal(crvm_numeric_table_rows(t), 4);
+    double week[4], arrest[4];
+    assert_int_equal(crvm_numeric_table_column(t, 0, week, 4), CRVM_OK);
+    assert_int_equal(crvm_numeric_table_column(t, 1, arrest, 4), CRVM_OK);
+    const double expect_week[] = {20, 15, -3, 0.25}, expect_arrest[] = {1, 0, 1, 0};
+    for (int i = 0; i < 4; i++) {
+        assert_close(week[i], expect_week[i], 0, 0);
+        assert_close(arrest[i], expect_arrest[i], 0, 0);
+    }
+    crvm_numeric_table_free(t);
+
+    /* A header and no rows: an empty table. */
+    assert_int_equal(read_table("week,arrest\n", &t), CRVM_OK);
+    assert_int_equal(crvm_numeric_table_rows(t), 0);
+    assert_int_equal(crvm_numeric_table_column(t, 1, NULL, 0), CRVM_OK);
+    crvm_numeric_table_free(t);
+}
+
+static void test_numeric_csv_errors_name_row_and_column(void **state)
+{
+    (void)state;
+    /* Cells that are not numbers: row (after the header), line and column. */
+    expect_table_error("week,arrest\n20,1\nabc,0\n", CRVM_EPARSE,
+                       "table.csv: row 2 (line 3), column week: 'abc': not a number");
+    expect_table_error("arrest,week\n1,20\n\n0,\n", CRVM_EPARSE,
+                       "row 2 (line 4), column week: '': empty number");
+    expect_table_error("week,arrest\n20,NaN\n", CRVM_EPARSE, "row 1 (line 2), column ARREST: 'NaN'");
+    expect_table_error("week,arrest\n 20,1\n", CRVM_EPARSE, "column week: ' 20': spaces");
+    /* The header: a missing or repeated column, an empty file. */
+    expect_table_error("week,arrested\n20,1\n", CRVM_EPARSE, "header: no column 'ARREST'");
+    expect_table_error("week,arrest,Week\n20,1,3\n", CRVM_EPARSE,
+                       "column 'week' appears twice (fields 1 and 3)");
+    expect_table_error("", CRVM_EPARSE, "empty file");
+    /* Rows of the wrong width and CSV syntax errors. */
+    expect_table_error("week,arrest,x\n20,1,a\n21,1\n", CRVM_EPARSE,
+                       "row 2 (line 3): 2 fields, the header has 3");
+    expect_table_error("week,arrest\n20,1\n2\"1,1\n", CRVM_EPARSE, "row 2 (line 3): field 1");
+    expect_table_error("week,arrest\n20,\"1\n", CRVM_EPARSE, "row 1 (line 2): field 2");
+    /* A file that cannot be opened. */
+    crvm_numeric_table *t = NULL;
+    char missing[128];
+    snprintf(missing, sizeof missing, "%s/no-such-file.csv", tmpdir);
+    assert_status(crvm_read_numeric_csv(missing, week_arrest, 2, &t), CRVM_EIO);
+    assert_non_null(strstr(crvm_last_error(), "no-such-file.csv"));
+    assert_null(t);
+}
+
+static void test_numeric_csv_argument_errors(void **state)
+{
+    (void)state;
+    const char *path = write_file("table.csv", "week,arrest\n20,1\n");
+    crvm_numeric_table *t = NULL;
+    assert_status(crvm_read_numeric_csv(NULL, week_arrest, 2, &t), CRVM_EINVAL);
+    assert_status(crvm_read_numeric_csv(path, NULL, 2, &t), CRVM_EINVAL);
+    assert_status(crvm_read_numeric_csv(path, week_arrest, 2, NULL), CRVM_EINVAL);
+    assert_status(crvm_read_numeric_csv(path, week_arrest, 0, &t), CRVM_EINVAL);
+    const char *with_null[] = {"week", NULL};
+    assert_status(crvm_read_numeric_csv(path, with_null, 2, &t), CRVM_EINVAL);
+    assert_non_null(strstr(crvm_last_error(), "columns[1]"));
+    const char *twice[] = {"week", "arrest", "Week"};
+    assert_status(crvm_read_numeric_csv(path, twice, 3, &t), CRVM_EINVAL);
+    assert_non_null(strstr(crvm_last_error(), "columns[2] = 'Week' repeats columns[0]"));
+    assert_null(t);
+
+    assert_int_equal(crvm_read_numeric_csv(path, week_arrest, 2, &t), CRVM_OK);
+    double out[2];
+    assert_status(crvm_numeric_table_column(t, 2, out, 1), CRVM_EINVAL);
+    assert_status(crvm_numeric_table_column(t, 0, out, 2), CRVM_EINVAL);
+    assert_status(crvm_numeric_table_column(t, 0, NULL, 1), CRVM_EINVAL);
+    assert_status(crvm_numeric_table_column(NULL, 0, out, 1), CRVM_EINVAL);
+    assert_int_equal(crvm_numeric_table_rows(NULL), 0);
+    crvm_numeric_table_free(t);
+    crvm_numeric_table_free(NULL);
+}
+
+static crvm_status numeric_table_scenario(void *ctx)
+{
+    const char *path = ctx;
+    crvm_numeric_table *t = NULL;
+    crvm_status st = crvm_read_numeric_csv(path, week_arrest, 2, &t);
+    if (st == CRVM_OK && crvm_numeric_table_rows(t) != 3000)
+        fail_msg("expected 3000 rows");
+    crvm_numeric_table_free(t);
+    return st;
+}
+
+static void test_numeric_csv_allocation_failures(void **state)
+{
+    (void)state;
+    /* 3000 rows: the table grows twice past its first 1024 rows. */
+    static char text[3000 * 16 + 64];
+    size_t len = (size_t)snprintf(text, sizeof text, "arrest,week\n");
+    for (int i = 0; i < 3000; i++)
+        len += (size_t)snprintf(text + len, sizeof text - len, "%d,%d\n", i % 2, i);
+    const char *path = write_file("table.csv", text);
+    assert_true(test_every_allocation_failure(numeric_table_scenario, (void *)path) >= 5);
+    crvm_set_allocator(NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -976,6 +1111,10 @@ int main(void)
         cmocka_unit_test(test_lenient_header_error_rolls_back),
         cmocka_unit_test(test_argument_errors),
         cmocka_unit_test(test_load_allocation_failures),
+        cmocka_unit_test(test_numeric_csv_reads_named_columns),
+        cmocka_unit_test(test_numeric_csv_errors_name_row_and_column),
+        cmocka_unit_test(test_numeric_csv_argument_errors),
+        cmocka_unit_test(test_numeric_csv_allocation_failures),
     };
     return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
 }

@@ -348,6 +348,267 @@ static void km_survives_every_allocation_failure(void **state)
     assert_true(test_every_allocation_failure(km_scenario, NULL) >= 3);
 }
 
+/* ---- Kaplan–Meier by group ---------------------------------------------- */
+
+static const crvm_km *km_group(const crvm_km_groups *groups, int32_t g)
+{
+    const crvm_km *km = NULL;
+    assert_int_equal(crvm_km_groups_curve(groups, g, &km), CRVM_OK);
+    assert_non_null(km);
+    return km;
+}
+
+static void km_groups_hand_computed(void **state)
+{
+    (void)state;
+    /* Three groups, rows interleaved:
+     *   group 0: t = 1, 2, 2+, 3      at risk 4, 3, 1  S = 3/4, 1/2, 0   median 2
+     *            Greenwood sums 1/12, 1/12 + 1/6
+     *   group 1: t = 2+, 4, 5         at risk 3, 2, 1  S = 1, 1/2, 0     median 4
+     *   group 2: t = 3+               at risk 1        S = 1             median inf */
+    const double t[] = {2, 1, 3, 2, 4, 2, 3, 5};
+    const int32_t e[] = {0, 1, 0, 1, 1, 0, 1, 1};
+    const int32_t g[] = {1, 0, 2, 0, 1, 0, 0, 1};
+    crvm_km_groups *groups = NULL;
+    assert_int_equal(crvm_km_fit_groups(t, 8, e, 8, NULL, 0, NULL, 0, g, 8, NULL, &groups),
+                     CRVM_OK);
+    assert_int_equal(crvm_km_groups_count(groups), 3);
+
+    const size_t sizes[] = {3, 3, 1};
+    const double times[3][3] = {{1, 2, 3}, {2, 4, 5}, {3}};
+    const double risk[3][3] = {{4, 3, 1}, {3, 2, 1}, {1}};
+    const double ev[3][3] = {{1, 1, 1}, {0, 1, 1}, {0}};
+    const double cens[3][3] = {{0, 1, 0}, {1, 0, 0}, {1}};
+    const double surv[3][3] = {{0.75, 0.5, 0}, {1, 0.5, 0}, {1}};
+    const double medians[] = {2, 4, INFINITY}, q25[] = {1, 4, INFINITY};
+    for (int32_t k = 0; k < 3; k++) {
+        const crvm_km *km = km_group(groups, k);
+        km_table tb;
+        km_read(km, &tb);
+        assert_int_equal(tb.n, sizes[k]);
+        for (size_t r = 0; r < tb.n; r++) {
+            assert_close(tb.col[CRVM_KM_TIME][r], times[k][r], 0, 0);
+            assert_close(tb.col[CRVM_KM_AT_RISK][r], risk[k][r], 0, 0);
+            assert_close(tb.col[CRVM_KM_EVENTS][r], ev[k][r], 0, 0);
+            assert_close(tb.col[CRVM_KM_CENSORED][r], cens[k][r], 0, 0);
+            /* Products of a few simple fractions: 1e-15. */
+            assert_close(tb.col[CRVM_KM_SURVIVAL][r], surv[k][r], 1e-15, 0);
+        }
+        double q;
+        assert_int_equal(crvm_km_quantile(km, 0.5, &q), CRVM_OK);
+        assert_true(q == medians[k]);
+        assert_int_equal(crvm_km_quantile(km, 0.25, &q), CRVM_OK);
+        assert_true(q == q25[k]);
+    }
+    /* Greenwood and the log-log interval of group 0 (K&P eq. 1.10). */
+    km_table tb;
+    km_read(km_group(groups, 0), &tb);
+    const double gw[] = {1.0 / 12, 1.0 / 12 + 1.0 / 6};
+    for (size_t r = 0; r < 2; r++) {
+        double s = surv[0][r], lo, hi;
+        assert_close(tb.col[CRVM_KM_VARIANCE][r], s * s * gw[r], 1e-14, 0);
+        loglog_ci(s, gw[r], &lo, &hi);
+        assert_close(tb.col[CRVM_KM_CI_LOWER][r], lo, 1e-13, 0);
+        assert_close(tb.col[CRVM_KM_CI_UPPER][r], hi, 1e-13, 0);
+    }
+    /* Survival between and beyond the event times of group 1. */
+    const double at[] = {0, 3.9, 4, 100};
+    const double expect_at[] = {1, 1, 0.5, 0};
+    double got[4];
+    assert_int_equal(crvm_km_survival_at(km_group(groups, 1), at, 4, got, 4), CRVM_OK);
+    for (int i = 0; i < 4; i++)
+        assert_close(got[i], expect_at[i], 0, 0);
+    crvm_km_groups_free(groups);
+}
+
+static void km_groups_left_truncation_hand_computed(void **state)
+{
+    (void)state;
+    /* The two left-truncated samples of km_left_truncation_hand_computed as
+     * groups 1 and 0 of one fit, rows interleaved, so that entries of one
+     * group would change the other's risk sets if they were mixed:
+     *   group 1: t = 3, 5, 6, 8, entry 0, 4, 2, 0: at risk 3, 3, 2, 1,
+     *            S = 2/3, 4/9, 2/9, 0
+     *   group 0: t = 2, 4, 5, entry 0, 2, 0: at risk 2, 2, 1, S = 1/2, 1/4, 0 */
+    const double t[] = {3, 2, 5, 4, 6, 5, 8};
+    const double entry[] = {0, 0, 4, 2, 2, 0, 0};
+    const int32_t e[] = {1, 1, 1, 1, 1, 1, 1};
+    const int32_t g[] = {1, 0, 1, 0, 1, 0, 1};
+    crvm_km_groups *groups = NULL;
+    assert_int_equal(crvm_km_fit_groups(t, 7, e, 7, NULL, 0, entry, 7, g, 7, NULL, &groups),
+                     CRVM_OK);
+    const size_t rows[2] = {3, 4};
+    const double risk[2][4] = {{2, 2, 1}, {3, 3, 2, 1}};
+    const double surv[2][4] = {{0.5, 0.25, 0}, {2.0 / 3, 4.0 / 9, 2.0 / 9, 0}};
+    for (int32_t k = 0; k < 2; k++) {
+        km_table tb;
+        km_read(km_group(groups, k), &tb);
+        assert_int_equal(tb.n, rows[k]);
+        for (size_t r = 0; r < tb.n; r++) {
+            assert_close(tb.col[CRVM_KM_AT_RISK][r], risk[k][r], 0, 0);
+            /* Products of a few simple fractions: 1e-15. */
+            assert_close(tb.col[CRVM_KM_SURVIVAL][r], surv[k][r], 1e-15, 0);
+        }
+    }
+    crvm_km_groups_free(groups);
+}
+
+static void km_groups_equal_separate_fits(void **state)
+{
+    (void)state;
+    /* Weighted, left-truncated, heavily tied data in 5 groups of unequal
+     * size, one of them a single row, at a 90% level: each group's curve must
+     * be the one crvm_km_fit() gives for that group's rows alone. Same
+     * arithmetic in the same order, so the tables agree exactly. */
+    enum { N = 600, K = 5 };
+    static double t[N], w[N], entry[N], ts[N], ws[N], es[N];
+    static int32_t e[N], g[N], evs[N];
+    test_rng rng = {7};
+    for (int i = 0; i < N; i++) {
+        double u = test_rng_uniform(&rng);
+        g[i] = i == N / 2 ? 4 : (u < 0.5 ? 0 : u < 0.8 ? 1 : u < 0.95 ? 2 : 3);
+        t[i] = 1 + floor(25 * test_rng_uniform(&rng));
+        e[i] = test_rng_uniform(&rng) < 0.6;
+        w[i] = 0.25 + 2 * test_rng_uniform(&rng);
+        entry[i] = floor(t[i] * 0.7 * test_rng_uniform(&rng));
+    }
+    crvm_km_options opt = CRVM_KM_OPTIONS_INIT;
+    opt.confidence_level = 0.9;
+    for (int variant = 0; variant < 2; variant++) {
+        const double *wv = variant ? w : NULL, *en = variant ? entry : NULL;
+        size_t wl = variant ? N : 0;
+        crvm_km_groups *groups = NULL;
+        assert_int_equal(crvm_km_fit_groups(t, N, e, N, wv, wl, en, wl, g, N, &opt, &groups),
+                         CRVM_OK);
+        assert_int_equal(crvm_km_groups_count(groups), K);
+        for (int32_t k = 0; k < K; k++) {
+            size_t m = 0;
+            for (int i = 0; i < N; i++)
+                if (g[i] == k) {
+                    ts[m] = t[i];
+                    evs[m] = e[i];
+                    ws[m] = w[i];
+                    es[m] = entry[i];
+                    m++;
+                }
+            crvm_km *alone = NULL;
+            assert_int_equal(crvm_km_fit(ts, m, evs, m, variant ? ws : NULL, variant ? m : 0,
+                                         variant ? es : NULL, variant ? m : 0, &opt, &alone),
+                             CRVM_OK);
+            const crvm_km *mine = km_group(groups, k);
+            size_t rows = crvm_km_size(alone);
+            assert_int_equal(crvm_km_size(mine), rows);
+            double *a = malloc(rows * sizeof *a), *b = malloc(rows * sizeof *b);
+            for (int c = 0; c < 8; c++) {
+                assert_int_equal(crvm_km_column(alone, (crvm_km_column_id)c, a, rows), CRVM_OK);
+                assert_int_equal(crvm_km_column(mine, (crvm_km_column_id)c, b, rows), CRVM_OK);
+                assert_memory_equal(a, b, rows * sizeof *a);
+            }
+            double qa, qb;
+            assert_int_equal(crvm_km_quantile(alone, 0.5, &qa), CRVM_OK);
+            assert_int_equal(crvm_km_quantile(mine, 0.5, &qb), CRVM_OK);
+            assert_true(qa == qb || (isinf(qa) && isinf(qb)));
+            free(a);
+            free(b);
+            crvm_km_free(alone);
+        }
+        crvm_km_groups_free(groups);
+    }
+}
+
+static void km_groups_rejects_bad_input(void **state)
+{
+    (void)state;
+    const double t[] = {1, 2, 3, 4};
+    const int32_t e[] = {1, 0, 1, 1}, g[] = {0, 1, 0, 1};
+    crvm_km_groups *groups = NULL;
+    assert_status(crvm_km_fit_groups(t, 4, e, 4, NULL, 0, NULL, 0, NULL, 0, NULL, &groups),
+                  CRVM_EINVAL);
+    assert_status(crvm_km_fit_groups(t, 4, e, 4, NULL, 0, NULL, 0, g, 4, NULL, NULL),
+                  CRVM_EINVAL);
+    /* Length mismatches. */
+    assert_status(crvm_km_fit_groups(t, 4, e, 4, NULL, 0, NULL, 0, g, 3, NULL, &groups),
+                  CRVM_EINVAL);
+    assert_non_null(strstr(crvm_last_error(), "groups has 3 values"));
+    assert_status(crvm_km_fit_groups(t, 4, e, 3, NULL, 0, NULL, 0, g, 4, NULL, &groups),
+                  CRVM_EINVAL);
+    /* Bad codes, naming the row. */
+    const int32_t negative[] = {0, 1, -1, 1}, too_big[] = {0, 1, 4, 1};
+    assert_status(crvm_km_fit_groups(t, 4, e, 4, NULL, 0, NULL, 0, negative, 4, NULL, &groups),
+                  CRVM_EINVAL);
+    assert_non_null(strstr(crvm_last_error(), "groups[2] = -1"));
+    assert_status(crvm_km_fit_groups(t, 4, e, 4, NULL, 0, NULL, 0, too_big, 4, NULL, &groups),
+                  CRVM_EINVAL);
+    assert_non_null(strstr(crvm_last_error(), "groups[2] = 4"));
+    /* An unused code below the largest: an empty group, named. */
+    const int32_t gap[] = {0, 2, 0, 2}, no_zero[] = {1, 1, 2, 2};
+    assert_status(crvm_km_fit_groups(t, 4, e, 4, NULL, 0, NULL, 0, gap, 4, NULL, &groups),
+                  CRVM_EINVAL);
+    assert_non_null(strstr(crvm_last_error(), "group 1 has no rows"));
+    assert_status(crvm_km_fit_groups(t, 4, e, 4, NULL, 0, NULL, 0, no_zero, 4, NULL, &groups),
+                  CRVM_EINVAL);
+    assert_non_null(strstr(crvm_last_error(), "group 0 has no rows"));
+    /* The checks of crvm_km_fit() apply: values, weights, entry, options. */
+    const double neg[] = {1, 2, -3, 4};
+    assert_status(crvm_km_fit_groups(neg, 4, e, 4, NULL, 0, NULL, 0, g, 4, NULL, &groups),
+                  CRVM_EINVAL);
+    assert_non_null(strstr(crvm_last_error(), "durations[2]"));
+    const double zerow[] = {0, 0, 0, 0}, late[] = {0, 0, 3, 0};
+    assert_status(crvm_km_fit_groups(t, 4, e, 4, zerow, 4, NULL, 0, g, 4, NULL, &groups),
+                  CRVM_EINVAL);
+    assert_status(crvm_km_fit_groups(t, 4, e, 4, NULL, 0, late, 4, g, 4, NULL, &groups),
+                  CRVM_EINVAL);
+    assert_non_null(strstr(crvm_last_error(), "entry[2]"));
+    assert_status(crvm_km_fit_groups(t, 4, e, 4, NULL, 0, late, 3, g, 4, NULL, &groups),
+                  CRVM_EINVAL);
+    crvm_km_options opt = CRVM_KM_OPTIONS_INIT;
+    opt.confidence_level = 0.0;
+    assert_status(crvm_km_fit_groups(t, 4, e, 4, NULL, 0, NULL, 0, g, 4, &opt, &groups),
+                  CRVM_EINVAL);
+    assert_null(groups); /* never written on failure */
+
+    /* One group is allowed; the accessors check their arguments. */
+    const int32_t one[] = {0, 0, 0, 0};
+    assert_int_equal(crvm_km_fit_groups(t, 4, e, 4, NULL, 0, NULL, 0, one, 4, NULL, &groups),
+                     CRVM_OK);
+    assert_int_equal(crvm_km_groups_count(groups), 1);
+    const crvm_km *km = NULL;
+    assert_status(crvm_km_groups_curve(groups, 1, &km), CRVM_EINVAL);
+    assert_status(crvm_km_groups_curve(groups, -1, &km), CRVM_EINVAL);
+    assert_status(crvm_km_groups_curve(groups, 0, NULL), CRVM_EINVAL);
+    assert_status(crvm_km_groups_curve(NULL, 0, &km), CRVM_EINVAL);
+    assert_null(km);
+    assert_int_equal(crvm_km_groups_count(NULL), 0);
+    crvm_km_groups_free(groups);
+    crvm_km_groups_free(NULL);
+}
+
+static crvm_status km_groups_scenario(void *ctx)
+{
+    (void)ctx;
+    const double t[] = {4, 1, 2, 2, 7, 3, 5};
+    const double entry[] = {0, 0, 1, 0, 2, 0, 1};
+    const double w[] = {1, 2, 1, 1, 3, 1, 2};
+    const int32_t e[] = {1, 1, 0, 1, 0, 1, 1}, g[] = {1, 0, 2, 1, 0, 2, 1};
+    crvm_km_groups *groups = NULL;
+    crvm_status st = crvm_km_fit_groups(t, 7, e, 7, w, 7, entry, 7, g, 7, NULL, &groups);
+    if (st != CRVM_OK)
+        return st;
+    const crvm_km *km = NULL;
+    double q = 0.0;
+    st = crvm_km_groups_curve(groups, 2, &km);
+    if (st == CRVM_OK)
+        st = crvm_km_quantile(km, 0.5, &q);
+    crvm_km_groups_free(groups);
+    return st;
+}
+
+static void km_groups_survive_every_allocation_failure(void **state)
+{
+    (void)state;
+    assert_true(test_every_allocation_failure(km_groups_scenario, NULL) >= 4);
+}
+
 /* ---- log-rank ----------------------------------------------------------- */
 
 static void logrank_two_groups_by_hand(void **state)
@@ -1213,6 +1474,11 @@ int main(void)
         cmocka_unit_test(km_is_monotone_and_inside_its_interval),
         cmocka_unit_test(km_rejects_bad_input),
         cmocka_unit_test(km_survives_every_allocation_failure),
+        cmocka_unit_test(km_groups_hand_computed),
+        cmocka_unit_test(km_groups_left_truncation_hand_computed),
+        cmocka_unit_test(km_groups_equal_separate_fits),
+        cmocka_unit_test(km_groups_rejects_bad_input),
+        cmocka_unit_test(km_groups_survive_every_allocation_failure),
         cmocka_unit_test(logrank_two_groups_by_hand),
         cmocka_unit_test(logrank_three_groups_match_lifelines),
         cmocka_unit_test(logrank_rejects_degenerate_input),

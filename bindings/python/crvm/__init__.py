@@ -41,6 +41,7 @@ from .transactions import (
 )
 from .rfm import rfm_summary
 from .spend import GammaGamma
+from .io import read_numeric_csv
 
 __version__ = _ll.crvm_version()
 
@@ -78,6 +79,7 @@ __all__ = [
     "StateError",
     "__version__",
     "load_csv",
+    "read_numeric_csv",
     "simulate",
     "simulate_csv",
 ]

@@ -344,3 +344,22 @@ def load_csv(ledger, directory, strict: bool = True, *, ignore_unknown_columns: 
     _ll.crvm_load_directory(_ledger_handle(ledger), os.fspath(directory), opts, report)
     return _report(report)
 
+
+def read_numeric_csv(path, columns) -> pd.DataFrame:
+    """Read the named columns of numbers from a CSV file with a header row
+    (names matched ignoring case; other columns ignored) through the C
+    library's reader: a DataFrame of float64 with the columns in the order
+    given. A cell that is not a number raises :class:`crvm.ParseError` naming
+    the file, row, line and column; a missing file :class:`crvm.FileError`."""
+    if isinstance(columns, str):
+        columns = [columns]
+    names = [str(c) for c in columns]
+    table = _ll.crvm_read_numeric_csv(os.fspath(path), names)
+    rows = _ll.crvm_numeric_table_rows(table)
+    data = {}
+    for j, name in enumerate(names):
+        out = np.empty(rows)
+        _ll.crvm_numeric_table_column(table, j, out)
+        data[name] = out
+    return pd.DataFrame(data, columns=names, copy=False)
+

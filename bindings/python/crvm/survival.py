@@ -64,6 +64,7 @@ class KaplanMeier:
     def __init__(self, alpha: float = 0.05):
         self.alpha = alpha
         self._km = None
+        self._owner = None  # the crvm_km_groups that lends _km, if any
 
     def fit(self, durations, events=None, weights=None, entry=None) -> "KaplanMeier":
         """Fit to right-censored ``durations`` (>= 0) with ``events`` flags
@@ -74,10 +75,8 @@ class KaplanMeier:
         e = _events(events, len(t))
         w = as_float_array(weights, "weights", allow_none=True)
         en = as_float_array(entry, "entry", allow_none=True)
-        opts = _ll.crvm_km_options()
-        _ll.crvm_km_options_init(opts)
-        opts.confidence_level = _confidence_level(self.alpha)
-        self._km = _ll.crvm_km_fit(t, e, w, en, opts)
+        self._km = _ll.crvm_km_fit(t, e, w, en, _km_options(self.alpha))
+        self._owner = None
         return self
 
     def _require(self):
@@ -115,22 +114,37 @@ class KaplanMeier:
         return self.quantile(0.5)
 
 
+def _km_options(alpha):
+    opts = _ll.crvm_km_options()
+    _ll.crvm_km_options_init(opts)
+    opts.confidence_level = _confidence_level(alpha)
+    return opts
+
+
 def kaplan_meier_by_group(durations, events, groups, weights=None, entry=None,
                           alpha: float = 0.05) -> dict:
-    """Fit one :class:`KaplanMeier` per distinct value of ``groups``;
-    returns {group label: fitted curve} in sorted label order."""
+    """Fit one :class:`KaplanMeier` per distinct value of ``groups`` (any
+    labels, no missing values) in one call of the C library's grouped fit;
+    each curve is the one that fitting that group's rows alone gives.
+    Returns {group label: fitted curve} in sorted label order."""
     t = as_float_array(durations, "durations")
     e = _events(events, len(t))
     g = np.asarray(groups)
     if g.shape != t.shape:
         raise ValueError(f"groups: expected {len(t)} values, got shape {g.shape}")
+    codes, labels = pd.factorize(g, sort=True)
+    if (codes < 0).any():
+        raise ValueError("groups: missing values are not allowed")
     w = as_float_array(weights, "weights", allow_none=True)
     en = as_float_array(entry, "entry", allow_none=True)
+    fitted = _ll.crvm_km_fit_groups(t, e, w, en, codes.astype(np.int32), _km_options(alpha))
     out = {}
-    for label in pd.unique(g):
-        m = g == label
-        out[label] = KaplanMeier(alpha).fit(
-            t[m], e[m], None if w is None else w[m], None if en is None else en[m])
+    for code in range(_ll.crvm_km_groups_count(fitted)):  # = len(labels): every code is used
+        label = labels[code]
+        km = KaplanMeier(alpha)
+        km._km = _ll.crvm_km_groups_curve(fitted, code)
+        km._owner = fitted  # the curve is lent by the groups object: keep it alive
+        out[label] = km
     return dict(sorted(out.items(), key=lambda kv: str(kv[0])))
 
 

@@ -1,0 +1,191 @@
+/* crvm_read_numeric_csv: named columns of numbers from any CSV file with a
+ * header row, through the same tokenizer and number parser as the loaders. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/error.h"
+#include "crvm/io.h"
+#include "io/csv.h"
+#include "io/parse.h"
+#include "io/table.h"
+
+struct crvm_numeric_table {
+    size_t rows, cols;
+    double *values; /* row-major, rows * cols */
+};
+
+void crvm_numeric_table_free(crvm_numeric_table *table)
+{
+    if (table == NULL)
+        return;
+    crvm__free(table->values);
+    crvm__free(table);
+}
+
+size_t crvm_numeric_table_rows(const crvm_numeric_table *table)
+{
+    return table ? table->rows : 0;
+}
+
+crvm_status crvm_numeric_table_column(const crvm_numeric_table *table, size_t column,
+                                      double *out, size_t out_len)
+{
+    if (table == NULL || (out == NULL && out_len > 0))
+        return crvm__fail(CRVM_EINVAL, "table and out must not be NULL");
+    if (column >= table->cols)
+        return crvm__fail(CRVM_EINVAL, "column %zu: the table has %zu", column, table->cols);
+    if (out_len != table->rows)
+        return crvm__fail(CRVM_EINVAL, "out has %zu values, the table %zu rows", out_len,
+                          table->rows);
+    for (size_t r = 0; r < table->rows; r++)
+        out[r] = table->values[r * table->cols + column];
+    return CRVM_OK;
+}
+
+static crvm_status check_names(const char *path, const char *const *columns, size_t k,
+                               crvm_numeric_table **out)
+{
+    if (path == NULL || columns == NULL || out == NULL)
+        return crvm__fail(CRVM_EINVAL, "path, columns and out must not be NULL");
+    if (k == 0)
+        return crvm__fail(CRVM_EINVAL, "no columns requested");
+    for (size_t c = 0; c < k; c++) {
+        if (columns[c] == NULL)
+            return crvm__fail(CRVM_EINVAL, "columns[%zu] is NULL", c);
+        for (size_t b = 0; b < c; b++)
+            if (crvm__io_name_eq(columns[c], strlen(columns[c]), columns[b]))
+                return crvm__fail(CRVM_EINVAL, "columns[%zu] = '%s' repeats columns[%zu]", c,
+                                  columns[c], b);
+    }
+    return CRVM_OK;
+}
+
+/* Map each requested column to its header field (field_of[c]). */
+static crvm_status read_header(crvm__csv_reader *csv, const char *path,
+                               const char *const *columns, size_t k, size_t *field_of,
+                               size_t *n_fields)
+{
+    int has = 0;
+    crvm_status st = crvm__csv_next(csv, &has);
+    if (st == CRVM_EPARSE)
+        return crvm__fail(CRVM_EPARSE, "%s: header row: %s", path, crvm_last_error());
+    if (st != CRVM_OK)
+        return st;
+    if (!has)
+        return crvm__fail(CRVM_EPARSE, "%s: empty file: a header row naming the columns is required",
+                          path);
+    *n_fields = crvm__csv_field_count(csv);
+    for (size_t c = 0; c < k; c++) {
+        field_of[c] = SIZE_MAX;
+        for (size_t f = 0; f < *n_fields; f++) {
+            size_t len;
+            const char *name = crvm__csv_field(csv, f, &len);
+            if (!crvm__io_name_eq(name, len, columns[c]))
+                continue;
+            if (field_of[c] != SIZE_MAX)
+                return crvm__fail(CRVM_EPARSE,
+                                  "%s: header: column '%s' appears twice (fields %zu and %zu)",
+                                  path, columns[c], field_of[c] + 1, f + 1);
+            field_of[c] = f;
+        }
+        if (field_of[c] == SIZE_MAX)
+            return crvm__fail(CRVM_EPARSE, "%s: header: no column '%s'", path, columns[c]);
+    }
+    return CRVM_OK;
+}
+
+/* Append the requested cells of the current record to *values. */
+static crvm_status read_row(crvm__csv_reader *csv, const char *path, const char *const *columns,
+                            size_t k, const size_t *field_of, size_t n_fields, double **values,
+                            size_t *rows, size_t *cap)
+{
+    const size_t row = crvm__csv_record_number(csv) - 1, line = crvm__csv_record_line(csv);
+    if (crvm__csv_field_count(csv) != n_fields)
+        return crvm__fail(CRVM_EPARSE, "%s: row %zu (line %zu): %zu fields, the header has %zu",
+                          path, row, line, crvm__csv_field_count(csv), n_fields);
+    if (*rows == *cap) {
+        size_t grown = *cap ? 2 * *cap : 1024;
+        double *p = crvm__realloc_array(*values, grown, k * sizeof *p);
+        if (p == NULL)
+            return crvm__nomem("reading a numeric CSV table");
+        *values = p;
+        *cap = grown;
+    }
+    double *dst = *values + *rows * k;
+    for (size_t c = 0; c < k; c++) {
+        size_t len;
+        const char *text = crvm__csv_field(csv, field_of[c], &len);
+        const char *reason = NULL;
+        if (!crvm__parse_double(text, len, &dst[c], &reason)) {
+            char shown[64];
+            crvm__io_clip(text, len, shown);
+            return crvm__fail(CRVM_EPARSE, "%s: row %zu (line %zu), column %s: '%s': %s", path,
+                              row, line, columns[c], shown, reason);
+        }
+    }
+    (*rows)++;
+    return CRVM_OK;
+}
+
+crvm_status crvm__read_numeric_stream(FILE *f, const char *name, const char *const *columns,
+                                      size_t columns_len, crvm_numeric_table **out)
+{
+    const size_t k = columns_len;
+    size_t *field_of = crvm__calloc(k, sizeof *field_of);
+    if (field_of == NULL)
+        return crvm__nomem("reading a numeric CSV table");
+    crvm__csv_reader *csv = NULL;
+    double *values = NULL;
+    size_t rows = 0, cap = 0, n_fields = 0;
+    crvm_status st = crvm__csv_open_file(f, name, 0, 0, &csv);
+    if (st == CRVM_OK)
+        st = read_header(csv, name, columns, k, field_of, &n_fields);
+    while (st == CRVM_OK) {
+        int has = 0;
+        st = crvm__csv_next(csv, &has);
+        if (st == CRVM_EPARSE)
+            st = crvm__fail(CRVM_EPARSE, "%s: row %zu (line %zu): field %zu: %s (at line %zu)",
+                            name, crvm__csv_record_number(csv) - 1, crvm__csv_record_line(csv),
+                            crvm__csv_error_field(csv) + 1,
+                            crvm__csv_error_text(crvm__csv_error(csv)), crvm__csv_error_line(csv));
+        if (st != CRVM_OK || !has)
+            break;
+        st = read_row(csv, name, columns, k, field_of, n_fields, &values, &rows, &cap);
+    }
+    if (st == CRVM_OK && ferror(f))
+        st = crvm__fail(CRVM_EIO, "%s: read error", name);
+    crvm_numeric_table *table = NULL;
+    if (st == CRVM_OK) {
+        table = crvm__calloc(1, sizeof *table);
+        if (table == NULL)
+            st = crvm__nomem("reading a numeric CSV table");
+    }
+    crvm__csv_close(csv);
+    crvm__free(field_of);
+    if (st != CRVM_OK) {
+        crvm__free(values);
+        return st;
+    }
+    table->rows = rows;
+    table->cols = k;
+    table->values = values;
+    *out = table;
+    return CRVM_OK;
+}
+
+crvm_status crvm_read_numeric_csv(const char *path, const char *const *columns,
+                                  size_t columns_len, crvm_numeric_table **out)
+{
+    crvm_status st = check_names(path, columns, columns_len, out);
+    if (st != CRVM_OK)
+        return st;
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return crvm__fail(CRVM_EIO, "cannot open %s: %s", path, strerror(errno));
+    st = crvm__read_numeric_stream(f, path, columns, columns_len, out);
+    fclose(f);
+    return st;
+}
