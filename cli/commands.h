@@ -3,5 +3,8 @@
 #define CRVM_CLI_COMMANDS_H
 
 int cmd_retention(int argc, char **argv);
+int cmd_simulate(int argc, char **argv);
+int cmd_load(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 #endif

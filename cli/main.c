@@ -22,6 +22,9 @@ static int cmd_version(int argc, char **argv)
 
 static const command commands[] = {
     {"retention", cmd_retention, "fit sBG and BdW to a cohort's survivor counts and project it"},
+    {"simulate", cmd_simulate, "write simulated sample data (CSV files) with a known truth"},
+    {"load", cmd_load, "read a directory of CSV files into a ledger, reporting bad rows"},
+    {"report", cmd_report, "value a customer base from its CSV files: economics, retention, knowledge"},
     {"version", cmd_version, "print the library version"},
 };
 

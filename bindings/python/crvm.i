@@ -17,3 +17,6 @@
 %include "core.i"
 %include "retention.i"
 %include "transactions.i"
+%include "survival.i"
+%include "ledger.i"
+%include "io.i"

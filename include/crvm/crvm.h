@@ -8,5 +8,10 @@
 #include "crvm/common.h"
 #include "crvm/retention.h"
 #include "crvm/transactions.h"
+#include "crvm/survival.h"
+#include "crvm/ledger.h"
+#include "crvm/economics.h"
+#include "crvm/simulate.h"
+#include "crvm/io.h"
 
 #endif /* CRVM_CRVM_H */

@@ -111,3 +111,37 @@ double test_rng_uniform(test_rng *rng)
     z ^= z >> 31;
     return ((double)(z >> 11) + 0.5) * 0x1.0p-53;
 }
+
+#ifndef CRVM_SOURCE_ROOT
+#define CRVM_SOURCE_ROOT "."
+#endif
+
+void test_load_rossi(double *week, int32_t *arrest, double *x)
+{
+    char path[1024];
+    const char *dir = getenv("CRVM_DATA_DIR");
+    if (dir != NULL)
+        snprintf(path, sizeof path, "%s/rossi.csv", dir);
+    else
+        snprintf(path, sizeof path, "%s/../shared/data/rossi.csv", CRVM_SOURCE_ROOT);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        fail_msg("cannot open %s (set CRVM_DATA_DIR)", path);
+    char line[256];
+    size_t n = 0;
+    if (fgets(line, sizeof line, f) != NULL) /* header */
+        while (n < TEST_ROSSI_ROWS && fgets(line, sizeof line, f)) {
+            int v[2 + TEST_ROSSI_COLS];
+            if (sscanf(line, "%d,%d,%d,%d,%d,%d,%d,%d,%d", &v[0], &v[1], &v[2], &v[3], &v[4],
+                       &v[5], &v[6], &v[7], &v[8]) != 2 + TEST_ROSSI_COLS)
+                break;
+            week[n] = v[0];
+            arrest[n] = v[1];
+            for (int j = 0; j < TEST_ROSSI_COLS; j++)
+                x[n * TEST_ROSSI_COLS + j] = v[2 + j];
+            n++;
+        }
+    fclose(f);
+    if (n != TEST_ROSSI_ROWS)
+        fail_msg("%s: read %zu rows, expected %d", path, n, TEST_ROSSI_ROWS);
+}

@@ -51,4 +51,12 @@ void assert_close_impl(double actual, double expected, double rel_tol, double ab
 typedef struct test_rng { uint64_t state; } test_rng;
 double test_rng_uniform(test_rng *rng);
 
+/* Rossi recidivism data (432 rows): week, arrest and the covariates
+ * fin age race wexp mar paro prio (row-major, 7 per row), read from
+ * $CRVM_DATA_DIR/rossi.csv or the shared data directory. Fails the test if
+ * the file cannot be read. */
+#define TEST_ROSSI_ROWS 432
+#define TEST_ROSSI_COLS 7
+void test_load_rossi(double *week, int32_t *arrest, double *x);
+
 #endif

@@ -27,6 +27,18 @@ from .transactions import (
     ModifiedBetaGeo,
     ParetoNBD,
 )
+from .survival import (
+    CoxPH,
+    CoxTimeVarying,
+    KaplanMeier,
+    LikelihoodRatioTest,
+    LogRankResult,
+    concordance_index,
+    kaplan_meier_by_group,
+    logrank_test,
+)
+from .ledger import CostModel, Ledger
+from .io import LoadReport, SimulatedData, load_csv, simulate, simulate_csv
 
 __version__ = _ll.crvm_version()
 
@@ -36,10 +48,18 @@ __all__ = [
     "BetaGeoBetaBinom",
     "ConvergenceError",
     "ConvergenceWarning",
+    "CostModel",
+    "CoxPH",
+    "CoxTimeVarying",
     "DomainError",
     "Error",
     "FileError",
     "InvalidArgumentError",
+    "KaplanMeier",
+    "Ledger",
+    "LikelihoodRatioTest",
+    "LoadReport",
+    "LogRankResult",
     "ModifiedBetaGeo",
     "NotFittedError",
     "NotFoundError",
@@ -47,6 +67,14 @@ __all__ = [
     "ParetoNBD",
     "ParseError",
     "ShiftedBetaGeometric",
+    "SimulatedData",
     "StateError",
+    "concordance_index",
+    "kaplan_meier_by_group",
+    "load_csv",
+    "logrank_test",
+    "simulate",
+    "simulate_csv",
     "__version__",
 ]
+

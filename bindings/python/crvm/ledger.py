@@ -1,0 +1,681 @@
+"""The customer ledger and the cost model, as pandas DataFrames in and out.
+
+A :class:`Ledger` holds customers, revenue events, support contacts, knowledge
+articles and knowledge uses keyed by your string ids (C: ``crvm/ledger.h``).
+A :class:`CostModel` turns support activity into money by activity-based
+costing (C: ``crvm/economics.h``); every assumption has a documented default
+with its source (:meth:`CostModel.describe`).
+
+Money is held as whole cents: every amount a method returns is the double
+nearest a whole number of cents, and segment totals equal the sums of their
+customers exactly (compare ``round(x * 100)``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+from typing import Iterable, Optional
+
+import numpy as np
+import pandas as pd
+
+from . import lowlevel as _ll
+
+__all__ = ["Ledger", "CostModel", "DATE_NONE"]
+
+#: "No date" in the C API (an active customer's end date, an open contact).
+DATE_NONE = -(2 ** 31)  # CRVM_DATE_NONE = INT32_MIN
+_DATE_MIN = int(_ll.CRVM_DATE_MIN)
+_DATE_MAX = int(_ll.CRVM_DATE_MAX)
+_EPOCH = np.datetime64("1970-01-01", "D")
+
+_STREAMS = [_ll.crvm_stream_name(i) for i in range(_ll.CRVM_STREAM_COUNT)]
+_CHANNELS = [_ll.crvm_channel_name(i) for i in range(_ll.CRVM_CHANNEL_COUNT)]
+_OUTCOMES = [_ll.crvm_outcome_name(i) for i in range(_ll.CRVM_OUTCOME_COUNT)]
+_KINDS = [_ll.crvm_use_kind_name(i) for i in range(_ll.CRVM_USE_KIND_COUNT)]
+_PERIODS = {"month": _ll.CRVM_PERIOD_MONTH, "quarter": _ll.CRVM_PERIOD_QUARTER,
+            "year": _ll.CRVM_PERIOD_YEAR}
+_TABLES = [_ll.crvm_table_name(i) for i in range(_ll.CRVM_TABLE_COUNT)]
+_ALIASES = {"portal": "web", "self-service": "self_service", "self service": "self_service",
+            "view": "self_service", "reuse": "assisted", "support plan": "support_plan",
+            "support-plan": "support_plan"}
+
+_ACT_COLS = [_ll.crvm_activity_column_name(i) for i in range(_ll.CRVM_ACTIVITY_COLUMNS)]
+_ECON_COLS = [_ll.crvm_econ_column_name(i) for i in range(_ll.CRVM_ECON_COLUMNS)]
+_KV_COLS = [_ll.crvm_kv_column_name(i) for i in range(_ll.CRVM_KV_COLUMNS)]
+_COV_COLS = [_ll.crvm_covariate_column_name(i) for i in range(_ll.CRVM_COVARIATE_COLUMNS)]
+_RFM_COLS = [_ll.crvm_rfm_column_name(i) for i in range(_ll.CRVM_RFM_COLUMNS)]
+_PANEL_COLS = [_ll.crvm_panel_column_name(i) for i in range(_ll.CRVM_PANEL_COLUMNS)]
+
+_COUNT_ECON = {"contacts", "self_service_sessions"}
+_COUNT_KV = {"assisted_uses", "views", "resolved_views", "payback_days", "age_days",
+             "linked_contacts"}
+
+
+# --------------------------------------------------------------- conversion
+
+def _to_day(value) -> int:
+    """One date (str, date, datetime, numpy/pandas timestamp or int days) as days since 1970."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return int(value)
+    if isinstance(value, str):
+        return int((np.datetime64(value, "D") - _EPOCH).astype(np.int64))
+    if isinstance(value, (_dt.date, np.datetime64, pd.Timestamp)):
+        return int((np.datetime64(pd.Timestamp(value).date(), "D") - _EPOCH).astype(np.int64))
+    raise TypeError(f"expected a date, got {type(value).__name__}")
+
+
+def _dates(values, name: str, optional: bool = False) -> np.ndarray:
+    """A column of dates as int32 days since 1970; missing -> DATE_NONE.
+
+    Accepts datetime64 columns, ISO 8601 strings (YYYY-MM-DD), datetime.date
+    objects or integer day numbers. A value that is not a date becomes
+    DATE_NONE, which the ledger rejects with the row index for a required
+    column (and reads as "no date" in an optional one).
+    """
+    s = pd.Series(values, copy=False)
+    if s.dtype.kind in "iu":
+        out = s.to_numpy(dtype=np.int64)
+    else:
+        if s.dtype.kind == "M":
+            days = s.to_numpy().astype("datetime64[D]")
+        else:
+            days = None
+            try:  # fast path: numpy parses ISO dates of any year in C
+                fast = s.to_numpy(dtype=object).astype("datetime64[D]")
+                if pd.api.types.infer_dtype(s, skipna=True) == "string":
+                    lens = s.str.len()
+                    if not (lens.isna() | (lens == 10) | (lens == 0)).all():
+                        raise ValueError("not all YYYY-MM-DD")  # "2023-01" etc.: be strict
+                days = fast
+            except (ValueError, TypeError, OverflowError):
+                pass
+            if days is None:
+                days = _dates_slow(s)
+        nat = np.isnat(days)
+        out = np.where(nat, DATE_NONE, (days - _EPOCH).astype(np.int64))
+    bad = (out < np.iinfo(np.int32).min) | (out > np.iinfo(np.int32).max)
+    out = np.where(bad, DATE_NONE, out)
+    return np.ascontiguousarray(out, dtype=np.int32)
+
+
+def _dates_slow(s: pd.Series) -> np.ndarray:
+    """Element-wise date conversion: anything unparsable (or not YYYY-MM-DD) becomes NaT."""
+    days = np.full(len(s), np.datetime64("NaT"), dtype="datetime64[D]")
+    for i, v in enumerate(s.tolist()):
+        if v is None or v is pd.NaT or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
+            continue
+        try:
+            if isinstance(v, str):
+                if len(v) != 10:
+                    continue
+                days[i] = np.datetime64(v, "D")
+            else:
+                days[i] = np.datetime64(pd.Timestamp(v).date(), "D")
+        except (ValueError, TypeError, OverflowError):
+            pass
+    return days
+
+
+def _day_to_timestamp(day: int):
+    return pd.Timestamp(_EPOCH + np.timedelta64(int(day), "D"))
+
+
+def _codes(values, names: list, name: str) -> np.ndarray:
+    """Category column (names or integer codes) as int32 codes; unknown -> -1 (rejected by the ledger)."""
+    s = pd.Series(values, copy=False)
+    if s.dtype.kind in "iu":
+        return np.ascontiguousarray(s.to_numpy(), dtype=np.int32)
+    lookup = {n: i for i, n in enumerate(names)}
+    for alias, target in _ALIASES.items():
+        if target in lookup:
+            lookup[alias] = lookup[target]
+    # Factorise once (C speed), then name the few distinct values in Python.
+    inverse, uniques = pd.factorize(s, use_na_sentinel=True)
+
+    def code(v):
+        if isinstance(v, str):
+            return lookup.get(v.strip().lower(), -1)
+        if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
+            return int(v) if -2**31 <= int(v) < 2**31 else -1
+        return -1
+
+    table = np.array([code(v) for v in uniques] + [-1], dtype=np.int32)
+    return np.ascontiguousarray(table[inverse])  # sentinel -1 picks the trailing -1
+
+
+def _ints(values, name: str) -> np.ndarray:
+    s = pd.Series(values, copy=False)
+    if s.dtype.kind == "b":
+        return np.ascontiguousarray(s.to_numpy(), dtype=np.int32)
+    if s.dtype == object or isinstance(s.dtype, pd.StringDtype):
+        m = {"true": 1, "false": 0, "yes": 1, "no": 0, "1": 1, "0": 0}
+        inverse, uniques = pd.factorize(s, use_na_sentinel=True)
+        table = np.array([int(v) if isinstance(v, (bool, int, np.integer)) else
+                          m.get(str(v).strip().lower(), -1) for v in uniques] + [-1], dtype=np.int64)
+        return np.ascontiguousarray(np.clip(table[inverse], -1, 2**31 - 1), dtype=np.int32)
+    arr = s.to_numpy(dtype=np.float64)
+    bad = ~np.isfinite(arr) | (arr != np.round(arr)) | (np.abs(arr) > 2**31 - 1)
+    arr = np.where(bad, -1, arr)  # the ledger rejects -1 with the row index
+    return np.ascontiguousarray(arr, dtype=np.int32)
+
+
+def _floats(values) -> np.ndarray:
+    return np.ascontiguousarray(pd.to_numeric(pd.Series(values, copy=False), errors="coerce")
+                                .to_numpy(dtype=np.float64))
+
+
+def _strings(values, allow_missing: bool = False) -> list:
+    """A column of ids as a list of str; missing values become "" (rejected unless optional)."""
+    s = pd.Series(values, copy=False)
+    if pd.api.types.infer_dtype(s, skipna=False) == "string":
+        return s.tolist()
+    return s.astype(object).where(s.notna(), "").astype(str).tolist()
+
+
+def _column(frame: pd.DataFrame, name: str, table: str, required: bool = True):
+    if name in frame.columns:
+        return frame[name]
+    if required:
+        raise KeyError(f"{table}: missing required column '{name}' (have {list(frame.columns)})")
+    return None
+
+
+# --------------------------------------------------------------- cost model
+
+class CostModel:
+    """Activity-based cost model (C ``crvm_cost_model``).
+
+    Every assumption has a documented default (see :meth:`describe`); override
+    any of them with keyword arguments:
+
+    - ``hourly_rate``: loaded agent cost per hour by tier — a sequence of 3
+      values or a mapping ``{1: ..., 2: ..., 3: ...}``;
+    - ``channel_cost``: fixed non-labour cost per contact — mapping by channel
+      name (``phone``, ``email``, ``chat``, ``web``, ``social``) or a sequence;
+    - ``gross_margin_rate``: margin share of revenue — mapping by stream name
+      (``subscription``, ``maintenance``, ``support_plan``, ``services``,
+      ``expansion``) or a sequence;
+    - scalars ``escalation_cost``, ``overhead_per_contact``,
+      ``overhead_per_minute``, ``self_service_cost``, ``discount_rate``,
+      ``deflection_probability``, ``knowledge_hourly_rate``;
+    - ``minutes_saved`` and ``avoided_contact_cost``: ``None`` (default)
+      estimates them from the ledger's data.
+
+    Invalid values raise :class:`crvm.InvalidArgumentError` naming the field.
+    """
+
+    _VECTORS = {"hourly_rate": [f"tier{i}" for i in (1, 2, 3)],
+                "channel_cost": _CHANNELS, "gross_margin_rate": _STREAMS}
+
+    def __init__(self, **assumptions):
+        self._c = _ll.crvm_py_cost_model_defaults()
+        if self._c is None:
+            raise MemoryError("cost model")
+        for key, value in assumptions.items():
+            if key in self._VECTORS:
+                self._set_vector(key, value)
+            else:
+                self._set(key, value)
+        _ll.crvm_cost_model_validate(self._c)
+
+    def _set(self, name: str, value) -> None:
+        v = float("nan") if value is None else float(value)
+        try:
+            _ll.crvm_cost_model_set(self._c, name, v)
+        except LookupError:
+            raise TypeError(f"CostModel: unknown assumption '{name}'") from None
+
+    def _set_vector(self, key: str, value) -> None:
+        labels = self._VECTORS[key]
+        if isinstance(value, dict):
+            for k, v in value.items():
+                if key == "hourly_rate":
+                    label = f"tier{int(str(k).replace('tier', ''))}"
+                else:
+                    label = _ALIASES.get(str(k).lower(), str(k).lower())
+                if label not in labels:
+                    raise TypeError(f"CostModel: {key} has no entry '{k}' (expected {labels})")
+                self._set(f"{key}[{label}]", v)
+        else:
+            values = list(value)
+            if len(values) != len(labels):
+                raise ValueError(f"CostModel: {key} needs {len(labels)} values ({labels}), got {len(values)}")
+            for label, v in zip(labels, values):
+                self._set(f"{key}[{label}]", v)
+
+    def __getitem__(self, name: str) -> float:
+        for i in range(_ll.crvm_cost_model_assumption_count()):
+            a = _ll.crvm_cost_model_assumption(self._c, i)
+            if a.name == name:
+                return a.value
+        raise KeyError(name)
+
+    def describe(self) -> pd.DataFrame:
+        """Every assumption: name, value, unit and the source of its default."""
+        rows = []
+        for i in range(_ll.crvm_cost_model_assumption_count()):
+            a = _ll.crvm_cost_model_assumption(self._c, i)
+            rows.append({"assumption": a.name, "value": a.value, "unit": a.unit, "source": a.source})
+        return pd.DataFrame(rows).set_index("assumption")
+
+    def __repr__(self) -> str:
+        d = self.describe()["value"]
+        return "CostModel(" + ", ".join(f"{k}={v:g}" for k, v in d.items()) + ")"
+
+
+# ------------------------------------------------------------------- ledger
+
+class Ledger:
+    """Customers, revenue, support contacts and knowledge, with their economics.
+
+    Build one with :meth:`from_frames` or :meth:`from_csv`, or start
+    empty and call the ``add_*`` methods. Rows reach the C ledger in bulk;
+    ``errors="raise"`` (default) makes each call atomic and raises on the
+    first bad row with a message naming the table, row and field;
+    ``errors="collect"`` keeps the good rows and records every rejected row
+    in :attr:`rejections`.
+    """
+
+    def __init__(self, _handle=None):
+        self._h = _handle if _handle is not None else _ll.crvm_ledger_new()
+        self._rej = _ll.crvm_rejections_new()
+        self._rejections: list = []
+
+    @classmethod
+    def _from_handle(cls, handle) -> "Ledger":
+        """Wrap a C ledger already built (e.g. by the CSV loader)."""
+        return cls(_handle=handle)
+
+    # ------------------------------------------------------------ loading
+
+    @classmethod
+    def from_frames(cls, customers: pd.DataFrame, revenue: Optional[pd.DataFrame] = None,
+                    contacts: Optional[pd.DataFrame] = None, articles: Optional[pd.DataFrame] = None,
+                    knowledge_uses: Optional[pd.DataFrame] = None, errors: str = "raise") -> "Ledger":
+        """A ledger from DataFrames with the columns of the CSV files (docs/data-format.md).
+
+        - customers: ``customer_id``, ``segment``, ``start_date``, optional ``end_date``
+        - revenue: ``customer_id``, ``date``, ``amount``, ``stream``
+        - contacts: ``contact_id``, ``customer_id``, ``opened``, optional ``closed``,
+          ``channel``, ``handle_minutes``, ``tier``, ``escalated``, ``outcome``,
+          optional ``satisfaction`` and ``articles`` (list of article ids or a
+          ``;``-separated string)
+        - articles: ``article_id``, ``created``, ``authoring_hours``, ``maintenance_hours``
+        - knowledge_uses: ``article_id``, ``date``, ``kind``, ``resolved``,
+          optional ``contact_id``, ``customer_id``
+
+        Dates may be datetime64 columns, ISO strings or ``datetime.date``.
+        Tables are loaded in dependency order (customers, articles, revenue,
+        contacts, links, knowledge uses).
+        """
+        ledger = cls()
+        ledger.add_customers(customers, errors=errors)
+        if articles is not None:
+            ledger.add_articles(articles, errors=errors)
+        if revenue is not None:
+            ledger.add_revenue(revenue, errors=errors)
+        if contacts is not None:
+            ledger.add_contacts(contacts, errors=errors)
+        if knowledge_uses is not None:
+            ledger.add_knowledge_uses(knowledge_uses, errors=errors)
+        return ledger
+
+    @classmethod
+    def from_csv(cls, directory, strict: bool = True, *, ignore_unknown_columns: bool = False,
+                 max_field_bytes: int = 0) -> "Ledger":
+        """A new ledger loaded from the crvm CSV files in ``directory``
+        (customers.csv required; articles.csv, revenue.csv, contacts.csv and
+        knowledge_uses.csv optional; layout in docs/data-format.md).
+
+        ``strict=True``: the first bad row raises the :class:`crvm.Error`
+        subclass of its status (ParseError, InvalidArgumentError,
+        NotFoundError) naming file, row, line, column and reason.
+        ``strict=False``: valid rows are kept and every rejected row is listed
+        in the report. ``ignore_unknown_columns`` and ``max_field_bytes`` are
+        as in :func:`crvm.load_csv`. The :class:`crvm.LoadReport` (row counts
+        and rejections) is kept as ``ledger.load_report``.
+        """
+        from .io import load_csv  # io sits above the ledger: import late, never at module level
+
+        ledger = cls()
+        ledger.load_report = load_csv(ledger, directory, strict,
+                                      ignore_unknown_columns=ignore_unknown_columns,
+                                      max_field_bytes=max_field_bytes)
+        return ledger
+
+    @contextlib.contextmanager
+    def transaction(self):
+        """All-or-nothing appends: ``with ledger.transaction(): ...``.
+
+        Everything appended inside the block (``add_*`` calls, and
+        :func:`crvm.load_csv` into this ledger) is kept if the block ends
+        normally and removed if it raises: rows of every table, ids and
+        segments first seen in the block (they can be added again), and the
+        rows that ``errors="collect"`` recorded in :attr:`rejections` meanwhile.
+        The exception propagates. Rows appended in the block are visible at
+        once (no isolation). Transactions do not nest: opening one inside
+        another raises :class:`crvm.StateError`. (C: ``crvm_ledger_begin``,
+        ``crvm_ledger_commit``, ``crvm_ledger_rollback``.)
+        """
+        _ll.crvm_ledger_begin(self._h)
+        n_rejections = len(self._rejections)
+        try:
+            yield self
+        except BaseException:
+            _ll.crvm_ledger_rollback(self._h)
+            del self._rejections[n_rejections:]
+            raise
+        _ll.crvm_ledger_commit(self._h)
+
+    def _rejections_arg(self, errors: str):
+        if errors == "raise":
+            return None
+        if errors == "collect":
+            return self._rej
+        raise ValueError(f"errors must be 'raise' or 'collect', got {errors!r}")
+
+    def _harvest(self, index) -> None:
+        """Move new C rejections into the Python list, mapping row -> the frame's index label."""
+        n = _ll.crvm_rejections_count(self._rej)
+        for i in range(n):
+            r = _ll.crvm_rejections_get(self._rej, i)
+            label = index[r.row] if index is not None and r.row < len(index) else r.row
+            self._rejections.append({"table": _TABLES[r.table], "row": int(r.row), "index": label,
+                                     "field": r.field, "status": int(r.status), "reason": r.reason})
+        _ll.crvm_rejections_clear(self._rej)
+
+    def add_customers(self, frame: pd.DataFrame, errors: str = "raise") -> None:
+        t = "customers"
+        end = _column(frame, "end_date", t, required=False)
+        _ll.crvm_ledger_add_customers(
+            self._h, _strings(_column(frame, "customer_id", t)), _strings(_column(frame, "segment", t)),
+            _dates(_column(frame, "start_date", t), "start_date"),
+            None if end is None else _dates(end, "end_date", optional=True),
+            self._rejections_arg(errors))
+        self._harvest(frame.index)
+
+    def add_revenue(self, frame: pd.DataFrame, errors: str = "raise") -> None:
+        t = "revenue"
+        _ll.crvm_ledger_add_revenue(
+            self._h, _strings(_column(frame, "customer_id", t)), _dates(_column(frame, "date", t), "date"),
+            _floats(_column(frame, "amount", t)), _codes(_column(frame, "stream", t), _STREAMS, "stream"),
+            self._rejections_arg(errors))
+        self._harvest(frame.index)
+
+    def add_articles(self, frame: pd.DataFrame, errors: str = "raise") -> None:
+        t = "articles"
+        _ll.crvm_ledger_add_articles(
+            self._h, _strings(_column(frame, "article_id", t)), _dates(_column(frame, "created", t), "created"),
+            _floats(_column(frame, "authoring_hours", t)), _floats(_column(frame, "maintenance_hours", t)),
+            self._rejections_arg(errors))
+        self._harvest(frame.index)
+
+    def add_contacts(self, frame: pd.DataFrame, errors: str = "raise") -> None:
+        t = "contacts"
+        closed = _column(frame, "closed", t, required=False)
+        sat = _column(frame, "satisfaction", t, required=False)
+        n = len(frame)
+        before = self.stats()["contacts"]
+        _ll.crvm_ledger_add_contacts(
+            self._h, _strings(_column(frame, "contact_id", t)), _strings(_column(frame, "customer_id", t)),
+            _dates(_column(frame, "opened", t), "opened"),
+            _dates(closed, "closed", optional=True) if closed is not None else np.full(n, DATE_NONE, np.int32),
+            _codes(_column(frame, "channel", t), _CHANNELS, "channel"),
+            _floats(_column(frame, "handle_minutes", t)), _ints(_column(frame, "tier", t), "tier"),
+            _ints(_column(frame, "escalated", t), "escalated"),
+            _codes(_column(frame, "outcome", t), _OUTCOMES, "outcome"),
+            None if sat is None else _floats(sat), self._rejections_arg(errors))
+        self._harvest(frame.index)
+        links = _column(frame, "articles", t, required=False)
+        if links is not None and self.stats()["contacts"] > before:
+            # One link row per (contact, article); a list or a ";"-separated string per contact.
+            lk = pd.Series(links.to_numpy(), index=pd.Index(_strings(frame["contact_id"])))
+            lk = lk[lk.notna()]
+            if pd.api.types.infer_dtype(lk, skipna=True) == "string":
+                lk = lk.str.split(";").explode()
+            else:
+                lk = lk.map(lambda v: v.split(";") if isinstance(v, str) else list(v)).explode()
+            lk = lk[lk.notna() & (lk.astype(str) != "")]
+            if len(lk):
+                self.add_contact_articles(pd.DataFrame({"contact_id": lk.index.to_numpy(),
+                                                        "article_id": lk.astype(str).to_numpy()}),
+                                          errors=errors)
+
+    def add_contact_articles(self, frame: pd.DataFrame, errors: str = "raise") -> None:
+        t = "contact_articles"
+        _ll.crvm_ledger_add_contact_articles(
+            self._h, _strings(_column(frame, "contact_id", t)), _strings(_column(frame, "article_id", t)),
+            self._rejections_arg(errors))
+        self._harvest(frame.index)
+
+    def add_knowledge_uses(self, frame: pd.DataFrame, errors: str = "raise") -> None:
+        t = "knowledge_uses"
+        con = _column(frame, "contact_id", t, required=False)
+        cus = _column(frame, "customer_id", t, required=False)
+        _ll.crvm_ledger_add_knowledge_uses(
+            self._h, _strings(_column(frame, "article_id", t)), _dates(_column(frame, "date", t), "date"),
+            _codes(_column(frame, "kind", t), _KINDS, "kind"), _ints(_column(frame, "resolved", t), "resolved"),
+            None if con is None else _strings(con), None if cus is None else _strings(cus),
+            self._rejections_arg(errors))
+        self._harvest(frame.index)
+
+    # --------------------------------------------------------- inspection
+
+    @property
+    def rejections(self) -> pd.DataFrame:
+        """Rows rejected by ``errors="collect"`` loads: table, row (position in
+        that call), index (the frame's index label), field, status, reason."""
+        return pd.DataFrame(self._rejections, columns=["table", "row", "index", "field", "status", "reason"])
+
+    def stats(self) -> dict:
+        """Row counts, memory held (bytes), revenue total (exact cents) and date span."""
+        s = _ll.crvm_ledger_stats_get(self._h)
+        out = {k: int(getattr(s, k)) for k in ("customers", "segments", "revenue_events", "contacts",
+                                               "contact_articles", "articles", "knowledge_uses",
+                                               "bytes_used", "bytes_allocated", "revenue_cents")}
+        out["handle_minutes"] = float(s.handle_minutes)
+        out["first_date"] = None if s.first_date == DATE_NONE else _day_to_timestamp(s.first_date)
+        out["last_date"] = None if s.last_date == DATE_NONE else _day_to_timestamp(s.last_date)
+        return out
+
+    def __len__(self) -> int:
+        return self.stats()["customers"]
+
+    def _ids(self, table: int, n: int) -> list:
+        return [_ll.crvm_ledger_id(self._h, table, i) for i in range(n)]
+
+    def customer_ids(self) -> pd.Index:
+        return pd.Index(self._ids(_ll.CRVM_TABLE_CUSTOMERS, len(self)), name="customer_id")
+
+    def segment_ids(self) -> pd.Index:
+        return pd.Index(self._ids(_ll.CRVM_SEGMENTS, self.stats()["segments"]), name="segment")
+
+    def article_ids(self) -> pd.Index:
+        return pd.Index(self._ids(_ll.CRVM_TABLE_ARTICLES, self.stats()["articles"]), name="article_id")
+
+    def customers(self) -> pd.DataFrame:
+        """customer_id -> segment, start_date, end_date (NaT if active)."""
+        n = len(self)
+        seg = np.empty(n, np.int32)
+        start = np.empty(n, np.int32)
+        end = np.empty(n, np.int32)
+        _ll.crvm_ledger_customers(self._h, seg, start, end)
+        segs = np.array(list(self.segment_ids()), dtype=object)
+        end_dt = np.where(end == DATE_NONE, np.datetime64("NaT"), _EPOCH + end.astype("timedelta64[D]"))
+        return pd.DataFrame({"segment": segs[seg] if n else [],
+                             "start_date": _EPOCH + start.astype("timedelta64[D]"),
+                             "end_date": end_dt}, index=self.customer_ids())
+
+    def _as_of(self, as_of) -> int:
+        if as_of is None:
+            s = _ll.crvm_ledger_stats_get(self._h)
+            if s.last_date == DATE_NONE:
+                raise ValueError("as_of: the ledger is empty, give a date")
+            return int(s.last_date)
+        return _to_day(as_of)
+
+    # --------------------------------------------------------- aggregates
+
+    def _window_frames(self, fn, cols, index, as_of, period, start, extra=None):
+        """Run fn(from, until, out) for one window or for each calendar period."""
+        until_day = self._as_of(as_of) + 1
+        n = len(index)
+        if period is None:
+            out = np.zeros(n * len(cols))
+            fn(_DATE_MIN, until_day, out)
+            return pd.DataFrame(out.reshape(n, len(cols)), index=index, columns=cols)
+        if period not in _PERIODS:
+            raise ValueError(f"period must be one of {list(_PERIODS)}, got {period!r}")
+        p = _PERIODS[period]
+        first = self._as_of(start) if start is not None else int(_ll.crvm_ledger_stats_get(self._h).first_date)
+        t = _ll.crvm_date_period_start(first, p)
+        frames = []
+        while t < until_day:
+            nxt = _ll.crvm_date_add_periods(t, p, 1)
+            out = np.zeros(n * len(cols))
+            fn(t, min(nxt, until_day), out)
+            df = pd.DataFrame(out.reshape(n, len(cols)), index=index, columns=cols)
+            df.insert(0, "period", _day_to_timestamp(t))
+            frames.append(df)
+            t = nxt
+        if not frames:
+            return pd.DataFrame(columns=["period"] + cols)
+        return pd.concat(frames).set_index("period", append=True)
+
+    def customer_activity(self, as_of=None, period: Optional[str] = None, start=None) -> pd.DataFrame:
+        """Additive activity totals per customer up to ``as_of`` (inclusive), or per
+        calendar ``period`` ("month", "quarter", "year") from ``start``."""
+        fn = lambda a, b, out: _ll.crvm_ledger_customer_activity(self._h, a, b, out)
+        return self._window_frames(fn, _ACT_COLS, self.customer_ids(), as_of, period, start)
+
+    def segment_activity(self, as_of=None, period: Optional[str] = None, start=None) -> pd.DataFrame:
+        fn = lambda a, b, out: _ll.crvm_ledger_segment_activity(self._h, a, b, out)
+        return self._window_frames(fn, _ACT_COLS, self.segment_ids(), as_of, period, start)
+
+    def customer_economics(self, as_of=None, cost_model: Optional[CostModel] = None,
+                           period: Optional[str] = None, start=None) -> pd.DataFrame:
+        """Revenue by stream, gross margin, contacts, cost to serve by component,
+        contribution margin and cost per contact of every customer, up to
+        ``as_of`` (inclusive) or per calendar ``period``; plus its segment."""
+        model = (cost_model or CostModel())._c
+        fn = lambda a, b, out: _ll.crvm_customer_economics(self._h, model, a, b, out)
+        df = self._window_frames(fn, _ECON_COLS, self.customer_ids(), as_of, period, start)
+        df.insert(0, "segment", self.customers()["segment"].reindex(df.index.get_level_values(0)).to_numpy())
+        return self._int_columns(df, _COUNT_ECON)
+
+    def segment_economics(self, as_of=None, cost_model: Optional[CostModel] = None,
+                          period: Optional[str] = None, start=None) -> pd.DataFrame:
+        """The same by segment; every additive column is exactly the sum over the segment's customers."""
+        model = (cost_model or CostModel())._c
+        fn = lambda a, b, out: _ll.crvm_segment_economics(self._h, model, a, b, out)
+        df = self._window_frames(fn, _ECON_COLS, self.segment_ids(), as_of, period, start)
+        counts = self.customers()["segment"].value_counts()
+        df.insert(0, "customers", counts.reindex(df.index.get_level_values(0)).fillna(0).astype(int).to_numpy())
+        return self._int_columns(df, _COUNT_ECON)
+
+    @staticmethod
+    def _int_columns(df: pd.DataFrame, cols) -> pd.DataFrame:
+        for c in cols:
+            if c in df.columns:
+                df[c] = df[c].astype(np.int64)
+        return df
+
+    def knowledge_value(self, as_of=None, cost_model: Optional[CostModel] = None) -> pd.DataFrame:
+        """Value of each knowledge article as of ``as_of``: uses, minutes saved,
+        labour and deflection savings, authoring and upkeep cost, value, ROI,
+        payback days (-1: not paid back). ``df.attrs`` holds the estimated inputs
+        (minutes saved per reuse, avoided contact cost) and the whole
+        knowledge base's row (``attrs["knowledge_base"]``)."""
+        model = (cost_model or CostModel())._c
+        day = self._as_of(as_of)
+        idx = self.article_ids()
+        out = np.zeros(len(idx) * len(_KV_COLS))
+        est = _ll.crvm_knowledge_value(self._h, model, day, out)
+        df = pd.DataFrame(out.reshape(len(idx), len(_KV_COLS)), index=idx, columns=_KV_COLS)
+        base = np.zeros(len(_KV_COLS))
+        _ll.crvm_knowledge_base_value(self._h, model, day, base)
+        df.attrs["minutes_saved"] = est.minutes_saved
+        df.attrs["minutes_saved_estimated"] = bool(est.minutes_saved_estimated)
+        df.attrs["avoided_contact_cost"] = est.avoided_contact_cost
+        df.attrs["avoided_cost_estimated"] = bool(est.avoided_cost_estimated)
+        df.attrs["cells_used"] = int(est.cells_used)
+        df.attrs["knowledge_base"] = pd.Series(base, index=_KV_COLS, name="knowledge_base")
+        return self._int_columns(df, _COUNT_KV)
+
+    def knowledge_base_value(self, as_of=None, cost_model: Optional[CostModel] = None) -> pd.Series:
+        """The whole knowledge base's value as one row (sums of the articles; ROI
+        and payback of the whole)."""
+        model = (cost_model or CostModel())._c
+        base = np.zeros(len(_KV_COLS))
+        _ll.crvm_knowledge_base_value(self._h, model, self._as_of(as_of), base)
+        return pd.Series(base, index=_KV_COLS, name="knowledge_base")
+
+    def retention_data(self, period: str = "month", as_of=None) -> pd.DataFrame:
+        """Inputs of the contractual retention models (sBG, BdW) as of ``as_of``:
+        for each customer started by then, ``periods`` (lifetime T in periods
+        for a churned customer; whole periods completed, T > periods, for an
+        active one) and ``churned`` (end date on or before ``as_of``)."""
+        if period not in _PERIODS:
+            raise ValueError(f"period must be one of {list(_PERIODS)}, got {period!r}")
+        n = len(self)
+        periods = np.empty(n, np.int32)
+        churned = np.empty(n, np.int32)
+        _ll.crvm_ledger_retention_data(self._h, self._as_of(as_of), _PERIODS[period], periods, churned)
+        df = pd.DataFrame({"segment": self.customers()["segment"].to_numpy(), "periods": periods,
+                           "churned": churned.astype(bool)}, index=self.customer_ids())
+        return df[df["periods"] >= 0]
+
+    def transaction_summary(self, as_of=None, streams: Optional[Iterable[str]] = None) -> pd.DataFrame:
+        """Frequency / recency / T / monetary_value (days; as lifetimes'
+        summary_data_from_transaction_data with freq "D") from revenue events on
+        or before ``as_of``, for customers with at least one transaction.
+        ``streams`` restricts the revenue streams counted (default all)."""
+        mask = 0
+        if streams is not None:
+            for s in streams:
+                if s not in _STREAMS:
+                    raise ValueError(f"unknown stream {s!r} (expected {_STREAMS})")
+                mask |= 1 << _STREAMS.index(s)
+        n = len(self)
+        out = np.zeros(n * len(_RFM_COLS))
+        _ll.crvm_ledger_transaction_summary(self._h, self._as_of(as_of), mask, out)
+        df = pd.DataFrame(out.reshape(n, len(_RFM_COLS)), index=self.customer_ids(), columns=_RFM_COLS)
+        df = df[df["observed"] > 0].drop(columns="observed")
+        return df
+
+    def contact_covariates(self, as_of=None) -> pd.DataFrame:
+        """Support-experience covariates per customer (for the Cox model): contacts,
+        tenure in months, contacts per month, refusal and escalation shares, mean
+        resolution days, mean satisfaction (imputed with the overall mean when
+        a customer has no rated contact; ``rated`` = 0 marks those)."""
+        n = len(self)
+        out = np.zeros(n * len(_COV_COLS))
+        _ll.crvm_ledger_contact_covariates(self._h, self._as_of(as_of), out)
+        df = pd.DataFrame(out.reshape(n, len(_COV_COLS)), index=self.customer_ids(), columns=_COV_COLS)
+        return self._int_columns(df, {"contacts", "rated"})
+
+    def contact_panel(self, as_of=None, period: str = "month") -> pd.DataFrame:
+        """Per-period contact panel for a Cox model with time-varying
+        covariates (:class:`crvm.CoxTimeVarying`): one row per customer and
+        period at risk, ``customer`` (id), ``segment``, ``start``/``stop``
+        (periods since the customer's start, stop = the renewal), ``event``
+        (1 iff the customer churned at that renewal), and the contacts opened
+        in the period: ``contacts``, by outcome (``resolved``, ``workaround``,
+        ``refused``, ``abandoned``), ``escalated``, ``closed`` (by as_of),
+        ``mean_resolution_days`` (0 if none closed), ``rated``,
+        ``mean_satisfaction`` (0 if none rated). Periods are those of
+        :meth:`retention_data` (see crvm_ledger_contact_panel)."""
+        if period not in _PERIODS:
+            raise ValueError(f"period must be one of {list(_PERIODS)}, got {period!r}")
+        day, code = self._as_of(as_of), _PERIODS[period]
+        rows = _ll.crvm_ledger_contact_panel_size(self._h, day, code)
+        customer = np.empty(rows, np.int32)
+        out = np.empty(rows * len(_PANEL_COLS))
+        _ll.crvm_ledger_contact_panel(self._h, day, code, customer, out)
+        df = pd.DataFrame(out.reshape(rows, len(_PANEL_COLS)), columns=_PANEL_COLS)
+        df.insert(0, "customer", self.customer_ids().to_numpy()[customer])
+        df.insert(1, "segment", self.customers()["segment"].to_numpy()[customer])
+        means = {"mean_resolution_days", "mean_satisfaction"}
+        return self._int_columns(df, [c for c in _PANEL_COLS if c not in means])

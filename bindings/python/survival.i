@@ -1,0 +1,27 @@
+/* survival.h: Kaplan–Meier, log-rank, concordance, Cox proportional hazards.
+ * Result structs (crvm_logrank_result, crvm_cox_summary_stats,
+ * crvm_fit_report) are passed in as proxy objects and filled by the call. */
+CRVM_HANDLE(crvm_km, crvm_km_free)
+CRVM_HANDLE(crvm_cox, crvm_cox_free)
+
+CRVM_IN_ARRAY(double, durations)
+CRVM_IN_ARRAY(int32_t, events)
+CRVM_IN_ARRAY(double, weights)
+CRVM_IN_ARRAY(double, entry)
+CRVM_IN_ARRAY(int32_t, groups)
+CRVM_IN_ARRAY(int32_t, strata)
+CRVM_IN_ARRAY(double, x)
+CRVM_IN_ARRAY(double, t)
+CRVM_IN_ARRAY(double, scores)
+CRVM_IN_ARRAY(double, start)
+CRVM_IN_ARRAY(double, stop)
+%apply (const double *IN_ARRAY, size_t IN_LEN) { (const double *times, size_t times_len) }
+CRVM_OUT_ARRAY(double, out)
+CRVM_OUT_ARRAY(int32_t, out)
+CRVM_OUT_ARRAY(double, times)
+CRVM_OUT_ARRAY(double, cumulative_hazard)
+%apply double *OUTPUT { double *quantile };
+%apply double *OUTPUT { double *concordance };
+%apply size_t *OUTPUT { size_t *size };
+
+%include "crvm/survival.h"

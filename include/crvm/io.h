@@ -1,0 +1,175 @@
+/**
+ * @file crvm/io.h
+ * @brief Reading crvm's CSV files into a ledger, and writing the simulator's
+ *        sample data as those files. The column layout of every file is in
+ *        docs/data-format.md.
+ *
+ * Files: customers.csv, articles.csv, revenue.csv, contacts.csv,
+ * knowledge_uses.csv. Each is RFC 4180 CSV (comma separator, '"' quoting
+ * with doubled inner quotes, fields may hold commas and line breaks, LF or
+ * CRLF line ends, final line break optional), UTF-8 passed through as bytes,
+ * with a required header row naming the columns (any order, ASCII
+ * case-insensitive, surrounding spaces not allowed). Dates are ISO 8601
+ * "YYYY-MM-DD"; numbers use '.' as decimal point; NaN and infinities are
+ * refused. Empty lines hold no row and are skipped.
+ *
+ * Rows are numbered from 1 after the header ("row"); "line" is the physical
+ * line on which the row starts (they differ when fields hold line breaks or
+ * empty lines are skipped).
+ *
+ * Modes:
+ * - ::CRVM_LOAD_STRICT: the load stops at the first bad row and fails with
+ *   its status; the message names file, row, line, column and reason; the
+ *   ledger is left exactly as it was before the call (also when a directory
+ *   load fails in its last file).
+ * - ::CRVM_LOAD_LENIENT: valid rows are kept, every rejected row is recorded
+ *   in the ::crvm_load_report, and the call returns ::CRVM_OK unless a file
+ *   cannot be read at all (missing, unreadable, no header, a header that
+ *   lacks a required column), which fails as in strict mode.
+ * In both modes every data row is either added to the ledger or reported:
+ * rows_read = rows_accepted + rows_rejected.
+ */
+#ifndef CRVM_IO_H
+#define CRVM_IO_H
+
+#include <stddef.h>
+
+#include "crvm/common.h"
+#include "crvm/ledger.h"
+#include "crvm/simulate.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** How a load treats bad rows. */
+typedef enum crvm_load_mode {
+    CRVM_LOAD_STRICT = 0, /**< first bad row fails the load; ledger unchanged */
+    CRVM_LOAD_LENIENT = 1 /**< keep valid rows, report every bad one */
+} crvm_load_mode;
+
+/** Settings of a load. */
+typedef struct crvm_load_options {
+    crvm_load_mode mode;        /**< strict (default) or lenient */
+    size_t max_field_bytes;     /**< longest accepted field; 0 = 1 MiB */
+    int ignore_unknown_columns; /**< 0 (default): a header column crvm does not know is an error;
+                                     1: such columns are read and ignored */
+    size_t batch_rows;          /**< rows handed to the ledger per bulk append; 0 = 65536 */
+} crvm_load_options;
+
+/** Defaults: strict, 1 MiB fields, unknown columns are errors, 65536-row batches. */
+#define CRVM_LOAD_OPTIONS_INIT {CRVM_LOAD_STRICT, 0, 0, 0}
+
+/** Fill @p options with ::CRVM_LOAD_OPTIONS_INIT. */
+CRVM_API void crvm_load_options_init(crvm_load_options *options);
+
+/** Outcome of one or more loads: row counts and every rejected row. */
+typedef struct crvm_load_report crvm_load_report;
+
+/** One rejected row. Strings belong to the report. */
+typedef struct crvm_load_rejection {
+    const char *file;   /**< file name as given (path for single-file loads) */
+    size_t row;         /**< data row, 1-based after the header; 0 for the header */
+    size_t line;        /**< physical line where the row starts, 1-based */
+    const char *column; /**< column name, or "" when the row as a whole is bad */
+    crvm_status status; /**< ::CRVM_EPARSE (malformed text or value), ::CRVM_EINVAL
+                             (value out of domain, duplicate id), ::CRVM_ENOTFOUND (unknown id) */
+    const char *reason; /**< full message: "file: row R (line L), column C: reason" */
+} crvm_load_rejection;
+
+/** Row counts of a report (summed over every load it was given to). */
+typedef struct crvm_load_totals {
+    size_t files;          /**< files read */
+    size_t rows_read;      /**< data rows read (header excluded) */
+    size_t rows_accepted;  /**< rows added to the ledger */
+    size_t rows_rejected;  /**< rows rejected (each has an entry) */
+    unsigned long long bytes_read; /**< bytes of CSV read */
+} crvm_load_totals;
+
+/** A new empty report. @return ::CRVM_OK, ::CRVM_EINVAL, ::CRVM_ENOMEM. */
+CRVM_API crvm_status crvm_load_report_new(crvm_load_report **out);
+/** Free a report (NULL accepted). */
+CRVM_API void crvm_load_report_free(crvm_load_report *report);
+/** Number of rejected rows recorded (0 for NULL). */
+CRVM_API size_t crvm_load_report_count(const crvm_load_report *report);
+/** Rejection @p i (in file order) copied into @p out. @return ::CRVM_OK or ::CRVM_EINVAL. */
+CRVM_API crvm_status crvm_load_report_get(const crvm_load_report *report, size_t i,
+                                          crvm_load_rejection *out);
+/** Totals. @return ::CRVM_OK or ::CRVM_EINVAL. */
+CRVM_API crvm_status crvm_load_report_totals(const crvm_load_report *report,
+                                             crvm_load_totals *out);
+
+/**
+ * Load one file of a given table.
+ * @param ledger  target; loads must follow the ledger's order (customers
+ *                and articles before the rows that reference them).
+ * @param table   ::CRVM_TABLE_CUSTOMERS, ::CRVM_TABLE_REVENUE,
+ *                ::CRVM_TABLE_CONTACTS (with its articles column feeding
+ *                the contact-article links), ::CRVM_TABLE_ARTICLES or
+ *                ::CRVM_TABLE_KNOWLEDGE_USES.
+ * @param path    file to read.
+ * @param options NULL for the defaults.
+ * @param report  receives counts and rejections; required in lenient mode
+ *                (else ::CRVM_EINVAL), optional in strict mode.
+ * @return ::CRVM_OK; ::CRVM_EINVAL (arguments); ::CRVM_EIO (open/read);
+ *         strict mode: the first bad row's ::CRVM_EPARSE / ::CRVM_EINVAL /
+ *         ::CRVM_ENOTFOUND; both modes: ::CRVM_EPARSE for an empty file or a
+ *         bad header; ::CRVM_ENOMEM. On failure the ledger is unchanged.
+ */
+CRVM_API crvm_status crvm_load_csv(crvm_ledger *ledger, crvm_table table, const char *path,
+                                   const crvm_load_options *options, crvm_load_report *report);
+
+/** crvm_load_csv() for customers.csv columns. */
+CRVM_API crvm_status crvm_load_customers_csv(crvm_ledger *ledger, const char *path,
+                                             const crvm_load_options *options,
+                                             crvm_load_report *report);
+/** crvm_load_csv() for revenue.csv columns. */
+CRVM_API crvm_status crvm_load_revenue_csv(crvm_ledger *ledger, const char *path,
+                                           const crvm_load_options *options,
+                                           crvm_load_report *report);
+/** crvm_load_csv() for contacts.csv columns. */
+CRVM_API crvm_status crvm_load_contacts_csv(crvm_ledger *ledger, const char *path,
+                                            const crvm_load_options *options,
+                                            crvm_load_report *report);
+/** crvm_load_csv() for articles.csv columns. */
+CRVM_API crvm_status crvm_load_articles_csv(crvm_ledger *ledger, const char *path,
+                                            const crvm_load_options *options,
+                                            crvm_load_report *report);
+/** crvm_load_csv() for knowledge_uses.csv columns. */
+CRVM_API crvm_status crvm_load_knowledge_uses_csv(crvm_ledger *ledger, const char *path,
+                                                  const crvm_load_options *options,
+                                                  crvm_load_report *report);
+
+/**
+ * Load a directory: customers.csv (required), then articles.csv,
+ * revenue.csv, contacts.csv and knowledge_uses.csv (each optional: a
+ * missing file is skipped). In strict mode a failure in any file leaves the
+ * ledger as it was before the call.
+ * @return as crvm_load_csv(); ::CRVM_EIO if customers.csv is missing.
+ */
+CRVM_API crvm_status crvm_load_directory(crvm_ledger *ledger, const char *dir,
+                                         const crvm_load_options *options,
+                                         crvm_load_report *report);
+
+/**
+ * Write a simulated data set as the five CSV files into an existing
+ * directory @p dir (files are replaced).
+ * @return ::CRVM_OK, ::CRVM_EINVAL, ::CRVM_EIO (naming the file), ::CRVM_ENOMEM.
+ */
+CRVM_API crvm_status crvm_sim_write_csv(const crvm_sim_data *data, const char *dir);
+
+/**
+ * Simulate straight to the five CSV files in @p dir without holding the data
+ * in memory (memory is independent of the number of customers apart from
+ * the article table). Identical files to crvm_simulate() + crvm_sim_write_csv().
+ * @param summary optional: counts and totals of what was written.
+ * @return as crvm_simulate() and crvm_sim_write_csv().
+ */
+CRVM_API crvm_status crvm_simulate_csv(const crvm_sim_options *options, const char *dir,
+                                       crvm_sim_summary *summary);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CRVM_IO_H */

@@ -1,0 +1,420 @@
+/* Customer and segment economics, knowledge value (see crvm/economics.h). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/error.h"
+#include "crvm/economics.h"
+#include "ledger/ledger_internal.h"
+
+static int64_t cents_of(double amount) { return llround(amount * 100.0); }
+
+/* Costed components of contact i, in cents. */
+typedef struct contact_cost {
+    int64_t labour, channel, escalation, overhead;
+} contact_cost;
+
+static contact_cost cost_contact(const crvm_ledger *l, const crvm_cost_model *m, size_t i)
+{
+    double minutes = l->con_minutes[i];
+    contact_cost c;
+    c.labour = cents_of(minutes / 60.0 * m->hourly_rate[l->con_tier[i] - 1]);
+    c.channel = cents_of(m->channel_cost[l->con_channel[i]]);
+    c.escalation = l->con_escalated[i] ? cents_of(m->escalation_cost) : 0;
+    c.overhead = cents_of(m->overhead_per_contact + m->overhead_per_minute * minutes);
+    return c;
+}
+
+static crvm_status prepare(const char *fn, const crvm_ledger *l, const crvm_cost_model **m,
+                           crvm_cost_model *defaults, const double *out, size_t out_len,
+                           size_t rows, size_t cols)
+{
+    if (!l)
+        return crvm__fail(CRVM_EINVAL, "%s: ledger is NULL", fn);
+    if (!*m) {
+        crvm_cost_model_init_defaults(defaults);
+        *m = defaults;
+    }
+    crvm_status st = crvm_cost_model_validate(*m);
+    if (st)
+        return st;
+    if ((!out && out_len) || rows > SIZE_MAX / cols || out_len != rows * cols)
+        return crvm__fail(CRVM_EINVAL, "%s: out_len = %zu, expected %zu rows x %zu columns", fn,
+                          out_len, rows, cols);
+    return CRVM_OK;
+}
+
+/* Economics accumulated into out[map[customer]] as whole cents / counts, then
+ * converted. Gross margin is rounded per customer and stream, costs per
+ * contact, so a segment row is exactly the sum of its customers' rows. */
+static crvm_status economics(const crvm_ledger *l, const crvm_cost_model *m, crvm_date from,
+                             crvm_date until, const uint32_t *map, double *out, size_t rows)
+{
+    const size_t C = CRVM_ECON_COLUMNS, n = l->customer_ids.count;
+    int64_t *rev = crvm__calloc(n * CRVM_STREAM_COUNT + 1, sizeof *rev);
+    if (!rev)
+        return crvm__nomem("revenue by customer and stream");
+    for (size_t i = 0; i < l->n_rev; i++) {
+        crvm_date d = l->rev_date[i];
+        if (d >= from && d < until)
+            rev[(size_t)l->rev_customer[i] * CRVM_STREAM_COUNT + l->rev_stream[i]] += l->rev_cents[i];
+    }
+    memset(out, 0, rows * C * sizeof *out);
+#define ROW(c) (out + (size_t)(map ? map[c] : (c)) * C)
+    for (size_t c = 0; c < n; c++) {
+        double *r = ROW(c);
+        for (int s = 0; s < CRVM_STREAM_COUNT; s++) {
+            int64_t v = rev[c * CRVM_STREAM_COUNT + s];
+            r[CRVM_ECON_REVENUE_SUBSCRIPTION + s] += (double)v;
+            r[CRVM_ECON_REVENUE] += (double)v;
+            r[CRVM_ECON_GROSS_MARGIN] += (double)llround((double)v * m->gross_margin_rate[s]);
+        }
+    }
+    crvm__free(rev);
+    for (size_t i = 0; i < l->contact_ids.count; i++) {
+        crvm_date d = l->con_opened[i];
+        if (d < from || d >= until)
+            continue;
+        double *r = ROW(l->con_customer[i]);
+        contact_cost k = cost_contact(l, m, i);
+        r[CRVM_ECON_CONTACTS] += 1;
+        r[CRVM_ECON_HANDLE_MINUTES] += l->con_minutes[i];
+        r[CRVM_ECON_LABOUR_COST] += (double)k.labour;
+        r[CRVM_ECON_CHANNEL_COST] += (double)k.channel;
+        r[CRVM_ECON_ESCALATION_COST] += (double)k.escalation;
+        r[CRVM_ECON_OVERHEAD_COST] += (double)k.overhead;
+    }
+    const double session = (double)cents_of(m->self_service_cost);
+    for (size_t i = 0; i < l->n_use; i++) {
+        crvm_date d = l->use_date[i];
+        uint32_t c = l->use_customer[i];
+        if (d < from || d >= until || c == CRVM__NOT_FOUND || l->use_kind[i] != CRVM_USE_SELF_SERVICE)
+            continue;
+        double *r = ROW(c);
+        r[CRVM_ECON_SELF_SERVICE_SESSIONS] += 1;
+        r[CRVM_ECON_SELF_SERVICE_COST] += session;
+    }
+#undef ROW
+    static const int money[] = {0, 1, 2, 3, 4, CRVM_ECON_REVENUE, CRVM_ECON_GROSS_MARGIN,
+                                CRVM_ECON_LABOUR_COST, CRVM_ECON_CHANNEL_COST,
+                                CRVM_ECON_ESCALATION_COST, CRVM_ECON_OVERHEAD_COST,
+                                CRVM_ECON_SELF_SERVICE_COST, CRVM_ECON_COST_TO_SERVE,
+                                CRVM_ECON_CONTRIBUTION};
+    for (size_t k = 0; k < rows; k++) {
+        double *r = out + k * C;
+        double contact_cents = r[CRVM_ECON_LABOUR_COST] + r[CRVM_ECON_CHANNEL_COST] +
+                               r[CRVM_ECON_ESCALATION_COST] + r[CRVM_ECON_OVERHEAD_COST];
+        r[CRVM_ECON_COST_TO_SERVE] = contact_cents + r[CRVM_ECON_SELF_SERVICE_COST];
+        r[CRVM_ECON_CONTRIBUTION] = r[CRVM_ECON_GROSS_MARGIN] - r[CRVM_ECON_COST_TO_SERVE];
+        r[CRVM_ECON_COST_PER_CONTACT] =
+            r[CRVM_ECON_CONTACTS] > 0 ? contact_cents / 100.0 / r[CRVM_ECON_CONTACTS] : 0.0;
+        for (size_t j = 0; j < sizeof money / sizeof money[0]; j++)
+            r[money[j]] /= 100.0;
+    }
+    return CRVM_OK;
+}
+
+crvm_status crvm_customer_economics(const crvm_ledger *l, const crvm_cost_model *m, crvm_date from,
+                                    crvm_date until, double *out, size_t out_len)
+{
+    static const char fn[] = "crvm_customer_economics";
+    crvm_cost_model defaults;
+    crvm_status st = prepare(fn, l, &m, &defaults, out, out_len, l ? l->customer_ids.count : 0,
+                             CRVM_ECON_COLUMNS);
+    if (st)
+        return st;
+    if (from > until)
+        return crvm__fail(CRVM_EINVAL, "%s: from = %ld after until = %ld", fn, (long)from, (long)until);
+    return economics(l, m, from, until, NULL, out, l->customer_ids.count);
+}
+
+crvm_status crvm_segment_economics(const crvm_ledger *l, const crvm_cost_model *m, crvm_date from,
+                                   crvm_date until, double *out, size_t out_len)
+{
+    static const char fn[] = "crvm_segment_economics";
+    crvm_cost_model defaults;
+    crvm_status st = prepare(fn, l, &m, &defaults, out, out_len, l ? l->segment_ids.count : 0,
+                             CRVM_ECON_COLUMNS);
+    if (st)
+        return st;
+    if (from > until)
+        return crvm__fail(CRVM_EINVAL, "%s: from = %ld after until = %ld", fn, (long)from, (long)until);
+    return economics(l, m, from, until, l->cust_segment, out, l->segment_ids.count);
+}
+
+/* ------------------------------------------------------------- knowledge */
+
+/* Minutes saved and avoided contact cost, from the model or the data. */
+static crvm_status estimate_inputs(const crvm_ledger *l, const crvm_cost_model *m, crvm_date as_of,
+                                   crvm_knowledge_estimate *e)
+{
+    memset(e, 0, sizeof *e);
+    size_t nk = l->contact_ids.count;
+    e->minutes_saved_estimated = isnan(m->minutes_saved);
+    e->avoided_cost_estimated = isnan(m->avoided_contact_cost);
+    uint8_t *linked = crvm__calloc(nk + 1, 1);
+    if (!linked)
+        return crvm__nomem("contacts with linked articles");
+    for (size_t i = 0; i < l->n_link; i++)
+        linked[l->link_contact[i]] = 1;
+    enum { CELLS = CRVM_CHANNEL_COUNT * CRVM_TIER_COUNT };
+    double n_with[CELLS] = {0}, sum_with[CELLS] = {0}, n_without[CELLS] = {0}, sum_without[CELLS] = {0};
+    int64_t cost_cents = 0;
+    size_t counted = 0;
+    for (size_t i = 0; i < nk; i++) {
+        if (l->con_opened[i] > as_of)
+            continue;
+        size_t cell = (size_t)l->con_channel[i] * CRVM_TIER_COUNT + (l->con_tier[i] - 1u);
+        if (linked[i]) {
+            n_with[cell] += 1;
+            sum_with[cell] += l->con_minutes[i];
+        } else {
+            n_without[cell] += 1;
+            sum_without[cell] += l->con_minutes[i];
+        }
+        contact_cost k = cost_contact(l, m, i);
+        cost_cents += k.labour + k.channel + k.escalation + k.overhead;
+        counted++;
+    }
+    crvm__free(linked);
+    double weighted = 0, weight = 0;
+    for (size_t c = 0; c < CELLS; c++) {
+        if (n_with[c] > 0 && n_without[c] > 0) {
+            weighted += n_with[c] * (sum_without[c] / n_without[c] - sum_with[c] / n_with[c]);
+            weight += n_with[c];
+            e->cells_used++;
+            e->linked_contacts += (size_t)n_with[c];
+            e->unlinked_contacts += (size_t)n_without[c];
+        }
+    }
+    e->minutes_saved = e->minutes_saved_estimated ? (weight > 0 ? weighted / weight : 0.0)
+                                                  : m->minutes_saved;
+    e->avoided_contact_cost = e->avoided_cost_estimated
+                                  ? (counted ? (double)cost_cents / 100.0 / (double)counted : 0.0)
+                                  : m->avoided_contact_cost;
+    return CRVM_OK;
+}
+
+typedef struct use_saving {
+    crvm_date date;
+    uint32_t article;
+    double saving;
+} use_saving;
+
+static int cmp_use(const void *a, const void *b)
+{
+    const use_saving *x = a, *y = b;
+    return (x->date > y->date) - (x->date < y->date);
+}
+
+/* Payback of one stream of dated savings (sorted by date) against a cost that
+ * accrues as fixed + per_day * (t - t0) for t >= t0: days from t0 to the first
+ * date whose cumulative saving reaches the accrued cost; -1 if none by then. */
+static double payback(const use_saving *u, size_t n, crvm_date t0, double fixed, double per_day)
+{
+    if (fixed <= 0 && per_day <= 0)
+        return 0;
+    double cum = 0;
+    for (size_t i = 0; i < n; i++) {
+        cum += u[i].saving;
+        if (i + 1 < n && u[i + 1].date == u[i].date)
+            continue;
+        if (cum >= fixed + per_day * (double)(u[i].date - t0))
+            return (double)(u[i].date - t0);
+    }
+    return -1;
+}
+
+static double saving_of_use(const crvm_ledger *l, const crvm_cost_model *m,
+                            const crvm_knowledge_estimate *e, size_t i)
+{
+    if (l->use_kind[i] == CRVM_USE_ASSISTED) {
+        uint32_t k = l->use_contact[i];
+        int tier = k != CRVM__NOT_FOUND ? l->con_tier[k] : 1;
+        return e->minutes_saved / 60.0 * m->hourly_rate[tier - 1];
+    }
+    return l->use_resolved[i] ? m->deflection_probability * e->avoided_contact_cost : 0.0;
+}
+
+typedef struct dated_article {
+    crvm_date created;
+    uint32_t article;
+} dated_article;
+
+static int cmp_created(const void *a, const void *b)
+{
+    crvm_date x = ((const dated_article *)a)->created, y = ((const dated_article *)b)->created;
+    return (x > y) - (x < y);
+}
+
+/* Per-article rows (if rows != NULL) and/or the whole-base row (if base != NULL). */
+static crvm_status knowledge(const crvm_ledger *l, const crvm_cost_model *m, crvm_date as_of,
+                             double *rows, double *base, crvm_knowledge_estimate *est)
+{
+    const size_t C = CRVM_KV_COLUMNS, na = l->article_ids.count;
+    crvm_knowledge_estimate e;
+    crvm_status st = estimate_inputs(l, m, as_of, &e);
+    if (st)
+        return st;
+    /* Uses on or before as_of grouped by article (counting sort), then by date. */
+    size_t *start = crvm__calloc(na + 1, sizeof *start);
+    if (!start)
+        return crvm__nomem("knowledge uses by article");
+    size_t nu = 0;
+    for (size_t i = 0; i < l->n_use; i++)
+        if (l->use_date[i] <= as_of) {
+            start[l->use_article[i] + 1]++;
+            nu++;
+        }
+    use_saving *u = crvm__malloc((nu + 1) * sizeof *u);
+    double *acc = crvm__calloc(na * C + 1, sizeof *acc);
+    dated_article *order = base ? crvm__malloc((na + 1) * sizeof *order) : NULL;
+    if (!u || !acc || (base && !order)) {
+        crvm__free(start);
+        crvm__free(u);
+        crvm__free(acc);
+        crvm__free(order);
+        return crvm__nomem("knowledge uses by article");
+    }
+    for (size_t a = 0; a < na; a++)
+        start[a + 1] += start[a];
+    for (size_t i = 0; i < l->n_use; i++) {
+        if (l->use_date[i] > as_of)
+            continue;
+        uint32_t a = l->use_article[i];
+        double s = saving_of_use(l, m, &e, i);
+        u[start[a]++] = (use_saving){l->use_date[i], a, s};
+        double *r = acc + (size_t)a * C;
+        if (l->use_kind[i] == CRVM_USE_ASSISTED) {
+            r[CRVM_KV_ASSISTED_USES] += 1;
+            r[CRVM_KV_LABOUR_SAVING] += s;
+        } else {
+            r[CRVM_KV_VIEWS] += 1;
+            r[CRVM_KV_RESOLVED_VIEWS] += l->use_resolved[i];
+        }
+    }
+    for (size_t i = 0; i < l->n_link; i++)
+        if (l->con_opened[l->link_contact[i]] <= as_of)
+            acc[(size_t)l->link_article[i] * C + CRVM_KV_LINKED_CONTACTS] += 1;
+    /* Per article, in cents. */
+    const double rate = m->knowledge_hourly_rate;
+    double tot[CRVM_KV_COLUMNS] = {0};
+    crvm_date first_created = CRVM_DATE_NONE;
+    size_t begin = 0;
+    for (size_t a = 0; a < na; a++) {
+        size_t end = start[a];
+        double *r = acc + a * C;
+        crvm_date created = l->art_created[a];
+        if (created > as_of) {
+            memset(r, 0, C * sizeof *r);
+            r[CRVM_KV_AGE_DAYS] = -1;
+            r[CRVM_KV_PAYBACK_DAYS] = -1;
+            begin = end;
+            continue;
+        }
+        if (first_created == CRVM_DATE_NONE || created < first_created)
+            first_created = created;
+        qsort(u + begin, end - begin, sizeof *u, cmp_use);
+        double age = (double)(as_of - created);
+        double fixed = l->art_authoring[a] * rate;
+        double per_day = l->art_maintenance[a] * rate / CRVM__DAYS_PER_MONTH;
+        r[CRVM_KV_MINUTES_SAVED] = r[CRVM_KV_ASSISTED_USES] * e.minutes_saved;
+        r[CRVM_KV_LABOUR_SAVING] = (double)cents_of(r[CRVM_KV_LABOUR_SAVING]);
+        r[CRVM_KV_DEFLECTED] = r[CRVM_KV_RESOLVED_VIEWS] * m->deflection_probability;
+        r[CRVM_KV_DEFLECTION_SAVING] = (double)cents_of(r[CRVM_KV_DEFLECTED] * e.avoided_contact_cost);
+        r[CRVM_KV_SAVING] = r[CRVM_KV_LABOUR_SAVING] + r[CRVM_KV_DEFLECTION_SAVING];
+        r[CRVM_KV_AUTHORING_COST] = (double)cents_of(fixed);
+        r[CRVM_KV_UPKEEP_COST] = (double)cents_of(per_day * age);
+        r[CRVM_KV_COST] = r[CRVM_KV_AUTHORING_COST] + r[CRVM_KV_UPKEEP_COST];
+        r[CRVM_KV_VALUE] = r[CRVM_KV_SAVING] - r[CRVM_KV_COST];
+        r[CRVM_KV_ROI] = r[CRVM_KV_COST] > 0 ? r[CRVM_KV_VALUE] / r[CRVM_KV_COST] : 0.0;
+        r[CRVM_KV_PAYBACK_DAYS] =
+            r[CRVM_KV_VALUE] >= 0 ? payback(u + begin, end - begin, created, fixed, per_day) : -1;
+        r[CRVM_KV_AGE_DAYS] = age;
+        for (size_t j = 0; j < C; j++)
+            tot[j] += r[j];
+        begin = end;
+    }
+    static const int money[] = {CRVM_KV_LABOUR_SAVING, CRVM_KV_DEFLECTION_SAVING, CRVM_KV_SAVING,
+                                CRVM_KV_AUTHORING_COST, CRVM_KV_UPKEEP_COST, CRVM_KV_COST,
+                                CRVM_KV_VALUE};
+    if (base) {
+        /* Whole base: sums of the article rows in cents; ROI from the totals; payback
+         * from the merged savings against every article's accruing cost. */
+        memcpy(base, tot, sizeof tot);
+        base[CRVM_KV_ROI] = tot[CRVM_KV_COST] > 0 ? tot[CRVM_KV_VALUE] / tot[CRVM_KV_COST] : 0.0;
+        base[CRVM_KV_AGE_DAYS] = first_created == CRVM_DATE_NONE ? -1 : (double)(as_of - first_created);
+        base[CRVM_KV_PAYBACK_DAYS] = -1;
+        if (first_created != CRVM_DATE_NONE && tot[CRVM_KV_VALUE] >= 0) {
+            qsort(u, nu, sizeof *u, cmp_use);
+            /* Accrued cost at t = sum over articles created by t of fixed + per_day (t - created)
+             * = SA + SP t - SPC, with running sums over articles in order of creation. */
+            for (size_t a = 0; a < na; a++)
+                order[a] = (dated_article){l->art_created[a], (uint32_t)a};
+            qsort(order, na, sizeof *order, cmp_created);
+            double pb = -1, cum = 0, SA = 0, SP = 0, SPC = 0;
+            size_t next = 0;
+            for (size_t i = 0; i < nu && pb < 0; i++) {
+                cum += u[i].saving;
+                if (i + 1 < nu && u[i + 1].date == u[i].date)
+                    continue;
+                crvm_date t = u[i].date;
+                while (next < na && order[next].created <= t) {
+                    uint32_t a = order[next++].article;
+                    double per_day = l->art_maintenance[a] * rate / CRVM__DAYS_PER_MONTH;
+                    SA += l->art_authoring[a] * rate;
+                    SP += per_day;
+                    SPC += per_day * (double)l->art_created[a];
+                }
+                if (cum >= SA + SP * (double)t - SPC)
+                    pb = (double)(t - first_created);
+            }
+            if (tot[CRVM_KV_COST] <= 0)
+                pb = 0;
+            base[CRVM_KV_PAYBACK_DAYS] = pb;
+        }
+        for (size_t j = 0; j < sizeof money / sizeof money[0]; j++)
+            base[money[j]] /= 100.0;
+    }
+    if (rows) {
+        for (size_t a = 0; a < na; a++)
+            for (size_t j = 0; j < sizeof money / sizeof money[0]; j++)
+                acc[a * C + (size_t)money[j]] /= 100.0;
+        memcpy(rows, acc, na * C * sizeof *rows);
+    }
+    if (est)
+        *est = e;
+    crvm__free(order);
+    crvm__free(acc);
+    crvm__free(u);
+    crvm__free(start);
+    return CRVM_OK;
+}
+
+crvm_status crvm_knowledge_value(const crvm_ledger *l, const crvm_cost_model *m, crvm_date as_of,
+                                 double *out, size_t out_len, crvm_knowledge_estimate *estimate)
+{
+    static const char fn[] = "crvm_knowledge_value";
+    crvm_cost_model defaults;
+    crvm_status st = prepare(fn, l, &m, &defaults, out, out_len, l ? l->article_ids.count : 0,
+                             CRVM_KV_COLUMNS);
+    if (st)
+        return st;
+    if (!crvm__date_valid(as_of))
+        return crvm__fail(CRVM_EINVAL, "%s: as_of = %ld: not a valid date", fn, (long)as_of);
+    return knowledge(l, m, as_of, out, NULL, estimate);
+}
+
+crvm_status crvm_knowledge_base_value(const crvm_ledger *l, const crvm_cost_model *m,
+                                      crvm_date as_of, double *out, size_t out_len)
+{
+    static const char fn[] = "crvm_knowledge_base_value";
+    crvm_cost_model defaults;
+    crvm_status st = prepare(fn, l, &m, &defaults, out, out_len, 1, CRVM_KV_COLUMNS);
+    if (st)
+        return st;
+    if (!crvm__date_valid(as_of))
+        return crvm__fail(CRVM_EINVAL, "%s: as_of = %ld: not a valid date", fn, (long)as_of);
+    return knowledge(l, m, as_of, NULL, out, NULL);
+}

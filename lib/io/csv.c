@@ -1,0 +1,429 @@
+#include "io/csv.h"
+
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/error.h"
+
+#define CHUNK_SIZE ((size_t)1 << 16)
+
+struct crvm__csv_reader {
+    FILE *file;            /* NULL for a buffer reader */
+    const char *buf;       /* current chunk (own for a file, caller's for a buffer) */
+    char *own;             /* chunk storage of a file reader */
+    size_t pos, end;       /* unread part of buf */
+    int at_eof;            /* no more bytes after buf[end) */
+    int read_error;
+    int bom_checked;
+    char *name;
+    size_t max_field, max_fields;
+
+    char *rec;             /* field bytes, each followed by a NUL */
+    size_t rec_len, rec_cap;
+    size_t *ends;          /* ends[i] = offset one past field i's NUL */
+    size_t n_fields, ends_cap;
+
+    size_t line;           /* current physical line (1-based) */
+    size_t record_line;    /* line where the current record starts */
+    size_t record_number;  /* records started so far */
+    unsigned long long bytes;
+    crvm__csv_error_kind error;
+    size_t error_field;    /* 0-based field of the first error */
+    size_t error_line;     /* physical line of the first error */
+};
+
+static crvm_status reader_new(const char *name, size_t max_field, size_t max_fields,
+                              crvm__csv_reader **out)
+{
+    crvm__csv_reader *r = crvm__calloc(1, sizeof *r);
+    if (!r)
+        return crvm__nomem("creating a CSV reader");
+    r->name = crvm__strdup(name ? name : "<input>");
+    r->rec_cap = 256;
+    r->rec = crvm__malloc(r->rec_cap);
+    r->ends_cap = 16;
+    r->ends = crvm__malloc(r->ends_cap * sizeof *r->ends);
+    if (!r->name || !r->rec || !r->ends) {
+        crvm__csv_close(r);
+        return crvm__nomem("creating a CSV reader");
+    }
+    r->max_field = max_field ? max_field : CRVM__CSV_MAX_FIELD_DEFAULT;
+    r->max_fields = max_fields ? max_fields : CRVM__CSV_MAX_FIELDS_DEFAULT;
+    r->line = 1;
+    *out = r;
+    return CRVM_OK;
+}
+
+crvm_status crvm__csv_open_file(FILE *f, const char *name, size_t max_field, size_t max_fields,
+                                crvm__csv_reader **out)
+{
+    if (!f || !out)
+        return crvm__fail(CRVM_EINVAL, "crvm__csv_open_file: NULL argument");
+    crvm__csv_reader *r;
+    crvm_status st = reader_new(name, max_field, max_fields, &r);
+    if (st)
+        return st;
+    r->own = crvm__malloc(CHUNK_SIZE);
+    if (!r->own) {
+        crvm__csv_close(r);
+        return crvm__nomem("creating a CSV reader");
+    }
+    r->file = f;
+    r->buf = r->own;
+    *out = r;
+    return CRVM_OK;
+}
+
+crvm_status crvm__csv_open_buffer(const char *data, size_t len, const char *name, size_t max_field,
+                                  size_t max_fields, crvm__csv_reader **out)
+{
+    if ((!data && len) || !out)
+        return crvm__fail(CRVM_EINVAL, "crvm__csv_open_buffer: NULL argument");
+    crvm__csv_reader *r;
+    crvm_status st = reader_new(name, max_field, max_fields, &r);
+    if (st)
+        return st;
+    r->buf = data ? data : "";
+    r->end = len;
+    r->at_eof = 1;
+    *out = r;
+    return CRVM_OK;
+}
+
+void crvm__csv_close(crvm__csv_reader *r)
+{
+    if (!r)
+        return;
+    crvm__free(r->own);
+    crvm__free(r->name);
+    crvm__free(r->rec);
+    crvm__free(r->ends);
+    crvm__free(r);
+}
+
+/* Refill the chunk; returns the number of bytes now available (0 at end). */
+static size_t refill(crvm__csv_reader *r)
+{
+    if (r->at_eof)
+        return 0;
+    size_t n = fread(r->own, 1, CHUNK_SIZE, r->file);
+    if (n < CHUNK_SIZE) {
+        r->at_eof = 1;
+        if (ferror(r->file))
+            r->read_error = 1;
+    }
+    r->pos = 0;
+    r->end = n;
+    return n;
+}
+
+/* Next byte or -1 at end of input. */
+static inline int get_byte(crvm__csv_reader *r)
+{
+    if (r->pos == r->end && refill(r) == 0)
+        return -1;
+    r->bytes++;
+    return (unsigned char)r->buf[r->pos++];
+}
+
+/* Peek without consuming; -1 at end. */
+static inline int peek_byte(crvm__csv_reader *r)
+{
+    if (r->pos == r->end && refill(r) == 0)
+        return -1;
+    return (unsigned char)r->buf[r->pos];
+}
+
+static void set_error(crvm__csv_reader *r, crvm__csv_error_kind kind)
+{
+    if (r->error == CRVM__CSV_ERR_NONE) {
+        r->error = kind;
+        r->error_field = r->n_fields;
+        r->error_line = r->line;
+    }
+}
+
+static int rec_reserve(crvm__csv_reader *r, size_t extra)
+{
+    if (r->rec_len + extra <= r->rec_cap)
+        return 1;
+    size_t cap = r->rec_cap;
+    while (cap < r->rec_len + extra)
+        cap *= 2;
+    char *p = crvm__realloc_array(r->rec, cap, 1);
+    if (!p)
+        return 0;
+    r->rec = p;
+    r->rec_cap = cap;
+    return 1;
+}
+
+/* Close the current field (append NUL, record its end). */
+static int end_field(crvm__csv_reader *r)
+{
+    if (r->n_fields >= r->max_fields) {
+        set_error(r, CRVM__CSV_ERR_TOO_MANY_FIELDS);
+        return 1;
+    }
+    if (!rec_reserve(r, 1))
+        return 0;
+    r->rec[r->rec_len++] = '\0';
+    if (r->n_fields == r->ends_cap) {
+        size_t *p = crvm__realloc_array(r->ends, r->ends_cap * 2, sizeof *p);
+        if (!p)
+            return 0;
+        r->ends = p;
+        r->ends_cap *= 2;
+    }
+    r->ends[r->n_fields++] = r->rec_len;
+    return 1;
+}
+
+static const char *error_text(crvm__csv_error_kind kind)
+{
+    switch (kind) {
+    case CRVM__CSV_ERR_STRAY_QUOTE: return "quote inside an unquoted field (quote the whole field and double inner quotes)";
+    case CRVM__CSV_ERR_AFTER_QUOTE: return "unexpected character after a closing quote";
+    case CRVM__CSV_ERR_UNTERMINATED: return "quoted field not terminated before end of input";
+    case CRVM__CSV_ERR_FIELD_TOO_LONG: return "field too long";
+    case CRVM__CSV_ERR_TOO_MANY_FIELDS: return "too many fields in record";
+    case CRVM__CSV_ERR_NUL: return "NUL byte in input";
+    case CRVM__CSV_ERR_READ: return "read error";
+    default: return "no error";
+    }
+}
+
+/* Bytes that end a run of plain field bytes. */
+static const unsigned char special_unquoted[256] = {[0] = 1, [','] = 1, ['\n'] = 1, ['\r'] = 1, ['"'] = 1};
+static const unsigned char special_quoted[256] = {[0] = 1, ['\n'] = 1, ['"'] = 1};
+
+enum { ST_FIELD_START, ST_UNQUOTED, ST_QUOTED, ST_QUOTE_IN_QUOTED, ST_AFTER_BAD_QUOTE };
+
+crvm_status crvm__csv_next(crvm__csv_reader *r, int *has_record)
+{
+    if (!r || !has_record)
+        return crvm__fail(CRVM_EINVAL, "crvm__csv_next: NULL argument");
+    r->rec_len = 0;
+    r->n_fields = 0;
+    r->error = CRVM__CSV_ERR_NONE;
+
+    /* A UTF-8 byte order mark at the very start (as spreadsheet programs
+     * write) is not part of the first field. */
+    if (r->bytes == 0 && !r->bom_checked) {
+        r->bom_checked = 1;
+        if (peek_byte(r) == 0xEF && r->end - r->pos >= 3 &&
+            memcmp(r->buf + r->pos, "\xEF\xBB\xBF", 3) == 0) {
+            r->pos += 3;
+            r->bytes += 3;
+        }
+    }
+
+    /* Skip empty lines; detect end of input. */
+    int c, lone_cr = 0;
+    for (;;) {
+        c = peek_byte(r);
+        if (c == -1) {
+            if (r->read_error)
+                return crvm__fail(CRVM_EIO, "%s: read error after line %zu", r->name, r->line);
+            *has_record = 0;
+            return CRVM_OK;
+        }
+        if (c == '\n') {
+            get_byte(r);
+            r->line++;
+            continue;
+        }
+        if (c == '\r') {
+            /* An empty line only if followed by LF; a lone CR is data. */
+            get_byte(r);
+            if (peek_byte(r) == '\n') {
+                get_byte(r);
+                r->line++;
+                continue;
+            }
+            lone_cr = 1;
+        }
+        break;
+    }
+    r->record_line = r->line;
+    r->record_number++;
+
+    int state = ST_FIELD_START;
+    size_t field_len = 0;
+    if (lone_cr) {
+        if (!rec_reserve(r, 1))
+            return crvm__nomem("reading a CSV record");
+        r->rec[r->rec_len++] = '\r';
+        state = ST_UNQUOTED;
+        field_len = 1;
+    }
+    size_t quote_line = r->line;
+    int done = 0;
+    while (!done) {
+        /* Fast path: copy a run of plain bytes of the current field at once. */
+        if ((state == ST_UNQUOTED || state == ST_QUOTED) && r->n_fields < r->max_fields &&
+            field_len < r->max_field) {
+            const unsigned char *p = (const unsigned char *)r->buf + r->pos;
+            size_t avail = r->end - r->pos, room = r->max_field - field_len, k = 0;
+            if (avail > room)
+                avail = room;
+            const unsigned char *special = state == ST_UNQUOTED ? special_unquoted : special_quoted;
+            while (k < avail && !special[p[k]])
+                k++;
+            if (k) {
+                if (!rec_reserve(r, k))
+                    return crvm__nomem("reading a CSV record");
+                memcpy(r->rec + r->rec_len, p, k);
+                r->rec_len += k;
+                field_len += k;
+                r->pos += k;
+                r->bytes += k;
+            }
+        }
+        c = get_byte(r);
+        if (c == -1) {
+            if (r->read_error) {
+                set_error(r, CRVM__CSV_ERR_READ);
+                return crvm__fail(CRVM_EIO, "%s: read error at line %zu", r->name, r->line);
+            }
+            if (state == ST_QUOTED) {
+                set_error(r, CRVM__CSV_ERR_UNTERMINATED);
+                r->error_line = quote_line;
+            }
+            if (!end_field(r))
+                return crvm__nomem("reading a CSV record");
+            break;
+        }
+        if (c == 0) {
+            set_error(r, CRVM__CSV_ERR_NUL);
+            continue;
+        }
+        switch (state) {
+        case ST_FIELD_START:
+            if (c == '"') {
+                state = ST_QUOTED;
+                quote_line = r->line;
+                continue;
+            }
+            state = ST_UNQUOTED;
+            /* fall through */
+        case ST_UNQUOTED:
+        case ST_AFTER_BAD_QUOTE:
+            if (c == ',') {
+                if (!end_field(r))
+                    return crvm__nomem("reading a CSV record");
+                state = ST_FIELD_START;
+                field_len = 0;
+                continue;
+            }
+            if (c == '\n' || (c == '\r' && peek_byte(r) == '\n')) {
+                if (c == '\r')
+                    get_byte(r);
+                if (!end_field(r))
+                    return crvm__nomem("reading a CSV record");
+                r->line++;
+                done = 1;
+                continue;
+            }
+            if (c == '"' && state == ST_UNQUOTED)
+                set_error(r, CRVM__CSV_ERR_STRAY_QUOTE);
+            break; /* data byte */
+        case ST_QUOTED:
+            if (c == '"') {
+                state = ST_QUOTE_IN_QUOTED;
+                continue;
+            }
+            if (c == '\n')
+                r->line++;
+            break; /* data byte */
+        case ST_QUOTE_IN_QUOTED:
+            if (c == '"') {
+                state = ST_QUOTED; /* doubled quote: one literal quote */
+                break;
+            }
+            if (c == ',') {
+                if (!end_field(r))
+                    return crvm__nomem("reading a CSV record");
+                state = ST_FIELD_START;
+                field_len = 0;
+                continue;
+            }
+            if (c == '\n' || (c == '\r' && peek_byte(r) == '\n')) {
+                if (c == '\r')
+                    get_byte(r);
+                if (!end_field(r))
+                    return crvm__nomem("reading a CSV record");
+                r->line++;
+                done = 1;
+                continue;
+            }
+            set_error(r, CRVM__CSV_ERR_AFTER_QUOTE);
+            state = ST_AFTER_BAD_QUOTE;
+            break; /* keep the byte as data so the record ends naturally */
+        }
+        /* Append a data byte to the current field. */
+        if (field_len >= r->max_field) {
+            set_error(r, CRVM__CSV_ERR_FIELD_TOO_LONG);
+            continue;
+        }
+        if (r->n_fields >= r->max_fields)
+            continue; /* already flagged when the extra field was closed */
+        field_len++;
+        if (r->rec_len == r->rec_cap && !rec_reserve(r, 1))
+            return crvm__nomem("reading a CSV record");
+        r->rec[r->rec_len++] = (char)c;
+    }
+
+    if (r->error != CRVM__CSV_ERR_NONE) {
+        r->n_fields = 0;
+        const char *what = error_text(r->error);
+        if (r->error == CRVM__CSV_ERR_FIELD_TOO_LONG)
+            return crvm__fail(CRVM_EPARSE, "%s: line %zu (record %zu), field %zu: %s (limit %zu bytes)",
+                              r->name, r->error_line, r->record_number, r->error_field + 1, what,
+                              r->max_field);
+        if (r->error == CRVM__CSV_ERR_TOO_MANY_FIELDS)
+            return crvm__fail(CRVM_EPARSE, "%s: line %zu (record %zu): %s (limit %zu)", r->name,
+                              r->record_line, r->record_number, what, r->max_fields);
+        return crvm__fail(CRVM_EPARSE, "%s: line %zu (record %zu), field %zu: %s", r->name,
+                          r->error_line, r->record_number, r->error_field + 1, what);
+    }
+    *has_record = 1;
+    return CRVM_OK;
+}
+
+size_t crvm__csv_field_count(const crvm__csv_reader *r) { return r->n_fields; }
+
+const char *crvm__csv_field(const crvm__csv_reader *r, size_t i, size_t *len)
+{
+    size_t start = i == 0 ? 0 : r->ends[i - 1];
+    if (len)
+        *len = r->ends[i] - start - 1;
+    return r->rec + start;
+}
+
+size_t crvm__csv_record_line(const crvm__csv_reader *r) { return r->record_line; }
+size_t crvm__csv_record_number(const crvm__csv_reader *r) { return r->record_number; }
+crvm__csv_error_kind crvm__csv_error(const crvm__csv_reader *r) { return r->error; }
+size_t crvm__csv_error_field(const crvm__csv_reader *r) { return r->error_field; }
+size_t crvm__csv_error_line(const crvm__csv_reader *r) { return r->error_line; }
+const char *crvm__csv_error_text(crvm__csv_error_kind kind) { return error_text(kind); }
+unsigned long long crvm__csv_bytes_read(const crvm__csv_reader *r) { return r->bytes; }
+
+int crvm__csv_write_field(FILE *f, const char *s, size_t len)
+{
+    int quote = 0;
+    for (size_t i = 0; i < len && !quote; i++)
+        if (s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n')
+            quote = 1;
+    if (!quote)
+        return fwrite(s, 1, len, f) == len ? 0 : EOF;
+    if (putc('"', f) == EOF)
+        return EOF;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '"' && putc('"', f) == EOF)
+            return EOF;
+        if (putc(s[i], f) == EOF)
+            return EOF;
+    }
+    return putc('"', f) == EOF ? EOF : 0;
+}

@@ -1,0 +1,305 @@
+#include "io/parse.h"
+
+#include <errno.h>
+#include <float.h>
+#include <limits.h>
+#include <locale.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+int crvm__io_is_leap_year(int y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+/* Howard Hinnant's days_from_civil, for the proleptic Gregorian calendar. */
+int32_t crvm__io_days_from_civil(int y, int m, int d)
+{
+    y -= m <= 2;
+    const int era = (y >= 0 ? y : y - 399) / 400;
+    const int yoe = y - era * 400;
+    const int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return (int32_t)(era * 146097 + doe - 719468);
+}
+
+void crvm__io_civil_from_days(int32_t z32, int *year, int *month, int *day)
+{
+    long z = (long)z32 + 719468;
+    const long era = (z >= 0 ? z : z - 146096) / 146097;
+    const long doe = z - era * 146097;
+    const long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const long mp = (5 * doy + 2) / 153;
+    const long d = doy - (153 * mp + 2) / 5 + 1;
+    const long m = mp < 10 ? mp + 3 : mp - 9;
+    *year = (int)(yoe + era * 400 + (m <= 2));
+    *month = (int)m;
+    *day = (int)d;
+}
+
+static int digits(const char *s, size_t n, int *out)
+{
+    int v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return 1;
+}
+
+int crvm__parse_date(const char *s, size_t len, int32_t *out, const char **reason)
+{
+    static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int y, m, d;
+    if (len == 0) {
+        *reason = "empty date";
+        return 0;
+    }
+    if (len != 10 || s[4] != '-' || s[7] != '-' || !digits(s, 4, &y) || !digits(s + 5, 2, &m) ||
+        !digits(s + 8, 2, &d)) {
+        *reason = "not a date in YYYY-MM-DD form";
+        return 0;
+    }
+    if (m < 1 || m > 12) {
+        *reason = "month must be 01-12";
+        return 0;
+    }
+    int dim = mdays[m - 1] + (m == 2 && crvm__io_is_leap_year(y));
+    if (d < 1 || d > dim) {
+        *reason = (m == 2 && d == 29) ? "29 February in a year that is not a leap year"
+                                      : "day does not exist in that month";
+        return 0;
+    }
+    if (y < CRVM__DATE_MIN_YEAR || y > CRVM__DATE_MAX_YEAR) {
+        *reason = "year 0000 is outside 0001-9999";
+        return 0;
+    }
+    *out = crvm__io_days_from_civil(y, m, d);
+    return 1;
+}
+
+void crvm__format_date(int32_t days, char buf[11])
+{
+    int y, m, d;
+    crvm__io_civil_from_days(days, &y, &m, &d);
+    if (y < 0)
+        y = 0;
+    if (y > 9999)
+        y = 9999;
+    buf[0] = (char)('0' + y / 1000);
+    buf[1] = (char)('0' + y / 100 % 10);
+    buf[2] = (char)('0' + y / 10 % 10);
+    buf[3] = (char)('0' + y % 10);
+    buf[4] = '-';
+    buf[5] = (char)('0' + m / 10);
+    buf[6] = (char)('0' + m % 10);
+    buf[7] = '-';
+    buf[8] = (char)('0' + d / 10);
+    buf[9] = (char)('0' + d % 10);
+    buf[10] = '\0';
+}
+
+static int ieq(const char *s, size_t len, const char *word)
+{
+    size_t n = strlen(word);
+    if (len != n)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        if (c != word[i])
+            return 0;
+    }
+    return 1;
+}
+
+/* Longest number text we convert; longer is refused (no real amount needs it). */
+#define NUMBER_MAX 128
+
+int crvm__parse_double(const char *s, size_t len, double *out, const char **reason)
+{
+    if (len == 0) {
+        *reason = "empty number";
+        return 0;
+    }
+    size_t i = 0;
+    size_t body = (s[0] == '+' || s[0] == '-') ? 1 : 0;
+    if (ieq(s + body, len - body, "nan")) {
+        *reason = "NaN is not a valid number";
+        return 0;
+    }
+    if (ieq(s + body, len - body, "inf") || ieq(s + body, len - body, "infinity")) {
+        *reason = "infinity is not a valid number";
+        return 0;
+    }
+    if (s[0] == ' ' || s[len - 1] == ' ' || s[0] == '\t' || s[len - 1] == '\t') {
+        *reason = "spaces around the number";
+        return 0;
+    }
+    i = body;
+    size_t mant = 0;
+    while (i < len && s[i] >= '0' && s[i] <= '9') {
+        i++;
+        mant++;
+    }
+    if (i < len && s[i] == '.') {
+        i++;
+        while (i < len && s[i] >= '0' && s[i] <= '9') {
+            i++;
+            mant++;
+        }
+    }
+    if (mant == 0) {
+        *reason = "not a number";
+        return 0;
+    }
+    if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        if (i < len && (s[i] == '+' || s[i] == '-'))
+            i++;
+        size_t ed = 0;
+        while (i < len && s[i] >= '0' && s[i] <= '9') {
+            i++;
+            ed++;
+        }
+        if (ed == 0) {
+            *reason = "not a number (exponent without digits)";
+            return 0;
+        }
+    }
+    if (i != len) {
+        *reason = "not a number";
+        return 0;
+    }
+    /* Fast path (Clinger 1990): at most 15 significant digits and a decimal
+     * exponent within 22 give an exactly representable mantissa and power
+     * of ten, so one multiplication or division is correctly rounded. */
+    {
+        uint64_t m = 0;
+        int digits = 0, frac = 0, seen_dot = 0, exp10 = 0, exp_sign = 1, ok = 1;
+        size_t j = body;
+        for (; j < len; j++) {
+            char ch = s[j];
+            if (ch >= '0' && ch <= '9') {
+                if (digits > 0 || ch != '0')
+                    digits++;
+                m = m * 10 + (uint64_t)(ch - '0');
+                frac += seen_dot;
+            } else if (ch == '.') {
+                seen_dot = 1;
+            } else {
+                break;
+            }
+        }
+        if (j < len) { /* exponent: syntax already checked */
+            j++;
+            if (s[j] == '+' || s[j] == '-')
+                exp_sign = s[j++] == '-' ? -1 : 1;
+            for (; j < len; j++) {
+                exp10 = exp10 * 10 + (s[j] - '0');
+                if (exp10 > 1000) {
+                    ok = 0;
+                    break;
+                }
+            }
+        }
+        int e = exp_sign * exp10 - frac;
+        if (ok && digits <= 15 && e >= -22 && e <= 22) {
+            static const double pow10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                             1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                             1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+            double v = (double)m;
+            v = e >= 0 ? v * pow10[e] : v / pow10[-e];
+            *out = s[0] == '-' ? -v : v;
+            return 1;
+        }
+    }
+    if (len >= NUMBER_MAX) {
+        *reason = "number text too long";
+        return 0;
+    }
+    /* strtod honours the C locale's decimal point: convert '.' to it. */
+    char tmp[NUMBER_MAX];
+    memcpy(tmp, s, len);
+    tmp[len] = '\0';
+    const struct lconv *lc = localeconv();
+    if (lc && lc->decimal_point && lc->decimal_point[0] != '.' && lc->decimal_point[0] != '\0' &&
+        lc->decimal_point[1] == '\0') {
+        char *p = memchr(tmp, '.', len);
+        if (p)
+            *p = lc->decimal_point[0];
+    }
+    errno = 0;
+    char *end;
+    double v = strtod(tmp, &end);
+    if (errno == ERANGE && fabs(v) > 1.0) {
+        *reason = "number too large for a double";
+        return 0;
+    }
+    if (*end != '\0') {
+        *reason = "not a number";
+        return 0;
+    }
+    *out = v; /* underflow to 0 or a subnormal is accepted */
+    return 1;
+}
+
+int crvm__parse_long(const char *s, size_t len, long min, long max, long *out, const char **reason)
+{
+    if (len == 0) {
+        *reason = "empty integer";
+        return 0;
+    }
+    size_t i = 0;
+    int neg = 0;
+    if (s[0] == '+' || s[0] == '-') {
+        neg = s[0] == '-';
+        i = 1;
+    }
+    if (i == len) {
+        *reason = "not an integer";
+        return 0;
+    }
+    unsigned long long v = 0;
+    for (; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            *reason = "not an integer";
+            return 0;
+        }
+        v = v * 10 + (unsigned)(s[i] - '0');
+        if (v > (unsigned long long)LONG_MAX + 1) {
+            *reason = "integer out of range";
+            return 0;
+        }
+    }
+    if (!neg && v > (unsigned long long)LONG_MAX) {
+        *reason = "integer out of range";
+        return 0;
+    }
+    long value = neg ? (v == (unsigned long long)LONG_MAX + 1 ? LONG_MIN : -(long)v) : (long)v;
+    if (value < min || value > max) {
+        *reason = "integer out of range";
+        return 0;
+    }
+    *out = value;
+    return 1;
+}
+
+int crvm__parse_bool(const char *s, size_t len, int *out, const char **reason)
+{
+    if (ieq(s, len, "1") || ieq(s, len, "true") || ieq(s, len, "yes")) {
+        *out = 1;
+        return 1;
+    }
+    if (ieq(s, len, "0") || ieq(s, len, "false") || ieq(s, len, "no")) {
+        *out = 0;
+        return 1;
+    }
+    *reason = len == 0 ? "empty boolean" : "not a boolean (expected 1/0, true/false, yes/no)";
+    return 0;
+}

@@ -1,0 +1,211 @@
+/* Calendar dates: days since 1970-01-01, proleptic Gregorian.
+ * Conversions use the closed forms of H. Hinnant, "chrono-Compatible
+ * Low-Level Date Algorithms" (days_from_civil / civil_from_days). */
+#include "crvm/ledger.h"
+
+#include "core/error.h"
+#include "ledger/ledger_internal.h"
+
+static int is_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+int crvm__days_in_month(int y, int m)
+{
+    static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    return m == 2 && is_leap(y) ? 29 : days[m - 1];
+}
+
+crvm_date crvm__days_from_civil(int y, int m, int d)
+{
+    y -= m <= 2;
+    const int era = (y >= 0 ? y : y - 399) / 400;
+    const int yoe = y - era * 400;
+    const int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return (crvm_date)(era * 146097 + doe - 719468);
+}
+
+void crvm__civil_from_days(crvm_date z, int *y, int *m, int *d)
+{
+    int32_t zz = z + 719468;
+    const int32_t era = (zz >= 0 ? zz : zz - 146096) / 146097;
+    const int32_t doe = zz - era * 146097;
+    const int32_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const int32_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const int32_t mp = (5 * doy + 2) / 153;
+    const int32_t dd = doy - (153 * mp + 2) / 5 + 1;
+    const int32_t mm = mp < 10 ? mp + 3 : mp - 9;
+    *y = (int)(yoe + era * 400 + (mm <= 2));
+    *m = (int)mm;
+    *d = (int)dd;
+}
+
+int crvm__date_valid(crvm_date d) { return d >= CRVM_DATE_MIN && d <= CRVM_DATE_MAX; }
+
+crvm_status crvm_date_from_ymd(int year, int month, int day, crvm_date *out)
+{
+    if (!out)
+        return crvm__fail(CRVM_EINVAL, "crvm_date_from_ymd: out is NULL");
+    if (year < 1 || year > 9999)
+        return crvm__fail(CRVM_EINVAL, "date year = %d: must be in 1..9999", year);
+    if (month < 1 || month > 12)
+        return crvm__fail(CRVM_EINVAL, "date month = %d: must be in 1..12", month);
+    if (day < 1 || day > crvm__days_in_month(year, month))
+        return crvm__fail(CRVM_EINVAL, "date day = %d: %04d-%02d has %d days", day, year, month,
+                          crvm__days_in_month(year, month));
+    *out = crvm__days_from_civil(year, month, day);
+    return CRVM_OK;
+}
+
+crvm_status crvm_date_to_ymd(crvm_date date, int *year, int *month, int *day)
+{
+    if (!crvm__date_valid(date))
+        return crvm__fail(CRVM_EINVAL, "date = %ld: outside 0001-01-01..9999-12-31", (long)date);
+    int y, m, d;
+    crvm__civil_from_days(date, &y, &m, &d);
+    if (year)
+        *year = y;
+    if (month)
+        *month = m;
+    if (day)
+        *day = d;
+    return CRVM_OK;
+}
+
+static int digits(const char *s, size_t n, int *out)
+{
+    int v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return 1;
+}
+
+crvm_status crvm_date_parse(const char *text, size_t len, crvm_date *out)
+{
+    if (!text || !out)
+        return crvm__fail(CRVM_EINVAL, "crvm_date_parse: text and out are required");
+    int y, m, d;
+    if (len != 10 || text[4] != '-' || text[7] != '-' || !digits(text, 4, &y) ||
+        !digits(text + 5, 2, &m) || !digits(text + 8, 2, &d))
+        return crvm__fail(CRVM_EPARSE, "date \"%.*s\": expected YYYY-MM-DD", (int)(len > 40 ? 40 : len),
+                          text);
+    crvm_date v;
+    if (crvm_date_from_ymd(y, m, d, &v) != CRVM_OK)
+        return crvm__fail(CRVM_EPARSE, "date \"%.10s\": no such calendar day", text);
+    *out = v;
+    return CRVM_OK;
+}
+
+crvm_status crvm_date_format(crvm_date date, char *buf, size_t buf_len)
+{
+    if (!buf || buf_len < 11)
+        return crvm__fail(CRVM_EINVAL, "crvm_date_format: buffer needs 11 bytes");
+    int y, m, d;
+    crvm_status st = crvm_date_to_ymd(date, &y, &m, &d);
+    if (st)
+        return st;
+    char tmp[11];
+    int vals[3] = {y, m, d}, widths[3] = {4, 2, 2};
+    size_t pos = 0;
+    for (int k = 0; k < 3; k++) {
+        for (int w = widths[k] - 1; w >= 0; w--) {
+            int v = vals[k];
+            for (int j = 0; j < w; j++)
+                v /= 10;
+            tmp[pos++] = (char)('0' + v % 10);
+        }
+        if (k < 2)
+            tmp[pos++] = '-';
+    }
+    tmp[10] = '\0';
+    for (size_t i = 0; i < 11; i++)
+        buf[i] = tmp[i];
+    return CRVM_OK;
+}
+
+static int months_of(crvm_period p)
+{
+    switch (p) {
+    case CRVM_PERIOD_MONTH: return 1;
+    case CRVM_PERIOD_QUARTER: return 3;
+    case CRVM_PERIOD_YEAR: return 12;
+    }
+    return 0;
+}
+
+/* date + n months with day clamping; returns 0 when out of range. */
+int crvm__add_months(crvm_date date, long n, crvm_date *out)
+{
+    int y, m, d;
+    crvm__civil_from_days(date, &y, &m, &d);
+    long total = (long)y * 12 + (m - 1) + n;
+    if (total < 12 || total > 9999L * 12 + 11)
+        return 0;
+    int ny = (int)(total / 12), nm = (int)(total % 12) + 1;
+    int dim = crvm__days_in_month(ny, nm);
+    *out = crvm__days_from_civil(ny, nm, d > dim ? dim : d);
+    return 1;
+}
+
+crvm_status crvm_date_add_periods(crvm_date date, crvm_period period, int n, crvm_date *out)
+{
+    if (!out)
+        return crvm__fail(CRVM_EINVAL, "crvm_date_add_periods: out is NULL");
+    if (!crvm__date_valid(date))
+        return crvm__fail(CRVM_EINVAL, "date = %ld: outside 0001-01-01..9999-12-31", (long)date);
+    int k = months_of(period);
+    if (!k)
+        return crvm__fail(CRVM_EINVAL, "period = %d: not a crvm_period", (int)period);
+    crvm_date r;
+    if (!crvm__add_months(date, (long)n * k, &r))
+        return crvm__fail(CRVM_EINVAL, "date + %d periods: outside 0001-01-01..9999-12-31", n);
+    *out = r;
+    return CRVM_OK;
+}
+
+int crvm__whole_months(crvm_date from, crvm_date to)
+{
+    if (to < from)
+        return 0;
+    int y0, m0, d0, y1, m1, d1;
+    crvm__civil_from_days(from, &y0, &m0, &d0);
+    crvm__civil_from_days(to, &y1, &m1, &d1);
+    int n = (y1 - y0) * 12 + (m1 - m0);
+    crvm_date probe;
+    /* n is the answer or one more than it (when the clamped anniversary is after to). */
+    while (n > 0 && (!crvm__add_months(from, n, &probe) || probe > to))
+        n--;
+    return n;
+}
+
+crvm_status crvm_date_whole_periods(crvm_date from, crvm_date to, crvm_period period, int *out)
+{
+    if (!out)
+        return crvm__fail(CRVM_EINVAL, "crvm_date_whole_periods: out is NULL");
+    if (!crvm__date_valid(from) || !crvm__date_valid(to))
+        return crvm__fail(CRVM_EINVAL, "crvm_date_whole_periods: date outside 0001-01-01..9999-12-31");
+    int k = months_of(period);
+    if (!k)
+        return crvm__fail(CRVM_EINVAL, "period = %d: not a crvm_period", (int)period);
+    *out = crvm__whole_months(from, to) / k;
+    return CRVM_OK;
+}
+
+crvm_status crvm_date_period_start(crvm_date date, crvm_period period, crvm_date *out)
+{
+    if (!out)
+        return crvm__fail(CRVM_EINVAL, "crvm_date_period_start: out is NULL");
+    if (!crvm__date_valid(date))
+        return crvm__fail(CRVM_EINVAL, "date = %ld: outside 0001-01-01..9999-12-31", (long)date);
+    int k = months_of(period);
+    if (!k)
+        return crvm__fail(CRVM_EINVAL, "period = %d: not a crvm_period", (int)period);
+    int y, m, d;
+    crvm__civil_from_days(date, &y, &m, &d);
+    m = ((m - 1) / k) * k + 1;
+    *out = crvm__days_from_civil(y, m, 1);
+    return CRVM_OK;
+}

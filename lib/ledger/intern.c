@@ -1,0 +1,191 @@
+/* String interning: open addressing with linear probing (see ledger_internal.h). */
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/error.h"
+#include "ledger/ledger_internal.h"
+
+uint32_t crvm__hash_string(const char *s, size_t len)
+{
+    /* 64-bit FNV-1a, folded with a final avalanche (splitmix64 finaliser). */
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 1099511628211ULL;
+    }
+    h ^= h >> 30;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    h ^= h >> 27;
+    h *= 0x94d049bb133111ebULL;
+    h ^= h >> 31;
+    return (uint32_t)h;
+}
+
+void crvm__intern_free(crvm__intern *t)
+{
+    crvm__free(t->text);
+    crvm__free(t->entry);
+    crvm__free(t->slots);
+    memset(t, 0, sizeof *t);
+}
+
+static void place(uint32_t *slots, size_t n_slots, uint32_t hash, uint32_t value)
+{
+    size_t mask = n_slots - 1, i = hash & mask;
+    while (slots[i])
+        i = (i + 1) & mask;
+    slots[i] = value;
+}
+
+crvm_status crvm__intern_reserve(crvm__intern *t, size_t entries, size_t bytes)
+{
+    /* Indices and offsets are 32-bit. */
+    if (entries > UINT32_MAX - 1 - t->count || bytes > UINT32_MAX - entries - t->text_len)
+        return crvm__fail(CRVM_ENOMEM, "string ids: more than 4 GiB of id text or 2^32 ids");
+    size_t need = t->count + entries;
+    size_t need_text = t->text_len + bytes + entries;
+    if (need_text > t->text_cap) {
+        size_t cap = t->text_cap ? t->text_cap * 2 : 256;
+        if (cap < need_text)
+            cap = need_text;
+        char *p = crvm__realloc_array(t->text, cap, 1);
+        if (!p)
+            return crvm__nomem("string id text");
+        t->text = p;
+        t->text_cap = cap;
+    }
+    if (need > t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 16;
+        if (cap < need)
+            cap = need;
+        crvm__intern_entry *e = crvm__realloc_array(t->entry, cap, sizeof *e);
+        if (!e)
+            return crvm__nomem("string id entries");
+        t->entry = e;
+        t->cap = cap;
+    }
+    if (need * 2 > t->n_slots) {
+        size_t n = t->n_slots ? t->n_slots : 32;
+        while (n < need * 2)
+            n *= 2;
+        uint32_t *slots = crvm__calloc(n, sizeof *slots);
+        if (!slots)
+            return crvm__nomem("string id hash table");
+        for (size_t i = 0; i < t->count; i++)
+            place(slots, n, t->entry[i].hash, (uint32_t)i + 1);
+        crvm__free(t->slots);
+        t->slots = slots;
+        t->n_slots = n;
+    }
+    return CRVM_OK;
+}
+
+uint32_t crvm__intern_find(const crvm__intern *t, const char *s, size_t len, uint32_t hash)
+{
+    if (!t->n_slots)
+        return CRVM__NOT_FOUND;
+    size_t mask = t->n_slots - 1, i = hash & mask;
+    for (;;) {
+        uint32_t v = t->slots[i];
+        if (!v)
+            return CRVM__NOT_FOUND;
+        uint32_t e = v - 1;
+        if (t->entry[e].hash == hash) {
+            const char *str = t->text + t->entry[e].offset;
+            if (memcmp(str, s, len) == 0 && str[len] == '\0')
+                return e;
+        }
+        i = (i + 1) & mask;
+    }
+}
+
+uint32_t crvm__intern_add(crvm__intern *t, const char *s, size_t len, uint32_t hash)
+{
+    uint32_t e = (uint32_t)t->count;
+    memcpy(t->text + t->text_len, s, len);
+    t->text[t->text_len + len] = '\0';
+    t->entry[e].offset = (uint32_t)t->text_len;
+    t->entry[e].hash = hash;
+    t->text_len += len + 1;
+    t->count++;
+    place(t->slots, t->n_slots, hash, e + 1);
+    return e;
+}
+
+void crvm__intern_truncate(crvm__intern *t, size_t count)
+{
+    /* Removing the most recent entries in reverse order of insertion is exact
+     * for linear probing: no older key's probe sequence passes through a slot
+     * that a newer key occupies, since that slot was empty when it was placed. */
+    size_t mask = t->n_slots - 1;
+    while (t->count > count) {
+        uint32_t e = (uint32_t)(t->count - 1);
+        size_t i = t->entry[e].hash & mask;
+        while (t->slots[i] != e + 1)
+            i = (i + 1) & mask;
+        t->slots[i] = 0;
+        t->text_len = t->entry[e].offset;
+        t->count--;
+    }
+}
+
+size_t crvm__intern_bytes_used(const crvm__intern *t)
+{
+    return t->text_len + t->count * sizeof(crvm__intern_entry) + t->n_slots * sizeof(uint32_t);
+}
+
+size_t crvm__intern_bytes_allocated(const crvm__intern *t)
+{
+    return t->text_cap + t->cap * sizeof(crvm__intern_entry) + t->n_slots * sizeof(uint32_t);
+}
+
+crvm_status crvm__intern_shrink(crvm__intern *t)
+{
+    if (t->text_cap > t->text_len && t->text_len) {
+        char *p = crvm__realloc_array(t->text, t->text_len, 1);
+        if (!p)
+            return crvm__nomem("string id text");
+        t->text = p;
+        t->text_cap = t->text_len;
+    }
+    if (t->cap > t->count && t->count) {
+        crvm__intern_entry *e = crvm__realloc_array(t->entry, t->count, sizeof *e);
+        if (!e)
+            return crvm__nomem("string id entries");
+        t->entry = e;
+        t->cap = t->count;
+    }
+    return CRVM_OK;
+}
+
+#if defined(__GNUC__)
+#  define PREFETCH(p) __builtin_prefetch(p)
+#else
+#  define PREFETCH(p) ((void)(p))
+#endif
+
+void crvm__intern_prefetch(const crvm__intern *t, const char *const *s, size_t n)
+{
+    /* Random lookups in a big table cost three dependent cache misses (slot,
+     * entry, text). Issue them for a group of keys in three passes so the
+     * misses overlap; the lookups that follow then hit the cache. */
+    enum { G = 16 };
+    if (!t->n_slots || !s)
+        return;
+    size_t mask = t->n_slots - 1, pos[G];
+    if (n > G)
+        n = G;
+    for (size_t j = 0; j < n; j++) {
+        const char *k = s[j];
+        size_t len = k ? strlen(k) : 0;
+        pos[j] = len ? crvm__hash_string(k, len) & mask : SIZE_MAX;
+        if (pos[j] != SIZE_MAX)
+            PREFETCH(&t->slots[pos[j]]);
+    }
+    for (size_t j = 0; j < n; j++)
+        if (pos[j] != SIZE_MAX && t->slots[pos[j]])
+            PREFETCH(&t->entry[t->slots[pos[j]] - 1]);
+    for (size_t j = 0; j < n; j++)
+        if (pos[j] != SIZE_MAX && t->slots[pos[j]])
+            PREFETCH(t->text + t->entry[t->slots[pos[j]] - 1].offset);
+}

@@ -1,0 +1,33 @@
+/* Private: undoing appends to a ledger (used by lib/io so that a failed
+ * strict load leaves the ledger exactly as it was).
+ *
+ * Appends only ever add rows at the end of the tables and ids at the end of
+ * the intern tables, so a mark records the row count of every table, the
+ * size of every id space and the running revenue total; a rollback truncates
+ * back to it: ids added since the mark are forgotten (a lookup fails and the
+ * same id can be added again), rows added since are dropped, and the revenue
+ * total is restored. Capacity is kept (like crvm_ledger_reserve()).
+ *
+ * Marks nest: rolling back to an older mark also undoes everything after a
+ * newer one. A mark is only meaningful for the ledger it was taken from and
+ * while no rollback to an older mark has happened. */
+#ifndef CRVM_LEDGER_MARK_H
+#define CRVM_LEDGER_MARK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crvm/ledger.h"
+
+typedef struct crvm__ledger_mark {
+    size_t customers, segments, contacts, articles; /* ids, i.e. rows of those tables */
+    size_t revenue, links, uses;                    /* rows of the other tables */
+    int64_t revenue_cents;                          /* crvm_ledger_stats.revenue_cents */
+} crvm__ledger_mark;
+
+/* Record the current size of every table of @p ledger in @p mark. */
+void crvm__ledger_mark_take(const crvm_ledger *ledger, crvm__ledger_mark *mark);
+/* Remove everything appended to @p ledger since @p mark was taken. Cannot fail. */
+void crvm__ledger_rollback(crvm_ledger *ledger, const crvm__ledger_mark *mark);
+
+#endif

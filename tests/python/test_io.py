@@ -1,0 +1,220 @@
+"""crvm.simulate / crvm.simulate_csv / crvm.Ledger.from_csv / crvm.load_csv."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import crvm
+
+COLUMNS = {
+    "customers": ["customer_id", "segment", "start_date", "end_date"],
+    "articles": ["article_id", "created", "authoring_hours", "maintenance_hours"],
+    "revenue": ["customer_id", "date", "amount", "stream"],
+    "contacts": ["contact_id", "customer_id", "opened", "closed", "channel", "handle_minutes",
+                 "tier", "escalated", "outcome", "satisfaction", "articles"],
+    "knowledge_uses": ["article_id", "date", "kind", "resolved", "contact_id", "customer_id"],
+}
+
+
+@pytest.fixture(scope="module")
+def sim():
+    return crvm.simulate(customers=500, seed=42)
+
+
+def test_simulate_returns_the_documented_tables(sim):
+    for name, cols in COLUMNS.items():
+        df = sim[name]
+        assert list(df.columns) == cols
+        assert len(df) == sim.summary[name if name != "revenue" else "revenue_events"]
+    assert len(sim.customers) == 500
+    assert sim.customers["customer_id"].is_unique and sim.contacts["contact_id"].is_unique
+    assert set(sim.customers["segment"]) <= {"smb", "mid_market", "enterprise"}
+    assert pd.api.types.is_datetime64_any_dtype(sim.revenue["date"])
+    assert sim.contacts["handle_minutes"].min() >= 0
+    assert sim.summary["revenue_total"] == pytest.approx(sim.revenue["amount"].sum(), rel=1e-12)
+    outcomes = sim.contacts["outcome"].value_counts()
+    for name, count in sim.summary["outcome_count"].items():
+        assert outcomes.get(name, 0) == count
+
+
+def test_truth_agrees_with_the_tables(sim):
+    truth = sim.truth
+    assert list(truth["customer_id"]) == list(sim.customers["customer_id"])
+    # Churned customers, and only they, have an end date.
+    assert (truth["churned"].to_numpy() == sim.customers["end_date"].notna().to_numpy()).all()
+    # One subscription payment per month paid.
+    subs = sim.revenue[sim.revenue["stream"] == "subscription"].groupby("customer_id").size()
+    paid = subs.reindex(truth["customer_id"]).fillna(0).to_numpy()
+    assert (paid == truth["lifetime_months"].to_numpy()).all()
+    assert ((truth["theta"] > 0) & (truth["theta"] < 1)).all()
+
+
+def test_simulate_is_deterministic():
+    a = crvm.simulate(customers=100, seed=5)
+    b = crvm.simulate(customers=100, seed=5)
+    c = crvm.simulate(customers=100, seed=6)
+    for name in COLUMNS:
+        pd.testing.assert_frame_equal(a[name], b[name])
+    assert not a.revenue.equals(c.revenue)
+
+
+def test_simulate_checks_its_arguments():
+    with pytest.raises(ValueError):
+        crvm.simulate(customers=0)
+    with pytest.raises(ValueError):
+        crvm.simulate(customers=10, segments={"smb": {"gamma": 1.0}})
+    with pytest.raises(ValueError, match="segment_share"):
+        crvm.simulate(customers=10, segments={"smb": {"share": 0.9}})
+    with pytest.raises(crvm.InvalidArgumentError, match="alpha"):
+        crvm.simulate(customers=10, segments={"enterprise": {"alpha": -1.0}})
+
+
+def test_pure_sbg_retention_matches_the_closed_form():
+    # Pure sBG: S(t) = prod_{k<t} (beta + k) / (alpha + beta + k).
+    alpha, beta = 1.2, 12.0
+    sim = crvm.simulate(customers=20000, seed=9, outcome_effects=False,
+                        segments={"smb": {"contact_rate": 0.0}, "mid_market": {"contact_rate": 0.0},
+                                  "enterprise": {"contact_rate": 0.0}}, self_service_rate=0.0)
+    t = sim.truth[sim.truth["segment"] == "mid_market"]
+    life, churned = t["lifetime_months"].to_numpy(), t["churned"].to_numpy()
+    # Churned: T = lifetime; censored: T > lifetime - 1.
+    s, var = 1.0, 0.0
+    for month in range(1, 13):
+        at_risk = np.sum(churned & (life >= month)) + np.sum(~churned & (life - 1 >= month))
+        events = np.sum(churned & (life == month))
+        s *= 1 - events / at_risk
+        var += events / (at_risk * (at_risk - events))
+        truth = np.prod([(beta + k) / (alpha + beta + k) for k in range(month)])
+        assert abs(s - truth) < 4 * s * np.sqrt(var)  # four Greenwood standard errors
+
+
+def test_round_trip_through_the_ledger(tmp_path):
+    summary = crvm.simulate_csv(tmp_path, customers=300, seed=8)
+    ledger = crvm.Ledger.from_csv(tmp_path)
+    report = ledger.load_report
+    assert report.rows_rejected == 0 and report.files == 5
+    assert report.rows_read == (summary["customers"] + summary["articles"] + summary["revenue_events"]
+                                + summary["contacts"] + summary["knowledge_uses"])
+    assert report.rows_accepted == report.rows_read
+    stats = ledger.stats()
+    assert stats["customers"] == summary["customers"] and stats["contacts"] == summary["contacts"]
+    assert stats["revenue_events"] == summary["revenue_events"]
+    assert stats["contact_articles"] == summary["contact_article_links"]
+    assert stats["knowledge_uses"] == summary["knowledge_uses"]
+    assert stats["revenue_cents"] == round(summary["revenue_total"] * 100)
+    # load_csv into an existing ledger: the same rows again are duplicates.
+    with pytest.raises(crvm.InvalidArgumentError, match=r"customers.csv: row 1 \(line 2\), column customer_id"):
+        crvm.load_csv(ledger, tmp_path)
+    assert ledger.load_report.rows_read == report.rows_read
+    # The files hold what simulate() returns for the same seed.
+    sim = crvm.simulate(customers=300, seed=8)
+    tables = crvm.io.read_tables(tmp_path)
+    for name in COLUMNS:
+        pd.testing.assert_frame_equal(tables[name], sim[name])
+
+
+def write(tmp_path, name, text):
+    (tmp_path / name).write_text(text)
+
+
+CUSTOMERS = "customer_id,segment,start_date\nc1,smb,2022-01-01\nc2,smb,2022-02-01\n"
+
+
+def test_strict_load_raises_with_row_line_and_column(tmp_path):
+    write(tmp_path, "customers.csv", CUSTOMERS)
+    write(tmp_path, "revenue.csv", "customer_id,date,amount,stream\n"
+                                   "c1,2022-01-01,10,subscription\n"
+                                   "c2,2022-13-01,10,subscription\n")
+    with pytest.raises(crvm.ParseError, match=r"revenue.csv: row 2 \(line 3\), column date: '2022-13-01'"):
+        crvm.Ledger.from_csv(tmp_path)
+    write(tmp_path, "revenue.csv", "customer_id,date,amount,stream\nc9,2022-01-01,10,subscription\n")
+    with pytest.raises(crvm.NotFoundError, match=r"row 1 \(line 2\), column customer_id"):
+        crvm.Ledger.from_csv(tmp_path)
+    write(tmp_path, "revenue.csv", "")
+    with pytest.raises(crvm.ParseError, match="empty file"):
+        crvm.Ledger.from_csv(tmp_path)
+
+
+def test_lenient_load_reports_every_rejected_row(tmp_path):
+    write(tmp_path, "customers.csv", CUSTOMERS + "c1,smb,2022-03-01\n")
+    write(tmp_path, "revenue.csv", "customer_id,date,amount,stream\n"
+                                   "c1,2022-01-01,NaN,subscription\n"
+                                   "c2,2022-01-01,5.5,services\n"
+                                   "c2,\"2022-01-01,5.5,services\n")
+    ledger = crvm.Ledger.from_csv(tmp_path, strict=False)
+    assert isinstance(ledger, crvm.Ledger)
+    assert ledger.stats()["customers"] == 2 and ledger.stats()["revenue_events"] == 1
+    rep = ledger.load_report
+    assert (rep.rows_read, rep.rows_accepted, rep.rows_rejected) == (6, 3, 3)
+    rej = rep.rejections.sort_values(["file", "row"]).reset_index(drop=True)
+    assert list(rej["file"]) == ["customers.csv", "revenue.csv", "revenue.csv"]
+    assert list(rej["row"]) == [3, 1, 3]
+    assert list(rej["line"]) == [4, 2, 4]
+    assert list(rej["column"]) == ["customer_id", "amount", "date"]
+    assert list(rej["status"]) == ["invalid", "parse", "parse"]
+    assert "NaN is not a valid number" in rej["reason"][1]
+    assert "not terminated" in rej["reason"][2]
+
+
+def test_from_csv_is_a_documented_classmethod_passing_its_options(tmp_path):
+    # Defined on the class itself (not patched on by the package), with a docstring.
+    assert isinstance(crvm.Ledger.__dict__["from_csv"], classmethod)
+    assert "load_report" in crvm.Ledger.from_csv.__doc__
+
+    class MyLedger(crvm.Ledger):
+        pass
+
+    write(tmp_path, "customers.csv", "customer_id,segment,start_date,note\nc1,smb,2022-01-01,x\n")
+    with pytest.raises(crvm.ParseError, match="note"):
+        crvm.Ledger.from_csv(tmp_path)
+    ledger = MyLedger.from_csv(tmp_path, ignore_unknown_columns=True)
+    assert type(ledger) is MyLedger and ledger.stats()["customers"] == 1
+    assert (ledger.load_report.files, ledger.load_report.rows_accepted) == (1, 1)
+    write(tmp_path, "customers.csv", "customer_id,segment,start_date\nc1,smb,2022-01-01\n"
+                                     "c2," + "s" * 40 + ",2022-01-01\n")
+    ledger = crvm.Ledger.from_csv(tmp_path, strict=False, max_field_bytes=16)
+    assert ledger.stats()["customers"] == 1
+    assert list(ledger.load_report.rejections["row"]) == [2]
+
+
+@pytest.mark.parametrize("customers, seed, options", [
+    (700, 3, {}),
+    (300, 11, {"months": 6, "self_service_rate": 0.0}),   # few, short lives
+    (200, 4, {"segments": {"enterprise": {"share": 0.7}, "smb": {"share": 0.2},
+                           "mid_market": {"share": 0.1}}}),  # many contacts and links
+])
+def test_simulate_frames_equal_the_csv_files(tmp_path, customers, seed, options):
+    # simulate() builds its frames from the in-memory columns; pandas reading
+    # the files that simulate_csv() writes with the same options is the
+    # independent reference: equal dtypes, equal values (floats bit for bit).
+    sim = crvm.simulate(customers=customers, seed=seed, **options)
+    crvm.simulate_csv(tmp_path, customers=customers, seed=seed, **options)
+    text = {"customers": ["customer_id", "segment"], "articles": ["article_id"],
+            "revenue": ["customer_id", "stream"],
+            "contacts": ["contact_id", "customer_id", "channel", "outcome", "articles"],
+            "knowledge_uses": ["article_id", "kind", "contact_id", "customer_id"]}
+    for name, cols in COLUMNS.items():
+        path = tmp_path / f"{name}.csv"
+        expected = pd.read_csv(path, dtype={c: str for c in text[name]}, keep_default_na=False,
+                               na_values={"satisfaction": [""]})
+        for c in ("start_date", "end_date", "created", "date", "opened", "closed"):
+            if c in expected.columns:
+                expected[c] = pd.to_datetime(expected[c].replace("", None), format="%Y-%m-%d")
+        assert list(expected.columns) == cols
+        pd.testing.assert_frame_equal(sim[name], expected, check_exact=True)
+    assert sim.truth["customer_id"].tolist() == sim.customers["customer_id"].tolist()
+
+
+def test_simulated_columns_check_their_buffers():
+    # The accessors behind simulate() raise the library's error for a buffer
+    # of the wrong length and leave it untouched.
+    data = crvm.lowlevel.crvm_simulate(crvm.io._options(10, 1, None, None, True, None, None, None))
+    short = np.full(9, -7, dtype=np.int32)
+    with pytest.raises(crvm.InvalidArgumentError, match="segment has length 9, expected 10 customers"):
+        crvm.lowlevel.crvm_sim_data_customers(data, short, short, short)
+    assert (short == -7).all()
+    with pytest.raises(crvm.InvalidArgumentError, match="expected 90"):
+        crvm.lowlevel.crvm_sim_data_ids(data, crvm.lowlevel.CRVM_SIM_CUSTOMER_IDS, bytearray(89))
+    with pytest.raises(crvm.InvalidArgumentError, match="not a crvm_sim_id_space"):
+        crvm.lowlevel.crvm_sim_data_ids_size(data, 3)
+    assert crvm.lowlevel.crvm_sim_data_ids_size(data, crvm.lowlevel.CRVM_SIM_CUSTOMER_IDS) == 90

@@ -1,0 +1,981 @@
+/* Tests of crvm's input/output: the RFC 4180 tokenizer, date and number
+ * parsing, and the CSV loaders with every documented error. Expected values
+ * are written by hand from the input text (row, line, column, field bytes). */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "support.h"
+#include "io/csv.h"
+#include "io/parse.h"
+
+/* ------------------------------------------------------------ helpers */
+
+static crvm__csv_reader *open_text(const char *text, size_t max_field, size_t max_fields)
+{
+    crvm__csv_reader *r = NULL;
+    assert_int_equal(crvm__csv_open_buffer(text, strlen(text), "t.csv", max_field, max_fields, &r),
+                     CRVM_OK);
+    return r;
+}
+
+/* Read the next record and check its fields (NULL-terminated list). */
+static void expect_record(crvm__csv_reader *r, size_t line, const char *const *fields)
+{
+    int has = 0;
+    crvm_status st = crvm__csv_next(r, &has);
+    if (st != CRVM_OK)
+        fail_msg("unexpected error: %s", crvm_last_error());
+    assert_int_equal(has, 1);
+    size_t n = 0;
+    while (fields[n])
+        n++;
+    assert_int_equal(crvm__csv_field_count(r), n);
+    for (size_t i = 0; i < n; i++) {
+        size_t len;
+        const char *f = crvm__csv_field(r, i, &len);
+        assert_int_equal(len, strlen(fields[i]));
+        assert_memory_equal(f, fields[i], len);
+        assert_int_equal(f[len], '\0');
+    }
+    assert_int_equal(crvm__csv_record_line(r), line);
+}
+
+static void expect_end(crvm__csv_reader *r)
+{
+    int has = 1;
+    assert_int_equal(crvm__csv_next(r, &has), CRVM_OK);
+    assert_int_equal(has, 0);
+}
+
+static void expect_error(crvm__csv_reader *r, crvm__csv_error_kind kind, size_t line, size_t field,
+                         const char *in_message)
+{
+    int has = 0;
+    assert_status(crvm__csv_next(r, &has), CRVM_EPARSE);
+    if (crvm__csv_error(r) != kind || crvm__csv_error_line(r) != line ||
+        crvm__csv_error_field(r) != field)
+        fail_msg("error kind %d line %zu field %zu (%s), expected %d %zu %zu", crvm__csv_error(r),
+                 crvm__csv_error_line(r), crvm__csv_error_field(r), crvm_last_error(), kind, line, field);
+    if (!strstr(crvm_last_error(), in_message))
+        fail_msg("message '%s' lacks '%s'", crvm_last_error(), in_message);
+}
+/* (kind, line, field) checked in that order; a mismatch names the message. */
+
+#define REC(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+/* ---------------------------------------------------------- tokenizer */
+
+static void test_csv_plain(void **state)
+{
+    (void)state;
+    crvm__csv_reader *r = open_text("a,b,c\n1,2,3\n", 0, 0);
+    expect_record(r, 1, REC("a", "b", "c"));
+    expect_record(r, 2, REC("1", "2", "3"));
+    assert_int_equal(crvm__csv_record_number(r), 2);
+    expect_end(r);
+    expect_end(r); /* stays at the end */
+    assert_int_equal(crvm__csv_bytes_read(r), 12);
+    crvm__csv_close(r);
+}
+
+static void test_csv_quoting(void **state)
+{
+    (void)state;
+    crvm__csv_reader *r =
+        open_text("\"x,y\",\"he said \"\"hi\"\"\",\"line1\nline2\"\n\"\",plain,\"\"\"\"\nlast,1,2\n", 0, 0);
+    expect_record(r, 1, REC("x,y", "he said \"hi\"", "line1\nline2"));
+    expect_record(r, 3, REC("", "plain", "\""));
+    expect_record(r, 4, REC("last", "1", "2"));
+    expect_end(r);
+    crvm__csv_close(r);
+}
+
+static void test_csv_crlf_empty_fields_no_final_newline(void **state)
+{
+    (void)state;
+    crvm__csv_reader *r = open_text("a,b\r\n,\r\n\"q\r\nr\",\r\nx,\ny,z", 0, 0);
+    expect_record(r, 1, REC("a", "b"));
+    expect_record(r, 2, REC("", ""));
+    expect_record(r, 3, REC("q\r\nr", ""));
+    expect_record(r, 5, REC("x", ""));
+    expect_record(r, 6, REC("y", "z"));
+    expect_end(r);
+    crvm__csv_close(r);
+}
+
+static void test_csv_empty_lines_and_lone_cr(void **state)
+{
+    (void)state;
+    crvm__csv_reader *r = open_text("\na\n\n\r\nb\rc,d\n\n", 0, 0);
+    expect_record(r, 2, REC("a"));
+    assert_int_equal(crvm__csv_record_number(r), 1);
+    expect_record(r, 5, REC("b\rc", "d"));
+    assert_int_equal(crvm__csv_record_number(r), 2);
+    expect_end(r);
+    crvm__csv_close(r);
+
+    r = open_text("", 0, 0);
+    expect_end(r);
+    crvm__csv_close(r);
+
+    /* A UTF-8 byte order mark starts the file, not the first field. */
+    r = open_text("\xEF\xBB\xBFid,x\n\xEF\xBB\xBF,y\n", 0, 0);
+    expect_record(r, 1, REC("id", "x"));
+    expect_record(r, 2, REC("\xEF\xBB\xBF", "y")); /* elsewhere it is data */
+    crvm__csv_close(r);
+}
+
+static void test_csv_unterminated_quote(void **state)
+{
+    (void)state;
+    crvm__csv_reader *r = open_text("a,b\n1,\"unterminated\n2,3\n", 0, 0);
+    expect_record(r, 1, REC("a", "b"));
+    expect_error(r, CRVM__CSV_ERR_UNTERMINATED, 2, 1, "t.csv: line 2 (record 2), field 2");
+    assert_int_equal(crvm__csv_record_line(r), 2);
+    expect_end(r); /* the open quote consumed the rest */
+    crvm__csv_close(r);
+}
+
+static void test_csv_stray_and_after_quote(void **state)
+{
+    (void)state;
+    crvm__csv_reader *r = open_text("h1,h2\nab\"c,d\n\"ok\"x,y\ne,f\n", 0, 0);
+    expect_record(r, 1, REC("h1", "h2"));
+    expect_error(r, CRVM__CSV_ERR_STRAY_QUOTE, 2, 0, "quote inside an unquoted field");
+    expect_error(r, CRVM__CSV_ERR_AFTER_QUOTE, 3, 0, "after a closing quote");
+    assert_int_equal(crvm__csv_record_number(r), 3);
+    expect_record(r, 4, REC("e", "f")); /* recovered at the next record */
+    expect_end(r);
+    crvm__csv_close(r);
+}
+
+static void test_csv_limits_and_nul(void **state)
+{
+    (void)state;
+    crvm__csv_reader *r = open_text("short,0123456789abc\nok,\"01234567\"\n", 8, 0);
+    expect_error(r, CRVM__CSV_ERR_FIELD_TOO_LONG, 1, 1, "field too long (limit 8 bytes)");
+    expect_record(r, 2, REC("ok", "01234567")); /* exactly at the limit */
+    expect_end(r);
+    crvm__csv_close(r);
+
+    r = open_text("a,b,c,d\nx\n", 0, 3);
+    expect_error(r, CRVM__CSV_ERR_TOO_MANY_FIELDS, 1, 3, "too many fields");
+    expect_record(r, 2, REC("x"));
+    crvm__csv_close(r);
+
+    static const char with_nul[] = "a,b\0c\nd,e\n";
+    assert_int_equal(crvm__csv_open_buffer(with_nul, sizeof with_nul - 1, "n.csv", 0, 0, &r), CRVM_OK);
+    expect_error(r, CRVM__CSV_ERR_NUL, 1, 1, "NUL byte");
+    expect_record(r, 2, REC("d", "e"));
+    crvm__csv_close(r);
+}
+
+/* A file larger than the reader's 64 KiB chunk, with quoted line breaks and
+ * CRLF straddling chunk boundaries, reads the same as from memory. */
+static void test_csv_file_matches_buffer(void **state)
+{
+    (void)state;
+    size_t cap = 400000, len = 0;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    for (int i = 0; len < cap - 100; i++)
+        len += (size_t)snprintf(text + len, cap - len, "id%d,\"a,\"\"b\"\"\r\nc\",%d\r\n", i, i * 7);
+    FILE *f = tmpfile();
+    assert_non_null(f);
+    assert_int_equal(fwrite(text, 1, len, f), len);
+    rewind(f);
+    crvm__csv_reader *rf, *rb;
+    assert_int_equal(crvm__csv_open_file(f, "f.csv", 0, 0, &rf), CRVM_OK);
+    assert_int_equal(crvm__csv_open_buffer(text, len, "b.csv", 0, 0, &rb), CRVM_OK);
+    size_t records = 0;
+    for (;;) {
+        int hf, hb;
+        assert_int_equal(crvm__csv_next(rf, &hf), CRVM_OK);
+        assert_int_equal(crvm__csv_next(rb, &hb), CRVM_OK);
+        assert_int_equal(hf, hb);
+        if (!hf)
+            break;
+        records++;
+        assert_int_equal(crvm__csv_field_count(rf), 3);
+        assert_int_equal(crvm__csv_record_line(rf), 2 * records - 1);
+        assert_int_equal(crvm__csv_record_line(rb), 2 * records - 1);
+        for (size_t k = 0; k < 3; k++) {
+            size_t lf, lb;
+            const char *a = crvm__csv_field(rf, k, &lf), *b = crvm__csv_field(rb, k, &lb);
+            assert_int_equal(lf, lb);
+            assert_memory_equal(a, b, lf);
+        }
+        size_t l1;
+        assert_string_equal(crvm__csv_field(rf, 1, &l1), "a,\"b\"\r\nc");
+    }
+    assert_true(records > 10000);
+    assert_int_equal(crvm__csv_bytes_read(rf), len);
+    crvm__csv_close(rf);
+    crvm__csv_close(rb);
+    fclose(f);
+    free(text);
+}
+
+static void test_csv_write_field(void **state)
+{
+    (void)state;
+    FILE *f = tmpfile();
+    assert_non_null(f);
+    const char *values[] = {"plain", "a,b", "say \"x\"", "two\nlines", ""};
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(crvm__csv_write_field(f, values[i], strlen(values[i])), 0);
+        fputc(i < 4 ? ',' : '\n', f);
+    }
+    rewind(f);
+    char buf[128];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    assert_string_equal(buf, "plain,\"a,b\",\"say \"\"x\"\"\",\"two\nlines\",\n");
+    crvm__csv_reader *r = open_text(buf, 0, 0);
+    expect_record(r, 1, REC("plain", "a,b", "say \"x\"", "two\nlines", ""));
+    crvm__csv_close(r);
+    fclose(f);
+}
+
+static void test_csv_open_errors(void **state)
+{
+    (void)state;
+    crvm__csv_reader *r = NULL;
+    assert_status(crvm__csv_open_buffer(NULL, 3, "x", 0, 0, &r), CRVM_EINVAL);
+    assert_status(crvm__csv_open_file(NULL, "x", 0, 0, &r), CRVM_EINVAL);
+    assert_null(r);
+}
+
+/* -------------------------------------------------------------- dates */
+
+static int32_t date_ok(const char *s)
+{
+    int32_t d = 12345;
+    const char *why = NULL;
+    if (!crvm__parse_date(s, strlen(s), &d, &why))
+        fail_msg("'%s' rejected: %s", s, why);
+    return d;
+}
+
+static void date_bad(const char *s, const char *reason_part)
+{
+    int32_t d = 12345;
+    const char *why = NULL;
+    assert_int_equal(crvm__parse_date(s, strlen(s), &d, &why), 0);
+    assert_int_equal(d, 12345); /* untouched */
+    assert_non_null(why);
+    if (!strstr(why, reason_part))
+        fail_msg("'%s': reason '%s' lacks '%s'", s, why, reason_part);
+}
+
+static void test_dates(void **state)
+{
+    (void)state;
+    /* Day numbers from the calendar: 1970-01-01 is day 0. */
+    assert_int_equal(date_ok("1970-01-01"), 0);
+    assert_int_equal(date_ok("1969-12-31"), -1);
+    assert_int_equal(date_ok("2000-02-29"), 11016);
+    assert_int_equal(date_ok("2024-02-29"), 19782);
+    assert_int_equal(date_ok("2023-03-01"), 19417);
+    assert_int_equal(date_ok("0001-01-01"), CRVM_DATE_MIN);
+    assert_int_equal(date_ok("9999-12-31"), CRVM_DATE_MAX);
+    date_bad("2023-02-29", "not a leap year");
+    date_bad("1900-02-29", "not a leap year"); /* century, not divisible by 400 */
+    date_bad("2100-02-29", "not a leap year");
+    date_bad("2023-04-31", "day does not exist");
+    date_bad("2023-01-00", "day does not exist");
+    date_bad("2023-13-01", "month must be 01-12");
+    date_bad("2023-00-10", "month must be 01-12");
+    date_bad("0000-06-01", "outside 0001-9999");
+    date_bad("2023-4-01", "YYYY-MM-DD");
+    date_bad("2023/04/01", "YYYY-MM-DD");
+    date_bad(" 2023-04-01", "YYYY-MM-DD");
+    date_bad("2023-04-01T00:00", "YYYY-MM-DD");
+    date_bad("20230401", "YYYY-MM-DD");
+    date_bad("2023-04-0a", "YYYY-MM-DD");
+    date_bad("", "empty");
+    /* Every day from 1899 to 2101 formats back to the text that parses to it. */
+    for (int32_t d = -25567; d <= 47847; d++) {
+        char buf[11];
+        crvm__format_date(d, buf);
+        assert_int_equal(date_ok(buf), d);
+    }
+    char buf[11];
+    crvm__format_date(19782, buf);
+    assert_string_equal(buf, "2024-02-29");
+}
+
+/* ------------------------------------------------------------ numbers */
+
+static void num_ok(const char *s, double expected)
+{
+    double v = -999;
+    const char *why = NULL;
+    if (!crvm__parse_double(s, strlen(s), &v, &why))
+        fail_msg("'%s' rejected: %s", s, why);
+    assert_true(v == expected); /* exact: decimal literals round the same way */
+}
+
+static void num_bad(const char *s, const char *reason_part)
+{
+    double v = -999;
+    const char *why = NULL;
+    assert_int_equal(crvm__parse_double(s, strlen(s), &v, &why), 0);
+    assert_true(v == -999);
+    if (!strstr(why, reason_part))
+        fail_msg("'%s': reason '%s' lacks '%s'", s, why, reason_part);
+}
+
+static void test_numbers(void **state)
+{
+    (void)state;
+    num_ok("12.5", 12.5);
+    num_ok("-3", -3.0);
+    num_ok("+7", 7.0);
+    num_ok("1e3", 1000.0);
+    num_ok("2.5E-2", 0.025);
+    num_ok(".5", 0.5);
+    num_ok("5.", 5.0);
+    num_ok("0", 0.0);
+    num_ok("1e-400", 0.0); /* underflow to zero is a representable reading */
+    num_bad("", "empty");
+    num_bad("NaN", "NaN");
+    num_bad("nan", "NaN");
+    num_bad("-nan", "NaN");
+    num_bad("inf", "infinity");
+    num_bad("-Infinity", "infinity");
+    num_bad("1e400", "too large");
+    num_bad("0x10", "not a number");
+    num_bad("1,5", "not a number");
+    num_bad(" 1", "spaces");
+    num_bad("1 ", "spaces");
+    num_bad("1e", "exponent");
+    num_bad("abc", "not a number");
+    num_bad("--1", "not a number");
+    num_bad(".", "not a number");
+    num_bad("1.2.3", "not a number");
+
+    long l;
+    const char *why;
+    assert_true(crvm__parse_long("42", 2, 0, 100, &l, &why) && l == 42);
+    assert_true(crvm__parse_long("-7", 2, -10, 10, &l, &why) && l == -7);
+    assert_false(crvm__parse_long("101", 3, 0, 100, &l, &why));
+    assert_false(crvm__parse_long("1.0", 3, 0, 100, &l, &why));
+    assert_false(crvm__parse_long("", 0, 0, 100, &l, &why));
+    assert_false(crvm__parse_long("99999999999999999999999", 23, 0, 100, &l, &why));
+
+    int b;
+    assert_true(crvm__parse_bool("true", 4, &b, &why) && b == 1);
+    assert_true(crvm__parse_bool("0", 1, &b, &why) && b == 0);
+    assert_true(crvm__parse_bool("No", 2, &b, &why) && b == 0);
+    assert_true(crvm__parse_bool("YES", 3, &b, &why) && b == 1);
+    assert_false(crvm__parse_bool("2", 1, &b, &why));
+    assert_false(crvm__parse_bool("", 0, &b, &why));
+}
+
+/* ------------------------------------------------------------ loaders */
+
+static char tmpdir[64];
+
+static int make_tmpdir(void **state)
+{
+    (void)state;
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/crvm_test_io_XXXXXX");
+    return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int remove_tmpdir(void **state)
+{
+    (void)state;
+    const char *names[] = {"customers.csv", "revenue.csv", "contacts.csv", "articles.csv",
+                           "knowledge_uses.csv", "x.csv"};
+    char path[128];
+    for (int i = 0; i < 6; i++) {
+        snprintf(path, sizeof path, "%s/%s", tmpdir, names[i]);
+        remove(path);
+    }
+    return rmdir(tmpdir);
+}
+
+static const char *write_file(const char *name, const char *text)
+{
+    static char path[128];
+    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
+static void remove_file(const char *name)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+    remove(path);
+}
+
+static const char customers_csv[] =
+    "customer_id,segment,start_date,end_date\n"
+    "c1,smb,2022-01-15,\n"
+    "c2,\"mid, market\",2022-02-01,2023-02-01\n"
+    "c3,enterprise,2022-03-10,\n";
+
+static const char articles_csv[] =
+    "article_id,created,authoring_hours,maintenance_hours\n"
+    "a1,2021-06-01,2.5,0.25\n"
+    "a2,2022-01-01,1,0\n";
+
+static crvm_ledger *ledger_with_base(void)
+{
+    crvm_ledger *l = NULL;
+    assert_int_equal(crvm_ledger_new(&l), CRVM_OK);
+    if (crvm_load_customers_csv(l, write_file("customers.csv", customers_csv), NULL, NULL) != CRVM_OK)
+        fail_msg("%s", crvm_last_error());
+    if (crvm_load_articles_csv(l, write_file("articles.csv", articles_csv), NULL, NULL) != CRVM_OK)
+        fail_msg("%s", crvm_last_error());
+    return l;
+}
+
+static crvm_ledger_stats stats_of(const crvm_ledger *l)
+{
+    crvm_ledger_stats s;
+    assert_int_equal(crvm_ledger_stats_get(l, &s), CRVM_OK);
+    return s;
+}
+
+static void assert_same_stats(crvm_ledger_stats a, crvm_ledger_stats b)
+{
+    assert_int_equal(a.customers, b.customers);
+    assert_int_equal(a.segments, b.segments);
+    assert_int_equal(a.revenue_events, b.revenue_events);
+    assert_int_equal(a.contacts, b.contacts);
+    assert_int_equal(a.contact_articles, b.contact_articles);
+    assert_int_equal(a.articles, b.articles);
+    assert_int_equal(a.knowledge_uses, b.knowledge_uses);
+    assert_true(a.revenue_cents == b.revenue_cents);
+}
+
+static void test_load_valid_rows(void **state)
+{
+    (void)state;
+    crvm_ledger *l = ledger_with_base();
+    /* Columns in another order and case; quoted fields; CRLF; no final newline. */
+    const char *rev = write_file("revenue.csv",
+                                 "Amount,Stream,Customer_ID,Date\r\n"
+                                 "100.25,subscription,c1,2022-01-15\r\n"
+                                 "\"-10.5\",services,c2,2022-03-01\r\n"
+                                 "2e3,expansion,\"c3\",2022-04-10");
+    crvm_load_report *rep;
+    assert_int_equal(crvm_load_report_new(&rep), CRVM_OK);
+    assert_int_equal(crvm_load_revenue_csv(l, rev, NULL, rep), CRVM_OK);
+    const char *con = write_file("contacts.csv",
+                                 "contact_id,customer_id,opened,closed,channel,handle_minutes,tier,"
+                                 "escalated,outcome,satisfaction,articles\n"
+                                 "k1,c1,2022-02-01,2022-02-02,phone,12.5,1,0,resolved,5,a1;a2\n"
+                                 "k2,c3,2022-05-01,,email,3,2,true,refused,,\n");
+    assert_int_equal(crvm_load_contacts_csv(l, con, NULL, rep), CRVM_OK);
+    const char *uses = write_file("knowledge_uses.csv",
+                                  "article_id,date,kind,resolved,contact_id,customer_id\n"
+                                  "a1,2022-02-01,assisted,1,k1,c1\n"
+                                  "a2,2022-06-01,self_service,0,,c2\n"
+                                  "a2,2022-06-02,self_service,1,,\n");
+    assert_int_equal(crvm_load_knowledge_uses_csv(l, uses, NULL, rep), CRVM_OK);
+    crvm_ledger_stats s = stats_of(l);
+    assert_int_equal(s.customers, 3);
+    assert_int_equal(s.segments, 3);
+    assert_int_equal(s.articles, 2);
+    assert_int_equal(s.revenue_events, 3);
+    assert_true(s.revenue_cents == 10025 - 1050 + 200000);
+    assert_int_equal(s.contacts, 2);
+    assert_int_equal(s.contact_articles, 2);
+    assert_close(s.handle_minutes, 15.5, 0, 0);
+    assert_int_equal(s.knowledge_uses, 3);
+    size_t idx;
+    assert_int_equal(crvm_ledger_find(l, CRVM_SEGMENTS, "mid, market", &idx), CRVM_OK);
+    crvm_load_totals t;
+    assert_int_equal(crvm_load_report_totals(rep, &t), CRVM_OK);
+    assert_int_equal(t.files, 3);
+    assert_int_equal(t.rows_read, 8);
+    assert_int_equal(t.rows_accepted, 8);
+    assert_int_equal(t.rows_rejected, 0);
+    assert_int_equal(crvm_load_report_count(rep), 0);
+    crvm_load_report_free(rep);
+    crvm_ledger_free(l);
+}
+
+/* Strict load of one bad file: the status, the exact message, and an
+ * unchanged ledger. */
+static void strict_case(const char *file, crvm_table table, const char *text, crvm_status status,
+                        const char *message_part)
+{
+    crvm_ledger *l = ledger_with_base();
+    crvm_ledger_stats before = stats_of(l);
+    const char *path = write_file(file, text);
+    crvm_clear_error();
+    crvm_status st = crvm_load_csv(l, table, path, NULL, NULL);
+    if (st != status)
+        fail_msg("%s: status %s, expected %s (%s)", file, crvm_status_str(st), crvm_status_str(status),
+                 crvm_last_error());
+    if (!strstr(crvm_last_error(), message_part))
+        fail_msg("message '%s' lacks '%s'", crvm_last_error(), message_part);
+    assert_same_stats(stats_of(l), before);
+    crvm_ledger_free(l);
+}
+
+static const char rev_header[] = "customer_id,date,amount,stream\n";
+
+static void test_strict_errors(void **state)
+{
+    (void)state;
+    char text[4096];
+    /* Bad quoting: a stray quote in row 2. */
+    snprintf(text, sizeof text, "%sc1,2022-01-01,1,subscription\nc1,2022-0\"2-01,1,subscription\n",
+             rev_header);
+    strict_case("revenue.csv", CRVM_TABLE_REVENUE, text, CRVM_EPARSE,
+                "revenue.csv: row 2 (line 3), column date: field 2: quote inside an unquoted field");
+    /* Wrong column count. */
+    snprintf(text, sizeof text, "%sc1,2022-01-01,1,subscription\nc1,2022-01-02,1\n", rev_header);
+    strict_case("revenue.csv", CRVM_TABLE_REVENUE, text, CRVM_EPARSE,
+                "revenue.csv: row 2 (line 3): wrong column count: 3 fields, the header has 4");
+    /* Bad date. */
+    snprintf(text, sizeof text, "%sc1,2022-01-01,1,subscription\nc1,2023-02-29,1,subscription\n",
+             rev_header);
+    strict_case("revenue.csv", CRVM_TABLE_REVENUE, text, CRVM_EPARSE,
+                "revenue.csv: row 2 (line 3), column date: '2023-02-29': 29 February");
+    /* NaN amount. */
+    snprintf(text, sizeof text, "%sc1,2022-01-01,NaN,subscription\n", rev_header);
+    strict_case("revenue.csv", CRVM_TABLE_REVENUE, text, CRVM_EPARSE,
+                "revenue.csv: row 1 (line 2), column amount: 'NaN': NaN is not a valid number");
+    /* Unknown stream. */
+    snprintf(text, sizeof text, "%sc1,2022-01-01,5,donation\n", rev_header);
+    strict_case("revenue.csv", CRVM_TABLE_REVENUE, text, CRVM_EPARSE,
+                "row 1 (line 2), column stream: 'donation' is not one of subscription");
+    /* Unknown customer id (reported by the ledger, row mapped back). */
+    snprintf(text, sizeof text, "%sc1,2022-01-01,1,subscription\nc9,2022-01-01,1,subscription\n",
+             rev_header);
+    strict_case("revenue.csv", CRVM_TABLE_REVENUE, text, CRVM_ENOTFOUND,
+                "revenue.csv: row 2 (line 3), column customer_id: ");
+    /* Negative minutes. */
+    strict_case("contacts.csv", CRVM_TABLE_CONTACTS,
+                "contact_id,customer_id,opened,channel,handle_minutes,tier,escalated,outcome\n"
+                "k1,c1,2022-02-01,phone,4,1,0,resolved\n"
+                "k2,c1,2022-02-01,phone,-3,1,0,resolved\n",
+                CRVM_EINVAL, "contacts.csv: row 2 (line 3), column handle_minutes: ");
+    /* Unknown linked article. */
+    strict_case("contacts.csv", CRVM_TABLE_CONTACTS,
+                "contact_id,customer_id,opened,channel,handle_minutes,tier,escalated,outcome,articles\n"
+                "k1,c1,2022-02-01,phone,4,1,0,resolved,a1;a7\n",
+                CRVM_ENOTFOUND, "contacts.csv: row 1 (line 2), column articles: unknown article 'a7'");
+    /* Duplicate id: the later row is the bad one. */
+    strict_case("customers.csv", CRVM_TABLE_CUSTOMERS,
+                "customer_id,segment,start_date\nn1,smb,2022-01-01\nn2,smb,2022-01-01\n"
+                "n1,smb,2022-01-05\n",
+                CRVM_EINVAL, "customers.csv: row 3 (line 4), column customer_id: ");
+    /* Duplicate of an id already in the ledger. */
+    strict_case("customers.csv", CRVM_TABLE_CUSTOMERS, "customer_id,segment,start_date\nc2,smb,2022-01-01\n",
+                CRVM_EINVAL, "customers.csv: row 1 (line 2), column customer_id: ");
+    /* Empty file, header problems. */
+    strict_case("revenue.csv", CRVM_TABLE_REVENUE, "", CRVM_EPARSE, "revenue.csv: empty file");
+    strict_case("revenue.csv", CRVM_TABLE_REVENUE, "\n\n", CRVM_EPARSE, "empty file");
+    strict_case("revenue.csv", CRVM_TABLE_REVENUE, "customer_id,date,stream\nc1,2022-01-01,services\n",
+                CRVM_EPARSE, "missing required column 'amount'");
+    strict_case("revenue.csv", CRVM_TABLE_REVENUE, "customer_id,date,amount,stream,note\n",
+                CRVM_EPARSE, "unknown column 'note' (field 5");
+    strict_case("revenue.csv", CRVM_TABLE_REVENUE, "customer_id,date,amount,stream,date\n",
+                CRVM_EPARSE, "column 'date' appears twice (fields 2 and 5)");
+    /* Unterminated quote. */
+    snprintf(text, sizeof text, "%sc1,2022-01-01,1,subscription\n\"c1,2022-01-01,1,subscription\n",
+             rev_header);
+    strict_case("revenue.csv", CRVM_TABLE_REVENUE, text, CRVM_EPARSE,
+                "revenue.csv: row 2 (line 3), column customer_id: field 1: quoted field not terminated");
+}
+
+static void test_header_only_and_missing_file(void **state)
+{
+    (void)state;
+    crvm_ledger *l = ledger_with_base();
+    crvm_load_report *rep;
+    assert_int_equal(crvm_load_report_new(&rep), CRVM_OK);
+    assert_int_equal(crvm_load_revenue_csv(l, write_file("revenue.csv", rev_header), NULL, rep), CRVM_OK);
+    crvm_load_totals t;
+    crvm_load_report_totals(rep, &t);
+    assert_int_equal(t.rows_read, 0);
+    assert_int_equal(t.files, 1);
+    char path[128];
+    snprintf(path, sizeof path, "%s/absent.csv", tmpdir);
+    assert_status(crvm_load_revenue_csv(l, path, NULL, rep), CRVM_EIO);
+    assert_non_null(strstr(crvm_last_error(), "absent.csv"));
+    /* Unknown columns may be ignored on request. */
+    crvm_load_options o = CRVM_LOAD_OPTIONS_INIT;
+    o.ignore_unknown_columns = 1;
+    assert_int_equal(crvm_load_revenue_csv(l, write_file("revenue.csv",
+                                                         "note,customer_id,date,amount,stream\n"
+                                                         "\"any, text\",c1,2022-01-01,3,services\n"),
+                                           &o, rep),
+                     CRVM_OK);
+    assert_int_equal(stats_of(l).revenue_events, 1);
+    crvm_load_report_free(rep);
+    crvm_ledger_free(l);
+}
+
+static void test_huge_field(void **state)
+{
+    (void)state;
+    /* A 2 MiB id exceeds the default 1 MiB field limit. */
+    size_t big = (size_t)2 << 20;
+    size_t cap = big + 256;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    size_t n = (size_t)snprintf(text, cap, "%sc1,2022-01-01,1,subscription\n", rev_header);
+    memset(text + n, 'x', big);
+    n += big;
+    n += (size_t)snprintf(text + n, cap - n, ",2022-01-01,1,subscription\nc1,2022-01-02,2,services\n");
+    crvm_ledger *l = ledger_with_base();
+    crvm_load_options o = CRVM_LOAD_OPTIONS_INIT;
+    o.mode = CRVM_LOAD_LENIENT;
+    crvm_load_report *rep;
+    assert_int_equal(crvm_load_report_new(&rep), CRVM_OK);
+    assert_int_equal(crvm_load_revenue_csv(l, write_file("revenue.csv", text), &o, rep), CRVM_OK);
+    assert_int_equal(crvm_load_report_count(rep), 1);
+    crvm_load_rejection e;
+    assert_int_equal(crvm_load_report_get(rep, 0, &e), CRVM_OK);
+    assert_int_equal(e.row, 2);
+    assert_int_equal(e.line, 3);
+    assert_string_equal(e.column, "customer_id");
+    assert_int_equal(e.status, CRVM_EPARSE);
+    assert_non_null(strstr(e.reason, "field too long (limit 1048576 bytes)"));
+    assert_int_equal(stats_of(l).revenue_events, 2);
+    /* A smaller limit from the options ("customer_id" is 11 bytes: fits). */
+    o.max_field_bytes = 12;
+    crvm_load_report_free(rep);
+    assert_int_equal(crvm_load_report_new(&rep), CRVM_OK);
+    assert_int_equal(crvm_load_revenue_csv(l, write_file("revenue.csv", "customer_id,date,amount,stream\n"
+                                                                          "c1,2022-01-01,1234567890123,services\n"
+                                                                          "c1,2022-01-01,123456789012,services\n"),
+                                           &o, rep),
+                     CRVM_OK);
+    assert_int_equal(crvm_load_report_count(rep), 1);
+    assert_int_equal(crvm_load_report_get(rep, 0, &e), CRVM_OK);
+    assert_string_equal(e.column, "amount");
+    assert_non_null(strstr(e.reason, "row 1 (line 2), column amount: field 3: field too long (limit 12 bytes)"));
+    assert_int_equal(stats_of(l).revenue_events, 3);
+    crvm_load_report_free(rep);
+    free(text);
+    crvm_ledger_free(l);
+}
+
+static void test_lenient_accounts_for_every_row(void **state)
+{
+    (void)state;
+    crvm_ledger *l = ledger_with_base();
+    crvm_load_options o = CRVM_LOAD_OPTIONS_INIT;
+    o.mode = CRVM_LOAD_LENIENT;
+    o.batch_rows = 2; /* several batches, so row mapping crosses batch boundaries */
+    crvm_load_report *rep;
+    assert_int_equal(crvm_load_report_new(&rep), CRVM_OK);
+    const char *path = write_file("contacts.csv",
+        "contact_id,customer_id,opened,closed,channel,handle_minutes,tier,escalated,outcome,satisfaction,articles\n"
+        "k1,c1,2022-02-01,2022-02-01,phone,10,1,0,resolved,4,a1\n"          /* ok */
+        "k2,c1,2022-02-31,,phone,10,1,0,resolved,,\n"                       /* bad date */
+        "k3,c9,2022-02-01,,phone,10,1,0,resolved,,\n"                       /* unknown customer */
+        "k4,c2,2022-02-01,,chat,-1,1,0,resolved,,\n"                        /* negative minutes */
+        "k1,c2,2022-02-03,,chat,1,1,0,resolved,,\n"                         /* duplicate id */
+        "k5,c2,2022-02-03,,chat,1,1,0,resolved,,a2\n"                       /* ok */
+        "k6,c2,2022-02-03,,chat,1,1\n"                                      /* column count */
+        "k7,\"c3\"x,2022-02-03,,chat,1,1,0,resolved,,\n"                    /* bad quoting */
+        "\n"
+        "k8,c3,2022-02-03,,fax,1,1,0,resolved,,\n"                          /* bad channel */
+        "k9,c3,2022-02-03,,web,1,1,0,resolved,NaN,\n"                       /* NaN satisfaction */
+        "k10,c3,2022-02-03,,web,1,1,0,resolved,,a1;a1\n"                    /* repeated article */
+        "k11,c3,2022-02-03,2022-02-04,web,2.5,3,1,abandoned,1,\"a1;a2\"\n"); /* ok */
+    assert_int_equal(crvm_load_contacts_csv(l, path, &o, rep), CRVM_OK);
+    crvm_load_totals t;
+    crvm_load_report_totals(rep, &t);
+    assert_int_equal(t.rows_read, 12);
+    assert_int_equal(t.rows_accepted, 3);
+    assert_int_equal(t.rows_rejected, 9);
+    assert_int_equal(t.rows_accepted + t.rows_rejected, t.rows_read);
+    assert_int_equal(crvm_load_report_count(rep), 9);
+    static const struct { size_t row, line; const char *column; crvm_status status; } want[9] = {
+        {2, 3, "opened", CRVM_EPARSE},       {3, 4, "customer_id", CRVM_ENOTFOUND},
+        {4, 5, "handle_minutes", CRVM_EINVAL}, {5, 6, "contact_id", CRVM_EINVAL},
+        {7, 8, "", CRVM_EPARSE},             {8, 9, "customer_id", CRVM_EPARSE},
+        {9, 11, "channel", CRVM_EPARSE},     {10, 12, "satisfaction", CRVM_EPARSE},
+        {11, 13, "articles", CRVM_EINVAL},
+    };
+    /* Rejections come batch by batch: parse errors as read, ledger ones at
+     * each flush; compare as a set keyed by row. */
+    for (int k = 0; k < 9; k++) {
+        int found = 0;
+        for (size_t i = 0; i < 9; i++) {
+            crvm_load_rejection e;
+            assert_int_equal(crvm_load_report_get(rep, i, &e), CRVM_OK);
+            if (e.row != want[k].row)
+                continue;
+            found = 1;
+            assert_int_equal(e.line, want[k].line);
+            assert_string_equal(e.column, want[k].column);
+            assert_int_equal(e.status, want[k].status);
+            assert_string_equal(e.file, path);
+            char prefix[160];
+            snprintf(prefix, sizeof prefix, "row %zu (line %zu)", want[k].row, want[k].line);
+            assert_non_null(strstr(e.reason, prefix));
+        }
+        if (!found)
+            fail_msg("row %zu not reported", want[k].row);
+    }
+    crvm_ledger_stats s = stats_of(l);
+    assert_int_equal(s.contacts, 3);
+    assert_int_equal(s.contact_articles, 1 + 1 + 2);
+    crvm_load_rejection e;
+    assert_status(crvm_load_report_get(rep, 9, &e), CRVM_EINVAL);
+    crvm_load_report_free(rep);
+    crvm_ledger_free(l);
+}
+
+/* Loads inside a ledger batch: a failed strict load undoes only itself and
+ * leaves the batch open; rolling the batch back undoes the loads that
+ * succeeded in it, and the files load again afterwards. */
+static void test_loads_inside_a_batch(void **state)
+{
+    (void)state;
+    char customers_path[128];
+    snprintf(customers_path, sizeof customers_path, "%s", write_file("customers.csv", customers_csv));
+    write_file("articles.csv", articles_csv);
+    write_file("revenue.csv", "customer_id,date,amount,stream\nc1,2022-01-15,10,subscription\n");
+    crvm_ledger *l = NULL;
+    assert_int_equal(crvm_ledger_new(&l), CRVM_OK);
+    assert_int_equal(crvm_ledger_add_customer(l, "pre", "smb", 19000, CRVM_DATE_NONE), CRVM_OK);
+    crvm_ledger_stats before = stats_of(l);
+    assert_int_equal(crvm_ledger_begin(l), CRVM_OK);
+    assert_int_equal(crvm_load_directory(l, tmpdir, NULL, NULL), CRVM_OK);
+    crvm_ledger_stats loaded = stats_of(l);
+    assert_int_equal(loaded.customers, 4);
+    assert_int_equal(loaded.revenue_events, 1);
+    /* Loading the same customers again fails (duplicates) and undoes only itself. */
+    assert_status(crvm_load_customers_csv(l, customers_path, NULL, NULL), CRVM_EINVAL);
+    assert_same_stats(stats_of(l), loaded);
+    assert_int_equal(crvm_ledger_rollback(l), CRVM_OK);
+    assert_same_stats(stats_of(l), before);
+    size_t idx;
+    assert_int_equal(crvm_ledger_find(l, CRVM_TABLE_CUSTOMERS, "c1", &idx), CRVM_ENOTFOUND);
+    assert_int_equal(crvm_load_directory(l, tmpdir, NULL, NULL), CRVM_OK);
+    assert_same_stats(stats_of(l), loaded);
+    crvm_ledger_free(l);
+    remove_file("revenue.csv");
+    remove_file("articles.csv");
+    remove_file("customers.csv");
+}
+
+static void test_directory_strict_rolls_back_everything(void **state)
+{
+    (void)state;
+    write_file("customers.csv", customers_csv);
+    write_file("articles.csv", articles_csv);
+    write_file("revenue.csv", "customer_id,date,amount,stream\nc1,2022-01-15,10,subscription\n");
+    write_file("contacts.csv", "contact_id,customer_id,opened,channel,handle_minutes,tier,escalated,outcome\n"
+                               "k1,c1,2022-02-01,phone,4,1,0,resolved\n");
+    /* The last file has an unknown contact in its last row. */
+    write_file("knowledge_uses.csv", "article_id,date,kind,resolved,contact_id,customer_id\n"
+                                     "a1,2022-02-01,assisted,1,k1,c1\n"
+                                     "a1,2022-02-01,assisted,1,k404,\n");
+    crvm_ledger *l = NULL;
+    assert_int_equal(crvm_ledger_new(&l), CRVM_OK);
+    assert_int_equal(crvm_ledger_add_customer(l, "pre", "smb", 19000, CRVM_DATE_NONE), CRVM_OK);
+    crvm_ledger_stats before = stats_of(l);
+    assert_status(crvm_load_directory(l, tmpdir, NULL, NULL), CRVM_ENOTFOUND);
+    assert_non_null(strstr(crvm_last_error(), "knowledge_uses.csv: row 2 (line 3), column contact_id"));
+    assert_same_stats(stats_of(l), before);
+    size_t idx;
+    assert_int_equal(crvm_ledger_find(l, CRVM_TABLE_CUSTOMERS, "c1", &idx), CRVM_ENOTFOUND);
+    /* The same directory loads after the fix, into the rolled-back ledger. */
+    write_file("knowledge_uses.csv", "article_id,date,kind,resolved,contact_id,customer_id\n"
+                                     "a1,2022-02-01,assisted,1,k1,c1\n");
+    crvm_load_report *rep;
+    assert_int_equal(crvm_load_report_new(&rep), CRVM_OK);
+    assert_int_equal(crvm_load_directory(l, tmpdir, NULL, rep), CRVM_OK);
+    crvm_ledger_stats s = stats_of(l);
+    assert_int_equal(s.customers, 4);
+    assert_int_equal(s.articles, 2);
+    assert_int_equal(s.revenue_events, 1);
+    assert_int_equal(s.contacts, 1);
+    assert_int_equal(s.knowledge_uses, 1);
+    crvm_load_totals t;
+    crvm_load_report_totals(rep, &t);
+    assert_int_equal(t.files, 5);
+    assert_int_equal(t.rows_read, 3 + 2 + 1 + 1 + 1);
+    /* Optional files may be missing; customers.csv may not. */
+    remove_file("knowledge_uses.csv");
+    remove_file("contacts.csv");
+    crvm_ledger *l2 = NULL;
+    assert_int_equal(crvm_ledger_new(&l2), CRVM_OK);
+    assert_int_equal(crvm_load_directory(l2, tmpdir, NULL, NULL), CRVM_OK);
+    assert_int_equal(stats_of(l2).revenue_events, 1);
+    crvm_ledger_free(l2);
+    remove_file("customers.csv");
+    assert_int_equal(crvm_ledger_new(&l2), CRVM_OK);
+    assert_status(crvm_load_directory(l2, tmpdir, NULL, NULL), CRVM_EIO);
+    assert_non_null(strstr(crvm_last_error(), "customers.csv"));
+    crvm_ledger_free(l2);
+    crvm_load_report_free(rep);
+    crvm_ledger_free(l);
+}
+
+/* Lenient mode: a file that cannot be read as a table (bad header) fails
+ * the whole call and restores the ledger; bad rows before it do not matter. */
+static void test_lenient_header_error_rolls_back(void **state)
+{
+    (void)state;
+    write_file("customers.csv", customers_csv);
+    write_file("articles.csv", articles_csv);
+    write_file("revenue.csv", "customer_id,date,amount,stream\nc1,2022-01-15,x,subscription\n");
+    write_file("contacts.csv", "contact_id,customer_id,opened\n");
+    remove_file("knowledge_uses.csv");
+    crvm_ledger *l = NULL;
+    assert_int_equal(crvm_ledger_new(&l), CRVM_OK);
+    crvm_load_report *rep;
+    assert_int_equal(crvm_load_report_new(&rep), CRVM_OK);
+    crvm_load_options o = CRVM_LOAD_OPTIONS_INIT;
+    o.mode = CRVM_LOAD_LENIENT;
+    assert_status(crvm_load_directory(l, tmpdir, &o, rep), CRVM_EPARSE);
+    assert_non_null(strstr(crvm_last_error(), "contacts.csv: header: missing required column 'channel'"));
+    crvm_ledger_stats s = stats_of(l);
+    assert_int_equal(s.customers + s.articles + s.revenue_events, 0);
+    /* The bad revenue row is still in the report; no row counts as accepted. */
+    assert_int_equal(crvm_load_report_count(rep), 1);
+    crvm_load_totals t;
+    assert_int_equal(crvm_load_report_totals(rep, &t), CRVM_OK);
+    assert_int_equal(t.rows_accepted, 0);
+    assert_int_equal(t.rows_rejected, 1);
+    crvm_load_report_free(rep);
+    crvm_ledger_free(l);
+}
+
+static void test_argument_errors(void **state)
+{
+    (void)state;
+    crvm_ledger *l = NULL;
+    assert_int_equal(crvm_ledger_new(&l), CRVM_OK);
+    crvm_load_options o = CRVM_LOAD_OPTIONS_INIT;
+    o.mode = CRVM_LOAD_LENIENT;
+    assert_status(crvm_load_directory(l, tmpdir, &o, NULL), CRVM_EINVAL); /* lenient needs a report */
+    assert_status(crvm_load_directory(NULL, tmpdir, NULL, NULL), CRVM_EINVAL);
+    assert_status(crvm_load_csv(l, CRVM_TABLE_CONTACT_ARTICLES, "x", NULL, NULL), CRVM_EINVAL);
+    o.mode = (crvm_load_mode)7;
+    assert_status(crvm_load_csv(l, CRVM_TABLE_REVENUE, "x", &o, NULL), CRVM_EINVAL);
+    assert_status(crvm_load_report_new(NULL), CRVM_EINVAL);
+    assert_status(crvm_load_report_totals(NULL, NULL), CRVM_EINVAL);
+    assert_status(crvm_load_report_get(NULL, 0, NULL), CRVM_EINVAL);
+    o.mode = CRVM_LOAD_STRICT;
+    o.batch_rows = (size_t)1 << 30;
+    assert_status(crvm_load_customers_csv(l, "x", &o, NULL), CRVM_EINVAL);
+    assert_status(crvm_load_articles_csv(l, NULL, NULL, NULL), CRVM_EINVAL);
+    assert_int_equal(crvm_load_report_count(NULL), 0);
+    crvm_load_report_free(NULL);
+    crvm_load_options d;
+    crvm_load_options_init(&d);
+    assert_int_equal(d.mode, CRVM_LOAD_STRICT);
+    assert_int_equal(d.batch_rows, 0);
+    crvm_ledger_free(l);
+}
+
+/* Allocation failure anywhere in a lenient directory load with rejections:
+ * ENOMEM, no leak, and the ledger as it was. */
+static crvm_status load_scenario(void *ctx)
+{
+    (void)ctx;
+    crvm_ledger *l = NULL;
+    crvm_load_report *rep = NULL;
+    crvm_status st = crvm_ledger_new(&l);
+    if (st == CRVM_OK)
+        st = crvm_load_report_new(&rep);
+    if (st == CRVM_OK) {
+        crvm_load_options o = CRVM_LOAD_OPTIONS_INIT;
+        o.mode = CRVM_LOAD_LENIENT;
+        o.batch_rows = 2;
+        st = crvm_load_directory(l, tmpdir, &o, rep);
+        if (st != CRVM_OK) {
+            crvm_ledger_stats s;
+            crvm_ledger_stats_get(l, &s);
+            if (s.customers || s.revenue_events || s.contacts || s.articles || s.knowledge_uses)
+                fail_msg("failed load left rows in the ledger");
+        }
+    }
+    crvm_load_report_free(rep);
+    crvm_ledger_free(l);
+    return st;
+}
+
+/* The same in strict mode, where the first rejected row fails the load. */
+static crvm_status strict_scenario(void *ctx)
+{
+    (void)ctx;
+    crvm_ledger *l = NULL;
+    crvm_status st = crvm_ledger_new(&l);
+    if (st == CRVM_OK) {
+        crvm_load_options o = CRVM_LOAD_OPTIONS_INIT;
+        o.batch_rows = 2;
+        st = crvm_load_directory(l, tmpdir, &o, NULL);
+        crvm_ledger_stats s;
+        crvm_ledger_stats_get(l, &s);
+        if (st != CRVM_OK && (s.customers || s.revenue_events || s.articles))
+            fail_msg("failed strict load left rows in the ledger");
+        if (st == CRVM_ENOTFOUND) /* the expected outcome without injected failure */
+            st = CRVM_OK;
+    }
+    crvm_ledger_free(l);
+    return st;
+}
+
+static void test_load_allocation_failures(void **state)
+{
+    (void)state;
+    write_file("customers.csv", customers_csv);
+    write_file("articles.csv", articles_csv);
+    write_file("revenue.csv", "customer_id,date,amount,stream\nc1,2022-01-15,10,subscription\n"
+                              "c9,2022-01-15,10,subscription\nc2,2022-01-15,1e999,services\n");
+    write_file("contacts.csv", "contact_id,customer_id,opened,channel,handle_minutes,tier,escalated,outcome,articles\n"
+                               "k1,c1,2022-02-01,phone,4,1,0,resolved,a1;a2\nk2,c2,2022-02-01,phone,4,1,0,resolved,\n"
+                               "k3,c3,2022-02-01,phone,4,1,0,resolved,a2\n");
+    write_file("knowledge_uses.csv", "article_id,date,kind,resolved,contact_id,customer_id\n"
+                                     "a1,2022-02-01,assisted,1,k1,c1\na1,2022-02-01,assisted,1,k404,\n");
+    long sites = test_every_allocation_failure(load_scenario, NULL);
+    assert_true(sites > 20);
+    sites = test_every_allocation_failure(strict_scenario, NULL);
+    assert_true(sites > 10);
+    crvm_set_allocator(NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_csv_plain),
+        cmocka_unit_test(test_csv_quoting),
+        cmocka_unit_test(test_csv_crlf_empty_fields_no_final_newline),
+        cmocka_unit_test(test_csv_empty_lines_and_lone_cr),
+        cmocka_unit_test(test_csv_unterminated_quote),
+        cmocka_unit_test(test_csv_stray_and_after_quote),
+        cmocka_unit_test(test_csv_limits_and_nul),
+        cmocka_unit_test(test_csv_file_matches_buffer),
+        cmocka_unit_test(test_csv_write_field),
+        cmocka_unit_test(test_csv_open_errors),
+        cmocka_unit_test(test_dates),
+        cmocka_unit_test(test_numbers),
+        cmocka_unit_test(test_load_valid_rows),
+        cmocka_unit_test(test_strict_errors),
+        cmocka_unit_test(test_header_only_and_missing_file),
+        cmocka_unit_test(test_huge_field),
+        cmocka_unit_test(test_lenient_accounts_for_every_row),
+        cmocka_unit_test(test_directory_strict_rolls_back_everything),
+        cmocka_unit_test(test_loads_inside_a_batch),
+        cmocka_unit_test(test_lenient_header_error_rolls_back),
+        cmocka_unit_test(test_argument_errors),
+        cmocka_unit_test(test_load_allocation_failures),
+    };
+    return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
+}
