@@ -84,8 +84,8 @@ def test_fit_agrees_with_lifetimes(cdnow, cls, peer):
     assert ours.converged
     # lifetimes stops its BFGS at ~1e-5 relative in the parameters; its
     # Pareto/NBD fit (Nelder-Mead from np.random starting values) varies from
-    # run to run by up to ~3e-4 in
-    # beta, which lies on a flat ridge (se 6.2 for 11.7)
+    # run to run by up to ~3e-4 in beta, which lies on a flat ridge (se 6.2
+    # for 11.7)
     for k, v in theirs.params_.items():
         tol = 1e-3 if peer == "ParetoNBDFitter" else 2e-5
         assert ours.params[k] == pytest.approx(v, rel=tol)
