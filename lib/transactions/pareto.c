@@ -16,13 +16,11 @@
  * (pareto_J_series: each term carries (1 - rho^(m+n)), computed with expm1,
  * so nothing cancels at t_x close to T, and alpha = beta is the case where
  * only the first term is left), and differentiates it term by term for the
- * gradient. Where the series would converge slowly (ratio above 0.9: one of
- * alpha, beta far below the other) I is integrated numerically after the
- * substitution u = ((alpha+t_x)/(alpha+tau))^m, m = r+s+x, which turns it into
- *   I = (alpha+t_x)^-m / m * int_{u_T}^{1} ((beta+tau)/(alpha+tau))^-(s+1) du,
- * a bounded, smooth integrand whatever x, alpha and beta are; the same nodes
- * give the derivatives (relative tolerance 1e-13). Unit tests check that
- * both paths agree.
+ * gradient. Where the series would converge slowly (ratio above 0.99: one of
+ * alpha, beta far below the other) I is integrated numerically over
+ * l = log(alpha + tau), where the integrand is smooth and at most exponential
+ * whatever x, alpha and beta are; the same nodes give the derivatives
+ * (relative tolerance 1e-13). Unit tests check that both paths agree.
  *
  * P(alive) = (alpha+T)^-(r+x) (beta+T)^-s / [ (alpha+T)^-(r+x) (beta+T)^-s + s I ]
  * (Schmittlein et al. 1987 eq. 11). Given alive, lambda ~ Gamma(r+x, alpha+T)
@@ -55,25 +53,29 @@
  *   E0 = log[alpha^r beta^s (alpha+T)^-(r+x) (beta+T)^-s]
  *      = -r log1p(T/alpha) - x log(alpha+T) - s log1p(T/beta)
  *   J  = log[alpha^r beta^s s I]
- *      = log s + log f(t_x) + log(alpha+t_x) - log m + log Q,
+ *      = log s + log f(t_x) + log(alpha+t_x) + log Q,
  *   log f(t_x) = -r log1p(t_x/alpha) - x log(alpha+t_x) - s log1p(t_x/beta) - log(beta+t_x)
- *   Q = int_{u_T}^1 [ (alpha+tau)(beta+t_x) / ((alpha+t_x)(beta+tau)) ]^(s+1) du,
- * with tau(u) = t_x + (alpha+t_x) expm1(-log(u)/m): the bracket is the
- * integrand relative to its value at t_x, bounded and smooth.
- * The gradient of J needs the averages, with weights bracket du, of
+ *   Q = int_0^{l_T} (f(tau) / f(t_x)) (alpha+tau)/(alpha+t_x) dl,  l = log((alpha+tau)/(alpha+t_x)),
+ * where f(tau) = (alpha+tau)^-(r+x) (beta+tau)^-(s+1) is the integrand of I.
+ * The gradient of J needs the averages over the same weights of
  * log1p(tau/alpha), tau/(alpha(alpha+tau)), 1/(alpha+tau), log1p(tau/beta),
  * tau/(beta(beta+tau)) and 1/(beta+tau): components 1..6 of the integrand. */
 typedef struct ll_ctx {
-    double alpha, beta, s, tx, m;
+    double alpha, beta, s, tx, rx; /* rx = r + x */
 } ll_ctx;
 
-static void ll_integrand(double u, double *f, void *vctx)
+/* Integrand over l = log((alpha+tau)/(alpha+t_x)) in [0, l_T]: the
+ * integrand of I relative to its value at t_x, times d tau / d l,
+ *   exp(-(r+x-1) l - (s+1) log1p((tau - t_x)/(beta + t_x))),
+ * and the same times the six functions whose averages give the gradient.
+ * In l the integrand is smooth and at most exponential whatever the
+ * parameters (power laws in tau become exponentials in l). */
+static void ll_integrand(double l, double *f, void *vctx)
 {
     const ll_ctx *c = vctx;
-    double lu = -log(u) / c->m; /* log((alpha+tau)/(alpha+t_x)) */
-    double delta = (c->alpha + c->tx) * expm1(lu);
+    double delta = (c->alpha + c->tx) * expm1(l);
     double tau = c->tx + delta;
-    double h = exp((c->s + 1.0) * (lu - log1p(delta / (c->beta + c->tx))));
+    double h = exp(-(c->rx - 1.0) * l - (c->s + 1.0) * log1p(delta / (c->beta + c->tx)));
     double at = c->alpha + tau, bt = c->beta + tau;
     f[0] = h;
     f[1] = h * log1p(tau / c->alpha);
@@ -90,9 +92,9 @@ static double pareto_J_quad(const double *p, const crvm__txn_row *row, double *d
     double r = p[0], alpha = p[1], s = p[2], beta = p[3];
     double x = row->x, tx = row->tx, T = row->T;
     double Q[7] = {0, 0, 0, 0, 0, 0, 0};
-    ll_ctx c = {alpha, beta, s, tx, r + s + x};
-    double uT = exp(-c.m * log1p((T - tx) / (alpha + tx)));
-    crvm__quad_gk(ll_integrand, &c, dJ ? 7 : 1, uT, 1.0, QUAD_TOL, CRVM__QUAD_MAX_INTERVALS, Q);
+    ll_ctx c = {alpha, beta, s, tx, r + x};
+    double lT = log1p((T - tx) / (alpha + tx));
+    crvm__quad_gk(ll_integrand, &c, dJ ? 7 : 1, 0.0, lT, QUAD_TOL, CRVM__QUAD_MAX_INTERVALS, Q);
     if (!(Q[0] > 0.0))
         return NAN;
     double lf = -r * log1p(tx / alpha) - x * log(alpha + tx) - s * log1p(tx / beta) -
@@ -103,7 +105,8 @@ static double pareto_J_quad(const double *p, const crvm__txn_row *row, double *d
         dJ[2] = 1.0 / s - Q[4] / Q[0];
         dJ[3] = s * Q[5] / Q[0] - Q[6] / Q[0];
     }
-    return log(s) + lf + log(alpha + tx) - log(c.m) + log(Q[0]);
+    /* I = f(t_x) (alpha + t_x) int_0^{l_T} h dl */
+    return log(s) + lf + log(alpha + tx) + log(Q[0]);
 }
 
 /* J by the hypergeometric series behind Fader & Hardie's A_0, summed term by
@@ -112,7 +115,7 @@ static double pareto_J_quad(const double *p, const crvm__txn_row *row, double *d
  * e = r + x otherwise (expanding the factor of the smaller scale):
  *   I = (c+t_x)^-m sum_n (e)_n/n! (d/(c+t_x))^n (1 - rho^(m+n)) / (m+n),
  * all terms positive, ratio -> d/(c+t_x) < 1. Returns NaN (caller falls back
- * to quadrature) when that ratio exceeds 0.9 or 5000 terms do not suffice. */
+ * to quadrature) when that ratio exceeds 0.99 or 20000 terms do not suffice. */
 static double pareto_J_series(const double *p, const crvm__txn_row *row, double *dJ)
 {
     double r = p[0], alpha = p[1], s = p[2], beta = p[3];
@@ -124,7 +127,8 @@ static double pareto_J_series(const double *p, const crvm__txn_row *row, double 
     double m = r + s + x;
     double ct = c + tx;
     double z = d / ct;
-    if (!(z <= 0.9))
+    /* terms grow until n ~ e z / (1 - z): too many for huge e */
+    if (!(z <= 0.99) || e * z > 5000.0 * (1.0 - z))
         return NAN;
     double lrho = -log1p((T - tx) / ct); /* log rho < 0 */
     double rho = exp(lrho);
@@ -142,7 +146,7 @@ static double pareto_J_series(const double *p, const crvm__txn_row *row, double 
     double psi_e = 0.0; /* psi(e + n) - psi(e) */
     double lq = m * lrho, q = exp(lq);
     int done = 0;
-    for (int n = 0; n < 5000; n++) {
+    for (int n = 0; n < 20000; n++) {
         double M = m + n;
         double omq = (q < 0.5) ? 1.0 - q : -expm1(lq);
         double an = (n == 0) ? 1.0 : ap * z;

@@ -82,11 +82,18 @@ def test_fit_agrees_with_lifetimes(cdnow, cls, peer):
     ours = cls().fit(*cols)
     theirs = _lt_fit(getattr(lifetimes, peer), *cols)
     assert ours.converged
-    # lifetimes stops its BFGS / Nelder-Mead at ~1e-5 relative in the
-    # parameters; Pareto/NBD's beta is on a flat ridge (se 6.2 for 11.7)
+    # lifetimes stops its BFGS at ~1e-5 relative in the parameters; its
+    # Pareto/NBD fit (Nelder-Mead from np.random starting values) varies from
+    # run to run by up to ~3e-4 in beta, which lies on a flat ridge (se 6.2
+    # for 11.7)
     for k, v in theirs.params_.items():
-        tol = 2e-4 if peer == "ParetoNBDFitter" else 2e-5
+        tol = 1e-3 if peer == "ParetoNBDFitter" else 2e-5
         assert ours.params[k] == pytest.approx(v, rel=tol)
+    # and crvm's maximum is at least as high as lifetimes'
+    at_theirs = cls()
+    at_theirs.params = dict(theirs.params_)
+    ll_theirs = at_theirs.log_likelihood_per_customer(*cols).sum()
+    assert ours.log_likelihood >= ll_theirs - 1e-7
     if peer != "ParetoNBDFitter":  # lifetimes gives no Pareto/NBD standard errors
         for k, v in theirs.standard_errors_.items():
             assert ours.standard_errors[k] == pytest.approx(v, rel=1e-3)
