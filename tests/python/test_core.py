@@ -55,3 +55,9 @@ def test_int_arrays_refuse_fractions_instead_of_truncating():
         _arrays.as_int_array(["a"], "n")
     with pytest.raises(ValueError, match="outside the range"):
         _arrays.as_int_array([2**40], "n")
+
+
+def test_every_public_name_is_exported_once_and_exists():
+    assert len(crvm.__all__) == len(set(crvm.__all__))
+    for name in crvm.__all__:
+        assert hasattr(crvm, name), name

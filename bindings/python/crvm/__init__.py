@@ -20,6 +20,15 @@ from .errors import (
     StateError,
 )
 from .retention import BetaDiscreteWeibull, ShiftedBetaGeometric
+from .transactions import (
+    BetaGeo,
+    BetaGeoBetaBinom,
+    ConvergenceWarning,
+    ModifiedBetaGeo,
+    ParetoNBD,
+)
+from .rfm import rfm_summary
+from .spend import GammaGamma
 from .survival import (
     CoxPH,
     CoxTimeVarying,
@@ -31,69 +40,24 @@ from .survival import (
     logrank_test,
 )
 from .ledger import CostModel, Ledger
-from .io import LoadReport, SimulatedData, load_csv, simulate, simulate_csv
-from .transactions import (
-    BetaGeo,
-    BetaGeoBetaBinom,
-    ConvergenceWarning,
-    ModifiedBetaGeo,
-    ParetoNBD,
-)
-from .rfm import rfm_summary
-from .spend import GammaGamma
-from .io import read_numeric_csv
+from .io import LoadReport, SimulatedData, load_csv, read_numeric_csv, simulate, simulate_csv
 
 __version__ = _ll.crvm_version()
 
-__all__ = [
-    "BetaDiscreteWeibull",
-    "BetaGeo",
-    "BetaGeoBetaBinom",
+__all__ = sorted([
+    # errors
+    "ConvergenceError", "DomainError", "Error", "FileError", "InvalidArgumentError",
+    "NotFittedError", "NotFoundError", "OutOfMemoryError", "ParseError", "StateError",
     "ConvergenceWarning",
-    "GammaGamma",
-    "ModifiedBetaGeo",
-    "ParetoNBD",
-    "rfm_summary",
-    "CoxPH",
-    "CoxTimeVarying",
-    "KaplanMeier",
-    "LikelihoodRatioTest",
-    "LogRankResult",
-    "concordance_index",
-    "kaplan_meier_by_group",
-    "logrank_test",
-    "CostModel",
-    "Ledger",
-    "ConvergenceError",
-    "ConvergenceError",
-    "ConvergenceWarning",
-    "CostModel",
-    "CoxPH",
-    "CoxTimeVarying",
-    "DomainError",
-    "Error",
-    "FileError",
-    "InvalidArgumentError",
-    "KaplanMeier",
-    "Ledger",
-    "LikelihoodRatioTest",
-    "LoadReport",
-    "LogRankResult",
-    "ModifiedBetaGeo",
-    "NotFittedError",
-    "NotFoundError",
-    "OutOfMemoryError",
-    "ParseError",
-    "ShiftedBetaGeometric",
-    "SimulatedData",
-    "StateError",
-    "concordance_index",
-    "kaplan_meier_by_group",
-    "load_csv",
-    "read_numeric_csv",
-    "logrank_test",
-    "simulate",
-    "simulate_csv",
+    # contractual retention
+    "BetaDiscreteWeibull", "ShiftedBetaGeometric",
+    # repeat business
+    "BetaGeo", "BetaGeoBetaBinom", "ModifiedBetaGeo", "ParetoNBD", "GammaGamma", "rfm_summary",
+    # survival
+    "CoxPH", "CoxTimeVarying", "KaplanMeier", "LikelihoodRatioTest", "LogRankResult",
+    "concordance_index", "kaplan_meier_by_group", "logrank_test",
+    # ledger, costs, data
+    "CostModel", "Ledger", "LoadReport", "SimulatedData", "load_csv", "read_numeric_csv",
+    "simulate", "simulate_csv",
     "__version__",
-]
-
+])
