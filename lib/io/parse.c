@@ -1,5 +1,7 @@
 #include "io/parse.h"
 
+#include "core/calendar.h"
+
 #include <errno.h>
 #include <float.h>
 #include <limits.h>
@@ -7,37 +9,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-int crvm__io_is_leap_year(int y)
-{
-    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-/* Howard Hinnant's days_from_civil, for the proleptic Gregorian calendar. */
-int32_t crvm__io_days_from_civil(int y, int m, int d)
-{
-    y -= m <= 2;
-    const int era = (y >= 0 ? y : y - 399) / 400;
-    const int yoe = y - era * 400;
-    const int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return (int32_t)(era * 146097 + doe - 719468);
-}
-
-void crvm__io_civil_from_days(int32_t z32, int *year, int *month, int *day)
-{
-    long z = (long)z32 + 719468;
-    const long era = (z >= 0 ? z : z - 146096) / 146097;
-    const long doe = z - era * 146097;
-    const long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    const long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    const long mp = (5 * doy + 2) / 153;
-    const long d = doy - (153 * mp + 2) / 5 + 1;
-    const long m = mp < 10 ? mp + 3 : mp - 9;
-    *year = (int)(yoe + era * 400 + (m <= 2));
-    *month = (int)m;
-    *day = (int)d;
-}
 
 static int digits(const char *s, size_t n, int *out)
 {
@@ -68,7 +39,7 @@ int crvm__parse_date(const char *s, size_t len, int32_t *out, const char **reaso
         *reason = "month must be 01-12";
         return 0;
     }
-    int dim = mdays[m - 1] + (m == 2 && crvm__io_is_leap_year(y));
+    int dim = mdays[m - 1] + (m == 2 && crvm__is_leap_year(y));
     if (d < 1 || d > dim) {
         *reason = (m == 2 && d == 29) ? "29 February in a year that is not a leap year"
                                       : "day does not exist in that month";
@@ -78,14 +49,14 @@ int crvm__parse_date(const char *s, size_t len, int32_t *out, const char **reaso
         *reason = "year 0000 is outside 0001-9999";
         return 0;
     }
-    *out = crvm__io_days_from_civil(y, m, d);
+    *out = crvm__days_from_civil(y, m, d);
     return 1;
 }
 
 void crvm__format_date(int32_t days, char buf[11])
 {
     int y, m, d;
-    crvm__io_civil_from_days(days, &y, &m, &d);
+    crvm__civil_from_days(days, &y, &m, &d);
     if (y < 0)
         y = 0;
     if (y > 9999)

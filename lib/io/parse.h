@@ -16,13 +16,6 @@
 #define CRVM__DATE_MIN_YEAR 1
 #define CRVM__DATE_MAX_YEAR 9999
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (no range check). */
-int32_t crvm__io_days_from_civil(int year, int month, int day);
-/* Inverse of crvm__io_days_from_civil. */
-void crvm__io_civil_from_days(int32_t days, int *year, int *month, int *day);
-/* 1 if year is a Gregorian leap year. */
-int crvm__io_is_leap_year(int year);
-
 /* ISO 8601 calendar date "YYYY-MM-DD" exactly (10 bytes), month 01-12, day
  * valid for the month (29 February only in leap years), year within
  * [CRVM__DATE_MIN_YEAR, CRVM__DATE_MAX_YEAR]. *out = days since 1970-01-01. */

@@ -3,41 +3,9 @@
  * Low-Level Date Algorithms" (days_from_civil / civil_from_days). */
 #include "crvm/ledger.h"
 
+#include "core/calendar.h"
 #include "core/error.h"
 #include "ledger/ledger_internal.h"
-
-static int is_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
-int crvm__days_in_month(int y, int m)
-{
-    static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    return m == 2 && is_leap(y) ? 29 : days[m - 1];
-}
-
-crvm_date crvm__days_from_civil(int y, int m, int d)
-{
-    y -= m <= 2;
-    const int era = (y >= 0 ? y : y - 399) / 400;
-    const int yoe = y - era * 400;
-    const int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return (crvm_date)(era * 146097 + doe - 719468);
-}
-
-void crvm__civil_from_days(crvm_date z, int *y, int *m, int *d)
-{
-    int32_t zz = z + 719468;
-    const int32_t era = (zz >= 0 ? zz : zz - 146096) / 146097;
-    const int32_t doe = zz - era * 146097;
-    const int32_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    const int32_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    const int32_t mp = (5 * doy + 2) / 153;
-    const int32_t dd = doy - (153 * mp + 2) / 5 + 1;
-    const int32_t mm = mp < 10 ? mp + 3 : mp - 9;
-    *y = (int)(yoe + era * 400 + (mm <= 2));
-    *m = (int)mm;
-    *d = (int)dd;
-}
 
 int crvm__date_valid(crvm_date d) { return d >= CRVM_DATE_MIN && d <= CRVM_DATE_MAX; }
 

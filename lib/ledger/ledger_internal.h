@@ -4,13 +4,11 @@
 
 #include <stdint.h>
 
+#include "core/calendar.h"
 #include "crvm/ledger.h"
 #include "ledger/mark.h"
 
 /* ---- dates (date.c) */
-int crvm__days_in_month(int y, int m);
-crvm_date crvm__days_from_civil(int y, int m, int d);
-void crvm__civil_from_days(crvm_date z, int *y, int *m, int *d);
 int crvm__date_valid(crvm_date d);
 int crvm__add_months(crvm_date date, long n, crvm_date *out);
 int crvm__whole_months(crvm_date from, crvm_date to);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/calendar.h"
 #include "core/error.h"
 
 const char *const crvm__sim_segment_name[3] = {"smb", "mid_market", "enterprise"};
@@ -138,35 +139,11 @@ static double round_to(double x, double unit) { return floor(x / unit + 0.5) * u
 
 /* ---- calendar ---- */
 
-static int32_t civil(int y, int m, int d)
-{
-    /* Same algorithm as io's parser (kept here to keep sim below io). */
-    y -= m <= 2;
-    const int era = (y >= 0 ? y : y - 399) / 400;
-    const int yoe = y - era * 400;
-    const int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return (int32_t)(era * 146097 + doe - 719468);
-}
-
-static void from_days(int32_t z32, int *year, int *month, int *day)
-{
-    long z = (long)z32 + 719468;
-    const long era = (z >= 0 ? z : z - 146096) / 146097;
-    const long doe = z - era * 146097;
-    const long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    const long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    const long mp = (5 * doy + 2) / 153;
-    *day = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *month = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *year = (int)(yoe + era * 400 + (*month <= 2));
-}
-
 /* Date `months` months after (y, m, day) with day <= 28. */
 static int32_t add_months(int y, int m, int day, int months)
 {
     int total = (m - 1) + months;
-    return civil(y + total / 12, total % 12 + 1, day);
+    return crvm__days_from_civil(y + total / 12, total % 12 + 1, day);
 }
 
 /* ---- options ---- */
@@ -191,7 +168,7 @@ crvm_status crvm__sim_check_options(const crvm_sim_options *options, crvm_sim_op
         return crvm__fail(CRVM_EINVAL, "crvm_simulate: acquisition_months = %d: must be 1..months",
                           o.acquisition_months);
     int y, m, d;
-    from_days(o.window_start, &y, &m, &d);
+    crvm__civil_from_days(o.window_start, &y, &m, &d);
     if (y < 1900 || y + o.months / 12 + 1 > 2199)
         return crvm__fail(CRVM_EINVAL, "crvm_simulate: window_start = %ld: the window must lie in 1900-2199",
                           (long)o.window_start);
@@ -306,7 +283,7 @@ crvm_status crvm__sim_run(const crvm_sim_options *options, const crvm__sim_sink 
         return st;
 
     int wy, wm, wd;
-    from_days(o.window_start, &wy, &wm, &wd);
+    crvm__civil_from_days(o.window_start, &wy, &wm, &wd);
     const int32_t window_end = add_months(wy, wm, wd > 28 ? 28 : wd, o.months);
 
     size_t n_art = o.customers / 50 < 20 ? 20 : o.customers / 50;
@@ -354,7 +331,7 @@ crvm_status crvm__sim_run(const crvm_sim_options *options, const crvm__sim_sink 
             sy = wy + total / 12;
             sm = total % 12 + 1;
         }
-        c.start = civil(sy, sm, start_day);
+        c.start = crvm__days_from_civil(sy, sm, start_day);
         c.theta = beta_draw(&r, o.alpha[seg], o.beta[seg]);
         double price = round_to(o.price_median[seg] * exp(price_logsd * std_normal(&r)), 0.01);
         int has_plan = unif(&r) < support_plan_share[seg];
