@@ -1,5 +1,7 @@
 #include "core/calendar.h"
 
+#include <stddef.h>
+
 int crvm__is_leap_year(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
 int crvm__days_in_month(int y, int m)
@@ -31,4 +33,67 @@ void crvm__civil_from_days(int32_t z32, int *y, int *m, int *d)
     *d = (int)(doy - (153 * mp + 2) / 5 + 1);
     *m = (int)mm;
     *y = (int)(yoe + era * 400 + (mm <= 2));
+}
+
+static int digits(const char *s, size_t n, int *out)
+{
+    int v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return 1;
+}
+
+int crvm__parse_date(const char *s, size_t len, int32_t *out, const char **reason)
+{
+        int y, m, d;
+    if (len == 0) {
+        *reason = "empty date";
+        return 0;
+    }
+    if (len != 10 || s[4] != '-' || s[7] != '-' || !digits(s, 4, &y) || !digits(s + 5, 2, &m) ||
+        !digits(s + 8, 2, &d)) {
+        *reason = "not a date in YYYY-MM-DD form";
+        return 0;
+    }
+    if (m < 1 || m > 12) {
+        *reason = "month must be 01-12";
+        return 0;
+    }
+    int dim = crvm__days_in_month(y, m);
+    if (d < 1 || d > dim) {
+        *reason = (m == 2 && d == 29) ? "29 February in a year that is not a leap year"
+                                      : "day does not exist in that month";
+        return 0;
+    }
+    if (y < 1 || y > 9999) {
+        *reason = "year 0000 is outside 0001-9999";
+        return 0;
+    }
+    *out = crvm__days_from_civil(y, m, d);
+    return 1;
+}
+
+void crvm__format_date(int32_t days, char buf[11])
+{
+    int y, m, d;
+    crvm__civil_from_days(days, &y, &m, &d);
+    if (y < 0)
+        y = 0;
+    if (y > 9999)
+        y = 9999;
+    buf[0] = (char)('0' + y / 1000);
+    buf[1] = (char)('0' + y / 100 % 10);
+    buf[2] = (char)('0' + y / 10 % 10);
+    buf[3] = (char)('0' + y % 10);
+    buf[4] = '-';
+    buf[5] = (char)('0' + m / 10);
+    buf[6] = (char)('0' + m % 10);
+    buf[7] = '-';
+    buf[8] = (char)('0' + d / 10);
+    buf[9] = (char)('0' + d % 10);
+    buf[10] = '\0';
 }

@@ -6,6 +6,7 @@
 #ifndef CRVM_CORE_CALENDAR_H
 #define CRVM_CORE_CALENDAR_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* 1 if year is a Gregorian leap year. */
@@ -16,5 +17,14 @@ int crvm__days_in_month(int year, int month);
 int32_t crvm__days_from_civil(int year, int month, int day);
 /* Inverse of crvm__days_from_civil. */
 void crvm__civil_from_days(int32_t days, int *year, int *month, int *day);
+
+/* ISO 8601 calendar date "YYYY-MM-DD" exactly (10 bytes), month 01-12, day
+ * valid for the month (29 February only in leap years), year 0001-9999.
+ * Returns 1 with *out = days since 1970-01-01, or 0 with *reason set to a
+ * constant description of the problem. */
+int crvm__parse_date(const char *s, size_t len, int32_t *out, const char **reason);
+/* Writes "YYYY-MM-DD" and a NUL into buf (11 bytes); years outside 0..9999
+ * are clamped to that range only in the text. */
+void crvm__format_date(int32_t days, char buf[11]);
 
 #endif

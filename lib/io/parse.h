@@ -12,17 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Calendar range accepted for dates (inclusive years), as crvm/ledger.h. */
-#define CRVM__DATE_MIN_YEAR 1
-#define CRVM__DATE_MAX_YEAR 9999
-
-/* ISO 8601 calendar date "YYYY-MM-DD" exactly (10 bytes), month 01-12, day
- * valid for the month (29 February only in leap years), year within
- * [CRVM__DATE_MIN_YEAR, CRVM__DATE_MAX_YEAR]. *out = days since 1970-01-01. */
-int crvm__parse_date(const char *s, size_t len, int32_t *out, const char **reason);
-/* Writes "YYYY-MM-DD" and a NUL into buf (11 bytes); years outside 0..9999
- * are clamped to that range only in the text. */
-void crvm__format_date(int32_t days, char buf[11]);
+#include "core/calendar.h" /* crvm__parse_date, crvm__format_date */
 
 /* Decimal number: [+-] digits [. digits] [(e|E) [+-] digits], at least one
  * digit in the mantissa. Rejects empty text, NaN, infinities, hexadecimal,

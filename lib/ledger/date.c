@@ -39,30 +39,14 @@ crvm_status crvm_date_to_ymd(crvm_date date, int *year, int *month, int *day)
     return CRVM_OK;
 }
 
-static int digits(const char *s, size_t n, int *out)
-{
-    int v = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return 0;
-        v = v * 10 + (s[i] - '0');
-    }
-    *out = v;
-    return 1;
-}
-
 crvm_status crvm_date_parse(const char *text, size_t len, crvm_date *out)
 {
     if (!text || !out)
         return crvm__fail(CRVM_EINVAL, "crvm_date_parse: text and out are required");
-    int y, m, d;
-    if (len != 10 || text[4] != '-' || text[7] != '-' || !digits(text, 4, &y) ||
-        !digits(text + 5, 2, &m) || !digits(text + 8, 2, &d))
-        return crvm__fail(CRVM_EPARSE, "date \"%.*s\": expected YYYY-MM-DD", (int)(len > 40 ? 40 : len),
-                          text);
-    crvm_date v;
-    if (crvm_date_from_ymd(y, m, d, &v) != CRVM_OK)
-        return crvm__fail(CRVM_EPARSE, "date \"%.10s\": no such calendar day", text);
+    const char *reason = NULL;
+    int32_t v;
+    if (!crvm__parse_date(text, len, &v, &reason))
+        return crvm__fail(CRVM_EPARSE, "date \"%.*s\": %s", (int)(len > 40 ? 40 : len), text, reason);
     *out = v;
     return CRVM_OK;
 }
@@ -72,25 +56,10 @@ crvm_status crvm_date_format(crvm_date date, char *buf, size_t buf_len)
     if (!buf || buf_len < 11)
         return crvm__fail(CRVM_EINVAL, "crvm_date_format: buffer needs 11 bytes");
     int y, m, d;
-    crvm_status st = crvm_date_to_ymd(date, &y, &m, &d);
+    crvm_status st = crvm_date_to_ymd(date, &y, &m, &d); /* validates the range */
     if (st)
         return st;
-    char tmp[11];
-    int vals[3] = {y, m, d}, widths[3] = {4, 2, 2};
-    size_t pos = 0;
-    for (int k = 0; k < 3; k++) {
-        for (int w = widths[k] - 1; w >= 0; w--) {
-            int v = vals[k];
-            for (int j = 0; j < w; j++)
-                v /= 10;
-            tmp[pos++] = (char)('0' + v % 10);
-        }
-        if (k < 2)
-            tmp[pos++] = '-';
-    }
-    tmp[10] = '\0';
-    for (size_t i = 0; i < 11; i++)
-        buf[i] = tmp[i];
+    crvm__format_date(date, buf);
     return CRVM_OK;
 }
 
