@@ -5,6 +5,7 @@ named in doc comments without a test are reported, not failed (that check is
 a close approximation)."""
 
 import importlib.util
+import sys
 import warnings
 
 from conftest import REPO_ROOT
@@ -15,6 +16,7 @@ import crvm.lowlevel as ll
 def _audit_module():
     spec = importlib.util.spec_from_file_location("crvm_api_audit", REPO_ROOT / "tests" / "api" / "audit.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
     spec.loader.exec_module(module)
     return module
 
