@@ -690,6 +690,57 @@ static void strict_events_reject_each_bad_field(void **state)
     crvm_ledger_free(NULL);
 }
 
+/* crvm_ledger_add_contact_articles: bulk links, strict (atomic) and lenient. */
+static void bulk_contact_article_links(void **state)
+{
+    (void)state;
+    crvm_ledger *l = small_ledger(); /* 5 contacts K1..K5, articles KB1 KB2, one link K2-KB1 */
+    crvm_ledger_stats before;
+    assert_int_equal(crvm_ledger_stats_get(l, &before), CRVM_OK);
+    assert_int_equal(before.contact_articles, 1);
+
+    const char *kc[] = {"K1", "K3", "K1"}, *ka[] = {"KB1", "KB2", "KB2"};
+    assert_status(crvm_ledger_add_contact_articles(l, kc, 3, ka, 3, NULL), CRVM_OK);
+    crvm_ledger_stats s;
+    assert_int_equal(crvm_ledger_stats_get(l, &s), CRVM_OK);
+    assert_int_equal(s.contact_articles, 1 + 3);
+    assert_int_equal(s.contacts, before.contacts); /* links add no contacts */
+    assert_status(crvm_ledger_add_contact_articles(l, NULL, 0, NULL, 0, NULL), CRVM_OK);
+
+    /* Argument errors change nothing. */
+    assert_int_equal(crvm_ledger_stats_get(l, &before), CRVM_OK);
+    assert_status(crvm_ledger_add_contact_articles(l, kc, 3, ka, 2, NULL), CRVM_EINVAL);
+    assert_status(crvm_ledger_add_contact_articles(l, NULL, 3, ka, 3, NULL), CRVM_EINVAL);
+    assert_status(crvm_ledger_add_contact_articles(NULL, kc, 3, ka, 3, NULL), CRVM_EINVAL);
+    /* Strict mode is atomic: row 1's unknown contact refuses rows 0 and 2 too. */
+    const char *bc[] = {"K4", "K404", "K5"}, *ba[] = {"KB1", "KB1", ""};
+    assert_status(crvm_ledger_add_contact_articles(l, bc, 3, ba, 3, NULL), CRVM_ENOTFOUND);
+    assert_error_mentions("contact_articles[1].contact_id");
+    assert_status(crvm_ledger_add_contact_articles(l, bc + 2, 1, ba + 2, 1, NULL), CRVM_EINVAL);
+    assert_error_mentions("contact_articles[0].article_id");
+    assert_same_stats(l, &before);
+
+    /* Lenient: the good row goes in, the other two are listed. */
+    crvm_rejections *rej = NULL;
+    assert_int_equal(crvm_rejections_new(&rej), CRVM_OK);
+    assert_status(crvm_ledger_add_contact_articles(l, bc, 3, ba, 3, rej), CRVM_OK);
+    assert_int_equal(crvm_ledger_stats_get(l, &s), CRVM_OK);
+    assert_int_equal(s.contact_articles, before.contact_articles + 1);
+    assert_int_equal(crvm_rejections_count(rej), 2);
+    crvm_rejection r;
+    assert_int_equal(crvm_rejections_get(rej, 0, &r), CRVM_OK);
+    assert_int_equal(r.table, CRVM_TABLE_CONTACT_ARTICLES);
+    assert_int_equal(r.row, 1);
+    assert_string_equal(r.field, "contact_id");
+    assert_int_equal(r.status, CRVM_ENOTFOUND);
+    assert_int_equal(crvm_rejections_get(rej, 1, &r), CRVM_OK);
+    assert_int_equal(r.row, 2);
+    assert_string_equal(r.field, "article_id");
+    assert_int_equal(r.status, CRVM_EINVAL);
+    crvm_rejections_free(rej);
+    crvm_ledger_free(l);
+}
+
 static void lenient_mode_reports_every_rejected_row(void **state)
 {
     (void)state;
@@ -1391,6 +1442,9 @@ static crvm_status full_use(void *ctx)
         goto done;
     if ((st = crvm_ledger_add_knowledge_use(l, "a1", d, CRVM_USE_ASSISTED, 1, "k1", NULL)))
         goto done;
+    const char *link_c[] = {"k1", "k404"}, *link_a[] = {"a1", "a1"};
+    if ((st = crvm_ledger_add_contact_articles(l, link_c, 2, link_a, 2, rej)))
+        goto done;
     if ((st = crvm_ledger_reserve(l, 100, 100, 100, 100)))
         goto done;
     double rfm[40 * CRVM_RFM_COLUMNS];
@@ -1398,8 +1452,9 @@ static crvm_status full_use(void *ctx)
         goto done;
     if ((st = crvm_ledger_shrink(l)))
         goto done;
-    /* The duplicate customer (rejected in both batches) and the NaN amount. */
-    if (crvm_rejections_count(rej) != 3)
+    /* The duplicate customer (rejected in both batches), the NaN amount and
+     * the unknown contact k404. */
+    if (crvm_rejections_count(rej) != 4)
         st = CRVM_EINVAL;
 done:
     crvm_rejections_free(rej);
@@ -1469,6 +1524,7 @@ int main(void)
         cmocka_unit_test(strict_customers_reject_and_leave_ledger_unchanged),
         cmocka_unit_test(strict_events_reject_each_bad_field),
         cmocka_unit_test(lenient_mode_reports_every_rejected_row),
+        cmocka_unit_test(bulk_contact_article_links),
         cmocka_unit_test(intern_table_grows_and_finds_every_id),
         cmocka_unit_test(generated_ledger_reconciles_exactly),
         cmocka_unit_test(aggregates_do_not_depend_on_event_order),
