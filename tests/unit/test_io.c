@@ -610,6 +610,8 @@ static void test_header_only_and_missing_file(void **state)
     snprintf(path, sizeof path, "%s/absent.csv", tmpdir);
     assert_status(crvm_load_revenue_csv(l, path, NULL, rep), CRVM_EIO);
     assert_non_null(strstr(crvm_last_error(), "absent.csv"));
+    assert_status(crvm_load_csv(l, CRVM_TABLE_REVENUE, path, NULL, NULL), CRVM_EIO);
+    assert_non_null(strstr(crvm_last_error(), "absent.csv"));
     /* Unknown columns may be ignored on request. */
     crvm_load_options o = CRVM_LOAD_OPTIONS_INIT;
     o.ignore_unknown_columns = 1;
@@ -911,6 +913,32 @@ static crvm_status load_scenario(void *ctx)
     return st;
 }
 
+/* One table at a time through crvm_load_csv(), lenient (the revenue file
+ * written by test_load_allocation_failures has two bad rows). */
+static crvm_status single_table_scenario(void *ctx)
+{
+    (void)ctx;
+    crvm_ledger *l = NULL;
+    crvm_load_report *rep = NULL;
+    crvm_status st = crvm_ledger_new(&l);
+    if (st == CRVM_OK)
+        st = crvm_load_report_new(&rep);
+    crvm_load_options o = CRVM_LOAD_OPTIONS_INIT;
+    o.mode = CRVM_LOAD_LENIENT;
+    const char *files[] = {"customers.csv", "revenue.csv"};
+    const crvm_table tables[] = {CRVM_TABLE_CUSTOMERS, CRVM_TABLE_REVENUE};
+    for (int k = 0; k < 2 && st == CRVM_OK; k++) {
+        char path[160];
+        snprintf(path, sizeof path, "%s/%s", tmpdir, files[k]);
+        st = crvm_load_csv(l, tables[k], path, &o, rep);
+    }
+    if (st == CRVM_OK && crvm_load_report_count(rep) != 2)
+        fail_msg("expected 2 rejected revenue rows, got %zu", crvm_load_report_count(rep));
+    crvm_load_report_free(rep);
+    crvm_ledger_free(l);
+    return st;
+}
+
 /* The same in strict mode, where the first rejected row fails the load. */
 static crvm_status strict_scenario(void *ctx)
 {
@@ -948,6 +976,8 @@ static void test_load_allocation_failures(void **state)
     assert_true(sites > 20);
     sites = test_every_allocation_failure(strict_scenario, NULL);
     assert_true(sites > 10);
+    sites = test_every_allocation_failure(single_table_scenario, NULL);
+    assert_true(sites > 5);
     crvm_set_allocator(NULL);
 }
 
