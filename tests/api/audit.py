@@ -3,7 +3,10 @@
 
 For every function declared with CRVM_API in include/crvm/*.h:
 
-1. doc      it has a preceding Doxygen comment (/** ... */);
+1. doc      it has a preceding Doxygen comment (/** ... */), which for a
+            function returning crvm_status names the statuses (itself, or by
+            deferring: "@return as crvm_x()", "@copydoc crvm_x", a comment
+            opening with "crvm_x() ...");
 2. c_test   it is called in a C unit test (tests/unit/*.c); a call only in an
             example (examples/c) or the CLI (cli/) is reported separately;
 3. python   it is in the SWIG module crvm.lowlevel and referenced by the
@@ -56,6 +59,8 @@ for _name in ("crvm_date_parse", "crvm_date_format", "crvm_stream_parse", "crvm_
 STATUS_ALLOW: dict[tuple[str, str], str] = {}
 
 STATUS_RE = re.compile(r"\bCRVM_E[A-Z]+\b")
+INHERIT_RE = re.compile(r"(?:\bas\s+|@copydoc\s+|^/\*\*\s*(?:Single-row strict append:\s*)?)"
+                        r"(crvm_\w+)(?:\(\))?")
 IDENT_CALL_RE = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
 
 
@@ -65,7 +70,9 @@ class Decl:
     header: str
     line: int
     doc: str | None
+    returns_status: bool = False
     statuses: set[str] = field(default_factory=set)
+    inherits: list[str] = field(default_factory=list)  # "@return as crvm_x()", "@copydoc crvm_x"
 
 
 def strip_comments(text: str) -> str:
@@ -116,10 +123,24 @@ def parse_headers(root: Path = ROOT) -> list[Decl]:
                 start = before.rfind("/*")
                 if before.startswith("/**", start) and not before.startswith("/**<", start):
                     doc = before[start:]
-            d = Decl(name_m.group(1), header.name, text.count("\n", 0, m.start()) + 1, doc)
+            d = Decl(name_m.group(1), header.name, text.count("\n", 0, m.start()) + 1, doc,
+                     returns_status=decl[:name_m.start()].split() == ["crvm_status"])
             if doc:
                 d.statuses = set(STATUS_RE.findall(doc))
+                d.inherits = INHERIT_RE.findall(doc)
             decls.append(d)
+    # A doc comment that defers to another function ("@return as crvm_x()",
+    # "@copydoc crvm_x", "crvm_x() with one row") documents x's statuses too.
+    by_name = {d.name: d for d in decls}
+    changed = True
+    while changed:
+        changed = False
+        for d in decls:
+            for other in d.inherits:
+                extra = by_name[other].statuses - d.statuses if other in by_name else set()
+                if extra:
+                    d.statuses |= extra
+                    changed = True
     return decls
 
 
@@ -248,6 +269,7 @@ class TestFile:
 class Audit:
     decls: list[Decl]
     no_doc: list[str]
+    no_status_doc: list[str]          # returns crvm_status, doc names no status
     no_c_test: list[str]              # not called in a unit test
     example_only: list[str]           # ... but called in an example or the CLI
     no_lowlevel: list[str]            # not in crvm.lowlevel (and not allowed)
@@ -260,6 +282,7 @@ class Audit:
         return {
             "functions": len(self.decls),
             "without doc comment": len(self.no_doc),
+            "returning a status, doc names none": len(self.no_status_doc),
             "without C unit test": len(self.no_c_test),
             "  (of which called in an example or the CLI)": len(self.example_only),
             "without Python path": len(set(self.no_lowlevel) | set(self.no_python_use)),
@@ -270,6 +293,8 @@ class Audit:
 
     def strict_failures(self) -> list[str]:
         out = [f"{n}: no doc comment" for n in self.no_doc]
+        out += [f"{n}: returns crvm_status but its doc comment names no status"
+                for n in self.no_status_doc]
         out += [f"{n}: not called in a C unit test" for n in self.no_c_test]
         out += [f"{n}: not in crvm.lowlevel (allow-list it in tests/api/audit.py "
                 f"with the reason, or bind it)" for n in self.no_lowlevel]
@@ -344,6 +369,8 @@ def run(root: Path = ROOT, lowlevel: set[str] | None = None) -> Audit:
     return Audit(
         decls=decls,
         no_doc=[d.name for d in decls if d.doc is None],
+        no_status_doc=[d.name for d in decls if d.doc and d.returns_status and not d.statuses
+                       and "CRVM_OK" not in d.doc],
         no_c_test=[d.name for d in decls if d.name not in in_tests],
         example_only=[d.name for d in decls if d.name not in in_tests and d.name in in_others],
         no_lowlevel=no_lowlevel,
@@ -362,7 +389,8 @@ def report(a: Audit, verbose: bool) -> str:
         lines.append("  (crvm.lowlevel not importable: presence in the SWIG module not checked)")
     if verbose:
         where = {d.name: f"{d.header}:{d.line}" for d in a.decls}
-        for title, names in (("no doc comment", a.no_doc), ("no C unit test", a.no_c_test),
+        for title, names in (("no doc comment", a.no_doc),
+                             ("doc names no status", a.no_status_doc), ("no C unit test", a.no_c_test),
                              ("not in crvm.lowlevel", a.no_lowlevel),
                              ("no Python use", a.no_python_use),
                              ("no allocation-failure injection", a.no_nomem_injection)):
