@@ -167,6 +167,8 @@ static void names_round_trip(void **state)
     assert_status(crvm_stream_parse("subscriptions", 13, &v), CRVM_EPARSE);
     assert_status(crvm_outcome_parse("resolve", 7, &v), CRVM_EPARSE);
     assert_status(crvm_channel_parse("", 0, &v), CRVM_EPARSE);
+    assert_status(crvm_use_kind_parse("viewed", 6, &v), CRVM_EPARSE);
+    assert_status(crvm_use_kind_parse("assisted ", 9, &v), CRVM_EPARSE); /* exactly len bytes */
     assert_int_equal(v, 42);
     assert_null(crvm_stream_name(5));
     assert_null(crvm_channel_name(-1));
