@@ -692,6 +692,56 @@ static void strict_events_reject_each_bad_field(void **state)
     crvm_ledger_free(NULL);
 }
 
+/* The bulk appends' own argument checks (column lengths) and strict-mode
+ * statuses, called directly rather than through the single-row forms. */
+static void bulk_appends_refuse_bad_columns_and_unknown_ids(void **state)
+{
+    (void)state;
+    crvm_ledger *l = small_ledger();
+    crvm_ledger_stats before;
+    assert_int_equal(crvm_ledger_stats_get(l, &before), CRVM_OK);
+    const crvm_date d2[] = {D(2023, 6, 1), D(2023, 6, 2)};
+
+    const char *aid[] = {"KB8", "KB9"};
+    const double hours[] = {1, 2}, neg[] = {0.5, -0.5};
+    assert_status(crvm_ledger_add_articles(l, aid, 2, d2, 2, hours, 2, hours, 1, NULL), CRVM_EINVAL);
+    assert_error_mentions("maintenance_hours");
+    assert_status(crvm_ledger_add_articles(l, aid, 2, d2, 2, hours, 2, neg, 2, NULL), CRVM_EINVAL);
+    assert_error_mentions("articles[1].maintenance_hours");
+
+    const char *kid[] = {"K8", "K9"}, *kcust[] = {"A", "Z"};
+    const int32_t ch[] = {CRVM_CHANNEL_PHONE, CRVM_CHANNEL_CHAT}, tier[] = {1, 2}, esc[] = {0, 0};
+    const int32_t out[] = {CRVM_OUTCOME_RESOLVED, CRVM_OUTCOME_REFUSED};
+    const double mins[] = {5, 6}, sat[] = {4, NAN};
+    assert_status(crvm_ledger_add_contacts(l, kid, 2, kcust, 2, d2, 2, d2, 2, ch, 2, mins, 2, tier,
+                                           2, esc, 2, out, 2, sat, 2, NULL),
+                  CRVM_ENOTFOUND);
+    assert_error_mentions("contacts[1].customer_id");
+    assert_status(crvm_ledger_add_contacts(l, kid, 2, kcust, 2, d2, 2, d2, 2, ch, 2, mins, 2, tier,
+                                           1, esc, 2, out, 2, sat, 2, NULL),
+                  CRVM_EINVAL);
+    assert_error_mentions("tiers");
+
+    const char *uart[] = {"KB1", "KB404"};
+    const int32_t kinds[] = {CRVM_USE_SELF_SERVICE, CRVM_USE_SELF_SERVICE}, res[] = {1, 0};
+    assert_status(crvm_ledger_add_knowledge_uses(l, uart, 2, d2, 2, kinds, 2, res, 2, NULL, 0, NULL,
+                                                 0, NULL),
+                  CRVM_ENOTFOUND);
+    assert_error_mentions("knowledge_uses[1].article_id");
+    assert_status(crvm_ledger_add_knowledge_uses(l, uart, 2, d2, 2, kinds, 1, res, 2, NULL, 0, NULL,
+                                                 0, NULL),
+                  CRVM_EINVAL);
+    assert_error_mentions("kinds");
+
+    /* Single-row forms: a duplicate customer, an empty contact id. */
+    assert_status(crvm_ledger_add_customer(l, "A", "smb", D(2023, 1, 1), CRVM_DATE_NONE), CRVM_EINVAL);
+    assert_error_mentions("duplicate");
+    assert_status(crvm_ledger_add_contact_article(l, "", "KB1"), CRVM_EINVAL);
+    assert_error_mentions("is empty");
+    assert_same_stats(l, &before);
+    crvm_ledger_free(l);
+}
+
 /* crvm_ledger_add_contact_articles: bulk links, strict (atomic) and lenient. */
 static void bulk_contact_article_links(void **state)
 {
@@ -1447,6 +1497,27 @@ static crvm_status full_use(void *ctx)
     const char *link_c[] = {"k1", "k404"}, *link_a[] = {"a1", "a1"};
     if ((st = crvm_ledger_add_contact_articles(l, link_c, 2, link_a, 2, rej)))
         goto done;
+    /* The bulk forms of the single-row appends above. */
+    const char *art_ids[] = {"a2", "a3"};
+    const crvm_date art_created[] = {d - 5, d - 4};
+    const double art_h[] = {1, 2}, art_m[] = {0.5, 0};
+    if ((st = crvm_ledger_add_articles(l, art_ids, 2, art_created, 2, art_h, 2, art_m, 2, rej)))
+        goto done;
+    const char *con_ids[] = {"k2", "k3"}, *con_cust[] = {"c2", "c3"};
+    const crvm_date con_open[] = {d, d + 1}, con_close[] = {d + 2, CRVM_DATE_NONE};
+    const int32_t con_ch[] = {CRVM_CHANNEL_EMAIL, CRVM_CHANNEL_CHAT}, con_tier[] = {1, 2};
+    const int32_t con_esc[] = {0, 1}, con_out[] = {CRVM_OUTCOME_REFUSED, CRVM_OUTCOME_RESOLVED};
+    const double con_min[] = {10, 20}, con_sat[] = {3, NAN};
+    if ((st = crvm_ledger_add_contacts(l, con_ids, 2, con_cust, 2, con_open, 2, con_close, 2, con_ch,
+                                       2, con_min, 2, con_tier, 2, con_esc, 2, con_out, 2, con_sat, 2,
+                                       rej)))
+        goto done;
+    const char *use_art[] = {"a2", "a3"}, *use_con[] = {"k2", NULL}, *use_cust[] = {NULL, "c3"};
+    const crvm_date use_d[] = {d, d + 1};
+    const int32_t use_kind[] = {CRVM_USE_ASSISTED, CRVM_USE_SELF_SERVICE}, use_res[] = {1, 0};
+    if ((st = crvm_ledger_add_knowledge_uses(l, use_art, 2, use_d, 2, use_kind, 2, use_res, 2, use_con,
+                                             2, use_cust, 2, rej)))
+        goto done;
     if ((st = crvm_ledger_reserve(l, 100, 100, 100, 100)))
         goto done;
     double rfm[40 * CRVM_RFM_COLUMNS];
@@ -1527,6 +1598,7 @@ int main(void)
         cmocka_unit_test(strict_events_reject_each_bad_field),
         cmocka_unit_test(lenient_mode_reports_every_rejected_row),
         cmocka_unit_test(bulk_contact_article_links),
+        cmocka_unit_test(bulk_appends_refuse_bad_columns_and_unknown_ids),
         cmocka_unit_test(intern_table_grows_and_finds_every_id),
         cmocka_unit_test(generated_ledger_reconciles_exactly),
         cmocka_unit_test(aggregates_do_not_depend_on_event_order),

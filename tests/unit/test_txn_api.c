@@ -150,6 +150,15 @@ static void covariance_errors(void **state)
     assert_status(crvm_txn_fit_covariance(fit, cov, 16), CRVM_EDOMAIN);
     assert_message_has("not positive definite");
     assert_status(crvm_txn_fit_standard_errors(fit, se, 4), CRVM_EDOMAIN);
+    assert_status(crvm_txn_fit_standard_errors(fit, se, 3), CRVM_EINVAL);
+    assert_status(crvm_txn_fit_standard_errors(NULL, se, 4), CRVM_EINVAL);
+    /* The report is there, and says so, although the fit did not converge. */
+    crvm_fit_report rep;
+    assert_status(crvm_txn_fit_report(fit, &rep), CRVM_OK);
+    assert_int_equal(rep.converged, 0);
+    assert_int_equal(rep.n_parameters, 4);
+    assert_status(crvm_txn_fit_report(fit, NULL), CRVM_EINVAL);
+    assert_status(crvm_txn_fit_report(NULL, &rep), CRVM_EINVAL);
     crvm_txn_fit_free(fit);
 }
 
