@@ -76,7 +76,8 @@ class Decl:
 
 
 def strip_comments(text: str) -> str:
-    """Remove C comments and string literals' contents, keeping line numbers."""
+    """Remove C comments and the contents of string and character literals,
+    keeping line numbers."""
     out = []
     i, n = 0, len(text)
     while i < n:
@@ -89,17 +90,11 @@ def strip_comments(text: str) -> str:
         elif text.startswith("//", i):
             j = text.find("\n", i)
             i = n if j < 0 else j
-        elif c == '"':
+        elif c in "\"'":  # a string or character literal: keep the quotes only
             j = i + 1
-            while j < n and text[j] != '"':
+            while j < n and text[j] != c:
                 j += 2 if text[j] == "\\" else 1
-            out.append('""')
-            i = j + 1
-        elif c == "'":
-            j = i + 1
-            while j < n and text[j] != "'":
-                j += 2 if text[j] == "\\" else 1
-            out.append("' '")
+            out.append(c + c)
             i = j + 1
         else:
             out.append(c)

@@ -886,16 +886,24 @@ static void test_argument_errors(void **state)
     crvm_ledger_free(l);
 }
 
+/* A new ledger and load report for an allocation-failure scenario (both
+ * NULL-initialised, so the caller frees them whatever the status). */
+static crvm_status new_ledger_and_report(crvm_ledger **l, crvm_load_report **rep)
+{
+    *l = NULL;
+    *rep = NULL;
+    crvm_status st = crvm_ledger_new(l);
+    return st == CRVM_OK ? crvm_load_report_new(rep) : st;
+}
+
 /* Allocation failure anywhere in a lenient directory load with rejections:
  * ENOMEM, no leak, and the ledger as it was. */
 static crvm_status load_scenario(void *ctx)
 {
     (void)ctx;
-    crvm_ledger *l = NULL;
-    crvm_load_report *rep = NULL;
-    crvm_status st = crvm_ledger_new(&l);
-    if (st == CRVM_OK)
-        st = crvm_load_report_new(&rep);
+    crvm_ledger *l;
+    crvm_load_report *rep;
+    crvm_status st = new_ledger_and_report(&l, &rep);
     if (st == CRVM_OK) {
         crvm_load_options o = CRVM_LOAD_OPTIONS_INIT;
         o.mode = CRVM_LOAD_LENIENT;
@@ -918,11 +926,9 @@ static crvm_status load_scenario(void *ctx)
 static crvm_status single_table_scenario(void *ctx)
 {
     (void)ctx;
-    crvm_ledger *l = NULL;
-    crvm_load_report *rep = NULL;
-    crvm_status st = crvm_ledger_new(&l);
-    if (st == CRVM_OK)
-        st = crvm_load_report_new(&rep);
+    crvm_ledger *l;
+    crvm_load_report *rep;
+    crvm_status st = new_ledger_and_report(&l, &rep);
     crvm_load_options o = CRVM_LOAD_OPTIONS_INIT;
     o.mode = CRVM_LOAD_LENIENT;
     char path[160];

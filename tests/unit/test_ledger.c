@@ -692,6 +692,20 @@ static void strict_events_reject_each_bad_field(void **state)
     crvm_ledger_free(NULL);
 }
 
+/* Rejection i of the list is of that table, row, field and status; its
+ * reason is returned for further checks. */
+static const char *assert_rejection(const crvm_rejections *rej, size_t i, crvm_table table,
+                                    size_t row, const char *field, crvm_status status)
+{
+    static crvm_rejection r;
+    assert_int_equal(crvm_rejections_get(rej, i, &r), CRVM_OK);
+    assert_int_equal(r.table, table);
+    assert_int_equal(r.row, row);
+    assert_string_equal(r.field, field);
+    assert_int_equal(r.status, status);
+    return r.reason;
+}
+
 /* The bulk appends' own argument checks (column lengths) and strict-mode
  * statuses, called directly rather than through the single-row forms. */
 static void bulk_appends_refuse_bad_columns_and_unknown_ids(void **state)
@@ -779,16 +793,8 @@ static void bulk_contact_article_links(void **state)
     assert_int_equal(crvm_ledger_stats_get(l, &s), CRVM_OK);
     assert_int_equal(s.contact_articles, before.contact_articles + 1);
     assert_int_equal(crvm_rejections_count(rej), 2);
-    crvm_rejection r;
-    assert_int_equal(crvm_rejections_get(rej, 0, &r), CRVM_OK);
-    assert_int_equal(r.table, CRVM_TABLE_CONTACT_ARTICLES);
-    assert_int_equal(r.row, 1);
-    assert_string_equal(r.field, "contact_id");
-    assert_int_equal(r.status, CRVM_ENOTFOUND);
-    assert_int_equal(crvm_rejections_get(rej, 1, &r), CRVM_OK);
-    assert_int_equal(r.row, 2);
-    assert_string_equal(r.field, "article_id");
-    assert_int_equal(r.status, CRVM_EINVAL);
+    assert_rejection(rej, 0, CRVM_TABLE_CONTACT_ARTICLES, 1, "contact_id", CRVM_ENOTFOUND);
+    assert_rejection(rej, 1, CRVM_TABLE_CONTACT_ARTICLES, 2, "article_id", CRVM_EINVAL);
     crvm_rejections_free(rej);
     crvm_ledger_free(l);
 }
@@ -807,15 +813,9 @@ static void lenient_mode_reports_every_rejected_row(void **state)
     crvm_date st[] = {d, d, d, d};
     assert_int_equal(crvm_ledger_add_customers(l, ids, 4, segs, 4, st, 4, NULL, 0, rej), CRVM_OK);
     assert_int_equal(crvm_rejections_count(rej), 2);
-    crvm_rejection r;
-    assert_int_equal(crvm_rejections_get(rej, 0, &r), CRVM_OK);
-    assert_int_equal(r.table, CRVM_TABLE_CUSTOMERS);
-    assert_int_equal(r.row, 1);
-    assert_string_equal(r.field, "id");
-    assert_int_equal(r.status, CRVM_EINVAL);
-    assert_non_null(strstr(r.reason, "duplicate"));
-    assert_int_equal(crvm_rejections_get(rej, 1, &r), CRVM_OK);
-    assert_int_equal(r.row, 3);
+    assert_non_null(strstr(assert_rejection(rej, 0, CRVM_TABLE_CUSTOMERS, 1, "id", CRVM_EINVAL),
+                           "duplicate"));
+    assert_rejection(rej, 1, CRVM_TABLE_CUSTOMERS, 3, "id", CRVM_EINVAL);
     /* Revenue: 5 rows, rows 0 (NaN), 2 (unknown), 4 (bad stream) rejected. */
     const char *rc[] = {"A", "N1", "ghost", "N2", "A"};
     crvm_date rd[] = {d, d, d, d, d};
@@ -826,13 +826,8 @@ static void lenient_mode_reports_every_rejected_row(void **state)
     size_t want_rows[] = {0, 2, 4};
     const char *want_fields[] = {"amount", "customer_id", "stream"};
     crvm_status want_status[] = {CRVM_EINVAL, CRVM_ENOTFOUND, CRVM_EINVAL};
-    for (size_t k = 0; k < 3; k++) {
-        assert_int_equal(crvm_rejections_get(rej, 2 + k, &r), CRVM_OK);
-        assert_int_equal(r.table, CRVM_TABLE_REVENUE);
-        assert_int_equal(r.row, want_rows[k]);
-        assert_string_equal(r.field, want_fields[k]);
-        assert_int_equal(r.status, want_status[k]);
-    }
+    for (size_t k = 0; k < 3; k++)
+        assert_rejection(rej, 2 + k, CRVM_TABLE_REVENUE, want_rows[k], want_fields[k], want_status[k]);
     crvm_ledger_stats s;
     assert_int_equal(crvm_ledger_stats_get(l, &s), CRVM_OK);
     assert_int_equal(s.customers, 5);
@@ -849,14 +844,12 @@ static void lenient_mode_reports_every_rejected_row(void **state)
                                               es, 2, ou, 2, NULL, 0, rej),
                      CRVM_OK);
     assert_int_equal(crvm_rejections_count(rej), 6);
-    assert_int_equal(crvm_rejections_get(rej, 5, &r), CRVM_OK);
-    assert_int_equal(r.table, CRVM_TABLE_CONTACTS);
-    assert_int_equal(r.row, 1);
-    assert_string_equal(r.field, "handle_minutes");
-    assert_string_equal(r.reason, "contacts[1].handle_minutes = -1: must be finite and >= 0");
+    assert_string_equal(assert_rejection(rej, 5, CRVM_TABLE_CONTACTS, 1, "handle_minutes", CRVM_EINVAL),
+                        "contacts[1].handle_minutes = -1: must be finite and >= 0");
     /* A rejected contact id is not taken: L2 can come again. */
     assert_int_equal(crvm_ledger_add_contact(l, "L2", "N2", d, d, CRVM_CHANNEL_EMAIL, 1, 1, 0, CRVM_OUTCOME_RESOLVED, 4), CRVM_OK);
 
+    crvm_rejection r;
     assert_status(crvm_rejections_get(rej, 6, &r), CRVM_EINVAL);
     assert_status(crvm_rejections_get(NULL, 0, &r), CRVM_EINVAL);
     assert_status(crvm_rejections_new(NULL), CRVM_EINVAL);

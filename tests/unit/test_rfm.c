@@ -187,14 +187,21 @@ static void continuous_time_by_hand(void **state)
     assert_close(m, 5, 0, 0);
 }
 
-static void calibration_holdout_by_hand(void **state)
+/* Calibration up to day 3.5, observation up to day 30. */
+static crvm_rfm_options holdout_options(void)
 {
-    (void)state;
     crvm_rfm_options opt = CRVM_RFM_OPTIONS_INIT;
     opt.has_calibration_end = 1;
     opt.calibration_end = 3.5;
     opt.has_observation_end = 1;
     opt.observation_end = 30;
+    return opt;
+}
+
+static void calibration_holdout_by_hand(void **state)
+{
+    (void)state;
+    crvm_rfm_options opt = holdout_options();
     rfm_out o, o2;
     crvm_rfm_info info;
     run_both_orders(&opt, &o, &o2, 1, &info);
@@ -603,11 +610,7 @@ static void index_customers_dense_in_first_appearance_order(void **state)
 static void arrays_form_by_hand(void **state)
 {
     (void)state;
-    crvm_rfm_options opt = CRVM_RFM_OPTIONS_INIT;
-    opt.has_calibration_end = 1;
-    opt.calibration_end = 3.5;
-    opt.has_observation_end = 1;
-    opt.observation_end = 30;
+    const crvm_rfm_options opt = holdout_options();
     double f[N_CUST], r[N_CUST], T[N_CUST], m[N_CUST], fh[N_CUST], mh[N_CUST];
     int64_t n[N_CUST];
     crvm_rfm_info info;
