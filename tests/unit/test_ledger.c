@@ -10,12 +10,7 @@
 
 #include "ledger/mark.h"
 
-static crvm_date D(int y, int m, int d)
-{
-    crvm_date out = 0;
-    assert_int_equal(crvm_date_from_ymd(y, m, d, &out), CRVM_OK);
-    return out;
-}
+#define D test_date
 
 /* ------------------------------------------------------------------ dates */
 
@@ -183,57 +178,11 @@ static void names_round_trip(void **state)
 
 /* ---------------------------------------------------- the small ledger */
 
-/* Three customers, eight revenue events, five contacts, two articles: see
- * the comments in the tests for the hand-computed figures. */
-static crvm_ledger *small_ledger(void)
-{
-    crvm_ledger *l = NULL;
-    assert_int_equal(crvm_ledger_new(&l), CRVM_OK);
-    const char *ids[] = {"A", "B", "C"};
-    const char *segs[] = {"smb", "smb", "ent"};
-    crvm_date start[] = {D(2023, 1, 15), D(2023, 3, 1), D(2022, 12, 31)};
-    crvm_date end[] = {CRVM_DATE_NONE, D(2023, 8, 1), CRVM_DATE_NONE};
-    assert_int_equal(crvm_ledger_add_customers(l, ids, 3, segs, 3, start, 3, end, 3, NULL), CRVM_OK);
-
-    const char *rc[] = {"C", "A", "A", "B", "A", "C", "A", "B"};
-    crvm_date rd[] = {D(2023, 6, 30), D(2023, 2, 15), D(2023, 1, 15), D(2023, 3, 1),
-                      D(2023, 2, 15), D(2023, 1, 5),  D(2023, 4, 10), D(2023, 5, 20)};
-    double ra[] = {1000.00, 49.99, 49.99, 20.00, 150.00, 250.50, -10.00, 20.00};
-    int32_t rs[] = {CRVM_STREAM_SUBSCRIPTION, CRVM_STREAM_SUBSCRIPTION, CRVM_STREAM_SUBSCRIPTION,
-                    CRVM_STREAM_SUPPORT_PLAN, CRVM_STREAM_SERVICES,     CRVM_STREAM_EXPANSION,
-                    CRVM_STREAM_SUBSCRIPTION, CRVM_STREAM_SUPPORT_PLAN};
-    assert_int_equal(crvm_ledger_add_revenue(l, rc, 8, rd, 8, ra, 8, rs, 8, NULL), CRVM_OK);
-
-    assert_int_equal(crvm_ledger_add_article(l, "KB1", D(2023, 1, 1), 4.0, 0.5), CRVM_OK);
-    assert_int_equal(crvm_ledger_add_article(l, "KB2", D(2023, 4, 1), 2.0, 0.0), CRVM_OK);
-
-    const char *kid[] = {"K1", "K2", "K3", "K4", "K5"};
-    const char *kc[] = {"A", "A", "B", "C", "C"};
-    crvm_date ko[] = {D(2023, 2, 1), D(2023, 5, 10), D(2023, 3, 5), D(2023, 1, 10), D(2023, 7, 15)};
-    crvm_date kcl[] = {D(2023, 2, 3), D(2023, 5, 20), CRVM_DATE_NONE, D(2023, 1, 10), D(2023, 7, 20)};
-    int32_t kch[] = {CRVM_CHANNEL_PHONE, CRVM_CHANNEL_EMAIL, CRVM_CHANNEL_CHAT, CRVM_CHANNEL_WEB,
-                     CRVM_CHANNEL_PHONE};
-    double km[] = {30, 45, 12.5, 0, 60};
-    int32_t kt[] = {1, 2, 1, 1, 3};
-    int32_t ke[] = {0, 1, 0, 0, 1};
-    int32_t kout[] = {CRVM_OUTCOME_RESOLVED, CRVM_OUTCOME_REFUSED, CRVM_OUTCOME_ABANDONED,
-                      CRVM_OUTCOME_WORKAROUND, CRVM_OUTCOME_RESOLVED};
-    double ks[] = {4, 2, NAN, 5, 3};
-    assert_int_equal(crvm_ledger_add_contacts(l, kid, 5, kc, 5, ko, 5, kcl, 5, kch, 5, km, 5, kt, 5,
-                                              ke, 5, kout, 5, ks, 5, NULL),
-                     CRVM_OK);
-    assert_int_equal(crvm_ledger_add_contact_article(l, "K2", "KB1"), CRVM_OK);
-    assert_int_equal(crvm_ledger_add_knowledge_use(l, "KB1", D(2023, 5, 10), CRVM_USE_ASSISTED, 0, "K2", NULL), CRVM_OK);
-    assert_int_equal(crvm_ledger_add_knowledge_use(l, "KB1", D(2023, 3, 1), CRVM_USE_SELF_SERVICE, 1, NULL, "A"), CRVM_OK);
-    assert_int_equal(crvm_ledger_add_knowledge_use(l, "KB2", D(2023, 6, 1), CRVM_USE_SELF_SERVICE, 1, "", ""), CRVM_OK);
-    assert_int_equal(crvm_ledger_add_knowledge_use(l, "KB2", D(2023, 6, 2), CRVM_USE_SELF_SERVICE, 0, NULL, "B"), CRVM_OK);
-    return l;
-}
 
 static void small_ledger_inspection(void **state)
 {
     (void)state;
-    crvm_ledger *l = small_ledger();
+    crvm_ledger *l = test_small_ledger();
     crvm_ledger_stats s;
     assert_int_equal(crvm_ledger_stats_get(l, &s), CRVM_OK);
     assert_int_equal(s.customers, 3);
@@ -284,7 +233,7 @@ static void small_ledger_inspection(void **state)
 static void small_ledger_activity(void **state)
 {
     (void)state;
-    crvm_ledger *l = small_ledger();
+    crvm_ledger *l = test_small_ledger();
     double act[3 * CRVM_ACTIVITY_COLUMNS];
     /* Everything up to 2023-06-30 inclusive. */
     assert_int_equal(crvm_ledger_customer_activity(l, CRVM_DATE_MIN, D(2023, 7, 1), act, 3 * CRVM_ACTIVITY_COLUMNS), CRVM_OK);
@@ -371,7 +320,7 @@ static void small_ledger_activity(void **state)
 static void small_ledger_retention(void **state)
 {
     (void)state;
-    crvm_ledger *l = small_ledger();
+    crvm_ledger *l = test_small_ledger();
     int32_t p[3], c[3];
     /* As of 2023-06-30, months: A from Jan 15 has 5 whole months (Jun 15 <= Jun 30);
      * B from Mar 1 has 3 (Jun 1); C from Dec 31 has 6 (anniversaries clamp to Jun 30). */
@@ -423,7 +372,7 @@ static void small_ledger_retention(void **state)
 static void small_ledger_transactions(void **state)
 {
     (void)state;
-    crvm_ledger *l = small_ledger();
+    crvm_ledger *l = test_small_ledger();
     double rfm[3 * CRVM_RFM_COLUMNS];
     assert_int_equal(crvm_ledger_transaction_summary(l, D(2023, 6, 30), 0, rfm, 3 * CRVM_RFM_COLUMNS), CRVM_OK);
     /* A: days Jan 15 (49.99), Feb 15 (49.99 + 150), Apr 10 (-10).
@@ -470,7 +419,7 @@ static void small_ledger_transactions(void **state)
 static void small_ledger_covariates(void **state)
 {
     (void)state;
-    crvm_ledger *l = small_ledger();
+    crvm_ledger *l = test_small_ledger();
     double cov[3 * CRVM_COVARIATE_COLUMNS];
     const double month = 365.2425 / 12;
     assert_int_equal(crvm_ledger_contact_covariates(l, D(2023, 6, 30), cov, 3 * CRVM_COVARIATE_COLUMNS), CRVM_OK);
@@ -537,7 +486,7 @@ static void assert_error_mentions(const char *what)
 static void strict_customers_reject_and_leave_ledger_unchanged(void **state)
 {
     (void)state;
-    crvm_ledger *l = small_ledger();
+    crvm_ledger *l = test_small_ledger();
     crvm_ledger_stats before;
     assert_int_equal(crvm_ledger_stats_get(l, &before), CRVM_OK);
     crvm_date s[] = {D(2023, 1, 1), D(2023, 1, 1)};
@@ -594,7 +543,7 @@ static void strict_customers_reject_and_leave_ledger_unchanged(void **state)
 static void strict_events_reject_each_bad_field(void **state)
 {
     (void)state;
-    crvm_ledger *l = small_ledger();
+    crvm_ledger *l = test_small_ledger();
     crvm_ledger_stats before;
     assert_int_equal(crvm_ledger_stats_get(l, &before), CRVM_OK);
     crvm_date d = D(2023, 6, 1);
@@ -711,7 +660,7 @@ static const char *assert_rejection(const crvm_rejections *rej, size_t i, crvm_t
 static void bulk_appends_refuse_bad_columns_and_unknown_ids(void **state)
 {
     (void)state;
-    crvm_ledger *l = small_ledger();
+    crvm_ledger *l = test_small_ledger();
     crvm_ledger_stats before;
     assert_int_equal(crvm_ledger_stats_get(l, &before), CRVM_OK);
     const crvm_date d2[] = {D(2023, 6, 1), D(2023, 6, 2)};
@@ -760,7 +709,7 @@ static void bulk_appends_refuse_bad_columns_and_unknown_ids(void **state)
 static void bulk_contact_article_links(void **state)
 {
     (void)state;
-    crvm_ledger *l = small_ledger(); /* 5 contacts K1..K5, articles KB1 KB2, one link K2-KB1 */
+    crvm_ledger *l = test_small_ledger(); /* 5 contacts K1..K5, articles KB1 KB2, one link K2-KB1 */
     crvm_ledger_stats before;
     assert_int_equal(crvm_ledger_stats_get(l, &before), CRVM_OK);
     assert_int_equal(before.contact_articles, 1);
@@ -802,7 +751,7 @@ static void bulk_contact_article_links(void **state)
 static void lenient_mode_reports_every_rejected_row(void **state)
 {
     (void)state;
-    crvm_ledger *l = small_ledger();
+    crvm_ledger *l = test_small_ledger();
     crvm_rejections *rej = NULL;
     assert_int_equal(crvm_rejections_new(&rej), CRVM_OK);
     assert_int_equal(crvm_rejections_count(rej), 0);
@@ -1177,7 +1126,7 @@ static int read_activity(void *arg)
 static void a_ledger_can_be_read_from_several_threads(void **state)
 {
     (void)state;
-    crvm_ledger *l = small_ledger();
+    crvm_ledger *l = test_small_ledger();
     reader r[3];
     thrd_t t[3];
     for (int k = 0; k < 3; k++) {
@@ -1250,7 +1199,7 @@ static void assert_same_snapshot(const crvm_ledger *l, const snapshot *before)
 }
 
 /* Rows of every table, with new ids of every id space (a new segment too),
- * referring both to the new ids and to those of small_ledger(). */
+ * referring both to the new ids and to those of test_small_ledger(). */
 static void append_one_of_everything(crvm_ledger *l)
 {
     const char *ids[] = {"D", "E"};
@@ -1273,7 +1222,7 @@ static void append_one_of_everything(crvm_ledger *l)
 static void rollback_restores_the_ledger_exactly(void **state)
 {
     (void)state;
-    crvm_ledger *l = small_ledger();
+    crvm_ledger *l = test_small_ledger();
     snapshot before;
     take_snapshot(l, &before);
     crvm__ledger_mark mark;
@@ -1321,7 +1270,7 @@ static void rollback_restores_the_ledger_exactly(void **state)
 static void rollback_nests_and_survives_table_growth(void **state)
 {
     (void)state;
-    crvm_ledger *l = small_ledger();
+    crvm_ledger *l = test_small_ledger();
     snapshot before, middle;
     take_snapshot(l, &before);
     crvm__ledger_mark outer, inner;
@@ -1383,7 +1332,7 @@ static void rollback_nests_and_survives_table_growth(void **state)
 static void batches_commit_or_roll_back_everything(void **state)
 {
     (void)state;
-    crvm_ledger *l = small_ledger();
+    crvm_ledger *l = test_small_ledger();
     snapshot before, after;
     take_snapshot(l, &before);
 
@@ -1541,7 +1490,7 @@ static void nomem_in_a_lenient_append_changes_nothing(void **state)
 {
     (void)state;
     test_alloc_install();
-    crvm_ledger *l = small_ledger();
+    crvm_ledger *l = test_small_ledger();
     crvm_rejections *rej = NULL;
     assert_int_equal(crvm_rejections_new(&rej), CRVM_OK);
     crvm_ledger_stats before;
