@@ -170,6 +170,36 @@ CRVM_API crvm_status crvm_rfm_summary(const int64_t *customer, size_t customer_l
                                       const crvm_rfm_columns *out, crvm_rfm_info *info);
 
 /**
+ * crvm_rfm_summary() with each output column passed as its own array and
+ * length instead of a ::crvm_rfm_columns struct (the form that language
+ * bindings wrap directly).
+ *
+ * @p frequency_len is the number of customers n_customers and @p frequency
+ * receives the repeat purchases (it may be NULL only when @p frequency_len
+ * is 0). Every other column is either not computed (length 0; the pointer is
+ * then ignored) or has exactly @p frequency_len elements. The other
+ * parameters are those of crvm_rfm_summary().
+ *
+ * @return as crvm_rfm_summary(), plus ::CRVM_EINVAL when a column's length is
+ *         neither 0 nor @p frequency_len (the message names the column).
+ *         On failure nothing is written.
+ */
+CRVM_API crvm_status crvm_rfm_summary_arrays(const int64_t *customer, size_t customer_len,
+                                             const double *time, size_t time_len,
+                                             const double *amount, size_t amount_len,
+                                             const crvm_rfm_options *options,
+                                             double *frequency, size_t frequency_len,
+                                             double *recency, size_t recency_len,
+                                             double *T, size_t T_len,
+                                             double *monetary_value, size_t monetary_value_len,
+                                             double *frequency_holdout,
+                                             size_t frequency_holdout_len,
+                                             double *monetary_value_holdout,
+                                             size_t monetary_value_holdout_len,
+                                             int64_t *n_transactions, size_t n_transactions_len,
+                                             crvm_rfm_info *info);
+
+/**
  * Map arbitrary int64 customer ids to dense indices 0 .. k-1, numbered in
  * order of first appearance (expected O(n) time, O(k) extra memory).
  *

@@ -170,6 +170,8 @@ CRVM_API crvm_status crvm_sim_customer_truth(const crvm_sim_data *data, int32_t 
  * @param start   start date, days since 1970-01-01
  * @param end     churn date, or INT32_MIN for a customer still active at
  *                the end of the window (an empty end_date)
+ * @return ::CRVM_OK, or ::CRVM_EINVAL (NULL data, a NULL array with a nonzero
+ *         length, a length that does not match); the arrays untouched on failure.
  */
 CRVM_API crvm_status crvm_sim_data_customers(const crvm_sim_data *data, int32_t *segment,
                                              size_t segment_len, int32_t *start, size_t start_len,
@@ -182,6 +184,8 @@ CRVM_API crvm_status crvm_sim_data_customers(const crvm_sim_data *data, int32_t 
  * @param amount   currency units (a whole number of cents)
  * @param stream   crvm_stream code of crvm/ledger.h: 0 subscription,
  *                 1 maintenance, 2 support plan, 3 services, 4 expansion
+ * @return ::CRVM_OK, or ::CRVM_EINVAL (NULL data, a NULL array with a nonzero
+ *         length, a length that does not match); the arrays untouched on failure.
  */
 CRVM_API crvm_status crvm_sim_data_revenue(const crvm_sim_data *data, int32_t *customer,
                                            size_t customer_len, int32_t *date, size_t date_len,
@@ -198,6 +202,8 @@ CRVM_API crvm_status crvm_sim_data_revenue(const crvm_sim_data *data, int32_t *c
  * @param escalated      0 or 1
  * @param outcome        crvm_outcome code: 0 resolved, 1 workaround, 2 refused, 3 abandoned
  * @param satisfaction   1..5, NaN when not answered
+ * @return ::CRVM_OK, or ::CRVM_EINVAL (NULL data, a NULL array with a nonzero
+ *         length, a length that does not match); the arrays untouched on failure.
  */
 CRVM_API crvm_status crvm_sim_data_contacts(const crvm_sim_data *data, int32_t *customer,
                                             size_t customer_len, int32_t *opened, size_t opened_len,
@@ -214,6 +220,8 @@ CRVM_API crvm_status crvm_sim_data_contacts(const crvm_sim_data *data, int32_t *
  * listed article, in contact order and then in the order listed).
  * @param contact contact row index
  * @param article article row index
+ * @return ::CRVM_OK, or ::CRVM_EINVAL (NULL data, a NULL array with a nonzero
+ *         length, a length that does not match); the arrays untouched on failure.
  */
 CRVM_API crvm_status crvm_sim_data_contact_articles(const crvm_sim_data *data, int64_t *contact,
                                                     size_t contact_len, int32_t *article,
@@ -224,6 +232,8 @@ CRVM_API crvm_status crvm_sim_data_contact_articles(const crvm_sim_data *data, i
  * @param created           days since 1970-01-01
  * @param authoring_hours   hours, to 0.01
  * @param maintenance_hours hours per month, to 0.01
+ * @return ::CRVM_OK, or ::CRVM_EINVAL (NULL data, a NULL array with a nonzero
+ *         length, a length that does not match); the arrays untouched on failure.
  */
 CRVM_API crvm_status crvm_sim_data_articles(const crvm_sim_data *data, int32_t *created,
                                             size_t created_len, double *authoring_hours,
@@ -238,6 +248,8 @@ CRVM_API crvm_status crvm_sim_data_articles(const crvm_sim_data *data, int32_t *
  * @param resolved 0 or 1
  * @param contact  contact row index of an assisted use, -1 for a view
  * @param customer customer row index
+ * @return ::CRVM_OK, or ::CRVM_EINVAL (NULL data, a NULL array with a nonzero
+ *         length, a length that does not match); the arrays untouched on failure.
  */
 CRVM_API crvm_status crvm_sim_data_knowledge_uses(const crvm_sim_data *data, int32_t *article,
                                                   size_t article_len, int32_t *date,

@@ -208,7 +208,10 @@ CRVM_API crvm_status crvm_txn_fit_covariance(const crvm_txn_fit *fit, double *ou
 CRVM_API crvm_status crvm_txn_fit_standard_errors(const crvm_txn_fit *fit, double *out,
                                                   size_t out_len);
 
-/** Convergence report (log-likelihood, AIC, BIC, iterations, converged). */
+/**
+ * Convergence report (log-likelihood, AIC, BIC, iterations, converged) copied
+ * into @p out. @return ::CRVM_OK, or ::CRVM_EINVAL (NULL argument).
+ */
 CRVM_API crvm_status crvm_txn_fit_report(const crvm_txn_fit *fit, crvm_fit_report *out);
 
 /**

@@ -145,3 +145,57 @@ void test_load_rossi(double *week, int32_t *arrest, double *x)
     if (n != TEST_ROSSI_ROWS)
         fail_msg("%s: read %zu rows, expected %d", path, n, TEST_ROSSI_ROWS);
 }
+
+crvm_date test_date(int y, int m, int d)
+{
+    crvm_date out = 0;
+    assert_int_equal(crvm_date_from_ymd(y, m, d, &out), CRVM_OK);
+    return out;
+}
+
+/* Three customers, eight revenue events, five contacts, two articles: see
+ * the comments in the tests for the hand-computed figures. */
+crvm_ledger *test_small_ledger(void)
+{
+    crvm_ledger *l = NULL;
+    assert_int_equal(crvm_ledger_new(&l), CRVM_OK);
+    const char *ids[] = {"A", "B", "C"};
+    const char *segs[] = {"smb", "smb", "ent"};
+    crvm_date start[] = {test_date(2023, 1, 15), test_date(2023, 3, 1), test_date(2022, 12, 31)};
+    crvm_date end[] = {CRVM_DATE_NONE, test_date(2023, 8, 1), CRVM_DATE_NONE};
+    assert_int_equal(crvm_ledger_add_customers(l, ids, 3, segs, 3, start, 3, end, 3, NULL), CRVM_OK);
+
+    const char *rc[] = {"C", "A", "A", "B", "A", "C", "A", "B"};
+    crvm_date rd[] = {test_date(2023, 6, 30), test_date(2023, 2, 15), test_date(2023, 1, 15), test_date(2023, 3, 1),
+                      test_date(2023, 2, 15), test_date(2023, 1, 5),  test_date(2023, 4, 10), test_date(2023, 5, 20)};
+    double ra[] = {1000.00, 49.99, 49.99, 20.00, 150.00, 250.50, -10.00, 20.00};
+    int32_t rs[] = {CRVM_STREAM_SUBSCRIPTION, CRVM_STREAM_SUBSCRIPTION, CRVM_STREAM_SUBSCRIPTION,
+                    CRVM_STREAM_SUPPORT_PLAN, CRVM_STREAM_SERVICES,     CRVM_STREAM_EXPANSION,
+                    CRVM_STREAM_SUBSCRIPTION, CRVM_STREAM_SUPPORT_PLAN};
+    assert_int_equal(crvm_ledger_add_revenue(l, rc, 8, rd, 8, ra, 8, rs, 8, NULL), CRVM_OK);
+
+    assert_int_equal(crvm_ledger_add_article(l, "KB1", test_date(2023, 1, 1), 4.0, 0.5), CRVM_OK);
+    assert_int_equal(crvm_ledger_add_article(l, "KB2", test_date(2023, 4, 1), 2.0, 0.0), CRVM_OK);
+
+    const char *kid[] = {"K1", "K2", "K3", "K4", "K5"};
+    const char *kc[] = {"A", "A", "B", "C", "C"};
+    crvm_date ko[] = {test_date(2023, 2, 1), test_date(2023, 5, 10), test_date(2023, 3, 5), test_date(2023, 1, 10), test_date(2023, 7, 15)};
+    crvm_date kcl[] = {test_date(2023, 2, 3), test_date(2023, 5, 20), CRVM_DATE_NONE, test_date(2023, 1, 10), test_date(2023, 7, 20)};
+    int32_t kch[] = {CRVM_CHANNEL_PHONE, CRVM_CHANNEL_EMAIL, CRVM_CHANNEL_CHAT, CRVM_CHANNEL_WEB,
+                     CRVM_CHANNEL_PHONE};
+    double km[] = {30, 45, 12.5, 0, 60};
+    int32_t kt[] = {1, 2, 1, 1, 3};
+    int32_t ke[] = {0, 1, 0, 0, 1};
+    int32_t kout[] = {CRVM_OUTCOME_RESOLVED, CRVM_OUTCOME_REFUSED, CRVM_OUTCOME_ABANDONED,
+                      CRVM_OUTCOME_WORKAROUND, CRVM_OUTCOME_RESOLVED};
+    double ks[] = {4, 2, NAN, 5, 3};
+    assert_int_equal(crvm_ledger_add_contacts(l, kid, 5, kc, 5, ko, 5, kcl, 5, kch, 5, km, 5, kt, 5,
+                                              ke, 5, kout, 5, ks, 5, NULL),
+                     CRVM_OK);
+    assert_int_equal(crvm_ledger_add_contact_article(l, "K2", "KB1"), CRVM_OK);
+    assert_int_equal(crvm_ledger_add_knowledge_use(l, "KB1", test_date(2023, 5, 10), CRVM_USE_ASSISTED, 0, "K2", NULL), CRVM_OK);
+    assert_int_equal(crvm_ledger_add_knowledge_use(l, "KB1", test_date(2023, 3, 1), CRVM_USE_SELF_SERVICE, 1, NULL, "A"), CRVM_OK);
+    assert_int_equal(crvm_ledger_add_knowledge_use(l, "KB2", test_date(2023, 6, 1), CRVM_USE_SELF_SERVICE, 1, "", ""), CRVM_OK);
+    assert_int_equal(crvm_ledger_add_knowledge_use(l, "KB2", test_date(2023, 6, 2), CRVM_USE_SELF_SERVICE, 0, NULL, "B"), CRVM_OK);
+    return l;
+}

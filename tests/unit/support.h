@@ -59,4 +59,13 @@ double test_rng_uniform(test_rng *rng);
 #define TEST_ROSSI_COLS 7
 void test_load_rossi(double *week, int32_t *arrest, double *x);
 
+/* The date y-m-d (fails the test if it is not a valid date). */
+crvm_date test_date(int y, int m, int d);
+
+/* A small hand-checked ledger shared by the ledger and economics tests:
+ * customers A, B (smb) and C (ent), eight revenue events, five contacts
+ * K1..K5, articles KB1 and KB2, one contact-article link and four knowledge
+ * uses. The expected figures are worked out in the tests that use it. */
+crvm_ledger *test_small_ledger(void);
+
 #endif

@@ -11,12 +11,7 @@
 
 enum { C = CRVM_PANEL_COLUMNS };
 
-static crvm_date D(int y, int m, int d)
-{
-    crvm_date out = 0;
-    assert_int_equal(crvm_date_from_ymd(y, m, d, &out), CRVM_OK);
-    return out;
-}
+#define D test_date
 
 static void contact(crvm_ledger *l, const char *id, const char *cust, crvm_date opened,
                     crvm_date closed, int escalated, crvm_outcome outcome, double sat)

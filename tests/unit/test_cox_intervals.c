@@ -334,6 +334,20 @@ static void rejects_bad_input(void **state)
     assert_status(FIT(constant, 4, 4, start, 4, stop, 4, e, 4, NULL, 0, NULL, 0, NULL, &cox),
                   CRVM_EDOMAIN);
 #undef FIT
+    /* Perfect separation (every x=1 interval ends in an event before any
+     * x=0 one does): the coefficient runs off to infinity; the report is
+     * filled and the covariate named. */
+    const double xs[] = {1, 1, 1, 0, 0, 0, 0, 0}, z8[8] = {0};
+    const double ts[] = {1, 2, 3, 4, 5, 6, 7, 8};
+    const int32_t es[] = {1, 1, 1, 1, 0, 1, 0, 1};
+    crvm_fit_report rep;
+    memset(&rep, 0, sizeof rep);
+    assert_status(crvm_cox_fit_intervals(xs, 8, 8, 1, z8, 8, ts, 8, es, 8, NULL, 0, NULL, 0, NULL,
+                                         &cox, &rep),
+                  CRVM_ECONVERGE);
+    assert_non_null(strstr(crvm_last_error(), "covariate 0"));
+    assert_int_equal(rep.converged, 0);
+    assert_true(rep.iterations > 0);
     assert_null(cox);
 }
 

@@ -8,12 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static crvm_date D(int y, int m, int d)
-{
-    crvm_date out = 0;
-    assert_int_equal(crvm_date_from_ymd(y, m, d, &out), CRVM_OK);
-    return out;
-}
+#define D test_date
 
 /* Round numbers: 1, 2 and 4 per minute by tier. */
 static crvm_cost_model simple_model(void)
@@ -42,42 +37,6 @@ static crvm_cost_model simple_model(void)
     return m;
 }
 
-/* The same three-customer ledger as test_ledger.c. */
-static crvm_ledger *small_ledger(void)
-{
-    crvm_ledger *l = NULL;
-    assert_int_equal(crvm_ledger_new(&l), CRVM_OK);
-    const char *ids[] = {"A", "B", "C"};
-    const char *segs[] = {"smb", "smb", "ent"};
-    crvm_date start[] = {D(2023, 1, 15), D(2023, 3, 1), D(2022, 12, 31)};
-    crvm_date end[] = {CRVM_DATE_NONE, D(2023, 8, 1), CRVM_DATE_NONE};
-    assert_int_equal(crvm_ledger_add_customers(l, ids, 3, segs, 3, start, 3, end, 3, NULL), CRVM_OK);
-    const char *rc[] = {"C", "A", "A", "B", "A", "C", "A", "B"};
-    crvm_date rd[] = {D(2023, 6, 30), D(2023, 2, 15), D(2023, 1, 15), D(2023, 3, 1),
-                      D(2023, 2, 15), D(2023, 1, 5),  D(2023, 4, 10), D(2023, 5, 20)};
-    double ra[] = {1000.00, 49.99, 49.99, 20.00, 150.00, 250.50, -10.00, 20.00};
-    int32_t rs[] = {0, 0, 0, 2, 3, 4, 0, 2};
-    assert_int_equal(crvm_ledger_add_revenue(l, rc, 8, rd, 8, ra, 8, rs, 8, NULL), CRVM_OK);
-    assert_int_equal(crvm_ledger_add_article(l, "KB1", D(2023, 1, 1), 4.0, 0.5), CRVM_OK);
-    assert_int_equal(crvm_ledger_add_article(l, "KB2", D(2023, 4, 1), 2.0, 0.0), CRVM_OK);
-    const char *kid[] = {"K1", "K2", "K3", "K4", "K5"};
-    const char *kc[] = {"A", "A", "B", "C", "C"};
-    crvm_date ko[] = {D(2023, 2, 1), D(2023, 5, 10), D(2023, 3, 5), D(2023, 1, 10), D(2023, 7, 15)};
-    crvm_date kcl[] = {D(2023, 2, 3), D(2023, 5, 20), CRVM_DATE_NONE, D(2023, 1, 10), D(2023, 7, 20)};
-    int32_t kch[] = {CRVM_CHANNEL_PHONE, CRVM_CHANNEL_EMAIL, CRVM_CHANNEL_CHAT, CRVM_CHANNEL_WEB,
-                     CRVM_CHANNEL_PHONE};
-    double km[] = {30, 45, 12.5, 0, 60};
-    int32_t kt[] = {1, 2, 1, 1, 3}, ke[] = {0, 1, 0, 0, 1}, kout[] = {0, 2, 3, 1, 0};
-    assert_int_equal(crvm_ledger_add_contacts(l, kid, 5, kc, 5, ko, 5, kcl, 5, kch, 5, km, 5, kt, 5,
-                                              ke, 5, kout, 5, NULL, 0, NULL),
-                     CRVM_OK);
-    assert_int_equal(crvm_ledger_add_contact_article(l, "K2", "KB1"), CRVM_OK);
-    assert_int_equal(crvm_ledger_add_knowledge_use(l, "KB1", D(2023, 5, 10), CRVM_USE_ASSISTED, 0, "K2", NULL), CRVM_OK);
-    assert_int_equal(crvm_ledger_add_knowledge_use(l, "KB1", D(2023, 3, 1), CRVM_USE_SELF_SERVICE, 1, NULL, "A"), CRVM_OK);
-    assert_int_equal(crvm_ledger_add_knowledge_use(l, "KB2", D(2023, 6, 1), CRVM_USE_SELF_SERVICE, 1, NULL, NULL), CRVM_OK);
-    assert_int_equal(crvm_ledger_add_knowledge_use(l, "KB2", D(2023, 6, 2), CRVM_USE_SELF_SERVICE, 0, NULL, "B"), CRVM_OK);
-    return l;
-}
 
 /* Money figures are the double nearest a whole number of cents: compare cents. */
 #define assert_cents(x, cents) assert_int_equal(llround((x) * 100.0), (cents))
@@ -181,7 +140,7 @@ static void cost_model_validation(void **state)
 static void small_ledger_customer_economics(void **state)
 {
     (void)state;
-    crvm_ledger *l = small_ledger();
+    crvm_ledger *l = test_small_ledger();
     crvm_cost_model m = simple_model();
     double e[3 * CRVM_ECON_COLUMNS];
     assert_int_equal(crvm_customer_economics(l, &m, CRVM_DATE_MIN, D(2023, 7, 1), e, 3 * CRVM_ECON_COLUMNS), CRVM_OK);
@@ -255,7 +214,7 @@ static void small_ledger_customer_economics(void **state)
 static void small_ledger_knowledge_value(void **state)
 {
     (void)state;
-    crvm_ledger *l = small_ledger();
+    crvm_ledger *l = test_small_ledger();
     crvm_cost_model m = simple_model();
     m.minutes_saved = 6;
     double kv[2 * CRVM_KV_COLUMNS];

@@ -10,12 +10,7 @@
 
 #include "ledger/mark.h"
 
-static crvm_date D(int y, int m, int d)
-{
-    crvm_date out = 0;
-    assert_int_equal(crvm_date_from_ymd(y, m, d, &out), CRVM_OK);
-    return out;
-}
+#define D test_date
 
 /* ------------------------------------------------------------------ dates */
 
@@ -167,6 +162,8 @@ static void names_round_trip(void **state)
     assert_status(crvm_stream_parse("subscriptions", 13, &v), CRVM_EPARSE);
     assert_status(crvm_outcome_parse("resolve", 7, &v), CRVM_EPARSE);
     assert_status(crvm_channel_parse("", 0, &v), CRVM_EPARSE);
+    assert_status(crvm_use_kind_parse("viewed", 6, &v), CRVM_EPARSE);
+    assert_status(crvm_use_kind_parse("assisted ", 9, &v), CRVM_EPARSE); /* exactly len bytes */
     assert_int_equal(v, 42);
     assert_null(crvm_stream_name(5));
     assert_null(crvm_channel_name(-1));
@@ -181,57 +178,11 @@ static void names_round_trip(void **state)
 
 /* ---------------------------------------------------- the small ledger */
 
-/* Three customers, eight revenue events, five contacts, two articles: see
- * the comments in the tests for the hand-computed figures. */
-static crvm_ledger *small_ledger(void)
-{
-    crvm_ledger *l = NULL;
-    assert_int_equal(crvm_ledger_new(&l), CRVM_OK);
-    const char *ids[] = {"A", "B", "C"};
-    const char *segs[] = {"smb", "smb", "ent"};
-    crvm_date start[] = {D(2023, 1, 15), D(2023, 3, 1), D(2022, 12, 31)};
-    crvm_date end[] = {CRVM_DATE_NONE, D(2023, 8, 1), CRVM_DATE_NONE};
-    assert_int_equal(crvm_ledger_add_customers(l, ids, 3, segs, 3, start, 3, end, 3, NULL), CRVM_OK);
-
-    const char *rc[] = {"C", "A", "A", "B", "A", "C", "A", "B"};
-    crvm_date rd[] = {D(2023, 6, 30), D(2023, 2, 15), D(2023, 1, 15), D(2023, 3, 1),
-                      D(2023, 2, 15), D(2023, 1, 5),  D(2023, 4, 10), D(2023, 5, 20)};
-    double ra[] = {1000.00, 49.99, 49.99, 20.00, 150.00, 250.50, -10.00, 20.00};
-    int32_t rs[] = {CRVM_STREAM_SUBSCRIPTION, CRVM_STREAM_SUBSCRIPTION, CRVM_STREAM_SUBSCRIPTION,
-                    CRVM_STREAM_SUPPORT_PLAN, CRVM_STREAM_SERVICES,     CRVM_STREAM_EXPANSION,
-                    CRVM_STREAM_SUBSCRIPTION, CRVM_STREAM_SUPPORT_PLAN};
-    assert_int_equal(crvm_ledger_add_revenue(l, rc, 8, rd, 8, ra, 8, rs, 8, NULL), CRVM_OK);
-
-    assert_int_equal(crvm_ledger_add_article(l, "KB1", D(2023, 1, 1), 4.0, 0.5), CRVM_OK);
-    assert_int_equal(crvm_ledger_add_article(l, "KB2", D(2023, 4, 1), 2.0, 0.0), CRVM_OK);
-
-    const char *kid[] = {"K1", "K2", "K3", "K4", "K5"};
-    const char *kc[] = {"A", "A", "B", "C", "C"};
-    crvm_date ko[] = {D(2023, 2, 1), D(2023, 5, 10), D(2023, 3, 5), D(2023, 1, 10), D(2023, 7, 15)};
-    crvm_date kcl[] = {D(2023, 2, 3), D(2023, 5, 20), CRVM_DATE_NONE, D(2023, 1, 10), D(2023, 7, 20)};
-    int32_t kch[] = {CRVM_CHANNEL_PHONE, CRVM_CHANNEL_EMAIL, CRVM_CHANNEL_CHAT, CRVM_CHANNEL_WEB,
-                     CRVM_CHANNEL_PHONE};
-    double km[] = {30, 45, 12.5, 0, 60};
-    int32_t kt[] = {1, 2, 1, 1, 3};
-    int32_t ke[] = {0, 1, 0, 0, 1};
-    int32_t kout[] = {CRVM_OUTCOME_RESOLVED, CRVM_OUTCOME_REFUSED, CRVM_OUTCOME_ABANDONED,
-                      CRVM_OUTCOME_WORKAROUND, CRVM_OUTCOME_RESOLVED};
-    double ks[] = {4, 2, NAN, 5, 3};
-    assert_int_equal(crvm_ledger_add_contacts(l, kid, 5, kc, 5, ko, 5, kcl, 5, kch, 5, km, 5, kt, 5,
-                                              ke, 5, kout, 5, ks, 5, NULL),
-                     CRVM_OK);
-    assert_int_equal(crvm_ledger_add_contact_article(l, "K2", "KB1"), CRVM_OK);
-    assert_int_equal(crvm_ledger_add_knowledge_use(l, "KB1", D(2023, 5, 10), CRVM_USE_ASSISTED, 0, "K2", NULL), CRVM_OK);
-    assert_int_equal(crvm_ledger_add_knowledge_use(l, "KB1", D(2023, 3, 1), CRVM_USE_SELF_SERVICE, 1, NULL, "A"), CRVM_OK);
-    assert_int_equal(crvm_ledger_add_knowledge_use(l, "KB2", D(2023, 6, 1), CRVM_USE_SELF_SERVICE, 1, "", ""), CRVM_OK);
-    assert_int_equal(crvm_ledger_add_knowledge_use(l, "KB2", D(2023, 6, 2), CRVM_USE_SELF_SERVICE, 0, NULL, "B"), CRVM_OK);
-    return l;
-}
 
 static void small_ledger_inspection(void **state)
 {
     (void)state;
-    crvm_ledger *l = small_ledger();
+    crvm_ledger *l = test_small_ledger();
     crvm_ledger_stats s;
     assert_int_equal(crvm_ledger_stats_get(l, &s), CRVM_OK);
     assert_int_equal(s.customers, 3);
@@ -282,7 +233,7 @@ static void small_ledger_inspection(void **state)
 static void small_ledger_activity(void **state)
 {
     (void)state;
-    crvm_ledger *l = small_ledger();
+    crvm_ledger *l = test_small_ledger();
     double act[3 * CRVM_ACTIVITY_COLUMNS];
     /* Everything up to 2023-06-30 inclusive. */
     assert_int_equal(crvm_ledger_customer_activity(l, CRVM_DATE_MIN, D(2023, 7, 1), act, 3 * CRVM_ACTIVITY_COLUMNS), CRVM_OK);
@@ -369,7 +320,7 @@ static void small_ledger_activity(void **state)
 static void small_ledger_retention(void **state)
 {
     (void)state;
-    crvm_ledger *l = small_ledger();
+    crvm_ledger *l = test_small_ledger();
     int32_t p[3], c[3];
     /* As of 2023-06-30, months: A from Jan 15 has 5 whole months (Jun 15 <= Jun 30);
      * B from Mar 1 has 3 (Jun 1); C from Dec 31 has 6 (anniversaries clamp to Jun 30). */
@@ -421,7 +372,7 @@ static void small_ledger_retention(void **state)
 static void small_ledger_transactions(void **state)
 {
     (void)state;
-    crvm_ledger *l = small_ledger();
+    crvm_ledger *l = test_small_ledger();
     double rfm[3 * CRVM_RFM_COLUMNS];
     assert_int_equal(crvm_ledger_transaction_summary(l, D(2023, 6, 30), 0, rfm, 3 * CRVM_RFM_COLUMNS), CRVM_OK);
     /* A: days Jan 15 (49.99), Feb 15 (49.99 + 150), Apr 10 (-10).
@@ -468,7 +419,7 @@ static void small_ledger_transactions(void **state)
 static void small_ledger_covariates(void **state)
 {
     (void)state;
-    crvm_ledger *l = small_ledger();
+    crvm_ledger *l = test_small_ledger();
     double cov[3 * CRVM_COVARIATE_COLUMNS];
     const double month = 365.2425 / 12;
     assert_int_equal(crvm_ledger_contact_covariates(l, D(2023, 6, 30), cov, 3 * CRVM_COVARIATE_COLUMNS), CRVM_OK);
@@ -535,7 +486,7 @@ static void assert_error_mentions(const char *what)
 static void strict_customers_reject_and_leave_ledger_unchanged(void **state)
 {
     (void)state;
-    crvm_ledger *l = small_ledger();
+    crvm_ledger *l = test_small_ledger();
     crvm_ledger_stats before;
     assert_int_equal(crvm_ledger_stats_get(l, &before), CRVM_OK);
     crvm_date s[] = {D(2023, 1, 1), D(2023, 1, 1)};
@@ -592,7 +543,7 @@ static void strict_customers_reject_and_leave_ledger_unchanged(void **state)
 static void strict_events_reject_each_bad_field(void **state)
 {
     (void)state;
-    crvm_ledger *l = small_ledger();
+    crvm_ledger *l = test_small_ledger();
     crvm_ledger_stats before;
     assert_int_equal(crvm_ledger_stats_get(l, &before), CRVM_OK);
     crvm_date d = D(2023, 6, 1);
@@ -690,10 +641,117 @@ static void strict_events_reject_each_bad_field(void **state)
     crvm_ledger_free(NULL);
 }
 
+/* Rejection i of the list is of that table, row, field and status; its
+ * reason is returned for further checks. */
+static const char *assert_rejection(const crvm_rejections *rej, size_t i, crvm_table table,
+                                    size_t row, const char *field, crvm_status status)
+{
+    static crvm_rejection r;
+    assert_int_equal(crvm_rejections_get(rej, i, &r), CRVM_OK);
+    assert_int_equal(r.table, table);
+    assert_int_equal(r.row, row);
+    assert_string_equal(r.field, field);
+    assert_int_equal(r.status, status);
+    return r.reason;
+}
+
+/* The bulk appends' own argument checks (column lengths) and strict-mode
+ * statuses, called directly rather than through the single-row forms. */
+static void bulk_appends_refuse_bad_columns_and_unknown_ids(void **state)
+{
+    (void)state;
+    crvm_ledger *l = test_small_ledger();
+    crvm_ledger_stats before;
+    assert_int_equal(crvm_ledger_stats_get(l, &before), CRVM_OK);
+    const crvm_date d2[] = {D(2023, 6, 1), D(2023, 6, 2)};
+
+    const char *aid[] = {"KB8", "KB9"};
+    const double hours[] = {1, 2}, neg[] = {0.5, -0.5};
+    assert_status(crvm_ledger_add_articles(l, aid, 2, d2, 2, hours, 2, hours, 1, NULL), CRVM_EINVAL);
+    assert_error_mentions("maintenance_hours");
+    assert_status(crvm_ledger_add_articles(l, aid, 2, d2, 2, hours, 2, neg, 2, NULL), CRVM_EINVAL);
+    assert_error_mentions("articles[1].maintenance_hours");
+
+    const char *kid[] = {"K8", "K9"}, *kcust[] = {"A", "Z"};
+    const int32_t ch[] = {CRVM_CHANNEL_PHONE, CRVM_CHANNEL_CHAT}, tier[] = {1, 2}, esc[] = {0, 0};
+    const int32_t out[] = {CRVM_OUTCOME_RESOLVED, CRVM_OUTCOME_REFUSED};
+    const double mins[] = {5, 6}, sat[] = {4, NAN};
+    assert_status(crvm_ledger_add_contacts(l, kid, 2, kcust, 2, d2, 2, d2, 2, ch, 2, mins, 2, tier,
+                                           2, esc, 2, out, 2, sat, 2, NULL),
+                  CRVM_ENOTFOUND);
+    assert_error_mentions("contacts[1].customer_id");
+    assert_status(crvm_ledger_add_contacts(l, kid, 2, kcust, 2, d2, 2, d2, 2, ch, 2, mins, 2, tier,
+                                           1, esc, 2, out, 2, sat, 2, NULL),
+                  CRVM_EINVAL);
+    assert_error_mentions("tiers");
+
+    const char *uart[] = {"KB1", "KB404"};
+    const int32_t kinds[] = {CRVM_USE_SELF_SERVICE, CRVM_USE_SELF_SERVICE}, res[] = {1, 0};
+    assert_status(crvm_ledger_add_knowledge_uses(l, uart, 2, d2, 2, kinds, 2, res, 2, NULL, 0, NULL,
+                                                 0, NULL),
+                  CRVM_ENOTFOUND);
+    assert_error_mentions("knowledge_uses[1].article_id");
+    assert_status(crvm_ledger_add_knowledge_uses(l, uart, 2, d2, 2, kinds, 1, res, 2, NULL, 0, NULL,
+                                                 0, NULL),
+                  CRVM_EINVAL);
+    assert_error_mentions("kinds");
+
+    /* Single-row forms: a duplicate customer, an empty contact id. */
+    assert_status(crvm_ledger_add_customer(l, "A", "smb", D(2023, 1, 1), CRVM_DATE_NONE), CRVM_EINVAL);
+    assert_error_mentions("duplicate");
+    assert_status(crvm_ledger_add_contact_article(l, "", "KB1"), CRVM_EINVAL);
+    assert_error_mentions("is empty");
+    assert_same_stats(l, &before);
+    crvm_ledger_free(l);
+}
+
+/* crvm_ledger_add_contact_articles: bulk links, strict (atomic) and lenient. */
+static void bulk_contact_article_links(void **state)
+{
+    (void)state;
+    crvm_ledger *l = test_small_ledger(); /* 5 contacts K1..K5, articles KB1 KB2, one link K2-KB1 */
+    crvm_ledger_stats before;
+    assert_int_equal(crvm_ledger_stats_get(l, &before), CRVM_OK);
+    assert_int_equal(before.contact_articles, 1);
+
+    const char *kc[] = {"K1", "K3", "K1"}, *ka[] = {"KB1", "KB2", "KB2"};
+    assert_status(crvm_ledger_add_contact_articles(l, kc, 3, ka, 3, NULL), CRVM_OK);
+    crvm_ledger_stats s;
+    assert_int_equal(crvm_ledger_stats_get(l, &s), CRVM_OK);
+    assert_int_equal(s.contact_articles, 1 + 3);
+    assert_int_equal(s.contacts, before.contacts); /* links add no contacts */
+    assert_status(crvm_ledger_add_contact_articles(l, NULL, 0, NULL, 0, NULL), CRVM_OK);
+
+    /* Argument errors change nothing. */
+    assert_int_equal(crvm_ledger_stats_get(l, &before), CRVM_OK);
+    assert_status(crvm_ledger_add_contact_articles(l, kc, 3, ka, 2, NULL), CRVM_EINVAL);
+    assert_status(crvm_ledger_add_contact_articles(l, NULL, 3, ka, 3, NULL), CRVM_EINVAL);
+    assert_status(crvm_ledger_add_contact_articles(NULL, kc, 3, ka, 3, NULL), CRVM_EINVAL);
+    /* Strict mode is atomic: row 1's unknown contact refuses rows 0 and 2 too. */
+    const char *bc[] = {"K4", "K404", "K5"}, *ba[] = {"KB1", "KB1", ""};
+    assert_status(crvm_ledger_add_contact_articles(l, bc, 3, ba, 3, NULL), CRVM_ENOTFOUND);
+    assert_error_mentions("contact_articles[1].contact_id");
+    assert_status(crvm_ledger_add_contact_articles(l, bc + 2, 1, ba + 2, 1, NULL), CRVM_EINVAL);
+    assert_error_mentions("contact_articles[0].article_id");
+    assert_same_stats(l, &before);
+
+    /* Lenient: the good row goes in, the other two are listed. */
+    crvm_rejections *rej = NULL;
+    assert_int_equal(crvm_rejections_new(&rej), CRVM_OK);
+    assert_status(crvm_ledger_add_contact_articles(l, bc, 3, ba, 3, rej), CRVM_OK);
+    assert_int_equal(crvm_ledger_stats_get(l, &s), CRVM_OK);
+    assert_int_equal(s.contact_articles, before.contact_articles + 1);
+    assert_int_equal(crvm_rejections_count(rej), 2);
+    assert_rejection(rej, 0, CRVM_TABLE_CONTACT_ARTICLES, 1, "contact_id", CRVM_ENOTFOUND);
+    assert_rejection(rej, 1, CRVM_TABLE_CONTACT_ARTICLES, 2, "article_id", CRVM_EINVAL);
+    crvm_rejections_free(rej);
+    crvm_ledger_free(l);
+}
+
 static void lenient_mode_reports_every_rejected_row(void **state)
 {
     (void)state;
-    crvm_ledger *l = small_ledger();
+    crvm_ledger *l = test_small_ledger();
     crvm_rejections *rej = NULL;
     assert_int_equal(crvm_rejections_new(&rej), CRVM_OK);
     assert_int_equal(crvm_rejections_count(rej), 0);
@@ -704,15 +762,9 @@ static void lenient_mode_reports_every_rejected_row(void **state)
     crvm_date st[] = {d, d, d, d};
     assert_int_equal(crvm_ledger_add_customers(l, ids, 4, segs, 4, st, 4, NULL, 0, rej), CRVM_OK);
     assert_int_equal(crvm_rejections_count(rej), 2);
-    crvm_rejection r;
-    assert_int_equal(crvm_rejections_get(rej, 0, &r), CRVM_OK);
-    assert_int_equal(r.table, CRVM_TABLE_CUSTOMERS);
-    assert_int_equal(r.row, 1);
-    assert_string_equal(r.field, "id");
-    assert_int_equal(r.status, CRVM_EINVAL);
-    assert_non_null(strstr(r.reason, "duplicate"));
-    assert_int_equal(crvm_rejections_get(rej, 1, &r), CRVM_OK);
-    assert_int_equal(r.row, 3);
+    assert_non_null(strstr(assert_rejection(rej, 0, CRVM_TABLE_CUSTOMERS, 1, "id", CRVM_EINVAL),
+                           "duplicate"));
+    assert_rejection(rej, 1, CRVM_TABLE_CUSTOMERS, 3, "id", CRVM_EINVAL);
     /* Revenue: 5 rows, rows 0 (NaN), 2 (unknown), 4 (bad stream) rejected. */
     const char *rc[] = {"A", "N1", "ghost", "N2", "A"};
     crvm_date rd[] = {d, d, d, d, d};
@@ -723,13 +775,8 @@ static void lenient_mode_reports_every_rejected_row(void **state)
     size_t want_rows[] = {0, 2, 4};
     const char *want_fields[] = {"amount", "customer_id", "stream"};
     crvm_status want_status[] = {CRVM_EINVAL, CRVM_ENOTFOUND, CRVM_EINVAL};
-    for (size_t k = 0; k < 3; k++) {
-        assert_int_equal(crvm_rejections_get(rej, 2 + k, &r), CRVM_OK);
-        assert_int_equal(r.table, CRVM_TABLE_REVENUE);
-        assert_int_equal(r.row, want_rows[k]);
-        assert_string_equal(r.field, want_fields[k]);
-        assert_int_equal(r.status, want_status[k]);
-    }
+    for (size_t k = 0; k < 3; k++)
+        assert_rejection(rej, 2 + k, CRVM_TABLE_REVENUE, want_rows[k], want_fields[k], want_status[k]);
     crvm_ledger_stats s;
     assert_int_equal(crvm_ledger_stats_get(l, &s), CRVM_OK);
     assert_int_equal(s.customers, 5);
@@ -746,14 +793,12 @@ static void lenient_mode_reports_every_rejected_row(void **state)
                                               es, 2, ou, 2, NULL, 0, rej),
                      CRVM_OK);
     assert_int_equal(crvm_rejections_count(rej), 6);
-    assert_int_equal(crvm_rejections_get(rej, 5, &r), CRVM_OK);
-    assert_int_equal(r.table, CRVM_TABLE_CONTACTS);
-    assert_int_equal(r.row, 1);
-    assert_string_equal(r.field, "handle_minutes");
-    assert_string_equal(r.reason, "contacts[1].handle_minutes = -1: must be finite and >= 0");
+    assert_string_equal(assert_rejection(rej, 5, CRVM_TABLE_CONTACTS, 1, "handle_minutes", CRVM_EINVAL),
+                        "contacts[1].handle_minutes = -1: must be finite and >= 0");
     /* A rejected contact id is not taken: L2 can come again. */
     assert_int_equal(crvm_ledger_add_contact(l, "L2", "N2", d, d, CRVM_CHANNEL_EMAIL, 1, 1, 0, CRVM_OUTCOME_RESOLVED, 4), CRVM_OK);
 
+    crvm_rejection r;
     assert_status(crvm_rejections_get(rej, 6, &r), CRVM_EINVAL);
     assert_status(crvm_rejections_get(NULL, 0, &r), CRVM_EINVAL);
     assert_status(crvm_rejections_new(NULL), CRVM_EINVAL);
@@ -1081,7 +1126,7 @@ static int read_activity(void *arg)
 static void a_ledger_can_be_read_from_several_threads(void **state)
 {
     (void)state;
-    crvm_ledger *l = small_ledger();
+    crvm_ledger *l = test_small_ledger();
     reader r[3];
     thrd_t t[3];
     for (int k = 0; k < 3; k++) {
@@ -1154,7 +1199,7 @@ static void assert_same_snapshot(const crvm_ledger *l, const snapshot *before)
 }
 
 /* Rows of every table, with new ids of every id space (a new segment too),
- * referring both to the new ids and to those of small_ledger(). */
+ * referring both to the new ids and to those of test_small_ledger(). */
 static void append_one_of_everything(crvm_ledger *l)
 {
     const char *ids[] = {"D", "E"};
@@ -1177,7 +1222,7 @@ static void append_one_of_everything(crvm_ledger *l)
 static void rollback_restores_the_ledger_exactly(void **state)
 {
     (void)state;
-    crvm_ledger *l = small_ledger();
+    crvm_ledger *l = test_small_ledger();
     snapshot before;
     take_snapshot(l, &before);
     crvm__ledger_mark mark;
@@ -1225,7 +1270,7 @@ static void rollback_restores_the_ledger_exactly(void **state)
 static void rollback_nests_and_survives_table_growth(void **state)
 {
     (void)state;
-    crvm_ledger *l = small_ledger();
+    crvm_ledger *l = test_small_ledger();
     snapshot before, middle;
     take_snapshot(l, &before);
     crvm__ledger_mark outer, inner;
@@ -1287,7 +1332,7 @@ static void rollback_nests_and_survives_table_growth(void **state)
 static void batches_commit_or_roll_back_everything(void **state)
 {
     (void)state;
-    crvm_ledger *l = small_ledger();
+    crvm_ledger *l = test_small_ledger();
     snapshot before, after;
     take_snapshot(l, &before);
 
@@ -1391,6 +1436,30 @@ static crvm_status full_use(void *ctx)
         goto done;
     if ((st = crvm_ledger_add_knowledge_use(l, "a1", d, CRVM_USE_ASSISTED, 1, "k1", NULL)))
         goto done;
+    const char *link_c[] = {"k1", "k404"}, *link_a[] = {"a1", "a1"};
+    if ((st = crvm_ledger_add_contact_articles(l, link_c, 2, link_a, 2, rej)))
+        goto done;
+    /* The bulk forms of the single-row appends above. */
+    const char *art_ids[] = {"a2", "a3"};
+    const crvm_date art_created[] = {d - 5, d - 4};
+    const double art_h[] = {1, 2}, art_m[] = {0.5, 0};
+    if ((st = crvm_ledger_add_articles(l, art_ids, 2, art_created, 2, art_h, 2, art_m, 2, rej)))
+        goto done;
+    const char *con_ids[] = {"k2", "k3"}, *con_cust[] = {"c2", "c3"};
+    const crvm_date con_open[] = {d, d + 1}, con_close[] = {d + 2, CRVM_DATE_NONE};
+    const int32_t con_ch[] = {CRVM_CHANNEL_EMAIL, CRVM_CHANNEL_CHAT}, con_tier[] = {1, 2};
+    const int32_t con_esc[] = {0, 1}, con_out[] = {CRVM_OUTCOME_REFUSED, CRVM_OUTCOME_RESOLVED};
+    const double con_min[] = {10, 20}, con_sat[] = {3, NAN};
+    if ((st = crvm_ledger_add_contacts(l, con_ids, 2, con_cust, 2, con_open, 2, con_close, 2, con_ch,
+                                       2, con_min, 2, con_tier, 2, con_esc, 2, con_out, 2, con_sat, 2,
+                                       rej)))
+        goto done;
+    const char *use_art[] = {"a2", "a3"}, *use_con[] = {"k2", NULL}, *use_cust[] = {NULL, "c3"};
+    const crvm_date use_d[] = {d, d + 1};
+    const int32_t use_kind[] = {CRVM_USE_ASSISTED, CRVM_USE_SELF_SERVICE}, use_res[] = {1, 0};
+    if ((st = crvm_ledger_add_knowledge_uses(l, use_art, 2, use_d, 2, use_kind, 2, use_res, 2, use_con,
+                                             2, use_cust, 2, rej)))
+        goto done;
     if ((st = crvm_ledger_reserve(l, 100, 100, 100, 100)))
         goto done;
     double rfm[40 * CRVM_RFM_COLUMNS];
@@ -1398,8 +1467,9 @@ static crvm_status full_use(void *ctx)
         goto done;
     if ((st = crvm_ledger_shrink(l)))
         goto done;
-    /* The duplicate customer (rejected in both batches) and the NaN amount. */
-    if (crvm_rejections_count(rej) != 3)
+    /* The duplicate customer (rejected in both batches), the NaN amount and
+     * the unknown contact k404. */
+    if (crvm_rejections_count(rej) != 4)
         st = CRVM_EINVAL;
 done:
     crvm_rejections_free(rej);
@@ -1420,7 +1490,7 @@ static void nomem_in_a_lenient_append_changes_nothing(void **state)
 {
     (void)state;
     test_alloc_install();
-    crvm_ledger *l = small_ledger();
+    crvm_ledger *l = test_small_ledger();
     crvm_rejections *rej = NULL;
     assert_int_equal(crvm_rejections_new(&rej), CRVM_OK);
     crvm_ledger_stats before;
@@ -1469,6 +1539,8 @@ int main(void)
         cmocka_unit_test(strict_customers_reject_and_leave_ledger_unchanged),
         cmocka_unit_test(strict_events_reject_each_bad_field),
         cmocka_unit_test(lenient_mode_reports_every_rejected_row),
+        cmocka_unit_test(bulk_contact_article_links),
+        cmocka_unit_test(bulk_appends_refuse_bad_columns_and_unknown_ids),
         cmocka_unit_test(intern_table_grows_and_finds_every_id),
         cmocka_unit_test(generated_ledger_reconciles_exactly),
         cmocka_unit_test(aggregates_do_not_depend_on_event_order),

@@ -695,6 +695,15 @@ static void degenerate_data_get_a_clear_status(void **state)
     assert_message_has("did not converge");
     assert_int_equal(report.converged, 0);
     assert_true(report.iterations <= 1);
+    /* The same limit through the records form (30, 15, 10 churn after 1, 2,
+     * 3 periods, 45 still active after 3). */
+    const int32_t rp[4] = {1, 2, 3, 3}, rc[4] = {1, 1, 1, 0};
+    const double rw[4] = {30, 15, 10, 45};
+    memset(&report, 0xff, sizeof report);
+    assert_status(crvm_retention_fit_records(CRVM_RETENTION_BDW, rp, 4, rc, 4, rw, 4, &o, &fit, &report),
+                  CRVM_ECONVERGE);
+    assert_int_equal(report.converged, 0);
+    assert_true(isfinite(report.log_likelihood));
     assert_true(isfinite(report.log_likelihood) && isfinite(report.gradient_norm));
 
     /* Records: nobody churned, everybody in period 1. */

@@ -187,14 +187,21 @@ static void continuous_time_by_hand(void **state)
     assert_close(m, 5, 0, 0);
 }
 
-static void calibration_holdout_by_hand(void **state)
+/* Calibration up to day 3.5, observation up to day 30. */
+static crvm_rfm_options holdout_options(void)
 {
-    (void)state;
     crvm_rfm_options opt = CRVM_RFM_OPTIONS_INIT;
     opt.has_calibration_end = 1;
     opt.calibration_end = 3.5;
     opt.has_observation_end = 1;
     opt.observation_end = 30;
+    return opt;
+}
+
+static void calibration_holdout_by_hand(void **state)
+{
+    (void)state;
+    crvm_rfm_options opt = holdout_options();
     rfm_out o, o2;
     crvm_rfm_info info;
     run_both_orders(&opt, &o, &o2, 1, &info);
@@ -599,6 +606,80 @@ static void index_customers_dense_in_first_appearance_order(void **state)
     free(bu);
 }
 
+/* crvm_rfm_summary_arrays: the same summary with one array per column. */
+static void arrays_form_by_hand(void **state)
+{
+    (void)state;
+    const crvm_rfm_options opt = holdout_options();
+    double f[N_CUST], r[N_CUST], T[N_CUST], m[N_CUST], fh[N_CUST], mh[N_CUST];
+    int64_t n[N_CUST];
+    crvm_rfm_info info;
+    assert_status(crvm_rfm_summary_arrays(log_customer, N_TX, log_time, N_TX, log_amount, N_TX,
+                                          &opt, f, N_CUST, r, N_CUST, T, N_CUST, m, N_CUST, fh,
+                                          N_CUST, mh, N_CUST, n, N_CUST, &info),
+                  CRVM_OK);
+    /* The hand-worked values of calibration_holdout_by_hand. */
+    const double ef[] = {0, 1, 0, 0}, er[] = {0, 1, 0, 0}, eT[] = {3, 1, 0, 0}, em[] = {0, 32, 0, 0};
+    const double efh[] = {2, 0, 1, 0}, emh[] = {(4 + 8 + 128) / 3.0, 0, 64, 0};
+    const int64_t en[] = {2, 2, 0, 0};
+    for (int c = 0; c < N_CUST; c++) {
+        assert_close(f[c], ef[c], 0, 0);
+        assert_close(r[c], er[c], 1e-14, 0);
+        assert_close(T[c], eT[c], 1e-14, 0);
+        assert_close(m[c], em[c], 1e-14, 0);
+        assert_close(fh[c], efh[c], 0, 0);
+        assert_close(mh[c], emh[c], 1e-14, 0); /* a mean of three: 1e-14 relative */
+        assert_int_equal(n[c], en[c]);
+    }
+    assert_int_equal(info.n_calibration, 4);
+    assert_int_equal(info.n_holdout, 4);
+    assert_close(info.duration_holdout, 27, 0, 0);
+
+    /* Columns of length 0 are not computed: their pointers are not touched
+     * (here deliberately invalid-looking sentinels that must stay put). */
+    double sentinel[N_CUST] = {-7, -7, -7, -7};
+    assert_status(crvm_rfm_summary_arrays(log_customer, N_TX, log_time, N_TX, NULL, 0, NULL, f,
+                                          N_CUST, sentinel, 0, T, N_CUST, sentinel, 0, NULL, 0,
+                                          NULL, 0, NULL, 0, NULL),
+                  CRVM_OK);
+    /* Daily periods, whole log (daily_periods_by_hand): x = 2, 1, 0, 0; T = 24, 22, 0, 0. */
+    assert_close(f[0], 2, 0, 0);
+    assert_close(f[1], 1, 0, 0);
+    assert_close(T[0], 24, 0, 0);
+    assert_close(T[1], 22, 0, 0);
+    for (int c = 0; c < N_CUST; c++)
+        assert_close(sentinel[c], -7, 0, 0);
+}
+
+static void arrays_form_refuses_bad_lengths(void **state)
+{
+    (void)state;
+    double f[N_CUST] = {-1, -1, -1, -1}, r[N_CUST], T[N_CUST];
+    /* A column neither empty nor one per customer: refused, nothing written. */
+    assert_status(crvm_rfm_summary_arrays(log_customer, N_TX, log_time, N_TX, NULL, 0, NULL, f,
+                                          N_CUST, r, N_CUST - 1, T, N_CUST, NULL, 0, NULL, 0,
+                                          NULL, 0, NULL, 0, NULL),
+                  CRVM_EINVAL);
+    assert_non_null(strstr(crvm_last_error(), "recency_len = 3"));
+    assert_status(crvm_rfm_summary_arrays(log_customer, N_TX, log_time, N_TX, NULL, 0, NULL, f,
+                                          N_CUST, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0,
+                                          (int64_t *)T, N_CUST + 1, NULL),
+                  CRVM_EINVAL);
+    assert_non_null(strstr(crvm_last_error(), "n_transactions_len"));
+    assert_status(crvm_rfm_summary_arrays(log_customer, N_TX, log_time, N_TX, NULL, 0, NULL, NULL,
+                                          N_CUST, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0,
+                                          NULL, 0, NULL),
+                  CRVM_EINVAL);
+    /* Errors of crvm_rfm_summary pass through: a customer index out of range
+     * (3 customers, index 3 in the log). */
+    assert_status(crvm_rfm_summary_arrays(log_customer, N_TX, log_time, N_TX, NULL, 0, NULL, f, 2,
+                                          NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0,
+                                          NULL),
+                  CRVM_EINVAL);
+    for (int c = 0; c < N_CUST; c++)
+        assert_close(f[c], -1, 0, 0);
+}
+
 /* --------------------------------------------------- allocation failure */
 
 static crvm_status summary_scenario(void *ctx)
@@ -611,6 +692,16 @@ static crvm_status summary_scenario(void *ctx)
     crvm_rfm_columns cols = {3, f, r, T, m, NULL, NULL, NULL};
     return crvm_rfm_summary(shuffled ? c_unsorted : c_sorted, 5, shuffled ? t_unsorted : t_sorted,
                             5, a, 5, NULL, &cols, NULL);
+}
+
+static crvm_status arrays_scenario(void *ctx)
+{
+    (void)ctx;
+    static const int64_t c[] = {0, 1, 0, 2, 1};
+    static const double t[] = {3, 5, 1, 4, 2}, a[] = {1, 2, 3, 4, 5};
+    double f[3], T[3], m[3];
+    return crvm_rfm_summary_arrays(c, 5, t, 5, a, 5, NULL, f, 3, NULL, 0, T, 3, m, 3, NULL, 0,
+                                   NULL, 0, NULL, 0, NULL);
 }
 
 static crvm_status index_scenario(void *ctx)
@@ -631,6 +722,7 @@ static void allocation_failures_are_reported(void **state)
     shuffled = 1;
     assert_true(test_every_allocation_failure(summary_scenario, &shuffled) >= 3);
     assert_true(test_every_allocation_failure(index_scenario, NULL) >= 4);
+    assert_true(test_every_allocation_failure(arrays_scenario, NULL) >= 3);
 }
 
 int main(void)
@@ -646,6 +738,8 @@ int main(void)
         cmocka_unit_test(random_logs_match_naive_definition),
         cmocka_unit_test(cdnow_sample_reproduces_published_summary),
         cmocka_unit_test(index_customers_dense_in_first_appearance_order),
+        cmocka_unit_test(arrays_form_by_hand),
+        cmocka_unit_test(arrays_form_refuses_bad_lengths),
         cmocka_unit_test(allocation_failures_are_reported),
     };
     return cmocka_run_group_tests_name("rfm", tests, NULL, NULL);

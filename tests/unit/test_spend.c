@@ -604,9 +604,13 @@ static void clv_errors(void **state)
     crvm_gamma_gamma_params q1 = {6.25, 0.9, 15.44};
     assert_status(crvm_clv(&bg, &q1, cx, 6, crec, 6, cT, 6, cz, 6, NULL, out, 6), CRVM_EDOMAIN);
     crvm_txn_params badbg = crvm_txn_params_make(CRVM_TXN_BGNBD, -1, 4.414, 0.793, 2.426);
-    assert_true(crvm_clv(&badbg, &published, cx, 6, crec, 6, cT, 6, cz, 6, NULL, out, 6) !=
-                CRVM_OK);
+    assert_status(crvm_clv(&badbg, &published, cx, 6, crec, 6, cT, 6, cz, 6, NULL, out, 6),
+                  CRVM_EDOMAIN);
     double sp[6] = {1, 2, NAN, 4, 5, 6};
+    const double sp_ok[6] = {1, 2, 3, 4, 5, 6};
+    assert_status(crvm_clv_with_spend(&badbg, cx, 6, crec, 6, cT, 6, sp_ok, 6, NULL, out, 6),
+                  CRVM_EDOMAIN);
+    assert_true(strstr(crvm_last_error(), "r = -1") != NULL);
     assert_status(crvm_clv_with_spend(&bg, cx, 6, crec, 6, cT, 6, sp, 6, NULL, out, 6), CRVM_EINVAL);
     assert_true(strstr(crvm_last_error(), "spend_per_transaction[2]") != NULL);
     assert_status(crvm_clv_with_spend(&bg, cx, 6, crec, 6, cT, 6, sp, 5, NULL, out, 6), CRVM_EINVAL);
@@ -619,7 +623,11 @@ static crvm_status clv_scenario(void *ctx)
     (void)ctx;
     crvm_txn_params bg = crvm_txn_params_make(CRVM_TXN_BGNBD, 0.243, 4.414, 0.793, 2.426);
     double out[6];
-    return crvm_clv(&bg, &published, cx, 6, crec, 6, cT, 6, cz, 6, NULL, out, 6);
+    crvm_status st = crvm_clv(&bg, &published, cx, 6, crec, 6, cT, 6, cz, 6, NULL, out, 6);
+    const double spend[6] = {10, 20, 30, 40, 50, 60};
+    if (st == CRVM_OK)
+        st = crvm_clv_with_spend(&bg, cx, 6, crec, 6, cT, 6, spend, 6, NULL, out, 6);
+    return st;
 }
 
 static crvm_status fit_scenario(void *ctx)

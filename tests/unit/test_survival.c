@@ -1218,6 +1218,25 @@ static void cox_baseline_and_predictions(void **state)
     double se;
     assert_int_equal(crvm_cox_statistic(cox, CRVM_COX_SE, &se, 1), CRVM_OK);
     assert_close(se * se, cov, 1e-14, 0);
+    /* Accessor argument errors: NULL model or output, wrong lengths, a
+     * stratum the (unstratified) model does not have. Outputs stay put. */
+    crvm_cox_summary_stats sum;
+    assert_status(crvm_cox_summary(NULL, &sum), CRVM_EINVAL);
+    assert_status(crvm_cox_summary(cox, NULL), CRVM_EINVAL);
+    double cov2[2] = {7, 7};
+    assert_status(crvm_cox_covariance(cox, 0, cov2, 2), CRVM_EINVAL);
+    assert_status(crvm_cox_covariance(NULL, 0, cov2, 1), CRVM_EINVAL);
+    assert_close(cov2[0], 7, 0, 0);
+    int32_t codes[2] = {7, 7};
+    assert_status(crvm_cox_strata(cox, codes, 2), CRVM_EINVAL);
+    assert_status(crvm_cox_strata(NULL, codes, 1), CRVM_EINVAL);
+    assert_int_equal(codes[0], 7);
+    assert_status(crvm_cox_strata(cox, codes, 1), CRVM_OK);
+    assert_int_equal(codes[0], 0); /* a single 0 when unstratified */
+    assert_status(crvm_cox_baseline_size(NULL, 0, &nb), CRVM_EINVAL);
+    assert_status(crvm_cox_baseline_size(cox, 0, NULL), CRVM_EINVAL);
+    assert_status(crvm_cox_baseline(cox, 1, bt, 3, bh, 3), CRVM_ENOTFOUND);
+    assert_status(crvm_cox_baseline(NULL, 0, bt, 3, bh, 3), CRVM_EINVAL);
     crvm_cox_free(cox);
 }
 

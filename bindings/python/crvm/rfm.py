@@ -193,8 +193,8 @@ def rfm_summary(transactions: pd.DataFrame, customer_col: str, time_col: str,
     mon_h = np.empty(n_customers) if holdout and amount is not None else empty
     n_tx = np.empty(n_customers, dtype=np.int64)
     info = _ll.crvm_rfm_info()
-    _ll.crvm_py_rfm_summary(codes, times, amount, opt, frequency, recency, T, monetary,
-                            freq_h, mon_h, n_tx, info)
+    _ll.crvm_rfm_summary_arrays(codes, times, amount, opt, frequency, recency, T, monetary,
+                                freq_h, mon_h, n_tx, info)
 
     keep = n_tx > 0
     index = pd.Index(uniques, name=customer_col)[keep]

@@ -430,7 +430,10 @@ class CoxPH:
         })
 
     def _stratum_codes(self):
-        return [0] if self._strata_labels is None else list(range(len(self._strata_labels)))
+        """The fitted model's stratum codes, ascending (a single 0 unstratified)."""
+        out = np.empty(self._summary_stats.n_strata, dtype=np.int32)
+        _ll.crvm_cox_strata(self._require(), out)
+        return [int(c) for c in out]
 
     @property
     def baseline_cumulative_hazard(self) -> pd.DataFrame:
