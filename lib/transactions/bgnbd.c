@@ -33,6 +33,7 @@
  *   BG/NBD:  B(a,b+n)/B(a,b) NB_n + [n > 0] B(a+1,b+n-1)/B(a,b) tail_n
  *   MBG/NBD: B(a,b+n+1)/B(a,b) NB_n + B(a+1,b+n)/B(a,b) tail_n
  */
+#include <float.h>
 #include <math.h>
 
 #include "math/special.h"
@@ -161,6 +162,47 @@ double crvm__bgnbd_p_alive(const double *p, const crvm__txn_row *row, int modifi
     return 1.0 / (1.0 + exp(D));
 }
 
+int crvm__bgnbd_p_alive_rows(const double *p, const double *x, const double *tx, const double *T,
+                             size_t n, int modified, double *out)
+{
+    double r = p[0], alpha = p[1], a = p[2], b = p[3];
+    /* With r + DBL_MAX finite (r below ~1e292), r + x is finite for every
+     * valid x, so D is never NaN (+-inf gives 0 or 1) */
+    if (!isfinite(r + DBL_MAX))
+        return 0;
+    /* log(a) - log(b + x - 1) (MBG/NBD: b + x) for whole x < 64, filled on
+     * first use with the same expression as bg_D, so D is bit-identical */
+    double c0[64];
+    unsigned char have[64] = {0};
+    double la = log(a), shift = modified ? 0.0 : -1.0;
+    for (size_t i = 0; i < n; i++) {
+        double xi = x[i];
+        if (!modified && xi == 0.0) {
+            out[i] = 1.0;
+            continue;
+        }
+        double c;
+        if (xi < 64.0) {
+            int j = (int)xi;
+            if (!have[j]) {
+                c0[j] = la - log(b + xi + shift);
+                have[j] = 1;
+            }
+            c = c0[j];
+        } else {
+            c = la - log(b + xi + shift);
+        }
+        double D = c + (r + xi) * log_age_ratio(alpha, tx[i], T[i]);
+        if (D > 0) {
+            double e = exp(-D);
+            out[i] = e / (1.0 + e);
+        } else {
+            out[i] = 1.0 / (1.0 + exp(D));
+        }
+    }
+    return 1;
+}
+
 /* ---- E_p[g(p)] for p ~ Beta(a, B) by quadrature ---------------------- */
 
 typedef struct beta_ctx {
@@ -195,6 +237,42 @@ static void beta_integrand(double y, double *f, void *vctx)
     }
 }
 
+/* log 2F1(k, B; C; z) for k, B, C > 0 and 0 < z <= 1/2 by the Maclaurin
+ * series, the same series and the same stopping rule as crvm__hyp2f1_log
+ * (lib/math/hyp2f1.c) without its bookkeeping, which this case does not
+ * need: every term is positive, so there is no cancellation to track (the
+ * rounding error stays a few ulp) and, as long as the sum stays below
+ * 1e300, no rescaling. The tail bound (two divisions) is only evaluated once
+ * the current term is below 1e-16 of the sum. Returns NaN when the sum grows
+ * past 1e300 or the series is too long (the caller then uses the general
+ * routine). */
+static double log_hyp2f1_positive(double k, double B, double C, double z)
+{
+    if (k == C)
+        return -B * log1p(-z);
+    if (B == C)
+        return -k * log1p(-z);
+    double t = 1.0, s = 1.0;
+    for (int n = 0; n < 5000; n++) {
+        double nn = (double)n;
+        t *= (k + nn) * (B + nn) / ((C + nn) * (nn + 1.0)) * z;
+        s += t;
+        if (t <= 1e-16 * s) {
+            /* every later term ratio is at most R (the factors (k+j)/(C+j)
+             * and (B+j)/(j+1) are monotone in j and tend to 1), so the tail
+             * is at most t R / (1 - R) */
+            double k1 = nn + 1.0;
+            double fk = (k + k1) / (C + k1), fb = (B + k1) / (k1 + 1.0);
+            double R = z * (fk > 1.0 ? fk : 1.0) * (fb > 1.0 ? fb : 1.0);
+            if (R < 0.9 && t * (nn + 2.0) * R / (1.0 - R) <= 1e-17 * s)
+                return log(s);
+        }
+        if (!(s < 1e300))
+            return NAN;
+    }
+    return NAN;
+}
+
 /* The same expectation in closed form (FHL 2005 eq. 10):
  * C/(a-1) [1 - (1-z)^k 2F1(k, B; C; z)], C = a + B - 1, z = c/(1+c).
  * Returns NaN where that form is inaccurate (a near 1, where it is 0/0;
@@ -205,10 +283,13 @@ static double beta_expect_g_closed(double a, double B, double k, double c)
     double C = a + B - 1.0;
     if (fabs(a - 1.0) < 0.05 || C < 0.5)
         return NAN;
-    double z = c / (1.0 + c), lf;
-    int sign;
-    if (crvm__hyp2f1_log(k, B, C, z, &lf, &sign) != CRVM_OK || sign < 0)
-        return NAN;
+    double z = c / (1.0 + c);
+    double lf = z <= 0.5 ? log_hyp2f1_positive(k, B, C, z) : NAN;
+    if (isnan(lf)) {
+        int sign;
+        if (crvm__hyp2f1_log(k, B, C, z, &lf, &sign) != CRVM_OK || sign < 0)
+            return NAN;
+    }
     double one_minus = -expm1(lf - k * log1p(c));
     if (!(fabs(one_minus) >= 1e-3))
         return NAN;

@@ -1,6 +1,7 @@
 /* Public API of the repeat-business models: argument checking, merging of
  * identical rows, maximum-likelihood fitting and vectorised predictions. The
  * model mathematics lives in bgnbd.c, pareto.c and bgbb.c. */
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,6 +135,33 @@ static crvm_status check_row(crvm_txn_model model, size_t i, double x, double tx
     return CRVM_OK;
 }
 
+/* 1 when every row passes check_row (and every weight is finite and >= 0):
+ * the same conditions as comparisons that NaN fails, accumulated without
+ * branches or messages. */
+static int columns_ok(crvm_txn_model model, const double *x, const double *tx, const double *T,
+                      const double *w, size_t n)
+{
+    int ok = 1;
+    if (model == CRVM_TXN_BGBB) {
+        for (size_t i = 0; i < n; i++) {
+            double xi = x[i], ti = tx[i], Ti = T[i];
+            ok &= (xi >= 0.0) & (xi == floor(xi)) & (ti >= 0.0) & (ti == floor(ti)) &
+                  (Ti <= DBL_MAX) & (Ti == floor(Ti)) & (ti <= Ti) & (xi <= Ti) &
+                  ((xi == 0.0) ? (ti == 0.0) : (ti >= xi));
+        }
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            double xi = x[i], ti = tx[i], Ti = T[i];
+            ok &= (xi >= 0.0) & (xi <= DBL_MAX) & (xi == floor(xi)) & (ti >= 0.0) & (ti <= Ti) &
+                  (Ti <= DBL_MAX) & ((xi != 0.0) | (ti == 0.0));
+        }
+    }
+    if (w)
+        for (size_t i = 0; i < n; i++)
+            ok &= (w[i] >= 0.0) & (w[i] <= DBL_MAX);
+    return ok;
+}
+
 static crvm_status check_columns(crvm_txn_model model, const double *x, size_t x_len,
                                  const double *tx, size_t tx_len, const double *T, size_t T_len,
                                  const double *w, size_t w_len)
@@ -148,6 +176,13 @@ static crvm_status check_columns(crvm_txn_model model, const double *x, size_t x
         return crvm__fail(CRVM_EINVAL, "weights is NULL but weights_len = %zu", w_len);
     if (w != NULL && w_len != x_len)
         return crvm__fail(CRVM_EINVAL, "weights has %zu rows but frequency has %zu", w_len, x_len);
+    /* One cheap branch-free pass first: a row is accepted when 0 <= t_x <=
+     * T < inf, x is a finite whole number >= 0, t_x = 0 when x = 0 (and the
+     * BG/BB bounds hold); only when some row fails does the per-row check
+     * below run, to find the first bad row and build its message. NaN fails
+     * every comparison, so it lands in the slow path too. */
+    if (columns_ok(model, x, tx, T, w, x_len))
+        return CRVM_OK;
     for (size_t i = 0; i < x_len; i++) {
         crvm_status st = check_row(model, i, x[i], tx[i], T[i]);
         if (st != CRVM_OK)
@@ -645,6 +680,13 @@ static crvm_status predict_rows(const crvm_txn_params *params, enum pred_kind ki
     if (out_len != x_len)
         return crvm__fail(CRVM_EINVAL, "out has %zu rows but frequency has %zu", out_len, x_len);
     if (x_len == 0)
+        return CRVM_OK;
+    /* BG/NBD and MBG/NBD P(alive) cannot fail on validated rows: no
+     * temporary needed (see crvm__bgnbd_p_alive_rows) */
+    if (kind == PRED_ALIVE &&
+        (params->model == CRVM_TXN_BGNBD || params->model == CRVM_TXN_MBGNBD) &&
+        crvm__bgnbd_p_alive_rows(params->p, x, tx, T, x_len, params->model == CRVM_TXN_MBGNBD,
+                                 out))
         return CRVM_OK;
     double *tmp = crvm__calloc(x_len, sizeof *tmp);
     if (tmp == NULL)

@@ -25,6 +25,13 @@ double crvm__bgbb_ll(const double *p, const crvm__txn_row *row, double *grad);
 /* Predictions for one customer; each returns NaN on an internal failure
  * (the caller turns that into an error, never a published NaN). */
 double crvm__bgnbd_p_alive(const double *p, const crvm__txn_row *row, int modified);
+/* P(alive) of BG/NBD (modified = 0) or MBG/NBD (1) for n validated rows
+ * straight into out: the same values as crvm__bgnbd_p_alive, with the
+ * per-row constant log(a / (b + x - 1)) hoisted out of the loop for x < 64.
+ * Returns 1, or 0 (out untouched) when r is so large (> ~1e292) that r + x
+ * could overflow; then the caller uses the row-by-row path. */
+int crvm__bgnbd_p_alive_rows(const double *p, const double *x, const double *tx, const double *T,
+                             size_t n, int modified, double *out);
 double crvm__bgnbd_expected_conditional(const double *p, double t, const crvm__txn_row *row,
                                         int modified);
 double crvm__bgnbd_expected_unconditional(const double *p, double t, int modified);
