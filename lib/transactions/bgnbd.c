@@ -193,12 +193,10 @@ int crvm__bgnbd_p_alive_rows(const double *p, const double *x, const double *tx,
             c = la - log(b + xi + shift);
         }
         double D = c + (r + xi) * log_age_ratio(alpha, tx[i], T[i]);
-        if (D > 0) {
-            double e = exp(-D);
-            out[i] = e / (1.0 + e);
-        } else {
-            out[i] = 1.0 / (1.0 + exp(D));
-        }
+        /* 1 / (1 + exp(D)) as in crvm__bgnbd_p_alive, with selects instead
+         * of a branch on the sign of D (which real data make unpredictable) */
+        double e = exp(D > 0 ? -D : D);
+        out[i] = (D > 0 ? e : 1.0) / (1.0 + e);
     }
     return 1;
 }
