@@ -695,12 +695,18 @@ static crvm_status predict_rows(const crvm_txn_params *params, enum pred_kind ki
         crvm__bgnbd_p_alive_rows(params->p, x, tx, T, x_len, params->model == CRVM_TXN_MBGNBD,
                                  out))
         return CRVM_OK;
-    double *tmp = crvm__calloc(x_len, sizeof *tmp);
+    int batched = kind == PRED_COND &&
+                  (params->model == CRVM_TXN_BGNBD || params->model == CRVM_TXN_MBGNBD);
+    size_t work_len = batched ? crvm__bgnbd_expected_work_len() : 0;
+    double *tmp = crvm__calloc(x_len + work_len, sizeof *tmp);
     if (tmp == NULL)
         return crvm__nomem("prediction buffer");
+    if (batched)
+        crvm__bgnbd_expected_rows(params->p, t, x, tx, T, x_len,
+                                  params->model == CRVM_TXN_MBGNBD, tmp + x_len, tmp);
     for (size_t i = 0; i < x_len; i++) {
         crvm__txn_row row = {x[i], tx[i], T[i], 1.0};
-        double v = predict_row(params, kind, t, &row);
+        double v = batched ? tmp[i] : predict_row(params, kind, t, &row);
         if (!isfinite(v)) {
             crvm__free(tmp);
             return crvm__fail(CRVM_EDOMAIN,

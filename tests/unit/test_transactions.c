@@ -989,6 +989,47 @@ static void batched_p_alive_matches_row_by_row(void **state)
     }
 }
 
+static void batched_conditional_matches_row_by_row(void **state)
+{
+    (void)state;
+    /* crvm_txn_expected_conditional evaluates BG/NBD and MBG/NBD rows from
+     * per-x coefficient tables of the 2F1 (crvm__bgnbd_expected_rows); over
+     * random parameters, horizons and rows (x up to 300, so that both the
+     * tables and the per-row route are used; T down to 0.01, so that z > 1/2
+     * occurs) it must equal the per-row crvm__bgnbd_expected_conditional
+     * (itself checked against quadrature and mpmath elsewhere) to 1e-12
+     * relative: the same series summed in another order, a few ulp, which
+     * the bracket 1 - (1-z)^k 2F1 amplifies by at most 1e3. */
+    unsigned long long seed = 99;
+    enum { N = 400 };
+    double x[N], tx[N], T[N], out[N];
+    for (int rep = 0; rep < 60; rep++) {
+        crvm_txn_params p = crvm_txn_params_make(
+            rep % 2 ? CRVM_TXN_MBGNBD : CRVM_TXN_BGNBD, grid_log_uniform(&seed, 0.01, 50.0),
+            grid_log_uniform(&seed, 0.05, 500.0), grid_log_uniform(&seed, 0.05, 50.0),
+            grid_log_uniform(&seed, 0.05, 50.0));
+        if (rep % 10 == 3)
+            p.p[2] = 1.0; /* a = 1: the closed form's 0/0, quadrature only */
+        double t = grid_log_uniform(&seed, 0.01, 200.0);
+        for (int i = 0; i < N; i++) {
+            double u = grid_uniform(&seed);
+            x[i] = u < 0.3 ? 0.0 : floor(grid_log_uniform(&seed, 1.0, 300.0));
+            T[i] = grid_log_uniform(&seed, 0.01, 1000.0);
+            tx[i] = x[i] == 0.0 ? 0.0 : grid_uniform(&seed) * T[i];
+        }
+        assert_status(crvm_txn_expected_conditional(&p, t, x, N, tx, N, T, N, out, N), CRVM_OK);
+        for (int i = 0; i < N; i++) {
+            crvm__txn_row row = {x[i], tx[i], T[i], 1.0};
+            double ref = crvm__bgnbd_expected_conditional(p.p, t, &row, p.model == CRVM_TXN_MBGNBD);
+            if (!(fabs(out[i] - ref) <= 1e-12 * fabs(ref)))
+                fail_msg("%s r=%g alpha=%g a=%g b=%g t=%g row %d (x=%g, t_x=%g, T=%g): batched "
+                         "%.17g, row %.17g",
+                         crvm_txn_model_name(p.model), p.p[0], p.p[1], p.p[2], p.p[3], t, i, x[i],
+                         tx[i], T[i], out[i], ref);
+        }
+    }
+}
+
 static void bad_row_deep_in_long_columns_is_named(void **state)
 {
     (void)state;
@@ -1374,6 +1415,7 @@ int main(void)
         cmocka_unit_test(bad_row_deep_in_long_columns_is_named),
         cmocka_unit_test(fast_conditional_series_matches_general_2f1),
         cmocka_unit_test(batched_p_alive_matches_row_by_row),
+        cmocka_unit_test(batched_conditional_matches_row_by_row),
         cmocka_unit_test(every_allocation_failure_is_reported),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
