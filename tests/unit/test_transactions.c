@@ -1030,6 +1030,61 @@ static void batched_conditional_matches_row_by_row(void **state)
     }
 }
 
+static void bgbb_repeated_rows_give_row_by_row_values(void **state)
+{
+    (void)state;
+    /* BG/BB predictions evaluate each distinct (x, t_x, n) once per call (a
+     * memo table of at most 16384 rows, then direct evaluation): a long
+     * call must give exactly the values of one-row calls, for data with few
+     * distinct rows and for data with more distinct rows than the table */
+    enum { N = 20000 };
+    double *x = malloc(N * sizeof *x), *tx = malloc(N * sizeof *tx), *n = malloc(N * sizeof *n);
+    double *out = malloc(N * sizeof *out);
+    assert_non_null(x);
+    assert_non_null(tx);
+    assert_non_null(n);
+    assert_non_null(out);
+    unsigned long long seed = 5;
+    for (int wide = 0; wide < 2; wide++) {
+        for (int i = 0; i < N; i++) {
+            n[i] = wide ? floor(1.0 + 400.0 * grid_uniform(&seed)) : 6.0;
+            x[i] = floor((n[i] + 1.0) * grid_uniform(&seed));
+            tx[i] = x[i] == 0.0 ? 0.0 : x[i] + floor((n[i] - x[i] + 1.0) * grid_uniform(&seed));
+        }
+        for (int kind = 0; kind < 3; kind++) {
+            if (kind == 0)
+                assert_status(crvm_txn_p_alive(&BB_PUB, x, N, tx, N, n, N, out, N), CRVM_OK);
+            else if (kind == 1)
+                assert_status(crvm_txn_expected_conditional(&BB_PUB, 5.0, x, N, tx, N, n, N, out, N),
+                              CRVM_OK);
+            else
+                assert_status(crvm_txn_log_likelihood(&BB_PUB, x, N, tx, N, n, N, out, N), CRVM_OK);
+            for (int i = 0; i < N; i += wide ? 13 : 1) {
+                double one;
+                if (kind == 0)
+                    assert_status(crvm_txn_p_alive(&BB_PUB, &x[i], 1, &tx[i], 1, &n[i], 1, &one, 1),
+                                  CRVM_OK);
+                else if (kind == 1)
+                    assert_status(crvm_txn_expected_conditional(&BB_PUB, 5.0, &x[i], 1, &tx[i], 1,
+                                                                &n[i], 1, &one, 1),
+                                  CRVM_OK);
+                else
+                    assert_status(crvm_txn_log_likelihood(&BB_PUB, &x[i], 1, &tx[i], 1, &n[i], 1,
+                                                          &one, 1),
+                                  CRVM_OK);
+                if (out[i] != one)
+                    fail_msg("kind %d row %d (x=%g, t_x=%g, n=%g): %.17g in the long call, %.17g "
+                             "alone",
+                             kind, i, x[i], tx[i], n[i], out[i], one);
+            }
+        }
+    }
+    free(x);
+    free(tx);
+    free(n);
+    free(out);
+}
+
 static void bad_row_deep_in_long_columns_is_named(void **state)
 {
     (void)state;
@@ -1416,6 +1471,7 @@ int main(void)
         cmocka_unit_test(fast_conditional_series_matches_general_2f1),
         cmocka_unit_test(batched_p_alive_matches_row_by_row),
         cmocka_unit_test(batched_conditional_matches_row_by_row),
+        cmocka_unit_test(bgbb_repeated_rows_give_row_by_row_values),
         cmocka_unit_test(every_allocation_failure_is_reported),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
