@@ -954,6 +954,28 @@ static void fast_conditional_series_matches_general_2f1(void **state)
         fail_msg("only %d of 4000 grid points used the closed form", compared);
 }
 
+/* Random BG/NBD (even rep) or MBG/NBD (odd rep) parameters and n rows for
+ * the batched-versus-per-row tests: parameters log-uniform over wide
+ * ranges, 30% of rows with x = 0, the others x log-uniform up to 300 (past
+ * the per-x tables), T log-uniform in [0.01, 1000] (so z > 1/2 occurs),
+ * t_x = T for 10% of the buyers, uniform in [0, T] otherwise. */
+static crvm_txn_params random_bg_case(unsigned long long *seed, int rep, double *x, double *tx,
+                                      double *T, int n)
+{
+    crvm_txn_params p = crvm_txn_params_make(
+        rep % 2 ? CRVM_TXN_MBGNBD : CRVM_TXN_BGNBD, grid_log_uniform(seed, 0.01, 50.0),
+        grid_log_uniform(seed, 0.01, 1000.0), grid_log_uniform(seed, 0.05, 50.0),
+        grid_log_uniform(seed, 0.05, 50.0));
+    for (int i = 0; i < n; i++) {
+        double u = grid_uniform(seed);
+        x[i] = u < 0.3 ? 0.0 : floor(grid_log_uniform(seed, 1.0, 300.0));
+        T[i] = grid_log_uniform(seed, 0.01, 1000.0);
+        double v = grid_uniform(seed);
+        tx[i] = x[i] == 0.0 ? 0.0 : v < 0.1 ? T[i] : v * T[i];
+    }
+    return p;
+}
+
 static void batched_p_alive_matches_row_by_row(void **state)
 {
     (void)state;
@@ -966,17 +988,7 @@ static void batched_p_alive_matches_row_by_row(void **state)
     enum { N = 512 };
     double x[N], tx[N], T[N], out[N];
     for (int rep = 0; rep < 40; rep++) {
-        crvm_txn_params p = crvm_txn_params_make(
-            rep % 2 ? CRVM_TXN_MBGNBD : CRVM_TXN_BGNBD, grid_log_uniform(&seed, 0.01, 100.0),
-            grid_log_uniform(&seed, 0.01, 1000.0), grid_log_uniform(&seed, 0.01, 100.0),
-            grid_log_uniform(&seed, 0.01, 100.0));
-        for (int i = 0; i < N; i++) {
-            double u = grid_uniform(&seed);
-            x[i] = u < 0.3 ? 0.0 : floor(grid_log_uniform(&seed, 1.0, 300.0));
-            T[i] = grid_log_uniform(&seed, 0.01, 1000.0);
-            double v = grid_uniform(&seed);
-            tx[i] = x[i] == 0.0 ? 0.0 : v < 0.1 ? T[i] : v * T[i];
-        }
+        crvm_txn_params p = random_bg_case(&seed, rep, x, tx, T, N);
         assert_status(crvm_txn_p_alive(&p, x, N, tx, N, T, N, out, N), CRVM_OK);
         for (int i = 0; i < N; i++) {
             crvm__txn_row row = {x[i], tx[i], T[i], 1.0};
@@ -1004,19 +1016,10 @@ static void batched_conditional_matches_row_by_row(void **state)
     enum { N = 400 };
     double x[N], tx[N], T[N], out[N];
     for (int rep = 0; rep < 60; rep++) {
-        crvm_txn_params p = crvm_txn_params_make(
-            rep % 2 ? CRVM_TXN_MBGNBD : CRVM_TXN_BGNBD, grid_log_uniform(&seed, 0.01, 50.0),
-            grid_log_uniform(&seed, 0.05, 500.0), grid_log_uniform(&seed, 0.05, 50.0),
-            grid_log_uniform(&seed, 0.05, 50.0));
+        crvm_txn_params p = random_bg_case(&seed, rep, x, tx, T, N);
         if (rep % 10 == 3)
             p.p[2] = 1.0; /* a = 1: the closed form's 0/0, quadrature only */
         double t = grid_log_uniform(&seed, 0.01, 200.0);
-        for (int i = 0; i < N; i++) {
-            double u = grid_uniform(&seed);
-            x[i] = u < 0.3 ? 0.0 : floor(grid_log_uniform(&seed, 1.0, 300.0));
-            T[i] = grid_log_uniform(&seed, 0.01, 1000.0);
-            tx[i] = x[i] == 0.0 ? 0.0 : grid_uniform(&seed) * T[i];
-        }
         assert_status(crvm_txn_expected_conditional(&p, t, x, N, tx, N, T, N, out, N), CRVM_OK);
         for (int i = 0; i < N; i++) {
             crvm__txn_row row = {x[i], tx[i], T[i], 1.0};
