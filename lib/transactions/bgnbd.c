@@ -33,6 +33,7 @@
  *   BG/NBD:  B(a,b+n)/B(a,b) NB_n + [n > 0] B(a+1,b+n-1)/B(a,b) tail_n
  *   MBG/NBD: B(a,b+n+1)/B(a,b) NB_n + B(a+1,b+n)/B(a,b) tail_n
  */
+#include <float.h>
 #include <math.h>
 
 #include "math/special.h"
@@ -161,6 +162,45 @@ double crvm__bgnbd_p_alive(const double *p, const crvm__txn_row *row, int modifi
     return 1.0 / (1.0 + exp(D));
 }
 
+int crvm__bgnbd_p_alive_rows(const double *p, const double *x, const double *tx, const double *T,
+                             size_t n, int modified, double *out)
+{
+    double r = p[0], alpha = p[1], a = p[2], b = p[3];
+    /* With r + DBL_MAX finite (r below ~1e292), r + x is finite for every
+     * valid x, so D is never NaN (+-inf gives 0 or 1) */
+    if (!isfinite(r + DBL_MAX))
+        return 0;
+    /* log(a) - log(b + x - 1) (MBG/NBD: b + x) for whole x < 64, filled on
+     * first use with the same expression as bg_D, so D is bit-identical */
+    double c0[64];
+    unsigned char have[64] = {0};
+    double la = log(a), shift = modified ? 0.0 : -1.0;
+    for (size_t i = 0; i < n; i++) {
+        double xi = x[i];
+        if (!modified && xi == 0.0) {
+            out[i] = 1.0;
+            continue;
+        }
+        double c;
+        if (xi < 64.0) {
+            int j = (int)xi;
+            if (!have[j]) {
+                c0[j] = la - log(b + xi + shift);
+                have[j] = 1;
+            }
+            c = c0[j];
+        } else {
+            c = la - log(b + xi + shift);
+        }
+        double D = c + (r + xi) * log_age_ratio(alpha, tx[i], T[i]);
+        /* 1 / (1 + exp(D)) as in crvm__bgnbd_p_alive, with selects instead
+         * of a branch on the sign of D (which real data make unpredictable) */
+        double e = exp(D > 0 ? -D : D);
+        out[i] = (D > 0 ? e : 1.0) / (1.0 + e);
+    }
+    return 1;
+}
+
 /* ---- E_p[g(p)] for p ~ Beta(a, B) by quadrature ---------------------- */
 
 typedef struct beta_ctx {
@@ -195,6 +235,42 @@ static void beta_integrand(double y, double *f, void *vctx)
     }
 }
 
+/* log 2F1(k, B; C; z) for k, B, C > 0 and 0 < z <= 1/2 by the Maclaurin
+ * series, the same series and the same stopping rule as crvm__hyp2f1_log
+ * (lib/math/hyp2f1.c) without its bookkeeping, which this case does not
+ * need: every term is positive, so there is no cancellation to track (the
+ * rounding error stays a few ulp) and, as long as the sum stays below
+ * 1e300, no rescaling. The tail bound (two divisions) is only evaluated once
+ * the current term is below 1e-16 of the sum. Returns NaN when the sum grows
+ * past 1e300 or the series is too long (the caller then uses the general
+ * routine). */
+static double log_hyp2f1_positive(double k, double B, double C, double z)
+{
+    if (k == C)
+        return -B * log1p(-z);
+    if (B == C)
+        return -k * log1p(-z);
+    double t = 1.0, s = 1.0;
+    for (int n = 0; n < 5000; n++) {
+        double nn = (double)n;
+        t *= (k + nn) * (B + nn) / ((C + nn) * (nn + 1.0)) * z;
+        s += t;
+        if (t <= 1e-16 * s) {
+            /* every later term ratio is at most R (the factors (k+j)/(C+j)
+             * and (B+j)/(j+1) are monotone in j and tend to 1), so the tail
+             * is at most t R / (1 - R) */
+            double k1 = nn + 1.0;
+            double fk = (k + k1) / (C + k1), fb = (B + k1) / (k1 + 1.0);
+            double R = z * (fk > 1.0 ? fk : 1.0) * (fb > 1.0 ? fb : 1.0);
+            if (R < 0.9 && t * (nn + 2.0) * R / (1.0 - R) <= 1e-17 * s)
+                return log(s);
+        }
+        if (!(s < 1e300))
+            return NAN;
+    }
+    return NAN;
+}
+
 /* The same expectation in closed form (FHL 2005 eq. 10):
  * C/(a-1) [1 - (1-z)^k 2F1(k, B; C; z)], C = a + B - 1, z = c/(1+c).
  * Returns NaN where that form is inaccurate (a near 1, where it is 0/0;
@@ -205,10 +281,13 @@ static double beta_expect_g_closed(double a, double B, double k, double c)
     double C = a + B - 1.0;
     if (fabs(a - 1.0) < 0.05 || C < 0.5)
         return NAN;
-    double z = c / (1.0 + c), lf;
-    int sign;
-    if (crvm__hyp2f1_log(k, B, C, z, &lf, &sign) != CRVM_OK || sign < 0)
-        return NAN;
+    double z = c / (1.0 + c);
+    double lf = z <= 0.5 ? log_hyp2f1_positive(k, B, C, z) : NAN;
+    if (isnan(lf)) {
+        int sign;
+        if (crvm__hyp2f1_log(k, B, C, z, &lf, &sign) != CRVM_OK || sign < 0)
+            return NAN;
+    }
     double one_minus = -expm1(lf - k * log1p(c));
     if (!(fabs(one_minus) >= 1e-3))
         return NAN;
@@ -259,6 +338,120 @@ double crvm__bgnbd_expected_conditional(const double *p, double t, const crvm__t
     double B = b + row->x + (modified ? 1.0 : 0.0);
     double e = crvm__beta_expect_g(a, B, r + row->x, t / (alpha + row->T), 0);
     return pa * e;
+}
+
+/* ---- batched conditional expectation --------------------------------- */
+
+/* For whole x < SERIES_X the 2F1(k, B; C; z) of the closed form has the same
+ * coefficients for every row with that x (k = r + x, B = b + x [+ 1],
+ * C = a + B - 1); only z = c / (1 + c), c = t / (alpha + T), changes. So
+ * crvm__bgnbd_expected_rows builds, on first use of each x, the table of
+ * the Maclaurin coefficients c_n = prod_{j<n} (k+j)(B+j) / ((C+j)(j+1)),
+ * long enough for the largest z <= 1/2 among the rows (zcap), and each row
+ * is then a polynomial evaluation without divisions.
+ *
+ * Truncation: all coefficients are positive, so for z <= zcap the tail after
+ * N terms is at most the tail at zcap, and the sum is at least 1. The table
+ * stops at the first n where the tail bound of log_hyp2f1_positive at zcap
+ * (term_n R / (1 - R), R < 0.9) is below 1e-17: at most 1e-17 relative
+ * truncation for every row. Rows the tables do not cover (x >= SERIES_X,
+ * z > 1/2, more than SERIES_TERMS terms, the closed form's guards: a near
+ * 1, C < 0.5, the bracket below 1e-3) take crvm__bgnbd_expected_conditional,
+ * i.e. the robust route of crvm__beta_expect_g. */
+#define SERIES_X 64
+#define SERIES_TERMS 160 /* a multiple of 4 */
+#define SERIES_STRIDE (SERIES_TERMS + 1) /* [0]: number of terms, 0 unbuilt, -1 unusable */
+
+size_t crvm__bgnbd_expected_work_len(void)
+{
+    return (size_t)SERIES_X * SERIES_STRIDE;
+}
+
+/* Fill one table (see above); tab[0] = number of terms or -1. */
+static void build_series(double k, double B, double C, double zcap, double *tab)
+{
+    double *c = tab + 1, cn = 1.0, zn = 1.0;
+    tab[0] = -1.0;
+    for (int n = 0; n < SERIES_TERMS; n++) {
+        double nn = (double)n;
+        c[n] = cn;
+        double term = cn * zn; /* term n at zcap */
+        double fk = (k + nn) / (C + nn), fb = (B + nn) / (nn + 1.0);
+        double R = zcap * (fk > 1.0 ? fk : 1.0) * (fb > 1.0 ? fb : 1.0);
+        if (R < 0.9 && term * R / (1.0 - R) <= 1e-17) {
+            tab[0] = (double)(n + 1);
+            for (int m = n + 1; m % 4 != 0; m++)
+                c[m] = 0.0; /* padding for eval_series */
+            return;
+        }
+        cn *= (k + nn) * (B + nn) / ((C + nn) * (nn + 1.0));
+        zn *= zcap;
+        if (!(cn * zn < 1e300))
+            return;
+    }
+}
+
+/* sum_{n<N} c[n] z^n in four interleaved Horner chains (in z^4), so that
+ * the additions do not wait for each other; c is zero-padded to a multiple
+ * of 4 terms (build_series) */
+static double eval_series(const double *c, int N, double z)
+{
+    double z2 = z * z, z4 = z2 * z2;
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+    for (int j = ((N + 3) / 4 - 1) * 4; j >= 0; j -= 4) {
+        s0 = s0 * z4 + c[j];
+        s1 = s1 * z4 + c[j + 1];
+        s2 = s2 * z4 + c[j + 2];
+        s3 = s3 * z4 + c[j + 3];
+    }
+    return s0 + z * (s1 + z * (s2 + z * s3));
+}
+
+void crvm__bgnbd_expected_rows(const double *p, double t, const double *x, const double *tx,
+                               const double *T, size_t n, int modified, double *work,
+                               double *out)
+{
+    double r = p[0], alpha = p[1], a = p[2], b = p[3];
+    if (t == 0.0 || !crvm__bgnbd_p_alive_rows(p, x, tx, T, n, modified, out)) {
+        for (size_t i = 0; i < n; i++) {
+            crvm__txn_row row = {x[i], tx[i], T[i], 1.0};
+            out[i] = crvm__bgnbd_expected_conditional(p, t, &row, modified);
+        }
+        return;
+    }
+    double zcap = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double c = t / (alpha + T[i]), z = c / (1.0 + c);
+        if (z <= 0.5 && z > zcap)
+            zcap = z;
+    }
+    for (int j = 0; j < SERIES_X; j++)
+        work[(size_t)j * SERIES_STRIDE] = 0.0;
+    double extra = modified ? 1.0 : 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double xi = x[i], pa = out[i];
+        double c = t / (alpha + T[i]), z = c / (1.0 + c);
+        double k = r + xi, B = b + xi + extra, C = a + B - 1.0;
+        double e = NAN;
+        if (xi < SERIES_X && z <= 0.5 && c > 0.0) {
+            double *tab = work + (size_t)xi * SERIES_STRIDE;
+            if (tab[0] == 0.0) {
+                if (fabs(a - 1.0) < 0.05 || C < 0.5)
+                    tab[0] = -1.0;
+                else
+                    build_series(k, B, C, zcap, tab);
+            }
+            if (tab[0] > 0.0) {
+                double one_minus = -expm1(log(eval_series(tab + 1, (int)tab[0], z)) -
+                                          k * log1p(c));
+                if (fabs(one_minus) >= 1e-3)
+                    e = C / (a - 1.0) * one_minus;
+            }
+        }
+        if (isnan(e))
+            e = crvm__beta_expect_g(a, B, k, c, 0);
+        out[i] = pa * e;
+    }
 }
 
 double crvm__bgnbd_expected_unconditional(const double *p, double t, int modified)

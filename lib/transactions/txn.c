@@ -1,6 +1,7 @@
 /* Public API of the repeat-business models: argument checking, merging of
  * identical rows, maximum-likelihood fitting and vectorised predictions. The
  * model mathematics lives in bgnbd.c, pareto.c and bgbb.c. */
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,6 +135,40 @@ static crvm_status check_row(crvm_txn_model model, size_t i, double x, double tx
     return CRVM_OK;
 }
 
+/* v is a whole number (NaN is not): a truncating conversion where one fits,
+ * cheaper than floor() without SSE4.1; every double beyond 2^52 is whole */
+static int whole(double v)
+{
+    return fabs(v) < 0x1p52 ? (double)(long long)v == v : v == v;
+}
+
+/* 1 when every row passes check_row (and every weight is finite and >= 0):
+ * the same conditions as comparisons that NaN fails, accumulated without
+ * branches or messages. */
+static int columns_ok(crvm_txn_model model, const double *x, const double *tx, const double *T,
+                      const double *w, size_t n)
+{
+    int ok = 1;
+    if (model == CRVM_TXN_BGBB) {
+        for (size_t i = 0; i < n; i++) {
+            double xi = x[i], ti = tx[i], Ti = T[i];
+            ok &= (xi >= 0.0) & whole(xi) & (ti >= 0.0) & whole(ti) &
+                  (Ti <= DBL_MAX) & whole(Ti) & (ti <= Ti) & (xi <= Ti) &
+                  ((xi == 0.0) ? (ti == 0.0) : (ti >= xi));
+        }
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            double xi = x[i], ti = tx[i], Ti = T[i];
+            ok &= (xi >= 0.0) & (xi <= DBL_MAX) & whole(xi) & (ti >= 0.0) & (ti <= Ti) &
+                  (Ti <= DBL_MAX) & ((xi != 0.0) | (ti == 0.0));
+        }
+    }
+    if (w)
+        for (size_t i = 0; i < n; i++)
+            ok &= (w[i] >= 0.0) & (w[i] <= DBL_MAX);
+    return ok;
+}
+
 static crvm_status check_columns(crvm_txn_model model, const double *x, size_t x_len,
                                  const double *tx, size_t tx_len, const double *T, size_t T_len,
                                  const double *w, size_t w_len)
@@ -148,6 +183,13 @@ static crvm_status check_columns(crvm_txn_model model, const double *x, size_t x
         return crvm__fail(CRVM_EINVAL, "weights is NULL but weights_len = %zu", w_len);
     if (w != NULL && w_len != x_len)
         return crvm__fail(CRVM_EINVAL, "weights has %zu rows but frequency has %zu", w_len, x_len);
+    /* One cheap branch-free pass first: a row is accepted when 0 <= t_x <=
+     * T < inf, x is a finite whole number >= 0, t_x = 0 when x = 0 (and the
+     * BG/BB bounds hold); only when some row fails does the per-row check
+     * below run, to find the first bad row and build its message. NaN fails
+     * every comparison, so it lands in the slow path too. */
+    if (columns_ok(model, x, tx, T, w, x_len))
+        return CRVM_OK;
     for (size_t i = 0; i < x_len; i++) {
         crvm_status st = check_row(model, i, x[i], tx[i], T[i]);
         if (st != CRVM_OK)
@@ -630,6 +672,59 @@ static const char *kind_name(enum pred_kind kind)
     return "prediction";
 }
 
+/* Memo of per-row predictions keyed by the row (x, t_x, T), for data made
+ * of few distinct rows: open addressing over memo_slots() entries of
+ * MEMO_STRIDE doubles (used flag, x, t_x, T, value), a power of two about
+ * twice the rows, at most MEMO_MAX_SLOTS; the table starts zeroed (all
+ * free). A row whose 8 probes find neither itself nor a free entry is
+ * evaluated directly. Either way the value is exactly predict_row's. */
+#define MEMO_MAX_SLOTS 16384
+#define MEMO_STRIDE 5
+
+static size_t memo_slots(size_t rows)
+{
+    size_t m = 16;
+    while (m < 2 * rows && m < MEMO_MAX_SLOTS)
+        m *= 2;
+    return m;
+}
+
+static unsigned long long bits_of(double v)
+{
+    unsigned long long u;
+    memcpy(&u, &v, sizeof u);
+    return u;
+}
+
+static double memo_predict(double *memo, size_t slots, const crvm_txn_params *prm,
+                           enum pred_kind kind, double t, const crvm__txn_row *row)
+{
+    unsigned long long h = bits_of(row->x) * 0x9E3779B97F4A7C15ULL ^
+                           bits_of(row->tx) * 0xC2B2AE3D27D4EB4FULL ^
+                           bits_of(row->T) * 0x165667B19E3779F9ULL;
+    /* splitmix64 finalizer: whole numbers have zero low mantissa bits */
+    h ^= h >> 30;
+    h *= 0xBF58476D1CE4E5B9ULL;
+    h ^= h >> 27;
+    h *= 0x94D049BB133111EBULL;
+    h ^= h >> 31;
+    for (size_t probe = 0; probe < 8; probe++) {
+        double *e = memo + MEMO_STRIDE * ((h + probe) & (slots - 1));
+        if (e[0] == 0.0) {
+            double v = predict_row(prm, kind, t, row);
+            e[0] = 1.0;
+            e[1] = row->x;
+            e[2] = row->tx;
+            e[3] = row->T;
+            e[4] = v;
+            return v;
+        }
+        if (e[1] == row->x && e[2] == row->tx && e[3] == row->T)
+            return e[4];
+    }
+    return predict_row(prm, kind, t, row);
+}
+
 static crvm_status predict_rows(const crvm_txn_params *params, enum pred_kind kind, double t,
                                 const double *x, size_t x_len, const double *tx, size_t tx_len,
                                 const double *T, size_t T_len, double *out, size_t out_len)
@@ -646,12 +741,31 @@ static crvm_status predict_rows(const crvm_txn_params *params, enum pred_kind ki
         return crvm__fail(CRVM_EINVAL, "out has %zu rows but frequency has %zu", out_len, x_len);
     if (x_len == 0)
         return CRVM_OK;
-    double *tmp = crvm__calloc(x_len, sizeof *tmp);
+    /* BG/NBD and MBG/NBD P(alive) cannot fail on validated rows: no
+     * temporary needed (see crvm__bgnbd_p_alive_rows) */
+    if (kind == PRED_ALIVE &&
+        (params->model == CRVM_TXN_BGNBD || params->model == CRVM_TXN_MBGNBD) &&
+        crvm__bgnbd_p_alive_rows(params->p, x, tx, T, x_len, params->model == CRVM_TXN_MBGNBD,
+                                 out))
+        return CRVM_OK;
+    int batched = kind == PRED_COND &&
+                  (params->model == CRVM_TXN_BGNBD || params->model == CRVM_TXN_MBGNBD);
+    size_t work_len = batched ? crvm__bgnbd_expected_work_len() : 0;
+    /* BG/BB rows are whole numbers (x <= t_x <= n): real data repeat the
+     * same few triples, so each distinct row is evaluated once */
+    size_t memo_len = params->model == CRVM_TXN_BGBB ? memo_slots(x_len) : 0;
+    double *tmp = crvm__calloc(x_len + work_len + MEMO_STRIDE * memo_len, sizeof *tmp);
     if (tmp == NULL)
         return crvm__nomem("prediction buffer");
+    if (batched)
+        crvm__bgnbd_expected_rows(params->p, t, x, tx, T, x_len,
+                                  params->model == CRVM_TXN_MBGNBD, tmp + x_len, tmp);
+    double *memo = tmp + x_len + work_len;
     for (size_t i = 0; i < x_len; i++) {
         crvm__txn_row row = {x[i], tx[i], T[i], 1.0};
-        double v = predict_row(params, kind, t, &row);
+        double v = batched      ? tmp[i]
+                   : memo_len ? memo_predict(memo, memo_len, params, kind, t, &row)
+                              : predict_row(params, kind, t, &row);
         if (!isfinite(v)) {
             crvm__free(tmp);
             return crvm__fail(CRVM_EDOMAIN,

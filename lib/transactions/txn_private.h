@@ -25,8 +25,25 @@ double crvm__bgbb_ll(const double *p, const crvm__txn_row *row, double *grad);
 /* Predictions for one customer; each returns NaN on an internal failure
  * (the caller turns that into an error, never a published NaN). */
 double crvm__bgnbd_p_alive(const double *p, const crvm__txn_row *row, int modified);
+/* P(alive) of BG/NBD (modified = 0) or MBG/NBD (1) for n validated rows
+ * straight into out: the same values as crvm__bgnbd_p_alive, with the
+ * per-row constant log(a / (b + x - 1)) hoisted out of the loop for x < 64.
+ * Returns 1, or 0 (out untouched) when r is so large (> ~1e292) that r + x
+ * could overflow; then the caller uses the row-by-row path. */
+int crvm__bgnbd_p_alive_rows(const double *p, const double *x, const double *tx, const double *T,
+                             size_t n, int modified, double *out);
 double crvm__bgnbd_expected_conditional(const double *p, double t, const crvm__txn_row *row,
                                         int modified);
+/* E[Y(t) | x, t_x, T] of BG/NBD (modified = 0) or MBG/NBD (1) for n
+ * validated rows into out, the same values as crvm__bgnbd_expected_conditional
+ * (to rounding), with the 2F1 of the closed form evaluated from per-x
+ * coefficient tables (see bgnbd.c). work: crvm__bgnbd_expected_work_len()
+ * doubles of scratch. A row that cannot be evaluated gets NaN, as with the
+ * per-row function. */
+size_t crvm__bgnbd_expected_work_len(void);
+void crvm__bgnbd_expected_rows(const double *p, double t, const double *x, const double *tx,
+                               const double *T, size_t n, int modified, double *work,
+                               double *out);
 double crvm__bgnbd_expected_unconditional(const double *p, double t, int modified);
 double crvm__bgnbd_probability_of_n(const double *p, double t, double n, int modified);
 

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <threads.h>
 
+#include "math/special.h"
 #include "transactions/txn_private.h"
 
 #ifndef CRVM_SOURCE_ROOT
@@ -900,6 +901,239 @@ static void closed_form_and_quadrature_agree(void **state)
     assert_true(compared > 300);
 }
 
+static void assert_message(const char *needle);
+
+/* A small deterministic generator for the randomised grids below (the
+ * same sequence on every platform). */
+static double grid_uniform(unsigned long long *state)
+{
+    *state = *state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (double)(*state >> 11) * 0x1p-53;
+}
+
+/* log-uniform on [lo, hi] */
+static double grid_log_uniform(unsigned long long *state, double lo, double hi)
+{
+    return exp(log(lo) + (log(hi) - log(lo)) * grid_uniform(state));
+}
+
+static void fast_conditional_series_matches_general_2f1(void **state)
+{
+    (void)state;
+    /* The conditional expectation sums its 2F1 (z <= 1/2, all terms
+     * positive) with a lean series; over a wide random grid it must give
+     * the value of the same closed form evaluated with the general
+     * crvm__hyp2f1_log (rounding only: both sum the same positive series,
+     * so 1e-13 relative, the bracket cancelling by at most 1e3), and agree
+     * with the quadrature route to 1e-9 (its tolerance, see
+     * closed_form_and_quadrature_agree). */
+    unsigned long long seed = 20261123;
+    int compared = 0;
+    for (int i = 0; i < 4000; i++) {
+        double a = grid_log_uniform(&seed, 0.05, 50.0);
+        double B = grid_log_uniform(&seed, 0.05, 500.0);
+        double k = grid_log_uniform(&seed, 0.01, 500.0);
+        double c = grid_log_uniform(&seed, 1e-4, 1.0); /* z = c/(1+c) <= 1/2 */
+        double fast = crvm__beta_expect_g(a, B, k, c, 1);
+        if (isnan(fast))
+            continue; /* closed form declared inaccurate here: quadrature */
+        double C = a + B - 1.0, z = c / (1.0 + c), lf;
+        int sign;
+        assert_status(crvm__hyp2f1_log(k, B, C, z, &lf, &sign), CRVM_OK);
+        double general = C / (a - 1.0) * -expm1(lf - k * log1p(c));
+        if (!(fabs(fast - general) <= 1e-13 * fabs(general)))
+            fail_msg("a=%g B=%g k=%g c=%g: lean series %.17g, general 2F1 %.17g", a, B, k, c,
+                     fast, general);
+        double quad = crvm__beta_expect_g(a, B, k, c, 2);
+        if (!(fabs(fast - quad) <= 1e-9 * quad))
+            fail_msg("a=%g B=%g k=%g c=%g: closed %.17g quadrature %.17g", a, B, k, c, fast,
+                     quad);
+        compared++;
+    }
+    if (compared < 1500)
+        fail_msg("only %d of 4000 grid points used the closed form", compared);
+}
+
+/* Random BG/NBD (even rep) or MBG/NBD (odd rep) parameters and n rows for
+ * the batched-versus-per-row tests: parameters log-uniform over wide
+ * ranges, 30% of rows with x = 0, the others x log-uniform up to 300 (past
+ * the per-x tables), T log-uniform in [0.01, 1000] (so z > 1/2 occurs),
+ * t_x = T for 10% of the buyers, uniform in [0, T] otherwise. */
+static crvm_txn_params random_bg_case(unsigned long long *seed, int rep, double *x, double *tx,
+                                      double *T, int n)
+{
+    crvm_txn_params p = crvm_txn_params_make(
+        rep % 2 ? CRVM_TXN_MBGNBD : CRVM_TXN_BGNBD, grid_log_uniform(seed, 0.01, 50.0),
+        grid_log_uniform(seed, 0.01, 1000.0), grid_log_uniform(seed, 0.05, 50.0),
+        grid_log_uniform(seed, 0.05, 50.0));
+    for (int i = 0; i < n; i++) {
+        double u = grid_uniform(seed);
+        x[i] = u < 0.3 ? 0.0 : floor(grid_log_uniform(seed, 1.0, 300.0));
+        T[i] = grid_log_uniform(seed, 0.01, 1000.0);
+        double v = grid_uniform(seed);
+        tx[i] = x[i] == 0.0 ? 0.0 : v < 0.1 ? T[i] : v * T[i];
+    }
+    return p;
+}
+
+static void batched_p_alive_matches_row_by_row(void **state)
+{
+    (void)state;
+    /* crvm_txn_p_alive computes BG/NBD and MBG/NBD P(alive) in one batched
+     * loop (crvm__bgnbd_p_alive_rows, constants hoisted); over random
+     * parameters and rows (x up to 300, t_x anywhere in [0, T], including
+     * t_x = T and t_x = 0) it must equal the per-row formula
+     * crvm__bgnbd_p_alive to 1e-15 relative (the same operations). */
+    unsigned long long seed = 7;
+    enum { N = 512 };
+    double x[N], tx[N], T[N], out[N];
+    for (int rep = 0; rep < 40; rep++) {
+        crvm_txn_params p = random_bg_case(&seed, rep, x, tx, T, N);
+        assert_status(crvm_txn_p_alive(&p, x, N, tx, N, T, N, out, N), CRVM_OK);
+        for (int i = 0; i < N; i++) {
+            crvm__txn_row row = {x[i], tx[i], T[i], 1.0};
+            double ref = crvm__bgnbd_p_alive(p.p, &row, p.model == CRVM_TXN_MBGNBD);
+            if (!(fabs(out[i] - ref) <= 1e-15 * ref) && !(out[i] == ref))
+                fail_msg("%s row %d (x=%g, t_x=%g, T=%g): batched %.17g, row %.17g",
+                         crvm_txn_model_name(p.model), i, x[i], tx[i], T[i], out[i], ref);
+            assert_true(out[i] >= 0.0 && out[i] <= 1.0);
+        }
+    }
+}
+
+static void batched_conditional_matches_row_by_row(void **state)
+{
+    (void)state;
+    /* crvm_txn_expected_conditional evaluates BG/NBD and MBG/NBD rows from
+     * per-x coefficient tables of the 2F1 (crvm__bgnbd_expected_rows); over
+     * random parameters, horizons and rows (x up to 300, so that both the
+     * tables and the per-row route are used; T down to 0.01, so that z > 1/2
+     * occurs) it must equal the per-row crvm__bgnbd_expected_conditional
+     * (itself checked against quadrature and mpmath elsewhere) to 1e-12
+     * relative: the same series summed in another order, a few ulp, which
+     * the bracket 1 - (1-z)^k 2F1 amplifies by at most 1e3. */
+    unsigned long long seed = 99;
+    enum { N = 400 };
+    double x[N], tx[N], T[N], out[N];
+    for (int rep = 0; rep < 60; rep++) {
+        crvm_txn_params p = random_bg_case(&seed, rep, x, tx, T, N);
+        if (rep % 10 == 3)
+            p.p[2] = 1.0; /* a = 1: the closed form's 0/0, quadrature only */
+        double t = grid_log_uniform(&seed, 0.01, 200.0);
+        assert_status(crvm_txn_expected_conditional(&p, t, x, N, tx, N, T, N, out, N), CRVM_OK);
+        for (int i = 0; i < N; i++) {
+            crvm__txn_row row = {x[i], tx[i], T[i], 1.0};
+            double ref = crvm__bgnbd_expected_conditional(p.p, t, &row, p.model == CRVM_TXN_MBGNBD);
+            if (!(fabs(out[i] - ref) <= 1e-12 * fabs(ref)))
+                fail_msg("%s r=%g alpha=%g a=%g b=%g t=%g row %d (x=%g, t_x=%g, T=%g): batched "
+                         "%.17g, row %.17g",
+                         crvm_txn_model_name(p.model), p.p[0], p.p[1], p.p[2], p.p[3], t, i, x[i],
+                         tx[i], T[i], out[i], ref);
+        }
+    }
+}
+
+static void bgbb_repeated_rows_give_row_by_row_values(void **state)
+{
+    (void)state;
+    /* BG/BB predictions evaluate each distinct (x, t_x, n) once per call (a
+     * memo table of at most 16384 rows, then direct evaluation): a long
+     * call must give exactly the values of one-row calls, for data with few
+     * distinct rows and for data with more distinct rows than the table */
+    enum { N = 20000 };
+    double *x = malloc(N * sizeof *x), *tx = malloc(N * sizeof *tx), *n = malloc(N * sizeof *n);
+    double *out = malloc(N * sizeof *out);
+    assert_non_null(x);
+    assert_non_null(tx);
+    assert_non_null(n);
+    assert_non_null(out);
+    unsigned long long seed = 5;
+    for (int wide = 0; wide < 2; wide++) {
+        for (int i = 0; i < N; i++) {
+            n[i] = wide ? floor(1.0 + 400.0 * grid_uniform(&seed)) : 6.0;
+            x[i] = floor((n[i] + 1.0) * grid_uniform(&seed));
+            tx[i] = x[i] == 0.0 ? 0.0 : x[i] + floor((n[i] - x[i] + 1.0) * grid_uniform(&seed));
+        }
+        for (int kind = 0; kind < 3; kind++) {
+            if (kind == 0)
+                assert_status(crvm_txn_p_alive(&BB_PUB, x, N, tx, N, n, N, out, N), CRVM_OK);
+            else if (kind == 1)
+                assert_status(crvm_txn_expected_conditional(&BB_PUB, 5.0, x, N, tx, N, n, N, out, N),
+                              CRVM_OK);
+            else
+                assert_status(crvm_txn_log_likelihood(&BB_PUB, x, N, tx, N, n, N, out, N), CRVM_OK);
+            for (int i = 0; i < N; i += wide ? 13 : 1) {
+                double one;
+                if (kind == 0)
+                    assert_status(crvm_txn_p_alive(&BB_PUB, &x[i], 1, &tx[i], 1, &n[i], 1, &one, 1),
+                                  CRVM_OK);
+                else if (kind == 1)
+                    assert_status(crvm_txn_expected_conditional(&BB_PUB, 5.0, &x[i], 1, &tx[i], 1,
+                                                                &n[i], 1, &one, 1),
+                                  CRVM_OK);
+                else
+                    assert_status(crvm_txn_log_likelihood(&BB_PUB, &x[i], 1, &tx[i], 1, &n[i], 1,
+                                                          &one, 1),
+                                  CRVM_OK);
+                if (out[i] != one)
+                    fail_msg("kind %d row %d (x=%g, t_x=%g, n=%g): %.17g in the long call, %.17g "
+                             "alone",
+                             kind, i, x[i], tx[i], n[i], out[i], one);
+            }
+        }
+    }
+    free(x);
+    free(tx);
+    free(n);
+    free(out);
+}
+
+static void bad_row_deep_in_long_columns_is_named(void **state)
+{
+    (void)state;
+    /* the validation runs one cheap pass and only looks for the culprit
+     * when that pass fails: the message must still name the first bad row,
+     * wherever it is, and the output must stay untouched */
+    enum { N = 1000 };
+    static double x[N], tx[N], T[N], out[N];
+    for (int i = 0; i < N; i++) {
+        x[i] = i % 3;
+        tx[i] = x[i] > 0 ? 5.0 : 0.0;
+        T[i] = 10.0;
+        out[i] = -7.0;
+    }
+    x[700] = 2.5;
+    x[800] = -1.0;
+    assert_status(crvm_txn_p_alive(&BG_PUB, x, N, tx, N, T, N, out, N), CRVM_EINVAL);
+    assert_message("frequency[700] = 2.5: must be an integer");
+    x[700] = 2.0;
+    assert_status(crvm_txn_p_alive(&BG_PUB, x, N, tx, N, T, N, out, N), CRVM_EINVAL);
+    assert_message("frequency[800] = -1");
+    x[800] = 1.0;
+    T[999] = NAN;
+    assert_status(crvm_txn_expected_conditional(&BG_PUB, 1.0, x, N, tx, N, T, N, out, N),
+                  CRVM_EINVAL);
+    assert_message("T[999] is NaN");
+    T[999] = INFINITY;
+    assert_status(crvm_txn_p_alive(&BG_PUB, x, N, tx, N, T, N, out, N), CRVM_EINVAL);
+    assert_message("T[999] = inf: must be finite");
+    T[999] = 10.0;
+    tx[3] = 0.0; /* x[3] = 0 */
+    tx[4] = 11.0;
+    assert_status(crvm_txn_p_alive(&BG_PUB, x, N, tx, N, T, N, out, N), CRVM_EINVAL);
+    assert_message("recency[4] = 11 exceeds T[4] = 10");
+    tx[4] = 5.0;
+    x[6] = 0.0;
+    tx[6] = 5.0;
+    assert_status(crvm_txn_p_alive(&BG_PUB, x, N, tx, N, T, N, out, N), CRVM_EINVAL);
+    assert_message("recency[6] = 5 with frequency[6] = 0");
+    for (int i = 0; i < N; i++)
+        assert_true(out[i] == -7.0);
+    x[6] = 1.0;
+    assert_status(crvm_txn_p_alive(&BG_PUB, x, N, tx, N, T, N, out, N), CRVM_OK);
+    assert_true(out[0] == 1.0 && out[1] > 0.0 && out[1] < 1.0);
+}
+
 static void pareto_series_and_quadrature_agree(void **state)
 {
     (void)state;
@@ -1236,6 +1470,11 @@ int main(void)
         cmocka_unit_test(fits_run_concurrently_with_identical_results),
         cmocka_unit_test(degenerate_data_report_non_convergence),
         cmocka_unit_test(bad_data_gives_clear_errors),
+        cmocka_unit_test(bad_row_deep_in_long_columns_is_named),
+        cmocka_unit_test(fast_conditional_series_matches_general_2f1),
+        cmocka_unit_test(batched_p_alive_matches_row_by_row),
+        cmocka_unit_test(batched_conditional_matches_row_by_row),
+        cmocka_unit_test(bgbb_repeated_rows_give_row_by_row_values),
         cmocka_unit_test(every_allocation_failure_is_reported),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
