@@ -332,34 +332,34 @@ class CoxPH:
         return self._cox
 
     # -- fitted attributes ------------------------------------------------
+    def _stat(self, key: str, name: str) -> pd.Series:
+        """One column of the per-covariate statistics, renamed as lifelines names it."""
+        self._require()
+        return self._stats[key].rename(name)
+
     @property
     def coefficients(self) -> pd.Series:
         """Log hazard ratios per unit of each covariate."""
-        self._require()
-        return self._stats["coef"].rename("coef")
+        return self._stat("coef", "coef")
 
     params_ = coefficients
 
     @property
     def standard_errors(self) -> pd.Series:
         """Standard errors used for inference (robust if fitted with robust=True)."""
-        self._require()
-        return self._stats["se"].rename("se(coef)")
+        return self._stat("se", "se(coef)")
 
     @property
     def hazard_ratios(self) -> pd.Series:
-        self._require()
-        return self._stats["hr"].rename("exp(coef)")
+        return self._stat("hr", "exp(coef)")
 
     @property
     def p_values(self) -> pd.Series:
-        self._require()
-        return self._stats["p"].rename("p")
+        return self._stat("p", "p")
 
     @property
     def z_scores(self) -> pd.Series:
-        self._require()
-        return self._stats["z"].rename("z")
+        return self._stat("z", "z")
 
     @property
     def confidence_intervals(self) -> pd.DataFrame:
@@ -370,8 +370,7 @@ class CoxPH:
     @property
     def means(self) -> pd.Series:
         """Covariate means at which the baseline is defined."""
-        self._require()
-        return self._stats["mean"].rename("mean")
+        return self._stat("mean", "mean")
 
     @property
     def variance_matrix(self) -> pd.DataFrame:
