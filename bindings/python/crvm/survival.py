@@ -148,8 +148,20 @@ def kaplan_meier_by_group(durations, events, groups, weights=None, entry=None,
     return dict(sorted(out.items(), key=lambda kv: str(kv[0])))
 
 
+class _LifelinesTestNames:
+    """lifelines' names of a test result's statistic and dof fields."""
+
+    @property
+    def test_statistic(self) -> float:
+        return self.statistic
+
+    @property
+    def degrees_of_freedom(self) -> int:
+        return self.dof
+
+
 @dataclass(frozen=True)
-class LogRankResult:
+class LogRankResult(_LifelinesTestNames):
     """Result of :func:`logrank_test`."""
 
     statistic: float
@@ -157,30 +169,14 @@ class LogRankResult:
     p_value: float
     n_groups: int
 
-    @property
-    def test_statistic(self) -> float:  # lifelines' name
-        return self.statistic
-
-    @property
-    def degrees_of_freedom(self) -> int:  # lifelines' name
-        return self.dof
-
 
 @dataclass(frozen=True)
-class LikelihoodRatioTest:
+class LikelihoodRatioTest(_LifelinesTestNames):
     """Likelihood-ratio test of a Cox model against the null model."""
 
     statistic: float
     dof: int
     p_value: float
-
-    @property
-    def test_statistic(self) -> float:  # lifelines' name
-        return self.statistic
-
-    @property
-    def degrees_of_freedom(self) -> int:  # lifelines' name
-        return self.dof
 
 
 def logrank_test(durations, events, groups, weights=None) -> LogRankResult:
