@@ -896,18 +896,11 @@ static crvm_status cox_fit(const double *x, size_t n_rows, size_t n_cols, const 
     cox->stats.n_strata = (int)n_strata;
     fill_report(report, ll_unpen, n_events, tmp, p, iterations, 1);
 
-    crvm__free(keys);
-    crvm__free(z);
-    crvm__free(tw);
-    crvm__free(es);
-    crvm__free(mat);
-    crvm__free(sbegin);
-    crvm__free(t0s);
-    crvm__free(t0_order);
     *out = cox;
-    return CRVM_OK;
+    cox = NULL;
+    st = CRVM_OK;
 
-fail:
+fail: /* also the success path, with cox = NULL and u, blockbuf already freed */
     crvm__free(keys);
     crvm__free(z);
     crvm__free(tw);
