@@ -416,10 +416,8 @@ static crvm_status stage_record(loader *L, size_t row, size_t line)
                 L->col[c].i32[slot] = CRVM_DATE_NONE;
             else if (crvm__parse_date(s, len, &d, &reason))
                 L->col[c].i32[slot] = d;
-            else {
-                L->arena_len = arena_mark;
-                return reject(L, row, line, cs->name, CRVM_EPARSE, "'%s': %s", SHOWN, reason);
-            }
+            else
+                goto bad_value;
             break;
         }
         case K_NUM:
@@ -429,30 +427,24 @@ static crvm_status stage_record(loader *L, size_t row, size_t line)
                 L->col[c].f64[slot] = NAN;
             else if (crvm__parse_double(s, len, &v, &reason))
                 L->col[c].f64[slot] = v;
-            else {
-                L->arena_len = arena_mark;
-                return reject(L, row, line, cs->name, CRVM_EPARSE, "'%s': %s", SHOWN, reason);
-            }
+            else
+                goto bad_value;
             break;
         }
         case K_INT: {
             long v;
             if (crvm__parse_long(s, len, INT32_MIN, INT32_MAX, &v, &reason))
                 L->col[c].i32[slot] = (int32_t)v;
-            else {
-                L->arena_len = arena_mark;
-                return reject(L, row, line, cs->name, CRVM_EPARSE, "'%s': %s", SHOWN, reason);
-            }
+            else
+                goto bad_value;
             break;
         }
         case K_BOOL: {
             int v;
             if (crvm__parse_bool(s, len, &v, &reason))
                 L->col[c].i32[slot] = v;
-            else {
-                L->arena_len = arena_mark;
-                return reject(L, row, line, cs->name, CRVM_EPARSE, "'%s': %s", SHOWN, reason);
-            }
+            else
+                goto bad_value;
             break;
         }
         case K_STREAM:
@@ -478,6 +470,10 @@ static crvm_status stage_record(loader *L, size_t row, size_t line)
             L->arena_len = arena_mark;
             return st;
         }
+        continue;
+    bad_value: /* a date, number, integer or boolean that did not parse: reason says why */
+        L->arena_len = arena_mark;
+        return reject(L, row, line, cs->name, CRVM_EPARSE, "'%s': %s", SHOWN, reason);
 #undef SHOWN
     }
     L->row[slot] = row;

@@ -263,6 +263,24 @@ static int is_empty(const char *s) { return !s || !*s; }
         goto next;                                                          \
     } while (0)
 
+/* Reject a row whose reference `id` (field `field`) was not found: an empty id
+ * is CRVM_EINVAL, an unknown one CRVM_ENOTFOUND ("unknown <what>"). */
+#define REJECT_MISSING(field, id, what)                                                   \
+    REJECT(field, is_empty(id) ? CRVM_EINVAL : CRVM_ENOTFOUND, "\"%.*s\": %s", QID(id),     \
+           is_empty(id) ? "is empty" : "unknown " what)
+
+/* Reject a row whose own `id` is empty or already in `table`; otherwise set
+ * `len` and `h` to its length and hash, ready for crvm__intern_add. */
+#define REJECT_UNLESS_NEW_ID(table, id, len, h, what)                                  \
+    do {                                                                               \
+        if (is_empty(id))                                                              \
+            REJECT("id", CRVM_EINVAL, "is empty");                                     \
+        (len) = strlen(id);                                                            \
+        (h) = crvm__hash_string((id), (len));                                          \
+        if (crvm__intern_find((table), (id), (len), (h)) != CRVM__NOT_FOUND)           \
+            REJECT("id", CRVM_EINVAL, "\"%.*s\": duplicate " what " id", QID(id));     \
+    } while (0)
+
 /* ---------------------------------------------------------------- appends */
 
 crvm_status crvm_ledger_add_customers(crvm_ledger *l, const char *const *ids, size_t ids_len,
@@ -290,12 +308,9 @@ crvm_status crvm_ledger_add_customers(crvm_ledger *l, const char *const *ids, si
     for (size_t i = 0; i < n; i++) {
         PREFETCH_IDS(&l->customer_ids, ids);
         const char *id = ids[i], *seg = segments[i];
-        if (is_empty(id))
-            REJECT("id", CRVM_EINVAL, "is empty");
-        size_t len = strlen(id);
-        uint32_t h = crvm__hash_string(id, len);
-        if (crvm__intern_find(&l->customer_ids, id, len, h) != CRVM__NOT_FOUND)
-            REJECT("id", CRVM_EINVAL, "\"%.*s\": duplicate customer id", QID(id));
+        size_t len;
+        uint32_t h;
+        REJECT_UNLESS_NEW_ID(&l->customer_ids, id, len, h, "customer");
         if (is_empty(seg))
             REJECT("segment", CRVM_EINVAL, "is empty");
         crvm_date s = start[i], e = end ? end[i] : CRVM_DATE_NONE;
@@ -351,8 +366,7 @@ crvm_status crvm_ledger_add_revenue(crvm_ledger *l, const char *const *customer_
         const char *cid = customer_ids[i];
         uint32_t c = lookup(&l->customer_ids, cid);
         if (c == CRVM__NOT_FOUND)
-            REJECT("customer_id", is_empty(cid) ? CRVM_EINVAL : CRVM_ENOTFOUND,
-                   "\"%.*s\": %s", QID(cid), is_empty(cid) ? "is empty" : "unknown customer");
+            REJECT_MISSING("customer_id", cid, "customer");
         if (!crvm__date_valid(dates[i]))
             REJECT("date", CRVM_EINVAL, "= %ld: not a valid date", (long)dates[i]);
         double a = amounts[i];
@@ -416,16 +430,12 @@ crvm_status crvm_ledger_add_contacts(crvm_ledger *l, const char *const *ids, siz
         PREFETCH_IDS(&l->contact_ids, ids);
         PREFETCH_IDS(&l->customer_ids, customer_ids);
         const char *id = ids[i], *cid = customer_ids[i];
-        if (is_empty(id))
-            REJECT("id", CRVM_EINVAL, "is empty");
-        size_t len = strlen(id);
-        uint32_t h = crvm__hash_string(id, len);
-        if (crvm__intern_find(&l->contact_ids, id, len, h) != CRVM__NOT_FOUND)
-            REJECT("id", CRVM_EINVAL, "\"%.*s\": duplicate contact id", QID(id));
+        size_t len;
+        uint32_t h;
+        REJECT_UNLESS_NEW_ID(&l->contact_ids, id, len, h, "contact");
         uint32_t c = lookup(&l->customer_ids, cid);
         if (c == CRVM__NOT_FOUND)
-            REJECT("customer_id", is_empty(cid) ? CRVM_EINVAL : CRVM_ENOTFOUND,
-                   "\"%.*s\": %s", QID(cid), is_empty(cid) ? "is empty" : "unknown customer");
+            REJECT_MISSING("customer_id", cid, "customer");
         crvm_date o = opened[i], cl = closed[i];
         if (!crvm__date_valid(o))
             REJECT("opened", CRVM_EINVAL, "= %ld: not a valid date", (long)o);
@@ -491,12 +501,9 @@ crvm_status crvm_ledger_add_articles(crvm_ledger *l, const char *const *ids, siz
     crvm__batch b = {CRVM_TABLE_ARTICLES, rejections, 0};
     for (size_t i = 0; i < n; i++) {
         const char *id = ids[i];
-        if (is_empty(id))
-            REJECT("id", CRVM_EINVAL, "is empty");
-        size_t len = strlen(id);
-        uint32_t h = crvm__hash_string(id, len);
-        if (crvm__intern_find(&l->article_ids, id, len, h) != CRVM__NOT_FOUND)
-            REJECT("id", CRVM_EINVAL, "\"%.*s\": duplicate article id", QID(id));
+        size_t len;
+        uint32_t h;
+        REJECT_UNLESS_NEW_ID(&l->article_ids, id, len, h, "article");
         if (!crvm__date_valid(created[i]))
             REJECT("created", CRVM_EINVAL, "= %ld: not a valid date", (long)created[i]);
         double a = authoring_hours[i], m = maintenance_hours[i];
@@ -539,12 +546,10 @@ crvm_status crvm_ledger_add_contact_articles(crvm_ledger *l, const char *const *
         const char *cid = contact_ids[i], *aid = article_ids[i];
         uint32_t c = lookup(&l->contact_ids, cid);
         if (c == CRVM__NOT_FOUND)
-            REJECT("contact_id", is_empty(cid) ? CRVM_EINVAL : CRVM_ENOTFOUND, "\"%.*s\": %s",
-                   QID(cid), is_empty(cid) ? "is empty" : "unknown contact");
+            REJECT_MISSING("contact_id", cid, "contact");
         uint32_t a = lookup(&l->article_ids, aid);
         if (a == CRVM__NOT_FOUND)
-            REJECT("article_id", is_empty(aid) ? CRVM_EINVAL : CRVM_ENOTFOUND, "\"%.*s\": %s",
-                   QID(aid), is_empty(aid) ? "is empty" : "unknown article");
+            REJECT_MISSING("article_id", aid, "article");
         l->link_contact[k] = c;
         l->link_article[k] = a;
         k++;
@@ -590,8 +595,7 @@ crvm_status crvm_ledger_add_knowledge_uses(crvm_ledger *l, const char *const *ar
         const char *cid = customer_ids ? customer_ids[i] : NULL;
         uint32_t a = lookup(&l->article_ids, aid);
         if (a == CRVM__NOT_FOUND)
-            REJECT("article_id", is_empty(aid) ? CRVM_EINVAL : CRVM_ENOTFOUND, "\"%.*s\": %s",
-                   QID(aid), is_empty(aid) ? "is empty" : "unknown article");
+            REJECT_MISSING("article_id", aid, "article");
         crvm_date d = dates[i];
         if (!crvm__date_valid(d))
             REJECT("date", CRVM_EINVAL, "= %ld: not a valid date", (long)d);

@@ -17,8 +17,12 @@ void crvm_clv_options_init(crvm_clv_options *options)
     }
 }
 
-static crvm_status check_options(const crvm_clv_options *o)
+/* *o = *options, or the defaults for NULL, checked. */
+static crvm_status read_options(const crvm_clv_options *options, crvm_clv_options *o)
 {
+    crvm_clv_options_init(o);
+    if (options)
+        *o = *options;
     if (o->horizon_months < 0)
         return crvm__fail(CRVM_EINVAL, "options->horizon_months = %d: must be >= 0",
                           o->horizon_months);
@@ -91,10 +95,8 @@ crvm_status crvm_clv_with_spend(const crvm_txn_params *transactions, const doubl
                                 size_t spend_per_transaction_len,
                                 const crvm_clv_options *options, double *out, size_t out_len)
 {
-    crvm_clv_options o = CRVM_CLV_OPTIONS_INIT;
-    if (options)
-        o = *options;
-    crvm_status st = check_options(&o);
+    crvm_clv_options o;
+    crvm_status st = read_options(options, &o);
     if (st != CRVM_OK)
         return st;
     if (!spend_per_transaction && spend_per_transaction_len)
@@ -117,10 +119,8 @@ crvm_status crvm_clv(const crvm_txn_params *transactions, const crvm_gamma_gamma
                      const double *monetary_value, size_t monetary_value_len,
                      const crvm_clv_options *options, double *out, size_t out_len)
 {
-    crvm_clv_options o = CRVM_CLV_OPTIONS_INIT;
-    if (options)
-        o = *options;
-    crvm_status st = check_options(&o);
+    crvm_clv_options o;
+    crvm_status st = read_options(options, &o);
     if (st != CRVM_OK)
         return st;
     if (!out && out_len)

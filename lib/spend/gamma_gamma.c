@@ -110,6 +110,19 @@ static crvm_status check_columns(const double *frequency, size_t frequency_len,
     return CRVM_OK;
 }
 
+/* The output-length check then the column checks, shared by the per-customer functions. */
+static crvm_status check_out_and_columns(const double *frequency, size_t frequency_len,
+                                         const double *monetary_value, size_t monetary_value_len,
+                                         const double *out, size_t out_len, int strict)
+{
+    if (!out && out_len)
+        return crvm__fail(CRVM_EINVAL, "out is NULL");
+    if (out_len != frequency_len)
+        return crvm__fail(CRVM_EINVAL, "out_len = %zu but frequency_len = %zu", out_len,
+                          frequency_len);
+    return check_columns(frequency, frequency_len, monetary_value, monetary_value_len, strict);
+}
+
 crvm_status crvm_gamma_gamma_log_likelihood(const crvm_gamma_gamma_params *params,
                                             const double *frequency, size_t frequency_len,
                                             const double *monetary_value,
@@ -119,12 +132,8 @@ crvm_status crvm_gamma_gamma_log_likelihood(const crvm_gamma_gamma_params *param
     crvm_status st = crvm__gamma_gamma_check_params(params);
     if (st != CRVM_OK)
         return st;
-    if (!out && out_len)
-        return crvm__fail(CRVM_EINVAL, "out is NULL");
-    if (out_len != frequency_len)
-        return crvm__fail(CRVM_EINVAL, "out_len = %zu but frequency_len = %zu", out_len,
-                          frequency_len);
-    st = check_columns(frequency, frequency_len, monetary_value, monetary_value_len, 1);
+    st = check_out_and_columns(frequency, frequency_len, monetary_value, monetary_value_len, out,
+                               out_len, 1);
     if (st != CRVM_OK)
         return st;
     for (size_t i = 0; i < frequency_len; i++)
@@ -145,12 +154,8 @@ crvm_status crvm_gamma_gamma_expected_spend(const crvm_gamma_gamma_params *param
     if (!(params->q > 1))
         return crvm__fail(CRVM_EDOMAIN,
                           "q = %g <= 1: the mean spend p v / (q - 1) is infinite", params->q);
-    if (!out && out_len)
-        return crvm__fail(CRVM_EINVAL, "out is NULL");
-    if (out_len != frequency_len)
-        return crvm__fail(CRVM_EINVAL, "out_len = %zu but frequency_len = %zu", out_len,
-                          frequency_len);
-    st = check_columns(frequency, frequency_len, monetary_value, monetary_value_len, 0);
+    st = check_out_and_columns(frequency, frequency_len, monetary_value, monetary_value_len, out,
+                               out_len, 0);
     if (st != CRVM_OK)
         return st;
     for (size_t i = 0; i < frequency_len; i++)

@@ -123,9 +123,8 @@ static void risk_remove_started(const fit_data *fd, size_t s0, size_t *next, dou
     }
 }
 
-/* Log partial likelihood (penalised), score and information at beta (on the
- * standardised scale). grad and info may be NULL. */
-static double evaluate(fit_data *fd, const double *beta, double *grad, double *info)
+/* fd->eta = Z beta; returns its maximum, the shift that keeps exp(eta - shift) <= 1. */
+static double linear_predictor(fit_data *fd, const double *beta)
 {
     const size_t n = fd->n, p = fd->p;
     double shift = -INFINITY;
@@ -138,6 +137,15 @@ static double evaluate(fit_data *fd, const double *beta, double *grad, double *i
         if (s > shift)
             shift = s;
     }
+    return shift;
+}
+
+/* Log partial likelihood (penalised), score and information at beta (on the
+ * standardised scale). grad and info may be NULL. */
+static double evaluate(fit_data *fd, const double *beta, double *grad, double *info)
+{
+    const size_t p = fd->p;
+    const double shift = linear_predictor(fd, beta);
     if (grad)
         memset(grad, 0, p * sizeof *grad);
     if (info)
@@ -265,17 +273,8 @@ static size_t first_dependent_column(size_t p, const double *m, double tol, doub
 /* Score residuals U_i (standardised scale, sorted order) into u (n*p). */
 static void score_residuals(fit_data *fd, const double *beta, double *u, double *blockbuf)
 {
-    const size_t n = fd->n, p = fd->p;
-    double shift = -INFINITY;
-    for (size_t i = 0; i < n; i++) {
-        const double *zi = fd->z + i * p;
-        double s = 0.0;
-        for (size_t j = 0; j < p; j++)
-            s += zi[j] * beta[j];
-        fd->eta[i] = s;
-        if (s > shift)
-            shift = s;
-    }
+    const size_t p = fd->p;
+    const double shift = linear_predictor(fd, beta);
     /* Pass 1 (descending time): store, for each row that ends a block, the
      * risk-set and event-set sums S_R, S_D, Z_R, Z_D of its block at the
      * block's first row (2p + 2 values per row of blockbuf). */
@@ -897,18 +896,11 @@ static crvm_status cox_fit(const double *x, size_t n_rows, size_t n_cols, const 
     cox->stats.n_strata = (int)n_strata;
     fill_report(report, ll_unpen, n_events, tmp, p, iterations, 1);
 
-    crvm__free(keys);
-    crvm__free(z);
-    crvm__free(tw);
-    crvm__free(es);
-    crvm__free(mat);
-    crvm__free(sbegin);
-    crvm__free(t0s);
-    crvm__free(t0_order);
     *out = cox;
-    return CRVM_OK;
+    cox = NULL;
+    st = CRVM_OK;
 
-fail:
+fail: /* also the success path, with cox = NULL and u, blockbuf already freed */
     crvm__free(keys);
     crvm__free(z);
     crvm__free(tw);

@@ -148,8 +148,20 @@ def kaplan_meier_by_group(durations, events, groups, weights=None, entry=None,
     return dict(sorted(out.items(), key=lambda kv: str(kv[0])))
 
 
+class _LifelinesTestNames:
+    """lifelines' names of a test result's statistic and dof fields."""
+
+    @property
+    def test_statistic(self) -> float:
+        return self.statistic
+
+    @property
+    def degrees_of_freedom(self) -> int:
+        return self.dof
+
+
 @dataclass(frozen=True)
-class LogRankResult:
+class LogRankResult(_LifelinesTestNames):
     """Result of :func:`logrank_test`."""
 
     statistic: float
@@ -157,30 +169,14 @@ class LogRankResult:
     p_value: float
     n_groups: int
 
-    @property
-    def test_statistic(self) -> float:  # lifelines' name
-        return self.statistic
-
-    @property
-    def degrees_of_freedom(self) -> int:  # lifelines' name
-        return self.dof
-
 
 @dataclass(frozen=True)
-class LikelihoodRatioTest:
+class LikelihoodRatioTest(_LifelinesTestNames):
     """Likelihood-ratio test of a Cox model against the null model."""
 
     statistic: float
     dof: int
     p_value: float
-
-    @property
-    def test_statistic(self) -> float:  # lifelines' name
-        return self.statistic
-
-    @property
-    def degrees_of_freedom(self) -> int:  # lifelines' name
-        return self.dof
 
 
 def logrank_test(durations, events, groups, weights=None) -> LogRankResult:
@@ -332,34 +328,34 @@ class CoxPH:
         return self._cox
 
     # -- fitted attributes ------------------------------------------------
+    def _stat(self, key: str, name: str) -> pd.Series:
+        """One column of the per-covariate statistics, renamed as lifelines names it."""
+        self._require()
+        return self._stats[key].rename(name)
+
     @property
     def coefficients(self) -> pd.Series:
         """Log hazard ratios per unit of each covariate."""
-        self._require()
-        return self._stats["coef"].rename("coef")
+        return self._stat("coef", "coef")
 
     params_ = coefficients
 
     @property
     def standard_errors(self) -> pd.Series:
         """Standard errors used for inference (robust if fitted with robust=True)."""
-        self._require()
-        return self._stats["se"].rename("se(coef)")
+        return self._stat("se", "se(coef)")
 
     @property
     def hazard_ratios(self) -> pd.Series:
-        self._require()
-        return self._stats["hr"].rename("exp(coef)")
+        return self._stat("hr", "exp(coef)")
 
     @property
     def p_values(self) -> pd.Series:
-        self._require()
-        return self._stats["p"].rename("p")
+        return self._stat("p", "p")
 
     @property
     def z_scores(self) -> pd.Series:
-        self._require()
-        return self._stats["z"].rename("z")
+        return self._stat("z", "z")
 
     @property
     def confidence_intervals(self) -> pd.DataFrame:
@@ -370,8 +366,7 @@ class CoxPH:
     @property
     def means(self) -> pd.Series:
         """Covariate means at which the baseline is defined."""
-        self._require()
-        return self._stats["mean"].rename("mean")
+        return self._stat("mean", "mean")
 
     @property
     def variance_matrix(self) -> pd.DataFrame:
