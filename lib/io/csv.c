@@ -309,7 +309,6 @@ crvm_status crvm__csv_next(crvm__csv_reader *r, int *has_record)
             /* fall through */
         case ST_UNQUOTED:
         case ST_AFTER_BAD_QUOTE:
-        delimiter: /* also a closing quote's delimiter, from ST_QUOTE_IN_QUOTED */
             if (c == ',') {
                 if (!end_field(r))
                     return crvm__nomem("reading a CSV record");
@@ -342,8 +341,22 @@ crvm_status crvm__csv_next(crvm__csv_reader *r, int *has_record)
                 state = ST_QUOTED; /* doubled quote: one literal quote */
                 break;
             }
-            if (c == ',' || c == '\n' || (c == '\r' && peek_byte(r) == '\n'))
-                goto delimiter; /* ends the field or the record as unquoted text does */
+            if (c == ',') {
+                if (!end_field(r))
+                    return crvm__nomem("reading a CSV record");
+                state = ST_FIELD_START;
+                field_len = 0;
+                continue;
+            }
+            if (c == '\n' || (c == '\r' && peek_byte(r) == '\n')) {
+                if (c == '\r')
+                    get_byte(r);
+                if (!end_field(r))
+                    return crvm__nomem("reading a CSV record");
+                r->line++;
+                done = 1;
+                continue;
+            }
             set_error(r, CRVM__CSV_ERR_AFTER_QUOTE);
             state = ST_AFTER_BAD_QUOTE;
             break; /* keep the byte as data so the record ends naturally */
