@@ -26,7 +26,7 @@ void crvm__mt_write_report(crvm__mt_writer *w, const crvm_fit_report *rep)
 
 crvm_status crvm__mt_read_report(crvm__mt_reader *r, crvm_fit_report *rep)
 {
-    long it, conv, k;
+    long it = 0, conv = 0, k = 0;
     crvm_status st;
     if ((st = crvm__mt_read_double(r, "log_likelihood", &rep->log_likelihood)) != CRVM_OK ||
         (st = crvm__mt_read_double(r, "aic", &rep->aic)) != CRVM_OK ||
@@ -65,7 +65,7 @@ static void retention_write(const void *model, crvm__mt_writer *w)
 
 static crvm_status retention_read(crvm__mt_reader *r, void **out)
 {
-    int which;
+    int which = 0;
     crvm_retention_params p, se;
     double s[3], cov[9];
     crvm_fit_report rep;
@@ -112,9 +112,9 @@ static void txn_write(const void *model, crvm__mt_writer *w)
 
 static crvm_status txn_read(crvm__mt_reader *r, void **out)
 {
-    int which;
+    int which = 0;
     double cov[CRVM_TXN_N_PARAMS * CRVM_TXN_N_PARAMS];
-    size_t rows;
+    size_t rows = 0;
     crvm_fit_report rep;
     crvm_txn_params p;
     crvm_status st = crvm__mt_read_choice(r, "model", txn_models, CRVM_TXN_MODEL_COUNT, &which);

@@ -39,8 +39,8 @@ static void km_write(const void *model, crvm__mt_writer *w)
 
 static crvm_status km_read(crvm__mt_reader *r, void **out)
 {
-    double level;
-    size_t rows;
+    double level = 0.0;
+    size_t rows = 0;
     crvm_status st;
     if ((st = crvm__mt_read_double(r, "confidence_level", &level)) != CRVM_OK ||
         (st = crvm__mt_read_matrix_head(r, "table", max_rows(r, KM_COLUMNS), KM_COLUMNS, km_names,
@@ -159,14 +159,14 @@ static crvm_status cox_strata(crvm__mt_reader *r, const double *codes, size_t n_
 
 static crvm_status cox_read(crvm__mt_reader *r, void **out)
 {
-    long p_, n_strata_, ties, it;
-    size_t robust_rows, m;
+    long p_ = 0, n_strata_ = 0, ties = 0, it = 0;
+    size_t robust_rows = 0, m = 0;
     double *cov, *cov_robust, *base, *codes;
     crvm__cox_state s = {0};
     crvm_cox_summary_stats *t = &s.stats;
     cox_arrays a = {0};
     crvm_status st;
-    int which;
+    int which = 0;
     if ((st = crvm__mt_read_long(r, "covariates", 1, 100000, &p_)) != CRVM_OK ||
         (st = crvm__mt_read_choice(r, "ties", ties_names, 2, &which)) != CRVM_OK)
         return st;

@@ -452,7 +452,7 @@ crvm_status crvm__mt_read_double(crvm__mt_reader *r, const char *key, double *ou
 
 crvm_status crvm__mt_read_vector(crvm__mt_reader *r, const char *key, size_t n, double *out)
 {
-    size_t got;
+    size_t got = 0;
     crvm_status st = expect_key(r, key);
     if (st != CRVM_OK || (st = count(r, n, &got)) != CRVM_OK)
         return st;
@@ -467,7 +467,7 @@ crvm_status crvm__mt_read_vector(crvm__mt_reader *r, const char *key, size_t n, 
 crvm_status crvm__mt_read_matrix_head(crvm__mt_reader *r, const char *key, size_t max_rows,
                                       size_t cols, const char *const *names, size_t *rows)
 {
-    size_t c;
+    size_t c = 0;
     crvm_status st = expect_key(r, key);
     if (st != CRVM_OK || (st = count(r, max_rows, rows)) != CRVM_OK ||
         (st = count(r, SIZE_MAX, &c)) != CRVM_OK)
@@ -507,7 +507,7 @@ crvm_status crvm__mt_read_rows(crvm__mt_reader *r, size_t rows, size_t cols, dou
 crvm_status crvm__mt_read_matrix(crvm__mt_reader *r, const char *key, size_t rows, size_t cols,
                                  const char *const *names, double *out)
 {
-    size_t got;
+    size_t got = 0;
     crvm_status st = crvm__mt_read_matrix_head(r, key, rows, cols, names, &got);
     if (st != CRVM_OK)
         return st;

@@ -192,7 +192,7 @@ crvm_status crvm_cox_schoenfeld_residuals(const crvm_cox *cox, const double *x, 
         return crvm__fail(CRVM_EINVAL, "out must hold n_rows * n_cols = %zu values", x_len);
     crvm__surv_key *keys = crvm__calloc(n_rows, sizeof *keys);
     double *r = crvm__calloc(x_len, sizeof *r);
-    double d;
+    double d = 0.0;
     if (keys == NULL || r == NULL)
         st = crvm__nomem("computing Schoenfeld residuals");
     else
