@@ -28,8 +28,8 @@ from .transactions import (
     ParetoNBD,
     StandardErrorWarning,
 )
-from .rfm import rfm_summary
-from .spend import GammaGamma
+from .rfm import calibration_and_holdout_data, rfm_summary, summary_data_from_transaction_data
+from .spend import GammaGamma, customer_lifetime_value
 from .cox import CoxPH, CoxTimeVarying
 from .survival import (
     KaplanMeier,
@@ -57,6 +57,7 @@ __all__ = sorted([
     "BetaDiscreteWeibull", "ShiftedBetaGeometric",
     # repeat business
     "BetaGeo", "BetaGeoBetaBinom", "ModifiedBetaGeo", "ParetoNBD", "GammaGamma", "rfm_summary",
+    "summary_data_from_transaction_data", "calibration_and_holdout_data", "customer_lifetime_value",
     # survival
     "CoxPH", "CoxTimeVarying", "KaplanMeier", "LikelihoodRatioTest", "LogRankResult",
     "concordance_index", "kaplan_meier_by_group", "logrank_test",

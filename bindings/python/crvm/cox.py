@@ -70,7 +70,7 @@ class CoxPH(Persistent):
     _not_saved = ("train",)
 
     def __init__(self, ties: str = "efron", alpha: float = 0.05, penalizer: float = 0.0,
-                 max_iterations: int = 50, tolerance: float = 1e-9, **kwargs):
+                 max_iterations: int = 50, tolerance: float = 1e-9, strata=None, **kwargs):
         if ties not in ("efron", "breslow"):
             raise ValueError(f"ties = {ties!r}: expected 'efron' or 'breslow'")
         unsupported = {k: v for k, v in kwargs.items()
@@ -88,6 +88,7 @@ class CoxPH(Persistent):
         self.fit_report = None
         self.duration_col = self.event_col = self.weights_col = None
         self.strata = None
+        self._init_strata = strata  # lifelines' CoxPHFitter(strata=...)
         self._strata_labels = None
         self._train = None
 
@@ -177,6 +178,8 @@ class CoxPH(Persistent):
                        and not (k == "batch_mode")}
         if unsupported:
             raise TypeError(f"CoxPH.fit: {sorted(unsupported)} not supported")
+        if strata is None:
+            strata = getattr(self, "_init_strata", None)
         if isinstance(durations, str) or duration_col is not None:
             return self._fit_frame(X, duration_col or durations,
                                    event_col if event_col is not None else events,

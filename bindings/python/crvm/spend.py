@@ -19,7 +19,11 @@ from ._columns import customer_columns, keyed
 from ._persist import Persistent
 from .errors import ConvergenceError, NotFittedError
 
-__all__ = ["GammaGamma"]
+# lifetimes' summary tables use +- 1.96 standard errors for the 95% bounds;
+# the same rounded quantile keeps the tables identical to theirs.
+_LIFETIMES_Z = 1.96
+
+__all__ = ["GammaGamma", "customer_lifetime_value"]
 
 _PARAM_NAMES = ("p", "q", "v")
 
@@ -148,8 +152,8 @@ class GammaGamma(Persistent):
         coef = self.params_
         se = self.standard_errors_
         return pd.DataFrame({"coef": coef, "se(coef)": se,
-                             "lower 95% bound": coef - 1.959963984540054 * se,
-                             "upper 95% bound": coef + 1.959963984540054 * se})
+                             "lower 95% bound": coef - _LIFETIMES_Z * se,
+                             "upper 95% bound": coef + _LIFETIMES_Z * se})
 
     @property
     def log_likelihood_(self) -> float:
@@ -315,3 +319,32 @@ def _report_dict(report) -> dict:
             "gradient_norm": report.gradient_norm, "n_observations": report.n_observations,
             "iterations": report.iterations, "converged": bool(report.converged),
             "n_parameters": report.n_parameters}
+
+
+def customer_lifetime_value(transaction_prediction_model, frequency, recency, T, monetary_value,
+                            time: int = 12, discount_rate: float = 0.01, freq: str = "D",
+                            margin: float = 1.0):
+    """lifetimes.utils' ``customer_lifetime_value``: the CLV of each customer
+    with ``monetary_value`` taken as the spend per future transaction (no
+    spend model), over ``time`` months at ``discount_rate`` per month, time
+    in ``freq`` units. Keyed like the input.
+
+    Example::
+
+        crvm.customer_lifetime_value(bgf, s["frequency"], s["recency"], s["T"],
+                                     s["monetary_value"], time=12)
+    """
+    txn = _txn_params_of(transaction_prediction_model)
+    if txn is None:
+        raise TypeError("transaction_prediction_model: expected a fitted crvm transaction model")
+    (x, r, t, m), index, scalar = customer_columns(("frequency", "recency", "T", "monetary_value"),
+                                                   (frequency, recency, T, monetary_value))
+    opt = _ll.crvm_clv_options()
+    _ll.crvm_clv_options_init(opt)
+    opt.horizon_months = int(time)
+    opt.discount_rate = float(discount_rate)
+    opt.units_per_month = float(_UNITS_PER_MONTH[freq] if isinstance(freq, str) else freq)
+    opt.margin = float(margin)
+    out = np.empty(len(x))
+    _ll.crvm_clv_with_spend(txn, x, r, t, m, opt, out)
+    return keyed(out, index, scalar, "clv")

@@ -34,6 +34,10 @@ from ._columns import customer_columns, keyed
 from ._persist import Persistent
 from .errors import NotFittedError
 
+# lifetimes' summary tables use +- 1.96 standard errors for the 95% bounds;
+# the same rounded quantile keeps the tables identical to theirs.
+_LIFETIMES_Z = 1.96
+
 __all__ = [
     "BetaGeo",
     "ModifiedBetaGeo",
@@ -222,8 +226,8 @@ class _TransactionModel(Persistent):
         params = self.params
         se = self.standard_errors or {k: float("nan") for k in self._param_names}
         rows = {k: {"coef": params[k], "se(coef)": se[k],
-                    "lower 95% bound": params[k] - 1.959963984540054 * se[k],
-                    "upper 95% bound": params[k] + 1.959963984540054 * se[k]}
+                    "lower 95% bound": params[k] - _LIFETIMES_Z * se[k],
+                    "upper 95% bound": params[k] + _LIFETIMES_Z * se[k]}
                 for k in self._param_names}
         return pd.DataFrame.from_dict(rows, orient="index")
 
