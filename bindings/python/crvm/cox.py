@@ -835,6 +835,12 @@ class CoxTimeVarying(CoxPH):
     n_rows the rows (intervals) of ``df``. Robust standard errors (which need clustering by subject) are not
     available. The concordance is computed over rows with ``stop`` as the
     duration (lifelines reports none for this model).
+
+    Example::
+
+        ctv = crvm.CoxTimeVarying().fit(long_df, id_col="id", event_col="churned",
+                                        start_col="start", stop_col="stop")
+        ctv.summary
     """
 
     _FITTED = CoxPH._FITTED + ("id_col", "start_col", "stop_col")

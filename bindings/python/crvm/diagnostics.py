@@ -28,7 +28,13 @@ class HoldoutAccuracy:
     holdout purchases. ``predicted``: each customer's expected holdout
     purchases (keyed like the input). Aggregates over customers: ``total_actual``,
     ``total_predicted``, mean absolute error ``mae``, root mean squared error
-    ``rmse``, and the Pearson ``correlation`` of predicted and actual."""
+    ``rmse``, and the Pearson ``correlation`` of predicted and actual.
+
+    Example::
+
+        acc = crvm.holdout_accuracy(bgf, cal_holdout)
+        acc.by_frequency, acc.mae
+    """
 
     by_frequency: pd.DataFrame
     predicted: pd.Series

@@ -361,7 +361,12 @@ def plot_schoenfeld(cox, training_df=None, columns=None, axes=None):
     """Scaled Schoenfeld residuals of each covariate against the rank of
     the event times; a trend means the covariate's effect changes with time
     (the picture behind :meth:`crvm.CoxPH.check_assumptions`). Returns the
-    list of Axes."""
+    list of Axes.
+
+    Example::
+
+        crvm.plotting.plot_schoenfeld(cph, rossi, columns=["age", "prio"])
+    """
     res = cox.compute_residuals(training_df, "scaled_schoenfeld")
     names = [c for c in cox.covariates if columns is None or c in columns]
     if axes is None:

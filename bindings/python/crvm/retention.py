@@ -344,7 +344,13 @@ class _RetentionModel(Persistent):
 
 class ShiftedBetaGeometric(_RetentionModel):
     """Shifted-beta-geometric retention model (Fader & Hardie 2007):
-    parameters alpha, beta."""
+    parameters alpha, beta.
+
+    Example::
+
+        sbg = crvm.ShiftedBetaGeometric().fit_cohort([1000, 631, 468, 382, 326])
+        sbg.survival(range(13))
+    """
 
     _model = _ll.CRVM_RETENTION_SBG
     _names = ("alpha", "beta")
@@ -352,7 +358,13 @@ class ShiftedBetaGeometric(_RetentionModel):
 
 class BetaDiscreteWeibull(_RetentionModel):
     """Beta-discrete-Weibull retention model (Fader, Hardie, Liu, Davin &
-    Steenburgh 2018): parameters alpha, beta, c; c = 1 is the sBG."""
+    Steenburgh 2018): parameters alpha, beta, c; c = 1 is the sBG.
+
+    Example::
+
+        bdw = crvm.BetaDiscreteWeibull().fit(periods, churned)
+        bdw.derl(0.1, renewals=[0, 3, 12])
+    """
 
     _model = _ll.CRVM_RETENTION_BDW
     _names = ("alpha", "beta", "c")

@@ -141,6 +141,10 @@ def rfm_summary(transactions: pd.DataFrame, customer_col: str, time_col: str,
     recency_cal, T_cal [, monetary_value_cal], frequency_holdout
     [, monetary_value_holdout], duration_holdout. Customers without any
     transaction in the calibration period are left out.
+
+    Example::
+
+        s = crvm.rfm_summary(tx, "customer_id", "date", "amount", observation_end="2024-12-31")
     """
     if after_end not in ("exclude", "error"):
         raise ValueError(f"after_end={after_end!r}: expected 'exclude' or 'error'")

@@ -291,7 +291,13 @@ def kaplan_meier_by_group(durations, events, groups, weights=None, entry=None,
     """Fit one :class:`KaplanMeier` per distinct value of ``groups`` (any
     labels, no missing values) in one call of the C library's grouped fit;
     each curve is the one that fitting that group's rows alone gives.
-    Returns {group label: fitted curve} in sorted label order."""
+    Returns {group label: fitted curve} in sorted label order.
+
+    Example::
+
+        curves = crvm.kaplan_meier_by_group(df["tenure"], df["churned"], df["segment"])
+        crvm.plotting.plot_survival(curves)
+    """
     t = as_float_array(durations, "durations")
     e = _events(events, len(t))
     g = np.asarray(groups)
@@ -340,7 +346,12 @@ class _LifelinesTestNames:
 
 @dataclass(frozen=True)
 class LogRankResult(_LifelinesTestNames):
-    """Result of :func:`logrank_test`."""
+    """Result of :func:`logrank_test`.
+
+    Example::
+
+        crvm.logrank_test(T, E, groups).p_value
+    """
 
     statistic: float
     dof: int
@@ -350,7 +361,12 @@ class LogRankResult(_LifelinesTestNames):
 
 @dataclass(frozen=True)
 class LikelihoodRatioTest(_LifelinesTestNames):
-    """Likelihood-ratio test of a Cox model against the null model."""
+    """Likelihood-ratio test of a Cox model against the null model.
+
+    Example::
+
+        crvm.CoxPH().fit(rossi, "week", "arrest").log_likelihood_ratio_test().p_value
+    """
 
     statistic: float
     dof: int
@@ -437,6 +453,11 @@ def _logrank(t, e, codes, w) -> LogRankResult:
 
 def concordance_index(durations, scores, events=None) -> float:
     """Harrell's C: a higher score predicts a longer survival (lifelines'
-    convention; pass minus the risk for hazard-like scores)."""
+    convention; pass minus the risk for hazard-like scores).
+
+    Example::
+
+        crvm.concordance_index(T, -cph.predict_partial_hazard(X), E)
+    """
     t = as_float_array(durations, "durations")
     return _ll.crvm_concordance_index(t, as_float_array(scores, "scores"), _events(events, len(t)))

@@ -452,7 +452,13 @@ class _ContinuousTimeModel(_TransactionModel):
 
 class BetaGeo(_ContinuousTimeModel):
     """BG/NBD (Fader, Hardie & Lee 2005): parameters r, alpha (Gamma transaction
-    rates), a, b (Beta dropout probability after each repeat transaction)."""
+    rates), a, b (Beta dropout probability after each repeat transaction).
+
+    Example::
+
+        bgf = crvm.BetaGeo().fit(s["frequency"], s["recency"], s["T"])
+        bgf.p_alive(s["frequency"], s["recency"], s["T"])   # Series by customer
+    """
 
     _model = _ll.CRVM_TXN_BGNBD
     _param_names = ("r", "alpha", "a", "b")
@@ -461,7 +467,12 @@ class BetaGeo(_ContinuousTimeModel):
 class ModifiedBetaGeo(_ContinuousTimeModel):
     """MBG/NBD (Batislam, Denizel & Filiztekin 2007): as BG/NBD, but a customer
     may also drop out right after the first purchase, so customers without
-    repeat purchases are not certainly alive."""
+    repeat purchases are not certainly alive.
+
+    Example::
+
+        mbg = crvm.ModifiedBetaGeo().fit(s["frequency"], s["recency"], s["T"])
+    """
 
     _model = _ll.CRVM_TXN_MBGNBD
     _param_names = ("r", "alpha", "a", "b")
@@ -469,7 +480,13 @@ class ModifiedBetaGeo(_ContinuousTimeModel):
 
 class ParetoNBD(_ContinuousTimeModel):
     """Pareto/NBD (Schmittlein, Morrison & Colombo 1987): parameters r, alpha
-    (Gamma transaction rates) and s, beta (Gamma dropout rates)."""
+    (Gamma transaction rates) and s, beta (Gamma dropout rates).
+
+    Example::
+
+        pnbd = crvm.ParetoNBD().fit(s["frequency"], s["recency"], s["T"])
+        pnbd.dert(0.01, s["frequency"], s["recency"], s["T"])
+    """
 
     _model = _ll.CRVM_TXN_PARETO_NBD
     _param_names = ("r", "alpha", "s", "beta")
@@ -482,7 +499,13 @@ class BetaGeoBetaBinom(_TransactionModel):
 
     Columns: ``frequency`` = opportunities with a transaction, ``recency`` =
     the opportunity of the last one (0 if none), ``n_periods`` = number of
-    opportunities observed."""
+    opportunities observed.
+
+    Example::
+
+        bgbb = crvm.BetaGeoBetaBinom().fit(d["frequency"], d["recency"], d["periods"],
+                                           weights=d["weights"])
+    """
 
     _model = _ll.CRVM_TXN_BGBB
     _param_names = ("alpha", "beta", "gamma", "delta")
