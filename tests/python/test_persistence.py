@@ -227,3 +227,11 @@ def test_model_text_is_readable(models):
     assert lines[4].startswith("r ") and float(lines[4].split()[1]) == models["BG/NBD"].params["r"]
     assert lines[-1].startswith("checksum fnv1a64 ")
     assert ll.crvm_model_kind_of_text(text.encode()) == ll.CRVM_MODEL_TRANSACTIONS
+
+
+def test_lifetimes_save_model_and_load_model(models, cdnow, rossi, tmp_path):
+    path = tmp_path / "bg.crvm"
+    models["BG/NBD"].save_model(path)
+    fresh = crvm.BetaGeo()
+    fresh.load_model(path)
+    _assert_same(models["BG/NBD"], fresh, cdnow, rossi)

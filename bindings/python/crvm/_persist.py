@@ -142,6 +142,18 @@ class Persistent:
             f.write(head + "\n" + _PY_PREFIX + meta + "\n" + rest)
         os.replace(tmp, path)
 
+    def save_model(self, path, save_data: bool = True, **kwargs) -> None:
+        """lifetimes' name of :meth:`save` (the fitting data are not written;
+        pickle the model to keep them)."""
+        self.save(path)
+
+    def load_model(self, path) -> None:
+        """lifetimes' instance form of :meth:`load`: replace this model's
+        state with the one saved in ``path``."""
+        other = type(self).load(path)
+        self.__dict__.clear()
+        self.__dict__.update(other.__dict__)
+
     @classmethod
     def load(cls, path):
         """Load a model saved by :meth:`save` (or by the C library).
