@@ -264,6 +264,12 @@ static crvm_status bad(const crvm__mt_reader *r, const char *what)
     return crvm__fail(CRVM_EPARSE, "%s: line %zu: %s (at '%s')", r->source, r->line, what, clip);
 }
 
+/* What the reader found instead of a field line: the checksum line or the end. */
+static const char *what_follows(const crvm__mt_reader *r)
+{
+    return r->cur == r->checksum_at ? "the checksum line" : "the end of the text";
+}
+
 /* The next field line must start with key. */
 static crvm_status expect_key(crvm__mt_reader *r, const char *key)
 {
@@ -274,7 +280,7 @@ static crvm_status expect_key(crvm__mt_reader *r, const char *key)
                           r->source, r->line, key);
     if (!next_line(r) || r->cur == r->checksum_at)
         return crvm__fail(CRVM_EPARSE, "%s: line %zu: expected '%s', found %s", r->source, r->line,
-                          key, r->cur == r->checksum_at ? "the checksum line" : "the end of the text");
+                          key, what_follows(r));
     const char *start = r->cur;
     if (!token(r, &s, &n) || !token_is(s, n, key)) {
         r->cur = start;
@@ -493,8 +499,7 @@ crvm_status crvm__mt_read_rows(crvm__mt_reader *r, size_t rows, size_t cols, dou
     for (size_t i = 0; i < rows; i++) {
         if (!next_line(r) || r->cur == r->checksum_at)
             return crvm__fail(CRVM_EPARSE, "%s: line %zu: expected row %zu of %zu, found %s",
-                              r->source, r->line, i + 1, rows,
-                              r->cur == r->checksum_at ? "the checksum line" : "the end of the text");
+                              r->source, r->line, i + 1, rows, what_follows(r));
         for (size_t j = 0; j < cols; j++)
             if ((st = number(r, &out[i * cols + j])) != CRVM_OK)
                 return st;

@@ -26,8 +26,9 @@ crvm_status crvm__retention_fit_restore(crvm_retention_kind kind,
     const double s[3] = {se->alpha, se->beta, se->c};
     for (size_t j = 0; j < 3; j++)
         if (!(s[j] >= 0.0) || !isfinite(s[j]) || (j == 2 && k == 2 && s[j] != 0.0))
-            return crvm__fail(CRVM_EDOMAIN, "%s: standard error %zu = %g: must be finite and >= 0%s",
-                              who, j, s[j], k == 2 ? " (0 for the fixed c)" : "");
+            return crvm__fail(CRVM_EDOMAIN,
+                              "%s: standard error %zu = %g: must be finite and >= 0%s", who, j,
+                              s[j], k == 2 ? " (0 for the fixed c)" : "");
     if (cov_len != k * k)
         return crvm__fail(CRVM_EDOMAIN, "%s: covariance has %zu entries, expected %zu", who,
                           cov_len, k * k);

@@ -42,7 +42,8 @@ static crvm_status check_stats(const crvm__cox_state *s)
         !(t->lr_statistic >= 0.0) || !isfinite(t->lr_statistic) || !(t->lr_p_value >= 0.0) ||
         !(t->lr_p_value <= 1.0))
         return crvm__fail(CRVM_EDOMAIN, "Cox summary: log-likelihoods must be finite, the "
-                                        "likelihood-ratio statistic >= 0 and its p-value in [0, 1]");
+                                        "likelihood-ratio statistic >= 0 and its p-value in "
+                                        "[0, 1]");
     if (!(t->concordance >= 0.0 && t->concordance <= 1.0))
         return crvm__fail(CRVM_EDOMAIN, "Cox summary: concordance = %g: must be in [0, 1]",
                           t->concordance);
@@ -78,7 +79,8 @@ static crvm_status check_baseline(const crvm__cox_state *s)
                 (!first && !(t > s->base_time[k - 1] && h >= s->base_cumhaz[k - 1])))
                 return crvm__fail(CRVM_EDOMAIN,
                                   "Cox baseline of stratum %d, point %zu (t = %g, H = %g): times "
-                                  "must increase and the cumulative hazard be >= 0 and non-decreasing",
+                                  "must increase and the cumulative hazard be >= 0 and "
+                                  "non-decreasing",
                                   (int)s->strata[g], k - s->base_start[g], t, h);
         }
     }
@@ -100,7 +102,8 @@ static crvm_status check_state(const crvm__cox_state *s)
     if ((st = check_finite(s->beta, s->p, "coef")) != CRVM_OK ||
         (st = check_finite(s->mean, s->p, "mean")) != CRVM_OK ||
         (st = crvm__check_covariance(s->cov, s->p, "Cox")) != CRVM_OK ||
-        (s->cov_robust && (st = crvm__check_covariance(s->cov_robust, s->p, "Cox robust")) != CRVM_OK))
+        (s->cov_robust &&
+         (st = crvm__check_covariance(s->cov_robust, s->p, "Cox robust")) != CRVM_OK))
         return st;
     if ((st = check_stats(s)) != CRVM_OK)
         return st;

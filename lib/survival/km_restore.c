@@ -31,7 +31,8 @@ static crvm_status check_row(const double *const col[KM_COLUMNS], size_t k)
                           "Kaplan-Meier survival[%zu] = %g: must be <= 1 and non-increasing", k, s);
     if (!(lo <= s && s <= hi && hi <= 1.0))
         return crvm__fail(CRVM_EDOMAIN,
-                          "Kaplan-Meier row %zu: limits [%g, %g] must hold survival %g within [0, 1]",
+                          "Kaplan-Meier row %zu: limits [%g, %g] must hold survival %g within "
+                          "[0, 1]",
                           k, lo, hi, s);
     return CRVM_OK;
 }

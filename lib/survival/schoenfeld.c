@@ -196,7 +196,8 @@ crvm_status crvm_cox_schoenfeld_residuals(const crvm_cox *cox, const double *x, 
     if (keys == NULL || r == NULL)
         st = crvm__nomem("computing Schoenfeld residuals");
     else
-        st = residuals(cox, n_rows, x, durations, events, weights, strata, scaled != 0, keys, r, &d);
+        st = residuals(cox, n_rows, x, durations, events, weights, strata, scaled != 0, keys, r,
+                       &d);
     if (st == CRVM_OK)
         memcpy(out, r, x_len * sizeof *out);
     crvm__free(keys);
@@ -292,7 +293,8 @@ crvm_status crvm_cox_ph_test(const crvm_cox *cox, const double *x, size_t x_len,
         st = residuals(cox, n_rows, x, durations, events, weights, strata, 1, keys, r, &d);
     if (st == CRVM_OK && d < 2.0)
         st = crvm__fail(CRVM_EDOMAIN, "%g events: the test needs at least 2", d);
-    double *g = r ? r + x_len : NULL, *tstat = g ? g + n_rows : NULL, *tp = tstat ? tstat + cox->p : NULL;
+    double *g = r ? r + x_len : NULL; /* n_rows, then the statistics and p-values */
+    double *tstat = g ? g + n_rows : NULL, *tp = tstat ? tstat + cox->p : NULL;
     if (st == CRVM_OK)
         st = time_scale(time, n_rows, durations, events, weights, keys, g);
     if (st == CRVM_OK)

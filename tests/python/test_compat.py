@@ -15,15 +15,13 @@ import crvm
 
 
 @pytest.fixture(scope="module")
-def cdnow(datadir):
-    df = pd.read_csv(datadir / "cdnow_customers_summary_with_transactions.csv")
-    df = df.rename(columns={"x": "frequency", "t_x": "recency", "zbar": "monetary_value"})
-    return df.set_index("ID")
+def cdnow(cdnow_summary):
+    return cdnow_summary
 
 
 @pytest.fixture(scope="module")
-def rossi(datadir):
-    return pd.read_csv(datadir / "rossi.csv")
+def rossi(rossi_df):
+    return rossi_df
 
 
 @pytest.fixture(scope="module")

@@ -19,14 +19,13 @@ PNG_DIR = os.environ.get("CRVM_PLOT_DIR")  # set to keep the PNGs for a look
 
 
 @pytest.fixture(scope="module")
-def cdnow(datadir):
-    df = pd.read_csv(datadir / "cdnow_customers_summary_with_transactions.csv")
-    return df.rename(columns={"x": "frequency", "t_x": "recency", "zbar": "monetary_value"})
+def cdnow(cdnow_summary):
+    return cdnow_summary
 
 
 @pytest.fixture(scope="module")
-def rossi(datadir):
-    return pd.read_csv(datadir / "rossi.csv")
+def rossi(rossi_df):
+    return rossi_df
 
 
 @pytest.fixture(scope="module")

@@ -588,6 +588,17 @@ static void refused(kind k, const char *text, crvm_status want, const char *says
         fail_msg("message '%s' does not say '%s'", crvm_last_error(), says);
 }
 
+/* text edited (from -> to) with its checksum rewritten is refused with
+ * want and a message containing `says`: the parser's own checks. */
+static void refused_edit(kind k, const char *text, const char *from, const char *to,
+                         crvm_status want, const char *says)
+{
+    char *t = replaced(text, from, to), *u = with_fresh_checksum(t);
+    refused(k, u, want, says);
+    free(t);
+    free(u);
+}
+
 static void damaged_texts_are_refused_with_the_reason(void **state)
 {
     (void)state;
@@ -611,31 +622,13 @@ static void damaged_texts_are_refused_with_the_reason(void **state)
     free(t);
 
     /* Edited with the checksum rewritten: the parser's own checks. */
-    t = replaced(text, "\nalpha ", "\nalpha -");
-    u = with_fresh_checksum(t);
-    refused(RETENTION, u, CRVM_EDOMAIN, "alpha");
-    free(t);
-    free(u);
-    t = replaced(text, "\nbeta ", "\nbeta x");
-    u = with_fresh_checksum(t);
-    refused(RETENTION, u, CRVM_EPARSE, "line 6");
-    free(t);
-    free(u);
-    t = replaced(text, "\nc 1\n", "\nc 2\n");
-    u = with_fresh_checksum(t);
-    refused(RETENTION, u, CRVM_EDOMAIN, "c = 2");
-    free(t);
-    free(u);
-    t = replaced(text, "\nn_parameters 2\n", "\nn_parameters 2\nextra 3\n");
-    u = with_fresh_checksum(t);
-    refused(RETENTION, u, CRVM_EPARSE, "expected the checksum line");
-    free(t);
-    free(u);
-    t = replaced(text, "\ncovariance 2 2\n", "\ncovariance 2 3\n");
-    u = with_fresh_checksum(t);
-    refused(RETENTION, u, CRVM_EPARSE, "columns");
-    free(t);
-    free(u);
+    refused_edit(RETENTION, text, "\nalpha ", "\nalpha -", CRVM_EDOMAIN, "alpha");
+    refused_edit(RETENTION, text, "\nbeta ", "\nbeta x", CRVM_EPARSE, "line 6");
+    refused_edit(RETENTION, text, "\nc 1\n", "\nc 2\n", CRVM_EDOMAIN, "c = 2");
+    refused_edit(RETENTION, text, "\nn_parameters 2\n", "\nn_parameters 2\nextra 3\n",
+                 CRVM_EPARSE, "expected the checksum line");
+    refused_edit(RETENTION, text, "\ncovariance 2 2\n", "\ncovariance 2 3\n", CRVM_EPARSE,
+                 "columns");
 
     /* A newer format version, another kind, not a model at all. */
     t = replaced(text, "crvm-model 1", "crvm-model 2");
@@ -670,16 +663,9 @@ static void damaged_texts_are_refused_with_the_reason(void **state)
     free(u);
     free(text);
     text = text_of(COX, M->cox_strata);
-    t = replaced(text, "\nstrata 2 0 7\n", "\nstrata 2 7 0\n");
-    u = with_fresh_checksum(t);
-    refused(COX, u, CRVM_EPARSE, "baseline row 1");
-    free(t);
-    free(u);
-    t = replaced(text, "\nz_critical ", "\nz_critical -");
-    u = with_fresh_checksum(t);
-    refused(COX, u, CRVM_EDOMAIN, "z_critical");
-    free(t);
-    free(u);
+    refused_edit(COX, text, "\nstrata 2 0 7\n", "\nstrata 2 7 0\n", CRVM_EPARSE,
+                 "baseline row 1");
+    refused_edit(COX, text, "\nz_critical ", "\nz_critical -", CRVM_EDOMAIN, "z_critical");
     free(text);
 
     /* A transaction fit without covariance loads as one (0 rows). */
@@ -798,11 +784,8 @@ static void every_kind_refuses_bad_values(void **state)
         assert_status(load(cases[i].k, path, &model), CRVM_EDOMAIN);
         free(u);
         free(t);
-        t = replaced(text, cases[i].from, "\nunknown_field ");
-        u = with_fresh_checksum(t);
-        refused(cases[i].k, u, CRVM_EPARSE, "unknown_field");
-        free(u);
-        free(t);
+        refused_edit(cases[i].k, text, cases[i].from, "\nunknown_field ", CRVM_EPARSE,
+                     "unknown_field");
         free(text);
     }
     remove(path);

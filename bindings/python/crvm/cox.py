@@ -518,22 +518,10 @@ class CoxPH(Persistent):
         return _keyed_rows(self._survival_matrix(X, [float(horizon)], strata)[:, 0], X)
 
     # -- lifelines' names ----------------------------------------------------
-    @property
-    def params_(self) -> pd.Series:
-        """The coefficients (lifelines' ``params_``)."""
-        return self._stat("coef", "coef")
-
-    @property
-    def standard_errors_(self) -> pd.Series:
-        return self.standard_errors
-
-    @property
-    def hazard_ratios_(self) -> pd.Series:
-        return self.hazard_ratios
-
-    @property
-    def variance_matrix_(self) -> pd.DataFrame:
-        return self.variance_matrix
+    # (params_ is defined with coefficients above)
+    standard_errors_ = standard_errors
+    hazard_ratios_ = hazard_ratios
+    variance_matrix_ = variance_matrix
 
     @property
     def confidence_intervals_(self) -> pd.DataFrame:
@@ -543,13 +531,8 @@ class CoxPH(Persistent):
         return pd.DataFrame({f"{level}% lower-bound": ci["lower"],
                              f"{level}% upper-bound": ci["upper"]})
 
-    @property
-    def log_likelihood_(self) -> float:
-        return self.log_likelihood
-
-    @property
-    def concordance_index_(self) -> float:
-        return self.concordance
+    log_likelihood_ = log_likelihood
+    concordance_index_ = concordance
 
     @property
     def AIC_partial_(self) -> float:  # noqa: N802 - lifelines' name
