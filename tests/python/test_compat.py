@@ -15,24 +15,15 @@ import crvm
 
 
 @pytest.fixture(scope="module")
-def cdnow(cdnow_summary):
-    return cdnow_summary
-
-
-@pytest.fixture(scope="module")
-def rossi(rossi_df):
-    return rossi_df
-
-
-@pytest.fixture(scope="module")
-def bgf(cdnow):
-    return crvm.BetaGeo().fit(cdnow["frequency"], cdnow["recency"], cdnow["T"])
+def bgf(cdnow_summary):
+    c = cdnow_summary
+    return crvm.BetaGeo().fit(c["frequency"], c["recency"], c["T"])
 
 
 # ---- results keyed by customer -------------------------------------------------
 
-def test_series_align_by_index_and_results_keep_it(bgf, cdnow):
-    f, r, T = cdnow["frequency"], cdnow["recency"], cdnow["T"]
+def test_series_align_by_index_and_results_keep_it(bgf, cdnow_summary):
+    f, r, T = cdnow_summary["frequency"], cdnow_summary["recency"], cdnow_summary["T"]
     shuffled = T.sample(frac=1.0, random_state=1)  # same customers, another order
     keyed = bgf.p_alive(f, r, shuffled)
     assert isinstance(keyed, pd.Series) and keyed.index.equals(f.index)
@@ -43,22 +34,22 @@ def test_series_align_by_index_and_results_keep_it(bgf, cdnow):
         bgf.p_alive(f, r, T.drop(T.index[3]))
     e = bgf.expected_purchases(10, f, r, T)
     assert isinstance(e, pd.Series) and e.index.equals(f.index)
-    gg = crvm.GammaGamma().fit(f[f > 0], cdnow["monetary_value"][f > 0])
-    clv = gg.clv(bgf, f, r, T, cdnow["monetary_value"])
+    gg = crvm.GammaGamma().fit(f[f > 0], cdnow_summary["monetary_value"][f > 0])
+    clv = gg.clv(bgf, f, r, T, cdnow_summary["monetary_value"])
     assert clv.index.equals(f.index) and clv.name == "clv"
-    flat = crvm.customer_lifetime_value(bgf, f, r, T, cdnow["monetary_value"])
+    flat = crvm.customer_lifetime_value(bgf, f, r, T, cdnow_summary["monetary_value"])
     # a flat spend per transaction equal to each customer's mean: recompute
     # one customer from the expected purchases month by month (lifetimes' rule)
     c = f.index[5]
     months = [bgf.expected_purchases(30 * i, f[c], r[c], T[c]) for i in range(13)]
-    want = sum((months[i] - months[i - 1]) * cdnow["monetary_value"][c] / 1.01 ** i
+    want = sum((months[i] - months[i - 1]) * cdnow_summary["monetary_value"][c] / 1.01 ** i
                for i in range(1, 13))
     assert flat[c] == pytest.approx(want, rel=1e-9)
 
 
-def test_cox_predictions_keep_the_callers_index(rossi):
-    cph = crvm.CoxPH().fit(rossi, "week", "arrest")
-    X = rossi.iloc[[5, 17, 3]].set_axis(["a", "b", "c"])
+def test_cox_predictions_keep_the_callers_index(rossi_df):
+    cph = crvm.CoxPH().fit(rossi_df, "week", "arrest")
+    X = rossi_df.iloc[[5, 17, 3]].set_axis(["a", "b", "c"])
     ph = cph.predict_partial_hazard(X)
     assert list(ph.index) == ["a", "b", "c"]
     sf = cph.predict_survival_function(X, times=[10, 20])
@@ -72,28 +63,28 @@ def test_cox_predictions_keep_the_callers_index(rossi):
 
 # ---- the peers' call forms --------------------------------------------------------
 
-def test_lifelines_fit_form_and_survival_function(rossi):
-    ours = crvm.CoxPH().fit(rossi, "week", "arrest")
-    theirs = lifelines.CoxPHFitter().fit(rossi, "week", "arrest")
+def test_lifelines_fit_form_and_survival_function(rossi_df):
+    ours = crvm.CoxPH().fit(rossi_df, "week", "arrest")
+    theirs = lifelines.CoxPHFitter().fit(rossi_df, "week", "arrest")
     np.testing.assert_allclose(ours.params_, theirs.params_, rtol=1e-6)
-    sf, tsf = ours.predict_survival_function(rossi.head()), theirs.predict_survival_function(
-        rossi.head())
+    sf, tsf = ours.predict_survival_function(rossi_df.head()), theirs.predict_survival_function(
+        rossi_df.head())
     assert sf.shape == tsf.shape and list(sf.index) == list(tsf.index)
     np.testing.assert_allclose(sf.to_numpy(), tsf.to_numpy(), rtol=1e-6)
-    np.testing.assert_allclose(ours.predict_expectation(rossi.head()),
-                               theirs.predict_expectation(rossi.head()), rtol=1e-6)
+    np.testing.assert_allclose(ours.predict_expectation(rossi_df.head()),
+                               theirs.predict_expectation(rossi_df.head()), rtol=1e-6)
     # strata by column name, as lifelines
-    s_ours = crvm.CoxPH().fit(rossi, "week", "arrest", strata=["race"])
-    s_theirs = lifelines.CoxPHFitter().fit(rossi, "week", "arrest", strata=["race"])
+    s_ours = crvm.CoxPH().fit(rossi_df, "week", "arrest", strata=["race"])
+    s_theirs = lifelines.CoxPHFitter().fit(rossi_df, "week", "arrest", strata=["race"])
     np.testing.assert_allclose(s_ours.params_, s_theirs.params_, rtol=1e-6)
-    mine = s_ours.predict_survival_function(rossi.head())
-    peer = s_theirs.predict_survival_function(rossi.head())  # columns grouped by stratum
+    mine = s_ours.predict_survival_function(rossi_df.head())
+    peer = s_theirs.predict_survival_function(rossi_df.head())  # columns grouped by stratum
     np.testing.assert_allclose(mine.to_numpy(), peer[mine.columns].to_numpy(), rtol=1e-6)
 
 
-def test_kaplan_meier_has_lifelines_shapes(rossi):
-    ours = crvm.KaplanMeier().fit(rossi["week"], event_observed=rossi["arrest"])
-    theirs = lifelines.KaplanMeierFitter().fit(rossi["week"], event_observed=rossi["arrest"])
+def test_kaplan_meier_has_lifelines_shapes(rossi_df):
+    ours = crvm.KaplanMeier().fit(rossi_df["week"], event_observed=rossi_df["arrest"])
+    theirs = lifelines.KaplanMeierFitter().fit(rossi_df["week"], event_observed=rossi_df["arrest"])
     pd.testing.assert_index_equal(ours.survival_function_.index, theirs.survival_function_.index,
                                   exact=False)
     assert ours.survival_function_.index[0] == 0 and list(ours.survival_function_.columns) == [
@@ -107,18 +98,18 @@ def test_kaplan_meier_has_lifelines_shapes(rossi):
     np.testing.assert_allclose(ours.predict([5, 30]), theirs.predict([5, 30]))
 
 
-def test_logrank_two_sample_form(rossi):
-    fin = rossi["fin"] == 1
-    T, E = rossi["week"], rossi["arrest"]
+def test_logrank_two_sample_form(rossi_df):
+    fin = rossi_df["fin"] == 1
+    T, E = rossi_df["week"], rossi_df["arrest"]
     theirs = lifelines.statistics.logrank_test(T[fin], T[~fin], E[fin], E[~fin])
     for ours in (crvm.logrank_test(T[fin], T[~fin], E[fin], E[~fin]),
                  crvm.logrank_test(T[fin], T[~fin], event_observed_A=E[fin],
                                    event_observed_B=E[~fin]),
-                 crvm.logrank_test(T, E, rossi["fin"])):
+                 crvm.logrank_test(T, E, rossi_df["fin"])):
         assert ours.test_statistic == pytest.approx(theirs.test_statistic, rel=1e-10)
         assert ours.p_value == pytest.approx(theirs.p_value, rel=1e-8)
     with pytest.raises(ValueError, match="for two samples use logrank_test"):
-        crvm.logrank_test(T, E, rossi["fin"][:10])
+        crvm.logrank_test(T, E, rossi_df["fin"][:10])
 
 
 def test_lifetimes_spellings_and_keywords(datadir):
@@ -149,13 +140,13 @@ def test_integer_yyyymmdd_dates_are_not_periods():
 
 # ---- input errors name the column ------------------------------------------------
 
-def test_non_numbers_are_named(bgf, cdnow):
-    f = cdnow["frequency"].astype(object)
+def test_non_numbers_are_named(bgf, cdnow_summary):
+    f = cdnow_summary["frequency"].astype(object)
     f.iloc[3] = "two"
     with pytest.raises(ValueError, match=r"column 'frequency': 'two' \(row 4\) is not a number"):
-        bgf.p_alive(f, cdnow["recency"], cdnow["T"])
+        bgf.p_alive(f, cdnow_summary["recency"], cdnow_summary["T"])
     with pytest.raises(ValueError, match="T is a scalar but frequency has"):
-        bgf.expected_purchases(5, cdnow["frequency"], cdnow["recency"], 38.0)
+        bgf.expected_purchases(5, cdnow_summary["frequency"], cdnow_summary["recency"], 38.0)
     bad = pd.DataFrame({"T": [1, 2, 3, 4], "E": [1, 0, 1, 1], "x": [1.0, "a", 2.0, 3.0]})
     with pytest.raises(ValueError, match=r"column 'x': 'a' \(row 1\) is not a number"):
         crvm.CoxPH().fit(bad, "T", "E")
@@ -163,7 +154,7 @@ def test_non_numbers_are_named(bgf, cdnow):
 
 # ---- diagnostics -----------------------------------------------------------------
 
-def test_undefined_standard_errors_warn(cdnow):
+def test_undefined_standard_errors_warn(cdnow_summary):
     """Nobody repeats: the BG/NBD likelihood is flat in some directions, the
     fit converges but its standard errors do not exist."""
     n = 300
@@ -176,7 +167,7 @@ def test_undefined_standard_errors_warn(cdnow):
         assert all(np.isnan(v) for v in m.standard_errors.values())
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        crvm.BetaGeo().fit(cdnow["frequency"], cdnow["recency"], cdnow["T"])
+        crvm.BetaGeo().fit(cdnow_summary["frequency"], cdnow_summary["recency"], cdnow_summary["T"])
 
 
 def test_holdout_accuracy_by_hand():
@@ -196,22 +187,22 @@ def test_holdout_accuracy_by_hand():
     assert acc.rmse == pytest.approx(np.sqrt(((pred - cal["frequency_holdout"]) ** 2).mean()))
 
 
-def test_check_assumptions_and_residuals_match_lifelines(rossi, capsys):
-    ours = crvm.CoxPH().fit(rossi, "week", "arrest")
-    theirs = lifelines.CoxPHFitter().fit(rossi, "week", "arrest")
-    r_ours = ours.compute_residuals(rossi, "scaled_schoenfeld")
-    r_theirs = theirs.compute_residuals(rossi, "scaled_schoenfeld")
+def test_check_assumptions_and_residuals_match_lifelines(rossi_df, capsys):
+    ours = crvm.CoxPH().fit(rossi_df, "week", "arrest")
+    theirs = lifelines.CoxPHFitter().fit(rossi_df, "week", "arrest")
+    r_ours = ours.compute_residuals(rossi_df, "scaled_schoenfeld")
+    r_theirs = theirs.compute_residuals(rossi_df, "scaled_schoenfeld")
     assert list(r_ours.index) == list(r_theirs.index)
     np.testing.assert_allclose(r_ours.to_numpy(), r_theirs.to_numpy(), rtol=1e-5, atol=1e-8)
-    t = ours.proportional_hazard_test(rossi, ["rank", "km"])
+    t = ours.proportional_hazard_test(rossi_df, ["rank", "km"])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        tt = lifelines.statistics.proportional_hazard_test(theirs, rossi, ["rank", "km"]).summary
+        tt = lifelines.statistics.proportional_hazard_test(theirs, rossi_df, ["rank", "km"]).summary
     np.testing.assert_allclose(t.loc[tt.index, "p"], tt["p"], rtol=1e-5)
-    assert ours.check_assumptions(rossi, p_value_threshold=0.01) == ["age", "wexp"]
+    assert ours.check_assumptions(rossi_df, p_value_threshold=0.01) == ["age", "wexp"]
     out = capsys.readouterr().out
     assert "'age' variable failed" in out and "'wexp' variable failed" in out
     # fitted on arrays: the kept training data are used
-    arr = crvm.CoxPH().fit(rossi.drop(columns=["week", "arrest"]).to_numpy(), rossi["week"],
-                           rossi["arrest"])
+    arr = crvm.CoxPH().fit(rossi_df.drop(columns=["week", "arrest"]).to_numpy(), rossi_df["week"],
+                           rossi_df["arrest"])
     assert arr.check_assumptions(advice=False) == ["x1", "x3"]

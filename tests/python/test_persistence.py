@@ -15,17 +15,7 @@ import crvm
 from crvm import lowlevel as ll
 
 
-@pytest.fixture(scope="module")
-def cdnow(cdnow_summary):
-    return cdnow_summary
-
-
-@pytest.fixture(scope="module")
-def rossi(rossi_df):
-    return rossi_df
-
-
-def _predictions(model, cdnow, rossi):
+def _predictions(model, cdnow_summary, rossi_df):
     """What each kind of model predicts, as arrays (compared bit for bit)."""
     if isinstance(model, (crvm.ShiftedBetaGeometric, crvm.BetaDiscreteWeibull)):
         t = np.arange(0, 25)
@@ -34,27 +24,29 @@ def _predictions(model, cdnow, rossi):
         x, r, n = np.array([0, 1, 3, 6.0]), np.array([0, 2, 5, 6.0]), np.full(4, 6.0)
         return [model.p_alive(x, r, n), model.expected_purchases(5, x, r, n)]
     if isinstance(model, crvm.GammaGamma):
-        return [np.asarray(model.expected_spend(cdnow["frequency"], cdnow["monetary_value"]))]
+        c = cdnow_summary
+        return [np.asarray(model.expected_spend(c["frequency"], c["monetary_value"]))]
     if isinstance(model, crvm.KaplanMeier):
         return [model.survival_at(np.linspace(0, 60, 121)),
                 model.confidence_interval_.to_numpy()]
     if isinstance(model, crvm.CoxPH):
-        X = rossi.head(20) if model._named else rossi.drop(columns=["week", "arrest"]).head(20)
+        X = rossi_df.head(20)
+        X = X if model._named else X.drop(columns=["week", "arrest"])
         X = X if model._named else X.to_numpy()
         return [np.asarray(model.predict_survival(X, [1, 10, 30, 52])),
                 np.asarray(model.predict_partial_hazard(X)), model.summary.to_numpy()]
-    f, r, T = cdnow["frequency"], cdnow["recency"], cdnow["T"]
+    f, r, T = cdnow_summary["frequency"], cdnow_summary["recency"], cdnow_summary["T"]
     return [np.asarray(model.p_alive(f, r, T)), np.asarray(model.expected_purchases(10, f, r, T)),
             model.summary.to_numpy()]
 
 
-def _fitted_models(cdnow, rossi):
-    f, r, T = cdnow["frequency"], cdnow["recency"], cdnow["T"]
-    repeat = cdnow[cdnow["frequency"] > 0]
+def _fitted_models(cdnow_summary, rossi_df):
+    f, r, T = cdnow_summary["frequency"], cdnow_summary["recency"], cdnow_summary["T"]
+    repeat = cdnow_summary[cdnow_summary["frequency"] > 0]
     regular = [1000, 631, 468, 382, 326, 289, 262, 241]
-    km_groups = crvm.kaplan_meier_by_group(rossi["week"], rossi["arrest"], rossi["fin"])
-    strat = rossi.drop(columns=["race"])
-    long = rossi.assign(start=0.0).rename(columns={"week": "stop", "arrest": "event"})
+    km_groups = crvm.kaplan_meier_by_group(rossi_df["week"], rossi_df["arrest"], rossi_df["fin"])
+    strat = rossi_df.drop(columns=["race"])
+    long = rossi_df.assign(start=0.0).rename(columns={"week": "stop", "arrest": "event"})
     bgbb = pd.DataFrame({"frequency": [0, 1, 1, 2, 3, 4, 6, 2], "recency": [0, 1, 4, 5, 6, 6, 6, 3],
                          "n": 6, "w": [50, 12, 9, 8, 7, 9, 15, 6]})
     with warnings.catch_warnings():
@@ -68,14 +60,15 @@ def _fitted_models(cdnow, rossi):
             "BG/BB": crvm.BetaGeoBetaBinom().fit(bgbb["frequency"], bgbb["recency"], bgbb["n"],
                                                  weights=bgbb["w"]),
             "Gamma-Gamma": crvm.GammaGamma().fit(repeat["frequency"], repeat["monetary_value"]),
-            "Kaplan-Meier": crvm.KaplanMeier(alpha=0.1).fit(rossi["week"], rossi["arrest"],
+            "Kaplan-Meier": crvm.KaplanMeier(alpha=0.1).fit(rossi_df["week"], rossi_df["arrest"],
                                                              label="rossi"),
             "Kaplan-Meier by group": km_groups[1],
-            "Cox": crvm.CoxPH().fit(rossi, "week", "arrest"),
+            "Cox": crvm.CoxPH().fit(rossi_df, "week", "arrest"),
             "Cox arrays, robust, Breslow": crvm.CoxPH(ties="breslow").fit(
-                rossi.drop(columns=["week", "arrest"]).to_numpy(), rossi["week"], rossi["arrest"],
+                rossi_df.drop(columns=["week", "arrest"]).to_numpy(), rossi_df["week"],
+                rossi_df["arrest"],
                 robust=True),
-            "Cox stratified": crvm.CoxPH(alpha=0.1).fit(strat.assign(race=rossi["race"]), "week",
+            "Cox stratified": crvm.CoxPH(alpha=0.1).fit(strat.assign(race=rossi_df["race"]), "week",
                                                         "arrest", strata=["race"]),
             "Cox time-varying": crvm.CoxTimeVarying().fit(long, event_col="event",
                                                          start_col="start", stop_col="stop"),
@@ -83,13 +76,14 @@ def _fitted_models(cdnow, rossi):
 
 
 @pytest.fixture(scope="module")
-def models(cdnow, rossi):
-    return _fitted_models(cdnow, rossi)
+def models(cdnow_summary, rossi_df):
+    return _fitted_models(cdnow_summary, rossi_df)
 
 
-def _assert_same(a, b, cdnow, rossi):
+def _assert_same(a, b, cdnow_summary, rossi_df):
     assert type(a) is type(b)
-    for x, y in zip(_predictions(a, cdnow, rossi), _predictions(b, cdnow, rossi)):
+    for x, y in zip(_predictions(a, cdnow_summary, rossi_df),
+                    _predictions(b, cdnow_summary, rossi_df)):
         np.testing.assert_array_equal(x, y)  # bit-identical, not merely close
 
 
@@ -99,13 +93,13 @@ KINDS = ["sBG", "BdW", "BG/NBD", "MBG/NBD", "Pareto/NBD", "BG/BB", "Gamma-Gamma"
 
 
 @pytest.mark.parametrize("name", KINDS)
-def test_pickle_deepcopy_and_files_give_identical_predictions(name, models, cdnow, rossi,
+def test_pickle_deepcopy_and_files_give_identical_predictions(name, models, cdnow_summary, rossi_df,
                                                               tmp_path):
     model = models[name]
     for back in (pickle.loads(pickle.dumps(model)), copy.deepcopy(model),
                  type(model).load(_saved(model, tmp_path / "m.crvm")),
                  crvm.load(tmp_path / "m.crvm")):
-        _assert_same(model, back, cdnow, rossi)
+        _assert_same(model, back, cdnow_summary, rossi_df)
     assert repr(pickle.loads(pickle.dumps(model))) == repr(model)
 
 
@@ -153,7 +147,7 @@ def test_assigned_parameters_pickle_but_do_not_save(tmp_path):
     assert pickle.loads(pickle.dumps(crvm.CoxPH(ties="breslow"))).ties == "breslow"
 
 
-def test_c_and_python_read_each_others_files(models, cdnow, rossi, tmp_path):
+def test_c_and_python_read_each_others_files(models, cdnow_summary, rossi_df, tmp_path):
     """The C library's crvm_X_save files load in Python (default names, no
     Python state), and Python's files load in C (the #py line is a comment)."""
     cases = [("sBG", ll.crvm_retention_fit_save, ll.crvm_retention_fit_load, "_fit"),
@@ -168,12 +162,12 @@ def test_c_and_python_read_each_others_files(models, cdnow, rossi, tmp_path):
         back = crvm.load(path)
         assert type(back) is type(model)
         if name == "Cox":  # C knows no names: x0, x1, ... and arrays in
-            X = rossi.drop(columns=["week", "arrest"]).head(20).to_numpy()
+            X = rossi_df.drop(columns=["week", "arrest"]).head(20).to_numpy()
             np.testing.assert_array_equal(back.predict_survival(X, [10, 52]),
-                                          model.predict_survival(rossi.head(20), [10, 52]))
+                                          model.predict_survival(rossi_df.head(20), [10, 52]))
             assert back.covariates == [f"x{j}" for j in range(7)]
         else:
-            _assert_same(model, back, cdnow, rossi)
+            _assert_same(model, back, cdnow_summary, rossi_df)
         model.save(path)
         handle = load(path)
         assert handle is not None
@@ -227,9 +221,9 @@ def test_model_text_is_readable(models):
     assert ll.crvm_model_kind_of_text(text.encode()) == ll.CRVM_MODEL_TRANSACTIONS
 
 
-def test_lifetimes_save_model_and_load_model(models, cdnow, rossi, tmp_path):
+def test_lifetimes_save_model_and_load_model(models, cdnow_summary, rossi_df, tmp_path):
     path = tmp_path / "bg.crvm"
     models["BG/NBD"].save_model(path)
     fresh = crvm.BetaGeo()
     fresh.load_model(path)
-    _assert_same(models["BG/NBD"], fresh, cdnow, rossi)
+    _assert_same(models["BG/NBD"], fresh, cdnow_summary, rossi_df)

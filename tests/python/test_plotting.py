@@ -19,18 +19,9 @@ PNG_DIR = os.environ.get("CRVM_PLOT_DIR")  # set to keep the PNGs for a look
 
 
 @pytest.fixture(scope="module")
-def cdnow(cdnow_summary):
-    return cdnow_summary
-
-
-@pytest.fixture(scope="module")
-def rossi(rossi_df):
-    return rossi_df
-
-
-@pytest.fixture(scope="module")
-def bgf(cdnow):
-    return crvm.BetaGeo().fit(cdnow["frequency"], cdnow["recency"], cdnow["T"])
+def bgf(cdnow_summary):
+    c = cdnow_summary
+    return crvm.BetaGeo().fit(c["frequency"], c["recency"], c["T"])
 
 
 @pytest.fixture(scope="module")
@@ -50,8 +41,8 @@ def _png(ax, name, tmp_path):
     plt.close(ax.figure)
 
 
-def test_survival_curves_with_bands(rossi, tmp_path):
-    curves = crvm.kaplan_meier_by_group(rossi["week"], rossi["arrest"], rossi["fin"])
+def test_survival_curves_with_bands(rossi_df, tmp_path):
+    curves = crvm.kaplan_meier_by_group(rossi_df["week"], rossi_df["arrest"], rossi_df["fin"])
     ax = plotting.plot_survival(curves)
     assert ax.get_xlabel() == "time" and ax.get_ylabel() == "survival probability"
     assert len(ax.get_lines()) == 2 and len(ax.collections) == 2  # a band per curve
@@ -61,7 +52,7 @@ def test_survival_curves_with_bands(rossi, tmp_path):
         np.testing.assert_array_equal(line.get_xdata(), km.timeline)
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["0", "1"]
     _png(ax, "survival", tmp_path)
-    ax = crvm.KaplanMeier().fit(rossi["week"], rossi["arrest"], label="all").plot()
+    ax = crvm.KaplanMeier().fit(rossi_df["week"], rossi_df["arrest"], label="all").plot()
     assert ax.get_lines()[0].get_label() == "all"
     _png(ax, "survival_one", tmp_path)
 
@@ -96,16 +87,17 @@ def test_frequency_recency_and_alive_matrices(bgf, tmp_path):
     _png(ax, "alive", tmp_path)
 
 
-def test_period_transactions_bars(bgf, cdnow, tmp_path):
+def test_period_transactions_bars(bgf, cdnow_summary, tmp_path):
     ax = plotting.plot_period_transactions(bgf, max_frequency=7)
     bars = ax.patches
     assert len(bars) == 14
     actual = [b.get_height() for b in bars[:7]]
     model = [b.get_height() for b in bars[7:]]
-    np.testing.assert_array_equal(actual, [(cdnow["frequency"] == k).sum() for k in range(7)])
+    f = cdnow_summary["frequency"]
+    np.testing.assert_array_equal(actual, [(f == k).sum() for k in range(7)])
     # The expected count of customers with k repeat purchases is
     # sum_i P(X(T_i) = k): recompute it customer by customer.
-    want = [sum(bgf.probability_of_purchases(T, k) for T in cdnow["T"]) for k in (0, 3)]
+    want = [sum(bgf.probability_of_purchases(T, k) for T in cdnow_summary["T"]) for k in (0, 3)]
     assert model[0] == pytest.approx(want[0], rel=1e-9) and model[3] == pytest.approx(
         want[1], rel=1e-9)
     assert ax.get_title() == "Frequency of Repeat Transactions"
@@ -149,8 +141,8 @@ def test_history_alive(bgf, transactions, tmp_path):
     _png(ax, "history_alive", tmp_path)
 
 
-def test_cox_coefficients_and_residuals(rossi, tmp_path):
-    cph = crvm.CoxPH().fit(rossi, "week", "arrest")
+def test_cox_coefficients_and_residuals(rossi_df, tmp_path):
+    cph = crvm.CoxPH().fit(rossi_df, "week", "arrest")
     ax = cph.plot()
     assert [t.get_text() for t in ax.get_yticklabels()] == list(cph.params_.sort_values().index)
     points = ax.get_lines()[0]
@@ -163,7 +155,7 @@ def test_cox_coefficients_and_residuals(rossi, tmp_path):
     plt.close(ax.figure)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        axes = plotting.plot_schoenfeld(cph, rossi, columns=["age", "prio"])
+        axes = plotting.plot_schoenfeld(cph, rossi_df, columns=["age", "prio"])
     assert len(axes) == 2 and axes[0].get_title().startswith("age: p = ")
     assert len(axes[0].collections[0].get_offsets()) == 114  # one point per event
     _png(axes[0], "schoenfeld", tmp_path)
