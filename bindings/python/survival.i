@@ -32,6 +32,8 @@ CRVM_OUT_ARRAY(double, out)
 CRVM_OUT_ARRAY(int32_t, out)
 CRVM_OUT_ARRAY(double, times)
 CRVM_OUT_ARRAY(double, cumulative_hazard)
+CRVM_OUT_ARRAY(double, statistic)
+CRVM_OUT_ARRAY(double, p_value)
 %apply double *OUTPUT { double *quantile };
 %apply double *OUTPUT { double *concordance };
 %apply size_t *OUTPUT { size_t *size };

@@ -16,5 +16,6 @@
 #include "crvm/rfm.h"
 #include "crvm/spend.h"
 #include "crvm/clv.h"
+#include "crvm/model_io.h"
 
 #endif /* CRVM_CRVM_H */

@@ -479,6 +479,83 @@ CRVM_API crvm_status crvm_concordance_index(const double *durations, size_t dura
                                             const int32_t *events, size_t events_len,
                                             double *concordance);
 
+
+/* ------------------------------------------------------------------------ */
+/* Cox diagnostics: Schoenfeld residuals and the proportional-hazards test  */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * Schoenfeld residuals of a Cox model on its training data: for each event
+ * row i at time t in stratum s, x_i - xbar(t), where xbar(t) is the mean of
+ * the covariates over the risk set at t weighted by w exp(beta'x) (with
+ * Efron ties, the average over the d tied events of the means over the risk
+ * set with l/d of the tied events removed, l = 0 .. d-1; with Breslow ties
+ * the plain risk-set mean; the ties the model was fitted with). Scaled
+ * (Grambsch & Therneau 1994, "Proportional hazards tests and diagnostics
+ * based on weighted residuals", Biometrika 81): n_events * r_i V, with V the
+ * covariance of the coefficients (robust when the model has it) and
+ * n_events the number of event rows, as lifelines' compute_residuals(...,
+ * "scaled_schoenfeld") (which, like this, does not add beta).
+ *
+ * The data must be those of crvm_cox_fit() (not crvm_cox_fit_intervals()).
+ * Time O(n log n) to sort plus O(n p^2); memory O(n).
+ *
+ * @param x, x_len, n_rows, n_cols  covariates, n_cols = crvm_cox_n_covariates().
+ * @param durations, events, weights, strata  as given to crvm_cox_fit()
+ *                                  (strata required iff the model is stratified,
+ *                                  every code one of its strata).
+ * @param scaled                    0: raw residuals; 1: scaled.
+ * @param out, out_len              n_rows * n_cols values, row-major in the
+ *                                  rows of x; censored rows get 0 (residuals
+ *                                  exist only at events).
+ * @return ::CRVM_OK; ::CRVM_EINVAL (NULL, lengths or shape, bad values,
+ *         strata given to an unstratified model or missing for a stratified
+ *         one; the message names the row); ::CRVM_ENOTFOUND (a stratum code
+ *         the model was not fitted with); ::CRVM_ENOMEM.
+ */
+CRVM_API crvm_status crvm_cox_schoenfeld_residuals(const crvm_cox *cox, const double *x,
+                                                   size_t x_len, size_t n_rows, size_t n_cols,
+                                                   const double *durations, size_t durations_len,
+                                                   const int32_t *events, size_t events_len,
+                                                   const double *weights, size_t weights_len,
+                                                   const int32_t *strata, size_t strata_len,
+                                                   int scaled, double *out, size_t out_len);
+
+/** Time scales of the proportional-hazards test, for crvm_cox_ph_test(). */
+typedef enum crvm_ph_time {
+    CRVM_PH_TIME_RANK = 0,     /**< rank of each event among the events in (stratum, time, row)
+                                    order: 1, 2, ... (lifelines' default) */
+    CRVM_PH_TIME_KM = 1,       /**< 1 - S(t), the Kaplan–Meier estimate of all the (weighted)
+                                    data at the event's time (R's former default) */
+    CRVM_PH_TIME_IDENTITY = 2, /**< the event time t */
+    CRVM_PH_TIME_LOG = 3       /**< log t (every event time > 0) */
+} crvm_ph_time;
+
+/**
+ * Test of the proportional-hazards assumption for each covariate
+ * (Grambsch & Therneau 1994; the one-degree-of-freedom approximation of
+ * lifelines' proportional_hazard_test): with g the transformed event times,
+ * centred at their mean, and s*_kj the scaled Schoenfeld residuals,
+ *     T_j = (sum_k g_k s*_kj)^2 / (d V_jj sum_k g_k^2),
+ * chi-square with 1 degree of freedom under proportional hazards (a small
+ * p-value says covariate j's effect changes with time). d: event rows.
+ * Same data and cost as crvm_cox_schoenfeld_residuals().
+ * @param time                     the time scale g (::crvm_ph_time).
+ * @param statistic, statistic_len crvm_cox_n_covariates() values T_j.
+ * @param p_value, p_value_len     their p-values.
+ * @return as crvm_cox_schoenfeld_residuals(); ::CRVM_EINVAL also for an unknown
+ *         time scale; ::CRVM_EDOMAIN (fewer than 2 events, every event at one
+ *         time, or an event at t = 0 on the log scale).
+ */
+CRVM_API crvm_status crvm_cox_ph_test(const crvm_cox *cox, const double *x, size_t x_len,
+                                      size_t n_rows, size_t n_cols,
+                                      const double *durations, size_t durations_len,
+                                      const int32_t *events, size_t events_len,
+                                      const double *weights, size_t weights_len,
+                                      const int32_t *strata, size_t strata_len,
+                                      crvm_ph_time time, double *statistic, size_t statistic_len,
+                                      double *p_value, size_t p_value_len);
+
 #ifdef __cplusplus
 }
 #endif

@@ -21,14 +21,7 @@
 #include "math/optim.h"
 #include "math/special.h"
 #include "retention/retention_internal.h"
-
-struct crvm_retention_fit {
-    crvm_retention_kind kind;
-    crvm_retention_params params;
-    crvm_retention_params se;
-    double cov[9]; /* k * k, row-major */
-    crvm_fit_report report;
-};
+#include "retention/retention_model.h"
 
 /* ---- data ----------------------------------------------------------------- */
 

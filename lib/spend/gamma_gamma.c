@@ -29,13 +29,7 @@
 #include "math/optim.h"
 #include "math/special.h"
 #include "spend/gamma_gamma_internal.h"
-
-struct crvm_gamma_gamma_fit {
-    crvm_gamma_gamma_params params;
-    crvm_gamma_gamma_params std_errors;
-    double covariance[9];
-    crvm_fit_report report;
-};
+#include "spend/gamma_gamma_model.h"
 
 void crvm_gamma_gamma_options_init(crvm_gamma_gamma_options *options)
 {

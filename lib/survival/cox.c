@@ -29,22 +29,7 @@
 #include "math/linalg.h"
 #include "survival/distrib.h"
 #include "survival/internal.h"
-
-struct crvm_cox {
-    size_t p;
-    double *beta;       /* p, per unit of x */
-    double *mean;       /* p, centring */
-    double *cov;        /* p*p model-based */
-    double *cov_robust; /* p*p or NULL */
-    int robust;
-    double z_crit;
-    crvm_cox_summary_stats stats;
-    size_t n_strata;
-    int32_t *strata;    /* n_strata codes ascending */
-    size_t *base_start; /* n_strata + 1 offsets into base_time / base_cumhaz */
-    double *base_time;
-    double *base_cumhaz;
-};
+#include "survival/cox_model.h"
 
 void crvm_cox_options_init(crvm_cox_options *options)
 {
@@ -873,6 +858,7 @@ static crvm_status cox_fit(const double *x, size_t n_rows, size_t n_cols, const 
     /* Publish on the scale of x. */
     cox->p = p;
     cox->robust = opt.robust != 0;
+    cox->ties = opt.ties;
     cox->z_crit = crvm__norm_ppf(0.5 + 0.5 * opt.confidence_level);
     cox->n_strata = n_strata;
     for (size_t a = 0; a < p; a++) {

@@ -15,14 +15,7 @@
 #include "crvm/survival.h"
 #include "survival/distrib.h"
 #include "survival/internal.h"
-
-#define KM_COLUMNS 8
-
-struct crvm_km {
-    size_t size;
-    double confidence_level;
-    double *column[KM_COLUMNS]; /* indexed by crvm_km_column_id; column[0] owns the block */
-};
+#include "survival/km_model.h"
 
 void crvm_km_options_init(crvm_km_options *options)
 {

@@ -12,14 +12,7 @@
 #include "math/linalg.h"
 #include "math/optim.h"
 #include "transactions/txn_private.h"
-
-struct crvm_txn_fit {
-    crvm_txn_params params;
-    double cov[CRVM_TXN_N_PARAMS * CRVM_TXN_N_PARAMS];
-    double se[CRVM_TXN_N_PARAMS];
-    int cov_ok;
-    crvm_fit_report report;
-};
+#include "transactions/txn_model.h"
 
 static const char *const param_names[CRVM_TXN_MODEL_COUNT][CRVM_TXN_N_PARAMS] = {
     {"r", "alpha", "a", "b"},

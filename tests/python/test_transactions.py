@@ -119,7 +119,7 @@ def test_predictions_agree_with_lifetimes_at_same_parameters(cdnow, cls, peer):
     assert ours.log_likelihood is None and ours.standard_errors is None
 
     pa = ours.p_alive(x, tx, T)
-    assert isinstance(pa, np.ndarray) and pa.shape == (len(x),)
+    assert isinstance(pa, pd.Series) and pa.index.equals(x.index)
     np.testing.assert_allclose(pa, _quiet(theirs.conditional_probability_alive, x, tx, T),
                                rtol=1e-6, atol=0)
     for t in (1.0, 10.0, 39.0, 78.0):
@@ -213,11 +213,13 @@ def test_inputs_lists_series_scalars_and_outputs(cdnow):
     lists = m.p_alive([2, 1], [30.43, 1.71], [38.86, 38.86])
     series = m.p_alive(cdnow["frequency"][:2], cdnow["recency"][:2], cdnow["T"][:2])
     np.testing.assert_array_equal(lists, series)
-    # a scalar age broadcasts against the columns
-    np.testing.assert_array_equal(m.p_alive([2, 1], [30.43, 1.71], 38.86), lists)
+    assert isinstance(lists, np.ndarray) and isinstance(series, pd.Series)
+    # a scalar age beside arrays is refused, not broadcast
+    with pytest.raises(ValueError, match="T is a scalar but frequency has 2 rows"):
+        m.p_alive([2, 1], [30.43, 1.71], 38.86)
     assert m.expected_purchases_new([1, 2]).shape == (2,)
     # an array of horizons, one per customer, as lifetimes allows
-    both = m.expected_purchases([10, 39], [2, 1], [30.43, 1.71], 38.86)
+    both = m.expected_purchases([10, 39], [2, 1], [30.43, 1.71], [38.86, 38.86])
     assert both[0] == m.expected_purchases(10, 2, 30.43, 38.86)
     assert both[1] == m.expected_purchases(39, 1, 1.71, 38.86)
     assert m.probability_of_purchases(10, [0, 1, 2]).shape == (3,)

@@ -26,12 +26,12 @@ from .transactions import (
     ConvergenceWarning,
     ModifiedBetaGeo,
     ParetoNBD,
+    StandardErrorWarning,
 )
-from .rfm import rfm_summary
-from .spend import GammaGamma
+from .rfm import calibration_and_holdout_data, rfm_summary, summary_data_from_transaction_data
+from .spend import GammaGamma, customer_lifetime_value
+from .cox import CoxPH, CoxTimeVarying
 from .survival import (
-    CoxPH,
-    CoxTimeVarying,
     KaplanMeier,
     LikelihoodRatioTest,
     LogRankResult,
@@ -41,6 +41,8 @@ from .survival import (
 )
 from .ledger import CostModel, Ledger
 from .io import LoadReport, SimulatedData, load_csv, read_numeric_csv, simulate, simulate_csv
+from ._persist import load
+from .diagnostics import HoldoutAccuracy, holdout_accuracy
 
 __version__ = _ll.crvm_version()
 
@@ -48,11 +50,14 @@ __all__ = sorted([
     # errors
     "ConvergenceError", "DomainError", "Error", "FileError", "InvalidArgumentError",
     "NotFittedError", "NotFoundError", "OutOfMemoryError", "ParseError", "StateError",
-    "ConvergenceWarning",
+    "ConvergenceWarning", "StandardErrorWarning",
+    # saved models, diagnostics
+    "load", "HoldoutAccuracy", "holdout_accuracy",
     # contractual retention
     "BetaDiscreteWeibull", "ShiftedBetaGeometric",
     # repeat business
     "BetaGeo", "BetaGeoBetaBinom", "ModifiedBetaGeo", "ParetoNBD", "GammaGamma", "rfm_summary",
+    "summary_data_from_transaction_data", "calibration_and_holdout_data", "customer_lifetime_value",
     # survival
     "CoxPH", "CoxTimeVarying", "KaplanMeier", "LikelihoodRatioTest", "LogRankResult",
     "concordance_index", "kaplan_meier_by_group", "logrank_test",

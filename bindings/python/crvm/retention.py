@@ -28,6 +28,7 @@ import pandas as pd
 
 from . import lowlevel as _ll
 from ._arrays import as_float_array, as_int_array, is_scalar
+from ._persist import Persistent
 from .errors import ConvergenceError, NotFittedError
 
 __all__ = ["ShiftedBetaGeometric", "BetaDiscreteWeibull"]
@@ -69,10 +70,11 @@ def _as_times(values, name: str) -> np.ndarray:
         raise TypeError(f"{name}: expected numbers ({exc})") from None
 
 
-class _RetentionModel:
+class _RetentionModel(Persistent):
     """Shared implementation; use ShiftedBetaGeometric or BetaDiscreteWeibull."""
 
-    _kind: int
+    _kind = "retention"
+    _model: int
     _names: tuple
 
     def __init__(self, max_iterations: int = 500, tolerance: float = 1e-8,
@@ -89,6 +91,28 @@ class _RetentionModel:
         self._se = None
         self._report = None
         self._covariance = None
+        self._fit = None
+
+    # ---- persistence (crvm._persist) ---------------------------------------
+
+    def _c_model(self):
+        return self._fit
+
+    def _plain_state(self) -> dict:
+        return {"max_iterations": self.max_iterations, "tolerance": self.tolerance,
+                "initial_params": self.initial_params,
+                "params": None if self._fit is not None or self._params is None
+                else self.params}
+
+    def _adopt_state(self, handle, state: dict) -> None:
+        self.__init__(state.get("max_iterations", 500), state.get("tolerance", 1e-8),
+                      state.get("initial_params"))
+        if handle is not None:
+            report = _ll.crvm_fit_report()
+            _ll.crvm_retention_fit_report(handle, report)
+            self._adopt(handle, report)
+        elif state.get("params") is not None:
+            self.params = state["params"]
 
     # ---- parameters --------------------------------------------------------
 
@@ -129,6 +153,7 @@ class _RetentionModel:
         # Let the library judge the values (raises DomainError with its message).
         _ll.crvm_retention_survival(p, np.zeros(1), np.empty(1))
         self._params, self._se, self._report, self._covariance = p, None, None, None
+        self._fit = None
 
     def _require_params(self):
         if self._params is None:
@@ -215,6 +240,10 @@ class _RetentionModel:
             # The report is filled also when the fit fails to converge.
             exc.report = _report_dict(report)
             raise
+        return self._adopt(fit, report)
+
+    def _adopt(self, fit, report):
+        """Take parameters, standard errors, covariance and report from a fit handle."""
         p = _ll.crvm_retention_params()
         se = _ll.crvm_retention_params()
         _ll.crvm_retention_fit_params(fit, p)
@@ -225,6 +254,7 @@ class _RetentionModel:
         self._params, self._se = p, se
         self._covariance = cov.reshape(k, k)
         self._report = _report_dict(report)
+        self._fit = fit
         return self
 
     def fit_cohort(self, alive_counts, cohort_lengths=None):
@@ -249,7 +279,7 @@ class _RetentionModel:
                 lengths = np.array([len(counts)], dtype=np.int32)
         options = self._options()
         return self._run_fit(lambda report: _ll.crvm_retention_fit_cohorts(
-            self._kind, counts, lengths, options, report))
+            self._model, counts, lengths, options, report))
 
     def fit(self, periods, churned, weights=None):
         """Fit to per-customer records. ``periods[i]``: periods observed;
@@ -261,7 +291,7 @@ class _RetentionModel:
         w = as_float_array(weights, "weights", allow_none=True)
         options = self._options()
         return self._run_fit(lambda report: _ll.crvm_retention_fit_records(
-            self._kind, p, c, w, options, report))
+            self._model, p, c, w, options, report))
 
     # ---- predictions -------------------------------------------------------
 
@@ -314,15 +344,27 @@ class _RetentionModel:
 
 class ShiftedBetaGeometric(_RetentionModel):
     """Shifted-beta-geometric retention model (Fader & Hardie 2007):
-    parameters alpha, beta."""
+    parameters alpha, beta.
 
-    _kind = _ll.CRVM_RETENTION_SBG
+    Example::
+
+        sbg = crvm.ShiftedBetaGeometric().fit_cohort([1000, 631, 468, 382, 326])
+        sbg.survival(range(13))
+    """
+
+    _model = _ll.CRVM_RETENTION_SBG
     _names = ("alpha", "beta")
 
 
 class BetaDiscreteWeibull(_RetentionModel):
     """Beta-discrete-Weibull retention model (Fader, Hardie, Liu, Davin &
-    Steenburgh 2018): parameters alpha, beta, c; c = 1 is the sBG."""
+    Steenburgh 2018): parameters alpha, beta, c; c = 1 is the sBG.
 
-    _kind = _ll.CRVM_RETENTION_BDW
+    Example::
+
+        bdw = crvm.BetaDiscreteWeibull().fit(periods, churned)
+        bdw.derl(0.1, renewals=[0, 3, 12])
+    """
+
+    _model = _ll.CRVM_RETENTION_BDW
     _names = ("alpha", "beta", "c")

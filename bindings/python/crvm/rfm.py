@@ -13,7 +13,7 @@ import pandas as pd
 
 from . import lowlevel as _ll
 
-__all__ = ["rfm_summary"]
+__all__ = ["rfm_summary", "summary_data_from_transaction_data", "calibration_and_holdout_data"]
 
 _NS = {
     "D": 86_400 * 10**9,
@@ -87,10 +87,21 @@ def _scalar_ns(value, name: str) -> int:
     return int(ts.as_unit("ns").value)
 
 
+def _looks_like_yyyymmdd(values: np.ndarray) -> bool:
+    """Whole numbers that all read as valid dates YYYYMMDD (1900..2199)."""
+    v = values[np.isfinite(values)]
+    if len(v) == 0 or (v != np.floor(v)).any() or v.min() < 19000101 or v.max() > 21991231:
+        return False
+    year, rest = np.divmod(v.astype(np.int64), 10000)
+    month, day = np.divmod(rest, 100)
+    return bool(((month >= 1) & (month <= 12) & (day >= 1) & (day <= 31)).all())
+
+
 def rfm_summary(transactions: pd.DataFrame, customer_col: str, time_col: str,
                 monetary_col: str | None = None, observation_end=None,
                 calibration_end=None, unit="D", unit_multiplier: float = 1,
-                include_first: bool = False, after_end: str = "exclude") -> pd.DataFrame:
+                include_first: bool = False, after_end: str = "exclude",
+                datetime_format: str | None = None) -> pd.DataFrame:
     """Per-customer RFM summary of a transaction log.
 
     Parameters
@@ -117,6 +128,11 @@ def rfm_summary(transactions: pd.DataFrame, customer_col: str, time_col: str,
         (lifetimes' ``freq_multiplier``; e.g. unit='D', unit_multiplier=7
         gives weeks with daily resolution).
     include_first : count the first purchase in frequency and monetary value.
+    datetime_format : strptime format of a time column of text or integers
+        (e.g. '%Y%m%d'); parsed as dates. A numeric column whose every value
+        reads as a YYYYMMDD date is refused unless this or a numeric
+        ``unit`` says how to read it (it would otherwise count days as
+        numbers: 20240131 and 20240201 would be 70 days apart).
 
     Returns
     -------
@@ -125,6 +141,10 @@ def rfm_summary(transactions: pd.DataFrame, customer_col: str, time_col: str,
     recency_cal, T_cal [, monetary_value_cal], frequency_holdout
     [, monetary_value_holdout], duration_holdout. Customers without any
     transaction in the calibration period are left out.
+
+    Example::
+
+        s = crvm.rfm_summary(tx, "customer_id", "date", "amount", observation_end="2024-12-31")
     """
     if after_end not in ("exclude", "error"):
         raise ValueError(f"after_end={after_end!r}: expected 'exclude' or 'error'")
@@ -142,7 +162,25 @@ def rfm_summary(transactions: pd.DataFrame, customer_col: str, time_col: str,
     opt = _ll.crvm_rfm_options()
     _ll.crvm_rfm_options_init(opt)
     raw_time = transactions[time_col]
+    if datetime_format is not None:
+        raw_time = pd.to_datetime(raw_time.astype(str), format=datetime_format)
+    elif raw_time.dtype == object:
+        try:
+            numbers = pd.to_numeric(raw_time)
+        except (TypeError, ValueError):
+            numbers = None
+        if numbers is None:
+            try:
+                raw_time = pd.to_datetime(raw_time)
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"column {time_col!r}: neither dates nor numbers ({exc}); "
+                                 "pass datetime_format= for dates in another format") from None
     numeric = pd.api.types.is_numeric_dtype(raw_time) and not pd.api.types.is_bool_dtype(raw_time)
+    if numeric and isinstance(unit, str) and _looks_like_yyyymmdd(
+            raw_time.to_numpy(dtype=np.float64)):
+        raise ValueError(f"column {time_col!r} holds integers that read as YYYYMMDD dates (e.g. "
+                         f"{int(raw_time.iloc[0])}): pass datetime_format='%Y%m%d' to read them "
+                         "as dates, or unit=<period width> to use them as numbers")
     if numeric:
         if isinstance(unit, str):
             if unit != "D":
@@ -182,7 +220,9 @@ def rfm_summary(transactions: pd.DataFrame, customer_col: str, time_col: str,
 
     amount = None
     if monetary_col is not None:
-        amount = np.ascontiguousarray(transactions[monetary_col].to_numpy(dtype=np.float64))
+        from ._columns import number_column  # noqa: PLC0415
+
+        amount = number_column(transactions[monetary_col], monetary_col)
     empty = np.empty(0)
     frequency = np.empty(n_customers)
     recency = np.empty(n_customers)
@@ -213,3 +253,46 @@ def rfm_summary(transactions: pd.DataFrame, customer_col: str, time_col: str,
     out.attrs["n_calibration"] = int(info.n_calibration)
     out.attrs["n_holdout"] = int(info.n_holdout)
     return out
+
+
+def summary_data_from_transaction_data(transactions: pd.DataFrame, customer_id_col: str,
+                                       datetime_col: str, monetary_value_col: str | None = None,
+                                       datetime_format: str | None = None,
+                                       observation_period_end=None, freq: str = "D",
+                                       freq_multiplier: float = 1,
+                                       include_first_transaction: bool = False) -> pd.DataFrame:
+    """lifetimes' name and keywords of :func:`rfm_summary` (same numbers).
+
+    Example::
+
+        summary = crvm.summary_data_from_transaction_data(tx, "id", "date",
+                                                          observation_period_end="2014-12-31")
+    """
+    return rfm_summary(transactions, customer_id_col, datetime_col, monetary_value_col,
+                       observation_end=observation_period_end, unit=freq,
+                       unit_multiplier=freq_multiplier, include_first=include_first_transaction,
+                       datetime_format=datetime_format)
+
+
+def calibration_and_holdout_data(transactions: pd.DataFrame, customer_id_col: str,
+                                 datetime_col: str, calibration_period_end,
+                                 observation_period_end=None, freq: str = "D",
+                                 freq_multiplier: float = 1, datetime_format: str | None = None,
+                                 monetary_value_col: str | None = None,
+                                 include_first_transaction: bool = False) -> pd.DataFrame:
+    """lifetimes' name and keywords of :func:`rfm_summary` with a
+    calibration split (columns frequency_cal ... duration_holdout).
+
+    Example::
+
+        cal = crvm.calibration_and_holdout_data(tx, "id", "date", "2014-09-01", "2014-12-31")
+    """
+    if observation_period_end is None:
+        dates = transactions[datetime_col]
+        observation_period_end = (pd.to_datetime(dates.astype(str), format=datetime_format).max()
+                                  if datetime_format else dates.max())
+    return rfm_summary(transactions, customer_id_col, datetime_col, monetary_value_col,
+                       observation_end=observation_period_end,
+                       calibration_end=calibration_period_end, unit=freq,
+                       unit_multiplier=freq_multiplier, include_first=include_first_transaction,
+                       datetime_format=datetime_format)

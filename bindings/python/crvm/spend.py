@@ -8,14 +8,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
 from . import lowlevel as _ll
-from ._arrays import as_float_array, scalar_or_array
+from ._arrays import as_float_array
+from ._columns import customer_columns, keyed
+from ._persist import Persistent
 from .errors import ConvergenceError, NotFittedError
 
-__all__ = ["GammaGamma"]
+# lifetimes' summary tables use +- 1.96 standard errors for the 95% bounds;
+# the same rounded quantile keeps the tables identical to theirs.
+_LIFETIMES_Z = 1.96
+
+__all__ = ["GammaGamma", "customer_lifetime_value"]
 
 _PARAM_NAMES = ("p", "q", "v")
 
@@ -29,20 +37,65 @@ def _params_struct(params: dict):
     return s
 
 
-class GammaGamma:
+class GammaGamma(Persistent):
     """Gamma-Gamma spend model.
 
     Parameters
     ----------
     penalizer_coef : L2 penalty on the parameters (lifetimes' convention:
         mean negative log-likelihood + coef * (p^2 + q^2 + v^2)).
+
+    Example::
+
+        repeat = summary[summary["frequency"] > 0]
+        ggf = crvm.GammaGamma().fit(repeat["frequency"], repeat["monetary_value"])
+        ggf.expected_spend(summary["frequency"], summary["monetary_value"])  # Series by customer
     """
+
+    _kind = "gamma-gamma"
+    _not_saved = ("data",)
 
     def __init__(self, penalizer_coef: float = 0.0):
         self.penalizer_coef = float(penalizer_coef)
         self._params = None
         self._fit = None
         self.report_ = None
+        self.data = None
+
+    # -- persistence (crvm._persist) ----------------------------------------
+    def _c_model(self):
+        return self._fit
+
+    def _plain_state(self) -> dict:
+        return {"penalizer_coef": self.penalizer_coef, "data": self.data,
+                "params": None if self._fit is not None or self._params is None
+                else dict(self._params)}
+
+    def _adopt_state(self, handle, state: dict) -> None:
+        self.__init__(state.get("penalizer_coef", 0.0))
+        if handle is not None:
+            self._adopt(handle)
+        elif state.get("params") is not None:
+            self.params = state["params"]
+        data = state.get("data")
+        self.data = data if isinstance(data, pd.DataFrame) else None
+
+    def _adopt(self, fit) -> None:
+        ps = _ll.crvm_gamma_gamma_params()
+        _ll.crvm_gamma_gamma_fit_params(fit, ps)
+        report = _ll.crvm_fit_report()
+        _ll.crvm_gamma_gamma_fit_report(fit, report)
+        self._params = {"p": ps.p, "q": ps.q, "v": ps.v}
+        self._fit = fit
+        self.report_ = _report_dict(report)
+
+    def __repr__(self) -> str:
+        if self._params is None:
+            return "<crvm.GammaGamma: not fitted>"
+        ps = ", ".join(f"{k}: {v:.2f}" for k, v in self._params.items())
+        if self.report_ is None:
+            return f"<crvm.GammaGamma: assigned, {ps}>"
+        return f"<crvm.GammaGamma: fitted with {self.report_['n_observations']:g} subjects, {ps}>"
 
     # -- parameters -------------------------------------------------------
     @property
@@ -99,8 +152,8 @@ class GammaGamma:
         coef = self.params_
         se = self.standard_errors_
         return pd.DataFrame({"coef": coef, "se(coef)": se,
-                             "lower 95% bound": coef - 1.959963984540054 * se,
-                             "upper 95% bound": coef + 1.959963984540054 * se})
+                             "lower 95% bound": coef - _LIFETIMES_Z * se,
+                             "upper 95% bound": coef + _LIFETIMES_Z * se})
 
     @property
     def log_likelihood_(self) -> float:
@@ -110,18 +163,27 @@ class GammaGamma:
 
     # -- fitting ----------------------------------------------------------
     def fit(self, frequency, monetary_value, weights=None, initial_params=None,
-            max_iterations: int = 500, tol: float = 1e-8) -> "GammaGamma":
+            max_iterations: int = 500, tol: float = 1e-8, verbose: bool = False, index=None,
+            **kwargs: Any) -> "GammaGamma":
         """Fit by maximum likelihood to repeat customers (frequency > 0).
 
         ``monetary_value`` is each customer's mean spend per repeat
-        transaction; ``weights`` optionally counts customers per row.
+        transaction (pandas Series are aligned by index); ``weights``
+        optionally counts customers per row. lifetimes' ``verbose``,
+        ``index`` and ``q_constraint`` keywords are accepted (``q_constraint``
+        has no effect: the fit keeps q > 1 whenever the data allow a finite
+        mean spend).
         Raises ``crvm.InvalidArgumentError`` naming the row if a customer has
         frequency 0 (leave them out) or a value is negative or NaN, and
         ``crvm.ConvergenceError`` if the fit does not converge (the report is
         then in ``report_``).
+
+        Example::
+
+            ggf = crvm.GammaGamma().fit(repeat["frequency"], repeat["monetary_value"])
         """
-        x = as_float_array(frequency, "frequency")
-        m = as_float_array(monetary_value, "monetary_value")
+        (x, m), idx, _ = customer_columns(("frequency", "monetary_value"),
+                                          (frequency, monetary_value))
         w = as_float_array(weights, "weights", allow_none=True)
         opt = _ll.crvm_gamma_gamma_options()
         _ll.crvm_gamma_gamma_options_init(opt)
@@ -140,31 +202,42 @@ class GammaGamma:
         except ConvergenceError:
             self.report_ = _report_dict(report)
             raise
-        ps = _ll.crvm_gamma_gamma_params()
-        _ll.crvm_gamma_gamma_fit_params(fit, ps)
-        self._params = {"p": ps.p, "q": ps.q, "v": ps.v}
-        self._fit = fit
-        self.report_ = _report_dict(report)
+        self._adopt(fit)
+        self.data = pd.DataFrame({"frequency": x, "monetary_value": m},
+                                 index=idx if index is None else index)
         return self
 
     # -- predictions ------------------------------------------------------
     def expected_spend(self, frequency, monetary_value):
-        """Expected spend per transaction E[M | x, m] = p (v + x m) / (p x + q - 1)."""
-        x = as_float_array(frequency, "frequency")
-        m = as_float_array(monetary_value, "monetary_value")
+        """Expected spend per transaction E[M | x, m] = p (v + x m) / (p x + q - 1),
+        keyed like the input (a Series by customer for Series input).
+
+        Example::
+
+            ggf.expected_spend(summary["frequency"], summary["monetary_value"]).mean()
+        """
+        (x, m), index, scalar = customer_columns(("frequency", "monetary_value"),
+                                                 (frequency, monetary_value))
         out = np.empty(x.shape[0])
         _ll.crvm_gamma_gamma_expected_spend(_params_struct(self.params), x, m, out)
-        return scalar_or_array(out, frequency)
+        return keyed(out, index, scalar)
 
-    conditional_expected_average_profit = expected_spend
+    def conditional_expected_average_profit(self, frequency=None, monetary_value=None):
+        """lifetimes' name of :meth:`expected_spend`; without arguments, for
+        the fitting data."""
+        if frequency is None and monetary_value is None:
+            if self.data is None:
+                raise ValueError("frequency and monetary_value are needed (no fitting data)")
+            frequency, monetary_value = self.data["frequency"], self.data["monetary_value"]
+        return self.expected_spend(frequency, monetary_value)
 
     def log_likelihood(self, frequency, monetary_value):
         """Per-customer log-density of the mean spend (repeat customers)."""
-        x = as_float_array(frequency, "frequency")
-        m = as_float_array(monetary_value, "monetary_value")
+        (x, m), index, scalar = customer_columns(("frequency", "monetary_value"),
+                                                 (frequency, monetary_value))
         out = np.empty(x.shape[0])
         _ll.crvm_gamma_gamma_log_likelihood(_params_struct(self.params), x, m, out)
-        return scalar_or_array(out, frequency)
+        return keyed(out, index, scalar)
 
     def clv(self, model, frequency, recency, T, monetary_value, horizon: int = 12,
             discount_rate: float = 0.01, margin: float = 1.0, unit="D"):
@@ -178,13 +251,17 @@ class GammaGamma:
 
         ``model`` is a fitted crvm transaction model, or any object with
         lifetimes' ``conditional_expected_number_of_purchases_up_to_time(t,
-        frequency, recency, T)`` (a lifetimes fitter, for instance).
+        frequency, recency, T)`` (a lifetimes fitter, for instance). Keyed
+        like the input (a Series by customer for Series input).
+
+        Example::
+
+            ggf.clv(bgf, s["frequency"], s["recency"], s["T"], s["monetary_value"], horizon=12)
         """
         per_month = float(_UNITS_PER_MONTH[unit] if isinstance(unit, str) else unit)
-        x = as_float_array(frequency, "frequency")
-        r = as_float_array(recency, "recency")
-        t = as_float_array(T, "T")
-        m = as_float_array(monetary_value, "monetary_value")
+        (x, r, t, m), index, scalar = customer_columns(
+            ("frequency", "recency", "T", "monetary_value"),
+            (frequency, recency, T, monetary_value))
         horizon = int(horizon)
         if horizon < 0:
             raise ValueError(f"horizon = {horizon}: must be >= 0")
@@ -202,7 +279,7 @@ class GammaGamma:
             opt.units_per_month = per_month
             opt.margin = float(margin)
             _ll.crvm_clv(txn, _params_struct(self.params), x, r, t, m, opt, out)
-            return scalar_or_array(out, frequency)
+            return keyed(out, index, scalar, "clv")
         predict = getattr(model, "conditional_expected_number_of_purchases_up_to_time", None)
         if predict is None:
             raise TypeError("model: expected a fitted crvm transaction model or an object with "
@@ -214,7 +291,15 @@ class GammaGamma:
             cur = np.asarray(predict(i * per_month, x, r, t), dtype=np.float64)
             total += (cur - prev) * spend / (1.0 + discount_rate) ** i
             prev = cur
-        return scalar_or_array(total, frequency)
+        return keyed(total, index, scalar, "clv")
+
+    def customer_lifetime_value(self, transaction_prediction_model, frequency, recency, T,
+                                monetary_value, time: int = 12, discount_rate: float = 0.01,
+                                freq: str = "D"):
+        """lifetimes' name and keywords of :meth:`clv` (``time`` months,
+        ``freq`` the time unit of the data)."""
+        return self.clv(transaction_prediction_model, frequency, recency, T, monetary_value,
+                        horizon=time, discount_rate=discount_rate, unit=freq)
 
 
 def _txn_params_of(model):
@@ -234,3 +319,32 @@ def _report_dict(report) -> dict:
             "gradient_norm": report.gradient_norm, "n_observations": report.n_observations,
             "iterations": report.iterations, "converged": bool(report.converged),
             "n_parameters": report.n_parameters}
+
+
+def customer_lifetime_value(transaction_prediction_model, frequency, recency, T, monetary_value,
+                            time: int = 12, discount_rate: float = 0.01, freq: str = "D",
+                            margin: float = 1.0):
+    """lifetimes.utils' ``customer_lifetime_value``: the CLV of each customer
+    with ``monetary_value`` taken as the spend per future transaction (no
+    spend model), over ``time`` months at ``discount_rate`` per month, time
+    in ``freq`` units. Keyed like the input.
+
+    Example::
+
+        crvm.customer_lifetime_value(bgf, s["frequency"], s["recency"], s["T"],
+                                     s["monetary_value"], time=12)
+    """
+    txn = _txn_params_of(transaction_prediction_model)
+    if txn is None:
+        raise TypeError("transaction_prediction_model: expected a fitted crvm transaction model")
+    (x, r, t, m), index, scalar = customer_columns(("frequency", "recency", "T", "monetary_value"),
+                                                   (frequency, recency, T, monetary_value))
+    opt = _ll.crvm_clv_options()
+    _ll.crvm_clv_options_init(opt)
+    opt.horizon_months = int(time)
+    opt.discount_rate = float(discount_rate)
+    opt.units_per_month = float(_UNITS_PER_MONTH[freq] if isinstance(freq, str) else freq)
+    opt.margin = float(margin)
+    out = np.empty(len(x))
+    _ll.crvm_clv_with_spend(txn, x, r, t, m, opt, out)
+    return keyed(out, index, scalar, "clv")

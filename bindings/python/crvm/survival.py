@@ -8,19 +8,17 @@ numpy arrays and pandas objects.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from . import lowlevel as _ll
-from ._arrays import as_float_array, as_int_array, as_matrix, is_scalar, scalar_or_array
-from .errors import Error, NotFittedError
+from ._arrays import as_float_array, as_int_array, is_scalar, scalar_or_array
+from ._persist import Persistent
+from .errors import NotFittedError
 
 __all__ = [
-    "CoxPH",
-    "CoxTimeVarying",
     "KaplanMeier",
     "LikelihoodRatioTest",
     "LogRankResult",
@@ -54,23 +52,70 @@ def _confidence_level(alpha):
     return 1.0 - alpha
 
 
-class KaplanMeier:
+class KaplanMeier(Persistent):
     """Kaplan–Meier estimate of a survival curve with Greenwood variance and
     log-log ("exponential Greenwood") confidence intervals.
 
     ``alpha`` sets the interval coverage to ``1 - alpha`` (lifelines' meaning).
+    crvm's own attributes (``survival_function``, ``survival_at``,
+    ``median_survival``) sit beside lifelines' (``survival_function_``
+    indexed by ``timeline`` from t = 0, ``confidence_interval_``,
+    ``event_table``, ``median_survival_time_``, ``predict``, ``plot``).
+
+    Example::
+
+        km = crvm.KaplanMeier().fit(df["T"], df["E"], label="all")
+        km.survival_function_.head()
+        km.median_survival_time_
     """
 
-    def __init__(self, alpha: float = 0.05):
+    _kind = "kaplan-meier"
+
+    def __init__(self, alpha: float = 0.05, label: str | None = None):
         self.alpha = alpha
+        self.label = label or "KM_estimate"
         self._km = None
         self._owner = None  # the crvm_km_groups that lends _km, if any
 
-    def fit(self, durations, events=None, weights=None, entry=None) -> "KaplanMeier":
+    # -- persistence (crvm._persist) ----------------------------------------
+    def _c_model(self):
+        return self._km
+
+    def _plain_state(self) -> dict:
+        return {"label": self.label}
+
+    def _adopt_state(self, handle, state: dict) -> None:
+        self.__init__(0.05, state.get("label"))
+        self._km = handle
+        if handle is not None:
+            # the level the curve was fitted with is stored with it
+            self.alpha = _alpha_of(handle)
+
+    def fit(self, durations, events=None, weights=None, entry=None, label: str | None = None,
+            alpha: float | None = None, event_observed=None, timeline=None,
+            ci_labels=None) -> "KaplanMeier":
         """Fit to right-censored ``durations`` (>= 0) with ``events`` flags
         (1 = observed, 0 = censored; None = all observed), optional frequency
         ``weights`` and optional ``entry`` times (left truncation: a subject is
-        at risk from its entry time, inclusive, as in lifelines). Returns self."""
+        at risk from its entry time, inclusive, as in lifelines). lifelines'
+        keywords ``event_observed``, ``label`` and ``alpha`` work as there
+        (``timeline`` and ``ci_labels`` are not supported). Returns self.
+
+        Example::
+
+            km = crvm.KaplanMeier().fit(durations, event_observed=observed)
+        """
+        if timeline is not None or ci_labels is not None:
+            raise TypeError("KaplanMeier.fit: timeline and ci_labels are not supported; "
+                            "use predict(times) for other times")
+        if event_observed is not None:
+            if events is not None:
+                raise TypeError("KaplanMeier.fit: give events or event_observed, not both")
+            events = event_observed
+        if alpha is not None:
+            self.alpha = alpha
+        if label is not None:
+            self.label = label
         t = as_float_array(durations, "durations")
         e = _events(events, len(t))
         w = as_float_array(weights, "weights", allow_none=True)
@@ -97,11 +142,14 @@ class KaplanMeier:
         return pd.DataFrame({k: self._column(k) for k in _KM_COLUMNS}, copy=False)
 
     def survival_at(self, t):
-        """S(t) at the given time(s): a float for a scalar, else an array."""
+        """S(t) at the given time(s): a float for a scalar, a Series on the
+        same index for a Series, else an array."""
         km = self._require()
         tt = as_float_array(t, "t")
         out = np.empty(len(tt))
         _ll.crvm_km_survival_at(km, tt, out)
+        if isinstance(t, pd.Series):
+            return pd.Series(out, index=t.index, name=self.label)
         return scalar_or_array(out, t)
 
     def quantile(self, q: float) -> float:
@@ -112,6 +160,123 @@ class KaplanMeier:
     def median_survival(self) -> float:
         """Median survival time: first time with S(t) <= 0.5 (inf if never)."""
         return self.quantile(0.5)
+
+    # -- lifelines' names ---------------------------------------------------
+    def _with_origin(self, columns: dict) -> pd.DataFrame:
+        """Columns of the fitted table with a t = 0 row first (lifelines'
+        timeline starts at 0): S = 1 and limits 1 there, unless 0 is itself
+        a duration."""
+        table = pd.DataFrame(columns)
+        time = self._column("time")
+        if len(time) and time[0] == 0.0:
+            return table.set_index(pd.Index(time, name="timeline"))
+        first = {c: (1.0 if c in ("survival", "ci_lower", "ci_upper") else 0.0) for c in columns}
+        table = pd.concat([pd.DataFrame([first]), table], ignore_index=True)
+        return table.set_index(pd.Index(np.concatenate(([0.0], time)), name="timeline"))
+
+    @property
+    def timeline(self) -> np.ndarray:
+        """0 and the distinct durations, ascending (lifelines' ``timeline``)."""
+        return self.survival_function_.index.to_numpy()
+
+    @property
+    def survival_function_(self) -> pd.DataFrame:
+        """S(t) on ``timeline`` as lifelines shows it: one column named by the label."""
+        t = self._with_origin({"survival": self._column("survival")})
+        return t.rename(columns={"survival": self.label})
+
+    @property
+    def cumulative_density_(self) -> pd.DataFrame:
+        """1 - S(t) on ``timeline`` (lifelines' ``cumulative_density_``)."""
+        return 1.0 - self.survival_function_
+
+    def _ci_names(self):
+        level = 1.0 - self.alpha
+        return f"{self.label}_lower_{level:g}", f"{self.label}_upper_{level:g}"
+
+    @property
+    def confidence_interval_(self) -> pd.DataFrame:
+        """Pointwise log-log limits of S(t) on ``timeline``, columns named as
+        lifelines names them (``KM_estimate_lower_0.95`` ...)."""
+        lo, hi = self._ci_names()
+        t = self._with_origin({"ci_lower": self._column("ci_lower"),
+                               "ci_upper": self._column("ci_upper")})
+        return t.rename(columns={"ci_lower": lo, "ci_upper": hi})
+
+    confidence_interval_survival_function_ = confidence_interval_
+
+    @property
+    def confidence_interval_cumulative_density_(self) -> pd.DataFrame:
+        ci = self.confidence_interval_
+        lo, hi = ci.columns
+        return pd.DataFrame({lo: 1.0 - ci[hi], hi: 1.0 - ci[lo]}, index=ci.index)
+
+    @property
+    def event_table(self) -> pd.DataFrame:
+        """lifelines' event table: removed, observed, censored, entrance and
+        at_risk at each time (entrance: everybody at t = 0; with entry times
+        the table's at_risk is the risk set and entrance is not split out)."""
+        ev, ce, ar = self._column("events"), self._column("censored"), self._column("at_risk")
+        t = self._with_origin({"removed": ev + ce, "observed": ev, "censored": ce,
+                               "entrance": np.zeros(len(ev)), "at_risk": ar})
+        if t.index[0] == 0.0 and (len(ev) == 0 or self._column("time")[0] != 0.0):
+            t.iloc[0, t.columns.get_loc("at_risk")] = ar[0] if len(ar) else 0.0
+        t.iloc[0, t.columns.get_loc("entrance")] = t["at_risk"].iloc[0]
+        t.index.name = "event_at"
+        return t
+
+    @property
+    def median_survival_time_(self) -> float:
+        """lifelines' name of :attr:`median_survival`."""
+        return self.median_survival
+
+    def percentile(self, p: float) -> float:
+        """The time at which S(t) first falls to ``p`` or below (lifelines'
+        ``percentile``: p = 0.5 is the median)."""
+        return self.quantile(1.0 - float(p))
+
+    def predict(self, times, interpolate: bool = False):
+        """S at ``times`` (lifelines' ``predict``; a float for a scalar, a
+        Series indexed by the times otherwise). ``interpolate`` is not
+        supported: the estimate is a step function."""
+        if interpolate:
+            raise ValueError("KaplanMeier.predict: interpolate=True is not supported "
+                             "(the Kaplan-Meier estimate is a step function)")
+        if is_scalar(times):
+            return self.survival_at(times)
+        tt = as_float_array(times, "times")
+        return pd.Series(self.survival_at(tt), index=tt, name=self.label)
+
+    def survival_function_at_times(self, times) -> pd.Series:
+        """S at ``times`` as a Series indexed by the times (lifelines' name)."""
+        tt = as_float_array(times, "times")
+        return pd.Series(self.survival_at(tt), index=tt, name=self.label)
+
+    def plot_survival_function(self, ax=None, ci_show: bool = True, **kwargs):
+        """Step plot of S(t) with its confidence band (see
+        :func:`crvm.plotting.plot_survival`); returns the matplotlib Axes."""
+        from .plotting import plot_survival  # noqa: PLC0415 - matplotlib is optional
+
+        return plot_survival(self, ax=ax, ci=ci_show, **kwargs)
+
+    plot = plot_survival_function
+
+    def __repr__(self) -> str:
+        if self._km is None:
+            return "<crvm.KaplanMeier: not fitted>"
+        n = float(self._column("events").sum() + self._column("censored").sum())
+        return f'<crvm.KaplanMeier: "{self.label}", fitted with {n:g} total observations>'
+
+
+def _alpha_of(km) -> float:
+    """1 - the confidence level a curve was fitted with, read back from its
+    saved text (the level is not exposed otherwise)."""
+    from ._persist import model_text  # noqa: PLC0415
+
+    for line in model_text("kaplan-meier", km).splitlines():
+        if line.startswith("confidence_level "):
+            return 1.0 - float(line.split()[1])
+    raise ValueError("Kaplan-Meier text without confidence_level")
 
 
 def _km_options(alpha):
@@ -126,7 +291,13 @@ def kaplan_meier_by_group(durations, events, groups, weights=None, entry=None,
     """Fit one :class:`KaplanMeier` per distinct value of ``groups`` (any
     labels, no missing values) in one call of the C library's grouped fit;
     each curve is the one that fitting that group's rows alone gives.
-    Returns {group label: fitted curve} in sorted label order."""
+    Returns {group label: fitted curve} in sorted label order.
+
+    Example::
+
+        curves = crvm.kaplan_meier_by_group(df["tenure"], df["churned"], df["segment"])
+        crvm.plotting.plot_survival(curves)
+    """
     t = as_float_array(durations, "durations")
     e = _events(events, len(t))
     g = np.asarray(groups)
@@ -159,10 +330,28 @@ class _LifelinesTestNames:
     def degrees_of_freedom(self) -> int:
         return self.dof
 
+    @property
+    def summary(self) -> pd.DataFrame:
+        """One row: test_statistic, p, -log2(p) (lifelines' summary)."""
+        return pd.DataFrame({"test_statistic": [self.statistic], "p": [self.p_value],
+                             "-log2(p)": [-np.log2(self.p_value) if self.p_value > 0 else np.inf]})
+
+    def print_summary(self, decimals: int = 2, **kwargs) -> None:
+        """Print the test as lifelines does (statistic, degrees of freedom, p)."""
+        print(f"<crvm.{type(self).__name__}>")
+        print(f"  degrees of freedom = {self.dof}")
+        print()
+        print(self.summary.to_string(index=False, float_format=lambda v: f"{v:.{decimals}f}"))
+
 
 @dataclass(frozen=True)
 class LogRankResult(_LifelinesTestNames):
-    """Result of :func:`logrank_test`."""
+    """Result of :func:`logrank_test`.
+
+    Example::
+
+        crvm.logrank_test(T, E, groups).p_value
+    """
 
     statistic: float
     dof: int
@@ -172,393 +361,103 @@ class LogRankResult(_LifelinesTestNames):
 
 @dataclass(frozen=True)
 class LikelihoodRatioTest(_LifelinesTestNames):
-    """Likelihood-ratio test of a Cox model against the null model."""
+    """Likelihood-ratio test of a Cox model against the null model.
+
+    Example::
+
+        crvm.CoxPH().fit(rossi, "week", "arrest").log_likelihood_ratio_test().p_value
+    """
 
     statistic: float
     dof: int
     p_value: float
 
 
-def logrank_test(durations, events, groups, weights=None) -> LogRankResult:
+def logrank_test(durations, events=None, groups=None, weights=None, *more,
+                 event_observed_A=None, event_observed_B=None, **kwargs) -> LogRankResult:
     """Log-rank test that every group (any labels) shares one survival curve;
-    chi-square with (informative groups - 1) degrees of freedom."""
+    chi-square with (informative groups - 1) degrees of freedom.
+
+    Two forms:
+
+    * crvm's: ``logrank_test(durations, events, groups, weights=None)``, any
+      number of groups;
+    * lifelines': ``logrank_test(durations_A, durations_B, event_observed_A=None,
+      event_observed_B=None)``, two samples (also positionally, as
+      ``logrank_test(T1, T2, E1, E2)``). The form is recognised by the second
+      argument: durations (not all 0 or 1, or another length) rather than
+      event flags; for two samples whose durations are all 0 or 1 pass the
+      event flags as keywords.
+
+    The result carries lifelines' ``test_statistic``, ``p_value`` and
+    ``print_summary()``.
+
+    Example::
+
+        crvm.logrank_test(df["T"], df["E"], df["group"]).p_value
+        crvm.logrank_test(T1, T2, event_observed_A=E1, event_observed_B=E2).p_value
+    """
+    lifelines_form = (event_observed_A is not None or event_observed_B is not None
+                      or bool(more) or (events is not None and np.ndim(events) == 1 and (
+                          np.size(events) != np.size(durations) or _looks_like_durations(events))))
+    if kwargs.pop("t_0", -1) != -1 or kwargs.pop("weightings", None) is not None:
+        raise TypeError("logrank_test: t_0 and weightings are not supported")
+    if kwargs:
+        raise TypeError(f"logrank_test: unexpected keyword(s) {sorted(kwargs)}")
+    if lifelines_form:
+        t_a, t_b = durations, events
+        e_a = event_observed_A if event_observed_A is not None else groups
+        e_b = event_observed_B if event_observed_B is not None else (
+            weights if weights is not None else (more[0] if more else None))
+        ta = as_float_array(t_a, "durations_A")
+        tb = as_float_array(t_b, "durations_B")
+        t = np.concatenate([ta, tb])
+        e = np.concatenate([_events(e_a, len(ta), "event_observed_A"),
+                            _events(e_b, len(tb), "event_observed_B")])
+        g = np.concatenate([np.zeros(len(ta), np.int32), np.ones(len(tb), np.int32)])
+        return _logrank(t, e, g, None)
+    if groups is None:
+        raise TypeError("logrank_test(durations, events, groups): groups is required "
+                        "(or use lifelines' two-sample form logrank_test(T1, T2, E1, E2))")
     t = as_float_array(durations, "durations")
     e = _events(events, len(t))
-    codes, _ = pd.factorize(np.asarray(groups), sort=True)
+    g = np.asarray(groups)
+    if g.shape != t.shape:
+        raise ValueError(f"groups has {g.size} values but durations has {len(t)}; for two "
+                         "samples use logrank_test(T1, T2, E1, E2) (lifelines' form)")
+    codes, _ = pd.factorize(g, sort=True)
     if (codes < 0).any():
         raise ValueError("groups: missing values are not allowed")
-    w = as_float_array(weights, "weights", allow_none=True)
+    return _logrank(t, e, codes.astype(np.int32), as_float_array(weights, "weights",
+                                                                  allow_none=True))
+
+
+def _looks_like_durations(values) -> bool:
+    """True unless every value is 0 or 1 (then it reads as event flags)."""
+    arr = np.asarray(values)
+    if arr.dtype.kind == "b":
+        return False
+    try:
+        arr = arr.astype(np.float64)
+    except (TypeError, ValueError):
+        return False
+    return not np.isin(arr, (0.0, 1.0)).all()
+
+
+def _logrank(t, e, codes, w) -> LogRankResult:
     res = _ll.crvm_logrank_result()
-    _ll.crvm_logrank(t, e, codes.astype(np.int32), w, res)
+    _ll.crvm_logrank(t, e, codes, w, res)
     return LogRankResult(float(res.statistic), int(res.dof), float(res.p_value),
                          int(res.n_groups))
 
 
 def concordance_index(durations, scores, events=None) -> float:
     """Harrell's C: a higher score predicts a longer survival (lifelines'
-    convention; pass minus the risk for hazard-like scores)."""
+    convention; pass minus the risk for hazard-like scores).
+
+    Example::
+
+        crvm.concordance_index(T, -cph.predict_partial_hazard(X), E)
+    """
     t = as_float_array(durations, "durations")
     return _ll.crvm_concordance_index(t, as_float_array(scores, "scores"), _events(events, len(t)))
-
-
-_COVARIATE = re.compile(r"covariate (\d+)")
-
-_STATS = {
-    "coef": _ll.CRVM_COX_COEF,
-    "se": _ll.CRVM_COX_SE,
-    "se_model": _ll.CRVM_COX_SE_MODEL,
-    "z": _ll.CRVM_COX_Z,
-    "p": _ll.CRVM_COX_P_VALUE,
-    "lower": _ll.CRVM_COX_CI_LOWER,
-    "upper": _ll.CRVM_COX_CI_UPPER,
-    "hr": _ll.CRVM_COX_HAZARD_RATIO,
-    "mean": _ll.CRVM_COX_MEAN,
-}
-
-
-class CoxPH:
-    """Cox proportional hazards model fitted by Newton–Raphson on the partial
-    likelihood (Efron or Breslow ties), with optional weights, strata, robust
-    (Lin–Wei sandwich) standard errors and an L2 ``penalizer`` on the
-    coefficients of the standardised covariates, scaled as lifelines' (the
-    penalty is 0.5 * penalizer * n_rows * ||beta_std||^2, i.e. ``penalizer``
-    per row of data).
-
-    Covariates are centred at their means: the baseline refers to a subject at
-    the means, and :meth:`predict_partial_hazard` returns exp(beta'(x - mean)),
-    as lifelines does.
-    """
-
-    def __init__(self, ties: str = "efron", alpha: float = 0.05, penalizer: float = 0.0,
-                 max_iterations: int = 50, tolerance: float = 1e-9):
-        if ties not in ("efron", "breslow"):
-            raise ValueError(f"ties = {ties!r}: expected 'efron' or 'breslow'")
-        self.ties = ties
-        self.alpha = alpha
-        self.penalizer = penalizer
-        self.max_iterations = max_iterations
-        self.tolerance = tolerance
-        self._cox = None
-        self.fit_report = None
-
-    # -- fitting ---------------------------------------------------------
-    def _names_and_matrix(self, X):
-        if isinstance(X, pd.DataFrame):
-            return [str(c) for c in X.columns], as_matrix(X.to_numpy(dtype=np.float64), "X")
-        m = as_matrix(X, "X")
-        return [f"x{j}" for j in range(m.shape[1])], m
-
-    def fit(self, X, durations, events=None, weights=None, strata=None,
-            robust: bool = False) -> "CoxPH":
-        """Fit to covariates ``X`` (DataFrame, names kept, or 2-D array),
-        ``durations``, ``events`` (None = all observed), optional frequency
-        ``weights`` and ``strata`` labels (one baseline per stratum). Returns self.
-
-        Raises :class:`crvm.DomainError` for a constant or collinear covariate
-        or no events, :class:`crvm.ConvergenceError` for a diverging
-        coefficient (separation); the message names the covariate, and the
-        exception's ``fit_report`` holds the last iterate's log-likelihood."""
-        names, x = self._names_and_matrix(X)
-        t = as_float_array(durations, "durations")
-        e = _events(events, len(t))
-        w = as_float_array(weights, "weights", allow_none=True)
-        s = self._strata_codes(strata)
-        opts = self._options(robust, float(self.penalizer) * x.shape[0])
-        return self._fit_with(
-            names, isinstance(X, pd.DataFrame), robust,
-            lambda report: _ll.crvm_cox_fit(x, x.shape[0], x.shape[1], t, e, w, s, opts, report))
-
-    def _strata_codes(self, strata):
-        """int32 codes of the stratum labels (None: unstratified); keeps the labels."""
-        if strata is None:
-            self._strata_labels = None
-            return None
-        codes, labels = pd.factorize(np.asarray(strata), sort=True)
-        if (codes < 0).any():
-            raise ValueError("strata: missing values are not allowed")
-        self._strata_labels = list(labels)
-        return codes.astype(np.int32)
-
-    def _options(self, robust, penalizer):
-        opts = _ll.crvm_cox_options()
-        _ll.crvm_cox_options_init(opts)
-        opts.ties = _ll.CRVM_TIES_EFRON if self.ties == "efron" else _ll.CRVM_TIES_BRESLOW
-        opts.robust = 1 if robust else 0
-        opts.max_iterations = int(self.max_iterations)
-        opts.tolerance = float(self.tolerance)
-        if not self.penalizer >= 0:
-            raise ValueError(f"penalizer = {self.penalizer!r}: must be >= 0")
-        opts.penalizer = penalizer
-        opts.confidence_level = _confidence_level(self.alpha)
-        return opts
-
-    def _fit_with(self, names, named, robust, call):
-        """Run ``call(report)`` (a low-level fit returning the handle) and keep
-        its results; errors name the covariate and carry the fit report."""
-        report = _ll.crvm_fit_report()
-        try:
-            cox = call(report)
-        except Error as exc:
-            msg = _COVARIATE.sub(
-                lambda m: f"covariate {names[int(m.group(1))]!r} (column {m.group(1)})"
-                if int(m.group(1)) < len(names) else m.group(0), str(exc))
-            err = type(exc)(msg)
-            err.fit_report = report
-            raise err from None
-        self._cox = cox
-        self.fit_report = report
-        self.robust = bool(robust)
-        self.covariates = names
-        self._named = named
-        p = len(names)
-        stats = {}
-        for key, code in _STATS.items():
-            out = np.empty(p)
-            _ll.crvm_cox_statistic(cox, code, out)
-            stats[key] = pd.Series(out, index=names, name=key)
-        self._stats = stats
-        summ = _ll.crvm_cox_summary_stats()
-        _ll.crvm_cox_summary(cox, summ)
-        self._summary_stats = summ
-        return self
-
-    def _require(self):
-        if self._cox is None:
-            raise NotFittedError("CoxPH: call fit() first")
-        return self._cox
-
-    # -- fitted attributes ------------------------------------------------
-    def _stat(self, key: str, name: str) -> pd.Series:
-        """One column of the per-covariate statistics, renamed as lifelines names it."""
-        self._require()
-        return self._stats[key].rename(name)
-
-    @property
-    def coefficients(self) -> pd.Series:
-        """Log hazard ratios per unit of each covariate."""
-        return self._stat("coef", "coef")
-
-    params_ = coefficients
-
-    @property
-    def standard_errors(self) -> pd.Series:
-        """Standard errors used for inference (robust if fitted with robust=True)."""
-        return self._stat("se", "se(coef)")
-
-    @property
-    def hazard_ratios(self) -> pd.Series:
-        return self._stat("hr", "exp(coef)")
-
-    @property
-    def p_values(self) -> pd.Series:
-        return self._stat("p", "p")
-
-    @property
-    def z_scores(self) -> pd.Series:
-        return self._stat("z", "z")
-
-    @property
-    def confidence_intervals(self) -> pd.DataFrame:
-        """Normal-theory limits of the coefficients at level 1 - alpha."""
-        self._require()
-        return pd.DataFrame({"lower": self._stats["lower"], "upper": self._stats["upper"]})
-
-    @property
-    def means(self) -> pd.Series:
-        """Covariate means at which the baseline is defined."""
-        return self._stat("mean", "mean")
-
-    @property
-    def variance_matrix(self) -> pd.DataFrame:
-        """Covariance of the coefficients (robust if fitted with robust=True)."""
-        cox = self._require()
-        p = len(self.covariates)
-        out = np.empty(p * p)
-        _ll.crvm_cox_covariance(cox, 1 if self.robust else 0, out)
-        return pd.DataFrame(out.reshape(p, p), index=self.covariates, columns=self.covariates)
-
-    @property
-    def log_likelihood(self) -> float:
-        """Log partial likelihood at the estimate."""
-        self._require()
-        return float(self._summary_stats.log_likelihood)
-
-    @property
-    def log_likelihood_null(self) -> float:
-        self._require()
-        return float(self._summary_stats.log_likelihood_null)
-
-    @property
-    def concordance(self) -> float:
-        """Harrell's C of the fitted risk score on the training data."""
-        self._require()
-        return float(self._summary_stats.concordance)
-
-    def log_likelihood_ratio_test(self) -> "LikelihoodRatioTest":
-        """Likelihood-ratio test of all coefficients = 0 (statistic, dof, p_value)."""
-        self._require()
-        s = self._summary_stats
-        return LikelihoodRatioTest(float(s.lr_statistic), int(s.lr_dof), float(s.lr_p_value))
-
-    @property
-    def n_events(self) -> float:
-        """(Weighted) number of events used in the fit."""
-        self._require()
-        return float(self._summary_stats.n_events)
-
-    @property
-    def summary(self) -> pd.DataFrame:
-        """Per-covariate table with lifelines' column names."""
-        self._require()
-        st = self._stats
-        level = int(round(100 * (1 - self.alpha)))
-        return pd.DataFrame({
-            "coef": st["coef"],
-            "exp(coef)": st["hr"],
-            "se(coef)": st["se"],
-            f"coef lower {level}%": st["lower"],
-            f"coef upper {level}%": st["upper"],
-            f"exp(coef) lower {level}%": np.exp(st["lower"]),
-            f"exp(coef) upper {level}%": np.exp(st["upper"]),
-            "z": st["z"],
-            "p": st["p"],
-        })
-
-    def _stratum_codes(self):
-        """The fitted model's stratum codes, ascending (a single 0 unstratified)."""
-        out = np.empty(self._summary_stats.n_strata, dtype=np.int32)
-        _ll.crvm_cox_strata(self._require(), out)
-        return [int(c) for c in out]
-
-    @property
-    def baseline_cumulative_hazard(self) -> pd.DataFrame:
-        """Breslow baseline cumulative hazard at each stratum's distinct event
-        times, for a subject at the covariate means: columns (stratum,) time,
-        cumulative_hazard."""
-        cox = self._require()
-        frames = []
-        for code in self._stratum_codes():
-            n = _ll.crvm_cox_baseline_size(cox, code)
-            times, haz = np.empty(n), np.empty(n)
-            _ll.crvm_cox_baseline(cox, code, times, haz)
-            df = pd.DataFrame({"time": times, "cumulative_hazard": haz})
-            if self._strata_labels is not None:
-                df.insert(0, "stratum", self._strata_labels[code])
-            frames.append(df)
-        return pd.concat(frames, ignore_index=True)
-
-    # -- prediction -------------------------------------------------------
-    def _new_x(self, X):
-        """New covariate rows: a DataFrame is matched to the fitted covariates
-        by name when the model was fitted on a DataFrame; a 1-D array of p
-        values is one row."""
-        p = len(self.covariates)
-        if isinstance(X, pd.DataFrame):
-            if self._named:
-                missing = [c for c in self.covariates if c not in X.columns]
-                if missing:
-                    raise ValueError(f"X: missing covariate column(s) {missing}")
-                X = X[self.covariates]
-            x = as_matrix(X.to_numpy(dtype=np.float64), "X")
-        else:
-            arr = np.asarray(X, dtype=np.float64)
-            x = as_matrix(arr.reshape(1, -1) if arr.ndim == 1 and p > 1 else arr, "X")
-        if x.shape[1] != p:
-            raise ValueError(f"X: expected {p} covariate columns, got {x.shape[1]}")
-        return x
-
-    def predict_partial_hazard(self, X) -> np.ndarray:
-        """exp(beta'(x - mean)) for each row of X."""
-        cox = self._require()
-        x = self._new_x(X)
-        out = np.empty(x.shape[0])
-        _ll.crvm_cox_predict_partial_hazard(cox, x, x.shape[0], x.shape[1], out)
-        return out
-
-    def predict_log_partial_hazard(self, X) -> np.ndarray:
-        return np.log(self.predict_partial_hazard(X))
-
-    def predict_survival(self, X, times, strata=None) -> np.ndarray:
-        """Survival probabilities, array (rows of X) x (times): the baseline is
-        the Breslow step function, so values between event times are those of
-        the last event time. ``strata`` gives each row's stratum label when the
-        model is stratified."""
-        cox = self._require()
-        x = self._new_x(X)
-        tt = as_float_array(times, "times")
-        s = None
-        if self._strata_labels is not None:
-            if strata is None:
-                raise ValueError("strata: the model is stratified; give each row's stratum")
-            labels = np.asarray(strata)
-            if labels.ndim == 0:
-                labels = np.repeat(labels, x.shape[0])
-            index = {lab: i for i, lab in enumerate(self._strata_labels)}
-            try:
-                s = np.array([index[lab] for lab in labels.tolist()], dtype=np.int32)
-            except KeyError as exc:
-                raise ValueError(f"strata: {exc.args[0]!r} is not a fitted stratum") from None
-        out = np.empty(x.shape[0] * len(tt))
-        _ll.crvm_cox_predict_survival(cox, x, x.shape[0], x.shape[1], s, tt, out)
-        return out.reshape(x.shape[0], len(tt))
-
-    def predict_survival_at(self, X, horizon: float, strata=None) -> np.ndarray:
-        """Probability that each row survives beyond ``horizon``."""
-        return self.predict_survival(X, [float(horizon)], strata)[:, 0]
-
-
-class CoxTimeVarying(CoxPH):
-    """Cox proportional hazards with time-varying covariates, fitted to a
-    long-format DataFrame in counting-process form: one row per subject and
-    interval (start, stop] over which its covariates are constant, the event
-    flag saying whether the subject's event happened at ``stop``. A row is at
-    risk at an event time t iff start < t <= stop, which also handles late
-    entry (left truncation). The model and its names follow lifelines'
-    ``CoxTimeVaryingFitter``; the estimator is the one of :class:`CoxPH`
-    (crvm_cox_fit_intervals), so every fitted attribute of CoxPH is here too.
-
-    ``penalizer`` is scaled as in :class:`CoxPH` and lifelines'
-    CoxTimeVaryingFitter: 0.5 * penalizer * n_rows * ||beta_std||^2, with
-    n_rows the rows (intervals) of ``df``. Robust standard errors (which need clustering by subject) are not
-    available. The concordance is computed over rows with ``stop`` as the
-    duration (lifelines reports none for this model).
-    """
-
-    def fit(self, df, id_col=None, event_col="event", start_col="start", stop_col="stop",
-            strata=None, weights_col=None) -> "CoxTimeVarying":
-        """Fit to ``df``: every column other than ``id_col``, ``event_col``,
-        ``start_col``, ``stop_col``, ``weights_col`` and the ``strata``
-        column(s) is a covariate. ``id_col`` (optional) only names the
-        subject and is excluded from the covariates; the partial likelihood
-        needs no subject ids. ``strata``: a column name or list of names, one
-        baseline per distinct combination. Returns self."""
-        if not isinstance(df, pd.DataFrame):
-            raise TypeError("df must be a pandas DataFrame")
-        strata_cols = [] if strata is None else ([strata] if isinstance(strata, str)
-                                                 else list(strata))
-        special = [c for c in [id_col, event_col, start_col, stop_col, weights_col] if c is not None]
-        missing = [c for c in special + strata_cols if c not in df.columns]
-        if missing:
-            raise KeyError(f"column(s) {missing} not in the DataFrame")
-        covariates = [c for c in df.columns if c not in set(special) | set(strata_cols)]
-        if not covariates:
-            raise ValueError("df has no covariate columns")
-        names, x = self._names_and_matrix(df[covariates])
-        t0 = as_float_array(df[start_col].to_numpy(), start_col)
-        t1 = as_float_array(df[stop_col].to_numpy(), stop_col)
-        e = _events(df[event_col].to_numpy(), len(t1))
-        w = (None if weights_col is None
-             else as_float_array(df[weights_col].to_numpy(), weights_col))
-        labels = None
-        if strata_cols:
-            labels = (df[strata_cols[0]].to_numpy() if len(strata_cols) == 1
-                      else pd.MultiIndex.from_frame(df[strata_cols]).to_numpy())
-        s = self._strata_codes(labels)
-        opts = self._options(False, float(self.penalizer) * x.shape[0])
-        self.id_col, self.event_col, self.start_col, self.stop_col = (
-            id_col, event_col, start_col, stop_col)
-        self.strata, self.weights_col = strata, weights_col
-        return self._fit_with(
-            names, True, False,
-            lambda report: _ll.crvm_cox_fit_intervals(x, x.shape[0], x.shape[1], t0, t1, e, w, s,
-                                                      opts, report))

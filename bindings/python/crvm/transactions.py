@@ -23,12 +23,20 @@ Fader & Hardie's notes for Pareto/NBD; Fader, Hardie & Shang (2010) for BG/BB.
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from . import lowlevel as _ll
 from ._arrays import as_float_array, is_scalar
+from ._columns import customer_columns, keyed
+from ._persist import Persistent
 from .errors import NotFittedError
+
+# lifetimes' summary tables use +- 1.96 standard errors for the 95% bounds;
+# the same rounded quantile keeps the tables identical to theirs.
+_LIFETIMES_Z = 1.96
 
 __all__ = [
     "BetaGeo",
@@ -36,6 +44,7 @@ __all__ = [
     "ParetoNBD",
     "BetaGeoBetaBinom",
     "ConvergenceWarning",
+    "StandardErrorWarning",
 ]
 
 
@@ -43,24 +52,27 @@ class ConvergenceWarning(UserWarning):
     """A fit stopped before its convergence test passed (see ``.converged``)."""
 
 
+class StandardErrorWarning(UserWarning):
+    """A fit converged but its standard errors are undefined: the Hessian of
+    the log-likelihood is not positive definite at the estimate (typically
+    the data cannot identify every parameter, e.g. nobody repeats)."""
+
+
 def _columns(names, *values):
-    """Broadcast the summary columns to one length as contiguous float64."""
-    arrays = [as_float_array(v, name) for name, v in zip(names, values)]
-    try:
-        arrays = np.broadcast_arrays(*arrays)
-    except ValueError:
-        lengths = ", ".join(f"{n} has {len(a)}" for n, a in zip(names, arrays))
-        raise ValueError(f"the columns must have the same length: {lengths}") from None
-    scalar = all(is_scalar(v) for v in values)
-    return [np.ascontiguousarray(a, dtype=np.float64) for a in arrays], scalar
+    """The per-customer columns as float64 arrays (see crvm._columns), the
+    customers' index (None without pandas input) and whether all were scalars."""
+    return customer_columns(names, values)
 
 
-def _result(out, scalar):
-    return float(out[0]) if scalar else out
+def _result(out, scalar, index=None):
+    return keyed(out, index, scalar)
 
 
-class _TransactionModel:
+class _TransactionModel(Persistent):
     """Shared machinery of the four models (not instantiated directly)."""
+
+    _kind = "transactions"
+    _not_saved = ("data",)
 
     _model: int = -1
     _param_names: tuple = ()
@@ -83,13 +95,54 @@ class _TransactionModel:
         self.tolerance = float(tolerance)
         self.initial_params = initial_params
         self._params = None
+        self.data = None
         self._reset_fit()
 
     def _reset_fit(self):
+        self._fit = None
         self._se = None
         self._cov = None
         self._report = None
         self._message = ""
+
+    # ---- persistence (crvm._persist) --------------------------------------
+
+    def _c_model(self):
+        return self._fit
+
+    def _plain_state(self) -> dict:
+        return {"penalizer_coef": self.penalizer_coef, "max_iterations": self.max_iterations,
+                "tolerance": self.tolerance, "initial_params": self.initial_params,
+                "message": self._message, "data": self.data,
+                "params": None if self._fit is not None or self._params is None
+                else self.params}
+
+    def _adopt_state(self, handle, state: dict) -> None:
+        self.__init__(state.get("penalizer_coef", 0.0), state.get("max_iterations", 1000),
+                      state.get("tolerance", 1e-8), state.get("initial_params"))
+        if handle is not None:
+            self._adopt(handle)
+        elif state.get("params") is not None:
+            self.params = state["params"]
+        self._message = state.get("message", "")
+        data = state.get("data")
+        self.data = data if data is None or isinstance(data, pd.DataFrame) else None
+
+    def _adopt(self, fit) -> None:
+        """Take parameters, report and covariance from a fit handle."""
+        p = _ll.crvm_txn_params()
+        _ll.crvm_txn_fit_params(fit, p)
+        report = _ll.crvm_fit_report()
+        _ll.crvm_txn_fit_report(fit, report)
+        se = np.full(4, np.nan)
+        cov = np.full(16, np.nan)
+        try:
+            _ll.crvm_txn_fit_standard_errors(fit, se)
+            _ll.crvm_txn_fit_covariance(fit, cov)
+        except Exception:  # DomainError: Hessian not positive definite, no covariance
+            se[:] = np.nan
+            cov[:] = np.nan
+        self._fit, self._params, self._report, self._se, self._cov = fit, p, report, se, cov
 
     # ---- parameters ------------------------------------------------------
 
@@ -110,8 +163,18 @@ class _TransactionModel:
                              f"{list(self._param_names)} (missing {missing}, unexpected {extra})")
         p = _ll.crvm_txn_params_make(self._model, *(float(values[k]) for k in self._param_names))
         _ll.crvm_txn_params_check(p)
-        self._params = p
         self._reset_fit()
+        self._params = p
+
+    @property
+    def params_(self) -> pd.Series:
+        """The parameters as a pandas Series (lifetimes' attribute).
+
+        Example::
+
+            crvm.BetaGeo().fit(f, r, T).params_["r"]
+        """
+        return pd.Series(self.params, dtype=np.float64)
 
     def _require(self):
         if self._params is None:
@@ -163,26 +226,35 @@ class _TransactionModel:
         params = self.params
         se = self.standard_errors or {k: float("nan") for k in self._param_names}
         rows = {k: {"coef": params[k], "se(coef)": se[k],
-                    "lower 95% bound": params[k] - 1.959963984540054 * se[k],
-                    "upper 95% bound": params[k] + 1.959963984540054 * se[k]}
+                    "lower 95% bound": params[k] - _LIFETIMES_Z * se[k],
+                    "upper 95% bound": params[k] + _LIFETIMES_Z * se[k]}
                 for k in self._param_names}
         return pd.DataFrame.from_dict(rows, orient="index")
 
     def __repr__(self):
         if self._params is None:
             return f"<crvm.{type(self).__name__}: not fitted>"
-        ps = ", ".join(f"{k}={v:.4g}" for k, v in self.params.items())
-        return f"<crvm.{type(self).__name__}: {ps}>"
+        ps = ", ".join(f"{k}: {v:.2f}" for k, v in sorted(self.params.items()))
+        if self._report is None:
+            return f"<crvm.{type(self).__name__}: assigned, {ps}>"
+        return (f"<crvm.{type(self).__name__}: fitted with {self._report.n_observations:g} "
+                f"subjects, {ps}>")
 
     # ---- fitting ---------------------------------------------------------
 
-    def _fit(self, frequency, recency, age, weights):
-        (x, tx, T), _ = _columns(("frequency", "recency", self._age_name), frequency, recency, age)
+    def _fit_columns(self, frequency, recency, age, weights, initial_params=None, tol=None,
+                     index=None):
+        (x, tx, T), idx, _ = _columns(("frequency", "recency", self._age_name), frequency,
+                                      recency, age)
         w = None
         if weights is not None:
             w = as_float_array(weights, "weights")
             if len(w) != len(x):
                 raise ValueError(f"weights has {len(w)} rows but frequency has {len(x)}")
+        if initial_params is not None:
+            self.initial_params = dict(initial_params)
+        if tol is not None:
+            self.tolerance = float(tol)
         opt = _ll.crvm_txn_options()
         _ll.crvm_txn_options_init(opt)
         opt.max_iterations = self.max_iterations
@@ -198,37 +270,36 @@ class _TransactionModel:
         _ll.crvm_clear_error()
         fit = _ll.crvm_txn_fit_new(self._model, x, tx, T, w, opt)
         message = _ll.crvm_last_error()
-        p = _ll.crvm_txn_params()
-        _ll.crvm_txn_fit_params(fit, p)
-        report = _ll.crvm_fit_report()
-        _ll.crvm_txn_fit_report(fit, report)
-        se = np.full(4, np.nan)
-        cov = np.full(16, np.nan)
-        try:
-            _ll.crvm_txn_fit_standard_errors(fit, se)
-            _ll.crvm_txn_fit_covariance(fit, cov)
-        except Exception:  # Hessian not positive definite: leave NaN
-            se[:] = np.nan
-            cov[:] = np.nan
-        self._params = p
-        self._report = report
-        self._se = se
-        self._cov = cov
+        self._adopt(fit)
+        report = self._report
         self._message = message if not report.converged else ""
+        data = {"frequency": x, "recency": tx, self._age_name: T}
+        if w is not None:
+            data["weights"] = w
+        if index is None:
+            index = idx
+        self.data = pd.DataFrame(data, index=index)
         if not report.converged:
             warnings.warn(f"{type(self).__name__}: {message or 'did not converge'}",
                           ConvergenceWarning, stacklevel=3)
+        elif not np.isfinite(self._se).all():
+            warnings.warn(f"{type(self).__name__}: the fit converged but its standard errors "
+                          "are undefined (the Hessian is not positive definite at the "
+                          "estimate: the data do not identify every parameter"
+                          + ("; nobody made a repeat purchase" if not (x > 0).any() else "")
+                          + "); the parameters are a point of a flat likelihood, not a "
+                          "reliable estimate", StandardErrorWarning, stacklevel=3)
         return self
 
     # ---- predictions -----------------------------------------------------
 
     def _per_customer(self, func, frequency, recency, age, *extra):
         p = self._require()
-        (x, tx, T), scalar = _columns(("frequency", "recency", self._age_name),
-                                      frequency, recency, age)
+        (x, tx, T), index, scalar = _columns(("frequency", "recency", self._age_name),
+                                             frequency, recency, age)
         out = np.empty(len(x))
         func(p, *extra, x, tx, T, out)
-        return _result(out, scalar)
+        return _result(out, scalar, index)
 
     def p_alive(self, frequency, recency, T):
         """Probability that each customer is still alive at the end of the
@@ -241,8 +312,14 @@ class _TransactionModel:
         if is_scalar(t):
             return self._per_customer(func, frequency, recency, age, float(t))
         p = self._require()
-        (x, tx, T, ts), _ = _columns(("frequency", "recency", self._age_name, "t"),
-                                     frequency, recency, age, t)
+        (x, tx, T), index, _ = _columns(("frequency", "recency", self._age_name),
+                                        frequency, recency, age)
+        if isinstance(t, pd.Series) and index is not None and not t.index.equals(index):
+            t = t.reindex(index)
+        ts = as_float_array(t, "t")
+        if len(ts) != len(x):
+            raise ValueError(f"t has {len(ts)} values but there are {len(x)} customers: give one "
+                             "horizon, or one per customer")
         bad = np.flatnonzero(~np.isfinite(ts))
         if bad.size:
             raise ValueError(f"t[{bad[0]}] = {ts[bad[0]]}: must be finite")
@@ -253,7 +330,7 @@ class _TransactionModel:
             func(p, float(value), np.ascontiguousarray(x[idx]), np.ascontiguousarray(tx[idx]),
                  np.ascontiguousarray(T[idx]), part)
             out[idx] = part
-        return out
+        return _result(out, False, index)
 
     def expected_purchases(self, t, frequency, recency, T):
         """Conditional expected number of repeat transactions of each customer in
@@ -269,6 +346,10 @@ class _TransactionModel:
         _ll.crvm_txn_expected_unconditional(p, ts, out)
         return _result(out, is_scalar(t))
 
+    def predict(self, t, frequency, recency, T):
+        """Alias of :meth:`expected_purchases` (lifetimes' ``predict``)."""
+        return self.expected_purchases(t, frequency, recency, T)
+
     def probability_of_purchases(self, t, n):
         """P(X(t) = n): probability that a new customer makes exactly n repeat
         transactions in (0, t]; t and n broadcast against each other."""
@@ -283,6 +364,41 @@ class _TransactionModel:
     def log_likelihood_per_customer(self, frequency, recency, T):
         """Log-likelihood of each customer's summary at the current parameters."""
         return self._per_customer(_ll.crvm_txn_log_likelihood, frequency, recency, T)
+
+    def conditional_probability_alive_matrix(self, max_frequency=None, max_recency=None):
+        """P(alive) of a customer with x repeat purchases (rows, 0 ..
+        max_frequency) and recency t_x (columns, 0 .. max_recency) at age
+        T = max_recency (lifetimes' matrix, used by the P(alive) plot).
+        Defaults from the fitting data. Cells with x > 0 and t_x = 0, or
+        x = 0 and t_x > 0, are impossible and are NaN."""
+        max_frequency, max_recency = self._matrix_extent(max_frequency, max_recency)
+        return self._matrix(self.p_alive, max_frequency, max_recency)
+
+    def _matrix_extent(self, max_frequency, max_recency):
+        if max_frequency is None or max_recency is None:
+            if self.data is None:
+                raise ValueError("max_frequency and max_recency are needed (the model has no "
+                                 "fitting data)")
+            if max_frequency is None:
+                max_frequency = int(self.data["frequency"].max())
+            if max_recency is None:
+                max_recency = int(np.ceil(self.data[self._age_name].max()))
+        return int(max_frequency), int(max_recency)
+
+    def _matrix(self, predict, max_frequency, max_recency):
+        """predict(frequency, recency, T) on the grid x = 0 .. max_frequency,
+        t_x = 0 .. max_recency, T = max_recency; a DataFrame, NaN where a
+        cell is impossible."""
+        x, r = np.meshgrid(np.arange(max_frequency + 1, dtype=np.float64),
+                           np.arange(max_recency + 1, dtype=np.float64), indexing="ij")
+        ok = (x == 0) == (r == 0)
+        if self._age_name == "n_periods":
+            ok &= x <= r
+        out = np.full(x.shape, np.nan)
+        T = np.full(int(ok.sum()), float(max_recency))
+        out[ok] = predict(x[ok], r[ok], T)
+        return pd.DataFrame(out, index=pd.RangeIndex(max_frequency + 1, name="frequency"),
+                            columns=pd.RangeIndex(max_recency + 1, name="recency"))
 
     # lifetimes-compatible names
     def conditional_probability_alive(self, frequency, recency, T):
@@ -303,9 +419,25 @@ class _TransactionModel:
 
 
 class _ContinuousTimeModel(_TransactionModel):
-    def fit(self, frequency, recency, T, weights=None):
-        """Fit by maximum likelihood; ``weights`` counts customers per row. Returns self."""
-        return self._fit(frequency, recency, T, weights)
+    def fit(self, frequency, recency, T, weights=None, initial_params: dict | None = None,
+            verbose: bool = False, tol: float | None = None, index=None,
+            **kwargs: Any) -> "_ContinuousTimeModel":
+        """Fit by maximum likelihood to one row per customer (pandas Series
+        are aligned by index); ``weights`` counts customers per row. The
+        lifetimes keywords ``initial_params``, ``tol`` and ``index`` work as
+        there (``verbose`` and other lifetimes options are accepted and have
+        no effect). Returns self; the columns are kept in ``data``.
+
+        Warns :class:`ConvergenceWarning` if the optimiser stopped early, and
+        :class:`StandardErrorWarning` if it converged to a point where the
+        standard errors are undefined (e.g. nobody made a repeat purchase).
+
+        Example::
+
+            bgf = crvm.BetaGeo().fit(df["frequency"], df["recency"], df["T"])
+            bgf.summary
+        """
+        return self._fit_columns(frequency, recency, T, weights, initial_params, tol, index)
 
     def discounted_expected_residual_transactions(self, discount_rate, frequency, recency, T):
         """DERT: expected future transactions of each customer, each discounted
@@ -320,7 +452,13 @@ class _ContinuousTimeModel(_TransactionModel):
 
 class BetaGeo(_ContinuousTimeModel):
     """BG/NBD (Fader, Hardie & Lee 2005): parameters r, alpha (Gamma transaction
-    rates), a, b (Beta dropout probability after each repeat transaction)."""
+    rates), a, b (Beta dropout probability after each repeat transaction).
+
+    Example::
+
+        bgf = crvm.BetaGeo().fit(s["frequency"], s["recency"], s["T"])
+        bgf.p_alive(s["frequency"], s["recency"], s["T"])   # Series by customer
+    """
 
     _model = _ll.CRVM_TXN_BGNBD
     _param_names = ("r", "alpha", "a", "b")
@@ -329,7 +467,12 @@ class BetaGeo(_ContinuousTimeModel):
 class ModifiedBetaGeo(_ContinuousTimeModel):
     """MBG/NBD (Batislam, Denizel & Filiztekin 2007): as BG/NBD, but a customer
     may also drop out right after the first purchase, so customers without
-    repeat purchases are not certainly alive."""
+    repeat purchases are not certainly alive.
+
+    Example::
+
+        mbg = crvm.ModifiedBetaGeo().fit(s["frequency"], s["recency"], s["T"])
+    """
 
     _model = _ll.CRVM_TXN_MBGNBD
     _param_names = ("r", "alpha", "a", "b")
@@ -337,7 +480,13 @@ class ModifiedBetaGeo(_ContinuousTimeModel):
 
 class ParetoNBD(_ContinuousTimeModel):
     """Pareto/NBD (Schmittlein, Morrison & Colombo 1987): parameters r, alpha
-    (Gamma transaction rates) and s, beta (Gamma dropout rates)."""
+    (Gamma transaction rates) and s, beta (Gamma dropout rates).
+
+    Example::
+
+        pnbd = crvm.ParetoNBD().fit(s["frequency"], s["recency"], s["T"])
+        pnbd.dert(0.01, s["frequency"], s["recency"], s["T"])
+    """
 
     _model = _ll.CRVM_TXN_PARETO_NBD
     _param_names = ("r", "alpha", "s", "beta")
@@ -350,15 +499,31 @@ class BetaGeoBetaBinom(_TransactionModel):
 
     Columns: ``frequency`` = opportunities with a transaction, ``recency`` =
     the opportunity of the last one (0 if none), ``n_periods`` = number of
-    opportunities observed."""
+    opportunities observed.
+
+    Example::
+
+        bgbb = crvm.BetaGeoBetaBinom().fit(d["frequency"], d["recency"], d["periods"],
+                                           weights=d["weights"])
+    """
 
     _model = _ll.CRVM_TXN_BGBB
     _param_names = ("alpha", "beta", "gamma", "delta")
     _age_name = "n_periods"
 
-    def fit(self, frequency, recency, n_periods, weights=None):
-        """Fit by maximum likelihood; ``weights`` counts customers per row. Returns self."""
-        return self._fit(frequency, recency, n_periods, weights)
+    def fit(self, frequency, recency, n_periods, weights=None, initial_params: dict | None = None,
+            verbose: bool = False, tol: float | None = None, index=None,
+            **kwargs: Any) -> "BetaGeoBetaBinom":
+        """Fit by maximum likelihood; ``weights`` counts customers per row
+        (lifetimes' donations data has one row per pattern). Keywords as in
+        :meth:`BetaGeo.fit`. Returns self.
+
+        Example::
+
+            bgbb = crvm.BetaGeoBetaBinom().fit(d["frequency"], d["recency"], d["periods"],
+                                               weights=d["weights"])
+        """
+        return self._fit_columns(frequency, recency, n_periods, weights, initial_params, tol, index)
 
     def p_alive(self, frequency, recency, n_periods):
         """P(alive at opportunity n_periods + 1) (FHS 2010 eq. 11)."""
@@ -376,16 +541,17 @@ class BetaGeoBetaBinom(_TransactionModel):
         m = int(m_periods_in_future)
         if m != m_periods_in_future or m < 0:
             raise ValueError(f"m_periods_in_future = {m_periods_in_future!r}: a whole number >= 0")
-        pa = np.atleast_1d(self.p_alive(frequency, recency, n_periods)).astype(np.float64)
-        (_, _, n), scalar = _columns(("frequency", "recency", "n_periods"),
-                                     frequency, recency, n_periods)
+        (_, _, n), index, scalar = _columns(("frequency", "recency", "n_periods"),
+                                            frequency, recency, n_periods)
+        pa = np.atleast_1d(np.asarray(self.p_alive(frequency, recency, n_periods),
+                                      dtype=np.float64))
         g, d = self.params["gamma"], self.params["delta"]
         if m == 0:
             pa = pa * (g + d + n) / (d + n)
         for j in range(1, m):
             k = n + j
             pa = pa * (d + k) / (g + d + k)
-        return _result(pa, scalar)
+        return _result(pa, scalar, index)
 
     def conditional_expected_number_of_purchases_up_to_time(self, m_periods_in_future, frequency,
                                                             recency, n_periods):

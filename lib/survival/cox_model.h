@@ -1,0 +1,50 @@
+/* Private: the fitted Cox model. cox.c fills it from a fit; cox_restore.c
+ * rebuilds one from saved state (crvm/model_io.h); schoenfeld.c reads it. */
+#ifndef CRVM_SURVIVAL_COX_MODEL_H
+#define CRVM_SURVIVAL_COX_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crvm/survival.h"
+
+struct crvm_cox {
+    size_t p;
+    double *beta;       /* p, per unit of x */
+    double *mean;       /* p, centring */
+    double *cov;        /* p*p model-based */
+    double *cov_robust; /* p*p or NULL */
+    int robust;
+    double z_crit;
+    crvm_cox_summary_stats stats;
+    size_t n_strata;
+    int32_t *strata;    /* n_strata codes ascending */
+    size_t *base_start; /* n_strata + 1 offsets into base_time / base_cumhaz */
+    double *base_time;
+    double *base_cumhaz;
+    crvm_ties ties; /* of the partial likelihood fitted (residuals use the same) */
+};
+
+/* Everything a Cox model holds, as views (state_of) or as the input of
+ * crvm__cox_restore (which copies it). */
+typedef struct crvm__cox_state {
+    size_t p;
+    const double *beta, *mean, *cov;
+    const double *cov_robust; /* NULL unless robust */
+    int robust;
+    double z_crit;            /* normal quantile of the coefficient intervals, > 0 */
+    crvm_ties ties;
+    crvm_cox_summary_stats stats;
+    size_t n_strata;
+    const int32_t *strata;    /* n_strata codes, strictly ascending */
+    const size_t *base_start; /* n_strata + 1 offsets, from 0, non-decreasing */
+    const double *base_time, *base_cumhaz; /* base_start[n_strata] values */
+} crvm__cox_state;
+
+void crvm__cox_state_of(const crvm_cox *cox, crvm__cox_state *out);
+
+/* A new model copying the state. Checks it is one a fit produces
+ * (CRVM_EDOMAIN naming the field otherwise); CRVM_ENOMEM. */
+crvm_status crvm__cox_restore(const crvm__cox_state *state, crvm_cox **out);
+
+#endif
