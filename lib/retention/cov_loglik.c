@@ -15,8 +15,8 @@
  * where A_q accumulates f_Lambda w_s over the rows of pattern q. That sum is
  * flushed per block over the patterns the block touched.
  *
- * The value uses the form of ln[B(alpha, y + dx) / B(alpha, y)] with the
- * larger increment (as lib/retention/predict.c does), so a small last-period
+ * ln[B(alpha, y + dx) / B(alpha, y)] and the second differences of psi are
+ * formed without cancellation (math/pochhammer.h), so a small last-period
  * exposure keeps its relative accuracy in ln(1 - e^-D). */
 #include "retention/cov_loglik.h"
 
@@ -142,15 +142,6 @@ nomem:
 
 /* ---- one subject ------------------------------------------------------------ */
 
-/* ln[B(alpha, y + dx) / B(alpha, y)] = h(y) - h(y + dx), by the pairing of
- * log-Pochhammer symbols with the larger increment. */
-static double log_ratio(double alpha, double y, double dx)
-{
-    if (dx < alpha)
-        return crvm__log_pochhammer(y, dx) - crvm__log_pochhammer(y + alpha, dx);
-    return crvm__log_pochhammer(y, alpha) - crvm__log_pochhammer(y + dx, alpha);
-}
-
 /* Derivatives of h at y: h' = psi(y + a) - psi(y), P = psi(y + a) (= dh/da),
  * and the second derivatives h'' and P' = trigamma(y + a). */
 typedef struct at_y {
@@ -180,7 +171,7 @@ typedef struct local {
 static void add_survival(local *o, double a, const at_y *b0, double y0, double L, int slot,
                          int mode)
 {
-    o->f += log_ratio(a, y0, L);
+    o->f += crvm__log_beta_ratio(a, y0, L);
     if (mode == CRVM__RCOV_VALUE)
         return;
     at_y t = derivs_at(a, y0 + L, mode == CRVM__RCOV_HESSIAN);
@@ -200,7 +191,7 @@ static void add_survival(local *o, double a, const at_y *b0, double y0, double L
 /* Adds ln(1 - e^-D), D = h(y1 + e) - h(y1), the churn at the last renewal. */
 static void add_churn(local *o, double a, double y1, double e, int mode)
 {
-    double r = log_ratio(a, y1, e); /* -D */
+    double r = crvm__log_beta_ratio(a, y1, e); /* -D */
     o->f += crvm__log1mexp(r);
     if (mode == CRVM__RCOV_VALUE)
         return;
@@ -209,7 +200,7 @@ static void add_churn(local *o, double a, double y1, double e, int mode)
     at_y t1 = derivs_at(a, y1, second), t2 = derivs_at(a, y1 + e, second);
     /* psi differences over the small increment e, without cancellation. */
     double dP = crvm__psi_difference(y1 + a, e);
-    double dD[4] = {dP, dP - crvm__psi_difference(y1, e), -t1.hp, t2.hp};
+    double dD[4] = {dP, crvm__psi_second_difference(y1, a, e), -t1.hp, t2.hp};
     for (int i = 0; i < 4; i++)
         o->g[i] += m * dD[i];
     if (!second)
