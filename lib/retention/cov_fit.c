@@ -108,10 +108,10 @@ static crvm_status check_covariates(const char *who, const crvm__rcov_data *d)
             total += w;
             int churn_row = d->churned[i] && r + 1 == d->first_row[i + 1];
             const double *z = d->pattern_z + (size_t)q * p;
+            double *lo = churn_row ? churn_min : surv_min, *hi = churn_row ? churn_max : surv_max;
             for (size_t j = 0; j < p; j++) {
-                double *lo = churn_row ? churn_min : surv_min, *hi = churn_row ? churn_max : surv_max;
-                lo[j] = fmin(lo[j], z[j]);
-                hi[j] = fmax(hi[j], z[j]);
+                lo[j] = z[j] < lo[j] ? z[j] : lo[j];
+                hi[j] = z[j] > hi[j] ? z[j] : hi[j];
             }
         }
     }

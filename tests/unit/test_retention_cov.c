@@ -389,10 +389,10 @@ static void results_are_bit_identical_for_any_thread_count(void **state)
 {
     (void)state;
     const double truth[2 * 3 + 1 + 3] = {0.9, 4.0, 1.6, 5.0, 0.7, 3.0, 0.8, 0.7, 0.25, -0.5};
-    panel pn = simulate(5, 30000, 3, 3, 20, truth); /* > 4096 subjects: several blocks */
+    panel pn = simulate(5, 12000, 3, 3, 20, truth); /* > 4096 subjects: several blocks */
     double ref[10], refcov[100];
     crvm_fit_report ref_rep;
-    for (int threads = 0; threads <= 5; threads++) {
+    for (int threads = 0; threads <= 3; threads++) {
         crvm_retention_cov_options o = CRVM_RETENTION_COV_OPTIONS_INIT;
         o.threads = threads;
         crvm_fit_report rep;
@@ -891,7 +891,7 @@ static void engine_matches_the_direct_series_or_refuses(void **state)
     const double rates[] = {0.008, 0.05, 0.3, 2.0};
     int cases = 0, refused = 0;
     double worst = 0;
-    for (int it = 0; it < 160; it++) {
+    for (int it = 0; it < 100; it++) {
         series_case sc;
         sc.a = alphas[(int)(7 * test_rng_uniform(&r))];
         sc.b = betas[(int)(5 * test_rng_uniform(&r))];
