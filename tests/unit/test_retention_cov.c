@@ -22,35 +22,6 @@
 
 /* ---- simulation from the model ------------------------------------------------ */
 
-static double rng_normal(test_rng *r)
-{
-    double u1 = test_rng_uniform(r), u2 = test_rng_uniform(r);
-    return sqrt(-2 * log(u1)) * cos(6.283185307179586 * u2);
-}
-
-/* Gamma(shape, 1): Marsaglia & Tsang (2000), with the shape < 1 boost. */
-static double rng_gamma(test_rng *r, double shape)
-{
-    if (shape < 1)
-        return rng_gamma(r, shape + 1) * pow(test_rng_uniform(r), 1 / shape);
-    double d = shape - 1.0 / 3, c = 1 / sqrt(9 * d);
-    for (;;) {
-        double x = rng_normal(r), v = 1 + c * x;
-        if (v <= 0)
-            continue;
-        v = v * v * v;
-        double u = test_rng_uniform(r);
-        if (log(u) < 0.5 * x * x + d - d * v + d * log(v))
-            return d * v;
-    }
-}
-
-static double rng_beta(test_rng *r, double a, double b)
-{
-    double x = rng_gamma(r, a), y = rng_gamma(r, b);
-    return x / (x + y);
-}
-
 /* A simulated panel in the public dense form. */
 typedef struct panel {
     size_t S, R, G, p;
@@ -91,7 +62,7 @@ static panel simulate(uint64_t seed, size_t S, size_t G, size_t p, int T, const 
     for (size_t i = 0; i < S; i++) {
         size_t g = i % G;
         pn.group[i] = (int32_t)g;
-        double theta = rng_beta(&r, params[2 * g], params[2 * g + 1]);
+        double theta = test_rng_beta(&r, params[2 * g], params[2 * g + 1]);
         double trait = floor(3 * test_rng_uniform(&r)) - 1;
         int horizon = 1 + (int)(T * test_rng_uniform(&r));
         if (horizon > T)
