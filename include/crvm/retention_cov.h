@@ -123,8 +123,9 @@ CRVM_API crvm_status crvm_retention_cov_fit(crvm_retention_kind kind,
  * @param params      k = 2 groups + 1 + covariates values in the layout of the file comment
  *                    (alpha, beta, c positive and finite; c must be 1 for the sBG; b finite)
  * @param covariance  optional k x k covariance of the parameters (symmetric, finite,
- *                    non-negative diagonal), NULL with length 0 for none: predictions
- *                    then have no standard errors (::CRVM_ESTATE when asked for them)
+ *                    non-negative diagonal), NULL with length 0 for none: the model then
+ *                    has no standard errors (crvm_retention_cov_standard_errors() and
+ *                    predictions with standard errors refuse)
  * @return ::CRVM_OK; ::CRVM_EINVAL (lengths, NULL, bad kind); ::CRVM_EDOMAIN (a
  *         parameter out of range, named); ::CRVM_ENOMEM.
  */
