@@ -20,6 +20,15 @@
 #include "retention/cov_internal.h"
 #include "retention/cov_loglik.h"
 
+/* Under valgrind (its preload library is in LD_PRELOAD) the statistical and
+ * accuracy tests run on fewer and smaller cases: memory checking needs the
+ * code paths, not the statistics, and valgrind runs ~50 times slower. */
+static int under_valgrind(void)
+{
+    const char *preload = getenv("LD_PRELOAD");
+    return preload != NULL && strstr(preload, "vgpreload") != NULL;
+}
+
 /* ---- simulation from the model ------------------------------------------------ */
 
 /* A simulated panel in the public dense form. */
@@ -269,12 +278,13 @@ static void recovers_simulated_parameters_within_3_se(void **state)
     (void)state;
     const double truth[2 * 2 + 1 + 3] = {0.9, 4.0, 1.6, 5.0, 0.8, 0.7, 0.25, -0.5};
     const size_t sizes[3] = {2000, 8000, 30000};
+    int n_sizes = under_valgrind() ? 1 : 3;
     for (int kind = 0; kind <= 1; kind++) {
         double t[8];
         memcpy(t, truth, sizeof t);
         if (kind == CRVM_RETENTION_SBG)
             t[4] = 1.0;
-        for (int si = 0; si < 3; si++) {
+        for (int si = 0; si < n_sizes; si++) {
             panel pn = simulate(100 + (uint64_t)si, sizes[si], 2, 3, 24, t);
             crvm_fit_report rep;
             crvm_retention_cov *m = fit_ok((crvm_retention_kind)kind, &pn, NULL, &rep);
@@ -360,7 +370,8 @@ static void results_are_bit_identical_for_any_thread_count(void **state)
 {
     (void)state;
     const double truth[2 * 3 + 1 + 3] = {0.9, 4.0, 1.6, 5.0, 0.7, 3.0, 0.8, 0.7, 0.25, -0.5};
-    panel pn = simulate(5, 12000, 3, 3, 20, truth); /* > 4096 subjects: several blocks */
+    /* More than 4096 subjects: several blocks. */
+    panel pn = simulate(5, under_valgrind() ? 9000 : 12000, 3, 3, 20, truth);
     double ref[10], refcov[100];
     crvm_fit_report ref_rep;
     for (int threads = 0; threads <= 3; threads++) {
@@ -862,7 +873,8 @@ static void engine_matches_the_direct_series_or_refuses(void **state)
     const double rates[] = {0.008, 0.05, 0.3, 2.0};
     int cases = 0, refused = 0;
     double worst = 0;
-    for (int it = 0; it < 100; it++) {
+    int n_cases = under_valgrind() ? 10 : 100;
+    for (int it = 0; it < n_cases; it++) {
         series_case sc;
         sc.a = alphas[(int)(7 * test_rng_uniform(&r))];
         sc.b = betas[(int)(5 * test_rng_uniform(&r))];
