@@ -20,6 +20,7 @@ from .errors import (
     StateError,
 )
 from .retention import BetaDiscreteWeibull, ShiftedBetaGeometric
+from .retention_cov import RetentionRegression
 from .transactions import (
     BetaGeo,
     BetaGeoBetaBinom,
@@ -54,7 +55,7 @@ __all__ = sorted([
     # saved models, diagnostics
     "load", "HoldoutAccuracy", "holdout_accuracy",
     # contractual retention
-    "BetaDiscreteWeibull", "ShiftedBetaGeometric",
+    "BetaDiscreteWeibull", "RetentionRegression", "ShiftedBetaGeometric",
     # repeat business
     "BetaGeo", "BetaGeoBetaBinom", "ModifiedBetaGeo", "ParetoNBD", "GammaGamma", "rfm_summary",
     "summary_data_from_transaction_data", "calibration_and_holdout_data", "customer_lifetime_value",

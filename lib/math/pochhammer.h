@@ -1,0 +1,45 @@
+/* Private: differences of log-gamma, digamma and trigamma at nearby points,
+ * accurate when the points are large (no cancellation of two large values),
+ * and cheap: one shift loop and one asymptotic series per point. */
+#ifndef CRVM_MATH_POCHHAMMER_H
+#define CRVM_MATH_POCHHAMMER_H
+
+/* ln Gamma(y + x) - ln Gamma(y) for y > 0, x >= 0. */
+double crvm__log_pochhammer(double y, double x);
+
+/* psi(y + x) - psi(y) for y > 0, x >= 0. */
+double crvm__psi_difference(double y, double x);
+
+/* Everything the likelihood needs of y at once (one shift loop): */
+typedef struct crvm__poch_family {
+    double lp;    /* ln Gamma(y + a) - ln Gamma(y) */
+    double dpsi;  /* psi(y + a) - psi(y) */
+    double psi_a; /* psi(y + a) */
+    double dtri;  /* psi'(y + a) - psi'(y)   (0 unless asked for) */
+    double tri_a; /* psi'(y + a)             (0 unless asked for) */
+} crvm__poch_family;
+void crvm__poch_family_at(double y, double a, int second, crvm__poch_family *out);
+
+/* A subject churned between y1 and y1 + e: the families at y1 (with lp) and
+ * at y2 = y1 + e (lp not computed: 0), ln[B(a, y2) / B(a, y1)], psi(y2 + a) -
+ * psi(y1 + a) and the second difference of psi (as crvm__log_beta_ratio(),
+ * crvm__psi_difference() and crvm__psi_second_difference()), from one shift
+ * loop and shared logarithms. */
+typedef struct crvm__churn_family {
+    crvm__poch_family at1, at2;
+    double log_ratio, dpsi_a, psi2;
+} crvm__churn_family;
+void crvm__churn_family_at(double y1, double a, double e, int second, crvm__churn_family *out);
+
+/* ln[B(a, x + F) / B(a, x)] = ln Gamma(x + F) - ln Gamma(x) - ln Gamma(x + a + F)
+ * + ln Gamma(x + a) for a, x > 0, F >= 0, with relative accuracy also when
+ * x is large against a and F (the value is then about -a F / x): the
+ * second difference of the Stirling series written with log1p, after
+ * shifting x to >= 12. */
+double crvm__log_beta_ratio(double a, double x, double F);
+
+/* The second difference psi(x + a + F) - psi(x + F) - psi(x + a) + psi(x),
+ * accurate in the same way. */
+double crvm__psi_second_difference(double x, double a, double F);
+
+#endif
