@@ -21,11 +21,14 @@
  * whose expectation over lambda is g(p) = (1 - (1 + p t/(alpha+T))^-(r+x))/p.
  * So E[Y(t) | x, t_x, T] = P(alive) * E_p[g(p)], which equals the 2F1 closed
  * form of FHL 2005 eq. 10 (and its MBG/NBD analogue) but stays finite and
- * accurate at a = 1, for tiny t and for x in the hundreds. The Beta
- * expectation is a one-dimensional integral evaluated by adaptive
- * Gauss-Kronrod quadrature after substitutions that remove the endpoint
- * singularities of the Beta density. The unconditional E[X(t)] is the same
- * expression at x = 0, t_x = 0, T = 0.
+ * accurate at a = 1, for tiny t and for x in the hundreds. The public
+ * functions take the closed form where it is certified (per-x series
+ * tables, crvm__bgnbd_expected_rows) and every other row, DERT and the
+ * unconditional E[X(t)] (x = 0, t_x = 0, T = 0) through the death-rate rule
+ * of death_rule.c. The per-row crvm__bgnbd_expected_conditional (closed form,
+ * else adaptive Gauss-Kronrod quadrature of the Beta expectation after
+ * substitutions that remove its endpoint singularities) is kept as the
+ * scalar reference the tests compare them with.
  *
  * P(X(t) = n) (FHL 2005 eq. 8; MBG/NBD by the same argument with one more
  * dropout opportunity): with NB_j the NBD(r, alpha) probability of j events in
@@ -355,10 +358,13 @@ double crvm__bgnbd_expected_conditional(const double *p, double t, const crvm__t
  * stops at the first n where the tail bound of log_hyp2f1_positive at zcap
  * (term_n R / (1 - R), R < 0.9) is below 1e-17: at most 1e-17 relative
  * truncation for every row. Rows the tables do not cover (x >= SERIES_X,
- * z > 1/2, more than SERIES_TERMS terms, the closed form's guards: a near
- * 1, C < 0.5, the bracket below 1e-3) take crvm__bgnbd_expected_conditional,
- * i.e. the robust route of crvm__beta_expect_g. */
+ * z > 1/2, more than SERIES_TERMS terms) take the general closed form while
+ * k and B stay below CLOSED_MAX (its cost grows with them); where
+ * that is unusable (a near 1, C < 0.5, the bracket below 1e-3) or its value
+ * breaks the bounds of the exact value, the row is left NaN for the
+ * death-rate rule. */
 #define SERIES_X 64
+#define CLOSED_MAX 1000.0
 #define SERIES_TERMS 160 /* a multiple of 4 */
 #define SERIES_STRIDE (SERIES_TERMS + 1) /* [0]: number of terms, 0 unbuilt, -1 unusable */
 
@@ -412,13 +418,16 @@ void crvm__bgnbd_expected_rows(const double *p, double t, const double *x, const
                                double *out)
 {
     double r = p[0], alpha = p[1], a = p[2], b = p[3];
-    if (t == 0.0 || !crvm__bgnbd_p_alive_rows(p, x, tx, T, n, modified, out)) {
-        for (size_t i = 0; i < n; i++) {
-            crvm__txn_row row = {x[i], tx[i], T[i], 1.0};
-            out[i] = crvm__bgnbd_expected_conditional(p, t, &row, modified);
-        }
+    if (t == 0.0) {
+        for (size_t i = 0; i < n; i++)
+            out[i] = 0.0;
         return;
     }
+    if (!crvm__bgnbd_p_alive_rows(p, x, tx, T, n, modified, out))
+        for (size_t i = 0; i < n; i++) {
+            crvm__txn_row row = {x[i], tx[i], T[i], 1.0};
+            out[i] = crvm__bgnbd_p_alive(p, &row, modified);
+        }
     double zcap = 0.0;
     for (size_t i = 0; i < n; i++) {
         double c = t / (alpha + T[i]), z = c / (1.0 + c);
@@ -448,16 +457,18 @@ void crvm__bgnbd_expected_rows(const double *p, double t, const double *x, const
                     e = C / (a - 1.0) * one_minus;
             }
         }
-        if (isnan(e))
-            e = crvm__beta_expect_g(a, B, k, c, 0);
+        /* the general 2F1 costs up to ~60 us for shapes up to CLOSED_MAX
+         * and milliseconds beyond; there the rule is cheaper and bounded */
+        if (isnan(e) && k <= CLOSED_MAX && B <= CLOSED_MAX)
+            e = crvm__beta_expect_g(a, B, k, c, 1);
+        /* E[Y(t)] / P(alive) = k c E[phi(nu' c)] (death_rule.c) lies in
+         * [k c / (1 + E[nu'] c), k c]: a closed form that cancelled (b in
+         * the millions, say) lands outside and the row goes to the rule */
+        double kc = k * c, mean = (k + 1.0) * (a / (a + B));
+        if (!(e <= kc * (1.0 + 1e-12) && e >= kc / (1.0 + mean * c) * (1.0 - 1e-12)))
+            e = NAN;
         out[i] = pa * e;
     }
-}
-
-double crvm__bgnbd_expected_unconditional(const double *p, double t, int modified)
-{
-    crvm__txn_row zero = {0.0, 0.0, 0.0, 1.0};
-    return crvm__bgnbd_expected_conditional(p, t, &zero, modified);
 }
 
 /* log NB_j(t) = log P(N(t) = j) for the NBD with shape r and rate alpha */

@@ -608,9 +608,9 @@ static double predict_row(const crvm_txn_params *prm, enum pred_kind kind, doubl
             return crvm__pareto_dert(p, t, row);
         case CRVM_TXN_BGBB:
             return crvm__bgbb_dert(p, t, row);
-        case CRVM_TXN_BGNBD:
+        case CRVM_TXN_BGNBD: /* bgnbd_rows */
         case CRVM_TXN_MBGNBD:
-            return crvm__dert_by_integration(prm, t, row);
+            break;
         }
         break;
     }
@@ -725,6 +725,56 @@ static double memo_predict(double *memo, size_t slots, const crvm_txn_params *pr
     return predict_row(prm, kind, t, row);
 }
 
+/* BG/NBD and MBG/NBD conditional expectation (kind PRED_COND, horizon t)
+ * and DERT (PRED_DERT, discount rate t) of n validated rows: the
+ * expectation from the tabulated closed form where it is certified, every
+ * other row (and every DERT row) through the death-rate rules, grouped by x. */
+static crvm_status bgnbd_rows(const crvm_txn_params *params, enum pred_kind kind, double t,
+                              const double *x, const double *tx, const double *T, size_t n,
+                              double *out)
+{
+    int modified = params->model == CRVM_TXN_MBGNBD;
+    size_t work_len = kind == PRED_COND ? crvm__bgnbd_expected_work_len() : 0;
+    double *tmp = crvm__calloc(n + work_len, sizeof *tmp);
+    size_t *rows = crvm__calloc(n, sizeof *rows);
+    if (tmp == NULL || rows == NULL) {
+        crvm__free(tmp);
+        crvm__free(rows);
+        return crvm__nomem("prediction buffer");
+    }
+    size_t m = 0;
+    if (kind == PRED_COND) {
+        crvm__bgnbd_expected_rows(params->p, t, x, tx, T, n, modified, tmp + n, tmp);
+        for (size_t i = 0; i < n; i++)
+            if (isnan(tmp[i])) {
+                crvm__txn_row row = {x[i], tx[i], T[i], 1.0};
+                tmp[i] = crvm__bgnbd_p_alive(params->p, &row, modified);
+                rows[m++] = i;
+            }
+    } else {
+        if (!crvm__bgnbd_p_alive_rows(params->p, x, tx, T, n, modified, tmp))
+            for (size_t i = 0; i < n; i++) {
+                crvm__txn_row row = {x[i], tx[i], T[i], 1.0};
+                tmp[i] = crvm__bgnbd_p_alive(params->p, &row, modified);
+            }
+        for (size_t i = 0; i < n; i++)
+            rows[m++] = i;
+    }
+    crvm__rule_job job = {params->p, modified, kind == PRED_DERT, t, NULL, x, T};
+    crvm_status st = crvm__bgnbd_rule_rows(&job, rows, m, tmp);
+    if (st == CRVM_OK)
+        memcpy(out, tmp, n * sizeof *out);
+    else if (st == CRVM_EDOMAIN) {
+        char why[400]; /* crvm__fail writes the buffer crvm_last_error reads */
+        snprintf(why, sizeof why, "%s", crvm_last_error());
+        st = crvm__fail(CRVM_EDOMAIN, "%s %s: %s", model_names[params->model], kind_name(kind),
+                        why);
+    }
+    crvm__free(rows);
+    crvm__free(tmp);
+    return st;
+}
+
 static crvm_status predict_rows(const crvm_txn_params *params, enum pred_kind kind, double t,
                                 const double *x, size_t x_len, const double *tx, size_t tx_len,
                                 const double *T, size_t T_len, double *out, size_t out_len)
@@ -748,24 +798,20 @@ static crvm_status predict_rows(const crvm_txn_params *params, enum pred_kind ki
         crvm__bgnbd_p_alive_rows(params->p, x, tx, T, x_len, params->model == CRVM_TXN_MBGNBD,
                                  out))
         return CRVM_OK;
-    int batched = kind == PRED_COND &&
-                  (params->model == CRVM_TXN_BGNBD || params->model == CRVM_TXN_MBGNBD);
-    size_t work_len = batched ? crvm__bgnbd_expected_work_len() : 0;
+    int bg = params->model == CRVM_TXN_BGNBD || params->model == CRVM_TXN_MBGNBD;
+    if (bg && (kind == PRED_COND || kind == PRED_DERT))
+        return bgnbd_rows(params, kind, t, x, tx, T, x_len, out);
     /* BG/BB rows are whole numbers (x <= t_x <= n): real data repeat the
      * same few triples, so each distinct row is evaluated once */
     size_t memo_len = params->model == CRVM_TXN_BGBB ? memo_slots(x_len) : 0;
-    double *tmp = crvm__calloc(x_len + work_len + MEMO_STRIDE * memo_len, sizeof *tmp);
+    double *tmp = crvm__calloc(x_len + MEMO_STRIDE * memo_len, sizeof *tmp);
     if (tmp == NULL)
         return crvm__nomem("prediction buffer");
-    if (batched)
-        crvm__bgnbd_expected_rows(params->p, t, x, tx, T, x_len,
-                                  params->model == CRVM_TXN_MBGNBD, tmp + x_len, tmp);
-    double *memo = tmp + x_len + work_len;
+    double *memo = tmp + x_len;
     for (size_t i = 0; i < x_len; i++) {
         crvm__txn_row row = {x[i], tx[i], T[i], 1.0};
-        double v = batched      ? tmp[i]
-                   : memo_len ? memo_predict(memo, memo_len, params, kind, t, &row)
-                              : predict_row(params, kind, t, &row);
+        double v = memo_len ? memo_predict(memo, memo_len, params, kind, t, &row)
+                            : predict_row(params, kind, t, &row);
         if (!isfinite(v)) {
             crvm__free(tmp);
             return crvm__fail(CRVM_EDOMAIN,
@@ -837,6 +883,34 @@ crvm_status crvm_txn_dert(const crvm_txn_params *params, double discount_rate,
                         recency_len, T, T_len, out, out_len);
 }
 
+/* E[X(t)] of BG/NBD and MBG/NBD: the conditional expectation of a
+ * customer with x = 0 at T = 0, i.e. one death-rate rule for every t. */
+static crvm_status bgnbd_unconditional(const crvm_txn_params *params, const double *t,
+                                       size_t t_len, double *out)
+{
+    int modified = params->model == CRVM_TXN_MBGNBD;
+    double *tmp = crvm__calloc(t_len, sizeof *tmp);
+    size_t *rows = crvm__calloc(t_len, sizeof *rows);
+    if (tmp == NULL || rows == NULL) {
+        crvm__free(tmp);
+        crvm__free(rows);
+        return crvm__nomem("prediction buffer");
+    }
+    crvm__txn_row zero = {0.0, 0.0, 0.0, 1.0};
+    double pa = crvm__bgnbd_p_alive(params->p, &zero, modified);
+    for (size_t i = 0; i < t_len; i++) {
+        tmp[i] = pa;
+        rows[i] = i;
+    }
+    crvm__rule_job job = {params->p, modified, 0, 0.0, t, NULL, NULL};
+    crvm_status st = crvm__bgnbd_rule_rows(&job, rows, t_len, tmp);
+    if (st == CRVM_OK)
+        memcpy(out, tmp, t_len * sizeof *out);
+    crvm__free(rows);
+    crvm__free(tmp);
+    return st;
+}
+
 crvm_status crvm_txn_expected_unconditional(const crvm_txn_params *params, const double *t,
                                             size_t t_len, double *out, size_t out_len)
 {
@@ -857,6 +931,8 @@ crvm_status crvm_txn_expected_unconditional(const crvm_txn_params *params, const
     }
     if (t_len == 0)
         return CRVM_OK;
+    if (params->model == CRVM_TXN_BGNBD || params->model == CRVM_TXN_MBGNBD)
+        return bgnbd_unconditional(params, t, t_len, out);
     double *tmp = crvm__calloc(t_len, sizeof *tmp);
     if (tmp == NULL)
         return crvm__nomem("prediction buffer");
@@ -864,10 +940,7 @@ crvm_status crvm_txn_expected_unconditional(const crvm_txn_params *params, const
         double v = NAN;
         switch (params->model) {
         case CRVM_TXN_BGNBD:
-            v = crvm__bgnbd_expected_unconditional(params->p, t[i], 0);
-            break;
         case CRVM_TXN_MBGNBD:
-            v = crvm__bgnbd_expected_unconditional(params->p, t[i], 1);
             break;
         case CRVM_TXN_PARETO_NBD:
             v = crvm__pareto_expected_unconditional(params->p, t[i]);
