@@ -66,6 +66,25 @@ double crvm__digamma_shift(double z, double k)
     return crvm__digamma(z + k) - crvm__digamma(z);
 }
 
+double crvm__trigamma_shift(double z, double k)
+{
+    if (k == 0.0)
+        return 0.0;
+    if (k <= 64.0) {
+        double s = 0.0;
+        for (double j = 0.0; j < k; j += 1.0)
+            s -= 1.0 / ((z + j) * (z + j));
+        return s;
+    }
+    if (z >= 1e5) {
+        /* psi'(w) = 1/w + 1/(2 w^2) + 1/(6 w^3) + O(w^-5) */
+        double zk = z + k;
+        return -k / (z * zk) + 0.5 * (1.0 / (zk * zk) - 1.0 / (z * z)) +
+               (1.0 / (zk * zk * zk) - 1.0 / (z * z * z)) / 6.0;
+    }
+    return crvm__trigamma(z + k) - crvm__trigamma(z);
+}
+
 double crvm__lgamma_shift(double z, double k)
 {
     if (k == 0.0)

@@ -151,16 +151,16 @@ crvm_status crvm__death_rule_build(double k, double a, double B, double amp,
     double u_mode = log(k1);
     long tlo, thi, ulo = 0, uhi = 0;
     int ok = tau_window(&bf, h_tau, thr, TAU_MAX / 2 - 1, &tlo, &thi);
-    while (ok && log_gamma_rel((double)(ulo - 1) * h_tau, k1) >= -thr)
+    while (ok && log_gamma_rel((double)(ulo - 1) * h_l, k1) >= -thr)
         ok = --ulo > -(1L << 16);
-    while (ok && log_gamma_rel((double)(uhi + 1) * h_tau, k1) >= -thr)
+    while (ok && log_gamma_rel((double)(uhi + 1) * h_l, k1) >= -thr)
         ok = ++uhi < (1L << 16);
     if (!ok)
         return crvm__fail(CRVM_EDOMAIN,
                           "DERT rule: the Beta(a=%g, B=%g) posterior of the dropout "
                           "probability is too wide to integrate to full accuracy",
                           a, B);
-    double d_lo = (double)ulo * h_tau, d_hi = (double)uhi * h_tau; /* u - u* window */
+    double d_lo = (double)ulo * h_l, d_hi = (double)uhi * h_l; /* u - u* window */
     long n_tau = thi - tlo + 1;
     /* tau grid: log-density, L = -log p (increasing in tau) and 1/p */
     double *lb = rule->scratch, *Lt = lb + TAU_MAX, *ip = Lt + TAU_MAX;

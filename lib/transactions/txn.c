@@ -235,17 +235,7 @@ static ll_fn model_ll(crvm_txn_model m)
     return NULL;
 }
 
-static int row_cmp(const void *pa, const void *pb)
-{
-    const crvm__txn_row *a = pa, *b = pb;
-    if (a->x != b->x)
-        return a->x < b->x ? -1 : 1;
-    if (a->tx != b->tx)
-        return a->tx < b->tx ? -1 : 1;
-    if (a->T != b->T)
-        return a->T < b->T ? -1 : 1;
-    return 0;
-}
+#define NEWTON_ITERATIONS 50
 
 typedef struct objective_ctx {
     const crvm__txn_row *rows; /* merged rows, times divided by the time scale */
@@ -345,27 +335,12 @@ crvm_status crvm_txn_fit_new(crvm_txn_model model, const double *frequency, size
     if (frequency_len == 0)
         return crvm__fail(CRVM_EDOMAIN, "no rows to fit");
 
-    crvm__txn_row *rows = crvm__calloc(frequency_len, sizeof *rows);
-    if (rows == NULL)
-        return crvm__nomem("transaction rows");
-    for (size_t i = 0; i < frequency_len; i++) {
-        rows[i].x = frequency[i];
-        rows[i].tx = recency[i];
-        rows[i].T = T[i];
-        rows[i].w = weights ? weights[i] : 1.0;
-    }
-    qsort(rows, frequency_len, sizeof *rows, row_cmp);
+    crvm__txn_row *rows = NULL;
     size_t n = 0;
     double W = 0.0;
-    for (size_t i = 0; i < frequency_len; i++) {
-        if (rows[i].w == 0.0)
-            continue;
-        W += rows[i].w;
-        if (n > 0 && row_cmp(&rows[n - 1], &rows[i]) == 0)
-            rows[n - 1].w += rows[i].w;
-        else
-            rows[n++] = rows[i];
-    }
+    st = crvm__txn_merge(frequency, recency, T, weights, frequency_len, &rows, &n, &W);
+    if (st != CRVM_OK)
+        return st;
     if (!(W > 0.0)) {
         crvm__free(rows);
         return crvm__fail(CRVM_EDOMAIN, "total weight is 0: nothing to fit");
@@ -384,34 +359,36 @@ crvm_status crvm_txn_fit_new(crvm_txn_model model, const double *frequency, size
         if (swT > 0.0 && isfinite(swT / W))
             tscale = swT / W;
     }
-    crvm__txn_row *srows = crvm__calloc(n, sizeof *srows);
-    if (srows == NULL) {
-        crvm__free(rows);
-        return crvm__nomem("transaction rows");
-    }
+    double swx = 0.0;
     for (size_t i = 0; i < n; i++) {
-        srows[i] = rows[i];
-        srows[i].tx = rows[i].tx / tscale;
-        srows[i].T = rows[i].T / tscale;
+        rows[i].tx /= tscale;
+        rows[i].T /= tscale;
+        swx += rows[i].w * rows[i].x;
     }
-    crvm_txn_fit *fit = crvm__calloc(1, sizeof *fit);
-    if (fit == NULL) {
-        crvm__free(srows);
-        crvm__free(rows);
-        return crvm__nomem("transaction fit");
-    }
-    objective_ctx ctx = {srows, n, W, opt.l2_penalty, model_ll(model), {1.0, 1.0, 1.0, 1.0}};
+    objective_ctx ctx = {rows, n, W, opt.l2_penalty, model_ll(model), {1.0, 1.0, 1.0, 1.0}};
     if (model != CRVM_TXN_BGBB) {
         ctx.scale[1] = tscale;
         if (model == CRVM_TXN_PARETO_NBD)
             ctx.scale[3] = tscale;
+    }
+    /* BG/NBD and MBG/NBD: rows grouped by x, analytic Hessian, Newton */
+    crvm__bg_data *bg = NULL;
+    crvm_txn_fit *fit = crvm__calloc(1, sizeof *fit);
+    if (fit == NULL) {
+        st = crvm__nomem("transaction fit");
+        goto done;
+    }
+    if (model == CRVM_TXN_BGNBD || model == CRVM_TXN_MBGNBD) {
+        st = crvm__bg_data_new(rows, n, model == CRVM_TXN_MBGNBD, opt.l2_penalty, ctx.scale, &bg);
+        if (st != CRVM_OK)
+            goto done;
     }
     double start[CRVM_TXN_N_PARAMS], theta[CRVM_TXN_N_PARAMS];
     if (opt.use_start)
         for (int k = 0; k < CRVM_TXN_N_PARAMS; k++)
             start[k] = opt.start[k] / ctx.scale[k];
     else
-        default_start(model, srows, n, W, start);
+        default_start(model, rows, n, W, start);
     for (int k = 0; k < CRVM_TXN_N_PARAMS; k++)
         theta[k] = log(start[k]);
 
@@ -420,21 +397,39 @@ crvm_status crvm_txn_fit_new(crvm_txn_model model, const double *frequency, size
     oo.gradient_tol = opt.tolerance;
     crvm__optim_result res;
     memset(&res, 0, sizeof res);
-    st = crvm__minimize(objective, &ctx, CRVM_TXN_N_PARAMS, theta, &oo, &res);
+    double H[CRVM_TXN_N_PARAMS * CRVM_TXN_N_PARAMS], Hinv[CRVM_TXN_N_PARAMS * CRVM_TXN_N_PARAMS];
+    double newton_f = NAN; /* objective at theta when Newton ended there (H too) */
+    if (bg) {
+        /* Newton converges in well under NEWTON_ITERATIONS steps where the
+         * likelihood has a maximum; where it has none (degenerate data,
+         * parameters running off) or Newton stalls, BFGS takes over */
+        oo.max_iterations = opt.max_iterations < NEWTON_ITERATIONS ? opt.max_iterations
+                                                                   : NEWTON_ITERATIONS;
+        st = crvm__bg_warm_start(bg, theta, &oo);
+        if (st == CRVM_ENOMEM)
+            goto done;
+        st = crvm__minimize_newton(crvm__bg_objective, bg, CRVM_TXN_N_PARAMS, theta, &oo, H, &res);
+        if (st == CRVM_OK)
+            newton_f = res.f;
+        if (st == CRVM_ECONVERGE && res.iterations < opt.max_iterations) {
+            int done_it = res.iterations;
+            oo.max_iterations = opt.max_iterations - done_it;
+            st = crvm__minimize(objective, &ctx, CRVM_TXN_N_PARAMS, theta, &oo, &res);
+            res.iterations += done_it;
+        }
+    } else {
+        st = crvm__minimize(objective, &ctx, CRVM_TXN_N_PARAMS, theta, &oo, &res);
+    }
     if (st != CRVM_OK && st != CRVM_ECONVERGE) {
-        crvm__free(fit);
-        crvm__free(srows);
-        crvm__free(rows);
         if (st == CRVM_EDOMAIN)
-            return crvm__fail(CRVM_EDOMAIN,
-                              "%s: log-likelihood not finite at the starting point "
-                              "(%s=%g, %s=%g, %s=%g, %s=%g)",
-                              model_names[model], param_names[model][0],
-                              start[0] * ctx.scale[0], param_names[model][1],
-                              start[1] * ctx.scale[1], param_names[model][2],
-                              start[2] * ctx.scale[2], param_names[model][3],
-                              start[3] * ctx.scale[3]);
-        return st;
+            st = crvm__fail(CRVM_EDOMAIN,
+                            "%s: log-likelihood not finite at the starting point "
+                            "(%s=%g, %s=%g, %s=%g, %s=%g)",
+                            model_names[model], param_names[model][0], start[0] * ctx.scale[0],
+                            param_names[model][1], start[1] * ctx.scale[1],
+                            param_names[model][2], start[2] * ctx.scale[2],
+                            param_names[model][3], start[3] * ctx.scale[3]);
+        goto done;
     }
     crvm_status fit_status = st;
     char fit_message[512] = "";
@@ -442,8 +437,11 @@ crvm_status crvm_txn_fit_new(crvm_txn_model model, const double *frequency, size
         snprintf(fit_message, sizeof fit_message, "%s", crvm_last_error());
 
     fit->params.model = model;
-    for (int k = 0; k < CRVM_TXN_N_PARAMS; k++)
-        fit->params.p[k] = exp(theta[k]) * ctx.scale[k];
+    double ps[CRVM_TXN_N_PARAMS]; /* on the rescaled time */
+    for (int k = 0; k < CRVM_TXN_N_PARAMS; k++) {
+        ps[k] = exp(theta[k]);
+        fit->params.p[k] = ps[k] * ctx.scale[k];
+    }
 
     /* A parameter that ran to 1e-8 or 1e8 (time-rescaled) means the
      * likelihood has no maximum at finite values: typically the data show no
@@ -461,10 +459,17 @@ crvm_status crvm_txn_fit_new(crvm_txn_model model, const double *frequency, size
                 break;
             }
 
-    /* Unpenalised log-likelihood at the optimum. */
+    /* Unpenalised log-likelihood at the optimum. Each transaction time
+     * contributes a density in 1/time, so on the rescaled times it is
+     * higher by sum(w x) log(tscale). */
     double ll = 0.0;
-    for (size_t i = 0; i < n; i++)
-        ll += rows[i].w * ctx.ll(fit->params.p, &rows[i], NULL);
+    if (bg) {
+        ll = crvm__bg_loglik(bg, ps, newton_f);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            ll += rows[i].w * ctx.ll(ps, &rows[i], NULL);
+    }
+    ll -= swx * log(tscale);
     fit->report.log_likelihood = ll;
     fit->report.n_parameters = CRVM_TXN_N_PARAMS;
     fit->report.n_observations = W;
@@ -475,25 +480,24 @@ crvm_status crvm_txn_fit_new(crvm_txn_model model, const double *frequency, size
     fit->report.converged = res.converged && fit_status == CRVM_OK;
 
     /* Covariance: inverse Hessian of the total negative log-likelihood over
-     * log-parameters, mapped to the natural scale (delta method). */
-    double H[CRVM_TXN_N_PARAMS * CRVM_TXN_N_PARAMS], Hinv[CRVM_TXN_N_PARAMS * CRVM_TXN_N_PARAMS];
-    st = crvm__hessian(objective, &ctx, CRVM_TXN_N_PARAMS, theta, H);
-    if (st == CRVM_ENOMEM) {
-        crvm__free(fit);
-        crvm__free(srows);
-        crvm__free(rows);
-        return st;
+     * log-parameters (analytic for BG/NBD and MBG/NBD, central differences
+     * of the gradient otherwise), mapped to the natural scale (delta method). */
+    if (bg) {
+        /* Newton's last evaluation is at theta; after BFGS evaluate it */
+        double g[CRVM_TXN_N_PARAMS];
+        st = !isnan(newton_f) || isfinite(crvm__bg_objective(theta, g, H, bg)) ? CRVM_OK
+                                                                               : CRVM_EDOMAIN;
+    } else {
+        st = crvm__hessian(objective, &ctx, CRVM_TXN_N_PARAMS, theta, H);
     }
+    if (st == CRVM_ENOMEM)
+        goto done;
     if (st == CRVM_OK) {
         for (int k = 0; k < CRVM_TXN_N_PARAMS * CRVM_TXN_N_PARAMS; k++)
             H[k] *= W;
         st = crvm__spd_inverse(CRVM_TXN_N_PARAMS, H, Hinv);
-        if (st == CRVM_ENOMEM) {
-            crvm__free(fit);
-            crvm__free(srows);
-            crvm__free(rows);
-            return st;
-        }
+        if (st == CRVM_ENOMEM)
+            goto done;
     }
     if (st == CRVM_OK) {
         fit->cov_ok = 1;
@@ -510,7 +514,7 @@ crvm_status crvm_txn_fit_new(crvm_txn_model model, const double *frequency, size
         for (int k = 0; k < CRVM_TXN_N_PARAMS; k++)
             fit->se[k] = NAN;
     }
-    crvm__free(srows);
+    crvm__bg_data_free(bg);
     crvm__free(rows);
     *out = fit;
     if (fit_status != CRVM_OK)
@@ -518,6 +522,11 @@ crvm_status crvm_txn_fit_new(crvm_txn_model model, const double *frequency, size
                           fit_message);
     crvm_clear_error();
     return CRVM_OK;
+done:
+    crvm__bg_data_free(bg);
+    crvm__free(fit);
+    crvm__free(rows);
+    return st;
 }
 
 void crvm_txn_fit_free(crvm_txn_fit *fit)

@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include "crvm/transactions.h"
+#include "math/optim.h"
 
 /* One (possibly merged) customer summary row. */
 typedef struct crvm__txn_row {
@@ -13,6 +14,30 @@ typedef struct crvm__txn_row {
     double T;  /* age (BG/BB: n opportunities) */
     double w;  /* weight */
 } crvm__txn_row;
+
+/* Merge identical (x, t_x, T) rows, adding weights (w NULL: 1 each) and
+ * dropping rows of weight 0 (merge.c). *out (n rows of storage, to free)
+ * receives the *n_out distinct rows in order of first appearance,
+ * *total_weight the sum of the weights. CRVM_OK or CRVM_ENOMEM. */
+crvm_status crvm__txn_merge(const double *x, const double *tx, const double *T, const double *w,
+                            size_t n, crvm__txn_row **out, size_t *n_out, double *total_weight);
+
+/* BG/NBD and MBG/NBD fitting data: merged rows grouped by x, with the
+ * objective -LL/W + l2 sum (p_k scale_k)^2 over theta = log p and its
+ * analytic gradient and Hessian (bgnbd_fit.c), for crvm__minimize_newton. */
+typedef struct crvm__bg_data crvm__bg_data;
+crvm_status crvm__bg_data_new(const crvm__txn_row *rows, size_t n, int modified, double l2,
+                              const double *scale, crvm__bg_data **out);
+void crvm__bg_data_free(crvm__bg_data *d);
+double crvm__bg_objective(const double *theta, double *grad, double *hess, void *ctx);
+/* Unpenalised log-likelihood at p (on the stored times), from objective
+ * (crvm__bg_objective's value at log p) unless that is NaN. */
+double crvm__bg_loglik(const crvm__bg_data *d, const double *p, double objective);
+/* Move theta (log-parameters) to the optimum of a strided subsample when
+ * the data are large (see bgnbd_fit.c); theta unchanged otherwise or when
+ * the subsample has no optimum. CRVM_OK or CRVM_ENOMEM. */
+crvm_status crvm__bg_warm_start(const crvm__bg_data *d, double *theta,
+                                const crvm__optim_options *options);
 
 /* Per-row log-likelihood at natural parameters p[4]; when grad is not NULL
  * also d ll / d p_k (natural scale). Returns NaN when it cannot be
@@ -122,6 +147,8 @@ double crvm__dert_by_integration(const crvm_txn_params *prm, double delta,
 
 /* psi(z + k) - psi(z) for integer k >= 0 (exact sum for small k). */
 double crvm__digamma_shift(double z, double k);
+/* psi'(z + k) - psi'(z) for integer k >= 0 (exact sum for small k). */
+double crvm__trigamma_shift(double z, double k);
 /* lgamma(z + k) - lgamma(z). */
 double crvm__lgamma_shift(double z, double k);
 
