@@ -27,10 +27,11 @@
  * is -r T (2 alpha + T) / (alpha^2 (alpha+T)^2) + x / (alpha+T)^2, and the
  * shifts of A_x give trigamma differences. */
 #include <math.h>
-#include <stdlib.h>
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "math/groups.h"
+#include "math/sum.h"
 #include "transactions/txn_private.h"
 
 struct crvm__bg_data {
@@ -42,21 +43,6 @@ struct crvm__bg_data {
     int modified;
     double l2, scale[CRVM_TXN_N_PARAMS];
 };
-
-#define DIRECT_X 65536 /* x below this is counted by direct index */
-
-typedef struct big_x {
-    double x;
-    size_t i;
-} big_x;
-
-static int big_x_cmp(const void *pa, const void *pb)
-{
-    const big_x *a = pa, *b = pb;
-    if (a->x != b->x)
-        return a->x < b->x ? -1 : 1;
-    return (a->i > b->i) - (a->i < b->i);
-}
 
 void crvm__bg_data_free(crvm__bg_data *d)
 {
@@ -71,30 +57,24 @@ void crvm__bg_data_free(crvm__bg_data *d)
 crvm_status crvm__bg_data_new(const crvm__txn_row *rows, size_t n, int modified, double l2,
                               const double *scale, crvm__bg_data **out)
 {
+    crvm__groups grp;
     crvm__bg_data *d = crvm__calloc(1, sizeof *d);
-    size_t *count = crvm__calloc(DIRECT_X, sizeof *count);
-    size_t nbig = 0;
-    for (size_t i = 0; i < n; i++)
-        nbig += rows[i].x >= DIRECT_X;
-    big_x *big = crvm__calloc(nbig ? nbig : 1, sizeof *big);
-    if (d == NULL || count == NULL || big == NULL)
-        goto nomem;
-    /* distinct x: direct counts below DIRECT_X, a sort of the (rare) rest */
-    size_t groups = 0, b = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (rows[i].x < DIRECT_X)
-            groups += count[(size_t)rows[i].x]++ == 0;
-        else
-            big[b++] = (big_x){rows[i].x, i};
+    if (d == NULL)
+        return crvm__nomem("BG/NBD fit data");
+    if (crvm__groups_build(&rows[0].x, sizeof *rows / sizeof(double), n, &grp) != CRVM_OK) {
+        crvm__free(d);
+        return crvm__nomem("BG/NBD fit data");
     }
-    qsort(big, nbig, sizeof *big, big_x_cmp);
-    for (size_t j = 0; j < nbig; j++)
-        groups += j == 0 || big[j].x != big[j - 1].x;
+    size_t groups = grp.count;
     d->xv = crvm__calloc(2 * groups + 1, sizeof *d->xv);
-    d->start = crvm__calloc(groups + 1, sizeof *d->start);
     d->tx = crvm__calloc(3 * n + 1, sizeof *d->tx);
-    if (d->xv == NULL || d->start == NULL || d->tx == NULL)
-        goto nomem;
+    d->start = grp.start; /* taken over */
+    grp.start = NULL;
+    if (d->xv == NULL || d->tx == NULL) {
+        crvm__groups_free(&grp);
+        crvm__bg_data_free(d);
+        return crvm__nomem("BG/NBD fit data");
+    }
     d->gw = d->xv + groups;
     d->T = d->tx + n;
     d->w = d->T + n;
@@ -104,58 +84,22 @@ crvm_status crvm__bg_data_new(const crvm__txn_row *rows, size_t n, int modified,
     d->l2 = l2;
     for (int k = 0; k < CRVM_TXN_N_PARAMS; k++)
         d->scale[k] = scale[k];
-    /* counting sort: count[x] becomes the next free slot of group x */
-    size_t g = 0, pos = 0;
-    for (size_t x = 0; x < DIRECT_X; x++)
-        if (count[x]) {
-            d->xv[g] = (double)x;
-            d->start[g++] = pos;
-            size_t c = count[x];
-            count[x] = pos;
-            pos += c;
-        }
-    for (size_t i = 0; i < n; i++)
-        if (rows[i].x < DIRECT_X) {
-            size_t s = count[(size_t)rows[i].x]++;
-            d->tx[s] = rows[i].tx;
-            d->T[s] = rows[i].T;
-            d->w[s] = rows[i].w;
-        }
-    for (size_t j = 0; j < nbig; j++, pos++) {
-        if (j == 0 || big[j].x != big[j - 1].x) {
-            d->xv[g] = big[j].x;
-            d->start[g++] = pos;
-        }
-        d->tx[pos] = rows[big[j].i].tx;
-        d->T[pos] = rows[big[j].i].T;
-        d->w[pos] = rows[big[j].i].w;
-    }
-    d->start[groups] = n;
-    for (g = 0; g < groups; g++) {
+    for (size_t g = 0; g < groups; g++) {
         double s = 0.0;
-        for (size_t i = d->start[g]; i < d->start[g + 1]; i++)
-            s += d->w[i];
+        d->xv[g] = grp.value[g];
+        for (size_t i = d->start[g]; i < d->start[g + 1]; i++) {
+            const crvm__txn_row *r = &rows[grp.order[i]];
+            d->tx[i] = r->tx;
+            d->T[i] = r->T;
+            d->w[i] = r->w;
+            s += r->w;
+        }
         d->gw[g] = s;
         d->W += s;
     }
-    crvm__free(big);
-    crvm__free(count);
+    crvm__groups_free(&grp);
     *out = d;
     return CRVM_OK;
-nomem:
-    crvm__free(big);
-    crvm__free(count);
-    crvm__bg_data_free(d);
-    return crvm__nomem("BG/NBD fit data");
-}
-
-/* s + v with the rounding error accumulated in *c (Neumaier's variant of
- * Kahan summation): the sum is *s + *c */
-static inline void neumaier_add(double *s, double *c, double v)
-{
-    double t = *s + v;
-    *c += fabs(*s) >= fabs(v) ? (*s - t) + v : (v - t) + *s;
-    *s = t;
 }
 
 /* Natural-scale log-likelihood (time as stored), and when g is not NULL
@@ -173,10 +117,7 @@ static double loglik(const crvm__bg_data *d, const double *p, double *g, double 
                     crvm__lgamma_shift(a + b, ne));
         int hasD = d->modified || xv > 0.0;
         double bb = b + ne - 1.0, cD = hasD ? lga - log(bb) : 0.0, ib = hasD ? 1.0 / bb : 0.0;
-        /* sll with Neumaier compensation (sll_c): at 10^6 rows the plain sum
-         * of the log-likelihood rounds at ~1e-13 of the objective, more than
-         * the decrease of a Newton step near the optimum, and the line
-         * search would see only noise */
+        /* sll compensated (sll_c), see math/sum.h */
         double sll = 0, sll_c = 0, sr = 0, sal = 0, sq = 0, sv = 0, svL = 0, svLa = 0, srr = 0,
                sral = 0, salal = 0;
         for (size_t i = d->start[j]; i < d->start[j + 1]; i++) {
@@ -190,7 +131,7 @@ static double loglik(const crvm__bg_data *d, const double *p, double *g, double 
                     double D = cD + k * (LT - log(al + tx));
                     ll += (D > 0.0 ? D : 0.0) + log(1.0 + exp(-fabs(D)));
                 }
-                neumaier_add(&sll, &sll_c, w * ll);
+                crvm__sum_add(&sll, &sll_c, w * ll);
                 continue;
             }
             double d2al = -r * T * (2.0 * al + T) / (al * al) * iaT * iaT + xv * iaT * iaT;
@@ -213,7 +154,7 @@ static double loglik(const crvm__bg_data *d, const double *p, double *g, double 
                 svL += w * v * L;
                 svLa += w * v * kLa;
             }
-            neumaier_add(&sll, &sll_c, w * ll);
+            crvm__sum_add(&sll, &sll_c, w * ll);
             sr += w * dr;
             sal += w * dal;
             srr += w * drr;
