@@ -53,6 +53,24 @@ static double dot(size_t n, const double *a, const double *b)
     return s;
 }
 
+/* The stopping test of both minimisers: 1 when the gradient test passes
+ * (*converged = 1) or the iteration limit is reached (*st = ECONVERGE). */
+static int stop_test(const crvm__optim_options *opt, double fx, double gmax, int it,
+                     int *converged, crvm_status *st)
+{
+    if (gmax <= opt->gradient_tol * fmax(1.0, fabs(fx))) {
+        *converged = 1;
+        return 1;
+    }
+    if (it >= opt->max_iterations) {
+        *st = crvm__fail(CRVM_ECONVERGE,
+                         "minimize: no convergence after %d iterations (max|gradient| = %g)", it,
+                         gmax);
+        return 1;
+    }
+    return 0;
+}
+
 /* Line-search state: the objective along x0 + alpha p. */
 typedef struct line {
     crvm__objective f;
@@ -262,16 +280,8 @@ crvm_status crvm__minimize(crvm__objective f, void *ctx, size_t n, double *x,
     int converged = 0;
 
     for (;;) {
-        if (gmax <= opt.gradient_tol * fmax(1.0, fabs(fx))) {
-            converged = 1;
+        if (stop_test(&opt, fx, gmax, it, &converged, &st))
             break;
-        }
-        if (it >= opt.max_iterations) {
-            st = crvm__fail(CRVM_ECONVERGE,
-                            "minimize: no convergence after %d iterations (max|gradient| = %g)",
-                            it, gmax);
-            break;
-        }
         /* p = -H g, restarting from the identity if it is not a descent direction. */
         double gp;
         for (int attempt = 0;; attempt++) {
@@ -470,16 +480,8 @@ crvm_status crvm__minimize_newton(crvm__objective2 f, void *ctx, size_t n, doubl
     double gmax = max_abs(n, g);
     int it = 0, converged = 0;
     for (;;) {
-        if (gmax <= opt.gradient_tol * fmax(1.0, fabs(fx))) {
-            converged = 1;
+        if (stop_test(&opt, fx, gmax, it, &converged, &st))
             break;
-        }
-        if (it >= opt.max_iterations) {
-            st = crvm__fail(CRVM_ECONVERGE,
-                            "minimize: no convergence after %d iterations (max|gradient| = %g)",
-                            it, gmax);
-            break;
-        }
         double dmax = 0.0;
         for (size_t i = 0; i < n; i++)
             dmax = fmax(dmax, fabs(hess[i * n + i]));

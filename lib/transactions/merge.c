@@ -67,30 +67,14 @@ static int worth_merging(const double *x, const double *tx, const double *T, siz
 crvm_status crvm__txn_merge(const double *x, const double *tx, const double *T, const double *w,
                             size_t n, crvm__txn_row **out, size_t *n_out, double *total_weight)
 {
-    if (!worth_merging(x, tx, T, n)) {
-        crvm__txn_row *rows = crvm__calloc(n, sizeof *rows);
-        if (rows == NULL)
-            return crvm__nomem("transaction rows");
-        size_t m = 0;
-        double W = 0.0;
-        for (size_t i = 0; i < n; i++) {
-            double wi = w ? w[i] : 1.0;
-            if (wi == 0.0)
-                continue;
-            W += wi;
-            rows[m++] = (crvm__txn_row){x[i], tx[i], T[i], wi};
-        }
-        *out = rows;
-        *n_out = m;
-        *total_weight = W;
-        return CRVM_OK;
-    }
+    int merge = worth_merging(x, tx, T, n);
     size_t slots = 16;
-    while (slots < 2 * n)
+    while (merge && slots < 2 * n)
         slots *= 2;
-    size_t *table = crvm__calloc(slots, sizeof *table); /* 0 free, else row index + 1 */
+    /* 0 free, else row index + 1 */
+    size_t *table = merge ? crvm__calloc(slots, sizeof *table) : NULL;
     crvm__txn_row *rows = crvm__calloc(n ? n : 1, sizeof *rows);
-    if (table == NULL || rows == NULL) {
+    if ((merge && table == NULL) || rows == NULL) {
         crvm__free(table);
         crvm__free(rows);
         return crvm__nomem("transaction rows");
@@ -102,15 +86,10 @@ crvm_status crvm__txn_merge(const double *x, const double *tx, const double *T, 
         if (wi == 0.0)
             continue;
         W += wi;
-        size_t s = (size_t)row_hash(x[i], tx[i], T[i]) & (slots - 1);
-        for (;; s = (s + 1) & (slots - 1)) {
+        size_t s = merge ? (size_t)row_hash(x[i], tx[i], T[i]) & (slots - 1) : 0;
+        for (; merge; s = (s + 1) & (slots - 1)) {
             if (table[s] == 0) {
                 table[s] = m + 1;
-                rows[m].x = x[i];
-                rows[m].tx = tx[i];
-                rows[m].T = T[i];
-                rows[m].w = wi;
-                m++;
                 break;
             }
             crvm__txn_row *r = &rows[table[s] - 1];
@@ -119,6 +98,8 @@ crvm_status crvm__txn_merge(const double *x, const double *tx, const double *T, 
                 break;
             }
         }
+        if (!merge || table[s] == m + 1)
+            rows[m++] = (crvm__txn_row){x[i], tx[i], T[i], wi};
     }
     crvm__free(table);
     *out = rows;
