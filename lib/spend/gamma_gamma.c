@@ -165,6 +165,8 @@ crvm_status crvm_gamma_gamma_expected_spend(const crvm_gamma_gamma_params *param
 
 /* ------------------------------------------------------------------ fit */
 
+#define NEWTON_ITERATIONS 50
+
 typedef struct fit_data {
     const double *x, *z, *w;
     size_t n;
@@ -310,13 +312,21 @@ crvm_status crvm_gamma_gamma_fit_columns(const double *frequency, size_t frequen
     crvm__optim_result res;
     memset(&res, 0, sizeof res);
     double hess[9], cov_log[9];
+    /* Newton converges in well under NEWTON_ITERATIONS steps where the
+     * likelihood has a maximum; on a flat or degenerate likelihood (a ridge
+     * towards q, v -> infinity) it can crawl along the ridge, and then the
+     * quasi-Newton route of before runs from the starting values, so that
+     * such data get the same answer as before */
+    double start[3] = {theta[0], theta[1], theta[2]};
+    oo.max_iterations = o.max_iterations < NEWTON_ITERATIONS ? o.max_iterations
+                                                             : NEWTON_ITERATIONS;
     st = crvm__minimize_newton(crvm__gg_objective, gg, 3, theta, &oo, hess, &res);
     int newton = st == CRVM_OK; /* hess and res.f belong to theta */
-    if (st == CRVM_ECONVERGE && res.iterations < o.max_iterations) {
-        int done = res.iterations;
-        oo.max_iterations = o.max_iterations - done;
+    if (st == CRVM_ECONVERGE) {
+        for (int k = 0; k < 3; k++)
+            theta[k] = start[k];
+        oo.max_iterations = o.max_iterations;
         st = crvm__minimize(objective, &d, 3, theta, &oo, &res);
-        res.iterations += done;
     }
     if (st == CRVM_ENOMEM || st == CRVM_EDOMAIN) {
         crvm__gg_grouped_free(gg);

@@ -377,8 +377,9 @@ double crvm__bgnbd_expected_conditional(const double *p, double t, const crvm__t
  * stops at the first n where the tail bound of log_hyp2f1_positive at zcap
  * (term_n R / (1 - R), R < 0.9) is below 1e-17: at most 1e-17 relative
  * truncation for every row. Rows the tables do not cover (x >= SERIES_X,
- * z > 1/2, more than SERIES_TERMS terms) take the general closed form while
- * k and B stay below CLOSED_MAX (its cost grows with them); where
+ * z > 1/2, more than SERIES_TERMS terms) take the general closed form where
+ * its cost is bounded (z <= 1/2 and k z <= 4000, or k and B below
+ * CLOSED_MAX); where
  * that is unusable (a near 1, C < 0.5, the bracket below 1e-3) or its value
  * breaks the bounds of the exact value, the row is left NaN for the
  * death-rate rule. */
@@ -476,9 +477,11 @@ void crvm__bgnbd_expected_rows(const double *p, double t, const double *x, const
                     e = C / (a - 1.0) * one_minus;
             }
         }
-        /* the general 2F1 costs up to ~60 us for shapes up to CLOSED_MAX
-         * and milliseconds beyond; there the rule is cheaper and bounded */
-        if (isnan(e) && k <= CLOSED_MAX && B <= CLOSED_MAX)
+        /* The closed form costs a series of about k z terms for z <= 1/2
+         * (at most 5000, then the general routine); beyond 1/2 the general
+         * 2F1 continues analytically, up to ~60 us for shapes below
+         * CLOSED_MAX and milliseconds above, where the rule is cheaper. */
+        if (isnan(e) && ((z <= 0.5 && k * z <= 4000.0) || (k <= CLOSED_MAX && B <= CLOSED_MAX)))
             e = crvm__beta_expect_g(a, B, k, c, 1);
         /* E[Y(t)] / P(alive) = k c E[phi(nu' c)] (death_rule.c) lies in
          * [k c / (1 + E[nu'] c), k c]: a closed form that cancelled (b in

@@ -402,7 +402,9 @@ crvm_status crvm_txn_fit_new(crvm_txn_model model, const double *frequency, size
     if (bg) {
         /* Newton converges in well under NEWTON_ITERATIONS steps where the
          * likelihood has a maximum; where it has none (degenerate data,
-         * parameters running off) or Newton stalls, BFGS takes over */
+         * parameters running off) it can crawl, and then the quasi-Newton
+         * route of the other models runs from the starting point, so that
+         * such data get the answer they got before */
         oo.max_iterations = opt.max_iterations < NEWTON_ITERATIONS ? opt.max_iterations
                                                                    : NEWTON_ITERATIONS;
         st = crvm__bg_warm_start(bg, theta, &oo);
@@ -411,11 +413,11 @@ crvm_status crvm_txn_fit_new(crvm_txn_model model, const double *frequency, size
         st = crvm__minimize_newton(crvm__bg_objective, bg, CRVM_TXN_N_PARAMS, theta, &oo, H, &res);
         if (st == CRVM_OK)
             newton_f = res.f;
-        if (st == CRVM_ECONVERGE && res.iterations < opt.max_iterations) {
-            int done_it = res.iterations;
-            oo.max_iterations = opt.max_iterations - done_it;
+        if (st == CRVM_ECONVERGE) {
+            for (int k = 0; k < CRVM_TXN_N_PARAMS; k++)
+                theta[k] = log(start[k]);
+            oo.max_iterations = opt.max_iterations;
             st = crvm__minimize(objective, &ctx, CRVM_TXN_N_PARAMS, theta, &oo, &res);
-            res.iterations += done_it;
         }
     } else {
         st = crvm__minimize(objective, &ctx, CRVM_TXN_N_PARAMS, theta, &oo, &res);
