@@ -260,7 +260,7 @@ CRVM_API crvm_status crvm_txn_p_alive(const crvm_txn_params *params,
  * c = t / (alpha + T), nu the posterior death rate p lambda (alpha + T));
  * a row the closed form cannot certify is evaluated with the rule described
  * at crvm_txn_dert(). Cost per row: a tabulated polynomial (x < 64 and
- * t <= alpha + T), the general 2F1 (up to ~60 us) or the rule.
+ * t <= alpha + T), the general 2F1 (up to ~0.2 ms) or the rule.
  * @return ::CRVM_OK, ::CRVM_EINVAL, ::CRVM_EDOMAIN (bad params, or a row
  *         that cannot be evaluated to full accuracy, named in the message).
  */

@@ -384,7 +384,7 @@ double crvm__bgnbd_expected_conditional(const double *p, double t, const crvm__t
  * breaks the bounds of the exact value, the row is left NaN for the
  * death-rate rule. */
 #define SERIES_X 64
-#define CLOSED_MAX 1000.0
+#define CLOSED_MAX 10000.0
 #define SERIES_TERMS 160 /* a multiple of 4 */
 #define SERIES_STRIDE (SERIES_TERMS + 1) /* [0]: number of terms, 0 unbuilt, -1 unusable */
 
@@ -479,7 +479,7 @@ void crvm__bgnbd_expected_rows(const double *p, double t, const double *x, const
         }
         /* The closed form costs a series of about k z terms for z <= 1/2
          * (at most 5000, then the general routine); beyond 1/2 the general
-         * 2F1 continues analytically, up to ~60 us for shapes below
+         * 2F1 continues analytically, up to ~0.2 ms for shapes below
          * CLOSED_MAX and milliseconds above, where the rule is cheaper. */
         if (isnan(e) && ((z <= 0.5 && k * z <= 4000.0) || (k <= CLOSED_MAX && B <= CLOSED_MAX)))
             e = crvm__beta_expect_g(a, B, k, c, 1);
