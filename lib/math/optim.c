@@ -53,6 +53,22 @@ static double dot(size_t n, const double *a, const double *b)
     return s;
 }
 
+/* The options (defaults for NULL) and an empty result, shared by both
+ * minimisers; CRVM_EINVAL without parameters. */
+static crvm_status begin(const crvm__optim_options *options, size_t n, crvm__optim_options *opt,
+                         crvm__optim_result *result)
+{
+    crvm__optim_options d = CRVM__OPTIM_OPTIONS_INIT;
+    *opt = options != NULL ? *options : d;
+    result->f = NAN;
+    result->gradient_norm = NAN;
+    result->iterations = 0;
+    result->converged = 0;
+    if (n == 0)
+        return crvm__fail(CRVM_EINVAL, "minimize: no parameters");
+    return CRVM_OK;
+}
+
 /* The stopping test of both minimisers: 1 when the gradient test passes
  * (*converged = 1) or the iteration limit is reached (*st = ECONVERGE). */
 static int stop_test(const crvm__optim_options *opt, double fx, double gmax, int it,
@@ -247,15 +263,10 @@ static void set_identity(size_t n, double *h, double scale)
 crvm_status crvm__minimize(crvm__objective f, void *ctx, size_t n, double *x,
                            const crvm__optim_options *options, crvm__optim_result *result)
 {
-    crvm__optim_options opt = CRVM__OPTIM_OPTIONS_INIT;
-    if (options != NULL)
-        opt = *options;
-    result->f = NAN;
-    result->gradient_norm = NAN;
-    result->iterations = 0;
-    result->converged = 0;
-    if (n == 0)
-        return crvm__fail(CRVM_EINVAL, "minimize: no parameters");
+    crvm__optim_options opt;
+    crvm_status st0 = begin(options, n, &opt, result);
+    if (st0 != CRVM_OK)
+        return st0;
 
     double *work = crvm__calloc(n * n + 9 * n, sizeof *work);
     if (work == NULL)
@@ -455,15 +466,10 @@ crvm_status crvm__minimize_newton(crvm__objective2 f, void *ctx, size_t n, doubl
                                   const crvm__optim_options *options, double *hess,
                                   crvm__optim_result *result)
 {
-    crvm__optim_options opt = CRVM__OPTIM_OPTIONS_INIT;
-    if (options != NULL)
-        opt = *options;
-    result->f = NAN;
-    result->gradient_norm = NAN;
-    result->iterations = 0;
-    result->converged = 0;
-    if (n == 0)
-        return crvm__fail(CRVM_EINVAL, "minimize: no parameters");
+    crvm__optim_options opt;
+    crvm_status st0 = begin(options, n, &opt, result);
+    if (st0 != CRVM_OK)
+        return st0;
     double *work = crvm__calloc(2 * n * n + 4 * n, sizeof *work);
     if (work == NULL)
         return crvm__nomem("optimiser workspace");
