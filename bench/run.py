@@ -63,7 +63,8 @@ def transactions(n: int, whole: bool, seed: int) -> dict:
     days, ages 27-39 weeks), continuous or whole days; mean spends from the
     Gamma-Gamma model."""
     rng = np.random.default_rng(seed)
-    r, al, a, b = BGNBD["r"], BGNBD["alpha"] / DAYS_PER_WEEK, BGNBD["a"], BGNBD["b"]
+    # alpha is a scale in weeks: in days it is 7 times larger (rates 7 times smaller)
+    r, al, a, b = BGNBD["r"], BGNBD["alpha"] * DAYS_PER_WEEK, BGNBD["a"], BGNBD["b"]
     lam = rng.gamma(r, 1.0 / al, n)
     drop = rng.beta(a, b, n)
     T = rng.uniform(27, 39, n) * DAYS_PER_WEEK
