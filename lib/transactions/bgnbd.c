@@ -40,6 +40,7 @@
 #include <math.h>
 
 #include "math/special.h"
+#include "math/vmath.h"
 #include "transactions/txn_private.h"
 
 #define LN2 0.69314718055994530941723212145818
@@ -193,32 +194,54 @@ int crvm__bgnbd_p_alive_rows(const double *p, const double *x, const double *tx,
     if (!isfinite(r + DBL_MAX))
         return 0;
     /* log(a) - log(b + x - 1) (MBG/NBD: b + x) for whole x < 64, filled on
-     * first use with the same expression as bg_D, so D is bit-identical */
+     * first use with the same expression as bg_D */
     double c0[64];
     unsigned char have[64] = {0};
     double la = log(a), shift = modified ? 0.0 : -1.0;
-    for (size_t i = 0; i < n; i++) {
-        double xi = x[i];
-        if (!modified && xi == 0.0) {
+    /* Blocks of rows: the BG/NBD rows with x = 0 are 1 outright; the
+     * others are packed (index, constant, r + x, the log1p argument of
+     * log_age_ratio), then one vector log1p and one vector exp serve the
+     * block (math/vmath.h). */
+    size_t idx[CRVM__VBLOCK];
+    double cst[CRVM__VBLOCK], k[CRVM__VBLOCK], v[CRVM__VBLOCK];
+    for (size_t i0 = 0; i0 < n; i0 += CRVM__VBLOCK) {
+        size_t end = n - i0 < CRVM__VBLOCK ? n : i0 + CRVM__VBLOCK, m = 0;
+        /* packed without a branch on x = 0, which real data make
+         * unpredictable: every row is written, and kept (m advances) unless
+         * it is a BG/NBD row with x = 0 */
+        for (size_t i = i0; i < end; i++) {
+            double xi = x[i];
             out[i] = 1.0;
-            continue;
+            idx[m] = i;
+            k[m] = xi;
+            v[m] = (T[i] - tx[i]) / (alpha + tx[i]);
+            m += (size_t)(modified | (xi != 0.0));
         }
-        double c;
-        if (xi < 64.0) {
-            int j = (int)xi;
-            if (!have[j]) {
-                c0[j] = la - log(b + xi + shift);
-                have[j] = 1;
+        for (size_t j = 0; j < m; j++) {
+            double xi = k[j];
+            if (xi < 64.0) {
+                int h = (int)xi;
+                if (!have[h]) {
+                    c0[h] = la - log(b + xi + shift);
+                    have[h] = 1;
+                }
+                cst[j] = c0[h];
+            } else {
+                cst[j] = la - log(b + xi + shift);
             }
-            c = c0[j];
-        } else {
-            c = la - log(b + xi + shift);
+            k[j] = r + xi;
         }
-        double D = c + (r + xi) * log_age_ratio(alpha, tx[i], T[i]);
+        crvm__vlog1p(v, v, m);
+        for (size_t j = 0; j < m; j++) {
+            double D = cst[j] + k[j] * v[j];
+            k[j] = D;
+            v[j] = -fabs(D);
+        }
+        crvm__vexp(v, v, m);
         /* 1 / (1 + exp(D)) as in crvm__bgnbd_p_alive, with selects instead
          * of a branch on the sign of D (which real data make unpredictable) */
-        double e = exp(D > 0 ? -D : D);
-        out[i] = (D > 0 ? e : 1.0) / (1.0 + e);
+        for (size_t j = 0; j < m; j++)
+            out[idx[j]] = (k[j] > 0 ? v[j] : 1.0) / (1.0 + v[j]);
     }
     return 1;
 }

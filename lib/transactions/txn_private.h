@@ -51,8 +51,10 @@ double crvm__bgbb_ll(const double *p, const crvm__txn_row *row, double *grad);
  * (the caller turns that into an error, never a published NaN). */
 double crvm__bgnbd_p_alive(const double *p, const crvm__txn_row *row, int modified);
 /* P(alive) of BG/NBD (modified = 0) or MBG/NBD (1) for n validated rows
- * straight into out: the same values as crvm__bgnbd_p_alive, with the
- * per-row constant log(a / (b + x - 1)) hoisted out of the loop for x < 64.
+ * straight into out: the values of crvm__bgnbd_p_alive (the scalar
+ * reference) to within the vector functions' few ulp (math/vmath.h), with
+ * the per-row constant log(a / (b + x - 1)) hoisted out of the loop for
+ * x < 64 and the rows in blocks through vector log1p and exp.
  * Returns 1, or 0 (out untouched) when r is so large (> ~1e292) that r + x
  * could overflow; then the caller uses the row-by-row path. */
 int crvm__bgnbd_p_alive_rows(const double *p, const double *x, const double *tx, const double *T,
