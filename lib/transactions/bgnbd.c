@@ -387,36 +387,87 @@ double crvm__bgnbd_expected_conditional(const double *p, double t, const crvm__t
 
 /* ---- batched conditional expectation --------------------------------- */
 
-/* For whole x < SERIES_X the 2F1(k, B; C; z) of the closed form has the same
- * coefficients for every row with that x (k = r + x, B = b + x [+ 1],
- * C = a + B - 1); only z = c / (1 + c), c = t / (alpha + T), changes. So
- * crvm__bgnbd_expected_rows builds, on first use of each x, the table of
- * the Maclaurin coefficients c_n = prod_{j<n} (k+j)(B+j) / ((C+j)(j+1)),
- * long enough for the largest z <= 1/2 among the rows (zcap), and each row
- * is then a polynomial evaluation without divisions.
+/* G = E[Y(t) | x, t_x, T] / P(alive) = C/(a-1) [1 - (1-z)^k 2F1(k, B; C; z)]
+ * (k = r + x, B = b + x [+ 1], C = a + B - 1, c = t / (alpha + T),
+ * z = c / (1 + c)) depends on the row through x and c only. For whole
+ * x < SERIES_X, crvm__bgnbd_expected_rows builds on first use of each x one
+ * of two tables of series coefficients that serve every row with that x:
  *
- * Truncation: all coefficients are positive, so for z <= zcap the tail after
- * N terms is at most the tail at zcap, and the sum is at least 1. The table
- * stops at the first n where the tail bound of log_hyp2f1_positive at zcap
- * (term_n R / (1 - R), R < 0.9) is below 1e-17: at most 1e-17 relative
- * truncation for every row. Rows the tables do not cover (x >= SERIES_X,
- * z > 1/2, more than SERIES_TERMS terms) take the general closed form where
- * its cost is bounded (z <= 1/2 and k z <= 4000, or k and B below
- * CLOSED_MAX); where
- * that is unusable (a near 1, C < 0.5, the bracket below 1e-3) or its value
- * breaks the bounds of the exact value, the row is left NaN for the
- * death-rate rule. */
+ * - c <= CSERIES_MAX: Pfaff's transformation (1-z)^k 2F1(k, B; C; z) =
+ *   2F1(k, C-B; C; -c), with C - B = a - 1, turns G into the alternating
+ *   power series G = k c sum_m f_m (-c)^m, f_0 = 1, f_{m+1} = f_m (k+m+1)
+ *   (a+m) / ((C+m+1)(m+2)): no transcendental function, no division, and
+ *   no 0/0 at a = 1. Its terms decrease from the first index where the
+ *   ratio bound c (k+j+1)/(C+j+1) (a+j)/(j+2) (monotone factors) is below
+ *   1, so the tail is below the first omitted term; the table stops where
+ *   that is below 1e-17 of the sum's lower bound 1 / (1 + E[nu'] c) (see
+ *   below) at the largest such c of the call (ccap). The rounding error is
+ *   a few ulp of sum_m f_m c^m, so a table whose sum_m f_m ccap^m (1 +
+ *   E[nu'] ccap) exceeds ALT_AMP is not used (those rows take the other
+ *   route).
+ * - other rows with z <= ZSERIES_MAX: the Maclaurin coefficients c_n =
+ *   prod_{j<n} (k+j)(B+j) / ((C+j)(j+1)) of the 2F1 itself, long enough for
+ *   the largest such z of the call (zcap): all positive, so the tail after
+ *   N terms is at most the tail at zcap, and the table stops at the first n
+ *   where the tail bound of log_hyp2f1_positive at zcap (term_n R / (1 - R),
+ *   R < 0.9) is below 1e-17. Then G needs a log, a log1p and an expm1, and
+ *   the form is unusable near a = 1 (0/0), for C < 0.5 and where the
+ *   bracket cancels below 1e-3.
+ *
+ * Rows the tables do not cover (x >= SERIES_X, z > ZSERIES_MAX, tables
+ * longer than SERIES_TERMS) take the general closed form where its cost is
+ * bounded (z <= 1/2 and k z <= 4000, or k and B below CLOSED_MAX); a value
+ * outside the bounds of the exact value, or no usable form, leaves the row
+ * NaN for the death-rate rule. */
 #define SERIES_X 64
 #define CLOSED_MAX 10000.0
-#define SERIES_TERMS 160 /* a multiple of 4 */
+#define CSERIES_MAX 0.5
+#define ZSERIES_MAX 0.75
+#define ALT_AMP 8.0
+#define SERIES_TERMS 320 /* a multiple of 4 */
 #define SERIES_STRIDE (SERIES_TERMS + 1) /* [0]: number of terms, 0 unbuilt, -1 unusable */
 
 size_t crvm__bgnbd_expected_work_len(void)
 {
-    return (size_t)SERIES_X * SERIES_STRIDE;
+    return 2 * (size_t)SERIES_X * SERIES_STRIDE;
 }
 
-/* Fill one table (see above); tab[0] = number of terms or -1. */
+/* zero-pad a table of n terms to a multiple of 4 (eval_series) */
+static void pad_series(double *c, int n)
+{
+    for (int m = n; m % 4 != 0; m++)
+        c[m] = 0.0;
+}
+
+/* The alternating series in c (see above); tab[0] = number of terms or -1. */
+static void build_alt_series(double k, double a, double C, double mean, double ccap, double *tab)
+{
+    double *f = tab + 1, fm = 1.0, cm = 1.0, sumabs = 0.0;
+    double floor_sum = 1e-17 / (1.0 + mean * ccap);
+    tab[0] = -1.0;
+    for (int m = 0; m < SERIES_TERMS; m++) {
+        double mm = (double)m;
+        f[m] = fm;
+        sumabs += fm * cm;
+        double ratio = (k + mm + 1.0) * (a + mm) / ((C + mm + 1.0) * (mm + 2.0));
+        double fk = (k + mm + 2.0) / (C + mm + 2.0), fa = (a + mm + 1.0) / (mm + 3.0);
+        double R = ccap * (fk > 1.0 ? fk : 1.0) * (fa > 1.0 ? fa : 1.0);
+        double next = fm * cm * ratio * ccap; /* term m + 1 at ccap */
+        if (R < 1.0 && next <= floor_sum) {
+            if (sumabs * (1.0 + mean * ccap) <= ALT_AMP) {
+                tab[0] = (double)(m + 1);
+                pad_series(f, m + 1);
+            }
+            return;
+        }
+        fm *= ratio;
+        cm *= ccap;
+        if (!(fm * cm < 1e300))
+            return;
+    }
+}
+
+/* The Maclaurin coefficients of the 2F1 (see above); tab[0] as above. */
 static void build_series(double k, double B, double C, double zcap, double *tab)
 {
     double *c = tab + 1, cn = 1.0, zn = 1.0;
@@ -429,8 +480,7 @@ static void build_series(double k, double B, double C, double zcap, double *tab)
         double R = zcap * (fk > 1.0 ? fk : 1.0) * (fb > 1.0 ? fb : 1.0);
         if (R < 0.9 && term * R / (1.0 - R) <= 1e-17) {
             tab[0] = (double)(n + 1);
-            for (int m = n + 1; m % 4 != 0; m++)
-                c[m] = 0.0; /* padding for eval_series */
+            pad_series(c, n + 1);
             return;
         }
         cn *= (k + nn) * (B + nn) / ((C + nn) * (nn + 1.0));
@@ -442,7 +492,7 @@ static void build_series(double k, double B, double C, double zcap, double *tab)
 
 /* sum_{n<N} c[n] z^n in four interleaved Horner chains (in z^4), so that
  * the additions do not wait for each other; c is zero-padded to a multiple
- * of 4 terms (build_series) */
+ * of 4 terms (pad_series) */
 static double eval_series(const double *c, int N, double z)
 {
     double z2 = z * z, z4 = z2 * z2;
@@ -456,9 +506,33 @@ static double eval_series(const double *c, int N, double z)
     return s0 + z * (s1 + z * (s2 + z * s3));
 }
 
-void crvm__bgnbd_expected_rows(const double *p, double t, const double *x, const double *tx,
-                               const double *T, size_t n, int modified, double *work,
-                               double *out)
+/* The rows of one block that the alternating series did not serve but
+ * the Maclaurin table does: their 2F1 sums and shapes, packed so that the
+ * log, log1p and expm1 of the form go through the vector functions. */
+typedef struct zrows {
+    size_t m, idx[CRVM__VBLOCK];
+    double F[CRVM__VBLOCK], c[CRVM__VBLOCK], k[CRVM__VBLOCK], C[CRVM__VBLOCK];
+} zrows;
+
+/* G by the Maclaurin form for the packed rows, NaN where the bracket
+ * cancels below 1e-3 */
+static void finish_zrows(zrows *zr, double a, double *out)
+{
+    size_t m = zr->m;
+    crvm__vlog(zr->F, zr->F, m);
+    crvm__vlog1p(zr->c, zr->c, m);
+    for (size_t j = 0; j < m; j++)
+        zr->F[j] -= zr->k[j] * zr->c[j];
+    crvm__vexpm1(zr->F, zr->F, m);
+    for (size_t j = 0; j < m; j++) {
+        double one_minus = -zr->F[j];
+        out[zr->idx[j]] = fabs(one_minus) >= 1e-3 ? zr->C[j] / (a - 1.0) * one_minus : NAN;
+    }
+    zr->m = 0;
+}
+
+void crvm__bgnbd_expected_rows(const double *p, double t, const double *x, const double *T,
+                               size_t n, int modified, double *work, double *out)
 {
     double r = p[0], alpha = p[1], a = p[2], b = p[3];
     if (t == 0.0) {
@@ -466,53 +540,83 @@ void crvm__bgnbd_expected_rows(const double *p, double t, const double *x, const
             out[i] = 0.0;
         return;
     }
-    if (!crvm__bgnbd_p_alive_rows(p, x, tx, T, n, modified, out))
-        for (size_t i = 0; i < n; i++) {
-            crvm__txn_row row = {x[i], tx[i], T[i], 1.0};
-            out[i] = crvm__bgnbd_p_alive(p, &row, modified);
-        }
-    double zcap = 0.0;
+    double ccap = 0.0, zcap = 0.0;
     for (size_t i = 0; i < n; i++) {
         double c = t / (alpha + T[i]), z = c / (1.0 + c);
-        if (z <= 0.5 && z > zcap)
+        if (c <= CSERIES_MAX && c > ccap)
+            ccap = c;
+        if (z <= ZSERIES_MAX && z > zcap)
             zcap = z;
     }
-    for (int j = 0; j < SERIES_X; j++)
-        work[(size_t)j * SERIES_STRIDE] = 0.0;
+    double *alt = work, *maclaurin = work + (size_t)SERIES_X * SERIES_STRIDE;
+    for (int j = 0; j < SERIES_X; j++) {
+        alt[(size_t)j * SERIES_STRIDE] = 0.0;
+        maclaurin[(size_t)j * SERIES_STRIDE] = 0.0;
+    }
     double extra = modified ? 1.0 : 0.0;
-    for (size_t i = 0; i < n; i++) {
-        double xi = x[i], pa = out[i];
-        double c = t / (alpha + T[i]), z = c / (1.0 + c);
-        double k = r + xi, B = b + xi + extra, C = a + B - 1.0;
-        double e = NAN;
-        if (xi < SERIES_X && z <= 0.5 && c > 0.0) {
-            double *tab = work + (size_t)xi * SERIES_STRIDE;
-            if (tab[0] == 0.0) {
-                if (fabs(a - 1.0) < 0.05 || C < 0.5)
-                    tab[0] = -1.0;
-                else
-                    build_series(k, B, C, zcap, tab);
+    zrows zr;
+    zr.m = 0;
+    for (size_t i0 = 0; i0 < n; i0 += CRVM__VBLOCK) {
+        size_t end = n - i0 < CRVM__VBLOCK ? n : i0 + CRVM__VBLOCK;
+        /* 1: the alternating series; else pack the Maclaurin rows; else NaN */
+        for (size_t i = i0; i < end; i++) {
+            double xi = x[i];
+            double c = t / (alpha + T[i]), z = c / (1.0 + c);
+            double k = r + xi, B = b + xi + extra, C = a + B - 1.0;
+            out[i] = NAN;
+            if (!(xi < SERIES_X && c > 0.0))
+                continue;
+            if (c <= CSERIES_MAX) {
+                double *tab = alt + (size_t)xi * SERIES_STRIDE;
+                if (tab[0] == 0.0)
+                    build_alt_series(k, a, C, (k + 1.0) * (a / (a + B)), ccap, tab);
+                if (tab[0] > 0.0) {
+                    out[i] = k * c * eval_series(tab + 1, (int)tab[0], -c);
+                    continue;
+                }
             }
-            if (tab[0] > 0.0) {
-                double one_minus = -expm1(log(eval_series(tab + 1, (int)tab[0], z)) -
-                                          k * log1p(c));
-                if (fabs(one_minus) >= 1e-3)
-                    e = C / (a - 1.0) * one_minus;
+            if (z <= ZSERIES_MAX) {
+                double *tab = maclaurin + (size_t)xi * SERIES_STRIDE;
+                if (tab[0] == 0.0) {
+                    if (fabs(a - 1.0) < 0.05 || C < 0.5)
+                        tab[0] = -1.0;
+                    else
+                        build_series(k, B, C, zcap, tab);
+                }
+                if (tab[0] > 0.0) {
+                    size_t j = zr.m++;
+                    zr.idx[j] = i;
+                    zr.F[j] = eval_series(tab + 1, (int)tab[0], z);
+                    zr.c[j] = c;
+                    zr.k[j] = k;
+                    zr.C[j] = C;
+                }
             }
         }
-        /* The closed form costs a series of about k z terms for z <= 1/2
-         * (at most 5000, then the general routine); beyond 1/2 the general
-         * 2F1 continues analytically, up to ~0.2 ms for shapes below
-         * CLOSED_MAX and milliseconds above, where the rule is cheaper. */
-        if (isnan(e) && ((z <= 0.5 && k * z <= 4000.0) || (k <= CLOSED_MAX && B <= CLOSED_MAX)))
-            e = crvm__beta_expect_g(a, B, k, c, 1);
-        /* E[Y(t)] / P(alive) = k c E[phi(nu' c)] (death_rule.c) lies in
-         * [k c / (1 + E[nu'] c), k c]: a closed form that cancelled (b in
-         * the millions, say) lands outside and the row goes to the rule */
-        double kc = k * c, mean = (k + 1.0) * (a / (a + B));
-        if (!(e <= kc * (1.0 + 1e-12) && e >= kc / (1.0 + mean * c) * (1.0 - 1e-12)))
-            e = NAN;
-        out[i] = pa * e;
+        /* 2: the transcendental functions of the Maclaurin rows */
+        finish_zrows(&zr, a, out);
+        /* 3: the general closed form, then the bounds for every row */
+        for (size_t i = i0; i < end; i++) {
+            double xi = x[i];
+            double c = t / (alpha + T[i]), z = c / (1.0 + c);
+            double k = r + xi, B = b + xi + extra;
+            double e = out[i];
+            /* The closed form costs a series of about k z terms for z <= 1/2
+             * (at most 5000, then the general routine); beyond 1/2 the
+             * general 2F1 continues analytically, up to ~0.2 ms for shapes
+             * below CLOSED_MAX and milliseconds above, where the rule is
+             * cheaper. */
+            if (isnan(e) &&
+                ((z <= 0.5 && k * z <= 4000.0) || (k <= CLOSED_MAX && B <= CLOSED_MAX)))
+                e = crvm__beta_expect_g(a, B, k, c, 1);
+            /* G = k c E[phi(nu' c)] (death_rule.c) lies in [k c / (1 +
+             * E[nu'] c), k c]: a form that cancelled (b in the millions,
+             * say) lands outside and the row goes to the rule */
+            double kc = k * c, mean = (k + 1.0) * (a / (a + B));
+            if (!(e <= kc * (1.0 + 1e-12) && e * (1.0 + mean * c) >= kc * (1.0 - 1e-12)))
+                e = NAN;
+            out[i] = e;
+        }
     }
 }
 

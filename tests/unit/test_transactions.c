@@ -23,6 +23,7 @@
 #include <threads.h>
 
 #include "math/special.h"
+#include "transactions/increments.h"
 #include "transactions/txn_private.h"
 
 #ifndef CRVM_SOURCE_ROOT
@@ -1093,6 +1094,83 @@ static void bgbb_repeated_rows_give_row_by_row_values(void **state)
     free(out);
 }
 
+static void increments_over_horizons_match_one_call_per_horizon(void **state)
+{
+    (void)state;
+    /* crvm__txn_expected_increments (CLV's route: columns checked and BG/NBD
+     * P(alive) computed once) against one public call per horizon, for the
+     * four models: the same per-horizon values, so 1e-13 relative of the
+     * sum of the |terms| (the sum is accumulated in another order) */
+    enum { N = 300, H = 12 };
+    static double x[N], tx[N], T[N], out[N], one[N], ref[N], absref[N], prev[N];
+    unsigned long long seed = 41;
+    const crvm_txn_params *models[] = {&BG_PUB, &MBG_LT, &PN_PUB, &BB_PUB};
+    double t[H], w[H];
+    for (int h = 0; h < H; h++) {
+        t[h] = 4.0 * (h + 1); /* weeks (whole, for BG/BB), c from ~0.1 to past 1 */
+        w[h] = pow(1.01, -(h + 1));
+    }
+    for (int mi = 0; mi < 4; mi++) {
+        const crvm_txn_params *p = models[mi];
+        for (int i = 0; i < N; i++) {
+            T[i] = p->model == CRVM_TXN_BGBB ? floor(1.0 + 40.0 * grid_uniform(&seed))
+                                             : grid_log_uniform(&seed, 1.0, 80.0);
+            x[i] = floor((p->model == CRVM_TXN_BGBB ? T[i] + 1.0 : 30.0) * grid_uniform(&seed));
+            tx[i] = x[i] == 0.0 ? 0.0
+                    : p->model == CRVM_TXN_BGBB
+                        ? x[i] + floor((T[i] - x[i] + 1.0) * grid_uniform(&seed))
+                        : T[i] * grid_uniform(&seed);
+            ref[i] = absref[i] = prev[i] = 0.0;
+        }
+        for (int h = 0; h < H; h++) {
+            assert_status(crvm_txn_expected_conditional(p, t[h], x, N, tx, N, T, N, one, N),
+                          CRVM_OK);
+            for (int i = 0; i < N; i++) {
+                ref[i] += w[h] * (one[i] - prev[i]);
+                absref[i] += fabs(w[h] * (one[i] - prev[i])) + w[h] * one[i];
+                prev[i] = one[i];
+            }
+        }
+        assert_status(crvm__txn_expected_increments(p, t, w, H, x, N, tx, N, T, N, out, N),
+                      CRVM_OK);
+        for (int i = 0; i < N; i++)
+            if (!(fabs(out[i] - ref[i]) <= 1e-13 * absref[i]))
+                fail_msg("%s row %d (x=%g, t_x=%g, T=%g): increments %.17g, per horizon %.17g",
+                         crvm_txn_model_name(p->model), i, x[i], tx[i], T[i], out[i], ref[i]);
+        /* no horizon: zeros, the columns still checked */
+        assert_status(crvm__txn_expected_increments(p, t, w, 0, x, N, tx, N, T, N, out, N),
+                      CRVM_OK);
+        for (int i = 0; i < N; i++)
+            assert_true(out[i] == 0.0);
+    }
+    /* errors: a bad horizon is named, bad columns and lengths refused,
+     * nothing written */
+    for (int i = 0; i < N; i++)
+        out[i] = -7.0;
+    t[5] = -1.0;
+    assert_status(crvm__txn_expected_increments(&BG_PUB, t, w, H, x, N, tx, N, T, N, out, N),
+                  CRVM_EINVAL);
+    assert_message("t[5] = -1");
+    t[5] = 2.5;
+    assert_status(crvm__txn_expected_increments(&BB_PUB, t, w, H, x, N, tx, N, T, N, out, N),
+                  CRVM_EINVAL);
+    assert_message("t[5] = 2.5: BG/BB counts whole opportunities");
+    t[5] = 24.0;
+    x[3] = -1.0;
+    assert_status(crvm__txn_expected_increments(&BG_PUB, t, w, H, x, N, tx, N, T, N, out, N),
+                  CRVM_EINVAL);
+    assert_message("frequency[3] = -1");
+    x[3] = 1.0;
+    assert_status(crvm__txn_expected_increments(&BG_PUB, t, w, H, x, N, tx, N, T, N, out, N - 1),
+                  CRVM_EINVAL);
+    crvm_txn_params bad = BG_PUB;
+    bad.p[2] = -1.0;
+    assert_status(crvm__txn_expected_increments(&bad, t, w, H, x, N, tx, N, T, N, out, N),
+                  CRVM_EDOMAIN);
+    for (int i = 0; i < N; i++)
+        assert_true(out[i] == -7.0);
+}
+
 static void every_bad_value_is_caught_in_every_lane(void **state)
 {
     (void)state;
@@ -1501,6 +1579,7 @@ int main(void)
         cmocka_unit_test(fits_run_concurrently_with_identical_results),
         cmocka_unit_test(degenerate_data_report_non_convergence),
         cmocka_unit_test(bad_data_gives_clear_errors),
+        cmocka_unit_test(increments_over_horizons_match_one_call_per_horizon),
         cmocka_unit_test(every_bad_value_is_caught_in_every_lane),
         cmocka_unit_test(bad_row_deep_in_long_columns_is_named),
         cmocka_unit_test(fast_conditional_series_matches_general_2f1),
