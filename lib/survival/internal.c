@@ -53,6 +53,19 @@ static uint64_t double_key(double v)
     return (b & 0x8000000000000000ULL) ? ~b : (b | 0x8000000000000000ULL);
 }
 
+uint64_t crvm__double_key(double v)
+{
+    return double_key(v);
+}
+
+double crvm__key_double(uint64_t k)
+{
+    uint64_t b = (k & 0x8000000000000000ULL) ? (k & ~0x8000000000000000ULL) : ~k;
+    double v;
+    memcpy(&v, &b, sizeof v);
+    return v;
+}
+
 /* Stable LSD radix sort of (key, row) pairs by key, 11 bits per pass,
  * skipping passes in which every key has the same digit; the passes
  * alternate between the two buffers, with one copy at the end if the
@@ -90,6 +103,48 @@ static void radix_pairs(size_t n, uint64_t *key, size_t *row, uint64_t *tkey, si
         memcpy(key, k0, n * sizeof *key);
         memcpy(row, r0, n * sizeof *row);
     }
+}
+
+#define KEY_DIGITS ((64 + RADIX_BITS - 1) / RADIX_BITS)
+
+crvm_status crvm__sort_keys(size_t n, uint64_t *key)
+{
+    uint64_t *tmp = crvm__malloc((n ? n : 1) * sizeof *tmp);
+    size_t *count = crvm__calloc((size_t)KEY_DIGITS * RADIX, sizeof *count);
+    if (tmp == NULL || count == NULL) {
+        crvm__free(tmp);
+        crvm__free(count);
+        return crvm__nomem("sorting");
+    }
+    /* the histograms of every digit in one read of the keys */
+    for (size_t i = 0; i < n; i++)
+        for (int d = 0; d < KEY_DIGITS; d++)
+            count[(size_t)d * RADIX + ((key[i] >> (d * RADIX_BITS)) & (RADIX - 1))]++;
+    uint64_t *k0 = key, *k1 = tmp;
+    for (int d = 0; d < KEY_DIGITS; d++) {
+        size_t *c = count + (size_t)d * RADIX, pos = 0;
+        int trivial = 0;
+        for (size_t v = 0; v < RADIX; v++)
+            trivial |= c[v] == n;
+        if (trivial)
+            continue; /* every key has this digit */
+        for (size_t v = 0; v < RADIX; v++) {
+            size_t len = c[v];
+            c[v] = pos;
+            pos += len;
+        }
+        int shift = d * RADIX_BITS;
+        for (size_t i = 0; i < n; i++)
+            k1[c[(k0[i] >> shift) & (RADIX - 1)]++] = k0[i];
+        uint64_t *t = k0;
+        k0 = k1;
+        k1 = t;
+    }
+    if (k0 != key)
+        memcpy(key, k0, n * sizeof *key);
+    crvm__free(tmp);
+    crvm__free(count);
+    return CRVM_OK;
 }
 
 crvm_status crvm__sort_doubles(size_t n, const double *values, size_t *order)
