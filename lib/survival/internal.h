@@ -39,9 +39,11 @@ crvm_status crvm__sort_keys(size_t n, uint64_t *key);
 crvm_status crvm__sort_doubles(size_t n, const double *values, size_t *order);
 
 /* Harrell's C counts: score = concordant + tied / 2 and the number of
- * comparable pairs, for validated arrays (n >= 1). */
+ * comparable pairs, for validated arrays (n >= 1); sorted = 1 when the
+ * durations are already in ascending order (saves their sort). */
 crvm_status crvm__concordance_counts(size_t n, const double *durations, const double *scores,
-                                     const int32_t *events, double *score, double *pairs);
+                                     const int32_t *events, int sorted, double *score,
+                                     double *pairs);
 /* Harrell's C on arrays already validated (n >= 1); see crvm_concordance_index. */
 crvm_status crvm__concordance(size_t n, const double *durations, const double *scores,
                               const int32_t *events, double *out);
