@@ -210,10 +210,12 @@ CRVM_API crvm_status crvm_sim_truth_get(const crvm_sim_options *options, crvm_si
 typedef struct crvm_sim_data crvm_sim_data;
 
 /**
- * Run the simulator and keep the result in memory (24 bytes per revenue
- * event or knowledge use, 48 per contact, 32 per customer, with up to 2x
- * spare capacity from doubling growth; use crvm_simulate_csv() from
- * crvm/io.h to stream large sizes to files instead).
+ * Run the simulator and keep the result in memory (32 bytes per revenue
+ * event or customer, 24 per knowledge use or article plus 8 per article,
+ * 56 per contact, with up to 2x spare capacity from doubling growth; use
+ * crvm_simulate_csv() from crvm/io.h to stream large sizes to files
+ * instead). The data set keeps its options: crvm_sim_customer_state() and
+ * crvm_sim_continuation() generate customers again from them.
  * @param options NULL for the defaults.
  * @param out     receives a new data set; free with crvm_sim_data_free().
  * @return ::CRVM_OK, ::CRVM_EINVAL (an option out of range, named in the

@@ -163,6 +163,23 @@ static crvm_status check_name(const char *fn, const char *name)
     return CRVM_OK;
 }
 
+/* Room for `need` elements of `size` bytes in the array p of *cap elements
+ * (at least doubling): *out receives the array (p or its new block); 0 if
+ * allocation failed (p and *cap unchanged). */
+static int grow(void *p, size_t *cap, size_t need, size_t size, void **out)
+{
+    *out = p;
+    if (need <= *cap)
+        return 1;
+    size_t n = *cap * 2 > need ? *cap * 2 : need;
+    void *q = crvm__realloc_array(p, n, size);
+    if (!q)
+        return 0;
+    *out = q;
+    *cap = n;
+    return 1;
+}
+
 /* Index of attribute `name`, created (empty) if new; *created tells which. */
 static crvm_status find_or_create(crvm__attributes *a, const char *name, uint32_t *index,
                                   int *created)
@@ -175,14 +192,10 @@ static crvm_status find_or_create(crvm__attributes *a, const char *name, uint32_
         *index = k;
         return CRVM_OK;
     }
-    if (a->names.count == a->cap) {
-        size_t cap = a->cap ? 2 * a->cap : 4;
-        crvm__attribute *p = crvm__realloc_array(a->attr, cap, sizeof *p);
-        if (!p)
-            return crvm__nomem("contact attributes");
-        a->attr = p;
-        a->cap = cap;
-    }
+    void *attr;
+    if (!grow(a->attr, &a->cap, a->names.count + 1, sizeof *a->attr, &attr))
+        return crvm__nomem("contact attributes");
+    a->attr = attr;
     crvm_status st = crvm__intern_reserve(&a->names, 1, len);
     if (st)
         return st;
@@ -226,28 +239,16 @@ static crvm_status reserve(const crvm_ledger *l, crvm__attributes *a, crvm__attr
     }
     if (st == CRVM_OK)
         st = crvm__intern_reserve(&x->values, fresh.count, fresh.text_len - fresh.count);
-    size_t contacts = l->contact_ids.count;
-    if (st == CRVM_OK && x->cap < contacts) {
-        size_t cap = x->cap * 2 > contacts ? x->cap * 2 : contacts;
-        uint32_t *p = crvm__realloc_array(x->value, cap, sizeof *p);
-        if (p) {
-            x->value = p;
-            x->cap = cap;
-        } else {
-            st = crvm__nomem("contact attribute column");
-        }
-    }
+    void *block;
+    if (st == CRVM_OK && !grow(x->value, &x->cap, l->contact_ids.count, sizeof *x->value, &block))
+        st = crvm__nomem("contact attribute column");
+    else if (st == CRVM_OK)
+        x->value = block;
     size_t records = a->journal_len + (a->journaling ? fresh.count : 0) + old_contacts;
-    if (st == CRVM_OK && records > a->journal_cap) {
-        size_t cap = a->journal_cap * 2 > records ? a->journal_cap * 2 : records;
-        crvm__attribute_undo *p = crvm__realloc_array(a->journal, cap, sizeof *p);
-        if (p) {
-            a->journal = p;
-            a->journal_cap = cap;
-        } else {
-            st = crvm__nomem("contact attribute undo records");
-        }
-    }
+    if (st == CRVM_OK && !grow(a->journal, &a->journal_cap, records, sizeof *a->journal, &block))
+        st = crvm__nomem("contact attribute undo records");
+    else if (st == CRVM_OK)
+        a->journal = block;
     crvm__intern_free(&fresh);
     return st;
 }
