@@ -8,8 +8,9 @@
  *
  * - Customers: @c customers of them, segment drawn with probabilities
  *   SMB 0.60, mid-market 0.30, enterprise 0.10. Start dates are uniform over
- *   the first @c acquisition_months months of the window that begins on
- *   @c window_start (default 2022-01-01) and lasts @c months (default 36).
+ *   the first @c acquisition_months months (default 24) of the window that
+ *   begins on @c window_start (default 2022-01-01) and lasts @c months
+ *   (default 36).
  *   The day of month of a start is uniform on 1..28, so monthly anniversaries
  *   always exist. Month t of a customer (t = 0, 1, ...) is the days
  *   [start + t months, start + t + 1 months); its anniversary t + 1 ends it.
