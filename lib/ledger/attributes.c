@@ -216,16 +216,29 @@ static void remove_last(crvm__attributes *a)
  * contact, the value table the distinct new values of the call (found here
  * in a scratch table), the journal a record per new value and per row for a
  * contact below the watermark. */
+/* Row i's contact index: given, or looked up by id (CRVM__NOT_FOUND if unknown). */
+static uint32_t contact_of(const crvm_ledger *l, const char *const *ids, const uint32_t *indices,
+                           size_t i)
+{
+    if (indices)
+        return indices[i] < l->contact_ids.count ? indices[i] : CRVM__NOT_FOUND;
+    return lookup(&l->contact_ids, ids[i]);
+}
+
 static crvm_status reserve(const crvm_ledger *l, crvm__attributes *a, crvm__attribute *x,
-                           const char *const *contact_ids, const char *const *values, size_t n)
+                           const char *const *ids, const uint32_t *indices,
+                           const char *const *values, size_t n)
 {
     crvm__intern fresh;
     memset(&fresh, 0, sizeof fresh);
     size_t old_contacts = 0;
+    const int count_old = a->journaling && a->watermark > 0;
     crvm_status st = CRVM_OK;
     for (size_t i = 0; i < n && st == CRVM_OK; i++) {
-        uint32_t k = lookup(&l->contact_ids, contact_ids[i]);
-        old_contacts += a->journaling && k != CRVM__NOT_FOUND && k < a->watermark;
+        if (count_old) {
+            uint32_t k = contact_of(l, ids, indices, i);
+            old_contacts += k != CRVM__NOT_FOUND && k < a->watermark;
+        }
         const char *v = values[i];
         if (is_empty(v))
             continue;
@@ -258,27 +271,20 @@ static void journal(crvm__attributes *a, uint32_t attribute, uint32_t contact)
     a->journal[a->journal_len++] = (crvm__attribute_undo){attribute, contact};
 }
 
-crvm_status crvm_ledger_add_contact_attributes(crvm_ledger *l, const char *name,
-                                               const char *const *contact_ids,
-                                               size_t contact_ids_len, const char *const *values,
-                                               size_t values_len, crvm_rejections *rejections)
+/* The bulk append, with the contacts given by id or by index (one of ids,
+ * indices is NULL; the columns are checked). */
+static crvm_status add_values(crvm_ledger *l, const char *name, const char *const *ids,
+                              const uint32_t *indices, const char *const *values, size_t n,
+                              crvm_rejections *rejections)
 {
-    static const char fn[] = "crvm_ledger_add_contact_attributes";
-    if (!l)
-        return crvm__fail(CRVM_EINVAL, "%s: ledger is NULL", fn);
-    crvm_status st = check_name(fn, name);
-    if (st)
-        return st;
-    size_t n = contact_ids_len;
-    CHECK_COL(contact_ids, 0);
-    CHECK_COL(values, 0);
+    crvm_status st;
     crvm__attributes *a = &l->attributes;
     uint32_t ai = 0;
     int created = 0;
     if ((st = find_or_create(a, name, &ai, &created)))
         return st;
     crvm__attribute *x = &a->attr[ai];
-    if ((st = reserve(l, a, x, contact_ids, values, n))) {
+    if ((st = reserve(l, a, x, ids, indices, values, n))) {
         if (created)
             remove_last(a);
         return st;
@@ -288,9 +294,13 @@ crvm_status crvm_ledger_add_contact_attributes(crvm_ledger *l, const char *name,
     crvm__batch b = {CRVM_TABLE_CONTACT_ATTRIBUTES, rejections, 0};
     size_t i;
     for (i = 0; i < n; i++) {
-        PREFETCH_IDS(&l->contact_ids, contact_ids);
-        const char *cid = contact_ids[i], *v = values[i];
-        uint32_t k = lookup(&l->contact_ids, cid);
+        if (ids)
+            PREFETCH_IDS(&l->contact_ids, ids);
+        const char *v = values[i];
+        uint32_t k = contact_of(l, ids, indices, i);
+        const char *cid = ids                    ? ids[i]
+                          : k != CRVM__NOT_FOUND ? crvm__intern_str(&l->contact_ids, k)
+                                                 : "(a contact index out of range)";
         if (k == CRVM__NOT_FOUND)
             REJECT_MISSING("contact_id", cid, "contact");
         if (is_empty(v))
@@ -326,7 +336,7 @@ abort:
             e++;
             continue;
         }
-        x->value[lookup(&l->contact_ids, contact_ids[r])] = CRVM__NOT_FOUND;
+        x->value[contact_of(l, ids, indices, r)] = CRVM__NOT_FOUND;
     }
     crvm__intern_truncate(&x->values, v0);
     x->len = len0;
@@ -335,6 +345,32 @@ abort:
         remove_last(a);
     crvm__rejections_rollback(rejections, r0, rt0);
     return st;
+}
+
+crvm_status crvm_ledger_add_contact_attributes(crvm_ledger *l, const char *name,
+                                               const char *const *contact_ids,
+                                               size_t contact_ids_len, const char *const *values,
+                                               size_t values_len, crvm_rejections *rejections)
+{
+    static const char fn[] = "crvm_ledger_add_contact_attributes";
+    if (!l)
+        return crvm__fail(CRVM_EINVAL, "%s: ledger is NULL", fn);
+    crvm_status st = check_name(fn, name);
+    if (st)
+        return st;
+    size_t n = contact_ids_len;
+    CHECK_COL(contact_ids, 0);
+    CHECK_COL(values, 0);
+    return add_values(l, name, contact_ids, NULL, values, n, rejections);
+}
+
+crvm_status crvm__ledger_add_attribute_values(crvm_ledger *l, const char *name,
+                                              const uint32_t *contacts, const char *const *values,
+                                              size_t n, crvm_rejections *rejections)
+{
+    static const char fn[] = "crvm_ledger_add_contact_attributes";
+    crvm_status st = check_name(fn, name);
+    return st ? st : add_values(l, name, NULL, contacts, values, n, rejections);
 }
 
 crvm_status crvm_ledger_add_contact_attribute(crvm_ledger *l, const char *name,
