@@ -6,24 +6,18 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "crvm/economics.h"
+#include "economics/costing.h"
 #include "ledger/ledger_internal.h"
 
-static int64_t cents_of(double amount) { return llround(amount * 100.0); }
+static int64_t cents_of(double amount) { return crvm__cents_of(amount); }
+
+typedef crvm__contact_cost contact_cost;
 
 /* Costed components of contact i, in cents. */
-typedef struct contact_cost {
-    int64_t labour, channel, escalation, overhead;
-} contact_cost;
-
 static contact_cost cost_contact(const crvm_ledger *l, const crvm_cost_model *m, size_t i)
 {
-    double minutes = l->con_minutes[i];
-    contact_cost c;
-    c.labour = cents_of(minutes / 60.0 * m->hourly_rate[l->con_tier[i] - 1]);
-    c.channel = cents_of(m->channel_cost[l->con_channel[i]]);
-    c.escalation = l->con_escalated[i] ? cents_of(m->escalation_cost) : 0;
-    c.overhead = cents_of(m->overhead_per_contact + m->overhead_per_minute * minutes);
-    return c;
+    return crvm__cost_contact(m, l->con_minutes[i], l->con_tier[i], l->con_channel[i],
+                              l->con_escalated[i]);
 }
 
 static crvm_status prepare(const char *fn, const crvm_ledger *l, const crvm_cost_model **m,
