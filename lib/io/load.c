@@ -658,7 +658,9 @@ static crvm_status read_header(loader *L)
     int has;
     crvm_status st = crvm__csv_next(L->csv, &has);
     if (st == CRVM_EPARSE)
-        return crvm__fail(CRVM_EPARSE, "%s: header row: %s", L->file, crvm_last_error());
+        return crvm__fail(CRVM_EPARSE, "%s: header row (line %zu), field %zu: %s", L->file,
+                          crvm__csv_error_line(L->csv), crvm__csv_error_field(L->csv) + 1,
+                          crvm__csv_error_text(crvm__csv_error(L->csv)));
     if (st)
         return st;
     if (!has)

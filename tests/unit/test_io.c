@@ -588,6 +588,13 @@ static void test_strict_errors(void **state)
                 CRVM_EPARSE, "unknown column 'note' (field 5");
     strict_case("revenue.csv", CRVM_TABLE_REVENUE, "customer_id,date,amount,stream,date\n",
                 CRVM_EPARSE, "column 'date' appears twice (fields 2 and 5)");
+    /* CSV syntax in the header row: named once by file, line and field (issue
+     * 10 item 6: the message was formatted into the buffer it quoted). */
+    strict_case("revenue.csv", CRVM_TABLE_REVENUE, "customer_id,da\"te,amount,stream\n", CRVM_EPARSE,
+                "revenue.csv: header row (line 1), field 2: quote inside an unquoted field");
+    assert_string_equal(strstr(crvm_last_error(), "revenue.csv"),
+                        "revenue.csv: header row (line 1), field 2: quote inside an unquoted field "
+                        "(quote the whole field and double inner quotes)");
     /* Unterminated quote. */
     snprintf(text, sizeof text, "%sc1,2022-01-01,1,subscription\n\"c1,2022-01-01,1,subscription\n",
              rev_header);
@@ -1120,6 +1127,8 @@ static void test_numeric_csv_errors_name_row_and_column(void **state)
     expect_table_error("week,arrest,Week\n20,1,3\n", CRVM_EPARSE,
                        "column 'week' appears twice (fields 1 and 3)");
     expect_table_error("", CRVM_EPARSE, "empty file");
+    expect_table_error("week,ar\"rest\n20,1\n", CRVM_EPARSE, "header row (line 1), field 2: quote");
+    assert_null(strstr(strstr(crvm_last_error(), "table.csv") + 1, "table.csv")); /* named once */
     /* Rows of the wrong width and CSV syntax errors. */
     expect_table_error("week,arrest,x\n20,1,a\n21,1\n", CRVM_EPARSE,
                        "row 2 (line 3): 2 fields, the header has 3");
