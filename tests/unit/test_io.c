@@ -151,6 +151,17 @@ static void test_csv_stray_and_after_quote(void **state)
     expect_record(r, 4, REC("e", "f")); /* recovered at the next record */
     expect_end(r);
     crvm__csv_close(r);
+
+    /* Issue 10 item 7: a quote opening a later field of the bad line must not
+     * swallow the next rows: the bad record ends with its physical line. */
+    r = open_text("h1,h2\nab\"c,\"d\ne,f\n\"ok\"x,\"y\r\ng,\"h\"\n", 0, 0);
+    expect_record(r, 1, REC("h1", "h2"));
+    expect_error(r, CRVM__CSV_ERR_STRAY_QUOTE, 2, 0, "quote inside an unquoted field");
+    expect_record(r, 3, REC("e", "f"));
+    expect_error(r, CRVM__CSV_ERR_AFTER_QUOTE, 4, 0, "after a closing quote");
+    expect_record(r, 5, REC("g", "h"));
+    expect_end(r);
+    crvm__csv_close(r);
 }
 
 static void test_csv_limits_and_nul(void **state)
@@ -747,6 +758,37 @@ static void test_lenient_accounts_for_every_row(void **state)
     crvm_ledger_free(l);
 }
 
+/* Issue 10 item 7: a stray quote followed on its line by a field that opens
+ * a quote swallowed the next valid row, which was then neither accepted nor
+ * rejected. Each physical row is now one row of the report. */
+static void test_stray_quote_keeps_the_next_row(void **state)
+{
+    (void)state;
+    crvm_ledger *l = ledger_with_base();
+    crvm_load_options o = CRVM_LOAD_OPTIONS_INIT;
+    o.mode = CRVM_LOAD_LENIENT;
+    crvm_load_report *rep;
+    assert_int_equal(crvm_load_report_new(&rep), CRVM_OK);
+    const char *path = write_file("revenue.csv", "customer_id,date,amount,stream\n"
+                                                 "c1,2022-01-0\"1,\"5,subscription\n"
+                                                 "c1,2022-01-02,7,services\n"
+                                                 "c2,2022-01-03,9,services\n");
+    assert_int_equal(crvm_load_revenue_csv(l, path, &o, rep), CRVM_OK);
+    crvm_load_totals t;
+    crvm_load_report_totals(rep, &t);
+    assert_int_equal(t.rows_read, 3);
+    assert_int_equal(t.rows_accepted, 2);
+    assert_int_equal(t.rows_rejected, 1);
+    crvm_load_rejection e;
+    assert_int_equal(crvm_load_report_get(rep, 0, &e), CRVM_OK);
+    assert_int_equal(e.row, 1);
+    assert_string_equal(e.column, "date");
+    assert_int_equal(stats_of(l).revenue_events, 2);
+    assert_int_equal(stats_of(l).revenue_cents, 1600);
+    crvm_load_report_free(rep);
+    crvm_ledger_free(l);
+}
+
 /* Loads inside a ledger batch: a failed strict load undoes only itself and
  * leaves the batch open; rolling the batch back undoes the loads that
  * succeeded in it, and the files load again afterwards. */
@@ -1216,6 +1258,7 @@ int main(void)
         cmocka_unit_test(test_header_only_and_missing_file),
         cmocka_unit_test(test_huge_field),
         cmocka_unit_test(test_lenient_accounts_for_every_row),
+        cmocka_unit_test(test_stray_quote_keeps_the_next_row),
         cmocka_unit_test(test_directory_strict_rolls_back_everything),
         cmocka_unit_test(test_loads_inside_a_batch),
         cmocka_unit_test(test_lenient_header_error_rolls_back),
