@@ -110,9 +110,12 @@ CRVM_API crvm_status crvm_cost_model_assumption(const crvm_cost_model *model, si
 /**
  * Set the assumption called @p name (as listed by crvm_cost_model_assumption(),
  * e.g. "hourly_rate[tier2]", "channel_cost[chat]", "gross_margin_rate[services]",
- * "minutes_saved") to @p value. The model is not validated here (see
- * crvm_cost_model_validate()); NaN is stored as given.
- * @return ::CRVM_OK, ::CRVM_EINVAL (NULL argument), ::CRVM_ENOTFOUND (no such name).
+ * "minutes_saved") to @p value, which must lie in that assumption's domain
+ * as crvm_cost_model_validate() states it (NaN only for minutes_saved and
+ * avoided_contact_cost, where it means "estimate from the data"; infinity
+ * never). On failure the model is unchanged.
+ * @return ::CRVM_OK, ::CRVM_EINVAL (NULL argument, or a value outside the
+ *         assumption's domain: the message names it), ::CRVM_ENOTFOUND (no such name).
  */
 CRVM_API crvm_status crvm_cost_model_set(crvm_cost_model *model, const char *name, double value);
 

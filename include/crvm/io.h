@@ -10,8 +10,9 @@
  * CRLF line ends, final line break optional), UTF-8 passed through as bytes,
  * with a required header row naming the columns (any order, ASCII
  * case-insensitive, surrounding spaces not allowed). Dates are ISO 8601
- * "YYYY-MM-DD"; numbers use '.' as decimal point; NaN and infinities are
- * refused. Empty lines hold no row and are skipped.
+ * "YYYY-MM-DD"; numbers use '.' as decimal point and are at most 128
+ * characters long; NaN and infinities are refused. Empty lines hold no row
+ * and are skipped.
  *
  * Rows are numbered from 1 after the header ("row"); "line" is the physical
  * line on which the row starts (they differ when fields hold line breaks or
@@ -162,8 +163,9 @@ typedef struct crvm_numeric_table crvm_numeric_table;
  * of this header; header names match ASCII case-insensitively; columns not
  * requested are ignored and may hold anything. Every row must have as many
  * fields as the header, and every cell of a requested column must be a
- * decimal number ('.' decimal point, optional exponent; empty cells, NaN,
- * infinities and surrounding spaces are refused). A file with a header and
+ * decimal number ('.' decimal point, optional exponent, at most 128
+ * characters; empty cells, NaN, infinities and surrounding spaces are
+ * refused). A file with a header and
  * no rows gives a table of 0 rows. Memory: the table, rows * columns_len
  * doubles, plus one row of text.
  *

@@ -2,8 +2,10 @@
  * rows in columnar batches handed to the ledger's bulk appends. */
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/alloc.h"
@@ -161,6 +163,14 @@ typedef struct column {
     const char **ptr;
 } column;
 
+/* A rejected row, formatted: "file: row R (line L), column C: reason". */
+typedef struct rejection_text {
+    size_t row, line;
+    const char *column; /* static storage */
+    crvm_status status;
+    char msg[512];
+} rejection_text;
+
 typedef struct loader {
     crvm_ledger *ledger;
     crvm_table table;
@@ -185,6 +195,19 @@ typedef struct loader {
     crvm_rejections *ledger_rej;
     size_t rows_read, accepted, rejected_rows;
 
+    /* A row rejected while staging (CSV syntax or a value that does not
+     * parse): recorded only after the rows staged before it have been judged
+     * by the ledger, so that the report is in file order and strict mode
+     * fails on the first bad row. */
+    rejection_text pending;
+    int has_pending;
+
+    /* Scratch of check_list(): one article id, and the indices of a list. */
+    char *id_buf;
+    size_t id_buf_cap;
+    uint32_t *list_index;
+    size_t list_cap;
+
     /* Strict mode: the first failure. */
     crvm_status fail_status;
 } loader;
@@ -201,6 +224,8 @@ static void loader_free_batch(loader *L)
     crvm__free(L->line);
     crvm__free(L->arena);
     crvm__free(L->rejected);
+    crvm__free(L->id_buf);
+    crvm__free(L->list_index);
     crvm_rejections_free(L->ledger_rej);
 }
 
@@ -257,27 +282,27 @@ static crvm_status report_file(crvm_load_report *r, const char *file, size_t *in
     return CRVM_OK;
 }
 
+static void format_rejection(const loader *L, rejection_text *r, size_t row, size_t line,
+                             const char *column, crvm_status status, const char *fmt, va_list ap)
+{
+    char why[384];
+    vsnprintf(why, sizeof why, fmt, ap);
+    r->row = row;
+    r->line = line;
+    r->column = column ? column : "";
+    r->status = status;
+    if (r->column[0])
+        snprintf(r->msg, sizeof r->msg, "%s: row %zu (line %zu), column %s: %s", L->file, row,
+                 line, r->column, why);
+    else
+        snprintf(r->msg, sizeof r->msg, "%s: row %zu (line %zu): %s", L->file, row, line, why);
+}
+
 /* Record a rejected row: in the report (lenient, or strict with a report)
  * and, in strict mode, as the load's failure. Returns CRVM_OK to go on,
  * the row's status to stop (strict), CRVM_ENOMEM. */
-static crvm_status reject(loader *L, size_t row, size_t line, const char *column,
-                          crvm_status status, const char *fmt, ...) CRVM__PRINTF(6, 7);
-
-#include <stdarg.h>
-static crvm_status reject(loader *L, size_t row, size_t line, const char *column,
-                          crvm_status status, const char *fmt, ...)
+static crvm_status record_rejection(loader *L, const rejection_text *j)
 {
-    char why[384];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, sizeof why, fmt, ap);
-    va_end(ap);
-    char msg[512];
-    if (column && column[0])
-        snprintf(msg, sizeof msg, "%s: row %zu (line %zu), column %s: %s", L->file, row, line, column,
-                 why);
-    else
-        snprintf(msg, sizeof msg, "%s: row %zu (line %zu): %s", L->file, row, line, why);
     L->rejected_rows++;
     if (L->report) {
         crvm_load_report *r = L->report;
@@ -289,15 +314,44 @@ static crvm_status reject(loader *L, size_t row, size_t line, const char *column
             r->e = p;
             r->cap = cap;
         }
-        char *copy = crvm__strdup(msg);
+        char *copy = crvm__strdup(j->msg);
         if (!copy)
             return crvm__nomem("recording a rejected row");
-        r->e[r->n++] = (entry){L->file_index, row, line, column ? column : "", status, copy};
+        r->e[r->n++] = (entry){L->file_index, j->row, j->line, j->column, j->status, copy};
     }
     if (L->opt->mode == CRVM_LOAD_STRICT) {
-        L->fail_status = status;
-        return crvm__fail(status, "%s", msg);
+        L->fail_status = j->status;
+        return crvm__fail(j->status, "%s", j->msg);
     }
+    return CRVM_OK;
+}
+
+/* A row rejected by the ledger while a batch is flushed: recorded at once. */
+static crvm_status reject(loader *L, size_t row, size_t line, const char *column,
+                          crvm_status status, const char *fmt, ...) CRVM__PRINTF(6, 7);
+static crvm_status reject(loader *L, size_t row, size_t line, const char *column,
+                          crvm_status status, const char *fmt, ...)
+{
+    rejection_text j;
+    va_list ap;
+    va_start(ap, fmt);
+    format_rejection(L, &j, row, line, column, status, fmt, ap);
+    va_end(ap);
+    return record_rejection(L, &j);
+}
+
+/* A row rejected while it is read or staged: held as pending until the rows
+ * before it are flushed (see loader.pending). Returns CRVM_OK. */
+static crvm_status reject_staged(loader *L, size_t row, size_t line, const char *column,
+                                 crvm_status status, const char *fmt, ...) CRVM__PRINTF(6, 7);
+static crvm_status reject_staged(loader *L, size_t row, size_t line, const char *column,
+                                 crvm_status status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    format_rejection(L, &L->pending, row, line, column, status, fmt, ap);
+    va_end(ap);
+    L->has_pending = 1;
     return CRVM_OK;
 }
 
@@ -332,44 +386,62 @@ static const char *enum_expect(kind k)
     }
 }
 
-/* Check a ';'-separated article list: non-empty items, known, no repeats. */
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Check a ';'-separated article list: non-empty items, known, no repeats.
+ * Ids of any length (copied into a growing scratch buffer); repeats found by
+ * sorting the items' article indices, so a list of k items costs
+ * O(k log k) however long the field. */
 static crvm_status check_list(loader *L, const char *s, size_t len, size_t row, size_t line,
                               const char *column, int *ok)
 {
     *ok = 0;
-    if (len == 0) {
-        *ok = 1;
-        return CRVM_OK;
-    }
-    size_t start = 0;
-    char id[256];
-    for (size_t i = 0; i <= len; i++) {
+    size_t k = 0, start = 0;
+    char shown[64];
+    for (size_t i = 0; len > 0 && i <= len; i++) {
         if (i < len && s[i] != ';')
             continue;
         size_t n = i - start;
-        char shown[64];
         crvm__io_clip(s + start, n, shown);
         if (n == 0)
-            return reject(L, row, line, column, CRVM_EPARSE,
-                          "empty article id in list (ids are separated by ';')");
-        if (n >= sizeof id)
-            return reject(L, row, line, column, CRVM_ENOTFOUND, "unknown article '%s'", shown);
-        memcpy(id, s + start, n);
-        id[n] = '\0';
-        size_t index;
-        if (crvm_ledger_find(L->ledger, CRVM_TABLE_ARTICLES, id, &index) != CRVM_OK)
-            return reject(L, row, line, column, CRVM_ENOTFOUND, "unknown article '%s'", shown);
-        /* Repeats: compare with the earlier items (lists are short). */
-        size_t s2 = 0;
-        for (size_t j = 0; j < start; j++) {
-            if (s[j] != ';')
-                continue;
-            if (j - s2 == n && memcmp(s + s2, s + start, n) == 0)
-                return reject(L, row, line, column, CRVM_EINVAL, "article '%s' listed twice", shown);
-            s2 = j + 1;
+            return reject_staged(L, row, line, column, CRVM_EPARSE,
+                                 "empty article id in list (ids are separated by ';')");
+        if (n + 1 > L->id_buf_cap) {
+            char *p = crvm__realloc_array(L->id_buf, n + 1, 1);
+            if (!p)
+                return crvm__nomem("reading an article list");
+            L->id_buf = p;
+            L->id_buf_cap = n + 1;
         }
+        if (k == L->list_cap) {
+            size_t cap = L->list_cap ? 2 * L->list_cap : 16;
+            uint32_t *p = crvm__realloc_array(L->list_index, cap, sizeof *p);
+            if (!p)
+                return crvm__nomem("reading an article list");
+            L->list_index = p;
+            L->list_cap = cap;
+        }
+        memcpy(L->id_buf, s + start, n);
+        L->id_buf[n] = '\0';
+        size_t index;
+        if (memchr(s + start, '\0', n) ||
+            crvm_ledger_find(L->ledger, CRVM_TABLE_ARTICLES, L->id_buf, &index) != CRVM_OK)
+            return reject_staged(L, row, line, column, CRVM_ENOTFOUND, "unknown article '%s'", shown);
+        L->list_index[k++] = (uint32_t)index;
         start = i + 1;
     }
+    qsort(L->list_index, k, sizeof *L->list_index, cmp_u32);
+    for (size_t j = 1; j < k; j++)
+        if (L->list_index[j] == L->list_index[j - 1]) {
+            const char *id = crvm_ledger_id(L->ledger, CRVM_TABLE_ARTICLES, L->list_index[j]);
+            crvm__io_clip(id, strlen(id), shown);
+            return reject_staged(L, row, line, column, CRVM_EINVAL, "article '%s' listed twice",
+                                 shown);
+        }
     *ok = 1;
     return CRVM_OK;
 }
@@ -380,7 +452,7 @@ static crvm_status stage_record(loader *L, size_t row, size_t line)
     crvm__csv_reader *csv = L->csv;
     size_t nf = crvm__csv_field_count(csv);
     if (nf != L->n_header)
-        return reject(L, row, line, "", CRVM_EPARSE, "wrong column count: %zu field%s, the header has %zu",
+        return reject_staged(L, row, line, "", CRVM_EPARSE, "wrong column count: %zu field%s, the header has %zu",
                       nf, nf == 1 ? "" : "s", L->n_header);
     size_t slot = L->n;
     size_t arena_mark = L->arena_len;
@@ -460,7 +532,7 @@ static crvm_status stage_record(loader *L, size_t row, size_t line)
                 L->col[c].i32[slot] = v;
             else {
                 L->arena_len = arena_mark;
-                return reject(L, row, line, cs->name, CRVM_EPARSE, "'%s' is not one of %s", SHOWN,
+                return reject_staged(L, row, line, cs->name, CRVM_EPARSE, "'%s' is not one of %s", SHOWN,
                               enum_expect(cs->k));
             }
             break;
@@ -473,7 +545,7 @@ static crvm_status stage_record(loader *L, size_t row, size_t line)
         continue;
     bad_value: /* a date, number, integer or boolean that did not parse: reason says why */
         L->arena_len = arena_mark;
-        return reject(L, row, line, cs->name, CRVM_EPARSE, "'%s': %s", SHOWN, reason);
+        return reject_staged(L, row, line, cs->name, CRVM_EPARSE, "'%s': %s", SHOWN, reason);
 #undef SHOWN
     }
     L->row[slot] = row;
@@ -748,24 +820,30 @@ static crvm_status load_file(crvm_ledger *ledger, crvm_table table, const char *
             crvm__csv_error_kind kind = crvm__csv_error(L.csv);
             size_t eline = crvm__csv_error_line(L.csv);
             if (kind == CRVM__CSV_ERR_FIELD_TOO_LONG)
-                st = reject(&L, rec - 1, crvm__csv_record_line(L.csv), col, CRVM_EPARSE,
-                            "field %zu: %s (limit %zu bytes)", crvm__csv_error_field(L.csv) + 1,
-                            crvm__csv_error_text(kind),
-                            opt->max_field_bytes ? opt->max_field_bytes : CRVM__CSV_MAX_FIELD_DEFAULT);
+                reject_staged(&L, rec - 1, crvm__csv_record_line(L.csv), col, CRVM_EPARSE,
+                              "field %zu: %s (limit %zu bytes)", crvm__csv_error_field(L.csv) + 1,
+                              crvm__csv_error_text(kind),
+                              opt->max_field_bytes ? opt->max_field_bytes : CRVM__CSV_MAX_FIELD_DEFAULT);
             else
-                st = reject(&L, rec - 1, crvm__csv_record_line(L.csv), col, CRVM_EPARSE,
-                            "field %zu: %s (at line %zu)", crvm__csv_error_field(L.csv) + 1,
-                            crvm__csv_error_text(kind), eline);
-            continue;
-        }
-        if (cst) {
+                reject_staged(&L, rec - 1, crvm__csv_record_line(L.csv), col, CRVM_EPARSE,
+                              "field %zu: %s (at line %zu)", crvm__csv_error_field(L.csv) + 1,
+                              crvm__csv_error_text(kind), eline);
+        } else if (cst) {
             st = cst;
             break;
-        }
-        if (!has)
+        } else if (!has) {
             break;
-        L.rows_read++;
-        st = stage_record(&L, crvm__csv_record_number(L.csv) - 1, crvm__csv_record_line(L.csv));
+        } else {
+            L.rows_read++;
+            st = stage_record(&L, crvm__csv_record_number(L.csv) - 1, crvm__csv_record_line(L.csv));
+        }
+        if (st == CRVM_OK && L.has_pending) {
+            /* The rows staged before the bad one are judged first. */
+            st = flush(&L);
+            L.has_pending = 0;
+            if (st == CRVM_OK)
+                st = record_rejection(&L, &L.pending);
+        }
         if (st == CRVM_OK && L.n == L.cap)
             st = flush(&L);
     }

@@ -85,13 +85,31 @@ static void cost_model_defaults_and_assumptions(void **state)
     assert_true(m.gross_margin_rate[CRVM_STREAM_EXPANSION] == 0.6);
     assert_int_equal(crvm_cost_model_set(&m, "avoided_contact_cost", 9), CRVM_OK);
     assert_true(m.avoided_contact_cost == 9);
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++) { /* values in every assumption's domain */
         crvm_assumption a;
         assert_int_equal(crvm_cost_model_assumption(&m, i, &a), CRVM_OK);
-        assert_int_equal(crvm_cost_model_set(&m, a.name, 1000.0 + (double)i), CRVM_OK);
+        assert_int_equal(crvm_cost_model_set(&m, a.name, 0.25 + (double)i / 64), CRVM_OK);
         assert_int_equal(crvm_cost_model_assumption(&m, i, &a), CRVM_OK);
-        assert_true(a.value == 1000.0 + (double)i);
+        assert_true(a.value == 0.25 + (double)i / 64);
     }
+    /* Issue 10 item 7: a value outside the assumption's domain (NaN and
+     * infinity included) is refused by name and leaves the model as it was. */
+    crvm_cost_model before = m;
+    assert_status(crvm_cost_model_set(&m, "hourly_rate[tier1]", NAN), CRVM_EINVAL);
+    assert_non_null(strstr(crvm_last_error(), "hourly_rate[tier1] = nan: must be finite"));
+    assert_status(crvm_cost_model_set(&m, "escalation_cost", INFINITY), CRVM_EINVAL);
+    assert_status(crvm_cost_model_set(&m, "minutes_saved", -INFINITY), CRVM_EINVAL);
+    assert_status(crvm_cost_model_set(&m, "discount_rate", 1.0), CRVM_EINVAL);
+    assert_non_null(strstr(crvm_last_error(), "discount_rate = 1: must be in [0, 1)"));
+    assert_status(crvm_cost_model_set(&m, "gross_margin_rate[services]", -1.5), CRVM_EINVAL);
+    assert_status(crvm_cost_model_set(&m, "channel_cost[email]", -0.01), CRVM_EINVAL);
+    assert_memory_equal(&m, &before, sizeof m);
+    /* NaN keeps its meaning "estimate from the data" where it has one. */
+    assert_int_equal(crvm_cost_model_set(&m, "minutes_saved", NAN), CRVM_OK);
+    assert_true(isnan(m.minutes_saved));
+    assert_int_equal(crvm_cost_model_set(&m, "avoided_contact_cost", NAN), CRVM_OK);
+    assert_true(isnan(m.avoided_contact_cost));
+    assert_int_equal(crvm_cost_model_set(&m, "minutes_saved", -2), CRVM_OK);
     assert_status(crvm_cost_model_set(&m, "hourly_rate[tier4]", 1), CRVM_ENOTFOUND);
     assert_status(crvm_cost_model_set(NULL, "discount_rate", 1), CRVM_EINVAL);
     crvm_assumption a;
