@@ -19,7 +19,7 @@
  * - strict (`rejections == NULL`): the call is atomic. If any row is invalid
  *   the ledger is unchanged and the error message names the table, the row
  *   index within the call's arrays, the field and the reason, e.g.
- *   `"contacts[12].handle_minutes = -3: must be >= 0"`.
+ *   `"contacts[12].handle_minutes = -3: must be in [0, 1e6]"`.
  * - lenient (`rejections != NULL`): valid rows are appended, every invalid row
  *   is appended to @p rejections (table, row index within the call, field,
  *   status, reason) and the call returns ::CRVM_OK. Rows are judged in order,
@@ -33,7 +33,15 @@
  * minor units (cents, round half away from zero); every aggregate is an exact
  * sum of cents, so roll-ups reconcile exactly (segment = sum of customers,
  * total = sum of events) and each reported amount is the double nearest a
- * whole number of cents. |amount| must be below 9.0e13 currency units.
+ * whole number of cents. That needs every sum to stay below 2^53 cents, so
+ * the inputs that become money are bounded and a row beyond a bound is
+ * rejected (::CRVM_EINVAL naming the field) rather than summed into a wrong
+ * total: |amount| <= 9.0e13 currency units per event, and the sum of |amount|
+ * over all revenue events of the ledger <= 2^53 cents (about 9.007e13
+ * currency units); handle minutes of a contact, and authoring or monthly
+ * maintenance hours of an article, in [0, 1e6]; a satisfaction score in
+ * [-1e6, 1e6]. Costs computed from a cost model are checked the same way
+ * (crvm/economics.h).
  *
  * Storage, bytes per row once loaded (columns grow by doubling, so up to 2x
  * more is allocated until crvm_ledger_shrink() or an exact
@@ -245,7 +253,7 @@ typedef struct crvm_rejection {
     size_t row;         /**< index of the row within the arrays of that call */
     const char *field;  /**< offending field, e.g. "handle_minutes" (static storage) */
     crvm_status status; /**< ::CRVM_EINVAL (bad value, duplicate id) or ::CRVM_ENOTFOUND (unknown id) */
-    const char *reason; /**< full message, e.g. "contacts[12].handle_minutes = -3: must be >= 0" */
+    const char *reason; /**< full message, e.g. "contacts[12].handle_minutes = -3: must be in [0, 1e6]" */
 } crvm_rejection;
 
 /** A new empty rejection list. @return ::CRVM_OK, ::CRVM_EINVAL (NULL out), ::CRVM_ENOMEM. */
@@ -312,7 +320,9 @@ CRVM_API crvm_status crvm_ledger_add_customers(crvm_ledger *ledger,
  * Append revenue events.
  * @param customer_ids ids of customers already in the ledger (else ::CRVM_ENOTFOUND).
  * @param dates        valid dates (any order).
- * @param amounts      finite amounts in currency units; negative = credit/refund.
+ * @param amounts      amounts in currency units, |amount| <= 9.0e13; negative =
+ *                     credit/refund. An event that would take the ledger's sum of
+ *                     |amount| past 2^53 cents is rejected (see "Money").
  * @param streams      ::crvm_stream values.
  * @return as crvm_ledger_add_customers(); in strict mode an unknown customer
  *         gives ::CRVM_ENOTFOUND.
@@ -331,12 +341,12 @@ CRVM_API crvm_status crvm_ledger_add_revenue(crvm_ledger *ledger,
  * @param opened         valid dates; a contact counts in a window by its opened date.
  * @param closed         ::CRVM_DATE_NONE (still open) or a date >= opened.
  * @param channels       ::crvm_channel values.
- * @param handle_minutes agent handle time in minutes, finite and >= 0.
+ * @param handle_minutes agent handle time in minutes, in [0, 1e6] (see "Money").
  * @param tiers          1..::CRVM_TIER_COUNT (highest tier that worked it).
  * @param escalated      0 or 1.
  * @param outcomes       ::crvm_outcome values.
  * @param satisfaction   optional score on the caller's scale (e.g. 1..5);
- *                       NaN = not rated; else finite. The column may be NULL
+ *                       NaN = not rated; else in [-1e6, 1e6]. The column may be NULL
  *                       with length 0 (none rated).
  * @return as crvm_ledger_add_revenue().
  */
@@ -357,8 +367,8 @@ CRVM_API crvm_status crvm_ledger_add_contacts(crvm_ledger *ledger,
  * Append knowledge articles (load before contacts that link to them).
  * @param ids                 unique, non-empty article ids.
  * @param created             valid dates.
- * @param authoring_hours     hours spent writing, finite and >= 0.
- * @param maintenance_hours   upkeep hours per calendar month from creation, finite and >= 0.
+ * @param authoring_hours     hours spent writing, in [0, 1e6].
+ * @param maintenance_hours   upkeep hours per calendar month from creation, in [0, 1e6].
  * @return as crvm_ledger_add_customers().
  */
 CRVM_API crvm_status crvm_ledger_add_articles(crvm_ledger *ledger,

@@ -88,12 +88,25 @@ struct crvm_ledger {
     uint8_t *use_kind, *use_resolved;
 
     int64_t revenue_cents;
+    int64_t revenue_abs_cents; /* sum of |cents| of every event: at most CRVM__MAX_CENTS */
 
     crvm__ledger_mark batch; /* state at crvm_ledger_begin() */
     int in_batch;            /* a batch is open */
 };
 
-/* Largest |amount| in currency units accepted (cents stay below 2^53). */
+/* Bounds of the inputs that become money (crvm/ledger.h, "Money"): every
+ * sum of cents that a ledger or the economics can form stays below 2^53, so
+ * it is exact in the doubles the aggregates are returned in and no int64
+ * accumulation can overflow. */
+/* Largest |amount| of one event in currency units (cents below 2^53). */
 #define CRVM__MAX_AMOUNT 9.0e13
+/* Largest sum of |cents| over all revenue events of a ledger: 2^53. */
+#define CRVM__MAX_CENTS 9007199254740992.0
+/* Largest handle minutes of one contact (about 694 days of work), and hours
+ * of authoring or of monthly upkeep of one article. */
+#define CRVM__MAX_MINUTES 1.0e6
+#define CRVM__MAX_HOURS 1.0e6
+/* Largest |satisfaction| score: keeps every sum of scores finite. */
+#define CRVM__MAX_SATISFACTION 1.0e6
 
 #endif

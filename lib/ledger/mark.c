@@ -14,6 +14,7 @@ void crvm__ledger_mark_take(const crvm_ledger *l, crvm__ledger_mark *m)
     m->links = l->n_link;
     m->uses = l->n_use;
     m->revenue_cents = l->revenue_cents;
+    m->revenue_abs_cents = l->revenue_abs_cents;
 }
 
 static size_t smaller(size_t a, size_t b) { return a < b ? a : b; }
@@ -32,6 +33,7 @@ void crvm__ledger_rollback(crvm_ledger *l, const crvm__ledger_mark *m)
     l->n_link = smaller(l->n_link, m->links);
     l->n_use = smaller(l->n_use, m->uses);
     l->revenue_cents = m->revenue_cents;
+    l->revenue_abs_cents = m->revenue_abs_cents;
 }
 
 /* ---- public batches (crvm/ledger.h): one mark kept in the ledger */
