@@ -65,8 +65,26 @@
  * Dates are ::crvm_date, whole days since 1970-01-01 in the proleptic
  * Gregorian calendar; years 1..9999 are accepted.
  *
+ * As-of dates. The routines that work period by period up to an as_of date
+ * (crvm_ledger_retention_data(), crvm_ledger_contact_panel_size(),
+ * crvm_ledger_contact_panel()) refuse (::CRVM_EINVAL naming both dates) an
+ * as_of more than 366 days after the last date in the ledger, the latest date
+ * of any row with customer end dates and contact closed dates included: the
+ * data say nothing of the customers beyond it, and the panel would grow with
+ * every period up to as_of (at 9999-12-31, about 95,000 monthly rows per
+ * customer). An empty ledger takes any valid date.
+ *
+ * Cost of each call (worst case; n rows in total over the tables, C
+ * customers): appends O(rows given) amortised; the activity, economics and
+ * covariate aggregates O(n + C) (one pass over each table);
+ * crvm_ledger_transaction_summary() O(n log n) (a sort per customer);
+ * crvm_ledger_retention_data() O(n + C); crvm_ledger_contact_panel() O(n + C
+ * + panel rows), the rows at most C x (periods from the earliest start to the
+ * last date + 366 days); crvm_ledger_stats_get() O(n).
+ *
  * Thread safety: a ledger may be read from several threads at once (all
- * `const crvm_ledger *` calls); appends need exclusive access.
+ * `const crvm_ledger *` calls); appends need exclusive access (see
+ * docs/conventions.md, "Threads").
  */
 #ifndef CRVM_LEDGER_H
 #define CRVM_LEDGER_H
@@ -584,7 +602,9 @@ CRVM_API crvm_status crvm_ledger_segment_activity(const crvm_ledger *ledger, crv
  *   completed by as_of, crvm_date_whole_periods(start, as_of) (it is known
  *   that T > periods); -1 for a customer whose start is after @p as_of (not
  *   yet a customer: exclude it).
- * @return ::CRVM_OK, ::CRVM_EINVAL (lengths != customers, bad period).
+ * @return ::CRVM_OK, ::CRVM_EINVAL (lengths != customers, bad period, an
+ *         as_of that is not a valid date or lies more than 366 days after the
+ *         ledger's last date: see "As-of dates" above).
  */
 CRVM_API crvm_status crvm_ledger_retention_data(const crvm_ledger *ledger, crvm_date as_of,
                                                 crvm_period period,
@@ -679,7 +699,8 @@ CRVM_API const char *crvm_panel_column_name(int column);
  * not yet started as of @p as_of, and active ones with no completed period,
  * contribute none).
  * @param[out] rows  the row count.
- * @return ::CRVM_OK, ::CRVM_EINVAL (NULL argument, bad date or period), ::CRVM_ENOMEM.
+ * @return ::CRVM_OK, ::CRVM_EINVAL (NULL argument, bad date or period, an as_of
+ *         beyond the data: see "As-of dates" above), ::CRVM_ENOMEM.
  */
 CRVM_API crvm_status crvm_ledger_contact_panel_size(const crvm_ledger *ledger, crvm_date as_of,
                                                     crvm_period period, size_t *rows);
@@ -715,8 +736,8 @@ CRVM_API crvm_status crvm_ledger_contact_panel_size(const crvm_ledger *ledger, c
  *                                crvm_ledger_contact_panel_size() rows.
  * @param out, out_len            row-major rows x ::CRVM_PANEL_COLUMNS. No NaN.
  * @return ::CRVM_OK, ::CRVM_EINVAL (NULL ledger or outputs, a length that
- *         does not match the panel size, bad date or period), ::CRVM_ENOMEM
- *         (outputs untouched).
+ *         does not match the panel size, bad date or period, an as_of beyond
+ *         the data: see "As-of dates" above), ::CRVM_ENOMEM (outputs untouched).
  */
 CRVM_API crvm_status crvm_ledger_contact_panel(const crvm_ledger *ledger, crvm_date as_of,
                                                crvm_period period,

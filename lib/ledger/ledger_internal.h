@@ -109,4 +109,14 @@ struct crvm_ledger {
 /* Largest |satisfaction| score: keeps every sum of scores finite. */
 #define CRVM__MAX_SATISFACTION 1.0e6
 
+/* ---- as-of dates (horizon.c) */
+/* How far an as_of may lie after the ledger's last date (crvm/ledger.h). */
+#define CRVM__AS_OF_GRACE_DAYS 366
+/* Latest date of any row, customer end dates and contact closed dates
+ * included; CRVM_DATE_NONE for an empty ledger. O(rows). */
+crvm_date crvm__ledger_last_date(const crvm_ledger *l);
+/* as_of a valid date at most CRVM__AS_OF_GRACE_DAYS after the last date,
+ * else CRVM_EINVAL naming fn and both dates. */
+crvm_status crvm__ledger_check_as_of(const crvm_ledger *l, const char *fn, crvm_date as_of);
+
 #endif
