@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "crvm/economics.h"
+#include "economics/cost_model.h"
 
 /* Defaults. Wages: BLS Occupational Employment and Wage Statistics, May 2023
  * national medians, loaded by 1/0.70 because wages and salaries are about 70%
@@ -104,6 +105,7 @@ static const info table[] = {
 };
 
 #define N_ASSUMPTIONS (sizeof table / sizeof table[0])
+_Static_assert(N_ASSUMPTIONS <= CRVM__MAX_ASSUMPTIONS, "raise CRVM__MAX_ASSUMPTIONS");
 
 size_t crvm_cost_model_assumption_count(void) { return N_ASSUMPTIONS; }
 

@@ -418,9 +418,9 @@ static int remove_tmpdir(void **state)
 {
     (void)state;
     const char *names[] = {"customers.csv", "revenue.csv", "contacts.csv", "articles.csv",
-                           "knowledge_uses.csv", "x.csv", "table.csv"};
+                           "knowledge_uses.csv", "x.csv", "table.csv", "costs.txt"};
     char path[128];
-    for (int i = 0; i < 7; i++) {
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         snprintf(path, sizeof path, "%s/%s", tmpdir, names[i]);
         remove(path);
     }
@@ -1150,6 +1150,140 @@ static void test_load_allocation_failures(void **state)
 
 /* ------------------------------------------------- numeric CSV tables */
 
+/* ------------------------------------------------------- cost-model text */
+
+static void cost_model_text_sets_named_assumptions(void **state)
+{
+    (void)state;
+    crvm_cost_model m, defaults;
+    crvm_cost_model_init_defaults(&m);
+    crvm_cost_model_init_defaults(&defaults);
+    static const char text[] = "# loaded rates, 2025\r\n"
+                               "hourly_rate[tier2] = 45.5\r\n"
+                               "\r\n"
+                               "  Channel_Cost[Chat]\t=\t0.4   # per chat\n"
+                               "gross_margin_rate[services]=-0.25\n"
+                               "discount_rate = 8e-2\n"
+                               "minutes_saved = estimate\n"
+                               "avoided_contact_cost = 12"; /* no final line break */
+    assert_int_equal(crvm_cost_model_parse(text, sizeof text - 1, &m), CRVM_OK);
+    assert_true(m.hourly_rate[1] == 45.5);
+    assert_true(m.channel_cost[CRVM_CHANNEL_CHAT] == 0.4);
+    assert_true(m.gross_margin_rate[CRVM_STREAM_SERVICES] == -0.25);
+    assert_true(m.discount_rate == 0.08);
+    assert_true(isnan(m.minutes_saved));
+    assert_true(m.avoided_contact_cost == 12);
+    /* Everything not named keeps its value. */
+    assert_true(m.hourly_rate[0] == defaults.hourly_rate[0]);
+    assert_true(m.escalation_cost == defaults.escalation_cost);
+    /* Every assumption can be named; empty text and comments change nothing. */
+    char all[4096] = "";
+    for (size_t i = 0; i < crvm_cost_model_assumption_count(); i++) {
+        crvm_assumption a;
+        assert_int_equal(crvm_cost_model_assumption(&defaults, i, &a), CRVM_OK);
+        char line[128];
+        snprintf(line, sizeof line, "%s = %.17g\n", a.name, 0.125 + (double)i / 256);
+        strcat(all, line);
+    }
+    assert_int_equal(crvm_cost_model_parse(all, strlen(all), &m), CRVM_OK);
+    for (size_t i = 0; i < crvm_cost_model_assumption_count(); i++) {
+        crvm_assumption a;
+        crvm_cost_model_assumption(&m, i, &a);
+        assert_true(a.value == 0.125 + (double)i / 256);
+    }
+    crvm_cost_model before = m;
+    assert_int_equal(crvm_cost_model_parse("", 0, &m), CRVM_OK);
+    assert_int_equal(crvm_cost_model_parse(NULL, 0, &m), CRVM_OK);
+    assert_int_equal(crvm_cost_model_parse("# nothing\n\n  \t\n", 15, &m), CRVM_OK);
+    assert_memory_equal(&m, &before, sizeof m);
+}
+
+/* Each error names its line and leaves the model as it was. */
+static void cost_model_text_errors_name_the_line(void **state)
+{
+    (void)state;
+    crvm_cost_model m, before;
+    crvm_cost_model_init_defaults(&m);
+    before = m;
+#define BAD_TEXT(text, status, needle)                                           \
+    do {                                                                         \
+        assert_status(crvm_cost_model_parse(text, strlen(text), &m), status);    \
+        if (!strstr(crvm_last_error(), needle))                                  \
+            fail_msg("message '%s' lacks '%s'", crvm_last_error(), needle);      \
+        assert_memory_equal(&m, &before, sizeof m);                              \
+    } while (0)
+    BAD_TEXT("escalation_cost = 5\nhourly_rate[tier4] = 1\n", CRVM_ENOTFOUND,
+             "line 2: unknown assumption 'hourly_rate[tier4]'");
+    BAD_TEXT("# c\n\nescalation_cost 5\n", CRVM_EPARSE, "line 3: 'escalation_cost 5': expected 'name = value'");
+    BAD_TEXT("= 5\n", CRVM_EPARSE, "line 1: the name is missing");
+    BAD_TEXT("escalation_cost =   # none\n", CRVM_EPARSE, "line 1: the value is missing");
+    BAD_TEXT("escalation_cost = 5 euros\n", CRVM_EPARSE, "line 1: escalation_cost = '5 euros': not a number");
+    BAD_TEXT("escalation_cost = nan\n", CRVM_EPARSE, "NaN is not a valid number");
+    BAD_TEXT("escalation_cost = 1\nESCALATION_COST = 2\n", CRVM_EPARSE,
+             "line 2: 'ESCALATION_COST' is already set on line 1");
+    BAD_TEXT("discount_rate = 1.5\n", CRVM_EINVAL, "line 1: cost model discount_rate = 1.5: must be in [0, 1)");
+    BAD_TEXT("hourly_rate[tier1] = estimate\n", CRVM_EINVAL, "line 1: cost model hourly_rate[tier1] = nan");
+    static const char with_nul[] = "escalation_cost = 1\n\0\n";
+    assert_status(crvm_cost_model_parse(with_nul, sizeof with_nul - 1, &m), CRVM_EPARSE);
+    assert_non_null(strstr(crvm_last_error(), "line 2: NUL byte"));
+    assert_status(crvm_cost_model_parse("x", 1, NULL), CRVM_EINVAL);
+    assert_status(crvm_cost_model_parse(NULL, 3, &m), CRVM_EINVAL);
+    assert_memory_equal(&m, &before, sizeof m);
+#undef BAD_TEXT
+}
+
+static void cost_model_file_loads_and_names_the_file(void **state)
+{
+    (void)state;
+    crvm_cost_model m, before;
+    crvm_cost_model_init_defaults(&m);
+    assert_int_equal(crvm_cost_model_load(write_file("costs.txt", "escalation_cost = 7.5\n"), &m), CRVM_OK);
+    assert_true(m.escalation_cost == 7.5);
+    before = m;
+    assert_status(crvm_cost_model_load(write_file("costs.txt", "\nescalation_cost = -1\n"), &m), CRVM_EINVAL);
+    assert_non_null(strstr(crvm_last_error(), "costs.txt: line 2: cost model escalation_cost = -1"));
+    assert_status(crvm_cost_model_load(write_file("costs.txt", "escalation_cots = 1\n"), &m), CRVM_ENOTFOUND);
+    assert_non_null(strstr(crvm_last_error(), "costs.txt: line 1: unknown assumption 'escalation_cots'"));
+    assert_status(crvm_cost_model_parse("x = 1", 5, &m), CRVM_ENOTFOUND);
+    char path[128];
+    snprintf(path, sizeof path, "%s/absent.txt", tmpdir);
+    assert_status(crvm_cost_model_load(path, &m), CRVM_EIO);
+    assert_non_null(strstr(crvm_last_error(), "absent.txt"));
+    assert_status(crvm_cost_model_load(NULL, &m), CRVM_EINVAL);
+    /* More than 1 MiB (of comments) is not a cost model. */
+    size_t big = ((size_t)1 << 20) + 2;
+    char *text = malloc(big + 1);
+    assert_non_null(text);
+    memset(text, '#', big);
+    text[big] = '\0';
+    assert_status(crvm_cost_model_load(write_file("costs.txt", text), &m), CRVM_EPARSE);
+    assert_non_null(strstr(crvm_last_error(), "larger than 1 MiB"));
+    text[(size_t)1 << 20] = '\0'; /* exactly 1 MiB: read */
+    assert_int_equal(crvm_cost_model_load(write_file("costs.txt", text), &m), CRVM_OK);
+    free(text);
+    assert_memory_equal(&m, &before, sizeof m);
+}
+
+static crvm_status cost_model_load_scenario(void *ctx)
+{
+    crvm_cost_model m;
+    crvm_cost_model_init_defaults(&m);
+    return crvm_cost_model_load((const char *)ctx, &m);
+}
+
+static void cost_model_load_allocation_failures(void **state)
+{
+    (void)state;
+    /* 5,000 bytes: the buffer grows once past its first 4 KiB. */
+    char text[5001];
+    memset(text, '#', 5000);
+    memcpy(text, "escalation_cost = 3\n", 20);
+    text[5000] = '\0';
+    const char *path = write_file("costs.txt", text);
+    assert_true(test_every_allocation_failure(cost_model_load_scenario, (void *)path) == 2);
+    crvm_set_allocator(NULL);
+}
+
 static const char *const week_arrest[] = {"week", "ARREST"};
 
 /* Read week and arrest from a file holding text into *t; returns the status. */
@@ -1313,6 +1447,10 @@ int main(void)
         cmocka_unit_test(test_lenient_header_error_rolls_back),
         cmocka_unit_test(test_argument_errors),
         cmocka_unit_test(test_load_allocation_failures),
+        cmocka_unit_test(cost_model_text_sets_named_assumptions),
+        cmocka_unit_test(cost_model_text_errors_name_the_line),
+        cmocka_unit_test(cost_model_file_loads_and_names_the_file),
+        cmocka_unit_test(cost_model_load_allocation_failures),
         cmocka_unit_test(test_numeric_csv_reads_named_columns),
         cmocka_unit_test(test_numeric_csv_errors_name_row_and_column),
         cmocka_unit_test(test_numeric_csv_argument_errors),
