@@ -55,8 +55,8 @@ crvm_status crvm_ledger_contact_panel_size(const crvm_ledger *l, crvm_date as_of
 {
     if (l == NULL || rows == NULL)
         return crvm__fail(CRVM_EINVAL, "crvm_ledger_contact_panel_size: ledger and rows must not be NULL");
-    int32_t *block;
-    size_t total;
+    int32_t *block = NULL;
+    size_t total = 0;
     crvm_status st = panel_periods("crvm_ledger_contact_panel_size", l, as_of, period, &block, &total);
     if (st != CRVM_OK)
         return st;
@@ -76,8 +76,8 @@ crvm_status crvm_ledger_contact_panel(const crvm_ledger *l, crvm_date as_of, crv
     const size_t n = l->customer_ids.count;
     if (n > (size_t)INT32_MAX)
         return crvm__fail(CRVM_EINVAL, "%s: %zu customers exceed the int32 customer column", fn, n);
-    int32_t *block;
-    size_t rows;
+    int32_t *block = NULL;
+    size_t rows = 0;
     crvm_status st = panel_periods(fn, l, as_of, period, &block, &rows);
     if (st != CRVM_OK)
         return st;

@@ -568,7 +568,7 @@ typedef struct derl_ctx {
 static double derl_row(const crvm_retention_params *p, double renewals, void *ctx)
 {
     derl_ctx *c = ctx;
-    double value;
+    double value = NAN; /* written by the closed form on success */
     /* The sBG closed form, except where 2F1's parameters pass 1e4
      * (10^4 renewals, or alpha or beta that large): there the hypergeometric
      * routine slows down (ms per call, up to its work limit of ~0.1 s) and
