@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "crvm/io.h"
 #include "io/csv.h"
+#include "io/load.h"
 #include "io/parse.h"
 #include "ledger/mark.h"
 
@@ -264,15 +265,24 @@ static crvm_status loader_alloc_batch(loader *L)
     return crvm_rejections_new(&L->ledger_rej);
 }
 
+/* ptr (of *cap elements of elem bytes) grown to twice as many, 16 at first;
+ * NULL if out of memory, *cap then unchanged. */
+static void *grown_array(void *ptr, size_t *cap, size_t elem)
+{
+    size_t c = *cap ? 2 * *cap : 16;
+    void *p = crvm__realloc_array(ptr, c, elem);
+    if (p)
+        *cap = c;
+    return p;
+}
+
 static crvm_status report_file(crvm_load_report *r, const char *file, size_t *index)
 {
     if (r->n_files == r->files_cap) {
-        size_t cap = r->files_cap ? 2 * r->files_cap : 8;
-        char **p = crvm__realloc_array(r->files, cap, sizeof *p);
+        char **p = grown_array(r->files, &r->files_cap, sizeof *p);
         if (!p)
             return crvm__nomem("recording a file in the load report");
         r->files = p;
-        r->files_cap = cap;
     }
     char *copy = crvm__strdup(file);
     if (!copy)
@@ -307,12 +317,10 @@ static crvm_status record_rejection(loader *L, const rejection_text *j)
     if (L->report) {
         crvm_load_report *r = L->report;
         if (r->n == r->cap) {
-            size_t cap = r->cap ? 2 * r->cap : 16;
-            entry *p = crvm__realloc_array(r->e, cap, sizeof *p);
+            entry *p = grown_array(r->e, &r->cap, sizeof *p);
             if (!p)
                 return crvm__nomem("recording a rejected row");
             r->e = p;
-            r->cap = cap;
         }
         char *copy = crvm__strdup(j->msg);
         if (!copy)
@@ -418,12 +426,10 @@ static crvm_status check_list(loader *L, const char *s, size_t len, size_t row, 
             L->id_buf_cap = n + 1;
         }
         if (k == L->list_cap) {
-            size_t cap = L->list_cap ? 2 * L->list_cap : 16;
-            uint32_t *p = crvm__realloc_array(L->list_index, cap, sizeof *p);
+            uint32_t *p = grown_array(L->list_index, &L->list_cap, sizeof *p);
             if (!p)
                 return crvm__nomem("reading an article list");
             L->list_index = p;
-            L->list_cap = cap;
         }
         memcpy(L->id_buf, s + start, n);
         L->id_buf[n] = '\0';
@@ -434,7 +440,8 @@ static crvm_status check_list(loader *L, const char *s, size_t len, size_t row, 
         L->list_index[k++] = (uint32_t)index;
         start = i + 1;
     }
-    qsort(L->list_index, k, sizeof *L->list_index, cmp_u32);
+    if (k > 1) /* (an empty list has no index array: qsort needs a pointer) */
+        qsort(L->list_index, k, sizeof *L->list_index, cmp_u32);
     for (size_t j = 1; j < k; j++)
         if (L->list_index[j] == L->list_index[j - 1]) {
             const char *id = crvm_ledger_id(L->ledger, CRVM_TABLE_ARTICLES, L->list_index[j]);
@@ -783,10 +790,10 @@ static const char *column_of_field(const loader *L, size_t f)
     return "";
 }
 
-/* Load one file; the caller handles marks and rollback. */
-static crvm_status load_file(crvm_ledger *ledger, crvm_table table, const char *path,
-                             const char *display, const crvm_load_options *opt,
-                             crvm_load_report *report)
+/* Load one open stream; the caller handles marks and rollback. */
+static crvm_status load_stream(crvm_ledger *ledger, crvm_table table, FILE *f, const char *path,
+                               const char *display, const crvm_load_options *opt,
+                               crvm_load_report *report)
 {
     loader L;
     memset(&L, 0, sizeof L);
@@ -798,9 +805,6 @@ static crvm_status load_file(crvm_ledger *ledger, crvm_table table, const char *
     L.file = display;
     L.cap = opt->batch_rows ? opt->batch_rows : 65536;
 
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return crvm__fail(CRVM_EIO, "cannot open %s: %s", path, strerror(errno));
     crvm_status st = CRVM_OK;
     if (report)
         st = report_file(report, display, &L.file_index);
@@ -861,6 +865,18 @@ static crvm_status load_file(crvm_ledger *ledger, crvm_table table, const char *
     }
     crvm__csv_close(L.csv);
     loader_free_batch(&L);
+    return st;
+}
+
+/* Load one file; the caller handles marks and rollback. */
+static crvm_status load_file(crvm_ledger *ledger, crvm_table table, const char *path,
+                             const char *display, const crvm_load_options *opt,
+                             crvm_load_report *report)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return crvm__fail(CRVM_EIO, "cannot open %s: %s", path, strerror(errno));
+    crvm_status st = load_stream(ledger, table, f, path, display, opt, report);
     fclose(f);
     return st;
 }
@@ -909,25 +925,43 @@ static void report_keep_failure(crvm_load_report *r, const report_mark *m)
     }
 }
 
-crvm_status crvm_load_csv(crvm_ledger *ledger, crvm_table table, const char *path,
-                          const crvm_load_options *options, crvm_load_report *report)
+/* One table from a file (f NULL: opened from path) or an open stream, with
+ * the marks that undo a failed load. */
+static crvm_status load_one(const char *fn, crvm_ledger *ledger, crvm_table table, FILE *f,
+                            const char *path, const crvm_load_options *options,
+                            crvm_load_report *report)
 {
     crvm_load_options opt;
-    crvm_status st = check_args("crvm_load_csv", ledger, path, options, report, &opt);
+    crvm_status st = check_args(fn, ledger, path, options, report, &opt);
     if (st)
         return st;
     if (!spec_of(table))
-        return crvm__fail(CRVM_EINVAL, "crvm_load_csv: table = %d: not a table with a CSV file", (int)table);
+        return crvm__fail(CRVM_EINVAL, "%s: table = %d: not a table with a CSV file", fn, (int)table);
     crvm__ledger_mark mark;
     report_mark rmark;
     crvm__ledger_mark_take(ledger, &mark);
     report_mark_take(report, &rmark);
-    st = load_file(ledger, table, path, path, &opt, report);
+    st = f ? load_stream(ledger, table, f, path, path, &opt, report)
+           : load_file(ledger, table, path, path, &opt, report);
     if (st) {
         crvm__ledger_rollback(ledger, &mark);
         report_keep_failure(report, &rmark);
     }
     return st;
+}
+
+crvm_status crvm_load_csv(crvm_ledger *ledger, crvm_table table, const char *path,
+                          const crvm_load_options *options, crvm_load_report *report)
+{
+    return load_one("crvm_load_csv", ledger, table, NULL, path, options, report);
+}
+
+crvm_status crvm__load_csv_stream(crvm_ledger *ledger, crvm_table table, FILE *f, const char *name,
+                                  const crvm_load_options *options, crvm_load_report *report)
+{
+    if (f == NULL)
+        return crvm__fail(CRVM_EINVAL, "crvm__load_csv_stream: f is NULL");
+    return load_one("crvm__load_csv_stream", ledger, table, f, name, options, report);
 }
 
 crvm_status crvm_load_customers_csv(crvm_ledger *l, const char *p, const crvm_load_options *o,

@@ -79,19 +79,18 @@ class RWLock:
                     self._cond.notify_all()
 
 
-def reads(method):
-    """Run the method under its object's read lock (``self._lock``)."""
-    @functools.wraps(method)
-    def locked(self, *args, **kwargs):
-        with self._lock.read():
-            return method(self, *args, **kwargs)
-    return locked
+def _holding(kind: str):
+    """A decorator running a method under its object's ``self._lock.<kind>()``."""
+    def decorate(method):
+        @functools.wraps(method)
+        def locked(self, *args, **kwargs):
+            with getattr(self._lock, kind)():
+                return method(self, *args, **kwargs)
+        return locked
+    return decorate
 
 
-def writes(method):
-    """Run the method under its object's write lock (``self._lock``)."""
-    @functools.wraps(method)
-    def locked(self, *args, **kwargs):
-        with self._lock.write():
-            return method(self, *args, **kwargs)
-    return locked
+#: Run the method under its object's read lock.
+reads = _holding("read")
+#: Run the method under its object's write lock.
+writes = _holding("write")
