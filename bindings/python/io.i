@@ -123,12 +123,20 @@ CRVM_OUT_STRUCT(crvm_sim_truth, out)
 
 /* ---- io.h */
 CRVM_HANDLE(crvm_load_report, crvm_load_report_free)
+/* A rejection row is returned with its own copies of the report's strings. */
+CRVM_OUT_STRUCT_COPY(crvm_load_rejection, out,
+                     %arg({offsetof(crvm_load_rejection, file), offsetof(crvm_load_rejection, reason)}))
+%immutable crvm_load_rejection::file;
+%immutable crvm_load_rejection::column;
+%immutable crvm_load_rejection::reason;
 /* A crvm_status member would go through the raising out-typemap: read it as int. */
 %ignore crvm_load_rejection::status;
 %extend crvm_load_rejection {
     int status_code() { return (int)$self->status; }
 }
 CRVM_HANDLE(crvm_numeric_table, crvm_numeric_table_free)
+/* The cost-model text: str or bytes. */
+CRVM_IN_TEXT(text, len)
 CRVM_IN_STRINGS(columns)
 CRVM_OUT_ARRAY(double, out)
 %include "crvm/io.h"

@@ -29,7 +29,7 @@ CRVM_HANDLE(crvm_rejections, crvm_rejections_free)
 %enddef
 
 CRVM_OUT_STRUCT(crvm_ledger_stats, out)
-CRVM_OUT_STRUCT(crvm_rejection, out)
+CRVM_OUT_STRUCT_COPY(crvm_rejection, out, {offsetof(crvm_rejection, reason)})
 CRVM_OUT_STRUCT(crvm_assumption, out)
 CRVM_OUT_STRUCT(crvm_knowledge_estimate, estimate)
 

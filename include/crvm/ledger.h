@@ -20,7 +20,7 @@
  * - strict (`rejections == NULL`): the call is atomic. If any row is invalid
  *   the ledger is unchanged and the error message names the table, the row
  *   index within the call's arrays, the field and the reason, e.g.
- *   `"contacts[12].handle_minutes = -3: must be >= 0"`.
+ *   `"contacts[12].handle_minutes = -3: must be in [0, 1e6]"`.
  * - lenient (`rejections != NULL`): valid rows are appended, every invalid row
  *   is appended to @p rejections (table, row index within the call, field,
  *   status, reason) and the call returns ::CRVM_OK. Rows are judged in order,
@@ -34,7 +34,15 @@
  * minor units (cents, round half away from zero); every aggregate is an exact
  * sum of cents, so roll-ups reconcile exactly (segment = sum of customers,
  * total = sum of events) and each reported amount is the double nearest a
- * whole number of cents. |amount| must be below 9.0e13 currency units.
+ * whole number of cents. That needs every sum to stay below 2^53 cents, so
+ * the inputs that become money are bounded and a row beyond a bound is
+ * rejected (::CRVM_EINVAL naming the field) rather than summed into a wrong
+ * total: |amount| <= 9.0e13 currency units per event, and the sum of |amount|
+ * over all revenue events of the ledger <= 2^53 cents (about 9.007e13
+ * currency units); handle minutes of a contact, and authoring or monthly
+ * maintenance hours of an article, in [0, 1e6]; a satisfaction score in
+ * [-1e6, 1e6]. Costs computed from a cost model are checked the same way
+ * (crvm/economics.h).
  *
  * Storage, bytes per row once loaded (columns grow by doubling, so up to 2x
  * more is allocated until crvm_ledger_shrink() or an exact
@@ -65,8 +73,26 @@
  * Dates are ::crvm_date, whole days since 1970-01-01 in the proleptic
  * Gregorian calendar; years 1..9999 are accepted.
  *
+ * As-of dates. The routines that work period by period up to an as_of date
+ * (crvm_ledger_retention_data(), crvm_ledger_contact_panel_size(),
+ * crvm_ledger_contact_panel()) refuse (::CRVM_EINVAL naming both dates) an
+ * as_of more than 366 days after the last date in the ledger, the latest date
+ * of any row with customer end dates and contact closed dates included: the
+ * data say nothing of the customers beyond it, and the panel would grow with
+ * every period up to as_of (at 9999-12-31, about 95,000 monthly rows per
+ * customer). An empty ledger takes any valid date.
+ *
+ * Cost of each call (worst case; n rows in total over the tables, C
+ * customers): appends O(rows given) amortised; the activity, economics and
+ * covariate aggregates O(n + C) (one pass over each table);
+ * crvm_ledger_transaction_summary() O(n log n) (a sort per customer);
+ * crvm_ledger_retention_data() O(n + C); crvm_ledger_contact_panel() O(n + C
+ * + panel rows), the rows at most C x (periods from the earliest start to the
+ * last date + 366 days); crvm_ledger_stats_get() O(n).
+ *
  * Thread safety: a ledger may be read from several threads at once (all
- * `const crvm_ledger *` calls); appends need exclusive access.
+ * `const crvm_ledger *` calls); appends need exclusive access (see
+ * docs/conventions.md, "Threads").
  */
 #ifndef CRVM_LEDGER_H
 #define CRVM_LEDGER_H
@@ -256,7 +282,7 @@ typedef struct crvm_rejection {
     size_t row;         /**< index of the row within the arrays of that call */
     const char *field;  /**< offending field, e.g. "handle_minutes" (static storage) */
     crvm_status status; /**< ::CRVM_EINVAL (bad value, duplicate id) or ::CRVM_ENOTFOUND (unknown id) */
-    const char *reason; /**< full message, e.g. "contacts[12].handle_minutes = -3: must be >= 0" */
+    const char *reason; /**< full message, e.g. "contacts[12].handle_minutes = -3: must be in [0, 1e6]" */
 } crvm_rejection;
 
 /** A new empty rejection list. @return ::CRVM_OK, ::CRVM_EINVAL (NULL out), ::CRVM_ENOMEM. */
@@ -323,7 +349,9 @@ CRVM_API crvm_status crvm_ledger_add_customers(crvm_ledger *ledger,
  * Append revenue events.
  * @param customer_ids ids of customers already in the ledger (else ::CRVM_ENOTFOUND).
  * @param dates        valid dates (any order).
- * @param amounts      finite amounts in currency units; negative = credit/refund.
+ * @param amounts      amounts in currency units, |amount| <= 9.0e13; negative =
+ *                     credit/refund. An event that would take the ledger's sum of
+ *                     |amount| past 2^53 cents is rejected (see "Money").
  * @param streams      ::crvm_stream values.
  * @return as crvm_ledger_add_customers(); in strict mode an unknown customer
  *         gives ::CRVM_ENOTFOUND.
@@ -342,12 +370,12 @@ CRVM_API crvm_status crvm_ledger_add_revenue(crvm_ledger *ledger,
  * @param opened         valid dates; a contact counts in a window by its opened date.
  * @param closed         ::CRVM_DATE_NONE (still open) or a date >= opened.
  * @param channels       ::crvm_channel values.
- * @param handle_minutes agent handle time in minutes, finite and >= 0.
+ * @param handle_minutes agent handle time in minutes, in [0, 1e6] (see "Money").
  * @param tiers          1..::CRVM_TIER_COUNT (highest tier that worked it).
  * @param escalated      0 or 1.
  * @param outcomes       ::crvm_outcome values.
  * @param satisfaction   optional score on the caller's scale (e.g. 1..5);
- *                       NaN = not rated; else finite. The column may be NULL
+ *                       NaN = not rated; else in [-1e6, 1e6]. The column may be NULL
  *                       with length 0 (none rated).
  * @return as crvm_ledger_add_revenue().
  */
@@ -368,8 +396,8 @@ CRVM_API crvm_status crvm_ledger_add_contacts(crvm_ledger *ledger,
  * Append knowledge articles (load before contacts that link to them).
  * @param ids                 unique, non-empty article ids.
  * @param created             valid dates.
- * @param authoring_hours     hours spent writing, finite and >= 0.
- * @param maintenance_hours   upkeep hours per calendar month from creation, finite and >= 0.
+ * @param authoring_hours     hours spent writing, in [0, 1e6].
+ * @param maintenance_hours   upkeep hours per calendar month from creation, in [0, 1e6].
  * @return as crvm_ledger_add_customers().
  */
 CRVM_API crvm_status crvm_ledger_add_articles(crvm_ledger *ledger,
@@ -747,7 +775,9 @@ CRVM_API crvm_status crvm_ledger_segment_activity(const crvm_ledger *ledger, crv
  *   completed by as_of, crvm_date_whole_periods(start, as_of) (it is known
  *   that T > periods); -1 for a customer whose start is after @p as_of (not
  *   yet a customer: exclude it).
- * @return ::CRVM_OK, ::CRVM_EINVAL (lengths != customers, bad period).
+ * @return ::CRVM_OK, ::CRVM_EINVAL (lengths != customers, bad period, an
+ *         as_of that is not a valid date or lies more than 366 days after the
+ *         ledger's last date: see "As-of dates" above).
  */
 CRVM_API crvm_status crvm_ledger_retention_data(const crvm_ledger *ledger, crvm_date as_of,
                                                 crvm_period period,
@@ -842,7 +872,8 @@ CRVM_API const char *crvm_panel_column_name(int column);
  * not yet started as of @p as_of, and active ones with no completed period,
  * contribute none).
  * @param[out] rows  the row count.
- * @return ::CRVM_OK, ::CRVM_EINVAL (NULL argument, bad date or period), ::CRVM_ENOMEM.
+ * @return ::CRVM_OK, ::CRVM_EINVAL (NULL argument, bad date or period, an as_of
+ *         beyond the data: see "As-of dates" above), ::CRVM_ENOMEM.
  */
 CRVM_API crvm_status crvm_ledger_contact_panel_size(const crvm_ledger *ledger, crvm_date as_of,
                                                     crvm_period period, size_t *rows);
@@ -878,8 +909,8 @@ CRVM_API crvm_status crvm_ledger_contact_panel_size(const crvm_ledger *ledger, c
  *                                crvm_ledger_contact_panel_size() rows.
  * @param out, out_len            row-major rows x ::CRVM_PANEL_COLUMNS. No NaN.
  * @return ::CRVM_OK, ::CRVM_EINVAL (NULL ledger or outputs, a length that
- *         does not match the panel size, bad date or period), ::CRVM_ENOMEM
- *         (outputs untouched).
+ *         does not match the panel size, bad date or period, an as_of beyond
+ *         the data: see "As-of dates" above), ::CRVM_ENOMEM (outputs untouched).
  */
 CRVM_API crvm_status crvm_ledger_contact_panel(const crvm_ledger *ledger, crvm_date as_of,
                                                crvm_period period,

@@ -16,8 +16,8 @@ static const char *const headers[F_COUNT] = {
     "customer_id,segment,start_date,end_date\n",
     "article_id,created,authoring_hours,maintenance_hours\n",
     "customer_id,date,amount,stream,source_contact\n",
-    "contact_id,customer_id,opened,closed,channel,handle_minutes,tier,escalated,outcome,"
-    "satisfaction,articles,agent,queue,product,reason\n",
+    ("contact_id,customer_id,opened,closed,channel,handle_minutes,tier,escalated,outcome,"
+     "satisfaction,articles,agent,queue,product,reason\n"),
     "article_id,date,kind,resolved,contact_id,customer_id\n",
 };
 

@@ -288,7 +288,7 @@ static crvm_status add_revenue(const char *fn, crvm_ledger *l, const char *const
         return st;
     crvm__batch b = {CRVM_TABLE_REVENUE, rejections, 0};
     size_t k = n0;
-    int64_t sum = 0;
+    int64_t sum = 0, abs_sum = l->revenue_abs_cents;
     for (size_t i = 0; i < n; i++) {
         PREFETCH_IDS(&l->customer_ids, customer_ids);
         const char *cid = customer_ids[i];
@@ -314,6 +314,12 @@ static crvm_status add_revenue(const char *fn, crvm_ledger *l, const char *const
             REJECT("source_contact", CRVM_EINVAL, "\"%.*s\": opened %ld, after the event's date",
                    QID(sid), (long)l->con_opened[src]);
         int64_t cents = llround(a * 100.0);
+        int64_t mag = cents < 0 ? -cents : cents;
+        if ((double)(abs_sum + mag) > CRVM__MAX_CENTS)
+            REJECT("amount", CRVM_EINVAL,
+                   "= %.2f: the ledger's revenue would pass 9.007e13 currency units (sum of |amount| "
+                   "over all events, the range where totals are exact in cents)", a);
+        abs_sum += mag;
         l->rev_customer[k] = c;
         l->rev_date[k] = dates[i];
         l->rev_cents[k] = cents;
@@ -327,6 +333,7 @@ static crvm_status add_revenue(const char *fn, crvm_ledger *l, const char *const
     l->n_rev = k;
     l->revenue_cents += sum;
     l->modifications++;
+    l->revenue_abs_cents = abs_sum;
     return CRVM_OK;
 abort:
     l->sources.n = s0;
@@ -411,8 +418,8 @@ crvm_status crvm_ledger_add_contacts(crvm_ledger *l, const char *const *ids, siz
         double m = handle_minutes[i];
         if (isnan(m))
             REJECT("handle_minutes", CRVM_EINVAL, "is NaN");
-        if (!(m >= 0) || isinf(m))
-            REJECT("handle_minutes", CRVM_EINVAL, "= %g: must be finite and >= 0", m);
+        if (!(m >= 0 && m <= CRVM__MAX_MINUTES))
+            REJECT("handle_minutes", CRVM_EINVAL, "= %g: must be in [0, 1e6]", m);
         if (tiers[i] < 1 || tiers[i] > CRVM_TIER_COUNT)
             REJECT("tier", CRVM_EINVAL, "= %ld: must be in 1..%d", (long)tiers[i], CRVM_TIER_COUNT);
         if (escalated[i] != 0 && escalated[i] != 1)
@@ -420,8 +427,8 @@ crvm_status crvm_ledger_add_contacts(crvm_ledger *l, const char *const *ids, siz
         if (outcomes[i] < 0 || outcomes[i] >= CRVM_OUTCOME_COUNT)
             REJECT("outcome", CRVM_EINVAL, "= %ld: not a crvm_outcome", (long)outcomes[i]);
         double sat = satisfaction ? satisfaction[i] : NAN;
-        if (isinf(sat))
-            REJECT("satisfaction", CRVM_EINVAL, "= %g: must be finite or NaN (not rated)", sat);
+        if (!isnan(sat) && !(fabs(sat) <= CRVM__MAX_SATISFACTION))
+            REJECT("satisfaction", CRVM_EINVAL, "= %g: must be in [-1e6, 1e6] or NaN (not rated)", sat);
         uint32_t k = crvm__intern_add(&l->contact_ids, id, len, h);
         l->con_customer[k] = c;
         l->con_opened[k] = o;
@@ -471,10 +478,10 @@ crvm_status crvm_ledger_add_articles(crvm_ledger *l, const char *const *ids, siz
         if (!crvm__date_valid(created[i]))
             REJECT("created", CRVM_EINVAL, "= %ld: not a valid date", (long)created[i]);
         double a = authoring_hours[i], m = maintenance_hours[i];
-        if (isnan(a) || !(a >= 0) || isinf(a))
-            REJECT("authoring_hours", CRVM_EINVAL, "= %g: must be finite and >= 0", a);
-        if (isnan(m) || !(m >= 0) || isinf(m))
-            REJECT("maintenance_hours", CRVM_EINVAL, "= %g: must be finite and >= 0", m);
+        if (!(a >= 0 && a <= CRVM__MAX_HOURS))
+            REJECT("authoring_hours", CRVM_EINVAL, "= %g: must be in [0, 1e6]", a);
+        if (!(m >= 0 && m <= CRVM__MAX_HOURS))
+            REJECT("maintenance_hours", CRVM_EINVAL, "= %g: must be in [0, 1e6]", m);
         uint32_t k = crvm__intern_add(&l->article_ids, id, len, h);
         l->art_created[k] = created[i];
         l->art_authoring[k] = a;

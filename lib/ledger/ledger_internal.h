@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "core/calendar.h"
+#include "core/money.h"
 #include "crvm/ledger.h"
 #include "ledger/mark.h"
 
@@ -159,6 +160,7 @@ struct crvm_ledger {
     uint8_t *use_kind, *use_resolved;
 
     int64_t revenue_cents;
+    int64_t revenue_abs_cents; /* sum of |cents| of every event: at most CRVM__MAX_CENTS */
 
     crvm__ledger_mark batch; /* state at crvm_ledger_begin() */
     int in_batch;            /* a batch is open */
@@ -171,7 +173,29 @@ struct crvm_ledger {
     uint64_t modifications;
 };
 
-/* Largest |amount| in currency units accepted (cents stay below 2^53). */
+/* Bounds of the inputs that become money (crvm/ledger.h, "Money"): every
+ * sum of cents that a ledger or the economics can form stays below 2^53, so
+ * it is exact in the doubles the aggregates are returned in and no int64
+ * accumulation can overflow. */
+/* Largest |amount| of one event in currency units (cents below 2^53). */
 #define CRVM__MAX_AMOUNT 9.0e13
+/* The largest sum of |cents| over all revenue events of a ledger is
+ * CRVM__MAX_CENTS (core/money.h). */
+/* Largest handle minutes of one contact (about 694 days of work), and hours
+ * of authoring or of monthly upkeep of one article. */
+#define CRVM__MAX_MINUTES 1.0e6
+#define CRVM__MAX_HOURS 1.0e6
+/* Largest |satisfaction| score: keeps every sum of scores finite. */
+#define CRVM__MAX_SATISFACTION 1.0e6
+
+/* ---- as-of dates (horizon.c) */
+/* How far an as_of may lie after the ledger's last date (crvm/ledger.h). */
+#define CRVM__AS_OF_GRACE_DAYS 366
+/* Latest date of any row, customer end dates and contact closed dates
+ * included; CRVM_DATE_NONE for an empty ledger. O(rows). */
+crvm_date crvm__ledger_last_date(const crvm_ledger *l);
+/* as_of a valid date at most CRVM__AS_OF_GRACE_DAYS after the last date,
+ * else CRVM_EINVAL naming fn and both dates. */
+crvm_status crvm__ledger_check_as_of(const crvm_ledger *l, const char *fn, crvm_date as_of);
 
 #endif

@@ -16,6 +16,7 @@ void crvm__ledger_mark_take(crvm_ledger *l, crvm__ledger_mark *m)
     m->revenue_cents = l->revenue_cents;
     crvm__attributes_mark(&l->attributes, m->contacts, &m->attributes, &m->attribute_journal);
     m->sources = l->sources.n;
+    m->revenue_abs_cents = l->revenue_abs_cents;
 }
 
 static size_t smaller(size_t a, size_t b) { return a < b ? a : b; }
@@ -37,6 +38,7 @@ void crvm__ledger_rollback(crvm_ledger *l, const crvm__ledger_mark *m)
     l->sources.n = smaller(l->sources.n, m->sources);
     l->revenue_cents = m->revenue_cents;
     l->modifications++;
+    l->revenue_abs_cents = m->revenue_abs_cents;
 }
 
 /* ---- public batches (crvm/ledger.h): one mark kept in the ledger */

@@ -27,6 +27,7 @@ typedef struct crvm__ledger_mark {
     size_t revenue, links, uses;                    /* rows of the other tables */
     int64_t revenue_cents;                          /* crvm_ledger_stats.revenue_cents */
     size_t attributes, attribute_journal, sources;  /* contact attributes, revenue sources */
+    int64_t revenue_abs_cents;                      /* its sum of magnitudes */
 } crvm__ledger_mark;
 
 /* Record the current size of every table of @p ledger in @p mark (and start

@@ -47,8 +47,17 @@ static crvm_status cash_revenue(void *ctx, int32_t date, double amount, int stre
 static crvm_status cash_contact(void *ctx, crvm__sim_contact *x)
 {
     cash *c = ctx;
-    crvm__contact_cost k = crvm__cost_contact(c->m, x->minutes, x->tier, x->channel, x->escalated);
-    c->cost += (double)(k.labour + k.channel + k.escalation + k.overhead) / 100.0;
+    crvm__contact_cost k;
+    if (crvm__cost_contact(c->m, x->minutes, x->tier, x->channel, x->escalated, &k)) {
+        c->cost += (double)(k.labour + k.channel + k.escalation + k.overhead) / 100.0;
+    } else {
+        /* Rates so large that whole cents pass 2^53: a Monte Carlo mean needs
+         * no exact cents, so cost it unrounded rather than overflow. */
+        const crvm_cost_model *m = c->m;
+        c->cost += x->minutes / 60.0 * m->hourly_rate[x->tier - 1] + m->channel_cost[x->channel] +
+                   (x->escalated ? m->escalation_cost : 0.0) + m->overhead_per_contact +
+                   m->overhead_per_minute * x->minutes;
+    }
     return CRVM_OK;
 }
 
@@ -77,7 +86,11 @@ static void one_future(const job *J, const crvm__sim_life *now, crvm__rng *r,
 {
     const crvm__sim_world *w = J->w;
     crvm__sim_life life = *now;
-    cash month = {J->m, (double)crvm__cents_of(J->m->self_service_cost) / 100.0, 0, 0, 0};
+    int64_t session_cents;
+    double session = crvm__to_cents(J->m->self_service_cost, &session_cents)
+                         ? (double)session_cents / 100.0
+                         : J->m->self_service_cost;
+    cash month = {J->m, session, 0, 0, 0};
     const crvm__sim_emit emit = {cash_revenue, cash_contact, cash_view, &month};
     memset(v, 0, CRVM_SIM_FUT_COLUMNS * sizeof *v);
     v[CRVM_SIM_FUT_ACTIVE] = 1.0;

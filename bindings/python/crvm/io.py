@@ -12,6 +12,7 @@ accounts for every row. The file format is in docs/data-format.md.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass, field
 
@@ -442,9 +443,8 @@ def _report(handle) -> LoadReport:
     totals = _ll.crvm_load_totals()
     _ll.crvm_load_report_totals(handle, totals)
     rows = []
-    rej = _ll.crvm_load_rejection()
     for i in range(_ll.crvm_load_report_count(handle)):
-        _ll.crvm_load_report_get(handle, i, rej)
+        rej = _ll.crvm_load_report_get(handle, i)
         rows.append((rej.file, int(rej.row), int(rej.line), rej.column,
                      _STATUS_NAMES.get(rej.status_code(), str(rej.status_code())), rej.reason))
     frame = pd.DataFrame(rows, columns=["file", "row", "line", "column", "status", "reason"])
@@ -455,6 +455,12 @@ def _report(handle) -> LoadReport:
 def _ledger_handle(ledger):
     """The C ledger of a crvm.Ledger (kept in ``_h``), or a bare handle."""
     return getattr(ledger, "_h", ledger)
+
+
+def _writing(ledger):
+    """The write lock of a crvm.Ledger (loading appends), or nothing for a bare handle."""
+    lock = getattr(ledger, "_lock", None)
+    return lock.write() if lock is not None else contextlib.nullcontext()
 
 
 def load_csv(ledger, directory, strict: bool = True, *, ignore_unknown_columns: bool = False,
@@ -472,7 +478,8 @@ def load_csv(ledger, directory, strict: bool = True, *, ignore_unknown_columns: 
     opts.ignore_unknown_columns = 1 if ignore_unknown_columns else 0
     opts.max_field_bytes = int(max_field_bytes)
     report = _ll.crvm_load_report_new()
-    _ll.crvm_load_directory(_ledger_handle(ledger), os.fspath(directory), opts, report)
+    with _writing(ledger):
+        _ll.crvm_load_directory(_ledger_handle(ledger), os.fspath(directory), opts, report)
     return _report(report)
 
 
