@@ -330,7 +330,12 @@ int cmd_report(int argc, char **argv)
         rc = 1;
     } else {
         r.as_of = stats.last_date;
-        if (as_of_text && crvm_date_parse(as_of_text, strlen(as_of_text), &r.as_of) != CRVM_OK) {
+        size_t rows;
+        /* The contact panel's size checks the date against the data (the
+         * work of the report grows with the months up to it). */
+        if (as_of_text && (crvm_date_parse(as_of_text, strlen(as_of_text), &r.as_of) != CRVM_OK ||
+                           crvm_ledger_contact_panel_size(ledger, r.as_of, CRVM_PERIOD_MONTH,
+                                                          &rows) != CRVM_OK)) {
             fprintf(stderr, "crvm report: --as-of: %s\n", crvm_last_error());
             rc = 2;
         }

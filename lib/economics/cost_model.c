@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "crvm/economics.h"
+#include "economics/cost_model.h"
 
 /* Defaults. Wages: BLS Occupational Employment and Wage Statistics, May 2023
  * national medians, loaded by 1/0.70 because wages and salaries are about 70%
@@ -104,6 +105,7 @@ static const info table[] = {
 };
 
 #define N_ASSUMPTIONS (sizeof table / sizeof table[0])
+_Static_assert(N_ASSUMPTIONS <= CRVM__MAX_ASSUMPTIONS, "raise CRVM__MAX_ASSUMPTIONS");
 
 size_t crvm_cost_model_assumption_count(void) { return N_ASSUMPTIONS; }
 
@@ -136,14 +138,44 @@ static double value_of(const crvm_cost_model *m, size_t i)
     return *field_of((crvm_cost_model *)m, i);
 }
 
+/* The domain of assumption i (see crvm_cost_model_validate()). */
+static crvm_status check_assumption(size_t i, double v)
+{
+    const char *name = table[i].name;
+    if (i == 20) { /* minutes_saved: any finite value, or NaN */
+        if (isinf(v))
+            return crvm__fail(CRVM_EINVAL, "cost model %s = %g: must be finite or NaN", name, v);
+        return CRVM_OK;
+    }
+    if (i == 21 && isnan(v))
+        return CRVM_OK;
+    if (!isfinite(v))
+        return crvm__fail(CRVM_EINVAL, "cost model %s = %g: must be finite", name, v);
+    if (i >= 12 && i < 17) {
+        if (v < -1 || v > 1)
+            return crvm__fail(CRVM_EINVAL, "cost model %s = %g: must be in [-1, 1]", name, v);
+    } else if (i == 17) {
+        if (v < 0 || v >= 1)
+            return crvm__fail(CRVM_EINVAL, "cost model %s = %g: must be in [0, 1)", name, v);
+    } else if (i == 18) {
+        if (v < 0 || v > 1)
+            return crvm__fail(CRVM_EINVAL, "cost model %s = %g: must be in [0, 1]", name, v);
+    } else if (v < 0) {
+        return crvm__fail(CRVM_EINVAL, "cost model %s = %g: must be >= 0", name, v);
+    }
+    return CRVM_OK;
+}
+
 crvm_status crvm_cost_model_set(crvm_cost_model *m, const char *name, double value)
 {
     if (!m || !name)
         return crvm__fail(CRVM_EINVAL, "crvm_cost_model_set: model and name are required");
     for (size_t i = 0; i < N_ASSUMPTIONS; i++)
         if (!strcmp(table[i].name, name)) {
-            *field_of(m, i) = value;
-            return CRVM_OK;
+            crvm_status st = check_assumption(i, value);
+            if (st == CRVM_OK)
+                *field_of(m, i) = value;
+            return st;
         }
     return crvm__fail(CRVM_ENOTFOUND, "cost model has no assumption \"%.60s\"", name);
 }
@@ -167,29 +199,9 @@ crvm_status crvm_cost_model_validate(const crvm_cost_model *m)
     if (!m)
         return crvm__fail(CRVM_EINVAL, "cost model is NULL");
     for (size_t i = 0; i < N_ASSUMPTIONS; i++) {
-        double v = value_of(m, i);
-        const char *name = table[i].name;
-        if (i == 20) { /* minutes_saved: any finite value, or NaN */
-            if (isinf(v))
-                return crvm__fail(CRVM_EINVAL, "cost model %s = %g: must be finite or NaN", name, v);
-            continue;
-        }
-        if (i == 21 && isnan(v))
-            continue;
-        if (!isfinite(v))
-            return crvm__fail(CRVM_EINVAL, "cost model %s = %g: must be finite", name, v);
-        if (i >= 12 && i < 17) {
-            if (v < -1 || v > 1)
-                return crvm__fail(CRVM_EINVAL, "cost model %s = %g: must be in [-1, 1]", name, v);
-        } else if (i == 17) {
-            if (v < 0 || v >= 1)
-                return crvm__fail(CRVM_EINVAL, "cost model %s = %g: must be in [0, 1)", name, v);
-        } else if (i == 18) {
-            if (v < 0 || v > 1)
-                return crvm__fail(CRVM_EINVAL, "cost model %s = %g: must be in [0, 1]", name, v);
-        } else if (v < 0) {
-            return crvm__fail(CRVM_EINVAL, "cost model %s = %g: must be >= 0", name, v);
-        }
+        crvm_status st = check_assumption(i, value_of(m, i));
+        if (st != CRVM_OK)
+            return st;
     }
     return CRVM_OK;
 }
