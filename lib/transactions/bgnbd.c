@@ -540,14 +540,17 @@ void crvm__bgnbd_expected_rows(const double *p, double t, const double *x, const
             out[i] = 0.0;
         return;
     }
-    double ccap = 0.0, zcap = 0.0;
+    /* c of every row (held in out until its G replaces it) and the
+     * largest c of each table's range; z <= ZSERIES_MAX is c <= ZC_MAX */
+    const double ZC_MAX = ZSERIES_MAX / (1.0 - ZSERIES_MAX);
+    double ccap = 0.0, zccap = 0.0;
     for (size_t i = 0; i < n; i++) {
-        double c = t / (alpha + T[i]), z = c / (1.0 + c);
-        if (c <= CSERIES_MAX && c > ccap)
-            ccap = c;
-        if (z <= ZSERIES_MAX && z > zcap)
-            zcap = z;
+        double c = t / (alpha + T[i]);
+        out[i] = c;
+        ccap = c <= CSERIES_MAX && c > ccap ? c : ccap;
+        zccap = c <= ZC_MAX && c > zccap ? c : zccap;
     }
+    double zcap = zccap / (1.0 + zccap);
     double *alt = work, *maclaurin = work + (size_t)SERIES_X * SERIES_STRIDE;
     for (int j = 0; j < SERIES_X; j++) {
         alt[(size_t)j * SERIES_STRIDE] = 0.0;
@@ -556,25 +559,36 @@ void crvm__bgnbd_expected_rows(const double *p, double t, const double *x, const
     double extra = modified ? 1.0 : 0.0;
     zrows zr;
     zr.m = 0;
+    double cb[CRVM__VBLOCK];
+    unsigned char done[CRVM__VBLOCK];
     for (size_t i0 = 0; i0 < n; i0 += CRVM__VBLOCK) {
         size_t end = n - i0 < CRVM__VBLOCK ? n : i0 + CRVM__VBLOCK;
-        /* 1: the alternating series; else pack the Maclaurin rows; else NaN */
+        /* 1: the alternating series, its bounds checked at once (below);
+         * else pack the Maclaurin rows; else NaN */
         for (size_t i = i0; i < end; i++) {
-            double xi = x[i];
-            double c = t / (alpha + T[i]), z = c / (1.0 + c);
+            double xi = x[i], c = out[i];
             double k = r + xi, B = b + xi + extra, C = a + B - 1.0;
+            cb[i - i0] = c;
+            done[i - i0] = 0;
             out[i] = NAN;
             if (!(xi < SERIES_X && c > 0.0))
                 continue;
             if (c <= CSERIES_MAX) {
                 double *tab = alt + (size_t)xi * SERIES_STRIDE;
+                double mean = (k + 1.0) * (a / (a + B));
                 if (tab[0] == 0.0)
-                    build_alt_series(k, a, C, (k + 1.0) * (a / (a + B)), ccap, tab);
+                    build_alt_series(k, a, C, mean, ccap, tab);
                 if (tab[0] > 0.0) {
-                    out[i] = k * c * eval_series(tab + 1, (int)tab[0], -c);
+                    double sum = eval_series(tab + 1, (int)tab[0], -c);
+                    /* the bounds of step 3, divided by k c */
+                    if (sum <= 1.0 + 1e-12 && sum * (1.0 + mean * c) >= 1.0 - 1e-12) {
+                        out[i] = k * c * sum;
+                        done[i - i0] = 1;
+                    }
                     continue;
                 }
             }
+            double z = c / (1.0 + c);
             if (z <= ZSERIES_MAX) {
                 double *tab = maclaurin + (size_t)xi * SERIES_STRIDE;
                 if (tab[0] == 0.0) {
@@ -595,10 +609,11 @@ void crvm__bgnbd_expected_rows(const double *p, double t, const double *x, const
         }
         /* 2: the transcendental functions of the Maclaurin rows */
         finish_zrows(&zr, a, out);
-        /* 3: the general closed form, then the bounds for every row */
+        /* 3: the general closed form, then the bounds, for the other rows */
         for (size_t i = i0; i < end; i++) {
-            double xi = x[i];
-            double c = t / (alpha + T[i]), z = c / (1.0 + c);
+            if (done[i - i0])
+                continue;
+            double xi = x[i], c = cb[i - i0], z = c / (1.0 + c);
             double k = r + xi, B = b + xi + extra;
             double e = out[i];
             /* The closed form costs a series of about k z terms for z <= 1/2
