@@ -819,9 +819,10 @@ static crvm_status bgnbd_rows(const crvm_txn_params *params, enum pred_kind kind
     return st;
 }
 
-static crvm_status predict_rows(const crvm_txn_params *params, enum pred_kind kind, double t,
-                                const double *x, size_t x_len, const double *tx, size_t tx_len,
-                                const double *T, size_t T_len, double *out, size_t out_len)
+/* The parameters, the summary columns and the output of a prediction. */
+static crvm_status check_prediction(const crvm_txn_params *params, const double *x, size_t x_len,
+                                    const double *tx, size_t tx_len, const double *T,
+                                    size_t T_len, const double *out, size_t out_len)
 {
     crvm_status st = crvm_txn_params_check(params);
     if (st != CRVM_OK)
@@ -833,8 +834,16 @@ static crvm_status predict_rows(const crvm_txn_params *params, enum pred_kind ki
         return crvm__fail(CRVM_EINVAL, "out is NULL");
     if (out_len != x_len)
         return crvm__fail(CRVM_EINVAL, "out has %zu rows but frequency has %zu", out_len, x_len);
-    if (x_len == 0)
-        return CRVM_OK;
+    return CRVM_OK;
+}
+
+static crvm_status predict_rows(const crvm_txn_params *params, enum pred_kind kind, double t,
+                                const double *x, size_t x_len, const double *tx, size_t tx_len,
+                                const double *T, size_t T_len, double *out, size_t out_len)
+{
+    crvm_status st = check_prediction(params, x, x_len, tx, tx_len, T, T_len, out, out_len);
+    if (st != CRVM_OK || x_len == 0)
+        return st;
     /* BG/NBD and MBG/NBD P(alive) cannot fail on validated rows: no
      * temporary needed (see crvm__bgnbd_p_alive_rows) */
     if (kind == PRED_ALIVE &&
@@ -928,15 +937,9 @@ crvm_status crvm__txn_expected_increments(const crvm_txn_params *params, const d
         if ((st = check_horizon(params, name, t[h])) != CRVM_OK)
             return st;
     }
-    st = check_columns(params->model, x, x_len, tx, tx_len, T, T_len, NULL, 0);
-    if (st != CRVM_OK)
+    st = check_prediction(params, x, x_len, tx, tx_len, T, T_len, out, out_len);
+    if (st != CRVM_OK || x_len == 0)
         return st;
-    if (out == NULL && out_len)
-        return crvm__fail(CRVM_EINVAL, "out is NULL");
-    if (out_len != x_len)
-        return crvm__fail(CRVM_EINVAL, "out has %zu rows but frequency has %zu", out_len, x_len);
-    if (x_len == 0)
-        return CRVM_OK;
     if (H > 0 && (params->model == CRVM_TXN_BGNBD || params->model == CRVM_TXN_MBGNBD))
         return bgnbd_rows(params, PRED_COND, t, weight, H, x, tx, T, x_len, out);
     /* the other models: one validated call per horizon */
