@@ -1,0 +1,340 @@
+/* Unit tests for the value layer's compact retention panel (lib/value/panel.c)
+ * and its month arithmetic (lib/value/calendar.c). The expected rows come
+ * from the ledger's own panel (crvm_ledger_contact_panel: contact counts and
+ * periods) and from a direct recount in this file with the public date calls
+ * (silence, touches), on random ledgers whose touches the test knows. */
+#include "support.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "value/calendar.h"
+#include "value/panel.h"
+
+#define D test_date
+
+static void calendar_matches_the_ledger_dates(void **state)
+{
+    (void)state;
+    test_rng rng = {7};
+    crvm_date lo = D(1999, 1, 1);
+    for (int it = 0; it < 200000; it++) {
+        crvm_date a = lo + (crvm_date)(test_rng_uniform(&rng) * 12000);
+        crvm_date b = a - 400 + (crvm_date)(test_rng_uniform(&rng) * 4000);
+        int expected;
+        assert_int_equal(crvm_date_whole_periods(a, b, CRVM_PERIOD_MONTH, &expected), CRVM_OK);
+        assert_int_equal(crvm__ymd_months_between(crvm__ymd_of(a), crvm__ymd_of(b)), expected);
+        int n = (int)(test_rng_uniform(&rng) * 300);
+        crvm_date moved;
+        assert_int_equal(crvm_date_add_periods(a, CRVM_PERIOD_MONTH, n, &moved), CRVM_OK);
+        assert_int_equal(crvm__date_of(crvm__ymd_add_months(crvm__ymd_of(a), n)), moved);
+        assert_int_equal(crvm__ymd_le(crvm__ymd_of(a), crvm__ymd_of(b)), a <= b);
+    }
+    /* Month ends clamp: Jan 31 + 1 month = Feb 29 2024; to Mar 30 is 1 whole month. */
+    assert_int_equal(crvm__date_of(crvm__ymd_add_months(crvm__ymd_of(D(2024, 1, 31)), 1)), D(2024, 2, 29));
+    assert_int_equal(crvm__ymd_months_between(crvm__ymd_of(D(2024, 1, 31)), crvm__ymd_of(D(2024, 3, 30))), 1);
+    assert_int_equal(crvm__ymd_months_between(crvm__ymd_of(D(2024, 1, 31)), crvm__ymd_of(D(2024, 2, 29))), 1);
+    assert_int_equal(crvm__ymd_months_between(crvm__ymd_of(D(2024, 1, 31)), crvm__ymd_of(D(2024, 2, 28))), 0);
+}
+
+/* A random ledger whose touches the test keeps. */
+typedef struct random_ledger {
+    crvm_ledger *l;
+    size_t n, nk, nv;
+    crvm_date *start, *end;
+    int32_t *k_customer, *k_outcome, *k_escalated;
+    crvm_date *k_opened;
+    int32_t *v_customer; /* -1: not attributed */
+    crvm_date *v_date;
+    int32_t *v_kind;
+} random_ledger;
+
+static void random_ledger_free(random_ledger *r)
+{
+    crvm_ledger_free(r->l);
+    free(r->start);
+    free(r->end);
+    free(r->k_customer);
+    free(r->k_outcome);
+    free(r->k_escalated);
+    free(r->k_opened);
+    free(r->v_customer);
+    free(r->v_date);
+    free(r->v_kind);
+}
+
+static random_ledger make_random_ledger(uint64_t seed, size_t n)
+{
+    random_ledger r;
+    memset(&r, 0, sizeof r);
+    test_rng rng = {seed};
+    r.n = n;
+    r.start = calloc(n, sizeof *r.start);
+    r.end = calloc(n, sizeof *r.end);
+    char (*ids)[24] = calloc(n, sizeof *ids);
+    const char **idp = calloc(n, sizeof *idp), **segp = calloc(n, sizeof *segp);
+    static const char *segs[] = {"smb", "mid", "ent"};
+    crvm_date t0 = D(2021, 1, 1);
+    for (size_t i = 0; i < n; i++) {
+        snprintf(ids[i], sizeof ids[i], "c%zu", i);
+        idp[i] = ids[i];
+        segp[i] = segs[i % 3];
+        r.start[i] = t0 + (crvm_date)(test_rng_uniform(&rng) * 1000);
+        r.end[i] = test_rng_uniform(&rng) < 0.4 ? r.start[i] + (crvm_date)(test_rng_uniform(&rng) * 900)
+                                                : CRVM_DATE_NONE;
+    }
+    assert_int_equal(crvm_ledger_new(&r.l), CRVM_OK);
+    assert_int_equal(crvm_ledger_add_customers(r.l, idp, n, segp, n, r.start, n, r.end, n, NULL), CRVM_OK);
+    r.nk = 4 * n;
+    r.k_customer = calloc(r.nk, sizeof(int32_t));
+    r.k_outcome = calloc(r.nk, sizeof(int32_t));
+    r.k_escalated = calloc(r.nk, sizeof(int32_t));
+    r.k_opened = calloc(r.nk, sizeof(crvm_date));
+    char (*kids)[24] = calloc(r.nk, sizeof *kids);
+    const char **kidp = calloc(r.nk, sizeof *kidp), **kcp = calloc(r.nk, sizeof *kcp);
+    int32_t *channel = calloc(r.nk, sizeof *channel), *tier = calloc(r.nk, sizeof *tier);
+    double *minutes = calloc(r.nk, sizeof *minutes), *sat = calloc(r.nk, sizeof *sat);
+    crvm_date *closed = calloc(r.nk, sizeof *closed);
+    for (size_t k = 0; k < r.nk; k++) {
+        /* Contacts cluster on a few customers so that periods hold several. */
+        size_t c = (size_t)(test_rng_uniform(&rng) * (double)n * (test_rng_uniform(&rng) < 0.5 ? 0.1 : 1.0));
+        snprintf(kids[k], sizeof kids[k], "k%zu", k);
+        kidp[k] = kids[k];
+        kcp[k] = idp[c];
+        r.k_customer[k] = (int32_t)c;
+        r.k_opened[k] = r.start[c] - 30 + (crvm_date)(test_rng_uniform(&rng) * 1100);
+        closed[k] = CRVM_DATE_NONE;
+        r.k_outcome[k] = (int32_t)(test_rng_uniform(&rng) * 4);
+        r.k_escalated[k] = test_rng_uniform(&rng) < 0.2;
+        channel[k] = 0;
+        tier[k] = 1;
+        minutes[k] = 5;
+        sat[k] = 4;
+    }
+    assert_int_equal(crvm_ledger_add_contacts(r.l, kidp, r.nk, kcp, r.nk, r.k_opened, r.nk, closed, r.nk,
+                                              channel, r.nk, minutes, r.nk, tier, r.nk, r.k_escalated,
+                                              r.nk, r.k_outcome, r.nk, sat, r.nk, NULL),
+                     CRVM_OK);
+    assert_int_equal(crvm_ledger_add_article(r.l, "A1", t0 - 400, 1, 0.1), CRVM_OK);
+    r.nv = 3 * n;
+    r.v_customer = calloc(r.nv, sizeof(int32_t));
+    r.v_date = calloc(r.nv, sizeof(crvm_date));
+    r.v_kind = calloc(r.nv, sizeof(int32_t));
+    for (size_t v = 0; v < r.nv; v++) {
+        size_t c = (size_t)(test_rng_uniform(&rng) * (double)n);
+        r.v_customer[v] = test_rng_uniform(&rng) < 0.1 ? -1 : (int32_t)c;
+        r.v_date[v] = r.start[c] - 20 + (crvm_date)(test_rng_uniform(&rng) * 1000);
+        r.v_kind[v] = test_rng_uniform(&rng) < 0.2 ? CRVM_USE_ASSISTED : CRVM_USE_SELF_SERVICE;
+        /* An assisted use names a contact, which makes it no touch of the customer. */
+        const char *contact = r.v_kind[v] == CRVM_USE_ASSISTED ? kidp[v % r.nk] : NULL;
+        const char *customer = r.v_kind[v] == CRVM_USE_ASSISTED || r.v_customer[v] < 0 ? NULL : idp[c];
+        if (!customer)
+            r.v_customer[v] = -1;
+        assert_int_equal(crvm_ledger_add_knowledge_use(r.l, "A1", r.v_date[v], r.v_kind[v], 1,
+                                                       contact, customer),
+                         CRVM_OK);
+    }
+    free(ids);
+    free(idp);
+    free(segp);
+    free(kids);
+    free(kidp);
+    free(kcp);
+    free(channel);
+    free(tier);
+    free(minutes);
+    free(sat);
+    free(closed);
+    return r;
+}
+
+static crvm_date add_periods(crvm_date d, crvm_period p, int n)
+{
+    crvm_date out;
+    assert_int_equal(crvm_date_add_periods(d, p, n, &out), CRVM_OK);
+    return out;
+}
+
+static int whole_periods(crvm_date a, crvm_date b, crvm_period p)
+{
+    int out;
+    assert_int_equal(crvm_date_whole_periods(a, b, p, &out), CRVM_OK);
+    return out;
+}
+
+/* Touches of customer i in [from, until] (dates), their count and the latest
+ * (or `none` if there is none). */
+static int touches_between(const random_ledger *r, size_t i, crvm_date from, crvm_date until,
+                           crvm_date none, crvm_date *latest)
+{
+    int count = 0;
+    *latest = none;
+    for (size_t k = 0; k < r->nk; k++)
+        if ((size_t)r->k_customer[k] == i && r->k_opened[k] >= from && r->k_opened[k] <= until) {
+            count++;
+            if (*latest == none || r->k_opened[k] > *latest)
+                *latest = r->k_opened[k];
+        }
+    for (size_t v = 0; v < r->nv; v++)
+        if (r->v_customer[v] == (int32_t)i && r->v_kind[v] == CRVM_USE_SELF_SERVICE &&
+            r->v_date[v] >= from && r->v_date[v] <= until) {
+            count++;
+            if (*latest == none || r->v_date[v] > *latest)
+                *latest = r->v_date[v];
+        }
+    return count;
+}
+
+static int bin_of(int periods) { return periods >= 6 ? 2 : periods >= 3 ? 1 : 0; }
+
+/* The expected pattern of period s (renewal at start + s periods) of customer i. */
+static void expected_period(const random_ledger *r, size_t i, int s, crvm_date as_of, crvm_period per,
+                            const double *ledger_row, const crvm__vpattern *got)
+{
+    crvm_date begin = add_periods(r->start[i], per, s - 1), renewal = add_periods(r->start[i], per, s);
+    crvm_date last_in, last_before;
+    crvm_date upto = renewal - 1 < as_of ? renewal - 1 : as_of;
+    int in_period = touches_between(r, i, begin, upto, CRVM_DATE_NONE, &last_in);
+    touches_between(r, i, r->start[i], begin - 1, CRVM_DATE_NONE, &last_before);
+    if (last_before == CRVM_DATE_NONE)
+        last_before = r->start[i];
+    int quiet = bin_of(whole_periods(last_before, renewal, per));
+    int silence = bin_of(whole_periods(in_period ? last_in : last_before, renewal, per));
+    assert_int_equal(got->quiet, quiet);
+    assert_int_equal(got->touches, in_period >= 2 ? 2 : in_period);
+    assert_int_equal(got->z[CRVM__Z_SILENT_3_5], silence == 1);
+    assert_int_equal(got->z[CRVM__Z_SILENT_6_PLUS], silence == 2);
+    if (ledger_row) {
+        assert_int_equal(got->z[CRVM__Z_CONTACTS], (int)ledger_row[CRVM_PANEL_CONTACTS]);
+        assert_int_equal(got->z[CRVM__Z_WORKAROUND], (int)ledger_row[CRVM_PANEL_WORKAROUND]);
+        assert_int_equal(got->z[CRVM__Z_REFUSED], (int)ledger_row[CRVM_PANEL_REFUSED]);
+        assert_int_equal(got->z[CRVM__Z_ABANDONED], (int)ledger_row[CRVM_PANEL_ABANDONED]);
+        assert_int_equal(got->z[CRVM__Z_ESCALATED], (int)ledger_row[CRVM_PANEL_ESCALATED]);
+    } else { /* the period in progress: recount its contacts */
+        uint32_t z[5] = {0};
+        for (size_t k = 0; k < r->nk; k++)
+            if ((size_t)r->k_customer[k] == i && r->k_opened[k] >= begin && r->k_opened[k] <= as_of) {
+                z[0]++;
+                if (r->k_outcome[k] != CRVM_OUTCOME_RESOLVED)
+                    z[r->k_outcome[k]]++;
+                z[4] += (uint32_t)r->k_escalated[k];
+            }
+        for (int j = 0; j < 5; j++)
+            assert_int_equal(got->z[j], z[j]);
+    }
+}
+
+/* Returns the number of active customers (with rows, when with_rows is not NULL). */
+static size_t check_panel(const random_ledger *r, crvm_date as_of, crvm_period per, int k, size_t *rows_out)
+{
+    crvm__vpanel p;
+    assert_int_equal(crvm__vpanel_build(r->l, as_of, k, &p), CRVM_OK);
+    size_t n = r->n, rows = 0;
+    int32_t *periods = calloc(n, sizeof *periods), *churned = calloc(n, sizeof *churned);
+    assert_int_equal(crvm_ledger_retention_data(r->l, as_of, per, periods, n, churned, n), CRVM_OK);
+    assert_int_equal(crvm_ledger_contact_panel_size(r->l, as_of, per, &rows), CRVM_OK);
+    assert_int_equal(p.rows, rows);
+    int32_t *customer = calloc(rows + 1, sizeof *customer);
+    double *panel = calloc((rows + 1) * CRVM_PANEL_COLUMNS, sizeof *panel);
+    assert_int_equal(crvm_ledger_contact_panel(r->l, as_of, per, customer, rows, panel, rows * CRVM_PANEL_COLUMNS), CRVM_OK);
+    size_t active = 0, with_rows = 0;
+    for (size_t i = 0; i < n; i++) {
+        int started = r->start[i] <= as_of;
+        int is_churned = r->end[i] != CRVM_DATE_NONE && r->end[i] <= as_of;
+        assert_int_equal(p.status[i], !started ? CRVM__VP_NOT_STARTED : is_churned ? CRVM__VP_CHURNED : CRVM__VP_ACTIVE);
+        assert_int_equal(p.periods[i], periods[i] < 0 ? 0 : periods[i]);
+        assert_int_equal(p.churned[i], churned[i]);
+        for (int s = 1; s <= p.periods[i]; s++) {
+            size_t row = p.first_row[i] + (size_t)(s - 1);
+            assert_int_equal(customer[row], (int32_t)i);
+            assert_true(p.row_pattern[row] < p.patterns && p.pattern[p.row_pattern[row]].in_rows);
+            expected_period(r, i, s, as_of, per, panel + row * CRVM_PANEL_COLUMNS, &p.pattern[p.row_pattern[row]]);
+        }
+        with_rows += p.periods[i] > 0;
+        if (p.status[i] == CRVM__VP_ACTIVE) {
+            active++;
+            assert_true(p.current[i] < p.patterns);
+            expected_period(r, i, p.periods[i] + 1, as_of, per, NULL, &p.pattern[p.current[i]]);
+            crvm_date last;
+            touches_between(r, i, r->start[i], as_of, r->start[i], &last);
+            assert_int_equal(p.silence[i], whole_periods(last, as_of, per));
+        } else {
+            assert_int_equal(p.current[i], UINT32_MAX);
+            assert_int_equal(p.silence[i], -1);
+        }
+    }
+    /* The data exercise every kind of period (when there are rows). */
+    size_t kinds[4] = {0};
+    for (size_t row = 0; row < p.rows; row++) {
+        const crvm__vpattern *q = &p.pattern[p.row_pattern[row]];
+        kinds[0] += q->z[CRVM__Z_SILENT_3_5];
+        kinds[1] += q->z[CRVM__Z_SILENT_6_PLUS];
+        kinds[2] += q->touches == 2;
+        kinds[3] += q->touches == 0 && q->quiet == 0;
+    }
+    if (p.rows > 1000)
+        for (int j = 0; j < 4; j++)
+            assert_true(kinds[j] > 10);
+    /* Patterns are distinct. */
+    for (size_t a = 0; a < p.patterns; a++)
+        for (size_t b = a + 1; b < p.patterns; b++)
+            assert_true(memcmp(p.pattern[a].z, p.pattern[b].z, sizeof p.pattern[a].z) ||
+                        p.pattern[a].touches != p.pattern[b].touches || p.pattern[a].quiet != p.pattern[b].quiet);
+    free(periods);
+    free(churned);
+    free(customer);
+    free(panel);
+    crvm__vpanel_free(&p);
+    *rows_out = with_rows;
+    return active;
+}
+
+static void panel_matches_the_ledger_and_a_recount(void **state)
+{
+    (void)state;
+    random_ledger r = make_random_ledger(11, 300);
+    size_t with_rows;
+    /* Dates with many active customers and customers with rows, so both paths are exercised. */
+    assert_true(check_panel(&r, D(2022, 6, 15), CRVM_PERIOD_MONTH, 1, &with_rows) > 50 && with_rows > 50);
+    assert_true(check_panel(&r, D(2023, 10, 31), CRVM_PERIOD_MONTH, 1, &with_rows) > 50 && with_rows > 50);
+    assert_true(check_panel(&r, D(2023, 10, 31), CRVM_PERIOD_QUARTER, 3, &with_rows) > 50 && with_rows > 50);
+    /* Before anyone's first renewal: no rows at all. */
+    check_panel(&r, D(2021, 1, 1), CRVM_PERIOD_MONTH, 1, &with_rows);
+    assert_int_equal(with_rows, 0);
+    random_ledger_free(&r);
+}
+
+typedef struct panel_ctx {
+    const crvm_ledger *l;
+    crvm_date as_of;
+} panel_ctx;
+
+static crvm_status build_and_free(void *ctx)
+{
+    panel_ctx *c = ctx;
+    crvm__vpanel p;
+    crvm_status st = crvm__vpanel_build(c->l, c->as_of, 1, &p);
+    if (st == CRVM_OK)
+        crvm__vpanel_free(&p);
+    return st;
+}
+
+static void panel_allocation_failures(void **state)
+{
+    (void)state;
+    random_ledger r = make_random_ledger(5, 60);
+    panel_ctx c = {r.l, D(2023, 1, 1)};
+    assert_true(test_every_allocation_failure(build_and_free, &c) > 5);
+    random_ledger_free(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(calendar_matches_the_ledger_dates),
+        cmocka_unit_test(panel_matches_the_ledger_and_a_recount),
+        cmocka_unit_test(panel_allocation_failures),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
