@@ -6,19 +6,17 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "crvm/economics.h"
+#include "economics/economics_internal.h"
 #include "ledger/ledger_internal.h"
 
 static int64_t cents_of(double amount) { return llround(amount * 100.0); }
 
-/* Costed components of contact i, in cents. */
-typedef struct contact_cost {
-    int64_t labour, channel, escalation, overhead;
-} contact_cost;
+int64_t crvm__cents_of(double amount) { return cents_of(amount); }
 
-static contact_cost cost_contact(const crvm_ledger *l, const crvm_cost_model *m, size_t i)
+crvm__contact_cost crvm__cost_contact(const crvm_ledger *l, const crvm_cost_model *m, size_t i)
 {
     double minutes = l->con_minutes[i];
-    contact_cost c;
+    crvm__contact_cost c;
     c.labour = cents_of(minutes / 60.0 * m->hourly_rate[l->con_tier[i] - 1]);
     c.channel = cents_of(m->channel_cost[l->con_channel[i]]);
     c.escalation = l->con_escalated[i] ? cents_of(m->escalation_cost) : 0;
@@ -77,7 +75,7 @@ static crvm_status economics(const crvm_ledger *l, const crvm_cost_model *m, crv
         if (d < from || d >= until)
             continue;
         double *r = ROW(l->con_customer[i]);
-        contact_cost k = cost_contact(l, m, i);
+        crvm__contact_cost k = crvm__cost_contact(l, m, i);
         r[CRVM_ECON_CONTACTS] += 1;
         r[CRVM_ECON_HANDLE_MINUTES] += l->con_minutes[i];
         r[CRVM_ECON_LABOUR_COST] += (double)k.labour;
@@ -173,7 +171,7 @@ static crvm_status estimate_inputs(const crvm_ledger *l, const crvm_cost_model *
             n_without[cell] += 1;
             sum_without[cell] += l->con_minutes[i];
         }
-        contact_cost k = cost_contact(l, m, i);
+        crvm__contact_cost k = crvm__cost_contact(l, m, i);
         cost_cents += k.labour + k.channel + k.escalation + k.overhead;
         counted++;
     }
@@ -226,8 +224,8 @@ static double payback(const use_saving *u, size_t n, crvm_date t0, double fixed,
     return -1;
 }
 
-static double saving_of_use(const crvm_ledger *l, const crvm_cost_model *m,
-                            const crvm_knowledge_estimate *e, size_t i)
+double crvm__knowledge_use_saving(const crvm_ledger *l, const crvm_cost_model *m,
+                                  const crvm_knowledge_estimate *e, size_t i)
 {
     if (l->use_kind[i] == CRVM_USE_ASSISTED) {
         uint32_t k = l->use_contact[i];
@@ -283,7 +281,7 @@ static crvm_status knowledge(const crvm_ledger *l, const crvm_cost_model *m, crv
         if (l->use_date[i] > as_of)
             continue;
         uint32_t a = l->use_article[i];
-        double s = saving_of_use(l, m, &e, i);
+        double s = crvm__knowledge_use_saving(l, m, &e, i);
         u[start[a]++] = (use_saving){l->use_date[i], a, s};
         double *r = acc + (size_t)a * C;
         if (l->use_kind[i] == CRVM_USE_ASSISTED) {

@@ -1,15 +1,19 @@
-/* Unit tests for the value layer's compact retention panel (lib/value/panel.c)
- * and its month arithmetic (lib/value/calendar.c). The expected rows come
+/* Unit tests for the value layer's data preparation: the compact retention
+ * panel (lib/value/panel.c), its month arithmetic (lib/value/calendar.c) and
+ * the trailing contribution (lib/value/contribution.c). The expected rows come
  * from the ledger's own panel (crvm_ledger_contact_panel: contact counts and
  * periods) and from a direct recount in this file with the public date calls
- * (silence, touches), on random ledgers whose touches the test knows. */
+ * (silence, touches), on random ledgers whose touches the test knows; the
+ * expected money from crvm_customer_economics() over each customer's window. */
 #include "support.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "value/calendar.h"
+#include "value/contribution.h"
 #include "value/panel.h"
 
 #define D test_date
@@ -107,15 +111,32 @@ static random_ledger make_random_ledger(uint64_t seed, size_t n)
         closed[k] = CRVM_DATE_NONE;
         r.k_outcome[k] = (int32_t)(test_rng_uniform(&rng) * 4);
         r.k_escalated[k] = test_rng_uniform(&rng) < 0.2;
-        channel[k] = 0;
-        tier[k] = 1;
-        minutes[k] = 5;
+        channel[k] = (int32_t)(test_rng_uniform(&rng) * CRVM_CHANNEL_COUNT);
+        tier[k] = 1 + (int32_t)(test_rng_uniform(&rng) * 3);
+        minutes[k] = (double)(int)(test_rng_uniform(&rng) * 600) / 10.0;
         sat[k] = 4;
     }
     assert_int_equal(crvm_ledger_add_contacts(r.l, kidp, r.nk, kcp, r.nk, r.k_opened, r.nk, closed, r.nk,
                                               channel, r.nk, minutes, r.nk, tier, r.nk, r.k_escalated,
                                               r.nk, r.k_outcome, r.nk, sat, r.nk, NULL),
                      CRVM_OK);
+    size_t nr = 6 * n;
+    const char **rcp = calloc(nr, sizeof *rcp);
+    crvm_date *rdate = calloc(nr, sizeof *rdate);
+    double *ramount = calloc(nr, sizeof *ramount);
+    int32_t *rstream = calloc(nr, sizeof *rstream);
+    for (size_t e = 0; e < nr; e++) {
+        size_t c = (size_t)(test_rng_uniform(&rng) * (double)n);
+        rcp[e] = idp[c];
+        rdate[e] = r.start[c] - 30 + (crvm_date)(test_rng_uniform(&rng) * 1000);
+        ramount[e] = (double)(long)(test_rng_uniform(&rng) * 200000 - 10000) / 100.0;
+        rstream[e] = (int32_t)(test_rng_uniform(&rng) * CRVM_STREAM_COUNT);
+    }
+    assert_int_equal(crvm_ledger_add_revenue(r.l, rcp, nr, rdate, nr, ramount, nr, rstream, nr, NULL), CRVM_OK);
+    free(rcp);
+    free(rdate);
+    free(ramount);
+    free(rstream);
     assert_int_equal(crvm_ledger_add_article(r.l, "A1", t0 - 400, 1, 0.1), CRVM_OK);
     r.nv = 3 * n;
     r.v_customer = calloc(r.nv, sizeof(int32_t));
@@ -329,12 +350,119 @@ static void panel_allocation_failures(void **state)
     random_ledger_free(&r);
 }
 
+/* The economics of [from, until) of customer i, through the public call. */
+static void economics_of(const crvm_ledger *l, const crvm_cost_model *m, size_t n, size_t i,
+                         crvm_date from, crvm_date until, double *row)
+{
+    double *all = calloc(n * CRVM_ECON_COLUMNS, sizeof *all);
+    assert_int_equal(crvm_customer_economics(l, m, from, until, all, n * CRVM_ECON_COLUMNS), CRVM_OK);
+    memcpy(row, all + i * CRVM_ECON_COLUMNS, CRVM_ECON_COLUMNS * sizeof *row);
+    free(all);
+}
+
+static void check_contribution(const random_ledger *r, crvm_date as_of, crvm_period per, int k,
+                               int trailing, double shrinkage)
+{
+    crvm_cost_model m;
+    crvm_cost_model_init_defaults(&m);
+    size_t n = r->n;
+    int64_t *gm = calloc(n, sizeof *gm), *cts = calloc(n, sizeof *cts);
+    assert_int_equal(crvm__contribution(r->l, &m, as_of, k, trailing, shrinkage, gm, cts), CRVM_OK);
+    double *sum = calloc(n * 3, sizeof *sum); /* gross margin, cost (cents), periods */
+    int32_t *segment = calloc(n, sizeof *segment);
+    assert_int_equal(crvm_ledger_customers(r->l, segment, n, NULL, 0, NULL, 0), CRVM_OK);
+    double seg[3][3] = {{0}};
+    for (size_t i = 0; i < n; i++) {
+        crvm_date s = r->start[i];
+        if (s > as_of)
+            continue;
+        int churned = r->end[i] != CRVM_DATE_NONE && r->end[i] <= as_of;
+        crvm_date until = churned ? r->end[i] : as_of + 1;
+        crvm_date from = add_periods(until, CRVM_PERIOD_MONTH, -trailing);
+        if (from < s)
+            from = s;
+        double row[CRVM_ECON_COLUMNS];
+        economics_of(r->l, &m, n, i, from, until, row);
+        int p = 0;
+        for (int j = 0; add_periods(s, per, j) < until; j++)
+            p += add_periods(s, per, j) >= from;
+        sum[3 * i] = (double)llround(row[CRVM_ECON_GROSS_MARGIN] * 100);
+        sum[3 * i + 1] = (double)llround(row[CRVM_ECON_COST_TO_SERVE] * 100);
+        sum[3 * i + 2] = p;
+        if (!churned)
+            for (int c = 0; c < 3; c++)
+                seg[segment[i]][c] += sum[3 * i + c];
+    }
+    size_t checked = 0;
+    for (size_t i = 0; i < n; i++) {
+        double p = sum[3 * i + 2], add = shrinkage;
+        if (r->start[i] > as_of || p + add == 0) {
+            assert_true(gm[i] == 0 && cts[i] == 0);
+            continue;
+        }
+        const double *g = seg[segment[i]];
+        assert_int_equal(gm[i], llround((sum[3 * i] + add * g[0] / g[2]) / (p + add)));
+        assert_int_equal(cts[i], llround((sum[3 * i + 1] + add * g[1] / g[2]) / (p + add)));
+        checked += sum[3 * i] != 0 && sum[3 * i + 1] != 0;
+    }
+    assert_true(checked > n / 10); /* many customers have both revenue and costs in their window */
+    free(gm);
+    free(cts);
+    free(sum);
+    free(segment);
+}
+
+static void contribution_matches_the_economics_of_each_window(void **state)
+{
+    (void)state;
+    random_ledger r = make_random_ledger(3, 120);
+    check_contribution(&r, D(2023, 5, 20), CRVM_PERIOD_MONTH, 1, 12, 0.0);
+    check_contribution(&r, D(2023, 5, 20), CRVM_PERIOD_MONTH, 1, 5, 0.0);
+    check_contribution(&r, D(2023, 5, 20), CRVM_PERIOD_QUARTER, 3, 12, 0.0);
+    check_contribution(&r, D(2022, 12, 31), CRVM_PERIOD_MONTH, 1, 12, 3.5);
+    random_ledger_free(&r);
+}
+
+typedef struct contribution_ctx {
+    const crvm_ledger *l;
+    const crvm_cost_model *m;
+    int64_t *gm, *cts;
+} contribution_ctx;
+
+static crvm_status contribution_scenario(void *ctx)
+{
+    contribution_ctx *c = ctx;
+    return crvm__contribution(c->l, c->m, D(2023, 1, 1), 1, 12, 1.0, c->gm, c->cts);
+}
+
+static void contribution_allocation_failures_and_overflow(void **state)
+{
+    (void)state;
+    random_ledger r = make_random_ledger(5, 40);
+    int64_t gm[40], cts[40];
+    crvm_cost_model m;
+    crvm_cost_model_init_defaults(&m);
+    contribution_ctx c = {r.l, &m, gm, cts};
+    assert_true(test_every_allocation_failure(contribution_scenario, &c) >= 4);
+    /* Revenue of two events of 8.9e13 in one window passes 2^53 cents. */
+    const char *who[] = {"c0", "c0"};
+    crvm_date when[] = {r.start[0], r.start[0]};
+    double amount[] = {8.9e13, 8.9e13};
+    int32_t stream[] = {0, 0};
+    assert_int_equal(crvm_ledger_add_revenue(r.l, who, 2, when, 2, amount, 2, stream, 2, NULL), CRVM_OK);
+    assert_status(crvm__contribution(r.l, &m, r.start[0] + 10, 1, 12, 0.0, gm, cts), CRVM_EDOMAIN);
+    assert_non_null(strstr(crvm_last_error(), "customer c0"));
+    random_ledger_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(calendar_matches_the_ledger_dates),
         cmocka_unit_test(panel_matches_the_ledger_and_a_recount),
         cmocka_unit_test(panel_allocation_failures),
+        cmocka_unit_test(contribution_matches_the_economics_of_each_window),
+        cmocka_unit_test(contribution_allocation_failures_and_overflow),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
