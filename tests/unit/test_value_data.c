@@ -14,6 +14,7 @@
 
 #include "value/calendar.h"
 #include "value/contribution.h"
+#include "value/ledger_lines.h"
 #include "value/panel.h"
 
 #define D test_date
@@ -455,6 +456,97 @@ static void contribution_allocation_failures_and_overflow(void **state)
     random_ledger_free(&r);
 }
 
+/* Cents of a figure in currency units (a double nearest a whole number of cents). */
+static int64_t cents(double x) { return llround(x * 100.0); }
+
+static void pnl_lines_reconcile_with_the_economics(void **state)
+{
+    (void)state;
+    random_ledger r = make_random_ledger(17, 150);
+    crvm_ledger *l = r.l;
+    /* More articles, created at different dates, with uses linked to contacts. */
+    for (int a = 2; a <= 6; a++) {
+        char id[8];
+        snprintf(id, sizeof id, "A%d", a);
+        assert_int_equal(crvm_ledger_add_article(l, id, D(2021, 2 * a, 3), 1.5 * a, 0.2 * a), CRVM_OK);
+        for (int u = 0; u < 40; u++) {
+            char kid[16];
+            snprintf(kid, sizeof kid, "k%d", 7 * u + a);
+            if (u % 3)
+                assert_int_equal(crvm_ledger_add_contact_article(l, kid, id), CRVM_OK);
+            assert_int_equal(crvm_ledger_add_knowledge_use(l, id, D(2021, 2 * a, 3) + 9 * u, u % 3 ? CRVM_USE_ASSISTED : CRVM_USE_SELF_SERVICE,
+                                                           u % 2, u % 3 ? kid : NULL, u % 3 ? NULL : "c3"),
+                             CRVM_OK);
+        }
+    }
+    crvm_cost_model m;
+    crvm_cost_model_init_defaults(&m);
+    const size_t n = r.n, C = CRVM_ECON_COLUMNS;
+    double *econ = calloc(n * C, sizeof *econ), base[CRVM_KV_COLUMNS];
+    const crvm_date as_of = D(2023, 7, 31);
+    crvm_knowledge_estimate est;
+    double *kv = calloc(7 * CRVM_KV_COLUMNS, sizeof *kv);
+    assert_int_equal(crvm_knowledge_value(l, &m, as_of, kv, 6 * CRVM_KV_COLUMNS, &est), CRVM_OK);
+    assert_true(est.minutes_saved != 0 && est.avoided_contact_cost > 0);
+    const crvm_date windows[][2] = {{CRVM_DATE_MIN, as_of + 1}, {D(2022, 1, 1), D(2022, 4, 1)},
+                                    {D(2021, 6, 15), as_of + 1}, {D(2023, 7, 1), D(2024, 1, 1)}};
+    for (size_t w = 0; w < sizeof windows / sizeof windows[0]; w++) {
+        crvm_date from = windows[w][0], until = windows[w][1] < as_of + 1 ? windows[w][1] : as_of + 1;
+        crvm__pnl_ledger p;
+        assert_int_equal(crvm__pnl_ledger_lines(l, &m, &est, as_of, from, windows[w][1], &p), CRVM_OK);
+        assert_int_equal(crvm_customer_economics(l, &m, from, until, econ, n * C), CRVM_OK);
+        int64_t sum[5] = {0}, contacts = 0, plan = 0;
+        for (size_t i = 0; i < n; i++) {
+            const double *row = econ + i * C;
+            sum[0] += cents(row[CRVM_ECON_LABOUR_COST]);
+            sum[1] += cents(row[CRVM_ECON_CHANNEL_COST]);
+            sum[2] += cents(row[CRVM_ECON_ESCALATION_COST]);
+            sum[3] += cents(row[CRVM_ECON_OVERHEAD_COST]);
+            sum[4] += cents(row[CRVM_ECON_SELF_SERVICE_COST]);
+            contacts += (int64_t)row[CRVM_ECON_CONTACTS];
+            plan += cents(row[CRVM_ECON_REVENUE_SUBSCRIPTION + CRVM_STREAM_SUPPORT_PLAN]);
+        }
+        /* Views not attributed to a customer are in the P&L but not in any customer's economics. */
+        int64_t unattributed = 0;
+        for (size_t v = 0; v < r.nv; v++)
+            unattributed += r.v_kind[v] == CRVM_USE_SELF_SERVICE && r.v_customer[v] < 0 &&
+                            r.v_date[v] >= from && r.v_date[v] < until;
+        assert_int_equal(p.labour, sum[0]);
+        assert_int_equal(p.channel, sum[1]);
+        assert_int_equal(p.escalation, sum[2]);
+        assert_int_equal(p.overhead, sum[3]);
+        assert_int_equal(p.self_service, sum[4] + unattributed * cents(m.self_service_cost));
+        assert_int_equal(p.contacts, contacts);
+        assert_int_equal(p.support_plan, plan);
+        assert_true(p.contacts > 0 && p.labour > 0);
+        if (w == 0) { /* the whole history: exactly the knowledge base value */
+            assert_int_equal(crvm_knowledge_base_value(l, &m, as_of, base, CRVM_KV_COLUMNS), CRVM_OK);
+            assert_int_equal(p.labour_saving, cents(base[CRVM_KV_LABOUR_SAVING]));
+            assert_int_equal(p.deflection_saving, cents(base[CRVM_KV_DEFLECTION_SAVING]));
+            assert_int_equal(p.knowledge, cents(base[CRVM_KV_COST]));
+            assert_true(p.labour_saving != 0 && p.deflection_saving > 0 && p.knowledge > 0);
+        }
+    }
+    /* A window's knowledge lines are the growth of the cumulative ones (savings with
+     * the inputs fixed, so the estimate does not move), within a cent per article
+     * and line for the rounding of each. */
+    m.minutes_saved = est.minutes_saved;
+    m.avoided_contact_cost = est.avoided_contact_cost;
+    crvm_date a = D(2022, 2, 10), b = D(2022, 11, 20);
+    double before[CRVM_KV_COLUMNS], after[CRVM_KV_COLUMNS];
+    assert_int_equal(crvm_knowledge_base_value(l, &m, a - 1, before, CRVM_KV_COLUMNS), CRVM_OK);
+    assert_int_equal(crvm_knowledge_base_value(l, &m, b - 1, after, CRVM_KV_COLUMNS), CRVM_OK);
+    crvm__pnl_ledger p;
+    assert_int_equal(crvm__pnl_ledger_lines(l, &m, &est, as_of, a, b, &p), CRVM_OK);
+    assert_true(llabs(p.labour_saving - (cents(after[CRVM_KV_LABOUR_SAVING]) - cents(before[CRVM_KV_LABOUR_SAVING]))) <= 2 * 6);
+    assert_true(llabs(p.deflection_saving - (cents(after[CRVM_KV_DEFLECTION_SAVING]) - cents(before[CRVM_KV_DEFLECTION_SAVING]))) <= 2 * 6);
+    assert_true(llabs(p.knowledge - (cents(after[CRVM_KV_COST]) - cents(before[CRVM_KV_COST]))) <= 3 * 6);
+    assert_true(p.knowledge > 0 && p.labour_saving != 0);
+    free(econ);
+    free(kv);
+    random_ledger_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -463,6 +555,7 @@ int main(void)
         cmocka_unit_test(panel_allocation_failures),
         cmocka_unit_test(contribution_matches_the_economics_of_each_window),
         cmocka_unit_test(contribution_allocation_failures_and_overflow),
+        cmocka_unit_test(pnl_lines_reconcile_with_the_economics),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
