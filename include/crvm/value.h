@@ -15,31 +15,44 @@
  *   date (for a churned customer, on its end date), divided by the periods of
  *   the window it was a customer; optionally shrunk toward its segment's mean
  *   by @c shrinkage pseudo-periods.
- * - retention: a retention model fitted to the ledger's monthly panel
- *   (crvm/retention_cov.h: the sBG or BdW with support covariates by default).
+ * - retention: a retention model fitted to the ledger's panel of periods
+ *   (crvm/retention_cov.h: the sBG or BdW with support covariates by default;
+ *   rows as crvm_ledger_contact_panel(), crvm_value_panel() gives them).
  *   Covariates z_s of period s, the period ending at renewal s: contacts
  *   opened in it, of which workaround, refused, abandoned, escalated; and
  *   silence, the whole periods from the customer's last touch (a contact
  *   opened, or a self-service view it made) before renewal s (its start if
- *   none) to renewal s, as two indicators: 3 to 5 periods, 6 or more.
+ *   none) to renewal s, as two indicators: 3 to 5 periods, 6 or more. A
+ *   covariate that takes one value in every row (no escalation recorded,
+ *   say) carries no information and is left out of the model;
+ *   crvm_value_covariate_name() lists those used.
  * - for an active customer with n renewals made: retention probability over H
  *   (P(makes the next H renewals)), expected residual lifetime (capped),
  *   discounted expected residual lifetime DERL (the next renewal undiscounted),
  *   residual value m_i * DERL, and value at risk over H: the residual value
  *   if churn within the next H renewals were ruled out, minus the residual value.
- * - future covariates: none (baseline), or each segment's average exposure
- *   multiplier exp(b'z) over its customer-periods in the trailing window.
+ * - the period in progress (ending at renewal n + 1) counts with what is known
+ *   of it on as_of: its contacts so far, and the silence the customer will
+ *   have at renewal n + 1 if it makes no further touch.
+ * - future covariates (periods not yet begun): none (baseline), or each
+ *   segment's average exposure multiplier exp(b'z) over the periods of its
+ *   customers whose renewal falls in the trailing window.
  * - contact impact: for a contact opened in period s of its customer, the
  *   change in the customer's value at renewal s (ex ante: conditional on the
  *   history up to period s - 1, before the outcome of renewal s is known) when
  *   the contact is as it happened rather than with the reference outcome:
  *   m_i [DERL_s(z_s) - DERL_s(z_s with the contact's outcome replaced)].
- *   Negative means value lost. The reference may also be "no contact".
+ *   Negative means value lost. The reference may also be "no contact" (the
+ *   contact removed from z_s, and its silence as it would then be). The
+ *   money is that of renewal s, not discounted to as_of; contacts of churned
+ *   customers count too (their m_i is that of their last trailing window).
  * - every model-derived figure carries an interval (the options' confidence,
  *   95% by default) by the delta method from the fitted parameters'
  *   covariance; sums (segments, totals, groups of contacts) use the gradient
- *   of the sum, not a sum of intervals. Intervals reflect parameter
- *   uncertainty only, not that of the contribution estimate.
+ *   of the sum, not a sum of intervals. A customer's retention probability
+ *   takes its interval on the logit scale (so it stays in (0, 1)); money is
+ *   symmetric on its own scale. Intervals reflect parameter uncertainty only,
+ *   not that of the contribution estimate nor of the future covariates.
  *
  * Money is in currency units; per-customer money figures are rounded to
  * whole cents and every roll-up (customers -> segments -> total, contact
@@ -172,6 +185,32 @@ CRVM_API crvm_status crvm_value_retention_model(const crvm_value *value,
  * Static storage; NULL if out of range or the value has no covariates.
  */
 CRVM_API const char *crvm_value_covariate_name(const crvm_value *value, size_t j);
+
+/**
+ * Size of the retention panel the value's model was fitted to, in the layout
+ * of crvm/retention_cov.h: one subject per ledger customer (ledger order; a
+ * customer not yet started on as_of, or without a completed period, has no
+ * rows), one row per customer and period at risk, and the model's covariates
+ * (crvm_value_covariate_name()). Any output may be NULL.
+ * @return ::CRVM_OK; ::CRVM_EINVAL (NULL value); ::CRVM_ESTATE (ledger modified).
+ */
+CRVM_API crvm_status crvm_value_panel_size(const crvm_value *value, size_t *subjects,
+                                           size_t *rows, size_t *covariates);
+
+/**
+ * The panel itself, for crvm_retention_cov_fit() (which fitted to it with the
+ * value's kind gives the value's model) or crvm_retention_cov_predict(). Each
+ * output may be NULL with length 0, else its length is that of
+ * crvm_value_panel_size(): subjects for @p subject_group (segment index), rows
+ * for @p row_subject, @p row_period and @p row_event, rows x covariates for @p z.
+ * @return ::CRVM_OK; ::CRVM_EINVAL (NULL value, a length that does not match);
+ *         ::CRVM_ESTATE (ledger modified).
+ */
+CRVM_API crvm_status crvm_value_panel(const crvm_value *value, int32_t *subject_group,
+                                      size_t subject_group_len, int32_t *row_subject,
+                                      size_t row_subject_len, int32_t *row_period,
+                                      size_t row_period_len, int32_t *row_event,
+                                      size_t row_event_len, double *z, size_t z_len);
 
 /* ---------------------------------------------------------- per customer */
 
@@ -318,7 +357,8 @@ CRVM_API crvm_status crvm_value_group_label(const crvm_value *value, crvm_contac
 /** Lines of the support P&L (currency units, whole cents, except where said). */
 typedef enum crvm_pnl_line {
     CRVM_PNL_SUPPORT_PLAN_REVENUE = 0,    /**< support-plan revenue dated in the period */
-    CRVM_PNL_SOURCED_REVENUE = 1,         /**< revenue sourced by a contact opened in the period */
+    CRVM_PNL_SOURCED_REVENUE = 1,         /**< revenue dated in the period that names the contact that
+                                               sourced it (support-plan revenue excluded: it is line 0) */
     CRVM_PNL_KNOWLEDGE_LABOUR_SAVING = 2, /**< handle time saved by assisted reuse in the period */
     CRVM_PNL_KNOWLEDGE_DEFLECTION_SAVING = 3, /**< contacts avoided by self-service in the period */
     CRVM_PNL_CONTACT_VALUE_EFFECT = 4,    /**< sum of the impacts of the period's contacts against
@@ -330,7 +370,8 @@ typedef enum crvm_pnl_line {
     CRVM_PNL_CHANNEL_COST = 9,
     CRVM_PNL_ESCALATION_COST = 10,
     CRVM_PNL_OVERHEAD_COST = 11,
-    CRVM_PNL_SELF_SERVICE_COST = 12,      /**< self-service sessions in the period */
+    CRVM_PNL_SELF_SERVICE_COST = 12,      /**< self-service sessions (views) in the period, attributed
+                                               to a customer or not */
     CRVM_PNL_KNOWLEDGE_COST = 13,         /**< authoring of articles created and upkeep accrued in the period */
     CRVM_PNL_COST = 14,                   /**< lines 8 to 13 */
     CRVM_PNL_NET_CONTRIBUTION = 15,       /**< value - cost */
@@ -350,7 +391,9 @@ CRVM_API const char *crvm_pnl_line_name(int line);
 /**
  * The support P&L of the days [@p from, @p until) (within the data up to
  * as_of: until <= as_of + 1). Revenue and cost lines reconcile to the cent
- * with the ledger and crvm_customer_economics() over the same window.
+ * with the ledger and crvm_customer_economics() over the same window (self-
+ * service also counts views attributed to no customer); over the whole history
+ * the knowledge lines equal crvm_knowledge_base_value() as of as_of.
  * @param out ::CRVM_PNL_LINES values
  * @return ::CRVM_OK; ::CRVM_EINVAL (NULL, length, from > until, a window past
  *         as_of); ::CRVM_ESTATE; ::CRVM_ENOMEM.
@@ -387,14 +430,17 @@ typedef struct crvm_value_driver {
 /**
  * The drivers of customer @p customer's risk: covariates of its current and
  * last complete periods that raise its hazard (multiplier > 1), the largest
- * first; @p count receives how many were written (at most @p out_len).
+ * first; @p count receives how many were written (at most @p out_len). Only
+ * the current period's enter the next renewal's hazard; the last complete
+ * period's raised that of the renewal just made, and are shown as context. A
+ * customer not active on as_of, or a model without covariates, has none.
  * @return ::CRVM_OK; ::CRVM_EINVAL (NULL, customer out of range); ::CRVM_ESTATE.
  */
 CRVM_API crvm_status crvm_value_drivers(const crvm_value *value, size_t customer,
                                         crvm_value_driver *out, size_t out_len, size_t *count);
 
 /**
- * The drivers in words, e.g. "2 refused contacts last month; silent 4 months",
+ * The drivers in words, e.g. "2 refused contacts this month; silent 4 months",
  * or "no support driver" (NUL-terminated; truncated to @p buf_len - 1 bytes).
  * @return ::CRVM_OK; ::CRVM_EINVAL (NULL, customer out of range, @p buf_len 0); ::CRVM_ESTATE.
  */

@@ -46,3 +46,8 @@ int crvm__ymd_le(crvm__ymd a, crvm__ymd b)
         return a.m < b.m;
     return a.d <= b.d;
 }
+
+int64_t crvm__starts_before(crvm__ymd start, crvm_date s, crvm_date x, int k)
+{
+    return x > s ? crvm__ymd_months_between(start, crvm__ymd_of(x - 1)) / k + 1 : 0;
+}

@@ -5,6 +5,8 @@
 #ifndef CRVM_VALUE_CALENDAR_H
 #define CRVM_VALUE_CALENDAR_H
 
+#include <stdint.h>
+
 #include "crvm/ledger.h"
 
 typedef struct crvm__ymd {
@@ -19,5 +21,8 @@ crvm__ymd crvm__ymd_add_months(crvm__ymd t, long n);
 int crvm__ymd_months_between(crvm__ymd a, crvm__ymd b);
 /* 1 if a is on or before b. */
 int crvm__ymd_le(crvm__ymd a, crvm__ymd b);
+/* Number of the period starts start + j * k months (j >= 0) that fall before
+ * the date x, for a start date s whose y-m-d is `start`. */
+int64_t crvm__starts_before(crvm__ymd start, crvm_date s, crvm_date x, int k);
 
 #endif

@@ -15,12 +15,6 @@ typedef struct window {
     crvm_date from, until; /* [from, until); until = from: no window */
 } window;
 
-/* Number of the customer's period starts (start + j periods, j >= 0) before x. */
-static int64_t starts_before(crvm__ymd start, crvm_date s, crvm_date x, int k)
-{
-    return x > s ? crvm__ymd_months_between(start, crvm__ymd_of(x - 1)) / k + 1 : 0;
-}
-
 static int in_window(const window *w, crvm_date d) { return d >= w->from && d < w->until; }
 
 crvm_status crvm__contribution(const crvm_ledger *l, const crvm_cost_model *m, crvm_date as_of,
@@ -49,7 +43,7 @@ crvm_status crvm__contribution(const crvm_ledger *l, const crvm_cost_model *m, c
         w[i].from = from > s ? from : s;
         w[i].until = until;
         crvm__ymd start = crvm__ymd_of(s);
-        periods[i] = starts_before(start, s, until, k) - starts_before(start, s, w[i].from, k);
+        periods[i] = crvm__starts_before(start, s, until, k) - crvm__starts_before(start, s, w[i].from, k);
     }
     size_t bad = SIZE_MAX; /* a customer whose sums leave the exact range */
     for (size_t r = 0; r < l->n_rev; r++) {

@@ -9,6 +9,7 @@
 #include "ledger/ledger_internal.h"
 #include "value/calendar.h"
 #include "value/ledger_lines.h"
+#include "value/value_internal.h"
 
 crvm_status crvm__knowledge_rows(const crvm_ledger *l, const crvm_cost_model *m, crvm_date as_of,
                                  int k, int trailing_months, int horizon, double discount,
@@ -70,4 +71,25 @@ crvm_status crvm__knowledge_rows(const crvm_ledger *l, const crvm_cost_model *m,
     crvm__free(kv);
     crvm__free(window);
     return CRVM_OK;
+}
+
+crvm_status crvm_value_knowledge(const crvm_value *v, double *out, size_t out_len)
+{
+    static const char fn[] = "crvm_value_knowledge";
+    crvm_status st = crvm__value_usable(v, fn);
+    if (st)
+        return st;
+    const size_t na = v->ledger->article_ids.count;
+    if (out_len != na * CRVM_VK_COLUMNS || (na && !out))
+        return crvm__fail(CRVM_EINVAL, "%s: out_len = %zu, expected %zu articles x %d columns", fn,
+                          out_len, na, CRVM_VK_COLUMNS);
+    double *rows = crvm__malloc((na * CRVM_VK_COLUMNS + 1) * sizeof *rows);
+    if (!rows)
+        return crvm__nomem("knowledge value rows");
+    st = crvm__knowledge_rows(v->ledger, &v->costs, v->as_of, v->set.months_per_period,
+                              v->opt.trailing_months, v->set.horizon, v->set.discount, rows);
+    if (!st && na)
+        memcpy(out, rows, na * CRVM_VK_COLUMNS * sizeof *out);
+    crvm__free(rows);
+    return st;
 }
