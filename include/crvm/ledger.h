@@ -10,10 +10,11 @@
  * articles); every row of a table has a dense index, in insertion order.
  *
  * Load order. A row may only reference ids already in the ledger, so load
- * customers, then articles, then revenue and contacts, then contact-article
- * links and knowledge uses. Within a table rows may arrive in any date order.
- * A reference to an unknown id is reported (::CRVM_ENOTFOUND), never created
- * or dropped silently.
+ * customers, then articles, then contacts (and their attributes), then
+ * revenue (an event may name the contact that sourced it), then
+ * contact-article links and knowledge uses. Within a table rows may arrive in
+ * any date order. A reference to an unknown id is reported
+ * (::CRVM_ENOTFOUND), never created or dropped silently.
  *
  * Validation modes of every bulk append (`crvm_ledger_add_*s`):
  * - strict (`rejections == NULL`): the call is atomic. If any row is invalid
@@ -49,6 +50,13 @@
  *   contacts; contact-article link: 8; knowledge use: 18 (article u32, date
  *   i32, contact u32, customer u32, kind u8, resolved u8); article: 20 fixed
  *   plus its id.
+ * - contact attribute: 4 bytes per contact per attribute (a u32 value index,
+ *   up to the highest contact given a value of it), plus each distinct value
+ *   and name interned as ids are; revenue event sourced by a contact: 8 more
+ *   (row u32, contact u32; unsourced events cost nothing). Inside a batch,
+ *   and after a load, an attribute value given to a contact that existed when
+ *   the batch or load began, and each new distinct value, also take 8 bytes
+ *   of undo record until the next crvm_ledger_begin(), commit or rollback.
  * Measured (bench/bench_ledger.c, 10^6 customers, 12 revenue events, 4
  * contacts and 6 knowledge uses each, 10-character ids): 24.5 bytes per row
  * over all 24.6 million rows after crvm_ledger_shrink(), 30.3 before.
@@ -194,9 +202,11 @@ typedef enum crvm_table {
     CRVM_TABLE_CONTACTS = 2,
     CRVM_TABLE_CONTACT_ARTICLES = 3,
     CRVM_TABLE_ARTICLES = 4,
-    CRVM_TABLE_KNOWLEDGE_USES = 5
+    CRVM_TABLE_KNOWLEDGE_USES = 5,
+    CRVM_TABLE_CONTACT_ATTRIBUTES = 7 /**< contact attribute values (7: 6 is ::CRVM_SEGMENTS) */
 } crvm_table;
-/** Number of ::crvm_table values. */
+/** Number of the tables 0..5 with string ids or CSV files; contact attributes
+ *  came later and are numbered 7, after ::CRVM_SEGMENTS. */
 #define CRVM_TABLE_COUNT 6
 
 /**
@@ -204,7 +214,8 @@ typedef enum crvm_table {
  * "support_plan", "services", "expansion"; "phone", "email", "chat", "web",
  * "social"; "resolved", "workaround", "refused", "abandoned"; "assisted",
  * "self_service"; "month", "quarter", "year"; "customers", "revenue",
- * "contacts", "contact_articles", "articles", "knowledge_uses".
+ * "contacts", "contact_articles", "articles", "knowledge_uses",
+ * "contact_attributes" (table 7).
  * Static storage; NULL for a value out of range.
  */
 CRVM_API const char *crvm_stream_name(int stream);
@@ -430,6 +441,83 @@ CRVM_API crvm_status crvm_ledger_add_knowledge_use(crvm_ledger *ledger, const ch
                                                    int resolved, const char *contact_id,
                                                    const char *customer_id);
 
+/**
+ * Append revenue events of which some were sourced by a support contact (an
+ * upsell or services sale made during the contact): crvm_ledger_add_revenue()
+ * with one more column. Load the contacts first.
+ * @param source_contact_ids per event: NULL or "" for none, else a known
+ *        contact (::CRVM_ENOTFOUND) of the same customer, opened on or
+ *        before the event's date (else ::CRVM_EINVAL; field
+ *        "source_contact"). The column may be NULL with length 0 (no event
+ *        sourced: exactly crvm_ledger_add_revenue()).
+ * crvm_ledger_revenue_events() reads the sources back. Cost: one id lookup
+ * per sourced row on top of crvm_ledger_add_revenue().
+ * @return as crvm_ledger_add_revenue().
+ */
+CRVM_API crvm_status crvm_ledger_add_sourced_revenue(crvm_ledger *ledger,
+                                                     const char *const *customer_ids, size_t customer_ids_len,
+                                                     const crvm_date *dates, size_t dates_len,
+                                                     const double *amounts, size_t amounts_len,
+                                                     const int32_t *streams, size_t streams_len,
+                                                     const char *const *source_contact_ids,
+                                                     size_t source_contact_ids_len,
+                                                     crvm_rejections *rejections);
+
+/** Single-row strict append: crvm_ledger_add_sourced_revenue() with one row
+ *  (@p source_contact_id NULL or "" = none). */
+CRVM_API crvm_status crvm_ledger_add_sourced_revenue_event(crvm_ledger *ledger,
+                                                           const char *customer_id, crvm_date date,
+                                                           double amount, crvm_stream stream,
+                                                           const char *source_contact_id);
+
+/* ------------------------------------------------------ contact attributes */
+
+/**
+ * Append values of one string attribute of contacts (agent, queue, product,
+ * reason: any name, any number of attributes): row i gives contact
+ * @p contact_ids[i] the value @p values[i] of attribute @p name.
+ *
+ * Names and values are interned: attribute a has index a in order of first
+ * appearance, and its distinct values dense indices 0, 1, ... in order of
+ * first appearance (crvm_ledger_attribute_value()). The attribute is created
+ * by the first successful call that names it, also one with no rows (so a
+ * CSV column of empty fields still declares it). A contact has at most one
+ * value per attribute: a row for a contact that already has a value of this
+ * attribute, from an earlier call or an earlier row of this call, is
+ * rejected (field "contact_id"), even with the same value. Attribute values
+ * take part in batches (crvm_ledger_begin()): a rollback removes the values
+ * given, the distinct values and attributes first seen, since the batch
+ * began. Rejections carry the table ::CRVM_TABLE_CONTACT_ATTRIBUTES, e.g.
+ * `"contact_attributes[3].contact_id \"T9\": unknown contact"`.
+ *
+ * @param name        attribute name: non-empty, case-sensitive, and not one of
+ *                    the contact columns of contacts.csv (contact_id,
+ *                    customer_id, opened, closed, channel, handle_minutes,
+ *                    tier, escalated, outcome, satisfaction, articles,
+ *                    compared ignoring ASCII case), which would make a
+ *                    grouping by name ambiguous.
+ * @param contact_ids known contacts (unknown: ::CRVM_ENOTFOUND; empty: ::CRVM_EINVAL).
+ * @param values      non-empty values (field "value"). To leave a contact
+ *                    without a value, leave out its row.
+ * @param rejections  NULL for strict (atomic) mode, else lenient mode (see
+ *                    the file comment).
+ * Cost: two hash lookups per row (contact, value); temporary memory for the
+ * distinct new values of the call only.
+ * @return ::CRVM_OK; ::CRVM_EINVAL (NULL ledger or name, a bad name, a NULL
+ *         column with nonzero length, lengths that differ, or in strict mode
+ *         an invalid row); ::CRVM_ENOTFOUND (strict mode: an unknown
+ *         contact); ::CRVM_ENOMEM (ledger and rejections unchanged).
+ */
+CRVM_API crvm_status crvm_ledger_add_contact_attributes(crvm_ledger *ledger, const char *name,
+                                                        const char *const *contact_ids,
+                                                        size_t contact_ids_len,
+                                                        const char *const *values, size_t values_len,
+                                                        crvm_rejections *rejections);
+
+/** Single-row strict append: crvm_ledger_add_contact_attributes() with one row. */
+CRVM_API crvm_status crvm_ledger_add_contact_attribute(crvm_ledger *ledger, const char *name,
+                                                       const char *contact_id, const char *value);
+
 /* ---------------------------------------------------------------- batches */
 
 /**
@@ -476,7 +564,8 @@ typedef struct crvm_ledger_stats {
     size_t contact_articles;/**< contact-article link rows */
     size_t articles;        /**< article rows */
     size_t knowledge_uses;  /**< knowledge-use rows */
-    size_t bytes_used;      /**< bytes of live rows (columns, id strings, hash tables) */
+    size_t bytes_used;      /**< bytes of live rows (columns, id strings, hash tables,
+                                 contact attributes and revenue sources) */
     size_t bytes_allocated; /**< bytes allocated including spare capacity */
     int64_t revenue_cents;  /**< sum of every revenue amount, in cents (exact) */
     double handle_minutes;  /**< sum of every contact's handle minutes */
@@ -516,6 +605,90 @@ CRVM_API crvm_status crvm_ledger_customers(const crvm_ledger *ledger,
                                            int32_t *segment, size_t segment_len,
                                            crvm_date *start, size_t start_len,
                                            crvm_date *end, size_t end_len);
+
+/**
+ * Contact columns copied out, in contact index order, each of length
+ * crvm_ledger_stats.contacts (any output may be NULL with length 0):
+ * customer index, opened, closed (::CRVM_DATE_NONE if open), ::crvm_channel,
+ * handle minutes, tier (1..3), escalated (0/1), ::crvm_outcome, satisfaction
+ * (NaN if not rated). Time O(contacts) per column.
+ * @return ::CRVM_OK, ::CRVM_EINVAL (NULL ledger, a NULL output with nonzero
+ *         length, a length that is not the contact count; outputs untouched).
+ */
+CRVM_API crvm_status crvm_ledger_contacts(const crvm_ledger *ledger,
+                                          int32_t *customer, size_t customer_len,
+                                          crvm_date *opened, size_t opened_len,
+                                          crvm_date *closed, size_t closed_len,
+                                          int32_t *channel, size_t channel_len,
+                                          double *handle_minutes, size_t handle_minutes_len,
+                                          int32_t *tier, size_t tier_len,
+                                          int32_t *escalated, size_t escalated_len,
+                                          int32_t *outcome, size_t outcome_len,
+                                          double *satisfaction, size_t satisfaction_len);
+
+/**
+ * Revenue columns copied out, in the order the events were appended, each of
+ * length crvm_ledger_stats.revenue_events (any output may be NULL with
+ * length 0): customer index, date, amount in currency units (the double
+ * nearest its whole cents), ::crvm_stream, and the index of the contact that
+ * sourced the event (crvm_ledger_add_sourced_revenue()), -1 for none.
+ * Time O(events) per column.
+ * @return ::CRVM_OK, ::CRVM_EINVAL (NULL ledger, a NULL output with nonzero
+ *         length, a length that is not the event count; outputs untouched).
+ */
+CRVM_API crvm_status crvm_ledger_revenue_events(const crvm_ledger *ledger,
+                                                int32_t *customer, size_t customer_len,
+                                                crvm_date *date, size_t date_len,
+                                                double *amount, size_t amount_len,
+                                                int32_t *stream, size_t stream_len,
+                                                int32_t *source_contact, size_t source_contact_len);
+
+/** Number of contact attributes (crvm_ledger_add_contact_attributes()); 0 for NULL. */
+CRVM_API size_t crvm_ledger_attribute_count(const crvm_ledger *ledger);
+
+/**
+ * Name of attribute @p attribute (0..count-1). The pointer stays valid until
+ * the ledger is next modified or freed.
+ * @return NULL if @p ledger is NULL or @p attribute out of range.
+ */
+CRVM_API const char *crvm_ledger_attribute_name(const crvm_ledger *ledger, size_t attribute);
+
+/**
+ * Index of the attribute named exactly @p name (case-sensitive).
+ * @return ::CRVM_OK, ::CRVM_ENOTFOUND (no such attribute), ::CRVM_EINVAL (NULL argument).
+ */
+CRVM_API crvm_status crvm_ledger_find_attribute(const crvm_ledger *ledger, const char *name,
+                                                size_t *attribute);
+
+/** Number of distinct values of attribute @p attribute; 0 if out of range or @p ledger is NULL. */
+CRVM_API size_t crvm_ledger_attribute_value_count(const crvm_ledger *ledger, size_t attribute);
+
+/**
+ * Text of value @p value (0..value count-1) of attribute @p attribute. The
+ * pointer stays valid until the ledger is next modified or freed.
+ * @return NULL if an index is out of range or @p ledger is NULL.
+ */
+CRVM_API const char *crvm_ledger_attribute_value(const crvm_ledger *ledger, size_t attribute,
+                                                 size_t value);
+
+/**
+ * Index of the value with text @p text of attribute @p attribute.
+ * @return ::CRVM_OK, ::CRVM_ENOTFOUND (no contact has that value),
+ *         ::CRVM_EINVAL (NULL argument, @p attribute out of range).
+ */
+CRVM_API crvm_status crvm_ledger_find_attribute_value(const crvm_ledger *ledger, size_t attribute,
+                                                      const char *text, size_t *value);
+
+/**
+ * The value index of attribute @p attribute of every contact (contact index
+ * order), -1 for a contact without a value, copied into @p value of length
+ * crvm_ledger_stats.contacts. Time O(contacts).
+ * @return ::CRVM_OK, ::CRVM_EINVAL (NULL ledger, @p attribute out of range,
+ *         NULL @p value with nonzero length, a length that is not the contact
+ *         count; @p value untouched).
+ */
+CRVM_API crvm_status crvm_ledger_contact_attribute(const crvm_ledger *ledger, size_t attribute,
+                                                   int32_t *value, size_t value_len);
 
 /* ------------------------------------------------------------- aggregates */
 
