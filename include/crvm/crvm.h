@@ -7,6 +7,7 @@
 
 #include "crvm/common.h"
 #include "crvm/retention.h"
+#include "crvm/retention_cov.h"
 #include "crvm/survival.h"
 #include "crvm/ledger.h"
 #include "crvm/economics.h"

@@ -1,0 +1,633 @@
+/* Maximum-likelihood fit of the sBG/BdW with proportional-hazards
+ * covariates: degenerate-data checks, start values from the per-group fits
+ * without covariates (crvm_retention_fit_records on each group's (n_i,
+ * churned_i)) with b = 0, then Newton's method on the transformed parameters
+ * with the analytic Hessian (Levenberg damping when it is not definite, and
+ * a backtracking line search). Standard errors: the inverse of the observed
+ * information at the estimate, mapped to the natural scale by the delta
+ * method. */
+#include <math.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/error.h"
+#include "math/linalg.h"
+#include "retention/cov_internal.h"
+#include "retention/cov_loglik.h"
+#include "retention/cov_model.h"
+
+/* Beyond e^+-50 a parameter is infeasible (as in fit.c). */
+#define LOG_PARAM_LIMIT 50.0
+/* A step never moves a transformed parameter by more than this. */
+#define MAX_STEP 4.0
+
+static const char *kind_name(crvm_retention_kind kind)
+{
+    return kind == CRVM_RETENTION_SBG ? "sBG" : "BdW";
+}
+
+/* ---- degenerate data ----------------------------------------------------- */
+
+typedef struct group_stats {
+    double weight, dead, renewed; /* weight in the likelihood, churned, seen to renew */
+    int last;                     /* last period with information (a renewal or a churn) */
+} group_stats;
+
+static crvm_status check_groups(const char *who, crvm_retention_kind kind,
+                                const crvm__rcov_data *d, group_stats *gs, double *total)
+{
+    memset(gs, 0, d->groups * sizeof *gs);
+    *total = 0;
+    for (size_t i = 0; i < d->subjects; i++) {
+        double w = d->weight ? d->weight[i] : 1.0;
+        int n = d->periods[i];
+        if (n == 0 || w == 0)
+            continue;
+        group_stats *g = &gs[d->group[i]];
+        g->weight += w;
+        *total += w;
+        if (d->churned[i])
+            g->dead += w;
+        if (n >= 2 || !d->churned[i])
+            g->renewed += w;
+        if (n > g->last)
+            g->last = n;
+    }
+    int longest = 0;
+    for (size_t g = 0; g < d->groups; g++) {
+        if (gs[g].weight == 0)
+            return crvm__fail(CRVM_EDOMAIN, "%s: group %zu has no subject with a row (and "
+                              "positive weight): its alpha and beta are not identified", who, g);
+        if (gs[g].dead == 0)
+            return crvm__fail(CRVM_EDOMAIN, "%s: group %zu: no subject churned: its churn "
+                              "probability is estimated as 0, at the boundary of the model "
+                              "(beta -> infinity)", who, g);
+        if (gs[g].renewed == 0)
+            return crvm__fail(CRVM_EDOMAIN, "%s: group %zu: every subject churned at the first "
+                              "renewal (nobody was seen to renew): beta -> 0", who, g);
+        if (gs[g].last < 2)
+            return crvm__fail(CRVM_EDOMAIN, "%s: group %zu: only 1 renewal period observed: its "
+                              "alpha and beta need at least 2", who, g);
+        if (gs[g].last > longest)
+            longest = gs[g].last;
+    }
+    if (kind == CRVM_RETENTION_BDW && longest < 3)
+        return crvm__fail(CRVM_EDOMAIN, "%s: only %d renewal periods observed: the BdW needs at "
+                          "least 3 in some group to identify c", who, longest);
+    return CRVM_OK;
+}
+
+/* A covariate constant over the rows in the likelihood, or collinear with
+ * others (weighted centred second moments, Cholesky with a relative pivot
+ * tolerance); or one that separates churn on its own: z_j >= 0 on every
+ * churn row and <= 0 on every other row (or the reverse), not all zero, so
+ * that the likelihood keeps rising as b_j -> +-infinity. */
+static crvm_status check_covariates(const char *who, const crvm__rcov_data *d)
+{
+    size_t p = d->covariates;
+    if (p == 0)
+        return CRVM_OK;
+    double *cnt = crvm__calloc(d->patterns + 2 * p * p + 5 * p, sizeof *cnt);
+    if (cnt == NULL)
+        return crvm__nomem("checking the covariates");
+    double *mom = cnt + d->patterns, *chol = mom + p * p, *mean = chol + p * p;
+    double *churn_min = mean + p, *churn_max = churn_min + p, *surv_min = churn_max + p,
+           *surv_max = surv_min + p;
+    for (size_t j = 0; j < p; j++) {
+        churn_min[j] = surv_min[j] = INFINITY;
+        churn_max[j] = surv_max[j] = -INFINITY;
+    }
+    double total = 0;
+    for (size_t i = 0; i < d->subjects; i++) {
+        double w = d->weight ? d->weight[i] : 1.0;
+        if (w == 0)
+            continue;
+        for (size_t r = d->first_row[i]; r < d->first_row[i + 1]; r++) {
+            uint32_t q = d->row_pattern[r];
+            cnt[q] += w;
+            total += w;
+            int churn_row = d->churned[i] && r + 1 == d->first_row[i + 1];
+            const double *z = d->pattern_z + (size_t)q * p;
+            for (size_t j = 0; j < p; j++) {
+                double *lo = churn_row ? churn_min : surv_min, *hi = churn_row ? churn_max : surv_max;
+                lo[j] = fmin(lo[j], z[j]);
+                hi[j] = fmax(hi[j], z[j]);
+            }
+        }
+    }
+    crvm_status st = CRVM_OK;
+    for (size_t q = 0; q < d->patterns; q++)
+        for (size_t j = 0; j < p; j++)
+            mean[j] += cnt[q] * d->pattern_z[q * p + j] / total;
+    for (size_t q = 0; q < d->patterns; q++)
+        for (size_t i = 0; i < p; i++)
+            for (size_t j = 0; j < p; j++)
+                mom[i * p + j] += cnt[q] * (d->pattern_z[q * p + i] - mean[i]) *
+                                  (d->pattern_z[q * p + j] - mean[j]);
+    for (size_t j = 0; j < p && st == CRVM_OK; j++) {
+        if (!(mom[j * p + j] > 1e-24 * total * (1 + mean[j] * mean[j])))
+            st = crvm__fail(CRVM_EDOMAIN, "%s: covariate %zu is constant (%g) over the rows in "
+                            "the likelihood: its effect is not identified", who, j, mean[j]);
+        int up = churn_min[j] >= 0 && surv_max[j] <= 0, down = churn_max[j] <= 0 && surv_min[j] >= 0;
+        if (st == CRVM_OK && (up || down))
+            st = crvm__fail(CRVM_EDOMAIN, "%s: covariate %zu separates churn: it is %s on every "
+                            "churn row and %s on every other row, so the likelihood keeps rising "
+                            "as its coefficient goes to %s", who, j, up ? ">= 0" : "<= 0",
+                            up ? "<= 0" : ">= 0", up ? "+infinity" : "-infinity");
+    }
+    /* Correlation matrix, then Cholesky pivots: a pivot below 1e-10 means
+     * covariate j is (numerically) a combination of the ones before it. */
+    for (size_t i = 0; i < p && st == CRVM_OK; i++)
+        for (size_t j = 0; j < p; j++)
+            chol[i * p + j] = mom[i * p + j] / sqrt(mom[i * p + i] * mom[j * p + j]);
+    for (size_t j = 0; j < p && st == CRVM_OK; j++) {
+        double s = chol[j * p + j];
+        for (size_t k = 0; k < j; k++)
+            s -= chol[j * p + k] * chol[j * p + k];
+        if (!(s > 1e-10)) {
+            st = crvm__fail(CRVM_EDOMAIN, "%s: covariate %zu is collinear with covariate%s 0..%zu "
+                            "over the rows in the likelihood: their effects are not identified",
+                            who, j, j > 1 ? "s" : "", j - 1);
+            break;
+        }
+        chol[j * p + j] = sqrt(s);
+        for (size_t i = j + 1; i < p; i++) {
+            double t = chol[i * p + j];
+            for (size_t k = 0; k < j; k++)
+                t -= chol[i * p + k] * chol[j * p + k];
+            chol[i * p + j] = t / chol[j * p + j];
+        }
+    }
+    crvm__free(cnt);
+    return st;
+}
+
+/* ---- start values ---------------------------------------------------------- */
+
+/* Each group's fit without covariates, on its (n, churned) counts; the BdW
+ * falls back to the sBG (c = 1) and that to alpha = beta = 1 when a fit
+ * fails, since these are only start values. c starts at the weighted
+ * geometric mean of the groups' BdW estimates. */
+static crvm_status start_values(crvm_retention_kind kind, const crvm__rcov_data *d,
+                                const group_stats *gs, double *x)
+{
+    int max_n = 0;
+    for (size_t i = 0; i < d->subjects; i++)
+        if (d->periods[i] > max_n)
+            max_n = d->periods[i];
+    size_t len = 2 * ((size_t)max_n + 1);
+    double *wsum = crvm__calloc(d->groups * len, sizeof *wsum);
+    int32_t *periods = crvm__calloc(len, sizeof *periods);
+    int32_t *churned = crvm__calloc(len, sizeof *churned);
+    double *weights = crvm__calloc(len, sizeof *weights);
+    crvm_status st = CRVM_OK;
+    if (!wsum || !periods || !churned || !weights) {
+        st = crvm__nomem("start values of the covariate retention fit");
+        goto done;
+    }
+    for (size_t i = 0; i < d->subjects; i++)
+        if (d->periods[i] > 0)
+            wsum[(size_t)d->group[i] * len + 2 * (size_t)d->periods[i] + d->churned[i]] +=
+                d->weight ? d->weight[i] : 1.0;
+    double lc_sum = 0, lc_weight = 0;
+    for (size_t g = 0; g < d->groups; g++) {
+        size_t m = 0;
+        for (size_t j = 0; j < len; j++)
+            if (wsum[g * len + j] > 0) {
+                periods[m] = (int32_t)(j / 2);
+                churned[m] = (int32_t)(j % 2);
+                weights[m++] = wsum[g * len + j];
+            }
+        double a = 1, b = 1;
+        for (int k = (int)kind; k >= 0; k--) {
+            crvm_retention_fit *fit = NULL;
+            st = crvm_retention_fit_records((crvm_retention_kind)k, periods, m, churned, m,
+                                            weights, m, NULL, &fit, NULL);
+            if (st == CRVM_ENOMEM)
+                goto done;
+            if (st == CRVM_OK) {
+                crvm_retention_params pr;
+                crvm_retention_fit_params(fit, &pr);
+                crvm_retention_fit_free(fit);
+                a = pr.alpha;
+                b = pr.beta;
+                if (k == CRVM_RETENTION_BDW) {
+                    lc_sum += gs[g].weight * log(pr.c);
+                    lc_weight += gs[g].weight;
+                }
+                break;
+            }
+        }
+        st = CRVM_OK;
+        x[2 * g] = log(a);
+        x[2 * g + 1] = log(b);
+    }
+    if (kind == CRVM_RETENTION_BDW)
+        x[2 * d->groups] = lc_weight > 0 ? lc_sum / lc_weight : 0.0;
+    for (size_t j = 0; j < d->covariates; j++)
+        x[2 * d->groups + (kind == CRVM_RETENTION_BDW) + j] = 0.0;
+done:
+    crvm__free(wsum);
+    crvm__free(periods);
+    crvm__free(churned);
+    crvm__free(weights);
+    return st;
+}
+
+/* ---- Newton's method ----------------------------------------------------------- */
+
+/* Natural parameters (k) from x (kx); 0 if x is outside the feasible box. */
+static int natural_from_x(crvm_retention_kind kind, size_t G, size_t p, const double *x,
+                          double *params)
+{
+    int has_c = kind == CRVM_RETENTION_BDW;
+    for (size_t j = 0; j < 2 * G + (size_t)has_c; j++)
+        if (!(fabs(x[j]) <= LOG_PARAM_LIMIT))
+            return 0;
+    for (size_t j = 0; j < 2 * G; j++)
+        params[j] = exp(x[j]);
+    params[2 * G] = has_c ? exp(x[2 * G]) : 1.0;
+    for (size_t j = 0; j < p; j++) {
+        params[2 * G + 1 + j] = x[2 * G + (size_t)has_c + j];
+        if (!isfinite(params[2 * G + 1 + j]))
+            return 0;
+    }
+    return 1;
+}
+
+typedef struct newton {
+    const crvm__rcov_data *d;
+    crvm__rcov_eval *ev;
+    crvm_retention_kind kind;
+    size_t G, p, kx;
+    double *params, *g, *H, *step, *work, *xt, *gt, *Ht;
+} newton;
+
+/* Negative log-likelihood F, its gradient and Hessian at x; +inf if infeasible. */
+static double objective(newton *nw, const double *x, double *g, double *H)
+{
+    if (!natural_from_x(nw->kind, nw->G, nw->p, x, nw->params))
+        return INFINITY;
+    double ll = crvm__rcov_eval_run(nw->ev, nw->params, CRVM__RCOV_HESSIAN, g, H);
+    if (!isfinite(ll))
+        return INFINITY;
+    for (size_t i = 0; i < nw->kx; i++) {
+        g[i] = -g[i];
+        if (!isfinite(g[i]))
+            return INFINITY;
+    }
+    for (size_t i = 0; i < nw->kx * nw->kx; i++) {
+        H[i] = -H[i];
+        if (!isfinite(H[i]))
+            return INFINITY;
+    }
+    return -ll;
+}
+
+static double max_abs(size_t n, const double *v)
+{
+    double m = 0;
+    for (size_t i = 0; i < n; i++)
+        m = fmax(m, fabs(v[i]));
+    return m;
+}
+
+/* Solve (H + lambda diag(H)) s = -g with the smallest lambda in 0, 1e-8,
+ * 1e-7, ... that makes the matrix positive definite. */
+static int damped_step(newton *nw, const double *g, const double *H, double *s)
+{
+    size_t k = nw->kx;
+    for (double lambda = 0; lambda <= 1e8; lambda = lambda == 0 ? 1e-8 : lambda * 10) {
+        for (size_t i = 0; i < k * k; i++)
+            nw->work[i] = H[i];
+        for (size_t i = 0; i < k; i++)
+            nw->work[i * k + i] += lambda * fmax(fabs(H[i * k + i]), 1e-12);
+        if (crvm__cholesky(k, nw->work) != CRVM_OK)
+            continue;
+        for (size_t i = 0; i < k; i++)
+            s[i] = -g[i];
+        crvm__cholesky_solve(k, nw->work, s);
+        double big = max_abs(k, s);
+        if (big > MAX_STEP)
+            for (size_t i = 0; i < k; i++)
+                s[i] *= MAX_STEP / big;
+        return 1;
+    }
+    return 0;
+}
+
+/* Iterates from x; on return x, nw->g, nw->H hold the last accepted point.
+ * CRVM_OK when the gradient test passed, CRVM_ECONVERGE otherwise. */
+static crvm_status newton_run(newton *nw, double *x, const crvm_retention_cov_options *o,
+                              double *f_out, int *iterations)
+{
+    size_t k = nw->kx;
+    double f = objective(nw, x, nw->g, nw->H);
+    *iterations = 0;
+    *f_out = f;
+    if (!isfinite(f))
+        return CRVM_ECONVERGE;
+    for (int it = 0; it < o->max_iterations; it++) {
+        if (max_abs(k, nw->g) <= o->tolerance * fmax(1.0, fabs(f)))
+            return CRVM_OK;
+        if (!damped_step(nw, nw->g, nw->H, nw->step))
+            return CRVM_ECONVERGE;
+        double slope = 0;
+        for (size_t i = 0; i < k; i++)
+            slope += nw->g[i] * nw->step[i];
+        /* Within the rounding band of a sum over many subjects the value
+         * cannot judge a step; a smaller gradient then does. */
+        double band = 1e-12 * (1.0 + fabs(f));
+        int accepted = 0;
+        for (double t = 1.0; t > 1e-10 && !accepted; t *= 0.25) {
+            for (size_t i = 0; i < k; i++)
+                nw->xt[i] = x[i] + t * nw->step[i];
+            double ft = objective(nw, nw->xt, nw->gt, nw->Ht);
+            if (!isfinite(ft))
+                continue;
+            if (ft <= f + 1e-4 * t * slope ||
+                (ft <= f + band && max_abs(k, nw->gt) < max_abs(k, nw->g))) {
+                memcpy(x, nw->xt, k * sizeof *x);
+                memcpy(nw->g, nw->gt, k * sizeof *nw->g);
+                memcpy(nw->H, nw->Ht, k * k * sizeof *nw->H);
+                f = ft;
+                accepted = 1;
+            }
+        }
+        *iterations = it + 1;
+        *f_out = f;
+        if (!accepted)
+            return max_abs(k, nw->g) <= o->tolerance * fmax(1.0, fabs(f)) ? CRVM_OK
+                                                                          : CRVM_ECONVERGE;
+    }
+    return max_abs(k, nw->g) <= o->tolerance * fmax(1.0, fabs(f)) ? CRVM_OK : CRVM_ECONVERGE;
+}
+
+/* ---- the fit ----------------------------------------------------------------------- */
+
+static crvm_status check_options(const char *who, crvm_retention_kind kind,
+                                 const crvm_retention_cov_options *o, crvm_retention_cov **out)
+{
+    if (kind != CRVM_RETENTION_SBG && kind != CRVM_RETENTION_BDW)
+        return crvm__fail(CRVM_EINVAL, "%s: kind = %d: must be CRVM_RETENTION_SBG or "
+                          "CRVM_RETENTION_BDW", who, (int)kind);
+    if (out == NULL)
+        return crvm__fail(CRVM_EINVAL, "%s: out is NULL", who);
+    if (o->max_iterations < 1)
+        return crvm__fail(CRVM_EINVAL, "%s: options.max_iterations = %d: must be >= 1", who,
+                          o->max_iterations);
+    if (!(o->tolerance > 0 && isfinite(o->tolerance)))
+        return crvm__fail(CRVM_EINVAL, "%s: options.tolerance = %g: must be positive and finite",
+                          who, o->tolerance);
+    if (o->threads < 0)
+        return crvm__fail(CRVM_EINVAL, "%s: options.threads = %d: must be >= 0", who, o->threads);
+    return CRVM_OK;
+}
+
+/* After the optimiser: parameters running off, the covariance. */
+static crvm_status finish(const char *who, newton *nw, crvm_retention_cov *m)
+{
+    size_t G = nw->G, p = nw->p, kx = nw->kx, k = m->k;
+    int has_c = nw->kind == CRVM_RETENTION_BDW;
+    const double *prm = m->params;
+    for (size_t g = 0; g < G; g++)
+        for (int j = 0; j < 2; j++) {
+            double v = prm[2 * g + (size_t)j];
+            if (v < 1e-6 || v > 1e6)
+                return crvm__fail(CRVM_ECONVERGE, "%s: %s fit has no finite maximum: %s of group "
+                                  "%zu runs off to %s (%g)", who, kind_name(nw->kind),
+                                  j ? "beta" : "alpha", g, v < 1e-6 ? "0" : "infinity", v);
+        }
+    if (has_c && (prm[2 * G] < 1e-3 || prm[2 * G] > 1e3))
+        return crvm__fail(CRVM_ECONVERGE, "%s: BdW fit has no finite maximum: c runs off to %s "
+                          "(%g)", who, prm[2 * G] < 1e-3 ? "0" : "infinity", prm[2 * G]);
+    for (size_t j = 0; j < p; j++) {
+        double bz = 0;
+        for (size_t q = 0; q < nw->d->patterns; q++)
+            bz = fmax(bz, fabs(prm[2 * G + 1 + j] * nw->d->pattern_z[q * p + j]));
+        if (bz > 30)
+            return crvm__fail(CRVM_EDOMAIN, "%s: the effect of covariate %zu runs off (b = %g "
+                              "multiplies the exposure by up to e^%.0f): churn is (nearly) "
+                              "separated by it", who, j, prm[2 * G + 1 + j], bz);
+    }
+    double *cov_x = nw->work;
+    crvm_status st = crvm__spd_inverse(kx, nw->H, cov_x);
+    if (st == CRVM_ENOMEM)
+        return st;
+    if (st != CRVM_OK)
+        return crvm__fail(CRVM_ECONVERGE, "%s: %s fit: the information matrix is not positive "
+                          "definite at the estimate, so the parameters are not identified by "
+                          "these data", who, kind_name(nw->kind));
+    /* x index of each natural parameter (-1: the sBG's fixed c) and d natural / d x. */
+    for (size_t i = 0; i < k; i++)
+        for (size_t j = 0; j < k; j++) {
+            long xi = i < 2 * G ? (long)i : i == 2 * G ? (has_c ? (long)i : -1) : (long)i - !has_c;
+            long xj = j < 2 * G ? (long)j : j == 2 * G ? (has_c ? (long)j : -1) : (long)j - !has_c;
+            double si = i <= 2 * G ? prm[i] : 1.0, sj = j <= 2 * G ? prm[j] : 1.0;
+            m->cov[i * k + j] = xi < 0 || xj < 0 ? 0.0 : si * sj * cov_x[xi * (long)kx + xj];
+        }
+    return CRVM_OK;
+}
+
+crvm_status crvm__rcov_fit(crvm_retention_kind kind, const crvm__rcov_data *d,
+                           const crvm_retention_cov_options *options, crvm_retention_cov **out,
+                           crvm_fit_report *report_out)
+{
+    const char *who = "crvm_retention_cov_fit";
+    crvm_retention_cov_options defaults = CRVM_RETENTION_COV_OPTIONS_INIT;
+    const crvm_retention_cov_options *o = options ? options : &defaults;
+    crvm_status st = check_options(who, kind, o, out);
+    if (st == CRVM_OK)
+        st = crvm__rcov_data_check(d, who);
+    if (st != CRVM_OK)
+        return st;
+    size_t G = d->groups, p = d->covariates;
+    group_stats *gs = crvm__calloc(G, sizeof *gs);
+    if (gs == NULL)
+        return crvm__nomem("checking the groups");
+    double total;
+    st = check_groups(who, kind, d, gs, &total);
+    if (st == CRVM_OK)
+        st = check_covariates(who, d);
+    newton nw;
+    memset(&nw, 0, sizeof nw);
+    crvm_retention_cov *m = NULL;
+    double *x = NULL;
+    if (st != CRVM_OK)
+        goto done;
+    nw.d = d;
+    nw.kind = kind;
+    nw.G = G;
+    nw.p = p;
+    if ((st = crvm__rcov_eval_new(kind, d, o->threads, &nw.ev)) != CRVM_OK)
+        goto done;
+    size_t kx = nw.kx = crvm__rcov_eval_dim(nw.ev);
+    x = crvm__calloc(6 * kx + 3 * kx * kx + 2 * G + 1 + p, sizeof *x);
+    if (x == NULL) {
+        st = crvm__nomem("the Newton workspace");
+        goto done;
+    }
+    nw.g = x + kx;
+    nw.step = nw.g + kx;
+    nw.xt = nw.step + kx;
+    nw.gt = nw.xt + kx;
+    nw.H = nw.gt + kx;
+    nw.Ht = nw.H + kx * kx;
+    nw.work = nw.Ht + kx * kx;
+    nw.params = nw.work + kx * kx;
+    if ((st = start_values(kind, d, gs, x)) != CRVM_OK)
+        goto done;
+    double f;
+    int iterations;
+    crvm_status conv = newton_run(&nw, x, o, &f, &iterations);
+
+    crvm_fit_report report;
+    memset(&report, 0, sizeof report);
+    report.log_likelihood = -f;
+    report.n_parameters = (int)kx;
+    report.n_observations = total;
+    report.aic = 2.0 * (double)kx + 2.0 * f;
+    report.bic = (double)kx * log(total) + 2.0 * f;
+    report.gradient_norm = max_abs(kx, nw.g);
+    report.iterations = iterations;
+    report.converged = 0;
+    if (report_out)
+        *report_out = report;
+    if (!isfinite(f) || !natural_from_x(kind, G, p, x, nw.params)) {
+        st = crvm__fail(CRVM_ECONVERGE, "%s: %s fit failed: no finite log-likelihood at the "
+                        "start values or along the way", who, kind_name(kind));
+        goto done;
+    }
+    if ((st = crvm__rcov_model_alloc(kind, G, p, 1, &m)) != CRVM_OK)
+        goto done;
+    memcpy(m->params, nw.params, m->k * sizeof *m->params);
+    if ((st = finish(who, &nw, m)) != CRVM_OK)
+        goto done;
+    if (conv != CRVM_OK) {
+        st = crvm__fail(CRVM_ECONVERGE, "%s: %s fit did not converge in %d iterations (gradient "
+                        "norm %g, log-likelihood %.10g)", who, kind_name(kind), iterations,
+                        report.gradient_norm, report.log_likelihood);
+        goto done;
+    }
+    report.converged = 1;
+    m->report = report;
+    if (report_out)
+        *report_out = report;
+    *out = m;
+    m = NULL;
+done:
+    crvm_retention_cov_free(m);
+    crvm__free(x);
+    crvm__rcov_eval_free(nw.ev);
+    crvm__free(gs);
+    return st;
+}
+
+crvm_status crvm_retention_cov_fit(crvm_retention_kind kind, const int32_t *subject_group,
+                                   size_t subject_group_len, size_t groups,
+                                   const int32_t *row_subject, size_t row_subject_len,
+                                   const int32_t *row_period, size_t row_period_len,
+                                   const int32_t *row_event, size_t row_event_len, const double *z,
+                                   size_t z_len, size_t covariates, const double *subject_weight,
+                                   size_t subject_weight_len,
+                                   const crvm_retention_cov_options *options,
+                                   crvm_retention_cov **out, crvm_fit_report *report)
+{
+    const char *who = "crvm_retention_cov_fit";
+    crvm_retention_cov_options defaults = CRVM_RETENTION_COV_OPTIONS_INIT;
+    crvm_status st = check_options(who, kind, options ? options : &defaults, out);
+    if (st != CRVM_OK)
+        return st;
+    crvm__rcov_panel panel;
+    st = crvm__rcov_panel_build(who, groups, covariates, subject_group, subject_group_len,
+                                row_subject, row_subject_len, row_period, row_period_len,
+                                row_event, row_event_len, z, z_len, subject_weight,
+                                subject_weight_len, &panel);
+    if (st != CRVM_OK)
+        return st;
+    st = crvm__rcov_fit(kind, &panel.data, options, out, report);
+    crvm__rcov_panel_free(&panel);
+    return st;
+}
+
+/* ---- the log-likelihood at given parameters ------------------------------------------- */
+
+crvm_status crvm__rcov_log_likelihood(crvm_retention_kind kind, const crvm__rcov_data *d,
+                                      const double *params, int threads, double *log_likelihood,
+                                      double *gradient)
+{
+    crvm__rcov_eval *ev;
+    crvm_status st = crvm__rcov_eval_new(kind, d, threads, &ev);
+    if (st != CRVM_OK)
+        return st;
+    size_t G = d->groups, p = d->covariates, kx = crvm__rcov_eval_dim(ev);
+    double *gx = crvm__calloc(kx ? kx : 1, sizeof *gx);
+    if (gx == NULL) {
+        crvm__rcov_eval_free(ev);
+        return crvm__nomem("the log-likelihood gradient");
+    }
+    double ll = crvm__rcov_eval_run(ev, params, gradient ? CRVM__RCOV_GRADIENT : CRVM__RCOV_VALUE,
+                                    gx, NULL);
+    if (gradient) {
+        /* d/d theta = (d/d ln theta) / theta; -inf leaves no gradient: 0. */
+        int has_c = kind == CRVM_RETENTION_BDW, ok = isfinite(ll);
+        for (size_t j = 0; j < 2 * G; j++)
+            gradient[j] = ok ? gx[j] / params[j] : 0.0;
+        gradient[2 * G] = ok && has_c ? gx[2 * G] / params[2 * G] : 0.0;
+        for (size_t j = 0; j < p; j++)
+            gradient[2 * G + 1 + j] = ok ? gx[2 * G + (size_t)has_c + j] : 0.0;
+    }
+    *log_likelihood = ll;
+    crvm__free(gx);
+    crvm__rcov_eval_free(ev);
+    return CRVM_OK;
+}
+
+crvm_status crvm_retention_cov_log_likelihood(
+    crvm_retention_kind kind, size_t groups, size_t covariates, const double *params,
+    size_t params_len, const int32_t *subject_group, size_t subject_group_len,
+    const int32_t *row_subject, size_t row_subject_len, const int32_t *row_period,
+    size_t row_period_len, const int32_t *row_event, size_t row_event_len, const double *z,
+    size_t z_len, const double *subject_weight, size_t subject_weight_len,
+    double *log_likelihood, double *gradient, size_t gradient_len)
+{
+    const char *who = "crvm_retention_cov_log_likelihood";
+    if (kind != CRVM_RETENTION_SBG && kind != CRVM_RETENTION_BDW)
+        return crvm__fail(CRVM_EINVAL, "%s: kind = %d: must be CRVM_RETENTION_SBG or "
+                          "CRVM_RETENTION_BDW", who, (int)kind);
+    size_t k = 2 * groups + 1 + covariates;
+    if (params == NULL || log_likelihood == NULL)
+        return crvm__fail(CRVM_EINVAL, "%s: %s is NULL", who,
+                          params == NULL ? "params" : "log_likelihood");
+    if (groups < 1)
+        return crvm__fail(CRVM_EINVAL, "%s: groups = 0: need at least one", who);
+    if (params_len != k)
+        return crvm__fail(CRVM_EINVAL, "%s: params_len = %zu: must be %zu", who, params_len, k);
+    if ((gradient == NULL) != (gradient_len == 0) || (gradient && gradient_len != k))
+        return crvm__fail(CRVM_EINVAL, "%s: gradient_len = %zu: must be %zu (or 0 with NULL)",
+                          who, gradient_len, k);
+    crvm_status st = crvm__rcov_check_params(kind, groups, covariates, params, who);
+    if (st != CRVM_OK)
+        return st;
+    crvm__rcov_panel panel;
+    st = crvm__rcov_panel_build(who, groups, covariates, subject_group, subject_group_len,
+                                row_subject, row_subject_len, row_period, row_period_len,
+                                row_event, row_event_len, z, z_len, subject_weight,
+                                subject_weight_len, &panel);
+    if (st != CRVM_OK)
+        return st;
+    double ll;
+    double *g = gradient ? crvm__calloc(k, sizeof *g) : NULL;
+    if (gradient && g == NULL)
+        st = crvm__nomem("the log-likelihood gradient");
+    if (st == CRVM_OK)
+        st = crvm__rcov_log_likelihood(kind, &panel.data, params, 0, &ll, g);
+    if (st == CRVM_OK) {
+        *log_likelihood = ll;
+        if (gradient)
+            memcpy(gradient, g, k * sizeof *g);
+    }
+    crvm__free(g);
+    crvm__rcov_panel_free(&panel);
+    return st;
+}

@@ -1,0 +1,451 @@
+/* Log-likelihood of the sBG/BdW with proportional-hazards covariates, with
+ * its analytic gradient and Hessian.
+ *
+ * With h(y) = ln Gamma(y + alpha) - ln Gamma(y), ln S(n) = h(beta) -
+ * h(beta + Lambda_n) (since S = B(alpha, beta + Lambda) / B(alpha, beta)). A
+ * subject still active after n periods contributes ln S(n); one that churned
+ * at n contributes ln S(n-1) + ln(1 - e^-D), D = h(y2) - h(y1), y1 = beta +
+ * Lambda_{n-1}, y2 = y1 + e_n. Each of these is a function of (alpha, beta,
+ * Lambda_{n-1}, Lambda_n) whose derivatives are digamma and trigamma values;
+ * the exposures depend on (ln c, b) through
+ *     Lambda = sum_s w_s(c) E_q,  E_q = exp(b' z_q),
+ * so by the chain rule the Hessian needs per subject the gradient of its
+ * exposures (covariates + 1 values, summed over its rows), and
+ *     sum_i f_Lambda,i d2 Lambda_i / du du' = sum_q A_q E_q z_q z_q' (+ c terms),
+ * where A_q accumulates f_Lambda w_s over the rows of pattern q. That sum is
+ * flushed per block over the patterns the block touched.
+ *
+ * The value uses the form of ln[B(alpha, y + dx) / B(alpha, y)] with the
+ * larger increment (as lib/retention/predict.c does), so a small last-period
+ * exposure keeps its relative accuracy in ln(1 - e^-D). */
+#include "retention/cov_loglik.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/error.h"
+#include "math/pochhammer.h"
+#include "math/special.h"
+#include "retention/cov_model.h"
+#include "retention/cov_parallel.h"
+
+/* Subjects per block: large enough that a block's pattern flush is cheap,
+ * small enough to balance the threads. Fixed, so blocks do not depend on
+ * the thread count. */
+#define BLOCK_SUBJECTS 4096
+/* Block results are kept until summed; their total size is bounded by
+ * merging blocks (still independent of the threads). */
+#define BLOCK_RESULT_BUDGET ((size_t)1 << 24) /* doubles */
+
+typedef struct worker {
+    double *a, *b;       /* per pattern: sum of f_Lambda w_s and of f_Lambda w'_s */
+    uint32_t *touched;   /* patterns with nonzero a or b in this block */
+    uint8_t *mark;
+    double *vec;         /* 2 q: the exposure gradients g1, g2 of a subject */
+} worker;
+
+struct crvm__rcov_eval {
+    crvm_retention_kind kind;
+    const crvm__rcov_data *d;
+    size_t G, p, q, kx, rsize;
+    int threads;
+    int max_n;
+    double *w, *w_c, *w_cc; /* [max_n + 1] */
+    double *E;              /* [patterns] */
+    size_t nblocks, block_len;
+    double *results;        /* nblocks x rsize */
+    worker *workers;
+    /* the evaluation in progress */
+    const double *params;
+    crvm__rcov_mode mode;
+    int bad;                /* an exposure overflowed */
+};
+
+/* Offsets into a block result: f, grad theta (2G), grad u (q), H theta-theta
+ * (3G: aa, ab, bb), H theta-u (2G x q), H u-u (q x q). u = (ln c, b). */
+#define R_F 0
+#define R_GT(ev) 1
+#define R_GU(ev) (1 + 2 * (ev)->G)
+#define R_HTT(ev) (R_GU(ev) + (ev)->q)
+#define R_HTU(ev) (R_HTT(ev) + 3 * (ev)->G)
+#define R_HUU(ev) (R_HTU(ev) + 2 * (ev)->G * (ev)->q)
+
+size_t crvm__rcov_eval_dim(const crvm__rcov_eval *ev) { return ev->kx; }
+
+void crvm__rcov_eval_free(crvm__rcov_eval *ev)
+{
+    if (ev == NULL)
+        return;
+    if (ev->workers)
+        for (int t = 0; t < ev->threads; t++) {
+            crvm__free(ev->workers[t].a);
+            crvm__free(ev->workers[t].b);
+            crvm__free(ev->workers[t].touched);
+            crvm__free(ev->workers[t].mark);
+            crvm__free(ev->workers[t].vec);
+        }
+    crvm__free(ev->workers);
+    crvm__free(ev->w);
+    crvm__free(ev->E);
+    crvm__free(ev->results);
+    crvm__free(ev);
+}
+
+crvm_status crvm__rcov_eval_new(crvm_retention_kind kind, const crvm__rcov_data *d, int threads,
+                                crvm__rcov_eval **out)
+{
+    crvm__rcov_eval *ev = crvm__calloc(1, sizeof *ev);
+    if (ev == NULL)
+        return crvm__nomem("the likelihood workspace");
+    ev->kind = kind;
+    ev->d = d;
+    ev->G = d->groups;
+    ev->p = d->covariates;
+    ev->q = 1 + d->covariates;
+    ev->kx = 2 * ev->G + (kind == CRVM_RETENTION_BDW) + ev->p;
+    ev->rsize = R_HUU(ev) + ev->q * ev->q;
+    ev->threads = threads > 1 ? (threads > 64 ? 64 : threads) : 1;
+    for (size_t i = 0; i < d->subjects; i++)
+        if (d->periods[i] > ev->max_n)
+            ev->max_n = d->periods[i];
+    size_t per = (d->subjects + BLOCK_SUBJECTS - 1) / BLOCK_SUBJECTS;
+    ev->nblocks = per ? per : 1;
+    while (ev->nblocks > 1 && ev->nblocks * ev->rsize > BLOCK_RESULT_BUDGET)
+        ev->nblocks = (ev->nblocks + 1) / 2;
+    ev->block_len = (d->subjects + ev->nblocks - 1) / ev->nblocks;
+    size_t np = d->patterns ? d->patterns : 1;
+    ev->w = crvm__calloc(3 * ((size_t)ev->max_n + 1), sizeof *ev->w);
+    ev->E = crvm__calloc(np, sizeof *ev->E);
+    ev->results = crvm__calloc(ev->nblocks * ev->rsize, sizeof *ev->results);
+    ev->workers = crvm__calloc((size_t)ev->threads, sizeof *ev->workers);
+    if (!ev->w || !ev->E || !ev->results || !ev->workers)
+        goto nomem;
+    ev->w_c = ev->w + ev->max_n + 1;
+    ev->w_cc = ev->w_c + ev->max_n + 1;
+    for (int t = 0; t < ev->threads; t++) {
+        worker *wk = &ev->workers[t];
+        wk->a = crvm__calloc(np, sizeof *wk->a);
+        wk->b = crvm__calloc(np, sizeof *wk->b);
+        wk->touched = crvm__calloc(np, sizeof *wk->touched);
+        wk->mark = crvm__calloc(np, sizeof *wk->mark);
+        wk->vec = crvm__calloc(2 * ev->q, sizeof *wk->vec);
+        if (!wk->a || !wk->b || !wk->touched || !wk->mark || !wk->vec)
+            goto nomem;
+    }
+    *out = ev;
+    return CRVM_OK;
+nomem:
+    crvm__rcov_eval_free(ev);
+    return crvm__nomem("the likelihood workspace");
+}
+
+/* ---- one subject ------------------------------------------------------------ */
+
+/* ln[B(alpha, y + dx) / B(alpha, y)] = h(y) - h(y + dx), by the pairing of
+ * log-Pochhammer symbols with the larger increment. */
+static double log_ratio(double alpha, double y, double dx)
+{
+    if (dx < alpha)
+        return crvm__log_pochhammer(y, dx) - crvm__log_pochhammer(y + alpha, dx);
+    return crvm__log_pochhammer(y, alpha) - crvm__log_pochhammer(y + dx, alpha);
+}
+
+/* Derivatives of h at y: h' = psi(y + a) - psi(y), P = psi(y + a) (= dh/da),
+ * and the second derivatives h'' and P' = trigamma(y + a). */
+typedef struct at_y {
+    double hp, P, hpp, Pp;
+} at_y;
+
+static at_y derivs_at(double a, double y, int second)
+{
+    at_y r;
+    r.hp = crvm__psi_difference(y, a);
+    r.P = crvm__digamma(y + a);
+    if (second) {
+        r.Pp = crvm__trigamma(y + a);
+        r.hpp = r.Pp - crvm__trigamma(y);
+    } else {
+        r.Pp = r.hpp = 0.0;
+    }
+    return r;
+}
+
+/* Local derivatives in (alpha, beta, Lambda_1, Lambda_2), indices 0..3. */
+typedef struct local {
+    double f, g[4], h[4][4];
+} local;
+
+/* Adds ln S ratio h(y0) - h(y0 + L) with its derivatives, L in slot `slot`. */
+static void add_survival(local *o, double a, const at_y *b0, double y0, double L, int slot,
+                         int mode)
+{
+    o->f += log_ratio(a, y0, L);
+    if (mode == CRVM__RCOV_VALUE)
+        return;
+    at_y t = derivs_at(a, y0 + L, mode == CRVM__RCOV_HESSIAN);
+    o->g[0] += b0->P - t.P;
+    o->g[1] += b0->hp - t.hp;
+    o->g[slot] += -t.hp;
+    if (mode != CRVM__RCOV_HESSIAN)
+        return;
+    o->h[0][0] += b0->Pp - t.Pp;
+    o->h[0][1] += b0->Pp - t.Pp;
+    o->h[1][1] += b0->hpp - t.hpp;
+    o->h[0][slot] += -t.Pp;
+    o->h[1][slot] += -t.hpp;
+    o->h[slot][slot] += -t.hpp;
+}
+
+/* Adds ln(1 - e^-D), D = h(y1 + e) - h(y1), the churn at the last renewal. */
+static void add_churn(local *o, double a, double y1, double e, int mode)
+{
+    double r = log_ratio(a, y1, e); /* -D */
+    o->f += crvm__log1mexp(r);
+    if (mode == CRVM__RCOV_VALUE)
+        return;
+    int second = mode == CRVM__RCOV_HESSIAN;
+    double m = 1.0 / expm1(-r);
+    at_y t1 = derivs_at(a, y1, second), t2 = derivs_at(a, y1 + e, second);
+    /* psi differences over the small increment e, without cancellation. */
+    double dP = crvm__psi_difference(y1 + a, e);
+    double dD[4] = {dP, dP - crvm__psi_difference(y1, e), -t1.hp, t2.hp};
+    for (int i = 0; i < 4; i++)
+        o->g[i] += m * dD[i];
+    if (!second)
+        return;
+    double mp = -m * (1.0 + m);
+    double d2[4][4] = {{t2.Pp - t1.Pp, t2.Pp - t1.Pp, -t1.Pp, t2.Pp},
+                       {0, t2.hpp - t1.hpp, -t1.hpp, t2.hpp},
+                       {0, 0, -t1.hpp, 0},
+                       {0, 0, 0, t2.hpp}};
+    for (int i = 0; i < 4; i++)
+        for (int j = i; j < 4; j++)
+            o->h[i][j] += m * d2[i][j] + mp * dD[i] * dD[j];
+}
+
+/* ---- one block -------------------------------------------------------------- */
+
+typedef struct group_consts {
+    double a, b;
+    at_y at_b;
+} group_consts;
+
+static void flush_patterns(const crvm__rcov_eval *ev, worker *wk, size_t touched, double c,
+                           double *huu)
+{
+    size_t p = ev->p, q = ev->q;
+    for (size_t t = 0; t < touched; t++) {
+        uint32_t pat = wk->touched[t];
+        const double *z = ev->d->pattern_z + (size_t)pat * p;
+        double ea = wk->a[pat] * ev->E[pat], eb = c * wk->b[pat] * ev->E[pat];
+        for (size_t i = 0; i < p; i++) {
+            huu[0 * q + 1 + i] += eb * z[i];
+            for (size_t j = i; j < p; j++)
+                huu[(1 + i) * q + 1 + j] += ea * z[i] * z[j];
+        }
+        wk->a[pat] = wk->b[pat] = 0.0;
+        wk->mark[pat] = 0;
+    }
+}
+
+static void run_block(void *vctx, size_t wid, size_t block)
+{
+    crvm__rcov_eval *ev = vctx;
+    const crvm__rcov_data *d = ev->d;
+    worker *wk = &ev->workers[wid];
+    double *res = ev->results + block * ev->rsize;
+    memset(res, 0, ev->rsize * sizeof *res);
+    size_t lo = block * ev->block_len, hi = lo + ev->block_len;
+    if (hi > d->subjects)
+        hi = d->subjects;
+    size_t G = ev->G, p = ev->p, q = ev->q;
+    const double *params = ev->params;
+    double c = params[2 * G];
+    int mode = (int)ev->mode;
+    double *g1 = wk->vec, *g2 = wk->vec + q;
+    double *gt = res + R_GT(ev), *gu = res + R_GU(ev), *htt = res + R_HTT(ev);
+    double *htu = res + R_HTU(ev), *huu = res + R_HUU(ev);
+    size_t touched = 0;
+    /* Group constants are cheap; recomputed per block to keep blocks independent. */
+    int cached = -1;
+    group_consts gc = {0, 0, {0, 0, 0, 0}};
+
+    for (size_t i = lo; i < hi; i++) {
+        size_t n = (size_t)d->periods[i];
+        double wt = d->weight ? d->weight[i] : 1.0;
+        if (n == 0 || wt == 0)
+            continue;
+        int g = d->group[i];
+        if (g != cached) {
+            gc.a = params[2 * g];
+            gc.b = params[2 * g + 1];
+            gc.at_b = derivs_at(gc.a, gc.b, mode == CRVM__RCOV_HESSIAN);
+            cached = g;
+        }
+        int churned = d->churned[i];
+        const uint32_t *pat = d->row_pattern + d->first_row[i];
+        /* Exposure over rows 1..n-1 (churned) or 1..n (active), then the last. */
+        size_t body = churned ? n - 1 : n;
+        double L = 0, Lc = 0, Lcc = 0;
+        if (mode != CRVM__RCOV_VALUE)
+            memset(wk->vec, 0, 2 * q * sizeof *wk->vec);
+        for (size_t s = 1; s <= body; s++) {
+            double E = ev->E[pat[s - 1]];
+            L += ev->w[s] * E;
+            if (mode == CRVM__RCOV_VALUE)
+                continue;
+            Lc += ev->w_c[s] * E;
+            Lcc += ev->w_cc[s] * E;
+            const double *z = d->pattern_z + (size_t)pat[s - 1] * p;
+            double wE = ev->w[s] * E;
+            for (size_t j = 0; j < p; j++)
+                g1[1 + j] += wE * z[j];
+        }
+        local lo_ = {0, {0, 0, 0, 0}, {{0}}};
+        double e = 0, ec = 0, ecc = 0;
+        if (churned) {
+            double E = ev->E[pat[n - 1]];
+            e = ev->w[n] * E;
+            ec = ev->w_c[n] * E;
+            ecc = ev->w_cc[n] * E;
+            add_survival(&lo_, gc.a, &gc.at_b, gc.b, L, 2, mode);
+            add_churn(&lo_, gc.a, gc.b + L, e, mode);
+        } else {
+            add_survival(&lo_, gc.a, &gc.at_b, gc.b, L, 3, mode);
+        }
+        if (!isfinite(L + e) || !(lo_.f > -INFINITY)) {
+            ev->bad = 1;
+            res[R_F] = -INFINITY;
+            continue;
+        }
+        res[R_F] += wt * lo_.f;
+        if (mode == CRVM__RCOV_VALUE)
+            continue;
+
+        /* Exposure gradients in u = (ln c, b): g1 for Lambda_{n-1} (churned)
+         * and g2 for Lambda_n. For an active subject the body is Lambda_n. */
+        g1[0] = c * Lc;
+        if (churned) {
+            double E = ev->E[pat[n - 1]];
+            const double *z = d->pattern_z + (size_t)pat[n - 1] * p;
+            g2[0] = c * (Lc + ec);
+            for (size_t j = 0; j < p; j++)
+                g2[1 + j] = g1[1 + j] + ev->w[n] * E * z[j];
+        } else {
+            memcpy(g2, g1, q * sizeof *g2);
+            memset(g1, 0, q * sizeof *g1);
+        }
+        double a = gc.a, b = gc.b;
+        double f1 = lo_.g[2], f2 = lo_.g[3];
+        gt[2 * g] += wt * a * lo_.g[0];
+        gt[2 * g + 1] += wt * b * lo_.g[1];
+        for (size_t j = 0; j < q; j++)
+            gu[j] += wt * (f1 * g1[j] + f2 * g2[j]);
+        if (mode != CRVM__RCOV_HESSIAN)
+            continue;
+
+        double (*h)[4] = lo_.h;
+        htt[3 * g] += wt * (a * a * h[0][0] + a * lo_.g[0]);
+        htt[3 * g + 1] += wt * a * b * h[0][1];
+        htt[3 * g + 2] += wt * (b * b * h[1][1] + b * lo_.g[1]);
+        for (size_t j = 0; j < q; j++) {
+            htu[(2 * g) * q + j] += wt * a * (h[0][2] * g1[j] + h[0][3] * g2[j]);
+            htu[(2 * g + 1) * q + j] += wt * b * (h[1][2] * g1[j] + h[1][3] * g2[j]);
+        }
+        for (size_t i2 = 0; i2 < q; i2++)
+            for (size_t j = i2; j < q; j++)
+                huu[i2 * q + j] += wt * (h[2][2] * g1[i2] * g1[j] + h[3][3] * g2[i2] * g2[j] +
+                                         h[2][3] * (g1[i2] * g2[j] + g2[i2] * g1[j]));
+        /* d2 Lambda / d(ln c)^2 = c Lambda_c + c^2 Lambda_cc. */
+        double body_cc = c * Lc + c * c * Lcc;
+        if (churned)
+            huu[0] += wt * (f1 * body_cc + f2 * (body_cc + c * ec + c * c * ecc));
+        else
+            huu[0] += wt * f2 * body_cc;
+        /* Pattern accumulation of the remaining second derivatives of Lambda. */
+        for (size_t s = 1; s <= n; s++) {
+            double coef = wt * (f2 + (churned && s < n ? f1 : 0.0));
+            uint32_t pt = pat[s - 1];
+            if (!wk->mark[pt]) {
+                wk->mark[pt] = 1;
+                wk->touched[touched++] = pt;
+            }
+            wk->a[pt] += coef * ev->w[s];
+            wk->b[pt] += coef * ev->w_c[s];
+        }
+    }
+    if (mode == CRVM__RCOV_HESSIAN)
+        flush_patterns(ev, wk, touched, c, huu);
+}
+
+/* ---- the whole data set ------------------------------------------------------ */
+
+double crvm__rcov_eval_run(crvm__rcov_eval *ev, const double *params, crvm__rcov_mode mode,
+                           double *grad, double *hess)
+{
+    const crvm__rcov_data *d = ev->d;
+    size_t G = ev->G, p = ev->p, q = ev->q;
+    for (size_t pt = 0; pt < d->patterns; pt++) {
+        double eta = 0;
+        for (size_t j = 0; j < p; j++)
+            eta += params[2 * G + 1 + j] * d->pattern_z[pt * p + j];
+        ev->E[pt] = exp(eta);
+        if (!(ev->E[pt] > 0 && isfinite(ev->E[pt])))
+            return -INFINITY;
+    }
+    crvm__rcov_period_weights(params[2 * G], ev->max_n, ev->w, ev->w_c, ev->w_cc);
+    ev->params = params;
+    ev->mode = mode;
+    ev->bad = 0;
+    crvm__run_blocks(run_block, ev, ev->nblocks, ev->threads);
+    if (ev->bad)
+        return -INFINITY;
+
+    double *tot = ev->results; /* block 0 accumulates the others, in order */
+    for (size_t blk = 1; blk < ev->nblocks; blk++) {
+        const double *r = ev->results + blk * ev->rsize;
+        size_t len = mode == CRVM__RCOV_VALUE ? 1 : ev->rsize;
+        for (size_t j = 0; j < len; j++)
+            tot[j] += r[j];
+    }
+    double ll = tot[R_F];
+    if (mode == CRVM__RCOV_VALUE || !isfinite(ll))
+        return ll;
+
+    /* Map u = (ln c, b) into x (ln c dropped for the sBG). */
+    int has_c = ev->kind == CRVM_RETENTION_BDW;
+    size_t kx = ev->kx, ux = 2 * G;
+    long umap[q];
+    umap[0] = has_c ? (long)ux : -1;
+    for (size_t j = 0; j < p; j++)
+        umap[1 + j] = (long)(ux + has_c + j);
+    memcpy(grad, tot + R_GT(ev), 2 * G * sizeof *grad);
+    for (size_t j = 0; j < q; j++)
+        if (umap[j] >= 0)
+            grad[umap[j]] = tot[R_GU(ev) + j];
+    if (mode != CRVM__RCOV_HESSIAN)
+        return ll;
+    memset(hess, 0, kx * kx * sizeof *hess);
+    const double *htt = tot + R_HTT(ev), *htu = tot + R_HTU(ev), *huu = tot + R_HUU(ev);
+    for (size_t g = 0; g < G; g++) {
+        hess[(2 * g) * kx + 2 * g] = htt[3 * g];
+        hess[(2 * g) * kx + 2 * g + 1] = hess[(2 * g + 1) * kx + 2 * g] = htt[3 * g + 1];
+        hess[(2 * g + 1) * kx + 2 * g + 1] = htt[3 * g + 2];
+        for (size_t j = 0; j < q; j++) {
+            if (umap[j] < 0)
+                continue;
+            size_t col = (size_t)umap[j];
+            for (size_t r = 0; r < 2; r++)
+                hess[(2 * g + r) * kx + col] = hess[col * kx + 2 * g + r] = htu[(2 * g + r) * q + j];
+        }
+    }
+    for (size_t i = 0; i < q; i++)
+        for (size_t j = i; j < q; j++) {
+            if (umap[i] < 0 || umap[j] < 0)
+                continue;
+            size_t r = (size_t)umap[i], col = (size_t)umap[j];
+            hess[r * kx + col] = hess[col * kx + r] = huu[i * q + j];
+        }
+    return ll;
+}
