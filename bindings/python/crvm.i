@@ -22,3 +22,4 @@
 %include "transactions.i"
 %include "rfm.i"
 %include "spend.i"
+%include "value.i"

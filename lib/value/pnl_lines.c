@@ -34,6 +34,11 @@ crvm_status crvm__pnl_ledger_lines(const crvm_ledger *l, const crvm_cost_model *
     for (size_t r = 0; r < l->n_rev; r++)
         if (IN(l->rev_date[r]) && l->rev_stream[r] == CRVM_STREAM_SUPPORT_PLAN)
             ok &= crvm__cents_add(&p.support_plan, l->rev_cents[r]);
+    for (size_t j = 0; j < l->sources.n; j++) { /* revenue naming the contact that sourced it */
+        uint32_t r = l->sources.row[j];
+        if (IN(l->rev_date[r]) && l->rev_stream[r] != CRVM_STREAM_SUPPORT_PLAN)
+            ok &= crvm__cents_add(&p.sourced, l->rev_cents[r]);
+    }
     for (size_t k = 0; k < l->contact_ids.count; k++) {
         if (!IN(l->con_opened[k]))
             continue;
