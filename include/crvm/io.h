@@ -53,7 +53,9 @@ typedef struct crvm_load_options {
     crvm_load_mode mode;        /**< strict (default) or lenient */
     size_t max_field_bytes;     /**< longest accepted field; 0 = 1 MiB */
     int ignore_unknown_columns; /**< 0 (default): a header column crvm does not know is an error;
-                                     1: such columns are read and ignored */
+                                     1: such columns are read and ignored. contacts.csv has
+                                     no unknown columns: every other column is a contact
+                                     attribute */
     size_t batch_rows;          /**< rows handed to the ledger per bulk append; 0 = 65536 */
 } crvm_load_options;
 
@@ -123,11 +125,14 @@ CRVM_API crvm_status crvm_load_csv(crvm_ledger *ledger, crvm_table table, const 
 CRVM_API crvm_status crvm_load_customers_csv(crvm_ledger *ledger, const char *path,
                                              const crvm_load_options *options,
                                              crvm_load_report *report);
-/** crvm_load_csv() for revenue.csv columns. */
+/** crvm_load_csv() for revenue.csv columns (its source_contact column names
+ *  contacts: load contacts.csv first). */
 CRVM_API crvm_status crvm_load_revenue_csv(crvm_ledger *ledger, const char *path,
                                            const crvm_load_options *options,
                                            crvm_load_report *report);
-/** crvm_load_csv() for contacts.csv columns. */
+/** crvm_load_csv() for contacts.csv columns; every column that is not one of
+ *  them is a contact attribute named by its header (an empty field: no value;
+ *  crvm_ledger_add_contact_attributes()). */
 CRVM_API crvm_status crvm_load_contacts_csv(crvm_ledger *ledger, const char *path,
                                             const crvm_load_options *options,
                                             crvm_load_report *report);
@@ -142,9 +147,10 @@ CRVM_API crvm_status crvm_load_knowledge_uses_csv(crvm_ledger *ledger, const cha
 
 /**
  * Load a directory: customers.csv (required), then articles.csv,
- * revenue.csv, contacts.csv and knowledge_uses.csv (each optional: a
- * missing file is skipped). In strict mode a failure in any file leaves the
- * ledger as it was before the call.
+ * contacts.csv (with its article links and attributes), revenue.csv (whose
+ * events may name the contact that sourced them) and knowledge_uses.csv
+ * (each optional: a missing file is skipped). In strict mode a failure in
+ * any file leaves the ledger as it was before the call.
  * @return as crvm_load_csv(); ::CRVM_EIO if customers.csv is missing.
  */
 CRVM_API crvm_status crvm_load_directory(crvm_ledger *ledger, const char *dir,

@@ -9,6 +9,7 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "crvm/io.h"
+#include "io/attribute_columns.h"
 #include "io/csv.h"
 #include "io/parse.h"
 #include "ledger/mark.h"
@@ -28,6 +29,8 @@ struct crvm_load_report {
     size_t n, cap;
     char **files;
     size_t n_files, files_cap;
+    char **columns; /* attribute column names of contacts.csv named by entries */
+    size_t n_columns, columns_cap;
     crvm_load_totals totals;
 };
 
@@ -50,8 +53,11 @@ void crvm_load_report_free(crvm_load_report *r)
         crvm__free(r->e[i].reason);
     for (size_t i = 0; i < r->n_files; i++)
         crvm__free(r->files[i]);
+    for (size_t i = 0; i < r->n_columns; i++)
+        crvm__free(r->columns[i]);
     crvm__free(r->e);
     crvm__free(r->files);
+    crvm__free(r->columns);
     crvm__free(r);
 }
 
@@ -118,7 +124,8 @@ static const colspec customer_cols[] = {
     {"customer_id", K_STR, 1}, {"segment", K_STR, 1}, {"start_date", K_DATE, 1},
     {"end_date", K_DATE_OPT, 0}};
 static const colspec revenue_cols[] = {
-    {"customer_id", K_STR, 1}, {"date", K_DATE, 1}, {"amount", K_NUM, 1}, {"stream", K_STREAM, 1}};
+    {"customer_id", K_STR, 1}, {"date", K_DATE, 1}, {"amount", K_NUM, 1}, {"stream", K_STREAM, 1},
+    {"source_contact", K_STR_OPT, 0}};
 static const colspec contact_cols[] = {
     {"contact_id", K_STR, 1},    {"customer_id", K_STR, 1},     {"opened", K_DATE, 1},
     {"closed", K_DATE_OPT, 0},   {"channel", K_CHANNEL, 1},     {"handle_minutes", K_NUM, 1},
@@ -141,7 +148,7 @@ static const table_spec *spec_of(crvm_table t)
 {
     static const table_spec specs[CRVM_TABLE_COUNT] = {
         [CRVM_TABLE_CUSTOMERS] = {customer_cols, 4, "customers.csv"},
-        [CRVM_TABLE_REVENUE] = {revenue_cols, 4, "revenue.csv"},
+        [CRVM_TABLE_REVENUE] = {revenue_cols, 5, "revenue.csv"},
         [CRVM_TABLE_CONTACTS] = {contact_cols, 11, "contacts.csv"},
         [CRVM_TABLE_CONTACT_ARTICLES] = {NULL, 0, NULL},
         [CRVM_TABLE_ARTICLES] = {article_cols, 4, "articles.csv"},
@@ -185,6 +192,9 @@ typedef struct loader {
     crvm_rejections *ledger_rej;
     size_t rows_read, accepted, rejected_rows;
 
+    crvm__attr_columns attrs; /* contacts.csv: the attribute columns */
+    const char **attr_label;  /* their names as reported (owned by the report if any) */
+
     /* Strict mode: the first failure. */
     crvm_status fail_status;
 } loader;
@@ -202,6 +212,8 @@ static void loader_free_batch(loader *L)
     crvm__free(L->arena);
     crvm__free(L->rejected);
     crvm_rejections_free(L->ledger_rej);
+    crvm__attr_columns_free(&L->attrs);
+    crvm__free((void *)L->attr_label);
 }
 
 static crvm_status loader_alloc_batch(loader *L)
@@ -476,6 +488,11 @@ static crvm_status stage_record(loader *L, size_t row, size_t line)
         return reject(L, row, line, cs->name, CRVM_EPARSE, "'%s': %s", SHOWN, reason);
 #undef SHOWN
     }
+    crvm_status st = crvm__attr_columns_stage(&L->attrs, csv, slot);
+    if (st) {
+        L->arena_len = arena_mark;
+        return st;
+    }
     L->row[slot] = row;
     L->line[slot] = line;
     L->n++;
@@ -607,6 +624,27 @@ out:
     return st;
 }
 
+/* Append the attribute values of the accepted contacts of the batch. */
+static crvm_status flush_attributes(loader *L)
+{
+    crvm__attr_columns *c = &L->attrs;
+    const char *const *ids = ptrs(L, 0);
+    crvm_status st = CRVM_OK;
+    for (size_t a = 0; a < c->n && st == CRVM_OK; a++) {
+        size_t k = crvm__attr_columns_pairs(c, a, ids, L->rejected, L->n);
+        st = crvm_ledger_add_contact_attributes(L->ledger, c->name[a], c->ids, k, c->values, k,
+                                                L->ledger_rej);
+        if (st == CRVM_OK && crvm_rejections_count(L->ledger_rej) > 0) {
+            /* Not expected (accepted contacts are new, one value each): as for links. */
+            size_t before = L->rejected_rows;
+            st = take_ledger_rejections(L, c->src, k, L->attr_label[a]);
+            L->rejected_rows = before;
+        }
+    }
+    crvm__attr_columns_clear(c);
+    return st;
+}
+
 static crvm_status flush(loader *L)
 {
     if (L->n == 0)
@@ -621,8 +659,8 @@ static crvm_status flush(loader *L)
                                        n, L->ledger_rej);
         break;
     case CRVM_TABLE_REVENUE:
-        st = crvm_ledger_add_revenue(L->ledger, ptrs(L, 0), n, c[1].i32, n, c[2].f64, n, c[3].i32, n,
-                                     L->ledger_rej);
+        st = crvm_ledger_add_sourced_revenue(L->ledger, ptrs(L, 0), n, c[1].i32, n, c[2].f64, n,
+                                             c[3].i32, n, ptrs(L, 4), n, L->ledger_rej);
         break;
     case CRVM_TABLE_CONTACTS:
         st = crvm_ledger_add_contacts(L->ledger, ptrs(L, 0), n, ptrs(L, 1), n, c[2].i32, n, c[3].i32,
@@ -642,6 +680,8 @@ static crvm_status flush(loader *L)
         st = take_ledger_rejections(L, NULL, n, NULL);
     if (st == CRVM_OK && L->table == CRVM_TABLE_CONTACTS)
         st = flush_links(L);
+    if (st == CRVM_OK && L->table == CRVM_TABLE_CONTACTS)
+        st = flush_attributes(L);
     if (st == CRVM_OK) {
         size_t bad = 0;
         for (size_t i = 0; i < n; i++)
@@ -683,7 +723,11 @@ static crvm_status read_header(loader *L)
                                   L->file, shown, L->field_of[c] + 1, f + 1);
             L->field_of[c] = (int)f;
         }
-        if (!found && !L->opt->ignore_unknown_columns) {
+        if (!found && L->table == CRVM_TABLE_CONTACTS) {
+            crvm_status st = crvm__attr_columns_add(&L->attrs, L->file, f, name, len);
+            if (st)
+                return st;
+        } else if (!found && !L->opt->ignore_unknown_columns) {
             char expected[256] = "";
             for (size_t c = 0; c < L->spec->n_cols; c++) {
                 strcat(expected, c ? ", " : "");
@@ -706,7 +750,57 @@ static const char *column_of_field(const loader *L, size_t f)
     for (size_t c = 0; c < L->spec->n_cols; c++)
         if (L->field_of[c] == (int)f)
             return L->spec->cols[c].name;
+    for (size_t a = 0; a < L->attrs.n; a++)
+        if (L->attrs.field[a] == f)
+            return L->attr_label[a];
     return "";
+}
+
+/* A copy of an attribute column name owned by the report (kept once). */
+static crvm_status report_column(crvm_load_report *r, const char *name, const char **out)
+{
+    for (size_t i = 0; i < r->n_columns; i++)
+        if (strcmp(r->columns[i], name) == 0) {
+            *out = r->columns[i];
+            return CRVM_OK;
+        }
+    if (r->n_columns == r->columns_cap) {
+        size_t cap = r->columns_cap ? 2 * r->columns_cap : 8;
+        char **p = crvm__realloc_array(r->columns, cap, sizeof *p);
+        if (!p)
+            return crvm__nomem("recording a column in the load report");
+        r->columns = p;
+        r->columns_cap = cap;
+    }
+    char *copy = crvm__strdup(name);
+    if (!copy)
+        return crvm__nomem("recording a column in the load report");
+    r->columns[r->n_columns++] = copy;
+    *out = copy;
+    return CRVM_OK;
+}
+
+/* contacts.csv: the attribute columns' staging, report names, and the
+ * attributes themselves, declared in header order even if no row has a value. */
+static crvm_status prepare_attributes(loader *L)
+{
+    crvm__attr_columns *c = &L->attrs;
+    if (c->n == 0)
+        return CRVM_OK;
+    crvm_status st = crvm__attr_columns_alloc(c, L->cap);
+    if (st)
+        return st;
+    L->attr_label = crvm__calloc(c->n, sizeof *L->attr_label);
+    if (!L->attr_label)
+        return crvm__nomem("staging contact attributes");
+    for (size_t a = 0; a < c->n && st == CRVM_OK; a++) {
+        L->attr_label[a] = c->name[a];
+        if (L->report)
+            st = report_column(L->report, c->name[a], &L->attr_label[a]);
+        if (st == CRVM_OK)
+            st = crvm_ledger_add_contact_attributes(L->ledger, c->name[a], NULL, 0, NULL, 0, NULL);
+    }
+    return st;
 }
 
 /* Load one file; the caller handles marks and rollback. */
@@ -736,6 +830,8 @@ static crvm_status load_file(crvm_ledger *ledger, crvm_table table, const char *
         st = loader_alloc_batch(&L);
     if (st == CRVM_OK)
         st = read_header(&L);
+    if (st == CRVM_OK)
+        st = prepare_attributes(&L);
     while (st == CRVM_OK) {
         int has = 0;
         crvm_status cst = crvm__csv_next(L.csv, &has);
@@ -883,8 +979,9 @@ crvm_status crvm_load_directory(crvm_ledger *ledger, const char *dir,
     crvm_status st = check_args("crvm_load_directory", ledger, dir, options, report, &opt);
     if (st)
         return st;
-    static const crvm_table order[5] = {CRVM_TABLE_CUSTOMERS, CRVM_TABLE_ARTICLES, CRVM_TABLE_REVENUE,
-                                        CRVM_TABLE_CONTACTS, CRVM_TABLE_KNOWLEDGE_USES};
+    /* Revenue after contacts: an event may name the contact that sourced it. */
+    static const crvm_table order[5] = {CRVM_TABLE_CUSTOMERS, CRVM_TABLE_ARTICLES, CRVM_TABLE_CONTACTS,
+                                        CRVM_TABLE_REVENUE, CRVM_TABLE_KNOWLEDGE_USES};
     crvm__ledger_mark mark;
     report_mark rmark;
     crvm__ledger_mark_take(ledger, &mark);

@@ -446,3 +446,85 @@ def test_transactions_do_not_nest(small):
     _assert_same_state(_state(small), before)  # the outer one was rolled back
     with small.transaction():  # and closed: a new one opens
         pass
+
+
+# ------------------------------------------- contact attributes, sources
+
+def test_extra_contact_columns_are_attributes(small):
+    contacts = pd.DataFrame({
+        "contact_id": ["K6", "K7", "K8"], "customer_id": ["A", "B", "C"],
+        "opened": ["2023-06-01", "2023-06-02", "2023-06-03"], "channel": ["chat"] * 3,
+        "handle_minutes": [5.0, 6.0, 7.0], "tier": [1, 1, 2], "escalated": [0, 0, 1],
+        "outcome": ["refused", "resolved", "refused"],
+        "queue": ["integrations", None, "integrations"], "agent": ["ann", "bob", np.nan],
+        "priority": [1, 2, 3]})
+    small.add_contacts(contacts)
+    assert small.attribute_names() == ["queue", "agent", "priority"]
+    attrs = small.contact_attributes()
+    assert list(attrs.index) == ["K1", "K2", "K3", "K4", "K5", "K6", "K7", "K8"]
+    assert attrs["queue"].tolist()[5:] == ["integrations", np.nan, "integrations"]
+    assert attrs["queue"].isna().sum() == 6
+    assert attrs.loc["K8", "agent"] is np.nan or pd.isna(attrs.loc["K8", "agent"])
+    assert list(attrs["priority"].cat.categories) == ["1", "2", "3"]  # values are text
+    full = small.contacts()
+    assert full.loc["K6", "customer_id"] == "A" and full.loc["K8", "outcome"] == "refused"
+    assert full.loc["K3", "closed"] is pd.NaT and math.isnan(full.loc["K3", "satisfaction"])
+    assert full.loc["K2", "escalated"] and full.loc["K2", "tier"] == 2
+    assert full.loc["K7", "agent"] == "bob"
+    assert list(small.contacts(attributes=False).columns) == [
+        "customer_id", "opened", "closed", "channel", "handle_minutes", "tier", "escalated",
+        "outcome", "satisfaction"]
+    # A second value for a contact is refused, naming the row.
+    with pytest.raises(crvm.InvalidArgumentError, match=r'contact_attributes\[0\].contact_id "K6": already'):
+        small.add_contact_attributes(pd.DataFrame({"contact_id": ["K6"], "queue": ["billing"]}))
+    with pytest.raises(crvm.InvalidArgumentError, match="a contact column"):
+        small.add_contact_attributes(pd.DataFrame({"contact_id": ["K1"], "Outcome": ["x"]}))
+
+
+def test_attributes_of_rejected_contacts_are_left_out():
+    customers = pd.DataFrame({"customer_id": ["A"], "segment": ["smb"], "start_date": ["2023-01-01"]})
+    contacts = pd.DataFrame({
+        "contact_id": ["K1", "K1", "K2"], "customer_id": ["A", "A", "Z"],
+        "opened": ["2023-02-01"] * 3, "channel": ["phone"] * 3, "handle_minutes": [1.0] * 3,
+        "tier": [1] * 3, "escalated": [0] * 3, "outcome": ["resolved"] * 3,
+        "queue": [None, "billing", "tech"]}, index=["r0", "r1", "r2"])
+    led = crvm.Ledger.from_frames(customers=customers, contacts=contacts, errors="collect")
+    # K1's duplicate row (r1) and K2 (unknown customer) are rejected: no queue value survives.
+    assert led.rejections["index"].tolist() == ["r1", "r2"]
+    attrs = led.contact_attributes()
+    assert list(attrs.index) == ["K1"] and attrs["queue"].isna().all()
+
+
+def test_revenue_source_contact(small):
+    small.add_revenue(pd.DataFrame({
+        "customer_id": ["A", "C", "B"], "date": ["2023-05-11", "2023-07-20", "2023-03-05"],
+        "amount": [500.0, 99.99, 1.0], "stream": ["expansion", "services", "services"],
+        "source_contact": ["K2", "K5", None]}))
+    rev = small.revenue()
+    assert len(rev) == 11
+    assert rev["source_contact"].tolist()[-3:] == ["K2", "K5", None]
+    assert rev["source_contact"].iloc[:8].isna().all()
+    assert cents(rev["amount"]).tolist()[-3:] == [50000, 9999, 100]
+    assert rev["stream"].iloc[-2] == "services" and rev["customer_id"].iloc[-1] == "B"
+    with pytest.raises(crvm.InvalidArgumentError, match="another customer"):
+        small.add_revenue(pd.DataFrame({"customer_id": ["A"], "date": ["2023-08-01"], "amount": [1.0],
+                                        "stream": ["services"], "source_contact": ["K5"]}))
+    with pytest.raises(crvm.NotFoundError, match="source_contact"):
+        small.add_revenue(pd.DataFrame({"customer_id": ["A"], "date": ["2023-08-01"], "amount": [1.0],
+                                        "stream": ["services"], "source_contact": ["K9"]}))
+    assert len(small.revenue()) == 11
+
+
+def test_attributes_and_sources_roll_back_with_a_transaction(small):
+    small.add_contact_attributes(pd.DataFrame({"contact_id": ["K1"], "queue": ["billing"]}))
+    before = (small.contact_attributes().copy(), small.revenue().copy())
+    with pytest.raises(RuntimeError):
+        with small.transaction():
+            small.add_contact_attributes(pd.DataFrame({"contact_id": ["K2", "K3"], "queue": ["tech", "billing"],
+                                                       "agent": ["ann", "bob"]}))
+            small.add_revenue(pd.DataFrame({"customer_id": ["A"], "date": ["2023-06-01"], "amount": [5.0],
+                                            "stream": ["expansion"], "source_contact": ["K2"]}))
+            raise RuntimeError("undo")
+    pd.testing.assert_frame_equal(small.contact_attributes(), before[0])
+    pd.testing.assert_frame_equal(small.revenue(), before[1])
+    assert small.attribute_names() == ["queue"]

@@ -835,8 +835,10 @@ static void test_lenient_header_error_rolls_back(void **state)
     (void)state;
     write_file("customers.csv", customers_csv);
     write_file("articles.csv", articles_csv);
-    write_file("revenue.csv", "customer_id,date,amount,stream\nc1,2022-01-15,x,subscription\n");
-    write_file("contacts.csv", "contact_id,customer_id,opened\n");
+    /* contacts.csv is read before revenue.csv (a revenue event may name its source contact). */
+    write_file("contacts.csv", "contact_id,customer_id,opened,channel,handle_minutes,tier,escalated,outcome\n"
+                               "k1,c1,2022-01-15,phone,x,1,0,resolved\n");
+    write_file("revenue.csv", "customer_id,date,amount\n");
     remove_file("knowledge_uses.csv");
     crvm_ledger *l = NULL;
     assert_int_equal(crvm_ledger_new(&l), CRVM_OK);
@@ -845,10 +847,10 @@ static void test_lenient_header_error_rolls_back(void **state)
     crvm_load_options o = CRVM_LOAD_OPTIONS_INIT;
     o.mode = CRVM_LOAD_LENIENT;
     assert_status(crvm_load_directory(l, tmpdir, &o, rep), CRVM_EPARSE);
-    assert_non_null(strstr(crvm_last_error(), "contacts.csv: header: missing required column 'channel'"));
+    assert_non_null(strstr(crvm_last_error(), "revenue.csv: header: missing required column 'stream'"));
     crvm_ledger_stats s = stats_of(l);
-    assert_int_equal(s.customers + s.articles + s.revenue_events, 0);
-    /* The bad revenue row is still in the report; no row counts as accepted. */
+    assert_int_equal(s.customers + s.articles + s.contacts, 0);
+    /* The bad contact row is still in the report; no row counts as accepted. */
     assert_int_equal(crvm_load_report_count(rep), 1);
     crvm_load_totals t;
     assert_int_equal(crvm_load_report_totals(rep, &t), CRVM_OK);
@@ -883,6 +885,136 @@ static void test_argument_errors(void **state)
     crvm_load_options_init(&d);
     assert_int_equal(d.mode, CRVM_LOAD_STRICT);
     assert_int_equal(d.batch_rows, 0);
+    crvm_ledger_free(l);
+}
+
+/* contacts.csv: every other column is a contact attribute; revenue.csv: the
+ * optional source_contact column; contacts are read before revenue. */
+static void test_attribute_and_source_columns(void **state)
+{
+    (void)state;
+    crvm_ledger *l = ledger_with_base();
+    crvm_load_report *rep;
+    assert_int_equal(crvm_load_report_new(&rep), CRVM_OK);
+    const char *con = write_file("contacts.csv",
+                                 "contact_id,Queue,customer_id,opened,channel,handle_minutes,tier,"
+                                 "escalated,outcome,agent,note\n"
+                                 "k1,billing,c1,2022-02-01,phone,12.5,1,0,resolved,\"Ann, B.\",\n"
+                                 "k2,,c3,2022-05-01,email,3,2,1,refused,bob,\n"
+                                 "k3,technical,c3,2022-05-02,chat,3,2,1,refused,\"Ann, B.\",\n");
+    assert_int_equal(crvm_load_contacts_csv(l, con, NULL, rep), CRVM_OK);
+    /* Attributes in header order; an all-empty column still declares one. */
+    assert_int_equal(crvm_ledger_attribute_count(l), 3);
+    assert_string_equal(crvm_ledger_attribute_name(l, 0), "Queue");
+    assert_string_equal(crvm_ledger_attribute_name(l, 1), "agent");
+    assert_string_equal(crvm_ledger_attribute_name(l, 2), "note");
+    assert_int_equal(crvm_ledger_attribute_value_count(l, 2), 0);
+    int32_t v[3];
+    assert_int_equal(crvm_ledger_contact_attribute(l, 0, v, 3), CRVM_OK);
+    assert_true(v[0] == 0 && v[1] == -1 && v[2] == 1);
+    assert_string_equal(crvm_ledger_attribute_value(l, 0, 1), "technical");
+    assert_int_equal(crvm_ledger_contact_attribute(l, 1, v, 3), CRVM_OK);
+    assert_true(v[0] == 0 && v[1] == 1 && v[2] == 0);
+    assert_string_equal(crvm_ledger_attribute_value(l, 1, 0), "Ann, B.");
+
+    const char *rev = write_file("revenue.csv", "customer_id,date,amount,stream,source_contact\n"
+                                                "c1,2022-02-01,100,expansion,k1\n"
+                                                "c3,2022-05-03,5,services,\n"
+                                                "c3,2022-05-04,7,services,k3\n");
+    assert_int_equal(crvm_load_revenue_csv(l, rev, NULL, rep), CRVM_OK);
+    int32_t src[3];
+    assert_int_equal(crvm_ledger_revenue_events(l, NULL, 0, NULL, 0, NULL, 0, NULL, 0, src, 3), CRVM_OK);
+    assert_true(src[0] == 0 && src[1] == -1 && src[2] == 2);
+
+    /* A bad source: the row is reported with the column. */
+    crvm_load_options lenient = CRVM_LOAD_OPTIONS_INIT;
+    lenient.mode = CRVM_LOAD_LENIENT;
+    rev = write_file("revenue.csv", "customer_id,date,amount,stream,source_contact\n"
+                                    "c1,2022-02-01,1,expansion,k9\n"
+                                    "c1,2022-06-01,1,expansion,k3\n"
+                                    "c3,2022-05-01,1,expansion,k3\n");
+    assert_int_equal(crvm_load_revenue_csv(l, rev, &lenient, rep), CRVM_OK);
+    assert_int_equal(crvm_load_report_count(rep), 3);
+    static const crvm_status want[3] = {CRVM_ENOTFOUND, CRVM_EINVAL, CRVM_EINVAL};
+    for (size_t i = 0; i < 3; i++) {
+        crvm_load_rejection r;
+        assert_int_equal(crvm_load_report_get(rep, i, &r), CRVM_OK);
+        assert_string_equal(r.column, "source_contact");
+        assert_int_equal(r.status, want[i]);
+        assert_int_equal(r.row, i + 1);
+    }
+    /* A syntax error inside an attribute field names the attribute column,
+     * a string the report keeps. */
+    con = write_file("contacts.csv", "contact_id,customer_id,opened,channel,handle_minutes,tier,"
+                                     "escalated,outcome,agent\n"
+                                     "k4,c1,2022-02-01,phone,1,1,0,resolved,ab\"c\n"
+                                     "k5,c1,2022-02-01,phone,1,1,0,resolved,dee\n");
+    assert_int_equal(crvm_load_contacts_csv(l, con, &lenient, rep), CRVM_OK);
+    crvm_load_rejection r;
+    assert_int_equal(crvm_load_report_get(rep, 3, &r), CRVM_OK);
+    assert_string_equal(r.column, "agent");
+    assert_non_null(strstr(r.reason, "column agent: field 9: quote inside an unquoted field"));
+    assert_int_equal(crvm_ledger_attribute_value_count(l, 1), 3); /* dee */
+    crvm_load_report_free(rep);
+    crvm_ledger_free(l);
+
+    /* Header problems of attribute columns fail the load. */
+    static const char known[] = "contact_id,customer_id,opened,channel,handle_minutes,tier,escalated,outcome";
+    char text[512];
+    snprintf(text, sizeof text, "%s,,queue\n", known);
+    strict_case("contacts.csv", CRVM_TABLE_CONTACTS, text, CRVM_EPARSE,
+                "contacts.csv: header: field 9 has no column name");
+    snprintf(text, sizeof text, "%s, queue\n", known);
+    strict_case("contacts.csv", CRVM_TABLE_CONTACTS, text, CRVM_EPARSE,
+                "column ' queue' (field 9): spaces around a column name are not allowed");
+    snprintf(text, sizeof text, "%s,queue,QUEUE\n", known);
+    strict_case("contacts.csv", CRVM_TABLE_CONTACTS, text, CRVM_EPARSE,
+                "column 'QUEUE' appears twice (fields 9 and 10)");
+    /* An unknown source, strict. */
+    l = ledger_with_base();
+    assert_int_equal(crvm_load_contacts_csv(l, write_file("contacts.csv", "contact_id,customer_id,opened,"
+                                                          "channel,handle_minutes,tier,escalated,outcome\n"
+                                                          "k1,c1,2022-02-01,phone,1,1,0,resolved\n"),
+                                            NULL, NULL),
+                     CRVM_OK);
+    assert_status(crvm_load_revenue_csv(l, write_file("revenue.csv", "customer_id,date,amount,stream,"
+                                                      "source_contact\nc1,2022-02-01,1,services,k7\n"),
+                                        NULL, NULL),
+                  CRVM_ENOTFOUND);
+    assert_non_null(strstr(crvm_last_error(), "revenue.csv: row 1 (line 2), column source_contact: "
+                                              "source_contact \"k7\": unknown contact"));
+    crvm_ledger_free(l);
+}
+
+/* A directory: revenue naming its source contact loads (contacts come
+ * first), and a strict failure in a later file takes the attributes back. */
+static void test_directory_with_attributes_and_sources(void **state)
+{
+    (void)state;
+    write_file("customers.csv", customers_csv);
+    write_file("articles.csv", articles_csv);
+    write_file("contacts.csv", "contact_id,customer_id,opened,channel,handle_minutes,tier,escalated,"
+                               "outcome,queue\nk1,c1,2022-02-01,phone,1,1,0,resolved,billing\n");
+    write_file("revenue.csv", "customer_id,date,amount,stream,source_contact\n"
+                              "c1,2022-02-02,10,expansion,k1\n");
+    write_file("knowledge_uses.csv", "article_id,date,kind,resolved,contact_id,customer_id\n"
+                                     "a1,2022-02-01,assisted,1,k1,c1\n");
+    crvm_ledger *l = NULL;
+    assert_int_equal(crvm_ledger_new(&l), CRVM_OK);
+    if (crvm_load_directory(l, tmpdir, NULL, NULL) != CRVM_OK)
+        fail_msg("%s", crvm_last_error());
+    int32_t src;
+    assert_int_equal(crvm_ledger_revenue_events(l, NULL, 0, NULL, 0, NULL, 0, NULL, 0, &src, 1), CRVM_OK);
+    assert_int_equal(src, 0);
+    assert_int_equal(crvm_ledger_attribute_count(l), 1);
+    crvm_ledger_free(l);
+    write_file("knowledge_uses.csv", "article_id,date,kind,resolved,contact_id,customer_id\n"
+                                     "a1,2022-02-01,assisted,1,k404,c1\n");
+    assert_int_equal(crvm_ledger_new(&l), CRVM_OK);
+    assert_status(crvm_load_directory(l, tmpdir, NULL, NULL), CRVM_ENOTFOUND);
+    assert_int_equal(crvm_ledger_attribute_count(l), 0);
+    crvm_ledger_stats s = stats_of(l);
+    assert_int_equal(s.customers + s.contacts + s.revenue_events, 0);
     crvm_ledger_free(l);
 }
 
@@ -938,9 +1070,9 @@ static crvm_status single_table_scenario(void *ctx)
     if (st == CRVM_OK)
         st = crvm_load_articles_csv(l, PATH("articles.csv"), &o, rep);
     if (st == CRVM_OK)
-        st = crvm_load_revenue_csv(l, PATH("revenue.csv"), &o, rep);
-    if (st == CRVM_OK)
         st = crvm_load_contacts_csv(l, PATH("contacts.csv"), &o, rep);
+    if (st == CRVM_OK)
+        st = crvm_load_revenue_csv(l, PATH("revenue.csv"), &o, rep);
     if (st == CRVM_OK)
         st = crvm_load_knowledge_uses_csv(l, PATH("knowledge_uses.csv"), &o, rep);
     if (st == CRVM_OK)
@@ -1035,11 +1167,14 @@ static void test_load_allocation_failures(void **state)
     (void)state;
     write_file("customers.csv", customers_csv);
     write_file("articles.csv", articles_csv);
-    write_file("revenue.csv", "customer_id,date,amount,stream\nc1,2022-01-15,10,subscription\n"
-                              "c9,2022-01-15,10,subscription\nc2,2022-01-15,1e999,services\n");
-    write_file("contacts.csv", "contact_id,customer_id,opened,channel,handle_minutes,tier,escalated,outcome,articles\n"
-                               "k1,c1,2022-02-01,phone,4,1,0,resolved,a1;a2\nk2,c2,2022-02-01,phone,4,1,0,resolved,\n"
-                               "k3,c3,2022-02-01,phone,4,1,0,resolved,a2\n");
+    write_file("revenue.csv", "customer_id,date,amount,stream,source_contact\nc1,2022-01-15,10,subscription,\n"
+                              "c9,2022-01-15,10,subscription,\nc2,2022-01-15,1e999,services,\n"
+                              "c1,2022-02-03,5,expansion,k1\n");
+    write_file("contacts.csv", "contact_id,customer_id,opened,channel,handle_minutes,tier,escalated,outcome,articles,"
+                               "queue,agent\n"
+                               "k1,c1,2022-02-01,phone,4,1,0,resolved,a1;a2,billing,ann\n"
+                               "k2,c2,2022-02-01,phone,4,1,0,resolved,,,bob\n"
+                               "k3,c3,2022-02-01,phone,4,1,0,resolved,a2,tech,ann\n");
     write_file("knowledge_uses.csv", "article_id,date,kind,resolved,contact_id,customer_id\n"
                                      "a1,2022-02-01,assisted,1,k1,c1\na1,2022-02-01,assisted,1,k404,\n");
     long sites = test_every_allocation_failure(load_scenario, NULL);
@@ -1210,6 +1345,8 @@ int main(void)
         cmocka_unit_test(test_directory_strict_rolls_back_everything),
         cmocka_unit_test(test_loads_inside_a_batch),
         cmocka_unit_test(test_lenient_header_error_rolls_back),
+        cmocka_unit_test(test_attribute_and_source_columns),
+        cmocka_unit_test(test_directory_with_attributes_and_sources),
         cmocka_unit_test(test_argument_errors),
         cmocka_unit_test(test_load_allocation_failures),
         cmocka_unit_test(test_numeric_csv_reads_named_columns),

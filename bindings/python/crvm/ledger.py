@@ -22,7 +22,7 @@ import pandas as pd
 
 from . import lowlevel as _ll
 
-__all__ = ["Ledger", "CostModel", "DATE_NONE"]
+__all__ = ["Ledger", "CostModel", "DATE_NONE", "CONTACT_COLUMNS"]
 
 #: "No date" in the C API (an active customer's end date, an open contact).
 DATE_NONE = -(2 ** 31)  # CRVM_DATE_NONE = INT32_MIN
@@ -36,7 +36,11 @@ _OUTCOMES = [_ll.crvm_outcome_name(i) for i in range(_ll.CRVM_OUTCOME_COUNT)]
 _KINDS = [_ll.crvm_use_kind_name(i) for i in range(_ll.CRVM_USE_KIND_COUNT)]
 _PERIODS = {"month": _ll.CRVM_PERIOD_MONTH, "quarter": _ll.CRVM_PERIOD_QUARTER,
             "year": _ll.CRVM_PERIOD_YEAR}
-_TABLES = [_ll.crvm_table_name(i) for i in range(_ll.CRVM_TABLE_COUNT)]
+_TABLES = {i: _ll.crvm_table_name(i) for i in
+           list(range(_ll.CRVM_TABLE_COUNT)) + [_ll.CRVM_TABLE_CONTACT_ATTRIBUTES]}
+#: The contact columns of contacts.csv; any other column of a contacts frame is an attribute.
+CONTACT_COLUMNS = ("contact_id", "customer_id", "opened", "closed", "channel", "handle_minutes",
+                   "tier", "escalated", "outcome", "satisfaction", "articles")
 _ALIASES = {"portal": "web", "self-service": "self_service", "self service": "self_service",
             "view": "self_service", "reuse": "assisted", "support plan": "support_plan",
             "support-plan": "support_plan"}
@@ -302,23 +306,26 @@ class Ledger:
         - contacts: ``contact_id``, ``customer_id``, ``opened``, optional ``closed``,
           ``channel``, ``handle_minutes``, ``tier``, ``escalated``, ``outcome``,
           optional ``satisfaction`` and ``articles`` (list of article ids or a
-          ``;``-separated string)
+          ``;``-separated string); every other column is a contact attribute
+          (agent, queue, ...: see :meth:`add_contacts`)
+        - revenue: also an optional ``source_contact`` (the contact that
+          sourced the event, or missing)
         - articles: ``article_id``, ``created``, ``authoring_hours``, ``maintenance_hours``
         - knowledge_uses: ``article_id``, ``date``, ``kind``, ``resolved``,
           optional ``contact_id``, ``customer_id``
 
         Dates may be datetime64 columns, ISO strings or ``datetime.date``.
-        Tables are loaded in dependency order (customers, articles, revenue,
-        contacts, links, knowledge uses).
+        Tables are loaded in dependency order (customers, articles, contacts
+        with their links and attributes, revenue, knowledge uses).
         """
         ledger = cls()
         ledger.add_customers(customers, errors=errors)
         if articles is not None:
             ledger.add_articles(articles, errors=errors)
-        if revenue is not None:
-            ledger.add_revenue(revenue, errors=errors)
         if contacts is not None:
             ledger.add_contacts(contacts, errors=errors)
+        if revenue is not None:
+            ledger.add_revenue(revenue, errors=errors)
         if knowledge_uses is not None:
             ledger.add_knowledge_uses(knowledge_uses, errors=errors)
         return ledger
@@ -327,7 +334,7 @@ class Ledger:
     def from_csv(cls, directory, strict: bool = True, *, ignore_unknown_columns: bool = False,
                  max_field_bytes: int = 0) -> "Ledger":
         """A new ledger loaded from the crvm CSV files in ``directory``
-        (customers.csv required; articles.csv, revenue.csv, contacts.csv and
+        (customers.csv required; articles.csv, contacts.csv, revenue.csv and
         knowledge_uses.csv optional; layout in docs/data-format.md).
 
         ``strict=True``: the first bad row raises the :class:`crvm.Error`
@@ -398,11 +405,18 @@ class Ledger:
         self._harvest(frame.index)
 
     def add_revenue(self, frame: pd.DataFrame, errors: str = "raise") -> None:
+        """Revenue events: ``customer_id``, ``date``, ``amount``, ``stream`` and
+        optionally ``source_contact``, the id of the support contact that
+        sourced the event (same customer, opened on or before ``date``;
+        missing or "" for none). Load the contacts first."""
         t = "revenue"
-        _ll.crvm_ledger_add_revenue(
-            self._h, _strings(_column(frame, "customer_id", t)), _dates(_column(frame, "date", t), "date"),
-            _floats(_column(frame, "amount", t)), _codes(_column(frame, "stream", t), _STREAMS, "stream"),
-            self._rejections_arg(errors))
+        src = _column(frame, "source_contact", t, required=False)
+        columns = (self._h, _strings(_column(frame, "customer_id", t)), _dates(_column(frame, "date", t), "date"),
+                   _floats(_column(frame, "amount", t)), _codes(_column(frame, "stream", t), _STREAMS, "stream"))
+        if src is None:
+            _ll.crvm_ledger_add_revenue(*columns, self._rejections_arg(errors))
+        else:
+            _ll.crvm_ledger_add_sourced_revenue(*columns, _strings(src), self._rejections_arg(errors))
         self._harvest(frame.index)
 
     def add_articles(self, frame: pd.DataFrame, errors: str = "raise") -> None:
@@ -414,11 +428,19 @@ class Ledger:
         self._harvest(frame.index)
 
     def add_contacts(self, frame: pd.DataFrame, errors: str = "raise") -> None:
+        """Support contacts (columns as in contacts.csv, docs/data-format.md).
+
+        Every column not in :data:`CONTACT_COLUMNS` is a string attribute of
+        the contacts named by the column (agent, queue, product, ...): a value
+        is taken as text (``str(v)``), a missing value (None, NaN, "") means
+        none. Only the contacts accepted get their attribute values; with
+        ``errors="collect"`` a rejected contact row leaves no value behind."""
         t = "contacts"
         closed = _column(frame, "closed", t, required=False)
         sat = _column(frame, "satisfaction", t, required=False)
         n = len(frame)
         before = self.stats()["contacts"]
+        n_rejected = len(self._rejections)
         _ll.crvm_ledger_add_contacts(
             self._h, _strings(_column(frame, "contact_id", t)), _strings(_column(frame, "customer_id", t)),
             _dates(_column(frame, "opened", t), "opened"),
@@ -443,6 +465,28 @@ class Ledger:
                 self.add_contact_articles(pd.DataFrame({"contact_id": lk.index.to_numpy(),
                                                         "article_id": lk.astype(str).to_numpy()}),
                                           errors=errors)
+        extra = [c for c in frame.columns if c not in CONTACT_COLUMNS]
+        if extra:
+            rejected = {r["row"] for r in self._rejections[n_rejected:] if r["table"] == "contacts"}
+            keep = np.ones(n, dtype=bool)
+            keep[list(rejected)] = False
+            self.add_contact_attributes(frame.loc[keep, ["contact_id"] + extra], errors=errors)
+
+    def add_contact_attributes(self, frame: pd.DataFrame, errors: str = "raise") -> None:
+        """String attributes of contacts already in the ledger: ``contact_id``
+        and one column per attribute, named by the column. Missing values
+        (None, NaN, "") mean no value; others are taken as text. A contact has
+        at most one value per attribute: a second is rejected."""
+        ids = pd.Series(_strings(_column(frame, "contact_id", "contact_attributes")), index=frame.index)
+        for name in frame.columns:
+            if name == "contact_id":
+                continue
+            col = frame[name]
+            text = col.astype(object).where(col.notna(), "").map(str)
+            has = (text != "").to_numpy()
+            _ll.crvm_ledger_add_contact_attributes(self._h, str(name), ids[has].tolist(), text[has].tolist(),
+                                                   self._rejections_arg(errors))
+            self._harvest(frame.index[has])
 
     def add_contact_articles(self, frame: pd.DataFrame, errors: str = "raise") -> None:
         t = "contact_articles"
@@ -508,6 +552,64 @@ class Ledger:
         return pd.DataFrame({"segment": segs[seg] if n else [],
                              "start_date": _EPOCH + start.astype("timedelta64[D]"),
                              "end_date": end_dt}, index=self.customer_ids())
+
+    def contact_ids(self) -> pd.Index:
+        return pd.Index(self._ids(_ll.CRVM_TABLE_CONTACTS, self.stats()["contacts"]), name="contact_id")
+
+    def attribute_names(self) -> list:
+        """Names of the contact attributes, in order of first appearance."""
+        return [_ll.crvm_ledger_attribute_name(self._h, a)
+                for a in range(_ll.crvm_ledger_attribute_count(self._h))]
+
+    def contact_attributes(self) -> pd.DataFrame:
+        """contact_id -> one categorical column per attribute (categories in
+        order of first appearance; NaN where a contact has no value)."""
+        n = self.stats()["contacts"]
+        cols = {}
+        for a, name in enumerate(self.attribute_names()):
+            codes = np.empty(n, np.int32)
+            _ll.crvm_ledger_contact_attribute(self._h, a, codes)
+            values = [_ll.crvm_ledger_attribute_value(self._h, a, v)
+                      for v in range(_ll.crvm_ledger_attribute_value_count(self._h, a))]
+            cols[name] = pd.Categorical.from_codes(codes, categories=values)
+        return pd.DataFrame(cols, index=self.contact_ids())
+
+    def contacts(self, attributes: bool = True) -> pd.DataFrame:
+        """contact_id -> customer_id, opened, closed (NaT if open), channel,
+        handle_minutes, tier, escalated, outcome, satisfaction (NaN if not
+        rated), and (``attributes=True``) the contact attributes."""
+        n = self.stats()["contacts"]
+        i32 = {k: np.empty(n, np.int32) for k in ("customer", "opened", "closed", "channel", "tier",
+                                                   "escalated", "outcome")}
+        minutes, sat = np.empty(n), np.empty(n)
+        _ll.crvm_ledger_contacts(self._h, i32["customer"], i32["opened"], i32["closed"], i32["channel"],
+                                 minutes, i32["tier"], i32["escalated"], i32["outcome"], sat)
+        df = pd.DataFrame({
+            "customer_id": self.customer_ids().to_numpy()[i32["customer"]],
+            "opened": _EPOCH + i32["opened"].astype("timedelta64[D]"),
+            "closed": np.where(i32["closed"] == DATE_NONE, np.datetime64("NaT"),
+                               _EPOCH + i32["closed"].astype("timedelta64[D]")),
+            "channel": pd.Categorical.from_codes(i32["channel"], categories=_CHANNELS),
+            "handle_minutes": minutes, "tier": i32["tier"], "escalated": i32["escalated"].astype(bool),
+            "outcome": pd.Categorical.from_codes(i32["outcome"], categories=_OUTCOMES),
+            "satisfaction": sat}, index=self.contact_ids())
+        if attributes:
+            df = df.join(self.contact_attributes())
+        return df
+
+    def revenue(self) -> pd.DataFrame:
+        """Every revenue event in the order appended: customer_id, date,
+        amount, stream, source_contact (the id of the contact that sourced it,
+        or None)."""
+        n = self.stats()["revenue_events"]
+        customer, date, stream, source = (np.empty(n, np.int32) for _ in range(4))
+        amount = np.empty(n)
+        _ll.crvm_ledger_revenue_events(self._h, customer, date, amount, stream, source)
+        contact_ids = np.append(self.contact_ids().to_numpy(dtype=object), None)
+        return pd.DataFrame({"customer_id": self.customer_ids().to_numpy()[customer],
+                             "date": _EPOCH + date.astype("timedelta64[D]"), "amount": amount,
+                             "stream": pd.Categorical.from_codes(stream, categories=_STREAMS),
+                             "source_contact": contact_ids[source]})  # -1 picks the trailing None
 
     def _as_of(self, as_of) -> int:
         if as_of is None:
