@@ -41,6 +41,7 @@ from .survival import (
 )
 from .ledger import CostModel, Ledger
 from .io import LoadReport, SimulatedData, load_csv, read_numeric_csv, simulate, simulate_csv
+from .value import ValueModel
 
 __version__ = _ll.crvm_version()
 
@@ -59,5 +60,7 @@ __all__ = sorted([
     # ledger, costs, data
     "CostModel", "Ledger", "LoadReport", "SimulatedData", "load_csv", "read_numeric_csv",
     "simulate", "simulate_csv",
+    # the value model
+    "ValueModel",
     "__version__",
 ])
