@@ -186,6 +186,27 @@ CRVM_API crvm_status crvm_value_retention_model(const crvm_value *value,
  */
 CRVM_API const char *crvm_value_covariate_name(const crvm_value *value, size_t j);
 
+/** Columns of crvm_value_covariate_effects(). */
+typedef enum crvm_effect_column {
+    CRVM_EFFECT_COEFFICIENT = 0,    /**< b_j: log hazard ratio per unit of the covariate */
+    CRVM_EFFECT_STANDARD_ERROR = 1, /**< its standard error */
+    CRVM_EFFECT_HAZARD_RATIO = 2,   /**< exp(b_j): how many times one unit multiplies the churn hazard */
+    CRVM_EFFECT_LOWER = 3,          /**< exp(b_j - z se), z of the options' confidence */
+    CRVM_EFFECT_UPPER = 4,          /**< exp(b_j + z se) */
+    CRVM_EFFECT_P_VALUE = 5         /**< two-sided Wald test of b_j = 0 */
+} crvm_effect_column;
+/** Number of covariate-effect columns. */
+#define CRVM_EFFECT_COLUMNS 6
+
+/**
+ * The retention model's covariate effects, one row per covariate
+ * (crvm_value_covariate_name() order) x ::CRVM_EFFECT_COLUMNS, row-major.
+ * @return ::CRVM_OK; ::CRVM_EINVAL (NULL, @p out_len not covariates x columns);
+ *         ::CRVM_ESTATE (ledger modified).
+ */
+CRVM_API crvm_status crvm_value_covariate_effects(const crvm_value *value, double *out,
+                                                  size_t out_len);
+
 /**
  * Size of the retention panel the value's model was fitted to, in the layout
  * of crvm/retention_cov.h: one subject per ledger customer (ledger order; a

@@ -6,6 +6,7 @@
 #include "core/error.h"
 #include "ledger/ledger_internal.h"
 #include "math/special.h"
+#include "survival/distrib.h"
 #include "value/contribution.h"
 #include "value/value_internal.h"
 
@@ -279,6 +280,28 @@ crvm_status crvm_value_panel(const crvm_value *v, int32_t *subject_group, size_t
             if (z)
                 memcpy(z + r * p, v->pattern_z + (size_t)v->panel.row_pattern[r] * p, p * sizeof *z);
         }
+    }
+    return CRVM_OK;
+}
+
+crvm_status crvm_value_covariate_effects(const crvm_value *v, double *out, size_t out_len)
+{
+    static const char fn[] = "crvm_value_covariate_effects";
+    crvm_status st = crvm__value_usable(v, fn);
+    if (st)
+        return st;
+    if ((v->p && !out) || out_len != v->p * CRVM_EFFECT_COLUMNS)
+        return crvm__fail(CRVM_EINVAL, "%s: out_len = %zu, expected %zu covariates x %d columns", fn,
+                          out_len, v->p, CRVM_EFFECT_COLUMNS);
+    for (size_t j = 0; j < v->p; j++) {
+        size_t at = 2 * v->segments + 1 + j;
+        double b = v->params[at], se = sqrt(v->cov[at * v->k + at]), *r = out + j * CRVM_EFFECT_COLUMNS;
+        r[CRVM_EFFECT_COEFFICIENT] = b;
+        r[CRVM_EFFECT_STANDARD_ERROR] = se;
+        r[CRVM_EFFECT_HAZARD_RATIO] = exp(b);
+        r[CRVM_EFFECT_LOWER] = exp(b - v->set.z * se);
+        r[CRVM_EFFECT_UPPER] = exp(b + v->set.z * se);
+        r[CRVM_EFFECT_P_VALUE] = se > 0 ? 2 * crvm__norm_sf(fabs(b) / se) : 1.0;
     }
     return CRVM_OK;
 }
