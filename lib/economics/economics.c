@@ -9,20 +9,9 @@
 #include "economics/economics_internal.h"
 #include "ledger/ledger_internal.h"
 
-static int64_t cents_of(double amount) { return llround(amount * 100.0); }
+static int64_t cents_of(double amount) { return crvm__cents_of(amount); }
 
-int64_t crvm__cents_of(double amount) { return cents_of(amount); }
-
-crvm__contact_cost crvm__cost_contact(const crvm_ledger *l, const crvm_cost_model *m, size_t i)
-{
-    double minutes = l->con_minutes[i];
-    crvm__contact_cost c;
-    c.labour = cents_of(minutes / 60.0 * m->hourly_rate[l->con_tier[i] - 1]);
-    c.channel = cents_of(m->channel_cost[l->con_channel[i]]);
-    c.escalation = l->con_escalated[i] ? cents_of(m->escalation_cost) : 0;
-    c.overhead = cents_of(m->overhead_per_contact + m->overhead_per_minute * minutes);
-    return c;
-}
+typedef crvm__contact_cost contact_cost;
 
 static crvm_status prepare(const char *fn, const crvm_ledger *l, const crvm_cost_model **m,
                            crvm_cost_model *defaults, const double *out, size_t out_len,
@@ -75,7 +64,7 @@ static crvm_status economics(const crvm_ledger *l, const crvm_cost_model *m, crv
         if (d < from || d >= until)
             continue;
         double *r = ROW(l->con_customer[i]);
-        crvm__contact_cost k = crvm__cost_contact(l, m, i);
+        contact_cost k = crvm__cost_ledger_contact(l, m, i);
         r[CRVM_ECON_CONTACTS] += 1;
         r[CRVM_ECON_HANDLE_MINUTES] += l->con_minutes[i];
         r[CRVM_ECON_LABOUR_COST] += (double)k.labour;
@@ -171,7 +160,7 @@ static crvm_status estimate_inputs(const crvm_ledger *l, const crvm_cost_model *
             n_without[cell] += 1;
             sum_without[cell] += l->con_minutes[i];
         }
-        crvm__contact_cost k = crvm__cost_contact(l, m, i);
+        contact_cost k = crvm__cost_ledger_contact(l, m, i);
         cost_cents += k.labour + k.channel + k.escalation + k.overhead;
         counted++;
     }

@@ -1,21 +1,19 @@
-/* Private: the costing rules of crvm/economics.h, shared with lib/value so
- * that its per-customer windows and the support P&L cost exactly as the
- * economics calls do (and so reconcile to the cent). */
+/* Private: the costing rules of crvm/economics.h applied to a ledger, shared
+ * with lib/value so that its per-customer windows and the support P&L cost
+ * exactly as the economics calls do (and so reconcile to the cent). */
 #ifndef CRVM_ECONOMICS_INTERNAL_H
 #define CRVM_ECONOMICS_INTERNAL_H
 
-#include <stdint.h>
+#include "economics/costing.h"
+#include "ledger/ledger_internal.h"
 
-#include "crvm/economics.h"
-
-/* Whole cents of an amount, half away from zero. */
-int64_t crvm__cents_of(double amount);
-
-/* Costed components of contact i, in cents. */
-typedef struct crvm__contact_cost {
-    int64_t labour, channel, escalation, overhead;
-} crvm__contact_cost;
-crvm__contact_cost crvm__cost_contact(const crvm_ledger *l, const crvm_cost_model *m, size_t i);
+/* Contact i of a ledger, costed (costing.h). */
+static inline crvm__contact_cost crvm__cost_ledger_contact(const crvm_ledger *l,
+                                                           const crvm_cost_model *m, size_t i)
+{
+    return crvm__cost_contact(m, l->con_minutes[i], l->con_tier[i], l->con_channel[i],
+                              l->con_escalated[i]);
+}
 
 /* Saving of knowledge use i (currency units, unrounded) given the inputs of
  * crvm_knowledge_value(): minutes saved costed at the contact's tier for an

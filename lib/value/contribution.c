@@ -62,7 +62,7 @@ crvm_status crvm__contribution(const crvm_ledger *l, const crvm_cost_model *m, c
     for (size_t i = 0; i < l->contact_ids.count; i++) {
         uint32_t c = l->con_customer[i];
         if (in_window(&w[c], l->con_opened[i])) {
-            crvm__contact_cost x = crvm__cost_contact(l, m, i);
+            crvm__contact_cost x = crvm__cost_ledger_contact(l, m, i);
             if (!crvm__cents_add(&cts[c], x.labour + x.channel + x.escalation + x.overhead))
                 bad = c;
         }

@@ -42,7 +42,7 @@ crvm_status crvm__pnl_ledger_lines(const crvm_ledger *l, const crvm_cost_model *
     for (size_t k = 0; k < l->contact_ids.count; k++) {
         if (!IN(l->con_opened[k]))
             continue;
-        crvm__contact_cost c = crvm__cost_contact(l, m, k);
+        crvm__contact_cost c = crvm__cost_ledger_contact(l, m, k);
         ok &= crvm__cents_add(&p.labour, c.labour) & crvm__cents_add(&p.channel, c.channel) &
               crvm__cents_add(&p.escalation, c.escalation) & crvm__cents_add(&p.overhead, c.overhead);
         p.contacts++;

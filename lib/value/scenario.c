@@ -222,7 +222,7 @@ crvm_status crvm_value_scenario(const crvm_value *v, const crvm_scenario *s, dou
         if (s->kind == CRVM_SCENARIO_REMAP_OUTCOME) {
             cost_cents += s->share * 100.0 * s->extra_cost_per_contact;
         } else {
-            crvm__contact_cost x = crvm__cost_contact(l, &v->costs, k);
+            crvm__contact_cost x = crvm__cost_ledger_contact(l, &v->costs, k);
             cost_cents += s->share * session - c.q * (double)(x.labour + x.channel + x.escalation + x.overhead);
         }
     }
