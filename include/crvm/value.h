@@ -308,8 +308,12 @@ CRVM_API crvm_status crvm_value_segments(const crvm_value *value, double *out, s
  * units (whole cents): see the file comment. 0 for a contact already at the
  * reference, opened after as_of, or before its customer's start.
  * @param reference a ::crvm_outcome or ::CRVM_VALUE_NO_CONTACT
+ * Cost: one engine query per period with contacts plus one per counterfactual
+ * contact type in it; temporary memory 8 bytes per contact and customer.
  * @return ::CRVM_OK; ::CRVM_EINVAL (NULL, length, bad reference); ::CRVM_ESTATE
- *         (ledger modified; a model without covariates, or a non-contractual model).
+ *         (ledger modified; a model without covariates, or a non-contractual model);
+ *         ::CRVM_EDOMAIN (a value whose accuracy cannot be guaranteed, or an impact
+ *         beyond 2^53 cents, naming the customer); ::CRVM_ENOMEM.
  */
 CRVM_API crvm_status crvm_value_contact_impacts(const crvm_value *value, int reference,
                                                double *impact, size_t impact_len);
@@ -329,7 +333,9 @@ typedef enum crvm_impact_column {
  * each sum: "what refusals cost, by queue".
  * @param group   per ledger contact, its group 0..groups-1, or -1 to leave it out
  *                (e.g. contacts outside a quarter); crvm_value_contact_groups() makes one
- * @param out     groups x ::CRVM_IMPACT_COLUMNS row-major
+ * @param out     groups x ::CRVM_IMPACT_COLUMNS row-major; the contacts counted are
+ *                those of the group opened on or before as_of
+ * Memory: a gradient (parameters doubles) per group and worker slot.
  * @return as crvm_value_contact_impacts(); ::CRVM_EINVAL also for a group out of range.
  */
 CRVM_API crvm_status crvm_value_impact_by(const crvm_value *value, int reference,
@@ -355,8 +361,8 @@ typedef enum crvm_contact_field {
  * enumerated fields (their code order) and months/quarters (time order).
  * @param attribute  the attribute's name for ::CRVM_FIELD_ATTRIBUTE, else NULL
  * @param groups     receives the number of groups
- * @return ::CRVM_OK; ::CRVM_EINVAL (NULL, length, bad field); ::CRVM_ENOTFOUND
- *         (no such attribute); ::CRVM_ESTATE; ::CRVM_ENOMEM.
+ * @return ::CRVM_OK; ::CRVM_EINVAL (NULL, length, bad field, no attribute name);
+ *         ::CRVM_ENOTFOUND (no such attribute); ::CRVM_ESTATE.
  */
 CRVM_API crvm_status crvm_value_contact_groups(const crvm_value *value, crvm_contact_field field,
                                                const char *attribute, int32_t *group,
@@ -417,7 +423,8 @@ CRVM_API const char *crvm_pnl_line_name(int line);
  * the knowledge lines equal crvm_knowledge_base_value() as of as_of.
  * @param out ::CRVM_PNL_LINES values
  * @return ::CRVM_OK; ::CRVM_EINVAL (NULL, length, from > until, a window past
- *         as_of); ::CRVM_ESTATE; ::CRVM_ENOMEM.
+ *         as_of); ::CRVM_ESTATE; ::CRVM_EDOMAIN (as crvm_value_contact_impacts(), or a
+ *         line beyond 2^53 cents); ::CRVM_ENOMEM.
  */
 CRVM_API crvm_status crvm_value_support_pnl(const crvm_value *value, crvm_date from,
                                             crvm_date until, double *out, size_t out_len);
@@ -427,12 +434,15 @@ CRVM_API crvm_status crvm_value_support_pnl(const crvm_value *value, crvm_date f
 /** How crvm_value_outreach() ranks active customers. */
 typedef enum crvm_outreach_rank {
     CRVM_RANK_VALUE_AT_RISK = 0,   /**< by value at risk */
-    CRVM_RANK_EXPECTED_SAVING = 1  /**< by save rate x value at risk - outreach cost (cost model) */
+    CRVM_RANK_EXPECTED_SAVING = 1  /**< by save rate x value at risk - outreach cost (cost model),
+                                        listing only customers for whom it is positive */
 } crvm_outreach_rank;
 
 /**
  * The @p n active customers ranked first (ties by customer index), written
- * to @p customer (ledger customer indices); @p count receives min(n, active).
+ * to @p customer (ledger customer indices); @p count receives how many were
+ * written: min(n, active), or fewer by expected saving when fewer customers
+ * are worth an outreach. O(customers log n).
  * @return ::CRVM_OK; ::CRVM_EINVAL (NULL, @p customer_len < n, bad rank);
  *         ::CRVM_ESTATE; ::CRVM_ENOMEM.
  */
@@ -513,6 +523,8 @@ typedef enum crvm_scenario_column {
  * the scenario's window and in customer value, with intervals.
  * @return ::CRVM_OK; ::CRVM_EINVAL (NULL, a field out of range, named);
  *         ::CRVM_ESTATE (ledger modified, or a model without covariates);
+ *         ::CRVM_EDOMAIN (a period with more than 4096 ways its contacts can change,
+ *         an accuracy or a sum as in crvm_value_contact_impacts(), naming the customer);
  *         ::CRVM_ENOMEM.
  */
 CRVM_API crvm_status crvm_value_scenario(const crvm_value *value, const crvm_scenario *scenario,

@@ -61,6 +61,8 @@ crvm_status crvm_value_outreach(const crvm_value *v, crvm_outreach_rank rank, si
             continue;
         double var = (double)v->fig[i].var;
         ranked r = {rank == CRVM_RANK_VALUE_AT_RISK ? var : save * var - cost, (uint32_t)i};
+        if (rank == CRVM_RANK_EXPECTED_SAVING && !(r.score > 0))
+            continue; /* an outreach that is not worth its cost */
         if (size < want) {
             heap[size++] = r;
             if (size == want) /* heapify: the root is the entry ranked last */
@@ -71,6 +73,9 @@ crvm_status crvm_value_outreach(const crvm_value *v, crvm_outreach_rank rank, si
             sift(heap, want, 0);
         }
     }
+    if (size < want) /* fewer candidates than places: not yet a heap */
+        for (size_t j = size / 2; j-- > 0;)
+            sift(heap, size, j);
     /* Pop the last-ranked entry to the end until sorted best first. */
     for (size_t m = size; m > 1; m--) {
         ranked t = heap[0];

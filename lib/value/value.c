@@ -50,14 +50,17 @@ static crvm_status check_as_of(const crvm_ledger *l, crvm_date as_of, int k)
         return st;
     if (stats.customers == 0)
         return crvm__fail(CRVM_EDOMAIN, "%s: the ledger holds no customers", fn);
-    crvm_date limit;
+    crvm_date limit, last = stats.last_date; /* end dates are data too */
+    for (size_t i = 0; i < l->customer_ids.count; i++)
+        if (l->cust_end[i] != CRVM_DATE_NONE && l->cust_end[i] > last)
+            last = l->cust_end[i];
     if (!crvm__date_valid(as_of) || as_of < stats.first_date ||
-        !crvm__add_months(stats.last_date, k, &limit) || as_of > limit) {
+        !crvm__add_months(last, k, &limit) || as_of > limit) {
         char a[11] = "?", f[11], t[11];
         if (crvm__date_valid(as_of))
             crvm_date_format(as_of, a, sizeof a);
         crvm_date_format(stats.first_date, f, sizeof f);
-        crvm_date_format(stats.last_date, t, sizeof t);
+        crvm_date_format(last, t, sizeof t);
         return crvm__fail(CRVM_EINVAL, "%s: as_of = %s: must lie between the ledger's first date %s and "
                           "one period after its last date %s", fn, a, f, t);
     }
