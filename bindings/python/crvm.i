@@ -16,6 +16,7 @@
 
 %include "core.i"
 %include "retention.i"
+%include "retention_cov.i"
 %include "survival.i"
 %include "ledger.i"
 %include "io.i"

@@ -1,5 +1,6 @@
-/* Private: differences of log-gamma and digamma at two points, accurate
- * when the first point is large (no cancellation of two large values). */
+/* Private: differences of log-gamma, digamma and trigamma at nearby points,
+ * accurate when the points are large (no cancellation of two large values),
+ * and cheap: one shift loop and one asymptotic series per point. */
 #ifndef CRVM_MATH_POCHHAMMER_H
 #define CRVM_MATH_POCHHAMMER_H
 
@@ -9,12 +10,21 @@ double crvm__log_pochhammer(double y, double x);
 /* psi(y + x) - psi(y) for y > 0, x >= 0. */
 double crvm__psi_difference(double y, double x);
 
+/* Everything the likelihood needs of y at once (one shift loop): */
+typedef struct crvm__poch_family {
+    double lp;    /* ln Gamma(y + a) - ln Gamma(y) */
+    double dpsi;  /* psi(y + a) - psi(y) */
+    double psi_a; /* psi(y + a) */
+    double dtri;  /* psi'(y + a) - psi'(y)   (0 unless asked for) */
+    double tri_a; /* psi'(y + a)             (0 unless asked for) */
+} crvm__poch_family;
+void crvm__poch_family_at(double y, double a, int second, crvm__poch_family *out);
+
 /* ln[B(a, x + F) / B(a, x)] = ln Gamma(x + F) - ln Gamma(x) - ln Gamma(x + a + F)
  * + ln Gamma(x + a) for a, x > 0, F >= 0, with relative accuracy also when
- * x is large against a and F (the value is then about -a F / x): for
- * x >= 20 as the second difference of the Stirling series written with
- * log1p; below, as the pairing of log-Pochhammer symbols with the larger
- * increment. */
+ * x is large against a and F (the value is then about -a F / x): the
+ * second difference of the Stirling series written with log1p, after
+ * shifting x to >= 12. */
 double crvm__log_beta_ratio(double a, double x, double F);
 
 /* The second difference psi(x + a + F) - psi(x + F) - psi(x + a) + psi(x),

@@ -63,7 +63,8 @@
 #define NUMERIC_ALPHA 5.0
 
 enum { NODE_KAPPA, NODE_LNTHETA, NODE_C, NODE_FIELDS };
-enum { G_FIELDS = 3, WL_FIELDS = 6 }; /* C, dC/dc, dC/dlnE; CW (3), CL (3) */
+/* C, dC/dc, dC/dlnE; CW (3), CL (3), and V = u^(E (P(m + H - 1) - P(m))) with 1 - V. */
+enum { G_FIELDS = 3, WL_FIELDS = 8 };
 
 typedef struct group_tab {
     double alpha, beta, E, lga, t_lo, h;
@@ -71,7 +72,7 @@ typedef struct group_tab {
     int numeric;  /* normalise the weights numerically (alpha >= NUMERIC_ALPHA) */
     double *node; /* K x NODE_FIELDS */
     double *g;    /* rows m = 1 .. max_n + H: K x (C, C_c, C_e) */
-    double *wl;   /* rows m = 1 .. max_n + 1: K x (CW, CW_c, CW_e, CL, CL_c, CL_e) */
+    double *wl;   /* rows m = 1 .. max_n + 1: K x (CW, CW_c, CW_e, CL, CL_c, CL_e, V, 1 - V) */
 } group_tab;
 
 struct crvm__rcov_engine {
@@ -102,27 +103,103 @@ void crvm__rcov_engine_free(crvm__rcov_engine *e)
 
 /* ---- tables -------------------------------------------------------------------- */
 
-/* The complement sum over j < terms of f^j (1 - u^(E (P(base+1+j) - P(base)))),
- * with its derivatives in c and ln E, at one node. For a discounted sum
- * (f < 1) the terms are dropped once f^j < e^-TOP_CUT of the sum's scale. */
-static void top_sum(const crvm__rcov_engine *e, const group_tab *gt, double kappa, size_t base,
-                    size_t terms, double f, double out[3])
+/* A top row: the complement sum over j < terms of f^j (1 - u^(E dP_j)),
+ * dP_j = P(base+1+j) - P(base), with its derivatives in c and ln E. Its
+ * moments M_r = sum f^j dP_j^r (and the mixed ones with dPc_j) do not depend
+ * on the node or the group, so they are computed once. */
+#define MOMENTS 16
+typedef struct top_spec {
+    size_t base, terms;
+    double f, total;               /* total = sum_{j<terms} f^j */
+    int moments_ok;                /* every moment finite */
+    double m[MOMENTS + 1], mc[MOMENTS + 1];
+} top_spec;
+
+static void top_spec_init(const crvm__rcov_engine *e, top_spec *ts, size_t base, size_t terms,
+                          double f)
 {
-    double lf = log(f), s = 0, sc = 0, se = 0, kE = kappa * gt->E, fj = 1;
+    memset(ts, 0, sizeof *ts);
+    ts->base = base;
+    ts->terms = terms;
+    ts->f = f;
+    double fj = 1;
+    for (size_t j = 0; j < terms; j++) {
+        double dp = e->P[base + 1 + j] - e->P[base], dpc = e->Pc[base + 1 + j] - e->Pc[base];
+        double pw = fj;
+        for (int r = 1; r <= MOMENTS; r++) {
+            ts->mc[r] += pw * dpc; /* f^j dP^(r-1) dPc */
+            pw *= dp;
+            ts->m[r] += pw;        /* f^j dP^r */
+        }
+        ts->total += fj;
+        fj *= f;
+    }
+    ts->moments_ok = 1;
+    for (int r = 1; r <= MOMENTS; r++)
+        ts->moments_ok &= isfinite(ts->m[r]) && isfinite(ts->mc[r]);
+}
+
+/* Three ways, each without cancellation where it is used:
+ * - kappa E dP_max <= 0.05: the moment series sum_r (-1)^(r+1) (kappa E)^r M_r / r!
+ *   (16 terms: the rest is below 0.05^17 / 17!);
+ * - when u^(E dP) decays fast: G = sum f^j u^(E dP_j) until negligible, and
+ *   the complement total - G, used when G <= total / 2;
+ * - otherwise the complement terms summed directly. */
+static void top_sum(const crvm__rcov_engine *e, const group_tab *gt, const top_spec *ts,
+                    double kappa, double out[3])
+{
+    double kE = kappa * gt->E;
+    size_t base = ts->base, terms = ts->terms;
+    if (terms == 0) {
+        out[0] = out[1] = out[2] = 0.0;
+        return;
+    }
+    double dp_max = e->P[base + terms] - e->P[base];
+    if (ts->moments_ok && kE * dp_max <= 0.05) {
+        double s = 0, sc = 0, se = 0, pw = 1; /* pw = (-1)^(r+1) (kE)^r / (r - 1)! */
+        for (int r = 1; r <= MOMENTS; r++) {
+            pw *= (r == 1 ? kE : -kE / (r - 1));
+            s += pw * ts->m[r] / r;
+            sc += pw * ts->mc[r];
+            se += pw * ts->m[r];
+        }
+        out[0] = s;
+        out[1] = sc;
+        out[2] = se;
+        return;
+    }
+    double g = 0, gc = 0, ge = 0, fj = 1;
+    for (size_t j = 0; j < terms; j++) {
+        double dp = e->P[base + 1 + j] - e->P[base];
+        double term = fj * exp(-kE * dp);
+        g += term;
+        gc -= term * kE * (e->Pc[base + 1 + j] - e->Pc[base]);
+        ge -= term * kE * dp;
+        if (term * (1 + kE * dp) < 1e-18 * ts->total)
+            break;
+        fj *= ts->f;
+    }
+    if (g <= 0.5 * ts->total) {
+        out[0] = ts->total - g;
+        out[1] = -gc;
+        out[2] = -ge;
+        return;
+    }
+    double c = 0, cc = 0, ce = 0;
+    fj = 1;
     for (size_t j = 0; j < terms; j++) {
         double dp = e->P[base + 1 + j] - e->P[base];
         double up = exp(-kE * dp);
-        double term = fj * -expm1(-kE * dp);
-        s += term;
-        sc += fj * up * kE * (e->Pc[base + 1 + j] - e->Pc[base]);
-        se += fj * up * kE * dp;
-        fj = exp((double)(j + 1) * lf);
-        if (f < 1 && fj * (1 + e->P[base + 2 + j]) < exp(-TOP_CUT) * (s + fj * up * kE * dp))
+        c += fj * -expm1(-kE * dp);
+        cc += fj * up * kE * (e->Pc[base + 1 + j] - e->Pc[base]);
+        ce += fj * up * kE * dp;
+        fj *= ts->f;
+        if (fj < 1e-18 * (1 - ts->f) * c) /* the rest is below sum f^i */
             break;
     }
-    out[0] = s;
-    out[1] = sc;
-    out[2] = se;
+    out[0] = c;
+    out[1] = cc;
+    out[2] = ce;
 }
 
 /* One step of a complement recurrence at node kappa, row m, from next = row
@@ -149,7 +226,7 @@ static void recur(const crvm__rcov_engine *e, const group_tab *gt, double kappa,
     }
 }
 
-static crvm_status build_group(const crvm__rcov_engine *e, group_tab *gt)
+static crvm_status build_group(const crvm__rcov_engine *e, group_tab *gt, const top_spec *tops)
 {
     double a = gt->alpha, b = gt->beta;
     gt->h = fmin(0.18, 0.5 / sqrt(a));
@@ -175,7 +252,7 @@ static crvm_status build_group(const crvm__rcov_engine *e, group_tab *gt)
         nd[NODE_C] = (a - 1.0) * lth + t;
         /* C from its top row down. */
         double q[3], next[3];
-        top_sum(e, gt, kappa, rows_g, e->top_terms, e->d, next);
+        top_sum(e, gt, &tops[0], kappa, next);
         memcpy(gt->g + ((rows_g - 1) * K + k) * G_FIELDS, next, sizeof next);
         for (size_t m = rows_g - 1; m >= 1; m--) {
             recur(e, gt, kappa, m, e->d, e->G0, -1, next, q);
@@ -185,10 +262,7 @@ static crvm_status build_group(const crvm__rcov_engine *e, group_tab *gt)
         /* The windows: CW (H - 1 terms, discounted) and CL (cap - 1, not). */
         for (int which = 0; which < 2; which++) {
             long win = windows[which];
-            if (win > 0)
-                top_sum(e, gt, kappa, rows_wl, (size_t)win, factors[which], next);
-            else
-                next[0] = next[1] = next[2] = 0.0;
+            top_sum(e, gt, &tops[1 + which], kappa, next);
             memcpy(gt->wl + ((rows_wl - 1) * K + k) * WL_FIELDS + 3 * which, next, sizeof next);
             for (size_t m = rows_wl - 1; m >= 1; m--) {
                 if (win > 0)
@@ -198,6 +272,13 @@ static crvm_status build_group(const crvm__rcov_engine *e, group_tab *gt)
                 memcpy(gt->wl + ((m - 1) * K + k) * WL_FIELDS + 3 * which, q, sizeof q);
                 memcpy(next, q, sizeof q);
             }
+        }
+        /* u to the exposure of the H - 1 periods after m (the query at n = m - 1). */
+        for (size_t m = 1; m <= rows_wl; m++) {
+            double span = e->P[m + (size_t)e->H - 1] - e->P[m];
+            double *v = gt->wl + ((m - 1) * K + k) * WL_FIELDS + 6;
+            v[0] = exp(-kappa * gt->E * span);
+            v[1] = -expm1(-kappa * gt->E * span);
         }
     }
     return CRVM_OK;
@@ -264,6 +345,10 @@ crvm_status crvm__rcov_engine_new(const crvm_retention_cov *model, int max_n, in
     e->w_c = e->w + top_g + 2;
     e->w_cc = e->w_c + top_g + 2;
     crvm__rcov_period_weights(e->c, (int)top_g + 1, e->w, e->w_c, e->w_cc);
+    top_spec tops[3];
+    top_spec_init(e, &tops[0], top_g, e->top_terms, d);
+    top_spec_init(e, &tops[1], (size_t)max_n + 1, (size_t)(horizon - 1), d);
+    top_spec_init(e, &tops[2], (size_t)max_n + 1, (size_t)(lifetime_cap - 1), 1.0);
     for (size_t g = 0; g < G; g++) {
         group_tab *gt = &e->tab[g];
         gt->alpha = model->params[2 * g];
@@ -275,7 +360,7 @@ crvm_status crvm__rcov_engine_new(const crvm_retention_cov *model, int max_n, in
                             "positive and finite", who, g, lm);
             goto fail;
         }
-        if ((st = build_group(e, gt)) != CRVM_OK)
+        if ((st = build_group(e, gt, tops)) != CRVM_OK)
             goto fail;
     }
     *out = e;
@@ -310,7 +395,7 @@ typedef struct query_ctx {
     const crvm__rcov_engine *e;
     const group_tab *gt;
     const double *g1, *gh, *wl1; /* table rows n+1 (C, CW/CL) and n+H (C) */
-    double x, lnB, e1, F, F_c, F_e, d_h;
+    double x, lnB, e1, F_c, F_e, d_h;
     int numeric;
     acc s[4];                    /* DERL, DERL over H, lifetime, at risk */
     double z, z_even, za, zx;    /* numeric mode: sums of w, w ln theta, -w kappa */
@@ -339,7 +424,15 @@ static double add_node(query_ctx *qc, size_t k, int even)
     const double *nd = qc->gt->node + k * NODE_FIELDS;
     double kappa = nd[NODE_KAPPA], lth = nd[NODE_LNTHETA];
     double w = exp(nd[NODE_C] - qc->x * kappa - qc->lnB);
-    double ue = exp(-kappa * qc->e1), ce = -expm1(-kappa * qc->e1);
+    /* u^e1 and 1 - u^e1 from one call, each without cancellation. */
+    double k1 = kappa * qc->e1, ue, ce;
+    if (k1 > 0.5) {
+        ue = exp(-k1);
+        ce = 1.0 - ue;
+    } else {
+        ce = -expm1(-k1);
+        ue = 1.0 - ce;
+    }
     double d = e->d, G0 = e->G0, W0h = e->W0h, cap = (double)e->cap;
     const double *c1 = qc->g1 + k * G_FIELDS, *ch = qc->gh + k * G_FIELDS;
     const double *wl = qc->wl1 + k * WL_FIELDS;
@@ -354,7 +447,7 @@ static double add_node(query_ctx *qc, size_t k, int even)
     double W = ue * (1.0 + d * (e->W0w - wl[0]));
     double L = ue * (1.0 + ((double)(e->cap - 1) - wl[3]));
     /* At risk: (W0 - W^q) + d^H (1 - u^F_H) G_{n+H}. */
-    double uF = exp(-kappa * qc->F), cF = -expm1(-kappa * qc->F), GH = G0 - ch[0];
+    double uF = ue * wl[6], cF = ce + ue * wl[7], GH = G0 - ch[0];
     double A = cW + qc->d_h * cF * GH;
     double A_c = ue * d * wl[1] + qc->d_h * (kappa * qc->F_c * uF * GH - cF * ch[1]);
     double A_e = ue * d * wl[2] + qc->d_h * (kappa * qc->F_e * uF * GH - cF * ch[2]);
@@ -460,7 +553,7 @@ static double posterior_peak(double a, double x, double t_lo, double t_hi)
  * the analytic or the numeric mode. CRVM_EDOMAIN when the posterior leaves
  * the tables or the accuracy cannot be guaranteed. */
 static crvm_status integrate(const crvm__rcov_engine *e, const group_tab *gt,
-                             const crvm__rcov_query *q, double x, double e1, double F, double F_c,
+                             const crvm__rcov_query *q, double x, double e1, double F_c,
                              double F_e, int numeric, double out[4][6])
 {
     size_t n = (size_t)q->n, H = (size_t)e->H, K = gt->K;
@@ -475,7 +568,6 @@ static crvm_status integrate(const crvm__rcov_engine *e, const group_tab *gt,
     qc.x = x;
     qc.lnB = gt->lga - crvm__log_pochhammer(x, a);
     qc.e1 = e1;
-    qc.F = F;
     qc.F_c = F_c;
     qc.F_e = F_e;
     qc.d_h = exp((double)H * log(e->d));
@@ -492,13 +584,17 @@ static crvm_status integrate(const crvm__rcov_engine *e, const group_tab *gt,
             edge_hit = 1;
             break;
         }
-        int quiet = 0;
+        /* Stop once the tail, decaying at least geometrically with the
+         * ratio of the last two nodes, is bounded by 1e-16 of the total. */
+        double prev = INFINITY;
         size_t k = dir > 0 ? k0 : k0 - 1;
         for (;;) {
             double m = add_node(&qc, k, (k & 1) == 0);
             total += m;
-            quiet = total > 0 && m <= 1e-18 * total ? quiet + 1 : 0;
-            if (quiet >= 3)
+            double ratio = m / prev;
+            prev = m;
+            if (total > 0 && m <= 1e-14 * total && ratio < 0.95 &&
+                m * ratio / (1 - ratio) <= 1e-16 * total)
                 break;
             if ((dir > 0 && k == K - 1) || (dir < 0 && k == 0)) {
                 edge_hit = 1;
@@ -565,9 +661,9 @@ crvm_status crvm__rcov_engine_eval(const crvm__rcov_engine *e, const crvm__rcov_
      * accuracy to cancellation, and is then summed again with numerically
      * normalised weights, over the posterior's whole left tail. */
     double integ[4][6];
-    crvm_status st = integrate(e, gt, q, x, e1, F, E * span_c, E * span, gt->numeric, integ);
+    crvm_status st = integrate(e, gt, q, x, e1, E * span_c, E * span, gt->numeric, integ);
     if (st == CRVM_EDOMAIN && !gt->numeric)
-        st = integrate(e, gt, q, x, e1, F, E * span_c, E * span, 1, integ);
+        st = integrate(e, gt, q, x, e1, E * span_c, E * span, 1, integ);
     if (st != CRVM_OK)
         return st;
     crvm__rcov_partials *outs[4] = {&ans.derl, &ans.derl_horizon, &ans.lifetime, &ans.at_risk};

@@ -108,10 +108,10 @@ static crvm_status check_covariates(const char *who, const crvm__rcov_data *d)
             total += w;
             int churn_row = d->churned[i] && r + 1 == d->first_row[i + 1];
             const double *z = d->pattern_z + (size_t)q * p;
+            double *lo = churn_row ? churn_min : surv_min, *hi = churn_row ? churn_max : surv_max;
             for (size_t j = 0; j < p; j++) {
-                double *lo = churn_row ? churn_min : surv_min, *hi = churn_row ? churn_max : surv_max;
-                lo[j] = fmin(lo[j], z[j]);
-                hi[j] = fmax(hi[j], z[j]);
+                lo[j] = z[j] < lo[j] ? z[j] : lo[j];
+                hi[j] = z[j] > hi[j] ? z[j] : hi[j];
             }
         }
     }
@@ -368,9 +368,9 @@ static crvm_status newton_run(newton *nw, double *x, const crvm_retention_cov_op
 static crvm_status check_options(const char *who, crvm_retention_kind kind,
                                  const crvm_retention_cov_options *o, crvm_retention_cov **out)
 {
-    if (kind != CRVM_RETENTION_SBG && kind != CRVM_RETENTION_BDW)
-        return crvm__fail(CRVM_EINVAL, "%s: kind = %d: must be CRVM_RETENTION_SBG or "
-                          "CRVM_RETENTION_BDW", who, (int)kind);
+    crvm_status st = crvm__rcov_check_kind(kind, who);
+    if (st != CRVM_OK)
+        return st;
     if (out == NULL)
         return crvm__fail(CRVM_EINVAL, "%s: out is NULL", who);
     if (o->max_iterations < 1)
@@ -592,9 +592,9 @@ crvm_status crvm_retention_cov_log_likelihood(
     double *log_likelihood, double *gradient, size_t gradient_len)
 {
     const char *who = "crvm_retention_cov_log_likelihood";
-    if (kind != CRVM_RETENTION_SBG && kind != CRVM_RETENTION_BDW)
-        return crvm__fail(CRVM_EINVAL, "%s: kind = %d: must be CRVM_RETENTION_SBG or "
-                          "CRVM_RETENTION_BDW", who, (int)kind);
+    crvm_status st = crvm__rcov_check_kind(kind, who);
+    if (st != CRVM_OK)
+        return st;
     size_t k = 2 * groups + 1 + covariates;
     if (params == NULL || log_likelihood == NULL)
         return crvm__fail(CRVM_EINVAL, "%s: %s is NULL", who,
@@ -606,7 +606,7 @@ crvm_status crvm_retention_cov_log_likelihood(
     if ((gradient == NULL) != (gradient_len == 0) || (gradient && gradient_len != k))
         return crvm__fail(CRVM_EINVAL, "%s: gradient_len = %zu: must be %zu (or 0 with NULL)",
                           who, gradient_len, k);
-    crvm_status st = crvm__rcov_check_params(kind, groups, covariates, params, who);
+    st = crvm__rcov_check_params(kind, groups, covariates, params, who);
     if (st != CRVM_OK)
         return st;
     crvm__rcov_panel panel;

@@ -15,8 +15,8 @@
  * where A_q accumulates f_Lambda w_s over the rows of pattern q. That sum is
  * flushed per block over the patterns the block touched.
  *
- * The value uses the form of ln[B(alpha, y + dx) / B(alpha, y)] with the
- * larger increment (as lib/retention/predict.c does), so a small last-period
+ * ln[B(alpha, y + dx) / B(alpha, y)] and the second differences of psi are
+ * formed without cancellation (math/pochhammer.h), so a small last-period
  * exposure keeps its relative accuracy in ln(1 - e^-D). */
 #include "retention/cov_loglik.h"
 
@@ -37,6 +37,8 @@
 /* Block results are kept until summed; their total size is bounded by
  * merging blocks (still independent of the threads). */
 #define BLOCK_RESULT_BUDGET ((size_t)1 << 24) /* doubles */
+/* Up to this many covariates the per-row loop has a fixed trip count. */
+#define NARROW 8
 
 typedef struct worker {
     double *a, *b;       /* per pattern: sum of f_Lambda w_s and of f_Lambda w'_s */
@@ -53,6 +55,8 @@ struct crvm__rcov_eval {
     int max_n;
     double *w, *w_c, *w_cc; /* [max_n + 1] */
     double *E;              /* [patterns] */
+    double *vE;             /* [patterns x pstride]: E_q z_q, zero-padded */
+    size_t pstride;         /* NARROW when covariates <= NARROW, else covariates */
     size_t nblocks, block_len;
     double *results;        /* nblocks x rsize */
     worker *workers;
@@ -88,6 +92,7 @@ void crvm__rcov_eval_free(crvm__rcov_eval *ev)
     crvm__free(ev->workers);
     crvm__free(ev->w);
     crvm__free(ev->E);
+    crvm__free(ev->vE);
     crvm__free(ev->results);
     crvm__free(ev);
 }
@@ -117,9 +122,11 @@ crvm_status crvm__rcov_eval_new(crvm_retention_kind kind, const crvm__rcov_data 
     size_t np = d->patterns ? d->patterns : 1;
     ev->w = crvm__calloc(3 * ((size_t)ev->max_n + 1), sizeof *ev->w);
     ev->E = crvm__calloc(np, sizeof *ev->E);
+    ev->pstride = ev->p <= NARROW ? NARROW : ev->p;
+    ev->vE = crvm__calloc(np * ev->pstride, sizeof *ev->vE);
     ev->results = crvm__calloc(ev->nblocks * ev->rsize, sizeof *ev->results);
     ev->workers = crvm__calloc((size_t)ev->threads, sizeof *ev->workers);
-    if (!ev->w || !ev->E || !ev->results || !ev->workers)
+    if (!ev->w || !ev->E || !ev->vE || !ev->results || !ev->workers)
         goto nomem;
     ev->w_c = ev->w + ev->max_n + 1;
     ev->w_cc = ev->w_c + ev->max_n + 1;
@@ -142,83 +149,61 @@ nomem:
 
 /* ---- one subject ------------------------------------------------------------ */
 
-/* ln[B(alpha, y + dx) / B(alpha, y)] = h(y) - h(y + dx), by the pairing of
- * log-Pochhammer symbols with the larger increment. */
-static double log_ratio(double alpha, double y, double dx)
-{
-    if (dx < alpha)
-        return crvm__log_pochhammer(y, dx) - crvm__log_pochhammer(y + alpha, dx);
-    return crvm__log_pochhammer(y, alpha) - crvm__log_pochhammer(y + dx, alpha);
-}
-
-/* Derivatives of h at y: h' = psi(y + a) - psi(y), P = psi(y + a) (= dh/da),
- * and the second derivatives h'' and P' = trigamma(y + a). */
-typedef struct at_y {
-    double hp, P, hpp, Pp;
-} at_y;
-
-static at_y derivs_at(double a, double y, int second)
-{
-    at_y r;
-    r.hp = crvm__psi_difference(y, a);
-    r.P = crvm__digamma(y + a);
-    if (second) {
-        r.Pp = crvm__trigamma(y + a);
-        r.hpp = r.Pp - crvm__trigamma(y);
-    } else {
-        r.Pp = r.hpp = 0.0;
-    }
-    return r;
-}
-
 /* Local derivatives in (alpha, beta, Lambda_1, Lambda_2), indices 0..3. */
 typedef struct local {
     double f, g[4], h[4][4];
 } local;
 
-/* Adds ln S ratio h(y0) - h(y0 + L) with its derivatives, L in slot `slot`. */
-static void add_survival(local *o, double a, const at_y *b0, double y0, double L, int slot,
-                         int mode)
+/* h and its derivatives at y (family.lp = h(y), dpsi = h'(y), psi_a =
+ * dh/dalpha, dtri = h''(y), tri_a = d2h/dy dalpha = d2h/dalpha2). */
+typedef crvm__poch_family at_y;
+
+/* Adds ln S ratio h(beta) - h(y), y = beta + L, with L in slot `slot`
+ * (b0: h at beta, t: h at y). The difference of h values is accurate in
+ * absolute terms, all the likelihood needs. */
+static void add_survival(local *o, const at_y *b0, const at_y *t_, int slot, int mode)
 {
-    o->f += log_ratio(a, y0, L);
+    const at_y t = *t_;
+    o->f += b0->lp - t.lp;
     if (mode == CRVM__RCOV_VALUE)
         return;
-    at_y t = derivs_at(a, y0 + L, mode == CRVM__RCOV_HESSIAN);
-    o->g[0] += b0->P - t.P;
-    o->g[1] += b0->hp - t.hp;
-    o->g[slot] += -t.hp;
+    o->g[0] += b0->psi_a - t.psi_a;
+    o->g[1] += b0->dpsi - t.dpsi;
+    o->g[slot] += -t.dpsi;
     if (mode != CRVM__RCOV_HESSIAN)
         return;
-    o->h[0][0] += b0->Pp - t.Pp;
-    o->h[0][1] += b0->Pp - t.Pp;
-    o->h[1][1] += b0->hpp - t.hpp;
-    o->h[0][slot] += -t.Pp;
-    o->h[1][slot] += -t.hpp;
-    o->h[slot][slot] += -t.hpp;
+    o->h[0][0] += b0->tri_a - t.tri_a;
+    o->h[0][1] += b0->tri_a - t.tri_a;
+    o->h[1][1] += b0->dtri - t.dtri;
+    o->h[0][slot] += -t.tri_a;
+    o->h[1][slot] += -t.dtri;
+    o->h[slot][slot] += -t.dtri;
 }
 
-/* Adds ln(1 - e^-D), D = h(y1 + e) - h(y1), the churn at the last renewal. */
-static void add_churn(local *o, double a, double y1, double e, int mode)
+/* Adds ln(1 - e^-D), D = h(y1 + e) - h(y1), the churn at the last renewal;
+ * D to full relative accuracy however small e is. */
+static void add_churn(local *o, double a, double y1, double e, const at_y *t1_,
+                      const at_y *t2_, int mode)
 {
-    double r = log_ratio(a, y1, e); /* -D */
+    double r = crvm__log_beta_ratio(a, y1, e); /* -D */
     o->f += crvm__log1mexp(r);
     if (mode == CRVM__RCOV_VALUE)
         return;
     int second = mode == CRVM__RCOV_HESSIAN;
     double m = 1.0 / expm1(-r);
-    at_y t1 = derivs_at(a, y1, second), t2 = derivs_at(a, y1 + e, second);
+    const at_y t1 = *t1_, t2 = *t2_;
     /* psi differences over the small increment e, without cancellation. */
     double dP = crvm__psi_difference(y1 + a, e);
-    double dD[4] = {dP, dP - crvm__psi_difference(y1, e), -t1.hp, t2.hp};
+    double dD[4] = {dP, crvm__psi_second_difference(y1, a, e), -t1.dpsi, t2.dpsi};
     for (int i = 0; i < 4; i++)
         o->g[i] += m * dD[i];
     if (!second)
         return;
     double mp = -m * (1.0 + m);
-    double d2[4][4] = {{t2.Pp - t1.Pp, t2.Pp - t1.Pp, -t1.Pp, t2.Pp},
-                       {0, t2.hpp - t1.hpp, -t1.hpp, t2.hpp},
-                       {0, 0, -t1.hpp, 0},
-                       {0, 0, 0, t2.hpp}};
+    double d2[4][4] = {{t2.tri_a - t1.tri_a, t2.tri_a - t1.tri_a, -t1.tri_a, t2.tri_a},
+                       {0, t2.dtri - t1.dtri, -t1.dtri, t2.dtri},
+                       {0, 0, -t1.dtri, 0},
+                       {0, 0, 0, t2.dtri}};
     for (int i = 0; i < 4; i++)
         for (int j = i; j < 4; j++)
             o->h[i][j] += m * d2[i][j] + mp * dD[i] * dD[j];
@@ -230,6 +215,7 @@ typedef struct group_consts {
     double a, b;
     at_y at_b;
 } group_consts;
+
 
 static void flush_patterns(const crvm__rcov_eval *ev, worker *wk, size_t touched, double c,
                            double *huu)
@@ -269,7 +255,7 @@ static void run_block(void *vctx, size_t wid, size_t block)
     size_t touched = 0;
     /* Group constants are cheap; recomputed per block to keep blocks independent. */
     int cached = -1;
-    group_consts gc = {0, 0, {0, 0, 0, 0}};
+    group_consts gc = {0, 0, {0, 0, 0, 0, 0}};
 
     for (size_t i = lo; i < hi; i++) {
         size_t n = (size_t)d->periods[i];
@@ -280,7 +266,7 @@ static void run_block(void *vctx, size_t wid, size_t block)
         if (g != cached) {
             gc.a = params[2 * g];
             gc.b = params[2 * g + 1];
-            gc.at_b = derivs_at(gc.a, gc.b, mode == CRVM__RCOV_HESSIAN);
+            crvm__poch_family_at(gc.b, gc.a, mode == CRVM__RCOV_HESSIAN, &gc.at_b);
             cached = g;
         }
         int churned = d->churned[i];
@@ -288,19 +274,51 @@ static void run_block(void *vctx, size_t wid, size_t block)
         /* Exposure over rows 1..n-1 (churned) or 1..n (active), then the last. */
         size_t body = churned ? n - 1 : n;
         double L = 0, Lc = 0, Lcc = 0;
-        if (mode != CRVM__RCOV_VALUE)
-            memset(wk->vec, 0, 2 * q * sizeof *wk->vec);
-        for (size_t s = 1; s <= body; s++) {
-            double E = ev->E[pat[s - 1]];
-            L += ev->w[s] * E;
-            if (mode == CRVM__RCOV_VALUE)
-                continue;
-            Lc += ev->w_c[s] * E;
-            Lcc += ev->w_cc[s] * E;
-            const double *z = d->pattern_z + (size_t)pat[s - 1] * p;
-            double wE = ev->w[s] * E;
-            for (size_t j = 0; j < p; j++)
-                g1[1 + j] += wE * z[j];
+        const double *restrict w = ev->w, *restrict Ev = ev->E;
+        if (mode == CRVM__RCOV_VALUE) {
+            for (size_t s = 1; s <= body; s++)
+                L += w[s] * Ev[pat[s - 1]];
+        } else {
+            double *restrict acc = g1 + 1;
+            const double *restrict w_c = ev->w_c, *restrict w_cc = ev->w_cc;
+            const double *restrict vE = ev->vE;
+            size_t ps = ev->pstride;
+            for (size_t j = 0; j < 2 * q; j++)
+                wk->vec[j] = 0.0;
+            if (ps == NARROW) {
+                /* Eight named sums stay in registers (an array would not). */
+                double r0 = 0, r1 = 0, r2 = 0, r3 = 0, r4 = 0, r5 = 0, r6 = 0, r7 = 0;
+                for (size_t s = 1; s <= body; s++) {
+                    uint32_t pt = pat[s - 1];
+                    double E = Ev[pt], ws = w[s];
+                    L += ws * E;
+                    Lc += w_c[s] * E;
+                    Lcc += w_cc[s] * E;
+                    const double *restrict v = vE + (size_t)pt * NARROW;
+                    r0 += ws * v[0];
+                    r1 += ws * v[1];
+                    r2 += ws * v[2];
+                    r3 += ws * v[3];
+                    r4 += ws * v[4];
+                    r5 += ws * v[5];
+                    r6 += ws * v[6];
+                    r7 += ws * v[7];
+                }
+                const double r[NARROW] = {r0, r1, r2, r3, r4, r5, r6, r7};
+                for (size_t j = 0; j < p; j++)
+                    acc[j] = r[j];
+            } else {
+                for (size_t s = 1; s <= body; s++) {
+                    uint32_t pt = pat[s - 1];
+                    double E = Ev[pt], ws = w[s];
+                    L += ws * E;
+                    Lc += w_c[s] * E;
+                    Lcc += w_cc[s] * E;
+                    const double *restrict v = vE + (size_t)pt * ps;
+                    for (size_t j = 0; j < p; j++)
+                        acc[j] += ws * v[j];
+                }
+            }
         }
         local lo_ = {0, {0, 0, 0, 0}, {{0}}};
         double e = 0, ec = 0, ecc = 0;
@@ -309,10 +327,15 @@ static void run_block(void *vctx, size_t wid, size_t block)
             e = ev->w[n] * E;
             ec = ev->w_c[n] * E;
             ecc = ev->w_cc[n] * E;
-            add_survival(&lo_, gc.a, &gc.at_b, gc.b, L, 2, mode);
-            add_churn(&lo_, gc.a, gc.b + L, e, mode);
+            at_y t1, t2;
+            crvm__poch_family_at(gc.b + L, gc.a, mode == CRVM__RCOV_HESSIAN, &t1);
+            crvm__poch_family_at(gc.b + L + e, gc.a, mode == CRVM__RCOV_HESSIAN, &t2);
+            add_survival(&lo_, &gc.at_b, &t1, 2, mode);
+            add_churn(&lo_, gc.a, gc.b + L, e, &t1, &t2, mode);
         } else {
-            add_survival(&lo_, gc.a, &gc.at_b, gc.b, L, 3, mode);
+            at_y t2;
+            crvm__poch_family_at(gc.b + L, gc.a, mode == CRVM__RCOV_HESSIAN, &t2);
+            add_survival(&lo_, &gc.at_b, &t2, 3, mode);
         }
         if (!isfinite(L + e) || !(lo_.f > -INFINITY)) {
             ev->bad = 1;
@@ -327,11 +350,10 @@ static void run_block(void *vctx, size_t wid, size_t block)
          * and g2 for Lambda_n. For an active subject the body is Lambda_n. */
         g1[0] = c * Lc;
         if (churned) {
-            double E = ev->E[pat[n - 1]];
-            const double *z = d->pattern_z + (size_t)pat[n - 1] * p;
+            const double *v = ev->vE + (size_t)pat[n - 1] * ev->pstride;
             g2[0] = c * (Lc + ec);
             for (size_t j = 0; j < p; j++)
-                g2[1 + j] = g1[1 + j] + ev->w[n] * E * z[j];
+                g2[1 + j] = g1[1 + j] + ev->w[n] * v[j];
         } else {
             memcpy(g2, g1, q * sizeof *g2);
             memset(g1, 0, q * sizeof *g1);
@@ -353,10 +375,19 @@ static void run_block(void *vctx, size_t wid, size_t block)
             htu[(2 * g) * q + j] += wt * a * (h[0][2] * g1[j] + h[0][3] * g2[j]);
             htu[(2 * g + 1) * q + j] += wt * b * (h[1][2] * g1[j] + h[1][3] * g2[j]);
         }
-        for (size_t i2 = 0; i2 < q; i2++)
-            for (size_t j = i2; j < q; j++)
-                huu[i2 * q + j] += wt * (h[2][2] * g1[i2] * g1[j] + h[3][3] * g2[i2] * g2[j] +
-                                         h[2][3] * (g1[i2] * g2[j] + g2[i2] * g1[j]));
+        if (churned) {
+            for (size_t i2 = 0; i2 < q; i2++)
+                for (size_t j = i2; j < q; j++)
+                    huu[i2 * q + j] += wt * (h[2][2] * g1[i2] * g1[j] + h[3][3] * g2[i2] * g2[j] +
+                                             h[2][3] * (g1[i2] * g2[j] + g2[i2] * g1[j]));
+        } else {
+            double s33 = wt * h[3][3];
+            for (size_t i2 = 0; i2 < q; i2++) {
+                double t = s33 * g2[i2];
+                for (size_t j = i2; j < q; j++)
+                    huu[i2 * q + j] += t * g2[j];
+            }
+        }
         /* d2 Lambda / d(ln c)^2 = c Lambda_c + c^2 Lambda_cc. */
         double body_cc = c * Lc + c * c * Lcc;
         if (churned)
@@ -393,6 +424,8 @@ double crvm__rcov_eval_run(crvm__rcov_eval *ev, const double *params, crvm__rcov
         ev->E[pt] = exp(eta);
         if (!(ev->E[pt] > 0 && isfinite(ev->E[pt])))
             return -INFINITY;
+        for (size_t j = 0; j < p; j++)
+            ev->vE[pt * ev->pstride + j] = ev->E[pt] * d->pattern_z[pt * p + j];
     }
     crvm__rcov_period_weights(params[2 * G], ev->max_n, ev->w, ev->w_c, ev->w_cc);
     ev->params = params;

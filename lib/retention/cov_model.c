@@ -122,7 +122,7 @@ void crvm__rcov_exposure(const crvm_retention_cov *model, const crvm__rcov_data 
 
 /* ---- construction and accessors ------------------------------------------------ */
 
-static crvm_status check_kind(crvm_retention_kind kind, const char *who)
+crvm_status crvm__rcov_check_kind(crvm_retention_kind kind, const char *who)
 {
     if (kind != CRVM_RETENTION_SBG && kind != CRVM_RETENTION_BDW)
         return crvm__fail(CRVM_EINVAL, "%s: kind = %d: must be CRVM_RETENTION_SBG or "
@@ -136,7 +136,7 @@ crvm_status crvm_retention_cov_new(crvm_retention_kind kind, size_t groups, size
                                    crvm_retention_cov **out)
 {
     const char *who = "crvm_retention_cov_new";
-    crvm_status st = check_kind(kind, who);
+    crvm_status st = crvm__rcov_check_kind(kind, who);
     if (st != CRVM_OK)
         return st;
     if (out == NULL || params == NULL)

@@ -20,6 +20,9 @@ struct crvm_retention_cov {
 crvm_status crvm__rcov_model_alloc(crvm_retention_kind kind, size_t groups, size_t covariates,
                                    int with_covariance, crvm_retention_cov **out);
 
+/* kind is the sBG or the BdW; CRVM_EINVAL naming `who` otherwise. */
+crvm_status crvm__rcov_check_kind(crvm_retention_kind kind, const char *who);
+
 /* Natural parameters in range: alpha, beta, c positive and finite (c = 1 for
  * the sBG), b finite; CRVM_EDOMAIN naming the parameter. */
 crvm_status crvm__rcov_check_params(crvm_retention_kind kind, size_t groups, size_t covariates,

@@ -112,6 +112,33 @@ double test_rng_uniform(test_rng *rng)
     return ((double)(z >> 11) + 0.5) * 0x1.0p-53;
 }
 
+double test_rng_normal(test_rng *rng)
+{
+    double u1 = test_rng_uniform(rng), u2 = test_rng_uniform(rng);
+    return sqrt(-2 * log(u1)) * cos(6.283185307179586 * u2);
+}
+
+double test_rng_gamma(test_rng *rng, double shape)
+{
+    if (shape < 1)
+        return test_rng_gamma(rng, shape + 1) * pow(test_rng_uniform(rng), 1 / shape);
+    double d = shape - 1.0 / 3, c = 1 / sqrt(9 * d);
+    for (;;) {
+        double x = test_rng_normal(rng), v = 1 + c * x;
+        if (v <= 0)
+            continue;
+        v = v * v * v;
+        if (log(test_rng_uniform(rng)) < 0.5 * x * x + d - d * v + d * log(v))
+            return d * v;
+    }
+}
+
+double test_rng_beta(test_rng *rng, double a, double b)
+{
+    double x = test_rng_gamma(rng, a), y = test_rng_gamma(rng, b);
+    return x / (x + y);
+}
+
 #ifndef CRVM_SOURCE_ROOT
 #define CRVM_SOURCE_ROOT "."
 #endif

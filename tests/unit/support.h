@@ -50,6 +50,11 @@ void assert_close_impl(double actual, double expected, double rel_tol, double ab
 /* Deterministic uniform(0,1) stream for simulations in tests (splitmix64). */
 typedef struct test_rng { uint64_t state; } test_rng;
 double test_rng_uniform(test_rng *rng);
+/* Standard normal (Box-Muller), Gamma(shape, 1) (Marsaglia & Tsang 2000,
+ * with the shape < 1 boost) and Beta(a, b) draws from the same stream. */
+double test_rng_normal(test_rng *rng);
+double test_rng_gamma(test_rng *rng, double shape);
+double test_rng_beta(test_rng *rng, double a, double b);
 
 /* Rossi recidivism data (432 rows): week, arrest and the covariates
  * fin age race wexp mar paro prio (row-major, 7 per row), read from

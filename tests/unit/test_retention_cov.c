@@ -22,35 +22,6 @@
 
 /* ---- simulation from the model ------------------------------------------------ */
 
-static double rng_normal(test_rng *r)
-{
-    double u1 = test_rng_uniform(r), u2 = test_rng_uniform(r);
-    return sqrt(-2 * log(u1)) * cos(6.283185307179586 * u2);
-}
-
-/* Gamma(shape, 1): Marsaglia & Tsang (2000), with the shape < 1 boost. */
-static double rng_gamma(test_rng *r, double shape)
-{
-    if (shape < 1)
-        return rng_gamma(r, shape + 1) * pow(test_rng_uniform(r), 1 / shape);
-    double d = shape - 1.0 / 3, c = 1 / sqrt(9 * d);
-    for (;;) {
-        double x = rng_normal(r), v = 1 + c * x;
-        if (v <= 0)
-            continue;
-        v = v * v * v;
-        double u = test_rng_uniform(r);
-        if (log(u) < 0.5 * x * x + d - d * v + d * log(v))
-            return d * v;
-    }
-}
-
-static double rng_beta(test_rng *r, double a, double b)
-{
-    double x = rng_gamma(r, a), y = rng_gamma(r, b);
-    return x / (x + y);
-}
-
 /* A simulated panel in the public dense form. */
 typedef struct panel {
     size_t S, R, G, p;
@@ -91,7 +62,7 @@ static panel simulate(uint64_t seed, size_t S, size_t G, size_t p, int T, const 
     for (size_t i = 0; i < S; i++) {
         size_t g = i % G;
         pn.group[i] = (int32_t)g;
-        double theta = rng_beta(&r, params[2 * g], params[2 * g + 1]);
+        double theta = test_rng_beta(&r, params[2 * g], params[2 * g + 1]);
         double trait = floor(3 * test_rng_uniform(&r)) - 1;
         int horizon = 1 + (int)(T * test_rng_uniform(&r));
         if (horizon > T)
@@ -389,10 +360,10 @@ static void results_are_bit_identical_for_any_thread_count(void **state)
 {
     (void)state;
     const double truth[2 * 3 + 1 + 3] = {0.9, 4.0, 1.6, 5.0, 0.7, 3.0, 0.8, 0.7, 0.25, -0.5};
-    panel pn = simulate(5, 30000, 3, 3, 20, truth); /* > 4096 subjects: several blocks */
+    panel pn = simulate(5, 12000, 3, 3, 20, truth); /* > 4096 subjects: several blocks */
     double ref[10], refcov[100];
     crvm_fit_report ref_rep;
-    for (int threads = 0; threads <= 5; threads++) {
+    for (int threads = 0; threads <= 3; threads++) {
         crvm_retention_cov_options o = CRVM_RETENTION_COV_OPTIONS_INIT;
         o.threads = threads;
         crvm_fit_report rep;
@@ -891,7 +862,7 @@ static void engine_matches_the_direct_series_or_refuses(void **state)
     const double rates[] = {0.008, 0.05, 0.3, 2.0};
     int cases = 0, refused = 0;
     double worst = 0;
-    for (int it = 0; it < 160; it++) {
+    for (int it = 0; it < 100; it++) {
         series_case sc;
         sc.a = alphas[(int)(7 * test_rng_uniform(&r))];
         sc.b = betas[(int)(5 * test_rng_uniform(&r))];
@@ -1059,6 +1030,335 @@ static void engine_refuses_rather_than_guesses(void **state)
     crvm_retention_cov_free(m);
 }
 
+
+/* ---- public predictions ------------------------------------------------------------------------ */
+
+/* Lambda over a subject's first n rows, written out here: sum of
+ * ((s)^c - (s-1)^c) exp(b' z_s). */
+static long double exposure_of(const panel *pn, const double *prm, size_t first, int n)
+{
+    size_t G = pn->G, p = pn->p;
+    long double L = 0;
+    for (int s2 = 1; s2 <= n; s2++) {
+        long double eta = 0;
+        for (size_t j = 0; j < p; j++)
+            eta += prm[2 * G + 1 + j] * pn->z[(first + (size_t)s2 - 1) * p + j];
+        L += (powl(s2, prm[2 * G]) - powl(s2 - 1, prm[2 * G])) * expl(eta);
+    }
+    return L;
+}
+
+/* The five quantities with standard errors of one alive subject, from the
+ * series at parameters prm (future covariates zero: E = 1). */
+static void subject_series(const panel *pn, const double *prm, int g, size_t first, int n,
+                           const crvm_retention_cov_predict_options *o, long double out[6])
+{
+    series_case sc = {prm[2 * g], prm[2 * g + 1], prm[2 * pn->G], 1.0,
+                      (double)exposure_of(pn, prm, first, n), NAN, o->discount_rate, n,
+                      o->horizon, o->lifetime_cap};
+    series_values(&sc, out);
+}
+
+static panel predict_panel(crvm_retention_cov **m, crvm_retention_kind kind)
+{
+    const double truth[2 * 2 + 1 + 3] = {0.9, 4.0, 1.6, 5.0, 0.8, 0.7, 0.25, -0.5};
+    panel pn = simulate(123, 3000, 2, 3, 18, truth);
+    *m = fit_ok(kind, &pn, NULL, NULL);
+    return pn;
+}
+
+static crvm_status predict_all(const crvm_retention_cov *m, const panel *pn,
+                               const crvm_retention_cov_predict_options *o, double *out)
+{
+    return crvm_retention_cov_predict(m, pn->group, pn->S, pn->subj, pn->R, pn->period, pn->R,
+                                      pn->event, pn->R, pn->z, pn->R * pn->p, NULL, 0, o, out,
+                                      pn->S * CRVM_RCOV_COLUMNS);
+}
+
+/* Values against the series with the subject's exposure computed here;
+ * standard errors against the delta method with the gradient taken by
+ * central differences of the series in every parameter (step 1e-5 relative:
+ * the gradient to ~1e-8, the SE to 1e-6 allowed). */
+static void predict_matches_series_and_delta_method(void **state)
+{
+    (void)state;
+    crvm_retention_cov *m;
+    panel pn = predict_panel(&m, CRVM_RETENTION_BDW);
+    double *out = calloc(pn.S * CRVM_RCOV_COLUMNS, sizeof *out);
+    crvm_retention_cov_predict_options o;
+    crvm_retention_cov_predict_options_init(&o);
+    assert_int_equal(predict_all(m, &pn, &o, out), CRVM_OK);
+    double prm[8], cov[64];
+    get_params(m, prm, NULL, 8);
+    assert_int_equal(crvm_retention_cov_covariance(m, cov, 64), CRVM_OK);
+    size_t *first = calloc(pn.S, sizeof *first);
+    for (size_t r = pn.R; r-- > 0;)
+        first[pn.subj[r]] = r;
+    int checked = 0, churned_seen = 0;
+    const int cols[5] = {CRVM_RCOV_SURVIVAL, CRVM_RCOV_DERL, CRVM_RCOV_DERL_HORIZON,
+                         CRVM_RCOV_LIFETIME, CRVM_RCOV_AT_RISK};
+    const int series_index[5] = {0, 2, 3, 4, 5};
+    for (size_t i = 0; i < pn.S && checked < 4; i += 37) {
+        const double *row = out + i * CRVM_RCOV_COLUMNS;
+        int n = (int)row[CRVM_RCOV_PERIODS];
+        long double L = exposure_of(&pn, prm, first[i], n);
+        assert_close(row[CRVM_RCOV_EXPOSURE], (double)L, 1e-13, 0);
+        if (row[CRVM_RCOV_ALIVE] == 0) {
+            churned_seen++;
+            for (int c = 3; c < CRVM_RCOV_COLUMNS; c++)
+                assert_true(row[c] == 0.0);
+            continue;
+        }
+        long double want[6];
+        subject_series(&pn, prm, pn.group[i], first[i], n, &o, want);
+        assert_close(row[CRVM_RCOV_CHURN_NEXT], (double)want[1], 1e-10, 0);
+        for (int j = 0; j < 5; j++)
+            assert_close(row[cols[j]], (double)want[series_index[j]], 1e-10, 0);
+        /* Gradient of each quantity in the 8 parameters by differences. */
+        double grad[5][8];
+        for (int k = 0; k < 8; k++) {
+            double up[8], dn[8], h = 1e-5 * fmax(fabs(prm[k]), 0.1);
+            memcpy(up, prm, sizeof up);
+            memcpy(dn, prm, sizeof dn);
+            up[k] += h;
+            dn[k] -= h;
+            long double vu[6], vd[6];
+            subject_series(&pn, up, pn.group[i], first[i], n, &o, vu);
+            subject_series(&pn, dn, pn.group[i], first[i], n, &o, vd);
+            for (int j = 0; j < 5; j++)
+                grad[j][k] = (double)((vu[series_index[j]] - vd[series_index[j]]) / (2 * h));
+        }
+        for (int j = 0; j < 5; j++) {
+            double var = 0;
+            for (int a = 0; a < 8; a++)
+                for (int b = 0; b < 8; b++)
+                    var += grad[j][a] * grad[j][b] * cov[a * 8 + b];
+            assert_close(row[cols[j] + 1], sqrt(var), 1e-6, 1e-12);
+        }
+        checked++;
+    }
+    assert_int_equal(checked, 4);
+    assert_true(churned_seen > 0);
+    free(first);
+    free(out);
+    crvm_retention_cov_free(m);
+    panel_free(&pn);
+}
+
+/* Every churned subject: ALIVE 0 and zeros but PERIODS and EXPOSURE; every
+ * alive one: probabilities in [0, 1], DERL over H <= DERL, SEs >= 0. */
+static void predict_rows_are_consistent(void **state)
+{
+    (void)state;
+    crvm_retention_cov *m;
+    panel pn = predict_panel(&m, CRVM_RETENTION_SBG);
+    double *out = calloc(pn.S * CRVM_RCOV_COLUMNS, sizeof *out);
+    assert_int_equal(predict_all(m, &pn, NULL, out), CRVM_OK);
+    int alive = 0, churned = 0;
+    for (size_t i = 0; i < pn.S; i++) {
+        const double *row = out + i * CRVM_RCOV_COLUMNS;
+        if (row[CRVM_RCOV_ALIVE] == 0) {
+            churned++;
+            for (int c = 3; c < CRVM_RCOV_COLUMNS; c++)
+                assert_true(row[c] == 0.0);
+            continue;
+        }
+        alive++;
+        assert_true(row[CRVM_RCOV_ALIVE] == 1.0);
+        assert_true(row[CRVM_RCOV_CHURN_NEXT] > 0 && row[CRVM_RCOV_CHURN_NEXT] < 1);
+        assert_true(row[CRVM_RCOV_SURVIVAL] > 0 && row[CRVM_RCOV_SURVIVAL] < 1);
+        assert_true(row[CRVM_RCOV_DERL_HORIZON] <= row[CRVM_RCOV_DERL]);
+        assert_true(row[CRVM_RCOV_AT_RISK] > 0);
+        for (int c = CRVM_RCOV_SURVIVAL_SE; c < CRVM_RCOV_COLUMNS; c += 2)
+            assert_true(row[c] > 0 && isfinite(row[c]));
+    }
+    assert_true(alive > 100 && churned > 100);
+    free(out);
+    crvm_retention_cov_free(m);
+    panel_free(&pn);
+}
+
+static void predict_is_bit_identical_for_any_thread_count(void **state)
+{
+    (void)state;
+    crvm_retention_cov *m;
+    panel pn = predict_panel(&m, CRVM_RETENTION_BDW);
+    size_t len = pn.S * CRVM_RCOV_COLUMNS;
+    double *ref = calloc(len, sizeof *ref), *out = calloc(len, sizeof *out);
+    crvm_retention_cov_predict_options o = CRVM_RETENTION_COV_PREDICT_OPTIONS_INIT;
+    assert_int_equal(predict_all(m, &pn, &o, ref), CRVM_OK);
+    for (int threads = 2; threads <= 4; threads++) {
+        o.threads = threads;
+        assert_int_equal(predict_all(m, &pn, &o, out), CRVM_OK);
+        assert_memory_equal(out, ref, len * sizeof *out);
+    }
+    free(ref);
+    free(out);
+    crvm_retention_cov_free(m);
+    panel_free(&pn);
+}
+
+/* With b = 0 a subject's DERL is crvm_retention_derl() at its renewals
+ * (1e-12: both sides ~1e-13 here), whatever its covariates. */
+static void predict_with_b_zero_equals_the_plain_derl(void **state)
+{
+    (void)state;
+    const double prm[5] = {0.9, 4.0, 0.8, 0.0, 0.0};
+    const double truth[5] = {0.9, 4.0, 0.8, 0.6, -0.3};
+    panel pn = simulate(8, 400, 1, 2, 20, truth);
+    crvm_retention_cov *m = NULL;
+    assert_int_equal(crvm_retention_cov_new(CRVM_RETENTION_BDW, 1, 2, prm, 5, NULL, 0, &m), CRVM_OK);
+    double *out = calloc(pn.S * CRVM_RCOV_COLUMNS, sizeof *out);
+    crvm_retention_cov_predict_options o = CRVM_RETENTION_COV_PREDICT_OPTIONS_INIT;
+    o.standard_errors = 0;
+    double fz[2] = {1.0, 2.0}; /* irrelevant with b = 0 */
+    assert_int_equal(crvm_retention_cov_predict(m, pn.group, pn.S, pn.subj, pn.R, pn.period,
+                                                pn.R, pn.event, pn.R, pn.z, pn.R * 2, fz, 2, &o,
+                                                out, pn.S * CRVM_RCOV_COLUMNS), CRVM_OK);
+    crvm_retention_params pr = {0.9, 4.0, 0.8};
+    for (size_t i = 0; i < pn.S; i++) {
+        const double *row = out + i * CRVM_RCOV_COLUMNS;
+        if (row[CRVM_RCOV_ALIVE] == 0)
+            continue;
+        double n = row[CRVM_RCOV_PERIODS], derl, t[2] = {n, n + o.horizon}, sv[2];
+        assert_int_equal(crvm_retention_derl(&pr, o.discount_rate, &n, 1, &derl, 1), CRVM_OK);
+        assert_int_equal(crvm_retention_survival(&pr, t, 2, sv, 2), CRVM_OK);
+        assert_close(row[CRVM_RCOV_DERL], derl, 1e-12, 0);
+        assert_close(row[CRVM_RCOV_SURVIVAL], sv[1] / sv[0], 1e-12, 0);
+        assert_true(row[CRVM_RCOV_DERL_SE] == 0.0);
+    }
+    free(out);
+    crvm_retention_cov_free(m);
+    panel_free(&pn);
+}
+
+static void predict_and_survival_check_their_arguments(void **state)
+{
+    (void)state;
+    tiny t = tiny_panel();
+    const double prm[3] = {1.0, 2.0, 1.0};
+    double cov[9] = {0.01, 0, 0, 0, 0.02, 0, 0, 0, 0};
+    crvm_retention_cov *m = NULL, *bare = NULL;
+    assert_int_equal(crvm_retention_cov_new(CRVM_RETENTION_SBG, 1, 0, prm, 3, cov, 9, &m), CRVM_OK);
+    assert_int_equal(crvm_retention_cov_new(CRVM_RETENTION_SBG, 1, 0, prm, 3, NULL, 0, &bare), CRVM_OK);
+    double out[4 * CRVM_RCOV_COLUMNS];
+    crvm_retention_cov_predict_options o = CRVM_RETENTION_COV_PREDICT_OPTIONS_INIT;
+#define PRED(model_, opts_, len_)                                                                \
+    crvm_retention_cov_predict((model_), t.group, t.S, t.subj, t.R, t.period, t.R, t.event, t.R, \
+                               NULL, 0, NULL, 0, (opts_), out, (len_))
+    assert_status(PRED(m, &o, 4 * CRVM_RCOV_COLUMNS), CRVM_OK);
+    /* sBG with alpha 1, beta 2: subject 0 alive after 3: churn next =
+     * 1 - B(1, 6)/B(1, 5) = 1 - 5/6. */
+    assert_close(out[CRVM_RCOV_CHURN_NEXT], 1.0 / 6, 1e-14, 0);
+    double before[4 * CRVM_RCOV_COLUMNS];
+    memcpy(before, out, sizeof out);
+    assert_status(PRED(NULL, &o, 4 * CRVM_RCOV_COLUMNS), CRVM_EINVAL);
+    assert_status(PRED(m, &o, 3 * CRVM_RCOV_COLUMNS), CRVM_EINVAL);
+    assert_status(PRED(bare, &o, 4 * CRVM_RCOV_COLUMNS), CRVM_ESTATE);
+    o.horizon = 0;
+    assert_status(PRED(m, &o, 4 * CRVM_RCOV_COLUMNS), CRVM_EINVAL);
+    o = (crvm_retention_cov_predict_options)CRVM_RETENTION_COV_PREDICT_OPTIONS_INIT;
+    o.discount_rate = -1;
+    assert_status(PRED(m, &o, 4 * CRVM_RCOV_COLUMNS), CRVM_EINVAL);
+    o.discount_rate = 0; /* the undiscounted DERL is refused */
+    assert_status(PRED(m, &o, 4 * CRVM_RCOV_COLUMNS), CRVM_EDOMAIN);
+    o = (crvm_retention_cov_predict_options)CRVM_RETENTION_COV_PREDICT_OPTIONS_INIT;
+    o.lifetime_cap = 0;
+    assert_status(PRED(m, &o, 4 * CRVM_RCOV_COLUMNS), CRVM_EINVAL);
+    o.lifetime_cap = 1200;
+    o.standard_errors = 2;
+    assert_status(PRED(m, &o, 4 * CRVM_RCOV_COLUMNS), CRVM_EINVAL);
+    o.standard_errors = 0;
+    o.threads = -1;
+    assert_status(PRED(m, &o, 4 * CRVM_RCOV_COLUMNS), CRVM_EINVAL);
+    o.threads = 0;
+    assert_status(PRED(bare, &o, 4 * CRVM_RCOV_COLUMNS), CRVM_OK);
+    memcpy(before, out, sizeof out);
+    tiny bad = t;
+    bad.period[1] = 5;
+    assert_status(crvm_retention_cov_predict(m, bad.group, bad.S, bad.subj, bad.R, bad.period,
+                                             bad.R, bad.event, bad.R, NULL, 0, NULL, 0, NULL, out,
+                                             4 * CRVM_RCOV_COLUMNS), CRVM_EINVAL);
+    double fz[1] = {1.0};
+    assert_status(crvm_retention_cov_predict(m, t.group, t.S, t.subj, t.R, t.period, t.R, t.event,
+                                             t.R, NULL, 0, fz, 1, NULL, out,
+                                             4 * CRVM_RCOV_COLUMNS), CRVM_EINVAL);
+    /* A covariance that is not positive semi-definite. */
+    double badcov[9] = {0.01, 0.5, 0, 0.5, 0.01, 0, 0, 0, 0};
+    crvm_retention_cov *neg = NULL;
+    assert_int_equal(crvm_retention_cov_new(CRVM_RETENTION_SBG, 1, 0, prm, 3, badcov, 9, &neg),
+                     CRVM_OK);
+    assert_status(PRED(neg, NULL, 4 * CRVM_RCOV_COLUMNS), CRVM_EDOMAIN);
+    assert_non_null(strstr(crvm_last_error(), "subject 0"));
+#undef PRED
+    assert_memory_equal(out, before, sizeof out);
+
+    /* Survival of a new subject: S(t | z) = B(a, b + t^c e^(b'z)) / B(a, b). */
+    double tt[4] = {0, 1, 2, 10}, sv[4];
+    assert_status(crvm_retention_cov_survival(m, 0, NULL, 0, tt, 4, sv, 4), CRVM_OK);
+    for (int i = 0; i < 4; i++)
+        assert_close(sv[i], (double)ratiol(1.0L, 2.0L, tt[i]), 1e-14, 0);
+    assert_status(crvm_retention_cov_survival(m, 1, NULL, 0, tt, 4, sv, 4), CRVM_EINVAL);
+    assert_status(crvm_retention_cov_survival(m, 0, fz, 1, tt, 4, sv, 4), CRVM_EINVAL);
+    assert_status(crvm_retention_cov_survival(m, 0, NULL, 0, tt, 4, sv, 3), CRVM_EINVAL);
+    tt[2] = 1.5;
+    assert_status(crvm_retention_cov_survival(m, 0, NULL, 0, tt, 4, sv, 4), CRVM_EINVAL);
+    assert_status(crvm_retention_cov_survival(NULL, 0, NULL, 0, tt, 4, sv, 4), CRVM_EINVAL);
+    const double prm2[4] = {1.0, 2.0, 1.5, 0.7};
+    crvm_retention_cov *m2 = NULL;
+    assert_int_equal(crvm_retention_cov_new(CRVM_RETENTION_BDW, 1, 1, prm2, 4, NULL, 0, &m2), CRVM_OK);
+    double z1[1] = {2.0}, t2[2] = {3, 7}, s2[2];
+    assert_status(crvm_retention_cov_survival(m2, 0, z1, 1, t2, 2, s2, 2), CRVM_OK);
+    for (int i = 0; i < 2; i++)
+        assert_close(s2[i], (double)ratiol(1.0L, 2.0L, powl(t2[i], 1.5L) * expl(1.4L)), 1e-13, 0);
+    z1[0] = NAN;
+    assert_status(crvm_retention_cov_survival(m2, 0, z1, 1, t2, 2, s2, 2), CRVM_EINVAL);
+    crvm_retention_cov_free(m2);
+    crvm_retention_cov_free(neg);
+    crvm_retention_cov_free(m);
+    crvm_retention_cov_free(bare);
+
+    assert_string_equal(crvm_retention_cov_column_name(CRVM_RCOV_AT_RISK_SE), "at_risk_se");
+    assert_string_equal(crvm_retention_cov_column_name(0), "alive");
+    assert_null(crvm_retention_cov_column_name(CRVM_RCOV_COLUMNS));
+    assert_null(crvm_retention_cov_column_name(-1));
+    crvm_retention_cov_predict_options po;
+    crvm_retention_cov_predict_options_init(&po);
+    assert_int_equal(po.horizon, 12);
+    crvm_retention_cov_predict_options_init(NULL);
+}
+
+static crvm_status scenario_predict(void *ctx)
+{
+    const panel *pn = ctx;
+    const double prm[5] = {0.9, 4.0, 0.8, 0.6, -0.3};
+    double cov[25] = {0};
+    for (int i = 0; i < 5; i++)
+        cov[i * 6] = 1e-3;
+    crvm_retention_cov *m = NULL;
+    crvm_status st = crvm_retention_cov_new(CRVM_RETENTION_BDW, 1, 2, prm, 5, cov, 25, &m);
+    if (st != CRVM_OK)
+        return st;
+    double *out = malloc(pn->S * CRVM_RCOV_COLUMNS * sizeof *out);
+    crvm_retention_cov_predict_options o = CRVM_RETENTION_COV_PREDICT_OPTIONS_INIT;
+    o.threads = 2;
+    st = crvm_retention_cov_predict(m, pn->group, pn->S, pn->subj, pn->R, pn->period, pn->R,
+                                    pn->event, pn->R, pn->z, pn->R * 2, NULL, 0, &o, out,
+                                    pn->S * CRVM_RCOV_COLUMNS);
+    free(out);
+    crvm_retention_cov_free(m);
+    return st;
+}
+
+static void predict_reports_every_allocation_failure(void **state)
+{
+    (void)state;
+    const double truth[5] = {0.9, 4.0, 0.8, 0.6, -0.3};
+    panel pn = simulate(6, 200, 1, 2, 10, truth);
+    assert_true(test_every_allocation_failure(scenario_predict, &pn) > 5);
+    panel_free(&pn);
+}
+
 int main(void)
 {
     test_alloc_install();
@@ -1080,6 +1380,12 @@ int main(void)
         cmocka_unit_test(engine_with_b_zero_equals_the_plain_predictions),
         cmocka_unit_test(engine_partials_match_differences_of_the_series),
         cmocka_unit_test(engine_refuses_rather_than_guesses),
+        cmocka_unit_test(predict_matches_series_and_delta_method),
+        cmocka_unit_test(predict_rows_are_consistent),
+        cmocka_unit_test(predict_is_bit_identical_for_any_thread_count),
+        cmocka_unit_test(predict_with_b_zero_equals_the_plain_derl),
+        cmocka_unit_test(predict_and_survival_check_their_arguments),
+        cmocka_unit_test(predict_reports_every_allocation_failure),
     };
     return cmocka_run_group_tests_name("retention_cov", tests, NULL, NULL);
 }

@@ -20,6 +20,7 @@ from .errors import (
     StateError,
 )
 from .retention import BetaDiscreteWeibull, ShiftedBetaGeometric
+from .retention_cov import RetentionRegression
 from .transactions import (
     BetaGeo,
     BetaGeoBetaBinom,
@@ -51,7 +52,7 @@ __all__ = sorted([
     "NotFittedError", "NotFoundError", "OutOfMemoryError", "ParseError", "StateError",
     "ConvergenceWarning",
     # contractual retention
-    "BetaDiscreteWeibull", "ShiftedBetaGeometric",
+    "BetaDiscreteWeibull", "RetentionRegression", "ShiftedBetaGeometric",
     # repeat business
     "BetaGeo", "BetaGeoBetaBinom", "ModifiedBetaGeo", "ParetoNBD", "GammaGamma", "rfm_summary",
     # survival
