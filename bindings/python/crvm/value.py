@@ -125,10 +125,7 @@ class ValueModel:
     @property
     def fit_report(self) -> dict:
         """The retention fit's report (log-likelihood, AIC, BIC, iterations, convergence)."""
-        r = _ll.crvm_value_get_info(self._handle()).report
-        return {"log_likelihood": r.log_likelihood, "aic": r.aic, "bic": r.bic,
-                "iterations": r.iterations, "converged": bool(r.converged),
-                "gradient_norm": r.gradient_norm, "n_observations": r.n_observations}
+        return _report_dict(_ll.crvm_value_get_info(self._handle()).report)
 
     @property
     def covariates(self) -> list:
