@@ -21,9 +21,9 @@ expected=$(awk -F, 'NR == 1 {for (i = 1; i <= NF; i++) if ($i == "amount") c = i
 check "segment revenue adds up to revenue.csv ($revenue vs $expected)" \
     'awk -v a="$revenue" -v b="$expected" "BEGIN {d = a - b; exit !(d <= 3 && d >= -3)}"'
 check "retention is fitted for every segment" '[ $(echo "$out" | grep -Ec "^  (smb|mid_market|enterprise) +[0-9]+ +[0-9]+ +[0-9.]+ \(") -eq 3 ]'
-# Support impact: the simulator multiplies the renewal churn probability by 3.0
-# per refused contact in the month before; a smoke check of the printed hazard
-# ratio (its interval is checked against the truth in tests/python).
+# Support impact: in the simulator a refused contact in the month before a
+# renewal multiplies its churn hazard by 3 (log hazard ratio ln 3); a smoke
+# check of the printed hazard ratio (the truth is checked in tests/unit/test_sim_truth.c).
 refused_hr=$(echo "$out" | awk '/^Support experience and churn/ {on=1; next} on && $1 == "refused" {print $2; exit}')
 check "refusal hazard ratio is printed and between 2 and 4.5 (got $refused_hr)" \
     'awk -v h="$refused_hr" "BEGIN {exit !(h != \"\" && h + 0 > 2 && h + 0 < 4.5)}"'
