@@ -252,7 +252,8 @@ static void customer_figures_match_a_direct_series(void **state)
     double log_e[16];
     future_log_e(&pn, f->params, log_e);
     size_t checked = 0;
-    for (size_t i = 0; i < f->n; i += 7) {
+    const size_t step = vs_step(7, 10);
+    for (size_t i = 0; i < f->n; i += step) {
         const double *r = f->cust + i * CRVM_VC_COLUMNS;
         if (r[CRVM_VC_ACTIVE] == 0)
             continue;
@@ -273,7 +274,7 @@ static void customer_figures_match_a_direct_series(void **state)
         assert_close(r[CRVM_VC_RISK_MULTIPLIER], mult_candidates(f, f->params, zc), 1e-12, 0);
         checked++;
     }
-    assert_true(checked > 50);
+    assert_true(checked > 50 / (step / 7));
     free_panel(&pn);
 }
 
@@ -428,15 +429,18 @@ static void intervals_follow_the_delta_method(void **state)
     const double *row = seg + (size_t)smallest * CRVM_VS_COLUMNS;
     assert_true(row[CRVM_VS_CUSTOMERS] >= 10 && row[CRVM_VS_CUSTOMERS] < 60);
     /* Finite differences of the long-double reference are good to ~1e-7
-     * relative here; the bounds are rounded to whole cents. */
-    double half = (row[CRVM_VS_RESIDUAL_VALUE_UPPER] - row[CRVM_VS_RESIDUAL_VALUE_LOWER]) / 2 * 100;
-    assert_close(half, z * fd_se(&c), 1e-4, 1.0);
-    c.quantity = 1;
-    half = (row[CRVM_VS_EXPECTED_RETAINED_UPPER] - row[CRVM_VS_EXPECTED_RETAINED_LOWER]) / 2;
-    assert_close(half, z * fd_se(&c), 1e-4, 1e-9);
+     * relative here; the bounds are rounded to whole cents. (Valgrind emulates
+     * long double as double; the tolerance holds, but the sums are too slow.) */
+    if (!vs_under_valgrind()) {
+        double half = (row[CRVM_VS_RESIDUAL_VALUE_UPPER] - row[CRVM_VS_RESIDUAL_VALUE_LOWER]) / 2 * 100;
+        assert_close(half, z * fd_se(&c), 1e-4, 1.0);
+        c.quantity = 1;
+        half = (row[CRVM_VS_EXPECTED_RETAINED_UPPER] - row[CRVM_VS_EXPECTED_RETAINED_LOWER]) / 2;
+        assert_close(half, z * fd_se(&c), 1e-4, 1e-9);
+    }
     c.segment = -1;
-    int shown = 0;
-    for (size_t i = 0; i < f.n && shown < 3; i++) {
+    int shown = 0, want = vs_under_valgrind() ? 1 : 3;
+    for (size_t i = 0; i < f.n && shown < want; i++) {
         const double *r = f.cust + i * CRVM_VC_COLUMNS;
         if (r[CRVM_VC_ACTIVE] == 0 || (int)r[CRVM_VC_SEGMENT] != smallest || r[CRVM_VC_CONTRIBUTION] < 10)
             continue;
@@ -452,7 +456,7 @@ static void intervals_follow_the_delta_method(void **state)
         assert_close((log(hi / (1 - hi)) + log(lo / (1 - lo))) / 2, log(p / (1 - p)), 1e-9, 1e-12);
         shown++;
     }
-    assert_int_equal(shown, 3);
+    assert_int_equal(shown, want);
     free(zcur);
     free(seg);
     free_panel(&pn);
@@ -542,7 +546,7 @@ static void contact_impacts_match_a_direct_series(void **state)
     panel pn = get_panel(f);
     double log_e[16];
     future_log_e(&pn, f->params, log_e);
-    size_t nk = b->nk, checked[2] = {0};
+    size_t nk = b->nk, checked[2] = {0}, samples = vs_under_valgrind() ? 3 : 25;
     double *impact = calloc(nk, sizeof *impact), *none = calloc(nk, sizeof *none);
     assert_int_equal(crvm_value_contact_impacts(f->v, CRVM_OUTCOME_RESOLVED, impact, nk), CRVM_OK);
     assert_int_equal(crvm_value_contact_impacts(f->v, CRVM_VALUE_NO_CONTACT, none, nk), CRVM_OK);
@@ -554,16 +558,16 @@ static void contact_impacts_match_a_direct_series(void **state)
         if (b->k_outcome[k] == CRVM_OUTCOME_RESOLVED)
             assert_true(impact[k] == 0);
         /* A sample of both kinds, churned customers' contacts included. */
-        if (k % 37 == 0 && checked[0] < 25 && b->k_outcome[k] != CRVM_OUTCOME_RESOLVED) {
+        if (k % 37 == 0 && checked[0] < samples && b->k_outcome[k] != CRVM_OUTCOME_RESOLVED) {
             assert_true(llabs(cents(impact[k]) - llround(reference_impact(&pn, log_e, k, CRVM_OUTCOME_RESOLVED))) <= 1);
             checked[0]++;
         }
-        if (k % 41 == 0 && checked[1] < 25) {
+        if (k % 41 == 0 && checked[1] < samples) {
             assert_true(llabs(cents(none[k]) - llround(reference_impact(&pn, log_e, k, CRVM_VALUE_NO_CONTACT))) <= 1);
             checked[1]++;
         }
     }
-    assert_true(checked[0] >= 10 && checked[1] >= 20);
+    assert_true(checked[0] == samples && checked[1] == samples);
     /* Grouped by outcome: the exact sums of the contacts' cents, and counts by outcome. */
     int32_t *group = calloc(nk, sizeof *group);
     size_t groups;
@@ -998,11 +1002,16 @@ static void scenarios_match_a_direct_mixture(void **state)
     panel pn = get_panel(f);
     double log_e[16];
     future_log_e(&pn, f->params, log_e);
-    crvm_date from;
+    /* The windows: the last quarter for refusals, the last month for phone
+     * contacts (the last fortnight and week under valgrind). */
+    crvm_date from, month;
     assert_int_equal(crvm_date_add_periods(f->as_of + 1, CRVM_PERIOD_MONTH, -3, &from), CRVM_OK);
-    double out[CRVM_SCEN_COLUMNS];
-    crvm_date month;
     assert_int_equal(crvm_date_add_periods(f->as_of + 1, CRVM_PERIOD_MONTH, -1, &month), CRVM_OK);
+    if (vs_under_valgrind()) {
+        from = f->as_of - 13;
+        month = f->as_of - 6;
+    }
+    double out[CRVM_SCEN_COLUMNS];
     /* Share 0 changes nothing. */
     crvm_scenario sc = CRVM_SCENARIO_INIT;
     assert_int_equal(crvm_value_scenario(f->v, &sc, out, CRVM_SCEN_COLUMNS), CRVM_OK);
@@ -1023,7 +1032,7 @@ static void scenarios_match_a_direct_mixture(void **state)
     double want = reference_scenario(&pn, log_e, from, is_refused, 0.7, refused_to_workaround, &periods);
     /* Each period's change is rounded to the cent in both: at most a cent apart each. */
     assert_true(fabs((double)cents(out[CRVM_SCEN_VALUE_CHANGE]) - want) <= (double)periods);
-    assert_true(periods > 5 && out[CRVM_SCEN_VALUE_CHANGE] > 0); /* a workaround keeps more customers */
+    assert_true(periods >= 1 && out[CRVM_SCEN_VALUE_CHANGE] > 0); /* a workaround keeps more customers */
     assert_int_equal(cents(out[CRVM_SCEN_NET_CHANGE]), cents(out[CRVM_SCEN_VALUE_CHANGE]) - cents(out[CRVM_SCEN_COST_CHANGE]));
     assert_true(out[CRVM_SCEN_VALUE_CHANGE_LOWER] < out[CRVM_SCEN_VALUE_CHANGE] &&
                 out[CRVM_SCEN_VALUE_CHANGE] < out[CRVM_SCEN_VALUE_CHANGE_UPPER]);
@@ -1058,7 +1067,7 @@ static void scenarios_match_a_direct_mixture(void **state)
     assert_true(llabs(cents(out[CRVM_SCEN_COST_CHANGE]) - llround(cost)) <= 1);
     want = reference_scenario(&pn, log_e, month, is_phone, 0.3, to_self_service, &periods);
     assert_true(fabs((double)cents(out[CRVM_SCEN_VALUE_CHANGE]) - want) <= (double)periods);
-    assert_true(out[CRVM_SCEN_COST_CHANGE] < 0 && periods > 5);
+    assert_true(out[CRVM_SCEN_COST_CHANGE] < 0 && periods >= 1);
     /* Errors. */
     crvm_scenario bad = sc;
     bad.share = 1.5;

@@ -7,11 +7,43 @@
 #include <string.h>
 #include <unistd.h>
 
+#ifdef CRVM_TEST_HAVE_VALGRIND_H
+#include <valgrind/valgrind.h>
+#endif
+
+int vs_under_valgrind(void)
+{
+#ifdef CRVM_TEST_HAVE_VALGRIND_H
+    return RUNNING_ON_VALGRIND != 0;
+#else
+    return 0;
+#endif
+}
+
+size_t vs_step(size_t step, size_t valgrind_factor)
+{
+    return vs_under_valgrind() ? step * valgrind_factor : step;
+}
+
 static void *xcalloc(size_t n, size_t size)
 {
     void *p = calloc(n ? n : 1, size);
     assert_non_null(p);
     return p;
+}
+
+/* The rows of each customer, in row order (a counting sort). */
+static void index_by_customer(const int32_t *customer, size_t rows, size_t n, size_t *first, size_t *index)
+{
+    size_t *next = calloc(n + 1, sizeof *next);
+    for (size_t r = 0; r < rows; r++)
+        first[customer[r] + 1]++;
+    for (size_t i = 0; i < n; i++)
+        first[i + 1] += first[i];
+    memcpy(next, first, n * sizeof *next);
+    for (size_t r = 0; r < rows; r++)
+        index[next[customer[r]]++] = r;
+    free(next);
 }
 
 vs_business vs_simulated(const crvm_sim_options *o)
@@ -62,6 +94,12 @@ vs_business vs_simulated(const crvm_sim_options *o)
     free(kind);
     free(customer);
     free(date);
+    b.k_first = calloc(b.n + 1, sizeof *b.k_first);
+    b.v_first = calloc(b.n + 1, sizeof *b.v_first);
+    b.k_index = calloc(b.nk + 1, sizeof *b.k_index);
+    b.v_index = calloc(b.nv + 1, sizeof *b.v_index);
+    index_by_customer(b.k_customer, b.nk, b.n, b.k_first, b.k_index);
+    index_by_customer(b.v_customer, b.nv, b.n, b.v_first, b.v_index);
     return b;
 }
 
@@ -80,6 +118,10 @@ void vs_free(vs_business *b)
     free(b->k_opened);
     free(b->v_customer);
     free(b->v_date);
+    free(b->k_first);
+    free(b->k_index);
+    free(b->v_first);
+    free(b->v_index);
     memset(b, 0, sizeof *b);
 }
 
@@ -103,18 +145,22 @@ static int touches_between(const vs_business *b, size_t i, crvm_date from, crvm_
 {
     int count = 0;
     *latest = none;
-    for (size_t k = 0; k < b->nk; k++)
-        if ((size_t)b->k_customer[k] == i && b->k_opened[k] >= from && b->k_opened[k] <= until) {
+    for (size_t a = b->k_first[i]; a < b->k_first[i + 1]; a++) {
+        crvm_date d = b->k_opened[b->k_index[a]];
+        if (d >= from && d <= until) {
             count++;
-            if (*latest == none || b->k_opened[k] > *latest)
-                *latest = b->k_opened[k];
+            if (*latest == none || d > *latest)
+                *latest = d;
         }
-    for (size_t v = 0; v < b->nv; v++)
-        if ((size_t)b->v_customer[v] == i && b->v_date[v] >= from && b->v_date[v] <= until) {
+    }
+    for (size_t a = b->v_first[i]; a < b->v_first[i + 1]; a++) {
+        crvm_date d = b->v_date[b->v_index[a]];
+        if (d >= from && d <= until) {
             count++;
-            if (*latest == none || b->v_date[v] > *latest)
-                *latest = b->v_date[v];
+            if (*latest == none || d > *latest)
+                *latest = d;
         }
+    }
     return count;
 }
 
@@ -131,13 +177,15 @@ void vs_period_covariates(const vs_business *b, size_t i, int s, crvm_date as_of
     *touches = in_period;
     int silence = bin_of(whole_periods(in_period ? last_in : last_before, renewal, per));
     memset(z, 0, 7 * sizeof *z);
-    for (size_t k = 0; k < b->nk; k++)
-        if ((size_t)b->k_customer[k] == i && b->k_opened[k] >= begin && b->k_opened[k] <= upto) {
+    for (size_t a = b->k_first[i]; a < b->k_first[i + 1]; a++) {
+        size_t k = b->k_index[a];
+        if (b->k_opened[k] >= begin && b->k_opened[k] <= upto) {
             z[0] += 1;
             if (b->k_outcome[k] != CRVM_OUTCOME_RESOLVED)
                 z[b->k_outcome[k]] += 1;
             z[4] += b->k_escalated[k];
         }
+    }
     z[5] = silence == 1;
     z[6] = silence == 2;
 }

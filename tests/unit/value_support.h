@@ -19,7 +19,16 @@ typedef struct vs_business {
     crvm_date *k_opened;
     int32_t *v_customer;
     crvm_date *v_date;
+    /* Per customer i, its contacts k_index[k_first[i] .. k_first[i+1]-1] and its
+     * views v_index[v_first[i] ..]. */
+    size_t *k_first, *k_index, *v_first, *v_index;
 } vs_business;
+
+/* 1 when running under valgrind: tests then check fewer samples. */
+int vs_under_valgrind(void);
+/* The sampling step of a test: every `step`-th item normally, `step` x
+ * `valgrind_factor` under valgrind. */
+size_t vs_step(size_t step, size_t valgrind_factor);
 
 /* Simulate, write the CSV files to a temporary directory, load them. */
 vs_business vs_simulated(const crvm_sim_options *o);
