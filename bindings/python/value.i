@@ -39,6 +39,9 @@ CRVM_OUT_ARRAY(double, z)
 
 %include "crvm/value.h"
 
+/* It builds Python objects: it must hold the GIL (the module releases it
+ * around C calls, -threads). */
+%nothread crvm_py_value_drivers;
 %inline %{
 PyObject *crvm_py_value_drivers(const crvm_value *value, size_t customer)
 {

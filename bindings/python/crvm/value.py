@@ -29,6 +29,8 @@ import pandas as pd
 from . import lowlevel as _ll
 from .errors import NotFittedError
 from .ledger import CostModel, Ledger, _CHANNELS, _OUTCOMES, _PERIODS, _to_day, _day_to_timestamp
+from .retention import _report_dict
+from .retention_cov import RetentionRegression
 
 __all__ = ["ValueModel"]
 
@@ -47,6 +49,7 @@ _VK_COLS = [_ll.crvm_value_knowledge_column_name(i) for i in range(_ll.CRVM_VK_C
 _SCEN_COLS = ["contacts", "cost_change", "value_change", "value_change_lower", "value_change_upper",
               "net_change", "net_change_lower", "net_change_upper"]
 _IMPACT_COLS = ["contacts", "impact", "impact_lower", "impact_upper"]
+_EFFECT_COLS = ["coef", "se", "hazard_ratio", "hazard_ratio_lower", "hazard_ratio_upper", "p"]
 
 
 def _reference(value) -> int:
@@ -136,6 +139,30 @@ class ValueModel:
     @property
     def discount_rate_per_period(self) -> float:
         return _ll.crvm_value_get_info(self._handle()).discount_rate
+
+    @property
+    def retention_model(self) -> RetentionRegression:
+        """The fitted retention model (:class:`crvm.RetentionRegression`; groups
+        are the segments): parameters, standard errors, ``summary`` with the
+        covariate effects as hazard ratios. It shares the C model of this
+        ValueModel, which it keeps alive."""
+        h = self._handle()
+        kind = "sbg" if self._options.model == _ll.CRVM_VALUE_SBG else "bdw"
+        rr = RetentionRegression(kind)
+        rr._set(_ll.crvm_value_retention_model(h), list(self.ledger.segment_ids()), self.covariates,
+                _report_dict(_ll.crvm_value_get_info(h).report))
+        rr._owner = h  # the model belongs to the value object
+        return rr
+
+    def covariate_effects(self) -> pd.DataFrame:
+        """Each support covariate's effect on the churn hazard: coefficient,
+        standard error, hazard ratio with its interval, Wald p-value."""
+        h = self._handle()
+        names = self.covariates
+        out = np.empty(len(names) * len(_EFFECT_COLS))
+        _ll.crvm_value_covariate_effects(h, out)
+        return pd.DataFrame(out.reshape(len(names), len(_EFFECT_COLS)), columns=_EFFECT_COLS,
+                            index=pd.Index(names, name="covariate"))
 
     # ------------------------------------------------------------ figures
 
