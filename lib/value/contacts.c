@@ -117,10 +117,7 @@ crvm_status crvm__value_walk_periods(const crvm_value *v, const crvm__vcontacts 
             double zc[CRVM__Z_CANDIDATES];
             crvm__value_pattern_z(pattern, zc);
             crvm__value_set_period(v, &q, zc);
-            crvm__rcov_answer answer;
-            crvm_status st = crvm__value_eval(v, &q, i, &answer);
-            if (!st)
-                st = visit(ctx, slot, i, &q, &answer, pattern, c->key + a, e - a);
+            crvm_status st = visit(ctx, slot, i, &q, pattern, c->key + a, e - a);
             if (st)
                 return st;
             a = e;

@@ -55,7 +55,7 @@ static crvm_status eval_block(void *ctx, size_t slot, size_t begin, size_t end)
         crvm_status st = crvm__value_eval(v, &q, i, &a);
         if (st)
             return st;
-        crvm__vfig *f = &v->fig[i];
+        crvm__vfig *f = &v->fig[v->active_index[i]];
         const double m = (double)(v->gm[i] - v->cts[i]);
         f->retention = a.survival.value;
         f->churn_next = a.churn_next.value;
@@ -139,8 +139,9 @@ static crvm_status roll_up(crvm_value *v, const eval_ctx *c)
         for (int r = 0; r < 2; r++) {
             int64_t *x = cents + 3 * rows[r];
             v->seg[rows[r] * C + CRVM_VS_CUSTOMERS] += 1;
-            ok &= crvm__cents_add(&x[0], v->gm[i] - v->cts[i]) & crvm__cents_add(&x[1], v->fig[i].rv) &
-                  crvm__cents_add(&x[2], v->fig[i].var);
+            const crvm__vfig *f = &v->fig[v->active_index[i]];
+            ok &= crvm__cents_add(&x[0], v->gm[i] - v->cts[i]) & crvm__cents_add(&x[1], f->rv) &
+                  crvm__cents_add(&x[2], f->var);
         }
     }
     double retained_all = 0;
@@ -186,7 +187,7 @@ crvm_status crvm__value_evaluate(crvm_value *v)
     c.retained = crvm__malloc((c.slots * G + 1) * sizeof *c.retained);
     c.grad_total = crvm__calloc(G * SUMS * c.width + 1, sizeof *c.grad_total);
     c.retained_total = crvm__calloc(G + 1, sizeof *c.retained_total);
-    v->fig = crvm__calloc(n + 1, sizeof *v->fig);
+    v->fig = crvm__calloc(v->active + 1, sizeof *v->fig);
     v->seg = crvm__calloc((G + 1) * CRVM_VS_COLUMNS, sizeof *v->seg);
     crvm_status st = CRVM_OK;
     if (!c.slot || !c.retained || !c.grad_total || !c.retained_total || !v->fig || !v->seg)

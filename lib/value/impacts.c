@@ -58,12 +58,24 @@ static crvm_status too_large(const crvm_value *v, size_t i)
 /* Impact of each contact of one period: m (DERL(actual) - DERL(reference)),
  * the counterfactual evaluated once per contact type (outcome, escalated). */
 static crvm_status visit_period(void *vctx, size_t slot, size_t i, const crvm__vquery *actual,
-                                const crvm__rcov_answer *answer, const crvm__vpattern *pattern,
-                                const uint64_t *keys, size_t count)
+                                const crvm__vpattern *pattern, const uint64_t *keys, size_t count)
 {
     impact_ctx *c = vctx;
     const crvm_value *v = c->v;
     const size_t k = v->k;
+    /* Nothing to do unless a contact of the period counts and would change. */
+    int changes = 0;
+    for (size_t t = 0; t < count && !changes; t++) {
+        uint32_t contact = crvm__vc_contact(keys[t]);
+        changes = (!c->group || c->group[contact] >= 0) && v->ledger->con_outcome[contact] != c->reference;
+    }
+    if (!changes)
+        return CRVM_OK;
+    crvm__rcov_answer actual_answer;
+    crvm_status st = crvm__value_eval(v, actual, i, &actual_answer);
+    if (st)
+        return st;
+    const crvm__rcov_answer *answer = &actual_answer;
     double *acc = c->slot ? c->slot + slot * c->stride : NULL;
     int64_t *cents_acc = c->slot ? c->slot_cents + slot * c->groups : NULL;
     double *grad_a = acc ? acc + c->groups * k : NULL, *grad_b = grad_a ? grad_a + k : NULL;

@@ -59,7 +59,7 @@ crvm_status crvm_value_outreach(const crvm_value *v, crvm_outreach_rank rank, si
     for (size_t i = 0; i < v->panel.customers && want; i++) {
         if (v->panel.status[i] != CRVM__VP_ACTIVE)
             continue;
-        double var = (double)v->fig[i].var;
+        double var = (double)v->fig[v->active_index[i]].var;
         ranked r = {rank == CRVM_RANK_VALUE_AT_RISK ? var : save * var - cost, (uint32_t)i};
         if (rank == CRVM_RANK_EXPECTED_SAVING && !(r.score > 0))
             continue; /* an outreach that is not worth its cost */

@@ -73,8 +73,7 @@ static void change_of(const crvm_scenario *s, int t, double *delta)
 }
 
 static crvm_status visit(void *vctx, size_t slot, size_t i, const crvm__vquery *actual,
-                         const crvm__rcov_answer *answer, const crvm__vpattern *pattern,
-                         const uint64_t *keys, size_t count)
+                         const crvm__vpattern *pattern, const uint64_t *keys, size_t count)
 {
     scenario_ctx *c = vctx;
     const crvm_value *v = c->v;
@@ -97,6 +96,11 @@ static crvm_status visit(void *vctx, size_t slot, size_t i, const crvm__vquery *
                           "contacts in period %d (%.0f outcomes to weigh, at most %d)",
                           crvm_ledger_id(l, CRVM_TABLE_CUSTOMERS, i), actual->n + 1, combos,
                           MAX_COMBINATIONS);
+    crvm__rcov_answer actual_answer;
+    crvm_status st = crvm__value_eval(v, actual, i, &actual_answer);
+    if (st)
+        return st;
+    const crvm__rcov_answer *answer = &actual_answer;
     crvm__value_gradient(v, actual, &answer->derl, grad_a);
     double base[CRVM__Z_CANDIDATES], delta[8][CRVM__Z_CANDIDATES];
     crvm__value_pattern_z(pattern, base);
@@ -126,7 +130,7 @@ static crvm_status visit(void *vctx, size_t slot, size_t i, const crvm__vquery *
             continue;
         crvm__value_set_period(v, &cf, zc);
         crvm__rcov_answer b;
-        crvm_status st = crvm__value_eval(v, &cf, i, &b);
+        st = crvm__value_eval(v, &cf, i, &b);
         if (st)
             return st;
         expected += w * (b.derl.value - answer->derl.value);

@@ -25,6 +25,7 @@ void crvm_value_free(crvm_value *v)
     crvm__free(v->dlog_e);
     crvm__free(v->w);
     crvm__free(v->dw);
+    crvm__free(v->active_index);
     crvm__free(v->fig);
     crvm__free(v->seg);
     crvm__free(v);
@@ -102,11 +103,8 @@ crvm_status crvm_value_fit(const crvm_ledger *l, const crvm_cost_model *costs, c
     const size_t n = l->customer_ids.count;
     v->gm = crvm__malloc((n + 1) * sizeof *v->gm);
     v->cts = crvm__malloc((n + 1) * sizeof *v->cts);
-    double *kv = crvm__malloc((l->article_ids.count * CRVM_KV_COLUMNS + 1) * sizeof *kv);
-    st = v->gm && v->cts && kv ? CRVM_OK : crvm__nomem("value");
-    if (!st)
-        st = crvm_knowledge_value(l, &v->costs, as_of, kv, l->article_ids.count * CRVM_KV_COLUMNS, &v->knowledge);
-    crvm__free(kv);
+    v->active_index = crvm__malloc((n + 1) * sizeof *v->active_index);
+    st = v->gm && v->cts && v->active_index ? CRVM_OK : crvm__nomem("value");
     if (!st)
         st = crvm__contribution(l, &v->costs, as_of, set.months_per_period, opt.trailing_months,
                                 opt.shrinkage, v->gm, v->cts);
@@ -114,7 +112,7 @@ crvm_status crvm_value_fit(const crvm_ledger *l, const crvm_cost_model *costs, c
         st = crvm__vpanel_build(l, as_of, set.months_per_period, &v->panel);
     if (!st) {
         for (size_t i = 0; i < n; i++)
-            v->active += v->panel.status[i] == CRVM__VP_ACTIVE;
+            v->active_index[i] = v->panel.status[i] == CRVM__VP_ACTIVE ? (uint32_t)v->active++ : UINT32_MAX;
         if (!v->active) {
             char a[11];
             crvm_date_format(as_of, a, sizeof a);
@@ -200,7 +198,7 @@ crvm_status crvm_value_customers(const crvm_value *v, double *out, size_t out_le
         r[CRVM_VC_CONTRIBUTION] = (double)(v->gm[i] - v->cts[i]) / 100.0;
         if (v->panel.status[i] != CRVM__VP_ACTIVE)
             continue;
-        const crvm__vfig *f = &v->fig[i];
+        const crvm__vfig *f = &v->fig[v->active_index[i]];
         r[CRVM_VC_ACTIVE] = 1;
         r[CRVM_VC_RETENTION] = f->retention;
         r[CRVM_VC_RETENTION_LOWER] = r[CRVM_VC_RETENTION_UPPER] = f->retention;

@@ -40,7 +40,6 @@ struct crvm_value {
     crvm__value_settings set;
     crvm_date as_of;
     size_t segments, active;
-    crvm_knowledge_estimate knowledge;
 
     crvm__vpanel panel;
     int64_t *gm, *cts; /* per customer: cents per period over its trailing window */
@@ -58,7 +57,8 @@ struct crvm_value {
     double *w, *dw;                    /* w_s = s^c - (s - 1)^c and d w_s / dc, s = 0..max_n + 1 */
     int max_n;
 
-    crvm__vfig *fig;                   /* per customer (active ones filled) */
+    uint32_t *active_index;            /* per customer: its row of fig, UINT32_MAX if not active */
+    crvm__vfig *fig;                   /* per active customer */
     double *seg;                       /* (segments + 1) x CRVM_VS_COLUMNS */
 };
 
@@ -133,12 +133,11 @@ crvm_status crvm__value_contacts(const crvm_value *v, crvm_date from, crvm_date 
 void crvm__value_contacts_free(crvm__vcontacts *c);
 
 /* Called for each period s of customer i that holds contacts: the query of
- * its renewal as it happened and the engine's answer, its pattern, and its
- * contacts keys[0 .. count - 1]. */
+ * its renewal as it happened (not yet evaluated: a visitor with nothing to
+ * change skips the engine), its pattern, and its contacts keys[0 .. count - 1]. */
 typedef crvm_status (*crvm__period_visit)(void *ctx, size_t slot, size_t customer,
-                                          const crvm__vquery *actual, const crvm__rcov_answer *answer,
-                                          const crvm__vpattern *pattern, const uint64_t *keys,
-                                          size_t count);
+                                          const crvm__vquery *actual, const crvm__vpattern *pattern,
+                                          const uint64_t *keys, size_t count);
 /* Walk customers [begin, end); lambda_b: scratch of p values. */
 crvm_status crvm__value_walk_periods(const crvm_value *v, const crvm__vcontacts *c, size_t begin,
                                      size_t end, crvm__period_visit visit, void *ctx, size_t slot,
