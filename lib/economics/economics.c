@@ -183,6 +183,12 @@ static crvm_status estimate_inputs(const crvm_ledger *l, const crvm_cost_model *
     return CRVM_OK;
 }
 
+crvm_status crvm__knowledge_estimate(const crvm_ledger *l, const crvm_cost_model *m, crvm_date as_of,
+                                     crvm_knowledge_estimate *out)
+{
+    return estimate_inputs(l, m, as_of, out);
+}
+
 typedef struct use_saving {
     crvm_date date;
     uint32_t article;

@@ -15,6 +15,12 @@ static inline crvm__contact_cost crvm__cost_ledger_contact(const crvm_ledger *l,
                               l->con_escalated[i]);
 }
 
+/* The minutes saved and avoided contact cost crvm_knowledge_value() uses as of
+ * as_of (from the model, or estimated from the contacts opened by then),
+ * without valuing the articles: temporary memory 1 byte per contact. */
+crvm_status crvm__knowledge_estimate(const crvm_ledger *l, const crvm_cost_model *m, crvm_date as_of,
+                                     crvm_knowledge_estimate *out);
+
 /* Saving of knowledge use i (currency units, unrounded) given the inputs of
  * crvm_knowledge_value(): minutes saved costed at the contact's tier for an
  * assisted reuse, deflection for a resolved self-service view, else 0. */

@@ -4,6 +4,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "economics/economics_internal.h"
 #include "ledger/ledger_internal.h"
 #include "value/ledger_lines.h"
 #include "value/money.h"
@@ -33,12 +34,7 @@ crvm_status crvm_value_support_pnl(const crvm_value *v, crvm_date from, crvm_dat
         return crvm__fail(CRVM_EINVAL, "%s: out_len = %zu, expected %d lines", fn, out_len, CRVM_PNL_LINES);
     /* The knowledge inputs (minutes saved, avoided contact cost) as of as_of. */
     crvm_knowledge_estimate est;
-    const size_t na = v->ledger->article_ids.count;
-    double *kv = crvm__malloc((na * CRVM_KV_COLUMNS + 1) * sizeof *kv);
-    if (!kv)
-        return crvm__nomem("support P&L");
-    st = crvm_knowledge_value(v->ledger, &v->costs, v->as_of, kv, na * CRVM_KV_COLUMNS, &est);
-    crvm__free(kv);
+    st = crvm__knowledge_estimate(v->ledger, &v->costs, v->as_of, &est);
     crvm__pnl_ledger p;
     if (!st)
         st = crvm__pnl_ledger_lines(v->ledger, &v->costs, &est, v->as_of, from, until, &p);
