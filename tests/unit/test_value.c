@@ -1393,6 +1393,70 @@ static void degenerate_data_is_refused(void **state)
     crvm_ledger_free(l);
 }
 
+/* Sums beyond 2^53 cents, and periods with too many ways to change, are
+ * refused naming the customer rather than returned inexact. */
+static void overflowing_sums_are_refused(void **state)
+{
+    (void)state;
+    vs_business b = small_business(3);
+    const crvm_date as_of = D(2024, 6, 14);
+    /* A customer of one month and enormous contribution (not valued by the
+     * fit: it has left) with a refused contact in that month: its
+     * contribution fits in 2^53 cents, its value at the renewal does not. */
+    const char *id[] = {"whale"}, *seg[] = {"mid_market"};
+    crvm_date start[] = {D(2024, 2, 10)}, end[] = {D(2024, 3, 10)};
+    assert_int_equal(crvm_ledger_add_customers(b.ledger, id, 1, seg, 1, start, 1, end, 1, NULL), CRVM_OK);
+    /* Gross margin 0.8 x (8.9e13 + 2.2e13) = 8.88e13 in its one month: within 2^53 cents. */
+    assert_int_equal(crvm_ledger_add_revenue_event(b.ledger, "whale", D(2024, 2, 10), 8.9e13, CRVM_STREAM_SUBSCRIPTION), CRVM_OK);
+    assert_int_equal(crvm_ledger_add_revenue_event(b.ledger, "whale", D(2024, 2, 10), 2.2e13, CRVM_STREAM_EXPANSION), CRVM_OK);
+    const char *kid[] = {"whale-1"}, *kc[] = {"whale"};
+    crvm_date opened[] = {D(2024, 2, 20)}, closed[] = {D(2024, 2, 20)};
+    int32_t channel[] = {CRVM_CHANNEL_PHONE}, tier[] = {1}, esc[] = {1}, outcome[] = {CRVM_OUTCOME_REFUSED};
+    double minutes[] = {10}, sat[] = {NAN};
+    assert_int_equal(crvm_ledger_add_contacts(b.ledger, kid, 1, kc, 1, opened, 1, closed, 1, channel, 1, minutes,
+                                              1, tier, 1, esc, 1, outcome, 1, sat, 1, NULL),
+                     CRVM_OK);
+    /* An active customer with contacts of every kind in its period in
+     * progress: 3 of each of 8 types, 4^8 ways a self-service shift can go. */
+    size_t who = 0;
+    while (b.end[who] != CRVM_DATE_NONE || b.start[who] > as_of - 40)
+        who++;
+    const char *cust = crvm_ledger_id(b.ledger, CRVM_TABLE_CUSTOMERS, who);
+    for (int t = 0; t < 24; t++) {
+        char cid[32];
+        snprintf(cid, sizeof cid, "busy-%d", t);
+        const char *k2[] = {cid}, *c2[] = {cust};
+        crvm_date o2[] = {as_of}, cl2[] = {as_of};
+        int32_t out2[] = {t % 4}, esc2[] = {(t / 4) % 2};
+        assert_int_equal(crvm_ledger_add_contacts(b.ledger, k2, 1, c2, 1, o2, 1, cl2, 1, channel, 1, minutes, 1,
+                                                  tier, 1, esc2, 1, out2, 1, sat, 1, NULL),
+                         CRVM_OK);
+    }
+    crvm_value *v;
+    crvm_status fit = crvm_value_fit(b.ledger, NULL, as_of, NULL, &v);
+    if (fit)
+        fail_msg("%s", crvm_last_error());
+    crvm_ledger_stats st;
+    assert_int_equal(crvm_ledger_stats_get(b.ledger, &st), CRVM_OK);
+    double *impact = calloc(st.contacts, sizeof *impact), out[CRVM_PNL_LINES], by[CRVM_IMPACT_COLUMNS];
+    int32_t *group = calloc(st.contacts, sizeof *group);
+    /* Against no contact, its refused and escalated contact moves more than 2^53 cents. */
+    assert_status(crvm_value_contact_impacts(v, CRVM_VALUE_NO_CONTACT, impact, st.contacts), CRVM_EDOMAIN);
+    assert_non_null(strstr(crvm_last_error(), "whale"));
+    assert_status(crvm_value_impact_by(v, CRVM_VALUE_NO_CONTACT, group, st.contacts, 1, by, CRVM_IMPACT_COLUMNS), CRVM_EDOMAIN);
+    assert_status(crvm_value_support_pnl(v, CRVM_DATE_MIN, as_of + 1, out, CRVM_PNL_LINES), CRVM_EDOMAIN);
+    crvm_scenario sc = CRVM_SCENARIO_INIT;
+    sc.kind = CRVM_SCENARIO_SHIFT_TO_SELF_SERVICE;
+    sc.share = 0.5;
+    sc.from = as_of;
+    assert_status(crvm_value_scenario(v, &sc, out, CRVM_SCEN_COLUMNS), CRVM_EDOMAIN);
+    assert_non_null(strstr(crvm_last_error(), cust));
+    free(impact);
+    free(group);
+    crvm_value_free(v);
+    vs_free(&b);
+}
+
 /* Allocation failures: every allocating call, on a small business of one
  * segment valued with a steep discount and a one-period horizon and cap, so
  * that each of the fit's hundred or so allocation sites costs little. */
@@ -1480,6 +1544,7 @@ int main(void)
         cmocka_unit_test(a_modified_ledger_is_refused),
         cmocka_unit_test(bad_arguments_are_refused),
         cmocka_unit_test(degenerate_data_is_refused),
+        cmocka_unit_test(overflowing_sums_are_refused),
         cmocka_unit_test(allocation_failures_are_reported),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
