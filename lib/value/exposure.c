@@ -44,6 +44,10 @@ crvm_status crvm__value_eval(const crvm_value *v, const crvm__vquery *q, size_t 
                              crvm__rcov_answer *a)
 {
     crvm__rcov_query rq = {(int)q->segment, (int)q->n, q->lambda, q->e1};
+    if (v->cox) {
+        crvm__value_cox_eval(v->cox, &rq, a);
+        return CRVM_OK;
+    }
     crvm_status st = crvm__rcov_engine_eval(v->engine, &rq, a);
     if (st) {
         char why[256];

@@ -126,19 +126,28 @@ crvm_status crvm__value_fit_model(crvm_value *v)
         for (size_t j = 0; j < p; j++)
             v->pattern_z[q * p + j] = pn->pattern[q].z[v->candidate[j]];
 
-    crvm__rcov_data data = {pn->customers, G, p, Q, (const int32_t *)l->cust_segment, pn->periods,
-                            pn->churned, NULL, pn->first_row, pn->row_pattern, v->pattern_z};
-    crvm_retention_cov_options ro = CRVM_RETENTION_COV_OPTIONS_INIT;
-    ro.threads = v->opt.threads;
-    crvm_retention_kind kind = v->opt.model == CRVM_VALUE_SBG ? CRVM_RETENTION_SBG : CRVM_RETENTION_BDW;
-    crvm_status st = crvm__rcov_fit(kind, &data, &ro, &v->model, &v->report);
-    if (st) {
-        char why[256];
-        snprintf(why, sizeof why, "%s", crvm_last_error());
-        return crvm__fail(st, "crvm_value_fit: retention fit: %s", why);
+    crvm_status st;
+    if (v->opt.model == CRVM_VALUE_COX) {
+        st = crvm__value_cox_fit(v, &v->own_params, &v->own_cov, &v->cox);
+        if (st)
+            return st;
+        v->params = v->own_params;
+        v->cov = v->own_cov;
+    } else {
+        crvm__rcov_data data = {pn->customers, G, p, Q, (const int32_t *)l->cust_segment, pn->periods,
+                                pn->churned, NULL, pn->first_row, pn->row_pattern, v->pattern_z};
+        crvm_retention_cov_options ro = CRVM_RETENTION_COV_OPTIONS_INIT;
+        ro.threads = v->opt.threads;
+        crvm_retention_kind kind = v->opt.model == CRVM_VALUE_SBG ? CRVM_RETENTION_SBG : CRVM_RETENTION_BDW;
+        st = crvm__rcov_fit(kind, &data, &ro, &v->model, &v->report);
+        if (st) {
+            char why[256];
+            snprintf(why, sizeof why, "%s", crvm_last_error());
+            return crvm__fail(st, "crvm_value_fit: retention fit: %s", why);
+        }
+        v->params = crvm__rcov_params(v->model);
+        v->cov = crvm__rcov_covariance(v->model);
     }
-    v->params = crvm__rcov_params(v->model);
-    v->cov = crvm__rcov_covariance(v->model);
     const double *b = v->params + 2 * G + 1;
     for (size_t q = 0; q < Q; q++) {
         double eta = 0;
@@ -152,9 +161,10 @@ crvm_status crvm__value_fit_model(crvm_value *v)
         if (st)
             return st;
     }
-    st = crvm__rcov_engine_new(v->model, v->max_n, v->set.horizon, v->set.discount,
-                               v->opt.lifetime_cap,
-                               v->opt.future == CRVM_FUTURE_SEGMENT_AVERAGE ? v->log_e : NULL,
-                               &v->engine);
-    return st;
+    const double *log_e = v->opt.future == CRVM_FUTURE_SEGMENT_AVERAGE ? v->log_e : NULL;
+    if (v->cox)
+        return crvm__value_cox_tables(v->cox, v->max_n, v->set.horizon, v->set.discount,
+                                      v->opt.lifetime_cap, log_e);
+    return crvm__rcov_engine_new(v->model, v->max_n, v->set.horizon, v->set.discount,
+                                 v->opt.lifetime_cap, log_e, &v->engine);
 }

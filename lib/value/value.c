@@ -18,6 +18,9 @@ void crvm_value_free(crvm_value *v)
     crvm__free(v->gm);
     crvm__free(v->cts);
     crvm__rcov_engine_free(v->engine);
+    crvm__value_cox_free(v->cox);
+    crvm__free(v->own_params);
+    crvm__free(v->own_cov);
     crvm_retention_cov_free(v->model);
     crvm__free(v->pattern_z);
     crvm__free(v->pattern_e);
@@ -88,7 +91,7 @@ crvm_status crvm_value_fit(const crvm_ledger *l, const crvm_cost_model *costs, c
     crvm__value_settings set;
     if ((st = crvm__value_check_options(&opt, costs, &set)) || (st = check_as_of(l, as_of, set.months_per_period)))
         return st;
-    if (opt.model != CRVM_VALUE_SBG && opt.model != CRVM_VALUE_BDW)
+    if (opt.model != CRVM_VALUE_SBG && opt.model != CRVM_VALUE_BDW && opt.model != CRVM_VALUE_COX)
         return crvm__fail(CRVM_EINVAL, "%s: options.model = %d is not available yet", fn, (int)opt.model);
     crvm_value *v = crvm__calloc(1, sizeof *v);
     if (!v)

@@ -8,6 +8,7 @@
 
 #include "crvm/value.h"
 #include "retention/cov_internal.h"
+#include "value/cox.h"
 #include "value/panel.h"
 
 /* Settings derived from the options. */
@@ -45,8 +46,10 @@ struct crvm_value {
     int64_t *gm, *cts; /* per customer: cents per period over its trailing window */
 
     /* The retention model: k = 2 segments + 1 + p parameters. */
-    crvm_retention_cov *model;
+    crvm_retention_cov *model;         /* the covariate retention model, or NULL (Cox option) */
     crvm__rcov_engine *engine;
+    crvm__value_cox *cox;              /* the Cox option's tables, or NULL */
+    double *own_params, *own_cov;      /* the Cox option's parameters and covariance */
     crvm_fit_report report;
     size_t p, k;
     int candidate[CRVM__Z_CANDIDATES]; /* panel candidate of model covariate j */
