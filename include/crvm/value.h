@@ -84,11 +84,14 @@ extern "C" {
 typedef enum crvm_value_model {
     CRVM_VALUE_SBG = 0,    /**< shifted-beta-geometric with covariates (crvm/retention_cov.h) */
     CRVM_VALUE_BDW = 1,    /**< beta-discrete-Weibull with covariates (the default) */
-    CRVM_VALUE_COX = 2,    /**< Cox model on the same panel, stratified by segment; the
-                                baseline hazard beyond the last observed period is its mean
-                                over the last 12 observed periods (docs/value.md) */
-    CRVM_VALUE_BGNBD = 3,  /**< non-contractual: BG/NBD on revenue days with Gamma-Gamma spend */
-    CRVM_VALUE_PARETO = 4  /**< non-contractual: Pareto/NBD on revenue days with Gamma-Gamma spend */
+    CRVM_VALUE_COX = 2,    /**< Cox model on the same panel, stratified by segment, Breslow
+                                ties; the baseline hazard beyond the last observed period is its
+                                mean over the last 12 observed periods; intervals from the
+                                coefficients' covariance only (docs/value.md) */
+    CRVM_VALUE_BGNBD = 3,  /**< non-contractual: BG/NBD on revenue days with Gamma-Gamma spend
+                                (not built yet: crvm_value_fit() returns ::CRVM_EINVAL) */
+    CRVM_VALUE_PARETO = 4  /**< non-contractual: Pareto/NBD on revenue days with Gamma-Gamma spend
+                                (not built yet: crvm_value_fit() returns ::CRVM_EINVAL) */
 } crvm_value_model;
 
 /** How future periods' covariates are assumed. */
@@ -174,7 +177,8 @@ CRVM_API crvm_status crvm_value_get_info(const crvm_value *value, crvm_value_inf
 /**
  * The fitted covariate retention model (::CRVM_VALUE_SBG and ::CRVM_VALUE_BDW),
  * borrowed: valid while @p value lives. Its group g is segment g of the ledger.
- * @return ::CRVM_OK; ::CRVM_EINVAL (NULL); ::CRVM_ESTATE (another model kind).
+ * @return ::CRVM_OK; ::CRVM_EINVAL (NULL); ::CRVM_ESTATE (ledger modified, or another
+ *         model kind: the Cox option's effects are in crvm_value_covariate_effects()).
  */
 CRVM_API crvm_status crvm_value_retention_model(const crvm_value *value,
                                                 const crvm_retention_cov **out);

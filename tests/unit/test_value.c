@@ -1449,6 +1449,7 @@ static void bad_arguments_are_refused(void **state)
     BAD_OPTION(reference_outcome, 9, "options.reference_outcome");
     BAD_OPTION(discount_rate, 1.0, "options.discount_rate");
     BAD_OPTION(threads, -1, "options.threads");
+    BAD_OPTION(model, CRVM_VALUE_BGNBD, "not available");
     crvm_value_options_init(&o);
     o.period = CRVM_PERIOD_QUARTER;
     o.horizon = 13; /* not a whole number of quarters */
