@@ -37,6 +37,23 @@ static size_t time_range(const crvm_value *v, int quarter, long *first)
     return hi < lo ? 0 : (size_t)(hi - lo + 1);
 }
 
+/* Groups of a field (an attribute's: its values), and the first month or
+ * quarter of the time fields. */
+static size_t group_count(const crvm_value *v, crvm_contact_field field, size_t attr, long *first)
+{
+    *first = 0;
+    switch (field) {
+    case CRVM_FIELD_OUTCOME: return CRVM_OUTCOME_COUNT;
+    case CRVM_FIELD_CHANNEL: return CRVM_CHANNEL_COUNT;
+    case CRVM_FIELD_TIER: return CRVM_TIER_COUNT;
+    case CRVM_FIELD_ESCALATED: return 2;
+    case CRVM_FIELD_MONTH: return time_range(v, 0, first);
+    case CRVM_FIELD_QUARTER: return time_range(v, 1, first);
+    case CRVM_FIELD_SEGMENT: return v->segments;
+    default: return crvm__value_attribute_values(v, attr);
+    }
+}
+
 static crvm_status check_field(const crvm_value *v, crvm_contact_field field, const char *attribute,
                                const char *fn, size_t *attr_index)
 {
@@ -63,18 +80,10 @@ crvm_status crvm_value_contact_groups(const crvm_value *v, crvm_contact_field fi
     if (!groups || group_len != nk || (nk && !group))
         return crvm__fail(CRVM_EINVAL, "%s: group_len = %zu, expected %zu (one per ledger contact), "
                           "and groups is required", fn, group_len, nk);
-    long first = 0;
-    size_t count;
-    switch (field) {
-    case CRVM_FIELD_OUTCOME: count = CRVM_OUTCOME_COUNT; break;
-    case CRVM_FIELD_CHANNEL: count = CRVM_CHANNEL_COUNT; break;
-    case CRVM_FIELD_TIER: count = CRVM_TIER_COUNT; break;
-    case CRVM_FIELD_ESCALATED: count = 2; break;
-    case CRVM_FIELD_MONTH: count = time_range(v, 0, &first); break;
-    case CRVM_FIELD_QUARTER: count = time_range(v, 1, &first); break;
-    case CRVM_FIELD_SEGMENT: count = v->segments; break;
-    default: return crvm__value_attribute_groups(v, attr, group, groups);
-    }
+    if (field == CRVM_FIELD_ATTRIBUTE)
+        return crvm__value_attribute_groups(v, attr, group, groups);
+    long first;
+    size_t count = group_count(v, field, attr, &first);
     for (size_t k = 0; k < nk; k++) {
         int32_t g = -1;
         if (l->con_opened[k] <= v->as_of) {
@@ -104,18 +113,8 @@ crvm_status crvm_value_group_label(const crvm_value *v, crvm_contact_field field
         return st;
     if (!buf)
         return crvm__fail(CRVM_EINVAL, "%s: buf is NULL", fn);
-    long first = 0;
-    size_t count;
-    switch (field) {
-    case CRVM_FIELD_OUTCOME: count = CRVM_OUTCOME_COUNT; break;
-    case CRVM_FIELD_CHANNEL: count = CRVM_CHANNEL_COUNT; break;
-    case CRVM_FIELD_TIER: count = CRVM_TIER_COUNT; break;
-    case CRVM_FIELD_ESCALATED: count = 2; break;
-    case CRVM_FIELD_MONTH: count = time_range(v, 0, &first); break;
-    case CRVM_FIELD_QUARTER: count = time_range(v, 1, &first); break;
-    case CRVM_FIELD_SEGMENT: count = v->segments; break;
-    default: count = crvm__value_attribute_values(v, attr); break;
-    }
+    long first;
+    size_t count = group_count(v, field, attr, &first);
     if (g >= count)
         return crvm__fail(CRVM_EINVAL, "%s: group %zu out of range (the grouping has %zu)", fn, g, count);
     char text[64];

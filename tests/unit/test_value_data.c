@@ -5,7 +5,7 @@
  * periods) and from a direct recount in this file with the public date calls
  * (silence, touches), on random ledgers whose touches the test knows; the
  * expected money from crvm_customer_economics() over each customer's window. */
-#include "support.h"
+#include "value_support.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -43,35 +43,11 @@ static void calendar_matches_the_ledger_dates(void **state)
     assert_int_equal(crvm__ymd_months_between(crvm__ymd_of(D(2024, 1, 31)), crvm__ymd_of(D(2024, 2, 28))), 0);
 }
 
-/* A random ledger whose touches the test keeps. */
-typedef struct random_ledger {
-    crvm_ledger *l;
-    size_t n, nk, nv;
-    crvm_date *start, *end;
-    int32_t *k_customer, *k_outcome, *k_escalated;
-    crvm_date *k_opened;
-    int32_t *v_customer; /* -1: not attributed */
-    crvm_date *v_date;
-    int32_t *v_kind;
-} random_ledger;
-
-static void random_ledger_free(random_ledger *r)
+/* A random ledger whose rows the test keeps (as a vs_business: value_support.h);
+ * unattributed self-service views go to *loose (their dates, *n_loose of them). */
+static vs_business make_random_ledger(uint64_t seed, size_t n, crvm_date **loose, size_t *n_loose)
 {
-    crvm_ledger_free(r->l);
-    free(r->start);
-    free(r->end);
-    free(r->k_customer);
-    free(r->k_outcome);
-    free(r->k_escalated);
-    free(r->k_opened);
-    free(r->v_customer);
-    free(r->v_date);
-    free(r->v_kind);
-}
-
-static random_ledger make_random_ledger(uint64_t seed, size_t n)
-{
-    random_ledger r;
+    vs_business r;
     memset(&r, 0, sizeof r);
     test_rng rng = {seed};
     r.n = n;
@@ -89,16 +65,18 @@ static random_ledger make_random_ledger(uint64_t seed, size_t n)
         r.end[i] = test_rng_uniform(&rng) < 0.4 ? r.start[i] + (crvm_date)(test_rng_uniform(&rng) * 900)
                                                 : CRVM_DATE_NONE;
     }
-    assert_int_equal(crvm_ledger_new(&r.l), CRVM_OK);
-    assert_int_equal(crvm_ledger_add_customers(r.l, idp, n, segp, n, r.start, n, r.end, n, NULL), CRVM_OK);
+    assert_int_equal(crvm_ledger_new(&r.ledger), CRVM_OK);
+    assert_int_equal(crvm_ledger_add_customers(r.ledger, idp, n, segp, n, r.start, n, r.end, n, NULL), CRVM_OK);
     r.nk = 4 * n;
     r.k_customer = calloc(r.nk, sizeof(int32_t));
     r.k_outcome = calloc(r.nk, sizeof(int32_t));
     r.k_escalated = calloc(r.nk, sizeof(int32_t));
     r.k_opened = calloc(r.nk, sizeof(crvm_date));
+    r.k_channel = calloc(r.nk, sizeof(int32_t));
+    r.k_tier = calloc(r.nk, sizeof(int32_t));
     char (*kids)[24] = calloc(r.nk, sizeof *kids);
     const char **kidp = calloc(r.nk, sizeof *kidp), **kcp = calloc(r.nk, sizeof *kcp);
-    int32_t *channel = calloc(r.nk, sizeof *channel), *tier = calloc(r.nk, sizeof *tier);
+    int32_t *channel = r.k_channel, *tier = r.k_tier;
     double *minutes = calloc(r.nk, sizeof *minutes), *sat = calloc(r.nk, sizeof *sat);
     crvm_date *closed = calloc(r.nk, sizeof *closed);
     for (size_t k = 0; k < r.nk; k++) {
@@ -117,7 +95,7 @@ static random_ledger make_random_ledger(uint64_t seed, size_t n)
         minutes[k] = (double)(int)(test_rng_uniform(&rng) * 600) / 10.0;
         sat[k] = 4;
     }
-    assert_int_equal(crvm_ledger_add_contacts(r.l, kidp, r.nk, kcp, r.nk, r.k_opened, r.nk, closed, r.nk,
+    assert_int_equal(crvm_ledger_add_contacts(r.ledger, kidp, r.nk, kcp, r.nk, r.k_opened, r.nk, closed, r.nk,
                                               channel, r.nk, minutes, r.nk, tier, r.nk, r.k_escalated,
                                               r.nk, r.k_outcome, r.nk, sat, r.nk, NULL),
                      CRVM_OK);
@@ -133,38 +111,42 @@ static random_ledger make_random_ledger(uint64_t seed, size_t n)
         ramount[e] = (double)(long)(test_rng_uniform(&rng) * 200000 - 10000) / 100.0;
         rstream[e] = (int32_t)(test_rng_uniform(&rng) * CRVM_STREAM_COUNT);
     }
-    assert_int_equal(crvm_ledger_add_revenue(r.l, rcp, nr, rdate, nr, ramount, nr, rstream, nr, NULL), CRVM_OK);
+    assert_int_equal(crvm_ledger_add_revenue(r.ledger, rcp, nr, rdate, nr, ramount, nr, rstream, nr, NULL), CRVM_OK);
     free(rcp);
     free(rdate);
     free(ramount);
     free(rstream);
-    assert_int_equal(crvm_ledger_add_article(r.l, "A1", t0 - 400, 1, 0.1), CRVM_OK);
-    r.nv = 3 * n;
-    r.v_customer = calloc(r.nv, sizeof(int32_t));
-    r.v_date = calloc(r.nv, sizeof(crvm_date));
-    r.v_kind = calloc(r.nv, sizeof(int32_t));
-    for (size_t v = 0; v < r.nv; v++) {
+    assert_int_equal(crvm_ledger_add_article(r.ledger, "A1", t0 - 400, 1, 0.1), CRVM_OK);
+    size_t nu = 3 * n;
+    r.v_customer = calloc(nu, sizeof(int32_t));
+    r.v_date = calloc(nu, sizeof(crvm_date));
+    *loose = calloc(nu, sizeof **loose);
+    *n_loose = 0;
+    for (size_t v = 0; v < nu; v++) {
         size_t c = (size_t)(test_rng_uniform(&rng) * (double)n);
-        r.v_customer[v] = test_rng_uniform(&rng) < 0.1 ? -1 : (int32_t)c;
-        r.v_date[v] = r.start[c] - 20 + (crvm_date)(test_rng_uniform(&rng) * 1000);
-        r.v_kind[v] = test_rng_uniform(&rng) < 0.2 ? CRVM_USE_ASSISTED : CRVM_USE_SELF_SERVICE;
+        int attributed = test_rng_uniform(&rng) >= 0.1;
+        crvm_date date = r.start[c] - 20 + (crvm_date)(test_rng_uniform(&rng) * 1000);
+        int kind = test_rng_uniform(&rng) < 0.2 ? CRVM_USE_ASSISTED : CRVM_USE_SELF_SERVICE;
         /* An assisted use names a contact, which makes it no touch of the customer. */
-        const char *contact = r.v_kind[v] == CRVM_USE_ASSISTED ? kidp[v % r.nk] : NULL;
-        const char *customer = r.v_kind[v] == CRVM_USE_ASSISTED || r.v_customer[v] < 0 ? NULL : idp[c];
-        if (!customer)
-            r.v_customer[v] = -1;
-        assert_int_equal(crvm_ledger_add_knowledge_use(r.l, "A1", r.v_date[v], r.v_kind[v], 1,
-                                                       contact, customer),
-                         CRVM_OK);
+        const char *contact = kind == CRVM_USE_ASSISTED ? kidp[v % r.nk] : NULL;
+        const char *customer = kind == CRVM_USE_ASSISTED || !attributed ? NULL : idp[c];
+        if (customer) {
+            r.v_customer[r.nv] = (int32_t)c;
+            r.v_date[r.nv++] = date;
+        } else if (kind == CRVM_USE_SELF_SERVICE) {
+            (*loose)[(*n_loose)++] = date;
+        }
+        assert_int_equal(crvm_ledger_add_knowledge_use(r.ledger, "A1", date, kind, 1, contact, customer), CRVM_OK);
     }
+    r.segment = calloc(n, sizeof *r.segment);
+    assert_int_equal(crvm_ledger_customers(r.ledger, r.segment, n, NULL, 0, NULL, 0), CRVM_OK);
+    vs_index(&r);
     free(ids);
     free(idp);
     free(segp);
     free(kids);
     free(kidp);
     free(kcp);
-    free(channel);
-    free(tier);
     free(minutes);
     free(sat);
     free(closed);
@@ -178,88 +160,40 @@ static crvm_date add_periods(crvm_date d, crvm_period p, int n)
     return out;
 }
 
-static int whole_periods(crvm_date a, crvm_date b, crvm_period p)
-{
-    int out;
-    assert_int_equal(crvm_date_whole_periods(a, b, p, &out), CRVM_OK);
-    return out;
-}
-
-/* Touches of customer i in [from, until] (dates), their count and the latest
- * (or `none` if there is none). */
-static int touches_between(const random_ledger *r, size_t i, crvm_date from, crvm_date until,
-                           crvm_date none, crvm_date *latest)
-{
-    int count = 0;
-    *latest = none;
-    for (size_t k = 0; k < r->nk; k++)
-        if ((size_t)r->k_customer[k] == i && r->k_opened[k] >= from && r->k_opened[k] <= until) {
-            count++;
-            if (*latest == none || r->k_opened[k] > *latest)
-                *latest = r->k_opened[k];
-        }
-    for (size_t v = 0; v < r->nv; v++)
-        if (r->v_customer[v] == (int32_t)i && r->v_kind[v] == CRVM_USE_SELF_SERVICE &&
-            r->v_date[v] >= from && r->v_date[v] <= until) {
-            count++;
-            if (*latest == none || r->v_date[v] > *latest)
-                *latest = r->v_date[v];
-        }
-    return count;
-}
-
-static int bin_of(int periods) { return periods >= 6 ? 2 : periods >= 3 ? 1 : 0; }
-
-/* The expected pattern of period s (renewal at start + s periods) of customer i. */
-static void expected_period(const random_ledger *r, size_t i, int s, crvm_date as_of, crvm_period per,
+/* The expected pattern of period s (renewal at start + s periods) of customer
+ * i, recounted (value_support.c); the ledger's own panel row for the counts
+ * when given. */
+static void expected_period(const vs_business *r, size_t i, int s, crvm_date as_of, crvm_period per,
                             const double *ledger_row, const crvm__vpattern *got)
 {
-    crvm_date begin = add_periods(r->start[i], per, s - 1), renewal = add_periods(r->start[i], per, s);
-    crvm_date last_in, last_before;
-    crvm_date upto = renewal - 1 < as_of ? renewal - 1 : as_of;
-    int in_period = touches_between(r, i, begin, upto, CRVM_DATE_NONE, &last_in);
-    touches_between(r, i, r->start[i], begin - 1, CRVM_DATE_NONE, &last_before);
-    if (last_before == CRVM_DATE_NONE)
-        last_before = r->start[i];
-    int quiet = bin_of(whole_periods(last_before, renewal, per));
-    int silence = bin_of(whole_periods(in_period ? last_in : last_before, renewal, per));
+    double z[7];
+    int touches, quiet;
+    vs_period_covariates(r, i, s, as_of, per, z, &touches, &quiet);
     assert_int_equal(got->quiet, quiet);
-    assert_int_equal(got->touches, in_period >= 2 ? 2 : in_period);
-    assert_int_equal(got->z[CRVM__Z_SILENT_3_5], silence == 1);
-    assert_int_equal(got->z[CRVM__Z_SILENT_6_PLUS], silence == 2);
+    assert_int_equal(got->touches, touches >= 2 ? 2 : touches);
+    for (int j = 0; j < CRVM__Z_CANDIDATES; j++)
+        assert_int_equal(got->z[j], (uint32_t)z[j]);
     if (ledger_row) {
         assert_int_equal(got->z[CRVM__Z_CONTACTS], (int)ledger_row[CRVM_PANEL_CONTACTS]);
         assert_int_equal(got->z[CRVM__Z_WORKAROUND], (int)ledger_row[CRVM_PANEL_WORKAROUND]);
         assert_int_equal(got->z[CRVM__Z_REFUSED], (int)ledger_row[CRVM_PANEL_REFUSED]);
         assert_int_equal(got->z[CRVM__Z_ABANDONED], (int)ledger_row[CRVM_PANEL_ABANDONED]);
         assert_int_equal(got->z[CRVM__Z_ESCALATED], (int)ledger_row[CRVM_PANEL_ESCALATED]);
-    } else { /* the period in progress: recount its contacts */
-        uint32_t z[5] = {0};
-        for (size_t k = 0; k < r->nk; k++)
-            if ((size_t)r->k_customer[k] == i && r->k_opened[k] >= begin && r->k_opened[k] <= as_of) {
-                z[0]++;
-                if (r->k_outcome[k] != CRVM_OUTCOME_RESOLVED)
-                    z[r->k_outcome[k]]++;
-                z[4] += (uint32_t)r->k_escalated[k];
-            }
-        for (int j = 0; j < 5; j++)
-            assert_int_equal(got->z[j], z[j]);
     }
 }
 
-/* Returns the number of active customers (with rows, when with_rows is not NULL). */
-static size_t check_panel(const random_ledger *r, crvm_date as_of, crvm_period per, int k, size_t *rows_out)
+static size_t check_panel(const vs_business *r, crvm_date as_of, crvm_period per, int k, size_t *rows_out)
 {
     crvm__vpanel p;
-    assert_int_equal(crvm__vpanel_build(r->l, as_of, k, &p), CRVM_OK);
+    assert_int_equal(crvm__vpanel_build(r->ledger, as_of, k, &p), CRVM_OK);
     size_t n = r->n, rows = 0;
     int32_t *periods = calloc(n, sizeof *periods), *churned = calloc(n, sizeof *churned);
-    assert_int_equal(crvm_ledger_retention_data(r->l, as_of, per, periods, n, churned, n), CRVM_OK);
-    assert_int_equal(crvm_ledger_contact_panel_size(r->l, as_of, per, &rows), CRVM_OK);
+    assert_int_equal(crvm_ledger_retention_data(r->ledger, as_of, per, periods, n, churned, n), CRVM_OK);
+    assert_int_equal(crvm_ledger_contact_panel_size(r->ledger, as_of, per, &rows), CRVM_OK);
     assert_int_equal(p.rows, rows);
     int32_t *customer = calloc(rows + 1, sizeof *customer);
     double *panel = calloc((rows + 1) * CRVM_PANEL_COLUMNS, sizeof *panel);
-    assert_int_equal(crvm_ledger_contact_panel(r->l, as_of, per, customer, rows, panel, rows * CRVM_PANEL_COLUMNS), CRVM_OK);
+    assert_int_equal(crvm_ledger_contact_panel(r->ledger, as_of, per, customer, rows, panel, rows * CRVM_PANEL_COLUMNS), CRVM_OK);
     size_t active = 0, with_rows = 0;
     for (size_t i = 0; i < n; i++) {
         int started = r->start[i] <= as_of;
@@ -278,9 +212,7 @@ static size_t check_panel(const random_ledger *r, crvm_date as_of, crvm_period p
             active++;
             assert_true(p.current[i] < p.patterns);
             expected_period(r, i, p.periods[i] + 1, as_of, per, NULL, &p.pattern[p.current[i]]);
-            crvm_date last;
-            touches_between(r, i, r->start[i], as_of, r->start[i], &last);
-            assert_int_equal(p.silence[i], whole_periods(last, as_of, per));
+            assert_int_equal(p.silence[i], vs_silence(r, i, as_of, per));
         } else {
             assert_int_equal(p.current[i], UINT32_MAX);
             assert_int_equal(p.silence[i], -1);
@@ -315,7 +247,9 @@ static size_t check_panel(const random_ledger *r, crvm_date as_of, crvm_period p
 static void panel_matches_the_ledger_and_a_recount(void **state)
 {
     (void)state;
-    random_ledger r = make_random_ledger(11, 300);
+    crvm_date *loose;
+    size_t n_loose;
+    vs_business r = make_random_ledger(11, 300, &loose, &n_loose);
     size_t with_rows;
     /* Dates with many active customers and customers with rows, so both paths are exercised. */
     assert_true(check_panel(&r, D(2022, 6, 15), CRVM_PERIOD_MONTH, 1, &with_rows) > 50 && with_rows > 50);
@@ -324,7 +258,8 @@ static void panel_matches_the_ledger_and_a_recount(void **state)
     /* Before anyone's first renewal: no rows at all. */
     check_panel(&r, D(2021, 1, 1), CRVM_PERIOD_MONTH, 1, &with_rows);
     assert_int_equal(with_rows, 0);
-    random_ledger_free(&r);
+    vs_free(&r);
+    free(loose);
 }
 
 typedef struct panel_ctx {
@@ -345,10 +280,13 @@ static crvm_status build_and_free(void *ctx)
 static void panel_allocation_failures(void **state)
 {
     (void)state;
-    random_ledger r = make_random_ledger(5, 60);
-    panel_ctx c = {r.l, D(2023, 1, 1)};
+    crvm_date *loose;
+    size_t n_loose;
+    vs_business r = make_random_ledger(5, 60, &loose, &n_loose);
+    panel_ctx c = {r.ledger, D(2023, 1, 1)};
     assert_true(test_every_allocation_failure(build_and_free, &c) > 5);
-    random_ledger_free(&r);
+    vs_free(&r);
+    free(loose);
 }
 
 /* The economics of [from, until) of customer i, through the public call. */
@@ -361,17 +299,17 @@ static void economics_of(const crvm_ledger *l, const crvm_cost_model *m, size_t 
     free(all);
 }
 
-static void check_contribution(const random_ledger *r, crvm_date as_of, crvm_period per, int k,
+static void check_contribution(const vs_business *r, crvm_date as_of, crvm_period per, int k,
                                int trailing, double shrinkage)
 {
     crvm_cost_model m;
     crvm_cost_model_init_defaults(&m);
     size_t n = r->n;
     int64_t *gm = calloc(n, sizeof *gm), *cts = calloc(n, sizeof *cts);
-    assert_int_equal(crvm__contribution(r->l, &m, as_of, k, trailing, shrinkage, gm, cts), CRVM_OK);
+    assert_int_equal(crvm__contribution(r->ledger, &m, as_of, k, trailing, shrinkage, gm, cts), CRVM_OK);
     double *sum = calloc(n * 3, sizeof *sum); /* gross margin, cost (cents), periods */
     int32_t *segment = calloc(n, sizeof *segment);
-    assert_int_equal(crvm_ledger_customers(r->l, segment, n, NULL, 0, NULL, 0), CRVM_OK);
+    assert_int_equal(crvm_ledger_customers(r->ledger, segment, n, NULL, 0, NULL, 0), CRVM_OK);
     double seg[3][3] = {{0}};
     for (size_t i = 0; i < n; i++) {
         crvm_date s = r->start[i];
@@ -383,7 +321,7 @@ static void check_contribution(const random_ledger *r, crvm_date as_of, crvm_per
         if (from < s)
             from = s;
         double row[CRVM_ECON_COLUMNS];
-        economics_of(r->l, &m, n, i, from, until, row);
+        economics_of(r->ledger, &m, n, i, from, until, row);
         int p = 0;
         for (int j = 0; add_periods(s, per, j) < until; j++)
             p += add_periods(s, per, j) >= from;
@@ -416,12 +354,15 @@ static void check_contribution(const random_ledger *r, crvm_date as_of, crvm_per
 static void contribution_matches_the_economics_of_each_window(void **state)
 {
     (void)state;
-    random_ledger r = make_random_ledger(3, 120);
+    crvm_date *loose;
+    size_t n_loose;
+    vs_business r = make_random_ledger(3, 120, &loose, &n_loose);
     check_contribution(&r, D(2023, 5, 20), CRVM_PERIOD_MONTH, 1, 12, 0.0);
     check_contribution(&r, D(2023, 5, 20), CRVM_PERIOD_MONTH, 1, 5, 0.0);
     check_contribution(&r, D(2023, 5, 20), CRVM_PERIOD_QUARTER, 3, 12, 0.0);
     check_contribution(&r, D(2022, 12, 31), CRVM_PERIOD_MONTH, 1, 12, 3.5);
-    random_ledger_free(&r);
+    vs_free(&r);
+    free(loose);
 }
 
 typedef struct contribution_ctx {
@@ -439,21 +380,24 @@ static crvm_status contribution_scenario(void *ctx)
 static void contribution_allocation_failures_and_overflow(void **state)
 {
     (void)state;
-    random_ledger r = make_random_ledger(5, 40);
+    crvm_date *loose;
+    size_t n_loose;
+    vs_business r = make_random_ledger(5, 40, &loose, &n_loose);
     int64_t gm[40], cts[40];
     crvm_cost_model m;
     crvm_cost_model_init_defaults(&m);
-    contribution_ctx c = {r.l, &m, gm, cts};
+    contribution_ctx c = {r.ledger, &m, gm, cts};
     assert_true(test_every_allocation_failure(contribution_scenario, &c) >= 4);
     /* Revenue of two events of 8.9e13 in one window passes 2^53 cents. */
     const char *who[] = {"c0", "c0"};
     crvm_date when[] = {r.start[0], r.start[0]};
     double amount[] = {8.9e13, 8.9e13};
     int32_t stream[] = {0, 0};
-    assert_int_equal(crvm_ledger_add_revenue(r.l, who, 2, when, 2, amount, 2, stream, 2, NULL), CRVM_OK);
-    assert_status(crvm__contribution(r.l, &m, r.start[0] + 10, 1, 12, 0.0, gm, cts), CRVM_EDOMAIN);
+    assert_int_equal(crvm_ledger_add_revenue(r.ledger, who, 2, when, 2, amount, 2, stream, 2, NULL), CRVM_OK);
+    assert_status(crvm__contribution(r.ledger, &m, r.start[0] + 10, 1, 12, 0.0, gm, cts), CRVM_EDOMAIN);
     assert_non_null(strstr(crvm_last_error(), "customer c0"));
-    random_ledger_free(&r);
+    vs_free(&r);
+    free(loose);
 }
 
 /* Cents of a figure in currency units (a double nearest a whole number of cents). */
@@ -462,8 +406,10 @@ static int64_t cents(double x) { return llround(x * 100.0); }
 static void pnl_lines_reconcile_with_the_economics(void **state)
 {
     (void)state;
-    random_ledger r = make_random_ledger(17, 150);
-    crvm_ledger *l = r.l;
+    crvm_date *loose;
+    size_t n_loose;
+    vs_business r = make_random_ledger(17, 150, &loose, &n_loose);
+    crvm_ledger *l = r.ledger;
     /* More articles, created at different dates, with uses linked to contacts. */
     for (int a = 2; a <= 6; a++) {
         char id[8];
@@ -508,9 +454,8 @@ static void pnl_lines_reconcile_with_the_economics(void **state)
         }
         /* Views not attributed to a customer are in the P&L but not in any customer's economics. */
         int64_t unattributed = 0;
-        for (size_t v = 0; v < r.nv; v++)
-            unattributed += r.v_kind[v] == CRVM_USE_SELF_SERVICE && r.v_customer[v] < 0 &&
-                            r.v_date[v] >= from && r.v_date[v] < until;
+        for (size_t v = 0; v < n_loose; v++)
+            unattributed += loose[v] >= from && loose[v] < until;
         assert_int_equal(p.labour, sum[0]);
         assert_int_equal(p.channel, sum[1]);
         assert_int_equal(p.escalation, sum[2]);
@@ -544,7 +489,8 @@ static void pnl_lines_reconcile_with_the_economics(void **state)
     assert_true(p.knowledge > 0 && p.labour_saving != 0);
     free(econ);
     free(kv);
-    random_ledger_free(&r);
+    vs_free(&r);
+    free(loose);
 }
 
 int main(void)

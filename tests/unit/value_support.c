@@ -94,13 +94,18 @@ vs_business vs_simulated(const crvm_sim_options *o)
     free(kind);
     free(customer);
     free(date);
-    b.k_first = calloc(b.n + 1, sizeof *b.k_first);
-    b.v_first = calloc(b.n + 1, sizeof *b.v_first);
-    b.k_index = calloc(b.nk + 1, sizeof *b.k_index);
-    b.v_index = calloc(b.nv + 1, sizeof *b.v_index);
-    index_by_customer(b.k_customer, b.nk, b.n, b.k_first, b.k_index);
-    index_by_customer(b.v_customer, b.nv, b.n, b.v_first, b.v_index);
+    vs_index(&b);
     return b;
+}
+
+void vs_index(vs_business *b)
+{
+    b->k_first = calloc(b->n + 1, sizeof *b->k_first);
+    b->v_first = calloc(b->n + 1, sizeof *b->v_first);
+    b->k_index = calloc(b->nk + 1, sizeof *b->k_index);
+    b->v_index = calloc(b->nv + 1, sizeof *b->v_index);
+    index_by_customer(b->k_customer, b->nk, b->n, b->k_first, b->k_index);
+    index_by_customer(b->v_customer, b->nv, b->n, b->v_first, b->v_index);
 }
 
 void vs_free(vs_business *b)

@@ -32,6 +32,8 @@ size_t vs_step(size_t step, size_t valgrind_factor);
 
 /* Simulate, write the CSV files to a temporary directory, load them. */
 vs_business vs_simulated(const crvm_sim_options *o);
+/* Fill k_first/k_index and v_first/v_index from the columns. */
+void vs_index(vs_business *b);
 void vs_free(vs_business *b);
 
 /* The candidate covariates (contacts, workaround, refused, abandoned,
