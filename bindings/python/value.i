@@ -34,6 +34,10 @@ CRVM_OUT_ARRAY(double, z)
 %apply (int32_t *OUT_ARRAY, size_t OUT_LEN) { (int32_t *group, size_t group_len) }
 %apply size_t *OUTPUT { size_t *subjects, size_t *covariates, size_t *groups, size_t *count };
 
+/* "from" is a Python keyword: the scenario's window is from_date, until_date. */
+%rename(from_date) crvm_scenario::from;
+%rename(until_date) crvm_scenario::until;
+
 /* Drivers come back as a list of (covariate, amount, periods_ago, multiplier). */
 %ignore crvm_value_drivers;
 

@@ -117,7 +117,8 @@ typedef struct crvm_value_options {
     double confidence;          /**< level of every interval, in (0, 1) (default 0.95) */
     int reference_outcome;      /**< contact impact reference: a ::crvm_outcome or
                                      ::CRVM_VALUE_NO_CONTACT (default ::CRVM_OUTCOME_RESOLVED) */
-    double discount_rate;       /**< annual rate in [0, 1); negative: the cost model's (default -1) */
+    double discount_rate;       /**< annual rate in (0, 1); negative: the cost model's, which must
+                                     then be positive (default -1) */
     int threads;                /**< worker threads; 0 or 1 = the calling thread only (default 0);
                                      results are bit-identical for any value */
 } crvm_value_options;

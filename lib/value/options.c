@@ -54,6 +54,9 @@ crvm_status crvm__value_check_options(const crvm_value_options *o, const crvm_co
     if (o->threads < 0 || o->threads > 256)
         return crvm__fail(CRVM_EINVAL, "%s: options.threads = %d: must be in 0..256", fn, o->threads);
     double annual = o->discount_rate >= 0 ? o->discount_rate : costs->discount_rate;
+    if (!(annual > 0))
+        return crvm__fail(CRVM_EINVAL, "%s: a discount rate of 0 (options.discount_rate, or the cost "
+                          "model's): the discounted residual lifetime needs a positive rate", fn);
     out->months_per_period = k;
     out->horizon = o->horizon / k;
     out->discount = pow(1.0 + annual, k / 12.0) - 1.0;

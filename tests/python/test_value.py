@@ -185,6 +185,12 @@ def test_scenarios(vm):
     s = vm.scenario("remap", from_outcome="refused", to_outcome="workaround", share=1.0, extra_cost=40,
                     start="2024-01-01", end=AS_OF)
     assert s["value_change"] > 0 and s["cost_change"] == pytest.approx(40 * s["contacts"], abs=0.005)
+    # The window counts: the contacts affected are the refusals opened in it.
+    contacts = vm.ledger.contacts()
+    refused = contacts[(contacts["outcome"] == "refused") & (contacts["opened"] >= pd.Timestamp("2024-01-01"))
+                       & (contacts["opened"] <= pd.Timestamp(AS_OF))]
+    assert s["contacts"] == len(refused)
+    assert vm.scenario(share=1.0)["contacts"] > len(refused)
     assert s["value_change_lower"] < s["value_change"] < s["value_change_upper"]
     shift = vm.scenario("self_service", channel="phone", share=0.5, self_service_success=0.6)
     assert shift["cost_change"] < 0

@@ -1448,6 +1448,7 @@ static void bad_arguments_are_refused(void **state)
     BAD_OPTION(confidence, 1.0, "options.confidence");
     BAD_OPTION(reference_outcome, 9, "options.reference_outcome");
     BAD_OPTION(discount_rate, 1.0, "options.discount_rate");
+    BAD_OPTION(discount_rate, 0.0, "discount rate of 0");
     BAD_OPTION(threads, -1, "options.threads");
     BAD_OPTION(model, CRVM_VALUE_BGNBD, "not available");
     crvm_value_options_init(&o);

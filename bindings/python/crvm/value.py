@@ -345,8 +345,8 @@ class ValueModel:
             raise ValueError(f"channel must be one of {_CHANNELS}, got {channel!r}")
         s.channel = _CHANNELS.index(channel) if channel is not None else 0
         s.self_service_success = float(self_service_success)
-        s.__setattr__("from", int(_ll.CRVM_DATE_MIN) if start is None else _to_day(start))
-        s.until = _to_day(self.as_of) + 1 if end is None else _to_day(end) + 1
+        s.from_date = int(_ll.CRVM_DATE_MIN) if start is None else _to_day(start)
+        s.until_date = _to_day(self.as_of) + 1 if end is None else _to_day(end) + 1
         out = np.empty(len(_SCEN_COLS))
         _ll.crvm_value_scenario(h, s, out)
         return pd.Series(out, index=_SCEN_COLS, name="scenario")
