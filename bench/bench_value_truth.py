@@ -93,7 +93,7 @@ def main():
     refused = vm.contact_impact(by=["queue", "outcome"], start="2024-03-15", end=AS_OF).xs("refused", level="outcome")
     print("\nrefusals of the last quarter against resolving them, by queue (95% interval)")
     for q, row in refused.iterrows():
-        print(f"  {q:13s} {row['contacts']:6d} refusals  {row['impact']:16,.0f} "
+        print(f"  {q:13s} {int(row['contacts']):6d} refusals  {row['impact']:16,.0f} "
               f"[{row['impact_lower']:,.0f}, {row['impact_upper']:,.0f}]  "
               f"share of the loss {row['impact'] / refused['impact'].sum():.2f}")
     print(f"  true refusal probability by queue: billing 0.04, technical 0.05, integrations 0.25, account 0.04")

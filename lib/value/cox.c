@@ -45,6 +45,8 @@ void crvm__value_cox_free(crvm__value_cox *c)
 {
     if (!c)
         return;
+    for (size_t g = 0; c->seg && g < c->segments; g++)
+        crvm__free(c->seg[g].T);
     crvm__free(c->block);
     crvm__free(c->seg);
     crvm__free(c);

@@ -1618,6 +1618,7 @@ static void overflowing_sums_are_refused(void **state)
 typedef struct alloc_ctx {
     const crvm_ledger *l;
     const crvm_value *v; /* NULL: the fit itself */
+    crvm_value_model model;
     crvm_date as_of;
     size_t nk, articles;
     int call;
@@ -1632,6 +1633,7 @@ static crvm_status alloc_scenario(void *vctx)
         opt.discount_rate = 0.99;
         opt.horizon = 1;
         opt.lifetime_cap = 1;
+        opt.model = c->model;
         crvm_value *v = NULL; /* written only on success */
         crvm_status st = crvm_value_fit(c->l, NULL, c->as_of, &opt, &v);
         crvm_value_free(v);
@@ -1668,11 +1670,15 @@ static void allocation_failures_are_reported(void **state)
     vs_business b = vs_simulated(&o);
     crvm_ledger_stats st;
     assert_int_equal(crvm_ledger_stats_get(b.ledger, &st), CRVM_OK);
-    alloc_ctx c = {b.ledger, NULL, D(2024, 6, 14), b.nk, st.articles, 0};
+    alloc_ctx c = {b.ledger, NULL, CRVM_VALUE_BDW, D(2024, 6, 14), b.nk, st.articles, 0};
     /* The fit's hundred-odd sites each cost a fit: under valgrind only the
-     * calls are injected (the plain and sanitizer runs inject the fit too). */
+     * calls and the Cox option's fit are injected (the plain and sanitizer
+     * runs inject the default fit too). */
     if (!vs_under_valgrind())
         assert_true(test_every_allocation_failure(alloc_scenario, &c) > 20);
+    c.model = CRVM_VALUE_COX;
+    assert_true(test_every_allocation_failure(alloc_scenario, &c) > 10);
+    c.model = CRVM_VALUE_BDW;
     crvm_value *v;
     assert_int_equal(crvm_value_fit(b.ledger, NULL, c.as_of, NULL, &v), CRVM_OK);
     c.v = v;
