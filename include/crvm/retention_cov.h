@@ -123,8 +123,9 @@ CRVM_API crvm_status crvm_retention_cov_fit(crvm_retention_kind kind,
  * @param params      k = 2 groups + 1 + covariates values in the layout of the file comment
  *                    (alpha, beta, c positive and finite; c must be 1 for the sBG; b finite)
  * @param covariance  optional k x k covariance of the parameters (symmetric, finite,
- *                    non-negative diagonal), NULL with length 0 for none: predictions
- *                    then have no standard errors (::CRVM_ESTATE when asked for them)
+ *                    non-negative diagonal), NULL with length 0 for none: the model then
+ *                    has no standard errors (crvm_retention_cov_standard_errors() and
+ *                    predictions with standard errors refuse)
  * @return ::CRVM_OK; ::CRVM_EINVAL (lengths, NULL, bad kind); ::CRVM_EDOMAIN (a
  *         parameter out of range, named); ::CRVM_ENOMEM.
  */
@@ -236,7 +237,10 @@ CRVM_API const char *crvm_retention_cov_column_name(int column);
 /** Settings of crvm_retention_cov_predict(). Fields are only ever appended. */
 typedef struct crvm_retention_cov_predict_options {
     int horizon;          /**< H >= 1 periods for SURVIVAL, DERL_HORIZON, AT_RISK (default 12) */
-    double discount_rate; /**< d >= 0 per period (default 0.1 a year as a monthly rate, 0.00797414) */
+    double discount_rate; /**< d > 0 per period (default 0.1 a year as a monthly rate, 0.00797414);
+                               0 fails with ::CRVM_EDOMAIN (the undiscounted DERL has no bounded
+                               evaluation: LIFETIME is its capped counterpart), and so does a
+                               rate so small that the discounted sums need more than 2e6 terms */
     int lifetime_cap;     /**< periods counted in LIFETIME, 1..100000 (default 1200) */
     int standard_errors;  /**< 1: fill the _SE columns (needs a covariance); 0: leave them 0 (default 1) */
     int threads;          /**< as in ::crvm_retention_cov_options (default 0) */
@@ -257,15 +261,19 @@ CRVM_API void crvm_retention_cov_predict_options_init(crvm_retention_cov_predict
  * crvm_retention_survival() to 1e-12); a value whose accuracy cannot be
  * guaranteed (extreme parameters or exposures) fails the call with
  * ::CRVM_EDOMAIN naming the subject, rather than being returned.
- * Cost: O(rows + subjects) plus a per-group setup independent of the number
- * of subjects (bounded by the periods reached, the horizon and the cap).
+ * Cost: O(rows x covariates) for the exposures, a per-group setup
+ * independent of the number of subjects (tens of milliseconds: tables over
+ * the periods reached, the horizon and the cap at a few hundred quadrature
+ * nodes), and per alive subject a quadrature over the nodes near its
+ * posterior (about 150-200 for alpha near 1; microseconds).
  *
  * @param future_z  future covariates per group, groups x covariates row-major;
  *                  NULL with length 0 for all zero (baseline exposure)
  * @param out       subjects x ::CRVM_RCOV_COLUMNS, row-major
  * @return ::CRVM_OK; ::CRVM_EINVAL (data as in the fit, options, lengths);
  *         ::CRVM_ESTATE (standard errors asked of a model without covariance);
- *         ::CRVM_EDOMAIN (accuracy, see above); ::CRVM_ENOMEM. @p out is
+ *         ::CRVM_EDOMAIN (accuracy, see above; a discount rate of 0; a covariance
+ *         that is not positive semi-definite); ::CRVM_ENOMEM. @p out is
  *         untouched on failure.
  */
 CRVM_API crvm_status crvm_retention_cov_predict(

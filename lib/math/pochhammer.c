@@ -17,26 +17,27 @@
 
 #define ASYMPTOTIC_FROM 12.0
 
-/* ln Gamma(z) - [(z - 1/2) ln z - z + ln sqrt(2 pi)], z >= 12. */
-static double stirling_tail(double z)
+/* The series in r = 1/z (z >= 12), so that callers share the reciprocals.
+ * ln Gamma(z) - [(z - 1/2) ln z - z + ln sqrt(2 pi)]: */
+static double stirling_tail_r(double r)
 {
-    double r = 1 / z, r2 = r * r;
+    double r2 = r * r;
     return r * (1.0 / 12 - r2 * (1.0 / 360 - r2 * (1.0 / 1260 - r2 * (1.0 / 1680 -
                 r2 * (1.0 / 1188 - r2 * (691.0 / 360360))))));
 }
 
-/* psi(z) - ln z, z >= 12. */
-static double psi_tail(double z)
+/* psi(z) - ln z: */
+static double psi_tail_r(double r)
 {
-    double r = 1 / z, r2 = r * r;
+    double r2 = r * r;
     return -0.5 * r - r2 * (1.0 / 12 - r2 * (1.0 / 120 - r2 * (1.0 / 252 - r2 * (1.0 / 240 -
                       r2 * (1.0 / 132 - r2 * (691.0 / 32760))))));
 }
 
-/* psi'(z), z >= 12. */
-static double trigamma_asym(double z)
+/* psi'(z): */
+static double trigamma_r(double r)
 {
-    double r = 1 / z, r2 = r * r;
+    double r2 = r * r;
     return r + 0.5 * r2 + r * r2 * (1.0 / 6 - r2 * (1.0 / 30 - r2 * (1.0 / 42 - r2 * (1.0 / 30 -
                          r2 * (5.0 / 66 - r2 * (691.0 / 2730))))));
 }
@@ -80,15 +81,16 @@ void crvm__poch_family_at(double y, double a, int second, crvm__poch_family *out
         num *= yak;
         den *= yk;
     }
-    double z = y + n, za = z + a;
-    double lp = (z - 0.5) * log1p(a / z) + a * log(za) - a + (stirling_tail(za) - stirling_tail(z));
+    double z = y + n, za = z + a, r = 1 / z, ra = 1 / za;
+    double la = log1p(a * r), lza = log(za), pa = psi_tail_r(ra);
+    double lp = (z - 0.5) * la + a * lza - a + (stirling_tail_r(ra) - stirling_tail_r(r));
     out->lp = n ? lp - log(num / den) : lp;
-    out->dpsi = log1p(a / z) + (psi_tail(za) - psi_tail(z)) + s_dpsi;
-    out->psi_a = log(za) + psi_tail(za) - s_psia;
+    out->dpsi = la + (pa - psi_tail_r(r)) + s_dpsi;
+    out->psi_a = lza + pa - s_psia;
     if (second) {
-        double ta = trigamma_asym(za);
+        double ta = trigamma_r(ra);
         out->tri_a = ta + s_tria;
-        out->dtri = (ta - trigamma_asym(z)) + (s_tria - s_tri);
+        out->dtri = (ta - trigamma_r(r)) + (s_tria - s_tri);
     } else {
         out->tri_a = out->dtri = 0.0;
     }
@@ -96,19 +98,28 @@ void crvm__poch_family_at(double y, double a, int second, crvm__poch_family *out
 
 /* Second difference f(z + a + F) - f(z + F) - f(z + a) + f(z) of a small
  * correction (below 1e-4 for z >= 12, so its rounding stays far below the
- * leading terms). */
-static double second_difference(double (*f)(double), double z, double a, double F)
+ * leading terms), from the four reciprocals. */
+static double second_difference(double (*f)(double), const double r[4])
 {
-    return (f(z + a + F) - f(z + F)) - (f(z + a) - f(z));
+    return (f(r[3]) - f(r[2])) - (f(r[1]) - f(r[0]));
 }
 
-static double stirling_rest(double z) { return stirling_tail(z) - 1 / (12 * z); }
-static double psi_rest(double z) { return psi_tail(z) + 0.5 / z; }
+static double stirling_rest_r(double r) { return stirling_tail_r(r) - r / 12; }
+static double psi_rest_r(double r) { return psi_tail_r(r) + 0.5 * r; }
 
 /* 1/(y+a+F) - 1/(y+F) - 1/(y+a) + 1/y in closed form (>= 0). */
 static double reciprocal_second_difference(double y, double a, double F)
 {
     return a * F * (2 * y + a + F) / (y * (y + a) * (y + F) * (y + a + F));
+}
+
+/* Reciprocals of z, z + a, z + F, z + a + F. */
+static void reciprocals(double z, double a, double F, double r[4])
+{
+    r[0] = 1 / z;
+    r[1] = 1 / (z + a);
+    r[2] = 1 / (z + F);
+    r[3] = 1 / (z + a + F);
 }
 
 double crvm__log_beta_ratio(double a, double x, double F)
@@ -133,10 +144,11 @@ double crvm__log_beta_ratio(double a, double x, double F)
     double z = x + n;
     /* With g(y) = (y - 1/2) ln y - y, the second difference of g is
      * (z - 1/2) ln(1 - aF/((z+a)(z+F))) + a ln(1 + F/(z+a)) + F ln(1 + a/(z+F)). */
-    double g2 = (z - 0.5) * log1p(-a * F / ((z + a) * (z + F))) + a * log1p(F / (z + a)) +
-                F * log1p(a / (z + F));
-    double s2 = reciprocal_second_difference(z, a, F) / 12 +
-                second_difference(stirling_rest, z, a, F);
+    double r[4];
+    reciprocals(z, a, F, r);
+    double g2 = (z - 0.5) * log1p(-a * F * r[1] * r[2]) + a * log1p(F * r[1]) +
+                F * log1p(a * r[2]);
+    double s2 = reciprocal_second_difference(z, a, F) / 12 + second_difference(stirling_rest_r, r);
     return shift - (g2 + s2);
 }
 
@@ -148,7 +160,68 @@ double crvm__psi_second_difference(double x, double a, double F)
     double shift = 0;
     for (int k = 0; k < n; k++)
         shift += reciprocal_second_difference(x + k, a, F);
-    double z = x + n;
-    return log1p(-a * F / ((z + a) * (z + F))) - 0.5 * reciprocal_second_difference(z, a, F) +
-           second_difference(psi_rest, z, a, F) - shift;
+    double z = x + n, r[4];
+    reciprocals(z, a, F, r);
+    return log1p(-a * F * r[1] * r[2]) - 0.5 * reciprocal_second_difference(z, a, F) +
+           second_difference(psi_rest_r, r) - shift;
+}
+
+void crvm__churn_family_at(double y1, double a, double e, int second, crvm__churn_family *out)
+{
+    /* One shift loop for the four points y, y + a, y + e, y + a + e. */
+    int n = shift_of(y1);
+    double s_dpsi1 = 0, s_psia1 = 0, s_tri1 = 0, s_tria1 = 0, num = 1, den = 1;
+    double s_dpsi2 = 0, s_psia2 = 0, s_tri2 = 0, s_tria2 = 0;
+    double prod = 1, q = 0, s_psi2 = 0, s_dpa = 0;
+    for (int k = 0; k < n; k++) {
+        double y = y1 + k, ya = y + a, ye = y + e, yae = ya + e;
+        double i0 = 1 / y, ia = 1 / ya, ie = 1 / ye, iae = 1 / yae;
+        s_dpsi1 += a * i0 * ia;
+        s_psia1 += ia;
+        s_dpsi2 += a * ie * iae;
+        s_psia2 += iae;
+        if (second) {
+            s_tri1 += i0 * i0;
+            s_tria1 += ia * ia;
+            s_tri2 += ie * ie;
+            s_tria2 += iae * iae;
+        }
+        num *= ya;
+        den *= y;
+        double ae = a * e * ia * ie;
+        prod *= (y * ia) * (yae * ie);
+        q -= ae * (1 + q);
+        s_psi2 += ae * (2 * y + a + e) * i0 * iae;
+        s_dpa += e * ia * iae;
+    }
+    double z = y1 + n, r[4];
+    reciprocals(z, a, e, r); /* z, z + a, z + e, z + a + e */
+    double l_a1 = log1p(a * r[0]), l_za1 = log(z + a), l_a2 = log1p(a * r[2]);
+    double l_za2 = log(z + a + e), l_e1 = log1p(e * r[1]), l_ae = log1p(-a * e * r[1] * r[2]);
+    double p0 = psi_tail_r(r[0]), p1 = psi_tail_r(r[1]), p2 = psi_tail_r(r[2]),
+           p3 = psi_tail_r(r[3]);
+    double lp = (z - 0.5) * l_a1 + a * l_za1 - a + (stirling_tail_r(r[1]) - stirling_tail_r(r[0]));
+    out->at1.lp = n ? lp - log(num / den) : lp;
+    out->at1.dpsi = l_a1 + (p1 - p0) + s_dpsi1;
+    out->at1.psi_a = l_za1 + p1 - s_psia1;
+    out->at2.lp = 0.0;
+    out->at2.dpsi = l_a2 + (p3 - p2) + s_dpsi2;
+    out->at2.psi_a = l_za2 + p3 - s_psia2;
+    if (second) {
+        double t0 = trigamma_r(r[0]), t1 = trigamma_r(r[1]), t2 = trigamma_r(r[2]),
+               t3 = trigamma_r(r[3]);
+        out->at1.tri_a = t1 + s_tria1;
+        out->at1.dtri = (t1 - t0) + (s_tria1 - s_tri1);
+        out->at2.tri_a = t3 + s_tria2;
+        out->at2.dtri = (t3 - t2) + (s_tria2 - s_tri2);
+    } else {
+        out->at1.tri_a = out->at1.dtri = out->at2.tri_a = out->at2.dtri = 0.0;
+    }
+    double recip2 = a * e * (2 * z + a + e) * r[0] * r[1] * r[2] * r[3];
+    double g2 = (z - 0.5) * l_ae + a * l_e1 + e * l_a2;
+    double s2 = recip2 / 12 + second_difference(stirling_rest_r, r);
+    double shift = n == 0 ? 0.0 : prod < 0.5 ? log(prod) : log1p(q);
+    out->log_ratio = shift - (g2 + s2);
+    out->dpsi_a = l_e1 + (p3 - p1) + s_dpa;
+    out->psi2 = l_ae - 0.5 * recip2 + second_difference(psi_rest_r, r) - s_psi2;
 }

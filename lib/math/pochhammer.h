@@ -20,6 +20,17 @@ typedef struct crvm__poch_family {
 } crvm__poch_family;
 void crvm__poch_family_at(double y, double a, int second, crvm__poch_family *out);
 
+/* A subject churned between y1 and y1 + e: the families at y1 (with lp) and
+ * at y2 = y1 + e (lp not computed: 0), ln[B(a, y2) / B(a, y1)], psi(y2 + a) -
+ * psi(y1 + a) and the second difference of psi (as crvm__log_beta_ratio(),
+ * crvm__psi_difference() and crvm__psi_second_difference()), from one shift
+ * loop and shared logarithms. */
+typedef struct crvm__churn_family {
+    crvm__poch_family at1, at2;
+    double log_ratio, dpsi_a, psi2;
+} crvm__churn_family;
+void crvm__churn_family_at(double y1, double a, double e, int second, crvm__churn_family *out);
+
 /* ln[B(a, x + F) / B(a, x)] = ln Gamma(x + F) - ln Gamma(x) - ln Gamma(x + a + F)
  * + ln Gamma(x + a) for a, x > 0, F >= 0, with relative accuracy also when
  * x is large against a and F (the value is then about -a F / x): the

@@ -25,7 +25,7 @@
  *     p dt = exp((alpha - 1) ln theta + t - x kappa - ln B(alpha, x)) dt,
  * analytic in the strip |Im t| < pi/2, so the trapezoid rule on a uniform
  * grid converges exponentially; for theta -> 0 the peak is a log-gamma
- * density of width 1/sqrt(alpha) in t; the step is min(0.18,
+ * density of width 1/sqrt(alpha) in t; the step is min(0.22,
  * 0.5/sqrt(alpha)). For alpha < 5 the weights are normalised analytically
  * and E[Q] = Q0 - E[Q0 - Q] integrates the complements, whose left tail
  * decays like theta^(alpha+1) however small alpha is; for alpha >= 5 the
@@ -229,7 +229,7 @@ static void recur(const crvm__rcov_engine *e, const group_tab *gt, double kappa,
 static crvm_status build_group(const crvm__rcov_engine *e, group_tab *gt, const top_spec *tops)
 {
     double a = gt->alpha, b = gt->beta;
-    gt->h = fmin(0.18, 0.5 / sqrt(a));
+    gt->h = fmin(0.22, 0.5 / sqrt(a));
     gt->numeric = a >= NUMERIC_ALPHA;
     double t_hi = log((a + 50.0) / b) + 1.0;
     gt->t_lo = log(a / b) - 30.0 - 40.0 / (1.0 + a) - 10.0 / sqrt(fmax(a, 1.0));

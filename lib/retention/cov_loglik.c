@@ -181,23 +181,19 @@ static void add_survival(local *o, const at_y *b0, const at_y *t_, int slot, int
 }
 
 /* Adds ln(1 - e^-D), D = h(y1 + e) - h(y1), the churn at the last renewal;
- * D to full relative accuracy however small e is. */
-static void add_churn(local *o, double a, double y1, double e, const at_y *t1_,
-                      const at_y *t2_, int mode)
+ * D and its psi differences to full relative accuracy however small e is. */
+static void add_churn(local *o, const crvm__churn_family *cf, int mode)
 {
-    double r = crvm__log_beta_ratio(a, y1, e); /* -D */
+    double r = cf->log_ratio; /* -D */
     o->f += crvm__log1mexp(r);
     if (mode == CRVM__RCOV_VALUE)
         return;
-    int second = mode == CRVM__RCOV_HESSIAN;
     double m = 1.0 / expm1(-r);
-    const at_y t1 = *t1_, t2 = *t2_;
-    /* psi differences over the small increment e, without cancellation. */
-    double dP = crvm__psi_difference(y1 + a, e);
-    double dD[4] = {dP, crvm__psi_second_difference(y1, a, e), -t1.dpsi, t2.dpsi};
+    const at_y t1 = cf->at1, t2 = cf->at2;
+    double dD[4] = {cf->dpsi_a, cf->psi2, -t1.dpsi, t2.dpsi};
     for (int i = 0; i < 4; i++)
         o->g[i] += m * dD[i];
-    if (!second)
+    if (mode != CRVM__RCOV_HESSIAN)
         return;
     double mp = -m * (1.0 + m);
     double d2[4][4] = {{t2.tri_a - t1.tri_a, t2.tri_a - t1.tri_a, -t1.tri_a, t2.tri_a},
@@ -327,11 +323,10 @@ static void run_block(void *vctx, size_t wid, size_t block)
             e = ev->w[n] * E;
             ec = ev->w_c[n] * E;
             ecc = ev->w_cc[n] * E;
-            at_y t1, t2;
-            crvm__poch_family_at(gc.b + L, gc.a, mode == CRVM__RCOV_HESSIAN, &t1);
-            crvm__poch_family_at(gc.b + L + e, gc.a, mode == CRVM__RCOV_HESSIAN, &t2);
-            add_survival(&lo_, &gc.at_b, &t1, 2, mode);
-            add_churn(&lo_, gc.a, gc.b + L, e, &t1, &t2, mode);
+            crvm__churn_family cf;
+            crvm__churn_family_at(gc.b + L, gc.a, e, mode == CRVM__RCOV_HESSIAN, &cf);
+            add_survival(&lo_, &gc.at_b, &cf.at1, 2, mode);
+            add_churn(&lo_, &cf, mode);
         } else {
             at_y t2;
             crvm__poch_family_at(gc.b + L, gc.a, mode == CRVM__RCOV_HESSIAN, &t2);

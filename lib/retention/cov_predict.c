@@ -2,6 +2,7 @@
  * from the prediction engine (cov_engine.c) with delta-method standard
  * errors, and the static-covariate survival curve. */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/alloc.h"
@@ -222,7 +223,9 @@ crvm_status crvm_retention_cov_predict(
             st = predict_subject(&pc, first_bad[b], scratch, tmp + first_bad[b] * CRVM_RCOV_COLUMNS);
             if (st == CRVM_OK)
                 st = bad_status[b];
-            crvm__fail(st, "%s: subject %zu: %s", who, first_bad[b], crvm_last_error());
+            char cause[512]; /* the message is rewritten in the buffer it lives in */
+            snprintf(cause, sizeof cause, "%s", crvm_last_error());
+            crvm__fail(st, "%s: subject %zu: %s", who, first_bad[b], cause);
             goto done;
         }
     if (S > 0)

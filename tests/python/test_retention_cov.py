@@ -212,3 +212,32 @@ def test_errors(panel, fitted):
     never = one.assign(event=0)
     with pytest.raises(crvm.DomainError, match="no subject churned"):
         crvm.RetentionRegression().fit(never, covariates=[])
+
+
+def test_log_likelihood_matches_a_direct_computation():
+    """The log-likelihood with covariates against the model written out with
+    scipy: S(n) = B(alpha, beta + Lambda_n) / B(alpha, beta), a churned
+    subject contributing ln[S(n-1) - S(n)], an active one ln S(n). Double
+    precision sums of ~3000 terms: 1e-12 relative."""
+    from scipy.special import betaln
+
+    panel = simulate(800, seed=5)
+    params = {"alpha[a]": 0.8, "beta[a]": 3.0, "alpha[b]": 1.3, "beta[b]": 6.0, "c": 0.7,
+              "refused": 0.5, "contacts": 0.2, "trait": -0.4}
+    names = ["refused", "contacts", "trait"]
+    model = crvm.RetentionRegression.from_params(params, groups=["a", "b"], covariates=names)
+    ll, _ = model.log_likelihood(panel, group_col="segment")
+    b = np.array([params[n] for n in names])
+    total = 0.0
+    for _, rows in panel.groupby("id", sort=False):
+        g = rows["segment"].iloc[0]
+        a, beta, c = params[f"alpha[{g}]"], params[f"beta[{g}]"], params["c"]
+        s = rows["period"].to_numpy(float)
+        lam = np.cumsum((s ** c - (s - 1) ** c) * np.exp(rows[names].to_numpy() @ b))
+        log_s = lambda x: betaln(a, beta + x) - betaln(a, beta)  # noqa: E731
+        if rows["event"].iloc[-1]:
+            before = lam[-2] if len(lam) > 1 else 0.0
+            total += math.log(math.exp(log_s(before)) - math.exp(log_s(lam[-1])))
+        else:
+            total += log_s(lam[-1])
+    assert ll == pytest.approx(total, rel=1e-12)

@@ -176,7 +176,7 @@ class RetentionRegression:
         except ConvergenceError as exc:
             exc.report = _report_dict(report)
             raise
-        self._set(model, data.group_labels, covariates, _report_dict(report))
+        self._set(model, data.group_labels, covariates, fitted=True)
         self._spec = dict(id_col=id_col, period_col=period_col, event_col=event_col,
                           group_col=group_col, weights_col=weights_col)
         return self
@@ -203,23 +203,32 @@ class RetentionRegression:
             np.asarray(covariance, dtype=np.float64)).ravel()
         model = _ll.crvm_retention_cov_new(_KINDS[kind], len(labels), len(covariates),
                                            np.ascontiguousarray(values, dtype=np.float64), cov)
-        self._set(model, labels, covariates, None)
+        self._set(model, labels, covariates, fitted=False)
         return self
 
-    def _set(self, model, labels, covariates, report):
+    def _set(self, model, labels, covariates, fitted):
+        _, groups, n_cov = _ll.crvm_retention_cov_shape(model)
+        if (groups, n_cov) != (len(labels), len(covariates)):
+            raise RuntimeError(f"RetentionRegression: the model has {groups} groups and {n_cov} "
+                               f"covariates, not {len(labels)} and {len(covariates)}")
         self._model = model
         self._labels = pd.Index(labels)
         self._covariates = list(covariates)
-        self._report = report
+        self._report = None
+        if fitted:
+            report = _ll.crvm_fit_report()
+            _ll.crvm_retention_cov_report(model, report)
+            self._report = _report_dict(report)
         k = 2 * len(labels) + 1 + len(covariates)
         values = np.empty(k)
         _ll.crvm_retention_cov_params(model, values)
         self._params = values
-        self._cov = None
+        self._cov = self._se = None
         try:
-            cov = np.empty(k * k)
+            se, cov = np.empty(k), np.empty(k * k)
+            _ll.crvm_retention_cov_standard_errors(model, se)
             _ll.crvm_retention_cov_covariance(model, cov)
-            self._cov = cov.reshape(k, k)
+            self._se, self._cov = se, cov.reshape(k, k)
         except StateError:
             pass
 
@@ -246,8 +255,8 @@ class RetentionRegression:
     @property
     def standard_errors_(self) -> pd.Series:
         """Standard errors (observed information, delta method; 0 for the sBG's c)."""
-        cov = self._require_cov("standard_errors_")
-        return pd.Series(np.sqrt(np.diag(cov)), index=self.params_.index, name="se")
+        self._require_cov("standard_errors_")
+        return pd.Series(self._se, index=self.params_.index, name="se")
 
     @property
     def covariance_(self) -> pd.DataFrame:
