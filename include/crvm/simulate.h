@@ -8,8 +8,9 @@
  *
  * - Customers: @c customers of them, segment drawn with probabilities
  *   SMB 0.60, mid-market 0.30, enterprise 0.10. Start dates are uniform over
- *   the first @c acquisition_months months of the window that begins on
- *   @c window_start (default 2022-01-01) and lasts @c months (default 36).
+ *   the first @c acquisition_months months (default 24) of the window that
+ *   begins on @c window_start (default 2022-01-01) and lasts @c months
+ *   (default 36).
  *   The day of month of a start is uniform on 1..28, so monthly anniversaries
  *   always exist. Month t of a customer (t = 0, 1, ...) is the days
  *   [start + t months, start + t + 1 months); its anniversary t + 1 ends it.
@@ -210,10 +211,12 @@ CRVM_API crvm_status crvm_sim_truth_get(const crvm_sim_options *options, crvm_si
 typedef struct crvm_sim_data crvm_sim_data;
 
 /**
- * Run the simulator and keep the result in memory (24 bytes per revenue
- * event or knowledge use, 48 per contact, 32 per customer, with up to 2x
- * spare capacity from doubling growth; use crvm_simulate_csv() from
- * crvm/io.h to stream large sizes to files instead).
+ * Run the simulator and keep the result in memory (32 bytes per revenue
+ * event or customer, 24 per knowledge use or article plus 8 per article,
+ * 56 per contact, with up to 2x spare capacity from doubling growth; use
+ * crvm_simulate_csv() from crvm/io.h to stream large sizes to files
+ * instead). The data set keeps its options: crvm_sim_customer_state() and
+ * crvm_sim_continuation() generate customers again from them.
  * @param options NULL for the defaults.
  * @param out     receives a new data set; free with crvm_sim_data_free().
  * @return ::CRVM_OK, ::CRVM_EINVAL (an option out of range, named in the

@@ -58,12 +58,13 @@ crvm_status crvm__attr_columns_alloc(crvm__attr_columns *c, size_t rows)
         return CRVM_OK;
     c->rows = rows;
     c->off = crvm__calloc(rows, c->n * sizeof *c->off);
-    c->ids = crvm__calloc(rows, sizeof *c->ids);
+    c->row_contact = crvm__calloc(rows, sizeof *c->row_contact);
+    c->contacts = crvm__calloc(rows, sizeof *c->contacts);
     c->values = crvm__calloc(rows, sizeof *c->values);
     c->src = crvm__calloc(rows, sizeof *c->src);
     c->text_cap = 16 * rows;
     c->text = crvm__malloc(c->text_cap);
-    if (!c->off || !c->ids || !c->values || !c->src || !c->text)
+    if (!c->off || !c->row_contact || !c->contacts || !c->values || !c->src || !c->text)
         return crvm__nomem("staging contact attributes");
     return CRVM_OK;
 }
@@ -96,15 +97,21 @@ crvm_status crvm__attr_columns_stage(crvm__attr_columns *c, const crvm__csv_read
     return CRVM_OK;
 }
 
-size_t crvm__attr_columns_pairs(crvm__attr_columns *c, size_t a, const char *const *contact_ids,
-                                const unsigned char *rejected, size_t n)
+void crvm__attr_columns_number(crvm__attr_columns *c, uint32_t first, const unsigned char *rejected,
+                               size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        c->row_contact[i] = rejected[i] ? UINT32_MAX : first++;
+}
+
+size_t crvm__attr_columns_pairs(crvm__attr_columns *c, size_t a, size_t n)
 {
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         size_t off = c->off[i * c->n + a];
-        if (rejected[i] || off == SIZE_MAX)
+        if (c->row_contact[i] == UINT32_MAX || off == SIZE_MAX)
             continue;
-        c->ids[k] = contact_ids[i];
+        c->contacts[k] = c->row_contact[i];
         c->values[k] = c->text + off;
         c->src[k] = i;
         k++;
@@ -121,7 +128,8 @@ void crvm__attr_columns_free(crvm__attr_columns *c)
     crvm__free(c->name);
     crvm__free(c->field);
     crvm__free(c->off);
-    crvm__free((void *)c->ids);
+    crvm__free(c->row_contact);
+    crvm__free(c->contacts);
     crvm__free((void *)c->values);
     crvm__free(c->src);
     crvm__free(c->text);

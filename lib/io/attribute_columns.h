@@ -7,6 +7,7 @@
 #define CRVM_IO_ATTRIBUTE_COLUMNS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "crvm/common.h"
 #include "io/csv.h"
@@ -19,7 +20,9 @@ typedef struct crvm__attr_columns {
     size_t *off;       /* rows x n staged values: offset into text, SIZE_MAX = empty */
     char *text;
     size_t text_len, text_cap;
-    const char **ids, **values; /* scratch of crvm__attr_columns_pairs, rows each */
+    uint32_t *row_contact;    /* the ledger index of each batch row's contact, UINT32_MAX if rejected */
+    uint32_t *contacts;       /* scratch of crvm__attr_columns_pairs, rows each */
+    const char **values;
     size_t *src;
 } crvm__attr_columns;
 
@@ -35,11 +38,14 @@ const char *crvm__attr_columns_of_field(const crvm__attr_columns *c, size_t f);
 crvm_status crvm__attr_columns_alloc(crvm__attr_columns *c, size_t rows);
 /* Stage the attribute fields of the reader's current record as batch row `slot`. */
 crvm_status crvm__attr_columns_stage(crvm__attr_columns *c, const crvm__csv_reader *csv, size_t slot);
-/* The (contact id, value) pairs of attribute a over the batch rows 0..n-1
- * not rejected and with a value: c->ids, c->values and c->src (batch row)
- * hold them; returns how many. */
-size_t crvm__attr_columns_pairs(crvm__attr_columns *c, size_t a, const char *const *contact_ids,
-                                const unsigned char *rejected, size_t n);
+/* Number the batch's contacts: the rows 0..n-1 the ledger accepted got the
+ * indices first, first + 1, ... in row order; rejected rows get none. */
+void crvm__attr_columns_number(crvm__attr_columns *c, uint32_t first, const unsigned char *rejected,
+                               size_t n);
+/* The (contact index, value) pairs of attribute a over the numbered rows
+ * 0..n-1 with a contact and a value: c->contacts, c->values and c->src
+ * (batch row) hold them; returns how many. */
+size_t crvm__attr_columns_pairs(crvm__attr_columns *c, size_t a, size_t n);
 /* Forget the staged rows (a new batch). */
 void crvm__attr_columns_clear(crvm__attr_columns *c);
 void crvm__attr_columns_free(crvm__attr_columns *c);

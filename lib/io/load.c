@@ -12,6 +12,7 @@
 #include "io/attribute_columns.h"
 #include "io/csv.h"
 #include "io/parse.h"
+#include "ledger/ledger_internal.h"
 #include "ledger/mark.h"
 
 /* ------------------------------------------------------------------ report */
@@ -624,16 +625,19 @@ out:
     return st;
 }
 
-/* Append the attribute values of the accepted contacts of the batch. */
-static crvm_status flush_attributes(loader *L)
+/* Append the attribute values of the accepted contacts of the batch, which
+ * the ledger numbered from `first` in row order. */
+static crvm_status flush_attributes(loader *L, uint32_t first)
 {
     crvm__attr_columns *c = &L->attrs;
-    const char *const *ids = ptrs(L, 0);
+    if (c->n == 0)
+        return CRVM_OK;
+    crvm__attr_columns_number(c, first, L->rejected, L->n);
     crvm_status st = CRVM_OK;
     for (size_t a = 0; a < c->n && st == CRVM_OK; a++) {
-        size_t k = crvm__attr_columns_pairs(c, a, ids, L->rejected, L->n);
-        st = crvm_ledger_add_contact_attributes(L->ledger, c->name[a], c->ids, k, c->values, k,
-                                                L->ledger_rej);
+        size_t k = crvm__attr_columns_pairs(c, a, L->n);
+        st = crvm__ledger_add_attribute_values(L->ledger, c->name[a], c->contacts, c->values, k,
+                                               L->ledger_rej);
         if (st == CRVM_OK && crvm_rejections_count(L->ledger_rej) > 0) {
             /* Not expected (accepted contacts are new, one value each): as for links. */
             size_t before = L->rejected_rows;
@@ -653,6 +657,7 @@ static crvm_status flush(loader *L)
     crvm_status st;
     size_t n = L->n;
     column *c = L->col;
+    const uint32_t first_contact = (uint32_t)L->ledger->contact_ids.count;
     switch (L->table) {
     case CRVM_TABLE_CUSTOMERS:
         st = crvm_ledger_add_customers(L->ledger, ptrs(L, 0), n, ptrs(L, 1), n, c[2].i32, n, c[3].i32,
@@ -679,9 +684,9 @@ static crvm_status flush(loader *L)
     if (st == CRVM_OK)
         st = take_ledger_rejections(L, NULL, n, NULL);
     if (st == CRVM_OK && L->table == CRVM_TABLE_CONTACTS)
-        st = flush_links(L);
+        st = flush_attributes(L, first_contact);
     if (st == CRVM_OK && L->table == CRVM_TABLE_CONTACTS)
-        st = flush_attributes(L);
+        st = flush_links(L);
     if (st == CRVM_OK) {
         size_t bad = 0;
         for (size_t i = 0; i < n; i++)

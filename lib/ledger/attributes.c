@@ -163,6 +163,23 @@ static crvm_status check_name(const char *fn, const char *name)
     return CRVM_OK;
 }
 
+/* Room for `need` elements of `size` bytes in the array p of *cap elements
+ * (at least doubling): *out receives the array (p or its new block); 0 if
+ * allocation failed (p and *cap unchanged). */
+static int grow(void *p, size_t *cap, size_t need, size_t size, void **out)
+{
+    *out = p;
+    if (need <= *cap)
+        return 1;
+    size_t n = *cap * 2 > need ? *cap * 2 : need;
+    void *q = crvm__realloc_array(p, n, size);
+    if (!q)
+        return 0;
+    *out = q;
+    *cap = n;
+    return 1;
+}
+
 /* Index of attribute `name`, created (empty) if new; *created tells which. */
 static crvm_status find_or_create(crvm__attributes *a, const char *name, uint32_t *index,
                                   int *created)
@@ -175,14 +192,10 @@ static crvm_status find_or_create(crvm__attributes *a, const char *name, uint32_
         *index = k;
         return CRVM_OK;
     }
-    if (a->names.count == a->cap) {
-        size_t cap = a->cap ? 2 * a->cap : 4;
-        crvm__attribute *p = crvm__realloc_array(a->attr, cap, sizeof *p);
-        if (!p)
-            return crvm__nomem("contact attributes");
-        a->attr = p;
-        a->cap = cap;
-    }
+    void *attr;
+    if (!grow(a->attr, &a->cap, a->names.count + 1, sizeof *a->attr, &attr))
+        return crvm__nomem("contact attributes");
+    a->attr = attr;
     crvm_status st = crvm__intern_reserve(&a->names, 1, len);
     if (st)
         return st;
@@ -203,16 +216,29 @@ static void remove_last(crvm__attributes *a)
  * contact, the value table the distinct new values of the call (found here
  * in a scratch table), the journal a record per new value and per row for a
  * contact below the watermark. */
+/* Row i's contact index: given, or looked up by id (CRVM__NOT_FOUND if unknown). */
+static uint32_t contact_of(const crvm_ledger *l, const char *const *ids, const uint32_t *indices,
+                           size_t i)
+{
+    if (indices)
+        return indices[i] < l->contact_ids.count ? indices[i] : CRVM__NOT_FOUND;
+    return lookup(&l->contact_ids, ids[i]);
+}
+
 static crvm_status reserve(const crvm_ledger *l, crvm__attributes *a, crvm__attribute *x,
-                           const char *const *contact_ids, const char *const *values, size_t n)
+                           const char *const *ids, const uint32_t *indices,
+                           const char *const *values, size_t n)
 {
     crvm__intern fresh;
     memset(&fresh, 0, sizeof fresh);
     size_t old_contacts = 0;
+    const int count_old = a->journaling && a->watermark > 0;
     crvm_status st = CRVM_OK;
     for (size_t i = 0; i < n && st == CRVM_OK; i++) {
-        uint32_t k = lookup(&l->contact_ids, contact_ids[i]);
-        old_contacts += a->journaling && k != CRVM__NOT_FOUND && k < a->watermark;
+        if (count_old) {
+            uint32_t k = contact_of(l, ids, indices, i);
+            old_contacts += k != CRVM__NOT_FOUND && k < a->watermark;
+        }
         const char *v = values[i];
         if (is_empty(v))
             continue;
@@ -226,28 +252,16 @@ static crvm_status reserve(const crvm_ledger *l, crvm__attributes *a, crvm__attr
     }
     if (st == CRVM_OK)
         st = crvm__intern_reserve(&x->values, fresh.count, fresh.text_len - fresh.count);
-    size_t contacts = l->contact_ids.count;
-    if (st == CRVM_OK && x->cap < contacts) {
-        size_t cap = x->cap * 2 > contacts ? x->cap * 2 : contacts;
-        uint32_t *p = crvm__realloc_array(x->value, cap, sizeof *p);
-        if (p) {
-            x->value = p;
-            x->cap = cap;
-        } else {
-            st = crvm__nomem("contact attribute column");
-        }
-    }
+    void *block;
+    if (st == CRVM_OK && !grow(x->value, &x->cap, l->contact_ids.count, sizeof *x->value, &block))
+        st = crvm__nomem("contact attribute column");
+    else if (st == CRVM_OK)
+        x->value = block;
     size_t records = a->journal_len + (a->journaling ? fresh.count : 0) + old_contacts;
-    if (st == CRVM_OK && records > a->journal_cap) {
-        size_t cap = a->journal_cap * 2 > records ? a->journal_cap * 2 : records;
-        crvm__attribute_undo *p = crvm__realloc_array(a->journal, cap, sizeof *p);
-        if (p) {
-            a->journal = p;
-            a->journal_cap = cap;
-        } else {
-            st = crvm__nomem("contact attribute undo records");
-        }
-    }
+    if (st == CRVM_OK && !grow(a->journal, &a->journal_cap, records, sizeof *a->journal, &block))
+        st = crvm__nomem("contact attribute undo records");
+    else if (st == CRVM_OK)
+        a->journal = block;
     crvm__intern_free(&fresh);
     return st;
 }
@@ -257,27 +271,20 @@ static void journal(crvm__attributes *a, uint32_t attribute, uint32_t contact)
     a->journal[a->journal_len++] = (crvm__attribute_undo){attribute, contact};
 }
 
-crvm_status crvm_ledger_add_contact_attributes(crvm_ledger *l, const char *name,
-                                               const char *const *contact_ids,
-                                               size_t contact_ids_len, const char *const *values,
-                                               size_t values_len, crvm_rejections *rejections)
+/* The bulk append, with the contacts given by id or by index (one of ids,
+ * indices is NULL; the columns are checked). */
+static crvm_status add_values(crvm_ledger *l, const char *name, const char *const *ids,
+                              const uint32_t *indices, const char *const *values, size_t n,
+                              crvm_rejections *rejections)
 {
-    static const char fn[] = "crvm_ledger_add_contact_attributes";
-    if (!l)
-        return crvm__fail(CRVM_EINVAL, "%s: ledger is NULL", fn);
-    crvm_status st = check_name(fn, name);
-    if (st)
-        return st;
-    size_t n = contact_ids_len;
-    CHECK_COL(contact_ids, 0);
-    CHECK_COL(values, 0);
+    crvm_status st;
     crvm__attributes *a = &l->attributes;
     uint32_t ai = 0;
     int created = 0;
     if ((st = find_or_create(a, name, &ai, &created)))
         return st;
     crvm__attribute *x = &a->attr[ai];
-    if ((st = reserve(l, a, x, contact_ids, values, n))) {
+    if ((st = reserve(l, a, x, ids, indices, values, n))) {
         if (created)
             remove_last(a);
         return st;
@@ -287,9 +294,13 @@ crvm_status crvm_ledger_add_contact_attributes(crvm_ledger *l, const char *name,
     crvm__batch b = {CRVM_TABLE_CONTACT_ATTRIBUTES, rejections, 0};
     size_t i;
     for (i = 0; i < n; i++) {
-        PREFETCH_IDS(&l->contact_ids, contact_ids);
-        const char *cid = contact_ids[i], *v = values[i];
-        uint32_t k = lookup(&l->contact_ids, cid);
+        if (ids)
+            PREFETCH_IDS(&l->contact_ids, ids);
+        const char *v = values[i];
+        uint32_t k = contact_of(l, ids, indices, i);
+        const char *cid = ids                    ? ids[i]
+                          : k != CRVM__NOT_FOUND ? crvm__intern_str(&l->contact_ids, k)
+                                                 : "(a contact index out of range)";
         if (k == CRVM__NOT_FOUND)
             REJECT_MISSING("contact_id", cid, "contact");
         if (is_empty(v))
@@ -325,7 +336,7 @@ abort:
             e++;
             continue;
         }
-        x->value[lookup(&l->contact_ids, contact_ids[r])] = CRVM__NOT_FOUND;
+        x->value[contact_of(l, ids, indices, r)] = CRVM__NOT_FOUND;
     }
     crvm__intern_truncate(&x->values, v0);
     x->len = len0;
@@ -334,6 +345,32 @@ abort:
         remove_last(a);
     crvm__rejections_rollback(rejections, r0, rt0);
     return st;
+}
+
+crvm_status crvm_ledger_add_contact_attributes(crvm_ledger *l, const char *name,
+                                               const char *const *contact_ids,
+                                               size_t contact_ids_len, const char *const *values,
+                                               size_t values_len, crvm_rejections *rejections)
+{
+    static const char fn[] = "crvm_ledger_add_contact_attributes";
+    if (!l)
+        return crvm__fail(CRVM_EINVAL, "%s: ledger is NULL", fn);
+    crvm_status st = check_name(fn, name);
+    if (st)
+        return st;
+    size_t n = contact_ids_len;
+    CHECK_COL(contact_ids, 0);
+    CHECK_COL(values, 0);
+    return add_values(l, name, contact_ids, NULL, values, n, rejections);
+}
+
+crvm_status crvm__ledger_add_attribute_values(crvm_ledger *l, const char *name,
+                                              const uint32_t *contacts, const char *const *values,
+                                              size_t n, crvm_rejections *rejections)
+{
+    static const char fn[] = "crvm_ledger_add_contact_attributes";
+    crvm_status st = check_name(fn, name);
+    return st ? st : add_values(l, name, NULL, contacts, values, n, rejections);
 }
 
 crvm_status crvm_ledger_add_contact_attribute(crvm_ledger *l, const char *name,

@@ -100,6 +100,13 @@ void crvm__attributes_rollback(crvm__attributes *a, size_t count, size_t journal
 /* Forget the journal (no mark is outstanding). */
 void crvm__attributes_forget(crvm__attributes *a);
 
+/* crvm_ledger_add_contact_attributes() with the contacts given by index (an
+ * index out of range is an unknown contact): for a loader that has just
+ * appended the contacts and knows their indices, without the id lookups. */
+crvm_status crvm__ledger_add_attribute_values(crvm_ledger *l, const char *name,
+                                              const uint32_t *contacts, const char *const *values,
+                                              size_t n, crvm_rejections *rejections);
+
 /* ---- revenue sources (sources.c): the rows of sourced revenue events, in
  * increasing row order, with the contact index of each. Unsourced rows are
  * not stored. */

@@ -84,19 +84,18 @@ static void one_future(const job *J, const crvm__sim_life *now, crvm__rng *r,
     /* The rest of the current month: it counts for the next renewal only. */
     crvm__sim_month(w, &life, r, J->as_of + 1, INT32_MAX, NULL);
     const double step = 1.0 / (1.0 + J->o.discount_rate);
-    double log_s = 0.0, log_held = 0.0, discount = 1.0;
+    double s = 1.0, held = 1.0, discount = 1.0;
     for (int k = 1; k <= J->o.cap; k++) {
-        double lp = crvm__sim_log_renewal(w, &life);
-        log_s += lp;
+        const double renew = exp(crvm__sim_log_renewal(w, &life));
+        s *= renew;
         if (k > J->o.horizon)
-            log_held += lp;
-        const double s = exp(log_s), held = exp(log_held);
+            held *= renew;
         if (k == J->o.horizon)
             v[CRVM_SIM_FUT_RETAINED] = s;
         v[CRVM_SIM_FUT_MONTHS] += s;
         v[CRVM_SIM_FUT_DISCOUNTED_MONTHS] += s * discount;
         v[CRVM_SIM_FUT_DISCOUNTED_MONTHS_HELD] += held * discount;
-        crvm__sim_advance(&life);
+        crvm__sim_advance(w, &life);
         month.revenue = month.margin = month.cost = 0.0;
         crvm__sim_month(w, &life, r, life.day, INT32_MAX, &emit);
         v[CRVM_SIM_FUT_REVENUE] += s * discount * month.revenue;

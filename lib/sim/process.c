@@ -103,17 +103,39 @@ void crvm__sim_start(const crvm__sim_world *w, uint32_t index, crvm__rng *r, crv
     x.next = crvm__sim_anniversary(&x, 1);
     x.last_touch = x.c.start;
     x.multiplier = 1.0;
+    x.log_q = x.c.theta > 0.0 ? log1p(-x.c.theta) : 0.0;
+    x.pow_t = 0.0;
     *life = x;
 }
 
-void crvm__sim_advance(crvm__sim_life *life)
+/* (t + 1)^c - t^c for the life's month t: the shape of renewal t + 1. */
+static double renewal_shape(const crvm_sim_options *o, const crvm__sim_life *life)
 {
+    return o->c == 1.0 ? 1.0 : pow(life->t + 1.0, o->c) - life->pow_t;
+}
+
+void crvm__sim_advance(const crvm__sim_world *w, crvm__sim_life *life)
+{
+    life->pow_t = w->o.c == 1.0 ? life->t + 1.0 : pow(life->t + 1.0, w->o.c);
     life->t++;
     life->day = life->next;
     life->next = crvm__sim_anniversary(life, life->t + 1);
     for (int k = 0; k < CRVM__Z_COUNTS; k++)
         life->z[k] = 0.0;
     life->multiplier = 1.0;
+}
+
+/* Whole months from the last touch to anniversary t + 1. A touch in month
+ * m (anniversary m <= touch < anniversary m + 1) is t - m or t + 1 - m whole
+ * months before it (the whole months are monotone in the start, and
+ * anniversaries are exact months apart), so the calendar is only consulted
+ * where the two give different silence indicators. */
+static int silence(const crvm__sim_life *life)
+{
+    const int most = life->t + 1 - life->touch_month;
+    if (most <= 2 || most - 1 >= 6)
+        return most;
+    return crvm__whole_months(life->last_touch, life->next);
 }
 
 double crvm__sim_log_renewal(const crvm__sim_world *w, const crvm__sim_life *life)
@@ -126,19 +148,18 @@ double crvm__sim_log_renewal(const crvm__sim_world *w, const crvm__sim_life *lif
         double p = theta * life->multiplier;
         return log1p(-(p > 1.0 ? 1.0 : p));
     }
-    const double s = life->t + 1; /* the renewal number */
-    double shape = pow(s, o->c) - pow(s - 1.0, o->c);
     double eta = 0.0;
     if (o->outcome_effects) {
-        int silence = crvm__whole_months(life->last_touch, life->next);
+        const int quiet = silence(life);
         const double z[CRVM_SIM_COVARIATES] = {
             life->z[CRVM__Z_CONTACTS], life->z[CRVM__Z_WORKAROUND], life->z[CRVM__Z_REFUSED],
-            life->z[CRVM__Z_ABANDONED], life->z[CRVM__Z_ESCALATED], silence >= 3 && silence <= 5,
-            silence >= 6};
+            life->z[CRVM__Z_ABANDONED], life->z[CRVM__Z_ESCALATED], quiet >= 3 && quiet <= 5,
+            quiet >= 6};
         for (int j = 0; j < CRVM_SIM_COVARIATES; j++)
             eta += o->b[j] * z[j];
     }
-    return shape * exp(eta) * log1p(-theta);
+    const double e = eta == 0.0 ? renewal_shape(o, life) : renewal_shape(o, life) * exp(eta);
+    return e * life->log_q;
 }
 
 /* An article created no later than `date`, or -1 after 8 tries. */
@@ -255,8 +276,11 @@ crvm_status crvm__sim_month(const crvm__sim_world *w, crvm__sim_life *life, crvm
     }
     if (lo >= life->next)
         return CRVM_OK;
+    const int whole = lo == life->day;
     const double share = (double)(life->next - lo) / (double)(life->next - life->day);
-    unsigned n_contacts = crvm__poisson_draw(r, o->contact_rate[seg] * share);
+    unsigned n_contacts = whole && w->contact_limit[seg] > 0.0
+                              ? crvm__poisson_small(r, w->contact_limit[seg])
+                              : crvm__poisson_draw(r, o->contact_rate[seg] * share);
     for (unsigned k = 0; k < n_contacts; k++) {
         crvm__sim_contact x;
         draw_contact(w, life, r, lo, &x);
@@ -272,8 +296,10 @@ crvm_status crvm__sim_month(const crvm__sim_world *w, crvm__sim_life *life, crvm
         life->z[CRVM__Z_ESCALATED] += x.escalated;
         if (o->outcome_effects)
             life->multiplier *= o->outcome_factor[x.outcome];
-        if (x.opened > life->last_touch)
+        if (x.opened > life->last_touch) {
             life->last_touch = x.opened;
+            life->touch_month = life->t;
+        }
         EMIT(contact, &x);
         if (expansion) {
             double raise = round_to(expansion_raise * life->price, 0.01);
@@ -284,15 +310,18 @@ crvm_status crvm__sim_month(const crvm__sim_world *w, crvm__sim_life *life, crvm
                  CRVM__SIM_SERVICES, &x);
         }
     }
-    unsigned n_views = crvm__poisson_draw(r, o->self_service_rate * share);
+    unsigned n_views = whole && w->view_limit > 0.0 ? crvm__poisson_small(r, w->view_limit)
+                                                     : crvm__poisson_draw(r, o->self_service_rate * share);
     for (unsigned k = 0; k < n_views; k++) {
         int32_t date = lo + (int32_t)floor(crvm__unif(r) * (life->next - lo));
         long a = pick_article(w, r, date);
         int resolved = crvm__unif(r) < self_service_resolved;
         if (a < 0 || date > cutoff)
             continue; /* no article to view, or after the cutoff */
-        if (date > life->last_touch)
+        if (date > life->last_touch) {
             life->last_touch = date;
+            life->touch_month = life->t;
+        }
         EMIT(view, date, (uint32_t)a, resolved);
     }
     return CRVM_OK;
@@ -313,6 +342,17 @@ int crvm__sim_history(const crvm__sim_world *w, uint32_t index, int32_t date, cr
             return 1;
         if (crvm__unif(&r) < -expm1(crvm__sim_log_renewal(w, life)))
             return -1;
-        crvm__sim_advance(life);
+        crvm__sim_advance(w, life);
     }
+}
+
+void crvm__sim_world_rates(crvm__sim_world *w)
+{
+    /* 0 (draw through crvm__poisson_draw) for a rate of 0, which draws nothing, or above 20. */
+    for (int g = 0; g < CRVM_SIM_SEGMENTS; g++) {
+        double rate = w->o.contact_rate[g];
+        w->contact_limit[g] = rate > 0.0 && rate <= 20.0 ? exp(-rate) : 0.0;
+    }
+    double rate = w->o.self_service_rate;
+    w->view_limit = rate > 0.0 && rate <= 20.0 ? exp(-rate) : 0.0;
 }

@@ -27,6 +27,9 @@ typedef struct crvm__sim_world {
     const crvm__sim_article *arts;   /* the articles, with the cumulative Zipf weights */
     const double *cdf;
     size_t n_art;
+    /* exp(-rate) of a whole month's contacts (by segment) and views, or 0
+     * for a rate above 20 (crvm__poisson_draw splits those). */
+    double contact_limit[CRVM_SIM_SEGMENTS], view_limit;
 } crvm__sim_world;
 
 /* The world of a set of validated options: the window and the articles
@@ -35,6 +38,8 @@ crvm_status crvm__sim_world_init(const crvm_sim_options *o, crvm__sim_article **
                                  crvm__sim_world *w);
 /* The world of an in-memory data set (pointing into it). */
 void crvm__sim_data_world(const crvm_sim_data *d, crvm__sim_world *w);
+/* Fill the world's Poisson limits from its options. */
+void crvm__sim_world_rates(crvm__sim_world *w);
 
 /* CRVM_EINVAL naming fn unless date is inside the window. */
 crvm_status crvm__sim_check_date(const char *fn, const crvm__sim_world *w, int32_t date);
@@ -53,6 +58,9 @@ typedef struct crvm__sim_life {
     int32_t last_touch;     /* latest touch applied (the start if none) */
     double z[CRVM__Z_COUNTS]; /* contacts of month t applied so far, by kind */
     double multiplier;      /* product of outcome factors of those contacts (churn MULTIPLIER) */
+    int touch_month;        /* the month of last_touch (0 for the start) */
+    double log_q;           /* ln(1 - theta), 0 if theta is 0 */
+    double pow_t;           /* t^c */
 } crvm__sim_life;
 
 /* Receivers of what a month generates; any callback may be NULL. A sourced
@@ -90,7 +98,7 @@ crvm_status crvm__sim_month(const crvm__sim_world *w, crvm__sim_life *life, crvm
 double crvm__sim_log_renewal(const crvm__sim_world *w, const crvm__sim_life *life);
 
 /* Move to month t + 1 (its covariates start empty). */
-void crvm__sim_advance(crvm__sim_life *life);
+void crvm__sim_advance(const crvm__sim_world *w, crvm__sim_life *life);
 
 /* Generate customer `index` from its own stream up to day `date`: on return
  * *life is its state once every event dated on or before `date` has happened

@@ -54,6 +54,17 @@ double crvm__beta_draw(crvm__rng *r, double a, double b)
     return x / (x + y);
 }
 
+unsigned crvm__poisson_small(crvm__rng *r, double limit)
+{
+    unsigned total = 0;
+    double p = crvm__unif(r);
+    while (p > limit) {
+        total++;
+        p *= crvm__unif(r);
+    }
+    return total;
+}
+
 unsigned crvm__poisson_draw(crvm__rng *r, double lambda)
 {
     /* Inversion by products; the rates used here are small. Large rates are
@@ -62,11 +73,7 @@ unsigned crvm__poisson_draw(crvm__rng *r, double lambda)
     while (lambda > 0.0) {
         double chunk = lambda > 20.0 ? 20.0 : lambda;
         lambda -= chunk;
-        double limit = exp(-chunk), p = crvm__unif(r);
-        while (p > limit) {
-            total++;
-            p *= crvm__unif(r);
-        }
+        total += crvm__poisson_small(r, exp(-chunk));
     }
     return total;
 }

@@ -40,6 +40,8 @@ static inline double crvm__unif(crvm__rng *r)
 double crvm__std_normal(crvm__rng *r);
 double crvm__beta_draw(crvm__rng *r, double a, double b);
 unsigned crvm__poisson_draw(crvm__rng *r, double lambda);
+/* The same draw for a rate of at most 20 given limit = exp(-rate), computed once. */
+unsigned crvm__poisson_small(crvm__rng *r, double limit);
 /* Index i with probability p[i] (the last takes the remainder). */
 int crvm__categorical(crvm__rng *r, const double *p, int n);
 

@@ -149,6 +149,7 @@ crvm_status crvm__sim_world_init(const crvm_sim_options *o, crvm__sim_article **
                                  crvm__sim_world *w)
 {
     world_window(o, w);
+    crvm__sim_world_rates(w);
     size_t n_art = o->customers / 50 < 20 ? 20 : o->customers / 50;
     *arts = crvm__calloc(n_art, sizeof **arts);
     *cdf = crvm__calloc(n_art, sizeof **cdf);
@@ -258,7 +259,7 @@ static crvm_status generate_customer(const crvm__sim_world *w, uint32_t i, colle
             life.c.end = life.next;
             break;
         }
-        crvm__sim_advance(&life);
+        crvm__sim_advance(w, &life);
     }
     *out = life.c;
     return CRVM_OK;
@@ -322,6 +323,7 @@ static crvm_status mem_articles(void *ctx, const crvm__sim_article *a, size_t n,
 void crvm__sim_data_world(const crvm_sim_data *d, crvm__sim_world *w)
 {
     world_window(&d->options, w);
+    crvm__sim_world_rates(w);
     w->arts = d->articles.p;
     w->cdf = d->cdf;
     w->n_art = d->articles.n;

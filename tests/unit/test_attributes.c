@@ -509,6 +509,37 @@ static void the_modification_counter_moves_on_every_change(void **state)
     crvm_ledger_free(l);
 }
 
+/* The loaders' entry point: contacts by index, as just appended. */
+static void attribute_values_by_contact_index(void **state)
+{
+    (void)state;
+    crvm_ledger *l = test_small_ledger(); /* contacts K1..K5 are 0..4 */
+    crvm_rejections *rej = NULL;
+    assert_int_equal(crvm_rejections_new(&rej), CRVM_OK);
+    const uint32_t k[] = {4, 0, 9, 0};
+    const char *v[] = {"tech", "billing", "x", "again"};
+    assert_int_equal(crvm__ledger_add_attribute_values(l, "queue", k, v, 4, rej), CRVM_OK);
+    char col[256];
+    attribute_column(l, "queue", col, sizeof col);
+    assert_string_equal(col, "billing||||tech");
+    assert_int_equal(crvm_rejections_count(rej), 2);
+    crvm_rejection r;
+    assert_int_equal(crvm_rejections_get(rej, 0, &r), CRVM_OK);
+    assert_int_equal(r.row, 2);
+    assert_int_equal(r.status, CRVM_ENOTFOUND);
+    assert_non_null(strstr(r.reason, "index out of range"));
+    assert_int_equal(crvm_rejections_get(rej, 1, &r), CRVM_OK);
+    assert_string_equal(r.reason, "contact_attributes[3].contact_id \"K1\": already has a value of attribute \"queue\"");
+    /* Strict: all or nothing. */
+    const uint32_t bad[] = {1, 7};
+    assert_status(crvm__ledger_add_attribute_values(l, "queue", bad, v, 2, NULL), CRVM_ENOTFOUND);
+    attribute_column(l, "queue", col, sizeof col);
+    assert_string_equal(col, "billing||||tech");
+    assert_status(crvm__ledger_add_attribute_values(l, "outcome", k, v, 1, NULL), CRVM_EINVAL);
+    crvm_rejections_free(rej);
+    crvm_ledger_free(l);
+}
+
 /* ---------------------------------------------------- allocation failure */
 
 static crvm_status attribute_use(void *ctx)
@@ -612,6 +643,7 @@ int main(void)
         cmocka_unit_test(batches_and_marks_undo_attributes_and_sources),
         cmocka_unit_test(shrink_and_stats_count_attributes),
         cmocka_unit_test(the_modification_counter_moves_on_every_change),
+        cmocka_unit_test(attribute_values_by_contact_index),
         cmocka_unit_test(every_allocation_failure),
         cmocka_unit_test(nomem_in_a_lenient_attribute_append_changes_nothing),
     };

@@ -91,6 +91,16 @@ static void load_tables(tables *t, const crvm_sim_options *o)
                      CRVM_OK);
 }
 
+/* The default model with `customers` customers and `seed`, and its truth. */
+static void load_default(tables *t, size_t customers, uint64_t seed, crvm_sim_truth *truth)
+{
+    crvm_sim_options o = CRVM_SIM_OPTIONS_INIT;
+    o.customers = customers;
+    o.seed = seed;
+    load_tables(t, &o);
+    assert_int_equal(crvm_sim_truth_get(&o, truth), CRVM_OK);
+}
+
 static void free_tables(tables *t)
 {
     void *p[] = {t->seg, t->start, t->end, t->lifetime, t->churned, t->theta, t->rc, t->rd, t->rs,
@@ -316,13 +326,10 @@ static void churn_follows_the_hazard_model_at_every_renewal(void **state)
 static void attributes_and_refusals_follow_their_rules(void **state)
 {
     (void)state;
-    crvm_sim_options o = CRVM_SIM_OPTIONS_INIT;
-    o.customers = 20000;
-    o.seed = 8;
     tables t;
-    load_tables(&t, &o);
     crvm_sim_truth truth;
-    assert_int_equal(crvm_sim_truth_get(&o, &truth), CRVM_OK);
+    load_default(&t, 20000, 8, &truth);
+    const crvm_sim_options o = t.o;
     double n_agent[CRVM_SIM_AGENTS] = {0}, ref_agent[CRVM_SIM_AGENTS] = {0};
     double n_queue[CRVM_SIM_QUEUES] = {0}, ref_queue[CRVM_SIM_QUEUES] = {0}, kept[4] = {0};
     static const int reasons[CRVM_SIM_QUEUES][2] = {{0, 1}, {2, 3}, {4, 2}, {5, 6}};
@@ -368,11 +375,9 @@ static void attributes_and_refusals_follow_their_rules(void **state)
 static void sourced_revenue_follows_its_rules(void **state)
 {
     (void)state;
-    crvm_sim_options o = CRVM_SIM_OPTIONS_INIT;
-    o.customers = 20000;
-    o.seed = 9;
     tables t;
-    load_tables(&t, &o);
+    crvm_sim_truth truth;
+    load_default(&t, 20000, 9, &truth);
     unsigned char *sourced = calloc(t.nk, 1);
     assert_non_null(sourced);
     double expansions = 0, events = 0;
@@ -398,7 +403,7 @@ static void sourced_revenue_follows_its_rules(void **state)
         eligible += t.kout[k] == CRVM_OUTCOME_RESOLVED && t.kcl[k] < months_after(t.start[t.kc[k]], m + 1) &&
                     t.kcl[k] < t.window_end;
     }
-    double p = o.source_probability;
+    double p = t.o.source_probability;
     assert_close(events / eligible, p, 0, 4 * sqrt(p * (1 - p) / eligible));
     assert_close(expansions / events, 0.5, 0, 4 * sqrt(0.25 / events));
     free(sourced);
@@ -410,13 +415,9 @@ static void sourced_revenue_follows_its_rules(void **state)
 static void knowledge_saving_is_recovered(void **state)
 {
     (void)state;
-    crvm_sim_options o = CRVM_SIM_OPTIONS_INIT;
-    o.customers = 20000;
-    o.seed = 10;
     tables t;
-    load_tables(&t, &o);
     crvm_sim_truth truth;
-    assert_int_equal(crvm_sim_truth_get(&o, &truth), CRVM_OK);
+    load_default(&t, 20000, 10, &truth);
     /* The estimator by hand: linked flags from the assisted uses. */
     unsigned char *linked = calloc(t.nk, 1);
     assert_non_null(linked);
