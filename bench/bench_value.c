@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_clock.h"
 #include "crvm/crvm.h"
 
 /* ---- a counting allocator: a 16-byte header holds each block's size */
@@ -74,20 +75,6 @@ static void count_free(void *ptr, void *ctx)
     free(p);
 }
 
-static double wall(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static double cpu(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 #define CHECK(call)                                                                    \
     do {                                                                               \
         crvm_status s_ = (call);                                                       \
@@ -110,13 +97,13 @@ static long long base_bytes;
 static void begin(void)
 {
     atomic_store(&peak_bytes, atomic_load(&current_bytes));
-    t_wall = wall();
-    t_cpu = cpu();
+    t_wall = now();
+    t_cpu = cpu_seconds();
 }
 
 static void end(const char *name)
 {
-    stage s = {name, wall() - t_wall, cpu() - t_cpu, (double)(atomic_load(&peak_bytes) - base_bytes)};
+    stage s = {name, now() - t_wall, cpu_seconds() - t_cpu, (double)(atomic_load(&peak_bytes) - base_bytes)};
     stages[n_stages++] = s;
 }
 
@@ -134,7 +121,7 @@ int main(int argc, char **argv)
     crvm_sim_options_init(&o);
     o.customers = customers;
     o.seed = 7;
-    double w0 = wall();
+    double w0 = now();
     CHECK(crvm_simulate_csv(&o, dir, NULL));
     crvm_ledger *ledger;
     CHECK(crvm_ledger_new(&ledger));
@@ -150,7 +137,7 @@ int main(int argc, char **argv)
     printf("business: %zu customers, %zu revenue events, %zu contacts, %zu knowledge uses; ledger %.1f MB "
            "(simulated and loaded in %.1f s)\n",
            st.customers, st.revenue_events, st.contacts, st.knowledge_uses, (double)base_bytes / 1e6,
-           wall() - w0);
+           now() - w0);
 
     crvm_date as_of;
     CHECK(crvm_date_from_ymd(2024, 6, 14, &as_of));
