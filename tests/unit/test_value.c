@@ -1262,7 +1262,7 @@ static void cox_option_matches_a_direct_series(void **state)
         assert_close(r[CRVM_VC_CHURN_NEXT], -expm1(-h[g][n + 1] * exp(eta)), 1e-12, 1e-15);
         checked++;
     }
-    assert_true(checked > 20);
+    assert_true(checked > (vs_under_valgrind() ? 2u : 20u));
     /* The Cox effects agree with the BdW's on the same panel: the same sign,
      * and sizes within their standard errors and a discreteness allowance
      * (a continuous-time log hazard ratio against a discrete-time one; monthly
