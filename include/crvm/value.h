@@ -143,7 +143,7 @@ typedef struct crvm_value crvm_value;
  * @return ::CRVM_OK;
  *         ::CRVM_EINVAL (NULL ledger or out, a bad option or cost model, named;
  *         @p as_of before the ledger's first date or more than one period after
- *         its last date);
+ *         its last date, customers' end dates included; a discount rate of 0);
  *         ::CRVM_EDOMAIN (no customer active on @p as_of; the retention data
  *         are degenerate, as for the retention fits; a figure whose accuracy
  *         cannot be guaranteed, naming the customer);
@@ -244,7 +244,8 @@ CRVM_API crvm_status crvm_value_panel(const crvm_value *value, int32_t *subject_
 typedef enum crvm_value_column {
     CRVM_VC_ACTIVE = 0,            /**< 1 if a customer on as_of (started, not churned), else 0 */
     CRVM_VC_SEGMENT = 1,           /**< segment index */
-    CRVM_VC_TENURE = 2,            /**< renewals made (periods) */
+    CRVM_VC_TENURE = 2,            /**< renewals made (active), periods begun (churned: its last
+                                        is the renewal not made), 0 if not started */
     CRVM_VC_GROSS_MARGIN = 3,      /**< gross margin per period over the trailing window */
     CRVM_VC_COST_TO_SERVE = 4,     /**< cost to serve per period over the trailing window */
     CRVM_VC_CONTRIBUTION = 5,      /**< m_i: expected contribution per period going forward */

@@ -68,7 +68,9 @@ class ValueModel:
     ledger : Ledger
     cost_model : CostModel, optional (the documented defaults)
     retention : "bdw" (default) or "sbg": the retention model with support covariates
-        (crvm/retention_cov.h)
+        (crvm/retention_cov.h); "cox": a Cox model on the same panel, stratified by segment
+        (no ``retention_model``; ``covariate_effects()`` gives its hazard ratios). The
+        non-contractual "bgnbd" and "pareto" are not built yet (the fit raises).
     covariates : fit support covariates (contacts by outcome, escalations, silence)
     horizon : H in months for retention, value at risk and the knowledge projection
     discount_rate : annual rate; None takes the cost model's
