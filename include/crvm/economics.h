@@ -77,6 +77,8 @@ typedef struct crvm_cost_model {
     double knowledge_hourly_rate;  /**< cost per hour of writing and maintaining articles */
     double minutes_saved;        /**< handle minutes saved per assisted reuse; NaN = estimate from the data */
     double avoided_contact_cost; /**< cost of a contact avoided by deflection; NaN = estimate from the data */
+    double outreach_cost;        /**< cost of one proactive retention outreach (crvm/value.h) */
+    double outreach_save_rate;   /**< P(an outreach keeps a customer who would have left), in [0, 1] */
 } crvm_cost_model;
 
 /**
@@ -88,7 +90,8 @@ CRVM_API void crvm_cost_model_init_defaults(crvm_cost_model *model);
 /**
  * Check a cost model: every rate and cost finite and >= 0 (minutes_saved may
  * be any finite value or NaN; avoided_contact_cost NaN or >= 0), margin rates
- * in [-1, 1], probabilities in [0, 1], discount_rate in [0, 1).
+ * in [-1, 1], probabilities (deflection_probability, outreach_save_rate) in
+ * [0, 1], discount_rate in [0, 1).
  * @return ::CRVM_OK, or ::CRVM_EINVAL naming the field.
  */
 CRVM_API crvm_status crvm_cost_model_validate(const crvm_cost_model *model);
@@ -115,7 +118,7 @@ CRVM_API crvm_status crvm_cost_model_assumption(const crvm_cost_model *model, si
 /**
  * Set the assumption called @p name (as listed by crvm_cost_model_assumption(),
  * e.g. "hourly_rate[tier2]", "channel_cost[chat]", "gross_margin_rate[services]",
- * "minutes_saved") to @p value, which must lie in that assumption's domain
+ * "minutes_saved", "outreach_cost") to @p value, which must lie in that assumption's domain
  * as crvm_cost_model_validate() states it (NaN only for minutes_saved and
  * avoided_contact_cost, where it means "estimate from the data"; infinity
  * never). On failure the model is unchanged.

@@ -13,20 +13,29 @@ typedef struct crvm__contact_cost {
     int64_t labour, channel, escalation, overhead;
 } crvm__contact_cost;
 
+/* A contact's costed components, each saturated by crvm__cents_of (a
+ * component beyond 2^53 cents is refused by any later crvm__cents_add). */
+static inline crvm__contact_cost crvm__contact_cost_of(const crvm_cost_model *m, double minutes,
+                                                       int tier, int channel, int escalated)
+{
+    crvm__contact_cost c;
+    c.labour = crvm__cents_of(minutes / 60.0 * m->hourly_rate[tier - 1]);
+    c.channel = crvm__cents_of(m->channel_cost[channel]);
+    c.escalation = escalated ? crvm__cents_of(m->escalation_cost) : 0;
+    c.overhead = crvm__cents_of(m->overhead_per_contact + m->overhead_per_minute * minutes);
+    return c;
+}
+
 /* Cost a contact into *c. The cost model's rates are only required to be
  * finite, so each component and their sum are checked: 0 if one passes 2^53
  * cents (the caller fails naming the contact), 1 otherwise. */
 static inline int crvm__cost_contact(const crvm_cost_model *m, double minutes, int tier,
                                      int channel, int escalated, crvm__contact_cost *c)
 {
-    c->escalation = 0;
-    return crvm__to_cents(minutes / 60.0 * m->hourly_rate[tier - 1], &c->labour) &&
-           crvm__to_cents(m->channel_cost[channel], &c->channel) &&
-           (!escalated || crvm__to_cents(m->escalation_cost, &c->escalation)) &&
-           crvm__to_cents(m->overhead_per_contact + m->overhead_per_minute * minutes,
-                          &c->overhead) &&
-           crvm__cents_ok((double)c->labour + (double)c->channel + (double)c->escalation +
-                          (double)c->overhead);
+    *c = crvm__contact_cost_of(m, minutes, tier, channel, escalated);
+    int64_t total = 0;
+    return crvm__cents_add(&total, c->labour) && crvm__cents_add(&total, c->channel) &&
+           crvm__cents_add(&total, c->escalation) && crvm__cents_add(&total, c->overhead);
 }
 
 #endif

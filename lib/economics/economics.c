@@ -6,7 +6,7 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "crvm/economics.h"
-#include "economics/costing.h"
+#include "economics/economics_internal.h"
 #include "ledger/ledger_internal.h"
 
 /* Money is summed as whole cents in doubles, exact below 2^53 (crvm/ledger.h,
@@ -245,6 +245,12 @@ static crvm_status estimate_inputs(const crvm_ledger *l, const crvm_cost_model *
     return CRVM_OK;
 }
 
+crvm_status crvm__knowledge_estimate(const crvm_ledger *l, const crvm_cost_model *m, crvm_date as_of,
+                                     crvm_knowledge_estimate *out)
+{
+    return estimate_inputs(l, m, as_of, out);
+}
+
 typedef struct use_saving {
     crvm_date date;
     uint32_t article;
@@ -275,8 +281,8 @@ static double payback(const use_saving *u, size_t n, crvm_date t0, double fixed,
     return -1;
 }
 
-static double saving_of_use(const crvm_ledger *l, const crvm_cost_model *m,
-                            const crvm_knowledge_estimate *e, size_t i)
+double crvm__knowledge_use_saving(const crvm_ledger *l, const crvm_cost_model *m,
+                                  const crvm_knowledge_estimate *e, size_t i)
 {
     if (l->use_kind[i] == CRVM_USE_ASSISTED) {
         uint32_t k = l->use_contact[i];
@@ -370,7 +376,7 @@ static crvm_status knowledge(const crvm_ledger *l, const crvm_cost_model *m, crv
         if (l->use_date[i] > as_of)
             continue;
         uint32_t a = l->use_article[i];
-        double s = saving_of_use(l, m, &e, i);
+        double s = crvm__knowledge_use_saving(l, m, &e, i);
         u[start[a]++] = (use_saving){l->use_date[i], a, s};
         double *r = acc + (size_t)a * C;
         if (l->use_kind[i] == CRVM_USE_ASSISTED) {

@@ -73,7 +73,8 @@ SIMPLE = dict(hourly_rate=[60, 120, 240],
 
 def test_cost_model_describes_every_assumption():
     d = crvm.CostModel().describe()
-    assert len(d) == 22
+    assert len(d) == 24
+    assert d.loc["outreach_save_rate", "value"] == 0.2 and d.loc["outreach_cost", "value"] == 25
     assert list(d.columns) == ["value", "unit", "source"]
     assert (d["source"].str.len() > 20).all() and (d["unit"].str.len() > 0).all()
     assert d.loc["self_service_cost", "value"] == 0.10

@@ -51,7 +51,7 @@ static void cost_model_defaults_and_assumptions(void **state)
     assert_true(isnan(m.minutes_saved) && isnan(m.avoided_contact_cost));
     assert_true(m.self_service_cost == 0.10); /* Gartner 2019 */
     size_t n = crvm_cost_model_assumption_count();
-    assert_int_equal(n, 22);
+    assert_int_equal(n, 24);
     for (size_t i = 0; i < n; i++) {
         crvm_assumption a;
         assert_int_equal(crvm_cost_model_assumption(&m, i, &a), CRVM_OK);
@@ -146,6 +146,9 @@ static void cost_model_validation(void **state)
     BAD(knowledge_hourly_rate, -5, "knowledge_hourly_rate");
     BAD(minutes_saved, INFINITY, "minutes_saved");
     BAD(avoided_contact_cost, -1, "avoided_contact_cost");
+    BAD(outreach_cost, -1, "outreach_cost");
+    BAD(outreach_save_rate, 1.5, "outreach_save_rate");
+    BAD(outreach_save_rate, NAN, "outreach_save_rate");
     m = base;
     m.minutes_saved = -3; /* the data may say articles slow agents down */
     m.gross_margin_rate[0] = -0.2;

@@ -205,7 +205,8 @@ class CostModel:
       ``expansion``) or a sequence;
     - scalars ``escalation_cost``, ``overhead_per_contact``,
       ``overhead_per_minute``, ``self_service_cost``, ``discount_rate``,
-      ``deflection_probability``, ``knowledge_hourly_rate``;
+      ``deflection_probability``, ``knowledge_hourly_rate``, ``outreach_cost``,
+      ``outreach_save_rate`` (the last two for :meth:`crvm.ValueModel.outreach`);
     - ``minutes_saved`` and ``avoided_contact_cost``: ``None`` (default)
       estimates them from the ledger's data.
 
