@@ -24,9 +24,9 @@ static crvm_status read_options(const crvm_clv_options *options, crvm_clv_option
     crvm_clv_options_init(o);
     if (options)
         *o = *options;
-    if (o->horizon_months < 0)
-        return crvm__fail(CRVM_EINVAL, "options->horizon_months = %d: must be >= 0",
-                          o->horizon_months);
+    if (o->horizon_months < 0 || o->horizon_months > CRVM_CLV_MAX_HORIZON_MONTHS)
+        return crvm__fail(CRVM_EINVAL, "options->horizon_months = %d: must be in [0, %d]",
+                          o->horizon_months, CRVM_CLV_MAX_HORIZON_MONTHS);
     if (!isfinite(o->discount_rate) || o->discount_rate <= -1)
         return crvm__fail(CRVM_EINVAL, "options->discount_rate = %g: must be finite and > -1",
                           o->discount_rate);
