@@ -110,14 +110,23 @@ static double log_age_ratio(double alpha, double tx, double T)
     return log1p((T - tx) / (alpha + tx));
 }
 
-/* D of the file comment; -inf where the second term is absent */
+/* log(b + x + shift) (shift -1 for the BG/NBD, 0 for the MBG/NBD), also
+ * where b + x overflows (x near DBL_MAX) */
+static double log_bx(double b, double x, double shift)
+{
+    double bb = b + x + shift;
+    return isfinite(bb) ? log(bb) : log(x) + log1p((b + shift) / x);
+}
+
+/* D of the file comment; -inf where the second term is absent. Where r + x
+ * overflows, D is +inf unless t_x = T (then the second term is 0). */
 static double bg_D(const double *p, const crvm__txn_row *row, int modified)
 {
     double r = p[0], alpha = p[1], a = p[2], b = p[3], x = row->x;
     if (!modified && x == 0.0)
         return -INFINITY;
-    double bb = modified ? b + x : b + x - 1.0;
-    return log(a) - log(bb) + (r + x) * log_age_ratio(alpha, row->tx, row->T);
+    double age = log_age_ratio(alpha, row->tx, row->T);
+    return log(a) - log_bx(b, x, modified ? 0.0 : -1.0) + (age > 0.0 ? (r + x) * age : 0.0);
 }
 
 /* log(1 + exp(D)) and the logistic weight q = exp(D)/(1+exp(D)) */
@@ -222,12 +231,12 @@ int crvm__bgnbd_p_alive_rows(const double *p, const double *x, const double *tx,
             if (xi < 64.0) {
                 int h = (int)xi;
                 if (!have[h]) {
-                    c0[h] = la - log(b + xi + shift);
+                    c0[h] = la - log_bx(b, xi, shift);
                     have[h] = 1;
                 }
                 cst[j] = c0[h];
             } else {
-                cst[j] = la - log(b + xi + shift);
+                cst[j] = la - log_bx(b, xi, shift);
             }
             k[j] = r + xi;
         }
@@ -635,41 +644,89 @@ void crvm__bgnbd_expected_rows(const double *p, double t, const double *x, const
     }
 }
 
-/* log NB_j(t) = log P(N(t) = j) for the NBD with shape r and rate alpha */
-static double log_nb(double r, double alpha, double t, double j)
+/* P(X(t) = n) is assembled from ratios of gamma functions; each form
+ * below adds to *mag the magnitude of the log-space terms it differenced
+ * (or its number of roundings), so that the relative rounding error of
+ * the result is at most a few ulp of *mag. A value whose error bound exceeds PROB_TOLERANCE
+ * (relative) is refused, as is a tail needing more than PROB_MAX_TERMS
+ * terms: that bounds the work per row. */
+#define PROB_TOLERANCE 1e-9
+#define PROB_ROUNDINGS 16.0
+#define PROB_MAX_TERMS 1e6
+
+/* B(a + da, b + n) / B(a, b), da in {0, 1}: for n <= 64 the product
+ * (a/(a+b))^da prod_{j<n} (b+j)/(a+da+b+j) (a few ulp, however large a and
+ * b); beyond, the difference of log-beta functions or of the shifted
+ * log-gammas of that product, whichever differences less. */
+static double beta_ratio(double a, double b, double da, double n, double *mag)
 {
-    double lp0 = -r * log1p(t / alpha);       /* log (alpha/(alpha+t))^r */
-    double lth = log(t) - log(alpha + t);     /* log theta */
-    return crvm__lgamma_shift(r, j) - crvm__lgamma(j + 1.0) + lp0 + (j > 0 ? j * lth : 0.0);
+    if (n <= 64.0) {
+        double v = da > 0.0 ? a / (a + b) : 1.0;
+        for (double j = 0.0; j < n; j += 1.0)
+            v *= (b + j) / (a + da + b + j);
+        *mag += n + 1.0; /* one rounding per factor, in units of the result */
+        return v;
+    }
+    double l1 = crvm__lbeta(a + da, b + n), l0 = crvm__lbeta(a, b);
+    double lead = da > 0.0 ? -log1p(b / a) : 0.0; /* log B(a+1, b)/B(a, b) */
+    double s1 = crvm__lgamma_shift(b, n), s0 = crvm__lgamma_shift(a + b + da, n);
+    double m1 = fabs(l1) + fabs(l0), m2 = fabs(lead) + fabs(s1) + fabs(s0);
+    *mag += m1 <= m2 ? m1 : m2;
+    return exp(m1 <= m2 ? l1 - l0 : lead + s1 - s0);
 }
 
-/* P(NBD(r, alpha; t) >= n), accurate in relative terms in both tails */
-static double nb_tail(double r, double alpha, double t, double n)
+/* log NB_n = log P(N(t) = n) for the NBD with shape r and rate alpha:
+ * log C(r+n-1, n) = -log n - log B(r, n) for n > 0, whose terms stay of the
+ * size of the result where lgamma(r+n) - lgamma(n+1) would cancel */
+static double log_nb(double r, double alpha, double t, double n, double *mag)
 {
-    if (n <= 0.0)
-        return 1.0;
+    double lp0 = -r * log1p(t / alpha);      /* log (alpha/(alpha+t))^r */
+    if (n == 0.0) {
+        *mag += fabs(lp0);
+        return lp0;
+    }
+    double lth = -log1p(alpha / t);          /* log theta */
+    double lc = -log(n) - crvm__lbeta(r, n);
+    *mag += fabs(lp0) + fabs(n * lth) + fabs(log(n)) + fabs(lc + log(n));
+    return lc + lp0 + n * lth;
+}
+
+/* P(NBD(r, alpha; t) >= n), n >= 1, from the pmf at the boundary in log
+ * space: past the mode (ratio of successive terms (r+j) theta/(j+1) < 1 at
+ * n) the tail summed upwards; otherwise 1 minus the head summed downwards
+ * from n - 1, whose terms then fall as j decreases. Each sum stops when its
+ * remainder, bounded geometrically, is below 1e-17 of it; NaN after
+ * PROB_MAX_TERMS terms. */
+static double nb_tail(double r, double alpha, double t, double n, double *mag)
+{
     double theta = t / (alpha + t);
-    double term = exp(-r * log1p(t / alpha)); /* P(N = 0) */
-    double head = 0.0;
-    for (double j = 0.0; j < n; j += 1.0) {
-        head += term;
-        term *= (r + j) / (j + 1.0) * theta;
+    if ((r + n) * theta < n + 1.0) {
+        double tj = exp(log_nb(r, alpha, t, n, mag)), tail = 0.0;
+        for (double j = n, k = 0; k < PROB_MAX_TERMS; j += 1.0, k += 1.0) {
+            tail += tj;
+            double ratio = (r + j) / (j + 1.0) * theta;
+            /* later ratios: below this one for r >= 1, below theta else */
+            double R = r >= 1.0 ? ratio : theta;
+            tj *= ratio;
+            if (tj == 0.0 || (R < 1.0 && tj * R / (1.0 - R) <= 1e-17 * tail))
+                return tail;
+        }
+        return NAN;
     }
-    if (head <= 0.5)
-        return 1.0 - head;
-    /* sum the tail directly: starts at P(N = n) (computed in log space) */
-    double tj = exp(log_nb(r, alpha, t, n));
-    double tail = 0.0;
-    for (double j = n; j < n + 1e7; j += 1.0) {
-        tail += tj;
-        double ratio = (r + j) / (j + 1.0) * theta;
-        tj *= ratio;
-        if (ratio < 1.0 && tj * ratio / (1.0 - ratio) <= 1e-17 * tail)
-            break;
-        if (tj == 0.0)
-            break;
+    /* r > 1 here (else every ratio is below theta < 1); going down, the
+     * factor j / ((r+j-1) theta) grows with j, so R, its value at j = n - 1,
+     * bounds all of them (R < 1 for r > 1) */
+    double tj = exp(log_nb(r, alpha, t, n - 1.0, mag)), head = 0.0;
+    double R = (n - 1.0) / ((r + n - 2.0) * theta);
+    for (double j = n - 1.0, k = 0; k < PROB_MAX_TERMS; j -= 1.0, k += 1.0) {
+        head += tj;
+        if (j == 0.0)
+            return 1.0 - head;
+        tj *= j / ((r + j - 1.0) * theta);
+        if (tj == 0.0 || (R < 1.0 && tj * R / (1.0 - R) <= 1e-17 * head))
+            return 1.0 - head;
     }
-    return tail;
+    return NAN;
 }
 
 double crvm__bgnbd_probability_of_n(const double *p, double t, double n, int modified)
@@ -677,15 +734,16 @@ double crvm__bgnbd_probability_of_n(const double *p, double t, double n, int mod
     double r = p[0], alpha = p[1], a = p[2], b = p[3];
     if (t == 0.0)
         return n == 0.0 ? 1.0 : 0.0;
-    double lbab = crvm__lbeta(a, b);
-    double first, second;
-    if (!modified) {
-        first = exp(crvm__lbeta(a, b + n) - lbab + log_nb(r, alpha, t, n));
-        second = n > 0.0 ? exp(crvm__lbeta(a + 1.0, b + n - 1.0) - lbab) * nb_tail(r, alpha, t, n)
-                         : 0.0;
-    } else {
-        first = exp(crvm__lbeta(a, b + n + 1.0) - lbab + log_nb(r, alpha, t, n));
-        second = exp(crvm__lbeta(a + 1.0, b + n) - lbab) * nb_tail(r, alpha, t, n);
+    /* BG/NBD:  B(a,b+n)/B(a,b) NB_n + [n > 0] B(a+1,b+n-1)/B(a,b) tail_n
+     * MBG/NBD: B(a,b+n+1)/B(a,b) NB_n + B(a+1,b+n)/B(a,b) tail_n */
+    double m = modified ? 1.0 : 0.0, mag = 0.0;
+    double first = beta_ratio(a, b, 0.0, n + m, &mag) * exp(log_nb(r, alpha, t, n, &mag));
+    double second = 0.0;
+    if (modified || n > 0.0) {
+        double tail = n > 0.0 ? nb_tail(r, alpha, t, n, &mag) : 1.0;
+        second = beta_ratio(a, b, 1.0, n + m - 1.0, &mag) * tail;
     }
+    if (!(PROB_ROUNDINGS * DBL_EPSILON * mag <= PROB_TOLERANCE))
+        return NAN;
     return first + second;
 }

@@ -116,6 +116,11 @@ static crvm_status check_row(crvm_txn_model model, size_t i, double x, double tx
     if (tx > T)
         return crvm__fail(CRVM_EINVAL, "recency[%zu] = %g exceeds T[%zu] = %g", i, tx, i, T);
     if (discrete) {
+        if (T > CRVM_TXN_BGBB_MAX_OPPORTUNITIES)
+            return crvm__fail(CRVM_EINVAL,
+                              "T[%zu] = %g: BG/BB rows have at most %d opportunities (the "
+                              "likelihood sums one term per opportunity)",
+                              i, T, CRVM_TXN_BGBB_MAX_OPPORTUNITIES);
         if (x > T)
             return crvm__fail(CRVM_EINVAL,
                               "frequency[%zu] = %g exceeds the number of opportunities T[%zu] = %g",
@@ -147,7 +152,7 @@ static int columns_ok(crvm_txn_model model, const double *x, const double *tx, c
         for (size_t i = 0; i < n; i++) {
             double xi = x[i], ti = tx[i], Ti = T[i];
             ok &= (xi >= 0.0) & whole(xi) & (ti >= 0.0) & whole(ti) &
-                  (Ti <= DBL_MAX) & whole(Ti) & (ti <= Ti) & (xi <= Ti) &
+                  (Ti <= CRVM_TXN_BGBB_MAX_OPPORTUNITIES) & whole(Ti) & (ti <= Ti) & (xi <= Ti) &
                   ((xi == 0.0) ? (ti == 0.0) : (ti >= xi));
         }
     } else {
@@ -907,6 +912,16 @@ static crvm_status check_horizon(const crvm_txn_params *params, const char *name
     return CRVM_OK;
 }
 
+/* P(X(t) = n) of the BG/BB sums one term per opportunity up to t */
+static crvm_status check_bgbb_count_horizon(const crvm_txn_params *params, const char *name,
+                                            double t)
+{
+    if (params->model == CRVM_TXN_BGBB && t > CRVM_TXN_BGBB_MAX_OPPORTUNITIES)
+        return crvm__fail(CRVM_EINVAL, "%s = %g: BG/BB P(X(t) = n) takes at most %d opportunities",
+                          name, t, CRVM_TXN_BGBB_MAX_OPPORTUNITIES);
+    return CRVM_OK;
+}
+
 crvm_status crvm_txn_expected_conditional(const crvm_txn_params *params, double t,
                                           const double *frequency, size_t frequency_len,
                                           const double *recency, size_t recency_len,
@@ -1073,7 +1088,8 @@ crvm_status crvm_txn_probability_of_n(const crvm_txn_params *params, const doubl
         double ti = t[t_len == 1 ? 0 : i], ni = n[n_len == 1 ? 0 : i];
         char name[48];
         snprintf(name, sizeof name, "t[%zu]", t_len == 1 ? (size_t)0 : i);
-        if ((st = check_horizon(params, name, ti)) != CRVM_OK)
+        if ((st = check_horizon(params, name, ti)) != CRVM_OK ||
+            (st = check_bgbb_count_horizon(params, name, ti)) != CRVM_OK)
             return st;
         if ((st = check_value("n", n_len == 1 ? 0 : i, ni, 1)) != CRVM_OK)
             return st;
