@@ -294,8 +294,12 @@ CRVM_API crvm_status crvm_txn_expected_unconditional(const crvm_txn_params *para
  * quadrature; FHS 2010 eq. 8 for BG/BB). @p t and @p n are broadcast: equal
  * lengths, or either of length 1; @p out_len must be the longer length. n
  * must be a non-negative integer (BG/BB: t an integer too, at most
- * ::CRVM_TXN_BGBB_MAX_OPPORTUNITIES; n > t gives 0).
- * @return ::CRVM_OK, ::CRVM_EINVAL, ::CRVM_EDOMAIN.
+ * ::CRVM_TXN_BGBB_MAX_OPPORTUNITIES; n > t gives 0). BG/NBD and MBG/NBD:
+ * each value is accurate to 1e-9 relative or refused; cost per value at most
+ * 10^6 terms of the NBD tail.
+ * @return ::CRVM_OK, ::CRVM_EINVAL, ::CRVM_EDOMAIN (bad params; BG/NBD and
+ *         MBG/NBD, a value at extreme parameters whose rounding bound passes
+ *         1e-9 or whose tail needs more terms; the message names t and n).
  */
 CRVM_API crvm_status crvm_txn_probability_of_n(const crvm_txn_params *params,
                                                const double *t, size_t t_len,
