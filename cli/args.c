@@ -1,9 +1,12 @@
+#define _POSIX_C_SOURCE 200809L /* isatty, fileno */
 #include "args.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <crvm/crvm.h>
 
@@ -37,4 +40,44 @@ int cli_library_error(const char *command, const char *what)
 {
     fprintf(stderr, "crvm %s: %s: %s\n", command, what, crvm_last_error());
     return 1;
+}
+
+/* The command's progress state: the CLI is single-threaded, and one command
+ * runs per process. */
+static struct {
+    const char *command;
+    double start;
+    int tty, shown;
+} progress;
+
+static double now_seconds(void)
+{
+    struct timespec t;
+    timespec_get(&t, TIME_UTC);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+void cli_progress_start(const char *command, const char *step)
+{
+    progress.command = command;
+    progress.start = now_seconds();
+    progress.tty = isatty(fileno(stderr));
+    progress.shown = 0;
+    (void)step;
+}
+
+void cli_progress(const char *step)
+{
+    if (!progress.tty || now_seconds() - progress.start < 1.0)
+        return;
+    fprintf(stderr, "\rcrvm %s: %s... (%.0f s)\033[K", progress.command, step, now_seconds() - progress.start);
+    fflush(stderr);
+    progress.shown = 1;
+}
+
+void cli_progress_end(void)
+{
+    if (progress.shown)
+        fputs("\r\033[K", stderr);
+    progress.shown = 0;
 }

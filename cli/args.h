@@ -10,4 +10,11 @@ int cli_parse_long(const char *text, const char *what, long min, long max, long 
 /* Print the library's error for a failed call and return the exit status 1. */
 int cli_library_error(const char *command, const char *what);
 
+/* Progress of long work on stderr, only when stderr is a terminal: start
+ * notes the time, cli_progress() prints a step once a second has passed
+ * since the start, end clears the line. */
+void cli_progress_start(const char *command, const char *step);
+void cli_progress(const char *step);
+void cli_progress_end(void);
+
 #endif
