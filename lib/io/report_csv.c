@@ -145,7 +145,7 @@ static void impacts(const crvm__report *r, crvm__rbuf *b)
             const double *row = r->impact[i].rows + g * CRVM_IMPACT_COLUMNS;
             field(b, r->impact[i].by);
             field(b, r->impact[i].refused_only ? "refused" : "all");
-            field(b, r->impact[i].labels[g]);
+            field(b, crvm__report_label(r, &r->impact[i], g));
             number(b, "%.0f", row[CRVM_IMPACT_CONTACTS], 0);
             interval3(b, MONEY, row[CRVM_IMPACT_VALUE], row[CRVM_IMPACT_LOWER], row[CRVM_IMPACT_UPPER], 1);
         }
@@ -185,7 +185,7 @@ static void outreach(const crvm__report *r, crvm__rbuf *b)
         interval3(b, MONEY, c[CRVM_VC_RESIDUAL_VALUE], c[CRVM_VC_RESIDUAL_VALUE_LOWER],
                   c[CRVM_VC_RESIDUAL_VALUE_UPPER], 0);
         interval3(b, REAL, c[CRVM_VC_RETENTION], c[CRVM_VC_RETENTION_LOWER], c[CRVM_VC_RETENTION_UPPER], 0);
-        crvm__rbuf_csv_field(b, r->drivers[j]);
+        crvm__rbuf_csv_field(b, crvm__report_drivers(r, j));
         crvm__rbuf_puts(b, "\n");
     }
 }

@@ -63,9 +63,7 @@ void crvm__report_release(crvm__report *r)
     crvm__free(r->observed);
     crvm__free(r->projected);
     for (size_t i = 0; i < r->impacts; i++) {
-        for (size_t g = 0; r->impact[i].labels && g < r->impact[i].groups; g++)
-            crvm__free(r->impact[i].labels[g]);
-        crvm__free(r->impact[i].labels);
+        crvm__free(r->impact[i].label_at);
         crvm__free(r->impact[i].rows);
     }
     crvm__free(r->impact);
@@ -73,9 +71,8 @@ void crvm__report_release(crvm__report *r)
     crvm__free(r->by_value);
     crvm__free(r->outreach_customer);
     crvm__free(r->outreach_rows);
-    for (size_t j = 0; r->drivers && j < r->outreach; j++)
-        crvm__free(r->drivers[j]);
-    crvm__free(r->drivers);
+    crvm__free(r->drivers_at);
+    crvm__rbuf_free(&r->text);
     memset(r, 0, sizeof *r);
 }
 
@@ -201,6 +198,28 @@ static crvm_status gather_curves(crvm__report *r, const double *cust)
     return st;
 }
 
+/* Append s with its NUL to the report's text; *at receives its offset. */
+static crvm_status keep_text(crvm__report *r, const char *s, size_t *at)
+{
+    *at = r->text.len;
+    crvm__rbuf_puts(&r->text, s);
+    crvm__rbuf_puts(&r->text, "\x01");
+    if (r->text.failed)
+        return crvm__nomem("report text");
+    r->text.data[r->text.len - 1] = '\0';
+    return CRVM_OK;
+}
+
+const char *crvm__report_label(const crvm__report *r, const crvm__report_impact *im, size_t g)
+{
+    return r->text.data + im->label_at[g];
+}
+
+const char *crvm__report_drivers(const crvm__report *r, size_t j)
+{
+    return r->text.data + r->drivers_at[j];
+}
+
 static crvm_status gather_one_impact(crvm__report *r, crvm_contact_field field, const char *attribute,
                                      const char *by, int32_t *group, const int32_t *refused)
 {
@@ -214,10 +233,10 @@ static crvm_status gather_one_impact(crvm__report *r, crvm_contact_field field, 
             group[k] = -1;
     snprintf(im->by, sizeof im->by, "%s", by);
     im->refused_only = refused != NULL;
-    im->labels = crvm__calloc(groups ? groups : 1, sizeof *im->labels);
+    im->label_at = crvm__calloc(groups ? groups : 1, sizeof *im->label_at);
     im->rows = crvm__calloc(groups ? groups * CRVM_IMPACT_COLUMNS : 1, sizeof *im->rows);
     r->impacts++;
-    if (!im->labels || !im->rows)
+    if (!im->label_at || !im->rows)
         return crvm__nomem("report contact impact");
     im->groups = groups;
     if (groups == 0)
@@ -227,8 +246,8 @@ static crvm_status gather_one_impact(crvm__report *r, crvm_contact_field field, 
     for (size_t g = 0; st == CRVM_OK && g < groups; g++) {
         char label[256];
         st = crvm_value_group_label(r->value, field, attribute, g, label, sizeof label);
-        if (st == CRVM_OK && !(im->labels[g] = crvm__strdup(label)))
-            st = crvm__nomem("report group label");
+        if (st == CRVM_OK)
+            st = keep_text(r, label, &im->label_at[g]);
     }
     return st;
 }
@@ -318,8 +337,8 @@ static crvm_status gather_outreach(crvm__report *r, const double *cust)
     if (st != CRVM_OK)
         return st;
     r->outreach_rows = crvm__calloc(count ? count * CRVM_VC_COLUMNS : 1, sizeof *r->outreach_rows);
-    r->drivers = crvm__calloc(count ? count : 1, sizeof *r->drivers);
-    if (!r->outreach_rows || !r->drivers)
+    r->drivers_at = crvm__calloc(count ? count : 1, sizeof *r->drivers_at);
+    if (!r->outreach_rows || !r->drivers_at)
         return crvm__nomem("report outreach");
     r->outreach = count;
     for (size_t j = 0; st == CRVM_OK && j < count; j++) {
@@ -328,8 +347,8 @@ static crvm_status gather_outreach(crvm__report *r, const double *cust)
         memcpy(r->outreach_rows + j * CRVM_VC_COLUMNS, cust + i * CRVM_VC_COLUMNS,
                CRVM_VC_COLUMNS * sizeof *cust);
         st = crvm_value_drivers_text(r->value, i, text, sizeof text);
-        if (st == CRVM_OK && !(r->drivers[j] = crvm__strdup(text)))
-            st = crvm__nomem("report drivers");
+        if (st == CRVM_OK)
+            st = keep_text(r, text, &r->drivers_at[j]);
     }
     return st;
 }

@@ -16,7 +16,7 @@ typedef struct crvm__report_impact {
     char by[64];      /* "outcome", "channel", ..., or the attribute's name */
     int refused_only; /* 1: only the refused contacts (where a refusal policy costs) */
     size_t groups;
-    char **labels;    /* groups labels */
+    size_t *label_at; /* groups offsets of the labels in the report's text */
     double *rows;     /* groups x CRVM_IMPACT_COLUMNS */
 } crvm__report_impact;
 
@@ -51,7 +51,9 @@ typedef struct crvm__report {
     size_t outreach;
     int32_t *outreach_customer;
     double *outreach_rows;      /* outreach x CRVM_VC_COLUMNS */
-    char **drivers;
+    size_t *drivers_at;         /* outreach offsets of the drivers in text */
+    /* Group labels and drivers, NUL-separated: one buffer, not one block per string. */
+    crvm__rbuf text;
 } crvm__report;
 
 /* Gather every figure; on failure the report is freed and the status returned. */
@@ -60,6 +62,9 @@ crvm_status crvm__report_gather(const crvm_value *value, const crvm_ledger *ledg
                                 crvm__report *out);
 void crvm__report_release(crvm__report *r);
 
+/* Label g of a grouping, the drivers of outreach customer j. */
+const char *crvm__report_label(const crvm__report *r, const crvm__report_impact *im, size_t g);
+const char *crvm__report_drivers(const crvm__report *r, size_t j);
 /* Names the renderers share. */
 const char *crvm__report_segment(const crvm__report *r, size_t s); /* "All" for s == S */
 const char *crvm__report_model_title(const crvm__report *r);

@@ -206,7 +206,7 @@ static void chart_impact(const crvm__report *r, crvm__rbuf *b)
     }
     for (size_t g = 0; g < n; g++) {
         const double *row = im->rows + g * CRVM_IMPACT_COLUMNS;
-        bars[g] = (crvm__bar){im->labels[g], row[CRVM_IMPACT_VALUE], row[CRVM_IMPACT_LOWER], row[CRVM_IMPACT_UPPER]};
+        bars[g] = (crvm__bar){crvm__report_label(r, im, g), row[CRVM_IMPACT_VALUE], row[CRVM_IMPACT_LOWER], row[CRVM_IMPACT_UPPER]};
     }
     crvm__svg_bars(b, "chart-contact-impact",
                    "Contact impact by outcome: customer value won or lost against resolving (with intervals)",
@@ -334,7 +334,7 @@ static void table_impacts(const crvm__report *r, crvm__rbuf *b)
             if (row[CRVM_IMPACT_CONTACTS] <= 0)
                 continue;
             crvm__rbuf_puts(b, "<tr>");
-            td_text(b, im->labels[g]);
+            td_text(b, crvm__report_label(r, im, g));
             td_money(b, row[CRVM_IMPACT_CONTACTS]);
             td_money(b, row[CRVM_IMPACT_VALUE]);
             td_interval(b, row[CRVM_IMPACT_LOWER], row[CRVM_IMPACT_UPPER]);
@@ -406,7 +406,7 @@ static void table_outreach(const crvm__report *r, crvm__rbuf *b)
         td_interval(b, c[CRVM_VC_VALUE_AT_RISK_LOWER], c[CRVM_VC_VALUE_AT_RISK_UPPER]);
         td_money(b, c[CRVM_VC_RESIDUAL_VALUE]);
         crvm__rbuf_printf(b, "<td>%.1f%%</td>", 100 * c[CRVM_VC_RETENTION]);
-        td_text(b, r->drivers[j]);
+        td_text(b, crvm__report_drivers(r, j));
         crvm__rbuf_puts(b, "</tr>\n");
     }
     crvm__rbuf_puts(b, "</table>\n");

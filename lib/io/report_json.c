@@ -228,7 +228,7 @@ static void impacts(const crvm__report *r, crvm__rbuf *b)
         for (size_t g = 0; g < im->groups; g++) {
             const double *row = im->rows + g * CRVM_IMPACT_COLUMNS;
             crvm__rbuf_puts(b, g ? ",{" : "{");
-            str(b, "label", im->labels[g]);
+            str(b, "label", crvm__report_label(r, im, g));
             crvm__rbuf_puts(b, ",");
             num(b, "contacts", "%.0f", row[CRVM_IMPACT_CONTACTS]);
             crvm__rbuf_puts(b, ",");
@@ -313,7 +313,7 @@ static void outreach(const crvm__report *r, crvm__rbuf *b)
         interval(b, "retention_probability", REAL, c[CRVM_VC_RETENTION], c[CRVM_VC_RETENTION_LOWER],
                  c[CRVM_VC_RETENTION_UPPER]);
         crvm__rbuf_puts(b, ",");
-        str(b, "drivers", r->drivers[j]);
+        str(b, "drivers", crvm__report_drivers(r, j));
         crvm__rbuf_puts(b, "}");
     }
     crvm__rbuf_puts(b, "]");

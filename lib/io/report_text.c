@@ -108,7 +108,7 @@ static void impacts(const crvm__report *r, crvm__rbuf *b)
         for (size_t g = 0; g < im->groups; g++) {
             const double *row = im->rows + g * CRVM_IMPACT_COLUMNS;
             if (row[CRVM_IMPACT_CONTACTS] > 0)
-                crvm__rbuf_printf(b, "  %-14s %9.0f %14.0f %12.0f - %-12.0f\n", im->labels[g],
+                crvm__rbuf_printf(b, "  %-14s %9.0f %14.0f %12.0f - %-12.0f\n", crvm__report_label(r, im, g),
                                   row[CRVM_IMPACT_CONTACTS], row[CRVM_IMPACT_VALUE], row[CRVM_IMPACT_LOWER],
                                   row[CRVM_IMPACT_UPPER]);
         }
@@ -188,7 +188,7 @@ static void outreach(const crvm__report *r, crvm__rbuf *b)
         crvm__rbuf_printf(b, "  %-12s %-14s %14.0f %14.0f %9.1f%%  %s\n",
                           crvm_ledger_id(r->ledger, CRVM_TABLE_CUSTOMERS, (size_t)r->outreach_customer[j]),
                           crvm__report_segment(r, (size_t)c[CRVM_VC_SEGMENT]), c[CRVM_VC_VALUE_AT_RISK],
-                          c[CRVM_VC_RESIDUAL_VALUE], 100 * c[CRVM_VC_RETENTION], r->drivers[j]);
+                          c[CRVM_VC_RESIDUAL_VALUE], 100 * c[CRVM_VC_RETENTION], crvm__report_drivers(r, j));
     }
 }
 
