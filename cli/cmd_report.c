@@ -53,14 +53,13 @@ static int parse_format(const char *text, crvm_report_format *out)
     return 0;
 }
 
-/* The as-of date: refused before the data's first date (nothing to value) and
- * more than one period past its last (the value layer refuses it too, naming
- * the dates); warned about past the last date, where nothing is known. */
+/* The as-of date: refused before the data's first date (nothing to value);
+ * the value layer refuses one more than a period past the last date, naming
+ * both, and cmd_report warns of one past it that the value layer accepts. */
 static int check_as_of(const crvm_ledger_stats *stats, const char *text, crvm_date *as_of)
 {
-    char first[16], last[16];
+    char first[16];
     crvm_date_format(stats->first_date, first, sizeof first);
-    crvm_date_format(stats->last_date, last, sizeof last);
     if (!text) {
         *as_of = stats->last_date;
         return 0;
@@ -73,9 +72,6 @@ static int check_as_of(const crvm_ledger_stats *stats, const char *text, crvm_da
         fprintf(stderr, "crvm report: --as-of %s is before the data, which start on %s\n", text, first);
         return 2;
     }
-    if (*as_of > stats->last_date)
-        fprintf(stderr, "crvm report: warning: --as-of %s is after the data's last date %s: "
-                        "nothing is known of the days between\n", text, last);
     return 0;
 }
 
@@ -157,6 +153,12 @@ int cmd_report(int argc, char **argv)
             rc = 2, fprintf(stderr, "crvm report: --as-of: %s\n", crvm_last_error());
         else if (st != CRVM_OK)
             rc = cli_library_error("report", "valuing the customer base");
+    }
+    if (rc == 0 && as_of > stats.last_date) {
+        char last[16];
+        crvm_date_format(stats.last_date, last, sizeof last);
+        fprintf(stderr, "crvm report: warning: --as-of %s is after the data's last date %s: nothing is "
+                        "known of the days between\n", as_of_text, last);
     }
     if (rc == 0) {
         cli_progress("writing the report");
