@@ -47,7 +47,7 @@ static const char style[] =
     "@media print{body{background:#fff;font-size:10pt}main{max-width:none;padding:0}\n"
     ".cards{grid-template-columns:repeat(4,1fr);gap:6px}.card{padding:6px 8px}.card .v{font-size:15pt}\n"
     ".charts,.tables{grid-template-columns:1fr}figure.chart,table,.card{break-inside:avoid}\n"
-    "figure.chart{max-width:170mm;margin:0 auto}h2{break-after:avoid}table{font-size:8.5pt}\n"
+    "h2{break-after:avoid}table{font-size:8.5pt}\n"
     "th,td{padding:2px 5px}}\n"
     "</style>\n";
 
