@@ -426,6 +426,43 @@ static void a_modified_ledger_is_refused(void **state)
     vs_free(&b);
 }
 
+/* A figure the value layer cannot represent (a customer whose value at a
+ * renewal passes 2^53 cents: the business of test_value.c's
+ * overflowing_sums_are_refused) fails the report naming the customer, and
+ * writes nothing. */
+static void an_unrepresentable_figure_is_refused(void **state)
+{
+    (void)state;
+    crvm_sim_options o;
+    crvm_sim_options_init(&o);
+    o.customers = 300;
+    o.seed = 3;
+    vs_business b = vs_simulated(&o);
+    const char *id[] = {"whale"}, *seg[] = {"mid_market"};
+    crvm_date start[] = {D(2024, 2, 10)}, end[] = {D(2024, 3, 10)};
+    assert_int_equal(crvm_ledger_add_customers(b.ledger, id, 1, seg, 1, start, 1, end, 1, NULL), CRVM_OK);
+    assert_int_equal(crvm_ledger_add_revenue_event(b.ledger, "whale", D(2024, 2, 10), 9.0e13,
+                                                   CRVM_STREAM_SUBSCRIPTION), CRVM_OK);
+    const char *kid[] = {"whale-1"}, *kc[] = {"whale"};
+    crvm_date opened[] = {D(2024, 2, 20)}, closed[] = {D(2024, 2, 20)};
+    int32_t channel[] = {CRVM_CHANNEL_PHONE}, tier[] = {1}, esc[] = {1}, outcome[] = {CRVM_OUTCOME_REFUSED};
+    double minutes[] = {10}, sat[] = {NAN};
+    assert_int_equal(crvm_ledger_add_contacts(b.ledger, kid, 1, kc, 1, opened, 1, closed, 1, channel, 1, minutes,
+                                              1, tier, 1, esc, 1, outcome, 1, sat, 1, NULL),
+                     CRVM_OK);
+    crvm_value *v;
+    assert_int_equal(crvm_value_fit(b.ledger, NULL, F.as_of, NULL, &v), CRVM_OK);
+    size_t len = 0;
+    assert_status(crvm_report_render(v, b.ledger, NULL, NULL, NULL, 0, &len), CRVM_EDOMAIN);
+    assert_non_null(strstr(crvm_last_error(), "whale"));
+    const char *path = "/tmp/crvm_report_never_written.html";
+    remove(path);
+    assert_status(crvm_report_write(v, b.ledger, NULL, NULL, path), CRVM_EDOMAIN);
+    assert_int_equal(access(path, F_OK), -1);
+    crvm_value_free(v);
+    vs_free(&b);
+}
+
 typedef struct alloc_ctx {
     const crvm_value *v;
     const crvm_ledger *ledger;
@@ -493,6 +530,7 @@ int main(void)
         cmocka_unit_test(writes_files_and_a_directory_of_tables),
         cmocka_unit_test(bad_arguments_are_refused),
         cmocka_unit_test(a_modified_ledger_is_refused),
+        cmocka_unit_test(an_unrepresentable_figure_is_refused),
         cmocka_unit_test(allocation_failures_are_reported),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
