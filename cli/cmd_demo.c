@@ -48,8 +48,6 @@ static int report(const char *dir, const char *out)
     crvm_value *value = NULL;
     crvm_ledger_stats stats;
     int rc = 0;
-    char *text = NULL;
-    size_t length = 0;
     crvm_report_options o;
     crvm_report_options_init(&o);
     o.title = "crvm's sample business";
@@ -60,22 +58,15 @@ static int report(const char *dir, const char *out)
     cli_progress("valuing the customer base");
     if (rc == 0 && crvm_value_fit(ledger, NULL, stats.last_date, NULL, &value) != CRVM_OK)
         rc = cli_library_error("demo", "valuing the customer base");
-    if (rc == 0 && crvm_report_render(value, ledger, NULL, &o, NULL, 0, &length) != CRVM_OK)
-        rc = cli_library_error("demo", "rendering the report");
-    if (rc == 0 && !(text = malloc(length + 1)))
-        rc = 1, fputs("crvm demo: out of memory\n", stderr);
-    if (rc == 0 && crvm_report_render(value, ledger, NULL, &o, text, length + 1, &length) != CRVM_OK)
-        rc = cli_library_error("demo", "rendering the report");
+    cli_progress("writing the report");
+    if (rc == 0 && crvm_report_write_stream(value, ledger, NULL, &o, stdout) != CRVM_OK)
+        rc = cli_library_error("demo", "writing the report");
     o.format = CRVM_REPORT_HTML;
-    cli_progress("writing the HTML report");
     if (rc == 0 && crvm_report_write(value, ledger, NULL, &o, out) != CRVM_OK)
         rc = cli_library_error("demo", "writing the HTML report");
     cli_progress_end();
-    if (rc == 0) {
-        fwrite(text, 1, length, stdout);
+    if (rc == 0)
         printf("\nHTML report: %s\n", out);
-    }
-    free(text);
     crvm_value_free(value);
     crvm_ledger_free(ledger);
     return rc;

@@ -165,22 +165,10 @@ int cmd_report(int argc, char **argv)
         ropt.top = (int)top;
         ropt.title = dir;
         ropt.horizon = (int)horizon;
-        if (out) {
-            if (crvm_report_write(value, ledger, &costs, &ropt, out) != CRVM_OK)
-                rc = cli_library_error("report", "writing the report");
-        } else {
-            size_t length = 0;
-            char *text = NULL;
-            if (crvm_report_render(value, ledger, &costs, &ropt, NULL, 0, &length) != CRVM_OK)
-                rc = cli_library_error("report", "rendering the report");
-            else if (!(text = malloc(length + 1)))
-                rc = 1, fputs("crvm report: out of memory\n", stderr);
-            else if (crvm_report_render(value, ledger, &costs, &ropt, text, length + 1, &length) != CRVM_OK)
-                rc = cli_library_error("report", "rendering the report");
-            else
-                fwrite(text, 1, length, stdout);
-            free(text);
-        }
+        crvm_status st = out ? crvm_report_write(value, ledger, &costs, &ropt, out)
+                             : crvm_report_write_stream(value, ledger, &costs, &ropt, stdout);
+        if (st != CRVM_OK)
+            rc = cli_library_error("report", "writing the report");
     }
     cli_progress_end();
     crvm_value_free(value);

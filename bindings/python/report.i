@@ -4,6 +4,7 @@
 %immutable crvm_report_options::title;
 %ignore crvm_report_render;
 %ignore crvm_report_write;
+%ignore crvm_report_write_stream;
 
 %include "crvm/report.h"
 

@@ -28,7 +28,8 @@
  * crvm_value_impact_by() per grouping, the P&L once) plus O(customers +
  * contacts + articles) of its own; the output is O(segments + groups +
  * articles + top) lines. Memory: 8 bytes x (20 x customers + 2 x contacts)
- * while it is built.
+ * while it is built. Each call gathers the report anew: a length query
+ * followed by a render costs two; crvm_report_write_stream() writes in one.
  *
  * Thread safety: reads the value and the ledger only; concurrent reports of
  * one value are safe.
@@ -37,6 +38,7 @@
 #define CRVM_REPORT_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "crvm/common.h"
 #include "crvm/economics.h"
@@ -129,6 +131,18 @@ CRVM_API crvm_status crvm_report_render(const crvm_value *value, const crvm_ledg
 CRVM_API crvm_status crvm_report_write(const crvm_value *value, const crvm_ledger *ledger,
                                        const crvm_cost_model *costs,
                                        const crvm_report_options *options, const char *path);
+
+/**
+ * Write the report to @p stream (left open; a terminal's stdout, say) in one
+ * pass: no length query, no copy of the whole text held by the caller. Not
+ * for ::CRVM_REPORT_CSV, which is a directory of files (crvm_report_write()).
+ * @return as crvm_report_render() (without the buffer cases); ::CRVM_EINVAL also
+ *         for a NULL stream or the CSV format; ::CRVM_EIO (the stream reports a
+ *         write error).
+ */
+CRVM_API crvm_status crvm_report_write_stream(const crvm_value *value, const crvm_ledger *ledger,
+                                              const crvm_cost_model *costs,
+                                              const crvm_report_options *options, FILE *stream);
 
 #ifdef __cplusplus
 }

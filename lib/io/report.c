@@ -67,14 +67,20 @@ crvm_status crvm_report_render(const crvm_value *value, const crvm_ledger *ledge
     return st;
 }
 
+/* Write b to f; 1 if every byte went out and f reports no error. */
+static int put(FILE *f, const crvm__rbuf *b)
+{
+    size_t wrote = b->len ? fwrite(b->data, 1, b->len, f) : 0;
+    return wrote == b->len && fflush(f) == 0 && !ferror(f);
+}
+
 static crvm_status write_file(const char *path, const crvm__rbuf *b)
 {
     FILE *f = fopen(path, "wb");
     if (!f)
         return crvm__fail(CRVM_EIO, "cannot create %s: %s", path, strerror(errno));
-    size_t wrote = b->len ? fwrite(b->data, 1, b->len, f) : 0;
-    int bad = wrote != b->len || ferror(f);
-    if (fclose(f) != 0 || bad)
+    int ok = put(f, b);
+    if (fclose(f) != 0 || !ok)
         return crvm__fail(CRVM_EIO, "cannot write %s: %s", path, strerror(errno));
     return CRVM_OK;
 }
@@ -121,5 +127,29 @@ crvm_status crvm_report_write(const crvm_value *value, const crvm_ledger *ledger
         crvm__rbuf_free(&b);
     }
     crvm__report_release(&r);
+    return st;
+}
+
+crvm_status crvm_report_write_stream(const crvm_value *value, const crvm_ledger *ledger,
+                                     const crvm_cost_model *costs, const crvm_report_options *options,
+                                     FILE *stream)
+{
+    if (!stream)
+        return crvm__fail(CRVM_EINVAL, "stream is NULL");
+    if (options && options->format == CRVM_REPORT_CSV)
+        return crvm__fail(CRVM_EINVAL, "options.format: CSV is a directory of tables, not a stream "
+                                       "(crvm_report_write)");
+    crvm__report r;
+    crvm_status st = crvm__report_gather(value, ledger, costs, options, &r);
+    if (st != CRVM_OK)
+        return st;
+    crvm__rbuf b = {0};
+    render(&r, r.opt.table, &b);
+    crvm__report_release(&r);
+    if (b.failed)
+        st = crvm__nomem("report text");
+    else if (!put(stream, &b))
+        st = crvm__fail(CRVM_EIO, "writing the report to the stream: %s", strerror(errno));
+    crvm__rbuf_free(&b);
     return st;
 }
