@@ -36,6 +36,22 @@ static void render(const crvm__report *r, crvm_report_table table, crvm__rbuf *b
     }
 }
 
+/* Gather and render into b (one format, one table for CSV); on failure b is empty. */
+static crvm_status build(const crvm_value *value, const crvm_ledger *ledger, const crvm_cost_model *costs,
+                         const crvm_report_options *options, crvm__rbuf *b)
+{
+    crvm__report r;
+    crvm_status st = crvm__report_gather(value, ledger, costs, options, &r);
+    if (st != CRVM_OK)
+        return st;
+    render(&r, r.opt.table, b);
+    crvm__report_release(&r);
+    if (!b->failed)
+        return CRVM_OK;
+    crvm__rbuf_free(b);
+    return crvm__nomem("report text");
+}
+
 crvm_status crvm_report_render(const crvm_value *value, const crvm_ledger *ledger,
                                const crvm_cost_model *costs, const crvm_report_options *options,
                                char *buf, size_t buf_len, size_t *length)
@@ -44,16 +60,11 @@ crvm_status crvm_report_render(const crvm_value *value, const crvm_ledger *ledge
         return crvm__fail(CRVM_EINVAL, "length is NULL");
     if (!buf && buf_len != 0)
         return crvm__fail(CRVM_EINVAL, "buf is NULL with buf_len %zu", buf_len);
-    crvm__report r;
-    crvm_status st = crvm__report_gather(value, ledger, costs, options, &r);
+    crvm__rbuf b = {0};
+    crvm_status st = build(value, ledger, costs, options, &b);
     if (st != CRVM_OK)
         return st;
-    crvm__rbuf b = {0};
-    render(&r, r.opt.table, &b);
-    crvm__report_release(&r);
-    if (b.failed)
-        st = crvm__nomem("report text");
-    else if (buf && buf_len <= b.len)
+    if (buf && buf_len <= b.len)
         st = crvm__fail(CRVM_EINVAL, "buf_len %zu: the report needs %zu bytes with its NUL", buf_len,
                         b.len + 1);
     if (st == CRVM_OK) {
@@ -114,18 +125,19 @@ crvm_status crvm_report_write(const crvm_value *value, const crvm_ledger *ledger
 {
     if (!path)
         return crvm__fail(CRVM_EINVAL, "path is NULL");
+    if (!options || options->format != CRVM_REPORT_CSV) {
+        crvm__rbuf b = {0};
+        crvm_status st = build(value, ledger, costs, options, &b);
+        if (st == CRVM_OK)
+            st = write_file(path, &b);
+        crvm__rbuf_free(&b);
+        return st;
+    }
     crvm__report r;
     crvm_status st = crvm__report_gather(value, ledger, costs, options, &r);
     if (st != CRVM_OK)
         return st;
-    if (r.opt.format == CRVM_REPORT_CSV) {
-        st = write_tables(&r, path);
-    } else {
-        crvm__rbuf b = {0};
-        render(&r, r.opt.table, &b);
-        st = b.failed ? crvm__nomem("report text") : write_file(path, &b);
-        crvm__rbuf_free(&b);
-    }
+    st = write_tables(&r, path);
     crvm__report_release(&r);
     return st;
 }
@@ -139,16 +151,11 @@ crvm_status crvm_report_write_stream(const crvm_value *value, const crvm_ledger 
     if (options && options->format == CRVM_REPORT_CSV)
         return crvm__fail(CRVM_EINVAL, "options.format: CSV is a directory of tables, not a stream "
                                        "(crvm_report_write)");
-    crvm__report r;
-    crvm_status st = crvm__report_gather(value, ledger, costs, options, &r);
+    crvm__rbuf b = {0};
+    crvm_status st = build(value, ledger, costs, options, &b);
     if (st != CRVM_OK)
         return st;
-    crvm__rbuf b = {0};
-    render(&r, r.opt.table, &b);
-    crvm__report_release(&r);
-    if (b.failed)
-        st = crvm__nomem("report text");
-    else if (!put(stream, &b))
+    if (!put(stream, &b))
         st = crvm__fail(CRVM_EIO, "writing the report to the stream: %s", strerror(errno));
     crvm__rbuf_free(&b);
     return st;

@@ -47,6 +47,14 @@ const char *crvm__report_model_title(const crvm__report *r)
     }
 }
 
+void crvm__report_horizon(const crvm__report *r, char *buf, size_t n)
+{
+    if (r->opt.horizon > 0)
+        snprintf(buf, n, "%d months", r->opt.horizon);
+    else
+        snprintf(buf, n, "the horizon");
+}
+
 void crvm__report_date(crvm_date d, char *buf)
 {
     if (crvm_date_format(d, buf, 16) != CRVM_OK)

@@ -99,19 +99,11 @@ static void card(crvm__rbuf *b, const char *k, const char *v, const char *lo, co
                          "<div class=\"i\">interval %s &ndash; %s%s</div></div>\n", k, v, lo, hi, note);
 }
 
-static void horizon(const crvm__report *r, char *buf, size_t n)
-{
-    if (r->opt.horizon > 0)
-        snprintf(buf, n, "%d months", r->opt.horizon);
-    else
-        snprintf(buf, n, "the horizon");
-}
-
 static void headline(const crvm__report *r, crvm__rbuf *b)
 {
     const double *all = r->segments + r->info.segments * CRVM_VS_COLUMNS, *p = r->pnl;
     char v[64], lo[64], hi[64], h[32], note[96];
-    horizon(r, h, sizeof h);
+    crvm__report_horizon(r, h, sizeof h);
     crvm__rbuf_puts(b, "<section class=\"cards\" id=\"headline\">\n");
     snprintf(v, sizeof v, "%.2f", p[CRVM_PNL_VALUE_PER_SUPPORT_DOLLAR]);
     snprintf(lo, sizeof lo, "%.2f", p[CRVM_PNL_VALUE_PER_SUPPORT_DOLLAR_LOWER]);
@@ -166,7 +158,7 @@ static void chart_value_at_risk(const crvm__report *r, crvm__rbuf *b)
                               v[CRVM_VS_VALUE_AT_RISK_UPPER]};
     }
     char h[32], title[96];
-    horizon(r, h, sizeof h);
+    crvm__report_horizon(r, h, sizeof h);
     snprintf(title, sizeof title, "Value at risk by segment, churn within %s (with intervals)", h);
     crvm__svg_bars(b, "chart-value-at-risk", title, "value at risk (currency)", "segment", bars, S, 1);
     crvm__free(bars);
@@ -236,7 +228,7 @@ static void chart_knowledge(const crvm__report *r, crvm__rbuf *b)
 static void table_segments(const crvm__report *r, crvm__rbuf *b)
 {
     char h[32];
-    horizon(r, h, sizeof h);
+    crvm__report_horizon(r, h, sizeof h);
     crvm__rbuf_printf(b, "<table class=\"wide\" id=\"table-segments\"><caption>Segment value (active customers; "
                          "contribution per month; retention and value at risk over %s) and economics to date"
                          "</caption>\n<tr><th>segment</th><th>customers</th><th>contribution</th>"
@@ -392,7 +384,7 @@ static void table_knowledge(const crvm__report *r, crvm__rbuf *b)
 static void table_outreach(const crvm__report *r, crvm__rbuf *b)
 {
     char h[32];
-    horizon(r, h, sizeof h);
+    crvm__report_horizon(r, h, sizeof h);
     crvm__rbuf_printf(b, "<table class=\"wide\" id=\"table-outreach\"><caption>Outreach: the %zu customers with the "
                          "most value at risk over %s</caption>\n<tr><th>customer</th><th>segment</th>"
                          "<th>value at risk</th><th>interval</th><th>residual value</th><th>retained</th>"

@@ -3,19 +3,11 @@
 
 #include "io/report_data.h"
 
-static void horizon_words(const crvm__report *r, char *buf, size_t n)
-{
-    if (r->opt.horizon > 0)
-        snprintf(buf, n, "%d months", r->opt.horizon);
-    else
-        snprintf(buf, n, "the horizon");
-}
-
 static void headline(const crvm__report *r, crvm__rbuf *b)
 {
     const double *all = r->segments + r->info.segments * CRVM_VS_COLUMNS, *p = r->pnl;
     char h[32], from[16], to[16];
-    horizon_words(r, h, sizeof h);
+    crvm__report_horizon(r, h, sizeof h);
     crvm__report_date(r->pnl_from, from);
     crvm__report_date(r->info.as_of, to);
     crvm__rbuf_printf(b, "Headline (%s; 95%% intervals unless the value was fitted otherwise)\n",
@@ -39,7 +31,7 @@ static void headline(const crvm__report *r, crvm__rbuf *b)
 static void segments(const crvm__report *r, crvm__rbuf *b)
 {
     char h[32];
-    horizon_words(r, h, sizeof h);
+    crvm__report_horizon(r, h, sizeof h);
     crvm__rbuf_printf(b, "\nSegment value (active customers; contribution per month; retention and value at "
                          "risk over %s)\n", h);
     crvm__rbuf_printf(b, "  %-14s %9s %13s %12s %14s %25s %12s %25s\n", "segment", "customers",
@@ -179,7 +171,7 @@ static void outreach(const crvm__report *r, crvm__rbuf *b)
     if (r->outreach == 0)
         return;
     char h[32];
-    horizon_words(r, h, sizeof h);
+    crvm__report_horizon(r, h, sizeof h);
     crvm__rbuf_printf(b, "\nOutreach: the %zu customers with the most value at risk over %s\n", r->outreach, h);
     crvm__rbuf_printf(b, "  %-12s %-14s %14s %14s %10s  %s\n", "customer", "segment", "value at risk",
                       "residual value", "retained", "drivers");

@@ -438,11 +438,7 @@ static void bad_arguments_are_refused(void **state)
 static void a_modified_ledger_is_refused(void **state)
 {
     (void)state;
-    crvm_sim_options o;
-    crvm_sim_options_init(&o);
-    o.customers = 300;
-    o.seed = 3;
-    vs_business b = vs_simulated(&o);
+    vs_business b = vs_simulated_small(300, 3);
     crvm_value *v;
     assert_int_equal(crvm_value_fit(b.ledger, NULL, F.as_of, NULL, &v), CRVM_OK);
     const char *id[] = {"newcomer"}, *seg[] = {"smb"};
@@ -463,23 +459,8 @@ static void a_modified_ledger_is_refused(void **state)
 static void an_unrepresentable_figure_is_refused(void **state)
 {
     (void)state;
-    crvm_sim_options o;
-    crvm_sim_options_init(&o);
-    o.customers = 300;
-    o.seed = 3;
-    vs_business b = vs_simulated(&o);
-    const char *id[] = {"whale"}, *seg[] = {"mid_market"};
-    crvm_date start[] = {D(2024, 2, 10)}, end[] = {D(2024, 3, 10)};
-    assert_int_equal(crvm_ledger_add_customers(b.ledger, id, 1, seg, 1, start, 1, end, 1, NULL), CRVM_OK);
-    assert_int_equal(crvm_ledger_add_revenue_event(b.ledger, "whale", D(2024, 2, 10), 9.0e13,
-                                                   CRVM_STREAM_SUBSCRIPTION), CRVM_OK);
-    const char *kid[] = {"whale-1"}, *kc[] = {"whale"};
-    crvm_date opened[] = {D(2024, 2, 20)}, closed[] = {D(2024, 2, 20)};
-    int32_t channel[] = {CRVM_CHANNEL_PHONE}, tier[] = {1}, esc[] = {1}, outcome[] = {CRVM_OUTCOME_REFUSED};
-    double minutes[] = {10}, sat[] = {NAN};
-    assert_int_equal(crvm_ledger_add_contacts(b.ledger, kid, 1, kc, 1, opened, 1, closed, 1, channel, 1, minutes,
-                                              1, tier, 1, esc, 1, outcome, 1, sat, 1, NULL),
-                     CRVM_OK);
+    vs_business b = vs_simulated_small(300, 3);
+    vs_add_whale(&b);
     crvm_value *v;
     assert_int_equal(crvm_value_fit(b.ledger, NULL, F.as_of, NULL, &v), CRVM_OK);
     size_t len = 0;
@@ -519,11 +500,7 @@ static crvm_status alloc_scenario(void *ctx)
 static void allocation_failures_are_reported(void **state)
 {
     (void)state;
-    crvm_sim_options o;
-    crvm_sim_options_init(&o);
-    o.customers = 150;
-    o.seed = 4;
-    vs_business b = vs_simulated(&o);
+    vs_business b = vs_simulated_small(150, 4);
     crvm_value_options vo;
     crvm_value_options_init(&vo);
     vo.covariates = 0;
