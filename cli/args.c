@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -33,6 +34,21 @@ int cli_parse_long(const char *text, const char *what, long min, long max, long 
         return 0;
     }
     *out = value;
+    return 1;
+}
+
+int cli_parse_delimiter(const char *text, char *out)
+{
+    if (strcmp(text, "tab") == 0 || strcmp(text, "\\t") == 0)
+        *out = '\t';
+    else if (strcmp(text, "space") == 0)
+        *out = ' ';
+    else if (strlen(text) == 1 && text[0] != '"')
+        *out = text[0];
+    else {
+        fprintf(stderr, "crvm: --delimiter '%s': give one character, tab or space\n", text);
+        return 0;
+    }
     return 1;
 }
 

@@ -15,6 +15,7 @@ static void usage(FILE *to)
 {
     fputs("usage: crvm report DIR [--as-of YYYY-MM-DD] [--horizon MONTHS] [--cost-model FILE]\n"
           "                  [--format text|json|csv|html] [--out PATH] [--top N]\n"
+          "                  [--delimiter C]\n"
           "\n"
           "Load the crvm CSV files in DIR (docs/data-format.md) and value the customer\n"
           "base as of the given date (default: the last date in the data): the headline\n"
@@ -30,7 +31,9 @@ static void usage(FILE *to)
           "                     (docs/cost-model.md); default: crvm's documented defaults\n"
           "  --format FORMAT    text (default), json (docs/report-schema.md), csv (one file\n"
           "                     per table: --out names a directory) or html (one page)\n"
-          "  --out PATH         write there instead of the terminal (required for csv)\n",
+          "  --out PATH         write there instead of the terminal (required for csv)\n"
+          "  --delimiter C      the data files' field separator: a character, tab or space\n"
+          "                     (default: the comma)\n",
           to);
 }
 
@@ -81,6 +84,8 @@ int cmd_report(int argc, char **argv)
     long top = 5, horizon = 12;
     crvm_report_options ropt;
     crvm_report_options_init(&ropt);
+    crvm_load_options lopt;
+    crvm_load_options_init(&lopt);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -89,7 +94,8 @@ int cmd_report(int argc, char **argv)
         }
         int takes_value = strcmp(a, "--as-of") == 0 || strcmp(a, "--top") == 0 ||
                           strcmp(a, "--horizon") == 0 || strcmp(a, "--cost-model") == 0 ||
-                          strcmp(a, "--format") == 0 || strcmp(a, "--out") == 0;
+                          strcmp(a, "--format") == 0 || strcmp(a, "--out") == 0 ||
+                          strcmp(a, "--delimiter") == 0;
         if (takes_value && !v)
             return bad_usage("%s needs a value", a);
         if (takes_value)
@@ -109,6 +115,9 @@ int cmd_report(int argc, char **argv)
                 return bad_usage("--format %s: must be text, json, csv or html", v);
         } else if (strcmp(a, "--out") == 0) {
             out = v;
+        } else if (strcmp(a, "--delimiter") == 0) {
+            if (!cli_parse_delimiter(v, &lopt.delimiter))
+                return 2;
         } else if (!dir && strncmp(a, "--", 2) != 0) {
             dir = a;
         } else {
@@ -132,7 +141,7 @@ int cmd_report(int argc, char **argv)
     crvm_value *value = NULL;
     crvm_date as_of = 0;
     cli_progress_start("report", "loading the data");
-    if (crvm_load_directory(ledger, dir, NULL, NULL) != CRVM_OK) {
+    if (crvm_load_directory(ledger, dir, &lopt, NULL) != CRVM_OK) {
         rc = cli_library_error("report", dir);
     } else if (crvm_ledger_stats_get(ledger, &stats) != CRVM_OK) {
         rc = cli_library_error("report", "ledger");

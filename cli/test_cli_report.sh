@@ -107,6 +107,17 @@ check "a missing cost model file is reported as missing" '[ $code -eq 1 ] && gre
 h6=$("$crvm" report "$dir/data" --horizon 6 --top 0 | awk '/^  value at risk, 6 months/ {print $5}')
 check "--horizon sets the horizon of the value at risk (got $h6)" '[ -n "$h6" ]'
 
+# Another delimiter (issue 9: a space-separated file gave "no column"). The
+# simulated files hold no quoted field, so commas become tabs one for one.
+mkdir "$dir/tabs"
+for f in "$dir"/data/*.csv; do tr ',' '\t' < "$f" > "$dir/tabs/$(basename "$f")"; done
+tabbed=$("$crvm" report "$dir/tabs" --delimiter tab --top 3 | tail -n +2)
+check "--delimiter tab reads tab-separated files to the same report" '[ "$tabbed" = "$(echo "$out" | tail -n +2)" ]'
+"$crvm" report "$dir/tabs" >/dev/null 2>"$dir/err"; code=$?
+check "tab-separated files without --delimiter fail naming the header" '[ $code -eq 1 ] && grep -q "header" "$dir/err"'
+"$crvm" report "$dir/tabs" --delimiter ab >/dev/null 2>"$dir/err"; code=$?
+check "a --delimiter of two characters is a usage error" '[ $code -eq 2 ] && grep -q -- "--delimiter" "$dir/err"'
+
 # The command line itself (issue 9: --version was an unknown command).
 check "crvm --version names the version" '"$crvm" --version | grep -Eq "^crvm [0-9]+\.[0-9]+\.[0-9]+$"'
 check "crvm help report prints the report's usage" '"$crvm" help report | head -1 | grep -q "^usage: crvm report DIR"'
