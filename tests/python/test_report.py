@@ -109,3 +109,20 @@ def test_bad_arguments(vm, tmp_path):
         vm.report("html", path=tmp_path / "missing" / "r.html")
     with pytest.raises(crvm.NotFittedError):
         crvm.ValueModel(vm.ledger).report()
+
+
+def test_a_tab_separated_directory_loads_with_its_delimiter(tmp_path):
+    comma, tabs = tmp_path / "comma", tmp_path / "tabs"
+    crvm.simulate(300, seed=9).to_csv(comma)
+    tabs.mkdir()
+    for f in comma.iterdir():
+        # The simulated files hold no quoted field: commas become tabs one for one.
+        (tabs / f.name).write_text(f.read_text().replace(",", "\t"))
+    a = crvm.Ledger.from_csv(comma)
+    b = crvm.Ledger.from_csv(tabs, delimiter="\t")
+    keys = ("customers", "segments", "revenue_events", "contacts", "articles", "knowledge_uses", "revenue_cents")
+    assert {k: a.stats()[k] for k in keys} == {k: b.stats()[k] for k in keys}
+    with pytest.raises(crvm.ParseError):
+        crvm.Ledger.from_csv(tabs)
+    with pytest.raises(ValueError, match="delimiter"):
+        crvm.Ledger.from_csv(tabs, delimiter="ab")
