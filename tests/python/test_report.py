@@ -126,3 +126,16 @@ def test_a_tab_separated_directory_loads_with_its_delimiter(tmp_path):
         crvm.Ledger.from_csv(tabs)
     with pytest.raises(ValueError, match="delimiter"):
         crvm.Ledger.from_csv(tabs, delimiter="ab")
+
+
+@pytest.mark.parametrize("retention,covariates", [("sbg", True), ("cox", True), ("bdw", False)])
+def test_every_retention_model_reports_in_the_schema(vm, retention, covariates):
+    other = crvm.ValueModel(vm.ledger, retention=retention, covariates=covariates).fit(AS_OF)
+    doc = json.loads(other.report("json", top=2))
+    jsonschema.validate(doc, SCHEMA, cls=jsonschema.Draft202012Validator)
+    assert doc["retention"]["model"] == retention
+    # The Cox option has no alpha and beta; a model without covariates no effects and no impacts.
+    assert ("alpha" in doc["retention"]["segments"][0]) == (retention != "cox")
+    assert (len(doc["retention"]["covariates"]) > 0) == covariates
+    assert (len(doc["contact_impact"]["groupings"]) > 0) == covariates
+    assert other.report("html").count('<figure class="chart"') == 5
