@@ -28,9 +28,10 @@ def test_a_new_environment_gets_a_working_crvm(tmp_path):
     whl = wheel()
     env_dir = tmp_path / "env"
     venv.EnvBuilder(with_pip=False).create(env_dir)
-    # This environment's pip installs into the new one (--prefix), without the
-    # dependencies: the command needs none of them.
+    # This environment's pip installs into the new one (--prefix; --ignore-installed,
+    # as crvm is installed here too), without the dependencies: the command needs none.
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check", "--no-deps",
+                    "--ignore-installed",
                     "--prefix", str(env_dir), str(whl)], check=True, timeout=300)
     bindir = env_dir / "bin"
     path = os.pathsep.join([str(bindir), "/usr/bin", "/bin"])
