@@ -30,12 +30,14 @@ static int setup(void **state)
     crvm_sim_options_init(&o);
     /* Fewer customers under valgrind: every render re-runs the value layer's
      * impact engine for each grouping. */
-    o.customers = vs_under_valgrind() ? 250 : 600;
-    o.seed = 5;
+    o.customers = vs_under_valgrind() ? 300 : 600;
+    o.seed = vs_under_valgrind() ? 3 : 5;
     F.b = vs_simulated(&o);
     F.as_of = D(2024, 6, 14);
-    if (crvm_value_fit(F.b.ledger, NULL, F.as_of, NULL, &F.v) != CRVM_OK)
+    if (crvm_value_fit(F.b.ledger, NULL, F.as_of, NULL, &F.v) != CRVM_OK) {
+        fprintf(stderr, "crvm_value_fit: %s\n", crvm_last_error());
         return -1;
+    }
     return crvm_value_get_info(F.v, &F.info) == CRVM_OK ? 0 : -1;
 }
 
