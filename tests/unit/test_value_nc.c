@@ -15,6 +15,7 @@
 
 /* Truth of the simulation, time in days. */
 static const double R_ = 0.8, ALPHA = 40, A_ = 0.8, B_ = 2.5; /* lambda ~ Gamma(r, alpha), p ~ Beta(a, b) */
+static const double S_ = 1.5, BETA = 300;                    /* Pareto/NBD: death rate mu ~ Gamma(s, beta) */
 static const double GP = 6, GQ = 4, GV = 15;                 /* amounts Gamma(p, nu), nu ~ Gamma(q, v) */
 
 typedef struct business {
@@ -33,9 +34,11 @@ static void add(crvm_ledger *l, const char *id, crvm_date day, double amount)
 
 /* n customers who first buy in the 180 days from 2023-01-01, observed to
  * as_of = 2023-12-31 (the ledger holds nothing later); after each repeat
- * purchase a customer dies with probability p (BG/NBD); every tenth customer
- * also has a support contact, so that some have a cost to serve. */
-static business simulate(size_t n, uint64_t seed)
+ * purchase a customer dies with probability p (BG/NBD), or (pareto) at an
+ * exponential time of rate mu after its first purchase (Pareto/NBD); every
+ * tenth customer also has a support contact, so that some have a cost to
+ * serve. */
+static business simulate(size_t n, uint64_t seed, int pareto)
 {
     business b;
     memset(&b, 0, sizeof b);
@@ -61,6 +64,7 @@ static business simulate(size_t n, uint64_t seed)
                          CRVM_OK);
         double lambda = test_rng_gamma(&rng, R_) / ALPHA, p = test_rng_beta(&rng, A_, B_);
         double nu = test_rng_gamma(&rng, GQ) / GV, day_amount = 0, repeat_sum = 0;
+        double death = t - log(test_rng_uniform(&rng)) / (test_rng_gamma(&rng, S_) / BETA);
         int repeats = 0;
         for (int k = 0;; k++) {
             double amount = round(100 * test_rng_gamma(&rng, GP) / nu) / 100;
@@ -75,10 +79,10 @@ static business simulate(size_t n, uint64_t seed)
             day_amount += amount;
             add(b.ledger, id, d, amount);
             last = d;
-            if (k > 0 && test_rng_uniform(&rng) < p)
+            if (!pareto && k > 0 && test_rng_uniform(&rng) < p)
                 break;
             t += -log(test_rng_uniform(&rng)) / lambda;
-            if (t >= end)
+            if (t >= end || (pareto && t >= death))
                 break;
         }
         if (day != first)
@@ -107,7 +111,7 @@ static void business_free(business *b)
     free(b->zbar);
 }
 
-static size_t sim_size(void) { return vs_under_valgrind() ? 600 : 3000; }
+static size_t sim_size(void) { return vs_under_valgrind() ? 400 : 3000; }
 
 static crvm_value *fit(const business *b, crvm_value_model model, int per_segment)
 {
@@ -151,7 +155,7 @@ static double expected_margin(const double *q, double x, double zbar)
 
 static void figures_follow_the_closed_forms(crvm_value_model model)
 {
-    business b = simulate(sim_size(), 7);
+    business b = simulate(sim_size(), 7, model == CRVM_VALUE_PARETO);
     crvm_value *v = fit(&b, model, 0);
     crvm_value_info info;
     assert_int_equal(crvm_value_get_info(v, &info), CRVM_OK);
@@ -170,11 +174,9 @@ static void figures_follow_the_closed_forms(crvm_value_model model)
         assert_true(r[CRVM_VNC_FREQUENCY] == b.x[i] && r[CRVM_VNC_RECENCY] == b.tx[i] && r[CRVM_VNC_T] == b.T[i]);
         /* Margins: sums of the same products in another order, ~1e-15. */
         assert_close(r[CRVM_VNC_MEAN_MARGIN], b.zbar[i], 1e-12, 1e-12);
-        /* The closed forms: BG/NBD to rounding. Pareto/NBD: this data (BG/NBD
-         * deaths) gives a nearly homogeneous death rate, s ~ 1e7 and beta ~ 3e9,
-         * where crvm_txn_p_alive's 2F1 argument is 1 - 3e-8; it agrees with the
-         * integral (stable to 1e-15 from 4000 to 40000 intervals) to 5e-10. */
-        const double tol = model == CRVM_VALUE_BGNBD ? 1e-12 : 2e-9;
+        /* The closed forms, to rounding (the Pareto/NBD integral: Simpson's
+         * error ~1e-12). */
+        const double tol = 1e-10;
         double P = p_alive(model, q, b.x[i], b.tx[i], b.T[i]);
         assert_close(r[CRVM_VNC_P_ALIVE], P, tol, 0);
         assert_close(c[CRVM_VC_CHURN_NEXT], 1 - P, tol, 1e-12);
@@ -197,13 +199,15 @@ static void figures_follow_the_closed_forms(crvm_value_model model)
         if (model == CRVM_VALUE_PARETO) /* L = D (alpha + T) / (r + x), in periods */
             assert_close(L, D * (q[1] + b.T[i]) / (q[0] + b.x[i]) / dpp, 1e-12, 0);
     }
-    /* Known truth: the BG/NBD and Gamma-Gamma parameters within 4 standard errors. */
-    if (model == CRVM_VALUE_BGNBD) {
-        /* margins are rate x amounts: Gamma(p, nu / rate), nu / rate ~ Gamma(q, v rate) */
-        const double truth[7] = {R_, ALPHA, A_, B_, GP, GQ, GV * b.margin_rate};
-        for (int j = 0; j < 7; j++)
-            assert_true(fabs(q[j] - truth[j]) < 4 * sqrt(cov[j * 7 + j]));
-    }
+    /* Known truth: the transaction and Gamma-Gamma parameters within 4
+     * standard errors. Margins are rate x amounts: Gamma(p, nu / rate), and
+     * nu / rate ~ Gamma(q, v rate). Not under valgrind: at its 400 customers
+     * the Wald intervals of the heterogeneity shapes (a, b; s) are far from
+     * normal (the plain and sanitizer runs check 3000). */
+    const double truth[7] = {R_, ALPHA, model == CRVM_VALUE_BGNBD ? A_ : S_, model == CRVM_VALUE_BGNBD ? B_ : BETA,
+                             GP, GQ, GV * b.margin_rate};
+    for (int j = 0; j < 7 && !vs_under_valgrind(); j++)
+        assert_true(fabs(q[j] - truth[j]) < 4 * sqrt(cov[j * 7 + j]));
     free(nc);
     free(vc);
     crvm_value_free(v);
@@ -227,7 +231,7 @@ static void pareto_figures_follow_the_closed_forms(void **state)
 static void roll_ups_are_exact_and_per_segment_fits_differ(void **state)
 {
     (void)state;
-    business b = simulate(sim_size(), 11);
+    business b = simulate(sim_size(), 11, 0);
     for (int per = 0; per <= 1; per++) {
         crvm_value *v = fit(&b, CRVM_VALUE_BGNBD, per);
         double *vc = malloc(b.n * CRVM_VC_COLUMNS * sizeof *vc), seg[3 * CRVM_VS_COLUMNS];
@@ -311,7 +315,7 @@ static void errors_are_named(void **state)
     assert_non_null(strstr(crvm_last_error(), "no repeat customer"));
     crvm_ledger_free(l);
     /* options */
-    business b = simulate(200, 3);
+    business b = simulate(200, 3, 0);
     o.per_segment = 2;
     assert_status(crvm_value_fit(b.ledger, NULL, b.as_of, &o, &v), CRVM_EINVAL);
     assert_null(v);
@@ -380,9 +384,12 @@ static crvm_status alloc_scenario(void *ctx)
 static void allocation_failures_are_reported(void **state)
 {
     (void)state;
-    business b = simulate(120, 5);
+    business b = simulate(120, 5, 0);
     alloc_ctx c = {&b};
-    assert_true(test_every_allocation_failure(alloc_scenario, &c) > 10);
+    /* Not under valgrind (one fit per allocation site is slow there); the
+     * plain and sanitizer runs inject every one. */
+    if (!vs_under_valgrind())
+        assert_true(test_every_allocation_failure(alloc_scenario, &c) > 10);
     business_free(&b);
 }
 
