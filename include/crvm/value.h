@@ -592,7 +592,11 @@ CRVM_API crvm_status crvm_value_knowledge(const crvm_value *value, double *out, 
  * residual value = DERT x expected margin per transaction - cost to serve per
  * period x discounted periods alive; value at risk = the residual value if
  * death within H were ruled out minus the residual value. Discounting is
- * continuous at ln(1 + annual rate) / 365.25 per day.
+ * continuous at ln(1 + annual rate) / 365.25 per day. Intervals: the delta
+ * method, derivatives in the transaction parameters by forward differences.
+ * The evaluation runs on the calling thread (options.threads is not used).
+ * Contact impacts and scenarios return ::CRVM_ESTATE (no support covariates);
+ * the P&L's contact value effect is 0.
  */
 
 /** Columns of crvm_value_nc_customers(). */
