@@ -594,7 +594,8 @@ CRVM_API crvm_status crvm_value_knowledge(const crvm_value *value, double *out, 
  * death within H were ruled out minus the residual value. Discounting is
  * continuous at ln(1 + annual rate) / 365.25 per day. Intervals: the delta
  * method, derivatives in the transaction parameters by forward differences.
- * The evaluation runs on the calling thread (options.threads is not used).
+ * Customers are evaluated in chunks on options.threads threads; results are
+ * bit-identical for any thread count.
  * Contact impacts and scenarios return ::CRVM_ESTATE (no support covariates);
  * the P&L's contact value effect is 0.
  */

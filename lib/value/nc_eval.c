@@ -39,6 +39,7 @@
 #include "core/money.h"
 #include "ledger/ledger_internal.h"
 #include "math/special.h"
+#include "retention/cov_parallel.h"
 #include "value/noncontractual.h"
 #include "value/value_internal.h"
 
@@ -53,7 +54,7 @@ enum { CHUNK = 65536 };
 
 typedef struct chunk {
     size_t m;
-    const uint32_t *who;       /* ledger customers */
+    uint32_t *who;             /* ledger customers */
     double *x, *tx, *T;        /* their summaries */
     double *q[QN];             /* at the fitted parameters */
     double *dq[QN][CRVM__NC_TXN]; /* derivatives */
@@ -281,31 +282,32 @@ static crvm_status roll_up(crvm_value *v, const sums *s)
     return CRVM_OK;
 }
 
-crvm_status crvm__nc_evaluate(crvm_value *v)
+/* The chunks run on options.threads workers, each with its own scratch;
+ * each chunk sums into its own slot, folded in chunk order afterwards, so
+ * the results do not depend on the number of threads. */
+typedef struct work {
+    crvm_value *v;
+    const order *ord;
+    const size_t *bound;  /* chunk b holds ord[bound[b] .. bound[b + 1]) */
+    size_t per, stride;   /* scratch doubles per chunk position; doubles per chunk's sums */
+    double *scratch;      /* workers x (per x CHUNK + k) */
+    uint32_t *who;        /* workers x CHUNK */
+    double *partial;      /* chunks x stride */
+    crvm_status *status;  /* chunks */
+    char (*message)[256]; /* chunks */
+} work;
+
+static void run_block(void *ctx, size_t worker, size_t b)
 {
-    const size_t n = v->panel.customers, G = v->segments, k = v->k;
-    order *ord = crvm__malloc((v->active + 1) * sizeof *ord);
-    uint32_t *who = crvm__malloc(((size_t)CHUNK + 1) * sizeof *who);
-    const size_t per = 3 + QN * (1 + CRVM__NC_TXN + 1) + 2; /* doubles per chunk position */
-    double *scratch = crvm__malloc((per * CHUNK + 1) * sizeof *scratch);
-    sums s;
-    s.grad = crvm__calloc((G + 1) * SUMS * k + 1, sizeof *s.grad);
-    s.retained = crvm__calloc(G + 2, sizeof *s.retained);
-    s.g = crvm__malloc((k + 1) * sizeof *s.g);
-    v->fig = crvm__calloc(v->active + 1, sizeof *v->fig);
-    v->seg = crvm__calloc((G + 1) * CRVM_VS_COLUMNS, sizeof *v->seg);
-    crvm_status st = CRVM_OK;
-    if (!ord || !who || !scratch || !s.grad || !s.retained || !s.g || !v->fig || !v->seg)
-        st = crvm__nomem("customer values");
-    size_t m = 0;
-    for (size_t i = 0; i < n && !st; i++)
-        if (v->panel.status[i] == CRVM__VP_ACTIVE)
-            ord[m++] = (order){(uint32_t)crvm__nc_group(v, i), (uint32_t)i, v->nc->x[i]};
-    if (!st)
-        qsort(ord, m, sizeof *ord, by_group_x);
+    work *w = ctx;
+    crvm_value *v = w->v;
+    const size_t G = v->segments, k = v->k;
     chunk c;
-    double *at = scratch;
-    c.who = who;
+    double *at = w->scratch + worker * (w->per * CHUNK + k);
+    c.who = w->who + worker * CHUNK;
+    c.m = w->bound[b + 1] - w->bound[b];
+    for (size_t pos = 0; pos < c.m; pos++)
+        c.who[pos] = w->ord[w->bound[b] + pos].customer;
     c.x = at, at += CHUNK;
     c.tx = at, at += CHUNK;
     c.T = at, at += CHUNK;
@@ -316,22 +318,77 @@ crvm_status crvm__nc_evaluate(crvm_value *v)
             c.dq[q][j] = at, at += CHUNK;
     }
     c.aux[0] = at, at += CHUNK;
-    c.aux[1] = at;
-    for (size_t begin = 0; begin < m && !st;) {
-        size_t end = begin;
-        while (end < m && end - begin < CHUNK && ord[end].group == ord[begin].group)
-            who[end - begin] = ord[end].customer, end++;
-        c.m = end - begin;
-        st = run_chunk(v, &c, &s);
-        begin = end;
+    c.aux[1] = at, at += CHUNK;
+    sums s = {w->partial + b * w->stride, w->partial + b * w->stride + (G + 1) * SUMS * k, at};
+    w->status[b] = run_chunk(v, &c, &s);
+    if (w->status[b]) /* the message is the worker thread's: keep a copy */
+        snprintf(w->message[b], sizeof w->message[b], "%s", crvm_last_error());
+}
+
+enum { MAX_WORKERS = 64 };
+
+crvm_status crvm__nc_evaluate(crvm_value *v)
+{
+    const size_t n = v->panel.customers, G = v->segments, k = v->k, m = v->active;
+    const size_t workers = v->opt.threads <= 1 ? 1 : v->opt.threads < MAX_WORKERS ? (size_t)v->opt.threads
+                                                                                   : MAX_WORKERS;
+    work w;
+    memset(&w, 0, sizeof w);
+    w.v = v;
+    w.per = 3 + QN * (1 + CRVM__NC_TXN + 1) + 2;
+    w.stride = (G + 1) * SUMS * k + G + 2;
+    order *ord = crvm__malloc((m + 1) * sizeof *ord);
+    size_t *bound = crvm__malloc((m / CHUNK + G + 2) * sizeof *bound), chunks = 0;
+    w.scratch = crvm__malloc((workers * (w.per * CHUNK + k) + 1) * sizeof *w.scratch);
+    w.who = crvm__malloc((workers * CHUNK + 1) * sizeof *w.who);
+    sums s;
+    s.grad = crvm__calloc(w.stride + 1, sizeof *s.grad);
+    s.retained = s.grad + (G + 1) * SUMS * k;
+    v->fig = crvm__calloc(m + 1, sizeof *v->fig);
+    v->seg = crvm__calloc((G + 1) * CRVM_VS_COLUMNS, sizeof *v->seg);
+    crvm_status st = CRVM_OK;
+    if (!ord || !bound || !w.scratch || !w.who || !s.grad || !v->fig || !v->seg)
+        st = crvm__nomem("customer values");
+    size_t a = 0;
+    for (size_t i = 0; i < n && !st; i++)
+        if (v->panel.status[i] == CRVM__VP_ACTIVE)
+            ord[a++] = (order){(uint32_t)crvm__nc_group(v, i), (uint32_t)i, v->nc->x[i]};
+    if (!st) {
+        qsort(ord, m, sizeof *ord, by_group_x);
+        bound[0] = 0;
+        for (size_t begin = 0; begin < m;) { /* chunks of one group, at most CHUNK long */
+            size_t end = begin;
+            while (end < m && end - begin < CHUNK && ord[end].group == ord[begin].group)
+                end++;
+            bound[++chunks] = begin = end;
+        }
+        w.ord = ord;
+        w.bound = bound;
+        w.partial = crvm__calloc(chunks * w.stride + 1, sizeof *w.partial);
+        w.status = crvm__malloc((chunks + 1) * sizeof *w.status);
+        w.message = crvm__malloc((chunks + 1) * sizeof *w.message);
+        if (!w.partial || !w.status || !w.message)
+            st = crvm__nomem("customer values");
+    }
+    if (!st)
+        crvm__run_blocks(run_block, &w, chunks, (int)workers);
+    for (size_t b = 0; b < chunks && !st; b++) {
+        if (w.status[b]) {
+            st = crvm__fail(w.status[b], "%s", w.message[b]);
+            break;
+        }
+        for (size_t j = 0; j < w.stride; j++)
+            s.grad[j] += w.partial[b * w.stride + j];
     }
     if (!st)
         st = roll_up(v, &s);
     crvm__free(ord);
-    crvm__free(who);
-    crvm__free(scratch);
+    crvm__free(bound);
+    crvm__free(w.scratch);
+    crvm__free(w.who);
+    crvm__free(w.partial);
+    crvm__free(w.status);
+    crvm__free(w.message);
     crvm__free(s.grad);
-    crvm__free(s.retained);
-    crvm__free(s.g);
     return st;
 }

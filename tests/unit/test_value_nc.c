@@ -283,6 +283,35 @@ static void roll_ups_are_exact_and_per_segment_fits_differ(void **state)
     business_free(&b);
 }
 
+/* Chunks of customers run on the threads and their sums fold in chunk
+ * order: the same bits for any thread count (chunks hold 65536 customers,
+ * so this business is cut into several, with two segments' fits). */
+static void results_do_not_depend_on_the_threads(void **state)
+{
+    (void)state;
+    if (vs_under_valgrind())
+        return; /* 140000 customers: the plain and sanitizer runs check it */
+    business b = simulate(140000, 13, 0);
+    double *out[2], seg[2][3 * CRVM_VS_COLUMNS];
+    for (int t = 0; t < 2; t++) {
+        crvm_value_options o = CRVM_VALUE_OPTIONS_INIT;
+        o.model = CRVM_VALUE_BGNBD;
+        o.per_segment = 1;
+        o.threads = t ? 3 : 0;
+        crvm_value *v = NULL;
+        assert_int_equal(crvm_value_fit(b.ledger, NULL, b.as_of, &o, &v), CRVM_OK);
+        out[t] = malloc(b.n * CRVM_VC_COLUMNS * sizeof *out[t]);
+        assert_int_equal(crvm_value_customers(v, out[t], b.n * CRVM_VC_COLUMNS), CRVM_OK);
+        assert_int_equal(crvm_value_segments(v, seg[t], 3 * CRVM_VS_COLUMNS), CRVM_OK);
+        crvm_value_free(v);
+    }
+    assert_memory_equal(out[0], out[1], b.n * CRVM_VC_COLUMNS * sizeof *out[0]);
+    assert_memory_equal(seg[0], seg[1], sizeof seg[0]);
+    free(out[0]);
+    free(out[1]);
+    business_free(&b);
+}
+
 static void errors_are_named(void **state)
 {
     (void)state;
@@ -406,6 +435,7 @@ int main(void)
         cmocka_unit_test(bgnbd_figures_follow_the_closed_forms),
         cmocka_unit_test(pareto_figures_follow_the_closed_forms),
         cmocka_unit_test(roll_ups_are_exact_and_per_segment_fits_differ),
+        cmocka_unit_test(results_do_not_depend_on_the_threads),
         cmocka_unit_test(errors_are_named),
         cmocka_unit_test(allocation_failures_are_reported),
     };
