@@ -5,7 +5,7 @@ Gamma-Gamma stories (first purchases over 180 days of 2023, observed to
 (summary, transaction and spend fits, every customer valued with its
 intervals, segment sums) and the customers and segments tables are timed.
 
-    python bench/bench_value_nc.py [customers=1000000] [models=bgnbd,pareto]
+    python bench/bench_value_nc.py [customers=1000000] [models=bgnbd,pareto] [threads=0]
 
 Memory: the resident set (/proc/self/statm) sampled every 5 ms by a thread
 while the stage runs (the C calls release the GIL): its peak above the
@@ -77,6 +77,7 @@ def timed(label, fn, n, rows):
 def main():
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1000000
     models = sys.argv[2].split(",") if len(sys.argv) > 2 else ["bgnbd", "pareto"]
+    threads = int(sys.argv[3]) if len(sys.argv) > 3 else 0
     ids, who, dates, amount = purchases(n)
     first = pd.Series(dates).groupby(who).min()
     ledger = crvm.Ledger()
@@ -88,7 +89,7 @@ def main():
     print(f"business: {n} customers, {len(who)} purchases; resident after loading {rss() / 2**20:.0f} MB")
     for model in models:
         rows = []
-        vm = crvm.ValueModel(ledger, retention=model)
+        vm = crvm.ValueModel(ledger, retention=model, threads=threads)
         timed(f"{model} fit", lambda: vm.fit(AS_OF), n, rows)
         timed(f"{model} customers+segments", lambda: (vm.customers(), vm.segments()), n, rows)
         rep = vm.fit_report
