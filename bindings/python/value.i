@@ -31,6 +31,8 @@ CRVM_OUT_ARRAY(int32_t, row_subject)
 CRVM_OUT_ARRAY(int32_t, row_period)
 CRVM_OUT_ARRAY(int32_t, row_event)
 CRVM_OUT_ARRAY(double, z)
+CRVM_OUT_ARRAY(double, params)
+CRVM_OUT_ARRAY(double, cov)
 %apply (int32_t *OUT_ARRAY, size_t OUT_LEN) { (int32_t *group, size_t group_len) }
 %apply size_t *OUTPUT { size_t *subjects, size_t *covariates, size_t *groups, size_t *count };
 

@@ -88,10 +88,10 @@ typedef enum crvm_value_model {
                                 ties; the baseline hazard beyond the last observed period is its
                                 mean over the last 12 observed periods; intervals from the
                                 coefficients' covariance only (docs/value.md) */
-    CRVM_VALUE_BGNBD = 3,  /**< non-contractual: BG/NBD on revenue days with Gamma-Gamma spend
-                                (not built yet: crvm_value_fit() returns ::CRVM_EINVAL) */
-    CRVM_VALUE_PARETO = 4  /**< non-contractual: Pareto/NBD on revenue days with Gamma-Gamma spend
-                                (not built yet: crvm_value_fit() returns ::CRVM_EINVAL) */
+    CRVM_VALUE_BGNBD = 3,  /**< non-contractual: BG/NBD on purchase days with Gamma-Gamma margin
+                                per transaction (see "Non-contractual models" below) */
+    CRVM_VALUE_PARETO = 4  /**< non-contractual: Pareto/NBD on purchase days with Gamma-Gamma
+                                margin per transaction */
 } crvm_value_model;
 
 /** How future periods' covariates are assumed. */
@@ -121,12 +121,14 @@ typedef struct crvm_value_options {
                                      then be positive (default -1) */
     int threads;                /**< worker threads; 0 or 1 = the calling thread only (default 0);
                                      results are bit-identical for any value */
+    int per_segment;            /**< non-contractual models: 1 = fit the transaction and spend
+                                     models per segment, 0 = one pooled fit (default); 0 or 1 */
 } crvm_value_options;
 
 /** Default value options, for static initialisation. */
 #define CRVM_VALUE_OPTIONS_INIT                                                                     \
     {CRVM_VALUE_BDW, 1, CRVM_PERIOD_MONTH, 12, 12, 0.0, CRVM_FUTURE_SEGMENT_AVERAGE, 1200, 0.95,  \
-     CRVM_OUTCOME_RESOLVED, -1.0, 0}
+     CRVM_OUTCOME_RESOLVED, -1.0, 0, 0}
 
 /** Set @p options to the defaults (::CRVM_VALUE_OPTIONS_INIT); NULL is ignored. */
 CRVM_API void crvm_value_options_init(crvm_value_options *options);
@@ -151,6 +153,15 @@ typedef struct crvm_value crvm_value;
  *         ::CRVM_EDOMAIN or ::CRVM_EINVAL from the money checks (a sum that
  *         would overflow);
  *         ::CRVM_ENOMEM.
+ *         Non-contractual models (::CRVM_VALUE_BGNBD, ::CRVM_VALUE_PARETO) also:
+ *         ::CRVM_EINVAL (a customer with an end date on or before @p as_of, named:
+ *         those models assume departures are never observed; options.per_segment
+ *         not 0 or 1); ::CRVM_EDOMAIN (a negative revenue event, named with its
+ *         customer and date; no customer with a purchase; no repeat customer with a
+ *         positive mean margin for the spend model, naming the segment when
+ *         per_segment; a fit whose covariance is not available; a figure whose
+ *         accuracy cannot be guaranteed, naming the customer); ::CRVM_ECONVERGE
+ *         (the transaction or spend fit did not converge, naming which).
  */
 CRVM_API crvm_status crvm_value_fit(const crvm_ledger *ledger, const crvm_cost_model *costs,
                                     crvm_date as_of, const crvm_value_options *options,
@@ -561,6 +572,72 @@ CRVM_API const char *crvm_value_knowledge_column_name(int column);
  * @return ::CRVM_OK; ::CRVM_EINVAL (NULL, wrong length); ::CRVM_ESTATE; ::CRVM_ENOMEM.
  */
 CRVM_API crvm_status crvm_value_knowledge(const crvm_value *value, double *out, size_t out_len);
+
+/* ------------------------------------------------- non-contractual models */
+
+/*
+ * With ::CRVM_VALUE_BGNBD or ::CRVM_VALUE_PARETO (docs/value.md "Non-contractual
+ * models") the customers have no contract: revenue events are purchases, and a
+ * customer's departure is never observed. Each customer's revenue days on or
+ * before as_of (several events on one day are one transaction) give its
+ * summary in days: x repeat purchase days, t_x from the first to the last,
+ * T = as_of + 1 - first (time runs to the end of as_of), and the mean gross
+ * margin of its repeat transactions. A BG/NBD or Pareto/NBD model
+ * (crvm/transactions.h) is fitted to the summaries, and a Gamma-Gamma model
+ * (crvm/spend.h) to the repeat customers' mean margins, pooled or per segment.
+ * The customer table then holds, for each customer with a purchase ("active"):
+ * retention = P(alive at as_of + H); churn_next = 1 - P(alive at as_of);
+ * expected_residual_lifetime = the discounted expected time alive after as_of,
+ * in periods; derl = DERT, the discounted expected residual transactions;
+ * residual value = DERT x expected margin per transaction - cost to serve per
+ * period x discounted periods alive; value at risk = the residual value if
+ * death within H were ruled out minus the residual value. Discounting is
+ * continuous at ln(1 + annual rate) / 365.25 per day. Intervals: the delta
+ * method, derivatives in the transaction parameters by forward differences.
+ * Customers are evaluated in chunks on options.threads threads; results are
+ * bit-identical for any thread count.
+ * Contact impacts and scenarios return ::CRVM_ESTATE (no support covariates);
+ * the P&L's contact value effect is 0.
+ */
+
+/** Columns of crvm_value_nc_customers(). */
+typedef enum crvm_value_nc_column {
+    CRVM_VNC_FREQUENCY = 0,        /**< x: repeat purchase days on or before as_of */
+    CRVM_VNC_RECENCY = 1,          /**< t_x: days from the first purchase to the last */
+    CRVM_VNC_T = 2,                /**< T: days from the first purchase to the end of as_of */
+    CRVM_VNC_MEAN_MARGIN = 3,      /**< mean gross margin of the repeat transactions (0 if x = 0) */
+    CRVM_VNC_EXPECTED_MARGIN = 4,  /**< Gamma-Gamma expected margin per future transaction */
+    CRVM_VNC_P_ALIVE = 5,          /**< P(alive at as_of) */
+    CRVM_VNC_EXPECTED_TRANSACTIONS = 6 /**< expected transactions in the days (as_of, as_of + H] */
+} crvm_value_nc_column;
+/** Number of non-contractual columns. */
+#define CRVM_VNC_COLUMNS 7
+
+/** Snake-case name of a non-contractual column ("frequency", ...), NULL if out of range. */
+CRVM_API const char *crvm_value_nc_column_name(int column);
+
+/**
+ * The transaction summary and model figures of every ledger customer (ledger
+ * order), customers x ::CRVM_VNC_COLUMNS row-major; a customer without a
+ * purchase on or before as_of has a row of zeros (it is not active).
+ * @return ::CRVM_OK; ::CRVM_EINVAL (NULL, wrong @p out_len); ::CRVM_ESTATE (ledger
+ *         modified, or a contractual model).
+ */
+CRVM_API crvm_status crvm_value_nc_customers(const crvm_value *value, double *out, size_t out_len);
+
+/**
+ * The fitted non-contractual models of group @p group (segment @p group with
+ * options.per_segment, else 0: the pooled fit). @p params receives 7 values:
+ * the transaction model's four (order of ::crvm_txn_params: r, alpha, a, b
+ * for BG/NBD; r, alpha, s, beta for Pareto/NBD; time in days) then the
+ * Gamma-Gamma p, q, v (money in currency units); @p cov receives their 7 x 7
+ * covariance, row-major (the two fits are independent: zero across them).
+ * @return ::CRVM_OK; ::CRVM_EINVAL (NULL, @p params_len not 7, @p cov_len not
+ *         49, @p group out of range); ::CRVM_ESTATE (ledger modified, or a
+ *         contractual model).
+ */
+CRVM_API crvm_status crvm_value_nc_model(const crvm_value *value, size_t group, double *params,
+                                         size_t params_len, double *cov, size_t cov_len);
 
 #ifdef __cplusplus
 }

@@ -215,6 +215,9 @@ static crvm_status check_reference(const crvm_value *v, int reference, const cha
     if (reference != CRVM_VALUE_NO_CONTACT && (reference < 0 || reference >= CRVM_OUTCOME_COUNT))
         return crvm__fail(CRVM_EINVAL, "%s: reference = %d: must be a crvm_outcome or "
                           "CRVM_VALUE_NO_CONTACT", fn, reference);
+    if (v->nc)
+        return crvm__fail(CRVM_ESTATE, "%s: the %s model has no support covariates, so contacts "
+                          "do not move its values", fn, v->opt.model == CRVM_VALUE_BGNBD ? "BG/NBD" : "Pareto/NBD");
     if (v->p == 0)
         return crvm__fail(CRVM_ESTATE, "%s: the value's retention model has no covariates, so "
                           "contacts do not move its values", fn);

@@ -51,6 +51,8 @@ crvm_status crvm__value_check_options(const crvm_value_options *o, const crvm_co
     if (!(o->discount_rate < 1) || isnan(o->discount_rate))
         return crvm__fail(CRVM_EINVAL, "%s: options.discount_rate = %g: must be below 1 (negative: "
                           "the cost model's)", fn, o->discount_rate);
+    if (o->per_segment != 0 && o->per_segment != 1)
+        return crvm__fail(CRVM_EINVAL, "%s: options.per_segment = %d: must be 0 or 1", fn, o->per_segment);
     if (o->threads < 0 || o->threads > 256)
         return crvm__fail(CRVM_EINVAL, "%s: options.threads = %d: must be in 0..256", fn, o->threads);
     double annual = o->discount_rate >= 0 ? o->discount_rate : costs->discount_rate;

@@ -193,6 +193,9 @@ static crvm_status check_scenario(const crvm_value *v, const crvm_scenario *s, c
     if (s->from > s->until || s->from < CRVM_DATE_MIN || s->until > CRVM_DATE_MAX + 1)
         return crvm__fail(CRVM_EINVAL, "%s: scenario window [%ld, %ld): from must not follow until",
                           fn, (long)s->from, (long)s->until);
+    if (v->nc)
+        return crvm__fail(CRVM_ESTATE, "%s: the %s model has no support covariates, so contacts "
+                          "do not move its values", fn, v->opt.model == CRVM_VALUE_BGNBD ? "BG/NBD" : "Pareto/NBD");
     if (v->p == 0)
         return crvm__fail(CRVM_ESTATE, "%s: the value's retention model has no covariates, so "
                           "contacts do not move its values", fn);

@@ -19,6 +19,7 @@ void crvm_value_free(crvm_value *v)
     crvm__free(v->cts);
     crvm__rcov_engine_free(v->engine);
     crvm__value_cox_free(v->cox);
+    crvm__nc_free(v->nc);
     crvm__free(v->own_params);
     crvm__free(v->own_cov);
     crvm_retention_cov_free(v->model);
@@ -91,8 +92,6 @@ crvm_status crvm_value_fit(const crvm_ledger *l, const crvm_cost_model *costs, c
     crvm__value_settings set;
     if ((st = crvm__value_check_options(&opt, costs, &set)) || (st = check_as_of(l, as_of, set.months_per_period)))
         return st;
-    if (opt.model != CRVM_VALUE_SBG && opt.model != CRVM_VALUE_BDW && opt.model != CRVM_VALUE_COX)
-        return crvm__fail(CRVM_EINVAL, "%s: options.model = %d is not available yet", fn, (int)opt.model);
     crvm_value *v = crvm__calloc(1, sizeof *v);
     if (!v)
         return crvm__nomem("value");
@@ -113,6 +112,9 @@ crvm_status crvm_value_fit(const crvm_ledger *l, const crvm_cost_model *costs, c
                                 opt.shrinkage, v->gm, v->cts);
     if (!st)
         st = crvm__vpanel_build(l, as_of, set.months_per_period, &v->panel);
+    const int nc = opt.model == CRVM_VALUE_BGNBD || opt.model == CRVM_VALUE_PARETO;
+    if (!st && nc)
+        st = crvm__nc_summary(v);
     if (!st) {
         for (size_t i = 0; i < n; i++)
             v->active_index[i] = v->panel.status[i] == CRVM__VP_ACTIVE ? (uint32_t)v->active++ : UINT32_MAX;
@@ -123,9 +125,9 @@ crvm_status crvm_value_fit(const crvm_ledger *l, const crvm_cost_model *costs, c
         }
     }
     if (!st)
-        st = crvm__value_fit_model(v);
+        st = nc ? crvm__nc_fit(v) : crvm__value_fit_model(v);
     if (!st)
-        st = crvm__value_evaluate(v);
+        st = nc ? crvm__nc_evaluate(v) : crvm__value_evaluate(v);
     if (st) {
         crvm_value_free(v);
         return st;

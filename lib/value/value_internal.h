@@ -9,6 +9,7 @@
 #include "crvm/value.h"
 #include "retention/cov_internal.h"
 #include "value/cox.h"
+#include "value/noncontractual.h"
 #include "value/panel.h"
 
 /* Settings derived from the options. */
@@ -49,6 +50,7 @@ struct crvm_value {
     crvm_retention_cov *model;         /* the covariate retention model, or NULL (Cox option) */
     crvm__rcov_engine *engine;
     crvm__value_cox *cox;              /* the Cox option's tables, or NULL */
+    crvm__value_nc *nc;                /* the non-contractual models' state, or NULL */
     double *own_params, *own_cov;      /* the Cox option's parameters and covariance */
     crvm_fit_report report;
     size_t p, k;

@@ -1450,7 +1450,7 @@ static void bad_arguments_are_refused(void **state)
     BAD_OPTION(discount_rate, 1.0, "options.discount_rate");
     BAD_OPTION(discount_rate, 0.0, "discount rate of 0");
     BAD_OPTION(threads, -1, "options.threads");
-    BAD_OPTION(model, CRVM_VALUE_BGNBD, "not available");
+    BAD_OPTION(model, CRVM_VALUE_BGNBD, "end date"); /* non-contractual: no end dates */
     crvm_value_options_init(&o);
     o.period = CRVM_PERIOD_QUARTER;
     o.horizon = 13; /* not a whole number of quarters */

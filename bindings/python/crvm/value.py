@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from . import lowlevel as _ll
-from .errors import NotFittedError
+from .errors import NotFittedError, StateError
 from .ledger import CostModel, Ledger, _CHANNELS, _OUTCOMES, _PERIODS, _to_day, _day_to_timestamp
 from .retention import _report_dict
 from .retention_cov import RetentionRegression
@@ -73,8 +73,12 @@ class ValueModel:
     cost_model : CostModel, optional (the documented defaults)
     retention : "bdw" (default) or "sbg": the retention model with support covariates
         (crvm/retention_cov.h); "cox": a Cox model on the same panel, stratified by segment
-        (no ``retention_model``; ``covariate_effects()`` gives its hazard ratios). The
-        non-contractual "bgnbd" and "pareto" are not built yet (the fit raises).
+        (no ``retention_model``; ``covariate_effects()`` gives its hazard ratios);
+        "bgnbd" or "pareto": a non-contractual business (no end dates; revenue events are
+        purchases): BG/NBD or Pareto/NBD on purchase days with Gamma-Gamma margin per
+        transaction (docs/value.md "Non-contractual models"; ``transactions()`` gives the
+        summary, P(alive) and expected margins; contact impacts and scenarios raise
+        StateError, since these models have no support covariates).
     covariates : fit support covariates (contacts by outcome, escalations, silence)
     horizon : H in months for retention, value at risk and the knowledge projection
     discount_rate : annual rate; None takes the cost model's
@@ -83,6 +87,8 @@ class ValueModel:
     shrinkage : pseudo-periods of the segment mean added to each customer's window
     future : "segment_average" (default) or "baseline": covariates of periods not begun
     lifetime_cap, confidence, reference_outcome, threads : as in crvm_value_options
+    per_segment : "bgnbd"/"pareto" only: fit the transaction and spend models per segment
+        (default False: one pooled fit)
 
     Example::
 
@@ -98,7 +104,7 @@ class ValueModel:
                  covariates: bool = True, horizon: int = 12, discount_rate: Optional[float] = None, *,
                  period: str = "month", trailing_months: int = 12, shrinkage: float = 0.0,
                  future: str = "segment_average", lifetime_cap: int = 1200, confidence: float = 0.95,
-                 reference_outcome: str = "resolved", threads: int = 0):
+                 reference_outcome: str = "resolved", threads: int = 0, per_segment: bool = False):
         if not isinstance(ledger, Ledger):
             raise TypeError(f"ledger: expected a crvm.Ledger, got {type(ledger).__name__}")
         if retention not in _MODELS:
@@ -123,6 +129,7 @@ class ValueModel:
         o.reference_outcome = _reference(reference_outcome)
         o.discount_rate = -1.0 if discount_rate is None else float(discount_rate)
         o.threads = int(threads)
+        o.per_segment = int(bool(per_segment))
         self._options = o
         self._h = None
 
@@ -156,18 +163,96 @@ class ValueModel:
         return _ll.crvm_value_get_info(self._handle()).discount_rate
 
     @property
-    def retention_model(self) -> RetentionRegression:
+    def retention_model(self):
         """The fitted retention model (:class:`crvm.RetentionRegression`; groups
         are the segments): parameters, standard errors, ``summary`` with the
         covariate effects as hazard ratios. It shares the C model of this
-        ValueModel, which it keeps alive."""
+        ValueModel, which it keeps alive. Non-contractual models: a
+        :class:`crvm.BetaGeo` or :class:`crvm.ParetoNBD` with the fitted
+        parameters and covariance (time in days), or with ``per_segment`` a
+        dict of them by segment."""
         h = self._handle()
+        if self._nc:
+            return self._per_group(self._transaction_model)
         kind = "sbg" if self._options.model == _ll.CRVM_VALUE_SBG else "bdw"
         rr = RetentionRegression(kind)
         rr._set(_ll.crvm_value_retention_model(h), list(self.ledger.segment_ids()), self.covariates,
                 _report_dict(_ll.crvm_value_get_info(h).report))
         rr._owner = h  # the model belongs to the value object
         return rr
+
+    @property
+    def _nc(self) -> bool:
+        return self._options.model in (_ll.CRVM_VALUE_BGNBD, _ll.CRVM_VALUE_PARETO)
+
+    def _nc_model(self, group: int):
+        params = np.empty(7)
+        cov = np.empty(49)
+        _ll.crvm_value_nc_model(self._handle(), group, params, cov)
+        return params, cov.reshape(7, 7)
+
+    def _per_group(self, make):
+        if not self._options.per_segment:
+            return make(0)
+        return {s: make(g) for g, s in enumerate(self.ledger.segment_ids())}
+
+    def _transaction_model(self, group: int):
+        from .transactions import BetaGeo, ParetoNBD
+        params, cov = self._nc_model(group)
+        m = BetaGeo() if self._options.model == _ll.CRVM_VALUE_BGNBD else ParetoNBD()
+        m.params = dict(zip(m._param_names, params[:4]))
+        m._cov = cov[:4, :4].ravel().copy()
+        m._se = np.sqrt(np.diag(cov[:4, :4]))
+        return m
+
+    def _spend_model(self, group: int):
+        from .spend import GammaGamma
+        params, cov = self._nc_model(group)
+        m = GammaGamma()
+        m.params = dict(zip(("p", "q", "v"), params[4:]))
+        return m
+
+    def _covariance(self, group: int) -> pd.DataFrame:
+        from .transactions import BetaGeo, ParetoNBD
+        names = list((BetaGeo if self._options.model == _ll.CRVM_VALUE_BGNBD else ParetoNBD)._param_names)
+        names += ["p", "q", "v"]
+        return pd.DataFrame(self._nc_model(group)[1], index=names, columns=names)
+
+    def model_covariance(self):
+        """Non-contractual models: the 7 x 7 covariance of the transaction
+        model's and the Gamma-Gamma parameters (zero across the two: separate
+        likelihoods), the one the intervals use; with ``per_segment`` a dict by
+        segment."""
+        self.spend_model  # raises for a contractual model
+        return self._per_group(self._covariance)
+
+    @property
+    def spend_model(self):
+        """Non-contractual models: the fitted Gamma-Gamma model of the margin per
+        transaction (:class:`crvm.GammaGamma` with its parameters, money in
+        currency units; ``model_covariance()`` has their covariance), or with
+        ``per_segment`` a dict by segment."""
+        if not self._nc:
+            raise StateError("ValueModel.spend_model: only the non-contractual models "
+                                 "(retention='bgnbd' or 'pareto') have a spend model")
+        self._handle()
+        return self._per_group(self._spend_model)
+
+    def transactions(self) -> pd.DataFrame:
+        """Non-contractual models: each customer's purchase-day summary in days
+        (``frequency``, ``recency``, ``T``), its ``mean_margin`` per repeat
+        transaction, the Gamma-Gamma ``expected_margin``, ``p_alive`` at as_of
+        and ``expected_transactions`` over the horizon; customers without a
+        purchase by as_of are left out."""
+        h = self._handle()
+        n = len(self.ledger)
+        cols = [_ll.crvm_value_nc_column_name(i) for i in range(_ll.CRVM_VNC_COLUMNS)]
+        out = np.empty(n * len(cols))
+        _ll.crvm_value_nc_customers(h, out)
+        df = pd.DataFrame(out.reshape(n, len(cols)), columns=cols, index=self.ledger.customer_ids())
+        active = np.empty(n * len(_VC_COLS))
+        _ll.crvm_value_customers(h, active)
+        return df[active.reshape(n, len(_VC_COLS))[:, 0] > 0]
 
     def covariate_effects(self) -> pd.DataFrame:
         """Each support covariate's effect on the churn hazard: coefficient,
