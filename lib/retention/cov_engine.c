@@ -51,6 +51,7 @@ void crvm__rcov_engine_free(crvm__rcov_engine *e)
             crvm__free(e->tab[g].mem);
             crvm__free(e->tab[g].field);
             crvm__free(e->tab[g].series);
+            crvm__free(e->tab[g].tail);
         }
     crvm__free(e->tab);
     crvm__free(e->P);
@@ -274,7 +275,8 @@ static crvm_status build_group(const crvm__rcov_engine *e, crvm__rcov_gtab *gt,
     gt->mem = crvm__calloc(3 * S + rows, sizeof *gt->mem);
     gt->field = crvm__calloc(rows * CRVM__FIELDS * S, sizeof *gt->field);
     gt->series = crvm__calloc(rows * CRVM__FIELDS * CRVM__SERIES_LEN, sizeof *gt->series);
-    if (!gt->mem || !gt->field || !gt->series)
+    gt->tail = crvm__calloc(K * CRVM__TAIL_STRIDE, sizeof *gt->tail);
+    if (!gt->mem || !gt->field || !gt->series || !gt->tail)
         return crvm__nomem("the prediction tables");
     gt->kappa = gt->mem + CRVM__PAD;
     gt->lth = gt->kappa + S;

@@ -9,7 +9,7 @@
 
 /* Order of the Taylor series in kappa that replace the nodes of the far left
  * tail (cov_query.c). */
-#define CRVM__TAIL_ORDER 11
+#define CRVM__TAIL_ORDER 7
 
 /* The fields a query at n reads, per node: the complements of the functions
  * of u = 1 - theta at row n + 1 with their derivatives in c and ln E, the
@@ -34,9 +34,15 @@ enum {
 /* Fields that have a series (all but V and 1 - V); the series of field f
  * sits at index f (V, 1 - V slots unused). Coefficients of kappa^0..^ORDER. */
 #define CRVM__SERIES_LEN (CRVM__TAIL_ORDER + 1)
-/* Powers of kappa in the tail's geometric sums: products of two series
- * summed in full, plus one (the kappa weight). */
-#define CRVM__GEO_LEN (2 * CRVM__TAIL_ORDER + 2)
+/* The tail's sums (cov_tail.c): to order N in full, to order LOW - 1 for the
+ * partial derivatives and the error estimate. Per node k, as the cut: U[p]
+ * (p = 0..N, zero beyond, 2N + 2 slots), Ut[p] and Ua[p] (p < LOW, zero
+ * beyond, 2 LOW slots each). */
+#define CRVM__TAIL_N CRVM__SERIES_LEN
+#define CRVM__TAIL_LOW 6
+#define CRVM__TAIL_U (2 * CRVM__TAIL_N + 2)
+#define CRVM__TAIL_UL (2 * CRVM__TAIL_LOW)
+#define CRVM__TAIL_STRIDE (CRVM__TAIL_U + 2 * CRVM__TAIL_UL)
 
 typedef struct crvm__rcov_gtab {
     double alpha, beta, E, lga, psi_alpha, t_lo, h;
@@ -51,12 +57,12 @@ typedef struct crvm__rcov_gtab {
                        (0 in the padding) */
     double *series; /* [(max_n + 1) x FIELDS x SERIES_LEN] */
     double *rho;    /* [max_n + 1]: growth rate of the row's series (INFINITY: none) */
-    /* The tail's constants (cov_tail.c): series of ((1 - e^-k)/k)^(alpha-1)
-     * and of ln((1 - e^-k)/k), and per power m of kappa (lambda = alpha + m)
-     * 1/(1 - q), h q / (1 - q)^2 and 1/(1 + q), q = e^(-lambda h). */
-    double theta_series[CRVM__SERIES_LEN], log_series[CRVM__SERIES_LEN];
-    double geo[CRVM__GEO_LEN], geo_t[CRVM__GEO_LEN], geo_alt[CRVM__GEO_LEN];
-    double rho_theta; /* growth rate of theta_series and log_series */
+    /* The tail (cov_tail.c): per node k as the cut, with p a power of kappa,
+     * the geometric sums over k' <= k of the weight's part that does not
+     * depend on the query, e^(alpha (t' - t)) ((1 - e^-kappa')/kappa')^(alpha - 1)
+     * kappa'^p (U), times ln theta (Ut) and alternating (Ua). [K x TAIL_STRIDE] */
+    double *tail;
+    double rho_theta; /* growth rate of the series of ((1 - e^-k)/k)^(alpha-1) and its log */
 } crvm__rcov_gtab;
 
 struct crvm__rcov_engine {

@@ -56,7 +56,7 @@ void crvm__rcov_add_chunk(crvm__rcov_qctx *qc, long k0, long lo, long hi,
 /* Adds the nodes k <= kc (kc >= 0) by their Taylor series in kappa. The
  * caller has chosen kc so that rho kappa_kc <= CRVM__TAIL_Q, rho the growth
  * rate of every factor's series. */
-#define CRVM__TAIL_Q 0.03
+#define CRVM__TAIL_Q 0.01
 void crvm__rcov_add_tail(crvm__rcov_qctx *qc, long kc);
 
 #endif

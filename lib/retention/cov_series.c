@@ -196,19 +196,29 @@ static double family_series(const fam *f, double E, int as_g, double *val, doubl
 /* Bernoulli numbers B_0 .. B_12 (B_1 = -1/2). */
 static const double bernoulli[13] = {1.0, -0.5, 1.0 / 6, 0, -1.0 / 30, 0, 1.0 / 42, 0,
                                      -1.0 / 30, 0, 5.0 / 66, 0, -691.0 / 2730};
-_Static_assert(ORDER + 1 <= 12, "the series of ln((1 - e^-k)/k) needs more Bernoulli numbers");
+#define TN CRVM__TAIL_N
+#define TL CRVM__TAIL_LOW
+_Static_assert(TN + 1 <= 12, "the series of ln((1 - e^-k)/k) needs more Bernoulli numbers");
 
-void crvm__rcov_group_series(const crvm__rcov_engine *e, const crvm__rcov_moments *mo,
-                             crvm__rcov_gtab *gt)
+/* The query-independent part of the tail's sums at every node as the cut
+ * (cov_engine.h). With l(k) = ln((1 - e^-k)/k) = sum_n B_n k^n / (n n!)
+ * (from k/(e^k - 1) = sum B_n k^n / n!) and its exponential th(k) = ((1 -
+ * e^-k)/k)^(alpha - 1), th_n = ((alpha - 1)/n) sum_i i l_i th_(n-i), and
+ * per power m (lambda = alpha + m, q = e^(-lambda h)) g1 = 1/(1 - q), gt =
+ * h q / (1 - q)^2, ga = 1/(1 + q):
+ *     U[p]  = sum_{l <= N - p} th_l kappa_k^(l+p) g1[l+p],
+ *     Ut[p] = sum_{l < LOW - p} (th_l (t_k g1 - gt) + (th * l)_l g1)[l+p] kappa_k^(l+p),
+ *     Ua[p] = (-1)^k sum_{l < LOW - p} th_l ga[l+p] kappa_k^(l+p)
+ * (the factor e^(alpha t_k) is left to the query, which combines it with
+ * 1/B(alpha, x) in one exponential: apart, either may overflow). */
+static void tail_tables(crvm__rcov_gtab *gt)
 {
-    size_t rows = (size_t)e->max_n + 1;
-    /* ln((1 - e^-k)/k) = sum_n B_n k^n / (n n!) (from k/(e^k - 1) = sum B_n k^n / n!), and
-     * ((1 - e^-k)/k)^(alpha - 1) its exponential: E_n = (a/n) sum_i i l_i E_(n-i). */
-    double fact = 1, a = gt->alpha - 1, ls[ORDER + 2], ts[ORDER + 2];
+    double fact = 1, a = gt->alpha - 1, ls[TN + 2], ts[TN + 2], tl[TL];
+    double g1[TN + 1], gtt[TN + 1], ga[TN + 1];
     ls[0] = 0;
     ts[0] = 1;
     gt->rho_theta = 0;
-    for (int n = 1; n <= ORDER + 1; n++) {
+    for (int n = 1; n <= TN + 1; n++) {
         fact *= n;
         ls[n] = bernoulli[n] / (n * fact);
         double s = 0;
@@ -218,14 +228,49 @@ void crvm__rcov_group_series(const crvm__rcov_engine *e, const crvm__rcov_moment
         gt->rho_theta = fmax(gt->rho_theta, fmax(pow(fabs(ls[n]), 1.0 / n),
                                                  pow(fabs(ts[n]), 1.0 / n)));
     }
-    memcpy(gt->log_series, ls, sizeof gt->log_series);
-    memcpy(gt->theta_series, ts, sizeof gt->theta_series);
-    for (int m = 0; m < CRVM__GEO_LEN; m++) {
-        double lambda = gt->alpha + m, q = exp(-lambda * gt->h), omq = -expm1(-lambda * gt->h);
-        gt->geo[m] = 1 / omq;
-        gt->geo_t[m] = gt->h * q / (omq * omq);
-        gt->geo_alt[m] = 1 / (1 + q);
+    for (int i = 0; i < TL; i++) {
+        double s = 0;
+        for (int l = 1; l <= i; l++)
+            s += ls[l] * ts[i - l];
+        tl[i] = s;
     }
+    for (int m = 0; m <= TN; m++) {
+        double lambda = gt->alpha + m, q = exp(-lambda * gt->h), omq = -expm1(-lambda * gt->h);
+        g1[m] = 1 / omq;
+        gtt[m] = gt->h * q / (omq * omq);
+        ga[m] = 1 / (1 + q);
+    }
+    for (size_t k = 0; k < gt->K; k++) {
+        double t = gt->t_lo + (double)k * gt->h, kap = gt->kappa[k];
+        double pw[TN + 1], sgn = (k & 1) ? -1.0 : 1.0;
+        pw[0] = 1;
+        for (int m = 1; m <= TN; m++)
+            pw[m] = pw[m - 1] * kap;
+        double *U = gt->tail + k * CRVM__TAIL_STRIDE, *Ut = U + CRVM__TAIL_U, *Ua = Ut + CRVM__TAIL_UL;
+        for (int p = 0; p <= TN; p++) {
+            double s = 0;
+            for (int l = 0; l + p <= TN; l++)
+                s += ts[l] * pw[l + p] * g1[l + p];
+            U[p] = s;
+        }
+        for (int p = 0; p < TL; p++) {
+            double st = 0, sa = 0;
+            for (int l = 0; l + p < TL; l++) {
+                int m = l + p;
+                st += (ts[l] * (t * g1[m] - gtt[m]) + tl[l] * g1[m]) * pw[m];
+                sa += ts[l] * ga[m] * pw[m];
+            }
+            Ut[p] = st;
+            Ua[p] = sgn * sa;
+        }
+    }
+}
+
+void crvm__rcov_group_series(const crvm__rcov_engine *e, const crvm__rcov_moments *mo,
+                             crvm__rcov_gtab *gt)
+{
+    size_t rows = (size_t)e->max_n + 1;
+    tail_tables(gt);
     for (size_t n = 0; n < rows; n++) {
         double *s = gt->series + n * CRVM__FIELDS * CRVM__SERIES_LEN;
         memset(s, 0, CRVM__FIELDS * CRVM__SERIES_LEN * sizeof *s);
