@@ -1,5 +1,7 @@
 /* crvm load: read a directory of crvm CSV files and report every bad row. */
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <crvm/crvm.h>
@@ -11,11 +13,52 @@ static void load_usage(FILE *to)
 {
     fputs("usage: crvm load DIR [--lenient]\n"
           "\n"
-          "Load customers.csv, articles.csv, revenue.csv, contacts.csv and knowledge_uses.csv\n"
-          "from DIR (docs/data-format.md) and print the table sizes. Strict (default): stop\n"
+          "Load customers.csv, articles.csv, contacts.csv, revenue.csv and knowledge_uses.csv\n"
+          "from DIR (docs/data-format.md) and print the table sizes, the contact attributes\n"
+          "(extra columns of contacts.csv) and the revenue sourced by contacts (the\n"
+          "source_contact column of revenue.csv). Strict (default): stop\n"
           "at the first bad row (exit 1). --lenient: keep the valid rows and list every\n"
           "rejected row on stderr (exit 3 if any).\n",
           to);
+}
+
+/* "contact attributes: agent (40 values), queue (4 values)". */
+static void print_attributes(const crvm_ledger *l)
+{
+    size_t n = crvm_ledger_attribute_count(l);
+    if (n == 0)
+        return;
+    printf("contact attributes:");
+    for (size_t a = 0; a < n; a++)
+        printf("%s %s (%zu values)", a ? "," : "", crvm_ledger_attribute_name(l, a),
+               crvm_ledger_attribute_value_count(l, a));
+    printf("\n");
+}
+
+/* How many revenue events name their source contact, and their sum. */
+static int print_sourced(const crvm_ledger *l, size_t events)
+{
+    int32_t *source = malloc((events ? events : 1) * sizeof *source);
+    double *amount = malloc((events ? events : 1) * sizeof *amount);
+    int rc = 0;
+    if (!source || !amount ||
+        crvm_ledger_revenue_events(l, NULL, 0, NULL, 0, amount, events, NULL, 0, source, events) != CRVM_OK) {
+        rc = cli_library_error("load", "reading the revenue sources");
+    } else {
+        size_t sourced = 0;
+        long long cents = 0;
+        for (size_t i = 0; i < events; i++)
+            if (source[i] >= 0) {
+                sourced++;
+                cents += llround(amount[i] * 100.0);
+            }
+        if (sourced)
+            printf("revenue sourced by contacts: %zu events, %s%lld.%02lld\n", sourced,
+                   cents < 0 ? "-" : "", llabs(cents) / 100, llabs(cents) % 100);
+    }
+    free(source);
+    free(amount);
+    return rc;
 }
 
 int cmd_load(int argc, char **argv)
@@ -67,7 +110,10 @@ int cmd_load(int argc, char **argv)
         printf("ledger: %zu customers in %zu segments, %zu revenue events, %zu contacts, "
                "%zu articles, %zu knowledge uses\n",
                s.customers, s.segments, s.revenue_events, s.contacts, s.articles, s.knowledge_uses);
-        rc = t.rows_rejected ? 3 : 0;
+        print_attributes(l);
+        rc = print_sourced(l, s.revenue_events);
+        if (rc == 0)
+            rc = t.rows_rejected ? 3 : 0;
     }
     crvm_load_report_free(r);
     crvm_ledger_free(l);

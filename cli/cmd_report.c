@@ -1,7 +1,6 @@
 /* crvm report: the value of a customer base from a directory of crvm CSV
- * files — economics by segment, retention by segment, how support outcomes
- * move churn, and what the knowledge base is worth. */
-#include <math.h>
+ * files. Every figure comes from the library's value layer (crvm/value.h)
+ * and economics (crvm/economics.h); this file only lays them out. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,9 +12,11 @@
 
 typedef struct report {
     const crvm_ledger *ledger;
+    const crvm_value *value;
     crvm_cost_model costs;
+    crvm_value_info info;
     crvm_date as_of;
-    size_t customers, segments, articles;
+    size_t articles;
     int top;
 } report;
 
@@ -23,13 +24,14 @@ static void usage(FILE *to)
 {
     fputs("usage: crvm report DIR [--as-of YYYY-MM-DD] [--top N]\n"
           "\n"
-          "Load the crvm CSV files in DIR (docs/data-format.md) and report, as of the\n"
-          "given date (default: the last date in the data), the economics of each\n"
-          "segment, its retention (monthly shifted-beta-geometric fit), how support\n"
-          "outcomes move churn (hazard ratios of a Cox model on monthly contact counts),\n"
-          "and the value of the knowledge base with its N most valuable articles\n"
-          "(default 5).\n"
-          "Costs use crvm's documented default assumptions.\n",
+          "Load the crvm CSV files in DIR (docs/data-format.md) and value the customer\n"
+          "base as of the given date (default: the last date in the data): residual\n"
+          "value and value at risk by segment, the support P&L of the last 12 months,\n"
+          "retention with the effect of each support experience on churn, what contact\n"
+          "outcomes win or lose in customer value, the knowledge base with its N most\n"
+          "valuable articles, and the N customers with the most value at risk, with\n"
+          "what drives it (default N = 5). Definitions: docs/value.md. Costs use crvm's\n"
+          "documented default assumptions; intervals are 95%.\n",
           to);
 }
 
@@ -41,107 +43,226 @@ static void *checked_calloc(size_t n, size_t size)
     return p;
 }
 
-static int print_economics(const report *r)
+static const char *segment_name(const report *r, size_t s)
 {
-    double *seg = checked_calloc(r->segments * CRVM_ECON_COLUMNS, sizeof *seg);
-    int32_t *segment_of = checked_calloc(r->customers, sizeof *segment_of);
-    size_t *count = checked_calloc(r->segments, sizeof *count);
-    int rc = 0;
-    if (!seg || !segment_of || !count)
-        rc = 1;
-    else if (crvm_segment_economics(r->ledger, &r->costs, CRVM_DATE_MIN, r->as_of + 1, seg,
-                                    r->segments * CRVM_ECON_COLUMNS) != CRVM_OK ||
-             crvm_ledger_customers(r->ledger, segment_of, r->customers, NULL, 0, NULL, 0) != CRVM_OK)
-        rc = cli_library_error("report", "economics");
-    if (rc == 0) {
-        for (size_t i = 0; i < r->customers; i++)
-            count[segment_of[i]]++;
-        printf("Customer economics by segment (all activity up to the as-of date)\n");
-        printf("  %-14s %9s %14s %14s %13s %14s %7s %9s %9s\n", "segment", "customers", "revenue",
-               "gross margin", "cost to serve", "contribution", "margin", "contacts", "$/contact");
-        for (size_t s = 0; s < r->segments; s++) {
-            const double *row = seg + s * CRVM_ECON_COLUMNS;
-            double revenue = row[CRVM_ECON_REVENUE];
-            printf("  %-14s %9zu %14.0f %14.0f %13.0f %14.0f %6.1f%% %9.0f %9.2f\n",
-                   crvm_ledger_id(r->ledger, CRVM_SEGMENTS, s), count[s], revenue,
-                   row[CRVM_ECON_GROSS_MARGIN], row[CRVM_ECON_COST_TO_SERVE],
-                   row[CRVM_ECON_CONTRIBUTION],
-                   revenue > 0 ? 100.0 * row[CRVM_ECON_CONTRIBUTION] / revenue : 0.0,
-                   row[CRVM_ECON_CONTACTS], row[CRVM_ECON_COST_PER_CONTACT]);
+    return s < r->info.segments ? crvm_ledger_id(r->ledger, CRVM_SEGMENTS, s) : "All";
+}
+
+/* The support P&L of the 12 months to the as-of date. */
+static int pnl_last_year(const report *r, double *pnl, crvm_date *from)
+{
+    if (crvm_date_add_periods(r->as_of + 1, CRVM_PERIOD_MONTH, -12, from) != CRVM_OK ||
+        crvm_value_support_pnl(r->value, *from, r->as_of + 1, pnl, CRVM_PNL_LINES) != CRVM_OK)
+        return cli_library_error("report", "support P&L");
+    return 0;
+}
+
+static int print_headline(const report *r)
+{
+    size_t S = r->info.segments;
+    double *seg = checked_calloc((S + 1) * CRVM_VS_COLUMNS, sizeof *seg), pnl[CRVM_PNL_LINES];
+    crvm_date from;
+    int rc = seg ? 0 : 1;
+    if (!rc && crvm_value_segments(r->value, seg, (S + 1) * CRVM_VS_COLUMNS) != CRVM_OK)
+        rc = cli_library_error("report", "segment values");
+    if (!rc)
+        rc = pnl_last_year(r, pnl, &from);
+    if (!rc) {
+        const double *all = seg + S * CRVM_VS_COLUMNS;
+        printf("Value of the customer base (%s retention with support covariates; 95%% intervals)\n",
+               r->info.model == CRVM_VALUE_SBG ? "shifted-beta-geometric" : "beta-discrete-Weibull");
+        printf("  residual value             %14.0f   (%.0f - %.0f)\n", all[CRVM_VS_RESIDUAL_VALUE],
+               all[CRVM_VS_RESIDUAL_VALUE_LOWER], all[CRVM_VS_RESIDUAL_VALUE_UPPER]);
+        printf("  value at risk, 12 months   %14.0f   (%.0f - %.0f)\n", all[CRVM_VS_VALUE_AT_RISK],
+               all[CRVM_VS_VALUE_AT_RISK_LOWER], all[CRVM_VS_VALUE_AT_RISK_UPPER]);
+        printf("  expected retained, 12 months %12.1f   (%.1f - %.1f) of %.0f active customers\n",
+               all[CRVM_VS_EXPECTED_RETAINED], all[CRVM_VS_EXPECTED_RETAINED_LOWER],
+               all[CRVM_VS_EXPECTED_RETAINED_UPPER], all[CRVM_VS_CUSTOMERS]);
+        printf("  support, last 12 months: net contribution %.0f (%.0f - %.0f); value per support "
+               "dollar %.2f (%.2f - %.2f)\n",
+               pnl[CRVM_PNL_NET_CONTRIBUTION], pnl[CRVM_PNL_NET_CONTRIBUTION_LOWER],
+               pnl[CRVM_PNL_NET_CONTRIBUTION_UPPER], pnl[CRVM_PNL_VALUE_PER_SUPPORT_DOLLAR],
+               pnl[CRVM_PNL_VALUE_PER_SUPPORT_DOLLAR_LOWER], pnl[CRVM_PNL_VALUE_PER_SUPPORT_DOLLAR_UPPER]);
+        printf("\nSegment value (active customers; contribution per month; retention and value at "
+               "risk over 12 months)\n");
+        printf("  %-14s %9s %13s %12s %14s %25s %12s %25s\n", "segment", "customers", "contribution",
+               "retained", "residual value", "(95% interval)", "value at risk", "(95% interval)");
+        for (size_t s = 0; s <= S; s++) {
+            const double *row = seg + s * CRVM_VS_COLUMNS;
+            printf("  %-14s %9.0f %13.0f %12.1f %14.0f %12.0f - %-12.0f %12.0f %12.0f - %-12.0f\n",
+                   segment_name(r, s), row[CRVM_VS_CUSTOMERS], row[CRVM_VS_CONTRIBUTION],
+                   row[CRVM_VS_EXPECTED_RETAINED], row[CRVM_VS_RESIDUAL_VALUE],
+                   row[CRVM_VS_RESIDUAL_VALUE_LOWER], row[CRVM_VS_RESIDUAL_VALUE_UPPER],
+                   row[CRVM_VS_VALUE_AT_RISK], row[CRVM_VS_VALUE_AT_RISK_LOWER],
+                   row[CRVM_VS_VALUE_AT_RISK_UPPER]);
         }
     }
     free(seg);
-    free(segment_of);
-    free(count);
     return rc;
 }
 
-/* Fit the monthly sBG to one segment's customer records and print a row. */
-static int print_segment_retention(const report *r, size_t s, const int32_t *segment_of,
-                                   const int32_t *periods, const int32_t *churned,
-                                   int32_t *seg_periods, int32_t *seg_churned)
+static int print_economics(const report *r)
 {
-    size_t n = 0, lost = 0;
-    for (size_t i = 0; i < r->customers; i++) {
-        if ((size_t)segment_of[i] != s || periods[i] < 0 || (periods[i] == 0 && !churned[i]))
-            continue; /* not yet a customer, or no renewal decision observed */
-        seg_periods[n] = periods[i];
-        seg_churned[n] = churned[i];
-        lost += (size_t)churned[i];
-        n++;
+    size_t S = r->info.segments;
+    double *seg = checked_calloc(S * CRVM_ECON_COLUMNS, sizeof *seg);
+    int rc = seg ? 0 : 1;
+    if (!rc && crvm_segment_economics(r->ledger, &r->costs, CRVM_DATE_MIN, r->as_of + 1, seg,
+                                      S * CRVM_ECON_COLUMNS) != CRVM_OK)
+        rc = cli_library_error("report", "economics");
+    if (!rc) {
+        printf("\nCustomer economics by segment (all activity up to the as-of date)\n");
+        printf("  %-14s %14s %14s %13s %14s %9s %9s\n", "segment", "revenue", "gross margin",
+               "cost to serve", "contribution", "contacts", "$/contact");
+        for (size_t s = 0; s < S; s++) {
+            const double *row = seg + s * CRVM_ECON_COLUMNS;
+            printf("  %-14s %14.0f %14.0f %13.0f %14.0f %9.0f %9.2f\n", segment_name(r, s),
+                   row[CRVM_ECON_REVENUE], row[CRVM_ECON_GROSS_MARGIN], row[CRVM_ECON_COST_TO_SERVE],
+                   row[CRVM_ECON_CONTRIBUTION], row[CRVM_ECON_CONTACTS], row[CRVM_ECON_COST_PER_CONTACT]);
+        }
     }
-    const char *name = crvm_ledger_id(r->ledger, CRVM_SEGMENTS, s);
-    crvm_retention_fit *fit = NULL;
-    if (crvm_retention_fit_records(CRVM_RETENTION_SBG, seg_periods, n, seg_churned, n, NULL, 0,
-                                   NULL, &fit, NULL) != CRVM_OK) {
-        printf("  %-14s %9zu %8zu   (no fit: %s)\n", name, n, lost, crvm_last_error());
-        return 0;
-    }
-    crvm_retention_params p, se;
-    crvm_retention_fit_params(fit, &p);
-    crvm_retention_fit_standard_errors(fit, &se);
-    crvm_retention_fit_free(fit);
-
-    double monthly_discount = pow(1.0 + r->costs.discount_rate, 1.0 / 12.0) - 1.0;
-    double t[2] = {12, 24}, survival[2], renewals = 12, derl;
-    if (crvm_retention_survival(&p, t, 2, survival, 2) != CRVM_OK ||
-        crvm_retention_derl(&p, monthly_discount, &renewals, 1, &derl, 1) != CRVM_OK)
-        return cli_library_error("report", "retention projection");
-    printf("  %-14s %9zu %8zu %7.3f (%.3f) %7.3f (%.3f) %8.1f%% %8.1f%% %11.1f\n", name, n, lost,
-           p.alpha, se.alpha, p.beta, se.beta, 100 * survival[0], 100 * survival[1], derl);
-    return 0;
+    free(seg);
+    return rc;
 }
 
 static int print_retention(const report *r)
 {
-    int32_t *segment_of = checked_calloc(r->customers, sizeof *segment_of);
-    int32_t *periods = checked_calloc(r->customers, sizeof *periods);
-    int32_t *churned = checked_calloc(r->customers, sizeof *churned);
-    int32_t *seg_periods = checked_calloc(r->customers, sizeof *seg_periods);
-    int32_t *seg_churned = checked_calloc(r->customers, sizeof *seg_churned);
-    int rc = 0;
-    if (!segment_of || !periods || !churned || !seg_periods || !seg_churned)
-        rc = 1;
-    else if (crvm_ledger_customers(r->ledger, segment_of, r->customers, NULL, 0, NULL, 0) != CRVM_OK ||
-             crvm_ledger_retention_data(r->ledger, r->as_of, CRVM_PERIOD_MONTH, periods, r->customers,
-                                        churned, r->customers) != CRVM_OK)
-        rc = cli_library_error("report", "retention data");
-    if (rc == 0) {
-        printf("\nRetention by segment (shifted-beta-geometric, monthly renewals; standard errors)\n");
-        printf("  %-14s %9s %8s %15s %15s %9s %9s %11s\n", "segment", "customers", "churned",
-               "alpha", "beta", "S(12 mo)", "S(24 mo)", "DERL@12 mo");
-        for (size_t s = 0; s < r->segments && rc == 0; s++)
-            rc = print_segment_retention(r, s, segment_of, periods, churned, seg_periods, seg_churned);
-        printf("  S(t): share of new customers still active after t months; DERL@12 mo: discounted\n"
-               "  further months expected from a customer who has renewed 12 times (%.0f%% a year)\n",
-               100 * r->costs.discount_rate);
+    const crvm_retention_cov *model;
+    size_t S = r->info.segments, P = r->info.covariates, k = 2 * S + 1 + P;
+    double *p = checked_calloc(k, sizeof *p), *se = checked_calloc(k, sizeof *se);
+    double *fx = checked_calloc(P * CRVM_EFFECT_COLUMNS, sizeof *fx);
+    int rc = p && se && fx ? 0 : 1;
+    if (!rc && (crvm_value_retention_model(r->value, &model) != CRVM_OK ||
+                crvm_retention_cov_params(model, p, k) != CRVM_OK ||
+                crvm_retention_cov_standard_errors(model, se, k) != CRVM_OK ||
+                crvm_value_covariate_effects(r->value, fx, P * CRVM_EFFECT_COLUMNS) != CRVM_OK))
+        rc = cli_library_error("report", "retention model");
+    if (!rc) {
+        printf("\nRetention by segment (monthly renewals, fitted jointly; standard errors)\n");
+        printf("  %-14s %19s %19s\n", "segment", "alpha", "beta");
+        for (size_t s = 0; s < S; s++)
+            printf("  %-14s %9.3f (%7.3f) %9.3f (%7.3f)\n", segment_name(r, s), p[2 * s], se[2 * s],
+                   p[2 * s + 1], se[2 * s + 1]);
+        printf("  c = %.3f (%.3f); %d iterations, log-likelihood %.1f\n", p[2 * S], se[2 * S],
+               r->info.report.iterations, r->info.report.log_likelihood);
+        printf("\nSupport experience and churn (covariates of the period before each renewal)\n");
+        printf("  %-14s %12s %19s %10s\n", "covariate", "hazard ratio", "95% interval", "p");
+        for (size_t j = 0; j < P; j++) {
+            const double *e = fx + j * CRVM_EFFECT_COLUMNS;
+            printf("  %-14s %12.2f %8.2f - %-8.2f %10.2g\n", crvm_value_covariate_name(r->value, j),
+                   e[CRVM_EFFECT_HAZARD_RATIO], e[CRVM_EFFECT_LOWER], e[CRVM_EFFECT_UPPER],
+                   e[CRVM_EFFECT_P_VALUE]);
+        }
+        printf("  hazard ratio: how many times more likely a customer is to leave at a renewal per\n"
+               "  unit in the period before it (per contact; silent_*: silent that long), other\n"
+               "  things equal; 1 = no effect\n");
     }
-    free(segment_of);
-    free(periods);
-    free(churned);
-    free(seg_periods);
-    free(seg_churned);
+    free(p);
+    free(se);
+    free(fx);
     return rc;
+}
+
+/* Impacts of the contacts grouped by `field` (and, when only is >= 0, only
+ * the contacts with that outcome), one line per group. */
+static int print_impact_table(const report *r, crvm_contact_field field, const char *attribute,
+                              int only_outcome, const char *title)
+{
+    size_t nk = r->info.contacts, groups = 0;
+    int32_t *group = checked_calloc(nk, sizeof *group), *outcome = checked_calloc(nk, sizeof *outcome);
+    double *out = NULL;
+    int rc = group && outcome ? 0 : 1;
+    if (!rc && (crvm_value_contact_groups(r->value, field, attribute, group, nk, &groups) != CRVM_OK ||
+                crvm_ledger_contacts(r->ledger, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0,
+                                     NULL, 0, outcome, nk, NULL, 0) != CRVM_OK))
+        rc = cli_library_error("report", "contact groups");
+    if (!rc && groups > 0) {
+        for (size_t c = 0; c < nk; c++)
+            if (only_outcome >= 0 && outcome[c] != only_outcome)
+                group[c] = -1;
+        out = checked_calloc(groups * CRVM_IMPACT_COLUMNS, sizeof *out);
+        if (!out)
+            rc = 1;
+        else if (crvm_value_impact_by(r->value, CRVM_OUTCOME_RESOLVED, group, nk, groups, out,
+                                      groups * CRVM_IMPACT_COLUMNS) != CRVM_OK)
+            rc = cli_library_error("report", "contact impact");
+    }
+    if (!rc && groups > 0) {
+        printf("\n%s\n", title);
+        printf("  %-14s %9s %14s %25s\n", attribute ? attribute : "outcome", "contacts", "impact",
+               "(95% interval)");
+        for (size_t g = 0; g < groups && !rc; g++) {
+            char label[256];
+            const double *row = out + g * CRVM_IMPACT_COLUMNS;
+            if (crvm_value_group_label(r->value, field, attribute, g, label, sizeof label) != CRVM_OK)
+                rc = cli_library_error("report", "group label");
+            else if (row[CRVM_IMPACT_CONTACTS] > 0)
+                printf("  %-14s %9.0f %14.0f %12.0f - %-12.0f\n", label, row[CRVM_IMPACT_CONTACTS],
+                       row[CRVM_IMPACT_VALUE], row[CRVM_IMPACT_LOWER], row[CRVM_IMPACT_UPPER]);
+        }
+    }
+    free(group);
+    free(outcome);
+    free(out);
+    return rc;
+}
+
+static int print_contact_impact(const report *r)
+{
+    if (r->info.covariates == 0) {
+        printf("\nContact impact: the retention model has no support covariates\n");
+        return 0;
+    }
+    int rc = print_impact_table(r, CRVM_FIELD_OUTCOME, NULL, -1,
+                                "Contact impact by outcome (change in customer value against a "
+                                "resolved outcome; negative = value lost)");
+    size_t queue;
+    if (!rc && crvm_ledger_find_attribute(r->ledger, "queue", &queue) == CRVM_OK)
+        rc = print_impact_table(r, CRVM_FIELD_ATTRIBUTE, "queue", CRVM_OUTCOME_REFUSED,
+                                "Refused contacts by queue (value lost against resolving them)");
+    return rc;
+}
+
+static int print_pnl(const report *r)
+{
+    double pnl[CRVM_PNL_LINES];
+    crvm_date from;
+    int rc = pnl_last_year(r, pnl, &from);
+    if (rc)
+        return rc;
+    char a[16], b[16];
+    crvm_date_format(from, a, sizeof a);
+    crvm_date_format(r->as_of, b, sizeof b);
+    printf("\nSupport P&L, %s to %s (%.0f contacts)\n", a, b, pnl[CRVM_PNL_CONTACTS]);
+    static const struct {
+        int line;
+        const char *what;
+    } lines[] = {
+        {CRVM_PNL_SUPPORT_PLAN_REVENUE, "support-plan revenue"},
+        {CRVM_PNL_SOURCED_REVENUE, "revenue sourced by contacts"},
+        {CRVM_PNL_KNOWLEDGE_LABOUR_SAVING, "knowledge: handle time saved"},
+        {CRVM_PNL_KNOWLEDGE_DEFLECTION_SAVING, "knowledge: contacts deflected"},
+        {CRVM_PNL_CONTACT_VALUE_EFFECT, "value effect of the contacts"},
+        {CRVM_PNL_VALUE, "value"},
+        {CRVM_PNL_LABOUR_COST, "labour"},
+        {CRVM_PNL_CHANNEL_COST, "channels"},
+        {CRVM_PNL_ESCALATION_COST, "escalations"},
+        {CRVM_PNL_OVERHEAD_COST, "overhead"},
+        {CRVM_PNL_SELF_SERVICE_COST, "self-service"},
+        {CRVM_PNL_KNOWLEDGE_COST, "knowledge authoring and upkeep"},
+        {CRVM_PNL_COST, "cost"},
+        {CRVM_PNL_NET_CONTRIBUTION, "net contribution"},
+    };
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+        int l = lines[i].line;
+        printf("  %-32s %14.0f", lines[i].what, pnl[l]);
+        if (l == CRVM_PNL_CONTACT_VALUE_EFFECT || l == CRVM_PNL_NET_CONTRIBUTION)
+            printf("   (%.0f - %.0f)", pnl[l + 1], pnl[l + 2]);
+        printf("\n");
+    }
+    printf("  %-32s %14.2f   (%.2f - %.2f)\n", "value per support dollar",
+           pnl[CRVM_PNL_VALUE_PER_SUPPORT_DOLLAR], pnl[CRVM_PNL_VALUE_PER_SUPPORT_DOLLAR_LOWER],
+           pnl[CRVM_PNL_VALUE_PER_SUPPORT_DOLLAR_UPPER]);
+    return 0;
 }
 
 static int print_knowledge(const report *r)
@@ -151,17 +272,17 @@ static int print_knowledge(const report *r)
         return 0;
     }
     double total[CRVM_KV_COLUMNS];
-    double *kv = checked_calloc(r->articles * CRVM_KV_COLUMNS, sizeof *kv);
+    double *vk = checked_calloc(r->articles * CRVM_VK_COLUMNS, sizeof *vk);
     size_t *order = checked_calloc(r->articles, sizeof *order);
     crvm_knowledge_estimate est;
-    int rc = 0;
-    if (!kv || !order)
-        rc = 1;
-    else if (crvm_knowledge_value(r->ledger, &r->costs, r->as_of, kv, r->articles * CRVM_KV_COLUMNS,
-                                  &est) != CRVM_OK ||
-             crvm_knowledge_base_value(r->ledger, &r->costs, r->as_of, total, CRVM_KV_COLUMNS) != CRVM_OK)
+    double *kv = checked_calloc(r->articles * CRVM_KV_COLUMNS, sizeof *kv);
+    int rc = vk && order && kv ? 0 : 1;
+    if (!rc && (crvm_value_knowledge(r->value, vk, r->articles * CRVM_VK_COLUMNS) != CRVM_OK ||
+                crvm_knowledge_value(r->ledger, &r->costs, r->as_of, kv, r->articles * CRVM_KV_COLUMNS,
+                                     &est) != CRVM_OK ||
+                crvm_knowledge_base_value(r->ledger, &r->costs, r->as_of, total, CRVM_KV_COLUMNS) != CRVM_OK))
         rc = cli_library_error("report", "knowledge value");
-    if (rc == 0) {
+    if (!rc) {
         printf("\nKnowledge base (%zu articles)\n", r->articles);
         printf("  saving %.0f (labour %.0f from %.0f assisted reuses, deflection %.0f from %.0f "
                "resolved self-service views)\n",
@@ -173,118 +294,64 @@ static int print_knowledge(const report *r)
         printf("  minutes saved per reuse %.2f (%s), avoided contact cost %.2f (%s)\n",
                est.minutes_saved, est.minutes_saved_estimated ? "estimated from the data" : "set",
                est.avoided_contact_cost, est.avoided_cost_estimated ? "estimated from the data" : "set");
-        /* Selection of the top articles by value: the list is short. */
+        /* The top articles by value to date: a short selection of the list. */
         for (size_t i = 0; i < r->articles; i++)
             order[i] = i;
         size_t top = (size_t)r->top < r->articles ? (size_t)r->top : r->articles;
         for (size_t k = 0; k < top; k++)
             for (size_t i = k + 1; i < r->articles; i++)
-                if (kv[order[i] * CRVM_KV_COLUMNS + CRVM_KV_VALUE] >
-                    kv[order[k] * CRVM_KV_COLUMNS + CRVM_KV_VALUE]) {
+                if (vk[order[i] * CRVM_VK_COLUMNS + CRVM_VK_VALUE] >
+                    vk[order[k] * CRVM_VK_COLUMNS + CRVM_VK_VALUE]) {
                     size_t tmp = order[k];
                     order[k] = order[i];
                     order[i] = tmp;
                 }
-        printf("  %-16s %10s %10s %10s %8s %13s\n", "top articles", "value", "saving", "cost", "ROI",
-               "payback days");
+        printf("  %-16s %10s %10s %10s %8s %13s %15s\n", "top articles", "value", "saving", "cost",
+               "ROI", "payback days", "next 12 months");
         for (size_t k = 0; k < top; k++) {
-            const double *row = kv + order[k] * CRVM_KV_COLUMNS;
+            const double *row = vk + order[k] * CRVM_VK_COLUMNS;
             char payback[32] = "not yet";
-            if (row[CRVM_KV_PAYBACK_DAYS] >= 0)
-                snprintf(payback, sizeof payback, "%.0f", row[CRVM_KV_PAYBACK_DAYS]);
-            printf("  %-16s %10.0f %10.0f %10.0f %8.2f %13s\n",
-                   crvm_ledger_id(r->ledger, CRVM_TABLE_ARTICLES, order[k]), row[CRVM_KV_VALUE],
-                   row[CRVM_KV_SAVING], row[CRVM_KV_COST], row[CRVM_KV_ROI], payback);
+            if (row[CRVM_VK_PAYBACK_DAYS] >= 0)
+                snprintf(payback, sizeof payback, "%.0f", row[CRVM_VK_PAYBACK_DAYS]);
+            printf("  %-16s %10.0f %10.0f %10.0f %8.2f %13s %15.0f\n",
+                   crvm_ledger_id(r->ledger, CRVM_TABLE_ARTICLES, order[k]), row[CRVM_VK_VALUE],
+                   row[CRVM_VK_SAVING], row[CRVM_VK_COST], row[CRVM_VK_ROI], payback,
+                   row[CRVM_VK_PROJECTED_VALUE]);
         }
     }
+    free(vk);
     free(kv);
     free(order);
     return rc;
 }
 
-/* Support experience and churn: the monthly contact panel (one row per
- * customer-month at risk, the contacts of the month before each renewal)
- * fitted by an interval Cox model stratified by segment. Breslow ties: the
- * renewals are discrete and heavily tied, and a contact that multiplies the
- * churn probability of the next renewal is exactly Breslow's log-linear
- * model, where Efron's continuous-time correction overstates it. */
-static const struct {
-    int column;
-    const char *name, *what;
-} support_covariates[] = {
-    {CRVM_PANEL_REFUSED, "refused", "per refused contact"},
-    {CRVM_PANEL_ABANDONED, "abandoned", "per abandoned contact"},
-    {CRVM_PANEL_WORKAROUND, "workaround", "per workaround given"},
-    {CRVM_PANEL_ESCALATED, "escalated", "per escalated contact"},
-};
-#define SUPPORT_P (sizeof support_covariates / sizeof *support_covariates)
-
-static int print_support_fit(const crvm_cox *cox)
+static int print_outreach(const report *r)
 {
-    double hr[SUPPORT_P], lo[SUPPORT_P], hi[SUPPORT_P], p[SUPPORT_P];
-    if (crvm_cox_statistic(cox, CRVM_COX_HAZARD_RATIO, hr, SUPPORT_P) != CRVM_OK ||
-        crvm_cox_statistic(cox, CRVM_COX_CI_LOWER, lo, SUPPORT_P) != CRVM_OK ||
-        crvm_cox_statistic(cox, CRVM_COX_CI_UPPER, hi, SUPPORT_P) != CRVM_OK ||
-        crvm_cox_statistic(cox, CRVM_COX_P_VALUE, p, SUPPORT_P) != CRVM_OK)
-        return cli_library_error("report", "support impact");
-    printf("  %-12s %12s %19s %10s\n", "contacts", "hazard ratio", "95% interval", "p");
-    for (size_t j = 0; j < SUPPORT_P; j++)
-        printf("  %-12s %12.2f %8.2f - %-8.2f %10.2g   %s\n", support_covariates[j].name, hr[j],
-               exp(lo[j]), exp(hi[j]), p[j], support_covariates[j].what);
-    printf("  hazard ratio: how many times more likely a customer is to leave at the next monthly\n"
-           "  renewal for each such contact in the month before it, other things equal (1 = no\n"
-           "  effect); Cox model with time-varying contact counts, stratified by segment\n");
-    return 0;
-}
-
-static int print_support_impact(const report *r)
-{
-    printf("\nSupport experience and churn (contacts in the month before each renewal)\n");
-    size_t rows = 0;
-    if (crvm_ledger_contact_panel_size(r->ledger, r->as_of, CRVM_PERIOD_MONTH, &rows) != CRVM_OK)
-        return cli_library_error("report", "contact panel");
-    const size_t C = CRVM_PANEL_COLUMNS, P = SUPPORT_P;
-    int32_t *customer = checked_calloc(rows, sizeof *customer);
-    int32_t *events = checked_calloc(rows, sizeof *events);
-    int32_t *strata = checked_calloc(rows, sizeof *strata);
-    int32_t *segment_of = checked_calloc(r->customers, sizeof *segment_of);
-    double *panel = checked_calloc(rows * C, sizeof *panel);
-    double *x = checked_calloc(rows * P, sizeof *x);
-    double *times = checked_calloc(2 * rows, sizeof *times);
-    int rc = 0;
-    if (!customer || !events || !strata || !segment_of || !panel || !x || !times)
-        rc = 1;
-    else if (crvm_ledger_contact_panel(r->ledger, r->as_of, CRVM_PERIOD_MONTH, customer, rows, panel,
-                                       rows * C) != CRVM_OK ||
-             crvm_ledger_customers(r->ledger, segment_of, r->customers, NULL, 0, NULL, 0) != CRVM_OK)
-        rc = cli_library_error("report", "contact panel");
-    if (rc == 0) {
-        for (size_t i = 0; i < rows; i++) {
-            const double *row = panel + i * C;
-            times[i] = row[CRVM_PANEL_START];
-            times[rows + i] = row[CRVM_PANEL_STOP];
-            events[i] = row[CRVM_PANEL_EVENT] != 0;
-            strata[i] = segment_of[customer[i]];
-            for (size_t j = 0; j < P; j++)
-                x[i * P + j] = row[support_covariates[j].column];
+    size_t n = (size_t)r->top, count = 0, N = r->info.customers;
+    int32_t *chosen = checked_calloc(n, sizeof *chosen);
+    double *cust = checked_calloc(N * CRVM_VC_COLUMNS, sizeof *cust);
+    int rc = chosen && cust ? 0 : 1;
+    if (!rc && (crvm_value_outreach(r->value, CRVM_RANK_VALUE_AT_RISK, n, chosen, n, &count) != CRVM_OK ||
+                crvm_value_customers(r->value, cust, N * CRVM_VC_COLUMNS) != CRVM_OK))
+        rc = cli_library_error("report", "outreach");
+    if (!rc && count > 0) {
+        printf("\nOutreach: the %zu customers with the most value at risk over 12 months\n", count);
+        printf("  %-12s %-14s %14s %14s %10s  %s\n", "customer", "segment", "value at risk",
+               "residual value", "retained", "drivers");
+        for (size_t j = 0; j < count && !rc; j++) {
+            const double *c = cust + (size_t)chosen[j] * CRVM_VC_COLUMNS;
+            char drivers[256];
+            if (crvm_value_drivers_text(r->value, (size_t)chosen[j], drivers, sizeof drivers) != CRVM_OK)
+                rc = cli_library_error("report", "drivers");
+            else
+                printf("  %-12s %-14s %14.0f %14.0f %9.1f%%  %s\n",
+                       crvm_ledger_id(r->ledger, CRVM_TABLE_CUSTOMERS, (size_t)chosen[j]),
+                       segment_name(r, (size_t)c[CRVM_VC_SEGMENT]), c[CRVM_VC_VALUE_AT_RISK],
+                       c[CRVM_VC_RESIDUAL_VALUE], 100 * c[CRVM_VC_RETENTION], drivers);
         }
-        crvm_cox_options opt = CRVM_COX_OPTIONS_INIT;
-        opt.ties = CRVM_TIES_BRESLOW;
-        crvm_cox *cox = NULL;
-        if (crvm_cox_fit_intervals(x, rows * P, rows, P, times, rows, times + rows, rows, events,
-                                   rows, NULL, 0, strata, rows, &opt, &cox, NULL) != CRVM_OK)
-            printf("  (no fit: %s)\n", crvm_last_error());
-        else
-            rc = print_support_fit(cox);
-        crvm_cox_free(cox);
     }
-    free(customer);
-    free(events);
-    free(strata);
-    free(segment_of);
-    free(panel);
-    free(x);
-    free(times);
+    free(chosen);
+    free(cust);
     return rc;
 }
 
@@ -321,6 +388,7 @@ int cmd_report(int argc, char **argv)
     report r = {.ledger = ledger, .top = (int)top};
     crvm_cost_model_init_defaults(&r.costs);
     crvm_ledger_stats stats;
+    crvm_value *value = NULL;
     if (crvm_load_directory(ledger, dir, NULL, NULL) != CRVM_OK) {
         rc = cli_library_error("report", dir);
     } else if (crvm_ledger_stats_get(ledger, &stats) != CRVM_OK) {
@@ -330,29 +398,45 @@ int cmd_report(int argc, char **argv)
         rc = 1;
     } else {
         r.as_of = stats.last_date;
-        if (as_of_text && crvm_date_parse(as_of_text, strlen(as_of_text), &r.as_of) != CRVM_OK) {
+        size_t rows;
+        /* The contact panel's size checks the date against the data (the
+         * work of the report grows with the months up to it). */
+        if (as_of_text && (crvm_date_parse(as_of_text, strlen(as_of_text), &r.as_of) != CRVM_OK ||
+                           crvm_ledger_contact_panel_size(ledger, r.as_of, CRVM_PERIOD_MONTH,
+                                                          &rows) != CRVM_OK)) {
             fprintf(stderr, "crvm report: --as-of: %s\n", crvm_last_error());
             rc = 2;
         }
-        r.customers = stats.customers;
-        r.segments = stats.segments;
         r.articles = stats.articles;
+    }
+    if (rc == 0) {
+        if (crvm_value_fit(ledger, &r.costs, r.as_of, NULL, &value) != CRVM_OK ||
+            crvm_value_get_info(value, &r.info) != CRVM_OK)
+            rc = cli_library_error("report", "valuing the customer base");
+        r.value = value;
     }
     if (rc == 0) {
         char date[16] = "";
         crvm_date_format(r.as_of, date, sizeof date);
-        printf("crvm report for %s as of %s: %zu customers, %zu revenue events, %zu contacts, "
-               "%zu articles, %zu knowledge uses\n\n",
-               dir, date, stats.customers, stats.revenue_events, stats.contacts, stats.articles,
-               stats.knowledge_uses);
-        rc = print_economics(&r);
+        printf("crvm report for %s as of %s: %zu customers (%zu active), %zu revenue events, "
+               "%zu contacts, %zu articles, %zu knowledge uses\n\n",
+               dir, date, stats.customers, r.info.active, stats.revenue_events, stats.contacts,
+               stats.articles, stats.knowledge_uses);
+        rc = print_headline(&r);
+        if (rc == 0)
+            rc = print_economics(&r);
         if (rc == 0)
             rc = print_retention(&r);
         if (rc == 0)
-            rc = print_support_impact(&r);
+            rc = print_contact_impact(&r);
+        if (rc == 0)
+            rc = print_pnl(&r);
         if (rc == 0)
             rc = print_knowledge(&r);
+        if (rc == 0)
+            rc = print_outreach(&r);
     }
+    crvm_value_free(value);
     crvm_ledger_free(ledger);
     return rc;
 }

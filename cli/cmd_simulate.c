@@ -11,12 +11,16 @@
 
 static void simulate_usage(FILE *to)
 {
-    fputs("usage: crvm simulate --customers N [--seed S] [--months M] [--no-outcome-effects] --out DIR\n"
+    fputs("usage: crvm simulate --customers N [--seed S] [--months M] [--no-outcome-effects]\n"
+          "                     [--multiplier-churn] --out DIR\n"
           "\n"
           "Simulate a subscription business with support (the model and its truth are in\n"
           "crvm/simulate.h and docs/data-format.md) and write customers.csv, articles.csv,\n"
-          "revenue.csv, contacts.csv and knowledge_uses.csv into DIR (created if needed).\n"
-          "The same seed gives the same files.\n",
+          "revenue.csv (with source_contact), contacts.csv (with the attributes agent, queue,\n"
+          "product, reason) and knowledge_uses.csv into DIR (created if needed). The same\n"
+          "seed gives the same files. Churn follows the value model's retention model\n"
+          "(support covariates as proportional hazards); --no-outcome-effects removes every\n"
+          "support effect (pure sBG), --multiplier-churn uses the earlier min(1, theta m) form.\n",
           to);
 }
 
@@ -35,6 +39,10 @@ int cmd_simulate(int argc, char **argv)
         }
         if (strcmp(a, "--no-outcome-effects") == 0) {
             o.outcome_effects = 0;
+            continue;
+        }
+        if (strcmp(a, "--multiplier-churn") == 0) {
+            o.churn = CRVM_SIM_CHURN_MULTIPLIER;
             continue;
         }
         if (i + 1 >= argc || strncmp(a, "--", 2) != 0) {

@@ -13,6 +13,15 @@ check "simulate succeeds" '[ $? -eq 0 ] && [ -s "$d/a/contacts.csv" ]'
 check "the same seed gives the same files" 'diff -r "$d/a" "$d/b" >/dev/null'
 out=$("$crvm" load "$d/a")
 check "load accepts every simulated row" '[ $? -eq 0 ] && [[ "$out" == *" 0 rejected"* ]] && [[ "$out" == *"200 customers"* ]]'
+check "contacts.csv carries the attributes" '[[ "$(head -1 "$d/a/contacts.csv")" == *",articles,agent,queue,product,reason" ]]'
+check "revenue.csv names the source contacts" '[[ "$(head -1 "$d/a/revenue.csv")" == *",stream,source_contact" ]]'
+check "load reports the attributes" \
+    '[[ "$out" == *"contact attributes: agent ("*" values), queue (4 values), product ("*", reason ("* ]]'
+sourced=$(awk -F, 'NR > 1 && $5 != "" {n++} END {print n + 0}' "$d/a/revenue.csv")
+check "load counts the $sourced sourced revenue events" \
+    '[ "$sourced" -gt 0 ] && [[ "$out" == *"revenue sourced by contacts: $sourced events"* ]]'
+"$crvm" simulate --customers 200 --seed 3 --multiplier-churn --out "$d/m" >/dev/null
+check "the multiplier churn gives other files" '! diff -q "$d/a/customers.csv" "$d/m/customers.csv" >/dev/null'
 "$crvm" simulate --customers 0 --out "$d/c" >/dev/null 2>&1
 check "zero customers is a usage error" '[ $? -eq 2 ]'
 "$crvm" simulate --customers 10 >/dev/null 2>&1

@@ -6,9 +6,13 @@ CRVM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # into a virtual environment inside the checkout.
 MESON=/usr/bin/meson
 VENV="$CRVM_ROOT/.venv"
-DEBIAN_PACKAGES="meson ninja-build swig libcmocka-dev pkg-config gcc binutils python3-dev valgrind"
+# clang and its runtime libraries build the libFuzzer targets (scripts/fuzz).
+DEBIAN_PACKAGES="meson ninja-build swig libcmocka-dev pkg-config gcc binutils python3-dev valgrind
+                 clang libclang-rt-dev"
 
-log() { printf '\n== %s\n' "$*"; }
+# Each step is stamped with the seconds since the script started (CI has 30
+# minutes for the whole of scripts/test).
+log() { printf '\n== %s   [%d s]\n' "$*" "$SECONDS"; }
 
 ensure_debian_packages() {
     local missing=()

@@ -24,3 +24,4 @@
 %include "rfm.i"
 %include "spend.i"
 %include "model_io.i"
+%include "value.i"

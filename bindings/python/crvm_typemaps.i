@@ -4,7 +4,20 @@
  * array.array, memoryview, bytes): the C function receives a pointer into the
  * caller's memory and the element count, with no copy. The pythonic layer
  * (crvm/_arrays.py) converts lists and pandas objects to contiguous numpy
- * arrays of the right dtype before calling; these typemaps only check.
+ * arrays of the right dtype before calling; these typemaps only check, and
+ * refuse with a TypeError naming the argument every buffer the C code cannot
+ * read as its element type: not C-contiguous, read-only for an output, of
+ * another element kind or size, of non-native byte order ('>f8' on a
+ * little-endian machine: read as native it is garbage), or misaligned for
+ * the element type (a view at an odd byte offset).
+ *
+ * Handles (CRVM_HANDLE) are owned by their proxy objects: the C free
+ * functions are not in the module (a call and then the proxy's own free was
+ * a double free), thisown is read-only, and a handle lent by another (a
+ * curve of a crvm_km_groups) keeps its owner alive through the proxy's
+ * `_owner` attribute and is never freed through its own proxy. Structs whose
+ * strings belong to a handle (rejections, load-report rows) are returned
+ * with their own copies of those strings.
  *
  * Convention (docs/conventions.md): every array parameter is followed by its
  * element count, so the pair (pointer, size_t) maps to one Python argument. */
@@ -14,13 +27,19 @@
 #include <string.h>
 
 /* Map a buffer format character to a kind: 'i' signed integer, 'u' unsigned
- * integer or bool, 'f' floating point; 0 for anything else. */
+ * integer or bool, 'f' floating point; 0 for anything else, and 'x' for an
+ * explicit byte order that is not the machine's. */
 static char crvm_py_format_kind(const char *format)
 {
     if (format == NULL)
         return 'u'; /* plain bytes */
-    while (*format == '@' || *format == '=' || *format == '<' || *format == '!' || *format == '>')
+    const unsigned one = 1;
+    const char foreign = *(const unsigned char *)&one ? '>' : '<';
+    while (*format == '@' || *format == '=' || *format == '<' || *format == '!' || *format == '>') {
+        if (*format == foreign || (*format == '!' && foreign == '>'))
+            return 'x';
         format++;
+    }
     if (format[0] == '\0' || format[1] != '\0')
         return 0;
     switch (format[0]) {
@@ -43,13 +62,57 @@ static int crvm_py_get_buffer(PyObject *obj, Py_buffer *view, char kind, Py_ssiz
                      argname, writable ? " writable" : "", ctype, Py_TYPE(obj)->tp_name);
         return -1;
     }
-    if (view->itemsize != itemsize || crvm_py_format_kind(view->format) != kind) {
+    char got = crvm_py_format_kind(view->format);
+    if (got == 'x') {
+        PyErr_Format(PyExc_TypeError,
+                     "%s: expected %s in the machine's byte order, got buffer format '%s' "
+                     "(convert with numpy's astype('=%c'))",
+                     argname, ctype, view->format, view->format[strlen(view->format) - 1]);
+        PyBuffer_Release(view);
+        return -1;
+    }
+    if (view->itemsize != itemsize || got != kind) {
         PyErr_Format(PyExc_TypeError, "%s: expected elements of %s, got buffer format '%s' (%zd bytes)",
                      argname, ctype, view->format ? view->format : "B", view->itemsize);
         PyBuffer_Release(view);
         return -1;
     }
+    if ((uintptr_t)view->buf % (uintptr_t)itemsize != 0) {
+        PyErr_Format(PyExc_TypeError,
+                     "%s: the buffer of %s starts at an address that is not a multiple of %zd "
+                     "bytes (a misaligned view): copy it (numpy.ascontiguousarray of a copy)",
+                     argname, ctype, itemsize);
+        PyBuffer_Release(view);
+        return -1;
+    }
     return 0;
+}
+
+/* A malloc'ed block holding a copy of the struct *src (size bytes) followed
+ * by copies of the strings that its char-pointer members at offsets[] point
+ * to, each member re-pointed at its copy: SWIG frees a struct proxy with one
+ * free(), which then releases the strings too. NULL when out of memory. */
+static void *crvm_py_copy_with_strings(const void *src, size_t size, const size_t *offsets,
+                                       size_t n)
+{
+    size_t total = size;
+    for (size_t i = 0; i < n; i++) {
+        const char *s = *(const char *const *)((const char *)src + offsets[i]);
+        total += (s ? strlen(s) : 0) + 1;
+    }
+    char *block = (char *)malloc(total);
+    if (block == NULL)
+        return NULL;
+    memcpy(block, src, size);
+    char *p = block + size;
+    for (size_t i = 0; i < n; i++) {
+        const char *s = *(const char *const *)((const char *)src + offsets[i]);
+        size_t len = s ? strlen(s) : 0;
+        memcpy(p, s ? s : "", len + 1);
+        memcpy(block + offsets[i], &p, sizeof p);
+        p += len + 1;
+    }
+    return block;
 }
 
 /* Raise the crvm.Error subclass for a status, carrying the library's message. */
@@ -170,13 +233,50 @@ CRVM_ARRAY_TYPEMAPS(uint8_t, 'u')
     $1 = ($input == Py_None || PySequence_Check($input)) ? 1 : 0;
 }
 
+/* A text given as pointer + length: a str (passed as UTF-8) or any bytes-like
+ * buffer, embedded NULs included (the C function judges them). */
+%typemap(in) (const char *IN_TEXT, size_t IN_LEN) (Py_buffer view, int have_view = 0) {
+    if (PyUnicode_Check($input)) {
+        Py_ssize_t len = 0;
+        $1 = ($1_ltype)PyUnicode_AsUTF8AndSize($input, &len);
+        if ($1 == NULL)
+            SWIG_fail;
+        $2 = (size_t)len;
+    } else {
+        if (PyObject_GetBuffer($input, &view, PyBUF_C_CONTIGUOUS) != 0) {
+            PyErr_Clear();
+            PyErr_Format(PyExc_TypeError, "$1_name: expected str or bytes, got %.200s",
+                         Py_TYPE($input)->tp_name);
+            SWIG_fail;
+        }
+        have_view = 1;
+        $1 = ($1_ltype)view.buf;
+        $2 = (size_t)view.len;
+    }
+}
+%typemap(freearg) (const char *IN_TEXT, size_t IN_LEN) {
+    if (have_view$argnum)
+        PyBuffer_Release(&view$argnum);
+}
+%define CRVM_IN_TEXT(NAME, LEN)
+%apply (const char *IN_TEXT, size_t IN_LEN) { (const char *NAME, size_t LEN) }
+%enddef
+
 /* An opaque handle type with its free function: SWIG gives it a proxy class
- * that owns the C object, and `TYPE **` out-parameters become return values. */
+ * that owns the C object, and `TYPE **` out-parameters become return values.
+ * The free function itself is left out of the module, and ownership cannot
+ * be handed over from Python: the proxy is the only way to free. */
 %define CRVM_HANDLE(TYPE, FREE)
 %nodefaultctor TYPE;
+%ignore FREE;
 struct TYPE {};
 %extend TYPE {
     ~TYPE() { FREE($self); }
+    %pythoncode %{
+        thisown = property(lambda self: self.this.own(),
+                           doc="1 if this proxy frees the object (read-only: crvm handles are "
+                               "freed by their owning proxy only)")
+    %}
 }
 %typemap(in, numinputs=0) TYPE ** (TYPE *created = NULL) {
     $1 = &created;
@@ -184,6 +284,26 @@ struct TYPE {};
 %typemap(argout) TYPE ** {
     $result = SWIG_Python_AppendOutput($result,
         SWIG_NewPointerObj(SWIG_as_voidptr(*$1), $*1_descriptor, SWIG_POINTER_OWN));
+}
+%enddef
+
+/* A struct that a call fills through `TYPE *NAME` and whose strings belong to
+ * the handle it came from (the list or report may be cleared, grown or freed
+ * later): the call returns a proxy of its own copy, strings included (the
+ * members given as offsetof(TYPE, member) in the braces of OFFSETS). */
+%define CRVM_OUT_STRUCT_COPY(TYPE, NAME, OFFSETS)
+%typemap(in, numinputs=0) TYPE *NAME (TYPE filled) {
+    memset(&filled, 0, sizeof filled);
+    $1 = &filled;
+}
+%typemap(argout) TYPE *NAME {
+    static const size_t offsets[] = OFFSETS;
+    void *copy = crvm_py_copy_with_strings($1, sizeof(TYPE), offsets, sizeof offsets / sizeof *offsets);
+    if (copy == NULL) {
+        PyErr_NoMemory();
+        SWIG_fail;
+    }
+    $result = SWIG_Python_AppendOutput($result, SWIG_NewPointerObj(copy, $1_descriptor, SWIG_POINTER_OWN));
 }
 %enddef
 

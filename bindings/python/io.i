@@ -29,6 +29,20 @@ CRVM_OUT_ARRAY(double, authoring_hours)
 CRVM_OUT_ARRAY(double, maintenance_hours)
 CRVM_OUT_ARRAY(int32_t, kind)
 CRVM_OUT_ARRAY(int32_t, resolved)
+/* Attributes and sources, the state at a date, the continuation. */
+CRVM_OUT_ARRAY(int32_t, agent)
+CRVM_OUT_ARRAY(int32_t, queue)
+CRVM_OUT_ARRAY(int32_t, product)
+CRVM_OUT_ARRAY(int32_t, reason)
+CRVM_OUT_ARRAY(int64_t, source_contact)
+CRVM_OUT_ARRAY(int32_t, active)
+CRVM_OUT_ARRAY(int32_t, renewals)
+CRVM_OUT_ARRAY(double, price)
+CRVM_OUT_ARRAY(int32_t, support_plan)
+CRVM_OUT_ARRAY(int32_t, last_touch)
+CRVM_OUT_ARRAY(double, mean)
+CRVM_OUT_ARRAY(double, se)
+CRVM_OUT_STRUCT(crvm_sim_truth, out)
 /* Ids: a writable bytes buffer (bytearray) of crvm_sim_data_ids_size() bytes. */
 %apply (uint8_t *OUT_ARRAY, size_t OUT_LEN) { (char *text, size_t text_len) }
 %apply size_t *OUTPUT { size_t *size };
@@ -41,6 +55,10 @@ CRVM_OUT_ARRAY(int32_t, resolved)
 %ignore crvm_sim_options::contact_rate;
 %ignore crvm_sim_options::outcome_factor;
 %ignore crvm_sim_summary::outcome_count;
+%ignore crvm_sim_options::b;
+%ignore crvm_sim_options::queue_refusal;
+%ignore crvm_sim_truth::params;
+%ignore crvm_sim_truth::agent_refusal;
 %extend crvm_sim_options {
     crvm_status set_segment(int g, double share, double alpha, double beta, double price_median,
                             double contact_rate) {
@@ -75,6 +93,28 @@ CRVM_OUT_ARRAY(int32_t, resolved)
         return CRVM_OK;
     }
     double get_outcome_factor(int k) { return (k >= 0 && k < 4) ? $self->outcome_factor[k] : 0.0 / 0.0; }
+    crvm_status set_effect(int j, double b) {
+        if (j < 0 || j >= CRVM_SIM_COVARIATES) {
+            crvm_clear_error();
+            return CRVM_EINVAL;
+        }
+        $self->b[j] = b;
+        return CRVM_OK;
+    }
+    double get_effect(int j) { return (j >= 0 && j < CRVM_SIM_COVARIATES) ? $self->b[j] : 0.0 / 0.0; }
+    crvm_status set_queue_refusal(int q, double p) {
+        if (q < 0 || q >= CRVM_SIM_QUEUES) {
+            crvm_clear_error();
+            return CRVM_EINVAL;
+        }
+        $self->queue_refusal[q] = p;
+        return CRVM_OK;
+    }
+    double get_queue_refusal(int q) { return (q >= 0 && q < CRVM_SIM_QUEUES) ? $self->queue_refusal[q] : 0.0 / 0.0; }
+}
+%extend crvm_sim_truth {
+    double get_param(int k) { return (k >= 0 && k < CRVM_SIM_PARAMS) ? $self->params[k] : 0.0 / 0.0; }
+    double get_agent_refusal(int a) { return (a >= 0 && a < CRVM_SIM_AGENTS) ? $self->agent_refusal[a] : 0.0 / 0.0; }
 }
 %extend crvm_sim_summary {
     size_t get_outcome_count(int k) { return (k >= 0 && k < 4) ? $self->outcome_count[k] : 0; }
@@ -83,12 +123,20 @@ CRVM_OUT_ARRAY(int32_t, resolved)
 
 /* ---- io.h */
 CRVM_HANDLE(crvm_load_report, crvm_load_report_free)
+/* A rejection row is returned with its own copies of the report's strings. */
+CRVM_OUT_STRUCT_COPY(crvm_load_rejection, out,
+                     %arg({offsetof(crvm_load_rejection, file), offsetof(crvm_load_rejection, reason)}))
+%immutable crvm_load_rejection::file;
+%immutable crvm_load_rejection::column;
+%immutable crvm_load_rejection::reason;
 /* A crvm_status member would go through the raising out-typemap: read it as int. */
 %ignore crvm_load_rejection::status;
 %extend crvm_load_rejection {
     int status_code() { return (int)$self->status; }
 }
 CRVM_HANDLE(crvm_numeric_table, crvm_numeric_table_free)
+/* The cost-model text: str or bytes. */
+CRVM_IN_TEXT(text, len)
 CRVM_IN_STRINGS(columns)
 CRVM_OUT_ARRAY(double, out)
 %include "crvm/io.h"

@@ -29,7 +29,7 @@ CRVM_HANDLE(crvm_rejections, crvm_rejections_free)
 %enddef
 
 CRVM_OUT_STRUCT(crvm_ledger_stats, out)
-CRVM_OUT_STRUCT(crvm_rejection, out)
+CRVM_OUT_STRUCT_COPY(crvm_rejection, out, {offsetof(crvm_rejection, reason)})
 CRVM_OUT_STRUCT(crvm_assumption, out)
 CRVM_OUT_STRUCT(crvm_knowledge_estimate, estimate)
 
@@ -38,6 +38,8 @@ CRVM_OUT_STRUCT(crvm_knowledge_estimate, estimate)
 %apply int *OUTPUT { int *year, int *month, int *day };
 %apply int *OUTPUT { int *out };
 %apply size_t *OUTPUT { size_t *index };
+%apply size_t *OUTPUT { size_t *attribute };
+%apply size_t *OUTPUT { size_t *value };
 
 /* String columns. */
 CRVM_IN_STRINGS(ids)
@@ -45,6 +47,8 @@ CRVM_IN_STRINGS(segments)
 CRVM_IN_STRINGS(customer_ids)
 CRVM_IN_STRINGS(contact_ids)
 CRVM_IN_STRINGS(article_ids)
+CRVM_IN_STRINGS(source_contact_ids)
+CRVM_IN_STRINGS(values)
 
 /* Date and integer columns (crvm_date is int32_t). */
 %apply (const int32_t *IN_ARRAY, size_t IN_LEN) {
@@ -73,8 +77,21 @@ CRVM_OUT_ARRAY(int32_t, segment)
 CRVM_OUT_ARRAY(int32_t, customer)
 %apply size_t *OUTPUT { size_t *rows };
 %apply (int32_t *OUT_ARRAY, size_t OUT_LEN) {
-    (crvm_date *start, size_t start_len), (crvm_date *end, size_t end_len)
+    (crvm_date *start, size_t start_len), (crvm_date *end, size_t end_len),
+    (crvm_date *opened, size_t opened_len), (crvm_date *closed, size_t closed_len),
+    (crvm_date *date, size_t date_len)
 }
+/* Contact and revenue columns, attribute value indices. */
+CRVM_OUT_ARRAY(int32_t, channel)
+CRVM_OUT_ARRAY(double, handle_minutes)
+CRVM_OUT_ARRAY(int32_t, tier)
+CRVM_OUT_ARRAY(int32_t, escalated)
+CRVM_OUT_ARRAY(int32_t, outcome)
+CRVM_OUT_ARRAY(double, satisfaction)
+CRVM_OUT_ARRAY(double, amount)
+CRVM_OUT_ARRAY(int32_t, stream)
+CRVM_OUT_ARRAY(int32_t, source_contact)
+CRVM_OUT_ARRAY(int32_t, value)
 
 /* Text parsing and formatting are done in Python (pandas / numpy). */
 %ignore crvm_date_parse;

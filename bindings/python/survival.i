@@ -6,8 +6,12 @@ CRVM_HANDLE(crvm_cox, crvm_cox_free)
 CRVM_HANDLE(crvm_km_groups, crvm_km_groups_free)
 
 /* crvm_km_groups_curve() lends a curve owned by the crvm_km_groups object:
- * the returned proxy does not own it (never freed through it), and the
- * pythonic layer keeps the groups object alive for as long as the curve. */
+ * the returned proxy does not own it (never freed through it; its thisown is
+ * read-only), and keeps the groups object alive in its `_owner` attribute
+ * for as long as the curve lives. */
+%pythonappend crvm_km_groups_curve %{
+    val._owner = groups
+%}
 %typemap(in, numinputs=0) const crvm_km **curve (const crvm_km *borrowed = NULL) {
     $1 = ($1_ltype)&borrowed; /* SWIG drops the const of the pointee */
 }

@@ -11,6 +11,7 @@
 #include "crvm/survival.h"
 #include "crvm/ledger.h"
 #include "crvm/economics.h"
+#include "crvm/value.h"
 #include "crvm/simulate.h"
 #include "crvm/io.h"
 #include "crvm/transactions.h"

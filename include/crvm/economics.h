@@ -12,7 +12,12 @@
  *     overhead   = overhead_per_contact + overhead_per_minute * handle_minutes
  *
  * each rounded to whole cents (half away from zero) per contact, so that every
- * roll-up is an exact sum of cents. A self-service view attributed to a
+ * roll-up is an exact sum of cents. The cost model's rates need only be
+ * finite, so every costed amount and every sum is checked: a figure that
+ * passes 2^53 cents (about 9.007e13 currency units), where sums of cents are
+ * no longer exact, fails the call with ::CRVM_EDOMAIN naming the contact,
+ * customer, segment or article and the column (the ledger bounds its own
+ * inputs the same way, crvm/ledger.h "Money"). A self-service view attributed to a
  * customer costs self_service_cost. Cost to serve = the sum of the four
  * contact components plus self-service sessions; gross margin = sum over
  * streams of round(revenue of the stream * gross_margin_rate[stream]) per
@@ -72,6 +77,8 @@ typedef struct crvm_cost_model {
     double knowledge_hourly_rate;  /**< cost per hour of writing and maintaining articles */
     double minutes_saved;        /**< handle minutes saved per assisted reuse; NaN = estimate from the data */
     double avoided_contact_cost; /**< cost of a contact avoided by deflection; NaN = estimate from the data */
+    double outreach_cost;        /**< cost of one proactive retention outreach (crvm/value.h) */
+    double outreach_save_rate;   /**< P(an outreach keeps a customer who would have left), in [0, 1] */
 } crvm_cost_model;
 
 /**
@@ -83,7 +90,8 @@ CRVM_API void crvm_cost_model_init_defaults(crvm_cost_model *model);
 /**
  * Check a cost model: every rate and cost finite and >= 0 (minutes_saved may
  * be any finite value or NaN; avoided_contact_cost NaN or >= 0), margin rates
- * in [-1, 1], probabilities in [0, 1], discount_rate in [0, 1).
+ * in [-1, 1], probabilities (deflection_probability, outreach_save_rate) in
+ * [0, 1], discount_rate in [0, 1).
  * @return ::CRVM_OK, or ::CRVM_EINVAL naming the field.
  */
 CRVM_API crvm_status crvm_cost_model_validate(const crvm_cost_model *model);
@@ -110,9 +118,12 @@ CRVM_API crvm_status crvm_cost_model_assumption(const crvm_cost_model *model, si
 /**
  * Set the assumption called @p name (as listed by crvm_cost_model_assumption(),
  * e.g. "hourly_rate[tier2]", "channel_cost[chat]", "gross_margin_rate[services]",
- * "minutes_saved") to @p value. The model is not validated here (see
- * crvm_cost_model_validate()); NaN is stored as given.
- * @return ::CRVM_OK, ::CRVM_EINVAL (NULL argument), ::CRVM_ENOTFOUND (no such name).
+ * "minutes_saved", "outreach_cost") to @p value, which must lie in that assumption's domain
+ * as crvm_cost_model_validate() states it (NaN only for minutes_saved and
+ * avoided_contact_cost, where it means "estimate from the data"; infinity
+ * never). On failure the model is unchanged.
+ * @return ::CRVM_OK, ::CRVM_EINVAL (NULL argument, or a value outside the
+ *         assumption's domain: the message names it), ::CRVM_ENOTFOUND (no such name).
  */
 CRVM_API crvm_status crvm_cost_model_set(crvm_cost_model *model, const char *name, double value);
 
@@ -144,9 +155,11 @@ CRVM_API const char *crvm_econ_column_name(int column);
  * date, contacts by opened date, self-service views by date): a row-major
  * matrix of customers x ::CRVM_ECON_COLUMNS. @p model NULL means defaults.
  * For "as of a date" use from = ::CRVM_DATE_MIN, until = as_of + 1.
- * Works in one pass over each table with a temporary 40 bytes per customer.
+ * Works in one pass over each table with a temporary 40 bytes per customer
+ * and 144 per output row; @p out is written only on success.
  * @return ::CRVM_OK; ::CRVM_EINVAL (NULL ledger/out, wrong @p out_len,
- *         from > until, invalid model); ::CRVM_ENOMEM.
+ *         from > until, invalid model); ::CRVM_EDOMAIN (a cost or sum beyond
+ *         2^53 cents, see above); ::CRVM_ENOMEM.
  */
 CRVM_API crvm_status crvm_customer_economics(const crvm_ledger *ledger,
                                              const crvm_cost_model *model, crvm_date from,
@@ -203,7 +216,8 @@ typedef struct crvm_knowledge_estimate {
  * the minutes saved and avoided contact cost that were used. Temporary
  * memory: 1 byte per contact, 16 bytes per knowledge use and about 150
  * bytes per article.
- * @return ::CRVM_OK; ::CRVM_EINVAL; ::CRVM_ENOMEM.
+ * @return ::CRVM_OK; ::CRVM_EINVAL; ::CRVM_EDOMAIN (an amount beyond 2^53
+ *         cents, naming the article and column); ::CRVM_ENOMEM.
  */
 CRVM_API crvm_status crvm_knowledge_value(const crvm_ledger *ledger, const crvm_cost_model *model,
                                           crvm_date as_of, double *out, size_t out_len,

@@ -10,8 +10,9 @@
  * CRLF line ends, final line break optional), UTF-8 passed through as bytes,
  * with a required header row naming the columns (any order, ASCII
  * case-insensitive, surrounding spaces not allowed). Dates are ISO 8601
- * "YYYY-MM-DD"; numbers use '.' as decimal point; NaN and infinities are
- * refused. Empty lines hold no row and are skipped.
+ * "YYYY-MM-DD"; numbers use '.' as decimal point and are at most 128
+ * characters long; NaN and infinities are refused. Empty lines hold no row
+ * and are skipped.
  *
  * Rows are numbered from 1 after the header ("row"); "line" is the physical
  * line on which the row starts (they differ when fields hold line breaks or
@@ -35,6 +36,7 @@
 #include <stddef.h>
 
 #include "crvm/common.h"
+#include "crvm/economics.h"
 #include "crvm/ledger.h"
 #include "crvm/simulate.h"
 
@@ -53,7 +55,9 @@ typedef struct crvm_load_options {
     crvm_load_mode mode;        /**< strict (default) or lenient */
     size_t max_field_bytes;     /**< longest accepted field; 0 = 1 MiB */
     int ignore_unknown_columns; /**< 0 (default): a header column crvm does not know is an error;
-                                     1: such columns are read and ignored */
+                                     1: such columns are read and ignored. contacts.csv has
+                                     no unknown columns: every other column is a contact
+                                     attribute */
     size_t batch_rows;          /**< rows handed to the ledger per bulk append; 0 = 65536 */
 } crvm_load_options;
 
@@ -123,11 +127,14 @@ CRVM_API crvm_status crvm_load_csv(crvm_ledger *ledger, crvm_table table, const 
 CRVM_API crvm_status crvm_load_customers_csv(crvm_ledger *ledger, const char *path,
                                              const crvm_load_options *options,
                                              crvm_load_report *report);
-/** crvm_load_csv() for revenue.csv columns. */
+/** crvm_load_csv() for revenue.csv columns (its source_contact column names
+ *  contacts: load contacts.csv first). */
 CRVM_API crvm_status crvm_load_revenue_csv(crvm_ledger *ledger, const char *path,
                                            const crvm_load_options *options,
                                            crvm_load_report *report);
-/** crvm_load_csv() for contacts.csv columns. */
+/** crvm_load_csv() for contacts.csv columns; every column that is not one of
+ *  them is a contact attribute named by its header (an empty field: no value;
+ *  crvm_ledger_add_contact_attributes()). */
 CRVM_API crvm_status crvm_load_contacts_csv(crvm_ledger *ledger, const char *path,
                                             const crvm_load_options *options,
                                             crvm_load_report *report);
@@ -142,9 +149,10 @@ CRVM_API crvm_status crvm_load_knowledge_uses_csv(crvm_ledger *ledger, const cha
 
 /**
  * Load a directory: customers.csv (required), then articles.csv,
- * revenue.csv, contacts.csv and knowledge_uses.csv (each optional: a
- * missing file is skipped). In strict mode a failure in any file leaves the
- * ledger as it was before the call.
+ * contacts.csv (with its article links and attributes), revenue.csv (whose
+ * events may name the contact that sourced them) and knowledge_uses.csv
+ * (each optional: a missing file is skipped). In strict mode a failure in
+ * any file leaves the ledger as it was before the call.
  * @return as crvm_load_csv(); ::CRVM_EIO if customers.csv is missing.
  */
 CRVM_API crvm_status crvm_load_directory(crvm_ledger *ledger, const char *dir,
@@ -162,8 +170,9 @@ typedef struct crvm_numeric_table crvm_numeric_table;
  * of this header; header names match ASCII case-insensitively; columns not
  * requested are ignored and may hold anything. Every row must have as many
  * fields as the header, and every cell of a requested column must be a
- * decimal number ('.' decimal point, optional exponent; empty cells, NaN,
- * infinities and surrounding spaces are refused). A file with a header and
+ * decimal number ('.' decimal point, optional exponent, at most 128
+ * characters; empty cells, NaN, infinities and surrounding spaces are
+ * refused). A file with a header and
  * no rows gives a table of 0 rows. Memory: the table, rows * columns_len
  * doubles, plus one row of text.
  *
@@ -198,6 +207,40 @@ CRVM_API size_t crvm_numeric_table_rows(const crvm_numeric_table *table);
  */
 CRVM_API crvm_status crvm_numeric_table_column(const crvm_numeric_table *table, size_t column,
                                                double *out, size_t out_len);
+
+/**
+ * Set the assumptions of a cost model from text in the cost-model format
+ * (docs/cost-model.md): one assumption per line, `name = value`, with the
+ * names of crvm_cost_model_assumption() (e.g. `hourly_rate[tier2] = 45`,
+ * `channel_cost[chat] = 0.4`), matched ASCII case-insensitively; the value a
+ * decimal number as in the CSV files (at most 128 characters; NaN and
+ * infinities refused), or `estimate` for minutes_saved and
+ * avoided_contact_cost (estimate from the data, NaN in the struct). `#`
+ * starts a comment running to the end of the line; blank lines are skipped;
+ * spaces and tabs around names, `=` and values are ignored; lines end with
+ * LF or CRLF. Each name may appear once. Assumptions not named keep their
+ * value in @p model (start from crvm_cost_model_init_defaults() for the
+ * documented defaults). Cost O(len), no allocation.
+ *
+ * @param text, len  the text (need not be NUL-terminated; a NUL byte is an error).
+ * @param model      read and, on ::CRVM_OK only, updated.
+ * @return ::CRVM_OK; ::CRVM_EINVAL (NULL argument, or a value outside the
+ *         assumption's domain: crvm_cost_model_set()); ::CRVM_EPARSE (a line
+ *         that is not `name = value`, a value that is not a number, a name
+ *         given twice, a NUL byte); ::CRVM_ENOTFOUND (a name that is not an
+ *         assumption). The message names the line, e.g.
+ *         "line 3: unknown assumption 'hourly_rate[tier4]'".
+ */
+CRVM_API crvm_status crvm_cost_model_parse(const char *text, size_t len, crvm_cost_model *model);
+
+/**
+ * crvm_cost_model_parse() on the contents of the file @p path, whose name
+ * then starts every message ("costs.txt: line 3: ..."). The file is read
+ * whole; at most 1 MiB (a cost model is a few hundred bytes).
+ * @return as crvm_cost_model_parse(); ::CRVM_EIO (the file cannot be opened
+ *         or read); ::CRVM_EPARSE also for a file over 1 MiB; ::CRVM_ENOMEM.
+ */
+CRVM_API crvm_status crvm_cost_model_load(const char *path, crvm_cost_model *model);
 
 /**
  * Write a simulated data set as the five CSV files into an existing

@@ -10,16 +10,17 @@
  * articles); every row of a table has a dense index, in insertion order.
  *
  * Load order. A row may only reference ids already in the ledger, so load
- * customers, then articles, then revenue and contacts, then contact-article
- * links and knowledge uses. Within a table rows may arrive in any date order.
- * A reference to an unknown id is reported (::CRVM_ENOTFOUND), never created
- * or dropped silently.
+ * customers, then articles, then contacts (and their attributes), then
+ * revenue (an event may name the contact that sourced it), then
+ * contact-article links and knowledge uses. Within a table rows may arrive in
+ * any date order. A reference to an unknown id is reported
+ * (::CRVM_ENOTFOUND), never created or dropped silently.
  *
  * Validation modes of every bulk append (`crvm_ledger_add_*s`):
  * - strict (`rejections == NULL`): the call is atomic. If any row is invalid
  *   the ledger is unchanged and the error message names the table, the row
  *   index within the call's arrays, the field and the reason, e.g.
- *   `"contacts[12].handle_minutes = -3: must be >= 0"`.
+ *   `"contacts[12].handle_minutes = -3: must be in [0, 1e6]"`.
  * - lenient (`rejections != NULL`): valid rows are appended, every invalid row
  *   is appended to @p rejections (table, row index within the call, field,
  *   status, reason) and the call returns ::CRVM_OK. Rows are judged in order,
@@ -33,7 +34,15 @@
  * minor units (cents, round half away from zero); every aggregate is an exact
  * sum of cents, so roll-ups reconcile exactly (segment = sum of customers,
  * total = sum of events) and each reported amount is the double nearest a
- * whole number of cents. |amount| must be below 9.0e13 currency units.
+ * whole number of cents. That needs every sum to stay below 2^53 cents, so
+ * the inputs that become money are bounded and a row beyond a bound is
+ * rejected (::CRVM_EINVAL naming the field) rather than summed into a wrong
+ * total: |amount| <= 9.0e13 currency units per event, and the sum of |amount|
+ * over all revenue events of the ledger <= 2^53 cents (about 9.007e13
+ * currency units); handle minutes of a contact, and authoring or monthly
+ * maintenance hours of an article, in [0, 1e6]; a satisfaction score in
+ * [-1e6, 1e6]. Costs computed from a cost model are checked the same way
+ * (crvm/economics.h).
  *
  * Storage, bytes per row once loaded (columns grow by doubling, so up to 2x
  * more is allocated until crvm_ledger_shrink() or an exact
@@ -49,6 +58,13 @@
  *   contacts; contact-article link: 8; knowledge use: 18 (article u32, date
  *   i32, contact u32, customer u32, kind u8, resolved u8); article: 20 fixed
  *   plus its id.
+ * - contact attribute: 4 bytes per contact per attribute (a u32 value index,
+ *   up to the highest contact given a value of it), plus each distinct value
+ *   and name interned as ids are; revenue event sourced by a contact: 8 more
+ *   (row u32, contact u32; unsourced events cost nothing). Inside a batch,
+ *   and after a load, an attribute value given to a contact that existed when
+ *   the batch or load began, and each new distinct value, also take 8 bytes
+ *   of undo record until the next crvm_ledger_begin(), commit or rollback.
  * Measured (bench/bench_ledger.c, 10^6 customers, 12 revenue events, 4
  * contacts and 6 knowledge uses each, 10-character ids): 24.5 bytes per row
  * over all 24.6 million rows after crvm_ledger_shrink(), 30.3 before.
@@ -57,8 +73,26 @@
  * Dates are ::crvm_date, whole days since 1970-01-01 in the proleptic
  * Gregorian calendar; years 1..9999 are accepted.
  *
+ * As-of dates. The routines that work period by period up to an as_of date
+ * (crvm_ledger_retention_data(), crvm_ledger_contact_panel_size(),
+ * crvm_ledger_contact_panel()) refuse (::CRVM_EINVAL naming both dates) an
+ * as_of more than 366 days after the last date in the ledger, the latest date
+ * of any row with customer end dates and contact closed dates included: the
+ * data say nothing of the customers beyond it, and the panel would grow with
+ * every period up to as_of (at 9999-12-31, about 95,000 monthly rows per
+ * customer). An empty ledger takes any valid date.
+ *
+ * Cost of each call (worst case; n rows in total over the tables, C
+ * customers): appends O(rows given) amortised; the activity, economics and
+ * covariate aggregates O(n + C) (one pass over each table);
+ * crvm_ledger_transaction_summary() O(n log n) (a sort per customer);
+ * crvm_ledger_retention_data() O(n + C); crvm_ledger_contact_panel() O(n + C
+ * + panel rows), the rows at most C x (periods from the earliest start to the
+ * last date + 366 days); crvm_ledger_stats_get() O(n).
+ *
  * Thread safety: a ledger may be read from several threads at once (all
- * `const crvm_ledger *` calls); appends need exclusive access.
+ * `const crvm_ledger *` calls); appends need exclusive access (see
+ * docs/conventions.md, "Threads").
  */
 #ifndef CRVM_LEDGER_H
 #define CRVM_LEDGER_H
@@ -194,9 +228,11 @@ typedef enum crvm_table {
     CRVM_TABLE_CONTACTS = 2,
     CRVM_TABLE_CONTACT_ARTICLES = 3,
     CRVM_TABLE_ARTICLES = 4,
-    CRVM_TABLE_KNOWLEDGE_USES = 5
+    CRVM_TABLE_KNOWLEDGE_USES = 5,
+    CRVM_TABLE_CONTACT_ATTRIBUTES = 7 /**< contact attribute values (7: 6 is ::CRVM_SEGMENTS) */
 } crvm_table;
-/** Number of ::crvm_table values. */
+/** Number of the tables 0..5 with string ids or CSV files; contact attributes
+ *  came later and are numbered 7, after ::CRVM_SEGMENTS. */
 #define CRVM_TABLE_COUNT 6
 
 /**
@@ -204,7 +240,8 @@ typedef enum crvm_table {
  * "support_plan", "services", "expansion"; "phone", "email", "chat", "web",
  * "social"; "resolved", "workaround", "refused", "abandoned"; "assisted",
  * "self_service"; "month", "quarter", "year"; "customers", "revenue",
- * "contacts", "contact_articles", "articles", "knowledge_uses".
+ * "contacts", "contact_articles", "articles", "knowledge_uses",
+ * "contact_attributes" (table 7).
  * Static storage; NULL for a value out of range.
  */
 CRVM_API const char *crvm_stream_name(int stream);
@@ -245,7 +282,7 @@ typedef struct crvm_rejection {
     size_t row;         /**< index of the row within the arrays of that call */
     const char *field;  /**< offending field, e.g. "handle_minutes" (static storage) */
     crvm_status status; /**< ::CRVM_EINVAL (bad value, duplicate id) or ::CRVM_ENOTFOUND (unknown id) */
-    const char *reason; /**< full message, e.g. "contacts[12].handle_minutes = -3: must be >= 0" */
+    const char *reason; /**< full message, e.g. "contacts[12].handle_minutes = -3: must be in [0, 1e6]" */
 } crvm_rejection;
 
 /** A new empty rejection list. @return ::CRVM_OK, ::CRVM_EINVAL (NULL out), ::CRVM_ENOMEM. */
@@ -312,7 +349,9 @@ CRVM_API crvm_status crvm_ledger_add_customers(crvm_ledger *ledger,
  * Append revenue events.
  * @param customer_ids ids of customers already in the ledger (else ::CRVM_ENOTFOUND).
  * @param dates        valid dates (any order).
- * @param amounts      finite amounts in currency units; negative = credit/refund.
+ * @param amounts      amounts in currency units, |amount| <= 9.0e13; negative =
+ *                     credit/refund. An event that would take the ledger's sum of
+ *                     |amount| past 2^53 cents is rejected (see "Money").
  * @param streams      ::crvm_stream values.
  * @return as crvm_ledger_add_customers(); in strict mode an unknown customer
  *         gives ::CRVM_ENOTFOUND.
@@ -331,12 +370,12 @@ CRVM_API crvm_status crvm_ledger_add_revenue(crvm_ledger *ledger,
  * @param opened         valid dates; a contact counts in a window by its opened date.
  * @param closed         ::CRVM_DATE_NONE (still open) or a date >= opened.
  * @param channels       ::crvm_channel values.
- * @param handle_minutes agent handle time in minutes, finite and >= 0.
+ * @param handle_minutes agent handle time in minutes, in [0, 1e6] (see "Money").
  * @param tiers          1..::CRVM_TIER_COUNT (highest tier that worked it).
  * @param escalated      0 or 1.
  * @param outcomes       ::crvm_outcome values.
  * @param satisfaction   optional score on the caller's scale (e.g. 1..5);
- *                       NaN = not rated; else finite. The column may be NULL
+ *                       NaN = not rated; else in [-1e6, 1e6]. The column may be NULL
  *                       with length 0 (none rated).
  * @return as crvm_ledger_add_revenue().
  */
@@ -357,8 +396,8 @@ CRVM_API crvm_status crvm_ledger_add_contacts(crvm_ledger *ledger,
  * Append knowledge articles (load before contacts that link to them).
  * @param ids                 unique, non-empty article ids.
  * @param created             valid dates.
- * @param authoring_hours     hours spent writing, finite and >= 0.
- * @param maintenance_hours   upkeep hours per calendar month from creation, finite and >= 0.
+ * @param authoring_hours     hours spent writing, in [0, 1e6].
+ * @param maintenance_hours   upkeep hours per calendar month from creation, in [0, 1e6].
  * @return as crvm_ledger_add_customers().
  */
 CRVM_API crvm_status crvm_ledger_add_articles(crvm_ledger *ledger,
@@ -430,6 +469,83 @@ CRVM_API crvm_status crvm_ledger_add_knowledge_use(crvm_ledger *ledger, const ch
                                                    int resolved, const char *contact_id,
                                                    const char *customer_id);
 
+/**
+ * Append revenue events of which some were sourced by a support contact (an
+ * upsell or services sale made during the contact): crvm_ledger_add_revenue()
+ * with one more column. Load the contacts first.
+ * @param source_contact_ids per event: NULL or "" for none, else a known
+ *        contact (::CRVM_ENOTFOUND) of the same customer, opened on or
+ *        before the event's date (else ::CRVM_EINVAL; field
+ *        "source_contact"). The column may be NULL with length 0 (no event
+ *        sourced: exactly crvm_ledger_add_revenue()).
+ * crvm_ledger_revenue_events() reads the sources back. Cost: one id lookup
+ * per sourced row on top of crvm_ledger_add_revenue().
+ * @return as crvm_ledger_add_revenue().
+ */
+CRVM_API crvm_status crvm_ledger_add_sourced_revenue(crvm_ledger *ledger,
+                                                     const char *const *customer_ids, size_t customer_ids_len,
+                                                     const crvm_date *dates, size_t dates_len,
+                                                     const double *amounts, size_t amounts_len,
+                                                     const int32_t *streams, size_t streams_len,
+                                                     const char *const *source_contact_ids,
+                                                     size_t source_contact_ids_len,
+                                                     crvm_rejections *rejections);
+
+/** Single-row strict append: crvm_ledger_add_sourced_revenue() with one row
+ *  (@p source_contact_id NULL or "" = none). */
+CRVM_API crvm_status crvm_ledger_add_sourced_revenue_event(crvm_ledger *ledger,
+                                                           const char *customer_id, crvm_date date,
+                                                           double amount, crvm_stream stream,
+                                                           const char *source_contact_id);
+
+/* ------------------------------------------------------ contact attributes */
+
+/**
+ * Append values of one string attribute of contacts (agent, queue, product,
+ * reason: any name, any number of attributes): row i gives contact
+ * @p contact_ids[i] the value @p values[i] of attribute @p name.
+ *
+ * Names and values are interned: attribute a has index a in order of first
+ * appearance, and its distinct values dense indices 0, 1, ... in order of
+ * first appearance (crvm_ledger_attribute_value()). The attribute is created
+ * by the first successful call that names it, also one with no rows (so a
+ * CSV column of empty fields still declares it). A contact has at most one
+ * value per attribute: a row for a contact that already has a value of this
+ * attribute, from an earlier call or an earlier row of this call, is
+ * rejected (field "contact_id"), even with the same value. Attribute values
+ * take part in batches (crvm_ledger_begin()): a rollback removes the values
+ * given, the distinct values and attributes first seen, since the batch
+ * began. Rejections carry the table ::CRVM_TABLE_CONTACT_ATTRIBUTES, e.g.
+ * `"contact_attributes[3].contact_id \"T9\": unknown contact"`.
+ *
+ * @param name        attribute name: non-empty, case-sensitive, and not one of
+ *                    the contact columns of contacts.csv (contact_id,
+ *                    customer_id, opened, closed, channel, handle_minutes,
+ *                    tier, escalated, outcome, satisfaction, articles,
+ *                    compared ignoring ASCII case), which would make a
+ *                    grouping by name ambiguous.
+ * @param contact_ids known contacts (unknown: ::CRVM_ENOTFOUND; empty: ::CRVM_EINVAL).
+ * @param values      non-empty values (field "value"). To leave a contact
+ *                    without a value, leave out its row.
+ * @param rejections  NULL for strict (atomic) mode, else lenient mode (see
+ *                    the file comment).
+ * Cost: two hash lookups per row (contact, value); temporary memory for the
+ * distinct new values of the call only.
+ * @return ::CRVM_OK; ::CRVM_EINVAL (NULL ledger or name, a bad name, a NULL
+ *         column with nonzero length, lengths that differ, or in strict mode
+ *         an invalid row); ::CRVM_ENOTFOUND (strict mode: an unknown
+ *         contact); ::CRVM_ENOMEM (ledger and rejections unchanged).
+ */
+CRVM_API crvm_status crvm_ledger_add_contact_attributes(crvm_ledger *ledger, const char *name,
+                                                        const char *const *contact_ids,
+                                                        size_t contact_ids_len,
+                                                        const char *const *values, size_t values_len,
+                                                        crvm_rejections *rejections);
+
+/** Single-row strict append: crvm_ledger_add_contact_attributes() with one row. */
+CRVM_API crvm_status crvm_ledger_add_contact_attribute(crvm_ledger *ledger, const char *name,
+                                                       const char *contact_id, const char *value);
+
 /* ---------------------------------------------------------------- batches */
 
 /**
@@ -476,7 +592,8 @@ typedef struct crvm_ledger_stats {
     size_t contact_articles;/**< contact-article link rows */
     size_t articles;        /**< article rows */
     size_t knowledge_uses;  /**< knowledge-use rows */
-    size_t bytes_used;      /**< bytes of live rows (columns, id strings, hash tables) */
+    size_t bytes_used;      /**< bytes of live rows (columns, id strings, hash tables,
+                                 contact attributes and revenue sources) */
     size_t bytes_allocated; /**< bytes allocated including spare capacity */
     int64_t revenue_cents;  /**< sum of every revenue amount, in cents (exact) */
     double handle_minutes;  /**< sum of every contact's handle minutes */
@@ -516,6 +633,90 @@ CRVM_API crvm_status crvm_ledger_customers(const crvm_ledger *ledger,
                                            int32_t *segment, size_t segment_len,
                                            crvm_date *start, size_t start_len,
                                            crvm_date *end, size_t end_len);
+
+/**
+ * Contact columns copied out, in contact index order, each of length
+ * crvm_ledger_stats.contacts (any output may be NULL with length 0):
+ * customer index, opened, closed (::CRVM_DATE_NONE if open), ::crvm_channel,
+ * handle minutes, tier (1..3), escalated (0/1), ::crvm_outcome, satisfaction
+ * (NaN if not rated). Time O(contacts) per column.
+ * @return ::CRVM_OK, ::CRVM_EINVAL (NULL ledger, a NULL output with nonzero
+ *         length, a length that is not the contact count; outputs untouched).
+ */
+CRVM_API crvm_status crvm_ledger_contacts(const crvm_ledger *ledger,
+                                          int32_t *customer, size_t customer_len,
+                                          crvm_date *opened, size_t opened_len,
+                                          crvm_date *closed, size_t closed_len,
+                                          int32_t *channel, size_t channel_len,
+                                          double *handle_minutes, size_t handle_minutes_len,
+                                          int32_t *tier, size_t tier_len,
+                                          int32_t *escalated, size_t escalated_len,
+                                          int32_t *outcome, size_t outcome_len,
+                                          double *satisfaction, size_t satisfaction_len);
+
+/**
+ * Revenue columns copied out, in the order the events were appended, each of
+ * length crvm_ledger_stats.revenue_events (any output may be NULL with
+ * length 0): customer index, date, amount in currency units (the double
+ * nearest its whole cents), ::crvm_stream, and the index of the contact that
+ * sourced the event (crvm_ledger_add_sourced_revenue()), -1 for none.
+ * Time O(events) per column.
+ * @return ::CRVM_OK, ::CRVM_EINVAL (NULL ledger, a NULL output with nonzero
+ *         length, a length that is not the event count; outputs untouched).
+ */
+CRVM_API crvm_status crvm_ledger_revenue_events(const crvm_ledger *ledger,
+                                                int32_t *customer, size_t customer_len,
+                                                crvm_date *date, size_t date_len,
+                                                double *amount, size_t amount_len,
+                                                int32_t *stream, size_t stream_len,
+                                                int32_t *source_contact, size_t source_contact_len);
+
+/** Number of contact attributes (crvm_ledger_add_contact_attributes()); 0 for NULL. */
+CRVM_API size_t crvm_ledger_attribute_count(const crvm_ledger *ledger);
+
+/**
+ * Name of attribute @p attribute (0..count-1). The pointer stays valid until
+ * the ledger is next modified or freed.
+ * @return NULL if @p ledger is NULL or @p attribute out of range.
+ */
+CRVM_API const char *crvm_ledger_attribute_name(const crvm_ledger *ledger, size_t attribute);
+
+/**
+ * Index of the attribute named exactly @p name (case-sensitive).
+ * @return ::CRVM_OK, ::CRVM_ENOTFOUND (no such attribute), ::CRVM_EINVAL (NULL argument).
+ */
+CRVM_API crvm_status crvm_ledger_find_attribute(const crvm_ledger *ledger, const char *name,
+                                                size_t *attribute);
+
+/** Number of distinct values of attribute @p attribute; 0 if out of range or @p ledger is NULL. */
+CRVM_API size_t crvm_ledger_attribute_value_count(const crvm_ledger *ledger, size_t attribute);
+
+/**
+ * Text of value @p value (0..value count-1) of attribute @p attribute. The
+ * pointer stays valid until the ledger is next modified or freed.
+ * @return NULL if an index is out of range or @p ledger is NULL.
+ */
+CRVM_API const char *crvm_ledger_attribute_value(const crvm_ledger *ledger, size_t attribute,
+                                                 size_t value);
+
+/**
+ * Index of the value with text @p text of attribute @p attribute.
+ * @return ::CRVM_OK, ::CRVM_ENOTFOUND (no contact has that value),
+ *         ::CRVM_EINVAL (NULL argument, @p attribute out of range).
+ */
+CRVM_API crvm_status crvm_ledger_find_attribute_value(const crvm_ledger *ledger, size_t attribute,
+                                                      const char *text, size_t *value);
+
+/**
+ * The value index of attribute @p attribute of every contact (contact index
+ * order), -1 for a contact without a value, copied into @p value of length
+ * crvm_ledger_stats.contacts. Time O(contacts).
+ * @return ::CRVM_OK, ::CRVM_EINVAL (NULL ledger, @p attribute out of range,
+ *         NULL @p value with nonzero length, a length that is not the contact
+ *         count; @p value untouched).
+ */
+CRVM_API crvm_status crvm_ledger_contact_attribute(const crvm_ledger *ledger, size_t attribute,
+                                                   int32_t *value, size_t value_len);
 
 /* ------------------------------------------------------------- aggregates */
 
@@ -574,7 +775,9 @@ CRVM_API crvm_status crvm_ledger_segment_activity(const crvm_ledger *ledger, crv
  *   completed by as_of, crvm_date_whole_periods(start, as_of) (it is known
  *   that T > periods); -1 for a customer whose start is after @p as_of (not
  *   yet a customer: exclude it).
- * @return ::CRVM_OK, ::CRVM_EINVAL (lengths != customers, bad period).
+ * @return ::CRVM_OK, ::CRVM_EINVAL (lengths != customers, bad period, an
+ *         as_of that is not a valid date or lies more than 366 days after the
+ *         ledger's last date: see "As-of dates" above).
  */
 CRVM_API crvm_status crvm_ledger_retention_data(const crvm_ledger *ledger, crvm_date as_of,
                                                 crvm_period period,
@@ -669,7 +872,8 @@ CRVM_API const char *crvm_panel_column_name(int column);
  * not yet started as of @p as_of, and active ones with no completed period,
  * contribute none).
  * @param[out] rows  the row count.
- * @return ::CRVM_OK, ::CRVM_EINVAL (NULL argument, bad date or period), ::CRVM_ENOMEM.
+ * @return ::CRVM_OK, ::CRVM_EINVAL (NULL argument, bad date or period, an as_of
+ *         beyond the data: see "As-of dates" above), ::CRVM_ENOMEM.
  */
 CRVM_API crvm_status crvm_ledger_contact_panel_size(const crvm_ledger *ledger, crvm_date as_of,
                                                     crvm_period period, size_t *rows);
@@ -705,8 +909,8 @@ CRVM_API crvm_status crvm_ledger_contact_panel_size(const crvm_ledger *ledger, c
  *                                crvm_ledger_contact_panel_size() rows.
  * @param out, out_len            row-major rows x ::CRVM_PANEL_COLUMNS. No NaN.
  * @return ::CRVM_OK, ::CRVM_EINVAL (NULL ledger or outputs, a length that
- *         does not match the panel size, bad date or period), ::CRVM_ENOMEM
- *         (outputs untouched).
+ *         does not match the panel size, bad date or period, an as_of beyond
+ *         the data: see "As-of dates" above), ::CRVM_ENOMEM (outputs untouched).
  */
 CRVM_API crvm_status crvm_ledger_contact_panel(const crvm_ledger *ledger, crvm_date as_of,
                                                crvm_period period,

@@ -2,6 +2,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 /* Fixed-size thread-local buffer: reporting an error must never allocate,
  * since allocation failure is one of the errors reported. */
@@ -33,10 +34,15 @@ void crvm_clear_error(void) { last_error[0] = '\0'; }
 
 crvm_status crvm__fail(crvm_status status, const char *fmt, ...)
 {
+    /* Format into a local copy first: an argument may be crvm_last_error()
+     * itself (a message that wraps the previous one), and formatting into
+     * the buffer being read is an overlapping copy. */
+    char message[CRVM__ERROR_CAPACITY];
     va_list args;
     va_start(args, fmt);
-    vsnprintf(last_error, sizeof last_error, fmt, args);
+    vsnprintf(message, sizeof message, fmt, args);
     va_end(args);
+    memcpy(last_error, message, sizeof message);
     return status;
 }
 

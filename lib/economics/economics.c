@@ -6,24 +6,37 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "crvm/economics.h"
+#include "economics/economics_internal.h"
 #include "ledger/ledger_internal.h"
 
-static int64_t cents_of(double amount) { return llround(amount * 100.0); }
+/* Money is summed as whole cents in doubles, exact below 2^53 (crvm/ledger.h,
+ * "Money"). The ledger bounds the revenue side; costs come from the cost
+ * model, whose rates are only required to be finite, so each costed amount
+ * and each sum is checked here: beyond 2^53 cents a figure fails with
+ * CRVM_EDOMAIN naming it instead of being reported rounded or overflowed. */
+static int money_ok(double cents) { return crvm__cents_ok(cents); }
+
+/* Whole cents of an amount (half away from zero); 0 if beyond 2^53 cents. */
+static int to_cents(double amount, int64_t *out) { return crvm__to_cents(amount, out); }
+
+static crvm_status too_large(const char *what, const char *whose, const char *id)
+{
+    return crvm__fail(CRVM_EDOMAIN,
+                      "%s of %s '%.60s' passes 2^53 cents (about 9.007e13 currency units), beyond "
+                      "which sums of cents are not exact: check the cost model's rates and the data",
+                      what, whose, id ? id : "?");
+}
 
 /* Costed components of contact i, in cents. */
-typedef struct contact_cost {
-    int64_t labour, channel, escalation, overhead;
-} contact_cost;
+typedef crvm__contact_cost contact_cost;
 
-static contact_cost cost_contact(const crvm_ledger *l, const crvm_cost_model *m, size_t i)
+static crvm_status cost_contact(const crvm_ledger *l, const crvm_cost_model *m, size_t i,
+                                contact_cost *c)
 {
-    double minutes = l->con_minutes[i];
-    contact_cost c;
-    c.labour = cents_of(minutes / 60.0 * m->hourly_rate[l->con_tier[i] - 1]);
-    c.channel = cents_of(m->channel_cost[l->con_channel[i]]);
-    c.escalation = l->con_escalated[i] ? cents_of(m->escalation_cost) : 0;
-    c.overhead = cents_of(m->overhead_per_contact + m->overhead_per_minute * minutes);
-    return c;
+    if (!crvm__cost_contact(m, l->con_minutes[i], l->con_tier[i], l->con_channel[i],
+                            l->con_escalated[i], c))
+        return too_large("the cost", "contact", crvm_ledger_id(l, CRVM_TABLE_CONTACTS, i));
+    return CRVM_OK;
 }
 
 static crvm_status prepare(const char *fn, const crvm_ledger *l, const crvm_cost_model **m,
@@ -45,23 +58,27 @@ static crvm_status prepare(const char *fn, const crvm_ledger *l, const crvm_cost
     return CRVM_OK;
 }
 
-/* Economics accumulated into out[map[customer]] as whole cents / counts, then
- * converted. Gross margin is rounded per customer and stream, costs per
- * contact, so a segment row is exactly the sum of its customers' rows. */
-static crvm_status economics(const crvm_ledger *l, const crvm_cost_model *m, crvm_date from,
-                             crvm_date until, const uint32_t *map, double *out, size_t rows)
+/* Economics accumulated into acc[map[customer]] as whole cents / counts, then
+ * converted and copied to out (written only on success). Gross margin is
+ * rounded per customer and stream, costs per contact, so a segment row is
+ * exactly the sum of its customers' rows. Revenue and gross margin stay
+ * below 2^53 cents by the ledger's bound on the sum of |amount|; costs are
+ * non-negative, so a cost column that ends below 2^53 was exact at every
+ * step, and each row is checked at the end. */
+static crvm_status accumulate_economics(const crvm_ledger *l, const crvm_cost_model *m,
+                                        crvm_date from, crvm_date until, const uint32_t *map,
+                                        double *acc, int64_t *rev)
 {
     const size_t C = CRVM_ECON_COLUMNS, n = l->customer_ids.count;
-    int64_t *rev = crvm__calloc(n * CRVM_STREAM_COUNT + 1, sizeof *rev);
-    if (!rev)
-        return crvm__nomem("revenue by customer and stream");
+    int64_t session_cents;
+    if (!to_cents(m->self_service_cost, &session_cents))
+        return too_large("self_service_cost", "the cost model", "self_service_cost");
     for (size_t i = 0; i < l->n_rev; i++) {
         crvm_date d = l->rev_date[i];
         if (d >= from && d < until)
             rev[(size_t)l->rev_customer[i] * CRVM_STREAM_COUNT + l->rev_stream[i]] += l->rev_cents[i];
     }
-    memset(out, 0, rows * C * sizeof *out);
-#define ROW(c) (out + (size_t)(map ? map[c] : (c)) * C)
+#define ROW(c) (acc + (size_t)(map ? map[c] : (c)) * C)
     for (size_t c = 0; c < n; c++) {
         double *r = ROW(c);
         for (int s = 0; s < CRVM_STREAM_COUNT; s++) {
@@ -71,13 +88,15 @@ static crvm_status economics(const crvm_ledger *l, const crvm_cost_model *m, crv
             r[CRVM_ECON_GROSS_MARGIN] += (double)llround((double)v * m->gross_margin_rate[s]);
         }
     }
-    crvm__free(rev);
     for (size_t i = 0; i < l->contact_ids.count; i++) {
         crvm_date d = l->con_opened[i];
         if (d < from || d >= until)
             continue;
         double *r = ROW(l->con_customer[i]);
-        contact_cost k = cost_contact(l, m, i);
+        contact_cost k;
+        crvm_status st = cost_contact(l, m, i, &k);
+        if (st != CRVM_OK)
+            return st;
         r[CRVM_ECON_CONTACTS] += 1;
         r[CRVM_ECON_HANDLE_MINUTES] += l->con_minutes[i];
         r[CRVM_ECON_LABOUR_COST] += (double)k.labour;
@@ -85,7 +104,7 @@ static crvm_status economics(const crvm_ledger *l, const crvm_cost_model *m, crv
         r[CRVM_ECON_ESCALATION_COST] += (double)k.escalation;
         r[CRVM_ECON_OVERHEAD_COST] += (double)k.overhead;
     }
-    const double session = (double)cents_of(m->self_service_cost);
+    const double session = (double)session_cents;
     for (size_t i = 0; i < l->n_use; i++) {
         crvm_date d = l->use_date[i];
         uint32_t c = l->use_customer[i];
@@ -96,23 +115,46 @@ static crvm_status economics(const crvm_ledger *l, const crvm_cost_model *m, crv
         r[CRVM_ECON_SELF_SERVICE_COST] += session;
     }
 #undef ROW
+    return CRVM_OK;
+}
+
+static crvm_status economics(const crvm_ledger *l, const crvm_cost_model *m, crvm_date from,
+                             crvm_date until, const uint32_t *map, double *out, size_t rows)
+{
+    const size_t C = CRVM_ECON_COLUMNS, n = l->customer_ids.count;
+    int64_t *rev = crvm__calloc(n * CRVM_STREAM_COUNT + 1, sizeof *rev);
+    double *acc = crvm__calloc(rows * C + 1, sizeof *acc);
+    if (!rev || !acc) {
+        crvm__free(rev);
+        crvm__free(acc);
+        return crvm__nomem("revenue by customer and stream");
+    }
+    crvm_status st = accumulate_economics(l, m, from, until, map, acc, rev);
+    crvm__free(rev);
     static const int money[] = {0, 1, 2, 3, 4, CRVM_ECON_REVENUE, CRVM_ECON_GROSS_MARGIN,
                                 CRVM_ECON_LABOUR_COST, CRVM_ECON_CHANNEL_COST,
                                 CRVM_ECON_ESCALATION_COST, CRVM_ECON_OVERHEAD_COST,
                                 CRVM_ECON_SELF_SERVICE_COST, CRVM_ECON_COST_TO_SERVE,
                                 CRVM_ECON_CONTRIBUTION};
-    for (size_t k = 0; k < rows; k++) {
-        double *r = out + k * C;
+    for (size_t k = 0; k < rows && st == CRVM_OK; k++) {
+        double *r = acc + k * C;
         double contact_cents = r[CRVM_ECON_LABOUR_COST] + r[CRVM_ECON_CHANNEL_COST] +
                                r[CRVM_ECON_ESCALATION_COST] + r[CRVM_ECON_OVERHEAD_COST];
         r[CRVM_ECON_COST_TO_SERVE] = contact_cents + r[CRVM_ECON_SELF_SERVICE_COST];
         r[CRVM_ECON_CONTRIBUTION] = r[CRVM_ECON_GROSS_MARGIN] - r[CRVM_ECON_COST_TO_SERVE];
         r[CRVM_ECON_COST_PER_CONTACT] =
             r[CRVM_ECON_CONTACTS] > 0 ? contact_cents / 100.0 / r[CRVM_ECON_CONTACTS] : 0.0;
+        for (size_t j = 0; j < sizeof money / sizeof money[0] && st == CRVM_OK; j++)
+            if (!money_ok(r[money[j]]))
+                st = too_large(crvm_econ_column_name(money[j]), map ? "segment" : "customer",
+                               crvm_ledger_id(l, map ? CRVM_SEGMENTS : CRVM_TABLE_CUSTOMERS, k));
         for (size_t j = 0; j < sizeof money / sizeof money[0]; j++)
             r[money[j]] /= 100.0;
     }
-    return CRVM_OK;
+    if (st == CRVM_OK)
+        memcpy(out, acc, rows * C * sizeof *out);
+    crvm__free(acc);
+    return st;
 }
 
 crvm_status crvm_customer_economics(const crvm_ledger *l, const crvm_cost_model *m, crvm_date from,
@@ -160,7 +202,7 @@ static crvm_status estimate_inputs(const crvm_ledger *l, const crvm_cost_model *
         linked[l->link_contact[i]] = 1;
     enum { CELLS = CRVM_CHANNEL_COUNT * CRVM_TIER_COUNT };
     double n_with[CELLS] = {0}, sum_with[CELLS] = {0}, n_without[CELLS] = {0}, sum_without[CELLS] = {0};
-    int64_t cost_cents = 0;
+    double cost_cents = 0; /* for a mean: rounding is fine */
     size_t counted = 0;
     for (size_t i = 0; i < nk; i++) {
         if (l->con_opened[i] > as_of)
@@ -173,8 +215,15 @@ static crvm_status estimate_inputs(const crvm_ledger *l, const crvm_cost_model *
             n_without[cell] += 1;
             sum_without[cell] += l->con_minutes[i];
         }
-        contact_cost k = cost_contact(l, m, i);
-        cost_cents += k.labour + k.channel + k.escalation + k.overhead;
+        if (e->avoided_cost_estimated) {
+            contact_cost k;
+            crvm_status st = cost_contact(l, m, i, &k);
+            if (st != CRVM_OK) {
+                crvm__free(linked);
+                return st;
+            }
+            cost_cents += (double)(k.labour + k.channel + k.escalation + k.overhead);
+        }
         counted++;
     }
     crvm__free(linked);
@@ -191,9 +240,15 @@ static crvm_status estimate_inputs(const crvm_ledger *l, const crvm_cost_model *
     e->minutes_saved = e->minutes_saved_estimated ? (weight > 0 ? weighted / weight : 0.0)
                                                   : m->minutes_saved;
     e->avoided_contact_cost = e->avoided_cost_estimated
-                                  ? (counted ? (double)cost_cents / 100.0 / (double)counted : 0.0)
+                                  ? (counted ? cost_cents / 100.0 / (double)counted : 0.0)
                                   : m->avoided_contact_cost;
     return CRVM_OK;
+}
+
+crvm_status crvm__knowledge_estimate(const crvm_ledger *l, const crvm_cost_model *m, crvm_date as_of,
+                                     crvm_knowledge_estimate *out)
+{
+    return estimate_inputs(l, m, as_of, out);
 }
 
 typedef struct use_saving {
@@ -226,8 +281,8 @@ static double payback(const use_saving *u, size_t n, crvm_date t0, double fixed,
     return -1;
 }
 
-static double saving_of_use(const crvm_ledger *l, const crvm_cost_model *m,
-                            const crvm_knowledge_estimate *e, size_t i)
+double crvm__knowledge_use_saving(const crvm_ledger *l, const crvm_cost_model *m,
+                                  const crvm_knowledge_estimate *e, size_t i)
 {
     if (l->use_kind[i] == CRVM_USE_ASSISTED) {
         uint32_t k = l->use_contact[i];
@@ -246,6 +301,44 @@ static int cmp_created(const void *a, const void *b)
 {
     crvm_date x = ((const dated_article *)a)->created, y = ((const dated_article *)b)->created;
     return (x > y) - (x < y);
+}
+
+static const int kv_money[] = {CRVM_KV_LABOUR_SAVING, CRVM_KV_DEFLECTION_SAVING, CRVM_KV_SAVING,
+                               CRVM_KV_AUTHORING_COST, CRVM_KV_UPKEEP_COST, CRVM_KV_COST,
+                               CRVM_KV_VALUE};
+#define KV_MONEY (sizeof kv_money / sizeof kv_money[0])
+
+/* The money columns of article a's row r, in whole cents (r holds the
+ * labour saving in currency units on entry); CRVM_EDOMAIN naming the article
+ * and column if one passes 2^53 cents. */
+static crvm_status article_money(const crvm_ledger *l, const crvm_cost_model *m,
+                                 const crvm_knowledge_estimate *e, size_t a, double age, double *r)
+{
+    const double rate = m->knowledge_hourly_rate;
+    int64_t labour, deflection, authoring, upkeep;
+    r[CRVM_KV_DEFLECTED] = r[CRVM_KV_RESOLVED_VIEWS] * m->deflection_probability;
+    const char *what = !to_cents(r[CRVM_KV_LABOUR_SAVING], &labour) ? "labour_saving"
+                       : !to_cents(r[CRVM_KV_DEFLECTED] * e->avoided_contact_cost, &deflection)
+                           ? "deflection_saving"
+                       : !to_cents(l->art_authoring[a] * rate, &authoring) ? "authoring_cost"
+                       : !to_cents(l->art_maintenance[a] * rate / CRVM__DAYS_PER_MONTH * age, &upkeep)
+                           ? "upkeep_cost"
+                           : NULL;
+    if (what == NULL) {
+        r[CRVM_KV_LABOUR_SAVING] = (double)labour;
+        r[CRVM_KV_DEFLECTION_SAVING] = (double)deflection;
+        r[CRVM_KV_SAVING] = r[CRVM_KV_LABOUR_SAVING] + r[CRVM_KV_DEFLECTION_SAVING];
+        r[CRVM_KV_AUTHORING_COST] = (double)authoring;
+        r[CRVM_KV_UPKEEP_COST] = (double)upkeep;
+        r[CRVM_KV_COST] = r[CRVM_KV_AUTHORING_COST] + r[CRVM_KV_UPKEEP_COST];
+        r[CRVM_KV_VALUE] = r[CRVM_KV_SAVING] - r[CRVM_KV_COST];
+        for (size_t j = 0; j < KV_MONEY && what == NULL; j++)
+            if (!money_ok(r[kv_money[j]]))
+                what = crvm_kv_column_name(kv_money[j]);
+    }
+    if (what != NULL)
+        return too_large(what, "article", crvm_ledger_id(l, CRVM_TABLE_ARTICLES, a));
+    return CRVM_OK;
 }
 
 /* Per-article rows (if rows != NULL) and/or the whole-base row (if base != NULL). */
@@ -283,7 +376,7 @@ static crvm_status knowledge(const crvm_ledger *l, const crvm_cost_model *m, crv
         if (l->use_date[i] > as_of)
             continue;
         uint32_t a = l->use_article[i];
-        double s = saving_of_use(l, m, &e, i);
+        double s = crvm__knowledge_use_saving(l, m, &e, i);
         u[start[a]++] = (use_saving){l->use_date[i], a, s};
         double *r = acc + (size_t)a * C;
         if (l->use_kind[i] == CRVM_USE_ASSISTED) {
@@ -297,9 +390,10 @@ static crvm_status knowledge(const crvm_ledger *l, const crvm_cost_model *m, crv
     for (size_t i = 0; i < l->n_link; i++)
         if (l->con_opened[l->link_contact[i]] <= as_of)
             acc[(size_t)l->link_article[i] * C + CRVM_KV_LINKED_CONTACTS] += 1;
-    /* Per article, in cents. */
+    /* Per article, in cents. A total of signed cents is exact while the sum
+     * of the magnitudes stays below 2^53. */
     const double rate = m->knowledge_hourly_rate;
-    double tot[CRVM_KV_COLUMNS] = {0};
+    double tot[CRVM_KV_COLUMNS] = {0}, magnitude[CRVM_KV_COLUMNS] = {0};
     crvm_date first_created = CRVM_DATE_NONE;
     size_t begin = 0;
     for (size_t a = 0; a < na; a++) {
@@ -320,26 +414,22 @@ static crvm_status knowledge(const crvm_ledger *l, const crvm_cost_model *m, crv
         double fixed = l->art_authoring[a] * rate;
         double per_day = l->art_maintenance[a] * rate / CRVM__DAYS_PER_MONTH;
         r[CRVM_KV_MINUTES_SAVED] = r[CRVM_KV_ASSISTED_USES] * e.minutes_saved;
-        r[CRVM_KV_LABOUR_SAVING] = (double)cents_of(r[CRVM_KV_LABOUR_SAVING]);
-        r[CRVM_KV_DEFLECTED] = r[CRVM_KV_RESOLVED_VIEWS] * m->deflection_probability;
-        r[CRVM_KV_DEFLECTION_SAVING] = (double)cents_of(r[CRVM_KV_DEFLECTED] * e.avoided_contact_cost);
-        r[CRVM_KV_SAVING] = r[CRVM_KV_LABOUR_SAVING] + r[CRVM_KV_DEFLECTION_SAVING];
-        r[CRVM_KV_AUTHORING_COST] = (double)cents_of(fixed);
-        r[CRVM_KV_UPKEEP_COST] = (double)cents_of(per_day * age);
-        r[CRVM_KV_COST] = r[CRVM_KV_AUTHORING_COST] + r[CRVM_KV_UPKEEP_COST];
-        r[CRVM_KV_VALUE] = r[CRVM_KV_SAVING] - r[CRVM_KV_COST];
+        if ((st = article_money(l, m, &e, a, age, r)) != CRVM_OK)
+            break;
         r[CRVM_KV_ROI] = r[CRVM_KV_COST] > 0 ? r[CRVM_KV_VALUE] / r[CRVM_KV_COST] : 0.0;
         r[CRVM_KV_PAYBACK_DAYS] =
             r[CRVM_KV_VALUE] >= 0 ? payback(u + begin, end - begin, created, fixed, per_day) : -1;
         r[CRVM_KV_AGE_DAYS] = age;
-        for (size_t j = 0; j < C; j++)
+        for (size_t j = 0; j < C; j++) {
             tot[j] += r[j];
+            magnitude[j] += fabs(r[j]);
+        }
         begin = end;
     }
-    static const int money[] = {CRVM_KV_LABOUR_SAVING, CRVM_KV_DEFLECTION_SAVING, CRVM_KV_SAVING,
-                                CRVM_KV_AUTHORING_COST, CRVM_KV_UPKEEP_COST, CRVM_KV_COST,
-                                CRVM_KV_VALUE};
-    if (base) {
+    for (size_t j = 0; j < KV_MONEY && st == CRVM_OK && base; j++)
+        if (!money_ok(magnitude[kv_money[j]]))
+            st = too_large(crvm_kv_column_name(kv_money[j]), "the knowledge base", "all articles");
+    if (st == CRVM_OK && base) {
         /* Whole base: sums of the article rows in cents; ROI from the totals; payback
          * from the merged savings against every article's accruing cost. */
         memcpy(base, tot, sizeof tot);
@@ -374,22 +464,22 @@ static crvm_status knowledge(const crvm_ledger *l, const crvm_cost_model *m, crv
                 pb = 0;
             base[CRVM_KV_PAYBACK_DAYS] = pb;
         }
-        for (size_t j = 0; j < sizeof money / sizeof money[0]; j++)
-            base[money[j]] /= 100.0;
+        for (size_t j = 0; j < KV_MONEY; j++)
+            base[kv_money[j]] /= 100.0;
     }
-    if (rows) {
+    if (st == CRVM_OK && rows) {
         for (size_t a = 0; a < na; a++)
-            for (size_t j = 0; j < sizeof money / sizeof money[0]; j++)
-                acc[a * C + (size_t)money[j]] /= 100.0;
+            for (size_t j = 0; j < KV_MONEY; j++)
+                acc[a * C + (size_t)kv_money[j]] /= 100.0;
         memcpy(rows, acc, na * C * sizeof *rows);
     }
-    if (est)
+    if (st == CRVM_OK && est)
         *est = e;
     crvm__free(order);
     crvm__free(acc);
     crvm__free(u);
     crvm__free(start);
-    return CRVM_OK;
+    return st;
 }
 
 crvm_status crvm_knowledge_value(const crvm_ledger *l, const crvm_cost_model *m, crvm_date as_of,

@@ -197,7 +197,10 @@ static const char *error_text(crvm__csv_error_kind kind)
 static const unsigned char special_unquoted[256] = {[0] = 1, [','] = 1, ['\n'] = 1, ['\r'] = 1, ['"'] = 1};
 static const unsigned char special_quoted[256] = {[0] = 1, ['\n'] = 1, ['"'] = 1};
 
-enum { ST_FIELD_START, ST_UNQUOTED, ST_QUOTED, ST_QUOTE_IN_QUOTED, ST_AFTER_BAD_QUOTE };
+/* ST_SKIP_LINE: after a misplaced quote the quoting of the rest of the line
+ * cannot be trusted (a later field opening a quote would swallow the next
+ * rows), so the record ends at the end of the physical line, quotes or not. */
+enum { ST_FIELD_START, ST_UNQUOTED, ST_QUOTED, ST_QUOTE_IN_QUOTED, ST_SKIP_LINE };
 
 crvm_status crvm__csv_next(crvm__csv_reader *r, int *has_record)
 {
@@ -260,6 +263,12 @@ crvm_status crvm__csv_next(crvm__csv_reader *r, int *has_record)
     size_t quote_line = r->line;
     int done = 0;
     while (!done) {
+        if (state == ST_SKIP_LINE) { /* drop the rest of the physical line at once */
+            const char *nl = memchr(r->buf + r->pos, '\n', r->end - r->pos);
+            size_t k = nl ? (size_t)(nl - (r->buf + r->pos)) : r->end - r->pos;
+            r->pos += k;
+            r->bytes += k;
+        }
         /* Fast path: copy a run of plain bytes of the current field at once. */
         if ((state == ST_UNQUOTED || state == ST_QUOTED) && r->n_fields < r->max_fields &&
             field_len < r->max_field) {
@@ -308,7 +317,6 @@ crvm_status crvm__csv_next(crvm__csv_reader *r, int *has_record)
             state = ST_UNQUOTED;
             /* fall through */
         case ST_UNQUOTED:
-        case ST_AFTER_BAD_QUOTE:
             if (c == ',') {
                 if (!end_field(r))
                     return crvm__nomem("reading a CSV record");
@@ -325,8 +333,11 @@ crvm_status crvm__csv_next(crvm__csv_reader *r, int *has_record)
                 done = 1;
                 continue;
             }
-            if (c == '"' && state == ST_UNQUOTED)
+            if (c == '"') {
                 set_error(r, CRVM__CSV_ERR_STRAY_QUOTE);
+                state = ST_SKIP_LINE;
+                continue;
+            }
             break; /* data byte */
         case ST_QUOTED:
             if (c == '"') {
@@ -358,8 +369,14 @@ crvm_status crvm__csv_next(crvm__csv_reader *r, int *has_record)
                 continue;
             }
             set_error(r, CRVM__CSV_ERR_AFTER_QUOTE);
-            state = ST_AFTER_BAD_QUOTE;
-            break; /* keep the byte as data so the record ends naturally */
+            state = ST_SKIP_LINE;
+            continue;
+        case ST_SKIP_LINE:
+            if (c == '\n') {
+                r->line++;
+                done = 1;
+            }
+            continue;
         }
         /* Append a data byte to the current field. */
         if (field_len >= r->max_field) {

@@ -12,10 +12,12 @@
  * or line break after a closing quote, a quote left open at end of input, a
  * field longer than max_field bytes, more than max_fields fields) are reported
  * by crvm__csv_next() with the physical line and record number; the reader
- * then resynchronises at the next line break (outside quotes, or the end of
- * the offending physical line for a stray quote) so that a lenient caller can
- * report the record and continue. An unterminated quote consumes the rest of
- * the input: the error says so.
+ * then resynchronises so that a lenient caller can report the record and
+ * continue: after a misplaced quote (stray, or followed by a byte other than
+ * a comma or line break) at the end of that physical line, whatever quotes
+ * follow on it; after the other errors at the next line break outside
+ * quotes. An unterminated quote consumes the rest of the input: the error
+ * says so.
  *
  * Memory is bounded: one input chunk plus the current record (at most
  * max_fields fields of at most max_field bytes).

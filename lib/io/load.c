@@ -2,15 +2,20 @@
  * rows in columnar batches handed to the ledger's bulk appends. */
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/alloc.h"
 #include "core/error.h"
 #include "crvm/io.h"
+#include "io/attribute_columns.h"
 #include "io/csv.h"
+#include "io/load.h"
 #include "io/parse.h"
+#include "ledger/ledger_internal.h"
 #include "ledger/mark.h"
 
 /* ------------------------------------------------------------------ report */
@@ -28,6 +33,8 @@ struct crvm_load_report {
     size_t n, cap;
     char **files;
     size_t n_files, files_cap;
+    char **columns; /* attribute column names of contacts.csv named by entries */
+    size_t n_columns, columns_cap;
     crvm_load_totals totals;
 };
 
@@ -50,8 +57,11 @@ void crvm_load_report_free(crvm_load_report *r)
         crvm__free(r->e[i].reason);
     for (size_t i = 0; i < r->n_files; i++)
         crvm__free(r->files[i]);
+    for (size_t i = 0; i < r->n_columns; i++)
+        crvm__free(r->columns[i]);
     crvm__free(r->e);
     crvm__free(r->files);
+    crvm__free(r->columns);
     crvm__free(r);
 }
 
@@ -118,7 +128,8 @@ static const colspec customer_cols[] = {
     {"customer_id", K_STR, 1}, {"segment", K_STR, 1}, {"start_date", K_DATE, 1},
     {"end_date", K_DATE_OPT, 0}};
 static const colspec revenue_cols[] = {
-    {"customer_id", K_STR, 1}, {"date", K_DATE, 1}, {"amount", K_NUM, 1}, {"stream", K_STREAM, 1}};
+    {"customer_id", K_STR, 1}, {"date", K_DATE, 1}, {"amount", K_NUM, 1}, {"stream", K_STREAM, 1},
+    {"source_contact", K_STR_OPT, 0}};
 static const colspec contact_cols[] = {
     {"contact_id", K_STR, 1},    {"customer_id", K_STR, 1},     {"opened", K_DATE, 1},
     {"closed", K_DATE_OPT, 0},   {"channel", K_CHANNEL, 1},     {"handle_minutes", K_NUM, 1},
@@ -141,7 +152,7 @@ static const table_spec *spec_of(crvm_table t)
 {
     static const table_spec specs[CRVM_TABLE_COUNT] = {
         [CRVM_TABLE_CUSTOMERS] = {customer_cols, 4, "customers.csv"},
-        [CRVM_TABLE_REVENUE] = {revenue_cols, 4, "revenue.csv"},
+        [CRVM_TABLE_REVENUE] = {revenue_cols, 5, "revenue.csv"},
         [CRVM_TABLE_CONTACTS] = {contact_cols, 11, "contacts.csv"},
         [CRVM_TABLE_CONTACT_ARTICLES] = {NULL, 0, NULL},
         [CRVM_TABLE_ARTICLES] = {article_cols, 4, "articles.csv"},
@@ -160,6 +171,14 @@ typedef struct column {
     size_t *off; /* string offsets into the arena */
     const char **ptr;
 } column;
+
+/* A rejected row, formatted: "file: row R (line L), column C: reason". */
+typedef struct rejection_text {
+    size_t row, line;
+    const char *column; /* static storage */
+    crvm_status status;
+    char msg[512];
+} rejection_text;
 
 typedef struct loader {
     crvm_ledger *ledger;
@@ -185,6 +204,22 @@ typedef struct loader {
     crvm_rejections *ledger_rej;
     size_t rows_read, accepted, rejected_rows;
 
+    crvm__attr_columns attrs; /* contacts.csv: the attribute columns */
+    const char **attr_label;  /* their names as reported (owned by the report if any) */
+
+    /* A row rejected while staging (CSV syntax or a value that does not
+     * parse): recorded only after the rows staged before it have been judged
+     * by the ledger, so that the report is in file order and strict mode
+     * fails on the first bad row. */
+    rejection_text pending;
+    int has_pending;
+
+    /* Scratch of check_list(): one article id, and the indices of a list. */
+    char *id_buf;
+    size_t id_buf_cap;
+    uint32_t *list_index;
+    size_t list_cap;
+
     /* Strict mode: the first failure. */
     crvm_status fail_status;
 } loader;
@@ -201,7 +236,11 @@ static void loader_free_batch(loader *L)
     crvm__free(L->line);
     crvm__free(L->arena);
     crvm__free(L->rejected);
+    crvm__free(L->id_buf);
+    crvm__free(L->list_index);
     crvm_rejections_free(L->ledger_rej);
+    crvm__attr_columns_free(&L->attrs);
+    crvm__free((void *)L->attr_label);
 }
 
 static crvm_status loader_alloc_batch(loader *L)
@@ -239,15 +278,24 @@ static crvm_status loader_alloc_batch(loader *L)
     return crvm_rejections_new(&L->ledger_rej);
 }
 
+/* ptr (of *cap elements of elem bytes) grown to twice as many, 16 at first;
+ * NULL if out of memory, *cap then unchanged. */
+static void *grown_array(void *ptr, size_t *cap, size_t elem)
+{
+    size_t c = *cap ? 2 * *cap : 16;
+    void *p = crvm__realloc_array(ptr, c, elem);
+    if (p)
+        *cap = c;
+    return p;
+}
+
 static crvm_status report_file(crvm_load_report *r, const char *file, size_t *index)
 {
     if (r->n_files == r->files_cap) {
-        size_t cap = r->files_cap ? 2 * r->files_cap : 8;
-        char **p = crvm__realloc_array(r->files, cap, sizeof *p);
+        char **p = grown_array(r->files, &r->files_cap, sizeof *p);
         if (!p)
             return crvm__nomem("recording a file in the load report");
         r->files = p;
-        r->files_cap = cap;
     }
     char *copy = crvm__strdup(file);
     if (!copy)
@@ -257,47 +305,74 @@ static crvm_status report_file(crvm_load_report *r, const char *file, size_t *in
     return CRVM_OK;
 }
 
+static void format_rejection(const loader *L, rejection_text *r, size_t row, size_t line,
+                             const char *column, crvm_status status, const char *fmt, va_list ap)
+{
+    char why[384];
+    vsnprintf(why, sizeof why, fmt, ap);
+    r->row = row;
+    r->line = line;
+    r->column = column ? column : "";
+    r->status = status;
+    if (r->column[0])
+        snprintf(r->msg, sizeof r->msg, "%s: row %zu (line %zu), column %s: %s", L->file, row,
+                 line, r->column, why);
+    else
+        snprintf(r->msg, sizeof r->msg, "%s: row %zu (line %zu): %s", L->file, row, line, why);
+}
+
 /* Record a rejected row: in the report (lenient, or strict with a report)
  * and, in strict mode, as the load's failure. Returns CRVM_OK to go on,
  * the row's status to stop (strict), CRVM_ENOMEM. */
-static crvm_status reject(loader *L, size_t row, size_t line, const char *column,
-                          crvm_status status, const char *fmt, ...) CRVM__PRINTF(6, 7);
-
-#include <stdarg.h>
-static crvm_status reject(loader *L, size_t row, size_t line, const char *column,
-                          crvm_status status, const char *fmt, ...)
+static crvm_status record_rejection(loader *L, const rejection_text *j)
 {
-    char why[384];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, sizeof why, fmt, ap);
-    va_end(ap);
-    char msg[512];
-    if (column && column[0])
-        snprintf(msg, sizeof msg, "%s: row %zu (line %zu), column %s: %s", L->file, row, line, column,
-                 why);
-    else
-        snprintf(msg, sizeof msg, "%s: row %zu (line %zu): %s", L->file, row, line, why);
     L->rejected_rows++;
     if (L->report) {
         crvm_load_report *r = L->report;
         if (r->n == r->cap) {
-            size_t cap = r->cap ? 2 * r->cap : 16;
-            entry *p = crvm__realloc_array(r->e, cap, sizeof *p);
+            entry *p = grown_array(r->e, &r->cap, sizeof *p);
             if (!p)
                 return crvm__nomem("recording a rejected row");
             r->e = p;
-            r->cap = cap;
         }
-        char *copy = crvm__strdup(msg);
+        char *copy = crvm__strdup(j->msg);
         if (!copy)
             return crvm__nomem("recording a rejected row");
-        r->e[r->n++] = (entry){L->file_index, row, line, column ? column : "", status, copy};
+        r->e[r->n++] = (entry){L->file_index, j->row, j->line, j->column, j->status, copy};
     }
     if (L->opt->mode == CRVM_LOAD_STRICT) {
-        L->fail_status = status;
-        return crvm__fail(status, "%s", msg);
+        L->fail_status = j->status;
+        return crvm__fail(j->status, "%s", j->msg);
     }
+    return CRVM_OK;
+}
+
+/* A row rejected by the ledger while a batch is flushed: recorded at once. */
+static crvm_status reject(loader *L, size_t row, size_t line, const char *column,
+                          crvm_status status, const char *fmt, ...) CRVM__PRINTF(6, 7);
+static crvm_status reject(loader *L, size_t row, size_t line, const char *column,
+                          crvm_status status, const char *fmt, ...)
+{
+    rejection_text j;
+    va_list ap;
+    va_start(ap, fmt);
+    format_rejection(L, &j, row, line, column, status, fmt, ap);
+    va_end(ap);
+    return record_rejection(L, &j);
+}
+
+/* A row rejected while it is read or staged: held as pending until the rows
+ * before it are flushed (see loader.pending). Returns CRVM_OK. */
+static crvm_status reject_staged(loader *L, size_t row, size_t line, const char *column,
+                                 crvm_status status, const char *fmt, ...) CRVM__PRINTF(6, 7);
+static crvm_status reject_staged(loader *L, size_t row, size_t line, const char *column,
+                                 crvm_status status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    format_rejection(L, &L->pending, row, line, column, status, fmt, ap);
+    va_end(ap);
+    L->has_pending = 1;
     return CRVM_OK;
 }
 
@@ -332,44 +407,61 @@ static const char *enum_expect(kind k)
     }
 }
 
-/* Check a ';'-separated article list: non-empty items, known, no repeats. */
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Check a ';'-separated article list: non-empty items, known, no repeats.
+ * Ids of any length (copied into a growing scratch buffer); repeats found by
+ * sorting the items' article indices, so a list of k items costs
+ * O(k log k) however long the field. */
 static crvm_status check_list(loader *L, const char *s, size_t len, size_t row, size_t line,
                               const char *column, int *ok)
 {
     *ok = 0;
-    if (len == 0) {
-        *ok = 1;
-        return CRVM_OK;
-    }
-    size_t start = 0;
-    char id[256];
-    for (size_t i = 0; i <= len; i++) {
+    size_t k = 0, start = 0;
+    char shown[64];
+    for (size_t i = 0; len > 0 && i <= len; i++) {
         if (i < len && s[i] != ';')
             continue;
         size_t n = i - start;
-        char shown[64];
         crvm__io_clip(s + start, n, shown);
         if (n == 0)
-            return reject(L, row, line, column, CRVM_EPARSE,
-                          "empty article id in list (ids are separated by ';')");
-        if (n >= sizeof id)
-            return reject(L, row, line, column, CRVM_ENOTFOUND, "unknown article '%s'", shown);
-        memcpy(id, s + start, n);
-        id[n] = '\0';
-        size_t index;
-        if (crvm_ledger_find(L->ledger, CRVM_TABLE_ARTICLES, id, &index) != CRVM_OK)
-            return reject(L, row, line, column, CRVM_ENOTFOUND, "unknown article '%s'", shown);
-        /* Repeats: compare with the earlier items (lists are short). */
-        size_t s2 = 0;
-        for (size_t j = 0; j < start; j++) {
-            if (s[j] != ';')
-                continue;
-            if (j - s2 == n && memcmp(s + s2, s + start, n) == 0)
-                return reject(L, row, line, column, CRVM_EINVAL, "article '%s' listed twice", shown);
-            s2 = j + 1;
+            return reject_staged(L, row, line, column, CRVM_EPARSE,
+                                 "empty article id in list (ids are separated by ';')");
+        if (n + 1 > L->id_buf_cap) {
+            char *p = crvm__realloc_array(L->id_buf, n + 1, 1);
+            if (!p)
+                return crvm__nomem("reading an article list");
+            L->id_buf = p;
+            L->id_buf_cap = n + 1;
         }
+        if (k == L->list_cap) {
+            uint32_t *p = grown_array(L->list_index, &L->list_cap, sizeof *p);
+            if (!p)
+                return crvm__nomem("reading an article list");
+            L->list_index = p;
+        }
+        memcpy(L->id_buf, s + start, n);
+        L->id_buf[n] = '\0';
+        size_t index;
+        if (memchr(s + start, '\0', n) ||
+            crvm_ledger_find(L->ledger, CRVM_TABLE_ARTICLES, L->id_buf, &index) != CRVM_OK)
+            return reject_staged(L, row, line, column, CRVM_ENOTFOUND, "unknown article '%s'", shown);
+        L->list_index[k++] = (uint32_t)index;
         start = i + 1;
     }
+    if (k > 1) /* (an empty list has no index array: qsort needs a pointer) */
+        qsort(L->list_index, k, sizeof *L->list_index, cmp_u32);
+    for (size_t j = 1; j < k; j++)
+        if (L->list_index[j] == L->list_index[j - 1]) {
+            const char *id = crvm_ledger_id(L->ledger, CRVM_TABLE_ARTICLES, L->list_index[j]);
+            crvm__io_clip(id, strlen(id), shown);
+            return reject_staged(L, row, line, column, CRVM_EINVAL, "article '%s' listed twice",
+                                 shown);
+        }
     *ok = 1;
     return CRVM_OK;
 }
@@ -380,7 +472,7 @@ static crvm_status stage_record(loader *L, size_t row, size_t line)
     crvm__csv_reader *csv = L->csv;
     size_t nf = crvm__csv_field_count(csv);
     if (nf != L->n_header)
-        return reject(L, row, line, "", CRVM_EPARSE, "wrong column count: %zu field%s, the header has %zu",
+        return reject_staged(L, row, line, "", CRVM_EPARSE, "wrong column count: %zu field%s, the header has %zu",
                       nf, nf == 1 ? "" : "s", L->n_header);
     size_t slot = L->n;
     size_t arena_mark = L->arena_len;
@@ -460,7 +552,7 @@ static crvm_status stage_record(loader *L, size_t row, size_t line)
                 L->col[c].i32[slot] = v;
             else {
                 L->arena_len = arena_mark;
-                return reject(L, row, line, cs->name, CRVM_EPARSE, "'%s' is not one of %s", SHOWN,
+                return reject_staged(L, row, line, cs->name, CRVM_EPARSE, "'%s' is not one of %s", SHOWN,
                               enum_expect(cs->k));
             }
             break;
@@ -473,8 +565,13 @@ static crvm_status stage_record(loader *L, size_t row, size_t line)
         continue;
     bad_value: /* a date, number, integer or boolean that did not parse: reason says why */
         L->arena_len = arena_mark;
-        return reject(L, row, line, cs->name, CRVM_EPARSE, "'%s': %s", SHOWN, reason);
+        return reject_staged(L, row, line, cs->name, CRVM_EPARSE, "'%s': %s", SHOWN, reason);
 #undef SHOWN
+    }
+    crvm_status st = crvm__attr_columns_stage(&L->attrs, csv, slot);
+    if (st) {
+        L->arena_len = arena_mark;
+        return st;
     }
     L->row[slot] = row;
     L->line[slot] = line;
@@ -607,6 +704,30 @@ out:
     return st;
 }
 
+/* Append the attribute values of the accepted contacts of the batch, which
+ * the ledger numbered from `first` in row order. */
+static crvm_status flush_attributes(loader *L, uint32_t first)
+{
+    crvm__attr_columns *c = &L->attrs;
+    if (c->n == 0)
+        return CRVM_OK;
+    crvm__attr_columns_number(c, first, L->rejected, L->n);
+    crvm_status st = CRVM_OK;
+    for (size_t a = 0; a < c->n && st == CRVM_OK; a++) {
+        size_t k = crvm__attr_columns_pairs(c, a, L->n);
+        st = crvm__ledger_add_attribute_values(L->ledger, c->name[a], c->contacts, c->values, k,
+                                               L->ledger_rej);
+        if (st == CRVM_OK && crvm_rejections_count(L->ledger_rej) > 0) {
+            /* Not expected (accepted contacts are new, one value each): as for links. */
+            size_t before = L->rejected_rows;
+            st = take_ledger_rejections(L, c->src, k, L->attr_label[a]);
+            L->rejected_rows = before;
+        }
+    }
+    crvm__attr_columns_clear(c);
+    return st;
+}
+
 static crvm_status flush(loader *L)
 {
     if (L->n == 0)
@@ -615,14 +736,15 @@ static crvm_status flush(loader *L)
     crvm_status st;
     size_t n = L->n;
     column *c = L->col;
+    const uint32_t first_contact = (uint32_t)L->ledger->contact_ids.count;
     switch (L->table) {
     case CRVM_TABLE_CUSTOMERS:
         st = crvm_ledger_add_customers(L->ledger, ptrs(L, 0), n, ptrs(L, 1), n, c[2].i32, n, c[3].i32,
                                        n, L->ledger_rej);
         break;
     case CRVM_TABLE_REVENUE:
-        st = crvm_ledger_add_revenue(L->ledger, ptrs(L, 0), n, c[1].i32, n, c[2].f64, n, c[3].i32, n,
-                                     L->ledger_rej);
+        st = crvm_ledger_add_sourced_revenue(L->ledger, ptrs(L, 0), n, c[1].i32, n, c[2].f64, n,
+                                             c[3].i32, n, ptrs(L, 4), n, L->ledger_rej);
         break;
     case CRVM_TABLE_CONTACTS:
         st = crvm_ledger_add_contacts(L->ledger, ptrs(L, 0), n, ptrs(L, 1), n, c[2].i32, n, c[3].i32,
@@ -641,6 +763,8 @@ static crvm_status flush(loader *L)
     if (st == CRVM_OK)
         st = take_ledger_rejections(L, NULL, n, NULL);
     if (st == CRVM_OK && L->table == CRVM_TABLE_CONTACTS)
+        st = flush_attributes(L, first_contact);
+    if (st == CRVM_OK && L->table == CRVM_TABLE_CONTACTS)
         st = flush_links(L);
     if (st == CRVM_OK) {
         size_t bad = 0;
@@ -658,7 +782,9 @@ static crvm_status read_header(loader *L)
     int has;
     crvm_status st = crvm__csv_next(L->csv, &has);
     if (st == CRVM_EPARSE)
-        return crvm__fail(CRVM_EPARSE, "%s: header row: %s", L->file, crvm_last_error());
+        return crvm__fail(CRVM_EPARSE, "%s: header row (line %zu), field %zu: %s", L->file,
+                          crvm__csv_error_line(L->csv), crvm__csv_error_field(L->csv) + 1,
+                          crvm__csv_error_text(crvm__csv_error(L->csv)));
     if (st)
         return st;
     if (!has)
@@ -683,7 +809,11 @@ static crvm_status read_header(loader *L)
                                   L->file, shown, L->field_of[c] + 1, f + 1);
             L->field_of[c] = (int)f;
         }
-        if (!found && !L->opt->ignore_unknown_columns) {
+        if (!found && L->table == CRVM_TABLE_CONTACTS) {
+            crvm_status st = crvm__attr_columns_add(&L->attrs, L->file, f, name, len);
+            if (st)
+                return st;
+        } else if (!found && !L->opt->ignore_unknown_columns) {
             char expected[256] = "";
             for (size_t c = 0; c < L->spec->n_cols; c++) {
                 strcat(expected, c ? ", " : "");
@@ -706,13 +836,63 @@ static const char *column_of_field(const loader *L, size_t f)
     for (size_t c = 0; c < L->spec->n_cols; c++)
         if (L->field_of[c] == (int)f)
             return L->spec->cols[c].name;
+    for (size_t a = 0; a < L->attrs.n; a++)
+        if (L->attrs.field[a] == f)
+            return L->attr_label[a];
     return "";
 }
 
-/* Load one file; the caller handles marks and rollback. */
-static crvm_status load_file(crvm_ledger *ledger, crvm_table table, const char *path,
-                             const char *display, const crvm_load_options *opt,
-                             crvm_load_report *report)
+/* A copy of an attribute column name owned by the report (kept once). */
+static crvm_status report_column(crvm_load_report *r, const char *name, const char **out)
+{
+    for (size_t i = 0; i < r->n_columns; i++)
+        if (strcmp(r->columns[i], name) == 0) {
+            *out = r->columns[i];
+            return CRVM_OK;
+        }
+    if (r->n_columns == r->columns_cap) {
+        size_t cap = r->columns_cap ? 2 * r->columns_cap : 8;
+        char **p = crvm__realloc_array(r->columns, cap, sizeof *p);
+        if (!p)
+            return crvm__nomem("recording a column in the load report");
+        r->columns = p;
+        r->columns_cap = cap;
+    }
+    char *copy = crvm__strdup(name);
+    if (!copy)
+        return crvm__nomem("recording a column in the load report");
+    r->columns[r->n_columns++] = copy;
+    *out = copy;
+    return CRVM_OK;
+}
+
+/* contacts.csv: the attribute columns' staging, report names, and the
+ * attributes themselves, declared in header order even if no row has a value. */
+static crvm_status prepare_attributes(loader *L)
+{
+    crvm__attr_columns *c = &L->attrs;
+    if (c->n == 0)
+        return CRVM_OK;
+    crvm_status st = crvm__attr_columns_alloc(c, L->cap);
+    if (st)
+        return st;
+    L->attr_label = crvm__calloc(c->n, sizeof *L->attr_label);
+    if (!L->attr_label)
+        return crvm__nomem("staging contact attributes");
+    for (size_t a = 0; a < c->n && st == CRVM_OK; a++) {
+        L->attr_label[a] = c->name[a];
+        if (L->report)
+            st = report_column(L->report, c->name[a], &L->attr_label[a]);
+        if (st == CRVM_OK)
+            st = crvm_ledger_add_contact_attributes(L->ledger, c->name[a], NULL, 0, NULL, 0, NULL);
+    }
+    return st;
+}
+
+/* Load one open stream; the caller handles marks and rollback. */
+static crvm_status load_stream(crvm_ledger *ledger, crvm_table table, FILE *f, const char *path,
+                               const char *display, const crvm_load_options *opt,
+                               crvm_load_report *report)
 {
     loader L;
     memset(&L, 0, sizeof L);
@@ -724,9 +904,6 @@ static crvm_status load_file(crvm_ledger *ledger, crvm_table table, const char *
     L.file = display;
     L.cap = opt->batch_rows ? opt->batch_rows : 65536;
 
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return crvm__fail(CRVM_EIO, "cannot open %s: %s", path, strerror(errno));
     crvm_status st = CRVM_OK;
     if (report)
         st = report_file(report, display, &L.file_index);
@@ -736,6 +913,8 @@ static crvm_status load_file(crvm_ledger *ledger, crvm_table table, const char *
         st = loader_alloc_batch(&L);
     if (st == CRVM_OK)
         st = read_header(&L);
+    if (st == CRVM_OK)
+        st = prepare_attributes(&L);
     while (st == CRVM_OK) {
         int has = 0;
         crvm_status cst = crvm__csv_next(L.csv, &has);
@@ -746,24 +925,30 @@ static crvm_status load_file(crvm_ledger *ledger, crvm_table table, const char *
             crvm__csv_error_kind kind = crvm__csv_error(L.csv);
             size_t eline = crvm__csv_error_line(L.csv);
             if (kind == CRVM__CSV_ERR_FIELD_TOO_LONG)
-                st = reject(&L, rec - 1, crvm__csv_record_line(L.csv), col, CRVM_EPARSE,
-                            "field %zu: %s (limit %zu bytes)", crvm__csv_error_field(L.csv) + 1,
-                            crvm__csv_error_text(kind),
-                            opt->max_field_bytes ? opt->max_field_bytes : CRVM__CSV_MAX_FIELD_DEFAULT);
+                reject_staged(&L, rec - 1, crvm__csv_record_line(L.csv), col, CRVM_EPARSE,
+                              "field %zu: %s (limit %zu bytes)", crvm__csv_error_field(L.csv) + 1,
+                              crvm__csv_error_text(kind),
+                              opt->max_field_bytes ? opt->max_field_bytes : CRVM__CSV_MAX_FIELD_DEFAULT);
             else
-                st = reject(&L, rec - 1, crvm__csv_record_line(L.csv), col, CRVM_EPARSE,
-                            "field %zu: %s (at line %zu)", crvm__csv_error_field(L.csv) + 1,
-                            crvm__csv_error_text(kind), eline);
-            continue;
-        }
-        if (cst) {
+                reject_staged(&L, rec - 1, crvm__csv_record_line(L.csv), col, CRVM_EPARSE,
+                              "field %zu: %s (at line %zu)", crvm__csv_error_field(L.csv) + 1,
+                              crvm__csv_error_text(kind), eline);
+        } else if (cst) {
             st = cst;
             break;
-        }
-        if (!has)
+        } else if (!has) {
             break;
-        L.rows_read++;
-        st = stage_record(&L, crvm__csv_record_number(L.csv) - 1, crvm__csv_record_line(L.csv));
+        } else {
+            L.rows_read++;
+            st = stage_record(&L, crvm__csv_record_number(L.csv) - 1, crvm__csv_record_line(L.csv));
+        }
+        if (st == CRVM_OK && L.has_pending) {
+            /* The rows staged before the bad one are judged first. */
+            st = flush(&L);
+            L.has_pending = 0;
+            if (st == CRVM_OK)
+                st = record_rejection(&L, &L.pending);
+        }
         if (st == CRVM_OK && L.n == L.cap)
             st = flush(&L);
     }
@@ -781,6 +966,18 @@ static crvm_status load_file(crvm_ledger *ledger, crvm_table table, const char *
     }
     crvm__csv_close(L.csv);
     loader_free_batch(&L);
+    return st;
+}
+
+/* Load one file; the caller handles marks and rollback. */
+static crvm_status load_file(crvm_ledger *ledger, crvm_table table, const char *path,
+                             const char *display, const crvm_load_options *opt,
+                             crvm_load_report *report)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return crvm__fail(CRVM_EIO, "cannot open %s: %s", path, strerror(errno));
+    crvm_status st = load_stream(ledger, table, f, path, display, opt, report);
     fclose(f);
     return st;
 }
@@ -829,25 +1026,43 @@ static void report_keep_failure(crvm_load_report *r, const report_mark *m)
     }
 }
 
-crvm_status crvm_load_csv(crvm_ledger *ledger, crvm_table table, const char *path,
-                          const crvm_load_options *options, crvm_load_report *report)
+/* One table from a file (f NULL: opened from path) or an open stream, with
+ * the marks that undo a failed load. */
+static crvm_status load_one(const char *fn, crvm_ledger *ledger, crvm_table table, FILE *f,
+                            const char *path, const crvm_load_options *options,
+                            crvm_load_report *report)
 {
     crvm_load_options opt;
-    crvm_status st = check_args("crvm_load_csv", ledger, path, options, report, &opt);
+    crvm_status st = check_args(fn, ledger, path, options, report, &opt);
     if (st)
         return st;
     if (!spec_of(table))
-        return crvm__fail(CRVM_EINVAL, "crvm_load_csv: table = %d: not a table with a CSV file", (int)table);
+        return crvm__fail(CRVM_EINVAL, "%s: table = %d: not a table with a CSV file", fn, (int)table);
     crvm__ledger_mark mark;
     report_mark rmark;
     crvm__ledger_mark_take(ledger, &mark);
     report_mark_take(report, &rmark);
-    st = load_file(ledger, table, path, path, &opt, report);
+    st = f ? load_stream(ledger, table, f, path, path, &opt, report)
+           : load_file(ledger, table, path, path, &opt, report);
     if (st) {
         crvm__ledger_rollback(ledger, &mark);
         report_keep_failure(report, &rmark);
     }
     return st;
+}
+
+crvm_status crvm_load_csv(crvm_ledger *ledger, crvm_table table, const char *path,
+                          const crvm_load_options *options, crvm_load_report *report)
+{
+    return load_one("crvm_load_csv", ledger, table, NULL, path, options, report);
+}
+
+crvm_status crvm__load_csv_stream(crvm_ledger *ledger, crvm_table table, FILE *f, const char *name,
+                                  const crvm_load_options *options, crvm_load_report *report)
+{
+    if (f == NULL)
+        return crvm__fail(CRVM_EINVAL, "crvm__load_csv_stream: f is NULL");
+    return load_one("crvm__load_csv_stream", ledger, table, f, name, options, report);
 }
 
 crvm_status crvm_load_customers_csv(crvm_ledger *l, const char *p, const crvm_load_options *o,
@@ -883,8 +1098,9 @@ crvm_status crvm_load_directory(crvm_ledger *ledger, const char *dir,
     crvm_status st = check_args("crvm_load_directory", ledger, dir, options, report, &opt);
     if (st)
         return st;
-    static const crvm_table order[5] = {CRVM_TABLE_CUSTOMERS, CRVM_TABLE_ARTICLES, CRVM_TABLE_REVENUE,
-                                        CRVM_TABLE_CONTACTS, CRVM_TABLE_KNOWLEDGE_USES};
+    /* Revenue after contacts: an event may name the contact that sourced it. */
+    static const crvm_table order[5] = {CRVM_TABLE_CUSTOMERS, CRVM_TABLE_ARTICLES, CRVM_TABLE_CONTACTS,
+                                        CRVM_TABLE_REVENUE, CRVM_TABLE_KNOWLEDGE_USES};
     crvm__ledger_mark mark;
     report_mark rmark;
     crvm__ledger_mark_take(ledger, &mark);

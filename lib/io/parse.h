@@ -15,9 +15,11 @@
 #include "core/calendar.h" /* crvm__parse_date, crvm__format_date */
 
 /* Decimal number: [+-] digits [. digits] [(e|E) [+-] digits], at least one
- * digit in the mantissa. Rejects empty text, NaN, infinities, hexadecimal,
- * spaces, and magnitudes that overflow a double. Decimal point is '.'
- * regardless of the C locale. */
+ * digit in the mantissa, at most CRVM__NUMBER_MAX_CHARS characters. Rejects
+ * empty text, NaN, infinities, hexadecimal, spaces, longer text and
+ * magnitudes that overflow a double. Decimal point is '.' regardless of the
+ * C locale. */
+#define CRVM__NUMBER_MAX_CHARS 128
 int crvm__parse_double(const char *s, size_t len, double *out, const char **reason);
 /* Decimal integer [+-]digits within [min, max]. */
 int crvm__parse_long(const char *s, size_t len, long min, long max, long *out, const char **reason);

@@ -15,9 +15,9 @@ static const char *const file_names[F_COUNT] = {"customers.csv", "articles.csv",
 static const char *const headers[F_COUNT] = {
     "customer_id,segment,start_date,end_date\n",
     "article_id,created,authoring_hours,maintenance_hours\n",
-    "customer_id,date,amount,stream\n",
-    "contact_id,customer_id,opened,closed,channel,handle_minutes,tier,escalated,outcome,"
-    "satisfaction,articles\n",
+    "customer_id,date,amount,stream,source_contact\n",
+    ("contact_id,customer_id,opened,closed,channel,handle_minutes,tier,escalated,outcome,"
+     "satisfaction,articles,agent,queue,product,reason\n"),
     "article_id,date,kind,resolved,contact_id,customer_id\n",
 };
 
@@ -82,8 +82,9 @@ static crvm_status writer_finish(writer *w)
     return st;
 }
 
-static crvm_status write_articles(void *ctx, const crvm__sim_article *a, size_t n)
+static crvm_status write_articles(void *ctx, const crvm__sim_article *a, size_t n, const double *cdf)
 {
+    (void)cdf;
     writer *w = ctx;
     FILE *f = w->f[F_ARTICLES];
     char id[24], date[11];
@@ -114,8 +115,11 @@ static crvm_status write_customer(void *ctx, const crvm__sim_customer *c, const 
         return io_error(w, F_CUSTOMERS);
     for (size_t i = 0; i < n_rev; i++) {
         crvm__format_date(rev[i].date, date);
-        if (fprintf(w->f[F_REVENUE], "%s,%s,%.2f,%s\n", cid, date, rev[i].amount,
-                    crvm__sim_stream_name[rev[i].stream]) < 0)
+        id[0] = '\0';
+        if (rev[i].source >= 0)
+            crvm__sim_contact_id((uint64_t)rev[i].source, id);
+        if (fprintf(w->f[F_REVENUE], "%s,%s,%.2f,%s,%s\n", cid, date, rev[i].amount,
+                    crvm__sim_stream_name[rev[i].stream], id) < 0)
             return io_error(w, F_REVENUE);
         w->summary.revenue_total += rev[i].amount;
     }
@@ -135,9 +139,13 @@ static crvm_status write_customer(void *ctx, const crvm__sim_customer *c, const 
             strcat(links, ";");
             strcat(links, id2);
         }
-        if (fprintf(w->f[F_CONTACTS], "%s,%s,%s,%s,%s,%.1f,%u,%u,%s,%s,%s\n", id, cid, date, date2,
-                    crvm__sim_channel_name[x->channel], x->minutes, (unsigned)x->tier,
-                    (unsigned)x->escalated, crvm__sim_outcome_name[x->outcome], sat, links) < 0)
+        if (fprintf(w->f[F_CONTACTS], "%s,%s,%s,%s,%s,%.1f,%u,%u,%s,%s,%s,%s,%s,%s,%s\n", id, cid,
+                    date, date2, crvm__sim_channel_name[x->channel], x->minutes, (unsigned)x->tier,
+                    (unsigned)x->escalated, crvm__sim_outcome_name[x->outcome], sat, links,
+                    crvm_sim_attribute_value(CRVM_SIM_AGENT, x->agent),
+                    crvm_sim_attribute_value(CRVM_SIM_QUEUE, x->queue),
+                    crvm_sim_attribute_value(CRVM_SIM_PRODUCT, x->product),
+                    crvm_sim_attribute_value(CRVM_SIM_REASON, x->reason)) < 0)
             return io_error(w, F_CONTACTS);
         w->summary.handle_minutes_total += x->minutes;
         w->summary.contact_article_links += x->n_articles;
@@ -202,7 +210,7 @@ crvm_status crvm_sim_write_csv(const crvm_sim_data *data, const char *dir)
     crvm_status st = writer_open(&w, dir);
     if (st)
         return st;
-    st = write_articles(&w, a, na);
+    st = write_articles(&w, a, na, NULL);
     /* Records are stored in customer order: hand each customer its runs. */
     size_t ir = 0, ik = 0, iu = 0;
     for (size_t i = 0; i < nc && st == CRVM_OK; i++) {

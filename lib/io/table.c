@@ -71,7 +71,9 @@ static crvm_status read_header(crvm__csv_reader *csv, const char *path,
     int has = 0;
     crvm_status st = crvm__csv_next(csv, &has);
     if (st == CRVM_EPARSE)
-        return crvm__fail(CRVM_EPARSE, "%s: header row: %s", path, crvm_last_error());
+        return crvm__fail(CRVM_EPARSE, "%s: header row (line %zu), field %zu: %s", path,
+                          crvm__csv_error_line(csv), crvm__csv_error_field(csv) + 1,
+                          crvm__csv_error_text(crvm__csv_error(csv)));
     if (st != CRVM_OK)
         return st;
     if (!has)

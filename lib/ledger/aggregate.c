@@ -129,8 +129,9 @@ crvm_status crvm_ledger_retention_data(const crvm_ledger *l, crvm_date as_of, cr
     int k = months_in(period);
     if (!k)
         return crvm__fail(CRVM_EINVAL, "%s: period = %d: not a crvm_period", fn, (int)period);
-    if (!crvm__date_valid(as_of))
-        return crvm__fail(CRVM_EINVAL, "%s: as_of = %ld: not a valid date", fn, (long)as_of);
+    crvm_status st = crvm__ledger_check_as_of(l, fn, as_of);
+    if (st != CRVM_OK)
+        return st;
     if (periods_len != n || churned_len != n || (n && (!periods || !churned)))
         return crvm__fail(CRVM_EINVAL, "%s: periods and churned need %zu elements (got %zu, %zu)",
                           fn, n, periods_len, churned_len);

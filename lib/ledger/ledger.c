@@ -4,6 +4,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "ledger/append.h"
 #include "ledger/ledger_internal.h"
 #include "ledger/rejections.h"
 
@@ -26,6 +27,8 @@ void crvm_ledger_free(crvm_ledger *l)
     crvm__intern_free(&l->segment_ids);
     crvm__intern_free(&l->contact_ids);
     crvm__intern_free(&l->article_ids);
+    crvm__attributes_free(&l->attributes);
+    crvm__sources_free(&l->sources);
     void *cols[] = {l->cust_segment, l->cust_start, l->cust_end, l->rev_customer, l->rev_date,
                     l->rev_cents, l->rev_stream, l->con_customer, l->con_opened, l->con_closed,
                     l->con_minutes, l->con_satisfaction, l->con_channel, l->con_tier,
@@ -196,90 +199,12 @@ crvm_status crvm_ledger_shrink(crvm_ledger *l)
     crvm__intern *ts[] = {&l->customer_ids, &l->segment_ids, &l->contact_ids, &l->article_ids};
     for (size_t i = 0; i < 4 && st == CRVM_OK; i++)
         st = crvm__intern_shrink(ts[i]);
+    if (st == CRVM_OK)
+        st = crvm__attributes_shrink(&l->attributes);
+    if (st == CRVM_OK)
+        st = crvm__sources_shrink(&l->sources);
     return st;
 }
-
-/* ------------------------------------------------------------- validation */
-
-static crvm_status check_column(const char *fn, const char *name, const void *col, size_t len,
-                                size_t n, int optional)
-{
-    if (optional && !col && len == 0)
-        return CRVM_OK;
-    if (len != n)
-        return crvm__fail(CRVM_EINVAL, "%s: %s_len = %zu, expected %zu (the length of the first column)",
-                          fn, name, len, n);
-    if (!col && n)
-        return crvm__fail(CRVM_EINVAL, "%s: %s is NULL with length %zu", fn, name, n);
-    return CRVM_OK;
-}
-
-#define CHECK_COL(name, optional)                                                            \
-    do {                                                                                     \
-        crvm_status s_ = check_column(fn, #name, (const void *)name, name##_len, n, optional); \
-        if (s_)                                                                              \
-            return s_;                                                                       \
-    } while (0)
-
-static size_t text_bytes(const char *const *s, size_t n)
-{
-    size_t total = 0;
-    if (s)
-        for (size_t i = 0; i < n; i++)
-            if (s[i])
-                total += strlen(s[i]);
-    return total;
-}
-
-/* Lookup of an id that must exist; returns CRVM__NOT_FOUND for NULL/empty too. */
-static uint32_t lookup(const crvm__intern *t, const char *id)
-{
-    if (!id || !*id)
-        return CRVM__NOT_FOUND;
-    size_t len = strlen(id);
-    return crvm__intern_find(t, id, len, crvm__hash_string(id, len));
-}
-
-static int is_empty(const char *s) { return !s || !*s; }
-
-/* Abbreviated quote of an id for messages. */
-#define QID(s) (s ? (int)(strlen(s) > 60 ? 60 : strlen(s)) : 6), (s ? s : "(null)")
-
-/* Each row check: on failure report and either skip the row (lenient) or abort. */
-/* Prefetch the id-table lines of the next 16 rows of a string column. */
-#define PREFETCH_IDS(table, col)                                          \
-    do {                                                                  \
-        if ((i & 15) == 0 && (col))                                       \
-            crvm__intern_prefetch((table), (col) + i, n - i);             \
-    } while (0)
-
-#define REJECT(field, status, ...)                                          \
-    do {                                                                    \
-        crvm_status r_ = crvm__reject(&b, i, field, status, __VA_ARGS__);   \
-        if (r_) {                                                           \
-            st = r_;                                                        \
-            goto abort;                                                     \
-        }                                                                   \
-        goto next;                                                          \
-    } while (0)
-
-/* Reject a row whose reference `id` (field `field`) was not found: an empty id
- * is CRVM_EINVAL, an unknown one CRVM_ENOTFOUND ("unknown <what>"). */
-#define REJECT_MISSING(field, id, what)                                                   \
-    REJECT(field, is_empty(id) ? CRVM_EINVAL : CRVM_ENOTFOUND, "\"%.*s\": %s", QID(id),     \
-           is_empty(id) ? "is empty" : "unknown " what)
-
-/* Reject a row whose own `id` is empty or already in `table`; otherwise set
- * `len` and `h` to its length and hash, ready for crvm__intern_add. */
-#define REJECT_UNLESS_NEW_ID(table, id, len, h, what)                                  \
-    do {                                                                               \
-        if (is_empty(id))                                                              \
-            REJECT("id", CRVM_EINVAL, "is empty");                                     \
-        (len) = strlen(id);                                                            \
-        (h) = crvm__hash_string((id), (len));                                          \
-        if (crvm__intern_find((table), (id), (len), (h)) != CRVM__NOT_FOUND)           \
-            REJECT("id", CRVM_EINVAL, "\"%.*s\": duplicate " what " id", QID(id));     \
-    } while (0)
 
 /* ---------------------------------------------------------------- appends */
 
@@ -331,6 +256,7 @@ crvm_status crvm_ledger_add_customers(crvm_ledger *l, const char *const *ids, si
         l->cust_end[k] = e;
     next:;
     }
+    l->modifications++;
     return CRVM_OK;
 abort:
     crvm__intern_truncate(&l->customer_ids, c0);
@@ -339,13 +265,13 @@ abort:
     return st;
 }
 
-crvm_status crvm_ledger_add_revenue(crvm_ledger *l, const char *const *customer_ids,
-                                    size_t customer_ids_len, const crvm_date *dates,
-                                    size_t dates_len, const double *amounts, size_t amounts_len,
-                                    const int32_t *streams, size_t streams_len,
-                                    crvm_rejections *rejections)
+/* Revenue events, sourced by a contact where source_contact_ids names one. */
+static crvm_status add_revenue(const char *fn, crvm_ledger *l, const char *const *customer_ids,
+                               size_t customer_ids_len, const crvm_date *dates, size_t dates_len,
+                               const double *amounts, size_t amounts_len, const int32_t *streams,
+                               size_t streams_len, const char *const *source_contact_ids,
+                               size_t source_contact_ids_len, crvm_rejections *rejections)
 {
-    static const char fn[] = "crvm_ledger_add_revenue";
     if (!l)
         return crvm__fail(CRVM_EINVAL, "%s: ledger is NULL", fn);
     size_t n = customer_ids_len;
@@ -353,14 +279,16 @@ crvm_status crvm_ledger_add_revenue(crvm_ledger *l, const char *const *customer_
     CHECK_COL(dates, 0);
     CHECK_COL(amounts, 0);
     CHECK_COL(streams, 0);
+    CHECK_COL(source_contact_ids, 1);
     crvm_status st;
-    size_t n0 = l->n_rev, r0, rt0;
+    size_t n0 = l->n_rev, r0, rt0, s0 = l->sources.n;
     crvm__rejections_mark(rejections, &r0, &rt0);
-    if ((st = ensure(l, resize_revenue, n0, l->rev_cap, n)))
+    if ((st = ensure(l, resize_revenue, n0, l->rev_cap, n)) ||
+        (source_contact_ids && (st = crvm__sources_reserve(&l->sources, n))))
         return st;
     crvm__batch b = {CRVM_TABLE_REVENUE, rejections, 0};
     size_t k = n0;
-    int64_t sum = 0;
+    int64_t sum = 0, abs_sum = l->revenue_abs_cents;
     for (size_t i = 0; i < n; i++) {
         PREFETCH_IDS(&l->customer_ids, customer_ids);
         const char *cid = customer_ids[i];
@@ -376,21 +304,63 @@ crvm_status crvm_ledger_add_revenue(crvm_ledger *l, const char *const *customer_
             REJECT("amount", CRVM_EINVAL, "= %g: magnitude must be <= 9e13", a);
         if (streams[i] < 0 || streams[i] >= CRVM_STREAM_COUNT)
             REJECT("stream", CRVM_EINVAL, "= %ld: not a crvm_stream", (long)streams[i]);
+        const char *sid = source_contact_ids ? source_contact_ids[i] : NULL;
+        uint32_t src = lookup(&l->contact_ids, sid);
+        if (!is_empty(sid) && src == CRVM__NOT_FOUND)
+            REJECT("source_contact", CRVM_ENOTFOUND, "\"%.*s\": unknown contact", QID(sid));
+        if (src != CRVM__NOT_FOUND && l->con_customer[src] != c)
+            REJECT("source_contact", CRVM_EINVAL, "\"%.*s\": a contact of another customer", QID(sid));
+        if (src != CRVM__NOT_FOUND && l->con_opened[src] > dates[i])
+            REJECT("source_contact", CRVM_EINVAL, "\"%.*s\": opened %ld, after the event's date",
+                   QID(sid), (long)l->con_opened[src]);
         int64_t cents = llround(a * 100.0);
+        int64_t mag = cents < 0 ? -cents : cents;
+        if ((double)(abs_sum + mag) > CRVM__MAX_CENTS)
+            REJECT("amount", CRVM_EINVAL,
+                   "= %.2f: the ledger's revenue would pass 9.007e13 currency units (sum of |amount| "
+                   "over all events, the range where totals are exact in cents)", a);
+        abs_sum += mag;
         l->rev_customer[k] = c;
         l->rev_date[k] = dates[i];
         l->rev_cents[k] = cents;
         l->rev_stream[k] = (uint8_t)streams[i];
+        if (src != CRVM__NOT_FOUND)
+            crvm__sources_push(&l->sources, (uint32_t)k, src);
         sum += cents;
         k++;
     next:;
     }
     l->n_rev = k;
     l->revenue_cents += sum;
+    l->modifications++;
+    l->revenue_abs_cents = abs_sum;
     return CRVM_OK;
 abort:
+    l->sources.n = s0;
     crvm__rejections_rollback(rejections, r0, rt0);
     return st;
+}
+
+crvm_status crvm_ledger_add_revenue(crvm_ledger *l, const char *const *customer_ids,
+                                    size_t customer_ids_len, const crvm_date *dates,
+                                    size_t dates_len, const double *amounts, size_t amounts_len,
+                                    const int32_t *streams, size_t streams_len,
+                                    crvm_rejections *rejections)
+{
+    return add_revenue("crvm_ledger_add_revenue", l, customer_ids, customer_ids_len, dates,
+                       dates_len, amounts, amounts_len, streams, streams_len, NULL, 0, rejections);
+}
+
+crvm_status crvm_ledger_add_sourced_revenue(crvm_ledger *l, const char *const *customer_ids,
+                                            size_t customer_ids_len, const crvm_date *dates,
+                                            size_t dates_len, const double *amounts,
+                                            size_t amounts_len, const int32_t *streams,
+                                            size_t streams_len, const char *const *source_contact_ids,
+                                            size_t source_contact_ids_len, crvm_rejections *rejections)
+{
+    return add_revenue("crvm_ledger_add_sourced_revenue", l, customer_ids, customer_ids_len, dates,
+                       dates_len, amounts, amounts_len, streams, streams_len, source_contact_ids,
+                       source_contact_ids_len, rejections);
 }
 
 crvm_status crvm_ledger_add_contacts(crvm_ledger *l, const char *const *ids, size_t ids_len,
@@ -448,8 +418,8 @@ crvm_status crvm_ledger_add_contacts(crvm_ledger *l, const char *const *ids, siz
         double m = handle_minutes[i];
         if (isnan(m))
             REJECT("handle_minutes", CRVM_EINVAL, "is NaN");
-        if (!(m >= 0) || isinf(m))
-            REJECT("handle_minutes", CRVM_EINVAL, "= %g: must be finite and >= 0", m);
+        if (!(m >= 0 && m <= CRVM__MAX_MINUTES))
+            REJECT("handle_minutes", CRVM_EINVAL, "= %g: must be in [0, 1e6]", m);
         if (tiers[i] < 1 || tiers[i] > CRVM_TIER_COUNT)
             REJECT("tier", CRVM_EINVAL, "= %ld: must be in 1..%d", (long)tiers[i], CRVM_TIER_COUNT);
         if (escalated[i] != 0 && escalated[i] != 1)
@@ -457,8 +427,8 @@ crvm_status crvm_ledger_add_contacts(crvm_ledger *l, const char *const *ids, siz
         if (outcomes[i] < 0 || outcomes[i] >= CRVM_OUTCOME_COUNT)
             REJECT("outcome", CRVM_EINVAL, "= %ld: not a crvm_outcome", (long)outcomes[i]);
         double sat = satisfaction ? satisfaction[i] : NAN;
-        if (isinf(sat))
-            REJECT("satisfaction", CRVM_EINVAL, "= %g: must be finite or NaN (not rated)", sat);
+        if (!isnan(sat) && !(fabs(sat) <= CRVM__MAX_SATISFACTION))
+            REJECT("satisfaction", CRVM_EINVAL, "= %g: must be in [-1e6, 1e6] or NaN (not rated)", sat);
         uint32_t k = crvm__intern_add(&l->contact_ids, id, len, h);
         l->con_customer[k] = c;
         l->con_opened[k] = o;
@@ -471,6 +441,7 @@ crvm_status crvm_ledger_add_contacts(crvm_ledger *l, const char *const *ids, siz
         l->con_satisfaction[k] = sat;
     next:;
     }
+    l->modifications++;
     return CRVM_OK;
 abort:
     crvm__intern_truncate(&l->contact_ids, c0);
@@ -507,16 +478,17 @@ crvm_status crvm_ledger_add_articles(crvm_ledger *l, const char *const *ids, siz
         if (!crvm__date_valid(created[i]))
             REJECT("created", CRVM_EINVAL, "= %ld: not a valid date", (long)created[i]);
         double a = authoring_hours[i], m = maintenance_hours[i];
-        if (isnan(a) || !(a >= 0) || isinf(a))
-            REJECT("authoring_hours", CRVM_EINVAL, "= %g: must be finite and >= 0", a);
-        if (isnan(m) || !(m >= 0) || isinf(m))
-            REJECT("maintenance_hours", CRVM_EINVAL, "= %g: must be finite and >= 0", m);
+        if (!(a >= 0 && a <= CRVM__MAX_HOURS))
+            REJECT("authoring_hours", CRVM_EINVAL, "= %g: must be in [0, 1e6]", a);
+        if (!(m >= 0 && m <= CRVM__MAX_HOURS))
+            REJECT("maintenance_hours", CRVM_EINVAL, "= %g: must be in [0, 1e6]", m);
         uint32_t k = crvm__intern_add(&l->article_ids, id, len, h);
         l->art_created[k] = created[i];
         l->art_authoring[k] = a;
         l->art_maintenance[k] = m;
     next:;
     }
+    l->modifications++;
     return CRVM_OK;
 abort:
     crvm__intern_truncate(&l->article_ids, a0);
@@ -556,6 +528,7 @@ crvm_status crvm_ledger_add_contact_articles(crvm_ledger *l, const char *const *
     next:;
     }
     l->n_link = k;
+    l->modifications++;
     return CRVM_OK;
 abort:
     crvm__rejections_rollback(rejections, r0, rt0);
@@ -634,6 +607,7 @@ crvm_status crvm_ledger_add_knowledge_uses(crvm_ledger *l, const char *const *ar
     next:;
     }
     l->n_use = k;
+    l->modifications++;
     return CRVM_OK;
 abort:
     crvm__rejections_rollback(rejections, r0, rt0);
@@ -725,6 +699,10 @@ crvm_status crvm_ledger_stats_get(const crvm_ledger *l, crvm_ledger_stats *out)
         s.bytes_used += crvm__intern_bytes_used(ts[i]);
         s.bytes_allocated += crvm__intern_bytes_allocated(ts[i]);
     }
+    size_t used, allocated;
+    crvm__attributes_bytes(&l->attributes, &used, &allocated);
+    s.bytes_used += used + l->sources.n * 8;
+    s.bytes_allocated += allocated + l->sources.cap * 8;
     s.revenue_cents = l->revenue_cents;
     for (size_t i = 0; i < s.contacts; i++)
         s.handle_minutes += l->con_minutes[i];

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "core/calendar.h"
+#include "core/money.h"
 #include "crvm/ledger.h"
 #include "ledger/mark.h"
 
@@ -55,6 +56,77 @@ size_t crvm__intern_bytes_used(const crvm__intern *t);
 size_t crvm__intern_bytes_allocated(const crvm__intern *t);
 crvm_status crvm__intern_shrink(crvm__intern *t);
 
+/* ---- contact attributes (attributes.c) */
+
+/* One attribute: its distinct values, and the value index of each contact.
+ * value[k] for k < len (CRVM__NOT_FOUND = none); contacts k >= len have none;
+ * len is 1 + the last contact with a value (0 if none). */
+typedef struct crvm__attribute {
+    crvm__intern values;
+    uint32_t *value;
+    size_t len, cap;
+} crvm__attribute;
+
+/* An undo record: contact k of attribute a was given a value (k is an old
+ * contact, see watermark), or (contact == CRVM__NOT_FOUND) a new distinct
+ * value was interned for attribute a. */
+typedef struct crvm__attribute_undo {
+    uint32_t attribute, contact;
+} crvm__attribute_undo;
+
+/* Every attribute. A rollback to a mark (mark.h) must undo the values given
+ * since: values of contacts appended since the mark go with them (columns are
+ * truncated to the mark's contact count), and values given to older contacts
+ * are journaled. Since a mark is not registered, the journal covers every
+ * contact below the watermark, the contact count at the latest mark taken,
+ * which is at least that of every mark still valid. Journaling starts when a
+ * mark is taken; begin, commit and rollback of a public batch clear the
+ * journal and stop it (no private mark can be outstanding between calls). */
+typedef struct crvm__attributes {
+    crvm__intern names;
+    crvm__attribute *attr; /* names.count of them */
+    size_t cap;
+    crvm__attribute_undo *journal;
+    size_t journal_len, journal_cap;
+    size_t watermark;
+    int journaling; /* a mark may be outstanding */
+} crvm__attributes;
+
+void crvm__attributes_free(crvm__attributes *a);
+crvm_status crvm__attributes_shrink(crvm__attributes *a);
+void crvm__attributes_bytes(const crvm__attributes *a, size_t *used, size_t *allocated);
+/* Mark: the attribute count and journal length; taking one sets the watermark. */
+void crvm__attributes_mark(crvm__attributes *a, size_t contacts, size_t *count, size_t *journal);
+void crvm__attributes_rollback(crvm__attributes *a, size_t count, size_t journal, size_t contacts);
+/* Forget the journal (no mark is outstanding). */
+void crvm__attributes_forget(crvm__attributes *a);
+
+/* crvm_ledger_add_contact_attributes() with the contacts given by index (an
+ * index out of range is an unknown contact): for a loader that has just
+ * appended the contacts and knows their indices, without the id lookups. */
+crvm_status crvm__ledger_add_attribute_values(crvm_ledger *l, const char *name,
+                                              const uint32_t *contacts, const char *const *values,
+                                              size_t n, crvm_rejections *rejections);
+
+/* ---- revenue sources (sources.c): the rows of sourced revenue events, in
+ * increasing row order, with the contact index of each. Unsourced rows are
+ * not stored. */
+typedef struct crvm__sources {
+    uint32_t *row, *contact;
+    size_t n, cap;
+} crvm__sources;
+
+void crvm__sources_free(crvm__sources *s);
+/* Room for `extra` more entries, so that crvm__sources_push cannot fail. */
+crvm_status crvm__sources_reserve(crvm__sources *s, size_t extra);
+static inline void crvm__sources_push(crvm__sources *s, uint32_t row, uint32_t contact)
+{
+    s->row[s->n] = row;
+    s->contact[s->n] = contact;
+    s->n++;
+}
+crvm_status crvm__sources_shrink(crvm__sources *s);
+
 /* ---- the ledger */
 struct crvm_ledger {
     crvm__intern customer_ids, segment_ids, contact_ids, article_ids;
@@ -88,12 +160,42 @@ struct crvm_ledger {
     uint8_t *use_kind, *use_resolved;
 
     int64_t revenue_cents;
+    int64_t revenue_abs_cents; /* sum of |cents| of every event: at most CRVM__MAX_CENTS */
 
     crvm__ledger_mark batch; /* state at crvm_ledger_begin() */
     int in_batch;            /* a batch is open */
+
+    crvm__attributes attributes;
+    crvm__sources sources;
+    /* Incremented by every successful append call (in either mode, also one
+     * that accepted no row) and every rollback, never by commit, reserve or
+     * shrink: a reader that stored it (lib/value) detects a changed ledger. */
+    uint64_t modifications;
 };
 
-/* Largest |amount| in currency units accepted (cents stay below 2^53). */
+/* Bounds of the inputs that become money (crvm/ledger.h, "Money"): every
+ * sum of cents that a ledger or the economics can form stays below 2^53, so
+ * it is exact in the doubles the aggregates are returned in and no int64
+ * accumulation can overflow. */
+/* Largest |amount| of one event in currency units (cents below 2^53). */
 #define CRVM__MAX_AMOUNT 9.0e13
+/* The largest sum of |cents| over all revenue events of a ledger is
+ * CRVM__MAX_CENTS (core/money.h). */
+/* Largest handle minutes of one contact (about 694 days of work), and hours
+ * of authoring or of monthly upkeep of one article. */
+#define CRVM__MAX_MINUTES 1.0e6
+#define CRVM__MAX_HOURS 1.0e6
+/* Largest |satisfaction| score: keeps every sum of scores finite. */
+#define CRVM__MAX_SATISFACTION 1.0e6
+
+/* ---- as-of dates (horizon.c) */
+/* How far an as_of may lie after the ledger's last date (crvm/ledger.h). */
+#define CRVM__AS_OF_GRACE_DAYS 366
+/* Latest date of any row, customer end dates and contact closed dates
+ * included; CRVM_DATE_NONE for an empty ledger. O(rows). */
+crvm_date crvm__ledger_last_date(const crvm_ledger *l);
+/* as_of a valid date at most CRVM__AS_OF_GRACE_DAYS after the last date,
+ * else CRVM_EINVAL naming fn and both dates. */
+crvm_status crvm__ledger_check_as_of(const crvm_ledger *l, const char *fn, crvm_date as_of);
 
 #endif

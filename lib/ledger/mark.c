@@ -4,7 +4,7 @@
 #include "core/error.h"
 #include "ledger/ledger_internal.h"
 
-void crvm__ledger_mark_take(const crvm_ledger *l, crvm__ledger_mark *m)
+void crvm__ledger_mark_take(crvm_ledger *l, crvm__ledger_mark *m)
 {
     m->customers = l->customer_ids.count;
     m->segments = l->segment_ids.count;
@@ -14,6 +14,9 @@ void crvm__ledger_mark_take(const crvm_ledger *l, crvm__ledger_mark *m)
     m->links = l->n_link;
     m->uses = l->n_use;
     m->revenue_cents = l->revenue_cents;
+    crvm__attributes_mark(&l->attributes, m->contacts, &m->attributes, &m->attribute_journal);
+    m->sources = l->sources.n;
+    m->revenue_abs_cents = l->revenue_abs_cents;
 }
 
 static size_t smaller(size_t a, size_t b) { return a < b ? a : b; }
@@ -24,6 +27,7 @@ void crvm__ledger_rollback(crvm_ledger *l, const crvm__ledger_mark *m)
      * their hash slots; a customer's or contact's columns are indexed by its
      * id), the row counts of the tables without ids, and the revenue total.
      * Column contents past a row count are never read. */
+    crvm__attributes_rollback(&l->attributes, m->attributes, m->attribute_journal, m->contacts);
     crvm__intern_truncate(&l->customer_ids, m->customers);
     crvm__intern_truncate(&l->segment_ids, m->segments);
     crvm__intern_truncate(&l->contact_ids, m->contacts);
@@ -31,7 +35,10 @@ void crvm__ledger_rollback(crvm_ledger *l, const crvm__ledger_mark *m)
     l->n_rev = smaller(l->n_rev, m->revenue);
     l->n_link = smaller(l->n_link, m->links);
     l->n_use = smaller(l->n_use, m->uses);
+    l->sources.n = smaller(l->sources.n, m->sources);
     l->revenue_cents = m->revenue_cents;
+    l->modifications++;
+    l->revenue_abs_cents = m->revenue_abs_cents;
 }
 
 /* ---- public batches (crvm/ledger.h): one mark kept in the ledger */
@@ -43,6 +50,7 @@ crvm_status crvm_ledger_begin(crvm_ledger *l)
     if (l->in_batch)
         return crvm__fail(CRVM_ESTATE, "crvm_ledger_begin: a batch is already open "
                                        "(crvm_ledger_commit or crvm_ledger_rollback it first)");
+    crvm__attributes_forget(&l->attributes); /* no mark is outstanding between calls */
     crvm__ledger_mark_take(l, &l->batch);
     l->in_batch = 1;
     return CRVM_OK;
@@ -57,6 +65,7 @@ static crvm_status end_batch(crvm_ledger *l, const char *fn, int undo)
         return crvm__fail(CRVM_ESTATE, "%s: no batch is open (crvm_ledger_begin)", fn);
     if (undo)
         crvm__ledger_rollback(l, &l->batch);
+    crvm__attributes_forget(&l->attributes);
     l->in_batch = 0;
     return CRVM_OK;
 }

@@ -6,7 +6,10 @@
  * size of every id space and the running revenue total; a rollback truncates
  * back to it: ids added since the mark are forgotten (a lookup fails and the
  * same id can be added again), rows added since are dropped, and the revenue
- * total is restored. Capacity is kept (like crvm_ledger_reserve()).
+ * total is restored. Contact attribute values are the exception (a value
+ * may be given to an older contact): they are undone from a journal (see
+ * crvm__attributes in ledger_internal.h). Capacity is kept (like
+ * crvm_ledger_reserve()).
  *
  * Marks nest: rolling back to an older mark also undoes everything after a
  * newer one. A mark is only meaningful for the ledger it was taken from and
@@ -23,10 +26,13 @@ typedef struct crvm__ledger_mark {
     size_t customers, segments, contacts, articles; /* ids, i.e. rows of those tables */
     size_t revenue, links, uses;                    /* rows of the other tables */
     int64_t revenue_cents;                          /* crvm_ledger_stats.revenue_cents */
+    size_t attributes, attribute_journal, sources;  /* contact attributes, revenue sources */
+    int64_t revenue_abs_cents;                      /* its sum of magnitudes */
 } crvm__ledger_mark;
 
-/* Record the current size of every table of @p ledger in @p mark. */
-void crvm__ledger_mark_take(const crvm_ledger *ledger, crvm__ledger_mark *mark);
+/* Record the current size of every table of @p ledger in @p mark (and start
+ * journaling attribute values given to the contacts it holds). */
+void crvm__ledger_mark_take(crvm_ledger *ledger, crvm__ledger_mark *mark);
 /* Remove everything appended to @p ledger since @p mark was taken. Cannot fail. */
 void crvm__ledger_rollback(crvm_ledger *ledger, const crvm__ledger_mark *mark);
 

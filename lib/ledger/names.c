@@ -36,7 +36,10 @@ const char *crvm_channel_name(int v) { return NAME_OF(channel_names, v); }
 const char *crvm_outcome_name(int v) { return NAME_OF(outcome_names, v); }
 const char *crvm_use_kind_name(int v) { return NAME_OF(use_kind_names, v); }
 const char *crvm_period_name(int v) { return NAME_OF(period_names, v); }
-const char *crvm_table_name(int v) { return NAME_OF(table_names, v); }
+const char *crvm_table_name(int v)
+{
+    return v == CRVM_TABLE_CONTACT_ATTRIBUTES ? "contact_attributes" : NAME_OF(table_names, v);
+}
 const char *crvm_activity_column_name(int v) { return NAME_OF(activity_names, v); }
 const char *crvm_covariate_column_name(int v) { return NAME_OF(covariate_names, v); }
 const char *crvm_rfm_column_name(int v) { return NAME_OF(rfm_names, v); }

@@ -24,15 +24,19 @@ static int months_of_period(crvm_period p)
 }
 
 /* Periods and churn flags of every customer (crvm_ledger_retention_data)
- * into one new block of 2 n int32 (periods, then churned); total rows. */
-static crvm_status panel_periods(const crvm_ledger *l, crvm_date as_of, crvm_period period,
-                                 int32_t **block, size_t *rows)
+ * into one new block of 2 n int32 (periods, then churned); total rows.
+ * as_of is checked first, naming fn: it bounds the rows. */
+static crvm_status panel_periods(const char *fn, const crvm_ledger *l, crvm_date as_of,
+                                 crvm_period period, int32_t **block, size_t *rows)
 {
     size_t n = l->customer_ids.count;
+    crvm_status st = crvm__ledger_check_as_of(l, fn, as_of);
+    if (st != CRVM_OK)
+        return st;
     int32_t *b = crvm__calloc(2 * n + 1, sizeof *b);
     if (b == NULL)
         return crvm__nomem("contact panel periods");
-    crvm_status st = crvm_ledger_retention_data(l, as_of, period, b, n, b + n, n);
+    st = crvm_ledger_retention_data(l, as_of, period, b, n, b + n, n);
     if (st != CRVM_OK) {
         crvm__free(b);
         return st;
@@ -51,9 +55,9 @@ crvm_status crvm_ledger_contact_panel_size(const crvm_ledger *l, crvm_date as_of
 {
     if (l == NULL || rows == NULL)
         return crvm__fail(CRVM_EINVAL, "crvm_ledger_contact_panel_size: ledger and rows must not be NULL");
-    int32_t *block;
-    size_t total;
-    crvm_status st = panel_periods(l, as_of, period, &block, &total);
+    int32_t *block = NULL;
+    size_t total = 0;
+    crvm_status st = panel_periods("crvm_ledger_contact_panel_size", l, as_of, period, &block, &total);
     if (st != CRVM_OK)
         return st;
     crvm__free(block);
@@ -72,9 +76,9 @@ crvm_status crvm_ledger_contact_panel(const crvm_ledger *l, crvm_date as_of, crv
     const size_t n = l->customer_ids.count;
     if (n > (size_t)INT32_MAX)
         return crvm__fail(CRVM_EINVAL, "%s: %zu customers exceed the int32 customer column", fn, n);
-    int32_t *block;
-    size_t rows;
-    crvm_status st = panel_periods(l, as_of, period, &block, &rows);
+    int32_t *block = NULL;
+    size_t rows = 0;
+    crvm_status st = panel_periods(fn, l, as_of, period, &block, &rows);
     if (st != CRVM_OK)
         return st;
     if ((rows > 0 && (customer == NULL || out == NULL)) || customer_len != rows ||

@@ -20,6 +20,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "math/linalg.h"
 
 #define WOLFE_C1 1e-4
 #define WOLFE_C2 0.9
@@ -50,6 +51,40 @@ static double dot(size_t n, const double *a, const double *b)
     for (size_t i = 0; i < n; i++)
         s += a[i] * b[i];
     return s;
+}
+
+/* The options (defaults for NULL) and an empty result, shared by both
+ * minimisers; CRVM_EINVAL without parameters. */
+static crvm_status begin(const crvm__optim_options *options, size_t n, crvm__optim_options *opt,
+                         crvm__optim_result *result)
+{
+    crvm__optim_options d = CRVM__OPTIM_OPTIONS_INIT;
+    *opt = options != NULL ? *options : d;
+    result->f = NAN;
+    result->gradient_norm = NAN;
+    result->iterations = 0;
+    result->converged = 0;
+    if (n == 0)
+        return crvm__fail(CRVM_EINVAL, "minimize: no parameters");
+    return CRVM_OK;
+}
+
+/* The stopping test of both minimisers: 1 when the gradient test passes
+ * (*converged = 1) or the iteration limit is reached (*st = ECONVERGE). */
+static int stop_test(const crvm__optim_options *opt, double fx, double gmax, int it,
+                     int *converged, crvm_status *st)
+{
+    if (gmax <= opt->gradient_tol * fmax(1.0, fabs(fx))) {
+        *converged = 1;
+        return 1;
+    }
+    if (it >= opt->max_iterations) {
+        *st = crvm__fail(CRVM_ECONVERGE,
+                         "minimize: no convergence after %d iterations (max|gradient| = %g)", it,
+                         gmax);
+        return 1;
+    }
+    return 0;
 }
 
 /* Line-search state: the objective along x0 + alpha p. */
@@ -228,15 +263,10 @@ static void set_identity(size_t n, double *h, double scale)
 crvm_status crvm__minimize(crvm__objective f, void *ctx, size_t n, double *x,
                            const crvm__optim_options *options, crvm__optim_result *result)
 {
-    crvm__optim_options opt = CRVM__OPTIM_OPTIONS_INIT;
-    if (options != NULL)
-        opt = *options;
-    result->f = NAN;
-    result->gradient_norm = NAN;
-    result->iterations = 0;
-    result->converged = 0;
-    if (n == 0)
-        return crvm__fail(CRVM_EINVAL, "minimize: no parameters");
+    crvm__optim_options opt;
+    crvm_status st0 = begin(options, n, &opt, result);
+    if (st0 != CRVM_OK)
+        return st0;
 
     double *work = crvm__calloc(n * n + 9 * n, sizeof *work);
     if (work == NULL)
@@ -261,16 +291,8 @@ crvm_status crvm__minimize(crvm__objective f, void *ctx, size_t n, double *x,
     int converged = 0;
 
     for (;;) {
-        if (gmax <= opt.gradient_tol * fmax(1.0, fabs(fx))) {
-            converged = 1;
+        if (stop_test(&opt, fx, gmax, it, &converged, &st))
             break;
-        }
-        if (it >= opt.max_iterations) {
-            st = crvm__fail(CRVM_ECONVERGE,
-                            "minimize: no convergence after %d iterations (max|gradient| = %g)",
-                            it, gmax);
-            break;
-        }
         /* p = -H g, restarting from the identity if it is not a descent direction. */
         double gp;
         for (int attempt = 0;; attempt++) {
@@ -410,4 +432,105 @@ crvm_status crvm__hessian(crvm__objective f, void *ctx, size_t n, const double *
     }
     crvm__free(work);
     return st;
+}
+
+/* Damped Newton with an analytic Hessian (Levenberg-Marquardt shift and
+ * Armijo backtracking, Nocedal & Wright sections 3.1 and 3.4): the step
+ * solves (H + lambda I) p = -g, with lambda = 0 while H is positive
+ * definite and otherwise the smallest of 1e-8 max|H_ii| * 10^j that makes it
+ * so; steps are capped at max-norm 5. Every trial point is evaluated with
+ * its derivatives: near the optimum the full step is taken, so each
+ * iteration costs one evaluation. */
+#define NEWTON_MAX_STEP 5.0
+#define NEWTON_MAX_BACKTRACK 60
+
+/* (H + lambda I) p = -g by Cholesky; 0 when not positive definite */
+static int shifted_solve(size_t n, const double *hess, double lambda, const double *g,
+                         double *fac, double *p)
+{
+    memcpy(fac, hess, n * n * sizeof *fac);
+    for (size_t i = 0; i < n; i++)
+        fac[i * n + i] += lambda;
+    crvm_status st = crvm__cholesky(n, fac);
+    if (st != CRVM_OK) {
+        crvm_clear_error();
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++)
+        p[i] = -g[i];
+    crvm__cholesky_solve(n, fac, p);
+    return all_finite(n, p);
+}
+
+crvm_status crvm__minimize_newton(crvm__objective2 f, void *ctx, size_t n, double *x,
+                                  const crvm__optim_options *options, double *hess,
+                                  crvm__optim_result *result)
+{
+    crvm__optim_options opt;
+    crvm_status st0 = begin(options, n, &opt, result);
+    if (st0 != CRVM_OK)
+        return st0;
+    double *work = crvm__calloc(2 * n * n + 4 * n, sizeof *work);
+    if (work == NULL)
+        return crvm__nomem("optimiser workspace");
+    double *fac = work, *ht = fac + n * n, *g = ht + n * n, *gt = g + n, *p = gt + n,
+           *xt = p + n;
+    double fx = f(x, g, hess, ctx);
+    if (!isfinite(fx) || !all_finite(n, g) || !all_finite(n * n, hess)) {
+        result->f = fx;
+        crvm__free(work);
+        return crvm__fail(CRVM_EDOMAIN,
+                          "minimize: objective or derivatives not finite at the starting point");
+    }
+    crvm_status st = CRVM_OK;
+    double gmax = max_abs(n, g);
+    int it = 0, converged = 0;
+    for (;;) {
+        if (stop_test(&opt, fx, gmax, it, &converged, &st))
+            break;
+        double dmax = 0.0;
+        for (size_t i = 0; i < n; i++)
+            dmax = fmax(dmax, fabs(hess[i * n + i]));
+        double lambda = 0.0;
+        int solved = shifted_solve(n, hess, 0.0, g, fac, p);
+        for (lambda = 1e-8 * fmax(dmax, 1e-300); !solved && lambda < 1e300; lambda *= 10.0)
+            solved = shifted_solve(n, hess, lambda, g, fac, p);
+        double pmax = max_abs(n, p), gp = dot(n, g, p);
+        if (!solved || !(gp < 0.0)) {
+            st = crvm__fail(CRVM_ECONVERGE, "minimize: no descent direction (max|gradient| = %g)",
+                            gmax);
+            break;
+        }
+        double step = pmax > NEWTON_MAX_STEP ? NEWTON_MAX_STEP / pmax : 1.0, ft = NAN;
+        int accepted = 0;
+        for (int k = 0; k < NEWTON_MAX_BACKTRACK; k++, step *= 0.5) {
+            for (size_t i = 0; i < n; i++)
+                xt[i] = x[i] + step * p[i];
+            ft = f(xt, gt, ht, ctx);
+            if (isfinite(ft) && all_finite(n, gt) && all_finite(n * n, ht) &&
+                ft <= fx + WOLFE_C1 * step * gp) {
+                accepted = 1;
+                break;
+            }
+        }
+        if (!accepted) {
+            /* no decrease along a descent direction: at the optimum to
+             * rounding, or a failure; the gradient test decides */
+            st = crvm__fail(CRVM_ECONVERGE,
+                            "minimize: line search failed (max|gradient| = %g)", gmax);
+            break;
+        }
+        memcpy(x, xt, n * sizeof *x);
+        memcpy(g, gt, n * sizeof *g);
+        memcpy(hess, ht, n * n * sizeof *hess);
+        fx = ft;
+        gmax = max_abs(n, g);
+        it++;
+    }
+    result->f = fx;
+    result->gradient_norm = gmax;
+    result->iterations = it;
+    result->converged = converged;
+    crvm__free(work);
+    return converged ? CRVM_OK : st;
 }

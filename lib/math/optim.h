@@ -37,6 +37,18 @@ crvm_status crvm__minimize(crvm__objective f, void *ctx, size_t n, double *x,
                            const crvm__optim_options *options,
                            crvm__optim_result *result);
 
+/* Objective with its Hessian: f(x), and when grad is not NULL the gradient
+ * and the n*n row-major Hessian (hess, not NULL then). Non-finite where x is
+ * infeasible. */
+typedef double (*crvm__objective2)(const double *x, double *grad, double *hess, void *ctx);
+
+/* Minimise f from x by damped Newton steps (see optim.c). hess (n*n)
+ * receives the Hessian at the returned x. Returns and fills *result as
+ * crvm__minimize. */
+crvm_status crvm__minimize_newton(crvm__objective2 f, void *ctx, size_t n, double *x,
+                                  const crvm__optim_options *options, double *hess,
+                                  crvm__optim_result *result);
+
 /* Hessian of f at x by central differences of the analytic gradient,
  * symmetrised; hessian is n*n row-major. CRVM_EDOMAIN if f is not finite
  * nearby, CRVM_ENOMEM. */

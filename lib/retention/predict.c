@@ -7,9 +7,11 @@
  * Discounted expected residual lifetime: Fader & Hardie (2010), "Customer-Base
  * Valuation in a Contractual Setting: The Perils of Ignoring Heterogeneity",
  * Marketing Science 29(1). Everything is computed in log space. */
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "core/error.h"
 #include "math/special.h"
@@ -70,7 +72,23 @@ static double psi_difference(double y, double x)
     return log1p(x / y) + psi_asym_tail(y + x) - psi_asym_tail(y);
 }
 
-/* ln S(t) - ln S(s) for 0 <= s <= t, with xs = s^c, xt = t^c, dx = xt - xs:
+/* s^c and (s + dt)^c - s^c, the difference without cancellation: as
+ * s^c expm1(c log1p(dt / s)), exact in dt also where s + dt rounds to s (a
+ * period beyond 2^53, where the periods after it are not representable). */
+static void period_powers(double c, double s, double dt, double *xs, double *dx)
+{
+    *xs = s <= 0 ? 0.0 : (c == 1.0 ? s : pow(s, c));
+    if (!(dt > 0))
+        *dx = 0.0;
+    else if (c == 1.0)
+        *dx = dt;
+    else if (s <= 0)
+        *dx = pow(dt, c);
+    else
+        *dx = *xs * expm1(c * log1p(dt / s));
+}
+
+/* ln S(s + dt) - ln S(s) for s >= 0, dt >= 0, with xs = s^c, xt = (s + dt)^c, dx = xt - xs:
  *   ln[Gamma(b + xt) / Gamma(b + xs)] - ln[Gamma(a + b + xt) / Gamma(a + b + xs)]
  * = ln[Gamma(b + xs + a) / Gamma(b + xs)] - ln[Gamma(b + xt + a) / Gamma(b + xt)].
  * Both pairings are differences of two log-Pochhammer symbols; each loses
@@ -78,18 +96,45 @@ static double psi_difference(double y, double x)
  * with the larger increment is used (the first when dx < a). With a huge
  * period t the second keeps every term of order a ln t instead of t ln t.
  * grad (if not NULL) gets d/d(alpha, beta, c). */
-static double log_survival_ratio(const crvm_retention_params *p, double s, double t, double grad[3])
+/* log_survival_step() where y_t = beta + (s + dt)^c overflows a double.
+ * With y = beta + x^c, ln Gamma(y + a) - ln Gamma(y) = a ln y - a (a - 1) / (2 y)
+ * + O(a^3 / y^2), and the step is ln Gamma(y_s + a) - ln Gamma(y_s) minus the
+ * same at y_t, taken from logs: ln x_t = ln x_s + c log1p(dt / s). When y_s is
+ * large too, the two a ln y nearly cancel, so their difference is formed
+ * directly: ln(y_t / y_s) = log1p(w expm1(inc)) with w = x_s / y_s and
+ * inc = ln x_t - ln x_s. */
+static double log_survival_overflow(const crvm_retention_params *p, double s, double dt, double xs)
 {
-    double a = p->alpha, b = p->beta, c = p->c;
-    double xs = s <= 0 ? 0.0 : (c == 1.0 ? s : pow(s, c));
-    double xt = t <= 0 ? 0.0 : (c == 1.0 ? t : pow(t, c));
-    double dx = xt - xs;
+    double a = p->alpha, b = p->beta, c = p->c, lb = log(b);
+    double lxs = s > 0 ? c * log(s) : -INFINITY;
+    double inc = s > 0 ? c * log1p(dt / s) : INFINITY;
+    double lys = crvm__log_add_exp(lb, lxs);
+    double lyt = s > 0 ? crvm__log_add_exp(lb, lxs + inc) : crvm__log_add_exp(lb, c * log(dt));
+    double half_a2 = a * (a - 1) / 2;
+    if (s > 0 && lys > 36 + 2 * log1p(a)) { /* y_s > 4e15 (1 + a)^2: both asymptotic */
+        double lw = lxs - lys; /* ln w, w = x_s / y_s */
+        double ratio = inc < 700 ? log1p(exp(lw) * expm1(inc))
+                                 : lw + inc + log1p(exp(lb - lxs - inc));
+        return -a * ratio - half_a2 * (exp(-lyt) - exp(-lys));
+    }
+    double first = isfinite(b + xs) ? log_pochhammer(b + xs, a) : a * lys - half_a2 * exp(-lys);
+    return first - (a * lyt - half_a2 * exp(-lyt));
+}
+
+static double log_survival_step(const crvm_retention_params *p, double s, double dt, double grad[3])
+{
+    double a = p->alpha, b = p->beta, c = p->c, t = s + dt, xs, dx;
+    period_powers(c, s, dt, &xs, &dx);
+    double xt = xs + dx;
     if (grad)
         grad[0] = grad[1] = grad[2] = 0.0;
     if (dx <= 0)
         return 0.0;
-    if (!isfinite(xt))
-        return -INFINITY;
+    if (!isfinite(b + xt)) {
+        if (grad)
+            return -INFINITY; /* fits: S underflows long before; no gradient */
+        return log_survival_overflow(p, s, dt, xs);
+    }
     int by_dx = dx < a;
     double l = by_dx ? log_pochhammer(b + xs, dx) - log_pochhammer(a + b + xs, dx)
                      : log_pochhammer(b + xs, a) - log_pochhammer(b + xt, a);
@@ -110,7 +155,7 @@ static double log_survival_ratio(const crvm_retention_params *p, double s, doubl
 
 double crvm__retention_log_survival(const crvm_retention_params *p, double t, double grad[3])
 {
-    return log_survival_ratio(p, 0.0, t, grad);
+    return log_survival_step(p, 0.0, t, grad);
 }
 
 double crvm__retention_log_churn_generic(const crvm_retention_params *p, double t, double grad[3])
@@ -118,8 +163,8 @@ double crvm__retention_log_churn_generic(const crvm_retention_params *p, double 
     /* P(T = t) = S(t - 1) (1 - r(t)) with ln r(t) = ln S(t) - ln S(t - 1)
      * computed directly (no difference of two large logs). */
     double g0[3], gr[3];
-    double ls0 = log_survival_ratio(p, 0.0, t - 1, grad ? g0 : NULL);
-    double delta = log_survival_ratio(p, t - 1, t, grad ? gr : NULL);
+    double ls0 = log_survival_step(p, 0.0, t - 1, grad ? g0 : NULL);
+    double delta = log_survival_step(p, t - 1, 1.0, grad ? gr : NULL);
     double one_minus_r = -expm1(delta);
     if (!(one_minus_r > 0) || ls0 == -INFINITY) {
         if (grad)
@@ -140,11 +185,14 @@ double crvm__retention_log_churn_sbg(const crvm_retention_params *p, double t, d
     /* Fader & Hardie (2007), eq. (5) written as S(t - 1) alpha / (alpha + beta + t - 1),
      * equal to B(alpha + 1, beta + t - 1) / B(alpha, beta). */
     double a = p->alpha, b = p->beta;
-    double ls0 = log_survival_ratio(p, 0.0, t - 1, grad);
-    double lp = ls0 + log(a) - log(a + b + t - 1);
+    double ls0 = log_survival_step(p, 0.0, t - 1, grad);
+    /* t - 1 first (exact for tiny alpha + beta); the log of the ratio where it
+     * is a normal number (log a - log(...) cancels for tiny a and b). */
+    double denominator = a + b + (t - 1), ratio = a / denominator;
+    double lp = ls0 + (ratio >= DBL_MIN ? log(ratio) : log(a) - log(denominator));
     if (grad) {
-        grad[0] += 1.0 / a - 1.0 / (a + b + t - 1);
-        grad[1] -= 1.0 / (a + b + t - 1);
+        grad[0] += 1.0 / a - 1.0 / (a + b + (t - 1));
+        grad[1] -= 1.0 / (a + b + (t - 1));
         grad[2] = 0.0;
     }
     return lp;
@@ -152,21 +200,27 @@ double crvm__retention_log_churn_sbg(const crvm_retention_params *p, double t, d
 
 /* ---- residual lifetime series --------------------------------------------- */
 
-/* ln of the series term at real period t: ln S(t) - ln S(m) + (t - m - 1) ln z. */
+/* The series is written in the offset j = t - m >= 1 from the renewals made
+ * (never in t itself): beyond m = 2^53 the periods m + j are not
+ * representable, and working in t made the terms constant in steps of the
+ * rounding and the sum pass its bound (1 + d) / d (issue 10: 1e20 renewals
+ * at d = 0.1 gave 10082.6). */
 typedef struct series {
     const crvm_retention_params *p;
     double m, ln_z;
 } series;
 
-static double series_log_term(const series *s, double t)
+/* ln of the term at offset j: ln S(m + j) - ln S(m) + (j - 1) ln z. */
+static double series_log_term(const series *s, double j)
 {
-    return log_survival_ratio(s->p, s->m, t, NULL) + (t - s->m - 1) * s->ln_z;
+    return log_survival_step(s->p, s->m, j, NULL) + (j - 1) * s->ln_z;
 }
 
-/* d/dt of the log term (for the Euler-Maclaurin derivative correction). */
-static double series_log_term_slope(const series *s, double t)
+/* d/dj of the log term (for the Euler-Maclaurin derivative correction). */
+static double series_log_term_slope(const series *s, double j)
 {
     const crvm_retention_params *p = s->p;
+    double t = s->m + j;
     double tc = pow(t, p->c);
     double u = p->beta + tc;
     if (!isfinite(u))
@@ -174,37 +228,42 @@ static double series_log_term_slope(const series *s, double t)
     return -p->c * tc / t * psi_difference(u, p->alpha) + s->ln_z;
 }
 
-/* One node of the exp-sinh rule for the integral of the term over (n, inf):
- * t = n + x, x = L exp(pi/2 sinh(tau)), dt = x pi/2 cosh(tau) dtau.
+/* One node of the exp-sinh rule for the integral of the term over j in
+ * (j0, inf): j = j0 + x, x = L exp(pi/2 sinh(tau)), dj = x pi/2 cosh(tau) dtau.
  * *beyond is set when x passes 1e300 (the node is then dropped). */
-static double tail_node(const series *s, double n, double tau, int *beyond)
+static double tail_node(const series *s, double j0, double tau, int *beyond)
 {
-    /* Scale of the map: the term varies on the scale n (its power law) and
-     * 1 / |ln z| (the discounting); the nodes must resolve the smaller. */
-    double scale = fmin(n, 1.0 / -s->ln_z);
+    /* Scale of the map: the term varies on the scale m + j0 (its power law)
+     * and 1 / |ln z| (the discounting); the nodes must resolve the smaller. */
+    double scale = fmin(s->m + j0, 1.0 / -s->ln_z);
     double x = scale * exp(M_PI / 2 * sinh(tau));
     *beyond = !(x <= 1e300);
     if (*beyond)
         return 0.0;
     if (x == 0.0)
         return 0.0;
-    return exp(series_log_term(s, n + x)) * x * (M_PI / 2) * cosh(tau);
+    return exp(series_log_term(s, j0 + x)) * x * (M_PI / 2) * cosh(tau);
 }
 
 /* Sum of the nodes tau = j h for j = 0 (when with_center), +-first, +-(first +
  * step), ... in each direction until the nodes are negligible against scale
- * and past their peak, or leave the range. */
-static double tail_sweep(const series *s, double n, double h, int with_center, int first,
+ * and past their peak, or leave the range: since the map's scale is at least
+ * 1 / ln(1 + DBL_MAX) > 1e-3, x passes 1e300 before |tau| = 7, so at most 8 / h
+ * nodes per direction. NaN as soon as a node is NaN (the caller's bound
+ * check then reports it). */
+static double tail_sweep(const series *s, double j0, double h, int with_center, int first,
                          int step, double scale)
 {
     int beyond = 0;
-    double sum = with_center ? tail_node(s, n, 0.0, &beyond) : 0.0;
+    double sum = with_center ? tail_node(s, j0, 0.0, &beyond) : 0.0;
     for (int dir = -1; dir <= 1; dir += 2) {
         double last = INFINITY;
-        for (long j = first; j < 1000000; j += step) {
-            double f = tail_node(s, n, dir * (double)j * h, &beyond);
+        for (long j = first; (double)j * h <= 8.0; j += step) {
+            double f = tail_node(s, j0, dir * (double)j * h, &beyond);
             if (beyond)
                 break;
+            if (isnan(f))
+                return NAN;
             sum += f;
             if (f <= 1e-18 * (scale + h * sum) && f <= last)
                 break;
@@ -215,8 +274,8 @@ static double tail_sweep(const series *s, double n, double h, int with_center, i
 }
 
 /* Integral over y in [ya, yb] of g(e^y) e^y (the term's integral over
- * t in [e^ya, e^yb]) by the tanh-sinh rule, halving the step until two
- * estimates agree to 1e-13. In y the power-law decay t^-p of the term is
+ * j in [e^ya, e^yb]) by the tanh-sinh rule, halving the step until two
+ * estimates agree to 1e-13. In y the power-law decay j^-p of the term is
  * the slow exponential e^-(p-1)y, smooth however close p is to 1. */
 static double tanh_sinh_node(const series *s, double mid, double half, double tau)
 {
@@ -252,28 +311,28 @@ static double tanh_sinh_log(const series *s, double ya, double yb)
     return total;
 }
 
-/* Integral of the term over (n, inf).
- * - z < 1: exp-sinh rule (t = n + L e^w, w = pi/2 sinh(tau), L = min(n, 1/|ln z|)), halving the step
- *   until two estimates agree to 1e-12; z^t makes the term vanish long before
- *   t = 1e300, where nodes are dropped.
- * - z = 1 (alpha c > 1): tanh-sinh in ln t over [n, X = 1e300], plus the
+/* Integral of the term over j in (j0, inf).
+ * - z < 1: exp-sinh rule (j = j0 + L e^w, w = pi/2 sinh(tau), L = min(m + j0, 1/|ln z|)),
+ *   halving the step until two estimates agree to 1e-12; z^j makes the term
+ *   vanish long before j = 1e300, where nodes are dropped.
+ * - z = 1 (alpha c > 1): tanh-sinh in ln j over [j0, X = 1e300], plus the
  *   rest in closed form: beyond X, S(t) is the pure power K t^-(alpha c) to
- *   relative O(beta / X^c, alpha^2 / X^c), so the rest is g(X) X / (alpha c - 1).
- *   This keeps 1e-10 accuracy even when alpha c is within 1e-3 of 1 and most
- *   of the sum lies beyond 1e300 periods. */
-static double series_tail_integral(const series *s, double n)
+ *   relative O(beta / X^c, alpha^2 / X^c), so the rest is
+ *   g(X) (m + X) / (alpha c - 1). This keeps 1e-10 accuracy even when
+ *   alpha c is within 1e-3 of 1 and most of the sum lies beyond 1e300 periods. */
+static double series_tail_integral(const series *s, double j0)
 {
     if (s->ln_z == 0.0) {
         const double big = 1e300;
         double p_exp = s->p->alpha * s->p->c;
-        double rest = exp(series_log_term(s, big) + log(big) - log(p_exp - 1));
-        return tanh_sinh_log(s, log(n), log(big)) + rest;
+        double rest = exp(series_log_term(s, big) + log(s->m + big) - log(p_exp - 1));
+        return tanh_sinh_log(s, log(j0), log(big)) + rest;
     }
     double h = 0.5;
-    double total = h * tail_sweep(s, n, h, 1, 1, 1, 0.0);
+    double total = h * tail_sweep(s, j0, h, 1, 1, 1, 0.0);
     for (int level = 1; level < 10; level++) {
         h /= 2;
-        double refined = total / 2 + h * tail_sweep(s, n, h, 0, 1, 2, total);
+        double refined = total / 2 + h * tail_sweep(s, j0, h, 0, 1, 2, total);
         int settled = level >= 3 && fabs(refined - total) <= 1e-12 * fabs(refined);
         total = refined;
         if (settled)
@@ -292,7 +351,9 @@ double crvm__retention_residual_series(const crvm_retention_params *p, double m,
     enum { DIRECT_TERMS = 1000 };
     double sum = 0.0, comp = 0.0;
     for (int k = 0; k < DIRECT_TERMS; k++) {
-        double g = exp(series_log_term(&s, m + 1 + k));
+        double g = exp(series_log_term(&s, 1.0 + k));
+        if (isnan(g))
+            return NAN; /* the bound check of the caller reports it */
         /* Kahan summation: many small terms after a few large ones. */
         double y = g - comp;
         double tmp = sum + y;
@@ -303,13 +364,13 @@ double crvm__retention_residual_series(const crvm_retention_params *p, double m,
         if (z < 1.0 && g * z / (1.0 - z) <= 1e-17 * sum)
             return sum;
     }
-    /* Euler-Maclaurin for the rest: sum_{t >= N} g(t) = integral_N^inf g
-     * + g(N) / 2 - g'(N) / 12 + O(g'''(N)); beyond t = 1000 the relative
+    /* Euler-Maclaurin for the rest: sum_{j >= N} g(j) = integral_N^inf g
+     * + g(N) / 2 - g'(N) / 12 + O(g'''(N)); beyond j = 1000 the relative
      * derivatives of g are below (alpha c / t + |ln z|) < 0.04, so the
      * neglected term is below 1e-7 g(N). */
-    double n = m + 1 + DIRECT_TERMS;
-    double gn = exp(series_log_term(&s, n));
-    double tail = series_tail_integral(&s, n) + gn / 2 - gn * series_log_term_slope(&s, n) / 12;
+    const double j0 = 1.0 + DIRECT_TERMS;
+    double gn = exp(series_log_term(&s, j0));
+    double tail = series_tail_integral(&s, j0) + gn / 2 - gn * series_log_term_slope(&s, j0) / 12;
     return sum + tail;
 }
 
@@ -367,56 +428,112 @@ static crvm_status check_prediction(const char *who, const char *name,
     return crvm__retention_check_params(params, who);
 }
 
+/* A prediction of one row (the period or renewals t) and the interval its
+ * value must lie in: a value outside it (or NaN, or +inf where the quantity
+ * is finite) means the arithmetic lost it, and the call fails with
+ * CRVM_EDOMAIN instead of returning it. */
+typedef struct prediction {
+    const char *who, *name, *what;
+    double (*value)(const crvm_retention_params *p, double t, void *ctx);
+    void *ctx;
+    double lo, hi; /* closed bounds; hi may be +inf */
+} prediction;
+
+static crvm_status out_of_bounds(const prediction *pr, const crvm_retention_params *p, size_t i,
+                                 double t, double v)
+{
+    return crvm__fail(CRVM_EDOMAIN,
+                      "%s: %s[%zu] = %.15g: the %s came out as %g, outside its bounds [%g, %g]: "
+                      "accuracy cannot be guaranteed at alpha = %g, beta = %g, c = %g",
+                      pr->who, pr->name, i, t, pr->what, v, pr->lo, pr->hi, p->alpha, p->beta, p->c);
+}
+
+/* Every row computed and checked, out written only if all pass, without
+ * allocating (predictions never allocate): up to ROWS_AT_ONCE rows go
+ * through a buffer on the stack; beyond, a first pass checks every row and
+ * a second computes them again into out (the same arithmetic, so the same
+ * values). */
+enum { ROWS_AT_ONCE = 256 };
+
+static crvm_status predict_rows(const prediction *pr, const crvm_retention_params *p,
+                                const double *t, size_t n, double *out)
+{
+    double buf[ROWS_AT_ONCE];
+    for (int pass = n <= ROWS_AT_ONCE; pass < 2; pass++) {
+        double *dst = pass == 0 ? NULL : n <= ROWS_AT_ONCE ? buf : out;
+        for (size_t i = 0; i < n; i++) {
+            double v = pr->value(p, t[i], pr->ctx);
+            if (!(v >= pr->lo && v <= pr->hi))
+                return out_of_bounds(pr, p, i, t[i], v);
+            if (dst)
+                dst[i] = v;
+        }
+    }
+    if (n <= ROWS_AT_ONCE && n > 0)
+        memcpy(out, buf, n * sizeof *out);
+    return CRVM_OK;
+}
+
+static double survival_row(const crvm_retention_params *p, double t, void *ctx)
+{
+    (void)ctx;
+    return exp(crvm__retention_log_survival(p, t, NULL));
+}
+
 crvm_status crvm_retention_survival(const crvm_retention_params *params, const double *t,
                                     size_t t_len, double *out, size_t out_len)
 {
-    crvm_status st = check_prediction("crvm_retention_survival", "t", params, t, t_len, out,
-                                      out_len, 0);
+    static const char who[] = "crvm_retention_survival";
+    crvm_status st = check_prediction(who, "t", params, t, t_len, out, out_len, 0);
     if (st != CRVM_OK)
         return st;
-    for (size_t i = 0; i < t_len; i++)
-        out[i] = exp(crvm__retention_log_survival(params, t[i], NULL));
-    return CRVM_OK;
+    const prediction pr = {who, "t", "survival probability", survival_row, NULL, 0.0, 1.0};
+    return predict_rows(&pr, params, t, t_len, out);
+}
+
+static double rate_row(const crvm_retention_params *p, double t, void *ctx)
+{
+    (void)ctx;
+    if (p->c == 1.0) {
+        /* Fader & Hardie (2007), eq. (8). */
+        double b = p->beta + t - 1;
+        return b / (p->alpha + b);
+    }
+    return exp(fmin(log_survival_step(p, t - 1, 1.0, NULL), 0.0));
 }
 
 crvm_status crvm_retention_rate(const crvm_retention_params *params, const double *t,
                                 size_t t_len, double *out, size_t out_len)
 {
-    crvm_status st = check_prediction("crvm_retention_rate", "t", params, t, t_len, out,
-                                      out_len, 1);
+    static const char who[] = "crvm_retention_rate";
+    crvm_status st = check_prediction(who, "t", params, t, t_len, out, out_len, 1);
     if (st != CRVM_OK)
         return st;
-    for (size_t i = 0; i < t_len; i++) {
-        if (params->c == 1.0) {
-            /* Fader & Hardie (2007), eq. (8). */
-            double b = params->beta + t[i] - 1;
-            out[i] = b / (params->alpha + b);
-        } else {
-            double d = log_survival_ratio(params, t[i] - 1, t[i], NULL);
-            out[i] = isnan(d) ? 0.0 : exp(d < 0 ? d : 0);
-        }
-    }
-    return CRVM_OK;
+    const prediction pr = {who, "t", "retention rate", rate_row, NULL, 0.0, 1.0};
+    return predict_rows(&pr, params, t, t_len, out);
+}
+
+static double churn_row(const crvm_retention_params *p, double t, void *ctx)
+{
+    (void)ctx;
+    return exp(p->c == 1.0 ? crvm__retention_log_churn_sbg(p, t, NULL)
+                           : crvm__retention_log_churn_generic(p, t, NULL));
 }
 
 crvm_status crvm_retention_churn_probability(const crvm_retention_params *params, const double *t,
                                              size_t t_len, double *out, size_t out_len)
 {
-    crvm_status st = check_prediction("crvm_retention_churn_probability", "t", params, t, t_len,
-                                      out, out_len, 1);
+    static const char who[] = "crvm_retention_churn_probability";
+    crvm_status st = check_prediction(who, "t", params, t, t_len, out, out_len, 1);
     if (st != CRVM_OK)
         return st;
-    for (size_t i = 0; i < t_len; i++) {
-        double lp = params->c == 1.0 ? crvm__retention_log_churn_sbg(params, t[i], NULL)
-                                     : crvm__retention_log_churn_generic(params, t[i], NULL);
-        out[i] = isnan(lp) ? 0.0 : exp(lp);
-    }
-    return CRVM_OK;
+    const prediction pr = {who, "t", "churn probability", churn_row, NULL, 0.0, 1.0};
+    return predict_rows(&pr, params, t, t_len, out);
 }
 
 crvm_status crvm_retention_expected_lifetime(const crvm_retention_params *params, double *lifetime)
 {
-    const char *who = "crvm_retention_expected_lifetime";
+    static const char who[] = "crvm_retention_expected_lifetime";
     if (params == NULL)
         return crvm__fail(CRVM_EINVAL, "%s: params is NULL", who);
     if (lifetime == NULL)
@@ -425,22 +542,49 @@ crvm_status crvm_retention_expected_lifetime(const crvm_retention_params *params
     if (st != CRVM_OK)
         return st;
     /* E[T] = sum_{t >= 0} S(t) = 1 + the residual series at m = 0, z = 1;
-     * for the sBG (alpha + beta - 1) / (alpha - 1). */
+     * for the sBG (alpha + beta - 1) / (alpha - 1). At least S(0) = 1;
+     * finite exactly when alpha c > 1. */
+    int finite = params->alpha * params->c > 1;
     double value;
     if (params->c == 1.0)
-        value = params->alpha > 1 ? (params->alpha + params->beta - 1) / (params->alpha - 1)
-                                  : INFINITY;
+        value = finite ? (params->alpha + params->beta - 1) / (params->alpha - 1) : INFINITY;
     else
         value = 1.0 + crvm__retention_residual_series(params, 0.0, 1.0);
-    *lifetime = isnan(value) ? INFINITY : value;
+    if (!(value >= 1.0) || isinf(value) == finite)
+        return crvm__fail(CRVM_EDOMAIN,
+                          "%s: the expected lifetime came out as %g, outside its bounds [1, %s): "
+                          "accuracy cannot be guaranteed at alpha = %g, beta = %g, c = %g",
+                          who, value, finite ? "inf" : "inf]", params->alpha, params->beta,
+                          params->c);
+    *lifetime = value;
     return CRVM_OK;
+}
+
+typedef struct derl_ctx {
+    double z;
+    int fell_back; /* the sBG closed form failed on some row and the series was used */
+} derl_ctx;
+
+static double derl_row(const crvm_retention_params *p, double renewals, void *ctx)
+{
+    derl_ctx *c = ctx;
+    double value = NAN; /* written by the closed form on success */
+    /* The sBG closed form, except where 2F1's parameters pass 1e4
+     * (10^4 renewals, or alpha or beta that large): there the hypergeometric
+     * routine slows down (ms per call, up to its work limit of ~0.1 s) and
+     * beyond 1e6 declines, while the series stays at ~0.3 ms and 1e-10. */
+    int closed = p->c == 1.0 && (c->z >= 1.0 || p->alpha + p->beta + renewals + 1 <= 1e4);
+    if (closed && crvm__retention_residual_sbg(p, renewals, c->z, &value) == CRVM_OK)
+        return value;
+    c->fell_back |= closed;
+    return crvm__retention_residual_series(p, renewals, c->z);
 }
 
 crvm_status crvm_retention_derl(const crvm_retention_params *params, double discount_rate,
                                 const double *renewals, size_t renewals_len, double *out,
                                 size_t out_len)
 {
-    const char *who = "crvm_retention_derl";
+    static const char who[] = "crvm_retention_derl";
     crvm_status st = check_prediction(who, "renewals", params, renewals, renewals_len, out,
                                       out_len, 0);
     if (st != CRVM_OK)
@@ -448,26 +592,20 @@ crvm_status crvm_retention_derl(const crvm_retention_params *params, double disc
     if (!(discount_rate >= 0 && isfinite(discount_rate)))
         return crvm__fail(CRVM_EINVAL, "%s: discount_rate = %g: must be >= 0 and finite", who,
                           discount_rate);
-    double z = 1.0 / (1.0 + discount_rate);
+    /* Every term is at most z^(t - n) (S never increases), so DERL <= 1 / (1 - z)
+     * = (1 + d) / d; with d = 0 it is finite exactly when alpha c > 1. */
+    derl_ctx ctx = {1.0 / (1.0 + discount_rate), 0};
+    double hi = discount_rate > 0 ? (1.0 + discount_rate) / discount_rate * (1.0 + 1e-12)
+                : params->alpha * params->c > 1 ? DBL_MAX
+                                                : INFINITY;
+    const prediction pr = {who, "renewals", "discounted expected residual lifetime", derl_row,
+                           &ctx, 0.0, hi};
     /* A 2F1 failure falls back to the series and is not an error of this
      * call: keep the thread's previous message. */
     char saved[512];
     snprintf(saved, sizeof saved, "%s", crvm_last_error());
-    int restore = 0;
-    for (size_t i = 0; i < renewals_len; i++) {
-        double value = NAN;
-        /* The sBG closed form, except where 2F1's parameters pass 1e4
-         * (10^4 renewals, or beta that large): there the hypergeometric
-         * routine slows down (ms per call) and beyond 1e6 declines, while the
-         * series stays at ~0.3 ms and 1e-10. */
-        int closed = params->c == 1.0 && params->beta + renewals[i] + 1 <= 1e4;
-        if (!closed || crvm__retention_residual_sbg(params, renewals[i], z, &value) != CRVM_OK) {
-            restore |= closed;
-            value = crvm__retention_residual_series(params, renewals[i], z);
-        }
-        out[i] = isnan(value) ? INFINITY : value;
-    }
-    if (restore)
+    st = predict_rows(&pr, params, renewals, renewals_len, out);
+    if (st == CRVM_OK && ctx.fell_back)
         crvm__fail(CRVM_OK, "%s", saved);
-    return CRVM_OK;
+    return st;
 }

@@ -8,6 +8,8 @@
 #include "core/alloc.h"
 #include "core/calendar.h"
 #include "core/error.h"
+#include "sim/process.h"
+#include "sim/rng.h"
 
 const char *const crvm__sim_segment_name[3] = {"smb", "mid_market", "enterprise"};
 const char *const crvm__sim_stream_name[5] = {"subscription", "maintenance", "support_plan",
@@ -32,119 +34,7 @@ int crvm__sim_article_id(uint32_t index, char *buf)
 static int customer_id64(uint64_t index, char *buf) { return crvm__sim_customer_id((uint32_t)index, buf); }
 static int article_id64(uint64_t index, char *buf) { return crvm__sim_article_id((uint32_t)index, buf); }
 
-/* ---- random numbers: xoshiro256** seeded through splitmix64 ---- */
-
-typedef struct rng { uint64_t s[4]; } rng;
-
-static uint64_t splitmix64(uint64_t *x)
-{
-    uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-/* Stream `stream` of seed `seed`: independent of every other stream. */
-static void rng_seed(rng *r, uint64_t seed, uint64_t stream)
-{
-    uint64_t x = seed;
-    uint64_t base = splitmix64(&x);
-    x = base ^ (stream * 0xd1b54a32d192ed03ULL + 0x8cb92ba72f3d8dd7ULL);
-    for (int i = 0; i < 4; i++)
-        r->s[i] = splitmix64(&x);
-}
-
-static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
-static uint64_t rng_next(rng *r)
-{
-    uint64_t *s = r->s;
-    const uint64_t result = rotl(s[1] * 5, 7) * 9;
-    const uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return result;
-}
-
-/* Uniform on (0, 1): never 0, never 1. */
-static double unif(rng *r) { return ((double)(rng_next(r) >> 11) + 0.5) * 0x1.0p-53; }
-
-static double std_normal(rng *r)
-{
-    /* Box-Muller, one value per call (simple and stream-stable). */
-    double u1 = unif(r), u2 = unif(r);
-    return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
-}
-
-static double gamma_draw(rng *r, double shape)
-{
-    if (shape < 1.0) {
-        double g = gamma_draw(r, shape + 1.0);
-        return g * pow(unif(r), 1.0 / shape);
-    }
-    /* Marsaglia & Tsang 2000. */
-    const double d = shape - 1.0 / 3.0, c = 1.0 / sqrt(9.0 * d);
-    for (;;) {
-        double x, v;
-        do {
-            x = std_normal(r);
-            v = 1.0 + c * x;
-        } while (v <= 0.0);
-        v = v * v * v;
-        double u = unif(r);
-        if (u < 1.0 - 0.0331 * x * x * x * x || log(u) < 0.5 * x * x + d * (1.0 - v + log(v)))
-            return d * v;
-    }
-}
-
-static double beta_draw(rng *r, double a, double b)
-{
-    double x = gamma_draw(r, a), y = gamma_draw(r, b);
-    return x / (x + y);
-}
-
-static unsigned poisson_draw(rng *r, double lambda)
-{
-    /* Inversion by products; the rates used here are small. Large rates are
-     * split into chunks of at most 20 to keep exp(-lambda) representable. */
-    unsigned total = 0;
-    while (lambda > 0.0) {
-        double chunk = lambda > 20.0 ? 20.0 : lambda;
-        lambda -= chunk;
-        double limit = exp(-chunk), p = unif(r);
-        while (p > limit) {
-            total++;
-            p *= unif(r);
-        }
-    }
-    return total;
-}
-
-static int categorical(rng *r, const double *p, int n)
-{
-    double u = unif(r), acc = 0.0;
-    for (int i = 0; i < n - 1; i++) {
-        acc += p[i];
-        if (u < acc)
-            return i;
-    }
-    return n - 1;
-}
-
 static double round_to(double x, double unit) { return floor(x / unit + 0.5) * unit; }
-
-/* ---- calendar ---- */
-
-/* Date `months` months after (y, m, day) with day <= 28. */
-static int32_t add_months(int y, int m, int day, int months)
-{
-    int total = (m - 1) + months;
-    return crvm__days_from_civil(y + total / 12, total % 12 + 1, day);
-}
 
 /* ---- options ---- */
 
@@ -154,85 +44,80 @@ void crvm_sim_options_init(crvm_sim_options *options)
         *options = (crvm_sim_options)CRVM_SIM_OPTIONS_INIT;
 }
 
+static const char *const covariate_names[CRVM_SIM_COVARIATES] = {
+    "contacts", "workaround", "refused", "abandoned", "escalated", "silent_3_5", "silent_6_plus"};
+
+const char *crvm_sim_covariate_name(int j)
+{
+    return j >= 0 && j < CRVM_SIM_COVARIATES ? covariate_names[j] : NULL;
+}
+
+#define BAD(...) return crvm__fail(CRVM_EINVAL, "crvm_simulate: " __VA_ARGS__)
+
 crvm_status crvm__sim_check_options(const crvm_sim_options *options, crvm_sim_options *out)
 {
     crvm_sim_options o = CRVM_SIM_OPTIONS_INIT;
     if (options)
         o = *options;
     if (o.customers < 1 || o.customers > 99999999)
-        return crvm__fail(CRVM_EINVAL, "crvm_simulate: customers = %zu: must be 1..99999999",
-                          o.customers);
+        BAD("customers = %zu: must be 1..99999999", o.customers);
     if (o.months < 1 || o.months > 600)
-        return crvm__fail(CRVM_EINVAL, "crvm_simulate: months = %d: must be 1..600", o.months);
+        BAD("months = %d: must be 1..600", o.months);
     if (o.acquisition_months < 1 || o.acquisition_months > o.months)
-        return crvm__fail(CRVM_EINVAL, "crvm_simulate: acquisition_months = %d: must be 1..months",
-                          o.acquisition_months);
+        BAD("acquisition_months = %d: must be 1..months", o.acquisition_months);
     int y, m, d;
     crvm__civil_from_days(o.window_start, &y, &m, &d);
     if (y < 1900 || y + o.months / 12 + 1 > 2199)
-        return crvm__fail(CRVM_EINVAL, "crvm_simulate: window_start = %ld: the window must lie in 1900-2199",
-                          (long)o.window_start);
+        BAD("window_start = %ld: the window must lie in 1900-2199", (long)o.window_start);
     double share = 0.0;
     for (int s = 0; s < CRVM_SIM_SEGMENTS; s++) {
         if (!(o.segment_share[s] >= 0.0 && o.segment_share[s] <= 1.0))
-            return crvm__fail(CRVM_EINVAL, "crvm_simulate: segment_share[%d] = %g: must be in [0, 1]",
-                              s, o.segment_share[s]);
+            BAD("segment_share[%d] = %g: must be in [0, 1]", s, o.segment_share[s]);
         share += o.segment_share[s];
         if (!(o.alpha[s] > 0.0 && o.alpha[s] < 1e6))
-            return crvm__fail(CRVM_EINVAL, "crvm_simulate: alpha[%d] = %g: must be in (0, 1e6)", s,
-                              o.alpha[s]);
+            BAD("alpha[%d] = %g: must be in (0, 1e6)", s, o.alpha[s]);
         if (!(o.beta[s] > 0.0 && o.beta[s] < 1e6))
-            return crvm__fail(CRVM_EINVAL, "crvm_simulate: beta[%d] = %g: must be in (0, 1e6)", s,
-                              o.beta[s]);
+            BAD("beta[%d] = %g: must be in (0, 1e6)", s, o.beta[s]);
         if (!(o.price_median[s] > 0.0 && o.price_median[s] < 1e9))
-            return crvm__fail(CRVM_EINVAL, "crvm_simulate: price_median[%d] = %g: must be in (0, 1e9)",
-                              s, o.price_median[s]);
+            BAD("price_median[%d] = %g: must be in (0, 1e9)", s, o.price_median[s]);
         if (!(o.contact_rate[s] >= 0.0 && o.contact_rate[s] <= 100.0))
-            return crvm__fail(CRVM_EINVAL, "crvm_simulate: contact_rate[%d] = %g: must be in [0, 100]",
-                              s, o.contact_rate[s]);
+            BAD("contact_rate[%d] = %g: must be in [0, 100]", s, o.contact_rate[s]);
     }
     if (fabs(share - 1.0) > 1e-9)
-        return crvm__fail(CRVM_EINVAL, "crvm_simulate: segment_share sums to %.12g, not 1", share);
+        BAD("segment_share sums to %.12g, not 1", share);
     for (int k = 0; k < 4; k++)
         if (!(o.outcome_factor[k] > 0.0 && o.outcome_factor[k] < 1e6))
-            return crvm__fail(CRVM_EINVAL, "crvm_simulate: outcome_factor[%d] = %g: must be in (0, 1e6)",
-                              k, o.outcome_factor[k]);
+            BAD("outcome_factor[%d] = %g: must be in (0, 1e6)", k, o.outcome_factor[k]);
     if (!(o.self_service_rate >= 0.0 && o.self_service_rate <= 100.0))
-        return crvm__fail(CRVM_EINVAL, "crvm_simulate: self_service_rate = %g: must be in [0, 100]",
-                          o.self_service_rate);
+        BAD("self_service_rate = %g: must be in [0, 100]", o.self_service_rate);
     if (o.outcome_effects != 0 && o.outcome_effects != 1)
-        return crvm__fail(CRVM_EINVAL, "crvm_simulate: outcome_effects = %d: must be 0 or 1",
-                          o.outcome_effects);
+        BAD("outcome_effects = %d: must be 0 or 1", o.outcome_effects);
+    if (o.churn != CRVM_SIM_CHURN_HAZARD && o.churn != CRVM_SIM_CHURN_MULTIPLIER)
+        BAD("churn = %d: not a crvm_sim_churn", (int)o.churn);
+    if (!(o.c > 0.0 && o.c <= 10.0))
+        BAD("c = %g: must be in (0, 10]", o.c);
+    for (int j = 0; j < CRVM_SIM_COVARIATES; j++)
+        if (!(fabs(o.b[j]) <= 20.0))
+            BAD("b[%d] (%s) = %g: must be finite, |b| <= 20", j, covariate_names[j], o.b[j]);
+    if (!(o.agent_spread >= 0.0 && o.agent_spread < 1.0))
+        BAD("agent_spread = %g: must be in [0, 1)", o.agent_spread);
+    for (int q = 0; q < CRVM_SIM_QUEUES; q++)
+        if (!(o.queue_refusal[q] >= 0.0 && o.queue_refusal[q] * (1.0 + o.agent_spread) <= 1.0))
+            BAD("queue_refusal[%d] = %g: must be >= 0 with queue_refusal x (1 + agent_spread) <= 1",
+                q, o.queue_refusal[q]);
+    if (!(o.article_saving >= 0.0 && o.article_saving < 1.0))
+        BAD("article_saving = %g: must be in [0, 1)", o.article_saving);
+    if (!(o.source_probability >= 0.0 && o.source_probability <= 1.0))
+        BAD("source_probability = %g: must be in [0, 1]", o.source_probability);
     *out = o;
     return CRVM_OK;
 }
 
+#undef BAD
+
 /* ---- the generator ---- */
 
-/* Fixed parts of the model (documented in crvm/simulate.h). */
-static const double price_logsd = 0.35;
-static const double support_plan_share[3] = {0.0, 0.5, 0.9};
-static const double support_plan_fraction = 0.15;
-static const double onboarding_multiple[3] = {0.0, 2.0, 1.0};
-static const double services_prob = 0.02, services_multiple = 0.5;
-static const double expansion_prob = 0.01, expansion_raise = 0.20;
-static const double channel_p[4] = {0.35, 0.35, 0.25, 0.05};
-static const double channel_median[4] = {12.0, 8.0, 15.0, 6.0};
-static const double minutes_logsd = 0.6;
-static const double tier_p[3] = {0.70, 0.25, 0.05};
-static const double escalation_prob = 0.10;
-static const double outcome_p[4] = {0.75, 0.12, 0.08, 0.05};
-static const double close_geom_p = 0.4; /* failures before success: mean 1.5 days */
-static const double satisfaction_answer = 0.4;
-static const double satisfaction_p[4][5] = {
-    {0.02, 0.03, 0.08, 0.27, 0.60}, /* resolved: mean 4.40 */
-    {0.06, 0.12, 0.27, 0.35, 0.20}, /* workaround: 3.51 */
-    {0.45, 0.35, 0.12, 0.05, 0.03}, /* refused: 1.86 */
-    {0.35, 0.30, 0.20, 0.10, 0.05}, /* abandoned: 2.20 */
-};
-static const double link_prob = 0.40, second_link_prob = 0.25;
 static const double zipf_exponent = 1.1;
-static const double self_service_resolved = 0.60;
 
 typedef struct vec { void *p; size_t n, cap; } vec;
 
@@ -249,30 +134,135 @@ static void *vec_push(vec *v, size_t size)
     return (char *)v->p + size * v->n++;
 }
 
-static size_t zipf_pick(rng *r, const double *cdf, size_t n)
+/* The options and window of a world (no articles yet). */
+static void world_window(const crvm_sim_options *o, crvm__sim_world *w)
 {
-    double u = unif(r) * cdf[n - 1];
-    size_t lo = 0, hi = n - 1;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (cdf[mid] > u)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    return lo;
+    memset(w, 0, sizeof *w);
+    w->o = *o;
+    int wd;
+    crvm__civil_from_days(o->window_start, &w->wy, &w->wm, &wd);
+    int total = (w->wm - 1) + o->months;
+    w->window_end = crvm__days_from_civil(w->wy + total / 12, total % 12 + 1, wd > 28 ? 28 : wd);
 }
 
-/* An article created no later than `date`, or -1 after 8 tries. */
-static long pick_article(rng *r, const double *cdf, const crvm__sim_article *arts, size_t n,
-                         int32_t date)
+crvm_status crvm__sim_world_init(const crvm_sim_options *o, crvm__sim_article **arts, double **cdf,
+                                 crvm__sim_world *w)
 {
-    for (int k = 0; k < 8; k++) {
-        size_t a = zipf_pick(r, cdf, n);
-        if (arts[a].created <= date)
-            return (long)a;
+    world_window(o, w);
+    crvm__sim_world_rates(w);
+    size_t n_art = o->customers / 50 < 20 ? 20 : o->customers / 50;
+    *arts = crvm__calloc(n_art, sizeof **arts);
+    *cdf = crvm__calloc(n_art, sizeof **cdf);
+    if (!*arts || !*cdf) {
+        crvm__free(*arts);
+        crvm__free(*cdf);
+        *arts = NULL;
+        *cdf = NULL;
+        return crvm__nomem("simulating knowledge articles");
     }
-    return -1;
+    crvm__rng r;
+    crvm__rng_seed(&r, o->seed, UINT64_C(1) << 40);
+    const int32_t first = o->window_start - 365;
+    const double span = (double)(w->window_end - first);
+    double acc = 0.0;
+    for (size_t a = 0; a < n_art; a++) {
+        crvm__sim_article *x = &(*arts)[a];
+        x->index = (uint32_t)a;
+        x->created = first + (int32_t)floor(crvm__unif(&r) * span);
+        x->authoring_hours = round_to(2.0 * exp(0.5 * crvm__std_normal(&r)), 0.01);
+        x->maintenance_hours = round_to(0.1 * exp(0.5 * crvm__std_normal(&r)), 0.01);
+        acc += pow((double)(a + 1), -zipf_exponent);
+        (*cdf)[a] = acc;
+    }
+    w->arts = *arts;
+    w->cdf = *cdf;
+    w->n_art = n_art;
+    return CRVM_OK;
+}
+
+/* One customer's records, collected for the sink; only what falls inside
+ * the window is recorded. */
+typedef struct collect {
+    vec rev, con, use;
+    uint32_t customer;
+    uint64_t contact_index; /* next contact index of the run */
+    int32_t window_end;
+} collect;
+
+static crvm_status collect_revenue(void *ctx, int32_t date, double amount, int stream,
+                                   const crvm__sim_contact *source)
+{
+    collect *g = ctx;
+    if (date >= g->window_end)
+        return CRVM_OK;
+    crvm__sim_revenue *e = vec_push(&g->rev, sizeof *e);
+    if (!e)
+        return crvm__nomem("simulating revenue");
+    *e = (crvm__sim_revenue){g->customer, date, amount, (uint8_t)stream,
+                             source ? (int64_t)source->index : -1};
+    return CRVM_OK;
+}
+
+static crvm_status collect_contact(void *ctx, crvm__sim_contact *x)
+{
+    collect *g = ctx;
+    if (x->opened >= g->window_end)
+        return CRVM_OK; /* after the window: not observed */
+    x->index = g->contact_index++;
+    crvm__sim_contact *slot = vec_push(&g->con, sizeof *slot);
+    if (!slot)
+        return crvm__nomem("simulating contacts");
+    *slot = *x;
+    for (int l = 0; l < x->n_articles; l++) {
+        crvm__sim_use *u = vec_push(&g->use, sizeof *u);
+        if (!u)
+            return crvm__nomem("simulating knowledge uses");
+        *u = (crvm__sim_use){x->articles[l], x->opened, CRVM__SIM_ASSISTED,
+                             x->outcome == CRVM__SIM_RESOLVED, g->customer, (int64_t)x->index};
+    }
+    return CRVM_OK;
+}
+
+static crvm_status collect_view(void *ctx, int32_t date, uint32_t article, int resolved)
+{
+    collect *g = ctx;
+    if (date >= g->window_end)
+        return CRVM_OK;
+    crvm__sim_use *u = vec_push(&g->use, sizeof *u);
+    if (!u)
+        return crvm__nomem("simulating knowledge uses");
+    *u = (crvm__sim_use){article, date, CRVM__SIM_SELF_SERVICE, (uint8_t)resolved, g->customer, -1};
+    return CRVM_OK;
+}
+
+/* Customer i through the window: its months while it pays, a renewal
+ * decision at each anniversary inside the window. */
+static crvm_status generate_customer(const crvm__sim_world *w, uint32_t i, collect *g,
+                                     crvm__sim_customer *out)
+{
+    crvm__rng r;
+    crvm__rng_seed(&r, w->o.seed, i);
+    crvm__sim_life life;
+    crvm__sim_start(w, i, &r, &life);
+    const crvm__sim_emit emit = {collect_revenue, collect_contact, collect_view, g};
+    g->rev.n = g->con.n = g->use.n = 0;
+    g->customer = i;
+    for (;;) {
+        life.c.lifetime = life.t + 1;
+        crvm_status st = crvm__sim_month(w, &life, &r, life.day, INT32_MAX, &emit);
+        if (st)
+            return st;
+        if (life.next >= w->window_end)
+            break; /* censored */
+        if (crvm__unif(&r) < -expm1(crvm__sim_log_renewal(w, &life))) {
+            life.c.churned = 1;
+            life.c.end = life.next;
+            break;
+        }
+        crvm__sim_advance(w, &life);
+    }
+    *out = life.c;
+    return CRVM_OK;
 }
 
 crvm_status crvm__sim_run(const crvm_sim_options *options, const crvm__sim_sink *sink)
@@ -281,182 +271,26 @@ crvm_status crvm__sim_run(const crvm_sim_options *options, const crvm__sim_sink 
     crvm_status st = crvm__sim_check_options(options, &o);
     if (st)
         return st;
-
-    int wy, wm, wd;
-    crvm__civil_from_days(o.window_start, &wy, &wm, &wd);
-    const int32_t window_end = add_months(wy, wm, wd > 28 ? 28 : wd, o.months);
-
-    size_t n_art = o.customers / 50 < 20 ? 20 : o.customers / 50;
-    crvm__sim_article *arts = crvm__calloc(n_art, sizeof *arts);
-    double *cdf = crvm__calloc(n_art, sizeof *cdf);
-    vec rev = {0}, con = {0}, use = {0};
-    if (!arts || !cdf) {
-        st = crvm__nomem("simulating knowledge articles");
-        goto done;
+    crvm__sim_world w;
+    crvm__sim_article *arts;
+    double *cdf;
+    if ((st = crvm__sim_world_init(&o, &arts, &cdf, &w)))
+        return st;
+    collect g;
+    memset(&g, 0, sizeof g);
+    g.window_end = w.window_end;
+    st = sink->articles(sink->ctx, arts, w.n_art, cdf);
+    for (size_t i = 0; i < o.customers && st == CRVM_OK; i++) {
+        crvm__sim_customer c;
+        st = generate_customer(&w, (uint32_t)i, &g, &c);
+        if (st == CRVM_OK)
+            st = sink->customer(sink->ctx, &c, g.rev.p, g.rev.n, g.con.p, g.con.n, g.use.p, g.use.n);
     }
-    {
-        rng r;
-        rng_seed(&r, o.seed, UINT64_C(1) << 40);
-        const int32_t first = o.window_start - 365;
-        const double span = (double)(window_end - first);
-        double acc = 0.0;
-        for (size_t a = 0; a < n_art; a++) {
-            arts[a].index = (uint32_t)a;
-            arts[a].created = first + (int32_t)floor(unif(&r) * span);
-            arts[a].authoring_hours = round_to(2.0 * exp(0.5 * std_normal(&r)), 0.01);
-            arts[a].maintenance_hours = round_to(0.1 * exp(0.5 * std_normal(&r)), 0.01);
-            acc += pow((double)(a + 1), -zipf_exponent);
-            cdf[a] = acc;
-        }
-        st = sink->articles(sink->ctx, arts, n_art);
-        if (st)
-            goto done;
-    }
-
-    uint64_t contact_index = 0;
-    for (size_t i = 0; i < o.customers; i++) {
-        rng r;
-        rng_seed(&r, o.seed, (uint64_t)i);
-        rev.n = con.n = use.n = 0;
-        crvm__sim_customer c = {0};
-        c.index = (uint32_t)i;
-        c.end = INT32_MIN;
-        c.segment = (uint8_t)categorical(&r, o.segment_share, CRVM_SIM_SEGMENTS);
-        const int seg = c.segment;
-        int start_month = (int)floor(unif(&r) * o.acquisition_months);
-        int start_day = 1 + (int)floor(unif(&r) * 28);
-        int sy = wy, sm = wm;
-        {
-            int total = (wm - 1) + start_month;
-            sy = wy + total / 12;
-            sm = total % 12 + 1;
-        }
-        c.start = crvm__days_from_civil(sy, sm, start_day);
-        c.theta = beta_draw(&r, o.alpha[seg], o.beta[seg]);
-        double price = round_to(o.price_median[seg] * exp(price_logsd * std_normal(&r)), 0.01);
-        int has_plan = unif(&r) < support_plan_share[seg];
-        double multiplier = 1.0;
-
-        for (int t = 0;; t++) {
-            int32_t day = add_months(sy, sm, start_day, t);
-            if (day >= window_end)
-                break; /* censored */
-            if (t > 0) {
-                double p = c.theta * multiplier;
-                if (unif(&r) < (p > 1.0 ? 1.0 : p)) {
-                    c.churned = 1;
-                    c.end = day;
-                    break;
-                }
-            }
-            c.lifetime = t + 1;
-            int32_t next = add_months(sy, sm, start_day, t + 1);
-            int32_t month_len = next - day;
-#define PUSH_REV(amt, strm)                                                          \
-    do {                                                                             \
-        crvm__sim_revenue *e = vec_push(&rev, sizeof *e);                            \
-        if (!e) {                                                                    \
-            st = crvm__nomem("simulating revenue");                                  \
-            goto done;                                                               \
-        }                                                                            \
-        *e = (crvm__sim_revenue){(uint32_t)i, day, round_to((amt), 0.01), (strm)};   \
-    } while (0)
-            PUSH_REV(price, CRVM__SIM_SUBSCRIPTION);
-            if (has_plan)
-                PUSH_REV(support_plan_fraction * price, CRVM__SIM_SUPPORT_PLAN);
-            if (seg == CRVM__SIM_ENT && t % 12 == 0)
-                PUSH_REV(0.10 * 12.0 * price, CRVM__SIM_MAINTENANCE);
-            if (t == 0 && onboarding_multiple[seg] > 0.0)
-                PUSH_REV(onboarding_multiple[seg] * price, CRVM__SIM_SERVICES);
-            if (t > 0 && unif(&r) < services_prob)
-                PUSH_REV(services_multiple * price, CRVM__SIM_SERVICES);
-            if (unif(&r) < expansion_prob) {
-                double raise = round_to(expansion_raise * price, 0.01);
-                PUSH_REV(12.0 * raise, CRVM__SIM_EXPANSION);
-                price += raise;
-            }
-#undef PUSH_REV
-
-            /* Support contacts during month t. */
-            multiplier = 1.0;
-            unsigned n_contacts = poisson_draw(&r, o.contact_rate[seg]);
-            for (unsigned k = 0; k < n_contacts; k++) {
-                crvm__sim_contact x = {0};
-                x.customer = (uint32_t)i;
-                x.opened = day + (int32_t)floor(unif(&r) * month_len);
-                x.channel = (uint8_t)categorical(&r, channel_p, 4);
-                x.tier = (uint8_t)(1 + categorical(&r, tier_p, 3));
-                x.escalated = unif(&r) < escalation_prob;
-                double minutes = channel_median[x.channel] * exp(minutes_logsd * std_normal(&r));
-                if (x.escalated)
-                    minutes *= 2.0;
-                x.minutes = round_to(minutes, 0.1);
-                if (x.minutes < 0.1)
-                    x.minutes = 0.1;
-                x.outcome = (uint8_t)categorical(&r, outcome_p, 4);
-                x.closed = x.opened;
-                if (x.channel == CRVM__SIM_EMAIL || x.channel == CRVM__SIM_WEB)
-                    x.closed += (int32_t)floor(log(unif(&r)) / log(1.0 - close_geom_p));
-                if (unif(&r) < satisfaction_answer)
-                    x.satisfaction = (uint8_t)(1 + categorical(&r, satisfaction_p[x.outcome], 5));
-                if (unif(&r) < link_prob) {
-                    int want = unif(&r) < second_link_prob ? 2 : 1;
-                    for (int l = 0; l < want; l++) {
-                        long a = pick_article(&r, cdf, arts, n_art, x.opened);
-                        if (a >= 0 && !(x.n_articles == 1 && x.articles[0] == (uint32_t)a))
-                            x.articles[x.n_articles++] = (uint32_t)a;
-                    }
-                }
-                if (x.opened >= window_end)
-                    continue; /* after the window: not observed (draws kept for stability) */
-                if (o.outcome_effects)
-                    multiplier *= o.outcome_factor[x.outcome];
-                x.index = contact_index++;
-                crvm__sim_contact *slot = vec_push(&con, sizeof *slot);
-                if (!slot) {
-                    st = crvm__nomem("simulating contacts");
-                    goto done;
-                }
-                *slot = x;
-                for (int l = 0; l < x.n_articles; l++) {
-                    crvm__sim_use *u = vec_push(&use, sizeof *u);
-                    if (!u) {
-                        st = crvm__nomem("simulating knowledge uses");
-                        goto done;
-                    }
-                    *u = (crvm__sim_use){x.articles[l], x.opened, CRVM__SIM_ASSISTED,
-                                         x.outcome == CRVM__SIM_RESOLVED, (uint32_t)i,
-                                         (int64_t)x.index};
-                }
-            }
-            /* Self-service views during month t. */
-            unsigned n_views = poisson_draw(&r, o.self_service_rate);
-            for (unsigned k = 0; k < n_views; k++) {
-                int32_t date = day + (int32_t)floor(unif(&r) * month_len);
-                long a = pick_article(&r, cdf, arts, n_art, date);
-                int resolved = unif(&r) < self_service_resolved;
-                if (a < 0 || date >= window_end)
-                    continue;
-                crvm__sim_use *u = vec_push(&use, sizeof *u);
-                if (!u) {
-                    st = crvm__nomem("simulating knowledge uses");
-                    goto done;
-                }
-                *u = (crvm__sim_use){(uint32_t)a, date, CRVM__SIM_SELF_SERVICE, (uint8_t)resolved,
-                                     (uint32_t)i, -1};
-            }
-        }
-        st = sink->customer(sink->ctx, &c, rev.p, rev.n, con.p, con.n, use.p, use.n);
-        if (st)
-            goto done;
-    }
-
-done:
     crvm__free(arts);
     crvm__free(cdf);
-    crvm__free(rev.p);
-    crvm__free(con.p);
-    crvm__free(use.p);
+    crvm__free(g.rev.p);
+    crvm__free(g.con.p);
+    crvm__free(g.use.p);
     return st;
 }
 
@@ -465,11 +299,17 @@ done:
 struct crvm_sim_data {
     vec customers, revenue, contacts, articles, uses;
     crvm_sim_summary summary;
+    crvm_sim_options options; /* validated: the truth functions generate customers again */
+    double *cdf;              /* the articles' cumulative Zipf weights */
 };
 
-static crvm_status mem_articles(void *ctx, const crvm__sim_article *a, size_t n)
+static crvm_status mem_articles(void *ctx, const crvm__sim_article *a, size_t n, const double *cdf)
 {
     crvm_sim_data *d = ctx;
+    d->cdf = crvm__calloc(n, sizeof *d->cdf);
+    if (!d->cdf)
+        return crvm__nomem("storing simulated articles");
+    memcpy(d->cdf, cdf, n * sizeof *cdf);
     for (size_t i = 0; i < n; i++) {
         crvm__sim_article *slot = vec_push(&d->articles, sizeof *slot);
         if (!slot)
@@ -478,6 +318,15 @@ static crvm_status mem_articles(void *ctx, const crvm__sim_article *a, size_t n)
     }
     d->summary.articles += n;
     return CRVM_OK;
+}
+
+void crvm__sim_data_world(const crvm_sim_data *d, crvm__sim_world *w)
+{
+    world_window(&d->options, w);
+    crvm__sim_world_rates(w);
+    w->arts = d->articles.p;
+    w->cdf = d->cdf;
+    w->n_art = d->articles.n;
 }
 
 static crvm_status mem_customer(void *ctx, const crvm__sim_customer *c, const crvm__sim_revenue *rev,
@@ -527,7 +376,9 @@ crvm_status crvm_simulate(const crvm_sim_options *options, crvm_sim_data **out)
     if (!d)
         return crvm__nomem("creating a simulated data set");
     crvm__sim_sink sink = {mem_articles, mem_customer, d};
-    crvm_status st = crvm__sim_run(options, &sink);
+    crvm_status st = crvm__sim_check_options(options, &d->options);
+    if (st == CRVM_OK)
+        st = crvm__sim_run(&d->options, &sink);
     if (st) {
         crvm_sim_data_free(d);
         return st;
@@ -545,6 +396,7 @@ void crvm_sim_data_free(crvm_sim_data *d)
     crvm__free(d->contacts.p);
     crvm__free(d->articles.p);
     crvm__free(d->uses.p);
+    crvm__free(d->cdf);
     crvm__free(d);
 }
 
@@ -684,6 +536,43 @@ crvm_status crvm_sim_data_contacts(const crvm_sim_data *data, int32_t *customer,
         COL(satisfaction, T, satisfaction, F_RATING, 0)};
     return copy_cols("crvm_sim_data_contacts", data, TABLE(data, contacts), sizeof(T), cols,
                      N_COLS(cols), "contacts");
+}
+
+crvm_status crvm_sim_data_contact_attributes(const crvm_sim_data *data, int32_t *agent,
+                                             size_t agent_len, int32_t *queue, size_t queue_len,
+                                             int32_t *product, size_t product_len, int32_t *reason,
+                                             size_t reason_len)
+{
+    typedef crvm__sim_contact T;
+    const out_col cols[] = {COL(agent, T, agent, F_U8, 0), COL(queue, T, queue, F_U8, 0),
+                            COL(product, T, product, F_U8, 0), COL(reason, T, reason, F_U8, 0)};
+    return copy_cols("crvm_sim_data_contact_attributes", data, TABLE(data, contacts), sizeof(T), cols,
+                     N_COLS(cols), "contacts");
+}
+
+crvm_status crvm_sim_data_revenue_sources(const crvm_sim_data *data, int64_t *source_contact,
+                                          size_t source_contact_len)
+{
+    typedef crvm__sim_revenue T;
+    const out_col cols[] = {COL(source_contact, T, source, F_I64, 0)};
+    return copy_cols("crvm_sim_data_revenue_sources", data, TABLE(data, revenue), sizeof(T), cols,
+                     N_COLS(cols), "revenue events");
+}
+
+static const char *const attribute_names[CRVM_SIM_ATTRIBUTES] = {"agent", "queue", "product",
+                                                                 "reason"};
+
+const char *crvm_sim_attribute_name(int attribute)
+{
+    return attribute >= 0 && attribute < CRVM_SIM_ATTRIBUTES ? attribute_names[attribute] : NULL;
+}
+
+const char *crvm_sim_attribute_value(int attribute, int code)
+{
+    if (attribute < 0 || attribute >= CRVM_SIM_ATTRIBUTES || code < 0 ||
+        code >= crvm__sim_attribute_value_count[attribute])
+        return NULL;
+    return crvm__sim_attribute_values[attribute][code];
 }
 
 crvm_status crvm_sim_data_contact_articles(const crvm_sim_data *data, int64_t *contact,

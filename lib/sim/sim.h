@@ -43,6 +43,7 @@ typedef struct crvm__sim_revenue {
     int32_t date;
     double amount;       /* rounded to cents */
     uint8_t stream;
+    int64_t source;      /* contact index of the contact that sourced it, or -1 */
 } crvm__sim_revenue;
 
 typedef struct crvm__sim_contact {
@@ -54,6 +55,7 @@ typedef struct crvm__sim_contact {
     uint8_t satisfaction; /* 1-5, 0 = not answered */
     uint8_t n_articles;
     uint32_t articles[2];
+    uint8_t agent, queue, product, reason; /* codes of crvm_sim_attribute_value() */
 } crvm__sim_contact;
 
 typedef struct crvm__sim_article {
@@ -73,12 +75,17 @@ typedef struct crvm__sim_use {
 } crvm__sim_use;
 
 typedef struct crvm__sim_sink {
-    crvm_status (*articles)(void *ctx, const crvm__sim_article *a, size_t n);
+    /* The articles and the cumulative Zipf weights of their popularity. */
+    crvm_status (*articles)(void *ctx, const crvm__sim_article *a, size_t n, const double *cdf);
     crvm_status (*customer)(void *ctx, const crvm__sim_customer *c, const crvm__sim_revenue *rev,
                             size_t n_rev, const crvm__sim_contact *con, size_t n_con,
                             const crvm__sim_use *use, size_t n_use);
     void *ctx;
 } crvm__sim_sink;
+
+/* The names of the attribute values, by attribute (agent, queue, product, reason). */
+extern const char *const *const crvm__sim_attribute_values[4];
+extern const int crvm__sim_attribute_value_count[4];
 
 /* Validate options (NULL = defaults) into *resolved; CRVM_EINVAL names the field. */
 crvm_status crvm__sim_check_options(const crvm_sim_options *options, crvm_sim_options *resolved);

@@ -159,6 +159,8 @@ crvm_status crvm_gamma_gamma_expected_spend(const crvm_gamma_gamma_params *param
 
 /* ------------------------------------------------------------------ fit */
 
+#define NEWTON_ITERATIONS 50
+
 typedef struct fit_data {
     const double *x, *z, *w;
     size_t n;
@@ -291,22 +293,48 @@ crvm_status crvm_gamma_gamma_fit_columns(const double *frequency, size_t frequen
     fit_data d = {frequency, monetary_value, weights, frequency_len, total, o.penalty};
     double theta[3];
     starting_values(&d, &o.initial, theta);
+    crvm__gg_grouped *gg = NULL;
+    if ((st = crvm__gg_grouped_new(frequency, monetary_value, weights, frequency_len, o.penalty,
+                                   &gg)) != CRVM_OK)
+        return st;
 
+    /* Newton with the analytic Hessian on the grouped customers; should it
+     * stall, BFGS on the per-customer objective goes on from there */
     crvm__optim_options oo = CRVM__OPTIM_OPTIONS_INIT;
     oo.max_iterations = o.max_iterations;
     oo.gradient_tol = o.tolerance;
     crvm__optim_result res;
     memset(&res, 0, sizeof res);
-    st = crvm__minimize(objective, &d, 3, theta, &oo, &res);
-    if (st == CRVM_ENOMEM || st == CRVM_EDOMAIN)
+    double hess[9], cov_log[9];
+    /* Newton converges in well under NEWTON_ITERATIONS steps where the
+     * likelihood has a maximum; on a flat or degenerate likelihood (a ridge
+     * towards q, v -> infinity) it can crawl along the ridge, and then the
+     * quasi-Newton route of before runs from the starting values, so that
+     * such data get the same answer as before */
+    double start[3] = {theta[0], theta[1], theta[2]};
+    oo.max_iterations = o.max_iterations < NEWTON_ITERATIONS ? o.max_iterations
+                                                             : NEWTON_ITERATIONS;
+    st = crvm__minimize_newton(crvm__gg_objective, gg, 3, theta, &oo, hess, &res);
+    int newton = st == CRVM_OK; /* hess and res.f belong to theta */
+    if (st == CRVM_ECONVERGE) {
+        for (int k = 0; k < 3; k++)
+            theta[k] = start[k];
+        oo.max_iterations = o.max_iterations;
+        st = crvm__minimize(objective, &d, 3, theta, &oo, &res);
+    }
+    if (st == CRVM_ENOMEM || st == CRVM_EDOMAIN) {
+        crvm__gg_grouped_free(gg);
         return st == CRVM_ENOMEM ? st : crvm__fail(CRVM_EDOMAIN,
                                                    "Gamma-Gamma: the log-likelihood is not "
                                                    "finite at the starting values");
+    }
 
     crvm_fit_report rep;
     memset(&rep, 0, sizeof rep);
     double ll_sum = 0;
-    {
+    if (newton) {
+        ll_sum = crvm__gg_grouped_loglik(gg, theta, res.f);
+    } else {
         double p = exp(theta[0]), q = exp(theta[1]), v = exp(theta[2]);
         for (size_t i = 0; i < d.n; i++) {
             double w = weights ? weights[i] : 1.0;
@@ -314,6 +342,7 @@ crvm_status crvm_gamma_gamma_fit_columns(const double *frequency, size_t frequen
                 ll_sum += w * log_density(p, q, v, frequency[i], monetary_value[i], NULL);
         }
     }
+    crvm__gg_grouped_free(gg);
     rep.log_likelihood = ll_sum;
     rep.n_parameters = 3;
     rep.n_observations = total;
@@ -326,7 +355,7 @@ crvm_status crvm_gamma_gamma_fit_columns(const double *frequency, size_t frequen
     if (st != CRVM_OK) {
         if (report)
             *report = rep;
-        return st; /* crvm__minimize set the message */
+        return st; /* the optimiser set the message */
     }
     for (int k = 0; k < 3; k++) {
         if (fabs(theta[k]) > log(1e12)) {
@@ -340,8 +369,9 @@ crvm_status crvm_gamma_gamma_fit_columns(const double *frequency, size_t frequen
         }
     }
 
-    double hess[9], cov_log[9];
-    st = crvm__hessian(objective, &d, 3, theta, hess);
+    /* the analytic Hessian of Newton's last step, else central differences */
+    if (!newton)
+        st = crvm__hessian(objective, &d, 3, theta, hess);
     if (st == CRVM_OK) {
         for (int k = 0; k < 9; k++)
             hess[k] *= total;

@@ -187,23 +187,47 @@ static double evaluate(fit_data *fd, const double *beta, double *grad, double *i
             }
             risk_remove_started(fd, s0, &next, fd->t[begin], shift, &sr, zr, info ? ar : NULL);
             if (d > 0 && wd > 0.0) {
+                /* Efron's d terms l = 0 .. d-1 have the risk sums minus the
+                 * fraction f = l/d of the event sums, S_l = sr - f sd; the
+                 * score and information are linear in f over S_l and
+                 * quadratic in f over S_l^2, so the d terms collapse into
+                 * five scalar sums and one O(p^2) update per tied block:
+                 *   sum zl      = zr c0 - zd c1,
+                 *   sum (A - f A_D)/S_l = ar c0 - ad c1,
+                 *   sum zl zl^T = zr zr^T q0 - (zr zd^T + zd zr^T) q1 + zd zd^T q2,
+                 * c_k = sum f^k / S_l, q_k = sum f^k / S_l^2. */
                 const int efron = fd->ties == CRVM_TIES_EFRON && d > 1;
                 const size_t terms = efron ? d : 1;
                 const double wbar = efron ? wd / (double)d : wd;
+                double c0 = 0.0, c1 = 0.0, q0 = 0.0, q1 = 0.0, q2 = 0.0;
                 for (size_t l = 0; l < terms; l++) {
                     double f = efron ? (double)l / (double)d : 0.0;
-                    double sl = sr - f * sd;
+                    double sl = sr - f * sd, il = 1.0 / sl;
                     ll -= wbar * (log(sl) + shift);
+                    c0 += il;
+                    c1 += f * il;
+                    q0 += il * il;
+                    q1 += f * il * il;
+                    q2 += f * f * il * il;
+                }
+                if (grad)
                     for (size_t a = 0; a < p; a++)
-                        zl[a] = (zr[a] - f * zd[a]) / sl;
-                    if (grad)
+                        grad[a] -= wbar * (zr[a] * c0 - (efron ? zd[a] * c1 : 0.0));
+                if (info) {
+                    if (!efron)
                         for (size_t a = 0; a < p; a++)
-                            grad[a] -= wbar * zl[a];
-                    if (info)
-                        for (size_t a = 0; a < p; a++)
-                            for (size_t b = a; b < p; b++)
-                                info[a * p + b] +=
-                                    wbar * ((ar[a * p + b] - f * ad[a * p + b]) / sl - zl[a] * zl[b]);
+                            zl[a] = zr[a] * c0; /* one term: zl = zr / sr */
+                    for (size_t a = 0; a < p; a++)
+                        for (size_t b = a; b < p; b++) {
+                            double v;
+                            if (efron)
+                                v = ar[a * p + b] * c0 - ad[a * p + b] * c1 -
+                                    (zr[a] * zr[b] * q0 - (zr[a] * zd[b] + zd[a] * zr[b]) * q1 +
+                                     zd[a] * zd[b] * q2);
+                            else
+                                v = ar[a * p + b] * c0 - zl[a] * zl[b];
+                            info[a * p + b] += wbar * v;
+                        }
                 }
             }
             end = begin;

@@ -53,37 +53,49 @@ static uint64_t double_key(double v)
     return (b & 0x8000000000000000ULL) ? ~b : (b | 0x8000000000000000ULL);
 }
 
-/* Stable LSD radix sort of (key, row) pairs by key, 8 bits per pass,
- * skipping passes in which every key has the same digit. O(n). */
+/* Stable LSD radix sort of (key, row) pairs by key, 11 bits per pass,
+ * skipping passes in which every key has the same digit; the passes
+ * alternate between the two buffers, with one copy at the end if the
+ * result landed in the temporaries. count has RADIX + 1 entries. O(n). */
+#define RADIX_BITS 11
+#define RADIX (1u << RADIX_BITS)
+
 static void radix_pairs(size_t n, uint64_t *key, size_t *row, uint64_t *tkey, size_t *trow,
                         int bits, size_t *count)
 {
-    for (int shift = 0; shift < bits; shift += 8) {
-        memset(count, 0, 257 * sizeof *count);
+    uint64_t *k0 = key, *k1 = tkey;
+    size_t *r0 = row, *r1 = trow;
+    for (int shift = 0; shift < bits; shift += RADIX_BITS) {
+        memset(count, 0, (RADIX + 1) * sizeof *count);
         for (size_t i = 0; i < n; i++)
-            count[((key[i] >> shift) & 0xff) + 1]++;
+            count[((k0[i] >> shift) & (RADIX - 1)) + 1]++;
         int trivial = 0;
-        for (size_t d = 1; d <= 256; d++)
+        for (size_t d = 1; d <= RADIX; d++)
             if (count[d] == n)
                 trivial = 1;
         if (trivial)
             continue;
-        for (size_t d = 1; d <= 256; d++)
+        for (size_t d = 1; d <= RADIX; d++)
             count[d] += count[d - 1];
         for (size_t i = 0; i < n; i++) {
-            size_t pos = count[(key[i] >> shift) & 0xff]++;
-            tkey[pos] = key[i];
-            trow[pos] = row[i];
+            size_t pos = count[(k0[i] >> shift) & (RADIX - 1)]++;
+            k1[pos] = k0[i];
+            r1[pos] = r0[i];
         }
-        memcpy(key, tkey, n * sizeof *key);
-        memcpy(row, trow, n * sizeof *row);
+        uint64_t *tk = k0;
+        size_t *tr = r0;
+        k0 = k1, r0 = r1, k1 = tk, r1 = tr;
+    }
+    if (k0 != key) {
+        memcpy(key, k0, n * sizeof *key);
+        memcpy(row, r0, n * sizeof *row);
     }
 }
 
 crvm_status crvm__sort_doubles(size_t n, const double *values, size_t *order)
 {
     uint64_t *key = crvm__calloc(2 * n + 1, sizeof *key);
-    size_t *trow = crvm__calloc(n + 257, sizeof *trow);
+    size_t *trow = crvm__calloc(n + RADIX + 1, sizeof *trow);
     if (key == NULL || trow == NULL) {
         crvm__free(key);
         crvm__free(trow);
@@ -111,7 +123,7 @@ crvm_status crvm__surv_sort(size_t n, const double *durations, const int32_t *st
     if (st == CRVM_OK && strata != NULL) {
         /* Stable second pass by stratum keeps time order within strata. */
         uint64_t *key = crvm__calloc(2 * n + 1, sizeof *key);
-        size_t *trow = crvm__calloc(n + 257, sizeof *trow);
+        size_t *trow = crvm__calloc(n + RADIX + 1, sizeof *trow);
         if (key == NULL || trow == NULL) {
             st = crvm__nomem("sorting strata");
         } else {

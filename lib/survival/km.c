@@ -8,6 +8,7 @@
  * S^exp(+-z sqrt v) gives limits inside [0, 1]. */
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/alloc.h"
@@ -72,17 +73,17 @@ static crvm_status check_inputs(const double *durations, size_t n, const int32_t
     return CRVM_OK;
 }
 
+static void km_finish(const crvm__surv_key *ekeys, size_t m, const double *weights, double z,
+                      crvm_km *km);
+
 /* Fill the table of one curve from its rows: keys[0 .. m) sorted by
  * duration, ekeys[0 .. m) (NULL without entry times) the same rows sorted by
  * entry time; km's columns are allocated with km->size rows. */
 static void km_table(const crvm__surv_key *keys, const crvm__surv_key *ekeys, size_t m,
                      const int32_t *events, const double *weights, double z, crvm_km *km)
 {
-    const size_t rows = km->size;
-    double *time = km->column[CRVM_KM_TIME], *surv = km->column[CRVM_KM_SURVIVAL],
-           *var = km->column[CRVM_KM_VARIANCE], *lo = km->column[CRVM_KM_CI_LOWER],
-           *hi = km->column[CRVM_KM_CI_UPPER], *at_risk = km->column[CRVM_KM_AT_RISK],
-           *ev = km->column[CRVM_KM_EVENTS], *cens = km->column[CRVM_KM_CENSORED];
+    double *time = km->column[CRVM_KM_TIME], *ev = km->column[CRVM_KM_EVENTS],
+           *cens = km->column[CRVM_KM_CENSORED];
 
     /* Events and censorings per distinct time. */
     size_t r = 0;
@@ -97,6 +98,19 @@ static void km_table(const crvm__surv_key *keys, const crvm__surv_key *ekeys, si
         else
             cens[r] += w;
     }
+    km_finish(ekeys, m, weights, z, km);
+}
+
+/* At risk, survival, variance and interval of every row of km's table,
+ * whose time, events and censored columns are filled. */
+static void km_finish(const crvm__surv_key *ekeys, size_t m, const double *weights, double z,
+                      crvm_km *km)
+{
+    const size_t rows = km->size;
+    double *time = km->column[CRVM_KM_TIME], *surv = km->column[CRVM_KM_SURVIVAL],
+           *var = km->column[CRVM_KM_VARIANCE], *lo = km->column[CRVM_KM_CI_LOWER],
+           *hi = km->column[CRVM_KM_CI_UPPER], *at_risk = km->column[CRVM_KM_AT_RISK],
+           *ev = km->column[CRVM_KM_EVENTS], *cens = km->column[CRVM_KM_CENSORED];
     /* Number at risk. Without entry times: the (weighted) count with duration
      * >= t, summed from the end so unit weights give exact integers. With
      * entry times: entered before t (entry < t) minus those gone before t. */
@@ -143,6 +157,84 @@ static void km_table(const crvm__surv_key *keys, const crvm__surv_key *ekeys, si
             hi[k] = exp(-exp(log(-ls) - half));
         }
     }
+}
+
+/* One curve without entry times over data with at most FEW distinct
+ * durations (days, months: tied data), without sorting the rows: events and
+ * censorings are tallied per distinct time in a hash table, in input order
+ * (the order the stable sort gives equal times, so the sums and the table
+ * are bit-identical to the sorted route), then only the distinct times are
+ * sorted. Returns 0, having changed nothing, once it meets more than FEW
+ * distinct times (continuous data: after a few thousand rows). */
+#define FEW 1024
+#define FEW_SLOTS (4 * FEW)
+
+typedef struct tally {
+    double time, ev, cens;
+    int used;
+} tally;
+
+static int tally_cmp(const void *pa, const void *pb)
+{
+    const tally *a = pa, *b = pb;
+    return (a->time > b->time) - (a->time < b->time);
+}
+
+static crvm_status km_few_distinct(size_t n, const double *durations, const int32_t *events,
+                                   const double *weights, double level, crvm_km *km, int *done)
+{
+    *done = 0;
+    tally *slot = crvm__calloc(FEW_SLOTS, sizeof *slot);
+    if (slot == NULL)
+        return crvm__nomem("tallying durations for Kaplan-Meier");
+    size_t distinct = 0;
+    for (size_t i = 0; i < n; i++) {
+        double t = durations[i] + 0.0; /* -0 and +0 are one time */
+        uint64_t b;
+        memcpy(&b, &t, sizeof b);
+        b ^= b >> 29;
+        b *= 0xBF58476D1CE4E5B9ULL;
+        b ^= b >> 32;
+        size_t h = (size_t)b & (FEW_SLOTS - 1);
+        while (slot[h].used && slot[h].time != t)
+            h = (h + 1) & (FEW_SLOTS - 1);
+        if (!slot[h].used) {
+            if (++distinct > FEW) {
+                crvm__free(slot);
+                return CRVM_OK;
+            }
+            slot[h].used = 1;
+            slot[h].time = t;
+        }
+        double w = weights ? weights[i] : 1.0;
+        if (events[i])
+            slot[h].ev += w;
+        else
+            slot[h].cens += w;
+    }
+    size_t r = 0;
+    for (size_t h = 0; h < FEW_SLOTS; h++)
+        if (slot[h].used)
+            slot[r++] = slot[h];
+    qsort(slot, r, sizeof *slot, tally_cmp);
+    double *block = crvm__calloc(r * KM_COLUMNS, sizeof *block);
+    if (block == NULL) {
+        crvm__free(slot);
+        return crvm__nomem("allocating the Kaplan-Meier tables");
+    }
+    km->size = r;
+    km->confidence_level = level;
+    for (int c = 0; c < KM_COLUMNS; c++)
+        km->column[c] = block + (size_t)c * r;
+    for (size_t k = 0; k < r; k++) {
+        km->column[CRVM_KM_TIME][k] = slot[k].time;
+        km->column[CRVM_KM_EVENTS][k] = slot[k].ev;
+        km->column[CRVM_KM_CENSORED][k] = slot[k].cens;
+    }
+    crvm__free(slot);
+    km_finish(NULL, n, weights, crvm__norm_ppf(0.5 + 0.5 * level), km);
+    *done = 1;
+    return CRVM_OK;
 }
 
 /* The tables of k >= 1 groups (groups NULL: one group of every row) for
@@ -229,7 +321,11 @@ crvm_status crvm_km_fit(const double *durations, size_t durations_len,
     crvm_km *km = crvm__calloc(1, sizeof *km);
     if (km == NULL)
         return crvm__nomem("allocating the Kaplan-Meier curve");
-    st = km_tables(durations_len, durations, events, weights, entry, NULL, 1, level, km);
+    int done = 0;
+    if (entry == NULL)
+        st = km_few_distinct(durations_len, durations, events, weights, level, km, &done);
+    if (st == CRVM_OK && !done)
+        st = km_tables(durations_len, durations, events, weights, entry, NULL, 1, level, km);
     if (st != CRVM_OK) {
         crvm__free(km);
         return st;

@@ -21,11 +21,14 @@
  * whose expectation over lambda is g(p) = (1 - (1 + p t/(alpha+T))^-(r+x))/p.
  * So E[Y(t) | x, t_x, T] = P(alive) * E_p[g(p)], which equals the 2F1 closed
  * form of FHL 2005 eq. 10 (and its MBG/NBD analogue) but stays finite and
- * accurate at a = 1, for tiny t and for x in the hundreds. The Beta
- * expectation is a one-dimensional integral evaluated by adaptive
- * Gauss-Kronrod quadrature after substitutions that remove the endpoint
- * singularities of the Beta density. The unconditional E[X(t)] is the same
- * expression at x = 0, t_x = 0, T = 0.
+ * accurate at a = 1, for tiny t and for x in the hundreds. The public
+ * functions take the closed form where it is certified (per-x series
+ * tables, crvm__bgnbd_expected_rows) and every other row, DERT and the
+ * unconditional E[X(t)] (x = 0, t_x = 0, T = 0) through the death-rate rule
+ * of death_rule.c. The per-row crvm__bgnbd_expected_conditional (closed form,
+ * else adaptive Gauss-Kronrod quadrature of the Beta expectation after
+ * substitutions that remove its endpoint singularities) is kept as the
+ * scalar reference the tests compare them with.
  *
  * P(X(t) = n) (FHL 2005 eq. 8; MBG/NBD by the same argument with one more
  * dropout opportunity): with NB_j the NBD(r, alpha) probability of j events in
@@ -61,6 +64,25 @@ double crvm__digamma_shift(double z, double k)
         return log1p(k / z) + k / (2.0 * z * zk) + k * (2.0 * z + k) / (12.0 * z * z * zk * zk);
     }
     return crvm__digamma(z + k) - crvm__digamma(z);
+}
+
+double crvm__trigamma_shift(double z, double k)
+{
+    if (k == 0.0)
+        return 0.0;
+    if (k <= 64.0) {
+        double s = 0.0;
+        for (double j = 0.0; j < k; j += 1.0)
+            s -= 1.0 / ((z + j) * (z + j));
+        return s;
+    }
+    if (z >= 1e5) {
+        /* psi'(w) = 1/w + 1/(2 w^2) + 1/(6 w^3) + O(w^-5) */
+        double zk = z + k;
+        return -k / (z * zk) + 0.5 * (1.0 / (zk * zk) - 1.0 / (z * z)) +
+               (1.0 / (zk * zk * zk) - 1.0 / (z * z * z)) / 6.0;
+    }
+    return crvm__trigamma(z + k) - crvm__trigamma(z);
 }
 
 double crvm__lgamma_shift(double z, double k)
@@ -355,10 +377,14 @@ double crvm__bgnbd_expected_conditional(const double *p, double t, const crvm__t
  * stops at the first n where the tail bound of log_hyp2f1_positive at zcap
  * (term_n R / (1 - R), R < 0.9) is below 1e-17: at most 1e-17 relative
  * truncation for every row. Rows the tables do not cover (x >= SERIES_X,
- * z > 1/2, more than SERIES_TERMS terms, the closed form's guards: a near
- * 1, C < 0.5, the bracket below 1e-3) take crvm__bgnbd_expected_conditional,
- * i.e. the robust route of crvm__beta_expect_g. */
+ * z > 1/2, more than SERIES_TERMS terms) take the general closed form where
+ * its cost is bounded (z <= 1/2 and k z <= 4000, or k and B below
+ * CLOSED_MAX); where
+ * that is unusable (a near 1, C < 0.5, the bracket below 1e-3) or its value
+ * breaks the bounds of the exact value, the row is left NaN for the
+ * death-rate rule. */
 #define SERIES_X 64
+#define CLOSED_MAX 10000.0
 #define SERIES_TERMS 160 /* a multiple of 4 */
 #define SERIES_STRIDE (SERIES_TERMS + 1) /* [0]: number of terms, 0 unbuilt, -1 unusable */
 
@@ -412,13 +438,16 @@ void crvm__bgnbd_expected_rows(const double *p, double t, const double *x, const
                                double *out)
 {
     double r = p[0], alpha = p[1], a = p[2], b = p[3];
-    if (t == 0.0 || !crvm__bgnbd_p_alive_rows(p, x, tx, T, n, modified, out)) {
-        for (size_t i = 0; i < n; i++) {
-            crvm__txn_row row = {x[i], tx[i], T[i], 1.0};
-            out[i] = crvm__bgnbd_expected_conditional(p, t, &row, modified);
-        }
+    if (t == 0.0) {
+        for (size_t i = 0; i < n; i++)
+            out[i] = 0.0;
         return;
     }
+    if (!crvm__bgnbd_p_alive_rows(p, x, tx, T, n, modified, out))
+        for (size_t i = 0; i < n; i++) {
+            crvm__txn_row row = {x[i], tx[i], T[i], 1.0};
+            out[i] = crvm__bgnbd_p_alive(p, &row, modified);
+        }
     double zcap = 0.0;
     for (size_t i = 0; i < n; i++) {
         double c = t / (alpha + T[i]), z = c / (1.0 + c);
@@ -448,16 +477,20 @@ void crvm__bgnbd_expected_rows(const double *p, double t, const double *x, const
                     e = C / (a - 1.0) * one_minus;
             }
         }
-        if (isnan(e))
-            e = crvm__beta_expect_g(a, B, k, c, 0);
+        /* The closed form costs a series of about k z terms for z <= 1/2
+         * (at most 5000, then the general routine); beyond 1/2 the general
+         * 2F1 continues analytically, up to ~0.2 ms for shapes below
+         * CLOSED_MAX and milliseconds above, where the rule is cheaper. */
+        if (isnan(e) && ((z <= 0.5 && k * z <= 4000.0) || (k <= CLOSED_MAX && B <= CLOSED_MAX)))
+            e = crvm__beta_expect_g(a, B, k, c, 1);
+        /* E[Y(t)] / P(alive) = k c E[phi(nu' c)] (death_rule.c) lies in
+         * [k c / (1 + E[nu'] c), k c]: a closed form that cancelled (b in
+         * the millions, say) lands outside and the row goes to the rule */
+        double kc = k * c, mean = (k + 1.0) * (a / (a + B));
+        if (!(e <= kc * (1.0 + 1e-12) && e >= kc / (1.0 + mean * c) * (1.0 - 1e-12)))
+            e = NAN;
         out[i] = pa * e;
     }
-}
-
-double crvm__bgnbd_expected_unconditional(const double *p, double t, int modified)
-{
-    crvm__txn_row zero = {0.0, 0.0, 0.0, 1.0};
-    return crvm__bgnbd_expected_conditional(p, t, &zero, modified);
 }
 
 /* log NB_j(t) = log P(N(t) = j) for the NBD with shape r and rate alpha */

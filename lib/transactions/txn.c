@@ -228,17 +228,7 @@ static ll_fn model_ll(crvm_txn_model m)
     return NULL;
 }
 
-static int row_cmp(const void *pa, const void *pb)
-{
-    const crvm__txn_row *a = pa, *b = pb;
-    if (a->x != b->x)
-        return a->x < b->x ? -1 : 1;
-    if (a->tx != b->tx)
-        return a->tx < b->tx ? -1 : 1;
-    if (a->T != b->T)
-        return a->T < b->T ? -1 : 1;
-    return 0;
-}
+#define NEWTON_ITERATIONS 50
 
 typedef struct objective_ctx {
     const crvm__txn_row *rows; /* merged rows, times divided by the time scale */
@@ -338,27 +328,12 @@ crvm_status crvm_txn_fit_new(crvm_txn_model model, const double *frequency, size
     if (frequency_len == 0)
         return crvm__fail(CRVM_EDOMAIN, "no rows to fit");
 
-    crvm__txn_row *rows = crvm__calloc(frequency_len, sizeof *rows);
-    if (rows == NULL)
-        return crvm__nomem("transaction rows");
-    for (size_t i = 0; i < frequency_len; i++) {
-        rows[i].x = frequency[i];
-        rows[i].tx = recency[i];
-        rows[i].T = T[i];
-        rows[i].w = weights ? weights[i] : 1.0;
-    }
-    qsort(rows, frequency_len, sizeof *rows, row_cmp);
+    crvm__txn_row *rows = NULL;
     size_t n = 0;
     double W = 0.0;
-    for (size_t i = 0; i < frequency_len; i++) {
-        if (rows[i].w == 0.0)
-            continue;
-        W += rows[i].w;
-        if (n > 0 && row_cmp(&rows[n - 1], &rows[i]) == 0)
-            rows[n - 1].w += rows[i].w;
-        else
-            rows[n++] = rows[i];
-    }
+    st = crvm__txn_merge(frequency, recency, T, weights, frequency_len, &rows, &n, &W);
+    if (st != CRVM_OK)
+        return st;
     if (!(W > 0.0)) {
         crvm__free(rows);
         return crvm__fail(CRVM_EDOMAIN, "total weight is 0: nothing to fit");
@@ -377,34 +352,36 @@ crvm_status crvm_txn_fit_new(crvm_txn_model model, const double *frequency, size
         if (swT > 0.0 && isfinite(swT / W))
             tscale = swT / W;
     }
-    crvm__txn_row *srows = crvm__calloc(n, sizeof *srows);
-    if (srows == NULL) {
-        crvm__free(rows);
-        return crvm__nomem("transaction rows");
-    }
+    double swx = 0.0;
     for (size_t i = 0; i < n; i++) {
-        srows[i] = rows[i];
-        srows[i].tx = rows[i].tx / tscale;
-        srows[i].T = rows[i].T / tscale;
+        rows[i].tx /= tscale;
+        rows[i].T /= tscale;
+        swx += rows[i].w * rows[i].x;
     }
-    crvm_txn_fit *fit = crvm__calloc(1, sizeof *fit);
-    if (fit == NULL) {
-        crvm__free(srows);
-        crvm__free(rows);
-        return crvm__nomem("transaction fit");
-    }
-    objective_ctx ctx = {srows, n, W, opt.l2_penalty, model_ll(model), {1.0, 1.0, 1.0, 1.0}};
+    objective_ctx ctx = {rows, n, W, opt.l2_penalty, model_ll(model), {1.0, 1.0, 1.0, 1.0}};
     if (model != CRVM_TXN_BGBB) {
         ctx.scale[1] = tscale;
         if (model == CRVM_TXN_PARETO_NBD)
             ctx.scale[3] = tscale;
+    }
+    /* BG/NBD and MBG/NBD: rows grouped by x, analytic Hessian, Newton */
+    crvm__bg_data *bg = NULL;
+    crvm_txn_fit *fit = crvm__calloc(1, sizeof *fit);
+    if (fit == NULL) {
+        st = crvm__nomem("transaction fit");
+        goto done;
+    }
+    if (model == CRVM_TXN_BGNBD || model == CRVM_TXN_MBGNBD) {
+        st = crvm__bg_data_new(rows, n, model == CRVM_TXN_MBGNBD, opt.l2_penalty, ctx.scale, &bg);
+        if (st != CRVM_OK)
+            goto done;
     }
     double start[CRVM_TXN_N_PARAMS], theta[CRVM_TXN_N_PARAMS];
     if (opt.use_start)
         for (int k = 0; k < CRVM_TXN_N_PARAMS; k++)
             start[k] = opt.start[k] / ctx.scale[k];
     else
-        default_start(model, srows, n, W, start);
+        default_start(model, rows, n, W, start);
     for (int k = 0; k < CRVM_TXN_N_PARAMS; k++)
         theta[k] = log(start[k]);
 
@@ -413,21 +390,41 @@ crvm_status crvm_txn_fit_new(crvm_txn_model model, const double *frequency, size
     oo.gradient_tol = opt.tolerance;
     crvm__optim_result res;
     memset(&res, 0, sizeof res);
-    st = crvm__minimize(objective, &ctx, CRVM_TXN_N_PARAMS, theta, &oo, &res);
+    double H[CRVM_TXN_N_PARAMS * CRVM_TXN_N_PARAMS], Hinv[CRVM_TXN_N_PARAMS * CRVM_TXN_N_PARAMS];
+    double newton_f = NAN; /* objective at theta when Newton ended there (H too) */
+    if (bg) {
+        /* Newton converges in well under NEWTON_ITERATIONS steps where the
+         * likelihood has a maximum; where it has none (degenerate data,
+         * parameters running off) it can crawl, and then the quasi-Newton
+         * route of the other models runs from the starting point, so that
+         * such data get the answer they got before */
+        oo.max_iterations = opt.max_iterations < NEWTON_ITERATIONS ? opt.max_iterations
+                                                                   : NEWTON_ITERATIONS;
+        st = crvm__bg_warm_start(bg, theta, &oo);
+        if (st == CRVM_ENOMEM)
+            goto done;
+        st = crvm__minimize_newton(crvm__bg_objective, bg, CRVM_TXN_N_PARAMS, theta, &oo, H, &res);
+        if (st == CRVM_OK)
+            newton_f = res.f;
+        if (st == CRVM_ECONVERGE) {
+            for (int k = 0; k < CRVM_TXN_N_PARAMS; k++)
+                theta[k] = log(start[k]);
+            oo.max_iterations = opt.max_iterations;
+            st = crvm__minimize(objective, &ctx, CRVM_TXN_N_PARAMS, theta, &oo, &res);
+        }
+    } else {
+        st = crvm__minimize(objective, &ctx, CRVM_TXN_N_PARAMS, theta, &oo, &res);
+    }
     if (st != CRVM_OK && st != CRVM_ECONVERGE) {
-        crvm__free(fit);
-        crvm__free(srows);
-        crvm__free(rows);
         if (st == CRVM_EDOMAIN)
-            return crvm__fail(CRVM_EDOMAIN,
-                              "%s: log-likelihood not finite at the starting point "
-                              "(%s=%g, %s=%g, %s=%g, %s=%g)",
-                              model_names[model], param_names[model][0],
-                              start[0] * ctx.scale[0], param_names[model][1],
-                              start[1] * ctx.scale[1], param_names[model][2],
-                              start[2] * ctx.scale[2], param_names[model][3],
-                              start[3] * ctx.scale[3]);
-        return st;
+            st = crvm__fail(CRVM_EDOMAIN,
+                            "%s: log-likelihood not finite at the starting point "
+                            "(%s=%g, %s=%g, %s=%g, %s=%g)",
+                            model_names[model], param_names[model][0], start[0] * ctx.scale[0],
+                            param_names[model][1], start[1] * ctx.scale[1],
+                            param_names[model][2], start[2] * ctx.scale[2],
+                            param_names[model][3], start[3] * ctx.scale[3]);
+        goto done;
     }
     crvm_status fit_status = st;
     char fit_message[512] = "";
@@ -435,8 +432,11 @@ crvm_status crvm_txn_fit_new(crvm_txn_model model, const double *frequency, size
         snprintf(fit_message, sizeof fit_message, "%s", crvm_last_error());
 
     fit->params.model = model;
-    for (int k = 0; k < CRVM_TXN_N_PARAMS; k++)
-        fit->params.p[k] = exp(theta[k]) * ctx.scale[k];
+    double ps[CRVM_TXN_N_PARAMS]; /* on the rescaled time */
+    for (int k = 0; k < CRVM_TXN_N_PARAMS; k++) {
+        ps[k] = exp(theta[k]);
+        fit->params.p[k] = ps[k] * ctx.scale[k];
+    }
 
     /* A parameter that ran to 1e-8 or 1e8 (time-rescaled) means the
      * likelihood has no maximum at finite values: typically the data show no
@@ -454,10 +454,17 @@ crvm_status crvm_txn_fit_new(crvm_txn_model model, const double *frequency, size
                 break;
             }
 
-    /* Unpenalised log-likelihood at the optimum. */
+    /* Unpenalised log-likelihood at the optimum. Each transaction time
+     * contributes a density in 1/time, so on the rescaled times it is
+     * higher by sum(w x) log(tscale). */
     double ll = 0.0;
-    for (size_t i = 0; i < n; i++)
-        ll += rows[i].w * ctx.ll(fit->params.p, &rows[i], NULL);
+    if (bg) {
+        ll = crvm__bg_loglik(bg, ps, newton_f);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            ll += rows[i].w * ctx.ll(ps, &rows[i], NULL);
+    }
+    ll -= swx * log(tscale);
     fit->report.log_likelihood = ll;
     fit->report.n_parameters = CRVM_TXN_N_PARAMS;
     fit->report.n_observations = W;
@@ -468,25 +475,24 @@ crvm_status crvm_txn_fit_new(crvm_txn_model model, const double *frequency, size
     fit->report.converged = res.converged && fit_status == CRVM_OK;
 
     /* Covariance: inverse Hessian of the total negative log-likelihood over
-     * log-parameters, mapped to the natural scale (delta method). */
-    double H[CRVM_TXN_N_PARAMS * CRVM_TXN_N_PARAMS], Hinv[CRVM_TXN_N_PARAMS * CRVM_TXN_N_PARAMS];
-    st = crvm__hessian(objective, &ctx, CRVM_TXN_N_PARAMS, theta, H);
-    if (st == CRVM_ENOMEM) {
-        crvm__free(fit);
-        crvm__free(srows);
-        crvm__free(rows);
-        return st;
+     * log-parameters (analytic for BG/NBD and MBG/NBD, central differences
+     * of the gradient otherwise), mapped to the natural scale (delta method). */
+    if (bg) {
+        /* Newton's last evaluation is at theta; after BFGS evaluate it */
+        double g[CRVM_TXN_N_PARAMS];
+        st = !isnan(newton_f) || isfinite(crvm__bg_objective(theta, g, H, bg)) ? CRVM_OK
+                                                                               : CRVM_EDOMAIN;
+    } else {
+        st = crvm__hessian(objective, &ctx, CRVM_TXN_N_PARAMS, theta, H);
     }
+    if (st == CRVM_ENOMEM)
+        goto done;
     if (st == CRVM_OK) {
         for (int k = 0; k < CRVM_TXN_N_PARAMS * CRVM_TXN_N_PARAMS; k++)
             H[k] *= W;
         st = crvm__spd_inverse(CRVM_TXN_N_PARAMS, H, Hinv);
-        if (st == CRVM_ENOMEM) {
-            crvm__free(fit);
-            crvm__free(srows);
-            crvm__free(rows);
-            return st;
-        }
+        if (st == CRVM_ENOMEM)
+            goto done;
     }
     if (st == CRVM_OK) {
         fit->cov_ok = 1;
@@ -503,7 +509,7 @@ crvm_status crvm_txn_fit_new(crvm_txn_model model, const double *frequency, size
         for (int k = 0; k < CRVM_TXN_N_PARAMS; k++)
             fit->se[k] = NAN;
     }
-    crvm__free(srows);
+    crvm__bg_data_free(bg);
     crvm__free(rows);
     *out = fit;
     if (fit_status != CRVM_OK)
@@ -511,6 +517,11 @@ crvm_status crvm_txn_fit_new(crvm_txn_model model, const double *frequency, size
                           fit_message);
     crvm_clear_error();
     return CRVM_OK;
+done:
+    crvm__bg_data_free(bg);
+    crvm__free(fit);
+    crvm__free(rows);
+    return st;
 }
 
 void crvm_txn_fit_free(crvm_txn_fit *fit)
@@ -601,9 +612,9 @@ static double predict_row(const crvm_txn_params *prm, enum pred_kind kind, doubl
             return crvm__pareto_dert(p, t, row);
         case CRVM_TXN_BGBB:
             return crvm__bgbb_dert(p, t, row);
-        case CRVM_TXN_BGNBD:
+        case CRVM_TXN_BGNBD: /* bgnbd_rows */
         case CRVM_TXN_MBGNBD:
-            return crvm__dert_by_integration(prm, t, row);
+            break;
         }
         break;
     }
@@ -718,6 +729,56 @@ static double memo_predict(double *memo, size_t slots, const crvm_txn_params *pr
     return predict_row(prm, kind, t, row);
 }
 
+/* BG/NBD and MBG/NBD conditional expectation (kind PRED_COND, horizon t)
+ * and DERT (PRED_DERT, discount rate t) of n validated rows: the
+ * expectation from the tabulated closed form where it is certified, every
+ * other row (and every DERT row) through the death-rate rules, grouped by x. */
+static crvm_status bgnbd_rows(const crvm_txn_params *params, enum pred_kind kind, double t,
+                              const double *x, const double *tx, const double *T, size_t n,
+                              double *out)
+{
+    int modified = params->model == CRVM_TXN_MBGNBD;
+    size_t work_len = kind == PRED_COND ? crvm__bgnbd_expected_work_len() : 0;
+    double *tmp = crvm__calloc(n + work_len, sizeof *tmp);
+    size_t *rows = crvm__calloc(n, sizeof *rows);
+    if (tmp == NULL || rows == NULL) {
+        crvm__free(tmp);
+        crvm__free(rows);
+        return crvm__nomem("prediction buffer");
+    }
+    size_t m = 0;
+    if (kind == PRED_COND) {
+        crvm__bgnbd_expected_rows(params->p, t, x, tx, T, n, modified, tmp + n, tmp);
+        for (size_t i = 0; i < n; i++)
+            if (isnan(tmp[i])) {
+                crvm__txn_row row = {x[i], tx[i], T[i], 1.0};
+                tmp[i] = crvm__bgnbd_p_alive(params->p, &row, modified);
+                rows[m++] = i;
+            }
+    } else {
+        if (!crvm__bgnbd_p_alive_rows(params->p, x, tx, T, n, modified, tmp))
+            for (size_t i = 0; i < n; i++) {
+                crvm__txn_row row = {x[i], tx[i], T[i], 1.0};
+                tmp[i] = crvm__bgnbd_p_alive(params->p, &row, modified);
+            }
+        for (size_t i = 0; i < n; i++)
+            rows[m++] = i;
+    }
+    crvm__rule_job job = {params->p, modified, kind == PRED_DERT, t, NULL, x, T};
+    crvm_status st = crvm__bgnbd_rule_rows(&job, rows, m, tmp);
+    if (st == CRVM_OK)
+        memcpy(out, tmp, n * sizeof *out);
+    else if (st == CRVM_EDOMAIN) {
+        char why[400]; /* crvm__fail writes the buffer crvm_last_error reads */
+        snprintf(why, sizeof why, "%s", crvm_last_error());
+        st = crvm__fail(CRVM_EDOMAIN, "%s %s: %s", model_names[params->model], kind_name(kind),
+                        why);
+    }
+    crvm__free(rows);
+    crvm__free(tmp);
+    return st;
+}
+
 static crvm_status predict_rows(const crvm_txn_params *params, enum pred_kind kind, double t,
                                 const double *x, size_t x_len, const double *tx, size_t tx_len,
                                 const double *T, size_t T_len, double *out, size_t out_len)
@@ -741,24 +802,20 @@ static crvm_status predict_rows(const crvm_txn_params *params, enum pred_kind ki
         crvm__bgnbd_p_alive_rows(params->p, x, tx, T, x_len, params->model == CRVM_TXN_MBGNBD,
                                  out))
         return CRVM_OK;
-    int batched = kind == PRED_COND &&
-                  (params->model == CRVM_TXN_BGNBD || params->model == CRVM_TXN_MBGNBD);
-    size_t work_len = batched ? crvm__bgnbd_expected_work_len() : 0;
+    int bg = params->model == CRVM_TXN_BGNBD || params->model == CRVM_TXN_MBGNBD;
+    if (bg && (kind == PRED_COND || kind == PRED_DERT))
+        return bgnbd_rows(params, kind, t, x, tx, T, x_len, out);
     /* BG/BB rows are whole numbers (x <= t_x <= n): real data repeat the
      * same few triples, so each distinct row is evaluated once */
     size_t memo_len = params->model == CRVM_TXN_BGBB ? memo_slots(x_len) : 0;
-    double *tmp = crvm__calloc(x_len + work_len + MEMO_STRIDE * memo_len, sizeof *tmp);
+    double *tmp = crvm__calloc(x_len + MEMO_STRIDE * memo_len, sizeof *tmp);
     if (tmp == NULL)
         return crvm__nomem("prediction buffer");
-    if (batched)
-        crvm__bgnbd_expected_rows(params->p, t, x, tx, T, x_len,
-                                  params->model == CRVM_TXN_MBGNBD, tmp + x_len, tmp);
-    double *memo = tmp + x_len + work_len;
+    double *memo = tmp + x_len;
     for (size_t i = 0; i < x_len; i++) {
         crvm__txn_row row = {x[i], tx[i], T[i], 1.0};
-        double v = batched      ? tmp[i]
-                   : memo_len ? memo_predict(memo, memo_len, params, kind, t, &row)
-                              : predict_row(params, kind, t, &row);
+        double v = memo_len ? memo_predict(memo, memo_len, params, kind, t, &row)
+                            : predict_row(params, kind, t, &row);
         if (!isfinite(v)) {
             crvm__free(tmp);
             return crvm__fail(CRVM_EDOMAIN,
@@ -830,6 +887,34 @@ crvm_status crvm_txn_dert(const crvm_txn_params *params, double discount_rate,
                         recency_len, T, T_len, out, out_len);
 }
 
+/* E[X(t)] of BG/NBD and MBG/NBD: the conditional expectation of a
+ * customer with x = 0 at T = 0, i.e. one death-rate rule for every t. */
+static crvm_status bgnbd_unconditional(const crvm_txn_params *params, const double *t,
+                                       size_t t_len, double *out)
+{
+    int modified = params->model == CRVM_TXN_MBGNBD;
+    double *tmp = crvm__calloc(t_len, sizeof *tmp);
+    size_t *rows = crvm__calloc(t_len, sizeof *rows);
+    if (tmp == NULL || rows == NULL) {
+        crvm__free(tmp);
+        crvm__free(rows);
+        return crvm__nomem("prediction buffer");
+    }
+    crvm__txn_row zero = {0.0, 0.0, 0.0, 1.0};
+    double pa = crvm__bgnbd_p_alive(params->p, &zero, modified);
+    for (size_t i = 0; i < t_len; i++) {
+        tmp[i] = pa;
+        rows[i] = i;
+    }
+    crvm__rule_job job = {params->p, modified, 0, 0.0, t, NULL, NULL};
+    crvm_status st = crvm__bgnbd_rule_rows(&job, rows, t_len, tmp);
+    if (st == CRVM_OK)
+        memcpy(out, tmp, t_len * sizeof *out);
+    crvm__free(rows);
+    crvm__free(tmp);
+    return st;
+}
+
 crvm_status crvm_txn_expected_unconditional(const crvm_txn_params *params, const double *t,
                                             size_t t_len, double *out, size_t out_len)
 {
@@ -850,6 +935,8 @@ crvm_status crvm_txn_expected_unconditional(const crvm_txn_params *params, const
     }
     if (t_len == 0)
         return CRVM_OK;
+    if (params->model == CRVM_TXN_BGNBD || params->model == CRVM_TXN_MBGNBD)
+        return bgnbd_unconditional(params, t, t_len, out);
     double *tmp = crvm__calloc(t_len, sizeof *tmp);
     if (tmp == NULL)
         return crvm__nomem("prediction buffer");
@@ -857,10 +944,7 @@ crvm_status crvm_txn_expected_unconditional(const crvm_txn_params *params, const
         double v = NAN;
         switch (params->model) {
         case CRVM_TXN_BGNBD:
-            v = crvm__bgnbd_expected_unconditional(params->p, t[i], 0);
-            break;
         case CRVM_TXN_MBGNBD:
-            v = crvm__bgnbd_expected_unconditional(params->p, t[i], 1);
             break;
         case CRVM_TXN_PARETO_NBD:
             v = crvm__pareto_expected_unconditional(params->p, t[i]);

@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include "crvm/transactions.h"
+#include "math/optim.h"
 
 /* One (possibly merged) customer summary row. */
 typedef struct crvm__txn_row {
@@ -13,6 +14,30 @@ typedef struct crvm__txn_row {
     double T;  /* age (BG/BB: n opportunities) */
     double w;  /* weight */
 } crvm__txn_row;
+
+/* Merge identical (x, t_x, T) rows, adding weights (w NULL: 1 each) and
+ * dropping rows of weight 0 (merge.c). *out (n rows of storage, to free)
+ * receives the *n_out distinct rows in order of first appearance,
+ * *total_weight the sum of the weights. CRVM_OK or CRVM_ENOMEM. */
+crvm_status crvm__txn_merge(const double *x, const double *tx, const double *T, const double *w,
+                            size_t n, crvm__txn_row **out, size_t *n_out, double *total_weight);
+
+/* BG/NBD and MBG/NBD fitting data: merged rows grouped by x, with the
+ * objective -LL/W + l2 sum (p_k scale_k)^2 over theta = log p and its
+ * analytic gradient and Hessian (bgnbd_fit.c), for crvm__minimize_newton. */
+typedef struct crvm__bg_data crvm__bg_data;
+crvm_status crvm__bg_data_new(const crvm__txn_row *rows, size_t n, int modified, double l2,
+                              const double *scale, crvm__bg_data **out);
+void crvm__bg_data_free(crvm__bg_data *d);
+double crvm__bg_objective(const double *theta, double *grad, double *hess, void *ctx);
+/* Unpenalised log-likelihood at p (on the stored times), from objective
+ * (crvm__bg_objective's value at log p) unless that is NaN. */
+double crvm__bg_loglik(const crvm__bg_data *d, const double *p, double objective);
+/* Move theta (log-parameters) to the optimum of a strided subsample when
+ * the data are large (see bgnbd_fit.c); theta unchanged otherwise or when
+ * the subsample has no optimum. CRVM_OK or CRVM_ENOMEM. */
+crvm_status crvm__bg_warm_start(const crvm__bg_data *d, double *theta,
+                                const crvm__optim_options *options);
 
 /* Per-row log-likelihood at natural parameters p[4]; when grad is not NULL
  * also d ll / d p_k (natural scale). Returns NaN when it cannot be
@@ -35,16 +60,16 @@ int crvm__bgnbd_p_alive_rows(const double *p, const double *x, const double *tx,
 double crvm__bgnbd_expected_conditional(const double *p, double t, const crvm__txn_row *row,
                                         int modified);
 /* E[Y(t) | x, t_x, T] of BG/NBD (modified = 0) or MBG/NBD (1) for n
- * validated rows into out, the same values as crvm__bgnbd_expected_conditional
- * (to rounding), with the 2F1 of the closed form evaluated from per-x
- * coefficient tables (see bgnbd.c). work: crvm__bgnbd_expected_work_len()
- * doubles of scratch. A row that cannot be evaluated gets NaN, as with the
- * per-row function. */
+ * validated rows into out: P(alive) times the 2F1 closed form, its series
+ * evaluated from per-x coefficient tables (see bgnbd.c). Every value is
+ * checked against bounds of the exact value; a row that the closed form
+ * cannot certify gets NaN, and the caller evaluates it through the
+ * death-rate rule (crvm__bgnbd_rule_rows). work:
+ * crvm__bgnbd_expected_work_len() doubles of scratch. */
 size_t crvm__bgnbd_expected_work_len(void);
 void crvm__bgnbd_expected_rows(const double *p, double t, const double *x, const double *tx,
                                const double *T, size_t n, int modified, double *work,
                                double *out);
-double crvm__bgnbd_expected_unconditional(const double *p, double t, int modified);
 double crvm__bgnbd_probability_of_n(const double *p, double t, double n, int modified);
 
 double crvm__pareto_p_alive(const double *p, const crvm__txn_row *row);
@@ -65,19 +90,65 @@ double crvm__bgbb_dert(const double *p, double d, const crvm__txn_row *row);
  * 2: quadrature only. */
 double crvm__beta_expect_g(double a, double B, double k, double c, int method);
 
+/* BG/NBD and MBG/NBD: a quadrature rule (nodes nu, weights w summing to 1)
+ * for the law of nu' = p mu', p ~ Beta(a, B), mu' ~ Gamma(k + 1, 1): the
+ * posterior death rate of a customer alive at T, in units of 1/(alpha + T)
+ * (see death_rule.c). Large (a few hundred KiB): allocate it. */
+#define CRVM__DEATH_RULE_NODES 16384
+#define CRVM__DEATH_RULE_TAU 32768
+typedef struct crvm__death_rule {
+    double k;    /* r + x */
+    double mean; /* E[nu'] */
+    size_t n;    /* nodes in use */
+    double nu[CRVM__DEATH_RULE_NODES], w[CRVM__DEATH_RULE_NODES];
+    double scratch[3 * CRVM__DEATH_RULE_TAU];
+} crvm__death_rule;
+/* Build the rule for shapes k = r + x, a, B = b + x (+1 for MBG/NBD). amp
+ * >= 1 bounds how much the caller's function can weight the small-nu tail
+ * against nu near its mean: 1 + E[nu'] / s_min for DERT, 1 + E[nu'] c_max
+ * for expectations. CRVM_OK, or CRVM_EDOMAIN (message set) when the rule
+ * cannot be built to full accuracy within its bounded work. */
+crvm_status crvm__death_rule_build(double k, double a, double B, double amp,
+                                   crvm__death_rule *rule);
+/* k E[1 / (s + nu')] (DERT / P(alive), s = delta (alpha + T)) and
+ * k c E[phi(nu' c)] (E[Y(t)] / P(alive), c = t / (alpha + T)); NaN when the
+ * sum falls outside the bounds the exact value must satisfy. */
+double crvm__death_rule_dert(const crvm__death_rule *rule, double s);
+double crvm__death_rule_expected(const crvm__death_rule *rule, double c);
+
+/* Rows evaluated through death-rate rules (bgnbd_rows.c): on entry out[i]
+ * holds P(alive) of row i, on success it is multiplied by k E[1/(s + nu')]
+ * (dert) or k c E[phi(nu' c)] (expectation) for each i in rows[0..m).
+ * x, T: the columns (NULL: all 0, the unconditional case); rate: delta
+ * (dert) or the horizon t, unless t_each gives a horizon per row. */
+typedef struct crvm__rule_job {
+    const double *p;
+    int modified; /* MBG/NBD */
+    int dert;     /* 1: DERT, 0: conditional expectation */
+    double rate;
+    const double *t_each;
+    const double *x, *T;
+} crvm__rule_job;
+/* CRVM_OK, CRVM_ENOMEM, or CRVM_EDOMAIN naming the row and the cause. */
+crvm_status crvm__bgnbd_rule_rows(const crvm__rule_job *job, const size_t *rows, size_t m,
+                                  double *out);
+
 /* Pareto/NBD: J = log[alpha^r beta^s s I] (see pareto.c), -inf when
  * t_x = T, with dJ/d(r, alpha, s, beta) in dJ (may be NULL). method 0: the
  * hypergeometric series where it converges fast, else quadrature; 1: series
  * only (NaN where not applicable); 2: quadrature only. */
 double crvm__pareto_J(const double *p, const crvm__txn_row *row, double *dJ, int method);
 
-/* DERT as delta int_0^inf e^(-delta t) E[Y(t) | row] dt by quadrature, for
- * any model (used for BG/NBD and MBG/NBD, which have no closed form). */
+/* DERT as delta int_0^inf e^(-delta t) E[Y(t) | row] dt by nested adaptive
+ * quadrature, for any model: the scalar reference that the tests compare
+ * the BG/NBD and MBG/NBD death-rate rule with (no bound on its cost). */
 double crvm__dert_by_integration(const crvm_txn_params *prm, double delta,
                                  const crvm__txn_row *row);
 
 /* psi(z + k) - psi(z) for integer k >= 0 (exact sum for small k). */
 double crvm__digamma_shift(double z, double k);
+/* psi'(z + k) - psi'(z) for integer k >= 0 (exact sum for small k). */
+double crvm__trigamma_shift(double z, double k);
 /* lgamma(z + k) - lgamma(z). */
 double crvm__lgamma_shift(double z, double k);
 

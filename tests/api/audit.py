@@ -62,7 +62,11 @@ PYTHON_ALLOW = {
 }
 
 # Error statuses a doc comment names that no test can provoke, with the reason.
-STATUS_ALLOW: dict[tuple[str, str], str] = {}
+STATUS_ALLOW: dict[tuple[str, str], str] = {
+    ("crvm_value_fit", "CRVM_ECONVERGE"):
+        "passed on from the covariate retention fit when Newton stops short; crvm_retention_cov_fit's "
+        "tests provoke it through an iteration limit, which crvm_value_options does not expose",
+}
 
 STATUS_RE = re.compile(r"\bCRVM_E[A-Z]+\b")
 INHERIT_RE = re.compile(r"(?:\bas\s+|@copydoc\s+|^/\*\*\s*(?:Single-row strict append:\s*)?)"

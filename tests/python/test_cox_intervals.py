@@ -185,7 +185,8 @@ def test_contact_panel_consistent_with_retention_data():
 
 def fit_outcome_effects(outcome_effects, seed=7, customers=20000):
     with tempfile.TemporaryDirectory() as d:
-        crvm.simulate_csv(d, customers=customers, seed=seed, outcome_effects=outcome_effects)
+        crvm.simulate_csv(d, customers=customers, seed=seed, outcome_effects=outcome_effects,
+                          churn="multiplier")
         ledger = crvm.Ledger.from_csv(d)
     panel = ledger.contact_panel("2024-12-31")  # the last day of the default window
     cols = ["refused", "workaround", "abandoned", "escalated"]
@@ -195,7 +196,8 @@ def fit_outcome_effects(outcome_effects, seed=7, customers=20000):
 
 
 def test_interval_cox_recovers_outcome_effects():
-    """The simulator multiplies the renewal churn probability theta by 3.0 per
+    """In its multiplier form (churn="multiplier", kept for such robustness
+    checks) the simulator multiplies the renewal churn probability theta by 3.0 per
     refused contact in the month before (workaround 1.25, abandoned 2.0,
     escalation no effect). In the panel the covariates are the counts of the
     period before each renewal, random and independent of theta, so at each

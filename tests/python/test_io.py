@@ -9,9 +9,10 @@ import crvm
 COLUMNS = {
     "customers": ["customer_id", "segment", "start_date", "end_date"],
     "articles": ["article_id", "created", "authoring_hours", "maintenance_hours"],
-    "revenue": ["customer_id", "date", "amount", "stream"],
+    "revenue": ["customer_id", "date", "amount", "stream", "source_contact"],
     "contacts": ["contact_id", "customer_id", "opened", "closed", "channel", "handle_minutes",
-                 "tier", "escalated", "outcome", "satisfaction", "articles"],
+                 "tier", "escalated", "outcome", "satisfaction", "articles", "agent", "queue",
+                 "product", "reason"],
     "knowledge_uses": ["article_id", "date", "kind", "resolved", "contact_id", "customer_id"],
 }
 
@@ -190,8 +191,9 @@ def test_simulate_frames_equal_the_csv_files(tmp_path, customers, seed, options)
     sim = crvm.simulate(customers=customers, seed=seed, **options)
     crvm.simulate_csv(tmp_path, customers=customers, seed=seed, **options)
     text = {"customers": ["customer_id", "segment"], "articles": ["article_id"],
-            "revenue": ["customer_id", "stream"],
-            "contacts": ["contact_id", "customer_id", "channel", "outcome", "articles"],
+            "revenue": ["customer_id", "stream", "source_contact"],
+            "contacts": ["contact_id", "customer_id", "channel", "outcome", "articles", "agent",
+                         "queue", "product", "reason"],
             "knowledge_uses": ["article_id", "kind", "contact_id", "customer_id"]}
     for name, cols in COLUMNS.items():
         path = tmp_path / f"{name}.csv"
@@ -209,6 +211,8 @@ def test_simulated_columns_check_their_buffers():
     # The accessors behind simulate() raise the library's error for a buffer
     # of the wrong length and leave it untouched.
     data = crvm.lowlevel.crvm_simulate(crvm.io._options(10, 1, None, None, True, None, None, None))
+    with pytest.raises(crvm.InvalidArgumentError, match="agent has length 9, expected"):
+        crvm.lowlevel.crvm_sim_data_contact_attributes(data, *(np.empty(9, np.int32) for _ in range(4)))
     short = np.full(9, -7, dtype=np.int32)
     with pytest.raises(crvm.InvalidArgumentError, match="segment has length 9, expected 10 customers"):
         crvm.lowlevel.crvm_sim_data_customers(data, short, short, short)
@@ -252,3 +256,79 @@ def test_read_numeric_csv_errors(tmp_path):
         crvm.read_numeric_csv(tmp_path / "t.csv", ["week", "Week"])
     with pytest.raises(crvm.InvalidArgumentError, match="no columns"):
         crvm.read_numeric_csv(tmp_path / "t.csv", [])
+
+
+# ------------------------------------------------ the simulator's truth
+
+def test_simulated_attributes_and_sources(sim):
+    k = sim.contacts
+    assert set(k["queue"]) <= set(crvm.io.QUEUES) and k["agent"].str.match(r"agent_\d\d$").all()
+    # agent_01-10 billing, 11-20 technical, 21-30 integrations, 31-40 account
+    queue_of_agent = (k["agent"].str[6:].astype(int) - 1) // 10
+    assert (np.array(crvm.io.QUEUES)[queue_of_agent] == k["queue"].to_numpy()).all()
+    sourced = sim.revenue[sim.revenue["source_contact"] != ""]
+    assert len(sourced) > 0
+    src = k.set_index("contact_id").loc[sourced["source_contact"]]
+    assert (src["customer_id"].to_numpy() == sourced["customer_id"].to_numpy()).all()
+    assert (src["closed"].to_numpy() == sourced["date"].to_numpy()).all()
+    assert (src["outcome"] == "resolved").all()
+    # Loaded as a ledger: the extra columns become attributes, the sources stay.
+    led = crvm.Ledger.from_frames(customers=sim.customers, revenue=sim.revenue, contacts=sim.contacts,
+                                  articles=sim.articles, knowledge_uses=sim.knowledge_uses)
+    assert led.attribute_names() == ["agent", "queue", "product", "reason"]
+    attrs = led.contact_attributes()
+    assert (attrs["queue"].astype(str).to_numpy() == k["queue"].to_numpy()).all()
+    rev = led.revenue()
+    assert (rev["source_contact"].fillna("").to_numpy() == sim.revenue["source_contact"].to_numpy()).all()
+
+
+def test_model_truth_and_options():
+    sim = crvm.simulate(customers=50, seed=2, c=0.8, effects={"refused": 0.5},
+                        queue_refusal={"integrations": 0.3}, article_saving=0.1)
+    t = sim.model_truth()
+    p = t["params"]
+    assert p["alpha_smb"] == 0.9 and p["beta_enterprise"] == 30.0 and p["c"] == 0.8
+    assert p["b_refused"] == 0.5 and p["b_silent_6_plus"] == pytest.approx(np.log(1.8), rel=1e-15)
+    assert t["agent_refusal"]["agent_30"] == pytest.approx(0.3 * 1.5, rel=1e-15)
+    assert t["minutes_saved"] == pytest.approx(0.1 * 11.05 * np.exp(0.18) * 1.1, rel=1e-14)
+    legacy = crvm.simulate(customers=20, seed=2, churn="multiplier").model_truth()["params"]
+    assert np.isnan(legacy["c"]) and np.isnan(legacy["b_refused"])
+    assert (crvm.simulate(customers=20, seed=2, outcome_effects=False)
+            .model_truth()["params"].filter(like="b_") == 0).all()
+    with pytest.raises(ValueError, match="churn"):
+        crvm.simulate(customers=10, churn="sometimes")
+    with pytest.raises(ValueError, match="unknown covariate"):
+        crvm.simulate(customers=10, effects={"weather": 1.0})
+    with pytest.raises(ValueError, match="unknown queue"):
+        crvm.simulate(customers=10, queue_refusal={"sales": 0.1})
+    with pytest.raises(crvm.InvalidArgumentError, match="article_saving"):
+        crvm.simulate(customers=10, article_saving=1.0)
+
+
+def test_customer_state_and_continuation():
+    sim = crvm.simulate(customers=400, seed=6, outcome_effects=False, c=0.9,
+                        segments={g: {"contact_rate": 0.0} for g in crvm.io.SEGMENTS},
+                        self_service_rate=0.0)
+    state = sim.customer_state("2023-03-15")
+    started = sim.customers["start_date"].to_numpy() <= np.datetime64("2023-03-15")
+    assert (state["renewals"].to_numpy()[~started] == -1).all()
+    assert (state["last_touch"] == sim.customers.set_index("customer_id")["start_date"])[started].all()
+    fut = sim.continuation("2023-03-15", replications=2, horizon=6, cap=240, discount_rate=0.01)
+    assert (fut["active"] == state["active"]).all()
+    # No support effects and no contacts or views: the columns are the BdW
+    # given theta, by a direct series, with no Monte Carlo error.
+    theta = sim.truth.set_index("customer_id")["theta"]
+    act = fut[fut["active"]]
+    t0 = state.loc[act.index, "renewals"].to_numpy(float)
+    lq = np.log1p(-theta.loc[act.index].to_numpy())
+    k = np.arange(1, 241)[:, None]
+    s = np.exp((np.power(t0 + k, 0.9) - np.power(t0, 0.9)) * lq)
+    np.testing.assert_allclose(act["retained"], s[5], rtol=1e-10)
+    np.testing.assert_allclose(act["discounted_months"], (s / 1.01 ** (k - 1)).sum(axis=0), rtol=1e-10)
+    assert (act["retained_se"] == 0).all() and (act["support_cost"] == 0).all()
+    again = sim.continuation("2023-03-15", replications=2, horizon=6, cap=240, discount_rate=0.01, threads=3)
+    pd.testing.assert_frame_equal(fut, again)
+    with pytest.raises(crvm.InvalidArgumentError, match="outside the window"):
+        sim.continuation("2030-01-01")
+    with pytest.raises(crvm.InvalidArgumentError, match="outside the window"):
+        sim.customer_state("2019-01-01")

@@ -237,3 +237,27 @@ def test_simulated_data_written_as_csv(tmp_path):
     assert rows["knowledge_uses.csv"] == summary.knowledge_uses
     with pytest.raises(crvm.FileError):
         ll.crvm_sim_write_csv(data, str(tmp_path / "no" / "such" / "dir"))
+
+
+def test_attribute_and_source_single_row_forms():
+    led = ll.crvm_ledger_new()
+    ll.crvm_ledger_add_customer(led, "c1", "smb", day(2023, 1, 1), DATE_NONE)
+    ll.crvm_ledger_add_contact(led, "k1", "c1", day(2023, 3, 1), day(2023, 3, 2), ll.CRVM_CHANNEL_PHONE,
+                               15.0, 1, 0, ll.CRVM_OUTCOME_RESOLVED, float("nan"))
+    ll.crvm_ledger_add_contact_attribute(led, "queue", "k1", "billing")
+    assert ll.crvm_ledger_find_attribute(led, "queue") == 0
+    assert ll.crvm_ledger_find_attribute_value(led, 0, "billing") == 0
+    with pytest.raises(crvm.NotFoundError):
+        ll.crvm_ledger_find_attribute(led, "agent")
+    with pytest.raises(crvm.NotFoundError):
+        ll.crvm_ledger_find_attribute_value(led, 0, "tech")
+    with pytest.raises(crvm.InvalidArgumentError):
+        ll.crvm_ledger_add_contact_attribute(led, "queue", "k1", "tech")  # a second value
+    ll.crvm_ledger_add_sourced_revenue_event(led, "c1", day(2023, 3, 2), 10.0, ll.CRVM_STREAM_EXPANSION, "k1")
+    ll.crvm_ledger_add_sourced_revenue_event(led, "c1", day(2023, 3, 2), 10.0, ll.CRVM_STREAM_SERVICES, None)
+    source = np.empty(2, np.int32)
+    ll.crvm_ledger_revenue_events(led, np.empty(2, np.int32), np.empty(2, np.int32), np.empty(2),
+                                  np.empty(2, np.int32), source)
+    assert source.tolist() == [0, -1]
+    with pytest.raises(crvm.NotFoundError):
+        ll.crvm_ledger_add_sourced_revenue_event(led, "c1", day(2023, 3, 2), 1.0, ll.CRVM_STREAM_SERVICES, "k9")

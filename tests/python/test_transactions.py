@@ -181,6 +181,22 @@ def test_dert_matches_closed_forms_and_integrals(cdnow, donations):
     assert np.all(bb.dert(0.1, d["frequency"], d["recency"], d["periods"]) > 0)
 
 
+def test_huge_b_predictions_are_the_immortal_limit_not_zero():
+    """Issue 10 item 4: b >= 1e8 gave exactly 0 with no error. As b grows the
+    dropout probability vanishes and E[Y(t)] tends to P(alive) (r + x) t /
+    (alpha + T), DERT to P(alive) (r + x) / (delta (alpha + T)) (the
+    expansion in p lambda; the next term is below 1e-6 relative here)."""
+    for cls in (crvm.BetaGeo, crvm.ModifiedBetaGeo):
+        m = cls()
+        m.params = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 1e8}
+        k, A = 0.243 + 2, 4.414 + 38.86
+        pa = m.p_alive(2, 30.43, 38.86)
+        assert m.expected_purchases(39.0, 2, 30.43, 38.86) == pytest.approx(pa * k * 39 / A,
+                                                                             rel=1e-6)
+        assert m.dert(0.0027, 2, 30.43, 38.86) == pytest.approx(pa * k / (0.0027 * A), rel=1e-6)
+        assert m.dert(0.0027, [2, 0], [30.43, 0], [38.86, 38.86])[1] > 0
+
+
 # ---- torture cases ---------------------------------------------------------------
 
 def test_torture_cases_are_finite_and_match_mpmath():

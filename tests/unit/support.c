@@ -1,22 +1,28 @@
 #include "support.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-static long fail_after = -1;
-static long outstanding = 0;
-static int failure_injected = 0;
+/* Atomics: tests that run the library in several threads (fits, ledger
+ * reads) allocate through this allocator from all of them at once; plain
+ * counters were a data race (ThreadSanitizer), and a lost update would make
+ * the leak check of test_every_allocation_failure lie. */
+static atomic_long fail_after = -1;
+static atomic_long outstanding = 0;
+static atomic_int failure_injected = 0;
 
 static int should_fail(void)
 {
-    if (fail_after < 0)
-        return 0;
-    if (fail_after == 0) {
-        failure_injected = 1;
+    long left = atomic_load(&fail_after);
+    while (left > 0) /* count this allocation down, unless another thread did */
+        if (atomic_compare_exchange_weak(&fail_after, &left, left - 1))
+            return 0;
+    if (left == 0) {
+        atomic_store(&failure_injected, 1);
         return 1;
     }
-    fail_after--;
     return 0;
 }
 

@@ -44,6 +44,29 @@ static void long_messages_are_truncated_not_overflowed(void **state)
     assert_true(strlen(crvm_last_error()) < sizeof big);
 }
 
+/* Issue 10 item 6: a message built from the previous one (as the CSV
+ * loaders prefix a tokenizer error with the file) must read the old text
+ * before overwriting it: formatting into the buffer being read is undefined
+ * behaviour (overlapping copy) and garbled the prefix. */
+static void a_message_may_quote_the_previous_one(void **state)
+{
+    (void)state;
+    crvm__fail(CRVM_EPARSE, "line %d (record %d), field %d: quote inside an unquoted field", 1, 1, 2);
+    assert_int_equal(crvm__fail(CRVM_EPARSE, "x.csv: header row: %s", crvm_last_error()), CRVM_EPARSE);
+    assert_string_equal(crvm_last_error(),
+                        "x.csv: header row: line 1 (record 1), field 2: quote inside an unquoted field");
+    /* Also when the old message fills the buffer: the new one is cut, not corrupted. */
+    char big[600];
+    memset(big, 'y', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    crvm__fail(CRVM_EIO, "%s", big);
+    crvm__fail(CRVM_EIO, "pre: %s", crvm_last_error());
+    const char *m = crvm_last_error();
+    assert_memory_equal(m, "pre: yyyy", 9);
+    for (size_t i = 5; m[i]; i++)
+        assert_int_equal(m[i], 'y');
+}
+
 static int other_thread(void *arg)
 {
     (void)arg;
@@ -126,6 +149,7 @@ int main(void)
         cmocka_unit_test(status_strings_are_distinct_and_total),
         cmocka_unit_test(last_error_is_empty_until_a_failure),
         cmocka_unit_test(long_messages_are_truncated_not_overflowed),
+        cmocka_unit_test(a_message_may_quote_the_previous_one),
         cmocka_unit_test(errors_are_thread_local),
         cmocka_unit_test(version_matches_macros),
         cmocka_unit_test(allocator_requires_every_function),

@@ -51,7 +51,7 @@ static void cost_model_defaults_and_assumptions(void **state)
     assert_true(isnan(m.minutes_saved) && isnan(m.avoided_contact_cost));
     assert_true(m.self_service_cost == 0.10); /* Gartner 2019 */
     size_t n = crvm_cost_model_assumption_count();
-    assert_int_equal(n, 22);
+    assert_int_equal(n, 24);
     for (size_t i = 0; i < n; i++) {
         crvm_assumption a;
         assert_int_equal(crvm_cost_model_assumption(&m, i, &a), CRVM_OK);
@@ -85,13 +85,31 @@ static void cost_model_defaults_and_assumptions(void **state)
     assert_true(m.gross_margin_rate[CRVM_STREAM_EXPANSION] == 0.6);
     assert_int_equal(crvm_cost_model_set(&m, "avoided_contact_cost", 9), CRVM_OK);
     assert_true(m.avoided_contact_cost == 9);
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++) { /* values in every assumption's domain */
         crvm_assumption a;
         assert_int_equal(crvm_cost_model_assumption(&m, i, &a), CRVM_OK);
-        assert_int_equal(crvm_cost_model_set(&m, a.name, 1000.0 + (double)i), CRVM_OK);
+        assert_int_equal(crvm_cost_model_set(&m, a.name, 0.25 + (double)i / 64), CRVM_OK);
         assert_int_equal(crvm_cost_model_assumption(&m, i, &a), CRVM_OK);
-        assert_true(a.value == 1000.0 + (double)i);
+        assert_true(a.value == 0.25 + (double)i / 64);
     }
+    /* Issue 10 item 7: a value outside the assumption's domain (NaN and
+     * infinity included) is refused by name and leaves the model as it was. */
+    crvm_cost_model before = m;
+    assert_status(crvm_cost_model_set(&m, "hourly_rate[tier1]", NAN), CRVM_EINVAL);
+    assert_non_null(strstr(crvm_last_error(), "hourly_rate[tier1] = nan: must be finite"));
+    assert_status(crvm_cost_model_set(&m, "escalation_cost", INFINITY), CRVM_EINVAL);
+    assert_status(crvm_cost_model_set(&m, "minutes_saved", -INFINITY), CRVM_EINVAL);
+    assert_status(crvm_cost_model_set(&m, "discount_rate", 1.0), CRVM_EINVAL);
+    assert_non_null(strstr(crvm_last_error(), "discount_rate = 1: must be in [0, 1)"));
+    assert_status(crvm_cost_model_set(&m, "gross_margin_rate[services]", -1.5), CRVM_EINVAL);
+    assert_status(crvm_cost_model_set(&m, "channel_cost[email]", -0.01), CRVM_EINVAL);
+    assert_memory_equal(&m, &before, sizeof m);
+    /* NaN keeps its meaning "estimate from the data" where it has one. */
+    assert_int_equal(crvm_cost_model_set(&m, "minutes_saved", NAN), CRVM_OK);
+    assert_true(isnan(m.minutes_saved));
+    assert_int_equal(crvm_cost_model_set(&m, "avoided_contact_cost", NAN), CRVM_OK);
+    assert_true(isnan(m.avoided_contact_cost));
+    assert_int_equal(crvm_cost_model_set(&m, "minutes_saved", -2), CRVM_OK);
     assert_status(crvm_cost_model_set(&m, "hourly_rate[tier4]", 1), CRVM_ENOTFOUND);
     assert_status(crvm_cost_model_set(NULL, "discount_rate", 1), CRVM_EINVAL);
     crvm_assumption a;
@@ -128,6 +146,9 @@ static void cost_model_validation(void **state)
     BAD(knowledge_hourly_rate, -5, "knowledge_hourly_rate");
     BAD(minutes_saved, INFINITY, "minutes_saved");
     BAD(avoided_contact_cost, -1, "avoided_contact_cost");
+    BAD(outreach_cost, -1, "outreach_cost");
+    BAD(outreach_save_rate, 1.5, "outreach_save_rate");
+    BAD(outreach_save_rate, NAN, "outreach_save_rate");
     m = base;
     m.minutes_saved = -3; /* the data may say articles slow agents down */
     m.gross_margin_rate[0] = -0.2;
@@ -546,6 +567,78 @@ done:
     return st;
 }
 
+/* True if every value of out is still the sentinel. */
+static int untouched(const double *out, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (out[i] != 7.0)
+            return 0;
+    return 1;
+}
+
+/* Issue 10 item 3: costs come from a cost model whose rates need only be
+ * finite; a cost or a sum beyond 2^53 cents used to overflow llround
+ * (INT64_MIN cents, a negative cost to serve) or lose cents silently. It now
+ * fails with CRVM_EDOMAIN naming the figure, and leaves out untouched. */
+static void money_beyond_exact_cents_is_an_error(void **state)
+{
+    (void)state;
+    crvm_ledger *l = test_small_ledger();
+    double out[3 * CRVM_ECON_COLUMNS], kv[2 * CRVM_KV_COLUMNS];
+    for (size_t i = 0; i < 3 * CRVM_ECON_COLUMNS; i++)
+        out[i] = 7.0;
+    for (size_t i = 0; i < 2 * CRVM_KV_COLUMNS; i++)
+        kv[i] = 7.0;
+    /* One contact's cost: K5 is the only tier-3 contact (60 minutes). */
+    crvm_cost_model m = simple_model();
+    m.hourly_rate[2] = 1e300;
+    assert_status(crvm_customer_economics(l, &m, CRVM_DATE_MIN, CRVM_DATE_MAX, out, 3 * CRVM_ECON_COLUMNS),
+                  CRVM_EDOMAIN);
+    assert_non_null(strstr(crvm_last_error(), "the cost of contact 'K5' passes 2^53 cents"));
+    assert_status(crvm_segment_economics(l, &m, CRVM_DATE_MIN, CRVM_DATE_MAX, out, 2 * CRVM_ECON_COLUMNS),
+                  CRVM_EDOMAIN);
+    /* The estimate of the avoided contact cost costs every contact too. */
+    assert_status(crvm_knowledge_value(l, &m, D(2023, 12, 31), kv, 2 * CRVM_KV_COLUMNS, NULL), CRVM_EDOMAIN);
+    assert_true(untouched(out, 3 * CRVM_ECON_COLUMNS) && untouched(kv, 2 * CRVM_KV_COLUMNS));
+    /* Each contact within range, their sum not: overhead 6e13 per contact; A
+     * has two contacts (K1, K2), segment smb three. */
+    m = simple_model();
+    m.overhead_per_contact = 6e13;
+    assert_status(crvm_customer_economics(l, &m, CRVM_DATE_MIN, CRVM_DATE_MAX, out, 3 * CRVM_ECON_COLUMNS),
+                  CRVM_EDOMAIN);
+    assert_non_null(strstr(crvm_last_error(), "overhead_cost of customer 'A'"));
+    assert_status(crvm_segment_economics(l, &m, CRVM_DATE_MIN, CRVM_DATE_MAX, out, 2 * CRVM_ECON_COLUMNS),
+                  CRVM_EDOMAIN);
+    assert_non_null(strstr(crvm_last_error(), "overhead_cost of segment 'smb'"));
+    assert_true(untouched(out, 3 * CRVM_ECON_COLUMNS));
+    /* Up to 2023-02-28 only K1 and K4 (A and C) are open: in range again. */
+    assert_int_equal(crvm_customer_economics(l, &m, CRVM_DATE_MIN, D(2023, 3, 1), out, 3 * CRVM_ECON_COLUMNS),
+                     CRVM_OK);
+    assert_true(out[CRVM_ECON_OVERHEAD_COST] == 6e13 + 3.0); /* 6e13 + 0.1 * 30 minutes */
+    /* Knowledge: one article's authoring cost (4 h x 1e300) ... */
+    m = simple_model();
+    m.minutes_saved = 0;
+    m.avoided_contact_cost = 0;
+    m.knowledge_hourly_rate = 1e300;
+    assert_status(crvm_knowledge_value(l, &m, D(2023, 6, 30), kv, 2 * CRVM_KV_COLUMNS, NULL), CRVM_EDOMAIN);
+    assert_non_null(strstr(crvm_last_error(), "authoring_cost of article 'KB1'"));
+    double base[CRVM_KV_COLUMNS];
+    assert_status(crvm_knowledge_base_value(l, &m, D(2023, 6, 30), base, CRVM_KV_COLUMNS), CRVM_EDOMAIN);
+    /* ... or only the whole base's: at 1.3e13 an hour on 2023-04-01, KB1
+     * costs 4 h + 0.5 h/month over 90 days = 7.12e13, KB2 2 h = 2.6e13, each
+     * below 2^53 cents (9.007e13 units), together above. */
+    m.knowledge_hourly_rate = 1.3e13;
+    assert_int_equal(crvm_knowledge_value(l, &m, D(2023, 4, 1), kv, 2 * CRVM_KV_COLUMNS, NULL), CRVM_OK);
+    assert_true(kv[CRVM_KV_AUTHORING_COST] == 5.2e13);
+    assert_true(kv[CRVM_KV_COLUMNS + CRVM_KV_AUTHORING_COST] == 2.6e13);
+    for (size_t i = 0; i < CRVM_KV_COLUMNS; i++)
+        base[i] = 7.0;
+    assert_status(crvm_knowledge_base_value(l, &m, D(2023, 4, 1), base, CRVM_KV_COLUMNS), CRVM_EDOMAIN);
+    assert_non_null(strstr(crvm_last_error(), "cost of the knowledge base"));
+    assert_true(untouched(base, CRVM_KV_COLUMNS));
+    crvm_ledger_free(l);
+}
+
 static void test_every_allocation_failure_economics(void **state)
 {
     (void)state;
@@ -563,6 +656,7 @@ int main(void)
         cmocka_unit_test(knowledge_payback),
         cmocka_unit_test(knowledge_minutes_saved_estimate),
         cmocka_unit_test(generated_economics_reconcile_exactly),
+        cmocka_unit_test(money_beyond_exact_cents_is_an_error),
         cmocka_unit_test(test_every_allocation_failure_economics),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -540,6 +540,79 @@ static void strict_customers_reject_and_leave_ledger_unchanged(void **state)
     crvm_ledger_free(l);
 }
 
+/* Issue 10 item 3: per-row limits did not bound sums. 1,100 events of 9e13
+ * overflowed the int64 cents total (signed overflow), and handle minutes of
+ * 1e18 became INT64_MIN cents in the report. Every input that becomes money
+ * is bounded and the revenue total stays exact: the row that would pass the
+ * bound is rejected, naming it. */
+static void money_inputs_are_bounded_so_totals_stay_exact(void **state)
+{
+    (void)state;
+    crvm_ledger *l = test_small_ledger();
+    crvm_ledger_stats before;
+    assert_int_equal(crvm_ledger_stats_get(l, &before), CRVM_OK);
+    enum { N = 1100 };
+    const char *who[N];
+    crvm_date when[N];
+    double amount[N];
+    int32_t stream[N];
+    for (int i = 0; i < N; i++) {
+        who[i] = "A";
+        when[i] = D(2023, 6, 1);
+        amount[i] = 9e13; /* each within the per-event limit */
+        stream[i] = CRVM_STREAM_SERVICES;
+    }
+    /* Strict: the second event would take the sum of |amount| past 2^53 cents. */
+    assert_status(crvm_ledger_add_revenue(l, who, N, when, N, amount, N, stream, N, NULL), CRVM_EINVAL);
+    assert_error_mentions("revenue[1].amount = 90000000000000.00: the ledger's revenue would pass");
+    assert_same_stats(l, &before);
+    /* Lenient: one accepted, the rest reported; the total is exact. */
+    crvm_rejections *rej;
+    assert_int_equal(crvm_rejections_new(&rej), CRVM_OK);
+    assert_int_equal(crvm_ledger_add_revenue(l, who, N, when, N, amount, N, stream, N, rej), CRVM_OK);
+    assert_int_equal(crvm_rejections_count(rej), N - 1);
+    crvm_ledger_stats s;
+    assert_int_equal(crvm_ledger_stats_get(l, &s), CRVM_OK);
+    assert_int_equal(s.revenue_events, before.revenue_events + 1);
+    assert_true(s.revenue_cents == before.revenue_cents + (int64_t)9000000000000000);
+    double act[3 * CRVM_ACTIVITY_COLUMNS];
+    assert_int_equal(crvm_ledger_customer_activity(l, CRVM_DATE_MIN, CRVM_DATE_MAX, act, 3 * CRVM_ACTIVITY_COLUMNS),
+                     CRVM_OK);
+    /* A: 49.99 + 49.99 + 150 - 10 + 9e13 (hand sum of test_small_ledger's events). */
+    assert_true(act[CRVM_ACT_REVENUE] == 9000000000023998.0 / 100.0); /* the cents divided once */
+    /* Credits count by magnitude too: a refund cannot make room for more. */
+    double refund = -1e11; /* room left: 2^53 - 9e15 cents, about 7.2e10 units */
+    assert_status(crvm_ledger_add_revenue(l, who, 1, when, 1, &refund, 1, stream, 1, NULL), CRVM_EINVAL);
+    /* A rolled-back batch gives its room back. */
+    crvm_ledger *m = test_small_ledger();
+    assert_int_equal(crvm_ledger_begin(m), CRVM_OK);
+    assert_int_equal(crvm_ledger_add_revenue(m, who, 1, when, 1, amount, 1, stream, 1, NULL), CRVM_OK);
+    assert_int_equal(crvm_ledger_rollback(m), CRVM_OK);
+    assert_int_equal(crvm_ledger_add_revenue(m, who, 1, when, 1, amount, 1, stream, 1, NULL), CRVM_OK);
+    crvm_ledger_free(m);
+
+    /* Handle minutes, hours and scores: beyond their bounds, rejected. */
+    assert_status(crvm_ledger_add_contact(l, "K9", "A", D(2023, 6, 1), CRVM_DATE_NONE, CRVM_CHANNEL_PHONE,
+                                          1e18, 1, 0, CRVM_OUTCOME_RESOLVED, NAN),
+                  CRVM_EINVAL);
+    assert_error_mentions("contacts[0].handle_minutes = 1e+18: must be in [0, 1e6]");
+    assert_status(crvm_ledger_add_contact(l, "K9", "A", D(2023, 6, 1), CRVM_DATE_NONE, CRVM_CHANNEL_PHONE,
+                                          1, 1, 0, CRVM_OUTCOME_RESOLVED, 2e6),
+                  CRVM_EINVAL);
+    assert_error_mentions("contacts[0].satisfaction = 2e+06");
+    assert_status(crvm_ledger_add_article(l, "KB9", D(2023, 1, 1), 1e7, 0), CRVM_EINVAL);
+    assert_error_mentions("articles[0].authoring_hours = 1e+07: must be in [0, 1e6]");
+    assert_status(crvm_ledger_add_article(l, "KB9", D(2023, 1, 1), 1, 1e300), CRVM_EINVAL);
+    assert_error_mentions("articles[0].maintenance_hours");
+    /* At the bounds: accepted. */
+    assert_int_equal(crvm_ledger_add_contact(l, "K9", "A", D(2023, 6, 1), CRVM_DATE_NONE, CRVM_CHANNEL_PHONE,
+                                             1e6, 1, 0, CRVM_OUTCOME_RESOLVED, -1e6),
+                     CRVM_OK);
+    assert_int_equal(crvm_ledger_add_article(l, "KB9", D(2023, 1, 1), 1e6, 1e6), CRVM_OK);
+    crvm_rejections_free(rej);
+    crvm_ledger_free(l);
+}
+
 static void strict_events_reject_each_bad_field(void **state)
 {
     (void)state;
@@ -572,7 +645,7 @@ static void strict_events_reject_each_bad_field(void **state)
 
     /* Contacts. */
     assert_status(crvm_ledger_add_contact(l, "K9", "A", d, d, CRVM_CHANNEL_CHAT, -3, 1, 0, CRVM_OUTCOME_RESOLVED, NAN), CRVM_EINVAL);
-    assert_error_mentions("contacts[0].handle_minutes = -3: must be finite and >= 0");
+    assert_error_mentions("contacts[0].handle_minutes = -3: must be in [0, 1e6]");
     assert_status(crvm_ledger_add_contact(l, "K9", "A", d, d, CRVM_CHANNEL_CHAT, NAN, 1, 0, CRVM_OUTCOME_RESOLVED, NAN), CRVM_EINVAL);
     assert_error_mentions("handle_minutes is NaN");
     assert_status(crvm_ledger_add_contact(l, "K9", "A", d, d, CRVM_CHANNEL_CHAT, INFINITY, 1, 0, CRVM_OUTCOME_RESOLVED, NAN), CRVM_EINVAL);
@@ -794,7 +867,7 @@ static void lenient_mode_reports_every_rejected_row(void **state)
                      CRVM_OK);
     assert_int_equal(crvm_rejections_count(rej), 6);
     assert_string_equal(assert_rejection(rej, 5, CRVM_TABLE_CONTACTS, 1, "handle_minutes", CRVM_EINVAL),
-                        "contacts[1].handle_minutes = -1: must be finite and >= 0");
+                        "contacts[1].handle_minutes = -1: must be in [0, 1e6]");
     /* A rejected contact id is not taken: L2 can come again. */
     assert_int_equal(crvm_ledger_add_contact(l, "L2", "N2", d, d, CRVM_CHANNEL_EMAIL, 1, 1, 0, CRVM_OUTCOME_RESOLVED, 4), CRVM_OK);
 
@@ -1537,6 +1610,7 @@ int main(void)
         cmocka_unit_test(small_ledger_transactions),
         cmocka_unit_test(small_ledger_covariates),
         cmocka_unit_test(strict_customers_reject_and_leave_ledger_unchanged),
+        cmocka_unit_test(money_inputs_are_bounded_so_totals_stay_exact),
         cmocka_unit_test(strict_events_reject_each_bad_field),
         cmocka_unit_test(lenient_mode_reports_every_rejected_row),
         cmocka_unit_test(bulk_contact_article_links),

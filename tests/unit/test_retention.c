@@ -438,6 +438,103 @@ static void derl_closed_form_matches_direct_sum(void **state)
     assert_true(isinf(out[0]) && out[0] > 0);
 }
 
+static void assert_message_has(const char *needle)
+{
+    if (strstr(crvm_last_error(), needle) == NULL)
+        fail_msg("message \"%s\" lacks \"%s\"", crvm_last_error(), needle);
+}
+
+/* Issue 10 item 4: DERL passed its bound (1 + d) / d for huge renewal
+ * counts (1e20 renewals at d = 0.1 gave 10082.6, bound 11): the series
+ * worked in periods m + j that doubles cannot hold beyond 2^53. Reference: for
+ * m much larger than 1/d and m^c much larger than beta,
+ * ln S(m + j) / S(m) = -a c j / m + O((j / m)^2), so
+ *     DERL = sum_j z^(j-1) (1 - a c j / m) = 1 / (1 - z) - (a c / m) / (1 - z)^2
+ * up to relative O((a c / (m d))^2), below 1e-16 here; and with d = 0 (a c > 1)
+ * the sum of (1 + j / m)^-(a c) is m / (a c - 1) - 1/2 + O(1 / m). */
+static void derl_keeps_its_bounds_at_huge_renewals(void **state)
+{
+    (void)state;
+    const crvm_retention_params ps[] = {{1, 1, 1}, {0.7, 2.5, 1}, {1.2, 3, 0.8}, {2, 5, 1.5}};
+    const double many[] = {1e16, 1e20, 1e50, 1e300, 1.7e308};
+    const double rates[] = {0.1, 0.01};
+    for (size_t i = 0; i < 4; i++)
+        for (size_t k = 0; k < 2; k++) {
+            double d = rates[k], out[5];
+            assert_status(crvm_retention_derl(&ps[i], d, many, 5, out, 5), CRVM_OK);
+            for (size_t j = 0; j < 5; j++) {
+                double geometric = (1 + d) / d, ac = ps[i].alpha * ps[i].c;
+                assert_true(out[j] <= geometric);
+                /* 1e-10: the series' stated accuracy. */
+                assert_close(out[j], geometric - ac / many[j] * geometric * geometric, 1e-10, 0);
+            }
+        }
+    /* d = 0: the sBG's exact (beta + m) / (alpha - 1), the BdW's asymptote. */
+    const double m[] = {1e20, 1e100, 1e300};
+    double out[3];
+    assert_status(crvm_retention_derl(&ps[3], 0.0, m, 3, out, 3), CRVM_OK);
+    for (size_t j = 0; j < 3; j++)
+        assert_close(out[j], m[j] / (2 * 1.5 - 1) - 0.5, 1e-10, 0);
+    const crvm_retention_params sbg = {2.5, 4, 1};
+    assert_status(crvm_retention_derl(&sbg, 0.0, m, 3, out, 3), CRVM_OK);
+    for (size_t j = 0; j < 3; j++)
+        assert_close(out[j], (4 + m[j]) / 1.5, 1e-15, 0);
+}
+
+/* Predictions outside their known bounds (probabilities in [0, 1], DERL in
+ * [0, (1 + d) / d], E[T] >= 1 and finite exactly when alpha c > 1) fail with
+ * CRVM_EDOMAIN naming the row, and leave out untouched: they were mapped to 0
+ * or +infinity (NaN) or returned as they came (P(T = 1) = +inf when alpha +
+ * beta is below the rounding of 1). */
+static void predictions_outside_their_bounds_are_errors(void **state)
+{
+    (void)state;
+    /* P(T = 1) = alpha / (alpha + beta) = 1/2 however small both are. */
+    const crvm_retention_params tiny = {1e-300, 1e-300, 1};
+    double one = 1, p1 = -1;
+    assert_status(crvm_retention_churn_probability(&tiny, &one, 1, &p1, 1), CRVM_OK);
+    assert_close(p1, 0.5, 1e-15, 0);
+    /* Parameters where the arithmetic cannot keep the value: c = 1.7e308
+     * overflows c ln t, alpha = 1e300 the log-gamma differences. */
+    double out[3] = {7, 7, 7};
+    const double t[3] = {1, 10, 2};
+    const crvm_retention_params huge_c = {0.5, 1, 1.7e308}, huge_a = {1e300, 1e-20, 1e8},
+                                huge_ab = {1.7e308, 1.7e308, 1}, huge_a3 = {1e300, 1e-300, 3};
+    assert_status(crvm_retention_derl(&huge_c, 0.1, t, 3, out, 3), CRVM_EDOMAIN);
+    assert_message_has("crvm_retention_derl: renewals[1] = 10: the discounted expected residual lifetime");
+    assert_message_has("outside its bounds [0, 11]");
+    assert_status(crvm_retention_churn_probability(&huge_ab, t, 3, out, 3), CRVM_EDOMAIN);
+    assert_message_has("t[1] = 10: the churn probability came out as");
+    double late[3] = {1, 2, 1e300};
+    assert_status(crvm_retention_survival(&huge_a3, late, 3, out, 3), CRVM_EDOMAIN);
+    assert_message_has("t[2] = 1e+300: the survival probability");
+    assert_true(out[0] == 7 && out[1] == 7 && out[2] == 7);
+    double el = -7;
+    assert_status(crvm_retention_expected_lifetime(&huge_a, &el), CRVM_EDOMAIN);
+    assert_message_has("expected lifetime came out as");
+    assert_true(el == -7);
+    /* More rows than the stack buffer: checked in a first pass, written in a
+     * second; a bad last row leaves all of out untouched, good rows equal
+     * the row-by-row values. */
+    enum { N = 300 };
+    double rows[N], many_out[N], single;
+    for (size_t i = 0; i < N; i++) {
+        rows[i] = (double)i;
+        many_out[i] = 7;
+    }
+    const crvm_retention_params ok = {1.2, 3, 0.8};
+    assert_status(crvm_retention_derl(&ok, 0.1, rows, N, many_out, N), CRVM_OK);
+    for (size_t i = 0; i < N; i += 37) {
+        assert_status(crvm_retention_derl(&ok, 0.1, &rows[i], 1, &single, 1), CRVM_OK);
+        assert_true(many_out[i] == single);
+    }
+    for (size_t i = 0; i < N; i++)
+        many_out[i] = 7;
+    assert_status(crvm_retention_derl(&huge_c, 0.1, rows, N, many_out, N), CRVM_EDOMAIN);
+    for (size_t i = 0; i < N; i++)
+        assert_true(many_out[i] == 7);
+}
+
 static void expected_lifetime_closed_form_and_series(void **state)
 {
     (void)state;
@@ -620,12 +717,6 @@ static void standard_errors_are_calibrated(void **state)
 }
 
 /* ---- degenerate data and errors ------------------------------------------- */
-
-static void assert_message_has(const char *needle)
-{
-    if (strstr(crvm_last_error(), needle) == NULL)
-        fail_msg("message \"%s\" lacks \"%s\"", crvm_last_error(), needle);
-}
 
 static void degenerate_data_get_a_clear_status(void **state)
 {
@@ -974,6 +1065,8 @@ int main(void)
         cmocka_unit_test(sbg_predictions_match_closed_forms),
         cmocka_unit_test(predictions_are_consistent),
         cmocka_unit_test(derl_closed_form_matches_direct_sum),
+        cmocka_unit_test(derl_keeps_its_bounds_at_huge_renewals),
+        cmocka_unit_test(predictions_outside_their_bounds_are_errors),
         cmocka_unit_test(expected_lifetime_closed_form_and_series),
         cmocka_unit_test(recovers_simulated_parameters),
         cmocka_unit_test(standard_errors_are_calibrated),

@@ -428,6 +428,7 @@ static void refusal_ratio(const crvm_sim_options *o, double *log_ratio, double *
     remove_dir(dir);
 }
 
+/* The earlier churn form, kept for robustness tests: min(1, theta x m). */
 static void test_refusal_raises_churn(void **state)
 {
     (void)state;
@@ -435,6 +436,7 @@ static void test_refusal_raises_churn(void **state)
     o.customers = 30000;
     o.seed = 99;
     o.self_service_rate = 0.0;
+    o.churn = CRVM_SIM_CHURN_MULTIPLIER;
     double lr, se;
     refusal_ratio(&o, &lr, &se);
     /* Truth: factor 3 (log 1.0986); the cap at probability 1 lowers it a
@@ -564,17 +566,24 @@ static void test_columns_hold_the_files(void **state)
 
     int32_t *rc = malloc(nr * sizeof *rc), *rd = malloc(nr * sizeof *rd), *rs = malloc(nr * sizeof *rs);
     double *ra = malloc(nr * sizeof *ra);
-    assert_true(rc && rd && rs && ra);
+    int64_t *rsrc = malloc(nr * sizeof *rsrc);
+    assert_true(rc && rd && rs && ra && rsrc);
     assert_int_equal(crvm_sim_data_revenue(d, rc, nr, rd, nr, ra, nr, rs, nr), CRVM_OK);
+    assert_int_equal(crvm_sim_data_revenue_sources(d, rsrc, nr), CRVM_OK);
     r = open_table(dir, "revenue.csv", &f,
-                   (const char *const[]){"customer_id", "date", "amount", "stream"}, idx, 4);
+                   (const char *const[]){"customer_id", "date", "amount", "stream", "source_contact"},
+                   idx, 5);
+    size_t sourced = 0;
     for (row = 0; next_row(r); row++) {
         assert_true(row < nr);
         assert_string_equal(field(r, idx[0]), cid[rc[row]]);
         assert_date_field(r, idx[1], rd[row]);
         assert_number_field(r, idx[2], ra[row]);
         assert_string_equal(field(r, idx[3]), crvm_stream_name(rs[row]));
+        assert_string_equal(field(r, idx[4]), rsrc[row] < 0 ? "" : kid[rsrc[row]]);
+        sourced += rsrc[row] >= 0;
     }
+    assert_true(sourced > 0);
     assert_int_equal(row, nr);
     crvm__csv_close(r);
     fclose(f);
@@ -589,10 +598,21 @@ static void test_columns_hold_the_files(void **state)
     assert_int_equal(crvm_sim_data_contacts(d, kc, nk, ko, nk, kcl, nk, kch, nk, km, nk, ktier, nk,
                                             kesc, nk, kout, nk, ksat, nk), CRVM_OK);
     assert_int_equal(crvm_sim_data_contact_articles(d, lc, nl, la, nl), CRVM_OK);
+    int32_t *attr[CRVM_SIM_ATTRIBUTES];
+    for (int a = 0; a < CRVM_SIM_ATTRIBUTES; a++) {
+        attr[a] = malloc(nk * sizeof *attr[a]);
+        assert_non_null(attr[a]);
+    }
+    assert_int_equal(crvm_sim_data_contact_attributes(d, attr[0], nk, attr[1], nk, attr[2], nk, attr[3], nk),
+                     CRVM_OK);
+    int aidx[CRVM_SIM_ATTRIBUTES];
     r = open_table(dir, "contacts.csv", &f,
                    (const char *const[]){"contact_id", "customer_id", "opened", "closed", "channel",
                                          "handle_minutes", "tier", "escalated", "outcome",
                                          "satisfaction", "articles"}, idx, 11);
+    col_index(r, (const char *const[]){"agent", "queue", "product", "reason"}, aidx, CRVM_SIM_ATTRIBUTES);
+    for (int a = 0; a < CRVM_SIM_ATTRIBUTES; a++)
+        assert_string_equal(crvm__csv_field(r, (size_t)aidx[a], NULL), crvm_sim_attribute_name(a));
     size_t link = 0;
     for (row = 0; next_row(r); row++) {
         assert_true(row < nk);
@@ -613,6 +633,8 @@ static void test_columns_hold_the_files(void **state)
             strcat(listed, aid[la[link]]);
         }
         assert_string_equal(field(r, idx[10]), listed);
+        for (int a = 0; a < CRVM_SIM_ATTRIBUTES; a++)
+            assert_string_equal(field(r, aidx[a]), crvm_sim_attribute_value(a, attr[a][row]));
     }
     assert_int_equal(row, nk);
     assert_int_equal(link, nl);
@@ -659,8 +681,9 @@ static void test_columns_hold_the_files(void **state)
     crvm__csv_close(r);
     fclose(f);
 
-    void *blocks[] = {cid, kid, aid, ct, kt, at, seg, start, end, rc, rd, rs, ra, kc, ko, kcl, kch,
-                      ktier, kesc, kout, km, ksat, lc, la, ac, ah, am, ua, ud, uk, ur, ucu, uco};
+    void *blocks[] = {cid, kid, aid, ct, kt, at, seg, start, end, rc, rd, rs, ra, rsrc, kc, ko, kcl,
+                      kch, ktier, kesc, kout, km, ksat, lc, la, ac, ah, am, ua, ud, uk, ur, ucu, uco,
+                      attr[0], attr[1], attr[2], attr[3]};
     for (size_t i = 0; i < sizeof blocks / sizeof blocks[0]; i++)
         free(blocks[i]);
     crvm_sim_data_free(d);
@@ -724,6 +747,14 @@ static void test_column_errors(void **state)
                                                nc), CRVM_EINVAL);
     assert_status(crvm_sim_data_knowledge_uses(d, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 2,
                                                NULL, 0), CRVM_EINVAL);
+    UNTOUCHED();
+    assert_status(crvm_sim_data_contact_attributes(NULL, NULL, 0, NULL, 0, NULL, 0, NULL, 0), CRVM_EINVAL);
+    assert_status(crvm_sim_data_contact_attributes(d, i32, nk, NULL, 0, NULL, 0, i32, nk - 1), CRVM_EINVAL);
+    assert_non_null(strstr(crvm_last_error(), "reason has length"));
+    assert_status(crvm_sim_data_contact_attributes(d, NULL, 0, NULL, 2, NULL, 0, NULL, 0), CRVM_EINVAL);
+    assert_status(crvm_sim_data_revenue_sources(NULL, NULL, 0), CRVM_EINVAL);
+    assert_status(crvm_sim_data_revenue_sources(d, i64, nr + 1), CRVM_EINVAL);
+    assert_status(crvm_sim_data_revenue_sources(d, NULL, nr), CRVM_EINVAL);
     UNTOUCHED();
     /* Every array left out is a valid (empty) request; one array alone is filled. */
     assert_int_equal(crvm_sim_data_customers(d, NULL, 0, NULL, 0, NULL, 0), CRVM_OK);

@@ -44,6 +44,7 @@ from .ledger import CostModel, Ledger
 from .io import LoadReport, SimulatedData, load_csv, read_numeric_csv, simulate, simulate_csv
 from ._persist import load
 from .diagnostics import HoldoutAccuracy, holdout_accuracy
+from .value import ValueModel
 
 __version__ = _ll.crvm_version()
 
@@ -65,5 +66,7 @@ __all__ = sorted([
     # ledger, costs, data
     "CostModel", "Ledger", "LoadReport", "SimulatedData", "load_csv", "read_numeric_csv",
     "simulate", "simulate_csv",
+    # the value model
+    "ValueModel",
     "__version__",
 ])

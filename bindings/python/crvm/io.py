@@ -2,7 +2,9 @@
 
 ``simulate(customers=..., seed=...)`` runs crvm's deterministic simulator of a
 subscription business with support and returns its tables as pandas
-DataFrames (with the generating truth); ``simulate_csv(directory, ...)``
+DataFrames (with the generating truth: the model's parameters, each
+customer's state at a date, and Monte Carlo futures of every customer past
+the end of the window); ``simulate_csv(directory, ...)``
 streams the same data to the five CSV files; ``load_csv(ledger, directory)``
 reads such a directory into a ledger and returns a :class:`LoadReport` that
 accounts for every row. The file format is in docs/data-format.md.
@@ -10,6 +12,7 @@ accounts for every row. The file format is in docs/data-format.md.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass, field
 
@@ -20,6 +23,12 @@ from . import lowlevel as _ll
 
 SEGMENTS = ("smb", "mid_market", "enterprise")
 OUTCOMES = ("resolved", "workaround", "refused", "abandoned")
+#: The churn covariates, in the order of the simulator's effects b.
+COVARIATES = tuple(_ll.crvm_sim_covariate_name(j) for j in range(_ll.CRVM_SIM_COVARIATES))
+QUEUES = tuple(_ll.crvm_sim_attribute_value(_ll.CRVM_SIM_QUEUE, q) for q in range(_ll.CRVM_SIM_QUEUES))
+ATTRIBUTES = tuple(_ll.crvm_sim_attribute_name(a) for a in range(_ll.CRVM_SIM_ATTRIBUTES))
+_CHURN = {"hazard": _ll.CRVM_SIM_CHURN_HAZARD, "multiplier": _ll.CRVM_SIM_CHURN_MULTIPLIER}
+_FUTURE_COLUMNS = [_ll.crvm_sim_future_column_name(k) for k in range(_ll.CRVM_SIM_FUT_COLUMNS)]
 TABLES = ("customers", "articles", "revenue", "contacts", "knowledge_uses")
 
 _DATE_COLUMNS = {
@@ -32,14 +41,16 @@ _DATE_COLUMNS = {
 _TEXT_COLUMNS = {
     "customers": ["customer_id", "segment"],
     "articles": ["article_id"],
-    "revenue": ["customer_id", "stream"],
-    "contacts": ["contact_id", "customer_id", "channel", "outcome", "articles"],
+    "revenue": ["customer_id", "stream", "source_contact"],
+    "contacts": ["contact_id", "customer_id", "channel", "outcome", "articles", "agent", "queue",
+                 "product", "reason"],
     "knowledge_uses": ["article_id", "kind", "contact_id", "customer_id"],
 }
 
 
 def _options(customers, seed, months, acquisition_months, outcome_effects, segments,
-             outcome_factors, self_service_rate):
+             outcome_factors, self_service_rate, churn="hazard", c=None, effects=None,
+             queue_refusal=None, agent_spread=None, article_saving=None, source_probability=None):
     if isinstance(customers, bool) or int(customers) != customers or customers < 1:
         raise ValueError(f"customers = {customers!r}: expected a positive integer")
     if isinstance(seed, bool) or int(seed) != seed or not 0 <= seed < 2**64:
@@ -77,6 +88,23 @@ def _options(customers, seed, months, acquisition_months, outcome_effects, segme
             o.set_outcome_factor(OUTCOMES.index(name), float(f))
     if self_service_rate is not None:
         o.self_service_rate = float(self_service_rate)
+    if churn not in _CHURN:
+        raise ValueError(f"churn = {churn!r}: expected one of {sorted(_CHURN)}")
+    o.churn = _CHURN[churn]
+    if c is not None:
+        o.c = float(c)
+    for name, b in (effects or {}).items():
+        if name not in COVARIATES:
+            raise ValueError(f"effects: unknown covariate {name!r}; expected {COVARIATES}")
+        o.set_effect(COVARIATES.index(name), float(b))
+    for name, p in (queue_refusal or {}).items():
+        if name not in QUEUES:
+            raise ValueError(f"queue_refusal: unknown queue {name!r}; expected {QUEUES}")
+        o.set_queue_refusal(QUEUES.index(name), float(p))
+    for field_name, v in (("agent_spread", agent_spread), ("article_saving", article_saving),
+                          ("source_probability", source_probability)):
+        if v is not None:
+            setattr(o, field_name, float(v))
     return o
 
 
@@ -140,20 +168,104 @@ class SimulatedData:
         os.makedirs(directory, exist_ok=True)
         _ll.crvm_simulate_csv(self._opts, os.fspath(directory), None)
 
+    def model_truth(self) -> dict:
+        """The truth that does not depend on the draws (C ``crvm_sim_truth_get``):
+
+        - ``params``: alpha and beta per segment, c and the covariate effects b
+          (log hazard ratios), as a Series named ``alpha_smb``, ...,
+          ``beta_enterprise``, ``c``, ``b_contacts``, ... ``b_silent_6_plus``
+          (the layout of the covariate retention model; c and b are NaN for
+          ``churn="multiplier"``);
+        - ``minutes_saved``: what the knowledge estimator's minutes saved per
+          assisted reuse converges to;
+        - ``agent_refusal``: P(refused) per agent (Series by agent name);
+        - ``refusal_share``: the expected share of contacts refused.
+        """
+        t = _ll.crvm_sim_truth_get(self._opts)
+        names = [f"{p}_{g}" for g in SEGMENTS for p in ("alpha", "beta")] + ["c"] + \
+                [f"b_{c}" for c in COVARIATES]
+        agents = [_ll.crvm_sim_attribute_value(_ll.CRVM_SIM_AGENT, a) for a in range(_ll.CRVM_SIM_AGENTS)]
+        return {"params": pd.Series([t.get_param(k) for k in range(len(names))], index=names),
+                "minutes_saved": float(t.minutes_saved),
+                "agent_refusal": pd.Series([t.get_agent_refusal(a) for a in range(len(agents))],
+                                           index=pd.Index(agents, name="agent")),
+                "refusal_share": float(t.refusal_share)}
+
+    def customer_state(self, date) -> pd.DataFrame:
+        """Each customer's state on ``date`` (inside the window): ``active``,
+        ``renewals`` made (-1 if not started), monthly ``price`` in effect,
+        ``support_plan`` and ``last_touch`` (its last contact or self-service
+        view by then, its start if none; NaT if not started)."""
+        from .ledger import _to_day
+        n = len(self.customers)
+        active, renewals, plan, touch = (np.empty(n, np.int32) for _ in range(4))
+        price = np.empty(n)
+        _ll.crvm_sim_customer_state(self._data, _to_day(date), active, renewals, price, plan, touch)
+        return pd.DataFrame({"active": active.astype(bool), "renewals": renewals, "price": price,
+                             "support_plan": plan.astype(bool), "last_touch": _as_datetime(touch)},
+                            index=pd.Index(self.customers["customer_id"], name="customer_id"))
+
+    def continuation(self, as_of, replications: int = 100, horizon: int = 12,
+                     discount_rate: float = 0.0, cap: int = 1200, seed: int = 1, threads: int = 0,
+                     cost_model=None) -> pd.DataFrame:
+        """The known future of every customer (C ``crvm_sim_continuation``):
+        ``replications`` futures of each customer active on ``as_of``,
+        simulated from its state then by the same process past the end of
+        the window, averaged. ``discount_rate`` is monthly (the next renewal
+        undiscounted); ``horizon`` and ``cap`` in months. Columns: ``active``,
+        ``retained`` (P(makes the next ``horizon`` renewals)), ``months``,
+        ``discounted_months`` (the DERL), ``discounted_months_held`` (with the
+        next ``horizon`` renewals certain), ``revenue``, ``gross_margin``,
+        ``support_cost`` (discounted, by ``cost_model``, default
+        :class:`crvm.CostModel`), ``contribution_held``; and ``<column>_se``,
+        the Monte Carlo standard error of each. Deterministic for any
+        ``threads``."""
+        from .ledger import _to_day
+        o = _ll.crvm_sim_continuation_options()
+        _ll.crvm_sim_continuation_options_init(o)
+        o.replications, o.horizon, o.discount_rate = int(replications), int(horizon), float(discount_rate)
+        o.cap, o.seed, o.threads = int(cap), int(seed), int(threads)
+        n, k = len(self.customers), len(_FUTURE_COLUMNS)
+        mean, se = np.empty(n * k), np.empty(n * k)
+        costs = None if cost_model is None else cost_model._c
+        _ll.crvm_sim_continuation(self._data, _to_day(as_of), o, costs, mean, se)
+        df = pd.DataFrame(mean.reshape(n, k), columns=_FUTURE_COLUMNS,
+                          index=pd.Index(self.customers["customer_id"], name="customer_id"))
+        df["active"] = df["active"].astype(bool)
+        errors = pd.DataFrame(se.reshape(n, k)[:, 1:], columns=[c + "_se" for c in _FUTURE_COLUMNS[1:]],
+                              index=df.index)
+        return pd.concat([df, errors], axis=1)
+
 
 def simulate(customers: int = 1000, seed: int = 1, *, months: int | None = None,
              acquisition_months: int | None = None, outcome_effects: bool = True,
              segments: dict | None = None, outcome_factors: dict | None = None,
-             self_service_rate: float | None = None) -> SimulatedData:
+             self_service_rate: float | None = None, churn: str = "hazard", c: float | None = None,
+             effects: dict | None = None, queue_refusal: dict | None = None,
+             agent_spread: float | None = None, article_saving: float | None = None,
+             source_probability: float | None = None) -> SimulatedData:
     """Simulate ``customers`` customers with ``seed`` (see crvm/simulate.h for
     the model and its defaults).
 
+    Churn (``churn="hazard"``, the value model): renewal s is made with
+    probability (1 - theta)^(e_s), e_s = (s^c - (s-1)^c) exp(b'z_s), z_s the
+    support covariates of the month before it (:data:`COVARIATES`);
+    ``c`` sets c, ``effects`` overrides b by covariate name, e.g.
+    ``{"refused": np.log(3)}``. ``churn="multiplier"`` keeps the earlier
+    form min(1, theta m) with the multipliers ``outcome_factors``, e.g.
+    ``{"refused": 3.0}``. ``outcome_effects=False`` removes every support
+    effect: pure BdW (sBG with c = 1).
+
     ``segments`` overrides per-segment parameters, e.g.
     ``{"smb": {"alpha": 1.0, "beta": 6.0}}`` (keys share, alpha, beta,
-    price_median, contact_rate); ``outcome_factors`` the churn multipliers,
-    e.g. ``{"refused": 3.0}``; ``outcome_effects=False`` gives pure sBG churn.
+    price_median, contact_rate); ``queue_refusal`` the refusal probability
+    per queue (:data:`QUEUES`), ``agent_spread`` the agents' spread around
+    it; ``article_saving`` the share of handle time a linked article saves;
+    ``source_probability`` the chance a resolved contact sources revenue.
     Returns a :class:`SimulatedData`; ``truth`` holds each customer's segment,
-    theta (baseline monthly churn probability), months paid and churn flag.
+    theta (baseline monthly churn probability), months paid and churn flag;
+    :meth:`SimulatedData.model_truth`, :meth:`SimulatedData.customer_state`
+    and :meth:`SimulatedData.continuation` give the rest of the truth.
 
     The tables are built from the simulator's in-memory columns (no files)
     and equal what :func:`read_tables` returns for the files
@@ -162,15 +274,16 @@ def simulate(customers: int = 1000, seed: int = 1, *, months: int | None = None,
     where pandas reading a header-only file gives object columns.)
     """
     o = _options(customers, seed, months, acquisition_months, outcome_effects, segments,
-                 outcome_factors, self_service_rate)
+                 outcome_factors, self_service_rate, churn, c, effects, queue_refusal, agent_spread,
+                 article_saving, source_probability)
     data = _ll.crvm_simulate(o)
     summary = _ll.crvm_sim_summary()
     _ll.crvm_sim_data_summary(data, summary)
     tables, truth = _sim_frames(data, summary)
-    del data
     result = SimulatedData(truth=truth, summary=_summary_dict(summary),
                            options={"customers": int(customers), "seed": int(seed)}, **tables)
     result._opts = o
+    result._data = data  # the truth at a date and the continuation generate customers again
     return result
 
 
@@ -194,6 +307,14 @@ def _as_datetime(days: np.ndarray) -> np.ndarray:
     out = days.astype("datetime64[D]").astype("datetime64[ns]")
     out[days == np.iinfo(np.int32).min] = np.datetime64("NaT")
     return out
+
+
+def _attribute_size(attribute: int) -> int:
+    """Number of values of a simulator attribute (its names end with NULL)."""
+    n = 0
+    while _ll.crvm_sim_attribute_value(attribute, n) is not None:
+        n += 1
+    return n
 
 
 def _sim_frames(data, summary) -> tuple:
@@ -222,8 +343,12 @@ def _sim_frames(data, summary) -> tuple:
 
     r = _sim_columns(_ll.crvm_sim_data_revenue, data, int(summary.revenue_events),
                      {"customer": i32, "date": i32, "amount": f64, "stream": i32})
+    source = _sim_columns(_ll.crvm_sim_data_revenue_sources, data, int(summary.revenue_events),
+                          {"source_contact": i64})["source_contact"]
+    contact_or_empty = np.append(contact_ids, "")  # -1 picks the trailing "": no source, as in the file
     revenue = pd.DataFrame({"customer_id": customer_ids[r["customer"]], "date": _as_datetime(r["date"]),
-                            "amount": r["amount"], "stream": streams[r["stream"]]})
+                            "amount": r["amount"], "stream": streams[r["stream"]],
+                            "source_contact": contact_or_empty[source]})
 
     k = _sim_columns(_ll.crvm_sim_data_contacts, data, int(summary.contacts),
                      {"customer": i32, "opened": i32, "closed": i32, "channel": i32,
@@ -238,18 +363,22 @@ def _sim_frames(data, summary) -> tuple:
     listed[links["contact"][first]] = article_ids[links["article"][first]]
     later = links["contact"][~first]
     listed[later] = listed[later] + ";" + article_ids[links["article"][~first]]
+    attrs = _sim_columns(_ll.crvm_sim_data_contact_attributes, data, int(summary.contacts),
+                         {name: i32 for name in ATTRIBUTES})
     contacts = pd.DataFrame({
         "contact_id": contact_ids, "customer_id": customer_ids[k["customer"]],
         "opened": _as_datetime(k["opened"]), "closed": _as_datetime(k["closed"]),
         "channel": channels[k["channel"]], "handle_minutes": k["handle_minutes"],
         "tier": k["tier"].astype(i64), "escalated": k["escalated"].astype(i64),
         "outcome": outcomes[k["outcome"]], "satisfaction": k["satisfaction"], "articles": listed})
+    for a, name in enumerate(ATTRIBUTES):
+        values = np.array([_ll.crvm_sim_attribute_value(a, v) for v in range(_attribute_size(a))], dtype=object)
+        contacts[name] = values[attrs[name]]
 
     u = _sim_columns(_ll.crvm_sim_data_knowledge_uses, data, int(summary.knowledge_uses),
                      {"article": i32, "date": i32, "kind": i32, "resolved": i32, "contact": i64,
                       "customer": i32})
     # A self-service view has no contact: an empty contact_id, as in the file.
-    contact_or_empty = np.append(contact_ids, "")
     knowledge_uses = pd.DataFrame({
         "article_id": article_ids[u["article"]], "date": _as_datetime(u["date"]),
         "kind": kinds[u["kind"]], "resolved": u["resolved"].astype(i64),
@@ -276,7 +405,10 @@ def simulate_csv(directory, customers: int = 1000, seed: int = 1, **options) -> 
     options as :func:`simulate`. Returns the summary (counts and totals)."""
     o = _options(customers, seed, options.pop("months", None), options.pop("acquisition_months", None),
                  options.pop("outcome_effects", True), options.pop("segments", None),
-                 options.pop("outcome_factors", None), options.pop("self_service_rate", None))
+                 options.pop("outcome_factors", None), options.pop("self_service_rate", None),
+                 options.pop("churn", "hazard"), options.pop("c", None), options.pop("effects", None),
+                 options.pop("queue_refusal", None), options.pop("agent_spread", None),
+                 options.pop("article_saving", None), options.pop("source_probability", None))
     if options:
         raise TypeError(f"simulate_csv: unexpected keyword(s) {sorted(options)}")
     os.makedirs(directory, exist_ok=True)
@@ -311,9 +443,8 @@ def _report(handle) -> LoadReport:
     totals = _ll.crvm_load_totals()
     _ll.crvm_load_report_totals(handle, totals)
     rows = []
-    rej = _ll.crvm_load_rejection()
     for i in range(_ll.crvm_load_report_count(handle)):
-        _ll.crvm_load_report_get(handle, i, rej)
+        rej = _ll.crvm_load_report_get(handle, i)
         rows.append((rej.file, int(rej.row), int(rej.line), rej.column,
                      _STATUS_NAMES.get(rej.status_code(), str(rej.status_code())), rej.reason))
     frame = pd.DataFrame(rows, columns=["file", "row", "line", "column", "status", "reason"])
@@ -324,6 +455,12 @@ def _report(handle) -> LoadReport:
 def _ledger_handle(ledger):
     """The C ledger of a crvm.Ledger (kept in ``_h``), or a bare handle."""
     return getattr(ledger, "_h", ledger)
+
+
+def _writing(ledger):
+    """The write lock of a crvm.Ledger (loading appends), or nothing for a bare handle."""
+    lock = getattr(ledger, "_lock", None)
+    return lock.write() if lock is not None else contextlib.nullcontext()
 
 
 def load_csv(ledger, directory, strict: bool = True, *, ignore_unknown_columns: bool = False,
@@ -341,7 +478,8 @@ def load_csv(ledger, directory, strict: bool = True, *, ignore_unknown_columns: 
     opts.ignore_unknown_columns = 1 if ignore_unknown_columns else 0
     opts.max_field_bytes = int(max_field_bytes)
     report = _ll.crvm_load_report_new()
-    _ll.crvm_load_directory(_ledger_handle(ledger), os.fspath(directory), opts, report)
+    with _writing(ledger):
+        _ll.crvm_load_directory(_ledger_handle(ledger), os.fspath(directory), opts, report)
     return _report(report)
 
 

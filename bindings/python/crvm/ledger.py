@@ -15,14 +15,16 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import os
 from typing import Iterable, Optional
 
 import numpy as np
 import pandas as pd
 
 from . import lowlevel as _ll
+from ._locks import RWLock, reads, writes
 
-__all__ = ["Ledger", "CostModel", "DATE_NONE"]
+__all__ = ["Ledger", "CostModel", "DATE_NONE", "CONTACT_COLUMNS"]
 
 #: "No date" in the C API (an active customer's end date, an open contact).
 DATE_NONE = -(2 ** 31)  # CRVM_DATE_NONE = INT32_MIN
@@ -36,7 +38,11 @@ _OUTCOMES = [_ll.crvm_outcome_name(i) for i in range(_ll.CRVM_OUTCOME_COUNT)]
 _KINDS = [_ll.crvm_use_kind_name(i) for i in range(_ll.CRVM_USE_KIND_COUNT)]
 _PERIODS = {"month": _ll.CRVM_PERIOD_MONTH, "quarter": _ll.CRVM_PERIOD_QUARTER,
             "year": _ll.CRVM_PERIOD_YEAR}
-_TABLES = [_ll.crvm_table_name(i) for i in range(_ll.CRVM_TABLE_COUNT)]
+_TABLES = {i: _ll.crvm_table_name(i) for i in
+           list(range(_ll.CRVM_TABLE_COUNT)) + [_ll.CRVM_TABLE_CONTACT_ATTRIBUTES]}
+#: The contact columns of contacts.csv; any other column of a contacts frame is an attribute.
+CONTACT_COLUMNS = ("contact_id", "customer_id", "opened", "closed", "channel", "handle_minutes",
+                   "tier", "escalated", "outcome", "satisfaction", "articles")
 _ALIASES = {"portal": "web", "self-service": "self_service", "self service": "self_service",
             "view": "self_service", "reuse": "assisted", "support plan": "support_plan",
             "support-plan": "support_plan"}
@@ -199,11 +205,17 @@ class CostModel:
       ``expansion``) or a sequence;
     - scalars ``escalation_cost``, ``overhead_per_contact``,
       ``overhead_per_minute``, ``self_service_cost``, ``discount_rate``,
-      ``deflection_probability``, ``knowledge_hourly_rate``;
+      ``deflection_probability``, ``knowledge_hourly_rate``, ``outreach_cost``,
+      ``outreach_save_rate`` (the last two for :meth:`crvm.ValueModel.outreach`);
     - ``minutes_saved`` and ``avoided_contact_cost``: ``None`` (default)
       estimates them from the ledger's data.
 
     Invalid values raise :class:`crvm.InvalidArgumentError` naming the field.
+    :meth:`from_text` and :meth:`from_file` read the assumptions from the
+    cost-model text format (docs/cost-model.md).
+
+    Threads: a CostModel is never changed after construction, so one may be
+    used by any number of threads at once.
     """
 
     _VECTORS = {"hourly_rate": [f"tier{i}" for i in (1, 2, 3)],
@@ -213,12 +225,37 @@ class CostModel:
         self._c = _ll.crvm_py_cost_model_defaults()
         if self._c is None:
             raise MemoryError("cost model")
+        self._override(assumptions)
+
+    @classmethod
+    def from_text(cls, text, **assumptions) -> "CostModel":
+        """The defaults, then the assumptions set in ``text`` (str or bytes in
+        the cost-model format: ``name = value`` lines, ``#`` comments, names as
+        in :meth:`describe`, ``estimate`` for the two estimated ones), then the
+        keyword overrides. A bad line raises the :class:`crvm.Error` subclass
+        of its status (ParseError, NotFoundError for an unknown name,
+        InvalidArgumentError for a value out of its domain) naming the line.
+        (C: ``crvm_cost_model_parse``.)"""
+        model = cls()
+        _ll.crvm_cost_model_parse(text, model._c)
+        return model._override(assumptions)
+
+    @classmethod
+    def from_file(cls, path, **assumptions) -> "CostModel":
+        """:meth:`from_text` on the file at ``path`` (at most 1 MiB); messages
+        start with the path. (C: ``crvm_cost_model_load``.)"""
+        model = cls()
+        _ll.crvm_cost_model_load(os.fspath(path), model._c)
+        return model._override(assumptions)
+
+    def _override(self, assumptions: dict) -> "CostModel":
         for key, value in assumptions.items():
             if key in self._VECTORS:
                 self._set_vector(key, value)
             else:
                 self._set(key, value)
         _ll.crvm_cost_model_validate(self._c)
+        return self
 
     def _set(self, name: str, value) -> None:
         v = float("nan") if value is None else float(value)
@@ -276,9 +313,20 @@ class Ledger:
     first bad row with a message naming the table, row and field;
     ``errors="collect"`` keeps the good rows and records every rejected row
     in :attr:`rejections`.
+
+    Threads: a Ledger may be shared by threads. Reading methods (ids, frames,
+    aggregates, economics) run together; a writing method (``add_*``,
+    :func:`crvm.load_csv` into it, a :meth:`transaction` block) runs alone and
+    waits for the reads in progress. Each method holds the ledger's
+    reader-writer lock across its C calls and the copying out of their
+    results, so a reader never sees half of an append. A thread may call
+    methods of the ledger inside its own transaction block; it must not wait
+    there for another thread that uses the ledger (that thread waits for the
+    block to end).
     """
 
     def __init__(self, _handle=None):
+        self._lock = RWLock()
         self._h = _handle if _handle is not None else _ll.crvm_ledger_new()
         self._rej = _ll.crvm_rejections_new()
         self._rejections: list = []
@@ -301,23 +349,26 @@ class Ledger:
         - contacts: ``contact_id``, ``customer_id``, ``opened``, optional ``closed``,
           ``channel``, ``handle_minutes``, ``tier``, ``escalated``, ``outcome``,
           optional ``satisfaction`` and ``articles`` (list of article ids or a
-          ``;``-separated string)
+          ``;``-separated string); every other column is a contact attribute
+          (agent, queue, ...: see :meth:`add_contacts`)
+        - revenue: also an optional ``source_contact`` (the contact that
+          sourced the event, or missing)
         - articles: ``article_id``, ``created``, ``authoring_hours``, ``maintenance_hours``
         - knowledge_uses: ``article_id``, ``date``, ``kind``, ``resolved``,
           optional ``contact_id``, ``customer_id``
 
         Dates may be datetime64 columns, ISO strings or ``datetime.date``.
-        Tables are loaded in dependency order (customers, articles, revenue,
-        contacts, links, knowledge uses).
+        Tables are loaded in dependency order (customers, articles, contacts
+        with their links and attributes, revenue, knowledge uses).
         """
         ledger = cls()
         ledger.add_customers(customers, errors=errors)
         if articles is not None:
             ledger.add_articles(articles, errors=errors)
-        if revenue is not None:
-            ledger.add_revenue(revenue, errors=errors)
         if contacts is not None:
             ledger.add_contacts(contacts, errors=errors)
+        if revenue is not None:
+            ledger.add_revenue(revenue, errors=errors)
         if knowledge_uses is not None:
             ledger.add_knowledge_uses(knowledge_uses, errors=errors)
         return ledger
@@ -326,7 +377,7 @@ class Ledger:
     def from_csv(cls, directory, strict: bool = True, *, ignore_unknown_columns: bool = False,
                  max_field_bytes: int = 0) -> "Ledger":
         """A new ledger loaded from the crvm CSV files in ``directory``
-        (customers.csv required; articles.csv, revenue.csv, contacts.csv and
+        (customers.csv required; articles.csv, contacts.csv, revenue.csv and
         knowledge_uses.csv optional; layout in docs/data-format.md).
 
         ``strict=True``: the first bad row raises the :class:`crvm.Error`
@@ -355,19 +406,21 @@ class Ledger:
         segments first seen in the block (they can be added again), and the
         rows that ``errors="collect"`` recorded in :attr:`rejections` meanwhile.
         The exception propagates. Rows appended in the block are visible at
-        once (no isolation). Transactions do not nest: opening one inside
+        once to the thread running it; other threads using the ledger wait
+        until the block ends (it holds the write lock). Transactions do not nest: opening one inside
         another raises :class:`crvm.StateError`. (C: ``crvm_ledger_begin``,
         ``crvm_ledger_commit``, ``crvm_ledger_rollback``.)
         """
-        _ll.crvm_ledger_begin(self._h)
-        n_rejections = len(self._rejections)
-        try:
-            yield self
-        except BaseException:
-            _ll.crvm_ledger_rollback(self._h)
-            del self._rejections[n_rejections:]
-            raise
-        _ll.crvm_ledger_commit(self._h)
+        with self._lock.write():
+            _ll.crvm_ledger_begin(self._h)
+            n_rejections = len(self._rejections)
+            try:
+                yield self
+            except BaseException:
+                _ll.crvm_ledger_rollback(self._h)
+                del self._rejections[n_rejections:]
+                raise
+            _ll.crvm_ledger_commit(self._h)
 
     def _rejections_arg(self, errors: str):
         if errors == "raise":
@@ -386,6 +439,7 @@ class Ledger:
                                      "field": r.field, "status": int(r.status), "reason": r.reason})
         _ll.crvm_rejections_clear(self._rej)
 
+    @writes
     def add_customers(self, frame: pd.DataFrame, errors: str = "raise") -> None:
         t = "customers"
         end = _column(frame, "end_date", t, required=False)
@@ -396,14 +450,23 @@ class Ledger:
             self._rejections_arg(errors))
         self._harvest(frame.index)
 
+    @writes
     def add_revenue(self, frame: pd.DataFrame, errors: str = "raise") -> None:
+        """Revenue events: ``customer_id``, ``date``, ``amount``, ``stream`` and
+        optionally ``source_contact``, the id of the support contact that
+        sourced the event (same customer, opened on or before ``date``;
+        missing or "" for none). Load the contacts first."""
         t = "revenue"
-        _ll.crvm_ledger_add_revenue(
-            self._h, _strings(_column(frame, "customer_id", t)), _dates(_column(frame, "date", t), "date"),
-            _floats(_column(frame, "amount", t)), _codes(_column(frame, "stream", t), _STREAMS, "stream"),
-            self._rejections_arg(errors))
+        src = _column(frame, "source_contact", t, required=False)
+        columns = (self._h, _strings(_column(frame, "customer_id", t)), _dates(_column(frame, "date", t), "date"),
+                   _floats(_column(frame, "amount", t)), _codes(_column(frame, "stream", t), _STREAMS, "stream"))
+        if src is None:
+            _ll.crvm_ledger_add_revenue(*columns, self._rejections_arg(errors))
+        else:
+            _ll.crvm_ledger_add_sourced_revenue(*columns, _strings(src), self._rejections_arg(errors))
         self._harvest(frame.index)
 
+    @writes
     def add_articles(self, frame: pd.DataFrame, errors: str = "raise") -> None:
         t = "articles"
         _ll.crvm_ledger_add_articles(
@@ -412,12 +475,21 @@ class Ledger:
             self._rejections_arg(errors))
         self._harvest(frame.index)
 
+    @writes
     def add_contacts(self, frame: pd.DataFrame, errors: str = "raise") -> None:
+        """Support contacts (columns as in contacts.csv, docs/data-format.md).
+
+        Every column not in :data:`CONTACT_COLUMNS` is a string attribute of
+        the contacts named by the column (agent, queue, product, ...): a value
+        is taken as text (``str(v)``), a missing value (None, NaN, "") means
+        none. Only the contacts accepted get their attribute values; with
+        ``errors="collect"`` a rejected contact row leaves no value behind."""
         t = "contacts"
         closed = _column(frame, "closed", t, required=False)
         sat = _column(frame, "satisfaction", t, required=False)
         n = len(frame)
         before = self.stats()["contacts"]
+        n_rejected = len(self._rejections)
         _ll.crvm_ledger_add_contacts(
             self._h, _strings(_column(frame, "contact_id", t)), _strings(_column(frame, "customer_id", t)),
             _dates(_column(frame, "opened", t), "opened"),
@@ -442,7 +514,31 @@ class Ledger:
                 self.add_contact_articles(pd.DataFrame({"contact_id": lk.index.to_numpy(),
                                                         "article_id": lk.astype(str).to_numpy()}),
                                           errors=errors)
+        extra = [c for c in frame.columns if c not in CONTACT_COLUMNS]
+        if extra:
+            rejected = {r["row"] for r in self._rejections[n_rejected:] if r["table"] == "contacts"}
+            keep = np.ones(n, dtype=bool)
+            keep[list(rejected)] = False
+            self.add_contact_attributes(frame.loc[keep, ["contact_id"] + extra], errors=errors)
 
+    @writes
+    def add_contact_attributes(self, frame: pd.DataFrame, errors: str = "raise") -> None:
+        """String attributes of contacts already in the ledger: ``contact_id``
+        and one column per attribute, named by the column. Missing values
+        (None, NaN, "") mean no value; others are taken as text. A contact has
+        at most one value per attribute: a second is rejected."""
+        ids = pd.Series(_strings(_column(frame, "contact_id", "contact_attributes")), index=frame.index)
+        for name in frame.columns:
+            if name == "contact_id":
+                continue
+            col = frame[name]
+            text = col.astype(object).where(col.notna(), "").map(str)
+            has = (text != "").to_numpy()
+            _ll.crvm_ledger_add_contact_attributes(self._h, str(name), ids[has].tolist(), text[has].tolist(),
+                                                   self._rejections_arg(errors))
+            self._harvest(frame.index[has])
+
+    @writes
     def add_contact_articles(self, frame: pd.DataFrame, errors: str = "raise") -> None:
         t = "contact_articles"
         _ll.crvm_ledger_add_contact_articles(
@@ -450,6 +546,7 @@ class Ledger:
             self._rejections_arg(errors))
         self._harvest(frame.index)
 
+    @writes
     def add_knowledge_uses(self, frame: pd.DataFrame, errors: str = "raise") -> None:
         t = "knowledge_uses"
         con = _column(frame, "contact_id", t, required=False)
@@ -464,11 +561,13 @@ class Ledger:
     # --------------------------------------------------------- inspection
 
     @property
+    @reads
     def rejections(self) -> pd.DataFrame:
         """Rows rejected by ``errors="collect"`` loads: table, row (position in
         that call), index (the frame's index label), field, status, reason."""
         return pd.DataFrame(self._rejections, columns=["table", "row", "index", "field", "status", "reason"])
 
+    @reads
     def stats(self) -> dict:
         """Row counts, memory held (bytes), revenue total (exact cents) and date span."""
         s = _ll.crvm_ledger_stats_get(self._h)
@@ -480,21 +579,27 @@ class Ledger:
         out["last_date"] = None if s.last_date == DATE_NONE else _day_to_timestamp(s.last_date)
         return out
 
+    @reads
     def __len__(self) -> int:
         return self.stats()["customers"]
 
+    @reads
     def _ids(self, table: int, n: int) -> list:
         return [_ll.crvm_ledger_id(self._h, table, i) for i in range(n)]
 
+    @reads
     def customer_ids(self) -> pd.Index:
         return pd.Index(self._ids(_ll.CRVM_TABLE_CUSTOMERS, len(self)), name="customer_id")
 
+    @reads
     def segment_ids(self) -> pd.Index:
         return pd.Index(self._ids(_ll.CRVM_SEGMENTS, self.stats()["segments"]), name="segment")
 
+    @reads
     def article_ids(self) -> pd.Index:
         return pd.Index(self._ids(_ll.CRVM_TABLE_ARTICLES, self.stats()["articles"]), name="article_id")
 
+    @reads
     def customers(self) -> pd.DataFrame:
         """customer_id -> segment, start_date, end_date (NaT if active)."""
         n = len(self)
@@ -508,6 +613,70 @@ class Ledger:
                              "start_date": _EPOCH + start.astype("timedelta64[D]"),
                              "end_date": end_dt}, index=self.customer_ids())
 
+    @reads
+    def contact_ids(self) -> pd.Index:
+        return pd.Index(self._ids(_ll.CRVM_TABLE_CONTACTS, self.stats()["contacts"]), name="contact_id")
+
+    @reads
+    def attribute_names(self) -> list:
+        """Names of the contact attributes, in order of first appearance."""
+        return [_ll.crvm_ledger_attribute_name(self._h, a)
+                for a in range(_ll.crvm_ledger_attribute_count(self._h))]
+
+    @reads
+    def contact_attributes(self) -> pd.DataFrame:
+        """contact_id -> one categorical column per attribute (categories in
+        order of first appearance; NaN where a contact has no value)."""
+        n = self.stats()["contacts"]
+        cols = {}
+        for a, name in enumerate(self.attribute_names()):
+            codes = np.empty(n, np.int32)
+            _ll.crvm_ledger_contact_attribute(self._h, a, codes)
+            values = [_ll.crvm_ledger_attribute_value(self._h, a, v)
+                      for v in range(_ll.crvm_ledger_attribute_value_count(self._h, a))]
+            cols[name] = pd.Categorical.from_codes(codes, categories=values)
+        return pd.DataFrame(cols, index=self.contact_ids())
+
+    @reads
+    def contacts(self, attributes: bool = True) -> pd.DataFrame:
+        """contact_id -> customer_id, opened, closed (NaT if open), channel,
+        handle_minutes, tier, escalated, outcome, satisfaction (NaN if not
+        rated), and (``attributes=True``) the contact attributes."""
+        n = self.stats()["contacts"]
+        i32 = {k: np.empty(n, np.int32) for k in ("customer", "opened", "closed", "channel", "tier",
+                                                   "escalated", "outcome")}
+        minutes, sat = np.empty(n), np.empty(n)
+        _ll.crvm_ledger_contacts(self._h, i32["customer"], i32["opened"], i32["closed"], i32["channel"],
+                                 minutes, i32["tier"], i32["escalated"], i32["outcome"], sat)
+        df = pd.DataFrame({
+            "customer_id": self.customer_ids().to_numpy()[i32["customer"]],
+            "opened": _EPOCH + i32["opened"].astype("timedelta64[D]"),
+            "closed": np.where(i32["closed"] == DATE_NONE, np.datetime64("NaT"),
+                               _EPOCH + i32["closed"].astype("timedelta64[D]")),
+            "channel": pd.Categorical.from_codes(i32["channel"], categories=_CHANNELS),
+            "handle_minutes": minutes, "tier": i32["tier"], "escalated": i32["escalated"].astype(bool),
+            "outcome": pd.Categorical.from_codes(i32["outcome"], categories=_OUTCOMES),
+            "satisfaction": sat}, index=self.contact_ids())
+        if attributes:
+            df = df.join(self.contact_attributes())
+        return df
+
+    @reads
+    def revenue(self) -> pd.DataFrame:
+        """Every revenue event in the order appended: customer_id, date,
+        amount, stream, source_contact (the id of the contact that sourced it,
+        or None)."""
+        n = self.stats()["revenue_events"]
+        customer, date, stream, source = (np.empty(n, np.int32) for _ in range(4))
+        amount = np.empty(n)
+        _ll.crvm_ledger_revenue_events(self._h, customer, date, amount, stream, source)
+        contact_ids = np.append(self.contact_ids().to_numpy(dtype=object), None)
+        return pd.DataFrame({"customer_id": self.customer_ids().to_numpy()[customer],
+                             "date": _EPOCH + date.astype("timedelta64[D]"), "amount": amount,
+                             "stream": pd.Categorical.from_codes(stream, categories=_STREAMS),
+                             "source_contact": contact_ids[source]})  # -1 picks the trailing None
+
+    @reads
     def _as_of(self, as_of) -> int:
         if as_of is None:
             s = _ll.crvm_ledger_stats_get(self._h)
@@ -518,6 +687,7 @@ class Ledger:
 
     # --------------------------------------------------------- aggregates
 
+    @reads
     def _window_frames(self, fn, cols, index, as_of, period, start, extra=None):
         """Run fn(from, until, out) for one window or for each calendar period."""
         until_day = self._as_of(as_of) + 1
@@ -529,7 +699,16 @@ class Ledger:
         if period not in _PERIODS:
             raise ValueError(f"period must be one of {list(_PERIODS)}, got {period!r}")
         p = _PERIODS[period]
-        first = self._as_of(start) if start is not None else int(_ll.crvm_ledger_stats_get(self._h).first_date)
+        stats = _ll.crvm_ledger_stats_get(self._h)
+        first = self._as_of(start) if start is not None else int(stats.first_date)
+        # One C call per period: their number is bounded by the data, with
+        # the C routines' rule for the end (crvm/ledger.h "As-of dates",
+        # checked by crvm_ledger_contact_panel_size) and the same year of
+        # grace before the first date.
+        _ll.crvm_ledger_contact_panel_size(self._h, until_day - 1, _ll.CRVM_PERIOD_MONTH)
+        if first < int(stats.first_date) - 366:
+            raise ValueError(f"start = {_day_to_timestamp(first).date()}: more than 366 days "
+                             f"before the data (from {_day_to_timestamp(stats.first_date).date()})")
         t = _ll.crvm_date_period_start(first, p)
         frames = []
         while t < until_day:
@@ -544,16 +723,19 @@ class Ledger:
             return pd.DataFrame(columns=["period"] + cols)
         return pd.concat(frames).set_index("period", append=True)
 
+    @reads
     def customer_activity(self, as_of=None, period: Optional[str] = None, start=None) -> pd.DataFrame:
         """Additive activity totals per customer up to ``as_of`` (inclusive), or per
         calendar ``period`` ("month", "quarter", "year") from ``start``."""
         fn = lambda a, b, out: _ll.crvm_ledger_customer_activity(self._h, a, b, out)
         return self._window_frames(fn, _ACT_COLS, self.customer_ids(), as_of, period, start)
 
+    @reads
     def segment_activity(self, as_of=None, period: Optional[str] = None, start=None) -> pd.DataFrame:
         fn = lambda a, b, out: _ll.crvm_ledger_segment_activity(self._h, a, b, out)
         return self._window_frames(fn, _ACT_COLS, self.segment_ids(), as_of, period, start)
 
+    @reads
     def customer_economics(self, as_of=None, cost_model: Optional[CostModel] = None,
                            period: Optional[str] = None, start=None) -> pd.DataFrame:
         """Revenue by stream, gross margin, contacts, cost to serve by component,
@@ -565,6 +747,7 @@ class Ledger:
         df.insert(0, "segment", self.customers()["segment"].reindex(df.index.get_level_values(0)).to_numpy())
         return self._int_columns(df, _COUNT_ECON)
 
+    @reads
     def segment_economics(self, as_of=None, cost_model: Optional[CostModel] = None,
                           period: Optional[str] = None, start=None) -> pd.DataFrame:
         """The same by segment; every additive column is exactly the sum over the segment's customers."""
@@ -582,6 +765,7 @@ class Ledger:
                 df[c] = df[c].astype(np.int64)
         return df
 
+    @reads
     def knowledge_value(self, as_of=None, cost_model: Optional[CostModel] = None) -> pd.DataFrame:
         """Value of each knowledge article as of ``as_of``: uses, minutes saved,
         labour and deflection savings, authoring and upkeep cost, value, ROI,
@@ -604,6 +788,7 @@ class Ledger:
         df.attrs["knowledge_base"] = pd.Series(base, index=_KV_COLS, name="knowledge_base")
         return self._int_columns(df, _COUNT_KV)
 
+    @reads
     def knowledge_base_value(self, as_of=None, cost_model: Optional[CostModel] = None) -> pd.Series:
         """The whole knowledge base's value as one row (sums of the articles; ROI
         and payback of the whole)."""
@@ -612,6 +797,7 @@ class Ledger:
         _ll.crvm_knowledge_base_value(self._h, model, self._as_of(as_of), base)
         return pd.Series(base, index=_KV_COLS, name="knowledge_base")
 
+    @reads
     def retention_data(self, period: str = "month", as_of=None) -> pd.DataFrame:
         """Inputs of the contractual retention models (sBG, BdW) as of ``as_of``:
         for each customer started by then, ``periods`` (lifetime T in periods
@@ -627,6 +813,7 @@ class Ledger:
                            "churned": churned.astype(bool)}, index=self.customer_ids())
         return df[df["periods"] >= 0]
 
+    @reads
     def transaction_summary(self, as_of=None, streams: Optional[Iterable[str]] = None) -> pd.DataFrame:
         """Frequency / recency / T / monetary_value (days; as lifetimes'
         summary_data_from_transaction_data with freq "D") from revenue events on
@@ -645,6 +832,7 @@ class Ledger:
         df = df[df["observed"] > 0].drop(columns="observed")
         return df
 
+    @reads
     def contact_covariates(self, as_of=None) -> pd.DataFrame:
         """Support-experience covariates per customer (for the Cox model): contacts,
         tenure in months, contacts per month, refusal and escalation shares, mean
@@ -656,6 +844,7 @@ class Ledger:
         df = pd.DataFrame(out.reshape(n, len(_COV_COLS)), index=self.customer_ids(), columns=_COV_COLS)
         return self._int_columns(df, {"contacts", "rated"})
 
+    @reads
     def contact_panel(self, as_of=None, period: str = "month") -> pd.DataFrame:
         """Per-period contact panel for a Cox model with time-varying
         covariates (:class:`crvm.CoxTimeVarying`): one row per customer and

@@ -132,6 +132,14 @@ class RetentionRegression:
 
     Thread safety: a fitted model is immutable on the C side; ``fit`` replaces
     it. Do not call ``fit`` on one object from two threads at once.
+
+    Example::
+
+        panel = crvm.ValueModel(ledger).fit("2024-06-14").panel()
+        model = crvm.RetentionRegression("bdw").fit(
+            panel, group_col="segment", covariates=["refused", "escalated"])
+        model.hazard_ratios_          # exp(b): refused contacts multiply the hazard
+        model.predict(panel, horizon=12)[["survival", "derl", "at_risk"]]
     """
 
     def __init__(self, kind: str = "bdw", max_iterations: int = 500, tolerance: float = 1e-8,

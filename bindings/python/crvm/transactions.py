@@ -443,8 +443,8 @@ class _ContinuousTimeModel(_TransactionModel):
         """DERT: expected future transactions of each customer, each discounted
         by exp(-discount_rate * time until it happens) (continuous rate per time
         unit). Closed form for Pareto/NBD (Fader, Hardie & Lee 2005, "RFM and
-        CLV"); numerical integration of the conditional expectation for BG/NBD
-        and MBG/NBD."""
+        CLV"); for BG/NBD and MBG/NBD a quadrature rule for the posterior
+        death rate, checked against its exact moments (see crvm_txn_dert)."""
         return self._per_customer(_ll.crvm_txn_dert, frequency, recency, T, float(discount_rate))
 
     dert = discounted_expected_residual_transactions

@@ -1,0 +1,395 @@
+"""The relationship value model: what each customer is worth, what support
+adds to or takes from it, and the support P&L (C: ``crvm/value.h``;
+definitions in docs/value.md).
+
+>>> vm = crvm.ValueModel(ledger).fit("2024-06-30")
+>>> vm.customers()            # residual value, value at risk, intervals per customer
+>>> vm.segments()             # the same summed by segment, exact to the cent
+>>> vm.contact_impact(by=["queue", "outcome"])
+>>> vm.support_pnl("2024-04-01", "2024-06-30")
+>>> vm.outreach(20)
+
+Every money figure is a whole number of cents; sums reconcile exactly
+(compare ``round(x * 100)``). Model-derived figures carry intervals (95% by
+default) from the retention fit's covariance by the delta method, with the
+gradient of each sum rather than a sum of intervals.
+
+Thread safety: a fitted ValueModel is immutable; its methods may run
+concurrently. It keeps a reference to its Ledger; once the ledger is
+modified, every method raises :class:`crvm.StateError` (fit again).
+"""
+
+from __future__ import annotations
+
+from typing import Optional, Sequence, Union
+
+import numpy as np
+import pandas as pd
+
+from . import lowlevel as _ll
+from .errors import NotFittedError
+from .ledger import CostModel, Ledger, _CHANNELS, _OUTCOMES, _PERIODS, _to_day, _day_to_timestamp
+from .retention import _report_dict
+from .retention_cov import RetentionRegression
+
+__all__ = ["ValueModel"]
+
+_MODELS = {"sbg": _ll.CRVM_VALUE_SBG, "bdw": _ll.CRVM_VALUE_BDW, "cox": _ll.CRVM_VALUE_COX,
+           "bgnbd": _ll.CRVM_VALUE_BGNBD, "pareto": _ll.CRVM_VALUE_PARETO}
+_FUTURES = {"baseline": _ll.CRVM_FUTURE_BASELINE, "segment_average": _ll.CRVM_FUTURE_SEGMENT_AVERAGE}
+_FIELDS = {"outcome": _ll.CRVM_FIELD_OUTCOME, "channel": _ll.CRVM_FIELD_CHANNEL,
+           "tier": _ll.CRVM_FIELD_TIER, "escalated": _ll.CRVM_FIELD_ESCALATED,
+           "month": _ll.CRVM_FIELD_MONTH, "quarter": _ll.CRVM_FIELD_QUARTER,
+           "segment": _ll.CRVM_FIELD_SEGMENT}
+_RANKS = {"value_at_risk": _ll.CRVM_RANK_VALUE_AT_RISK, "expected_saving": _ll.CRVM_RANK_EXPECTED_SAVING}
+_VC_COLS = [_ll.crvm_value_column_name(i) for i in range(_ll.CRVM_VC_COLUMNS)]
+_VS_COLS = [_ll.crvm_value_segment_column_name(i) for i in range(_ll.CRVM_VS_COLUMNS)]
+_PNL_LINES = [_ll.crvm_pnl_line_name(i) for i in range(_ll.CRVM_PNL_LINES)]
+_VK_COLS = [_ll.crvm_value_knowledge_column_name(i) for i in range(_ll.CRVM_VK_COLUMNS)]
+_SCEN_COLS = ["contacts", "cost_change", "value_change", "value_change_lower", "value_change_upper",
+              "net_change", "net_change_lower", "net_change_upper"]
+_IMPACT_COLS = ["contacts", "impact", "impact_lower", "impact_upper"]
+_EFFECT_COLS = ["coef", "se", "hazard_ratio", "hazard_ratio_lower", "hazard_ratio_upper", "p"]
+
+
+def _reference(value) -> int:
+    if value is None or value == "none" or value == "no_contact":
+        return _ll.CRVM_VALUE_NO_CONTACT
+    if isinstance(value, str) and value in _OUTCOMES:
+        return _OUTCOMES.index(value)
+    raise ValueError(f"reference must be one of {_OUTCOMES} or None (no contact), got {value!r}")
+
+
+class ValueModel:
+    """The value of a customer base as of a date.
+
+    Parameters
+    ----------
+    ledger : Ledger
+    cost_model : CostModel, optional (the documented defaults)
+    retention : "bdw" (default) or "sbg": the retention model with support covariates
+        (crvm/retention_cov.h); "cox": a Cox model on the same panel, stratified by segment
+        (no ``retention_model``; ``covariate_effects()`` gives its hazard ratios). The
+        non-contractual "bgnbd" and "pareto" are not built yet (the fit raises).
+    covariates : fit support covariates (contacts by outcome, escalations, silence)
+    horizon : H in months for retention, value at risk and the knowledge projection
+    discount_rate : annual rate; None takes the cost model's
+    period : renewal period, "month" (default), "quarter" or "year"
+    trailing_months : the window of the contribution per period (default 12)
+    shrinkage : pseudo-periods of the segment mean added to each customer's window
+    future : "segment_average" (default) or "baseline": covariates of periods not begun
+    lifetime_cap, confidence, reference_outcome, threads : as in crvm_value_options
+
+    Example::
+
+        ledger = crvm.Ledger.from_csv("data/")
+        vm = crvm.ValueModel(ledger, horizon=12).fit("2024-06-14")
+        vm.customers()[["residual_value", "value_at_risk"]]
+        vm.support_pnl("2024-01-01", "2024-06-14")
+        vm.contact_impact(by="outcome")
+        vm.outreach(20)
+    """
+
+    def __init__(self, ledger: Ledger, cost_model: Optional[CostModel] = None, retention: str = "bdw",
+                 covariates: bool = True, horizon: int = 12, discount_rate: Optional[float] = None, *,
+                 period: str = "month", trailing_months: int = 12, shrinkage: float = 0.0,
+                 future: str = "segment_average", lifetime_cap: int = 1200, confidence: float = 0.95,
+                 reference_outcome: str = "resolved", threads: int = 0):
+        if not isinstance(ledger, Ledger):
+            raise TypeError(f"ledger: expected a crvm.Ledger, got {type(ledger).__name__}")
+        if retention not in _MODELS:
+            raise ValueError(f"retention must be one of {list(_MODELS)}, got {retention!r}")
+        if period not in _PERIODS:
+            raise ValueError(f"period must be one of {list(_PERIODS)}, got {period!r}")
+        if future not in _FUTURES:
+            raise ValueError(f"future must be one of {list(_FUTURES)}, got {future!r}")
+        self.ledger = ledger
+        self.cost_model = cost_model or CostModel()
+        o = _ll.crvm_value_options()
+        _ll.crvm_value_options_init(o)
+        o.model = _MODELS[retention]
+        o.covariates = int(bool(covariates))
+        o.period = _PERIODS[period]
+        o.horizon = int(horizon)
+        o.trailing_months = int(trailing_months)
+        o.shrinkage = float(shrinkage)
+        o.future = _FUTURES[future]
+        o.lifetime_cap = int(lifetime_cap)
+        o.confidence = float(confidence)
+        o.reference_outcome = _reference(reference_outcome)
+        o.discount_rate = -1.0 if discount_rate is None else float(discount_rate)
+        o.threads = int(threads)
+        self._options = o
+        self._h = None
+
+    # ------------------------------------------------------------ fitting
+
+    def fit(self, as_of) -> "ValueModel":
+        """Fit the retention model to the data up to ``as_of`` and value every customer."""
+        self.as_of = _day_to_timestamp(_to_day(as_of))
+        self._h = _ll.crvm_value_fit(self.ledger._h, self.cost_model._c, _to_day(as_of), self._options)
+        self._info = _ll.crvm_value_get_info(self._h)
+        return self
+
+    def _handle(self):
+        if self._h is None:
+            raise NotFittedError("ValueModel: call fit(as_of) first")
+        return self._h
+
+    @property
+    def fit_report(self) -> dict:
+        """The retention fit's report (log-likelihood, AIC, BIC, iterations, convergence)."""
+        return _report_dict(_ll.crvm_value_get_info(self._handle()).report)
+
+    @property
+    def covariates(self) -> list:
+        """Names of the retention model's covariates (constant ones are left out)."""
+        h = self._handle()
+        return [_ll.crvm_value_covariate_name(h, j) for j in range(_ll.crvm_value_get_info(h).covariates)]
+
+    @property
+    def discount_rate_per_period(self) -> float:
+        return _ll.crvm_value_get_info(self._handle()).discount_rate
+
+    @property
+    def retention_model(self) -> RetentionRegression:
+        """The fitted retention model (:class:`crvm.RetentionRegression`; groups
+        are the segments): parameters, standard errors, ``summary`` with the
+        covariate effects as hazard ratios. It shares the C model of this
+        ValueModel, which it keeps alive."""
+        h = self._handle()
+        kind = "sbg" if self._options.model == _ll.CRVM_VALUE_SBG else "bdw"
+        rr = RetentionRegression(kind)
+        rr._set(_ll.crvm_value_retention_model(h), list(self.ledger.segment_ids()), self.covariates,
+                _report_dict(_ll.crvm_value_get_info(h).report))
+        rr._owner = h  # the model belongs to the value object
+        return rr
+
+    def covariate_effects(self) -> pd.DataFrame:
+        """Each support covariate's effect on the churn hazard: coefficient,
+        standard error, hazard ratio with its interval, Wald p-value."""
+        h = self._handle()
+        names = self.covariates
+        out = np.empty(len(names) * len(_EFFECT_COLS))
+        _ll.crvm_value_covariate_effects(h, out)
+        return pd.DataFrame(out.reshape(len(names), len(_EFFECT_COLS)), columns=_EFFECT_COLS,
+                            index=pd.Index(names, name="covariate"))
+
+    # ------------------------------------------------------------ figures
+
+    def customers(self) -> pd.DataFrame:
+        """Every ledger customer: segment, tenure, gross margin, cost to serve and
+        contribution per period, retention probability over the horizon (with
+        interval), churn at the next renewal, expected residual lifetime, DERL,
+        residual value and value at risk (with intervals), silence, risk
+        multiplier. Customers not active on as_of have ``active`` False and
+        zero model figures."""
+        h = self._handle()
+        n = len(self.ledger)
+        out = np.empty(n * len(_VC_COLS))
+        _ll.crvm_value_customers(h, out)
+        df = pd.DataFrame(out.reshape(n, len(_VC_COLS)), columns=_VC_COLS, index=self.ledger.customer_ids())
+        segs = np.array(list(self.ledger.segment_ids()), dtype=object)
+        df["active"] = df["active"].astype(bool)
+        df["segment"] = segs[df["segment"].to_numpy(dtype=np.int64)]
+        for c in ("tenure", "silence"):
+            df[c] = df[c].astype(np.int64)
+        return df
+
+    def segments(self) -> pd.DataFrame:
+        """The additive columns summed by segment (active customers), and the
+        whole base in the last row, "All"; intervals of each sum."""
+        h = self._handle()
+        idx = list(self.ledger.segment_ids()) + ["All"]
+        out = np.empty(len(idx) * len(_VS_COLS))
+        _ll.crvm_value_segments(h, out)
+        df = pd.DataFrame(out.reshape(len(idx), len(_VS_COLS)), columns=_VS_COLS,
+                          index=pd.Index(idx, name="segment"))
+        df["customers"] = df["customers"].astype(np.int64)
+        return df
+
+    # --------------------------------------------------------- contacts
+
+    def contact_impacts(self, reference: Optional[str] = "resolved") -> pd.Series:
+        """Impact of every contact (currency units; negative = value lost) against
+        ``reference`` (an outcome, or None for "no contact")."""
+        h = self._handle()
+        n = self.ledger.stats()["contacts"]
+        out = np.empty(n)
+        _ll.crvm_value_contact_impacts(h, _reference(reference), out)
+        return pd.Series(out, index=self.ledger.contact_ids(), name="impact")
+
+    def _group_frame(self, by: Sequence[str]) -> pd.DataFrame:
+        """The grouping columns of every contact, for pandas."""
+        contacts = self.ledger.contacts()
+        frame = pd.DataFrame(index=contacts.index)
+        segment = self.ledger.customers()["segment"]
+        for name in by:
+            if name == "month":
+                frame[name] = contacts["opened"].dt.strftime("%Y-%m")
+            elif name == "quarter":
+                frame[name] = contacts["opened"].dt.year.astype(str) + "-Q" + \
+                    contacts["opened"].dt.quarter.astype(str)
+            elif name == "segment":
+                frame[name] = segment.reindex(contacts["customer_id"]).to_numpy()
+            elif name == "escalated":
+                frame[name] = np.where(contacts["escalated"], "yes", "no")
+            elif name in contacts.columns:
+                frame[name] = contacts[name]
+            else:
+                raise KeyError(f"contact_impact: no contact column or attribute {name!r}")
+        frame["_opened"] = contacts["opened"]
+        return frame
+
+    def contact_impact(self, by: Union[str, Sequence[str]] = "outcome", reference: Optional[str] = "resolved",
+                       start=None, end=None) -> pd.DataFrame:
+        """Contact impacts summed by ``by`` -- a contact column ("outcome",
+        "channel", "tier", "escalated", "month", "quarter", "segment", ...), an
+        attribute ("queue", "agent", ...) or a list of them -- with the interval
+        of each sum: ``contacts``, ``impact``, ``impact_lower``, ``impact_upper``.
+        ``start``/``end`` restrict to contacts opened in [start, end]."""
+        h = self._handle()
+        keys = [by] if isinstance(by, str) else list(by)
+        n = self.ledger.stats()["contacts"]
+        simple = len(keys) == 1 and start is None and end is None
+        if simple and (keys[0] in _FIELDS or keys[0] in self.ledger.attribute_names()):
+            field = _FIELDS.get(keys[0], _ll.CRVM_FIELD_ATTRIBUTE)
+            attr = None if keys[0] in _FIELDS else keys[0]
+            group = np.empty(n, np.int32)
+            groups = _ll.crvm_value_contact_groups(h, field, attr, group)
+            labels = [_ll.crvm_value_group_label(h, field, attr, g) for g in range(groups)]
+            index = pd.Index(labels, name=keys[0])
+        else:
+            frame = self._group_frame(keys)
+            ids = frame.groupby(keys, sort=True, observed=True, dropna=True).ngroup()
+            keep = frame["_opened"] <= self.as_of
+            if start is not None:
+                keep &= frame["_opened"] >= pd.Timestamp(start)
+            if end is not None:
+                keep &= frame["_opened"] <= pd.Timestamp(end)
+            group = np.where(keep & (ids >= 0), ids, -1).astype(np.int32)
+            table = frame.assign(_g=ids.to_numpy()).loc[ids.to_numpy() >= 0].drop_duplicates("_g").sort_values("_g")
+            groups = len(table)
+            index = pd.MultiIndex.from_frame(table[keys]) if len(keys) > 1 else pd.Index(table[keys[0]], name=keys[0])
+            if groups == 0:
+                return pd.DataFrame(columns=_IMPACT_COLS, index=index)
+        out = np.empty(groups * len(_IMPACT_COLS))
+        _ll.crvm_value_impact_by(h, _reference(reference), np.ascontiguousarray(group), groups, out)
+        df = pd.DataFrame(out.reshape(groups, len(_IMPACT_COLS)), columns=_IMPACT_COLS, index=index)
+        df["contacts"] = df["contacts"].astype(np.int64)
+        return df
+
+    # -------------------------------------------------------------- P&L
+
+    def support_pnl(self, start=None, end=None) -> pd.Series:
+        """The support P&L of the days [start, end] (default: all history up to
+        as_of): support-plan and sourced revenue, knowledge savings, the net
+        value effect of the contacts (with interval), against labour, channel,
+        escalation, overhead, self-service and knowledge costs; net
+        contribution and value per support dollar (with intervals)."""
+        h = self._handle()
+        a = int(_ll.CRVM_DATE_MIN) if start is None else _to_day(start)
+        b = _to_day(self.as_of) + 1 if end is None else _to_day(end) + 1
+        out = np.empty(len(_PNL_LINES))
+        _ll.crvm_value_support_pnl(h, a, b, out)
+        s = pd.Series(out, index=_PNL_LINES, name="support_pnl")
+        return s
+
+    # ----------------------------------------------------------- outreach
+
+    def outreach(self, n: int = 20, rank: str = "value_at_risk") -> pd.DataFrame:
+        """The ``n`` active customers ranked first by value at risk (or by the
+        expected saving of an outreach, ``rank="expected_saving"``, from the
+        cost model's outreach cost and save rate), with their figures and a
+        ``drivers`` text column."""
+        if rank not in _RANKS:
+            raise ValueError(f"rank must be one of {list(_RANKS)}, got {rank!r}")
+        h = self._handle()
+        if n < 0:
+            raise ValueError(f"n must be >= 0, got {n}")
+        chosen = np.empty(max(n, 1), np.int32)
+        count = _ll.crvm_value_outreach(h, _RANKS[rank], n, chosen)
+        chosen = chosen[:count]
+        df = self.customers().iloc[chosen].copy()
+        df["drivers"] = [_ll.crvm_value_drivers_text(h, int(i)) for i in chosen]
+        return df
+
+    def drivers(self, customer: str) -> pd.DataFrame:
+        """The covariates raising one customer's churn hazard: amount, period
+        (0 current, 1 last complete) and hazard multiplier, the largest first."""
+        h = self._handle()
+        i = _ll.crvm_ledger_find(self.ledger._h, _ll.CRVM_TABLE_CUSTOMERS, customer)
+        rows = _ll.crvm_py_value_drivers(h, i)
+        return pd.DataFrame([{"covariate": _ll.crvm_value_covariate_name(h, c), "amount": a,
+                              "periods_ago": ago, "multiplier": m} for c, a, ago, m in rows],
+                            columns=["covariate", "amount", "periods_ago", "multiplier"])
+
+    # ----------------------------------------------------------- what-if
+
+    def scenario(self, kind: str = "remap", *, from_outcome: str = "refused", to_outcome: str = "workaround",
+                 share: float = 1.0, extra_cost: float = 0.0, channel: Optional[str] = None,
+                 self_service_success: float = 1.0, start=None, end=None) -> pd.Series:
+        """A policy applied to the contacts opened in [start, end]:
+        ``kind="remap"`` gives ``share`` of ``from_outcome`` contacts
+        ``to_outcome`` at ``extra_cost`` each; ``kind="self_service"`` moves
+        ``share`` of ``channel``'s contacts to self-service, resolved there with
+        probability ``self_service_success``. Returns the expected changes in
+        support cost, customer value and net contribution, with intervals."""
+        h = self._handle()
+        s = _ll.crvm_scenario()
+        if kind == "remap":
+            s.kind = _ll.CRVM_SCENARIO_REMAP_OUTCOME
+        elif kind == "self_service":
+            s.kind = _ll.CRVM_SCENARIO_SHIFT_TO_SELF_SERVICE
+            if channel is None:
+                raise ValueError("scenario(kind='self_service') needs a channel")
+        else:
+            raise ValueError(f"kind must be 'remap' or 'self_service', got {kind!r}")
+        for name, value in (("from_outcome", from_outcome), ("to_outcome", to_outcome)):
+            if value not in _OUTCOMES:
+                raise ValueError(f"{name} must be one of {_OUTCOMES}, got {value!r}")
+        s.from_outcome = _OUTCOMES.index(from_outcome)
+        s.to_outcome = _OUTCOMES.index(to_outcome)
+        s.share = float(share)
+        s.extra_cost_per_contact = float(extra_cost)
+        if channel is not None and channel not in _CHANNELS:
+            raise ValueError(f"channel must be one of {_CHANNELS}, got {channel!r}")
+        s.channel = _CHANNELS.index(channel) if channel is not None else 0
+        s.self_service_success = float(self_service_success)
+        s.from_date = int(_ll.CRVM_DATE_MIN) if start is None else _to_day(start)
+        s.until_date = _to_day(self.as_of) + 1 if end is None else _to_day(end) + 1
+        out = np.empty(len(_SCEN_COLS))
+        _ll.crvm_value_scenario(h, s, out)
+        return pd.Series(out, index=_SCEN_COLS, name="scenario")
+
+    # ---------------------------------------------------------- knowledge
+
+    def knowledge(self) -> pd.DataFrame:
+        """Every article: saving, cost, value, ROI and payback to date; uses per
+        period over the trailing window; projected saving, upkeep and value over
+        the horizon."""
+        h = self._handle()
+        idx = self.ledger.article_ids()
+        out = np.empty(len(idx) * len(_VK_COLS))
+        _ll.crvm_value_knowledge(h, out)
+        return pd.DataFrame(out.reshape(len(idx), len(_VK_COLS)), columns=_VK_COLS, index=idx)
+
+    # ------------------------------------------------------------ panel
+
+    def panel(self) -> pd.DataFrame:
+        """The retention panel the model was fitted to, one row per customer and
+        period at risk: ``id``, ``segment``, ``period``, ``event`` and the model's
+        covariates -- the input of :class:`crvm.RetentionRegression`."""
+        h = self._handle()
+        subjects, rows, p = _ll.crvm_value_panel_size(h)
+        group = np.empty(subjects, np.int32)
+        subject, period, event = (np.empty(rows, np.int32) for _ in range(3))
+        z = np.empty(rows * p)
+        _ll.crvm_value_panel(h, group, subject, period, event, z)
+        ids = self.ledger.customer_ids().to_numpy()
+        segs = np.array(list(self.ledger.segment_ids()), dtype=object)
+        df = pd.DataFrame({"id": ids[subject], "segment": segs[group[subject]], "period": period,
+                           "event": event})
+        for j, name in enumerate(self.covariates):
+            df[name] = z[j::p] if p else []
+        return df

@@ -1,0 +1,109 @@
+/* Merging identical customer summary rows before a fit: an open-addressing
+ * hash table on the bits of (x, t_x, T) replaces the sort used before
+ * (0.25-0.3 s of qsort at 10^6 rows), and is skipped when a sample of the
+ * rows shows (almost) no duplicates, as with continuous times. Distinct rows
+ * come out in order of first appearance with their weights added in input
+ * order, so the result depends on the input order only through that
+ * summation order. Rows of weight 0 are dropped. Cost: one hash and on
+ * average ~1.5 probes per row, 2 * next_pow2(n) indices of memory. */
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/error.h"
+#include "transactions/txn_private.h"
+
+static unsigned long long bits_of(double v)
+{
+    unsigned long long u;
+    v += 0.0; /* -0 and +0 are the same row */
+    memcpy(&u, &v, sizeof u);
+    return u;
+}
+
+static unsigned long long row_hash(double x, double tx, double T)
+{
+    unsigned long long h = bits_of(x) * 0x9E3779B97F4A7C15ULL ^
+                           bits_of(tx) * 0xC2B2AE3D27D4EB4FULL ^
+                           bits_of(T) * 0x165667B19E3779F9ULL;
+    /* splitmix64 finaliser: whole numbers have zero low mantissa bits */
+    h ^= h >> 30;
+    h *= 0xBF58476D1CE4E5B9ULL;
+    h ^= h >> 27;
+    h *= 0x94D049BB133111EBULL;
+    return h ^ (h >> 31);
+}
+
+/* Duplicate pairs among SAMPLE rows taken at a stride over the input. With
+ * n rows in groups of c identical ones, a sample of s finds about
+ * s^2 (c - 1) / (2 n) pairs: 8 or more at 10^6 rows when c >= 2. Fewer than
+ * MIN_PAIRS means merging would save little and cost a cache miss per row
+ * (~0.1 s at 10^6), so the rows are kept as they are. */
+#define SAMPLE 8192
+#define MIN_PAIRS 4
+
+static int worth_merging(const double *x, const double *tx, const double *T, size_t n)
+{
+    if (n <= 8 * SAMPLE)
+        return 1;
+    size_t table[2 * SAMPLE] = {0}, stride = n / SAMPLE, pairs = 0;
+    for (size_t k = 0; k < SAMPLE; k++) {
+        size_t i = k * stride;
+        size_t s = (size_t)row_hash(x[i], tx[i], T[i]) & (2 * SAMPLE - 1);
+        for (;; s = (s + 1) & (2 * SAMPLE - 1)) {
+            if (table[s] == 0) {
+                table[s] = i + 1;
+                break;
+            }
+            size_t j = table[s] - 1;
+            if (x[j] == x[i] && tx[j] == tx[i] && T[j] == T[i]) {
+                pairs++;
+                break;
+            }
+        }
+    }
+    return pairs >= MIN_PAIRS;
+}
+
+crvm_status crvm__txn_merge(const double *x, const double *tx, const double *T, const double *w,
+                            size_t n, crvm__txn_row **out, size_t *n_out, double *total_weight)
+{
+    int merge = worth_merging(x, tx, T, n);
+    size_t slots = 16;
+    while (merge && slots < 2 * n)
+        slots *= 2;
+    /* 0 free, else row index + 1 */
+    size_t *table = merge ? crvm__calloc(slots, sizeof *table) : NULL;
+    crvm__txn_row *rows = crvm__calloc(n ? n : 1, sizeof *rows);
+    if ((merge && table == NULL) || rows == NULL) {
+        crvm__free(table);
+        crvm__free(rows);
+        return crvm__nomem("transaction rows");
+    }
+    size_t m = 0;
+    double W = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double wi = w ? w[i] : 1.0;
+        if (wi == 0.0)
+            continue;
+        W += wi;
+        size_t s = merge ? (size_t)row_hash(x[i], tx[i], T[i]) & (slots - 1) : 0;
+        for (; merge; s = (s + 1) & (slots - 1)) {
+            if (table[s] == 0) {
+                table[s] = m + 1;
+                break;
+            }
+            crvm__txn_row *r = &rows[table[s] - 1];
+            if (r->x == x[i] && r->tx == tx[i] && r->T == T[i]) {
+                r->w += wi;
+                break;
+            }
+        }
+        if (!merge || table[s] == m + 1)
+            rows[m++] = (crvm__txn_row){x[i], tx[i], T[i], wi};
+    }
+    crvm__free(table);
+    *out = rows;
+    *n_out = m;
+    *total_weight = W;
+    return CRVM_OK;
+}

@@ -1,0 +1,127 @@
+/* The contacts of each customer by period, and a walk over their periods
+ * with the engine's answer at each renewal (value_internal.h). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/error.h"
+#include "ledger/ledger_internal.h"
+#include "value/calendar.h"
+#include "value/value_internal.h"
+
+/* The period (1-based) of customer i that contact k falls in, 0 if none. */
+static int32_t contact_period(const crvm_value *v, size_t k)
+{
+    const crvm_ledger *l = v->ledger;
+    uint32_t i = l->con_customer[k];
+    crvm_date o = l->con_opened[k], s = l->cust_start[i];
+    uint8_t status = v->panel.status[i];
+    if (status == CRVM__VP_NOT_STARTED || o < s || o > v->as_of)
+        return 0;
+    int32_t period = crvm__ymd_months_between(crvm__ymd_of(s), crvm__ymd_of(o)) / v->set.months_per_period + 1;
+    int32_t last = v->panel.periods[i] + (status == CRVM__VP_ACTIVE);
+    return period <= last ? period : 0;
+}
+
+static int cmp_key(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+crvm_status crvm__value_contacts(const crvm_value *v, crvm_date from, crvm_date until,
+                                 int (*keep)(const void *ctx, size_t contact), const void *ctx,
+                                 crvm__vcontacts *out)
+{
+    const crvm_ledger *l = v->ledger;
+    const size_t n = v->panel.customers, nk = l->contact_ids.count;
+    crvm__vcontacts c;
+    c.first = crvm__calloc(n + 2, sizeof *c.first);
+    if (!c.first)
+        return crvm__nomem("contacts by customer");
+    /* Two passes (count, place); the period is computed in both rather than
+     * stored, to keep the temporary memory per customer, not per contact. */
+#define SELECTED(k) (l->con_opened[k] >= from && l->con_opened[k] < until && (!keep || keep(ctx, k)))
+    for (size_t k = 0; k < nk; k++)
+        if (SELECTED(k) && contact_period(v, k))
+            c.first[l->con_customer[k] + 2]++;
+    for (size_t i = 0; i < n; i++)
+        c.first[i + 2] += c.first[i + 1];
+    c.key = crvm__malloc((c.first[n + 1] + 1) * sizeof *c.key);
+    if (!c.key) {
+        crvm__free(c.first);
+        return crvm__nomem("contacts by customer");
+    }
+    for (size_t k = 0; k < nk; k++) {
+        int32_t s;
+        if (SELECTED(k) && (s = contact_period(v, k)))
+            c.key[c.first[l->con_customer[k] + 1]++] = (uint64_t)s << 32 | (uint32_t)k;
+    }
+#undef SELECTED
+    for (size_t i = 0; i < n; i++) {
+        size_t a = c.first[i], m = c.first[i + 1] - a;
+        if (m > 1)
+            qsort(c.key + a, m, sizeof *c.key, cmp_key);
+    }
+    *out = c;
+    return CRVM_OK;
+}
+
+void crvm__value_contacts_free(crvm__vcontacts *c)
+{
+    crvm__free(c->first);
+    crvm__free(c->key);
+    c->first = NULL;
+    c->key = NULL;
+}
+
+const crvm__vpattern *crvm__value_period_pattern(const crvm_value *v, size_t i, int32_t s)
+{
+    uint32_t q = s <= v->panel.periods[i] ? v->panel.row_pattern[v->panel.first_row[i] + (size_t)(s - 1)]
+                                          : v->panel.current[i];
+    return &v->panel.pattern[q];
+}
+
+crvm_status crvm__value_walk_periods(const crvm_value *v, const crvm__vcontacts *c, size_t begin,
+                                     size_t end, crvm__period_visit visit, void *ctx, size_t slot,
+                                     double *lambda_b)
+{
+    const size_t p = v->p;
+    for (size_t i = begin; i < end; i++) {
+        size_t a = c->first[i], b = c->first[i + 1];
+        if (a == b)
+            continue;
+        crvm__vquery q;
+        q.segment = v->ledger->cust_segment[i];
+        q.lambda = q.lambda_c = 0;
+        q.lambda_b = lambda_b;
+        for (size_t j = 0; j < p; j++)
+            lambda_b[j] = 0;
+        const uint32_t *row = v->panel.row_pattern + v->panel.first_row[i];
+        int32_t done = 0; /* rows in the exposure so far */
+        while (a < b) {
+            int32_t s = crvm__vc_period(c->key[a]);
+            size_t e = a;
+            while (e < b && crvm__vc_period(c->key[e]) == s)
+                e++;
+            for (; done < s - 1; done++) { /* Lambda_{s-1}: add the rows before period s */
+                uint32_t r = row[done];
+                double we = v->w[done + 1] * v->pattern_e[r];
+                q.lambda += we;
+                q.lambda_c += v->dw[done + 1] * v->pattern_e[r];
+                for (size_t j = 0; j < p; j++)
+                    lambda_b[j] += we * v->pattern_z[(size_t)r * p + j];
+            }
+            q.n = s - 1;
+            const crvm__vpattern *pattern = crvm__value_period_pattern(v, i, s);
+            double zc[CRVM__Z_CANDIDATES];
+            crvm__value_pattern_z(pattern, zc);
+            crvm__value_set_period(v, &q, zc);
+            crvm_status st = visit(ctx, slot, i, &q, pattern, c->key + a, e - a);
+            if (st)
+                return st;
+            a = e;
+        }
+    }
+    return CRVM_OK;
+}

@@ -1,0 +1,204 @@
+/* Every active customer's figures and their segment roll-ups (crvm/value.h):
+ * one engine query per customer, the delta method for its intervals and the
+ * gradient of each segment sum for theirs. */
+#include <math.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/error.h"
+#include "ledger/ledger_internal.h"
+#include "core/money.h"
+#include "value/value_internal.h"
+
+enum { SUM_RETAINED, SUM_RV, SUM_VAR, SUMS };
+
+/* The gradient of a sum over one segment's customers is zero outside its
+ * alpha and beta, c and b: it is kept compact, as those 3 + p values. */
+typedef struct eval_ctx {
+    crvm_value *v;
+    size_t slots, width, stride; /* width = 3 + p; per slot: segments x SUMS x width, then scratch */
+    double *slot;                /* slots x stride */
+    double *retained;            /* slots x segments: sums of retention probabilities */
+    double *grad_total;          /* segments x SUMS x width, in block order */
+    double *retained_total;      /* segments */
+} eval_ctx;
+
+static void candidate_z(const crvm__vpattern *q, double *zc)
+{
+    for (int j = 0; j < CRVM__Z_CANDIDATES; j++)
+        zc[j] = q->z[j];
+}
+
+void crvm__value_pattern_z(const crvm__vpattern *q, double *zc) { candidate_z(q, zc); }
+
+static crvm_status eval_block(void *ctx, size_t slot, size_t begin, size_t end)
+{
+    eval_ctx *c = ctx;
+    crvm_value *v = c->v;
+    const size_t k = v->k, G = v->segments, W = c->width;
+    double *acc = c->slot + slot * c->stride, *retained = c->retained + slot * G;
+    double *grad = acc + G * SUMS * W, *lambda_b = grad + k;
+    memset(acc, 0, G * SUMS * W * sizeof *acc);
+    memset(retained, 0, G * sizeof *retained);
+    for (size_t i = begin; i < end; i++) {
+        if (v->panel.status[i] != CRVM__VP_ACTIVE)
+            continue;
+        crvm__vquery q;
+        q.segment = v->ledger->cust_segment[i];
+        q.n = v->panel.periods[i];
+        q.lambda_b = lambda_b;
+        crvm__value_exposure(v, i, q.n, &q.lambda, &q.lambda_c, q.lambda_b);
+        double zc[CRVM__Z_CANDIDATES];
+        candidate_z(&v->panel.pattern[v->panel.current[i]], zc);
+        crvm__value_set_period(v, &q, zc);
+        crvm__rcov_answer a;
+        crvm_status st = crvm__value_eval(v, &q, i, &a);
+        if (st)
+            return st;
+        crvm__vfig *f = &v->fig[v->active_index[i]];
+        const double m = (double)(v->gm[i] - v->cts[i]);
+        f->retention = a.survival.value;
+        f->churn_next = a.churn_next.value;
+        f->lifetime = a.lifetime.value;
+        f->derl = a.derl.value;
+        f->risk = q.e1 / v->w[q.n + 1];
+        if (!crvm__cents_round(m * a.derl.value, &f->rv) || !crvm__cents_round(m * a.at_risk.value, &f->var))
+            return crvm__fail(CRVM_EDOMAIN, "customer %s: its residual value passes 9.0e13 currency units",
+                              crvm_ledger_id(v->ledger, CRVM_TABLE_CUSTOMERS, i));
+        const crvm__rcov_partials *part[SUMS] = {&a.survival, &a.derl, &a.at_risk};
+        const double scale[SUMS] = {1.0, m, m};
+        double se[SUMS];
+        for (int s = 0; s < SUMS; s++) {
+            crvm__value_gradient(v, &q, part[s], grad);
+            se[s] = fabs(scale[s]) * sqrt(crvm__value_variance(v, grad));
+            double *to = acc + (q.segment * SUMS + (size_t)s) * W;
+            to[0] += scale[s] * grad[2 * q.segment];
+            to[1] += scale[s] * grad[2 * q.segment + 1];
+            for (size_t j = 2; j < W; j++)
+                to[j] += scale[s] * grad[2 * G + j - 2];
+        }
+        double p = f->retention;
+        f->retention_se = p > 0 && p < 1 ? se[SUM_RETAINED] / (p * (1 - p)) : 0.0;
+        f->rv_se = se[SUM_RV];
+        f->var_se = se[SUM_VAR];
+        retained[q.segment] += p;
+    }
+    return CRVM_OK;
+}
+
+static void eval_reduce(void *ctx, size_t slot)
+{
+    eval_ctx *c = ctx;
+    const size_t G = c->v->segments, n = G * SUMS * c->width;
+    const double *acc = c->slot + slot * c->stride, *retained = c->retained + slot * G;
+    for (size_t j = 0; j < n; j++)
+        c->grad_total[j] += acc[j];
+    for (size_t g = 0; g < G; g++)
+        c->retained_total[g] += retained[g];
+}
+
+/* The full gradient of sum s over segment g (g = segments: the whole base). */
+static void expand(const crvm_value *v, const eval_ctx *c, size_t g, int s, double *grad)
+{
+    const size_t G = v->segments, W = c->width;
+    memset(grad, 0, v->k * sizeof *grad);
+    for (size_t h = 0; h < G; h++) {
+        if (g != G && h != g)
+            continue;
+        const double *x = c->grad_total + (h * SUMS + (size_t)s) * W;
+        grad[2 * h] = x[0];
+        grad[2 * h + 1] = x[1];
+        for (size_t j = 2; j < W; j++)
+            grad[2 * G + j - 2] += x[j];
+    }
+}
+
+/* lower and upper of x +- z se, in cents, as currency units. */
+static void money_interval(double cents, double se, double z, double *lower, double *upper)
+{
+    *lower = (double)llround(cents - z * se) / 100.0;
+    *upper = (double)llround(cents + z * se) / 100.0;
+}
+
+static crvm_status roll_up(crvm_value *v, const eval_ctx *c)
+{
+    const size_t G = v->segments, C = CRVM_VS_COLUMNS;
+    int64_t *cents = crvm__calloc(3 * (G + 1), sizeof *cents); /* contribution, rv, var */
+    double *grad = crvm__malloc((v->k + 1) * sizeof *grad);
+    if (!cents || !grad) {
+        crvm__free(cents);
+        crvm__free(grad);
+        return crvm__nomem("segment roll-ups");
+    }
+    int ok = 1;
+    memset(v->seg, 0, (G + 1) * C * sizeof *v->seg);
+    for (size_t i = 0; i < v->panel.customers; i++) {
+        if (v->panel.status[i] != CRVM__VP_ACTIVE)
+            continue;
+        size_t rows[2] = {v->ledger->cust_segment[i], G};
+        for (int r = 0; r < 2; r++) {
+            int64_t *x = cents + 3 * rows[r];
+            v->seg[rows[r] * C + CRVM_VS_CUSTOMERS] += 1;
+            const crvm__vfig *f = &v->fig[v->active_index[i]];
+            ok &= crvm__cents_add(&x[0], v->gm[i] - v->cts[i]) & crvm__cents_add(&x[1], f->rv) &
+                  crvm__cents_add(&x[2], f->var);
+        }
+    }
+    double retained_all = 0;
+    for (size_t g = 0; g < G; g++)
+        retained_all += c->retained_total[g];
+    for (size_t g = 0; g <= G && ok; g++) {
+        double *row = v->seg + g * C;
+        const int64_t *x = cents + 3 * g;
+        double se[SUMS];
+        for (int s = 0; s < SUMS; s++) {
+            expand(v, c, g, s, grad);
+            se[s] = sqrt(crvm__value_variance(v, grad));
+        }
+        double z = v->set.z, r = g < G ? c->retained_total[g] : retained_all;
+        row[CRVM_VS_CONTRIBUTION] = (double)x[0] / 100.0;
+        row[CRVM_VS_EXPECTED_RETAINED] = r;
+        row[CRVM_VS_EXPECTED_RETAINED_LOWER] = r - z * se[SUM_RETAINED];
+        row[CRVM_VS_EXPECTED_RETAINED_UPPER] = r + z * se[SUM_RETAINED];
+        row[CRVM_VS_RESIDUAL_VALUE] = (double)x[1] / 100.0;
+        money_interval((double)x[1], se[SUM_RV], z, &row[CRVM_VS_RESIDUAL_VALUE_LOWER],
+                       &row[CRVM_VS_RESIDUAL_VALUE_UPPER]);
+        row[CRVM_VS_VALUE_AT_RISK] = (double)x[2] / 100.0;
+        money_interval((double)x[2], se[SUM_VAR], z, &row[CRVM_VS_VALUE_AT_RISK_LOWER],
+                       &row[CRVM_VS_VALUE_AT_RISK_UPPER]);
+    }
+    crvm__free(cents);
+    crvm__free(grad);
+    if (!ok)
+        return crvm__fail(CRVM_EDOMAIN, "crvm_value_fit: a segment's residual value passes 9.0e13 "
+                          "currency units (2^53 cents)");
+    return CRVM_OK;
+}
+
+crvm_status crvm__value_evaluate(crvm_value *v)
+{
+    const size_t G = v->segments, k = v->k, n = v->panel.customers;
+    eval_ctx c;
+    c.v = v;
+    c.slots = crvm__value_slots(v->opt.threads);
+    c.width = 3 + v->p;
+    c.stride = G * SUMS * c.width + k + v->p + 1;
+    c.slot = crvm__malloc(c.slots * c.stride * sizeof *c.slot);
+    c.retained = crvm__malloc((c.slots * G + 1) * sizeof *c.retained);
+    c.grad_total = crvm__calloc(G * SUMS * c.width + 1, sizeof *c.grad_total);
+    c.retained_total = crvm__calloc(G + 1, sizeof *c.retained_total);
+    v->fig = crvm__calloc(v->active + 1, sizeof *v->fig);
+    v->seg = crvm__calloc((G + 1) * CRVM_VS_COLUMNS, sizeof *v->seg);
+    crvm_status st = CRVM_OK;
+    if (!c.slot || !c.retained || !c.grad_total || !c.retained_total || !v->fig || !v->seg)
+        st = crvm__nomem("customer values");
+    if (!st)
+        st = crvm__value_blocks(v->opt.threads, n, eval_block, eval_reduce, &c);
+    if (!st)
+        st = roll_up(v, &c);
+    crvm__free(c.slot);
+    crvm__free(c.retained);
+    crvm__free(c.grad_total);
+    crvm__free(c.retained_total);
+    return st;
+}

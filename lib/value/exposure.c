@@ -1,0 +1,90 @@
+/* The retention model seen from one customer: exposures, engine queries and
+ * the delta method (value_internal.h). */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "value/value_internal.h"
+
+void crvm__value_exposure(const crvm_value *v, size_t i, int32_t n, double *lambda, double *d_c,
+                          double *d_b)
+{
+    const size_t p = v->p;
+    const uint32_t *row = v->panel.row_pattern + v->panel.first_row[i];
+    double L = 0, Lc = 0;
+    for (size_t j = 0; j < p; j++)
+        d_b[j] = 0;
+    for (int32_t s = 1; s <= n; s++) {
+        uint32_t q = row[s - 1];
+        double e = v->pattern_e[q], we = v->w[s] * e;
+        L += we;
+        Lc += v->dw[s] * e;
+        const double *z = v->pattern_z + (size_t)q * p;
+        for (size_t j = 0; j < p; j++)
+            d_b[j] += we * z[j];
+    }
+    *lambda = L;
+    *d_c = Lc;
+}
+
+void crvm__value_set_period(const crvm_value *v, crvm__vquery *q, const double *zc)
+{
+    const double *b = v->params + 2 * v->segments + 1;
+    double eta = 0;
+    for (size_t j = 0; j < v->p; j++)
+        eta += b[j] * zc[v->candidate[j]];
+    double e = exp(eta);
+    memcpy(q->z1, zc, sizeof q->z1);
+    q->e1 = v->w[q->n + 1] * e;
+    q->e1_c = v->dw[q->n + 1] * e;
+}
+
+crvm_status crvm__value_eval(const crvm_value *v, const crvm__vquery *q, size_t customer,
+                             crvm__rcov_answer *a)
+{
+    crvm__rcov_query rq = {(int)q->segment, (int)q->n, q->lambda, q->e1};
+    if (v->cox) {
+        crvm__value_cox_eval(v->cox, &rq, a);
+        return CRVM_OK;
+    }
+    crvm_status st = crvm__rcov_engine_eval(v->engine, &rq, a);
+    if (st) {
+        char why[256];
+        snprintf(why, sizeof why, "%s", crvm_last_error());
+        return crvm__fail(st, "customer %s: %s", crvm_ledger_id(v->ledger, CRVM_TABLE_CUSTOMERS, customer), why);
+    }
+    return CRVM_OK;
+}
+
+void crvm__value_gradient(const crvm_value *v, const crvm__vquery *q, const crvm__rcov_partials *f,
+                          double *grad)
+{
+    const size_t G = v->segments, c = 2 * G;
+    memset(grad, 0, v->k * sizeof *grad);
+    grad[2 * q->segment] = f->d_alpha;
+    grad[2 * q->segment + 1] = f->d_x;
+    grad[c] = f->d_c + f->d_x * q->lambda_c + f->d_e1 * q->e1_c;
+    const double *dlog_e = v->dlog_e + q->segment * v->p;
+    for (size_t j = 0; j < v->p; j++)
+        grad[c + 1 + j] = f->d_x * q->lambda_b[j] + f->d_e1 * q->e1 * q->z1[v->candidate[j]] +
+                          f->d_log_e * dlog_e[j];
+}
+
+double crvm__value_variance(const crvm_value *v, const double *grad)
+{
+    /* The gradient of one customer's figure is zero outside its segment's
+     * alpha and beta, c and b; sums over segments are not, so use all. */
+    const size_t k = v->k;
+    double var = 0;
+    for (size_t a = 0; a < k; a++) {
+        if (grad[a] == 0)
+            continue;
+        const double *row = v->cov + a * k;
+        double s = 0;
+        for (size_t b = 0; b < k; b++)
+            s += row[b] * grad[b];
+        var += grad[a] * s;
+    }
+    return var > 0 ? var : 0;
+}

@@ -1,0 +1,293 @@
+/* Contact impacts: the change in a customer's value at a renewal when one of
+ * the contacts of the period before it had the reference outcome, or did not
+ * happen; per contact and summed by group with the interval of each sum
+ * (crvm/value.h, docs/value.md "contact impact"). */
+#include <math.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/error.h"
+#include "ledger/ledger_internal.h"
+#include "core/money.h"
+#include "value/value_internal.h"
+
+int crvm__value_counterfactual(const crvm_value *v, const crvm__vpattern *q, size_t contact,
+                               int reference, double *zc)
+{
+    const crvm_ledger *l = v->ledger;
+    const int outcome = l->con_outcome[contact];
+    crvm__value_pattern_z(q, zc);
+    if (reference == outcome)
+        return 0;
+    if (outcome != CRVM_OUTCOME_RESOLVED)
+        zc[CRVM__Z_WORKAROUND + outcome - 1] -= 1;
+    if (reference != CRVM_VALUE_NO_CONTACT) {
+        if (reference != CRVM_OUTCOME_RESOLVED)
+            zc[CRVM__Z_WORKAROUND + reference - 1] += 1;
+        return 1;
+    }
+    zc[CRVM__Z_CONTACTS] -= 1;
+    if (l->con_escalated[contact])
+        zc[CRVM__Z_ESCALATED] -= 1;
+    if (q->touches == 1) { /* it was the period's only touch: the renewal sees the silence before */
+        zc[CRVM__Z_SILENT_3_5] = q->quiet == CRVM__QUIET_3_5;
+        zc[CRVM__Z_SILENT_6_PLUS] = q->quiet == CRVM__QUIET_6_PLUS;
+    }
+    return 1;
+}
+
+/* What the impact consumers share: the reference, and per slot scratch. */
+typedef struct impact_ctx {
+    const crvm_value *v;
+    int reference;
+    double *impact;         /* per contact output, or NULL */
+    const int32_t *group;   /* per contact group (-1: none), or NULL: one group */
+    size_t groups, slots;   /* per slot: groups x k gradient sums, then scratch 9 k + p */
+    double *slot, *total;   /* slots x stride; groups x k */
+    int64_t *slot_cents, *cents; /* slots x groups; groups */
+    size_t stride;
+    int overflow; /* set by the reduction, on the calling thread */
+} impact_ctx;
+
+static crvm_status too_large(const crvm_value *v, size_t i)
+{
+    return crvm__fail(CRVM_EDOMAIN, "customer %s: a contact impact passes 9.0e13 currency units",
+                      crvm_ledger_id(v->ledger, CRVM_TABLE_CUSTOMERS, i));
+}
+
+/* Impact of each contact of one period: m (DERL(actual) - DERL(reference)),
+ * the counterfactual evaluated once per contact type (outcome, escalated). */
+static crvm_status visit_period(void *vctx, size_t slot, size_t i, const crvm__vquery *actual,
+                                const crvm__vpattern *pattern, const uint64_t *keys, size_t count)
+{
+    impact_ctx *c = vctx;
+    const crvm_value *v = c->v;
+    const size_t k = v->k;
+    /* Nothing to do unless a contact of the period counts and would change. */
+    int changes = 0;
+    for (size_t t = 0; t < count && !changes; t++) {
+        uint32_t contact = crvm__vc_contact(keys[t]);
+        changes = (!c->group || c->group[contact] >= 0) && v->ledger->con_outcome[contact] != c->reference;
+    }
+    if (!changes)
+        return CRVM_OK;
+    crvm__rcov_answer actual_answer;
+    crvm_status st = crvm__value_eval(v, actual, i, &actual_answer);
+    if (st)
+        return st;
+    const crvm__rcov_answer *answer = &actual_answer;
+    double *acc = c->slot ? c->slot + slot * c->stride : NULL;
+    int64_t *cents_acc = c->slot ? c->slot_cents + slot * c->groups : NULL;
+    double *grad_a = acc ? acc + c->groups * k : NULL, *grad_b = grad_a ? grad_a + k : NULL;
+    double *diff = grad_b ? grad_b + k : NULL; /* 8 types x k */
+    const double m = (double)(v->gm[i] - v->cts[i]);
+    int64_t cents[8];
+    int done[8] = {0};
+    crvm__vquery cf = *actual;
+    if (acc)
+        crvm__value_gradient(v, actual, &answer->derl, grad_a);
+    for (size_t t = 0; t < count; t++) {
+        uint32_t contact = crvm__vc_contact(keys[t]);
+        int32_t group = c->group ? c->group[contact] : 0;
+        if (group < 0)
+            continue;
+        int type = v->ledger->con_outcome[contact] + 4 * (v->ledger->con_escalated[contact] != 0);
+        if (!done[type]) {
+            double zc[CRVM__Z_CANDIDATES];
+            cents[type] = 0;
+            if (diff)
+                memset(diff + (size_t)type * k, 0, k * sizeof *diff);
+            if (crvm__value_counterfactual(v, pattern, contact, c->reference, zc)) {
+                crvm__value_set_period(v, &cf, zc);
+                crvm__rcov_answer b;
+                crvm_status st = crvm__value_eval(v, &cf, i, &b);
+                if (st)
+                    return st;
+                if (!crvm__cents_round(m * (answer->derl.value - b.derl.value), &cents[type]))
+                    return too_large(v, i);
+                if (diff) {
+                    crvm__value_gradient(v, &cf, &b.derl, grad_b);
+                    for (size_t j = 0; j < k; j++)
+                        diff[(size_t)type * k + j] = m * (grad_a[j] - grad_b[j]);
+                }
+            }
+            done[type] = 1;
+        }
+        if (c->impact)
+            c->impact[contact] = (double)cents[type] / 100.0;
+        if (acc) {
+            if (!crvm__cents_add(&cents_acc[group], cents[type]))
+                return too_large(v, i);
+            double *g = acc + (size_t)group * k;
+            for (size_t j = 0; j < k; j++)
+                g[j] += diff[(size_t)type * k + j];
+        }
+    }
+    return CRVM_OK;
+}
+
+typedef struct walk_ctx {
+    impact_ctx *ic;
+    const crvm__vcontacts *contacts;
+    double *lambda_b; /* slots x p */
+} walk_ctx;
+
+static crvm_status walk_block(void *ctx, size_t slot, size_t begin, size_t end)
+{
+    walk_ctx *w = ctx;
+    impact_ctx *c = w->ic;
+    if (c->slot) {
+        memset(c->slot + slot * c->stride, 0, c->groups * c->v->k * sizeof *c->slot);
+        memset(c->slot_cents + slot * c->groups, 0, c->groups * sizeof *c->slot_cents);
+    }
+    return crvm__value_walk_periods(c->v, w->contacts, begin, end, visit_period, c, slot,
+                                    w->lambda_b + slot * (c->v->p + 1));
+}
+
+static void walk_reduce(void *ctx, size_t slot)
+{
+    walk_ctx *w = ctx;
+    impact_ctx *c = w->ic;
+    const double *acc = c->slot + slot * c->stride;
+    const int64_t *cents = c->slot_cents + slot * c->groups;
+    for (size_t j = 0; j < c->groups * c->v->k; j++)
+        c->total[j] += acc[j];
+    for (size_t g = 0; g < c->groups; g++)
+        if (!crvm__cents_add(&c->cents[g], cents[g]))
+            c->overflow = 1;
+}
+
+static void free_impact(impact_ctx *c)
+{
+    crvm__free(c->slot);
+    crvm__free(c->total);
+    crvm__free(c->slot_cents);
+    crvm__free(c->cents);
+}
+
+/* Walk the contacts opened in [from, until) with c set up; grouped sums are
+ * allocated here when grouped. */
+crvm_status crvm__value_impacts(const crvm_value *v, int reference, crvm_date from, crvm_date until,
+                                double *impact, const int32_t *group, size_t groups,
+                                int64_t *cents, double *gradient)
+{
+    impact_ctx c;
+    memset(&c, 0, sizeof c);
+    c.v = v;
+    c.reference = reference;
+    c.impact = impact;
+    c.group = group;
+    c.groups = groups;
+    c.slots = crvm__value_slots(v->opt.threads);
+    const size_t k = v->k;
+    crvm__vcontacts contacts = {NULL, NULL};
+    double *lambda_b = crvm__malloc(c.slots * (v->p + 1) * sizeof *lambda_b);
+    crvm_status st = lambda_b ? CRVM_OK : crvm__nomem("contact impacts");
+    if (!st && cents) {
+        c.stride = groups * k + 10 * k;
+        c.slot = crvm__malloc((c.slots * c.stride + 1) * sizeof *c.slot);
+        c.total = crvm__calloc(groups * k + 1, sizeof *c.total);
+        c.slot_cents = crvm__malloc((c.slots * groups + 1) * sizeof *c.slot_cents);
+        c.cents = crvm__calloc(groups + 1, sizeof *c.cents);
+        if (!c.slot || !c.total || !c.slot_cents || !c.cents)
+            st = crvm__nomem("contact impacts by group");
+    }
+    if (!st)
+        st = crvm__value_contacts(v, from, until, NULL, NULL, &contacts);
+    if (!st) {
+        walk_ctx w = {&c, &contacts, lambda_b};
+        st = crvm__value_blocks(v->opt.threads, v->panel.customers, walk_block, cents ? walk_reduce : NULL, &w);
+    }
+    if (!st && c.overflow)
+        st = crvm__fail(CRVM_EDOMAIN, "contact impacts: a sum passes 9.0e13 currency units (2^53 cents)");
+    if (!st && cents) {
+        memcpy(cents, c.cents, groups * sizeof *cents);
+        memcpy(gradient, c.total, groups * k * sizeof *gradient);
+    }
+    crvm__value_contacts_free(&contacts);
+    crvm__free(lambda_b);
+    free_impact(&c);
+    return st;
+}
+
+static crvm_status check_reference(const crvm_value *v, int reference, const char *fn)
+{
+    if (reference != CRVM_VALUE_NO_CONTACT && (reference < 0 || reference >= CRVM_OUTCOME_COUNT))
+        return crvm__fail(CRVM_EINVAL, "%s: reference = %d: must be a crvm_outcome or "
+                          "CRVM_VALUE_NO_CONTACT", fn, reference);
+    if (v->p == 0)
+        return crvm__fail(CRVM_ESTATE, "%s: the value's retention model has no covariates, so "
+                          "contacts do not move its values", fn);
+    return CRVM_OK;
+}
+
+crvm_status crvm_value_contact_impacts(const crvm_value *v, int reference, double *impact,
+                                       size_t impact_len)
+{
+    static const char fn[] = "crvm_value_contact_impacts";
+    crvm_status st = crvm__value_usable(v, fn);
+    if (st || (st = check_reference(v, reference, fn)))
+        return st;
+    const size_t nk = v->ledger->contact_ids.count;
+    if (impact_len != nk || (nk && !impact))
+        return crvm__fail(CRVM_EINVAL, "%s: impact_len = %zu, expected %zu (one per ledger contact)",
+                          fn, impact_len, nk);
+    double *tmp = crvm__calloc(nk + 1, sizeof *tmp);
+    if (!tmp)
+        return crvm__nomem("contact impacts");
+    st = crvm__value_impacts(v, reference, CRVM_DATE_MIN, v->as_of + 1, tmp, NULL, 0, NULL, NULL);
+    if (!st)
+        memcpy(impact, tmp, nk * sizeof *impact);
+    crvm__free(tmp);
+    return st;
+}
+
+void crvm__value_sum_interval(const crvm_value *v, int64_t cents, const double *gradient,
+                              double *value, double *lower, double *upper)
+{
+    double se = sqrt(crvm__value_variance(v, gradient)), z = v->set.z;
+    *value = (double)cents / 100.0;
+    *lower = (double)llround((double)cents - z * se) / 100.0;
+    *upper = (double)llround((double)cents + z * se) / 100.0;
+}
+
+crvm_status crvm_value_impact_by(const crvm_value *v, int reference, const int32_t *group,
+                                 size_t group_len, size_t groups, double *out, size_t out_len)
+{
+    static const char fn[] = "crvm_value_impact_by";
+    crvm_status st = crvm__value_usable(v, fn);
+    if (st || (st = check_reference(v, reference, fn)))
+        return st;
+    const crvm_ledger *l = v->ledger;
+    const size_t nk = l->contact_ids.count;
+    if (group_len != nk || (nk && !group))
+        return crvm__fail(CRVM_EINVAL, "%s: group_len = %zu, expected %zu (one per ledger contact)",
+                          fn, group_len, nk);
+    if (!out || groups == 0 || groups > (size_t)INT32_MAX || out_len != groups * CRVM_IMPACT_COLUMNS)
+        return crvm__fail(CRVM_EINVAL, "%s: out_len = %zu, expected groups (%zu, >= 1) x %d", fn,
+                          out_len, groups, CRVM_IMPACT_COLUMNS);
+    for (size_t c = 0; c < nk; c++)
+        if (group[c] < -1 || group[c] >= (int32_t)groups)
+            return crvm__fail(CRVM_EINVAL, "%s: group[%zu] = %ld: must be -1 or in 0..%zu", fn, c,
+                              (long)group[c], groups - 1);
+    int64_t *cents = crvm__calloc(groups + 1, sizeof *cents);
+    double *gradient = crvm__calloc(groups * v->k + 1, sizeof *gradient);
+    st = cents && gradient ? crvm__value_impacts(v, reference, CRVM_DATE_MIN, v->as_of + 1, NULL, group,
+                                                 groups, cents, gradient)
+                           : crvm__nomem("contact impacts by group");
+    if (!st) {
+        for (size_t g = 0; g < groups; g++)
+            out[g * CRVM_IMPACT_COLUMNS + CRVM_IMPACT_CONTACTS] = 0;
+        for (size_t c = 0; c < nk; c++)
+            if (group[c] >= 0 && l->con_opened[c] <= v->as_of)
+                out[(size_t)group[c] * CRVM_IMPACT_COLUMNS + CRVM_IMPACT_CONTACTS] += 1;
+        for (size_t g = 0; g < groups; g++) {
+            double *row = out + g * CRVM_IMPACT_COLUMNS;
+            crvm__value_sum_interval(v, cents[g], gradient + g * v->k, &row[CRVM_IMPACT_VALUE],
+                                     &row[CRVM_IMPACT_LOWER], &row[CRVM_IMPACT_UPPER]);
+        }
+    }
+    crvm__free(cents);
+    crvm__free(gradient);
+    return st;
+}

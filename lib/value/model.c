@@ -1,0 +1,170 @@
+/* Fitting the retention model of the value layer to its panel, and what the
+ * queries need beside it: covariates used, exposure weights, and the future
+ * exposure multiplier of each segment (value_internal.h). */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/error.h"
+#include "ledger/ledger_internal.h"
+#include "value/calendar.h"
+#include "value/value_internal.h"
+
+/* The candidates that vary over the rows of the likelihood. */
+static size_t choose_covariates(const crvm__vpanel *p, int *candidate)
+{
+    size_t used = 0;
+    for (int j = 0; j < CRVM__Z_CANDIDATES; j++) {
+        const crvm__vpattern *first = NULL;
+        int varies = 0;
+        for (size_t q = 0; q < p->patterns && !varies; q++) {
+            if (!p->pattern[q].in_rows)
+                continue;
+            if (!first)
+                first = &p->pattern[q];
+            else
+                varies = p->pattern[q].z[j] != first->z[j];
+        }
+        if (varies)
+            candidate[used++] = j;
+    }
+    return used;
+}
+
+/* w_s = s^c - (s - 1)^c = s^c (1 - (1 - 1/s)^c), without cancellation for
+ * large s, and its derivative in c. */
+static void exposure_weights(double c, int max_s, double *w, double *dw)
+{
+    w[0] = dw[0] = 0;
+    for (int s = 1; s <= max_s; s++) {
+        if (s == 1) {
+            w[s] = 1;
+            dw[s] = 0;
+            continue;
+        }
+        double L = log1p(-1.0 / s), sc = pow((double)s, c), shrink = -expm1(c * L);
+        w[s] = sc * shrink;
+        dw[s] = sc * (log((double)s) * shrink - L * exp(c * L));
+    }
+}
+
+/* ln E_g: mean of exp(b'z) over the rows of segment g whose renewal falls in
+ * the trailing window (all its rows if none does; 0 if it has none), and its
+ * derivatives in b. */
+static crvm_status future_multipliers(crvm_value *v)
+{
+    const crvm_ledger *l = v->ledger;
+    const crvm__vpanel *pn = &v->panel;
+    const size_t G = v->segments, Q = pn->patterns, p = v->p;
+    double *count = crvm__calloc(2 * G * Q + 1, sizeof *count); /* in the window, all */
+    if (!count)
+        return crvm__nomem("future exposure of the segments");
+    const crvm_date w0 = crvm__date_of(crvm__ymd_add_months(crvm__ymd_of(v->as_of + 1), -(long)v->opt.trailing_months));
+    for (size_t i = 0; i < pn->customers; i++) {
+        int32_t n = pn->periods[i];
+        if (n <= 0)
+            continue;
+        crvm_date s = l->cust_start[i];
+        int64_t first = crvm__starts_before(crvm__ymd_of(s), s, w0, pn->months_per_period);
+        double *all = count + ((size_t)l->cust_segment[i] * 2 + 1) * Q, *recent = all - Q;
+        for (int32_t r = 1; r <= n; r++) {
+            uint32_t q = pn->row_pattern[pn->first_row[i] + (size_t)(r - 1)];
+            all[q] += 1;
+            if (r >= first)
+                recent[q] += 1;
+        }
+    }
+    for (size_t g = 0; g < G; g++) {
+        const double *recent = count + 2 * g * Q, *all = recent + Q, *use = recent;
+        double n = 0;
+        for (size_t q = 0; q < Q; q++)
+            n += recent[q];
+        if (n == 0)
+            use = all;
+        double sum = 0, norm = 0, *d = v->dlog_e + g * p;
+        for (size_t j = 0; j < p; j++)
+            d[j] = 0;
+        for (size_t q = 0; q < Q; q++) {
+            if (use[q] == 0)
+                continue;
+            double ce = use[q] * v->pattern_e[q];
+            norm += use[q];
+            sum += ce;
+            for (size_t j = 0; j < p; j++)
+                d[j] += ce * v->pattern_z[q * p + j];
+        }
+        v->log_e[g] = norm > 0 ? log(sum / norm) : 0.0;
+        for (size_t j = 0; j < p; j++)
+            d[j] = sum > 0 ? d[j] / sum : 0.0;
+    }
+    crvm__free(count);
+    return CRVM_OK;
+}
+
+crvm_status crvm__value_fit_model(crvm_value *v)
+{
+    const crvm_ledger *l = v->ledger;
+    crvm__vpanel *pn = &v->panel;
+    const size_t G = v->segments, Q = pn->patterns;
+    v->p = v->opt.covariates ? choose_covariates(pn, v->candidate) : 0;
+    v->k = 2 * G + 1 + v->p;
+    const size_t p = v->p;
+    v->pattern_z = crvm__malloc((Q * p + 1) * sizeof *v->pattern_z);
+    v->pattern_e = crvm__malloc((Q + 1) * sizeof *v->pattern_e);
+    v->log_e = crvm__calloc(G + 1, sizeof *v->log_e);
+    v->dlog_e = crvm__calloc(G * p + 1, sizeof *v->dlog_e);
+    v->max_n = 0;
+    for (size_t i = 0; i < pn->customers; i++)
+        if (pn->periods[i] > v->max_n)
+            v->max_n = pn->periods[i];
+    v->w = crvm__malloc(((size_t)v->max_n + 2) * sizeof *v->w);
+    v->dw = crvm__malloc(((size_t)v->max_n + 2) * sizeof *v->dw);
+    if (!v->pattern_z || !v->pattern_e || !v->log_e || !v->dlog_e || !v->w || !v->dw)
+        return crvm__nomem("value model");
+    for (size_t q = 0; q < Q; q++)
+        for (size_t j = 0; j < p; j++)
+            v->pattern_z[q * p + j] = pn->pattern[q].z[v->candidate[j]];
+
+    crvm_status st;
+    if (v->opt.model == CRVM_VALUE_COX) {
+        st = crvm__value_cox_fit(v, &v->own_params, &v->own_cov, &v->cox);
+        if (st)
+            return st;
+        v->params = v->own_params;
+        v->cov = v->own_cov;
+    } else {
+        crvm__rcov_data data = {pn->customers, G, p, Q, (const int32_t *)l->cust_segment, pn->periods,
+                                pn->churned, NULL, pn->first_row, pn->row_pattern, v->pattern_z};
+        crvm_retention_cov_options ro = CRVM_RETENTION_COV_OPTIONS_INIT;
+        ro.threads = v->opt.threads;
+        crvm_retention_kind kind = v->opt.model == CRVM_VALUE_SBG ? CRVM_RETENTION_SBG : CRVM_RETENTION_BDW;
+        st = crvm__rcov_fit(kind, &data, &ro, &v->model, &v->report);
+        if (st) {
+            char why[256];
+            snprintf(why, sizeof why, "%s", crvm_last_error());
+            return crvm__fail(st, "crvm_value_fit: retention fit: %s", why);
+        }
+        v->params = crvm__rcov_params(v->model);
+        v->cov = crvm__rcov_covariance(v->model);
+    }
+    const double *b = v->params + 2 * G + 1;
+    for (size_t q = 0; q < Q; q++) {
+        double eta = 0;
+        for (size_t j = 0; j < p; j++)
+            eta += b[j] * v->pattern_z[q * p + j];
+        v->pattern_e[q] = exp(eta);
+    }
+    exposure_weights(v->params[2 * G], v->max_n + 1, v->w, v->dw);
+    if (v->opt.future == CRVM_FUTURE_SEGMENT_AVERAGE) {
+        st = future_multipliers(v);
+        if (st)
+            return st;
+    }
+    const double *log_e = v->opt.future == CRVM_FUTURE_SEGMENT_AVERAGE ? v->log_e : NULL;
+    if (v->cox)
+        return crvm__value_cox_tables(v->cox, v->max_n, v->set.horizon, v->set.discount,
+                                      v->opt.lifetime_cap, log_e);
+    return crvm__rcov_engine_new(v->model, v->max_n, v->set.horizon, v->set.discount,
+                                 v->opt.lifetime_cap, log_e, &v->engine);
+}

@@ -1,0 +1,339 @@
+/* The compact retention panel of the value layer (see panel.h). */
+#include "value/panel.h"
+
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/error.h"
+#include "ledger/ledger_internal.h"
+#include "value/calendar.h"
+
+/* Touch kinds: a contact of outcome o, escalated e is o + 4 e; a view is 8. */
+enum { KINDS = 9, VIEW = 8 };
+
+/* What a period's touches add up to. */
+typedef struct period_touches {
+    uint32_t kind[KINDS];
+    crvm_date last; /* latest touch, CRVM_DATE_NONE if none */
+} period_touches;
+
+/* Interning of patterns: open addressing, slots hold index + 1. */
+typedef struct pattern_table {
+    uint32_t *slots;
+    size_t n_slots;
+} pattern_table;
+
+static uint64_t hash_pattern(const crvm__vpattern *p)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (int j = 0; j < CRVM__Z_CANDIDATES; j++)
+        h = (h ^ p->z[j]) * 1099511628211ULL;
+    h = (h ^ ((uint64_t)p->touches << 8 | p->quiet)) * 1099511628211ULL;
+    h ^= h >> 31;
+    return h * 0x94d049bb133111ebULL;
+}
+
+static int same_pattern(const crvm__vpattern *a, const crvm__vpattern *b)
+{
+    return !memcmp(a->z, b->z, sizeof a->z) && a->touches == b->touches && a->quiet == b->quiet;
+}
+
+static crvm_status grow_table(crvm__vpanel *p, pattern_table *t)
+{
+    size_t n = t->n_slots ? t->n_slots * 2 : 256;
+    uint32_t *slots = crvm__calloc(n, sizeof *slots);
+    if (!slots)
+        return crvm__nomem("value panel pattern table");
+    for (size_t i = 0; i < p->patterns; i++) {
+        size_t s = hash_pattern(&p->pattern[i]) & (n - 1);
+        while (slots[s])
+            s = (s + 1) & (n - 1);
+        slots[s] = (uint32_t)(i + 1);
+    }
+    crvm__free(t->slots);
+    t->slots = slots;
+    t->n_slots = n;
+    return CRVM_OK;
+}
+
+/* Index of pattern q, added if new. */
+static crvm_status intern(crvm__vpanel *p, pattern_table *t, const crvm__vpattern *q, uint32_t *id)
+{
+    if (2 * (p->patterns + 1) > t->n_slots) {
+        crvm_status st = grow_table(p, t);
+        if (st)
+            return st;
+    }
+    size_t mask = t->n_slots - 1, s = hash_pattern(q) & mask;
+    for (; t->slots[s]; s = (s + 1) & mask)
+        if (same_pattern(&p->pattern[t->slots[s] - 1], q)) {
+            *id = t->slots[s] - 1;
+            return CRVM_OK;
+        }
+    if (p->patterns == p->pattern_cap) {
+        size_t cap = p->pattern_cap ? 2 * p->pattern_cap : 64;
+        crvm__vpattern *np = crvm__realloc_array(p->pattern, cap, sizeof *np);
+        if (!np)
+            return crvm__nomem("value panel patterns");
+        p->pattern = np;
+        p->pattern_cap = cap;
+    }
+    if (p->patterns >= UINT32_MAX - 1)
+        return crvm__fail(CRVM_EDOMAIN, "value panel: more than 2^32 distinct covariate vectors");
+    p->pattern[p->patterns] = *q;
+    t->slots[s] = (uint32_t)(p->patterns + 1);
+    *id = (uint32_t)p->patterns++;
+    return CRVM_OK;
+}
+
+void crvm__vpanel_free(crvm__vpanel *p)
+{
+    if (!p)
+        return;
+    crvm__free(p->status);
+    crvm__free(p->churned);
+    crvm__free(p->periods);
+    crvm__free(p->first_row);
+    crvm__free(p->row_pattern);
+    crvm__free(p->current);
+    crvm__free(p->silence);
+    crvm__free(p->pattern);
+    memset(p, 0, sizeof *p);
+}
+
+/* Status and periods as crvm_ledger_retention_data() gives them. */
+static void customer_periods(const crvm_ledger *l, size_t i, crvm_date as_of, int k,
+                             uint8_t *status, int32_t *periods)
+{
+    crvm_date s = l->cust_start[i], e = l->cust_end[i];
+    crvm__ymd start = crvm__ymd_of(s);
+    if (s > as_of) {
+        *status = CRVM__VP_NOT_STARTED;
+        *periods = 0;
+    } else if (e != CRVM_DATE_NONE && e <= as_of) {
+        *status = CRVM__VP_CHURNED;
+        *periods = (e > s ? crvm__ymd_months_between(start, crvm__ymd_of(e - 1)) / k : 0) + 1;
+    } else {
+        *status = CRVM__VP_ACTIVE;
+        *periods = crvm__ymd_months_between(start, crvm__ymd_of(as_of)) / k;
+    }
+}
+
+/* The customer's touches (contacts opened and self-service views made on or
+ * after its start and on or before as_of), grouped by customer. */
+typedef struct touches {
+    size_t *first; /* [customers + 1] */
+    crvm_date *date;
+    uint8_t *kind;
+} touches;
+
+static int contact_counts(const crvm_ledger *l, size_t k, crvm_date as_of, const uint8_t *status)
+{
+    uint32_t c = l->con_customer[k];
+    crvm_date o = l->con_opened[k];
+    return status[c] != CRVM__VP_NOT_STARTED && o >= l->cust_start[c] && o <= as_of;
+}
+
+static int view_counts(const crvm_ledger *l, size_t u, crvm_date as_of, const uint8_t *status)
+{
+    uint32_t c = l->use_customer[u];
+    if (c == CRVM__NOT_FOUND || l->use_kind[u] != CRVM_USE_SELF_SERVICE)
+        return 0;
+    crvm_date d = l->use_date[u];
+    return status[c] != CRVM__VP_NOT_STARTED && d >= l->cust_start[c] && d <= as_of;
+}
+
+static crvm_status group_touches(const crvm_ledger *l, crvm_date as_of, const uint8_t *status,
+                                 touches *t)
+{
+    const size_t n = l->customer_ids.count, nk = l->contact_ids.count;
+    memset(t, 0, sizeof *t);
+    t->first = crvm__calloc(n + 2, sizeof *t->first);
+    if (!t->first)
+        return crvm__nomem("value panel touches");
+    for (size_t k = 0; k < nk; k++)
+        if (contact_counts(l, k, as_of, status))
+            t->first[l->con_customer[k] + 2]++;
+    for (size_t u = 0; u < l->n_use; u++)
+        if (view_counts(l, u, as_of, status))
+            t->first[l->use_customer[u] + 2]++;
+    for (size_t i = 0; i < n; i++)
+        t->first[i + 2] += t->first[i + 1];
+    size_t total = t->first[n + 1];
+    t->date = crvm__malloc((total + 1) * sizeof *t->date);
+    t->kind = crvm__malloc(total + 1);
+    if (!t->date || !t->kind) {
+        crvm__free(t->first);
+        crvm__free(t->date);
+        crvm__free(t->kind);
+        return crvm__nomem("value panel touches");
+    }
+    /* first[i + 1] is the next free slot of customer i; after the fill it is
+     * the end of i's touches, i.e. first[i + 1] as a CSR offset. */
+    for (size_t k = 0; k < nk; k++)
+        if (contact_counts(l, k, as_of, status)) {
+            size_t at = t->first[l->con_customer[k] + 1]++;
+            t->date[at] = l->con_opened[k];
+            t->kind[at] = (uint8_t)(l->con_outcome[k] + 4 * (l->con_escalated[k] != 0));
+        }
+    for (size_t u = 0; u < l->n_use; u++)
+        if (view_counts(l, u, as_of, status)) {
+            size_t at = t->first[l->use_customer[u] + 1]++;
+            t->date[at] = l->use_date[u];
+            t->kind[at] = VIEW;
+        }
+    return CRVM_OK;
+}
+
+static void free_touches(touches *t)
+{
+    crvm__free(t->first);
+    crvm__free(t->date);
+    crvm__free(t->kind);
+}
+
+/* The pattern of a period given its touches and the latest touch before it
+ * (or the customer's start), its renewal falling on `renewal`. */
+static crvm_status period_pattern(const period_touches *pt, crvm_date before, crvm__ymd renewal, int k,
+                                  crvm__vpattern *q)
+{
+    memset(q, 0, sizeof *q);
+    uint64_t z[CRVM__Z_CANDIDATES] = {0}, touched = pt->kind[VIEW];
+    for (int kind = 0; kind < VIEW; kind++) {
+        uint64_t c = pt->kind[kind];
+        int outcome = kind & 3;
+        touched += c;
+        z[CRVM__Z_CONTACTS] += c;
+        if (outcome != CRVM_OUTCOME_RESOLVED)
+            z[CRVM__Z_WORKAROUND + outcome - 1] += c;
+        if (kind >= 4)
+            z[CRVM__Z_ESCALATED] += c;
+    }
+    if (z[CRVM__Z_CONTACTS] > UINT32_MAX)
+        return crvm__fail(CRVM_EDOMAIN, "value panel: more than 2^32 - 1 contacts in one period");
+    q->quiet = crvm__quiet_bin(crvm__ymd_months_between(crvm__ymd_of(before), renewal) / k);
+    q->touches = (uint8_t)(touched >= 2 ? 2 : touched);
+    uint8_t bin = touched
+                      ? crvm__quiet_bin(crvm__ymd_months_between(crvm__ymd_of(pt->last), renewal) / k)
+                      : q->quiet;
+    z[CRVM__Z_SILENT_3_5] = bin == CRVM__QUIET_3_5;
+    z[CRVM__Z_SILENT_6_PLUS] = bin == CRVM__QUIET_6_PLUS;
+    for (int j = 0; j < CRVM__Z_CANDIDATES; j++)
+        q->z[j] = (uint32_t)z[j];
+    return CRVM_OK;
+}
+
+/* Rows of customer i (and its period in progress when active). scratch holds
+ * at least periods + 1 entries. */
+static crvm_status customer_rows(const crvm_ledger *l, size_t i, crvm_date as_of, const touches *t,
+                                 period_touches *scratch, crvm__vpanel *p, pattern_table *table)
+{
+    const int k = p->months_per_period;
+    const int32_t n = p->periods[i];
+    const int active = p->status[i] == CRVM__VP_ACTIVE;
+    const crvm_date s = l->cust_start[i];
+    const crvm__ymd start = crvm__ymd_of(s);
+    const size_t periods = (size_t)n + 1;
+    for (size_t j = 0; j < periods; j++) {
+        memset(scratch[j].kind, 0, sizeof scratch[j].kind);
+        scratch[j].last = CRVM_DATE_NONE;
+    }
+    crvm_date last_touch = s;
+    for (size_t a = t->first[i]; a < t->first[i + 1]; a++) {
+        crvm_date d = t->date[a];
+        if (d > last_touch)
+            last_touch = d;
+        size_t j = (size_t)(crvm__ymd_months_between(start, crvm__ymd_of(d)) / k);
+        if (j >= periods)
+            continue; /* after a churned customer's last period: in no row */
+        period_touches *pt = &scratch[j];
+        if (pt->kind[t->kind[a]] == UINT32_MAX)
+            return crvm__fail(CRVM_EDOMAIN, "value panel: customer %zu has more than 2^32 - 1 "
+                              "touches of one kind in period %zu", i, j + 1);
+        pt->kind[t->kind[a]]++;
+        if (pt->last == CRVM_DATE_NONE || d > pt->last)
+            pt->last = d;
+    }
+    crvm_date before = s;
+    uint32_t previous = UINT32_MAX;
+    crvm__vpattern prev_q;
+    for (int32_t r = 1; r <= n + active; r++) {
+        crvm__vpattern q;
+        crvm_status st = period_pattern(&scratch[r - 1], before, crvm__ymd_add_months(start, (long)r * k), k, &q);
+        if (st)
+            return st;
+        uint32_t id = previous;
+        if (previous == UINT32_MAX || !same_pattern(&q, &prev_q)) {
+            st = intern(p, table, &q, &id);
+            if (st)
+                return st;
+        }
+        previous = id;
+        prev_q = q;
+        if (scratch[r - 1].last != CRVM_DATE_NONE)
+            before = scratch[r - 1].last;
+        if (r <= n) {
+            p->row_pattern[p->first_row[i] + (size_t)(r - 1)] = id;
+            p->pattern[id].in_rows = 1;
+        } else {
+            p->current[i] = id;
+        }
+    }
+    if (active)
+        p->silence[i] = crvm__ymd_months_between(crvm__ymd_of(last_touch), crvm__ymd_of(as_of)) / k;
+    return CRVM_OK;
+}
+
+crvm_status crvm__vpanel_build(const crvm_ledger *l, crvm_date as_of, int k, crvm__vpanel *out)
+{
+    crvm__vpanel p;
+    memset(&p, 0, sizeof p);
+    const size_t n = l->customer_ids.count;
+    p.customers = n;
+    p.months_per_period = k;
+    p.status = crvm__malloc(n + 1);
+    p.churned = crvm__malloc(n + 1);
+    p.periods = crvm__malloc((n + 1) * sizeof *p.periods);
+    p.first_row = crvm__malloc((n + 1) * sizeof *p.first_row);
+    p.current = crvm__malloc((n + 1) * sizeof *p.current);
+    p.silence = crvm__malloc((n + 1) * sizeof *p.silence);
+    if (!p.status || !p.churned || !p.periods || !p.first_row || !p.current || !p.silence) {
+        crvm__vpanel_free(&p);
+        return crvm__nomem("value panel");
+    }
+    int32_t max_periods = 0;
+    p.first_row[0] = 0;
+    for (size_t i = 0; i < n; i++) {
+        customer_periods(l, i, as_of, k, &p.status[i], &p.periods[i]);
+        p.churned[i] = p.status[i] == CRVM__VP_CHURNED;
+        p.current[i] = UINT32_MAX;
+        p.silence[i] = -1;
+        if (p.periods[i] > max_periods)
+            max_periods = p.periods[i];
+        p.first_row[i + 1] = p.first_row[i] + (size_t)p.periods[i];
+    }
+    p.rows = p.first_row[n];
+    p.row_pattern = crvm__malloc((p.rows + 1) * sizeof *p.row_pattern);
+    period_touches *scratch = crvm__malloc(((size_t)max_periods + 1) * sizeof *scratch);
+    touches t;
+    crvm_status st = p.row_pattern && scratch ? group_touches(l, as_of, p.status, &t)
+                                              : crvm__nomem("value panel rows");
+    if (st) {
+        crvm__free(scratch);
+        crvm__vpanel_free(&p);
+        return st;
+    }
+    pattern_table table = {NULL, 0};
+    for (size_t i = 0; i < n && !st; i++)
+        if (p.status[i] != CRVM__VP_NOT_STARTED)
+            st = customer_rows(l, i, as_of, &t, scratch, &p, &table);
+    crvm__free(table.slots);
+    crvm__free(scratch);
+    free_touches(&t);
+    if (st) {
+        crvm__vpanel_free(&p);
+        return st;
+    }
+    *out = p;
+    return CRVM_OK;
+}

@@ -1,0 +1,189 @@
+/* Private: the state of a crvm_value and the pieces of the value layer that
+ * share it (crvm/value.h; docs/value.md gives every definition). */
+#ifndef CRVM_VALUE_INTERNAL_H
+#define CRVM_VALUE_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crvm/value.h"
+#include "retention/cov_internal.h"
+#include "value/cox.h"
+#include "value/panel.h"
+
+/* Settings derived from the options. */
+typedef struct crvm__value_settings {
+    int months_per_period; /* k */
+    int horizon;           /* H in periods */
+    double discount;       /* per period */
+    double z;              /* normal quantile of the intervals */
+} crvm__value_settings;
+
+/* Check the options (the cost model is already valid); fill the settings. */
+crvm_status crvm__value_check_options(const crvm_value_options *o, const crvm_cost_model *costs,
+                                      crvm__value_settings *out);
+
+/* Name of candidate covariate j (panel.h order), NULL if out of range. */
+const char *crvm__value_candidate_name(int j);
+
+/* Model figures of an active customer. */
+typedef struct crvm__vfig {
+    double retention, retention_se, churn_next, lifetime, derl, risk; /* retention_se on the logit scale */
+    double rv_se, var_se;                                              /* cents */
+    int64_t rv, var;                                                   /* cents */
+} crvm__vfig;
+
+struct crvm_value {
+    const crvm_ledger *ledger;
+    uint64_t ledger_version; /* the ledger's modification counter at the fit */
+    crvm_value_options opt;
+    crvm_cost_model costs;
+    crvm__value_settings set;
+    crvm_date as_of;
+    size_t segments, active;
+
+    crvm__vpanel panel;
+    int64_t *gm, *cts; /* per customer: cents per period over its trailing window */
+
+    /* The retention model: k = 2 segments + 1 + p parameters. */
+    crvm_retention_cov *model;         /* the covariate retention model, or NULL (Cox option) */
+    crvm__rcov_engine *engine;
+    crvm__value_cox *cox;              /* the Cox option's tables, or NULL */
+    double *own_params, *own_cov;      /* the Cox option's parameters and covariance */
+    crvm_fit_report report;
+    size_t p, k;
+    int candidate[CRVM__Z_CANDIDATES]; /* panel candidate of model covariate j */
+    const double *params, *cov;        /* borrowed from the model */
+    double *pattern_z;                 /* patterns x p */
+    double *pattern_e;                 /* exp(b'z) per pattern */
+    double *log_e, *dlog_e;            /* per segment: ln E_g of future periods, d ln E_g / d b */
+    double *w, *dw;                    /* w_s = s^c - (s - 1)^c and d w_s / dc, s = 0..max_n + 1 */
+    int max_n;
+
+    uint32_t *active_index;            /* per customer: its row of fig, UINT32_MAX if not active */
+    crvm__vfig *fig;                   /* per active customer */
+    double *seg;                       /* (segments + 1) x CRVM_VS_COLUMNS */
+};
+
+/* CRVM_OK, or CRVM_EINVAL (NULL value) / CRVM_ESTATE (ledger modified since
+ * the fit), naming fn. */
+crvm_status crvm__value_usable(const crvm_value *v, const char *fn);
+
+/* ---- the model's view of a customer (exposure.c) */
+
+/* Exposure of customer i over its first n rows, with its derivatives in c
+ * and b (d_b: p values). */
+void crvm__value_exposure(const crvm_value *v, size_t i, int32_t n, double *lambda, double *d_c,
+                          double *d_b);
+
+/* A query of the engine at renewal n + 1 of customer i (its history up to
+ * renewal n given), where period n + 1 has the candidate covariates zc. */
+typedef struct crvm__vquery {
+    size_t segment;
+    int32_t n;
+    double lambda, lambda_c, *lambda_b; /* Lambda_n and its derivatives (p values) */
+    double e1, e1_c;                    /* exposure of period n + 1 and d/dc */
+    double z1[CRVM__Z_CANDIDATES];      /* its candidate covariates */
+} crvm__vquery;
+
+/* Fill q's e1, e1_c for candidate covariates zc. */
+void crvm__value_set_period(const crvm_value *v, crvm__vquery *q, const double *zc);
+/* Evaluate; on failure the message names customer i. */
+crvm_status crvm__value_eval(const crvm_value *v, const crvm__vquery *q, size_t customer,
+                             crvm__rcov_answer *a);
+/* Gradient (k values) of one answered quantity with respect to the
+ * parameters, through alpha, beta + Lambda_n, c, b and ln E_g. */
+void crvm__value_gradient(const crvm_value *v, const crvm__vquery *q, const crvm__rcov_partials *f,
+                          double *grad);
+/* g' Sigma g. */
+double crvm__value_variance(const crvm_value *v, const double *grad);
+
+/* ---- fixed blocks of customers, run on options.threads threads (blocks.c).
+ * Customers [0, n) are cut into blocks of CRVM__VALUE_BLOCK; rounds of up to
+ * crvm__value_slots(threads) blocks run concurrently, fn(ctx, slot, begin,
+ * end) writing into its slot's scratch, then reduce(ctx, slot) (may be NULL)
+ * folds each slot into the result in block order. Block boundaries and the
+ * reduction order do not depend on the thread count, so neither do the
+ * results. The first failing block's status is returned, with its message. */
+#define CRVM__VALUE_BLOCK 2048
+typedef crvm_status (*crvm__value_block_fn)(void *ctx, size_t slot, size_t begin, size_t end);
+typedef void (*crvm__value_reduce_fn)(void *ctx, size_t slot);
+size_t crvm__value_slots(int threads);
+crvm_status crvm__value_blocks(int threads, size_t n, crvm__value_block_fn fn,
+                               crvm__value_reduce_fn reduce, void *ctx);
+
+/* ---- pieces of the fit */
+crvm_status crvm__value_fit_model(crvm_value *v);       /* model.c */
+crvm_status crvm__value_evaluate(crvm_value *v);        /* customers.c: fig and seg */
+
+/* ---- contacts, customer by customer (contacts.c) */
+
+/* Per customer, its contacts that fall in one of its periods (from its start
+ * to the period in progress), ordered by period: key = period << 32 | contact. */
+typedef struct crvm__vcontacts {
+    size_t *first; /* [customers + 1] */
+    uint64_t *key;
+} crvm__vcontacts;
+static inline int32_t crvm__vc_period(uint64_t key) { return (int32_t)(key >> 32); }
+static inline uint32_t crvm__vc_contact(uint64_t key) { return (uint32_t)key; }
+
+/* The contacts opened in [from, until) (and on or before as_of) that
+ * keep(ctx, contact) accepts (keep NULL: all). Temporary memory 8 bytes per
+ * customer; the result holds 8 bytes per contact and per customer. */
+crvm_status crvm__value_contacts(const crvm_value *v, crvm_date from, crvm_date until,
+                                 int (*keep)(const void *ctx, size_t contact), const void *ctx,
+                                 crvm__vcontacts *out);
+void crvm__value_contacts_free(crvm__vcontacts *c);
+
+/* Called for each period s of customer i that holds contacts: the query of
+ * its renewal as it happened (not yet evaluated: a visitor with nothing to
+ * change skips the engine), its pattern, and its contacts keys[0 .. count - 1]. */
+typedef crvm_status (*crvm__period_visit)(void *ctx, size_t slot, size_t customer,
+                                          const crvm__vquery *actual, const crvm__vpattern *pattern,
+                                          const uint64_t *keys, size_t count);
+/* Walk customers [begin, end); lambda_b: scratch of p values. */
+crvm_status crvm__value_walk_periods(const crvm_value *v, const crvm__vcontacts *c, size_t begin,
+                                     size_t end, crvm__period_visit visit, void *ctx, size_t slot,
+                                     double *lambda_b);
+
+/* The pattern of customer i's period s: row s, or the period in progress. */
+const crvm__vpattern *crvm__value_period_pattern(const crvm_value *v, size_t i, int32_t s);
+/* Candidate covariates of a pattern, as doubles. */
+void crvm__value_pattern_z(const crvm__vpattern *q, double *zc);
+
+/* ---- counterfactual contacts (impacts.c) */
+
+/* Impacts against `reference` of the contacts opened in [from, until) (and on
+ * or before as_of): per contact into impact[contact] (if not NULL), and, if
+ * cents is not NULL, summed by group[contact] (NULL: one group; -1: left
+ * out) into cents[groups] with the gradient of each sum, gradient[groups x k]. */
+crvm_status crvm__value_impacts(const crvm_value *v, int reference, crvm_date from, crvm_date until,
+                                double *impact, const int32_t *group, size_t groups,
+                                int64_t *cents, double *gradient);
+/* A window [from, until) of the data up to as_of: CRVM_OK or CRVM_EINVAL naming fn (pnl.c). */
+crvm_status crvm__value_check_window(const crvm_value *v, crvm_date from, crvm_date until,
+                                     const char *fn);
+/* A sum of cents with the gradient of the sum: value, and its interval, in currency units. */
+void crvm__value_sum_interval(const crvm_value *v, int64_t cents, const double *gradient,
+                              double *value, double *lower, double *upper);
+
+/* zc with contact k (of the period whose pattern is q) given the reference
+ * outcome, or removed (CRVM_VALUE_NO_CONTACT, its silence then that of the
+ * period without it). Returns 0 when that changes nothing. */
+int crvm__value_counterfactual(const crvm_value *v, const crvm__vpattern *q, size_t contact,
+                               int reference, double *zc);
+
+/* ---- contact attributes (attributes.c) */
+
+/* Index of the contact attribute called name: CRVM_OK or CRVM_ENOTFOUND naming fn. */
+crvm_status crvm__value_find_attribute(const crvm_value *v, const char *name, const char *fn,
+                                       size_t *index);
+/* Number of distinct values of attribute a, and the text of value g. */
+size_t crvm__value_attribute_values(const crvm_value *v, size_t a);
+const char *crvm__value_attribute_value(const crvm_value *v, size_t a, size_t g);
+/* group[contact] = its value of attribute a (-1: none, or opened after as_of);
+ * *groups = the number of values. */
+crvm_status crvm__value_attribute_groups(const crvm_value *v, size_t a, int32_t *group,
+                                         size_t *groups);
+
+#endif

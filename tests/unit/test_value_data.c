@@ -1,0 +1,514 @@
+/* Unit tests for the value layer's data preparation: the compact retention
+ * panel (lib/value/panel.c), its month arithmetic (lib/value/calendar.c) and
+ * the trailing contribution (lib/value/contribution.c). The expected rows come
+ * from the ledger's own panel (crvm_ledger_contact_panel: contact counts and
+ * periods) and from a direct recount in this file with the public date calls
+ * (silence, touches), on random ledgers whose touches the test knows; the
+ * expected money from crvm_customer_economics() over each customer's window. */
+#include "value_support.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "value/calendar.h"
+#include "value/contribution.h"
+#include "value/ledger_lines.h"
+#include "value/panel.h"
+
+#define D test_date
+
+static void calendar_matches_the_ledger_dates(void **state)
+{
+    (void)state;
+    test_rng rng = {7};
+    crvm_date lo = D(1999, 1, 1);
+    for (int it = 0; it < 200000; it++) {
+        crvm_date a = lo + (crvm_date)(test_rng_uniform(&rng) * 12000);
+        crvm_date b = a - 400 + (crvm_date)(test_rng_uniform(&rng) * 4000);
+        int expected;
+        assert_int_equal(crvm_date_whole_periods(a, b, CRVM_PERIOD_MONTH, &expected), CRVM_OK);
+        assert_int_equal(crvm__ymd_months_between(crvm__ymd_of(a), crvm__ymd_of(b)), expected);
+        int n = (int)(test_rng_uniform(&rng) * 300);
+        crvm_date moved;
+        assert_int_equal(crvm_date_add_periods(a, CRVM_PERIOD_MONTH, n, &moved), CRVM_OK);
+        assert_int_equal(crvm__date_of(crvm__ymd_add_months(crvm__ymd_of(a), n)), moved);
+        assert_int_equal(crvm__ymd_le(crvm__ymd_of(a), crvm__ymd_of(b)), a <= b);
+    }
+    /* Month ends clamp: Jan 31 + 1 month = Feb 29 2024; to Mar 30 is 1 whole month. */
+    assert_int_equal(crvm__date_of(crvm__ymd_add_months(crvm__ymd_of(D(2024, 1, 31)), 1)), D(2024, 2, 29));
+    assert_int_equal(crvm__ymd_months_between(crvm__ymd_of(D(2024, 1, 31)), crvm__ymd_of(D(2024, 3, 30))), 1);
+    assert_int_equal(crvm__ymd_months_between(crvm__ymd_of(D(2024, 1, 31)), crvm__ymd_of(D(2024, 2, 29))), 1);
+    assert_int_equal(crvm__ymd_months_between(crvm__ymd_of(D(2024, 1, 31)), crvm__ymd_of(D(2024, 2, 28))), 0);
+}
+
+/* A random ledger whose rows the test keeps (as a vs_business: value_support.h);
+ * unattributed self-service views go to *loose (their dates, *n_loose of them). */
+static vs_business make_random_ledger(uint64_t seed, size_t n, crvm_date **loose, size_t *n_loose)
+{
+    vs_business r;
+    memset(&r, 0, sizeof r);
+    test_rng rng = {seed};
+    r.n = n;
+    r.start = calloc(n, sizeof *r.start);
+    r.end = calloc(n, sizeof *r.end);
+    char (*ids)[24] = calloc(n, sizeof *ids);
+    const char **idp = calloc(n, sizeof *idp), **segp = calloc(n, sizeof *segp);
+    static const char *segs[] = {"smb", "mid", "ent"};
+    crvm_date t0 = D(2021, 1, 1);
+    for (size_t i = 0; i < n; i++) {
+        snprintf(ids[i], sizeof ids[i], "c%zu", i);
+        idp[i] = ids[i];
+        segp[i] = segs[i % 3];
+        r.start[i] = t0 + (crvm_date)(test_rng_uniform(&rng) * 1000);
+        r.end[i] = test_rng_uniform(&rng) < 0.4 ? r.start[i] + (crvm_date)(test_rng_uniform(&rng) * 900)
+                                                : CRVM_DATE_NONE;
+    }
+    assert_int_equal(crvm_ledger_new(&r.ledger), CRVM_OK);
+    assert_int_equal(crvm_ledger_add_customers(r.ledger, idp, n, segp, n, r.start, n, r.end, n, NULL), CRVM_OK);
+    r.nk = 4 * n;
+    r.k_customer = calloc(r.nk, sizeof(int32_t));
+    r.k_outcome = calloc(r.nk, sizeof(int32_t));
+    r.k_escalated = calloc(r.nk, sizeof(int32_t));
+    r.k_opened = calloc(r.nk, sizeof(crvm_date));
+    r.k_channel = calloc(r.nk, sizeof(int32_t));
+    r.k_tier = calloc(r.nk, sizeof(int32_t));
+    char (*kids)[24] = calloc(r.nk, sizeof *kids);
+    const char **kidp = calloc(r.nk, sizeof *kidp), **kcp = calloc(r.nk, sizeof *kcp);
+    int32_t *channel = r.k_channel, *tier = r.k_tier;
+    double *minutes = calloc(r.nk, sizeof *minutes), *sat = calloc(r.nk, sizeof *sat);
+    crvm_date *closed = calloc(r.nk, sizeof *closed);
+    for (size_t k = 0; k < r.nk; k++) {
+        /* Contacts cluster on a few customers so that periods hold several. */
+        size_t c = (size_t)(test_rng_uniform(&rng) * (double)n * (test_rng_uniform(&rng) < 0.5 ? 0.1 : 1.0));
+        snprintf(kids[k], sizeof kids[k], "k%zu", k);
+        kidp[k] = kids[k];
+        kcp[k] = idp[c];
+        r.k_customer[k] = (int32_t)c;
+        r.k_opened[k] = r.start[c] - 30 + (crvm_date)(test_rng_uniform(&rng) * 1100);
+        closed[k] = CRVM_DATE_NONE;
+        r.k_outcome[k] = (int32_t)(test_rng_uniform(&rng) * 4);
+        r.k_escalated[k] = test_rng_uniform(&rng) < 0.2;
+        channel[k] = (int32_t)(test_rng_uniform(&rng) * CRVM_CHANNEL_COUNT);
+        tier[k] = 1 + (int32_t)(test_rng_uniform(&rng) * 3);
+        minutes[k] = (double)(int)(test_rng_uniform(&rng) * 600) / 10.0;
+        sat[k] = 4;
+    }
+    assert_int_equal(crvm_ledger_add_contacts(r.ledger, kidp, r.nk, kcp, r.nk, r.k_opened, r.nk, closed, r.nk,
+                                              channel, r.nk, minutes, r.nk, tier, r.nk, r.k_escalated,
+                                              r.nk, r.k_outcome, r.nk, sat, r.nk, NULL),
+                     CRVM_OK);
+    size_t nr = 6 * n;
+    const char **rcp = calloc(nr, sizeof *rcp);
+    crvm_date *rdate = calloc(nr, sizeof *rdate);
+    double *ramount = calloc(nr, sizeof *ramount);
+    int32_t *rstream = calloc(nr, sizeof *rstream);
+    for (size_t e = 0; e < nr; e++) {
+        size_t c = (size_t)(test_rng_uniform(&rng) * (double)n);
+        rcp[e] = idp[c];
+        rdate[e] = r.start[c] - 30 + (crvm_date)(test_rng_uniform(&rng) * 1000);
+        ramount[e] = (double)(long)(test_rng_uniform(&rng) * 200000 - 10000) / 100.0;
+        rstream[e] = (int32_t)(test_rng_uniform(&rng) * CRVM_STREAM_COUNT);
+    }
+    assert_int_equal(crvm_ledger_add_revenue(r.ledger, rcp, nr, rdate, nr, ramount, nr, rstream, nr, NULL), CRVM_OK);
+    free(rcp);
+    free(rdate);
+    free(ramount);
+    free(rstream);
+    assert_int_equal(crvm_ledger_add_article(r.ledger, "A1", t0 - 400, 1, 0.1), CRVM_OK);
+    size_t nu = 3 * n;
+    r.v_customer = calloc(nu, sizeof(int32_t));
+    r.v_date = calloc(nu, sizeof(crvm_date));
+    *loose = calloc(nu, sizeof **loose);
+    *n_loose = 0;
+    for (size_t v = 0; v < nu; v++) {
+        size_t c = (size_t)(test_rng_uniform(&rng) * (double)n);
+        int attributed = test_rng_uniform(&rng) >= 0.1;
+        crvm_date date = r.start[c] - 20 + (crvm_date)(test_rng_uniform(&rng) * 1000);
+        int kind = test_rng_uniform(&rng) < 0.2 ? CRVM_USE_ASSISTED : CRVM_USE_SELF_SERVICE;
+        /* An assisted use names a contact, which makes it no touch of the customer. */
+        const char *contact = kind == CRVM_USE_ASSISTED ? kidp[v % r.nk] : NULL;
+        const char *customer = kind == CRVM_USE_ASSISTED || !attributed ? NULL : idp[c];
+        if (customer) {
+            r.v_customer[r.nv] = (int32_t)c;
+            r.v_date[r.nv++] = date;
+        } else if (kind == CRVM_USE_SELF_SERVICE) {
+            (*loose)[(*n_loose)++] = date;
+        }
+        assert_int_equal(crvm_ledger_add_knowledge_use(r.ledger, "A1", date, kind, 1, contact, customer), CRVM_OK);
+    }
+    r.segment = calloc(n, sizeof *r.segment);
+    assert_int_equal(crvm_ledger_customers(r.ledger, r.segment, n, NULL, 0, NULL, 0), CRVM_OK);
+    vs_index(&r);
+    free(ids);
+    free(idp);
+    free(segp);
+    free(kids);
+    free(kidp);
+    free(kcp);
+    free(minutes);
+    free(sat);
+    free(closed);
+    return r;
+}
+
+static crvm_date add_periods(crvm_date d, crvm_period p, int n)
+{
+    crvm_date out;
+    assert_int_equal(crvm_date_add_periods(d, p, n, &out), CRVM_OK);
+    return out;
+}
+
+/* The expected pattern of period s (renewal at start + s periods) of customer
+ * i, recounted (value_support.c); the ledger's own panel row for the counts
+ * when given. */
+static void expected_period(const vs_business *r, size_t i, int s, crvm_date as_of, crvm_period per,
+                            const double *ledger_row, const crvm__vpattern *got)
+{
+    double z[7];
+    int touches, quiet;
+    vs_period_covariates(r, i, s, as_of, per, z, &touches, &quiet);
+    assert_int_equal(got->quiet, quiet);
+    assert_int_equal(got->touches, touches >= 2 ? 2 : touches);
+    for (int j = 0; j < CRVM__Z_CANDIDATES; j++)
+        assert_int_equal(got->z[j], (uint32_t)z[j]);
+    if (ledger_row) {
+        assert_int_equal(got->z[CRVM__Z_CONTACTS], (int)ledger_row[CRVM_PANEL_CONTACTS]);
+        assert_int_equal(got->z[CRVM__Z_WORKAROUND], (int)ledger_row[CRVM_PANEL_WORKAROUND]);
+        assert_int_equal(got->z[CRVM__Z_REFUSED], (int)ledger_row[CRVM_PANEL_REFUSED]);
+        assert_int_equal(got->z[CRVM__Z_ABANDONED], (int)ledger_row[CRVM_PANEL_ABANDONED]);
+        assert_int_equal(got->z[CRVM__Z_ESCALATED], (int)ledger_row[CRVM_PANEL_ESCALATED]);
+    }
+}
+
+static size_t check_panel(const vs_business *r, crvm_date as_of, crvm_period per, int k, size_t *rows_out)
+{
+    crvm__vpanel p;
+    assert_int_equal(crvm__vpanel_build(r->ledger, as_of, k, &p), CRVM_OK);
+    size_t n = r->n, rows = 0;
+    int32_t *periods = calloc(n, sizeof *periods), *churned = calloc(n, sizeof *churned);
+    assert_int_equal(crvm_ledger_retention_data(r->ledger, as_of, per, periods, n, churned, n), CRVM_OK);
+    assert_int_equal(crvm_ledger_contact_panel_size(r->ledger, as_of, per, &rows), CRVM_OK);
+    assert_int_equal(p.rows, rows);
+    int32_t *customer = calloc(rows + 1, sizeof *customer);
+    double *panel = calloc((rows + 1) * CRVM_PANEL_COLUMNS, sizeof *panel);
+    assert_int_equal(crvm_ledger_contact_panel(r->ledger, as_of, per, customer, rows, panel, rows * CRVM_PANEL_COLUMNS), CRVM_OK);
+    size_t active = 0, with_rows = 0;
+    for (size_t i = 0; i < n; i++) {
+        int started = r->start[i] <= as_of;
+        int is_churned = r->end[i] != CRVM_DATE_NONE && r->end[i] <= as_of;
+        assert_int_equal(p.status[i], !started ? CRVM__VP_NOT_STARTED : is_churned ? CRVM__VP_CHURNED : CRVM__VP_ACTIVE);
+        assert_int_equal(p.periods[i], periods[i] < 0 ? 0 : periods[i]);
+        assert_int_equal(p.churned[i], churned[i]);
+        for (int s = 1; s <= p.periods[i]; s++) {
+            size_t row = p.first_row[i] + (size_t)(s - 1);
+            assert_int_equal(customer[row], (int32_t)i);
+            assert_true(p.row_pattern[row] < p.patterns && p.pattern[p.row_pattern[row]].in_rows);
+            expected_period(r, i, s, as_of, per, panel + row * CRVM_PANEL_COLUMNS, &p.pattern[p.row_pattern[row]]);
+        }
+        with_rows += p.periods[i] > 0;
+        if (p.status[i] == CRVM__VP_ACTIVE) {
+            active++;
+            assert_true(p.current[i] < p.patterns);
+            expected_period(r, i, p.periods[i] + 1, as_of, per, NULL, &p.pattern[p.current[i]]);
+            assert_int_equal(p.silence[i], vs_silence(r, i, as_of, per));
+        } else {
+            assert_int_equal(p.current[i], UINT32_MAX);
+            assert_int_equal(p.silence[i], -1);
+        }
+    }
+    /* The data exercise every kind of period (when there are rows). */
+    size_t kinds[4] = {0};
+    for (size_t row = 0; row < p.rows; row++) {
+        const crvm__vpattern *q = &p.pattern[p.row_pattern[row]];
+        kinds[0] += q->z[CRVM__Z_SILENT_3_5];
+        kinds[1] += q->z[CRVM__Z_SILENT_6_PLUS];
+        kinds[2] += q->touches == 2;
+        kinds[3] += q->touches == 0 && q->quiet == 0;
+    }
+    if (p.rows > 1000)
+        for (int j = 0; j < 4; j++)
+            assert_true(kinds[j] > 10);
+    /* Patterns are distinct. */
+    for (size_t a = 0; a < p.patterns; a++)
+        for (size_t b = a + 1; b < p.patterns; b++)
+            assert_true(memcmp(p.pattern[a].z, p.pattern[b].z, sizeof p.pattern[a].z) ||
+                        p.pattern[a].touches != p.pattern[b].touches || p.pattern[a].quiet != p.pattern[b].quiet);
+    free(periods);
+    free(churned);
+    free(customer);
+    free(panel);
+    crvm__vpanel_free(&p);
+    *rows_out = with_rows;
+    return active;
+}
+
+static void panel_matches_the_ledger_and_a_recount(void **state)
+{
+    (void)state;
+    crvm_date *loose;
+    size_t n_loose;
+    vs_business r = make_random_ledger(11, 300, &loose, &n_loose);
+    size_t with_rows;
+    /* Dates with many active customers and customers with rows, so both paths are exercised. */
+    assert_true(check_panel(&r, D(2022, 6, 15), CRVM_PERIOD_MONTH, 1, &with_rows) > 50 && with_rows > 50);
+    assert_true(check_panel(&r, D(2023, 10, 31), CRVM_PERIOD_MONTH, 1, &with_rows) > 50 && with_rows > 50);
+    assert_true(check_panel(&r, D(2023, 10, 31), CRVM_PERIOD_QUARTER, 3, &with_rows) > 50 && with_rows > 50);
+    /* Before anyone's first renewal: no rows at all. */
+    check_panel(&r, D(2021, 1, 1), CRVM_PERIOD_MONTH, 1, &with_rows);
+    assert_int_equal(with_rows, 0);
+    vs_free(&r);
+    free(loose);
+}
+
+typedef struct panel_ctx {
+    const crvm_ledger *l;
+    crvm_date as_of;
+} panel_ctx;
+
+static crvm_status build_and_free(void *ctx)
+{
+    panel_ctx *c = ctx;
+    crvm__vpanel p;
+    crvm_status st = crvm__vpanel_build(c->l, c->as_of, 1, &p);
+    if (st == CRVM_OK)
+        crvm__vpanel_free(&p);
+    return st;
+}
+
+static void panel_allocation_failures(void **state)
+{
+    (void)state;
+    crvm_date *loose;
+    size_t n_loose;
+    vs_business r = make_random_ledger(5, 60, &loose, &n_loose);
+    panel_ctx c = {r.ledger, D(2023, 1, 1)};
+    assert_true(test_every_allocation_failure(build_and_free, &c) > 5);
+    vs_free(&r);
+    free(loose);
+}
+
+/* The economics of [from, until) of customer i, through the public call. */
+static void economics_of(const crvm_ledger *l, const crvm_cost_model *m, size_t n, size_t i,
+                         crvm_date from, crvm_date until, double *row)
+{
+    double *all = calloc(n * CRVM_ECON_COLUMNS, sizeof *all);
+    assert_int_equal(crvm_customer_economics(l, m, from, until, all, n * CRVM_ECON_COLUMNS), CRVM_OK);
+    memcpy(row, all + i * CRVM_ECON_COLUMNS, CRVM_ECON_COLUMNS * sizeof *row);
+    free(all);
+}
+
+static void check_contribution(const vs_business *r, crvm_date as_of, crvm_period per, int k,
+                               int trailing, double shrinkage)
+{
+    crvm_cost_model m;
+    crvm_cost_model_init_defaults(&m);
+    size_t n = r->n;
+    int64_t *gm = calloc(n, sizeof *gm), *cts = calloc(n, sizeof *cts);
+    assert_int_equal(crvm__contribution(r->ledger, &m, as_of, k, trailing, shrinkage, gm, cts), CRVM_OK);
+    double *sum = calloc(n * 3, sizeof *sum); /* gross margin, cost (cents), periods */
+    int32_t *segment = calloc(n, sizeof *segment);
+    assert_int_equal(crvm_ledger_customers(r->ledger, segment, n, NULL, 0, NULL, 0), CRVM_OK);
+    double seg[3][3] = {{0}};
+    for (size_t i = 0; i < n; i++) {
+        crvm_date s = r->start[i];
+        if (s > as_of)
+            continue;
+        int churned = r->end[i] != CRVM_DATE_NONE && r->end[i] <= as_of;
+        crvm_date until = churned ? r->end[i] : as_of + 1;
+        crvm_date from = add_periods(until, CRVM_PERIOD_MONTH, -trailing);
+        if (from < s)
+            from = s;
+        double row[CRVM_ECON_COLUMNS];
+        economics_of(r->ledger, &m, n, i, from, until, row);
+        int p = 0;
+        for (int j = 0; add_periods(s, per, j) < until; j++)
+            p += add_periods(s, per, j) >= from;
+        sum[3 * i] = (double)llround(row[CRVM_ECON_GROSS_MARGIN] * 100);
+        sum[3 * i + 1] = (double)llround(row[CRVM_ECON_COST_TO_SERVE] * 100);
+        sum[3 * i + 2] = p;
+        if (!churned)
+            for (int c = 0; c < 3; c++)
+                seg[segment[i]][c] += sum[3 * i + c];
+    }
+    size_t checked = 0;
+    for (size_t i = 0; i < n; i++) {
+        double p = sum[3 * i + 2], add = shrinkage;
+        if (r->start[i] > as_of || p + add == 0) {
+            assert_true(gm[i] == 0 && cts[i] == 0);
+            continue;
+        }
+        const double *g = seg[segment[i]];
+        assert_int_equal(gm[i], llround((sum[3 * i] + add * g[0] / g[2]) / (p + add)));
+        assert_int_equal(cts[i], llround((sum[3 * i + 1] + add * g[1] / g[2]) / (p + add)));
+        checked += sum[3 * i] != 0 && sum[3 * i + 1] != 0;
+    }
+    assert_true(checked > n / 10); /* many customers have both revenue and costs in their window */
+    free(gm);
+    free(cts);
+    free(sum);
+    free(segment);
+}
+
+static void contribution_matches_the_economics_of_each_window(void **state)
+{
+    (void)state;
+    crvm_date *loose;
+    size_t n_loose;
+    vs_business r = make_random_ledger(3, 120, &loose, &n_loose);
+    check_contribution(&r, D(2023, 5, 20), CRVM_PERIOD_MONTH, 1, 12, 0.0);
+    check_contribution(&r, D(2023, 5, 20), CRVM_PERIOD_MONTH, 1, 5, 0.0);
+    check_contribution(&r, D(2023, 5, 20), CRVM_PERIOD_QUARTER, 3, 12, 0.0);
+    check_contribution(&r, D(2022, 12, 31), CRVM_PERIOD_MONTH, 1, 12, 3.5);
+    vs_free(&r);
+    free(loose);
+}
+
+typedef struct contribution_ctx {
+    const crvm_ledger *l;
+    const crvm_cost_model *m;
+    int64_t *gm, *cts;
+} contribution_ctx;
+
+static crvm_status contribution_scenario(void *ctx)
+{
+    contribution_ctx *c = ctx;
+    return crvm__contribution(c->l, c->m, D(2023, 1, 1), 1, 12, 1.0, c->gm, c->cts);
+}
+
+static void contribution_allocation_failures_and_overflow(void **state)
+{
+    (void)state;
+    crvm_date *loose;
+    size_t n_loose;
+    vs_business r = make_random_ledger(5, 40, &loose, &n_loose);
+    int64_t gm[40], cts[40];
+    crvm_cost_model m;
+    crvm_cost_model_init_defaults(&m);
+    contribution_ctx c = {r.ledger, &m, gm, cts};
+    assert_true(test_every_allocation_failure(contribution_scenario, &c) >= 4);
+    /* The ledger bounds revenue at 2^53 cents in all, so the costs are what
+     * can pass it: two hour-long contacts at 5e13 an hour, each within the
+     * bound, sum to 1e16 cents in one window. */
+    const char *kid[] = {"c0-big-1", "c0-big-2"}, *who[] = {"c0", "c0"};
+    crvm_date when[] = {r.start[0], r.start[0]};
+    int32_t channel[] = {CRVM_CHANNEL_PHONE, CRVM_CHANNEL_PHONE}, tier[] = {1, 1}, esc[] = {0, 0};
+    int32_t outcome[] = {CRVM_OUTCOME_RESOLVED, CRVM_OUTCOME_RESOLVED};
+    double minutes[] = {60, 60}, sat[] = {NAN, NAN};
+    assert_int_equal(crvm_ledger_add_contacts(r.ledger, kid, 2, who, 2, when, 2, when, 2, channel, 2, minutes, 2,
+                                              tier, 2, esc, 2, outcome, 2, sat, 2, NULL),
+                     CRVM_OK);
+    m.hourly_rate[0] = 5e13;
+    assert_status(crvm_cost_model_validate(&m), CRVM_OK);
+    assert_status(crvm__contribution(r.ledger, &m, r.start[0] + 10, 1, 12, 0.0, gm, cts), CRVM_EDOMAIN);
+    assert_non_null(strstr(crvm_last_error(), "customer c0"));
+    vs_free(&r);
+    free(loose);
+}
+
+/* Cents of a figure in currency units (a double nearest a whole number of cents). */
+static int64_t cents(double x) { return llround(x * 100.0); }
+
+static void pnl_lines_reconcile_with_the_economics(void **state)
+{
+    (void)state;
+    crvm_date *loose;
+    size_t n_loose;
+    vs_business r = make_random_ledger(17, 150, &loose, &n_loose);
+    crvm_ledger *l = r.ledger;
+    /* More articles, created at different dates, with uses linked to contacts. */
+    for (int a = 2; a <= 6; a++) {
+        char id[8];
+        snprintf(id, sizeof id, "A%d", a);
+        assert_int_equal(crvm_ledger_add_article(l, id, D(2021, 2 * a, 3), 1.5 * a, 0.2 * a), CRVM_OK);
+        for (int u = 0; u < 40; u++) {
+            char kid[16];
+            snprintf(kid, sizeof kid, "k%d", 7 * u + a);
+            if (u % 3)
+                assert_int_equal(crvm_ledger_add_contact_article(l, kid, id), CRVM_OK);
+            assert_int_equal(crvm_ledger_add_knowledge_use(l, id, D(2021, 2 * a, 3) + 9 * u, u % 3 ? CRVM_USE_ASSISTED : CRVM_USE_SELF_SERVICE,
+                                                           u % 2, u % 3 ? kid : NULL, u % 3 ? NULL : "c3"),
+                             CRVM_OK);
+        }
+    }
+    crvm_cost_model m;
+    crvm_cost_model_init_defaults(&m);
+    const size_t n = r.n, C = CRVM_ECON_COLUMNS;
+    double *econ = calloc(n * C, sizeof *econ), base[CRVM_KV_COLUMNS];
+    const crvm_date as_of = D(2023, 7, 31);
+    crvm_knowledge_estimate est;
+    double *kv = calloc(7 * CRVM_KV_COLUMNS, sizeof *kv);
+    assert_int_equal(crvm_knowledge_value(l, &m, as_of, kv, 6 * CRVM_KV_COLUMNS, &est), CRVM_OK);
+    assert_true(est.minutes_saved != 0 && est.avoided_contact_cost > 0);
+    const crvm_date windows[][2] = {{CRVM_DATE_MIN, as_of + 1}, {D(2022, 1, 1), D(2022, 4, 1)},
+                                    {D(2021, 6, 15), as_of + 1}, {D(2023, 7, 1), D(2024, 1, 1)}};
+    for (size_t w = 0; w < sizeof windows / sizeof windows[0]; w++) {
+        crvm_date from = windows[w][0], until = windows[w][1] < as_of + 1 ? windows[w][1] : as_of + 1;
+        crvm__pnl_ledger p;
+        assert_int_equal(crvm__pnl_ledger_lines(l, &m, &est, as_of, from, windows[w][1], &p), CRVM_OK);
+        assert_int_equal(crvm_customer_economics(l, &m, from, until, econ, n * C), CRVM_OK);
+        int64_t sum[5] = {0}, contacts = 0, plan = 0;
+        for (size_t i = 0; i < n; i++) {
+            const double *row = econ + i * C;
+            sum[0] += cents(row[CRVM_ECON_LABOUR_COST]);
+            sum[1] += cents(row[CRVM_ECON_CHANNEL_COST]);
+            sum[2] += cents(row[CRVM_ECON_ESCALATION_COST]);
+            sum[3] += cents(row[CRVM_ECON_OVERHEAD_COST]);
+            sum[4] += cents(row[CRVM_ECON_SELF_SERVICE_COST]);
+            contacts += (int64_t)row[CRVM_ECON_CONTACTS];
+            plan += cents(row[CRVM_ECON_REVENUE_SUBSCRIPTION + CRVM_STREAM_SUPPORT_PLAN]);
+        }
+        /* Views not attributed to a customer are in the P&L but not in any customer's economics. */
+        int64_t unattributed = 0;
+        for (size_t v = 0; v < n_loose; v++)
+            unattributed += loose[v] >= from && loose[v] < until;
+        assert_int_equal(p.labour, sum[0]);
+        assert_int_equal(p.channel, sum[1]);
+        assert_int_equal(p.escalation, sum[2]);
+        assert_int_equal(p.overhead, sum[3]);
+        assert_int_equal(p.self_service, sum[4] + unattributed * cents(m.self_service_cost));
+        assert_int_equal(p.contacts, contacts);
+        assert_int_equal(p.support_plan, plan);
+        assert_true(p.contacts > 0 && p.labour > 0);
+        if (w == 0) { /* the whole history: exactly the knowledge base value */
+            assert_int_equal(crvm_knowledge_base_value(l, &m, as_of, base, CRVM_KV_COLUMNS), CRVM_OK);
+            assert_int_equal(p.labour_saving, cents(base[CRVM_KV_LABOUR_SAVING]));
+            assert_int_equal(p.deflection_saving, cents(base[CRVM_KV_DEFLECTION_SAVING]));
+            assert_int_equal(p.knowledge, cents(base[CRVM_KV_COST]));
+            assert_true(p.labour_saving != 0 && p.deflection_saving > 0 && p.knowledge > 0);
+        }
+    }
+    /* A window's knowledge lines are the growth of the cumulative ones (savings with
+     * the inputs fixed, so the estimate does not move), within a cent per article
+     * and line for the rounding of each. */
+    m.minutes_saved = est.minutes_saved;
+    m.avoided_contact_cost = est.avoided_contact_cost;
+    crvm_date a = D(2022, 2, 10), b = D(2022, 11, 20);
+    double before[CRVM_KV_COLUMNS], after[CRVM_KV_COLUMNS];
+    assert_int_equal(crvm_knowledge_base_value(l, &m, a - 1, before, CRVM_KV_COLUMNS), CRVM_OK);
+    assert_int_equal(crvm_knowledge_base_value(l, &m, b - 1, after, CRVM_KV_COLUMNS), CRVM_OK);
+    crvm__pnl_ledger p;
+    assert_int_equal(crvm__pnl_ledger_lines(l, &m, &est, as_of, a, b, &p), CRVM_OK);
+    assert_true(llabs(p.labour_saving - (cents(after[CRVM_KV_LABOUR_SAVING]) - cents(before[CRVM_KV_LABOUR_SAVING]))) <= 2 * 6);
+    assert_true(llabs(p.deflection_saving - (cents(after[CRVM_KV_DEFLECTION_SAVING]) - cents(before[CRVM_KV_DEFLECTION_SAVING]))) <= 2 * 6);
+    assert_true(llabs(p.knowledge - (cents(after[CRVM_KV_COST]) - cents(before[CRVM_KV_COST]))) <= 3 * 6);
+    assert_true(p.knowledge > 0 && p.labour_saving != 0);
+    free(econ);
+    free(kv);
+    vs_free(&r);
+    free(loose);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(calendar_matches_the_ledger_dates),
+        cmocka_unit_test(panel_matches_the_ledger_and_a_recount),
+        cmocka_unit_test(panel_allocation_failures),
+        cmocka_unit_test(contribution_matches_the_economics_of_each_window),
+        cmocka_unit_test(contribution_allocation_failures_and_overflow),
+        cmocka_unit_test(pnl_lines_reconcile_with_the_economics),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
