@@ -133,4 +133,13 @@ typedef struct crvm__rcov_answer {
 crvm_status crvm__rcov_engine_eval(const crvm__rcov_engine *engine, const crvm__rcov_query *query,
                                    crvm__rcov_answer *answer);
 
+/* The DERL alone, as answer->derl of crvm__rcov_engine_eval() with the same
+ * accuracy and refusal (its own: a query refused only for another quantity
+ * is answered), at about a third of the cost: the sums only the other
+ * quantities need are skipped, so the walk may also stop at other nodes
+ * (the two agree within their accuracy, not to the bit). Same statuses;
+ * *derl is written only on CRVM_OK. */
+crvm_status crvm__rcov_engine_derl(const crvm__rcov_engine *engine, const crvm__rcov_query *query,
+                                   crvm__rcov_partials *derl);
+
 #endif

@@ -85,40 +85,25 @@ void crvm__rcov_add_chunk(crvm__rcov_qctx *qc, long k0, long lo, long hi,
     if (k0 < lo || k1 > hi)
         for (int i = 0; i < CHUNK; i++)
             w[i] = (k0 + i < lo || k0 + i > hi) ? 0.0 : w[i];
-    /* w1 = w u^e1; wc = w cF, cF = 1 - u^e1 V = (1 - u^e1) + u^e1 (1 - V);
-     * wp = w kappa u^F; and their products with ln theta and kappa. */
-    double w1[CHUNK], w1l[CHUNK], w1k[CHUNK], wc[CHUNK], wcl[CHUNK], wck[CHUNK], wp[CHUNK];
-    const double *V = f + CRVM__F_V * S, *V1 = f + CRVM__F_V1 * S;
+    /* w1 = w u^e1 and its products with ln theta and kappa. */
+    double w1[CHUNK], w1l[CHUNK], w1k[CHUNK];
     for (int i = 0; i < CHUNK; i++) {
         w1[i] = w[i] * ue[i];
         w1l[i] = w1[i] * lth[i];
         w1k[i] = w1[i] * kap[i];
-        wc[i] = w[i] * (ue[i] * V1[i] - em[i]);
-        wcl[i] = wc[i] * lth[i];
-        wck[i] = wc[i] * kap[i];
-        wp[i] = w[i] * kap[i] * ue[i] * V[i];
     }
     crvm__rcov_sums *s = &qc->s;
     static const int comp[3] = {CRVM__F_C, CRVM__F_W, CRVM__F_L};
     static const int func[3] = {CRVM__F_G1, CRVM__F_W1, CRVM__F_L1};
-    for (int v = 0; v < 3; v++) {
+    const int sums = qc->derl_only ? 1 : 3;
+    for (int v = 0; v < sums; v++) {
         const double *c = f + (size_t)comp[v] * S;
         double *const out[6] = {s->v[CRVM__S_C + v], s->p[CRVM__P_CT + v], s->p[CRVM__P_CK + v],
                                 s->v[CRVM__S_G1 + v], s->p[CRVM__P_CC + 2 * v],
                                 s->p[CRVM__P_CE + 2 * v]};
         six_sums(w1, w1l, w1k, c, f + (size_t)func[v] * S, c + S, c + 2 * S, out);
     }
-    const double *G = f + CRVM__F_G * S, *gc = f + CRVM__F_GC * S, *ge = f + CRVM__F_GE * S;
     double unused[2] = {0, 0};
-    double *const bout[6] = {s->v[CRVM__S_B], s->p[CRVM__P_BT], s->p[CRVM__P_BK], s->p[CRVM__P_BC],
-                             s->p[CRVM__P_BE], unused};
-    six_sums(wc, wcl, wck, G, gc, ge, ge, bout);
-    double pg[2] = {0, 0};
-    for (int i = 0; i < CHUNK; i += 2)
-        for (int l = 0; l < 2; l++)
-            pg[l] += wp[i + l] * G[i + l];
-    for (int l = 0; l < 2; l++)
-        s->p[CRVM__P_BP][l] += pg[l];
     if (gt->numeric) {
         const double ones[CHUNK] = {1, 1, 1, 1, 1, 1, 1, 1};
         double wl[CHUNK], wk[CHUNK];
@@ -131,10 +116,40 @@ void crvm__rcov_add_chunk(crvm__rcov_qctx *qc, long k0, long lo, long hi,
         six_sums(w, wl, wk, ones, ones, ones, ones, zout);
     }
     /* The integrands in u^e1 (a posterior shifted to x + e1) and those in
-     * the weight itself each have their own scale. */
-    const double *C = f + CRVM__F_C * S, *W = f + CRVM__F_W * S, *L = f + CRVM__F_L * S;
-    const double *G1 = f + CRVM__F_G1 * S, *W1 = f + CRVM__F_W1 * S, *L1 = f + CRVM__F_L1 * S;
+     * the weight itself each have their own scale; the magnitudes count the
+     * integrands summed. */
+    const double *C = f + CRVM__F_C * S, *G1 = f + CRVM__F_G1 * S;
     double wz = gt->numeric ? 1.0 : 0.0;
+    if (qc->derl_only) {
+        for (int i = 0; i < CHUNK; i++) {
+            double k1p = 1.0 + kap[i];
+            mag[0][i] = w1[i] * (C[i] + G1[i]) * k1p;
+            mag[1][i] = wz * w[i] * k1p;
+        }
+        return;
+    }
+    /* wc = w cF, cF = 1 - u^e1 V = (1 - u^e1) + u^e1 (1 - V); wp = w kappa
+     * u^F; and their products with ln theta and kappa. */
+    double wc[CHUNK], wcl[CHUNK], wck[CHUNK], wp[CHUNK];
+    const double *V = f + CRVM__F_V * S, *V1 = f + CRVM__F_V1 * S;
+    for (int i = 0; i < CHUNK; i++) {
+        wc[i] = w[i] * (ue[i] * V1[i] - em[i]);
+        wcl[i] = wc[i] * lth[i];
+        wck[i] = wc[i] * kap[i];
+        wp[i] = w[i] * kap[i] * ue[i] * V[i];
+    }
+    const double *G = f + CRVM__F_G * S, *gc = f + CRVM__F_GC * S, *ge = f + CRVM__F_GE * S;
+    double *const bout[6] = {s->v[CRVM__S_B], s->p[CRVM__P_BT], s->p[CRVM__P_BK], s->p[CRVM__P_BC],
+                             s->p[CRVM__P_BE], unused};
+    six_sums(wc, wcl, wck, G, gc, ge, ge, bout);
+    double pg[2] = {0, 0};
+    for (int i = 0; i < CHUNK; i += 2)
+        for (int l = 0; l < 2; l++)
+            pg[l] += wp[i + l] * G[i + l];
+    for (int l = 0; l < 2; l++)
+        s->p[CRVM__P_BP][l] += pg[l];
+    const double *W = f + CRVM__F_W * S, *L = f + CRVM__F_L * S;
+    const double *W1 = f + CRVM__F_W1 * S, *L1 = f + CRVM__F_L1 * S;
     for (int i = 0; i < CHUNK; i++) {
         double k1p = 1.0 + kap[i];
         mag[0][i] = w1[i] * (C[i] + W[i] + L[i] + G1[i] + W1[i] + L1[i]) * k1p;

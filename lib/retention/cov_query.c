@@ -132,6 +132,8 @@ static crvm_status walk(crvm__rcov_qctx *qc, const crvm__rcov_query *q, long kc)
     long first_right = split > lo ? split : lo;
     double mag[2][CHUNK], edge[2] = {0, 0}, prev[2], low[2] = {0, 0}, tot[2], m[2], nb[2];
     int edge_hit = 0, left_open = 1;
+    /* A DERL-only query sums nothing in the weight itself unless numeric. */
+    const int w_sums = !qc->derl_only || gt->numeric;
     /* Right: nodes from split (or lo) until negligible. */
     prev[0] = prev[1] = INFINITY;
     for (long k0 = split;; k0 += CHUNK) {
@@ -145,7 +147,7 @@ static crvm_status walk(crvm__rcov_qctx *qc, const crvm__rcov_query *q, long kc)
             prev[j] = m[j];
         }
         totals_of(qc, tot);
-        int past[2] = {k0 + last > kmode[0], k0 + last > kmode[1]};
+        int past[2] = {k0 + last > kmode[0], k0 + last > kmode[1] || !w_sums};
         if (negligible(m, nb, tot, past))
             break;
         if (k0 + CHUNK - 1 >= K - 1) {
@@ -166,7 +168,7 @@ static crvm_status walk(crvm__rcov_qctx *qc, const crvm__rcov_query *q, long kc)
             prev[j] = low[j] = m[j];
         }
         totals_of(qc, tot);
-        int past[2] = {k0 + first < kmode[0], k0 + first < kmode[1]};
+        int past[2] = {k0 + first < kmode[0], k0 + first < kmode[1] || !w_sums};
         if (negligible(m, nb, tot, past)) {
             left_open = 0;
             break;
@@ -232,8 +234,10 @@ static crvm_status refuse(const crvm__rcov_query *q, int which, double err, doub
                       q->lambda, err, value);
 }
 
-crvm_status crvm__rcov_engine_eval(const crvm__rcov_engine *e, const crvm__rcov_query *q,
-                                   crvm__rcov_answer *answer)
+/* The answer, or with derl_only its DERL alone (the other quantities are
+ * left unset): the sums and closed forms only they need are skipped. */
+static crvm_status evaluate(const crvm__rcov_engine *e, const crvm__rcov_query *q, int derl_only,
+                            crvm__rcov_answer *answer)
 {
     if (e == NULL || q == NULL || answer == NULL)
         return crvm__fail(CRVM_EINVAL, "retention prediction: engine, query or answer is NULL");
@@ -260,16 +264,18 @@ crvm_status crvm__rcov_engine_eval(const crvm__rcov_engine *e, const crvm__rcov_
      * dependence is added through d_e1 below. */
     crvm__churn_family c1, cF;
     crvm__churn_family_at(x, a, e1, 0, &c1);
-    if (F == e1)
-        cF = c1;
-    else
-        crvm__churn_family_at(x, a, F, 0, &cF);
-    double R1 = exp(c1.log_ratio), RF = exp(cF.log_ratio);
+    double R1 = exp(c1.log_ratio);
     double R1a = -R1 * c1.dpsi_a, R1x = -R1 * c1.psi2, R1e = -R1 * c1.at2.dpsi;
-    double RFe = -RF * cF.at2.dpsi;
-    ans.survival = (crvm__rcov_partials){RF, -RF * cF.dpsi_a, -RF * cF.psi2, RFe * F_c, RFe * F_e,
-                                         RFe};
-    ans.churn_next = (crvm__rcov_partials){-expm1(c1.log_ratio), -R1a, -R1x, 0.0, 0.0, -R1e};
+    if (!derl_only) {
+        if (F == e1)
+            cF = c1;
+        else
+            crvm__churn_family_at(x, a, F, 0, &cF);
+        double RF = exp(cF.log_ratio), RFe = -RF * cF.at2.dpsi;
+        ans.survival = (crvm__rcov_partials){RF, -RF * cF.dpsi_a, -RF * cF.psi2, RFe * F_c,
+                                             RFe * F_e, RFe};
+        ans.churn_next = (crvm__rcov_partials){-expm1(c1.log_ratio), -R1a, -R1x, 0.0, 0.0, -R1e};
+    }
 
     /* The integrals: the nodes and the left tail. */
     crvm__rcov_qctx qc;
@@ -280,6 +286,7 @@ crvm_status crvm__rcov_engine_eval(const crvm__rcov_engine *e, const crvm__rcov_
     qc.x = x;
     qc.e1 = e1;
     qc.F = F;
+    qc.derl_only = derl_only;
     qc.lnB = gt->lga - c1.at1.lp;
     double rho = fmax(gt->rho[n], fmax(x + e1 + gt->rho_theta, F));
     long kc = -1;
@@ -309,10 +316,10 @@ crvm_status crvm__rcov_engine_eval(const crvm__rcov_engine *e, const crvm__rcov_
          * (their exponent is a sum of terms of size |ln B| + alpha |t|). */
         nm.rel_w = 16 * DBL_EPSILON * (1 + fabs(qc.lnB) + a * (1 + fabs(log(a / x))));
     }
-    integral J[3], JA;
-    for (int v = 0; v < 3; v++)
+    const int sums = derl_only ? 1 : 3;
+    integral J[3];
+    for (int v = 0; v < sums; v++)
         J[v] = integral_of(&nm, s->v[CRVM__S_C + v], s->p[CRVM__P_CT + v], s->p[CRVM__P_CK + v]);
-    JA = integral_of(&nm, s->v[CRVM__S_B], s->p[CRVM__P_BT], s->p[CRVM__P_BK]);
     double d = e->d, dH = e->d_h, G0 = e->G0, W0 = e->W0h, cap = (double)e->cap;
     /* value = k0 R1 - k1 J: DERL (G0, d), DERL over H (W0, d), lifetime (cap,
      * 1); or, where that subtraction would lose more than a bit, R1 + k1 J'
@@ -320,7 +327,7 @@ crvm_status crvm__rcov_engine_eval(const crvm__rcov_engine *e, const crvm__rcov_
      * the first form (they lose at most the digits of k0). */
     const double k0[3] = {G0, W0, cap}, k1[3] = {d, d, 1.0};
     crvm__rcov_partials *outs[3] = {&ans.derl, &ans.derl_horizon, &ans.lifetime};
-    for (int v = 0; v < 3; v++) {
+    for (int v = 0; v < sums; v++) {
         double value = k0[v] * R1 - k1[v] * J[v].v;
         double err = k1[v] * J[v].err + 4 * DBL_EPSILON * k0[v] * R1;
         if (k1[v] * J[v].v > 0.5 * k0[v] * R1) {
@@ -336,6 +343,15 @@ crvm_status crvm__rcov_engine_eval(const crvm__rcov_engine *e, const crvm__rcov_
                                          -k1[v] * nm.scale * crvm__lanes_sum(s->p[CRVM__P_CE + 2 * v]),
                                          k0[v] * R1e - k1[v] * J[v].d_e1};
     }
+    if (derl_only) {
+        if (future) {
+            ans.derl.d_c += ans.derl.d_e1 * e1_c;
+            ans.derl.d_log_e += ans.derl.d_e1 * e1_e;
+        }
+        answer->derl = ans.derl;
+        return CRVM_OK;
+    }
+    integral JA = integral_of(&nm, s->v[CRVM__S_B], s->p[CRVM__P_BT], s->p[CRVM__P_BK]);
     /* At risk: W0 (1 - R1) + d J_W + d^H J_A, positive terms. */
     double risk = W0 * -expm1(c1.log_ratio) + d * J[1].v + dH * JA.v;
     double risk_err = d * J[1].err + dH * JA.err + 4 * DBL_EPSILON * risk;
@@ -360,4 +376,22 @@ crvm_status crvm__rcov_engine_eval(const crvm__rcov_engine *e, const crvm__rcov_
     }
     *answer = ans;
     return CRVM_OK;
+}
+
+crvm_status crvm__rcov_engine_eval(const crvm__rcov_engine *e, const crvm__rcov_query *q,
+                                   crvm__rcov_answer *answer)
+{
+    return evaluate(e, q, 0, answer);
+}
+
+crvm_status crvm__rcov_engine_derl(const crvm__rcov_engine *e, const crvm__rcov_query *q,
+                                   crvm__rcov_partials *derl)
+{
+    if (derl == NULL)
+        return crvm__fail(CRVM_EINVAL, "retention prediction: engine, query or answer is NULL");
+    crvm__rcov_answer ans;
+    crvm_status st = evaluate(e, q, 1, &ans);
+    if (st == CRVM_OK)
+        *derl = ans.derl;
+    return st;
 }

@@ -43,6 +43,8 @@ typedef struct crvm__rcov_qctx {
     const double *fld;    /* row n's fields (crvm__rcov_fields) */
     const double *ser;    /* their series (crvm__rcov_series) */
     double x, e1, F, lnB; /* x = beta + Lambda, e1, F = F_H, ln B(alpha, x) */
+    int derl_only;        /* only the sums of the DERL: C, G1 and their partials (and
+                             Z when numeric); the others stay 0 */
     crvm__rcov_sums s;
 } crvm__rcov_qctx;
 

@@ -101,32 +101,13 @@ static void add_value(double lanes[2], double sum, double alt)
     lanes[1] += 0.5 * (sum - alt);
 }
 
-void crvm__rcov_add_tail(crvm__rcov_qctx *qc, long kc)
+/* (b): weight e^(-x kappa) times 1 - e^(-F kappa) (om) or kappa
+ * e^(-F kappa) (kf), times G_{n+H} or the derivatives of its complement. */
+static void add_b_sums(crvm__rcov_qctx *qc, const tail_vec *tx)
 {
-    const crvm__rcov_gtab *gt = qc->gt;
-    const double *U = gt->tail + (size_t)kc * CRVM__TAIL_STRIDE;
-    double scale = exp(gt->alpha * (gt->t_lo + (double)kc * gt->h) - qc->lnB);
-    tail_vec ty, tx;
-    weight_vectors(U, qc->x + qc->e1, scale, &ty);
-    weight_vectors(U, qc->x, scale, &tx);
     crvm__rcov_sums *s = &qc->s;
     const double *ser = qc->ser;
 #define SER(field) (ser + (size_t)(field) * CRVM__SERIES_LEN)
-    /* (a): weight e^(-(x + e1) kappa) times the fields' own series; kappa
-     * times it is v shifted by one. */
-    static const int comp[3] = {CRVM__F_C, CRVM__F_W, CRVM__F_L};
-    static const int func[3] = {CRVM__F_G1, CRVM__F_W1, CRVM__F_L1};
-    for (int v = 0; v < 3; v++) {
-        const double *c = SER(comp[v]), *g = SER(func[v]);
-        add_value(s->v[CRVM__S_C + v], dot_full(c, ty.v), dot_low(c, ty.va));
-        s->p[CRVM__P_CT + v][0] += dot_low(c, ty.vt);
-        s->p[CRVM__P_CK + v][0] += dot_full(c, ty.v + 1);
-        add_value(s->v[CRVM__S_G1 + v], dot_full(g, ty.v), dot_low(g, ty.va));
-        s->p[CRVM__P_CC + 2 * v][0] += dot_low(SER(comp[v] + 1), ty.v);
-        s->p[CRVM__P_CE + 2 * v][0] += dot_low(SER(comp[v] + 2), ty.v);
-    }
-    /* (b): weight e^(-x kappa) times 1 - e^(-F kappa) (om) or kappa
-     * e^(-F kappa) (kf), times G_{n+H} or the derivatives of its complement. */
     double eF[N], om[N], kf[N], prod[N];
     eF[0] = 1;
     for (int i = 1; i < N; i++)
@@ -137,16 +118,48 @@ void crvm__rcov_add_tail(crvm__rcov_qctx *qc, long kc)
         kf[i] = eF[i - 1];
     }
     product_full(om, SER(CRVM__F_G), prod);
-    add_value(s->v[CRVM__S_B], dot_full(prod, tx.v), dot_low(prod, tx.va));
-    s->p[CRVM__P_BT][0] += dot_low(prod, tx.vt);
-    s->p[CRVM__P_BK][0] += dot_full(prod, tx.v + 1);
+    add_value(s->v[CRVM__S_B], dot_full(prod, tx->v), dot_low(prod, tx->va));
+    s->p[CRVM__P_BT][0] += dot_low(prod, tx->vt);
+    s->p[CRVM__P_BK][0] += dot_full(prod, tx->v + 1);
     product_low(kf, SER(CRVM__F_G), prod);
-    s->p[CRVM__P_BP][0] += dot_low(prod, tx.v);
+    s->p[CRVM__P_BP][0] += dot_low(prod, tx->v);
     product_low(om, SER(CRVM__F_GC), prod);
-    s->p[CRVM__P_BC][0] += dot_low(prod, tx.v);
+    s->p[CRVM__P_BC][0] += dot_low(prod, tx->v);
     product_low(om, SER(CRVM__F_GE), prod);
-    s->p[CRVM__P_BE][0] += dot_low(prod, tx.v);
+    s->p[CRVM__P_BE][0] += dot_low(prod, tx->v);
 #undef SER
+}
+
+void crvm__rcov_add_tail(crvm__rcov_qctx *qc, long kc)
+{
+    const crvm__rcov_gtab *gt = qc->gt;
+    const double *U = gt->tail + (size_t)kc * CRVM__TAIL_STRIDE;
+    double scale = exp(gt->alpha * (gt->t_lo + (double)kc * gt->h) - qc->lnB);
+    tail_vec ty, tx;
+    weight_vectors(U, qc->x + qc->e1, scale, &ty);
+    crvm__rcov_sums *s = &qc->s;
+    const double *ser = qc->ser;
+#define SER(field) (ser + (size_t)(field) * CRVM__SERIES_LEN)
+    /* (a): weight e^(-(x + e1) kappa) times the fields' own series; kappa
+     * times it is v shifted by one. */
+    static const int comp[3] = {CRVM__F_C, CRVM__F_W, CRVM__F_L};
+    static const int func[3] = {CRVM__F_G1, CRVM__F_W1, CRVM__F_L1};
+    const int sums = qc->derl_only ? 1 : 3;
+    for (int v = 0; v < sums; v++) {
+        const double *c = SER(comp[v]), *g = SER(func[v]);
+        add_value(s->v[CRVM__S_C + v], dot_full(c, ty.v), dot_low(c, ty.va));
+        s->p[CRVM__P_CT + v][0] += dot_low(c, ty.vt);
+        s->p[CRVM__P_CK + v][0] += dot_full(c, ty.v + 1);
+        add_value(s->v[CRVM__S_G1 + v], dot_full(g, ty.v), dot_low(g, ty.va));
+        s->p[CRVM__P_CC + 2 * v][0] += dot_low(SER(comp[v] + 1), ty.v);
+        s->p[CRVM__P_CE + 2 * v][0] += dot_low(SER(comp[v] + 2), ty.v);
+    }
+#undef SER
+    if (qc->derl_only && !gt->numeric)
+        return;
+    weight_vectors(U, qc->x, scale, &tx);
+    if (!qc->derl_only)
+        add_b_sums(qc, &tx);
     add_value(s->v[CRVM__S_Z], tx.v[0], tx.va[0]);
     s->p[CRVM__P_ZT][0] += tx.vt[0];
     s->p[CRVM__P_ZK][0] += tx.v[1];

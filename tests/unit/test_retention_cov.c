@@ -821,7 +821,10 @@ static void series_values(const series_case *sc, long double out[6])
     out[5] = risk + powl(d, sc->H) * later;
 }
 
-static crvm_status engine_answer(const series_case *sc, crvm__rcov_answer *ans)
+/* The full answer, and (if derl is not NULL) the DERL-only query's status
+ * and partials. */
+static crvm_status engine_answers(const series_case *sc, crvm__rcov_answer *ans,
+                                  crvm__rcov_partials *derl, crvm_status *derl_status)
 {
     double params[3] = {sc->a, sc->b, sc->c};
     crvm_retention_cov *m = NULL;
@@ -832,11 +835,18 @@ static crvm_status engine_answer(const series_case *sc, crvm__rcov_answer *ans)
     crvm_status st = crvm__rcov_engine_new(m, sc->n, sc->H, sc->rate, sc->cap, &lm, &e);
     if (st == CRVM_OK) {
         crvm__rcov_query q = {0, sc->n, sc->lambda, sc->e1};
+        if (derl)
+            *derl_status = crvm__rcov_engine_derl(e, &q, derl);
         st = crvm__rcov_engine_eval(e, &q, ans);
     }
     crvm__rcov_engine_free(e);
     crvm_retention_cov_free(m);
     return st;
+}
+
+static crvm_status engine_answer(const series_case *sc, crvm__rcov_answer *ans)
+{
+    return engine_answers(sc, ans, NULL, NULL);
 }
 
 static double answer_value(const crvm__rcov_answer *a, int i)
@@ -864,7 +874,7 @@ static void engine_matches_the_direct_series_or_refuses(void **state)
     const double Es[] = {1e-3, 0.2, 1.0, 5.0, 40.0};
     const int ns[] = {0, 1, 5, 36, 120, 600};
     const double rates[] = {0.008, 0.05, 0.3, 2.0};
-    int cases = 0, refused = 0;
+    int cases = 0, refused = 0, derl_refused = 0;
     double worst = 0;
     int n_cases = under_valgrind() ? 10 : 100;
     for (int it = 0; it < n_cases; it++) {
@@ -883,17 +893,30 @@ static void engine_matches_the_direct_series_or_refuses(void **state)
         sc.lambda = test_rng_uniform(&r) < 0.5 ? sc.E * pow(sc.n, sc.c) : 10 * test_rng_uniform(&r) * sc.n;
         sc.e1 = test_rng_uniform(&r) < 0.5 ? NAN : 3 * test_rng_uniform(&r);
         crvm__rcov_answer ans;
+        crvm__rcov_partials derl;
+        crvm_status derl_st = CRVM_EINVAL;
         crvm_clear_error();
-        crvm_status st = engine_answer(&sc, &ans);
+        crvm_status st = engine_answers(&sc, &ans, &derl, &derl_st);
         cases++;
+        long double want[6];
+        if (derl_st == CRVM_OK || st == CRVM_OK)
+            series_values(&sc, want);
+        /* The DERL-only query: accurate, or refused (rarely) on its own. */
+        if (derl_st == CRVM_EDOMAIN)
+            derl_refused++;
+        else {
+            assert_int_equal(derl_st, CRVM_OK);
+            double rel = fabs(derl.value - (double)want[2]) / fabs((double)want[2]);
+            worst = fmax(worst, rel);
+            if (!(rel <= 1e-10))
+                fail_msg("DERL alone: %.17g vs series %.17Lg (rel %.3g)", derl.value, want[2], rel);
+        }
         if (st == CRVM_EDOMAIN) {
             assert_true(crvm_last_error()[0] != 0);
             refused++;
             continue;
         }
         assert_int_equal(st, CRVM_OK);
-        long double want[6];
-        series_values(&sc, want);
         for (int i = 0; i < 6; i++) {
             double got = answer_value(&ans, i);
             /* A true value below 1e-300 may underflow to 0 (a probability
@@ -909,9 +932,10 @@ static void engine_matches_the_direct_series_or_refuses(void **state)
                          sc.cap);
         }
     }
-    printf("engine vs series: %d cases, %d refused, worst relative error %.3g\n", cases, refused,
-           worst);
+    printf("engine vs series: %d cases, %d refused (DERL alone: %d), worst relative error %.3g\n",
+           cases, refused, derl_refused, worst);
     assert_true(refused <= cases / 10);
+    assert_true(derl_refused <= cases / 10);
 }
 
 
@@ -985,6 +1009,9 @@ static void engine_with_b_zero_equals_the_plain_predictions(void **state)
                 assert_int_equal(crvm_retention_survival(&pr, t, 2, surv, 2), CRVM_OK);
                 assert_close(ans.derl.value, derl, 1e-12, 0);
                 assert_close(ans.survival.value, surv[1] / surv[0], 1e-12, 0);
+                crvm__rcov_partials alone;
+                assert_int_equal(crvm__rcov_engine_derl(e, &q, &alone), CRVM_OK);
+                assert_close(alone.value, derl, 1e-12, 0);
             }
             crvm__rcov_engine_free(e);
             crvm_retention_cov_free(m);
@@ -1006,9 +1033,13 @@ static void engine_partials_match_differences_of_the_series(void **state)
     for (int ic = 0; ic < 4; ic++) {
         const series_case *sc = &cases[ic];
         crvm__rcov_answer ans;
-        assert_int_equal(engine_answer(sc, &ans), CRVM_OK);
-        const crvm__rcov_partials *p[6] = {&ans.survival, &ans.churn_next, &ans.derl,
-                                           &ans.derl_horizon, &ans.lifetime, &ans.at_risk};
+        crvm__rcov_partials alone;
+        crvm_status alone_st = CRVM_EINVAL;
+        assert_int_equal(engine_answers(sc, &ans, &alone, &alone_st), CRVM_OK);
+        assert_int_equal(alone_st, CRVM_OK);
+        /* The DERL-only query's partials, checked as a seventh quantity. */
+        const crvm__rcov_partials *p[7] = {&ans.survival, &ans.churn_next, &ans.derl,
+                                           &ans.derl_horizon, &ans.lifetime, &ans.at_risk, &alone};
         for (int var = 0; var < 5; var++) {
             if (var == 4 && isnan(sc->e1))
                 continue;
@@ -1026,13 +1057,15 @@ static void engine_partials_match_differences_of_the_series(void **state)
             long double vu[6], vd[6];
             series_values(&up, vu);
             series_values(&dn, vd);
-            for (int i = 0; i < 6; i++) {
-                double fd = (double)((vu[i] - vd[i]) / (2 * hstep));
+            for (int i = 0; i < 7; i++) {
+                int iv = i == 6 ? 2 : i;
+                double fd = (double)((vu[iv] - vd[iv]) / (2 * hstep));
                 double got = var == 0 ? p[i]->d_alpha : var == 1 ? p[i]->d_x
                            : var == 2 ? p[i]->d_c : var == 3 ? p[i]->d_log_e : p[i]->d_e1;
                 double scale = fabs(p[i]->value) + fabs(fd);
                 if (!(fabs(got - fd) <= 1e-7 * scale))
-                    fail_msg("case %d %s d/d%s: %.12g vs differences %.12g", ic, answer_names[i],
+                    fail_msg("case %d %s d/d%s: %.12g vs differences %.12g", ic,
+                             i == 6 ? "DERL alone" : answer_names[i],
                              (const char *[]){"alpha", "x", "c", "lnE", "e1"}[var], got, fd);
             }
         }
@@ -1069,6 +1102,13 @@ static void engine_refuses_rather_than_guesses(void **state)
     for (int i = 0; i < 4; i++)
         assert_status(crvm__rcov_engine_eval(e, &bad[i], &ans), CRVM_EINVAL);
     assert_memory_equal(&ans, &before, sizeof ans);
+    crvm__rcov_partials alone = before.derl;
+    assert_status(crvm__rcov_engine_derl(e, &far, &alone), CRVM_EDOMAIN);
+    assert_non_null(strstr(crvm_last_error(), "outside the tabulated range"));
+    for (int i = 0; i < 4; i++)
+        assert_status(crvm__rcov_engine_derl(e, &bad[i], &alone), CRVM_EINVAL);
+    assert_status(crvm__rcov_engine_derl(e, &bad[0], NULL), CRVM_EINVAL);
+    assert_memory_equal(&alone, &before.derl, sizeof alone);
     crvm__rcov_engine_free(e);
     crvm__rcov_engine_free(NULL);
     crvm_retention_cov_free(m);
