@@ -1,7 +1,8 @@
 /* Maximum-likelihood fit of the sBG/BdW with proportional-hazards
  * covariates: degenerate-data checks, start values from the per-group fits
  * without covariates (crvm_retention_fit_records on each group's (n_i,
- * churned_i)) with b = 0, then Newton's method on the transformed parameters
+ * churned_i)) with b = 0 -- or, on a large panel, from the fit to a sample
+ * of its subjects (cov_sample.c) --, then Newton's method on the transformed parameters
  * with the analytic Hessian (Levenberg damping when it is not definite, and
  * a backtracking line search). Standard errors: the inverse of the observed
  * information at the estimate, mapped to the natural scale by the delta
@@ -429,9 +430,42 @@ static crvm_status finish(const char *who, newton *nw, crvm_retention_cov *m)
     return CRVM_OK;
 }
 
+/* x from the natural parameters of a fit to the sample, when it succeeds. */
+static crvm_status start_from_sample(crvm_retention_kind kind, const crvm__rcov_data *d,
+                                     const crvm_retention_cov_options *o, size_t stride,
+                                     double *x, int *found)
+{
+    crvm__rcov_sample smp;
+    crvm_status st = crvm__rcov_sample_new(d, stride, &smp);
+    if (st != CRVM_OK)
+        return st;
+    crvm_retention_cov *m = NULL;
+    st = crvm__rcov_fit_sampled(kind, &smp.data, o, 1, &m, NULL);
+    *found = st == CRVM_OK;
+    if (*found) {
+        size_t G = d->groups, has_c = kind == CRVM_RETENTION_BDW;
+        for (size_t j = 0; j < 2 * G + has_c; j++)
+            x[j] = log(m->params[j]);
+        for (size_t j = 0; j < d->covariates; j++)
+            x[2 * G + has_c + j] = m->params[2 * G + 1 + j];
+    }
+    crvm_retention_cov_free(m);
+    crvm__rcov_sample_free(&smp);
+    return st == CRVM_ENOMEM ? st : CRVM_OK;
+}
+
 crvm_status crvm__rcov_fit(crvm_retention_kind kind, const crvm__rcov_data *d,
                            const crvm_retention_cov_options *options, crvm_retention_cov **out,
                            crvm_fit_report *report_out)
+{
+    size_t subjects = d ? d->subjects : 0;
+    return crvm__rcov_fit_sampled(kind, d, options, crvm__rcov_sample_stride(subjects), out,
+                                  report_out);
+}
+
+crvm_status crvm__rcov_fit_sampled(crvm_retention_kind kind, const crvm__rcov_data *d,
+                                   const crvm_retention_cov_options *options, size_t stride,
+                                   crvm_retention_cov **out, crvm_fit_report *report_out)
 {
     const char *who = "crvm_retention_cov_fit";
     crvm_retention_cov_options defaults = CRVM_RETENTION_COV_OPTIONS_INIT;
@@ -475,7 +509,10 @@ crvm_status crvm__rcov_fit(crvm_retention_kind kind, const crvm__rcov_data *d,
     nw.Ht = nw.H + kx * kx;
     nw.work = nw.Ht + kx * kx;
     nw.params = nw.work + kx * kx;
-    if ((st = start_values(kind, d, gs, x)) != CRVM_OK)
+    int sampled = 0;
+    if (stride > 1 && (st = start_from_sample(kind, d, o, stride, x, &sampled)) != CRVM_OK)
+        goto done;
+    if (!sampled && (st = start_values(kind, d, gs, x)) != CRVM_OK)
         goto done;
     double f;
     int iterations;

@@ -72,6 +72,37 @@ crvm_status crvm__rcov_log_likelihood(crvm_retention_kind kind, const crvm__rcov
                                       const double *params, int threads, double *log_likelihood,
                                       double *gradient);
 
+/* crvm__rcov_fit() with its start values from a fit to a sample of about
+ * one subject in stride (crvm__rcov_sample_new; stride 1: the
+ * per-group start values, as crvm__rcov_fit() on a small panel). A sample
+ * whose fit fails (a group missing from it, say) is set aside for the
+ * per-group start values; only CRVM_ENOMEM in it is returned. The result
+ * is a converged fit of all the data either way (report.iterations counts
+ * the iterations on all the data). Same statuses as crvm__rcov_fit(). */
+crvm_status crvm__rcov_fit_sampled(crvm_retention_kind kind, const crvm__rcov_data *data,
+                                   const crvm_retention_cov_options *options, size_t stride,
+                                   crvm_retention_cov **out, crvm_fit_report *report);
+
+/* The stride crvm__rcov_fit() uses for a panel of that many subjects: 1
+ * (no sample) below 2^18 subjects, else about 2^15 subjects sampled. */
+size_t crvm__rcov_sample_stride(size_t subjects);
+
+/* About one subject of data in stride (stride >= 1), chosen by a hash of
+ * its index (deterministic, and not in step with any period of the
+ * subjects' order), with its rows; the pattern table is data's (borrowed).
+ * CRVM_ENOMEM. */
+typedef struct crvm__rcov_sample {
+    crvm__rcov_data data;              /* views into the arrays below */
+    int32_t *group, *periods;
+    uint8_t *churned;
+    double *weight;
+    size_t *first_row;
+    uint32_t *row_pattern;
+} crvm__rcov_sample;
+crvm_status crvm__rcov_sample_new(const crvm__rcov_data *data, size_t stride,
+                                  crvm__rcov_sample *out);
+void crvm__rcov_sample_free(crvm__rcov_sample *sample);
+
 const double *crvm__rcov_params(const crvm_retention_cov *model);      /* k values */
 const double *crvm__rcov_covariance(const crvm_retention_cov *model);  /* k*k, or NULL */
 

@@ -398,6 +398,68 @@ static void results_are_bit_identical_for_any_thread_count(void **state)
     panel_free(&pn);
 }
 
+/* A large panel's fit starts from a fit to a sample of its subjects
+ * (crvm__rcov_fit_sampled): a start, not a result, so the fit must reach
+ * the same maximum as from the per-group start values. Both stop once the
+ * gradient is below 1e-8 |F|, so the two maxima differ by about H^-1 g:
+ * well below 1e-3 standard errors here and 1e-10 of the log-likelihood.
+ * A sample too small to fit (one subject: two groups missing) falls back to
+ * the per-group start values, and the result is bit-identical for any
+ * thread count. */
+static void sampled_start_reaches_the_same_fit(void **state)
+{
+    (void)state;
+    const double truth[2 * 3 + 1 + 3] = {0.9, 4.0, 1.6, 5.0, 0.7, 3.0, 0.8, 0.7, 0.25, -0.5};
+    panel pn = simulate(8, under_valgrind() ? 3000 : 20000, 3, 3, 20, truth);
+    crvm__rcov_panel cp;
+    assert_int_equal(crvm__rcov_panel_build("test", pn.G, pn.p, pn.group, pn.S, pn.subj, pn.R,
+                                            pn.period, pn.R, pn.event, pn.R, pn.z, pn.R * pn.p,
+                                            NULL, 0, &cp), CRVM_OK);
+    crvm__rcov_sample smp;
+    assert_int_equal(crvm__rcov_sample_new(&cp.data, 8, &smp), CRVM_OK);
+    /* About one in 8, drawn from every group. */
+    assert_in_range(smp.data.subjects, pn.S / 10, pn.S / 6);
+    assert_int_equal(crvm__rcov_data_check(&smp.data, "test"), CRVM_OK);
+    size_t per_group[3] = {0, 0, 0};
+    for (size_t j = 0; j < smp.data.subjects; j++)
+        per_group[smp.data.group[j]]++;
+    for (int g = 0; g < 3; g++)
+        assert_true(per_group[g] > smp.data.subjects / 5);
+    crvm__rcov_sample_free(&smp);
+    crvm__rcov_sample_free(NULL);
+    crvm_retention_cov_options o = CRVM_RETENTION_COV_OPTIONS_INIT;
+    crvm_retention_cov *plain = NULL;
+    crvm_fit_report rp, rs;
+    assert_int_equal(crvm__rcov_fit_sampled(CRVM_RETENTION_BDW, &cp.data, &o, 1, &plain, &rp),
+                     CRVM_OK);
+    double pp[10], se[10];
+    get_params(plain, pp, se, 10);
+    const size_t strides[2] = {8, 1000000};
+    for (int is = 0; is < 2; is++) {
+        double ref[10];
+        for (int threads = 0; threads <= 2; threads += 2) {
+            o.threads = threads;
+            crvm_retention_cov *m = NULL;
+            assert_int_equal(crvm__rcov_fit_sampled(CRVM_RETENTION_BDW, &cp.data, &o, strides[is],
+                                                    &m, &rs), CRVM_OK);
+            double ps[10];
+            get_params(m, ps, NULL, 10);
+            for (int j = 0; j < 10; j++)
+                assert_true(fabs(ps[j] - pp[j]) <= 1e-3 * se[j]);
+            assert_close(rs.log_likelihood, rp.log_likelihood, 1e-10, 0);
+            if (threads == 0)
+                memcpy(ref, ps, sizeof ref);
+            else
+                assert_memory_equal(ps, ref, sizeof ref);
+            crvm_retention_cov_free(m);
+        }
+        o.threads = 0;
+    }
+    crvm_retention_cov_free(plain);
+    crvm__rcov_panel_free(&cp);
+    panel_free(&pn);
+}
+
 /* Weights are frequency weights: a panel with every subject twice equals the
  * panel with weight 2 (same estimates, twice the log-likelihood). */
 static void weights_are_frequency_weights(void **state)
@@ -703,6 +765,22 @@ static crvm_status scenario_fit(void *ctx)
     return st;
 }
 
+static crvm_status scenario_sampled_fit(void *ctx)
+{
+    const panel *pn = ctx;
+    crvm__rcov_panel cp;
+    crvm_status st = crvm__rcov_panel_build("test", pn->G, pn->p, pn->group, pn->S, pn->subj,
+                                            pn->R, pn->period, pn->R, pn->event, pn->R, pn->z,
+                                            pn->R * pn->p, NULL, 0, &cp);
+    if (st != CRVM_OK)
+        return st;
+    crvm_retention_cov *m = NULL;
+    st = crvm__rcov_fit_sampled(CRVM_RETENTION_BDW, &cp.data, NULL, 4, &m, NULL);
+    crvm_retention_cov_free(m);
+    crvm__rcov_panel_free(&cp);
+    return st;
+}
+
 static crvm_status scenario_loglik(void *ctx)
 {
     const panel *pn = ctx;
@@ -728,6 +806,7 @@ static void every_allocation_failure_is_reported(void **state)
     const double truth[2 + 1 + 2] = {0.9, 4.0, 0.8, 0.7, -0.4};
     panel pn = simulate(4, 1500, 1, 2, 12, truth);
     assert_true(test_every_allocation_failure(scenario_fit, &pn) > 5);
+    assert_true(test_every_allocation_failure(scenario_sampled_fit, &pn) > 10);
     assert_true(test_every_allocation_failure(scenario_loglik, &pn) > 3);
     assert_true(test_every_allocation_failure(scenario_new, NULL) >= 1);
     panel_free(&pn);
@@ -1482,6 +1561,7 @@ int main(void)
         cmocka_unit_test(recovers_simulated_parameters_within_3_se),
         cmocka_unit_test(cox_interval_model_agrees_on_sign_and_size),
         cmocka_unit_test(results_are_bit_identical_for_any_thread_count),
+        cmocka_unit_test(sampled_start_reaches_the_same_fit),
         cmocka_unit_test(weights_are_frequency_weights),
         cmocka_unit_test(degenerate_data_get_edomain),
         cmocka_unit_test(bad_input_gets_einval_naming_the_row),
