@@ -39,6 +39,22 @@ static void exps_checked(const crvm__rcov_qctx *qc, long k0, double *w, double *
     }
 }
 
+/* w1 = e^(phi - (x + e1) kappa - ln B) alone: the exponent is concave in t
+ * like the weight's, so the chunk's ends bound it. */
+static void weights_shifted(const crvm__rcov_qctx *qc, long k0, double *restrict w1)
+{
+    const double *restrict kap = qc->gt->kappa + k0, *restrict phi = qc->gt->phi + k0;
+    double z = qc->x + qc->e1, lnB = qc->lnB;
+    if (fmin(phi[0] - z * kap[0], phi[CHUNK - 1] - z * kap[CHUNK - 1]) - lnB >= -708.0)
+        for (int i = 0; i < CHUNK; i++)
+            w1[i] = crvm__exp_fast(phi[i] - z * kap[i] - lnB);
+    else
+        for (int i = 0; i < CHUNK; i++) {
+            double unused;
+            crvm__exp_pair(phi[i] - z * kap[i] - lnB, &w1[i], &unused);
+        }
+}
+
 /* Adds to the lanes of six sums: out[j][l] += sum over the chunk's nodes i
  * = l (mod 2) of a_j[i] b_j[i], for the pairs (a, b) = (x0, y0), (x1, y0),
  * (x2, y0), (x0, y1), (x0, y2), (x0, y3). Each accumulator is a pair of
@@ -76,19 +92,29 @@ void crvm__rcov_add_chunk(crvm__rcov_qctx *qc, long k0, long lo, long hi,
     const size_t S = gt->stride;
     const double *kap = gt->kappa + k0, *lth = gt->lth + k0, *f = qc->fld + k0;
     long k1 = k0 + CHUNK - 1;
-    double w[CHUNK], ue[CHUNK], em[CHUNK];
-    double lo_w = fmin(gt->phi[k0] - qc->x * gt->kappa[k0], gt->phi[k1] - qc->x * gt->kappa[k1]);
-    if (lo_w - qc->lnB >= -708.0 && -qc->e1 * gt->kappa[k1] >= -708.0)
-        exps_fast(qc, k0, w, ue, em);
-    else
-        exps_checked(qc, k0, w, ue, em);
-    if (k0 < lo || k1 > hi)
+    double w[CHUNK], ue[CHUNK], em[CHUNK], w1[CHUNK], w1l[CHUNK], w1k[CHUNK];
+    const int shifted = qc->derl_only && !gt->numeric;
+    if (shifted) {
+        /* The DERL alone needs only w1 = w u^e1: one exponential a node. */
+        weights_shifted(qc, k0, w1);
+        if (k0 < lo || k1 > hi)
+            for (int i = 0; i < CHUNK; i++)
+                w1[i] = (k0 + i < lo || k0 + i > hi) ? 0.0 : w1[i];
+    } else {
+        double lo_w = fmin(gt->phi[k0] - qc->x * gt->kappa[k0],
+                           gt->phi[k1] - qc->x * gt->kappa[k1]);
+        if (lo_w - qc->lnB >= -708.0 && -qc->e1 * gt->kappa[k1] >= -708.0)
+            exps_fast(qc, k0, w, ue, em);
+        else
+            exps_checked(qc, k0, w, ue, em);
+        if (k0 < lo || k1 > hi)
+            for (int i = 0; i < CHUNK; i++)
+                w[i] = (k0 + i < lo || k0 + i > hi) ? 0.0 : w[i];
         for (int i = 0; i < CHUNK; i++)
-            w[i] = (k0 + i < lo || k0 + i > hi) ? 0.0 : w[i];
-    /* w1 = w u^e1 and its products with ln theta and kappa. */
-    double w1[CHUNK], w1l[CHUNK], w1k[CHUNK];
+            w1[i] = w[i] * ue[i];
+    }
+    /* The products of w1 = w u^e1 with ln theta and kappa. */
     for (int i = 0; i < CHUNK; i++) {
-        w1[i] = w[i] * ue[i];
         w1l[i] = w1[i] * lth[i];
         w1k[i] = w1[i] * kap[i];
     }
@@ -124,7 +150,7 @@ void crvm__rcov_add_chunk(crvm__rcov_qctx *qc, long k0, long lo, long hi,
         for (int i = 0; i < CHUNK; i++) {
             double k1p = 1.0 + kap[i];
             mag[0][i] = w1[i] * (C[i] + G1[i]) * k1p;
-            mag[1][i] = wz * w[i] * k1p;
+            mag[1][i] = shifted ? 0.0 : wz * w[i] * k1p;
         }
         return;
     }
