@@ -2,11 +2,12 @@
  * covariates: degenerate-data checks, start values from the per-group fits
  * without covariates (crvm_retention_fit_records on each group's (n_i,
  * churned_i)) with b = 0 -- or, on a large panel, from the fit to a sample
- * of its subjects (cov_sample.c) --, then Newton's method on the transformed parameters
- * with the analytic Hessian (Levenberg damping when it is not definite, and
- * a backtracking line search). Standard errors: the inverse of the observed
- * information at the estimate, mapped to the natural scale by the delta
- * method. */
+ * of its subjects (cov_subpanel.c) --, then Newton's method on the
+ * transformed parameters with the analytic Hessian (Levenberg damping when
+ * it is not definite, and a backtracking line search), evaluated on the
+ * panel with identical subjects merged into one of their summed weight.
+ * Standard errors: the inverse of the observed information at the
+ * estimate, mapped to the natural scale by the delta method. */
 #include <math.h>
 #include <string.h>
 
@@ -435,7 +436,7 @@ static crvm_status start_from_sample(crvm_retention_kind kind, const crvm__rcov_
                                      const crvm_retention_cov_options *o, size_t stride,
                                      double *x, int *found)
 {
-    crvm__rcov_sample smp;
+    crvm__rcov_subpanel smp;
     crvm_status st = crvm__rcov_sample_new(d, stride, &smp);
     if (st != CRVM_OK)
         return st;
@@ -450,7 +451,7 @@ static crvm_status start_from_sample(crvm_retention_kind kind, const crvm__rcov_
             x[2 * G + has_c + j] = m->params[2 * G + 1 + j];
     }
     crvm_retention_cov_free(m);
-    crvm__rcov_sample_free(&smp);
+    crvm__rcov_subpanel_free(&smp);
     return st == CRVM_ENOMEM ? st : CRVM_OK;
 }
 
@@ -487,13 +488,20 @@ crvm_status crvm__rcov_fit_sampled(crvm_retention_kind kind, const crvm__rcov_da
     memset(&nw, 0, sizeof nw);
     crvm_retention_cov *m = NULL;
     double *x = NULL;
+    /* The evaluations run on the panel with identical subjects merged. */
+    crvm__rcov_subpanel merged;
+    int is_merged = 0;
+    memset(&merged, 0, sizeof merged);
+    if (st == CRVM_OK)
+        st = crvm__rcov_merge_identical(d, &merged, &is_merged);
     if (st != CRVM_OK)
         goto done;
-    nw.d = d;
+    const crvm__rcov_data *fd = is_merged ? &merged.data : d;
+    nw.d = fd;
     nw.kind = kind;
     nw.G = G;
     nw.p = p;
-    if ((st = crvm__rcov_eval_new(kind, d, o->threads, &nw.ev)) != CRVM_OK)
+    if ((st = crvm__rcov_eval_new(kind, fd, o->threads, &nw.ev)) != CRVM_OK)
         goto done;
     size_t kx = nw.kx = crvm__rcov_eval_dim(nw.ev);
     x = crvm__calloc(6 * kx + 3 * kx * kx + 2 * G + 1 + p, sizeof *x);
@@ -512,7 +520,7 @@ crvm_status crvm__rcov_fit_sampled(crvm_retention_kind kind, const crvm__rcov_da
     int sampled = 0;
     if (stride > 1 && (st = start_from_sample(kind, d, o, stride, x, &sampled)) != CRVM_OK)
         goto done;
-    if (!sampled && (st = start_values(kind, d, gs, x)) != CRVM_OK)
+    if (!sampled && (st = start_values(kind, fd, gs, x)) != CRVM_OK)
         goto done;
     double f;
     int iterations;
@@ -556,6 +564,7 @@ done:
     crvm_retention_cov_free(m);
     crvm__free(x);
     crvm__rcov_eval_free(nw.ev);
+    crvm__rcov_subpanel_free(&merged);
     crvm__free(gs);
     return st;
 }

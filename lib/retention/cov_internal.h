@@ -87,21 +87,34 @@ crvm_status crvm__rcov_fit_sampled(crvm_retention_kind kind, const crvm__rcov_da
  * (no sample) below 2^18 subjects, else about 2^15 subjects sampled. */
 size_t crvm__rcov_sample_stride(size_t subjects);
 
-/* About one subject of data in stride (stride >= 1), chosen by a hash of
- * its index (deterministic, and not in step with any period of the
- * subjects' order), with its rows; the pattern table is data's (borrowed).
- * CRVM_ENOMEM. */
-typedef struct crvm__rcov_sample {
+/* A smaller panel made from a panel (cov_subpanel.c): owned subject and row
+ * arrays, the pattern table borrowed from the source. */
+typedef struct crvm__rcov_subpanel {
     crvm__rcov_data data;              /* views into the arrays below */
     int32_t *group, *periods;
     uint8_t *churned;
     double *weight;
     size_t *first_row;
     uint32_t *row_pattern;
-} crvm__rcov_sample;
+} crvm__rcov_subpanel;
+void crvm__rcov_subpanel_free(crvm__rcov_subpanel *sub); /* NULL or zeroed: no-op */
+
+/* About one subject of data in stride (stride >= 1), chosen by a hash of
+ * its index (deterministic, and not in step with any period of the
+ * subjects' order), with its rows and weight. CRVM_ENOMEM. */
 crvm_status crvm__rcov_sample_new(const crvm__rcov_data *data, size_t stride,
-                                  crvm__rcov_sample *out);
-void crvm__rcov_sample_free(crvm__rcov_sample *sample);
+                                  crvm__rcov_subpanel *out);
+
+/* data with identical subjects (same group, periods, churned and pattern of
+ * every row) merged into one whose weight is the sum of theirs, in the
+ * order of their first appearance: the log-likelihood, gradient and Hessian
+ * are weighted sums over subjects, so the merged panel has the same ones,
+ * each distinct subject computed once. *merged = 0 (out zeroed) when fewer
+ * than a fifth of the subjects would go, since the merge then does not pay.
+ * Temporary memory 20 bytes per subject; cost O(rows) expected (a hash
+ * table of the subjects, compared in full on a hash match). CRVM_ENOMEM. */
+crvm_status crvm__rcov_merge_identical(const crvm__rcov_data *data, crvm__rcov_subpanel *out,
+                                       int *merged);
 
 const double *crvm__rcov_params(const crvm_retention_cov *model);      /* k values */
 const double *crvm__rcov_covariance(const crvm_retention_cov *model);  /* k*k, or NULL */

@@ -415,7 +415,7 @@ static void sampled_start_reaches_the_same_fit(void **state)
     assert_int_equal(crvm__rcov_panel_build("test", pn.G, pn.p, pn.group, pn.S, pn.subj, pn.R,
                                             pn.period, pn.R, pn.event, pn.R, pn.z, pn.R * pn.p,
                                             NULL, 0, &cp), CRVM_OK);
-    crvm__rcov_sample smp;
+    crvm__rcov_subpanel smp;
     assert_int_equal(crvm__rcov_sample_new(&cp.data, 8, &smp), CRVM_OK);
     /* About one in 8, drawn from every group. */
     assert_in_range(smp.data.subjects, pn.S / 10, pn.S / 6);
@@ -425,8 +425,8 @@ static void sampled_start_reaches_the_same_fit(void **state)
         per_group[smp.data.group[j]]++;
     for (int g = 0; g < 3; g++)
         assert_true(per_group[g] > smp.data.subjects / 5);
-    crvm__rcov_sample_free(&smp);
-    crvm__rcov_sample_free(NULL);
+    crvm__rcov_subpanel_free(&smp);
+    crvm__rcov_subpanel_free(NULL);
     crvm_retention_cov_options o = CRVM_RETENTION_COV_OPTIONS_INIT;
     crvm_retention_cov *plain = NULL;
     crvm_fit_report rp, rs;
@@ -458,6 +458,78 @@ static void sampled_start_reaches_the_same_fit(void **state)
     crvm_retention_cov_free(plain);
     crvm__rcov_panel_free(&cp);
     panel_free(&pn);
+}
+
+/* Identical subjects merged into one of their summed weight
+ * (crvm__rcov_merge_identical): on a panel with few distinct histories
+ * (one 0/1 covariate, at most 3 periods) the merged panel has the same
+ * log-likelihood and gradient (the same weighted sums in another order:
+ * 1e-12), its weights add up to the subjects, and each merged subject is a
+ * history of the original; a panel of distinct histories (a covariate
+ * that differs on every row) is left alone. */
+static void identical_subjects_merge_into_weights(void **state)
+{
+    (void)state;
+    const double truth[2 * 2 + 1 + 1] = {0.9, 4.0, 1.6, 5.0, 0.8, 0.7};
+    panel pn = simulate(9, 3000, 2, 1, 3, truth);
+    pn.weight = malloc(pn.S * sizeof *pn.weight);
+    assert_non_null(pn.weight);
+    for (size_t i = 0; i < pn.S; i++)
+        pn.weight[i] = 0.5 + (double)(i % 3);
+    crvm__rcov_panel cp;
+    assert_int_equal(crvm__rcov_panel_build("test", pn.G, pn.p, pn.group, pn.S, pn.subj, pn.R,
+                                            pn.period, pn.R, pn.event, pn.R, pn.z, pn.R * pn.p,
+                                            pn.weight, pn.S, &cp), CRVM_OK);
+    crvm__rcov_subpanel mg;
+    int merged = -1;
+    assert_int_equal(crvm__rcov_merge_identical(&cp.data, &mg, &merged), CRVM_OK);
+    assert_int_equal(merged, 1);
+    assert_true(mg.data.subjects < cp.data.subjects / 10);
+    assert_int_equal(crvm__rcov_data_check(&mg.data, "test"), CRVM_OK);
+    double wsum = 0, want = 0;
+    for (size_t j = 0; j < mg.data.subjects; j++)
+        wsum += mg.data.weight[j];
+    for (size_t i = 0; i < pn.S; i++)
+        want += pn.weight[i];
+    assert_close(wsum, want, 1e-15, 0);
+    /* Every merged subject is some original subject's history. */
+    for (size_t j = 0; j < mg.data.subjects; j++) {
+        int found = 0;
+        for (size_t i = 0; i < cp.data.subjects && !found; i++)
+            found = cp.data.group[i] == mg.data.group[j] && cp.data.periods[i] == mg.data.periods[j] &&
+                    cp.data.churned[i] == mg.data.churned[j] &&
+                    !memcmp(cp.data.row_pattern + cp.data.first_row[i],
+                            mg.data.row_pattern + mg.data.first_row[j],
+                            (size_t)mg.data.periods[j] * sizeof(uint32_t));
+        assert_true(found);
+    }
+    const double at[6] = {0.8, 3.0, 1.2, 6.0, 0.9, 0.5};
+    double ll_a, ll_b, g_a[6], g_b[6];
+    assert_int_equal(crvm__rcov_log_likelihood(CRVM_RETENTION_BDW, &cp.data, at, 0, &ll_a, g_a),
+                     CRVM_OK);
+    assert_int_equal(crvm__rcov_log_likelihood(CRVM_RETENTION_BDW, &mg.data, at, 0, &ll_b, g_b),
+                     CRVM_OK);
+    assert_close(ll_b, ll_a, 1e-12, 0);
+    for (int j = 0; j < 6; j++)
+        assert_close(g_b[j], g_a[j], 1e-10, 1e-12 * fabs(ll_a));
+    crvm__rcov_subpanel_free(&mg);
+    crvm__rcov_panel_free(&cp);
+    panel_free(&pn);
+
+    const double truth4[2 + 1 + 4] = {0.9, 4.0, 0.8, 0.7, 0.25, -0.5, 0.3};
+    panel pd = simulate(10, 2000, 1, 4, 20, truth4);
+    for (size_t r = 0; r < pd.R; r++) /* every row's covariates distinct */
+        pd.z[r * pd.p + 3] += 1e-6 * (double)r;
+    assert_int_equal(crvm__rcov_panel_build("test", pd.G, pd.p, pd.group, pd.S, pd.subj, pd.R,
+                                            pd.period, pd.R, pd.event, pd.R, pd.z, pd.R * pd.p,
+                                            NULL, 0, &cp), CRVM_OK);
+    memset(&mg, 0x5a, sizeof mg);
+    assert_int_equal(crvm__rcov_merge_identical(&cp.data, &mg, &merged), CRVM_OK);
+    assert_int_equal(merged, 0);
+    assert_null(mg.group);
+    crvm__rcov_subpanel_free(&mg);
+    crvm__rcov_panel_free(&cp);
+    panel_free(&pd);
 }
 
 /* Weights are frequency weights: a panel with every subject twice equals the
@@ -781,6 +853,17 @@ static crvm_status scenario_sampled_fit(void *ctx)
     return st;
 }
 
+static crvm_status scenario_merged_fit(void *ctx)
+{
+    const panel *pn = ctx;
+    crvm_retention_cov *m = NULL;
+    crvm_status st = crvm_retention_cov_fit(CRVM_RETENTION_BDW, pn->group, pn->S, pn->G, pn->subj,
+                                            pn->R, pn->period, pn->R, pn->event, pn->R, pn->z,
+                                            pn->R * pn->p, pn->p, NULL, 0, NULL, &m, NULL);
+    crvm_retention_cov_free(m);
+    return st;
+}
+
 static crvm_status scenario_loglik(void *ctx)
 {
     const panel *pn = ctx;
@@ -807,6 +890,11 @@ static void every_allocation_failure_is_reported(void **state)
     panel pn = simulate(4, 1500, 1, 2, 12, truth);
     assert_true(test_every_allocation_failure(scenario_fit, &pn) > 5);
     assert_true(test_every_allocation_failure(scenario_sampled_fit, &pn) > 10);
+    /* A panel of few distinct histories: the fit merges them. */
+    const double truth1[2 + 1 + 1] = {0.9, 4.0, 0.8, 0.7};
+    panel few = simulate(6, 1500, 1, 1, 3, truth1);
+    assert_true(test_every_allocation_failure(scenario_merged_fit, &few) > 5);
+    panel_free(&few);
     assert_true(test_every_allocation_failure(scenario_loglik, &pn) > 3);
     assert_true(test_every_allocation_failure(scenario_new, NULL) >= 1);
     panel_free(&pn);
@@ -1562,6 +1650,7 @@ int main(void)
         cmocka_unit_test(cox_interval_model_agrees_on_sign_and_size),
         cmocka_unit_test(results_are_bit_identical_for_any_thread_count),
         cmocka_unit_test(sampled_start_reaches_the_same_fit),
+        cmocka_unit_test(identical_subjects_merge_into_weights),
         cmocka_unit_test(weights_are_frequency_weights),
         cmocka_unit_test(degenerate_data_get_edomain),
         cmocka_unit_test(bad_input_gets_einval_naming_the_row),
