@@ -12,7 +12,7 @@
 
 /* Subjects in a sample: enough that its estimate is a good start, few
  * enough that fitting it costs a fraction of one evaluation on all data. */
-#define SAMPLE_SUBJECTS ((size_t)1 << 15)
+#define SAMPLE_SUBJECTS ((size_t)1 << 13)
 
 /* Subject i is taken when a hash of i is 0 modulo the stride: unlike every
  * stride-th subject, this does not fall in step with a panel whose subjects
