@@ -57,36 +57,19 @@ static void weight_vectors(const double *restrict U, double z, double scale,
     }
 }
 
-static double dot_full(const double *a, const double *b)
+/* The first n terms of a . b, and c = a * b truncated at kappa^(n-1); n is
+ * N or NL at every call, so the inlined loops have constant bounds. */
+static inline double dot(const double *a, const double *b, int n)
 {
     double s = 0;
-    for (int j = 0; j < N; j++)
+    for (int j = 0; j < n; j++)
         s += a[j] * b[j];
     return s;
 }
 
-static double dot_low(const double *a, const double *b)
+static inline void product(const double *a, const double *b, double *c, int n)
 {
-    double s = 0;
-    for (int j = 0; j < NL; j++)
-        s += a[j] * b[j];
-    return s;
-}
-
-/* c = a * b truncated at kappa^(N-1), and at kappa^(NL-1). */
-static void product_full(const double *a, const double *b, double *c)
-{
-    for (int i = 0; i < N; i++) {
-        double s = 0;
-        for (int l = 0; l <= i; l++)
-            s += a[l] * b[i - l];
-        c[i] = s;
-    }
-}
-
-static void product_low(const double *a, const double *b, double *c)
-{
-    for (int i = 0; i < NL; i++) {
+    for (int i = 0; i < n; i++) {
         double s = 0;
         for (int l = 0; l <= i; l++)
             s += a[l] * b[i - l];
@@ -117,16 +100,16 @@ static void add_b_sums(crvm__rcov_qctx *qc, const tail_vec *tx)
         om[i] = -eF[i];
         kf[i] = eF[i - 1];
     }
-    product_full(om, SER(CRVM__F_G), prod);
-    add_value(s->v[CRVM__S_B], dot_full(prod, tx->v), dot_low(prod, tx->va));
-    s->p[CRVM__P_BT][0] += dot_low(prod, tx->vt);
-    s->p[CRVM__P_BK][0] += dot_full(prod, tx->v + 1);
-    product_low(kf, SER(CRVM__F_G), prod);
-    s->p[CRVM__P_BP][0] += dot_low(prod, tx->v);
-    product_low(om, SER(CRVM__F_GC), prod);
-    s->p[CRVM__P_BC][0] += dot_low(prod, tx->v);
-    product_low(om, SER(CRVM__F_GE), prod);
-    s->p[CRVM__P_BE][0] += dot_low(prod, tx->v);
+    product(om, SER(CRVM__F_G), prod, N);
+    add_value(s->v[CRVM__S_B], dot(prod, tx->v, N), dot(prod, tx->va, NL));
+    s->p[CRVM__P_BT][0] += dot(prod, tx->vt, NL);
+    s->p[CRVM__P_BK][0] += dot(prod, tx->v + 1, N);
+    product(kf, SER(CRVM__F_G), prod, NL);
+    s->p[CRVM__P_BP][0] += dot(prod, tx->v, NL);
+    product(om, SER(CRVM__F_GC), prod, NL);
+    s->p[CRVM__P_BC][0] += dot(prod, tx->v, NL);
+    product(om, SER(CRVM__F_GE), prod, NL);
+    s->p[CRVM__P_BE][0] += dot(prod, tx->v, NL);
 #undef SER
 }
 
@@ -147,12 +130,12 @@ void crvm__rcov_add_tail(crvm__rcov_qctx *qc, long kc)
     const int sums = qc->derl_only ? 1 : 3;
     for (int v = 0; v < sums; v++) {
         const double *c = SER(comp[v]), *g = SER(func[v]);
-        add_value(s->v[CRVM__S_C + v], dot_full(c, ty.v), dot_low(c, ty.va));
-        s->p[CRVM__P_CT + v][0] += dot_low(c, ty.vt);
-        s->p[CRVM__P_CK + v][0] += dot_full(c, ty.v + 1);
-        add_value(s->v[CRVM__S_G1 + v], dot_full(g, ty.v), dot_low(g, ty.va));
-        s->p[CRVM__P_CC + 2 * v][0] += dot_low(SER(comp[v] + 1), ty.v);
-        s->p[CRVM__P_CE + 2 * v][0] += dot_low(SER(comp[v] + 2), ty.v);
+        add_value(s->v[CRVM__S_C + v], dot(c, ty.v, N), dot(c, ty.va, NL));
+        s->p[CRVM__P_CT + v][0] += dot(c, ty.vt, NL);
+        s->p[CRVM__P_CK + v][0] += dot(c, ty.v + 1, N);
+        add_value(s->v[CRVM__S_G1 + v], dot(g, ty.v, N), dot(g, ty.va, NL));
+        s->p[CRVM__P_CC + 2 * v][0] += dot(SER(comp[v] + 1), ty.v, NL);
+        s->p[CRVM__P_CE + 2 * v][0] += dot(SER(comp[v] + 2), ty.v, NL);
     }
 #undef SER
     if (qc->derl_only && !gt->numeric)
