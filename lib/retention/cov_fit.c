@@ -318,19 +318,17 @@ static int damped_step(newton *nw, const double *g, const double *H, double *s)
     return 0;
 }
 
-/* Iterates from x; on return x, nw->g, nw->H hold the last accepted point.
- * CRVM_OK when the gradient test passed, CRVM_ECONVERGE otherwise. */
-static crvm_status newton_run(newton *nw, double *x, const crvm_retention_cov_options *o,
-                              double *f_out, int *iterations)
+/* Newton steps from x, where F = *f and nw->g, nw->H are already
+ * evaluated, until the gradient test passes (at most max_iterations); on
+ * return x, *f, nw->g, nw->H hold the last accepted point. CRVM_OK when the
+ * gradient test passed, CRVM_ECONVERGE otherwise. */
+static crvm_status newton_steps(newton *nw, double *x, double tolerance, int max_iterations,
+                                double *f_io, int *iterations)
 {
     size_t k = nw->kx;
-    double f = objective(nw, x, nw->g, nw->H);
-    *iterations = 0;
-    *f_out = f;
-    if (!isfinite(f))
-        return CRVM_ECONVERGE;
-    for (int it = 0; it < o->max_iterations; it++) {
-        if (max_abs(k, nw->g) <= o->tolerance * fmax(1.0, fabs(f)))
+    double f = *f_io;
+    for (int it = 0; it < max_iterations; it++) {
+        if (max_abs(k, nw->g) <= tolerance * fmax(1.0, fabs(f)))
             return CRVM_OK;
         if (!damped_step(nw, nw->g, nw->H, nw->step))
             return CRVM_ECONVERGE;
@@ -356,13 +354,23 @@ static crvm_status newton_run(newton *nw, double *x, const crvm_retention_cov_op
                 accepted = 1;
             }
         }
-        *iterations = it + 1;
-        *f_out = f;
+        *iterations += 1;
+        *f_io = f;
         if (!accepted)
-            return max_abs(k, nw->g) <= o->tolerance * fmax(1.0, fabs(f)) ? CRVM_OK
-                                                                          : CRVM_ECONVERGE;
+            return max_abs(k, nw->g) <= tolerance * fmax(1.0, fabs(f)) ? CRVM_OK : CRVM_ECONVERGE;
     }
-    return max_abs(k, nw->g) <= o->tolerance * fmax(1.0, fabs(f)) ? CRVM_OK : CRVM_ECONVERGE;
+    return max_abs(k, nw->g) <= tolerance * fmax(1.0, fabs(f)) ? CRVM_OK : CRVM_ECONVERGE;
+}
+
+/* Iterates from x (newton_steps after evaluating it). */
+static crvm_status newton_run(newton *nw, double *x, const crvm_retention_cov_options *o,
+                              double *f_out, int *iterations)
+{
+    *iterations = 0;
+    *f_out = objective(nw, x, nw->g, nw->H);
+    if (!isfinite(*f_out))
+        return CRVM_ECONVERGE;
+    return newton_steps(nw, x, o->tolerance, o->max_iterations, f_out, iterations);
 }
 
 /* ---- the fit ----------------------------------------------------------------------- */
@@ -525,6 +533,13 @@ crvm_status crvm__rcov_fit_sampled(crvm_retention_kind kind, const crvm__rcov_da
     double f;
     int iterations;
     crvm_status conv = newton_run(&nw, x, o, &f, &iterations);
+    if (conv == CRVM_OK && sampled) {
+        /* From the sample's estimate the few iterations may stop just inside
+         * the gradient test, where a start far away ends orders of magnitude
+         * inside it (its last step converging quadratically): one more step
+         * makes the estimate as precise whichever start it came from. */
+        (void)newton_steps(&nw, x, 1e-3 * o->tolerance, 1, &f, &iterations);
+    }
 
     crvm_fit_report report;
     memset(&report, 0, sizeof report);
