@@ -143,7 +143,9 @@ static crvm_status walk(crvm__rcov_qctx *qc, const crvm__rcov_query *q, long kc)
             if (k0 == split)
                 low[j] = mag[j][first_right - split];
             m[j] = mag[j][last];
-            nb[j] = last > first_right - k0 ? mag[j][last - 1] : prev[j];
+            /* The node before the last: in this chunk, or (a chunk cut to
+             * one node by the table's end) the previous chunk's last. */
+            nb[j] = last > 0 && last > first_right - k0 ? mag[j][last - 1] : prev[j];
             prev[j] = m[j];
         }
         totals_of(qc, tot);
