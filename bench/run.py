@@ -63,7 +63,8 @@ def transactions(n: int, whole: bool, seed: int) -> dict:
     days, ages 27-39 weeks), continuous or whole days; mean spends from the
     Gamma-Gamma model."""
     rng = np.random.default_rng(seed)
-    r, al, a, b = BGNBD["r"], BGNBD["alpha"] / DAYS_PER_WEEK, BGNBD["a"], BGNBD["b"]
+    # alpha is a scale in weeks: in days it is 7 times larger (rates 7 times smaller)
+    r, al, a, b = BGNBD["r"], BGNBD["alpha"] * DAYS_PER_WEEK, BGNBD["a"], BGNBD["b"]
     lam = rng.gamma(r, 1.0 / al, n)
     drop = rng.beta(a, b, n)
     T = rng.uniform(27, 39, n) * DAYS_PER_WEEK
@@ -81,7 +82,11 @@ def transactions(n: int, whole: bool, seed: int) -> dict:
         idx = buy[rng.random(buy.size) >= drop[buy]]
     nu = rng.gamma(GG["q"], 1.0 / GG["v"], n)
     m = np.where(x > 0, rng.gamma(GG["p"] * np.maximum(x, 1), 1.0 / nu) / np.maximum(x, 1), 0.0)
-    return {"frequency": x, "recency": tx, "T": T, "monetary": np.round(m, 2)}
+    m = np.round(m, 2)
+    # the repeat customers, for the Gamma-Gamma fit (selected here, outside
+    # the timed calls)
+    return {"frequency": x, "recency": tx, "T": T, "monetary": m,
+            "buyers_frequency": x[x > 0], "buyers_monetary": m[x > 0]}
 
 
 def transaction_log(n_tx: int, seed: int) -> pd.DataFrame:
@@ -140,8 +145,7 @@ def op_table():
         return g
 
     def buyers(d):
-        k = d["frequency"] > 0
-        return d["frequency"][k], d["monetary"][k]
+        return d["buyers_frequency"], d["buyers_monetary"]
 
     def pymc_fit(kind):
         def run(d):

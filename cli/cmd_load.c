@@ -11,14 +11,15 @@
 
 static void load_usage(FILE *to)
 {
-    fputs("usage: crvm load DIR [--lenient]\n"
+    fputs("usage: crvm load DIR [--lenient] [--delimiter C]\n"
           "\n"
           "Load customers.csv, articles.csv, contacts.csv, revenue.csv and knowledge_uses.csv\n"
           "from DIR (docs/data-format.md) and print the table sizes, the contact attributes\n"
           "(extra columns of contacts.csv) and the revenue sourced by contacts (the\n"
           "source_contact column of revenue.csv). Strict (default): stop\n"
           "at the first bad row (exit 1). --lenient: keep the valid rows and list every\n"
-          "rejected row on stderr (exit 3 if any).\n",
+          "rejected row on stderr (exit 3 if any). --delimiter C: the files' field\n"
+          "separator, a character, tab or space (default: the comma).\n",
           to);
 }
 
@@ -73,6 +74,9 @@ int cmd_load(int argc, char **argv)
         }
         if (strcmp(argv[i], "--lenient") == 0) {
             o.mode = CRVM_LOAD_LENIENT;
+        } else if (strcmp(argv[i], "--delimiter") == 0 && i + 1 < argc) {
+            if (!cli_parse_delimiter(argv[++i], &o.delimiter))
+                return 2;
         } else if (!dir && strncmp(argv[i], "--", 2) != 0) {
             dir = argv[i];
         } else {

@@ -7,5 +7,6 @@ int cmd_simulate(int argc, char **argv);
 int cmd_load(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_survival(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
 
 #endif

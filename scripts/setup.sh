@@ -6,9 +6,10 @@ CRVM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # into a virtual environment inside the checkout.
 MESON=/usr/bin/meson
 VENV="$CRVM_ROOT/.venv"
-# clang and its runtime libraries build the libFuzzer targets (scripts/fuzz).
+# clang and its runtime libraries build the libFuzzer targets (scripts/fuzz);
+# headless chromium renders the HTML report in tests/python/test_report_html.py.
 DEBIAN_PACKAGES="meson ninja-build swig libcmocka-dev pkg-config gcc binutils python3-dev valgrind
-                 clang libclang-rt-dev"
+                 clang libclang-rt-dev chromium"
 
 # Each step is stamped with the seconds since the script started (CI has 30
 # minutes for the whole of scripts/test).
@@ -53,7 +54,13 @@ ensure_venv() {
     fi
 }
 
+# The wheel is built once into build/wheel (tests/python/test_cli_wheel.py
+# installs it again into a new virtual environment) and installed into .venv:
+# the same as `pip install .`, which puts the crvm command on the PATH.
 install_python_package() {
-    log "pip install . (builds libcrvm and the SWIG extension)"
-    "$VENV/bin/python" -m pip install -q --disable-pip-version-check --force-reinstall --no-deps "$CRVM_ROOT"
+    log "pip install . (builds libcrvm, the SWIG extension and the crvm command)"
+    rm -rf "$CRVM_ROOT/build/wheel"
+    "$VENV/bin/python" -m pip wheel -q --disable-pip-version-check --no-deps -w "$CRVM_ROOT/build/wheel" "$CRVM_ROOT"
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check --force-reinstall --no-deps \
+        "$CRVM_ROOT"/build/wheel/crvm-*.whl
 }

@@ -25,3 +25,4 @@
 %include "spend.i"
 %include "model_io.i"
 %include "value.i"
+%include "report.i"

@@ -28,9 +28,13 @@
 extern "C" {
 #endif
 
+/** Longest CLV horizon accepted, in months (a century): the work and the
+ *  buffers grow with the horizon (one expectation per customer and month). */
+#define CRVM_CLV_MAX_HORIZON_MONTHS 1200
+
 /** Settings of a CLV computation. Fields are only ever appended. */
 typedef struct crvm_clv_options {
-    /** Horizon H in months, >= 0 (default 12). */
+    /** Horizon H in months, 0 <= H <= ::CRVM_CLV_MAX_HORIZON_MONTHS (default 12). */
     int horizon_months;
     /** Discount rate d per month, finite and > -1 (default 0.01). */
     double discount_rate;

@@ -19,5 +19,6 @@
 #include "crvm/spend.h"
 #include "crvm/clv.h"
 #include "crvm/model_io.h"
+#include "crvm/report.h"
 
 #endif /* CRVM_CRVM_H */

@@ -59,10 +59,13 @@ typedef struct crvm_load_options {
                                      no unknown columns: every other column is a contact
                                      attribute */
     size_t batch_rows;          /**< rows handed to the ledger per bulk append; 0 = 65536 */
+    char delimiter;             /**< the field separator, one byte: 0 (default) for the comma, or
+                                     e.g. ';', '\\t', ' ' (each one separates: two spaces are an
+                                     empty field); not '"', CR or LF */
 } crvm_load_options;
 
-/** Defaults: strict, 1 MiB fields, unknown columns are errors, 65536-row batches. */
-#define CRVM_LOAD_OPTIONS_INIT {CRVM_LOAD_STRICT, 0, 0, 0}
+/** Defaults: strict, 1 MiB fields, unknown columns are errors, 65536-row batches, commas. */
+#define CRVM_LOAD_OPTIONS_INIT {CRVM_LOAD_STRICT, 0, 0, 0, 0}
 
 /** Fill @p options with ::CRVM_LOAD_OPTIONS_INIT. */
 CRVM_API void crvm_load_options_init(crvm_load_options *options);

@@ -51,7 +51,10 @@ typedef struct crvm_gamma_gamma_params {
  * @param out            receives @p out_len = @p frequency_len values
  * @return ::CRVM_OK; ::CRVM_EINVAL (NULL pointer, lengths differ, a value out of
  *         range: the message names the row); ::CRVM_EDOMAIN (parameters not
- *         positive and finite). On failure @p out is untouched.
+ *         positive and finite, or a row whose log-density is beyond the range
+ *         of a double or whose terms cancel beyond 1e-6 absolute accuracy,
+ *         relative for |ln f| > 1, at extreme parameters: the message names
+ *         the row). On failure @p out is untouched.
  */
 CRVM_API crvm_status crvm_gamma_gamma_log_likelihood(const crvm_gamma_gamma_params *params,
                                                      const double *frequency, size_t frequency_len,
@@ -69,7 +72,9 @@ CRVM_API crvm_status crvm_gamma_gamma_log_likelihood(const crvm_gamma_gamma_para
  * @return ::CRVM_OK; ::CRVM_EINVAL (NULL pointer, lengths differ, a value
  *         negative or not finite: the message names the row);
  *         ::CRVM_EDOMAIN (parameters not positive and finite, or q <= 1, for
- *         which the mean spend is infinite). On failure @p out is untouched.
+ *         which the mean spend is infinite, or a row whose expected spend is
+ *         beyond the range of a double: the message names the row). On failure
+ *         @p out is untouched.
  */
 CRVM_API crvm_status crvm_gamma_gamma_expected_spend(const crvm_gamma_gamma_params *params,
                                                      const double *frequency, size_t frequency_len,

@@ -27,7 +27,7 @@
  * |-------------|------------------------------------------------------|--------------------------------|
  * | `frequency` | x: number of REPEAT transactions in (0, T] (the first purchase at time 0 is not counted); a non-negative integer | x: number of opportunities 1..n with a transaction; integer, 0 <= x <= n |
  * | `recency`   | t_x: time of the last repeat transaction, measured from the first purchase; 0 when x = 0; 0 < t_x <= T when x > 0 | t_x: the opportunity (1..n) of the last transaction; 0 when x = 0; x <= t_x <= n when x > 0 |
- * | `T`         | T: age, time from the first purchase to the end of the calibration period (> 0) | n: the number of transaction opportunities observed (a positive integer) |
+ * | `T`         | T: age, time from the first purchase to the end of the calibration period (> 0) | n: the number of transaction opportunities observed (a positive integer, at most ::CRVM_TXN_BGBB_MAX_OPPORTUNITIES) |
  * | `weights`   | optional (NULL, 0): how many customers share this row (>= 0; need not be integer) | same |
  *
  * Time is in whatever unit the caller uses (days, weeks); the scale
@@ -58,6 +58,12 @@ typedef enum crvm_txn_model {
 
 /** Number of ::crvm_txn_model values. */
 #define CRVM_TXN_MODEL_COUNT 4
+
+/** Most transaction opportunities n of a BG/BB row (and horizon t of
+ *  crvm_txn_probability_of_n()): the BG/BB likelihood and P(X(n) = x) are
+ *  sums of one term per opportunity with no closed form, so this bounds
+ *  their cost per row (~2 ms). */
+#define CRVM_TXN_BGBB_MAX_OPPORTUNITIES 100000
 
 /** Number of parameters of every transaction model. */
 #define CRVM_TXN_N_PARAMS 4
@@ -110,7 +116,7 @@ CRVM_API crvm_status crvm_txn_params_check(const crvm_txn_params *params);
  * Check customer summary columns (see the file comment) for @p model without
  * fitting: equal lengths, finite non-negative values, integer counts,
  * x = 0 => t_x = 0, t_x <= T, and for BG/BB x <= t_x <= n with integer
- * t_x and n. @p weights may be NULL with @p weights_len 0.
+ * t_x and n <= ::CRVM_TXN_BGBB_MAX_OPPORTUNITIES. @p weights may be NULL with @p weights_len 0.
  * @return ::CRVM_OK, or ::CRVM_EINVAL naming the first bad array and row.
  */
 CRVM_API crvm_status crvm_txn_check_data(crvm_txn_model model,
@@ -287,8 +293,13 @@ CRVM_API crvm_status crvm_txn_expected_unconditional(const crvm_txn_params *para
  * analogue; for Pareto/NBD the model integrated over the death time, by
  * quadrature; FHS 2010 eq. 8 for BG/BB). @p t and @p n are broadcast: equal
  * lengths, or either of length 1; @p out_len must be the longer length. n
- * must be a non-negative integer (BG/BB: t an integer too; n > t gives 0).
- * @return ::CRVM_OK, ::CRVM_EINVAL, ::CRVM_EDOMAIN.
+ * must be a non-negative integer (BG/BB: t an integer too, at most
+ * ::CRVM_TXN_BGBB_MAX_OPPORTUNITIES; n > t gives 0). BG/NBD and MBG/NBD:
+ * each value is accurate to 1e-9 relative or refused; cost per value at most
+ * 10^6 terms of the NBD tail.
+ * @return ::CRVM_OK, ::CRVM_EINVAL, ::CRVM_EDOMAIN (bad params; BG/NBD and
+ *         MBG/NBD, a value at extreme parameters whose rounding bound passes
+ *         1e-9 or whose tail needs more terms; the message names t and n).
  */
 CRVM_API crvm_status crvm_txn_probability_of_n(const crvm_txn_params *params,
                                                const double *t, size_t t_len,
@@ -303,7 +314,7 @@ CRVM_API crvm_status crvm_txn_probability_of_n(const crvm_txn_params *params,
  * (1 + d)^-(opportunities after n) with @p discount_rate = d > 0 per
  * opportunity for BG/BB.
  * Pareto/NBD: closed form of Fader, Hardie & Lee (2005, "RFM and CLV",
- * eq. 2); BG/BB: FHS 2010 eq. 14. BG/NBD and MBG/NBD have no closed form:
+ * eq. 2); BG/BB: FHS 2010 eq. 14, at most 10^7 terms (d below ~4e-6 is refused with ::CRVM_EDOMAIN). BG/NBD and MBG/NBD have no closed form:
  * with transaction rate lambda and dropout probability p fixed, DERT =
  * lambda / (delta + p lambda); its expectation over the posterior of
  * (lambda, p) is a sum over a quadrature rule for the posterior death rate,

@@ -17,6 +17,8 @@ struct crvm__csv_reader {
     int bom_checked;
     char *name;
     size_t max_field, max_fields;
+    int delimiter;                 /* ',' unless set */
+    unsigned char special[256];    /* bytes that end a run of an unquoted field */
 
     char *rec;             /* field bytes, each followed by a NUL */
     size_t rec_len, rec_cap;
@@ -31,6 +33,10 @@ struct crvm__csv_reader {
     size_t error_field;    /* 0-based field of the first error */
     size_t error_line;     /* physical line of the first error */
 };
+
+/* Bytes that end a run of plain field bytes (the comma: the default delimiter). */
+static const unsigned char special_unquoted[256] = {[0] = 1, [','] = 1, ['\n'] = 1, ['\r'] = 1, ['"'] = 1};
+static const unsigned char special_quoted[256] = {[0] = 1, ['\n'] = 1, ['"'] = 1};
 
 static crvm_status reader_new(const char *name, size_t max_field, size_t max_fields,
                               crvm__csv_reader **out)
@@ -50,8 +56,17 @@ static crvm_status reader_new(const char *name, size_t max_field, size_t max_fie
     r->max_field = max_field ? max_field : CRVM__CSV_MAX_FIELD_DEFAULT;
     r->max_fields = max_fields ? max_fields : CRVM__CSV_MAX_FIELDS_DEFAULT;
     r->line = 1;
+    r->delimiter = ',';
+    memcpy(r->special, special_unquoted, sizeof r->special);
     *out = r;
     return CRVM_OK;
+}
+
+void crvm__csv_set_delimiter(crvm__csv_reader *r, char delimiter)
+{
+    r->special[(unsigned char)r->delimiter] = special_unquoted[(unsigned char)r->delimiter];
+    r->delimiter = (unsigned char)delimiter;
+    r->special[(unsigned char)delimiter] = 1;
 }
 
 crvm_status crvm__csv_open_file(FILE *f, const char *name, size_t max_field, size_t max_fields,
@@ -193,9 +208,6 @@ static const char *error_text(crvm__csv_error_kind kind)
     }
 }
 
-/* Bytes that end a run of plain field bytes. */
-static const unsigned char special_unquoted[256] = {[0] = 1, [','] = 1, ['\n'] = 1, ['\r'] = 1, ['"'] = 1};
-static const unsigned char special_quoted[256] = {[0] = 1, ['\n'] = 1, ['"'] = 1};
 
 /* ST_SKIP_LINE: after a misplaced quote the quoting of the rest of the line
  * cannot be trusted (a later field opening a quote would swallow the next
@@ -276,7 +288,7 @@ crvm_status crvm__csv_next(crvm__csv_reader *r, int *has_record)
             size_t avail = r->end - r->pos, room = r->max_field - field_len, k = 0;
             if (avail > room)
                 avail = room;
-            const unsigned char *special = state == ST_UNQUOTED ? special_unquoted : special_quoted;
+            const unsigned char *special = state == ST_UNQUOTED ? r->special : special_quoted;
             while (k < avail && !special[p[k]])
                 k++;
             if (k) {
@@ -317,7 +329,7 @@ crvm_status crvm__csv_next(crvm__csv_reader *r, int *has_record)
             state = ST_UNQUOTED;
             /* fall through */
         case ST_UNQUOTED:
-            if (c == ',') {
+            if (c == r->delimiter) {
                 if (!end_field(r))
                     return crvm__nomem("reading a CSV record");
                 state = ST_FIELD_START;
@@ -352,7 +364,7 @@ crvm_status crvm__csv_next(crvm__csv_reader *r, int *has_record)
                 state = ST_QUOTED; /* doubled quote: one literal quote */
                 break;
             }
-            if (c == ',') {
+            if (c == r->delimiter) {
                 if (!end_field(r))
                     return crvm__nomem("reading a CSV record");
                 state = ST_FIELD_START;

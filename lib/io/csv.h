@@ -56,6 +56,9 @@ crvm_status crvm__csv_open_file(FILE *f, const char *name, size_t max_field, siz
 crvm_status crvm__csv_open_buffer(const char *data, size_t len, const char *name, size_t max_field,
                                   size_t max_fields, crvm__csv_reader **out);
 void crvm__csv_close(crvm__csv_reader *r);
+/* Separate fields by delimiter instead of the comma (not '"', CR, LF or NUL:
+ * the caller checks). */
+void crvm__csv_set_delimiter(crvm__csv_reader *r, char delimiter);
 
 /* Read the next record. Returns:
  *  CRVM_OK      with *has_record = 1 and the record available through the

@@ -909,6 +909,8 @@ static crvm_status load_stream(crvm_ledger *ledger, crvm_table table, FILE *f, c
         st = report_file(report, display, &L.file_index);
     if (st == CRVM_OK)
         st = crvm__csv_open_file(f, display, opt->max_field_bytes, 0, &L.csv);
+    if (st == CRVM_OK && opt->delimiter)
+        crvm__csv_set_delimiter(L.csv, opt->delimiter);
     if (st == CRVM_OK)
         st = loader_alloc_batch(&L);
     if (st == CRVM_OK)
@@ -998,6 +1000,9 @@ static crvm_status check_args(const char *fn, crvm_ledger *ledger, const char *p
                           "%s: lenient mode needs a report to receive the rejected rows", fn);
     if (opt->batch_rows > ((size_t)1 << 26))
         return crvm__fail(CRVM_EINVAL, "%s: options.batch_rows = %zu: at most 2^26", fn, opt->batch_rows);
+    if (opt->delimiter == '"' || opt->delimiter == '\r' || opt->delimiter == '\n')
+        return crvm__fail(CRVM_EINVAL, "%s: options.delimiter = %d: a quote or a line break cannot "
+                                       "separate fields", fn, (int)opt->delimiter);
     return CRVM_OK;
 }
 

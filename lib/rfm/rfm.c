@@ -7,8 +7,9 @@
  * One validating pass (nothing allocated, nothing written), then one
  * accumulating pass over per-customer state. Distinct purchase periods and
  * the amount of the first period are counted on the fly while each
- * customer's periods arrive in non-decreasing order; if some customer's do
- * not, a fallback buckets the periods by customer and sorts each bucket. */
+ * customer's periods arrive in non-decreasing order; at the first that does
+ * not, a fallback buckets the transactions by customer (a counting sort)
+ * and summarises each bucket. */
 #include "crvm/rfm.h"
 
 #include <math.h>
@@ -84,75 +85,117 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Fallback when some customer's keys are out of order: bucket the keys of
- * every customer (calibration and holdout separately), sort each bucket and
- * count distinct keys; recompute the first-purchase and repeat amounts
- * against the true first key. */
-static crvm_status recount_unsorted(const int64_t *customer, const double *time,
-                                    const double *amount, size_t n,
-                                    const crvm_rfm_options *o, double end_cal, double end_obs,
-                                    customer_state *st, size_t n_customers)
+/* Sort one customer's keys: insertion sort for the short buckets that
+ * transaction logs are made of (a few purchases each; qsort's call per
+ * comparison cost more than the sort), qsort beyond SHORT_BUCKET. */
+#define SHORT_BUCKET 32
+
+static void sort_keys(double *k, size_t len)
 {
-    size_t n_keys = 0;
-    for (size_t c = 0; c < n_customers; c++)
-        n_keys += (size_t)st[c].n + (size_t)st[c].n_hold;
-    double *keys = crvm__malloc((n_keys ? n_keys : 1) * sizeof *keys);
-    /* offsets[2c] = start of customer c's calibration keys, [2c+1] holdout */
-    size_t *fill = crvm__calloc(2 * n_customers + 1, sizeof *fill);
-    if (!keys || !fill) {
-        crvm__free(keys);
-        crvm__free(fill);
+    if (len > SHORT_BUCKET) {
+        qsort(k, len, sizeof *k, cmp_double);
+        return;
+    }
+    for (size_t i = 1; i < len; i++) {
+        double v = k[i];
+        size_t j = i;
+        for (; j > 0 && k[j - 1] > v; j--)
+            k[j] = k[j - 1];
+        k[j] = v;
+    }
+}
+
+/* Number of distinct values among k[0..len), sorting k in place */
+static int64_t count_distinct(double *k, size_t len)
+{
+    if (len == 0)
+        return 0;
+    sort_keys(k, len);
+    int64_t distinct = 1;
+    for (size_t i = 1; i < len; i++)
+        distinct += k[i] != k[i - 1];
+    return distinct;
+}
+
+/* Fallback when some customer's keys are out of order: a counting sort of
+ * the transactions into two buckets per customer (calibration, holdout;
+ * keys and amounts, input order kept within each bucket), then every
+ * customer's state from its buckets: the smallest calibration key, the
+ * amounts of its purchases and of the later ones (summed in input order),
+ * and the distinct keys counted after sorting each bucket's keys. Two
+ * scattered passes over the log (count, place) and one sequential one,
+ * instead of random access to the state at every transaction. st is
+ * overwritten; *n_cal and *n_hold counted. */
+static crvm_status bucket_summary(const int64_t *customer, const double *time,
+                                  const double *amount, size_t n, const crvm_rfm_options *o,
+                                  double end_cal, double end_obs, customer_state *st,
+                                  size_t n_customers, size_t *n_cal, size_t *n_hold)
+{
+    size_t *start = crvm__calloc(2 * n_customers + 1, sizeof *start);
+    double *bk = crvm__malloc((2 * n + 1) * sizeof *bk);
+    if (!start || !bk) {
+        crvm__free(start);
+        crvm__free(bk);
         return crvm__nomem("RFM summary: sorting the periods of unordered transactions");
     }
+    double *ba = bk + n;
+    for (size_t i = 0; i < n; i++)
+        if (time[i] <= end_obs)
+            start[2 * (size_t)customer[i] + (time[i] > end_cal)]++;
     size_t pos = 0;
-    for (size_t c = 0; c < n_customers; c++) {
-        fill[2 * c] = pos;
-        pos += (size_t)st[c].n;
-        fill[2 * c + 1] = pos;
-        pos += (size_t)st[c].n_hold;
+    for (size_t b = 0; b < 2 * n_customers; b++) {
+        size_t len = start[b];
+        start[b] = pos;
+        pos += len;
     }
-    fill[2 * n_customers] = pos;
-    for (size_t c = 0; c < n_customers; c++) {
-        st[c].first_sum = 0;
-        st[c].repeat_sum = 0;
-    }
-    /* Bucket the keys; fill[] advances to the end of each bucket. */
+    start[2 * n_customers] = pos;
+    /* place: start[b] advances to the end of bucket b (= start of b + 1) */
     for (size_t i = 0; i < n; i++) {
         double t = time[i];
         if (t > end_obs)
             continue;
-        size_t c = (size_t)customer[i];
-        double k = key_of(o, t);
-        int hold = t > end_cal;
-        keys[fill[2 * c + (size_t)hold]++] = k;
-        if (!hold && amount) {
-            if (k == st[c].first)
-                st[c].first_sum += amount[i];
-            else
-                st[c].repeat_sum += amount[i];
-        }
+        size_t j = start[2 * (size_t)customer[i] + (t > end_cal)]++;
+        bk[j] = key_of(o, t);
+        ba[j] = amount ? amount[i] : 0.0;
     }
-    /* After the fill, fill[j] is the end of bucket j; bucket j starts where
-     * bucket j - 1 ends (the start of bucket 0 is 0). */
-    size_t start = 0;
-    for (size_t j = 0; j < 2 * n_customers; j++) {
-        size_t end = fill[j];
-        size_t len = end - start;
-        int64_t distinct = 0;
-        if (len > 0) {
-            qsort(keys + start, len, sizeof *keys, cmp_double);
-            distinct = 1;
-            for (size_t i = start + 1; i < end; i++)
-                distinct += keys[i] != keys[i - 1];
+    memset(st, 0, n_customers * sizeof *st);
+    size_t b0 = 0;
+    for (size_t c = 0; c < n_customers; c++) {
+        size_t b1 = start[2 * c], b2 = start[2 * c + 1];
+        customer_state *s = &st[c];
+        if (b1 > b0) {
+            double first = bk[b0], last = bk[b0];
+            for (size_t j = b0 + 1; j < b1; j++) {
+                first = bk[j] < first ? bk[j] : first;
+                last = bk[j] > last ? bk[j] : last;
+            }
+            for (size_t j = b0; j < b1; j++) {
+                if (bk[j] == first)
+                    s->first_sum += ba[j];
+                else
+                    s->repeat_sum += ba[j];
+            }
+            s->first = first;
+            s->last = last;
+            s->n = (int64_t)(b1 - b0);
+            s->distinct = count_distinct(bk + b0, b1 - b0);
         }
-        if (j % 2 == 0)
-            st[j / 2].distinct = distinct;
-        else
-            st[j / 2].hold_distinct = distinct;
-        start = end;
+        if (b2 > b1) {
+            double last = bk[b1];
+            for (size_t j = b1; j < b2; j++) {
+                s->hold_sum += ba[j];
+                last = bk[j] > last ? bk[j] : last;
+            }
+            s->hold_last = last;
+            s->n_hold = (int64_t)(b2 - b1);
+            s->hold_distinct = count_distinct(bk + b1, b2 - b1);
+        }
+        *n_cal += b1 - b0;
+        *n_hold += b2 - b1;
+        b0 = b2;
     }
-    crvm__free(keys);
-    crvm__free(fill);
+    crvm__free(start);
+    crvm__free(bk);
     return CRVM_OK;
 }
 
@@ -228,7 +271,9 @@ crvm_status crvm_rfm_summary(const int64_t *customer, size_t customer_len,
     if (!st)
         return crvm__nomem("RFM summary: per-customer state");
 
-    /* Pass 2: accumulate. Keys of a customer normally arrive in order. */
+    /* Pass 2: accumulate. Keys of a customer normally arrive in order; at
+     * the first that does not, the pass stops and bucket_summary starts
+     * over. */
     int sorted = 1;
     size_t n_cal = 0, n_hold = 0;
     for (size_t i = 0; i < n; i++) {
@@ -245,6 +290,7 @@ crvm_status crvm_rfm_summary(const int64_t *customer, size_t customer_len,
                 s->hold_last = k;
             } else if (k < s->hold_last) {
                 sorted = 0;
+                break;
             }
             s->n_hold++;
             s->hold_sum += a;
@@ -266,14 +312,14 @@ crvm_status crvm_rfm_summary(const int64_t *customer, size_t customer_len,
                 s->repeat_sum += a;
         } else {
             sorted = 0;
-            if (k < s->first)
-                s->first = k;
+            break;
         }
         s->n++;
     }
     if (!sorted) {
-        crvm_status rs = recount_unsorted(customer, time, amount, n, &o, end_cal, end_obs, st,
-                                          n_customers);
+        n_cal = n_hold = 0;
+        crvm_status rs = bucket_summary(customer, time, amount, n, &o, end_cal, end_obs, st,
+                                        n_customers, &n_cal, &n_hold);
         if (rs != CRVM_OK) {
             crvm__free(st);
             return rs;

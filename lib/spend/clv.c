@@ -8,6 +8,7 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "spend/gamma_gamma_internal.h"
+#include "transactions/increments.h"
 
 void crvm_clv_options_init(crvm_clv_options *options)
 {
@@ -23,9 +24,9 @@ static crvm_status read_options(const crvm_clv_options *options, crvm_clv_option
     crvm_clv_options_init(o);
     if (options)
         *o = *options;
-    if (o->horizon_months < 0)
-        return crvm__fail(CRVM_EINVAL, "options->horizon_months = %d: must be >= 0",
-                          o->horizon_months);
+    if (o->horizon_months < 0 || o->horizon_months > CRVM_CLV_MAX_HORIZON_MONTHS)
+        return crvm__fail(CRVM_EINVAL, "options->horizon_months = %d: must be in [0, %d]",
+                          o->horizon_months, CRVM_CLV_MAX_HORIZON_MONTHS);
     if (!isfinite(o->discount_rate) || o->discount_rate <= -1)
         return crvm__fail(CRVM_EINVAL, "options->discount_rate = %g: must be finite and > -1",
                           o->discount_rate);
@@ -37,8 +38,10 @@ static crvm_status read_options(const crvm_clv_options *options, crvm_clv_option
     return CRVM_OK;
 }
 
-/* Sum of discounted monthly increments of expected purchases, times spend.
- * spend may alias nothing the caller sees; out written only on success. */
+/* Sum of discounted monthly increments of expected purchases, times spend:
+ * the twelve (or H) horizons in one call of the transaction model, which
+ * checks the columns and computes P(alive) once. spend may alias nothing
+ * the caller sees; out written only on success. */
 static crvm_status clv_core(const crvm_txn_params *txn, const double *frequency, size_t n,
                             const double *recency, size_t recency_len, const double *T,
                             size_t T_len, const double *spend, const crvm_clv_options *o,
@@ -51,25 +54,18 @@ static crvm_status clv_core(const crvm_txn_params *txn, const double *frequency,
     crvm_status st = crvm_txn_params_check(txn);
     if (st != CRVM_OK)
         return st;
-    /* Validate the columns even for a zero horizon. */
-    double *buf = crvm__calloc(3 * (n ? n : 1), sizeof *buf);
+    size_t H = (size_t)o->horizon_months;
+    double *buf = crvm__calloc(n + 2 * H + 1, sizeof *buf);
     if (!buf)
         return crvm__nomem("CLV buffers");
-    double *acc = buf, *prev = buf + n, *cur = buf + 2 * n;
-    st = crvm_txn_expected_conditional(txn, 0.0, frequency, n, recency, recency_len, T, T_len,
-                                       prev, n);
-    for (int i = 1; st == CRVM_OK && i <= o->horizon_months; i++) {
-        st = crvm_txn_expected_conditional(txn, i * o->units_per_month, frequency, n, recency,
-                                           recency_len, T, T_len, cur, n);
-        if (st != CRVM_OK)
-            break;
-        double disc = pow(1.0 + o->discount_rate, -(double)i);
-        for (size_t j = 0; j < n; j++)
-            acc[j] += (cur[j] - prev[j]) * disc;
-        double *tmp = prev;
-        prev = cur;
-        cur = tmp;
+    double *acc = buf, *t = buf + n, *disc = t + H;
+    for (size_t i = 0; i < H; i++) {
+        t[i] = (double)(i + 1) * o->units_per_month;
+        disc[i] = pow(1.0 + o->discount_rate, -(double)(i + 1));
     }
+    /* the columns are checked even for a zero horizon */
+    st = crvm__txn_expected_increments(txn, t, disc, H, frequency, n, recency, recency_len, T,
+                                       T_len, acc, n);
     if (st == CRVM_OK) {
         for (size_t j = 0; j < n; j++) {
             double v = acc[j] * spend[j] * o->margin;

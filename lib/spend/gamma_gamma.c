@@ -20,6 +20,7 @@
  */
 #include "crvm/spend.h"
 
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -54,14 +55,41 @@ crvm_status crvm__gamma_gamma_check_params(const crvm_gamma_gamma_params *params
     return CRVM_OK;
 }
 
-/* ln f(zbar | x) and, if grad is not NULL, its gradient in (p, q, v). */
-static double log_density(double p, double q, double v, double x, double z, double *grad)
+/* l1r = log1p(1/r) and lr = log1p(r) for r = x z / v. Where r overflows or
+ * underflows, from ln r: the larger of the two is ln r plus the smaller
+ * (softplus), so both stay finite for any positive x, z, v. */
+static void log_ratios(double x, double z, double v, double *l1r, double *lr)
+{
+    double r = x * z / v;
+    if (r >= DBL_MIN && r <= DBL_MAX) {
+        *l1r = log1p(1.0 / r);
+        *lr = log1p(r);
+        return;
+    }
+    double lnr = log(x) + log(z) - log(v);
+    if (lnr > 0) {
+        *l1r = log1p(exp(-lnr));
+        *lr = lnr + *l1r;
+    } else {
+        *lr = log1p(exp(lnr));
+        *l1r = *lr - lnr;
+    }
+}
+
+/* ln f(zbar | x) and, if grad is not NULL, its gradient in (p, q, v); if
+ * size is not NULL it receives the sum of the magnitudes of the terms, whose
+ * rounding bounds the error of ln f. */
+static double log_density(double p, double q, double v, double x, double z, double *grad,
+                          double *size)
 {
     double px = p * x;
     double r = x * z / v;
-    double l1r = log1p(1.0 / r); /* ln((v + xz) / (xz)) */
-    double lr = log1p(r);        /* ln((v + xz) / v) */
-    double ll = -crvm__lbeta(px, q) - px * l1r - q * lr - log(z);
+    double l1r, lr; /* ln((v + xz) / (xz)), ln((v + xz) / v) */
+    log_ratios(x, z, v, &l1r, &lr);
+    double lb = crvm__lbeta(px, q), lz = log(z);
+    double ll = -lb - px * l1r - q * lr - lz;
+    if (size)
+        *size = fabs(lb) + px * l1r + q * lr + fabs(lz);
     if (grad) {
         double dpq = crvm__digamma(px + q);
         grad[0] = x * (dpq - crvm__digamma(px) - l1r);
@@ -71,10 +99,30 @@ static double log_density(double p, double q, double v, double x, double z, doub
     return ll;
 }
 
+/* The log-density's error bound: a few roundings of each term (the terms of
+ * crvm__lbeta for large arguments are of the size of the result). */
+#define LOG_DENSITY_ROUNDINGS 16.0
+/* Largest error bound accepted, relative to max(1, |ln f|): an absolute
+ * error of 1e-6 in ln f is a relative error of 1e-6 in the density. */
+#define LOG_DENSITY_TOLERANCE 1e-6
+
 crvm_status crvm__gamma_gamma_expected_spend_one(const crvm_gamma_gamma_params *params, double x,
                                                  double z, double *out)
 {
-    *out = params->p * (params->v + x * z) / (params->p * x + params->q - 1.0);
+    /* p (v + x z) / (p x + q - 1) as a sum of positive terms that cannot
+     * overflow unless the value does: v / (x + (q-1)/p) + z / (1 + (q-1)/(p x))
+     * for x > 0, p v / (q - 1) for x = 0. */
+    double p = params->p, q1 = params->q - 1.0, v = params->v, e;
+    if (x > 0) {
+        e = v / (x + q1 / p) + z / (1.0 + q1 / p / x);
+    } else {
+        e = p / q1 * v;
+        if (!isfinite(e))
+            e = p * (v / q1);
+    }
+    if (!isfinite(e))
+        return CRVM_EDOMAIN;
+    *out = e;
     return CRVM_OK;
 }
 
@@ -130,9 +178,23 @@ crvm_status crvm_gamma_gamma_log_likelihood(const crvm_gamma_gamma_params *param
                                out_len, 1);
     if (st != CRVM_OK)
         return st;
+    /* all rows are checked before out is written */
+    for (size_t i = 0; i < frequency_len; i++) {
+        double size, ll = log_density(params->p, params->q, params->v, frequency[i],
+                                      monetary_value[i], NULL, &size);
+        if (!isfinite(ll) ||
+            LOG_DENSITY_ROUNDINGS * DBL_EPSILON * size > LOG_DENSITY_TOLERANCE * fmax(1.0, fabs(ll)))
+            return crvm__fail(CRVM_EDOMAIN,
+                              "row %zu: ln f(zbar | x) at p = %g, q = %g, v = %g, x = %g, "
+                              "zbar = %g is %s",
+                              i, params->p, params->q, params->v, frequency[i], monetary_value[i],
+                              isfinite(ll) ? "a difference of terms too large for double "
+                                             "precision"
+                                           : "beyond the range of a double");
+    }
     for (size_t i = 0; i < frequency_len; i++)
         out[i] = log_density(params->p, params->q, params->v, frequency[i], monetary_value[i],
-                             NULL);
+                             NULL, NULL);
     return CRVM_OK;
 }
 
@@ -152,6 +214,15 @@ crvm_status crvm_gamma_gamma_expected_spend(const crvm_gamma_gamma_params *param
                                out_len, 0);
     if (st != CRVM_OK)
         return st;
+    for (size_t i = 0; i < frequency_len; i++) {
+        double e;
+        if (crvm__gamma_gamma_expected_spend_one(params, frequency[i], monetary_value[i], &e) !=
+            CRVM_OK)
+            return crvm__fail(CRVM_EDOMAIN,
+                              "row %zu: E[M] at p = %g, q = %g, v = %g, x = %g, zbar = %g is "
+                              "beyond the range of a double",
+                              i, params->p, params->q, params->v, frequency[i], monetary_value[i]);
+    }
     for (size_t i = 0; i < frequency_len; i++)
         crvm__gamma_gamma_expected_spend_one(params, frequency[i], monetary_value[i], &out[i]);
     return CRVM_OK;
@@ -184,7 +255,7 @@ static double objective(const double *theta, double *grad, void *ctx)
         if (w == 0)
             continue;
         double gi[3];
-        ll += w * log_density(p, q, v, d->x[i], d->z[i], grad ? gi : NULL);
+        ll += w * log_density(p, q, v, d->x[i], d->z[i], grad ? gi : NULL, NULL);
         if (grad)
             for (int k = 0; k < 3; k++)
                 g[k] += w * gi[k];
@@ -339,7 +410,7 @@ crvm_status crvm_gamma_gamma_fit_columns(const double *frequency, size_t frequen
         for (size_t i = 0; i < d.n; i++) {
             double w = weights ? weights[i] : 1.0;
             if (w > 0)
-                ll_sum += w * log_density(p, q, v, frequency[i], monetary_value[i], NULL);
+                ll_sum += w * log_density(p, q, v, frequency[i], monetary_value[i], NULL, NULL);
         }
     }
     crvm__gg_grouped_free(gg);

@@ -4,9 +4,10 @@
  *   ln f_i = -ln B(px, q) - (px + q) ln(v + x zbar) + px ln(x zbar) + q ln v - ln zbar.
  *
  * ln B(px, q) and its digamma and trigamma derivatives depend on x alone
- * (once per distinct x), sum w ln(x zbar) and sum w ln zbar do not depend on
- * the parameters (once per fit), so a pass costs one log and one division
- * per customer. With S_L = sum w ln(v + x zbar), S_1 = sum w / (v + x zbar)
+ * (once per distinct x), sum w ln(x zbar) = sum w ln zbar + W_x ln x and
+ * sum w ln zbar do not depend on the parameters (once per fit), so a pass
+ * costs one log and one division per customer; the logs go through the
+ * vector functions (math/vmath.h) in blocks of rows. With S_L = sum w ln(v + x zbar), S_1 = sum w / (v + x zbar)
  * and S_2 = sum w / (v + x zbar)^2 per group of weight W_x:
  *   d/dp  = sum_x x [W_x (psi(px+q) - psi(px)) + sum w ln(x zbar) - S_L]
  *   d/dq  = sum_x [W_x (psi(px+q) - psi(q)) - S_L] + W ln v
@@ -21,6 +22,7 @@
 #include "math/groups.h"
 #include "math/special.h"
 #include "math/sum.h"
+#include "math/vmath.h"
 #include "spend/gamma_gamma_internal.h"
 
 struct crvm__gg_grouped {
@@ -67,23 +69,29 @@ crvm_status crvm__gg_grouped_new(const double *x, const double *z, const double 
     g->glxz = g->gw + grp.count;
     g->w = g->xz + n;
     g->penalty = penalty;
-    double slz = 0.0, slz_c = 0.0;
+    double slz = 0.0, slz_c = 0.0, lz[CRVM__VBLOCK];
     for (size_t k = 0; k < grp.count; k++) {
         double xv = grp.value[k], sw = 0.0, s = 0.0, sc = 0.0;
         g->xv[k] = xv;
-        for (size_t i = g->start[k]; i < g->start[k + 1]; i++) {
-            size_t r = grp.order[i];
-            double wi = w ? w[r] : 1.0;
-            g->xz[i] = xv * z[r];
-            g->w[i] = wi;
-            sw += wi;
-            if (wi > 0.0) { /* zero-weight rows count nowhere */
-                crvm__sum_add(&s, &sc, wi * log(g->xz[i]));
-                crvm__sum_add(&slz, &slz_c, wi * log(z[r]));
+        for (size_t i0 = g->start[k]; i0 < g->start[k + 1]; i0 += CRVM__VBLOCK) {
+            size_t m = g->start[k + 1] - i0 < CRVM__VBLOCK ? g->start[k + 1] - i0 : CRVM__VBLOCK;
+            for (size_t j = 0; j < m; j++)
+                lz[j] = z[grp.order[i0 + j]];
+            crvm__vlog(lz, lz, m);
+            for (size_t j = 0; j < m; j++) {
+                size_t i = i0 + j, r = grp.order[i];
+                double wi = w ? w[r] : 1.0;
+                g->xz[i] = xv * z[r];
+                g->w[i] = wi;
+                sw += wi;
+                /* zero-weight rows count nowhere (w ln z is 0 for them) */
+                crvm__sum_add(&s, &sc, wi * lz[j]);
             }
         }
         g->gw[k] = sw;
-        g->glxz[k] = s + sc;
+        g->glxz[k] = s + sc + sw * log(xv);
+        crvm__sum_add(&slz, &slz_c, s);
+        crvm__sum_add(&slz, &slz_c, sc);
         g->W += sw;
     }
     g->slz = slz + slz_c;
@@ -104,15 +112,20 @@ double crvm__gg_objective(const double *theta, double *grad, double *hess, void 
     G[1] = d->W * lv;
     for (size_t k = 0; k < d->groups; k++) {
         double x = d->xv[k], px = p * x, W = d->gw[k];
-        double sl = 0.0, sl_c = 0.0, s1 = 0.0, s2 = 0.0;
-        for (size_t i = d->start[k]; i < d->start[k + 1]; i++) {
-            double w = d->w[i];
-            if (w == 0.0)
-                continue;
-            double u = v + d->xz[i], iu = 1.0 / u;
-            crvm__sum_add(&sl, &sl_c, w * log(u));
-            s1 += w * iu;
-            s2 += w * iu * iu;
+        double sl = 0.0, sl_c = 0.0, s1 = 0.0, s2 = 0.0, lu[CRVM__VBLOCK];
+        /* zero-weight rows add 0: v + x zbar is finite and > 0 */
+        for (size_t i0 = d->start[k]; i0 < d->start[k + 1]; i0 += CRVM__VBLOCK) {
+            size_t m = d->start[k + 1] - i0 < CRVM__VBLOCK ? d->start[k + 1] - i0 : CRVM__VBLOCK;
+            const double *xz = d->xz + i0, *wv = d->w + i0;
+            for (size_t j = 0; j < m; j++)
+                lu[j] = v + xz[j];
+            crvm__vlog(lu, lu, m);
+            for (size_t j = 0; j < m; j++) {
+                double w = wv[j], iu = 1.0 / (v + xz[j]);
+                crvm__sum_add(&sl, &sl_c, w * lu[j]);
+                s1 += w * iu;
+                s2 += w * iu * iu;
+            }
         }
         sl += sl_c;
         crvm__sum_add(&ll, &ll_c, -W * crvm__lbeta(px, q) + px * d->glxz[k] - (px + q) * sl);

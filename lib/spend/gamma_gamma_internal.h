@@ -8,7 +8,8 @@
  * finite (message set). */
 crvm_status crvm__gamma_gamma_check_params(const crvm_gamma_gamma_params *params);
 
-/* E[M | x, zbar] for one customer; params checked and q > 1 by the caller. */
+/* E[M | x, zbar] for one customer; params checked and q > 1 by the caller.
+ * CRVM_EDOMAIN (no message) if the value overflows a double. */
 crvm_status crvm__gamma_gamma_expected_spend_one(const crvm_gamma_gamma_params *params, double x,
                                                  double z, double *out);
 

@@ -27,7 +27,8 @@ static uint64_t fenwick_prefix(const uint64_t *tree, size_t pos)
 }
 
 crvm_status crvm__concordance_counts(size_t n, const double *durations, const double *scores,
-                                     const int32_t *events, double *score, double *pairs_out)
+                                     const int32_t *events, int sorted, double *score,
+                                     double *pairs_out)
 {
     crvm__surv_key *keys = crvm__calloc(n, sizeof *keys);
     size_t *rank = crvm__calloc(n, sizeof *rank);
@@ -38,8 +39,11 @@ crvm_status crvm__concordance_counts(size_t n, const double *durations, const do
         st = crvm__nomem("computing the concordance index");
     if (st == CRVM_OK)
         st = crvm__sort_doubles(n, scores, order);
-    if (st == CRVM_OK)
+    if (st == CRVM_OK && !sorted)
         st = crvm__surv_sort(n, durations, NULL, keys);
+    if (st == CRVM_OK && sorted)
+        for (size_t i = 0; i < n; i++)
+            keys[i] = (crvm__surv_key){durations[i], 0, 0, i};
     if (st != CRVM_OK) {
         crvm__free(keys);
         crvm__free(rank);
@@ -100,7 +104,7 @@ crvm_status crvm__concordance(size_t n, const double *durations, const double *s
                               const int32_t *events, double *out)
 {
     double score = 0.0, pairs = 0.0;
-    crvm_status st = crvm__concordance_counts(n, durations, scores, events, &score, &pairs);
+    crvm_status st = crvm__concordance_counts(n, durations, scores, events, 0, &score, &pairs);
     if (st == CRVM_OK)
         *out = pairs > 0.0 ? score / pairs : 0.5;
     return st;

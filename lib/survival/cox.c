@@ -27,6 +27,7 @@
 #include "core/error.h"
 #include "crvm/survival.h"
 #include "math/linalg.h"
+#include "math/vmath.h"
 #include "survival/distrib.h"
 #include "survival/internal.h"
 #include "survival/cox_model.h"
@@ -71,26 +72,36 @@ typedef struct fit_data {
     const double *t0;      /* NULL, or n interval start times (sorted order) */
     const size_t *t0_order;/* with t0: within each stratum's range, the rows by start ascending */
     double *eta;           /* n linear predictors (scratch) */
+    double *risk;          /* n risk weights w e^(eta - shift) of the current beta (scratch) */
     /* scratch for sums */
     double *zr, *ar, *zd, *ad, *zl;
 } fit_data;
 
-/* Add (sign = 1) or remove (sign = -1) row i to the risk-set sums S_R, Z_R
- * and (if ar) A_R; returns its risk weight w e^(eta - shift). */
-static double risk_update(const fit_data *fd, size_t i, double sign, double shift, double *sr,
-                          double *zr, double *ar)
+/* zr += r zi and (if ar) the upper triangle of ar += r zi zi^T */
+static void add_weighted(size_t p, double r, const double *zi, double *zr, double *ar)
 {
-    const size_t p = fd->p;
-    const double *zi = fd->z + i * p;
-    double r = fd->w[i] * exp(fd->eta[i] - shift);
-    *sr += sign * r;
-    for (size_t a = 0; a < p; a++) {
-        double ra = sign * r * zi[a];
-        zr[a] += ra;
-        if (ar)
-            for (size_t b = a; b < p; b++)
-                ar[a * p + b] += ra * zi[b];
+    if (ar == NULL) {
+        for (size_t a = 0; a < p; a++)
+            zr[a] += r * zi[a];
+        return;
     }
+    for (size_t a = 0; a < p; a++) {
+        double ra = r * zi[a];
+        double *row = ar + a * p;
+        zr[a] += ra;
+        for (size_t b = a; b < p; b++)
+            row[b] += ra * zi[b];
+    }
+}
+
+/* Add (sign = 1) or remove (sign = -1) row i to the risk-set sums S_R, Z_R
+ * and (if ar) A_R; returns its risk weight w e^(eta - shift) (fd->risk). */
+static double risk_update(const fit_data *fd, size_t i, double sign, double *sr, double *zr,
+                          double *ar)
+{
+    double r = fd->risk[i];
+    *sr += sign * r;
+    add_weighted(fd->p, sign * r, fd->z + i * fd->p, zr, ar);
     return r;
 }
 
@@ -98,13 +109,13 @@ static double risk_update(const fit_data *fd, size_t i, double sign, double shif
  * is >= time (no longer at risk: at risk iff start < time <= stop) leave the
  * sums. *next indexes t0_order within the stratum (from its end). */
 static void risk_remove_started(const fit_data *fd, size_t s0, size_t *next, double time,
-                                double shift, double *sr, double *zr, double *ar)
+                                double *sr, double *zr, double *ar)
 {
     if (fd->t0 == NULL)
         return;
     while (*next > s0 && fd->t0[fd->t0_order[*next - 1]] >= time) {
         (*next)--;
-        risk_update(fd, fd->t0_order[*next], -1.0, shift, sr, zr, ar);
+        risk_update(fd, fd->t0_order[*next], -1.0, sr, zr, ar);
     }
 }
 
@@ -125,12 +136,25 @@ static double linear_predictor(fit_data *fd, const double *beta)
     return shift;
 }
 
+/* fd->risk = w e^(eta - shift), the exponentials through the vector
+ * function (math/vmath.h) */
+static void risk_weights(fit_data *fd, double shift)
+{
+    const size_t n = fd->n;
+    for (size_t i = 0; i < n; i++)
+        fd->risk[i] = fd->eta[i] - shift;
+    crvm__vexp(fd->risk, fd->risk, n);
+    for (size_t i = 0; i < n; i++)
+        fd->risk[i] *= fd->w[i];
+}
+
 /* Log partial likelihood (penalised), score and information at beta (on the
  * standardised scale). grad and info may be NULL. */
 static double evaluate(fit_data *fd, const double *beta, double *grad, double *info)
 {
     const size_t p = fd->p;
     const double shift = linear_predictor(fd, beta);
+    risk_weights(fd, shift);
     if (grad)
         memset(grad, 0, p * sizeof *grad);
     if (info)
@@ -164,9 +188,12 @@ static double evaluate(fit_data *fd, const double *beta, double *grad, double *i
                 if (info)
                     memset(ad, 0, p * p * sizeof *ad);
             }
+            /* In a tied block the events go to the event-set sums only,
+             * which join the risk-set sums after the block: one O(p^2)
+             * update per row either way. */
             for (size_t i = begin; i < end; i++) {
                 const double *zi = fd->z + i * p;
-                double r = risk_update(fd, i, 1.0, shift, &sr, zr, info ? ar : NULL);
+                double r = fd->risk[i];
                 if (fd->e[i]) {
                     d++;
                     wd += fd->w[i];
@@ -175,17 +202,24 @@ static double evaluate(fit_data *fd, const double *beta, double *grad, double *i
                     if (grad)
                         for (size_t a = 0; a < p; a++)
                             grad[a] += fd->w[i] * zi[a];
-                    if (tied)
-                        for (size_t a = 0; a < p; a++) {
-                            double ra = r * zi[a];
-                            zd[a] += ra;
-                            if (info)
-                                for (size_t b = a; b < p; b++)
-                                    ad[a * p + b] += ra * zi[b];
-                        }
+                    if (tied) {
+                        add_weighted(p, r, zi, zd, info ? ad : NULL);
+                        continue;
+                    }
+                }
+                sr += r;
+                add_weighted(p, r, zi, zr, info ? ar : NULL);
+            }
+            if (tied) {
+                sr += sd;
+                for (size_t a = 0; a < p; a++) {
+                    zr[a] += zd[a];
+                    if (info)
+                        for (size_t b = a; b < p; b++)
+                            ar[a * p + b] += ad[a * p + b];
                 }
             }
-            risk_remove_started(fd, s0, &next, fd->t[begin], shift, &sr, zr, info ? ar : NULL);
+            risk_remove_started(fd, s0, &next, fd->t[begin], &sr, zr, info ? ar : NULL);
             if (d > 0 && wd > 0.0) {
                 /* Efron's d terms l = 0 .. d-1 have the risk sums minus the
                  * fraction f = l/d of the event sums, S_l = sr - f sd; the
@@ -543,7 +577,7 @@ static crvm_status cox_fit(const double *x, size_t n_rows, size_t n_cols, const 
     /* Workspace. */
     crvm__surv_key *keys = crvm__calloc(n, sizeof *keys);
     double *z = crvm__calloc(n * p, sizeof *z);
-    double *tw = crvm__calloc(3 * n, sizeof *tw); /* t, w, eta */
+    double *tw = crvm__calloc(4 * n, sizeof *tw); /* t, w, eta, risk */
     int32_t *es = crvm__calloc(n, sizeof *es);
     double *mat = crvm__calloc(9 * p * p + 12 * p, sizeof *mat);
     crvm_cox *cox = crvm__calloc(1, sizeof *cox);
@@ -555,7 +589,7 @@ static crvm_status cox_fit(const double *x, size_t n_rows, size_t n_cols, const 
         st = crvm__nomem("allocating the Cox workspace");
         goto fail;
     }
-    double *ts = tw, *ws = tw + n, *eta = tw + 2 * n;
+    double *ts = tw, *ws = tw + n, *eta = tw + 2 * n, *risk = tw + 3 * n;
     double *info = mat, *cov = mat + p * p, *chol = mat + 2 * p * p, *scratch = mat + 3 * p * p;
     double *ar = mat + 4 * p * p, *ad = mat + 5 * p * p, *meat = mat + 6 * p * p,
            *rob = mat + 7 * p * p;
@@ -643,7 +677,7 @@ static crvm_status cox_fit(const double *x, size_t n_rows, size_t n_cols, const 
     }
 
     fit_data fd = {n, p, opt.ties, opt.penalizer, z, ts, es, ws, sbegin, n_strata, t0s, t0_order,
-                   eta, zr, ar, zd, ad, zl};
+                   eta, risk, zr, ar, zd, ad, zl};
     /* Newton–Raphson with step halving. */
     double ll = evaluate(&fd, beta, grad, info);
     const double ll_null = ll;
@@ -810,6 +844,7 @@ static crvm_status cox_fit(const double *x, size_t n_rows, size_t n_cols, const 
             goto fail;
         }
         size_t pos = 0;
+        risk_weights(&fd, 0.0); /* w e^eta, unshifted */
         for (size_t s = 0; s < n_strata; s++) {
             cox->base_start[s] = pos;
             /* Descending pass for risk sums, writing increments backwards. */
@@ -834,11 +869,11 @@ static crvm_status cox_fit(const double *x, size_t n_rows, size_t n_cols, const 
                     begin--;
                 double wd = 0.0;
                 for (size_t i = begin; i < end; i++) {
-                    sr += ws[i] * exp(eta[i]);
+                    sr += fd.risk[i];
                     if (es[i])
                         wd += ws[i];
                 }
-                risk_remove_started(&fd, sbegin[s], &next, ts[begin], 0.0, &sr, zr, NULL);
+                risk_remove_started(&fd, sbegin[s], &next, ts[begin], &sr, zr, NULL);
                 if (wd > 0.0) {
                     k--;
                     cox->base_time[k] = ts[begin];
@@ -868,7 +903,7 @@ static crvm_status cox_fit(const double *x, size_t n_rows, size_t n_cols, const 
         for (size_t s = 0; s < n_strata && st == CRVM_OK; s++) {
             double sc = 0.0, pr = 0.0;
             st = crvm__concordance_counts(sbegin[s + 1] - sbegin[s], ts + sbegin[s],
-                                          neg + sbegin[s], es + sbegin[s], &sc, &pr);
+                                          neg + sbegin[s], es + sbegin[s], 1, &sc, &pr);
             score += sc;
             pairs += pr;
         }

@@ -53,49 +53,91 @@ static uint64_t double_key(double v)
     return (b & 0x8000000000000000ULL) ? ~b : (b | 0x8000000000000000ULL);
 }
 
-/* Stable LSD radix sort of (key, row) pairs by key, 11 bits per pass,
- * skipping passes in which every key has the same digit; the passes
- * alternate between the two buffers, with one copy at the end if the
- * result landed in the temporaries. count has RADIX + 1 entries. O(n). */
+uint64_t crvm__double_key(double v)
+{
+    return double_key(v);
+}
+
+double crvm__key_double(uint64_t k)
+{
+    uint64_t b = (k & 0x8000000000000000ULL) ? (k & ~0x8000000000000000ULL) : ~k;
+    double v;
+    memcpy(&v, &b, sizeof v);
+    return v;
+}
+
+/* Stable LSD radix sort of (key, row) pairs by key, 11 bits per pass: the
+ * histograms of every digit in one read of the keys, the passes of digits
+ * that every key shares skipped, the others alternating between the two
+ * buffers, with one copy at the end if the result landed in the
+ * temporaries. row and trow may both be NULL (bare keys). count has
+ * RADIX_DIGITS * RADIX entries. O(n). */
 #define RADIX_BITS 11
 #define RADIX (1u << RADIX_BITS)
+#define RADIX_DIGITS ((64 + RADIX_BITS - 1) / RADIX_BITS)
 
 static void radix_pairs(size_t n, uint64_t *key, size_t *row, uint64_t *tkey, size_t *trow,
                         int bits, size_t *count)
 {
+    const int digits = (bits + RADIX_BITS - 1) / RADIX_BITS;
+    memset(count, 0, (size_t)digits * RADIX * sizeof *count);
+    for (size_t i = 0; i < n; i++)
+        for (int d = 0; d < digits; d++)
+            count[(size_t)d * RADIX + ((key[i] >> (d * RADIX_BITS)) & (RADIX - 1))]++;
     uint64_t *k0 = key, *k1 = tkey;
     size_t *r0 = row, *r1 = trow;
-    for (int shift = 0; shift < bits; shift += RADIX_BITS) {
-        memset(count, 0, (RADIX + 1) * sizeof *count);
-        for (size_t i = 0; i < n; i++)
-            count[((k0[i] >> shift) & (RADIX - 1)) + 1]++;
+    for (int d = 0; d < digits; d++) {
+        size_t *c = count + (size_t)d * RADIX, pos = 0;
         int trivial = 0;
-        for (size_t d = 1; d <= RADIX; d++)
-            if (count[d] == n)
-                trivial = 1;
+        for (size_t v = 0; v < RADIX; v++)
+            trivial |= c[v] == n;
         if (trivial)
             continue;
-        for (size_t d = 1; d <= RADIX; d++)
-            count[d] += count[d - 1];
-        for (size_t i = 0; i < n; i++) {
-            size_t pos = count[(k0[i] >> shift) & (RADIX - 1)]++;
-            k1[pos] = k0[i];
-            r1[pos] = r0[i];
+        for (size_t v = 0; v < RADIX; v++) {
+            size_t len = c[v];
+            c[v] = pos;
+            pos += len;
         }
+        int shift = d * RADIX_BITS;
+        if (r0 == NULL)
+            for (size_t i = 0; i < n; i++)
+                k1[c[(k0[i] >> shift) & (RADIX - 1)]++] = k0[i];
+        else
+            for (size_t i = 0; i < n; i++) {
+                size_t at = c[(k0[i] >> shift) & (RADIX - 1)]++;
+                k1[at] = k0[i];
+                r1[at] = r0[i];
+            }
         uint64_t *tk = k0;
         size_t *tr = r0;
         k0 = k1, r0 = r1, k1 = tk, r1 = tr;
     }
     if (k0 != key) {
         memcpy(key, k0, n * sizeof *key);
-        memcpy(row, r0, n * sizeof *row);
+        if (row)
+            memcpy(row, r0, n * sizeof *row);
     }
+}
+
+crvm_status crvm__sort_keys(size_t n, uint64_t *key)
+{
+    uint64_t *tmp = crvm__malloc((n ? n : 1) * sizeof *tmp);
+    size_t *count = crvm__malloc((size_t)RADIX_DIGITS * RADIX * sizeof *count);
+    if (tmp == NULL || count == NULL) {
+        crvm__free(tmp);
+        crvm__free(count);
+        return crvm__nomem("sorting");
+    }
+    radix_pairs(n, key, NULL, tmp, NULL, 64, count);
+    crvm__free(tmp);
+    crvm__free(count);
+    return CRVM_OK;
 }
 
 crvm_status crvm__sort_doubles(size_t n, const double *values, size_t *order)
 {
     uint64_t *key = crvm__calloc(2 * n + 1, sizeof *key);
-    size_t *trow = crvm__calloc(n + RADIX + 1, sizeof *trow);
+    size_t *trow = crvm__malloc((n + (size_t)RADIX_DIGITS * RADIX) * sizeof *trow);
     if (key == NULL || trow == NULL) {
         crvm__free(key);
         crvm__free(trow);
@@ -123,7 +165,7 @@ crvm_status crvm__surv_sort(size_t n, const double *durations, const int32_t *st
     if (st == CRVM_OK && strata != NULL) {
         /* Stable second pass by stratum keeps time order within strata. */
         uint64_t *key = crvm__calloc(2 * n + 1, sizeof *key);
-        size_t *trow = crvm__calloc(n + RADIX + 1, sizeof *trow);
+        size_t *trow = crvm__malloc((n + (size_t)RADIX_DIGITS * RADIX) * sizeof *trow);
         if (key == NULL || trow == NULL) {
             st = crvm__nomem("sorting strata");
         } else {

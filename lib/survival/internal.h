@@ -27,13 +27,23 @@ typedef struct crvm__surv_key {
  * (stratum, time, row): a stable radix sort, O(n). CRVM_ENOMEM on failure. */
 crvm_status crvm__surv_sort(size_t n, const double *durations, const int32_t *strata,
                             crvm__surv_key *keys);
+/* Order-preserving map of a double (not NaN; -0 before +0) to an unsigned
+ * key, and back. */
+uint64_t crvm__double_key(double v);
+double crvm__key_double(uint64_t k);
+/* Sort n keys ascending in place: an LSD radix sort (11-bit digits, the
+ * histograms of all digits in one pass, digits shared by every key
+ * skipped). O(n) time, n keys of extra memory. CRVM_OK or CRVM_ENOMEM. */
+crvm_status crvm__sort_keys(size_t n, uint64_t *key);
 /* order[] = the permutation that sorts values ascending (stable; no NaN). */
 crvm_status crvm__sort_doubles(size_t n, const double *values, size_t *order);
 
 /* Harrell's C counts: score = concordant + tied / 2 and the number of
- * comparable pairs, for validated arrays (n >= 1). */
+ * comparable pairs, for validated arrays (n >= 1); sorted = 1 when the
+ * durations are already in ascending order (saves their sort). */
 crvm_status crvm__concordance_counts(size_t n, const double *durations, const double *scores,
-                                     const int32_t *events, double *score, double *pairs);
+                                     const int32_t *events, int sorted, double *score,
+                                     double *pairs);
 /* Harrell's C on arrays already validated (n >= 1); see crvm_concordance_index. */
 crvm_status crvm__concordance(size_t n, const double *durations, const double *scores,
                               const int32_t *events, double *out);

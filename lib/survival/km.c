@@ -14,6 +14,7 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "crvm/survival.h"
+#include "math/vmath.h"
 #include "survival/distrib.h"
 #include "survival/internal.h"
 #include "survival/km_model.h"
@@ -131,6 +132,7 @@ static void km_finish(const crvm__surv_key *ekeys, size_t m, const double *weigh
         }
     }
 
+    /* survival and Greenwood's sum (in var, until the second pass) */
     double s = 1.0, greenwood = 0.0;
     for (size_t k = 0; k < rows; k++) {
         double d = ev[k], nr = at_risk[k];
@@ -143,18 +145,41 @@ static void km_finish(const crvm__surv_key *ekeys, size_t m, const double *weigh
             }
         }
         surv[k] = s;
-        if (s <= 0.0) {
-            var[k] = 0.0;
-            lo[k] = hi[k] = 0.0;
-        } else if (greenwood <= 0.0) {
-            var[k] = 0.0;
-            lo[k] = hi[k] = s;
-        } else {
-            var[k] = s * s * greenwood;
-            double ls = log(s);
-            double half = z * sqrt(greenwood) / fabs(ls);
-            lo[k] = exp(-exp(log(-ls) + half));
-            hi[k] = exp(-exp(log(-ls) - half));
+        var[k] = greenwood;
+    }
+    /* The exponential-Greenwood limits exp(-exp(log(-log s) +- h)), h = z
+     * sqrt(G) / |log s|, are s^(e^h) and s^(e^-h): exp(log(s) e^(+-h)).
+     * Their log and exps go through the vector functions a block at a time
+     * (math/vmath.h); rows with s = 0 or G = 0 are set after. */
+    double ls[CRVM__VBLOCK], eh[CRVM__VBLOCK], a[CRVM__VBLOCK], b[CRVM__VBLOCK];
+    for (size_t k0 = 0; k0 < rows; k0 += CRVM__VBLOCK) {
+        size_t m = rows - k0 < CRVM__VBLOCK ? rows - k0 : CRVM__VBLOCK;
+        for (size_t j = 0; j < m; j++)
+            ls[j] = surv[k0 + j] > 0.0 ? surv[k0 + j] : 1.0;
+        crvm__vlog(ls, ls, m);
+        for (size_t j = 0; j < m; j++)
+            eh[j] = ls[j] < 0.0 ? z * sqrt(var[k0 + j]) / -ls[j] : 0.0;
+        crvm__vexp(eh, eh, m);
+        for (size_t j = 0; j < m; j++) {
+            a[j] = ls[j] * eh[j];
+            b[j] = ls[j] / eh[j];
+        }
+        crvm__vexp(a, a, m);
+        crvm__vexp(b, b, m);
+        for (size_t j = 0; j < m; j++) {
+            size_t k = k0 + j;
+            double sk = surv[k], g = var[k];
+            if (sk <= 0.0) {
+                var[k] = 0.0;
+                lo[k] = hi[k] = 0.0;
+            } else if (g <= 0.0) {
+                var[k] = 0.0;
+                lo[k] = hi[k] = sk;
+            } else {
+                var[k] = sk * sk * g;
+                lo[k] = a[j];
+                hi[k] = b[j];
+            }
         }
     }
 }
@@ -234,6 +259,66 @@ static crvm_status km_few_distinct(size_t n, const double *durations, const int3
     crvm__free(slot);
     km_finish(NULL, n, weights, crvm__norm_ppf(0.5 + 0.5 * level), km);
     *done = 1;
+    return CRVM_OK;
+}
+
+/* One curve without weights or entry times: the event times and the
+ * censoring times are sorted apart as bare keys (no row index to carry, no
+ * lookup of each row's event flag in input order), then merged into the
+ * table's distinct times with their counts, which are whole numbers, so the
+ * table is exactly the sorted route's. */
+static crvm_status km_unweighted(size_t n, const double *durations, const int32_t *events,
+                                 double level, crvm_km *km)
+{
+    uint64_t *key = crvm__malloc((n ? n : 1) * sizeof *key);
+    if (key == NULL)
+        return crvm__nomem("sorting durations for Kaplan-Meier");
+    size_t ne = 0, nc = n;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t k = crvm__double_key(durations[i] + 0.0); /* -0 and +0 are one time */
+        if (events[i])
+            key[ne++] = k;
+        else
+            key[--nc] = k;
+    }
+    crvm_status st = crvm__sort_keys(ne, key);
+    if (st == CRVM_OK)
+        st = crvm__sort_keys(n - ne, key + ne);
+    size_t rows = 0;
+    for (size_t i = 0, j = ne; st == CRVM_OK && (i < ne || j < n); rows++) {
+        uint64_t k = i < ne && (j == n || key[i] <= key[j]) ? key[i] : key[j];
+        while (i < ne && key[i] == k)
+            i++;
+        while (j < n && key[j] == k)
+            j++;
+    }
+    double *block = st == CRVM_OK ? crvm__calloc(rows * KM_COLUMNS, sizeof *block) : NULL;
+    if (st == CRVM_OK && block == NULL)
+        st = crvm__nomem("allocating the Kaplan-Meier tables");
+    if (st != CRVM_OK) {
+        crvm__free(key);
+        return st;
+    }
+    km->size = rows;
+    km->confidence_level = level;
+    for (int c = 0; c < KM_COLUMNS; c++)
+        km->column[c] = block + (size_t)c * rows;
+    double *time = km->column[CRVM_KM_TIME], *ev = km->column[CRVM_KM_EVENTS],
+           *cens = km->column[CRVM_KM_CENSORED];
+    size_t r = 0;
+    for (size_t i = 0, j = ne; i < ne || j < n; r++) {
+        uint64_t k = i < ne && (j == n || key[i] <= key[j]) ? key[i] : key[j];
+        size_t i0 = i, j0 = j;
+        while (i < ne && key[i] == k)
+            i++;
+        while (j < n && key[j] == k)
+            j++;
+        time[r] = crvm__key_double(k);
+        ev[r] = (double)(i - i0);
+        cens[r] = (double)(j - j0);
+    }
+    crvm__free(key);
+    km_finish(NULL, n, NULL, crvm__norm_ppf(0.5 + 0.5 * level), km);
     return CRVM_OK;
 }
 
@@ -324,6 +409,10 @@ crvm_status crvm_km_fit(const double *durations, size_t durations_len,
     int done = 0;
     if (entry == NULL)
         st = km_few_distinct(durations_len, durations, events, weights, level, km, &done);
+    if (st == CRVM_OK && !done && weights == NULL && entry == NULL) {
+        st = km_unweighted(durations_len, durations, events, level, km);
+        done = st == CRVM_OK;
+    }
     if (st == CRVM_OK && !done)
         st = km_tables(durations_len, durations, events, weights, entry, NULL, 1, level, km);
     if (st != CRVM_OK) {

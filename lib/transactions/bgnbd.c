@@ -40,6 +40,7 @@
 #include <math.h>
 
 #include "math/special.h"
+#include "math/vmath.h"
 #include "transactions/txn_private.h"
 
 #define LN2 0.69314718055994530941723212145818
@@ -109,14 +110,23 @@ static double log_age_ratio(double alpha, double tx, double T)
     return log1p((T - tx) / (alpha + tx));
 }
 
-/* D of the file comment; -inf where the second term is absent */
+/* log(b + x + shift) (shift -1 for the BG/NBD, 0 for the MBG/NBD), also
+ * where b + x overflows (x near DBL_MAX) */
+static double log_bx(double b, double x, double shift)
+{
+    double bb = b + x + shift;
+    return isfinite(bb) ? log(bb) : log(x) + log1p((b + shift) / x);
+}
+
+/* D of the file comment; -inf where the second term is absent. Where r + x
+ * overflows, D is +inf unless t_x = T (then the second term is 0). */
 static double bg_D(const double *p, const crvm__txn_row *row, int modified)
 {
     double r = p[0], alpha = p[1], a = p[2], b = p[3], x = row->x;
     if (!modified && x == 0.0)
         return -INFINITY;
-    double bb = modified ? b + x : b + x - 1.0;
-    return log(a) - log(bb) + (r + x) * log_age_ratio(alpha, row->tx, row->T);
+    double age = log_age_ratio(alpha, row->tx, row->T);
+    return log(a) - log_bx(b, x, modified ? 0.0 : -1.0) + (age > 0.0 ? (r + x) * age : 0.0);
 }
 
 /* log(1 + exp(D)) and the logistic weight q = exp(D)/(1+exp(D)) */
@@ -193,32 +203,54 @@ int crvm__bgnbd_p_alive_rows(const double *p, const double *x, const double *tx,
     if (!isfinite(r + DBL_MAX))
         return 0;
     /* log(a) - log(b + x - 1) (MBG/NBD: b + x) for whole x < 64, filled on
-     * first use with the same expression as bg_D, so D is bit-identical */
+     * first use with the same expression as bg_D */
     double c0[64];
     unsigned char have[64] = {0};
     double la = log(a), shift = modified ? 0.0 : -1.0;
-    for (size_t i = 0; i < n; i++) {
-        double xi = x[i];
-        if (!modified && xi == 0.0) {
+    /* Blocks of rows: the BG/NBD rows with x = 0 are 1 outright; the
+     * others are packed (index, constant, r + x, the log1p argument of
+     * log_age_ratio), then one vector log1p and one vector exp serve the
+     * block (math/vmath.h). */
+    size_t idx[CRVM__VBLOCK];
+    double cst[CRVM__VBLOCK], k[CRVM__VBLOCK], v[CRVM__VBLOCK];
+    for (size_t i0 = 0; i0 < n; i0 += CRVM__VBLOCK) {
+        size_t end = n - i0 < CRVM__VBLOCK ? n : i0 + CRVM__VBLOCK, m = 0;
+        /* packed without a branch on x = 0, which real data make
+         * unpredictable: every row is written, and kept (m advances) unless
+         * it is a BG/NBD row with x = 0 */
+        for (size_t i = i0; i < end; i++) {
+            double xi = x[i];
             out[i] = 1.0;
-            continue;
+            idx[m] = i;
+            k[m] = xi;
+            v[m] = (T[i] - tx[i]) / (alpha + tx[i]);
+            m += (size_t)(modified | (xi != 0.0));
         }
-        double c;
-        if (xi < 64.0) {
-            int j = (int)xi;
-            if (!have[j]) {
-                c0[j] = la - log(b + xi + shift);
-                have[j] = 1;
+        for (size_t j = 0; j < m; j++) {
+            double xi = k[j];
+            if (xi < 64.0) {
+                int h = (int)xi;
+                if (!have[h]) {
+                    c0[h] = la - log_bx(b, xi, shift);
+                    have[h] = 1;
+                }
+                cst[j] = c0[h];
+            } else {
+                cst[j] = la - log_bx(b, xi, shift);
             }
-            c = c0[j];
-        } else {
-            c = la - log(b + xi + shift);
+            k[j] = r + xi;
         }
-        double D = c + (r + xi) * log_age_ratio(alpha, tx[i], T[i]);
+        crvm__vlog1p(v, v, m);
+        for (size_t j = 0; j < m; j++) {
+            double D = cst[j] + k[j] * v[j];
+            k[j] = D;
+            v[j] = -fabs(D);
+        }
+        crvm__vexp(v, v, m);
         /* 1 / (1 + exp(D)) as in crvm__bgnbd_p_alive, with selects instead
          * of a branch on the sign of D (which real data make unpredictable) */
-        double e = exp(D > 0 ? -D : D);
-        out[i] = (D > 0 ? e : 1.0) / (1.0 + e);
+        for (size_t j = 0; j < m; j++)
+            out[idx[j]] = (k[j] > 0 ? v[j] : 1.0) / (1.0 + v[j]);
     }
     return 1;
 }
@@ -364,36 +396,87 @@ double crvm__bgnbd_expected_conditional(const double *p, double t, const crvm__t
 
 /* ---- batched conditional expectation --------------------------------- */
 
-/* For whole x < SERIES_X the 2F1(k, B; C; z) of the closed form has the same
- * coefficients for every row with that x (k = r + x, B = b + x [+ 1],
- * C = a + B - 1); only z = c / (1 + c), c = t / (alpha + T), changes. So
- * crvm__bgnbd_expected_rows builds, on first use of each x, the table of
- * the Maclaurin coefficients c_n = prod_{j<n} (k+j)(B+j) / ((C+j)(j+1)),
- * long enough for the largest z <= 1/2 among the rows (zcap), and each row
- * is then a polynomial evaluation without divisions.
+/* G = E[Y(t) | x, t_x, T] / P(alive) = C/(a-1) [1 - (1-z)^k 2F1(k, B; C; z)]
+ * (k = r + x, B = b + x [+ 1], C = a + B - 1, c = t / (alpha + T),
+ * z = c / (1 + c)) depends on the row through x and c only. For whole
+ * x < SERIES_X, crvm__bgnbd_expected_rows builds on first use of each x one
+ * of two tables of series coefficients that serve every row with that x:
  *
- * Truncation: all coefficients are positive, so for z <= zcap the tail after
- * N terms is at most the tail at zcap, and the sum is at least 1. The table
- * stops at the first n where the tail bound of log_hyp2f1_positive at zcap
- * (term_n R / (1 - R), R < 0.9) is below 1e-17: at most 1e-17 relative
- * truncation for every row. Rows the tables do not cover (x >= SERIES_X,
- * z > 1/2, more than SERIES_TERMS terms) take the general closed form where
- * its cost is bounded (z <= 1/2 and k z <= 4000, or k and B below
- * CLOSED_MAX); where
- * that is unusable (a near 1, C < 0.5, the bracket below 1e-3) or its value
- * breaks the bounds of the exact value, the row is left NaN for the
- * death-rate rule. */
+ * - c <= CSERIES_MAX: Pfaff's transformation (1-z)^k 2F1(k, B; C; z) =
+ *   2F1(k, C-B; C; -c), with C - B = a - 1, turns G into the alternating
+ *   power series G = k c sum_m f_m (-c)^m, f_0 = 1, f_{m+1} = f_m (k+m+1)
+ *   (a+m) / ((C+m+1)(m+2)): no transcendental function, no division, and
+ *   no 0/0 at a = 1. Its terms decrease from the first index where the
+ *   ratio bound c (k+j+1)/(C+j+1) (a+j)/(j+2) (monotone factors) is below
+ *   1, so the tail is below the first omitted term; the table stops where
+ *   that is below 1e-17 of the sum's lower bound 1 / (1 + E[nu'] c) (see
+ *   below) at the largest such c of the call (ccap). The rounding error is
+ *   a few ulp of sum_m f_m c^m, so a table whose sum_m f_m ccap^m (1 +
+ *   E[nu'] ccap) exceeds ALT_AMP is not used (those rows take the other
+ *   route).
+ * - other rows with z <= ZSERIES_MAX: the Maclaurin coefficients c_n =
+ *   prod_{j<n} (k+j)(B+j) / ((C+j)(j+1)) of the 2F1 itself, long enough for
+ *   the largest such z of the call (zcap): all positive, so the tail after
+ *   N terms is at most the tail at zcap, and the table stops at the first n
+ *   where the tail bound of log_hyp2f1_positive at zcap (term_n R / (1 - R),
+ *   R < 0.9) is below 1e-17. Then G needs a log, a log1p and an expm1, and
+ *   the form is unusable near a = 1 (0/0), for C < 0.5 and where the
+ *   bracket cancels below 1e-3.
+ *
+ * Rows the tables do not cover (x >= SERIES_X, z > ZSERIES_MAX, tables
+ * longer than SERIES_TERMS) take the general closed form where its cost is
+ * bounded (z <= 1/2 and k z <= 4000, or k and B below CLOSED_MAX); a value
+ * outside the bounds of the exact value, or no usable form, leaves the row
+ * NaN for the death-rate rule. */
 #define SERIES_X 64
 #define CLOSED_MAX 10000.0
-#define SERIES_TERMS 160 /* a multiple of 4 */
+#define CSERIES_MAX 0.5
+#define ZSERIES_MAX 0.75
+#define ALT_AMP 8.0
+#define SERIES_TERMS 320 /* a multiple of 4 */
 #define SERIES_STRIDE (SERIES_TERMS + 1) /* [0]: number of terms, 0 unbuilt, -1 unusable */
 
 size_t crvm__bgnbd_expected_work_len(void)
 {
-    return (size_t)SERIES_X * SERIES_STRIDE;
+    return 2 * (size_t)SERIES_X * SERIES_STRIDE;
 }
 
-/* Fill one table (see above); tab[0] = number of terms or -1. */
+/* zero-pad a table of n terms to a multiple of 4 (eval_series) */
+static void pad_series(double *c, int n)
+{
+    for (int m = n; m % 4 != 0; m++)
+        c[m] = 0.0;
+}
+
+/* The alternating series in c (see above); tab[0] = number of terms or -1. */
+static void build_alt_series(double k, double a, double C, double mean, double ccap, double *tab)
+{
+    double *f = tab + 1, fm = 1.0, cm = 1.0, sumabs = 0.0;
+    double floor_sum = 1e-17 / (1.0 + mean * ccap);
+    tab[0] = -1.0;
+    for (int m = 0; m < SERIES_TERMS; m++) {
+        double mm = (double)m;
+        f[m] = fm;
+        sumabs += fm * cm;
+        double ratio = (k + mm + 1.0) * (a + mm) / ((C + mm + 1.0) * (mm + 2.0));
+        double fk = (k + mm + 2.0) / (C + mm + 2.0), fa = (a + mm + 1.0) / (mm + 3.0);
+        double R = ccap * (fk > 1.0 ? fk : 1.0) * (fa > 1.0 ? fa : 1.0);
+        double next = fm * cm * ratio * ccap; /* term m + 1 at ccap */
+        if (R < 1.0 && next <= floor_sum) {
+            if (sumabs * (1.0 + mean * ccap) <= ALT_AMP) {
+                tab[0] = (double)(m + 1);
+                pad_series(f, m + 1);
+            }
+            return;
+        }
+        fm *= ratio;
+        cm *= ccap;
+        if (!(fm * cm < 1e300))
+            return;
+    }
+}
+
+/* The Maclaurin coefficients of the 2F1 (see above); tab[0] as above. */
 static void build_series(double k, double B, double C, double zcap, double *tab)
 {
     double *c = tab + 1, cn = 1.0, zn = 1.0;
@@ -406,8 +489,7 @@ static void build_series(double k, double B, double C, double zcap, double *tab)
         double R = zcap * (fk > 1.0 ? fk : 1.0) * (fb > 1.0 ? fb : 1.0);
         if (R < 0.9 && term * R / (1.0 - R) <= 1e-17) {
             tab[0] = (double)(n + 1);
-            for (int m = n + 1; m % 4 != 0; m++)
-                c[m] = 0.0; /* padding for eval_series */
+            pad_series(c, n + 1);
             return;
         }
         cn *= (k + nn) * (B + nn) / ((C + nn) * (nn + 1.0));
@@ -419,7 +501,7 @@ static void build_series(double k, double B, double C, double zcap, double *tab)
 
 /* sum_{n<N} c[n] z^n in four interleaved Horner chains (in z^4), so that
  * the additions do not wait for each other; c is zero-padded to a multiple
- * of 4 terms (build_series) */
+ * of 4 terms (pad_series) */
 static double eval_series(const double *c, int N, double z)
 {
     double z2 = z * z, z4 = z2 * z2;
@@ -433,9 +515,33 @@ static double eval_series(const double *c, int N, double z)
     return s0 + z * (s1 + z * (s2 + z * s3));
 }
 
-void crvm__bgnbd_expected_rows(const double *p, double t, const double *x, const double *tx,
-                               const double *T, size_t n, int modified, double *work,
-                               double *out)
+/* The rows of one block that the alternating series did not serve but
+ * the Maclaurin table does: their 2F1 sums and shapes, packed so that the
+ * log, log1p and expm1 of the form go through the vector functions. */
+typedef struct zrows {
+    size_t m, idx[CRVM__VBLOCK];
+    double F[CRVM__VBLOCK], c[CRVM__VBLOCK], k[CRVM__VBLOCK], C[CRVM__VBLOCK];
+} zrows;
+
+/* G by the Maclaurin form for the packed rows, NaN where the bracket
+ * cancels below 1e-3 */
+static void finish_zrows(zrows *zr, double a, double *out)
+{
+    size_t m = zr->m;
+    crvm__vlog(zr->F, zr->F, m);
+    crvm__vlog1p(zr->c, zr->c, m);
+    for (size_t j = 0; j < m; j++)
+        zr->F[j] -= zr->k[j] * zr->c[j];
+    crvm__vexpm1(zr->F, zr->F, m);
+    for (size_t j = 0; j < m; j++) {
+        double one_minus = -zr->F[j];
+        out[zr->idx[j]] = fabs(one_minus) >= 1e-3 ? zr->C[j] / (a - 1.0) * one_minus : NAN;
+    }
+    zr->m = 0;
+}
+
+void crvm__bgnbd_expected_rows(const double *p, double t, const double *x, const double *T,
+                               size_t n, int modified, double *work, double *out)
 {
     double r = p[0], alpha = p[1], a = p[2], b = p[3];
     if (t == 0.0) {
@@ -443,91 +549,184 @@ void crvm__bgnbd_expected_rows(const double *p, double t, const double *x, const
             out[i] = 0.0;
         return;
     }
-    if (!crvm__bgnbd_p_alive_rows(p, x, tx, T, n, modified, out))
-        for (size_t i = 0; i < n; i++) {
-            crvm__txn_row row = {x[i], tx[i], T[i], 1.0};
-            out[i] = crvm__bgnbd_p_alive(p, &row, modified);
-        }
-    double zcap = 0.0;
+    /* c of every row (held in out until its G replaces it) and the
+     * largest c of each table's range; z <= ZSERIES_MAX is c <= ZC_MAX */
+    const double ZC_MAX = ZSERIES_MAX / (1.0 - ZSERIES_MAX);
+    double ccap = 0.0, zccap = 0.0;
     for (size_t i = 0; i < n; i++) {
-        double c = t / (alpha + T[i]), z = c / (1.0 + c);
-        if (z <= 0.5 && z > zcap)
-            zcap = z;
+        double c = t / (alpha + T[i]);
+        out[i] = c;
+        ccap = c <= CSERIES_MAX && c > ccap ? c : ccap;
+        zccap = c <= ZC_MAX && c > zccap ? c : zccap;
     }
-    for (int j = 0; j < SERIES_X; j++)
-        work[(size_t)j * SERIES_STRIDE] = 0.0;
+    double zcap = zccap / (1.0 + zccap);
+    double *alt = work, *maclaurin = work + (size_t)SERIES_X * SERIES_STRIDE;
+    for (int j = 0; j < SERIES_X; j++) {
+        alt[(size_t)j * SERIES_STRIDE] = 0.0;
+        maclaurin[(size_t)j * SERIES_STRIDE] = 0.0;
+    }
     double extra = modified ? 1.0 : 0.0;
-    for (size_t i = 0; i < n; i++) {
-        double xi = x[i], pa = out[i];
-        double c = t / (alpha + T[i]), z = c / (1.0 + c);
-        double k = r + xi, B = b + xi + extra, C = a + B - 1.0;
-        double e = NAN;
-        if (xi < SERIES_X && z <= 0.5 && c > 0.0) {
-            double *tab = work + (size_t)xi * SERIES_STRIDE;
-            if (tab[0] == 0.0) {
-                if (fabs(a - 1.0) < 0.05 || C < 0.5)
-                    tab[0] = -1.0;
-                else
-                    build_series(k, B, C, zcap, tab);
+    zrows zr;
+    zr.m = 0;
+    double cb[CRVM__VBLOCK];
+    unsigned char done[CRVM__VBLOCK];
+    for (size_t i0 = 0; i0 < n; i0 += CRVM__VBLOCK) {
+        size_t end = n - i0 < CRVM__VBLOCK ? n : i0 + CRVM__VBLOCK;
+        /* 1: the alternating series, its bounds checked at once (below);
+         * else pack the Maclaurin rows; else NaN */
+        for (size_t i = i0; i < end; i++) {
+            double xi = x[i], c = out[i];
+            double k = r + xi, B = b + xi + extra, C = a + B - 1.0;
+            cb[i - i0] = c;
+            done[i - i0] = 0;
+            out[i] = NAN;
+            if (!(xi < SERIES_X && c > 0.0))
+                continue;
+            if (c <= CSERIES_MAX) {
+                double *tab = alt + (size_t)xi * SERIES_STRIDE;
+                double mean = (k + 1.0) * (a / (a + B));
+                if (tab[0] == 0.0)
+                    build_alt_series(k, a, C, mean, ccap, tab);
+                if (tab[0] > 0.0) {
+                    double sum = eval_series(tab + 1, (int)tab[0], -c);
+                    /* the bounds of step 3, divided by k c */
+                    if (sum <= 1.0 + 1e-12 && sum * (1.0 + mean * c) >= 1.0 - 1e-12) {
+                        out[i] = k * c * sum;
+                        done[i - i0] = 1;
+                    }
+                    continue;
+                }
             }
-            if (tab[0] > 0.0) {
-                double one_minus = -expm1(log(eval_series(tab + 1, (int)tab[0], z)) -
-                                          k * log1p(c));
-                if (fabs(one_minus) >= 1e-3)
-                    e = C / (a - 1.0) * one_minus;
+            double z = c / (1.0 + c);
+            if (z <= ZSERIES_MAX) {
+                double *tab = maclaurin + (size_t)xi * SERIES_STRIDE;
+                if (tab[0] == 0.0) {
+                    if (fabs(a - 1.0) < 0.05 || C < 0.5)
+                        tab[0] = -1.0;
+                    else
+                        build_series(k, B, C, zcap, tab);
+                }
+                if (tab[0] > 0.0) {
+                    size_t j = zr.m++;
+                    zr.idx[j] = i;
+                    zr.F[j] = eval_series(tab + 1, (int)tab[0], z);
+                    zr.c[j] = c;
+                    zr.k[j] = k;
+                    zr.C[j] = C;
+                }
             }
         }
-        /* The closed form costs a series of about k z terms for z <= 1/2
-         * (at most 5000, then the general routine); beyond 1/2 the general
-         * 2F1 continues analytically, up to ~0.2 ms for shapes below
-         * CLOSED_MAX and milliseconds above, where the rule is cheaper. */
-        if (isnan(e) && ((z <= 0.5 && k * z <= 4000.0) || (k <= CLOSED_MAX && B <= CLOSED_MAX)))
-            e = crvm__beta_expect_g(a, B, k, c, 1);
-        /* E[Y(t)] / P(alive) = k c E[phi(nu' c)] (death_rule.c) lies in
-         * [k c / (1 + E[nu'] c), k c]: a closed form that cancelled (b in
-         * the millions, say) lands outside and the row goes to the rule */
-        double kc = k * c, mean = (k + 1.0) * (a / (a + B));
-        if (!(e <= kc * (1.0 + 1e-12) && e >= kc / (1.0 + mean * c) * (1.0 - 1e-12)))
-            e = NAN;
-        out[i] = pa * e;
+        /* 2: the transcendental functions of the Maclaurin rows */
+        finish_zrows(&zr, a, out);
+        /* 3: the general closed form, then the bounds, for the other rows */
+        for (size_t i = i0; i < end; i++) {
+            if (done[i - i0])
+                continue;
+            double xi = x[i], c = cb[i - i0], z = c / (1.0 + c);
+            double k = r + xi, B = b + xi + extra;
+            double e = out[i];
+            /* The closed form costs a series of about k z terms for z <= 1/2
+             * (at most 5000, then the general routine); beyond 1/2 the
+             * general 2F1 continues analytically, up to ~0.2 ms for shapes
+             * below CLOSED_MAX and milliseconds above, where the rule is
+             * cheaper. */
+            if (isnan(e) &&
+                ((z <= 0.5 && k * z <= 4000.0) || (k <= CLOSED_MAX && B <= CLOSED_MAX)))
+                e = crvm__beta_expect_g(a, B, k, c, 1);
+            /* G = k c E[phi(nu' c)] (death_rule.c) lies in [k c / (1 +
+             * E[nu'] c), k c]: a form that cancelled (b in the millions,
+             * say) lands outside and the row goes to the rule */
+            double kc = k * c, mean = (k + 1.0) * (a / (a + B));
+            if (!(e <= kc * (1.0 + 1e-12) && e * (1.0 + mean * c) >= kc * (1.0 - 1e-12)))
+                e = NAN;
+            out[i] = e;
+        }
     }
 }
 
-/* log NB_j(t) = log P(N(t) = j) for the NBD with shape r and rate alpha */
-static double log_nb(double r, double alpha, double t, double j)
+/* P(X(t) = n) is assembled from ratios of gamma functions; each form
+ * below adds to *mag the magnitude of the log-space terms it differenced
+ * (or its number of roundings), so that the relative rounding error of
+ * the result is at most a few ulp of *mag. A value whose error bound exceeds PROB_TOLERANCE
+ * (relative) is refused, as is a tail needing more than PROB_MAX_TERMS
+ * terms: that bounds the work per row. */
+#define PROB_TOLERANCE 1e-9
+#define PROB_ROUNDINGS 16.0
+#define PROB_MAX_TERMS 1e6
+
+/* B(a + da, b + n) / B(a, b), da in {0, 1}: for n <= 64 the product
+ * (a/(a+b))^da prod_{j<n} (b+j)/(a+da+b+j) (a few ulp, however large a and
+ * b); beyond, the difference of log-beta functions or of the shifted
+ * log-gammas of that product, whichever differences less. */
+static double beta_ratio(double a, double b, double da, double n, double *mag)
 {
-    double lp0 = -r * log1p(t / alpha);       /* log (alpha/(alpha+t))^r */
-    double lth = log(t) - log(alpha + t);     /* log theta */
-    return crvm__lgamma_shift(r, j) - crvm__lgamma(j + 1.0) + lp0 + (j > 0 ? j * lth : 0.0);
+    if (n <= 64.0) {
+        double v = da > 0.0 ? a / (a + b) : 1.0;
+        for (double j = 0.0; j < n; j += 1.0)
+            v *= (b + j) / (a + da + b + j);
+        *mag += n + 1.0; /* one rounding per factor, in units of the result */
+        return v;
+    }
+    double l1 = crvm__lbeta(a + da, b + n), l0 = crvm__lbeta(a, b);
+    double lead = da > 0.0 ? -log1p(b / a) : 0.0; /* log B(a+1, b)/B(a, b) */
+    double s1 = crvm__lgamma_shift(b, n), s0 = crvm__lgamma_shift(a + b + da, n);
+    double m1 = fabs(l1) + fabs(l0), m2 = fabs(lead) + fabs(s1) + fabs(s0);
+    *mag += m1 <= m2 ? m1 : m2;
+    return exp(m1 <= m2 ? l1 - l0 : lead + s1 - s0);
 }
 
-/* P(NBD(r, alpha; t) >= n), accurate in relative terms in both tails */
-static double nb_tail(double r, double alpha, double t, double n)
+/* log NB_n = log P(N(t) = n) for the NBD with shape r and rate alpha:
+ * log C(r+n-1, n) = -log n - log B(r, n) for n > 0, whose terms stay of the
+ * size of the result where lgamma(r+n) - lgamma(n+1) would cancel */
+static double log_nb(double r, double alpha, double t, double n, double *mag)
 {
-    if (n <= 0.0)
-        return 1.0;
+    double lp0 = -r * log1p(t / alpha);      /* log (alpha/(alpha+t))^r */
+    if (n == 0.0) {
+        *mag += fabs(lp0);
+        return lp0;
+    }
+    double lth = -log1p(alpha / t);          /* log theta */
+    double lc = -log(n) - crvm__lbeta(r, n);
+    *mag += fabs(lp0) + fabs(n * lth) + fabs(log(n)) + fabs(lc + log(n));
+    return lc + lp0 + n * lth;
+}
+
+/* P(NBD(r, alpha; t) >= n), n >= 1, from the pmf at the boundary in log
+ * space: past the mode (ratio of successive terms (r+j) theta/(j+1) < 1 at
+ * n) the tail summed upwards; otherwise 1 minus the head summed downwards
+ * from n - 1, whose terms then fall as j decreases. Each sum stops when its
+ * remainder, bounded geometrically, is below 1e-17 of it; NaN after
+ * PROB_MAX_TERMS terms. */
+static double nb_tail(double r, double alpha, double t, double n, double *mag)
+{
     double theta = t / (alpha + t);
-    double term = exp(-r * log1p(t / alpha)); /* P(N = 0) */
-    double head = 0.0;
-    for (double j = 0.0; j < n; j += 1.0) {
-        head += term;
-        term *= (r + j) / (j + 1.0) * theta;
+    if ((r + n) * theta < n + 1.0) {
+        double tj = exp(log_nb(r, alpha, t, n, mag)), tail = 0.0;
+        for (double j = n, k = 0; k < PROB_MAX_TERMS; j += 1.0, k += 1.0) {
+            tail += tj;
+            double ratio = (r + j) / (j + 1.0) * theta;
+            /* later ratios: below this one for r >= 1, below theta else */
+            double R = r >= 1.0 ? ratio : theta;
+            tj *= ratio;
+            if (tj == 0.0 || (R < 1.0 && tj * R / (1.0 - R) <= 1e-17 * tail))
+                return tail;
+        }
+        return NAN;
     }
-    if (head <= 0.5)
-        return 1.0 - head;
-    /* sum the tail directly: starts at P(N = n) (computed in log space) */
-    double tj = exp(log_nb(r, alpha, t, n));
-    double tail = 0.0;
-    for (double j = n; j < n + 1e7; j += 1.0) {
-        tail += tj;
-        double ratio = (r + j) / (j + 1.0) * theta;
-        tj *= ratio;
-        if (ratio < 1.0 && tj * ratio / (1.0 - ratio) <= 1e-17 * tail)
-            break;
-        if (tj == 0.0)
-            break;
+    /* r > 1 here (else every ratio is below theta < 1); going down, the
+     * factor j / ((r+j-1) theta) grows with j, so R, its value at j = n - 1,
+     * bounds all of them (R < 1 for r > 1) */
+    double tj = exp(log_nb(r, alpha, t, n - 1.0, mag)), head = 0.0;
+    double R = (n - 1.0) / ((r + n - 2.0) * theta);
+    for (double j = n - 1.0, k = 0; k < PROB_MAX_TERMS; j -= 1.0, k += 1.0) {
+        head += tj;
+        if (j == 0.0)
+            return 1.0 - head;
+        tj *= j / ((r + j - 1.0) * theta);
+        if (tj == 0.0 || (R < 1.0 && tj * R / (1.0 - R) <= 1e-17 * head))
+            return 1.0 - head;
     }
-    return tail;
+    return NAN;
 }
 
 double crvm__bgnbd_probability_of_n(const double *p, double t, double n, int modified)
@@ -535,15 +734,16 @@ double crvm__bgnbd_probability_of_n(const double *p, double t, double n, int mod
     double r = p[0], alpha = p[1], a = p[2], b = p[3];
     if (t == 0.0)
         return n == 0.0 ? 1.0 : 0.0;
-    double lbab = crvm__lbeta(a, b);
-    double first, second;
-    if (!modified) {
-        first = exp(crvm__lbeta(a, b + n) - lbab + log_nb(r, alpha, t, n));
-        second = n > 0.0 ? exp(crvm__lbeta(a + 1.0, b + n - 1.0) - lbab) * nb_tail(r, alpha, t, n)
-                         : 0.0;
-    } else {
-        first = exp(crvm__lbeta(a, b + n + 1.0) - lbab + log_nb(r, alpha, t, n));
-        second = exp(crvm__lbeta(a + 1.0, b + n) - lbab) * nb_tail(r, alpha, t, n);
+    /* BG/NBD:  B(a,b+n)/B(a,b) NB_n + [n > 0] B(a+1,b+n-1)/B(a,b) tail_n
+     * MBG/NBD: B(a,b+n+1)/B(a,b) NB_n + B(a+1,b+n)/B(a,b) tail_n */
+    double m = modified ? 1.0 : 0.0, mag = 0.0;
+    double first = beta_ratio(a, b, 0.0, n + m, &mag) * exp(log_nb(r, alpha, t, n, &mag));
+    double second = 0.0;
+    if (modified || n > 0.0) {
+        double tail = n > 0.0 ? nb_tail(r, alpha, t, n, &mag) : 1.0;
+        second = beta_ratio(a, b, 1.0, n + m - 1.0, &mag) * tail;
     }
+    if (!(PROB_ROUNDINGS * DBL_EPSILON * mag <= PROB_TOLERANCE))
+        return NAN;
     return first + second;
 }

@@ -172,13 +172,17 @@ crvm_status crvm__death_rule_build(double k, double a, double B, double amp,
     }
     /* l grid around E[l]; l = u - L, so l - u* spans [d_lo - L_max, d_hi - L_min] */
     double l_mid = crvm__digamma(k1) - (crvm__digamma(a + B) - crvm__digamma(a)) - u_mode;
-    long ilo = (long)floor((d_lo - Lt[n_tau - 1] - l_mid) / h_l);
-    long ihi = (long)ceil((d_hi - Lt[0] - l_mid) / h_l);
-    if (ihi - ilo + 1 > CRVM__DEATH_RULE_NODES)
+    double flo = floor((d_lo - Lt[n_tau - 1] - l_mid) / h_l);
+    double fhi = ceil((d_hi - Lt[0] - l_mid) / h_l);
+    /* compared as doubles: at extreme shapes the ends are beyond a long
+     * (and so far out that their difference rounds to nothing) */
+    if (!(fhi - flo + 1.0 <= (double)CRVM__DEATH_RULE_NODES && fabs(flo) < 0x1p52 &&
+          fabs(fhi) < 0x1p52))
         return crvm__fail(CRVM_EDOMAIN,
                           "DERT rule: the posterior death rate spans too many orders of "
                           "magnitude (k=%g, a=%g, B=%g) to integrate to full accuracy",
                           k, a, B);
+    long ilo = (long)flo, ihi = (long)fhi;
     long work = 0;
     size_t n = 0;
     long jlo = n_tau - 1, jhi = n_tau - 1; /* tau window of the current l */

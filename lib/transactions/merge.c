@@ -5,7 +5,9 @@
  * come out in order of first appearance with their weights added in input
  * order, so the result depends on the input order only through that
  * summation order. Rows of weight 0 are dropped. Cost: one hash and on
- * average ~1.5 probes per row, 2 * next_pow2(n) indices of memory. */
+ * average ~1.5 probes per row, at most 4 * next_pow2(distinct rows)
+ * indices of memory (the table doubles, rehashing the distinct rows, when
+ * it is half full). */
 #include <string.h>
 
 #include "core/alloc.h"
@@ -64,16 +66,26 @@ static int worth_merging(const double *x, const double *tx, const double *T, siz
     return pairs >= MIN_PAIRS;
 }
 
+/* Put distinct row m (1-based in the table) into a table of slots entries */
+static void table_put(size_t *table, size_t slots, const crvm__txn_row *r, size_t m1)
+{
+    size_t s = (size_t)row_hash(r->x, r->tx, r->T) & (slots - 1);
+    while (table[s] != 0)
+        s = (s + 1) & (slots - 1);
+    table[s] = m1;
+}
+
 crvm_status crvm__txn_merge(const double *x, const double *tx, const double *T, const double *w,
                             size_t n, crvm__txn_row **out, size_t *n_out, double *total_weight)
 {
     int merge = worth_merging(x, tx, T, n);
-    size_t slots = 16;
-    while (merge && slots < 2 * n)
-        slots *= 2;
+    /* The table grows with the distinct rows (kept at most half full),
+     * not with n: data with few distinct rows keep it, and the distinct
+     * rows it points to, in the cache. */
+    size_t slots = 1024;
     /* 0 free, else row index + 1 */
     size_t *table = merge ? crvm__calloc(slots, sizeof *table) : NULL;
-    crvm__txn_row *rows = crvm__calloc(n ? n : 1, sizeof *rows);
+    crvm__txn_row *rows = crvm__realloc_array(NULL, n ? n : 1, sizeof *rows);
     if ((merge && table == NULL) || rows == NULL) {
         crvm__free(table);
         crvm__free(rows);
@@ -86,20 +98,37 @@ crvm_status crvm__txn_merge(const double *x, const double *tx, const double *T, 
         if (wi == 0.0)
             continue;
         W += wi;
-        size_t s = merge ? (size_t)row_hash(x[i], tx[i], T[i]) & (slots - 1) : 0;
-        for (; merge; s = (s + 1) & (slots - 1)) {
-            if (table[s] == 0) {
-                table[s] = m + 1;
+        if (!merge) {
+            rows[m++] = (crvm__txn_row){x[i], tx[i], T[i], wi};
+            continue;
+        }
+        size_t s = (size_t)row_hash(x[i], tx[i], T[i]) & (slots - 1);
+        for (;; s = (s + 1) & (slots - 1)) {
+            if (table[s] == 0)
                 break;
-            }
             crvm__txn_row *r = &rows[table[s] - 1];
             if (r->x == x[i] && r->tx == tx[i] && r->T == T[i]) {
                 r->w += wi;
                 break;
             }
         }
-        if (!merge || table[s] == m + 1)
-            rows[m++] = (crvm__txn_row){x[i], tx[i], T[i], wi};
+        if (table[s] != 0)
+            continue;
+        rows[m] = (crvm__txn_row){x[i], tx[i], T[i], wi};
+        table[s] = ++m;
+        if (2 * m > slots) {
+            size_t *bigger = crvm__calloc(2 * slots, sizeof *bigger);
+            if (bigger == NULL) {
+                crvm__free(table);
+                crvm__free(rows);
+                return crvm__nomem("transaction rows");
+            }
+            crvm__free(table);
+            table = bigger;
+            slots *= 2;
+            for (size_t j = 0; j < m; j++)
+                table_put(table, slots, &rows[j], j + 1);
+        }
     }
     crvm__free(table);
     *out = rows;

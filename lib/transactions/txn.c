@@ -11,6 +11,7 @@
 #include "core/error.h"
 #include "math/linalg.h"
 #include "math/optim.h"
+#include "transactions/increments.h"
 #include "transactions/txn_private.h"
 #include "transactions/txn_model.h"
 
@@ -115,6 +116,11 @@ static crvm_status check_row(crvm_txn_model model, size_t i, double x, double tx
     if (tx > T)
         return crvm__fail(CRVM_EINVAL, "recency[%zu] = %g exceeds T[%zu] = %g", i, tx, i, T);
     if (discrete) {
+        if (T > CRVM_TXN_BGBB_MAX_OPPORTUNITIES)
+            return crvm__fail(CRVM_EINVAL,
+                              "T[%zu] = %g: BG/BB rows have at most %d opportunities (the "
+                              "likelihood sums one term per opportunity)",
+                              i, T, CRVM_TXN_BGBB_MAX_OPPORTUNITIES);
         if (x > T)
             return crvm__fail(CRVM_EINVAL,
                               "frequency[%zu] = %g exceeds the number of opportunities T[%zu] = %g",
@@ -146,11 +152,30 @@ static int columns_ok(crvm_txn_model model, const double *x, const double *tx, c
         for (size_t i = 0; i < n; i++) {
             double xi = x[i], ti = tx[i], Ti = T[i];
             ok &= (xi >= 0.0) & whole(xi) & (ti >= 0.0) & whole(ti) &
-                  (Ti <= DBL_MAX) & whole(Ti) & (ti <= Ti) & (xi <= Ti) &
+                  (Ti <= CRVM_TXN_BGBB_MAX_OPPORTUNITIES) & whole(Ti) & (ti <= Ti) & (xi <= Ti) &
                   ((xi == 0.0) ? (ti == 0.0) : (ti >= xi));
         }
     } else {
-        for (size_t i = 0; i < n; i++) {
+        size_t i = 0;
+#if defined(__GNUC__) || defined(__clang__)
+        /* two rows per step in SSE2 vectors (the pass is bound by reading
+         * the columns); for 0 <= v < 2^52, (v + 2^52) - 2^52 rounds v to a
+         * whole number, so it equals v exactly when v is whole */
+        typedef double v2d __attribute__((vector_size(16)));
+        typedef long long v2l __attribute__((vector_size(16)));
+        const v2d zero = {0.0, 0.0}, big = {0x1p52, 0x1p52}, top = {DBL_MAX, DBL_MAX};
+        v2l acc = {-1, -1};
+        for (; i + 2 <= n; i += 2) {
+            v2d xi, ti, Ti;
+            memcpy(&xi, x + i, sizeof xi);
+            memcpy(&ti, tx + i, sizeof ti);
+            memcpy(&Ti, T + i, sizeof Ti);
+            acc &= (xi >= zero) & (xi <= top) & (((xi + big) - big == xi) | (xi >= big)) &
+                   (ti >= zero) & (ti <= Ti) & (Ti <= top) & ((xi != zero) | (ti == zero));
+        }
+        ok = acc[0] != 0 && acc[1] != 0;
+#endif
+        for (; i < n; i++) {
             double xi = x[i], ti = tx[i], Ti = T[i];
             ok &= (xi >= 0.0) & (xi <= DBL_MAX) & whole(xi) & (ti >= 0.0) & (ti <= Ti) &
                   (Ti <= DBL_MAX) & ((xi != 0.0) | (ti == 0.0));
@@ -729,45 +754,65 @@ static double memo_predict(double *memo, size_t slots, const crvm_txn_params *pr
     return predict_row(prm, kind, t, row);
 }
 
-/* BG/NBD and MBG/NBD conditional expectation (kind PRED_COND, horizon t)
- * and DERT (PRED_DERT, discount rate t) of n validated rows: the
- * expectation from the tabulated closed form where it is certified, every
- * other row (and every DERT row) through the death-rate rules, grouped by x. */
-static crvm_status bgnbd_rows(const crvm_txn_params *params, enum pred_kind kind, double t,
-                              const double *x, const double *tx, const double *T, size_t n,
-                              double *out)
+/* BG/NBD and MBG/NBD conditional expectations and DERT of n validated
+ * rows. PRED_COND: out[i] = P(alive)_i sum_h wt[h] (G_h,i - G_h-1,i) over
+ * the H horizons t[h] (G = E[Y(t)] / P(alive), G_-1 = 0), so that one
+ * horizon with weight 1 gives the expectation itself; P(alive) is computed
+ * once for all horizons. G comes from the tabulated closed form where it is
+ * certified and from the death-rate rules (grouped by x) for every other
+ * row. PRED_DERT: t[0] is the discount rate, every row through the rules. */
+static crvm_status bgnbd_rows(const crvm_txn_params *params, enum pred_kind kind, const double *t,
+                              const double *wt, size_t H, const double *x, const double *tx,
+                              const double *T, size_t n, double *out)
 {
     int modified = params->model == CRVM_TXN_MBGNBD;
+    int several = kind == PRED_COND && H != 1;
     size_t work_len = kind == PRED_COND ? crvm__bgnbd_expected_work_len() : 0;
-    double *tmp = crvm__calloc(n + work_len, sizeof *tmp);
-    size_t *rows = crvm__calloc(n, sizeof *rows);
-    if (tmp == NULL || rows == NULL) {
-        crvm__free(tmp);
+    /* not zeroed (crvm__calloc): every entry is written before it is read */
+    double *pa = crvm__realloc_array(NULL, (several ? 4 : 2) * n + work_len, sizeof *pa);
+    size_t *rows = crvm__realloc_array(NULL, n, sizeof *rows);
+    if (pa == NULL || rows == NULL) {
+        crvm__free(pa);
         crvm__free(rows);
         return crvm__nomem("prediction buffer");
     }
-    size_t m = 0;
-    if (kind == PRED_COND) {
-        crvm__bgnbd_expected_rows(params->p, t, x, tx, T, n, modified, tmp + n, tmp);
-        for (size_t i = 0; i < n; i++)
-            if (isnan(tmp[i])) {
-                crvm__txn_row row = {x[i], tx[i], T[i], 1.0};
-                tmp[i] = crvm__bgnbd_p_alive(params->p, &row, modified);
+    double *g = pa + n, *prev = several ? g + n : NULL, *acc = several ? g + 2 * n : g;
+    double *work = g + (several ? 3 : 1) * n;
+    if (several)
+        memset(prev, 0, 2 * n * sizeof *prev); /* prev and acc */
+    if (!crvm__bgnbd_p_alive_rows(params->p, x, tx, T, n, modified, pa))
+        for (size_t i = 0; i < n; i++) {
+            crvm__txn_row row = {x[i], tx[i], T[i], 1.0};
+            pa[i] = crvm__bgnbd_p_alive(params->p, &row, modified);
+        }
+    crvm_status st = CRVM_OK;
+    for (size_t h = 0; h < (kind == PRED_COND ? H : 1) && st == CRVM_OK; h++) {
+        size_t m = 0;
+        if (kind == PRED_COND) {
+            crvm__bgnbd_expected_rows(params->p, t[h], x, T, n, modified, work, g);
+            for (size_t i = 0; i < n; i++)
+                if (isnan(g[i])) {
+                    g[i] = 1.0;
+                    rows[m++] = i;
+                }
+        } else {
+            for (size_t i = 0; i < n; i++) {
+                g[i] = 1.0;
                 rows[m++] = i;
             }
-    } else {
-        if (!crvm__bgnbd_p_alive_rows(params->p, x, tx, T, n, modified, tmp))
+        }
+        crvm__rule_job job = {params->p, modified, kind == PRED_DERT, t[h], NULL, x, T};
+        st = crvm__bgnbd_rule_rows(&job, rows, m, g);
+        if (several && st == CRVM_OK) {
             for (size_t i = 0; i < n; i++) {
-                crvm__txn_row row = {x[i], tx[i], T[i], 1.0};
-                tmp[i] = crvm__bgnbd_p_alive(params->p, &row, modified);
+                acc[i] += wt[h] * (g[i] - prev[i]);
+                prev[i] = g[i];
             }
-        for (size_t i = 0; i < n; i++)
-            rows[m++] = i;
+        }
     }
-    crvm__rule_job job = {params->p, modified, kind == PRED_DERT, t, NULL, x, T};
-    crvm_status st = crvm__bgnbd_rule_rows(&job, rows, m, tmp);
     if (st == CRVM_OK)
-        memcpy(out, tmp, n * sizeof *out);
+        for (size_t i = 0; i < n; i++)
+            out[i] = pa[i] * acc[i];
     else if (st == CRVM_EDOMAIN) {
         char why[400]; /* crvm__fail writes the buffer crvm_last_error reads */
         snprintf(why, sizeof why, "%s", crvm_last_error());
@@ -775,13 +820,14 @@ static crvm_status bgnbd_rows(const crvm_txn_params *params, enum pred_kind kind
                         why);
     }
     crvm__free(rows);
-    crvm__free(tmp);
+    crvm__free(pa);
     return st;
 }
 
-static crvm_status predict_rows(const crvm_txn_params *params, enum pred_kind kind, double t,
-                                const double *x, size_t x_len, const double *tx, size_t tx_len,
-                                const double *T, size_t T_len, double *out, size_t out_len)
+/* The parameters, the summary columns and the output of a prediction. */
+static crvm_status check_prediction(const crvm_txn_params *params, const double *x, size_t x_len,
+                                    const double *tx, size_t tx_len, const double *T,
+                                    size_t T_len, const double *out, size_t out_len)
 {
     crvm_status st = crvm_txn_params_check(params);
     if (st != CRVM_OK)
@@ -793,8 +839,16 @@ static crvm_status predict_rows(const crvm_txn_params *params, enum pred_kind ki
         return crvm__fail(CRVM_EINVAL, "out is NULL");
     if (out_len != x_len)
         return crvm__fail(CRVM_EINVAL, "out has %zu rows but frequency has %zu", out_len, x_len);
-    if (x_len == 0)
-        return CRVM_OK;
+    return CRVM_OK;
+}
+
+static crvm_status predict_rows(const crvm_txn_params *params, enum pred_kind kind, double t,
+                                const double *x, size_t x_len, const double *tx, size_t tx_len,
+                                const double *T, size_t T_len, double *out, size_t out_len)
+{
+    crvm_status st = check_prediction(params, x, x_len, tx, tx_len, T, T_len, out, out_len);
+    if (st != CRVM_OK || x_len == 0)
+        return st;
     /* BG/NBD and MBG/NBD P(alive) cannot fail on validated rows: no
      * temporary needed (see crvm__bgnbd_p_alive_rows) */
     if (kind == PRED_ALIVE &&
@@ -803,8 +857,9 @@ static crvm_status predict_rows(const crvm_txn_params *params, enum pred_kind ki
                                  out))
         return CRVM_OK;
     int bg = params->model == CRVM_TXN_BGNBD || params->model == CRVM_TXN_MBGNBD;
+    const double one = 1.0;
     if (bg && (kind == PRED_COND || kind == PRED_DERT))
-        return bgnbd_rows(params, kind, t, x, tx, T, x_len, out);
+        return bgnbd_rows(params, kind, &t, &one, 1, x, tx, T, x_len, out);
     /* BG/BB rows are whole numbers (x <= t_x <= n): real data repeat the
      * same few triples, so each distinct row is evaluated once */
     size_t memo_len = params->model == CRVM_TXN_BGBB ? memo_slots(x_len) : 0;
@@ -857,6 +912,16 @@ static crvm_status check_horizon(const crvm_txn_params *params, const char *name
     return CRVM_OK;
 }
 
+/* P(X(t) = n) of the BG/BB sums one term per opportunity up to t */
+static crvm_status check_bgbb_count_horizon(const crvm_txn_params *params, const char *name,
+                                            double t)
+{
+    if (params->model == CRVM_TXN_BGBB && t > CRVM_TXN_BGBB_MAX_OPPORTUNITIES)
+        return crvm__fail(CRVM_EINVAL, "%s = %g: BG/BB P(X(t) = n) takes at most %d opportunities",
+                          name, t, CRVM_TXN_BGBB_MAX_OPPORTUNITIES);
+    return CRVM_OK;
+}
+
 crvm_status crvm_txn_expected_conditional(const crvm_txn_params *params, double t,
                                           const double *frequency, size_t frequency_len,
                                           const double *recency, size_t recency_len,
@@ -870,6 +935,44 @@ crvm_status crvm_txn_expected_conditional(const crvm_txn_params *params, double 
         return st;
     return predict_rows(params, PRED_COND, t, frequency, frequency_len, recency, recency_len, T,
                         T_len, out, out_len);
+}
+
+crvm_status crvm__txn_expected_increments(const crvm_txn_params *params, const double *t,
+                                          const double *weight, size_t H, const double *x,
+                                          size_t x_len, const double *tx, size_t tx_len,
+                                          const double *T, size_t T_len, double *out,
+                                          size_t out_len)
+{
+    crvm_status st = crvm_txn_params_check(params);
+    if (st != CRVM_OK)
+        return st;
+    for (size_t h = 0; h < H; h++) {
+        char name[48];
+        snprintf(name, sizeof name, "t[%zu]", h);
+        if ((st = check_horizon(params, name, t[h])) != CRVM_OK)
+            return st;
+    }
+    st = check_prediction(params, x, x_len, tx, tx_len, T, T_len, out, out_len);
+    if (st != CRVM_OK || x_len == 0)
+        return st;
+    if (H > 0 && (params->model == CRVM_TXN_BGNBD || params->model == CRVM_TXN_MBGNBD))
+        return bgnbd_rows(params, PRED_COND, t, weight, H, x, tx, T, x_len, out);
+    /* the other models: one validated call per horizon */
+    double *acc = crvm__calloc(3 * x_len, sizeof *acc);
+    if (acc == NULL)
+        return crvm__nomem("prediction buffer");
+    double *prev = acc + x_len, *cur = acc + 2 * x_len;
+    for (size_t h = 0; h < H && st == CRVM_OK; h++) {
+        st = predict_rows(params, PRED_COND, t[h], x, x_len, tx, tx_len, T, T_len, cur, x_len);
+        for (size_t i = 0; st == CRVM_OK && i < x_len; i++) {
+            acc[i] += weight[h] * (cur[i] - prev[i]);
+            prev[i] = cur[i];
+        }
+    }
+    if (st == CRVM_OK)
+        memcpy(out, acc, x_len * sizeof *out);
+    crvm__free(acc);
+    return st;
 }
 
 crvm_status crvm_txn_dert(const crvm_txn_params *params, double discount_rate,
@@ -985,7 +1088,8 @@ crvm_status crvm_txn_probability_of_n(const crvm_txn_params *params, const doubl
         double ti = t[t_len == 1 ? 0 : i], ni = n[n_len == 1 ? 0 : i];
         char name[48];
         snprintf(name, sizeof name, "t[%zu]", t_len == 1 ? (size_t)0 : i);
-        if ((st = check_horizon(params, name, ti)) != CRVM_OK)
+        if ((st = check_horizon(params, name, ti)) != CRVM_OK ||
+            (st = check_bgbb_count_horizon(params, name, ti)) != CRVM_OK)
             return st;
         if ((st = check_value("n", n_len == 1 ? 0 : i, ni, 1)) != CRVM_OK)
             return st;

@@ -51,25 +51,26 @@ double crvm__bgbb_ll(const double *p, const crvm__txn_row *row, double *grad);
  * (the caller turns that into an error, never a published NaN). */
 double crvm__bgnbd_p_alive(const double *p, const crvm__txn_row *row, int modified);
 /* P(alive) of BG/NBD (modified = 0) or MBG/NBD (1) for n validated rows
- * straight into out: the same values as crvm__bgnbd_p_alive, with the
- * per-row constant log(a / (b + x - 1)) hoisted out of the loop for x < 64.
+ * straight into out: the values of crvm__bgnbd_p_alive (the scalar
+ * reference) to within the vector functions' few ulp (math/vmath.h), with
+ * the per-row constant log(a / (b + x - 1)) hoisted out of the loop for
+ * x < 64 and the rows in blocks through vector log1p and exp.
  * Returns 1, or 0 (out untouched) when r is so large (> ~1e292) that r + x
  * could overflow; then the caller uses the row-by-row path. */
 int crvm__bgnbd_p_alive_rows(const double *p, const double *x, const double *tx, const double *T,
                              size_t n, int modified, double *out);
 double crvm__bgnbd_expected_conditional(const double *p, double t, const crvm__txn_row *row,
                                         int modified);
-/* E[Y(t) | x, t_x, T] of BG/NBD (modified = 0) or MBG/NBD (1) for n
- * validated rows into out: P(alive) times the 2F1 closed form, its series
- * evaluated from per-x coefficient tables (see bgnbd.c). Every value is
- * checked against bounds of the exact value; a row that the closed form
- * cannot certify gets NaN, and the caller evaluates it through the
- * death-rate rule (crvm__bgnbd_rule_rows). work:
+/* G = E[Y(t) | x, t_x, T] / P(alive) of BG/NBD (modified = 0) or MBG/NBD
+ * (1) for n validated rows into out (it depends on x and T only): the 2F1
+ * closed form, its series evaluated from per-x coefficient tables (see
+ * bgnbd.c). Every value is checked against bounds of the exact value; a
+ * row that the closed form cannot certify gets NaN, and the caller
+ * evaluates it through the death-rate rule (crvm__bgnbd_rule_rows). work:
  * crvm__bgnbd_expected_work_len() doubles of scratch. */
 size_t crvm__bgnbd_expected_work_len(void);
-void crvm__bgnbd_expected_rows(const double *p, double t, const double *x, const double *tx,
-                               const double *T, size_t n, int modified, double *work,
-                               double *out);
+void crvm__bgnbd_expected_rows(const double *p, double t, const double *x, const double *T,
+                               size_t n, int modified, double *work, double *out);
 double crvm__bgnbd_probability_of_n(const double *p, double t, double n, int modified);
 
 double crvm__pareto_p_alive(const double *p, const crvm__txn_row *row);

@@ -53,6 +53,9 @@ PYTHON_ALLOW = {
         "takes a struct of raw output column pointers, which Python buffers cannot fill; "
         "Python calls crvm_rfm_summary_arrays, the same summary with one buffer per column "
         "(%ignore in rfm.i)",
+    "crvm_report_write_stream":
+        "takes a C FILE*; Python gets the same text from crvm_py_report_render (a str) and "
+        "files from crvm_py_report_write (%ignore in report.i)",
     "crvm_date_parse": _TEXT_PARSERS,
     "crvm_date_format": _TEXT_PARSERS,
     "crvm_stream_parse": _TEXT_PARSERS,

@@ -25,3 +25,8 @@ export PKG_CONFIG_PATH="$pcdir" PKG_CONFIG_SYSROOT_DIR="$dest"
 cc -std=c11 -Wall -Wextra -Wpedantic -Werror -o "$dest/consumer" "$root/tests/install/consumer.c" \
     $(pkg-config --cflags --libs crvm)
 LD_LIBRARY_PATH=$(dirname "$so") "$dest/consumer"
+
+# The installed command runs from its prefix without LD_LIBRARY_PATH (rpath).
+crvm=$(find "$dest" -path '*/bin/crvm' -type f | head -n 1)
+[ -n "$crvm" ] || { echo "crvm not installed"; exit 1; }
+env -u LD_LIBRARY_PATH "$crvm" --version

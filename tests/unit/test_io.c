@@ -534,6 +534,51 @@ static void test_load_valid_rows(void **state)
     crvm_ledger_free(l);
 }
 
+/* Another delimiter (issue 9: a space-separated file gave "no column"): the
+ * same rows with tabs, spaces or semicolons load as with commas, quoting
+ * still works, and a quote or line break cannot be the delimiter. */
+static void test_load_with_another_delimiter(void **state)
+{
+    (void)state;
+    static const char *const seps[] = {"\t", " ", ";"};
+    for (size_t k = 0; k < 3; k++) {
+        char text[512];
+        const char *d = seps[k];
+        snprintf(text, sizeof text,
+                 "customer_id%ssegment%sstart_date%send_date\n"
+                 "c1%ssmb%s2022-01-15%s\n"
+                 "c2%s\"mid%s market\"%s2022-02-01%s2023-02-01\n",
+                 d, d, d, d, d, d, d, d, d, d);
+        crvm_ledger *l;
+        assert_int_equal(crvm_ledger_new(&l), CRVM_OK);
+        crvm_load_options o;
+        crvm_load_options_init(&o);
+        o.delimiter = d[0];
+        if (crvm_load_customers_csv(l, write_file("customers.csv", text), &o, NULL) != CRVM_OK)
+            fail_msg("delimiter '%s': %s", d, crvm_last_error());
+        crvm_ledger_stats s = stats_of(l);
+        assert_int_equal(s.customers, 2);
+        size_t idx;
+        char quoted[32];
+        snprintf(quoted, sizeof quoted, "mid%s market", d);
+        assert_int_equal(crvm_ledger_find(l, CRVM_SEGMENTS, quoted, &idx), CRVM_OK);
+        /* The default reads the whole line as one header column. */
+        assert_status(crvm_load_customers_csv(l, write_file("customers.csv", text), NULL, NULL), CRVM_EPARSE);
+        crvm_ledger_free(l);
+    }
+    crvm_ledger *l;
+    assert_int_equal(crvm_ledger_new(&l), CRVM_OK);
+    crvm_load_options o;
+    crvm_load_options_init(&o);
+    o.delimiter = '"';
+    assert_status(crvm_load_customers_csv(l, write_file("customers.csv", customers_csv), &o, NULL), CRVM_EINVAL);
+    assert_non_null(strstr(crvm_last_error(), "delimiter"));
+    o.delimiter = '\n';
+    assert_status(crvm_load_directory(l, tmpdir, &o, NULL), CRVM_EINVAL);
+    crvm_ledger_free(l);
+    remove_file("customers.csv");
+}
+
 /* Strict load of one bad file: the status, the exact message, and an
  * unchanged ledger. */
 static void strict_case(const char *file, crvm_table table, const char *text, crvm_status status,
@@ -1570,6 +1615,7 @@ int main(void)
         cmocka_unit_test(test_dates),
         cmocka_unit_test(test_numbers),
         cmocka_unit_test(test_load_valid_rows),
+        cmocka_unit_test(test_load_with_another_delimiter),
         cmocka_unit_test(test_strict_errors),
         cmocka_unit_test(per_table_loaders_report_each_status),
         cmocka_unit_test(test_header_only_and_missing_file),

@@ -2,6 +2,8 @@
 #include "support.h"
 #include "spend/gamma_gamma_internal.h"
 
+#include <float.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -254,6 +256,50 @@ static void expected_spend_matches_lifetimes(void **state)
     assert_status(crvm_gamma_gamma_expected_spend(&nanp, &x0, 1, &zb, 1, &keep, 1), CRVM_EDOMAIN);
     assert_status(crvm_gamma_gamma_expected_spend(NULL, &x0, 1, &zb, 1, &keep, 1), CRVM_EINVAL);
     assert_close(keep, 7, 0, 0);
+}
+
+/* Extreme parameters and data (inputs found by tests/fuzz/fuzz_predict):
+ * x zbar / v beyond the range of a double either way gave ln f = -inf with
+ * CRVM_OK; now finite and equal to the density written directly in logs
+ * (ln(v + x zbar) split as ln(x zbar) + log1p(v / (x zbar)); terms of
+ * ~3000 cancel to ~1000, so 1e-12 relative). Where the terms cancel beyond
+ * double precision (p = q = 1e300) the row is refused; E[M] is finite
+ * where its value is (p v / (q - 1) at p = q = 1e300 overflowed p v) and
+ * refused where it is not. */
+static void extreme_inputs_finite_or_refused(void **state)
+{
+    (void)state;
+    crvm_gamma_gamma_params g = {1, 0.5, 2};
+    double x = 4, z = DBL_MAX, l;
+    assert_status(crvm_gamma_gamma_log_likelihood(&g, &x, 1, &z, 1, &l, 1), CRVM_OK);
+    double px = g.p * x;
+    double expect = -(lgamma(px) + lgamma(g.q) - lgamma(px + g.q)) + g.q * log(g.v) +
+                    (px - 1) * log(z) + px * log(x) -
+                    (px + g.q) * (log(x) + log(z) + log1p(g.v / x / z));
+    assert_close(l, expect, 1e-12, 0);
+
+    crvm_gamma_gamma_params h = {2, 3, 1e300};
+    double x1 = 1, tiny = 1e-300;
+    assert_status(crvm_gamma_gamma_log_likelihood(&h, &x1, 1, &tiny, 1, &l, 1), CRVM_OK);
+    expect = lgamma(h.p + h.q) - lgamma(h.p) - lgamma(h.q) + h.q * log(h.v) +
+             (h.p - 1) * log(tiny) - (h.p + h.q) * log(h.v);
+    assert_close(l, expect, 1e-12, 0);
+
+    crvm_gamma_gamma_params huge = {1e300, 1e300, 1};
+    double rows[2] = {1, 1}, zs[2] = {1, 1}, keep[2] = {7, 7};
+    assert_status(crvm_gamma_gamma_log_likelihood(&huge, rows, 2, zs, 2, keep, 2), CRVM_EDOMAIN);
+    assert_true(strstr(crvm_last_error(), "row 0") != NULL);
+    assert_close(keep[0], 7, 0, 0);
+
+    crvm_gamma_gamma_params big = {1e300, 1e300, 4e297};
+    double x0 = 0, zb = 5, e;
+    assert_status(crvm_gamma_gamma_expected_spend(&big, &x0, 1, &zb, 1, &e, 1), CRVM_OK);
+    assert_close(e, 4e297, 1e-15, 0);
+    crvm_gamma_gamma_params over = {1e300, 1.5, 1e300};
+    double xs[2] = {1, 0}, zz[2] = {5, 5};
+    assert_status(crvm_gamma_gamma_expected_spend(&over, xs, 2, zz, 2, keep, 2), CRVM_EDOMAIN);
+    assert_true(strstr(crvm_last_error(), "row 1") != NULL);
+    assert_close(keep[1], 7, 0, 0);
 }
 
 /* Simulate customers from known parameters and fit: each estimate must lie
@@ -578,6 +624,17 @@ static void clv_errors(void **state)
     crvm_clv_options o = CRVM_CLV_OPTIONS_INIT;
     o.horizon_months = -1;
     assert_status(crvm_clv(&bg, &published, cx, 6, crec, 6, cT, 6, cz, 6, &o, out, 6), CRVM_EINVAL);
+    /* the work grows with the horizon: a century at most (INT_MAX months
+     * asked for 2^31 expectations per customer and 32 GB of buffers) */
+    o.horizon_months = CRVM_CLV_MAX_HORIZON_MONTHS + 1;
+    assert_status(crvm_clv(&bg, &published, cx, 6, crec, 6, cT, 6, cz, 6, &o, out, 6), CRVM_EINVAL);
+    assert_true(strstr(crvm_last_error(), "horizon_months = 1201") != NULL);
+    o.horizon_months = INT_MAX;
+    assert_status(crvm_clv_with_spend(&bg, cx, 6, crec, 6, cT, 6, cz, 6, &o, out, 6), CRVM_EINVAL);
+    double century[6];
+    o.horizon_months = CRVM_CLV_MAX_HORIZON_MONTHS;
+    assert_status(crvm_clv(&bg, &published, cx, 6, crec, 6, cT, 6, cz, 6, &o, century, 6),
+                  CRVM_OK);
     o = (crvm_clv_options)CRVM_CLV_OPTIONS_INIT;
     o.discount_rate = -1;
     assert_status(crvm_clv(&bg, &published, cx, 6, crec, 6, cT, 6, cz, 6, &o, out, 6), CRVM_EINVAL);
@@ -724,6 +781,7 @@ int main(void)
         cmocka_unit_test(fit_reproduces_published_cdnow_estimates),
         cmocka_unit_test(log_likelihood_matches_lifetimes),
         cmocka_unit_test(expected_spend_matches_lifetimes),
+        cmocka_unit_test(extreme_inputs_finite_or_refused),
         cmocka_unit_test(recover_parameters_from_simulation),
         cmocka_unit_test(weights_equal_repetition),
         cmocka_unit_test(penalised_fit_matches_lifetimes),

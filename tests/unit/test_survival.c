@@ -348,6 +348,73 @@ static void km_survives_every_allocation_failure(void **state)
     assert_true(test_every_allocation_failure(km_scenario, NULL) >= 3);
 }
 
+/* Continuous durations (more distinct times than the tally route takes),
+ * some shared by events and censorings, zeros of both signs. */
+enum { KM_MANY = 3000 };
+static void km_many_times(double *t, int32_t *e)
+{
+    unsigned long long seed = 3;
+    for (int i = 0; i < KM_MANY; i++) {
+        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+        t[i] = (double)(seed >> 11) * 0x1p-53 * 40.0;
+        e[i] = (int32_t)((seed >> 7) & 1);
+        if (i % 10 == 3)
+            t[i] = t[i - 3]; /* a repeated time, event or not */
+    }
+    t[5] = 0.0;
+    t[6] = -0.0;
+    e[5] = 1;
+    e[6] = 0;
+}
+
+static void km_unweighted_route_equals_weighted_route(void **state)
+{
+    (void)state;
+    /* Without weights the events and censorings are sorted apart as bare
+     * keys and merged; with unit weights the rows go through the stable
+     * sort with their indices. The tables must be identical. */
+    static double t[KM_MANY], w[KM_MANY];
+    static int32_t e[KM_MANY];
+    km_many_times(t, e);
+    for (int i = 0; i < KM_MANY; i++)
+        w[i] = 1.0;
+    crvm_km *a = NULL, *b = NULL;
+    assert_int_equal(crvm_km_fit(t, KM_MANY, e, KM_MANY, NULL, 0, NULL, 0, NULL, &a), CRVM_OK);
+    assert_int_equal(crvm_km_fit(t, KM_MANY, e, KM_MANY, w, KM_MANY, NULL, 0, NULL, &b), CRVM_OK);
+    size_t n = crvm_km_size(a);
+    assert_int_equal(n, crvm_km_size(b));
+    assert_true(n > 2000 && n < KM_MANY);
+    static double ca[KM_MANY], cb[KM_MANY];
+    for (int c = 0; c < 8; c++) {
+        assert_int_equal(crvm_km_column(a, (crvm_km_column_id)c, ca, n), CRVM_OK);
+        assert_int_equal(crvm_km_column(b, (crvm_km_column_id)c, cb, n), CRVM_OK);
+        for (size_t k = 0; k < n; k++)
+            assert_true(ca[k] == cb[k]);
+    }
+    assert_int_equal(crvm_km_column(a, CRVM_KM_TIME, ca, n), CRVM_OK);
+    assert_true(ca[0] == 0.0 && ca[1] > 0.0); /* both zeros make one row */
+    crvm_km_free(a);
+    crvm_km_free(b);
+}
+
+static crvm_status km_many_scenario(void *ctx)
+{
+    (void)ctx;
+    static double t[KM_MANY];
+    static int32_t e[KM_MANY];
+    km_many_times(t, e);
+    crvm_km *km = NULL;
+    crvm_status st = crvm_km_fit(t, KM_MANY, e, KM_MANY, NULL, 0, NULL, 0, NULL, &km);
+    crvm_km_free(km);
+    return st;
+}
+
+static void km_unweighted_survives_every_allocation_failure(void **state)
+{
+    (void)state;
+    assert_true(test_every_allocation_failure(km_many_scenario, NULL) >= 4);
+}
+
 /* ---- Kaplan–Meier by group ---------------------------------------------- */
 
 static const crvm_km *km_group(const crvm_km_groups *groups, int32_t g)
@@ -1493,6 +1560,8 @@ int main(void)
         cmocka_unit_test(km_is_monotone_and_inside_its_interval),
         cmocka_unit_test(km_rejects_bad_input),
         cmocka_unit_test(km_survives_every_allocation_failure),
+        cmocka_unit_test(km_unweighted_route_equals_weighted_route),
+        cmocka_unit_test(km_unweighted_survives_every_allocation_failure),
         cmocka_unit_test(km_groups_hand_computed),
         cmocka_unit_test(km_groups_left_truncation_hand_computed),
         cmocka_unit_test(km_groups_equal_separate_fits),

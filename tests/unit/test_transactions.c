@@ -23,6 +23,7 @@
 #include <threads.h>
 
 #include "math/special.h"
+#include "transactions/increments.h"
 #include "transactions/txn_private.h"
 
 #ifndef CRVM_SOURCE_ROOT
@@ -980,10 +981,13 @@ static void batched_p_alive_matches_row_by_row(void **state)
 {
     (void)state;
     /* crvm_txn_p_alive computes BG/NBD and MBG/NBD P(alive) in one batched
-     * loop (crvm__bgnbd_p_alive_rows, constants hoisted); over random
-     * parameters and rows (x up to 300, t_x anywhere in [0, T], including
-     * t_x = T and t_x = 0) it must equal the per-row formula
-     * crvm__bgnbd_p_alive to 1e-15 relative (the same operations). */
+     * loop (crvm__bgnbd_p_alive_rows, constants hoisted, vector log1p and
+     * exp); over random parameters and rows (x up to 300, t_x anywhere in
+     * [0, T], including t_x = T and t_x = 0) it must equal the per-row
+     * formula crvm__bgnbd_p_alive to 4e-15 (1 + |D|) relative: the same
+     * operations, with log1p and exp each up to 4 ulp instead of 1 (the
+     * vector library's bound), and an absolute error in D of that many ulp
+     * of |D| moves P(alive) = 1 / (1 + e^D) by as much relative. */
     unsigned long long seed = 7;
     enum { N = 512 };
     double x[N], tx[N], T[N], out[N];
@@ -993,7 +997,9 @@ static void batched_p_alive_matches_row_by_row(void **state)
         for (int i = 0; i < N; i++) {
             crvm__txn_row row = {x[i], tx[i], T[i], 1.0};
             double ref = crvm__bgnbd_p_alive(p.p, &row, p.model == CRVM_TXN_MBGNBD);
-            if (!(fabs(out[i] - ref) <= 1e-15 * ref) && !(out[i] == ref))
+            double D = log(1.0 / ref - 1.0); /* P = 1 / (1 + e^D) */
+            double tol = 4e-15 * (1.0 + (isfinite(D) ? fabs(D) : 0.0));
+            if (!(fabs(out[i] - ref) <= tol * ref) && !(out[i] == ref))
                 fail_msg("%s row %d (x=%g, t_x=%g, T=%g): batched %.17g, row %.17g",
                          crvm_txn_model_name(p.model), i, x[i], tx[i], T[i], out[i], ref);
             assert_true(out[i] >= 0.0 && out[i] <= 1.0);
@@ -1086,6 +1092,109 @@ static void bgbb_repeated_rows_give_row_by_row_values(void **state)
     free(tx);
     free(n);
     free(out);
+}
+
+static void increments_over_horizons_match_one_call_per_horizon(void **state)
+{
+    (void)state;
+    /* crvm__txn_expected_increments (CLV's route: columns checked and BG/NBD
+     * P(alive) computed once) against one public call per horizon, for the
+     * four models: the same per-horizon values, so 1e-13 relative of the
+     * sum of the |terms| (the sum is accumulated in another order) */
+    enum { N = 300, H = 12 };
+    static double x[N], tx[N], T[N], out[N], one[N], ref[N], absref[N], prev[N];
+    unsigned long long seed = 41;
+    const crvm_txn_params *models[] = {&BG_PUB, &MBG_LT, &PN_PUB, &BB_PUB};
+    double t[H], w[H];
+    for (int h = 0; h < H; h++) {
+        t[h] = 4.0 * (h + 1); /* weeks (whole, for BG/BB), c from ~0.1 to past 1 */
+        w[h] = pow(1.01, -(h + 1));
+    }
+    for (int mi = 0; mi < 4; mi++) {
+        const crvm_txn_params *p = models[mi];
+        for (int i = 0; i < N; i++) {
+            T[i] = p->model == CRVM_TXN_BGBB ? floor(1.0 + 40.0 * grid_uniform(&seed))
+                                             : grid_log_uniform(&seed, 1.0, 80.0);
+            x[i] = floor((p->model == CRVM_TXN_BGBB ? T[i] + 1.0 : 30.0) * grid_uniform(&seed));
+            tx[i] = x[i] == 0.0 ? 0.0
+                    : p->model == CRVM_TXN_BGBB
+                        ? x[i] + floor((T[i] - x[i] + 1.0) * grid_uniform(&seed))
+                        : T[i] * grid_uniform(&seed);
+            ref[i] = absref[i] = prev[i] = 0.0;
+        }
+        for (int h = 0; h < H; h++) {
+            assert_status(crvm_txn_expected_conditional(p, t[h], x, N, tx, N, T, N, one, N),
+                          CRVM_OK);
+            for (int i = 0; i < N; i++) {
+                ref[i] += w[h] * (one[i] - prev[i]);
+                absref[i] += fabs(w[h] * (one[i] - prev[i])) + w[h] * one[i];
+                prev[i] = one[i];
+            }
+        }
+        assert_status(crvm__txn_expected_increments(p, t, w, H, x, N, tx, N, T, N, out, N),
+                      CRVM_OK);
+        for (int i = 0; i < N; i++)
+            if (!(fabs(out[i] - ref[i]) <= 1e-13 * absref[i]))
+                fail_msg("%s row %d (x=%g, t_x=%g, T=%g): increments %.17g, per horizon %.17g",
+                         crvm_txn_model_name(p->model), i, x[i], tx[i], T[i], out[i], ref[i]);
+        /* no horizon: zeros, the columns still checked */
+        assert_status(crvm__txn_expected_increments(p, t, w, 0, x, N, tx, N, T, N, out, N),
+                      CRVM_OK);
+        for (int i = 0; i < N; i++)
+            assert_true(out[i] == 0.0);
+    }
+    /* errors: a bad horizon is named, bad columns and lengths refused,
+     * nothing written */
+    for (int i = 0; i < N; i++)
+        out[i] = -7.0;
+    t[5] = -1.0;
+    assert_status(crvm__txn_expected_increments(&BG_PUB, t, w, H, x, N, tx, N, T, N, out, N),
+                  CRVM_EINVAL);
+    assert_message("t[5] = -1");
+    t[5] = 2.5;
+    assert_status(crvm__txn_expected_increments(&BB_PUB, t, w, H, x, N, tx, N, T, N, out, N),
+                  CRVM_EINVAL);
+    assert_message("t[5] = 2.5: BG/BB counts whole opportunities");
+    t[5] = 24.0;
+    x[3] = -1.0;
+    assert_status(crvm__txn_expected_increments(&BG_PUB, t, w, H, x, N, tx, N, T, N, out, N),
+                  CRVM_EINVAL);
+    assert_message("frequency[3] = -1");
+    x[3] = 1.0;
+    assert_status(crvm__txn_expected_increments(&BG_PUB, t, w, H, x, N, tx, N, T, N, out, N - 1),
+                  CRVM_EINVAL);
+    crvm_txn_params bad = BG_PUB;
+    bad.p[2] = -1.0;
+    assert_status(crvm__txn_expected_increments(&bad, t, w, H, x, N, tx, N, T, N, out, N),
+                  CRVM_EDOMAIN);
+    for (int i = 0; i < N; i++)
+        assert_true(out[i] == -7.0);
+}
+
+static void every_bad_value_is_caught_in_every_lane(void **state)
+{
+    (void)state;
+    /* the cheap pass reads two rows per step and the remainder one by one:
+     * each kind of bad value must fail the call at every position of a
+     * five-row call (both lanes of both steps and the tail); whole numbers
+     * near and beyond 2^52, where the whole-number test changes form, pass */
+    struct {
+        int col;
+        double v;
+    } bad[] = {{0, -1.0},     {0, 2.5},   {0, 1e15 + 0.5}, {0, NAN},     {0, INFINITY},
+               {0, -0.5},     {1, -1.0},  {1, NAN},        {1, 11.0},    {2, NAN},
+               {2, INFINITY}, {2, -1.0},  {0, 0.0}};
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++)
+        for (int pos = 0; pos < 5; pos++) {
+            double x[5] = {1, 2, 0x1p52 - 1.0, 0x1p53, 0x1p52}, tx[5] = {4, 4, 4, 4, 4},
+                   T[5] = {10, 10, 10, 10, 10}, out[5];
+            double *col = bad[k].col == 0 ? x : bad[k].col == 1 ? tx : T;
+            assert_status(crvm_txn_p_alive(&BG_PUB, x, 5, tx, 5, T, 5, out, 5), CRVM_OK);
+            col[pos] = bad[k].v; /* the last kind: x = 0 with t_x = 4 > 0 */
+            if (!(crvm_txn_p_alive(&BG_PUB, x, 5, tx, 5, T, 5, out, 5) == CRVM_EINVAL))
+                fail_msg("bad value %g in column %d at row %d accepted", bad[k].v, bad[k].col,
+                         pos);
+        }
 }
 
 static void bad_row_deep_in_long_columns_is_named(void **state)
@@ -1470,6 +1579,8 @@ int main(void)
         cmocka_unit_test(fits_run_concurrently_with_identical_results),
         cmocka_unit_test(degenerate_data_report_non_convergence),
         cmocka_unit_test(bad_data_gives_clear_errors),
+        cmocka_unit_test(increments_over_horizons_match_one_call_per_horizon),
+        cmocka_unit_test(every_bad_value_is_caught_in_every_lane),
         cmocka_unit_test(bad_row_deep_in_long_columns_is_named),
         cmocka_unit_test(fast_conditional_series_matches_general_2f1),
         cmocka_unit_test(batched_p_alive_matches_row_by_row),

@@ -1558,19 +1558,9 @@ static void overflowing_sums_are_refused(void **state)
     /* A customer of one month and enormous contribution (not valued by the
      * fit: it has left) with a refused contact in that month: its
      * contribution fits in 2^53 cents, its value at the renewal does not. */
-    const char *id[] = {"whale"}, *seg[] = {"mid_market"};
-    crvm_date start[] = {D(2024, 2, 10)}, end[] = {D(2024, 3, 10)};
-    assert_int_equal(crvm_ledger_add_customers(b.ledger, id, 1, seg, 1, start, 1, end, 1, NULL), CRVM_OK);
-    /* Gross margin 0.8 x 9.0e13 = 7.2e13 in its one month: within 2^53 cents (and
-     * the ledger bounds the sum of all revenue there). */
-    assert_int_equal(crvm_ledger_add_revenue_event(b.ledger, "whale", D(2024, 2, 10), 9.0e13, CRVM_STREAM_SUBSCRIPTION), CRVM_OK);
-    const char *kid[] = {"whale-1"}, *kc[] = {"whale"};
-    crvm_date opened[] = {D(2024, 2, 20)}, closed[] = {D(2024, 2, 20)};
-    int32_t channel[] = {CRVM_CHANNEL_PHONE}, tier[] = {1}, esc[] = {1}, outcome[] = {CRVM_OUTCOME_REFUSED};
+    vs_add_whale(&b);
+    int32_t channel[] = {CRVM_CHANNEL_PHONE}, tier[] = {1};
     double minutes[] = {10}, sat[] = {NAN};
-    assert_int_equal(crvm_ledger_add_contacts(b.ledger, kid, 1, kc, 1, opened, 1, closed, 1, channel, 1, minutes,
-                                              1, tier, 1, esc, 1, outcome, 1, sat, 1, NULL),
-                     CRVM_OK);
     /* An active customer with contacts of every kind in its period in
      * progress: 3 of each of 8 types, 4^8 ways a self-service shift can go. */
     size_t who = 0;

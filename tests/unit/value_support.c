@@ -234,3 +234,29 @@ void vs_reference(double alpha, double x, double c, int n, double e1, double E, 
     out->lifetime = (double)life;
     out->at_risk = (double)(kept - derl);
 }
+
+vs_business vs_simulated_small(size_t customers, uint64_t seed)
+{
+    crvm_sim_options o;
+    crvm_sim_options_init(&o);
+    o.customers = customers;
+    o.seed = seed;
+    return vs_simulated(&o);
+}
+
+void vs_add_whale(vs_business *b)
+{
+    const char *id[] = {"whale"}, *seg[] = {"mid_market"};
+    crvm_date start[] = {test_date(2024, 2, 10)}, end[] = {test_date(2024, 3, 10)};
+    assert_int_equal(crvm_ledger_add_customers(b->ledger, id, 1, seg, 1, start, 1, end, 1, NULL), CRVM_OK);
+    assert_int_equal(crvm_ledger_add_revenue_event(b->ledger, "whale", test_date(2024, 2, 10), 9.0e13,
+                                                   CRVM_STREAM_SUBSCRIPTION),
+                     CRVM_OK);
+    const char *kid[] = {"whale-1"}, *kc[] = {"whale"};
+    crvm_date opened[] = {test_date(2024, 2, 20)}, closed[] = {test_date(2024, 2, 20)};
+    int32_t channel[] = {CRVM_CHANNEL_PHONE}, tier[] = {1}, esc[] = {1}, outcome[] = {CRVM_OUTCOME_REFUSED};
+    double minutes[] = {10}, sat[] = {NAN};
+    assert_int_equal(crvm_ledger_add_contacts(b->ledger, kid, 1, kc, 1, opened, 1, closed, 1, channel, 1,
+                                              minutes, 1, tier, 1, esc, 1, outcome, 1, sat, 1, NULL),
+                     CRVM_OK);
+}

@@ -32,6 +32,13 @@ size_t vs_step(size_t step, size_t valgrind_factor);
 
 /* Simulate, write the CSV files to a temporary directory, load them. */
 vs_business vs_simulated(const crvm_sim_options *o);
+/* Simulate `customers` with the simulator's defaults and `seed`. */
+vs_business vs_simulated_small(size_t customers, uint64_t seed);
+/* Add "whale" to b's ledger: a mid_market customer of one month (2024-02-10
+ * to 2024-03-10) whose gross margin, 7.2e13, fits in 2^53 cents but whose
+ * value at a renewal does not, with one refused escalated contact
+ * ("whale-1", 2024-02-20): the figures of its contact overflow. */
+void vs_add_whale(vs_business *b);
 /* Fill k_first/k_index and v_first/v_index from the columns. */
 void vs_index(vs_business *b);
 void vs_free(vs_business *b);

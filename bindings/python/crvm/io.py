@@ -464,19 +464,23 @@ def _writing(ledger):
 
 
 def load_csv(ledger, directory, strict: bool = True, *, ignore_unknown_columns: bool = False,
-             max_field_bytes: int = 0) -> LoadReport:
+             max_field_bytes: int = 0, delimiter: str = ",") -> LoadReport:
     """Load a directory of crvm CSV files into ``ledger``.
 
     strict=True: the first bad row raises the crvm.Error subclass of its
     status (ParseError, InvalidArgumentError, NotFoundError) naming file,
     row, line, column and reason, and the ledger is left as it was.
     strict=False: valid rows are kept and every rejected row is listed in the
-    returned report's ``rejections``."""
+    returned report's ``rejections``. ``delimiter``: the field separator,
+    one character ("," by default; ";", "\\t", " ")."""
+    if not isinstance(delimiter, str) or len(delimiter) != 1:
+        raise ValueError(f"delimiter must be one character, got {delimiter!r}")
     opts = _ll.crvm_load_options()
     _ll.crvm_load_options_init(opts)
     opts.mode = _ll.CRVM_LOAD_STRICT if strict else _ll.CRVM_LOAD_LENIENT
     opts.ignore_unknown_columns = 1 if ignore_unknown_columns else 0
     opts.max_field_bytes = int(max_field_bytes)
+    opts.delimiter = delimiter
     report = _ll.crvm_load_report_new()
     with _writing(ledger):
         _ll.crvm_load_directory(_ledger_handle(ledger), os.fspath(directory), opts, report)

@@ -375,7 +375,7 @@ class Ledger:
 
     @classmethod
     def from_csv(cls, directory, strict: bool = True, *, ignore_unknown_columns: bool = False,
-                 max_field_bytes: int = 0) -> "Ledger":
+                 max_field_bytes: int = 0, delimiter: str = ",") -> "Ledger":
         """A new ledger loaded from the crvm CSV files in ``directory``
         (customers.csv required; articles.csv, contacts.csv, revenue.csv and
         knowledge_uses.csv optional; layout in docs/data-format.md).
@@ -384,8 +384,8 @@ class Ledger:
         subclass of its status (ParseError, InvalidArgumentError,
         NotFoundError) naming file, row, line, column and reason.
         ``strict=False``: valid rows are kept and every rejected row is listed
-        in the report. ``ignore_unknown_columns`` and ``max_field_bytes`` are
-        as in :func:`crvm.load_csv`. The :class:`crvm.LoadReport` (row counts
+        in the report. ``ignore_unknown_columns``, ``max_field_bytes`` and
+        ``delimiter`` are as in :func:`crvm.load_csv`. The :class:`crvm.LoadReport` (row counts
         and rejections) is kept as ``ledger.load_report``.
         """
         from .io import load_csv  # io sits above the ledger: import late, never at module level
@@ -393,7 +393,7 @@ class Ledger:
         ledger = cls()
         ledger.load_report = load_csv(ledger, directory, strict,
                                       ignore_unknown_columns=ignore_unknown_columns,
-                                      max_field_bytes=max_field_bytes)
+                                      max_field_bytes=max_field_bytes, delimiter=delimiter)
         return ledger
 
     @contextlib.contextmanager

@@ -37,6 +37,10 @@ __all__ = ["ValueModel"]
 _MODELS = {"sbg": _ll.CRVM_VALUE_SBG, "bdw": _ll.CRVM_VALUE_BDW, "cox": _ll.CRVM_VALUE_COX,
            "bgnbd": _ll.CRVM_VALUE_BGNBD, "pareto": _ll.CRVM_VALUE_PARETO}
 _FUTURES = {"baseline": _ll.CRVM_FUTURE_BASELINE, "segment_average": _ll.CRVM_FUTURE_SEGMENT_AVERAGE}
+_REPORT_FORMATS = {"text": _ll.CRVM_REPORT_TEXT, "json": _ll.CRVM_REPORT_JSON, "csv": _ll.CRVM_REPORT_CSV,
+                   "html": _ll.CRVM_REPORT_HTML}
+# CSV tables in crvm_report_table order (crvm_report_table_name()).
+_REPORT_TABLES = [_ll.crvm_report_table_name(t) for t in range(_ll.CRVM_REPORT_TABLES)]
 _FIELDS = {"outcome": _ll.CRVM_FIELD_OUTCOME, "channel": _ll.CRVM_FIELD_CHANNEL,
            "tier": _ll.CRVM_FIELD_TIER, "escalated": _ll.CRVM_FIELD_ESCALATED,
            "month": _ll.CRVM_FIELD_MONTH, "quarter": _ll.CRVM_FIELD_QUARTER,
@@ -373,6 +377,37 @@ class ValueModel:
         out = np.empty(len(idx) * len(_VK_COLS))
         _ll.crvm_value_knowledge(h, out)
         return pd.DataFrame(out.reshape(len(idx), len(_VK_COLS)), columns=_VK_COLS, index=idx)
+
+    # ------------------------------------------------------------ report
+
+    def report(self, format: str = "text", path=None, *, top: int = 5, pnl_months: int = 12,
+               table: str = "headline", title: Optional[str] = None) -> Optional[str]:
+        """The report a support executive reads (the one ``crvm report`` writes):
+        the headline, the support P&L of the last ``pnl_months`` months, segment
+        value and economics, retention with its covariate effects and curves,
+        contact impact by every grouping, knowledge and the ``top`` customers to
+        call. ``format`` is "text", "json" (docs/report-schema.md), "csv" or
+        "html" (one self-contained page with SVG charts).
+
+        With ``path`` the report is written there (for "csv": a directory that
+        receives one file per table) and None is returned; without, the text is
+        returned (for "csv": the one ``table`` named, e.g. "segments")."""
+        h = self._handle()
+        if format not in _REPORT_FORMATS:
+            raise ValueError(f"format must be one of {list(_REPORT_FORMATS)}, got {format!r}")
+        if table not in _REPORT_TABLES:
+            raise ValueError(f"table must be one of {_REPORT_TABLES}, got {table!r}")
+        o = _ll.crvm_report_options()
+        _ll.crvm_report_options_init(o)
+        o.format = _REPORT_FORMATS[format]
+        o.top = int(top)
+        o.pnl_months = int(pnl_months)
+        o.table = _REPORT_TABLES.index(table)
+        o.horizon = int(self._options.horizon)
+        if path is not None:
+            _ll.crvm_py_report_write(h, self.ledger._h, self.cost_model._c, o, title, str(path))
+            return None
+        return _ll.crvm_py_report_render(h, self.ledger._h, self.cost_model._c, o, title)
 
     # ------------------------------------------------------------ panel
 
