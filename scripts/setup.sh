@@ -6,9 +6,10 @@ CRVM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # into a virtual environment inside the checkout.
 MESON=/usr/bin/meson
 VENV="$CRVM_ROOT/.venv"
-# clang and its runtime libraries build the libFuzzer targets (scripts/fuzz).
+# clang and its runtime libraries build the libFuzzer targets (scripts/fuzz);
+# the Java runtime runs the local Spark of crvm.spark's tests.
 DEBIAN_PACKAGES="meson ninja-build swig libcmocka-dev pkg-config gcc binutils python3-dev valgrind
-                 clang libclang-rt-dev"
+                 clang libclang-rt-dev default-jre-headless"
 
 # Each step is stamped with the seconds since the script started (CI has 30
 # minutes for the whole of scripts/test).
