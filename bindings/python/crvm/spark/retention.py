@@ -50,7 +50,13 @@ def retention_panel(customers, contacts, as_of, period: str = "month",
     ``period`` (1, 2, ...), ``event`` (churned at that renewal) and the
     contact covariates :data:`PANEL_COVARIATES` of the period (as
     :meth:`crvm.Ledger.contact_panel`). ``buckets`` defaults to the shuffle
-    partitions; each bucket's ledger is built on one executor."""
+    partitions; each bucket's ledger is built on one executor.
+
+    Example::
+
+        panel = crvm.spark.retention_panel(spark.table("customers"),
+                                           spark.table("contacts"), "2024-06-30")
+    """
     spark = customers.sparkSession
     if buckets is None:
         buckets = int(spark.conf.get("spark.sql.shuffle.partitions"))
@@ -141,7 +147,13 @@ def fit_retention(panel, kind: str = "bdw", covariates: Sequence[str] = tuple(PA
     fitted model (parameters and covariance, ``spark_report``). The start is
     crvm's fit to about ``sample_subjects`` subjects chosen by a hash of their
     id; Newton iterations on the full panel stop when no parameter changes by
-    more than ``tolerance`` relative (absolute for coefficients)."""
+    more than ``tolerance`` relative (absolute for coefficients).
+
+    Example::
+
+        model = crvm.spark.fit_retention(panel, "bdw", covariates=["refused", "escalated"])
+        model.summary
+    """
     if kind not in _KINDS:
         raise ValueError(f"kind must be one of {list(_KINDS)}, got {kind!r}")
     from pyspark.sql import functions as F  # noqa: PLC0415
@@ -208,7 +220,12 @@ def predict_retention(model: RetentionRegression, panel, horizon: int = 12,
     columns of :meth:`crvm.RetentionRegression.predict`, with ``id_col`` and
     ``group_col``), as a Spark DataFrame: the model's parameters and
     covariance are broadcast and each partition's subjects are predicted by
-    crvm on an executor."""
+    crvm on an executor.
+
+    Example::
+
+        pred = crvm.spark.predict_retention(model, panel, horizon=12)
+    """
     model._require("predict")
     spark = panel.sparkSession
     shared = spark.sparkContext.broadcast({
@@ -245,7 +262,12 @@ def segment_rollup(predictions, group_col: str = "segment"):
     """Segment roll-ups of per-customer predictions (a Spark DataFrame):
     active customers, expected customers retained over the horizon (sum of
     ``survival``), the sums of ``derl``, ``lifetime`` and ``at_risk`` (periods
-    of customers), by segment."""
+    of customers), by segment.
+
+    Example::
+
+        crvm.spark.segment_rollup(crvm.spark.predict_retention(model, panel)).show()
+    """
     from pyspark.sql import functions as F  # noqa: PLC0415
 
     alive = predictions.where(F.col("alive"))

@@ -44,7 +44,12 @@ _HESS_STEP = 1e-3
 def distinct_rows(summary, frequency_col: str = "frequency", recency_col: str = "recency",
                   T_col: str = "T"):
     """The distinct (frequency, recency, T) rows of a Spark customer summary
-    with their number of customers, ``count`` (a Spark DataFrame)."""
+    with their number of customers, ``count`` (a Spark DataFrame).
+
+    Example::
+
+        crvm.spark.distinct_rows(crvm.spark.rfm_summary(tx, "customer_id", "date")).count()
+    """
     return summary.groupBy(frequency_col, recency_col, T_col).count()
 
 
@@ -154,7 +159,8 @@ def fit(model: _TransactionModel, summary, frequency_col: str = "frequency",
     ``max_driver_rows`` of them are collected and fitted by crvm with the
     counts as weights (``path = "driver"``). Beyond, the fit runs on the
     cluster (``path = "distributed"``, see the module comment): it starts from
-    crvm's fit to about ``sample_rows`` sampled distinct rows and stops when a
+    crvm's fit to about ``sample_rows`` (at most ``max_driver_rows``) sampled
+    distinct rows and stops when a
     Newton step changes no parameter by more than ``tolerance`` relative; the
     standard errors come from the Hessian by finite differences.
 
@@ -181,7 +187,8 @@ def fit(model: _TransactionModel, summary, frequency_col: str = "frequency",
                               "customers": int(head["count"].sum())}
         return model
     del head
-    model.spark_report = _fit_distributed(model, rows, cols, sample_rows, tolerance)
+    model.spark_report = _fit_distributed(model, rows, cols, min(sample_rows, max_driver_rows),
+                                          tolerance)
     return model
 
 
@@ -197,7 +204,14 @@ def score(model: _TransactionModel, summary, customer_col: str, t: float = 30.0,
     per time unit; BG/BB: per opportunity), and with a fitted ``spend_model``
     (crvm.GammaGamma) also ``clv`` over ``clv_months`` months at
     ``clv_discount_rate`` a month (``GammaGamma.clv``). The parameters are
-    broadcast; each Arrow batch is scored by crvm on an executor."""
+    broadcast; each Arrow batch is scored by crvm on an executor.
+
+    Example::
+
+        s = crvm.spark.rfm_summary(tx, "customer_id", "date", "amount")
+        bgf = crvm.spark.fit(crvm.BetaGeo(), s)
+        crvm.spark.score(bgf, s, "customer_id", t=90, discount_rate=0.001)
+    """
     params = model.params  # raises NotFittedError when unfitted
     if T_col is None:
         T_col = "n_periods" if isinstance(model, BetaGeoBetaBinom) else "T"
