@@ -6,6 +6,14 @@ simulated transaction log, written once to Parquet.
     .venv/bin/python bench/bench_spark.py generate 1000000 /tmp/tx_1e6.parquet
     .venv/bin/python bench/bench_spark.py single /tmp/tx_1e6.parquet
     .venv/bin/python bench/bench_spark.py spark /tmp/tx_1e6.parquet [--driver-rows N]
+    .venv/bin/python bench/bench_spark.py retention-data 100000 /tmp/business_1e5
+    .venv/bin/python bench/bench_spark.py retention-single /tmp/business_1e5
+    .venv/bin/python bench/bench_spark.py retention-spark /tmp/business_1e5
+
+The retention mode simulates a support business (crvm.simulate), writes its
+customers and contacts to Parquet, and times the covariate retention path
+(panel, BdW fit with refused / escalated / contacts, predictions) on one
+machine and on Spark.
 
 Each mode runs in its own process and prints one JSON line: wall seconds per
 stage, the Python process's peak resident memory (VmHWM) and, for Spark, the
@@ -61,6 +69,29 @@ def generate(n: int, path: str) -> None:
     print(json.dumps({"customers": n, "transactions": len(tx)}))
 
 
+_COVARIATES = ["refused", "escalated", "contacts"]
+_AS_OF = "2024-06-30"
+
+
+def _session(shuffle: int = 32):
+    from pyspark.sql import SparkSession
+
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    session = (SparkSession.builder.master("local[2]").appName("crvm-bench")
+               .config("spark.ui.enabled", "false")
+               .config("spark.ui.showConsoleProgress", "false")
+               .config("spark.driver.host", "127.0.0.1")
+               .config("spark.driver.bindAddress", "127.0.0.1")
+               .config("spark.sql.shuffle.partitions", str(shuffle))
+               .config("spark.sql.session.timeZone", "UTC")
+               .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+               .config("spark.driver.memory", "4g")
+               .getOrCreate())
+    session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
 def single(path: str) -> dict:
     import crvm
 
@@ -87,26 +118,12 @@ def single(path: str) -> dict:
 
 
 def spark(path: str, driver_rows: int) -> dict:
-    from pyspark.sql import SparkSession
-
     import crvm
     import crvm.spark
 
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    os.environ["PYSPARK_PYTHON"] = sys.executable
     t = {}
     t0 = time.perf_counter()
-    session = (SparkSession.builder.master("local[2]").appName("crvm-bench")
-               .config("spark.ui.enabled", "false")
-               .config("spark.ui.showConsoleProgress", "false")
-               .config("spark.driver.host", "127.0.0.1")
-               .config("spark.driver.bindAddress", "127.0.0.1")
-               .config("spark.sql.shuffle.partitions", "32")
-               .config("spark.sql.session.timeZone", "UTC")
-               .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-               .config("spark.driver.memory", "4g")
-               .getOrCreate())
-    session.sparkContext.setLogLevel("ERROR")
+    session = _session()
     jvm_pid = session._jvm.java.lang.ProcessHandle.current().pid()
     t["start"] = time.perf_counter() - t0
     t0 = time.perf_counter()
@@ -128,12 +145,83 @@ def spark(path: str, driver_rows: int) -> dict:
     return out
 
 
+def retention_data(n: int, directory: str) -> None:
+    import crvm
+
+    sim = crvm.simulate(n, seed=5)
+    os.makedirs(directory, exist_ok=True)
+    sim.customers.to_parquet(f"{directory}/customers.parquet", index=False, coerce_timestamps="us")
+    sim.contacts.drop(columns="articles").to_parquet(f"{directory}/contacts.parquet", index=False,
+                                                     coerce_timestamps="us")
+
+
+def retention_single(directory: str) -> dict:
+    import crvm
+
+    t = {}
+    t0 = time.perf_counter()
+    customers = pd.read_parquet(f"{directory}/customers.parquet")
+    contacts = pd.read_parquet(f"{directory}/contacts.parquet")
+    ledger = crvm.Ledger.from_frames(customers, contacts=contacts)
+    p = ledger.contact_panel(_AS_OF)
+    panel = pd.DataFrame({"id": p["customer"], "segment": p["segment"], "period": p["stop"],
+                          "event": p["event"]})
+    for c in _COVARIATES:
+        panel[c] = p[c].astype(np.float64)
+    t["panel"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    model = crvm.RetentionRegression("bdw").fit(panel, group_col="segment", covariates=_COVARIATES)
+    t["fit"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    model.predict(panel).to_parquet("/tmp/crvm_bench_retention_single.parquet")
+    t["predict"] = time.perf_counter() - t0
+    return {"mode": "retention-single", "rows": len(panel), "seconds": t,
+            "total": sum(t.values()), "python_peak_mb": _hwm_mb(),
+            "params": model.params_.to_dict()}
+
+
+def retention_spark(directory: str) -> dict:
+    import crvm
+    import crvm.spark
+
+    t = {}
+    t0 = time.perf_counter()
+    session = _session()
+    jvm_pid = session._jvm.java.lang.ProcessHandle.current().pid()
+    t["start"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    customers = session.read.parquet(f"{directory}/customers.parquet")
+    contacts = session.read.parquet(f"{directory}/contacts.parquet")
+    panel = crvm.spark.retention_panel(customers, contacts, _AS_OF).cache()
+    rows = panel.count()
+    t["panel"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    model = crvm.spark.fit_retention(panel, "bdw", covariates=_COVARIATES)
+    t["fit"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    crvm.spark.predict_retention(model, panel).write.mode("overwrite").parquet(
+        "/tmp/crvm_bench_retention_spark.parquet")
+    t["predict"] = time.perf_counter() - t0
+    out = {"mode": "retention-spark", "rows": rows, "seconds": t, "total": sum(t.values()),
+           "python_peak_mb": _hwm_mb(), "jvm_peak_mb": _hwm_mb(jvm_pid),
+           "params": model.params_.to_dict(), "fit": model.spark_report}
+    session.stop()
+    return out
+
+
 def main() -> None:
     mode = sys.argv[1]
     if mode == "generate":
         generate(int(float(sys.argv[2])), sys.argv[3])
         return
-    if mode == "single":
+    if mode == "retention-data":
+        retention_data(int(float(sys.argv[2])), sys.argv[3])
+        return
+    if mode == "retention-single":
+        result = retention_single(sys.argv[2])
+    elif mode == "retention-spark":
+        result = retention_spark(sys.argv[2])
+    elif mode == "single":
         result = single(sys.argv[2])
     else:
         rows = int(float(sys.argv[4])) if len(sys.argv) > 4 and sys.argv[3] == "--driver-rows" \

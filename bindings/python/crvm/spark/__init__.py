@@ -8,6 +8,7 @@ the tasks on the executors. docs/spark.md says how to run it on a cluster.
   fitted to a Spark customer summary -- on the driver from the distinct
   (frequency, recency, T) rows with counts, or, when those are too many, by
   Newton's method on the likelihood summed over partitions;
+- :func:`fit_spend`: the Gamma-Gamma spend model, likewise;
 - :func:`score`: P(alive), expected purchases, DERT and CLV per customer;
 - :func:`retention_panel`, :func:`fit_retention`, :func:`predict_retention`,
   :func:`segment_rollup`: the sBG/BdW with support covariates on a panel
@@ -35,7 +36,8 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 from .retention import (PANEL_COVARIATES, fit_retention, predict_retention, retention_panel,
                         segment_rollup)
 from .rfm import rfm_summary
+from .spend import fit_spend
 from .transactions import distinct_rows, fit, score
 
-__all__ = ["rfm_summary", "distinct_rows", "fit", "score", "retention_panel", "fit_retention",
+__all__ = ["rfm_summary", "distinct_rows", "fit", "fit_spend", "score", "retention_panel", "fit_retention",
            "predict_retention", "segment_rollup", "PANEL_COVARIATES"]

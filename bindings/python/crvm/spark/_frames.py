@@ -36,7 +36,8 @@ def tree_sum(df, evaluate: Callable[[pd.DataFrame], np.ndarray], length: int,
     def per_partition(batches):
         total = np.zeros(length)
         if whole:
-            batches = [pd.concat(list(batches), ignore_index=True)]
+            batches = list(batches)
+            batches = [pd.concat(batches, ignore_index=True)] if batches else []
         for batch in batches:
             if len(batch):
                 total += np.asarray(evaluate(batch), dtype=np.float64)

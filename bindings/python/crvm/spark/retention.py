@@ -66,12 +66,13 @@ def retention_panel(customers, contacts, as_of, period: str = "month",
     schema = spark_schema([("id", id_type), ("segment", "string"), ("period", "int"),
                            ("event", "int")] + [(c, "double") for c in PANEL_COVARIATES])
     as_of = pd.Timestamp(as_of)
+    span = _span_article(_last_date(customers, contacts))
 
     def build(cust: pd.DataFrame, cont: pd.DataFrame) -> pd.DataFrame:
         if cust.empty:
             return pd.DataFrame({c: [] for c in ["id", "segment", "period", "event"] +
                                  PANEL_COVARIATES})
-        ledger = Ledger.from_frames(cust.drop(columns=BUCKET),
+        ledger = Ledger.from_frames(cust.drop(columns=BUCKET), articles=span,
                                     contacts=None if cont.empty else cont.drop(columns=BUCKET))
         p = ledger.contact_panel(as_of, period)
         out = pd.DataFrame({"id": p["customer"], "segment": p["segment"].astype(str),
@@ -84,6 +85,32 @@ def retention_panel(customers, contacts, as_of, period: str = "month",
     left = by_customer(customers.select(*cust_cols), "customer_id", buckets).groupBy(BUCKET)
     right = by_customer(contacts.select(*cont_cols), "customer_id", buckets).groupBy(BUCKET)
     return left.cogroup(right).applyInPandas(build, schema)
+
+
+def _last_date(customers, contacts):
+    """The latest date of the tables (starts, ends, opened, closed): the
+    ledger's last date on one machine."""
+    from pyspark.sql import functions as F  # noqa: PLC0415
+
+    def latest(df, cols):
+        cols = [c for c in cols if c in df.columns]
+        return df.agg(*(F.max(F.to_date(F.col(c))).alias(c) for c in cols)).toPandas().iloc[0]
+
+    values = pd.concat([latest(customers, ["start_date", "end_date"]),
+                        latest(contacts, ["opened", "closed"])])
+    return pd.to_datetime(values).max()
+
+
+def _span_article(last) -> Optional[pd.DataFrame]:
+    """A knowledge article created on the whole data's last date, added to
+    each bucket's ledger: the ledger's as-of check ("as_of at most 366 days
+    after the last date", crvm/ledger.h) then sees the last date of all the
+    data, as on one machine, rather than the bucket's own. An article touches
+    no customer's panel rows."""
+    if pd.isna(last):
+        return None
+    return pd.DataFrame({"article_id": ["_crvm_last_date"], "created": [last],
+                         "authoring_hours": [0.0], "maintenance_hours": [0.0]})
 
 
 def _by_subject(panel, id_col: str, period_col: str, partitions: Optional[int]):
@@ -241,7 +268,10 @@ def predict_retention(model: RetentionRegression, panel, horizon: int = 12,
                    standard_errors=standard_errors)
 
     def predict(batches):
-        frame = pd.concat(list(batches), ignore_index=True)
+        batches = list(batches)
+        if not batches:
+            return
+        frame = pd.concat(batches, ignore_index=True)
         if frame.empty:
             return
         v = shared.value

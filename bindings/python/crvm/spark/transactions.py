@@ -10,7 +10,7 @@ rows, each iteration one Spark job in which every partition evaluates crvm's
 per-row log-likelihood (``crvm_txn_log_likelihood``) at the points of a
 finite-difference stencil and treeAggregate sums them. (The C library has
 no gradient of the transaction models' log-likelihood per row; with one, an
-iteration would need one evaluation per row instead of 49.)
+iteration would need one evaluation per row instead of 65.)
 
 Scoring: P(alive), expected purchases, DERT and CLV per customer through
 mapInPandas with the fitted parameters broadcast; nothing is collected.
@@ -26,19 +26,10 @@ import pandas as pd
 from .. import lowlevel as _ll
 from ..spend import GammaGamma
 from ..transactions import BetaGeoBetaBinom, _TransactionModel
-from ._frames import spark_schema, tree_sum
-from ._newton import newton_maximise
+from ._frames import spark_schema
+from ._rows import fit_rows
 
 __all__ = ["distinct_rows", "fit", "score"]
-
-#: steps of the stencil on the log-parameter scale. The gradient takes
-#: central differences of order h^4 at 1e-4 (truncation far below rounding,
-#: which is ~eps |f| / h). The Hessian only steers Newton's steps and gives
-#: the standard errors: differences of order h^2 at 1e-3, where truncation
-#: (~h^2) and rounding (~eps |f| / h^2) are both near 1e-7 relative on CDNOW
-#: (measured against BG/NBD's analytic Hessian in crvm).
-_GRAD_STEP = 1e-4
-_HESS_STEP = 1e-3
 
 
 def distinct_rows(summary, frequency_col: str = "frequency", recency_col: str = "recency",
@@ -53,98 +44,27 @@ def distinct_rows(summary, frequency_col: str = "frequency", recency_col: str = 
     return summary.groupBy(frequency_col, recency_col, T_col).count()
 
 
-def _stencil(k: int):
-    """Offsets of the points at which the log-likelihood is evaluated: the
-    centre; +-h, +-2h (gradient step) and +-H (Hessian step) along each axis;
-    the four corners (+-H, +-H) of each pair of axes."""
-    points = [np.zeros(k)]
-    for i in range(k):
-        for step in (_GRAD_STEP, -_GRAD_STEP, 2 * _GRAD_STEP, -2 * _GRAD_STEP, _HESS_STEP,
-                     -_HESS_STEP):
-            e = np.zeros(k)
-            e[i] = step
-            points.append(e)
-    for i in range(k):
-        for j in range(i + 1, k):
-            for si, sj in ((1, 1), (1, -1), (-1, 1), (-1, -1)):
-                e = np.zeros(k)
-                e[i], e[j] = si * _HESS_STEP, sj * _HESS_STEP
-                points.append(e)
-    return np.array(points)
-
-
-def _derivatives(values: np.ndarray, k: int):
-    """f, gradient and Hessian from the stencil's values (see _stencil)."""
-    f = values[0]
-    axis = values[1:1 + 6 * k].reshape(k, 6)  # +h, -h, +2h, -2h, +H, -H
-    g = (8 * (axis[:, 0] - axis[:, 1]) - (axis[:, 2] - axis[:, 3])) / (12 * _GRAD_STEP)
-    h = np.diag((axis[:, 4] - 2 * f + axis[:, 5]) / _HESS_STEP ** 2)
-    corners = values[1 + 6 * k:].reshape(-1, 4)
-    pair = 0
-    for i in range(k):
-        for j in range(i + 1, k):
-            pp, pm, mp, mm = corners[pair]
-            h[i, j] = h[j, i] = (pp - pm - mp + mm) / (4 * _HESS_STEP ** 2)
-            pair += 1
-    return f, g, h
-
-
-def _weighted_log_likelihood(model_code: int, points: np.ndarray, batch: pd.DataFrame,
-                             cols) -> np.ndarray:
-    """Σ count · ln L(row) of a batch of distinct rows at each parameter
-    point (natural scale); NaN at a point crvm refuses."""
-    x, tx, T = (np.ascontiguousarray(batch[c].to_numpy(dtype=np.float64)) for c in cols)
-    w = batch["count"].to_numpy(dtype=np.float64)
-    out = np.empty(len(x))
-    values = np.empty(len(points))
-    for n, theta in enumerate(points):
-        try:
-            p = _ll.crvm_txn_params_make(model_code, *theta)
-            _ll.crvm_txn_log_likelihood(p, x, tx, T, out)
-            values[n] = float(w @ out)
-        except Exception:  # a parameter point outside the model's domain
-            values[n] = np.nan
-    return values
-
-
 def _fit_distributed(model: _TransactionModel, rows, cols, sample_rows: int, tolerance: float):
-    """Newton on the sum of the partitions' log-likelihoods, from crvm's fit
-    to a sample of the distinct rows; sets the model's parameters and
-    covariance."""
-    total = rows.count()
-    sample = rows.sample(False, min(1.0, 2.0 * sample_rows / total), seed=1).limit(sample_rows)
-    start = sample.toPandas()
-    start_model = type(model)(max_iterations=model.max_iterations)
-    start_model.fit(*(start[c] for c in cols), weights=start["count"])
-    u0 = np.log(np.array([start_model.params[k] for k in model._param_names]))
-    k = len(u0)
-    offsets = _stencil(k)
-    code = model._model
-    cached = rows.cache()
+    """fit_rows with crvm's per-row log-likelihood; sets the model's
+    parameters and covariance."""
+    code, names = model._model, model._param_names
 
-    def evaluate(u):
-        points = np.exp(u + offsets)
-        values = tree_sum(cached, lambda b: _weighted_log_likelihood(code, points, b, cols),
-                          len(points))
-        return _derivatives(values, k)
+    def row_log_likelihood(theta, x, tx, T):
+        out = np.empty(len(x))
+        _ll.crvm_txn_log_likelihood(_ll.crvm_txn_params_make(code, *theta), x, tx, T, out)
+        return out
 
-    try:
-        u, f, g, h, iterations = newton_maximise(evaluate, u0, tolerance=tolerance)
-    finally:
-        cached.unpersist()
-    theta = np.exp(u)
-    model.params = dict(zip(model._param_names, theta))
-    try:
-        cov_u = np.linalg.inv(-h)
-        cov = cov_u * np.outer(theta, theta)  # delta method from log scale
-        model._cov = cov.ravel()
-        model._se = np.sqrt(np.diag(cov))
-    except np.linalg.LinAlgError:
-        model._cov = np.full(k * k, np.nan)
-        model._se = np.full(k, np.nan)
-    return {"path": "distributed", "distinct_rows": int(total), "log_likelihood": float(f),
-            "iterations": int(iterations), "sample_rows": int(len(start)),
-            "gradient_max": float(np.max(np.abs(g)))}
+    def fit_sample(frame):
+        start = type(model)(max_iterations=model.max_iterations)
+        start.fit(*(frame[c] for c in cols), weights=frame["count"])
+        return [start.params[k] for k in names]
+
+    theta, cov, report = fit_rows(rows, cols, row_log_likelihood, fit_sample, sample_rows,
+                                  tolerance)
+    model.params = dict(zip(names, theta))
+    model._cov = cov.ravel()
+    model._se = np.sqrt(np.diag(cov))
+    return report
 
 
 def fit(model: _TransactionModel, summary, frequency_col: str = "frequency",
