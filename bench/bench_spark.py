@@ -73,23 +73,17 @@ _COVARIATES = ["refused", "escalated", "contacts"]
 _AS_OF = "2024-06-30"
 
 
-def _session(shuffle: int = 32):
-    from pyspark.sql import SparkSession
+def _started(t: dict):
+    """A local[2] session (32 shuffle partitions, 4 GB driver), its JVM's
+    process id, and the seconds it took to start in t["start"]."""
+    import crvm.spark
 
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    t0 = time.perf_counter()
     os.environ["PYSPARK_PYTHON"] = sys.executable
-    session = (SparkSession.builder.master("local[2]").appName("crvm-bench")
-               .config("spark.ui.enabled", "false")
-               .config("spark.ui.showConsoleProgress", "false")
-               .config("spark.driver.host", "127.0.0.1")
-               .config("spark.driver.bindAddress", "127.0.0.1")
-               .config("spark.sql.shuffle.partitions", str(shuffle))
-               .config("spark.sql.session.timeZone", "UTC")
-               .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-               .config("spark.driver.memory", "4g")
-               .getOrCreate())
-    session.sparkContext.setLogLevel("ERROR")
-    return session
+    session = crvm.spark.local_session(cores=2, shuffle_partitions=32, driver_memory="4g",
+                                       app_name="crvm-bench")
+    t["start"] = time.perf_counter() - t0
+    return session, session._jvm.java.lang.ProcessHandle.current().pid()
 
 
 def single(path: str) -> dict:
@@ -122,10 +116,7 @@ def spark(path: str, driver_rows: int) -> dict:
     import crvm.spark
 
     t = {}
-    t0 = time.perf_counter()
-    session = _session()
-    jvm_pid = session._jvm.java.lang.ProcessHandle.current().pid()
-    t["start"] = time.perf_counter() - t0
+    session, jvm_pid = _started(t)
     t0 = time.perf_counter()
     tx = session.read.parquet(path)
     s = crvm.spark.rfm_summary(tx, "customer_id", "date", "amount", unit="W").cache()
@@ -185,10 +176,7 @@ def retention_spark(directory: str) -> dict:
     import crvm.spark
 
     t = {}
-    t0 = time.perf_counter()
-    session = _session()
-    jvm_pid = session._jvm.java.lang.ProcessHandle.current().pid()
-    t["start"] = time.perf_counter() - t0
+    session, jvm_pid = _started(t)
     t0 = time.perf_counter()
     customers = session.read.parquet(f"{directory}/customers.parquet")
     contacts = session.read.parquet(f"{directory}/contacts.parquet")

@@ -19,7 +19,6 @@ import crvm
 
 pyspark = pytest.importorskip("pyspark")
 import crvm.spark  # noqa: E402  (needs pyspark)
-from pyspark.sql import SparkSession  # noqa: E402
 
 PARAM_RTOL = 1e-8   # the brief's agreement of fits (see the module comment)
 PREDICT_RTOL = 1e-12  # same C code, same inputs
@@ -27,22 +26,10 @@ PREDICT_RTOL = 1e-12  # same C code, same inputs
 
 @pytest.fixture(scope="session")
 def spark():
-    # local mode on the loopback interface only
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    # the executors' Python is this one (with crvm installed)
+    # local[2], 4 shuffle partitions, loopback only, no UI; the executors'
+    # Python is this one (with crvm installed)
     os.environ["PYSPARK_PYTHON"] = sys.executable
-    session = (SparkSession.builder.master("local[2]").appName("crvm-tests")
-               .config("spark.ui.enabled", "false")
-               .config("spark.ui.showConsoleProgress", "false")
-               .config("spark.sql.shuffle.partitions", "4")
-               .config("spark.default.parallelism", "4")
-               .config("spark.sql.session.timeZone", "UTC")
-               .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-               .config("spark.driver.host", "127.0.0.1")
-               .config("spark.driver.bindAddress", "127.0.0.1")
-               .config("spark.driver.memory", "1g")
-               .getOrCreate())
-    session.sparkContext.setLogLevel("ERROR")
+    session = crvm.spark.local_session(cores=2, shuffle_partitions=4, app_name="crvm-tests")
     yield session
     session.stop()
 

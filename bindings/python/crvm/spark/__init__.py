@@ -12,7 +12,8 @@ the tasks on the executors. docs/spark.md says how to run it on a cluster.
 - :func:`score`: P(alive), expected purchases, DERT and CLV per customer;
 - :func:`retention_panel`, :func:`fit_retention`, :func:`predict_retention`,
   :func:`segment_rollup`: the sBG/BdW with support covariates on a panel
-  built from Spark tables of customers and contacts.
+  built from Spark tables of customers and contacts;
+- :func:`local_session`: a local-mode session to try it on one machine.
 
 Every result equals crvm's on one machine (docs/spark.md, "Exactness").
 
@@ -36,8 +37,9 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 from .retention import (PANEL_COVARIATES, fit_retention, predict_retention, retention_panel,
                         segment_rollup)
 from .rfm import rfm_summary
+from .session import local_session
 from .spend import fit_spend
 from .transactions import distinct_rows, fit, score
 
 __all__ = ["rfm_summary", "distinct_rows", "fit", "fit_spend", "score", "retention_panel", "fit_retention",
-           "predict_retention", "segment_rollup", "PANEL_COVARIATES"]
+           "predict_retention", "segment_rollup", "local_session", "PANEL_COVARIATES"]
