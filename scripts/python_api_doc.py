@@ -19,6 +19,7 @@ PAGE = Path(__file__).resolve().parents[1] / "docs" / "python-api.md"
 SECTIONS = [
     ("crvm", "Models and functions (`crvm`)", None),
     ("crvm.plotting", "Plots (`crvm.plotting`, needs matplotlib)", None),
+    ("crvm.spark", "Apache Spark (`crvm.spark`, needs pyspark: docs/spark.md)", None),
     ("crvm.lifetimes", "lifetimes' names (`crvm.lifetimes`)", None),
     ("crvm.lifetimes.utils", "`crvm.lifetimes.utils`", None),
     ("crvm.lifetimes.plotting", "`crvm.lifetimes.plotting`", None),

@@ -7,9 +7,10 @@ CRVM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 MESON=/usr/bin/meson
 VENV="$CRVM_ROOT/.venv"
 # clang and its runtime libraries build the libFuzzer targets (scripts/fuzz);
-# headless chromium renders the HTML report in tests/python/test_report_html.py.
+# headless chromium renders the HTML report in tests/python/test_report_html.py;
+# the Java runtime runs the local Spark of crvm.spark's tests.
 DEBIAN_PACKAGES="meson ninja-build swig libcmocka-dev pkg-config gcc binutils python3-dev valgrind
-                 clang libclang-rt-dev chromium"
+                 clang libclang-rt-dev chromium default-jre-headless"
 
 # Each step is stamped with the seconds since the script started (CI has 30
 # minutes for the whole of scripts/test).

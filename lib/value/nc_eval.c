@@ -39,7 +39,7 @@
 #include "core/money.h"
 #include "ledger/ledger_internal.h"
 #include "math/special.h"
-#include "retention/cov_parallel.h"
+#include "core/parallel.h"
 #include "value/noncontractual.h"
 #include "value/value_internal.h"
 

@@ -2,6 +2,7 @@
 docstrings and is current; every public model, function and class of the
 modelling API has a docstring with an example."""
 
+import importlib
 import importlib.util
 import inspect
 
@@ -39,4 +40,9 @@ def test_public_names_have_docstrings_with_examples():
     for name in crvm.plotting.__all__:
         if "Example" not in (inspect.getdoc(getattr(crvm.plotting, name)) or ""):
             missing.append(f"plotting.{name}")
+    spark = importlib.import_module("crvm.spark")  # pyspark is in the test environment
+    for name in spark.__all__:
+        obj = getattr(spark, name)
+        if callable(obj) and "Example" not in (inspect.getdoc(obj) or ""):
+            missing.append(f"spark.{name}")
     assert not missing, f"docstrings without an example: {missing}"

@@ -1,0 +1,304 @@
+"""crvm.spark in Spark's local mode against crvm on one machine.
+
+The Spark path runs the same C routines on the same customers, so RFM rows,
+panels and per-customer predictions from equal parameters must be equal
+(predictions to 1e-12, rounding only). Fitted parameters come from a
+different optimiser path (weighted distinct rows; Newton on partition sums),
+so they must agree with the single-machine fit to 1e-8 relative: both
+optimisers stop within about 1e-9 of the maximum on the log-parameter
+scale."""
+
+import os
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import crvm
+
+pyspark = pytest.importorskip("pyspark")
+import crvm.spark  # noqa: E402  (needs pyspark)
+
+PARAM_RTOL = 1e-8   # the brief's agreement of fits (see the module comment)
+PREDICT_RTOL = 1e-12  # same C code, same inputs
+
+
+@pytest.fixture(scope="session")
+def spark():
+    # local[2], 4 shuffle partitions, loopback only, no UI; the executors'
+    # Python is this one (with crvm installed)
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    session = crvm.spark.local_session(cores=2, shuffle_partitions=4, app_name="crvm-tests")
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="module")
+def cdnow_tx(datadir) -> pd.DataFrame:
+    """CDNOW's transaction log (Fader & Hardie's 1/10 sample: 23,570 customers)."""
+    df = pd.read_csv(datadir / "CDNOW_master.txt", sep=r"\s+", header=0,
+                     names=["customer_id", "date", "cds", "amount"], dtype={"customer_id": str})
+    df["date"] = pd.to_datetime(df["date"].astype(str), format="%Y%m%d")
+    return df
+
+
+@pytest.fixture(scope="module")
+def cdnow_spark(spark, cdnow_tx):
+    return spark.createDataFrame(cdnow_tx).repartition(3)
+
+
+def _sorted(df, key):
+    return df.sort_values(key, kind="mergesort").set_index(key)
+
+
+def _assert_rfm_equal(remote, local, tx):
+    """Counts and times exactly; monetary means to the rounding of their sums,
+    which Spark's shuffle feeds in another order: a recursive sum of n
+    positive terms is within (n - 1) eps relative in any order, so two orders
+    differ by at most 2 (n - 1) eps."""
+    money = [c for c in local.columns if c.startswith("monetary")]
+    pd.testing.assert_frame_equal(remote.drop(columns=money), local.drop(columns=money),
+                                  check_exact=True, check_names=False)
+    bound = 2 * tx.groupby("customer_id").size().max() * np.finfo(float).eps
+    pd.testing.assert_frame_equal(remote[money], local[money], rtol=bound, atol=0,
+                                  check_names=False)
+
+
+def test_rfm_summary_equals_single_machine(cdnow_tx, cdnow_spark):
+    local = crvm.rfm_summary(cdnow_tx, "customer_id", "date", "amount", unit="W")
+    remote = _sorted(crvm.spark.rfm_summary(cdnow_spark, "customer_id", "date", "amount",
+                                            unit="W").toPandas(), "customer_id")
+    assert len(remote) == 23570
+    _assert_rfm_equal(remote, local, cdnow_tx)
+
+
+def test_calibration_holdout_equals_single_machine(cdnow_tx, cdnow_spark):
+    kw = dict(calibration_end="1997-09-30", observation_end="1998-06-30", unit="W")
+    local = crvm.rfm_summary(cdnow_tx, "customer_id", "date", "amount", **kw)
+    remote = _sorted(crvm.spark.rfm_summary(cdnow_spark, "customer_id", "date", "amount",
+                                            **kw).toPandas(), "customer_id")
+    _assert_rfm_equal(remote, local, cdnow_tx)
+
+
+def test_rfm_summary_of_yyyymmdd_numbers(spark, cdnow_tx):
+    """Dates as YYYYMMDD integers with datetime_format: the default end is
+    the latest parsed date."""
+    raw = cdnow_tx.assign(date=cdnow_tx["date"].dt.strftime("%Y%m%d").astype(np.int64))
+    local = crvm.rfm_summary(raw, "customer_id", "date", datetime_format="%Y%m%d")
+    remote = _sorted(crvm.spark.rfm_summary(spark.createDataFrame(raw), "customer_id", "date",
+                                            datetime_format="%Y%m%d").toPandas(), "customer_id")
+    pd.testing.assert_frame_equal(remote, local, check_exact=True, check_names=False)
+
+
+def test_rfm_summary_errors(spark, cdnow_spark):
+    with pytest.raises(KeyError, match="nope"):
+        crvm.spark.rfm_summary(cdnow_spark, "customer_id", "nope")
+    empty = cdnow_spark.limit(0)
+    with pytest.raises(ValueError, match="empty"):
+        crvm.spark.rfm_summary(empty, "customer_id", "date")
+
+
+@pytest.fixture(scope="module")
+def weekly(cdnow_tx, cdnow_spark):
+    local = crvm.rfm_summary(cdnow_tx, "customer_id", "date", "amount", unit="W")
+    remote = crvm.spark.rfm_summary(cdnow_spark, "customer_id", "date", "amount", unit="W").cache()
+    return local, remote
+
+
+def _rel(a, b):
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    return np.max(np.abs(a - b) / np.abs(b))
+
+
+def test_fit_on_driver_equals_single_machine(weekly):
+    local, remote = weekly
+    one = crvm.BetaGeo().fit(local["frequency"], local["recency"], local["T"])
+    spark_fit = crvm.spark.fit(crvm.BetaGeo(), remote)
+    assert spark_fit.spark_report["path"] == "driver"
+    assert spark_fit.spark_report["customers"] == len(local)
+    # orders of magnitude fewer rows than customers
+    assert spark_fit.spark_report["distinct_rows"] < len(local) / 5
+    assert _rel(list(spark_fit.params.values()), list(one.params.values())) < PARAM_RTOL
+
+
+def test_distributed_fit_equals_single_machine(weekly):
+    local, remote = weekly
+    one = crvm.BetaGeo().fit(local["frequency"], local["recency"], local["T"])
+    dist = crvm.spark.fit(crvm.BetaGeo(), remote, max_driver_rows=100, sample_rows=300)
+    report = dist.spark_report
+    assert report["path"] == "distributed" and report["sample_rows"] <= 300
+    assert report["iterations"] >= 1  # Newton moved it from the sample's fit
+    assert _rel(list(dist.params.values()), list(one.params.values())) < PARAM_RTOL
+    # standard errors: the Hessian by fourth-order differences (measured 2e-7
+    # from crvm's analytic BG/NBD Hessian on CDNOW, rounding-dominated)
+    assert _rel(list(dist.standard_errors.values()), list(one.standard_errors.values())) < 1e-6
+
+
+def _repeat(local):
+    return local[(local["frequency"] > 0) & (local["monetary_value"] > 0)]
+
+
+def test_spend_fits_equal_single_machine(weekly):
+    local, remote = weekly
+    rep = _repeat(local)
+    one = crvm.GammaGamma().fit(rep["frequency"], rep["monetary_value"])
+    driver = crvm.spark.fit_spend(remote)
+    assert driver.spark_report["path"] == "driver"
+    assert driver.spark_report["customers"] == len(rep)
+    # the Spark summary's mean spends differ from the local ones in the last
+    # bits (summation order), far below the fits' 1e-8
+    assert _rel(driver.params_, one.params_) < PARAM_RTOL
+    dist = crvm.spark.fit_spend(remote, max_driver_rows=200)
+    report = dist.spark_report
+    assert report["path"] == "distributed" and report["sample_rows"] <= 200
+    assert _rel(dist.params_, one.params_) < PARAM_RTOL
+    # standard errors from the stencil's Hessian against crvm's analytic one
+    # (measured 3e-8 on CDNOW)
+    se = np.sqrt(np.diag(report["covariance"].to_numpy()))
+    assert _rel(se, one.standard_errors_) < 1e-6
+
+
+def test_distributed_fit_refuses_non_models(weekly):
+    with pytest.raises(TypeError, match="transaction model"):
+        crvm.spark.fit(crvm.GammaGamma(), weekly[1])
+    with pytest.raises(KeyError, match="n_periods"):
+        crvm.spark.fit(crvm.BetaGeoBetaBinom(), weekly[1])
+    with pytest.raises(KeyError, match="spend"):
+        crvm.spark.fit_spend(weekly[1], monetary_col="spend")
+
+
+def test_scoring_equals_single_machine(weekly):
+    local, remote = weekly
+    bgf = crvm.BetaGeo().fit(local["frequency"], local["recency"], local["T"])
+    rep = _repeat(local)
+    gg = crvm.GammaGamma().fit(rep["frequency"], rep["monetary_value"])
+    scores = _sorted(crvm.spark.score(bgf, remote, "customer_id", t=10, discount_rate=0.01,
+                                      spend_model=gg, unit="W").toPandas(), "customer_id")
+    f, r, T = local["frequency"], local["recency"], local["T"]
+    expect = pd.DataFrame({
+        "p_alive": bgf.p_alive(f, r, T), "expected_purchases": bgf.expected_purchases(10, f, r, T),
+        "dert": bgf.dert(0.01, f, r, T),
+        "clv": gg.clv(bgf, f, r, T, local["monetary_value"], unit="W")})
+    pd.testing.assert_frame_equal(scores, expect, rtol=PREDICT_RTOL, atol=0, check_names=False)
+    # P(alive) of a customer without repeat purchases is 1 under BG/NBD
+    assert (scores.loc[f == 0, "p_alive"] == 1).all()
+
+
+def test_scoring_needs_a_fitted_model(weekly):
+    with pytest.raises(crvm.NotFittedError):
+        crvm.spark.score(crvm.BetaGeo(), weekly[1], "customer_id")
+    bgf = crvm.BetaGeo()
+    bgf.params = {"r": 0.3, "alpha": 4.0, "a": 0.8, "b": 2.5}
+    with pytest.raises(KeyError, match="nope"):
+        crvm.spark.score(bgf, weekly[1], "nope")
+
+
+# ----------------------------------------------------------------- retention
+
+AS_OF = "2024-06-30"
+
+
+@pytest.fixture(scope="module")
+def business():
+    return crvm.simulate(3000, seed=11)
+
+
+@pytest.fixture(scope="module")
+def local_panel(business):
+    ledger = crvm.Ledger.from_frames(business.customers,
+                                     contacts=business.contacts.drop(columns="articles"))
+    p = ledger.contact_panel(AS_OF)
+    out = pd.DataFrame({"id": p["customer"], "segment": p["segment"].astype(str),
+                        "period": p["stop"].astype(np.int32), "event": p["event"].astype(np.int32)})
+    for c in crvm.spark.PANEL_COVARIATES:
+        out[c] = p[c].astype(np.float64)
+    return out
+
+
+@pytest.fixture(scope="module")
+def spark_panel(spark, business):
+    customers = spark.createDataFrame(business.customers)
+    contacts = spark.createDataFrame(business.contacts.drop(columns="articles"))
+    return crvm.spark.retention_panel(customers, contacts, AS_OF).cache()
+
+
+def _panel_order(df):
+    return df.sort_values(["id", "period"], kind="mergesort").reset_index(drop=True)
+
+
+def test_panel_equals_single_machine(local_panel, spark_panel):
+    remote = _panel_order(spark_panel.toPandas())
+    local = _panel_order(local_panel)
+    assert len(local) > 10_000
+    pd.testing.assert_frame_equal(remote, local, check_exact=True, check_dtype=False)
+
+
+def test_panel_of_small_buckets(spark, business, local_panel):
+    """Buckets of a few customers each: a bucket whose own data end more
+    than a year before as_of still builds (its ledger sees the whole data's
+    last date)."""
+    customers = spark.createDataFrame(business.customers)
+    contacts = spark.createDataFrame(business.contacts.drop(columns="articles"))
+    remote = crvm.spark.retention_panel(customers, contacts, AS_OF, buckets=400).toPandas()
+    pd.testing.assert_frame_equal(_panel_order(remote), _panel_order(local_panel),
+                                  check_exact=True, check_dtype=False)
+
+
+@pytest.mark.parametrize("kind", ["bdw", "sbg"])
+def test_retention_fit_equals_single_machine(kind, local_panel, spark_panel):
+    covs = ["refused", "escalated", "contacts"]
+    # crvm's default tolerance bounds the mean gradient (1e-8 per subject):
+    # the reference is fitted to the optimum, as the distributed Newton is
+    one = crvm.RetentionRegression(kind, tolerance=1e-12).fit(local_panel, group_col="segment",
+                                                               covariates=covs)
+    dist = crvm.spark.fit_retention(spark_panel, kind, covariates=covs, sample_subjects=800)
+    assert dist.spark_report["sample_subjects"] < 1500  # it started from a sample
+    free = one.params_.index if kind == "bdw" else one.params_.index.drop("c")
+    assert list(dist.params_.index) == list(one.params_.index)
+    assert _rel(dist.params_[free], one.params_[free]) < PARAM_RTOL
+    # standard errors: Hessian by differences of the exact gradient (step
+    # 1e-5: error ~1e-10 relative) against crvm's analytic information
+    assert _rel(dist.standard_errors_[free], one.standard_errors_[free]) < 1e-6
+
+
+def test_retention_predictions_and_rollup_equal_single_machine(local_panel, spark_panel):
+    covs = ["refused", "escalated"]
+    model = crvm.RetentionRegression("bdw").fit(local_panel, group_col="segment", covariates=covs)
+    local = model.predict(local_panel, horizon=6, future={"refused": 0.1, "escalated": 0.0})
+    remote = crvm.spark.predict_retention(model, spark_panel, horizon=6,
+                                          future={"refused": 0.1, "escalated": 0.0})
+    got = remote.toPandas().sort_values("id", kind="mergesort").set_index("id")
+    expect = local.sort_index(kind="mergesort")
+    pd.testing.assert_frame_equal(got.drop(columns="segment"), expect, rtol=PREDICT_RTOL,
+                                  atol=0, check_names=False)
+    seg = local_panel.drop_duplicates("id").set_index("id")["segment"]
+    assert (got["segment"] == seg.reindex(got.index)).all()
+    rolled = crvm.spark.segment_rollup(remote).toPandas().set_index("segment")
+    alive = expect[expect["alive"]].join(seg)
+    by = alive.groupby("segment")
+    assert (rolled["customers"] == by.size()).all()
+    # sums of a few thousand doubles in another order: 1e-12 relative
+    np.testing.assert_allclose(rolled["expected_retained"], by["survival"].sum(), rtol=1e-12)
+    np.testing.assert_allclose(rolled["at_risk"], by["at_risk"].sum(), rtol=1e-12)
+
+
+def test_retention_with_empty_partitions(local_panel, spark_panel):
+    """Two customers over eight partitions: the empty ones add nothing."""
+    from pyspark.sql import functions as F
+
+    two = sorted(local_panel["id"].unique())[:2]
+    model = crvm.RetentionRegression("bdw").fit(local_panel, group_col="segment",
+                                                covariates=["refused"])
+    remote = crvm.spark.predict_retention(model, spark_panel.where(F.col("id").isin(two)),
+                                          partitions=8).toPandas().set_index("id").sort_index()
+    expect = model.predict(local_panel[local_panel["id"].isin(two)]).sort_index()
+    pd.testing.assert_frame_equal(remote.drop(columns="segment"), expect, rtol=PREDICT_RTOL,
+                                  atol=0, check_names=False)
+
+
+def test_retention_errors(spark_panel):
+    with pytest.raises(ValueError, match="kind"):
+        crvm.spark.fit_retention(spark_panel, "weibull")
+    with pytest.raises(crvm.NotFittedError):
+        crvm.spark.predict_retention(crvm.RetentionRegression(), spark_panel)
