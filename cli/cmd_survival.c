@@ -162,8 +162,8 @@ static int read_data(const survival_args *a, const char *const *columns, size_t 
     crvm_table_options opt;
     crvm_table_options_init(&opt);
     opt.delimiter = a->delimiter;
-    if (crvm_read_table_csv(a->file, columns, n_columns, &a->group, a->group ? 1 : 0, &opt,
-                            &d->table) != CRVM_OK) {
+    if (crvm_read_table_csv(a->file, columns, n_columns, &a->group, a->group ? 1 : 0, NULL, 0,
+                            &opt, &d->table) != CRVM_OK) {
         /* A header split at the wrong separator is one field: say so. */
         if (a->delimiter == 0 && strstr(crvm_last_error(), ": header: no column '")) {
             fprintf(stderr, "crvm survival: reading the data: %s (fields are separated by ','; "

@@ -139,5 +139,6 @@ CRVM_HANDLE(crvm_numeric_table, crvm_numeric_table_free)
 CRVM_IN_TEXT(text, len)
 CRVM_IN_STRINGS(columns)
 CRVM_IN_STRINGS(labels)
+CRVM_IN_STRINGS(dates)
 CRVM_OUT_ARRAY(double, out)
 %include "crvm/io.h"

@@ -133,7 +133,8 @@ static crvm_status read_header(crvm__csv_reader *csv, const char *path,
 /* Append the requested cells of the current record to *values. */
 static crvm_status read_row(crvm__csv_reader *csv, const char *path, const char *const *columns,
                             size_t k, const size_t *field_of, size_t n_fields,
-                            crvm__labels **labels, double **values, size_t *rows, size_t *cap)
+                            crvm__labels **labels, const unsigned char *is_date, double **values,
+                            size_t *rows, size_t *cap)
 {
     const size_t row = crvm__csv_record_number(csv) - 1, line = crvm__csv_record_line(csv);
     if (crvm__csv_field_count(csv) != n_fields)
@@ -167,7 +168,12 @@ static crvm_status read_row(crvm__csv_reader *csv, const char *path, const char 
             dst[c] = (double)code;
             continue;
         }
-        if (!crvm__parse_double(text, len, &dst[c], &reason)) {
+        int32_t days = 0;
+        int ok = is_date[c] ? crvm__parse_date(text, len, &days, &reason)
+                            : crvm__parse_double(text, len, &dst[c], &reason);
+        if (ok && is_date[c])
+            dst[c] = (double)days;
+        if (!ok) {
             char shown[64];
             crvm__io_clip(text, len, shown);
             return crvm__fail(CRVM_EPARSE, "%s: row %zu (line %zu), column %s: '%s': %s", path,
@@ -178,38 +184,54 @@ static crvm_status read_row(crvm__csv_reader *csv, const char *path, const char 
     return CRVM_OK;
 }
 
-/* One label dictionary per column named in labels (the others NULL). */
-static crvm_status make_labels(const char *const *columns, size_t k, const char *const *labels,
-                               size_t labels_len, crvm__labels ***out)
+/* Whether column name is one of names (ASCII case-insensitive). */
+static int named(const char *name, const char *const *names, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (crvm__io_name_eq(names[i], strlen(names[i]), name))
+            return 1;
+    return 0;
+}
+
+/* One label dictionary per column named in labels (the others NULL) and
+ * the date flag of each column. */
+static crvm_status make_kinds(const char *const *columns, size_t k, const char *const *labels,
+                              size_t labels_len, const char *const *dates, size_t dates_len,
+                              crvm__labels ***dicts, unsigned char **is_date)
 {
     crvm__labels **d = crvm__calloc(k, sizeof *d);
-    if (d == NULL)
-        return crvm__nomem("reading a CSV table");
-    crvm_status st = CRVM_OK;
-    for (size_t l = 0; st == CRVM_OK && l < labels_len; l++)
-        for (size_t c = 0; st == CRVM_OK && c < k; c++)
-            if (d[c] == NULL && crvm__io_name_eq(labels[l], strlen(labels[l]), columns[c]))
-                st = crvm__labels_new(&d[c]);
+    unsigned char *date = crvm__calloc(k, 1);
+    crvm_status st = d && date ? CRVM_OK : crvm__nomem("reading a CSV table");
+    for (size_t c = 0; st == CRVM_OK && c < k; c++) {
+        date[c] = (unsigned char)named(columns[c], dates, dates_len);
+        if (named(columns[c], labels, labels_len))
+            st = crvm__labels_new(&d[c]);
+    }
     if (st != CRVM_OK) {
         free_labels(d, k);
+        crvm__free(date);
         return st;
     }
-    *out = d;
+    *dicts = d;
+    *is_date = date;
     return CRVM_OK;
 }
 
 crvm_status crvm__read_table_stream(FILE *f, const char *name, const char *const *columns,
                                     size_t columns_len, const char *const *labels,
-                                    size_t labels_len, char delimiter, crvm_numeric_table **out)
+                                    size_t labels_len, const char *const *dates, size_t dates_len,
+                                    char delimiter, crvm_numeric_table **out)
 {
     const size_t k = columns_len;
     crvm__labels **dicts = NULL;
-    crvm_status st = make_labels(columns, k, labels, labels_len, &dicts);
+    unsigned char *is_date = NULL;
+    crvm_status st = make_kinds(columns, k, labels, labels_len, dates, dates_len, &dicts, &is_date);
     if (st != CRVM_OK)
         return st;
     size_t *field_of = crvm__calloc(k, sizeof *field_of);
     if (field_of == NULL) {
         free_labels(dicts, k);
+        crvm__free(is_date);
         return crvm__nomem("reading a CSV table");
     }
     crvm__csv_reader *csv = NULL;
@@ -230,7 +252,8 @@ crvm_status crvm__read_table_stream(FILE *f, const char *name, const char *const
                             crvm__csv_error_text(crvm__csv_error(csv)), crvm__csv_error_line(csv));
         if (st != CRVM_OK || !has)
             break;
-        st = read_row(csv, name, columns, k, field_of, n_fields, dicts, &values, &rows, &cap);
+        st = read_row(csv, name, columns, k, field_of, n_fields, dicts, is_date, &values, &rows,
+                      &cap);
     }
     if (st == CRVM_OK && ferror(f))
         st = crvm__fail(CRVM_EIO, "%s: read error", name);
@@ -242,6 +265,7 @@ crvm_status crvm__read_table_stream(FILE *f, const char *name, const char *const
     }
     crvm__csv_close(csv);
     crvm__free(field_of);
+    crvm__free(is_date);
     if (st != CRVM_OK) {
         crvm__free(values);
         free_labels(dicts, k);
@@ -258,24 +282,37 @@ crvm_status crvm__read_table_stream(FILE *f, const char *name, const char *const
 crvm_status crvm__read_numeric_stream(FILE *f, const char *name, const char *const *columns,
                                       size_t columns_len, crvm_numeric_table **out)
 {
-    return crvm__read_table_stream(f, name, columns, columns_len, NULL, 0, 0, out);
+    return crvm__read_table_stream(f, name, columns, columns_len, NULL, 0, NULL, 0, 0, out);
 }
 
-static crvm_status check_labels(const char *const *columns, size_t k, const char *const *labels,
-                                size_t labels_len, const crvm_table_options *options)
+/* Each name of a label or date list (what) must name one of the columns. */
+static crvm_status check_list(const char *what, const char *const *names, size_t n,
+                              const char *const *columns, size_t k)
 {
-    if (labels == NULL && labels_len > 0)
-        return crvm__fail(CRVM_EINVAL, "labels is NULL with length %zu", labels_len);
-    for (size_t l = 0; l < labels_len; l++) {
-        if (labels[l] == NULL)
-            return crvm__fail(CRVM_EINVAL, "labels[%zu] is NULL", l);
-        size_t c = 0;
-        while (c < k && !crvm__io_name_eq(labels[l], strlen(labels[l]), columns[c]))
-            c++;
-        if (c == k)
-            return crvm__fail(CRVM_EINVAL, "labels[%zu] = '%s' is not one of the columns", l,
-                              labels[l]);
+    if (names == NULL && n > 0)
+        return crvm__fail(CRVM_EINVAL, "%s is NULL with length %zu", what, n);
+    for (size_t i = 0; i < n; i++) {
+        if (names[i] == NULL)
+            return crvm__fail(CRVM_EINVAL, "%s[%zu] is NULL", what, i);
+        if (!named(names[i], columns, k))
+            return crvm__fail(CRVM_EINVAL, "%s[%zu] = '%s' is not one of the columns", what, i,
+                              names[i]);
     }
+    return CRVM_OK;
+}
+
+static crvm_status check_kinds(const char *const *columns, size_t k, const char *const *labels,
+                               size_t labels_len, const char *const *dates, size_t dates_len,
+                               const crvm_table_options *options)
+{
+    crvm_status st = check_list("labels", labels, labels_len, columns, k);
+    if (st == CRVM_OK)
+        st = check_list("dates", dates, dates_len, columns, k);
+    for (size_t i = 0; st == CRVM_OK && i < dates_len; i++)
+        if (named(dates[i], labels, labels_len))
+            st = crvm__fail(CRVM_EINVAL, "dates[%zu] = '%s' is also a label column", i, dates[i]);
+    if (st != CRVM_OK)
+        return st;
     char d = options ? options->delimiter : 0;
     if (d == '"' || d == '\r' || d == '\n')
         return crvm__fail(CRVM_EINVAL, "options.delimiter = %d: a quote or a line break cannot "
@@ -285,18 +322,19 @@ static crvm_status check_labels(const char *const *columns, size_t k, const char
 
 crvm_status crvm_read_table_csv(const char *path, const char *const *columns, size_t columns_len,
                                 const char *const *labels, size_t labels_len,
+                                const char *const *dates, size_t dates_len,
                                 const crvm_table_options *options, crvm_numeric_table **out)
 {
     crvm_status st = check_names(path, columns, columns_len, out);
     if (st == CRVM_OK)
-        st = check_labels(columns, columns_len, labels, labels_len, options);
+        st = check_kinds(columns, columns_len, labels, labels_len, dates, dates_len, options);
     if (st != CRVM_OK)
         return st;
     FILE *f = fopen(path, "rb");
     if (f == NULL)
         return crvm__fail(CRVM_EIO, "cannot open %s: %s", path, strerror(errno));
-    st = crvm__read_table_stream(f, path, columns, columns_len, labels, labels_len,
-                                 options ? options->delimiter : 0, out);
+    st = crvm__read_table_stream(f, path, columns, columns_len, labels, labels_len, dates,
+                                 dates_len, options ? options->delimiter : 0, out);
     fclose(f);
     return st;
 }
@@ -304,5 +342,5 @@ crvm_status crvm_read_table_csv(const char *path, const char *const *columns, si
 crvm_status crvm_read_numeric_csv(const char *path, const char *const *columns,
                                   size_t columns_len, crvm_numeric_table **out)
 {
-    return crvm_read_table_csv(path, columns, columns_len, NULL, 0, NULL, out);
+    return crvm_read_table_csv(path, columns, columns_len, NULL, 0, NULL, 0, NULL, out);
 }

@@ -16,6 +16,7 @@ crvm_status crvm__read_numeric_stream(FILE *f, const char *name, const char *con
  * is the comma. */
 crvm_status crvm__read_table_stream(FILE *f, const char *name, const char *const *columns,
                                     size_t columns_len, const char *const *labels,
-                                    size_t labels_len, char delimiter, crvm_numeric_table **out);
+                                    size_t labels_len, const char *const *dates, size_t dates_len,
+                                    char delimiter, crvm_numeric_table **out);
 
 #endif

@@ -368,3 +368,15 @@ def test_read_table_csv_errors(tmp_path):
         crvm.read_table_csv(tmp_path / "t.csv", ["T"], delimiter=";;")
     with pytest.raises(crvm.FileError, match="No such file"):
         crvm.read_table_csv(tmp_path / "missing.csv", ["T"])
+
+
+def test_read_table_csv_dates(tmp_path):
+    write(tmp_path, "log.csv", "id;date;amount\n00004;1997-01-01;29.33\n00018;1997-03-01;11.77\n")
+    got = crvm.read_table_csv(tmp_path / "log.csv", ["id", "date", "amount"], labels="id",
+                              dates="date", delimiter=";")
+    assert got["date"].tolist() == [pd.Timestamp("1997-01-01"), pd.Timestamp("1997-03-01")]
+    assert got["id"].astype(str).tolist() == ["00004", "00018"]
+    np.testing.assert_array_equal(got["amount"], [29.33, 11.77])
+    write(tmp_path, "bad.csv", "id,date\n1,1997-02-30\n")
+    with pytest.raises(crvm.ParseError, match=r"row 1 \(line 2\), column date: '1997-02-30'"):
+        crvm.read_table_csv(tmp_path / "bad.csv", ["id", "date"], labels="id", dates="date")

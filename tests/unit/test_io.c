@@ -1592,7 +1592,7 @@ static void test_table_csv_reads_labels(void **state)
                                                 "4,1,Control\n"
                                                 "5,0, control\n");
     crvm_numeric_table *t = NULL;
-    assert_int_equal(crvm_read_table_csv(path, t_e_group, 3, group_only, 1, NULL, &t), CRVM_OK);
+    assert_int_equal(crvm_read_table_csv(path, t_e_group, 3, group_only, 1, NULL, 0, NULL, &t), CRVM_OK);
     assert_int_equal(crvm_numeric_table_rows(t), 5);
     double code[5], dur[5];
     assert_int_equal(crvm_numeric_table_column(t, 2, code, 5), CRVM_OK);
@@ -1629,10 +1629,10 @@ static void test_table_csv_delimiter(void **state)
     assert_int_equal(opt.delimiter, 0);
     crvm_numeric_table *t = NULL;
     /* With commas the header is one field. */
-    assert_status(crvm_read_table_csv(path, cols, 3, NULL, 0, &opt, &t), CRVM_EPARSE);
+    assert_status(crvm_read_table_csv(path, cols, 3, NULL, 0, NULL, 0, &opt, &t), CRVM_EPARSE);
     assert_non_null(strstr(crvm_last_error(), "no column 't'"));
     opt.delimiter = ' ';
-    assert_int_equal(crvm_read_table_csv(path, cols, 3, rx, 1, &opt, &t), CRVM_OK);
+    assert_int_equal(crvm_read_table_csv(path, cols, 3, rx, 1, NULL, 0, &opt, &t), CRVM_OK);
     double x[2];
     assert_int_equal(crvm_numeric_table_column(t, 0, x, 2), CRVM_OK);
     assert_close(x[0], 35, 0, 0);
@@ -1642,7 +1642,7 @@ static void test_table_csv_delimiter(void **state)
     t = NULL;
     /* Each space separates: two spaces are an empty field, so a row too wide. */
     path = write_file("table.csv", "t status Rx\n35  0 0\n");
-    assert_status(crvm_read_table_csv(path, cols, 3, rx, 1, &opt, &t), CRVM_EPARSE);
+    assert_status(crvm_read_table_csv(path, cols, 3, rx, 1, NULL, 0, &opt, &t), CRVM_EPARSE);
     assert_non_null(strstr(crvm_last_error(), "row 1 (line 2): 4 fields, the header has 3"));
     assert_null(t);
 }
@@ -1652,45 +1652,92 @@ static void test_table_csv_errors(void **state)
     (void)state;
     crvm_numeric_table *t = NULL;
     const char *path = write_file("table.csv", "T,E,group\n6,1,a\n7,0,\n");
-    assert_status(crvm_read_table_csv(path, t_e_group, 3, group_only, 1, NULL, &t), CRVM_EPARSE);
+    assert_status(crvm_read_table_csv(path, t_e_group, 3, group_only, 1, NULL, 0, NULL, &t), CRVM_EPARSE);
     assert_non_null(strstr(crvm_last_error(), "table.csv: row 2 (line 3), column group: an empty label"));
     static const char with_nul[] = "T,E,group\n6,1,a\0b\n";
     FILE *f = fopen(path, "wb");
     assert_non_null(f);
     fwrite(with_nul, 1, sizeof with_nul - 1, f);
     fclose(f);
-    assert_status(crvm_read_table_csv(path, t_e_group, 3, group_only, 1, NULL, &t), CRVM_EPARSE);
+    assert_status(crvm_read_table_csv(path, t_e_group, 3, group_only, 1, NULL, 0, NULL, &t), CRVM_EPARSE);
     assert_non_null(strstr(crvm_last_error(), "row 1 (line 2): field 3: NUL byte"));
     /* A label in a column of numbers is still not a number. */
     path = write_file("table.csv", "T,E,group\n6,1,miR-137\n");
-    assert_status(crvm_read_table_csv(path, t_e_group, 3, NULL, 0, NULL, &t), CRVM_EPARSE);
+    assert_status(crvm_read_table_csv(path, t_e_group, 3, NULL, 0, NULL, 0, NULL, &t), CRVM_EPARSE);
     assert_non_null(strstr(crvm_last_error(), "column group: 'miR-137': not a number"));
     /* A missing file is reported as missing. */
     char missing[128];
     snprintf(missing, sizeof missing, "%s/no-such-file.csv", tmpdir);
-    assert_status(crvm_read_table_csv(missing, t_e_group, 3, NULL, 0, NULL, &t), CRVM_EIO);
+    assert_status(crvm_read_table_csv(missing, t_e_group, 3, NULL, 0, NULL, 0, NULL, &t), CRVM_EIO);
     assert_non_null(strstr(crvm_last_error(), "cannot open"));
     assert_non_null(strstr(crvm_last_error(), "No such file"));
     /* Arguments. */
     const char *const not_a_column[] = {"age"}, *const null_name[] = {NULL};
-    assert_status(crvm_read_table_csv(path, t_e_group, 3, not_a_column, 1, NULL, &t), CRVM_EINVAL);
+    assert_status(crvm_read_table_csv(path, t_e_group, 3, not_a_column, 1, NULL, 0, NULL, &t), CRVM_EINVAL);
     assert_non_null(strstr(crvm_last_error(), "labels[0] = 'age' is not one of the columns"));
-    assert_status(crvm_read_table_csv(path, t_e_group, 3, null_name, 1, NULL, &t), CRVM_EINVAL);
-    assert_status(crvm_read_table_csv(path, t_e_group, 3, NULL, 1, NULL, &t), CRVM_EINVAL);
-    assert_status(crvm_read_table_csv(NULL, t_e_group, 3, NULL, 0, NULL, &t), CRVM_EINVAL);
+    assert_status(crvm_read_table_csv(path, t_e_group, 3, null_name, 1, NULL, 0, NULL, &t), CRVM_EINVAL);
+    assert_status(crvm_read_table_csv(path, t_e_group, 3, NULL, 1, NULL, 0, NULL, &t), CRVM_EINVAL);
+    assert_status(crvm_read_table_csv(NULL, t_e_group, 3, NULL, 0, NULL, 0, NULL, &t), CRVM_EINVAL);
     crvm_table_options opt = CRVM_TABLE_OPTIONS_INIT;
     opt.delimiter = '"';
-    assert_status(crvm_read_table_csv(path, t_e_group, 3, NULL, 0, &opt, &t), CRVM_EINVAL);
+    assert_status(crvm_read_table_csv(path, t_e_group, 3, NULL, 0, NULL, 0, &opt, &t), CRVM_EINVAL);
     opt.delimiter = '\n';
-    assert_status(crvm_read_table_csv(path, t_e_group, 3, NULL, 0, &opt, &t), CRVM_EINVAL);
+    assert_status(crvm_read_table_csv(path, t_e_group, 3, NULL, 0, NULL, 0, &opt, &t), CRVM_EINVAL);
     assert_null(t);
     crvm_table_options_init(NULL); /* accepted, does nothing */
+}
+
+/* A transaction log: string ids, ISO dates, amounts. Days since 1970-01-01
+ * written from the calendar: 1997-01-01 is 27 years (7 leap days) after
+ * 1970-01-01, 27 * 365 + 7 = 9862; 1969-12-31 is -1. */
+static void test_table_csv_reads_dates(void **state)
+{
+    (void)state;
+    const char *path = write_file("table.csv", "customer;date;amount\r\n"
+                                               "00004;1997-01-01;29.33\r\n"
+                                               "00018;1997-03-01;11.77\r\n"
+                                               "00004;1969-12-31;0\r\n");
+    const char *const cols[] = {"customer", "date", "amount"}, *const ids[] = {"customer"},
+                      *const dates[] = {"DATE"};
+    crvm_table_options opt = CRVM_TABLE_OPTIONS_INIT;
+    opt.delimiter = ';';
+    crvm_numeric_table *t = NULL;
+    assert_int_equal(crvm_read_table_csv(path, cols, 3, ids, 1, dates, 1, &opt, &t), CRVM_OK);
+    double day[3], who[3], amount[3];
+    assert_int_equal(crvm_numeric_table_column(t, 0, who, 3), CRVM_OK);
+    assert_int_equal(crvm_numeric_table_column(t, 1, day, 3), CRVM_OK);
+    assert_int_equal(crvm_numeric_table_column(t, 2, amount, 3), CRVM_OK);
+    const double expect_day[] = {9862, 9862 + 31 + 28, -1}, expect_who[] = {0, 1, 0};
+    for (int i = 0; i < 3; i++) {
+        assert_close(day[i], expect_day[i], 0, 0);
+        assert_close(who[i], expect_who[i], 0, 0);
+    }
+    assert_close(amount[0], 29.33, 0, 0);
+    assert_string_equal(crvm_numeric_table_label(t, 0, 1), "00018");
+    assert_int_equal(crvm_numeric_table_label_count(t, 1), 0);
+    crvm_numeric_table_free(t);
+    t = NULL;
+    /* A bad date names row, line, column and reason. */
+    path = write_file("table.csv", "customer;date;amount\n1;1997-01-01;1\n2;1997-02-30;1\n");
+    assert_status(crvm_read_table_csv(path, cols, 3, ids, 1, dates, 1, &opt, &t), CRVM_EPARSE);
+    assert_non_null(strstr(crvm_last_error(), "row 2 (line 3), column date: '1997-02-30'"));
+    path = write_file("table.csv", "customer;date;amount\n1;19970101;1\n");
+    assert_status(crvm_read_table_csv(path, cols, 3, ids, 1, dates, 1, &opt, &t), CRVM_EPARSE);
+    assert_non_null(strstr(crvm_last_error(), "row 1 (line 2), column date: '19970101'"));
+    /* Date names are checked as label names are, and not both. */
+    const char *const bad[] = {"when"}, *const both[] = {"customer"};
+    assert_status(crvm_read_table_csv(path, cols, 3, ids, 1, bad, 1, &opt, &t), CRVM_EINVAL);
+    assert_non_null(strstr(crvm_last_error(), "dates[0] = 'when' is not one of the columns"));
+    assert_status(crvm_read_table_csv(path, cols, 3, ids, 1, both, 1, &opt, &t), CRVM_EINVAL);
+    assert_non_null(strstr(crvm_last_error(), "dates[0] = 'customer' is also a label column"));
+    assert_status(crvm_read_table_csv(path, cols, 3, ids, 1, NULL, 2, &opt, &t), CRVM_EINVAL);
+    assert_null(t);
 }
 
 static crvm_status label_table_scenario(void *ctx)
 {
     crvm_numeric_table *t = NULL;
-    crvm_status st = crvm_read_table_csv((const char *)ctx, t_e_group, 3, group_only, 1, NULL, &t);
+    crvm_status st = crvm_read_table_csv((const char *)ctx, t_e_group, 3, group_only, 1, NULL, 0, NULL, &t);
     if (st == CRVM_OK && crvm_numeric_table_label_count(t, 2) != 2000)
         fail_msg("expected 2000 labels");
     crvm_numeric_table_free(t);
@@ -1777,6 +1824,7 @@ int main(void)
         cmocka_unit_test(test_table_csv_reads_labels),
         cmocka_unit_test(test_table_csv_delimiter),
         cmocka_unit_test(test_table_csv_errors),
+        cmocka_unit_test(test_table_csv_reads_dates),
         cmocka_unit_test(test_table_csv_allocation_failures),
     };
     return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);

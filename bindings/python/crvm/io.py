@@ -496,24 +496,28 @@ def read_numeric_csv(path, columns) -> pd.DataFrame:
     return read_table_csv(path, columns)
 
 
-def read_table_csv(path, columns, labels=(), delimiter: str = ",") -> pd.DataFrame:
+def read_table_csv(path, columns, labels=(), dates=(), delimiter: str = ",") -> pd.DataFrame:
     """:func:`read_numeric_csv` with label columns and a field separator:
     the columns named in ``labels`` hold text (group names, ids) and come
     back as a pandas Categorical whose categories are the distinct labels in
-    order of first appearance; the others are float64. ``delimiter``: one
+    order of first appearance; the columns named in ``dates`` hold ISO dates
+    (YYYY-MM-DD) and come back as datetime64[D]; the others are float64. ``delimiter``: one
     character (``"\\t"``, ``" "``, ``";"``...; each one separates). An empty
     label raises :class:`crvm.ParseError` naming the row and column."""
     if isinstance(columns, str):
         columns = [columns]
     if isinstance(labels, str):
         labels = [labels]
+    if isinstance(dates, str):
+        dates = [dates]
     if not isinstance(delimiter, str) or len(delimiter) != 1:
         raise ValueError(f"delimiter must be one character, got {delimiter!r}")
     names = [str(c) for c in columns]
     opts = _ll.crvm_table_options()
     _ll.crvm_table_options_init(opts)
     opts.delimiter = delimiter
-    table = _ll.crvm_read_table_csv(os.fspath(path), names, [str(c) for c in labels], opts)
+    table = _ll.crvm_read_table_csv(os.fspath(path), names, [str(c) for c in labels],
+                                    [str(c) for c in dates], opts)
     rows = _ll.crvm_numeric_table_rows(table)
     data = {}
     for j, name in enumerate(names):
@@ -524,6 +528,8 @@ def read_table_csv(path, columns, labels=(), delimiter: str = ",") -> pd.DataFra
         if is_label:
             categories = [_ll.crvm_numeric_table_label(table, j, c) for c in range(k)]
             data[name] = pd.Categorical.from_codes(out.astype(np.int64), categories)
+        elif any(name.lower() == str(c).lower() for c in dates):
+            data[name] = out.astype(np.int64).astype("datetime64[D]")
         else:
             data[name] = out
     return pd.DataFrame(data, columns=names, copy=False)
