@@ -25,6 +25,8 @@ static const command commands[] = {
     {"simulate", cmd_simulate, "write simulated sample data (CSV files) with a known truth"},
     {"load", cmd_load, "read a directory of CSV files into a ledger, reporting bad rows"},
     {"report", cmd_report, "value a customer base from its CSV files: economics, retention, knowledge"},
+    {"transactions", cmd_transactions,
+     "fit BG/NBD, MBG/NBD or Pareto/NBD to a transaction log: P(alive), purchases, CLV"},
     {"survival", cmd_survival, "Kaplan-Meier curves by group and Cox models from a CSV table"},
     {"demo", cmd_demo, "simulate the sample business and write its report (text and HTML)"},
     {"version", cmd_version, "print the version (also crvm --version)"},
