@@ -62,9 +62,8 @@ static int parse_args(int argc, char **argv, survival_args *a)
         return -1;
     }
     if (argc < 2 || (strcmp(argv[1], "km") != 0 && strcmp(argv[1], "cox") != 0)) {
-        fprintf(stderr, "crvm survival: expected 'km' or 'cox'%s%s\n", argc >= 2 ? ", got " : "",
-                argc >= 2 ? argv[1] : "");
-        usage(stderr);
+        fprintf(stderr, "crvm survival: expected 'km' or 'cox'%s%s (crvm survival --help)\n",
+                argc >= 2 ? ", got " : "", argc >= 2 ? argv[1] : "");
         return 2;
     }
     a->cox = strcmp(argv[1], "cox") == 0;
@@ -80,16 +79,14 @@ static int parse_args(int argc, char **argv, survival_args *a)
             } else if (a->cox && a->n_covariates < MAX_COVARIATES) {
                 a->covariates[a->n_covariates++] = opt;
             } else {
-                fprintf(stderr, "crvm survival: unexpected argument '%s'%s\n", opt,
-                        a->cox ? " (too many covariates)" : "");
-                usage(stderr);
+                fprintf(stderr, "crvm survival: unexpected argument '%s'%s (crvm survival --help)\n",
+                        opt, a->cox ? ", too many covariates" : "");
                 return 2;
             }
             continue;
         }
         if (i + 1 >= argc) {
-            fprintf(stderr, "crvm survival: %s needs a value\n", opt);
-            usage(stderr);
+            fprintf(stderr, "crvm survival: %s needs a value (crvm survival --help)\n", opt);
             return 2;
         }
         const char *val = argv[++i];
@@ -119,19 +116,19 @@ static int parse_args(int argc, char **argv, survival_args *a)
                 return 2;
             }
         } else {
-            fprintf(stderr, "crvm survival %s: unknown option %s\n", argv[1], opt);
-            usage(stderr);
+            fprintf(stderr, "crvm survival %s: unknown option %s (crvm survival --help)\n", argv[1],
+                    opt);
             return 2;
         }
     }
     if (a->file == NULL || a->duration == NULL || a->event == NULL) {
-        fprintf(stderr, "crvm survival: FILE, --duration and --event are required\n");
-        usage(stderr);
+        fprintf(stderr, "crvm survival: FILE, --duration and --event are required (crvm survival "
+                        "--help)\n");
         return 2;
     }
     if (a->cox && a->n_covariates == 0) {
-        fprintf(stderr, "crvm survival cox: name at least one COVARIATE column\n");
-        usage(stderr);
+        fprintf(stderr, "crvm survival cox: name at least one COVARIATE column (crvm survival "
+                        "--help)\n");
         return 2;
     }
     return 0;

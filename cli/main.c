@@ -67,7 +67,7 @@ static int help(int argc, char **argv)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        usage(stderr);
+        fprintf(stderr, "crvm: no command given (crvm help lists them)\n");
         return 2;
     }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0)
@@ -77,7 +77,6 @@ int main(int argc, char **argv)
     const command *c = find(argv[1]);
     if (c)
         return c->run(argc - 1, argv + 1);
-    fprintf(stderr, "crvm: unknown command '%s'\n", argv[1]);
-    usage(stderr);
+    fprintf(stderr, "crvm: unknown command '%s' (crvm help lists them)\n", argv[1]);
     return 2;
 }
