@@ -380,3 +380,16 @@ def test_read_table_csv_dates(tmp_path):
     write(tmp_path, "bad.csv", "id,date\n1,1997-02-30\n")
     with pytest.raises(crvm.ParseError, match=r"row 1 \(line 2\), column date: '1997-02-30'"):
         crvm.read_table_csv(tmp_path / "bad.csv", ["id", "date"], labels="id", dates="date")
+
+
+def test_the_numbers_only_reader_is_the_table_reader_without_labels(datadir):
+    # crvm_read_numeric_csv (the C entry point kept for C callers) reads what
+    # read_numeric_csv, built on crvm_read_table_csv, returns.
+    import crvm.lowlevel as ll
+    path = datadir / "rossi.csv"
+    table = ll.crvm_read_numeric_csv(str(path), ["week", "prio"])
+    rows = ll.crvm_numeric_table_rows(table)
+    week = np.empty(rows)
+    ll.crvm_numeric_table_column(table, 0, week)
+    np.testing.assert_array_equal(week, crvm.read_numeric_csv(path, ["week", "prio"])["week"])
+    assert ll.crvm_numeric_table_label_count(table, 0) == 0
