@@ -200,7 +200,7 @@ static int summarise(const txn_args *a, txn_data *d)
     int64_t *n_tx = malloc(m * sizeof *n_tx);
     int ok = n_tx != NULL;
     for (int c = 0; c < TXN_COLUMNS; c++)
-        ok = (d->col[c] = malloc(m * sizeof *d->col[c])) != NULL && ok;
+        ok = (d->col[c] = calloc(m, sizeof *d->col[c])) != NULL && ok;
     d->index = malloc(m * sizeof *d->index);
     if (!ok || !d->index) {
         free(n_tx);

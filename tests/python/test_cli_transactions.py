@@ -58,3 +58,27 @@ def test_the_command_fits_what_the_library_fits(cdnow_log, option, model):
         customers["expected_purchases"],
         fitted.conditional_expected_number_of_purchases_up_to_time(
             52, customers["frequency"], customers["recency"], customers["T"]), rtol=1e-6)
+
+
+def test_the_holdout_comparison(cdnow_log):
+    out = run(cdnow_log, "--customer", "id", "--date", "date", "--calibration-end", "1997-09-30",
+              "--observation-end", "1998-06-30", "--format", "json")
+    customers = pd.DataFrame(out["customers"]).set_index("id")
+    # Actual: distinct purchase days after the calibration end, from the log.
+    log = pd.read_csv(cdnow_log, dtype={"id": str})
+    after = log[log["date"] > "1997-09-30"].drop_duplicates(["id", "date"])
+    actual = after.groupby("id").size().reindex(customers.index, fill_value=0)
+    np.testing.assert_array_equal(customers["holdout_purchases"], actual)
+    # The summary statistics, recomputed with numpy from the per-customer columns.
+    a, p = customers["holdout_purchases"].to_numpy(), customers["predicted_holdout_purchases"].to_numpy()
+    h = out["holdout"]
+    assert h["duration"] == pytest.approx(273 / 7)  # 1997-09-30 .. 1998-06-30
+    assert h["mae"] == pytest.approx(np.mean(np.abs(p - a)), rel=1e-12)
+    assert h["rmse"] == pytest.approx(np.sqrt(np.mean((p - a) ** 2)), rel=1e-12)
+    assert h["correlation"] == pytest.approx(np.corrcoef(a, p)[0, 1], rel=1e-12)
+    x = customers["frequency"].clip(upper=7)
+    for row in h["by_frequency"]:
+        sel = x == row["frequency"]
+        assert row["customers"] == sel.sum()
+        assert row["actual_mean"] == pytest.approx(a[sel].mean(), rel=1e-12)
+        assert row["predicted_mean"] == pytest.approx(p[sel].mean(), rel=1e-12)
