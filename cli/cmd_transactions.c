@@ -37,9 +37,10 @@ static void usage(FILE *to)
           "                       52 weeks or 365 days)\n"
           "  --calibration-end D  fit on the transactions up to D (inclusive) and compare\n"
           "                       the predicted with the actual repeat purchases after D:\n"
-          "                       MAE, RMSE, correlation and a table by calibration frequency\n"
-          "  --observation-end D  the end of the data (also --as-of; default: the last date);\n"
-          "                       a transaction after it is an error\n"
+          "                       MAE, RMSE, correlation, a table by calibration frequency;\n"
+          "                       customers first seen after D are left out\n"
+          "  --observation-end D  the end of the data (also --as-of; default: the last\n"
+          "                       date); a transaction after it is an error\n"
           "  --format F           text (default), json or csv (the per-customer table)\n"
           "  --out PATH           write there instead of the terminal\n"
           "  --delimiter D        the field separator: one character, tab or space\n"
@@ -186,9 +187,28 @@ static int read_log(const txn_args *a, txn_data *d)
 
 /* Per-customer summary columns, then the customers with a calibration
  * purchase (the others cannot be fitted) moved to the front. */
+/* A transaction after the observation end is bad data: name the first. */
+static int check_observation_end(const txn_args *a, const txn_data *d)
+{
+    size_t first = d->rows, count = 0;
+    for (size_t i = 0; a->has_observation && i < d->rows; i++)
+        if (d->day[i] > a->observation_end && count++ == 0)
+            first = i;
+    if (count == 0)
+        return 0;
+    char day[16], end[16];
+    crvm_date_format((crvm_date)d->day[first], day, sizeof day);
+    crvm_date_format(a->observation_end, end, sizeof end);
+    fprintf(stderr, "crvm transactions: %s: row %zu, column %s: %s is after the observation end "
+                    "%s (%zu such transactions)\n", a->file, first + 1, a->date, day, end, count);
+    return 1;
+}
+
 static int summarise(const txn_args *a, txn_data *d)
 {
     const size_t m = d->customers;
+    if (check_observation_end(a, d))
+        return 1;
     crvm_rfm_options opt;
     crvm_rfm_options_init(&opt);
     opt.period = 1; /* one purchase per customer and day */

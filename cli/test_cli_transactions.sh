@@ -78,7 +78,8 @@ check "a bad date names row, line and column" \
     '[ $code -eq 1 ] && [[ "$err" == *"row 2 (line 3), column date: '"'"'1997-02-30'"'"'"* ]] && [ $(echo "$err" | wc -l) -eq 1 ]'
 printf 'id,date\nc1,1997-01-01\nc1,1997-03-01\n' > "$d/late.csv"
 err=$("$crvm" transactions "$d/late.csv" --customer id --date date --observation-end 1997-02-01 2>&1 >/dev/null); code=$?
-check "a transaction after --observation-end is bad data" '[ $code -eq 1 ] && [ $(echo "$err" | wc -l) -eq 1 ]'
+check "a transaction after --observation-end is bad data naming its row" \
+    '[ $code -eq 1 ] && [ $(echo "$err" | wc -l) -eq 1 ] && [[ "$err" == *"row 2, column date: 1997-03-01 is after the observation end 1997-02-01 (1 such transactions)" ]]'
 printf 'id date\nc1 1997-01-01\n' > "$d/space.csv"
 "$crvm" transactions "$d/space.csv" --customer id --date date >/dev/null 2>&1
 check "a space-separated log without --delimiter fails" '[ $? -eq 1 ]'
