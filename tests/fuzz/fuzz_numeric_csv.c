@@ -1,6 +1,7 @@
 /* libFuzzer target for the CSV table reader (crvm_read_numeric_csv, and
  * crvm_read_table_csv with a label and a date column when the input's first
- * byte is odd, on a stream): any input must either give a table whose every
+ * byte is odd, e.g. a header starting with 'a' or 'A' rather than 'b' (seeds:
+ * numbers.csv, labels_dates.csv), on a stream): any input must either give a table whose every
  * cell is a finite number (a label column's values codes of non-empty labels,
  * a date column's whole days), or fail with a parse or I/O status and a
  * message, without crashing, leaking or reading out of bounds.
