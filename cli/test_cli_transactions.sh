@@ -9,8 +9,7 @@
 set -u
 crvm="$1"
 data="${CRVM_DATA_DIR:-$2}"
-fail=0
-check() { if ! eval "$2"; then echo "FAIL: $1"; fail=1; else echo "ok: $1"; fi; }
+source "$(dirname "$0")/test_support.sh"
 d=$(mktemp -d)
 trap 'rm -rf "$d"' EXIT
 
@@ -28,10 +27,7 @@ out=$("$crvm" transactions "$log" --customer id --date date --amount amount \
       --calibration-end 1997-09-30 --observation-end 1998-06-30)
 check "transactions on CDNOW succeeds" '[ $? -eq 0 ]'
 # |printed - published| <= half a unit in the last published digit.
-param_matches() { # name published tolerance
-    echo "$out" | awk -v n="$1" -v want="$2" -v tol="$3" \
-        '$1 == n && NF == 3 { found = 1; d = $2 - want; if (d < 0) d = -d; ok = d <= tol } END { exit !(found && ok) }'
-}
+param_matches() { printed_matches "$1" "$2" "$3" 3; } # a line "name estimate se"
 check "r     = 0.243"  'param_matches r     0.243 0.0005'
 check "alpha = 4.414"  'param_matches alpha 4.414 0.0005'
 check "a     = 0.793"  'param_matches a     0.793 0.0005'
