@@ -80,13 +80,12 @@ int cmd_load(int argc, char **argv)
         } else if (!dir && strncmp(argv[i], "--", 2) != 0) {
             dir = argv[i];
         } else {
-            fprintf(stderr, "crvm load: unexpected argument %s\n", argv[i]);
-            load_usage(stderr);
+            fprintf(stderr, "crvm load: unexpected argument %s (crvm load --help)\n", argv[i]);
             return 2;
         }
     }
     if (!dir) {
-        load_usage(stderr);
+        fprintf(stderr, "crvm load: no data directory given (crvm load --help)\n");
         return 2;
     }
     crvm_ledger *l = NULL;

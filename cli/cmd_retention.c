@@ -39,8 +39,8 @@ int cmd_retention(int argc, char **argv)
             if (!cli_parse_double(argv[++i], "--discount", &discount))
                 return 2;
         } else if (argv[i][0] == '-' && argv[i][1] == '-') {
-            fprintf(stderr, "crvm retention: unknown or incomplete option '%s'\n", argv[i]);
-            usage(stderr);
+            fprintf(stderr, "crvm retention: unknown or incomplete option '%s' (crvm retention --help)\n",
+                    argv[i]);
             return 2;
         } else {
             if (n == MAX_PERIODS) {
@@ -54,7 +54,8 @@ int cmd_retention(int argc, char **argv)
         }
     }
     if (n < 2) {
-        usage(stderr);
+        fprintf(stderr, "crvm retention: give at least two counts, COUNT0 COUNT1 ... (crvm retention "
+                        "--help)\n");
         return 2;
     }
     size_t periods = horizon > 0 ? (size_t)horizon : n - 1 + 5;

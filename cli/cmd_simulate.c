@@ -46,9 +46,8 @@ int cmd_simulate(int argc, char **argv)
             continue;
         }
         if (i + 1 >= argc || strncmp(a, "--", 2) != 0) {
-            fprintf(stderr, "crvm simulate: %s %s\n", a,
+            fprintf(stderr, "crvm simulate: %s %s (crvm simulate --help)\n", a,
                     strncmp(a, "--", 2) == 0 ? "needs a value" : "is not an option");
-            simulate_usage(stderr);
             return 2;
         }
         const char *val = argv[++i];
@@ -70,14 +69,12 @@ int cmd_simulate(int argc, char **argv)
         } else if (strcmp(a, "--out") == 0) {
             out = val;
         } else {
-            fprintf(stderr, "crvm simulate: unknown option %s\n", a);
-            simulate_usage(stderr);
+            fprintf(stderr, "crvm simulate: unknown option %s (crvm simulate --help)\n", a);
             return 2;
         }
     }
     if (!have_customers || !out) {
-        fprintf(stderr, "crvm simulate: --customers and --out are required\n");
-        simulate_usage(stderr);
+        fprintf(stderr, "crvm simulate: --customers and --out are required (crvm simulate --help)\n");
         return 2;
     }
     if (mkdir(out, 0777) != 0 && errno != EEXIST) {

@@ -1,8 +1,9 @@
 /* crvm survival: Kaplan-Meier curves (by group, with the log-rank test) and
  * Cox proportional hazards models fitted to the columns of a CSV file with a
  * header row. The file is read by the library's io layer
- * (crvm_read_numeric_csv); this command only checks the meaning of the
- * cells (durations >= 0, events 0 or 1) and prints tables. */
+ * (crvm_read_table_csv; the group column as labels); this command only
+ * checks the meaning of the cells (durations >= 0, events 0 or 1), orders
+ * the groups and prints tables. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,23 +13,31 @@
 
 #include "args.h"
 #include "commands.h"
+#include "groups.h"
 
 #define MAX_COVARIATES 64
 
 static void usage(FILE *to)
 {
     fputs("usage: crvm survival km FILE --duration COL --event COL [--group COL] [--alpha A]\n"
+          "                         [--delimiter D]\n"
           "       crvm survival cox FILE --duration COL --event COL [--ties efron|breslow]\n"
-          "                         [--alpha A] COVARIATE...\n"
+          "                         [--alpha A] [--delimiter D] COVARIATE...\n"
           "\n"
-          "FILE is a CSV file with a header row naming its columns; the named columns must\n"
-          "hold numbers: durations >= 0 and event flags 1 (observed) or 0 (censored).\n"
-          "  km   Kaplan-Meier curve of each group (distinct values of --group; one curve\n"
+          "FILE is a CSV file with a header row naming its columns; the duration, event and\n"
+          "covariate columns must hold numbers: durations >= 0 and event flags 1 (observed)\n"
+          "or 0 (censored). The group column holds any labels (e.g. miR-137, control, 2).\n"
+          "  km   Kaplan-Meier curve of each group (distinct values of --group, in numeric\n"
+          "       order when every label is a number, else in byte order; one curve\n"
           "       without it) with medians and quartiles, the curves' tables with\n"
           "       log-log confidence intervals, and the log-rank test when there are groups.\n"
           "  cox  Cox proportional hazards model of the COVARIATE columns (Efron ties by\n"
           "       default): coefficients, hazard ratios, intervals, tests, concordance.\n"
-          "  --alpha  1 - coverage of the confidence intervals (default 0.05)\n",
+          "  --alpha      1 - coverage of the confidence intervals (default 0.05)\n"
+          "  --delimiter  the field separator: one character, tab or space (default ',';\n"
+          "               each one separates, so two spaces are an empty field)\n"
+          "Exit status: 0 success, 1 bad data (the message names the row and column),\n"
+          "2 bad usage.\n",
           to);
 }
 
@@ -36,6 +45,7 @@ typedef struct survival_args {
     int cox;
     const char *file, *duration, *event, *group;
     double alpha;
+    char delimiter;
     crvm_ties ties;
     const char *covariates[MAX_COVARIATES];
     size_t n_covariates;
@@ -52,9 +62,8 @@ static int parse_args(int argc, char **argv, survival_args *a)
         return -1;
     }
     if (argc < 2 || (strcmp(argv[1], "km") != 0 && strcmp(argv[1], "cox") != 0)) {
-        fprintf(stderr, "crvm survival: expected 'km' or 'cox'%s%s\n", argc >= 2 ? ", got " : "",
-                argc >= 2 ? argv[1] : "");
-        usage(stderr);
+        fprintf(stderr, "crvm survival: expected 'km' or 'cox'%s%s (crvm survival --help)\n",
+                argc >= 2 ? ", got " : "", argc >= 2 ? argv[1] : "");
         return 2;
     }
     a->cox = strcmp(argv[1], "cox") == 0;
@@ -70,16 +79,14 @@ static int parse_args(int argc, char **argv, survival_args *a)
             } else if (a->cox && a->n_covariates < MAX_COVARIATES) {
                 a->covariates[a->n_covariates++] = opt;
             } else {
-                fprintf(stderr, "crvm survival: unexpected argument '%s'%s\n", opt,
-                        a->cox ? " (too many covariates)" : "");
-                usage(stderr);
+                fprintf(stderr, "crvm survival: unexpected argument '%s'%s (crvm survival --help)\n",
+                        opt, a->cox ? ", too many covariates" : "");
                 return 2;
             }
             continue;
         }
         if (i + 1 >= argc) {
-            fprintf(stderr, "crvm survival: %s needs a value\n", opt);
-            usage(stderr);
+            fprintf(stderr, "crvm survival: %s needs a value (crvm survival --help)\n", opt);
             return 2;
         }
         const char *val = argv[++i];
@@ -98,6 +105,9 @@ static int parse_args(int argc, char **argv, survival_args *a)
                 fprintf(stderr, "crvm survival: --ties: '%s' is not efron or breslow\n", val);
                 return 2;
             }
+        } else if (strcmp(opt, "--delimiter") == 0) {
+            if (!cli_parse_delimiter(val, &a->delimiter))
+                return 2;
         } else if (strcmp(opt, "--alpha") == 0) {
             if (!cli_parse_double(val, "--alpha", &a->alpha))
                 return 2;
@@ -106,19 +116,19 @@ static int parse_args(int argc, char **argv, survival_args *a)
                 return 2;
             }
         } else {
-            fprintf(stderr, "crvm survival %s: unknown option %s\n", argv[1], opt);
-            usage(stderr);
+            fprintf(stderr, "crvm survival %s: unknown option %s (crvm survival --help)\n", argv[1],
+                    opt);
             return 2;
         }
     }
     if (a->file == NULL || a->duration == NULL || a->event == NULL) {
-        fprintf(stderr, "crvm survival: FILE, --duration and --event are required\n");
-        usage(stderr);
+        fprintf(stderr, "crvm survival: FILE, --duration and --event are required (crvm survival "
+                        "--help)\n");
         return 2;
     }
     if (a->cox && a->n_covariates == 0) {
-        fprintf(stderr, "crvm survival cox: name at least one COVARIATE column\n");
-        usage(stderr);
+        fprintf(stderr, "crvm survival cox: name at least one COVARIATE column (crvm survival "
+                        "--help)\n");
         return 2;
     }
     return 0;
@@ -139,14 +149,26 @@ static void data_free(survival_data *d)
     free(d->events);
 }
 
-/* Read columns (duration, event, then the others) of the file; check that
- * durations are >= 0 and events 0 or 1, naming the row and column. */
+/* Read columns (duration, event, then the others; the group column as
+ * labels) of the file; check that durations are >= 0 and events 0 or 1,
+ * naming the row and column. */
 static int read_data(const survival_args *a, const char *const *columns, size_t n_columns,
                      survival_data *d)
 {
     memset(d, 0, sizeof *d);
-    if (crvm_read_numeric_csv(a->file, columns, n_columns, &d->table) != CRVM_OK)
+    crvm_table_options opt;
+    crvm_table_options_init(&opt);
+    opt.delimiter = a->delimiter;
+    if (crvm_read_table_csv(a->file, columns, n_columns, &a->group, a->group ? 1 : 0, NULL, 0,
+                            &opt, &d->table) != CRVM_OK) {
+        /* A header split at the wrong separator is one field: say so. */
+        if (a->delimiter == 0 && strstr(crvm_last_error(), ": header: no column '")) {
+            fprintf(stderr, "crvm survival: reading the data: %s (fields are separated by ','; "
+                            "give --delimiter for another separator)\n", crvm_last_error());
+            return 1;
+        }
         return cli_library_error("survival", "reading the data");
+    }
     d->n = crvm_numeric_table_rows(d->table);
     if (d->n == 0) {
         fprintf(stderr, "crvm survival: %s: no data rows\n", a->file);
@@ -180,34 +202,6 @@ static int read_data(const survival_args *a, const char *const *columns, size_t 
     return rc;
 }
 
-static int compare_doubles(const void *pa, const void *pb)
-{
-    double a = *(const double *)pa, b = *(const double *)pb;
-    return (a > b) - (a < b);
-}
-
-/* Codes 0..k-1 of the distinct values of x, in ascending order of value;
- * labels (k values) is allocated. */
-static int group_codes(const double *x, size_t n, int32_t *codes, double **labels, size_t *k)
-{
-    double *sorted = malloc(n * sizeof *sorted);
-    if (!sorted)
-        return 0;
-    memcpy(sorted, x, n * sizeof *sorted);
-    qsort(sorted, n, sizeof *sorted, compare_doubles);
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++)
-        if (m == 0 || sorted[i] != sorted[m - 1])
-            sorted[m++] = sorted[i];
-    for (size_t i = 0; i < n; i++) {
-        const double *hit = bsearch(&x[i], sorted, m, sizeof *sorted, compare_doubles);
-        codes[i] = (int32_t)(hit - sorted);
-    }
-    *labels = sorted;
-    *k = m;
-    return 1;
-}
-
 static void print_quantile(double t)
 {
     if (isinf(t))
@@ -216,7 +210,7 @@ static void print_quantile(double t)
         printf(" %9g", t);
 }
 
-static int print_km(const survival_args *a, const crvm_km_groups *fit, const double *labels)
+static int print_km(const survival_args *a, const crvm_km_groups *fit, const cli_groups *groups)
 {
     size_t k = crvm_km_groups_count(fit);
     char level[32];
@@ -248,12 +242,7 @@ static int print_km(const survival_args *a, const crvm_km_groups *fit, const dou
         free(col);
         if (st != CRVM_OK)
             return cli_library_error("survival km", "a group's summary");
-        char name[32];
-        if (a->group)
-            snprintf(name, sizeof name, "%.10g", labels[g]);
-        else
-            snprintf(name, sizeof name, "all");
-        printf("%-12s %8g %8g", name, n, events);
+        printf("%-12s %8g %8g", a->group ? groups->names[g] : "all", n, events);
         for (int j = 0; j < 3; j++)
             print_quantile(q[j]);
         printf("\n");
@@ -280,7 +269,7 @@ static int print_km(const survival_args *a, const crvm_km_groups *fit, const dou
             return cli_library_error("survival km", "a curve's table");
         }
         if (a->group)
-            printf("\n%s = %.10g\n", a->group, labels[g]);
+            printf("\n%s = %s\n", a->group, groups->names[g]);
         else
             printf("\n");
         printf("%10s %9s %8s %9s %9s %21s\n", "time", "at_risk", "events", "censored", "survival",
@@ -300,7 +289,8 @@ static int run_km(const survival_args *a)
     survival_data d;
     int rc = read_data(a, columns, a->group ? 3 : 2, &d);
     int32_t *codes = NULL;
-    double *groups = NULL, *labels = NULL;
+    double *groups = NULL;
+    cli_groups names = {0, NULL};
     size_t k = 1;
     if (rc == 0) {
         codes = calloc(d.n, sizeof *codes);
@@ -311,10 +301,10 @@ static int run_km(const survival_args *a)
         } else if (a->group) {
             if (crvm_numeric_table_column(d.table, 2, groups, d.n) != CRVM_OK)
                 rc = cli_library_error("survival km", "reading the groups");
-            else if (!group_codes(groups, d.n, codes, &labels, &k)) {
-                fprintf(stderr, "crvm survival: out of memory\n");
+            else if (!cli_groups_make(d.table, 2, groups, d.n, codes, &names))
                 rc = 1;
-            }
+            else
+                k = names.k;
         }
     }
     crvm_km_groups *fit = NULL;
@@ -327,7 +317,7 @@ static int run_km(const survival_args *a)
             rc = cli_library_error("survival km", "fitting");
     }
     if (rc == 0)
-        rc = print_km(a, fit, labels);
+        rc = print_km(a, fit, &names);
     if (rc == 0 && k >= 2) {
         crvm_logrank_result lr;
         if (crvm_logrank(d.durations, d.n, d.events, d.n, codes, d.n, NULL, 0, &lr) != CRVM_OK)
@@ -339,7 +329,7 @@ static int run_km(const survival_args *a)
     crvm_km_groups_free(fit);
     free(codes);
     free(groups);
-    free(labels);
+    cli_groups_free(&names);
     data_free(&d);
     return rc;
 }

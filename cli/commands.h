@@ -8,5 +8,6 @@ int cmd_load(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_survival(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_transactions(int argc, char **argv);
 
 #endif

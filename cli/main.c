@@ -25,6 +25,8 @@ static const command commands[] = {
     {"simulate", cmd_simulate, "write simulated sample data (CSV files) with a known truth"},
     {"load", cmd_load, "read a directory of CSV files into a ledger, reporting bad rows"},
     {"report", cmd_report, "value a customer base from its CSV files: economics, retention, knowledge"},
+    {"transactions", cmd_transactions,
+     "fit BG/NBD, MBG/NBD or Pareto/NBD to a transaction log: P(alive), purchases, CLV"},
     {"survival", cmd_survival, "Kaplan-Meier curves by group and Cox models from a CSV table"},
     {"demo", cmd_demo, "simulate the sample business and write its report (text and HTML)"},
     {"version", cmd_version, "print the version (also crvm --version)"},
@@ -65,7 +67,7 @@ static int help(int argc, char **argv)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        usage(stderr);
+        fprintf(stderr, "crvm: no command given (crvm help lists them)\n");
         return 2;
     }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0)
@@ -75,7 +77,6 @@ int main(int argc, char **argv)
     const command *c = find(argv[1]);
     if (c)
         return c->run(argc - 1, argv + 1);
-    fprintf(stderr, "crvm: unknown command '%s'\n", argv[1]);
-    usage(stderr);
+    fprintf(stderr, "crvm: unknown command '%s' (crvm help lists them)\n", argv[1]);
     return 2;
 }

@@ -24,4 +24,35 @@ err=$("$crvm" retention 1000 1200 900 2>&1 >/dev/null); code=$?
 check "increasing counts give the library's message" '[ $code -eq 1 ] && [[ "$err" == *"period"* ]]'
 "$crvm" retention --discount -1 1000 500 300 >/dev/null 2>&1
 check "a negative discount rate is refused" '[ $? -eq 1 ]'
+
+# Every command: exit 2 on bad usage, 1 on bad data, each with one line on
+# stderr naming the problem (the usage is for --help).
+d=$(mktemp -d)
+trap 'rm -rf "$d"' EXIT
+printf 'x\n' > "$d/notadir"
+one_line() { # expected-status needle command...
+    local want="$1" needle="$2"; shift 2
+    local err code
+    err=$("$crvm" "$@" 2>&1 >/dev/null); code=$?
+    check "crvm $* -> exit $want, one line naming '$needle'" \
+        '[ $code -eq $want ] && [ $(printf "%s\n" "$err" | wc -l) -eq 1 ] && [[ "$err" == *"$needle"* ]]'
+}
+one_line 2 "no command" 
+one_line 2 "unknown command 'frobnicate'" frobnicate
+one_line 2 "--bogus" retention --bogus 1
+one_line 2 "at least two counts" retention 1000
+one_line 2 "--bogus" simulate --bogus 1
+one_line 2 "--customers and --out" simulate --seed 1
+one_line 2 "no data directory" load
+one_line 2 "--bogus" load --bogus
+one_line 1 "No such file or directory" load "$d/missing"
+one_line 1 "No such file or directory" report "$d/missing"
+one_line 2 "--bogus" report --bogus
+one_line 2 "'km' or 'cox'" survival
+one_line 2 "--duration and --event" survival km "$d/notadir"
+one_line 1 "No such file or directory" survival km "$d/missing.csv" --duration t --event e
+one_line 2 "--customer and --date" transactions "$d/notadir"
+one_line 1 "No such file or directory" transactions "$d/missing.csv" --customer c --date d
+one_line 2 "--bogus" demo --bogus
+one_line 2 "unknown command 'nonsense'" help nonsense
 exit $fail

@@ -138,5 +138,7 @@ CRVM_HANDLE(crvm_numeric_table, crvm_numeric_table_free)
 /* The cost-model text: str or bytes. */
 CRVM_IN_TEXT(text, len)
 CRVM_IN_STRINGS(columns)
+CRVM_IN_STRINGS(labels)
+CRVM_IN_STRINGS(dates)
 CRVM_OUT_ARRAY(double, out)
 %include "crvm/io.h"

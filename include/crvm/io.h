@@ -196,6 +196,68 @@ typedef struct crvm_numeric_table crvm_numeric_table;
 CRVM_API crvm_status crvm_read_numeric_csv(const char *path, const char *const *columns,
                                            size_t columns_len, crvm_numeric_table **out);
 
+/** Settings of crvm_read_table_csv(). */
+typedef struct crvm_table_options {
+    char delimiter; /**< the field separator, one byte: 0 (default) for the comma, or e.g.
+                         ';', '\\t', ' ' (each one separates: two spaces are an empty
+                         field); not '"', CR or LF */
+} crvm_table_options;
+
+/** Defaults: commas. */
+#define CRVM_TABLE_OPTIONS_INIT {0}
+
+/** Fill @p options with ::CRVM_TABLE_OPTIONS_INIT. */
+CRVM_API void crvm_table_options_init(crvm_table_options *options);
+
+/**
+ * crvm_read_numeric_csv() with a field separator, label columns and date
+ * columns: a transaction log (customer ids, dates, amounts), a survival
+ * table with group names, any table of a few typed columns.
+ * - The columns named in @p labels hold text labels instead of numbers
+ *   (group names such as "miR-137", customer ids such as "00042"). A label is
+ *   the cell's bytes exactly as read (after CSV unquoting; not trimmed; an
+ *   empty cell is refused). The table's value of a label cell is the label's
+ *   code: 0, 1, ... in order of first appearance in the column;
+ *   crvm_numeric_table_label() gives the text of a code.
+ * - The columns named in @p dates hold ISO 8601 dates "YYYY-MM-DD" (years
+ *   0001-9999, valid days); the table's value is the number of days since
+ *   1970-01-01 (negative before it).
+ * - Every other requested column holds numbers as in crvm_read_numeric_csv().
+ * Cost O(bytes) expected (labels are hashed); memory as
+ * crvm_read_numeric_csv() plus each distinct label once.
+ *
+ * @param path, columns, columns_len  as crvm_read_numeric_csv().
+ * @param labels, labels_len          names of the label columns (NULL with
+ *                                    length 0 for none).
+ * @param dates, dates_len            names of the date columns (NULL with
+ *                                    length 0 for none).
+ * @param options                     NULL for the defaults.
+ * @param[out] out                    the table (written only on ::CRVM_OK).
+ * @return ::CRVM_OK; ::CRVM_EINVAL (as crvm_read_numeric_csv(); a label or
+ *         date name that is NULL, not one of @p columns, or both a label and
+ *         a date; a delimiter that is '"', CR or LF); ::CRVM_EIO (the file
+ *         cannot be opened or read: "cannot open PATH: No such file or
+ *         directory"); ::CRVM_EPARSE (as crvm_read_numeric_csv(); an empty
+ *         label; a cell of a date column that is not a date; each naming the
+ *         row, line and column, e.g. "log.csv: row 4 (line 5), column date:
+ *         '1997-02-30': day out of range for the month"); ::CRVM_ENOMEM.
+ */
+CRVM_API crvm_status crvm_read_table_csv(const char *path, const char *const *columns,
+                                         size_t columns_len, const char *const *labels,
+                                         size_t labels_len, const char *const *dates,
+                                         size_t dates_len, const crvm_table_options *options,
+                                         crvm_numeric_table **out);
+
+/** Number of distinct labels of column @p column of the table (codes
+ *  0 .. count - 1); 0 for a column of numbers, a column out of range or NULL. */
+CRVM_API size_t crvm_numeric_table_label_count(const crvm_numeric_table *table, size_t column);
+
+/** The text of label @p code of column @p column (NUL-terminated, owned by
+ *  the table, valid until it is freed); NULL for a column of numbers, a code
+ *  or column out of range, or NULL @p table. */
+CRVM_API const char *crvm_numeric_table_label(const crvm_numeric_table *table, size_t column,
+                                              size_t code);
+
 /** Free a table from crvm_read_numeric_csv(); NULL is allowed. */
 CRVM_API void crvm_numeric_table_free(crvm_numeric_table *table);
 

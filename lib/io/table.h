@@ -12,5 +12,11 @@
  * columns must already be checked (non-NULL, >= 1, distinct). */
 crvm_status crvm__read_numeric_stream(FILE *f, const char *name, const char *const *columns,
                                       size_t columns_len, crvm_numeric_table **out);
+/* crvm_read_table_csv() on a stream; arguments already checked; delimiter 0
+ * is the comma. */
+crvm_status crvm__read_table_stream(FILE *f, const char *name, const char *const *columns,
+                                    size_t columns_len, const char *const *labels,
+                                    size_t labels_len, const char *const *dates, size_t dates_len,
+                                    char delimiter, crvm_numeric_table **out);
 
 #endif

@@ -1575,6 +1575,189 @@ static void test_numeric_csv_argument_errors(void **state)
     crvm_numeric_table_free(NULL);
 }
 
+/* Labels (string group names, ids) and a field separator. */
+static const char *const t_e_group[] = {"T", "E", "group"};
+static const char *const group_only[] = {"GROUP"};
+
+static void test_table_csv_reads_labels(void **state)
+{
+    (void)state;
+    /* Waltons-like rows; codes in order of first appearance, the text as read
+     * (quotes removed, case kept, not trimmed). Expected values written from
+     * the text. */
+    const char *path = write_file("table.csv", "T,E,group\n"
+                                                "6.0,1,miR-137\n"
+                                                "13,0,control\n"
+                                                "9,1,\"miR-137\"\n"
+                                                "4,1,Control\n"
+                                                "5,0, control\n");
+    crvm_numeric_table *t = NULL;
+    assert_int_equal(crvm_read_table_csv(path, t_e_group, 3, group_only, 1, NULL, 0, NULL, &t), CRVM_OK);
+    assert_int_equal(crvm_numeric_table_rows(t), 5);
+    double code[5], dur[5];
+    assert_int_equal(crvm_numeric_table_column(t, 2, code, 5), CRVM_OK);
+    assert_int_equal(crvm_numeric_table_column(t, 0, dur, 5), CRVM_OK);
+    const double expect_code[] = {0, 1, 0, 2, 3}, expect_dur[] = {6, 13, 9, 4, 5};
+    for (int i = 0; i < 5; i++) {
+        assert_close(code[i], expect_code[i], 0, 0);
+        assert_close(dur[i], expect_dur[i], 0, 0);
+    }
+    assert_int_equal(crvm_numeric_table_label_count(t, 2), 4);
+    assert_string_equal(crvm_numeric_table_label(t, 2, 0), "miR-137");
+    assert_string_equal(crvm_numeric_table_label(t, 2, 1), "control");
+    assert_string_equal(crvm_numeric_table_label(t, 2, 2), "Control");
+    assert_string_equal(crvm_numeric_table_label(t, 2, 3), " control");
+    /* Out of range and columns of numbers have no labels. */
+    assert_null(crvm_numeric_table_label(t, 2, 4));
+    assert_null(crvm_numeric_table_label(t, 0, 0));
+    assert_null(crvm_numeric_table_label(t, 3, 0));
+    assert_null(crvm_numeric_table_label(NULL, 2, 0));
+    assert_int_equal(crvm_numeric_table_label_count(t, 0), 0);
+    assert_int_equal(crvm_numeric_table_label_count(t, 9), 0);
+    assert_int_equal(crvm_numeric_table_label_count(NULL, 2), 0);
+    crvm_numeric_table_free(t);
+}
+
+static void test_table_csv_delimiter(void **state)
+{
+    (void)state;
+    /* anderson.csv's layout: single spaces. */
+    const char *path = write_file("table.csv", "t status Rx\n35 0 0\n6 1 1\n");
+    const char *const cols[] = {"t", "status", "Rx"}, *const rx[] = {"rx"};
+    crvm_table_options opt;
+    crvm_table_options_init(&opt);
+    assert_int_equal(opt.delimiter, 0);
+    crvm_numeric_table *t = NULL;
+    /* With commas the header is one field. */
+    assert_status(crvm_read_table_csv(path, cols, 3, NULL, 0, NULL, 0, &opt, &t), CRVM_EPARSE);
+    assert_non_null(strstr(crvm_last_error(), "no column 't'"));
+    opt.delimiter = ' ';
+    assert_int_equal(crvm_read_table_csv(path, cols, 3, rx, 1, NULL, 0, &opt, &t), CRVM_OK);
+    double x[2];
+    assert_int_equal(crvm_numeric_table_column(t, 0, x, 2), CRVM_OK);
+    assert_close(x[0], 35, 0, 0);
+    assert_close(x[1], 6, 0, 0);
+    assert_string_equal(crvm_numeric_table_label(t, 2, 1), "1");
+    crvm_numeric_table_free(t);
+    t = NULL;
+    /* Each space separates: two spaces are an empty field, so a row too wide. */
+    path = write_file("table.csv", "t status Rx\n35  0 0\n");
+    assert_status(crvm_read_table_csv(path, cols, 3, rx, 1, NULL, 0, &opt, &t), CRVM_EPARSE);
+    assert_non_null(strstr(crvm_last_error(), "row 1 (line 2): 4 fields, the header has 3"));
+    assert_null(t);
+}
+
+static void test_table_csv_errors(void **state)
+{
+    (void)state;
+    crvm_numeric_table *t = NULL;
+    const char *path = write_file("table.csv", "T,E,group\n6,1,a\n7,0,\n");
+    assert_status(crvm_read_table_csv(path, t_e_group, 3, group_only, 1, NULL, 0, NULL, &t), CRVM_EPARSE);
+    assert_non_null(strstr(crvm_last_error(), "table.csv: row 2 (line 3), column group: an empty label"));
+    static const char with_nul[] = "T,E,group\n6,1,a\0b\n";
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fwrite(with_nul, 1, sizeof with_nul - 1, f);
+    fclose(f);
+    assert_status(crvm_read_table_csv(path, t_e_group, 3, group_only, 1, NULL, 0, NULL, &t), CRVM_EPARSE);
+    assert_non_null(strstr(crvm_last_error(), "row 1 (line 2): field 3: NUL byte"));
+    /* A label in a column of numbers is still not a number. */
+    path = write_file("table.csv", "T,E,group\n6,1,miR-137\n");
+    assert_status(crvm_read_table_csv(path, t_e_group, 3, NULL, 0, NULL, 0, NULL, &t), CRVM_EPARSE);
+    assert_non_null(strstr(crvm_last_error(), "column group: 'miR-137': not a number"));
+    /* A missing file is reported as missing. */
+    char missing[128];
+    snprintf(missing, sizeof missing, "%s/no-such-file.csv", tmpdir);
+    assert_status(crvm_read_table_csv(missing, t_e_group, 3, NULL, 0, NULL, 0, NULL, &t), CRVM_EIO);
+    assert_non_null(strstr(crvm_last_error(), "cannot open"));
+    assert_non_null(strstr(crvm_last_error(), "No such file"));
+    /* Arguments. */
+    const char *const not_a_column[] = {"age"}, *const null_name[] = {NULL};
+    assert_status(crvm_read_table_csv(path, t_e_group, 3, not_a_column, 1, NULL, 0, NULL, &t), CRVM_EINVAL);
+    assert_non_null(strstr(crvm_last_error(), "labels[0] = 'age' is not one of the columns"));
+    assert_status(crvm_read_table_csv(path, t_e_group, 3, null_name, 1, NULL, 0, NULL, &t), CRVM_EINVAL);
+    assert_status(crvm_read_table_csv(path, t_e_group, 3, NULL, 1, NULL, 0, NULL, &t), CRVM_EINVAL);
+    assert_status(crvm_read_table_csv(NULL, t_e_group, 3, NULL, 0, NULL, 0, NULL, &t), CRVM_EINVAL);
+    crvm_table_options opt = CRVM_TABLE_OPTIONS_INIT;
+    opt.delimiter = '"';
+    assert_status(crvm_read_table_csv(path, t_e_group, 3, NULL, 0, NULL, 0, &opt, &t), CRVM_EINVAL);
+    opt.delimiter = '\n';
+    assert_status(crvm_read_table_csv(path, t_e_group, 3, NULL, 0, NULL, 0, &opt, &t), CRVM_EINVAL);
+    assert_null(t);
+    crvm_table_options_init(NULL); /* accepted, does nothing */
+}
+
+/* A transaction log: string ids, ISO dates, amounts. Days since 1970-01-01
+ * written from the calendar: 1997-01-01 is 27 years (7 leap days) after
+ * 1970-01-01, 27 * 365 + 7 = 9862; 1969-12-31 is -1. */
+static void test_table_csv_reads_dates(void **state)
+{
+    (void)state;
+    const char *path = write_file("table.csv", "customer;date;amount\r\n"
+                                               "00004;1997-01-01;29.33\r\n"
+                                               "00018;1997-03-01;11.77\r\n"
+                                               "00004;1969-12-31;0\r\n");
+    const char *const cols[] = {"customer", "date", "amount"}, *const ids[] = {"customer"},
+                      *const dates[] = {"DATE"};
+    crvm_table_options opt = CRVM_TABLE_OPTIONS_INIT;
+    opt.delimiter = ';';
+    crvm_numeric_table *t = NULL;
+    assert_int_equal(crvm_read_table_csv(path, cols, 3, ids, 1, dates, 1, &opt, &t), CRVM_OK);
+    double day[3], who[3], amount[3];
+    assert_int_equal(crvm_numeric_table_column(t, 0, who, 3), CRVM_OK);
+    assert_int_equal(crvm_numeric_table_column(t, 1, day, 3), CRVM_OK);
+    assert_int_equal(crvm_numeric_table_column(t, 2, amount, 3), CRVM_OK);
+    const double expect_day[] = {9862, 9862 + 31 + 28, -1}, expect_who[] = {0, 1, 0};
+    for (int i = 0; i < 3; i++) {
+        assert_close(day[i], expect_day[i], 0, 0);
+        assert_close(who[i], expect_who[i], 0, 0);
+    }
+    assert_close(amount[0], 29.33, 0, 0);
+    assert_string_equal(crvm_numeric_table_label(t, 0, 1), "00018");
+    assert_int_equal(crvm_numeric_table_label_count(t, 1), 0);
+    crvm_numeric_table_free(t);
+    t = NULL;
+    /* A bad date names row, line, column and reason. */
+    path = write_file("table.csv", "customer;date;amount\n1;1997-01-01;1\n2;1997-02-30;1\n");
+    assert_status(crvm_read_table_csv(path, cols, 3, ids, 1, dates, 1, &opt, &t), CRVM_EPARSE);
+    assert_non_null(strstr(crvm_last_error(), "row 2 (line 3), column date: '1997-02-30'"));
+    path = write_file("table.csv", "customer;date;amount\n1;19970101;1\n");
+    assert_status(crvm_read_table_csv(path, cols, 3, ids, 1, dates, 1, &opt, &t), CRVM_EPARSE);
+    assert_non_null(strstr(crvm_last_error(), "row 1 (line 2), column date: '19970101'"));
+    /* Date names are checked as label names are, and not both. */
+    const char *const bad[] = {"when"}, *const both[] = {"customer"};
+    assert_status(crvm_read_table_csv(path, cols, 3, ids, 1, bad, 1, &opt, &t), CRVM_EINVAL);
+    assert_non_null(strstr(crvm_last_error(), "dates[0] = 'when' is not one of the columns"));
+    assert_status(crvm_read_table_csv(path, cols, 3, ids, 1, both, 1, &opt, &t), CRVM_EINVAL);
+    assert_non_null(strstr(crvm_last_error(), "dates[0] = 'customer' is also a label column"));
+    assert_status(crvm_read_table_csv(path, cols, 3, ids, 1, NULL, 2, &opt, &t), CRVM_EINVAL);
+    assert_null(t);
+}
+
+static crvm_status label_table_scenario(void *ctx)
+{
+    crvm_numeric_table *t = NULL;
+    crvm_status st = crvm_read_table_csv((const char *)ctx, t_e_group, 3, group_only, 1, NULL, 0, NULL, &t);
+    if (st == CRVM_OK && crvm_numeric_table_label_count(t, 2) != 2000)
+        fail_msg("expected 2000 labels");
+    crvm_numeric_table_free(t);
+    return st;
+}
+
+static void test_table_csv_allocation_failures(void **state)
+{
+    (void)state;
+    /* 2000 distinct labels of 14 bytes: the hash, the offsets and the text
+     * each grow several times. */
+    static char text[2000 * 32 + 64];
+    size_t len = (size_t)snprintf(text, sizeof text, "T,E,group\n");
+    for (int i = 0; i < 2000; i++)
+        len += (size_t)snprintf(text + len, sizeof text - len, "%d,%d,customer-%05d\n", i, i % 2, i);
+    const char *path = write_file("table.csv", text);
+    assert_true(test_every_allocation_failure(label_table_scenario, (void *)path) >= 10);
+    crvm_set_allocator(NULL);
+}
+
 static crvm_status numeric_table_scenario(void *ctx)
 {
     const char *path = ctx;
@@ -1638,6 +1821,11 @@ int main(void)
         cmocka_unit_test(test_numeric_csv_errors_name_row_and_column),
         cmocka_unit_test(test_numeric_csv_argument_errors),
         cmocka_unit_test(test_numeric_csv_allocation_failures),
+        cmocka_unit_test(test_table_csv_reads_labels),
+        cmocka_unit_test(test_table_csv_delimiter),
+        cmocka_unit_test(test_table_csv_errors),
+        cmocka_unit_test(test_table_csv_reads_dates),
+        cmocka_unit_test(test_table_csv_allocation_failures),
     };
     return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
 }

@@ -41,7 +41,8 @@ from .survival import (
     logrank_test,
 )
 from .ledger import CostModel, Ledger
-from .io import LoadReport, SimulatedData, load_csv, read_numeric_csv, simulate, simulate_csv
+from .io import (LoadReport, SimulatedData, load_csv, read_numeric_csv, read_table_csv, simulate,
+                 simulate_csv)
 from ._persist import load
 from .diagnostics import HoldoutAccuracy, holdout_accuracy
 from .value import ValueModel
@@ -64,7 +65,7 @@ __all__ = sorted([
     "CoxPH", "CoxTimeVarying", "KaplanMeier", "LikelihoodRatioTest", "LogRankResult",
     "concordance_index", "kaplan_meier_by_group", "logrank_test",
     # ledger, costs, data
-    "CostModel", "Ledger", "LoadReport", "SimulatedData", "load_csv", "read_numeric_csv",
+    "CostModel", "Ledger", "LoadReport", "SimulatedData", "load_csv", "read_numeric_csv", "read_table_csv",
     "simulate", "simulate_csv",
     # the value model
     "ValueModel",

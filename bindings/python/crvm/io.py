@@ -493,15 +493,44 @@ def read_numeric_csv(path, columns) -> pd.DataFrame:
     library's reader: a DataFrame of float64 with the columns in the order
     given. A cell that is not a number raises :class:`crvm.ParseError` naming
     the file, row, line and column; a missing file :class:`crvm.FileError`."""
+    return read_table_csv(path, columns)
+
+
+def read_table_csv(path, columns, labels=(), dates=(), delimiter: str = ",") -> pd.DataFrame:
+    """:func:`read_numeric_csv` with label columns and a field separator:
+    the columns named in ``labels`` hold text (group names, ids) and come
+    back as a pandas Categorical whose categories are the distinct labels in
+    order of first appearance; the columns named in ``dates`` hold ISO dates
+    (YYYY-MM-DD) and come back as datetime64[D]; the others are float64. ``delimiter``: one
+    character (``"\\t"``, ``" "``, ``";"``...; each one separates). An empty
+    label raises :class:`crvm.ParseError` naming the row and column."""
     if isinstance(columns, str):
         columns = [columns]
+    if isinstance(labels, str):
+        labels = [labels]
+    if isinstance(dates, str):
+        dates = [dates]
+    if not isinstance(delimiter, str) or len(delimiter) != 1:
+        raise ValueError(f"delimiter must be one character, got {delimiter!r}")
     names = [str(c) for c in columns]
-    table = _ll.crvm_read_numeric_csv(os.fspath(path), names)
+    opts = _ll.crvm_table_options()
+    _ll.crvm_table_options_init(opts)
+    opts.delimiter = delimiter
+    table = _ll.crvm_read_table_csv(os.fspath(path), names, [str(c) for c in labels],
+                                    [str(c) for c in dates], opts)
     rows = _ll.crvm_numeric_table_rows(table)
     data = {}
     for j, name in enumerate(names):
         out = np.empty(rows)
         _ll.crvm_numeric_table_column(table, j, out)
-        data[name] = out
+        k = _ll.crvm_numeric_table_label_count(table, j)
+        is_label = any(name.lower() == str(c).lower() for c in labels)
+        if is_label:
+            categories = [_ll.crvm_numeric_table_label(table, j, c) for c in range(k)]
+            data[name] = pd.Categorical.from_codes(out.astype(np.int64), categories)
+        elif any(name.lower() == str(c).lower() for c in dates):
+            data[name] = out.astype(np.int64).astype("datetime64[D]")
+        else:
+            data[name] = out
     return pd.DataFrame(data, columns=names, copy=False)
 
