@@ -4,6 +4,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* Atomics: tests that run the library in several threads (fits, ledger
  * reads) allocate through this allocator from all of them at once; plain
@@ -231,4 +232,18 @@ crvm_ledger *test_small_ledger(void)
     assert_int_equal(crvm_ledger_add_knowledge_use(l, "KB2", test_date(2023, 6, 1), CRVM_USE_SELF_SERVICE, 1, "", ""), CRVM_OK);
     assert_int_equal(crvm_ledger_add_knowledge_use(l, "KB2", test_date(2023, 6, 2), CRVM_USE_SELF_SERVICE, 0, NULL, "B"), CRVM_OK);
     return l;
+}
+
+#ifdef CRVM_TEST_HAVE_VALGRIND_H
+#include <valgrind/valgrind.h>
+#endif
+
+int test_under_valgrind(void)
+{
+#ifdef CRVM_TEST_HAVE_VALGRIND_H
+    return RUNNING_ON_VALGRIND != 0;
+#else
+    const char *preload = getenv("LD_PRELOAD");
+    return preload != NULL && strstr(preload, "vgpreload") != NULL;
+#endif
 }

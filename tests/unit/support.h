@@ -64,6 +64,13 @@ double test_rng_beta(test_rng *rng, double a, double b);
 #define TEST_ROSSI_COLS 7
 void test_load_rossi(double *week, int32_t *arrest, double *x);
 
+/* Whether the test runs under valgrind (valgrind.h's RUNNING_ON_VALGRIND where
+ * the header is installed, else valgrind's preload library in LD_PRELOAD).
+ * Statistical and accuracy tests then run fewer and smaller cases: memory
+ * checking needs the code paths, not the statistics, and valgrind runs
+ * 20-50 times slower; the plain and sanitizer runs check every case. */
+int test_under_valgrind(void);
+
 /* The date y-m-d (fails the test if it is not a valid date). */
 crvm_date test_date(int y, int m, int d);
 

@@ -21,14 +21,8 @@
 #include "retention/cov_internal.h"
 #include "retention/cov_loglik.h"
 
-/* Under valgrind (its preload library is in LD_PRELOAD) the statistical and
- * accuracy tests run on fewer and smaller cases: memory checking needs the
- * code paths, not the statistics, and valgrind runs ~50 times slower. */
-static int under_valgrind(void)
-{
-    const char *preload = getenv("LD_PRELOAD");
-    return preload != NULL && strstr(preload, "vgpreload") != NULL;
-}
+/* Fewer and smaller statistical cases under valgrind (support.h). */
+static int under_valgrind(void) { return test_under_valgrind(); }
 
 /* ---- simulation from the model ------------------------------------------------ */
 

@@ -190,6 +190,12 @@ static void newton_fit_matches_quasi_newton_on_per_row_likelihood(void **state)
         double se[4];
         assert_status(crvm_txn_fit_standard_errors(fit, se, 4), CRVM_OK);
         crvm_txn_fit_free(fit);
+        assert_true(rep_.iterations <= 20);
+        /* Under valgrind the fits above cover the code paths; the reference
+         * optimisation below is the statistics, checked by the plain and
+         * sanitizer runs (support.h, test_under_valgrind). */
+        if (test_under_valgrind())
+            continue;
         /* reference: every row as it is (the merge is itself under test),
          * times rescaled to mean age 1 as crvm_txn_fit_new does */
         crvm__txn_row *rows = malloc(N * sizeof *rows);
@@ -220,7 +226,6 @@ static void newton_fit_matches_quasi_newton_on_per_row_likelihood(void **state)
         assert_int_equal(crvm__spd_inverse(4, H, Hinv), CRVM_OK);
         for (int k = 0; k < 4; k++)
             assert_close(se[k], got.p[k] * sqrt(Hinv[k * 5]), 1e-4, 0.0);
-        assert_true(rep_.iterations <= 20);
         free(rows);
     }
     free(x);

@@ -7,18 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#ifdef CRVM_TEST_HAVE_VALGRIND_H
-#include <valgrind/valgrind.h>
-#endif
-
-int vs_under_valgrind(void)
-{
-#ifdef CRVM_TEST_HAVE_VALGRIND_H
-    return RUNNING_ON_VALGRIND != 0;
-#else
-    return 0;
-#endif
-}
+int vs_under_valgrind(void) { return test_under_valgrind(); }
 
 size_t vs_step(size_t step, size_t valgrind_factor)
 {
