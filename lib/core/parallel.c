@@ -1,7 +1,9 @@
-/* A parallel loop over index ranges on POSIX threads (see parallel.h). */
+/* Parallel loops on POSIX threads (see parallel.h): contiguous chunks, or
+ * blocks handed out through an atomic counter. */
 #include "core/parallel.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 typedef struct chunk {
     void (*fn)(void *ctx, size_t begin, size_t end);
@@ -40,4 +42,49 @@ void crvm__parallel_for(size_t n, int threads, void (*fn)(void *ctx, size_t begi
         else
             run_chunk(&c[j]);
     }
+}
+
+typedef struct block_pool {
+    crvm__block_fn fn;
+    void *ctx;
+    size_t blocks;
+    atomic_size_t next;
+} block_pool;
+
+typedef struct block_worker {
+    block_pool *p;
+    size_t worker;
+} block_worker;
+
+static void *drain(void *arg)
+{
+    block_worker *w = arg;
+    for (;;) {
+        size_t b = atomic_fetch_add(&w->p->next, 1);
+        if (b >= w->p->blocks)
+            return NULL;
+        w->p->fn(w->p->ctx, w->worker, b);
+    }
+}
+
+void crvm__run_blocks(crvm__block_fn fn, void *ctx, size_t blocks, int threads)
+{
+    block_pool p = {fn, ctx, blocks, 0};
+    atomic_init(&p.next, 0);
+    size_t n = threads > 1 ? (size_t)threads : 1;
+    if (n > CRVM__MAX_THREADS)
+        n = CRVM__MAX_THREADS;
+    if (n > blocks)
+        n = blocks > 0 ? blocks : 1;
+    pthread_t id[CRVM__MAX_THREADS];
+    block_worker w[CRVM__MAX_THREADS];
+    int started[CRVM__MAX_THREADS] = {0};
+    for (size_t j = 0; j < n; j++)
+        w[j] = (block_worker){&p, j};
+    for (size_t j = 1; j < n; j++)
+        started[j] = pthread_create(&id[j], NULL, drain, &w[j]) == 0;
+    drain(&w[0]);
+    for (size_t j = 1; j < n; j++)
+        if (started[j])
+            pthread_join(id[j], NULL);
 }

@@ -1,6 +1,7 @@
-/* Private: a parallel loop over index ranges, for calls whose options ask
- * for worker threads. Results must not depend on the thread count: the range
- * is cut into chunks that each write their own outputs. */
+/* Private: parallel loops, for calls whose options ask for worker threads:
+ * over index ranges cut into one chunk per thread, or over numbered blocks
+ * handed to whichever worker is free. Results must not depend on the thread
+ * count: each chunk or block writes its own outputs. */
 #ifndef CRVM_CORE_PARALLEL_H
 #define CRVM_CORE_PARALLEL_H
 
@@ -15,5 +16,15 @@
  * its chunk on the calling thread instead, so the loop always completes. */
 void crvm__parallel_for(size_t n, int threads, void (*fn)(void *ctx, size_t begin, size_t end),
                         void *ctx);
+
+/* Blocks handed out dynamically: fn(ctx, worker, block) for blocks
+ * 0..blocks-1, worker in 0..threads-1 selecting per-worker scratch. Each
+ * block writes only its own result slot and the caller combines the slots in
+ * block order, so results do not depend on the thread count (nor on which
+ * worker ran a block, which varies between runs). threads <= 1 runs them on
+ * the calling thread; if a thread cannot be started, the others (and the
+ * caller) take its share, so the call cannot fail. */
+typedef void (*crvm__block_fn)(void *ctx, size_t worker, size_t block);
+void crvm__run_blocks(crvm__block_fn fn, void *ctx, size_t blocks, int threads);
 
 #endif

@@ -18,20 +18,52 @@
 #define ASYMPTOTIC_FROM 12.0
 
 /* The series in r = 1/z (z >= 12), so that callers share the reciprocals.
- * ln Gamma(z) - [(z - 1/2) ln z - z + ln sqrt(2 pi)]: */
-static double stirling_tail_r(double r)
+ * The parts after the leading term are evaluated on their own (the "rest"
+ * functions), and differences of the leading terms are formed from the
+ * exact difference of the reciprocals: differences of nearby points must
+ * not inherit the rounding of the leading term, larger by 1/r^2. ln Gamma(z)
+ * - [(z - 1/2) ln z - z + ln sqrt(2 pi)] - 1/(12 z): */
+static double stirling_rest_r(double r)
 {
     double r2 = r * r;
-    return r * (1.0 / 12 - r2 * (1.0 / 360 - r2 * (1.0 / 1260 - r2 * (1.0 / 1680 -
-                r2 * (1.0 / 1188 - r2 * (691.0 / 360360))))));
+    return -r * r2 * (1.0 / 360 - r2 * (1.0 / 1260 - r2 * (1.0 / 1680 -
+                      r2 * (1.0 / 1188 - r2 * (691.0 / 360360)))));
 }
 
-/* psi(z) - ln z: */
-static double psi_tail_r(double r)
+/* What is left of the rests after their first two powers:
+ * stirling_rest_r(r) + r^3/360 - r^5/1260 and psi_rest_r(r) + r^2/12 - r^4/120. */
+static double stirling_rest3_r(double r)
+{
+    double r2 = r * r, r7 = r * r2 * r2 * r2;
+    return -r7 * (1.0 / 1680 - r2 * (1.0 / 1188 - r2 * (691.0 / 360360)));
+}
+
+/* psi(z) - ln z + 1/(2 z): */
+static double psi_rest_r(double r)
 {
     double r2 = r * r;
-    return -0.5 * r - r2 * (1.0 / 12 - r2 * (1.0 / 120 - r2 * (1.0 / 252 - r2 * (1.0 / 240 -
-                      r2 * (1.0 / 132 - r2 * (691.0 / 32760))))));
+    return -r2 * (1.0 / 12 - r2 * (1.0 / 120 - r2 * (1.0 / 252 - r2 * (1.0 / 240 -
+                  r2 * (1.0 / 132 - r2 * (691.0 / 32760))))));
+}
+
+static double psi_rest3_r(double r)
+{
+    double r2 = r * r, r6 = r2 * r2 * r2;
+    return -r6 * (1.0 / 252 - r2 * (1.0 / 240 - r2 * (1.0 / 132 - r2 * (691.0 / 32760))));
+}
+
+static double psi_tail_r(double r) { return -0.5 * r + psi_rest_r(r); }
+
+/* tail(rb) - tail(ra) with dr = rb - ra formed exactly by the caller (as
+ * -d rb ra for points d apart). */
+static double stirling_tail_diff(double rb, double ra, double dr)
+{
+    return dr / 12 + (stirling_rest_r(rb) - stirling_rest_r(ra));
+}
+
+static double psi_tail_diff(double rb, double ra, double dr)
+{
+    return -0.5 * dr + (psi_rest_r(rb) - psi_rest_r(ra));
 }
 
 /* psi'(z): */
@@ -82,10 +114,10 @@ void crvm__poch_family_at(double y, double a, int second, crvm__poch_family *out
         den *= yk;
     }
     double z = y + n, za = z + a, r = 1 / z, ra = 1 / za;
-    double la = log1p(a * r), lza = log(za), pa = psi_tail_r(ra);
-    double lp = (z - 0.5) * la + a * lza - a + (stirling_tail_r(ra) - stirling_tail_r(r));
+    double la = log1p(a * r), lza = log(za), pa = psi_tail_r(ra), dr = -a * r * ra;
+    double lp = (z - 0.5) * la + a * lza - a + stirling_tail_diff(ra, r, dr);
     out->lp = n ? lp - log(num / den) : lp;
-    out->dpsi = la + (pa - psi_tail_r(r)) + s_dpsi;
+    out->dpsi = la + psi_tail_diff(ra, r, dr) + s_dpsi;
     out->psi_a = lza + pa - s_psia;
     if (second) {
         double ta = trigamma_r(ra);
@@ -104,13 +136,67 @@ static double second_difference(double (*f)(double), const double r[4])
     return (f(r[3]) - f(r[2])) - (f(r[1]) - f(r[0]));
 }
 
-static double stirling_rest_r(double r) { return stirling_tail_r(r) - r / 12; }
-static double psi_rest_r(double r) { return psi_tail_r(r) + 0.5 * r; }
-
 /* 1/(y+a+F) - 1/(y+F) - 1/(y+a) + 1/y in closed form (>= 0). */
 static double reciprocal_second_difference(double y, double a, double F)
 {
     return a * F * (2 * y + a + F) / (y * (y + a) * (y + F) * (y + a + F));
+}
+
+/* Second difference of r^m (r = 1/z, at z, z + a, z + F, z + a + F, m <= 5)
+ * without cancellation, from the exact first differences r1 - r0 = -a r0 r1
+ * (B), r3 - r1 = -F r1 r3, r2 - r0 = -F r0 r2 and the second one d2 =
+ * reciprocal_second_difference: with A = r3 - r2 = B + d2,
+ *     D2[r^m] = A S_m(r3, r2) - B S_m(r1, r0),  S_m(u, v) = sum_i u^i v^(m-1-i),
+ *            = d2 S_m(r3, r2) + B (S_m(r3, r2) - S_m(r1, r0)),
+ * and the last difference is sum_i [r3^i (r2^j - r0^j) + r0^j (r3^i - r1^i)]
+ * (j = m - 1 - i), same-signed terms in r2 - r0 and r3 - r1. */
+static double d2_power(const double r[4], double a, double F, double d2, int m)
+{
+    double B = -a * r[0] * r[1], f31 = -F * r[1] * r[3], f20 = -F * r[0] * r[2];
+    double p0[5], p3[5], s20[6], s31[6], s32 = 0; /* s20[j] = S_j(r2, r0), s31[i] = S_i(r3, r1) */
+    p0[0] = p3[0] = 1;
+    s20[0] = s31[0] = 0;
+    for (int i = 1; i < m; i++) {
+        p0[i] = p0[i - 1] * r[0];
+        p3[i] = p3[i - 1] * r[3];
+    }
+    for (int j = 1; j <= m; j++) {
+        s20[j] = s20[j - 1] * r[2] + p0[j - 1];  /* S_j(r2, r0) = r2 S_{j-1} + r0^(j-1) */
+        s31[j] = s31[j - 1] * r[1] + p3[j - 1];  /* S_j(r3, r1) = r1 S_{j-1} + r3^(j-1) */
+    }
+    for (int i = 0; i < m; i++) {
+        double r2j = 1;
+        for (int k = 0; k < m - 1 - i; k++)
+            r2j *= r[2];
+        s32 += p3[i] * r2j;
+    }
+    double diff = 0;
+    for (int i = 0; i < m; i++) {
+        int j = m - 1 - i;
+        diff += p3[i] * f20 * s20[j] + p0[j] * f31 * s31[i];
+    }
+    return d2 * s32 + B * diff;
+}
+
+/* Second differences of the Stirling and psi rests. Where a F is small
+ * against z^2 the rests' second differences are tiny against the rests
+ * themselves, whose rounding would then dominate: their first two powers
+ * are differenced exactly. Otherwise the four values are differenced as
+ * they are (their rounding then stays below 1e-16 of the result). */
+static double stirling_rest_d2(const double r[4], double a, double F, double d2)
+{
+    if (a * F * r[0] * r[0] >= 1e-4)
+        return second_difference(stirling_rest_r, r);
+    return -d2_power(r, a, F, d2, 3) / 360 + d2_power(r, a, F, d2, 5) / 1260 +
+           second_difference(stirling_rest3_r, r);
+}
+
+static double psi_rest_d2(const double r[4], double a, double F, double d2)
+{
+    if (a * F * r[0] * r[0] >= 1e-4)
+        return second_difference(psi_rest_r, r);
+    return -d2_power(r, a, F, d2, 2) / 12 + d2_power(r, a, F, d2, 4) / 120 +
+           second_difference(psi_rest3_r, r);
 }
 
 /* Reciprocals of z, z + a, z + F, z + a + F. */
@@ -148,7 +234,8 @@ double crvm__log_beta_ratio(double a, double x, double F)
     reciprocals(z, a, F, r);
     double g2 = (z - 0.5) * log1p(-a * F * r[1] * r[2]) + a * log1p(F * r[1]) +
                 F * log1p(a * r[2]);
-    double s2 = reciprocal_second_difference(z, a, F) / 12 + second_difference(stirling_rest_r, r);
+    double d2 = reciprocal_second_difference(z, a, F);
+    double s2 = d2 / 12 + stirling_rest_d2(r, a, F, d2);
     return shift - (g2 + s2);
 }
 
@@ -162,8 +249,8 @@ double crvm__psi_second_difference(double x, double a, double F)
         shift += reciprocal_second_difference(x + k, a, F);
     double z = x + n, r[4];
     reciprocals(z, a, F, r);
-    return log1p(-a * F * r[1] * r[2]) - 0.5 * reciprocal_second_difference(z, a, F) +
-           second_difference(psi_rest_r, r) - shift;
+    double d2 = reciprocal_second_difference(z, a, F);
+    return log1p(-a * F * r[1] * r[2]) - 0.5 * d2 + psi_rest_d2(r, a, F, d2) - shift;
 }
 
 void crvm__churn_family_at(double y1, double a, double e, int second, crvm__churn_family *out)
@@ -198,14 +285,14 @@ void crvm__churn_family_at(double y1, double a, double e, int second, crvm__chur
     reciprocals(z, a, e, r); /* z, z + a, z + e, z + a + e */
     double l_a1 = log1p(a * r[0]), l_za1 = log(z + a), l_a2 = log1p(a * r[2]);
     double l_za2 = log(z + a + e), l_e1 = log1p(e * r[1]), l_ae = log1p(-a * e * r[1] * r[2]);
-    double p0 = psi_tail_r(r[0]), p1 = psi_tail_r(r[1]), p2 = psi_tail_r(r[2]),
-           p3 = psi_tail_r(r[3]);
-    double lp = (z - 0.5) * l_a1 + a * l_za1 - a + (stirling_tail_r(r[1]) - stirling_tail_r(r[0]));
+    double p1 = psi_tail_r(r[1]), p3 = psi_tail_r(r[3]);
+    double d10 = -a * r[0] * r[1], d32 = -a * r[2] * r[3], d31 = -e * r[1] * r[3];
+    double lp = (z - 0.5) * l_a1 + a * l_za1 - a + stirling_tail_diff(r[1], r[0], d10);
     out->at1.lp = n ? lp - log(num / den) : lp;
-    out->at1.dpsi = l_a1 + (p1 - p0) + s_dpsi1;
+    out->at1.dpsi = l_a1 + psi_tail_diff(r[1], r[0], d10) + s_dpsi1;
     out->at1.psi_a = l_za1 + p1 - s_psia1;
     out->at2.lp = 0.0;
-    out->at2.dpsi = l_a2 + (p3 - p2) + s_dpsi2;
+    out->at2.dpsi = l_a2 + psi_tail_diff(r[3], r[2], d32) + s_dpsi2;
     out->at2.psi_a = l_za2 + p3 - s_psia2;
     if (second) {
         double t0 = trigamma_r(r[0]), t1 = trigamma_r(r[1]), t2 = trigamma_r(r[2]),
@@ -219,9 +306,9 @@ void crvm__churn_family_at(double y1, double a, double e, int second, crvm__chur
     }
     double recip2 = a * e * (2 * z + a + e) * r[0] * r[1] * r[2] * r[3];
     double g2 = (z - 0.5) * l_ae + a * l_e1 + e * l_a2;
-    double s2 = recip2 / 12 + second_difference(stirling_rest_r, r);
+    double s2 = recip2 / 12 + stirling_rest_d2(r, a, e, recip2);
     double shift = n == 0 ? 0.0 : prod < 0.5 ? log(prod) : log1p(q);
     out->log_ratio = shift - (g2 + s2);
-    out->dpsi_a = l_e1 + (p3 - p1) + s_dpa;
-    out->psi2 = l_ae - 0.5 * recip2 + second_difference(psi_rest_r, r) - s_psi2;
+    out->dpsi_a = l_e1 + psi_tail_diff(r[3], r[1], d31) + s_dpa;
+    out->psi2 = l_ae - 0.5 * recip2 + psi_rest_d2(r, a, e, recip2) - s_psi2;
 }

@@ -1,11 +1,13 @@
 /* Maximum-likelihood fit of the sBG/BdW with proportional-hazards
  * covariates: degenerate-data checks, start values from the per-group fits
  * without covariates (crvm_retention_fit_records on each group's (n_i,
- * churned_i)) with b = 0, then Newton's method on the transformed parameters
- * with the analytic Hessian (Levenberg damping when it is not definite, and
- * a backtracking line search). Standard errors: the inverse of the observed
- * information at the estimate, mapped to the natural scale by the delta
- * method. */
+ * churned_i)) with b = 0 -- or, on a large panel, from the fit to a sample
+ * of its subjects (cov_subpanel.c) --, then Newton's method on the
+ * transformed parameters with the analytic Hessian (Levenberg damping when
+ * it is not definite, and a backtracking line search), evaluated on the
+ * panel with identical subjects merged into one of their summed weight.
+ * Standard errors: the inverse of the observed information at the
+ * estimate, mapped to the natural scale by the delta method. */
 #include <math.h>
 #include <string.h>
 
@@ -316,19 +318,17 @@ static int damped_step(newton *nw, const double *g, const double *H, double *s)
     return 0;
 }
 
-/* Iterates from x; on return x, nw->g, nw->H hold the last accepted point.
- * CRVM_OK when the gradient test passed, CRVM_ECONVERGE otherwise. */
-static crvm_status newton_run(newton *nw, double *x, const crvm_retention_cov_options *o,
-                              double *f_out, int *iterations)
+/* Newton steps from x, where F = *f and nw->g, nw->H are already
+ * evaluated, until the gradient test passes (at most max_iterations); on
+ * return x, *f, nw->g, nw->H hold the last accepted point. CRVM_OK when the
+ * gradient test passed, CRVM_ECONVERGE otherwise. */
+static crvm_status newton_steps(newton *nw, double *x, double tolerance, int max_iterations,
+                                double *f_io, int *iterations)
 {
     size_t k = nw->kx;
-    double f = objective(nw, x, nw->g, nw->H);
-    *iterations = 0;
-    *f_out = f;
-    if (!isfinite(f))
-        return CRVM_ECONVERGE;
-    for (int it = 0; it < o->max_iterations; it++) {
-        if (max_abs(k, nw->g) <= o->tolerance * fmax(1.0, fabs(f)))
+    double f = *f_io;
+    for (int it = 0; it < max_iterations; it++) {
+        if (max_abs(k, nw->g) <= tolerance * fmax(1.0, fabs(f)))
             return CRVM_OK;
         if (!damped_step(nw, nw->g, nw->H, nw->step))
             return CRVM_ECONVERGE;
@@ -354,13 +354,23 @@ static crvm_status newton_run(newton *nw, double *x, const crvm_retention_cov_op
                 accepted = 1;
             }
         }
-        *iterations = it + 1;
-        *f_out = f;
+        *iterations += 1;
+        *f_io = f;
         if (!accepted)
-            return max_abs(k, nw->g) <= o->tolerance * fmax(1.0, fabs(f)) ? CRVM_OK
-                                                                          : CRVM_ECONVERGE;
+            return max_abs(k, nw->g) <= tolerance * fmax(1.0, fabs(f)) ? CRVM_OK : CRVM_ECONVERGE;
     }
-    return max_abs(k, nw->g) <= o->tolerance * fmax(1.0, fabs(f)) ? CRVM_OK : CRVM_ECONVERGE;
+    return max_abs(k, nw->g) <= tolerance * fmax(1.0, fabs(f)) ? CRVM_OK : CRVM_ECONVERGE;
+}
+
+/* Iterates from x (newton_steps after evaluating it). */
+static crvm_status newton_run(newton *nw, double *x, const crvm_retention_cov_options *o,
+                              double *f_out, int *iterations)
+{
+    *iterations = 0;
+    *f_out = objective(nw, x, nw->g, nw->H);
+    if (!isfinite(*f_out))
+        return CRVM_ECONVERGE;
+    return newton_steps(nw, x, o->tolerance, o->max_iterations, f_out, iterations);
 }
 
 /* ---- the fit ----------------------------------------------------------------------- */
@@ -429,9 +439,42 @@ static crvm_status finish(const char *who, newton *nw, crvm_retention_cov *m)
     return CRVM_OK;
 }
 
+/* x from the natural parameters of a fit to the sample, when it succeeds. */
+static crvm_status start_from_sample(crvm_retention_kind kind, const crvm__rcov_data *d,
+                                     const crvm_retention_cov_options *o, size_t stride,
+                                     double *x, int *found)
+{
+    crvm__rcov_subpanel smp;
+    crvm_status st = crvm__rcov_sample_new(d, stride, &smp);
+    if (st != CRVM_OK)
+        return st;
+    crvm_retention_cov *m = NULL;
+    st = crvm__rcov_fit_sampled(kind, &smp.data, o, 1, &m, NULL);
+    *found = st == CRVM_OK;
+    if (*found) {
+        size_t G = d->groups, has_c = kind == CRVM_RETENTION_BDW;
+        for (size_t j = 0; j < 2 * G + has_c; j++)
+            x[j] = log(m->params[j]);
+        for (size_t j = 0; j < d->covariates; j++)
+            x[2 * G + has_c + j] = m->params[2 * G + 1 + j];
+    }
+    crvm_retention_cov_free(m);
+    crvm__rcov_subpanel_free(&smp);
+    return st == CRVM_ENOMEM ? st : CRVM_OK;
+}
+
 crvm_status crvm__rcov_fit(crvm_retention_kind kind, const crvm__rcov_data *d,
                            const crvm_retention_cov_options *options, crvm_retention_cov **out,
                            crvm_fit_report *report_out)
+{
+    size_t subjects = d ? d->subjects : 0;
+    return crvm__rcov_fit_sampled(kind, d, options, crvm__rcov_sample_stride(subjects), out,
+                                  report_out);
+}
+
+crvm_status crvm__rcov_fit_sampled(crvm_retention_kind kind, const crvm__rcov_data *d,
+                                   const crvm_retention_cov_options *options, size_t stride,
+                                   crvm_retention_cov **out, crvm_fit_report *report_out)
 {
     const char *who = "crvm_retention_cov_fit";
     crvm_retention_cov_options defaults = CRVM_RETENTION_COV_OPTIONS_INIT;
@@ -453,13 +496,20 @@ crvm_status crvm__rcov_fit(crvm_retention_kind kind, const crvm__rcov_data *d,
     memset(&nw, 0, sizeof nw);
     crvm_retention_cov *m = NULL;
     double *x = NULL;
+    /* The evaluations run on the panel with identical subjects merged. */
+    crvm__rcov_subpanel merged;
+    int is_merged = 0;
+    memset(&merged, 0, sizeof merged);
+    if (st == CRVM_OK)
+        st = crvm__rcov_merge_identical(d, &merged, &is_merged);
     if (st != CRVM_OK)
         goto done;
-    nw.d = d;
+    const crvm__rcov_data *fd = is_merged ? &merged.data : d;
+    nw.d = fd;
     nw.kind = kind;
     nw.G = G;
     nw.p = p;
-    if ((st = crvm__rcov_eval_new(kind, d, o->threads, &nw.ev)) != CRVM_OK)
+    if ((st = crvm__rcov_eval_new(kind, fd, o->threads, &nw.ev)) != CRVM_OK)
         goto done;
     size_t kx = nw.kx = crvm__rcov_eval_dim(nw.ev);
     x = crvm__calloc(6 * kx + 3 * kx * kx + 2 * G + 1 + p, sizeof *x);
@@ -475,11 +525,21 @@ crvm_status crvm__rcov_fit(crvm_retention_kind kind, const crvm__rcov_data *d,
     nw.Ht = nw.H + kx * kx;
     nw.work = nw.Ht + kx * kx;
     nw.params = nw.work + kx * kx;
-    if ((st = start_values(kind, d, gs, x)) != CRVM_OK)
+    int sampled = 0;
+    if (stride > 1 && (st = start_from_sample(kind, d, o, stride, x, &sampled)) != CRVM_OK)
+        goto done;
+    if (!sampled && (st = start_values(kind, fd, gs, x)) != CRVM_OK)
         goto done;
     double f;
     int iterations;
     crvm_status conv = newton_run(&nw, x, o, &f, &iterations);
+    if (conv == CRVM_OK && sampled) {
+        /* From the sample's estimate the few iterations may stop just inside
+         * the gradient test, where a start far away ends orders of magnitude
+         * inside it (its last step converging quadratically): one more step
+         * makes the estimate as precise whichever start it came from. */
+        (void)newton_steps(&nw, x, 1e-3 * o->tolerance, 1, &f, &iterations);
+    }
 
     crvm_fit_report report;
     memset(&report, 0, sizeof report);
@@ -519,6 +579,7 @@ done:
     crvm_retention_cov_free(m);
     crvm__free(x);
     crvm__rcov_eval_free(nw.ev);
+    crvm__rcov_subpanel_free(&merged);
     crvm__free(gs);
     return st;
 }

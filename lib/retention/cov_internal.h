@@ -72,6 +72,50 @@ crvm_status crvm__rcov_log_likelihood(crvm_retention_kind kind, const crvm__rcov
                                       const double *params, int threads, double *log_likelihood,
                                       double *gradient);
 
+/* crvm__rcov_fit() with its start values from a fit to a sample of about
+ * one subject in stride (crvm__rcov_sample_new; stride 1: the
+ * per-group start values, as crvm__rcov_fit() on a small panel). A sample
+ * whose fit fails (a group missing from it, say) is set aside for the
+ * per-group start values; only CRVM_ENOMEM in it is returned. The result
+ * is a converged fit of all the data either way (report.iterations counts
+ * the iterations on all the data). Same statuses as crvm__rcov_fit(). */
+crvm_status crvm__rcov_fit_sampled(crvm_retention_kind kind, const crvm__rcov_data *data,
+                                   const crvm_retention_cov_options *options, size_t stride,
+                                   crvm_retention_cov **out, crvm_fit_report *report);
+
+/* The stride crvm__rcov_fit() uses for a panel of that many subjects: 1
+ * (no sample) below 2^16 subjects, else about 2^13 subjects sampled. */
+size_t crvm__rcov_sample_stride(size_t subjects);
+
+/* A smaller panel made from a panel (cov_subpanel.c): owned subject and row
+ * arrays, the pattern table borrowed from the source. */
+typedef struct crvm__rcov_subpanel {
+    crvm__rcov_data data;              /* views into the arrays below */
+    int32_t *group, *periods;
+    uint8_t *churned;
+    double *weight;
+    size_t *first_row;
+    uint32_t *row_pattern;
+} crvm__rcov_subpanel;
+void crvm__rcov_subpanel_free(crvm__rcov_subpanel *sub); /* NULL or zeroed: no-op */
+
+/* About one subject of data in stride (stride >= 1), chosen by a hash of
+ * its index (deterministic, and not in step with any period of the
+ * subjects' order), with its rows and weight. CRVM_ENOMEM. */
+crvm_status crvm__rcov_sample_new(const crvm__rcov_data *data, size_t stride,
+                                  crvm__rcov_subpanel *out);
+
+/* data with identical subjects (same group, periods, churned and pattern of
+ * every row) merged into one whose weight is the sum of theirs, in the
+ * order of their first appearance: the log-likelihood, gradient and Hessian
+ * are weighted sums over subjects, so the merged panel has the same ones,
+ * each distinct subject computed once. *merged = 0 (out zeroed) when fewer
+ * than a fifth of the subjects would go, since the merge then does not pay.
+ * Temporary memory 20 bytes per subject; cost O(rows) expected (a hash
+ * table of the subjects, compared in full on a hash match). CRVM_ENOMEM. */
+crvm_status crvm__rcov_merge_identical(const crvm__rcov_data *data, crvm__rcov_subpanel *out,
+                                       int *merged);
+
 const double *crvm__rcov_params(const crvm_retention_cov *model);      /* k values */
 const double *crvm__rcov_covariance(const crvm_retention_cov *model);  /* k*k, or NULL */
 
@@ -132,5 +176,14 @@ typedef struct crvm__rcov_answer {
  * names the quantity and query). *answer is written only on CRVM_OK. */
 crvm_status crvm__rcov_engine_eval(const crvm__rcov_engine *engine, const crvm__rcov_query *query,
                                    crvm__rcov_answer *answer);
+
+/* The DERL alone, as answer->derl of crvm__rcov_engine_eval() with the same
+ * accuracy and refusal (its own: a query refused only for another quantity
+ * is answered), at about a third of the cost: the sums only the other
+ * quantities need are skipped, so the walk may also stop at other nodes
+ * (the two agree within their accuracy, not to the bit). Same statuses;
+ * *derl is written only on CRVM_OK. */
+crvm_status crvm__rcov_engine_derl(const crvm__rcov_engine *engine, const crvm__rcov_query *query,
+                                   crvm__rcov_partials *derl);
 
 #endif

@@ -10,7 +10,7 @@
 #include "math/pochhammer.h"
 #include "retention/cov_internal.h"
 #include "retention/cov_model.h"
-#include "retention/cov_parallel.h"
+#include "core/parallel.h"
 
 /* Subjects per block of the parallel loop (fixed: results do not depend on
  * the thread count, each subject's row depending on nothing else). */

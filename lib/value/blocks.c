@@ -1,10 +1,10 @@
-/* Fixed blocks of customers on worker threads (crvm__run_blocks of the
- * retention model), folded in block order (value_internal.h). */
+/* Fixed blocks of customers on worker threads (crvm__run_blocks,
+ * core/parallel.h), folded in block order (value_internal.h). */
 #include <stdio.h>
 
 #include "core/alloc.h"
 #include "core/error.h"
-#include "retention/cov_parallel.h"
+#include "core/parallel.h"
 #include "value/value_internal.h"
 
 enum { SLOTS_PER_THREAD = 4, MAX_THREADS = 64 };

@@ -40,6 +40,14 @@ void crvm__value_set_period(const crvm_value *v, crvm__vquery *q, const double *
     q->e1_c = v->dw[q->n + 1] * e;
 }
 
+/* The engine's failure, with the customer named. */
+static crvm_status name_customer(const crvm_value *v, crvm_status st, size_t customer)
+{
+    char why[256];
+    snprintf(why, sizeof why, "%s", crvm_last_error());
+    return crvm__fail(st, "customer %s: %s", crvm_ledger_id(v->ledger, CRVM_TABLE_CUSTOMERS, customer), why);
+}
+
 crvm_status crvm__value_eval(const crvm_value *v, const crvm__vquery *q, size_t customer,
                              crvm__rcov_answer *a)
 {
@@ -49,12 +57,21 @@ crvm_status crvm__value_eval(const crvm_value *v, const crvm__vquery *q, size_t 
         return CRVM_OK;
     }
     crvm_status st = crvm__rcov_engine_eval(v->engine, &rq, a);
-    if (st) {
-        char why[256];
-        snprintf(why, sizeof why, "%s", crvm_last_error());
-        return crvm__fail(st, "customer %s: %s", crvm_ledger_id(v->ledger, CRVM_TABLE_CUSTOMERS, customer), why);
+    return st ? name_customer(v, st, customer) : CRVM_OK;
+}
+
+crvm_status crvm__value_eval_derl(const crvm_value *v, const crvm__vquery *q, size_t customer,
+                                  crvm__rcov_partials *derl)
+{
+    crvm__rcov_query rq = {(int)q->segment, (int)q->n, q->lambda, q->e1};
+    if (v->cox) {
+        crvm__rcov_answer a;
+        crvm__value_cox_eval(v->cox, &rq, &a);
+        *derl = a.derl;
+        return CRVM_OK;
     }
-    return CRVM_OK;
+    crvm_status st = crvm__rcov_engine_derl(v->engine, &rq, derl);
+    return st ? name_customer(v, st, customer) : CRVM_OK;
 }
 
 void crvm__value_gradient(const crvm_value *v, const crvm__vquery *q, const crvm__rcov_partials *f,

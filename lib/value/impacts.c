@@ -71,11 +71,10 @@ static crvm_status visit_period(void *vctx, size_t slot, size_t i, const crvm__v
     }
     if (!changes)
         return CRVM_OK;
-    crvm__rcov_answer actual_answer;
-    crvm_status st = crvm__value_eval(v, actual, i, &actual_answer);
+    crvm__rcov_partials actual_derl;
+    crvm_status st = crvm__value_eval_derl(v, actual, i, &actual_derl);
     if (st)
         return st;
-    const crvm__rcov_answer *answer = &actual_answer;
     double *acc = c->slot ? c->slot + slot * c->stride : NULL;
     int64_t *cents_acc = c->slot ? c->slot_cents + slot * c->groups : NULL;
     double *grad_a = acc ? acc + c->groups * k : NULL, *grad_b = grad_a ? grad_a + k : NULL;
@@ -85,7 +84,7 @@ static crvm_status visit_period(void *vctx, size_t slot, size_t i, const crvm__v
     int done[8] = {0};
     crvm__vquery cf = *actual;
     if (acc)
-        crvm__value_gradient(v, actual, &answer->derl, grad_a);
+        crvm__value_gradient(v, actual, &actual_derl, grad_a);
     for (size_t t = 0; t < count; t++) {
         uint32_t contact = crvm__vc_contact(keys[t]);
         int32_t group = c->group ? c->group[contact] : 0;
@@ -99,14 +98,14 @@ static crvm_status visit_period(void *vctx, size_t slot, size_t i, const crvm__v
                 memset(diff + (size_t)type * k, 0, k * sizeof *diff);
             if (crvm__value_counterfactual(v, pattern, contact, c->reference, zc)) {
                 crvm__value_set_period(v, &cf, zc);
-                crvm__rcov_answer b;
-                crvm_status st = crvm__value_eval(v, &cf, i, &b);
+                crvm__rcov_partials b;
+                crvm_status st = crvm__value_eval_derl(v, &cf, i, &b);
                 if (st)
                     return st;
-                if (!crvm__cents_round(m * (answer->derl.value - b.derl.value), &cents[type]))
+                if (!crvm__cents_round(m * (actual_derl.value - b.value), &cents[type]))
                     return too_large(v, i);
                 if (diff) {
-                    crvm__value_gradient(v, &cf, &b.derl, grad_b);
+                    crvm__value_gradient(v, &cf, &b, grad_b);
                     for (size_t j = 0; j < k; j++)
                         diff[(size_t)type * k + j] = m * (grad_a[j] - grad_b[j]);
                 }

@@ -14,7 +14,8 @@ enum { KINDS = 9, VIEW = 8 };
 /* What a period's touches add up to. */
 typedef struct period_touches {
     uint32_t kind[KINDS];
-    crvm_date last; /* latest touch, CRVM_DATE_NONE if none */
+    crvm_date last;    /* latest touch, CRVM_DATE_NONE if none */
+    crvm__ymd last_ymd; /* its year-month-day (converted once, with the touch) */
 } period_touches;
 
 /* Interning of patterns: open addressing, slots hold index + 1. */
@@ -194,7 +195,7 @@ static void free_touches(touches *t)
 
 /* The pattern of a period given its touches and the latest touch before it
  * (or the customer's start), its renewal falling on `renewal`. */
-static crvm_status period_pattern(const period_touches *pt, crvm_date before, crvm__ymd renewal, int k,
+static crvm_status period_pattern(const period_touches *pt, crvm__ymd before, crvm__ymd renewal, int k,
                                   crvm__vpattern *q)
 {
     memset(q, 0, sizeof *q);
@@ -211,10 +212,10 @@ static crvm_status period_pattern(const period_touches *pt, crvm_date before, cr
     }
     if (z[CRVM__Z_CONTACTS] > UINT32_MAX)
         return crvm__fail(CRVM_EDOMAIN, "value panel: more than 2^32 - 1 contacts in one period");
-    q->quiet = crvm__quiet_bin(crvm__ymd_months_between(crvm__ymd_of(before), renewal) / k);
+    q->quiet = crvm__quiet_bin(crvm__ymd_months_between(before, renewal) / k);
     q->touches = (uint8_t)(touched >= 2 ? 2 : touched);
     uint8_t bin = touched
-                      ? crvm__quiet_bin(crvm__ymd_months_between(crvm__ymd_of(pt->last), renewal) / k)
+                      ? crvm__quiet_bin(crvm__ymd_months_between(pt->last_ymd, renewal) / k)
                       : q->quiet;
     z[CRVM__Z_SILENT_3_5] = bin == CRVM__QUIET_3_5;
     z[CRVM__Z_SILENT_6_PLUS] = bin == CRVM__QUIET_6_PLUS;
@@ -243,7 +244,8 @@ static crvm_status customer_rows(const crvm_ledger *l, size_t i, crvm_date as_of
         crvm_date d = t->date[a];
         if (d > last_touch)
             last_touch = d;
-        size_t j = (size_t)(crvm__ymd_months_between(start, crvm__ymd_of(d)) / k);
+        const crvm__ymd dy = crvm__ymd_of(d);
+        size_t j = (size_t)(crvm__ymd_months_between(start, dy) / k);
         if (j >= periods)
             continue; /* after a churned customer's last period: in no row */
         period_touches *pt = &scratch[j];
@@ -251,10 +253,12 @@ static crvm_status customer_rows(const crvm_ledger *l, size_t i, crvm_date as_of
             return crvm__fail(CRVM_EDOMAIN, "value panel: customer %zu has more than 2^32 - 1 "
                               "touches of one kind in period %zu", i, j + 1);
         pt->kind[t->kind[a]]++;
-        if (pt->last == CRVM_DATE_NONE || d > pt->last)
+        if (pt->last == CRVM_DATE_NONE || d > pt->last) {
             pt->last = d;
+            pt->last_ymd = dy;
+        }
     }
-    crvm_date before = s;
+    crvm__ymd before = start;
     uint32_t previous = UINT32_MAX;
     crvm__vpattern prev_q;
     for (int32_t r = 1; r <= n + active; r++) {
@@ -271,7 +275,7 @@ static crvm_status customer_rows(const crvm_ledger *l, size_t i, crvm_date as_of
         previous = id;
         prev_q = q;
         if (scratch[r - 1].last != CRVM_DATE_NONE)
-            before = scratch[r - 1].last;
+            before = scratch[r - 1].last_ymd;
         if (r <= n) {
             p->row_pattern[p->first_row[i] + (size_t)(r - 1)] = id;
             p->pattern[id].in_rows = 1;

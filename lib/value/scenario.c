@@ -96,12 +96,11 @@ static crvm_status visit(void *vctx, size_t slot, size_t i, const crvm__vquery *
                           "contacts in period %d (%.0f outcomes to weigh, at most %d)",
                           crvm_ledger_id(l, CRVM_TABLE_CUSTOMERS, i), actual->n + 1, combos,
                           MAX_COMBINATIONS);
-    crvm__rcov_answer actual_answer;
-    crvm_status st = crvm__value_eval(v, actual, i, &actual_answer);
+    crvm__rcov_partials actual_derl;
+    crvm_status st = crvm__value_eval_derl(v, actual, i, &actual_derl);
     if (st)
         return st;
-    const crvm__rcov_answer *answer = &actual_answer;
-    crvm__value_gradient(v, actual, &answer->derl, grad_a);
+    crvm__value_gradient(v, actual, &actual_derl, grad_a);
     double base[CRVM__Z_CANDIDATES], delta[8][CRVM__Z_CANDIDATES];
     crvm__value_pattern_z(pattern, base);
     for (int t = 0; t < 8; t++)
@@ -129,12 +128,12 @@ static crvm_status visit(void *vctx, size_t slot, size_t i, const crvm__vquery *
         if (w == 0)
             continue;
         crvm__value_set_period(v, &cf, zc);
-        crvm__rcov_answer b;
-        st = crvm__value_eval(v, &cf, i, &b);
+        crvm__rcov_partials b;
+        st = crvm__value_eval_derl(v, &cf, i, &b);
         if (st)
             return st;
-        expected += w * (b.derl.value - answer->derl.value);
-        crvm__value_gradient(v, &cf, &b.derl, grad_b);
+        expected += w * (b.value - actual_derl.value);
+        crvm__value_gradient(v, &cf, &b, grad_b);
         for (size_t x = 0; x < k; x++)
             acc[x] += value * w * (grad_b[x] - grad_a[x]);
     }

@@ -91,6 +91,10 @@ void crvm__value_set_period(const crvm_value *v, crvm__vquery *q, const double *
 /* Evaluate; on failure the message names customer i. */
 crvm_status crvm__value_eval(const crvm_value *v, const crvm__vquery *q, size_t customer,
                              crvm__rcov_answer *a);
+/* The DERL alone (what the contact impacts and scenarios need), about a
+ * third of the engine's cost; the same on failure. */
+crvm_status crvm__value_eval_derl(const crvm_value *v, const crvm__vquery *q, size_t customer,
+                                  crvm__rcov_partials *derl);
 /* Gradient (k values) of one answered quantity with respect to the
  * parameters, through alpha, beta + Lambda_n, c, b and ln E_g. */
 void crvm__value_gradient(const crvm_value *v, const crvm__vquery *q, const crvm__rcov_partials *f,

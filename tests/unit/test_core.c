@@ -7,6 +7,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/parallel.h"
 
 static void status_strings_are_distinct_and_total(void **state)
 {
@@ -136,6 +137,38 @@ static void allocator_routes_every_allocation(void **state)
     crvm__free(zeros);
 }
 
+/* crvm__run_blocks runs every block exactly once, on a worker index below
+ * the thread count, for any thread count (0 and 1: the calling thread). */
+typedef struct block_log {
+    int runs[100];
+    size_t worst_worker;
+    int threads;
+} block_log;
+
+static void log_block(void *ctx, size_t worker, size_t block)
+{
+    block_log *l = ctx;
+    l->runs[block]++; /* each block is one slot: no race */
+    if (worker >= (size_t)(l->threads > 1 ? l->threads : 1))
+        l->worst_worker = worker + 1; /* any out-of-range worker is caught below */
+}
+
+static void run_blocks_runs_each_block_once(void **state)
+{
+    (void)state;
+    const size_t counts[4] = {0, 1, 5, 100};
+    for (int threads = 0; threads <= 4; threads++)
+        for (int c = 0; c < 4; c++) {
+            block_log l;
+            memset(&l, 0, sizeof l);
+            l.threads = threads;
+            crvm__run_blocks(log_block, &l, counts[c], threads);
+            for (size_t b = 0; b < 100; b++)
+                assert_int_equal(l.runs[b], b < counts[c] ? 1 : 0);
+            assert_int_equal(l.worst_worker, 0);
+        }
+}
+
 static void nomem_names_the_activity(void **state)
 {
     (void)state;
@@ -155,6 +188,7 @@ int main(void)
         cmocka_unit_test(allocator_requires_every_function),
         cmocka_unit_test(allocator_routes_every_allocation),
         cmocka_unit_test(nomem_names_the_activity),
+        cmocka_unit_test(run_blocks_runs_each_block_once),
     };
     return cmocka_run_group_tests_name("core", tests, NULL, NULL);
 }

@@ -1,0 +1,102 @@
+/* Private: the prediction engine's tables (cov_engine.c builds them,
+ * cov_query.c answers queries from them). See cov_engine.c for the method. */
+#ifndef CRVM_RETENTION_COV_ENGINE_H
+#define CRVM_RETENTION_COV_ENGINE_H
+
+#include <stddef.h>
+
+#include "retention/cov_internal.h"
+
+/* Order of the Taylor series in kappa that replace the nodes of the far left
+ * tail (cov_query.c). */
+#define CRVM__TAIL_ORDER 7
+
+/* The fields a query at n reads, per node: the complements of the functions
+ * of u = 1 - theta at row n + 1 with their derivatives in c and ln E, the
+ * exposure of the H - 1 periods after n + 1 as V = u^(E span) and 1 - V,
+ * G at row n + H with the derivatives of its complement, and the functions
+ * themselves at row n + 1 (for values far below their theta -> 0 limit). */
+enum {
+    CRVM__F_C, CRVM__F_CC, CRVM__F_CE,   /* C_{n+1} = G0 - G_{n+1}, d/dc, d/d ln E */
+    CRVM__F_W, CRVM__F_WC, CRVM__F_WE,   /* CW_{n+1}: window of H - 1 discounted terms */
+    CRVM__F_L, CRVM__F_LC, CRVM__F_LE,   /* CL_{n+1}: window of cap - 1 terms */
+    CRVM__F_V, CRVM__F_V1,               /* V, 1 - V */
+    CRVM__F_G, CRVM__F_GC, CRVM__F_GE,   /* G_{n+H}, dC_{n+H}/dc, dC_{n+H}/d ln E */
+    CRVM__F_G1, CRVM__F_W1, CRVM__F_L1,  /* G_{n+1}, W_{n+1}, L_{n+1} */
+    CRVM__FIELDS
+};
+
+/* Nodes per chunk of a query's walk; the node and field arrays have this
+ * many padding nodes at each end, so a chunk never reads out of bounds. */
+#define CRVM__CHUNK 8
+#define CRVM__PAD CRVM__CHUNK
+
+/* Fields that have a series (all but V and 1 - V); the series of field f
+ * sits at index f (V, 1 - V slots unused). Coefficients of kappa^0..^ORDER. */
+#define CRVM__SERIES_LEN (CRVM__TAIL_ORDER + 1)
+/* The tail's sums (cov_tail.c): to order N in full, to order LOW - 1 for the
+ * partial derivatives and the error estimate. Per node k, as the cut: U[p]
+ * (p = 0..N, zero beyond, 2N + 2 slots), Ut[p] and Ua[p] (p < LOW, zero
+ * beyond, 2 LOW slots each). */
+#define CRVM__TAIL_N CRVM__SERIES_LEN
+#define CRVM__TAIL_LOW 6
+#define CRVM__TAIL_U (2 * CRVM__TAIL_N + 2)
+#define CRVM__TAIL_UL (2 * CRVM__TAIL_LOW)
+#define CRVM__TAIL_STRIDE (CRVM__TAIL_U + 2 * CRVM__TAIL_UL)
+
+typedef struct crvm__rcov_gtab {
+    double alpha, beta, E, lga, psi_alpha, t_lo, h;
+    size_t K;       /* nodes 0 .. K - 1, padded by PAD at each end */
+    size_t stride;  /* K + 2 PAD */
+    int numeric;    /* normalise the weights numerically (alpha >= 5) */
+    double *mem;    /* owns the node arrays */
+    double *kappa;  /* [-PAD .. K + PAD - 1] nodes kappa_k = exp(t_lo + k h) */
+    double *lth;    /* [-PAD ..] ln theta = ln(1 - e^-kappa) */
+    double *phi;    /* [-PAD ..] (alpha - 1) ln theta + t */
+    double *field;  /* [(max_n + 1) x FIELDS x stride]: row n, field f, node k at PAD + k
+                       (0 in the padding) */
+    double *series; /* [(max_n + 1) x FIELDS x SERIES_LEN] */
+    double *rho;    /* [max_n + 1]: growth rate of the row's series (INFINITY: none) */
+    /* The tail (cov_tail.c): per node k as the cut, with p a power of kappa,
+     * the geometric sums over k' <= k of the weight's part that does not
+     * depend on the query, e^(alpha (t' - t)) ((1 - e^-kappa')/kappa')^(alpha - 1)
+     * kappa'^p (U), times ln theta (Ut) and alternating (Ua). [K x TAIL_STRIDE] */
+    double *tail;
+    double rho_theta; /* growth rate of the series of ((1 - e^-k)/k)^(alpha-1) and its log */
+} crvm__rcov_gtab;
+
+struct crvm__rcov_engine {
+    size_t groups;
+    int max_n, H, cap;
+    double d, c, G0, W0h, W0w; /* G0 = 1/(1-d); W0 over H and over the window H - 1 */
+    double d_h;                /* d^H */
+    double *P, *Pc;            /* t^c and t^c ln t, t = 0 .. t_max */
+    double *w, *w_c, *w_cc;
+    size_t t_max, top_terms;
+    crvm__rcov_gtab *tab;
+};
+
+/* The unscaled moments of every row's functions (cov_series.c), from the
+ * moments of the discounted top row: top_m[r] = M_r, top_mc[s] = MC_s for
+ * orders 0 .. TAIL_ORDER + 1. CRVM_ENOMEM. */
+typedef struct crvm__rcov_moments crvm__rcov_moments;
+crvm_status crvm__rcov_moments_new(const crvm__rcov_engine *e, const double *top_m,
+                                   const double *top_mc, crvm__rcov_moments **out);
+void crvm__rcov_moments_free(crvm__rcov_moments *mo);
+
+/* A group's series, growth rates and tail constants (gt->alpha, E, h set). */
+void crvm__rcov_group_series(const crvm__rcov_engine *e, const crvm__rcov_moments *mo,
+                             crvm__rcov_gtab *gt);
+
+/* Row n's fields: field f at node k is [f * stride + k], -PAD <= k < K + PAD. */
+static inline const double *crvm__rcov_fields(const crvm__rcov_gtab *gt, int n)
+{
+    return gt->field + (size_t)n * CRVM__FIELDS * gt->stride + CRVM__PAD;
+}
+
+static inline const double *crvm__rcov_series(const crvm__rcov_gtab *gt, int n)
+{
+    return gt->series + (size_t)n * CRVM__FIELDS * CRVM__SERIES_LEN;
+}
+
+#endif

@@ -1,0 +1,184 @@
+/* The quadrature nodes of a query of the prediction engine, a chunk at a
+ * time (cov_query.h).
+ *
+ * A chunk is CHUNK consecutive nodes starting at an even one, so that each
+ * sum is kept as two lanes, even and odd nodes: their sum is the step-h
+ * sum, their difference the alternating sum that estimates its error. The
+ * loops have fixed trip counts and no conditionals, so that they vectorise:
+ * the exponentials are math/exp_pair.h's, whose range the chunk's ends
+ * bound (the weight's exponent phi - x kappa is concave in t, e1's is
+ * monotone); a chunk outside that range (a posterior at the edge of the
+ * tables) takes the checked forms. */
+#include <math.h>
+
+#include "math/exp_pair.h"
+#include "retention/cov_query.h"
+
+#define CHUNK CRVM__CHUNK
+
+/* e^(phi - x kappa - ln B) into w, e^(-e1 kappa) and e^(-e1 kappa) - 1
+ * into ue, em: every exponent known to be within [-708, 709]. */
+static void exps_fast(const crvm__rcov_qctx *qc, long k0, double *restrict w,
+                      double *restrict ue, double *restrict em)
+{
+    const double *restrict kap = qc->gt->kappa + k0, *restrict phi = qc->gt->phi + k0;
+    double x = qc->x, e1 = qc->e1, lnB = qc->lnB;
+    for (int i = 0; i < CHUNK; i++) {
+        w[i] = crvm__exp_fast(phi[i] - x * kap[i] - lnB);
+        crvm__exp_pair_fast(-e1 * kap[i], &ue[i], &em[i]);
+    }
+}
+
+static void exps_checked(const crvm__rcov_qctx *qc, long k0, double *w, double *ue, double *em)
+{
+    const double *kap = qc->gt->kappa + k0, *phi = qc->gt->phi + k0;
+    for (int i = 0; i < CHUNK; i++) {
+        double unused;
+        crvm__exp_pair(phi[i] - qc->x * kap[i] - qc->lnB, &w[i], &unused);
+        crvm__exp_pair(-qc->e1 * kap[i], &ue[i], &em[i]);
+    }
+}
+
+/* w1 = e^(phi - (x + e1) kappa - ln B) alone: the exponent is concave in t
+ * like the weight's, so the chunk's ends bound it. */
+static void weights_shifted(const crvm__rcov_qctx *qc, long k0, double *restrict w1)
+{
+    const double *restrict kap = qc->gt->kappa + k0, *restrict phi = qc->gt->phi + k0;
+    double z = qc->x + qc->e1, lnB = qc->lnB;
+    if (fmin(phi[0] - z * kap[0], phi[CHUNK - 1] - z * kap[CHUNK - 1]) - lnB >= -708.0)
+        for (int i = 0; i < CHUNK; i++)
+            w1[i] = crvm__exp_fast(phi[i] - z * kap[i] - lnB);
+    else
+        for (int i = 0; i < CHUNK; i++) {
+            double unused;
+            crvm__exp_pair(phi[i] - z * kap[i] - lnB, &w1[i], &unused);
+        }
+}
+
+/* Adds to the lanes of six sums: out[j][l] += sum over the chunk's nodes i
+ * = l (mod 2) of a_j[i] b_j[i], for the pairs (a, b) = (x0, y0), (x1, y0),
+ * (x2, y0), (x0, y1), (x0, y2), (x0, y3). Each accumulator is a pair of
+ * lanes, so a pair of nodes is one vector operation. */
+static inline void six_sums(const double *restrict x0, const double *restrict x1,
+                            const double *restrict x2, const double *restrict y0,
+                            const double *restrict y1, const double *restrict y2,
+                            const double *restrict y3, double *const out[6])
+{
+    double a[2] = {0, 0}, b[2] = {0, 0}, c[2] = {0, 0}, d[2] = {0, 0}, e[2] = {0, 0},
+           f[2] = {0, 0};
+    for (int i = 0; i < CHUNK; i += 2)
+        for (int l = 0; l < 2; l++) {
+            a[l] += x0[i + l] * y0[i + l];
+            b[l] += x1[i + l] * y0[i + l];
+            c[l] += x2[i + l] * y0[i + l];
+            d[l] += x0[i + l] * y1[i + l];
+            e[l] += x0[i + l] * y2[i + l];
+            f[l] += x0[i + l] * y3[i + l];
+        }
+    for (int l = 0; l < 2; l++) {
+        out[0][l] += a[l];
+        out[1][l] += b[l];
+        out[2][l] += c[l];
+        out[3][l] += d[l];
+        out[4][l] += e[l];
+        out[5][l] += f[l];
+    }
+}
+
+void crvm__rcov_add_chunk(crvm__rcov_qctx *qc, long k0, long lo, long hi,
+                          double mag[2][CHUNK])
+{
+    const crvm__rcov_gtab *gt = qc->gt;
+    const size_t S = gt->stride;
+    const double *kap = gt->kappa + k0, *lth = gt->lth + k0, *f = qc->fld + k0;
+    long k1 = k0 + CHUNK - 1;
+    double w[CHUNK], ue[CHUNK], em[CHUNK], w1[CHUNK], w1l[CHUNK], w1k[CHUNK];
+    const int shifted = qc->derl_only && !gt->numeric;
+    if (shifted) {
+        /* The DERL alone needs only w1 = w u^e1: one exponential a node. */
+        weights_shifted(qc, k0, w1);
+        if (k0 < lo || k1 > hi)
+            for (int i = 0; i < CHUNK; i++)
+                w1[i] = (k0 + i < lo || k0 + i > hi) ? 0.0 : w1[i];
+    } else {
+        double lo_w = fmin(gt->phi[k0] - qc->x * gt->kappa[k0],
+                           gt->phi[k1] - qc->x * gt->kappa[k1]);
+        if (lo_w - qc->lnB >= -708.0 && -qc->e1 * gt->kappa[k1] >= -708.0)
+            exps_fast(qc, k0, w, ue, em);
+        else
+            exps_checked(qc, k0, w, ue, em);
+        if (k0 < lo || k1 > hi)
+            for (int i = 0; i < CHUNK; i++)
+                w[i] = (k0 + i < lo || k0 + i > hi) ? 0.0 : w[i];
+        for (int i = 0; i < CHUNK; i++)
+            w1[i] = w[i] * ue[i];
+    }
+    /* The products of w1 = w u^e1 with ln theta and kappa. */
+    for (int i = 0; i < CHUNK; i++) {
+        w1l[i] = w1[i] * lth[i];
+        w1k[i] = w1[i] * kap[i];
+    }
+    crvm__rcov_sums *s = &qc->s;
+    static const int comp[3] = {CRVM__F_C, CRVM__F_W, CRVM__F_L};
+    static const int func[3] = {CRVM__F_G1, CRVM__F_W1, CRVM__F_L1};
+    const int sums = qc->derl_only ? 1 : 3;
+    for (int v = 0; v < sums; v++) {
+        const double *c = f + (size_t)comp[v] * S;
+        double *const out[6] = {s->v[CRVM__S_C + v], s->p[CRVM__P_CT + v], s->p[CRVM__P_CK + v],
+                                s->v[CRVM__S_G1 + v], s->p[CRVM__P_CC + 2 * v],
+                                s->p[CRVM__P_CE + 2 * v]};
+        six_sums(w1, w1l, w1k, c, f + (size_t)func[v] * S, c + S, c + 2 * S, out);
+    }
+    double unused[2] = {0, 0};
+    if (gt->numeric) {
+        const double ones[CHUNK] = {1, 1, 1, 1, 1, 1, 1, 1};
+        double wl[CHUNK], wk[CHUNK];
+        for (int i = 0; i < CHUNK; i++) {
+            wl[i] = w[i] * lth[i];
+            wk[i] = w[i] * kap[i];
+        }
+        double *const zout[6] = {s->v[CRVM__S_Z], s->p[CRVM__P_ZT], s->p[CRVM__P_ZK], unused, unused,
+                                 unused};
+        six_sums(w, wl, wk, ones, ones, ones, ones, zout);
+    }
+    /* The integrands in u^e1 (a posterior shifted to x + e1) and those in
+     * the weight itself each have their own scale; the magnitudes count the
+     * integrands summed. */
+    const double *C = f + CRVM__F_C * S, *G1 = f + CRVM__F_G1 * S;
+    double wz = gt->numeric ? 1.0 : 0.0;
+    if (qc->derl_only) {
+        for (int i = 0; i < CHUNK; i++) {
+            double k1p = 1.0 + kap[i];
+            mag[0][i] = w1[i] * (C[i] + G1[i]) * k1p;
+            mag[1][i] = shifted ? 0.0 : wz * w[i] * k1p;
+        }
+        return;
+    }
+    /* wc = w cF, cF = 1 - u^e1 V = (1 - u^e1) + u^e1 (1 - V); wp = w kappa
+     * u^F; and their products with ln theta and kappa. */
+    double wc[CHUNK], wcl[CHUNK], wck[CHUNK], wp[CHUNK];
+    const double *V = f + CRVM__F_V * S, *V1 = f + CRVM__F_V1 * S;
+    for (int i = 0; i < CHUNK; i++) {
+        wc[i] = w[i] * (ue[i] * V1[i] - em[i]);
+        wcl[i] = wc[i] * lth[i];
+        wck[i] = wc[i] * kap[i];
+        wp[i] = w[i] * kap[i] * ue[i] * V[i];
+    }
+    const double *G = f + CRVM__F_G * S, *gc = f + CRVM__F_GC * S, *ge = f + CRVM__F_GE * S;
+    double *const bout[6] = {s->v[CRVM__S_B], s->p[CRVM__P_BT], s->p[CRVM__P_BK], s->p[CRVM__P_BC],
+                             s->p[CRVM__P_BE], unused};
+    six_sums(wc, wcl, wck, G, gc, ge, ge, bout);
+    double pg[2] = {0, 0};
+    for (int i = 0; i < CHUNK; i += 2)
+        for (int l = 0; l < 2; l++)
+            pg[l] += wp[i + l] * G[i + l];
+    for (int l = 0; l < 2; l++)
+        s->p[CRVM__P_BP][l] += pg[l];
+    const double *W = f + CRVM__F_W * S, *L = f + CRVM__F_L * S;
+    const double *W1 = f + CRVM__F_W1 * S, *L1 = f + CRVM__F_L1 * S;
+    for (int i = 0; i < CHUNK; i++) {
+        double k1p = 1.0 + kap[i];
+        mag[0][i] = w1[i] * (C[i] + W[i] + L[i] + G1[i] + W1[i] + L1[i]) * k1p;
+        mag[1][i] = (wc[i] * G[i] + wz * w[i]) * k1p;
+    }
+}

@@ -1,0 +1,64 @@
+/* Private: the sums a query of the prediction engine accumulates over its
+ * quadrature nodes (cov_nodes.c) and its left tail (cov_tail.c), for
+ * cov_query.c. With w the weight of node k (posterior density in t = ln
+ * kappa, times h), w1 = w u^e1, cF = 1 - u^F_H and f the fields of row n
+ * (cov_engine.h): */
+#ifndef CRVM_RETENTION_COV_QUERY_H
+#define CRVM_RETENTION_COV_QUERY_H
+
+#include "retention/cov_engine.h"
+
+/* Sums whose alternating form (sum of (-1)^k terms) estimates the error. */
+enum {
+    CRVM__S_C, CRVM__S_W, CRVM__S_L,    /* w1 C, w1 CW, w1 CL (complements, row n + 1) */
+    CRVM__S_G1, CRVM__S_W1, CRVM__S_L1, /* w1 G, w1 W, w1 L (the functions) */
+    CRVM__S_B,                          /* w cF G_{n+H} */
+    CRVM__S_Z,                          /* w (numeric normalisation only) */
+    CRVM__S_VALUES
+};
+
+/* Sums for the partial derivatives (t: times ln theta, k: times kappa). */
+enum {
+    CRVM__P_CT, CRVM__P_WT, CRVM__P_LT, /* w1 C ln theta, ... */
+    CRVM__P_CK, CRVM__P_WK, CRVM__P_LK, /* w1 C kappa, ... */
+    CRVM__P_CC, CRVM__P_CE, CRVM__P_WC, CRVM__P_WE, CRVM__P_LC, CRVM__P_LE, /* w1 dC/dc ... */
+    CRVM__P_BT, CRVM__P_BK,             /* w cF G ln theta, w cF G kappa */
+    CRVM__P_BP,                         /* w kappa u^F G */
+    CRVM__P_BC, CRVM__P_BE,             /* w cF dC_{n+H}/dc, w cF dC_{n+H}/d ln E */
+    CRVM__P_ZT, CRVM__P_ZK,             /* w ln theta, w kappa (numeric only) */
+    CRVM__P_COUNT
+};
+
+/* Each sum in two lanes, over the even and over the odd nodes: their sum is
+ * the step-h sum, their difference the alternating one. */
+typedef struct crvm__rcov_sums {
+    double v[CRVM__S_VALUES][2], p[CRVM__P_COUNT][2];
+} crvm__rcov_sums;
+
+static inline double crvm__lanes_sum(const double lanes[2]) { return lanes[0] + lanes[1]; }
+static inline double crvm__lanes_alt(const double lanes[2]) { return lanes[0] - lanes[1]; }
+
+typedef struct crvm__rcov_qctx {
+    const crvm__rcov_gtab *gt;
+    const double *fld;    /* row n's fields (crvm__rcov_fields) */
+    const double *ser;    /* their series (crvm__rcov_series) */
+    double x, e1, F, lnB; /* x = beta + Lambda, e1, F = F_H, ln B(alpha, x) */
+    int derl_only;        /* only the sums of the DERL: C, G1 and their partials (and
+                             Z when numeric); the others stay 0 */
+    crvm__rcov_sums s;
+} crvm__rcov_qctx;
+
+/* Adds the nodes k0 .. k0 + CHUNK - 1 (k0 even) that lie in [lo, hi], and
+ * writes each node's magnitude (its terms of the values and of the kappa
+ * sums; 0 outside [lo, hi]): mag[0] of the sums in w1, mag[1] of those in w.
+ * -PAD <= k0 <= K - 1. */
+void crvm__rcov_add_chunk(crvm__rcov_qctx *qc, long k0, long lo, long hi,
+                          double mag[2][CRVM__CHUNK]);
+
+/* Adds the nodes k <= kc (kc >= 0) by their Taylor series in kappa. The
+ * caller has chosen kc so that rho kappa_kc <= CRVM__TAIL_Q, rho the growth
+ * rate of every factor's series. */
+#define CRVM__TAIL_Q 0.01
+void crvm__rcov_add_tail(crvm__rcov_qctx *qc, long kc);
+
+#endif

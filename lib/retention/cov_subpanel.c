@@ -1,0 +1,194 @@
+/* A sample of a compact panel: about one subject in stride, with its rows, for the start values of a large fit (cov_fit.c). The fit on the
+ * sample lands within about sqrt(stride) standard errors of the full
+ * estimate, where the full log-likelihood is close to quadratic, so
+ * Newton's method on all the data then needs two or three evaluations
+ * instead of the six to ten it takes from the per-group start values. */
+#include <stdint.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/error.h"
+#include "retention/cov_internal.h"
+
+/* Subjects in a sample: enough that its estimate is a good start, few
+ * enough that fitting it costs a fraction of one evaluation on all data. */
+#define SAMPLE_SUBJECTS ((size_t)1 << 13)
+
+/* Subject i is taken when a hash of i is 0 modulo the stride: unlike every
+ * stride-th subject, this does not fall in step with a panel whose subjects
+ * cycle through the groups (or anything else periodic). */
+static int taken(size_t i, size_t stride)
+{
+    uint64_t z = (uint64_t)i * 0x9e3779b97f4a7c15ULL;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return (z ^ (z >> 31)) % stride == 0;
+}
+
+size_t crvm__rcov_sample_stride(size_t subjects)
+{
+    return subjects >= 8 * SAMPLE_SUBJECTS ? subjects / SAMPLE_SUBJECTS : 1;
+}
+
+/* Allocates out's arrays for m subjects and `rows` rows (weights if
+ * with_weight); CRVM_ENOMEM naming what. */
+static crvm_status subpanel_alloc(size_t m, size_t rows, int with_weight, const char *what,
+                                  crvm__rcov_subpanel *s)
+{
+    memset(s, 0, sizeof *s);
+    s->group = crvm__malloc((m + 1) * sizeof *s->group);
+    s->periods = crvm__malloc((m + 1) * sizeof *s->periods);
+    s->churned = crvm__malloc(m + 1);
+    s->weight = with_weight ? crvm__malloc((m + 1) * sizeof *s->weight) : NULL;
+    s->first_row = crvm__malloc((m + 1) * sizeof *s->first_row);
+    s->row_pattern = crvm__malloc((rows + 1) * sizeof *s->row_pattern);
+    if (!s->group || !s->periods || !s->churned || (with_weight && !s->weight) || !s->first_row ||
+        !s->row_pattern) {
+        crvm__rcov_subpanel_free(s);
+        return crvm__nomem(what);
+    }
+    return CRVM_OK;
+}
+
+/* Appends subject i of d (weight w) as subject j of s, its rows from row r on. */
+static size_t subpanel_put(crvm__rcov_subpanel *s, size_t j, size_t r, const crvm__rcov_data *d,
+                           size_t i, double w)
+{
+    size_t n = (size_t)d->periods[i];
+    s->group[j] = d->group[i];
+    s->periods[j] = d->periods[i];
+    s->churned[j] = d->churned[i];
+    if (s->weight)
+        s->weight[j] = w;
+    s->first_row[j] = r;
+    memcpy(s->row_pattern + r, d->row_pattern + d->first_row[i], n * sizeof *s->row_pattern);
+    return r + n;
+}
+
+/* The views of s->data over its arrays: m subjects, the rest as d. */
+static void subpanel_views(crvm__rcov_subpanel *s, const crvm__rcov_data *d, size_t m, size_t rows)
+{
+    s->first_row[m] = rows;
+    s->data = *d;
+    s->data.subjects = m;
+    s->data.group = s->group;
+    s->data.periods = s->periods;
+    s->data.churned = s->churned;
+    s->data.weight = s->weight;
+    s->data.first_row = s->first_row;
+    s->data.row_pattern = s->row_pattern;
+}
+
+void crvm__rcov_subpanel_free(crvm__rcov_subpanel *s)
+{
+    if (s == NULL)
+        return;
+    crvm__free(s->group);
+    crvm__free(s->periods);
+    crvm__free(s->churned);
+    crvm__free(s->weight);
+    crvm__free(s->first_row);
+    crvm__free(s->row_pattern);
+    memset(s, 0, sizeof *s);
+}
+
+crvm_status crvm__rcov_sample_new(const crvm__rcov_data *d, size_t stride,
+                                  crvm__rcov_subpanel *out)
+{
+    size_t m = 0, rows = 0;
+    for (size_t i = 0; i < d->subjects; i++)
+        if (taken(i, stride)) {
+            m++;
+            rows += (size_t)d->periods[i];
+        }
+    crvm__rcov_subpanel s;
+    crvm_status st = subpanel_alloc(m, rows, d->weight != NULL, "the sample for the start values", &s);
+    if (st != CRVM_OK)
+        return st;
+    size_t r = 0, j = 0;
+    for (size_t i = 0; i < d->subjects; i++)
+        if (taken(i, stride)) {
+            r = subpanel_put(&s, j, r, d, i, d->weight ? d->weight[i] : 1.0);
+            j++;
+        }
+    subpanel_views(&s, d, m, r);
+    *out = s;
+    return CRVM_OK;
+}
+
+/* ---- merging identical subjects */
+
+static uint64_t subject_hash(const crvm__rcov_data *d, size_t i)
+{
+    uint64_t h = 1469598103934665603ULL ^ ((uint64_t)(uint32_t)d->group[i] << 33 ^
+                                           (uint64_t)(uint32_t)d->periods[i] << 1 ^ d->churned[i]);
+    const uint32_t *row = d->row_pattern + d->first_row[i];
+    for (int32_t s = 0; s < d->periods[i]; s++)
+        h = (h ^ row[s]) * 1099511628211ULL;
+    h ^= h >> 29;
+    return h * 0xbf58476d1ce4e5b9ULL;
+}
+
+static int same_subject(const crvm__rcov_data *d, size_t i, size_t k)
+{
+    return d->group[i] == d->group[k] && d->periods[i] == d->periods[k] &&
+           d->churned[i] == d->churned[k] &&
+           !memcmp(d->row_pattern + d->first_row[i], d->row_pattern + d->first_row[k],
+                   (size_t)d->periods[i] * sizeof *d->row_pattern);
+}
+
+crvm_status crvm__rcov_merge_identical(const crvm__rcov_data *d, crvm__rcov_subpanel *out,
+                                       int *merged)
+{
+    memset(out, 0, sizeof *out);
+    *merged = 0;
+    size_t m = d->subjects, slots = 2;
+    while (slots < 2 * m)
+        slots *= 2;
+    /* table: slot -> distinct subject + 1; first[j]: its first subject;
+     * wsum[j]: the sum of the weights merged into it. */
+    uint32_t *table = m <= UINT32_MAX / 2 ? crvm__calloc(slots, sizeof *table) : NULL;
+    uint32_t *first = crvm__malloc((m + 1) * sizeof *first);
+    double *wsum = crvm__malloc((m + 1) * sizeof *wsum);
+    crvm_status st = CRVM_OK;
+    if (m > UINT32_MAX / 2) /* ids would not fit: not merged */
+        goto done;
+    if (!table || !first || !wsum) {
+        st = crvm__nomem("merging identical subjects");
+        goto done;
+    }
+    size_t distinct = 0, rows = 0;
+    for (size_t i = 0; i < m; i++) {
+        size_t at = subject_hash(d, i) & (slots - 1);
+        while (table[at] && !same_subject(d, i, first[table[at] - 1]))
+            at = (at + 1) & (slots - 1);
+        double w = d->weight ? d->weight[i] : 1.0;
+        if (table[at]) {
+            wsum[table[at] - 1] += w;
+            continue;
+        }
+        first[distinct] = (uint32_t)i;
+        wsum[distinct] = w;
+        table[at] = (uint32_t)++distinct;
+        rows += (size_t)d->periods[i];
+    }
+    crvm__free(table);
+    table = NULL;
+    if (distinct > m - m / 5)
+        goto done;
+    crvm__rcov_subpanel s;
+    st = subpanel_alloc(distinct, rows, 1, "merging identical subjects", &s);
+    if (st != CRVM_OK)
+        goto done;
+    size_t r = 0;
+    for (size_t j = 0; j < distinct; j++)
+        r = subpanel_put(&s, j, r, d, first[j], wsum[j]);
+    subpanel_views(&s, d, distinct, r);
+    *out = s;
+    *merged = 1;
+done:
+    crvm__free(table);
+    crvm__free(first);
+    crvm__free(wsum);
+    return st;
+}
