@@ -365,7 +365,7 @@ CRVM_API crvm_status crvm_value_impact_by(const crvm_value *value, int reference
  * counts in, one gradient addition (parameters doubles). Memory: a gradient per
  * group of every grouping and worker slot.
  * @return as crvm_value_impact_by(); ::CRVM_EINVAL also for @p group_len not
- *         groupings x contacts, a count below 1 or above INT32_MAX, or @p out_len
+ *         groupings x contacts, a count below 1, or @p out_len
  *         not the total of the counts x ::CRVM_IMPACT_COLUMNS.
  */
 CRVM_API crvm_status crvm_value_impact_by_many(const crvm_value *value, int reference,
