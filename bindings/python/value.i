@@ -25,6 +25,7 @@ CRVM_OUT_STRUCT(crvm_value_info, out)
 }
 
 CRVM_IN_ARRAY(int32_t, group)
+CRVM_IN_ARRAY(int32_t, group_count)
 CRVM_OUT_ARRAY(double, impact)
 CRVM_OUT_ARRAY(int32_t, subject_group)
 CRVM_OUT_ARRAY(int32_t, row_subject)

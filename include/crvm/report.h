@@ -25,10 +25,11 @@
  *   fonts) with its charts as inline SVG, for a screen and for A4 print.
  *
  * Cost: the value calls it makes (crvm_value_customers() once, one
- * crvm_value_impact_by() per grouping, the P&L once) plus O(customers +
- * contacts + articles) of its own; the output is O(segments + groups +
- * articles + top) lines. Memory: 8 bytes x (20 x customers + 2 x contacts)
- * while it is built. Each call gathers the report anew: a length query
+ * crvm_value_impact_by_many() for every grouping, the P&L once) plus
+ * O(customers + contacts x groupings + articles) of its own; the output is
+ * O(segments + groups + articles + top) lines. Memory while it is built: 4
+ * bytes per contact and grouping (5 + 2 per contact attribute) while the
+ * impacts are summed, then 8 bytes x 22 per customer. Each call gathers the report anew: a length query
  * followed by a render costs two; crvm_report_write_stream() writes in one.
  *
  * Thread safety: reads the value and the ledger only; concurrent reports of
@@ -84,10 +85,9 @@ typedef struct crvm_report_options {
                                     (default 12) */
     crvm_report_table table;   /**< the table crvm_report_render() writes in CSV (default headline) */
     const char *title;         /**< the data's name in the heading (a directory, say); NULL: none */
-    int horizon;               /**< the horizon in months the value was fitted with, for the labels
-                                    and the length of the projected curves (crvm_value_info does
-                                    not carry it); 0 to 1200, 0: labels say "the horizon" and
-                                    curves are projected 12 periods (default 0) */
+    int horizon;               /**< 0 (the default): the labels and the projected curves use the
+                                    value's horizon (crvm_value_info); else it must be that horizon,
+                                    in months (a check for callers that pass it) */
 } crvm_report_options;
 
 /** Default report options, for static initialisation. */
@@ -107,7 +107,8 @@ CRVM_API const char *crvm_report_table_name(int table);
  * @param buf, buf_len  the caller's buffer; NULL with 0 to ask for the length only
  * @param length  receives the report's length in bytes, without the NUL
  * @return ::CRVM_OK (written when @p buf_len > length, or only the length for NULL/0);
- *         ::CRVM_EINVAL (NULL value, ledger or length; a bad option, named; a ledger
+ *         ::CRVM_EINVAL (NULL value, ledger or length; a bad option, named, or a
+ *         horizon that is not the value's; a ledger
  *         whose counts are not those of the value's; @p buf_len too short, the
  *         message giving the length needed, nothing written);
  *         ::CRVM_ESTATE (the ledger was modified after the fit);

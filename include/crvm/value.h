@@ -181,6 +181,8 @@ typedef struct crvm_value_info {
     size_t covariates;        /**< covariates of the retention model */
     double discount_rate;     /**< per period, as used */
     crvm_fit_report report;   /**< the retention fit's report */
+    int horizon;              /**< H in months, as the options gave it */
+    double confidence;        /**< level of every interval, as the options gave it */
 } crvm_value_info;
 
 /** Fill @p out. @return ::CRVM_OK; ::CRVM_EINVAL (NULL); ::CRVM_ESTATE (ledger modified). */
@@ -358,6 +360,29 @@ typedef enum crvm_impact_column {
 CRVM_API crvm_status crvm_value_impact_by(const crvm_value *value, int reference,
                                           const int32_t *group, size_t group_len, size_t groups,
                                           double *out, size_t out_len);
+
+/**
+ * Several groupings at once: each exactly as crvm_value_impact_by() gives it
+ * (the same sums, to the bit), from one pass over the contacts, so that a
+ * report's tables by outcome, channel, queue, ... cost one impact walk, not
+ * one each.
+ * @param group        groupings x ledger contacts, row-major: grouping j's group of
+ *                     contact k at group[j * contacts + k], 0..group_count[j]-1 or -1
+ * @param group_count  per grouping, its number of groups (>= 1); group_count_len is
+ *                     the number of groupings (>= 1)
+ * @param out          (sum of group_count) x ::CRVM_IMPACT_COLUMNS row-major, the
+ *                     groups of grouping 0 first, then those of grouping 1, ...
+ * Cost: that of one crvm_value_impact_by() plus, per contact and grouping it
+ * counts in, one gradient addition (parameters doubles). Memory: a gradient per
+ * group of every grouping and worker slot.
+ * @return as crvm_value_impact_by(); ::CRVM_EINVAL also for @p group_len not
+ *         groupings x contacts, a count below 1, or @p out_len
+ *         not the total of the counts x ::CRVM_IMPACT_COLUMNS.
+ */
+CRVM_API crvm_status crvm_value_impact_by_many(const crvm_value *value, int reference,
+                                               const int32_t *group, size_t group_len,
+                                               const int32_t *group_count, size_t group_count_len,
+                                               double *out, size_t out_len);
 
 /** Fields of a contact to group by. */
 typedef enum crvm_contact_field {

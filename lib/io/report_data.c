@@ -49,10 +49,7 @@ const char *crvm__report_model_title(const crvm__report *r)
 
 void crvm__report_horizon(const crvm__report *r, char *buf, size_t n)
 {
-    if (r->opt.horizon > 0)
-        snprintf(buf, n, "%d months", r->opt.horizon);
-    else
-        snprintf(buf, n, "the horizon");
+    snprintf(buf, n, "%d months", r->info.horizon);
 }
 
 void crvm__report_date(crvm_date d, char *buf)
@@ -179,7 +176,7 @@ static crvm_status gather_curves(crvm__report *r, const double *cust)
         if (cust[i * CRVM_VC_COLUMNS + CRVM_VC_TENURE] > longest)
             longest = cust[i * CRVM_VC_COLUMNS + CRVM_VC_TENURE];
     size_t observed = longest < CURVE_MAX_OBSERVED ? (size_t)longest : CURVE_MAX_OBSERVED;
-    r->curve_len = observed + (size_t)(r->opt.horizon > 0 ? r->opt.horizon : 12) + 1;
+    r->curve_len = observed + (size_t)r->info.horizon + 1;
     double *t = crvm__calloc(r->curve_len, sizeof *t), *dur = crvm__calloc(N ? N : 1, sizeof *dur);
     int32_t *ev = crvm__calloc(N ? N : 1, sizeof *ev);
     r->observed = crvm__calloc(S * r->curve_len + 1, sizeof *r->observed);
@@ -228,8 +225,10 @@ const char *crvm__report_drivers(const crvm__report *r, size_t j)
     return r->text.data + r->drivers_at[j];
 }
 
-static crvm_status gather_one_impact(crvm__report *r, crvm_contact_field field, const char *attribute,
-                                     const char *by, int32_t *group, const int32_t *refused)
+/* Grouping m of the report (r->impact[m]): its groups in group, the
+ * contacts' groups, with the refused contacts alone when refused is given. */
+static crvm_status make_grouping(crvm__report *r, crvm_contact_field field, const char *attribute,
+                                 const char *by, int32_t *group, const int32_t *refused)
 {
     crvm__report_impact *im = &r->impact[r->impacts];
     size_t nk = r->info.contacts, groups = 0;
@@ -247,16 +246,43 @@ static crvm_status gather_one_impact(crvm__report *r, crvm_contact_field field, 
     if (!im->label_at || !im->rows)
         return crvm__nomem("report contact impact");
     im->groups = groups;
-    if (groups == 0)
-        return CRVM_OK;
-    st = crvm_value_impact_by(r->value, CRVM_OUTCOME_RESOLVED, group, nk, groups, im->rows,
-                              groups * CRVM_IMPACT_COLUMNS);
     for (size_t g = 0; st == CRVM_OK && g < groups; g++) {
         char label[256];
         st = crvm_value_group_label(r->value, field, attribute, g, label, sizeof label);
         if (st == CRVM_OK)
             st = keep_text(r, label, &im->label_at[g]);
     }
+    return st;
+}
+
+/* Every grouping's sums from one crvm_value_impact_by_many() call (one walk
+ * of the contacts), the groupings without groups left out of it. */
+static crvm_status sum_groupings(crvm__report *r, int32_t *group)
+{
+    size_t nk = r->info.contacts, used = 0, total = 0;
+    int32_t *count = crvm__calloc(r->impacts + 1, sizeof *count);
+    if (!count)
+        return crvm__nomem("report contact impact");
+    for (size_t m = 0; m < r->impacts; m++) {
+        if (r->impact[m].groups == 0)
+            continue;
+        if (used != m) /* close the gap a grouping without groups left */
+            memmove(group + used * nk, group + m * nk, nk * sizeof *group);
+        count[used++] = (int32_t)r->impact[m].groups;
+        total += r->impact[m].groups;
+    }
+    double *rows = used ? crvm__calloc(total * CRVM_IMPACT_COLUMNS, sizeof *rows) : NULL;
+    crvm_status st = !used || rows ? CRVM_OK : crvm__nomem("report contact impact");
+    if (st == CRVM_OK && used)
+        st = crvm_value_impact_by_many(r->value, CRVM_OUTCOME_RESOLVED, group, used * nk, count, used, rows,
+                                       total * CRVM_IMPACT_COLUMNS);
+    for (size_t m = 0, at = 0; st == CRVM_OK && m < r->impacts; m++) {
+        size_t len = r->impact[m].groups * CRVM_IMPACT_COLUMNS;
+        memcpy(r->impact[m].rows, rows + at, len * sizeof *rows);
+        at += len;
+    }
+    crvm__free(rows);
+    crvm__free(count);
     return st;
 }
 
@@ -274,21 +300,23 @@ static crvm_status gather_impacts(crvm__report *r)
                   {CRVM_FIELD_TIER, "tier"},           {CRVM_FIELD_ESCALATED, "escalated"},
                   {CRVM_FIELD_SEGMENT, "segment"}};
     size_t nf = sizeof fields / sizeof fields[0], na = crvm_ledger_attribute_count(r->ledger);
-    size_t nk = r->info.contacts;
-    r->impact = crvm__calloc(nf + 2 * na, sizeof *r->impact);
-    int32_t *group = crvm__calloc(nk ? nk : 1, sizeof *group), *outcome = crvm__calloc(nk ? nk : 1, sizeof *outcome);
+    size_t nk = r->info.contacts, m = nf + 2 * na;
+    r->impact = crvm__calloc(m, sizeof *r->impact);
+    int32_t *group = crvm__calloc(nk ? m * nk : 1, sizeof *group), *outcome = crvm__calloc(nk ? nk : 1, sizeof *outcome);
     crvm_status st = r->impact && group && outcome ? CRVM_OK : crvm__nomem("report contact impact");
     if (st == CRVM_OK && na > 0)
         st = crvm_ledger_contacts(r->ledger, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0,
                                   outcome, nk, NULL, 0);
     for (size_t i = 0; st == CRVM_OK && i < nf; i++)
-        st = gather_one_impact(r, fields[i].field, NULL, fields[i].by, group, NULL);
+        st = make_grouping(r, fields[i].field, NULL, fields[i].by, group + r->impacts * nk, NULL);
     for (size_t a = 0; st == CRVM_OK && a < 2 * na; a++) {
         const char *name = crvm_ledger_attribute_name(r->ledger, a % na);
-        st = gather_one_impact(r, CRVM_FIELD_ATTRIBUTE, name, name, group, a < na ? NULL : outcome);
+        st = make_grouping(r, CRVM_FIELD_ATTRIBUTE, name, name, group + r->impacts * nk, a < na ? NULL : outcome);
     }
-    crvm__free(group);
     crvm__free(outcome);
+    if (st == CRVM_OK)
+        st = sum_groupings(r, group);
+    crvm__free(group);
     return st;
 }
 
@@ -380,6 +408,11 @@ crvm_status crvm__report_gather(const crvm_value *value, const crvm_ledger *ledg
     crvm_status st = check_options(&r.opt);
     if (st == CRVM_OK)
         st = crvm_value_get_info(value, &r.info);
+    if (st == CRVM_OK && r.opt.horizon != 0 && r.opt.horizon != r.info.horizon)
+        st = crvm__fail(CRVM_EINVAL, "options.horizon = %d months: the value was fitted with %d (0: the value's)",
+                        r.opt.horizon, r.info.horizon);
+    if (st == CRVM_OK)
+        r.opt.horizon = r.info.horizon;
     if (st == CRVM_OK)
         st = crvm_ledger_stats_get(ledger, &r.stats);
     if (st == CRVM_OK && (r.stats.customers != r.info.customers || r.stats.contacts != r.info.contacts))
@@ -390,6 +423,10 @@ crvm_status crvm__report_gather(const crvm_value *value, const crvm_ledger *ledg
     r.ledger = ledger;
     r.value = value;
     r.model_name = model_name(r.info.model);
+    /* The groupings first: their contacts x groupings array is freed before
+     * the customer matrix is made, so the two never add up in the peak. */
+    if (st == CRVM_OK)
+        st = gather_impacts(&r);
     size_t N = r.info.customers;
     double *cust = NULL;
     if (st == CRVM_OK && !(cust = crvm__calloc(N ? N * CRVM_VC_COLUMNS : 1, sizeof *cust)))
@@ -402,8 +439,6 @@ crvm_status crvm__report_gather(const crvm_value *value, const crvm_ledger *ledg
         st = gather_retention(&r);
     if (st == CRVM_OK)
         st = gather_curves(&r, cust);
-    if (st == CRVM_OK)
-        st = gather_impacts(&r);
     if (st == CRVM_OK)
         st = gather_knowledge(&r, costs);
     if (st == CRVM_OK)

@@ -68,7 +68,7 @@ const char *crvm__report_drivers(const crvm__report *r, size_t j);
 /* Names the renderers share. */
 const char *crvm__report_segment(const crvm__report *r, size_t s); /* "All" for s == S */
 const char *crvm__report_model_title(const crvm__report *r);
-/* "12 months", or "the horizon" when the options do not give it, into buf. */
+/* The value's horizon in words ("12 months") into buf. */
 void crvm__report_horizon(const crvm__report *r, char *buf, size_t n);
 /* YYYY-MM-DD into buf (16 bytes). */
 void crvm__report_date(crvm_date d, char *buf);

@@ -423,7 +423,7 @@ void crvm__report_html(const crvm__report *r, crvm__rbuf *b)
                          "%zu contacts, %zu articles &middot; ", date, r->stats.customers, r->info.active,
                       r->stats.revenue_events, r->stats.contacts, r->stats.articles);
     crvm__rbuf_html(b, crvm__report_model_title(r));
-    crvm__rbuf_puts(b, " &middot; intervals at the value's confidence level (95% by default)</p>\n");
+    crvm__rbuf_printf(b, " &middot; %.4g%% intervals</p>\n", 100 * r->info.confidence);
     headline(r, b);
     crvm__rbuf_puts(b, "<h2>Charts</h2>\n<section class=\"charts\">\n");
     chart_curves(r, b);

@@ -335,10 +335,7 @@ void crvm__report_json(const crvm__report *r, crvm__rbuf *b)
     date(b, "as_of", r->info.as_of);
     crvm__rbuf_puts(b, ",");
     key(b, "horizon_months");
-    if (r->opt.horizon > 0)
-        crvm__rbuf_printf(b, "%d", r->opt.horizon);
-    else
-        crvm__rbuf_puts(b, "null");
+    crvm__rbuf_printf(b, "%d", r->info.horizon);
     crvm__rbuf_puts(b, ",\"data\":{");
     num(b, "customers", "%.0f", (double)r->stats.customers);
     crvm__rbuf_puts(b, ",");

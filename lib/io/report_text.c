@@ -10,8 +10,8 @@ static void headline(const crvm__report *r, crvm__rbuf *b)
     crvm__report_horizon(r, h, sizeof h);
     crvm__report_date(r->pnl_from, from);
     crvm__report_date(r->info.as_of, to);
-    crvm__rbuf_printf(b, "Headline (%s; 95%% intervals unless the value was fitted otherwise)\n",
-                      crvm__report_model_title(r));
+    crvm__rbuf_printf(b, "Headline (%s; %.4g%% intervals)\n", crvm__report_model_title(r),
+                      100 * r->info.confidence);
     crvm__rbuf_printf(b, "  value per support dollar     %14.2f   (%.2f - %.2f), %s to %s\n",
                       p[CRVM_PNL_VALUE_PER_SUPPORT_DOLLAR], p[CRVM_PNL_VALUE_PER_SUPPORT_DOLLAR_LOWER],
                       p[CRVM_PNL_VALUE_PER_SUPPORT_DOLLAR_UPPER], from, to);

@@ -3,6 +3,7 @@
  * happen; per contact and summed by group with the interval of each sum
  * (crvm/value.h, docs/value.md "contact impact"). */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/alloc.h"
@@ -41,13 +42,35 @@ typedef struct impact_ctx {
     const crvm_value *v;
     int reference;
     double *impact;         /* per contact output, or NULL */
-    const int32_t *group;   /* per contact group (-1: none), or NULL: one group */
-    size_t groups, slots;   /* per slot: groups x k gradient sums, then scratch 9 k + p */
+    const int32_t *group;   /* groupings x contacts: each contact's group (-1: none) in each
+                               grouping, or NULL: one group */
+    size_t groupings, nk;
+    const size_t *first_group; /* groupings + 1: where each grouping's groups start among all */
+    size_t groups, slots;   /* all groupings' groups; per slot: groups x k gradient sums, then
+                               scratch 10 k */
     double *slot, *total;   /* slots x stride; groups x k */
     int64_t *slot_cents, *cents; /* slots x groups; groups */
     size_t stride;
     int overflow; /* set by the reduction, on the calling thread */
 } impact_ctx;
+
+/* Group of contact k in grouping j, among all groupings' groups; -1: none. */
+static int64_t group_of(const impact_ctx *c, size_t j, size_t k)
+{
+    if (!c->group)
+        return 0;
+    int32_t g = c->group[j * c->nk + k];
+    return g < 0 ? -1 : (int64_t)(c->first_group[j] + (size_t)g);
+}
+
+/* Whether contact k counts in some grouping. */
+static int counted(const impact_ctx *c, size_t k)
+{
+    for (size_t j = 0; j < c->groupings; j++)
+        if (group_of(c, j, k) >= 0)
+            return 1;
+    return 0;
+}
 
 static crvm_status too_large(const crvm_value *v, size_t i)
 {
@@ -67,7 +90,7 @@ static crvm_status visit_period(void *vctx, size_t slot, size_t i, const crvm__v
     int changes = 0;
     for (size_t t = 0; t < count && !changes; t++) {
         uint32_t contact = crvm__vc_contact(keys[t]);
-        changes = (!c->group || c->group[contact] >= 0) && v->ledger->con_outcome[contact] != c->reference;
+        changes = counted(c, contact) && v->ledger->con_outcome[contact] != c->reference;
     }
     if (!changes)
         return CRVM_OK;
@@ -87,8 +110,7 @@ static crvm_status visit_period(void *vctx, size_t slot, size_t i, const crvm__v
         crvm__value_gradient(v, actual, &actual_derl, grad_a);
     for (size_t t = 0; t < count; t++) {
         uint32_t contact = crvm__vc_contact(keys[t]);
-        int32_t group = c->group ? c->group[contact] : 0;
-        if (group < 0)
+        if (!counted(c, contact))
             continue;
         int type = v->ledger->con_outcome[contact] + 4 * (v->ledger->con_escalated[contact] != 0);
         if (!done[type]) {
@@ -114,12 +136,15 @@ static crvm_status visit_period(void *vctx, size_t slot, size_t i, const crvm__v
         }
         if (c->impact)
             c->impact[contact] = (double)cents[type] / 100.0;
-        if (acc) {
+        for (size_t j = 0; acc && j < c->groupings; j++) {
+            int64_t group = group_of(c, j, contact);
+            if (group < 0)
+                continue;
             if (!crvm__cents_add(&cents_acc[group], cents[type]))
                 return too_large(v, i);
             double *g = acc + (size_t)group * k;
-            for (size_t j = 0; j < k; j++)
-                g[j] += diff[(size_t)type * k + j];
+            for (size_t q = 0; q < k; q++)
+                g[q] += diff[(size_t)type * k + q];
         }
     }
     return CRVM_OK;
@@ -167,8 +192,8 @@ static void free_impact(impact_ctx *c)
 /* Walk the contacts opened in [from, until) with c set up; grouped sums are
  * allocated here when grouped. */
 crvm_status crvm__value_impacts(const crvm_value *v, int reference, crvm_date from, crvm_date until,
-                                double *impact, const int32_t *group, size_t groups,
-                                int64_t *cents, double *gradient)
+                                double *impact, const int32_t *group, size_t groupings,
+                                const size_t *first_group, int64_t *cents, double *gradient)
 {
     impact_ctx c;
     memset(&c, 0, sizeof c);
@@ -176,7 +201,11 @@ crvm_status crvm__value_impacts(const crvm_value *v, int reference, crvm_date fr
     c.reference = reference;
     c.impact = impact;
     c.group = group;
-    c.groups = groups;
+    c.groupings = first_group ? groupings : 1;
+    c.nk = v->ledger->contact_ids.count;
+    c.first_group = first_group;
+    c.groups = first_group ? first_group[groupings] : 1;
+    const size_t groups = c.groups;
     c.slots = crvm__value_slots(v->opt.threads);
     const size_t k = v->k;
     crvm__vcontacts contacts = {NULL, NULL};
@@ -237,7 +266,7 @@ crvm_status crvm_value_contact_impacts(const crvm_value *v, int reference, doubl
     double *tmp = crvm__calloc(nk + 1, sizeof *tmp);
     if (!tmp)
         return crvm__nomem("contact impacts");
-    st = crvm__value_impacts(v, reference, CRVM_DATE_MIN, v->as_of + 1, tmp, NULL, 0, NULL, NULL);
+    st = crvm__value_impacts(v, reference, CRVM_DATE_MIN, v->as_of + 1, tmp, NULL, 0, NULL, NULL, NULL);
     if (!st)
         memcpy(impact, tmp, nk * sizeof *impact);
     crvm__free(tmp);
@@ -253,36 +282,38 @@ void crvm__value_sum_interval(const crvm_value *v, int64_t cents, const double *
     *upper = (double)llround((double)cents + z * se) / 100.0;
 }
 
-crvm_status crvm_value_impact_by(const crvm_value *v, int reference, const int32_t *group,
-                                 size_t group_len, size_t groups, double *out, size_t out_len)
+/* Group out of range in grouping j (of groups), naming the contact; CRVM_OK if none. */
+static crvm_status check_groups(const int32_t *group, size_t nk, size_t groups, const char *fn,
+                                const char *what)
 {
-    static const char fn[] = "crvm_value_impact_by";
-    crvm_status st = crvm__value_usable(v, fn);
-    if (st || (st = check_reference(v, reference, fn)))
-        return st;
-    const crvm_ledger *l = v->ledger;
-    const size_t nk = l->contact_ids.count;
-    if (group_len != nk || (nk && !group))
-        return crvm__fail(CRVM_EINVAL, "%s: group_len = %zu, expected %zu (one per ledger contact)",
-                          fn, group_len, nk);
-    if (!out || groups == 0 || groups > (size_t)INT32_MAX || out_len != groups * CRVM_IMPACT_COLUMNS)
-        return crvm__fail(CRVM_EINVAL, "%s: out_len = %zu, expected groups (%zu, >= 1) x %d", fn,
-                          out_len, groups, CRVM_IMPACT_COLUMNS);
     for (size_t c = 0; c < nk; c++)
         if (group[c] < -1 || group[c] >= (int32_t)groups)
-            return crvm__fail(CRVM_EINVAL, "%s: group[%zu] = %ld: must be -1 or in 0..%zu", fn, c,
-                              (long)group[c], groups - 1);
+            return crvm__fail(CRVM_EINVAL, "%s: %sgroup[%zu] = %ld: must be -1 or in 0..%zu", fn, what,
+                              c, (long)group[c], groups - 1);
+    return CRVM_OK;
+}
+
+/* The rows of every grouping (checked): the impact sums with their intervals
+ * and the contacts counted. */
+static crvm_status impact_rows(const crvm_value *v, int reference, const int32_t *group,
+                               size_t groupings, const size_t *first_group, double *out)
+{
+    const crvm_ledger *l = v->ledger;
+    const size_t nk = l->contact_ids.count, groups = first_group[groupings];
     int64_t *cents = crvm__calloc(groups + 1, sizeof *cents);
     double *gradient = crvm__calloc(groups * v->k + 1, sizeof *gradient);
-    st = cents && gradient ? crvm__value_impacts(v, reference, CRVM_DATE_MIN, v->as_of + 1, NULL, group,
-                                                 groups, cents, gradient)
-                           : crvm__nomem("contact impacts by group");
+    crvm_status st = cents && gradient
+                         ? crvm__value_impacts(v, reference, CRVM_DATE_MIN, v->as_of + 1, NULL, group,
+                                               groupings, first_group, cents, gradient)
+                         : crvm__nomem("contact impacts by group");
     if (!st) {
         for (size_t g = 0; g < groups; g++)
             out[g * CRVM_IMPACT_COLUMNS + CRVM_IMPACT_CONTACTS] = 0;
-        for (size_t c = 0; c < nk; c++)
-            if (group[c] >= 0 && l->con_opened[c] <= v->as_of)
-                out[(size_t)group[c] * CRVM_IMPACT_COLUMNS + CRVM_IMPACT_CONTACTS] += 1;
+        for (size_t j = 0; j < groupings; j++)
+            for (size_t c = 0; c < nk; c++)
+                if (group[j * nk + c] >= 0 && l->con_opened[c] <= v->as_of)
+                    out[(first_group[j] + (size_t)group[j * nk + c]) * CRVM_IMPACT_COLUMNS +
+                        CRVM_IMPACT_CONTACTS] += 1;
         for (size_t g = 0; g < groups; g++) {
             double *row = out + g * CRVM_IMPACT_COLUMNS;
             crvm__value_sum_interval(v, cents[g], gradient + g * v->k, &row[CRVM_IMPACT_VALUE],
@@ -291,5 +322,65 @@ crvm_status crvm_value_impact_by(const crvm_value *v, int reference, const int32
     }
     crvm__free(cents);
     crvm__free(gradient);
+    return st;
+}
+
+crvm_status crvm_value_impact_by(const crvm_value *v, int reference, const int32_t *group,
+                                 size_t group_len, size_t groups, double *out, size_t out_len)
+{
+    static const char fn[] = "crvm_value_impact_by";
+    crvm_status st = crvm__value_usable(v, fn);
+    if (st || (st = check_reference(v, reference, fn)))
+        return st;
+    const size_t nk = v->ledger->contact_ids.count;
+    if (group_len != nk || (nk && !group))
+        return crvm__fail(CRVM_EINVAL, "%s: group_len = %zu, expected %zu (one per ledger contact)",
+                          fn, group_len, nk);
+    if (!out || groups == 0 || groups > (size_t)INT32_MAX || out_len != groups * CRVM_IMPACT_COLUMNS)
+        return crvm__fail(CRVM_EINVAL, "%s: out_len = %zu, expected groups (%zu, >= 1) x %d", fn,
+                          out_len, groups, CRVM_IMPACT_COLUMNS);
+    if ((st = check_groups(group, nk, groups, fn, "")))
+        return st;
+    const size_t first_group[2] = {0, groups};
+    return impact_rows(v, reference, group, 1, first_group, out);
+}
+
+crvm_status crvm_value_impact_by_many(const crvm_value *v, int reference, const int32_t *group,
+                                      size_t group_len, const int32_t *group_count,
+                                      size_t group_count_len, double *out, size_t out_len)
+{
+    static const char fn[] = "crvm_value_impact_by_many";
+    crvm_status st = crvm__value_usable(v, fn);
+    if (st || (st = check_reference(v, reference, fn)))
+        return st;
+    const size_t nk = v->ledger->contact_ids.count, m = group_count_len;
+    if (!group_count || m == 0)
+        return crvm__fail(CRVM_EINVAL, "%s: group_count_len = %zu: at least one grouping", fn, m);
+    if (group_len / m != nk || group_len % m || (nk && !group))
+        return crvm__fail(CRVM_EINVAL, "%s: group_len = %zu, expected %zu groupings x %zu contacts", fn,
+                          group_len, m, nk);
+    size_t total = 0;
+    for (size_t j = 0; j < m; j++) {
+        if (group_count[j] < 1)
+            return crvm__fail(CRVM_EINVAL, "%s: group_count[%zu] = %ld: must be >= 1", fn, j,
+                              (long)group_count[j]);
+        total += (size_t)group_count[j];
+    }
+    if (!out || out_len / CRVM_IMPACT_COLUMNS != total || out_len % CRVM_IMPACT_COLUMNS)
+        return crvm__fail(CRVM_EINVAL, "%s: out_len = %zu, expected the groups of all groupings (%zu) x %d",
+                          fn, out_len, total, CRVM_IMPACT_COLUMNS);
+    size_t *first_group = crvm__malloc((m + 1) * sizeof *first_group);
+    if (!first_group)
+        return crvm__nomem("contact impacts by groupings");
+    first_group[0] = 0;
+    for (size_t j = 0; j < m && !st; j++) {
+        char what[48];
+        snprintf(what, sizeof what, "grouping %zu: ", j);
+        first_group[j + 1] = first_group[j] + (size_t)group_count[j];
+        st = check_groups(group + j * nk, nk, (size_t)group_count[j], fn, what);
+    }
+    if (!st)
+        st = impact_rows(v, reference, group, m, first_group, out);
+    crvm__free(first_group);
     return st;
 }

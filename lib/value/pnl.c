@@ -46,7 +46,8 @@ crvm_status crvm_value_support_pnl(const crvm_value *v, crvm_date from, crvm_dat
     if (!gradient)
         return crvm__nomem("support P&L");
     if (v->p > 0)
-        st = crvm__value_impacts(v, CRVM_VALUE_NO_CONTACT, from, until, NULL, NULL, 1, &effect, gradient);
+        st = crvm__value_impacts(v, CRVM_VALUE_NO_CONTACT, from, until, NULL, NULL, 0, NULL, &effect,
+                                 gradient);
     double r[CRVM_PNL_LINES] = {0};
     if (!st) {
         crvm__value_sum_interval(v, effect, gradient, &r[CRVM_PNL_CONTACT_VALUE_EFFECT],

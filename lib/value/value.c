@@ -154,6 +154,8 @@ crvm_status crvm_value_get_info(const crvm_value *v, crvm_value_info *out)
     info.covariates = v->p;
     info.discount_rate = v->set.discount;
     info.report = v->report;
+    info.horizon = v->opt.horizon;
+    info.confidence = v->opt.confidence;
     *out = info;
     return CRVM_OK;
 }

@@ -161,11 +161,14 @@ void crvm__value_pattern_z(const crvm__vpattern *q, double *zc);
 
 /* Impacts against `reference` of the contacts opened in [from, until) (and on
  * or before as_of): per contact into impact[contact] (if not NULL), and, if
- * cents is not NULL, summed by group[contact] (NULL: one group; -1: left
- * out) into cents[groups] with the gradient of each sum, gradient[groups x k]. */
+ * cents is not NULL, summed by group into cents[groups] with the gradient of
+ * each sum, gradient[groups x k]. group: groupings x contacts, contact k's
+ * group in grouping j at group[j * contacts + k] (-1: left out), grouping j's
+ * groups numbered from first_group[j] among all, first_group[groupings] of
+ * them; NULL: one group of every contact (groupings, first_group unused). */
 crvm_status crvm__value_impacts(const crvm_value *v, int reference, crvm_date from, crvm_date until,
-                                double *impact, const int32_t *group, size_t groups,
-                                int64_t *cents, double *gradient);
+                                double *impact, const int32_t *group, size_t groupings,
+                                const size_t *first_group, int64_t *cents, double *gradient);
 /* A window [from, until) of the data up to as_of: CRVM_OK or CRVM_EINVAL naming fn (pnl.c). */
 crvm_status crvm__value_check_window(const crvm_value *v, crvm_date from, crvm_date until,
                                      const char *fn);

@@ -147,6 +147,18 @@ def test_contact_impact_by_outcome_and_attributes(vm, business):
         vm.contact_impact(by=["colour"])
 
 
+def test_contact_impact_tables_equal_each_table(vm):
+    # One pass over the contacts, several groupings: each table is the one
+    # contact_impact gives alone (the same sums, to the bit).
+    bys = ["outcome", "channel", "queue", ["queue", "outcome"], "month"]
+    tables = vm.contact_impact_tables(bys, reference=None)
+    assert list(tables) == ["outcome", "channel", "queue", ("queue", "outcome"), "month"]
+    for by in bys:
+        alone = vm.contact_impact(by=by, reference=None)
+        pd.testing.assert_frame_equal(tables[by if isinstance(by, str) else tuple(by)], alone, check_exact=True)
+    assert tables["outcome"]["impact"].abs().sum() > 0
+
+
 def test_support_pnl_lines_add_up(vm):
     p = vm.support_pnl("2023-06-15", AS_OF)
     value_lines = ["support_plan_revenue", "sourced_revenue", "knowledge_labour_saving",

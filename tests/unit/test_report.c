@@ -401,7 +401,8 @@ static void bad_arguments_are_refused(void **state)
         int format, top, months, table, horizon;
         const char *named;
     } bad[] = {{9, 5, 12, 0, 0, "format"},    {0, -1, 12, 0, 0, "top"},     {0, 5, 0, 0, 0, "pnl_months"},
-               {0, 5, 1201, 0, 0, "pnl_months"}, {0, 5, 12, 9, 0, "table"}, {0, 5, 12, 0, -1, "horizon"}};
+               {0, 5, 1201, 0, 0, "pnl_months"}, {0, 5, 12, 9, 0, "table"}, {0, 5, 12, 0, -1, "horizon"},
+               {0, 5, 12, 0, 24, "fitted with 12"}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         crvm_report_options_init(&o);
         o.format = (crvm_report_format)bad[i].format;
@@ -412,6 +413,29 @@ static void bad_arguments_are_refused(void **state)
         assert_status(crvm_report_render(F.v, F.b.ledger, NULL, &o, NULL, 0, &len), CRVM_EINVAL);
         assert_non_null(strstr(crvm_last_error(), bad[i].named));
     }
+    /* Without a horizon in the options, the labels take the value's, and
+     * the intervals' level is the value's too. */
+    crvm_report_options_init(&o);
+    assert_int_equal(crvm_report_render(F.v, F.b.ledger, NULL, &o, NULL, 0, &len), CRVM_OK);
+    char *words = malloc(len + 1);
+    assert_int_equal(crvm_report_render(F.v, F.b.ledger, NULL, &o, words, len + 1, &len), CRVM_OK);
+    assert_non_null(strstr(words, "12 months"));
+    assert_non_null(strstr(words, "95% intervals"));
+    free(words);
+    crvm_value_options vo;
+    crvm_value_options_init(&vo);
+    vo.horizon = 6;
+    vo.confidence = 0.9;
+    crvm_value *v6;
+    assert_int_equal(crvm_value_fit(F.b.ledger, NULL, F.as_of, &vo, &v6), CRVM_OK);
+    assert_int_equal(crvm_report_render(v6, F.b.ledger, NULL, &o, NULL, 0, &len), CRVM_OK);
+    words = malloc(len + 1);
+    assert_int_equal(crvm_report_render(v6, F.b.ledger, NULL, &o, words, len + 1, &len), CRVM_OK);
+    assert_non_null(strstr(words, "6 months"));
+    assert_null(strstr(words, "12 months"));
+    assert_non_null(strstr(words, "90% intervals"));
+    free(words);
+    crvm_value_free(v6);
     /* The length query gives the length of the report; a buffer one byte
      * short is refused, naming the length, with nothing written. */
     crvm_report_options_init(&o);

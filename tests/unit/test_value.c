@@ -674,6 +674,99 @@ static void groupings_and_their_labels(void **state)
     free(queue);
 }
 
+/* Several groupings in one call: each grouping's rows are those of its own
+ * crvm_value_impact_by() call, to the bit (one pass sums the same cents and
+ * the same gradients in the same order), against both references. */
+static void impact_by_many_equals_each_single_call(void **state)
+{
+    (void)state;
+    const fitted *f = &F;
+    const vs_business *b = &f->b;
+    const size_t nk = b->nk;
+    const crvm_contact_field fields[] = {CRVM_FIELD_OUTCOME, CRVM_FIELD_CHANNEL, CRVM_FIELD_MONTH,
+                                         CRVM_FIELD_ATTRIBUTE, CRVM_FIELD_ATTRIBUTE};
+    enum { M = sizeof fields / sizeof fields[0] + 1 };
+    int32_t *group = calloc(M * nk, sizeof *group), count[M];
+    size_t total = 0;
+    for (size_t j = 0; j + 1 < M; j++) {
+        size_t groups;
+        const char *attr = fields[j] == CRVM_FIELD_ATTRIBUTE ? "queue" : NULL;
+        assert_int_equal(crvm_value_contact_groups(f->v, fields[j], attr, group + j * nk, nk, &groups), CRVM_OK);
+        count[j] = (int32_t)groups;
+        total += groups;
+    }
+    /* The second queue grouping keeps the refused contacts only, as a report does. */
+    for (size_t k = 0; k < nk; k++)
+        if (b->k_outcome[k] != CRVM_OUTCOME_REFUSED)
+            group[4 * nk + k] = -1;
+    /* The last: one group of every third contact (most periods partly in it). */
+    for (size_t k = 0; k < nk; k++)
+        group[(M - 1) * nk + k] = k % 3 ? -1 : 0;
+    count[M - 1] = 1;
+    total += 1;
+    double *many = calloc(total * CRVM_IMPACT_COLUMNS, sizeof *many), *one = calloc(total * CRVM_IMPACT_COLUMNS, sizeof *one);
+    const int references[] = {CRVM_OUTCOME_RESOLVED, CRVM_VALUE_NO_CONTACT};
+    for (size_t r = 0; r < 2; r++) {
+        assert_int_equal(crvm_value_impact_by_many(f->v, references[r], group, M * nk, count, M, many,
+                                                   total * CRVM_IMPACT_COLUMNS),
+                         CRVM_OK);
+        size_t at = 0;
+        for (size_t j = 0; j < M; j++) {
+            size_t len = (size_t)count[j] * CRVM_IMPACT_COLUMNS;
+            assert_int_equal(crvm_value_impact_by(f->v, references[r], group + j * nk, nk, (size_t)count[j],
+                                                  one + at, len),
+                             CRVM_OK);
+            at += len;
+        }
+        assert_int_equal(at, total * CRVM_IMPACT_COLUMNS);
+        assert_memory_equal(many, one, at * sizeof *many);
+    }
+    /* Not a check that cannot fail: the refused contacts lose value in some queue. */
+    double refused = 0;
+    for (size_t g = 0, at = (size_t)(count[0] + count[1] + count[2] + count[3]); g < (size_t)count[4]; g++)
+        refused += many[(at + g) * CRVM_IMPACT_COLUMNS + CRVM_IMPACT_VALUE];
+    assert_true(refused != 0);
+    /* Errors, each named. */
+    size_t len = total * CRVM_IMPACT_COLUMNS;
+    assert_status(crvm_value_impact_by_many(NULL, CRVM_OUTCOME_RESOLVED, group, M * nk, count, M, many, len), CRVM_EINVAL);
+    assert_status(crvm_value_impact_by_many(f->v, -7, group, M * nk, count, M, many, len), CRVM_EINVAL);
+    assert_status(crvm_value_impact_by_many(f->v, CRVM_OUTCOME_RESOLVED, group, M * nk, count, 0, many, len), CRVM_EINVAL);
+    assert_status(crvm_value_impact_by_many(f->v, CRVM_OUTCOME_RESOLVED, group, M * nk - 1, count, M, many, len), CRVM_EINVAL);
+    assert_non_null(strstr(crvm_last_error(), "groupings x"));
+    assert_status(crvm_value_impact_by_many(f->v, CRVM_OUTCOME_RESOLVED, group, M * nk, count, M, many, len - 4), CRVM_EINVAL);
+    assert_status(crvm_value_impact_by_many(f->v, CRVM_OUTCOME_RESOLVED, group, M * nk, count, M, NULL, len), CRVM_EINVAL);
+    count[1] = 0;
+    assert_status(crvm_value_impact_by_many(f->v, CRVM_OUTCOME_RESOLVED, group, M * nk, count, M, many, len), CRVM_EINVAL);
+    assert_non_null(strstr(crvm_last_error(), "group_count[1]"));
+    count[1] = 1; /* now the channel grouping's groups pass its count */
+    size_t shrunk = len - (size_t)(CRVM_CHANNEL_COUNT - 1) * CRVM_IMPACT_COLUMNS;
+    assert_status(crvm_value_impact_by_many(f->v, CRVM_OUTCOME_RESOLVED, group, M * nk, count, M, many, shrunk), CRVM_EINVAL);
+    assert_non_null(strstr(crvm_last_error(), "grouping 1: group["));
+    free(group);
+    free(many);
+    free(one);
+}
+
+/* The options a value was fitted with that its labels need. */
+static void info_carries_the_horizon_and_confidence(void **state)
+{
+    (void)state;
+    crvm_value_options opt;
+    crvm_value_options_init(&opt);
+    opt.horizon = 24;
+    opt.confidence = 0.8;
+    crvm_value *v;
+    assert_int_equal(crvm_value_fit(F.b.ledger, NULL, F.as_of, &opt, &v), CRVM_OK);
+    crvm_value_info info;
+    assert_int_equal(crvm_value_get_info(v, &info), CRVM_OK);
+    assert_int_equal(info.horizon, 24);
+    assert_true(info.confidence == 0.8);
+    crvm_value_free(v);
+    assert_int_equal(crvm_value_get_info(F.v, &info), CRVM_OK);
+    assert_int_equal(info.horizon, 12);
+    assert_true(info.confidence == 0.95);
+}
+
 static void support_pnl_adds_up_and_reconciles(void **state)
 {
     (void)state;
@@ -1404,6 +1497,7 @@ static void a_modified_ledger_is_refused(void **state)
     assert_status(crvm_value_segments(v, out, 0), CRVM_ESTATE);
     assert_status(crvm_value_contact_impacts(v, 0, out, 0), CRVM_ESTATE);
     assert_status(crvm_value_impact_by(v, 0, group, 0, 1, out, 4), CRVM_ESTATE);
+    assert_status(crvm_value_impact_by_many(v, 0, group, 0, group, 1, out, 4), CRVM_ESTATE);
     assert_status(crvm_value_contact_groups(v, CRVM_FIELD_OUTCOME, NULL, group, 0, &count), CRVM_ESTATE);
     assert_status(crvm_value_group_label(v, CRVM_FIELD_OUTCOME, NULL, 0, text, sizeof text), CRVM_ESTATE);
     assert_status(crvm_value_support_pnl(v, as_of, as_of, out, CRVM_PNL_LINES), CRVM_ESTATE);
@@ -1589,6 +1683,8 @@ static void overflowing_sums_are_refused(void **state)
     assert_status(crvm_value_contact_impacts(v, CRVM_VALUE_NO_CONTACT, impact, st.contacts), CRVM_EDOMAIN);
     assert_non_null(strstr(crvm_last_error(), "whale"));
     assert_status(crvm_value_impact_by(v, CRVM_VALUE_NO_CONTACT, group, st.contacts, 1, by, CRVM_IMPACT_COLUMNS), CRVM_EDOMAIN);
+    const int32_t one_group = 1;
+    assert_status(crvm_value_impact_by_many(v, CRVM_VALUE_NO_CONTACT, group, st.contacts, &one_group, 1, by, CRVM_IMPACT_COLUMNS), CRVM_EDOMAIN);
     assert_status(crvm_value_support_pnl(v, CRVM_DATE_MIN, as_of + 1, out, CRVM_PNL_LINES), CRVM_EDOMAIN);
     crvm_scenario sc = CRVM_SCENARIO_INIT;
     sc.kind = CRVM_SCENARIO_SHIFT_TO_SELF_SERVICE;
@@ -1638,6 +1734,11 @@ static crvm_status alloc_scenario(void *vctx)
     switch (c->call) {
     case 1: st = crvm_value_contact_impacts(c->v, CRVM_OUTCOME_RESOLVED, out, c->nk); break;
     case 2: st = crvm_value_impact_by(c->v, CRVM_OUTCOME_RESOLVED, group, c->nk, 1, out, CRVM_IMPACT_COLUMNS); break;
+    case 7: {
+        const int32_t one = 1;
+        st = crvm_value_impact_by_many(c->v, CRVM_OUTCOME_RESOLVED, group, c->nk, &one, 1, out, CRVM_IMPACT_COLUMNS);
+        break;
+    }
     case 3: st = crvm_value_support_pnl(c->v, CRVM_DATE_MIN, c->as_of + 1, out, CRVM_PNL_LINES); break;
     case 4: st = crvm_value_outreach(c->v, CRVM_RANK_VALUE_AT_RISK, 10, group, 10, &count); break;
     case 5: st = crvm_value_scenario(c->v, &sc, out, CRVM_SCEN_COLUMNS); break;
@@ -1672,7 +1773,7 @@ static void allocation_failures_are_reported(void **state)
     crvm_value *v;
     assert_int_equal(crvm_value_fit(b.ledger, NULL, c.as_of, NULL, &v), CRVM_OK);
     c.v = v;
-    for (c.call = 1; c.call <= 6; c.call++)
+    for (c.call = 1; c.call <= 7; c.call++)
         assert_true(test_every_allocation_failure(alloc_scenario, &c) >= 1);
     crvm_value_free(v);
     vs_free(&b);
@@ -1687,6 +1788,8 @@ int main(void)
         cmocka_unit_test(without_covariates_the_figures_are_the_plain_model),
         cmocka_unit_test(contact_impacts_match_a_direct_series),
         cmocka_unit_test(groupings_and_their_labels),
+        cmocka_unit_test(impact_by_many_equals_each_single_call),
+        cmocka_unit_test(info_carries_the_horizon_and_confidence),
         cmocka_unit_test(support_pnl_adds_up_and_reconciles),
         cmocka_unit_test(outreach_ranks_and_names_drivers),
         cmocka_unit_test(scenarios_match_a_direct_mixture),

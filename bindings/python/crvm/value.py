@@ -330,13 +330,9 @@ class ValueModel:
         frame["_opened"] = contacts["opened"]
         return frame
 
-    def contact_impact(self, by: Union[str, Sequence[str]] = "outcome", reference: Optional[str] = "resolved",
-                       start=None, end=None) -> pd.DataFrame:
-        """Contact impacts summed by ``by`` -- a contact column ("outcome",
-        "channel", "tier", "escalated", "month", "quarter", "segment", ...), an
-        attribute ("queue", "agent", ...) or a list of them -- with the interval
-        of each sum: ``contacts``, ``impact``, ``impact_lower``, ``impact_upper``.
-        ``start``/``end`` restrict to contacts opened in [start, end]."""
+    def _grouping(self, by, start, end):
+        """The contacts' groups for ``by`` (one column or attribute, or a
+        list), their count and the index of the groups."""
         h = self._handle()
         keys = [by] if isinstance(by, str) else list(by)
         n = self.ledger.stats()["contacts"]
@@ -347,26 +343,59 @@ class ValueModel:
             group = np.empty(n, np.int32)
             groups = _ll.crvm_value_contact_groups(h, field, attr, group)
             labels = [_ll.crvm_value_group_label(h, field, attr, g) for g in range(groups)]
-            index = pd.Index(labels, name=keys[0])
-        else:
-            frame = self._group_frame(keys)
-            ids = frame.groupby(keys, sort=True, observed=True, dropna=True).ngroup()
-            keep = frame["_opened"] <= self.as_of
-            if start is not None:
-                keep &= frame["_opened"] >= pd.Timestamp(start)
-            if end is not None:
-                keep &= frame["_opened"] <= pd.Timestamp(end)
-            group = np.where(keep & (ids >= 0), ids, -1).astype(np.int32)
-            table = frame.assign(_g=ids.to_numpy()).loc[ids.to_numpy() >= 0].drop_duplicates("_g").sort_values("_g")
-            groups = len(table)
-            index = pd.MultiIndex.from_frame(table[keys]) if len(keys) > 1 else pd.Index(table[keys[0]], name=keys[0])
-            if groups == 0:
-                return pd.DataFrame(columns=_IMPACT_COLS, index=index)
-        out = np.empty(groups * len(_IMPACT_COLS))
-        _ll.crvm_value_impact_by(h, _reference(reference), np.ascontiguousarray(group), groups, out)
-        df = pd.DataFrame(out.reshape(groups, len(_IMPACT_COLS)), columns=_IMPACT_COLS, index=index)
+            return group, groups, pd.Index(labels, name=keys[0])
+        frame = self._group_frame(keys)
+        ids = frame.groupby(keys, sort=True, observed=True, dropna=True).ngroup()
+        keep = frame["_opened"] <= self.as_of
+        if start is not None:
+            keep &= frame["_opened"] >= pd.Timestamp(start)
+        if end is not None:
+            keep &= frame["_opened"] <= pd.Timestamp(end)
+        group = np.where(keep & (ids >= 0), ids, -1).astype(np.int32)
+        table = frame.assign(_g=ids.to_numpy()).loc[ids.to_numpy() >= 0].drop_duplicates("_g").sort_values("_g")
+        index = pd.MultiIndex.from_frame(table[keys]) if len(keys) > 1 else pd.Index(table[keys[0]], name=keys[0])
+        return group, len(table), index
+
+    @staticmethod
+    def _impact_frame(rows, index) -> pd.DataFrame:
+        df = pd.DataFrame(rows.reshape(len(index), len(_IMPACT_COLS)), columns=_IMPACT_COLS, index=index)
         df["contacts"] = df["contacts"].astype(np.int64)
         return df
+
+    def contact_impact(self, by: Union[str, Sequence[str]] = "outcome", reference: Optional[str] = "resolved",
+                       start=None, end=None) -> pd.DataFrame:
+        """Contact impacts summed by ``by`` -- a contact column ("outcome",
+        "channel", "tier", "escalated", "month", "quarter", "segment", ...), an
+        attribute ("queue", "agent", ...) or a list of them -- with the interval
+        of each sum: ``contacts``, ``impact``, ``impact_lower``, ``impact_upper``.
+        ``start``/``end`` restrict to contacts opened in [start, end]."""
+        group, groups, index = self._grouping(by, start, end)
+        if groups == 0:
+            return pd.DataFrame(columns=_IMPACT_COLS, index=index)
+        out = np.empty(groups * len(_IMPACT_COLS))
+        _ll.crvm_value_impact_by(self._handle(), _reference(reference), np.ascontiguousarray(group), groups, out)
+        return self._impact_frame(out, index)
+
+    def contact_impact_tables(self, bys: Sequence[Union[str, Sequence[str]]], reference: Optional[str] = "resolved",
+                        start=None, end=None) -> dict:
+        """Several ``contact_impact`` tables from one pass over the contacts
+        (``crvm_value_impact_by_many``): a dict from each entry of ``bys`` (a
+        list becomes a tuple) to the table ``contact_impact(by)`` gives."""
+        made = [(by, *self._grouping(by, start, end)) for by in bys]
+        key = lambda by: by if isinstance(by, str) else tuple(by)  # noqa: E731
+        tables = {key(by): pd.DataFrame(columns=_IMPACT_COLS, index=index)
+                  for by, _, groups, index in made if groups == 0}
+        made = [m for m in made if m[2] > 0]
+        if made:
+            group = np.concatenate([m[1] for m in made]).astype(np.int32)
+            counts = np.array([m[2] for m in made], np.int32)
+            out = np.empty(int(counts.sum()) * len(_IMPACT_COLS))
+            _ll.crvm_value_impact_by_many(self._handle(), _reference(reference), group, counts, out)
+            at = 0
+            for by, _, groups, index in made:
+                tables[key(by)] = self._impact_frame(out[at:at + groups * len(_IMPACT_COLS)], index)
+                at += groups * len(_IMPACT_COLS)
+        return {key(by): tables[key(by)] for by in bys}
 
     # -------------------------------------------------------------- P&L
 
