@@ -33,7 +33,7 @@ static const char style[] =
     "svg .bar{fill:var(--pos)}svg .bar.negative{fill:var(--neg)}svg .bar.total{fill:var(--tot)}\n"
     "svg .whisker{stroke:var(--ink);fill:none;stroke-width:1.2}\n"
     "svg .curve{fill:none;stroke-width:2}svg .curve.projected{stroke-dasharray:5 4;stroke-width:1.5}\n"
-    ".tables{display:grid;grid-template-columns:1fr 1fr;gap:14px}\n"
+    ".tables{display:grid;grid-template-columns:1fr 1fr;gap:14px;align-items:start}\n"
     ".wide{grid-column:1 / -1}\n"
     "table{border-collapse:collapse;width:100%;background:#fff;border:1px solid var(--line);font-size:13px}\n"
     "caption{text-align:left;font-weight:600;padding:6px 0}\n"
