@@ -745,7 +745,7 @@ CRVM_API crvm_status crvm_value_rows_get(const crvm_value_rows *rows, int32_t *s
 
 /**
  * Value a ledger (one part of a base, or the whole) with a retention model
- * fitted elsewhere: as crvm_value_fit(), except that the covariate retention
+ * fitted elsewhere: like crvm_value_fit(), except that the covariate retention
  * model is @p model rather than a fit to this ledger's panel, and the
  * segments' future exposure (::CRVM_FUTURE_SEGMENT_AVERAGE) comes from the
  * pattern counts of the whole base rather than of this ledger.
@@ -768,12 +768,14 @@ CRVM_API crvm_status crvm_value_rows_get(const crvm_value_rows *rows, int32_t *s
  * rule of crvm_value_fit() holds. Cost: that of crvm_value_fit() without the
  * fit, plus O(entries x covariates).
  * @return ::CRVM_OK; ::CRVM_EINVAL (NULL ledger, model, out or segment_group;
- *         as crvm_value_fit() for the options, cost model and as_of; options.model
- *         not ::CRVM_VALUE_SBG or ::CRVM_VALUE_BDW or not the model's kind;
+ *         a bad option or cost model, or an as_of outside the ledger's data, the
+ *         checks of crvm_value_fit(); options.model not ::CRVM_VALUE_SBG or
+ *         ::CRVM_VALUE_BDW or not the model's kind; a model without covariance;
  *         options.shrinkage not 0 (the segment mean of the whole base is not
  *         known here); a length, group or candidate out of range or repeated; a
- *         count negative or not finite); ::CRVM_EDOMAIN (as crvm_value_fit());
- *         ::CRVM_ENOMEM.
+ *         count negative or not finite); ::CRVM_EDOMAIN (a figure whose accuracy
+ *         cannot be guaranteed, or a sum beyond 2^53 cents, naming the customer;
+ *         more than 2^32 - 1 touches of one kind in a period); ::CRVM_ENOMEM.
  */
 CRVM_API crvm_status crvm_value_fit_shared(const crvm_ledger *ledger, const crvm_cost_model *costs,
                                            crvm_date as_of, const crvm_value_options *options,

@@ -732,6 +732,40 @@ static void a_part_with_no_active_customer_is_valued(void **state)
     crvm_ledger_free(l);
 }
 
+/* A customer whose gross margin fits in cents but whose value does not
+ * (value_support.c's whale): its residual value while it is a customer, and
+ * its contact's impact after it left, are refused, as by crvm_value_fit(). */
+static void overflowing_figures_are_refused(void **state)
+{
+    (void)state;
+    vs_business b;
+    memset(&b, 0, sizeof b);
+    assert_int_equal(crvm_ledger_new(&b.ledger), CRVM_OK);
+    assert_int_equal(crvm_ledger_add_customer(b.ledger, "keeper", "mid_market", D(2023, 1, 5), CRVM_DATE_NONE),
+                     CRVM_OK);
+    assert_int_equal(crvm_ledger_add_revenue_event(b.ledger, "keeper", D(2024, 6, 5), 50.0, CRVM_STREAM_SUBSCRIPTION),
+                     CRVM_OK);
+    vs_add_whale(&b);
+    int32_t group;
+    size_t at;
+    assert_int_equal(crvm_ledger_find(S.whole, CRVM_TABLE_COUNT, "mid_market", &at), CRVM_OK);
+    group = (int32_t)at;
+    crvm_value *v;
+#define FIT(as_of, out)                                                                                     \
+    crvm_value_fit_shared(b.ledger, NULL, as_of, NULL, S.model, &group, 1, S.covariates, S.p, S.f_group,      \
+                          S.entries, S.f_z, S.entries * C, S.f_count, 2 * S.entries, out)
+    assert_status(FIT(D(2024, 3, 1), &v), CRVM_EDOMAIN);
+    assert_int_equal(FIT(S.as_of, &v), CRVM_OK);
+#undef FIT
+    int32_t one[1] = {0};
+    double sums[2 + 64];
+    assert_status(crvm_value_impact_sums(v, CRVM_OUTCOME_RESOLVED, CRVM_DATE_MIN, S.as_of + 1, one, 1, 1, sums,
+                                         2 + S.K),
+                  CRVM_EDOMAIN);
+    crvm_value_free(v);
+    crvm_ledger_free(b.ledger);
+}
+
 /* Allocation failures in the calls that allocate. */
 typedef struct alloc_ctx {
     int call;
@@ -793,6 +827,7 @@ int main(void)
         cmocka_unit_test(sum_interval_is_the_delta_method),
         cmocka_unit_test(bad_arguments_are_refused),
         cmocka_unit_test(a_part_with_no_active_customer_is_valued),
+        cmocka_unit_test(overflowing_figures_are_refused),
         cmocka_unit_test(allocation_failures_are_reported),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
