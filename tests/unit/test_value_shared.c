@@ -525,6 +525,7 @@ static void impact_sums_add_up_to_the_whole(void **state)
     assert_int_equal(llround(100 * out[0]), llround(100 * pnl[CRVM_PNL_CONTACT_VALUE_EFFECT_LOWER]));
     assert_int_equal(llround(100 * out[1]), llround(100 * pnl[CRVM_PNL_CONTACT_VALUE_EFFECT_UPPER]));
     free(group);
+    free(by);
 }
 
 /* The interval of a sum: se = sqrt(g' Sigma g) by hand, z = 1.959964 for 95%. */
