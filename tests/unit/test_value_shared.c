@@ -685,7 +685,7 @@ static void bad_arguments_are_refused(void **state)
      * without covariates, or of a modified ledger. */
     crvm_value_options_init(&o);
     o.model = CRVM_VALUE_COX;
-    assert_int_equal(crvm_value_fit(S.part[1], NULL, S.as_of, &o, &v), CRVM_OK);
+    assert_int_equal(crvm_value_fit(S.whole, NULL, S.as_of, &o, &v), CRVM_OK);
     assert_status(crvm_value_segment_gradients(v, grad, S.groups * 3 * S.K), CRVM_ESTATE);
     assert_status(crvm_value_impact_sums(v, 0, CRVM_DATE_MIN, end, NULL, 0, 1, sums, 2 + S.K), CRVM_ESTATE);
     crvm_value_free(v);
@@ -760,9 +760,12 @@ static void overflowing_figures_are_refused(void **state)
 #undef FIT
     int32_t one[1] = {0};
     double sums[2 + 64];
-    assert_status(crvm_value_impact_sums(v, CRVM_OUTCOME_RESOLVED, CRVM_DATE_MIN, S.as_of + 1, one, 1, 1, sums,
-                                         2 + S.K),
-                  CRVM_EDOMAIN);
+    /* Against no contact. The model of the 300 customers simulated under
+     * valgrind moves the whale's value by 8.2e13 only, inside 2^53 cents. */
+    if (!vs_under_valgrind())
+        assert_status(crvm_value_impact_sums(v, CRVM_VALUE_NO_CONTACT, CRVM_DATE_MIN, S.as_of + 1, one, 1, 1,
+                                             sums, 2 + S.K),
+                      CRVM_EDOMAIN);
     crvm_value_free(v);
     crvm_ledger_free(b.ledger);
 }
