@@ -310,17 +310,26 @@ VALUE_TABLES = ("customers", "revenue", "contacts", "knowledge_uses")
 
 
 @pytest.fixture(scope="module")
-def value_local(business):
+def value_tables(business):
+    """The business's tables, with three self-service views of no customer
+    (the simulator makes none) for the P&L's self-service cost."""
+    uses = business.knowledge_uses
+    anonymous = uses[uses["kind"] == "self_service"].head(3).assign(customer_id=None)
+    tables = {t: getattr(business, t) for t in VALUE_TABLES}
+    tables["knowledge_uses"] = pd.concat([uses, anonymous], ignore_index=True)
+    return tables
+
+
+@pytest.fixture(scope="module")
+def value_local(business, value_tables):
     """The single-machine value model of the business: the independent source."""
-    ledger = crvm.Ledger.from_frames(business.customers, revenue=business.revenue,
-                                     contacts=business.contacts, articles=business.articles,
-                                     knowledge_uses=business.knowledge_uses)
+    ledger = crvm.Ledger.from_frames(articles=business.articles, **value_tables)
     return crvm.ValueModel(ledger).fit(AS_OF)
 
 
 @pytest.fixture(scope="module")
-def value_frames(spark, business):
-    return {t: spark.createDataFrame(getattr(business, t)) for t in VALUE_TABLES}
+def value_frames(spark, value_tables):
+    return {t: spark.createDataFrame(df) for t, df in value_tables.items()}
 
 
 def _spark_value(frames, business, buckets, model=None, **kw):

@@ -146,11 +146,16 @@ class SparkValueModel:
                 continue
             self._schemas[name] = [(f.name, f.dataType.simpleString()) for f in df.schema.fields]
         columns = [(f"{t}__{c}", kind) for t, cols in self._schemas.items() for c, kind in cols]
+        # rows of no customer (self-service views made anonymously) go to the
+        # bucket of the first customer, so that a valued bucket counts them once
+        first = self._tables["customers"].agg(F.min("customer_id")).first()[0]
+        home = F.pmod(F.xxhash64(F.lit(first)), F.lit(self._buckets))
         for name, df in self._tables.items():
             if df is None:
                 continue
             key = F.col("customer_id")
-            select = [F.lit(name).alias(_TAG), F.pmod(F.xxhash64(key), F.lit(self._buckets)).alias(BUCKET)]
+            bucket = F.when(key.isNull(), home).otherwise(F.pmod(F.xxhash64(key), F.lit(self._buckets)))
+            select = [F.lit(name).alias(_TAG), bucket.alias(BUCKET)]
             for full, kind in columns:
                 table, col = full.split("__", 1)
                 select.append((F.col(col) if table == name else F.lit(None).cast(kind)).alias(full))
@@ -330,8 +335,8 @@ class SparkValueModel:
         """The support P&L lines of the days [start, end] that customer buckets
         sum exactly (:data:`PNL_LINES`: revenue lines, the contact value effect
         with its interval, contact and self-service costs, contacts), each
-        equal to :meth:`crvm.ValueModel.support_pnl`'s to the cent. Self-service
-        views attributed to no customer fall in one bucket. The knowledge lines
+        equal to :meth:`crvm.ValueModel.support_pnl`'s to the cent (self-service
+        views of no customer go to the first customer's bucket). The knowledge lines
         and the totals that include them are not computed on Spark yet."""
         k = self._k
 
