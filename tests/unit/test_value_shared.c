@@ -428,6 +428,12 @@ static void segment_sums_and_intervals_add_up(void **state)
         free(g);
         crvm_value_free(v);
     }
+    /* crvm_value_fit()'s own gradients: the same sums, added in another order. */
+    double *own = calloc(G * 3 * K, sizeof *own);
+    assert_int_equal(crvm_value_segment_gradients(S.v, own, G * 3 * K), CRVM_OK);
+    for (size_t j = 0; j < G * 3 * K; j++)
+        assert_close(grad[j], own[j], 1e-11, 1e-9);
+    free(own);
     double *want = calloc((G + 1) * W, sizeof *want);
     assert_int_equal(crvm_value_segments(S.v, want, (G + 1) * W), CRVM_OK);
     for (size_t g = 0; g <= G; g++) {
