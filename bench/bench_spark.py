@@ -9,11 +9,17 @@ simulated transaction log, written once to Parquet.
     .venv/bin/python bench/bench_spark.py retention-data 100000 /tmp/business_1e5
     .venv/bin/python bench/bench_spark.py retention-single /tmp/business_1e5
     .venv/bin/python bench/bench_spark.py retention-spark /tmp/business_1e5
+    .venv/bin/python bench/bench_spark.py value-data 100000 /tmp/value_1e5
+    .venv/bin/python bench/bench_spark.py value-single /tmp/value_1e5
+    .venv/bin/python bench/bench_spark.py value-spark /tmp/value_1e5
 
 The retention mode simulates a support business (crvm.simulate), writes its
 customers and contacts to Parquet, and times the covariate retention path
 (panel, BdW fit with refused / escalated / contacts, predictions) on one
-machine and on Spark.
+machine and on Spark. The value modes write every table of a simulated
+support business and time the value model (crvm.ValueModel against
+crvm.spark.SparkValueModel: fit, the value table written to Parquet, segment
+roll-ups with intervals).
 
 Each mode runs in its own process and prints one JSON line: wall seconds per
 stage, the Python process's peak resident memory (VmHWM) and, for Spark, the
@@ -197,6 +203,65 @@ def retention_spark(directory: str) -> dict:
     return out
 
 
+_VALUE_TABLES = ("customers", "revenue", "contacts", "knowledge_uses", "articles")
+
+
+def value_data(n: int, directory: str) -> None:
+    import crvm
+
+    sim = crvm.simulate(n, seed=5)
+    os.makedirs(directory, exist_ok=True)
+    for name in _VALUE_TABLES:
+        getattr(sim, name).to_parquet(f"{directory}/{name}.parquet", index=False,
+                                      coerce_timestamps="us")
+
+
+def value_single(directory: str) -> dict:
+    import crvm
+
+    t = {}
+    t0 = time.perf_counter()
+    frames = {n: pd.read_parquet(f"{directory}/{n}.parquet") for n in _VALUE_TABLES}
+    ledger = crvm.Ledger.from_frames(frames["customers"], revenue=frames["revenue"],
+                                     contacts=frames["contacts"], articles=frames["articles"],
+                                     knowledge_uses=frames["knowledge_uses"])
+    t["load"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    vm = crvm.ValueModel(ledger).fit(_AS_OF)
+    t["fit"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    vm.customers().to_parquet("/tmp/crvm_bench_value_single.parquet")
+    segments = vm.segments()
+    t["table"] = time.perf_counter() - t0
+    return {"mode": "value-single", "customers": len(ledger), "seconds": t,
+            "total": sum(t.values()), "python_peak_mb": _hwm_mb(),
+            "residual_value": float(segments.loc["All", "residual_value"]),
+            "params": vm.retention_model.params_.to_dict()}
+
+
+def value_spark(directory: str) -> dict:
+    import crvm
+    import crvm.spark
+
+    t = {}
+    session, jvm_pid = _started(t)
+    t0 = time.perf_counter()
+    tables = [session.read.parquet(f"{directory}/{n}.parquet") for n in _VALUE_TABLES[:4]]
+    articles = pd.read_parquet(f"{directory}/articles.parquet")
+    vm = crvm.spark.SparkValueModel(*tables, articles=articles).fit(_AS_OF)
+    t["fit"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    vm.customers().write.mode("overwrite").parquet("/tmp/crvm_bench_value_spark.parquet")
+    segments = vm.segments()
+    t["table"] = time.perf_counter() - t0
+    out = {"mode": "value-spark", "seconds": t, "total": sum(t.values()),
+           "python_peak_mb": _hwm_mb(), "jvm_peak_mb": _hwm_mb(jvm_pid),
+           "residual_value": float(segments.loc["All", "residual_value"]),
+           "params": vm.retention_model.params_.to_dict(), "fit": vm.retention_model.spark_report}
+    session.stop()
+    return out
+
+
 def main() -> None:
     mode = sys.argv[1]
     if mode == "generate":
@@ -205,7 +270,14 @@ def main() -> None:
     if mode == "retention-data":
         retention_data(int(float(sys.argv[2])), sys.argv[3])
         return
-    if mode == "retention-single":
+    if mode == "value-data":
+        value_data(int(float(sys.argv[2])), sys.argv[3])
+        return
+    if mode == "value-single":
+        result = value_single(sys.argv[2])
+    elif mode == "value-spark":
+        result = value_spark(sys.argv[2])
+    elif mode == "retention-single":
         result = retention_single(sys.argv[2])
     elif mode == "retention-spark":
         result = retention_spark(sys.argv[2])

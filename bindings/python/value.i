@@ -1,6 +1,7 @@
 /* value.h: the relationship value model. The pythonic class is
  * crvm/value.py (crvm.ValueModel). */
 CRVM_HANDLE(crvm_value, crvm_value_free)
+CRVM_HANDLE(crvm_value_rows, crvm_value_rows_free)
 CRVM_OUT_STRUCT(crvm_value_info, out)
 
 /* crvm_value_retention_model() lends the model owned by the value: the proxy
@@ -34,8 +35,15 @@ CRVM_OUT_ARRAY(int32_t, row_event)
 CRVM_OUT_ARRAY(double, z)
 CRVM_OUT_ARRAY(double, params)
 CRVM_OUT_ARRAY(double, cov)
+CRVM_OUT_ARRAY(int32_t, row_recent)
+CRVM_IN_ARRAY(int32_t, segment_group)
+CRVM_IN_ARRAY(int32_t, covariates)
+CRVM_IN_ARRAY(int32_t, future_group)
+CRVM_IN_ARRAY(double, future_z)
+CRVM_IN_ARRAY(double, future_count)
+CRVM_IN_ARRAY(double, gradient)
 %apply (int32_t *OUT_ARRAY, size_t OUT_LEN) { (int32_t *group, size_t group_len) }
-%apply size_t *OUTPUT { size_t *subjects, size_t *covariates, size_t *groups, size_t *count };
+%apply size_t *OUTPUT { size_t *subjects, size_t *covariates, size_t *groups, size_t *count, size_t *row_count };
 
 /* "from" is a Python keyword: the scenario's window is from_date, until_date. */
 %rename(from_date) crvm_scenario::from;

@@ -664,6 +664,185 @@ CRVM_API crvm_status crvm_value_nc_customers(const crvm_value *value, double *ou
 CRVM_API crvm_status crvm_value_nc_model(const crvm_value *value, size_t group, double *params,
                                          size_t params_len, double *cov, size_t cov_len);
 
+/* ------------------------------------------------ a base valued in parts */
+
+/*
+ * A base too large for one machine (crvm.spark) is valued in parts: each part
+ * a ledger holding some of the customers with all their rows (contacts,
+ * revenue, self-service views). Every part gives its retention panel without
+ * fitting (crvm_value_rows_build()); the covariate retention model is fitted
+ * once to the union of the panels (crvm_retention_cov_fit(), or its
+ * log-likelihood summed over the parts); each part is then valued with that
+ * shared model and the base's per-segment pattern counts
+ * (crvm_value_fit_shared()). A customer's row then equals its row of
+ * crvm_value_fit() on the whole base fitted to the same model, and every sum
+ * (segments, contact groups, the P&L's contact value effect) is the sum of
+ * the parts' sums: cents exactly, and gradients (crvm_value_segment_gradients(),
+ * crvm_value_impact_sums()) to rounding, from which crvm_value_sum_interval()
+ * gives the interval crvm_value_fit() gives.
+ */
+
+/** Candidate covariates of the panel rows of crvm_value_rows_get(). */
+#define CRVM_VALUE_CANDIDATES 7
+
+/**
+ * Name of candidate covariate @p j (the names of crvm_value_covariate_name():
+ * "contacts", "workaround", "refused", "abandoned", "escalated", "silent_3_5",
+ * "silent_6_plus"); static storage; NULL if out of range.
+ */
+CRVM_API const char *crvm_value_candidate_name(int j);
+
+/** The value model's retention panel of a ledger, not fitted. Opaque, immutable. */
+typedef struct crvm_value_rows crvm_value_rows;
+
+/**
+ * The panel crvm_value_fit() would fit to (the rows of crvm_value_panel(),
+ * with all ::CRVM_VALUE_CANDIDATES candidate covariates, before the constant
+ * ones are left out), and which rows enter the segments' future exposure
+ * (::CRVM_FUTURE_SEGMENT_AVERAGE: those whose renewal falls in the trailing
+ * window). Uses options.period and options.trailing_months; the other options
+ * are checked as by crvm_value_fit(). The result does not refer to the ledger.
+ * Time O(customers + rows + contacts + knowledge uses); memory 4 bytes a row
+ * and 40 a customer.
+ * @param options NULL for the defaults
+ * @param out     receives the panel on ::CRVM_OK only; free with crvm_value_rows_free()
+ * @return ::CRVM_OK; ::CRVM_EINVAL (NULL ledger or out, a bad option, @p as_of
+ *         outside the ledger's data as for crvm_value_fit(), an empty ledger);
+ *         ::CRVM_EDOMAIN (more than 2^32 - 1 touches of one kind in a period);
+ *         ::CRVM_ENOMEM.
+ */
+CRVM_API crvm_status crvm_value_rows_build(const crvm_ledger *ledger, crvm_date as_of,
+                                           const crvm_value_options *options,
+                                           crvm_value_rows **out);
+
+/** Free a panel (NULL is accepted). */
+CRVM_API void crvm_value_rows_free(crvm_value_rows *rows);
+
+/**
+ * Size of the panel: one subject per ledger customer (ledger order), one row
+ * per customer and period at risk. Any output may be NULL.
+ * @return ::CRVM_OK; ::CRVM_EINVAL (NULL panel).
+ */
+CRVM_API crvm_status crvm_value_rows_size(const crvm_value_rows *rows, size_t *subjects,
+                                          size_t *row_count);
+
+/**
+ * The panel, in the layout of crvm_retention_cov_fit(): @p subject_group
+ * (segment index in the ledger; subjects values), and per row @p row_subject,
+ * @p row_period (1, 2, ...), @p row_event (1: churned at that renewal), @p z
+ * (rows x ::CRVM_VALUE_CANDIDATES, row-major, crvm_value_candidate_name()
+ * order) and @p row_recent (1 if the row enters its segment's future exposure
+ * multiplier: its renewal falls in the trailing window). Each output may be
+ * NULL with length 0, else its length is that given.
+ * @return ::CRVM_OK; ::CRVM_EINVAL (NULL panel, a length that does not match).
+ */
+CRVM_API crvm_status crvm_value_rows_get(const crvm_value_rows *rows, int32_t *subject_group,
+                                         size_t subject_group_len, int32_t *row_subject,
+                                         size_t row_subject_len, int32_t *row_period,
+                                         size_t row_period_len, int32_t *row_event,
+                                         size_t row_event_len, double *z, size_t z_len,
+                                         int32_t *row_recent, size_t row_recent_len);
+
+/**
+ * Value a ledger (one part of a base, or the whole) with a retention model
+ * fitted elsewhere: like crvm_value_fit(), except that the covariate retention
+ * model is @p model rather than a fit to this ledger's panel, and the
+ * segments' future exposure (::CRVM_FUTURE_SEGMENT_AVERAGE) comes from the
+ * pattern counts of the whole base rather than of this ledger.
+ * @param model          an sBG or BdW with covariates (crvm/retention_cov.h) of the
+ *                       kind of options.model (::CRVM_VALUE_SBG or ::CRVM_VALUE_BDW);
+ *                       copied: it need not outlive the value. Its report becomes the value's.
+ * @param segment_group  per ledger segment (crvm_ledger_id() order), the model's group of
+ *                       that segment; distinct groups in 0..groups-1
+ * @param covariates     per model covariate, its candidate index (crvm_value_candidate_name()):
+ *                       covariate j of the model is candidate covariates[j]; distinct;
+ *                       none when options.covariates is 0
+ * @param future_group   per entry of the base's pattern counts, the model group
+ * @param future_z       per entry, its ::CRVM_VALUE_CANDIDATES candidate values (row-major)
+ * @param future_count   per entry, 2 counts: rows of the group with that vector whose
+ *                       renewal falls in the trailing window (row_recent of
+ *                       crvm_value_rows_get()), and all its rows. The entries of one
+ *                       group and vector may be split over several entries. NULL with
+ *                       length 0 when options.future is ::CRVM_FUTURE_BASELINE.
+ * A part with no active customer is valued (with no active rows); every other
+ * rule of crvm_value_fit() holds. Cost: that of crvm_value_fit() without the
+ * fit, plus O(entries x covariates).
+ * @return ::CRVM_OK; ::CRVM_EINVAL (NULL ledger, model, out or segment_group;
+ *         a bad option or cost model, or an as_of outside the ledger's data, the
+ *         checks of crvm_value_fit(); options.model not ::CRVM_VALUE_SBG or
+ *         ::CRVM_VALUE_BDW or not the model's kind; a model without covariance;
+ *         options.shrinkage not 0 (the segment mean of the whole base is not
+ *         known here); a length, group or candidate out of range or repeated; a
+ *         count negative or not finite); ::CRVM_EDOMAIN (a figure whose accuracy
+ *         cannot be guaranteed, or a sum beyond 2^53 cents, naming the customer;
+ *         more than 2^32 - 1 touches of one kind in a period); ::CRVM_ENOMEM.
+ */
+CRVM_API crvm_status crvm_value_fit_shared(const crvm_ledger *ledger, const crvm_cost_model *costs,
+                                           crvm_date as_of, const crvm_value_options *options,
+                                           const crvm_retention_cov *model,
+                                           const int32_t *segment_group, size_t segment_group_len,
+                                           const int32_t *covariates, size_t covariates_len,
+                                           const int32_t *future_group, size_t future_group_len,
+                                           const double *future_z, size_t future_z_len,
+                                           const double *future_count, size_t future_count_len,
+                                           crvm_value **out);
+
+/** Sums of crvm_value_segment_gradients(), in this order per group. */
+#define CRVM_VALUE_GRADIENT_SUMS 3
+
+/**
+ * Gradients of the segment sums with respect to the model's parameters, per
+ * model group g (crvm_value_fit(): segment g; crvm_value_fit_shared(): the
+ * group its segment_group gives): of the sum over the active customers of the
+ * group of (0) the retention probability over the horizon, (1) the residual
+ * value in cents, (2) the value at risk in cents. @p out is groups x
+ * ::CRVM_VALUE_GRADIENT_SUMS x params, row-major, params being the model's
+ * parameter count (2 groups + 1 + covariates); a group with no customer here
+ * has zeros. Summed over the parts of a base, it is the gradient that
+ * crvm_value_segments() of the whole base uses for its intervals (the total's:
+ * the sum over groups); crvm_value_sum_interval() turns it into an interval.
+ * @return ::CRVM_OK; ::CRVM_EINVAL (NULL, wrong @p out_len); ::CRVM_ESTATE
+ *         (ledger modified; a Cox or non-contractual model).
+ */
+CRVM_API crvm_status crvm_value_segment_gradients(const crvm_value *value, double *out,
+                                                  size_t out_len);
+
+/**
+ * Contact impacts summed by a grouping (as crvm_value_impact_by()), with the
+ * gradient of each sum instead of its interval, restricted to the contacts
+ * opened in [@p from, @p until) (and on or before as_of), as the P&L's contact
+ * value effect is: @p out is groups x (2 + params) row-major: contacts counted,
+ * the sum in currency units (whole cents), then its gradient in cents per unit
+ * of each model parameter (params as in crvm_value_segment_gradients()).
+ * @return as crvm_value_impact_by(); ::CRVM_EINVAL also for a window as in
+ *         crvm_value_support_pnl() or @p out_len not groups x (2 + params).
+ */
+CRVM_API crvm_status crvm_value_impact_sums(const crvm_value *value, int reference,
+                                            crvm_date from, crvm_date until, const int32_t *group,
+                                            size_t group_len, size_t groups, double *out,
+                                            size_t out_len);
+
+/** What a sum of crvm_value_sum_interval() counts. */
+typedef enum crvm_sum_kind {
+    CRVM_SUM_MONEY = 0, /**< currency units; gradient in cents; the interval in whole cents */
+    CRVM_SUM_COUNT = 1  /**< a plain number (expected customers retained) */
+} crvm_sum_kind;
+
+/**
+ * The interval the value layer gives a sum with gradient @p gradient (the
+ * model's params values) under @p model's covariance, by the delta method at
+ * level @p confidence: with se = sqrt(g' Sigma g), money gives
+ * round(100 sum -+ z se) / 100 (whole cents, halves away from zero), a count
+ * sum -+ z se. @p out receives lower and upper.
+ * @return ::CRVM_OK; ::CRVM_EINVAL (NULL, a length not params or 2, confidence
+ *         outside (0, 1), a bad kind, a sum or gradient not finite);
+ *         ::CRVM_ESTATE (a model without covariance).
+ */
+CRVM_API crvm_status crvm_value_sum_interval(const crvm_retention_cov *model, double confidence,
+                                             crvm_sum_kind kind, double sum,
+                                             const double *gradient, size_t gradient_len,
+                                             double *out, size_t out_len);
+
 #ifdef __cplusplus
 }
 #endif

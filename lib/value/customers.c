@@ -198,7 +198,7 @@ crvm_status crvm__value_evaluate(crvm_value *v)
         st = roll_up(v, &c);
     crvm__free(c.slot);
     crvm__free(c.retained);
-    crvm__free(c.grad_total);
+    v->seg_grad = c.grad_total; /* kept for crvm_value_segment_gradients() */
     crvm__free(c.retained_total);
     return st;
 }

@@ -92,12 +92,16 @@ double crvm__value_variance(const crvm_value *v, const double *grad)
 {
     /* The gradient of one customer's figure is zero outside its segment's
      * alpha and beta, c and b; sums over segments are not, so use all. */
-    const size_t k = v->k;
+    return crvm__delta_variance(v->cov, v->k, grad);
+}
+
+double crvm__delta_variance(const double *cov, size_t k, const double *grad)
+{
     double var = 0;
     for (size_t a = 0; a < k; a++) {
         if (grad[a] == 0)
             continue;
-        const double *row = v->cov + a * k;
+        const double *row = cov + a * k;
         double s = 0;
         for (size_t b = 0; b < k; b++)
             s += row[b] * grad[b];

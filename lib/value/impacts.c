@@ -252,6 +252,11 @@ static crvm_status check_reference(const crvm_value *v, int reference, const cha
     return CRVM_OK;
 }
 
+crvm_status crvm__value_check_reference(const crvm_value *v, int reference, const char *fn)
+{
+    return check_reference(v, reference, fn);
+}
+
 crvm_status crvm_value_contact_impacts(const crvm_value *v, int reference, double *impact,
                                        size_t impact_len)
 {

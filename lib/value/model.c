@@ -102,14 +102,11 @@ static crvm_status future_multipliers(crvm_value *v)
     return CRVM_OK;
 }
 
-crvm_status crvm__value_fit_model(crvm_value *v)
+crvm_status crvm__value_model_tables(crvm_value *v)
 {
-    const crvm_ledger *l = v->ledger;
-    crvm__vpanel *pn = &v->panel;
-    const size_t G = v->segments, Q = pn->patterns;
-    v->p = v->opt.covariates ? choose_covariates(pn, v->candidate) : 0;
-    v->k = 2 * G + 1 + v->p;
-    const size_t p = v->p;
+    const crvm__vpanel *pn = &v->panel;
+    const size_t G = v->segments, Q = pn->patterns, p = v->p;
+    v->k = 2 * G + 1 + p;
     v->pattern_z = crvm__malloc((Q * p + 1) * sizeof *v->pattern_z);
     v->pattern_e = crvm__malloc((Q + 1) * sizeof *v->pattern_e);
     v->log_e = crvm__calloc(G + 1, sizeof *v->log_e);
@@ -125,8 +122,44 @@ crvm_status crvm__value_fit_model(crvm_value *v)
     for (size_t q = 0; q < Q; q++)
         for (size_t j = 0; j < p; j++)
             v->pattern_z[q * p + j] = pn->pattern[q].z[v->candidate[j]];
+    return CRVM_OK;
+}
 
-    crvm_status st;
+crvm_status crvm__value_model_ready(crvm_value *v, int future_given)
+{
+    const size_t G = v->segments, Q = v->panel.patterns, p = v->p;
+    const double *b = v->params + 2 * G + 1;
+    for (size_t q = 0; q < Q; q++) {
+        double eta = 0;
+        for (size_t j = 0; j < p; j++)
+            eta += b[j] * v->pattern_z[q * p + j];
+        v->pattern_e[q] = exp(eta);
+    }
+    exposure_weights(v->params[2 * G], v->max_n + 1, v->w, v->dw);
+    const int average = v->opt.future == CRVM_FUTURE_SEGMENT_AVERAGE;
+    if (average && !future_given) {
+        crvm_status st = future_multipliers(v);
+        if (st)
+            return st;
+    }
+    const double *log_e = average ? v->log_e : NULL;
+    if (v->cox)
+        return crvm__value_cox_tables(v->cox, v->max_n, v->set.horizon, v->set.discount,
+                                      v->opt.lifetime_cap, log_e);
+    return crvm__rcov_engine_new(v->model, v->max_n, v->set.horizon, v->set.discount,
+                                 v->opt.lifetime_cap, log_e, &v->engine);
+}
+
+crvm_status crvm__value_fit_model(crvm_value *v)
+{
+    const crvm_ledger *l = v->ledger;
+    crvm__vpanel *pn = &v->panel;
+    const size_t G = v->segments, Q = pn->patterns;
+    v->p = v->opt.covariates ? choose_covariates(pn, v->candidate) : 0;
+    const size_t p = v->p;
+    crvm_status st = crvm__value_model_tables(v);
+    if (st)
+        return st;
     if (v->opt.model == CRVM_VALUE_COX) {
         st = crvm__value_cox_fit(v, &v->own_params, &v->own_cov, &v->cox);
         if (st)
@@ -148,23 +181,5 @@ crvm_status crvm__value_fit_model(crvm_value *v)
         v->params = crvm__rcov_params(v->model);
         v->cov = crvm__rcov_covariance(v->model);
     }
-    const double *b = v->params + 2 * G + 1;
-    for (size_t q = 0; q < Q; q++) {
-        double eta = 0;
-        for (size_t j = 0; j < p; j++)
-            eta += b[j] * v->pattern_z[q * p + j];
-        v->pattern_e[q] = exp(eta);
-    }
-    exposure_weights(v->params[2 * G], v->max_n + 1, v->w, v->dw);
-    if (v->opt.future == CRVM_FUTURE_SEGMENT_AVERAGE) {
-        st = future_multipliers(v);
-        if (st)
-            return st;
-    }
-    const double *log_e = v->opt.future == CRVM_FUTURE_SEGMENT_AVERAGE ? v->log_e : NULL;
-    if (v->cox)
-        return crvm__value_cox_tables(v->cox, v->max_n, v->set.horizon, v->set.discount,
-                                      v->opt.lifetime_cap, log_e);
-    return crvm__rcov_engine_new(v->model, v->max_n, v->set.horizon, v->set.discount,
-                                 v->opt.lifetime_cap, log_e, &v->engine);
+    return crvm__value_model_ready(v, 0);
 }

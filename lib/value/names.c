@@ -52,3 +52,5 @@ const char *crvm_value_knowledge_column_name(int c)
 {
     return c >= 0 && c < CRVM_VK_COLUMNS ? knowledge_columns[c] : NULL;
 }
+
+const char *crvm_value_candidate_name(int j) { return crvm__value_candidate_name(j); }

@@ -32,6 +32,8 @@ void crvm_value_free(crvm_value *v)
     crvm__free(v->active_index);
     crvm__free(v->fig);
     crvm__free(v->seg);
+    crvm__free(v->seg_grad);
+    crvm__free(v->segment_group);
     crvm__free(v);
 }
 
@@ -46,7 +48,7 @@ crvm_status crvm__value_usable(const crvm_value *v, const char *fn)
 }
 
 /* as_of must fall within the data: from the first date to one period after the last. */
-static crvm_status check_as_of(const crvm_ledger *l, crvm_date as_of, int k)
+crvm_status crvm__value_check_as_of(const crvm_ledger *l, crvm_date as_of, int k)
 {
     static const char fn[] = "crvm_value_fit";
     crvm_ledger_stats stats;
@@ -72,12 +74,10 @@ static crvm_status check_as_of(const crvm_ledger *l, crvm_date as_of, int k)
     return CRVM_OK;
 }
 
-crvm_status crvm_value_fit(const crvm_ledger *l, const crvm_cost_model *costs, crvm_date as_of,
-                           const crvm_value_options *options, crvm_value **out)
+crvm_status crvm__value_prepare(const crvm_ledger *l, const crvm_cost_model *costs, crvm_date as_of,
+                                const crvm_value_options *options, int allow_idle, crvm_value **out)
 {
     static const char fn[] = "crvm_value_fit";
-    if (!l || !out)
-        return crvm__fail(CRVM_EINVAL, "%s: ledger and out are required", fn);
     crvm_cost_model defaults;
     if (!costs) {
         crvm_cost_model_init_defaults(&defaults);
@@ -90,7 +90,7 @@ crvm_status crvm_value_fit(const crvm_ledger *l, const crvm_cost_model *costs, c
     if (options)
         opt = *options;
     crvm__value_settings set;
-    if ((st = crvm__value_check_options(&opt, costs, &set)) || (st = check_as_of(l, as_of, set.months_per_period)))
+    if ((st = crvm__value_check_options(&opt, costs, &set)) || (st = crvm__value_check_as_of(l, as_of, set.months_per_period)))
         return st;
     crvm_value *v = crvm__calloc(1, sizeof *v);
     if (!v)
@@ -101,7 +101,7 @@ crvm_status crvm_value_fit(const crvm_ledger *l, const crvm_cost_model *costs, c
     v->costs = *costs;
     v->set = set;
     v->as_of = as_of;
-    v->segments = l->segment_ids.count;
+    v->segments = v->model_groups = l->segment_ids.count;
     const size_t n = l->customer_ids.count;
     v->gm = crvm__malloc((n + 1) * sizeof *v->gm);
     v->cts = crvm__malloc((n + 1) * sizeof *v->cts);
@@ -112,20 +112,36 @@ crvm_status crvm_value_fit(const crvm_ledger *l, const crvm_cost_model *costs, c
                                 opt.shrinkage, v->gm, v->cts);
     if (!st)
         st = crvm__vpanel_build(l, as_of, set.months_per_period, &v->panel);
-    const int nc = opt.model == CRVM_VALUE_BGNBD || opt.model == CRVM_VALUE_PARETO;
-    if (!st && nc)
+    if (!st && (opt.model == CRVM_VALUE_BGNBD || opt.model == CRVM_VALUE_PARETO))
         st = crvm__nc_summary(v);
     if (!st) {
         for (size_t i = 0; i < n; i++)
             v->active_index[i] = v->panel.status[i] == CRVM__VP_ACTIVE ? (uint32_t)v->active++ : UINT32_MAX;
-        if (!v->active) {
+        if (!v->active && !allow_idle) {
             char a[11];
             crvm_date_format(as_of, a, sizeof a);
             st = crvm__fail(CRVM_EDOMAIN, "%s: no customer is active on %s", fn, a);
         }
     }
-    if (!st)
-        st = nc ? crvm__nc_fit(v) : crvm__value_fit_model(v);
+    if (st) {
+        crvm_value_free(v);
+        return st;
+    }
+    *out = v;
+    return CRVM_OK;
+}
+
+crvm_status crvm_value_fit(const crvm_ledger *l, const crvm_cost_model *costs, crvm_date as_of,
+                           const crvm_value_options *options, crvm_value **out)
+{
+    if (!l || !out)
+        return crvm__fail(CRVM_EINVAL, "crvm_value_fit: ledger and out are required");
+    crvm_value *v;
+    crvm_status st = crvm__value_prepare(l, costs, as_of, options, 0, &v);
+    if (st)
+        return st;
+    const int nc = v->opt.model == CRVM_VALUE_BGNBD || v->opt.model == CRVM_VALUE_PARETO;
+    st = nc ? crvm__nc_fit(v) : crvm__value_fit_model(v);
     if (!st)
         st = nc ? crvm__nc_evaluate(v) : crvm__value_evaluate(v);
     if (st) {

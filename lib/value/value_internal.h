@@ -65,6 +65,13 @@ struct crvm_value {
     uint32_t *active_index;            /* per customer: its row of fig, UINT32_MAX if not active */
     crvm__vfig *fig;                   /* per active customer */
     double *seg;                       /* (segments + 1) x CRVM_VS_COLUMNS */
+    double *seg_grad;                  /* segments x 3 sums x (3 + p): the gradients of the segment
+                                          sums in the segment's alpha and beta, c and b (customers.c) */
+
+    /* The model's groups: the segments (crvm_value_fit()), or those of a shared model
+     * (crvm_value_fit_shared(), shared.c), segment s being group segment_group[s]. */
+    size_t model_groups;
+    int32_t *segment_group;            /* NULL: the identity */
 };
 
 /* CRVM_OK, or CRVM_EINVAL (NULL value) / CRVM_ESTATE (ledger modified since
@@ -103,6 +110,9 @@ void crvm__value_gradient(const crvm_value *v, const crvm__vquery *q, const crvm
                           double *grad);
 /* g' Sigma g. */
 double crvm__value_variance(const crvm_value *v, const double *grad);
+/* g' Sigma g for a k x k covariance, in the order crvm__value_variance() sums
+ * (so that a sum's interval assembled from parts is the same formula). */
+double crvm__delta_variance(const double *cov, size_t k, const double *grad);
 
 /* ---- fixed blocks of customers, run on options.threads threads (blocks.c).
  * Customers [0, n) are cut into blocks of CRVM__VALUE_BLOCK; rounds of up to
@@ -119,6 +129,22 @@ crvm_status crvm__value_blocks(int threads, size_t n, crvm__value_block_fn fn,
                                crvm__value_reduce_fn reduce, void *ctx);
 
 /* ---- pieces of the fit */
+/* as_of must fall within the ledger's data (value.c): CRVM_OK or CRVM_EINVAL/CRVM_EDOMAIN. */
+crvm_status crvm__value_check_as_of(const crvm_ledger *l, crvm_date as_of, int months_per_period);
+/* A value with its options checked, contributions, panel and active customers,
+ * before any model (value.c); allow_idle: no active customer is not an error. */
+crvm_status crvm__value_prepare(const crvm_ledger *l, const crvm_cost_model *costs, crvm_date as_of,
+                                const crvm_value_options *options, int allow_idle, crvm_value **out);
+/* Allocate the model's tables for v->p covariates (v->candidate set) and fill
+ * the covariates of the patterns (model.c). */
+crvm_status crvm__value_model_tables(crvm_value *v);
+/* With v->params and v->cov set: exposures of the patterns, weights, the
+ * segments' future multipliers (computed here unless future_given: v->log_e and
+ * v->dlog_e already hold them) and the prediction engine (model.c). */
+crvm_status crvm__value_model_ready(crvm_value *v, int future_given);
+/* reference a crvm_outcome or CRVM_VALUE_NO_CONTACT and a model with support
+ * covariates: CRVM_OK, else CRVM_EINVAL / CRVM_ESTATE naming fn (impacts.c). */
+crvm_status crvm__value_check_reference(const crvm_value *v, int reference, const char *fn);
 crvm_status crvm__value_fit_model(crvm_value *v);       /* model.c */
 crvm_status crvm__value_evaluate(crvm_value *v);        /* customers.c: fig and seg */
 

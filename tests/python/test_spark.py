@@ -302,3 +302,125 @@ def test_retention_errors(spark_panel):
         crvm.spark.fit_retention(spark_panel, "weibull")
     with pytest.raises(crvm.NotFittedError):
         crvm.spark.predict_retention(crvm.RetentionRegression(), spark_panel)
+
+
+# ------------------------------------------------------------ the value model
+
+VALUE_TABLES = ("customers", "revenue", "contacts", "knowledge_uses")
+
+
+@pytest.fixture(scope="module")
+def value_tables(business):
+    """The business's tables, with three self-service views of no customer
+    (the simulator makes none) for the P&L's self-service cost."""
+    uses = business.knowledge_uses
+    anonymous = uses[uses["kind"] == "self_service"].head(3).assign(customer_id=None)
+    tables = {t: getattr(business, t) for t in VALUE_TABLES}
+    tables["knowledge_uses"] = pd.concat([uses, anonymous], ignore_index=True)
+    return tables
+
+
+@pytest.fixture(scope="module")
+def value_local(business, value_tables):
+    """The single-machine value model of the business: the independent source."""
+    ledger = crvm.Ledger.from_frames(articles=business.articles, **value_tables)
+    return crvm.ValueModel(ledger).fit(AS_OF)
+
+
+@pytest.fixture(scope="module")
+def value_frames(spark, value_tables):
+    return {t: spark.createDataFrame(df) for t, df in value_tables.items()}
+
+
+def _spark_value(frames, business, buckets, model=None, **kw):
+    vm = crvm.spark.SparkValueModel(*(frames[t] for t in VALUE_TABLES), articles=business.articles,
+                                    buckets=buckets)
+    return vm.fit(AS_OF, model=model, **kw)
+
+
+def _money_cols(cols):
+    return [c for c in cols if c.startswith(("residual_value", "value_at_risk", "gross_margin",
+                                             "cost_to_serve", "contribution"))]
+
+
+def _assert_customers_equal(remote, local, rtol):
+    got = remote.toPandas().set_index("customer_id").sort_index()
+    want = local.sort_index()
+    assert list(got.columns) == list(want.columns)
+    assert got.index.equals(want.index)
+    assert (got["segment"] == want["segment"]).all() and (got["active"] == want["active"]).all()
+    pd.testing.assert_frame_equal(got.drop(columns=["segment", "active"]),
+                                  want.drop(columns=["segment", "active"]), rtol=rtol, atol=0,
+                                  check_dtype=False, check_names=False)
+
+
+def test_value_model_with_the_single_machine_model_is_the_single_machine_table(
+        business, value_frames, value_local):
+    """Given the single-machine model, every figure is the single-machine
+    one: the same C code on the same customers (the buckets' rows are the
+    whole's), so per-customer figures to 1e-12 (rounding of the delta
+    method's sums); sums to the cent; intervals of sums from gradients summed
+    over buckets, the same formula, to the cent."""
+    vm = _spark_value(value_frames, business, 5, model=value_local.retention_model)
+    local_panel = value_local.candidate_panel(AS_OF)
+    remote_panel = vm.panel.toPandas()
+    order = ["id", "period"]
+    pd.testing.assert_frame_equal(remote_panel.sort_values(order).reset_index(drop=True),
+                                  local_panel.sort_values(order).reset_index(drop=True),
+                                  check_dtype=False, check_exact=True)
+    _assert_customers_equal(vm.customers(), value_local.customers(), PREDICT_RTOL)
+
+    seg = vm.segments()
+    want = value_local.segments().loc[seg.index]
+    assert (seg["customers"] == want["customers"]).all()
+    for c in _money_cols(seg.columns):
+        assert (np.rint(seg[c] * 100) == np.rint(want[c] * 100)).all(), c
+    # sums of a few thousand probabilities in another order: 1e-12 relative
+    np.testing.assert_allclose(seg.filter(like="expected_retained"),
+                               want.filter(like="expected_retained"), rtol=1e-12)
+
+    for by in ["outcome", "queue", ["channel", "escalated"]]:
+        got = vm.contact_impact(by=by)
+        local = value_local.contact_impact(by=by)
+        local.index = (local.index.map(lambda t: tuple(str(x) for x in t))
+                       if isinstance(local.index, pd.MultiIndex) else local.index.astype(str))
+        assert set(got.index) == set(local.index[local["contacts"] > 0]) and len(got) > 2
+        local = local.loc[got.index]
+        assert (got["contacts"] == local["contacts"]).all()
+        for c in ["impact", "impact_lower", "impact_upper"]:
+            assert (np.rint(got[c] * 100) == np.rint(local[c] * 100)).all(), (by, c)
+
+    for start, end in [(None, None), ("2024-01-01", "2024-03-31")]:
+        got = vm.support_pnl(start, end)
+        local = value_local.support_pnl(start, end)[got.index]
+        assert (np.rint(got * 100) == np.rint(local * 100)).all(), (got - local)
+        assert got["contact_value_effect_lower"] < got["contact_value_effect_upper"]
+
+
+def test_value_model_fitted_on_spark(business, value_frames, value_local):
+    """Spark's own fit (Newton on the partitions' summed likelihood, from a
+    sample's fit) in 2 buckets: the covariates the single machine chose, and
+    parameters to 1e-8 relative of crvm's fit to the same panel run to the
+    optimum (tolerance 1e-12). ValueModel's own fit stops at its default
+    tolerance, about 1e-6 relative from the optimum here, so the figures
+    agree with its table to 1e-5."""
+    vm = _spark_value(value_frames, business, 2, sample_subjects=800)
+    covs = value_local.covariates
+    assert list(vm.retention_model._covariates) == covs
+    one = crvm.RetentionRegression(value_local.retention_model.kind, tolerance=1e-12).fit(
+        value_local.panel(), group_col="segment", covariates=covs)
+    assert sorted(vm.retention_model.params_.index) == sorted(one.params_.index)
+    assert _rel(vm.retention_model.params_[one.params_.index], one.params_) < PARAM_RTOL
+    got = vm.customers().toPandas().set_index("customer_id").sort_index()
+    want = value_local.customers().sort_index()
+    active = want["active"]
+    assert (got["active"] == active).all()
+    np.testing.assert_allclose(got.loc[active, "derl"], want.loc[active, "derl"], rtol=1e-5)
+    np.testing.assert_allclose(got["residual_value"], want["residual_value"], rtol=1e-5, atol=0.011)
+
+
+def test_value_model_errors(value_frames):
+    with pytest.raises(ValueError, match="retention"):
+        crvm.spark.SparkValueModel(value_frames["customers"], retention="cox")
+    with pytest.raises(ValueError, match="shrinkage"):
+        crvm.spark.SparkValueModel(value_frames["customers"], shrinkage=2.0)

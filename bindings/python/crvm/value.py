@@ -32,7 +32,7 @@ from .ledger import CostModel, Ledger, _CHANNELS, _OUTCOMES, _PERIODS, _to_day, 
 from .retention import _report_dict
 from .retention_cov import RetentionRegression
 
-__all__ = ["ValueModel"]
+__all__ = ["ValueModel", "sum_interval", "CANDIDATES"]
 
 _MODELS = {"sbg": _ll.CRVM_VALUE_SBG, "bdw": _ll.CRVM_VALUE_BDW, "cox": _ll.CRVM_VALUE_COX,
            "bgnbd": _ll.CRVM_VALUE_BGNBD, "pareto": _ll.CRVM_VALUE_PARETO}
@@ -54,6 +54,29 @@ _SCEN_COLS = ["contacts", "cost_change", "value_change", "value_change_lower", "
               "net_change", "net_change_lower", "net_change_upper"]
 _IMPACT_COLS = ["contacts", "impact", "impact_lower", "impact_upper"]
 _EFFECT_COLS = ["coef", "se", "hazard_ratio", "hazard_ratio_lower", "hazard_ratio_upper", "p"]
+#: candidate covariates of the value model's panel (crvm_value_candidate_name order)
+CANDIDATES = [_ll.crvm_value_candidate_name(j) for j in range(_ll.CRVM_VALUE_CANDIDATES)]
+#: the sums of ``ValueModel.segment_gradients`` (crvm_value_segment_gradients order)
+GRADIENT_SUMS = ["expected_retained", "residual_value", "value_at_risk"]
+
+
+def sum_interval(model: RetentionRegression, sum_value: float, gradient, money: bool = True,
+                 confidence: float = 0.95) -> tuple:
+    """The interval the value layer gives a sum with ``gradient`` (in the
+    model's parameters) under ``model``'s covariance, by the delta method
+    (``crvm_value_sum_interval``): for money (the sum in currency units, the
+    gradient in cents) in whole cents, else sum -+ z se. Returns (lower, upper).
+
+    Example::
+
+        lo, hi = crvm.value.sum_interval(model, total, gradient)
+    """
+    model._require("sum_interval")
+    out = np.empty(2)
+    kind = _ll.CRVM_SUM_MONEY if money else _ll.CRVM_SUM_COUNT
+    _ll.crvm_value_sum_interval(model._model, float(confidence), kind, float(sum_value),
+                                np.ascontiguousarray(gradient, dtype=np.float64), out)
+    return float(out[0]), float(out[1])
 
 
 def _reference(value) -> int:
@@ -141,6 +164,95 @@ class ValueModel:
         self._h = _ll.crvm_value_fit(self.ledger._h, self.cost_model._c, _to_day(as_of), self._options)
         self._info = _ll.crvm_value_get_info(self._h)
         return self
+
+    def candidate_panel(self, as_of) -> pd.DataFrame:
+        """The retention panel :meth:`fit` would fit to, without fitting
+        (``crvm_value_rows_build``): one row per customer and period at risk --
+        ``id``, ``segment``, ``period``, ``event``, every candidate covariate
+        (:data:`CANDIDATES`, before the constant ones are left out) and
+        ``recent`` (the row's renewal falls in the trailing window: the rows of
+        the segments' future exposure). The parts of a base valued on several
+        machines (crvm.spark) each give theirs; one model is fitted to them all."""
+        rows = _ll.crvm_value_rows_build(self.ledger._h, _to_day(as_of), self._options)
+        subjects, n = _ll.crvm_value_rows_size(rows)
+        group = np.empty(subjects, np.int32)
+        subject, period, event, recent = (np.empty(n, np.int32) for _ in range(4))
+        z = np.empty(n * len(CANDIDATES))
+        _ll.crvm_value_rows_get(rows, group, subject, period, event, z, recent)
+        ids = self.ledger.customer_ids().to_numpy()
+        segs = np.array(list(self.ledger.segment_ids()), dtype=object)
+        df = pd.DataFrame({"id": ids[subject], "segment": segs[group[subject]], "period": period,
+                           "event": event})
+        z = z.reshape(n, len(CANDIDATES))
+        for j, name in enumerate(CANDIDATES):
+            df[name] = z[:, j]
+        df["recent"] = recent
+        return df
+
+    def fit_shared(self, as_of, model: RetentionRegression, pattern_counts: pd.DataFrame) -> "ValueModel":
+        """Value the ledger (one part of a base) with ``model``, a
+        :class:`crvm.RetentionRegression` fitted elsewhere to the whole base's
+        panel (groups: segment names; covariates: a subset of :data:`CANDIDATES`),
+        and ``pattern_counts``, the whole base's rows counted by ``segment`` and
+        candidate values: columns ``segment``, the :data:`CANDIDATES`, ``recent``
+        and ``rows`` (``crvm_value_fit_shared``). Each customer's row is then the
+        one the whole base gives; ``segment_gradients`` and ``impact_sums``
+        give what sums of the parts need for their intervals. Returns self."""
+        model._require("fit_shared")
+        labels = [str(g) for g in model._labels]
+        missing = [s for s in self.ledger.segment_ids() if str(s) not in labels]
+        if missing:
+            raise ValueError(f"fit_shared: segments {missing} are not groups of the model ({labels})")
+        segment_group = np.array([labels.index(str(s)) for s in self.ledger.segment_ids()], np.int32)
+        unknown = [c for c in model._covariates if c not in CANDIDATES]
+        if unknown:
+            raise ValueError(f"fit_shared: covariates {unknown} are not among {CANDIDATES}")
+        covariates = np.array([CANDIDATES.index(c) for c in model._covariates], np.int32)
+        counts = pattern_counts[pattern_counts["segment"].astype(str).isin(labels)]
+        groups = np.array([labels.index(str(s)) for s in counts["segment"]], np.int32)
+        z = np.ascontiguousarray(counts[CANDIDATES].to_numpy(np.float64)).ravel()
+        n = np.ascontiguousarray(counts[["recent", "rows"]].to_numpy(np.float64)).ravel()
+        self.as_of = _day_to_timestamp(_to_day(as_of))
+        self._h = _ll.crvm_value_fit_shared(self.ledger._h, self.cost_model._c, _to_day(as_of), self._options,
+                                            model._model, segment_group, covariates, groups, z, n)
+        self._info = _ll.crvm_value_get_info(self._h)
+        self._shared = model
+        return self
+
+    def _parameters(self) -> int:
+        info = _ll.crvm_value_get_info(self._handle())
+        model = getattr(self, "_shared", None)
+        groups = len(model._labels) if model is not None else info.segments
+        return 2 * groups + 1 + info.covariates
+
+    def segment_gradients(self) -> np.ndarray:
+        """Gradients of the segment sums in the model's parameters
+        (``crvm_value_segment_gradients``): an array (groups, 3, parameters),
+        the sums :data:`GRADIENT_SUMS` (money in cents) over each model group's
+        active customers; summed over the parts of a base, :func:`sum_interval`
+        turns them into the intervals of ``segments()``."""
+        h = self._handle()
+        k = self._parameters()
+        groups = (k - 1 - _ll.crvm_value_get_info(h).covariates) // 2
+        out = np.empty(groups * len(GRADIENT_SUMS) * k)
+        _ll.crvm_value_segment_gradients(h, out)
+        return out.reshape(groups, len(GRADIENT_SUMS), k)
+
+    def impact_sums(self, group, groups: int, reference: Optional[str] = "resolved", start=None,
+                    end=None) -> np.ndarray:
+        """Contact impacts summed by ``group`` (per ledger contact its group, -1
+        to leave it out) over the contacts opened in [start, end], with the
+        gradient of each sum (``crvm_value_impact_sums``): an array (groups, 2 +
+        parameters) of contacts, the sum in currency units, and its gradient in
+        cents per parameter."""
+        h = self._handle()
+        k = self._parameters()
+        a = int(_ll.CRVM_DATE_MIN) if start is None else _to_day(start)
+        b = _to_day(self.as_of) + 1 if end is None else _to_day(end) + 1
+        out = np.empty(groups * (2 + k))
+        _ll.crvm_value_impact_sums(h, _reference(reference), a, b,
+                                   np.ascontiguousarray(group, dtype=np.int32), groups, out)
+        return out.reshape(groups, 2 + k)
 
     def _handle(self):
         if self._h is None:

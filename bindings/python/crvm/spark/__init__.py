@@ -13,6 +13,10 @@ the tasks on the executors. docs/spark.md says how to run it on a cluster.
 - :func:`retention_panel`, :func:`fit_retention`, :func:`predict_retention`,
   :func:`segment_rollup`: the sBG/BdW with support covariates on a panel
   built from Spark tables of customers and contacts;
+- :class:`SparkValueModel`: the relationship value model (crvm.ValueModel) on
+  Spark tables -- the customer value table as a Spark DataFrame, segment
+  roll-ups, contact impact and the support P&L's customer lines, with
+  intervals from gradients summed over the buckets;
 - :func:`local_session`: a local-mode session to try it on one machine.
 
 Every result equals crvm's on one machine (docs/spark.md, "Exactness").
@@ -40,6 +44,7 @@ from .rfm import rfm_summary
 from .session import local_session
 from .spend import fit_spend
 from .transactions import distinct_rows, fit, score
+from .value import SparkValueModel
 
 __all__ = ["rfm_summary", "distinct_rows", "fit", "fit_spend", "score", "retention_panel", "fit_retention",
-           "predict_retention", "segment_rollup", "local_session", "PANEL_COVARIATES"]
+           "predict_retention", "segment_rollup", "SparkValueModel", "local_session", "PANEL_COVARIATES"]
