@@ -111,7 +111,7 @@ crvm_status crvm_value_fit(const crvm_ledger *l, const crvm_cost_model *costs, c
         st = crvm__contribution(l, &v->costs, as_of, set.months_per_period, opt.trailing_months,
                                 opt.shrinkage, v->gm, v->cts);
     if (!st)
-        st = crvm__vpanel_build(l, as_of, set.months_per_period, &v->panel);
+        st = crvm__vpanel_build_threads(l, as_of, set.months_per_period, opt.threads, &v->panel);
     const int nc = opt.model == CRVM_VALUE_BGNBD || opt.model == CRVM_VALUE_PARETO;
     if (!st && nc)
         st = crvm__nc_summary(v);

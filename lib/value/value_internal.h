@@ -134,8 +134,9 @@ static inline int32_t crvm__vc_period(uint64_t key) { return (int32_t)(key >> 32
 static inline uint32_t crvm__vc_contact(uint64_t key) { return (uint32_t)key; }
 
 /* The contacts opened in [from, until) (and on or before as_of) that
- * keep(ctx, contact) accepts (keep NULL: all). Temporary memory 8 bytes per
- * customer; the result holds 8 bytes per contact and per customer. */
+ * keep(ctx, contact) accepts (keep NULL: all), placed on options.threads
+ * threads (keep is called from them). Temporary memory 4 bytes per contact;
+ * the result holds 8 bytes per contact and per customer. */
 crvm_status crvm__value_contacts(const crvm_value *v, crvm_date from, crvm_date until,
                                  int (*keep)(const void *ctx, size_t contact), const void *ctx,
                                  crvm__vcontacts *out);
