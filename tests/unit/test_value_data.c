@@ -442,6 +442,36 @@ static void contribution_allocation_failures_and_overflow(void **state)
     assert_status(crvm_cost_model_validate(&m), CRVM_OK);
     assert_status(crvm__contribution(r.ledger, &m, r.start[0] + 10, 1, 12, 0.0, gm, cts), CRVM_EDOMAIN);
     assert_non_null(strstr(crvm_last_error(), "customer c0"));
+    assert_status(crvm__contribution_threads(r.ledger, &m, r.start[0] + 10, 1, 12, 0.0, 3, gm, cts), CRVM_EDOMAIN);
+    assert_non_null(strstr(crvm_last_error(), "customer c0"));
+    vs_free(&r);
+    free(loose);
+}
+
+/* Each thread sums a range of customers: the same cents for any thread count. */
+static void contribution_is_the_same_for_every_thread_count(void **state)
+{
+    (void)state;
+    crvm_date *loose;
+    size_t n_loose, n = 400;
+    vs_business r = make_random_ledger(23, n, &loose, &n_loose);
+    crvm_cost_model m;
+    crvm_cost_model_init_defaults(&m);
+    int64_t *gm = calloc(2 * n, sizeof *gm), *cts = calloc(2 * n, sizeof *cts);
+    assert_int_equal(crvm__contribution(r.ledger, &m, D(2023, 10, 31), 1, 12, 1.0, gm, cts), CRVM_OK);
+    size_t nonzero = 0;
+    for (size_t i = 0; i < n; i++)
+        nonzero += gm[i] != 0 && cts[i] != 0;
+    assert_true(nonzero > n / 4);
+    for (int threads = 2; threads <= 7; threads += 5) {
+        assert_int_equal(crvm__contribution_threads(r.ledger, &m, D(2023, 10, 31), 1, 12, 1.0, threads, gm + n,
+                                                    cts + n),
+                         CRVM_OK);
+        assert_memory_equal(gm + n, gm, n * sizeof *gm);
+        assert_memory_equal(cts + n, cts, n * sizeof *cts);
+    }
+    free(gm);
+    free(cts);
     vs_free(&r);
     free(loose);
 }
@@ -548,6 +578,7 @@ int main(void)
         cmocka_unit_test(panel_allocation_failures),
         cmocka_unit_test(contribution_matches_the_economics_of_each_window),
         cmocka_unit_test(contribution_allocation_failures_and_overflow),
+        cmocka_unit_test(contribution_is_the_same_for_every_thread_count),
         cmocka_unit_test(pnl_lines_reconcile_with_the_economics),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
