@@ -79,7 +79,8 @@ static crvm_status too_large(const crvm_value *v, size_t i)
 }
 
 /* Impact of each contact of one period: m (DERL(actual) - DERL(reference)),
- * the counterfactual evaluated once per contact type (outcome, escalated). */
+ * the counterfactual evaluated once per distinct counterfactual (per outcome,
+ * and escalation when the contact is removed). */
 static crvm_status visit_period(void *vctx, size_t slot, size_t i, const crvm__vquery *actual,
                                 const crvm__vpattern *pattern, const uint64_t *keys, size_t count)
 {
@@ -112,7 +113,10 @@ static crvm_status visit_period(void *vctx, size_t slot, size_t i, const crvm__v
         uint32_t contact = crvm__vc_contact(keys[t]);
         if (!counted(c, contact))
             continue;
-        int type = v->ledger->con_outcome[contact] + 4 * (v->ledger->con_escalated[contact] != 0);
+        /* The counterfactual's covariates depend on the escalation only
+         * when the contact is removed: otherwise one query per outcome. */
+        int escalated = c->reference == CRVM_VALUE_NO_CONTACT && v->ledger->con_escalated[contact];
+        int type = v->ledger->con_outcome[contact] + 4 * escalated;
         if (!done[type]) {
             double zc[CRVM__Z_CANDIDATES];
             cents[type] = 0;

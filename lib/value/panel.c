@@ -5,6 +5,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/parallel.h"
 #include "ledger/ledger_internal.h"
 #include "value/calendar.h"
 #include "value/value_internal.h"
@@ -163,20 +164,63 @@ static int view_counts(const crvm_ledger *l, size_t u, crvm_date as_of, const ui
     return status[c] != CRVM__VP_NOT_STARTED && d >= l->cust_start[c] && d <= as_of;
 }
 
-static crvm_status group_touches(const crvm_ledger *l, crvm_date as_of, const uint8_t *status,
-                                 touches *t)
+/* The touches of a range of customers, on the threads: each range scans
+ * every contact and view for its own customers, counting them into
+ * first[i + 2] (pass 0) or placing them (pass 1); a customer's touches are
+ * in ledger order, contacts first, for any number of ranges. */
+typedef struct touch_ctx {
+    const crvm_ledger *l;
+    crvm_date as_of;
+    const uint8_t *status;
+    touches *t;
+    size_t ranges;
+    int pass;
+} touch_ctx;
+
+static void range_touches(void *vctx, size_t worker, size_t range)
 {
-    const size_t n = l->customer_ids.count, nk = l->contact_ids.count;
+    (void)worker;
+    const touch_ctx *c = vctx;
+    const crvm_ledger *l = c->l;
+    const size_t n = l->customer_ids.count, begin = n * range / c->ranges, end = n * (range + 1) / c->ranges;
+    touches *t = c->t;
+    for (size_t k = 0; k < l->contact_ids.count; k++) {
+        uint32_t cu = l->con_customer[k];
+        if (cu < begin || cu >= end || !contact_counts(l, k, c->as_of, c->status))
+            continue;
+        if (c->pass == 0) {
+            t->first[cu + 2]++;
+            continue;
+        }
+        size_t at = t->first[cu + 1]++;
+        t->date[at] = l->con_opened[k];
+        t->kind[at] = (uint8_t)(l->con_outcome[k] + 4 * (l->con_escalated[k] != 0));
+    }
+    for (size_t u = 0; u < l->n_use; u++) {
+        uint32_t cu = l->use_customer[u];
+        if (cu < begin || cu >= end || !view_counts(l, u, c->as_of, c->status))
+            continue;
+        if (c->pass == 0) {
+            t->first[cu + 2]++;
+            continue;
+        }
+        size_t at = t->first[cu + 1]++;
+        t->date[at] = l->use_date[u];
+        t->kind[at] = VIEW;
+    }
+}
+
+static crvm_status group_touches(const crvm_ledger *l, crvm_date as_of, const uint8_t *status,
+                                 int threads, touches *t)
+{
+    const size_t n = l->customer_ids.count;
+    const size_t ranges = threads <= 1 ? 1 : threads < CRVM__MAX_THREADS ? (size_t)threads : CRVM__MAX_THREADS;
     memset(t, 0, sizeof *t);
     t->first = crvm__calloc(n + 2, sizeof *t->first);
     if (!t->first)
         return crvm__nomem("value panel touches");
-    for (size_t k = 0; k < nk; k++)
-        if (contact_counts(l, k, as_of, status))
-            t->first[l->con_customer[k] + 2]++;
-    for (size_t u = 0; u < l->n_use; u++)
-        if (view_counts(l, u, as_of, status))
-            t->first[l->use_customer[u] + 2]++;
+    touch_ctx c = {l, as_of, status, t, ranges, 0};
+    crvm__run_blocks(range_touches, &c, ranges, (int)ranges);
     for (size_t i = 0; i < n; i++)
         t->first[i + 2] += t->first[i + 1];
     size_t total = t->first[n + 1];
@@ -190,18 +234,8 @@ static crvm_status group_touches(const crvm_ledger *l, crvm_date as_of, const ui
     }
     /* first[i + 1] is the next free slot of customer i; after the fill it is
      * the end of i's touches, i.e. first[i + 1] as a CSR offset. */
-    for (size_t k = 0; k < nk; k++)
-        if (contact_counts(l, k, as_of, status)) {
-            size_t at = t->first[l->con_customer[k] + 1]++;
-            t->date[at] = l->con_opened[k];
-            t->kind[at] = (uint8_t)(l->con_outcome[k] + 4 * (l->con_escalated[k] != 0));
-        }
-    for (size_t u = 0; u < l->n_use; u++)
-        if (view_counts(l, u, as_of, status)) {
-            size_t at = t->first[l->use_customer[u] + 1]++;
-            t->date[at] = l->use_date[u];
-            t->kind[at] = VIEW;
-        }
+    c.pass = 1;
+    crvm__run_blocks(range_touches, &c, ranges, (int)ranges);
     return CRVM_OK;
 }
 
@@ -438,7 +472,8 @@ crvm_status crvm__vpanel_build_threads(const crvm_ledger *l, crvm_date as_of, in
     p.rows = p.first_row[n];
     p.row_pattern = crvm__malloc((p.rows + 1) * sizeof *p.row_pattern);
     touches t;
-    crvm_status st = p.row_pattern ? group_touches(l, as_of, p.status, &t) : crvm__nomem("value panel rows");
+    crvm_status st = p.row_pattern ? group_touches(l, as_of, p.status, threads, &t)
+                                   : crvm__nomem("value panel rows");
     if (st) {
         crvm__vpanel_free(&p);
         return st;
