@@ -177,36 +177,34 @@ typedef struct touch_ctx {
     int pass;
 } touch_ctx;
 
+/* Counts (pass 0) or places (pass 1) one touch of customer cu. */
+static void add_touch(touches *t, int pass, uint32_t cu, crvm_date date, uint8_t kind)
+{
+    if (pass == 0) {
+        t->first[cu + 2]++;
+        return;
+    }
+    size_t at = t->first[cu + 1]++;
+    t->date[at] = date;
+    t->kind[at] = kind;
+}
+
 static void range_touches(void *vctx, size_t worker, size_t range)
 {
     (void)worker;
     const touch_ctx *c = vctx;
     const crvm_ledger *l = c->l;
     const size_t n = l->customer_ids.count, begin = n * range / c->ranges, end = n * (range + 1) / c->ranges;
-    touches *t = c->t;
     for (size_t k = 0; k < l->contact_ids.count; k++) {
         uint32_t cu = l->con_customer[k];
-        if (cu < begin || cu >= end || !contact_counts(l, k, c->as_of, c->status))
-            continue;
-        if (c->pass == 0) {
-            t->first[cu + 2]++;
-            continue;
-        }
-        size_t at = t->first[cu + 1]++;
-        t->date[at] = l->con_opened[k];
-        t->kind[at] = (uint8_t)(l->con_outcome[k] + 4 * (l->con_escalated[k] != 0));
+        if (cu >= begin && cu < end && contact_counts(l, k, c->as_of, c->status))
+            add_touch(c->t, c->pass, cu, l->con_opened[k],
+                      (uint8_t)(l->con_outcome[k] + 4 * (l->con_escalated[k] != 0)));
     }
     for (size_t u = 0; u < l->n_use; u++) {
         uint32_t cu = l->use_customer[u];
-        if (cu < begin || cu >= end || !view_counts(l, u, c->as_of, c->status))
-            continue;
-        if (c->pass == 0) {
-            t->first[cu + 2]++;
-            continue;
-        }
-        size_t at = t->first[cu + 1]++;
-        t->date[at] = l->use_date[u];
-        t->kind[at] = VIEW;
+        if (cu >= begin && cu < end && view_counts(l, u, c->as_of, c->status))
+            add_touch(c->t, c->pass, cu, l->use_date[u], VIEW);
     }
 }
 
