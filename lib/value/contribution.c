@@ -11,6 +11,7 @@
 #include "value/calendar.h"
 #include "core/money.h"
 #include "core/parallel.h"
+#include "value/value_internal.h"
 
 typedef struct window {
     crvm_date from, until; /* [from, until); until = from: no window */
@@ -97,7 +98,7 @@ crvm_status crvm__contribution_threads(const crvm_ledger *l, const crvm_cost_mod
                                        int64_t *gm, int64_t *cts)
 {
     const size_t n = l->customer_ids.count, S = l->segment_ids.count;
-    const size_t ranges = threads <= 1 ? 1 : threads < CRVM__MAX_THREADS ? (size_t)threads : CRVM__MAX_THREADS;
+    const size_t ranges = crvm__value_threads(threads);
     window *w = crvm__malloc((n + 1) * sizeof *w);
     int64_t *rev = crvm__calloc(n * CRVM_STREAM_COUNT + 1, sizeof *rev);
     int64_t *periods = crvm__calloc(n + 1, sizeof *periods);

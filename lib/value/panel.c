@@ -212,7 +212,7 @@ static crvm_status group_touches(const crvm_ledger *l, crvm_date as_of, const ui
                                  int threads, touches *t)
 {
     const size_t n = l->customer_ids.count;
-    const size_t ranges = threads <= 1 ? 1 : threads < CRVM__MAX_THREADS ? (size_t)threads : CRVM__MAX_THREADS;
+    const size_t ranges = crvm__value_threads(threads);
     memset(t, 0, sizeof *t);
     t->first = crvm__calloc(n + 2, sizeof *t->first);
     if (!t->first)

@@ -115,6 +115,8 @@ double crvm__value_variance(const crvm_value *v, const double *grad);
 typedef crvm_status (*crvm__value_block_fn)(void *ctx, size_t slot, size_t begin, size_t end);
 typedef void (*crvm__value_reduce_fn)(void *ctx, size_t slot);
 size_t crvm__value_slots(int threads);
+/* The threads a call of options.threads uses: 1 to 64. */
+size_t crvm__value_threads(int threads);
 crvm_status crvm__value_blocks(int threads, size_t n, crvm__value_block_fn fn,
                                crvm__value_reduce_fn reduce, void *ctx);
 
