@@ -8,7 +8,6 @@
 #include "core/error.h"
 #include "ledger/ledger_internal.h"
 #include "core/money.h"
-#include "value/query_cache.h"
 #include "value/value_internal.h"
 
 enum { SUM_RETAINED, SUM_RV, SUM_VAR, SUMS };
@@ -22,7 +21,6 @@ typedef struct eval_ctx {
     double *retained;            /* slots x segments: sums of retention probabilities */
     double *grad_total;          /* segments x SUMS x width, in block order */
     double *retained_total;      /* segments */
-    crvm__query_cache **cache;   /* per slot */
 } eval_ctx;
 
 static void candidate_z(const crvm__vpattern *q, double *zc)
@@ -54,7 +52,7 @@ static crvm_status eval_block(void *ctx, size_t slot, size_t begin, size_t end)
         candidate_z(&v->panel.pattern[v->panel.current[i]], zc);
         crvm__value_set_period(v, &q, zc);
         crvm__rcov_answer a;
-        crvm_status st = crvm__value_eval_cached(v, c->cache[slot], &q, i, &a);
+        crvm_status st = crvm__value_eval(v, &q, i, &a);
         if (st)
             return st;
         crvm__vfig *f = &v->fig[v->active_index[i]];
@@ -191,14 +189,9 @@ crvm_status crvm__value_evaluate(crvm_value *v)
     c.retained_total = crvm__calloc(G + 1, sizeof *c.retained_total);
     v->fig = crvm__calloc(v->active + 1, sizeof *v->fig);
     v->seg = crvm__calloc((G + 1) * CRVM_VS_COLUMNS, sizeof *v->seg);
-    c.cache = crvm__calloc(c.slots, sizeof *c.cache);
     crvm_status st = CRVM_OK;
-    if (!c.slot || !c.retained || !c.grad_total || !c.retained_total || !v->fig || !v->seg || !c.cache)
+    if (!c.slot || !c.retained || !c.grad_total || !c.retained_total || !v->fig || !v->seg)
         st = crvm__nomem("customer values");
-    const size_t lines = crvm__query_cache_lines(v->active, c.slots, CRVM__CACHE_ANSWER);
-    for (size_t s = 0; !st && s < c.slots; s++)
-        if (!(c.cache[s] = crvm__query_cache_new(lines, CRVM__CACHE_ANSWER)))
-            st = CRVM_ENOMEM;
     if (!st)
         st = crvm__value_blocks(v->opt.threads, n, eval_block, eval_reduce, &c);
     if (!st)
@@ -207,8 +200,5 @@ crvm_status crvm__value_evaluate(crvm_value *v)
     crvm__free(c.retained);
     crvm__free(c.grad_total);
     crvm__free(c.retained_total);
-    for (size_t s = 0; c.cache && s < c.slots; s++)
-        crvm__query_cache_free(c.cache[s]);
-    crvm__free(c.cache);
     return st;
 }

@@ -10,7 +10,7 @@
 #include "core/error.h"
 #include "ledger/ledger_internal.h"
 #include "core/money.h"
-#include "value/query_cache.h"
+#include "value/derl_cache.h"
 #include "value/value_internal.h"
 
 int crvm__value_counterfactual(const crvm_value *v, const crvm__vpattern *q, size_t contact,
@@ -52,7 +52,7 @@ typedef struct impact_ctx {
     double *slot, *total;   /* slots x stride; groups x k */
     int64_t *slot_cents, *cents; /* slots x groups; groups */
     size_t stride;
-    crvm__query_cache **cache; /* per slot */
+    crvm__derl_cache **cache; /* per slot */
     int overflow; /* set by the reduction, on the calling thread */
 } impact_ctx;
 
@@ -190,7 +190,7 @@ static void walk_reduce(void *ctx, size_t slot)
 static void free_impact(impact_ctx *c)
 {
     for (size_t s = 0; c->cache && s < c->slots; s++)
-        crvm__query_cache_free(c->cache[s]);
+        crvm__derl_cache_free(c->cache[s]);
     crvm__free(c->cache);
     crvm__free(c->slot);
     crvm__free(c->total);
@@ -231,9 +231,9 @@ crvm_status crvm__value_impacts(const crvm_value *v, int reference, crvm_date fr
     }
     if (!st && !(c.cache = crvm__calloc(c.slots, sizeof *c.cache)))
         st = crvm__nomem("contact impacts");
-    const size_t lines = crvm__query_cache_lines(v->panel.customers, c.slots, CRVM__CACHE_DERL);
+    const size_t lines = crvm__derl_cache_lines(v->panel.customers, c.slots);
     for (size_t s = 0; !st && s < c.slots; s++)
-        if (!(c.cache[s] = crvm__query_cache_new(lines, CRVM__CACHE_DERL)))
+        if (!(c.cache[s] = crvm__derl_cache_new(lines)))
             st = CRVM_ENOMEM;
     if (!st)
         st = crvm__value_contacts(v, from, until, NULL, NULL, &contacts);
