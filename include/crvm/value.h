@@ -119,7 +119,8 @@ typedef struct crvm_value_options {
                                      ::CRVM_VALUE_NO_CONTACT (default ::CRVM_OUTCOME_RESOLVED) */
     double discount_rate;       /**< annual rate in (0, 1); negative: the cost model's, which must
                                      then be positive (default -1) */
-    int threads;                /**< worker threads; 0 or 1 = the calling thread only (default 0);
+    int threads;                /**< worker threads of the fit and of every later call on the
+                                     value; 0 or 1 = the calling thread only (default 0);
                                      results are bit-identical for any value */
     int per_segment;            /**< non-contractual models: 1 = fit the transaction and spend
                                      models per segment, 0 = one pooled fit (default); 0 or 1 */

@@ -501,7 +501,7 @@ crvm_status crvm__rcov_fit_sampled(crvm_retention_kind kind, const crvm__rcov_da
     int is_merged = 0;
     memset(&merged, 0, sizeof merged);
     if (st == CRVM_OK)
-        st = crvm__rcov_merge_identical(d, &merged, &is_merged);
+        st = crvm__rcov_merge_identical_threads(d, o->threads, &merged, &is_merged);
     if (st != CRVM_OK)
         goto done;
     const crvm__rcov_data *fd = is_merged ? &merged.data : d;

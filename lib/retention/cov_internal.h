@@ -111,10 +111,14 @@ crvm_status crvm__rcov_sample_new(const crvm__rcov_data *data, size_t stride,
  * are weighted sums over subjects, so the merged panel has the same ones,
  * each distinct subject computed once. *merged = 0 (out zeroed) when fewer
  * than a fifth of the subjects would go, since the merge then does not pay.
- * Temporary memory 20 bytes per subject; cost O(rows) expected (a hash
+ * Temporary memory at most 52 bytes per subject; cost O(rows) expected (a hash
  * table of the subjects, compared in full on a hash match). CRVM_ENOMEM. */
 crvm_status crvm__rcov_merge_identical(const crvm__rcov_data *data, crvm__rcov_subpanel *out,
                                        int *merged);
+/* The same, the subjects' hashes computed on `threads` threads (<= 1: the
+ * calling thread): the result does not depend on the thread count. */
+crvm_status crvm__rcov_merge_identical_threads(const crvm__rcov_data *data, int threads,
+                                               crvm__rcov_subpanel *out, int *merged);
 
 const double *crvm__rcov_params(const crvm_retention_cov *model);      /* k values */
 const double *crvm__rcov_covariance(const crvm_retention_cov *model);  /* k*k, or NULL */

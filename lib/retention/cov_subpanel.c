@@ -8,6 +8,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/parallel.h"
 #include "retention/cov_internal.h"
 
 /* Subjects in a sample: enough that its estimate is a good start, few
@@ -137,39 +138,75 @@ static int same_subject(const crvm__rcov_data *d, size_t i, size_t k)
                    (size_t)d->periods[i] * sizeof *d->row_pattern);
 }
 
+#if defined(__GNUC__)
+#  define PREFETCH(p) __builtin_prefetch(p)
+#else
+#  define PREFETCH(p) ((void)(p))
+#endif
+
+typedef struct hash_ctx {
+    const crvm__rcov_data *d;
+    uint64_t *hash;
+} hash_ctx;
+
+static void hash_range(void *ctx, size_t begin, size_t end)
+{
+    const hash_ctx *c = ctx;
+    for (size_t i = begin; i < end; i++)
+        c->hash[i] = subject_hash(c->d, i);
+}
+
 crvm_status crvm__rcov_merge_identical(const crvm__rcov_data *d, crvm__rcov_subpanel *out,
                                        int *merged)
+{
+    return crvm__rcov_merge_identical_threads(d, 1, out, merged);
+}
+
+crvm_status crvm__rcov_merge_identical_threads(const crvm__rcov_data *d, int threads,
+                                               crvm__rcov_subpanel *out, int *merged)
 {
     memset(out, 0, sizeof *out);
     *merged = 0;
     size_t m = d->subjects, slots = 2;
     while (slots < 2 * m)
         slots *= 2;
-    /* table: slot -> distinct subject + 1; first[j]: its first subject;
-     * wsum[j]: the sum of the weights merged into it. */
-    uint32_t *table = m <= UINT32_MAX / 2 ? crvm__calloc(slots, sizeof *table) : NULL;
+    /* table: slot -> the high half of the subject's hash << 32 | its
+     * distinct subject + 1 (a probe compares histories only on equal
+     * halves); first[j]: the first subject of distinct subject j; wsum[j]:
+     * the sum of the weights merged into it; hash[i]: subject i's, computed
+     * on the threads, so that the serial insertion can fetch its slots
+     * ahead. */
+    uint64_t *table = m <= UINT32_MAX / 2 ? crvm__calloc(slots, sizeof *table) : NULL;
     uint32_t *first = crvm__malloc((m + 1) * sizeof *first);
     double *wsum = crvm__malloc((m + 1) * sizeof *wsum);
+    uint64_t *hash = crvm__malloc((m + 1) * sizeof *hash);
     crvm_status st = CRVM_OK;
     if (m > UINT32_MAX / 2) /* ids would not fit: not merged */
         goto done;
-    if (!table || !first || !wsum) {
+    if (!table || !first || !wsum || !hash) {
         st = crvm__nomem("merging identical subjects");
         goto done;
     }
+    hash_ctx hc = {d, hash};
+    crvm__parallel_for(m, threads, hash_range, &hc);
     size_t distinct = 0, rows = 0;
+    const size_t ahead = 16;
     for (size_t i = 0; i < m; i++) {
-        size_t at = subject_hash(d, i) & (slots - 1);
-        while (table[at] && !same_subject(d, i, first[table[at] - 1]))
+        if (i + ahead < m)
+            PREFETCH(&table[hash[i + ahead] & (slots - 1)]);
+        const uint64_t tag = hash[i] >> 32 << 32;
+        size_t at = hash[i] & (slots - 1);
+        while (table[at] && !((table[at] & ~(uint64_t)UINT32_MAX) == tag &&
+                              same_subject(d, i, first[(uint32_t)table[at] - 1])))
             at = (at + 1) & (slots - 1);
         double w = d->weight ? d->weight[i] : 1.0;
         if (table[at]) {
-            wsum[table[at] - 1] += w;
+            wsum[(uint32_t)table[at] - 1] += w;
             continue;
         }
         first[distinct] = (uint32_t)i;
         wsum[distinct] = w;
-        table[at] = (uint32_t)++distinct;
+        table[at] = tag | ++distinct;
         rows += (size_t)d->periods[i];
     }
     crvm__free(table);
@@ -190,5 +227,6 @@ done:
     crvm__free(table);
     crvm__free(first);
     crvm__free(wsum);
+    crvm__free(hash);
     return st;
 }

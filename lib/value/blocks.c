@@ -9,12 +9,12 @@
 
 enum { SLOTS_PER_THREAD = 4, MAX_THREADS = 64 };
 
-static size_t thread_count(int threads)
+size_t crvm__value_threads(int threads)
 {
     return threads <= 1 ? 1 : threads < MAX_THREADS ? (size_t)threads : MAX_THREADS;
 }
 
-size_t crvm__value_slots(int threads) { return thread_count(threads) * SLOTS_PER_THREAD; }
+size_t crvm__value_slots(int threads) { return crvm__value_threads(threads) * SLOTS_PER_THREAD; }
 
 typedef struct round {
     crvm__value_block_fn fn;
@@ -45,7 +45,7 @@ crvm_status crvm__value_blocks(int threads, size_t n, crvm__value_block_fn fn,
     for (size_t first = 0; first < nb && !st; first += R) {
         size_t blocks = nb - first < R ? nb - first : R;
         round r = {fn, ctx, n, first, status, message};
-        crvm__run_blocks(run_slot, &r, blocks, (int)thread_count(threads));
+        crvm__run_blocks(run_slot, &r, blocks, (int)crvm__value_threads(threads));
         for (size_t s = 0; s < blocks && !st; s++)
             if (status[s])
                 st = crvm__fail(status[s], "%s", message[s]);

@@ -6,6 +6,7 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "ledger/ledger_internal.h"
+#include "core/parallel.h"
 #include "value/calendar.h"
 #include "value/value_internal.h"
 
@@ -29,6 +30,48 @@ static int cmp_key(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* Each selected contact's period (0: not selected, or in no period), on the
+ * worker threads: each contact writes its own entry. */
+typedef struct select_ctx {
+    const crvm_value *v;
+    crvm_date from, until;
+    int (*keep)(const void *ctx, size_t contact);
+    const void *keep_ctx;
+    int32_t *period;
+} select_ctx;
+
+static void select_range(void *ctx, size_t begin, size_t end)
+{
+    const select_ctx *c = ctx;
+    const crvm_ledger *l = c->v->ledger;
+    for (size_t k = begin; k < end; k++) {
+        crvm_date o = l->con_opened[k];
+        int selected = o >= c->from && o < c->until && (!c->keep || c->keep(c->keep_ctx, k));
+        c->period[k] = selected ? contact_period(c->v, k) : 0;
+    }
+}
+
+/* Orders each customer's keys (a handful: insertion sort unless many). */
+static void sort_range(void *ctx, size_t begin, size_t end)
+{
+    crvm__vcontacts *c = ctx;
+    for (size_t i = begin; i < end; i++) {
+        uint64_t *key = c->key + c->first[i];
+        size_t m = c->first[i + 1] - c->first[i];
+        if (m > 32) {
+            qsort(key, m, sizeof *key, cmp_key);
+            continue;
+        }
+        for (size_t a = 1; a < m; a++) {
+            uint64_t x = key[a];
+            size_t b = a;
+            for (; b > 0 && key[b - 1] > x; b--)
+                key[b] = key[b - 1];
+            key[b] = x;
+        }
+    }
+}
+
 crvm_status crvm__value_contacts(const crvm_value *v, crvm_date from, crvm_date until,
                                  int (*keep)(const void *ctx, size_t contact), const void *ctx,
                                  crvm__vcontacts *out)
@@ -37,32 +80,30 @@ crvm_status crvm__value_contacts(const crvm_value *v, crvm_date from, crvm_date 
     const size_t n = v->panel.customers, nk = l->contact_ids.count;
     crvm__vcontacts c;
     c.first = crvm__calloc(n + 2, sizeof *c.first);
-    if (!c.first)
+    int32_t *period = crvm__malloc((nk + 1) * sizeof *period);
+    if (!c.first || !period) {
+        crvm__free(c.first);
+        crvm__free(period);
         return crvm__nomem("contacts by customer");
-    /* Two passes (count, place); the period is computed in both rather than
-     * stored, to keep the temporary memory per customer, not per contact. */
-#define SELECTED(k) (l->con_opened[k] >= from && l->con_opened[k] < until && (!keep || keep(ctx, k)))
+    }
+    select_ctx sc = {v, from, until, keep, ctx, period};
+    crvm__parallel_for(nk, v->opt.threads, select_range, &sc);
     for (size_t k = 0; k < nk; k++)
-        if (SELECTED(k) && contact_period(v, k))
+        if (period[k])
             c.first[l->con_customer[k] + 2]++;
     for (size_t i = 0; i < n; i++)
         c.first[i + 2] += c.first[i + 1];
     c.key = crvm__malloc((c.first[n + 1] + 1) * sizeof *c.key);
     if (!c.key) {
         crvm__free(c.first);
+        crvm__free(period);
         return crvm__nomem("contacts by customer");
     }
-    for (size_t k = 0; k < nk; k++) {
-        int32_t s;
-        if (SELECTED(k) && (s = contact_period(v, k)))
-            c.key[c.first[l->con_customer[k] + 1]++] = (uint64_t)s << 32 | (uint32_t)k;
-    }
-#undef SELECTED
-    for (size_t i = 0; i < n; i++) {
-        size_t a = c.first[i], m = c.first[i + 1] - a;
-        if (m > 1)
-            qsort(c.key + a, m, sizeof *c.key, cmp_key);
-    }
+    for (size_t k = 0; k < nk; k++)
+        if (period[k])
+            c.key[c.first[l->con_customer[k] + 1]++] = (uint64_t)period[k] << 32 | (uint32_t)k;
+    crvm__free(period);
+    crvm__parallel_for(n, v->opt.threads, sort_range, &c);
     *out = c;
     return CRVM_OK;
 }

@@ -10,6 +10,8 @@
 #include "ledger/ledger_internal.h"
 #include "value/calendar.h"
 #include "core/money.h"
+#include "core/parallel.h"
+#include "value/value_internal.h"
 
 typedef struct window {
     crvm_date from, until; /* [from, until); until = from: no window */
@@ -17,15 +19,91 @@ typedef struct window {
 
 static int in_window(const window *w, crvm_date d) { return d >= w->from && d < w->until; }
 
+/* The sums of one range of customers: their windows, then their revenue,
+ * contacts and views. A range scans every revenue, contact and use row for
+ * its own customers, so that ranges on different threads share no sum; the
+ * sums are of integers, the same in any order. */
+typedef struct sums_ctx {
+    const crvm_ledger *l;
+    const crvm_cost_model *m;
+    crvm_date as_of;
+    int k, trailing_months;
+    window *w;
+    int64_t *rev, *periods, *gm, *cts;
+    size_t ranges, *bad; /* per range: its first customer whose sums leave the exact range */
+} sums_ctx;
+
+static void range_sums(void *vctx, size_t worker, size_t range)
+{
+    (void)worker;
+    sums_ctx *c = vctx;
+    const crvm_ledger *l = c->l;
+    const crvm_cost_model *m = c->m;
+    const size_t n = l->customer_ids.count, begin = n * range / c->ranges, end = n * (range + 1) / c->ranges;
+    window *w = c->w;
+    int64_t *rev = c->rev, *gm = c->gm, *cts = c->cts;
+    size_t bad = SIZE_MAX;
+    for (size_t i = begin; i < end; i++) {
+        crvm_date s = l->cust_start[i], e = l->cust_end[i];
+        w[i].from = w[i].until = s;
+        c->periods[i] = gm[i] = cts[i] = 0;
+        if (s > c->as_of)
+            continue;
+        crvm_date until = e != CRVM_DATE_NONE && e <= c->as_of ? e : c->as_of + 1;
+        crvm_date from = crvm__date_of(crvm__ymd_add_months(crvm__ymd_of(until), -(long)c->trailing_months));
+        w[i].from = from > s ? from : s;
+        w[i].until = until;
+        crvm__ymd start = crvm__ymd_of(s);
+        c->periods[i] = crvm__starts_before(start, s, until, c->k) - crvm__starts_before(start, s, w[i].from, c->k);
+    }
+    for (size_t r = 0; r < l->n_rev; r++) {
+        uint32_t cu = l->rev_customer[r];
+        if (cu >= begin && cu < end && in_window(&w[cu], l->rev_date[r]) &&
+            !crvm__cents_add(&rev[(size_t)cu * CRVM_STREAM_COUNT + l->rev_stream[r]], l->rev_cents[r]) && cu < bad)
+            bad = cu;
+    }
+    /* Gross margin per stream, rounded as crvm_customer_economics() does. */
+    for (size_t i = begin; i < end; i++)
+        for (int s = 0; s < CRVM_STREAM_COUNT; s++)
+            if (!crvm__cents_add(&gm[i], llround((double)rev[i * CRVM_STREAM_COUNT + s] * m->gross_margin_rate[s])) &&
+                i < bad)
+                bad = i;
+    for (size_t j = 0; j < l->contact_ids.count; j++) {
+        uint32_t cu = l->con_customer[j];
+        if (cu >= begin && cu < end && in_window(&w[cu], l->con_opened[j])) {
+            crvm__contact_cost x = crvm__cost_ledger_contact(l, m, j);
+            if (!crvm__cents_add(&cts[cu], x.labour + x.channel + x.escalation + x.overhead) && cu < bad)
+                bad = cu;
+        }
+    }
+    const int64_t session = crvm__cents_of(m->self_service_cost);
+    for (size_t u = 0; u < l->n_use; u++) {
+        uint32_t cu = l->use_customer[u];
+        if (cu != CRVM__NOT_FOUND && cu >= begin && cu < end && l->use_kind[u] == CRVM_USE_SELF_SERVICE &&
+            in_window(&w[cu], l->use_date[u]) && !crvm__cents_add(&cts[cu], session) && cu < bad)
+            bad = cu;
+    }
+    c->bad[range] = bad;
+}
+
 crvm_status crvm__contribution(const crvm_ledger *l, const crvm_cost_model *m, crvm_date as_of,
                                int k, int trailing_months, double shrinkage, int64_t *gm,
                                int64_t *cts)
 {
+    return crvm__contribution_threads(l, m, as_of, k, trailing_months, shrinkage, 1, gm, cts);
+}
+
+crvm_status crvm__contribution_threads(const crvm_ledger *l, const crvm_cost_model *m, crvm_date as_of,
+                                       int k, int trailing_months, double shrinkage, int threads,
+                                       int64_t *gm, int64_t *cts)
+{
     const size_t n = l->customer_ids.count, S = l->segment_ids.count;
+    const size_t ranges = crvm__value_threads(threads);
     window *w = crvm__malloc((n + 1) * sizeof *w);
     int64_t *rev = crvm__calloc(n * CRVM_STREAM_COUNT + 1, sizeof *rev);
     int64_t *periods = crvm__calloc(n + 1, sizeof *periods);
     double *seg = crvm__calloc(3 * S + 1, sizeof *seg); /* gross margin, cost, periods of active */
+    size_t bad_of[CRVM__MAX_THREADS];
     if (!w || !rev || !periods || !seg) {
         crvm__free(w);
         crvm__free(rev);
@@ -33,47 +111,13 @@ crvm_status crvm__contribution(const crvm_ledger *l, const crvm_cost_model *m, c
         crvm__free(seg);
         return crvm__nomem("trailing contribution");
     }
-    for (size_t i = 0; i < n; i++) {
-        crvm_date s = l->cust_start[i], e = l->cust_end[i];
-        w[i].from = w[i].until = s;
-        if (s > as_of)
-            continue;
-        crvm_date until = e != CRVM_DATE_NONE && e <= as_of ? e : as_of + 1;
-        crvm_date from = crvm__date_of(crvm__ymd_add_months(crvm__ymd_of(until), -(long)trailing_months));
-        w[i].from = from > s ? from : s;
-        w[i].until = until;
-        crvm__ymd start = crvm__ymd_of(s);
-        periods[i] = crvm__starts_before(start, s, until, k) - crvm__starts_before(start, s, w[i].from, k);
-    }
-    size_t bad = SIZE_MAX; /* a customer whose sums leave the exact range */
-    for (size_t r = 0; r < l->n_rev; r++) {
-        uint32_t c = l->rev_customer[r];
-        if (in_window(&w[c], l->rev_date[r]) &&
-            !crvm__cents_add(&rev[(size_t)c * CRVM_STREAM_COUNT + l->rev_stream[r]], l->rev_cents[r]))
-            bad = c;
-    }
-    for (size_t i = 0; i < n; i++) {
-        gm[i] = cts[i] = 0;
-        for (int s = 0; s < CRVM_STREAM_COUNT; s++)
-            if (!crvm__cents_add(&gm[i], llround((double)rev[i * CRVM_STREAM_COUNT + s] * m->gross_margin_rate[s])))
-                bad = i;
-    }
+    sums_ctx c = {l, m, as_of, k, trailing_months, w, rev, periods, gm, cts, ranges, bad_of};
+    crvm__run_blocks(range_sums, &c, ranges, (int)ranges);
     crvm__free(rev);
-    for (size_t i = 0; i < l->contact_ids.count; i++) {
-        uint32_t c = l->con_customer[i];
-        if (in_window(&w[c], l->con_opened[i])) {
-            crvm__contact_cost x = crvm__cost_ledger_contact(l, m, i);
-            if (!crvm__cents_add(&cts[c], x.labour + x.channel + x.escalation + x.overhead))
-                bad = c;
-        }
-    }
-    const int64_t session = crvm__cents_of(m->self_service_cost);
-    for (size_t u = 0; u < l->n_use; u++) {
-        uint32_t c = l->use_customer[u];
-        if (c != CRVM__NOT_FOUND && l->use_kind[u] == CRVM_USE_SELF_SERVICE &&
-            in_window(&w[c], l->use_date[u]) && !crvm__cents_add(&cts[c], session))
-            bad = c;
-    }
+    size_t bad = SIZE_MAX; /* the first customer whose sums leave the exact range */
+    for (size_t r = 0; r < ranges; r++)
+        if (bad_of[r] < bad)
+            bad = bad_of[r];
     if (bad != SIZE_MAX) {
         crvm__free(w);
         crvm__free(periods);

@@ -16,10 +16,16 @@
  * over its active customers; each result is rounded to whole cents. Not yet
  * started customers get 0. gm and cts receive cents per period. Time
  * O(customers + revenue + contacts + uses); temporary memory 64 bytes per
- * customer. CRVM_OK, CRVM_EDOMAIN (a sum beyond 2^53 cents, naming the customer)
- * or CRVM_ENOMEM. */
+ * customer. CRVM_OK, CRVM_EDOMAIN (a sum beyond 2^53 cents, naming the first
+ * such customer) or CRVM_ENOMEM. */
 crvm_status crvm__contribution(const crvm_ledger *l, const crvm_cost_model *m, crvm_date as_of,
                                int months_per_period, int trailing_months, double shrinkage,
                                int64_t *gm, int64_t *cts);
+/* The same on `threads` threads (<= 1: the calling thread alone), each
+ * summing a range of customers over all the rows (so each row is read once
+ * per thread): the results do not depend on the thread count. */
+crvm_status crvm__contribution_threads(const crvm_ledger *l, const crvm_cost_model *m, crvm_date as_of,
+                                       int months_per_period, int trailing_months, double shrinkage,
+                                       int threads, int64_t *gm, int64_t *cts);
 
 #endif

@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "ledger/ledger_internal.h"
 #include "core/money.h"
+#include "value/derl_cache.h"
 #include "value/value_internal.h"
 
 int crvm__value_counterfactual(const crvm_value *v, const crvm__vpattern *q, size_t contact,
@@ -51,6 +52,7 @@ typedef struct impact_ctx {
     double *slot, *total;   /* slots x stride; groups x k */
     int64_t *slot_cents, *cents; /* slots x groups; groups */
     size_t stride;
+    crvm__derl_cache **cache; /* per slot */
     int overflow; /* set by the reduction, on the calling thread */
 } impact_ctx;
 
@@ -79,7 +81,8 @@ static crvm_status too_large(const crvm_value *v, size_t i)
 }
 
 /* Impact of each contact of one period: m (DERL(actual) - DERL(reference)),
- * the counterfactual evaluated once per contact type (outcome, escalated). */
+ * the counterfactual evaluated once per distinct counterfactual (per outcome,
+ * and escalation when the contact is removed). */
 static crvm_status visit_period(void *vctx, size_t slot, size_t i, const crvm__vquery *actual,
                                 const crvm__vpattern *pattern, const uint64_t *keys, size_t count)
 {
@@ -95,7 +98,7 @@ static crvm_status visit_period(void *vctx, size_t slot, size_t i, const crvm__v
     if (!changes)
         return CRVM_OK;
     crvm__rcov_partials actual_derl;
-    crvm_status st = crvm__value_eval_derl(v, actual, i, &actual_derl);
+    crvm_status st = crvm__value_eval_derl_cached(v, c->cache[slot], actual, i, &actual_derl);
     if (st)
         return st;
     double *acc = c->slot ? c->slot + slot * c->stride : NULL;
@@ -112,7 +115,10 @@ static crvm_status visit_period(void *vctx, size_t slot, size_t i, const crvm__v
         uint32_t contact = crvm__vc_contact(keys[t]);
         if (!counted(c, contact))
             continue;
-        int type = v->ledger->con_outcome[contact] + 4 * (v->ledger->con_escalated[contact] != 0);
+        /* The counterfactual's covariates depend on the escalation only
+         * when the contact is removed: otherwise one query per outcome. */
+        int escalated = c->reference == CRVM_VALUE_NO_CONTACT && v->ledger->con_escalated[contact];
+        int type = v->ledger->con_outcome[contact] + 4 * escalated;
         if (!done[type]) {
             double zc[CRVM__Z_CANDIDATES];
             cents[type] = 0;
@@ -121,7 +127,7 @@ static crvm_status visit_period(void *vctx, size_t slot, size_t i, const crvm__v
             if (crvm__value_counterfactual(v, pattern, contact, c->reference, zc)) {
                 crvm__value_set_period(v, &cf, zc);
                 crvm__rcov_partials b;
-                crvm_status st = crvm__value_eval_derl(v, &cf, i, &b);
+                crvm_status st = crvm__value_eval_derl_cached(v, c->cache[slot], &cf, i, &b);
                 if (st)
                     return st;
                 if (!crvm__cents_round(m * (actual_derl.value - b.value), &cents[type]))
@@ -183,6 +189,9 @@ static void walk_reduce(void *ctx, size_t slot)
 
 static void free_impact(impact_ctx *c)
 {
+    for (size_t s = 0; c->cache && s < c->slots; s++)
+        crvm__derl_cache_free(c->cache[s]);
+    crvm__free(c->cache);
     crvm__free(c->slot);
     crvm__free(c->total);
     crvm__free(c->slot_cents);
@@ -220,6 +229,12 @@ crvm_status crvm__value_impacts(const crvm_value *v, int reference, crvm_date fr
         if (!c.slot || !c.total || !c.slot_cents || !c.cents)
             st = crvm__nomem("contact impacts by group");
     }
+    if (!st && !(c.cache = crvm__calloc(c.slots, sizeof *c.cache)))
+        st = crvm__nomem("contact impacts");
+    const size_t lines = crvm__derl_cache_lines(v->panel.customers, c.slots);
+    for (size_t s = 0; !st && s < c.slots; s++)
+        if (!(c.cache[s] = crvm__derl_cache_new(lines)))
+            st = CRVM_ENOMEM;
     if (!st)
         st = crvm__value_contacts(v, from, until, NULL, NULL, &contacts);
     if (!st) {

@@ -5,8 +5,10 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/parallel.h"
 #include "ledger/ledger_internal.h"
 #include "value/calendar.h"
+#include "value/value_internal.h"
 
 /* Touch kinds: a contact of outcome o, escalated e is o + 4 e; a view is 8. */
 enum { KINDS = 9, VIEW = 8 };
@@ -18,11 +20,14 @@ typedef struct period_touches {
     crvm__ymd last_ymd; /* its year-month-day (converted once, with the touch) */
 } period_touches;
 
-/* Interning of patterns: open addressing, slots hold index + 1. */
-typedef struct pattern_table {
+/* A set of distinct patterns, interned by open addressing (slots hold index
+ * + 1): the panel's, or one block's while its customers are built. */
+typedef struct pattern_set {
+    crvm__vpattern *pattern;
+    size_t count, cap;
     uint32_t *slots;
     size_t n_slots;
-} pattern_table;
+} pattern_set;
 
 static uint64_t hash_pattern(const crvm__vpattern *p)
 {
@@ -39,14 +44,14 @@ static int same_pattern(const crvm__vpattern *a, const crvm__vpattern *b)
     return !memcmp(a->z, b->z, sizeof a->z) && a->touches == b->touches && a->quiet == b->quiet;
 }
 
-static crvm_status grow_table(crvm__vpanel *p, pattern_table *t)
+static crvm_status grow_table(pattern_set *t)
 {
     size_t n = t->n_slots ? t->n_slots * 2 : 256;
     uint32_t *slots = crvm__calloc(n, sizeof *slots);
     if (!slots)
         return crvm__nomem("value panel pattern table");
-    for (size_t i = 0; i < p->patterns; i++) {
-        size_t s = hash_pattern(&p->pattern[i]) & (n - 1);
+    for (size_t i = 0; i < t->count; i++) {
+        size_t s = hash_pattern(&t->pattern[i]) & (n - 1);
         while (slots[s])
             s = (s + 1) & (n - 1);
         slots[s] = (uint32_t)(i + 1);
@@ -57,34 +62,49 @@ static crvm_status grow_table(crvm__vpanel *p, pattern_table *t)
     return CRVM_OK;
 }
 
-/* Index of pattern q, added if new. */
-static crvm_status intern(crvm__vpanel *p, pattern_table *t, const crvm__vpattern *q, uint32_t *id)
+/* Index of pattern q in t, added if new (its in_rows flag is or-ed in). */
+static crvm_status intern(pattern_set *t, const crvm__vpattern *q, uint32_t *id)
 {
-    if (2 * (p->patterns + 1) > t->n_slots) {
-        crvm_status st = grow_table(p, t);
+    if (2 * (t->count + 1) > t->n_slots) {
+        crvm_status st = grow_table(t);
         if (st)
             return st;
     }
     size_t mask = t->n_slots - 1, s = hash_pattern(q) & mask;
     for (; t->slots[s]; s = (s + 1) & mask)
-        if (same_pattern(&p->pattern[t->slots[s] - 1], q)) {
+        if (same_pattern(&t->pattern[t->slots[s] - 1], q)) {
             *id = t->slots[s] - 1;
+            t->pattern[*id].in_rows |= q->in_rows;
             return CRVM_OK;
         }
-    if (p->patterns == p->pattern_cap) {
-        size_t cap = p->pattern_cap ? 2 * p->pattern_cap : 64;
-        crvm__vpattern *np = crvm__realloc_array(p->pattern, cap, sizeof *np);
+    if (t->count == t->cap) {
+        size_t cap = t->cap ? 2 * t->cap : 64;
+        crvm__vpattern *np = crvm__realloc_array(t->pattern, cap, sizeof *np);
         if (!np)
             return crvm__nomem("value panel patterns");
-        p->pattern = np;
-        p->pattern_cap = cap;
+        t->pattern = np;
+        t->cap = cap;
     }
-    if (p->patterns >= UINT32_MAX - 1)
+    if (t->count >= UINT32_MAX - 1)
         return crvm__fail(CRVM_EDOMAIN, "value panel: more than 2^32 distinct covariate vectors");
-    p->pattern[p->patterns] = *q;
-    t->slots[s] = (uint32_t)(p->patterns + 1);
-    *id = (uint32_t)p->patterns++;
+    t->pattern[t->count] = *q;
+    t->slots[s] = (uint32_t)(t->count + 1);
+    *id = (uint32_t)t->count++;
     return CRVM_OK;
+}
+
+/* Empties t, keeping its memory. */
+static void clear_set(pattern_set *t)
+{
+    if (t->count)
+        memset(t->slots, 0, t->n_slots * sizeof *t->slots);
+    t->count = 0;
+}
+
+static void free_set(pattern_set *t)
+{
+    crvm__free(t->pattern);
+    crvm__free(t->slots);
 }
 
 void crvm__vpanel_free(crvm__vpanel *p)
@@ -144,20 +164,61 @@ static int view_counts(const crvm_ledger *l, size_t u, crvm_date as_of, const ui
     return status[c] != CRVM__VP_NOT_STARTED && d >= l->cust_start[c] && d <= as_of;
 }
 
-static crvm_status group_touches(const crvm_ledger *l, crvm_date as_of, const uint8_t *status,
-                                 touches *t)
+/* The touches of a range of customers, on the threads: each range scans
+ * every contact and view for its own customers, counting them into
+ * first[i + 2] (pass 0) or placing them (pass 1); a customer's touches are
+ * in ledger order, contacts first, for any number of ranges. */
+typedef struct touch_ctx {
+    const crvm_ledger *l;
+    crvm_date as_of;
+    const uint8_t *status;
+    touches *t;
+    size_t ranges;
+    int pass;
+} touch_ctx;
+
+/* Counts (pass 0) or places (pass 1) one touch of customer cu. */
+static void add_touch(touches *t, int pass, uint32_t cu, crvm_date date, uint8_t kind)
 {
-    const size_t n = l->customer_ids.count, nk = l->contact_ids.count;
+    if (pass == 0) {
+        t->first[cu + 2]++;
+        return;
+    }
+    size_t at = t->first[cu + 1]++;
+    t->date[at] = date;
+    t->kind[at] = kind;
+}
+
+static void range_touches(void *vctx, size_t worker, size_t range)
+{
+    (void)worker;
+    const touch_ctx *c = vctx;
+    const crvm_ledger *l = c->l;
+    const size_t n = l->customer_ids.count, begin = n * range / c->ranges, end = n * (range + 1) / c->ranges;
+    for (size_t k = 0; k < l->contact_ids.count; k++) {
+        uint32_t cu = l->con_customer[k];
+        if (cu >= begin && cu < end && contact_counts(l, k, c->as_of, c->status))
+            add_touch(c->t, c->pass, cu, l->con_opened[k],
+                      (uint8_t)(l->con_outcome[k] + 4 * (l->con_escalated[k] != 0)));
+    }
+    for (size_t u = 0; u < l->n_use; u++) {
+        uint32_t cu = l->use_customer[u];
+        if (cu >= begin && cu < end && view_counts(l, u, c->as_of, c->status))
+            add_touch(c->t, c->pass, cu, l->use_date[u], VIEW);
+    }
+}
+
+static crvm_status group_touches(const crvm_ledger *l, crvm_date as_of, const uint8_t *status,
+                                 int threads, touches *t)
+{
+    const size_t n = l->customer_ids.count;
+    const size_t ranges = crvm__value_threads(threads);
     memset(t, 0, sizeof *t);
     t->first = crvm__calloc(n + 2, sizeof *t->first);
     if (!t->first)
         return crvm__nomem("value panel touches");
-    for (size_t k = 0; k < nk; k++)
-        if (contact_counts(l, k, as_of, status))
-            t->first[l->con_customer[k] + 2]++;
-    for (size_t u = 0; u < l->n_use; u++)
-        if (view_counts(l, u, as_of, status))
-            t->first[l->use_customer[u] + 2]++;
+    touch_ctx c = {l, as_of, status, t, ranges, 0};
+    crvm__run_blocks(range_touches, &c, ranges, (int)ranges);
     for (size_t i = 0; i < n; i++)
         t->first[i + 2] += t->first[i + 1];
     size_t total = t->first[n + 1];
@@ -171,18 +232,8 @@ static crvm_status group_touches(const crvm_ledger *l, crvm_date as_of, const ui
     }
     /* first[i + 1] is the next free slot of customer i; after the fill it is
      * the end of i's touches, i.e. first[i + 1] as a CSR offset. */
-    for (size_t k = 0; k < nk; k++)
-        if (contact_counts(l, k, as_of, status)) {
-            size_t at = t->first[l->con_customer[k] + 1]++;
-            t->date[at] = l->con_opened[k];
-            t->kind[at] = (uint8_t)(l->con_outcome[k] + 4 * (l->con_escalated[k] != 0));
-        }
-    for (size_t u = 0; u < l->n_use; u++)
-        if (view_counts(l, u, as_of, status)) {
-            size_t at = t->first[l->use_customer[u] + 1]++;
-            t->date[at] = l->use_date[u];
-            t->kind[at] = VIEW;
-        }
+    c.pass = 1;
+    crvm__run_blocks(range_touches, &c, ranges, (int)ranges);
     return CRVM_OK;
 }
 
@@ -224,10 +275,10 @@ static crvm_status period_pattern(const period_touches *pt, crvm__ymd before, cr
     return CRVM_OK;
 }
 
-/* Rows of customer i (and its period in progress when active). scratch holds
- * at least periods + 1 entries. */
+/* Rows of customer i (and its period in progress when active), their
+ * pattern ids those of set. scratch holds at least periods + 1 entries. */
 static crvm_status customer_rows(const crvm_ledger *l, size_t i, crvm_date as_of, const touches *t,
-                                 period_touches *scratch, crvm__vpanel *p, pattern_table *table)
+                                 period_touches *scratch, crvm__vpanel *p, pattern_set *set)
 {
     const int k = p->months_per_period;
     const int32_t n = p->periods[i];
@@ -266,9 +317,10 @@ static crvm_status customer_rows(const crvm_ledger *l, size_t i, crvm_date as_of
         crvm_status st = period_pattern(&scratch[r - 1], before, crvm__ymd_add_months(start, (long)r * k), k, &q);
         if (st)
             return st;
+        q.in_rows = r <= n;
         uint32_t id = previous;
-        if (previous == UINT32_MAX || !same_pattern(&q, &prev_q)) {
-            st = intern(p, table, &q, &id);
+        if (previous == UINT32_MAX || !same_pattern(&q, &prev_q) || q.in_rows != prev_q.in_rows) {
+            st = intern(set, &q, &id);
             if (st)
                 return st;
         }
@@ -276,19 +328,118 @@ static crvm_status customer_rows(const crvm_ledger *l, size_t i, crvm_date as_of
         prev_q = q;
         if (scratch[r - 1].last != CRVM_DATE_NONE)
             before = scratch[r - 1].last_ymd;
-        if (r <= n) {
+        if (r <= n)
             p->row_pattern[p->first_row[i] + (size_t)(r - 1)] = id;
-            p->pattern[id].in_rows = 1;
-        } else {
+        else
             p->current[i] = id;
-        }
     }
     if (active)
         p->silence[i] = crvm__ymd_months_between(crvm__ymd_of(last_touch), crvm__ymd_of(as_of)) / k;
     return CRVM_OK;
 }
 
+/* The rows are built in fixed blocks of customers on the worker threads,
+ * each block interning its patterns in a set of its own; the blocks' sets
+ * are then merged into the panel's in block order, so that the panel's
+ * pattern ids (numbered by first use over the customers) do not depend on
+ * the thread count. */
+typedef struct block_slot {
+    pattern_set set;
+    period_touches *scratch; /* max_periods + 1 */
+    uint32_t *remap;         /* [set.cap]: block id -> panel id */
+    size_t remap_cap, begin, end;
+} block_slot;
+
+typedef struct build_ctx {
+    const crvm_ledger *l;
+    crvm_date as_of;
+    const touches *t;
+    crvm__vpanel *p;
+    pattern_set all;
+    block_slot *slot;
+    size_t scratch_len;
+    crvm_status merge_status; /* of the merges, on the calling thread */
+} build_ctx;
+
+static crvm_status rows_block(void *ctx, size_t s, size_t begin, size_t end)
+{
+    build_ctx *c = ctx;
+    block_slot *b = &c->slot[s];
+    if (c->merge_status)
+        return c->merge_status;
+    clear_set(&b->set);
+    b->begin = begin;
+    b->end = end;
+    if (!b->scratch && !(b->scratch = crvm__malloc(c->scratch_len * sizeof *b->scratch)))
+        return crvm__nomem("value panel rows");
+    for (size_t i = begin; i < end; i++)
+        if (c->p->status[i] != CRVM__VP_NOT_STARTED) {
+            crvm_status st = customer_rows(c->l, i, c->as_of, c->t, b->scratch, c->p, &b->set);
+            if (st)
+                return st;
+        }
+    return CRVM_OK;
+}
+
+static crvm_status merge_block(build_ctx *c, block_slot *b)
+{
+    if (b->remap_cap < b->set.count) {
+        crvm__free(b->remap);
+        b->remap_cap = b->set.cap;
+        if (!(b->remap = crvm__malloc(b->remap_cap * sizeof *b->remap)))
+            return crvm__nomem("value panel patterns");
+    }
+    for (size_t j = 0; j < b->set.count; j++) {
+        crvm_status st = intern(&c->all, &b->set.pattern[j], &b->remap[j]);
+        if (st)
+            return st;
+    }
+    crvm__vpanel *p = c->p;
+    for (size_t r = p->first_row[b->begin]; r < p->first_row[b->end]; r++)
+        p->row_pattern[r] = b->remap[p->row_pattern[r]];
+    for (size_t i = b->begin; i < b->end; i++)
+        if (p->current[i] != UINT32_MAX)
+            p->current[i] = b->remap[p->current[i]];
+    return CRVM_OK;
+}
+
+static void merge_slot(void *ctx, size_t s)
+{
+    build_ctx *c = ctx;
+    if (!c->merge_status)
+        c->merge_status = merge_block(c, &c->slot[s]);
+}
+
+static crvm_status build_rows(const crvm_ledger *l, crvm_date as_of, const touches *t,
+                              size_t scratch_len, int threads, crvm__vpanel *p)
+{
+    const size_t slots = crvm__value_slots(threads);
+    build_ctx c = {l, as_of, t, p, {NULL, 0, 0, NULL, 0}, NULL, scratch_len, CRVM_OK};
+    c.slot = crvm__calloc(slots, sizeof *c.slot);
+    crvm_status st = c.slot ? crvm__value_blocks(threads, p->customers, rows_block, merge_slot, &c)
+                            : crvm__nomem("value panel rows");
+    if (!st)
+        st = c.merge_status;
+    for (size_t s = 0; c.slot && s < slots; s++) {
+        free_set(&c.slot[s].set);
+        crvm__free(c.slot[s].scratch);
+        crvm__free(c.slot[s].remap);
+    }
+    crvm__free(c.slot);
+    crvm__free(c.all.slots);
+    p->pattern = c.all.pattern;
+    p->patterns = c.all.count;
+    p->pattern_cap = c.all.cap;
+    return st;
+}
+
 crvm_status crvm__vpanel_build(const crvm_ledger *l, crvm_date as_of, int k, crvm__vpanel *out)
+{
+    return crvm__vpanel_build_threads(l, as_of, k, 1, out);
+}
+
+crvm_status crvm__vpanel_build_threads(const crvm_ledger *l, crvm_date as_of, int k, int threads,
+                                       crvm__vpanel *out)
 {
     crvm__vpanel p;
     memset(&p, 0, sizeof p);
@@ -318,21 +469,14 @@ crvm_status crvm__vpanel_build(const crvm_ledger *l, crvm_date as_of, int k, crv
     }
     p.rows = p.first_row[n];
     p.row_pattern = crvm__malloc((p.rows + 1) * sizeof *p.row_pattern);
-    period_touches *scratch = crvm__malloc(((size_t)max_periods + 1) * sizeof *scratch);
     touches t;
-    crvm_status st = p.row_pattern && scratch ? group_touches(l, as_of, p.status, &t)
-                                              : crvm__nomem("value panel rows");
+    crvm_status st = p.row_pattern ? group_touches(l, as_of, p.status, threads, &t)
+                                   : crvm__nomem("value panel rows");
     if (st) {
-        crvm__free(scratch);
         crvm__vpanel_free(&p);
         return st;
     }
-    pattern_table table = {NULL, 0};
-    for (size_t i = 0; i < n && !st; i++)
-        if (p.status[i] != CRVM__VP_NOT_STARTED)
-            st = customer_rows(l, i, as_of, &t, scratch, &p, &table);
-    crvm__free(table.slots);
-    crvm__free(scratch);
+    st = build_rows(l, as_of, &t, (size_t)max_periods + 1, threads, &p);
     free_touches(&t);
     if (st) {
         crvm__vpanel_free(&p);

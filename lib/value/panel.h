@@ -59,6 +59,13 @@ typedef struct crvm__vpanel {
  * in one period passes 2^32 - 1. */
 crvm_status crvm__vpanel_build(const crvm_ledger *l, crvm_date as_of, int months_per_period,
                                crvm__vpanel *out);
+/* The same on `threads` worker threads (<= 1: the calling thread alone):
+ * the touches are grouped by ranges of customers (each thread reads every
+ * contact and use for its range) and the rows built in blocks of customers;
+ * the panel is identical for every thread count. Temporary memory also a
+ * few kB per thread. */
+crvm_status crvm__vpanel_build_threads(const crvm_ledger *l, crvm_date as_of, int months_per_period,
+                                       int threads, crvm__vpanel *out);
 void crvm__vpanel_free(crvm__vpanel *p);
 
 /* Silence bin of a number of whole periods. */

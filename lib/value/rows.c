@@ -47,8 +47,9 @@ crvm_status crvm_value_rows_build(const crvm_ledger *l, crvm_date as_of,
         return crvm__nomem("value rows");
     r->group = crvm__malloc((n + 1) * sizeof *r->group);
     r->recent = crvm__malloc((n + 1) * sizeof *r->recent);
-    st = r->group && r->recent ? crvm__vpanel_build(l, as_of, set.months_per_period, &r->panel)
-                               : crvm__nomem("value rows");
+    st = r->group && r->recent
+             ? crvm__vpanel_build_threads(l, as_of, set.months_per_period, opt.threads, &r->panel)
+             : crvm__nomem("value rows");
     if (st) {
         crvm_value_rows_free(r);
         return st;

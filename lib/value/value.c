@@ -4,6 +4,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/parallel.h"
 #include "ledger/ledger_internal.h"
 #include "math/special.h"
 #include "survival/distrib.h"
@@ -108,10 +109,10 @@ crvm_status crvm__value_prepare(const crvm_ledger *l, const crvm_cost_model *cos
     v->active_index = crvm__malloc((n + 1) * sizeof *v->active_index);
     st = v->gm && v->cts && v->active_index ? CRVM_OK : crvm__nomem("value");
     if (!st)
-        st = crvm__contribution(l, &v->costs, as_of, set.months_per_period, opt.trailing_months,
-                                opt.shrinkage, v->gm, v->cts);
+        st = crvm__contribution_threads(l, &v->costs, as_of, set.months_per_period, opt.trailing_months,
+                                        opt.shrinkage, opt.threads, v->gm, v->cts);
     if (!st)
-        st = crvm__vpanel_build(l, as_of, set.months_per_period, &v->panel);
+        st = crvm__vpanel_build_threads(l, as_of, set.months_per_period, opt.threads, &v->panel);
     if (!st && (opt.model == CRVM_VALUE_BGNBD || opt.model == CRVM_VALUE_PARETO))
         st = crvm__nc_summary(v);
     if (!st) {
@@ -204,15 +205,18 @@ static crvm_status check_matrix(const char *fn, const double *out, size_t out_le
     return CRVM_OK;
 }
 
-crvm_status crvm_value_customers(const crvm_value *v, double *out, size_t out_len)
+typedef struct rows_ctx {
+    const crvm_value *v;
+    double *out;
+} rows_ctx;
+
+static void customer_rows(void *ctx, size_t begin, size_t end)
 {
-    static const char fn[] = "crvm_value_customers";
-    crvm_status st = crvm__value_usable(v, fn);
-    if (st || (st = check_matrix(fn, out, out_len, v->panel.customers, CRVM_VC_COLUMNS)))
-        return st;
+    const rows_ctx *c = ctx;
+    const crvm_value *v = c->v;
     const double z = v->set.z;
-    for (size_t i = 0; i < v->panel.customers; i++) {
-        double *r = out + i * CRVM_VC_COLUMNS;
+    for (size_t i = begin; i < end; i++) {
+        double *r = c->out + i * CRVM_VC_COLUMNS;
         memset(r, 0, CRVM_VC_COLUMNS * sizeof *r);
         r[CRVM_VC_SEGMENT] = v->ledger->cust_segment[i];
         r[CRVM_VC_TENURE] = v->panel.periods[i];
@@ -242,6 +246,17 @@ crvm_status crvm_value_customers(const crvm_value *v, double *out, size_t out_le
         r[CRVM_VC_SILENCE] = v->panel.silence[i];
         r[CRVM_VC_RISK_MULTIPLIER] = f->risk;
     }
+}
+
+crvm_status crvm_value_customers(const crvm_value *v, double *out, size_t out_len)
+{
+    static const char fn[] = "crvm_value_customers";
+    crvm_status st = crvm__value_usable(v, fn);
+    if (st || (st = check_matrix(fn, out, out_len, v->panel.customers, CRVM_VC_COLUMNS)))
+        return st;
+    /* Each customer's row is its own: on the fit's threads. */
+    rows_ctx c = {v, out};
+    crvm__parallel_for(v->panel.customers, v->opt.threads, customer_rows, &c);
     return CRVM_OK;
 }
 

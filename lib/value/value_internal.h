@@ -125,6 +125,8 @@ double crvm__delta_variance(const double *cov, size_t k, const double *grad);
 typedef crvm_status (*crvm__value_block_fn)(void *ctx, size_t slot, size_t begin, size_t end);
 typedef void (*crvm__value_reduce_fn)(void *ctx, size_t slot);
 size_t crvm__value_slots(int threads);
+/* The threads a call of options.threads uses: 1 to 64. */
+size_t crvm__value_threads(int threads);
 crvm_status crvm__value_blocks(int threads, size_t n, crvm__value_block_fn fn,
                                crvm__value_reduce_fn reduce, void *ctx);
 
@@ -160,8 +162,9 @@ static inline int32_t crvm__vc_period(uint64_t key) { return (int32_t)(key >> 32
 static inline uint32_t crvm__vc_contact(uint64_t key) { return (uint32_t)key; }
 
 /* The contacts opened in [from, until) (and on or before as_of) that
- * keep(ctx, contact) accepts (keep NULL: all). Temporary memory 8 bytes per
- * customer; the result holds 8 bytes per contact and per customer. */
+ * keep(ctx, contact) accepts (keep NULL: all), placed on options.threads
+ * threads (keep is called from them). Temporary memory 4 bytes per contact;
+ * the result holds 8 bytes per contact and per customer. */
 crvm_status crvm__value_contacts(const crvm_value *v, crvm_date from, crvm_date until,
                                  int (*keep)(const void *ctx, size_t contact), const void *ctx,
                                  crvm__vcontacts *out);

@@ -508,6 +508,18 @@ static void identical_subjects_merge_into_weights(void **state)
     assert_close(ll_b, ll_a, 1e-12, 0);
     for (int j = 0; j < 6; j++)
         assert_close(g_b[j], g_a[j], 1e-10, 1e-12 * fabs(ll_a));
+    /* The hashes on 3 threads: the same merged panel. */
+    crvm__rcov_subpanel m3;
+    int merged3 = -1;
+    assert_int_equal(crvm__rcov_merge_identical_threads(&cp.data, 3, &m3, &merged3), CRVM_OK);
+    assert_int_equal(merged3, 1);
+    assert_int_equal(m3.data.subjects, mg.data.subjects);
+    size_t merged_rows = mg.data.first_row[mg.data.subjects];
+    assert_memory_equal(m3.data.group, mg.data.group, mg.data.subjects * sizeof *mg.data.group);
+    assert_memory_equal(m3.data.periods, mg.data.periods, mg.data.subjects * sizeof *mg.data.periods);
+    assert_memory_equal(m3.data.weight, mg.data.weight, mg.data.subjects * sizeof *mg.data.weight);
+    assert_memory_equal(m3.data.row_pattern, mg.data.row_pattern, merged_rows * sizeof(uint32_t));
+    crvm__rcov_subpanel_free(&m3);
     crvm__rcov_subpanel_free(&mg);
     crvm__rcov_panel_free(&cp);
     panel_free(&pn);

@@ -8,6 +8,7 @@
  * that implementation; money against exact sums of cents; b = 0 against the
  * plain sBG/BdW predictions (crvm_retention_derl / crvm_retention_survival). */
 #include "value_support.h"
+#include "value/derl_cache.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -1433,6 +1434,49 @@ static void free_outputs(outputs *o)
     free(o->knowledge);
 }
 
+/* The memo of DERL queries (value/derl_cache.h) returns the engine's own
+ * answers, bit for bit: queries of many customers (and counterfactual
+ * exposures of theirs), each asked twice in a row (a hit) through a cache of
+ * 4 lines, so that lines are replaced all the time, against the engine
+ * asked afresh. */
+static void derl_cache_returns_the_engines_answers(void **state)
+{
+    (void)state;
+    const crvm_value *v = F.v;
+    crvm__derl_cache *cache = crvm__derl_cache_new(4);
+    assert_non_null(cache);
+    double lambda_b[16];
+    size_t asked = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < F.n && asked < 1000; i += 3) {
+            if (v->panel.status[i] != CRVM__VP_ACTIVE)
+                continue;
+            crvm__vquery q;
+            q.segment = (size_t)F.cust[i * CRVM_VC_COLUMNS + CRVM_VC_SEGMENT];
+            q.n = v->panel.periods[i];
+            q.lambda_b = lambda_b;
+            crvm__value_exposure(v, i, q.n, &q.lambda, &q.lambda_c, q.lambda_b);
+            /* The same customer's counterfactual exposures: queries that
+             * differ in e1 alone. */
+            for (int extra = 0; extra < 3; extra++) {
+                double zc[CRVM__Z_CANDIDATES];
+                crvm__value_pattern_z(&v->panel.pattern[v->panel.current[i]], zc);
+                zc[CRVM__Z_REFUSED] += extra;
+                crvm__value_set_period(v, &q, zc);
+                crvm__rcov_partials cached, fresh;
+                assert_int_equal(crvm__value_eval_derl(v, &q, i, &fresh), CRVM_OK);
+                for (int again = 0; again < 2; again++) { /* a miss, then a hit */
+                    memset(&cached, 0, sizeof cached);
+                    assert_int_equal(crvm__value_eval_derl_cached(v, cache, &q, i, &cached), CRVM_OK);
+                    assert_memory_equal(&cached, &fresh, sizeof fresh);
+                }
+            }
+            asked++;
+        }
+    assert_true(asked > 300);
+    crvm__derl_cache_free(cache);
+}
+
 static void results_do_not_depend_on_the_threads(void **state)
 {
     (void)state;
@@ -1795,6 +1839,7 @@ int main(void)
         cmocka_unit_test(scenarios_match_a_direct_mixture),
         cmocka_unit_test(knowledge_rows_project_the_recent_rate),
         cmocka_unit_test(cox_option_matches_a_direct_series),
+        cmocka_unit_test(derl_cache_returns_the_engines_answers),
         cmocka_unit_test(results_do_not_depend_on_the_threads),
         cmocka_unit_test(a_modified_ledger_is_refused),
         cmocka_unit_test(bad_arguments_are_refused),

@@ -16,6 +16,7 @@
 #include "value/contribution.h"
 #include "value/ledger_lines.h"
 #include "value/panel.h"
+#include "value/value_internal.h"
 
 #define D test_date
 
@@ -262,6 +263,44 @@ static void panel_matches_the_ledger_and_a_recount(void **state)
     free(loose);
 }
 
+/* The rows are built in blocks of CRVM__VALUE_BLOCK customers on the
+ * threads, each block numbering its patterns before they are merged: with
+ * several blocks, every thread count must give the panel of one thread. */
+static void panel_is_the_same_for_every_thread_count(void **state)
+{
+    (void)state;
+    crvm_date *loose;
+    size_t n_loose, n = vs_under_valgrind() ? 2 * CRVM__VALUE_BLOCK + 100 : 5 * CRVM__VALUE_BLOCK + 100;
+    vs_business r = make_random_ledger(17, n, &loose, &n_loose);
+    crvm__vpanel one;
+    assert_int_equal(crvm__vpanel_build(r.ledger, D(2023, 10, 31), 1, &one), CRVM_OK);
+    assert_true(one.rows > 1000 && one.patterns > 50);
+    for (int threads = 2; threads <= 3; threads++) {
+        crvm__vpanel p;
+        assert_int_equal(crvm__vpanel_build_threads(r.ledger, D(2023, 10, 31), 1, threads, &p), CRVM_OK);
+        assert_int_equal(p.customers, one.customers);
+        assert_int_equal(p.rows, one.rows);
+        assert_int_equal(p.patterns, one.patterns);
+        assert_memory_equal(p.status, one.status, n);
+        assert_memory_equal(p.churned, one.churned, n);
+        assert_memory_equal(p.periods, one.periods, n * sizeof *p.periods);
+        assert_memory_equal(p.first_row, one.first_row, (n + 1) * sizeof *p.first_row);
+        assert_memory_equal(p.row_pattern, one.row_pattern, one.rows * sizeof *p.row_pattern);
+        assert_memory_equal(p.current, one.current, n * sizeof *p.current);
+        assert_memory_equal(p.silence, one.silence, n * sizeof *p.silence);
+        for (size_t q = 0; q < one.patterns; q++) {
+            assert_memory_equal(p.pattern[q].z, one.pattern[q].z, sizeof one.pattern[q].z);
+            assert_int_equal(p.pattern[q].touches, one.pattern[q].touches);
+            assert_int_equal(p.pattern[q].quiet, one.pattern[q].quiet);
+            assert_int_equal(p.pattern[q].in_rows, one.pattern[q].in_rows);
+        }
+        crvm__vpanel_free(&p);
+    }
+    crvm__vpanel_free(&one);
+    vs_free(&r);
+    free(loose);
+}
+
 typedef struct panel_ctx {
     const crvm_ledger *l;
     crvm_date as_of;
@@ -403,6 +442,36 @@ static void contribution_allocation_failures_and_overflow(void **state)
     assert_status(crvm_cost_model_validate(&m), CRVM_OK);
     assert_status(crvm__contribution(r.ledger, &m, r.start[0] + 10, 1, 12, 0.0, gm, cts), CRVM_EDOMAIN);
     assert_non_null(strstr(crvm_last_error(), "customer c0"));
+    assert_status(crvm__contribution_threads(r.ledger, &m, r.start[0] + 10, 1, 12, 0.0, 3, gm, cts), CRVM_EDOMAIN);
+    assert_non_null(strstr(crvm_last_error(), "customer c0"));
+    vs_free(&r);
+    free(loose);
+}
+
+/* Each thread sums a range of customers: the same cents for any thread count. */
+static void contribution_is_the_same_for_every_thread_count(void **state)
+{
+    (void)state;
+    crvm_date *loose;
+    size_t n_loose, n = 400;
+    vs_business r = make_random_ledger(23, n, &loose, &n_loose);
+    crvm_cost_model m;
+    crvm_cost_model_init_defaults(&m);
+    int64_t *gm = calloc(2 * n, sizeof *gm), *cts = calloc(2 * n, sizeof *cts);
+    assert_int_equal(crvm__contribution(r.ledger, &m, D(2023, 10, 31), 1, 12, 1.0, gm, cts), CRVM_OK);
+    size_t nonzero = 0;
+    for (size_t i = 0; i < n; i++)
+        nonzero += gm[i] != 0 && cts[i] != 0;
+    assert_true(nonzero > n / 4);
+    for (int threads = 2; threads <= 7; threads += 5) {
+        assert_int_equal(crvm__contribution_threads(r.ledger, &m, D(2023, 10, 31), 1, 12, 1.0, threads, gm + n,
+                                                    cts + n),
+                         CRVM_OK);
+        assert_memory_equal(gm + n, gm, n * sizeof *gm);
+        assert_memory_equal(cts + n, cts, n * sizeof *cts);
+    }
+    free(gm);
+    free(cts);
     vs_free(&r);
     free(loose);
 }
@@ -505,9 +574,11 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(calendar_matches_the_ledger_dates),
         cmocka_unit_test(panel_matches_the_ledger_and_a_recount),
+        cmocka_unit_test(panel_is_the_same_for_every_thread_count),
         cmocka_unit_test(panel_allocation_failures),
         cmocka_unit_test(contribution_matches_the_economics_of_each_window),
         cmocka_unit_test(contribution_allocation_failures_and_overflow),
+        cmocka_unit_test(contribution_is_the_same_for_every_thread_count),
         cmocka_unit_test(pnl_lines_reconcile_with_the_economics),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
