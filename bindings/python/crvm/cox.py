@@ -85,6 +85,7 @@ class CoxPH(Persistent):
         self.max_iterations = max_iterations
         self.tolerance = tolerance
         self._cox = None
+        self._summary = None
         self.fit_report = None
         self.duration_col = self.event_col = self.weights_col = None
         self.strata = None
@@ -229,7 +230,7 @@ class CoxPH(Persistent):
         self._fit_with(
             names, named, robust,
             lambda report: _ll.crvm_cox_fit(x, x.shape[0], x.shape[1], t, e, w, s, opts, report))
-        self._timeline = np.unique(t)
+        self._timeline = None  # np.unique of the durations when first asked for
         self._train = {"x": x, "durations": t, "events": e, "weights": w, "strata": s,
                        "index": index}
         return self
@@ -287,10 +288,19 @@ class CoxPH(Persistent):
             _ll.crvm_cox_statistic(cox, code, out)
             stats[key] = pd.Series(out, index=names, name=key)
         self._stats = stats
-        summ = _ll.crvm_cox_summary_stats()
-        _ll.crvm_cox_summary(cox, summ)
-        self._summary_stats = summ
+        self._summary = None  # read on first use: it includes the concordance
         return self
+
+    @property
+    def _summary_stats(self):
+        """The model-level results (crvm_cox_summary), read once: the first
+        read computes the concordance index, O(n log n), which a fit alone
+        does not need."""
+        if self._summary is None:
+            summ = _ll.crvm_cox_summary_stats()
+            _ll.crvm_cox_summary(self._require(), summ)
+            self._summary = summ
+        return self._summary
 
     def _require(self):
         if self._cox is None:
@@ -368,9 +378,9 @@ class CoxPH(Persistent):
 
     @property
     def concordance(self) -> float:
-        """Harrell's C of the fitted risk score on the training data."""
-        self._require()
-        return float(self._summary_stats.concordance)
+        """Harrell's C of the fitted risk score on the training data (computed
+        on first request, then cached by the model)."""
+        return float(_ll.crvm_cox_concordance(self._require()))
 
     def log_likelihood_ratio_test(self) -> "LikelihoodRatioTest":
         """Likelihood-ratio test of all coefficients = 0 (statistic, dof, p_value)."""
@@ -559,7 +569,10 @@ class CoxPH(Persistent):
         """The distinct training durations (lifelines' default prediction times)."""
         self._require()
         if getattr(self, "_timeline", None) is None:
-            return np.unique(self.baseline_cumulative_hazard["time"].to_numpy())
+            if self._train is not None:
+                self._timeline = np.unique(self._train["durations"])
+            else:
+                return np.unique(self.baseline_cumulative_hazard["time"].to_numpy())
         return self._timeline
 
     def _baseline_on_timeline(self, what):
