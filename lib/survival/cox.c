@@ -54,6 +54,7 @@ void crvm_cox_free(crvm_cox *cox)
     crvm__free(cox->base_time);
     crvm__free(cox->base_cumhaz);
     crvm__free(cox->train.time);
+    crvm__free(cox->train.score);
     crvm__free(cox->train.events);
     crvm__free(cox->train.strata);
     crvm__free(cox);
@@ -951,20 +952,20 @@ static crvm_status cox_fit(const double *x, size_t n_rows, size_t n_cols, const 
         const int by_stratum = n_strata > 1;
         tr->n = n;
         tr->sorted = tied == NULL;
-        tr->time = crvm__malloc(2 * n * sizeof *tr->time);
+        tr->time = crvm__malloc(n * sizeof *tr->time);
+        tr->score = tied ? crvm__cox_tied_take_eta(tied) : crvm__malloc(n * sizeof *tr->score);
         tr->events = tied ? crvm__malloc(n * sizeof *tr->events) : es;
         tr->strata = by_stratum ? crvm__malloc(n * sizeof *tr->strata) : NULL;
         if (!tied)
             es = NULL; /* now the model's */
-        if (tr->time == NULL || tr->events == NULL || (by_stratum && tr->strata == NULL)) {
+        if (tr->time == NULL || tr->score == NULL || tr->events == NULL ||
+            (by_stratum && tr->strata == NULL)) {
             st = crvm__nomem("keeping the data of the concordance index");
             goto fail;
         }
-        tr->score = tr->time + n;
-        const double *e_of = tied ? crvm__cox_tied_eta(tied) : eta;
         for (size_t i = 0; i < n; i++) {
             tr->time[i] = tied ? durations[i] : ts[i];
-            tr->score[i] = -e_of[i];
+            tr->score[i] = -(tied ? tr->score[i] : eta[i]);
         }
         if (tied)
             memcpy(tr->events, events, n * sizeof *events);

@@ -64,8 +64,10 @@ void crvm__cox_tied_free(crvm__cox_tied *t);
 double crvm__cox_tied_evaluate(crvm__cox_tied *t, const double *beta, double *grad,
                                double *info);
 
-/* The linear predictors of the last evaluation, in row order. */
-const double *crvm__cox_tied_eta(const crvm__cox_tied *t);
+/* The linear predictors of the last evaluation, in row order: the array
+ * itself, which the caller now owns (crvm__free); the buckets evaluate no
+ * more. */
+double *crvm__cox_tied_take_eta(crvm__cox_tied *t);
 
 /* Distinct strata, ascending, into codes (NULL: only counted); returns their count. */
 size_t crvm__cox_tied_strata(const crvm__cox_tied *t, int32_t *codes);

@@ -11,7 +11,7 @@
 
 /* What Harrell's C of a fit needs, kept by the fit so that the index is
  * computed only when asked for (cox_concordance.c): the training rows'
- * durations, scores -eta (one block: score = time + n), events and strata
+ * durations, scores -eta, events and strata
  * (NULL: one stratum), in (stratum, time) order when sorted. All NULL in a
  * restored model, whose index was saved. */
 typedef struct crvm__cox_train {

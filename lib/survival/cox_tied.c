@@ -355,7 +355,12 @@ double crvm__cox_tied_evaluate(crvm__cox_tied *t, const double *beta, double *gr
     return ll;
 }
 
-const double *crvm__cox_tied_eta(const crvm__cox_tied *t) { return t->eta; }
+double *crvm__cox_tied_take_eta(crvm__cox_tied *t)
+{
+    double *eta = t->eta;
+    t->eta = NULL;
+    return eta;
+}
 
 size_t crvm__cox_tied_strata(const crvm__cox_tied *t, int32_t *codes)
 {
