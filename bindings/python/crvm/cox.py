@@ -281,15 +281,18 @@ class CoxPH(Persistent):
         self.robust = bool(robust)
         self.covariates = names
         self._named = named
-        p = len(names)
-        stats = {}
-        for key, code in _STATS.items():
-            out = np.empty(p)
-            _ll.crvm_cox_statistic(cox, code, out)
-            stats[key] = pd.Series(out, index=names, name=key)
-        self._stats = stats
+        self._stats = {}  # per-covariate Series, each read on first use
         self._summary = None  # read on first use: it includes the concordance
         return self
+
+    def _series(self, key: str) -> pd.Series:
+        """One per-covariate statistic (crvm_cox_statistic) as a Series, kept."""
+        s = self._stats.get(key)
+        if s is None:
+            out = np.empty(len(self.covariates))
+            _ll.crvm_cox_statistic(self._require(), _STATS[key], out)
+            s = self._stats[key] = pd.Series(out, index=self.covariates, name=key)
+        return s
 
     @property
     def _summary_stats(self):
@@ -319,7 +322,7 @@ class CoxPH(Persistent):
     def _stat(self, key: str, name: str) -> pd.Series:
         """One column of the per-covariate statistics, renamed as lifelines names it."""
         self._require()
-        return self._stats[key].rename(name)
+        return self._series(key).rename(name)
 
     @property
     def coefficients(self) -> pd.Series:
@@ -349,7 +352,7 @@ class CoxPH(Persistent):
     def confidence_intervals(self) -> pd.DataFrame:
         """Normal-theory limits of the coefficients at level 1 - alpha."""
         self._require()
-        return pd.DataFrame({"lower": self._stats["lower"], "upper": self._stats["upper"]})
+        return pd.DataFrame({"lower": self._series("lower"), "upper": self._series("upper")})
 
     @property
     def means(self) -> pd.Series:
@@ -398,7 +401,7 @@ class CoxPH(Persistent):
     def summary(self) -> pd.DataFrame:
         """Per-covariate table with lifelines' column names."""
         self._require()
-        st = self._stats
+        st = {key: self._series(key) for key in _STATS}
         level = int(round(100 * (1 - self.alpha)))
         return pd.DataFrame({
             "coef": st["coef"],
