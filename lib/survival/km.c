@@ -149,22 +149,16 @@ static void km_finish(const crvm__surv_key *ekeys, size_t m, const double *weigh
     }
     /* The exponential-Greenwood limits exp(-exp(log(-log s) +- h)), h = z
      * sqrt(G) / |log s|, are s^(e^h) and s^(e^-h): exp(log(s) e^(+-h)).
-     * They change only at rows where s or G does (rows with events): those
-     * are gathered a block at a time for the vector log and exps
-     * (math/vmath.h); the rows between copy the row before. Rows with s = 0
-     * or G = 0 are set without them. */
+     * Their log and exps go through the vector functions a block at a time
+     * (math/vmath.h); rows with s = 0 or G = 0 are set after. */
     double ls[CRVM__VBLOCK], eh[CRVM__VBLOCK], a[CRVM__VBLOCK], b[CRVM__VBLOCK];
-    size_t at[CRVM__VBLOCK];
-    for (size_t k0 = 0; k0 < rows;) {
-        size_t m = 0;
-        for (; k0 < rows && m < CRVM__VBLOCK; k0++)
-            if (k0 == 0 || surv[k0] != surv[k0 - 1] || var[k0] != var[k0 - 1])
-                at[m++] = k0;
+    for (size_t k0 = 0; k0 < rows; k0 += CRVM__VBLOCK) {
+        size_t m = rows - k0 < CRVM__VBLOCK ? rows - k0 : CRVM__VBLOCK;
         for (size_t j = 0; j < m; j++)
-            ls[j] = surv[at[j]] > 0.0 ? surv[at[j]] : 1.0;
+            ls[j] = surv[k0 + j] > 0.0 ? surv[k0 + j] : 1.0;
         crvm__vlog(ls, ls, m);
         for (size_t j = 0; j < m; j++)
-            eh[j] = ls[j] < 0.0 ? z * sqrt(var[at[j]]) / -ls[j] : 0.0;
+            eh[j] = ls[j] < 0.0 ? z * sqrt(var[k0 + j]) / -ls[j] : 0.0;
         crvm__vexp(eh, eh, m);
         for (size_t j = 0; j < m; j++) {
             a[j] = ls[j] * eh[j];
@@ -173,24 +167,20 @@ static void km_finish(const crvm__surv_key *ekeys, size_t m, const double *weigh
         crvm__vexp(a, a, m);
         crvm__vexp(b, b, m);
         for (size_t j = 0; j < m; j++) {
-            size_t k = at[j];
+            size_t k = k0 + j;
             double sk = surv[k], g = var[k];
-            lo[k] = sk <= 0.0 ? 0.0 : g <= 0.0 ? sk : a[j];
-            hi[k] = sk <= 0.0 ? 0.0 : g <= 0.0 ? sk : b[j];
+            if (sk <= 0.0) {
+                var[k] = 0.0;
+                lo[k] = hi[k] = 0.0;
+            } else if (g <= 0.0) {
+                var[k] = 0.0;
+                lo[k] = hi[k] = sk;
+            } else {
+                var[k] = sk * sk * g;
+                lo[k] = a[j];
+                hi[k] = b[j];
+            }
         }
-    }
-    /* The unchanged rows' limits, and Greenwood's sum G into the variance
-     * s^2 G (0 where s = 0 or G = 0). */
-    double prev_s = 0.0, prev_g = 0.0;
-    for (size_t k = 0; k < rows; k++) {
-        double sk = surv[k], g = var[k];
-        if (k > 0 && sk == prev_s && g == prev_g) {
-            lo[k] = lo[k - 1];
-            hi[k] = hi[k - 1];
-        }
-        var[k] = sk <= 0.0 || g <= 0.0 ? 0.0 : sk * sk * g;
-        prev_s = sk;
-        prev_g = g;
     }
 }
 
