@@ -197,6 +197,7 @@ static void km_finish(const crvm__surv_key *ekeys, size_t m, const double *weigh
 typedef struct tally {
     double time, ev, cens;
     int used;
+    uint64_t n_ev, n_all; /* unweighted: counted without a branch on the event flag */
 } tally;
 
 static int tally_cmp(const void *pa, const void *pb)
@@ -231,16 +232,24 @@ static crvm_status km_few_distinct(size_t n, const double *durations, const int3
             slot[h].used = 1;
             slot[h].time = t;
         }
-        double w = weights ? weights[i] : 1.0;
-        if (events[i])
-            slot[h].ev += w;
-        else
-            slot[h].cens += w;
+        if (weights == NULL) {
+            slot[h].n_ev += events[i] != 0;
+            slot[h].n_all++;
+        } else if (events[i]) {
+            slot[h].ev += weights[i];
+        } else {
+            slot[h].cens += weights[i];
+        }
     }
     size_t r = 0;
     for (size_t h = 0; h < FEW_SLOTS; h++)
-        if (slot[h].used)
+        if (slot[h].used) {
+            if (weights == NULL) { /* whole numbers: exactly the sums of ones */
+                slot[h].ev = (double)slot[h].n_ev;
+                slot[h].cens = (double)(slot[h].n_all - slot[h].n_ev);
+            }
             slot[r++] = slot[h];
+        }
     qsort(slot, r, sizeof *slot, tally_cmp);
     double *block = crvm__calloc(r * KM_COLUMNS, sizeof *block);
     if (block == NULL) {
