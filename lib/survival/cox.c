@@ -629,9 +629,13 @@ static crvm_status cox_fit(const double *x, size_t n_rows, size_t n_cols, const 
             mean[j] += x[i * p + j];
     for (size_t j = 0; j < p; j++)
         mean[j] /= (double)n;
+    double *dev_max = delta; /* max_i |x_ij - mean_j|, until the Newton steps */
     for (size_t i = 0; i < n; i++) {
-        for (size_t j = 0; j < p; j++)
+        for (size_t j = 0; j < p; j++) {
             tmp[j] = x[i * p + j] - mean[j];
+            if (fabs(tmp[j]) > dev_max[j])
+                dev_max[j] = fabs(tmp[j]);
+        }
         crvm__cox_add_weighted(p, 1.0, tmp, zl, scratch);
     }
     for (size_t j = 0; j < p; j++) {
@@ -642,6 +646,7 @@ static crvm_status cox_fit(const double *x, size_t n_rows, size_t n_cols, const 
             goto fail;
         }
         inv_sd[j] = 1.0 / sdev[j];
+        dev_max[j] *= inv_sd[j]; /* now max_i |z_ij| */
     }
     for (size_t a = 0; a < p; a++)
         for (size_t b = 0; b < a; b++)
@@ -660,8 +665,8 @@ static crvm_status cox_fit(const double *x, size_t n_rows, size_t n_cols, const 
         size_t max_buckets = TIED_SUMS_DOUBLES / (2 * (1 + p + p * p));
         if (max_buckets > n / TIED_MIN_ROWS)
             max_buckets = n / TIED_MIN_ROWS;
-        st = crvm__cox_tied_new(n, p, x, mean, inv_sd, durations, events, weights, strata,
-                                opt.ties, max_buckets, &tied);
+        st = crvm__cox_tied_new(n, p, x, mean, inv_sd, dev_max, durations, events, weights,
+                                strata, opt.ties, max_buckets, &tied);
         if (st != CRVM_OK)
             goto fail;
     }

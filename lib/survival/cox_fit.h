@@ -49,9 +49,10 @@ typedef struct crvm__cox_tied crvm__cox_tied;
 /* Bucket the n rows by (strata ? strata[i] : 0, durations[i]) when there
  * are at most max_buckets distinct pairs (*out NULL otherwise: the caller
  * sorts instead). x is n*p, centred and scaled by mean and inv_sd as it is
- * read; every array must outlive the buckets. O(n). CRVM_OK or CRVM_ENOMEM. */
+ * read (z); zmax holds max_i |z_ij| (p values, copied). Every other array
+ * must outlive the buckets. O(n). CRVM_OK or CRVM_ENOMEM. */
 crvm_status crvm__cox_tied_new(size_t n, size_t p, const double *x, const double *mean,
-                               const double *inv_sd, const double *durations,
+                               const double *inv_sd, const double *zmax, const double *durations,
                                const int32_t *events, const double *weights,
                                const int32_t *strata, crvm_ties ties, size_t max_buckets,
                                crvm__cox_tied **out);

@@ -38,8 +38,7 @@ struct crvm__cox_tied {
     double *zr, *ar, *zl, *z; /* scratch: p, p*p, p, p */
     double *zmax;      /* p: max_i |z_ij| */
     double *last_beta; /* p: beta of the last evaluation */
-    double last_max;   /* its largest eta */
-    int have_last;
+    double last_max;   /* its largest eta (0 at the start, for beta = 0) */
     double shift;      /* of the last evaluation */
 };
 
@@ -117,7 +116,7 @@ static void order_buckets(crvm__cox_tied *t)
 }
 
 crvm_status crvm__cox_tied_new(size_t n, size_t p, const double *x, const double *mean,
-                               const double *inv_sd, const double *durations,
+                               const double *inv_sd, const double *zmax, const double *durations,
                                const int32_t *events, const double *weights,
                                const int32_t *strata, crvm_ties ties, size_t max_buckets,
                                crvm__cox_tied **out)
@@ -178,6 +177,7 @@ crvm_status crvm__cox_tied_new(size_t n, size_t p, const double *x, const double
     t->z = t->zl + p;
     t->zmax = t->z + p;
     t->last_beta = t->zmax + p;
+    memcpy(t->zmax, zmax, p * sizeof *zmax);
     for (size_t i = 0; i < n; i++)
         if (events[i]) {
             t->b_d[t->bucket[i]]++;
@@ -215,32 +215,16 @@ static double chunk_eta(crvm__cox_tied *t, size_t i0, size_t i1, const double *b
 }
 
 /* The shift of the risk weights w e^(eta - shift), which keeps them from
- * overflowing: after an evaluation, the last maximum of eta plus the most
- * any row's eta can have moved since, sum_j |delta beta_j| max_i |z_ij|
- * (so that one pass over the rows suffices); before, the maximum itself
- * (a pass that also finds max |z_ij|). */
-static double shift_for(crvm__cox_tied *t, const double *beta)
+ * overflowing without a pass of its own: the last evaluation's maximum of
+ * eta plus the most any row's eta can have moved since,
+ * sum_j |delta beta_j| max_i |z_ij|. Before any evaluation the "last" one
+ * is beta = 0, where every eta is 0. */
+static double shift_for(const crvm__cox_tied *t, const double *beta)
 {
-    const size_t p = t->p;
-    if (t->have_last) {
-        double shift = t->last_max;
-        for (size_t j = 0; j < p; j++)
-            shift += fabs(beta[j] - t->last_beta[j]) * t->zmax[j];
-        return shift;
-    }
-    double top = -INFINITY, *z = t->z;
-    for (size_t i = 0; i < t->n; i++) {
-        standardised_row(t, i, z);
-        double s = 0.0;
-        for (size_t j = 0; j < p; j++) {
-            s += z[j] * beta[j];
-            if (fabs(z[j]) > t->zmax[j])
-                t->zmax[j] = fabs(z[j]);
-        }
-        if (s > top)
-            top = s;
-    }
-    return top;
+    double shift = t->last_max;
+    for (size_t j = 0; j < t->p; j++)
+        shift += fabs(beta[j] - t->last_beta[j]) * t->zmax[j];
+    return shift;
 }
 
 /* Rows [i0, i1) into their buckets: the events of a tied Efron block into
@@ -352,7 +336,6 @@ double crvm__cox_tied_evaluate(crvm__cox_tied *t, const double *beta, double *gr
     t->shift = shift;
     t->last_max = top;
     memcpy(t->last_beta, beta, p * sizeof *beta);
-    t->have_last = 1;
     return ll;
 }
 
