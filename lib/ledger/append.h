@@ -93,24 +93,28 @@ static inline uint32_t lookup_at(const crvm__intern *t, const char *id,
            is_empty(id) ? "is empty" : "unknown " what)
 
 /* Reject a row whose own `id` is empty or already in `table`; otherwise set
- * `len` and `h` to its length and hash, ready for crvm__intern_add. */
+ * `len` and `h` to its length and hash, ready for crvm__intern_add: measured
+ * here, or (the _AT form) taken from the group PREFETCH_IDS filled. */
 #define REJECT_UNLESS_NEW_ID(table, id, len, h, what)                                  \
     do {                                                                               \
         if (is_empty(id))                                                              \
             REJECT("id", CRVM_EINVAL, "is empty");                                     \
         (len) = strlen(id);                                                            \
         (h) = crvm__hash_string((id), (len));                                          \
-        if (crvm__intern_find((table), (id), (len), (h)) != CRVM__NOT_FOUND)           \
-            REJECT("id", CRVM_EINVAL, "\"%.*s\": duplicate " what " id", QID(id));     \
+        REJECT_IF_KNOWN(table, id, len, h, what);                                      \
     } while (0)
 
-/* The same for row i's id, measured and hashed by PREFETCH_IDS into group. */
 #define REJECT_UNLESS_NEW_ID_AT(table, id, len, h, what, group)                        \
     do {                                                                               \
         if (is_empty(id))                                                              \
             REJECT("id", CRVM_EINVAL, "is empty");                                     \
         (len) = (group).len[i & 15];                                                   \
         (h) = (group).hash[i & 15];                                                    \
+        REJECT_IF_KNOWN(table, id, len, h, what);                                      \
+    } while (0)
+
+#define REJECT_IF_KNOWN(table, id, len, h, what)                                       \
+    do {                                                                               \
         if (crvm__intern_find((table), (id), (len), (h)) != CRVM__NOT_FOUND)           \
             REJECT("id", CRVM_EINVAL, "\"%.*s\": duplicate " what " id", QID(id));     \
     } while (0)
