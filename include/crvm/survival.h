@@ -409,8 +409,27 @@ typedef struct crvm_cox_summary_stats {
     int n_strata;               /**< number of distinct strata (1 if unstratified) */
 } crvm_cox_summary_stats;
 
-/** Fill @p out with the model-level results. ::CRVM_OK or ::CRVM_EINVAL (NULL). */
+/**
+ * Fill @p out with the model-level results. The concordance is computed on
+ * the first call of this function or crvm_cox_concordance() on a fitted
+ * model (O(n log n) in the training rows, which the model keeps for it:
+ * 20-24 bytes per row until crvm_cox_free()) and cached; concurrent calls
+ * on one model are safe.
+ * @return ::CRVM_OK, ::CRVM_EINVAL (NULL), ::CRVM_ENOMEM (computing the
+ *         concordance; @p out is not written).
+ */
 CRVM_API crvm_status crvm_cox_summary(const crvm_cox *cox, crvm_cox_summary_stats *out);
+
+/**
+ * Harrell's C of the model's risk score -partial hazard against the training
+ * durations (crvm_cox_summary_stats::concordance): computed on first request
+ * (this function or crvm_cox_summary()), O(n log n), then cached; safe to
+ * call from several threads on one model. A restored model returns the
+ * saved value.
+ * @param[out] concordance  the index in [0, 1]; 0.5 if no pair is comparable.
+ * @return ::CRVM_OK, ::CRVM_EINVAL (NULL), ::CRVM_ENOMEM.
+ */
+CRVM_API crvm_status crvm_cox_concordance(const crvm_cox *cox, double *concordance);
 
 /**
  * Stratum codes of the fitted model, ascending (crvm_cox_summary().n_strata

@@ -77,7 +77,10 @@ static const char *const baseline_names[] = {"stratum", "time", "cumulative_haza
 static void cox_write(const void *model, crvm__mt_writer *w)
 {
     crvm__cox_state s;
-    crvm__cox_state_of(model, &s);
+    if (crvm__cox_state_of(model, &s) != CRVM_OK) {
+        w->failed = 1;
+        return;
+    }
     const crvm_cox_summary_stats *t = &s.stats;
     crvm__mt_long(w, "covariates", (long)s.p);
     crvm__mt_word(w, "ties", ties_names[s.ties == CRVM_TIES_BRESLOW]);

@@ -57,12 +57,24 @@ static inline int is_empty(const char *s) { return !s || !*s; }
 #define QID(s) (s ? (int)(strlen(s) > 60 ? 60 : strlen(s)) : 6), (s ? s : "(null)")
 
 /* Each row check: on failure report and either skip the row (lenient) or abort. */
-/* Prefetch the id-table lines of the next 16 rows of a string column. */
-#define PREFETCH_IDS(table, col)                                          \
+/* Every 16 rows, measure and hash the next 16 ids of a string column into
+ * group and prefetch their id-table lines; lookup_at and
+ * REJECT_UNLESS_NEW_ID_AT then use those lengths and hashes. Placed at the
+ * top of the row loop, before anything can skip a row. */
+#define PREFETCH_IDS(table, col, group)                                   \
     do {                                                                  \
         if ((i & 15) == 0 && (col))                                       \
-            crvm__intern_prefetch((table), (col) + i, n - i);             \
+            crvm__intern_prefetch((table), (col) + i, n - i, &(group));   \
     } while (0)
+
+/* lookup() of row i's id, whose length and hash PREFETCH_IDS made. */
+static inline uint32_t lookup_at(const crvm__intern *t, const char *id,
+                                 const crvm__id_group *g, size_t i)
+{
+    if (!id || !*id)
+        return CRVM__NOT_FOUND;
+    return crvm__intern_find(t, id, g->len[i & 15], g->hash[i & 15]);
+}
 
 #define REJECT(field, status, ...)                                          \
     do {                                                                    \
@@ -81,13 +93,28 @@ static inline int is_empty(const char *s) { return !s || !*s; }
            is_empty(id) ? "is empty" : "unknown " what)
 
 /* Reject a row whose own `id` is empty or already in `table`; otherwise set
- * `len` and `h` to its length and hash, ready for crvm__intern_add. */
+ * `len` and `h` to its length and hash, ready for crvm__intern_add: measured
+ * here, or (the _AT form) taken from the group PREFETCH_IDS filled. */
 #define REJECT_UNLESS_NEW_ID(table, id, len, h, what)                                  \
     do {                                                                               \
         if (is_empty(id))                                                              \
             REJECT("id", CRVM_EINVAL, "is empty");                                     \
         (len) = strlen(id);                                                            \
         (h) = crvm__hash_string((id), (len));                                          \
+        REJECT_IF_KNOWN(table, id, len, h, what);                                      \
+    } while (0)
+
+#define REJECT_UNLESS_NEW_ID_AT(table, id, len, h, what, group)                        \
+    do {                                                                               \
+        if (is_empty(id))                                                              \
+            REJECT("id", CRVM_EINVAL, "is empty");                                     \
+        (len) = (group).len[i & 15];                                                   \
+        (h) = (group).hash[i & 15];                                                    \
+        REJECT_IF_KNOWN(table, id, len, h, what);                                      \
+    } while (0)
+
+#define REJECT_IF_KNOWN(table, id, len, h, what)                                       \
+    do {                                                                               \
         if (crvm__intern_find((table), (id), (len), (h)) != CRVM__NOT_FOUND)           \
             REJECT("id", CRVM_EINVAL, "\"%.*s\": duplicate " what " id", QID(id));     \
     } while (0)

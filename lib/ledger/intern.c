@@ -164,21 +164,24 @@ crvm_status crvm__intern_shrink(crvm__intern *t)
 #  define PREFETCH(p) ((void)(p))
 #endif
 
-void crvm__intern_prefetch(const crvm__intern *t, const char *const *s, size_t n)
+void crvm__intern_prefetch(const crvm__intern *t, const char *const *s, size_t n,
+                           crvm__id_group *g)
 {
     /* Random lookups in a big table cost three dependent cache misses (slot,
      * entry, text). Issue them for a group of keys in three passes so the
-     * misses overlap; the lookups that follow then hit the cache. */
-    enum { G = 16 };
-    if (!t->n_slots || !s)
+     * misses overlap; the lookups that follow then hit the cache, and take
+     * the lengths and hashes made here. */
+    enum { G = CRVM__ID_GROUP };
+    if (!s)
         return;
     size_t mask = t->n_slots - 1, pos[G];
     if (n > G)
         n = G;
     for (size_t j = 0; j < n; j++) {
         const char *k = s[j];
-        size_t len = k ? strlen(k) : 0;
-        pos[j] = len ? crvm__hash_string(k, len) & mask : SIZE_MAX;
+        g->len[j] = k ? strlen(k) : 0;
+        g->hash[j] = g->len[j] ? crvm__hash_string(k, g->len[j]) : 0;
+        pos[j] = g->len[j] && t->n_slots ? g->hash[j] & mask : SIZE_MAX;
         if (pos[j] != SIZE_MAX)
             PREFETCH(&t->slots[pos[j]]);
     }

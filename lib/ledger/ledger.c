@@ -230,12 +230,13 @@ crvm_status crvm_ledger_add_customers(crvm_ledger *l, const char *const *ids, si
         (st = crvm__intern_reserve(&l->segment_ids, n, text_bytes(segments, n))))
         return st;
     crvm__batch b = {CRVM_TABLE_CUSTOMERS, rejections, 0};
+    crvm__id_group g_id = {{0}, {0}};
     for (size_t i = 0; i < n; i++) {
-        PREFETCH_IDS(&l->customer_ids, ids);
+        PREFETCH_IDS(&l->customer_ids, ids, g_id);
         const char *id = ids[i], *seg = segments[i];
         size_t len;
         uint32_t h;
-        REJECT_UNLESS_NEW_ID(&l->customer_ids, id, len, h, "customer");
+        REJECT_UNLESS_NEW_ID_AT(&l->customer_ids, id, len, h, "customer", g_id);
         if (is_empty(seg))
             REJECT("segment", CRVM_EINVAL, "is empty");
         crvm_date s = start[i], e = end ? end[i] : CRVM_DATE_NONE;
@@ -289,10 +290,11 @@ static crvm_status add_revenue(const char *fn, crvm_ledger *l, const char *const
     crvm__batch b = {CRVM_TABLE_REVENUE, rejections, 0};
     size_t k = n0;
     int64_t sum = 0, abs_sum = l->revenue_abs_cents;
+    crvm__id_group g_cust = {{0}, {0}};
     for (size_t i = 0; i < n; i++) {
-        PREFETCH_IDS(&l->customer_ids, customer_ids);
+        PREFETCH_IDS(&l->customer_ids, customer_ids, g_cust);
         const char *cid = customer_ids[i];
-        uint32_t c = lookup(&l->customer_ids, cid);
+        uint32_t c = lookup_at(&l->customer_ids, cid, &g_cust, i);
         if (c == CRVM__NOT_FOUND)
             REJECT_MISSING("customer_id", cid, "customer");
         if (!crvm__date_valid(dates[i]))
@@ -396,14 +398,15 @@ crvm_status crvm_ledger_add_contacts(crvm_ledger *l, const char *const *ids, siz
         (st = crvm__intern_reserve(&l->contact_ids, n, text_bytes(ids, n))))
         return st;
     crvm__batch b = {CRVM_TABLE_CONTACTS, rejections, 0};
+    crvm__id_group g_id = {{0}, {0}}, g_cust = {{0}, {0}};
     for (size_t i = 0; i < n; i++) {
-        PREFETCH_IDS(&l->contact_ids, ids);
-        PREFETCH_IDS(&l->customer_ids, customer_ids);
+        PREFETCH_IDS(&l->contact_ids, ids, g_id);
+        PREFETCH_IDS(&l->customer_ids, customer_ids, g_cust);
         const char *id = ids[i], *cid = customer_ids[i];
         size_t len;
         uint32_t h;
-        REJECT_UNLESS_NEW_ID(&l->contact_ids, id, len, h, "contact");
-        uint32_t c = lookup(&l->customer_ids, cid);
+        REJECT_UNLESS_NEW_ID_AT(&l->contact_ids, id, len, h, "contact", g_id);
+        uint32_t c = lookup_at(&l->customer_ids, cid, &g_cust, i);
         if (c == CRVM__NOT_FOUND)
             REJECT_MISSING("customer_id", cid, "customer");
         crvm_date o = opened[i], cl = closed[i];
@@ -513,10 +516,11 @@ crvm_status crvm_ledger_add_contact_articles(crvm_ledger *l, const char *const *
         return st;
     crvm__batch b = {CRVM_TABLE_CONTACT_ARTICLES, rejections, 0};
     size_t k = l->n_link;
+    crvm__id_group g_con = {{0}, {0}};
     for (size_t i = 0; i < n; i++) {
-        PREFETCH_IDS(&l->contact_ids, contact_ids);
+        PREFETCH_IDS(&l->contact_ids, contact_ids, g_con);
         const char *cid = contact_ids[i], *aid = article_ids[i];
-        uint32_t c = lookup(&l->contact_ids, cid);
+        uint32_t c = lookup_at(&l->contact_ids, cid, &g_con, i);
         if (c == CRVM__NOT_FOUND)
             REJECT_MISSING("contact_id", cid, "contact");
         uint32_t a = lookup(&l->article_ids, aid);
@@ -560,9 +564,10 @@ crvm_status crvm_ledger_add_knowledge_uses(crvm_ledger *l, const char *const *ar
         return st;
     crvm__batch b = {CRVM_TABLE_KNOWLEDGE_USES, rejections, 0};
     size_t k = l->n_use;
+    crvm__id_group g_con = {{0}, {0}}, g_cust = {{0}, {0}};
     for (size_t i = 0; i < n; i++) {
-        PREFETCH_IDS(&l->contact_ids, contact_ids);
-        PREFETCH_IDS(&l->customer_ids, customer_ids);
+        PREFETCH_IDS(&l->contact_ids, contact_ids, g_con);
+        PREFETCH_IDS(&l->customer_ids, customer_ids, g_cust);
         const char *aid = article_ids[i];
         const char *kid = contact_ids ? contact_ids[i] : NULL;
         const char *cid = customer_ids ? customer_ids[i] : NULL;
@@ -581,14 +586,14 @@ crvm_status crvm_ledger_add_knowledge_uses(crvm_ledger *l, const char *const *ar
             REJECT("resolved", CRVM_EINVAL, "= %ld: must be 0 or 1", (long)resolved[i]);
         uint32_t kc = CRVM__NOT_FOUND, cu = CRVM__NOT_FOUND;
         if (!is_empty(kid)) {
-            kc = lookup(&l->contact_ids, kid);
+            kc = lookup_at(&l->contact_ids, kid, &g_con, i);
             if (kc == CRVM__NOT_FOUND)
                 REJECT("contact_id", CRVM_ENOTFOUND, "\"%.*s\": unknown contact", QID(kid));
         } else if (kinds[i] == CRVM_USE_ASSISTED) {
             REJECT("contact_id", CRVM_EINVAL, "is empty: an assisted use needs its contact");
         }
         if (!is_empty(cid)) {
-            cu = lookup(&l->customer_ids, cid);
+            cu = lookup_at(&l->customer_ids, cid, &g_cust, i);
             if (cu == CRVM__NOT_FOUND)
                 REJECT("customer_id", CRVM_ENOTFOUND, "\"%.*s\": unknown customer", QID(cid));
             if (kc != CRVM__NOT_FOUND && l->con_customer[kc] != cu)

@@ -43,9 +43,19 @@ crvm_status crvm__intern_reserve(crvm__intern *t, size_t entries, size_t bytes);
 uint32_t crvm__intern_find(const crvm__intern *t, const char *s, size_t len, uint32_t hash);
 /* Add a string known to be absent; room must have been reserved. */
 uint32_t crvm__intern_add(crvm__intern *t, const char *s, size_t len, uint32_t hash);
-/* Hint: bring the table lines that looking up s[0..min(n,16)) will touch into
- * the cache (a performance hint only; NULL or empty strings are skipped). */
-void crvm__intern_prefetch(const crvm__intern *t, const char *const *s, size_t n);
+/* The lengths and hashes of a group of up to CRVM__ID_GROUP ids, made once
+ * by crvm__intern_prefetch for the lookups that follow (an empty or NULL
+ * id has length 0). */
+#define CRVM__ID_GROUP 16
+typedef struct crvm__id_group {
+    size_t len[CRVM__ID_GROUP];
+    uint32_t hash[CRVM__ID_GROUP];
+} crvm__id_group;
+/* Measure and hash s[0..min(n,16)) into g, and bring the table lines that
+ * looking them up will touch into the cache (NULL or empty strings are
+ * skipped). */
+void crvm__intern_prefetch(const crvm__intern *t, const char *const *s, size_t n,
+                           crvm__id_group *g);
 /* Remove every entry with index >= count (the most recent ones). */
 void crvm__intern_truncate(crvm__intern *t, size_t count);
 static inline const char *crvm__intern_str(const crvm__intern *t, size_t i)

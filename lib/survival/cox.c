@@ -30,6 +30,7 @@
 #include "math/vmath.h"
 #include "survival/distrib.h"
 #include "survival/internal.h"
+#include "survival/cox_fit.h"
 #include "survival/cox_model.h"
 
 void crvm_cox_options_init(crvm_cox_options *options)
@@ -52,6 +53,10 @@ void crvm_cox_free(crvm_cox *cox)
     crvm__free(cox->base_start);
     crvm__free(cox->base_time);
     crvm__free(cox->base_cumhaz);
+    crvm__free(cox->train.time);
+    crvm__free(cox->train.score);
+    crvm__free(cox->train.events);
+    crvm__free(cox->train.strata);
     crvm__free(cox);
 }
 
@@ -75,24 +80,8 @@ typedef struct fit_data {
     double *risk;          /* n risk weights w e^(eta - shift) of the current beta (scratch) */
     /* scratch for sums */
     double *zr, *ar, *zd, *ad, *zl;
+    crvm__cox_tied *tied;  /* non-NULL: rows in their own order, summed per time */
 } fit_data;
-
-/* zr += r zi and (if ar) the upper triangle of ar += r zi zi^T */
-static void add_weighted(size_t p, double r, const double *zi, double *zr, double *ar)
-{
-    if (ar == NULL) {
-        for (size_t a = 0; a < p; a++)
-            zr[a] += r * zi[a];
-        return;
-    }
-    for (size_t a = 0; a < p; a++) {
-        double ra = r * zi[a];
-        double *row = ar + a * p;
-        zr[a] += ra;
-        for (size_t b = a; b < p; b++)
-            row[b] += ra * zi[b];
-    }
-}
 
 /* Add (sign = 1) or remove (sign = -1) row i to the risk-set sums S_R, Z_R
  * and (if ar) A_R; returns its risk weight w e^(eta - shift) (fd->risk). */
@@ -101,7 +90,7 @@ static double risk_update(const fit_data *fd, size_t i, double sign, double *sr,
 {
     double r = fd->risk[i];
     *sr += sign * r;
-    add_weighted(fd->p, sign * r, fd->z + i * fd->p, zr, ar);
+    crvm__cox_add_weighted(fd->p, sign * r, fd->z + i * fd->p, zr, ar);
     return r;
 }
 
@@ -148,9 +137,67 @@ static void risk_weights(fit_data *fd, double shift)
         fd->risk[i] *= fd->w[i];
 }
 
-/* Log partial likelihood (penalised), score and information at beta (on the
- * standardised scale). grad and info may be NULL. */
-static double evaluate(fit_data *fd, const double *beta, double *grad, double *info)
+/* Efron's d terms l = 0 .. d-1 have the risk sums minus the fraction
+ * f = l/d of the event sums, S_l = sr - f sd; the score and information are
+ * linear in f over S_l and quadratic in f over S_l^2, so the d terms
+ * collapse into five scalar sums and one O(p^2) update per tied block:
+ *   sum zl      = zr c0 - zd c1,
+ *   sum (A - f A_D)/S_l = ar c0 - ad c1,
+ *   sum zl zl^T = zr zr^T q0 - (zr zd^T + zd zr^T) q1 + zd zd^T q2,
+ * c_k = sum f^k / S_l, q_k = sum f^k / S_l^2. The logarithms of the S_l go
+ * through the vector log in chunks (a block can hold most of the events). */
+void crvm__cox_block_terms(size_t p, crvm_ties ties, double shift, size_t d, double wd,
+                           double sr, const double *zr, const double *ar, double sd,
+                           const double *zd, const double *ad, double *zl, double *ll,
+                           double *grad, double *info)
+{
+    enum { CHUNK = 64 };
+    const int efron = ties == CRVM_TIES_EFRON && d > 1;
+    const size_t terms = efron ? d : 1;
+    const double wbar = efron ? wd / (double)d : wd;
+    double c0 = 0.0, c1 = 0.0, q0 = 0.0, q1 = 0.0, q2 = 0.0, logs = 0.0;
+    double sl[CHUNK];
+    for (size_t l0 = 0; l0 < terms; l0 += CHUNK) {
+        const size_t len = terms - l0 < CHUNK ? terms - l0 : CHUNK;
+        for (size_t k = 0; k < len; k++) {
+            double f = efron ? (double)(l0 + k) / (double)d : 0.0;
+            sl[k] = sr - f * sd;
+            double il = 1.0 / sl[k];
+            c0 += il;
+            c1 += f * il;
+            q0 += il * il;
+            q1 += f * il * il;
+            q2 += f * f * il * il;
+        }
+        crvm__vlog(sl, sl, len);
+        for (size_t k = 0; k < len; k++)
+            logs += sl[k];
+    }
+    *ll -= wbar * (logs + (double)terms * shift);
+    if (grad)
+        for (size_t a = 0; a < p; a++)
+            grad[a] -= wbar * (zr[a] * c0 - (efron ? zd[a] * c1 : 0.0));
+    if (info) {
+        if (!efron)
+            for (size_t a = 0; a < p; a++)
+                zl[a] = zr[a] * c0; /* one term: zl = zr / sr */
+        for (size_t a = 0; a < p; a++)
+            for (size_t b = a; b < p; b++) {
+                double v;
+                if (efron)
+                    v = ar[a * p + b] * c0 - ad[a * p + b] * c1 -
+                        (zr[a] * zr[b] * q0 - (zr[a] * zd[b] + zd[a] * zr[b]) * q1 +
+                         zd[a] * zd[b] * q2);
+                else
+                    v = ar[a * p + b] * c0 - zl[a] * zl[b];
+                info[a * p + b] += wbar * v;
+            }
+    }
+}
+
+/* Log partial likelihood (unpenalised), score and the upper triangle of the
+ * information at beta from the rows in (stratum, time) order. */
+static double sorted_sums(fit_data *fd, const double *beta, double *grad, double *info)
 {
     const size_t p = fd->p;
     const double shift = linear_predictor(fd, beta);
@@ -203,12 +250,12 @@ static double evaluate(fit_data *fd, const double *beta, double *grad, double *i
                         for (size_t a = 0; a < p; a++)
                             grad[a] += fd->w[i] * zi[a];
                     if (tied) {
-                        add_weighted(p, r, zi, zd, info ? ad : NULL);
+                        crvm__cox_add_weighted(p, r, zi, zd, info ? ad : NULL);
                         continue;
                     }
                 }
                 sr += r;
-                add_weighted(p, r, zi, zr, info ? ar : NULL);
+                crvm__cox_add_weighted(p, r, zi, zr, info ? ar : NULL);
             }
             if (tied) {
                 sr += sd;
@@ -220,53 +267,28 @@ static double evaluate(fit_data *fd, const double *beta, double *grad, double *i
                 }
             }
             risk_remove_started(fd, s0, &next, fd->t[begin], &sr, zr, info ? ar : NULL);
-            if (d > 0 && wd > 0.0) {
-                /* Efron's d terms l = 0 .. d-1 have the risk sums minus the
-                 * fraction f = l/d of the event sums, S_l = sr - f sd; the
-                 * score and information are linear in f over S_l and
-                 * quadratic in f over S_l^2, so the d terms collapse into
-                 * five scalar sums and one O(p^2) update per tied block:
-                 *   sum zl      = zr c0 - zd c1,
-                 *   sum (A - f A_D)/S_l = ar c0 - ad c1,
-                 *   sum zl zl^T = zr zr^T q0 - (zr zd^T + zd zr^T) q1 + zd zd^T q2,
-                 * c_k = sum f^k / S_l, q_k = sum f^k / S_l^2. */
-                const int efron = fd->ties == CRVM_TIES_EFRON && d > 1;
-                const size_t terms = efron ? d : 1;
-                const double wbar = efron ? wd / (double)d : wd;
-                double c0 = 0.0, c1 = 0.0, q0 = 0.0, q1 = 0.0, q2 = 0.0;
-                for (size_t l = 0; l < terms; l++) {
-                    double f = efron ? (double)l / (double)d : 0.0;
-                    double sl = sr - f * sd, il = 1.0 / sl;
-                    ll -= wbar * (log(sl) + shift);
-                    c0 += il;
-                    c1 += f * il;
-                    q0 += il * il;
-                    q1 += f * il * il;
-                    q2 += f * f * il * il;
-                }
-                if (grad)
-                    for (size_t a = 0; a < p; a++)
-                        grad[a] -= wbar * (zr[a] * c0 - (efron ? zd[a] * c1 : 0.0));
-                if (info) {
-                    if (!efron)
-                        for (size_t a = 0; a < p; a++)
-                            zl[a] = zr[a] * c0; /* one term: zl = zr / sr */
-                    for (size_t a = 0; a < p; a++)
-                        for (size_t b = a; b < p; b++) {
-                            double v;
-                            if (efron)
-                                v = ar[a * p + b] * c0 - ad[a * p + b] * c1 -
-                                    (zr[a] * zr[b] * q0 - (zr[a] * zd[b] + zd[a] * zr[b]) * q1 +
-                                     zd[a] * zd[b] * q2);
-                            else
-                                v = ar[a * p + b] * c0 - zl[a] * zl[b];
-                            info[a * p + b] += wbar * v;
-                        }
-                }
-            }
+            if (d > 0 && wd > 0.0)
+                crvm__cox_block_terms(p, fd->ties, shift, d, wd, sr, zr, ar, sd, zd, ad, zl, &ll,
+                                      grad, info);
             end = begin;
         }
     }
+    return ll;
+}
+
+/* Log partial likelihood (penalised), score and information at beta (on the
+ * standardised scale). grad and info may be NULL. */
+/* The per-time sums of the tied path stay within this many doubles (cache),
+ * and each bucket holds this many rows on average at least: below that the
+ * sort costs no more. */
+#define TIED_SUMS_DOUBLES 32768
+#define TIED_MIN_ROWS 8
+
+static double evaluate(fit_data *fd, const double *beta, double *grad, double *info)
+{
+    const size_t p = fd->p;
+    double ll = fd->tied ? crvm__cox_tied_evaluate(fd->tied, beta, grad, info)
+                         : sorted_sums(fd, beta, grad, info);
     if (info)
         for (size_t a = 0; a < p; a++)
             for (size_t b = 0; b < a; b++)
@@ -575,95 +597,57 @@ static crvm_status cox_fit(const double *x, size_t n_rows, size_t n_cols, const 
         return crvm__fail(CRVM_EDOMAIN, "no events: the Cox partial likelihood is constant");
 
     /* Workspace. */
-    crvm__surv_key *keys = crvm__calloc(n, sizeof *keys);
-    double *z = crvm__calloc(n * p, sizeof *z);
-    double *tw = crvm__calloc(4 * n, sizeof *tw); /* t, w, eta, risk */
-    int32_t *es = crvm__calloc(n, sizeof *es);
+    crvm__surv_key *keys = NULL;
+    double *z = NULL, *tw = NULL;
+    int32_t *es = NULL;
     double *mat = crvm__calloc(9 * p * p + 12 * p, sizeof *mat);
     crvm_cox *cox = crvm__calloc(1, sizeof *cox);
     size_t *sbegin = NULL;
     double *u = NULL, *blockbuf = NULL;
     double *t0s = NULL;      /* interval starts in sorted order */
     size_t *t0_order = NULL; /* rows by (stratum, start) */
-    if (keys == NULL || z == NULL || tw == NULL || es == NULL || mat == NULL || cox == NULL) {
+    crvm__cox_tied *tied = NULL;
+    if (mat == NULL || cox == NULL) {
         st = crvm__nomem("allocating the Cox workspace");
         goto fail;
     }
-    double *ts = tw, *ws = tw + n, *eta = tw + 2 * n, *risk = tw + 3 * n;
+    atomic_init(&cox->concordance_state, CRVM__COX_C_PENDING);
+    double *ts = NULL, *ws = NULL, *eta = NULL, *risk = NULL;
     double *info = mat, *cov = mat + p * p, *chol = mat + 2 * p * p, *scratch = mat + 3 * p * p;
     double *ar = mat + 4 * p * p, *ad = mat + 5 * p * p, *meat = mat + 6 * p * p,
            *rob = mat + 7 * p * p;
     double *vec = mat + 9 * p * p;
     double *mean = vec, *sdev = vec + p, *beta = vec + 2 * p, *grad = vec + 3 * p,
            *delta = vec + 4 * p, *prev = vec + 5 * p, *zr = vec + 6 * p, *zd = vec + 7 * p,
-           *zl = vec + 8 * p, *tmp = vec + 9 * p;
+           *zl = vec + 8 * p, *tmp = vec + 9 * p, *inv_sd = vec + 10 * p;
 
-    /* Centre and scale: unweighted mean (as lifelines) and standard deviation. */
+    /* Centre and scale: unweighted mean (as lifelines) and standard
+     * deviation, from the centred cross products, which also show
+     * collinearity among the covariates themselves. */
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < p; j++)
             mean[j] += x[i * p + j];
     for (size_t j = 0; j < p; j++)
         mean[j] /= (double)n;
-    for (size_t i = 0; i < n; i++)
+    double *dev_max = delta; /* max_i |x_ij - mean_j|, until the Newton steps */
+    for (size_t i = 0; i < n; i++) {
         for (size_t j = 0; j < p; j++) {
-            double c = x[i * p + j] - mean[j];
-            sdev[j] += c * c;
+            tmp[j] = x[i * p + j] - mean[j];
+            if (fabs(tmp[j]) > dev_max[j])
+                dev_max[j] = fabs(tmp[j]);
         }
+        crvm__cox_add_weighted(p, 1.0, tmp, zl, scratch);
+    }
     for (size_t j = 0; j < p; j++) {
-        sdev[j] = sqrt(sdev[j] / (double)(n - 1));
+        sdev[j] = sqrt(scratch[j * p + j] / (double)(n - 1));
         if (!(sdev[j] > 1e-12 * (fabs(mean[j]) + 1e-300))) {
             st = crvm__fail(CRVM_EDOMAIN, "covariate %zu is constant (%g in every row)", j,
                             mean[j]);
             goto fail;
         }
+        inv_sd[j] = 1.0 / sdev[j];
+        dev_max[j] *= inv_sd[j]; /* now max_i |z_ij| */
     }
-    /* Sort once by (stratum, time). */
-    st = crvm__surv_sort(n, durations, strata, keys);
-    if (st != CRVM_OK)
-        goto fail;
-    size_t n_strata = 0;
-    for (size_t i = 0; i < n; i++)
-        if (i == 0 || keys[i].stratum != keys[i - 1].stratum)
-            n_strata++;
-    sbegin = crvm__calloc(n_strata + 1, sizeof *sbegin);
-    cox->strata = crvm__calloc(n_strata, sizeof *cox->strata);
-    cox->base_start = crvm__calloc(n_strata + 1, sizeof *cox->base_start);
-    cox->beta = crvm__calloc(p, sizeof *cox->beta);
-    cox->mean = crvm__calloc(p, sizeof *cox->mean);
-    cox->cov = crvm__calloc(p * p, sizeof *cox->cov);
-    if (sbegin == NULL || cox->strata == NULL || cox->base_start == NULL || cox->beta == NULL ||
-        cox->mean == NULL || cox->cov == NULL) {
-        st = crvm__nomem("allocating the Cox model");
-        goto fail;
-    }
-    {
-        size_t s = 0;
-        for (size_t i = 0; i < n; i++)
-            if (i == 0 || keys[i].stratum != keys[i - 1].stratum) {
-                sbegin[s] = i;
-                cox->strata[s] = keys[i].stratum;
-                s++;
-            }
-        sbegin[n_strata] = n;
-    }
-    for (size_t i = 0; i < n; i++) {
-        size_t row = keys[i].row;
-        ts[i] = durations[row];
-        ws[i] = weights ? weights[row] : 1.0;
-        es[i] = events[row];
-        for (size_t j = 0; j < p; j++)
-            z[i * p + j] = (x[row * p + j] - mean[j]) / sdev[j];
-    }
-    if (start != NULL) {
-        st = order_starts(n, keys, start, strata != NULL, &t0s, &t0_order);
-        if (st != CRVM_OK)
-            goto fail;
-    }
-    /* Collinearity among the covariates themselves. */
-    for (size_t i = 0; i < n; i++)
-        for (size_t a = 0; a < p; a++)
-            for (size_t b = a; b < p; b++)
-                scratch[a * p + b] += z[i * p + a] * z[i * p + b];
     for (size_t a = 0; a < p; a++)
         for (size_t b = 0; b < a; b++)
             scratch[a * p + b] = scratch[b * p + a];
@@ -675,9 +659,78 @@ static crvm_status cox_fit(const double *x, size_t n_rows, size_t n_cols, const 
             goto fail;
         }
     }
+    /* Few distinct times: sums per time instead of a sort. Robust errors
+     * and intervals need the rows in order. */
+    if (start == NULL && !opt.robust) {
+        size_t max_buckets = TIED_SUMS_DOUBLES / (2 * (1 + p + p * p));
+        if (max_buckets > n / TIED_MIN_ROWS)
+            max_buckets = n / TIED_MIN_ROWS;
+        st = crvm__cox_tied_new(n, p, x, mean, inv_sd, dev_max, durations, events, weights,
+                                strata, opt.ties, max_buckets, &tied);
+        if (st != CRVM_OK)
+            goto fail;
+    }
+    size_t n_strata = 0;
+    if (tied) {
+        n_strata = crvm__cox_tied_strata(tied, NULL);
+        cox->strata = crvm__calloc(n_strata, sizeof *cox->strata);
+        if (cox->strata != NULL)
+            crvm__cox_tied_strata(tied, cox->strata);
+    } else {
+        keys = crvm__calloc(n, sizeof *keys);
+        z = crvm__calloc(n * p, sizeof *z);
+        tw = crvm__calloc(4 * n, sizeof *tw); /* t, w, eta, risk */
+        es = crvm__calloc(n, sizeof *es);
+        if (keys == NULL || z == NULL || tw == NULL || es == NULL) {
+            st = crvm__nomem("allocating the Cox workspace");
+            goto fail;
+        }
+        ts = tw, ws = tw + n, eta = tw + 2 * n, risk = tw + 3 * n;
+        /* Sort once by (stratum, time). */
+        st = crvm__surv_sort(n, durations, strata, keys);
+        if (st != CRVM_OK)
+            goto fail;
+        for (size_t i = 0; i < n; i++)
+            if (i == 0 || keys[i].stratum != keys[i - 1].stratum)
+                n_strata++;
+        cox->strata = crvm__calloc(n_strata, sizeof *cox->strata);
+    }
+    sbegin = crvm__calloc(n_strata + 1, sizeof *sbegin);
+    cox->base_start = crvm__calloc(n_strata + 1, sizeof *cox->base_start);
+    cox->beta = crvm__calloc(p, sizeof *cox->beta);
+    cox->mean = crvm__calloc(p, sizeof *cox->mean);
+    cox->cov = crvm__calloc(p * p, sizeof *cox->cov);
+    if (sbegin == NULL || cox->strata == NULL || cox->base_start == NULL || cox->beta == NULL ||
+        cox->mean == NULL || cox->cov == NULL) {
+        st = crvm__nomem("allocating the Cox model");
+        goto fail;
+    }
+    if (!tied) {
+        size_t s = 0;
+        for (size_t i = 0; i < n; i++)
+            if (i == 0 || keys[i].stratum != keys[i - 1].stratum) {
+                sbegin[s] = i;
+                cox->strata[s] = keys[i].stratum;
+                s++;
+            }
+        sbegin[n_strata] = n;
+        for (size_t i = 0; i < n; i++) {
+            size_t row = keys[i].row;
+            ts[i] = durations[row];
+            ws[i] = weights ? weights[row] : 1.0;
+            es[i] = events[row];
+            for (size_t j = 0; j < p; j++)
+                z[i * p + j] = (x[row * p + j] - mean[j]) / sdev[j];
+        }
+    }
+    if (start != NULL) {
+        st = order_starts(n, keys, start, strata != NULL, &t0s, &t0_order);
+        if (st != CRVM_OK)
+            goto fail;
+    }
 
     fit_data fd = {n, p, opt.ties, opt.penalizer, z, ts, es, ws, sbegin, n_strata, t0s, t0_order,
-                   eta, risk, zr, ar, zd, ad, zl};
+                   eta, risk, zr, ar, zd, ad, zl, tied};
     /* Newton–Raphson with step halving. */
     double ll = evaluate(&fd, beta, grad, info);
     const double ll_null = ll;
@@ -820,7 +873,16 @@ static crvm_status cox_fit(const double *x, size_t n_rows, size_t n_cols, const 
 
     /* Breslow baseline cumulative hazard per stratum, at beta (eta holds
      * z.beta from the last evaluate; centred x.beta_x equals z.beta). */
-    {
+    if (tied) {
+        size_t m = crvm__cox_tied_baseline(tied, NULL, NULL, NULL);
+        cox->base_time = crvm__calloc(m ? m : 1, sizeof *cox->base_time);
+        cox->base_cumhaz = crvm__calloc(m ? m : 1, sizeof *cox->base_cumhaz);
+        if (cox->base_time == NULL || cox->base_cumhaz == NULL) {
+            st = crvm__nomem("allocating the baseline hazard");
+            goto fail;
+        }
+        crvm__cox_tied_baseline(tied, cox->base_start, cox->base_time, cox->base_cumhaz);
+    } else {
         size_t n_event_times = 0;
         for (size_t s = 0; s < n_strata; s++) {
             for (size_t begin = sbegin[s]; begin < sbegin[s + 1];) {
@@ -888,30 +950,33 @@ static crvm_status cox_fit(const double *x, size_t n_rows, size_t n_cols, const 
         cox->base_start[n_strata] = pos;
     }
 
-    /* Concordance of -eta with the durations, over pairs within the same
-     * stratum (unweighted, as lifelines). */
-    double concordance = 0.5;
+    /* What the concordance of -eta with the durations needs, for its
+     * computation on first request (cox_concordance.c). */
     {
-        double *neg = crvm__calloc(n, sizeof *neg);
-        if (neg == NULL) {
-            st = crvm__nomem("computing the concordance index");
+        crvm__cox_train *tr = &cox->train;
+        const int by_stratum = n_strata > 1;
+        tr->n = n;
+        tr->sorted = tied == NULL;
+        tr->time = crvm__malloc(n * sizeof *tr->time);
+        tr->score = tied ? crvm__cox_tied_take_eta(tied) : crvm__malloc(n * sizeof *tr->score);
+        tr->events = tied ? crvm__malloc(n * sizeof *tr->events) : es;
+        tr->strata = by_stratum ? crvm__malloc(n * sizeof *tr->strata) : NULL;
+        if (!tied)
+            es = NULL; /* now the model's */
+        if (tr->time == NULL || tr->score == NULL || tr->events == NULL ||
+            (by_stratum && tr->strata == NULL)) {
+            st = crvm__nomem("keeping the data of the concordance index");
             goto fail;
         }
-        for (size_t i = 0; i < n; i++)
-            neg[i] = -eta[i];
-        double score = 0.0, pairs = 0.0;
-        for (size_t s = 0; s < n_strata && st == CRVM_OK; s++) {
-            double sc = 0.0, pr = 0.0;
-            st = crvm__concordance_counts(sbegin[s + 1] - sbegin[s], ts + sbegin[s],
-                                          neg + sbegin[s], es + sbegin[s], 1, &sc, &pr);
-            score += sc;
-            pairs += pr;
+        for (size_t i = 0; i < n; i++) {
+            tr->time[i] = tied ? durations[i] : ts[i];
+            tr->score[i] = -(tied ? tr->score[i] : eta[i]);
         }
-        crvm__free(neg);
-        if (st != CRVM_OK)
-            goto fail;
-        if (pairs > 0.0)
-            concordance = score / pairs;
+        if (tied)
+            memcpy(tr->events, events, n * sizeof *events);
+        if (by_stratum)
+            for (size_t i = 0; i < n; i++)
+                tr->strata[i] = tied ? strata[i] : keys[i].stratum;
     }
 
     /* Publish on the scale of x. */
@@ -934,7 +999,7 @@ static crvm_status cox_fit(const double *x, size_t n_rows, size_t n_cols, const 
         cox->stats.lr_statistic = 0.0;
     cox->stats.lr_dof = (int)p;
     cox->stats.lr_p_value = crvm_chisq_sf(cox->stats.lr_statistic, (double)p);
-    cox->stats.concordance = concordance;
+    cox->stats.concordance = NAN; /* on request */
     cox->stats.n_events = n_events;
     cox->stats.n_observations = n_obs;
     cox->stats.iterations = iterations;
@@ -956,6 +1021,7 @@ fail: /* also the success path, with cox = NULL and u, blockbuf already freed */
     crvm__free(blockbuf);
     crvm__free(t0s);
     crvm__free(t0_order);
+    crvm__cox_tied_free(tied);
     crvm_cox_free(cox);
     return st;
 }
@@ -1067,8 +1133,11 @@ crvm_status crvm_cox_summary(const crvm_cox *cox, crvm_cox_summary_stats *out)
 {
     if (cox == NULL || out == NULL)
         return crvm__fail(CRVM_EINVAL, "cox and out must not be NULL");
-    *out = cox->stats;
-    return CRVM_OK;
+    crvm_cox_summary_stats stats = cox->stats;
+    crvm_status st = crvm__cox_concordance_of(cox, &stats.concordance);
+    if (st == CRVM_OK)
+        *out = stats;
+    return st;
 }
 
 crvm_status crvm_cox_strata(const crvm_cox *cox, int32_t *out, size_t out_len)

@@ -3,10 +3,23 @@
 #ifndef CRVM_SURVIVAL_COX_MODEL_H
 #define CRVM_SURVIVAL_COX_MODEL_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "crvm/survival.h"
+
+/* What Harrell's C of a fit needs, kept by the fit so that the index is
+ * computed only when asked for (cox_concordance.c): the training rows'
+ * durations, scores -eta, events and strata
+ * (NULL: one stratum), in (stratum, time) order when sorted. All NULL in a
+ * restored model, whose index was saved. */
+typedef struct crvm__cox_train {
+    size_t n;
+    double *time, *score;
+    int32_t *events, *strata;
+    int sorted;
+} crvm__cox_train;
 
 struct crvm_cox {
     size_t p;
@@ -23,7 +36,21 @@ struct crvm_cox {
     double *base_time;
     double *base_cumhaz;
     crvm_ties ties; /* of the partial likelihood fitted (residuals use the same) */
+    crvm__cox_train train;
+    /* Lazy concordance (stats.concordance is not used): the value is valid
+     * once the state is CRVM__COX_C_READY (stored with release order after
+     * the value). */
+    double concordance;
+    atomic_int concordance_state;
 };
+
+enum { CRVM__COX_C_PENDING = 0, CRVM__COX_C_WRITING = 1, CRVM__COX_C_READY = 2 };
+
+/* Harrell's C of the model on its training rows into *out: computed on the
+ * first call and cached; concurrent callers on one model are safe (each
+ * caller that finds it pending computes the same value, one publishes it).
+ * CRVM_OK or CRVM_ENOMEM. */
+crvm_status crvm__cox_concordance_of(const crvm_cox *cox, double *out);
 
 /* Everything a Cox model holds, as views (state_of) or as the input of
  * crvm__cox_restore (which copies it). */
@@ -41,7 +68,9 @@ typedef struct crvm__cox_state {
     const double *base_time, *base_cumhaz; /* base_start[n_strata] values */
 } crvm__cox_state;
 
-void crvm__cox_state_of(const crvm_cox *cox, crvm__cox_state *out);
+/* The state of a model; its concordance is computed if it was not yet
+ * (CRVM_ENOMEM possible). */
+crvm_status crvm__cox_state_of(const crvm_cox *cox, crvm__cox_state *out);
 
 /* A new model copying the state. Checks it is one a fit produces
  * (CRVM_EDOMAIN naming the field otherwise); CRVM_ENOMEM. */

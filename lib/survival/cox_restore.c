@@ -9,8 +9,12 @@
 #include "core/fit_state.h"
 #include "survival/cox_model.h"
 
-void crvm__cox_state_of(const crvm_cox *cox, crvm__cox_state *out)
+crvm_status crvm__cox_state_of(const crvm_cox *cox, crvm__cox_state *out)
 {
+    crvm_cox_summary_stats stats = cox->stats;
+    crvm_status st = crvm__cox_concordance_of(cox, &stats.concordance);
+    if (st != CRVM_OK)
+        return st;
     out->p = cox->p;
     out->beta = cox->beta;
     out->mean = cox->mean;
@@ -19,12 +23,13 @@ void crvm__cox_state_of(const crvm_cox *cox, crvm__cox_state *out)
     out->robust = cox->robust;
     out->z_crit = cox->z_crit;
     out->ties = cox->ties;
-    out->stats = cox->stats;
+    out->stats = stats;
     out->n_strata = cox->n_strata;
     out->strata = cox->strata;
     out->base_start = cox->base_start;
     out->base_time = cox->base_time;
     out->base_cumhaz = cox->base_cumhaz;
+    return CRVM_OK;
 }
 
 static crvm_status check_finite(const double *v, size_t n, const char *name)
@@ -146,6 +151,8 @@ crvm_status crvm__cox_restore(const crvm__cox_state *s, crvm_cox **out)
     cox->z_crit = s->z_crit;
     cox->ties = s->ties;
     cox->stats = s->stats;
+    cox->concordance = s->stats.concordance;
+    atomic_init(&cox->concordance_state, CRVM__COX_C_READY);
     cox->n_strata = s->n_strata;
     *out = cox;
     return CRVM_OK;

@@ -119,17 +119,12 @@ static void radix_pairs(size_t n, uint64_t *key, size_t *row, uint64_t *tkey, si
     }
 }
 
-crvm_status crvm__sort_keys(size_t n, uint64_t *key)
+crvm_status crvm__sort_keys(size_t n, uint64_t *key, uint64_t *tmp)
 {
-    uint64_t *tmp = crvm__malloc((n ? n : 1) * sizeof *tmp);
     size_t *count = crvm__malloc((size_t)RADIX_DIGITS * RADIX * sizeof *count);
-    if (tmp == NULL || count == NULL) {
-        crvm__free(tmp);
-        crvm__free(count);
+    if (count == NULL)
         return crvm__nomem("sorting");
-    }
     radix_pairs(n, key, NULL, tmp, NULL, 64, count);
-    crvm__free(tmp);
     crvm__free(count);
     return CRVM_OK;
 }

@@ -33,8 +33,9 @@ uint64_t crvm__double_key(double v);
 double crvm__key_double(uint64_t k);
 /* Sort n keys ascending in place: an LSD radix sort (11-bit digits, the
  * histograms of all digits in one pass, digits shared by every key
- * skipped). O(n) time, n keys of extra memory. CRVM_OK or CRVM_ENOMEM. */
-crvm_status crvm__sort_keys(size_t n, uint64_t *key);
+ * skipped), with tmp (n keys) the caller's scratch. O(n) time. CRVM_OK or
+ * CRVM_ENOMEM. */
+crvm_status crvm__sort_keys(size_t n, uint64_t *key, uint64_t *tmp);
 /* order[] = the permutation that sorts values ascending (stable; no NaN). */
 crvm_status crvm__sort_doubles(size_t n, const double *values, size_t *order);
 

@@ -197,6 +197,7 @@ static void km_finish(const crvm__surv_key *ekeys, size_t m, const double *weigh
 typedef struct tally {
     double time, ev, cens;
     int used;
+    uint64_t n_ev, n_all; /* unweighted: counted without a branch on the event flag */
 } tally;
 
 static int tally_cmp(const void *pa, const void *pb)
@@ -231,16 +232,24 @@ static crvm_status km_few_distinct(size_t n, const double *durations, const int3
             slot[h].used = 1;
             slot[h].time = t;
         }
-        double w = weights ? weights[i] : 1.0;
-        if (events[i])
-            slot[h].ev += w;
-        else
-            slot[h].cens += w;
+        if (weights == NULL) {
+            slot[h].n_ev += events[i] != 0;
+            slot[h].n_all++;
+        } else if (events[i]) {
+            slot[h].ev += weights[i];
+        } else {
+            slot[h].cens += weights[i];
+        }
     }
     size_t r = 0;
     for (size_t h = 0; h < FEW_SLOTS; h++)
-        if (slot[h].used)
+        if (slot[h].used) {
+            if (weights == NULL) { /* whole numbers: exactly the sums of ones */
+                slot[h].ev = (double)slot[h].n_ev;
+                slot[h].cens = (double)(slot[h].n_all - slot[h].n_ev);
+            }
             slot[r++] = slot[h];
+        }
     qsort(slot, r, sizeof *slot, tally_cmp);
     double *block = crvm__calloc(r * KM_COLUMNS, sizeof *block);
     if (block == NULL) {
@@ -266,13 +275,19 @@ static crvm_status km_few_distinct(size_t n, const double *durations, const int3
  * censoring times are sorted apart as bare keys (no row index to carry, no
  * lookup of each row's event flag in input order), then merged into the
  * table's distinct times with their counts, which are whole numbers, so the
- * table is exactly the sorted route's. */
+ * table is exactly the sorted route's. The table is allocated first for n
+ * rows, the keys and the sort's scratch inside its variance and interval
+ * columns (which km_finish writes last), so that the sort touches no fresh
+ * pages of its own; the columns then move down to the distinct times'
+ * count and the block shrinks. */
 static crvm_status km_unweighted(size_t n, const double *durations, const int32_t *events,
                                  double level, crvm_km *km)
 {
-    uint64_t *key = crvm__malloc((n ? n : 1) * sizeof *key);
-    if (key == NULL)
-        return crvm__nomem("sorting durations for Kaplan-Meier");
+    double *block = crvm__malloc((n ? n : 1) * KM_COLUMNS * sizeof *block);
+    if (block == NULL)
+        return crvm__nomem("allocating the Kaplan-Meier tables");
+    uint64_t *key = (uint64_t *)(block + (size_t)CRVM_KM_VARIANCE * n);
+    uint64_t *tmp = (uint64_t *)(block + (size_t)CRVM_KM_CI_LOWER * n);
     size_t ne = 0, nc = n;
     for (size_t i = 0; i < n; i++) {
         uint64_t k = crvm__double_key(durations[i] + 0.0); /* -0 and +0 are one time */
@@ -281,43 +296,45 @@ static crvm_status km_unweighted(size_t n, const double *durations, const int32_
         else
             key[--nc] = k;
     }
-    crvm_status st = crvm__sort_keys(ne, key);
+    crvm_status st = crvm__sort_keys(ne, key, tmp);
     if (st == CRVM_OK)
-        st = crvm__sort_keys(n - ne, key + ne);
-    size_t rows = 0;
-    for (size_t i = 0, j = ne; st == CRVM_OK && (i < ne || j < n); rows++) {
-        uint64_t k = i < ne && (j == n || key[i] <= key[j]) ? key[i] : key[j];
-        while (i < ne && key[i] == k)
-            i++;
-        while (j < n && key[j] == k)
-            j++;
-    }
-    double *block = st == CRVM_OK ? crvm__calloc(rows * KM_COLUMNS, sizeof *block) : NULL;
-    if (st == CRVM_OK && block == NULL)
-        st = crvm__nomem("allocating the Kaplan-Meier tables");
+        st = crvm__sort_keys(n - ne, key + ne, tmp);
     if (st != CRVM_OK) {
-        crvm__free(key);
+        crvm__free(block);
         return st;
     }
-    km->size = rows;
-    km->confidence_level = level;
-    for (int c = 0; c < KM_COLUMNS; c++)
-        km->column[c] = block + (size_t)c * rows;
-    double *time = km->column[CRVM_KM_TIME], *ev = km->column[CRVM_KM_EVENTS],
-           *cens = km->column[CRVM_KM_CENSORED];
-    size_t r = 0;
-    for (size_t i = 0, j = ne; i < ne || j < n; r++) {
+    double *time = block + (size_t)CRVM_KM_TIME * n, *ev = block + (size_t)CRVM_KM_EVENTS * n,
+           *cens = block + (size_t)CRVM_KM_CENSORED * n;
+    size_t rows = 0;
+    for (size_t i = 0, j = ne; i < ne || j < n; rows++) {
         uint64_t k = i < ne && (j == n || key[i] <= key[j]) ? key[i] : key[j];
         size_t i0 = i, j0 = j;
         while (i < ne && key[i] == k)
             i++;
         while (j < n && key[j] == k)
             j++;
-        time[r] = crvm__key_double(k);
-        ev[r] = (double)(i - i0);
-        cens[r] = (double)(j - j0);
+        time[rows] = crvm__key_double(k);
+        ev[rows] = (double)(i - i0);
+        cens[rows] = (double)(j - j0);
     }
-    crvm__free(key);
+    /* The filled columns (events below censored: each lands below where the
+     * next starts), to the layout of `rows` rows; km_finish fills the rest. */
+    if (rows < n) {
+        memmove(block + (size_t)CRVM_KM_EVENTS * rows, ev, rows * sizeof *block);
+        memmove(block + (size_t)CRVM_KM_CENSORED * rows, cens, rows * sizeof *block);
+    }
+    if (rows < n) {
+        double *small = crvm__realloc_array(block, rows * KM_COLUMNS, sizeof *block);
+        if (small == NULL) {
+            crvm__free(block);
+            return crvm__nomem("allocating the Kaplan-Meier tables");
+        }
+        block = small;
+    }
+    km->size = rows;
+    km->confidence_level = level;
+    for (int c = 0; c < KM_COLUMNS; c++)
+        km->column[c] = block + (size_t)c * rows;
     km_finish(NULL, n, NULL, crvm__norm_ppf(0.5 + 0.5 * level), km);
     return CRVM_OK;
 }

@@ -205,3 +205,28 @@ def test_index_customers_lowlevel():
     assert k == 3
     assert index.tolist() == [0, 1, 0, 2, 1]
     assert uniq[:k].tolist() == [10, -3, 99]
+
+
+@pytest.mark.parametrize("scale, dtype", [(3, np.int64), (3, np.int32), (10**6, np.int64),
+                                          (1, np.uint16)])
+def test_integer_ids_match_lifetimes(timed_log, scale, dtype):
+    # Dense integer ids (gaps, negatives, narrow dtypes) are their own codes;
+    # sparse ones (scale 10**6) go through factorize: both as lifetimes.
+    number = timed_log["cust"].str[1:].astype(np.int64)
+    offset = 0 if np.dtype(dtype).kind == "u" else -50
+    log = timed_log.assign(cust=(offset + scale * number).astype(dtype))
+    end = "2021-09-10 12:00"
+    ours = crvm.rfm_summary(log, "cust", "when", "amount", observation_end=end)
+    theirs = _lifetimes_summary(log, "cust", "when", "amount", observation_period_end=end)
+    _assert_same_frame(ours, theirs)
+    assert ours.index.dtype == np.dtype(dtype)
+    assert ours.index.is_monotonic_increasing
+
+
+def test_missing_datetime_names_the_row():
+    tx = pd.DataFrame({"c": [1, 1, 2], "t": pd.to_datetime(["2020-01-01", "2020-01-05",
+                                                            "2020-01-03"])})
+    tx.loc[1, "t"] = pd.NaT
+    assert tx["t"].dtype.kind == "M"
+    with pytest.raises(ValueError, match=r"t\[1\] is missing"):
+        crvm.rfm_summary(tx, "c", "t")

@@ -367,23 +367,35 @@ static void km_many_times(double *t, int32_t *e)
     e[6] = 0;
 }
 
-static void km_unweighted_route_equals_weighted_route(void **state)
+/* Without weights the events and censorings are sorted apart as bare keys
+ * and merged; with unit weights the rows go through the stable sort with
+ * their indices. The tables must be identical, with ties (the unweighted
+ * table moves its columns down to the distinct times), without, and with
+ * few distinct times (tallied without sorting: counts without weights, sums
+ * of weights with). */
+enum { ROUTE_TIED, ROUTE_DISTINCT, ROUTE_FEW };
+
+static void km_routes_agree(int distinct)
 {
-    (void)state;
-    /* Without weights the events and censorings are sorted apart as bare
-     * keys and merged; with unit weights the rows go through the stable
-     * sort with their indices. The tables must be identical. */
     static double t[KM_MANY], w[KM_MANY];
     static int32_t e[KM_MANY];
     km_many_times(t, e);
-    for (int i = 0; i < KM_MANY; i++)
+    for (int i = 0; i < KM_MANY; i++) {
         w[i] = 1.0;
+        if (distinct == ROUTE_DISTINCT) /* i -> i * 2654435761 mod the prime 1000003: one-to-one */
+            t[i] = (double)(((uint64_t)i * 2654435761u) % 1000003u) / 64.0;
+        if (distinct == ROUTE_FEW)
+            t[i] = floor(t[i]);
+    }
     crvm_km *a = NULL, *b = NULL;
     assert_int_equal(crvm_km_fit(t, KM_MANY, e, KM_MANY, NULL, 0, NULL, 0, NULL, &a), CRVM_OK);
     assert_int_equal(crvm_km_fit(t, KM_MANY, e, KM_MANY, w, KM_MANY, NULL, 0, NULL, &b), CRVM_OK);
     size_t n = crvm_km_size(a);
     assert_int_equal(n, crvm_km_size(b));
-    assert_true(n > 2000 && n < KM_MANY);
+    if (distinct == ROUTE_FEW)
+        assert_true(n > 5 && n < 1024);
+    else
+        assert_true(distinct ? n == KM_MANY : n > 2000 && n < KM_MANY);
     static double ca[KM_MANY], cb[KM_MANY];
     for (int c = 0; c < 8; c++) {
         assert_int_equal(crvm_km_column(a, (crvm_km_column_id)c, ca, n), CRVM_OK);
@@ -395,6 +407,14 @@ static void km_unweighted_route_equals_weighted_route(void **state)
     assert_true(ca[0] == 0.0 && ca[1] > 0.0); /* both zeros make one row */
     crvm_km_free(a);
     crvm_km_free(b);
+}
+
+static void km_unweighted_route_equals_weighted_route(void **state)
+{
+    (void)state;
+    km_routes_agree(ROUTE_TIED);
+    km_routes_agree(ROUTE_DISTINCT);
+    km_routes_agree(ROUTE_FEW);
 }
 
 static crvm_status km_many_scenario(void *ctx)

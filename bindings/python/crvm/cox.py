@@ -85,6 +85,7 @@ class CoxPH(Persistent):
         self.max_iterations = max_iterations
         self.tolerance = tolerance
         self._cox = None
+        self._summary = None
         self.fit_report = None
         self.duration_col = self.event_col = self.weights_col = None
         self.strata = None
@@ -229,7 +230,7 @@ class CoxPH(Persistent):
         self._fit_with(
             names, named, robust,
             lambda report: _ll.crvm_cox_fit(x, x.shape[0], x.shape[1], t, e, w, s, opts, report))
-        self._timeline = np.unique(t)
+        self._timeline = None  # np.unique of the durations when first asked for
         self._train = {"x": x, "durations": t, "events": e, "weights": w, "strata": s,
                        "index": index}
         return self
@@ -280,17 +281,29 @@ class CoxPH(Persistent):
         self.robust = bool(robust)
         self.covariates = names
         self._named = named
-        p = len(names)
-        stats = {}
-        for key, code in _STATS.items():
-            out = np.empty(p)
-            _ll.crvm_cox_statistic(cox, code, out)
-            stats[key] = pd.Series(out, index=names, name=key)
-        self._stats = stats
-        summ = _ll.crvm_cox_summary_stats()
-        _ll.crvm_cox_summary(cox, summ)
-        self._summary_stats = summ
+        self._stats = {}  # per-covariate Series, each read on first use
+        self._summary = None  # read on first use: it includes the concordance
         return self
+
+    def _series(self, key: str) -> pd.Series:
+        """One per-covariate statistic (crvm_cox_statistic) as a Series, kept."""
+        s = self._stats.get(key)
+        if s is None:
+            out = np.empty(len(self.covariates))
+            _ll.crvm_cox_statistic(self._require(), _STATS[key], out)
+            s = self._stats[key] = pd.Series(out, index=self.covariates, name=key)
+        return s
+
+    @property
+    def _summary_stats(self):
+        """The model-level results (crvm_cox_summary), read once: the first
+        read computes the concordance index, O(n log n), which a fit alone
+        does not need."""
+        if self._summary is None:
+            summ = _ll.crvm_cox_summary_stats()
+            _ll.crvm_cox_summary(self._require(), summ)
+            self._summary = summ
+        return self._summary
 
     def _require(self):
         if self._cox is None:
@@ -309,7 +322,7 @@ class CoxPH(Persistent):
     def _stat(self, key: str, name: str) -> pd.Series:
         """One column of the per-covariate statistics, renamed as lifelines names it."""
         self._require()
-        return self._stats[key].rename(name)
+        return self._series(key).rename(name)
 
     @property
     def coefficients(self) -> pd.Series:
@@ -339,7 +352,7 @@ class CoxPH(Persistent):
     def confidence_intervals(self) -> pd.DataFrame:
         """Normal-theory limits of the coefficients at level 1 - alpha."""
         self._require()
-        return pd.DataFrame({"lower": self._stats["lower"], "upper": self._stats["upper"]})
+        return pd.DataFrame({"lower": self._series("lower"), "upper": self._series("upper")})
 
     @property
     def means(self) -> pd.Series:
@@ -368,9 +381,9 @@ class CoxPH(Persistent):
 
     @property
     def concordance(self) -> float:
-        """Harrell's C of the fitted risk score on the training data."""
-        self._require()
-        return float(self._summary_stats.concordance)
+        """Harrell's C of the fitted risk score on the training data (computed
+        on first request, then cached by the model)."""
+        return float(_ll.crvm_cox_concordance(self._require()))
 
     def log_likelihood_ratio_test(self) -> "LikelihoodRatioTest":
         """Likelihood-ratio test of all coefficients = 0 (statistic, dof, p_value)."""
@@ -388,7 +401,7 @@ class CoxPH(Persistent):
     def summary(self) -> pd.DataFrame:
         """Per-covariate table with lifelines' column names."""
         self._require()
-        st = self._stats
+        st = {key: self._series(key) for key in _STATS}
         level = int(round(100 * (1 - self.alpha)))
         return pd.DataFrame({
             "coef": st["coef"],
@@ -559,7 +572,10 @@ class CoxPH(Persistent):
         """The distinct training durations (lifelines' default prediction times)."""
         self._require()
         if getattr(self, "_timeline", None) is None:
-            return np.unique(self.baseline_cumulative_hazard["time"].to_numpy())
+            if self._train is not None:
+                self._timeline = np.unique(self._train["durations"])
+            else:
+                return np.unique(self.baseline_cumulative_hazard["time"].to_numpy())
         return self._timeline
 
     def _baseline_on_timeline(self, what):
