@@ -209,7 +209,9 @@ CRVM_API crvm_status crvm_txn_fit_params(const crvm_txn_fit *fit, crvm_txn_param
  * 4 x 4, order of ::crvm_txn_params), from the inverse Hessian of the
  * negative log-likelihood mapped back with the delta method.
  * @p out_len must be 16. @return ::CRVM_OK; ::CRVM_EINVAL; ::CRVM_EDOMAIN if
- * the Hessian was not positive definite (entries would be meaningless).
+ * the Hessian was not positive definite, or the fit ran to the edge of the
+ * parameter space (the likelihood has no maximum there; entries would be
+ * meaningless).
  */
 CRVM_API crvm_status crvm_txn_fit_covariance(const crvm_txn_fit *fit, double *out, size_t out_len);
 

@@ -438,10 +438,10 @@ crvm_status crvm__hessian(crvm__objective f, void *ctx, size_t n, const double *
  * Armijo backtracking, Nocedal & Wright sections 3.1 and 3.4): the step
  * solves (H + lambda I) p = -g, with lambda = 0 while H is positive
  * definite and otherwise the smallest of 1e-8 max|H_ii| * 10^j that makes it
- * so; steps are capped at max-norm 5. Every trial point is evaluated with
+ * so; steps are capped at max-norm options.max_step (5 unless the caller
+ * sets it). Every trial point is evaluated with
  * its derivatives: near the optimum the full step is taken, so each
  * iteration costs one evaluation. */
-#define NEWTON_MAX_STEP 5.0
 #define NEWTON_MAX_BACKTRACK 60
 
 /* (H + lambda I) p = -g by Cholesky; 0 when not positive definite */
@@ -501,7 +501,7 @@ crvm_status crvm__minimize_newton(crvm__objective2 f, void *ctx, size_t n, doubl
                             gmax);
             break;
         }
-        double step = pmax > NEWTON_MAX_STEP ? NEWTON_MAX_STEP / pmax : 1.0, ft = NAN;
+        double step = pmax > opt.max_step ? opt.max_step / pmax : 1.0, ft = NAN;
         int accepted = 0;
         for (int k = 0; k < NEWTON_MAX_BACKTRACK; k++, step *= 0.5) {
             for (size_t i = 0; i < n; i++)
