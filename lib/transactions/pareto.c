@@ -170,15 +170,21 @@ static double pareto_E0_hess(const double *p, const crvm__txn_row *row, double *
 }
 
 double crvm__pareto_ll_hess(const double *p, const crvm__txn_row *row, crvm__pareto_tab *tab,
-                            const double *shift, double *grad, double *hess)
+                            const double *shift, const double *head, double *grad,
+                            double *hess)
 {
     double g0[4], h0[16], gJ[4] = {0, 0, 0, 0}, hJ[16] = {0};
     double *pg = grad || hess ? g0 : NULL;
     double E0 = pareto_E0_hess(p, row, pg, hess ? h0 : NULL);
     double J = -INFINITY;
     if (row->tx < row->T) {
-        J = crvm__pareto_J_series(p, row->x, row->tx, row->T, tab, pg ? gJ : NULL,
-                                  hess ? hJ : NULL);
+        J = NAN;
+        if (head && row->tx == 0.0)
+            J = crvm__pareto_J_series_split(p, row->x, row->T, tab, head, pg ? gJ : NULL,
+                                            hess ? hJ : NULL);
+        if (isnan(J))
+            J = crvm__pareto_J_series(p, row->x, row->tx, row->T, tab, pg ? gJ : NULL,
+                                      hess ? hJ : NULL);
         if (isnan(J)) {
             J = pareto_J_quad(p, row, pg ? gJ : NULL);
             if (hess && isfinite(J) && !quad_hessian(p, row, hJ))
@@ -212,7 +218,7 @@ double crvm__pareto_ll(const double *p, const crvm__txn_row *row, double *grad)
     CRVM__PARETO_TAB_INIT(&tab);
     double shift[3] = {crvm__lgamma_shift(p[0], row->x),
                        grad ? crvm__digamma_shift(p[0], row->x) : 0.0, 0.0};
-    return crvm__pareto_ll_hess(p, row, &tab, shift, grad, NULL);
+    return crvm__pareto_ll_hess(p, row, &tab, shift, NULL, grad, NULL);
 }
 
 /* log of the "dead" term relative to the "alive" term, J - E0 */

@@ -21,12 +21,19 @@ double crvm__pareto_fit_loglik(const crvm__bg_data *d, const double *p, double *
         double xv = d->xv[j];
         double shift[3] = {crvm__lgamma_shift(p[0], xv), g ? crvm__digamma_shift(p[0], xv) : 0.0,
                            g ? crvm__trigamma_shift(p[0], xv) : 0.0};
+        /* the series head shared by the group's rows with t_x = 0 (all of
+         * them when x = 0), computed at the first such row */
+        double head[CRVM__PARETO_ACC];
+        int head_state = 0; /* 1 computed, -1 not applicable */
         /* blocks of 256 rows summed plainly, then added to the compensated
          * total (math/sum.h) */
         double gll = 0.0;
         for (size_t i = d->start[j]; i < d->start[j + 1]; i++) {
             crvm__txn_row row = {xv, d->tx[i], d->T[i], d->w[i]};
-            double v = crvm__pareto_ll_hess(p, &row, tab, shift, g ? gr : NULL, g ? hr : NULL);
+            if (row.tx == 0.0 && head_state == 0)
+                head_state = crvm__pareto_series_head(p, xv, tab, g ? 2 : 0, head) ? 1 : -1;
+            double v = crvm__pareto_ll_hess(p, &row, tab, shift, head_state == 1 ? head : NULL,
+                                            g ? gr : NULL, g ? hr : NULL);
             if (!isfinite(v))
                 return NAN;
             double w = d->w[i];

@@ -165,13 +165,28 @@ typedef struct crvm__pareto_tab {
  * NULL, receive the gradient and the Hessian in (r, alpha, s, beta). */
 double crvm__pareto_J_series(const double *p, double x, double tx, double T,
                              crvm__pareto_tab *tab, double *dJ, double *hJ);
+/* Rows with t_x = 0 (every x = 0 row) share the series' head, its sum at
+ * T = infinity (CRVM__PARETO_ACC sums: the value, up to order 1 or 2 its
+ * derivatives), so that each needs only the tail, whose terms fall faster
+ * (ratio (alpha - beta) / (c + T) instead of / c). The head: 1, or 0 when
+ * the series does not apply. J of a row with t_x = 0 from the head: NaN
+ * where the series does not apply or head + tail would cancel (then the
+ * whole series). */
+#define CRVM__PARETO_ACC 15
+int crvm__pareto_series_head(const double *p, double x, crvm__pareto_tab *tab, int order,
+                             double *head);
+double crvm__pareto_J_series_split(const double *p, double x, double T, crvm__pareto_tab *tab,
+                                   const double *head, double *dJ, double *hJ);
 /* Per-row Pareto/NBD log-likelihood with gradient and Hessian (natural
  * scale; grad and hess may be NULL), the series coefficients from tab and
- * lgamma/digamma/trigamma shifts of r by x from the caller (shift[3]). Where
- * the series does not apply, the Hessian of J is central differences of
- * the quadrature's analytic gradient (~1e-8 relative). NaN on failure. */
+ * lgamma/digamma/trigamma shifts of r by x from the caller (shift[3]);
+ * head (may be NULL): the series head of this x (of the order needed) for
+ * a row with t_x = 0. Where the series does not apply, the Hessian of J is
+ * central differences of the quadrature's analytic gradient (~1e-8
+ * relative). NaN on failure. */
 double crvm__pareto_ll_hess(const double *p, const crvm__txn_row *row, crvm__pareto_tab *tab,
-                            const double *shift, double *grad, double *hess);
+                            const double *shift, const double *head, double *grad,
+                            double *hess);
 
 /* Pareto/NBD: J = log[alpha^r beta^s s I] (see pareto.c), -inf when
  * t_x = T, with dJ/d(r, alpha, s, beta) in dJ (may be NULL). method 0: the

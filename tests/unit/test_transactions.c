@@ -1276,6 +1276,54 @@ static void pareto_series_and_quadrature_agree(void **state)
     assert_true(compared >= 40);
 }
 
+static void pareto_series_split_at_infinity_matches_the_whole_series(void **state)
+{
+    (void)state;
+    /* Rows with t_x = 0 use the series' head (its sum at T = infinity,
+     * shared by the rows of one x) minus a tail (pareto_series.c); the
+     * whole series is the reference. Where head and tail would cancel
+     * (T small against the scales) the split must refuse (NaN), never
+     * return a less accurate value. Tolerances: J absolutely 1e-13 (a few
+     * ulp of sums of positive terms, one bit lost to the difference at
+     * most); gradient and Hessian 1e-10 relative to their largest entry. */
+    const double ps[][4] = {{0.553, 10.578, 0.606, 11.669}, {0.553, 10.578, 0.606, 10.578},
+                            {0.5, 0.3, 1.0, 0.9},           {2.0, 3.0, 2.5, 10.0},
+                            {0.1, 50.0, 0.05, 40.0},        {5.0, 1.0, 1.0, 1.5}};
+    const double xs[] = {0, 1, 7};
+    const double Ts[] = {1e-3, 0.5, 5.0, 38.86, 400.0, 1e5};
+    int split = 0, refused = 0;
+    for (size_t i = 0; i < sizeof ps / sizeof ps[0]; i++)
+        for (size_t j = 0; j < sizeof xs / sizeof xs[0]; j++) {
+            crvm__pareto_tab tab;
+            CRVM__PARETO_TAB_INIT(&tab);
+            double head[CRVM__PARETO_ACC];
+            assert_int_equal(crvm__pareto_series_head(ps[i], xs[j], &tab, 2, head), 1);
+            for (size_t k = 0; k < sizeof Ts / sizeof Ts[0]; k++) {
+                double gw[4], hw[16], gs[4], hs[16];
+                double jw = crvm__pareto_J_series(ps[i], xs[j], 0.0, Ts[k], &tab, gw, hw);
+                double js = crvm__pareto_J_series_split(ps[i], xs[j], Ts[k], &tab, head, gs, hs);
+                assert_true(isfinite(jw));
+                if (isnan(js)) {
+                    refused++;
+                    continue;
+                }
+                split++;
+                assert_close(js, jw, 0.0, 1e-13 * (1.0 + fabs(jw)));
+                double gsc = 0.0, hsc = 0.0;
+                for (int l = 0; l < 4; l++)
+                    gsc = fmax(gsc, fabs(gw[l]));
+                for (int l = 0; l < 16; l++)
+                    hsc = fmax(hsc, fabs(hw[l]));
+                for (int l = 0; l < 4; l++)
+                    assert_close(gs[l], gw[l], 0.0, 1e-10 * gsc);
+                for (int l = 0; l < 16; l++)
+                    assert_close(hs[l], hw[l], 0.0, 1e-10 * hsc);
+            }
+        }
+    assert_true(split >= 40);
+    assert_true(refused >= 5);
+}
+
 static void fits_do_not_depend_on_the_time_unit(void **state)
 {
     (void)state;
@@ -1577,6 +1625,7 @@ int main(void)
         cmocka_unit_test(l2_penalty_shrinks_and_start_is_used),
         cmocka_unit_test(closed_form_and_quadrature_agree),
         cmocka_unit_test(pareto_series_and_quadrature_agree),
+        cmocka_unit_test(pareto_series_split_at_infinity_matches_the_whole_series),
         cmocka_unit_test(fits_do_not_depend_on_the_time_unit),
         cmocka_unit_test(fits_run_concurrently_with_identical_results),
         cmocka_unit_test(degenerate_data_report_non_convergence),
