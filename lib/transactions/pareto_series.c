@@ -93,8 +93,15 @@ static int geom_set(const double *p, double x, double tx, double T, geom *g)
  * the head's S (the tail stops at 1e-17 of head + tail). Returns 0 when the
  * series did not converge within its bounded number of terms, or (HEAD,
  * TAIL) needed rescaling. */
-static int series_sums(const geom *g, enum series_mode mode, crvm__pareto_tab *tab, int order,
-                       double ref, double *acc, double *loff)
+#if defined(__GNUC__) || defined(__clang__)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define ALWAYS_INLINE inline
+#endif
+
+static ALWAYS_INLINE int series_loop(const geom *g, const enum series_mode mode,
+                                     crvm__pareto_tab *tab, const int order, double ref,
+                                     double *acc, double *loff)
 {
     if (tab->e != g->e || tab->m != g->m) {
         tab->e = g->e;
@@ -192,6 +199,25 @@ static int series_sums(const geom *g, enum series_mode mode, crvm__pareto_tab *t
     for (int k = 0; k < ACC_N; k++)
         acc[k] = sums[k];
     return ok;
+}
+
+/* series_loop compiled for each mode and order, without their branches in
+ * the loop */
+static int series_sums(const geom *g, enum series_mode mode, crvm__pareto_tab *tab, int order,
+                       double ref, double *acc, double *loff)
+{
+#define SERIES_CASE(M)                                                                       \
+    case M:                                                                                  \
+        return order == 0   ? series_loop(g, M, tab, 0, ref, acc, loff)                      \
+               : order == 1 ? series_loop(g, M, tab, 1, ref, acc, loff)                      \
+                            : series_loop(g, M, tab, 2, ref, acc, loff);
+    switch (mode) {
+        SERIES_CASE(WHOLE)
+        SERIES_CASE(HEAD)
+        SERIES_CASE(TAIL)
+    }
+#undef SERIES_CASE
+    return 0;
 }
 
 /* J, dJ and hJ (either may be NULL) from the sums over the series */
