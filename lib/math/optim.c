@@ -439,7 +439,11 @@ crvm_status crvm__hessian(crvm__objective f, void *ctx, size_t n, const double *
  * solves (H + lambda I) p = -g, with lambda = 0 while H is positive
  * definite and otherwise the smallest of 1e-8 max|H_ii| * 10^j that makes it
  * so; steps are capped at max-norm options.max_step (5 unless the caller
- * sets it). Every trial point is evaluated with
+ * sets it). With options.step_tol, a point that passes the gradient test
+ * is accepted only when its Newton step is below step_tol too, else after
+ * one more step (quadratic convergence makes that the last one that
+ * counts; on an ill-conditioned objective further steps would be rounding
+ * noise). Every trial point is evaluated with
  * its derivatives: near the optimum the full step is taken, so each
  * iteration costs one evaluation. */
 #define NEWTON_MAX_BACKTRACK 60
@@ -485,8 +489,13 @@ crvm_status crvm__minimize_newton(crvm__objective2 f, void *ctx, size_t n, doubl
     crvm_status st = CRVM_OK;
     double gmax = max_abs(n, g);
     int it = 0, converged = 0;
+    /* the gradient test passed at x and one more step for step_tol is under
+     * way (polishing), or was taken (polished: quadratic convergence makes
+     * it the last; beyond it the steps are rounding noise) */
+    int polishing = 0, polished = 0;
     for (;;) {
-        if (stop_test(&opt, fx, gmax, it, &converged, &st))
+        int stop = stop_test(&opt, fx, gmax, it, &converged, &st);
+        if (stop && !(converged && opt.step_tol > 0.0))
             break;
         double dmax = 0.0;
         for (size_t i = 0; i < n; i++)
@@ -496,6 +505,16 @@ crvm_status crvm__minimize_newton(crvm__objective2 f, void *ctx, size_t n, doubl
         for (lambda = 1e-8 * fmax(dmax, 1e-300); !solved && lambda < 1e300; lambda *= 10.0)
             solved = shifted_solve(n, hess, lambda, g, fac, p);
         double pmax = max_abs(n, p), gp = dot(n, g, p);
+        if (stop) {
+            /* the gradient test passed: stop when the Newton step says x is
+             * settled to step_tol too (or no step can improve it) */
+            if (!solved || !(gp < 0.0) || pmax <= opt.step_tol || it >= opt.max_iterations ||
+                polished)
+                break;
+            polished = 1;
+            converged = 0;
+            polishing = 1;
+        }
         if (!solved || !(gp < 0.0)) {
             st = crvm__fail(CRVM_ECONVERGE, "minimize: no descent direction (max|gradient| = %g)",
                             gmax);
@@ -513,6 +532,13 @@ crvm_status crvm__minimize_newton(crvm__objective2 f, void *ctx, size_t n, doubl
                 break;
             }
         }
+        if (!accepted && polishing) {
+            /* x passed the gradient test and no step improves on it: it is
+             * the optimum to rounding */
+            converged = 1;
+            break;
+        }
+        polishing = 0;
         if (!accepted) {
             /* no decrease along a descent direction: at the optimum to
              * rounding, or a failure; the gradient test decides */
