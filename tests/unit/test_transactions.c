@@ -1016,11 +1016,12 @@ static void batched_conditional_matches_row_by_row(void **state)
      * per-x coefficient tables of the 2F1 (crvm__bgnbd_expected_rows); over
      * random parameters, horizons and rows (x up to 300, so that both the
      * tables and the per-row route are used; T down to 0.01, so that z > 1/2
-     * occurs) it must equal the per-row crvm__bgnbd_expected_conditional
+     * occurs; in a third of the cases ages over a narrow range, as real
+     * data have) it must equal the per-row crvm__bgnbd_expected_conditional
      * (itself checked against quadrature and mpmath elsewhere) to 1e-12
      * relative: the same series summed in another order, a few ulp, which
      * the bracket 1 - (1-z)^k 2F1 amplifies by at most 1e3. */
-    unsigned long long seed = 99;
+    unsigned long long seed = 99, seed_ages = 5;
     enum { N = 400 };
     double x[N], tx[N], T[N], out[N];
     for (int rep = 0; rep < 60; rep++) {
@@ -1028,6 +1029,21 @@ static void batched_conditional_matches_row_by_row(void **state)
         if (rep % 10 == 3)
             p.p[2] = 1.0; /* a = 1: the closed form's 0/0, quadrature only */
         double t = grid_log_uniform(&seed, 0.01, 200.0);
+        if (rep % 3 == 1) {
+            /* ages over a narrow range (the tables re-expanded about the
+             * middle of the range of c then need a dozen terms): T0 to
+             * 1.45 T0, the recencies scaled with them, x below 64 (the
+             * tables' range) */
+            double T0 = grid_log_uniform(&seed_ages, 0.5, 500.0);
+            for (int i = 0; i < N; i++) {
+                if (x[i] >= 64.0)
+                    x[i] = fmod(x[i], 63.0) + 1.0;
+                double Tn = T0 * (1.0 + 0.45 * (i % 97) / 96.0);
+                tx[i] = T[i] > 0.0 ? tx[i] / T[i] * Tn : 0.0;
+                tx[i] = tx[i] < Tn ? tx[i] : Tn;
+                T[i] = Tn;
+            }
+        }
         assert_status(crvm_txn_expected_conditional(&p, t, x, N, tx, N, T, N, out, N), CRVM_OK);
         for (int i = 0; i < N; i++) {
             crvm__txn_row row = {x[i], tx[i], T[i], 1.0};
