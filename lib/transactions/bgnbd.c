@@ -223,13 +223,8 @@ int crvm__bgnbd_p_alive_rows(const double *p, const double *x, const double *tx,
             out[i] = 1.0;
             idx[m] = i;
             k[m] = xi;
+            v[m] = (T[i] - tx[i]) / (alpha + tx[i]);
             m += (size_t)(modified | (xi != 0.0));
-        }
-        /* the division only for the kept rows (their t_x and T are in
-         * cache: the block was just read) */
-        for (size_t j = 0; j < m; j++) {
-            size_t i = idx[j];
-            v[j] = (T[i] - tx[i]) / (alpha + tx[i]);
         }
         for (size_t j = 0; j < m; j++) {
             double xi = k[j];
