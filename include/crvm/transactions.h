@@ -166,12 +166,15 @@ typedef struct crvm_txn_fit crvm_txn_fit;
  * Fit @p model by maximum likelihood (optimised over the log-parameters with
  * analytic gradients). Identical rows are merged, their weights added, before
  * fitting (unless a sample of the rows shows almost no duplicates), so the
- * cost grows with the number of distinct (x, t_x, T) rows. BG/NBD and
- * MBG/NBD: damped Newton steps with the analytic Hessian, from the optimum
- * of a strided subsample when there are more than 80000 distinct rows
- * (about 4 passes over the rows at 10^6), and standard errors from the
- * exact Hessian; the other models quasi-Newton (BFGS) and a Hessian by
- * central differences of the gradient.
+ * cost grows with the number of distinct (x, t_x, T) rows. BG/NBD,
+ * MBG/NBD and Pareto/NBD: damped Newton steps with the analytic Hessian,
+ * from the optimum of a strided subsample when there are more than 80000
+ * distinct rows (about 4 passes over the rows at 10^6), until the gradient
+ * test passes and the Newton step is below 1e-9 (one more step if not),
+ * and standard errors from the exact Hessian (Pareto/NBD rows whose series
+ * converges too slowly: central differences of the quadrature's gradient);
+ * BG/BB quasi-Newton (BFGS) and a Hessian by central differences of the
+ * gradient.
  * Internally time is rescaled so that the weighted mean age is 1, which
  * makes the fit independent of the time unit. If a parameter runs beyond
  * 1e-8 or 1e8 on that scale the likelihood has no maximum at finite values
