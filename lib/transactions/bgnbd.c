@@ -38,6 +38,7 @@
  */
 #include <float.h>
 #include <math.h>
+#include <string.h>
 
 #include "math/special.h"
 #include "math/vmath.h"
@@ -247,9 +248,28 @@ int crvm__bgnbd_p_alive_rows(const double *p, const double *x, const double *tx,
             v[j] = -fabs(D);
         }
         crvm__vexp(v, v, m);
-        /* 1 / (1 + exp(D)) as in crvm__bgnbd_p_alive, with selects instead
-         * of a branch on the sign of D (which real data make unpredictable) */
-        for (size_t j = 0; j < m; j++)
+        /* 1 / (1 + exp(D)) as in crvm__bgnbd_p_alive, without a branch on
+         * the sign of D (which real data make unpredictable): numerator
+         * e^-|D| where D > 0, else 1. GCC's -O3 turns a scalar select
+         * here into a branch (+35% time at 10^6 rows, the Python wheel's
+         * build), so two rows at a time pick it by a vector mask */
+        size_t j = 0;
+#if defined(__GNUC__) || defined(__clang__)
+        typedef double v2d __attribute__((vector_size(16)));
+        typedef long long v2l __attribute__((vector_size(16)));
+        const v2d zero = {0.0, 0.0}, one = {1.0, 1.0};
+        for (; j + 2 <= m; j += 2) {
+            v2d D, e;
+            memcpy(&D, k + j, sizeof D);
+            memcpy(&e, v + j, sizeof e);
+            v2l pos = D > zero;
+            v2d num = (v2d)(((v2l)e & pos) | ((v2l)one & ~pos));
+            v2d pa = num / (one + e);
+            out[idx[j]] = pa[0];
+            out[idx[j + 1]] = pa[1];
+        }
+#endif
+        for (; j < m; j++)
             out[idx[j]] = (k[j] > 0 ? v[j] : 1.0) / (1.0 + v[j]);
     }
     return 1;
