@@ -170,7 +170,7 @@ typedef struct crvm_txn_fit crvm_txn_fit;
  * MBG/NBD and Pareto/NBD: damped Newton steps with the analytic Hessian,
  * from the optimum of a strided subsample when there are more than 80000
  * distinct rows (about 4 passes over the rows at 10^6), until the gradient
- * test passes and the Newton step is below 1e-9 (one more step if not),
+ * test passes (one more step when max|gradient| is still above 1e-11),
  * and standard errors from the exact Hessian (Pareto/NBD rows whose series
  * converges too slowly: central differences of the quadrature's gradient);
  * BG/BB quasi-Newton (BFGS) and a Hessian by central differences of the

@@ -439,11 +439,12 @@ crvm_status crvm__hessian(crvm__objective f, void *ctx, size_t n, const double *
  * solves (H + lambda I) p = -g, with lambda = 0 while H is positive
  * definite and otherwise the smallest of 1e-8 max|H_ii| * 10^j that makes it
  * so; steps are capped at max-norm options.max_step (5 unless the caller
- * sets it). With options.step_tol, a point that passes the gradient test
- * is accepted only when its Newton step is below step_tol too, else after
- * one more step (quadratic convergence makes that the last one that
- * counts; on an ill-conditioned objective further steps would be rounding
- * noise). Every trial point is evaluated with
+ * sets it). With options.polish_tol, a point that passes the gradient test
+ * but whose gradient is still above polish_tol gets one more step, the
+ * full Newton step, kept when it lowers the gradient (quadratic convergence
+ * makes it the last one that counts; below polish_tol the gradient is
+ * rounding noise, and a step on noise would move x by noise over the
+ * Hessian's smallest eigenvalue). Every trial point is evaluated with
  * its derivatives: near the optimum the full step is taken, so each
  * iteration costs one evaluation. */
 #define NEWTON_MAX_BACKTRACK 60
@@ -489,13 +490,14 @@ crvm_status crvm__minimize_newton(crvm__objective2 f, void *ctx, size_t n, doubl
     crvm_status st = CRVM_OK;
     double gmax = max_abs(n, g);
     int it = 0, converged = 0;
-    /* the gradient test passed at x and one more step for step_tol is under
-     * way (polishing), or was taken (polished: quadratic convergence makes
+    /* the gradient test passed at x and one more step for polish_tol is
+     * under way (polishing), or was taken (polished: quadratic convergence makes
      * it the last; beyond it the steps are rounding noise) */
     int polishing = 0, polished = 0;
     for (;;) {
         int stop = stop_test(&opt, fx, gmax, it, &converged, &st);
-        if (stop && !(converged && opt.step_tol > 0.0))
+        if (stop && !(converged && opt.polish_tol > 0.0 &&
+                       gmax > opt.polish_tol * fmax(1.0, fabs(fx)) && !polished))
             break;
         double dmax = 0.0;
         for (size_t i = 0; i < n; i++)
@@ -506,10 +508,9 @@ crvm_status crvm__minimize_newton(crvm__objective2 f, void *ctx, size_t n, doubl
             solved = shifted_solve(n, hess, lambda, g, fac, p);
         double pmax = max_abs(n, p), gp = dot(n, g, p);
         if (stop) {
-            /* the gradient test passed: stop when the Newton step says x is
-             * settled to step_tol too (or no step can improve it) */
-            if (!solved || !(gp < 0.0) || pmax <= opt.step_tol || it >= opt.max_iterations ||
-                polished)
+            /* the gradient test passed but the gradient is above
+             * polish_tol: one more step, unless none can improve x */
+            if (!solved || !(gp < 0.0) || it >= opt.max_iterations)
                 break;
             polished = 1;
             converged = 0;
@@ -526,15 +527,23 @@ crvm_status crvm__minimize_newton(crvm__objective2 f, void *ctx, size_t n, doubl
             for (size_t i = 0; i < n; i++)
                 xt[i] = x[i] + step * p[i];
             ft = f(xt, gt, ht, ctx);
-            if (isfinite(ft) && all_finite(n, gt) && all_finite(n * n, ht) &&
-                ft <= fx + WOLFE_C1 * step * gp) {
+            int finite = isfinite(ft) && all_finite(n, gt) && all_finite(n * n, ht);
+            /* the polishing step is the full Newton step, judged by the
+             * gradient: so close to the optimum the decrease of f it makes
+             * (~ g p / 2) is below the rounding of f, so the Armijo test
+             * would pass or fail on noise */
+            if (polishing) {
+                accepted = finite && max_abs(n, gt) < gmax;
+                break;
+            }
+            if (finite && ft <= fx + WOLFE_C1 * step * gp) {
                 accepted = 1;
                 break;
             }
         }
         if (!accepted && polishing) {
-            /* x passed the gradient test and no step improves on it: it is
-             * the optimum to rounding */
+            /* x passed the gradient test and the Newton step does not
+             * lower the gradient: x is the optimum to rounding */
             converged = 1;
             break;
         }

@@ -19,9 +19,8 @@ typedef struct crvm__optim_options {
     double gradient_tol;    /* converged when max|g_i| <= gradient_tol * max(1, |f|); default 1e-8 */
     double relative_f_tol;  /* or when the relative decrease of f stalls below this for 2 steps; default 1e-14 */
     double max_step;        /* Newton: largest change of any x_i in one step; default 5 */
-    double step_tol;        /* Newton: once the gradient test passes, go on until the Newton
-                               step is below this in every x_i (the x settled, not only f);
-                               default 0: off */
+    double polish_tol;      /* Newton: once the gradient test passes, one more step while
+                               max|g_i| > polish_tol * max(1, |f|); default 0: off */
 } crvm__optim_options;
 
 #define CRVM__OPTIM_OPTIONS_INIT {500, 1e-8, 1e-14, 5.0, 0.0}

@@ -301,7 +301,7 @@ crvm_status crvm__bg_warm_start(const crvm__bg_data *d, double *theta,
         t[j] = theta[j];
     crvm__optim_options o = *options;
     o.gradient_tol = fmax(o.gradient_tol, 1e-6);
-    o.step_tol = 0.0; /* near the optimum is all a warm start needs */
+    o.polish_tol = 0.0; /* near the optimum is all a warm start needs */
     crvm__optim_result res;
     st = crvm__minimize_newton(crvm__bg_objective, sub, CRVM_TXN_N_PARAMS, t, &o, h, &res);
     crvm__bg_data_free(sub);
