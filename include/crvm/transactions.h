@@ -166,12 +166,15 @@ typedef struct crvm_txn_fit crvm_txn_fit;
  * Fit @p model by maximum likelihood (optimised over the log-parameters with
  * analytic gradients). Identical rows are merged, their weights added, before
  * fitting (unless a sample of the rows shows almost no duplicates), so the
- * cost grows with the number of distinct (x, t_x, T) rows. BG/NBD and
- * MBG/NBD: damped Newton steps with the analytic Hessian, from the optimum
- * of a strided subsample when there are more than 80000 distinct rows
- * (about 4 passes over the rows at 10^6), and standard errors from the
- * exact Hessian; the other models quasi-Newton (BFGS) and a Hessian by
- * central differences of the gradient.
+ * cost grows with the number of distinct (x, t_x, T) rows. BG/NBD,
+ * MBG/NBD and Pareto/NBD: damped Newton steps with the analytic Hessian,
+ * from the optimum of a strided subsample when there are more than 80000
+ * distinct rows (about 4 passes over the rows at 10^6), until the gradient
+ * test passes (one more step when max|gradient| is still above 1e-11),
+ * and standard errors from the exact Hessian (Pareto/NBD rows whose series
+ * converges too slowly: central differences of the quadrature's gradient);
+ * BG/BB quasi-Newton (BFGS) and a Hessian by central differences of the
+ * gradient.
  * Internally time is rescaled so that the weighted mean age is 1, which
  * makes the fit independent of the time unit. If a parameter runs beyond
  * 1e-8 or 1e8 on that scale the likelihood has no maximum at finite values
@@ -209,7 +212,9 @@ CRVM_API crvm_status crvm_txn_fit_params(const crvm_txn_fit *fit, crvm_txn_param
  * 4 x 4, order of ::crvm_txn_params), from the inverse Hessian of the
  * negative log-likelihood mapped back with the delta method.
  * @p out_len must be 16. @return ::CRVM_OK; ::CRVM_EINVAL; ::CRVM_EDOMAIN if
- * the Hessian was not positive definite (entries would be meaningless).
+ * the Hessian was not positive definite, or the fit ran to the edge of the
+ * parameter space (the likelihood has no maximum there; entries would be
+ * meaningless).
  */
 CRVM_API crvm_status crvm_txn_fit_covariance(const crvm_txn_fit *fit, double *out, size_t out_len);
 

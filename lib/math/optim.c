@@ -438,10 +438,15 @@ crvm_status crvm__hessian(crvm__objective f, void *ctx, size_t n, const double *
  * Armijo backtracking, Nocedal & Wright sections 3.1 and 3.4): the step
  * solves (H + lambda I) p = -g, with lambda = 0 while H is positive
  * definite and otherwise the smallest of 1e-8 max|H_ii| * 10^j that makes it
- * so; steps are capped at max-norm 5. Every trial point is evaluated with
+ * so; steps are capped at max-norm options.max_step (5 unless the caller
+ * sets it). With options.polish_tol, a point that passes the gradient test
+ * but whose gradient is still above polish_tol gets one more step, the
+ * full Newton step, kept when it lowers the gradient (quadratic convergence
+ * makes it the last one that counts; below polish_tol the gradient is
+ * rounding noise, and a step on noise would move x by noise over the
+ * Hessian's smallest eigenvalue). Every trial point is evaluated with
  * its derivatives: near the optimum the full step is taken, so each
  * iteration costs one evaluation. */
-#define NEWTON_MAX_STEP 5.0
 #define NEWTON_MAX_BACKTRACK 60
 
 /* (H + lambda I) p = -g by Cholesky; 0 when not positive definite */
@@ -485,8 +490,14 @@ crvm_status crvm__minimize_newton(crvm__objective2 f, void *ctx, size_t n, doubl
     crvm_status st = CRVM_OK;
     double gmax = max_abs(n, g);
     int it = 0, converged = 0;
+    /* the gradient test passed at x and one more step for polish_tol is
+     * under way (polishing), or was taken (polished: quadratic convergence makes
+     * it the last; beyond it the steps are rounding noise) */
+    int polishing = 0, polished = 0;
     for (;;) {
-        if (stop_test(&opt, fx, gmax, it, &converged, &st))
+        int stop = stop_test(&opt, fx, gmax, it, &converged, &st);
+        if (stop && !(converged && opt.polish_tol > 0.0 &&
+                       gmax > opt.polish_tol * fmax(1.0, fabs(fx)) && !polished))
             break;
         double dmax = 0.0;
         for (size_t i = 0; i < n; i++)
@@ -496,23 +507,47 @@ crvm_status crvm__minimize_newton(crvm__objective2 f, void *ctx, size_t n, doubl
         for (lambda = 1e-8 * fmax(dmax, 1e-300); !solved && lambda < 1e300; lambda *= 10.0)
             solved = shifted_solve(n, hess, lambda, g, fac, p);
         double pmax = max_abs(n, p), gp = dot(n, g, p);
+        if (stop) {
+            /* the gradient test passed but the gradient is above
+             * polish_tol: one more step, unless none can improve x */
+            if (!solved || !(gp < 0.0) || it >= opt.max_iterations)
+                break;
+            polished = 1;
+            converged = 0;
+            polishing = 1;
+        }
         if (!solved || !(gp < 0.0)) {
             st = crvm__fail(CRVM_ECONVERGE, "minimize: no descent direction (max|gradient| = %g)",
                             gmax);
             break;
         }
-        double step = pmax > NEWTON_MAX_STEP ? NEWTON_MAX_STEP / pmax : 1.0, ft = NAN;
+        double step = pmax > opt.max_step ? opt.max_step / pmax : 1.0, ft = NAN;
         int accepted = 0;
         for (int k = 0; k < NEWTON_MAX_BACKTRACK; k++, step *= 0.5) {
             for (size_t i = 0; i < n; i++)
                 xt[i] = x[i] + step * p[i];
             ft = f(xt, gt, ht, ctx);
-            if (isfinite(ft) && all_finite(n, gt) && all_finite(n * n, ht) &&
-                ft <= fx + WOLFE_C1 * step * gp) {
+            int finite = isfinite(ft) && all_finite(n, gt) && all_finite(n * n, ht);
+            /* the polishing step is the full Newton step, judged by the
+             * gradient: so close to the optimum the decrease of f it makes
+             * (~ g p / 2) is below the rounding of f, so the Armijo test
+             * would pass or fail on noise */
+            if (polishing) {
+                accepted = finite && max_abs(n, gt) < gmax;
+                break;
+            }
+            if (finite && ft <= fx + WOLFE_C1 * step * gp) {
                 accepted = 1;
                 break;
             }
         }
+        if (!accepted && polishing) {
+            /* x passed the gradient test and the Newton step does not
+             * lower the gradient: x is the optimum to rounding */
+            converged = 1;
+            break;
+        }
+        polishing = 0;
         if (!accepted) {
             /* no decrease along a descent direction: at the optimum to
              * rounding, or a failure; the gradient test decides */

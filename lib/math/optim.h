@@ -18,9 +18,12 @@ typedef struct crvm__optim_options {
     int max_iterations;     /* default 500 */
     double gradient_tol;    /* converged when max|g_i| <= gradient_tol * max(1, |f|); default 1e-8 */
     double relative_f_tol;  /* or when the relative decrease of f stalls below this for 2 steps; default 1e-14 */
+    double max_step;        /* Newton: largest change of any x_i in one step; default 5 */
+    double polish_tol;      /* Newton: once the gradient test passes, one more step while
+                               max|g_i| > polish_tol * max(1, |f|); default 0: off */
 } crvm__optim_options;
 
-#define CRVM__OPTIM_OPTIONS_INIT {500, 1e-8, 1e-14}
+#define CRVM__OPTIM_OPTIONS_INIT {500, 1e-8, 1e-14, 5.0, 0.0}
 
 typedef struct crvm__optim_result {
     double f;             /* objective at the returned x */

@@ -37,16 +37,6 @@
 #include "math/vmath.h"
 #include "transactions/txn_private.h"
 
-struct crvm__bg_data {
-    size_t n, groups;
-    double *xv, *gw;   /* per group: x and total weight */
-    size_t *start;     /* per group: first row; start[groups] = n */
-    double *tx, *T, *w; /* rows grouped by x */
-    double W;          /* total weight */
-    int modified;
-    double l2, scale[CRVM_TXN_N_PARAMS];
-};
-
 void crvm__bg_data_free(crvm__bg_data *d)
 {
     if (d == NULL)
@@ -54,11 +44,12 @@ void crvm__bg_data_free(crvm__bg_data *d)
     crvm__free(d->xv);
     crvm__free(d->start);
     crvm__free(d->tx);
+    crvm__free(d->tab);
     crvm__free(d);
 }
 
-crvm_status crvm__bg_data_new(const crvm__txn_row *rows, size_t n, int modified, double l2,
-                              const double *scale, crvm__bg_data **out)
+crvm_status crvm__bg_data_new(const crvm__txn_row *rows, size_t n, crvm_txn_model model,
+                              double l2, const double *scale, crvm__bg_data **out)
 {
     crvm__groups grp;
     crvm__bg_data *d = crvm__calloc(1, sizeof *d);
@@ -73,7 +64,9 @@ crvm_status crvm__bg_data_new(const crvm__txn_row *rows, size_t n, int modified,
     d->tx = crvm__calloc(3 * n + 1, sizeof *d->tx);
     d->start = grp.start; /* taken over */
     grp.start = NULL;
-    if (d->xv == NULL || d->tx == NULL) {
+    if (model == CRVM_TXN_PARETO_NBD)
+        d->tab = crvm__calloc(1, sizeof *d->tab);
+    if (d->xv == NULL || d->tx == NULL || (model == CRVM_TXN_PARETO_NBD && d->tab == NULL)) {
         crvm__groups_free(&grp);
         crvm__bg_data_free(d);
         return crvm__nomem("BG/NBD fit data");
@@ -83,7 +76,9 @@ crvm_status crvm__bg_data_new(const crvm__txn_row *rows, size_t n, int modified,
     d->w = d->T + n;
     d->n = n;
     d->groups = groups;
-    d->modified = modified;
+    d->modified = model == CRVM_TXN_MBGNBD;
+    d->pareto = model == CRVM_TXN_PARETO_NBD;
+    d->model = model;
     d->l2 = l2;
     for (int k = 0; k < CRVM_TXN_N_PARAMS; k++)
         d->scale[k] = scale[k];
@@ -236,7 +231,8 @@ double crvm__bg_objective(const double *theta, double *grad, double *hess, void 
             return INFINITY;
         p[k] = exp(theta[k]);
     }
-    double LL = loglik(d, p, grad ? g : NULL, h);
+    double LL = d->pareto ? crvm__pareto_fit_loglik(d, p, grad ? g : NULL, h)
+                          : loglik(d, p, grad ? g : NULL, h);
     if (!isfinite(LL))
         return INFINITY;
     /* the penalty applies to the parameters on their natural scale */
@@ -261,7 +257,7 @@ double crvm__bg_objective(const double *theta, double *grad, double *hess, void 
 double crvm__bg_loglik(const crvm__bg_data *d, const double *p, double objective)
 {
     if (isnan(objective))
-        return loglik(d, p, NULL, NULL);
+        return d->pareto ? crvm__pareto_fit_loglik(d, p, NULL, NULL) : loglik(d, p, NULL, NULL);
     double pen = 0.0;
     for (int k = 0; k < CRVM_TXN_N_PARAMS; k++) {
         double pn = p[k] * d->scale[k];
@@ -284,7 +280,7 @@ crvm_status crvm__bg_warm_start(const crvm__bg_data *d, double *theta,
     size_t m = d->n / WARM_ROWS, ns = (d->n + m - 1) / m;
     crvm__txn_row *rows = crvm__calloc(ns, sizeof *rows);
     if (rows == NULL)
-        return crvm__nomem("BG/NBD warm start");
+        return crvm__nomem("fit warm start");
     double ws = 0.0;
     size_t k = 0;
     for (size_t i = 0; i < d->n; i += m, k++)
@@ -296,7 +292,7 @@ crvm_status crvm__bg_warm_start(const crvm__bg_data *d, double *theta,
             if (i % m == 0)
                 rows[k++] = (crvm__txn_row){d->xv[g], d->tx[i], d->T[i], d->w[i] * scale};
     crvm__bg_data *sub = NULL;
-    crvm_status st = crvm__bg_data_new(rows, k, d->modified, d->l2, d->scale, &sub);
+    crvm_status st = crvm__bg_data_new(rows, k, d->model, d->l2, d->scale, &sub);
     crvm__free(rows);
     if (st != CRVM_OK)
         return st;
@@ -305,6 +301,7 @@ crvm_status crvm__bg_warm_start(const crvm__bg_data *d, double *theta,
         t[j] = theta[j];
     crvm__optim_options o = *options;
     o.gradient_tol = fmax(o.gradient_tol, 1e-6);
+    o.polish_tol = 0.0; /* near the optimum is all a warm start needs */
     crvm__optim_result res;
     st = crvm__minimize_newton(crvm__bg_objective, sub, CRVM_TXN_N_PARAMS, t, &o, h, &res);
     crvm__bg_data_free(sub);

@@ -13,10 +13,10 @@
  * alpha - beta; the difference cancels when t_x is near T and the 2F1 nears
  * its singular point when one of alpha, beta is much smaller than the other.
  * crvm sums the series behind it instead, once, as a sum of positive terms
- * (pareto_J_series: each term carries (1 - rho^(m+n)), computed with expm1,
- * so nothing cancels at t_x close to T, and alpha = beta is the case where
- * only the first term is left), and differentiates it term by term for the
- * gradient. Where the series would converge slowly (ratio above 0.99: one of
+ * (pareto_series.c: each term carries (1 - rho^(m+n)), so nothing cancels
+ * at t_x close to T, and alpha = beta is the case where only the first term
+ * is left), and differentiates it term by term for the gradient and the
+ * Hessian. Where the series would converge slowly (ratio above 0.99: one of
  * alpha, beta far below the other) I is integrated numerically over
  * l = log(alpha + tau), where the integrand is smooth and at most exponential
  * whatever x, alpha and beta are; the same nodes give the derivatives
@@ -109,167 +109,116 @@ static double pareto_J_quad(const double *p, const crvm__txn_row *row, double *d
     return log(s) + lf + log(alpha + tx) + log(Q[0]);
 }
 
-/* J by the hypergeometric series behind Fader & Hardie's A_0, summed term by
- * term with its gradient. With c = max(alpha, beta), d = |alpha - beta|,
- * m = r + s + x, rho = (c + t_x)/(c + T) and e = s + 1 if alpha >= beta,
- * e = r + x otherwise (expanding the factor of the smaller scale):
- *   I = (c+t_x)^-m sum_n (e)_n/n! (d/(c+t_x))^n (1 - rho^(m+n)) / (m+n),
- * all terms positive, ratio -> d/(c+t_x) < 1. Returns NaN (caller falls back
- * to quadrature) when that ratio exceeds 0.99 or 20000 terms do not suffice. */
-static double pareto_J_series(const double *p, const crvm__txn_row *row, double *dJ)
-{
-    double r = p[0], alpha = p[1], s = p[2], beta = p[3];
-    double x = row->x, tx = row->tx, T = row->T;
-    int case_a = alpha >= beta;
-    double c = case_a ? alpha : beta;
-    double d = case_a ? alpha - beta : beta - alpha;
-    double e = case_a ? s + 1.0 : r + x;
-    double m = r + s + x;
-    double ct = c + tx;
-    double z = d / ct;
-    /* terms grow until n ~ e z / (1 - z): too many for huge e */
-    if (!(z <= 0.99) || e * z > 5000.0 * (1.0 - z))
-        return NAN;
-    double lrho = -log1p((T - tx) / ct); /* log rho < 0 */
-    double rho = exp(lrho);
-    double dlrho_dc = (T - tx) / (ct * (c + T));
-
-    /* Terms in linear scale, t_n = a_n (1 - rho^(m+n)) / (m+n) with
-     * a_n = (e)_n/n! z^n = ap_n z (n >= 1), ap_n = (e)_n/n! z^(n-1); all
-     * sums are kept relative to a scale factor exp(loff) against overflow.
-     * The derivative sums are weighted by t_n: psi(e+n) - psi(e) (for e),
-     * d log t_n / dm, d log t_n / dc; sd accumulates n t_n / d, written as
-     * n ap_n (1 - rho^M)/M / (c+t_x) so that it is finite at d = 0. */
-    double loff = 0.0;
-    double S = 0.0, se = 0.0, sm = 0.0, sc = 0.0, sd = 0.0;
-    double ap = 1.0;    /* ap_n for n >= 1; a_0 = 1 */
-    double psi_e = 0.0; /* psi(e + n) - psi(e) */
-    double lq = m * lrho, q = exp(lq);
-    int done = 0;
-    for (int n = 0; n < 20000; n++) {
-        double M = m + n;
-        double omq = (q < 0.5) ? 1.0 - q : -expm1(lq);
-        double an = (n == 0) ? 1.0 : ap * z;
-        double base_t = omq / M;
-        double t = an * base_t;
-        double dM = -q * lrho / omq - 1.0 / M;
-        double dc = -n / ct - q * M * dlrho_dc / omq;
-        S += t;
-        se += t * psi_e;
-        sm += t * dM;
-        sc += t * dc;
-        if (n >= 1)
-            sd += n * ap * base_t / ct;
-        if (d == 0.0) {
-            if (n >= 1) { /* only n = 0 contributes to the value, n = 1 to sd */
-                done = 1;
-                break;
-            }
-        } else {
-            double ratio = (e + n) / (n + 1.0) * z;
-            double qb = ratio > z ? ratio : z;
-            if (qb < 1.0 && t * qb / (1.0 - qb) <= 1e-17 * S) {
-                done = 1;
-                break;
-            }
-        }
-        /* advance to n + 1 */
-        if (n >= 1)
-            ap *= (e + n) / (n + 1.0) * z;
-        else
-            ap = e; /* ap_1 = (e)_1 / 1! */
-        psi_e += 1.0 / (e + n);
-        lq += lrho;
-        q *= rho;
-        if (ap > 1e250) { /* rescale everything by 1e-250 */
-            ap *= 1e-250;
-            S *= 1e-250;
-            se *= 1e-250;
-            sm *= 1e-250;
-            sc *= 1e-250;
-            sd *= 1e-250;
-            loff += 575.6462732485114; /* 250 log 10 */
-        }
-    }
-    if (!done || !(S > 0.0))
-        return NAN;
-    double lsum = log(S) + loff;
-    se /= S;
-    sm /= S;
-    sc /= S;
-    sd /= S;
-    double base, db[4];
-    if (case_a) {
-        base = -r * log1p(tx / alpha) - x * log(ct) + s * (log(beta) - log(ct));
-        db[0] = -log1p(tx / alpha);
-        db[1] = r * tx / (alpha * ct) - x / ct - s / ct;
-        db[2] = log(beta) - log(ct);
-        db[3] = s / beta;
-    } else {
-        base = r * (log(alpha) - log(ct)) - s * log1p(tx / beta) - x * log(ct);
-        db[0] = log(alpha) - log(ct);
-        db[1] = r / alpha;
-        db[2] = -log1p(tx / beta);
-        db[3] = -r / ct + s * tx / (beta * ct) - x / ct;
-    }
-    if (dJ) {
-        if (case_a) {
-            dJ[0] = db[0] + sm;
-            dJ[1] = db[1] + sc + sd;
-            dJ[2] = 1.0 / s + db[2] + se + sm;
-            dJ[3] = db[3] - sd;
-        } else {
-            dJ[0] = db[0] + se + sm;
-            dJ[1] = db[1] - sd;
-            dJ[2] = 1.0 / s + db[2] + sm;
-            dJ[3] = db[3] + sc + sd;
-        }
-    }
-    return log(s) + base + lsum;
-}
-
 double crvm__pareto_J(const double *p, const crvm__txn_row *row, double *dJ, int method)
 {
     if (!(row->tx < row->T))
         return -INFINITY;
-    if (method == 1)
-        return pareto_J_series(p, row, dJ);
     if (method == 2)
         return pareto_J_quad(p, row, dJ);
-    double J = pareto_J_series(p, row, dJ);
-    if (isfinite(J))
+    crvm__pareto_tab tab;
+    CRVM__PARETO_TAB_INIT(&tab);
+    double J = crvm__pareto_J_series(p, row->x, row->tx, row->T, &tab, dJ, NULL);
+    if (method == 1 || isfinite(J))
         return J;
     return pareto_J_quad(p, row, dJ);
 }
 
-static double pareto_E0(const double *p, const crvm__txn_row *row)
+/* Hessian of J where the series does not apply: central differences of the
+ * quadrature's analytic gradient, steps 1e-5 of each parameter (truncation
+ * ~1e-10, the quadrature's 1e-13 over the step ~1e-8, relative) */
+static int quad_hessian(const double *p, const crvm__txn_row *row, double *hJ)
 {
-    double r = p[0], alpha = p[1], s = p[2], beta = p[3];
-    return -r * log1p(row->T / alpha) - row->x * log(alpha + row->T) - s * log1p(row->T / beta);
+    for (int k = 0; k < 4; k++) {
+        double pp[4] = {p[0], p[1], p[2], p[3]}, pm[4] = {p[0], p[1], p[2], p[3]};
+        double h = 1e-5 * p[k], gp[4], gm[4];
+        pp[k] += h;
+        pm[k] -= h;
+        if (!isfinite(pareto_J_quad(pp, row, gp)) || !isfinite(pareto_J_quad(pm, row, gm)))
+            return 0;
+        for (int l = 0; l < 4; l++)
+            hJ[4 * k + l] = (gp[l] - gm[l]) / (2.0 * h);
+    }
+    for (int k = 0; k < 4; k++)
+        for (int l = 0; l < k; l++)
+            hJ[4 * k + l] = hJ[4 * l + k] = 0.5 * (hJ[4 * k + l] + hJ[4 * l + k]);
+    return 1;
+}
+
+/* E0 = log[alpha^r beta^s (alpha+T)^-(r+x) (beta+T)^-s] with its gradient
+ * and Hessian in (r, alpha, s, beta) */
+static double pareto_E0_hess(const double *p, const crvm__txn_row *row, double *g, double *h)
+{
+    double r = p[0], alpha = p[1], s = p[2], beta = p[3], x = row->x, T = row->T;
+    double la = log1p(T / alpha), lb = log1p(T / beta);
+    double aT = alpha + T, bT = beta + T;
+    if (g) {
+        double ra = T / (alpha * aT), sb = T / (beta * bT);
+        g[0] = -la;
+        g[1] = r * ra - x / aT;
+        g[2] = -lb;
+        g[3] = s * sb;
+        if (h) {
+            for (int k = 0; k < 16; k++)
+                h[k] = 0.0;
+            h[1] = h[4] = ra;
+            h[5] = -r * T * (2.0 * alpha + T) / (alpha * alpha * aT * aT) + x / (aT * aT);
+            h[11] = h[14] = sb;
+            h[15] = -s * T * (2.0 * beta + T) / (beta * beta * bT * bT);
+        }
+    }
+    return -r * la - x * log(aT) - s * lb;
+}
+
+double crvm__pareto_ll_hess(const double *p, const crvm__txn_row *row, crvm__pareto_tab *tab,
+                            const double *shift, const double *head, double *grad,
+                            double *hess)
+{
+    double g0[4], h0[16], gJ[4] = {0, 0, 0, 0}, hJ[16] = {0};
+    double *pg = grad || hess ? g0 : NULL;
+    double E0 = pareto_E0_hess(p, row, pg, hess ? h0 : NULL);
+    double J = -INFINITY;
+    if (row->tx < row->T) {
+        J = NAN;
+        if (head && row->tx == 0.0)
+            J = crvm__pareto_J_series_split(p, row->x, row->T, tab, head, pg ? gJ : NULL,
+                                            hess ? hJ : NULL);
+        if (isnan(J))
+            J = crvm__pareto_J_series(p, row->x, row->tx, row->T, tab, pg ? gJ : NULL,
+                                      hess ? hJ : NULL);
+        if (isnan(J)) {
+            J = pareto_J_quad(p, row, pg ? gJ : NULL);
+            if (hess && isfinite(J) && !quad_hessian(p, row, hJ))
+                return NAN;
+        }
+    }
+    if (isnan(J))
+        return NAN;
+    double lse = crvm__log_add_exp(E0, J);
+    if (pg) {
+        double w0 = exp(E0 - lse), w1 = (J == -INFINITY) ? 0.0 : exp(J - lse);
+        double dd[4];
+        for (int k = 0; k < 4; k++)
+            dd[k] = g0[k] - gJ[k];
+        if (grad)
+            for (int k = 0; k < 4; k++)
+                grad[k] = w0 * g0[k] + w1 * gJ[k] + (k == 0 ? shift[1] : 0.0);
+        /* Hessian of log(e^E0 + e^J): w0 H0 + w1 HJ + w0 w1 (g0 - gJ)(g0 - gJ)' */
+        if (hess) {
+            for (int k = 0; k < 16; k++)
+                hess[k] = w0 * h0[k] + w1 * hJ[k] + w0 * w1 * dd[k / 4] * dd[k % 4];
+            hess[0] += shift[2];
+        }
+    }
+    return shift[0] + lse;
 }
 
 double crvm__pareto_ll(const double *p, const crvm__txn_row *row, double *grad)
 {
-    double r = p[0], alpha = p[1], s = p[2], beta = p[3];
-    double x = row->x, T = row->T;
-    double dJ[4] = {0, 0, 0, 0};
-    double E0 = pareto_E0(p, row);
-    double J = crvm__pareto_J(p, row, grad ? dJ : NULL, 0);
-    if (isnan(J))
-        return NAN;
-    double lse = crvm__log_add_exp(E0, J);
-    double ll = crvm__lgamma_shift(r, x) + lse;
-    if (grad) {
-        double w0 = exp(E0 - lse), w1 = (J == -INFINITY) ? 0.0 : exp(J - lse);
-        grad[0] = crvm__digamma_shift(r, x) - w0 * log1p(T / alpha);
-        grad[1] = w0 * (r * T / (alpha * (alpha + T)) - x / (alpha + T));
-        grad[2] = -w0 * log1p(T / beta);
-        grad[3] = w0 * s * T / (beta * (beta + T));
-        if (w1 > 0.0)
-            for (int k = 0; k < 4; k++)
-                grad[k] += w1 * dJ[k];
-    }
-    return ll;
+    crvm__pareto_tab tab;
+    CRVM__PARETO_TAB_INIT(&tab);
+    double shift[3] = {crvm__lgamma_shift(p[0], row->x),
+                       grad ? crvm__digamma_shift(p[0], row->x) : 0.0, 0.0};
+    return crvm__pareto_ll_hess(p, row, &tab, shift, NULL, grad, NULL);
 }
 
 /* log of the "dead" term relative to the "alive" term, J - E0 */
@@ -278,7 +227,7 @@ static double log_odds_dead(const double *p, const crvm__txn_row *row)
     double J = crvm__pareto_J(p, row, NULL, 0);
     if (J == -INFINITY || isnan(J))
         return J;
-    return J - pareto_E0(p, row);
+    return J - pareto_E0_hess(p, row, NULL, NULL);
 }
 
 double crvm__pareto_p_alive(const double *p, const crvm__txn_row *row)

@@ -254,6 +254,7 @@ static ll_fn model_ll(crvm_txn_model m)
 }
 
 #define NEWTON_ITERATIONS 50
+#define NEWTON_POLISH_TOL 1e-11
 
 typedef struct objective_ctx {
     const crvm__txn_row *rows; /* merged rows, times divided by the time scale */
@@ -389,15 +390,16 @@ crvm_status crvm_txn_fit_new(crvm_txn_model model, const double *frequency, size
         if (model == CRVM_TXN_PARETO_NBD)
             ctx.scale[3] = tscale;
     }
-    /* BG/NBD and MBG/NBD: rows grouped by x, analytic Hessian, Newton */
+    /* BG/NBD, MBG/NBD and Pareto/NBD: rows grouped by x, analytic
+     * Hessian, Newton */
     crvm__bg_data *bg = NULL;
     crvm_txn_fit *fit = crvm__calloc(1, sizeof *fit);
     if (fit == NULL) {
         st = crvm__nomem("transaction fit");
         goto done;
     }
-    if (model == CRVM_TXN_BGNBD || model == CRVM_TXN_MBGNBD) {
-        st = crvm__bg_data_new(rows, n, model == CRVM_TXN_MBGNBD, opt.l2_penalty, ctx.scale, &bg);
+    if (model != CRVM_TXN_BGBB) {
+        st = crvm__bg_data_new(rows, n, model, opt.l2_penalty, ctx.scale, &bg);
         if (st != CRVM_OK)
             goto done;
     }
@@ -425,6 +427,17 @@ crvm_status crvm_txn_fit_new(crvm_txn_model model, const double *frequency, size
          * such data get the answer they got before */
         oo.max_iterations = opt.max_iterations < NEWTON_ITERATIONS ? opt.max_iterations
                                                                    : NEWTON_ITERATIONS;
+        /* Pareto/NBD: from the default start a long first step can run far
+         * along the ridge s / beta = const (less heterogeneity in the death
+         * rates), where the series needs thousands of terms a row and
+         * Newton crawls back; steps of at most e in each parameter keep to
+         * the region where the Hessian is positive definite */
+        if (model == CRVM_TXN_PARETO_NBD)
+            oo.max_step = 1.0;
+        /* the gradient test (1e-8) alone can pass a point ~1e-6 from the
+         * optimum (max|g| 3e-9 of the mean objective at 10^6 customers);
+         * one more Newton step from there lands within ~1e-12 */
+        oo.polish_tol = NEWTON_POLISH_TOL;
         st = crvm__bg_warm_start(bg, theta, &oo);
         if (st == CRVM_ENOMEM)
             goto done;
@@ -467,10 +480,12 @@ crvm_status crvm_txn_fit_new(crvm_txn_model model, const double *frequency, size
      * likelihood has no maximum at finite values: typically the data show no
      * heterogeneity (e.g. every customer alike), so the mixing distribution
      * degenerates. That is reported as non-convergence, not as an estimate. */
+    int at_edge = 0;
     if (fit_status == CRVM_OK)
         for (int k = 0; k < CRVM_TXN_N_PARAMS; k++)
             if (fabs(theta[k]) > 18.420680743952367) { /* log(1e8) */
                 fit_status = CRVM_ECONVERGE;
+                at_edge = 1;
                 snprintf(fit_message, sizeof fit_message,
                          "parameter %s = %g ran to the edge of the parameter space: the "
                          "likelihood has no maximum at finite values (do the data lack "
@@ -512,6 +527,11 @@ crvm_status crvm_txn_fit_new(crvm_txn_model model, const double *frequency, size
     }
     if (st == CRVM_ENOMEM)
         goto done;
+    /* at the edge the likelihood has no maximum: its Hessian tends to a
+     * singular one, and whether the computed one is positive definite is
+     * rounding, so no covariance either */
+    if (st == CRVM_OK && at_edge)
+        st = CRVM_EDOMAIN;
     if (st == CRVM_OK) {
         for (int k = 0; k < CRVM_TXN_N_PARAMS * CRVM_TXN_N_PARAMS; k++)
             H[k] *= W;
@@ -570,7 +590,8 @@ crvm_status crvm_txn_fit_covariance(const crvm_txn_fit *fit, double *out, size_t
         return crvm__fail(CRVM_EINVAL, "out_len = %zu: the covariance has 16 entries", out_len);
     if (!fit->cov_ok)
         return crvm__fail(CRVM_EDOMAIN,
-                          "the Hessian at the estimate is not positive definite: no covariance");
+                          "the Hessian at the estimate is not positive definite (or the "
+                          "estimate is at the edge of the parameter space): no covariance");
     memcpy(out, fit->cov, sizeof fit->cov);
     return CRVM_OK;
 }
@@ -583,7 +604,8 @@ crvm_status crvm_txn_fit_standard_errors(const crvm_txn_fit *fit, double *out, s
         return crvm__fail(CRVM_EINVAL, "out_len = %zu: there are 4 standard errors", out_len);
     if (!fit->cov_ok)
         return crvm__fail(CRVM_EDOMAIN,
-                          "the Hessian at the estimate is not positive definite: no standard errors");
+                          "the Hessian at the estimate is not positive definite (or the "
+                          "estimate is at the edge of the parameter space): no standard errors");
     memcpy(out, fit->se, sizeof fit->se);
     return CRVM_OK;
 }

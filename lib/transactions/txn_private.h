@@ -2,6 +2,7 @@
 #ifndef CRVM_TRANSACTIONS_TXN_PRIVATE_H
 #define CRVM_TRANSACTIONS_TXN_PRIVATE_H
 
+#include <math.h>
 #include <stddef.h>
 
 #include "crvm/transactions.h"
@@ -22,12 +23,26 @@ typedef struct crvm__txn_row {
 crvm_status crvm__txn_merge(const double *x, const double *tx, const double *T, const double *w,
                             size_t n, crvm__txn_row **out, size_t *n_out, double *total_weight);
 
-/* BG/NBD and MBG/NBD fitting data: merged rows grouped by x, with the
- * objective -LL/W + l2 sum (p_k scale_k)^2 over theta = log p and its
- * analytic gradient and Hessian (bgnbd_fit.c), for crvm__minimize_newton. */
-typedef struct crvm__bg_data crvm__bg_data;
-crvm_status crvm__bg_data_new(const crvm__txn_row *rows, size_t n, int modified, double l2,
-                              const double *scale, crvm__bg_data **out);
+/* BG/NBD, MBG/NBD and Pareto/NBD fitting data: merged rows grouped by x,
+ * with the objective -LL/W + l2 sum (p_k scale_k)^2 over theta = log p and
+ * its analytic gradient and Hessian (bgnbd_fit.c; Pareto/NBD's
+ * log-likelihood in pareto_fit.c), for crvm__minimize_newton. */
+typedef struct crvm__bg_data {
+    size_t n, groups;
+    double *xv, *gw;    /* per group: x and total weight */
+    size_t *start;      /* per group: first row; start[groups] = n */
+    double *tx, *T, *w; /* rows grouped by x */
+    double W;           /* total weight */
+    crvm_txn_model model;
+    int modified, pareto; /* MBG/NBD; Pareto/NBD */
+    double l2, scale[CRVM_TXN_N_PARAMS];
+    struct crvm__pareto_tab *tab; /* Pareto/NBD: scratch of the objective */
+} crvm__bg_data;
+crvm_status crvm__bg_data_new(const crvm__txn_row *rows, size_t n, crvm_txn_model model,
+                              double l2, const double *scale, crvm__bg_data **out);
+/* Pareto/NBD log-likelihood of the data at natural p, with the gradient
+ * g[4] and Hessian h[16] when g is not NULL; NaN where not finite. */
+double crvm__pareto_fit_loglik(const crvm__bg_data *d, const double *p, double *g, double *h);
 void crvm__bg_data_free(crvm__bg_data *d);
 double crvm__bg_objective(const double *theta, double *grad, double *hess, void *ctx);
 /* Unpenalised log-likelihood at p (on the stored times), from objective
@@ -133,6 +148,45 @@ typedef struct crvm__rule_job {
 /* CRVM_OK, CRVM_ENOMEM, or CRVM_EDOMAIN naming the row and the cause. */
 crvm_status crvm__bgnbd_rule_rows(const crvm__rule_job *job, const size_t *rows, size_t m,
                                   double *out);
+
+/* Pareto/NBD series coefficients that depend on the shapes e and m alone
+ * ((e+n)/(n+1), 1/(m+n), 1/(e+n); see pareto_series.c), filled on demand
+ * and shared by the rows of one x. Start from CRVM__PARETO_TAB_INIT; the
+ * series resets the table when e or m changes. */
+#define CRVM__PARETO_TAB_CAP 1024
+typedef struct crvm__pareto_tab {
+    double e, m;
+    int len;
+    double ratio[CRVM__PARETO_TAB_CAP], im[CRVM__PARETO_TAB_CAP], ie[CRVM__PARETO_TAB_CAP];
+} crvm__pareto_tab;
+#define CRVM__PARETO_TAB_INIT(t) ((t)->e = NAN, (t)->m = NAN, (t)->len = 0)
+/* J by the series for one row (x, t_x, T), NaN where the series converges
+ * too slowly (quadrature then); dJ[4] and hJ[16] (row-major), each may be
+ * NULL, receive the gradient and the Hessian in (r, alpha, s, beta). */
+double crvm__pareto_J_series(const double *p, double x, double tx, double T,
+                             crvm__pareto_tab *tab, double *dJ, double *hJ);
+/* Rows with t_x = 0 (every x = 0 row) share the series' head, its sum at
+ * T = infinity (CRVM__PARETO_ACC sums: the value, up to order 1 or 2 its
+ * derivatives), so that each needs only the tail, whose terms fall faster
+ * (ratio (alpha - beta) / (c + T) instead of / c). The head: 1, or 0 when
+ * the series does not apply. J of a row with t_x = 0 from the head: NaN
+ * where the series does not apply or head + tail would cancel (then the
+ * whole series). */
+#define CRVM__PARETO_ACC 15
+int crvm__pareto_series_head(const double *p, double x, crvm__pareto_tab *tab, int order,
+                             double *head);
+double crvm__pareto_J_series_split(const double *p, double x, double T, crvm__pareto_tab *tab,
+                                   const double *head, double *dJ, double *hJ);
+/* Per-row Pareto/NBD log-likelihood with gradient and Hessian (natural
+ * scale; grad and hess may be NULL), the series coefficients from tab and
+ * lgamma/digamma/trigamma shifts of r by x from the caller (shift[3]);
+ * head (may be NULL): the series head of this x (of the order needed) for
+ * a row with t_x = 0. Where the series does not apply, the Hessian of J is
+ * central differences of the quadrature's analytic gradient (~1e-8
+ * relative). NaN on failure. */
+double crvm__pareto_ll_hess(const double *p, const crvm__txn_row *row, crvm__pareto_tab *tab,
+                            const double *shift, const double *head, double *grad,
+                            double *hess);
 
 /* Pareto/NBD: J = log[alpha^r beta^s s I] (see pareto.c), -inf when
  * t_x = T, with dJ/d(r, alpha, s, beta) in dJ (may be NULL). method 0: the

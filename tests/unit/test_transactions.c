@@ -1016,11 +1016,12 @@ static void batched_conditional_matches_row_by_row(void **state)
      * per-x coefficient tables of the 2F1 (crvm__bgnbd_expected_rows); over
      * random parameters, horizons and rows (x up to 300, so that both the
      * tables and the per-row route are used; T down to 0.01, so that z > 1/2
-     * occurs) it must equal the per-row crvm__bgnbd_expected_conditional
+     * occurs; in a third of the cases ages over a narrow range, as real
+     * data have) it must equal the per-row crvm__bgnbd_expected_conditional
      * (itself checked against quadrature and mpmath elsewhere) to 1e-12
      * relative: the same series summed in another order, a few ulp, which
      * the bracket 1 - (1-z)^k 2F1 amplifies by at most 1e3. */
-    unsigned long long seed = 99;
+    unsigned long long seed = 99, seed_ages = 5;
     enum { N = 400 };
     double x[N], tx[N], T[N], out[N];
     for (int rep = 0; rep < 60; rep++) {
@@ -1028,6 +1029,21 @@ static void batched_conditional_matches_row_by_row(void **state)
         if (rep % 10 == 3)
             p.p[2] = 1.0; /* a = 1: the closed form's 0/0, quadrature only */
         double t = grid_log_uniform(&seed, 0.01, 200.0);
+        if (rep % 3 == 1) {
+            /* ages over a narrow range (the tables re-expanded about the
+             * middle of the range of c then need a dozen terms): T0 to
+             * 1.45 T0, the recencies scaled with them, x below 64 (the
+             * tables' range) */
+            double T0 = grid_log_uniform(&seed_ages, 0.5, 500.0);
+            for (int i = 0; i < N; i++) {
+                if (x[i] >= 64.0)
+                    x[i] = fmod(x[i], 63.0) + 1.0;
+                double Tn = T0 * (1.0 + 0.45 * (i % 97) / 96.0);
+                tx[i] = T[i] > 0.0 ? tx[i] / T[i] * Tn : 0.0;
+                tx[i] = tx[i] < Tn ? tx[i] : Tn;
+                T[i] = Tn;
+            }
+        }
         assert_status(crvm_txn_expected_conditional(&p, t, x, N, tx, N, T, N, out, N), CRVM_OK);
         for (int i = 0; i < N; i++) {
             crvm__txn_row row = {x[i], tx[i], T[i], 1.0};
@@ -1274,6 +1290,54 @@ static void pareto_series_and_quadrature_agree(void **state)
                 assert_close(gs[k], gq[k], 1e-8, 1e-10);
         }
     assert_true(compared >= 40);
+}
+
+static void pareto_series_split_at_infinity_matches_the_whole_series(void **state)
+{
+    (void)state;
+    /* Rows with t_x = 0 use the series' head (its sum at T = infinity,
+     * shared by the rows of one x) minus a tail (pareto_series.c); the
+     * whole series is the reference. Where head and tail would cancel
+     * (T small against the scales) the split must refuse (NaN), never
+     * return a less accurate value. Tolerances: J absolutely 1e-13 (a few
+     * ulp of sums of positive terms, one bit lost to the difference at
+     * most); gradient and Hessian 1e-10 relative to their largest entry. */
+    const double ps[][4] = {{0.553, 10.578, 0.606, 11.669}, {0.553, 10.578, 0.606, 10.578},
+                            {0.5, 0.3, 1.0, 0.9},           {2.0, 3.0, 2.5, 10.0},
+                            {0.1, 50.0, 0.05, 40.0},        {5.0, 1.0, 1.0, 1.5}};
+    const double xs[] = {0, 1, 7};
+    const double Ts[] = {1e-3, 0.5, 5.0, 38.86, 400.0, 1e5};
+    int split = 0, refused = 0;
+    for (size_t i = 0; i < sizeof ps / sizeof ps[0]; i++)
+        for (size_t j = 0; j < sizeof xs / sizeof xs[0]; j++) {
+            crvm__pareto_tab tab;
+            CRVM__PARETO_TAB_INIT(&tab);
+            double head[CRVM__PARETO_ACC];
+            assert_int_equal(crvm__pareto_series_head(ps[i], xs[j], &tab, 2, head), 1);
+            for (size_t k = 0; k < sizeof Ts / sizeof Ts[0]; k++) {
+                double gw[4], hw[16], gs[4], hs[16];
+                double jw = crvm__pareto_J_series(ps[i], xs[j], 0.0, Ts[k], &tab, gw, hw);
+                double js = crvm__pareto_J_series_split(ps[i], xs[j], Ts[k], &tab, head, gs, hs);
+                assert_true(isfinite(jw));
+                if (isnan(js)) {
+                    refused++;
+                    continue;
+                }
+                split++;
+                assert_close(js, jw, 0.0, 1e-13 * (1.0 + fabs(jw)));
+                double gsc = 0.0, hsc = 0.0;
+                for (int l = 0; l < 4; l++)
+                    gsc = fmax(gsc, fabs(gw[l]));
+                for (int l = 0; l < 16; l++)
+                    hsc = fmax(hsc, fabs(hw[l]));
+                for (int l = 0; l < 4; l++)
+                    assert_close(gs[l], gw[l], 0.0, 1e-10 * gsc);
+                for (int l = 0; l < 16; l++)
+                    assert_close(hs[l], hw[l], 0.0, 1e-10 * hsc);
+            }
+        }
+    assert_true(split >= 40);
+    assert_true(refused >= 5);
 }
 
 static void fits_do_not_depend_on_the_time_unit(void **state)
@@ -1577,6 +1641,7 @@ int main(void)
         cmocka_unit_test(l2_penalty_shrinks_and_start_is_used),
         cmocka_unit_test(closed_form_and_quadrature_agree),
         cmocka_unit_test(pareto_series_and_quadrature_agree),
+        cmocka_unit_test(pareto_series_split_at_infinity_matches_the_whole_series),
         cmocka_unit_test(fits_do_not_depend_on_the_time_unit),
         cmocka_unit_test(fits_run_concurrently_with_identical_results),
         cmocka_unit_test(degenerate_data_report_non_convergence),

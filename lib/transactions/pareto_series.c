@@ -1,0 +1,330 @@
+/* Pareto/NBD: J = log[alpha^r beta^s s I] by the hypergeometric series
+ * behind Fader & Hardie's A_0 (see pareto.c for the model and I), with its
+ * gradient and Hessian, summed without a division per term.
+ *
+ * With c = max(alpha, beta), d = |alpha - beta|, m = r + s + x, e = s + 1 if
+ * alpha >= beta, e = r + x otherwise (the factor of the smaller scale is
+ * expanded), c_t = c + t_x, z = d / c_t and L = log rho = log(c_t / (c + T)):
+ *   I = c_t^-m S,  S = sum_n t_n,  t_n = a_n B_n,
+ *   a_n = (e)_n / n! z^n,  B_n = (1 - rho^(m+n)) / (m+n),
+ * every term positive (nothing cancels, even for t_x close to T), ratio of
+ * terms -> z < 1. The pieces of a term that depend on e and m alone,
+ * (e+n)/(n+1), 1/(m+n) and 1/(e+n), come from a table shared by all rows of
+ * one x (crvm__pareto_tab); 1 - rho^(m+n) is carried forward as
+ * (1 - rho^M) + rho^M (1 - rho), a sum of positive numbers, instead of a
+ * division or an expm1 per term.
+ *
+ * Derivatives: S depends on the parameters through v = (e, m, c, d), each
+ * linear in (r, alpha, s, beta); the sums of dt_n/dv_i and d2t_n/dv_i dv_j
+ * give grad log S = S_i / S and Hess log S = S_ij / S - (S_i/S)(S_j/S).
+ * Per term, with P1 = psi(e+n) - psi(e), P2 = psi'(e) - psi'(e+n):
+ *   a_e = a P1, a_ee = a (P1^2 - P2), a_d = n a / d, a_dd = n(n-1) a / d^2,
+ *   a_c = -n a / c_t, a_cc = n(n+1) a / c_t^2, a_cd = -n^2 a / (d c_t),
+ *   B_m = -L q / M - (1-q) / M^2,  B_c = -q L_c,  (q = rho^M, M = m + n)
+ *   B_mm = -L^2 q / M + 2 L q / M^2 + 2 (1-q) / M^3,
+ *   B_cc = -M q L_c^2 - q L_cc,  B_mc = -L q L_c,
+ *   L_c = 1/c_t - 1/(c+T),  L_cc = 1/(c+T)^2 - 1/c_t^2,
+ * where a / d and a / d^2 are written with z^(n-1), z^(n-2) so that d = 0
+ * (alpha = beta) is no special case. */
+#include <math.h>
+
+#include "transactions/txn_private.h"
+
+/* the table entry n, from the table when it fits (filled on demand) */
+static inline void tab_entry(crvm__pareto_tab *tab, int n, double *ratio, double *im, double *ie)
+{
+    if (n < tab->len) {
+        *ratio = tab->ratio[n];
+        *im = tab->im[n];
+        *ie = tab->ie[n];
+        return;
+    }
+    double e = tab->e;
+    *ratio = (e + n) / (n + 1.0);
+    *im = 1.0 / (tab->m + n);
+    *ie = 1.0 / (e + n);
+    if (n == tab->len && n < CRVM__PARETO_TAB_CAP) {
+        tab->ratio[n] = *ratio;
+        tab->im[n] = *im;
+        tab->ie[n] = *ie;
+        tab->len++;
+    }
+}
+
+/* accumulators: S, first derivatives (e, m, c, d), second derivatives in
+ * the order ee, em, ec, ed, mm, mc, md, cc, cd, dd */
+enum { ACC_S, ACC_E, ACC_M, ACC_C, ACC_D, ACC_EE, ACC_EM, ACC_EC, ACC_ED, ACC_MM, ACC_MC,
+       ACC_MD, ACC_CC, ACC_CD, ACC_DD, ACC_N };
+
+/* Which B_n the terms carry: the whole series (1 - q)/M; its head, the
+ * series at T = infinity, 1/M (q = 0); its tail -q/M (head + tail = whole) */
+enum series_mode { WHOLE, HEAD, TAIL };
+
+/* One row's series geometry (see the top of the file). */
+typedef struct geom {
+    double e, m, d, z, ict, L, rho, omr, Lc, Lcc;
+    int case_a;
+} geom;
+
+static int geom_set(const double *p, double x, double tx, double T, geom *g)
+{
+    double r = p[0], alpha = p[1], s = p[2], beta = p[3];
+    g->case_a = alpha >= beta;
+    double c = g->case_a ? alpha : beta;
+    g->d = g->case_a ? alpha - beta : beta - alpha;
+    g->e = g->case_a ? s + 1.0 : r + x;
+    g->m = r + s + x;
+    g->ict = 1.0 / (c + tx);
+    g->z = g->d * g->ict;
+    /* terms grow until n ~ e z / (1 - z): too many for huge e */
+    if (!(g->z <= 0.99) || g->e * g->z > 5000.0 * (1.0 - g->z))
+        return 0;
+    double icT = isfinite(T) ? 1.0 / (c + T) : 0.0;
+    g->L = isfinite(T) ? -log1p((T - tx) * g->ict) : -INFINITY; /* log rho < 0 */
+    g->rho = exp(g->L);
+    g->omr = -expm1(g->L);
+    g->Lc = g->ict - icT;
+    g->Lcc = icT * icT - g->ict * g->ict;
+    return 1;
+}
+
+/* Sums of t_n and (order >= 1) its first, (order 2) second derivatives in
+ * v = (e, m, c, d) into acc[ACC_N], relative to exp(*loff). ref: for TAIL,
+ * the head's S (the tail stops at 1e-17 of head + tail). Returns 0 when the
+ * series did not converge within its bounded number of terms, or (HEAD,
+ * TAIL) needed rescaling. */
+#if defined(__GNUC__) || defined(__clang__)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define ALWAYS_INLINE inline
+#endif
+
+static ALWAYS_INLINE int series_loop(const geom *g, const enum series_mode mode,
+                                     crvm__pareto_tab *tab, const int order, double ref,
+                                     double *acc, double *loff)
+{
+    if (tab->e != g->e || tab->m != g->m) {
+        tab->e = g->e;
+        tab->m = g->m;
+        tab->len = 0;
+    }
+    double m = g->m, z = g->z, d = g->d, ict = g->ict, L = g->L, Lc = g->Lc, Lcc = g->Lcc;
+    double rho = g->rho, omr = g->omr;
+    /* local sums (acc could alias the table, so the compiler would keep
+     * them in memory) */
+    double sS = 0, sE = 0, sM = 0, sC = 0, sD = 0, sEE = 0, sEM = 0, sEC = 0, sED = 0, sMM = 0,
+           sMC = 0, sMD = 0, sCC = 0, sCD = 0, sDD = 0;
+    *loff = 0.0;
+    int ok = 0;
+    double A = 1.0;                         /* (e)_n / n! */
+    double zp0 = 1.0, zp1 = 0.0, zp2 = 0.0; /* z^n, z^(n-1), z^(n-2) (0 below n) */
+    double P1 = 0.0, P2 = 0.0;
+    double q = mode == HEAD ? 0.0 : exp(m * L), omq = -expm1(m * L);
+    double sgn = mode == TAIL ? -1.0 : 1.0;
+    if (mode == HEAD)
+        L = Lc = Lcc = 0.0; /* q = 0: they only ever multiply q */
+    /* the terms' ratio tends to z, times rho in the tail */
+    double zr = mode == TAIL ? z * rho : z;
+    for (int n = 0; n < 20000; n++) {
+        double ratio, im, ie;
+        tab_entry(tab, n, &ratio, &im, &ie);
+        double a = A * zp0, B = mode == WHOLE ? omq * im : mode == HEAD ? im : -q * im;
+        double t = a * B;
+        sS += t;
+        if (order >= 1) {
+            double M = m + n, nn = (double)n;
+            double ad = nn * A * zp1 * ict; /* n a / d */
+            double ac = -nn * a * ict;
+            double Bm = -(L * q + B) * im, Bc = -q * Lc;
+            sE += t * P1;
+            sM += a * Bm;
+            sC += ac * B + a * Bc;
+            sD += ad * B;
+            if (order >= 2) {
+                double ae = a * P1;
+                double add = nn * (nn - 1.0) * A * zp2 * ict * ict;
+                double acc_ = nn * (nn + 1.0) * a * ict * ict;
+                double acd = -nn * ad * ict;
+                double Bmm = (-L * L * q + 2.0 * (L * q + B) * im) * im;
+                double Bcc = -M * q * Lc * Lc - q * Lcc, Bmc = -L * q * Lc;
+                sEE += a * (P1 * P1 - P2) * B;
+                sEM += ae * Bm;
+                sEC += P1 * (ac * B + a * Bc);
+                sED += P1 * ad * B;
+                sMM += a * Bmm;
+                sMC += ac * Bm + a * Bmc;
+                sMD += ad * Bm;
+                sCC += acc_ * B + 2.0 * ac * Bc + a * Bcc;
+                sCD += acd * B + ad * Bc;
+                sDD += add * B;
+            }
+        }
+        if (d == 0.0) {
+            /* only n = 0 contributes to S, n = 1 to the first and n = 2 to
+             * the second derivatives in d */
+            if (n >= order) {
+                ok = 1;
+                break;
+            }
+        } else {
+            /* the remaining terms are below |t| q_b / (1 - q_b), q_b the
+             * larger of the next ratio and its limit */
+            double rn = ratio * zr, qb = rn > zr ? rn : zr;
+            double size = mode == TAIL ? ref + sS : sS;
+            if (qb < 1.0 && sgn * t * qb <= 1e-17 * size * (1.0 - qb)) {
+                ok = 1;
+                break;
+            }
+        }
+        /* advance to n + 1 */
+        A *= ratio;
+        zp2 = zp1;
+        zp1 = zp0;
+        zp0 *= z;
+        P1 += ie;
+        P2 += ie * ie;
+        omq += q * omr;
+        q *= rho;
+        if (A > 1e250) { /* rescale everything by 1e-250 */
+            if (mode != WHOLE)
+                break;
+            const double f = 1e-250;
+            A *= f;
+            sS *= f, sE *= f, sM *= f, sC *= f, sD *= f, sEE *= f, sEM *= f, sEC *= f, sED *= f;
+            sMM *= f, sMC *= f, sMD *= f, sCC *= f, sCD *= f, sDD *= f;
+            *loff += 575.6462732485114; /* 250 log 10 */
+        }
+    }
+    const double sums[ACC_N] = {sS, sE, sM, sC, sD, sEE, sEM, sEC, sED, sMM, sMC, sMD, sCC, sCD, sDD};
+    for (int k = 0; k < ACC_N; k++)
+        acc[k] = sums[k];
+    return ok;
+}
+
+/* series_loop compiled for each mode and order, without their branches in
+ * the loop */
+static int series_sums(const geom *g, enum series_mode mode, crvm__pareto_tab *tab, int order,
+                       double ref, double *acc, double *loff)
+{
+#define SERIES_CASE(M)                                                                       \
+    case M:                                                                                  \
+        return order == 0   ? series_loop(g, M, tab, 0, ref, acc, loff)                      \
+               : order == 1 ? series_loop(g, M, tab, 1, ref, acc, loff)                      \
+                            : series_loop(g, M, tab, 2, ref, acc, loff);
+    switch (mode) {
+        SERIES_CASE(WHOLE)
+        SERIES_CASE(HEAD)
+        SERIES_CASE(TAIL)
+    }
+#undef SERIES_CASE
+    return 0;
+}
+
+/* J, dJ and hJ (either may be NULL) from the sums over the series */
+static double finish(const double *p, double x, double tx, const geom *g, const double *acc,
+                     double loff, double *dJ, double *hJ)
+{
+    double r = p[0], alpha = p[1], s = p[2], beta = p[3];
+    double S = acc[ACC_S];
+    if (!(S > 0.0))
+        return NAN;
+    double ct = 1.0 / g->ict, ict = g->ict;
+    /* J = log s + base + log S, base = r log alpha + s log beta - m log c_t
+     * written with log1p where t_x is small against the scale */
+    double lct = log(ct), base, db[4], hb[16] = {0};
+    if (g->case_a) {
+        double l1 = log1p(tx / alpha), lb = log(beta) - lct;
+        base = -r * l1 - x * lct + s * lb;
+        db[0] = -l1;
+        db[1] = r * tx / (alpha * ct) - (x + s) * ict;
+        db[2] = lb;
+        db[3] = s / beta;
+        hb[1] = hb[4] = tx / (alpha * ct);
+        hb[5] = -r * tx * (2.0 * alpha + tx) / (alpha * alpha * ct * ct) + (x + s) * ict * ict;
+        hb[6] = hb[9] = -ict;
+        hb[11] = hb[14] = 1.0 / beta;
+        hb[15] = -s / (beta * beta);
+    } else {
+        double l1 = log1p(tx / beta), la = log(alpha) - lct;
+        base = r * la - s * l1 - x * lct;
+        db[0] = la;
+        db[1] = r / alpha;
+        db[2] = -l1;
+        db[3] = s * tx / (beta * ct) - (r + x) * ict;
+        hb[1] = hb[4] = 1.0 / alpha;
+        hb[3] = hb[12] = -ict;
+        hb[5] = -r / (alpha * alpha);
+        hb[11] = hb[14] = tx / (beta * ct);
+        hb[15] = (r + x) * ict * ict - s * tx * (2.0 * beta + tx) / (beta * beta * ct * ct);
+    }
+    if (dJ || hJ) {
+        double iS = 1.0 / S;
+        double gv[4] = {acc[ACC_E] * iS, acc[ACC_M] * iS, acc[ACC_C] * iS, acc[ACC_D] * iS};
+        /* each of r, alpha, s, beta moves one or two of v = (e, m, c, d),
+         * each by +-1 (the top of the file): v index and sign, sign 0 unused */
+        static const int va[4][2][2] = {{{1, 1}, {0, 0}}, {{2, 1}, {3, 1}},
+                                        {{0, 1}, {1, 1}}, {{3, -1}, {0, 0}}};
+        static const int vb[4][2][2] = {{{0, 1}, {1, 1}}, {{3, -1}, {0, 0}},
+                                        {{1, 1}, {0, 0}}, {{2, 1}, {3, 1}}};
+        const int(*v)[2][2] = g->case_a ? va : vb;
+        if (dJ)
+            for (int k = 0; k < 4; k++)
+                dJ[k] = db[k] + (k == 2 ? 1.0 / s : 0.0) + v[k][0][1] * gv[v[k][0][0]] +
+                        v[k][1][1] * gv[v[k][1][0]];
+        if (hJ) {
+            static const int idx[4][4] = {{ACC_EE, ACC_EM, ACC_EC, ACC_ED},
+                                          {ACC_EM, ACC_MM, ACC_MC, ACC_MD},
+                                          {ACC_EC, ACC_MC, ACC_CC, ACC_CD},
+                                          {ACC_ED, ACC_MD, ACC_CD, ACC_DD}};
+            for (int k = 0; k < 4; k++)
+                for (int l = k; l < 4; l++) {
+                    double h = hb[4 * k + l];
+                    for (int u = 0; u < 2; u++)
+                        for (int w = 0; w < 2; w++) {
+                            int i = v[k][u][0], j = v[l][w][0], sg = v[k][u][1] * v[l][w][1];
+                            if (sg)
+                                h += sg * (acc[idx[i][j]] * iS - gv[i] * gv[j]);
+                        }
+                    hJ[4 * k + l] = hJ[4 * l + k] = h;
+                }
+            hJ[10] -= 1.0 / (s * s);
+        }
+    }
+    return log(s) + base + log(S) + loff;
+}
+
+double crvm__pareto_J_series(const double *p, double x, double tx, double T,
+                             crvm__pareto_tab *tab, double *dJ, double *hJ)
+{
+    geom g;
+    double acc[ACC_N], loff;
+    if (!geom_set(p, x, tx, T, &g) ||
+        !series_sums(&g, WHOLE, tab, hJ ? 2 : dJ ? 1 : 0, 0.0, acc, &loff))
+        return NAN;
+    return finish(p, x, tx, &g, acc, loff, dJ, hJ);
+}
+
+int crvm__pareto_series_head(const double *p, double x, crvm__pareto_tab *tab, int order,
+                             double *head)
+{
+    geom g;
+    double loff;
+    return geom_set(p, x, 0.0, INFINITY, &g) &&
+           series_sums(&g, HEAD, tab, order, 0.0, head, &loff);
+}
+
+double crvm__pareto_J_series_split(const double *p, double x, double T, crvm__pareto_tab *tab,
+                                   const double *head, double *dJ, double *hJ)
+{
+    geom g;
+    double acc[ACC_N], loff;
+    if (!geom_set(p, x, 0.0, T, &g) ||
+        !series_sums(&g, TAIL, tab, hJ ? 2 : dJ ? 1 : 0, head[ACC_S], acc, &loff))
+        return NAN;
+    /* head + tail loses to cancellation at most a factor 2 (one bit) */
+    if (!(acc[ACC_S] >= -0.5 * head[ACC_S]))
+        return NAN;
+    for (int k = 0; k < ACC_N; k++)
+        acc[k] += head[k];
+    return finish(p, x, 0.0, &g, acc, 0.0, dJ, hJ);
+}
