@@ -9,10 +9,10 @@
 #include "ledger/ledger_internal.h"
 #include "value/ledger_lines.h"
 
-/* Arguments shared by both calls; *last receives the last day counted. */
+/* Arguments shared by both calls (the last day counted is then until - 1). */
 static crvm_status check(const char *fn, const crvm_ledger *l, const crvm_cost_model **m,
                          crvm_cost_model *defaults, const crvm_knowledge_estimate *e,
-                         crvm_date as_of, crvm_date from, crvm_date until, crvm_date *last)
+                         crvm_date as_of, crvm_date from, crvm_date until)
 {
     if (!l || !e)
         return crvm__fail(CRVM_EINVAL, "%s: ledger and estimate must not be NULL", fn);
@@ -28,7 +28,6 @@ static crvm_status check(const char *fn, const crvm_ledger *l, const crvm_cost_m
         return crvm__fail(CRVM_EINVAL, "%s: window [%ld, %ld) with as_of = %ld: from must not follow "
                           "until, and until must not pass as_of + 1", fn, (long)from, (long)until,
                           (long)as_of);
-    *last = until - 1;
     return CRVM_OK;
 }
 
@@ -38,15 +37,14 @@ crvm_status crvm_pnl_knowledge_sums(const crvm_ledger *l, const crvm_cost_model 
 {
     static const char fn[] = "crvm_pnl_knowledge_sums";
     crvm_cost_model defaults;
-    crvm_date last;
-    crvm_status st = check(fn, l, &m, &defaults, e, as_of, from, until, &last);
+    crvm_status st = check(fn, l, &m, &defaults, e, as_of, from, until);
     if (st)
         return st;
     if (!out || out_len != 2 * l->article_ids.count)
         return crvm__fail(CRVM_EINVAL, "%s: out_len = %zu, expected 2 x %zu articles", fn, out_len,
                           l->article_ids.count);
     memset(out, 0, out_len * sizeof *out);
-    crvm__pnl_article_sums(l, m, e, from, last, out);
+    crvm__pnl_article_sums(l, m, e, from, until - 1, out);
     return CRVM_OK;
 }
 
@@ -57,8 +55,7 @@ crvm_status crvm_pnl_knowledge_lines(const crvm_ledger *l, const crvm_cost_model
 {
     static const char fn[] = "crvm_pnl_knowledge_lines";
     crvm_cost_model defaults;
-    crvm_date last;
-    crvm_status st = check(fn, l, &m, &defaults, e, as_of, from, until, &last);
+    crvm_status st = check(fn, l, &m, &defaults, e, as_of, from, until);
     if (st)
         return st;
     const size_t na = l->article_ids.count;
@@ -70,7 +67,7 @@ crvm_status crvm_pnl_knowledge_lines(const crvm_ledger *l, const crvm_cost_model
             return crvm__fail(CRVM_EINVAL, "%s: sums row %zu (article '%.60s') is not finite", fn,
                               j / 2, crvm_ledger_id(l, CRVM_TABLE_ARTICLES, j / 2));
     int64_t labour = 0, deflection = 0, knowledge = 0;
-    if (!crvm__pnl_article_lines(l, m, e, as_of, from, last, sums, &labour, &deflection, &knowledge))
+    if (!crvm__pnl_article_lines(l, m, e, as_of, from, until - 1, sums, &labour, &deflection, &knowledge))
         return crvm__fail(CRVM_EDOMAIN, "%s: a line passes 9.0e13 currency units (2^53 cents)", fn);
     out[0] = (double)labour / 100.0;
     out[1] = (double)deflection / 100.0;
