@@ -392,7 +392,9 @@ def test_value_model_with_the_single_machine_model_is_the_single_machine_table(
 
     for start, end in [(None, None), ("2024-01-01", "2024-03-31")]:
         got = vm.support_pnl(start, end)
-        local = value_local.support_pnl(start, end)[got.index]
+        local = value_local.support_pnl(start, end)
+        assert list(got.index) == list(local.index)  # every line, knowledge and totals included
+        assert got["knowledge_labour_saving"] > 0 and got["knowledge_cost"] > 0
         assert (np.rint(got * 100) == np.rint(local * 100)).all(), (got - local)
         assert got["contact_value_effect_lower"] < got["contact_value_effect_upper"]
 
