@@ -45,11 +45,7 @@ static crvm_status prepare(const char *fn, const crvm_ledger *l, const crvm_cost
 {
     if (!l)
         return crvm__fail(CRVM_EINVAL, "%s: ledger is NULL", fn);
-    if (!*m) {
-        crvm_cost_model_init_defaults(defaults);
-        *m = defaults;
-    }
-    crvm_status st = crvm_cost_model_validate(*m);
+    crvm_status st = crvm__cost_model_resolve(m, defaults);
     if (st)
         return st;
     if ((!out && out_len) || rows > SIZE_MAX / cols || out_len != rows * cols)

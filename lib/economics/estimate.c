@@ -81,15 +81,6 @@ crvm_status crvm__knowledge_estimate(const crvm_ledger *l, const crvm_cost_model
     return st;
 }
 
-static crvm_status model_or_defaults(const crvm_cost_model **m, crvm_cost_model *defaults)
-{
-    if (!*m) {
-        crvm_cost_model_init_defaults(defaults);
-        *m = defaults;
-    }
-    return crvm_cost_model_validate(*m);
-}
-
 crvm_status crvm_knowledge_estimate_stats(const crvm_ledger *l, const crvm_cost_model *m,
                                           crvm_date as_of, double *out, size_t out_len)
 {
@@ -98,7 +89,7 @@ crvm_status crvm_knowledge_estimate_stats(const crvm_ledger *l, const crvm_cost_
     if (!l || !out || out_len != CRVM_KE_STATS)
         return crvm__fail(CRVM_EINVAL, "%s: ledger and out must not be NULL, out_len = %zu, "
                           "expected %d", fn, out_len, CRVM_KE_STATS);
-    crvm_status st = model_or_defaults(&m, &defaults);
+    crvm_status st = crvm__cost_model_resolve(&m, &defaults);
     double s[CRVM_KE_STATS] = {0};
     if (st == CRVM_OK && (st = accumulate_stats(l, m, as_of, s)) == CRVM_OK)
         memcpy(out, s, sizeof s);
@@ -113,7 +104,7 @@ crvm_status crvm_knowledge_estimate_from_stats(const crvm_cost_model *m, const d
     if (!stats || !estimate || stats_len != CRVM_KE_STATS)
         return crvm__fail(CRVM_EINVAL, "%s: stats and estimate must not be NULL, stats_len = %zu, "
                           "expected %d", fn, stats_len, CRVM_KE_STATS);
-    crvm_status st = model_or_defaults(&m, &defaults);
+    crvm_status st = crvm__cost_model_resolve(&m, &defaults);
     if (st)
         return st;
     for (size_t j = 0; j < CRVM_KE_STATS; j++)

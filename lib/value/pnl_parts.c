@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "crvm/value.h"
+#include "economics/economics_internal.h"
 #include "ledger/ledger_internal.h"
 #include "value/ledger_lines.h"
 
@@ -16,11 +17,7 @@ static crvm_status check(const char *fn, const crvm_ledger *l, const crvm_cost_m
 {
     if (!l || !e)
         return crvm__fail(CRVM_EINVAL, "%s: ledger and estimate must not be NULL", fn);
-    if (!*m) {
-        crvm_cost_model_init_defaults(defaults);
-        *m = defaults;
-    }
-    crvm_status st = crvm_cost_model_validate(*m);
+    crvm_status st = crvm__cost_model_resolve(m, defaults);
     if (st)
         return st;
     if (from > until || from < CRVM_DATE_MIN || as_of < CRVM_DATE_MIN || as_of > CRVM_DATE_MAX ||
