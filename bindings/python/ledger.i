@@ -68,6 +68,7 @@ CRVM_IN_ARRAY(double, handle_minutes)
 CRVM_IN_ARRAY(double, satisfaction)
 CRVM_IN_ARRAY(double, authoring_hours)
 CRVM_IN_ARRAY(double, maintenance_hours)
+CRVM_IN_ARRAY(double, stats)
 
 /* Output columns and matrices. */
 CRVM_OUT_ARRAY(double, out)

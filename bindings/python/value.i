@@ -25,6 +25,18 @@ CRVM_OUT_STRUCT(crvm_value_info, out)
     $result = SWIG_Python_AppendOutput($result, PyUnicode_FromString($1));
 }
 
+/* The P&L knowledge calls read an estimate (ledger.i makes the one
+ * crvm_knowledge_estimate_from_stats() writes a returned proxy). */
+%typemap(in) const crvm_knowledge_estimate *estimate (void *argp = 0, int res = 0) {
+    res = SWIG_ConvertPtr($input, &argp, $descriptor(crvm_knowledge_estimate *), 0);
+    if (!SWIG_IsOK(res))
+        SWIG_exception_fail(SWIG_ArgError(res), "estimate must be a crvm_knowledge_estimate");
+    $1 = ($1_ltype)argp;
+}
+%typemap(argout) const crvm_knowledge_estimate *estimate ""
+%typemap(freearg) const crvm_knowledge_estimate *estimate ""
+CRVM_IN_ARRAY(double, sums)
+
 CRVM_IN_ARRAY(int32_t, group)
 CRVM_IN_ARRAY(int32_t, group_count)
 CRVM_OUT_ARRAY(double, impact)

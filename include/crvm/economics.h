@@ -235,6 +235,51 @@ CRVM_API crvm_status crvm_knowledge_base_value(const crvm_ledger *ledger,
                                                const crvm_cost_model *model, crvm_date as_of,
                                                double *out, size_t out_len);
 
+/* ------------------------------------------- the estimate from parts */
+
+/** Channel x tier cells of the knowledge estimate (cell = channel x
+ *  ::CRVM_TIER_COUNT + tier - 1). */
+#define CRVM_KE_CELLS (CRVM_CHANNEL_COUNT * CRVM_TIER_COUNT)
+/** Sufficient statistics of the knowledge estimate, in this order: per cell
+ *  the count and the sum of handle minutes of contacts with a linked article
+ *  (2 x ::CRVM_KE_CELLS: counts, then sums), the same for contacts without one
+ *  (2 x ::CRVM_KE_CELLS), the summed cost of the contacts in whole cents (0
+ *  when the model sets the avoided contact cost) and the count of contacts.
+ *  Every entry is a sum over contacts, so the statistics of a ledger split by
+ *  customer into parts are the sums of the parts' statistics. */
+#define CRVM_KE_STATS (4 * CRVM_KE_CELLS + 2)
+
+/**
+ * The sufficient statistics (::CRVM_KE_STATS, layout above) of the knowledge
+ * estimate of crvm_knowledge_value() as of @p as_of: the contacts opened on or
+ * before it. Sum them over the parts of a base and pass the sum to
+ * crvm_knowledge_estimate_from_stats() for the whole base's estimate. Time
+ * O(contacts + links); temporary memory 1 byte per contact.
+ * @param model the cost model (NULL: defaults)
+ * @return ::CRVM_OK; ::CRVM_EINVAL (NULL ledger, @p out_len not
+ *         ::CRVM_KE_STATS, an invalid model); ::CRVM_EDOMAIN (a contact's cost
+ *         beyond 2^53 cents, naming it); ::CRVM_ENOMEM.
+ */
+CRVM_API crvm_status crvm_knowledge_estimate_stats(const crvm_ledger *ledger,
+                                                   const crvm_cost_model *model, crvm_date as_of,
+                                                   double *out, size_t out_len);
+
+/**
+ * The knowledge estimate from (summed) sufficient statistics of
+ * crvm_knowledge_estimate_stats(): minutes saved is the mean over the cells
+ * holding contacts with and without an article of (mean minutes without -
+ * mean minutes with), weighted by the contacts with one; the avoided contact
+ * cost is the mean cost of a contact. An input the model sets is taken from
+ * it. The formula crvm_knowledge_value() uses.
+ * @param model the cost model (NULL: defaults)
+ * @return ::CRVM_OK; ::CRVM_EINVAL (NULL, @p stats_len not ::CRVM_KE_STATS,
+ *         an invalid model, a statistic negative or not finite, naming its
+ *         index).
+ */
+CRVM_API crvm_status crvm_knowledge_estimate_from_stats(const crvm_cost_model *model,
+                                                        const double *stats, size_t stats_len,
+                                                        crvm_knowledge_estimate *estimate);
+
 #ifdef __cplusplus
 }
 #endif

@@ -844,6 +844,49 @@ CRVM_API crvm_status crvm_value_sum_interval(const crvm_retention_cov *model, do
                                              const double *gradient, size_t gradient_len,
                                              double *out, size_t out_len);
 
+/* --------------------------------------- the P&L's knowledge lines by parts */
+
+/**
+ * The knowledge sums of one part of a base (a ledger holding some customers
+ * and every article) for the support P&L of the days [@p from, @p until)
+ * within the data up to @p as_of: per article (articles x 2, row-major, in
+ * the ledger's article order) the unrounded labour saving of its assisted
+ * uses (currency units) and the count of its resolved self-service views.
+ * @p estimate is the whole base's (crvm_knowledge_estimate_from_stats() of
+ * the summed crvm_knowledge_estimate_stats() as of @p as_of). Sum the parts'
+ * rows and pass them to crvm_pnl_knowledge_lines(). Time O(uses).
+ * @param model the cost model (NULL: defaults)
+ * @return ::CRVM_OK; ::CRVM_EINVAL (NULL, an invalid model, a window with
+ *         from > until or until > as_of + 1, @p out_len not 2 x articles).
+ */
+CRVM_API crvm_status crvm_pnl_knowledge_sums(const crvm_ledger *ledger,
+                                             const crvm_cost_model *model,
+                                             const crvm_knowledge_estimate *estimate,
+                                             crvm_date as_of, crvm_date from, crvm_date until,
+                                             double *out, size_t out_len);
+
+/**
+ * The support P&L's knowledge lines (::CRVM_PNL_KNOWLEDGE_LABOUR_SAVING,
+ * ::CRVM_PNL_KNOWLEDGE_DEFLECTION_SAVING, ::CRVM_PNL_KNOWLEDGE_COST, in that
+ * order, currency units in whole cents) from the summed
+ * crvm_pnl_knowledge_sums() of the parts, rounded per article as
+ * crvm_value_support_pnl() rounds them; the articles' authoring and upkeep
+ * in the window come from @p ledger's articles (any part: each holds them
+ * all), counted once. Equal to crvm_value_support_pnl()'s lines for the
+ * whole base. Time O(articles).
+ * @param out 3 values
+ * @return ::CRVM_OK; ::CRVM_EINVAL (NULL, an invalid model, the window as
+ *         crvm_pnl_knowledge_sums(), @p sums_len not 2 x articles, a sum
+ *         not finite, naming its row, @p out_len not 3); ::CRVM_EDOMAIN (a line
+ *         beyond 2^53 cents).
+ */
+CRVM_API crvm_status crvm_pnl_knowledge_lines(const crvm_ledger *ledger,
+                                              const crvm_cost_model *model,
+                                              const crvm_knowledge_estimate *estimate,
+                                              crvm_date as_of, crvm_date from, crvm_date until,
+                                              const double *sums, size_t sums_len, double *out,
+                                              size_t out_len);
+
 #ifdef __cplusplus
 }
 #endif

@@ -45,11 +45,7 @@ static crvm_status prepare(const char *fn, const crvm_ledger *l, const crvm_cost
 {
     if (!l)
         return crvm__fail(CRVM_EINVAL, "%s: ledger is NULL", fn);
-    if (!*m) {
-        crvm_cost_model_init_defaults(defaults);
-        *m = defaults;
-    }
-    crvm_status st = crvm_cost_model_validate(*m);
+    crvm_status st = crvm__cost_model_resolve(m, defaults);
     if (st)
         return st;
     if ((!out && out_len) || rows > SIZE_MAX / cols || out_len != rows * cols)
@@ -187,70 +183,6 @@ crvm_status crvm_segment_economics(const crvm_ledger *l, const crvm_cost_model *
 
 /* ------------------------------------------------------------- knowledge */
 
-/* Minutes saved and avoided contact cost, from the model or the data. */
-static crvm_status estimate_inputs(const crvm_ledger *l, const crvm_cost_model *m, crvm_date as_of,
-                                   crvm_knowledge_estimate *e)
-{
-    memset(e, 0, sizeof *e);
-    size_t nk = l->contact_ids.count;
-    e->minutes_saved_estimated = isnan(m->minutes_saved);
-    e->avoided_cost_estimated = isnan(m->avoided_contact_cost);
-    uint8_t *linked = crvm__calloc(nk + 1, 1);
-    if (!linked)
-        return crvm__nomem("contacts with linked articles");
-    for (size_t i = 0; i < l->n_link; i++)
-        linked[l->link_contact[i]] = 1;
-    enum { CELLS = CRVM_CHANNEL_COUNT * CRVM_TIER_COUNT };
-    double n_with[CELLS] = {0}, sum_with[CELLS] = {0}, n_without[CELLS] = {0}, sum_without[CELLS] = {0};
-    double cost_cents = 0; /* for a mean: rounding is fine */
-    size_t counted = 0;
-    for (size_t i = 0; i < nk; i++) {
-        if (l->con_opened[i] > as_of)
-            continue;
-        size_t cell = (size_t)l->con_channel[i] * CRVM_TIER_COUNT + (l->con_tier[i] - 1u);
-        if (linked[i]) {
-            n_with[cell] += 1;
-            sum_with[cell] += l->con_minutes[i];
-        } else {
-            n_without[cell] += 1;
-            sum_without[cell] += l->con_minutes[i];
-        }
-        if (e->avoided_cost_estimated) {
-            contact_cost k;
-            crvm_status st = cost_contact(l, m, i, &k);
-            if (st != CRVM_OK) {
-                crvm__free(linked);
-                return st;
-            }
-            cost_cents += (double)(k.labour + k.channel + k.escalation + k.overhead);
-        }
-        counted++;
-    }
-    crvm__free(linked);
-    double weighted = 0, weight = 0;
-    for (size_t c = 0; c < CELLS; c++) {
-        if (n_with[c] > 0 && n_without[c] > 0) {
-            weighted += n_with[c] * (sum_without[c] / n_without[c] - sum_with[c] / n_with[c]);
-            weight += n_with[c];
-            e->cells_used++;
-            e->linked_contacts += (size_t)n_with[c];
-            e->unlinked_contacts += (size_t)n_without[c];
-        }
-    }
-    e->minutes_saved = e->minutes_saved_estimated ? (weight > 0 ? weighted / weight : 0.0)
-                                                  : m->minutes_saved;
-    e->avoided_contact_cost = e->avoided_cost_estimated
-                                  ? (counted ? cost_cents / 100.0 / (double)counted : 0.0)
-                                  : m->avoided_contact_cost;
-    return CRVM_OK;
-}
-
-crvm_status crvm__knowledge_estimate(const crvm_ledger *l, const crvm_cost_model *m, crvm_date as_of,
-                                     crvm_knowledge_estimate *out)
-{
-    return estimate_inputs(l, m, as_of, out);
-}
-
 typedef struct use_saving {
     crvm_date date;
     uint32_t article;
@@ -367,7 +299,7 @@ static crvm_status knowledge(const crvm_ledger *l, const crvm_cost_model *m, crv
 {
     const size_t C = CRVM_KV_COLUMNS, na = l->article_ids.count;
     crvm_knowledge_estimate e;
-    crvm_status st = estimate_inputs(l, m, as_of, &e);
+    crvm_status st = crvm__knowledge_estimate(l, m, as_of, &e);
     if (st)
         return st;
     /* Uses on or before as_of grouped by article (counting sort), then by date. */

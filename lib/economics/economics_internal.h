@@ -16,6 +16,18 @@ static inline crvm__contact_cost crvm__cost_ledger_contact(const crvm_ledger *l,
                                  l->con_escalated[i]);
 }
 
+/* *m, or the defaults (into *defaults) when it is NULL, validated:
+ * crvm_cost_model_validate()'s status. */
+static inline crvm_status crvm__cost_model_resolve(const crvm_cost_model **m,
+                                                   crvm_cost_model *defaults)
+{
+    if (!*m) {
+        crvm_cost_model_init_defaults(defaults);
+        *m = defaults;
+    }
+    return crvm_cost_model_validate(*m);
+}
+
 /* The minutes saved and avoided contact cost crvm_knowledge_value() uses as of
  * as_of (from the model, or estimated from the contacts opened by then),
  * without valuing the articles: temporary memory 1 byte per contact. */

@@ -24,6 +24,24 @@ crvm_status crvm__pnl_ledger_lines(const crvm_ledger *l, const crvm_cost_model *
                                    const crvm_knowledge_estimate *est, crvm_date as_of,
                                    crvm_date from, crvm_date until, crvm__pnl_ledger *out);
 
+/* Per article (2 x articles, zeroed by the caller) the unrounded labour
+ * saving of its assisted uses and the count of its resolved self-service
+ * views dated in [from, last]: sums over uses, so a ledger split by customer
+ * gives the whole ledger's sums as the sums of its parts'. O(uses). */
+void crvm__pnl_article_sums(const crvm_ledger *l, const crvm_cost_model *m,
+                            const crvm_knowledge_estimate *est, crvm_date from, crvm_date last,
+                            double *saving);
+
+/* The knowledge lines in cents from the (summed) article sums, added to
+ * *labour_saving, *deflection_saving and *knowledge: savings rounded per
+ * article as crvm_knowledge_value() rounds them, authoring of the articles
+ * created in [from, last] and upkeep accrued then. 0 if a line passes 2^53
+ * cents. O(articles). */
+int crvm__pnl_article_lines(const crvm_ledger *l, const crvm_cost_model *m,
+                            const crvm_knowledge_estimate *est, crvm_date as_of, crvm_date from,
+                            crvm_date last, const double *saving, int64_t *labour_saving,
+                            int64_t *deflection_saving, int64_t *knowledge);
+
 /* crvm_value_knowledge() rows (articles x CRVM_VK_COLUMNS) as of as_of:
  * to-date columns from crvm_knowledge_value(), the trailing window of
  * trailing_months months for the rate of use, and the next `horizon` periods

@@ -220,6 +220,32 @@ def test_knowledge(vm, business):
     assert (cents(k["projected_value"]) == cents(k["projected_saving"]) - cents(k["projected_upkeep"])).all()
 
 
+def test_knowledge_lines_from_part_sums(vm, business):
+    """The P&L's knowledge lines by parts, with the whole ledger as the one
+    part (tests/unit/test_value_shared.c and tests/python/test_spark.py split
+    it): crvm_value_support_pnl's lines, and knowledge_value's estimate."""
+    ledger = business[1]
+    stats = ledger.knowledge_estimate_stats(AS_OF)
+    est = crvm.ledger.knowledge_estimate(stats)
+    kv = ledger.knowledge_value(as_of=AS_OF)
+    assert est["minutes_saved"] == kv.attrs["minutes_saved"]
+    assert est["avoided_contact_cost"] == kv.attrs["avoided_contact_cost"]
+    assert est["cells_used"] == kv.attrs["cells_used"] > 0
+    for start, end in [(None, None), ("2023-10-01", "2024-03-31")]:
+        sums = ledger.pnl_knowledge_sums(stats, AS_OF, start, end)
+        assert sums.shape == (len(ledger.article_ids()), 2)
+        lines = ledger.pnl_knowledge_lines(stats, sums, AS_OF, start, end)
+        want = vm.support_pnl(start, end)[lines.index]
+        assert (want > 0).all()
+        np.testing.assert_array_equal(cents(lines), cents(want))
+    with pytest.raises(crvm.InvalidArgumentError, match="stats"):
+        crvm.ledger.knowledge_estimate(stats[:3])
+    with pytest.raises(crvm.InvalidArgumentError, match="sums_len"):
+        ledger.pnl_knowledge_lines(stats, sums[:1], AS_OF)
+    with pytest.raises(crvm.InvalidArgumentError, match="window"):
+        ledger.pnl_knowledge_sums(stats, AS_OF, "2024-01-01", "2024-12-31")
+
+
 def test_threads_give_the_same_figures_and_calls_may_run_concurrently(business):
     one = crvm.ValueModel(business[1]).fit(AS_OF)
     two = crvm.ValueModel(business[1], threads=2).fit(AS_OF)

@@ -1,6 +1,7 @@
 /* Unit tests of a base valued in parts (crvm/value.h: crvm_value_rows_*,
  * crvm_value_fit_shared, crvm_value_segment_gradients, crvm_value_impact_sums,
- * crvm_value_sum_interval).
+ * crvm_value_sum_interval, crvm_pnl_knowledge_sums, crvm_pnl_knowledge_lines,
+ * crvm_knowledge_estimate_stats, crvm_knowledge_estimate_from_stats).
  *
  * A simulated business is written to CSV files, and its customers split by
  * id into three part directories (all rows of a customer in one part, the
@@ -776,6 +777,117 @@ static void overflowing_figures_are_refused(void **state)
     crvm_ledger_free(b.ledger);
 }
 
+/* The P&L's knowledge lines by parts: the parts' estimate statistics sum to
+ * the whole's, whose estimate is crvm_knowledge_value()'s, and the parts'
+ * per-article sums give crvm_value_support_pnl()'s knowledge lines to the
+ * cent, over the whole history and over a window inside it. */
+static void knowledge_lines_add_up_to_the_whole(void **state)
+{
+    (void)state;
+    double whole[CRVM_KE_STATS], total[CRVM_KE_STATS] = {0}, part[CRVM_KE_STATS];
+    assert_int_equal(crvm_knowledge_estimate_stats(S.whole, NULL, S.as_of, whole, CRVM_KE_STATS), CRVM_OK);
+    for (int q = 0; q < PARTS; q++) {
+        assert_int_equal(crvm_knowledge_estimate_stats(S.part[q], NULL, S.as_of, part, CRVM_KE_STATS), CRVM_OK);
+        for (size_t j = 0; j < CRVM_KE_STATS; j++)
+            total[j] += part[j];
+    }
+    for (size_t j = 0; j < CRVM_KE_STATS; j++) /* counts and whole cents exact; minutes re-ordered sums */
+        assert_close(total[j], whole[j], 1e-13, 0);
+    crvm_knowledge_estimate e, ref;
+    assert_int_equal(crvm_knowledge_estimate_from_stats(NULL, total, CRVM_KE_STATS, &e), CRVM_OK);
+    crvm_ledger_stats ls;
+    assert_int_equal(crvm_ledger_stats_get(S.whole, &ls), CRVM_OK);
+    const size_t na = ls.articles;
+    double *kv = calloc(na * CRVM_KV_COLUMNS + 1, sizeof *kv);
+    assert_int_equal(crvm_knowledge_value(S.whole, NULL, S.as_of, kv, na * CRVM_KV_COLUMNS, &ref), CRVM_OK);
+    free(kv);
+    assert_true(e.minutes_saved_estimated && e.avoided_cost_estimated && e.cells_used > 0);
+    assert_int_equal(e.cells_used, ref.cells_used);
+    assert_int_equal(e.linked_contacts, ref.linked_contacts);
+    assert_int_equal(e.unlinked_contacts, ref.unlinked_contacts);
+    assert_close(e.minutes_saved, ref.minutes_saved, 1e-13, 0);         /* re-ordered sums of minutes */
+    assert_close(e.avoided_contact_cost, ref.avoided_contact_cost, 0, 0); /* whole cents: exact */
+    const crvm_date windows[][2] = {{CRVM_DATE_MIN, S.as_of + 1}, {D(2023, 11, 1), D(2024, 3, 1)}};
+    double *sums = calloc(2 * na + 1, sizeof *sums), *one = calloc(2 * na + 1, sizeof *one);
+    for (size_t w = 0; w < 2; w++) {
+        crvm_date from = windows[w][0], until = windows[w][1];
+        memset(sums, 0, 2 * na * sizeof *sums);
+        for (int q = 0; q < PARTS; q++) {
+            assert_int_equal(crvm_pnl_knowledge_sums(S.part[q], NULL, &e, S.as_of, from, until, one, 2 * na),
+                             CRVM_OK);
+            for (size_t j = 0; j < 2 * na; j++)
+                sums[j] += one[j];
+        }
+        double lines[3], pnl[CRVM_PNL_LINES];
+        assert_int_equal(crvm_pnl_knowledge_lines(S.part[1], NULL, &e, S.as_of, from, until, sums, 2 * na,
+                                                  lines, 3),
+                         CRVM_OK);
+        assert_int_equal(crvm_value_support_pnl(S.v, from, until, pnl, CRVM_PNL_LINES), CRVM_OK);
+        assert_true(lines[0] > 0 && lines[1] > 0 && lines[2] > 0);
+        assert_int_equal(llround(100 * lines[0]), llround(100 * pnl[CRVM_PNL_KNOWLEDGE_LABOUR_SAVING]));
+        assert_int_equal(llround(100 * lines[1]), llround(100 * pnl[CRVM_PNL_KNOWLEDGE_DEFLECTION_SAVING]));
+        assert_int_equal(llround(100 * lines[2]), llround(100 * pnl[CRVM_PNL_KNOWLEDGE_COST]));
+    }
+    free(sums);
+    free(one);
+}
+
+/* Each documented error of the knowledge calls by parts. */
+static void knowledge_part_errors_are_refused(void **state)
+{
+    (void)state;
+    double stats[CRVM_KE_STATS], lines[3], two[2 * 64];
+    crvm_knowledge_estimate e;
+    crvm_cost_model bad, huge;
+    crvm_cost_model_init_defaults(&bad);
+    bad.hourly_rate[0] = -1;
+    crvm_cost_model_init_defaults(&huge);
+    for (int t = 0; t < CRVM_TIER_COUNT; t++)
+        huge.hourly_rate[t] = 1e300; /* finite, valid, and a contact's cost beyond 2^53 cents */
+    assert_status(crvm_knowledge_estimate_stats(NULL, NULL, S.as_of, stats, CRVM_KE_STATS), CRVM_EINVAL);
+    assert_status(crvm_knowledge_estimate_stats(S.whole, NULL, S.as_of, stats, 3), CRVM_EINVAL);
+    assert_status(crvm_knowledge_estimate_stats(S.whole, &bad, S.as_of, stats, CRVM_KE_STATS), CRVM_EINVAL);
+    assert_status(crvm_knowledge_estimate_stats(S.whole, &huge, S.as_of, stats, CRVM_KE_STATS), CRVM_EDOMAIN);
+    assert_int_equal(crvm_knowledge_estimate_stats(S.part[0], NULL, S.as_of, stats, CRVM_KE_STATS), CRVM_OK);
+    assert_status(crvm_knowledge_estimate_from_stats(NULL, NULL, CRVM_KE_STATS, &e), CRVM_EINVAL);
+    assert_status(crvm_knowledge_estimate_from_stats(NULL, stats, 3, &e), CRVM_EINVAL);
+    assert_status(crvm_knowledge_estimate_from_stats(&bad, stats, CRVM_KE_STATS, &e), CRVM_EINVAL);
+    stats[0] = -1;
+    assert_status(crvm_knowledge_estimate_from_stats(NULL, stats, CRVM_KE_STATS, &e), CRVM_EINVAL);
+    stats[0] = NAN;
+    assert_status(crvm_knowledge_estimate_from_stats(NULL, stats, CRVM_KE_STATS, &e), CRVM_EINVAL);
+    stats[0] = 0;
+    assert_int_equal(crvm_knowledge_estimate_from_stats(NULL, stats, CRVM_KE_STATS, &e), CRVM_OK);
+    crvm_ledger_stats ls;
+    assert_int_equal(crvm_ledger_stats_get(S.part[0], &ls), CRVM_OK);
+    const size_t n2 = 2 * ls.articles;
+    assert_true(n2 <= sizeof two / sizeof *two);
+    const crvm_date t = S.as_of;
+    assert_status(crvm_pnl_knowledge_sums(NULL, NULL, &e, t, CRVM_DATE_MIN, t + 1, two, n2), CRVM_EINVAL);
+    assert_status(crvm_pnl_knowledge_sums(S.part[0], NULL, NULL, t, CRVM_DATE_MIN, t + 1, two, n2), CRVM_EINVAL);
+    assert_status(crvm_pnl_knowledge_sums(S.part[0], &bad, &e, t, CRVM_DATE_MIN, t + 1, two, n2), CRVM_EINVAL);
+    assert_status(crvm_pnl_knowledge_sums(S.part[0], NULL, &e, t, t, t - 1, two, n2), CRVM_EINVAL);
+    assert_status(crvm_pnl_knowledge_sums(S.part[0], NULL, &e, t, CRVM_DATE_MIN, t + 2, two, n2), CRVM_EINVAL);
+    assert_status(crvm_pnl_knowledge_sums(S.part[0], NULL, &e, t, CRVM_DATE_MIN, t + 1, two, n2 - 1), CRVM_EINVAL);
+    assert_int_equal(crvm_pnl_knowledge_sums(S.part[0], NULL, &e, t, CRVM_DATE_MIN, t + 1, two, n2), CRVM_OK);
+    assert_status(crvm_pnl_knowledge_lines(NULL, NULL, &e, t, CRVM_DATE_MIN, t + 1, two, n2, lines, 3), CRVM_EINVAL);
+    assert_status(crvm_pnl_knowledge_lines(S.part[0], NULL, NULL, t, CRVM_DATE_MIN, t + 1, two, n2, lines, 3),
+                  CRVM_EINVAL);
+    assert_status(crvm_pnl_knowledge_lines(S.part[0], &bad, &e, t, CRVM_DATE_MIN, t + 1, two, n2, lines, 3),
+                  CRVM_EINVAL);
+    assert_status(crvm_pnl_knowledge_lines(S.part[0], NULL, &e, t, t, t - 1, two, n2, lines, 3), CRVM_EINVAL);
+    assert_status(crvm_pnl_knowledge_lines(S.part[0], NULL, &e, t, CRVM_DATE_MIN, t + 1, two, n2 - 1, lines, 3),
+                  CRVM_EINVAL);
+    assert_status(crvm_pnl_knowledge_lines(S.part[0], NULL, &e, t, CRVM_DATE_MIN, t + 1, two, n2, lines, 2),
+                  CRVM_EINVAL);
+    two[0] = INFINITY;
+    assert_status(crvm_pnl_knowledge_lines(S.part[0], NULL, &e, t, CRVM_DATE_MIN, t + 1, two, n2, lines, 3),
+                  CRVM_EINVAL);
+    two[0] = 1e14; /* 10^16 cents of one article's labour saving: beyond 2^53 */
+    assert_status(crvm_pnl_knowledge_lines(S.part[0], NULL, &e, t, CRVM_DATE_MIN, t + 1, two, n2, lines, 3),
+                  CRVM_EDOMAIN);
+}
+
 /* Allocation failures in the calls that allocate. */
 typedef struct alloc_ctx {
     int call;
@@ -785,6 +897,10 @@ static crvm_status alloc_scenario(void *ctx)
 {
     alloc_ctx *c = ctx;
     crvm_status st;
+    if (c->call == 3) {
+        double stats[CRVM_KE_STATS];
+        return crvm_knowledge_estimate_stats(S.part[0], NULL, S.as_of, stats, CRVM_KE_STATS);
+    }
     if (c->call == 0) {
         crvm_value_rows *r;
         st = crvm_value_rows_build(S.part[0], S.as_of, NULL, &r);
@@ -816,7 +932,9 @@ static crvm_status alloc_scenario(void *ctx)
 static void allocation_failures_are_reported(void **state)
 {
     (void)state;
-    alloc_ctx c = {0};
+    alloc_ctx c = {3};
+    assert_true(test_every_allocation_failure(alloc_scenario, &c) == 1);
+    c.call = 0;
     assert_true(test_every_allocation_failure(alloc_scenario, &c) >= 5);
     if (vs_under_valgrind())
         return; /* each site costs a valuation: the plain and sanitizer runs inject them all */
@@ -838,6 +956,8 @@ int main(void)
         cmocka_unit_test(bad_arguments_are_refused),
         cmocka_unit_test(a_part_with_no_active_customer_is_valued),
         cmocka_unit_test(overflowing_figures_are_refused),
+        cmocka_unit_test(knowledge_lines_add_up_to_the_whole),
+        cmocka_unit_test(knowledge_part_errors_are_refused),
         cmocka_unit_test(allocation_failures_are_reported),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

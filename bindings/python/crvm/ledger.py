@@ -24,7 +24,7 @@ import pandas as pd
 from . import lowlevel as _ll
 from ._locks import RWLock, reads, writes
 
-__all__ = ["Ledger", "CostModel", "DATE_NONE", "CONTACT_COLUMNS"]
+__all__ = ["Ledger", "CostModel", "DATE_NONE", "CONTACT_COLUMNS", "knowledge_estimate"]
 
 #: "No date" in the C API (an active customer's end date, an open contact).
 DATE_NONE = -(2 ** 31)  # CRVM_DATE_NONE = INT32_MIN
@@ -798,6 +798,46 @@ class Ledger:
         return pd.Series(base, index=_KV_COLS, name="knowledge_base")
 
     @reads
+    def knowledge_estimate_stats(self, as_of=None, cost_model: Optional[CostModel] = None) -> np.ndarray:
+        """The sufficient statistics of the knowledge estimate as of ``as_of``
+        (``crvm_knowledge_estimate_stats``): sums over contacts, so ledgers
+        that split a base by customer give the base's estimate from the sum of
+        theirs (:func:`knowledge_estimate`)."""
+        out = np.zeros(_ll.CRVM_KE_STATS)
+        _ll.crvm_knowledge_estimate_stats(self._h, (cost_model or CostModel())._c, self._as_of(as_of), out)
+        return out
+
+    @reads
+    def pnl_knowledge_sums(self, stats, as_of, start=None, end=None,
+                           cost_model: Optional[CostModel] = None) -> np.ndarray:
+        """This part's knowledge sums for the support P&L of the days [start,
+        end] (``crvm_pnl_knowledge_sums``): per article (rows in article_ids()
+        order) the unrounded labour saving and the resolved self-service views,
+        given the whole base's summed :meth:`knowledge_estimate_stats`. The
+        parts' sums add up; :meth:`pnl_knowledge_lines` turns their total into
+        the P&L lines."""
+        model = (cost_model or CostModel())._c
+        day, a, b = _window(as_of, start, end)
+        out = np.zeros(2 * len(self.article_ids()))
+        _ll.crvm_pnl_knowledge_sums(self._h, model, _estimate(stats, model), day, a, b, out)
+        return out.reshape(-1, 2)
+
+    @reads
+    def pnl_knowledge_lines(self, stats, sums, as_of, start=None, end=None,
+                            cost_model: Optional[CostModel] = None) -> pd.Series:
+        """The support P&L's knowledge lines (labour and deflection savings,
+        knowledge cost) of the days [start, end] from the parts' summed
+        :meth:`pnl_knowledge_sums` and :meth:`knowledge_estimate_stats`
+        (``crvm_pnl_knowledge_lines``); this ledger supplies the articles. Equal
+        to :meth:`crvm.ValueModel.support_pnl`'s lines for the whole base."""
+        model = (cost_model or CostModel())._c
+        day, a, b = _window(as_of, start, end)
+        out = np.zeros(3)
+        _ll.crvm_pnl_knowledge_lines(self._h, model, _estimate(stats, model), day, a, b,
+                                     np.ascontiguousarray(sums, dtype=np.float64).ravel(), out)
+        return pd.Series(out, index=PNL_KNOWLEDGE_LINES, name="support_pnl")
+
+    @reads
     def retention_data(self, period: str = "month", as_of=None) -> pd.DataFrame:
         """Inputs of the contractual retention models (sBG, BdW) as of ``as_of``:
         for each customer started by then, ``periods`` (lifetime T in periods
@@ -868,3 +908,36 @@ class Ledger:
         df.insert(1, "segment", self.customers()["segment"].to_numpy()[customer])
         means = {"mean_resolution_days", "mean_satisfaction"}
         return self._int_columns(df, [c for c in _PANEL_COLS if c not in means])
+
+
+#: The support P&L's knowledge lines, in :meth:`Ledger.pnl_knowledge_lines` order.
+PNL_KNOWLEDGE_LINES = ["knowledge_labour_saving", "knowledge_deflection_saving", "knowledge_cost"]
+
+
+def _window(as_of, start, end) -> tuple:
+    """as_of and the days [start, end] as C's as_of, from, until."""
+    day = _to_day(as_of)
+    return (day, int(_ll.CRVM_DATE_MIN) if start is None else _to_day(start),
+            day + 1 if end is None else _to_day(end) + 1)
+
+
+def _estimate(stats, model):
+    return _ll.crvm_knowledge_estimate_from_stats(model, np.ascontiguousarray(stats, dtype=np.float64))
+
+
+def knowledge_estimate(stats, cost_model: Optional[CostModel] = None) -> dict:
+    """The knowledge estimate (minutes saved per reuse, avoided contact cost,
+    whether each was estimated, the cells and contacts used) from summed
+    :meth:`Ledger.knowledge_estimate_stats` (``crvm_knowledge_estimate_from_stats``):
+    the one :meth:`Ledger.knowledge_value` uses for the whole base.
+
+    Example::
+
+        stats = sum(part.knowledge_estimate_stats("2024-06-30") for part in parts)
+        crvm.ledger.knowledge_estimate(stats)["minutes_saved"]
+    """
+    e = _estimate(stats, (cost_model or CostModel())._c)
+    return {"minutes_saved": e.minutes_saved, "minutes_saved_estimated": bool(e.minutes_saved_estimated),
+            "avoided_contact_cost": e.avoided_contact_cost,
+            "avoided_cost_estimated": bool(e.avoided_cost_estimated), "cells_used": int(e.cells_used),
+            "linked_contacts": int(e.linked_contacts), "unlinked_contacts": int(e.unlinked_contacts)}

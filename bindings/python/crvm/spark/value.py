@@ -31,9 +31,10 @@ from typing import Optional, Sequence, Union
 import numpy as np
 import pandas as pd
 
+from .. import lowlevel as _ll
 from ..ledger import CostModel, Ledger
 from ..retention_cov import RetentionRegression
-from ..value import _VC_COLS, _VS_COLS, CANDIDATES, GRADIENT_SUMS, ValueModel, sum_interval
+from ..value import _PNL_LINES as _PNL_LINE_NAMES, _VC_COLS, _VS_COLS, CANDIDATES, GRADIENT_SUMS, ValueModel, sum_interval
 from ._frames import BUCKET, by_customer, spark_schema
 from .retention import _last_date, _span_article, fit_retention
 
@@ -41,11 +42,8 @@ __all__ = ["SparkValueModel"]
 
 _TABLES = ("customers", "revenue", "contacts", "knowledge_uses")
 _TAG = "_crvm_table"
-#: P&L lines a sum over customer buckets gives exactly (the knowledge lines
-#: rest on per-article roundings and a whole-base estimate: not here yet)
-PNL_LINES = ["support_plan_revenue", "sourced_revenue", "contact_value_effect",
-             "contact_value_effect_lower", "contact_value_effect_upper", "labour_cost",
-             "channel_cost", "escalation_cost", "overhead_cost", "self_service_cost", "contacts"]
+#: The support P&L's lines, as :meth:`crvm.ValueModel.support_pnl` gives them.
+PNL_LINES = list(_PNL_LINE_NAMES)
 _PNL_SUMMED = ["support_plan_revenue", "sourced_revenue", "labour_cost", "channel_cost",
                "escalation_cost", "overhead_cost", "self_service_cost"]
 
@@ -87,6 +85,17 @@ def _bucket_value(state: dict, frame: pd.DataFrame) -> Optional[ValueModel]:
                                             shared["covariates"], shared["cov"])
     return _bucket_model(state, _bucket_ledger(state, frame)).fit_shared(state["as_of"], model,
                                                                          shared["counts"])
+
+
+def _tree_sum(frame, length: int) -> np.ndarray:
+    """The sum of a Spark DataFrame's array column ``v`` (tree aggregation)."""
+    parts = frame.rdd.map(lambda r: np.array(r.v))
+    return parts.treeAggregate(np.zeros(length), lambda a, b: a + b, lambda a, b: a + b, depth=2)
+
+
+def _round_half_away(x: float) -> float:
+    """C's llround: halves away from zero."""
+    return float(np.sign(x) * np.floor(abs(x) + 0.5))
 
 
 def _empty(schema: str) -> pd.DataFrame:
@@ -178,8 +187,23 @@ class SparkValueModel:
         """Sum over the buckets of fn(bucket's ValueModel), a float array."""
         sums = self._per_bucket(lambda vm: pd.DataFrame({"v": [np.asarray(fn(vm), np.float64).tolist()]}),
                                 "`v` array<double>")
-        parts = sums.rdd.map(lambda r: np.array(r.v))
-        return parts.treeAggregate(np.zeros(length), lambda a, b: a + b, lambda a, b: a + b, depth=2)
+        return _tree_sum(sums, length)
+
+    def _knowledge_stats(self) -> np.ndarray:
+        """The whole base's knowledge estimate statistics as of as_of
+        (Ledger.knowledge_estimate_stats summed over the buckets; one job, kept)."""
+        if self._ke_stats is None:
+            state = self._state
+
+            def run(frame: pd.DataFrame) -> pd.DataFrame:
+                if not (frame[_TAG] == "customers").any():
+                    return _empty("`v` array<double>")
+                stats = _bucket_ledger(state, frame).knowledge_estimate_stats(
+                    state["as_of"], CostModel(**state["costs"]))
+                return pd.DataFrame({"v": [stats.tolist()]})
+            parts = self._data.groupBy(BUCKET).applyInPandas(run, "`v` array<double>")
+            self._ke_stats = _tree_sum(parts, _ll.CRVM_KE_STATS)
+        return self._ke_stats
 
     # -------------------------------------------------------------- fitting
 
@@ -231,6 +255,7 @@ class SparkValueModel:
         self._state = state
         self._labels = [str(g) for g in model._labels]
         self._k = len(model._params)
+        self._ke_stats = None
         return self
 
     # -------------------------------------------------------------- figures
@@ -332,27 +357,50 @@ class SparkValueModel:
                                                         "impact_upper"])
 
     def support_pnl(self, start=None, end=None) -> pd.Series:
-        """The support P&L lines of the days [start, end] that customer buckets
-        sum exactly (:data:`PNL_LINES`: revenue lines, the contact value effect
-        with its interval, contact and self-service costs, contacts), each
-        equal to :meth:`crvm.ValueModel.support_pnl`'s to the cent (self-service
-        views of no customer go to the first customer's bucket). The knowledge lines
-        and the totals that include them are not computed on Spark yet."""
-        k = self._k
+        """The support P&L of the days [start, end], every line of
+        :meth:`crvm.ValueModel.support_pnl` and equal to it to the cent
+        (self-service views of no customer go to the first customer's bucket).
+        Lines that are sums over customers are summed in cents; the knowledge
+        savings use the whole base's estimate (its statistics summed over the
+        buckets first) and per-article sums added over the buckets, rounded and
+        costed once on the driver (Ledger.pnl_knowledge_lines); the totals are
+        formed from the lines in cents as the C P&L forms them."""
+        k, ns = self._k, len(_PNL_SUMMED)
+        stats, as_of = self._knowledge_stats(), self.as_of
+        articles = self._state["articles"]
+        na = 0 if articles is None else len(articles)
 
         def bucket(vm: ValueModel) -> np.ndarray:
             pnl = vm.support_pnl(start, end)
             n = len(vm.ledger.contact_ids())
             eff = vm.impact_sums(np.zeros(n, np.int32), 1, None, start, end)[0]
+            know = vm.ledger.pnl_knowledge_sums(stats, as_of, start, end, vm.cost_model).ravel()
             return np.concatenate([_cents(pnl[_PNL_SUMMED]), [pnl["contacts"], eff[0]],
-                                   [_cents(eff[1])], eff[2:]])
+                                   [_cents(eff[1])], eff[2:], know])
 
-        total = self._summed(bucket, len(_PNL_SUMMED) + 3 + k)
-        out = dict(zip(_PNL_SUMMED, total[:len(_PNL_SUMMED)] / 100))
-        out["contacts"] = total[len(_PNL_SUMMED)]
-        effect = total[len(_PNL_SUMMED) + 2] / 100
-        lo, hi = sum_interval(self.retention_model, effect, total[len(_PNL_SUMMED) + 3:],
+        total = self._summed(bucket, ns + 3 + k + 2 * na)
+        c = dict(zip(_PNL_SUMMED, total[:ns]))
+        effect = total[ns + 2]
+        lo, hi = sum_interval(self.retention_model, effect / 100, total[ns + 3:ns + 3 + k],
                               confidence=self._settings.get("confidence", 0.95))
-        out.update(contact_value_effect=effect, contact_value_effect_lower=lo,
-                   contact_value_effect_upper=hi)
+        customers = self._tables["customers"]
+        driver = Ledger.from_frames(pd.DataFrame(columns=customers.columns), articles=articles)
+        know = driver.pnl_knowledge_lines(stats, total[ns + 3 + k:], as_of, start, end,
+                                         self.cost_model)
+        c.update(zip(know.index, _cents(know)))
+        value = (c["support_plan_revenue"] + c["sourced_revenue"] + c["knowledge_labour_saving"] +
+                 c["knowledge_deflection_saving"] + effect)
+        cost = sum(c[line] for line in ("labour_cost", "channel_cost", "escalation_cost",
+                                        "overhead_cost", "self_service_cost", "knowledge_cost"))
+        lo_d, hi_d = lo - effect / 100.0, hi - effect / 100.0
+        out = {line: c[line] / 100 for line in c}
+        out.update(contact_value_effect=effect / 100, contact_value_effect_lower=lo,
+                   contact_value_effect_upper=hi, value=value / 100, cost=cost / 100,
+                   net_contribution=(value - cost) / 100,
+                   net_contribution_lower=_round_half_away(value - cost + 100 * lo_d) / 100,
+                   net_contribution_upper=_round_half_away(value - cost + 100 * hi_d) / 100,
+                   value_per_support_dollar=value / cost if cost > 0 else 0.0,
+                   value_per_support_dollar_lower=(value + 100 * lo_d) / cost if cost > 0 else 0.0,
+                   value_per_support_dollar_upper=(value + 100 * hi_d) / cost if cost > 0 else 0.0,
+                   contacts=total[ns])
         return pd.Series({line: out[line] for line in PNL_LINES}, name="support_pnl")

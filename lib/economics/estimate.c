@@ -1,0 +1,116 @@
+/* The knowledge estimate (minutes saved, avoided contact cost) from its
+ * sufficient statistics, so that a base split into parts gets the estimate
+ * of the whole (crvm/economics.h, "the estimate from parts"). */
+#include <math.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/error.h"
+#include "crvm/economics.h"
+#include "economics/economics_internal.h"
+#include "ledger/ledger_internal.h"
+
+enum { CELLS = CRVM_KE_CELLS, N_WITH = 0, SUM_WITH = CELLS, N_WITHOUT = 2 * CELLS,
+       SUM_WITHOUT = 3 * CELLS, COST_CENTS = 4 * CELLS, COUNTED = 4 * CELLS + 1 };
+
+/* Statistics of l into s (CRVM_KE_STATS, zeroed by the caller). */
+static crvm_status accumulate_stats(const crvm_ledger *l, const crvm_cost_model *m, crvm_date as_of,
+                                    double *s)
+{
+    const size_t nk = l->contact_ids.count;
+    const int costed = isnan(m->avoided_contact_cost);
+    uint8_t *linked = crvm__calloc(nk + 1, 1);
+    if (!linked)
+        return crvm__nomem("contacts with linked articles");
+    for (size_t i = 0; i < l->n_link; i++)
+        linked[l->link_contact[i]] = 1;
+    crvm_status st = CRVM_OK;
+    for (size_t i = 0; i < nk && st == CRVM_OK; i++) {
+        if (l->con_opened[i] > as_of)
+            continue;
+        size_t cell = (size_t)l->con_channel[i] * CRVM_TIER_COUNT + (l->con_tier[i] - 1u);
+        s[(linked[i] ? N_WITH : N_WITHOUT) + cell] += 1;
+        s[(linked[i] ? SUM_WITH : SUM_WITHOUT) + cell] += l->con_minutes[i];
+        if (costed) {
+            crvm__contact_cost k;
+            if (!crvm__cost_contact(m, l->con_minutes[i], l->con_tier[i], l->con_channel[i],
+                                    l->con_escalated[i], &k))
+                st = crvm__fail(CRVM_EDOMAIN, "the cost of contact '%.60s' passes 2^53 cents "
+                                "(about 9.007e13 currency units): check the cost model's rates",
+                                crvm_ledger_id(l, CRVM_TABLE_CONTACTS, i));
+            else
+                s[COST_CENTS] += (double)(k.labour + k.channel + k.escalation + k.overhead);
+        }
+        s[COUNTED] += 1;
+    }
+    crvm__free(linked);
+    return st;
+}
+
+/* The estimate from valid statistics s. */
+static void estimate_of(const crvm_cost_model *m, const double *s, crvm_knowledge_estimate *e)
+{
+    memset(e, 0, sizeof *e);
+    e->minutes_saved_estimated = isnan(m->minutes_saved);
+    e->avoided_cost_estimated = isnan(m->avoided_contact_cost);
+    double weighted = 0, weight = 0;
+    for (size_t c = 0; c < CELLS; c++) {
+        double nw = s[N_WITH + c], nwo = s[N_WITHOUT + c];
+        if (nw > 0 && nwo > 0) {
+            weighted += nw * (s[SUM_WITHOUT + c] / nwo - s[SUM_WITH + c] / nw);
+            weight += nw;
+            e->cells_used++;
+            e->linked_contacts += (size_t)nw;
+            e->unlinked_contacts += (size_t)nwo;
+        }
+    }
+    e->minutes_saved = e->minutes_saved_estimated ? (weight > 0 ? weighted / weight : 0.0)
+                                                  : m->minutes_saved;
+    e->avoided_contact_cost = e->avoided_cost_estimated
+                                  ? (s[COUNTED] > 0 ? s[COST_CENTS] / 100.0 / s[COUNTED] : 0.0)
+                                  : m->avoided_contact_cost;
+}
+
+crvm_status crvm__knowledge_estimate(const crvm_ledger *l, const crvm_cost_model *m, crvm_date as_of,
+                                     crvm_knowledge_estimate *out)
+{
+    double s[CRVM_KE_STATS] = {0};
+    crvm_status st = accumulate_stats(l, m, as_of, s);
+    if (st == CRVM_OK)
+        estimate_of(m, s, out);
+    return st;
+}
+
+crvm_status crvm_knowledge_estimate_stats(const crvm_ledger *l, const crvm_cost_model *m,
+                                          crvm_date as_of, double *out, size_t out_len)
+{
+    static const char fn[] = "crvm_knowledge_estimate_stats";
+    crvm_cost_model defaults;
+    if (!l || !out || out_len != CRVM_KE_STATS)
+        return crvm__fail(CRVM_EINVAL, "%s: ledger and out must not be NULL, out_len = %zu, "
+                          "expected %d", fn, out_len, CRVM_KE_STATS);
+    crvm_status st = crvm__cost_model_resolve(&m, &defaults);
+    double s[CRVM_KE_STATS] = {0};
+    if (st == CRVM_OK && (st = accumulate_stats(l, m, as_of, s)) == CRVM_OK)
+        memcpy(out, s, sizeof s);
+    return st;
+}
+
+crvm_status crvm_knowledge_estimate_from_stats(const crvm_cost_model *m, const double *stats,
+                                               size_t stats_len, crvm_knowledge_estimate *estimate)
+{
+    static const char fn[] = "crvm_knowledge_estimate_from_stats";
+    crvm_cost_model defaults;
+    if (!stats || !estimate || stats_len != CRVM_KE_STATS)
+        return crvm__fail(CRVM_EINVAL, "%s: stats and estimate must not be NULL, stats_len = %zu, "
+                          "expected %d", fn, stats_len, CRVM_KE_STATS);
+    crvm_status st = crvm__cost_model_resolve(&m, &defaults);
+    if (st)
+        return st;
+    for (size_t j = 0; j < CRVM_KE_STATS; j++)
+        if (!isfinite(stats[j]) || stats[j] < 0)
+            return crvm__fail(CRVM_EINVAL, "%s: stats[%zu] = %g, expected a finite sum >= 0", fn, j,
+                              stats[j]);
+    estimate_of(m, stats, estimate);
+    return CRVM_OK;
+}
