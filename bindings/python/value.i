@@ -54,6 +54,7 @@ CRVM_IN_ARRAY(int32_t, future_group)
 CRVM_IN_ARRAY(double, future_z)
 CRVM_IN_ARRAY(double, future_count)
 CRVM_IN_ARRAY(double, gradient)
+CRVM_IN_ARRAY(double, lines)
 %apply (int32_t *OUT_ARRAY, size_t OUT_LEN) { (int32_t *group, size_t group_len) }
 %apply size_t *OUTPUT { size_t *subjects, size_t *covariates, size_t *groups, size_t *count, size_t *row_count };
 

@@ -887,6 +887,28 @@ CRVM_API crvm_status crvm_pnl_knowledge_lines(const crvm_ledger *ledger,
                                               const double *sums, size_t sums_len, double *out,
                                               size_t out_len);
 
+/**
+ * The support P&L assembled from its component lines, as
+ * crvm_value_support_pnl() assembles them: for a P&L whose lines were summed
+ * over the parts of a base (crvm.spark). @p lines holds ::CRVM_PNL_LINES
+ * values indexed by ::crvm_pnl_line, of which these are read: the revenue,
+ * saving and cost lines and ::CRVM_PNL_CONTACT_VALUE_EFFECT (currency units,
+ * each a whole number of cents), the effect's interval
+ * (::CRVM_PNL_CONTACT_VALUE_EFFECT_LOWER, _UPPER: lower <= effect <= upper,
+ * e.g. from crvm_value_sum_interval()) and ::CRVM_PNL_CONTACTS (a whole
+ * count); the total lines (value, cost, net contribution, value per support
+ * dollar and their intervals) are ignored. @p out receives every line: the
+ * components as read and the totals formed from them in cents. @p out may
+ * be @p lines.
+ * @return ::CRVM_OK; ::CRVM_EINVAL (NULL, a length other than
+ *         ::CRVM_PNL_LINES, a component not finite or not whole cents, a cost
+ *         or the contacts negative, the interval not around the effect,
+ *         naming the line); ::CRVM_EDOMAIN (a line or a total beyond 2^53
+ *         cents).
+ */
+CRVM_API crvm_status crvm_pnl_assemble(const double *lines, size_t lines_len, double *out,
+                                       size_t out_len);
+
 #ifdef __cplusplus
 }
 #endif

@@ -42,6 +42,13 @@ int crvm__pnl_article_lines(const crvm_ledger *l, const crvm_cost_model *m,
                             crvm_date last, const double *saving, int64_t *labour_saving,
                             int64_t *deflection_saving, int64_t *knowledge);
 
+/* The P&L's lines (CRVM_PNL_LINES into out) from the window's ledger lines,
+ * the contacts' value effect in cents and its interval (currency units):
+ * the totals in cents, their intervals at the effect's distances.
+ * CRVM_OK, or CRVM_EDOMAIN naming fn when a total passes 2^53 cents. */
+crvm_status crvm__pnl_form(const crvm__pnl_ledger *p, int64_t effect, double effect_lower,
+                           double effect_upper, const char *fn, double *out);
+
 /* crvm_value_knowledge() rows (articles x CRVM_VK_COLUMNS) as of as_of:
  * to-date columns from crvm_knowledge_value(), the trailing window of
  * trailing_months months for the rate of use, and the next `horizon` periods

@@ -176,6 +176,35 @@ def test_support_pnl_lines_add_up(vm):
     assert cents(p["contact_value_effect"]) == cents(vm.contact_impacts(reference=None)[mask]).sum()
 
 
+def test_assemble_pnl_forms_the_totals_from_the_lines(vm):
+    p = vm.support_pnl("2023-06-15", AS_OF)
+    components = p.drop(["value", "cost", "net_contribution", "net_contribution_lower",
+                         "net_contribution_upper", "value_per_support_dollar",
+                         "value_per_support_dollar_lower", "value_per_support_dollar_upper"])
+    # Doubled component lines (a P&L summed over two equal parts): the totals
+    # are the test's own sums of their cents, the interval's distances doubled.
+    doubled = components * 2
+    out = crvm.value.assemble_pnl(doubled)
+    assert list(out.index) == list(p.index)
+    value_lines = ["support_plan_revenue", "sourced_revenue", "knowledge_labour_saving",
+                   "knowledge_deflection_saving", "contact_value_effect"]
+    cost_lines = ["labour_cost", "channel_cost", "escalation_cost", "overhead_cost",
+                  "self_service_cost", "knowledge_cost"]
+    assert cents(out["value"]) == 2 * cents(p[value_lines]).sum()
+    assert cents(out["cost"]) == 2 * cents(p[cost_lines]).sum()
+    assert cents(out["net_contribution"]) == 2 * (cents(p["value"]) - cents(p["cost"]))
+    assert cents(out["net_contribution_lower"]) == cents(out["net_contribution"]) + cents(
+        doubled["contact_value_effect_lower"] - doubled["contact_value_effect"])
+    assert out["value_per_support_dollar"] == pytest.approx(p["value"] / p["cost"], rel=1e-14)
+    assert out["contacts"] == 2 * p["contacts"]
+    with pytest.raises(crvm.InvalidArgumentError, match="whole number of cents"):
+        crvm.value.assemble_pnl({**components, "labour_cost": 0.005})
+    with pytest.raises(crvm.InvalidArgumentError, match="interval"):
+        crvm.value.assemble_pnl({**components, "contact_value_effect_lower": 1e12})
+    with pytest.raises(crvm.DomainError, match="2\\^53"):
+        crvm.value.assemble_pnl({**components, "labour_cost": 6e13, "channel_cost": 6e13})
+
+
 def test_outreach_and_drivers(vm):
     top = vm.outreach(15)
     assert len(top) == 15 and top["active"].all()

@@ -1,7 +1,8 @@
 /* Unit tests of a base valued in parts (crvm/value.h: crvm_value_rows_*,
  * crvm_value_fit_shared, crvm_value_segment_gradients, crvm_value_impact_sums,
  * crvm_value_sum_interval, crvm_pnl_knowledge_sums, crvm_pnl_knowledge_lines,
- * crvm_knowledge_estimate_stats, crvm_knowledge_estimate_from_stats).
+ * crvm_knowledge_estimate_stats, crvm_knowledge_estimate_from_stats,
+ * crvm_pnl_assemble).
  *
  * A simulated business is written to CSV files, and its customers split by
  * id into three part directories (all rows of a customer in one part, the
@@ -888,6 +889,144 @@ static void knowledge_part_errors_are_refused(void **state)
                   CRVM_EDOMAIN);
 }
 
+/* The whole base's P&L from its parts: the lines that are sums over
+ * customers added in cents, the contact value effect's interval from the
+ * summed gradient, the knowledge lines from the summed article sums, and
+ * crvm_pnl_assemble() forming the totals: every line equals
+ * crvm_value_support_pnl() of the whole (cents exactly; the ratios to
+ * rounding), and the totals are the sums the test forms itself. */
+static void a_pnl_assembled_from_the_parts_is_the_whole(void **state)
+{
+    (void)state;
+    const size_t K = S.K, W = 2 + K;
+    const crvm_date from = D(2023, 11, 1), until = S.as_of + 1;
+    static const int summed[] = {CRVM_PNL_SUPPORT_PLAN_REVENUE, CRVM_PNL_SOURCED_REVENUE,
+                                 CRVM_PNL_LABOUR_COST, CRVM_PNL_CHANNEL_COST, CRVM_PNL_ESCALATION_COST,
+                                 CRVM_PNL_OVERHEAD_COST, CRVM_PNL_SELF_SERVICE_COST};
+    long long cents[CRVM_PNL_LINES] = {0}, effect = 0;
+    double contacts = 0, gradient[64] = {0}, stats[CRVM_KE_STATS] = {0}, one[CRVM_KE_STATS];
+    assert_true(K <= 64);
+    for (int q = 0; q < PARTS; q++) {
+        assert_int_equal(crvm_knowledge_estimate_stats(S.part[q], NULL, S.as_of, one, CRVM_KE_STATS), CRVM_OK);
+        for (size_t j = 0; j < CRVM_KE_STATS; j++)
+            stats[j] += one[j];
+    }
+    crvm_knowledge_estimate e;
+    assert_int_equal(crvm_knowledge_estimate_from_stats(NULL, stats, CRVM_KE_STATS, &e), CRVM_OK);
+    crvm_ledger_stats ls;
+    assert_int_equal(crvm_ledger_stats_get(S.whole, &ls), CRVM_OK);
+    const size_t na = ls.articles;
+    double *sums = calloc(2 * na + 1, sizeof *sums), *part = calloc(2 * na + 1, sizeof *part);
+    for (size_t q = 0; q < PARTS; q++) {
+        crvm_value *v = value_part(q);
+        crvm_value_info info;
+        assert_int_equal(crvm_value_get_info(v, &info), CRVM_OK);
+        double pnl[CRVM_PNL_LINES], x[2 + 64];
+        assert_int_equal(crvm_value_support_pnl(v, from, until, pnl, CRVM_PNL_LINES), CRVM_OK);
+        for (size_t j = 0; j < sizeof summed / sizeof *summed; j++)
+            cents[summed[j]] += llround(100 * pnl[summed[j]]);
+        contacts += pnl[CRVM_PNL_CONTACTS];
+        int32_t *group = calloc(info.contacts + 1, sizeof *group);
+        assert_int_equal(crvm_value_impact_sums(v, CRVM_VALUE_NO_CONTACT, from, until, group, info.contacts, 1,
+                                                x, W),
+                         CRVM_OK);
+        effect += llround(100 * x[1]);
+        for (size_t j = 0; j < K; j++)
+            gradient[j] += x[2 + j];
+        assert_int_equal(crvm_pnl_knowledge_sums(S.part[q], NULL, &e, S.as_of, from, until, part, 2 * na),
+                         CRVM_OK);
+        for (size_t j = 0; j < 2 * na; j++)
+            sums[j] += part[j];
+        free(group);
+        crvm_value_free(v);
+    }
+    double lines[CRVM_PNL_LINES], know[3], interval[2], out[CRVM_PNL_LINES], want[CRVM_PNL_LINES];
+    for (size_t j = 0; j < CRVM_PNL_LINES; j++)
+        lines[j] = (double)cents[j] / 100.0;
+    assert_int_equal(crvm_pnl_knowledge_lines(S.part[0], NULL, &e, S.as_of, from, until, sums, 2 * na, know, 3),
+                     CRVM_OK);
+    lines[CRVM_PNL_KNOWLEDGE_LABOUR_SAVING] = know[0];
+    lines[CRVM_PNL_KNOWLEDGE_DEFLECTION_SAVING] = know[1];
+    lines[CRVM_PNL_KNOWLEDGE_COST] = know[2];
+    lines[CRVM_PNL_CONTACT_VALUE_EFFECT] = (double)effect / 100.0;
+    assert_int_equal(crvm_value_sum_interval(S.model, 0.95, CRVM_SUM_MONEY, (double)effect / 100.0, gradient, K,
+                                             interval, 2),
+                     CRVM_OK);
+    lines[CRVM_PNL_CONTACT_VALUE_EFFECT_LOWER] = interval[0];
+    lines[CRVM_PNL_CONTACT_VALUE_EFFECT_UPPER] = interval[1];
+    lines[CRVM_PNL_CONTACTS] = contacts;
+    lines[CRVM_PNL_VALUE] = lines[CRVM_PNL_COST] = -1; /* totals: ignored */
+    assert_int_equal(crvm_pnl_assemble(lines, CRVM_PNL_LINES, out, CRVM_PNL_LINES), CRVM_OK);
+    assert_int_equal(crvm_value_support_pnl(S.v, from, until, want, CRVM_PNL_LINES), CRVM_OK);
+    for (int j = 0; j < CRVM_PNL_LINES; j++) {
+        const int ratio = j >= CRVM_PNL_VALUE_PER_SUPPORT_DOLLAR && j <= CRVM_PNL_VALUE_PER_SUPPORT_DOLLAR_UPPER;
+        if (ratio) /* quotients of the same cents: the interval's ends may differ in their last bits */
+            assert_close(out[j], want[j], 1e-12, 0);
+        else if (llround(100 * out[j]) != llround(100 * want[j]))
+            fail_msg("line %s: %.17g from the parts, %.17g whole", crvm_pnl_line_name(j), out[j], want[j]);
+    }
+    /* The totals by the test's own sums. */
+    long long gain = 0, cost = 0;
+    for (int j = CRVM_PNL_SUPPORT_PLAN_REVENUE; j <= CRVM_PNL_CONTACT_VALUE_EFFECT; j++)
+        gain += llround(100 * out[j]);
+    for (int j = CRVM_PNL_LABOUR_COST; j <= CRVM_PNL_KNOWLEDGE_COST; j++)
+        cost += llround(100 * out[j]);
+    assert_true(cost > 0 && out[CRVM_PNL_CONTACTS] > 0);
+    assert_int_equal(llround(100 * out[CRVM_PNL_VALUE]), gain);
+    assert_int_equal(llround(100 * out[CRVM_PNL_COST]), cost);
+    assert_int_equal(llround(100 * out[CRVM_PNL_NET_CONTRIBUTION]), gain - cost);
+    assert_close(out[CRVM_PNL_VALUE_PER_SUPPORT_DOLLAR], (double)gain / (double)cost, 1e-15, 0);
+    /* out may be lines. */
+    assert_int_equal(crvm_pnl_assemble(lines, CRVM_PNL_LINES, lines, CRVM_PNL_LINES), CRVM_OK);
+    assert_memory_equal(lines, out, sizeof out);
+    free(sums);
+    free(part);
+}
+
+/* Each documented error of crvm_pnl_assemble(). */
+static void pnl_assemble_errors_are_refused(void **state)
+{
+    (void)state;
+    double good[CRVM_PNL_LINES] = {0}, x[CRVM_PNL_LINES], out[CRVM_PNL_LINES];
+    good[CRVM_PNL_SUPPORT_PLAN_REVENUE] = 1234.56;
+    good[CRVM_PNL_LABOUR_COST] = 99.99;
+    good[CRVM_PNL_CONTACT_VALUE_EFFECT] = -12.34;
+    good[CRVM_PNL_CONTACT_VALUE_EFFECT_LOWER] = -20.5;
+    good[CRVM_PNL_CONTACT_VALUE_EFFECT_UPPER] = -4.25;
+    good[CRVM_PNL_CONTACTS] = 17;
+    assert_int_equal(crvm_pnl_assemble(good, CRVM_PNL_LINES, out, CRVM_PNL_LINES), CRVM_OK);
+    assert_close(out[CRVM_PNL_NET_CONTRIBUTION], 1234.56 - 12.34 - 99.99, 1e-15, 0);
+    assert_close(out[CRVM_PNL_NET_CONTRIBUTION_LOWER], 1234.56 - 20.5 - 99.99, 1e-15, 0);
+    assert_close(out[CRVM_PNL_VALUE_PER_SUPPORT_DOLLAR_UPPER], (123456.0 - 425.0) / 9999.0, 1e-15, 0);
+    assert_status(crvm_pnl_assemble(NULL, CRVM_PNL_LINES, out, CRVM_PNL_LINES), CRVM_EINVAL);
+    assert_status(crvm_pnl_assemble(good, CRVM_PNL_LINES, NULL, CRVM_PNL_LINES), CRVM_EINVAL);
+    assert_status(crvm_pnl_assemble(good, CRVM_PNL_LINES - 1, out, CRVM_PNL_LINES), CRVM_EINVAL);
+    assert_status(crvm_pnl_assemble(good, CRVM_PNL_LINES, out, CRVM_PNL_LINES + 1), CRVM_EINVAL);
+    const struct {
+        int line;
+        double value;
+        crvm_status status;
+    } bad[] = {
+        {CRVM_PNL_SOURCED_REVENUE, NAN, CRVM_EINVAL},
+        {CRVM_PNL_SOURCED_REVENUE, 0.005, CRVM_EINVAL},           /* half a cent */
+        {CRVM_PNL_CHANNEL_COST, -0.01, CRVM_EINVAL},              /* a negative cost */
+        {CRVM_PNL_CONTACT_VALUE_EFFECT_LOWER, -10, CRVM_EINVAL},  /* above the effect */
+        {CRVM_PNL_CONTACT_VALUE_EFFECT_UPPER, INFINITY, CRVM_EINVAL},
+        {CRVM_PNL_CONTACTS, 2.5, CRVM_EINVAL},
+        {CRVM_PNL_CONTACTS, -1, CRVM_EINVAL},
+        {CRVM_PNL_KNOWLEDGE_COST, 1e14, CRVM_EDOMAIN},            /* 10^16 cents */
+    };
+    for (size_t b = 0; b < sizeof bad / sizeof *bad; b++) {
+        memcpy(x, good, sizeof x);
+        x[bad[b].line] = bad[b].value;
+        assert_status(crvm_pnl_assemble(x, CRVM_PNL_LINES, out, CRVM_PNL_LINES), bad[b].status);
+    }
+    /* Each line below 2^53 cents, their total beyond it. */
+    memcpy(x, good, sizeof x);
+    x[CRVM_PNL_LABOUR_COST] = x[CRVM_PNL_CHANNEL_COST] = 6e13;
+    assert_status(crvm_pnl_assemble(x, CRVM_PNL_LINES, out, CRVM_PNL_LINES), CRVM_EDOMAIN);
+}
+
 /* Allocation failures in the calls that allocate. */
 typedef struct alloc_ctx {
     int call;
@@ -958,6 +1097,8 @@ int main(void)
         cmocka_unit_test(overflowing_figures_are_refused),
         cmocka_unit_test(knowledge_lines_add_up_to_the_whole),
         cmocka_unit_test(knowledge_part_errors_are_refused),
+        cmocka_unit_test(a_pnl_assembled_from_the_parts_is_the_whole),
+        cmocka_unit_test(pnl_assemble_errors_are_refused),
         cmocka_unit_test(allocation_failures_are_reported),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -32,7 +32,7 @@ from .ledger import CostModel, Ledger, _CHANNELS, _OUTCOMES, _PERIODS, _to_day, 
 from .retention import _report_dict
 from .retention_cov import RetentionRegression
 
-__all__ = ["ValueModel", "sum_interval", "CANDIDATES"]
+__all__ = ["ValueModel", "sum_interval", "assemble_pnl", "CANDIDATES"]
 
 _MODELS = {"sbg": _ll.CRVM_VALUE_SBG, "bdw": _ll.CRVM_VALUE_BDW, "cox": _ll.CRVM_VALUE_COX,
            "bgnbd": _ll.CRVM_VALUE_BGNBD, "pareto": _ll.CRVM_VALUE_PARETO}
@@ -77,6 +77,29 @@ def sum_interval(model: RetentionRegression, sum_value: float, gradient, money: 
     _ll.crvm_value_sum_interval(model._model, float(confidence), kind, float(sum_value),
                                 np.ascontiguousarray(gradient, dtype=np.float64), out)
     return float(out[0]), float(out[1])
+
+
+def assemble_pnl(lines) -> pd.Series:
+    """The support P&L formed from its component lines as
+    :meth:`ValueModel.support_pnl` forms it (``crvm_pnl_assemble``): for
+    lines summed over the parts of a base (crvm.spark). ``lines`` maps the
+    P&L's line names (a Series or dict) to the revenue, saving and cost lines
+    and the contact value effect (currency units, whole cents), the effect's
+    interval and the contacts; the totals (value, cost, net contribution,
+    value per support dollar and their intervals) are formed in cents and any
+    given are ignored. Returns every line, as ``support_pnl``.
+
+    Example::
+
+        pnl = crvm.value.assemble_pnl(summed_lines)
+    """
+    x = np.zeros(len(_PNL_LINES))
+    for i, name in enumerate(_PNL_LINES):
+        if name in lines:
+            x[i] = float(lines[name])
+    out = np.empty(len(_PNL_LINES))
+    _ll.crvm_pnl_assemble(x, out)
+    return pd.Series(out, index=_PNL_LINES, name="support_pnl")
 
 
 def _reference(value) -> int:

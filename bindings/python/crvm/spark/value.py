@@ -34,7 +34,7 @@ import pandas as pd
 from .. import lowlevel as _ll
 from ..ledger import CostModel, Ledger
 from ..retention_cov import RetentionRegression
-from ..value import _PNL_LINES as _PNL_LINE_NAMES, _VC_COLS, _VS_COLS, CANDIDATES, GRADIENT_SUMS, ValueModel, sum_interval
+from ..value import _PNL_LINES as _PNL_LINE_NAMES, _VC_COLS, _VS_COLS, CANDIDATES, GRADIENT_SUMS, ValueModel, assemble_pnl, sum_interval
 from ._frames import BUCKET, by_customer, spark_schema
 from .retention import _last_date, _span_article, fit_retention
 
@@ -91,11 +91,6 @@ def _tree_sum(frame, length: int) -> np.ndarray:
     """The sum of a Spark DataFrame's array column ``v`` (tree aggregation)."""
     parts = frame.rdd.map(lambda r: np.array(r.v))
     return parts.treeAggregate(np.zeros(length), lambda a, b: a + b, lambda a, b: a + b, depth=2)
-
-
-def _round_half_away(x: float) -> float:
-    """C's llround: halves away from zero."""
-    return float(np.sign(x) * np.floor(abs(x) + 0.5))
 
 
 def _empty(schema: str) -> pd.DataFrame:
@@ -364,7 +359,7 @@ class SparkValueModel:
         savings use the whole base's estimate (its statistics summed over the
         buckets first) and per-article sums added over the buckets, rounded and
         costed once on the driver (Ledger.pnl_knowledge_lines); the totals are
-        formed from the lines in cents as the C P&L forms them."""
+        formed by the library from the summed lines (crvm.value.assemble_pnl)."""
         k, ns = self._k, len(_PNL_SUMMED)
         stats, as_of = self._knowledge_stats(), self.as_of
         articles = self._state["articles"]
@@ -388,19 +383,7 @@ class SparkValueModel:
         know = driver.pnl_knowledge_lines(stats, total[ns + 3 + k:], as_of, start, end,
                                          self.cost_model)
         c.update(zip(know.index, _cents(know)))
-        value = (c["support_plan_revenue"] + c["sourced_revenue"] + c["knowledge_labour_saving"] +
-                 c["knowledge_deflection_saving"] + effect)
-        cost = sum(c[line] for line in ("labour_cost", "channel_cost", "escalation_cost",
-                                        "overhead_cost", "self_service_cost", "knowledge_cost"))
-        lo_d, hi_d = lo - effect / 100.0, hi - effect / 100.0
-        out = {line: c[line] / 100 for line in c}
-        out.update(contact_value_effect=effect / 100, contact_value_effect_lower=lo,
-                   contact_value_effect_upper=hi, value=value / 100, cost=cost / 100,
-                   net_contribution=(value - cost) / 100,
-                   net_contribution_lower=_round_half_away(value - cost + 100 * lo_d) / 100,
-                   net_contribution_upper=_round_half_away(value - cost + 100 * hi_d) / 100,
-                   value_per_support_dollar=value / cost if cost > 0 else 0.0,
-                   value_per_support_dollar_lower=(value + 100 * lo_d) / cost if cost > 0 else 0.0,
-                   value_per_support_dollar_upper=(value + 100 * hi_d) / cost if cost > 0 else 0.0,
-                   contacts=total[ns])
-        return pd.Series({line: out[line] for line in PNL_LINES}, name="support_pnl")
+        lines = {line: cents / 100 for line, cents in c.items()}
+        lines.update(contact_value_effect=effect / 100, contact_value_effect_lower=lo,
+                     contact_value_effect_upper=hi, contacts=total[ns])
+        return assemble_pnl(lines)
