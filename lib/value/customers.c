@@ -113,6 +113,27 @@ static void expand(const crvm_value *v, const eval_ctx *c, size_t g, int s, doub
     }
 }
 
+int crvm__value_segment_cents(crvm_value *v, int64_t *cents)
+{
+    const size_t G = v->segments, C = CRVM_VS_COLUMNS;
+    int ok = 1;
+    memset(cents, 0, 3 * (G + 1) * sizeof *cents);
+    memset(v->seg, 0, (G + 1) * C * sizeof *v->seg);
+    for (size_t i = 0; i < v->panel.customers; i++) {
+        if (v->panel.status[i] != CRVM__VP_ACTIVE)
+            continue;
+        const crvm__vfig *f = &v->fig[v->active_index[i]];
+        const size_t rows[2] = {v->ledger->cust_segment[i], G};
+        for (int r = 0; r < 2; r++) {
+            int64_t *x = cents + 3 * rows[r];
+            v->seg[rows[r] * C + CRVM_VS_CUSTOMERS] += 1;
+            ok &= crvm__cents_add(&x[0], v->gm[i] - v->cts[i]) & crvm__cents_add(&x[1], f->rv) &
+                  crvm__cents_add(&x[2], f->var);
+        }
+    }
+    return ok;
+}
+
 /* lower and upper of x +- z se, in cents, as currency units. */
 static void money_interval(double cents, double se, double z, double *lower, double *upper)
 {
@@ -120,52 +141,44 @@ static void money_interval(double cents, double se, double z, double *lower, dou
     *upper = (double)llround(cents + z * se) / 100.0;
 }
 
+void crvm__value_segment_row(crvm_value *v, size_t g, const int64_t *cents, double retained,
+                             const double *se)
+{
+    double *row = v->seg + g * CRVM_VS_COLUMNS, z = v->set.z;
+    const int64_t *x = cents + 3 * g;
+    row[CRVM_VS_CONTRIBUTION] = (double)x[0] / 100.0;
+    row[CRVM_VS_EXPECTED_RETAINED] = retained;
+    row[CRVM_VS_EXPECTED_RETAINED_LOWER] = retained - z * se[0];
+    row[CRVM_VS_EXPECTED_RETAINED_UPPER] = retained + z * se[0];
+    row[CRVM_VS_RESIDUAL_VALUE] = (double)x[1] / 100.0;
+    money_interval((double)x[1], se[1], z, &row[CRVM_VS_RESIDUAL_VALUE_LOWER],
+                   &row[CRVM_VS_RESIDUAL_VALUE_UPPER]);
+    row[CRVM_VS_VALUE_AT_RISK] = (double)x[2] / 100.0;
+    money_interval((double)x[2], se[2], z, &row[CRVM_VS_VALUE_AT_RISK_LOWER],
+                   &row[CRVM_VS_VALUE_AT_RISK_UPPER]);
+}
+
 static crvm_status roll_up(crvm_value *v, const eval_ctx *c)
 {
-    const size_t G = v->segments, C = CRVM_VS_COLUMNS;
-    int64_t *cents = crvm__calloc(3 * (G + 1), sizeof *cents); /* contribution, rv, var */
+    const size_t G = v->segments;
+    int64_t *cents = crvm__malloc(3 * (G + 1) * sizeof *cents); /* contribution, rv, var */
     double *grad = crvm__malloc((v->k + 1) * sizeof *grad);
     if (!cents || !grad) {
         crvm__free(cents);
         crvm__free(grad);
         return crvm__nomem("segment roll-ups");
     }
-    int ok = 1;
-    memset(v->seg, 0, (G + 1) * C * sizeof *v->seg);
-    for (size_t i = 0; i < v->panel.customers; i++) {
-        if (v->panel.status[i] != CRVM__VP_ACTIVE)
-            continue;
-        size_t rows[2] = {v->ledger->cust_segment[i], G};
-        for (int r = 0; r < 2; r++) {
-            int64_t *x = cents + 3 * rows[r];
-            v->seg[rows[r] * C + CRVM_VS_CUSTOMERS] += 1;
-            const crvm__vfig *f = &v->fig[v->active_index[i]];
-            ok &= crvm__cents_add(&x[0], v->gm[i] - v->cts[i]) & crvm__cents_add(&x[1], f->rv) &
-                  crvm__cents_add(&x[2], f->var);
-        }
-    }
+    int ok = crvm__value_segment_cents(v, cents);
     double retained_all = 0;
     for (size_t g = 0; g < G; g++)
         retained_all += c->retained_total[g];
     for (size_t g = 0; g <= G && ok; g++) {
-        double *row = v->seg + g * C;
-        const int64_t *x = cents + 3 * g;
         double se[SUMS];
         for (int s = 0; s < SUMS; s++) {
             expand(v, c, g, s, grad);
             se[s] = sqrt(crvm__value_variance(v, grad));
         }
-        double z = v->set.z, r = g < G ? c->retained_total[g] : retained_all;
-        row[CRVM_VS_CONTRIBUTION] = (double)x[0] / 100.0;
-        row[CRVM_VS_EXPECTED_RETAINED] = r;
-        row[CRVM_VS_EXPECTED_RETAINED_LOWER] = r - z * se[SUM_RETAINED];
-        row[CRVM_VS_EXPECTED_RETAINED_UPPER] = r + z * se[SUM_RETAINED];
-        row[CRVM_VS_RESIDUAL_VALUE] = (double)x[1] / 100.0;
-        money_interval((double)x[1], se[SUM_RV], z, &row[CRVM_VS_RESIDUAL_VALUE_LOWER],
-                       &row[CRVM_VS_RESIDUAL_VALUE_UPPER]);
-        row[CRVM_VS_VALUE_AT_RISK] = (double)x[2] / 100.0;
-        money_interval((double)x[2], se[SUM_VAR], z, &row[CRVM_VS_VALUE_AT_RISK_LOWER],
-                       &row[CRVM_VS_VALUE_AT_RISK_UPPER]);
+        crvm__value_segment_row(v, g, cents, g < G ? c->retained_total[g] : retained_all, se);
     }
     crvm__free(cents);
     crvm__free(grad);

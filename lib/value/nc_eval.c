@@ -241,39 +241,16 @@ static int by_group_x(const void *pa, const void *pb)
 
 static crvm_status roll_up(crvm_value *v, const sums *s)
 {
-    const size_t G = v->segments, C = CRVM_VS_COLUMNS, k = v->k;
-    int64_t *sum = crvm__calloc(3 * (G + 1), sizeof *sum); /* contribution, rv, var */
+    const size_t G = v->segments, k = v->k;
+    int64_t *sum = crvm__malloc(3 * (G + 1) * sizeof *sum); /* contribution, rv, var */
     if (!sum)
         return crvm__nomem("segment roll-ups");
-    int ok = 1;
-    memset(v->seg, 0, (G + 1) * C * sizeof *v->seg);
-    for (size_t i = 0; i < v->panel.customers; i++) {
-        if (v->panel.status[i] != CRVM__VP_ACTIVE)
-            continue;
-        const crvm__vfig *f = &v->fig[v->active_index[i]];
-        const size_t rows[2] = {v->ledger->cust_segment[i], G};
-        for (int r = 0; r < 2; r++) {
-            int64_t *x = sum + 3 * rows[r];
-            v->seg[rows[r] * C + CRVM_VS_CUSTOMERS] += 1;
-            ok &= crvm__cents_add(&x[0], v->gm[i] - v->cts[i]) & crvm__cents_add(&x[1], f->rv) &
-                  crvm__cents_add(&x[2], f->var);
-        }
-    }
+    int ok = crvm__value_segment_cents(v, sum);
     for (size_t g = 0; g <= G && ok; g++) {
-        const int64_t *cents = sum + 3 * g;
-        double se[SUMS], z = v->set.z, *row = v->seg + g * C;
+        double se[SUMS];
         for (int q = 0; q < SUMS; q++)
             se[q] = sqrt(crvm__value_variance(v, s->grad + (g * SUMS + (size_t)q) * k));
-        row[CRVM_VS_CONTRIBUTION] = (double)cents[0] / 100.0;
-        row[CRVM_VS_EXPECTED_RETAINED] = s->retained[g];
-        row[CRVM_VS_EXPECTED_RETAINED_LOWER] = s->retained[g] - z * se[SUM_RETAINED];
-        row[CRVM_VS_EXPECTED_RETAINED_UPPER] = s->retained[g] + z * se[SUM_RETAINED];
-        row[CRVM_VS_RESIDUAL_VALUE] = (double)cents[1] / 100.0;
-        row[CRVM_VS_RESIDUAL_VALUE_LOWER] = (double)llround((double)cents[1] - z * se[SUM_RV]) / 100.0;
-        row[CRVM_VS_RESIDUAL_VALUE_UPPER] = (double)llround((double)cents[1] + z * se[SUM_RV]) / 100.0;
-        row[CRVM_VS_VALUE_AT_RISK] = (double)cents[2] / 100.0;
-        row[CRVM_VS_VALUE_AT_RISK_LOWER] = (double)llround((double)cents[2] - z * se[SUM_VAR]) / 100.0;
-        row[CRVM_VS_VALUE_AT_RISK_UPPER] = (double)llround((double)cents[2] + z * se[SUM_VAR]) / 100.0;
+        crvm__value_segment_row(v, g, sum, s->retained[g], se);
     }
     crvm__free(sum);
     if (!ok)

@@ -110,6 +110,17 @@ void crvm__value_gradient(const crvm_value *v, const crvm__vquery *q, const crvm
                           double *grad);
 /* g' Sigma g. */
 double crvm__value_variance(const crvm_value *v, const double *grad);
+/* The segment roll-ups' sums (customers.c, for both backends): the active
+ * customers' contribution, residual value and value at risk in cents per
+ * segment and in total (3 x (segments + 1) into cents), and their counts in
+ * v->seg's customers column (v->seg zeroed first). 0 if a sum passes 2^53
+ * cents. */
+int crvm__value_segment_cents(crvm_value *v, int64_t *cents);
+/* Row g of v->seg from those cents, its expected retained customers and the
+ * standard errors of retained, residual value and value at risk (in that
+ * order; money intervals in whole cents). */
+void crvm__value_segment_row(crvm_value *v, size_t g, const int64_t *cents, double retained,
+                             const double *se);
 /* g' Sigma g for a k x k covariance, in the order crvm__value_variance() sums
  * (so that a sum's interval assembled from parts is the same formula). */
 double crvm__delta_variance(const double *cov, size_t k, const double *grad);
