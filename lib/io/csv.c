@@ -4,6 +4,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "io/csv_scan.h"
 
 #define CHUNK_SIZE ((size_t)1 << 16)
 
@@ -18,6 +19,7 @@ struct crvm__csv_reader {
     char *name;
     size_t max_field, max_fields;
     int delimiter;                 /* ',' unless set */
+    int scalar_scan;               /* use the portable scan even where SSE2 is there */
     unsigned char special[256];    /* bytes that end a run of an unquoted field */
 
     char *rec;             /* field bytes, each followed by a NUL */
@@ -68,6 +70,8 @@ void crvm__csv_set_delimiter(crvm__csv_reader *r, char delimiter)
     r->delimiter = (unsigned char)delimiter;
     r->special[(unsigned char)delimiter] = 1;
 }
+
+void crvm__csv_set_scalar_scan(crvm__csv_reader *r, int scalar) { r->scalar_scan = scalar; }
 
 crvm_status crvm__csv_open_file(FILE *f, const char *name, size_t max_field, size_t max_fields,
                                 crvm__csv_reader **out)
@@ -173,6 +177,19 @@ static int rec_reserve(crvm__csv_reader *r, size_t extra)
     return 1;
 }
 
+/* Room for one more field end; 0 if out of memory. */
+static int ends_reserve(crvm__csv_reader *r, size_t n_fields)
+{
+    if (n_fields < r->ends_cap)
+        return 1;
+    size_t *p = crvm__realloc_array(r->ends, r->ends_cap * 2, sizeof *p);
+    if (!p)
+        return 0;
+    r->ends = p;
+    r->ends_cap *= 2;
+    return 1;
+}
+
 /* Close the current field (append NUL, record its end). */
 static int end_field(crvm__csv_reader *r)
 {
@@ -180,18 +197,82 @@ static int end_field(crvm__csv_reader *r)
         set_error(r, CRVM__CSV_ERR_TOO_MANY_FIELDS);
         return 1;
     }
-    if (!rec_reserve(r, 1))
+    if (!rec_reserve(r, 1) || !ends_reserve(r, r->n_fields))
         return 0;
     r->rec[r->rec_len++] = '\0';
-    if (r->n_fields == r->ends_cap) {
-        size_t *p = crvm__realloc_array(r->ends, r->ends_cap * 2, sizeof *p);
-        if (!p)
-            return 0;
-        r->ends = p;
-        r->ends_cap *= 2;
-    }
     r->ends[r->n_fields++] = r->rec_len;
     return 1;
+}
+
+static inline unsigned lowest_bit(unsigned m)
+{
+#if defined(__GNUC__)
+    return (unsigned)__builtin_ctz(m);
+#else
+    unsigned k = 0;
+    while (!(m & 1u)) {
+        m >>= 1;
+        k++;
+    }
+    return k;
+#endif
+}
+
+/* The common record, read at once: one that lies whole in the chunk, has no
+ * quote, NUL or lone CR, and keeps within the limits. Its bytes are found 16
+ * at a time (csv_scan.h) and copied with one memcpy, the delimiters then
+ * overwritten by the fields' NULs. Returns 1 when the record was read, 0 to
+ * leave it to the general state machine (nothing consumed: it reads the same
+ * bytes and reports any error), -1 when out of memory. */
+static int read_plain_record(crvm__csv_reader *r)
+{
+    const unsigned char *p = (const unsigned char *)r->buf + r->pos;
+    const size_t avail = r->end - r->pos;
+    const unsigned char delimiter = (unsigned char)r->delimiter;
+    size_t nf = 0, field_start = 0;
+    for (size_t block = 0; block < avail; block += CRVM__CSV_BLOCK) {
+        size_t left = avail - block;
+        unsigned m;
+#if CRVM__CSV_HAVE_SSE2
+        if (left >= CRVM__CSV_BLOCK && !r->scalar_scan)
+            m = crvm__csv_mask_sse2(p + block, delimiter);
+        else
+#endif
+            m = crvm__csv_mask_scalar(p + block, left < CRVM__CSV_BLOCK ? left : CRVM__CSV_BLOCK,
+                                      r->special);
+        for (; m; m &= m - 1) {
+            size_t j = block + lowest_bit(m);
+            size_t line_break = 1;
+            if (p[j] == delimiter) {
+                if (j - field_start > r->max_field || nf >= r->max_fields)
+                    return 0;
+                if (!ends_reserve(r, nf))
+                    return -1;
+                r->ends[nf++] = j + 1;
+                field_start = j + 1;
+                continue;
+            }
+            if (p[j] == '\r' && j + 1 < avail && p[j + 1] == '\n')
+                line_break = 2;
+            else if (p[j] != '\n')
+                return 0; /* quote, NUL, lone CR */
+            if (j - field_start > r->max_field || nf >= r->max_fields)
+                return 0;
+            if (!ends_reserve(r, nf) || !rec_reserve(r, j + 1))
+                return -1;
+            r->ends[nf++] = j + 1;
+            memcpy(r->rec, p, j);
+            for (size_t k = 0; k < nf; k++)
+                r->rec[r->ends[k] - 1] = '\0';
+            r->rec_len = j + 1;
+            r->n_fields = nf;
+            r->pos += j + line_break;
+            r->bytes += j + line_break;
+            r->line++;
+            return 1;
+        }
+    }
+    return 0; /* the record goes on in the next chunk, or ends the input */
 }
 
 static const char *error_text(crvm__csv_error_kind kind)
@@ -262,6 +343,15 @@ crvm_status crvm__csv_next(crvm__csv_reader *r, int *has_record)
     }
     r->record_line = r->line;
     r->record_number++;
+    if (!lone_cr) {
+        int plain = read_plain_record(r);
+        if (plain < 0)
+            return crvm__nomem("reading a CSV record");
+        if (plain) {
+            *has_record = 1;
+            return CRVM_OK;
+        }
+    }
 
     int state = ST_FIELD_START;
     size_t field_len = 0;

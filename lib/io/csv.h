@@ -59,6 +59,10 @@ void crvm__csv_close(crvm__csv_reader *r);
 /* Separate fields by delimiter instead of the comma (not '"', CR, LF or NUL:
  * the caller checks). */
 void crvm__csv_set_delimiter(crvm__csv_reader *r, char delimiter);
+/* Find the bytes that end a field with the portable scalar scan even where
+ * the SSE2 one is available (scalar != 0): the same records either way; for
+ * tests and fuzzing that compare the two. */
+void crvm__csv_set_scalar_scan(crvm__csv_reader *r, int scalar);
 
 /* Read the next record. Returns:
  *  CRVM_OK      with *has_record = 1 and the record available through the
