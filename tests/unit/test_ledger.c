@@ -8,6 +8,7 @@
 #include <string.h>
 #include <threads.h>
 
+#include "ledger/ledger_internal.h"
 #include "ledger/mark.h"
 
 #define D test_date
@@ -888,6 +889,48 @@ static void lenient_mode_reports_every_rejected_row(void **state)
 
 /* --------------------------------------------------- interning at scale */
 
+/* Ids that share a hash are told apart by length and by every byte: each
+ * added with the same hash, each found at its own index, and no prefix,
+ * extension or one-byte change of one found. Lengths 0..40 cover the short
+ * ids, the word loop and the overlapping last word of the comparison; the
+ * table's text is reserved exactly, so ASan sees any read past its end. */
+static void interned_ids_with_one_hash_are_told_apart(void **state)
+{
+    (void)state;
+    enum { MAXLEN = 40 };
+    const char base[] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGH";
+    crvm__intern t;
+    memset(&t, 0, sizeof t);
+    size_t bytes = 0;
+    for (size_t len = 1; len <= MAXLEN; len++)
+        bytes += len;
+    assert_int_equal(crvm__intern_reserve(&t, MAXLEN, bytes), CRVM_OK);
+    for (size_t len = 1; len <= MAXLEN; len++)
+        assert_int_equal(crvm__intern_add(&t, base, len, 7), len - 1);
+    char probe[MAXLEN + 2];
+    for (size_t len = 1; len <= MAXLEN; len++) {
+        memcpy(probe, base, len);
+        assert_int_equal(crvm__intern_find(&t, probe, len, 7), len - 1);
+        for (size_t k = 0; k < len; k++) {
+            probe[k] = '!';
+            assert_int_equal(crvm__intern_find(&t, probe, len, 7), CRVM__NOT_FOUND);
+            probe[k] = base[k];
+        }
+    }
+    memcpy(probe, base, MAXLEN);
+    probe[MAXLEN] = 'Z';
+    assert_int_equal(crvm__intern_find(&t, probe, MAXLEN + 1, 7), CRVM__NOT_FOUND);
+    assert_int_equal(crvm__intern_find(&t, probe, 0, 7), CRVM__NOT_FOUND);
+    /* The hash: equal bytes hash equally wherever they lie. */
+    char a[48], b[48];
+    for (size_t len = 0; len <= MAXLEN; len++) {
+        memcpy(a + 1, base, len);
+        memcpy(b + 5, base, len);
+        assert_int_equal(crvm__hash_string(a + 1, len), crvm__hash_string(b + 5, len));
+    }
+    crvm__intern_free(&t);
+}
+
 static void intern_table_grows_and_finds_every_id(void **state)
 {
     (void)state;
@@ -1615,6 +1658,7 @@ int main(void)
         cmocka_unit_test(lenient_mode_reports_every_rejected_row),
         cmocka_unit_test(bulk_contact_article_links),
         cmocka_unit_test(bulk_appends_refuse_bad_columns_and_unknown_ids),
+        cmocka_unit_test(interned_ids_with_one_hash_are_told_apart),
         cmocka_unit_test(intern_table_grows_and_finds_every_id),
         cmocka_unit_test(generated_ledger_reconciles_exactly),
         cmocka_unit_test(aggregates_do_not_depend_on_event_order),
