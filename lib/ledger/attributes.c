@@ -293,7 +293,7 @@ static crvm_status add_values(crvm_ledger *l, const char *name, const char *cons
     crvm__rejections_mark(rejections, &r0, &rt0);
     crvm__batch b = {CRVM_TABLE_CONTACT_ATTRIBUTES, rejections, 0};
     size_t i;
-    crvm__id_group g_con; /* only the prefetch: contact_of looks ids up itself */
+    crvm__id_group g_con = CRVM__ID_GROUP_INIT; /* only the prefetch: contact_of looks ids up itself */
     for (i = 0; i < n; i++) {
         if (ids)
             PREFETCH_IDS(&l->contact_ids, ids, g_con);

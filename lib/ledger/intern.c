@@ -233,11 +233,18 @@ void crvm__intern_prefetch(const crvm__intern *t, const char *const *s, size_t n
         n = G;
     for (size_t j = 0; j < n; j++) {
         const char *k = s[j];
-        g->len[j] = k ? strlen(k) : 0;
-        g->hash[j] = g->len[j] ? crvm__hash_string(k, g->len[j]) : 0;
-        pos[j] = g->len[j] && t->n_slots ? g->hash[j] & mask : SIZE_MAX;
-        if (pos[j] != SIZE_MAX)
+        size_t len = k ? strlen(k) : 0;
+        g->len[j] = len;
+        pos[j] = SIZE_MAX;
+        if (j > 0 && len == g->len[j - 1] && len && same_bytes(k, s[j - 1], len)) {
+            g->hash[j] = g->hash[j - 1]; /* a repeat: hashed and fetched already */
+            continue;
+        }
+        g->hash[j] = len ? crvm__hash_string(k, len) : 0;
+        if (len && t->n_slots) {
+            pos[j] = g->hash[j] & mask;
             PREFETCH(&t->slots[pos[j]]);
+        }
     }
     for (size_t j = 0; j < n; j++)
         if (pos[j] != SIZE_MAX && t->slots[pos[j]])
@@ -245,4 +252,17 @@ void crvm__intern_prefetch(const crvm__intern *t, const char *const *s, size_t n
     for (size_t j = 0; j < n; j++)
         if (pos[j] != SIZE_MAX && t->slots[pos[j]])
             PREFETCH(t->text + t->entry[t->slots[pos[j]] - 1].offset);
+}
+
+uint32_t crvm__intern_find_grouped(const crvm__intern *t, const char *s, crvm__id_group *g,
+                                   size_t j)
+{
+    size_t len = g->len[j];
+    if (g->last && g->last_len == len && same_bytes(g->last, s, len))
+        return g->last_index;
+    uint32_t e = crvm__intern_find(t, s, len, g->hash[j]);
+    g->last = s;
+    g->last_len = len;
+    g->last_index = e;
+    return e;
 }

@@ -45,17 +45,29 @@ uint32_t crvm__intern_find(const crvm__intern *t, const char *s, size_t len, uin
 uint32_t crvm__intern_add(crvm__intern *t, const char *s, size_t len, uint32_t hash);
 /* The lengths and hashes of a group of up to CRVM__ID_GROUP ids, made once
  * by crvm__intern_prefetch for the lookups that follow (an empty or NULL
- * id has length 0). */
+ * id has length 0), and the last id crvm__intern_find_grouped looked up
+ * with its result: rows sorted by an id (revenue by customer) repeat it,
+ * and a repeat then costs one comparison. Zero-initialise; use a group with
+ * one table, unchanged while the group is in use. */
 #define CRVM__ID_GROUP 16
 typedef struct crvm__id_group {
     size_t len[CRVM__ID_GROUP];
     uint32_t hash[CRVM__ID_GROUP];
+    const char *last; /* NULL before the first lookup */
+    size_t last_len;
+    uint32_t last_index;
 } crvm__id_group;
+#define CRVM__ID_GROUP_INIT {{0}, {0}, NULL, 0, 0}
 /* Measure and hash s[0..min(n,16)) into g, and bring the table lines that
  * looking them up will touch into the cache (NULL or empty strings are
- * skipped). */
+ * skipped; an id equal to the one before it in the group takes its length
+ * and hash). */
 void crvm__intern_prefetch(const crvm__intern *t, const char *const *s, size_t n,
                            crvm__id_group *g);
+/* crvm__intern_find of s, entry j of the group g (its length and hash);
+ * an id equal to the group's last one takes its result. */
+uint32_t crvm__intern_find_grouped(const crvm__intern *t, const char *s, crvm__id_group *g,
+                                   size_t j);
 /* Remove every entry with index >= count (the most recent ones). */
 void crvm__intern_truncate(crvm__intern *t, size_t count);
 static inline const char *crvm__intern_str(const crvm__intern *t, size_t i)
