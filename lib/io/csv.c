@@ -512,12 +512,19 @@ crvm_status crvm__csv_next(crvm__csv_reader *r, int *has_record)
 
 size_t crvm__csv_field_count(const crvm__csv_reader *r) { return r->n_fields; }
 
+crvm__csv_record crvm__csv_current(const crvm__csv_reader *r)
+{
+    crvm__csv_record rec = {r->rec, r->ends, r->n_fields};
+    return rec;
+}
+
 const char *crvm__csv_field(const crvm__csv_reader *r, size_t i, size_t *len)
 {
-    size_t start = i == 0 ? 0 : r->ends[i - 1];
+    size_t n;
+    const char *f = crvm__csv_record_field(crvm__csv_current(r), i, &n);
     if (len)
-        *len = r->ends[i] - start - 1;
-    return r->rec + start;
+        *len = n;
+    return f;
 }
 
 size_t crvm__csv_record_line(const crvm__csv_reader *r) { return r->record_line; }
