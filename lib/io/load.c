@@ -232,6 +232,7 @@ typedef struct loader {
     size_t arena_len, arena_cap;
     unsigned char *rejected;  /* per staged row, set by the ledger's rejections */
     enum_memo memo[MAX_COLS]; /* of the enumerated columns */
+    crvm__date_memo dates;
 
     crvm_rejections *ledger_rej;
     size_t rows_read, accepted, rejected_rows;
@@ -539,7 +540,7 @@ static crvm_status stage_record(loader *L, size_t row, size_t line)
             int32_t d;
             if (cs->k == K_DATE_OPT && len == 0)
                 L->col[c].i32[slot] = CRVM_DATE_NONE;
-            else if (crvm__parse_date(s, len, &d, &reason))
+            else if (crvm__parse_date_memo(&L->dates, s, len, &d, &reason))
                 L->col[c].i32[slot] = d;
             else
                 goto bad_value;
