@@ -194,11 +194,17 @@ typedef struct enum_memo {
 
 static int memo_find(const enum_memo *m, const char *s, size_t len, int *value)
 {
-    for (size_t k = 0; k < m->n; k++)
-        if (m->len[k] == len && memcmp(m->text[k], s, len) == 0) {
+    for (size_t k = 0; k < m->n; k++) {
+        if (m->len[k] != len)
+            continue;
+        size_t j = 0; /* a byte loop: a libc call costs more for these few bytes */
+        while (j < len && m->text[k][j] == s[j])
+            j++;
+        if (j == len) {
             *value = m->value[k];
             return 1;
         }
+    }
     return 0;
 }
 
