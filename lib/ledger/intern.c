@@ -218,30 +218,52 @@ crvm_status crvm__intern_shrink(crvm__intern *t)
 #  define PREFETCH(p) ((void)(p))
 #endif
 
+/* Whether entry e exists and is s[0..len). */
+static inline int is_entry(const crvm__intern *t, uint32_t e, const char *s, size_t len)
+{
+    return e < t->count && entry_len(t, e) == len && same_bytes(t->text + t->entry[e].offset, s, len);
+}
+
 void crvm__intern_prefetch(const crvm__intern *t, const char *const *s, size_t n,
                            crvm__id_group *g)
 {
     /* Random lookups in a big table cost three dependent cache misses (slot,
      * entry, text). Issue them for a group of keys in three passes so the
      * misses overlap; the lookups that follow then hit the cache, and take
-     * the lengths and hashes made here. */
+     * the lengths and hashes made here. A predicted id needs none of it. */
     enum { G = CRVM__ID_GROUP };
     if (!s)
         return;
     size_t mask = t->n_slots - 1, pos[G];
     if (n > G)
         n = G;
+    g->prev_row = 0;
     for (size_t j = 0; j < n; j++) {
         const char *k = s[j];
         size_t len = k ? strlen(k) : 0;
         g->len[j] = len;
+        g->known[j] = 0;
         pos[j] = SIZE_MAX;
-        if (j > 0 && len == g->len[j - 1] && len && same_bytes(k, s[j - 1], len)) {
+        if (!len)
+            continue;
+        if (g->prev != CRVM__NOT_FOUND) {
+            uint32_t p = g->prev;
+            if (is_entry(t, p, k, len) || is_entry(t, ++p, k, len)) {
+                g->index[j] = p;
+                g->known[j] = 1;
+                g->prev = p;
+                g->prev_row = j;
+                continue;
+            }
+            g->prev = CRVM__NOT_FOUND; /* until the lookups find where we are */
+            g->prev_row = j;
+        }
+        if (j > 0 && !g->known[j - 1] && len == g->len[j - 1] && same_bytes(k, s[j - 1], len)) {
             g->hash[j] = g->hash[j - 1]; /* a repeat: hashed and fetched already */
             continue;
         }
-        g->hash[j] = len ? crvm__hash_string(k, len) : 0;
-        if (len && t->n_slots) {
+        g->hash[j] = crvm__hash_string(k, len);
+        if (t->n_slots) {
             pos[j] = g->hash[j] & mask;
             PREFETCH(&t->slots[pos[j]]);
         }
@@ -257,12 +279,12 @@ void crvm__intern_prefetch(const crvm__intern *t, const char *const *s, size_t n
 uint32_t crvm__intern_find_grouped(const crvm__intern *t, const char *s, crvm__id_group *g,
                                    size_t j)
 {
-    size_t len = g->len[j];
-    if (g->last && g->last_len == len && same_bytes(g->last, s, len))
-        return g->last_index;
-    uint32_t e = crvm__intern_find(t, s, len, g->hash[j]);
-    g->last = s;
-    g->last_len = len;
-    g->last_index = e;
+    if (g->known[j])
+        return g->index[j];
+    uint32_t e = crvm__intern_find(t, s, g->len[j], g->hash[j]);
+    if (e != CRVM__NOT_FOUND && j >= g->prev_row) {
+        g->prev = e; /* the latest row known: the next group predicts from it */
+        g->prev_row = j;
+    }
     return e;
 }
