@@ -47,11 +47,11 @@ uint32_t crvm__intern_add(crvm__intern *t, const char *s, size_t len, uint32_t h
  * crvm__intern_prefetch for the lookups that follow: their lengths, and for
  * each either its entry, found by prediction, or its hash (an empty or NULL
  * id has length 0). Rows sorted by an id name the entry of the row before
- * or the one added after it (revenue and knowledge uses by customer, in the
+ * or one added shortly after it (revenue and knowledge uses by customer, in the
  * order of customers.csv; uses and links by contact): so once a lookup
  * through the group has found an entry, the next id is compared with that
- * entry and the one after it before anything is hashed, and a hit costs one
- * comparison of bytes already in the cache. Zero-initialise with
+ * entry and the few after it before anything is hashed, and a hit costs a
+ * few comparisons of bytes already in the cache. Zero-initialise with
  * CRVM__ID_GROUP_INIT; look up through a group in one table only, unchanged
  * while the group is in use. Groups whose ids are added (not looked up)
  * never predict: they need every hash. */

@@ -932,7 +932,7 @@ static void interned_ids_with_one_hash_are_told_apart(void **state)
 }
 
 /* Lookups through an id group predict each id from the entry found before
- * (the same, or the next added); every prediction is checked, so the
+ * (the same, or one of the next few added); every prediction is checked, so
  * customers of revenue rows in any order (sorted with repeats, descending,
  * shuffled, sorted with gaps, unknown and empty ids between) are the ones
  * the ids name, and exactly the unknown and empty ones are rejected. */
@@ -975,7 +975,7 @@ static void grouped_lookups_find_ids_in_any_order(void **state)
             case 0: k = r / 3; break;                                /* sorted, repeats */
             case 1: k = NC - 1 - r % NC; break;                      /* descending */
             case 2: k = (int)((rng >> 33) % NC); break;              /* shuffled */
-            default: c += 1 + (int)((rng >> 33) % 3); k = c % NC; /* sorted with gaps */
+            default: c += 1 + (int)((rng >> 33) % 12); k = c % NC; /* sorted, gaps 0..11 */
             }
             want[r] = k;
             cust[r] = names[k];
