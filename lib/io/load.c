@@ -182,29 +182,47 @@ typedef struct rejection_text {
 
 /* The texts of an enumerated column parsed so far, with their values: the
  * parsers are pure functions of the text, so a text seen before (the
- * columns hold a handful of distinct spellings) needs only a comparison. */
+ * columns hold a handful of distinct spellings) needs only a comparison.
+ * A text of up to 16 bytes is known by its length and two words that
+ * together cover every byte of it (overlapping when shorter than 16). */
 #define MEMO_TEXTS 8
 #define MEMO_BYTES 16
 typedef struct enum_memo {
-    char text[MEMO_TEXTS][MEMO_BYTES];
+    uint64_t w0[MEMO_TEXTS], w1[MEMO_TEXTS];
     size_t len[MEMO_TEXTS];
     int value[MEMO_TEXTS];
     size_t n;
 } enum_memo;
 
+static void text_words(const char *s, size_t len, uint64_t *w0, uint64_t *w1)
+{
+    uint32_t a, b;
+    *w0 = *w1 = 0;
+    if (len >= 8) {
+        memcpy(w0, s, 8);
+        memcpy(w1, s + len - 8, 8);
+    } else if (len >= 4) {
+        memcpy(&a, s, 4);
+        memcpy(&b, s + len - 4, 4);
+        *w0 = a;
+        *w1 = b;
+    } else if (len > 0) {
+        *w0 = (uint64_t)(unsigned char)s[0] | (uint64_t)(unsigned char)s[len / 2] << 8 |
+              (uint64_t)(unsigned char)s[len - 1] << 16;
+    }
+}
+
 static int memo_find(const enum_memo *m, const char *s, size_t len, int *value)
 {
-    for (size_t k = 0; k < m->n; k++) {
-        if (m->len[k] != len)
-            continue;
-        size_t j = 0; /* a byte loop: a libc call costs more for these few bytes */
-        while (j < len && m->text[k][j] == s[j])
-            j++;
-        if (j == len) {
+    if (len > MEMO_BYTES)
+        return 0;
+    uint64_t w0, w1;
+    text_words(s, len, &w0, &w1);
+    for (size_t k = 0; k < m->n; k++)
+        if (m->len[k] == len && m->w0[k] == w0 && m->w1[k] == w1) {
             *value = m->value[k];
             return 1;
         }
-    }
     return 0;
 }
 
@@ -212,7 +230,7 @@ static void memo_add(enum_memo *m, const char *s, size_t len, int value)
 {
     if (m->n == MEMO_TEXTS || len > MEMO_BYTES)
         return;
-    memcpy(m->text[m->n], s, len);
+    text_words(s, len, &m->w0[m->n], &m->w1[m->n]);
     m->len[m->n] = len;
     m->value[m->n++] = value;
 }
