@@ -22,6 +22,7 @@ struct crvm__csv_reader {
     int scalar_scan;               /* use the portable scan even where SSE2 is there */
     unsigned char special[256];    /* bytes that end a run of an unquoted field */
 
+    const char *text;      /* the current record's fields: rec, or in place in own */
     char *rec;             /* field bytes, each followed by a NUL */
     size_t rec_len, rec_cap;
     size_t *ends;          /* ends[i] = offset one past field i's NUL */
@@ -218,12 +219,29 @@ static inline unsigned lowest_bit(unsigned m)
 #endif
 }
 
+/* Record field i ends at j (the delimiter or line break there becomes its
+ * NUL); 0 if the field is too long or one too many (the state machine then
+ * reports it), -1 if out of memory. */
+static int plain_field_end(crvm__csv_reader *r, size_t *nf, size_t *field_start, size_t j)
+{
+    if (j - *field_start > r->max_field || *nf >= r->max_fields)
+        return 0;
+    if (!ends_reserve(r, *nf))
+        return -1;
+    r->ends[(*nf)++] = j + 1;
+    *field_start = j + 1;
+    return 1;
+}
+
 /* The common record, read at once: one that lies whole in the chunk, has no
- * quote, NUL or lone CR, and keeps within the limits. Its bytes are found 16
- * at a time (csv_scan.h) and copied with one memcpy, the delimiters then
- * overwritten by the fields' NULs. Returns 1 when the record was read, 0 to
- * leave it to the general state machine (nothing consumed: it reads the same
- * bytes and reports any error), -1 when out of memory. */
+ * quote, NUL or lone CR, and keeps within the limits. Its delimiters and
+ * line break are found 16 bytes at a time (csv_scan.h); its delimiters and
+ * line break then become the fields' NULs: in place in a file reader's own
+ * chunk (the record is consumed, nothing reads those bytes again), in a
+ * copy for a buffer reader (the caller's bytes are read-only). Returns 1
+ * when the record was read, 0 to leave it to the general state machine
+ * (nothing consumed: it reads the same bytes and reports any error), -1
+ * when out of memory. */
 static int read_plain_record(crvm__csv_reader *r)
 {
     const unsigned char *p = (const unsigned char *)r->buf + r->pos;
@@ -232,45 +250,49 @@ static int read_plain_record(crvm__csv_reader *r)
     size_t nf = 0, field_start = 0;
     for (size_t block = 0; block < avail; block += CRVM__CSV_BLOCK) {
         size_t left = avail - block;
-        unsigned m;
+        unsigned d, x;
 #if CRVM__CSV_HAVE_SSE2
         if (left >= CRVM__CSV_BLOCK && !r->scalar_scan)
-            m = crvm__csv_mask_sse2(p + block, delimiter);
+            crvm__csv_masks_sse2(p + block, delimiter, &d, &x);
         else
 #endif
-            m = crvm__csv_mask_scalar(p + block, left < CRVM__CSV_BLOCK ? left : CRVM__CSV_BLOCK,
-                                      r->special);
-        for (; m; m &= m - 1) {
-            size_t j = block + lowest_bit(m);
-            size_t line_break = 1;
-            if (p[j] == delimiter) {
-                if (j - field_start > r->max_field || nf >= r->max_fields)
-                    return 0;
-                if (!ends_reserve(r, nf))
-                    return -1;
-                r->ends[nf++] = j + 1;
-                field_start = j + 1;
-                continue;
-            }
-            if (p[j] == '\r' && j + 1 < avail && p[j + 1] == '\n')
-                line_break = 2;
-            else if (p[j] != '\n')
-                return 0; /* quote, NUL, lone CR */
-            if (j - field_start > r->max_field || nf >= r->max_fields)
-                return 0;
-            if (!ends_reserve(r, nf) || !rec_reserve(r, j + 1))
-                return -1;
-            r->ends[nf++] = j + 1;
-            memcpy(r->rec, p, j);
-            for (size_t k = 0; k < nf; k++)
-                r->rec[r->ends[k] - 1] = '\0';
-            r->rec_len = j + 1;
-            r->n_fields = nf;
-            r->pos += j + line_break;
-            r->bytes += j + line_break;
-            r->line++;
-            return 1;
+            crvm__csv_masks_scalar(p + block, left < CRVM__CSV_BLOCK ? left : CRVM__CSV_BLOCK,
+                                   delimiter, &d, &x);
+        if (x) /* the delimiters before the first other byte end fields */
+            d &= (1u << lowest_bit(x)) - 1;
+        for (; d; d &= d - 1) {
+            int ok = plain_field_end(r, &nf, &field_start, block + lowest_bit(d));
+            if (ok <= 0)
+                return ok;
         }
+        if (!x)
+            continue;
+        size_t j = block + lowest_bit(x), line_break = 1;
+        if (p[j] == '\r' && j + 1 < avail && p[j + 1] == '\n')
+            line_break = 2;
+        else if (p[j] != '\n')
+            return 0; /* quote, NUL, lone CR */
+        int ok = plain_field_end(r, &nf, &field_start, j);
+        if (ok <= 0)
+            return ok;
+        char *text;
+        if (r->own) {
+            text = r->own + r->pos;
+        } else {
+            if (!rec_reserve(r, j + 1))
+                return -1;
+            text = r->rec;
+            memcpy(text, p, j);
+        }
+        for (size_t k = 0; k < nf; k++)
+            text[r->ends[k] - 1] = '\0';
+        r->text = text;
+        r->rec_len = j + 1;
+        r->n_fields = nf;
+        r->pos += j + line_break;
+        r->bytes += j + line_break;
+        r->line++;
+        return 1;
     }
     return 0; /* the record goes on in the next chunk, or ends the input */
 }
@@ -301,6 +323,7 @@ crvm_status crvm__csv_next(crvm__csv_reader *r, int *has_record)
         return crvm__fail(CRVM_EINVAL, "crvm__csv_next: NULL argument");
     r->rec_len = 0;
     r->n_fields = 0;
+    r->text = r->rec;
     r->error = CRVM__CSV_ERR_NONE;
 
     /* A UTF-8 byte order mark at the very start (as spreadsheet programs
@@ -506,6 +529,7 @@ crvm_status crvm__csv_next(crvm__csv_reader *r, int *has_record)
         return crvm__fail(CRVM_EPARSE, "%s: line %zu (record %zu), field %zu: %s", r->name,
                           r->error_line, r->record_number, r->error_field + 1, what);
     }
+    r->text = r->rec; /* (rec may have moved while the record grew) */
     *has_record = 1;
     return CRVM_OK;
 }
@@ -514,7 +538,7 @@ size_t crvm__csv_field_count(const crvm__csv_reader *r) { return r->n_fields; }
 
 crvm__csv_record crvm__csv_current(const crvm__csv_reader *r)
 {
-    crvm__csv_record rec = {r->rec, r->ends, r->n_fields};
+    crvm__csv_record rec = {r->text, r->ends, r->n_fields};
     return rec;
 }
 
