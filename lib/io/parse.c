@@ -36,25 +36,25 @@ static const double pow10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
 /* The common number, [+-]digits[.digits] with at least one digit, at most
  * 15 significant digits and at most 22 after the point, in one pass: the
  * value crvm__parse_double's fast path below gives (the same operations),
- * for text that passes all its checks. 0 for anything else. */
+ * for text that passes all its checks. 0 for anything else. With at most 19
+ * digits the integer m of all of them cannot overflow, and it has at most
+ * 15 significant digits exactly when m < 10^15. */
 static int plain_decimal(const char *s, size_t len, size_t body, double *out)
 {
     uint64_t m = 0;
-    int significant = 0, frac = 0, seen_dot = 0, any = 0;
+    size_t dot = len; /* none */
     for (size_t j = body; j < len; j++) {
         unsigned d = (unsigned)(unsigned char)s[j] - '0';
         if (d <= 9) {
             m = m * 10 + d;
-            any = 1;
-            significant += significant > 0 || d != 0;
-            frac += seen_dot;
-        } else if (s[j] == '.' && !seen_dot) {
-            seen_dot = 1;
+        } else if (s[j] == '.' && dot == len) {
+            dot = j;
         } else {
             return 0;
         }
     }
-    if (!any || significant > 15 || frac > 22)
+    size_t digits = len - body - (dot < len), frac = dot < len ? len - dot - 1 : 0;
+    if (digits == 0 || digits > 19 || m >= 1000000000000000ULL || frac > 22)
         return 0;
     double v = (double)m;
     v = v / pow10[frac];
