@@ -219,18 +219,26 @@ static inline unsigned lowest_bit(unsigned m)
 #endif
 }
 
-/* Record field i ends at j (the delimiter or line break there becomes its
- * NUL); 0 if the field is too long or one too many (the state machine then
- * reports it), -1 if out of memory. */
-static int plain_field_end(crvm__csv_reader *r, size_t *nf, size_t *field_start, size_t j)
+/* Room for the end of field nf of a plain record: 1, or 0 when it would be
+ * one field too many (the state machine then reports it), -1 when out of
+ * memory. */
+static int plain_room(crvm__csv_reader *r, size_t nf)
 {
-    if (j - *field_start > r->max_field || *nf >= r->max_fields)
+    if (nf >= r->max_fields)
         return 0;
-    if (!ends_reserve(r, *nf))
-        return -1;
-    r->ends[(*nf)++] = j + 1;
-    *field_start = j + 1;
-    return 1;
+    return ends_reserve(r, nf) ? 1 : -1;
+}
+
+/* Whether a field of the plain record of `len` bytes whose fields end as
+ * r->ends[0..nf) says is longer than max_field. */
+static int plain_field_too_long(const crvm__csv_reader *r, size_t len, size_t nf)
+{
+    if (len <= r->max_field)
+        return 0; /* (always so with the default limit: a chunk is smaller) */
+    for (size_t k = 0, start = 0; k < nf; start = r->ends[k++])
+        if (r->ends[k] - 1 - start > r->max_field)
+            return 1;
+    return 0;
 }
 
 /* The common record, read at once: one that lies whole in the chunk, has no
@@ -247,7 +255,7 @@ static int read_plain_record(crvm__csv_reader *r)
     const unsigned char *p = (const unsigned char *)r->buf + r->pos;
     const size_t avail = r->end - r->pos;
     const unsigned char delimiter = (unsigned char)r->delimiter;
-    size_t nf = 0, field_start = 0;
+    size_t nf = 0, room = r->ends_cap < r->max_fields ? r->ends_cap : r->max_fields;
     for (size_t block = 0; block < avail; block += CRVM__CSV_BLOCK) {
         size_t left = avail - block;
         unsigned d, x;
@@ -261,9 +269,13 @@ static int read_plain_record(crvm__csv_reader *r)
         if (x) /* the delimiters before the first other byte end fields */
             d &= (1u << lowest_bit(x)) - 1;
         for (; d; d &= d - 1) {
-            int ok = plain_field_end(r, &nf, &field_start, block + lowest_bit(d));
-            if (ok <= 0)
-                return ok;
+            if (nf == room) {
+                int ok = plain_room(r, nf);
+                if (ok <= 0)
+                    return ok;
+                room = r->ends_cap < r->max_fields ? r->ends_cap : r->max_fields;
+            }
+            r->ends[nf++] = block + lowest_bit(d) + 1;
         }
         if (!x)
             continue;
@@ -272,9 +284,12 @@ static int read_plain_record(crvm__csv_reader *r)
             line_break = 2;
         else if (p[j] != '\n')
             return 0; /* quote, NUL, lone CR */
-        int ok = plain_field_end(r, &nf, &field_start, j);
+        int ok = nf < room ? 1 : plain_room(r, nf);
         if (ok <= 0)
             return ok;
+        r->ends[nf++] = j + 1;
+        if (plain_field_too_long(r, j, nf))
+            return 0;
         char *text;
         if (r->own) {
             text = r->own + r->pos;
