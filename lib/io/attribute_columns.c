@@ -69,11 +69,11 @@ crvm_status crvm__attr_columns_alloc(crvm__attr_columns *c, size_t rows)
     return CRVM_OK;
 }
 
-crvm_status crvm__attr_columns_stage(crvm__attr_columns *c, const crvm__csv_reader *csv, size_t slot)
+crvm_status crvm__attr_columns_stage(crvm__attr_columns *c, crvm__csv_record rec, size_t slot)
 {
     for (size_t a = 0; a < c->n; a++) {
         size_t len;
-        const char *s = crvm__csv_field(csv, c->field[a], &len);
+        const char *s = crvm__csv_record_field(rec, c->field[a], &len);
         size_t *off = &c->off[slot * c->n + a];
         if (len == 0) {
             *off = SIZE_MAX;

@@ -36,8 +36,8 @@ crvm_status crvm__attr_columns_add(crvm__attr_columns *c, const char *file, size
 const char *crvm__attr_columns_of_field(const crvm__attr_columns *c, size_t f);
 /* Room for a batch of `rows` rows. */
 crvm_status crvm__attr_columns_alloc(crvm__attr_columns *c, size_t rows);
-/* Stage the attribute fields of the reader's current record as batch row `slot`. */
-crvm_status crvm__attr_columns_stage(crvm__attr_columns *c, const crvm__csv_reader *csv, size_t slot);
+/* Stage the attribute fields of a record (the reader's current one) as batch row `slot`. */
+crvm_status crvm__attr_columns_stage(crvm__attr_columns *c, crvm__csv_record rec, size_t slot);
 /* Number the batch's contacts: the rows 0..n-1 the ledger accepted got the
  * indices first, first + 1, ... in row order; rejected rows get none. */
 void crvm__attr_columns_number(crvm__attr_columns *c, uint32_t first, const unsigned char *rejected,

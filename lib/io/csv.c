@@ -4,6 +4,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "io/csv_scan.h"
 
 #define CHUNK_SIZE ((size_t)1 << 16)
 
@@ -18,8 +19,10 @@ struct crvm__csv_reader {
     char *name;
     size_t max_field, max_fields;
     int delimiter;                 /* ',' unless set */
+    int scalar_scan;               /* use the portable scan even where SSE2 is there */
     unsigned char special[256];    /* bytes that end a run of an unquoted field */
 
+    const char *text;      /* the current record's fields: rec, or in place in own */
     char *rec;             /* field bytes, each followed by a NUL */
     size_t rec_len, rec_cap;
     size_t *ends;          /* ends[i] = offset one past field i's NUL */
@@ -68,6 +71,8 @@ void crvm__csv_set_delimiter(crvm__csv_reader *r, char delimiter)
     r->delimiter = (unsigned char)delimiter;
     r->special[(unsigned char)delimiter] = 1;
 }
+
+void crvm__csv_set_scalar_scan(crvm__csv_reader *r, int scalar) { r->scalar_scan = scalar; }
 
 crvm_status crvm__csv_open_file(FILE *f, const char *name, size_t max_field, size_t max_fields,
                                 crvm__csv_reader **out)
@@ -173,6 +178,19 @@ static int rec_reserve(crvm__csv_reader *r, size_t extra)
     return 1;
 }
 
+/* Room for one more field end; 0 if out of memory. */
+static int ends_reserve(crvm__csv_reader *r, size_t n_fields)
+{
+    if (n_fields < r->ends_cap)
+        return 1;
+    size_t *p = crvm__realloc_array(r->ends, r->ends_cap * 2, sizeof *p);
+    if (!p)
+        return 0;
+    r->ends = p;
+    r->ends_cap *= 2;
+    return 1;
+}
+
 /* Close the current field (append NUL, record its end). */
 static int end_field(crvm__csv_reader *r)
 {
@@ -180,18 +198,118 @@ static int end_field(crvm__csv_reader *r)
         set_error(r, CRVM__CSV_ERR_TOO_MANY_FIELDS);
         return 1;
     }
-    if (!rec_reserve(r, 1))
+    if (!rec_reserve(r, 1) || !ends_reserve(r, r->n_fields))
         return 0;
     r->rec[r->rec_len++] = '\0';
-    if (r->n_fields == r->ends_cap) {
-        size_t *p = crvm__realloc_array(r->ends, r->ends_cap * 2, sizeof *p);
-        if (!p)
-            return 0;
-        r->ends = p;
-        r->ends_cap *= 2;
-    }
     r->ends[r->n_fields++] = r->rec_len;
     return 1;
+}
+
+static inline unsigned lowest_bit(unsigned m)
+{
+#if defined(__GNUC__)
+    return (unsigned)__builtin_ctz(m);
+#else
+    unsigned k = 0;
+    while (!(m & 1u)) {
+        m >>= 1;
+        k++;
+    }
+    return k;
+#endif
+}
+
+/* Room for the end of field nf of a plain record: 1, or 0 when it would be
+ * one field too many (the state machine then reports it), -1 when out of
+ * memory. */
+static int plain_room(crvm__csv_reader *r, size_t nf)
+{
+    if (nf >= r->max_fields)
+        return 0;
+    return ends_reserve(r, nf) ? 1 : -1;
+}
+
+/* Whether a field of the plain record of `len` bytes whose fields end as
+ * r->ends[0..nf) says is longer than max_field. */
+static int plain_field_too_long(const crvm__csv_reader *r, size_t len, size_t nf)
+{
+    if (len <= r->max_field)
+        return 0; /* (always so with the default limit: a chunk is smaller) */
+    for (size_t k = 0, start = 0; k < nf; start = r->ends[k++])
+        if (r->ends[k] - 1 - start > r->max_field)
+            return 1;
+    return 0;
+}
+
+/* The common record, read at once: one that lies whole in the chunk, has no
+ * quote, NUL or lone CR, and keeps within the limits. Its delimiters and
+ * line break are found 16 bytes at a time (csv_scan.h); its delimiters and
+ * line break then become the fields' NULs: in place in a file reader's own
+ * chunk (the record is consumed, nothing reads those bytes again), in a
+ * copy for a buffer reader (the caller's bytes are read-only). Returns 1
+ * when the record was read, 0 to leave it to the general state machine
+ * (nothing consumed: it reads the same bytes and reports any error), -1
+ * when out of memory. */
+static int read_plain_record(crvm__csv_reader *r)
+{
+    const unsigned char *p = (const unsigned char *)r->buf + r->pos;
+    const size_t avail = r->end - r->pos;
+    const unsigned char delimiter = (unsigned char)r->delimiter;
+    size_t nf = 0, room = r->ends_cap < r->max_fields ? r->ends_cap : r->max_fields;
+    for (size_t block = 0; block < avail; block += CRVM__CSV_BLOCK) {
+        size_t left = avail - block;
+        unsigned d, x;
+#if CRVM__CSV_HAVE_SSE2
+        if (left >= CRVM__CSV_BLOCK && !r->scalar_scan)
+            crvm__csv_masks_sse2(p + block, delimiter, &d, &x);
+        else
+#endif
+            crvm__csv_masks_scalar(p + block, left < CRVM__CSV_BLOCK ? left : CRVM__CSV_BLOCK,
+                                   delimiter, &d, &x);
+        if (x) /* the delimiters before the first other byte end fields */
+            d &= (1u << lowest_bit(x)) - 1;
+        for (; d; d &= d - 1) {
+            if (nf == room) {
+                int ok = plain_room(r, nf);
+                if (ok <= 0)
+                    return ok;
+                room = r->ends_cap < r->max_fields ? r->ends_cap : r->max_fields;
+            }
+            r->ends[nf++] = block + lowest_bit(d) + 1;
+        }
+        if (!x)
+            continue;
+        size_t j = block + lowest_bit(x), line_break = 1;
+        if (p[j] == '\r' && j + 1 < avail && p[j + 1] == '\n')
+            line_break = 2;
+        else if (p[j] != '\n')
+            return 0; /* quote, NUL, lone CR */
+        int ok = nf < room ? 1 : plain_room(r, nf);
+        if (ok <= 0)
+            return ok;
+        r->ends[nf++] = j + 1;
+        if (plain_field_too_long(r, j, nf))
+            return 0;
+        char *text;
+        if (r->own) {
+            text = r->own + r->pos;
+        } else {
+            if (!rec_reserve(r, j + 1))
+                return -1;
+            text = r->rec;
+            memcpy(text, p, j);
+        }
+        for (size_t k = 0; k < nf; k++)
+            text[r->ends[k] - 1] = '\0';
+        r->text = text;
+        r->rec_len = j + 1;
+        r->n_fields = nf;
+        r->pos += j + line_break;
+        r->bytes += j + line_break;
+        r->line++;
+        return 1;
+    }
+    return 0; /* the record goes on in the next chunk, or ends the input */
 }
 
 static const char *error_text(crvm__csv_error_kind kind)
@@ -220,6 +338,7 @@ crvm_status crvm__csv_next(crvm__csv_reader *r, int *has_record)
         return crvm__fail(CRVM_EINVAL, "crvm__csv_next: NULL argument");
     r->rec_len = 0;
     r->n_fields = 0;
+    r->text = r->rec;
     r->error = CRVM__CSV_ERR_NONE;
 
     /* A UTF-8 byte order mark at the very start (as spreadsheet programs
@@ -262,6 +381,15 @@ crvm_status crvm__csv_next(crvm__csv_reader *r, int *has_record)
     }
     r->record_line = r->line;
     r->record_number++;
+    if (!lone_cr) {
+        int plain = read_plain_record(r);
+        if (plain < 0)
+            return crvm__nomem("reading a CSV record");
+        if (plain) {
+            *has_record = 1;
+            return CRVM_OK;
+        }
+    }
 
     int state = ST_FIELD_START;
     size_t field_len = 0;
@@ -416,18 +544,26 @@ crvm_status crvm__csv_next(crvm__csv_reader *r, int *has_record)
         return crvm__fail(CRVM_EPARSE, "%s: line %zu (record %zu), field %zu: %s", r->name,
                           r->error_line, r->record_number, r->error_field + 1, what);
     }
+    r->text = r->rec; /* (rec may have moved while the record grew) */
     *has_record = 1;
     return CRVM_OK;
 }
 
 size_t crvm__csv_field_count(const crvm__csv_reader *r) { return r->n_fields; }
 
+crvm__csv_record crvm__csv_current(const crvm__csv_reader *r)
+{
+    crvm__csv_record rec = {r->text, r->ends, r->n_fields};
+    return rec;
+}
+
 const char *crvm__csv_field(const crvm__csv_reader *r, size_t i, size_t *len)
 {
-    size_t start = i == 0 ? 0 : r->ends[i - 1];
+    size_t n;
+    const char *f = crvm__csv_record_field(crvm__csv_current(r), i, &n);
     if (len)
-        *len = r->ends[i] - start - 1;
-    return r->rec + start;
+        *len = n;
+    return f;
 }
 
 size_t crvm__csv_record_line(const crvm__csv_reader *r) { return r->record_line; }

@@ -59,6 +59,10 @@ void crvm__csv_close(crvm__csv_reader *r);
 /* Separate fields by delimiter instead of the comma (not '"', CR, LF or NUL:
  * the caller checks). */
 void crvm__csv_set_delimiter(crvm__csv_reader *r, char delimiter);
+/* Find the bytes that end a field with the portable scalar scan even where
+ * the SSE2 one is available (scalar != 0): the same records either way; for
+ * tests and fuzzing that compare the two. */
+void crvm__csv_set_scalar_scan(crvm__csv_reader *r, int scalar);
 
 /* Read the next record. Returns:
  *  CRVM_OK      with *has_record = 1 and the record available through the
@@ -75,6 +79,23 @@ size_t crvm__csv_field_count(const crvm__csv_reader *r);
 /* Field i of the current record: NUL-terminated (embedded NULs are errors),
  * with its length; valid until the next call to crvm__csv_next(). */
 const char *crvm__csv_field(const crvm__csv_reader *r, size_t i, size_t *len);
+
+/* The current record at once, for a caller that reads many of its fields
+ * (one call a record instead of one a field): its fields lie in text, each
+ * followed by its NUL, field i ending at ends[i] (one past its NUL); read
+ * them with crvm__csv_record_field. Valid until the next crvm__csv_next(). */
+typedef struct crvm__csv_record {
+    const char *text;
+    const size_t *ends;
+    size_t n_fields;
+} crvm__csv_record;
+crvm__csv_record crvm__csv_current(const crvm__csv_reader *r);
+static inline const char *crvm__csv_record_field(crvm__csv_record rec, size_t i, size_t *len)
+{
+    size_t start = i == 0 ? 0 : rec.ends[i - 1];
+    *len = rec.ends[i] - start - 1;
+    return rec.text + start;
+}
 /* Physical line (1-based) on which the current or failed record starts. */
 size_t crvm__csv_record_line(const crvm__csv_reader *r);
 /* Record number (1-based, counting the header, not counting empty lines) of

@@ -180,6 +180,61 @@ typedef struct rejection_text {
     char msg[512];
 } rejection_text;
 
+/* The texts of an enumerated column parsed so far, with their values: the
+ * parsers are pure functions of the text, so a text seen before (the
+ * columns hold a handful of distinct spellings) needs only a comparison.
+ * A text of up to 16 bytes is known by its length and two words that
+ * together cover every byte of it (overlapping when shorter than 16). */
+#define MEMO_TEXTS 8
+#define MEMO_BYTES 16
+typedef struct enum_memo {
+    uint64_t w0[MEMO_TEXTS], w1[MEMO_TEXTS];
+    size_t len[MEMO_TEXTS];
+    int value[MEMO_TEXTS];
+    size_t n;
+} enum_memo;
+
+static void text_words(const char *s, size_t len, uint64_t *w0, uint64_t *w1)
+{
+    uint32_t a, b;
+    *w0 = *w1 = 0;
+    if (len >= 8) {
+        memcpy(w0, s, 8);
+        memcpy(w1, s + len - 8, 8);
+    } else if (len >= 4) {
+        memcpy(&a, s, 4);
+        memcpy(&b, s + len - 4, 4);
+        *w0 = a;
+        *w1 = b;
+    } else if (len > 0) {
+        *w0 = (uint64_t)(unsigned char)s[0] | (uint64_t)(unsigned char)s[len / 2] << 8 |
+              (uint64_t)(unsigned char)s[len - 1] << 16;
+    }
+}
+
+static int memo_find(const enum_memo *m, const char *s, size_t len, int *value)
+{
+    if (len > MEMO_BYTES)
+        return 0;
+    uint64_t w0, w1;
+    text_words(s, len, &w0, &w1);
+    for (size_t k = 0; k < m->n; k++)
+        if (m->len[k] == len && m->w0[k] == w0 && m->w1[k] == w1) {
+            *value = m->value[k];
+            return 1;
+        }
+    return 0;
+}
+
+static void memo_add(enum_memo *m, const char *s, size_t len, int value)
+{
+    if (m->n == MEMO_TEXTS || len > MEMO_BYTES)
+        return;
+    text_words(s, len, &m->w0[m->n], &m->w1[m->n]);
+    m->len[m->n] = len;
+    m->value[m->n++] = value;
+}
+
 typedef struct loader {
     crvm_ledger *ledger;
     crvm_table table;
@@ -200,6 +255,8 @@ typedef struct loader {
     char *arena;
     size_t arena_len, arena_cap;
     unsigned char *rejected;  /* per staged row, set by the ledger's rejections */
+    enum_memo memo[MAX_COLS]; /* of the enumerated columns */
+    crvm__date_memo dates;
 
     crvm_rejections *ledger_rej;
     size_t rows_read, accepted, rejected_rows;
@@ -427,7 +484,6 @@ static crvm_status check_list(loader *L, const char *s, size_t len, size_t row, 
         if (i < len && s[i] != ';')
             continue;
         size_t n = i - start;
-        crvm__io_clip(s + start, n, shown);
         if (n == 0)
             return reject_staged(L, row, line, column, CRVM_EPARSE,
                                  "empty article id in list (ids are separated by ';')");
@@ -448,8 +504,10 @@ static crvm_status check_list(loader *L, const char *s, size_t len, size_t row, 
         L->id_buf[n] = '\0';
         size_t index;
         if (memchr(s + start, '\0', n) ||
-            crvm_ledger_find(L->ledger, CRVM_TABLE_ARTICLES, L->id_buf, &index) != CRVM_OK)
+            crvm_ledger_find(L->ledger, CRVM_TABLE_ARTICLES, L->id_buf, &index) != CRVM_OK) {
+            crvm__io_clip(s + start, n, shown);
             return reject_staged(L, row, line, column, CRVM_ENOTFOUND, "unknown article '%s'", shown);
+        }
         L->list_index[k++] = (uint32_t)index;
         start = i + 1;
     }
@@ -469,8 +527,8 @@ static crvm_status check_list(loader *L, const char *s, size_t len, size_t row, 
 /* Parse one record into batch slot L->n; on a bad field reject the row. */
 static crvm_status stage_record(loader *L, size_t row, size_t line)
 {
-    crvm__csv_reader *csv = L->csv;
-    size_t nf = crvm__csv_field_count(csv);
+    const crvm__csv_record rec = crvm__csv_current(L->csv);
+    size_t nf = rec.n_fields;
     if (nf != L->n_header)
         return reject_staged(L, row, line, "", CRVM_EPARSE, "wrong column count: %zu field%s, the header has %zu",
                       nf, nf == 1 ? "" : "s", L->n_header);
@@ -481,7 +539,7 @@ static crvm_status stage_record(loader *L, size_t row, size_t line)
         size_t len = 0;
         const char *s = "";
         if (L->field_of[c] >= 0)
-            s = crvm__csv_field(csv, (size_t)L->field_of[c], &len);
+            s = crvm__csv_record_field(rec, (size_t)L->field_of[c], &len);
         const char *reason = NULL;
         char shown[64];
 #define SHOWN (crvm__io_clip(s, len, shown), shown)
@@ -506,7 +564,7 @@ static crvm_status stage_record(loader *L, size_t row, size_t line)
             int32_t d;
             if (cs->k == K_DATE_OPT && len == 0)
                 L->col[c].i32[slot] = CRVM_DATE_NONE;
-            else if (crvm__parse_date(s, len, &d, &reason))
+            else if (crvm__parse_date_memo(&L->dates, s, len, &d, &reason))
                 L->col[c].i32[slot] = d;
             else
                 goto bad_value;
@@ -548,9 +606,12 @@ static crvm_status stage_record(loader *L, size_t row, size_t line)
                                 : cs->k == K_OUTCOME ? crvm_outcome_parse
                                                      : crvm_use_kind_parse;
             int v;
-            if (parse(s, len, &v) == CRVM_OK)
+            if (memo_find(&L->memo[c], s, len, &v)) {
                 L->col[c].i32[slot] = v;
-            else {
+            } else if (parse(s, len, &v) == CRVM_OK) {
+                memo_add(&L->memo[c], s, len, v);
+                L->col[c].i32[slot] = v;
+            } else {
                 L->arena_len = arena_mark;
                 return reject_staged(L, row, line, cs->name, CRVM_EPARSE, "'%s' is not one of %s", SHOWN,
                               enum_expect(cs->k));
@@ -568,7 +629,7 @@ static crvm_status stage_record(loader *L, size_t row, size_t line)
         return reject_staged(L, row, line, cs->name, CRVM_EPARSE, "'%s': %s", SHOWN, reason);
 #undef SHOWN
     }
-    crvm_status st = crvm__attr_columns_stage(&L->attrs, csv, slot);
+    crvm_status st = crvm__attr_columns_stage(&L->attrs, rec, slot);
     if (st) {
         L->arena_len = arena_mark;
         return st;

@@ -29,6 +29,39 @@ static int ieq(const char *s, size_t len, const char *word)
  * docs/data-format.md): it bounds the work of strtod and its copy. */
 #define NUMBER_MAX CRVM__NUMBER_MAX_CHARS
 
+static const double pow10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                 1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+/* The common number, [+-]digits[.digits] with at least one digit, at most
+ * 15 significant digits and at most 22 after the point, in one pass: the
+ * value crvm__parse_double's fast path below gives (the same operations),
+ * for text that passes all its checks. 0 for anything else. With at most 19
+ * digits the integer m of all of them cannot overflow, and it has at most
+ * 15 significant digits exactly when m < 10^15. */
+static int plain_decimal(const char *s, size_t len, size_t body, double *out)
+{
+    uint64_t m = 0;
+    size_t dot = len; /* none */
+    for (size_t j = body; j < len; j++) {
+        unsigned d = (unsigned)(unsigned char)s[j] - '0';
+        if (d <= 9) {
+            m = m * 10 + d;
+        } else if (s[j] == '.' && dot == len) {
+            dot = j;
+        } else {
+            return 0;
+        }
+    }
+    size_t digits = len - body - (dot < len), frac = dot < len ? len - dot - 1 : 0;
+    if (digits == 0 || digits > 19 || m >= 1000000000000000ULL || frac > 22)
+        return 0;
+    double v = (double)m;
+    v = v / pow10[frac];
+    *out = s[0] == '-' ? -v : v;
+    return 1;
+}
+
 int crvm__parse_double(const char *s, size_t len, double *out, const char **reason)
 {
     if (len == 0) {
@@ -39,8 +72,10 @@ int crvm__parse_double(const char *s, size_t len, double *out, const char **reas
         *reason = "number text too long (more than 128 characters)";
         return 0;
     }
-    size_t i = 0;
     size_t body = (s[0] == '+' || s[0] == '-') ? 1 : 0;
+    if (plain_decimal(s, len, body, out))
+        return 1;
+    size_t i = 0;
     if (ieq(s + body, len - body, "nan")) {
         *reason = "NaN is not a valid number";
         return 0;
@@ -122,9 +157,6 @@ int crvm__parse_double(const char *s, size_t len, double *out, const char **reas
         }
         int e = exp_sign * exp10 - frac;
         if (ok && digits <= 15 && e >= -22 && e <= 22) {
-            static const double pow10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                             1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-                                             1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
             double v = (double)m;
             v = e >= 0 ? v * pow10[e] : v / pow10[-e];
             *out = s[0] == '-' ? -v : v;
@@ -155,6 +187,35 @@ int crvm__parse_double(const char *s, size_t len, double *out, const char **reas
     }
     *out = v; /* underflow to 0 or a subnormal is accepted */
     return 1;
+}
+
+int crvm__parse_date_memo(crvm__date_memo *memo, const char *s, size_t len, int32_t *out,
+                          const char **reason)
+{
+    if (len == 10 && s[4] == '-' && s[7] == '-') {
+        const unsigned char *u = (const unsigned char *)s;
+        /* a byte below '0' wraps to a large value: "> 9" catches it too */
+        unsigned y0 = u[0] - '0', y1 = u[1] - '0', y2 = u[2] - '0', y3 = u[3] - '0';
+        unsigned m0 = u[5] - '0', m1 = u[6] - '0', d0 = u[8] - '0', d1 = u[9] - '0';
+        unsigned bad = (y0 > 9) | (y1 > 9) | (y2 > 9) | (y3 > 9) | (m0 > 9) | (m1 > 9) | (d0 > 9) |
+                       (d1 > 9);
+        int y = (int)(y0 * 1000 + y1 * 100 + y2 * 10 + y3);
+        int m = (int)(m0 * 10 + m1), d = (int)(d0 * 10 + d1);
+        if (!bad && y >= 1 && m >= 1 && m <= 12 && d >= 1) {
+            int32_t key = 12 * y + m;
+            size_t k = (size_t)key & 63;
+            if (memo->key[k] != key) {
+                memo->key[k] = key;
+                memo->first[k] = crvm__days_from_civil(y, m, 1);
+                memo->days[k] = crvm__days_in_month(y, m);
+            }
+            if (d <= memo->days[k]) {
+                *out = memo->first[k] + d - 1;
+                return 1;
+            }
+        }
+    }
+    return crvm__parse_date(s, len, out, reason);
 }
 
 int crvm__parse_long(const char *s, size_t len, long min, long max, long *out, const char **reason)

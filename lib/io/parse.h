@@ -21,6 +21,18 @@
  * C locale. */
 #define CRVM__NUMBER_MAX_CHARS 128
 int crvm__parse_double(const char *s, size_t len, double *out, const char **reason);
+/* Dates as crvm__parse_date reads them, the serial day of each month's 1st
+ * and its length kept for the months met before (64 of them, direct-mapped):
+ * a valid date of such a month costs its digits and one addition, since the
+ * serial day of the d-th is that of the 1st plus d - 1. Anything else,
+ * errors included, is crvm__parse_date's. Zero-initialise. */
+typedef struct crvm__date_memo {
+    int32_t key[64];   /* 12 * year + month, 0 = empty */
+    int32_t first[64]; /* serial day of the month's 1st */
+    int days[64];      /* days in the month */
+} crvm__date_memo;
+int crvm__parse_date_memo(crvm__date_memo *memo, const char *s, size_t len, int32_t *out,
+                          const char **reason);
 /* Decimal integer [+-]digits within [min, max]. */
 int crvm__parse_long(const char *s, size_t len, long min, long max, long *out, const char **reason);
 /* Boolean: 1/0, true/false, yes/no (ASCII case-insensitive). */

@@ -68,12 +68,12 @@ static inline int is_empty(const char *s) { return !s || !*s; }
     } while (0)
 
 /* lookup() of row i's id, whose length and hash PREFETCH_IDS made. */
-static inline uint32_t lookup_at(const crvm__intern *t, const char *id,
-                                 const crvm__id_group *g, size_t i)
+static inline uint32_t lookup_at(const crvm__intern *t, const char *id, crvm__id_group *g,
+                                 size_t i)
 {
     if (!id || !*id)
         return CRVM__NOT_FOUND;
-    return crvm__intern_find(t, id, g->len[i & 15], g->hash[i & 15]);
+    return crvm__intern_find_grouped(t, id, g, i & 15);
 }
 
 #define REJECT(field, status, ...)                                          \

@@ -212,10 +212,6 @@ static void remove_last(crvm__attributes *a)
     crvm__intern_truncate(&a->names, a->names.count - 1);
 }
 
-/* Make room so that the row loop cannot fail: the column covers every
- * contact, the value table the distinct new values of the call (found here
- * in a scratch table), the journal a record per new value and per row for a
- * contact below the watermark. */
 /* Row i's contact index: given, or looked up by id (CRVM__NOT_FOUND if unknown). */
 static uint32_t contact_of(const crvm_ledger *l, const char *const *ids, const uint32_t *indices,
                            size_t i)
@@ -225,9 +221,14 @@ static uint32_t contact_of(const crvm_ledger *l, const char *const *ids, const u
     return lookup(&l->contact_ids, ids[i]);
 }
 
+/* Make room so that the row loop cannot fail: the column covers every
+ * contact, the value table the distinct new values of the call (found here
+ * in a scratch table), the journal a record per new value and per row for a
+ * contact below the watermark. found[i] receives the index of row i's value
+ * if the table holds it already, else CRVM__NOT_FOUND. */
 static crvm_status reserve(const crvm_ledger *l, crvm__attributes *a, crvm__attribute *x,
                            const char *const *ids, const uint32_t *indices,
-                           const char *const *values, size_t n)
+                           const char *const *values, size_t n, uint32_t *found)
 {
     crvm__intern fresh;
     memset(&fresh, 0, sizeof fresh);
@@ -240,12 +241,13 @@ static crvm_status reserve(const crvm_ledger *l, crvm__attributes *a, crvm__attr
             old_contacts += k != CRVM__NOT_FOUND && k < a->watermark;
         }
         const char *v = values[i];
+        found[i] = CRVM__NOT_FOUND;
         if (is_empty(v))
             continue;
         size_t len = strlen(v);
         uint32_t h = crvm__hash_string(v, len);
-        if (crvm__intern_find(&x->values, v, len, h) != CRVM__NOT_FOUND ||
-            crvm__intern_find(&fresh, v, len, h) != CRVM__NOT_FOUND)
+        found[i] = crvm__intern_find(&x->values, v, len, h);
+        if (found[i] != CRVM__NOT_FOUND || crvm__intern_find(&fresh, v, len, h) != CRVM__NOT_FOUND)
             continue;
         if ((st = crvm__intern_reserve(&fresh, 1, len)) == CRVM_OK)
             crvm__intern_add(&fresh, v, len, h);
@@ -284,7 +286,15 @@ static crvm_status add_values(crvm_ledger *l, const char *name, const char *cons
     if ((st = find_or_create(a, name, &ai, &created)))
         return st;
     crvm__attribute *x = &a->attr[ai];
-    if ((st = reserve(l, a, x, ids, indices, values, n))) {
+    /* The value index of each row that reserve() found in the table, so
+     * that the rows need not look their values up again. */
+    uint32_t *found = crvm__malloc((n ? n : 1) * sizeof *found);
+    if (!found)
+        st = crvm__nomem("contact attribute values");
+    else
+        st = reserve(l, a, x, ids, indices, values, n, found);
+    if (st) {
+        crvm__free(found);
         if (created)
             remove_last(a);
         return st;
@@ -293,7 +303,7 @@ static crvm_status add_values(crvm_ledger *l, const char *name, const char *cons
     crvm__rejections_mark(rejections, &r0, &rt0);
     crvm__batch b = {CRVM_TABLE_CONTACT_ATTRIBUTES, rejections, 0};
     size_t i;
-    crvm__id_group g_con; /* only the prefetch: contact_of looks ids up itself */
+    crvm__id_group g_con = CRVM__ID_GROUP_INIT; /* only the prefetch: contact_of looks ids up itself */
     for (i = 0; i < n; i++) {
         if (ids)
             PREFETCH_IDS(&l->contact_ids, ids, g_con);
@@ -309,13 +319,16 @@ static crvm_status add_values(crvm_ledger *l, const char *name, const char *cons
         if (k < x->len && x->value[k] != CRVM__NOT_FOUND)
             REJECT("contact_id", CRVM_EINVAL, "\"%.*s\": already has a value of attribute \"%.*s\"",
                    QID(cid), QID(name));
-        size_t len = strlen(v);
-        uint32_t h = crvm__hash_string(v, len);
-        uint32_t vi = crvm__intern_find(&x->values, v, len, h);
-        if (vi == CRVM__NOT_FOUND) {
-            vi = crvm__intern_add(&x->values, v, len, h);
-            if (a->journaling)
-                journal(a, ai, CRVM__NOT_FOUND);
+        uint32_t vi = found[i];
+        if (vi == CRVM__NOT_FOUND) { /* new to the table before this call */
+            size_t len = strlen(v);
+            uint32_t h = crvm__hash_string(v, len);
+            vi = crvm__intern_find(&x->values, v, len, h);
+            if (vi == CRVM__NOT_FOUND) {
+                vi = crvm__intern_add(&x->values, v, len, h);
+                if (a->journaling)
+                    journal(a, ai, CRVM__NOT_FOUND);
+            }
         }
         while (x->len <= k)
             x->value[x->len++] = CRVM__NOT_FOUND;
@@ -325,8 +338,10 @@ static crvm_status add_values(crvm_ledger *l, const char *name, const char *cons
     next:;
     }
     l->modifications++;
+    crvm__free(found);
     return CRVM_OK;
 abort:
+    crvm__free(found);
     /* Rows 0..i-1 not in the rejection list (all of them in strict mode; in
      * lenient mode the failure is ENOMEM recording row i) gave a value to a
      * contact that had none. */

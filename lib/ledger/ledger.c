@@ -230,7 +230,7 @@ crvm_status crvm_ledger_add_customers(crvm_ledger *l, const char *const *ids, si
         (st = crvm__intern_reserve(&l->segment_ids, n, text_bytes(segments, n))))
         return st;
     crvm__batch b = {CRVM_TABLE_CUSTOMERS, rejections, 0};
-    crvm__id_group g_id = {{0}, {0}};
+    crvm__id_group g_id = CRVM__ID_GROUP_INIT;
     for (size_t i = 0; i < n; i++) {
         PREFETCH_IDS(&l->customer_ids, ids, g_id);
         const char *id = ids[i], *seg = segments[i];
@@ -290,7 +290,7 @@ static crvm_status add_revenue(const char *fn, crvm_ledger *l, const char *const
     crvm__batch b = {CRVM_TABLE_REVENUE, rejections, 0};
     size_t k = n0;
     int64_t sum = 0, abs_sum = l->revenue_abs_cents;
-    crvm__id_group g_cust = {{0}, {0}};
+    crvm__id_group g_cust = CRVM__ID_GROUP_INIT;
     for (size_t i = 0; i < n; i++) {
         PREFETCH_IDS(&l->customer_ids, customer_ids, g_cust);
         const char *cid = customer_ids[i];
@@ -398,7 +398,7 @@ crvm_status crvm_ledger_add_contacts(crvm_ledger *l, const char *const *ids, siz
         (st = crvm__intern_reserve(&l->contact_ids, n, text_bytes(ids, n))))
         return st;
     crvm__batch b = {CRVM_TABLE_CONTACTS, rejections, 0};
-    crvm__id_group g_id = {{0}, {0}}, g_cust = {{0}, {0}};
+    crvm__id_group g_id = CRVM__ID_GROUP_INIT, g_cust = CRVM__ID_GROUP_INIT;
     for (size_t i = 0; i < n; i++) {
         PREFETCH_IDS(&l->contact_ids, ids, g_id);
         PREFETCH_IDS(&l->customer_ids, customer_ids, g_cust);
@@ -516,7 +516,7 @@ crvm_status crvm_ledger_add_contact_articles(crvm_ledger *l, const char *const *
         return st;
     crvm__batch b = {CRVM_TABLE_CONTACT_ARTICLES, rejections, 0};
     size_t k = l->n_link;
-    crvm__id_group g_con = {{0}, {0}};
+    crvm__id_group g_con = CRVM__ID_GROUP_INIT;
     for (size_t i = 0; i < n; i++) {
         PREFETCH_IDS(&l->contact_ids, contact_ids, g_con);
         const char *cid = contact_ids[i], *aid = article_ids[i];
@@ -564,7 +564,7 @@ crvm_status crvm_ledger_add_knowledge_uses(crvm_ledger *l, const char *const *ar
         return st;
     crvm__batch b = {CRVM_TABLE_KNOWLEDGE_USES, rejections, 0};
     size_t k = l->n_use;
-    crvm__id_group g_con = {{0}, {0}}, g_cust = {{0}, {0}};
+    crvm__id_group g_con = CRVM__ID_GROUP_INIT, g_cust = CRVM__ID_GROUP_INIT;
     for (size_t i = 0; i < n; i++) {
         PREFETCH_IDS(&l->contact_ids, contact_ids, g_con);
         PREFETCH_IDS(&l->customer_ids, customer_ids, g_cust);

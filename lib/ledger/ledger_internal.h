@@ -43,19 +43,37 @@ crvm_status crvm__intern_reserve(crvm__intern *t, size_t entries, size_t bytes);
 uint32_t crvm__intern_find(const crvm__intern *t, const char *s, size_t len, uint32_t hash);
 /* Add a string known to be absent; room must have been reserved. */
 uint32_t crvm__intern_add(crvm__intern *t, const char *s, size_t len, uint32_t hash);
-/* The lengths and hashes of a group of up to CRVM__ID_GROUP ids, made once
- * by crvm__intern_prefetch for the lookups that follow (an empty or NULL
- * id has length 0). */
+/* A group of up to CRVM__ID_GROUP ids of a column, prepared at once by
+ * crvm__intern_prefetch for the lookups that follow: their lengths, and for
+ * each either its entry, found by prediction, or its hash (an empty or NULL
+ * id has length 0). Rows sorted by an id name the entry of the row before
+ * or one added shortly after it (revenue and knowledge uses by customer, in the
+ * order of customers.csv; uses and links by contact): so once a lookup
+ * through the group has found an entry, the next id is compared with that
+ * entry and the few after it before anything is hashed, and a hit costs a
+ * few comparisons of bytes already in the cache. Zero-initialise with
+ * CRVM__ID_GROUP_INIT; look up through a group in one table only, unchanged
+ * while the group is in use. Groups whose ids are added (not looked up)
+ * never predict: they need every hash. */
 #define CRVM__ID_GROUP 16
 typedef struct crvm__id_group {
     size_t len[CRVM__ID_GROUP];
-    uint32_t hash[CRVM__ID_GROUP];
+    uint32_t hash[CRVM__ID_GROUP];  /* unless known */
+    uint32_t index[CRVM__ID_GROUP]; /* if known */
+    unsigned char known[CRVM__ID_GROUP];
+    uint32_t prev;   /* the entry the next id is predicted from; CRVM__NOT_FOUND = none */
+    size_t prev_row; /* the group position that set prev (a later one may replace it) */
 } crvm__id_group;
-/* Measure and hash s[0..min(n,16)) into g, and bring the table lines that
- * looking them up will touch into the cache (NULL or empty strings are
- * skipped). */
+#define CRVM__ID_GROUP_INIT {{0}, {0}, {0}, {0}, CRVM__NOT_FOUND, 0}
+/* Prepare g for s[0..min(n,16)): lengths; each entry predicted, or failing
+ * that the hash, with the table lines looking it up will touch brought into
+ * the cache (an id equal to the one before it takes its hash). */
 void crvm__intern_prefetch(const crvm__intern *t, const char *const *s, size_t n,
                            crvm__id_group *g);
+/* crvm__intern_find of s, position j of the group g (its entry if
+ * predicted, else by its length and hash). */
+uint32_t crvm__intern_find_grouped(const crvm__intern *t, const char *s, crvm__id_group *g,
+                                   size_t j);
 /* Remove every entry with index >= count (the most recent ones). */
 void crvm__intern_truncate(crvm__intern *t, size_t count);
 static inline const char *crvm__intern_str(const crvm__intern *t, size_t i)

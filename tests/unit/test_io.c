@@ -534,6 +534,63 @@ static void test_load_valid_rows(void **state)
     crvm_ledger_free(l);
 }
 
+/* Enumerated values in many spellings (more than the loader remembers per
+ * column), each read as its name says, every time it recurs; text of the
+ * same length as a known spelling and sharing its start or end is still
+ * rejected (the loader remembers parsed texts by length and two words). */
+static void test_enum_spellings_read_alike(void **state)
+{
+    (void)state;
+    static const struct { const char *text; int stream; } rows[] = {
+        {"subscription", CRVM_STREAM_SUBSCRIPTION}, {"Subscription", CRVM_STREAM_SUBSCRIPTION},
+        {"subscriptioN", CRVM_STREAM_SUBSCRIPTION}, {"subscriptiox", -1},
+        {"xubscription", -1},                       {"maintenance", CRVM_STREAM_MAINTENANCE},
+        {"support_plan", CRVM_STREAM_SUPPORT_PLAN}, {"support-plan", CRVM_STREAM_SUPPORT_PLAN},
+        {"support plan", CRVM_STREAM_SUPPORT_PLAN}, {"support_plam", -1},
+        {"services", CRVM_STREAM_SERVICES},         {"SERVICES", CRVM_STREAM_SERVICES},
+        {"servicez", -1},                           {"expansion", CRVM_STREAM_EXPANSION},
+        {"Expansion", CRVM_STREAM_EXPANSION},       {"expansioN", CRVM_STREAM_EXPANSION},
+        {"expansiom", -1},                          {"sub", -1},
+    };
+    enum { N = sizeof rows / sizeof rows[0], ROUNDS = 3 };
+    char text[4096];
+    size_t k = (size_t)snprintf(text, sizeof text, "customer_id,date,amount,stream\n");
+    for (int r = 0; r < ROUNDS; r++)
+        for (size_t i = 0; i < N; i++)
+            k += (size_t)snprintf(text + k, sizeof text - k, "c1,2022-06-01,1,%s\n", rows[i].text);
+    crvm_ledger *l = ledger_with_base();
+    crvm_load_report *rep;
+    assert_int_equal(crvm_load_report_new(&rep), CRVM_OK);
+    crvm_load_options o = CRVM_LOAD_OPTIONS_INIT;
+    o.mode = CRVM_LOAD_LENIENT;
+    assert_int_equal(crvm_load_revenue_csv(l, write_file("revenue.csv", text), &o, rep), CRVM_OK);
+    crvm_ledger_stats st = stats_of(l);
+    int32_t streams[ROUNDS * N];
+    assert_true(st.revenue_events <= ROUNDS * N);
+    assert_int_equal(crvm_ledger_revenue_events(l, NULL, 0, NULL, 0, NULL, 0, streams,
+                                                st.revenue_events, NULL, 0), CRVM_OK);
+    size_t e = 0, j = 0;
+    for (int r = 0; r < ROUNDS; r++)
+        for (size_t i = 0; i < N; i++) {
+            size_t row = (size_t)r * N + i + 1;
+            if (rows[i].stream < 0) {
+                crvm_load_rejection rj;
+                assert_int_equal(crvm_load_report_get(rep, j++, &rj), CRVM_OK);
+                assert_int_equal(rj.row, row);
+                assert_string_equal(rj.column, "stream");
+                continue;
+            }
+            if (streams[e] != rows[i].stream)
+                fail_msg("row %zu '%s': stream %d, expected %d", row, rows[i].text, (int)streams[e],
+                         rows[i].stream);
+            e++;
+        }
+    assert_int_equal(e, st.revenue_events);
+    assert_int_equal(j, crvm_load_report_count(rep));
+    crvm_load_report_free(rep);
+    crvm_ledger_free(l);
+}
+
 /* Another delimiter (issue 9: a space-separated file gave "no column"): the
  * same rows with tabs, spaces or semicolons load as with commas, quoting
  * still works, and a quote or line break cannot be the delimiter. */
@@ -1798,6 +1855,7 @@ int main(void)
         cmocka_unit_test(test_dates),
         cmocka_unit_test(test_numbers),
         cmocka_unit_test(test_load_valid_rows),
+        cmocka_unit_test(test_enum_spellings_read_alike),
         cmocka_unit_test(test_load_with_another_delimiter),
         cmocka_unit_test(test_strict_errors),
         cmocka_unit_test(per_table_loaders_report_each_status),

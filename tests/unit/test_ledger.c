@@ -8,6 +8,7 @@
 #include <string.h>
 #include <threads.h>
 
+#include "ledger/ledger_internal.h"
 #include "ledger/mark.h"
 
 #define D test_date
@@ -888,6 +889,137 @@ static void lenient_mode_reports_every_rejected_row(void **state)
 
 /* --------------------------------------------------- interning at scale */
 
+/* Ids that share a hash are told apart by length and by every byte: each
+ * added with the same hash, each found at its own index, and no prefix,
+ * extension or one-byte change of one found. Lengths 0..40 cover the short
+ * ids, the word loop and the overlapping last word of the comparison; the
+ * table's text is reserved exactly, so ASan sees any read past its end. */
+static void interned_ids_with_one_hash_are_told_apart(void **state)
+{
+    (void)state;
+    enum { MAXLEN = 40 };
+    const char base[] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGH";
+    crvm__intern t;
+    memset(&t, 0, sizeof t);
+    size_t bytes = 0;
+    for (size_t len = 1; len <= MAXLEN; len++)
+        bytes += len;
+    assert_int_equal(crvm__intern_reserve(&t, MAXLEN, bytes), CRVM_OK);
+    for (size_t len = 1; len <= MAXLEN; len++)
+        assert_int_equal(crvm__intern_add(&t, base, len, 7), len - 1);
+    char probe[MAXLEN + 2];
+    for (size_t len = 1; len <= MAXLEN; len++) {
+        memcpy(probe, base, len);
+        assert_int_equal(crvm__intern_find(&t, probe, len, 7), len - 1);
+        for (size_t k = 0; k < len; k++) {
+            probe[k] = '!';
+            assert_int_equal(crvm__intern_find(&t, probe, len, 7), CRVM__NOT_FOUND);
+            probe[k] = base[k];
+        }
+    }
+    memcpy(probe, base, MAXLEN);
+    probe[MAXLEN] = 'Z';
+    assert_int_equal(crvm__intern_find(&t, probe, MAXLEN + 1, 7), CRVM__NOT_FOUND);
+    assert_int_equal(crvm__intern_find(&t, probe, 0, 7), CRVM__NOT_FOUND);
+    /* The hash: equal bytes hash equally wherever they lie. */
+    char a[48], b[48];
+    for (size_t len = 0; len <= MAXLEN; len++) {
+        memcpy(a + 1, base, len);
+        memcpy(b + 5, base, len);
+        assert_int_equal(crvm__hash_string(a + 1, len), crvm__hash_string(b + 5, len));
+    }
+    crvm__intern_free(&t);
+}
+
+/* Lookups through an id group predict each id from the entry found before
+ * (the same, or one of the next few added); every prediction is checked, so
+ * customers of revenue rows in any order (sorted with repeats, descending,
+ * shuffled, sorted with gaps, unknown and empty ids between) are the ones
+ * the ids name, and exactly the unknown and empty ones are rejected. */
+static void grouped_lookups_find_ids_in_any_order(void **state)
+{
+    (void)state;
+    enum { NC = 1000, NR = 3000 };
+    crvm_ledger *l = NULL;
+    assert_int_equal(crvm_ledger_new(&l), CRVM_OK);
+    static char names[NC][8];
+    const char *ids[NC], *segs[NC];
+    crvm_date start[NC];
+    for (int i = 0; i < NC; i++) {
+        snprintf(names[i], sizeof names[i], "k%d", i); /* k1, k10, k100: prefixes of each other */
+        ids[i] = names[i];
+        segs[i] = "s";
+        start[i] = 0;
+    }
+    assert_int_equal(crvm_ledger_add_customers(l, ids, NC, segs, NC, start, NC, NULL, 0, NULL), CRVM_OK);
+    static char unknown[NR][8];
+    const char *cust[NR];
+    int want[NR]; /* customer index, -1 = to be rejected */
+    crvm_date dates[NR];
+    double amounts[NR];
+    int32_t streams[NR];
+    for (int r = 0; r < NR; r++) {
+        dates[r] = 10;
+        amounts[r] = 1.0;
+        streams[r] = 0;
+    }
+    crvm_rejections *rej = NULL;
+    assert_int_equal(crvm_rejections_new(&rej), CRVM_OK);
+    unsigned long long rng = 7;
+    for (int pattern = 0; pattern < 4; pattern++) {
+        int c = 0;
+        for (int r = 0; r < NR; r++) {
+            rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+            int k;
+            switch (pattern) {
+            case 0: k = r / 3; break;                                /* sorted, repeats */
+            case 1: k = NC - 1 - r % NC; break;                      /* descending */
+            case 2: k = (int)((rng >> 33) % NC); break;              /* shuffled */
+            default: c += 1 + (int)((rng >> 33) % 12); k = c % NC; /* sorted, gaps 0..11 */
+            }
+            want[r] = k;
+            cust[r] = names[k];
+            if (pattern >= 2 && r % 7 == 3) {
+                snprintf(unknown[r], sizeof unknown[r], "k%d", NC + r); /* not a customer */
+                cust[r] = unknown[r];
+                want[r] = -1;
+            } else if (pattern >= 2 && r % 11 == 5) {
+                cust[r] = "";
+                want[r] = -1;
+            }
+        }
+        crvm_ledger_stats before;
+        assert_int_equal(crvm_ledger_stats_get(l, &before), CRVM_OK);
+        crvm_rejections_clear(rej);
+        assert_int_equal(crvm_ledger_add_revenue(l, cust, NR, dates, NR, amounts, NR, streams, NR, rej),
+                         CRVM_OK);
+        crvm_ledger_stats after;
+        assert_int_equal(crvm_ledger_stats_get(l, &after), CRVM_OK);
+        int32_t *got = malloc(after.revenue_events * sizeof *got);
+        assert_non_null(got);
+        assert_int_equal(crvm_ledger_revenue_events(l, got, after.revenue_events, NULL, 0, NULL, 0,
+                                                    NULL, 0, NULL, 0), CRVM_OK);
+        size_t e = before.revenue_events, j = 0;
+        for (int r = 0; r < NR; r++) {
+            if (want[r] < 0) {
+                crvm_rejection rj;
+                assert_int_equal(crvm_rejections_get(rej, j++, &rj), CRVM_OK);
+                assert_int_equal(rj.row, r);
+                continue;
+            }
+            if (got[e] != want[r])
+                fail_msg("pattern %d, row %d (%s): customer %d, expected %d", pattern, r, cust[r],
+                         (int)got[e], want[r]);
+            e++;
+        }
+        assert_int_equal(e, after.revenue_events);
+        assert_int_equal(j, crvm_rejections_count(rej));
+        free(got);
+    }
+    crvm_rejections_free(rej);
+    crvm_ledger_free(l);
+}
+
 static void intern_table_grows_and_finds_every_id(void **state)
 {
     (void)state;
@@ -1615,6 +1747,8 @@ int main(void)
         cmocka_unit_test(lenient_mode_reports_every_rejected_row),
         cmocka_unit_test(bulk_contact_article_links),
         cmocka_unit_test(bulk_appends_refuse_bad_columns_and_unknown_ids),
+        cmocka_unit_test(interned_ids_with_one_hash_are_told_apart),
+        cmocka_unit_test(grouped_lookups_find_ids_in_any_order),
         cmocka_unit_test(intern_table_grows_and_finds_every_id),
         cmocka_unit_test(generated_ledger_reconciles_exactly),
         cmocka_unit_test(aggregates_do_not_depend_on_event_order),
