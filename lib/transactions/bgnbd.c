@@ -219,10 +219,10 @@ void crvm__bgnbd_p_alive_block(crvm__p_alive_ctx *ctx, const double *x, const do
     /* The BG/NBD rows with x = 0 are 1 outright; the others are packed
      * (index, constant, r + x, the log1p argument of log_age_ratio), then
      * one vector log1p and one vector exp serve the block (math/vmath.h). */
+    if (len == 0)
+        return;
     size_t idx[CRVM__VBLOCK];
-    /* v zeroed only because GCC cannot see that the packing loop writes
-     * every entry the vector calls read (-Wmaybe-uninitialized) */
-    double cst[CRVM__VBLOCK], k[CRVM__VBLOCK], v[CRVM__VBLOCK] = {0};
+    double cst[CRVM__VBLOCK], k[CRVM__VBLOCK], v[CRVM__VBLOCK];
     size_t m = 0;
     /* packed without a branch on x = 0, which real data make unpredictable:
      * every row is written, and kept (m advances) unless it is a BG/NBD row

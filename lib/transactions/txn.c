@@ -185,9 +185,11 @@ static int columns_ok(crvm_txn_model model, const double *x, const double *tx, c
             memcpy(&Ti, T + i, sizeof Ti);
             acc &= (xi >= zero) & (xi <= top) & (((xi + big) - big == xi) | (xi >= big)) &
                    (ti >= zero) & (ti <= Ti) & (Ti <= top) & ((xi != zero) | (ti == zero));
-            v2l below = Ti < vlo, above = Ti > vhi;
-            vlo = (v2d)(((v2l)Ti & below) | ((v2l)vlo & ~below));
-            vhi = (v2d)(((v2l)Ti & above) | ((v2l)vhi & ~above));
+            if (T_range) { /* loop-invariant: predicted */
+                v2l below = Ti < vlo, above = Ti > vhi;
+                vlo = (v2d)(((v2l)Ti & below) | ((v2l)vlo & ~below));
+                vhi = (v2d)(((v2l)Ti & above) | ((v2l)vhi & ~above));
+            }
         }
         ok = acc[0] != 0 && acc[1] != 0;
         lo = vlo[0] < vlo[1] ? vlo[0] : vlo[1];
@@ -916,9 +918,12 @@ static crvm_status predict_rows(const crvm_txn_params *params, enum pred_kind ki
                                 const double *x, size_t x_len, const double *tx, size_t tx_len,
                                 const double *T, size_t T_len, double *out, size_t out_len)
 {
+    /* the range of T serves the BG/NBD conditional expectation's tables
+     * (params is checked, NULL included, by check_prediction) */
+    int bg = params && (params->model == CRVM_TXN_BGNBD || params->model == CRVM_TXN_MBGNBD);
     double T_range[2];
-    crvm_status st =
-        check_prediction(params, x, x_len, tx, tx_len, T, T_len, out, out_len, T_range);
+    crvm_status st = check_prediction(params, x, x_len, tx, tx_len, T, T_len, out, out_len,
+                                      bg && kind == PRED_COND ? T_range : NULL);
     if (st != CRVM_OK || x_len == 0)
         return st;
     /* BG/NBD and MBG/NBD P(alive) cannot fail on validated rows: no
@@ -928,7 +933,6 @@ static crvm_status predict_rows(const crvm_txn_params *params, enum pred_kind ki
         crvm__bgnbd_p_alive_rows(params->p, x, tx, T, x_len, params->model == CRVM_TXN_MBGNBD,
                                  out))
         return CRVM_OK;
-    int bg = params->model == CRVM_TXN_BGNBD || params->model == CRVM_TXN_MBGNBD;
     const double one = 1.0;
     if (bg && (kind == PRED_COND || kind == PRED_DERT))
         return bgnbd_rows(params, kind, &t, &one, 1, x, tx, T, T_range, x_len, out);
