@@ -226,35 +226,26 @@ void crvm__bgnbd_cond_init(crvm__cond_ctx *ctx, const double *p, double t, int m
     ctx->used = 0;
 }
 
-/* The alternating table of x = h, built on first use at the top of the pool
- * (which keeps only the terms that the shift leaves). */
-static const crvm__cond_table *alt_table(crvm__cond_ctx *ctx, int h)
+/* The alternating (maclaurin = 0) or Maclaurin (1) table of x = h, built
+ * on first use at the top of the pool, which keeps only the terms the table
+ * uses (of an alternating one, those the shift leaves). */
+static const crvm__cond_table *table_of(crvm__cond_ctx *ctx, int h, int maclaurin)
 {
-    crvm__cond_table *tb = &ctx->alt[h];
+    crvm__cond_table *tb = maclaurin ? &ctx->mac[h] : &ctx->alt[h];
     if (tb->n != 0)
         return tb;
     double k = ctx->r + h, B = ctx->b + h + ctx->extra, C = ctx->a + B - 1.0;
     tb->k = k;
     tb->mean = (k + 1.0) * (ctx->a / (ctx->a + B));
     tb->c = ctx->pool + ctx->used;
-    tb->n = build_alt_series(k, ctx->a, C, tb->mean, ctx->ccap, tb->c);
-    if (tb->n > 0) {
-        tb->n = shift_alt_series(ctx->c0, ctx->hmax, 1e-17 / (1.0 + tb->mean * ctx->ccap), tb->n,
-                                 tb->c);
-        ctx->used += ((size_t)tb->n + 3) / 4 * 4;
+    if (maclaurin) {
+        tb->n = fabs(ctx->a - 1.0) < 0.05 || C < 0.5 ? -1 : build_series(k, B, C, ctx->zcap, tb->c);
+    } else {
+        tb->n = build_alt_series(k, ctx->a, C, tb->mean, ctx->ccap, tb->c);
+        if (tb->n > 0)
+            tb->n = shift_alt_series(ctx->c0, ctx->hmax, 1e-17 / (1.0 + tb->mean * ctx->ccap),
+                                     tb->n, tb->c);
     }
-    return tb;
-}
-
-static const crvm__cond_table *maclaurin_table(crvm__cond_ctx *ctx, int h)
-{
-    crvm__cond_table *tb = &ctx->mac[h];
-    if (tb->n != 0)
-        return tb;
-    double k = ctx->r + h, B = ctx->b + h + ctx->extra, C = ctx->a + B - 1.0;
-    tb->k = k;
-    tb->c = ctx->pool + ctx->used;
-    tb->n = fabs(ctx->a - 1.0) < 0.05 || C < 0.5 ? -1 : build_series(k, B, C, ctx->zcap, tb->c);
     if (tb->n > 0)
         ctx->used += ((size_t)tb->n + 3) / 4 * 4;
     return tb;
@@ -346,7 +337,7 @@ void crvm__bgnbd_cond_block(crvm__cond_ctx *ctx, const double *x, const double *
         if (xi < SERIES_X && c > 0.0) {
             int h = (int)xi;
             if (c <= CSERIES_MAX) {
-                const crvm__cond_table *tb = alt_table(ctx, h);
+                const crvm__cond_table *tb = table_of(ctx, h, 0);
                 if (tb->n == SHIFTED_TERMS) {
                     sh.tab[sh.m] = tb;
                     sh.idx[sh.m++] = i;
@@ -363,7 +354,7 @@ void crvm__bgnbd_cond_block(crvm__cond_ctx *ctx, const double *x, const double *
             }
             double z = c / (1.0 + c);
             if (z <= ZSERIES_MAX) {
-                const crvm__cond_table *tb = maclaurin_table(ctx, h);
+                const crvm__cond_table *tb = table_of(ctx, h, 1);
                 if (tb->n > 0) {
                     size_t j = zr->m++;
                     zr->idx[j] = i;
