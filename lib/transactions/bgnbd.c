@@ -23,7 +23,7 @@
  * form of FHL 2005 eq. 10 (and its MBG/NBD analogue) but stays finite and
  * accurate at a = 1, for tiny t and for x in the hundreds. The public
  * functions take the closed form where it is certified (per-x series
- * tables, crvm__bgnbd_expected_rows) and every other row, DERT and the
+ * tables, bgnbd_cond.c) and every other row, DERT and the
  * unconditional E[X(t)] (x = 0, t_x = 0, T = 0) through the death-rate rule
  * of death_rule.c. The per-row crvm__bgnbd_expected_conditional (closed form,
  * else adaptive Gauss-Kronrod quadrature of the Beta expectation after
@@ -195,82 +195,103 @@ double crvm__bgnbd_p_alive(const double *p, const crvm__txn_row *row, int modifi
     return 1.0 / (1.0 + exp(D));
 }
 
+int crvm__bgnbd_p_alive_init(crvm__p_alive_ctx *ctx, const double *p, int modified)
+{
+    /* With r + DBL_MAX finite (r below ~1e292), r + x is finite for every
+     * valid x, so D is never NaN (+-inf gives 0 or 1) */
+    if (!isfinite(p[0] + DBL_MAX))
+        return 0;
+    ctx->r = p[0];
+    ctx->alpha = p[1];
+    ctx->b = p[3];
+    ctx->la = log(p[2]);
+    ctx->shift = modified ? 0.0 : -1.0;
+    ctx->modified = modified;
+    memset(ctx->have, 0, sizeof ctx->have);
+    return 1;
+}
+
+void crvm__bgnbd_p_alive_block(crvm__p_alive_ctx *ctx, const double *x, const double *tx,
+                               const double *T, size_t len, double *out)
+{
+    double r = ctx->r, alpha = ctx->alpha, la = ctx->la, b = ctx->b, shift = ctx->shift;
+    int modified = ctx->modified;
+    /* The BG/NBD rows with x = 0 are 1 outright; the others are packed
+     * (index, constant, r + x, the log1p argument of log_age_ratio), then
+     * one vector log1p and one vector exp serve the block (math/vmath.h). */
+    if (len == 0)
+        return;
+    size_t idx[CRVM__VBLOCK];
+    double cst[CRVM__VBLOCK], k[CRVM__VBLOCK], v[CRVM__VBLOCK];
+    size_t m = 0;
+    /* packed without a branch on x = 0, which real data make unpredictable:
+     * every row is written, and kept (m advances) unless it is a BG/NBD row
+     * with x = 0 */
+    for (size_t i = 0; i < len; i++) {
+        double xi = x[i];
+        out[i] = 1.0;
+        idx[m] = i;
+        k[m] = xi;
+        v[m] = (T[i] - tx[i]) / (alpha + tx[i]);
+        m += (size_t)(modified | (xi != 0.0));
+    }
+    /* log(a) - log(b + x - 1) (MBG/NBD: b + x) for whole x < 64, filled on
+     * first use with the same expression as bg_D */
+    for (size_t j = 0; j < m; j++) {
+        double xi = k[j];
+        if (xi < 64.0) {
+            int h = (int)xi;
+            if (!ctx->have[h]) {
+                ctx->c0[h] = la - log_bx(b, xi, shift);
+                ctx->have[h] = 1;
+            }
+            cst[j] = ctx->c0[h];
+        } else {
+            cst[j] = la - log_bx(b, xi, shift);
+        }
+        k[j] = r + xi;
+    }
+    crvm__vlog1p(v, v, m);
+    for (size_t j = 0; j < m; j++) {
+        double D = cst[j] + k[j] * v[j];
+        k[j] = D;
+        v[j] = -fabs(D);
+    }
+    crvm__vexp(v, v, m);
+    /* 1 / (1 + exp(D)) as in crvm__bgnbd_p_alive, without a branch on the
+     * sign of D (which real data make unpredictable): numerator e^-|D|
+     * where D > 0, else 1. GCC's -O3 turns a scalar select here into a
+     * branch (+35% time at 10^6 rows, the Python wheel's build), so two
+     * rows at a time pick it by a vector mask */
+    size_t j = 0;
+#if defined(__GNUC__) || defined(__clang__)
+    typedef double v2d __attribute__((vector_size(16)));
+    typedef long long v2l __attribute__((vector_size(16)));
+    const v2d zero = {0.0, 0.0}, one = {1.0, 1.0};
+    for (; j + 2 <= m; j += 2) {
+        v2d D, e;
+        memcpy(&D, k + j, sizeof D);
+        memcpy(&e, v + j, sizeof e);
+        v2l pos = D > zero;
+        v2d num = (v2d)(((v2l)e & pos) | ((v2l)one & ~pos));
+        v2d pa = num / (one + e);
+        out[idx[j]] = pa[0];
+        out[idx[j + 1]] = pa[1];
+    }
+#endif
+    for (; j < m; j++)
+        out[idx[j]] = (k[j] > 0 ? v[j] : 1.0) / (1.0 + v[j]);
+}
+
 int crvm__bgnbd_p_alive_rows(const double *p, const double *x, const double *tx, const double *T,
                              size_t n, int modified, double *out)
 {
-    double r = p[0], alpha = p[1], a = p[2], b = p[3];
-    /* With r + DBL_MAX finite (r below ~1e292), r + x is finite for every
-     * valid x, so D is never NaN (+-inf gives 0 or 1) */
-    if (!isfinite(r + DBL_MAX))
+    crvm__p_alive_ctx ctx;
+    if (!crvm__bgnbd_p_alive_init(&ctx, p, modified))
         return 0;
-    /* log(a) - log(b + x - 1) (MBG/NBD: b + x) for whole x < 64, filled on
-     * first use with the same expression as bg_D */
-    double c0[64];
-    unsigned char have[64] = {0};
-    double la = log(a), shift = modified ? 0.0 : -1.0;
-    /* Blocks of rows: the BG/NBD rows with x = 0 are 1 outright; the
-     * others are packed (index, constant, r + x, the log1p argument of
-     * log_age_ratio), then one vector log1p and one vector exp serve the
-     * block (math/vmath.h). */
-    size_t idx[CRVM__VBLOCK];
-    double cst[CRVM__VBLOCK], k[CRVM__VBLOCK], v[CRVM__VBLOCK];
     for (size_t i0 = 0; i0 < n; i0 += CRVM__VBLOCK) {
-        size_t end = n - i0 < CRVM__VBLOCK ? n : i0 + CRVM__VBLOCK, m = 0;
-        /* packed without a branch on x = 0, which real data make
-         * unpredictable: every row is written, and kept (m advances) unless
-         * it is a BG/NBD row with x = 0 */
-        for (size_t i = i0; i < end; i++) {
-            double xi = x[i];
-            out[i] = 1.0;
-            idx[m] = i;
-            k[m] = xi;
-            v[m] = (T[i] - tx[i]) / (alpha + tx[i]);
-            m += (size_t)(modified | (xi != 0.0));
-        }
-        for (size_t j = 0; j < m; j++) {
-            double xi = k[j];
-            if (xi < 64.0) {
-                int h = (int)xi;
-                if (!have[h]) {
-                    c0[h] = la - log_bx(b, xi, shift);
-                    have[h] = 1;
-                }
-                cst[j] = c0[h];
-            } else {
-                cst[j] = la - log_bx(b, xi, shift);
-            }
-            k[j] = r + xi;
-        }
-        crvm__vlog1p(v, v, m);
-        for (size_t j = 0; j < m; j++) {
-            double D = cst[j] + k[j] * v[j];
-            k[j] = D;
-            v[j] = -fabs(D);
-        }
-        crvm__vexp(v, v, m);
-        /* 1 / (1 + exp(D)) as in crvm__bgnbd_p_alive, without a branch on
-         * the sign of D (which real data make unpredictable): numerator
-         * e^-|D| where D > 0, else 1. GCC's -O3 turns a scalar select
-         * here into a branch (+35% time at 10^6 rows, the Python wheel's
-         * build), so two rows at a time pick it by a vector mask */
-        size_t j = 0;
-#if defined(__GNUC__) || defined(__clang__)
-        typedef double v2d __attribute__((vector_size(16)));
-        typedef long long v2l __attribute__((vector_size(16)));
-        const v2d zero = {0.0, 0.0}, one = {1.0, 1.0};
-        for (; j + 2 <= m; j += 2) {
-            v2d D, e;
-            memcpy(&D, k + j, sizeof D);
-            memcpy(&e, v + j, sizeof e);
-            v2l pos = D > zero;
-            v2d num = (v2d)(((v2l)e & pos) | ((v2l)one & ~pos));
-            v2d pa = num / (one + e);
-            out[idx[j]] = pa[0];
-            out[idx[j + 1]] = pa[1];
-        }
-#endif
-        for (; j < m; j++)
-            out[idx[j]] = (k[j] > 0 ? v[j] : 1.0) / (1.0 + v[j]);
+        size_t len = n - i0 < CRVM__VBLOCK ? n - i0 : CRVM__VBLOCK;
+        crvm__bgnbd_p_alive_block(&ctx, x + i0, tx + i0, T + i0, len, out + i0);
     }
     return 1;
 }
@@ -412,317 +433,6 @@ double crvm__bgnbd_expected_conditional(const double *p, double t, const crvm__t
     double B = b + row->x + (modified ? 1.0 : 0.0);
     double e = crvm__beta_expect_g(a, B, r + row->x, t / (alpha + row->T), 0);
     return pa * e;
-}
-
-/* ---- batched conditional expectation --------------------------------- */
-
-/* G = E[Y(t) | x, t_x, T] / P(alive) = C/(a-1) [1 - (1-z)^k 2F1(k, B; C; z)]
- * (k = r + x, B = b + x [+ 1], C = a + B - 1, c = t / (alpha + T),
- * z = c / (1 + c)) depends on the row through x and c only. For whole
- * x < SERIES_X, crvm__bgnbd_expected_rows builds on first use of each x one
- * of two tables of series coefficients that serve every row with that x:
- *
- * - c <= CSERIES_MAX: Pfaff's transformation (1-z)^k 2F1(k, B; C; z) =
- *   2F1(k, C-B; C; -c), with C - B = a - 1, turns G into the alternating
- *   power series G = k c sum_m f_m (-c)^m, f_0 = 1, f_{m+1} = f_m (k+m+1)
- *   (a+m) / ((C+m+1)(m+2)): no transcendental function, no division, and
- *   no 0/0 at a = 1. Its terms decrease from the first index where the
- *   ratio bound c (k+j+1)/(C+j+1) (a+j)/(j+2) (monotone factors) is below
- *   1, so the tail is below the first omitted term; the table stops where
- *   that is below 1e-17 of the sum's lower bound 1 / (1 + E[nu'] c) (see
- *   below) at the largest such c of the call (ccap). The rounding error is
- *   a few ulp of sum_m f_m c^m, so a table whose sum_m f_m ccap^m (1 +
- *   E[nu'] ccap) exceeds ALT_AMP is not used (those rows take the other
- *   route). A table in use is re-expanded about the middle of the call's
- *   range of c (shift_alt_series): over a narrow range a dozen terms.
- * - other rows with z <= ZSERIES_MAX: the Maclaurin coefficients c_n =
- *   prod_{j<n} (k+j)(B+j) / ((C+j)(j+1)) of the 2F1 itself, long enough for
- *   the largest such z of the call (zcap): all positive, so the tail after
- *   N terms is at most the tail at zcap, and the table stops at the first n
- *   where the tail bound of log_hyp2f1_positive at zcap (term_n R / (1 - R),
- *   R < 0.9) is below 1e-17. Then G needs a log, a log1p and an expm1, and
- *   the form is unusable near a = 1 (0/0), for C < 0.5 and where the
- *   bracket cancels below 1e-3.
- *
- * Rows the tables do not cover (x >= SERIES_X, z > ZSERIES_MAX, tables
- * longer than SERIES_TERMS) take the general closed form where its cost is
- * bounded (z <= 1/2 and k z <= 4000, or k and B below CLOSED_MAX); a value
- * outside the bounds of the exact value, or no usable form, leaves the row
- * NaN for the death-rate rule. */
-#define SERIES_X 64
-#define CLOSED_MAX 10000.0
-#define CSERIES_MAX 0.5
-#define ZSERIES_MAX 0.75
-#define ALT_AMP 8.0
-#define SERIES_TERMS 320 /* a multiple of 4 */
-#define SHIFTED_TERMS 12 /* eval_shifted */
-#define SERIES_STRIDE (SERIES_TERMS + 1) /* [0]: number of terms, 0 unbuilt, -1 unusable */
-
-size_t crvm__bgnbd_expected_work_len(void)
-{
-    return 2 * (size_t)SERIES_X * SERIES_STRIDE;
-}
-
-/* zero-pad a table of n terms to a multiple of 4 (eval_series) */
-static void pad_series(double *c, int n)
-{
-    for (int m = n; m % 4 != 0; m++)
-        c[m] = 0.0;
-}
-
-/* The alternating series in c (see above); tab[0] = number of terms or -1. */
-static void build_alt_series(double k, double a, double C, double mean, double ccap, double *tab)
-{
-    double *f = tab + 1, fm = 1.0, cm = 1.0, sumabs = 0.0;
-    double floor_sum = 1e-17 / (1.0 + mean * ccap);
-    tab[0] = -1.0;
-    for (int m = 0; m < SERIES_TERMS; m++) {
-        double mm = (double)m;
-        f[m] = fm;
-        sumabs += fm * cm;
-        double ratio = (k + mm + 1.0) * (a + mm) / ((C + mm + 1.0) * (mm + 2.0));
-        double fk = (k + mm + 2.0) / (C + mm + 2.0), fa = (a + mm + 1.0) / (mm + 3.0);
-        double R = ccap * (fk > 1.0 ? fk : 1.0) * (fa > 1.0 ? fa : 1.0);
-        double next = fm * cm * ratio * ccap; /* term m + 1 at ccap */
-        if (R < 1.0 && next <= floor_sum) {
-            if (sumabs * (1.0 + mean * ccap) <= ALT_AMP) {
-                tab[0] = (double)(m + 1);
-                pad_series(f, m + 1);
-            }
-            return;
-        }
-        fm *= ratio;
-        cm *= ccap;
-        if (!(fm * cm < 1e300))
-            return;
-    }
-}
-
-/* Re-expand a built alternating series about c0, the middle of the call's
- * range [c0 - hmax, c0 + hmax] of c: P(c) = sum_m f_m (-c)^m becomes
- * sum_j b_j (c - c0)^j (Taylor shift by repeated synthetic division, O(N^2)
- * once per x), then cut where the rest, sum_{j >= J} |b_j| hmax^j, is below
- * floor_sum (the build's bound on its own tail). The two are the same
- * polynomial; the rounding of b_0 = P(c0) is that of evaluating P directly,
- * and h^j shrinks the rest. Over a narrow range of c (the horizon over
- * ages that differ by months) a row then needs a few terms instead of
- * tens. */
-static void shift_alt_series(double c0, double hmax, double floor_sum, double *tab)
-{
-    int N = (int)tab[0];
-    double *f = tab + 1;
-    for (int m = 1; m < N; m += 2)
-        f[m] = -f[m];
-    for (int i = 0; i + 1 < N; i++)
-        for (int j = N - 2; j >= i; j--)
-            f[j] += c0 * f[j + 1];
-    double tail = 0.0, hp = pow(hmax, N - 1);
-    int J = N;
-    for (int j = N - 1; j >= 1; j--) {
-        tail += fabs(f[j]) * hp;
-        if (tail > floor_sum)
-            break;
-        J = j;
-        hp = hmax > 0.0 ? hp / hmax : 0.0;
-    }
-    /* short tables all get SHIFTED_TERMS (zero-padded): the same length
-     * for every x keeps the evaluation free of unpredictable branches */
-    if (J <= SHIFTED_TERMS) {
-        for (int j = J; j < SHIFTED_TERMS; j++)
-            f[j] = 0.0;
-        J = SHIFTED_TERMS;
-    }
-    tab[0] = (double)J;
-    pad_series(f, J);
-}
-
-/* sum_{j<12} c[j] h^j by Estrin's scheme: four multiply-adds deep */
-static double eval_shifted(const double *c, double h)
-{
-    double h2 = h * h, h4 = h2 * h2, h8 = h4 * h4;
-    double q0 = (c[0] + c[1] * h) + (c[2] + c[3] * h) * h2;
-    double q1 = (c[4] + c[5] * h) + (c[6] + c[7] * h) * h2;
-    double q2 = (c[8] + c[9] * h) + (c[10] + c[11] * h) * h2;
-    return q0 + q1 * h4 + q2 * h8;
-}
-
-/* The Maclaurin coefficients of the 2F1 (see above); tab[0] as above. */
-static void build_series(double k, double B, double C, double zcap, double *tab)
-{
-    double *c = tab + 1, cn = 1.0, zn = 1.0;
-    tab[0] = -1.0;
-    for (int n = 0; n < SERIES_TERMS; n++) {
-        double nn = (double)n;
-        c[n] = cn;
-        double term = cn * zn; /* term n at zcap */
-        double fk = (k + nn) / (C + nn), fb = (B + nn) / (nn + 1.0);
-        double R = zcap * (fk > 1.0 ? fk : 1.0) * (fb > 1.0 ? fb : 1.0);
-        if (R < 0.9 && term * R / (1.0 - R) <= 1e-17) {
-            tab[0] = (double)(n + 1);
-            pad_series(c, n + 1);
-            return;
-        }
-        cn *= (k + nn) * (B + nn) / ((C + nn) * (nn + 1.0));
-        zn *= zcap;
-        if (!(cn * zn < 1e300))
-            return;
-    }
-}
-
-/* sum_{n<N} c[n] z^n in four interleaved Horner chains (in z^4), so that
- * the additions do not wait for each other; c is zero-padded to a multiple
- * of 4 terms (pad_series) */
-static double eval_series(const double *c, int N, double z)
-{
-    double z2 = z * z, z4 = z2 * z2;
-    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
-    for (int j = ((N + 3) / 4 - 1) * 4; j >= 0; j -= 4) {
-        s0 = s0 * z4 + c[j];
-        s1 = s1 * z4 + c[j + 1];
-        s2 = s2 * z4 + c[j + 2];
-        s3 = s3 * z4 + c[j + 3];
-    }
-    return s0 + z * (s1 + z * (s2 + z * s3));
-}
-
-/* The rows of one block that the alternating series did not serve but
- * the Maclaurin table does: their 2F1 sums and shapes, packed so that the
- * log, log1p and expm1 of the form go through the vector functions. */
-typedef struct zrows {
-    size_t m, idx[CRVM__VBLOCK];
-    double F[CRVM__VBLOCK], c[CRVM__VBLOCK], k[CRVM__VBLOCK], C[CRVM__VBLOCK];
-} zrows;
-
-/* G by the Maclaurin form for the packed rows, NaN where the bracket
- * cancels below 1e-3 */
-static void finish_zrows(zrows *zr, double a, double *out)
-{
-    size_t m = zr->m;
-    crvm__vlog(zr->F, zr->F, m);
-    crvm__vlog1p(zr->c, zr->c, m);
-    for (size_t j = 0; j < m; j++)
-        zr->F[j] -= zr->k[j] * zr->c[j];
-    crvm__vexpm1(zr->F, zr->F, m);
-    for (size_t j = 0; j < m; j++) {
-        double one_minus = -zr->F[j];
-        out[zr->idx[j]] = fabs(one_minus) >= 1e-3 ? zr->C[j] / (a - 1.0) * one_minus : NAN;
-    }
-    zr->m = 0;
-}
-
-void crvm__bgnbd_expected_rows(const double *p, double t, const double *x, const double *T,
-                               size_t n, int modified, double *work, double *out)
-{
-    double r = p[0], alpha = p[1], a = p[2], b = p[3];
-    if (t == 0.0) {
-        for (size_t i = 0; i < n; i++)
-            out[i] = 0.0;
-        return;
-    }
-    /* c of every row (held in out until its G replaces it) and the
-     * largest c of each table's range; z <= ZSERIES_MAX is c <= ZC_MAX */
-    const double ZC_MAX = ZSERIES_MAX / (1.0 - ZSERIES_MAX);
-    double ccap = 0.0, cmin = CSERIES_MAX, zccap = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        double c = t / (alpha + T[i]);
-        out[i] = c;
-        ccap = c <= CSERIES_MAX && c > ccap ? c : ccap;
-        cmin = c < cmin ? c : cmin;
-        zccap = c <= ZC_MAX && c > zccap ? c : zccap;
-    }
-    /* the alternating tables are re-expanded about the middle of their
-     * range of c (shift_alt_series) */
-    double c0 = 0.5 * (cmin + ccap), hmax = 0.5 * (ccap - cmin);
-    if (!(hmax >= 0.0))
-        c0 = hmax = 0.0;
-    double zcap = zccap / (1.0 + zccap);
-    double *alt = work, *maclaurin = work + (size_t)SERIES_X * SERIES_STRIDE;
-    for (int j = 0; j < SERIES_X; j++) {
-        alt[(size_t)j * SERIES_STRIDE] = 0.0;
-        maclaurin[(size_t)j * SERIES_STRIDE] = 0.0;
-    }
-    double extra = modified ? 1.0 : 0.0;
-    zrows zr;
-    zr.m = 0;
-    double cb[CRVM__VBLOCK];
-    unsigned char done[CRVM__VBLOCK];
-    for (size_t i0 = 0; i0 < n; i0 += CRVM__VBLOCK) {
-        size_t end = n - i0 < CRVM__VBLOCK ? n : i0 + CRVM__VBLOCK;
-        /* 1: the alternating series, its bounds checked at once (below);
-         * else pack the Maclaurin rows; else NaN */
-        for (size_t i = i0; i < end; i++) {
-            double xi = x[i], c = out[i];
-            double k = r + xi, B = b + xi + extra, C = a + B - 1.0;
-            cb[i - i0] = c;
-            done[i - i0] = 0;
-            out[i] = NAN;
-            if (!(xi < SERIES_X && c > 0.0))
-                continue;
-            if (c <= CSERIES_MAX) {
-                double *tab = alt + (size_t)xi * SERIES_STRIDE;
-                double mean = (k + 1.0) * (a / (a + B));
-                if (tab[0] == 0.0) {
-                    build_alt_series(k, a, C, mean, ccap, tab);
-                    if (tab[0] > 0.0)
-                        shift_alt_series(c0, hmax, 1e-17 / (1.0 + mean * ccap), tab);
-                }
-                if (tab[0] > 0.0) {
-                    double sum = tab[0] == SHIFTED_TERMS
-                                     ? eval_shifted(tab + 1, c - c0)
-                                     : eval_series(tab + 1, (int)tab[0], c - c0);
-                    /* the bounds of step 3, divided by k c */
-                    if (sum <= 1.0 + 1e-12 && sum * (1.0 + mean * c) >= 1.0 - 1e-12) {
-                        out[i] = k * c * sum;
-                        done[i - i0] = 1;
-                    }
-                    continue;
-                }
-            }
-            double z = c / (1.0 + c);
-            if (z <= ZSERIES_MAX) {
-                double *tab = maclaurin + (size_t)xi * SERIES_STRIDE;
-                if (tab[0] == 0.0) {
-                    if (fabs(a - 1.0) < 0.05 || C < 0.5)
-                        tab[0] = -1.0;
-                    else
-                        build_series(k, B, C, zcap, tab);
-                }
-                if (tab[0] > 0.0) {
-                    size_t j = zr.m++;
-                    zr.idx[j] = i;
-                    zr.F[j] = eval_series(tab + 1, (int)tab[0], z);
-                    zr.c[j] = c;
-                    zr.k[j] = k;
-                    zr.C[j] = C;
-                }
-            }
-        }
-        /* 2: the transcendental functions of the Maclaurin rows */
-        finish_zrows(&zr, a, out);
-        /* 3: the general closed form, then the bounds, for the other rows */
-        for (size_t i = i0; i < end; i++) {
-            if (done[i - i0])
-                continue;
-            double xi = x[i], c = cb[i - i0], z = c / (1.0 + c);
-            double k = r + xi, B = b + xi + extra;
-            double e = out[i];
-            /* The closed form costs a series of about k z terms for z <= 1/2
-             * (at most 5000, then the general routine); beyond 1/2 the
-             * general 2F1 continues analytically, up to ~0.2 ms for shapes
-             * below CLOSED_MAX and milliseconds above, where the rule is
-             * cheaper. */
-            if (isnan(e) &&
-                ((z <= 0.5 && k * z <= 4000.0) || (k <= CLOSED_MAX && B <= CLOSED_MAX)))
-                e = crvm__beta_expect_g(a, B, k, c, 1);
-            /* G = k c E[phi(nu' c)] (death_rule.c) lies in [k c / (1 +
-             * E[nu'] c), k c]: a form that cancelled (b in the millions,
-             * say) lands outside and the row goes to the rule */
-            double kc = k * c, mean = (k + 1.0) * (a / (a + B));
-            if (!(e <= kc * (1.0 + 1e-12) && e * (1.0 + mean * c) >= kc * (1.0 - 1e-12)))
-                e = NAN;
-            out[i] = e;
-        }
-    }
 }
 
 /* P(X(t) = n) is assembled from ratios of gamma functions; each form

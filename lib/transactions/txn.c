@@ -141,13 +141,25 @@ static int whole(double v)
     return fabs(v) < 0x1p52 ? (double)(long long)v == v : v == v;
 }
 
+static void T_range_of(const double *T, size_t n, double *lo, double *hi)
+{
+    *lo = INFINITY;
+    *hi = -INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        *lo = T[i] < *lo ? T[i] : *lo;
+        *hi = T[i] > *hi ? T[i] : *hi;
+    }
+}
+
 /* 1 when every row passes check_row (and every weight is finite and >= 0):
  * the same conditions as comparisons that NaN fails, accumulated without
- * branches or messages. */
+ * branches or messages. On success T_range (if not NULL) receives the least
+ * and the largest T, taken in the same pass. */
 static int columns_ok(crvm_txn_model model, const double *x, const double *tx, const double *T,
-                      const double *w, size_t n)
+                      const double *w, size_t n, double *T_range)
 {
     int ok = 1;
+    double lo = INFINITY, hi = -INFINITY;
     if (model == CRVM_TXN_BGBB) {
         for (size_t i = 0; i < n; i++) {
             double xi = x[i], ti = tx[i], Ti = T[i];
@@ -165,6 +177,7 @@ static int columns_ok(crvm_txn_model model, const double *x, const double *tx, c
         typedef long long v2l __attribute__((vector_size(16)));
         const v2d zero = {0.0, 0.0}, big = {0x1p52, 0x1p52}, top = {DBL_MAX, DBL_MAX};
         v2l acc = {-1, -1};
+        v2d vlo = {INFINITY, INFINITY}, vhi = {-INFINITY, -INFINITY};
         for (; i + 2 <= n; i += 2) {
             v2d xi, ti, Ti;
             memcpy(&xi, x + i, sizeof xi);
@@ -172,14 +185,29 @@ static int columns_ok(crvm_txn_model model, const double *x, const double *tx, c
             memcpy(&Ti, T + i, sizeof Ti);
             acc &= (xi >= zero) & (xi <= top) & (((xi + big) - big == xi) | (xi >= big)) &
                    (ti >= zero) & (ti <= Ti) & (Ti <= top) & ((xi != zero) | (ti == zero));
+            if (T_range) { /* loop-invariant: predicted */
+                v2l below = Ti < vlo, above = Ti > vhi;
+                vlo = (v2d)(((v2l)Ti & below) | ((v2l)vlo & ~below));
+                vhi = (v2d)(((v2l)Ti & above) | ((v2l)vhi & ~above));
+            }
         }
         ok = acc[0] != 0 && acc[1] != 0;
+        lo = vlo[0] < vlo[1] ? vlo[0] : vlo[1];
+        hi = vhi[0] > vhi[1] ? vhi[0] : vhi[1];
 #endif
         for (; i < n; i++) {
             double xi = x[i], ti = tx[i], Ti = T[i];
             ok &= (xi >= 0.0) & (xi <= DBL_MAX) & whole(xi) & (ti >= 0.0) & (ti <= Ti) &
                   (Ti <= DBL_MAX) & ((xi != 0.0) | (ti == 0.0));
+            lo = Ti < lo ? Ti : lo;
+            hi = Ti > hi ? Ti : hi;
         }
+    }
+    if (T_range) {
+        if (model == CRVM_TXN_BGBB)
+            T_range_of(T, n, &lo, &hi);
+        T_range[0] = lo;
+        T_range[1] = hi;
     }
     if (w)
         for (size_t i = 0; i < n; i++)
@@ -187,9 +215,11 @@ static int columns_ok(crvm_txn_model model, const double *x, const double *tx, c
     return ok;
 }
 
+/* The columns' checks (check_row), the first failure named; on success
+ * T_range (if not NULL) receives the least and the largest T. */
 static crvm_status check_columns(crvm_txn_model model, const double *x, size_t x_len,
                                  const double *tx, size_t tx_len, const double *T, size_t T_len,
-                                 const double *w, size_t w_len)
+                                 const double *w, size_t w_len, double *T_range)
 {
     if ((x == NULL && x_len) || (tx == NULL && tx_len) || (T == NULL && T_len))
         return crvm__fail(CRVM_EINVAL, "frequency, recency and T must not be NULL");
@@ -206,7 +236,7 @@ static crvm_status check_columns(crvm_txn_model model, const double *x, size_t x
      * BG/BB bounds hold); only when some row fails does the per-row check
      * below run, to find the first bad row and build its message. NaN fails
      * every comparison, so it lands in the slow path too. */
-    if (columns_ok(model, x, tx, T, w, x_len))
+    if (columns_ok(model, x, tx, T, w, x_len, T_range))
         return CRVM_OK;
     for (size_t i = 0; i < x_len; i++) {
         crvm_status st = check_row(model, i, x[i], tx[i], T[i]);
@@ -220,6 +250,8 @@ static crvm_status check_columns(crvm_txn_model model, const double *x, size_t x
                                   w[i]);
         }
     }
+    if (T_range)
+        T_range_of(T, x_len, &T_range[0], &T_range[1]);
     return CRVM_OK;
 }
 
@@ -231,7 +263,7 @@ crvm_status crvm_txn_check_data(crvm_txn_model model, const double *frequency,
     if (!model_known(model))
         return crvm__fail(CRVM_EINVAL, "unknown transaction model %d", (int)model);
     return check_columns(model, frequency, frequency_len, recency, recency_len, T, T_len, weights,
-                         weights_len);
+                         weights_len, NULL);
 }
 
 /* ---- likelihood dispatch ------------------------------------------------ */
@@ -348,7 +380,7 @@ crvm_status crvm_txn_fit_new(crvm_txn_model model, const double *frequency, size
                 return crvm__fail(CRVM_EINVAL, "options.start[%d] (%s) = %g: must be finite and > 0",
                                   k, param_names[model][k], opt.start[k]);
     crvm_status st = check_columns(model, frequency, frequency_len, recency, recency_len, T, T_len,
-                                   weights, weights_len);
+                                   weights, weights_len, NULL);
     if (st != CRVM_OK)
         return st;
     if (frequency_len == 0)
@@ -777,41 +809,56 @@ static double memo_predict(double *memo, size_t slots, const crvm_txn_params *pr
 }
 
 /* BG/NBD and MBG/NBD conditional expectations and DERT of n validated
- * rows. PRED_COND: out[i] = P(alive)_i sum_h wt[h] (G_h,i - G_h-1,i) over
- * the H horizons t[h] (G = E[Y(t)] / P(alive), G_-1 = 0), so that one
- * horizon with weight 1 gives the expectation itself; P(alive) is computed
- * once for all horizons. G comes from the tabulated closed form where it is
- * certified and from the death-rate rules (grouped by x) for every other
- * row. PRED_DERT: t[0] is the discount rate, every row through the rules. */
+ * rows (T_range: their least and largest T). PRED_COND: out[i] =
+ * P(alive)_i sum_h wt[h] (G_h,i - G_h-1,i) over the H horizons t[h] (G =
+ * E[Y(t)] / P(alive), G_-1 = 0), so that one horizon with weight 1 gives
+ * the expectation itself; P(alive) is computed once for all horizons. G
+ * comes from the tabulated closed form where it is certified and from the
+ * death-rate rules (grouped by x) for every other row. One horizon takes a
+ * single pass over the rows (crvm__bgnbd_conditional_rows) into one
+ * temporary, copied to out once the rules have succeeded. PRED_DERT: t[0]
+ * is the discount rate, every row through the rules. */
 static crvm_status bgnbd_rows(const crvm_txn_params *params, enum pred_kind kind, const double *t,
                               const double *wt, size_t H, const double *x, const double *tx,
-                              const double *T, size_t n, double *out)
+                              const double *T, const double *T_range, size_t n, double *out)
 {
     int modified = params->model == CRVM_TXN_MBGNBD;
-    int several = kind == PRED_COND && H != 1;
-    size_t work_len = kind == PRED_COND ? crvm__bgnbd_expected_work_len() : 0;
-    /* not zeroed (crvm__calloc): every entry is written before it is read */
-    double *pa = crvm__realloc_array(NULL, (several ? 4 : 2) * n + work_len, sizeof *pa);
+    int one = kind == PRED_COND && H == 1, several = kind == PRED_COND && H != 1;
+    size_t pool_len = kind == PRED_COND ? crvm__bgnbd_cond_pool_len() : 0;
+    /* not zeroed (crvm__calloc): every entry is written before it is read,
+     * and the pages of the pool and of rows that are not used are never
+     * touched */
+    double *pa = crvm__realloc_array(NULL, (one ? 1 : several ? 4 : 2) * n + pool_len, sizeof *pa);
     size_t *rows = crvm__realloc_array(NULL, n, sizeof *rows);
     if (pa == NULL || rows == NULL) {
         crvm__free(pa);
         crvm__free(rows);
         return crvm__nomem("prediction buffer");
     }
-    double *g = pa + n, *prev = several ? g + n : NULL, *acc = several ? g + 2 * n : g;
-    double *work = g + (several ? 3 : 1) * n;
-    if (several)
-        memset(prev, 0, 2 * n * sizeof *prev); /* prev and acc */
-    if (!crvm__bgnbd_p_alive_rows(params->p, x, tx, T, n, modified, pa))
-        for (size_t i = 0; i < n; i++) {
-            crvm__txn_row row = {x[i], tx[i], T[i], 1.0};
-            pa[i] = crvm__bgnbd_p_alive(params->p, &row, modified);
-        }
+    double *g = one ? pa : pa + n, *prev = several ? g + n : NULL;
+    double *acc = several ? g + 2 * n : g;
+    double *pool = pa + (one ? 1 : several ? 4 : 2) * n;
+    crvm__cond_ctx ctx;
     crvm_status st = CRVM_OK;
-    for (size_t h = 0; h < (kind == PRED_COND ? H : 1) && st == CRVM_OK; h++) {
+    if (one) {
+        crvm__bgnbd_cond_init(&ctx, params->p, t[0], modified, T_range[0], T_range[1], pool);
+        size_t m = crvm__bgnbd_conditional_rows(&ctx, modified, x, tx, T, n, g, rows);
+        crvm__rule_job job = {params->p, modified, 0, t[0], NULL, x, T};
+        st = crvm__bgnbd_rule_rows(&job, rows, m, g);
+    } else {
+        if (several)
+            memset(prev, 0, 2 * n * sizeof *prev); /* prev and acc */
+        if (!crvm__bgnbd_p_alive_rows(params->p, x, tx, T, n, modified, pa))
+            for (size_t i = 0; i < n; i++) {
+                crvm__txn_row row = {x[i], tx[i], T[i], 1.0};
+                pa[i] = crvm__bgnbd_p_alive(params->p, &row, modified);
+            }
+    }
+    for (size_t h = 0; !one && h < (kind == PRED_COND ? H : 1) && st == CRVM_OK; h++) {
         size_t m = 0;
         if (kind == PRED_COND) {
-            crvm__bgnbd_expected_rows(params->p, t[h], x, T, n, modified, work, g);
+            crvm__bgnbd_cond_init(&ctx, params->p, t[h], modified, T_range[0], T_range[1], pool);
+            crvm__bgnbd_expected_rows(&ctx, x, T, n, g);
             for (size_t i = 0; i < n; i++)
                 if (isnan(g[i])) {
                     g[i] = 1.0;
@@ -832,7 +879,9 @@ static crvm_status bgnbd_rows(const crvm_txn_params *params, enum pred_kind kind
             }
         }
     }
-    if (st == CRVM_OK)
+    if (st == CRVM_OK && one)
+        memcpy(out, g, n * sizeof *out);
+    else if (st == CRVM_OK)
         for (size_t i = 0; i < n; i++)
             out[i] = pa[i] * acc[i];
     else if (st == CRVM_EDOMAIN) {
@@ -849,12 +898,13 @@ static crvm_status bgnbd_rows(const crvm_txn_params *params, enum pred_kind kind
 /* The parameters, the summary columns and the output of a prediction. */
 static crvm_status check_prediction(const crvm_txn_params *params, const double *x, size_t x_len,
                                     const double *tx, size_t tx_len, const double *T,
-                                    size_t T_len, const double *out, size_t out_len)
+                                    size_t T_len, const double *out, size_t out_len,
+                                    double *T_range)
 {
     crvm_status st = crvm_txn_params_check(params);
     if (st != CRVM_OK)
         return st;
-    st = check_columns(params->model, x, x_len, tx, tx_len, T, T_len, NULL, 0);
+    st = check_columns(params->model, x, x_len, tx, tx_len, T, T_len, NULL, 0, T_range);
     if (st != CRVM_OK)
         return st;
     if (out == NULL && out_len)
@@ -868,7 +918,12 @@ static crvm_status predict_rows(const crvm_txn_params *params, enum pred_kind ki
                                 const double *x, size_t x_len, const double *tx, size_t tx_len,
                                 const double *T, size_t T_len, double *out, size_t out_len)
 {
-    crvm_status st = check_prediction(params, x, x_len, tx, tx_len, T, T_len, out, out_len);
+    /* the range of T serves the BG/NBD conditional expectation's tables
+     * (params is checked, NULL included, by check_prediction) */
+    int bg = params && (params->model == CRVM_TXN_BGNBD || params->model == CRVM_TXN_MBGNBD);
+    double T_range[2];
+    crvm_status st = check_prediction(params, x, x_len, tx, tx_len, T, T_len, out, out_len,
+                                      bg && kind == PRED_COND ? T_range : NULL);
     if (st != CRVM_OK || x_len == 0)
         return st;
     /* BG/NBD and MBG/NBD P(alive) cannot fail on validated rows: no
@@ -878,10 +933,9 @@ static crvm_status predict_rows(const crvm_txn_params *params, enum pred_kind ki
         crvm__bgnbd_p_alive_rows(params->p, x, tx, T, x_len, params->model == CRVM_TXN_MBGNBD,
                                  out))
         return CRVM_OK;
-    int bg = params->model == CRVM_TXN_BGNBD || params->model == CRVM_TXN_MBGNBD;
     const double one = 1.0;
     if (bg && (kind == PRED_COND || kind == PRED_DERT))
-        return bgnbd_rows(params, kind, &t, &one, 1, x, tx, T, x_len, out);
+        return bgnbd_rows(params, kind, &t, &one, 1, x, tx, T, T_range, x_len, out);
     /* BG/BB rows are whole numbers (x <= t_x <= n): real data repeat the
      * same few triples, so each distinct row is evaluated once */
     size_t memo_len = params->model == CRVM_TXN_BGBB ? memo_slots(x_len) : 0;
@@ -974,11 +1028,12 @@ crvm_status crvm__txn_expected_increments(const crvm_txn_params *params, const d
         if ((st = check_horizon(params, name, t[h])) != CRVM_OK)
             return st;
     }
-    st = check_prediction(params, x, x_len, tx, tx_len, T, T_len, out, out_len);
+    double T_range[2];
+    st = check_prediction(params, x, x_len, tx, tx_len, T, T_len, out, out_len, T_range);
     if (st != CRVM_OK || x_len == 0)
         return st;
     if (H > 0 && (params->model == CRVM_TXN_BGNBD || params->model == CRVM_TXN_MBGNBD))
-        return bgnbd_rows(params, PRED_COND, t, weight, H, x, tx, T, x_len, out);
+        return bgnbd_rows(params, PRED_COND, t, weight, H, x, tx, T, T_range, x_len, out);
     /* the other models: one validated call per horizon */
     double *acc = crvm__calloc(3 * x_len, sizeof *acc);
     if (acc == NULL)

@@ -7,6 +7,7 @@
 
 #include "crvm/transactions.h"
 #include "math/optim.h"
+#include "math/vmath.h"
 
 /* One (possibly merged) customer summary row. */
 typedef struct crvm__txn_row {
@@ -74,18 +75,68 @@ double crvm__bgnbd_p_alive(const double *p, const crvm__txn_row *row, int modifi
  * could overflow; then the caller uses the row-by-row path. */
 int crvm__bgnbd_p_alive_rows(const double *p, const double *x, const double *tx, const double *T,
                              size_t n, int modified, double *out);
+/* The same, one block of at most CRVM__VBLOCK rows at a time (for kernels
+ * that fuse P(alive) with more work on the block): _init returns 0 where
+ * crvm__bgnbd_p_alive_rows would; the context caches the per-x constants
+ * across blocks. */
+typedef struct crvm__p_alive_ctx {
+    double r, alpha, b, la, shift;
+    int modified;
+    double c0[64];
+    unsigned char have[64];
+} crvm__p_alive_ctx;
+int crvm__bgnbd_p_alive_init(crvm__p_alive_ctx *ctx, const double *p, int modified);
+void crvm__bgnbd_p_alive_block(crvm__p_alive_ctx *ctx, const double *x, const double *tx,
+                               const double *T, size_t len, double *out);
 double crvm__bgnbd_expected_conditional(const double *p, double t, const crvm__txn_row *row,
                                         int modified);
 /* G = E[Y(t) | x, t_x, T] / P(alive) of BG/NBD (modified = 0) or MBG/NBD
- * (1) for n validated rows into out (it depends on x and T only): the 2F1
- * closed form, its series evaluated from per-x coefficient tables (see
- * bgnbd.c). Every value is checked against bounds of the exact value; a
- * row that the closed form cannot certify gets NaN, and the caller
- * evaluates it through the death-rate rule (crvm__bgnbd_rule_rows). work:
- * crvm__bgnbd_expected_work_len() doubles of scratch. */
-size_t crvm__bgnbd_expected_work_len(void);
-void crvm__bgnbd_expected_rows(const double *p, double t, const double *x, const double *T,
-                               size_t n, int modified, double *work, double *out);
+ * (1) for validated rows (it depends on x and T only): the 2F1 closed form,
+ * its series evaluated from per-x coefficient tables (bgnbd_cond.c). Every
+ * value is checked against bounds of the exact value; a row that the
+ * closed form cannot certify gets NaN, and the caller evaluates it through
+ * the death-rate rule (crvm__bgnbd_rule_rows). The context holds one
+ * call's tables: _init takes the horizon t and the least and largest T of
+ * the rows (the tables are built for that range) and pool, scratch of
+ * crvm__bgnbd_cond_pool_len() doubles (the tables are packed at its start,
+ * so only the part they use is touched). */
+#define CRVM__COND_SERIES_X 64
+typedef struct crvm__cond_table {
+    int n;        /* number of terms; 0: not built, -1: unusable */
+    double k, mean; /* r + x and E[nu'] of the row's bounds */
+    double *c;    /* coefficients, in the pool */
+} crvm__cond_table;
+/* The rows of one block that the alternating series did not serve but the
+ * Maclaurin table does: their 2F1 sums and shapes, packed so that the log,
+ * log1p and expm1 of the form go through the vector functions. */
+typedef struct crvm__cond_zrows {
+    size_t m, idx[CRVM__VBLOCK];
+    double F[CRVM__VBLOCK], c[CRVM__VBLOCK], k[CRVM__VBLOCK], C[CRVM__VBLOCK];
+} crvm__cond_zrows;
+typedef struct crvm__cond_ctx {
+    double r, alpha, a, b, extra, t;
+    double c0, hmax, ccap, zcap;
+    crvm__cond_table alt[CRVM__COND_SERIES_X], mac[CRVM__COND_SERIES_X];
+    double *pool;
+    size_t used;
+    crvm__cond_zrows zr;
+} crvm__cond_ctx;
+size_t crvm__bgnbd_cond_pool_len(void);
+void crvm__bgnbd_cond_init(crvm__cond_ctx *ctx, const double *p, double t, int modified,
+                           double T_min, double T_max, double *pool);
+/* G of len rows (at most CRVM__VBLOCK) into out, NaN where uncertified */
+void crvm__bgnbd_cond_block(crvm__cond_ctx *ctx, const double *x, const double *T, size_t len,
+                            double *out);
+/* G of n rows into out, block by block */
+void crvm__bgnbd_expected_rows(crvm__cond_ctx *ctx, const double *x, const double *T, size_t n,
+                               double *out);
+/* One pass: out[i] = P(alive) G of each row where G is certified; for the
+ * other rows out[i] = P(alive) and i is appended to rows (n entries of
+ * storage), for the caller to multiply by the rule's G. Returns the number
+ * of rows appended. */
+size_t crvm__bgnbd_conditional_rows(crvm__cond_ctx *ctx, int modified, const double *x,
+                                    const double *tx, const double *T, size_t n, double *out,
+                                    size_t *rows);
 double crvm__bgnbd_probability_of_n(const double *p, double t, double n, int modified);
 
 double crvm__pareto_p_alive(const double *p, const crvm__txn_row *row);

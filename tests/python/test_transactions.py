@@ -292,3 +292,24 @@ def test_parameter_errors():
         m.params = {"r": 1, "alpha": -1, "a": 1, "b": 1}
     with pytest.raises(ValueError, match="same length"):
         crvm.BetaGeo().fit([1, 2, 3], [1, 2], [3, 3, 3])
+
+
+def test_fitted_data_is_a_snapshot_of_the_columns(cdnow):
+    """model.data (built on first access) holds the columns as they were at
+    fit time: changing the caller's arrays afterwards does not reach it."""
+    x = cdnow["frequency"].to_numpy().copy()
+    tx = cdnow["recency"].to_numpy().copy()
+    T = cdnow["T"].to_numpy().copy()
+    bg = crvm.BetaGeo().fit(x, tx, T)
+    repeat = x > 0
+    f, m = x[repeat].copy(), np.linspace(10.0, 50.0, int(repeat.sum()))
+    gg = crvm.GammaGamma().fit(f, m)
+    x0, f0, m0 = x.copy(), f.copy(), m.copy()
+    x[:] = -1.0
+    f[:] = -1.0
+    m[:] = -1.0
+    np.testing.assert_array_equal(bg.data["frequency"].to_numpy(), x0)
+    np.testing.assert_array_equal(bg.data["T"].to_numpy(), T)
+    np.testing.assert_array_equal(gg.data["frequency"].to_numpy(), f0)
+    np.testing.assert_array_equal(gg.data["monetary_value"].to_numpy(), m0)
+    assert crvm.BetaGeo().data is None

@@ -1013,13 +1013,13 @@ static void batched_conditional_matches_row_by_row(void **state)
 {
     (void)state;
     /* crvm_txn_expected_conditional evaluates BG/NBD and MBG/NBD rows from
-     * per-x coefficient tables of the 2F1 (crvm__bgnbd_expected_rows); over
-     * random parameters, horizons and rows (x up to 300, so that both the
-     * tables and the per-row route are used; T down to 0.01, so that z > 1/2
-     * occurs; in a third of the cases ages over a narrow range, as real
-     * data have) it must equal the per-row crvm__bgnbd_expected_conditional
-     * (itself checked against quadrature and mpmath elsewhere) to 1e-12
-     * relative: the same series summed in another order, a few ulp, which
+     * per-x coefficient tables of the 2F1 (bgnbd_cond.c, fused with P(alive)
+     * for one horizon); over random parameters, horizons and rows (x up to
+     * 300, so that both the tables and the per-row route are used; T down
+     * to 0.01, so that z > 1/2 occurs; in a third of the cases ages over a
+     * narrow range, as real data have) it must equal the per-row
+     * crvm__bgnbd_expected_conditional (itself checked against quadrature
+     * and mpmath elsewhere) to 1e-12 relative: the same series summed in another order, a few ulp, which
      * the bracket 1 - (1-z)^k 2F1 amplifies by at most 1e3. */
     unsigned long long seed = 99, seed_ages = 5;
     enum { N = 400 };

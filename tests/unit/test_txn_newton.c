@@ -403,36 +403,40 @@ static void pareto_newton_fit_matches_quasi_newton(void **state)
 static void duplicated_rows_merge_like_weights(void **state)
 {
     (void)state;
-    /* 90000 rows made of 3000 distinct ones repeated 30 times (the sampled
-     * merge decision must see the duplicates and merge), against the 3000
-     * rows with weight 30: the same merged data, so the same estimates to
-     * 1e-9 (summation order only). */
+    /* 90000 rows made of 3000 distinct ones repeated 30 times, and 6000
+     * rows of 3000 repeated twice (below 65536 rows the merge decision
+     * samples n/8 rows), against the 3000 rows with weight 30 or 2: the same
+     * merged data, so the same estimates to 1e-9 (summation order only). */
     test_rng rng = {5};
-    enum { D = 3000, C = 30 };
-    double *x = malloc(3 * D * C * sizeof *x), *tx = x + D * C, *T = tx + D * C;
+    enum { D = 3000 };
+    const int copies[2] = {30, 2};
+    double *x = malloc(3 * D * 30 * sizeof *x), *tx = x + D * 30, *T = tx + D * 30;
     double dx[D], dtx[D], dT[D], w[D];
     assert_non_null(x);
     const double truth[4] = {0.25, 4.0, 0.8, 2.4};
     simulate(truth, 0, D, 0, &rng, dx, dtx, dT);
-    for (int i = 0; i < D * C; i++) {
-        x[i] = dx[i % D];
-        tx[i] = dtx[i % D];
-        T[i] = dT[i % D];
+    for (int c = 0; c < 2; c++) {
+        int C = copies[c], n = D * C;
+        for (int i = 0; i < n; i++) {
+            x[i] = dx[i % D];
+            tx[i] = dtx[i % D];
+            T[i] = dT[i % D];
+        }
+        for (int i = 0; i < D; i++)
+            w[i] = C;
+        crvm_txn_fit *a = NULL, *b = NULL;
+        assert_status(crvm_txn_fit_new(CRVM_TXN_BGNBD, x, n, tx, n, T, n, NULL, 0, NULL, &a),
+                      CRVM_OK);
+        assert_status(crvm_txn_fit_new(CRVM_TXN_BGNBD, dx, D, dtx, D, dT, D, w, D, NULL, &b),
+                      CRVM_OK);
+        crvm_txn_params pa, pb;
+        crvm_txn_fit_params(a, &pa);
+        crvm_txn_fit_params(b, &pb);
+        for (int k = 0; k < 4; k++)
+            assert_close(pa.p[k], pb.p[k], 1e-9, 0.0);
+        crvm_txn_fit_free(a);
+        crvm_txn_fit_free(b);
     }
-    for (int i = 0; i < D; i++)
-        w[i] = C;
-    crvm_txn_fit *a = NULL, *b = NULL;
-    assert_status(crvm_txn_fit_new(CRVM_TXN_BGNBD, x, D * C, tx, D * C, T, D * C, NULL, 0, NULL,
-                                   &a),
-                  CRVM_OK);
-    assert_status(crvm_txn_fit_new(CRVM_TXN_BGNBD, dx, D, dtx, D, dT, D, w, D, NULL, &b), CRVM_OK);
-    crvm_txn_params pa, pb;
-    crvm_txn_fit_params(a, &pa);
-    crvm_txn_fit_params(b, &pb);
-    for (int k = 0; k < 4; k++)
-        assert_close(pa.p[k], pb.p[k], 1e-9, 0.0);
-    crvm_txn_fit_free(a);
-    crvm_txn_fit_free(b);
     free(x);
 }
 

@@ -23,7 +23,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["customer_columns", "keyed", "number_column"]
+__all__ = ["FittedData", "customer_columns", "keyed", "number_column"]
 
 
 def number_column(values: Any, name: str) -> np.ndarray:
@@ -58,6 +58,13 @@ def customer_columns(names: Sequence[str], values: Sequence[Any]):
     Returns (arrays, index, scalar): the float64 arrays in customer order,
     the pandas index of the customers (None when no Series came in) and
     whether every column was a scalar."""
+    # the common case, contiguous float64 vectors of one length, as they are
+    # (the general path below gives the same; this one only skips its checks)
+    first = values[0] if values else None
+    if (type(first) is np.ndarray and first.ndim == 1
+            and all(type(v) is np.ndarray and v.dtype == np.float64 and v.ndim == 1
+                    and v.flags.c_contiguous and v.shape == first.shape for v in values)):
+        return list(values), None, False
     scalars = [np.ndim(v) == 0 and not isinstance(v, (pd.Series, pd.DataFrame)) for v in values]
     if all(scalars):
         return [number_column(v, n) for n, v in zip(names, values)], None, True
@@ -107,3 +114,32 @@ def keyed(out: np.ndarray, index, scalar: bool, name: str | None = None):
     if index is not None:
         return pd.Series(out, index=index, name=name)
     return out
+
+
+class FittedData:
+    """Mixin: ``model.data``, the columns a model was fitted to, as a
+    DataFrame built on first access. A fit keeps copies of its columns
+    (``_keep_data``; later changes to the caller's arrays do not reach them)
+    and builds no DataFrame: building one took most of a small fit's time
+    (about 0.5 ms of a 0.7 ms Gamma-Gamma fit of 10^4 customers)."""
+
+    _data = None
+    _data_columns = None
+
+    @property
+    def data(self):
+        """The fitted columns as a DataFrame (None before a fit)."""
+        if self._data is None and self._data_columns is not None:
+            columns, index = self._data_columns
+            self._data = pd.DataFrame(columns, index=index, copy=False)
+            self._data_columns = None
+        return self._data
+
+    @data.setter
+    def data(self, value):
+        self._data, self._data_columns = value, None
+
+    def _keep_data(self, columns: dict, index) -> None:
+        self._data = None
+        self._data_columns = ({k: np.array(v, dtype=np.float64) for k, v in columns.items()},
+                              index)

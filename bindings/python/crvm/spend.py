@@ -15,7 +15,7 @@ import pandas as pd
 
 from . import lowlevel as _ll
 from ._arrays import as_float_array
-from ._columns import customer_columns, keyed
+from ._columns import FittedData, customer_columns, keyed
 from ._persist import Persistent
 from .errors import ConvergenceError, NotFittedError
 
@@ -37,7 +37,7 @@ def _params_struct(params: dict):
     return s
 
 
-class GammaGamma(Persistent):
+class GammaGamma(FittedData, Persistent):
     """Gamma-Gamma spend model.
 
     Parameters
@@ -203,8 +203,7 @@ class GammaGamma(Persistent):
             self.report_ = _report_dict(report)
             raise
         self._adopt(fit)
-        self.data = pd.DataFrame({"frequency": x, "monetary_value": m},
-                                 index=idx if index is None else index)
+        self._keep_data({"frequency": x, "monetary_value": m}, idx if index is None else index)
         return self
 
     # -- predictions ------------------------------------------------------

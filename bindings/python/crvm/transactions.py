@@ -30,7 +30,7 @@ import pandas as pd
 
 from . import lowlevel as _ll
 from ._arrays import as_float_array, is_scalar
-from ._columns import customer_columns, keyed
+from ._columns import FittedData, customer_columns, keyed
 from ._persist import Persistent
 from .errors import NotFittedError
 
@@ -68,7 +68,7 @@ def _result(out, scalar, index=None):
     return keyed(out, index, scalar)
 
 
-class _TransactionModel(Persistent):
+class _TransactionModel(FittedData, Persistent):
     """Shared machinery of the four models (not instantiated directly)."""
 
     _kind = "transactions"
@@ -278,7 +278,7 @@ class _TransactionModel(Persistent):
             data["weights"] = w
         if index is None:
             index = idx
-        self.data = pd.DataFrame(data, index=index)
+        self._keep_data(data, index)
         if not report.converged:
             warnings.warn(f"{type(self).__name__}: {message or 'did not converge'}",
                           ConvergenceWarning, stacklevel=3)
