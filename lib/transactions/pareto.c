@@ -44,7 +44,7 @@
 #include <stdlib.h>
 
 #include "math/special.h"
-#include "transactions/txn_private.h"
+#include "transactions/pareto_private.h"
 
 #define QUAD_TOL 1e-13
 
@@ -145,28 +145,30 @@ static int quad_hessian(const double *p, const crvm__txn_row *row, double *hJ)
 }
 
 /* E0 = log[alpha^r beta^s (alpha+T)^-(r+x) (beta+T)^-s] with its gradient
- * and Hessian in (r, alpha, s, beta) */
-static double pareto_E0_hess(const double *p, const crvm__txn_row *row, double *g, double *h)
+ * and Hessian in (r, alpha, s, beta); pc: the constants of p */
+static double pareto_E0_hess(const double *p, const crvm__pareto_pc *pc,
+                             const crvm__txn_row *row, double *g, double *h)
 {
     double r = p[0], alpha = p[1], s = p[2], beta = p[3], x = row->x, T = row->T;
-    double la = log1p(T / alpha), lb = log1p(T / beta);
-    double aT = alpha + T, bT = beta + T;
+    double la = log1p(T * pc->ialpha), lb = log1p(T * pc->ibeta);
     if (g) {
-        double ra = T / (alpha * aT), sb = T / (beta * bT);
+        double iaT = 1.0 / (alpha + T), ibT = 1.0 / (beta + T);
+        double ra = T * pc->ialpha * iaT, sb = T * pc->ibeta * ibT; /* T / (alpha (alpha+T)) */
         g[0] = -la;
-        g[1] = r * ra - x / aT;
+        g[1] = r * ra - x * iaT;
         g[2] = -lb;
         g[3] = s * sb;
         if (h) {
             for (int k = 0; k < 16; k++)
                 h[k] = 0.0;
             h[1] = h[4] = ra;
-            h[5] = -r * T * (2.0 * alpha + T) / (alpha * alpha * aT * aT) + x / (aT * aT);
+            h[5] = -r * ra * (2.0 * alpha + T) * pc->ialpha * iaT + x * iaT * iaT;
             h[11] = h[14] = sb;
-            h[15] = -s * T * (2.0 * beta + T) / (beta * beta * bT * bT);
+            h[15] = -s * sb * (2.0 * beta + T) * pc->ibeta * ibT;
         }
     }
-    return -r * la - x * log(aT) - s * lb;
+    /* log(alpha + T) = log alpha + log1p(T / alpha) */
+    return -r * la - x * (pc->lalpha + la) - s * lb;
 }
 
 double crvm__pareto_ll_hess(const double *p, const crvm__txn_row *row, crvm__pareto_tab *tab,
@@ -175,7 +177,7 @@ double crvm__pareto_ll_hess(const double *p, const crvm__txn_row *row, crvm__par
 {
     double g0[4], h0[16], gJ[4] = {0, 0, 0, 0}, hJ[16] = {0};
     double *pg = grad || hess ? g0 : NULL;
-    double E0 = pareto_E0_hess(p, row, pg, hess ? h0 : NULL);
+    double E0 = pareto_E0_hess(p, crvm__pareto_pc_of(tab, p), row, pg, hess ? h0 : NULL);
     double J = -INFINITY;
     if (row->tx < row->T) {
         J = NAN;
@@ -193,9 +195,12 @@ double crvm__pareto_ll_hess(const double *p, const crvm__txn_row *row, crvm__par
     }
     if (isnan(J))
         return NAN;
-    double lse = crvm__log_add_exp(E0, J);
+    /* log(e^E0 + e^J) = max + log1p(ex), ex = e^-|E0 - J|, and the weights
+     * e^E0 and e^J of the sum: 1 / (1 + ex) and ex / (1 + ex) */
+    double ex = J == -INFINITY ? 0.0 : exp(-fabs(E0 - J)), inv = 1.0 / (1.0 + ex);
+    double lse = fmax(E0, J) + log1p(ex);
     if (pg) {
-        double w0 = exp(E0 - lse), w1 = (J == -INFINITY) ? 0.0 : exp(J - lse);
+        double w0 = E0 >= J ? inv : ex * inv, w1 = E0 >= J ? ex * inv : inv;
         double dd[4];
         for (int k = 0; k < 4; k++)
             dd[k] = g0[k] - gJ[k];
@@ -227,7 +232,9 @@ static double log_odds_dead(const double *p, const crvm__txn_row *row)
     double J = crvm__pareto_J(p, row, NULL, 0);
     if (J == -INFINITY || isnan(J))
         return J;
-    return J - pareto_E0_hess(p, row, NULL, NULL);
+    crvm__pareto_pc pc;
+    crvm__pareto_pc_set(p, &pc);
+    return J - pareto_E0_hess(p, &pc, row, NULL, NULL);
 }
 
 double crvm__pareto_p_alive(const double *p, const crvm__txn_row *row)

@@ -28,7 +28,7 @@
  * (alpha = beta) is no special case. */
 #include <math.h>
 
-#include "transactions/txn_private.h"
+#include "transactions/pareto_private.h"
 
 /* the table entry n, from the table when it fits (filled on demand) */
 static inline void tab_entry(crvm__pareto_tab *tab, int n, double *ratio, double *im, double *ie)
@@ -51,20 +51,13 @@ static inline void tab_entry(crvm__pareto_tab *tab, int n, double *ratio, double
     }
 }
 
-/* accumulators: S, first derivatives (e, m, c, d), second derivatives in
- * the order ee, em, ec, ed, mm, mc, md, cc, cd, dd */
-enum { ACC_S, ACC_E, ACC_M, ACC_C, ACC_D, ACC_EE, ACC_EM, ACC_EC, ACC_ED, ACC_MM, ACC_MC,
-       ACC_MD, ACC_CC, ACC_CD, ACC_DD, ACC_N };
 
 /* Which B_n the terms carry: the whole series (1 - q)/M; its head, the
  * series at T = infinity, 1/M (q = 0); its tail -q/M (head + tail = whole) */
 enum series_mode { WHOLE, HEAD, TAIL };
 
 /* One row's series geometry (see the top of the file). */
-typedef struct geom {
-    double e, m, d, z, ict, L, rho, omr, Lc, Lcc;
-    int case_a;
-} geom;
+typedef crvm__pareto_geom geom;
 
 static int geom_set(const double *p, double x, double tx, double T, geom *g)
 {
@@ -81,15 +74,20 @@ static int geom_set(const double *p, double x, double tx, double T, geom *g)
         return 0;
     double icT = isfinite(T) ? 1.0 / (c + T) : 0.0;
     g->L = isfinite(T) ? -log1p((T - tx) * g->ict) : -INFINITY; /* log rho < 0 */
-    g->rho = exp(g->L);
-    g->omr = -expm1(g->L);
+    if (isfinite(c + T)) { /* rho and 1 - rho as ratios: one rounding each */
+        g->rho = (c + tx) * icT;
+        g->omr = (T - tx) * icT;
+    } else {
+        g->rho = exp(g->L);
+        g->omr = -expm1(g->L);
+    }
     g->Lc = g->ict - icT;
     g->Lcc = icT * icT - g->ict * g->ict;
     return 1;
 }
 
 /* Sums of t_n and (order >= 1) its first, (order 2) second derivatives in
- * v = (e, m, c, d) into acc[ACC_N], relative to exp(*loff). ref: for TAIL,
+ * v = (e, m, c, d) into acc[CRVM__PACC_N], relative to exp(*loff). ref: for TAIL,
  * the head's S (the tail stops at 1e-17 of head + tail). Returns 0 when the
  * series did not converge within its bounded number of terms, or (HEAD,
  * TAIL) needed rescaling. */
@@ -103,11 +101,7 @@ static ALWAYS_INLINE int series_loop(const geom *g, const enum series_mode mode,
                                      crvm__pareto_tab *tab, const int order, double ref,
                                      double *acc, double *loff)
 {
-    if (tab->e != g->e || tab->m != g->m) {
-        tab->e = g->e;
-        tab->m = g->m;
-        tab->len = 0;
-    }
+    crvm__pareto_tab_key(tab, g->e, g->m);
     double m = g->m, z = g->z, d = g->d, ict = g->ict, L = g->L, Lc = g->Lc, Lcc = g->Lcc;
     double rho = g->rho, omr = g->omr;
     /* local sums (acc could alias the table, so the compiler would keep
@@ -195,8 +189,8 @@ static ALWAYS_INLINE int series_loop(const geom *g, const enum series_mode mode,
             *loff += 575.6462732485114; /* 250 log 10 */
         }
     }
-    const double sums[ACC_N] = {sS, sE, sM, sC, sD, sEE, sEM, sEC, sED, sMM, sMC, sMD, sCC, sCD, sDD};
-    for (int k = 0; k < ACC_N; k++)
+    const double sums[CRVM__PACC_N] = {sS, sE, sM, sC, sD, sEE, sEM, sEC, sED, sMM, sMC, sMD, sCC, sCD, sDD};
+    for (int k = 0; k < CRVM__PACC_N; k++)
         acc[k] = sums[k];
     return ok;
 }
@@ -206,6 +200,11 @@ static ALWAYS_INLINE int series_loop(const geom *g, const enum series_mode mode,
 static int series_sums(const geom *g, enum series_mode mode, crvm__pareto_tab *tab, int order,
                        double ref, double *acc, double *loff)
 {
+    /* the fit's case: to second order, four terms at a time */
+    if (order == 2 && mode != HEAD && crvm__pareto_block_sums(g, mode == TAIL, tab, ref, acc)) {
+        *loff = 0.0;
+        return 1;
+    }
 #define SERIES_CASE(M)                                                                       \
     case M:                                                                                  \
         return order == 0   ? series_loop(g, M, tab, 0, ref, acc, loff)                      \
@@ -220,88 +219,97 @@ static int series_sums(const geom *g, enum series_mode mode, crvm__pareto_tab *t
     return 0;
 }
 
+/* d v / d (r, alpha, s, beta) for v = (e, m, c, d) (the top of the file),
+ * when alpha >= beta (c = alpha, e = s + 1) and otherwise (c = beta,
+ * e = r + x) */
+static const double jac_a[4][4] = {{0, 1, 0, 0}, {0, 0, 1, 1}, {1, 1, 0, 0}, {0, 0, 0, -1}};
+static const double jac_b[4][4] = {{1, 1, 0, 0}, {0, 0, 0, -1}, {0, 1, 0, 0}, {0, 0, 1, 1}};
+
 /* J, dJ and hJ (either may be NULL) from the sums over the series */
 static double finish(const double *p, double x, double tx, const geom *g, const double *acc,
-                     double loff, double *dJ, double *hJ)
+                     double loff, crvm__pareto_tab *tab, double *dJ, double *hJ)
 {
     double r = p[0], alpha = p[1], s = p[2], beta = p[3];
-    double S = acc[ACC_S];
+    double S = acc[CRVM__PACC_S];
     if (!(S > 0.0))
         return NAN;
-    double ct = 1.0 / g->ict, ict = g->ict;
+    const crvm__pareto_pc *pc = crvm__pareto_pc_of(tab, p);
+    double ict = g->ict;
     /* J = log s + base + log S, base = r log alpha + s log beta - m log c_t
-     * written with log1p where t_x is small against the scale */
-    double lct = log(ct), base, db[4], hb[16] = {0};
+     * written with log1p where t_x is small against the scale, and
+     * log c_t = log c + log1p(t_x / c) */
+    double base, db[4], hb[16] = {0};
     if (g->case_a) {
-        double l1 = log1p(tx / alpha), lb = log(beta) - lct;
+        double l1 = log1p(tx * pc->ialpha), lct = pc->lalpha + l1, lb = pc->lbeta - lct;
+        double u = tx * pc->ialpha * ict; /* t_x / (alpha c_t) */
         base = -r * l1 - x * lct + s * lb;
         db[0] = -l1;
-        db[1] = r * tx / (alpha * ct) - (x + s) * ict;
+        db[1] = r * u - (x + s) * ict;
         db[2] = lb;
-        db[3] = s / beta;
-        hb[1] = hb[4] = tx / (alpha * ct);
-        hb[5] = -r * tx * (2.0 * alpha + tx) / (alpha * alpha * ct * ct) + (x + s) * ict * ict;
+        db[3] = s * pc->ibeta;
+        hb[1] = hb[4] = u;
+        hb[5] = -r * u * (2.0 * alpha + tx) * pc->ialpha * ict + (x + s) * ict * ict;
         hb[6] = hb[9] = -ict;
-        hb[11] = hb[14] = 1.0 / beta;
-        hb[15] = -s / (beta * beta);
+        hb[11] = hb[14] = pc->ibeta;
+        hb[15] = -s * pc->ibeta * pc->ibeta;
     } else {
-        double l1 = log1p(tx / beta), la = log(alpha) - lct;
+        double l1 = log1p(tx * pc->ibeta), lct = pc->lbeta + l1, la = pc->lalpha - lct;
+        double u = tx * pc->ibeta * ict; /* t_x / (beta c_t) */
         base = r * la - s * l1 - x * lct;
         db[0] = la;
-        db[1] = r / alpha;
+        db[1] = r * pc->ialpha;
         db[2] = -l1;
-        db[3] = s * tx / (beta * ct) - (r + x) * ict;
-        hb[1] = hb[4] = 1.0 / alpha;
+        db[3] = s * u - (r + x) * ict;
+        hb[1] = hb[4] = pc->ialpha;
         hb[3] = hb[12] = -ict;
-        hb[5] = -r / (alpha * alpha);
-        hb[11] = hb[14] = tx / (beta * ct);
-        hb[15] = (r + x) * ict * ict - s * tx * (2.0 * beta + tx) / (beta * beta * ct * ct);
+        hb[5] = -r * pc->ialpha * pc->ialpha;
+        hb[11] = hb[14] = u;
+        hb[15] = (r + x) * ict * ict - s * u * (2.0 * beta + tx) * pc->ibeta * ict;
     }
     if (dJ || hJ) {
         double iS = 1.0 / S;
-        double gv[4] = {acc[ACC_E] * iS, acc[ACC_M] * iS, acc[ACC_C] * iS, acc[ACC_D] * iS};
-        /* each of r, alpha, s, beta moves one or two of v = (e, m, c, d),
-         * each by +-1 (the top of the file): v index and sign, sign 0 unused */
-        static const int va[4][2][2] = {{{1, 1}, {0, 0}}, {{2, 1}, {3, 1}},
-                                        {{0, 1}, {1, 1}}, {{3, -1}, {0, 0}}};
-        static const int vb[4][2][2] = {{{0, 1}, {1, 1}}, {{3, -1}, {0, 0}},
-                                        {{1, 1}, {0, 0}}, {{2, 1}, {3, 1}}};
-        const int(*v)[2][2] = g->case_a ? va : vb;
+        double gv[4] = {acc[CRVM__PACC_E] * iS, acc[CRVM__PACC_M] * iS, acc[CRVM__PACC_C] * iS,
+                        acc[CRVM__PACC_D] * iS};
+        const double(*P)[4] = g->case_a ? jac_a : jac_b;
         if (dJ)
             for (int k = 0; k < 4; k++)
-                dJ[k] = db[k] + (k == 2 ? 1.0 / s : 0.0) + v[k][0][1] * gv[v[k][0][0]] +
-                        v[k][1][1] * gv[v[k][1][0]];
+                dJ[k] = db[k] + (k == 2 ? 1.0 / s : 0.0) + P[k][0] * gv[0] + P[k][1] * gv[1] +
+                        P[k][2] * gv[2] + P[k][3] * gv[3];
         if (hJ) {
-            static const int idx[4][4] = {{ACC_EE, ACC_EM, ACC_EC, ACC_ED},
-                                          {ACC_EM, ACC_MM, ACC_MC, ACC_MD},
-                                          {ACC_EC, ACC_MC, ACC_CC, ACC_CD},
-                                          {ACC_ED, ACC_MD, ACC_CD, ACC_DD}};
+            /* Hess log S in v, then P (Hess log S) P' */
+            static const int idx[4][4] = {
+                {CRVM__PACC_EE, CRVM__PACC_EM, CRVM__PACC_EC, CRVM__PACC_ED},
+                {CRVM__PACC_EM, CRVM__PACC_MM, CRVM__PACC_MC, CRVM__PACC_MD},
+                {CRVM__PACC_EC, CRVM__PACC_MC, CRVM__PACC_CC, CRVM__PACC_CD},
+                {CRVM__PACC_ED, CRVM__PACC_MD, CRVM__PACC_CD, CRVM__PACC_DD}};
+            double hv[4][4], w[4][4];
+            for (int i = 0; i < 4; i++)
+                for (int j = 0; j < 4; j++)
+                    hv[i][j] = acc[idx[i][j]] * iS - gv[i] * gv[j];
+            for (int i = 0; i < 4; i++)
+                for (int l = 0; l < 4; l++)
+                    w[i][l] = hv[i][0] * P[l][0] + hv[i][1] * P[l][1] + hv[i][2] * P[l][2] +
+                              hv[i][3] * P[l][3];
             for (int k = 0; k < 4; k++)
-                for (int l = k; l < 4; l++) {
-                    double h = hb[4 * k + l];
-                    for (int u = 0; u < 2; u++)
-                        for (int w = 0; w < 2; w++) {
-                            int i = v[k][u][0], j = v[l][w][0], sg = v[k][u][1] * v[l][w][1];
-                            if (sg)
-                                h += sg * (acc[idx[i][j]] * iS - gv[i] * gv[j]);
-                        }
-                    hJ[4 * k + l] = hJ[4 * l + k] = h;
-                }
+                for (int l = k; l < 4; l++)
+                    hJ[4 * k + l] = hJ[4 * l + k] = hb[4 * k + l] + P[k][0] * w[0][l] +
+                                                    P[k][1] * w[1][l] + P[k][2] * w[2][l] +
+                                                    P[k][3] * w[3][l];
             hJ[10] -= 1.0 / (s * s);
         }
     }
-    return log(s) + base + log(S) + loff;
+    return pc->ls + base + log(S) + loff;
 }
 
 double crvm__pareto_J_series(const double *p, double x, double tx, double T,
                              crvm__pareto_tab *tab, double *dJ, double *hJ)
 {
     geom g;
-    double acc[ACC_N], loff;
+    double acc[CRVM__PACC_N], loff;
     if (!geom_set(p, x, tx, T, &g) ||
         !series_sums(&g, WHOLE, tab, hJ ? 2 : dJ ? 1 : 0, 0.0, acc, &loff))
         return NAN;
-    return finish(p, x, tx, &g, acc, loff, dJ, hJ);
+    return finish(p, x, tx, &g, acc, loff, tab, dJ, hJ);
 }
 
 int crvm__pareto_series_head(const double *p, double x, crvm__pareto_tab *tab, int order,
@@ -317,14 +325,14 @@ double crvm__pareto_J_series_split(const double *p, double x, double T, crvm__pa
                                    const double *head, double *dJ, double *hJ)
 {
     geom g;
-    double acc[ACC_N], loff;
+    double acc[CRVM__PACC_N], loff;
     if (!geom_set(p, x, 0.0, T, &g) ||
-        !series_sums(&g, TAIL, tab, hJ ? 2 : dJ ? 1 : 0, head[ACC_S], acc, &loff))
+        !series_sums(&g, TAIL, tab, hJ ? 2 : dJ ? 1 : 0, head[CRVM__PACC_S], acc, &loff))
         return NAN;
     /* head + tail loses to cancellation at most a factor 2 (one bit) */
-    if (!(acc[ACC_S] >= -0.5 * head[ACC_S]))
+    if (!(acc[CRVM__PACC_S] >= -0.5 * head[CRVM__PACC_S]))
         return NAN;
-    for (int k = 0; k < ACC_N; k++)
+    for (int k = 0; k < CRVM__PACC_N; k++)
         acc[k] += head[k];
-    return finish(p, x, 0.0, &g, acc, 0.0, dJ, hJ);
+    return finish(p, x, 0.0, &g, acc, 0.0, tab, dJ, hJ);
 }

@@ -150,16 +150,31 @@ crvm_status crvm__bgnbd_rule_rows(const crvm__rule_job *job, const size_t *rows,
                                   double *out);
 
 /* Pareto/NBD series coefficients that depend on the shapes e and m alone
- * ((e+n)/(n+1), 1/(m+n), 1/(e+n); see pareto_series.c), filled on demand
- * and shared by the rows of one x. Start from CRVM__PARETO_TAB_INIT; the
- * series resets the table when e or m changes. */
+ * ((e+n)/(n+1), 1/(m+n), 1/(e+n) for the scalar loop, pareto_series.c;
+ * (e)_n/n!, 1/(m+n), psi(e+n) - psi(e) and its square less
+ * psi'(e) - psi'(e+n) for the block kernel, pareto_block.c), filled on
+ * demand and shared by the rows of one x. Start from CRVM__PARETO_TAB_INIT;
+ * the series resets the tables when e or m changes. */
 #define CRVM__PARETO_TAB_CAP 1024
+#define CRVM__PARETO_BLOCK_CAP 512
+/* What the Pareto/NBD row functions need of the parameters p alone:
+ * log alpha, log beta, log s, 1 / alpha, 1 / beta (pareto_private.h) */
+typedef struct crvm__pareto_pc {
+    double p[4];
+    double lalpha, lbeta, ls, ialpha, ibeta;
+} crvm__pareto_pc;
 typedef struct crvm__pareto_tab {
     double e, m;
     int len;
     double ratio[CRVM__PARETO_TAB_CAP], im[CRVM__PARETO_TAB_CAP], ie[CRVM__PARETO_TAB_CAP];
+    int blen, bcap; /* block entries filled; usable (below 1e250) */
+    double bP2;     /* psi'(e) - psi'(e + blen) */
+    double bA[CRVM__PARETO_BLOCK_CAP], bim[CRVM__PARETO_BLOCK_CAP], bP1[CRVM__PARETO_BLOCK_CAP],
+        bPq[CRVM__PARETO_BLOCK_CAP];
+    crvm__pareto_pc pc; /* of the last parameters seen */
 } crvm__pareto_tab;
-#define CRVM__PARETO_TAB_INIT(t) ((t)->e = NAN, (t)->m = NAN, (t)->len = 0)
+#define CRVM__PARETO_TAB_INIT(t)                                                                   \
+    ((t)->e = NAN, (t)->m = NAN, (t)->len = 0, (t)->blen = 0, (t)->pc.p[0] = NAN)
 /* J by the series for one row (x, t_x, T), NaN where the series converges
  * too slowly (quadrature then); dJ[4] and hJ[16] (row-major), each may be
  * NULL, receive the gradient and the Hessian in (r, alpha, s, beta). */
