@@ -117,7 +117,7 @@ double crvm__pareto_J(const double *p, const crvm__txn_row *row, double *dJ, int
         return pareto_J_quad(p, row, dJ);
     crvm__pareto_tab tab;
     CRVM__PARETO_TAB_INIT(&tab);
-    double J = crvm__pareto_J_series(p, row->x, row->tx, row->T, &tab, dJ, NULL);
+    double J = crvm__pareto_J_series(p, row->x, row->tx, row->T, &tab, NULL, dJ, NULL);
     if (method == 1 || isfinite(J))
         return J;
     return pareto_J_quad(p, row, dJ);
@@ -147,10 +147,11 @@ static int quad_hessian(const double *p, const crvm__txn_row *row, double *hJ)
 /* E0 = log[alpha^r beta^s (alpha+T)^-(r+x) (beta+T)^-s] with its gradient
  * and Hessian in (r, alpha, s, beta); pc: the constants of p */
 static double pareto_E0_hess(const double *p, const crvm__pareto_pc *pc,
-                             const crvm__txn_row *row, double *g, double *h)
+                             const crvm__txn_row *row, const crvm__pareto_logs *lg, double *g,
+                             double *h)
 {
     double r = p[0], alpha = p[1], s = p[2], beta = p[3], x = row->x, T = row->T;
-    double la = log1p(T * pc->ialpha), lb = log1p(T * pc->ibeta);
+    double la = lg ? lg->la : log1p(T * pc->ialpha), lb = lg ? lg->lb : log1p(T * pc->ibeta);
     if (g) {
         double iaT = 1.0 / (alpha + T), ibT = 1.0 / (beta + T);
         double ra = T * pc->ialpha * iaT, sb = T * pc->ibeta * ibT; /* T / (alpha (alpha+T)) */
@@ -172,20 +173,20 @@ static double pareto_E0_hess(const double *p, const crvm__pareto_pc *pc,
 }
 
 double crvm__pareto_ll_hess(const double *p, const crvm__txn_row *row, crvm__pareto_tab *tab,
-                            const double *shift, const double *head, double *grad,
-                            double *hess)
+                            const double *shift, const double *head,
+                            const crvm__pareto_logs *lg, double *grad, double *hess)
 {
     double g0[4], h0[16], gJ[4] = {0, 0, 0, 0}, hJ[16] = {0};
     double *pg = grad || hess ? g0 : NULL;
-    double E0 = pareto_E0_hess(p, crvm__pareto_pc_of(tab, p), row, pg, hess ? h0 : NULL);
+    double E0 = pareto_E0_hess(p, crvm__pareto_pc_of(tab, p), row, lg, pg, hess ? h0 : NULL);
     double J = -INFINITY;
     if (row->tx < row->T) {
         J = NAN;
         if (head && row->tx == 0.0)
-            J = crvm__pareto_J_series_split(p, row->x, row->T, tab, head, pg ? gJ : NULL,
+            J = crvm__pareto_J_series_split(p, row->x, row->T, tab, head, lg, pg ? gJ : NULL,
                                             hess ? hJ : NULL);
         if (isnan(J))
-            J = crvm__pareto_J_series(p, row->x, row->tx, row->T, tab, pg ? gJ : NULL,
+            J = crvm__pareto_J_series(p, row->x, row->tx, row->T, tab, lg, pg ? gJ : NULL,
                                       hess ? hJ : NULL);
         if (isnan(J)) {
             J = pareto_J_quad(p, row, pg ? gJ : NULL);
@@ -223,7 +224,7 @@ double crvm__pareto_ll(const double *p, const crvm__txn_row *row, double *grad)
     CRVM__PARETO_TAB_INIT(&tab);
     double shift[3] = {crvm__lgamma_shift(p[0], row->x),
                        grad ? crvm__digamma_shift(p[0], row->x) : 0.0, 0.0};
-    return crvm__pareto_ll_hess(p, row, &tab, shift, NULL, grad, NULL);
+    return crvm__pareto_ll_hess(p, row, &tab, shift, NULL, NULL, grad, NULL);
 }
 
 /* log of the "dead" term relative to the "alive" term, J - E0 */
@@ -234,7 +235,7 @@ static double log_odds_dead(const double *p, const crvm__txn_row *row)
         return J;
     crvm__pareto_pc pc;
     crvm__pareto_pc_set(p, &pc);
-    return J - pareto_E0_hess(p, &pc, row, NULL, NULL);
+    return J - pareto_E0_hess(p, &pc, row, NULL, NULL, NULL);
 }
 
 double crvm__pareto_p_alive(const double *p, const crvm__txn_row *row)

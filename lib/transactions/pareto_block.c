@@ -84,7 +84,7 @@ static ALWAYS_INLINE int block_loop(const crvm__pareto_geom *g, int tail, crvm__
     double zr = tail ? z * rho : z, sgn = tail ? -1.0 : 1.0;
     /* 1 - q_0 by subtraction where that loses nothing (q_0 < 1/2); the tail
      * needs no 1 - q */
-    double q0 = exp(g->m * g->L);
+    double q0 = g->q0;
     double omq0 = tail ? 0.0 : q0 < 0.5 ? 1.0 - q0 : -expm1(g->m * g->L);
     double z2 = z * z, rho2 = rho * rho;
     v4d zp = {1.0, z, z2, z2 * z};

@@ -15,9 +15,10 @@ enum { CRVM__PACC_S, CRVM__PACC_E, CRVM__PACC_M, CRVM__PACC_C, CRVM__PACC_D, CRV
        CRVM__PACC_CC, CRVM__PACC_CD, CRVM__PACC_DD, CRVM__PACC_N };
 
 /* One row's series geometry (pareto_series.c): e, m, d, z = d / c_t,
- * ict = 1 / c_t, L = log rho, rho, 1 - rho, L_c, L_cc; case_a: alpha >= beta */
+ * ict = 1 / c_t, L = log rho, rho, 1 - rho, L_c, L_cc, q0 = rho^m;
+ * case_a: alpha >= beta */
 typedef struct crvm__pareto_geom {
-    double e, m, d, z, ict, L, rho, omr, Lc, Lcc;
+    double e, m, d, z, ict, L, rho, omr, Lc, Lcc, q0;
     int case_a;
 } crvm__pareto_geom;
 

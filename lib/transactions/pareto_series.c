@@ -59,7 +59,8 @@ enum series_mode { WHOLE, HEAD, TAIL };
 /* One row's series geometry (see the top of the file). */
 typedef crvm__pareto_geom geom;
 
-static int geom_set(const double *p, double x, double tx, double T, geom *g)
+static int geom_set(const double *p, double x, double tx, double T, const crvm__pareto_logs *lg,
+                    geom *g)
 {
     double r = p[0], alpha = p[1], s = p[2], beta = p[3];
     g->case_a = alpha >= beta;
@@ -73,7 +74,9 @@ static int geom_set(const double *p, double x, double tx, double T, geom *g)
     if (!(g->z <= 0.99) || g->e * g->z > 5000.0 * (1.0 - g->z))
         return 0;
     double icT = isfinite(T) ? 1.0 / (c + T) : 0.0;
-    g->L = isfinite(T) ? -log1p((T - tx) * g->ict) : -INFINITY; /* log rho < 0 */
+    /* log rho < 0 */
+    g->L = !isfinite(T) ? -INFINITY : lg ? -lg->lL : -log1p((T - tx) * g->ict);
+    g->q0 = lg ? lg->q0 : exp(g->m * g->L);
     if (isfinite(c + T)) { /* rho and 1 - rho as ratios: one rounding each */
         g->rho = (c + tx) * icT;
         g->omr = (T - tx) * icT;
@@ -113,7 +116,7 @@ static ALWAYS_INLINE int series_loop(const geom *g, const enum series_mode mode,
     double A = 1.0;                         /* (e)_n / n! */
     double zp0 = 1.0, zp1 = 0.0, zp2 = 0.0; /* z^n, z^(n-1), z^(n-2) (0 below n) */
     double P1 = 0.0, P2 = 0.0;
-    double q = mode == HEAD ? 0.0 : exp(m * L), omq = -expm1(m * L);
+    double q = mode == HEAD ? 0.0 : g->q0, omq = -expm1(m * L);
     double sgn = mode == TAIL ? -1.0 : 1.0;
     if (mode == HEAD)
         L = Lc = Lcc = 0.0; /* q = 0: they only ever multiply q */
@@ -227,7 +230,8 @@ static const double jac_b[4][4] = {{1, 1, 0, 0}, {0, 0, 0, -1}, {0, 1, 0, 0}, {0
 
 /* J, dJ and hJ (either may be NULL) from the sums over the series */
 static double finish(const double *p, double x, double tx, const geom *g, const double *acc,
-                     double loff, crvm__pareto_tab *tab, double *dJ, double *hJ)
+                     double loff, crvm__pareto_tab *tab, const crvm__pareto_logs *lg, double *dJ,
+                     double *hJ)
 {
     double r = p[0], alpha = p[1], s = p[2], beta = p[3];
     double S = acc[CRVM__PACC_S];
@@ -240,7 +244,7 @@ static double finish(const double *p, double x, double tx, const geom *g, const 
      * log c_t = log c + log1p(t_x / c) */
     double base, db[4], hb[16] = {0};
     if (g->case_a) {
-        double l1 = log1p(tx * pc->ialpha), lct = pc->lalpha + l1, lb = pc->lbeta - lct;
+        double l1 = lg ? lg->l1 : log1p(tx * pc->ialpha), lct = pc->lalpha + l1, lb = pc->lbeta - lct;
         double u = tx * pc->ialpha * ict; /* t_x / (alpha c_t) */
         base = -r * l1 - x * lct + s * lb;
         db[0] = -l1;
@@ -253,7 +257,7 @@ static double finish(const double *p, double x, double tx, const geom *g, const 
         hb[11] = hb[14] = pc->ibeta;
         hb[15] = -s * pc->ibeta * pc->ibeta;
     } else {
-        double l1 = log1p(tx * pc->ibeta), lct = pc->lbeta + l1, la = pc->lalpha - lct;
+        double l1 = lg ? lg->l1 : log1p(tx * pc->ibeta), lct = pc->lbeta + l1, la = pc->lalpha - lct;
         double u = tx * pc->ibeta * ict; /* t_x / (beta c_t) */
         base = r * la - s * l1 - x * lct;
         db[0] = la;
@@ -302,14 +306,15 @@ static double finish(const double *p, double x, double tx, const geom *g, const 
 }
 
 double crvm__pareto_J_series(const double *p, double x, double tx, double T,
-                             crvm__pareto_tab *tab, double *dJ, double *hJ)
+                             crvm__pareto_tab *tab, const crvm__pareto_logs *lg, double *dJ,
+                             double *hJ)
 {
     geom g;
     double acc[CRVM__PACC_N], loff;
-    if (!geom_set(p, x, tx, T, &g) ||
+    if (!geom_set(p, x, tx, T, lg, &g) ||
         !series_sums(&g, WHOLE, tab, hJ ? 2 : dJ ? 1 : 0, 0.0, acc, &loff))
         return NAN;
-    return finish(p, x, tx, &g, acc, loff, tab, dJ, hJ);
+    return finish(p, x, tx, &g, acc, loff, tab, lg, dJ, hJ);
 }
 
 int crvm__pareto_series_head(const double *p, double x, crvm__pareto_tab *tab, int order,
@@ -317,16 +322,17 @@ int crvm__pareto_series_head(const double *p, double x, crvm__pareto_tab *tab, i
 {
     geom g;
     double loff;
-    return geom_set(p, x, 0.0, INFINITY, &g) &&
+    return geom_set(p, x, 0.0, INFINITY, NULL, &g) &&
            series_sums(&g, HEAD, tab, order, 0.0, head, &loff);
 }
 
 double crvm__pareto_J_series_split(const double *p, double x, double T, crvm__pareto_tab *tab,
-                                   const double *head, double *dJ, double *hJ)
+                                   const double *head, const crvm__pareto_logs *lg, double *dJ,
+                                   double *hJ)
 {
     geom g;
     double acc[CRVM__PACC_N], loff;
-    if (!geom_set(p, x, 0.0, T, &g) ||
+    if (!geom_set(p, x, 0.0, T, lg, &g) ||
         !series_sums(&g, TAIL, tab, hJ ? 2 : dJ ? 1 : 0, head[CRVM__PACC_S], acc, &loff))
         return NAN;
     /* head + tail loses to cancellation at most a factor 2 (one bit) */
@@ -334,5 +340,5 @@ double crvm__pareto_J_series_split(const double *p, double x, double T, crvm__pa
         return NAN;
     for (int k = 0; k < CRVM__PACC_N; k++)
         acc[k] += head[k];
-    return finish(p, x, 0.0, &g, acc, 0.0, tab, dJ, hJ);
+    return finish(p, x, 0.0, &g, acc, 0.0, tab, lg, dJ, hJ);
 }

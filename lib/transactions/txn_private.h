@@ -175,11 +175,23 @@ typedef struct crvm__pareto_tab {
 } crvm__pareto_tab;
 #define CRVM__PARETO_TAB_INIT(t)                                                                   \
     ((t)->e = NAN, (t)->m = NAN, (t)->len = 0, (t)->blen = 0, (t)->pc.p[0] = NAN)
+/* A row's logarithms and q_0 where the caller has computed them for a
+ * block of rows through the vector functions (math/vmath.h); where it has
+ * not (NULL), the row functions compute them: with c = max(alpha, beta),
+ * la = log1p(T / alpha), lb = log1p(T / beta), lL = log1p((T - t_x) / (c +
+ * t_x)), l1 = log1p(t_x / c), q0 = exp(-(r + s + x) lL), each argument
+ * formed as the row functions form it (T * (1 / alpha), (T - t_x) * (1 / (c
+ * + t_x)), t_x * (1 / c)). */
+typedef struct crvm__pareto_logs {
+    double la, lb, lL, l1, q0;
+} crvm__pareto_logs;
 /* J by the series for one row (x, t_x, T), NaN where the series converges
  * too slowly (quadrature then); dJ[4] and hJ[16] (row-major), each may be
- * NULL, receive the gradient and the Hessian in (r, alpha, s, beta). */
+ * NULL, receive the gradient and the Hessian in (r, alpha, s, beta); lg:
+ * the row's logarithms or NULL. */
 double crvm__pareto_J_series(const double *p, double x, double tx, double T,
-                             crvm__pareto_tab *tab, double *dJ, double *hJ);
+                             crvm__pareto_tab *tab, const crvm__pareto_logs *lg, double *dJ,
+                             double *hJ);
 /* Rows with t_x = 0 (every x = 0 row) share the series' head, its sum at
  * T = infinity (CRVM__PARETO_ACC sums: the value, up to order 1 or 2 its
  * derivatives), so that each needs only the tail, whose terms fall faster
@@ -191,17 +203,18 @@ double crvm__pareto_J_series(const double *p, double x, double tx, double T,
 int crvm__pareto_series_head(const double *p, double x, crvm__pareto_tab *tab, int order,
                              double *head);
 double crvm__pareto_J_series_split(const double *p, double x, double T, crvm__pareto_tab *tab,
-                                   const double *head, double *dJ, double *hJ);
+                                   const double *head, const crvm__pareto_logs *lg, double *dJ,
+                                   double *hJ);
 /* Per-row Pareto/NBD log-likelihood with gradient and Hessian (natural
  * scale; grad and hess may be NULL), the series coefficients from tab and
  * lgamma/digamma/trigamma shifts of r by x from the caller (shift[3]);
  * head (may be NULL): the series head of this x (of the order needed) for
- * a row with t_x = 0. Where the series does not apply, the Hessian of J is
- * central differences of the quadrature's analytic gradient (~1e-8
- * relative). NaN on failure. */
+ * a row with t_x = 0; lg: the row's logarithms or NULL. Where the series
+ * does not apply, the Hessian of J is central differences of the
+ * quadrature's analytic gradient (~1e-8 relative). NaN on failure. */
 double crvm__pareto_ll_hess(const double *p, const crvm__txn_row *row, crvm__pareto_tab *tab,
-                            const double *shift, const double *head, double *grad,
-                            double *hess);
+                            const double *shift, const double *head,
+                            const crvm__pareto_logs *lg, double *grad, double *hess);
 
 /* Pareto/NBD: J = log[alpha^r beta^s s I] (see pareto.c), -inf when
  * t_x = T, with dJ/d(r, alpha, s, beta) in dJ (may be NULL). method 0: the

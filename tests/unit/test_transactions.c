@@ -1316,8 +1316,9 @@ static void pareto_series_split_at_infinity_matches_the_whole_series(void **stat
             assert_int_equal(crvm__pareto_series_head(ps[i], xs[j], &tab, 2, head), 1);
             for (size_t k = 0; k < sizeof Ts / sizeof Ts[0]; k++) {
                 double gw[4], hw[16], gs[4], hs[16];
-                double jw = crvm__pareto_J_series(ps[i], xs[j], 0.0, Ts[k], &tab, gw, hw);
-                double js = crvm__pareto_J_series_split(ps[i], xs[j], Ts[k], &tab, head, gs, hs);
+                double jw = crvm__pareto_J_series(ps[i], xs[j], 0.0, Ts[k], &tab, NULL, gw, hw);
+                double js =
+                    crvm__pareto_J_series_split(ps[i], xs[j], Ts[k], &tab, head, NULL, gs, hs);
                 assert_true(isfinite(jw));
                 if (isnan(js)) {
                     refused++;
