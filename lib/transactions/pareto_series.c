@@ -222,12 +222,6 @@ static int series_sums(const geom *g, enum series_mode mode, crvm__pareto_tab *t
     return 0;
 }
 
-/* d v / d (r, alpha, s, beta) for v = (e, m, c, d) (the top of the file),
- * when alpha >= beta (c = alpha, e = s + 1) and otherwise (c = beta,
- * e = r + x) */
-static const double jac_a[4][4] = {{0, 1, 0, 0}, {0, 0, 1, 1}, {1, 1, 0, 0}, {0, 0, 0, -1}};
-static const double jac_b[4][4] = {{1, 1, 0, 0}, {0, 0, 0, -1}, {0, 1, 0, 0}, {0, 0, 1, 1}};
-
 /* J, dJ and hJ (either may be NULL) from the sums over the series */
 static double finish(const double *p, double x, double tx, const geom *g, const double *acc,
                      double loff, crvm__pareto_tab *tab, const crvm__pareto_logs *lg, double *dJ,
@@ -271,34 +265,44 @@ static double finish(const double *p, double x, double tx, const geom *g, const 
         hb[15] = (r + x) * ict * ict - s * u * (2.0 * beta + tx) * pc->ibeta * ict;
     }
     if (dJ || hJ) {
+        /* v = (e, m, c, d) moves with (r, alpha, s, beta) as (the top of the
+         * file) r -> m, alpha -> c + d, s -> e + m, beta -> -d when alpha >=
+         * beta, and the same with r, s and alpha, beta swapped otherwise:
+         * grad and Hess log S in v mapped through that, in the order of
+         * case a, then placed at the parameters' indices (pi) */
+        static const int pa[4] = {0, 1, 2, 3}, pb[4] = {2, 3, 0, 1};
+        const int *pi = g->case_a ? pa : pb;
         double iS = 1.0 / S;
-        double gv[4] = {acc[CRVM__PACC_E] * iS, acc[CRVM__PACC_M] * iS, acc[CRVM__PACC_C] * iS,
-                        acc[CRVM__PACC_D] * iS};
-        const double(*P)[4] = g->case_a ? jac_a : jac_b;
-        if (dJ)
+        double ge = acc[CRVM__PACC_E] * iS, gm = acc[CRVM__PACC_M] * iS,
+               gc = acc[CRVM__PACC_C] * iS, gd = acc[CRVM__PACC_D] * iS;
+        if (dJ) {
+            double ga[4] = {gm, gc + gd, ge + gm, -gd};
             for (int k = 0; k < 4; k++)
-                dJ[k] = db[k] + (k == 2 ? 1.0 / s : 0.0) + P[k][0] * gv[0] + P[k][1] * gv[1] +
-                        P[k][2] * gv[2] + P[k][3] * gv[3];
+                dJ[pi[k]] = db[pi[k]] + ga[k];
+            dJ[2] += 1.0 / s;
+        }
         if (hJ) {
-            /* Hess log S in v, then P (Hess log S) P' */
-            static const int idx[4][4] = {
-                {CRVM__PACC_EE, CRVM__PACC_EM, CRVM__PACC_EC, CRVM__PACC_ED},
-                {CRVM__PACC_EM, CRVM__PACC_MM, CRVM__PACC_MC, CRVM__PACC_MD},
-                {CRVM__PACC_EC, CRVM__PACC_MC, CRVM__PACC_CC, CRVM__PACC_CD},
-                {CRVM__PACC_ED, CRVM__PACC_MD, CRVM__PACC_CD, CRVM__PACC_DD}};
-            double hv[4][4], w[4][4];
-            for (int i = 0; i < 4; i++)
-                for (int j = 0; j < 4; j++)
-                    hv[i][j] = acc[idx[i][j]] * iS - gv[i] * gv[j];
-            for (int i = 0; i < 4; i++)
-                for (int l = 0; l < 4; l++)
-                    w[i][l] = hv[i][0] * P[l][0] + hv[i][1] * P[l][1] + hv[i][2] * P[l][2] +
-                              hv[i][3] * P[l][3];
+            double ee = acc[CRVM__PACC_EE] * iS - ge * ge, em = acc[CRVM__PACC_EM] * iS - ge * gm,
+                   ec = acc[CRVM__PACC_EC] * iS - ge * gc, ed = acc[CRVM__PACC_ED] * iS - ge * gd,
+                   mm = acc[CRVM__PACC_MM] * iS - gm * gm, mc = acc[CRVM__PACC_MC] * iS - gm * gc,
+                   md = acc[CRVM__PACC_MD] * iS - gm * gd, cc = acc[CRVM__PACC_CC] * iS - gc * gc,
+                   cd = acc[CRVM__PACC_CD] * iS - gc * gd, dd = acc[CRVM__PACC_DD] * iS - gd * gd;
+            double ha[4][4];
+            ha[0][0] = mm;
+            ha[0][1] = mc + md;
+            ha[0][2] = em + mm;
+            ha[0][3] = -md;
+            ha[1][1] = cc + 2.0 * cd + dd;
+            ha[1][2] = ec + mc + ed + md;
+            ha[1][3] = -(cd + dd);
+            ha[2][2] = ee + 2.0 * em + mm;
+            ha[2][3] = -(ed + md);
+            ha[3][3] = dd;
             for (int k = 0; k < 4; k++)
-                for (int l = k; l < 4; l++)
-                    hJ[4 * k + l] = hJ[4 * l + k] = hb[4 * k + l] + P[k][0] * w[0][l] +
-                                                    P[k][1] * w[1][l] + P[k][2] * w[2][l] +
-                                                    P[k][3] * w[3][l];
+                for (int l = k; l < 4; l++) {
+                    int i = 4 * pi[k] + pi[l], j = 4 * pi[l] + pi[k];
+                    hJ[i] = hJ[j] = hb[i] + ha[k][l];
+                }
             hJ[10] -= 1.0 / (s * s);
         }
     }
