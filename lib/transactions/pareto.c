@@ -145,7 +145,9 @@ static int quad_hessian(const double *p, const crvm__txn_row *row, double *hJ)
 }
 
 /* E0 = log[alpha^r beta^s (alpha+T)^-(r+x) (beta+T)^-s] with its gradient
- * and Hessian in (r, alpha, s, beta); pc: the constants of p */
+ * and the four distinct non-zero entries of its Hessian in (r, alpha, s,
+ * beta): h = {(r, alpha), (alpha, alpha), (s, beta), (beta, beta)}; pc: the
+ * constants of p */
 static double pareto_E0_hess(const double *p, const crvm__pareto_pc *pc,
                              const crvm__txn_row *row, const crvm__pareto_logs *lg, double *g,
                              double *h)
@@ -160,12 +162,10 @@ static double pareto_E0_hess(const double *p, const crvm__pareto_pc *pc,
         g[2] = -lb;
         g[3] = s * sb;
         if (h) {
-            for (int k = 0; k < 16; k++)
-                h[k] = 0.0;
-            h[1] = h[4] = ra;
-            h[5] = -r * ra * (2.0 * alpha + T) * pc->ialpha * iaT + x * iaT * iaT;
-            h[11] = h[14] = sb;
-            h[15] = -s * sb * (2.0 * beta + T) * pc->ibeta * ibT;
+            h[0] = ra;
+            h[1] = -r * ra * (2.0 * alpha + T) * pc->ialpha * iaT + x * iaT * iaT;
+            h[2] = sb;
+            h[3] = -s * sb * (2.0 * beta + T) * pc->ibeta * ibT;
         }
     }
     /* log(alpha + T) = log alpha + log1p(T / alpha) */
@@ -176,7 +176,7 @@ double crvm__pareto_ll_hess(const double *p, const crvm__txn_row *row, crvm__par
                             const double *shift, const double *head,
                             const crvm__pareto_logs *lg, double *grad, double *hess)
 {
-    double g0[4], h0[16], gJ[4] = {0, 0, 0, 0}, hJ[16] = {0};
+    double g0[4], h0[4], gJ[4] = {0, 0, 0, 0}, hJ[16];
     double *pg = grad || hess ? g0 : NULL;
     double E0 = pareto_E0_hess(p, crvm__pareto_pc_of(tab, p), row, lg, pg, hess ? h0 : NULL);
     double J = -INFINITY;
@@ -208,11 +208,21 @@ double crvm__pareto_ll_hess(const double *p, const crvm__txn_row *row, crvm__par
         if (grad)
             for (int k = 0; k < 4; k++)
                 grad[k] = w0 * g0[k] + w1 * gJ[k] + (k == 0 ? shift[1] : 0.0);
-        /* Hessian of log(e^E0 + e^J): w0 H0 + w1 HJ + w0 w1 (g0 - gJ)(g0 - gJ)' */
+        /* Hessian of log(e^E0 + e^J): w0 H0 + w1 HJ + w0 w1 (g0 - gJ)(g0 - gJ)'
+         * (HJ absent when J = -inf) */
         if (hess) {
-            for (int k = 0; k < 16; k++)
-                hess[k] = w0 * h0[k] + w1 * hJ[k] + w0 * w1 * dd[k / 4] * dd[k % 4];
+            double w01 = w0 * w1;
+            for (int k = 0; k < 4; k++)
+                for (int l = k; l < 4; l++)
+                    hess[4 * k + l] = hess[4 * l + k] =
+                        (w1 > 0.0 ? w1 * hJ[4 * k + l] : 0.0) + w01 * dd[k] * dd[l];
             hess[0] += shift[2];
+            hess[1] += w0 * h0[0];
+            hess[4] += w0 * h0[0];
+            hess[5] += w0 * h0[1];
+            hess[11] += w0 * h0[2];
+            hess[14] += w0 * h0[2];
+            hess[15] += w0 * h0[3];
         }
     }
     return shift[0] + lse;

@@ -59,7 +59,8 @@ static void tab_extend(crvm__pareto_tab *tab, int need)
         tab->bPq[n] = P1 * P1 - P2;
         tab->bP2 = P2;
         double ie = 1.0 / (e + n);
-        A *= (e + n) / (n + 1.0);
+        tab->bratio[n] = (e + n) / (n + 1.0);
+        A *= tab->bratio[n];
         P1 += ie;
         P2 += ie * ie;
     }
@@ -77,10 +78,10 @@ enum { T1, TN, TNN, TP, TNP, TPQ, Q1, QN, QP, R1, RN, RP, V1, VN, VP, X1, Y1, NS
 
 /* The 17 sums of one row (see the top of the file) into s; 0 where the
  * kernel does not apply */
-static ALWAYS_INLINE int block_loop(const crvm__pareto_geom *g, int tail, crvm__pareto_tab *tab,
-                                    double ref, double *s)
+static ALWAYS_INLINE int block_loop(const crvm__pareto_geom *g, const int tail,
+                                    crvm__pareto_tab *tab, double ref, double *s)
 {
-    double z = g->z, rho = g->rho, omr = g->omr, e = g->e;
+    double z = g->z, rho = g->rho, omr = g->omr;
     double zr = tail ? z * rho : z, sgn = tail ? -1.0 : 1.0;
     /* 1 - q_0 by subtraction where that loses nothing (q_0 < 1/2); the tail
      * needs no 1 - q */
@@ -114,8 +115,9 @@ static ALWAYS_INLINE int block_loop(const crvm__pareto_geom *g, int tail, crvm__
         memcpy(&im, tab->bim + n, sizeof im);
         memcpy(&P1, tab->bP1 + n, sizeof P1);
         memcpy(&Pq, tab->bPq + n, sizeof Pq);
-        v4d u = A * zp, b = tail ? -q : omq;
-        v4d t = u * b * im, uq = u * q, uqi = uq * im, ti = t * im, tn = t * nv;
+        /* the tail's t_n is -u_n q_n / M_n: its R sums are minus its T sums */
+        v4d u = A * zp, uq = u * q, uqi = uq * im;
+        v4d t = tail ? -uqi : u * omq * im, ti = t * im, tn = t * nv;
         sT1 += t;
         sTN += tn;
         sTNN += tn * (nv - one);
@@ -125,21 +127,24 @@ static ALWAYS_INLINE int block_loop(const crvm__pareto_geom *g, int tail, crvm__
         sQ1 += uq;
         sQN += uq * nv;
         sQP += uq * P1;
-        sR1 += uqi;
-        sRN += uqi * nv;
-        sRP += uqi * P1;
+        if (!tail) {
+            sR1 += uqi;
+            sRN += uqi * nv;
+            sRP += uqi * P1;
+            sX1 += uqi * im;
+        }
         sV1 += ti;
         sVN += ti * nv;
         sVP += ti * P1;
-        sX1 += uqi * im;
         sY1 += ti * im;
         /* the scalar loop's test at the block's last term n + 3 */
-        double rn = (e + n + 3) / (n + 4.0) * zr, qb = rn > zr ? rn : zr;
+        double rn = tab->bratio[n + 3] * zr, qb = rn > zr ? rn : zr;
         double size = tail ? ref + hsum(sT1) : hsum(sT1);
         if (qb < 1.0 && sgn * t[3] * qb <= 1e-17 * size * (1.0 - qb))
             break;
         zp *= vz4;
-        omq += q * vomr4;
+        if (!tail)
+            omq += q * vomr4;
         q *= vrho4;
         nv += four;
     }
@@ -147,6 +152,12 @@ static ALWAYS_INLINE int block_loop(const crvm__pareto_geom *g, int tail, crvm__
                            sR1, sRN, sRP, sV1, sVN, sVP, sX1, sY1};
     for (int k = 0; k < NSUM; k++)
         s[k] = hsum(all[k]);
+    if (tail) {
+        s[R1] = -s[T1];
+        s[RN] = -s[TN];
+        s[RP] = -s[TP];
+        s[X1] = -s[V1];
+    }
     return 1;
 }
 
@@ -156,7 +167,7 @@ __attribute__((target("avx2"))) static int block_loop_avx2(const crvm__pareto_ge
                                                            crvm__pareto_tab *tab, double ref,
                                                            double *s)
 {
-    return block_loop(g, tail, tab, ref, s);
+    return tail ? block_loop(g, 1, tab, ref, s) : block_loop(g, 0, tab, ref, s);
 }
 #else
 #define HAVE_AVX2_CLONE 0
@@ -165,7 +176,7 @@ __attribute__((target("avx2"))) static int block_loop_avx2(const crvm__pareto_ge
 static int block_loop_base(const crvm__pareto_geom *g, int tail, crvm__pareto_tab *tab,
                            double ref, double *s)
 {
-    return block_loop(g, tail, tab, ref, s);
+    return tail ? block_loop(g, 1, tab, ref, s) : block_loop(g, 0, tab, ref, s);
 }
 
 /* The derivative sums of pareto_series.c from the 17 plain sums:

@@ -236,7 +236,10 @@ static double finish(const double *p, double x, double tx, const geom *g, const 
     /* J = log s + base + log S, base = r log alpha + s log beta - m log c_t
      * written with log1p where t_x is small against the scale, and
      * log c_t = log c + log1p(t_x / c) */
-    double base, db[4], hb[16] = {0};
+    /* the Hessian of base: entries (r, alpha), (alpha, alpha), (s, beta),
+     * (beta, beta) and -1/c_t at (alpha, s) or (r, beta) */
+    double base, db[4], h_ra, h_aa, h_sb, h_bb;
+    int cross;
     if (g->case_a) {
         double l1 = lg ? lg->l1 : log1p(tx * pc->ialpha), lct = pc->lalpha + l1, lb = pc->lbeta - lct;
         double u = tx * pc->ialpha * ict; /* t_x / (alpha c_t) */
@@ -245,11 +248,11 @@ static double finish(const double *p, double x, double tx, const geom *g, const 
         db[1] = r * u - (x + s) * ict;
         db[2] = lb;
         db[3] = s * pc->ibeta;
-        hb[1] = hb[4] = u;
-        hb[5] = -r * u * (2.0 * alpha + tx) * pc->ialpha * ict + (x + s) * ict * ict;
-        hb[6] = hb[9] = -ict;
-        hb[11] = hb[14] = pc->ibeta;
-        hb[15] = -s * pc->ibeta * pc->ibeta;
+        h_ra = u;
+        h_aa = -r * u * (2.0 * alpha + tx) * pc->ialpha * ict + (x + s) * ict * ict;
+        cross = 6;
+        h_sb = pc->ibeta;
+        h_bb = -s * pc->ibeta * pc->ibeta;
     } else {
         double l1 = lg ? lg->l1 : log1p(tx * pc->ibeta), lct = pc->lbeta + l1, la = pc->lalpha - lct;
         double u = tx * pc->ibeta * ict; /* t_x / (beta c_t) */
@@ -258,11 +261,11 @@ static double finish(const double *p, double x, double tx, const geom *g, const 
         db[1] = r * pc->ialpha;
         db[2] = -l1;
         db[3] = s * u - (r + x) * ict;
-        hb[1] = hb[4] = pc->ialpha;
-        hb[3] = hb[12] = -ict;
-        hb[5] = -r * pc->ialpha * pc->ialpha;
-        hb[11] = hb[14] = u;
-        hb[15] = (r + x) * ict * ict - s * u * (2.0 * beta + tx) * pc->ibeta * ict;
+        h_ra = pc->ialpha;
+        cross = 3;
+        h_aa = -r * pc->ialpha * pc->ialpha;
+        h_sb = u;
+        h_bb = (r + x) * ict * ict - s * u * (2.0 * beta + tx) * pc->ibeta * ict;
     }
     if (dJ || hJ) {
         /* v = (e, m, c, d) moves with (r, alpha, s, beta) as (the top of the
@@ -301,9 +304,17 @@ static double finish(const double *p, double x, double tx, const geom *g, const 
             for (int k = 0; k < 4; k++)
                 for (int l = k; l < 4; l++) {
                     int i = 4 * pi[k] + pi[l], j = 4 * pi[l] + pi[k];
-                    hJ[i] = hJ[j] = hb[i] + ha[k][l];
+                    hJ[i] = hJ[j] = ha[k][l];
                 }
+            hJ[1] += h_ra;
+            hJ[4] += h_ra;
+            hJ[5] += h_aa;
+            hJ[cross] -= ict;
+            hJ[(cross % 4) * 4 + cross / 4] -= ict;
             hJ[10] -= 1.0 / (s * s);
+            hJ[11] += h_sb;
+            hJ[14] += h_sb;
+            hJ[15] += h_bb;
         }
     }
     return pc->ls + base + log(S) + loff;

@@ -152,7 +152,7 @@ crvm_status crvm__bgnbd_rule_rows(const crvm__rule_job *job, const size_t *rows,
 /* Pareto/NBD series coefficients that depend on the shapes e and m alone
  * ((e+n)/(n+1), 1/(m+n), 1/(e+n) for the scalar loop, pareto_series.c;
  * (e)_n/n!, 1/(m+n), psi(e+n) - psi(e) and its square less
- * psi'(e) - psi'(e+n) for the block kernel, pareto_block.c), filled on
+ * psi'(e) - psi'(e+n), (e+n)/(n+1) for the block kernel, pareto_block.c), filled on
  * demand and shared by the rows of one x. Start from CRVM__PARETO_TAB_INIT;
  * the series resets the tables when e or m changes. */
 #define CRVM__PARETO_TAB_CAP 1024
@@ -170,7 +170,7 @@ typedef struct crvm__pareto_tab {
     int blen, bcap; /* block entries filled; usable (below 1e250) */
     double bP2;     /* psi'(e) - psi'(e + blen) */
     double bA[CRVM__PARETO_BLOCK_CAP], bim[CRVM__PARETO_BLOCK_CAP], bP1[CRVM__PARETO_BLOCK_CAP],
-        bPq[CRVM__PARETO_BLOCK_CAP];
+        bPq[CRVM__PARETO_BLOCK_CAP], bratio[CRVM__PARETO_BLOCK_CAP];
     crvm__pareto_pc pc; /* of the last parameters seen */
 } crvm__pareto_tab;
 #define CRVM__PARETO_TAB_INIT(t)                                                                   \
