@@ -22,8 +22,9 @@
  * multiply-add, so both give the same bits): z^n and q_n advance by z^4 and
  * rho^4, and 1 - q_n by q_n (1 - rho^4), a sum of positive numbers as in
  * the scalar loop. The stopping rule is the scalar loop's, applied at the
- * last term of each block: the rest is below |t| q_b / (1 - q_b) <= 1e-17
- * of the sum. */
+ * last term of each block (crvm__pareto_converged: the rest below 1e-17 of
+ * the sum, 1e-15 and 1e-13 of the n- and n(n-1)-weighted sums behind the
+ * d-derivatives). */
 #include <math.h>
 #include <string.h>
 
@@ -140,7 +141,10 @@ static ALWAYS_INLINE int block_loop(const crvm__pareto_geom *g, const int tail,
         /* the scalar loop's test at the block's last term n + 3 */
         double rn = tab->bratio[n + 3] * zr, qb = rn > zr ? rn : zr;
         double size = tail ? ref + hsum(sT1) : hsum(sT1);
-        if (qb < 1.0 && sgn * t[3] * qb <= 1e-17 * size * (1.0 - qb))
+        /* S's part of the test first: the other sums are needed only then */
+        if (qb < 1.0 && sgn * t[3] * qb <= 1e-17 * size * (1.0 - qb) &&
+            crvm__pareto_converged(sgn * t[3], qb, n + 3, size, sgn * hsum(sTN),
+                                   sgn * hsum(sTNN)))
             break;
         zp *= vz4;
         if (!tail)

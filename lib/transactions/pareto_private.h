@@ -55,6 +55,23 @@ static inline const crvm__pareto_pc *crvm__pareto_pc_of(crvm__pareto_tab *tab, c
     return pc;
 }
 
+/* The series' stopping test at term n of absolute value at, the terms
+ * beyond it falling at least by the ratio qb < 1 each: the rest of S below
+ * 1e-17 of size, of sum n t_n (the gradient's d-terms) below 1e-15 of sn
+ * and of sum n (n-1) t_n (the Hessian's) below 1e-13 of snn
+ * (pareto_series.c; INFINITY where not needed). The looser bounds of the
+ * derivatives are below what their own rounding and the fit's tests can
+ * see (gradient tests at 1e-11 of the objective; standard errors), and
+ * cost no terms beyond S's where z is not small; where z is small they
+ * keep the terms 1 and 2 on which those sums rest. */
+static inline int crvm__pareto_converged(double at, double qb, int n, double size, double sn,
+                                         double snn)
+{
+    double v = 1.0 / (1.0 - qb), w = qb * v, nv = n + v;
+    return at * w <= 1e-17 * size && at * w * nv <= 1e-15 * sn &&
+           at * w * (nv * nv + v * v) <= 1e-13 * snn;
+}
+
 /* The whole series (tail = 0) or its tail beyond the head (tail = 1; ref:
  * the head's S) to second order, four terms at a time, into acc (the sums
  * above, on the scale of the terms). Returns 0 where the kernel does not

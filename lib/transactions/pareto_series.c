@@ -111,6 +111,7 @@ static ALWAYS_INLINE int series_loop(const geom *g, const enum series_mode mode,
      * them in memory) */
     double sS = 0, sE = 0, sM = 0, sC = 0, sD = 0, sEE = 0, sEM = 0, sEC = 0, sED = 0, sMM = 0,
            sMC = 0, sMD = 0, sCC = 0, sCD = 0, sDD = 0;
+    double sN = 0, sNN = 0; /* sum n t_n, sum n (n-1) t_n: for the stopping test */
     *loff = 0.0;
     int ok = 0;
     double A = 1.0;                         /* (e)_n / n! */
@@ -129,6 +130,8 @@ static ALWAYS_INLINE int series_loop(const geom *g, const enum series_mode mode,
         double t = a * B;
         sS += t;
         if (order >= 1) {
+            sN += n * t;
+            sNN += n * (n - 1.0) * t;
             double M = m + n, nn = (double)n;
             double ad = nn * A * zp1 * ict; /* n a / d */
             double ac = -nn * a * ict;
@@ -165,10 +168,16 @@ static ALWAYS_INLINE int series_loop(const geom *g, const enum series_mode mode,
             }
         } else {
             /* the remaining terms are below |t| q_b / (1 - q_b), q_b the
-             * larger of the next ratio and its limit */
+             * larger of the next ratio and its limit; the derivatives in d
+             * weigh term n by n / d and n (n-1) / d^2, so that for small z
+             * their sums rest on terms 1 and 2, not on S's term 0: their
+             * remainders, below |t| w (n + v) and |t| w ((n + v)^2 + v^2)
+             * (w = q_b / (1 - q_b), v = 1 / (1 - q_b)), are held to 1e-15
+             * and 1e-13 of their own sums */
             double rn = ratio * zr, qb = rn > zr ? rn : zr;
-            double size = mode == TAIL ? ref + sS : sS;
-            if (qb < 1.0 && sgn * t * qb <= 1e-17 * size * (1.0 - qb)) {
+            if (qb < 1.0 && crvm__pareto_converged(sgn * t, qb, n, mode == TAIL ? ref + sS : sS,
+                                                    order >= 1 ? sgn * sN : INFINITY,
+                                                    order >= 2 ? sgn * sNN : INFINITY)) {
                 ok = 1;
                 break;
             }
@@ -188,7 +197,7 @@ static ALWAYS_INLINE int series_loop(const geom *g, const enum series_mode mode,
             const double f = 1e-250;
             A *= f;
             sS *= f, sE *= f, sM *= f, sC *= f, sD *= f, sEE *= f, sEM *= f, sEC *= f, sED *= f;
-            sMM *= f, sMC *= f, sMD *= f, sCC *= f, sCD *= f, sDD *= f;
+            sMM *= f, sMC *= f, sMD *= f, sCC *= f, sCD *= f, sDD *= f, sN *= f, sNN *= f;
             *loff += 575.6462732485114; /* 250 log 10 */
         }
     }

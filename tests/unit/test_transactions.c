@@ -1341,6 +1341,81 @@ static void pareto_series_split_at_infinity_matches_the_whole_series(void **stat
     assert_true(refused >= 5);
 }
 
+static void pareto_block_kernel_matches_the_scalar_series(void **state)
+{
+    (void)state;
+    /* To second order the series is summed four terms at a time from 17
+     * plain sums (pareto_block.c); the scalar loop of pareto_series.c,
+     * which the first-order call still uses, is the reference for the
+     * value and the gradient, and central differences (step 1e-5 of each
+     * parameter) of its gradient for the Hessian. The grid covers alpha <
+     * beta and alpha > beta, beta = 3 alpha (the benchmark's optimum),
+     * alpha and beta 1e-12 apart (z ~ 1e-12), beta = 80 alpha (ratio
+     * 0.9875: beyond the kernel's 512 terms, so the scalar loop sums it),
+     * large x (coefficients (e)_n / n! up to ~1e100), t_x close to T and
+     * t_x = 0 (whole series and head + tail). Tolerances: J absolutely
+     * 1e-13 (sums of positive terms in another order, a few ulp);
+     * gradient 1e-12 of its largest entry; Hessian 1e-7 of its largest
+     * entry (differences: truncation ~1e-10, rounding ~1e-11). */
+    const double ps[][4] = {{0.553, 10.578, 0.606, 11.669}, {0.5, 0.3, 1.0, 0.9},
+                            {2.0, 3.0, 2.5, 10.0},          {0.1, 50.0, 0.05, 40.0},
+                            {5.0, 1.0, 1.0, 1.5},           {0.5, 0.0125, 1.0, 1.0},
+                            {0.5, 1.0, 1.0, 1.0 + 1e-12},   {50.0, 1.0, 3.0, 0.5}};
+    const double rows[][3] = {{1, 0.5, 1.0},  {2, 0.01, 1.0}, {3, 0.999, 1.0},
+                              {70, 0.9, 1.0}, {0, 0.0, 1.0},  {4, 0.0, 3.0},
+                              {400, 30.0, 38.86}};
+    int block = 0, compared = 0;
+    for (size_t i = 0; i < sizeof ps / sizeof ps[0]; i++)
+        for (size_t j = 0; j < sizeof rows / sizeof rows[0]; j++)
+            for (int split = 0; split < 2; split++) {
+                double x = rows[j][0], tx = rows[j][1], T = rows[j][2];
+                if (split && tx != 0.0)
+                    continue;
+                crvm__pareto_tab tab;
+                CRVM__PARETO_TAB_INIT(&tab);
+                double head[CRVM__PARETO_ACC], g2[4], h2[16], g1[4];
+                double j2, j1;
+                if (split) {
+                    assert_int_equal(crvm__pareto_series_head(ps[i], x, &tab, 2, head), 1);
+                    j2 = crvm__pareto_J_series_split(ps[i], x, T, &tab, head, NULL, g2, h2);
+                    if (isnan(j2)) /* head and tail would cancel */
+                        continue;
+                    block += tab.blen > 0 && tab.blen < tab.bcap;
+                    j1 = crvm__pareto_J_series_split(ps[i], x, T, &tab, head, NULL, g1, NULL);
+                } else {
+                    j2 = crvm__pareto_J_series(ps[i], x, tx, T, &tab, NULL, g2, h2);
+                    if (isnan(j2)) /* the series does not apply: quadrature */
+                        continue;
+                    block += tab.blen > 0 && tab.blen < tab.bcap;
+                    j1 = crvm__pareto_J_series(ps[i], x, tx, T, &tab, NULL, g1, NULL);
+                }
+                compared++;
+                assert_close(j2, j1, 0.0, 1e-13 * (1.0 + fabs(j1)));
+                double gsc = 0.0, hsc = 0.0;
+                for (int l = 0; l < 4; l++)
+                    gsc = fmax(gsc, fabs(g1[l]));
+                for (int l = 0; l < 4; l++)
+                    assert_close(g2[l], g1[l], 0.0, 1e-12 * gsc);
+                for (int l = 0; l < 16; l++)
+                    hsc = fmax(hsc, fabs(h2[l]));
+                for (int k = 0; k < 4; k++) {
+                    double pp[4], pm[4], gp[4], gm[4], hk = 1e-5 * ps[i][k];
+                    for (int l = 0; l < 4; l++)
+                        pp[l] = pm[l] = ps[i][l];
+                    pp[k] += hk;
+                    pm[k] -= hk;
+                    /* the whole series at t_x = 0 is the reference of the
+                     * split (the head would have to follow p as well) */
+                    assert_true(isfinite(crvm__pareto_J_series(pp, x, tx, T, &tab, NULL, gp, NULL)));
+                    assert_true(isfinite(crvm__pareto_J_series(pm, x, tx, T, &tab, NULL, gm, NULL)));
+                    for (int l = 0; l < 4; l++)
+                        assert_close(h2[4 * k + l], (gp[l] - gm[l]) / (2.0 * hk), 0.0, 1e-7 * hsc);
+                }
+            }
+    assert_true(compared >= 50);
+    assert_true(block >= 40);
+}
+
 static void fits_do_not_depend_on_the_time_unit(void **state)
 {
     (void)state;
@@ -1643,6 +1718,7 @@ int main(void)
         cmocka_unit_test(closed_form_and_quadrature_agree),
         cmocka_unit_test(pareto_series_and_quadrature_agree),
         cmocka_unit_test(pareto_series_split_at_infinity_matches_the_whole_series),
+        cmocka_unit_test(pareto_block_kernel_matches_the_scalar_series),
         cmocka_unit_test(fits_do_not_depend_on_the_time_unit),
         cmocka_unit_test(fits_run_concurrently_with_identical_results),
         cmocka_unit_test(degenerate_data_report_non_convergence),
