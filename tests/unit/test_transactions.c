@@ -1292,6 +1292,15 @@ static void pareto_series_and_quadrature_agree(void **state)
     assert_true(compared >= 40);
 }
 
+/* max |v_k|: the scale of a gradient or Hessian for a tolerance */
+static double largest_abs(const double *v, int n)
+{
+    double m = 0.0;
+    for (int k = 0; k < n; k++)
+        m = fmax(m, fabs(v[k]));
+    return m;
+}
+
 static void pareto_series_split_at_infinity_matches_the_whole_series(void **state)
 {
     (void)state;
@@ -1326,11 +1335,7 @@ static void pareto_series_split_at_infinity_matches_the_whole_series(void **stat
                 }
                 split++;
                 assert_close(js, jw, 0.0, 1e-13 * (1.0 + fabs(jw)));
-                double gsc = 0.0, hsc = 0.0;
-                for (int l = 0; l < 4; l++)
-                    gsc = fmax(gsc, fabs(gw[l]));
-                for (int l = 0; l < 16; l++)
-                    hsc = fmax(hsc, fabs(hw[l]));
+                double gsc = largest_abs(gw, 4), hsc = largest_abs(hw, 16);
                 for (int l = 0; l < 4; l++)
                     assert_close(gs[l], gw[l], 0.0, 1e-10 * gsc);
                 for (int l = 0; l < 16; l++)
@@ -1391,13 +1396,9 @@ static void pareto_block_kernel_matches_the_scalar_series(void **state)
                 }
                 compared++;
                 assert_close(j2, j1, 0.0, 1e-13 * (1.0 + fabs(j1)));
-                double gsc = 0.0, hsc = 0.0;
-                for (int l = 0; l < 4; l++)
-                    gsc = fmax(gsc, fabs(g1[l]));
+                double gsc = largest_abs(g1, 4), hsc = largest_abs(h2, 16);
                 for (int l = 0; l < 4; l++)
                     assert_close(g2[l], g1[l], 0.0, 1e-12 * gsc);
-                for (int l = 0; l < 16; l++)
-                    hsc = fmax(hsc, fabs(h2[l]));
                 for (int k = 0; k < 4; k++) {
                     double pp[4], pm[4], gp[4], gm[4], hk = 1e-5 * ps[i][k];
                     for (int l = 0; l < 4; l++)
