@@ -248,7 +248,6 @@ static double finish(const double *p, double x, double tx, const geom *g, const 
     /* the Hessian of base: entries (r, alpha), (alpha, alpha), (s, beta),
      * (beta, beta) and -1/c_t at (alpha, s) or (r, beta) */
     double base, db[4], h_ra, h_aa, h_sb, h_bb;
-    int cross;
     if (g->case_a) {
         double l1 = lg ? lg->l1 : log1p(tx * pc->ialpha), lct = pc->lalpha + l1, lb = pc->lbeta - lct;
         double u = tx * pc->ialpha * ict; /* t_x / (alpha c_t) */
@@ -259,7 +258,6 @@ static double finish(const double *p, double x, double tx, const geom *g, const 
         db[3] = s * pc->ibeta;
         h_ra = u;
         h_aa = -r * u * (2.0 * alpha + tx) * pc->ialpha * ict + (x + s) * ict * ict;
-        cross = 6;
         h_sb = pc->ibeta;
         h_bb = -s * pc->ibeta * pc->ibeta;
     } else {
@@ -271,7 +269,6 @@ static double finish(const double *p, double x, double tx, const geom *g, const 
         db[2] = -l1;
         db[3] = s * u - (r + x) * ict;
         h_ra = pc->ialpha;
-        cross = 3;
         h_aa = -r * pc->ialpha * pc->ialpha;
         h_sb = u;
         h_bb = (r + x) * ict * ict - s * u * (2.0 * beta + tx) * pc->ibeta * ict;
@@ -289,9 +286,9 @@ static double finish(const double *p, double x, double tx, const geom *g, const 
                gc = acc[CRVM__PACC_C] * iS, gd = acc[CRVM__PACC_D] * iS;
         if (dJ) {
             double ga[4] = {gm, gc + gd, ge + gm, -gd};
+            ga[g->case_a ? 2 : 0] += 1.0 / s;
             for (int k = 0; k < 4; k++)
                 dJ[pi[k]] = db[pi[k]] + ga[k];
-            dJ[2] += 1.0 / s;
         }
         if (hJ) {
             double ee = acc[CRVM__PACC_EE] * iS - ge * ge, em = acc[CRVM__PACC_EM] * iS - ge * gm,
@@ -310,20 +307,21 @@ static double finish(const double *p, double x, double tx, const geom *g, const 
             ha[2][2] = ee + 2.0 * em + mm;
             ha[2][3] = -(ed + md);
             ha[3][3] = dd;
+            /* base's Hessian and the -1/s^2 of log s, in the same order
+             * (its cross entry -1/c_t is (alpha, s) or (r, beta): 1, 2),
+             * added before the entries are placed (each written once) */
+            int a = g->case_a;
+            ha[0][1] += a ? h_ra : h_sb;
+            ha[1][1] += a ? h_aa : h_bb;
+            ha[2][3] += a ? h_sb : h_ra;
+            ha[3][3] += a ? h_bb : h_aa;
+            ha[1][2] -= ict;
+            ha[a ? 2 : 0][a ? 2 : 0] -= 1.0 / (s * s);
             for (int k = 0; k < 4; k++)
                 for (int l = k; l < 4; l++) {
                     int i = 4 * pi[k] + pi[l], j = 4 * pi[l] + pi[k];
                     hJ[i] = hJ[j] = ha[k][l];
                 }
-            hJ[1] += h_ra;
-            hJ[4] += h_ra;
-            hJ[5] += h_aa;
-            hJ[cross] -= ict;
-            hJ[(cross % 4) * 4 + cross / 4] -= ict;
-            hJ[10] -= 1.0 / (s * s);
-            hJ[11] += h_sb;
-            hJ[14] += h_sb;
-            hJ[15] += h_bb;
         }
     }
     return pc->ls + base + log(S) + loff;
