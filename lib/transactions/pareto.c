@@ -172,35 +172,41 @@ static double pareto_E0_hess(const double *p, const crvm__pareto_pc *pc,
     return -r * la - x * (pc->lalpha + la) - s * lb;
 }
 
-double crvm__pareto_ll_hess(const double *p, const crvm__txn_row *row, crvm__pareto_tab *tab,
-                            const double *shift, const double *head,
-                            const crvm__pareto_logs *lg, double *grad, double *hess)
+int crvm__pareto_ll_terms(const double *p, const crvm__txn_row *row, crvm__pareto_tab *tab,
+                          const double *head, const crvm__pareto_logs *lg, int order,
+                          crvm__pareto_terms *t)
 {
-    double g0[4], h0[4], gJ[4] = {0, 0, 0, 0}, hJ[16];
-    double *pg = grad || hess ? g0 : NULL;
-    double E0 = pareto_E0_hess(p, crvm__pareto_pc_of(tab, p), row, lg, pg, hess ? h0 : NULL);
+    double *g0 = order ? t->g0 : NULL, *h0 = order == 2 ? t->h0 : NULL;
+    double *gJ = order ? t->gJ : NULL, *hJ = order == 2 ? t->hJ : NULL;
+    for (int k = 0; k < 4; k++)
+        t->gJ[k] = 0.0;
+    t->E0 = pareto_E0_hess(p, crvm__pareto_pc_of(tab, p), row, lg, g0, h0);
     double J = -INFINITY;
     if (row->tx < row->T) {
         J = NAN;
         if (head && row->tx == 0.0)
-            J = crvm__pareto_J_series_split(p, row->x, row->T, tab, head, lg, pg ? gJ : NULL,
-                                            hess ? hJ : NULL);
+            J = crvm__pareto_J_series_split(p, row->x, row->T, tab, head, lg, gJ, hJ);
         if (isnan(J))
-            J = crvm__pareto_J_series(p, row->x, row->tx, row->T, tab, lg, pg ? gJ : NULL,
-                                      hess ? hJ : NULL);
+            J = crvm__pareto_J_series(p, row->x, row->tx, row->T, tab, lg, gJ, hJ);
         if (isnan(J)) {
-            J = pareto_J_quad(p, row, pg ? gJ : NULL);
-            if (hess && isfinite(J) && !quad_hessian(p, row, hJ))
-                return NAN;
+            J = pareto_J_quad(p, row, gJ);
+            if (hJ && isfinite(J) && !quad_hessian(p, row, hJ))
+                J = NAN;
         }
     }
-    if (isnan(J))
-        return NAN;
+    t->J = J;
+    return !isnan(J);
+}
+
+double crvm__pareto_ll_combine(const crvm__pareto_terms *t, double ex, double l1p,
+                               const double *shift, double *grad, double *hess)
+{
     /* log(e^E0 + e^J) = max + log1p(ex), ex = e^-|E0 - J|, and the weights
      * e^E0 and e^J of the sum: 1 / (1 + ex) and ex / (1 + ex) */
-    double ex = J == -INFINITY ? 0.0 : exp(-fabs(E0 - J)), inv = 1.0 / (1.0 + ex);
-    double lse = fmax(E0, J) + log1p(ex);
-    if (pg) {
+    double E0 = t->E0, J = t->J, inv = 1.0 / (1.0 + ex);
+    double lse = fmax(E0, J) + l1p;
+    if (grad || hess) {
+        const double *g0 = t->g0, *gJ = t->gJ, *h0 = t->h0, *hJ = t->hJ;
         double w0 = E0 >= J ? inv : ex * inv, w1 = E0 >= J ? ex * inv : inv;
         double dd[4];
         for (int k = 0; k < 4; k++)
@@ -226,6 +232,17 @@ double crvm__pareto_ll_hess(const double *p, const crvm__txn_row *row, crvm__par
         }
     }
     return shift[0] + lse;
+}
+
+double crvm__pareto_ll_hess(const double *p, const crvm__txn_row *row, crvm__pareto_tab *tab,
+                            const double *shift, const double *head,
+                            const crvm__pareto_logs *lg, double *grad, double *hess)
+{
+    crvm__pareto_terms t;
+    if (!crvm__pareto_ll_terms(p, row, tab, head, lg, hess ? 2 : grad ? 1 : 0, &t))
+        return NAN;
+    double ex = t.J == -INFINITY ? 0.0 : exp(-fabs(t.E0 - t.J));
+    return crvm__pareto_ll_combine(&t, ex, log1p(ex), shift, grad, hess);
 }
 
 double crvm__pareto_ll(const double *p, const crvm__txn_row *row, double *grad)

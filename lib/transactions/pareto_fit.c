@@ -35,6 +35,9 @@ static void block_logs(const crvm__bg_data *d, const crvm__pareto_pc *pc, double
     crvm__vexp(q0, q0, n);
 }
 
+/* rows whose two terms are held at once (33 doubles each) */
+#define SUB 16
+
 double crvm__pareto_fit_loglik(const crvm__bg_data *d, const double *p, double *g, double *h)
 {
     crvm__pareto_tab *tab = d->tab;
@@ -55,27 +58,43 @@ double crvm__pareto_fit_loglik(const crvm__bg_data *d, const double *p, double *
             size_t nb = d->start[j + 1] - i0 < CRVM__VBLOCK ? d->start[j + 1] - i0 : CRVM__VBLOCK;
             block_logs(d, pc, p[0] + p[2] + xv, i0, nb, lgb);
             /* the block summed plainly, then added to the compensated total
-             * (math/sum.h) */
+             * (math/sum.h); its rows' two terms in sub-blocks of SUB, whose
+             * log-sum-exps take their exp and log1p through the vector
+             * functions */
             double gll = 0.0;
-            for (size_t k = 0; k < nb; k++) {
-                size_t i = i0 + k;
-                crvm__txn_row row = {xv, d->tx[i], d->T[i], d->w[i]};
-                crvm__pareto_logs lg = {lgb[k], lgb[nb + k], lgb[2 * nb + k], lgb[3 * nb + k],
-                                        lgb[4 * nb + k]};
-                if (row.tx == 0.0 && head_state == 0)
-                    head_state = crvm__pareto_series_head(p, xv, tab, g ? 2 : 0, head) ? 1 : -1;
-                double v = crvm__pareto_ll_hess(p, &row, tab, shift,
-                                                head_state == 1 ? head : NULL, &lg,
-                                                g ? gr : NULL, g ? hr : NULL);
-                if (!isfinite(v))
-                    return NAN;
-                double w = d->w[i];
-                gll += w * v;
-                if (g) {
-                    for (int k2 = 0; k2 < 4; k2++)
-                        G[k2] += w * gr[k2];
-                    for (int k2 = 0; k2 < 16; k2++)
-                        H[k2] += w * hr[k2];
+            for (size_t k0 = 0; k0 < nb; k0 += SUB) {
+                size_t ns = nb - k0 < SUB ? nb - k0 : SUB;
+                crvm__pareto_terms tm[SUB];
+                double ex[SUB], l1p[SUB];
+                for (size_t k = k0; k < k0 + ns; k++) {
+                    size_t i = i0 + k;
+                    crvm__txn_row row = {xv, d->tx[i], d->T[i], d->w[i]};
+                    crvm__pareto_logs lg = {lgb[k], lgb[nb + k], lgb[2 * nb + k],
+                                            lgb[3 * nb + k], lgb[4 * nb + k]};
+                    if (row.tx == 0.0 && head_state == 0)
+                        head_state =
+                            crvm__pareto_series_head(p, xv, tab, g ? 2 : 0, head) ? 1 : -1;
+                    crvm__pareto_terms *t = &tm[k - k0];
+                    if (!crvm__pareto_ll_terms(p, &row, tab, head_state == 1 ? head : NULL, &lg,
+                                               g ? 2 : 0, t))
+                        return NAN;
+                    ex[k - k0] = t->J == -INFINITY ? -INFINITY : -fabs(t->E0 - t->J);
+                }
+                crvm__vexp(ex, ex, ns);
+                crvm__vlog1p(ex, l1p, ns);
+                for (size_t k = 0; k < ns; k++) {
+                    double v = crvm__pareto_ll_combine(&tm[k], ex[k], l1p[k], shift,
+                                                       g ? gr : NULL, g ? hr : NULL);
+                    if (!isfinite(v))
+                        return NAN;
+                    double w = d->w[i0 + k0 + k];
+                    gll += w * v;
+                    if (g) {
+                        for (int k2 = 0; k2 < 4; k2++)
+                            G[k2] += w * gr[k2];
+                        for (int k2 = 0; k2 < 16; k2++)
+                            H[k2] += w * hr[k2];
+                    }
                 }
             }
             crvm__sum_add(&LL, &LLc, gll);

@@ -216,6 +216,25 @@ double crvm__pareto_ll_hess(const double *p, const crvm__txn_row *row, crvm__par
                             const double *shift, const double *head,
                             const crvm__pareto_logs *lg, double *grad, double *hess);
 
+/* The two terms of a row's Pareto/NBD likelihood before their log-sum-exp
+ * (pareto.c): E0 = log[alpha^r beta^s (alpha+T)^-(r+x) (beta+T)^-s] and J
+ * (below), with (to the order asked) their gradients and Hessians in
+ * (r, alpha, s, beta): E0's as its four distinct non-zero entries (r,
+ * alpha), (alpha, alpha), (s, beta), (beta, beta); gJ zero when J = -inf. */
+typedef struct crvm__pareto_terms {
+    double E0, J, g0[4], h0[4], gJ[4], hJ[16];
+} crvm__pareto_terms;
+/* crvm__pareto_ll_hess in two halves, so that a caller can take the
+ * exponential and log1p between them for a block of rows: the terms (order
+ * 0, 1 or 2; 0 where they cannot be evaluated), then the row's
+ * log-likelihood and (grad, hess may be NULL) its derivatives from them,
+ * given ex = exp(-|E0 - J|) (0 when J = -inf) and l1p = log1p(ex). */
+int crvm__pareto_ll_terms(const double *p, const crvm__txn_row *row, crvm__pareto_tab *tab,
+                          const double *head, const crvm__pareto_logs *lg, int order,
+                          crvm__pareto_terms *t);
+double crvm__pareto_ll_combine(const crvm__pareto_terms *t, double ex, double l1p,
+                               const double *shift, double *grad, double *hess);
+
 /* Pareto/NBD: J = log[alpha^r beta^s s I] (see pareto.c), -inf when
  * t_x = T, with dJ/d(r, alpha, s, beta) in dJ (may be NULL). method 0: the
  * hypergeometric series where it converges fast, else quadrature; 1: series
