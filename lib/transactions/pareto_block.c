@@ -70,10 +70,9 @@ static void tab_extend(crvm__pareto_tab *tab, int need)
 
 typedef double v4d __attribute__((vector_size(32)));
 
-static ALWAYS_INLINE double hsum(v4d v)
-{
-    return (v[0] + v[1]) + (v[2] + v[3]);
-}
+/* the sum of a vector's lanes, in one order for every build (a macro: a
+ * function taking a v4d by value changes the ABI without AVX) */
+#define HSUM(v) (((v)[0] + (v)[1]) + ((v)[2] + (v)[3]))
 
 enum { T1, TN, TNN, TP, TNP, TPQ, Q1, QN, QP, R1, RN, RP, V1, VN, VP, X1, Y1, NSUM };
 
@@ -140,11 +139,11 @@ static ALWAYS_INLINE int block_loop(const crvm__pareto_geom *g, const int tail,
         sY1 += ti * im;
         /* the scalar loop's test at the block's last term n + 3 */
         double rn = tab->bratio[n + 3] * zr, qb = rn > zr ? rn : zr;
-        double size = tail ? ref + hsum(sT1) : hsum(sT1);
+        double size = tail ? ref + HSUM(sT1) : HSUM(sT1);
         /* S's part of the test first: the other sums are needed only then */
         if (qb < 1.0 && sgn * t[3] * qb <= 1e-17 * size * (1.0 - qb) &&
-            crvm__pareto_converged(sgn * t[3], qb, n + 3, size, sgn * hsum(sTN),
-                                   sgn * hsum(sTNN)))
+            crvm__pareto_converged(sgn * t[3], qb, n + 3, size, sgn * HSUM(sTN),
+                                   sgn * HSUM(sTNN)))
             break;
         zp *= vz4;
         if (!tail)
@@ -155,7 +154,7 @@ static ALWAYS_INLINE int block_loop(const crvm__pareto_geom *g, const int tail,
     const v4d all[NSUM] = {sT1, sTN, sTNN, sTP, sTNP, sTPQ, sQ1, sQN, sQP,
                            sR1, sRN, sRP, sV1, sVN, sVP, sX1, sY1};
     for (int k = 0; k < NSUM; k++)
-        s[k] = hsum(all[k]);
+        s[k] = HSUM(all[k]);
     if (tail) {
         s[R1] = -s[T1];
         s[RN] = -s[TN];
