@@ -44,7 +44,7 @@
 #include <stdlib.h>
 
 #include "math/special.h"
-#include "transactions/txn_private.h"
+#include "transactions/pareto_private.h"
 
 #define QUAD_TOL 1e-13
 
@@ -117,7 +117,7 @@ double crvm__pareto_J(const double *p, const crvm__txn_row *row, double *dJ, int
         return pareto_J_quad(p, row, dJ);
     crvm__pareto_tab tab;
     CRVM__PARETO_TAB_INIT(&tab);
-    double J = crvm__pareto_J_series(p, row->x, row->tx, row->T, &tab, dJ, NULL);
+    double J = crvm__pareto_J_series(p, row->x, row->tx, row->T, &tab, NULL, dJ, NULL);
     if (method == 1 || isfinite(J))
         return J;
     return pareto_J_quad(p, row, dJ);
@@ -145,71 +145,104 @@ static int quad_hessian(const double *p, const crvm__txn_row *row, double *hJ)
 }
 
 /* E0 = log[alpha^r beta^s (alpha+T)^-(r+x) (beta+T)^-s] with its gradient
- * and Hessian in (r, alpha, s, beta) */
-static double pareto_E0_hess(const double *p, const crvm__txn_row *row, double *g, double *h)
+ * and the four distinct non-zero entries of its Hessian in (r, alpha, s,
+ * beta): h = {(r, alpha), (alpha, alpha), (s, beta), (beta, beta)}; pc: the
+ * constants of p */
+static double pareto_E0_hess(const double *p, const crvm__pareto_pc *pc,
+                             const crvm__txn_row *row, const crvm__pareto_logs *lg, double *g,
+                             double *h)
 {
     double r = p[0], alpha = p[1], s = p[2], beta = p[3], x = row->x, T = row->T;
-    double la = log1p(T / alpha), lb = log1p(T / beta);
-    double aT = alpha + T, bT = beta + T;
+    double la = lg ? lg->la : log1p(T * pc->ialpha), lb = lg ? lg->lb : log1p(T * pc->ibeta);
     if (g) {
-        double ra = T / (alpha * aT), sb = T / (beta * bT);
+        double iaT = 1.0 / (alpha + T), ibT = 1.0 / (beta + T);
+        double ra = T * pc->ialpha * iaT, sb = T * pc->ibeta * ibT; /* T / (alpha (alpha+T)) */
         g[0] = -la;
-        g[1] = r * ra - x / aT;
+        g[1] = r * ra - x * iaT;
         g[2] = -lb;
         g[3] = s * sb;
         if (h) {
-            for (int k = 0; k < 16; k++)
-                h[k] = 0.0;
-            h[1] = h[4] = ra;
-            h[5] = -r * T * (2.0 * alpha + T) / (alpha * alpha * aT * aT) + x / (aT * aT);
-            h[11] = h[14] = sb;
-            h[15] = -s * T * (2.0 * beta + T) / (beta * beta * bT * bT);
+            h[0] = ra;
+            h[1] = -r * ra * (2.0 * alpha + T) * pc->ialpha * iaT + x * iaT * iaT;
+            h[2] = sb;
+            h[3] = -s * sb * (2.0 * beta + T) * pc->ibeta * ibT;
         }
     }
-    return -r * la - x * log(aT) - s * lb;
+    /* log(alpha + T) = log alpha + log1p(T / alpha) */
+    return -r * la - x * (pc->lalpha + la) - s * lb;
 }
 
-double crvm__pareto_ll_hess(const double *p, const crvm__txn_row *row, crvm__pareto_tab *tab,
-                            const double *shift, const double *head, double *grad,
-                            double *hess)
+int crvm__pareto_ll_terms(const double *p, const crvm__txn_row *row, crvm__pareto_tab *tab,
+                          const double *head, const crvm__pareto_logs *lg, int order,
+                          crvm__pareto_terms *t)
 {
-    double g0[4], h0[16], gJ[4] = {0, 0, 0, 0}, hJ[16] = {0};
-    double *pg = grad || hess ? g0 : NULL;
-    double E0 = pareto_E0_hess(p, row, pg, hess ? h0 : NULL);
+    double *g0 = order ? t->g0 : NULL, *h0 = order == 2 ? t->h0 : NULL;
+    double *gJ = order ? t->gJ : NULL, *hJ = order == 2 ? t->hJ : NULL;
+    for (int k = 0; k < 4; k++)
+        t->gJ[k] = 0.0;
+    t->E0 = pareto_E0_hess(p, crvm__pareto_pc_of(tab, p), row, lg, g0, h0);
     double J = -INFINITY;
     if (row->tx < row->T) {
         J = NAN;
         if (head && row->tx == 0.0)
-            J = crvm__pareto_J_series_split(p, row->x, row->T, tab, head, pg ? gJ : NULL,
-                                            hess ? hJ : NULL);
+            J = crvm__pareto_J_series_split(p, row->x, row->T, tab, head, lg, gJ, hJ);
         if (isnan(J))
-            J = crvm__pareto_J_series(p, row->x, row->tx, row->T, tab, pg ? gJ : NULL,
-                                      hess ? hJ : NULL);
+            J = crvm__pareto_J_series(p, row->x, row->tx, row->T, tab, lg, gJ, hJ);
         if (isnan(J)) {
-            J = pareto_J_quad(p, row, pg ? gJ : NULL);
-            if (hess && isfinite(J) && !quad_hessian(p, row, hJ))
-                return NAN;
+            J = pareto_J_quad(p, row, gJ);
+            if (hJ && isfinite(J) && !quad_hessian(p, row, hJ))
+                J = NAN;
         }
     }
-    if (isnan(J))
-        return NAN;
-    double lse = crvm__log_add_exp(E0, J);
-    if (pg) {
-        double w0 = exp(E0 - lse), w1 = (J == -INFINITY) ? 0.0 : exp(J - lse);
+    t->J = J;
+    return !isnan(J);
+}
+
+double crvm__pareto_ll_combine(const crvm__pareto_terms *t, double ex, double l1p,
+                               const double *shift, double *grad, double *hess)
+{
+    /* log(e^E0 + e^J) = max + log1p(ex), ex = e^-|E0 - J|, and the weights
+     * e^E0 and e^J of the sum: 1 / (1 + ex) and ex / (1 + ex) */
+    double E0 = t->E0, J = t->J, inv = 1.0 / (1.0 + ex);
+    double lse = fmax(E0, J) + l1p;
+    if (grad || hess) {
+        const double *g0 = t->g0, *gJ = t->gJ, *h0 = t->h0, *hJ = t->hJ;
+        double w0 = E0 >= J ? inv : ex * inv, w1 = E0 >= J ? ex * inv : inv;
         double dd[4];
         for (int k = 0; k < 4; k++)
             dd[k] = g0[k] - gJ[k];
         if (grad)
             for (int k = 0; k < 4; k++)
                 grad[k] = w0 * g0[k] + w1 * gJ[k] + (k == 0 ? shift[1] : 0.0);
-        /* Hessian of log(e^E0 + e^J): w0 H0 + w1 HJ + w0 w1 (g0 - gJ)(g0 - gJ)' */
+        /* Hessian of log(e^E0 + e^J): w0 H0 + w1 HJ + w0 w1 (g0 - gJ)(g0 - gJ)'
+         * (HJ absent when J = -inf) */
         if (hess) {
-            for (int k = 0; k < 16; k++)
-                hess[k] = w0 * h0[k] + w1 * hJ[k] + w0 * w1 * dd[k / 4] * dd[k % 4];
+            double w01 = w0 * w1;
+            for (int k = 0; k < 4; k++)
+                for (int l = k; l < 4; l++)
+                    hess[4 * k + l] = hess[4 * l + k] =
+                        (w1 > 0.0 ? w1 * hJ[4 * k + l] : 0.0) + w01 * dd[k] * dd[l];
             hess[0] += shift[2];
+            hess[1] += w0 * h0[0];
+            hess[4] += w0 * h0[0];
+            hess[5] += w0 * h0[1];
+            hess[11] += w0 * h0[2];
+            hess[14] += w0 * h0[2];
+            hess[15] += w0 * h0[3];
         }
     }
     return shift[0] + lse;
+}
+
+double crvm__pareto_ll_hess(const double *p, const crvm__txn_row *row, crvm__pareto_tab *tab,
+                            const double *shift, const double *head,
+                            const crvm__pareto_logs *lg, double *grad, double *hess)
+{
+    crvm__pareto_terms t;
+    if (!crvm__pareto_ll_terms(p, row, tab, head, lg, hess ? 2 : grad ? 1 : 0, &t))
+        return NAN;
+    double ex = t.J == -INFINITY ? 0.0 : exp(-fabs(t.E0 - t.J));
+    return crvm__pareto_ll_combine(&t, ex, log1p(ex), shift, grad, hess);
 }
 
 double crvm__pareto_ll(const double *p, const crvm__txn_row *row, double *grad)
@@ -218,7 +251,7 @@ double crvm__pareto_ll(const double *p, const crvm__txn_row *row, double *grad)
     CRVM__PARETO_TAB_INIT(&tab);
     double shift[3] = {crvm__lgamma_shift(p[0], row->x),
                        grad ? crvm__digamma_shift(p[0], row->x) : 0.0, 0.0};
-    return crvm__pareto_ll_hess(p, row, &tab, shift, NULL, grad, NULL);
+    return crvm__pareto_ll_hess(p, row, &tab, shift, NULL, NULL, grad, NULL);
 }
 
 /* log of the "dead" term relative to the "alive" term, J - E0 */
@@ -227,7 +260,9 @@ static double log_odds_dead(const double *p, const crvm__txn_row *row)
     double J = crvm__pareto_J(p, row, NULL, 0);
     if (J == -INFINITY || isnan(J))
         return J;
-    return J - pareto_E0_hess(p, row, NULL, NULL);
+    crvm__pareto_pc pc;
+    crvm__pareto_pc_set(p, &pc);
+    return J - pareto_E0_hess(p, &pc, row, NULL, NULL, NULL);
 }
 
 double crvm__pareto_p_alive(const double *p, const crvm__txn_row *row)

@@ -28,7 +28,7 @@
  * (alpha = beta) is no special case. */
 #include <math.h>
 
-#include "transactions/txn_private.h"
+#include "transactions/pareto_private.h"
 
 /* the table entry n, from the table when it fits (filled on demand) */
 static inline void tab_entry(crvm__pareto_tab *tab, int n, double *ratio, double *im, double *ie)
@@ -51,22 +51,16 @@ static inline void tab_entry(crvm__pareto_tab *tab, int n, double *ratio, double
     }
 }
 
-/* accumulators: S, first derivatives (e, m, c, d), second derivatives in
- * the order ee, em, ec, ed, mm, mc, md, cc, cd, dd */
-enum { ACC_S, ACC_E, ACC_M, ACC_C, ACC_D, ACC_EE, ACC_EM, ACC_EC, ACC_ED, ACC_MM, ACC_MC,
-       ACC_MD, ACC_CC, ACC_CD, ACC_DD, ACC_N };
 
 /* Which B_n the terms carry: the whole series (1 - q)/M; its head, the
  * series at T = infinity, 1/M (q = 0); its tail -q/M (head + tail = whole) */
 enum series_mode { WHOLE, HEAD, TAIL };
 
 /* One row's series geometry (see the top of the file). */
-typedef struct geom {
-    double e, m, d, z, ict, L, rho, omr, Lc, Lcc;
-    int case_a;
-} geom;
+typedef crvm__pareto_geom geom;
 
-static int geom_set(const double *p, double x, double tx, double T, geom *g)
+static int geom_set(const double *p, double x, double tx, double T, const crvm__pareto_logs *lg,
+                    geom *g)
 {
     double r = p[0], alpha = p[1], s = p[2], beta = p[3];
     g->case_a = alpha >= beta;
@@ -80,16 +74,23 @@ static int geom_set(const double *p, double x, double tx, double T, geom *g)
     if (!(g->z <= 0.99) || g->e * g->z > 5000.0 * (1.0 - g->z))
         return 0;
     double icT = isfinite(T) ? 1.0 / (c + T) : 0.0;
-    g->L = isfinite(T) ? -log1p((T - tx) * g->ict) : -INFINITY; /* log rho < 0 */
-    g->rho = exp(g->L);
-    g->omr = -expm1(g->L);
+    /* log rho < 0 */
+    g->L = !isfinite(T) ? -INFINITY : lg ? -lg->lL : -log1p((T - tx) * g->ict);
+    g->q0 = lg ? lg->q0 : exp(g->m * g->L);
+    if (isfinite(c + T)) { /* rho and 1 - rho as ratios: one rounding each */
+        g->rho = (c + tx) * icT;
+        g->omr = (T - tx) * icT;
+    } else {
+        g->rho = exp(g->L);
+        g->omr = -expm1(g->L);
+    }
     g->Lc = g->ict - icT;
     g->Lcc = icT * icT - g->ict * g->ict;
     return 1;
 }
 
 /* Sums of t_n and (order >= 1) its first, (order 2) second derivatives in
- * v = (e, m, c, d) into acc[ACC_N], relative to exp(*loff). ref: for TAIL,
+ * v = (e, m, c, d) into acc[CRVM__PACC_N], relative to exp(*loff). ref: for TAIL,
  * the head's S (the tail stops at 1e-17 of head + tail). Returns 0 when the
  * series did not converge within its bounded number of terms, or (HEAD,
  * TAIL) needed rescaling. */
@@ -103,23 +104,20 @@ static ALWAYS_INLINE int series_loop(const geom *g, const enum series_mode mode,
                                      crvm__pareto_tab *tab, const int order, double ref,
                                      double *acc, double *loff)
 {
-    if (tab->e != g->e || tab->m != g->m) {
-        tab->e = g->e;
-        tab->m = g->m;
-        tab->len = 0;
-    }
+    crvm__pareto_tab_key(tab, g->e, g->m);
     double m = g->m, z = g->z, d = g->d, ict = g->ict, L = g->L, Lc = g->Lc, Lcc = g->Lcc;
     double rho = g->rho, omr = g->omr;
     /* local sums (acc could alias the table, so the compiler would keep
      * them in memory) */
     double sS = 0, sE = 0, sM = 0, sC = 0, sD = 0, sEE = 0, sEM = 0, sEC = 0, sED = 0, sMM = 0,
            sMC = 0, sMD = 0, sCC = 0, sCD = 0, sDD = 0;
+    double sN = 0, sNN = 0; /* sum n t_n, sum n (n-1) t_n: for the stopping test */
     *loff = 0.0;
     int ok = 0;
     double A = 1.0;                         /* (e)_n / n! */
     double zp0 = 1.0, zp1 = 0.0, zp2 = 0.0; /* z^n, z^(n-1), z^(n-2) (0 below n) */
     double P1 = 0.0, P2 = 0.0;
-    double q = mode == HEAD ? 0.0 : exp(m * L), omq = -expm1(m * L);
+    double q = mode == HEAD ? 0.0 : g->q0, omq = -expm1(m * L);
     double sgn = mode == TAIL ? -1.0 : 1.0;
     if (mode == HEAD)
         L = Lc = Lcc = 0.0; /* q = 0: they only ever multiply q */
@@ -132,6 +130,8 @@ static ALWAYS_INLINE int series_loop(const geom *g, const enum series_mode mode,
         double t = a * B;
         sS += t;
         if (order >= 1) {
+            sN += n * t;
+            sNN += n * (n - 1.0) * t;
             double M = m + n, nn = (double)n;
             double ad = nn * A * zp1 * ict; /* n a / d */
             double ac = -nn * a * ict;
@@ -168,10 +168,16 @@ static ALWAYS_INLINE int series_loop(const geom *g, const enum series_mode mode,
             }
         } else {
             /* the remaining terms are below |t| q_b / (1 - q_b), q_b the
-             * larger of the next ratio and its limit */
+             * larger of the next ratio and its limit; the derivatives in d
+             * weigh term n by n / d and n (n-1) / d^2, so that for small z
+             * their sums rest on terms 1 and 2, not on S's term 0: their
+             * remainders, below |t| w (n + v) and |t| w ((n + v)^2 + v^2)
+             * (w = q_b / (1 - q_b), v = 1 / (1 - q_b)), are held to 1e-15
+             * and 1e-13 of their own sums */
             double rn = ratio * zr, qb = rn > zr ? rn : zr;
-            double size = mode == TAIL ? ref + sS : sS;
-            if (qb < 1.0 && sgn * t * qb <= 1e-17 * size * (1.0 - qb)) {
+            if (qb < 1.0 && crvm__pareto_converged(sgn * t, qb, n, mode == TAIL ? ref + sS : sS,
+                                                    order >= 1 ? sgn * sN : INFINITY,
+                                                    order >= 2 ? sgn * sNN : INFINITY)) {
                 ok = 1;
                 break;
             }
@@ -191,12 +197,12 @@ static ALWAYS_INLINE int series_loop(const geom *g, const enum series_mode mode,
             const double f = 1e-250;
             A *= f;
             sS *= f, sE *= f, sM *= f, sC *= f, sD *= f, sEE *= f, sEM *= f, sEC *= f, sED *= f;
-            sMM *= f, sMC *= f, sMD *= f, sCC *= f, sCD *= f, sDD *= f;
+            sMM *= f, sMC *= f, sMD *= f, sCC *= f, sCD *= f, sDD *= f, sN *= f, sNN *= f;
             *loff += 575.6462732485114; /* 250 log 10 */
         }
     }
-    const double sums[ACC_N] = {sS, sE, sM, sC, sD, sEE, sEM, sEC, sED, sMM, sMC, sMD, sCC, sCD, sDD};
-    for (int k = 0; k < ACC_N; k++)
+    const double sums[CRVM__PACC_N] = {sS, sE, sM, sC, sD, sEE, sEM, sEC, sED, sMM, sMC, sMD, sCC, sCD, sDD};
+    for (int k = 0; k < CRVM__PACC_N; k++)
         acc[k] = sums[k];
     return ok;
 }
@@ -206,6 +212,11 @@ static ALWAYS_INLINE int series_loop(const geom *g, const enum series_mode mode,
 static int series_sums(const geom *g, enum series_mode mode, crvm__pareto_tab *tab, int order,
                        double ref, double *acc, double *loff)
 {
+    /* the fit's case: to second order, four terms at a time */
+    if (order == 2 && mode != HEAD && crvm__pareto_block_sums(g, mode == TAIL, tab, ref, acc)) {
+        *loff = 0.0;
+        return 1;
+    }
 #define SERIES_CASE(M)                                                                       \
     case M:                                                                                  \
         return order == 0   ? series_loop(g, M, tab, 0, ref, acc, loff)                      \
@@ -222,86 +233,110 @@ static int series_sums(const geom *g, enum series_mode mode, crvm__pareto_tab *t
 
 /* J, dJ and hJ (either may be NULL) from the sums over the series */
 static double finish(const double *p, double x, double tx, const geom *g, const double *acc,
-                     double loff, double *dJ, double *hJ)
+                     double loff, crvm__pareto_tab *tab, const crvm__pareto_logs *lg, double *dJ,
+                     double *hJ)
 {
     double r = p[0], alpha = p[1], s = p[2], beta = p[3];
-    double S = acc[ACC_S];
+    double S = acc[CRVM__PACC_S];
     if (!(S > 0.0))
         return NAN;
-    double ct = 1.0 / g->ict, ict = g->ict;
+    const crvm__pareto_pc *pc = crvm__pareto_pc_of(tab, p);
+    double ict = g->ict;
     /* J = log s + base + log S, base = r log alpha + s log beta - m log c_t
-     * written with log1p where t_x is small against the scale */
-    double lct = log(ct), base, db[4], hb[16] = {0};
+     * written with log1p where t_x is small against the scale, and
+     * log c_t = log c + log1p(t_x / c) */
+    /* the Hessian of base: entries (r, alpha), (alpha, alpha), (s, beta),
+     * (beta, beta) and -1/c_t at (alpha, s) or (r, beta) */
+    double base, db[4], h_ra, h_aa, h_sb, h_bb;
     if (g->case_a) {
-        double l1 = log1p(tx / alpha), lb = log(beta) - lct;
+        double l1 = lg ? lg->l1 : log1p(tx * pc->ialpha), lct = pc->lalpha + l1, lb = pc->lbeta - lct;
+        double u = tx * pc->ialpha * ict; /* t_x / (alpha c_t) */
         base = -r * l1 - x * lct + s * lb;
         db[0] = -l1;
-        db[1] = r * tx / (alpha * ct) - (x + s) * ict;
+        db[1] = r * u - (x + s) * ict;
         db[2] = lb;
-        db[3] = s / beta;
-        hb[1] = hb[4] = tx / (alpha * ct);
-        hb[5] = -r * tx * (2.0 * alpha + tx) / (alpha * alpha * ct * ct) + (x + s) * ict * ict;
-        hb[6] = hb[9] = -ict;
-        hb[11] = hb[14] = 1.0 / beta;
-        hb[15] = -s / (beta * beta);
+        db[3] = s * pc->ibeta;
+        h_ra = u;
+        h_aa = -r * u * (2.0 * alpha + tx) * pc->ialpha * ict + (x + s) * ict * ict;
+        h_sb = pc->ibeta;
+        h_bb = -s * pc->ibeta * pc->ibeta;
     } else {
-        double l1 = log1p(tx / beta), la = log(alpha) - lct;
+        double l1 = lg ? lg->l1 : log1p(tx * pc->ibeta), lct = pc->lbeta + l1, la = pc->lalpha - lct;
+        double u = tx * pc->ibeta * ict; /* t_x / (beta c_t) */
         base = r * la - s * l1 - x * lct;
         db[0] = la;
-        db[1] = r / alpha;
+        db[1] = r * pc->ialpha;
         db[2] = -l1;
-        db[3] = s * tx / (beta * ct) - (r + x) * ict;
-        hb[1] = hb[4] = 1.0 / alpha;
-        hb[3] = hb[12] = -ict;
-        hb[5] = -r / (alpha * alpha);
-        hb[11] = hb[14] = tx / (beta * ct);
-        hb[15] = (r + x) * ict * ict - s * tx * (2.0 * beta + tx) / (beta * beta * ct * ct);
+        db[3] = s * u - (r + x) * ict;
+        h_ra = pc->ialpha;
+        h_aa = -r * pc->ialpha * pc->ialpha;
+        h_sb = u;
+        h_bb = (r + x) * ict * ict - s * u * (2.0 * beta + tx) * pc->ibeta * ict;
     }
     if (dJ || hJ) {
+        /* v = (e, m, c, d) moves with (r, alpha, s, beta) as (the top of the
+         * file) r -> m, alpha -> c + d, s -> e + m, beta -> -d when alpha >=
+         * beta, and the same with r, s and alpha, beta swapped otherwise:
+         * grad and Hess log S in v mapped through that, in the order of
+         * case a, then placed at the parameters' indices (pi) */
+        static const int pa[4] = {0, 1, 2, 3}, pb[4] = {2, 3, 0, 1};
+        const int *pi = g->case_a ? pa : pb;
         double iS = 1.0 / S;
-        double gv[4] = {acc[ACC_E] * iS, acc[ACC_M] * iS, acc[ACC_C] * iS, acc[ACC_D] * iS};
-        /* each of r, alpha, s, beta moves one or two of v = (e, m, c, d),
-         * each by +-1 (the top of the file): v index and sign, sign 0 unused */
-        static const int va[4][2][2] = {{{1, 1}, {0, 0}}, {{2, 1}, {3, 1}},
-                                        {{0, 1}, {1, 1}}, {{3, -1}, {0, 0}}};
-        static const int vb[4][2][2] = {{{0, 1}, {1, 1}}, {{3, -1}, {0, 0}},
-                                        {{1, 1}, {0, 0}}, {{2, 1}, {3, 1}}};
-        const int(*v)[2][2] = g->case_a ? va : vb;
-        if (dJ)
+        double ge = acc[CRVM__PACC_E] * iS, gm = acc[CRVM__PACC_M] * iS,
+               gc = acc[CRVM__PACC_C] * iS, gd = acc[CRVM__PACC_D] * iS;
+        if (dJ) {
+            double ga[4] = {gm, gc + gd, ge + gm, -gd};
+            ga[g->case_a ? 2 : 0] += 1.0 / s;
             for (int k = 0; k < 4; k++)
-                dJ[k] = db[k] + (k == 2 ? 1.0 / s : 0.0) + v[k][0][1] * gv[v[k][0][0]] +
-                        v[k][1][1] * gv[v[k][1][0]];
+                dJ[pi[k]] = db[pi[k]] + ga[k];
+        }
         if (hJ) {
-            static const int idx[4][4] = {{ACC_EE, ACC_EM, ACC_EC, ACC_ED},
-                                          {ACC_EM, ACC_MM, ACC_MC, ACC_MD},
-                                          {ACC_EC, ACC_MC, ACC_CC, ACC_CD},
-                                          {ACC_ED, ACC_MD, ACC_CD, ACC_DD}};
+            double ee = acc[CRVM__PACC_EE] * iS - ge * ge, em = acc[CRVM__PACC_EM] * iS - ge * gm,
+                   ec = acc[CRVM__PACC_EC] * iS - ge * gc, ed = acc[CRVM__PACC_ED] * iS - ge * gd,
+                   mm = acc[CRVM__PACC_MM] * iS - gm * gm, mc = acc[CRVM__PACC_MC] * iS - gm * gc,
+                   md = acc[CRVM__PACC_MD] * iS - gm * gd, cc = acc[CRVM__PACC_CC] * iS - gc * gc,
+                   cd = acc[CRVM__PACC_CD] * iS - gc * gd, dd = acc[CRVM__PACC_DD] * iS - gd * gd;
+            double ha[4][4];
+            ha[0][0] = mm;
+            ha[0][1] = mc + md;
+            ha[0][2] = em + mm;
+            ha[0][3] = -md;
+            ha[1][1] = cc + 2.0 * cd + dd;
+            ha[1][2] = ec + mc + ed + md;
+            ha[1][3] = -(cd + dd);
+            ha[2][2] = ee + 2.0 * em + mm;
+            ha[2][3] = -(ed + md);
+            ha[3][3] = dd;
+            /* base's Hessian and the -1/s^2 of log s, in the same order
+             * (its cross entry -1/c_t is (alpha, s) or (r, beta): 1, 2),
+             * added before the entries are placed (each written once) */
+            int a = g->case_a;
+            ha[0][1] += a ? h_ra : h_sb;
+            ha[1][1] += a ? h_aa : h_bb;
+            ha[2][3] += a ? h_sb : h_ra;
+            ha[3][3] += a ? h_bb : h_aa;
+            ha[1][2] -= ict;
+            ha[a ? 2 : 0][a ? 2 : 0] -= 1.0 / (s * s);
             for (int k = 0; k < 4; k++)
                 for (int l = k; l < 4; l++) {
-                    double h = hb[4 * k + l];
-                    for (int u = 0; u < 2; u++)
-                        for (int w = 0; w < 2; w++) {
-                            int i = v[k][u][0], j = v[l][w][0], sg = v[k][u][1] * v[l][w][1];
-                            if (sg)
-                                h += sg * (acc[idx[i][j]] * iS - gv[i] * gv[j]);
-                        }
-                    hJ[4 * k + l] = hJ[4 * l + k] = h;
+                    int i = 4 * pi[k] + pi[l], j = 4 * pi[l] + pi[k];
+                    hJ[i] = hJ[j] = ha[k][l];
                 }
-            hJ[10] -= 1.0 / (s * s);
         }
     }
-    return log(s) + base + log(S) + loff;
+    return pc->ls + base + log(S) + loff;
 }
 
 double crvm__pareto_J_series(const double *p, double x, double tx, double T,
-                             crvm__pareto_tab *tab, double *dJ, double *hJ)
+                             crvm__pareto_tab *tab, const crvm__pareto_logs *lg, double *dJ,
+                             double *hJ)
 {
     geom g;
-    double acc[ACC_N], loff;
-    if (!geom_set(p, x, tx, T, &g) ||
+    double acc[CRVM__PACC_N], loff;
+    if (!geom_set(p, x, tx, T, lg, &g) ||
         !series_sums(&g, WHOLE, tab, hJ ? 2 : dJ ? 1 : 0, 0.0, acc, &loff))
         return NAN;
-    return finish(p, x, tx, &g, acc, loff, dJ, hJ);
+    return finish(p, x, tx, &g, acc, loff, tab, lg, dJ, hJ);
 }
 
 int crvm__pareto_series_head(const double *p, double x, crvm__pareto_tab *tab, int order,
@@ -309,22 +344,23 @@ int crvm__pareto_series_head(const double *p, double x, crvm__pareto_tab *tab, i
 {
     geom g;
     double loff;
-    return geom_set(p, x, 0.0, INFINITY, &g) &&
+    return geom_set(p, x, 0.0, INFINITY, NULL, &g) &&
            series_sums(&g, HEAD, tab, order, 0.0, head, &loff);
 }
 
 double crvm__pareto_J_series_split(const double *p, double x, double T, crvm__pareto_tab *tab,
-                                   const double *head, double *dJ, double *hJ)
+                                   const double *head, const crvm__pareto_logs *lg, double *dJ,
+                                   double *hJ)
 {
     geom g;
-    double acc[ACC_N], loff;
-    if (!geom_set(p, x, 0.0, T, &g) ||
-        !series_sums(&g, TAIL, tab, hJ ? 2 : dJ ? 1 : 0, head[ACC_S], acc, &loff))
+    double acc[CRVM__PACC_N], loff;
+    if (!geom_set(p, x, 0.0, T, lg, &g) ||
+        !series_sums(&g, TAIL, tab, hJ ? 2 : dJ ? 1 : 0, head[CRVM__PACC_S], acc, &loff))
         return NAN;
     /* head + tail loses to cancellation at most a factor 2 (one bit) */
-    if (!(acc[ACC_S] >= -0.5 * head[ACC_S]))
+    if (!(acc[CRVM__PACC_S] >= -0.5 * head[CRVM__PACC_S]))
         return NAN;
-    for (int k = 0; k < ACC_N; k++)
+    for (int k = 0; k < CRVM__PACC_N; k++)
         acc[k] += head[k];
-    return finish(p, x, 0.0, &g, acc, 0.0, dJ, hJ);
+    return finish(p, x, 0.0, &g, acc, 0.0, tab, lg, dJ, hJ);
 }

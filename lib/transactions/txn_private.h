@@ -201,21 +201,48 @@ crvm_status crvm__bgnbd_rule_rows(const crvm__rule_job *job, const size_t *rows,
                                   double *out);
 
 /* Pareto/NBD series coefficients that depend on the shapes e and m alone
- * ((e+n)/(n+1), 1/(m+n), 1/(e+n); see pareto_series.c), filled on demand
- * and shared by the rows of one x. Start from CRVM__PARETO_TAB_INIT; the
- * series resets the table when e or m changes. */
+ * ((e+n)/(n+1), 1/(m+n), 1/(e+n) for the scalar loop, pareto_series.c;
+ * (e)_n/n!, 1/(m+n), psi(e+n) - psi(e) and its square less
+ * psi'(e) - psi'(e+n), (e+n)/(n+1) for the block kernel, pareto_block.c), filled on
+ * demand and shared by the rows of one x. Start from CRVM__PARETO_TAB_INIT;
+ * the series resets the tables when e or m changes. */
 #define CRVM__PARETO_TAB_CAP 1024
+#define CRVM__PARETO_BLOCK_CAP 512
+/* What the Pareto/NBD row functions need of the parameters p alone:
+ * log alpha, log beta, log s, 1 / alpha, 1 / beta (pareto_private.h) */
+typedef struct crvm__pareto_pc {
+    double p[4];
+    double lalpha, lbeta, ls, ialpha, ibeta;
+} crvm__pareto_pc;
 typedef struct crvm__pareto_tab {
     double e, m;
     int len;
     double ratio[CRVM__PARETO_TAB_CAP], im[CRVM__PARETO_TAB_CAP], ie[CRVM__PARETO_TAB_CAP];
+    int blen, bcap; /* block entries filled; usable (below 1e250) */
+    double bP2;     /* psi'(e) - psi'(e + blen) */
+    double bA[CRVM__PARETO_BLOCK_CAP], bim[CRVM__PARETO_BLOCK_CAP], bP1[CRVM__PARETO_BLOCK_CAP],
+        bPq[CRVM__PARETO_BLOCK_CAP], bratio[CRVM__PARETO_BLOCK_CAP];
+    crvm__pareto_pc pc; /* of the last parameters seen */
 } crvm__pareto_tab;
-#define CRVM__PARETO_TAB_INIT(t) ((t)->e = NAN, (t)->m = NAN, (t)->len = 0)
+#define CRVM__PARETO_TAB_INIT(t)                                                                   \
+    ((t)->e = NAN, (t)->m = NAN, (t)->len = 0, (t)->blen = 0, (t)->pc.p[0] = NAN)
+/* A row's logarithms and q_0 where the caller has computed them for a
+ * block of rows through the vector functions (math/vmath.h); where it has
+ * not (NULL), the row functions compute them: with c = max(alpha, beta),
+ * la = log1p(T / alpha), lb = log1p(T / beta), lL = log1p((T - t_x) / (c +
+ * t_x)), l1 = log1p(t_x / c), q0 = exp(-(r + s + x) lL), each argument
+ * formed as the row functions form it (T * (1 / alpha), (T - t_x) * (1 / (c
+ * + t_x)), t_x * (1 / c)). */
+typedef struct crvm__pareto_logs {
+    double la, lb, lL, l1, q0;
+} crvm__pareto_logs;
 /* J by the series for one row (x, t_x, T), NaN where the series converges
  * too slowly (quadrature then); dJ[4] and hJ[16] (row-major), each may be
- * NULL, receive the gradient and the Hessian in (r, alpha, s, beta). */
+ * NULL, receive the gradient and the Hessian in (r, alpha, s, beta); lg:
+ * the row's logarithms or NULL. */
 double crvm__pareto_J_series(const double *p, double x, double tx, double T,
-                             crvm__pareto_tab *tab, double *dJ, double *hJ);
+                             crvm__pareto_tab *tab, const crvm__pareto_logs *lg, double *dJ,
+                             double *hJ);
 /* Rows with t_x = 0 (every x = 0 row) share the series' head, its sum at
  * T = infinity (CRVM__PARETO_ACC sums: the value, up to order 1 or 2 its
  * derivatives), so that each needs only the tail, whose terms fall faster
@@ -227,17 +254,37 @@ double crvm__pareto_J_series(const double *p, double x, double tx, double T,
 int crvm__pareto_series_head(const double *p, double x, crvm__pareto_tab *tab, int order,
                              double *head);
 double crvm__pareto_J_series_split(const double *p, double x, double T, crvm__pareto_tab *tab,
-                                   const double *head, double *dJ, double *hJ);
+                                   const double *head, const crvm__pareto_logs *lg, double *dJ,
+                                   double *hJ);
 /* Per-row Pareto/NBD log-likelihood with gradient and Hessian (natural
  * scale; grad and hess may be NULL), the series coefficients from tab and
  * lgamma/digamma/trigamma shifts of r by x from the caller (shift[3]);
  * head (may be NULL): the series head of this x (of the order needed) for
- * a row with t_x = 0. Where the series does not apply, the Hessian of J is
- * central differences of the quadrature's analytic gradient (~1e-8
- * relative). NaN on failure. */
+ * a row with t_x = 0; lg: the row's logarithms or NULL. Where the series
+ * does not apply, the Hessian of J is central differences of the
+ * quadrature's analytic gradient (~1e-8 relative). NaN on failure. */
 double crvm__pareto_ll_hess(const double *p, const crvm__txn_row *row, crvm__pareto_tab *tab,
-                            const double *shift, const double *head, double *grad,
-                            double *hess);
+                            const double *shift, const double *head,
+                            const crvm__pareto_logs *lg, double *grad, double *hess);
+
+/* The two terms of a row's Pareto/NBD likelihood before their log-sum-exp
+ * (pareto.c): E0 = log[alpha^r beta^s (alpha+T)^-(r+x) (beta+T)^-s] and J
+ * (below), with (to the order asked) their gradients and Hessians in
+ * (r, alpha, s, beta): E0's as its four distinct non-zero entries (r,
+ * alpha), (alpha, alpha), (s, beta), (beta, beta); gJ zero when J = -inf. */
+typedef struct crvm__pareto_terms {
+    double E0, J, g0[4], h0[4], gJ[4], hJ[16];
+} crvm__pareto_terms;
+/* crvm__pareto_ll_hess in two halves, so that a caller can take the
+ * exponential and log1p between them for a block of rows: the terms (order
+ * 0, 1 or 2; 0 where they cannot be evaluated), then the row's
+ * log-likelihood and (grad, hess may be NULL) its derivatives from them,
+ * given ex = exp(-|E0 - J|) (0 when J = -inf) and l1p = log1p(ex). */
+int crvm__pareto_ll_terms(const double *p, const crvm__txn_row *row, crvm__pareto_tab *tab,
+                          const double *head, const crvm__pareto_logs *lg, int order,
+                          crvm__pareto_terms *t);
+double crvm__pareto_ll_combine(const crvm__pareto_terms *t, double ex, double l1p,
+                               const double *shift, double *grad, double *hess);
 
 /* Pareto/NBD: J = log[alpha^r beta^s s I] (see pareto.c), -inf when
  * t_x = T, with dJ/d(r, alpha, s, beta) in dJ (may be NULL). method 0: the

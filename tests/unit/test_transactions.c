@@ -1292,6 +1292,15 @@ static void pareto_series_and_quadrature_agree(void **state)
     assert_true(compared >= 40);
 }
 
+/* max |v_k|: the scale of a gradient or Hessian for a tolerance */
+static double largest_abs(const double *v, int n)
+{
+    double m = 0.0;
+    for (int k = 0; k < n; k++)
+        m = fmax(m, fabs(v[k]));
+    return m;
+}
+
 static void pareto_series_split_at_infinity_matches_the_whole_series(void **state)
 {
     (void)state;
@@ -1316,8 +1325,9 @@ static void pareto_series_split_at_infinity_matches_the_whole_series(void **stat
             assert_int_equal(crvm__pareto_series_head(ps[i], xs[j], &tab, 2, head), 1);
             for (size_t k = 0; k < sizeof Ts / sizeof Ts[0]; k++) {
                 double gw[4], hw[16], gs[4], hs[16];
-                double jw = crvm__pareto_J_series(ps[i], xs[j], 0.0, Ts[k], &tab, gw, hw);
-                double js = crvm__pareto_J_series_split(ps[i], xs[j], Ts[k], &tab, head, gs, hs);
+                double jw = crvm__pareto_J_series(ps[i], xs[j], 0.0, Ts[k], &tab, NULL, gw, hw);
+                double js =
+                    crvm__pareto_J_series_split(ps[i], xs[j], Ts[k], &tab, head, NULL, gs, hs);
                 assert_true(isfinite(jw));
                 if (isnan(js)) {
                     refused++;
@@ -1325,11 +1335,7 @@ static void pareto_series_split_at_infinity_matches_the_whole_series(void **stat
                 }
                 split++;
                 assert_close(js, jw, 0.0, 1e-13 * (1.0 + fabs(jw)));
-                double gsc = 0.0, hsc = 0.0;
-                for (int l = 0; l < 4; l++)
-                    gsc = fmax(gsc, fabs(gw[l]));
-                for (int l = 0; l < 16; l++)
-                    hsc = fmax(hsc, fabs(hw[l]));
+                double gsc = largest_abs(gw, 4), hsc = largest_abs(hw, 16);
                 for (int l = 0; l < 4; l++)
                     assert_close(gs[l], gw[l], 0.0, 1e-10 * gsc);
                 for (int l = 0; l < 16; l++)
@@ -1338,6 +1344,77 @@ static void pareto_series_split_at_infinity_matches_the_whole_series(void **stat
         }
     assert_true(split >= 40);
     assert_true(refused >= 5);
+}
+
+static void pareto_block_kernel_matches_the_scalar_series(void **state)
+{
+    (void)state;
+    /* To second order the series is summed four terms at a time from 17
+     * plain sums (pareto_block.c); the scalar loop of pareto_series.c,
+     * which the first-order call still uses, is the reference for the
+     * value and the gradient, and central differences (step 1e-5 of each
+     * parameter) of its gradient for the Hessian. The grid covers alpha <
+     * beta and alpha > beta, beta = 3 alpha (the benchmark's optimum),
+     * alpha and beta 1e-12 apart (z ~ 1e-12), beta = 80 alpha (ratio
+     * 0.9875: beyond the kernel's 512 terms, so the scalar loop sums it),
+     * large x (coefficients (e)_n / n! up to ~1e100), t_x close to T and
+     * t_x = 0 (whole series and head + tail). Tolerances: J absolutely
+     * 1e-13 (sums of positive terms in another order, a few ulp);
+     * gradient 1e-12 of its largest entry; Hessian 1e-7 of its largest
+     * entry (differences: truncation ~1e-10, rounding ~1e-11). */
+    const double ps[][4] = {{0.553, 10.578, 0.606, 11.669}, {0.5, 0.3, 1.0, 0.9},
+                            {2.0, 3.0, 2.5, 10.0},          {0.1, 50.0, 0.05, 40.0},
+                            {5.0, 1.0, 1.0, 1.5},           {0.5, 0.0125, 1.0, 1.0},
+                            {0.5, 1.0, 1.0, 1.0 + 1e-12},   {50.0, 1.0, 3.0, 0.5}};
+    const double rows[][3] = {{1, 0.5, 1.0},  {2, 0.01, 1.0}, {3, 0.999, 1.0},
+                              {70, 0.9, 1.0}, {0, 0.0, 1.0},  {4, 0.0, 3.0},
+                              {400, 30.0, 38.86}};
+    int block = 0, compared = 0;
+    for (size_t i = 0; i < sizeof ps / sizeof ps[0]; i++)
+        for (size_t j = 0; j < sizeof rows / sizeof rows[0]; j++)
+            for (int split = 0; split < 2; split++) {
+                double x = rows[j][0], tx = rows[j][1], T = rows[j][2];
+                if (split && tx != 0.0)
+                    continue;
+                crvm__pareto_tab tab;
+                CRVM__PARETO_TAB_INIT(&tab);
+                double head[CRVM__PARETO_ACC], g2[4], h2[16], g1[4];
+                double j2, j1;
+                if (split) {
+                    assert_int_equal(crvm__pareto_series_head(ps[i], x, &tab, 2, head), 1);
+                    j2 = crvm__pareto_J_series_split(ps[i], x, T, &tab, head, NULL, g2, h2);
+                    if (isnan(j2)) /* head and tail would cancel */
+                        continue;
+                    block += tab.blen > 0 && tab.blen < tab.bcap;
+                    j1 = crvm__pareto_J_series_split(ps[i], x, T, &tab, head, NULL, g1, NULL);
+                } else {
+                    j2 = crvm__pareto_J_series(ps[i], x, tx, T, &tab, NULL, g2, h2);
+                    if (isnan(j2)) /* the series does not apply: quadrature */
+                        continue;
+                    block += tab.blen > 0 && tab.blen < tab.bcap;
+                    j1 = crvm__pareto_J_series(ps[i], x, tx, T, &tab, NULL, g1, NULL);
+                }
+                compared++;
+                assert_close(j2, j1, 0.0, 1e-13 * (1.0 + fabs(j1)));
+                double gsc = largest_abs(g1, 4), hsc = largest_abs(h2, 16);
+                for (int l = 0; l < 4; l++)
+                    assert_close(g2[l], g1[l], 0.0, 1e-12 * gsc);
+                for (int k = 0; k < 4; k++) {
+                    double pp[4], pm[4], gp[4], gm[4], hk = 1e-5 * ps[i][k];
+                    for (int l = 0; l < 4; l++)
+                        pp[l] = pm[l] = ps[i][l];
+                    pp[k] += hk;
+                    pm[k] -= hk;
+                    /* the whole series at t_x = 0 is the reference of the
+                     * split (the head would have to follow p as well) */
+                    assert_true(isfinite(crvm__pareto_J_series(pp, x, tx, T, &tab, NULL, gp, NULL)));
+                    assert_true(isfinite(crvm__pareto_J_series(pm, x, tx, T, &tab, NULL, gm, NULL)));
+                    for (int l = 0; l < 4; l++)
+                        assert_close(h2[4 * k + l], (gp[l] - gm[l]) / (2.0 * hk), 0.0, 1e-7 * hsc);
+                }
+            }
+    assert_true(compared >= 50);
+    assert_true(block >= 40);
 }
 
 static void fits_do_not_depend_on_the_time_unit(void **state)
@@ -1642,6 +1719,7 @@ int main(void)
         cmocka_unit_test(closed_form_and_quadrature_agree),
         cmocka_unit_test(pareto_series_and_quadrature_agree),
         cmocka_unit_test(pareto_series_split_at_infinity_matches_the_whole_series),
+        cmocka_unit_test(pareto_block_kernel_matches_the_scalar_series),
         cmocka_unit_test(fits_do_not_depend_on_the_time_unit),
         cmocka_unit_test(fits_run_concurrently_with_identical_results),
         cmocka_unit_test(degenerate_data_report_non_convergence),
