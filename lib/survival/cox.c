@@ -32,6 +32,7 @@
 #include "survival/internal.h"
 #include "survival/cox_fit.h"
 #include "survival/cox_model.h"
+#include "survival/cox_rows.h"
 
 void crvm_cox_options_init(crvm_cox_options *options)
 {
@@ -549,6 +550,43 @@ static crvm_status check_common(const double *x, size_t x_len, size_t n_rows, si
     return CRVM_OK;
 }
 
+/* Means (p) and the upper triangle of the centred cross products
+ * sum (x - mean)(x - mean)' (p*p) of the n rows of x, and max_i |x_ij -
+ * mean_j| (p), in one pass: the means as sums over n, the cross products
+ * about the mean of the first rows, s, shifted to the mean. The shift costs
+ * relative accuracy eps (mean - s)^2 / sd^2 in the cross products, so when
+ * s is more than 100 standard deviations from the mean the cross products
+ * are made again about the mean. scratch: mom_size doubles (cox_fit). */
+static void centred_moments(size_t n, size_t p, const double *x, double *scratch, double *mean,
+                            double *cross, double *dev_max)
+{
+    const size_t qp = crvm__cox_rows_width(p), head = n < 64 ? n : 64;
+    double *mom = scratch, *s = mom + (p + 1) * qp, *lo = s + p, *hi = lo + p, *z = hi + p;
+    for (size_t j = 0; j < p; j++) {
+        s[j] = 0.0;
+        for (size_t i = 0; i < head; i++)
+            s[j] += x[i * p + j];
+        s[j] /= (double)head;
+    }
+    for (int pass = 0; pass < 2; pass++) {
+        crvm__cox_rows_moments(n, p, x, s, CRVM__COX_ROWS_FASTEST, mom, mean, lo, hi, z);
+        int far = 0;
+        for (size_t j = 0; j < p; j++)
+            mean[j] /= (double)n;
+        for (size_t a = 0; a < p; a++) {
+            const double da = mean[a] - s[a];
+            for (size_t b = a; b < p; b++)
+                cross[a * p + b] = mom[a * qp + b] - (double)n * da * (mean[b] - s[b]);
+            far |= da * da > 1e4 * cross[a * p + a] / (double)n;
+        }
+        if (!far)
+            break;
+        memcpy(s, mean, p * sizeof *s);
+    }
+    for (size_t j = 0; j < p; j++)
+        dev_max[j] = hi[j] - mean[j] > mean[j] - lo[j] ? hi[j] - mean[j] : mean[j] - lo[j];
+}
+
 /* The fit behind crvm_cox_fit() (start == NULL: every row at risk from time
  * 0) and crvm_cox_fit_intervals() (rows at risk on (start, durations]). The
  * arrays other than start have been checked by check_common(). */
@@ -600,7 +638,8 @@ static crvm_status cox_fit(const double *x, size_t n_rows, size_t n_cols, const 
     crvm__surv_key *keys = NULL;
     double *z = NULL, *tw = NULL;
     int32_t *es = NULL;
-    double *mat = crvm__calloc(9 * p * p + 12 * p, sizeof *mat);
+    const size_t mom_size = (p + 1) * crvm__cox_rows_width(p) + 4 * p + 1; /* centred_moments */
+    double *mat = crvm__calloc(9 * p * p + 12 * p + mom_size, sizeof *mat);
     crvm_cox *cox = crvm__calloc(1, sizeof *cox);
     size_t *sbegin = NULL;
     double *u = NULL, *blockbuf = NULL;
@@ -620,24 +659,13 @@ static crvm_status cox_fit(const double *x, size_t n_rows, size_t n_cols, const 
     double *mean = vec, *sdev = vec + p, *beta = vec + 2 * p, *grad = vec + 3 * p,
            *delta = vec + 4 * p, *prev = vec + 5 * p, *zr = vec + 6 * p, *zd = vec + 7 * p,
            *zl = vec + 8 * p, *tmp = vec + 9 * p, *inv_sd = vec + 10 * p;
+    double *mom = vec + 12 * p; /* mom_size: scratch of centred_moments */
 
     /* Centre and scale: unweighted mean (as lifelines) and standard
      * deviation, from the centred cross products, which also show
      * collinearity among the covariates themselves. */
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < p; j++)
-            mean[j] += x[i * p + j];
-    for (size_t j = 0; j < p; j++)
-        mean[j] /= (double)n;
+    centred_moments(n, p, x, mom, mean, scratch, delta);
     double *dev_max = delta; /* max_i |x_ij - mean_j|, until the Newton steps */
-    for (size_t i = 0; i < n; i++) {
-        for (size_t j = 0; j < p; j++) {
-            tmp[j] = x[i * p + j] - mean[j];
-            if (fabs(tmp[j]) > dev_max[j])
-                dev_max[j] = fabs(tmp[j]);
-        }
-        crvm__cox_add_weighted(p, 1.0, tmp, zl, scratch);
-    }
     for (size_t j = 0; j < p; j++) {
         sdev[j] = sqrt(scratch[j * p + j] / (double)(n - 1));
         if (!(sdev[j] > 1e-12 * (fabs(mean[j]) + 1e-300))) {

@@ -18,12 +18,13 @@
 #include "core/error.h"
 #include "math/vmath.h"
 #include "survival/cox_fit.h"
+#include "survival/cox_rows.h"
 
 struct crvm__cox_tied {
     size_t n, p, m;
     crvm_ties ties;
-    const double *x, *mean, *inv_sd, *w; /* w may be NULL (all 1) */
-    const int32_t *e;
+    crvm__cox_rows rows;          /* what the row kernel reads */
+    crvm__cox_rows_kernel kernel; /* CRVM__COX_ROWS_FASTEST but in tests */
     uint16_t *bucket;  /* n: bucket of each row */
     double *eta;       /* n: z beta of the last evaluation */
     size_t *order;     /* m buckets by (stratum, time) ascending */
@@ -33,17 +34,17 @@ struct crvm__cox_tied {
     double *b_wd;      /* m: their total weight */
     unsigned char *b_tied; /* m: Efron with d > 1: the events' own sums are kept */
     double *b_sr;      /* m: risk-set sum S_R at the bucket, last evaluation */
-    double *sums;      /* 2 m stride: per bucket {S, Z, A} of the rows outside,
-                          then of the events inside, the event sums */
-    double *zr, *ar, *zl, *z; /* scratch: p, p*p, p, p */
+    double *block;     /* the allocation that sums lies in (aligned to 32 bytes) */
+    double *sums;      /* 2 m stride: per bucket the matrix M (cox_rows.h) of
+                          the rows outside, then of the events inside, the
+                          event sums */
+    double *cum;       /* stride: M of the risk set */
+    double *zr, *ar, *zd, *ad, *zl; /* scratch: p, p*p, p, p*p, p */
     double *zmax;      /* p: max_i |z_ij| */
     double *last_beta; /* p: beta of the last evaluation */
     double last_max;   /* its largest eta (0 at the start, for beta = 0) */
     double shift;      /* of the last evaluation */
 };
-
-#define STRIDE(p) (1 + (p) + (p) * (p))
-#define UNROLLED_P 8 /* add_chunk has a case for each p up to this */
 
 void crvm__cox_tied_free(crvm__cox_tied *t)
 {
@@ -57,7 +58,7 @@ void crvm__cox_tied_free(crvm__cox_tied *t)
     crvm__free(t->b_d);
     crvm__free(t->b_wd);
     crvm__free(t->b_tied);
-    crvm__free(t->sums);
+    crvm__free(t->block);
     crvm__free(t);
 }
 
@@ -152,31 +153,34 @@ crvm_status crvm__cox_tied_new(size_t n, size_t p, const double *x, const double
         crvm__cox_tied_free(t);
         return CRVM_OK;
     }
-    const size_t m = t->m, stride = STRIDE(p);
+    const size_t m = t->m, stride = (p + 1) * crvm__cox_rows_width(p);
     t->ties = ties;
-    t->x = x;
-    t->mean = mean;
-    t->inv_sd = inv_sd;
-    t->w = weights;
-    t->e = events;
     t->eta = crvm__malloc((n ? n : 1) * sizeof *t->eta);
     t->order = crvm__calloc(m, sizeof *t->order);
     t->b_d = crvm__calloc(m, sizeof *t->b_d);
     t->b_wd = crvm__calloc(2 * m, sizeof *t->b_wd);
     t->b_tied = crvm__calloc(m, 1);
-    t->sums = crvm__calloc(2 * m * stride + p * p + 5 * p, sizeof *t->sums);
+    /* 4 doubles more, to start the matrices on a 32-byte boundary */
+    t->block = crvm__calloc(4 + (2 * m + 1) * stride + 2 * p * p + 6 * p + 1, sizeof *t->block);
     if (t->eta == NULL || t->order == NULL || t->b_d == NULL || t->b_wd == NULL ||
-        t->b_tied == NULL || t->sums == NULL) {
+        t->b_tied == NULL || t->block == NULL) {
         crvm__cox_tied_free(t);
         return crvm__nomem("grouping the Cox rows by time");
     }
     t->b_sr = t->b_wd + m;
-    t->zr = t->sums + 2 * m * stride;
+    t->sums = t->block + (4 - ((uintptr_t)t->block / sizeof(double)) % 4) % 4;
+    t->cum = t->sums + 2 * m * stride;
+    t->zr = t->cum + stride;
     t->ar = t->zr + p;
-    t->zl = t->ar + p * p;
-    t->z = t->zl + p;
-    t->zmax = t->z + p;
+    t->zd = t->ar + p * p;
+    t->ad = t->zd + p;
+    t->zl = t->ad + p * p;
+    t->zmax = t->zl + p;
     t->last_beta = t->zmax + p;
+    crvm__cox_rows rows = {n,      p,         m,         x,         mean, inv_sd,
+                           weights, events, t->bucket, t->b_tied, t->last_beta + p};
+    t->rows = rows;
+    t->kernel = CRVM__COX_ROWS_FASTEST;
     memcpy(t->zmax, zmax, p * sizeof *zmax);
     for (size_t i = 0; i < n; i++)
         if (events[i]) {
@@ -188,30 +192,6 @@ crvm_status crvm__cox_tied_new(size_t n, size_t p, const double *x, const double
     order_buckets(t);
     *out = t;
     return CRVM_OK;
-}
-
-/* z = (x_i - mean) / sd of row i */
-static inline void standardised_row(const crvm__cox_tied *t, size_t i, double *z)
-{
-    const double *xi = t->x + i * t->p;
-    for (size_t j = 0; j < t->p; j++)
-        z[j] = (xi[j] - t->mean[j]) * t->inv_sd[j];
-}
-
-/* eta = z beta of rows [i0, i1) into t->eta; returns their maximum. */
-static double chunk_eta(crvm__cox_tied *t, size_t i0, size_t i1, const double *beta)
-{
-    double top = -INFINITY, *z = t->z;
-    for (size_t i = i0; i < i1; i++) {
-        standardised_row(t, i, z);
-        double s = 0.0;
-        for (size_t j = 0; j < t->p; j++)
-            s += z[j] * beta[j];
-        t->eta[i] = s;
-        if (s > top)
-            top = s;
-    }
-    return top;
 }
 
 /* The shift of the risk weights w e^(eta - shift), which keeps them from
@@ -227,58 +207,28 @@ static double shift_for(const crvm__cox_tied *t, const double *beta)
     return shift;
 }
 
-/* Rows [i0, i1) into their buckets: the events of a tied Efron block into
- * the event sums (which join the risk sums at the block), every other row
- * into the bucket's risk sums; the events' w eta and w z into ll and grad.
- * Inlined for each small p (add_chunk), whose loops the compiler then
- * unrolls: this is the O(n p^2) work of a fit. */
-static inline void add_rows(crvm__cox_tied *t, size_t i0, size_t i1, const double *r,
-                            double *ll, double *grad, double *info, const size_t p)
+/* Copies of the risk set's S, Z and A, or of a bucket's event sums, out of
+ * its matrix M (cox_rows.h) for the block terms. */
+static double unpack(size_t p, const double *mat, double *z, double *a)
 {
-    const size_t m = t->m, stride = STRIDE(p);
-    double local[UNROLLED_P], *zs = p <= UNROLLED_P ? local : t->z; /* z of the row */
-    /* No branch on the event flag, which comes at random: the events' terms
-     * are weighted by the flag (0 or 1, so the sums are the same). */
-    for (size_t i = i0; i < i1; i++) {
-        const size_t b = t->bucket[i];
-        const size_t event = t->e[i] != 0;
-        double *acc = t->sums + (b + m * (event & t->b_tied[b])) * stride;
-        const double ri = r[i - i0], we = (t->w ? t->w[i] : 1.0) * (double)event;
-        acc[0] += ri;
-        *ll += we * t->eta[i];
-        if (grad == NULL && info == NULL)
-            continue;
-        const double *xi = t->x + i * p;
-        for (size_t j = 0; j < p; j++)
-            zs[j] = (xi[j] - t->mean[j]) * t->inv_sd[j];
-        if (grad)
-            for (size_t a = 0; a < p; a++)
-                grad[a] += we * zs[a];
-        crvm__cox_add_weighted(p, ri, zs, acc + 1, info ? acc + 1 + p : NULL);
+    const size_t qp = crvm__cox_rows_width(p);
+    for (size_t r = 0; r < p; r++) {
+        if (z)
+            z[r] = mat[r * qp + p];
+        if (a)
+            for (size_t c = r; c < p; c++)
+                a[r * p + c] = mat[r * qp + c];
     }
-}
-
-static void add_chunk(crvm__cox_tied *t, size_t i0, size_t i1, const double *r, double *ll,
-                      double *grad, double *info)
-{
-    switch (t->p) {
-#define CASE(P)                                       \
-    case P:                                           \
-        add_rows(t, i0, i1, r, ll, grad, info, P);    \
-        break;
-        CASE(1) CASE(2) CASE(3) CASE(4) CASE(5) CASE(6) CASE(7) CASE(8)
-#undef CASE
-    default:
-        add_rows(t, i0, i1, r, ll, grad, info, t->p);
-    }
+    return mat[p * qp + p];
 }
 
 double crvm__cox_tied_evaluate(crvm__cox_tied *t, const double *beta, double *grad,
                                double *info)
 {
-    enum { ROWS = 256 }; /* a chunk's covariates stay in cache between its two loops */
-    const size_t n = t->n, p = t->p, m = t->m, stride = STRIDE(p);
-    double r[ROWS], ll, top, shift = shift_for(t, beta);
+    const size_t p = t->p, m = t->m, stride = (p + 1) * crvm__cox_rows_width(p);
+    const size_t s_at = stride - crvm__cox_rows_width(p) + p; /* S in M */
+    const int full = grad != NULL || info != NULL;
+    double ll, top, shift = shift_for(t, beta);
     for (;;) {
         memset(t->sums, 0, 2 * m * stride * sizeof *t->sums);
         if (grad)
@@ -286,20 +236,8 @@ double crvm__cox_tied_evaluate(crvm__cox_tied *t, const double *beta, double *gr
         if (info)
             memset(info, 0, p * p * sizeof *info);
         ll = 0.0;
-        top = -INFINITY;
-        for (size_t i0 = 0; i0 < n; i0 += ROWS) {
-            const size_t i1 = n - i0 < ROWS ? n : i0 + ROWS;
-            double c = chunk_eta(t, i0, i1, beta);
-            if (c > top)
-                top = c;
-            for (size_t i = i0; i < i1; i++)
-                r[i - i0] = t->eta[i] - shift;
-            crvm__vexp(r, r, i1 - i0);
-            if (t->w)
-                for (size_t i = i0; i < i1; i++)
-                    r[i - i0] *= t->w[i];
-            add_chunk(t, i0, i1, r, &ll, grad, info);
-        }
+        top = crvm__cox_rows_add(&t->rows, t->kernel, beta, shift, full, t->eta, t->sums, &ll,
+                                 grad);
         /* A bound far above the maximum would let small weights underflow
          * that the exact shift keeps: then again with the maximum. */
         if (!(top < shift - 30.0))
@@ -307,29 +245,29 @@ double crvm__cox_tied_evaluate(crvm__cox_tied *t, const double *beta, double *gr
         shift = top;
     }
     /* Risk sums from the last time down, stratum by stratum. */
-    double *zr = t->zr, *ar = t->ar;
+    double *cum = t->cum;
     for (size_t hi = m; hi > 0;) {
         size_t lo = hi - 1;
         while (lo > 0 && t->b_stratum[t->order[lo - 1]] == t->b_stratum[t->order[hi - 1]])
             lo--;
-        double sr = 0.0;
-        memset(zr, 0, p * sizeof *zr);
-        memset(ar, 0, p * p * sizeof *ar);
+        memset(cum, 0, stride * sizeof *cum);
         for (size_t k = hi; k > lo; k--) {
             const size_t b = t->order[k - 1];
             const double *rows = t->sums + b * stride, *ev = t->sums + (m + b) * stride;
-            sr += rows[0] + ev[0];
-            if (grad || info)
-                for (size_t a = 0; a < p; a++)
-                    zr[a] += rows[1 + a] + ev[1 + a];
-            if (info)
-                for (size_t a = 0; a < p; a++)
-                    for (size_t c = a; c < p; c++)
-                        ar[a * p + c] += rows[1 + p + a * p + c] + ev[1 + p + a * p + c];
+            if (full)
+                for (size_t j = 0; j < stride; j++)
+                    cum[j] += rows[j] + ev[j];
+            else
+                cum[s_at] += rows[s_at] + ev[s_at];
+            const double sr = cum[s_at];
             t->b_sr[b] = sr;
-            if (t->b_d[b] > 0 && t->b_wd[b] > 0.0)
-                crvm__cox_block_terms(p, t->ties, shift, t->b_d[b], t->b_wd[b], sr, zr, ar,
-                                      ev[0], ev + 1, ev + 1 + p, t->zl, &ll, grad, info);
+            if (t->b_d[b] > 0 && t->b_wd[b] > 0.0) {
+                unpack(p, cum, full ? t->zr : NULL, info ? t->ar : NULL);
+                const double sd = unpack(p, ev, full && t->b_tied[b] ? t->zd : NULL,
+                                         info && t->b_tied[b] ? t->ad : NULL);
+                crvm__cox_block_terms(p, t->ties, shift, t->b_d[b], t->b_wd[b], sr, t->zr, t->ar,
+                                      sd, t->zd, t->ad, t->zl, &ll, grad, info);
+            }
         }
         hi = lo;
     }
