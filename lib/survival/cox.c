@@ -145,34 +145,47 @@ static void risk_weights(fit_data *fd, double shift)
  *   sum zl      = zr c0 - zd c1,
  *   sum (A - f A_D)/S_l = ar c0 - ad c1,
  *   sum zl zl^T = zr zr^T q0 - (zr zd^T + zd zr^T) q1 + zd zd^T q2,
- * c_k = sum f^k / S_l, q_k = sum f^k / S_l^2. The logarithms of the S_l go
- * through the vector log in chunks (a block can hold most of the events). */
+ * c_k = sum f^k / S_l, q_k = sum f^k / S_l^2. The logarithms are taken of
+ * products of GROUP ratios S_l / S_R in [1/d, 1] (no underflow for any
+ * d < 2^64), through the vector log: sum log S_l = terms log S_R + sum of
+ * the groups' logs, one log per GROUP terms. */
 void crvm__cox_block_terms(size_t p, crvm_ties ties, double shift, size_t d, double wd,
                            double sr, const double *zr, const double *ar, double sd,
                            const double *zd, const double *ad, double *zl, double *ll,
                            double *grad, double *info)
 {
-    enum { CHUNK = 64 };
+    enum { CHUNK = 512, GROUP = 8 };
     const int efron = ties == CRVM_TIES_EFRON && d > 1;
     const size_t terms = efron ? d : 1;
     const double wbar = efron ? wd / (double)d : wd;
-    double c0 = 0.0, c1 = 0.0, q0 = 0.0, q1 = 0.0, q2 = 0.0, logs = 0.0;
-    double sl[CHUNK];
-    for (size_t l0 = 0; l0 < terms; l0 += CHUNK) {
+    const double inv_d = 1.0 / (double)d, q = efron ? sd / sr : 0.0, inv_sr = 1.0 / sr;
+    double c0 = 0.0, c1 = 0.0, q0 = 0.0, q1 = 0.0, q2 = 0.0, logs = (double)terms * log(sr);
+    double prod[CHUNK / GROUP];
+    if (!efron) { /* one term, S_0 = S_R */
+        c0 = inv_sr;
+        q0 = inv_sr * inv_sr;
+    }
+    for (size_t l0 = 0; l0 < terms && efron; l0 += CHUNK) {
         const size_t len = terms - l0 < CHUNK ? terms - l0 : CHUNK;
-        for (size_t k = 0; k < len; k++) {
-            double f = efron ? (double)(l0 + k) / (double)d : 0.0;
-            sl[k] = sr - f * sd;
-            double il = 1.0 / sl[k];
-            c0 += il;
-            c1 += f * il;
-            q0 += il * il;
-            q1 += f * il * il;
-            q2 += f * f * il * il;
+        size_t groups = 0;
+        for (size_t k0 = 0; k0 < len; k0 += GROUP) {
+            const size_t k1 = len - k0 < GROUP ? len : k0 + GROUP;
+            double pr = 1.0;
+            for (size_t k = k0; k < k1; k++) {
+                const double f = (double)(l0 + k) * inv_d, rl = 1.0 - f * q;
+                const double il = inv_sr / rl;
+                c0 += il;
+                c1 += f * il;
+                q0 += il * il;
+                q1 += f * il * il;
+                q2 += f * f * il * il;
+                pr *= rl;
+            }
+            prod[groups++] = pr;
         }
-        crvm__vlog(sl, sl, len);
-        for (size_t k = 0; k < len; k++)
-            logs += sl[k];
+        crvm__vlog(prod, prod, groups);
+        for (size_t g = 0; g < groups; g++)
+            logs += prod[g];
     }
     *ll -= wbar * (logs + (double)terms * shift);
     if (grad)
@@ -456,8 +469,19 @@ static int stratum_of(const int32_t *codes, size_t n, int32_t code, size_t *inde
     return 0;
 }
 
+/* The first value of x that is not finite, named; CRVM_OK if none. */
+static crvm_status check_finite(const double *x, size_t x_len, size_t n_cols, const char *name)
+{
+    for (size_t i = 0; i < x_len; i++)
+        if (!isfinite(x[i]))
+            return crvm__fail(CRVM_EINVAL, "%s[row %zu, covariate %zu] = %g: must be finite", name,
+                              i / n_cols, i % n_cols, x[i]);
+    return CRVM_OK;
+}
+
+/* The shape of x (and, with finite, its values). */
 static crvm_status check_matrix(const double *x, size_t x_len, size_t n_rows, size_t n_cols,
-                                const char *name)
+                                const char *name, int finite)
 {
     if (x == NULL)
         return crvm__fail(CRVM_EINVAL, "%s must not be NULL", name);
@@ -468,11 +492,7 @@ static crvm_status check_matrix(const double *x, size_t x_len, size_t n_rows, si
     if (x_len != n_rows * n_cols)
         return crvm__fail(CRVM_EINVAL, "%s has %zu values, expected n_rows * n_cols = %zu * %zu",
                           name, x_len, n_rows, n_cols);
-    for (size_t i = 0; i < x_len; i++)
-        if (!isfinite(x[i]))
-            return crvm__fail(CRVM_EINVAL, "%s[row %zu, covariate %zu] = %g: must be finite", name,
-                              i / n_cols, i % n_cols, x[i]);
-    return CRVM_OK;
+    return finite ? check_finite(x, x_len, n_cols, name) : CRVM_OK;
 }
 
 static void fill_report(crvm_fit_report *report, double ll, double n_events, const double *grad,
@@ -538,7 +558,8 @@ static crvm_status check_common(const double *x, size_t x_len, size_t n_rows, si
                                 const char *durations_name, const int32_t *events,
                                 size_t events_len, const double *weights, size_t weights_len)
 {
-    crvm_status st = check_matrix(x, x_len, n_rows, n_cols, "x");
+    /* x's values are checked by the fit's first pass over it (cox_fit) */
+    crvm_status st = check_matrix(x, x_len, n_rows, n_cols, "x", 0);
     if (st != CRVM_OK)
         return st;
     st = crvm__surv_check(durations, durations_len, events, events_len, weights, weights_len);
@@ -665,6 +686,14 @@ static crvm_status cox_fit(const double *x, size_t n_rows, size_t n_cols, const 
      * deviation, from the centred cross products, which also show
      * collinearity among the covariates themselves. */
     centred_moments(n, p, x, mom, mean, scratch, delta);
+    /* A value that is not finite makes the sums so: then find it. */
+    {
+        double probe = 0.0;
+        for (size_t j = 0; j < p; j++)
+            probe += mean[j] + scratch[j * p + j];
+        if (!isfinite(probe) && (st = check_finite(x, n * p, p, "x")) != CRVM_OK)
+            goto fail;
+    }
     double *dev_max = delta; /* max_i |x_ij - mean_j|, until the Newton steps */
     for (size_t j = 0; j < p; j++) {
         sdev[j] = sqrt(scratch[j * p + j] / (double)(n - 1));
@@ -1217,7 +1246,7 @@ static crvm_status check_new_x(const crvm_cox *cox, const double *x, size_t x_le
                           cox->p);
     if (n_rows == 0 && x_len == 0)
         return CRVM_OK;
-    return check_matrix(x, x_len, n_rows, n_cols, "x");
+    return check_matrix(x, x_len, n_rows, n_cols, "x", 1);
 }
 
 static double partial_hazard(const crvm_cox *cox, const double *xi)

@@ -162,20 +162,32 @@ typedef struct lanes {
     __m256i tail; /* the last vector's lanes that hold covariates */
 } lanes;
 
+/* The last vector of a row at xi, its lanes past the row zeroed: a plain
+ * load and a mask while it ends within the array (end), which is all rows
+ * but the last one or two; the masked load (slow on some processors) only
+ * there. */
+static inline __m256d last_vector(const double *xi, const double *end, const lanes *k)
+{
+    if (xi + 4 <= end)
+        return _mm256_and_pd(_mm256_loadu_pd(xi), _mm256_castsi256_pd(k->tail));
+    return _mm256_maskload_pd(xi, k->tail);
+}
+
 static inline __attribute__((always_inline)) double
 avx_rows(const crvm__cox_rows *rows, const lanes *k, size_t i0, size_t len, double shift, int full,
          double *eta, double *sums, double *ll, double *grad, const size_t p)
 {
     const size_t G = (p + 4) / 4, qp = 4 * G, stride = (p + 1) * qp;
+    const double *end = rows->x + rows->n * p;
     alignas(32) double zb[BLOCK * 4 * AVX_GROUPS];
     alignas(32) double y[4 * AVX_GROUPS];
     double r[BLOCK], top = -INFINITY;
     for (size_t i = 0; i < len; i++) {
         const double *xi = rows->x + (i0 + i) * p;
+        _mm_prefetch((const char *)(xi + 16 * p), _MM_HINT_T0); /* 16 rows ahead */
         __m256d d = _mm256_setzero_pd();
         for (size_t g = 0; g < G; g++) {
-            __m256d v = g + 1 < G ? _mm256_loadu_pd(xi + 4 * g)
-                                  : _mm256_maskload_pd(xi + 4 * g, k->tail);
+            __m256d v = g + 1 < G ? _mm256_loadu_pd(xi + 4 * g) : last_vector(xi + 4 * g, end, k);
             v = _mm256_fmadd_pd(_mm256_sub_pd(v, k->mu[g]), k->isd[g], k->one[g]);
             _mm256_store_pd(zb + i * qp + 4 * g, v);
             d = _mm256_fmadd_pd(v, k->bt[g], d);
@@ -276,6 +288,7 @@ avx_moments_p(size_t n, const double *x, const lanes *k, double *mat, double *su
               double *hi, const size_t p)
 {
     const size_t G = (p + 4) / 4, qp = 4 * G;
+    const double *end = x + n * p;
     __m256d acc[(4 * AVX_GROUPS) * AVX_GROUPS], vlo[AVX_GROUPS], vhi[AVX_GROUPS],
         vsum[AVX_GROUPS];
     alignas(32) double zb[4 * AVX_GROUPS];
@@ -290,8 +303,7 @@ avx_moments_p(size_t n, const double *x, const lanes *k, double *mat, double *su
         const double *xi = x + i * p;
         __m256d z[AVX_GROUPS];
         for (size_t g = 0; g < G; g++) {
-            __m256d v = g + 1 < G ? _mm256_loadu_pd(xi + 4 * g)
-                                  : _mm256_maskload_pd(xi + 4 * g, k->tail);
+            __m256d v = g + 1 < G ? _mm256_loadu_pd(xi + 4 * g) : last_vector(xi + 4 * g, end, k);
             vlo[g] = _mm256_min_pd(vlo[g], v);
             vhi[g] = _mm256_max_pd(vhi[g], v);
             vsum[g] = _mm256_add_pd(vsum[g], v);

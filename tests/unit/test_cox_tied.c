@@ -335,6 +335,13 @@ static void fit_does_not_depend_on_the_first_rows(void **state)
         crvm_cox_free(a);
         crvm_cox_free(b);
     }
+    /* That pass also finds values that are not finite, down to the last. */
+    r.x[(N - 1) * P + 2] = -INFINITY;
+    crvm_cox *c = NULL;
+    assert_status(crvm_cox_fit(r.x, N * P, N, P, r.t, N, r.e, N, NULL, 0, NULL, 0, NULL, &c, NULL),
+                  CRVM_EINVAL);
+    assert_non_null(strstr(crvm_last_error(), "x[row 2999, covariate 2] = -inf"));
+    assert_null(c);
 }
 
 /* The first rows' mean more than 100 standard deviations from the mean,
