@@ -58,6 +58,9 @@ void crvm_cox_free(crvm_cox *cox)
     crvm__free(cox->train.score);
     crvm__free(cox->train.events);
     crvm__free(cox->train.strata);
+    crvm__free(cox->train.code);
+    crvm__free(cox->train.code_time);
+    crvm__free(cox->train.code_stratum);
     crvm__free(cox);
 }
 
@@ -1011,29 +1014,35 @@ static crvm_status cox_fit(const double *x, size_t n_rows, size_t n_cols, const 
      * computation on first request (cox_concordance.c). */
     {
         crvm__cox_train *tr = &cox->train;
-        const int by_stratum = n_strata > 1;
         tr->n = n;
         tr->sorted = tied == NULL;
-        tr->time = crvm__malloc(n * sizeof *tr->time);
-        tr->score = tied ? crvm__cox_tied_take_eta(tied) : crvm__malloc(n * sizeof *tr->score);
-        tr->events = tied ? crvm__malloc(n * sizeof *tr->events) : es;
-        tr->strata = by_stratum ? crvm__malloc(n * sizeof *tr->strata) : NULL;
-        if (!tied)
-            es = NULL; /* now the model's */
-        if (tr->time == NULL || tr->score == NULL || tr->events == NULL ||
-            (by_stratum && tr->strata == NULL)) {
-            st = crvm__nomem("keeping the data of the concordance index");
-            goto fail;
-        }
-        for (size_t i = 0; i < n; i++) {
-            tr->time[i] = tied ? durations[i] : ts[i];
-            tr->score[i] = -(tied ? tr->score[i] : eta[i]);
-        }
-        if (tied)
-            memcpy(tr->events, events, n * sizeof *events);
-        if (by_stratum)
+        if (tied) {
+            st = crvm__cox_tied_take_train(tied, &tr->score, &tr->code, &tr->code_time,
+                                           &tr->code_stratum);
+            if (st != CRVM_OK)
+                goto fail;
+            tr->several_strata = n_strata > 1;
             for (size_t i = 0; i < n; i++)
-                tr->strata[i] = tied ? strata[i] : keys[i].stratum;
+                tr->score[i] = -tr->score[i];
+        } else {
+            const int by_stratum = n_strata > 1;
+            tr->time = crvm__malloc(n * sizeof *tr->time);
+            tr->score = crvm__malloc(n * sizeof *tr->score);
+            tr->events = es;
+            es = NULL; /* now the model's */
+            tr->strata = by_stratum ? crvm__malloc(n * sizeof *tr->strata) : NULL;
+            if (tr->time == NULL || tr->score == NULL || (by_stratum && tr->strata == NULL)) {
+                st = crvm__nomem("keeping the data of the concordance index");
+                goto fail;
+            }
+            for (size_t i = 0; i < n; i++) {
+                tr->time[i] = ts[i];
+                tr->score[i] = -eta[i];
+            }
+            if (by_stratum)
+                for (size_t i = 0; i < n; i++)
+                    tr->strata[i] = keys[i].stratum;
+        }
     }
 
     /* Publish on the scale of x. */

@@ -65,10 +65,13 @@ void crvm__cox_tied_free(crvm__cox_tied *t);
 double crvm__cox_tied_evaluate(crvm__cox_tied *t, const double *beta, double *grad,
                                double *info);
 
-/* The linear predictors of the last evaluation, in row order: the array
- * itself, which the caller now owns (crvm__free); the buckets evaluate no
- * more. */
-double *crvm__cox_tied_take_eta(crvm__cox_tied *t);
+/* What the concordance index needs of the fit (cox_model.h's
+ * crvm__cox_train), each now the caller's (crvm__free): the linear
+ * predictors of the last evaluation and each row's code, in row order (the
+ * arrays themselves; the buckets evaluate no more), and copies of the
+ * buckets' times and strata. CRVM_OK or CRVM_ENOMEM (then nothing taken). */
+crvm_status crvm__cox_tied_take_train(crvm__cox_tied *t, double **eta, uint16_t **code,
+                                      double **time, int32_t **stratum);
 
 /* Distinct strata, ascending, into codes (NULL: only counted); returns their count. */
 size_t crvm__cox_tied_strata(const crvm__cox_tied *t, int32_t *codes);

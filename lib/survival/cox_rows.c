@@ -50,7 +50,7 @@ static double add_risk_only(const crvm__cox_rows *rows, size_t i0, size_t len, c
     const size_t s_at = p * qp + p;
     double ll = 0.0;
     for (size_t i = i0; i < i0 + len; i++) {
-        const size_t b = rows->bucket[i], event = rows->e[i] != 0;
+        const size_t b = rows->code[i] & 0x7fffu, event = rows->code[i] >> 15;
         sums[(b + rows->m * (event & rows->b_tied[b])) * stride + s_at] += r[i - i0];
         ll += (rows->w ? rows->w[i] : 1.0) * (double)event * eta[i];
     }
@@ -94,7 +94,7 @@ static inline double scalar_rows(const crvm__cox_rows *rows, size_t i0, size_t l
     /* No branch on the event flag, which comes at random: the events'
      * terms are weighted by it (0 or 1). */
     for (size_t i = i0; i < i0 + len; i++) {
-        const size_t b = rows->bucket[i], event = rows->e[i] != 0;
+        const size_t b = rows->code[i] & 0x7fffu, event = rows->code[i] >> 15;
         double *acc = sums + (b + rows->m * (event & rows->b_tied[b])) * stride;
         const double ri = r[i - i0], we = (rows->w ? rows->w[i] : 1.0) * (double)event;
         *ll += we * eta[i];
@@ -208,7 +208,7 @@ avx_rows(const crvm__cox_rows *rows, const lanes *k, size_t i0, size_t len, doub
         gacc[g] = _mm256_setzero_pd();
     double lsum = 0.0;
     for (size_t i = 0; i < len; i++) {
-        const size_t b = rows->bucket[i0 + i], event = rows->e[i0 + i] != 0;
+        const size_t b = rows->code[i0 + i] & 0x7fffu, event = rows->code[i0 + i] >> 15;
         double *acc = sums + (b + rows->m * (event & rows->b_tied[b])) * stride;
         const double we = (rows->w ? rows->w[i0 + i] : 1.0) * (double)event;
         const __m256d ri = _mm256_set1_pd(r[i]), wv = _mm256_set1_pd(we);

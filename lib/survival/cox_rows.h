@@ -20,8 +20,8 @@ typedef struct crvm__cox_rows {
     const double *mean;   /* p: z = (x - mean) inv_sd */
     const double *inv_sd; /* p */
     const double *w;      /* n weights, or NULL (all 1) */
-    const int32_t *e;     /* n event flags */
-    const uint16_t *bucket;      /* n: bucket of each row (< m) */
+    const uint16_t *code; /* n: bucket of each row (< m) in the low 15 bits,
+                             its event flag in the top bit */
     const unsigned char *b_tied; /* m: the bucket's events go to its event sums */
     double *z_scratch;    /* p + 1 values (used for p > 8) */
 } crvm__cox_rows;

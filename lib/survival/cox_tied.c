@@ -25,7 +25,8 @@ struct crvm__cox_tied {
     crvm_ties ties;
     crvm__cox_rows rows;          /* what the row kernel reads */
     crvm__cox_rows_kernel kernel; /* CRVM__COX_ROWS_FASTEST but in tests */
-    uint16_t *bucket;  /* n: bucket of each row */
+    uint16_t *bucket;  /* n: bucket of each row, its event flag in the top bit
+                          (cox_rows.h's code) */
     double *eta;       /* n: z beta of the last evaluation */
     size_t *order;     /* m buckets by (stratum, time) ascending */
     double *b_time;    /* m */
@@ -123,8 +124,8 @@ crvm_status crvm__cox_tied_new(size_t n, size_t p, const double *x, const double
                                crvm__cox_tied **out)
 {
     *out = NULL;
-    if (max_buckets > UINT16_MAX)
-        max_buckets = UINT16_MAX;
+    if (max_buckets > 0x7fff) /* the top bit of a row's code is its event flag */
+        max_buckets = 0x7fff;
     if (max_buckets == 0)
         return CRVM_OK;
     size_t cap = 2;
@@ -178,7 +179,7 @@ crvm_status crvm__cox_tied_new(size_t n, size_t p, const double *x, const double
     t->zmax = t->zl + p;
     t->last_beta = t->zmax + p;
     crvm__cox_rows rows = {n,      p,         m,         x,         mean, inv_sd,
-                           weights, events, t->bucket, t->b_tied, t->last_beta + p};
+                           weights, t->bucket, t->b_tied, t->last_beta + p};
     t->rows = rows;
     t->kernel = CRVM__COX_ROWS_FASTEST;
     memcpy(t->zmax, zmax, p * sizeof *zmax);
@@ -186,6 +187,7 @@ crvm_status crvm__cox_tied_new(size_t n, size_t p, const double *x, const double
         if (events[i]) {
             t->b_d[t->bucket[i]]++;
             t->b_wd[t->bucket[i]] += weights ? weights[i] : 1.0;
+            t->bucket[i] |= 0x8000u;
         }
     for (size_t b = 0; b < m; b++)
         t->b_tied[b] = ties == CRVM_TIES_EFRON && t->b_d[b] > 1;
@@ -277,11 +279,25 @@ double crvm__cox_tied_evaluate(crvm__cox_tied *t, const double *beta, double *gr
     return ll;
 }
 
-double *crvm__cox_tied_take_eta(crvm__cox_tied *t)
+crvm_status crvm__cox_tied_take_train(crvm__cox_tied *t, double **eta, uint16_t **code,
+                                      double **time, int32_t **stratum)
 {
-    double *eta = t->eta;
+    double *tm = crvm__malloc(t->m * sizeof *tm);
+    int32_t *st = crvm__malloc(t->m * sizeof *st);
+    if (tm == NULL || st == NULL) {
+        crvm__free(tm);
+        crvm__free(st);
+        return crvm__nomem("keeping the data of the concordance index");
+    }
+    memcpy(tm, t->b_time, t->m * sizeof *tm);
+    memcpy(st, t->b_stratum, t->m * sizeof *st);
+    *time = tm;
+    *stratum = st;
+    *eta = t->eta;
+    *code = t->bucket;
     t->eta = NULL;
-    return eta;
+    t->bucket = NULL;
+    return CRVM_OK;
 }
 
 size_t crvm__cox_tied_strata(const crvm__cox_tied *t, int32_t *codes)

@@ -223,8 +223,7 @@ static void row_kernels_agree(void **state)
     (void)state;
     enum { NR = 1000, MB = 5, PMAX = 17 }; /* NR: three blocks and a part */
     static double x[NR * PMAX], w[NR], eta[2][NR], sums[2][2 * MB * (PMAX + 1) * 20];
-    static int32_t e[NR];
-    static uint16_t bucket[NR];
+    static uint16_t code[NR]; /* bucket and event flag (cox_rows.h) */
     const unsigned char tied[MB] = {1, 0, 1, 1, 0};
     test_rng rng = {17};
     for (size_t p = 1; p <= PMAX; p++) {
@@ -238,15 +237,13 @@ static void row_kernels_agree(void **state)
             for (size_t j = 0; j < p; j++)
                 x[i * p + j] = mean[j] + test_rng_normal(&rng) / inv_sd[j];
             w[i] = 0.5 + test_rng_uniform(&rng);
-            e[i] = test_rng_uniform(&rng) < 0.6;
-            bucket[i] = (uint16_t)(i * 7 % MB);
+            code[i] = (uint16_t)(i * 7 % MB | (test_rng_uniform(&rng) < 0.6) << 15);
         }
         const size_t qp = crvm__cox_rows_width(p), stride = (p + 1) * qp;
         assert_true(qp % 4 == 0 && qp >= p + 1 && qp < p + 5);
         for (int variant = 0; variant < 4; variant++) {
             const int full = variant & 1, weighted = variant >> 1;
-            crvm__cox_rows rows = {NR, p, MB, x, mean, inv_sd, weighted ? w : NULL, e,
-                                   bucket, tied, z};
+            crvm__cox_rows rows = {NR, p, MB, x, mean, inv_sd, weighted ? w : NULL, code, tied, z};
             double top[2], ll[2] = {0.0, 0.0}, grad[2][PMAX] = {{0.0}};
             for (int k = 0; k < 2; k++) {
                 memset(sums[k], 0, 2 * MB * stride * sizeof(double));
