@@ -580,9 +580,12 @@ static crvm_status check_common(const double *x, size_t x_len, size_t n_rows, si
  * about the mean of the first rows, s, shifted to the mean. The shift costs
  * relative accuracy eps (mean - s)^2 / sd^2 in the cross products, so when
  * s is more than 100 standard deviations from the mean the cross products
- * are made again about the mean. scratch: mom_size doubles (cox_fit). */
-static void centred_moments(size_t n, size_t p, const double *x, double *scratch, double *mean,
-                            double *cross, double *dev_max)
+ * are made again about the mean. With tied (rows without weights) the one
+ * pass is crvm__cox_tied_moments, and the return value says whether its
+ * per-time moments are kept (the first pass sufficed): then
+ * crvm__cox_tied_seed. scratch: mom_size doubles (cox_fit). */
+static int centred_moments(size_t n, size_t p, const double *x, double *scratch, double *mean,
+                           double *cross, double *dev_max, crvm__cox_tied *tied)
 {
     const size_t qp = crvm__cox_rows_width(p), head = n < 64 ? n : 64;
     double *mom = scratch, *s = mom + (p + 1) * qp, *lo = s + p, *hi = lo + p, *z = hi + p;
@@ -592,8 +595,12 @@ static void centred_moments(size_t n, size_t p, const double *x, double *scratch
             s[j] += x[i * p + j];
         s[j] /= (double)head;
     }
-    for (int pass = 0; pass < 2; pass++) {
-        crvm__cox_rows_moments(n, p, x, s, CRVM__COX_ROWS_FASTEST, mom, mean, lo, hi, z);
+    int pass = 0;
+    for (; pass < 2; pass++) {
+        if (pass == 0 && tied)
+            crvm__cox_tied_moments(tied, s, mom, mean, lo, hi);
+        else
+            crvm__cox_rows_moments(n, p, x, s, CRVM__COX_ROWS_FASTEST, mom, mean, lo, hi, z);
         int far = 0;
         for (size_t j = 0; j < p; j++)
             mean[j] /= (double)n;
@@ -609,6 +616,7 @@ static void centred_moments(size_t n, size_t p, const double *x, double *scratch
     }
     for (size_t j = 0; j < p; j++)
         dev_max[j] = hi[j] - mean[j] > mean[j] - lo[j] ? hi[j] - mean[j] : mean[j] - lo[j];
+    return tied != NULL && pass == 0;
 }
 
 /* The fit behind crvm_cox_fit() (start == NULL: every row at risk from time
@@ -685,10 +693,23 @@ static crvm_status cox_fit(const double *x, size_t n_rows, size_t n_cols, const 
            *zl = vec + 8 * p, *tmp = vec + 9 * p, *inv_sd = vec + 10 * p;
     double *mom = vec + 12 * p; /* mom_size: scratch of centred_moments */
 
+    /* Few distinct times: sums per time instead of a sort. Robust errors
+     * and intervals need the rows in order. */
+    if (start == NULL && !opt.robust) {
+        size_t max_buckets = TIED_SUMS_DOUBLES / (2 * (1 + p + p * p));
+        if (max_buckets > n / TIED_MIN_ROWS)
+            max_buckets = n / TIED_MIN_ROWS;
+        st = crvm__cox_tied_new(n, p, x, mean, inv_sd, durations, events, weights, strata,
+                                opt.ties, max_buckets, &tied);
+        if (st != CRVM_OK)
+            goto fail;
+    }
     /* Centre and scale: unweighted mean (as lifelines) and standard
      * deviation, from the centred cross products, which also show
-     * collinearity among the covariates themselves. */
-    centred_moments(n, p, x, mom, mean, scratch, delta);
+     * collinearity among the covariates themselves. Without weights the
+     * per-time sums of the first evaluation come from the same pass. */
+    const int seeded =
+        centred_moments(n, p, x, mom, mean, scratch, delta, weights == NULL ? tied : NULL);
     /* A value that is not finite makes the sums so: then find it. */
     {
         double probe = 0.0;
@@ -719,16 +740,10 @@ static crvm_status cox_fit(const double *x, size_t n_rows, size_t n_cols, const 
             goto fail;
         }
     }
-    /* Few distinct times: sums per time instead of a sort. Robust errors
-     * and intervals need the rows in order. */
-    if (start == NULL && !opt.robust) {
-        size_t max_buckets = TIED_SUMS_DOUBLES / (2 * (1 + p + p * p));
-        if (max_buckets > n / TIED_MIN_ROWS)
-            max_buckets = n / TIED_MIN_ROWS;
-        st = crvm__cox_tied_new(n, p, x, mean, inv_sd, dev_max, durations, events, weights,
-                                strata, opt.ties, max_buckets, &tied);
-        if (st != CRVM_OK)
-            goto fail;
+    if (tied) {
+        crvm__cox_tied_set_zmax(tied, dev_max);
+        if (seeded)
+            crvm__cox_tied_seed(tied);
     }
     size_t n_strata = 0;
     if (tied) {

@@ -146,6 +146,30 @@ static void scalar_moments(size_t n, size_t p, const double *x, const double *s,
     }
 }
 
+static void scalar_bucket_moments(const crvm__cox_rows *rows, const double *s, double *sums,
+                                  double *events, double *sum, double *lo, double *hi)
+{
+    const size_t p = rows->p, qp = crvm__cox_rows_width(p), stride = (p + 1) * qp;
+    double *z = rows->z_scratch;
+    z[p] = 1.0;
+    for (size_t i = 0; i < rows->n; i++) {
+        const double *xi = rows->x + i * p;
+        const size_t b = rows->code[i] & 0x7fffu, event = rows->code[i] >> 15;
+        double *acc = sums + (b + rows->m * (event & rows->b_tied[b])) * stride;
+        for (size_t j = 0; j < p; j++) {
+            z[j] = xi[j] - s[j];
+            sum[j] += xi[j];
+            lo[j] = xi[j] < lo[j] ? xi[j] : lo[j];
+            hi[j] = xi[j] > hi[j] ? xi[j] : hi[j];
+        }
+        for (size_t a = 0; a <= p; a++) {
+            events[a] += (double)event * z[a];
+            for (size_t c = a; c <= p; c++)
+                acc[a * qp + c] += z[a] * z[c];
+        }
+    }
+}
+
 /* ---- AVX2 and FMA ---------------------------------------------------------- */
 
 #if COX_ROWS_X86
@@ -171,6 +195,22 @@ static inline __m256d last_vector(const double *xi, const double *end, const lan
     if (xi + 4 <= end)
         return _mm256_and_pd(_mm256_loadu_pd(xi), _mm256_castsi256_pd(k->tail));
     return _mm256_maskload_pd(xi, k->tail);
+}
+
+/* acc += y z~' in the upper triangle of M (cox_rows.h): row a of M gets
+ * y_a times each vector of z~ that holds an entry b >= a. */
+static inline __attribute__((always_inline)) void avx_accumulate(double *acc, const double *y,
+                                                                 const __m256d *z, const size_t p)
+{
+    const size_t G = (p + 4) / 4, qp = 4 * G;
+#pragma GCC unroll 16
+    for (size_t a = 0; a <= p; a++) {
+        const __m256d ya = _mm256_broadcast_sd(y + a);
+        double *row = acc + a * qp;
+#pragma GCC unroll 4
+        for (size_t g = a / 4; g < G; g++)
+            _mm256_storeu_pd(row + 4 * g, _mm256_fmadd_pd(ya, z[g], _mm256_loadu_pd(row + 4 * g)));
+    }
 }
 
 static inline __attribute__((always_inline)) double
@@ -219,15 +259,7 @@ avx_rows(const crvm__cox_rows *rows, const lanes *k, size_t i0, size_t len, doub
             gacc[g] = _mm256_fmadd_pd(wv, z[g], gacc[g]);
             _mm256_store_pd(y + 4 * g, _mm256_mul_pd(ri, z[g]));
         }
-#pragma GCC unroll 16
-        for (size_t a = 0; a <= p; a++) {
-            const __m256d ya = _mm256_broadcast_sd(y + a);
-            double *row = acc + a * qp;
-#pragma GCC unroll 4
-            for (size_t g = a / 4; g < G; g++)
-                _mm256_storeu_pd(row + 4 * g,
-                                 _mm256_fmadd_pd(ya, z[g], _mm256_loadu_pd(row + 4 * g)));
-        }
+        avx_accumulate(acc, y, z, p);
     }
     *ll += lsum;
     if (grad) {
@@ -374,6 +406,71 @@ static void avx_moments(size_t n, size_t p, const double *x, const double *s, do
     }
 }
 
+/* Per-bucket moments (crvm__cox_rows_bucket_moments) for a constant p. */
+static inline __attribute__((always_inline)) void
+avx_bucket_moments_p(const crvm__cox_rows *rows, const lanes *k, double *sums, double *events,
+                     double *sum, double *lo, double *hi, const size_t p)
+{
+    const size_t G = (p + 4) / 4, qp = 4 * G, stride = (p + 1) * qp;
+    const double *end = rows->x + rows->n * p;
+    __m256d vlo[AVX_GROUPS], vhi[AVX_GROUPS], vsum[AVX_GROUPS], vev[AVX_GROUPS];
+    alignas(32) double y[4 * AVX_GROUPS];
+    for (size_t g = 0; g < G; g++) {
+        vlo[g] = _mm256_set1_pd(INFINITY);
+        vhi[g] = _mm256_set1_pd(-INFINITY);
+        vsum[g] = vev[g] = _mm256_setzero_pd();
+    }
+    for (size_t i = 0; i < rows->n; i++) {
+        const double *xi = rows->x + i * p;
+        _mm_prefetch((const char *)(xi + 16 * p), _MM_HINT_T0);
+        const size_t b = rows->code[i] & 0x7fffu, event = rows->code[i] >> 15;
+        double *acc = sums + (b + rows->m * (event & rows->b_tied[b])) * stride;
+        const __m256d ev = _mm256_set1_pd((double)event);
+        __m256d z[AVX_GROUPS];
+        for (size_t g = 0; g < G; g++) {
+            __m256d v = g + 1 < G ? _mm256_loadu_pd(xi + 4 * g) : last_vector(xi + 4 * g, end, k);
+            vlo[g] = _mm256_min_pd(vlo[g], v);
+            vhi[g] = _mm256_max_pd(vhi[g], v);
+            vsum[g] = _mm256_add_pd(vsum[g], v);
+            z[g] = _mm256_add_pd(_mm256_sub_pd(v, k->mu[g]), k->one[g]);
+            vev[g] = _mm256_fmadd_pd(ev, z[g], vev[g]);
+            _mm256_store_pd(y + 4 * g, z[g]);
+        }
+        avx_accumulate(acc, y, z, p);
+    }
+    for (size_t g = 0; g < G; g++) {
+        alignas(32) double l4[4], h4[4], s4[4], e4[4];
+        _mm256_store_pd(l4, vlo[g]);
+        _mm256_store_pd(h4, vhi[g]);
+        _mm256_store_pd(s4, vsum[g]);
+        _mm256_store_pd(e4, vev[g]);
+        for (size_t l = 0; l < 4 && 4 * g + l <= p; l++) {
+            events[4 * g + l] = e4[l];
+            if (4 * g + l == p)
+                break;
+            sum[4 * g + l] = s4[l];
+            lo[4 * g + l] = l4[l];
+            hi[4 * g + l] = h4[l];
+        }
+    }
+}
+
+static void avx_bucket_moments(const crvm__cox_rows *rows, const double *s, double *sums,
+                               double *events, double *sum, double *lo, double *hi)
+{
+    lanes k;
+    moment_lanes(rows->p, s, &k);
+    switch (rows->p) {
+#define CASE(P)                                                                                    \
+    case P:                                                                                        \
+        avx_bucket_moments_p(rows, &k, sums, events, sum, lo, hi, P);                              \
+        break;
+        CASE(1) CASE(2) CASE(3) CASE(4) CASE(5) CASE(6) CASE(7) CASE(8)
+        CASE(9) CASE(10) CASE(11) CASE(12) CASE(13) CASE(14) CASE(15)
+#undef CASE
+    }
+}
+
 #ifdef __clang__
 #pragma clang attribute pop
 #endif
@@ -425,4 +522,25 @@ void crvm__cox_rows_moments(size_t n, size_t p, const double *x, const double *s
     (void)kernel;
 #endif
     scalar_moments(n, p, x, s, mat, sum, lo, hi, z);
+}
+
+void crvm__cox_rows_bucket_moments(const crvm__cox_rows *rows, crvm__cox_rows_kernel kernel,
+                                   const double *s, double *sums, double *events, double *sum,
+                                   double *lo, double *hi)
+{
+    for (size_t j = 0; j < rows->p; j++) {
+        sum[j] = events[j] = 0.0;
+        lo[j] = INFINITY;
+        hi[j] = -INFINITY;
+    }
+    events[rows->p] = 0.0;
+#if COX_ROWS_X86
+    if (kernel == CRVM__COX_ROWS_FASTEST && have_avx2_fma(rows->p)) {
+        avx_bucket_moments(rows, s, sums, events, sum, lo, hi);
+        return;
+    }
+#else
+    (void)kernel;
+#endif
+    scalar_bucket_moments(rows, s, sums, events, sum, lo, hi);
 }

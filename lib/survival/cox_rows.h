@@ -56,4 +56,15 @@ void crvm__cox_rows_moments(size_t n, size_t p, const double *x, const double *s
                             crvm__cox_rows_kernel kernel, double *mat, double *sum, double *lo,
                             double *hi, double *z);
 
+/* The moments of the rows about s (p values) per bucket, for a fit's first
+ * evaluation, at beta = 0 without weights (every r = 1), made in the pass
+ * that finds the covariates' moments: into sums (2 m stride, added to)
+ * each row's x~ x~', x~ = (x - s, 1), placed as crvm__cox_rows_add places
+ * r z~ z~'; into events (p + 1, overwritten) the sum of x~ over the events;
+ * into sum, lo and hi (overwritten) as crvm__cox_rows_moments. mean,
+ * inv_sd and w are not read; z_scratch is. O(n p^2). */
+void crvm__cox_rows_bucket_moments(const crvm__cox_rows *rows, crvm__cox_rows_kernel kernel,
+                                   const double *s, double *sums, double *events, double *sum,
+                                   double *lo, double *hi);
+
 #endif

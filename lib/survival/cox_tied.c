@@ -42,6 +42,9 @@ struct crvm__cox_tied {
     double *cum;       /* stride: M of the risk set */
     double *zr, *ar, *zd, *ad, *zl; /* scratch: p, p*p, p, p*p, p */
     double *zmax;      /* p: max_i |z_ij| */
+    double *seed_s;    /* p: the point of the kept moments (crvm__cox_tied_moments) */
+    double *seed_ev;   /* p + 1: their sums over the events */
+    int seeded;        /* sums hold the evaluation at beta = 0 */
     double *last_beta; /* p: beta of the last evaluation */
     double last_max;   /* its largest eta (0 at the start, for beta = 0) */
     double shift;      /* of the last evaluation */
@@ -118,7 +121,7 @@ static void order_buckets(crvm__cox_tied *t)
 }
 
 crvm_status crvm__cox_tied_new(size_t n, size_t p, const double *x, const double *mean,
-                               const double *inv_sd, const double *zmax, const double *durations,
+                               const double *inv_sd, const double *durations,
                                const int32_t *events, const double *weights,
                                const int32_t *strata, crvm_ties ties, size_t max_buckets,
                                crvm__cox_tied **out)
@@ -162,7 +165,7 @@ crvm_status crvm__cox_tied_new(size_t n, size_t p, const double *x, const double
     t->b_wd = crvm__calloc(2 * m, sizeof *t->b_wd);
     t->b_tied = crvm__calloc(m, 1);
     /* 4 doubles more, to start the matrices on a 32-byte boundary */
-    t->block = crvm__calloc(4 + (2 * m + 1) * stride + 2 * p * p + 6 * p + 1, sizeof *t->block);
+    t->block = crvm__calloc(4 + (2 * m + 1) * stride + 2 * p * p + 8 * p + 2, sizeof *t->block);
     if (t->eta == NULL || t->order == NULL || t->b_d == NULL || t->b_wd == NULL ||
         t->b_tied == NULL || t->block == NULL) {
         crvm__cox_tied_free(t);
@@ -178,11 +181,12 @@ crvm_status crvm__cox_tied_new(size_t n, size_t p, const double *x, const double
     t->zl = t->ad + p * p;
     t->zmax = t->zl + p;
     t->last_beta = t->zmax + p;
+    t->seed_s = t->last_beta + p;
+    t->seed_ev = t->seed_s + p;
     crvm__cox_rows rows = {n,      p,         m,         x,         mean, inv_sd,
-                           weights, t->bucket, t->b_tied, t->last_beta + p};
+                           weights, t->bucket, t->b_tied, t->seed_ev + p + 1};
     t->rows = rows;
     t->kernel = CRVM__COX_ROWS_FASTEST;
-    memcpy(t->zmax, zmax, p * sizeof *zmax);
     for (size_t i = 0; i < n; i++)
         if (events[i]) {
             t->b_d[t->bucket[i]]++;
@@ -209,6 +213,47 @@ static double shift_for(const crvm__cox_tied *t, const double *beta)
     return shift;
 }
 
+void crvm__cox_tied_set_zmax(crvm__cox_tied *t, const double *zmax)
+{
+    memcpy(t->zmax, zmax, t->p * sizeof *zmax);
+}
+
+void crvm__cox_tied_moments(crvm__cox_tied *t, const double *s, double *mom, double *sum,
+                            double *lo, double *hi)
+{
+    const size_t p = t->p, qp = crvm__cox_rows_width(p), stride = (p + 1) * qp;
+    memset(t->sums, 0, 2 * t->m * stride * sizeof *t->sums);
+    crvm__cox_rows_bucket_moments(&t->rows, t->kernel, s, t->sums, t->seed_ev, sum, lo, hi);
+    memcpy(t->seed_s, s, p * sizeof *s);
+    memset(mom, 0, stride * sizeof *mom);
+    for (size_t b = 0; b < 2 * t->m; b++)
+        for (size_t j = 0; j < stride; j++)
+            mom[j] += t->sums[b * stride + j];
+}
+
+void crvm__cox_tied_seed(crvm__cox_tied *t)
+{
+    const size_t p = t->p, qp = crvm__cox_rows_width(p), stride = (p + 1) * qp;
+    const double *mean = t->rows.mean, *inv_sd = t->rows.inv_sd, *s = t->seed_s;
+    for (size_t k = 0; k < 2 * t->m; k++) {
+        double *mat = t->sums + k * stride;
+        const double count = mat[p * qp + p];
+        /* about the mean and scaled: the upper triangle of A first, which
+         * reads the sums of x - s in the last column, then those */
+        for (size_t a = 0; a < p; a++) {
+            const double da = mean[a] - s[a], sa = mat[a * qp + p];
+            for (size_t b = a; b < p; b++) {
+                const double db = mean[b] - s[b];
+                mat[a * qp + b] = inv_sd[a] * inv_sd[b] *
+                                  (mat[a * qp + b] - da * mat[b * qp + p] - db * sa + da * db * count);
+            }
+        }
+        for (size_t a = 0; a < p; a++)
+            mat[a * qp + p] = inv_sd[a] * (mat[a * qp + p] - (mean[a] - s[a]) * count);
+    }
+    t->seeded = 1;
+}
+
 /* Copies of the risk set's S, Z and A, or of a bucket's event sums, out of
  * its matrix M (cox_rows.h) for the block terms. */
 static double unpack(size_t p, const double *mat, double *z, double *a)
@@ -231,7 +276,21 @@ double crvm__cox_tied_evaluate(crvm__cox_tied *t, const double *beta, double *gr
     const size_t s_at = stride - crvm__cox_rows_width(p) + p; /* S in M */
     const int full = grad != NULL || info != NULL;
     double ll, top, shift = shift_for(t, beta);
-    for (;;) {
+    int at_zero = t->seeded;
+    for (size_t j = 0; j < p; j++)
+        at_zero &= beta[j] == 0.0;
+    t->seeded = 0;
+    for (; at_zero;) { /* the sums are there (crvm__cox_tied_seed); eta = 0 */
+        const double *mean = t->rows.mean, *inv_sd = t->rows.inv_sd;
+        if (grad)
+            for (size_t a = 0; a < p; a++)
+                grad[a] = inv_sd[a] * (t->seed_ev[a] - (mean[a] - t->seed_s[a]) * t->seed_ev[p]);
+        if (info)
+            memset(info, 0, p * p * sizeof *info);
+        ll = top = shift = 0.0;
+        break;
+    }
+    for (; !at_zero;) {
         memset(t->sums, 0, 2 * m * stride * sizeof *t->sums);
         if (grad)
             memset(grad, 0, p * sizeof *grad);

@@ -272,6 +272,35 @@ static void row_kernels_agree(void **state)
                     assert_true(m1[p * qp + p] > 0.0);
             }
         }
+        /* The same per bucket, without weights, for the first evaluation;
+         * their total is the moments below, their events' sums the
+         * direct ones. */
+        double ev[2][PMAX + 1], bs[2][PMAX], blo[2][PMAX], bhi[2][PMAX];
+        crvm__cox_rows plain = {NR, p, MB, x, mean, inv_sd, NULL, code, tied, z};
+        for (int k = 0; k < 2; k++) {
+            memset(sums[k], 0, 2 * MB * stride * sizeof(double));
+            crvm__cox_rows_bucket_moments(&plain, k ? CRVM__COX_ROWS_SCALAR
+                                                    : CRVM__COX_ROWS_FASTEST,
+                                          mean, sums[k], ev[k], bs[k], blo[k], bhi[k]);
+        }
+        for (size_t b = 0; b < 2 * MB; b++) {
+            const double *m0 = sums[0] + b * stride, *m1 = sums[1] + b * stride;
+            for (size_t a = 0; a <= p; a++)
+                for (size_t c = a; c <= p; c++) {
+                    const double size = sqrt(m1[a * qp + a] * m1[c * qp + c]);
+                    assert_true(fabs(m0[a * qp + c] - m1[a * qp + c]) <= 1e-13 * size);
+                }
+        }
+        for (size_t a = 0; a <= p; a++) {
+            double direct = 0.0, scale = 0.0;
+            for (size_t i = 0; i < NR; i++) {
+                const double za = a < p ? x[i * p + a] - mean[a] : 1.0;
+                direct += (code[i] >> 15) * za;
+                scale += fabs(za);
+            }
+            assert_true(fabs(ev[0][a] - direct) <= 1e-13 * scale);
+            assert_true(fabs(ev[1][a] - direct) <= 1e-13 * scale);
+        }
         /* The moments of x about a point, and its range. */
         double mat[2][(PMAX + 1) * 20], sum[2][PMAX], lo[2][PMAX], hi[2][PMAX];
         for (int k = 0; k < 2; k++)
@@ -286,6 +315,9 @@ static void row_kernels_agree(void **state)
                 for (size_t i = 0; i < NR; i++)
                     direct += x[i * p + a];
                 assert_true(sum[0][a] == direct && sum[1][a] == direct);
+                assert_true(bs[0][a] == direct && bs[1][a] == direct);
+                assert_true(blo[0][a] == lo[1][a] && bhi[0][a] == hi[1][a]);
+                assert_true(blo[1][a] == lo[1][a] && bhi[1][a] == hi[1][a]);
                 assert_true(lo[1][a] < mean[a] && hi[1][a] > mean[a]);
             }
             for (size_t c = a; c <= p; c++) {
