@@ -760,6 +760,8 @@ static crvm_status cox_fit(const double *x, size_t n_rows, size_t n_cols, const 
             st = crvm__nomem("allocating the Cox workspace");
             goto fail;
         }
+        crvm__surv_prefer_huge_pages(z, n * p * sizeof *z);
+        crvm__surv_prefer_huge_pages(tw, 4 * n * sizeof *tw);
         ts = tw, ws = tw + n, eta = tw + 2 * n, risk = tw + 3 * n;
         /* Sort once by (stratum, time). */
         st = crvm__surv_sort(n, durations, strata, keys);

@@ -19,6 +19,7 @@
 #include "math/vmath.h"
 #include "survival/cox_fit.h"
 #include "survival/cox_rows.h"
+#include "survival/internal.h"
 
 struct crvm__cox_tied {
     size_t n, p, m;
@@ -171,6 +172,7 @@ crvm_status crvm__cox_tied_new(size_t n, size_t p, const double *x, const double
         crvm__cox_tied_free(t);
         return crvm__nomem("grouping the Cox rows by time");
     }
+    crvm__surv_prefer_huge_pages(t->eta, n * sizeof *t->eta);
     t->b_sr = t->b_wd + m;
     t->sums = t->block + (4 - ((uintptr_t)t->block / sizeof(double)) % 4) % 4;
     t->cum = t->sums + 2 * m * stride;
