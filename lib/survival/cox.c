@@ -141,6 +141,33 @@ static void risk_weights(fit_data *fd, double shift)
         fd->risk[i] *= fd->w[i];
 }
 
+/* The score and information terms of a block from its scalar sums c =
+ * {c0, c1, q0, q1, q2} (crvm__cox_block_terms). */
+static inline void block_update(const size_t p, int efron, double wbar, const double *c,
+                                const double *zr, const double *ar, const double *zd,
+                                const double *ad, double *zl, double *grad, double *info)
+{
+    const double c0 = c[0], c1 = c[1], q0 = c[2], q1 = c[3], q2 = c[4];
+    if (grad)
+        for (size_t a = 0; a < p; a++)
+            grad[a] -= wbar * (zr[a] * c0 - (efron ? zd[a] * c1 : 0.0));
+    if (info == NULL)
+        return;
+    if (!efron) {
+        for (size_t a = 0; a < p; a++)
+            zl[a] = zr[a] * c0; /* one term: zl = zr / sr */
+        for (size_t a = 0; a < p; a++)
+            for (size_t b = a; b < p; b++)
+                info[a * p + b] += wbar * (ar[a * p + b] * c0 - zl[a] * zl[b]);
+        return;
+    }
+    for (size_t a = 0; a < p; a++)
+        for (size_t b = a; b < p; b++)
+            info[a * p + b] += wbar * (ar[a * p + b] * c0 - ad[a * p + b] * c1 -
+                                       (zr[a] * zr[b] * q0 - (zr[a] * zd[b] + zd[a] * zr[b]) * q1 +
+                                        zd[a] * zd[b] * q2));
+}
+
 /* Efron's d terms l = 0 .. d-1 have the risk sums minus the fraction
  * f = l/d of the event sums, S_l = sr - f sd; the score and information are
  * linear in f over S_l and quadratic in f over S_l^2, so the d terms
@@ -191,32 +218,25 @@ void crvm__cox_block_terms(size_t p, crvm_ties ties, double shift, size_t d, dou
             logs += prod[g];
     }
     *ll -= wbar * (logs + (double)terms * shift);
-    if (grad)
-        for (size_t a = 0; a < p; a++)
-            grad[a] -= wbar * (zr[a] * c0 - (efron ? zd[a] * c1 : 0.0));
-    if (info) {
-        if (!efron)
-            for (size_t a = 0; a < p; a++)
-                zl[a] = zr[a] * c0; /* one term: zl = zr / sr */
-        for (size_t a = 0; a < p; a++)
-            for (size_t b = a; b < p; b++) {
-                double v;
-                if (efron)
-                    v = ar[a * p + b] * c0 - ad[a * p + b] * c1 -
-                        (zr[a] * zr[b] * q0 - (zr[a] * zd[b] + zd[a] * zr[b]) * q1 +
-                         zd[a] * zd[b] * q2);
-                else
-                    v = ar[a * p + b] * c0 - zl[a] * zl[b];
-                info[a * p + b] += wbar * v;
-            }
+    const double c[5] = {c0, c1, q0, q1, q2};
+    switch (p) { /* a constant p unrolls the O(p^2) loops (distinct times: one block per event) */
+#define CASE(P)                                                                                    \
+    case P:                                                                                        \
+        block_update(P, efron, wbar, c, zr, ar, zd, ad, zl, grad, info);                           \
+        break;
+        CASE(1) CASE(2) CASE(3) CASE(4) CASE(5) CASE(6) CASE(7) CASE(8)
+#undef CASE
+    default:
+        block_update(p, efron, wbar, c, zr, ar, zd, ad, zl, grad, info);
     }
 }
 
 /* Log partial likelihood (unpenalised), score and the upper triangle of the
- * information at beta from the rows in (stratum, time) order. */
-static double sorted_sums(fit_data *fd, const double *beta, double *grad, double *info)
+ * information at beta from the rows in (stratum, time) order; inlined for
+ * each small p (sorted_sums), whose loops the compiler then unrolls. */
+static inline double sorted_sums_p(fit_data *fd, const double *beta, double *grad, double *info,
+                                   const size_t p)
 {
-    const size_t p = fd->p;
     const double shift = linear_predictor(fd, beta);
     risk_weights(fd, shift);
     if (grad)
@@ -291,6 +311,19 @@ static double sorted_sums(fit_data *fd, const double *beta, double *grad, double
         }
     }
     return ll;
+}
+
+static double sorted_sums(fit_data *fd, const double *beta, double *grad, double *info)
+{
+    switch (fd->p) {
+#define CASE(P)                                                                                    \
+    case P:                                                                                        \
+        return sorted_sums_p(fd, beta, grad, info, P);
+        CASE(1) CASE(2) CASE(3) CASE(4) CASE(5) CASE(6) CASE(7) CASE(8)
+#undef CASE
+    default:
+        return sorted_sums_p(fd, beta, grad, info, fd->p);
+    }
 }
 
 /* Log partial likelihood (penalised), score and information at beta (on the
