@@ -127,19 +127,25 @@ static double scalar_block(const crvm__cox_rows *rows, size_t i0, size_t len, co
     }
 }
 
+/* z = x~ = (x - s, 1) of the row at xi; its values into sum, lo, hi. */
+static void scalar_range_row(size_t p, const double *xi, const double *s, double *z, double *sum,
+                             double *lo, double *hi)
+{
+    for (size_t j = 0; j < p; j++) {
+        z[j] = xi[j] - s[j];
+        sum[j] += xi[j];
+        lo[j] = xi[j] < lo[j] ? xi[j] : lo[j];
+        hi[j] = xi[j] > hi[j] ? xi[j] : hi[j];
+    }
+    z[p] = 1.0;
+}
+
 static void scalar_moments(size_t n, size_t p, const double *x, const double *s, double *mat,
                            double *sum, double *lo, double *hi, double *z)
 {
     const size_t qp = crvm__cox_rows_width(p);
-    z[p] = 1.0;
     for (size_t i = 0; i < n; i++) {
-        const double *xi = x + i * p;
-        for (size_t j = 0; j < p; j++) {
-            z[j] = xi[j] - s[j];
-            sum[j] += xi[j];
-            lo[j] = xi[j] < lo[j] ? xi[j] : lo[j];
-            hi[j] = xi[j] > hi[j] ? xi[j] : hi[j];
-        }
+        scalar_range_row(p, x + i * p, s, z, sum, lo, hi);
         for (size_t a = 0; a <= p; a++)
             for (size_t c = a; c <= p; c++)
                 mat[a * qp + c] += z[a] * z[c];
@@ -151,17 +157,10 @@ static void scalar_bucket_moments(const crvm__cox_rows *rows, const double *s, d
 {
     const size_t p = rows->p, qp = crvm__cox_rows_width(p), stride = (p + 1) * qp;
     double *z = rows->z_scratch;
-    z[p] = 1.0;
     for (size_t i = 0; i < rows->n; i++) {
-        const double *xi = rows->x + i * p;
         const size_t b = rows->code[i] & 0x7fffu, event = rows->code[i] >> 15;
         double *acc = sums + (b + rows->m * (event & rows->b_tied[b])) * stride;
-        for (size_t j = 0; j < p; j++) {
-            z[j] = xi[j] - s[j];
-            sum[j] += xi[j];
-            lo[j] = xi[j] < lo[j] ? xi[j] : lo[j];
-            hi[j] = xi[j] > hi[j] ? xi[j] : hi[j];
-        }
+        scalar_range_row(p, rows->x + i * p, s, z, sum, lo, hi);
         for (size_t a = 0; a <= p; a++) {
             events[a] += (double)event * z[a];
             for (size_t c = a; c <= p; c++)
@@ -313,6 +312,52 @@ static double avx_add(const crvm__cox_rows *rows, const double *beta, double shi
     return top;
 }
 
+/* Each column's smallest, largest value and sum over the rows, lane by
+ * lane, beside the moments. */
+typedef struct range {
+    __m256d lo[AVX_GROUPS], hi[AVX_GROUPS], sum[AVX_GROUPS];
+} range;
+
+static inline __attribute__((always_inline)) void range_init(range *r, const size_t G)
+{
+    for (size_t g = 0; g < G; g++) {
+        r->lo[g] = _mm256_set1_pd(INFINITY);
+        r->hi[g] = _mm256_set1_pd(-INFINITY);
+        r->sum[g] = _mm256_setzero_pd();
+    }
+}
+
+/* x~ = (x - s, 1) of the row at xi into z (and y), its values into r. */
+static inline __attribute__((always_inline)) void
+range_row(range *r, const lanes *k, const double *xi, const double *end, __m256d *z, double *y,
+          const size_t G)
+{
+    for (size_t g = 0; g < G; g++) {
+        __m256d v = g + 1 < G ? _mm256_loadu_pd(xi + 4 * g) : last_vector(xi + 4 * g, end, k);
+        r->lo[g] = _mm256_min_pd(r->lo[g], v);
+        r->hi[g] = _mm256_max_pd(r->hi[g], v);
+        r->sum[g] = _mm256_add_pd(r->sum[g], v);
+        z[g] = _mm256_add_pd(_mm256_sub_pd(v, k->mu[g]), k->one[g]);
+        _mm256_store_pd(y + 4 * g, z[g]);
+    }
+}
+
+static inline __attribute__((always_inline)) void
+range_store(const range *r, double *sum, double *lo, double *hi, const size_t p)
+{
+    for (size_t g = 0; 4 * g < p; g++) {
+        alignas(32) double l4[4], h4[4], s4[4];
+        _mm256_store_pd(l4, r->lo[g]);
+        _mm256_store_pd(h4, r->hi[g]);
+        _mm256_store_pd(s4, r->sum[g]);
+        for (size_t l = 0; l < 4 && 4 * g + l < p; l++) {
+            sum[4 * g + l] = s4[l];
+            lo[4 * g + l] = l4[l];
+            hi[4 * g + l] = h4[l];
+        }
+    }
+}
+
 /* The moments with every sum in a register (or the compiler's spill slot)
  * for a constant p. */
 static inline __attribute__((always_inline)) void
@@ -321,27 +366,15 @@ avx_moments_p(size_t n, const double *x, const lanes *k, double *mat, double *su
 {
     const size_t G = (p + 4) / 4, qp = 4 * G;
     const double *end = x + n * p;
-    __m256d acc[(4 * AVX_GROUPS) * AVX_GROUPS], vlo[AVX_GROUPS], vhi[AVX_GROUPS],
-        vsum[AVX_GROUPS];
+    __m256d acc[(4 * AVX_GROUPS) * AVX_GROUPS];
     alignas(32) double zb[4 * AVX_GROUPS];
+    range r;
+    range_init(&r, G);
     for (size_t j = 0; j < (p + 1) * G; j++)
         acc[j] = _mm256_setzero_pd();
-    for (size_t g = 0; g < G; g++) {
-        vlo[g] = _mm256_set1_pd(INFINITY);
-        vhi[g] = _mm256_set1_pd(-INFINITY);
-        vsum[g] = _mm256_setzero_pd();
-    }
     for (size_t i = 0; i < n; i++) {
-        const double *xi = x + i * p;
         __m256d z[AVX_GROUPS];
-        for (size_t g = 0; g < G; g++) {
-            __m256d v = g + 1 < G ? _mm256_loadu_pd(xi + 4 * g) : last_vector(xi + 4 * g, end, k);
-            vlo[g] = _mm256_min_pd(vlo[g], v);
-            vhi[g] = _mm256_max_pd(vhi[g], v);
-            vsum[g] = _mm256_add_pd(vsum[g], v);
-            z[g] = _mm256_add_pd(_mm256_sub_pd(v, k->mu[g]), k->one[g]);
-            _mm256_store_pd(zb + 4 * g, z[g]);
-        }
+        range_row(&r, k, x + i * p, end, z, zb, G);
 #pragma GCC unroll 16
         for (size_t a = 0; a <= p; a++) {
             const __m256d za = _mm256_broadcast_sd(zb + a);
@@ -358,17 +391,7 @@ avx_moments_p(size_t n, const double *x, const lanes *k, double *mat, double *su
                 if (4 * g + l >= a && 4 * g + l <= p)
                     mat[a * qp + 4 * g + l] = out[l];
         }
-    for (size_t g = 0; g < G; g++) {
-        alignas(32) double l4[4], h4[4], s4[4];
-        _mm256_store_pd(l4, vlo[g]);
-        _mm256_store_pd(h4, vhi[g]);
-        _mm256_store_pd(s4, vsum[g]);
-        for (size_t l = 0; l < 4 && 4 * g + l < p; l++) {
-            sum[4 * g + l] = s4[l];
-            lo[4 * g + l] = l4[l];
-            hi[4 * g + l] = h4[l];
-        }
-    }
+    range_store(&r, sum, lo, hi, p);
 }
 
 /* lanes of s (in mu), the 1 of x~ and the tail mask for p covariates */
@@ -413,46 +436,28 @@ avx_bucket_moments_p(const crvm__cox_rows *rows, const lanes *k, double *sums, d
 {
     const size_t G = (p + 4) / 4, qp = 4 * G, stride = (p + 1) * qp;
     const double *end = rows->x + rows->n * p;
-    __m256d vlo[AVX_GROUPS], vhi[AVX_GROUPS], vsum[AVX_GROUPS], vev[AVX_GROUPS];
+    __m256d vev[AVX_GROUPS];
     alignas(32) double y[4 * AVX_GROUPS];
-    for (size_t g = 0; g < G; g++) {
-        vlo[g] = _mm256_set1_pd(INFINITY);
-        vhi[g] = _mm256_set1_pd(-INFINITY);
-        vsum[g] = vev[g] = _mm256_setzero_pd();
-    }
+    range r;
+    range_init(&r, G);
+    for (size_t g = 0; g < G; g++)
+        vev[g] = _mm256_setzero_pd();
     for (size_t i = 0; i < rows->n; i++) {
         const double *xi = rows->x + i * p;
         _mm_prefetch((const char *)(xi + 16 * p), _MM_HINT_T0);
         const size_t b = rows->code[i] & 0x7fffu, event = rows->code[i] >> 15;
-        double *acc = sums + (b + rows->m * (event & rows->b_tied[b])) * stride;
         const __m256d ev = _mm256_set1_pd((double)event);
         __m256d z[AVX_GROUPS];
-        for (size_t g = 0; g < G; g++) {
-            __m256d v = g + 1 < G ? _mm256_loadu_pd(xi + 4 * g) : last_vector(xi + 4 * g, end, k);
-            vlo[g] = _mm256_min_pd(vlo[g], v);
-            vhi[g] = _mm256_max_pd(vhi[g], v);
-            vsum[g] = _mm256_add_pd(vsum[g], v);
-            z[g] = _mm256_add_pd(_mm256_sub_pd(v, k->mu[g]), k->one[g]);
+        range_row(&r, k, xi, end, z, y, G);
+        for (size_t g = 0; g < G; g++)
             vev[g] = _mm256_fmadd_pd(ev, z[g], vev[g]);
-            _mm256_store_pd(y + 4 * g, z[g]);
-        }
-        avx_accumulate(acc, y, z, p);
+        avx_accumulate(sums + (b + rows->m * (event & rows->b_tied[b])) * stride, y, z, p);
     }
-    for (size_t g = 0; g < G; g++) {
-        alignas(32) double l4[4], h4[4], s4[4], e4[4];
-        _mm256_store_pd(l4, vlo[g]);
-        _mm256_store_pd(h4, vhi[g]);
-        _mm256_store_pd(s4, vsum[g]);
-        _mm256_store_pd(e4, vev[g]);
-        for (size_t l = 0; l < 4 && 4 * g + l <= p; l++) {
-            events[4 * g + l] = e4[l];
-            if (4 * g + l == p)
-                break;
-            sum[4 * g + l] = s4[l];
-            lo[4 * g + l] = l4[l];
-            hi[4 * g + l] = h4[l];
-        }
-    }
+    alignas(32) double e4[4 * AVX_GROUPS];
+    for (size_t g = 0; g < G; g++)
+        _mm256_store_pd(e4 + 4 * g, vev[g]);
+    memcpy(events, e4, (p + 1) * sizeof *events);
+    range_store(&r, sum, lo, hi, p);
 }
 
 static void avx_bucket_moments(const crvm__cox_rows *rows, const double *s, double *sums,

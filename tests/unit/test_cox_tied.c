@@ -54,6 +54,14 @@ static crvm_cox *fit(const data *d, int weighted, int stratified, crvm_ties ties
     return cox;
 }
 
+/* One statistic of two fits of P covariates. */
+static void statistic_of_both(const crvm_cox *a, const crvm_cox *b, crvm_cox_stat stat, double *va,
+                              double *vb)
+{
+    assert_int_equal(crvm_cox_statistic(a, stat, va, P), CRVM_OK);
+    assert_int_equal(crvm_cox_statistic(b, stat, vb, P), CRVM_OK);
+}
+
 static void per_time_sums_equal_the_sorted_pass(void **state)
 {
     (void)state;
@@ -78,10 +86,8 @@ static void per_time_sums_equal_the_sorted_pass(void **state)
         crvm_cox *a = fit(&d, weighted, stratified, ties, 0); /* per-time sums */
         crvm_cox *b = fit(&d, weighted, stratified, ties, 1); /* sorted pass */
         double ca[P], cb[P], sa[P], sb[P];
-        assert_int_equal(crvm_cox_statistic(a, CRVM_COX_COEF, ca, P), CRVM_OK);
-        assert_int_equal(crvm_cox_statistic(b, CRVM_COX_COEF, cb, P), CRVM_OK);
-        assert_int_equal(crvm_cox_statistic(a, CRVM_COX_SE_MODEL, sa, P), CRVM_OK);
-        assert_int_equal(crvm_cox_statistic(b, CRVM_COX_SE_MODEL, sb, P), CRVM_OK);
+        statistic_of_both(a, b, CRVM_COX_COEF, ca, cb);
+        statistic_of_both(a, b, CRVM_COX_SE_MODEL, sa, sb);
         /* The same sums added in another order (rounding ~1e-16 relative
          * per sum) and the same Newton steps: estimates agree far inside
          * the fit's own convergence tolerance (1e-9 on the step). */
@@ -350,10 +356,8 @@ static void fit_does_not_depend_on_the_first_rows(void **state)
         crvm_cox *a = fit(&d, 0, 0, CRVM_TIES_EFRON, sorted);
         crvm_cox *b = fit(&r, 0, 0, CRVM_TIES_EFRON, sorted);
         double ca[P], cb[P], ma[P], mb[P];
-        assert_int_equal(crvm_cox_statistic(a, CRVM_COX_COEF, ca, P), CRVM_OK);
-        assert_int_equal(crvm_cox_statistic(b, CRVM_COX_COEF, cb, P), CRVM_OK);
-        assert_int_equal(crvm_cox_statistic(a, CRVM_COX_MEAN, ma, P), CRVM_OK);
-        assert_int_equal(crvm_cox_statistic(b, CRVM_COX_MEAN, mb, P), CRVM_OK);
+        statistic_of_both(a, b, CRVM_COX_COEF, ca, cb);
+        statistic_of_both(a, b, CRVM_COX_MEAN, ma, mb);
         for (int j = 0; j < P; j++) {
             /* Rounding: the fits differ only in the order of their
              * sums, 1e-16 relative each over 3000 rows. */
