@@ -24,8 +24,7 @@
 struct crvm__cox_tied {
     size_t n, p, m;
     crvm_ties ties;
-    crvm__cox_rows rows;          /* what the row kernel reads */
-    crvm__cox_rows_kernel kernel; /* CRVM__COX_ROWS_FASTEST but in tests */
+    crvm__cox_rows rows; /* what the row kernel reads */
     uint16_t *bucket;  /* n: bucket of each row, its event flag in the top bit
                           (cox_rows.h's code) */
     double *eta;       /* n: z beta of the last evaluation */
@@ -185,10 +184,9 @@ crvm_status crvm__cox_tied_new(size_t n, size_t p, const double *x, const double
     t->last_beta = t->zmax + p;
     t->seed_s = t->last_beta + p;
     t->seed_ev = t->seed_s + p;
-    crvm__cox_rows rows = {n,      p,         m,         x,         mean, inv_sd,
-                           weights, t->bucket, t->b_tied, t->seed_ev + p + 1};
+    crvm__cox_rows rows = {n, p, m, x, mean, inv_sd, weights, t->bucket, t->b_tied,
+                           t->seed_ev + p + 1};
     t->rows = rows;
-    t->kernel = CRVM__COX_ROWS_FASTEST;
     for (size_t i = 0; i < n; i++)
         if (events[i]) {
             t->b_d[t->bucket[i]]++;
@@ -225,7 +223,7 @@ void crvm__cox_tied_moments(crvm__cox_tied *t, const double *s, double *mom, dou
 {
     const size_t p = t->p, qp = crvm__cox_rows_width(p), stride = (p + 1) * qp;
     memset(t->sums, 0, 2 * t->m * stride * sizeof *t->sums);
-    crvm__cox_rows_bucket_moments(&t->rows, t->kernel, s, t->sums, t->seed_ev, sum, lo, hi);
+    crvm__cox_rows_bucket_moments(&t->rows, CRVM__COX_ROWS_FASTEST, s, t->sums, t->seed_ev, sum, lo, hi);
     memcpy(t->seed_s, s, p * sizeof *s);
     memset(mom, 0, stride * sizeof *mom);
     for (size_t b = 0; b < 2 * t->m; b++)
@@ -278,34 +276,33 @@ double crvm__cox_tied_evaluate(crvm__cox_tied *t, const double *beta, double *gr
     const size_t s_at = stride - crvm__cox_rows_width(p) + p; /* S in M */
     const int full = grad != NULL || info != NULL;
     double ll, top, shift = shift_for(t, beta);
-    int at_zero = t->seeded;
+    int at_zero = t->seeded; /* the sums are there (crvm__cox_tied_seed), every eta 0 */
     for (size_t j = 0; j < p; j++)
         at_zero &= beta[j] == 0.0;
     t->seeded = 0;
-    for (; at_zero;) { /* the sums are there (crvm__cox_tied_seed); eta = 0 */
+    if (info)
+        memset(info, 0, p * p * sizeof *info);
+    if (at_zero) {
         const double *mean = t->rows.mean, *inv_sd = t->rows.inv_sd;
         if (grad)
             for (size_t a = 0; a < p; a++)
                 grad[a] = inv_sd[a] * (t->seed_ev[a] - (mean[a] - t->seed_s[a]) * t->seed_ev[p]);
-        if (info)
-            memset(info, 0, p * p * sizeof *info);
         ll = top = shift = 0.0;
-        break;
-    }
-    for (; !at_zero;) {
-        memset(t->sums, 0, 2 * m * stride * sizeof *t->sums);
-        if (grad)
-            memset(grad, 0, p * sizeof *grad);
-        if (info)
-            memset(info, 0, p * p * sizeof *info);
-        ll = 0.0;
-        top = crvm__cox_rows_add(&t->rows, t->kernel, beta, shift, full, t->eta, t->sums, &ll,
-                                 grad);
-        /* A bound far above the maximum would let small weights underflow
-         * that the exact shift keeps: then again with the maximum. */
-        if (!(top < shift - 30.0))
-            break;
-        shift = top;
+    } else {
+        for (;;) {
+            memset(t->sums, 0, 2 * m * stride * sizeof *t->sums);
+            if (grad)
+                memset(grad, 0, p * sizeof *grad);
+            ll = 0.0;
+            top = crvm__cox_rows_add(&t->rows, CRVM__COX_ROWS_FASTEST, beta, shift, full, t->eta,
+                                     t->sums, &ll, grad);
+            /* A bound far above the maximum would let small weights
+             * underflow that the exact shift keeps: then again with the
+             * maximum. */
+            if (!(top < shift - 30.0))
+                break;
+            shift = top;
+        }
     }
     /* Risk sums from the last time down, stratum by stratum. */
     double *cum = t->cum;
