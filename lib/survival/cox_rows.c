@@ -10,7 +10,9 @@
  * row a and each vector g that holds an entry b >= a (12 fused
  * multiply-adds for p = 7): the same sums in a different order of the
  * roundings, so it agrees with the reference to rounding (tests/unit/
- * test_cox_tied.c). */
+ * test_cox_tied.c). The fit's moments passes (the covariates' means, cross
+ * products and range, also per bucket for the first evaluation) use the
+ * same layout and the same two kinds of code. */
 #include "survival/cox_rows.h"
 
 #include <math.h>
