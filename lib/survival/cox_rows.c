@@ -174,10 +174,11 @@ static void scalar_bucket_moments(const crvm__cox_rows *rows, const double *s, d
 /* ---- AVX2 and FMA ---------------------------------------------------------- */
 
 #if COX_ROWS_X86
-#pragma GCC push_options
-#pragma GCC target("avx2,fma")
 #ifdef __clang__
 #pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
 #endif
 
 /* Per-lane constants: z~ = (x - mu) isd + one, eta = z~ . bt (lanes past
@@ -480,8 +481,9 @@ static void avx_bucket_moments(const crvm__cox_rows *rows, const double *s, doub
 
 #ifdef __clang__
 #pragma clang attribute pop
-#endif
+#else
 #pragma GCC pop_options
+#endif
 
 static int have_avx2_fma(size_t p)
 {
