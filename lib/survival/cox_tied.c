@@ -187,12 +187,14 @@ crvm_status crvm__cox_tied_new(size_t n, size_t p, const double *x, const double
     crvm__cox_rows rows = {n, p, m, x, mean, inv_sd, weights, t->bucket, t->b_tied,
                            t->seed_ev + p + 1};
     t->rows = rows;
-    for (size_t i = 0; i < n; i++)
-        if (events[i]) {
-            t->b_d[t->bucket[i]]++;
-            t->b_wd[t->bucket[i]] += weights ? weights[i] : 1.0;
-            t->bucket[i] |= 0x8000u;
-        }
+    /* No branch on the event flag, which comes at random; a censored row
+     * adds 0 (weights are finite). */
+    for (size_t i = 0; i < n; i++) {
+        const size_t b = t->bucket[i], event = events[i] != 0;
+        t->b_d[b] += event;
+        t->b_wd[b] += (weights ? weights[i] : 1.0) * (double)event;
+        t->bucket[i] = (uint16_t)(b | event << 15);
+    }
     for (size_t b = 0; b < m; b++)
         t->b_tied[b] = ties == CRVM_TIES_EFRON && t->b_d[b] > 1;
     order_buckets(t);
