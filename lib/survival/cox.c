@@ -32,6 +32,7 @@
 #include "survival/internal.h"
 #include "survival/cox_fit.h"
 #include "survival/cox_model.h"
+#include "survival/cox_rows.h"
 
 void crvm_cox_options_init(crvm_cox_options *options)
 {
@@ -57,6 +58,9 @@ void crvm_cox_free(crvm_cox *cox)
     crvm__free(cox->train.score);
     crvm__free(cox->train.events);
     crvm__free(cox->train.strata);
+    crvm__free(cox->train.code);
+    crvm__free(cox->train.code_time);
+    crvm__free(cox->train.code_stratum);
     crvm__free(cox);
 }
 
@@ -137,6 +141,33 @@ static void risk_weights(fit_data *fd, double shift)
         fd->risk[i] *= fd->w[i];
 }
 
+/* The score and information terms of a block from its scalar sums c =
+ * {c0, c1, q0, q1, q2} (crvm__cox_block_terms). */
+static inline void block_update(const size_t p, int efron, double wbar, const double *c,
+                                const double *zr, const double *ar, const double *zd,
+                                const double *ad, double *zl, double *grad, double *info)
+{
+    const double c0 = c[0], c1 = c[1], q0 = c[2], q1 = c[3], q2 = c[4];
+    if (grad)
+        for (size_t a = 0; a < p; a++)
+            grad[a] -= wbar * (zr[a] * c0 - (efron ? zd[a] * c1 : 0.0));
+    if (info == NULL)
+        return;
+    if (!efron) {
+        for (size_t a = 0; a < p; a++)
+            zl[a] = zr[a] * c0; /* one term: zl = zr / sr */
+        for (size_t a = 0; a < p; a++)
+            for (size_t b = a; b < p; b++)
+                info[a * p + b] += wbar * (ar[a * p + b] * c0 - zl[a] * zl[b]);
+        return;
+    }
+    for (size_t a = 0; a < p; a++)
+        for (size_t b = a; b < p; b++)
+            info[a * p + b] += wbar * (ar[a * p + b] * c0 - ad[a * p + b] * c1 -
+                                       (zr[a] * zr[b] * q0 - (zr[a] * zd[b] + zd[a] * zr[b]) * q1 +
+                                        zd[a] * zd[b] * q2));
+}
+
 /* Efron's d terms l = 0 .. d-1 have the risk sums minus the fraction
  * f = l/d of the event sums, S_l = sr - f sd; the score and information are
  * linear in f over S_l and quadratic in f over S_l^2, so the d terms
@@ -144,62 +175,68 @@ static void risk_weights(fit_data *fd, double shift)
  *   sum zl      = zr c0 - zd c1,
  *   sum (A - f A_D)/S_l = ar c0 - ad c1,
  *   sum zl zl^T = zr zr^T q0 - (zr zd^T + zd zr^T) q1 + zd zd^T q2,
- * c_k = sum f^k / S_l, q_k = sum f^k / S_l^2. The logarithms of the S_l go
- * through the vector log in chunks (a block can hold most of the events). */
+ * c_k = sum f^k / S_l, q_k = sum f^k / S_l^2. The logarithms are taken of
+ * products of GROUP ratios S_l / S_R in [1/d, 1] (no underflow for any
+ * d < 2^64), through the vector log: sum log S_l = terms log S_R + sum of
+ * the groups' logs, one log per GROUP terms. */
 void crvm__cox_block_terms(size_t p, crvm_ties ties, double shift, size_t d, double wd,
                            double sr, const double *zr, const double *ar, double sd,
                            const double *zd, const double *ad, double *zl, double *ll,
                            double *grad, double *info)
 {
-    enum { CHUNK = 64 };
+    enum { CHUNK = 512, GROUP = 8 };
     const int efron = ties == CRVM_TIES_EFRON && d > 1;
     const size_t terms = efron ? d : 1;
     const double wbar = efron ? wd / (double)d : wd;
-    double c0 = 0.0, c1 = 0.0, q0 = 0.0, q1 = 0.0, q2 = 0.0, logs = 0.0;
-    double sl[CHUNK];
-    for (size_t l0 = 0; l0 < terms; l0 += CHUNK) {
+    const double inv_d = 1.0 / (double)d, q = efron ? sd / sr : 0.0, inv_sr = 1.0 / sr;
+    double c0 = 0.0, c1 = 0.0, q0 = 0.0, q1 = 0.0, q2 = 0.0, logs = (double)terms * log(sr);
+    double prod[CHUNK / GROUP];
+    if (!efron) { /* one term, S_0 = S_R */
+        c0 = inv_sr;
+        q0 = inv_sr * inv_sr;
+    }
+    for (size_t l0 = 0; l0 < terms && efron; l0 += CHUNK) {
         const size_t len = terms - l0 < CHUNK ? terms - l0 : CHUNK;
-        for (size_t k = 0; k < len; k++) {
-            double f = efron ? (double)(l0 + k) / (double)d : 0.0;
-            sl[k] = sr - f * sd;
-            double il = 1.0 / sl[k];
-            c0 += il;
-            c1 += f * il;
-            q0 += il * il;
-            q1 += f * il * il;
-            q2 += f * f * il * il;
+        size_t groups = 0;
+        for (size_t k0 = 0; k0 < len; k0 += GROUP) {
+            const size_t k1 = len - k0 < GROUP ? len : k0 + GROUP;
+            double pr = 1.0;
+            for (size_t k = k0; k < k1; k++) {
+                const double f = (double)(l0 + k) * inv_d, rl = 1.0 - f * q;
+                const double il = inv_sr / rl;
+                c0 += il;
+                c1 += f * il;
+                q0 += il * il;
+                q1 += f * il * il;
+                q2 += f * f * il * il;
+                pr *= rl;
+            }
+            prod[groups++] = pr;
         }
-        crvm__vlog(sl, sl, len);
-        for (size_t k = 0; k < len; k++)
-            logs += sl[k];
+        crvm__vlog(prod, prod, groups);
+        for (size_t g = 0; g < groups; g++)
+            logs += prod[g];
     }
     *ll -= wbar * (logs + (double)terms * shift);
-    if (grad)
-        for (size_t a = 0; a < p; a++)
-            grad[a] -= wbar * (zr[a] * c0 - (efron ? zd[a] * c1 : 0.0));
-    if (info) {
-        if (!efron)
-            for (size_t a = 0; a < p; a++)
-                zl[a] = zr[a] * c0; /* one term: zl = zr / sr */
-        for (size_t a = 0; a < p; a++)
-            for (size_t b = a; b < p; b++) {
-                double v;
-                if (efron)
-                    v = ar[a * p + b] * c0 - ad[a * p + b] * c1 -
-                        (zr[a] * zr[b] * q0 - (zr[a] * zd[b] + zd[a] * zr[b]) * q1 +
-                         zd[a] * zd[b] * q2);
-                else
-                    v = ar[a * p + b] * c0 - zl[a] * zl[b];
-                info[a * p + b] += wbar * v;
-            }
+    const double c[5] = {c0, c1, q0, q1, q2};
+    switch (p) { /* a constant p unrolls the O(p^2) loops (distinct times: one block per event) */
+#define CASE(P)                                                                                    \
+    case P:                                                                                        \
+        block_update(P, efron, wbar, c, zr, ar, zd, ad, zl, grad, info);                           \
+        break;
+        CASE(1) CASE(2) CASE(3) CASE(4) CASE(5) CASE(6) CASE(7) CASE(8)
+#undef CASE
+    default:
+        block_update(p, efron, wbar, c, zr, ar, zd, ad, zl, grad, info);
     }
 }
 
 /* Log partial likelihood (unpenalised), score and the upper triangle of the
- * information at beta from the rows in (stratum, time) order. */
-static double sorted_sums(fit_data *fd, const double *beta, double *grad, double *info)
+ * information at beta from the rows in (stratum, time) order; inlined for
+ * each small p (sorted_sums), whose loops the compiler then unrolls. */
+static inline double sorted_sums_p(fit_data *fd, const double *beta, double *grad, double *info,
+                                   const size_t p)
 {
-    const size_t p = fd->p;
     const double shift = linear_predictor(fd, beta);
     risk_weights(fd, shift);
     if (grad)
@@ -274,6 +311,19 @@ static double sorted_sums(fit_data *fd, const double *beta, double *grad, double
         }
     }
     return ll;
+}
+
+static double sorted_sums(fit_data *fd, const double *beta, double *grad, double *info)
+{
+    switch (fd->p) {
+#define CASE(P)                                                                                    \
+    case P:                                                                                        \
+        return sorted_sums_p(fd, beta, grad, info, P);
+        CASE(1) CASE(2) CASE(3) CASE(4) CASE(5) CASE(6) CASE(7) CASE(8)
+#undef CASE
+    default:
+        return sorted_sums_p(fd, beta, grad, info, fd->p);
+    }
 }
 
 /* Log partial likelihood (penalised), score and information at beta (on the
@@ -455,8 +505,19 @@ static int stratum_of(const int32_t *codes, size_t n, int32_t code, size_t *inde
     return 0;
 }
 
+/* The first value of x that is not finite, named; CRVM_OK if none. */
+static crvm_status check_finite(const double *x, size_t x_len, size_t n_cols, const char *name)
+{
+    for (size_t i = 0; i < x_len; i++)
+        if (!isfinite(x[i]))
+            return crvm__fail(CRVM_EINVAL, "%s[row %zu, covariate %zu] = %g: must be finite", name,
+                              i / n_cols, i % n_cols, x[i]);
+    return CRVM_OK;
+}
+
+/* The shape of x (and, with finite, its values). */
 static crvm_status check_matrix(const double *x, size_t x_len, size_t n_rows, size_t n_cols,
-                                const char *name)
+                                const char *name, int finite)
 {
     if (x == NULL)
         return crvm__fail(CRVM_EINVAL, "%s must not be NULL", name);
@@ -467,11 +528,7 @@ static crvm_status check_matrix(const double *x, size_t x_len, size_t n_rows, si
     if (x_len != n_rows * n_cols)
         return crvm__fail(CRVM_EINVAL, "%s has %zu values, expected n_rows * n_cols = %zu * %zu",
                           name, x_len, n_rows, n_cols);
-    for (size_t i = 0; i < x_len; i++)
-        if (!isfinite(x[i]))
-            return crvm__fail(CRVM_EINVAL, "%s[row %zu, covariate %zu] = %g: must be finite", name,
-                              i / n_cols, i % n_cols, x[i]);
-    return CRVM_OK;
+    return finite ? check_finite(x, x_len, n_cols, name) : CRVM_OK;
 }
 
 static void fill_report(crvm_fit_report *report, double ll, double n_events, const double *grad,
@@ -537,7 +594,8 @@ static crvm_status check_common(const double *x, size_t x_len, size_t n_rows, si
                                 const char *durations_name, const int32_t *events,
                                 size_t events_len, const double *weights, size_t weights_len)
 {
-    crvm_status st = check_matrix(x, x_len, n_rows, n_cols, "x");
+    /* x's values are checked by the fit's first pass over it (cox_fit) */
+    crvm_status st = check_matrix(x, x_len, n_rows, n_cols, "x", 0);
     if (st != CRVM_OK)
         return st;
     st = crvm__surv_check(durations, durations_len, events, events_len, weights, weights_len);
@@ -547,6 +605,51 @@ static crvm_status check_common(const double *x, size_t x_len, size_t n_rows, si
         return crvm__fail(CRVM_EINVAL, "%s has %zu values, x %zu rows", durations_name,
                           durations_len, n_rows);
     return CRVM_OK;
+}
+
+/* Means (p) and the upper triangle of the centred cross products
+ * sum (x - mean)(x - mean)' (p*p) of the n rows of x, and max_i |x_ij -
+ * mean_j| (p), in one pass: the means as sums over n, the cross products
+ * about the mean of the first rows, s, shifted to the mean. The shift costs
+ * relative accuracy eps (mean - s)^2 / sd^2 in the cross products, so when
+ * s is more than 100 standard deviations from the mean the cross products
+ * are made again about the mean. With tied (rows without weights) the one
+ * pass is crvm__cox_tied_moments, and the return value says whether its
+ * per-time moments are kept (the first pass sufficed): then
+ * crvm__cox_tied_seed. scratch: mom_size doubles (cox_fit). */
+static int centred_moments(size_t n, size_t p, const double *x, double *scratch, double *mean,
+                           double *cross, double *dev_max, crvm__cox_tied *tied)
+{
+    const size_t qp = crvm__cox_rows_width(p), head = n < 64 ? n : 64;
+    double *mom = scratch, *s = mom + (p + 1) * qp, *lo = s + p, *hi = lo + p, *z = hi + p;
+    for (size_t j = 0; j < p; j++) {
+        s[j] = 0.0;
+        for (size_t i = 0; i < head; i++)
+            s[j] += x[i * p + j];
+        s[j] /= (double)head;
+    }
+    int pass = 0;
+    for (; pass < 2; pass++) {
+        if (pass == 0 && tied)
+            crvm__cox_tied_moments(tied, s, mom, mean, lo, hi);
+        else
+            crvm__cox_rows_moments(n, p, x, s, CRVM__COX_ROWS_FASTEST, mom, mean, lo, hi, z);
+        int far = 0;
+        for (size_t j = 0; j < p; j++)
+            mean[j] /= (double)n;
+        for (size_t a = 0; a < p; a++) {
+            const double da = mean[a] - s[a];
+            for (size_t b = a; b < p; b++)
+                cross[a * p + b] = mom[a * qp + b] - (double)n * da * (mean[b] - s[b]);
+            far |= da * da > 1e4 * cross[a * p + a] / (double)n;
+        }
+        if (!far)
+            break;
+        memcpy(s, mean, p * sizeof *s);
+    }
+    for (size_t j = 0; j < p; j++)
+        dev_max[j] = hi[j] - mean[j] > mean[j] - lo[j] ? hi[j] - mean[j] : mean[j] - lo[j];
+    return tied != NULL && pass == 0;
 }
 
 /* The fit behind crvm_cox_fit() (start == NULL: every row at risk from time
@@ -600,7 +703,8 @@ static crvm_status cox_fit(const double *x, size_t n_rows, size_t n_cols, const 
     crvm__surv_key *keys = NULL;
     double *z = NULL, *tw = NULL;
     int32_t *es = NULL;
-    double *mat = crvm__calloc(9 * p * p + 12 * p, sizeof *mat);
+    const size_t mom_size = (p + 1) * crvm__cox_rows_width(p) + 4 * p + 1; /* centred_moments */
+    double *mat = crvm__calloc(9 * p * p + 12 * p + mom_size, sizeof *mat);
     crvm_cox *cox = crvm__calloc(1, sizeof *cox);
     size_t *sbegin = NULL;
     double *u = NULL, *blockbuf = NULL;
@@ -620,24 +724,34 @@ static crvm_status cox_fit(const double *x, size_t n_rows, size_t n_cols, const 
     double *mean = vec, *sdev = vec + p, *beta = vec + 2 * p, *grad = vec + 3 * p,
            *delta = vec + 4 * p, *prev = vec + 5 * p, *zr = vec + 6 * p, *zd = vec + 7 * p,
            *zl = vec + 8 * p, *tmp = vec + 9 * p, *inv_sd = vec + 10 * p;
+    double *mom = vec + 12 * p; /* mom_size: scratch of centred_moments */
 
+    /* Few distinct times: sums per time instead of a sort. Robust errors
+     * and intervals need the rows in order. */
+    if (start == NULL && !opt.robust) {
+        size_t max_buckets = TIED_SUMS_DOUBLES / (2 * (1 + p + p * p));
+        if (max_buckets > n / TIED_MIN_ROWS)
+            max_buckets = n / TIED_MIN_ROWS;
+        st = crvm__cox_tied_new(n, p, x, mean, inv_sd, durations, events, weights, strata,
+                                opt.ties, max_buckets, &tied);
+        if (st != CRVM_OK)
+            goto fail;
+    }
     /* Centre and scale: unweighted mean (as lifelines) and standard
      * deviation, from the centred cross products, which also show
-     * collinearity among the covariates themselves. */
-    for (size_t i = 0; i < n; i++)
+     * collinearity among the covariates themselves. Without weights the
+     * per-time sums of the first evaluation come from the same pass. */
+    const int seeded =
+        centred_moments(n, p, x, mom, mean, scratch, delta, weights == NULL ? tied : NULL);
+    /* A value that is not finite makes the sums so: then find it. */
+    {
+        double probe = 0.0;
         for (size_t j = 0; j < p; j++)
-            mean[j] += x[i * p + j];
-    for (size_t j = 0; j < p; j++)
-        mean[j] /= (double)n;
-    double *dev_max = delta; /* max_i |x_ij - mean_j|, until the Newton steps */
-    for (size_t i = 0; i < n; i++) {
-        for (size_t j = 0; j < p; j++) {
-            tmp[j] = x[i * p + j] - mean[j];
-            if (fabs(tmp[j]) > dev_max[j])
-                dev_max[j] = fabs(tmp[j]);
-        }
-        crvm__cox_add_weighted(p, 1.0, tmp, zl, scratch);
+            probe += mean[j] + scratch[j * p + j];
+        if (!isfinite(probe) && (st = check_finite(x, n * p, p, "x")) != CRVM_OK)
+            goto fail;
     }
+    double *dev_max = delta; /* max_i |x_ij - mean_j|, until the Newton steps */
     for (size_t j = 0; j < p; j++) {
         sdev[j] = sqrt(scratch[j * p + j] / (double)(n - 1));
         if (!(sdev[j] > 1e-12 * (fabs(mean[j]) + 1e-300))) {
@@ -659,16 +773,10 @@ static crvm_status cox_fit(const double *x, size_t n_rows, size_t n_cols, const 
             goto fail;
         }
     }
-    /* Few distinct times: sums per time instead of a sort. Robust errors
-     * and intervals need the rows in order. */
-    if (start == NULL && !opt.robust) {
-        size_t max_buckets = TIED_SUMS_DOUBLES / (2 * (1 + p + p * p));
-        if (max_buckets > n / TIED_MIN_ROWS)
-            max_buckets = n / TIED_MIN_ROWS;
-        st = crvm__cox_tied_new(n, p, x, mean, inv_sd, dev_max, durations, events, weights,
-                                strata, opt.ties, max_buckets, &tied);
-        if (st != CRVM_OK)
-            goto fail;
+    if (tied) {
+        crvm__cox_tied_set_zmax(tied, dev_max);
+        if (seeded)
+            crvm__cox_tied_seed(tied);
     }
     size_t n_strata = 0;
     if (tied) {
@@ -685,6 +793,8 @@ static crvm_status cox_fit(const double *x, size_t n_rows, size_t n_cols, const 
             st = crvm__nomem("allocating the Cox workspace");
             goto fail;
         }
+        crvm__surv_prefer_huge_pages(z, n * p * sizeof *z);
+        crvm__surv_prefer_huge_pages(tw, 4 * n * sizeof *tw);
         ts = tw, ws = tw + n, eta = tw + 2 * n, risk = tw + 3 * n;
         /* Sort once by (stratum, time). */
         st = crvm__surv_sort(n, durations, strata, keys);
@@ -954,29 +1064,35 @@ static crvm_status cox_fit(const double *x, size_t n_rows, size_t n_cols, const 
      * computation on first request (cox_concordance.c). */
     {
         crvm__cox_train *tr = &cox->train;
-        const int by_stratum = n_strata > 1;
         tr->n = n;
         tr->sorted = tied == NULL;
-        tr->time = crvm__malloc(n * sizeof *tr->time);
-        tr->score = tied ? crvm__cox_tied_take_eta(tied) : crvm__malloc(n * sizeof *tr->score);
-        tr->events = tied ? crvm__malloc(n * sizeof *tr->events) : es;
-        tr->strata = by_stratum ? crvm__malloc(n * sizeof *tr->strata) : NULL;
-        if (!tied)
-            es = NULL; /* now the model's */
-        if (tr->time == NULL || tr->score == NULL || tr->events == NULL ||
-            (by_stratum && tr->strata == NULL)) {
-            st = crvm__nomem("keeping the data of the concordance index");
-            goto fail;
-        }
-        for (size_t i = 0; i < n; i++) {
-            tr->time[i] = tied ? durations[i] : ts[i];
-            tr->score[i] = -(tied ? tr->score[i] : eta[i]);
-        }
-        if (tied)
-            memcpy(tr->events, events, n * sizeof *events);
-        if (by_stratum)
+        if (tied) {
+            st = crvm__cox_tied_take_train(tied, &tr->score, &tr->code, &tr->code_time,
+                                           &tr->code_stratum);
+            if (st != CRVM_OK)
+                goto fail;
+            tr->several_strata = n_strata > 1;
             for (size_t i = 0; i < n; i++)
-                tr->strata[i] = tied ? strata[i] : keys[i].stratum;
+                tr->score[i] = -tr->score[i];
+        } else {
+            const int by_stratum = n_strata > 1;
+            tr->time = crvm__malloc(n * sizeof *tr->time);
+            tr->score = crvm__malloc(n * sizeof *tr->score);
+            tr->events = es;
+            es = NULL; /* now the model's */
+            tr->strata = by_stratum ? crvm__malloc(n * sizeof *tr->strata) : NULL;
+            if (tr->time == NULL || tr->score == NULL || (by_stratum && tr->strata == NULL)) {
+                st = crvm__nomem("keeping the data of the concordance index");
+                goto fail;
+            }
+            for (size_t i = 0; i < n; i++) {
+                tr->time[i] = ts[i];
+                tr->score[i] = -eta[i];
+            }
+            if (by_stratum)
+                for (size_t i = 0; i < n; i++)
+                    tr->strata[i] = keys[i].stratum;
+        }
     }
 
     /* Publish on the scale of x. */
@@ -1189,7 +1305,7 @@ static crvm_status check_new_x(const crvm_cox *cox, const double *x, size_t x_le
                           cox->p);
     if (n_rows == 0 && x_len == 0)
         return CRVM_OK;
-    return check_matrix(x, x_len, n_rows, n_cols, "x");
+    return check_matrix(x, x_len, n_rows, n_cols, "x", 1);
 }
 
 static double partial_hazard(const crvm_cox *cox, const double *xi)

@@ -71,6 +71,33 @@ static crvm_status compute(const crvm__cox_train *t, double *out)
     return st;
 }
 
+/* A fit summed per time keeps each row's code (cox_model.h): the
+ * durations, events and strata come back from it for the count. */
+static crvm_status coded(const crvm__cox_train *t, double *out)
+{
+    const size_t n = t->n;
+    double *time = crvm__malloc(n * sizeof *time);
+    int32_t *c = crvm__malloc((t->several_strata ? 2 : 1) * n * sizeof *c);
+    crvm_status st = CRVM_OK;
+    if (time == NULL || c == NULL)
+        st = crvm__nomem("computing the concordance index");
+    if (st == CRVM_OK) {
+        for (size_t i = 0; i < n; i++) {
+            const size_t b = t->code[i] & 0x7fffu;
+            time[i] = t->code_time[b];
+            c[i] = t->code[i] >> 15;
+            if (t->several_strata)
+                c[n + i] = t->code_stratum[b];
+        }
+        crvm__cox_train u = {n, time, t->score, c, t->several_strata ? c + n : NULL, 0,
+                             NULL, NULL, NULL, 0};
+        st = compute(&u, out);
+    }
+    crvm__free(time);
+    crvm__free(c);
+    return st;
+}
+
 crvm_status crvm__cox_concordance_of(const crvm_cox *cox, double *out)
 {
     /* The cache is the model's own (heap) memory behind a const handle:
@@ -81,7 +108,7 @@ crvm_status crvm__cox_concordance_of(const crvm_cox *cox, double *out)
         return CRVM_OK;
     }
     double c = 0.5;
-    crvm_status st = compute(&cox->train, &c);
+    crvm_status st = cox->train.code ? coded(&cox->train, &c) : compute(&cox->train, &c);
     if (st != CRVM_OK)
         return st;
     int expected = CRVM__COX_C_PENDING;

@@ -49,13 +49,27 @@ typedef struct crvm__cox_tied crvm__cox_tied;
 /* Bucket the n rows by (strata ? strata[i] : 0, durations[i]) when there
  * are at most max_buckets distinct pairs (*out NULL otherwise: the caller
  * sorts instead). x is n*p, centred and scaled by mean and inv_sd as it is
- * read (z); zmax holds max_i |z_ij| (p values, copied). Every other array
- * must outlive the buckets. O(n). CRVM_OK or CRVM_ENOMEM. */
+ * read (z): those two are read from the first evaluation on, so they may be
+ * filled after this call, as may zmax (crvm__cox_tied_set_zmax). Every
+ * other array must outlive the buckets. O(n). CRVM_OK or CRVM_ENOMEM. */
 crvm_status crvm__cox_tied_new(size_t n, size_t p, const double *x, const double *mean,
-                               const double *inv_sd, const double *zmax, const double *durations,
+                               const double *inv_sd, const double *durations,
                                const int32_t *events, const double *weights,
                                const int32_t *strata, crvm_ties ties, size_t max_buckets,
                                crvm__cox_tied **out);
+/* max_i |z_ij| (p values, copied): the bound behind each evaluation's shift. */
+void crvm__cox_tied_set_zmax(crvm__cox_tied *t, const double *zmax);
+
+/* The covariates' moments about s (p values) as crvm__cox_rows_moments
+ * gives them (mom, sum, lo, hi), made per bucket and kept (only for rows
+ * without weights): then crvm__cox_tied_seed, once mean and inv_sd are
+ * filled, makes them the sums of the first evaluation at beta = 0, which
+ * then needs no pass over the rows. Valid while s is within 100 standard
+ * deviations of the mean (cox.c's centred_moments: the same cancellation
+ * bound as there). O(n p^2). */
+void crvm__cox_tied_moments(crvm__cox_tied *t, const double *s, double *mom, double *sum,
+                            double *lo, double *hi);
+void crvm__cox_tied_seed(crvm__cox_tied *t);
 void crvm__cox_tied_free(crvm__cox_tied *t);
 
 /* The log partial likelihood at beta (standardised scale, no penalty),
@@ -65,10 +79,13 @@ void crvm__cox_tied_free(crvm__cox_tied *t);
 double crvm__cox_tied_evaluate(crvm__cox_tied *t, const double *beta, double *grad,
                                double *info);
 
-/* The linear predictors of the last evaluation, in row order: the array
- * itself, which the caller now owns (crvm__free); the buckets evaluate no
- * more. */
-double *crvm__cox_tied_take_eta(crvm__cox_tied *t);
+/* What the concordance index needs of the fit (cox_model.h's
+ * crvm__cox_train), each now the caller's (crvm__free): the linear
+ * predictors of the last evaluation and each row's code, in row order (the
+ * arrays themselves; the buckets evaluate no more), and copies of the
+ * buckets' times and strata. CRVM_OK or CRVM_ENOMEM (then nothing taken). */
+crvm_status crvm__cox_tied_take_train(crvm__cox_tied *t, double **eta, uint16_t **code,
+                                      double **time, int32_t **stratum);
 
 /* Distinct strata, ascending, into codes (NULL: only counted); returns their count. */
 size_t crvm__cox_tied_strata(const crvm__cox_tied *t, int32_t *codes);

@@ -11,14 +11,21 @@
 
 /* What Harrell's C of a fit needs, kept by the fit so that the index is
  * computed only when asked for (cox_concordance.c): the training rows'
- * durations, scores -eta, events and strata
- * (NULL: one stratum), in (stratum, time) order when sorted. All NULL in a
- * restored model, whose index was saved. */
+ * scores -eta and either their durations, events and strata (NULL: one
+ * stratum), in (stratum, time) order when sorted, or (a fit summed per
+ * time, cox_tied.c; time, events and strata NULL) each row's 2-byte code,
+ * its (stratum, time) bucket in the low 15 bits and its event flag in the
+ * top bit, with the buckets' times and strata. All NULL in a restored
+ * model, whose index was saved. */
 typedef struct crvm__cox_train {
     size_t n;
     double *time, *score;
     int32_t *events, *strata;
     int sorted;
+    uint16_t *code;
+    double *code_time;       /* per bucket */
+    int32_t *code_stratum;   /* per bucket */
+    int several_strata;      /* with code: pairs are compared within strata */
 } crvm__cox_train;
 
 struct crvm_cox {

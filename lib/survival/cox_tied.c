@@ -18,13 +18,15 @@
 #include "core/error.h"
 #include "math/vmath.h"
 #include "survival/cox_fit.h"
+#include "survival/cox_rows.h"
+#include "survival/internal.h"
 
 struct crvm__cox_tied {
     size_t n, p, m;
     crvm_ties ties;
-    const double *x, *mean, *inv_sd, *w; /* w may be NULL (all 1) */
-    const int32_t *e;
-    uint16_t *bucket;  /* n: bucket of each row */
+    crvm__cox_rows rows; /* what the row kernel reads */
+    uint16_t *bucket;  /* n: bucket of each row, its event flag in the top bit
+                          (cox_rows.h's code) */
     double *eta;       /* n: z beta of the last evaluation */
     size_t *order;     /* m buckets by (stratum, time) ascending */
     double *b_time;    /* m */
@@ -33,17 +35,20 @@ struct crvm__cox_tied {
     double *b_wd;      /* m: their total weight */
     unsigned char *b_tied; /* m: Efron with d > 1: the events' own sums are kept */
     double *b_sr;      /* m: risk-set sum S_R at the bucket, last evaluation */
-    double *sums;      /* 2 m stride: per bucket {S, Z, A} of the rows outside,
-                          then of the events inside, the event sums */
-    double *zr, *ar, *zl, *z; /* scratch: p, p*p, p, p */
+    double *block;     /* the allocation that sums lies in (aligned to 32 bytes) */
+    double *sums;      /* 2 m stride: per bucket the matrix M (cox_rows.h) of
+                          the rows outside, then of the events inside, the
+                          event sums */
+    double *cum;       /* stride: M of the risk set */
+    double *zr, *ar, *zd, *ad, *zl; /* scratch: p, p*p, p, p*p, p */
     double *zmax;      /* p: max_i |z_ij| */
+    double *seed_s;    /* p: the point of the kept moments (crvm__cox_tied_moments) */
+    double *seed_ev;   /* p + 1: their sums over the events */
+    int seeded;        /* sums hold the evaluation at beta = 0 */
     double *last_beta; /* p: beta of the last evaluation */
     double last_max;   /* its largest eta (0 at the start, for beta = 0) */
     double shift;      /* of the last evaluation */
 };
-
-#define STRIDE(p) (1 + (p) + (p) * (p))
-#define UNROLLED_P 8 /* add_chunk has a case for each p up to this */
 
 void crvm__cox_tied_free(crvm__cox_tied *t)
 {
@@ -57,7 +62,7 @@ void crvm__cox_tied_free(crvm__cox_tied *t)
     crvm__free(t->b_d);
     crvm__free(t->b_wd);
     crvm__free(t->b_tied);
-    crvm__free(t->sums);
+    crvm__free(t->block);
     crvm__free(t);
 }
 
@@ -116,14 +121,14 @@ static void order_buckets(crvm__cox_tied *t)
 }
 
 crvm_status crvm__cox_tied_new(size_t n, size_t p, const double *x, const double *mean,
-                               const double *inv_sd, const double *zmax, const double *durations,
+                               const double *inv_sd, const double *durations,
                                const int32_t *events, const double *weights,
                                const int32_t *strata, crvm_ties ties, size_t max_buckets,
                                crvm__cox_tied **out)
 {
     *out = NULL;
-    if (max_buckets > UINT16_MAX)
-        max_buckets = UINT16_MAX;
+    if (max_buckets > 0x7fff) /* the top bit of a row's code is its event flag */
+        max_buckets = 0x7fff;
     if (max_buckets == 0)
         return CRVM_OK;
     size_t cap = 2;
@@ -152,66 +157,49 @@ crvm_status crvm__cox_tied_new(size_t n, size_t p, const double *x, const double
         crvm__cox_tied_free(t);
         return CRVM_OK;
     }
-    const size_t m = t->m, stride = STRIDE(p);
+    const size_t m = t->m, stride = (p + 1) * crvm__cox_rows_width(p);
     t->ties = ties;
-    t->x = x;
-    t->mean = mean;
-    t->inv_sd = inv_sd;
-    t->w = weights;
-    t->e = events;
     t->eta = crvm__malloc((n ? n : 1) * sizeof *t->eta);
     t->order = crvm__calloc(m, sizeof *t->order);
     t->b_d = crvm__calloc(m, sizeof *t->b_d);
     t->b_wd = crvm__calloc(2 * m, sizeof *t->b_wd);
     t->b_tied = crvm__calloc(m, 1);
-    t->sums = crvm__calloc(2 * m * stride + p * p + 5 * p, sizeof *t->sums);
+    /* 4 doubles more, to start the matrices on a 32-byte boundary */
+    t->block = crvm__calloc(4 + (2 * m + 1) * stride + 2 * p * p + 8 * p + 2, sizeof *t->block);
     if (t->eta == NULL || t->order == NULL || t->b_d == NULL || t->b_wd == NULL ||
-        t->b_tied == NULL || t->sums == NULL) {
+        t->b_tied == NULL || t->block == NULL) {
         crvm__cox_tied_free(t);
         return crvm__nomem("grouping the Cox rows by time");
     }
+    crvm__surv_prefer_huge_pages(t->eta, n * sizeof *t->eta);
     t->b_sr = t->b_wd + m;
-    t->zr = t->sums + 2 * m * stride;
+    t->sums = t->block + (4 - ((uintptr_t)t->block / sizeof(double)) % 4) % 4;
+    t->cum = t->sums + 2 * m * stride;
+    t->zr = t->cum + stride;
     t->ar = t->zr + p;
-    t->zl = t->ar + p * p;
-    t->z = t->zl + p;
-    t->zmax = t->z + p;
+    t->zd = t->ar + p * p;
+    t->ad = t->zd + p;
+    t->zl = t->ad + p * p;
+    t->zmax = t->zl + p;
     t->last_beta = t->zmax + p;
-    memcpy(t->zmax, zmax, p * sizeof *zmax);
-    for (size_t i = 0; i < n; i++)
-        if (events[i]) {
-            t->b_d[t->bucket[i]]++;
-            t->b_wd[t->bucket[i]] += weights ? weights[i] : 1.0;
-        }
+    t->seed_s = t->last_beta + p;
+    t->seed_ev = t->seed_s + p;
+    crvm__cox_rows rows = {n, p, m, x, mean, inv_sd, weights, t->bucket, t->b_tied,
+                           t->seed_ev + p + 1};
+    t->rows = rows;
+    /* No branch on the event flag, which comes at random; a censored row
+     * adds 0 (weights are finite). */
+    for (size_t i = 0; i < n; i++) {
+        const size_t b = t->bucket[i], event = events[i] != 0;
+        t->b_d[b] += event;
+        t->b_wd[b] += (weights ? weights[i] : 1.0) * (double)event;
+        t->bucket[i] = (uint16_t)(b | event << 15);
+    }
     for (size_t b = 0; b < m; b++)
         t->b_tied[b] = ties == CRVM_TIES_EFRON && t->b_d[b] > 1;
     order_buckets(t);
     *out = t;
     return CRVM_OK;
-}
-
-/* z = (x_i - mean) / sd of row i */
-static inline void standardised_row(const crvm__cox_tied *t, size_t i, double *z)
-{
-    const double *xi = t->x + i * t->p;
-    for (size_t j = 0; j < t->p; j++)
-        z[j] = (xi[j] - t->mean[j]) * t->inv_sd[j];
-}
-
-/* eta = z beta of rows [i0, i1) into t->eta; returns their maximum. */
-static double chunk_eta(crvm__cox_tied *t, size_t i0, size_t i1, const double *beta)
-{
-    double top = -INFINITY, *z = t->z;
-    for (size_t i = i0; i < i1; i++) {
-        standardised_row(t, i, z);
-        double s = 0.0;
-        for (size_t j = 0; j < t->p; j++)
-            s += z[j] * beta[j];
-        t->eta[i] = s;
-        if (s > top)
-            top = s;
-    }
-    return top;
 }
 
 /* The shift of the risk weights w e^(eta - shift), which keeps them from
@@ -227,109 +215,121 @@ static double shift_for(const crvm__cox_tied *t, const double *beta)
     return shift;
 }
 
-/* Rows [i0, i1) into their buckets: the events of a tied Efron block into
- * the event sums (which join the risk sums at the block), every other row
- * into the bucket's risk sums; the events' w eta and w z into ll and grad.
- * Inlined for each small p (add_chunk), whose loops the compiler then
- * unrolls: this is the O(n p^2) work of a fit. */
-static inline void add_rows(crvm__cox_tied *t, size_t i0, size_t i1, const double *r,
-                            double *ll, double *grad, double *info, const size_t p)
+void crvm__cox_tied_set_zmax(crvm__cox_tied *t, const double *zmax)
 {
-    const size_t m = t->m, stride = STRIDE(p);
-    double local[UNROLLED_P], *zs = p <= UNROLLED_P ? local : t->z; /* z of the row */
-    /* No branch on the event flag, which comes at random: the events' terms
-     * are weighted by the flag (0 or 1, so the sums are the same). */
-    for (size_t i = i0; i < i1; i++) {
-        const size_t b = t->bucket[i];
-        const size_t event = t->e[i] != 0;
-        double *acc = t->sums + (b + m * (event & t->b_tied[b])) * stride;
-        const double ri = r[i - i0], we = (t->w ? t->w[i] : 1.0) * (double)event;
-        acc[0] += ri;
-        *ll += we * t->eta[i];
-        if (grad == NULL && info == NULL)
-            continue;
-        const double *xi = t->x + i * p;
-        for (size_t j = 0; j < p; j++)
-            zs[j] = (xi[j] - t->mean[j]) * t->inv_sd[j];
-        if (grad)
-            for (size_t a = 0; a < p; a++)
-                grad[a] += we * zs[a];
-        crvm__cox_add_weighted(p, ri, zs, acc + 1, info ? acc + 1 + p : NULL);
-    }
+    memcpy(t->zmax, zmax, t->p * sizeof *zmax);
 }
 
-static void add_chunk(crvm__cox_tied *t, size_t i0, size_t i1, const double *r, double *ll,
-                      double *grad, double *info)
+void crvm__cox_tied_moments(crvm__cox_tied *t, const double *s, double *mom, double *sum,
+                            double *lo, double *hi)
 {
-    switch (t->p) {
-#define CASE(P)                                       \
-    case P:                                           \
-        add_rows(t, i0, i1, r, ll, grad, info, P);    \
-        break;
-        CASE(1) CASE(2) CASE(3) CASE(4) CASE(5) CASE(6) CASE(7) CASE(8)
-#undef CASE
-    default:
-        add_rows(t, i0, i1, r, ll, grad, info, t->p);
+    const size_t p = t->p, qp = crvm__cox_rows_width(p), stride = (p + 1) * qp;
+    memset(t->sums, 0, 2 * t->m * stride * sizeof *t->sums);
+    crvm__cox_rows_bucket_moments(&t->rows, CRVM__COX_ROWS_FASTEST, s, t->sums, t->seed_ev, sum, lo, hi);
+    memcpy(t->seed_s, s, p * sizeof *s);
+    memset(mom, 0, stride * sizeof *mom);
+    for (size_t b = 0; b < 2 * t->m; b++)
+        for (size_t j = 0; j < stride; j++)
+            mom[j] += t->sums[b * stride + j];
+}
+
+void crvm__cox_tied_seed(crvm__cox_tied *t)
+{
+    const size_t p = t->p, qp = crvm__cox_rows_width(p), stride = (p + 1) * qp;
+    const double *mean = t->rows.mean, *inv_sd = t->rows.inv_sd, *s = t->seed_s;
+    for (size_t k = 0; k < 2 * t->m; k++) {
+        double *mat = t->sums + k * stride;
+        const double count = mat[p * qp + p];
+        /* about the mean and scaled: the upper triangle of A first, which
+         * reads the sums of x - s in the last column, then those */
+        for (size_t a = 0; a < p; a++) {
+            const double da = mean[a] - s[a], sa = mat[a * qp + p];
+            for (size_t b = a; b < p; b++) {
+                const double db = mean[b] - s[b];
+                mat[a * qp + b] = inv_sd[a] * inv_sd[b] *
+                                  (mat[a * qp + b] - da * mat[b * qp + p] - db * sa + da * db * count);
+            }
+        }
+        for (size_t a = 0; a < p; a++)
+            mat[a * qp + p] = inv_sd[a] * (mat[a * qp + p] - (mean[a] - s[a]) * count);
     }
+    t->seeded = 1;
+}
+
+/* Copies of the risk set's S, Z and A, or of a bucket's event sums, out of
+ * its matrix M (cox_rows.h) for the block terms. */
+static double unpack(size_t p, const double *mat, double *z, double *a)
+{
+    const size_t qp = crvm__cox_rows_width(p);
+    for (size_t r = 0; r < p; r++) {
+        if (z)
+            z[r] = mat[r * qp + p];
+        if (a)
+            for (size_t c = r; c < p; c++)
+                a[r * p + c] = mat[r * qp + c];
+    }
+    return mat[p * qp + p];
 }
 
 double crvm__cox_tied_evaluate(crvm__cox_tied *t, const double *beta, double *grad,
                                double *info)
 {
-    enum { ROWS = 256 }; /* a chunk's covariates stay in cache between its two loops */
-    const size_t n = t->n, p = t->p, m = t->m, stride = STRIDE(p);
-    double r[ROWS], ll, top, shift = shift_for(t, beta);
-    for (;;) {
-        memset(t->sums, 0, 2 * m * stride * sizeof *t->sums);
+    const size_t p = t->p, m = t->m, stride = (p + 1) * crvm__cox_rows_width(p);
+    const size_t s_at = stride - crvm__cox_rows_width(p) + p; /* S in M */
+    const int full = grad != NULL || info != NULL;
+    double ll, top, shift = shift_for(t, beta);
+    int at_zero = t->seeded; /* the sums are there (crvm__cox_tied_seed), every eta 0 */
+    for (size_t j = 0; j < p; j++)
+        at_zero &= beta[j] == 0.0;
+    t->seeded = 0;
+    if (info)
+        memset(info, 0, p * p * sizeof *info);
+    if (at_zero) {
+        const double *mean = t->rows.mean, *inv_sd = t->rows.inv_sd;
         if (grad)
-            memset(grad, 0, p * sizeof *grad);
-        if (info)
-            memset(info, 0, p * p * sizeof *info);
-        ll = 0.0;
-        top = -INFINITY;
-        for (size_t i0 = 0; i0 < n; i0 += ROWS) {
-            const size_t i1 = n - i0 < ROWS ? n : i0 + ROWS;
-            double c = chunk_eta(t, i0, i1, beta);
-            if (c > top)
-                top = c;
-            for (size_t i = i0; i < i1; i++)
-                r[i - i0] = t->eta[i] - shift;
-            crvm__vexp(r, r, i1 - i0);
-            if (t->w)
-                for (size_t i = i0; i < i1; i++)
-                    r[i - i0] *= t->w[i];
-            add_chunk(t, i0, i1, r, &ll, grad, info);
+            for (size_t a = 0; a < p; a++)
+                grad[a] = inv_sd[a] * (t->seed_ev[a] - (mean[a] - t->seed_s[a]) * t->seed_ev[p]);
+        ll = top = shift = 0.0;
+    } else {
+        for (;;) {
+            memset(t->sums, 0, 2 * m * stride * sizeof *t->sums);
+            if (grad)
+                memset(grad, 0, p * sizeof *grad);
+            ll = 0.0;
+            top = crvm__cox_rows_add(&t->rows, CRVM__COX_ROWS_FASTEST, beta, shift, full, t->eta,
+                                     t->sums, &ll, grad);
+            /* A bound far above the maximum would let small weights
+             * underflow that the exact shift keeps: then again with the
+             * maximum. */
+            if (!(top < shift - 30.0))
+                break;
+            shift = top;
         }
-        /* A bound far above the maximum would let small weights underflow
-         * that the exact shift keeps: then again with the maximum. */
-        if (!(top < shift - 30.0))
-            break;
-        shift = top;
     }
     /* Risk sums from the last time down, stratum by stratum. */
-    double *zr = t->zr, *ar = t->ar;
+    double *cum = t->cum;
     for (size_t hi = m; hi > 0;) {
         size_t lo = hi - 1;
         while (lo > 0 && t->b_stratum[t->order[lo - 1]] == t->b_stratum[t->order[hi - 1]])
             lo--;
-        double sr = 0.0;
-        memset(zr, 0, p * sizeof *zr);
-        memset(ar, 0, p * p * sizeof *ar);
+        memset(cum, 0, stride * sizeof *cum);
         for (size_t k = hi; k > lo; k--) {
             const size_t b = t->order[k - 1];
             const double *rows = t->sums + b * stride, *ev = t->sums + (m + b) * stride;
-            sr += rows[0] + ev[0];
-            if (grad || info)
-                for (size_t a = 0; a < p; a++)
-                    zr[a] += rows[1 + a] + ev[1 + a];
-            if (info)
-                for (size_t a = 0; a < p; a++)
-                    for (size_t c = a; c < p; c++)
-                        ar[a * p + c] += rows[1 + p + a * p + c] + ev[1 + p + a * p + c];
+            if (full)
+                for (size_t j = 0; j < stride; j++)
+                    cum[j] += rows[j] + ev[j];
+            else
+                cum[s_at] += rows[s_at] + ev[s_at];
+            const double sr = cum[s_at];
             t->b_sr[b] = sr;
-            if (t->b_d[b] > 0 && t->b_wd[b] > 0.0)
-                crvm__cox_block_terms(p, t->ties, shift, t->b_d[b], t->b_wd[b], sr, zr, ar,
-                                      ev[0], ev + 1, ev + 1 + p, t->zl, &ll, grad, info);
+            if (t->b_d[b] > 0 && t->b_wd[b] > 0.0) {
+                unpack(p, cum, full ? t->zr : NULL, info ? t->ar : NULL);
+                const double sd = unpack(p, ev, full && t->b_tied[b] ? t->zd : NULL,
+                                         info && t->b_tied[b] ? t->ad : NULL);
+                crvm__cox_block_terms(p, t->ties, shift, t->b_d[b], t->b_wd[b], sr, t->zr, t->ar,
+                                      sd, t->zd, t->ad, t->zl, &ll, grad, info);
+            }
         }
         hi = lo;
     }
@@ -339,11 +339,25 @@ double crvm__cox_tied_evaluate(crvm__cox_tied *t, const double *beta, double *gr
     return ll;
 }
 
-double *crvm__cox_tied_take_eta(crvm__cox_tied *t)
+crvm_status crvm__cox_tied_take_train(crvm__cox_tied *t, double **eta, uint16_t **code,
+                                      double **time, int32_t **stratum)
 {
-    double *eta = t->eta;
+    double *tm = crvm__malloc(t->m * sizeof *tm);
+    int32_t *st = crvm__malloc(t->m * sizeof *st);
+    if (tm == NULL || st == NULL) {
+        crvm__free(tm);
+        crvm__free(st);
+        return crvm__nomem("keeping the data of the concordance index");
+    }
+    memcpy(tm, t->b_time, t->m * sizeof *tm);
+    memcpy(st, t->b_stratum, t->m * sizeof *st);
+    *time = tm;
+    *stratum = st;
+    *eta = t->eta;
+    *code = t->bucket;
     t->eta = NULL;
-    return eta;
+    t->bucket = NULL;
+    return CRVM_OK;
 }
 
 size_t crvm__cox_tied_strata(const crvm__cox_tied *t, int32_t *codes)

@@ -286,6 +286,7 @@ static crvm_status km_unweighted(size_t n, const double *durations, const int32_
     double *block = crvm__malloc((n ? n : 1) * KM_COLUMNS * sizeof *block);
     if (block == NULL)
         return crvm__nomem("allocating the Kaplan-Meier tables");
+    crvm__surv_prefer_huge_pages(block, n * KM_COLUMNS * sizeof *block);
     uint64_t *key = (uint64_t *)(block + (size_t)CRVM_KM_VARIANCE * n);
     uint64_t *tmp = (uint64_t *)(block + (size_t)CRVM_KM_CI_LOWER * n);
     size_t ne = 0, nc = n;

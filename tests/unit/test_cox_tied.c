@@ -6,9 +6,12 @@
  * with robust standard errors always takes the sorted pass, and robust
  * errors change nothing else of the fit. */
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 #include <threads.h>
 
 #include "support.h"
+#include "survival/cox_rows.h"
 
 enum { N = 3000, P = 3 };
 
@@ -51,6 +54,14 @@ static crvm_cox *fit(const data *d, int weighted, int stratified, crvm_ties ties
     return cox;
 }
 
+/* One statistic of two fits of P covariates. */
+static void statistic_of_both(const crvm_cox *a, const crvm_cox *b, crvm_cox_stat stat, double *va,
+                              double *vb)
+{
+    assert_int_equal(crvm_cox_statistic(a, stat, va, P), CRVM_OK);
+    assert_int_equal(crvm_cox_statistic(b, stat, vb, P), CRVM_OK);
+}
+
 static void per_time_sums_equal_the_sorted_pass(void **state)
 {
     (void)state;
@@ -75,10 +86,8 @@ static void per_time_sums_equal_the_sorted_pass(void **state)
         crvm_cox *a = fit(&d, weighted, stratified, ties, 0); /* per-time sums */
         crvm_cox *b = fit(&d, weighted, stratified, ties, 1); /* sorted pass */
         double ca[P], cb[P], sa[P], sb[P];
-        assert_int_equal(crvm_cox_statistic(a, CRVM_COX_COEF, ca, P), CRVM_OK);
-        assert_int_equal(crvm_cox_statistic(b, CRVM_COX_COEF, cb, P), CRVM_OK);
-        assert_int_equal(crvm_cox_statistic(a, CRVM_COX_SE_MODEL, sa, P), CRVM_OK);
-        assert_int_equal(crvm_cox_statistic(b, CRVM_COX_SE_MODEL, sb, P), CRVM_OK);
+        statistic_of_both(a, b, CRVM_COX_COEF, ca, cb);
+        statistic_of_both(a, b, CRVM_COX_SE_MODEL, sa, sb);
         /* The same sums added in another order (rounding ~1e-16 relative
          * per sum) and the same Newton steps: estimates agree far inside
          * the fit's own convergence tolerance (1e-9 on the step). */
@@ -209,6 +218,211 @@ static void survives_every_allocation_failure(void **state)
     assert_true(test_every_allocation_failure(tied_scenario, &stratified) >= 8);
 }
 
+/* The row kernel this processor runs (AVX2 with FMA on x86-64 where
+ * present, 1 to 4 vectors a row) against the scalar reference, for every
+ * p it covers and beyond: the same sums in another order of roundings, so
+ * each entry agrees to rounding relative to the size of its terms: M_ab is
+ * a sum of r z_a z_b, whose magnitudes sum to at most sqrt(M_aa M_bb)
+ * (Cauchy-Schwarz), over a few hundred rows, hence 1e-13 of that. */
+static void row_kernels_agree(void **state)
+{
+    (void)state;
+    enum { NR = 1000, MB = 5, PMAX = 17 }; /* NR: three blocks and a part */
+    static double x[NR * PMAX], w[NR], eta[2][NR], sums[2][2 * MB * (PMAX + 1) * 20];
+    static uint16_t code[NR]; /* bucket and event flag (cox_rows.h) */
+    const unsigned char tied[MB] = {1, 0, 1, 1, 0};
+    test_rng rng = {17};
+    for (size_t p = 1; p <= PMAX; p++) {
+        double mean[PMAX], inv_sd[PMAX], beta[PMAX], z[PMAX + 1];
+        for (size_t j = 0; j < p; j++) {
+            mean[j] = 3.0 * test_rng_normal(&rng);
+            inv_sd[j] = 0.5 + test_rng_uniform(&rng);
+            beta[j] = 0.3 * test_rng_normal(&rng);
+        }
+        for (size_t i = 0; i < NR; i++) {
+            for (size_t j = 0; j < p; j++)
+                x[i * p + j] = mean[j] + test_rng_normal(&rng) / inv_sd[j];
+            w[i] = 0.5 + test_rng_uniform(&rng);
+            code[i] = (uint16_t)(i * 7 % MB | (test_rng_uniform(&rng) < 0.6) << 15);
+        }
+        const size_t qp = crvm__cox_rows_width(p), stride = (p + 1) * qp;
+        assert_true(qp % 4 == 0 && qp >= p + 1 && qp < p + 5);
+        for (int variant = 0; variant < 4; variant++) {
+            const int full = variant & 1, weighted = variant >> 1;
+            crvm__cox_rows rows = {NR, p, MB, x, mean, inv_sd, weighted ? w : NULL, code, tied, z};
+            double top[2], ll[2] = {0.0, 0.0}, grad[2][PMAX] = {{0.0}};
+            for (int k = 0; k < 2; k++) {
+                memset(sums[k], 0, 2 * MB * stride * sizeof(double));
+                top[k] = crvm__cox_rows_add(&rows, k ? CRVM__COX_ROWS_SCALAR
+                                                     : CRVM__COX_ROWS_FASTEST,
+                                            beta, 0.5, full, eta[k], sums[k], &ll[k],
+                                            full ? grad[k] : NULL);
+            }
+            assert_close(top[0], top[1], 1e-14, 1e-14);
+            assert_close(ll[0], ll[1], 1e-13, 0.0);
+            for (size_t i = 0; i < NR; i++)
+                assert_close(eta[0][i], eta[1][i], 1e-13, 1e-13);
+            for (size_t j = 0; j < p && full; j++)
+                assert_close(grad[0][j], grad[1][j], 1e-13, 1e-11);
+            for (size_t b = 0; b < 2 * MB; b++) {
+                const double *m0 = sums[0] + b * stride, *m1 = sums[1] + b * stride;
+                for (size_t a = full ? 0 : p; a <= p; a++)
+                    for (size_t c = a; c <= p; c++) {
+                        const double size = sqrt(m1[a * qp + a] * m1[c * qp + c]);
+                        assert_true(fabs(m0[a * qp + c] - m1[a * qp + c]) <= 1e-13 * size);
+                    }
+                /* the events of untied buckets go with its other rows */
+                if (b >= MB && !tied[b - MB])
+                    assert_true(m1[p * qp + p] == 0.0);
+                else
+                    assert_true(m1[p * qp + p] > 0.0);
+            }
+        }
+        /* The same per bucket, without weights, for the first evaluation;
+         * their total is the moments below, their events' sums the
+         * direct ones. */
+        double ev[2][PMAX + 1], bs[2][PMAX], blo[2][PMAX], bhi[2][PMAX];
+        crvm__cox_rows plain = {NR, p, MB, x, mean, inv_sd, NULL, code, tied, z};
+        for (int k = 0; k < 2; k++) {
+            memset(sums[k], 0, 2 * MB * stride * sizeof(double));
+            crvm__cox_rows_bucket_moments(&plain, k ? CRVM__COX_ROWS_SCALAR
+                                                    : CRVM__COX_ROWS_FASTEST,
+                                          mean, sums[k], ev[k], bs[k], blo[k], bhi[k]);
+        }
+        for (size_t b = 0; b < 2 * MB; b++) {
+            const double *m0 = sums[0] + b * stride, *m1 = sums[1] + b * stride;
+            for (size_t a = 0; a <= p; a++)
+                for (size_t c = a; c <= p; c++) {
+                    const double size = sqrt(m1[a * qp + a] * m1[c * qp + c]);
+                    assert_true(fabs(m0[a * qp + c] - m1[a * qp + c]) <= 1e-13 * size);
+                }
+        }
+        for (size_t a = 0; a <= p; a++) {
+            double direct = 0.0, scale = 0.0;
+            for (size_t i = 0; i < NR; i++) {
+                const double za = a < p ? x[i * p + a] - mean[a] : 1.0;
+                direct += (code[i] >> 15) * za;
+                scale += fabs(za);
+            }
+            assert_true(fabs(ev[0][a] - direct) <= 1e-13 * scale);
+            assert_true(fabs(ev[1][a] - direct) <= 1e-13 * scale);
+        }
+        /* The moments of x about a point, and its range. */
+        double mat[2][(PMAX + 1) * 20], sum[2][PMAX], lo[2][PMAX], hi[2][PMAX];
+        for (int k = 0; k < 2; k++)
+            crvm__cox_rows_moments(NR, p, x, mean, k ? CRVM__COX_ROWS_SCALAR
+                                                     : CRVM__COX_ROWS_FASTEST,
+                                   mat[k], sum[k], lo[k], hi[k], z);
+        assert_true(mat[1][p * qp + p] == (double)NR && mat[0][p * qp + p] == (double)NR);
+        for (size_t a = 0; a <= p; a++) {
+            if (a < p) {
+                assert_true(lo[0][a] == lo[1][a] && hi[0][a] == hi[1][a]);
+                double direct = 0.0; /* the sums in row order, as both add them */
+                for (size_t i = 0; i < NR; i++)
+                    direct += x[i * p + a];
+                assert_true(sum[0][a] == direct && sum[1][a] == direct);
+                assert_true(bs[0][a] == direct && bs[1][a] == direct);
+                assert_true(blo[0][a] == lo[1][a] && bhi[0][a] == hi[1][a]);
+                assert_true(blo[1][a] == lo[1][a] && bhi[1][a] == hi[1][a]);
+                assert_true(lo[1][a] < mean[a] && hi[1][a] > mean[a]);
+            }
+            for (size_t c = a; c <= p; c++) {
+                const double size = sqrt(mat[1][a * qp + a] * mat[1][c * qp + c]);
+                assert_true(fabs(mat[0][a * qp + c] - mat[1][a * qp + c]) <= 1e-13 * size);
+            }
+        }
+    }
+}
+
+/* The means and cross products come from one pass about the mean of the
+ * first rows, shifted to the mean; when those rows lie far from the rest
+ * the pass is redone about the mean. Either way the fit cannot depend on
+ * the order of the rows beyond rounding: the same data with the far rows
+ * first and last. */
+static void fit_does_not_depend_on_the_first_rows(void **state)
+{
+    (void)state;
+    static data d, r;
+    simulate(&d, 12, 23);
+    for (int i = 0; i < 100; i++) /* the first 100 rows far out on covariate 0 */
+        d.x[i * P + 0] += 1e5;
+    for (int i = 0; i < N; i++) { /* r: the rows in reverse */
+        for (int j = 0; j < P; j++)
+            r.x[i * P + j] = d.x[(N - 1 - i) * P + j];
+        r.t[i] = d.t[N - 1 - i];
+        r.e[i] = d.e[N - 1 - i];
+    }
+    for (int sorted = 0; sorted < 2; sorted++) {
+        crvm_cox *a = fit(&d, 0, 0, CRVM_TIES_EFRON, sorted);
+        crvm_cox *b = fit(&r, 0, 0, CRVM_TIES_EFRON, sorted);
+        double ca[P], cb[P], ma[P], mb[P];
+        statistic_of_both(a, b, CRVM_COX_COEF, ca, cb);
+        statistic_of_both(a, b, CRVM_COX_MEAN, ma, mb);
+        for (int j = 0; j < P; j++) {
+            /* Rounding: the fits differ only in the order of their
+             * sums, 1e-16 relative each over 3000 rows. */
+            assert_close(ca[j], cb[j], 1e-10, 1e-13);
+            assert_close(ma[j], mb[j], 1e-13, 1e-13);
+        }
+        assert_true(fabs(ca[0]) > 1e-7); /* the far rows carry information */
+        crvm_cox_free(a);
+        crvm_cox_free(b);
+    }
+    /* That pass also finds values that are not finite, down to the last. */
+    r.x[(N - 1) * P + 2] = -INFINITY;
+    crvm_cox *c = NULL;
+    assert_status(crvm_cox_fit(r.x, N * P, N, P, r.t, N, r.e, N, NULL, 0, NULL, 0, NULL, &c, NULL),
+                  CRVM_EINVAL);
+    assert_non_null(strstr(crvm_last_error(), "x[row 2999, covariate 2] = -inf"));
+    assert_null(c);
+}
+
+/* The first rows' mean more than 100 standard deviations from the mean,
+ * which takes more than 640000 rows when they are 64 (the distance is at
+ * most sd sqrt(n / 64)): the cross products are made again about the
+ * mean; the fit equals the one on the rows in reverse order, where the
+ * first pass suffices. Skipped under valgrind (seconds there); the plain
+ * and sanitizer runs check it. */
+static void far_first_rows_are_summed_again(void **state)
+{
+    (void)state;
+    if (test_under_valgrind())
+        skip();
+    enum { NF = 700000 };
+    double *x = malloc(2 * NF * sizeof *x), *t = malloc(2 * NF * sizeof *t);
+    int32_t *e = malloc(2 * NF * sizeof *e);
+    assert_non_null(x);
+    assert_non_null(t);
+    assert_non_null(e);
+    test_rng rng = {29};
+    for (int i = 0; i < NF; i++) {
+        x[i] = i < 64 ? 1e5 : test_rng_normal(&rng);
+        t[i] = ceil(-log(test_rng_uniform(&rng)) / (0.2 * exp(0.3 * (i < 64 ? 0.0 : x[i]))));
+        t[i] = t[i] > 10 ? 10 : t[i];
+        e[i] = test_rng_uniform(&rng) < 0.7;
+        x[2 * NF - 1 - i] = x[i];
+        t[2 * NF - 1 - i] = t[i];
+        e[2 * NF - 1 - i] = e[i];
+    }
+    double c[2], m[2];
+    for (int k = 0; k < 2; k++) {
+        crvm_cox *cox = NULL;
+        const size_t o = k ? NF : 0;
+        assert_int_equal(crvm_cox_fit(x + o, NF, NF, 1, t + o, NF, e + o, NF, NULL, 0, NULL, 0,
+                                      NULL, &cox, NULL),
+                         CRVM_OK);
+        assert_int_equal(crvm_cox_statistic(cox, CRVM_COX_COEF, &c[k], 1), CRVM_OK);
+        assert_int_equal(crvm_cox_statistic(cox, CRVM_COX_MEAN, &m[k], 1), CRVM_OK);
+        crvm_cox_free(cox);
+    }
+    assert_close(c[0], c[1], 1e-10, 0.0); /* order of the sums: rounding */
+    assert_close(m[0], m[1], 1e-12, 0.0);
+    assert_close(m[0], 64e5 / NF, 1e-2, 0.0); /* the far rows dominate the mean */
+    free(x);
+    free(t);
+    free(e);
+}
+
 int main(void)
 {
     test_alloc_install();
@@ -216,6 +430,9 @@ int main(void)
         cmocka_unit_test(per_time_sums_equal_the_sorted_pass),
         cmocka_unit_test(concordance_is_computed_on_request),
         cmocka_unit_test(survives_every_allocation_failure),
+        cmocka_unit_test(row_kernels_agree),
+        cmocka_unit_test(fit_does_not_depend_on_the_first_rows),
+        cmocka_unit_test(far_first_rows_are_summed_again),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -281,18 +281,25 @@ class CoxPH(Persistent):
         self.robust = bool(robust)
         self.covariates = names
         self._named = named
-        self._stats = {}  # per-covariate Series, each read on first use
+        self._stats = {}  # per-covariate values, each read on first use
+        self._cov_index = None  # pd.Index of the covariates, built on first use
         self._summary = None  # read on first use: it includes the concordance
         return self
 
-    def _series(self, key: str) -> pd.Series:
-        """One per-covariate statistic (crvm_cox_statistic) as a Series, kept."""
-        s = self._stats.get(key)
-        if s is None:
-            out = np.empty(len(self.covariates))
-            _ll.crvm_cox_statistic(self._require(), _STATS[key], out)
-            s = self._stats[key] = pd.Series(out, index=self.covariates, name=key)
-        return s
+    def _series(self, key: str, name: str | None = None) -> pd.Series:
+        """One per-covariate statistic (crvm_cox_statistic) as a new Series
+        named ``name`` (default ``key``). The values are read once and kept,
+        and the covariates' Index is built once: a Series from a list of
+        names and a rename cost more than a small fit does."""
+        values = self._stats.get(key)
+        if values is None:
+            values = np.empty(len(self.covariates))
+            _ll.crvm_cox_statistic(self._require(), _STATS[key], values)
+            self._stats[key] = values
+        if self._cov_index is None:
+            self._cov_index = pd.Index(self.covariates)
+        return pd.Series(values.copy(), index=self._cov_index, name=key if name is None else name,
+                         copy=False)
 
     @property
     def _summary_stats(self):
@@ -322,7 +329,7 @@ class CoxPH(Persistent):
     def _stat(self, key: str, name: str) -> pd.Series:
         """One column of the per-covariate statistics, renamed as lifelines names it."""
         self._require()
-        return self._series(key).rename(name)
+        return self._series(key, name)
 
     @property
     def coefficients(self) -> pd.Series:
