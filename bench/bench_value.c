@@ -8,8 +8,11 @@
  *   pnl       crvm_value_support_pnl over the last 12 months
  *   outreach  crvm_value_outreach (100 by value at risk) + their drivers
  *
- *   ninja -C build bench/bench_value && build/bench/bench_value [customers] [threads]
- *   (default 1000000 customers, 2 threads)
+ *   ninja -C build bench/bench_value && build/bench/bench_value [customers] [threads] [dir]
+ *   (default 1000000 customers, 2 threads). With dir, the simulator's CSV files
+ *   are kept there and reused by later runs (simulating 10^6 customers takes
+ *   longer than the value stage, and alternating two builds on one business
+ *   needs the same files).
  *
  * Memory is counted by an allocator installed with crvm_set_allocator: the
  * library's peak bytes during each stage above what it held after loading
@@ -24,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -114,23 +118,31 @@ int main(int argc, char **argv)
     static const crvm_allocator counting = {count_malloc, count_realloc, count_free, NULL};
     CHECK(crvm_set_allocator(&counting));
 
-    char dir[] = "/tmp/crvm_bench_value_XXXXXX";
-    if (!mkdtemp(dir))
+    char tmp[] = "/tmp/crvm_bench_value_XXXXXX";
+    const char *dir = argc > 3 ? argv[3] : tmp;
+    int simulate = argc <= 3 || access(dir, F_OK) != 0;
+    if (argc <= 3 && !mkdtemp(tmp))
         return 1;
-    crvm_sim_options o;
-    crvm_sim_options_init(&o);
-    o.customers = customers;
-    o.seed = 7;
     double w0 = now();
-    CHECK(crvm_simulate_csv(&o, dir, NULL));
+    if (simulate) {
+        if (argc > 3 && mkdir(dir, 0700) != 0)
+            return 1;
+        crvm_sim_options o;
+        crvm_sim_options_init(&o);
+        o.customers = customers;
+        o.seed = 7;
+        CHECK(crvm_simulate_csv(&o, dir, NULL));
+    }
     crvm_ledger *ledger;
     CHECK(crvm_ledger_new(&ledger));
     CHECK(crvm_load_directory(ledger, dir, NULL, NULL));
     CHECK(crvm_ledger_shrink(ledger));
-    char cmd[256];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    if (system(cmd) != 0)
-        return 1;
+    if (argc <= 3) {
+        char cmd[256];
+        snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+        if (system(cmd) != 0)
+            return 1;
+    }
     crvm_ledger_stats st;
     CHECK(crvm_ledger_stats_get(ledger, &st));
     base_bytes = atomic_load(&current_bytes);
