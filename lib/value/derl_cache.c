@@ -50,10 +50,10 @@ void crvm__derl_cache_free(crvm__derl_cache *c)
     crvm__free(c);
 }
 
-size_t crvm__derl_cache_lines(size_t customers, size_t slots)
+size_t crvm__derl_cache_lines(size_t customers, size_t workers)
 {
-    size_t want = customers / 16 / (slots ? slots : 1), lines = 256;
-    while (lines < want && lines < 16384)
+    size_t want = customers / 16 / (workers ? workers : 1), lines = 256;
+    while (lines < want && lines < 65536)
         lines *= 2;
     return lines;
 }
