@@ -15,7 +15,7 @@
 
 typedef struct crvm__derl_cache crvm__derl_cache;
 
-/* A cache of `lines` entries (a power of two, >= 2), 72.5 bytes each; NULL when out
+/* A cache of `lines` entries (a power of two, >= 2), 80 bytes each; NULL when out
  * of memory (crvm__nomem has then set the message). */
 crvm__derl_cache *crvm__derl_cache_new(size_t lines);
 void crvm__derl_cache_free(crvm__derl_cache *c);
