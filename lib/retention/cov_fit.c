@@ -454,7 +454,9 @@ static crvm_status finish(const char *who, newton *nw, crvm_retention_cov *m)
     return CRVM_OK;
 }
 
-/* x from the natural parameters of a fit to the sample, when it succeeds. */
+/* x from the natural parameters of a fit to the sample, when it succeeds;
+ * a large sample's own fit starts from a sample of it (the ladder of
+ * cov_subpanel.c). */
 static crvm_status start_from_sample(crvm_retention_kind kind, const crvm__rcov_data *d,
                                      const crvm_retention_cov_options *o, size_t stride,
                                      double *x, int *found)
@@ -464,7 +466,8 @@ static crvm_status start_from_sample(crvm_retention_kind kind, const crvm__rcov_
     if (st != CRVM_OK)
         return st;
     crvm_retention_cov *m = NULL;
-    st = crvm__rcov_fit_sampled(kind, &smp.data, o, 1, &m, NULL);
+    st = crvm__rcov_fit_sampled(kind, &smp.data, o, crvm__rcov_sample_stride(smp.data.subjects), &m,
+                                NULL);
     *found = st == CRVM_OK;
     if (*found) {
         size_t G = d->groups, has_c = kind == CRVM_RETENTION_BDW;

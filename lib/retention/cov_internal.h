@@ -84,7 +84,8 @@ crvm_status crvm__rcov_fit_sampled(crvm_retention_kind kind, const crvm__rcov_da
                                    crvm_retention_cov **out, crvm_fit_report *report);
 
 /* The stride crvm__rcov_fit() uses for a panel of that many subjects: 1
- * (no sample) below 2^16 subjects, else about 2^13 subjects sampled. */
+ * (no sample) below 2^16 subjects, about 2^13 subjects sampled below 2^17,
+ * else 8 (a sample whose own fit starts from a sample of its own). */
 size_t crvm__rcov_sample_stride(size_t subjects);
 
 /* A smaller panel made from a panel (cov_subpanel.c): owned subject and row

@@ -26,11 +26,10 @@ typedef struct round {
 
 static void run_slot(void *ctx, size_t worker, size_t slot)
 {
-    (void)worker;
     round *r = ctx;
     size_t begin = (r->first_block + slot) * CRVM__VALUE_BLOCK;
     size_t end = begin + CRVM__VALUE_BLOCK < r->n ? begin + CRVM__VALUE_BLOCK : r->n;
-    r->status[slot] = r->fn(r->ctx, slot, begin, end);
+    r->status[slot] = r->fn(r->ctx, worker, slot, begin, end);
     if (r->status[slot]) /* the message is the worker thread's: keep a copy */
         snprintf(r->message[slot], sizeof r->message[slot], "%s", crvm_last_error());
 }

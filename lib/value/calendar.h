@@ -7,18 +7,59 @@
 
 #include <stdint.h>
 
+#include "core/calendar.h"
 #include "crvm/ledger.h"
 
 typedef struct crvm__ymd {
     int y, m, d;
 } crvm__ymd;
 
-crvm__ymd crvm__ymd_of(crvm_date date);
+/* Inline, with the month arithmetic below: the panel and the contact walks
+ * call them per customer-period and per touch. */
+static inline crvm__ymd crvm__ymd_of(crvm_date date)
+{
+    crvm__ymd t;
+    crvm__civil_from_days(date, &t.y, &t.m, &t.d);
+    return t;
+}
+
 crvm_date crvm__date_of(crvm__ymd t);
 /* t + n months, the day clamped to the target month's length (no range check). */
-crvm__ymd crvm__ymd_add_months(crvm__ymd t, long n);
+static inline crvm__ymd crvm__ymd_add_months(crvm__ymd t, long n)
+{
+    long total = (long)t.y * 12 + (t.m - 1) + n;
+    crvm__ymd r;
+    r.y = (int)(total / 12);
+    r.m = (int)(total % 12) + 1;
+    /* Every month has 28 days: the month's length matters only beyond. */
+    if (t.d <= 28) {
+        r.d = t.d;
+        return r;
+    }
+    int dim = crvm__days_in_month(r.y, r.m);
+    r.d = t.d > dim ? dim : t.d;
+    return r;
+}
+
 /* Whole months from a to b: the largest n >= 0 with a + n months <= b (0 if b < a). */
-int crvm__ymd_months_between(crvm__ymd a, crvm__ymd b);
+static inline int crvm__ymd_months_between(crvm__ymd a, crvm__ymd b)
+{
+    int n = (b.y - a.y) * 12 + (b.m - a.m);
+    if (n < 0)
+        return 0;
+    /* a + n months falls in b's month, on day min(a.d, days of that month); if
+     * that is after b, the answer is n - 1 (a + (n - 1) months is in an
+     * earlier month, hence before b). */
+    int anniversary = a.d;
+    if (a.d > 28) {
+        int dim = crvm__days_in_month(b.y, b.m);
+        anniversary = a.d > dim ? dim : a.d;
+    }
+    if (b.d < anniversary)
+        n--;
+    return n < 0 ? 0 : n;
+}
+
 /* 1 if a is on or before b. */
 int crvm__ymd_le(crvm__ymd a, crvm__ymd b);
 /* Number of the period starts start + j * k months (j >= 0) that fall before

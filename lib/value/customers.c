@@ -31,8 +31,9 @@ static void candidate_z(const crvm__vpattern *q, double *zc)
 
 void crvm__value_pattern_z(const crvm__vpattern *q, double *zc) { candidate_z(q, zc); }
 
-static crvm_status eval_block(void *ctx, size_t slot, size_t begin, size_t end)
+static crvm_status eval_block(void *ctx, size_t worker, size_t slot, size_t begin, size_t end)
 {
+    (void)worker;
     eval_ctx *c = ctx;
     crvm_value *v = c->v;
     const size_t k = v->k, G = v->segments, W = c->width;

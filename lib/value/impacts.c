@@ -52,7 +52,10 @@ typedef struct impact_ctx {
     double *slot, *total;   /* slots x stride; groups x k */
     int64_t *slot_cents, *cents; /* slots x groups; groups */
     size_t stride;
-    crvm__derl_cache **cache; /* per slot */
+    crvm__derl_cache **cache; /* per worker: a memo of exact answers, so which worker
+                                 runs a block changes no result */
+    crvm__derl_cache **slot_cache; /* per slot: its block's worker's */
+    size_t workers;
     int overflow; /* set by the reduction, on the calling thread */
 } impact_ctx;
 
@@ -98,7 +101,7 @@ static crvm_status visit_period(void *vctx, size_t slot, size_t i, const crvm__v
     if (!changes)
         return CRVM_OK;
     crvm__rcov_partials actual_derl;
-    crvm_status st = crvm__value_eval_derl_cached(v, c->cache[slot], actual, i, &actual_derl);
+    crvm_status st = crvm__value_eval_derl_cached(v, c->slot_cache[slot], actual, i, &actual_derl);
     if (st)
         return st;
     double *acc = c->slot ? c->slot + slot * c->stride : NULL;
@@ -127,7 +130,7 @@ static crvm_status visit_period(void *vctx, size_t slot, size_t i, const crvm__v
             if (crvm__value_counterfactual(v, pattern, contact, c->reference, zc)) {
                 crvm__value_set_period(v, &cf, zc);
                 crvm__rcov_partials b;
-                crvm_status st = crvm__value_eval_derl_cached(v, c->cache[slot], &cf, i, &b);
+                crvm_status st = crvm__value_eval_derl_cached(v, c->slot_cache[slot], &cf, i, &b);
                 if (st)
                     return st;
                 if (!crvm__cents_round(m * (actual_derl.value - b.value), &cents[type]))
@@ -162,10 +165,11 @@ typedef struct walk_ctx {
     double *lambda_b; /* slots x p */
 } walk_ctx;
 
-static crvm_status walk_block(void *ctx, size_t slot, size_t begin, size_t end)
+static crvm_status walk_block(void *ctx, size_t worker, size_t slot, size_t begin, size_t end)
 {
     walk_ctx *w = ctx;
     impact_ctx *c = w->ic;
+    c->slot_cache[slot] = c->cache[worker];
     if (c->slot) {
         memset(c->slot + slot * c->stride, 0, c->groups * c->v->k * sizeof *c->slot);
         memset(c->slot_cents + slot * c->groups, 0, c->groups * sizeof *c->slot_cents);
@@ -189,9 +193,10 @@ static void walk_reduce(void *ctx, size_t slot)
 
 static void free_impact(impact_ctx *c)
 {
-    for (size_t s = 0; c->cache && s < c->slots; s++)
+    for (size_t s = 0; c->cache && s < c->workers; s++)
         crvm__derl_cache_free(c->cache[s]);
     crvm__free(c->cache);
+    crvm__free(c->slot_cache);
     crvm__free(c->slot);
     crvm__free(c->total);
     crvm__free(c->slot_cents);
@@ -229,10 +234,13 @@ crvm_status crvm__value_impacts(const crvm_value *v, int reference, crvm_date fr
         if (!c.slot || !c.total || !c.slot_cents || !c.cents)
             st = crvm__nomem("contact impacts by group");
     }
-    if (!st && !(c.cache = crvm__calloc(c.slots, sizeof *c.cache)))
+    c.workers = crvm__value_threads(v->opt.threads);
+    c.cache = crvm__calloc(c.workers, sizeof *c.cache);
+    c.slot_cache = crvm__calloc(c.slots, sizeof *c.slot_cache);
+    if (!st && (!c.cache || !c.slot_cache))
         st = crvm__nomem("contact impacts");
-    const size_t lines = crvm__derl_cache_lines(v->panel.customers, c.slots);
-    for (size_t s = 0; !st && s < c.slots; s++)
+    const size_t lines = crvm__derl_cache_lines(v->panel.customers, c.workers);
+    for (size_t s = 0; !st && s < c.workers; s++)
         if (!(c.cache[s] = crvm__derl_cache_new(lines)))
             st = CRVM_ENOMEM;
     if (!st)

@@ -361,8 +361,9 @@ typedef struct build_ctx {
     crvm_status merge_status; /* of the merges, on the calling thread */
 } build_ctx;
 
-static crvm_status rows_block(void *ctx, size_t s, size_t begin, size_t end)
+static crvm_status rows_block(void *ctx, size_t worker, size_t s, size_t begin, size_t end)
 {
+    (void)worker;
     build_ctx *c = ctx;
     block_slot *b = &c->slot[s];
     if (c->merge_status)

@@ -149,8 +149,9 @@ typedef struct walk {
     const crvm__vcontacts *contacts;
 } walk;
 
-static crvm_status walk_block(void *ctx, size_t slot, size_t begin, size_t end)
+static crvm_status walk_block(void *ctx, size_t worker, size_t slot, size_t begin, size_t end)
 {
+    (void)worker;
     walk *w = ctx;
     scenario_ctx *c = w->c;
     double *acc = c->slot + slot * c->stride;

@@ -127,13 +127,17 @@ double crvm__delta_variance(const double *cov, size_t k, const double *grad);
 
 /* ---- fixed blocks of customers, run on options.threads threads (blocks.c).
  * Customers [0, n) are cut into blocks of CRVM__VALUE_BLOCK; rounds of up to
- * crvm__value_slots(threads) blocks run concurrently, fn(ctx, slot, begin,
- * end) writing into its slot's scratch, then reduce(ctx, slot) (may be NULL)
- * folds each slot into the result in block order. Block boundaries and the
- * reduction order do not depend on the thread count, so neither do the
- * results. The first failing block's status is returned, with its message. */
+ * crvm__value_slots(threads) blocks run concurrently, fn(ctx, worker, slot,
+ * begin, end) writing into its slot's scratch, then reduce(ctx, slot) (may
+ * be NULL) folds each slot into the result in block order. Block boundaries
+ * and the reduction order do not depend on the thread count, so neither do
+ * the results. worker (0 .. crvm__value_threads(threads) - 1) is the thread
+ * running the block, for state that lives across blocks and cannot change a
+ * result (a memo of exact answers); which worker runs which block varies.
+ * The first failing block's status is returned, with its message. */
 #define CRVM__VALUE_BLOCK 2048
-typedef crvm_status (*crvm__value_block_fn)(void *ctx, size_t slot, size_t begin, size_t end);
+typedef crvm_status (*crvm__value_block_fn)(void *ctx, size_t worker, size_t slot, size_t begin,
+                                            size_t end);
 typedef void (*crvm__value_reduce_fn)(void *ctx, size_t slot);
 size_t crvm__value_slots(int threads);
 /* The threads a call of options.threads uses: 1 to 64. */
