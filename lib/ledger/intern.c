@@ -3,6 +3,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/mix.h"
 #include "ledger/ledger_internal.h"
 
 /* Unaligned loads in the machine's byte order: the hash only needs the same
@@ -48,12 +49,7 @@ uint32_t crvm__hash_string(const char *s, size_t len)
         h = mix(h, (uint64_t)(unsigned char)s[0] << 16 | (uint64_t)(unsigned char)s[len / 2] << 8 |
                        (unsigned char)s[len - 1]);
     }
-    h ^= h >> 30;
-    h *= 0xbf58476d1ce4e5b9ULL;
-    h ^= h >> 27;
-    h *= 0x94d049bb133111ebULL;
-    h ^= h >> 31;
-    return (uint32_t)h;
+    return (uint32_t)crvm__mix64(h);
 }
 
 /* Whether the n bytes at a and b are equal, compared a word at a time

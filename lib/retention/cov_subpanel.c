@@ -8,6 +8,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/mix.h"
 #include "core/parallel.h"
 #include "retention/cov_internal.h"
 
@@ -32,10 +33,7 @@
  * cycle through the groups (or anything else periodic). */
 static int taken(size_t i, size_t stride)
 {
-    uint64_t z = (uint64_t)i * 0x9e3779b97f4a7c15ULL;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return (z ^ (z >> 31)) % stride == 0;
+    return crvm__mix64((uint64_t)i * 0x9e3779b97f4a7c15ULL) % stride == 0;
 }
 
 size_t crvm__rcov_sample_stride(size_t subjects)

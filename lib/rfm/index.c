@@ -7,6 +7,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/mix.h"
 
 typedef struct slot {
     int64_t id;
@@ -15,11 +16,8 @@ typedef struct slot {
 
 static uint64_t mix(int64_t id)
 {
-    /* splitmix64 finaliser: spreads consecutive ids over the table */
-    uint64_t z = (uint64_t)id + 0x9e3779b97f4a7c15ULL;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
+    /* spreads consecutive ids over the table */
+    return crvm__mix64((uint64_t)id + 0x9e3779b97f4a7c15ULL);
 }
 
 static slot *table_new(size_t capacity)

@@ -3,12 +3,11 @@
 
 #include <math.h>
 
+#include "core/mix.h"
+
 uint64_t crvm__splitmix64(uint64_t *x)
 {
-    uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
+    return crvm__mix64(*x += 0x9e3779b97f4a7c15ULL);
 }
 
 void crvm__rng_seed(crvm__rng *r, uint64_t seed, uint64_t stream)

@@ -14,26 +14,6 @@
 #include "core/error.h"
 #include "transactions/txn_private.h"
 
-static unsigned long long bits_of(double v)
-{
-    unsigned long long u;
-    v += 0.0; /* -0 and +0 are the same row */
-    memcpy(&u, &v, sizeof u);
-    return u;
-}
-
-static unsigned long long row_hash(double x, double tx, double T)
-{
-    unsigned long long h = bits_of(x) * 0x9E3779B97F4A7C15ULL ^
-                           bits_of(tx) * 0xC2B2AE3D27D4EB4FULL ^
-                           bits_of(T) * 0x165667B19E3779F9ULL;
-    /* splitmix64 finaliser: whole numbers have zero low mantissa bits */
-    h ^= h >> 30;
-    h *= 0xBF58476D1CE4E5B9ULL;
-    h ^= h >> 27;
-    h *= 0x94D049BB133111EBULL;
-    return h ^ (h >> 31);
-}
 
 /* Duplicate pairs among s rows taken at a stride over the input (s = n / 8,
  * at most SAMPLE). With n rows in groups of c identical ones, a sample of s
@@ -58,7 +38,7 @@ static int worth_merging(const double *x, const double *tx, const double *T, siz
     memset(table, 0, slots * sizeof *table);
     for (size_t k = 0; k < s; k++) {
         size_t i = k * stride;
-        size_t h = (size_t)row_hash(x[i], tx[i], T[i]) & (slots - 1);
+        size_t h = (size_t)crvm__txn_row_hash(x[i], tx[i], T[i]) & (slots - 1);
         for (;; h = (h + 1) & (slots - 1)) {
             if (table[h] == 0) {
                 table[h] = i + 1;
@@ -77,7 +57,7 @@ static int worth_merging(const double *x, const double *tx, const double *T, siz
 /* Put distinct row m (1-based in the table) into a table of slots entries */
 static void table_put(size_t *table, size_t slots, const crvm__txn_row *r, size_t m1)
 {
-    size_t s = (size_t)row_hash(r->x, r->tx, r->T) & (slots - 1);
+    size_t s = (size_t)crvm__txn_row_hash(r->x, r->tx, r->T) & (slots - 1);
     while (table[s] != 0)
         s = (s + 1) & (slots - 1);
     table[s] = m1;
@@ -110,7 +90,7 @@ crvm_status crvm__txn_merge(const double *x, const double *tx, const double *T, 
             rows[m++] = (crvm__txn_row){x[i], tx[i], T[i], wi};
             continue;
         }
-        size_t s = (size_t)row_hash(x[i], tx[i], T[i]) & (slots - 1);
+        size_t s = (size_t)crvm__txn_row_hash(x[i], tx[i], T[i]) & (slots - 1);
         for (;; s = (s + 1) & (slots - 1)) {
             if (table[s] == 0)
                 break;

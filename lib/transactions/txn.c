@@ -778,25 +778,10 @@ static size_t memo_slots(size_t rows)
     return m;
 }
 
-static unsigned long long bits_of(double v)
-{
-    unsigned long long u;
-    memcpy(&u, &v, sizeof u);
-    return u;
-}
-
 static double memo_predict(double *memo, size_t slots, const crvm_txn_params *prm,
                            enum pred_kind kind, double t, const crvm__txn_row *row)
 {
-    unsigned long long h = bits_of(row->x) * 0x9E3779B97F4A7C15ULL ^
-                           bits_of(row->tx) * 0xC2B2AE3D27D4EB4FULL ^
-                           bits_of(row->T) * 0x165667B19E3779F9ULL;
-    /* splitmix64 finalizer: whole numbers have zero low mantissa bits */
-    h ^= h >> 30;
-    h *= 0xBF58476D1CE4E5B9ULL;
-    h ^= h >> 27;
-    h *= 0x94D049BB133111EBULL;
-    h ^= h >> 31;
+    uint64_t h = crvm__txn_row_hash(row->x, row->tx, row->T);
     for (size_t probe = 0; probe < 8; probe++) {
         double *e = memo + MEMO_STRIDE * ((h + probe) & (slots - 1));
         if (e[0] == 0.0) {

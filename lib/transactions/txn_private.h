@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stddef.h>
 
+#include "core/mix.h"
 #include "crvm/transactions.h"
 #include "math/optim.h"
 #include "math/vmath.h"
@@ -16,6 +17,15 @@ typedef struct crvm__txn_row {
     double T;  /* age (BG/BB: n opportunities) */
     double w;  /* weight */
 } crvm__txn_row;
+
+/* A hash of a summary row's (x, t_x, T) for the tables that find identical
+ * rows (the fits' merge, the predictions' memo); -0 and +0 are the same. */
+static inline uint64_t crvm__txn_row_hash(double x, double tx, double T)
+{
+    return crvm__mix64(crvm__double_key(x) * 0x9E3779B97F4A7C15ULL ^
+                       crvm__double_key(tx) * 0xC2B2AE3D27D4EB4FULL ^
+                       crvm__double_key(T) * 0x165667B19E3779F9ULL);
+}
 
 /* Merge identical (x, t_x, T) rows, adding weights (w NULL: 1 each) and
  * dropping rows of weight 0 (merge.c). *out (n rows of storage, to free)
