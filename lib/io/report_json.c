@@ -336,6 +336,8 @@ void crvm__report_json(const crvm__report *r, crvm__rbuf *b)
     crvm__rbuf_puts(b, ",");
     key(b, "horizon_months");
     crvm__rbuf_printf(b, "%d", r->info.horizon);
+    crvm__rbuf_puts(b, ",");
+    num(b, "confidence_level", REAL, r->info.confidence);
     crvm__rbuf_puts(b, ",\"data\":{");
     num(b, "customers", "%.0f", (double)r->stats.customers);
     crvm__rbuf_puts(b, ",");

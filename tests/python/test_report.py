@@ -43,6 +43,7 @@ def test_json_follows_the_documented_schema(doc):
     jsonschema.validate(doc, SCHEMA, cls=jsonschema.Draft202012Validator)
     assert doc["schema"] == "crvm-report" and doc["schema_version"] == 1
     assert doc["as_of"] == AS_OF and doc["horizon_months"] == 12
+    assert doc["confidence_level"] == 0.95  # the value's default level
     # The schema is not vacuous: a report without its headline fails it.
     broken = dict(doc)
     del broken["headline"]

@@ -435,6 +435,13 @@ static void bad_arguments_are_refused(void **state)
     assert_null(strstr(words, "12 months"));
     assert_non_null(strstr(words, "90% intervals"));
     free(words);
+    /* The JSON states the level too, for a reader that sees no prose. */
+    o.format = CRVM_REPORT_JSON;
+    assert_int_equal(crvm_report_render(v6, F.b.ledger, NULL, &o, NULL, 0, &len), CRVM_OK);
+    words = malloc(len + 1);
+    assert_int_equal(crvm_report_render(v6, F.b.ledger, NULL, &o, words, len + 1, &len), CRVM_OK);
+    assert_non_null(strstr(words, "\"confidence_level\":0.9,"));
+    free(words);
     crvm_value_free(v6);
     /* The length query gives the length of the report; a buffer one byte
      * short is refused, naming the length, with nothing written. */
