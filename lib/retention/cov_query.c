@@ -55,6 +55,12 @@
 static void totals_of(const crvm__rcov_qctx *qc, double tot[2])
 {
     const crvm__rcov_sums *s = &qc->s;
+    if (qc->derl_only && !qc->gt->numeric) { /* every other sum is 0: the same total */
+        tot[0] = crvm__lanes_sum(s->v[CRVM__S_C]) + crvm__lanes_sum(s->v[CRVM__S_G1]) +
+                 crvm__lanes_sum(s->p[CRVM__P_CK]);
+        tot[1] = 0;
+        return;
+    }
     tot[0] = tot[1] = 0;
     for (int i = 0; i < 3; i++)
         tot[0] += crvm__lanes_sum(s->v[CRVM__S_C + i]) + crvm__lanes_sum(s->v[CRVM__S_G1 + i]) +
@@ -290,7 +296,12 @@ static crvm_status evaluate(const crvm__rcov_engine *e, const crvm__rcov_query *
     qc.F = F;
     qc.derl_only = derl_only;
     qc.lnB = gt->lga - c1.at1.lp;
-    double rho = fmax(gt->rho[n], fmax(x + e1 + gt->rho_theta, F));
+    /* The growth rate of every factor the tail multiplies: for a DERL-only
+     * query the weight's, ln theta's and its own fields' alone (the
+     * lifetime's undiscounted window may grow much faster: 3x at 10^5 in
+     * bench_value, whose DERL walks then need a fifth fewer left nodes). */
+    double rho = derl_only ? fmax(gt->rho_derl[n], x + e1 + gt->rho_theta)
+                           : fmax(gt->rho[n], fmax(x + e1 + gt->rho_theta, F));
     long kc = -1;
     if (isfinite(rho)) {
         double cut = floor((log(CRVM__TAIL_Q / rho) - gt->t_lo) / gt->h);
