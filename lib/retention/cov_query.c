@@ -135,6 +135,15 @@ static crvm_status walk(crvm__rcov_qctx *qc, const crvm__rcov_query *q, long kc)
     long start = (long)floor((peak - gt->t_lo) / gt->h + 0.5);
     start = start < lo ? lo : start > K - 1 ? K - 1 : start;
     long split = start - (start & 1); /* chunks start at even nodes */
+    /* A DERL-only query's left walk nearly always runs down to the cut:
+     * start the right walk up to a chunk to the right of the mode so that
+     * the left chunks end at the cut instead of mostly past it. */
+    if (kc >= 0 && qc->derl_only && !gt->numeric) {
+        long lo_even = lo - (lo & 1);
+        long aligned = lo_even + CHUNK * ((split - lo_even + CHUNK - 1) / CHUNK);
+        if (aligned <= K - 1)
+            split = aligned;
+    }
     long first_right = split > lo ? split : lo;
     double mag[2][CHUNK], edge[2] = {0, 0}, prev[2], low[2] = {0, 0}, tot[2], m[2], nb[2];
     int edge_hit = 0, left_open = 1;
