@@ -124,10 +124,14 @@ static crvm_status walk(crvm__rcov_qctx *qc, const crvm__rcov_query *q, long kc)
     const crvm__rcov_gtab *gt = qc->gt;
     long K = (long)gt->K;
     double t_hi = gt->t_lo + (double)(K - 1) * gt->h;
-    double peak = posterior_peak(gt->alpha, qc->x, gt->t_lo, t_hi);
+    /* A DERL-only query sums nothing in the weight itself unless numeric. */
+    const int w_sums = !qc->derl_only || gt->numeric;
     /* Modes of the two kinds of sums: the posterior at x + e1 (for w u^e1)
-     * and at x. */
-    double mode[2] = {posterior_peak(gt->alpha, qc->x + qc->e1, gt->t_lo, t_hi), peak};
+     * and at x; the walk starts at the latter, or at the former when it
+     * sums nothing else. */
+    double shifted = posterior_peak(gt->alpha, qc->x + qc->e1, gt->t_lo, t_hi);
+    double peak = w_sums ? posterior_peak(gt->alpha, qc->x, gt->t_lo, t_hi) : shifted;
+    double mode[2] = {shifted, peak};
     long kmode[2];
     for (int j = 0; j < 2; j++)
         kmode[j] = (long)floor((mode[j] - gt->t_lo) / gt->h + 0.5);
@@ -147,8 +151,6 @@ static crvm_status walk(crvm__rcov_qctx *qc, const crvm__rcov_query *q, long kc)
     long first_right = split > lo ? split : lo;
     double mag[2][CHUNK], edge[2] = {0, 0}, prev[2], low[2] = {0, 0}, tot[2], m[2], nb[2];
     int edge_hit = 0, left_open = 1;
-    /* A DERL-only query sums nothing in the weight itself unless numeric. */
-    const int w_sums = !qc->derl_only || gt->numeric;
     /* Right: nodes from split (or lo) until negligible. */
     prev[0] = prev[1] = INFINITY;
     for (long k0 = split;; k0 += CHUNK) {
