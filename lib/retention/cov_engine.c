@@ -272,7 +272,7 @@ static crvm_status build_group(const crvm__rcov_engine *e, crvm__rcov_gtab *gt,
     gt->lga = crvm__lgamma(a);
     gt->psi_alpha = crvm__digamma(a);
     size_t K = gt->K, rows = (size_t)e->max_n + 1, S = gt->stride = K + 2 * CRVM__PAD;
-    gt->mem = crvm__calloc(3 * S + rows, sizeof *gt->mem);
+    gt->mem = crvm__calloc(3 * S + 2 * rows, sizeof *gt->mem);
     gt->field = crvm__calloc(rows * CRVM__FIELDS * S, sizeof *gt->field);
     gt->series = crvm__calloc(rows * CRVM__FIELDS * CRVM__SERIES_LEN, sizeof *gt->series);
     gt->tail = crvm__calloc(K * CRVM__TAIL_STRIDE, sizeof *gt->tail);
@@ -282,6 +282,7 @@ static crvm_status build_group(const crvm__rcov_engine *e, crvm__rcov_gtab *gt,
     gt->lth = gt->kappa + S;
     gt->phi = gt->lth + S;
     gt->rho = gt->phi + S - CRVM__PAD;
+    gt->rho_derl = gt->rho + rows;
     for (long k = -CRVM__PAD; k < (long)(K + CRVM__PAD); k++) {
         double t = gt->t_lo + (double)k * gt->h;
         gt->kappa[k] = exp(t);

@@ -57,6 +57,8 @@ typedef struct crvm__rcov_gtab {
                        (0 in the padding) */
     double *series; /* [(max_n + 1) x FIELDS x SERIES_LEN] */
     double *rho;    /* [max_n + 1]: growth rate of the row's series (INFINITY: none) */
+    double *rho_derl; /* [max_n + 1]: the same of the DERL's fields alone (C, G1 and the
+                         derivatives of C at row n + 1): a DERL-only query's tail */
     /* The tail (cov_tail.c): per node k as the cut, with p a power of kappa,
      * the geometric sums over k' <= k of the weight's part that does not
      * depend on the query, e^(alpha (t' - t)) ((1 - e^-kappa')/kappa')^(alpha - 1)

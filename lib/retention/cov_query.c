@@ -55,6 +55,12 @@
 static void totals_of(const crvm__rcov_qctx *qc, double tot[2])
 {
     const crvm__rcov_sums *s = &qc->s;
+    if (qc->derl_only && !qc->gt->numeric) { /* every other sum is 0: the same total */
+        tot[0] = crvm__lanes_sum(s->v[CRVM__S_C]) + crvm__lanes_sum(s->v[CRVM__S_G1]) +
+                 crvm__lanes_sum(s->p[CRVM__P_CK]);
+        tot[1] = 0;
+        return;
+    }
     tot[0] = tot[1] = 0;
     for (int i = 0; i < 3; i++)
         tot[0] += crvm__lanes_sum(s->v[CRVM__S_C + i]) + crvm__lanes_sum(s->v[CRVM__S_G1 + i]) +
@@ -118,10 +124,14 @@ static crvm_status walk(crvm__rcov_qctx *qc, const crvm__rcov_query *q, long kc)
     const crvm__rcov_gtab *gt = qc->gt;
     long K = (long)gt->K;
     double t_hi = gt->t_lo + (double)(K - 1) * gt->h;
-    double peak = posterior_peak(gt->alpha, qc->x, gt->t_lo, t_hi);
+    /* A DERL-only query sums nothing in the weight itself unless numeric. */
+    const int w_sums = !qc->derl_only || gt->numeric;
     /* Modes of the two kinds of sums: the posterior at x + e1 (for w u^e1)
-     * and at x. */
-    double mode[2] = {posterior_peak(gt->alpha, qc->x + qc->e1, gt->t_lo, t_hi), peak};
+     * and at x; the walk starts at the latter, or at the former when it
+     * sums nothing else. */
+    double shifted = posterior_peak(gt->alpha, qc->x + qc->e1, gt->t_lo, t_hi);
+    double peak = w_sums ? posterior_peak(gt->alpha, qc->x, gt->t_lo, t_hi) : shifted;
+    double mode[2] = {shifted, peak};
     long kmode[2];
     for (int j = 0; j < 2; j++)
         kmode[j] = (long)floor((mode[j] - gt->t_lo) / gt->h + 0.5);
@@ -129,11 +139,18 @@ static crvm_status walk(crvm__rcov_qctx *qc, const crvm__rcov_query *q, long kc)
     long start = (long)floor((peak - gt->t_lo) / gt->h + 0.5);
     start = start < lo ? lo : start > K - 1 ? K - 1 : start;
     long split = start - (start & 1); /* chunks start at even nodes */
+    /* A DERL-only query's left walk nearly always runs down to the cut:
+     * start the right walk up to a chunk to the right of the mode so that
+     * the left chunks end at the cut instead of mostly past it. */
+    if (kc >= 0 && qc->derl_only && !gt->numeric) {
+        long lo_even = lo - (lo & 1);
+        long aligned = lo_even + CHUNK * ((split - lo_even + CHUNK - 1) / CHUNK);
+        if (aligned <= K - 1)
+            split = aligned;
+    }
     long first_right = split > lo ? split : lo;
     double mag[2][CHUNK], edge[2] = {0, 0}, prev[2], low[2] = {0, 0}, tot[2], m[2], nb[2];
     int edge_hit = 0, left_open = 1;
-    /* A DERL-only query sums nothing in the weight itself unless numeric. */
-    const int w_sums = !qc->derl_only || gt->numeric;
     /* Right: nodes from split (or lo) until negligible. */
     prev[0] = prev[1] = INFINITY;
     for (long k0 = split;; k0 += CHUNK) {
@@ -290,7 +307,12 @@ static crvm_status evaluate(const crvm__rcov_engine *e, const crvm__rcov_query *
     qc.F = F;
     qc.derl_only = derl_only;
     qc.lnB = gt->lga - c1.at1.lp;
-    double rho = fmax(gt->rho[n], fmax(x + e1 + gt->rho_theta, F));
+    /* The growth rate of every factor the tail multiplies: for a DERL-only
+     * query the weight's, ln theta's and its own fields' alone (the
+     * lifetime's undiscounted window may grow much faster: 3x at 10^5 in
+     * bench_value, whose DERL walks then need a fifth fewer left nodes). */
+    double rho = derl_only ? fmax(gt->rho_derl[n], x + e1 + gt->rho_theta)
+                           : fmax(gt->rho[n], fmax(x + e1 + gt->rho_theta, F));
     long kc = -1;
     if (isfinite(rho)) {
         double cut = floor((log(CRVM__TAIL_Q / rho) - gt->t_lo) / gt->h);

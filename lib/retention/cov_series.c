@@ -275,7 +275,7 @@ void crvm__rcov_group_series(const crvm__rcov_engine *e, const crvm__rcov_moment
         double *s = gt->series + n * CRVM__FIELDS * CRVM__SERIES_LEN;
         memset(s, 0, CRVM__FIELDS * CRVM__SERIES_LEN * sizeof *s);
         if (!mo->ok) {
-            gt->rho[n] = INFINITY;
+            gt->rho[n] = gt->rho_derl[n] = INFINITY;
             continue;
         }
         const fam *f = mo->row + n * FAMS;
@@ -287,6 +287,8 @@ void crvm__rcov_group_series(const crvm__rcov_engine *e, const crvm__rcov_moment
             double *dir = direct[k] >= 0 ? s + direct[k] * CRVM__SERIES_LEN : NULL;
             rho = fmax(rho, family_series(&f[k], gt->E, k == FAM_CH, v, v + CRVM__SERIES_LEN,
                                           v + 2 * CRVM__SERIES_LEN, dir));
+            if (k == FAM_C1) /* the DERL's own fields, C_{n+1} and G_{n+1} */
+                gt->rho_derl[n] = isfinite(rho) ? rho : INFINITY;
         }
         gt->rho[n] = isfinite(rho) ? rho : INFINITY;
     }

@@ -10,8 +10,16 @@
 #include "value/calendar.h"
 #include "value/value_internal.h"
 
+/* The start of the customer of the contacts last seen: a customer's contacts
+ * mostly follow one another in the ledger, so its start date is converted
+ * once for all of them. */
+typedef struct start_memo {
+    uint32_t customer; /* UINT32_MAX: none yet */
+    crvm__ymd start;
+} start_memo;
+
 /* The period (1-based) of customer i that contact k falls in, 0 if none. */
-static int32_t contact_period(const crvm_value *v, size_t k)
+static int32_t contact_period(const crvm_value *v, size_t k, start_memo *memo)
 {
     const crvm_ledger *l = v->ledger;
     uint32_t i = l->con_customer[k];
@@ -19,7 +27,11 @@ static int32_t contact_period(const crvm_value *v, size_t k)
     uint8_t status = v->panel.status[i];
     if (status == CRVM__VP_NOT_STARTED || o < s || o > v->as_of)
         return 0;
-    int32_t period = crvm__ymd_months_between(crvm__ymd_of(s), crvm__ymd_of(o)) / v->set.months_per_period + 1;
+    if (memo->customer != i) {
+        memo->customer = i;
+        memo->start = crvm__ymd_of(s);
+    }
+    int32_t period = crvm__ymd_months_between(memo->start, crvm__ymd_of(o)) / v->set.months_per_period + 1;
     int32_t last = v->panel.periods[i] + (status == CRVM__VP_ACTIVE);
     return period <= last ? period : 0;
 }
@@ -44,10 +56,11 @@ static void select_range(void *ctx, size_t begin, size_t end)
 {
     const select_ctx *c = ctx;
     const crvm_ledger *l = c->v->ledger;
+    start_memo memo = {UINT32_MAX, {0, 0, 0}};
     for (size_t k = begin; k < end; k++) {
         crvm_date o = l->con_opened[k];
         int selected = o >= c->from && o < c->until && (!c->keep || c->keep(c->keep_ctx, k));
-        c->period[k] = selected ? contact_period(c->v, k) : 0;
+        c->period[k] = selected ? contact_period(c->v, k, &memo) : 0;
     }
 }
 

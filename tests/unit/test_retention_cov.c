@@ -18,6 +18,7 @@
 
 #include "math/optim.h"
 #include "math/pochhammer.h"
+#include "retention/cov_engine.h"
 #include "retention/cov_internal.h"
 #include "retention/cov_loglik.h"
 
@@ -997,9 +998,11 @@ static void series_values(const series_case *sc, long double out[6])
 }
 
 /* The full answer, and (if derl is not NULL) the DERL-only query's status
- * and partials. */
+ * and partials; (if own_tail is not NULL) whether the DERL's own series grow
+ * less than half as fast as the row's (its tail then starts further right). */
 static crvm_status engine_answers(const series_case *sc, crvm__rcov_answer *ans,
-                                  crvm__rcov_partials *derl, crvm_status *derl_status)
+                                  crvm__rcov_partials *derl, crvm_status *derl_status,
+                                  int *own_tail)
 {
     double params[3] = {sc->a, sc->b, sc->c};
     crvm_retention_cov *m = NULL;
@@ -1010,6 +1013,8 @@ static crvm_status engine_answers(const series_case *sc, crvm__rcov_answer *ans,
     crvm_status st = crvm__rcov_engine_new(m, sc->n, sc->H, sc->rate, sc->cap, &lm, &e);
     if (st == CRVM_OK) {
         crvm__rcov_query q = {0, sc->n, sc->lambda, sc->e1};
+        if (own_tail)
+            *own_tail = e->tab[0].rho_derl[sc->n] < 0.5 * e->tab[0].rho[sc->n];
         if (derl)
             *derl_status = crvm__rcov_engine_derl(e, &q, derl);
         st = crvm__rcov_engine_eval(e, &q, ans);
@@ -1021,7 +1026,7 @@ static crvm_status engine_answers(const series_case *sc, crvm__rcov_answer *ans,
 
 static crvm_status engine_answer(const series_case *sc, crvm__rcov_answer *ans)
 {
-    return engine_answers(sc, ans, NULL, NULL);
+    return engine_answers(sc, ans, NULL, NULL, NULL);
 }
 
 static double answer_value(const crvm__rcov_answer *a, int i)
@@ -1071,7 +1076,7 @@ static void engine_matches_the_direct_series_or_refuses(void **state)
         crvm__rcov_partials derl;
         crvm_status derl_st = CRVM_EINVAL;
         crvm_clear_error();
-        crvm_status st = engine_answers(&sc, &ans, &derl, &derl_st);
+        crvm_status st = engine_answers(&sc, &ans, &derl, &derl_st, NULL);
         cases++;
         long double want[6];
         if (derl_st == CRVM_OK || st == CRVM_OK)
@@ -1153,6 +1158,51 @@ static void engine_is_accurate_where_the_integrands_separate(void **state)
     }
 }
 
+/* A DERL-only query's left tail starts where the DERL's own fields' series
+ * allow, which a long undiscounted lifetime window (cap 1200 at a monthly
+ * discount) puts well to the right of where the full query's tail starts.
+ * Cases where it does: the value within 1e-10 of the long-double series
+ * (the engine's guarantee) and every partial within 1e-8 of the full
+ * query's (each is accurate to ~1e-10 of its scale, by other nodes and
+ * another tail). */
+static void derl_alone_is_accurate_where_the_lifetime_window_grows_faster(void **state)
+{
+    (void)state;
+    const series_case cases[] = {
+        {1.5693, 31.0, 1.0, 1.126, 20.0, 1.3, 0.008, 24, 12, 1200},
+        {1.5693, 31.0, 1.0, 1.35, 80.0, 0.4, 0.008, 60, 12, 1200},
+        {0.5, 3.0, 0.7, 1.0, 2.5, 0.9, 0.008, 5, 12, 1200},
+        {3.0, 10.0, 1.6, 0.2, 9.0, NAN, 0.008, 36, 1, 1200},
+        {0.05, 1.0, 1.0, 5.0, 0.0, 2.0, 0.05, 0, 12, 1200},
+        {50.0, 300.0, 0.3, 40.0, 100.0, 7.0, 0.008, 12, 12, 1200},
+    };
+    int faster = 0;
+    for (size_t ic = 0; ic < sizeof cases / sizeof *cases; ic++) {
+        const series_case *sc = &cases[ic];
+        crvm__rcov_partials d;
+        crvm__rcov_answer ans;
+        crvm_status derl_st = CRVM_EINVAL;
+        int own = 0;
+        assert_int_equal(engine_answers(sc, &ans, &d, &derl_st, &own), CRVM_OK);
+        assert_int_equal(derl_st, CRVM_OK);
+        faster += own;
+        long double want[6];
+        series_values(sc, want);
+        double rel = fabs(d.value - (double)want[2]) / (double)want[2];
+        if (!(rel <= 1e-10))
+            fail_msg("case %zu: DERL alone %.17g vs series %.17Lg (rel %.3g)", ic, d.value, want[2], rel);
+        const double got[5] = {d.d_alpha, d.d_x, d.d_c, d.d_log_e, d.d_e1};
+        const double full[5] = {ans.derl.d_alpha, ans.derl.d_x, ans.derl.d_c, ans.derl.d_log_e,
+                                ans.derl.d_e1};
+        for (int i = 0; i < 5; i++)
+            if (!(fabs(got[i] - full[i]) <= 1e-8 * fmax(fabs(full[i]), 1e-12 * d.value)))
+                fail_msg("case %zu: partial %d of the DERL alone %.17g vs the full query's %.17g", ic,
+                         i, got[i], full[i]);
+    }
+    /* The cases exercise the DERL's own growth rate: most are well below the row's. */
+    assert_true(faster >= 4);
+}
+
 /* With b = 0 (E = 1) and the model's own exposure Lambda_n = n^c, the
  * engine's DERL and survival are the plain model's: crvm_retention_derl()
  * (renewals = n) and crvm_retention_survival() (S(n + H) / S(n)). Both
@@ -1210,7 +1260,7 @@ static void engine_partials_match_differences_of_the_series(void **state)
         crvm__rcov_answer ans;
         crvm__rcov_partials alone;
         crvm_status alone_st = CRVM_EINVAL;
-        assert_int_equal(engine_answers(sc, &ans, &alone, &alone_st), CRVM_OK);
+        assert_int_equal(engine_answers(sc, &ans, &alone, &alone_st, NULL), CRVM_OK);
         assert_int_equal(alone_st, CRVM_OK);
         /* The DERL-only query's partials, checked as a seventh quantity. */
         const crvm__rcov_partials *p[7] = {&ans.survival, &ans.churn_next, &ans.derl,
@@ -1668,6 +1718,7 @@ int main(void)
         cmocka_unit_test(every_allocation_failure_is_reported),
         cmocka_unit_test(engine_matches_the_direct_series_or_refuses),
         cmocka_unit_test(engine_is_accurate_where_the_integrands_separate),
+        cmocka_unit_test(derl_alone_is_accurate_where_the_lifetime_window_grows_faster),
         cmocka_unit_test(engine_with_b_zero_equals_the_plain_predictions),
         cmocka_unit_test(engine_partials_match_differences_of_the_series),
         cmocka_unit_test(engine_refuses_rather_than_guesses),
