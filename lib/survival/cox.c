@@ -939,7 +939,13 @@ static crvm_status cox_fit(const double *x, size_t n_rows, size_t n_cols, const 
     double penalty = 0.0;
     for (size_t j = 0; j < p; j++)
         penalty += 0.5 * opt.penalizer * beta[j] * beta[j];
-    const double ll_unpen = evaluate(&fd, beta, NULL, NULL) + penalty;
+    /* On tied data the last step is small enough that the log-likelihood
+     * and the risk sums at beta follow from the last evaluation
+     * (crvm__cox_tied_step): no pass over the rows. */
+    double ll_end = 0.0;
+    if (!(tied && crvm__cox_tied_step(tied, delta, ll, grad, info, &ll_end)))
+        ll_end = evaluate(&fd, beta, NULL, NULL);
+    const double ll_unpen = ll_end + penalty;
 
     if (opt.robust) {
         u = crvm__calloc(n * p, sizeof *u);
@@ -1067,13 +1073,11 @@ static crvm_status cox_fit(const double *x, size_t n_rows, size_t n_cols, const 
         tr->n = n;
         tr->sorted = tied == NULL;
         if (tied) {
-            st = crvm__cox_tied_take_train(tied, &tr->score, &tr->code, &tr->code_time,
+            st = crvm__cox_tied_take_train(tied, beta, &tr->score, &tr->code, &tr->code_time,
                                            &tr->code_stratum);
             if (st != CRVM_OK)
                 goto fail;
             tr->several_strata = n_strata > 1;
-            for (size_t i = 0; i < n; i++)
-                tr->score[i] = -tr->score[i];
         } else {
             const int by_stratum = n_strata > 1;
             tr->time = crvm__malloc(n * sizeof *tr->time);

@@ -129,6 +129,18 @@ static double scalar_block(const crvm__cox_rows *rows, size_t i0, size_t len, co
     }
 }
 
+static void scalar_eta(const crvm__cox_rows *rows, const double *beta, double *eta, double *z)
+{
+    const size_t p = rows->p;
+    for (size_t i = 0; i < rows->n; i++) {
+        augmented_row(rows, i, z, p);
+        double s = 0.0;
+        for (size_t j = 0; j < p; j++)
+            s += z[j] * beta[j];
+        eta[i] = s;
+    }
+}
+
 /* z = x~ = (x - s, 1) of the row at xi; its values into sum, lo, hi. */
 static void scalar_range_row(size_t p, const double *xi, const double *s, double *z, double *sum,
                              double *lo, double *hi)
@@ -274,8 +286,8 @@ avx_rows(const crvm__cox_rows *rows, const lanes *k, size_t i0, size_t len, doub
     return top;
 }
 
-static double avx_add(const crvm__cox_rows *rows, const double *beta, double shift, int full,
-                      double *eta, double *sums, double *ll, double *grad)
+/* The lanes of the standardisation and of beta. */
+static void eval_lanes(const crvm__cox_rows *rows, const double *beta, lanes *k)
 {
     const size_t p = rows->p, G = crvm__cox_rows_width(p) / 4;
     alignas(32) double c[4][4 * AVX_GROUPS];
@@ -289,19 +301,25 @@ static double avx_add(const crvm__cox_rows *rows, const double *beta, double shi
     c[2][p] = 1.0;
     for (size_t l = 0; l < 4; l++)
         tail[l] = 4 * (G - 1) + l < p ? -1 : 0;
-    lanes k;
     for (size_t g = 0; g < G; g++) {
-        k.mu[g] = _mm256_load_pd(c[0] + 4 * g);
-        k.isd[g] = _mm256_load_pd(c[1] + 4 * g);
-        k.one[g] = _mm256_load_pd(c[2] + 4 * g);
-        k.bt[g] = _mm256_load_pd(c[3] + 4 * g);
+        k->mu[g] = _mm256_load_pd(c[0] + 4 * g);
+        k->isd[g] = _mm256_load_pd(c[1] + 4 * g);
+        k->one[g] = _mm256_load_pd(c[2] + 4 * g);
+        k->bt[g] = _mm256_load_pd(c[3] + 4 * g);
     }
-    k.tail = _mm256_load_si256((const __m256i *)tail);
+    k->tail = _mm256_load_si256((const __m256i *)tail);
+}
+
+static double avx_add(const crvm__cox_rows *rows, const double *beta, double shift, int full,
+                      double *eta, double *sums, double *ll, double *grad)
+{
+    lanes k;
+    eval_lanes(rows, beta, &k);
     double top = -INFINITY;
     for (size_t i0 = 0; i0 < rows->n; i0 += BLOCK) {
         const size_t len = rows->n - i0 < BLOCK ? rows->n - i0 : BLOCK;
         double t = 0.0;
-        switch (p) { /* a constant p unrolls the loops over the rows of M and the vectors */
+        switch (rows->p) { /* a constant p unrolls the loops over the rows of M and the vectors */
 #define CASE(P)                                                                                    \
     case P:                                                                                        \
         t = avx_rows(rows, &k, i0, len, shift, full, eta, sums, ll, grad, P);                      \
@@ -313,6 +331,41 @@ static double avx_add(const crvm__cox_rows *rows, const double *beta, double shi
         top = t > top ? t : top;
     }
     return top;
+}
+
+static inline __attribute__((always_inline)) void avx_eta_p(const crvm__cox_rows *rows,
+                                                             const lanes *k, double *eta,
+                                                             const size_t p)
+{
+    const size_t G = (p + 4) / 4;
+    const double *end = rows->x + rows->n * p;
+    for (size_t i = 0; i < rows->n; i++) {
+        const double *xi = rows->x + i * p;
+        _mm_prefetch((const char *)(xi + 16 * p), _MM_HINT_T0);
+        __m256d d = _mm256_setzero_pd();
+        for (size_t g = 0; g < G; g++) {
+            __m256d v = g + 1 < G ? _mm256_loadu_pd(xi + 4 * g) : last_vector(xi + 4 * g, end, k);
+            v = _mm256_fmadd_pd(_mm256_sub_pd(v, k->mu[g]), k->isd[g], k->one[g]);
+            d = _mm256_fmadd_pd(v, k->bt[g], d);
+        }
+        __m128d h = _mm_add_pd(_mm256_castpd256_pd128(d), _mm256_extractf128_pd(d, 1));
+        eta[i] = _mm_cvtsd_f64(_mm_add_sd(h, _mm_unpackhi_pd(h, h)));
+    }
+}
+
+static void avx_eta(const crvm__cox_rows *rows, const double *beta, double *eta)
+{
+    lanes k;
+    eval_lanes(rows, beta, &k);
+    switch (rows->p) {
+#define CASE(P)                                                                                    \
+    case P:                                                                                        \
+        avx_eta_p(rows, &k, eta, P);                                                               \
+        break;
+        CASE(1) CASE(2) CASE(3) CASE(4) CASE(5) CASE(6) CASE(7) CASE(8)
+        CASE(9) CASE(10) CASE(11) CASE(12) CASE(13) CASE(14) CASE(15)
+#undef CASE
+    }
 }
 
 /* Each column's smallest, largest value and sum over the rows, lane by
@@ -510,6 +563,21 @@ double crvm__cox_rows_add(const crvm__cox_rows *rows, crvm__cox_rows_kernel kern
         top = t > top ? t : top;
     }
     return top;
+}
+
+void crvm__cox_rows_eta(const crvm__cox_rows *rows, crvm__cox_rows_kernel kernel,
+                        const double *beta, double *eta)
+{
+#if COX_ROWS_X86
+    if (kernel == CRVM__COX_ROWS_FASTEST && have_avx2_fma(rows->p)) {
+        avx_eta(rows, beta, eta);
+        return;
+    }
+#else
+    (void)kernel;
+#endif
+    double local[UNROLLED_P + 1];
+    scalar_eta(rows, beta, eta, rows->p <= UNROLLED_P ? local : rows->z_scratch);
 }
 
 void crvm__cox_rows_moments(size_t n, size_t p, const double *x, const double *s,

@@ -46,6 +46,11 @@ double crvm__cox_rows_add(const crvm__cox_rows *rows, crvm__cox_rows_kernel kern
                           const double *beta, double shift, int full, double *eta, double *sums,
                           double *ll, double *grad);
 
+/* eta = z beta of every row (n values) at beta (p values), as
+ * crvm__cox_rows_add makes them, without the sums. O(n p). */
+void crvm__cox_rows_eta(const crvm__cox_rows *rows, crvm__cox_rows_kernel kernel,
+                        const double *beta, double *eta);
+
 /* The covariates' moments about the point s (p values) in one pass over
  * the n*p row-major x: into mat ((p + 1) crvm__cox_rows_width(p) doubles,
  * overwritten) the matrix sum x~ x~' with x~ = (x - s, 1) in M's layout

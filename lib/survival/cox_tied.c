@@ -45,6 +45,7 @@ struct crvm__cox_tied {
     double *seed_s;    /* p: the point of the kept moments (crvm__cox_tied_moments) */
     double *seed_ev;   /* p + 1: their sums over the events */
     int seeded;        /* sums hold the evaluation at beta = 0 */
+    int full_sums;     /* the last evaluation made every entry of the sums */
     double *last_beta; /* p: beta of the last evaluation */
     double last_max;   /* its largest eta (0 at the start, for beta = 0) */
     double shift;      /* of the last evaluation */
@@ -282,6 +283,7 @@ double crvm__cox_tied_evaluate(crvm__cox_tied *t, const double *beta, double *gr
     for (size_t j = 0; j < p; j++)
         at_zero &= beta[j] == 0.0;
     t->seeded = 0;
+    t->full_sums = full || at_zero;
     if (info)
         memset(info, 0, p * p * sizeof *info);
     if (at_zero) {
@@ -339,8 +341,49 @@ double crvm__cox_tied_evaluate(crvm__cox_tied *t, const double *beta, double *gr
     return ll;
 }
 
-crvm_status crvm__cox_tied_take_train(crvm__cox_tied *t, double **eta, uint16_t **code,
-                                      double **time, int32_t **stratum)
+int crvm__cox_tied_step(crvm__cox_tied *t, const double *delta, double ll, const double *grad,
+                        const double *info, double *ll_out)
+{
+    const size_t p = t->p, m = t->m, qp = crvm__cox_rows_width(p), stride = (p + 1) * qp;
+    double reach = 0.0; /* D: the most any row's eta moves */
+    for (size_t j = 0; j < p; j++)
+        reach += fabs(delta[j]) * t->zmax[j];
+    if (!t->full_sums || !(reach <= 1e-6))
+        return 0;
+    double *cum = t->cum;
+    for (size_t hi = m; hi > 0;) {
+        size_t lo = hi - 1;
+        while (lo > 0 && t->b_stratum[t->order[lo - 1]] == t->b_stratum[t->order[hi - 1]])
+            lo--;
+        memset(cum, 0, stride * sizeof *cum);
+        for (size_t k = hi; k > lo; k--) {
+            const size_t b = t->order[k - 1];
+            const double *rows = t->sums + b * stride, *ev = t->sums + (m + b) * stride;
+            for (size_t j = 0; j < stride; j++)
+                cum[j] += rows[j] + ev[j];
+            double dz = 0.0, dad = 0.0;
+            for (size_t a = 0; a < p; a++) {
+                dz += delta[a] * cum[a * qp + p];
+                dad += delta[a] * delta[a] * cum[a * qp + a];
+                for (size_t c = a + 1; c < p; c++)
+                    dad += 2.0 * delta[a] * delta[c] * cum[a * qp + c];
+            }
+            t->b_sr[b] = cum[p * qp + p] + dz + 0.5 * dad;
+        }
+        hi = lo;
+    }
+    double gd = 0.0, did = 0.0;
+    for (size_t a = 0; a < p; a++) {
+        gd += grad[a] * delta[a];
+        for (size_t c = 0; c < p; c++)
+            did += delta[a] * info[a * p + c] * delta[c];
+    }
+    *ll_out = ll + gd - 0.5 * did;
+    return 1;
+}
+
+crvm_status crvm__cox_tied_take_train(crvm__cox_tied *t, const double *beta, double **score,
+                                      uint16_t **code, double **time, int32_t **stratum)
 {
     double *tm = crvm__malloc(t->m * sizeof *tm);
     int32_t *st = crvm__malloc(t->m * sizeof *st);
@@ -351,9 +394,15 @@ crvm_status crvm__cox_tied_take_train(crvm__cox_tied *t, double **eta, uint16_t 
     }
     memcpy(tm, t->b_time, t->m * sizeof *tm);
     memcpy(st, t->b_stratum, t->m * sizeof *st);
+    /* -eta at beta from the covariates: the fit's last step may have been
+     * taken without a pass over the rows (crvm__cox_tied_step). */
+    double *sc = t->eta;
+    crvm__cox_rows_eta(&t->rows, CRVM__COX_ROWS_FASTEST, beta, sc);
+    for (size_t i = 0; i < t->n; i++)
+        sc[i] = -sc[i];
     *time = tm;
     *stratum = st;
-    *eta = t->eta;
+    *score = sc;
     *code = t->bucket;
     t->eta = NULL;
     t->bucket = NULL;
