@@ -31,8 +31,8 @@ struct crvm__cox_tied {
     size_t *order;     /* m buckets by (stratum, time) ascending */
     double *b_time;    /* m */
     int32_t *b_stratum;/* m */
-    size_t *b_d;       /* m: events in the bucket */
-    double *b_wd;      /* m: their total weight */
+    size_t *b_d;       /* m (of max_buckets): events in the bucket */
+    double *b_wd;      /* m (of max_buckets): their total weight */
     unsigned char *b_tied; /* m: Efron with d > 1: the events' own sums are kept */
     double *b_sr;      /* m: risk-set sum S_R at the bucket, last evaluation */
     double *block;     /* the allocation that sums lies in (aligned to 32 bytes) */
@@ -77,27 +77,44 @@ static uint64_t mix(double time, int32_t stratum)
     return b ^ (b >> 32);
 }
 
-/* Bucket of every row through an open-addressing table of the distinct
- * pairs; 0 when there are more than max. */
+enum { DIRECT = 1024 }; /* integer times below this skip the hash */
+
+/* Bucket of every row, with its event flag in the top bit, and each
+ * bucket's events and their weight; 0 when there are more than max
+ * buckets. Without strata an integer time t < DIRECT finds its bucket at
+ * direct[t], any other through an open-addressing table of the distinct
+ * pairs. No branch on the event flag, which comes at random; a censored
+ * row adds 0 (weights are finite). */
 static size_t assign_buckets(crvm__cox_tied *t, const double *durations, const int32_t *strata,
-                             size_t max, int32_t *table, size_t mask)
+                             const int32_t *events, const double *weights, size_t max,
+                             int32_t *table, size_t mask, int32_t *direct)
 {
     size_t m = 0;
     for (size_t i = 0; i < t->n; i++) {
-        double time = durations[i] + 0.0; /* -0 and +0 are one time */
-        int32_t s = strata ? strata[i] : 0;
-        size_t h = (size_t)mix(time, s) & mask;
-        while (table[h] >= 0 && !(t->b_time[table[h]] == time && t->b_stratum[table[h]] == s))
-            h = (h + 1) & mask;
-        if (table[h] < 0) {
+        const double time = durations[i] + 0.0; /* -0 and +0 are one time */
+        const int32_t s = strata ? strata[i] : 0;
+        int32_t *at;
+        if (strata == NULL && time >= 0.0 && time < DIRECT && time == (double)(size_t)time) {
+            at = direct + (size_t)time;
+        } else {
+            size_t h = (size_t)mix(time, s) & mask;
+            while (table[h] >= 0 &&
+                   !(t->b_time[table[h]] == time && t->b_stratum[table[h]] == s))
+                h = (h + 1) & mask;
+            at = table + h;
+        }
+        if (*at < 0) {
             if (m == max)
                 return 0;
-            table[h] = (int32_t)m;
+            *at = (int32_t)m;
             t->b_time[m] = time;
             t->b_stratum[m] = s;
             m++;
         }
-        t->bucket[i] = (uint16_t)table[h];
+        const size_t b = (size_t)*at, event = events[i] != 0;
+        t->b_d[b] += event;
+        t->b_wd[b] += (weights ? weights[i] : 1.0) * (double)event;
+        t->bucket[i] = (uint16_t)(b | event << 15);
     }
     return m;
 }
@@ -136,23 +153,26 @@ crvm_status crvm__cox_tied_new(size_t n, size_t p, const double *x, const double
     while (cap < 2 * max_buckets)
         cap *= 2;
     crvm__cox_tied *t = crvm__calloc(1, sizeof *t);
-    int32_t *table = crvm__malloc(cap * sizeof *table);
+    int32_t *table = crvm__malloc((cap + DIRECT) * sizeof *table);
     if (t != NULL) {
         t->bucket = crvm__malloc((n ? n : 1) * sizeof *t->bucket);
         t->b_time = crvm__calloc(max_buckets, sizeof *t->b_time);
         t->b_stratum = crvm__calloc(max_buckets, sizeof *t->b_stratum);
+        t->b_d = crvm__calloc(max_buckets, sizeof *t->b_d);
+        t->b_wd = crvm__calloc(2 * max_buckets, sizeof *t->b_wd);
     }
     if (t == NULL || table == NULL || t->bucket == NULL || t->b_time == NULL ||
-        t->b_stratum == NULL) {
+        t->b_stratum == NULL || t->b_d == NULL || t->b_wd == NULL) {
         crvm__free(table);
         crvm__cox_tied_free(t);
         return crvm__nomem("grouping the Cox rows by time");
     }
-    for (size_t h = 0; h < cap; h++)
+    for (size_t h = 0; h < cap + DIRECT; h++)
         table[h] = -1;
     t->n = n;
     t->p = p;
-    t->m = assign_buckets(t, durations, strata, max_buckets, table, cap - 1);
+    t->m = assign_buckets(t, durations, strata, events, weights, max_buckets, table, cap - 1,
+                          table + cap);
     crvm__free(table);
     if (t->m == 0) {
         crvm__cox_tied_free(t);
@@ -162,18 +182,15 @@ crvm_status crvm__cox_tied_new(size_t n, size_t p, const double *x, const double
     t->ties = ties;
     t->eta = crvm__malloc((n ? n : 1) * sizeof *t->eta);
     t->order = crvm__calloc(m, sizeof *t->order);
-    t->b_d = crvm__calloc(m, sizeof *t->b_d);
-    t->b_wd = crvm__calloc(2 * m, sizeof *t->b_wd);
     t->b_tied = crvm__calloc(m, 1);
     /* 4 doubles more, to start the matrices on a 32-byte boundary */
     t->block = crvm__calloc(4 + (2 * m + 1) * stride + 2 * p * p + 8 * p + 2, sizeof *t->block);
-    if (t->eta == NULL || t->order == NULL || t->b_d == NULL || t->b_wd == NULL ||
-        t->b_tied == NULL || t->block == NULL) {
+    if (t->eta == NULL || t->order == NULL || t->b_tied == NULL || t->block == NULL) {
         crvm__cox_tied_free(t);
         return crvm__nomem("grouping the Cox rows by time");
     }
     crvm__surv_prefer_huge_pages(t->eta, n * sizeof *t->eta);
-    t->b_sr = t->b_wd + m;
+    t->b_sr = t->b_wd + max_buckets;
     t->sums = t->block + (4 - ((uintptr_t)t->block / sizeof(double)) % 4) % 4;
     t->cum = t->sums + 2 * m * stride;
     t->zr = t->cum + stride;
@@ -188,14 +205,6 @@ crvm_status crvm__cox_tied_new(size_t n, size_t p, const double *x, const double
     crvm__cox_rows rows = {n, p, m, x, mean, inv_sd, weights, t->bucket, t->b_tied,
                            t->seed_ev + p + 1};
     t->rows = rows;
-    /* No branch on the event flag, which comes at random; a censored row
-     * adds 0 (weights are finite). */
-    for (size_t i = 0; i < n; i++) {
-        const size_t b = t->bucket[i], event = events[i] != 0;
-        t->b_d[b] += event;
-        t->b_wd[b] += (weights ? weights[i] : 1.0) * (double)event;
-        t->bucket[i] = (uint16_t)(b | event << 15);
-    }
     for (size_t b = 0; b < m; b++)
         t->b_tied[b] = ties == CRVM_TIES_EFRON && t->b_d[b] > 1;
     order_buckets(t);
