@@ -29,6 +29,10 @@
 #endif
 
 enum { BLOCK = CRVM__VBLOCK, AVX_GROUPS = 4, UNROLLED_P = 8 };
+/* The AVX2 kernel's blocks are smaller: their z~ (up to 16 doubles a row)
+ * and the buckets' matrices (512 bytes each for p = 7, ~30 KB with 30
+ * times) then share the 32 KB first-level cache. */
+enum { AVX_BLOCK = 64 };
 
 size_t crvm__cox_rows_width(size_t p)
 {
@@ -233,9 +237,9 @@ avx_rows(const crvm__cox_rows *rows, const lanes *k, size_t i0, size_t len, doub
 {
     const size_t G = (p + 4) / 4, qp = 4 * G, stride = (p + 1) * qp;
     const double *end = rows->x + rows->n * p;
-    alignas(32) double zb[BLOCK * 4 * AVX_GROUPS];
+    alignas(32) double zb[AVX_BLOCK * 4 * AVX_GROUPS];
     alignas(32) double y[4 * AVX_GROUPS];
-    double r[BLOCK], top = -INFINITY;
+    double r[AVX_BLOCK], top = -INFINITY;
     for (size_t i = 0; i < len; i++) {
         const double *xi = rows->x + (i0 + i) * p;
         _mm_prefetch((const char *)(xi + 16 * p), _MM_HINT_T0); /* 16 rows ahead */
@@ -316,8 +320,8 @@ static double avx_add(const crvm__cox_rows *rows, const double *beta, double shi
     lanes k;
     eval_lanes(rows, beta, &k);
     double top = -INFINITY;
-    for (size_t i0 = 0; i0 < rows->n; i0 += BLOCK) {
-        const size_t len = rows->n - i0 < BLOCK ? rows->n - i0 : BLOCK;
+    for (size_t i0 = 0; i0 < rows->n; i0 += AVX_BLOCK) {
+        const size_t len = rows->n - i0 < AVX_BLOCK ? rows->n - i0 : AVX_BLOCK;
         double t = 0.0;
         switch (rows->p) { /* a constant p unrolls the loops over the rows of M and the vectors */
 #define CASE(P)                                                                                    \
