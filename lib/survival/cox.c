@@ -604,8 +604,8 @@ static crvm_status check_common(const double *x, size_t x_len, size_t n_rows, si
 static int centred_moments(size_t n, size_t p, const double *x, double *scratch, double *mean,
                            double *cross, double *dev_max, crvm__cox_tied *tied)
 {
-    const size_t qp = crvm__cox_rows_width(p), head = n < 64 ? n : 64;
-    double *mom = scratch, *s = mom + (p + 1) * qp, *lo = s + p, *hi = lo + p, *z = hi + p;
+    const size_t head = n < 64 ? n : 64;
+    double *mom = scratch, *s = mom + crvm__cox_rows_stride(p), *lo = s + p, *hi = lo + p, *z = hi + p;
     for (size_t j = 0; j < p; j++) {
         s[j] = 0.0;
         for (size_t i = 0; i < head; i++)
@@ -624,7 +624,7 @@ static int centred_moments(size_t n, size_t p, const double *x, double *scratch,
         for (size_t a = 0; a < p; a++) {
             const double da = mean[a] - s[a];
             for (size_t b = a; b < p; b++)
-                cross[a * p + b] = mom[a * qp + b] - (double)n * da * (mean[b] - s[b]);
+                cross[a * p + b] = mom[crvm__cox_rows_at(p, a, b)] - (double)n * da * (mean[b] - s[b]);
             far |= da * da > 1e4 * cross[a * p + a] / (double)n;
         }
         if (!far)
@@ -694,7 +694,7 @@ static crvm_status cox_fit(const double *x, size_t n_rows, size_t n_cols, const 
     crvm__surv_key *keys = NULL;
     double *z = NULL, *tw = NULL;
     int32_t *es = NULL;
-    const size_t mom_size = (p + 1) * crvm__cox_rows_width(p) + 4 * p + 1; /* centred_moments */
+    const size_t mom_size = crvm__cox_rows_stride(p) + 4 * p + 1; /* centred_moments */
     double *mat = crvm__calloc(9 * p * p + 12 * p + mom_size, sizeof *mat);
     crvm_cox *cox = crvm__calloc(1, sizeof *cox);
     size_t *sbegin = NULL;

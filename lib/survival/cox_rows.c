@@ -52,8 +52,8 @@ static void risk_of_block(const crvm__cox_rows *rows, size_t i0, size_t len, dou
 static double add_risk_only(const crvm__cox_rows *rows, size_t i0, size_t len, const double *r,
                             const double *eta, double *sums)
 {
-    const size_t p = rows->p, qp = crvm__cox_rows_width(p), stride = (p + 1) * qp;
-    const size_t s_at = p * qp + p;
+    const size_t p = rows->p, stride = crvm__cox_rows_stride(p);
+    const size_t s_at = crvm__cox_rows_at(p, p, p);
     double ll = 0.0;
     for (size_t i = i0; i < i0 + len; i++) {
         const size_t b = rows->code[i] & 0x7fffu, event = rows->code[i] >> 15;
@@ -80,7 +80,7 @@ static inline double scalar_rows(const crvm__cox_rows *rows, size_t i0, size_t l
                                  const double *beta, double shift, int full, double *eta,
                                  double *sums, double *ll, double *grad, double *z, const size_t p)
 {
-    const size_t qp = crvm__cox_rows_width(p), stride = (p + 1) * qp;
+    const size_t stride = crvm__cox_rows_stride(p);
     double r[BLOCK], top = -INFINITY;
     for (size_t i = i0; i < i0 + len; i++) {
         augmented_row(rows, i, z, p);
@@ -110,7 +110,7 @@ static inline double scalar_rows(const crvm__cox_rows *rows, size_t i0, size_t l
                 grad[a] += we * z[a];
         for (size_t a = 0; a <= p; a++) {
             const double ya = ri * z[a];
-            double *row = acc + a * qp;
+            double *row = acc + crvm__cox_rows_at(p, a, 0);
             for (size_t c = a; c <= p; c++)
                 row[c] += ya * z[c];
         }
@@ -161,19 +161,18 @@ static void scalar_range_row(size_t p, const double *xi, const double *s, double
 static void scalar_moments(size_t n, size_t p, const double *x, const double *s, double *mat,
                            double *sum, double *lo, double *hi, double *z)
 {
-    const size_t qp = crvm__cox_rows_width(p);
     for (size_t i = 0; i < n; i++) {
         scalar_range_row(p, x + i * p, s, z, sum, lo, hi);
         for (size_t a = 0; a <= p; a++)
             for (size_t c = a; c <= p; c++)
-                mat[a * qp + c] += z[a] * z[c];
+                mat[crvm__cox_rows_at(p, a, c)] += z[a] * z[c];
     }
 }
 
 static void scalar_bucket_moments(const crvm__cox_rows *rows, const double *s, double *sums,
                                   double *events, double *sum, double *lo, double *hi)
 {
-    const size_t p = rows->p, qp = crvm__cox_rows_width(p), stride = (p + 1) * qp;
+    const size_t p = rows->p, stride = crvm__cox_rows_stride(p);
     double *z = rows->z_scratch;
     for (size_t i = 0; i < rows->n; i++) {
         const size_t b = rows->code[i] & 0x7fffu, event = rows->code[i] >> 15;
@@ -182,7 +181,7 @@ static void scalar_bucket_moments(const crvm__cox_rows *rows, const double *s, d
         for (size_t a = 0; a <= p; a++) {
             events[a] += (double)event * z[a];
             for (size_t c = a; c <= p; c++)
-                acc[a * qp + c] += z[a] * z[c];
+                acc[crvm__cox_rows_at(p, a, c)] += z[a] * z[c];
         }
     }
 }
@@ -220,11 +219,11 @@ static inline __m256d last_vector(const double *xi, const double *end, const lan
 static inline __attribute__((always_inline)) void avx_accumulate(double *acc, const double *y,
                                                                  const __m256d *z, const size_t p)
 {
-    const size_t G = (p + 4) / 4, qp = 4 * G;
+    const size_t G = (p + 4) / 4;
 #pragma GCC unroll 16
     for (size_t a = 0; a <= p; a++) {
         const __m256d ya = _mm256_broadcast_sd(y + a);
-        double *row = acc + a * qp;
+        double *row = acc + crvm__cox_rows_at(p, a, 0); /* vector g at row + 4 g */
 #pragma GCC unroll 4
         for (size_t g = a / 4; g < G; g++)
             _mm256_storeu_pd(row + 4 * g, _mm256_fmadd_pd(ya, z[g], _mm256_loadu_pd(row + 4 * g)));
@@ -235,7 +234,7 @@ static inline __attribute__((always_inline)) double
 avx_rows(const crvm__cox_rows *rows, const lanes *k, size_t i0, size_t len, double shift, int full,
          double *eta, double *sums, double *ll, double *grad, const size_t p)
 {
-    const size_t G = (p + 4) / 4, qp = 4 * G, stride = (p + 1) * qp;
+    const size_t G = (p + 4) / 4, qp = 4 * G, stride = crvm__cox_rows_stride(p);
     const double *end = rows->x + rows->n * p;
     alignas(32) double zb[AVX_BLOCK * 4 * AVX_GROUPS];
     alignas(32) double y[4 * AVX_GROUPS];
@@ -424,7 +423,7 @@ static inline __attribute__((always_inline)) void
 avx_moments_p(size_t n, const double *x, const lanes *k, double *mat, double *sum, double *lo,
               double *hi, const size_t p)
 {
-    const size_t G = (p + 4) / 4, qp = 4 * G;
+    const size_t G = (p + 4) / 4;
     const double *end = x + n * p;
     __m256d acc[(4 * AVX_GROUPS) * AVX_GROUPS];
     alignas(32) double zb[4 * AVX_GROUPS];
@@ -449,7 +448,7 @@ avx_moments_p(size_t n, const double *x, const lanes *k, double *mat, double *su
             _mm256_store_pd(out, acc[a * G + g]);
             for (size_t l = 0; l < 4; l++)
                 if (4 * g + l >= a && 4 * g + l <= p)
-                    mat[a * qp + 4 * g + l] = out[l];
+                    mat[crvm__cox_rows_at(p, a, 4 * g + l)] = out[l];
         }
     range_store(&r, sum, lo, hi, p);
 }
@@ -494,7 +493,7 @@ static inline __attribute__((always_inline)) void
 avx_bucket_moments_p(const crvm__cox_rows *rows, const lanes *k, double *sums, double *events,
                      double *sum, double *lo, double *hi, const size_t p)
 {
-    const size_t G = (p + 4) / 4, qp = 4 * G, stride = (p + 1) * qp;
+    const size_t G = (p + 4) / 4, stride = crvm__cox_rows_stride(p);
     const double *end = rows->x + rows->n * p;
     __m256d vev[AVX_GROUPS];
     alignas(32) double y[4 * AVX_GROUPS];
@@ -588,7 +587,7 @@ void crvm__cox_rows_moments(size_t n, size_t p, const double *x, const double *s
                             crvm__cox_rows_kernel kernel, double *mat, double *sum, double *lo,
                             double *hi, double *z)
 {
-    memset(mat, 0, (p + 1) * crvm__cox_rows_width(p) * sizeof *mat);
+    memset(mat, 0, crvm__cox_rows_stride(p) * sizeof *mat);
     for (size_t j = 0; j < p; j++) {
         sum[j] = 0.0;
         lo[j] = INFINITY;

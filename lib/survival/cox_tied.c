@@ -178,7 +178,7 @@ crvm_status crvm__cox_tied_new(size_t n, size_t p, const double *x, const double
         crvm__cox_tied_free(t);
         return CRVM_OK;
     }
-    const size_t m = t->m, stride = (p + 1) * crvm__cox_rows_width(p);
+    const size_t m = t->m, stride = crvm__cox_rows_stride(p);
     t->ties = ties;
     t->eta = crvm__malloc((n ? n : 1) * sizeof *t->eta);
     t->order = crvm__calloc(m, sizeof *t->order);
@@ -233,7 +233,7 @@ void crvm__cox_tied_set_zmax(crvm__cox_tied *t, const double *zmax)
 void crvm__cox_tied_moments(crvm__cox_tied *t, const double *s, double *mom, double *sum,
                             double *lo, double *hi)
 {
-    const size_t p = t->p, qp = crvm__cox_rows_width(p), stride = (p + 1) * qp;
+    const size_t p = t->p, stride = crvm__cox_rows_stride(p);
     memset(t->sums, 0, 2 * t->m * stride * sizeof *t->sums);
     crvm__cox_rows_bucket_moments(&t->rows, CRVM__COX_ROWS_FASTEST, s, t->sums, t->seed_ev, sum, lo, hi);
     memcpy(t->seed_s, s, p * sizeof *s);
@@ -245,23 +245,23 @@ void crvm__cox_tied_moments(crvm__cox_tied *t, const double *s, double *mom, dou
 
 void crvm__cox_tied_seed(crvm__cox_tied *t)
 {
-    const size_t p = t->p, qp = crvm__cox_rows_width(p), stride = (p + 1) * qp;
+    const size_t p = t->p, stride = crvm__cox_rows_stride(p);
     const double *mean = t->rows.mean, *inv_sd = t->rows.inv_sd, *s = t->seed_s;
     for (size_t k = 0; k < 2 * t->m; k++) {
         double *mat = t->sums + k * stride;
-        const double count = mat[p * qp + p];
+        const double count = mat[crvm__cox_rows_at(p, p, p)];
         /* about the mean and scaled: the upper triangle of A first, which
          * reads the sums of x - s in the last column, then those */
         for (size_t a = 0; a < p; a++) {
-            const double da = mean[a] - s[a], sa = mat[a * qp + p];
+            const double da = mean[a] - s[a], sa = mat[crvm__cox_rows_at(p, a, p)];
             for (size_t b = a; b < p; b++) {
                 const double db = mean[b] - s[b];
-                mat[a * qp + b] = inv_sd[a] * inv_sd[b] *
-                                  (mat[a * qp + b] - da * mat[b * qp + p] - db * sa + da * db * count);
+                mat[crvm__cox_rows_at(p, a, b)] = inv_sd[a] * inv_sd[b] *
+                                  (mat[crvm__cox_rows_at(p, a, b)] - da * mat[crvm__cox_rows_at(p, b, p)] - db * sa + da * db * count);
             }
         }
         for (size_t a = 0; a < p; a++)
-            mat[a * qp + p] = inv_sd[a] * (mat[a * qp + p] - (mean[a] - s[a]) * count);
+            mat[crvm__cox_rows_at(p, a, p)] = inv_sd[a] * (mat[crvm__cox_rows_at(p, a, p)] - (mean[a] - s[a]) * count);
     }
     t->seeded = 1;
 }
@@ -270,22 +270,21 @@ void crvm__cox_tied_seed(crvm__cox_tied *t)
  * its matrix M (cox_rows.h) for the block terms. */
 static double unpack(size_t p, const double *mat, double *z, double *a)
 {
-    const size_t qp = crvm__cox_rows_width(p);
     for (size_t r = 0; r < p; r++) {
         if (z)
-            z[r] = mat[r * qp + p];
+            z[r] = mat[crvm__cox_rows_at(p, r, p)];
         if (a)
             for (size_t c = r; c < p; c++)
-                a[r * p + c] = mat[r * qp + c];
+                a[r * p + c] = mat[crvm__cox_rows_at(p, r, c)];
     }
-    return mat[p * qp + p];
+    return mat[crvm__cox_rows_at(p, p, p)];
 }
 
 double crvm__cox_tied_evaluate(crvm__cox_tied *t, const double *beta, double *grad,
                                double *info)
 {
-    const size_t p = t->p, m = t->m, stride = (p + 1) * crvm__cox_rows_width(p);
-    const size_t s_at = stride - crvm__cox_rows_width(p) + p; /* S in M */
+    const size_t p = t->p, m = t->m, stride = crvm__cox_rows_stride(p);
+    const size_t s_at = crvm__cox_rows_at(p, p, p); /* S in M */
     const int full = grad != NULL || info != NULL;
     double ll, top, shift = shift_for(t, beta);
     int at_zero = t->seeded; /* the sums are there (crvm__cox_tied_seed), every eta 0 */
@@ -353,7 +352,7 @@ double crvm__cox_tied_evaluate(crvm__cox_tied *t, const double *beta, double *gr
 int crvm__cox_tied_step(crvm__cox_tied *t, const double *delta, double ll, const double *grad,
                         const double *info, double *ll_out)
 {
-    const size_t p = t->p, m = t->m, qp = crvm__cox_rows_width(p), stride = (p + 1) * qp;
+    const size_t p = t->p, m = t->m, stride = crvm__cox_rows_stride(p);
     double reach = 0.0; /* D: the most any row's eta moves */
     for (size_t j = 0; j < p; j++)
         reach += fabs(delta[j]) * t->zmax[j];
@@ -372,12 +371,12 @@ int crvm__cox_tied_step(crvm__cox_tied *t, const double *delta, double ll, const
                 cum[j] += rows[j] + ev[j];
             double dz = 0.0, dad = 0.0;
             for (size_t a = 0; a < p; a++) {
-                dz += delta[a] * cum[a * qp + p];
-                dad += delta[a] * delta[a] * cum[a * qp + a];
+                dz += delta[a] * cum[crvm__cox_rows_at(p, a, p)];
+                dad += delta[a] * delta[a] * cum[crvm__cox_rows_at(p, a, a)];
                 for (size_t c = a + 1; c < p; c++)
-                    dad += 2.0 * delta[a] * delta[c] * cum[a * qp + c];
+                    dad += 2.0 * delta[a] * delta[c] * cum[crvm__cox_rows_at(p, a, c)];
             }
-            t->b_sr[b] = cum[p * qp + p] + dz + 0.5 * dad;
+            t->b_sr[b] = cum[crvm__cox_rows_at(p, p, p)] + dz + 0.5 * dad;
         }
         hi = lo;
     }

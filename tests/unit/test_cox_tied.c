@@ -292,8 +292,17 @@ static void row_kernels_agree(void **state)
             w[i] = 0.5 + test_rng_uniform(&rng);
             code[i] = (uint16_t)(i * 7 % MB | (test_rng_uniform(&rng) < 0.6) << 15);
         }
-        const size_t qp = crvm__cox_rows_width(p), stride = (p + 1) * qp;
+        const size_t qp = crvm__cox_rows_width(p), stride = crvm__cox_rows_stride(p);
         assert_true(qp % 4 == 0 && qp >= p + 1 && qp < p + 5);
+        /* the triangle's rows one after another, each from its first
+         * vector holding an entry: less than a vector of scratch lanes
+         * after a row's last entry and before the next row's first */
+        for (size_t a = 0; a <= p; a++) {
+            assert_true(crvm__cox_rows_at(p, a, a) % 4 == a % 4);
+            assert_true(crvm__cox_rows_at(p, a, a) >= (a ? crvm__cox_rows_at(p, a - 1, p) + 1 : 0));
+            assert_true(crvm__cox_rows_at(p, a, a) <= (a ? crvm__cox_rows_at(p, a - 1, p) + 7 : 0));
+        }
+        assert_true(stride == crvm__cox_rows_at(p, p, p) + 4 - p % 4 && stride % 4 == 0);
         for (int variant = 0; variant < 4; variant++) {
             const int full = variant & 1, weighted = variant >> 1;
             crvm__cox_rows rows = {NR, p, MB, x, mean, inv_sd, weighted ? w : NULL, code, tied, z};
@@ -323,14 +332,14 @@ static void row_kernels_agree(void **state)
                 const double *m0 = sums[0] + b * stride, *m1 = sums[1] + b * stride;
                 for (size_t a = full ? 0 : p; a <= p; a++)
                     for (size_t c = a; c <= p; c++) {
-                        const double size = sqrt(m1[a * qp + a] * m1[c * qp + c]);
-                        assert_true(fabs(m0[a * qp + c] - m1[a * qp + c]) <= 1e-13 * size);
+                        const double size = sqrt(m1[crvm__cox_rows_at(p, a, a)] * m1[crvm__cox_rows_at(p, c, c)]);
+                        assert_true(fabs(m0[crvm__cox_rows_at(p, a, c)] - m1[crvm__cox_rows_at(p, a, c)]) <= 1e-13 * size);
                     }
                 /* the events of untied buckets go with its other rows */
                 if (b >= MB && !tied[b - MB])
-                    assert_true(m1[p * qp + p] == 0.0);
+                    assert_true(m1[crvm__cox_rows_at(p, p, p)] == 0.0);
                 else
-                    assert_true(m1[p * qp + p] > 0.0);
+                    assert_true(m1[crvm__cox_rows_at(p, p, p)] > 0.0);
             }
         }
         /* The same per bucket, without weights, for the first evaluation;
@@ -348,8 +357,8 @@ static void row_kernels_agree(void **state)
             const double *m0 = sums[0] + b * stride, *m1 = sums[1] + b * stride;
             for (size_t a = 0; a <= p; a++)
                 for (size_t c = a; c <= p; c++) {
-                    const double size = sqrt(m1[a * qp + a] * m1[c * qp + c]);
-                    assert_true(fabs(m0[a * qp + c] - m1[a * qp + c]) <= 1e-13 * size);
+                    const double size = sqrt(m1[crvm__cox_rows_at(p, a, a)] * m1[crvm__cox_rows_at(p, c, c)]);
+                    assert_true(fabs(m0[crvm__cox_rows_at(p, a, c)] - m1[crvm__cox_rows_at(p, a, c)]) <= 1e-13 * size);
                 }
         }
         for (size_t a = 0; a <= p; a++) {
@@ -368,7 +377,7 @@ static void row_kernels_agree(void **state)
             crvm__cox_rows_moments(NR, p, x, mean, k ? CRVM__COX_ROWS_SCALAR
                                                      : CRVM__COX_ROWS_FASTEST,
                                    mat[k], sum[k], lo[k], hi[k], z);
-        assert_true(mat[1][p * qp + p] == (double)NR && mat[0][p * qp + p] == (double)NR);
+        assert_true(mat[1][crvm__cox_rows_at(p, p, p)] == (double)NR && mat[0][crvm__cox_rows_at(p, p, p)] == (double)NR);
         for (size_t a = 0; a <= p; a++) {
             if (a < p) {
                 assert_true(lo[0][a] == lo[1][a] && hi[0][a] == hi[1][a]);
@@ -382,8 +391,8 @@ static void row_kernels_agree(void **state)
                 assert_true(lo[1][a] < mean[a] && hi[1][a] > mean[a]);
             }
             for (size_t c = a; c <= p; c++) {
-                const double size = sqrt(mat[1][a * qp + a] * mat[1][c * qp + c]);
-                assert_true(fabs(mat[0][a * qp + c] - mat[1][a * qp + c]) <= 1e-13 * size);
+                const double size = sqrt(mat[1][crvm__cox_rows_at(p, a, a)] * mat[1][crvm__cox_rows_at(p, c, c)]);
+                assert_true(fabs(mat[0][crvm__cox_rows_at(p, a, c)] - mat[1][crvm__cox_rows_at(p, a, c)]) <= 1e-13 * size);
             }
         }
     }
