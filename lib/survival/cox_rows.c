@@ -214,15 +214,20 @@ static inline __m256d last_vector(const double *xi, const double *end, const lan
     return _mm256_maskload_pd(xi, k->tail);
 }
 
-/* acc += y z~' in the upper triangle of M (cox_rows.h): row a of M gets
- * y_a times each vector of z~ that holds an entry b >= a. */
+/* acc += (r y) z~' in the upper triangle of M (cox_rows.h): row a of M
+ * gets r y_a times each vector of z~ that holds an entry b >= a; y is z~
+ * in memory, r a vector of the row's r or NULL (1). The broadcasts read y
+ * where the block's first loop stored it long before: a product r z~
+ * stored just before and read back stalled on the store. */
 static inline __attribute__((always_inline)) void avx_accumulate(double *acc, const double *y,
-                                                                 const __m256d *z, const size_t p)
+                                                                 const __m256d *z,
+                                                                 const __m256d *r, const size_t p)
 {
     const size_t G = (p + 4) / 4;
 #pragma GCC unroll 16
     for (size_t a = 0; a <= p; a++) {
-        const __m256d ya = _mm256_broadcast_sd(y + a);
+        const __m256d ya = r ? _mm256_mul_pd(*r, _mm256_broadcast_sd(y + a))
+                             : _mm256_broadcast_sd(y + a);
         double *row = acc + crvm__cox_rows_at(p, a, 0); /* vector g at row + 4 g */
 #pragma GCC unroll 4
         for (size_t g = a / 4; g < G; g++)
@@ -237,7 +242,6 @@ avx_rows(const crvm__cox_rows *rows, const lanes *k, size_t i0, size_t len, doub
     const size_t G = (p + 4) / 4, qp = 4 * G, stride = crvm__cox_rows_stride(p);
     const double *end = rows->x + rows->n * p;
     alignas(32) double zb[AVX_BLOCK * 4 * AVX_GROUPS];
-    alignas(32) double y[4 * AVX_GROUPS];
     double r[AVX_BLOCK], top = -INFINITY;
     for (size_t i = 0; i < len; i++) {
         const double *xi = rows->x + (i0 + i) * p;
@@ -274,9 +278,8 @@ avx_rows(const crvm__cox_rows *rows, const lanes *k, size_t i0, size_t len, doub
         for (size_t g = 0; g < G; g++) {
             z[g] = _mm256_load_pd(zb + i * qp + 4 * g);
             gacc[g] = _mm256_fmadd_pd(wv, z[g], gacc[g]);
-            _mm256_store_pd(y + 4 * g, _mm256_mul_pd(ri, z[g]));
         }
-        avx_accumulate(acc, y, z, p);
+        avx_accumulate(acc, zb + i * qp, z, &ri, p);
     }
     *ll += lsum;
     if (grad) {
@@ -510,7 +513,7 @@ avx_bucket_moments_p(const crvm__cox_rows *rows, const lanes *k, double *sums, d
         range_row(&r, k, xi, end, z, y, G);
         for (size_t g = 0; g < G; g++)
             vev[g] = _mm256_fmadd_pd(ev, z[g], vev[g]);
-        avx_accumulate(sums + (b + rows->m * (event & rows->b_tied[b])) * stride, y, z, p);
+        avx_accumulate(sums + (b + rows->m * (event & rows->b_tied[b])) * stride, y, z, NULL, p);
     }
     alignas(32) double e4[4 * AVX_GROUPS];
     for (size_t g = 0; g < G; g++)
