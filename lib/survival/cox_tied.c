@@ -280,11 +280,77 @@ static double unpack(size_t p, const double *mat, double *z, double *a)
     return mat[crvm__cox_rows_at(p, p, p)];
 }
 
+/* Calls visit for each bucket b from the last time down, stratum by
+ * stratum, with cum the sums M of its risk set (the buckets at its time
+ * and later; only S unless full) and ev its event sums. */
+typedef void risk_visit(crvm__cox_tied *t, size_t b, const double *cum, const double *ev,
+                        void *ctx);
+static void walk_risk_sets(crvm__cox_tied *t, int full, risk_visit *visit, void *ctx)
+{
+    const size_t p = t->p, m = t->m, stride = crvm__cox_rows_stride(p);
+    const size_t s_at = crvm__cox_rows_at(p, p, p); /* S in M */
+    double *cum = t->cum;
+    for (size_t hi = m; hi > 0;) {
+        size_t lo = hi - 1;
+        while (lo > 0 && t->b_stratum[t->order[lo - 1]] == t->b_stratum[t->order[hi - 1]])
+            lo--;
+        memset(cum, 0, stride * sizeof *cum);
+        for (size_t k = hi; k > lo; k--) {
+            const size_t b = t->order[k - 1];
+            const double *rows = t->sums + b * stride, *ev = t->sums + (m + b) * stride;
+            if (full)
+                for (size_t j = 0; j < stride; j++)
+                    cum[j] += rows[j] + ev[j];
+            else
+                cum[s_at] += rows[s_at] + ev[s_at];
+            visit(t, b, cum, ev, ctx);
+        }
+        hi = lo;
+    }
+}
+
+/* An evaluation's block terms at bucket b (info, grad: NULL when not
+ * made; then only S is in the sums). */
+typedef struct eval_ctx {
+    double shift, *ll, *grad, *info;
+} eval_ctx;
+static void eval_bucket(crvm__cox_tied *t, size_t b, const double *cum, const double *ev, void *ctx)
+{
+    const eval_ctx *c = ctx;
+    const size_t p = t->p;
+    const int full = c->grad != NULL || c->info != NULL;
+    const double sr = cum[crvm__cox_rows_at(p, p, p)];
+    t->b_sr[b] = sr;
+    if (t->b_d[b] > 0 && t->b_wd[b] > 0.0) {
+        unpack(p, cum, full ? t->zr : NULL, c->info ? t->ar : NULL);
+        const double sd = unpack(p, ev, full && t->b_tied[b] ? t->zd : NULL,
+                                 c->info && t->b_tied[b] ? t->ad : NULL);
+        crvm__cox_block_terms(p, t->ties, c->shift, t->b_d[b], t->b_wd[b], sr, t->zr, t->ar, sd,
+                              t->zd, t->ad, t->zl, c->ll, c->grad, c->info);
+    }
+}
+
+/* Bucket b's risk sum S moved by delta (crvm__cox_tied_step). */
+static void taylor_bucket(crvm__cox_tied *t, size_t b, const double *cum, const double *ev,
+                          void *ctx)
+{
+    const double *delta = ctx;
+    const size_t p = t->p;
+    (void)ev;
+    double dz = 0.0, dad = 0.0;
+    for (size_t a = 0; a < p; a++) {
+        dz += delta[a] * cum[crvm__cox_rows_at(p, a, p)];
+        dad += delta[a] * delta[a] * cum[crvm__cox_rows_at(p, a, a)];
+        for (size_t c = a + 1; c < p; c++)
+            dad += 2.0 * delta[a] * delta[c] * cum[crvm__cox_rows_at(p, a, c)];
+    }
+    t->b_sr[b] = cum[crvm__cox_rows_at(p, p, p)] + dz + 0.5 * dad;
+}
+
 double crvm__cox_tied_evaluate(crvm__cox_tied *t, const double *beta, double *grad,
                                double *info)
 {
     const size_t p = t->p, m = t->m, stride = crvm__cox_rows_stride(p);
-    const size_t s_at = crvm__cox_rows_at(p, p, p); /* S in M */
     const int full = grad != NULL || info != NULL;
     double ll, top, shift = shift_for(t, beta);
     int at_zero = t->seeded; /* the sums are there (crvm__cox_tied_seed), every eta 0 */
@@ -316,33 +382,8 @@ double crvm__cox_tied_evaluate(crvm__cox_tied *t, const double *beta, double *gr
             shift = top;
         }
     }
-    /* Risk sums from the last time down, stratum by stratum. */
-    double *cum = t->cum;
-    for (size_t hi = m; hi > 0;) {
-        size_t lo = hi - 1;
-        while (lo > 0 && t->b_stratum[t->order[lo - 1]] == t->b_stratum[t->order[hi - 1]])
-            lo--;
-        memset(cum, 0, stride * sizeof *cum);
-        for (size_t k = hi; k > lo; k--) {
-            const size_t b = t->order[k - 1];
-            const double *rows = t->sums + b * stride, *ev = t->sums + (m + b) * stride;
-            if (full)
-                for (size_t j = 0; j < stride; j++)
-                    cum[j] += rows[j] + ev[j];
-            else
-                cum[s_at] += rows[s_at] + ev[s_at];
-            const double sr = cum[s_at];
-            t->b_sr[b] = sr;
-            if (t->b_d[b] > 0 && t->b_wd[b] > 0.0) {
-                unpack(p, cum, full ? t->zr : NULL, info ? t->ar : NULL);
-                const double sd = unpack(p, ev, full && t->b_tied[b] ? t->zd : NULL,
-                                         info && t->b_tied[b] ? t->ad : NULL);
-                crvm__cox_block_terms(p, t->ties, shift, t->b_d[b], t->b_wd[b], sr, t->zr, t->ar,
-                                      sd, t->zd, t->ad, t->zl, &ll, grad, info);
-            }
-        }
-        hi = lo;
-    }
+    eval_ctx ctx = {shift, &ll, grad, info};
+    walk_risk_sets(t, full, eval_bucket, &ctx);
     t->shift = shift;
     t->last_max = top;
     memcpy(t->last_beta, beta, p * sizeof *beta);
@@ -352,34 +393,13 @@ double crvm__cox_tied_evaluate(crvm__cox_tied *t, const double *beta, double *gr
 int crvm__cox_tied_step(crvm__cox_tied *t, const double *delta, double ll, const double *grad,
                         const double *info, double *ll_out)
 {
-    const size_t p = t->p, m = t->m, stride = crvm__cox_rows_stride(p);
+    const size_t p = t->p;
     double reach = 0.0; /* D: the most any row's eta moves */
     for (size_t j = 0; j < p; j++)
         reach += fabs(delta[j]) * t->zmax[j];
     if (!t->full_sums || !(reach <= 1e-6))
         return 0;
-    double *cum = t->cum;
-    for (size_t hi = m; hi > 0;) {
-        size_t lo = hi - 1;
-        while (lo > 0 && t->b_stratum[t->order[lo - 1]] == t->b_stratum[t->order[hi - 1]])
-            lo--;
-        memset(cum, 0, stride * sizeof *cum);
-        for (size_t k = hi; k > lo; k--) {
-            const size_t b = t->order[k - 1];
-            const double *rows = t->sums + b * stride, *ev = t->sums + (m + b) * stride;
-            for (size_t j = 0; j < stride; j++)
-                cum[j] += rows[j] + ev[j];
-            double dz = 0.0, dad = 0.0;
-            for (size_t a = 0; a < p; a++) {
-                dz += delta[a] * cum[crvm__cox_rows_at(p, a, p)];
-                dad += delta[a] * delta[a] * cum[crvm__cox_rows_at(p, a, a)];
-                for (size_t c = a + 1; c < p; c++)
-                    dad += 2.0 * delta[a] * delta[c] * cum[crvm__cox_rows_at(p, a, c)];
-            }
-            t->b_sr[b] = cum[crvm__cox_rows_at(p, p, p)] + dz + 0.5 * dad;
-        }
-        hi = lo;
-    }
+    walk_risk_sets(t, 1, taylor_bucket, (void *)delta);
     double gd = 0.0, did = 0.0;
     for (size_t a = 0; a < p; a++) {
         gd += grad[a] * delta[a];
