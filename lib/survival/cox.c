@@ -56,7 +56,7 @@ void crvm_cox_free(crvm_cox *cox)
     crvm__free(cox->base_time);
     crvm__free(cox->base_cumhaz);
     crvm__free(cox->train.time);
-    crvm__free(cox->train.score);
+    crvm__free(cox->train.score_block ? cox->train.score_block : cox->train.score);
     crvm__free(cox->train.events);
     crvm__free(cox->train.strata);
     crvm__free(cox->train.code);
@@ -1064,8 +1064,8 @@ static crvm_status cox_fit(const double *x, size_t n_rows, size_t n_cols, const 
         tr->n = n;
         tr->sorted = tied == NULL;
         if (tied) {
-            st = crvm__cox_tied_take_train(tied, beta, &tr->score, &tr->code, &tr->code_time,
-                                           &tr->code_stratum);
+            st = crvm__cox_tied_take_train(tied, beta, &tr->score, &tr->score_block, &tr->code,
+                                           &tr->code_time, &tr->code_stratum);
             if (st != CRVM_OK)
                 goto fail;
             tr->several_strata = n_strata > 1;
