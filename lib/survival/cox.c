@@ -30,6 +30,7 @@
 #include "math/vmath.h"
 #include "survival/distrib.h"
 #include "survival/internal.h"
+#include "survival/cox_efron.h"
 #include "survival/cox_fit.h"
 #include "survival/cox_model.h"
 #include "survival/cox_rows.h"
@@ -55,7 +56,7 @@ void crvm_cox_free(crvm_cox *cox)
     crvm__free(cox->base_time);
     crvm__free(cox->base_cumhaz);
     crvm__free(cox->train.time);
-    crvm__free(cox->train.score);
+    crvm__free(cox->train.score_block ? cox->train.score_block : cox->train.score);
     crvm__free(cox->train.events);
     crvm__free(cox->train.strata);
     crvm__free(cox->train.code);
@@ -175,47 +176,30 @@ static inline void block_update(const size_t p, int efron, double wbar, const do
  *   sum zl      = zr c0 - zd c1,
  *   sum (A - f A_D)/S_l = ar c0 - ad c1,
  *   sum zl zl^T = zr zr^T q0 - (zr zd^T + zd zr^T) q1 + zd zd^T q2,
- * c_k = sum f^k / S_l, q_k = sum f^k / S_l^2. The logarithms are taken of
- * products of GROUP ratios S_l / S_R in [1/d, 1] (no underflow for any
- * d < 2^64), through the vector log: sum log S_l = terms log S_R + sum of
- * the groups' logs, one log per GROUP terms. */
+ * c_k = sum f^k / S_l, q_k = sum f^k / S_l^2, and sum log S_l = terms
+ * log S_R + sum log(S_l / S_R): the sums over the ratios S_l / S_R in
+ * [1/d, 1] are crvm__cox_efron_sums'. */
 void crvm__cox_block_terms(size_t p, crvm_ties ties, double shift, size_t d, double wd,
                            double sr, const double *zr, const double *ar, double sd,
                            const double *zd, const double *ad, double *zl, double *ll,
                            double *grad, double *info)
 {
-    enum { CHUNK = 512, GROUP = 8 };
     const int efron = ties == CRVM_TIES_EFRON && d > 1;
     const size_t terms = efron ? d : 1;
     const double wbar = efron ? wd / (double)d : wd;
-    const double inv_d = 1.0 / (double)d, q = efron ? sd / sr : 0.0, inv_sr = 1.0 / sr;
-    double c0 = 0.0, c1 = 0.0, q0 = 0.0, q1 = 0.0, q2 = 0.0, logs = (double)terms * log(sr);
-    double prod[CHUNK / GROUP];
+    const double inv_sr = 1.0 / sr;
+    double c0, c1 = 0.0, q0, q1 = 0.0, q2 = 0.0, logs = (double)terms * log(sr);
     if (!efron) { /* one term, S_0 = S_R */
         c0 = inv_sr;
         q0 = inv_sr * inv_sr;
-    }
-    for (size_t l0 = 0; l0 < terms && efron; l0 += CHUNK) {
-        const size_t len = terms - l0 < CHUNK ? terms - l0 : CHUNK;
-        size_t groups = 0;
-        for (size_t k0 = 0; k0 < len; k0 += GROUP) {
-            const size_t k1 = len - k0 < GROUP ? len : k0 + GROUP;
-            double pr = 1.0;
-            for (size_t k = k0; k < k1; k++) {
-                const double f = (double)(l0 + k) * inv_d, rl = 1.0 - f * q;
-                const double il = inv_sr / rl;
-                c0 += il;
-                c1 += f * il;
-                q0 += il * il;
-                q1 += f * il * il;
-                q2 += f * f * il * il;
-                pr *= rl;
-            }
-            prod[groups++] = pr;
-        }
-        crvm__vlog(prod, prod, groups);
-        for (size_t g = 0; g < groups; g++)
-            logs += prod[g];
+    } else { /* S_l = S_R r_l */
+        double e[5];
+        logs += crvm__cox_efron_sums(d, sd / sr, e);
+        c0 = inv_sr * e[0];
+        c1 = inv_sr * e[1];
+        q0 = inv_sr * inv_sr * e[2];
+        q1 = inv_sr * inv_sr * e[3];
+        q2 = inv_sr * inv_sr * e[4];
     }
     *ll -= wbar * (logs + (double)terms * shift);
     const double c[5] = {c0, c1, q0, q1, q2};
@@ -620,8 +604,8 @@ static crvm_status check_common(const double *x, size_t x_len, size_t n_rows, si
 static int centred_moments(size_t n, size_t p, const double *x, double *scratch, double *mean,
                            double *cross, double *dev_max, crvm__cox_tied *tied)
 {
-    const size_t qp = crvm__cox_rows_width(p), head = n < 64 ? n : 64;
-    double *mom = scratch, *s = mom + (p + 1) * qp, *lo = s + p, *hi = lo + p, *z = hi + p;
+    const size_t head = n < 64 ? n : 64;
+    double *mom = scratch, *s = mom + crvm__cox_rows_stride(p), *lo = s + p, *hi = lo + p, *z = hi + p;
     for (size_t j = 0; j < p; j++) {
         s[j] = 0.0;
         for (size_t i = 0; i < head; i++)
@@ -640,7 +624,7 @@ static int centred_moments(size_t n, size_t p, const double *x, double *scratch,
         for (size_t a = 0; a < p; a++) {
             const double da = mean[a] - s[a];
             for (size_t b = a; b < p; b++)
-                cross[a * p + b] = mom[a * qp + b] - (double)n * da * (mean[b] - s[b]);
+                cross[a * p + b] = mom[crvm__cox_rows_at(p, a, b)] - (double)n * da * (mean[b] - s[b]);
             far |= da * da > 1e4 * cross[a * p + a] / (double)n;
         }
         if (!far)
@@ -689,12 +673,19 @@ static crvm_status cox_fit(const double *x, size_t n_rows, size_t n_cols, const 
     const size_t n = n_rows, p = n_cols;
     if (n < 2)
         return crvm__fail(CRVM_EDOMAIN, "a Cox model needs at least 2 rows, got %zu", n);
+    /* No branch on the event flag, which comes at random. */
     double n_events = 0.0, n_obs = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        double w = weights ? weights[i] : 1.0;
-        n_obs += w;
-        if (events[i])
-            n_events += w;
+    if (weights) {
+        for (size_t i = 0; i < n; i++) {
+            n_obs += weights[i];
+            n_events += weights[i] * (double)(events[i] != 0);
+        }
+    } else {
+        size_t count = 0;
+        for (size_t i = 0; i < n; i++)
+            count += events[i] != 0;
+        n_obs = (double)n;
+        n_events = (double)count;
     }
     if (!(n_events > 0.0))
         return crvm__fail(CRVM_EDOMAIN, "no events: the Cox partial likelihood is constant");
@@ -703,7 +694,7 @@ static crvm_status cox_fit(const double *x, size_t n_rows, size_t n_cols, const 
     crvm__surv_key *keys = NULL;
     double *z = NULL, *tw = NULL;
     int32_t *es = NULL;
-    const size_t mom_size = (p + 1) * crvm__cox_rows_width(p) + 4 * p + 1; /* centred_moments */
+    const size_t mom_size = crvm__cox_rows_stride(p) + 4 * p + 1; /* centred_moments */
     double *mat = crvm__calloc(9 * p * p + 12 * p + mom_size, sizeof *mat);
     crvm_cox *cox = crvm__calloc(1, sizeof *cox);
     size_t *sbegin = NULL;
@@ -939,7 +930,13 @@ static crvm_status cox_fit(const double *x, size_t n_rows, size_t n_cols, const 
     double penalty = 0.0;
     for (size_t j = 0; j < p; j++)
         penalty += 0.5 * opt.penalizer * beta[j] * beta[j];
-    const double ll_unpen = evaluate(&fd, beta, NULL, NULL) + penalty;
+    /* On tied data the last step is small enough that the log-likelihood
+     * and the risk sums at beta follow from the last evaluation
+     * (crvm__cox_tied_step): no pass over the rows. */
+    double ll_end = 0.0;
+    if (!(tied && crvm__cox_tied_step(tied, delta, ll, grad, info, &ll_end)))
+        ll_end = evaluate(&fd, beta, NULL, NULL);
+    const double ll_unpen = ll_end + penalty;
 
     if (opt.robust) {
         u = crvm__calloc(n * p, sizeof *u);
@@ -1067,13 +1064,11 @@ static crvm_status cox_fit(const double *x, size_t n_rows, size_t n_cols, const 
         tr->n = n;
         tr->sorted = tied == NULL;
         if (tied) {
-            st = crvm__cox_tied_take_train(tied, &tr->score, &tr->code, &tr->code_time,
-                                           &tr->code_stratum);
+            st = crvm__cox_tied_take_train(tied, beta, &tr->score, &tr->score_block, &tr->code,
+                                           &tr->code_time, &tr->code_stratum);
             if (st != CRVM_OK)
                 goto fail;
             tr->several_strata = n_strata > 1;
-            for (size_t i = 0; i < n; i++)
-                tr->score[i] = -tr->score[i];
         } else {
             const int by_stratum = n_strata > 1;
             tr->time = crvm__malloc(n * sizeof *tr->time);

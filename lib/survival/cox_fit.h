@@ -74,18 +74,37 @@ void crvm__cox_tied_free(crvm__cox_tied *t);
 
 /* The log partial likelihood at beta (standardised scale, no penalty),
  * with the score into grad and the upper triangle of the information into
- * info when they are not NULL (both zeroed first). Keeps eta = z beta of
- * every row and the buckets' risk sums for the baseline. O(n p^2). */
+ * info when they are not NULL (both zeroed first). Keeps the buckets' risk
+ * sums for the baseline. O(n p^2). */
 double crvm__cox_tied_evaluate(crvm__cox_tied *t, const double *beta, double *grad,
                                double *info);
 
+/* The fit's last step, delta (p values, standardised scale), taken from
+ * the point of the last evaluation, which made the score and information
+ * (ll, grad and info its results, info the full symmetric matrix; penalised
+ * or not: they are only combined). When no row's eta moves by more than
+ * D = sum_j |delta_j| max_i |z_ij| <= 1e-6, the buckets' risk sums at the
+ * new point follow by Taylor's formula to second order, S + delta.Z +
+ * delta' A delta / 2 from each risk set's S, Z and A, with a relative error
+ * below D^3 (e^D - 1 - D - D^2/2 <= D^3 e^D / 6), and so does the
+ * log-likelihood, ll + grad.delta - delta' info delta / 2, with an error
+ * below (2 D)^3 / 6 times the events' weight (no risk set's third cumulant
+ * of delta.z exceeds (2 D)^3): into *ll_out, the risk sums kept for the
+ * baseline, and 1 is returned, with no pass over the rows. Otherwise 0 and
+ * nothing changed: evaluate at the new point instead. O(buckets p^2). */
+int crvm__cox_tied_step(crvm__cox_tied *t, const double *delta, double ll, const double *grad,
+                        const double *info, double *ll_out);
+
 /* What the concordance index needs of the fit (cox_model.h's
- * crvm__cox_train), each now the caller's (crvm__free): the linear
- * predictors of the last evaluation and each row's code, in row order (the
- * arrays themselves; the buckets evaluate no more), and copies of the
- * buckets' times and strata. CRVM_OK or CRVM_ENOMEM (then nothing taken). */
-crvm_status crvm__cox_tied_take_train(crvm__cox_tied *t, double **eta, uint16_t **code,
-                                      double **time, int32_t **stratum);
+ * crvm__cox_train), each now the caller's (crvm__free): the scores -eta at
+ * beta (the fit's, standardised scale; within the allocation *score_block,
+ * which is what to free) and each row's code, in row order (arrays of the
+ * buckets, which evaluate no more), and copies of the
+ * buckets' times and strata. O(n p). CRVM_OK or CRVM_ENOMEM (then nothing
+ * taken). */
+crvm_status crvm__cox_tied_take_train(crvm__cox_tied *t, const double *beta, double **score,
+                                      void **score_block, uint16_t **code, double **time,
+                                      int32_t **stratum);
 
 /* Distinct strata, ascending, into codes (NULL: only counted); returns their count. */
 size_t crvm__cox_tied_strata(const crvm__cox_tied *t, int32_t *codes);

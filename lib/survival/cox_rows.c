@@ -29,6 +29,10 @@
 #endif
 
 enum { BLOCK = CRVM__VBLOCK, AVX_GROUPS = 4, UNROLLED_P = 8 };
+/* The AVX2 kernel's blocks are smaller: their z~ (up to 16 doubles a row)
+ * and the buckets' matrices (512 bytes each for p = 7, ~30 KB with 30
+ * times) then share the 32 KB first-level cache. */
+enum { AVX_BLOCK = 64 };
 
 size_t crvm__cox_rows_width(size_t p)
 {
@@ -48,8 +52,8 @@ static void risk_of_block(const crvm__cox_rows *rows, size_t i0, size_t len, dou
 static double add_risk_only(const crvm__cox_rows *rows, size_t i0, size_t len, const double *r,
                             const double *eta, double *sums)
 {
-    const size_t p = rows->p, qp = crvm__cox_rows_width(p), stride = (p + 1) * qp;
-    const size_t s_at = p * qp + p;
+    const size_t p = rows->p, stride = crvm__cox_rows_stride(p);
+    const size_t s_at = crvm__cox_rows_at(p, p, p);
     double ll = 0.0;
     for (size_t i = i0; i < i0 + len; i++) {
         const size_t b = rows->code[i] & 0x7fffu, event = rows->code[i] >> 15;
@@ -76,7 +80,7 @@ static inline double scalar_rows(const crvm__cox_rows *rows, size_t i0, size_t l
                                  const double *beta, double shift, int full, double *eta,
                                  double *sums, double *ll, double *grad, double *z, const size_t p)
 {
-    const size_t qp = crvm__cox_rows_width(p), stride = (p + 1) * qp;
+    const size_t stride = crvm__cox_rows_stride(p);
     double r[BLOCK], top = -INFINITY;
     for (size_t i = i0; i < i0 + len; i++) {
         augmented_row(rows, i, z, p);
@@ -106,7 +110,7 @@ static inline double scalar_rows(const crvm__cox_rows *rows, size_t i0, size_t l
                 grad[a] += we * z[a];
         for (size_t a = 0; a <= p; a++) {
             const double ya = ri * z[a];
-            double *row = acc + a * qp;
+            double *row = acc + crvm__cox_rows_at(p, a, 0);
             for (size_t c = a; c <= p; c++)
                 row[c] += ya * z[c];
         }
@@ -129,6 +133,18 @@ static double scalar_block(const crvm__cox_rows *rows, size_t i0, size_t len, co
     }
 }
 
+static void scalar_eta(const crvm__cox_rows *rows, const double *beta, double *eta, double *z)
+{
+    const size_t p = rows->p;
+    for (size_t i = 0; i < rows->n; i++) {
+        augmented_row(rows, i, z, p);
+        double s = 0.0;
+        for (size_t j = 0; j < p; j++)
+            s += z[j] * beta[j];
+        eta[i] = s;
+    }
+}
+
 /* z = x~ = (x - s, 1) of the row at xi; its values into sum, lo, hi. */
 static void scalar_range_row(size_t p, const double *xi, const double *s, double *z, double *sum,
                              double *lo, double *hi)
@@ -145,19 +161,18 @@ static void scalar_range_row(size_t p, const double *xi, const double *s, double
 static void scalar_moments(size_t n, size_t p, const double *x, const double *s, double *mat,
                            double *sum, double *lo, double *hi, double *z)
 {
-    const size_t qp = crvm__cox_rows_width(p);
     for (size_t i = 0; i < n; i++) {
         scalar_range_row(p, x + i * p, s, z, sum, lo, hi);
         for (size_t a = 0; a <= p; a++)
             for (size_t c = a; c <= p; c++)
-                mat[a * qp + c] += z[a] * z[c];
+                mat[crvm__cox_rows_at(p, a, c)] += z[a] * z[c];
     }
 }
 
 static void scalar_bucket_moments(const crvm__cox_rows *rows, const double *s, double *sums,
                                   double *events, double *sum, double *lo, double *hi)
 {
-    const size_t p = rows->p, qp = crvm__cox_rows_width(p), stride = (p + 1) * qp;
+    const size_t p = rows->p, stride = crvm__cox_rows_stride(p);
     double *z = rows->z_scratch;
     for (size_t i = 0; i < rows->n; i++) {
         const size_t b = rows->code[i] & 0x7fffu, event = rows->code[i] >> 15;
@@ -166,7 +181,7 @@ static void scalar_bucket_moments(const crvm__cox_rows *rows, const double *s, d
         for (size_t a = 0; a <= p; a++) {
             events[a] += (double)event * z[a];
             for (size_t c = a; c <= p; c++)
-                acc[a * qp + c] += z[a] * z[c];
+                acc[crvm__cox_rows_at(p, a, c)] += z[a] * z[c];
         }
     }
 }
@@ -199,16 +214,21 @@ static inline __m256d last_vector(const double *xi, const double *end, const lan
     return _mm256_maskload_pd(xi, k->tail);
 }
 
-/* acc += y z~' in the upper triangle of M (cox_rows.h): row a of M gets
- * y_a times each vector of z~ that holds an entry b >= a. */
+/* acc += (r y) z~' in the upper triangle of M (cox_rows.h): row a of M
+ * gets r y_a times each vector of z~ that holds an entry b >= a; y is z~
+ * in memory, r a vector of the row's r or NULL (1). The broadcasts read y
+ * where the block's first loop stored it long before: a product r z~
+ * stored just before and read back stalled on the store. */
 static inline __attribute__((always_inline)) void avx_accumulate(double *acc, const double *y,
-                                                                 const __m256d *z, const size_t p)
+                                                                 const __m256d *z,
+                                                                 const __m256d *r, const size_t p)
 {
-    const size_t G = (p + 4) / 4, qp = 4 * G;
+    const size_t G = (p + 4) / 4;
 #pragma GCC unroll 16
     for (size_t a = 0; a <= p; a++) {
-        const __m256d ya = _mm256_broadcast_sd(y + a);
-        double *row = acc + a * qp;
+        const __m256d ya = r ? _mm256_mul_pd(*r, _mm256_broadcast_sd(y + a))
+                             : _mm256_broadcast_sd(y + a);
+        double *row = acc + crvm__cox_rows_at(p, a, 0); /* vector g at row + 4 g */
 #pragma GCC unroll 4
         for (size_t g = a / 4; g < G; g++)
             _mm256_storeu_pd(row + 4 * g, _mm256_fmadd_pd(ya, z[g], _mm256_loadu_pd(row + 4 * g)));
@@ -219,11 +239,10 @@ static inline __attribute__((always_inline)) double
 avx_rows(const crvm__cox_rows *rows, const lanes *k, size_t i0, size_t len, double shift, int full,
          double *eta, double *sums, double *ll, double *grad, const size_t p)
 {
-    const size_t G = (p + 4) / 4, qp = 4 * G, stride = (p + 1) * qp;
+    const size_t G = (p + 4) / 4, qp = 4 * G, stride = crvm__cox_rows_stride(p);
     const double *end = rows->x + rows->n * p;
-    alignas(32) double zb[BLOCK * 4 * AVX_GROUPS];
-    alignas(32) double y[4 * AVX_GROUPS];
-    double r[BLOCK], top = -INFINITY;
+    alignas(32) double zb[AVX_BLOCK * 4 * AVX_GROUPS];
+    double r[AVX_BLOCK], top = -INFINITY;
     for (size_t i = 0; i < len; i++) {
         const double *xi = rows->x + (i0 + i) * p;
         _mm_prefetch((const char *)(xi + 16 * p), _MM_HINT_T0); /* 16 rows ahead */
@@ -259,9 +278,8 @@ avx_rows(const crvm__cox_rows *rows, const lanes *k, size_t i0, size_t len, doub
         for (size_t g = 0; g < G; g++) {
             z[g] = _mm256_load_pd(zb + i * qp + 4 * g);
             gacc[g] = _mm256_fmadd_pd(wv, z[g], gacc[g]);
-            _mm256_store_pd(y + 4 * g, _mm256_mul_pd(ri, z[g]));
         }
-        avx_accumulate(acc, y, z, p);
+        avx_accumulate(acc, zb + i * qp, z, &ri, p);
     }
     *ll += lsum;
     if (grad) {
@@ -274,8 +292,8 @@ avx_rows(const crvm__cox_rows *rows, const lanes *k, size_t i0, size_t len, doub
     return top;
 }
 
-static double avx_add(const crvm__cox_rows *rows, const double *beta, double shift, int full,
-                      double *eta, double *sums, double *ll, double *grad)
+/* The lanes of the standardisation and of beta. */
+static void eval_lanes(const crvm__cox_rows *rows, const double *beta, lanes *k)
 {
     const size_t p = rows->p, G = crvm__cox_rows_width(p) / 4;
     alignas(32) double c[4][4 * AVX_GROUPS];
@@ -289,19 +307,25 @@ static double avx_add(const crvm__cox_rows *rows, const double *beta, double shi
     c[2][p] = 1.0;
     for (size_t l = 0; l < 4; l++)
         tail[l] = 4 * (G - 1) + l < p ? -1 : 0;
-    lanes k;
     for (size_t g = 0; g < G; g++) {
-        k.mu[g] = _mm256_load_pd(c[0] + 4 * g);
-        k.isd[g] = _mm256_load_pd(c[1] + 4 * g);
-        k.one[g] = _mm256_load_pd(c[2] + 4 * g);
-        k.bt[g] = _mm256_load_pd(c[3] + 4 * g);
+        k->mu[g] = _mm256_load_pd(c[0] + 4 * g);
+        k->isd[g] = _mm256_load_pd(c[1] + 4 * g);
+        k->one[g] = _mm256_load_pd(c[2] + 4 * g);
+        k->bt[g] = _mm256_load_pd(c[3] + 4 * g);
     }
-    k.tail = _mm256_load_si256((const __m256i *)tail);
+    k->tail = _mm256_load_si256((const __m256i *)tail);
+}
+
+static double avx_add(const crvm__cox_rows *rows, const double *beta, double shift, int full,
+                      double *eta, double *sums, double *ll, double *grad)
+{
+    lanes k;
+    eval_lanes(rows, beta, &k);
     double top = -INFINITY;
-    for (size_t i0 = 0; i0 < rows->n; i0 += BLOCK) {
-        const size_t len = rows->n - i0 < BLOCK ? rows->n - i0 : BLOCK;
+    for (size_t i0 = 0; i0 < rows->n; i0 += AVX_BLOCK) {
+        const size_t len = rows->n - i0 < AVX_BLOCK ? rows->n - i0 : AVX_BLOCK;
         double t = 0.0;
-        switch (p) { /* a constant p unrolls the loops over the rows of M and the vectors */
+        switch (rows->p) { /* a constant p unrolls the loops over the rows of M and the vectors */
 #define CASE(P)                                                                                    \
     case P:                                                                                        \
         t = avx_rows(rows, &k, i0, len, shift, full, eta, sums, ll, grad, P);                      \
@@ -313,6 +337,41 @@ static double avx_add(const crvm__cox_rows *rows, const double *beta, double shi
         top = t > top ? t : top;
     }
     return top;
+}
+
+static inline __attribute__((always_inline)) void avx_eta_p(const crvm__cox_rows *rows,
+                                                             const lanes *k, double *eta,
+                                                             const size_t p)
+{
+    const size_t G = (p + 4) / 4;
+    const double *end = rows->x + rows->n * p;
+    for (size_t i = 0; i < rows->n; i++) {
+        const double *xi = rows->x + i * p;
+        _mm_prefetch((const char *)(xi + 16 * p), _MM_HINT_T0);
+        __m256d d = _mm256_setzero_pd();
+        for (size_t g = 0; g < G; g++) {
+            __m256d v = g + 1 < G ? _mm256_loadu_pd(xi + 4 * g) : last_vector(xi + 4 * g, end, k);
+            v = _mm256_fmadd_pd(_mm256_sub_pd(v, k->mu[g]), k->isd[g], k->one[g]);
+            d = _mm256_fmadd_pd(v, k->bt[g], d);
+        }
+        __m128d h = _mm_add_pd(_mm256_castpd256_pd128(d), _mm256_extractf128_pd(d, 1));
+        eta[i] = _mm_cvtsd_f64(_mm_add_sd(h, _mm_unpackhi_pd(h, h)));
+    }
+}
+
+static void avx_eta(const crvm__cox_rows *rows, const double *beta, double *eta)
+{
+    lanes k;
+    eval_lanes(rows, beta, &k);
+    switch (rows->p) {
+#define CASE(P)                                                                                    \
+    case P:                                                                                        \
+        avx_eta_p(rows, &k, eta, P);                                                               \
+        break;
+        CASE(1) CASE(2) CASE(3) CASE(4) CASE(5) CASE(6) CASE(7) CASE(8)
+        CASE(9) CASE(10) CASE(11) CASE(12) CASE(13) CASE(14) CASE(15)
+#undef CASE
+    }
 }
 
 /* Each column's smallest, largest value and sum over the rows, lane by
@@ -367,7 +426,7 @@ static inline __attribute__((always_inline)) void
 avx_moments_p(size_t n, const double *x, const lanes *k, double *mat, double *sum, double *lo,
               double *hi, const size_t p)
 {
-    const size_t G = (p + 4) / 4, qp = 4 * G;
+    const size_t G = (p + 4) / 4;
     const double *end = x + n * p;
     __m256d acc[(4 * AVX_GROUPS) * AVX_GROUPS];
     alignas(32) double zb[4 * AVX_GROUPS];
@@ -392,7 +451,7 @@ avx_moments_p(size_t n, const double *x, const lanes *k, double *mat, double *su
             _mm256_store_pd(out, acc[a * G + g]);
             for (size_t l = 0; l < 4; l++)
                 if (4 * g + l >= a && 4 * g + l <= p)
-                    mat[a * qp + 4 * g + l] = out[l];
+                    mat[crvm__cox_rows_at(p, a, 4 * g + l)] = out[l];
         }
     range_store(&r, sum, lo, hi, p);
 }
@@ -437,7 +496,7 @@ static inline __attribute__((always_inline)) void
 avx_bucket_moments_p(const crvm__cox_rows *rows, const lanes *k, double *sums, double *events,
                      double *sum, double *lo, double *hi, const size_t p)
 {
-    const size_t G = (p + 4) / 4, qp = 4 * G, stride = (p + 1) * qp;
+    const size_t G = (p + 4) / 4, stride = crvm__cox_rows_stride(p);
     const double *end = rows->x + rows->n * p;
     __m256d vev[AVX_GROUPS];
     alignas(32) double y[4 * AVX_GROUPS];
@@ -454,7 +513,7 @@ avx_bucket_moments_p(const crvm__cox_rows *rows, const lanes *k, double *sums, d
         range_row(&r, k, xi, end, z, y, G);
         for (size_t g = 0; g < G; g++)
             vev[g] = _mm256_fmadd_pd(ev, z[g], vev[g]);
-        avx_accumulate(sums + (b + rows->m * (event & rows->b_tied[b])) * stride, y, z, p);
+        avx_accumulate(sums + (b + rows->m * (event & rows->b_tied[b])) * stride, y, z, NULL, p);
     }
     alignas(32) double e4[4 * AVX_GROUPS];
     for (size_t g = 0; g < G; g++)
@@ -512,11 +571,26 @@ double crvm__cox_rows_add(const crvm__cox_rows *rows, crvm__cox_rows_kernel kern
     return top;
 }
 
+void crvm__cox_rows_eta(const crvm__cox_rows *rows, crvm__cox_rows_kernel kernel,
+                        const double *beta, double *eta)
+{
+#if COX_ROWS_X86
+    if (kernel == CRVM__COX_ROWS_FASTEST && have_avx2_fma(rows->p)) {
+        avx_eta(rows, beta, eta);
+        return;
+    }
+#else
+    (void)kernel;
+#endif
+    double local[UNROLLED_P + 1];
+    scalar_eta(rows, beta, eta, rows->p <= UNROLLED_P ? local : rows->z_scratch);
+}
+
 void crvm__cox_rows_moments(size_t n, size_t p, const double *x, const double *s,
                             crvm__cox_rows_kernel kernel, double *mat, double *sum, double *lo,
                             double *hi, double *z)
 {
-    memset(mat, 0, (p + 1) * crvm__cox_rows_width(p) * sizeof *mat);
+    memset(mat, 0, crvm__cox_rows_stride(p) * sizeof *mat);
     for (size_t j = 0; j < p; j++) {
         sum[j] = 0.0;
         lo[j] = INFINITY;

@@ -5,9 +5,11 @@
  * Each bucket holds the augmented matrix M = sum r z~ z~' of its rows, with
  * z~ = (z, 1) the standardised covariates and a 1, r = w e^(eta - shift):
  * M's last diagonal entry is S = sum r, its last column Z = sum r z, the
- * rest A = sum r z z'. Rows a = 0 .. p of M are stored qp =
- * crvm__cox_rows_width(p) doubles apart (entries b >= a meaningful, the
- * others scratch), stride (p + 1) qp doubles per bucket. */
+ * rest A = sum r z z'. M's upper triangle is kept in vectors of 4: row a
+ * (a = 0 .. p) from vector a / 4 on, its entry b >= a at
+ * crvm__cox_rows_at(p, a, b) (the lanes before a within that vector
+ * scratch), crvm__cox_rows_stride(p) doubles per bucket: 48 for p = 7, six
+ * cache lines, against 64 for whole rows of qp = crvm__cox_rows_width(p). */
 #ifndef CRVM_SURVIVAL_COX_ROWS_H
 #define CRVM_SURVIVAL_COX_ROWS_H
 
@@ -31,8 +33,27 @@ typedef struct crvm__cox_rows {
  * scalar reference, which the other must agree with to rounding. */
 typedef enum { CRVM__COX_ROWS_FASTEST, CRVM__COX_ROWS_SCALAR } crvm__cox_rows_kernel;
 
-/* Doubles between rows of a bucket's matrix: p + 1 rounded up to 4. */
+/* Doubles of z~: p + 1 rounded up to 4. */
 size_t crvm__cox_rows_width(size_t p);
+
+/* Where row a of M starts: rows a' < a take qp - 4 (a' / 4) doubles each. */
+static inline size_t crvm__cox_rows_row(size_t p, size_t a)
+{
+    const size_t g = (p + 4) / 4, q = a / 4, r = a % 4;
+    return 4 * (a * g - 2 * q * (q > 0 ? q - 1 : 0) - r * q);
+}
+
+/* Entry b >= a of M. */
+static inline size_t crvm__cox_rows_at(size_t p, size_t a, size_t b)
+{
+    return crvm__cox_rows_row(p, a) + b - a / 4 * 4;
+}
+
+/* Doubles of one M. */
+static inline size_t crvm__cox_rows_stride(size_t p)
+{
+    return crvm__cox_rows_row(p, p + 1);
+}
 
 /* One pass over the rows at beta (standardised scale, p values): eta = z
  * beta of each row into eta (n values); each row's r = w e^(eta - shift)
@@ -46,8 +67,13 @@ double crvm__cox_rows_add(const crvm__cox_rows *rows, crvm__cox_rows_kernel kern
                           const double *beta, double shift, int full, double *eta, double *sums,
                           double *ll, double *grad);
 
+/* eta = z beta of every row (n values) at beta (p values), as
+ * crvm__cox_rows_add makes them, without the sums. O(n p). */
+void crvm__cox_rows_eta(const crvm__cox_rows *rows, crvm__cox_rows_kernel kernel,
+                        const double *beta, double *eta);
+
 /* The covariates' moments about the point s (p values) in one pass over
- * the n*p row-major x: into mat ((p + 1) crvm__cox_rows_width(p) doubles,
+ * the n*p row-major x: into mat (crvm__cox_rows_stride(p) doubles,
  * overwritten) the matrix sum x~ x~' with x~ = (x - s, 1) in M's layout
  * (n, the sums of x - s and their cross products), into sum, lo and hi
  * each column's sum (added in row order), smallest and largest value; z:

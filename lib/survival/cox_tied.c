@@ -28,11 +28,12 @@ struct crvm__cox_tied {
     uint16_t *bucket;  /* n: bucket of each row, its event flag in the top bit
                           (cox_rows.h's code) */
     double *eta;       /* n: z beta of the last evaluation */
+    void *eta_block;   /* the allocation eta lies in */
     size_t *order;     /* m buckets by (stratum, time) ascending */
     double *b_time;    /* m */
     int32_t *b_stratum;/* m */
-    size_t *b_d;       /* m: events in the bucket */
-    double *b_wd;      /* m: their total weight */
+    size_t *b_d;       /* m (of max_buckets): events in the bucket */
+    double *b_wd;      /* m (of max_buckets): their total weight */
     unsigned char *b_tied; /* m: Efron with d > 1: the events' own sums are kept */
     double *b_sr;      /* m: risk-set sum S_R at the bucket, last evaluation */
     double *block;     /* the allocation that sums lies in (aligned to 32 bytes) */
@@ -45,6 +46,7 @@ struct crvm__cox_tied {
     double *seed_s;    /* p: the point of the kept moments (crvm__cox_tied_moments) */
     double *seed_ev;   /* p + 1: their sums over the events */
     int seeded;        /* sums hold the evaluation at beta = 0 */
+    int full_sums;     /* the last evaluation made every entry of the sums */
     double *last_beta; /* p: beta of the last evaluation */
     double last_max;   /* its largest eta (0 at the start, for beta = 0) */
     double shift;      /* of the last evaluation */
@@ -55,7 +57,7 @@ void crvm__cox_tied_free(crvm__cox_tied *t)
     if (t == NULL)
         return;
     crvm__free(t->bucket);
-    crvm__free(t->eta);
+    crvm__free(t->eta_block);
     crvm__free(t->order);
     crvm__free(t->b_time);
     crvm__free(t->b_stratum);
@@ -76,29 +78,70 @@ static uint64_t mix(double time, int32_t stratum)
     return b ^ (b >> 32);
 }
 
-/* Bucket of every row through an open-addressing table of the distinct
- * pairs; 0 when there are more than max. */
+enum { DIRECT = 1024 }; /* integer times below this skip the hash */
+
+/* Bucket of every row, with its event flag in the top bit, and each
+ * bucket's events and their weight; 0 when there are more than max
+ * buckets. Without strata an integer time t < DIRECT finds its bucket at
+ * direct[t], any other through an open-addressing table of the distinct
+ * pairs. No branch on the event flag, which comes at random; a censored
+ * row adds 0 (weights are finite). */
 static size_t assign_buckets(crvm__cox_tied *t, const double *durations, const int32_t *strata,
-                             size_t max, int32_t *table, size_t mask)
+                             const int32_t *events, const double *weights, size_t max,
+                             int32_t *table, size_t mask, int32_t *direct)
 {
     size_t m = 0;
     for (size_t i = 0; i < t->n; i++) {
-        double time = durations[i] + 0.0; /* -0 and +0 are one time */
-        int32_t s = strata ? strata[i] : 0;
-        size_t h = (size_t)mix(time, s) & mask;
-        while (table[h] >= 0 && !(t->b_time[table[h]] == time && t->b_stratum[table[h]] == s))
-            h = (h + 1) & mask;
-        if (table[h] < 0) {
+        const double time = durations[i] + 0.0; /* -0 and +0 are one time */
+        const int32_t s = strata ? strata[i] : 0;
+        int32_t *at;
+        if (strata == NULL && time >= 0.0 && time < DIRECT && time == (double)(size_t)time) {
+            at = direct + (size_t)time;
+        } else {
+            size_t h = (size_t)mix(time, s) & mask;
+            while (table[h] >= 0 &&
+                   !(t->b_time[table[h]] == time && t->b_stratum[table[h]] == s))
+                h = (h + 1) & mask;
+            at = table + h;
+        }
+        if (*at < 0) {
             if (m == max)
                 return 0;
-            table[h] = (int32_t)m;
+            *at = (int32_t)m;
             t->b_time[m] = time;
             t->b_stratum[m] = s;
             m++;
         }
-        t->bucket[i] = (uint16_t)table[h];
+        const size_t b = (size_t)*at, event = events[i] != 0;
+        t->b_d[b] += event;
+        t->b_wd[b] += (weights ? weights[i] : 1.0) * (double)event;
+        t->bucket[i] = (uint16_t)(b | event << 15);
     }
     return m;
+}
+
+/* An array of bytes (> 0) for the rows' eta into *out, within the returned
+ * allocation (NULL: out of memory). From 512 KB on it starts on a 2 MB
+ * boundary and its whole 2 MB pages are offered to the kernel as
+ * transparent huge pages: a fit writes it whole (its first pass), and one
+ * fault of a huge page costs less than the 256 faults of 4 KB pages it
+ * replaces (a tenth of a fit of 10^5 rows, on this machine); the memory
+ * kept grows by less than 2 MB. */
+static void *huge_array(size_t bytes, double **out)
+{
+    const size_t huge = (size_t)1 << 21;
+    if (bytes < huge / 4) {
+        *out = crvm__malloc(bytes ? bytes : 1);
+        return *out;
+    }
+    const size_t whole = (bytes + huge - 1) / huge * huge;
+    unsigned char *block = crvm__malloc(whole + huge);
+    if (block == NULL)
+        return NULL;
+    unsigned char *start = block + (huge - (uintptr_t)block % huge) % huge;
+    crvm__surv_prefer_huge_pages(start, whole);
+    *out = (double *)(void *)start;
+    return block;
 }
 
 /* Insertion sort of the (few) buckets by (stratum, time): O(m^2) with
@@ -135,44 +178,43 @@ crvm_status crvm__cox_tied_new(size_t n, size_t p, const double *x, const double
     while (cap < 2 * max_buckets)
         cap *= 2;
     crvm__cox_tied *t = crvm__calloc(1, sizeof *t);
-    int32_t *table = crvm__malloc(cap * sizeof *table);
+    int32_t *table = crvm__malloc((cap + DIRECT) * sizeof *table);
     if (t != NULL) {
         t->bucket = crvm__malloc((n ? n : 1) * sizeof *t->bucket);
         t->b_time = crvm__calloc(max_buckets, sizeof *t->b_time);
         t->b_stratum = crvm__calloc(max_buckets, sizeof *t->b_stratum);
+        t->b_d = crvm__calloc(max_buckets, sizeof *t->b_d);
+        t->b_wd = crvm__calloc(2 * max_buckets, sizeof *t->b_wd);
     }
     if (t == NULL || table == NULL || t->bucket == NULL || t->b_time == NULL ||
-        t->b_stratum == NULL) {
+        t->b_stratum == NULL || t->b_d == NULL || t->b_wd == NULL) {
         crvm__free(table);
         crvm__cox_tied_free(t);
         return crvm__nomem("grouping the Cox rows by time");
     }
-    for (size_t h = 0; h < cap; h++)
+    for (size_t h = 0; h < cap + DIRECT; h++)
         table[h] = -1;
     t->n = n;
     t->p = p;
-    t->m = assign_buckets(t, durations, strata, max_buckets, table, cap - 1);
+    t->m = assign_buckets(t, durations, strata, events, weights, max_buckets, table, cap - 1,
+                          table + cap);
     crvm__free(table);
     if (t->m == 0) {
         crvm__cox_tied_free(t);
         return CRVM_OK;
     }
-    const size_t m = t->m, stride = (p + 1) * crvm__cox_rows_width(p);
+    const size_t m = t->m, stride = crvm__cox_rows_stride(p);
     t->ties = ties;
-    t->eta = crvm__malloc((n ? n : 1) * sizeof *t->eta);
+    t->eta_block = huge_array(n * sizeof *t->eta, &t->eta);
     t->order = crvm__calloc(m, sizeof *t->order);
-    t->b_d = crvm__calloc(m, sizeof *t->b_d);
-    t->b_wd = crvm__calloc(2 * m, sizeof *t->b_wd);
     t->b_tied = crvm__calloc(m, 1);
     /* 4 doubles more, to start the matrices on a 32-byte boundary */
     t->block = crvm__calloc(4 + (2 * m + 1) * stride + 2 * p * p + 8 * p + 2, sizeof *t->block);
-    if (t->eta == NULL || t->order == NULL || t->b_d == NULL || t->b_wd == NULL ||
-        t->b_tied == NULL || t->block == NULL) {
+    if (t->eta_block == NULL || t->order == NULL || t->b_tied == NULL || t->block == NULL) {
         crvm__cox_tied_free(t);
         return crvm__nomem("grouping the Cox rows by time");
     }
-    crvm__surv_prefer_huge_pages(t->eta, n * sizeof *t->eta);
-    t->b_sr = t->b_wd + m;
+    t->b_sr = t->b_wd + max_buckets;
     t->sums = t->block + (4 - ((uintptr_t)t->block / sizeof(double)) % 4) % 4;
     t->cum = t->sums + 2 * m * stride;
     t->zr = t->cum + stride;
@@ -187,14 +229,6 @@ crvm_status crvm__cox_tied_new(size_t n, size_t p, const double *x, const double
     crvm__cox_rows rows = {n, p, m, x, mean, inv_sd, weights, t->bucket, t->b_tied,
                            t->seed_ev + p + 1};
     t->rows = rows;
-    /* No branch on the event flag, which comes at random; a censored row
-     * adds 0 (weights are finite). */
-    for (size_t i = 0; i < n; i++) {
-        const size_t b = t->bucket[i], event = events[i] != 0;
-        t->b_d[b] += event;
-        t->b_wd[b] += (weights ? weights[i] : 1.0) * (double)event;
-        t->bucket[i] = (uint16_t)(b | event << 15);
-    }
     for (size_t b = 0; b < m; b++)
         t->b_tied[b] = ties == CRVM_TIES_EFRON && t->b_d[b] > 1;
     order_buckets(t);
@@ -223,7 +257,7 @@ void crvm__cox_tied_set_zmax(crvm__cox_tied *t, const double *zmax)
 void crvm__cox_tied_moments(crvm__cox_tied *t, const double *s, double *mom, double *sum,
                             double *lo, double *hi)
 {
-    const size_t p = t->p, qp = crvm__cox_rows_width(p), stride = (p + 1) * qp;
+    const size_t p = t->p, stride = crvm__cox_rows_stride(p);
     memset(t->sums, 0, 2 * t->m * stride * sizeof *t->sums);
     crvm__cox_rows_bucket_moments(&t->rows, CRVM__COX_ROWS_FASTEST, s, t->sums, t->seed_ev, sum, lo, hi);
     memcpy(t->seed_s, s, p * sizeof *s);
@@ -235,23 +269,23 @@ void crvm__cox_tied_moments(crvm__cox_tied *t, const double *s, double *mom, dou
 
 void crvm__cox_tied_seed(crvm__cox_tied *t)
 {
-    const size_t p = t->p, qp = crvm__cox_rows_width(p), stride = (p + 1) * qp;
+    const size_t p = t->p, stride = crvm__cox_rows_stride(p);
     const double *mean = t->rows.mean, *inv_sd = t->rows.inv_sd, *s = t->seed_s;
     for (size_t k = 0; k < 2 * t->m; k++) {
         double *mat = t->sums + k * stride;
-        const double count = mat[p * qp + p];
+        const double count = mat[crvm__cox_rows_at(p, p, p)];
         /* about the mean and scaled: the upper triangle of A first, which
          * reads the sums of x - s in the last column, then those */
         for (size_t a = 0; a < p; a++) {
-            const double da = mean[a] - s[a], sa = mat[a * qp + p];
+            const double da = mean[a] - s[a], sa = mat[crvm__cox_rows_at(p, a, p)];
             for (size_t b = a; b < p; b++) {
                 const double db = mean[b] - s[b];
-                mat[a * qp + b] = inv_sd[a] * inv_sd[b] *
-                                  (mat[a * qp + b] - da * mat[b * qp + p] - db * sa + da * db * count);
+                mat[crvm__cox_rows_at(p, a, b)] = inv_sd[a] * inv_sd[b] *
+                                  (mat[crvm__cox_rows_at(p, a, b)] - da * mat[crvm__cox_rows_at(p, b, p)] - db * sa + da * db * count);
             }
         }
         for (size_t a = 0; a < p; a++)
-            mat[a * qp + p] = inv_sd[a] * (mat[a * qp + p] - (mean[a] - s[a]) * count);
+            mat[crvm__cox_rows_at(p, a, p)] = inv_sd[a] * (mat[crvm__cox_rows_at(p, a, p)] - (mean[a] - s[a]) * count);
     }
     t->seeded = 1;
 }
@@ -260,28 +294,94 @@ void crvm__cox_tied_seed(crvm__cox_tied *t)
  * its matrix M (cox_rows.h) for the block terms. */
 static double unpack(size_t p, const double *mat, double *z, double *a)
 {
-    const size_t qp = crvm__cox_rows_width(p);
     for (size_t r = 0; r < p; r++) {
         if (z)
-            z[r] = mat[r * qp + p];
+            z[r] = mat[crvm__cox_rows_at(p, r, p)];
         if (a)
             for (size_t c = r; c < p; c++)
-                a[r * p + c] = mat[r * qp + c];
+                a[r * p + c] = mat[crvm__cox_rows_at(p, r, c)];
     }
-    return mat[p * qp + p];
+    return mat[crvm__cox_rows_at(p, p, p)];
+}
+
+/* Calls visit for each bucket b from the last time down, stratum by
+ * stratum, with cum the sums M of its risk set (the buckets at its time
+ * and later; only S unless full) and ev its event sums. */
+typedef void risk_visit(crvm__cox_tied *t, size_t b, const double *cum, const double *ev,
+                        void *ctx);
+static void walk_risk_sets(crvm__cox_tied *t, int full, risk_visit *visit, void *ctx)
+{
+    const size_t p = t->p, m = t->m, stride = crvm__cox_rows_stride(p);
+    const size_t s_at = crvm__cox_rows_at(p, p, p); /* S in M */
+    double *cum = t->cum;
+    for (size_t hi = m; hi > 0;) {
+        size_t lo = hi - 1;
+        while (lo > 0 && t->b_stratum[t->order[lo - 1]] == t->b_stratum[t->order[hi - 1]])
+            lo--;
+        memset(cum, 0, stride * sizeof *cum);
+        for (size_t k = hi; k > lo; k--) {
+            const size_t b = t->order[k - 1];
+            const double *rows = t->sums + b * stride, *ev = t->sums + (m + b) * stride;
+            if (full)
+                for (size_t j = 0; j < stride; j++)
+                    cum[j] += rows[j] + ev[j];
+            else
+                cum[s_at] += rows[s_at] + ev[s_at];
+            visit(t, b, cum, ev, ctx);
+        }
+        hi = lo;
+    }
+}
+
+/* An evaluation's block terms at bucket b (info, grad: NULL when not
+ * made; then only S is in the sums). */
+typedef struct eval_ctx {
+    double shift, *ll, *grad, *info;
+} eval_ctx;
+static void eval_bucket(crvm__cox_tied *t, size_t b, const double *cum, const double *ev, void *ctx)
+{
+    const eval_ctx *c = ctx;
+    const size_t p = t->p;
+    const int full = c->grad != NULL || c->info != NULL;
+    const double sr = cum[crvm__cox_rows_at(p, p, p)];
+    t->b_sr[b] = sr;
+    if (t->b_d[b] > 0 && t->b_wd[b] > 0.0) {
+        unpack(p, cum, full ? t->zr : NULL, c->info ? t->ar : NULL);
+        const double sd = unpack(p, ev, full && t->b_tied[b] ? t->zd : NULL,
+                                 c->info && t->b_tied[b] ? t->ad : NULL);
+        crvm__cox_block_terms(p, t->ties, c->shift, t->b_d[b], t->b_wd[b], sr, t->zr, t->ar, sd,
+                              t->zd, t->ad, t->zl, c->ll, c->grad, c->info);
+    }
+}
+
+/* Bucket b's risk sum S moved by delta (crvm__cox_tied_step). */
+static void taylor_bucket(crvm__cox_tied *t, size_t b, const double *cum, const double *ev,
+                          void *ctx)
+{
+    const double *delta = ctx;
+    const size_t p = t->p;
+    (void)ev;
+    double dz = 0.0, dad = 0.0;
+    for (size_t a = 0; a < p; a++) {
+        dz += delta[a] * cum[crvm__cox_rows_at(p, a, p)];
+        dad += delta[a] * delta[a] * cum[crvm__cox_rows_at(p, a, a)];
+        for (size_t c = a + 1; c < p; c++)
+            dad += 2.0 * delta[a] * delta[c] * cum[crvm__cox_rows_at(p, a, c)];
+    }
+    t->b_sr[b] = cum[crvm__cox_rows_at(p, p, p)] + dz + 0.5 * dad;
 }
 
 double crvm__cox_tied_evaluate(crvm__cox_tied *t, const double *beta, double *grad,
                                double *info)
 {
-    const size_t p = t->p, m = t->m, stride = (p + 1) * crvm__cox_rows_width(p);
-    const size_t s_at = stride - crvm__cox_rows_width(p) + p; /* S in M */
+    const size_t p = t->p, m = t->m, stride = crvm__cox_rows_stride(p);
     const int full = grad != NULL || info != NULL;
     double ll, top, shift = shift_for(t, beta);
     int at_zero = t->seeded; /* the sums are there (crvm__cox_tied_seed), every eta 0 */
     for (size_t j = 0; j < p; j++)
         at_zero &= beta[j] == 0.0;
     t->seeded = 0;
+    t->full_sums = full || at_zero;
     if (info)
         memset(info, 0, p * p * sizeof *info);
     if (at_zero) {
@@ -306,41 +406,37 @@ double crvm__cox_tied_evaluate(crvm__cox_tied *t, const double *beta, double *gr
             shift = top;
         }
     }
-    /* Risk sums from the last time down, stratum by stratum. */
-    double *cum = t->cum;
-    for (size_t hi = m; hi > 0;) {
-        size_t lo = hi - 1;
-        while (lo > 0 && t->b_stratum[t->order[lo - 1]] == t->b_stratum[t->order[hi - 1]])
-            lo--;
-        memset(cum, 0, stride * sizeof *cum);
-        for (size_t k = hi; k > lo; k--) {
-            const size_t b = t->order[k - 1];
-            const double *rows = t->sums + b * stride, *ev = t->sums + (m + b) * stride;
-            if (full)
-                for (size_t j = 0; j < stride; j++)
-                    cum[j] += rows[j] + ev[j];
-            else
-                cum[s_at] += rows[s_at] + ev[s_at];
-            const double sr = cum[s_at];
-            t->b_sr[b] = sr;
-            if (t->b_d[b] > 0 && t->b_wd[b] > 0.0) {
-                unpack(p, cum, full ? t->zr : NULL, info ? t->ar : NULL);
-                const double sd = unpack(p, ev, full && t->b_tied[b] ? t->zd : NULL,
-                                         info && t->b_tied[b] ? t->ad : NULL);
-                crvm__cox_block_terms(p, t->ties, shift, t->b_d[b], t->b_wd[b], sr, t->zr, t->ar,
-                                      sd, t->zd, t->ad, t->zl, &ll, grad, info);
-            }
-        }
-        hi = lo;
-    }
+    eval_ctx ctx = {shift, &ll, grad, info};
+    walk_risk_sets(t, full, eval_bucket, &ctx);
     t->shift = shift;
     t->last_max = top;
     memcpy(t->last_beta, beta, p * sizeof *beta);
     return ll;
 }
 
-crvm_status crvm__cox_tied_take_train(crvm__cox_tied *t, double **eta, uint16_t **code,
-                                      double **time, int32_t **stratum)
+int crvm__cox_tied_step(crvm__cox_tied *t, const double *delta, double ll, const double *grad,
+                        const double *info, double *ll_out)
+{
+    const size_t p = t->p;
+    double reach = 0.0; /* D: the most any row's eta moves */
+    for (size_t j = 0; j < p; j++)
+        reach += fabs(delta[j]) * t->zmax[j];
+    if (!t->full_sums || !(reach <= 1e-6))
+        return 0;
+    walk_risk_sets(t, 1, taylor_bucket, (void *)delta);
+    double gd = 0.0, did = 0.0;
+    for (size_t a = 0; a < p; a++) {
+        gd += grad[a] * delta[a];
+        for (size_t c = 0; c < p; c++)
+            did += delta[a] * info[a * p + c] * delta[c];
+    }
+    *ll_out = ll + gd - 0.5 * did;
+    return 1;
+}
+
+crvm_status crvm__cox_tied_take_train(crvm__cox_tied *t, const double *beta, double **score,
+                                      void **score_block, uint16_t **code, double **time,
+                                      int32_t **stratum)
 {
     double *tm = crvm__malloc(t->m * sizeof *tm);
     int32_t *st = crvm__malloc(t->m * sizeof *st);
@@ -351,10 +447,18 @@ crvm_status crvm__cox_tied_take_train(crvm__cox_tied *t, double **eta, uint16_t 
     }
     memcpy(tm, t->b_time, t->m * sizeof *tm);
     memcpy(st, t->b_stratum, t->m * sizeof *st);
+    /* -eta at beta from the covariates: the fit's last step may have been
+     * taken without a pass over the rows (crvm__cox_tied_step). */
+    double *sc = t->eta;
+    crvm__cox_rows_eta(&t->rows, CRVM__COX_ROWS_FASTEST, beta, sc);
+    for (size_t i = 0; i < t->n; i++)
+        sc[i] = -sc[i];
     *time = tm;
     *stratum = st;
-    *eta = t->eta;
+    *score = sc;
     *code = t->bucket;
+    *score_block = t->eta_block;
+    t->eta_block = NULL;
     t->eta = NULL;
     t->bucket = NULL;
     return CRVM_OK;

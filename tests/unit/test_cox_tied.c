@@ -41,17 +41,25 @@ static void simulate(data *d, int times, unsigned seed)
     }
 }
 
-static crvm_cox *fit(const data *d, int weighted, int stratified, crvm_ties ties, int robust)
+static crvm_cox *fit_tol(const data *d, int weighted, int stratified, crvm_ties ties, int robust,
+                         double tolerance)
 {
     crvm_cox_options opt = CRVM_COX_OPTIONS_INIT;
     opt.ties = ties;
     opt.robust = robust;
+    opt.tolerance = tolerance;
     crvm_cox *cox = NULL;
     assert_int_equal(crvm_cox_fit(d->x, N * P, N, P, d->t, N, d->e, N, weighted ? d->w : NULL,
                                   weighted ? N : 0, stratified ? d->s : NULL,
                                   stratified ? N : 0, &opt, &cox, NULL),
                      CRVM_OK);
     return cox;
+}
+
+static crvm_cox *fit(const data *d, int weighted, int stratified, crvm_ties ties, int robust)
+{
+    const crvm_cox_options defaults = CRVM_COX_OPTIONS_INIT;
+    return fit_tol(d, weighted, stratified, ties, robust, defaults.tolerance);
 }
 
 /* One statistic of two fits of P covariates. */
@@ -119,6 +127,45 @@ static void per_time_sums_equal_the_sorted_pass(void **state)
                 assert_close(ha[i], hb[i], 1e-10, 0.0);
             }
         }
+        crvm_cox_free(a);
+        crvm_cox_free(b);
+    }
+}
+
+/* The per-time sums take the fit's last Newton step without a pass over
+ * the rows when it moves no eta by more than 1e-6 (Taylor's formula for
+ * the log-likelihood and the baseline's risk sums, cox_fit.h), and
+ * evaluate at the new point otherwise: at the default tolerance (last step
+ * ~1e-10) and at tolerance 0.5, where the first step (~0.3) is the last,
+ * both agree with the sorted pass, which always evaluates there. */
+static void last_step_follows_by_taylor_or_a_pass(void **state)
+{
+    (void)state;
+    static data d;
+    simulate(&d, 12, 7);
+    const double tolerances[2] = {1e-9, 0.5};
+    for (int k = 0; k < 4; k++) {
+        const crvm_ties ties = k & 1 ? CRVM_TIES_BRESLOW : CRVM_TIES_EFRON;
+        crvm_cox *a = fit_tol(&d, 1, 0, ties, 0, tolerances[k >> 1]);
+        crvm_cox *b = fit_tol(&d, 1, 0, ties, 1, tolerances[k >> 1]);
+        crvm_cox_summary_stats ta, tb;
+        assert_int_equal(crvm_cox_summary(a, &ta), CRVM_OK);
+        assert_int_equal(crvm_cox_summary(b, &tb), CRVM_OK);
+        assert_int_equal(ta.iterations, k >> 1 ? 1 : tb.iterations);
+        /* Taylor's remainder is below 1e-18 relative here; the rest is
+         * the order of the sums, as in the test above. */
+        assert_close(ta.log_likelihood, tb.log_likelihood, 1e-12, 0.0);
+        assert_true(ta.log_likelihood > ta.log_likelihood_null);
+        size_t ma = 0, mb = 0;
+        assert_int_equal(crvm_cox_baseline_size(a, 0, &ma), CRVM_OK);
+        assert_int_equal(crvm_cox_baseline_size(b, 0, &mb), CRVM_OK);
+        assert_int_equal(ma, mb);
+        double time_a[12], time_b[12], ha[12], hb[12];
+        assert_int_equal(crvm_cox_baseline(a, 0, time_a, ma, ha, ma), CRVM_OK);
+        assert_int_equal(crvm_cox_baseline(b, 0, time_b, mb, hb, mb), CRVM_OK);
+        for (size_t i = 0; i < ma; i++)
+            assert_close(ha[i], hb[i], 1e-10, 0.0);
+        assert_close(ta.concordance, tb.concordance, 1e-14, 0.0);
         crvm_cox_free(a);
         crvm_cox_free(b);
     }
@@ -245,8 +292,17 @@ static void row_kernels_agree(void **state)
             w[i] = 0.5 + test_rng_uniform(&rng);
             code[i] = (uint16_t)(i * 7 % MB | (test_rng_uniform(&rng) < 0.6) << 15);
         }
-        const size_t qp = crvm__cox_rows_width(p), stride = (p + 1) * qp;
+        const size_t qp = crvm__cox_rows_width(p), stride = crvm__cox_rows_stride(p);
         assert_true(qp % 4 == 0 && qp >= p + 1 && qp < p + 5);
+        /* the triangle's rows one after another, each from its first
+         * vector holding an entry: less than a vector of scratch lanes
+         * after a row's last entry and before the next row's first */
+        for (size_t a = 0; a <= p; a++) {
+            assert_true(crvm__cox_rows_at(p, a, a) % 4 == a % 4);
+            assert_true(crvm__cox_rows_at(p, a, a) >= (a ? crvm__cox_rows_at(p, a - 1, p) + 1 : 0));
+            assert_true(crvm__cox_rows_at(p, a, a) <= (a ? crvm__cox_rows_at(p, a - 1, p) + 7 : 0));
+        }
+        assert_true(stride == crvm__cox_rows_at(p, p, p) + 4 - p % 4 && stride % 4 == 0);
         for (int variant = 0; variant < 4; variant++) {
             const int full = variant & 1, weighted = variant >> 1;
             crvm__cox_rows rows = {NR, p, MB, x, mean, inv_sd, weighted ? w : NULL, code, tied, z};
@@ -260,6 +316,14 @@ static void row_kernels_agree(void **state)
             }
             assert_close(top[0], top[1], 1e-14, 1e-14);
             assert_close(ll[0], ll[1], 1e-13, 0.0);
+            /* eta alone: the same operations as the sums' pass, so the
+             * same bits, kernel by kernel */
+            for (int k = 0; k < 2; k++) {
+                static double alone[NR];
+                crvm__cox_rows_eta(&rows, k ? CRVM__COX_ROWS_SCALAR : CRVM__COX_ROWS_FASTEST,
+                                   beta, alone);
+                assert_memory_equal(alone, eta[k], NR * sizeof(double));
+            }
             for (size_t i = 0; i < NR; i++)
                 assert_close(eta[0][i], eta[1][i], 1e-13, 1e-13);
             for (size_t j = 0; j < p && full; j++)
@@ -268,14 +332,14 @@ static void row_kernels_agree(void **state)
                 const double *m0 = sums[0] + b * stride, *m1 = sums[1] + b * stride;
                 for (size_t a = full ? 0 : p; a <= p; a++)
                     for (size_t c = a; c <= p; c++) {
-                        const double size = sqrt(m1[a * qp + a] * m1[c * qp + c]);
-                        assert_true(fabs(m0[a * qp + c] - m1[a * qp + c]) <= 1e-13 * size);
+                        const double size = sqrt(m1[crvm__cox_rows_at(p, a, a)] * m1[crvm__cox_rows_at(p, c, c)]);
+                        assert_true(fabs(m0[crvm__cox_rows_at(p, a, c)] - m1[crvm__cox_rows_at(p, a, c)]) <= 1e-13 * size);
                     }
                 /* the events of untied buckets go with its other rows */
                 if (b >= MB && !tied[b - MB])
-                    assert_true(m1[p * qp + p] == 0.0);
+                    assert_true(m1[crvm__cox_rows_at(p, p, p)] == 0.0);
                 else
-                    assert_true(m1[p * qp + p] > 0.0);
+                    assert_true(m1[crvm__cox_rows_at(p, p, p)] > 0.0);
             }
         }
         /* The same per bucket, without weights, for the first evaluation;
@@ -293,8 +357,8 @@ static void row_kernels_agree(void **state)
             const double *m0 = sums[0] + b * stride, *m1 = sums[1] + b * stride;
             for (size_t a = 0; a <= p; a++)
                 for (size_t c = a; c <= p; c++) {
-                    const double size = sqrt(m1[a * qp + a] * m1[c * qp + c]);
-                    assert_true(fabs(m0[a * qp + c] - m1[a * qp + c]) <= 1e-13 * size);
+                    const double size = sqrt(m1[crvm__cox_rows_at(p, a, a)] * m1[crvm__cox_rows_at(p, c, c)]);
+                    assert_true(fabs(m0[crvm__cox_rows_at(p, a, c)] - m1[crvm__cox_rows_at(p, a, c)]) <= 1e-13 * size);
                 }
         }
         for (size_t a = 0; a <= p; a++) {
@@ -313,7 +377,7 @@ static void row_kernels_agree(void **state)
             crvm__cox_rows_moments(NR, p, x, mean, k ? CRVM__COX_ROWS_SCALAR
                                                      : CRVM__COX_ROWS_FASTEST,
                                    mat[k], sum[k], lo[k], hi[k], z);
-        assert_true(mat[1][p * qp + p] == (double)NR && mat[0][p * qp + p] == (double)NR);
+        assert_true(mat[1][crvm__cox_rows_at(p, p, p)] == (double)NR && mat[0][crvm__cox_rows_at(p, p, p)] == (double)NR);
         for (size_t a = 0; a <= p; a++) {
             if (a < p) {
                 assert_true(lo[0][a] == lo[1][a] && hi[0][a] == hi[1][a]);
@@ -327,8 +391,8 @@ static void row_kernels_agree(void **state)
                 assert_true(lo[1][a] < mean[a] && hi[1][a] > mean[a]);
             }
             for (size_t c = a; c <= p; c++) {
-                const double size = sqrt(mat[1][a * qp + a] * mat[1][c * qp + c]);
-                assert_true(fabs(mat[0][a * qp + c] - mat[1][a * qp + c]) <= 1e-13 * size);
+                const double size = sqrt(mat[1][crvm__cox_rows_at(p, a, a)] * mat[1][crvm__cox_rows_at(p, c, c)]);
+                assert_true(fabs(mat[0][crvm__cox_rows_at(p, a, c)] - mat[1][crvm__cox_rows_at(p, a, c)]) <= 1e-13 * size);
             }
         }
     }
@@ -428,6 +492,7 @@ int main(void)
     test_alloc_install();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(per_time_sums_equal_the_sorted_pass),
+        cmocka_unit_test(last_step_follows_by_taylor_or_a_pass),
         cmocka_unit_test(concordance_is_computed_on_request),
         cmocka_unit_test(survives_every_allocation_failure),
         cmocka_unit_test(row_kernels_agree),
