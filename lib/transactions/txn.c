@@ -134,13 +134,6 @@ static crvm_status check_row(crvm_txn_model model, size_t i, double x, double tx
     return CRVM_OK;
 }
 
-/* v is a whole number (NaN is not): a truncating conversion where one fits,
- * cheaper than floor() without SSE4.1; every double beyond 2^52 is whole */
-static int whole(double v)
-{
-    return fabs(v) < 0x1p52 ? (double)(long long)v == v : v == v;
-}
-
 static void T_range_of(const double *T, size_t n, double *lo, double *hi)
 {
     *lo = INFINITY;
@@ -163,45 +156,12 @@ static int columns_ok(crvm_txn_model model, const double *x, const double *tx, c
     if (model == CRVM_TXN_BGBB) {
         for (size_t i = 0; i < n; i++) {
             double xi = x[i], ti = tx[i], Ti = T[i];
-            ok &= (xi >= 0.0) & whole(xi) & (ti >= 0.0) & whole(ti) &
-                  (Ti <= CRVM_TXN_BGBB_MAX_OPPORTUNITIES) & whole(Ti) & (ti <= Ti) & (xi <= Ti) &
-                  ((xi == 0.0) ? (ti == 0.0) : (ti >= xi));
+            ok &= (xi >= 0.0) & crvm__txn_whole(xi) & (ti >= 0.0) & crvm__txn_whole(ti) &
+                  (Ti <= CRVM_TXN_BGBB_MAX_OPPORTUNITIES) & crvm__txn_whole(Ti) & (ti <= Ti) &
+                  (xi <= Ti) & ((xi == 0.0) ? (ti == 0.0) : (ti >= xi));
         }
     } else {
-        size_t i = 0;
-#if defined(__GNUC__) || defined(__clang__)
-        /* two rows per step in SSE2 vectors (the pass is bound by reading
-         * the columns); for 0 <= v < 2^52, (v + 2^52) - 2^52 rounds v to a
-         * whole number, so it equals v exactly when v is whole */
-        typedef double v2d __attribute__((vector_size(16)));
-        typedef long long v2l __attribute__((vector_size(16)));
-        const v2d zero = {0.0, 0.0}, big = {0x1p52, 0x1p52}, top = {DBL_MAX, DBL_MAX};
-        v2l acc = {-1, -1};
-        v2d vlo = {INFINITY, INFINITY}, vhi = {-INFINITY, -INFINITY};
-        for (; i + 2 <= n; i += 2) {
-            v2d xi, ti, Ti;
-            memcpy(&xi, x + i, sizeof xi);
-            memcpy(&ti, tx + i, sizeof ti);
-            memcpy(&Ti, T + i, sizeof Ti);
-            acc &= (xi >= zero) & (xi <= top) & (((xi + big) - big == xi) | (xi >= big)) &
-                   (ti >= zero) & (ti <= Ti) & (Ti <= top) & ((xi != zero) | (ti == zero));
-            if (T_range) { /* loop-invariant: predicted */
-                v2l below = Ti < vlo, above = Ti > vhi;
-                vlo = (v2d)(((v2l)Ti & below) | ((v2l)vlo & ~below));
-                vhi = (v2d)(((v2l)Ti & above) | ((v2l)vhi & ~above));
-            }
-        }
-        ok = acc[0] != 0 && acc[1] != 0;
-        lo = vlo[0] < vlo[1] ? vlo[0] : vlo[1];
-        hi = vhi[0] > vhi[1] ? vhi[0] : vhi[1];
-#endif
-        for (; i < n; i++) {
-            double xi = x[i], ti = tx[i], Ti = T[i];
-            ok &= (xi >= 0.0) & (xi <= DBL_MAX) & whole(xi) & (ti >= 0.0) & (ti <= Ti) &
-                  (Ti <= DBL_MAX) & ((xi != 0.0) | (ti == 0.0));
-            lo = Ti < lo ? Ti : lo;
-            hi = Ti > hi ? Ti : hi;
-        }
+        ok = crvm__txn_columns_ok(x, tx, T, n, &lo, &hi); /* columns_ok.c */
     }
     if (T_range) {
         if (model == CRVM_TXN_BGBB)

@@ -27,6 +27,20 @@ static inline uint64_t crvm__txn_row_hash(double x, double tx, double T)
                        crvm__double_key(T) * 0x165667B19E3779F9ULL);
 }
 
+/* v is a whole number (NaN is not): a truncating conversion where one fits,
+ * cheaper than floor() without SSE4.1; every double beyond 2^52 is whole */
+static inline int crvm__txn_whole(double v)
+{
+    return fabs(v) < 0x1p52 ? (double)(long long)v == v : v == v;
+}
+
+/* The cheap pass of the continuous-time models' column check (columns_ok.c):
+ * 1 when every row has 0 <= t_x <= T <= DBL_MAX, x a whole number in [0,
+ * DBL_MAX] and t_x = 0 where x = 0 (comparisons that NaN fails); *T_lo and
+ * *T_hi receive the least and the largest T (meaningful when it returns 1). */
+int crvm__txn_columns_ok(const double *x, const double *tx, const double *T, size_t n,
+                         double *T_lo, double *T_hi);
+
 /* Merge identical (x, t_x, T) rows, adding weights (w NULL: 1 each) and
  * dropping rows of weight 0 (merge.c). *out (n rows of storage, to free)
  * receives the *n_out distinct rows in order of first appearance,
