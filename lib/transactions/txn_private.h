@@ -87,6 +87,14 @@ double crvm__mbgnbd_ll(const double *p, const crvm__txn_row *row, double *grad);
 double crvm__pareto_ll(const double *p, const crvm__txn_row *row, double *grad);
 double crvm__bgbb_ll(const double *p, const crvm__txn_row *row, double *grad);
 
+/* log(b + x + shift) (shift -1 for the BG/NBD, 0 for the MBG/NBD), also
+ * where b + x overflows (x near DBL_MAX): D of P(alive) (bgnbd.c) */
+static inline double crvm__bgnbd_log_bx(double b, double x, double shift)
+{
+    double bb = b + x + shift;
+    return isfinite(bb) ? log(bb) : log(x) + log1p((b + shift) / x);
+}
+
 /* Predictions for one customer; each returns NaN on an internal failure
  * (the caller turns that into an error, never a published NaN). */
 double crvm__bgnbd_p_alive(const double *p, const crvm__txn_row *row, int modified);
