@@ -229,11 +229,9 @@ void crvm__bgnbd_cond_init(crvm__cond_ctx *ctx, const double *p, double t, int m
 /* The alternating (maclaurin = 0) or Maclaurin (1) table of x = h, built
  * on first use at the top of the pool, which keeps only the terms the table
  * uses (of an alternating one, those the shift leaves). */
-static const crvm__cond_table *table_of(crvm__cond_ctx *ctx, int h, int maclaurin)
+static const crvm__cond_table *build_table(crvm__cond_ctx *ctx, int h, int maclaurin)
 {
     crvm__cond_table *tb = maclaurin ? &ctx->mac[h] : &ctx->alt[h];
-    if (tb->n != 0)
-        return tb;
     double k = ctx->r + h, B = ctx->b + h + ctx->extra, C = ctx->a + B - 1.0;
     tb->k = k;
     tb->mean = (k + 1.0) * (ctx->a / (ctx->a + B));
@@ -249,6 +247,14 @@ static const crvm__cond_table *table_of(crvm__cond_ctx *ctx, int h, int maclauri
     if (tb->n > 0)
         ctx->used += ((size_t)tb->n + 3) / 4 * 4;
     return tb;
+}
+
+/* the table, built on first use (called for every row: the built case
+ * inline) */
+static inline const crvm__cond_table *table_of(crvm__cond_ctx *ctx, int h, int maclaurin)
+{
+    const crvm__cond_table *tb = maclaurin ? &ctx->mac[h] : &ctx->alt[h];
+    return tb->n != 0 ? tb : build_table(ctx, h, maclaurin);
 }
 
 /* the bounds of step 3 (below), divided by k c */

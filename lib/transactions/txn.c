@@ -779,10 +779,11 @@ static crvm_status bgnbd_rows(const crvm_txn_params *params, enum pred_kind kind
     /* not zeroed (crvm__calloc): every entry is written before it is read,
      * and the pages of the pool and of rows that are not used are never
      * touched */
-    double *pa = crvm__realloc_array(NULL, (one ? 1 : several ? 4 : 2) * n + pool_len, sizeof *pa);
+    void *block;
+    double *pa = crvm__txn_scratch((one ? 1 : several ? 4 : 2) * n + pool_len, &block);
     size_t *rows = crvm__realloc_array(NULL, n, sizeof *rows);
     if (pa == NULL || rows == NULL) {
-        crvm__free(pa);
+        crvm__free(block);
         crvm__free(rows);
         return crvm__nomem("prediction buffer");
     }
@@ -842,7 +843,7 @@ static crvm_status bgnbd_rows(const crvm_txn_params *params, enum pred_kind kind
                         why);
     }
     crvm__free(rows);
-    crvm__free(pa);
+    crvm__free(block);
     return st;
 }
 

@@ -31,6 +31,7 @@ import pandas as pd
 from . import lowlevel as _ll
 from ._arrays import as_float_array, is_scalar
 from ._columns import FittedData, customer_columns, keyed
+from ._hugepages import empty_float64
 from ._persist import Persistent
 from .errors import NotFittedError
 
@@ -297,7 +298,7 @@ class _TransactionModel(FittedData, Persistent):
         p = self._require()
         (x, tx, T), index, scalar = _columns(("frequency", "recency", self._age_name),
                                              frequency, recency, age)
-        out = np.empty(len(x))
+        out = empty_float64(len(x))
         func(p, *extra, x, tx, T, out)
         return _result(out, scalar, index)
 
