@@ -99,6 +99,71 @@ static size_t leading_rows(const double *x, const double *tx, const double *T, s
 }
 #endif
 
+#if defined(__GNUC__) || defined(__clang__)
+/* The least and largest T alone, W lanes by masks as in ROWS_LOOP (NaN is
+ * never picked) */
+#define RANGE_LOOP(VD, VL, W)                                                                      \
+    do {                                                                                           \
+        VD vlo, vhi;                                                                               \
+        for (int k = 0; k < (W); k++) {                                                            \
+            vlo[k] = INFINITY;                                                                     \
+            vhi[k] = -INFINITY;                                                                    \
+        }                                                                                          \
+        size_t i = 0;                                                                              \
+        for (; i + (W) <= n; i += (W)) {                                                           \
+            VD Ti;                                                                                 \
+            memcpy(&Ti, T + i, sizeof Ti);                                                         \
+            VL below = Ti < vlo, above = Ti > vhi;                                                 \
+            vlo = (VD)(((VL)Ti & below) | ((VL)vlo & ~below));                                     \
+            vhi = (VD)(((VL)Ti & above) | ((VL)vhi & ~above));                                     \
+        }                                                                                          \
+        for (int k = 0; k < (W); k++) {                                                            \
+            *lo = vlo[k] < *lo ? vlo[k] : *lo;                                                     \
+            *hi = vhi[k] > *hi ? vhi[k] : *hi;                                                     \
+        }                                                                                          \
+        return i;                                                                                  \
+    } while (0)
+
+#if defined(__x86_64__)
+__attribute__((target("avx2"))) static size_t range_avx2(const double *T, size_t n, double *lo,
+                                                         double *hi)
+{
+    RANGE_LOOP(v4d, v4l, 4);
+}
+#endif
+
+static size_t range_sse2(const double *T, size_t n, double *lo, double *hi)
+{
+    RANGE_LOOP(v2d, v2l, 2);
+}
+
+static size_t leading_range(const double *T, size_t n, double *lo, double *hi)
+{
+#if defined(__x86_64__)
+    if (__builtin_cpu_supports("avx2"))
+        return range_avx2(T, n, lo, hi);
+#endif
+    return range_sse2(T, n, lo, hi);
+}
+#else
+static size_t leading_range(const double *T, size_t n, double *lo, double *hi)
+{
+    (void)T, (void)n, (void)lo, (void)hi;
+    return 0;
+}
+#endif
+
+void crvm__txn_T_range(const double *T, size_t n, double *T_lo, double *T_hi)
+{
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t i = leading_range(T, n, &lo, &hi); i < n; i++) {
+        lo = T[i] < lo ? T[i] : lo;
+        hi = T[i] > hi ? T[i] : hi;
+    }
+    *T_lo = lo;
+    *T_hi = hi;
+}
+
 int crvm__txn_columns_ok(const double *x, const double *tx, const double *T, size_t n,
                          double *T_lo, double *T_hi)
 {

@@ -177,9 +177,9 @@ static int columns_ok(crvm_txn_model model, const double *x, const double *tx, c
 
 /* The columns' checks (check_row), the first failure named; on success
  * T_range (if not NULL) receives the least and the largest T. */
-static crvm_status check_columns(crvm_txn_model model, const double *x, size_t x_len,
-                                 const double *tx, size_t tx_len, const double *T, size_t T_len,
-                                 const double *w, size_t w_len, double *T_range)
+/* The columns' pointers and lengths (and the weights', if any) */
+static crvm_status check_shape(const double *x, size_t x_len, const double *tx, size_t tx_len,
+                               const double *T, size_t T_len, const double *w, size_t w_len)
 {
     if ((x == NULL && x_len) || (tx == NULL && tx_len) || (T == NULL && T_len))
         return crvm__fail(CRVM_EINVAL, "frequency, recency and T must not be NULL");
@@ -191,6 +191,16 @@ static crvm_status check_columns(crvm_txn_model model, const double *x, size_t x
         return crvm__fail(CRVM_EINVAL, "weights is NULL but weights_len = %zu", w_len);
     if (w != NULL && w_len != x_len)
         return crvm__fail(CRVM_EINVAL, "weights has %zu rows but frequency has %zu", w_len, x_len);
+    return CRVM_OK;
+}
+
+static crvm_status check_columns(crvm_txn_model model, const double *x, size_t x_len,
+                                 const double *tx, size_t tx_len, const double *T, size_t T_len,
+                                 const double *w, size_t w_len, double *T_range)
+{
+    crvm_status st = check_shape(x, x_len, tx, tx_len, T, T_len, w, w_len);
+    if (st != CRVM_OK)
+        return st;
     /* One cheap branch-free pass first: a row is accepted when 0 <= t_x <=
      * T < inf, x is a finite whole number >= 0, t_x = 0 when x = 0 (and the
      * BG/BB bounds hold); only when some row fails does the per-row check
@@ -199,7 +209,7 @@ static crvm_status check_columns(crvm_txn_model model, const double *x, size_t x
     if (columns_ok(model, x, tx, T, w, x_len, T_range))
         return CRVM_OK;
     for (size_t i = 0; i < x_len; i++) {
-        crvm_status st = check_row(model, i, x[i], tx[i], T[i]);
+        st = check_row(model, i, x[i], tx[i], T[i]);
         if (st != CRVM_OK)
             return st;
         if (w) {
@@ -963,6 +973,147 @@ crvm_status crvm_txn_expected_conditional(const crvm_txn_params *params, double 
         return st;
     return predict_rows(params, PRED_COND, t, frequency, frequency_len, recency, recency_len, T,
                         T_len, out, out_len);
+}
+
+/* ---- predictions into arrays the library allocates --------------------
+ *
+ * Nothing of the caller's is written before success, so BG/NBD and MBG/NBD
+ * check each block of rows just before computing it, while it is in the
+ * cache: one pass over the columns. The first bad row is in the first
+ * block that fails, since the blocks before it passed. */
+
+/* Rows i0 .. i0 + len: CRVM_OK, or check_row's error for the first bad one */
+static crvm_status check_block(crvm_txn_model model, const double *x, const double *tx,
+                               const double *T, size_t i0, size_t len)
+{
+    double lo, hi;
+    if (crvm__txn_columns_ok(x + i0, tx + i0, T + i0, len, &lo, &hi))
+        return CRVM_OK;
+    for (size_t i = i0; i < i0 + len; i++) {
+        crvm_status st = check_row(model, i, x[i], tx[i], T[i]);
+        if (st != CRVM_OK)
+            return st;
+    }
+    return CRVM_OK;
+}
+
+/* BG/NBD and MBG/NBD P(alive) into v, checking as it goes; 0 (v untouched)
+ * where the vector path does not apply (crvm__bgnbd_p_alive_rows) */
+static int p_alive_checked(const crvm_txn_params *params, const double *x, const double *tx,
+                           const double *T, size_t n, double *v, crvm_status *st)
+{
+    crvm__p_alive_ctx pc;
+    if (!crvm__bgnbd_p_alive_init(&pc, params->p, params->model == CRVM_TXN_MBGNBD))
+        return 0;
+    *st = CRVM_OK;
+    for (size_t i0 = 0; i0 < n && *st == CRVM_OK; i0 += CRVM__VBLOCK) {
+        size_t len = n - i0 < CRVM__VBLOCK ? n - i0 : CRVM__VBLOCK;
+        *st = check_block(params->model, x, tx, T, i0, len);
+        if (*st == CRVM_OK)
+            crvm__bgnbd_p_alive_block(&pc, x + i0, tx + i0, T + i0, len, v + i0);
+    }
+    return 1;
+}
+
+crvm_status crvm_txn_p_alive_new(const crvm_txn_params *params, const double *frequency,
+                                 size_t frequency_len, const double *recency, size_t recency_len,
+                                 const double *T, size_t T_len, double **out)
+{
+    if (out == NULL)
+        return crvm__fail(CRVM_EINVAL, "out is NULL");
+    crvm_status st = crvm_txn_params_check(params);
+    if (st == CRVM_OK)
+        st = check_shape(frequency, frequency_len, recency, recency_len, T, T_len, NULL, 0);
+    if (st != CRVM_OK)
+        return st;
+    size_t n = frequency_len;
+    double *v = n ? crvm__txn_values_new(n) : NULL;
+    if (n && v == NULL)
+        return crvm__nomem("P(alive) values");
+    int bg = params->model == CRVM_TXN_BGNBD || params->model == CRVM_TXN_MBGNBD;
+    if (n && !(bg && p_alive_checked(params, frequency, recency, T, n, v, &st)))
+        st = predict_rows(params, PRED_ALIVE, 0.0, frequency, n, recency, n, T, n, v, n);
+    if (st != CRVM_OK) {
+        crvm_txn_values_free(v);
+        return st;
+    }
+    *out = v;
+    return CRVM_OK;
+}
+
+/* BG/NBD and MBG/NBD conditional expectation of n rows (n > 0) into v,
+ * checking as it goes: the single pass of bgnbd_rows (one horizon), its
+ * tables built for the range of T taken first */
+static crvm_status conditional_checked(const crvm_txn_params *params, double t, const double *x,
+                                       const double *tx, const double *T, size_t n, double *v)
+{
+    double lo, hi;
+    crvm__txn_T_range(T, n, &lo, &hi);
+    if (!(lo >= 0.0 && hi <= DBL_MAX)) /* a bad T: the error of the first bad row */
+        return check_columns(params->model, x, n, tx, n, T, n, NULL, 0, NULL);
+    int modified = params->model == CRVM_TXN_MBGNBD;
+    void *block;
+    double *pool = crvm__txn_scratch(crvm__bgnbd_cond_pool_len(), &block);
+    size_t *rows = crvm__realloc_array(NULL, n, sizeof *rows);
+    crvm_status st = CRVM_OK;
+    if (pool == NULL || rows == NULL)
+        st = crvm__nomem("prediction buffer");
+    crvm__cond_ctx ctx;
+    crvm__cond_pass cp;
+    size_t m = 0;
+    if (st == CRVM_OK) {
+        crvm__bgnbd_cond_init(&ctx, params->p, t, modified, lo, hi, pool);
+        crvm__bgnbd_conditional_begin(&cp, &ctx, modified);
+    }
+    for (size_t i0 = 0; i0 < n && st == CRVM_OK; i0 += CRVM__VBLOCK) {
+        size_t len = n - i0 < CRVM__VBLOCK ? n - i0 : CRVM__VBLOCK;
+        st = check_block(params->model, x, tx, T, i0, len);
+        if (st == CRVM_OK)
+            m += crvm__bgnbd_conditional_block(&cp, x, tx, T, i0, len, v, rows + m);
+    }
+    if (st == CRVM_OK) {
+        crvm__rule_job job = {params->p, modified, 0, t, NULL, x, T};
+        st = crvm__bgnbd_rule_rows(&job, rows, m, v);
+        if (st == CRVM_EDOMAIN) {
+            char why[400]; /* crvm__fail writes the buffer crvm_last_error reads */
+            snprintf(why, sizeof why, "%s", crvm_last_error());
+            st = crvm__fail(CRVM_EDOMAIN, "%s %s: %s", model_names[params->model],
+                            kind_name(PRED_COND), why);
+        }
+    }
+    crvm__free(rows);
+    crvm__free(block);
+    return st;
+}
+
+crvm_status crvm_txn_expected_conditional_new(const crvm_txn_params *params, double t,
+                                              const double *frequency, size_t frequency_len,
+                                              const double *recency, size_t recency_len,
+                                              const double *T, size_t T_len, double **out)
+{
+    if (out == NULL)
+        return crvm__fail(CRVM_EINVAL, "out is NULL");
+    crvm_status st = crvm_txn_params_check(params);
+    if (st == CRVM_OK)
+        st = check_horizon(params, "t", t);
+    if (st == CRVM_OK)
+        st = check_shape(frequency, frequency_len, recency, recency_len, T, T_len, NULL, 0);
+    if (st != CRVM_OK)
+        return st;
+    size_t n = frequency_len;
+    double *v = n ? crvm__txn_values_new(n) : NULL;
+    if (n && v == NULL)
+        return crvm__nomem("conditional expectation values");
+    if (n && (params->model == CRVM_TXN_BGNBD || params->model == CRVM_TXN_MBGNBD))
+        st = conditional_checked(params, t, frequency, recency, T, n, v);
+    else if (n)
+        st = predict_rows(params, PRED_COND, t, frequency, n, recency, n, T, n, v, n);
+    if (st != CRVM_OK) {
+        crvm_txn_values_free(v);
+        return st;
+    }
+    *out = v;
+    return CRVM_OK;
 }
 
 crvm_status crvm__txn_expected_increments(const crvm_txn_params *params, const double *t,

@@ -40,6 +40,8 @@ static inline int crvm__txn_whole(double v)
  * *T_hi receive the least and the largest T (meaningful when it returns 1). */
 int crvm__txn_columns_ok(const double *x, const double *tx, const double *T, size_t n,
                          double *T_lo, double *T_hi);
+/* The least and the largest T alone (NaN ignored), four rows a step */
+void crvm__txn_T_range(const double *T, size_t n, double *T_lo, double *T_hi);
 
 /* Merge identical (x, t_x, T) rows, adding weights (w NULL: 1 each) and
  * dropping rows of weight 0 (merge.c). *out (n rows of storage, to free)
@@ -102,6 +104,11 @@ static inline double crvm__bgnbd_log_bx(double b, double x, double shift)
  * fault in at about 2.3 us each on a virtual machine, 0.45 ms for 10^5
  * rows, a 2 MB page in about 0.1 ms. */
 double *crvm__txn_scratch(size_t count, void **block);
+
+/* The array of count doubles that a _new prediction returns, released by
+ * crvm_txn_values_free (its block's address is kept in front of it); large
+ * ones placed as crvm__txn_scratch's. NULL when out of memory. */
+double *crvm__txn_values_new(size_t count);
 
 /* Predictions for one customer; each returns NaN on an internal failure
  * (the caller turns that into an error, never a published NaN). */
@@ -177,6 +184,21 @@ void crvm__bgnbd_expected_rows(crvm__cond_ctx *ctx, const double *x, const doubl
 size_t crvm__bgnbd_conditional_rows(crvm__cond_ctx *ctx, int modified, const double *x,
                                     const double *tx, const double *T, size_t n, double *out,
                                     size_t *rows);
+/* The same pass one block at a time (rows i0 .. i0 + len of the columns;
+ * out and the appended row numbers are of the whole columns), for a caller
+ * that checks each block of rows just before: _begin prepares P(alive) for
+ * the context's parameters, _block returns the number of rows it appended
+ * at rows[0..]. */
+typedef struct crvm__cond_pass {
+    crvm__cond_ctx *ctx;
+    crvm__p_alive_ctx pc;
+    int vector, modified;
+    double p[4];
+} crvm__cond_pass;
+void crvm__bgnbd_conditional_begin(crvm__cond_pass *cp, crvm__cond_ctx *ctx, int modified);
+size_t crvm__bgnbd_conditional_block(crvm__cond_pass *cp, const double *x, const double *tx,
+                                     const double *T, size_t i0, size_t len, double *out,
+                                     size_t *rows);
 double crvm__bgnbd_probability_of_n(const double *p, double t, double n, int modified);
 
 double crvm__pareto_p_alive(const double *p, const crvm__txn_row *row);
