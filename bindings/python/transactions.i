@@ -83,33 +83,23 @@ static PyTypeObject crvm_py_values_type = {
     .tp_doc = "Values computed by crvm, owned by this object (a buffer of doubles)",
 };
 
-/* The Values object owning values (n of them), or NULL with an exception
- * (values freed) */
-static PyObject *crvm_py_values_wrap(double *values, size_t n)
-{
-    if (!(crvm_py_values_type.tp_flags & Py_TPFLAGS_READY) &&
-        PyType_Ready(&crvm_py_values_type) < 0) {
-        crvm_txn_values_free(values);
-        return NULL;
-    }
-    crvm_py_values *v = PyObject_New(crvm_py_values, &crvm_py_values_type);
-    if (v == NULL) {
-        crvm_txn_values_free(values);
-        return NULL;
-    }
-    v->values = values;
-    v->n = (Py_ssize_t)n;
-    return (PyObject *)v;
-}
-
-/* the status of a _new call as a Values object or an exception */
+/* The status of a _new call as a Values object owning values (n of them),
+ * or NULL with an exception (values then still the caller's to free) */
 static PyObject *crvm_py_values_result(crvm_status st, double *values, size_t n)
 {
     if (st != CRVM_OK) {
         crvm_py_raise(st);
         return NULL;
     }
-    return crvm_py_values_wrap(values, n);
+    if (!(crvm_py_values_type.tp_flags & Py_TPFLAGS_READY) &&
+        PyType_Ready(&crvm_py_values_type) < 0)
+        return NULL;
+    crvm_py_values *v = PyObject_New(crvm_py_values, &crvm_py_values_type);
+    if (v == NULL)
+        return NULL;
+    v->values = values;
+    v->n = (Py_ssize_t)n;
+    return (PyObject *)v;
 }
 %}
 %nothread crvm_py_txn_p_alive_new;
@@ -125,7 +115,10 @@ PyObject *crvm_py_txn_p_alive_new(const crvm_txn_params *params, const double *f
     st = crvm_txn_p_alive_new(params, frequency, frequency_len, recency, recency_len, T, T_len,
                               &values);
     Py_END_ALLOW_THREADS
-    return crvm_py_values_result(st, values, frequency_len);
+    PyObject *result = crvm_py_values_result(st, values, frequency_len);
+    if (result == NULL)
+        crvm_txn_values_free(values);
+    return result;
 }
 
 PyObject *crvm_py_txn_expected_conditional_new(const crvm_txn_params *params, double t,
@@ -139,7 +132,10 @@ PyObject *crvm_py_txn_expected_conditional_new(const crvm_txn_params *params, do
     st = crvm_txn_expected_conditional_new(params, t, frequency, frequency_len, recency,
                                            recency_len, T, T_len, &values);
     Py_END_ALLOW_THREADS
-    return crvm_py_values_result(st, values, frequency_len);
+    PyObject *result = crvm_py_values_result(st, values, frequency_len);
+    if (result == NULL)
+        crvm_txn_values_free(values);
+    return result;
 }
 %}
 

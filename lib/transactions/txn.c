@@ -769,6 +769,19 @@ static double memo_predict(double *memo, size_t slots, const crvm_txn_params *pr
     return predict_row(prm, kind, t, row);
 }
 
+/* st, with the model and the prediction put in front of an EDOMAIN's
+ * message (the rules name the row and the cause) */
+static crvm_status named_failure(const crvm_txn_params *params, enum pred_kind kind,
+                                 crvm_status st)
+{
+    if (st != CRVM_EDOMAIN)
+        return st;
+    char why[400]; /* crvm__fail writes the buffer crvm_last_error reads */
+    snprintf(why, sizeof why, "%s", crvm_last_error());
+    return crvm__fail(CRVM_EDOMAIN, "%s %s: %s", model_names[params->model], kind_name(kind),
+                      why);
+}
+
 /* BG/NBD and MBG/NBD conditional expectations and DERT of n validated
  * rows (T_range: their least and largest T). PRED_COND: out[i] =
  * P(alive)_i sum_h wt[h] (G_h,i - G_h-1,i) over the H horizons t[h] (G =
@@ -846,12 +859,8 @@ static crvm_status bgnbd_rows(const crvm_txn_params *params, enum pred_kind kind
     else if (st == CRVM_OK)
         for (size_t i = 0; i < n; i++)
             out[i] = pa[i] * acc[i];
-    else if (st == CRVM_EDOMAIN) {
-        char why[400]; /* crvm__fail writes the buffer crvm_last_error reads */
-        snprintf(why, sizeof why, "%s", crvm_last_error());
-        st = crvm__fail(CRVM_EDOMAIN, "%s %s: %s", model_names[params->model], kind_name(kind),
-                        why);
-    }
+    else
+        st = named_failure(params, kind, st);
     crvm__free(rows);
     crvm__free(block);
     return st;
@@ -1015,32 +1024,6 @@ static int p_alive_checked(const crvm_txn_params *params, const double *x, const
     return 1;
 }
 
-crvm_status crvm_txn_p_alive_new(const crvm_txn_params *params, const double *frequency,
-                                 size_t frequency_len, const double *recency, size_t recency_len,
-                                 const double *T, size_t T_len, double **out)
-{
-    if (out == NULL)
-        return crvm__fail(CRVM_EINVAL, "out is NULL");
-    crvm_status st = crvm_txn_params_check(params);
-    if (st == CRVM_OK)
-        st = check_shape(frequency, frequency_len, recency, recency_len, T, T_len, NULL, 0);
-    if (st != CRVM_OK)
-        return st;
-    size_t n = frequency_len;
-    double *v = n ? crvm__txn_values_new(n) : NULL;
-    if (n && v == NULL)
-        return crvm__nomem("P(alive) values");
-    int bg = params->model == CRVM_TXN_BGNBD || params->model == CRVM_TXN_MBGNBD;
-    if (n && !(bg && p_alive_checked(params, frequency, recency, T, n, v, &st)))
-        st = predict_rows(params, PRED_ALIVE, 0.0, frequency, n, recency, n, T, n, v, n);
-    if (st != CRVM_OK) {
-        crvm_txn_values_free(v);
-        return st;
-    }
-    *out = v;
-    return CRVM_OK;
-}
-
 /* BG/NBD and MBG/NBD conditional expectation of n rows (n > 0) into v,
  * checking as it goes: the single pass of bgnbd_rows (one horizon), its
  * tables built for the range of T taken first */
@@ -1073,17 +1056,50 @@ static crvm_status conditional_checked(const crvm_txn_params *params, double t, 
     }
     if (st == CRVM_OK) {
         crvm__rule_job job = {params->p, modified, 0, t, NULL, x, T};
-        st = crvm__bgnbd_rule_rows(&job, rows, m, v);
-        if (st == CRVM_EDOMAIN) {
-            char why[400]; /* crvm__fail writes the buffer crvm_last_error reads */
-            snprintf(why, sizeof why, "%s", crvm_last_error());
-            st = crvm__fail(CRVM_EDOMAIN, "%s %s: %s", model_names[params->model],
-                            kind_name(PRED_COND), why);
-        }
+        st = named_failure(params, PRED_COND, crvm__bgnbd_rule_rows(&job, rows, m, v));
     }
     crvm__free(rows);
     crvm__free(block);
     return st;
+}
+
+/* P(alive) or the conditional expectation (horizon t) into a new array */
+static crvm_status predict_new(const crvm_txn_params *params, enum pred_kind kind, double t,
+                               const double *x, size_t x_len, const double *tx, size_t tx_len,
+                               const double *T, size_t T_len, double **out)
+{
+    if (out == NULL)
+        return crvm__fail(CRVM_EINVAL, "out is NULL");
+    crvm_status st = crvm_txn_params_check(params);
+    if (st == CRVM_OK && kind == PRED_COND)
+        st = check_horizon(params, "t", t);
+    if (st == CRVM_OK)
+        st = check_shape(x, x_len, tx, tx_len, T, T_len, NULL, 0);
+    if (st != CRVM_OK)
+        return st;
+    size_t n = x_len;
+    double *v = n ? crvm__txn_values_new(n) : NULL;
+    if (n && v == NULL)
+        return crvm__nomem("prediction values");
+    int bg = params->model == CRVM_TXN_BGNBD || params->model == CRVM_TXN_MBGNBD;
+    if (n && bg && kind == PRED_COND)
+        st = conditional_checked(params, t, x, tx, T, n, v);
+    else if (n && !(bg && p_alive_checked(params, x, tx, T, n, v, &st)))
+        st = predict_rows(params, kind, t, x, n, tx, n, T, n, v, n);
+    if (st != CRVM_OK) {
+        crvm_txn_values_free(v);
+        return st;
+    }
+    *out = v;
+    return CRVM_OK;
+}
+
+crvm_status crvm_txn_p_alive_new(const crvm_txn_params *params, const double *frequency,
+                                 size_t frequency_len, const double *recency, size_t recency_len,
+                                 const double *T, size_t T_len, double **out)
+{
+    return predict_new(params, PRED_ALIVE, 0.0, frequency, frequency_len, recency, recency_len, T,
+                       T_len, out);
 }
 
 crvm_status crvm_txn_expected_conditional_new(const crvm_txn_params *params, double t,
@@ -1091,29 +1107,8 @@ crvm_status crvm_txn_expected_conditional_new(const crvm_txn_params *params, dou
                                               const double *recency, size_t recency_len,
                                               const double *T, size_t T_len, double **out)
 {
-    if (out == NULL)
-        return crvm__fail(CRVM_EINVAL, "out is NULL");
-    crvm_status st = crvm_txn_params_check(params);
-    if (st == CRVM_OK)
-        st = check_horizon(params, "t", t);
-    if (st == CRVM_OK)
-        st = check_shape(frequency, frequency_len, recency, recency_len, T, T_len, NULL, 0);
-    if (st != CRVM_OK)
-        return st;
-    size_t n = frequency_len;
-    double *v = n ? crvm__txn_values_new(n) : NULL;
-    if (n && v == NULL)
-        return crvm__nomem("conditional expectation values");
-    if (n && (params->model == CRVM_TXN_BGNBD || params->model == CRVM_TXN_MBGNBD))
-        st = conditional_checked(params, t, frequency, recency, T, n, v);
-    else if (n)
-        st = predict_rows(params, PRED_COND, t, frequency, n, recency, n, T, n, v, n);
-    if (st != CRVM_OK) {
-        crvm_txn_values_free(v);
-        return st;
-    }
-    *out = v;
-    return CRVM_OK;
+    return predict_new(params, PRED_COND, t, frequency, frequency_len, recency, recency_len, T,
+                       T_len, out);
 }
 
 crvm_status crvm__txn_expected_increments(const crvm_txn_params *params, const double *t,
