@@ -10,6 +10,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void assert_message_has(const char *needle)
@@ -83,6 +84,32 @@ static void values_equal_the_caller_array_functions(void **state)
         }
     }
     crvm_txn_values_free(NULL);
+}
+
+static void large_arrays_equal_the_caller_array_functions(void **state)
+{
+    (void)state;
+    /* 70000 rows: the arrays (560 KB) are placed on 2 MB boundaries and
+     * advised to be huge pages (scratch.c) */
+    enum { L = 70000 };
+    double *x = malloc(4 * L * sizeof *x), *tx = x + L, *T = x + 2 * L, *ref = x + 3 * L;
+    assert_non_null(x);
+    for (int i = 0; i < L; i++) {
+        x[i] = i % 7;
+        T[i] = 20.0 + (i % 13) * 0.5;
+        tx[i] = x[i] > 0 ? T[i] * (i % 10) / 10.0 : 0.0;
+    }
+    crvm_txn_params p = params_of(CRVM_TXN_BGNBD);
+    double *v = NULL, *w = NULL;
+    assert_status(crvm_txn_p_alive_new(&p, x, L, tx, L, T, L, &v), CRVM_OK);
+    assert_status(crvm_txn_p_alive(&p, x, L, tx, L, T, L, ref, L), CRVM_OK);
+    assert_true(memcmp(v, ref, L * sizeof *ref) == 0);
+    assert_status(crvm_txn_expected_conditional_new(&p, 30.0, x, L, tx, L, T, L, &w), CRVM_OK);
+    assert_status(crvm_txn_expected_conditional(&p, 30.0, x, L, tx, L, T, L, ref, L), CRVM_OK);
+    assert_true(memcmp(w, ref, L * sizeof *ref) == 0);
+    crvm_txn_values_free(v);
+    crvm_txn_values_free(w);
+    free(x);
 }
 
 static void no_rows_give_no_array(void **state)
@@ -208,6 +235,7 @@ int main(void)
     test_alloc_install();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(values_equal_the_caller_array_functions),
+        cmocka_unit_test(large_arrays_equal_the_caller_array_functions),
         cmocka_unit_test(no_rows_give_no_array),
         cmocka_unit_test(bad_arguments_are_refused),
         cmocka_unit_test(the_first_bad_row_is_named_in_any_block),
