@@ -1,5 +1,5 @@
-/* Large per-call arrays of the predictions: scratch, and the results of
- * the _new functions (txn_private.h). */
+/* Arrays of many doubles for one prediction call: the results of the _new
+ * functions and the temporaries of the others (txn_private.h). */
 #define _DEFAULT_SOURCE /* madvise */
 #include <stdint.h>
 #include <string.h>
@@ -12,64 +12,57 @@
 /* Below this, 4 KB pages fault in for less than one 2 MB page costs to
  * clear (about 2.3 us a 4 KB page against 0.1-0.2 ms a 2 MB page here) */
 #define HUGE_FROM ((size_t)512 << 10)
-/* room in front of a result for the address of its block (16: keeps the
- * values 16-byte aligned) */
+/* In front of the values: the address of their block and the length
+ * advised to be huge pages (0: none); 16 bytes keep them 16-byte aligned */
 #define HEADER 16
 
-/* bytes at an address with `before` bytes of the block in front of it:
- * for a large array whole 2 MB pages from a 2 MB boundary, advised to be
- * huge pages (a hint: the kernel may decline), so that every page the
- * array touches can be a huge one. *block: what to free. */
-static char *place(size_t bytes, size_t before, void **block)
-{
-    if (bytes > SIZE_MAX / 2) {
-        *block = NULL;
-        return NULL;
-    }
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
-    if (bytes >= HUGE_FROM) {
-        size_t span = (bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
-        char *raw = crvm__malloc(span + HUGE_PAGE + before);
-        *block = raw;
-        if (raw == NULL)
-            return NULL;
-        char *start = raw + before;
-        start += (HUGE_PAGE - (uintptr_t)start % HUGE_PAGE) % HUGE_PAGE;
-        (void)madvise(start, span, MADV_HUGEPAGE);
-        return start;
-    }
+#define ADVISE 1
+#else
+#define ADVISE 0
 #endif
-    char *raw = crvm__malloc(bytes + before + (bytes + before == 0));
-    *block = raw;
-    return raw == NULL ? NULL : raw + before;
-}
-
-double *crvm__txn_scratch(size_t count, void **block)
-{
-    if (count > SIZE_MAX / sizeof(double)) {
-        *block = NULL;
-        return NULL;
-    }
-    return (double *)(void *)place(count * sizeof(double), 0, block);
-}
 
 double *crvm__txn_values_new(size_t count)
 {
-    void *block;
-    if (count > SIZE_MAX / sizeof(double))
+    if (count > SIZE_MAX / sizeof(double) / 2)
         return NULL;
-    char *start = place(count * sizeof(double), HEADER, &block);
-    if (start == NULL)
-        return NULL;
-    memcpy(start - sizeof block, &block, sizeof block);
+    size_t bytes = count * sizeof(double), span = 0;
+    char *block, *start;
+    if (ADVISE && bytes >= HUGE_FROM) {
+        /* whole 2 MB pages from a 2 MB boundary, so that every page the
+         * array touches can be a huge one */
+        span = (bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
+        if ((block = crvm__malloc(span + HUGE_PAGE + HEADER)) == NULL)
+            return NULL;
+        start = block + HEADER;
+        start += (HUGE_PAGE - (uintptr_t)start % HUGE_PAGE) % HUGE_PAGE;
+#if ADVISE
+        (void)madvise(start, span, MADV_HUGEPAGE); /* a hint: the kernel may decline */
+#endif
+    } else {
+        if ((block = crvm__malloc(bytes + HEADER)) == NULL)
+            return NULL;
+        start = block + HEADER;
+    }
+    memcpy(start - HEADER, &block, sizeof block);
+    memcpy(start - sizeof span, &span, sizeof span);
     return (double *)(void *)start;
 }
 
 void crvm_txn_values_free(double *values)
 {
-    if (values != NULL) {
-        void *block;
-        memcpy(&block, (char *)values - sizeof block, sizeof block);
-        crvm__free(block);
-    }
+    if (values == NULL)
+        return;
+    char *block, *start = (char *)values;
+    size_t span;
+    memcpy(&block, start - HEADER, sizeof block);
+    memcpy(&span, start - sizeof span, sizeof span);
+#if ADVISE
+    /* the advice stays with the memory: handed back to the heap, it would
+     * make later small allocations there fault in whole 2 MB pages (0.2 ms
+     * each) */
+    if (span)
+        (void)madvise(start, span, MADV_NOHUGEPAGE);
+#endif
+    crvm__free(block);
 }

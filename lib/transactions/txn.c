@@ -802,11 +802,10 @@ static crvm_status bgnbd_rows(const crvm_txn_params *params, enum pred_kind kind
     /* not zeroed (crvm__calloc): every entry is written before it is read,
      * and the pages of the pool and of rows that are not used are never
      * touched */
-    void *block;
-    double *pa = crvm__txn_scratch((one ? 1 : several ? 4 : 2) * n + pool_len, &block);
+    double *pa = crvm__txn_values_new((one ? 1 : several ? 4 : 2) * n + pool_len);
     size_t *rows = crvm__realloc_array(NULL, n, sizeof *rows);
     if (pa == NULL || rows == NULL) {
-        crvm__free(block);
+        crvm_txn_values_free(pa);
         crvm__free(rows);
         return crvm__nomem("prediction buffer");
     }
@@ -862,7 +861,7 @@ static crvm_status bgnbd_rows(const crvm_txn_params *params, enum pred_kind kind
     else
         st = named_failure(params, kind, st);
     crvm__free(rows);
-    crvm__free(block);
+    crvm_txn_values_free(pa);
     return st;
 }
 
@@ -1035,8 +1034,7 @@ static crvm_status conditional_checked(const crvm_txn_params *params, double t, 
     if (!(lo >= 0.0 && hi <= DBL_MAX)) /* a bad T: the error of the first bad row */
         return check_columns(params->model, x, n, tx, n, T, n, NULL, 0, NULL);
     int modified = params->model == CRVM_TXN_MBGNBD;
-    void *block;
-    double *pool = crvm__txn_scratch(crvm__bgnbd_cond_pool_len(), &block);
+    double *pool = crvm__txn_values_new(crvm__bgnbd_cond_pool_len());
     size_t *rows = crvm__realloc_array(NULL, n, sizeof *rows);
     crvm_status st = CRVM_OK;
     if (pool == NULL || rows == NULL)
@@ -1059,7 +1057,7 @@ static crvm_status conditional_checked(const crvm_txn_params *params, double t, 
         st = named_failure(params, PRED_COND, crvm__bgnbd_rule_rows(&job, rows, m, v));
     }
     crvm__free(rows);
-    crvm__free(block);
+    crvm_txn_values_free(pool);
     return st;
 }
 

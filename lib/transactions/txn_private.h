@@ -97,17 +97,13 @@ static inline double crvm__bgnbd_log_bx(double b, double x, double shift)
     return isfinite(bb) ? log(bb) : log(x) + log1p((b + shift) / x);
 }
 
-/* Scratch of count doubles for one prediction call, not initialised
- * (scratch.c): *block is what to crvm__free afterwards (NULL and the
- * result NULL when out of memory). A large one is 2 MB-aligned and, on
- * Linux, advised to use transparent huge pages: a fresh array's 4 KB pages
- * fault in at about 2.3 us each on a virtual machine, 0.45 ms for 10^5
- * rows, a 2 MB page in about 0.1 ms. */
-double *crvm__txn_scratch(size_t count, void **block);
-
-/* The array of count doubles that a _new prediction returns, released by
- * crvm_txn_values_free (its block's address is kept in front of it); large
- * ones placed as crvm__txn_scratch's. NULL when out of memory. */
+/* count doubles, not initialised, for one prediction call (scratch.c):
+ * the array a _new prediction returns, and the temporaries of the others;
+ * released by crvm_txn_values_free. A large one is 2 MB-aligned and, on
+ * Linux, advised to use transparent huge pages while it lives: a fresh
+ * array's 4 KB pages fault in at about 2.3 us each on a virtual machine
+ * (0.45 ms for 10^5 rows), a 2 MB page in 0.1-0.2 ms. NULL when out of
+ * memory. */
 double *crvm__txn_values_new(size_t count);
 
 /* Predictions for one customer; each returns NaN on an internal failure
