@@ -44,4 +44,99 @@ crvm_status crvm_py_txn_fit_new(crvm_txn_model model, const double *frequency,
 }
 %}
 
+/* crvm_txn_p_alive_new and crvm_txn_expected_conditional_new return an
+ * array the library allocated: Python receives it as a Values object that
+ * owns it (crvm_txn_values_free when the object goes) and exposes it
+ * through the buffer protocol, so that np.frombuffer views it without a
+ * copy and keeps it alive. The free function is not in the module. */
+%ignore crvm_txn_p_alive_new;
+%ignore crvm_txn_expected_conditional_new;
+%ignore crvm_txn_values_free;
+%{
+typedef struct crvm_py_values {
+    PyObject_HEAD
+    double *values;
+    Py_ssize_t n;
+} crvm_py_values;
+
+static void crvm_py_values_dealloc(PyObject *self)
+{
+    crvm_txn_values_free(((crvm_py_values *)self)->values);
+    Py_TYPE(self)->tp_free(self);
+}
+
+static int crvm_py_values_getbuffer(PyObject *self, Py_buffer *view, int flags)
+{
+    crvm_py_values *v = (crvm_py_values *)self;
+    return PyBuffer_FillInfo(view, self, v->values, v->n * (Py_ssize_t)sizeof(double), 0, flags);
+}
+
+static PyBufferProcs crvm_py_values_buffer = {crvm_py_values_getbuffer, NULL};
+
+static PyTypeObject crvm_py_values_type = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "crvm.lowlevel.Values",
+    .tp_basicsize = sizeof(crvm_py_values),
+    .tp_dealloc = crvm_py_values_dealloc,
+    .tp_as_buffer = &crvm_py_values_buffer,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Values computed by crvm, owned by this object (a buffer of doubles)",
+};
+
+/* The status of a _new call as a Values object owning values (n of them),
+ * or NULL with an exception (values then still the caller's to free) */
+static PyObject *crvm_py_values_result(crvm_status st, double *values, size_t n)
+{
+    if (st != CRVM_OK) {
+        crvm_py_raise(st);
+        return NULL;
+    }
+    if (!(crvm_py_values_type.tp_flags & Py_TPFLAGS_READY) &&
+        PyType_Ready(&crvm_py_values_type) < 0)
+        return NULL;
+    crvm_py_values *v = PyObject_New(crvm_py_values, &crvm_py_values_type);
+    if (v == NULL)
+        return NULL;
+    v->values = values;
+    v->n = (Py_ssize_t)n;
+    return (PyObject *)v;
+}
+%}
+%nothread crvm_py_txn_p_alive_new;
+%nothread crvm_py_txn_expected_conditional_new;
+%inline %{
+PyObject *crvm_py_txn_p_alive_new(const crvm_txn_params *params, const double *frequency,
+                                  size_t frequency_len, const double *recency, size_t recency_len,
+                                  const double *T, size_t T_len)
+{
+    double *values = NULL;
+    crvm_status st;
+    Py_BEGIN_ALLOW_THREADS
+    st = crvm_txn_p_alive_new(params, frequency, frequency_len, recency, recency_len, T, T_len,
+                              &values);
+    Py_END_ALLOW_THREADS
+    PyObject *result = crvm_py_values_result(st, values, frequency_len);
+    if (result == NULL)
+        crvm_txn_values_free(values);
+    return result;
+}
+
+PyObject *crvm_py_txn_expected_conditional_new(const crvm_txn_params *params, double t,
+                                               const double *frequency, size_t frequency_len,
+                                               const double *recency, size_t recency_len,
+                                               const double *T, size_t T_len)
+{
+    double *values = NULL;
+    crvm_status st;
+    Py_BEGIN_ALLOW_THREADS
+    st = crvm_txn_expected_conditional_new(params, t, frequency, frequency_len, recency,
+                                           recency_len, T, T_len, &values);
+    Py_END_ALLOW_THREADS
+    PyObject *result = crvm_py_values_result(st, values, frequency_len);
+    if (result == NULL)
+        crvm_txn_values_free(values);
+    return result;
+}
+%}
+
 %include "crvm/transactions.h"

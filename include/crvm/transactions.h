@@ -282,6 +282,46 @@ CRVM_API crvm_status crvm_txn_expected_conditional(const crvm_txn_params *params
                                                    double *out, size_t out_len);
 
 /**
+ * P(alive) as crvm_txn_p_alive(), into an array that the library allocates:
+ * on success @p *out receives @p frequency_len values, to be released with
+ * crvm_txn_values_free() (NULL when there are no rows); on failure @p *out
+ * is left unchanged and nothing stays allocated. Because no memory of the
+ * caller's is written, the rows of BG/NBD and MBG/NBD are checked block by
+ * block as they are computed (one pass over the columns instead of two;
+ * the error still names the first bad row), and a large array is 2 MB
+ * aligned and asks Linux for transparent huge pages (its first writes
+ * then fault once per 2 MB instead of once per 4 KB). Same values, bit for
+ * bit, as crvm_txn_p_alive().
+ * @return ::CRVM_OK, ::CRVM_EINVAL (bad columns, lengths, @p out NULL),
+ *         ::CRVM_EDOMAIN (bad params), ::CRVM_ENOMEM.
+ */
+CRVM_API crvm_status crvm_txn_p_alive_new(const crvm_txn_params *params,
+                                          const double *frequency, size_t frequency_len,
+                                          const double *recency, size_t recency_len,
+                                          const double *T, size_t T_len, double **out);
+
+/**
+ * The conditional expectation of crvm_txn_expected_conditional(), into an
+ * array that the library allocates, with the contract of
+ * crvm_txn_p_alive_new(): BG/NBD and MBG/NBD check the rows block by block
+ * and write the values straight into the new array (no temporary, no
+ * copy). Same values, bit for bit, as crvm_txn_expected_conditional().
+ * @return ::CRVM_OK, ::CRVM_EINVAL (bad columns, lengths, @p t, @p out
+ *         NULL), ::CRVM_EDOMAIN (bad params, or a row that cannot be
+ *         evaluated to full accuracy, named in the message), ::CRVM_ENOMEM.
+ */
+CRVM_API crvm_status crvm_txn_expected_conditional_new(const crvm_txn_params *params, double t,
+                                                       const double *frequency,
+                                                       size_t frequency_len,
+                                                       const double *recency, size_t recency_len,
+                                                       const double *T, size_t T_len,
+                                                       double **out);
+
+/** Release an array of crvm_txn_p_alive_new() or
+ *  crvm_txn_expected_conditional_new(); NULL is allowed. */
+CRVM_API void crvm_txn_values_free(double *values);
+
+/**
  * Unconditional expected number of repeat transactions E[X(t)] of a new
  * customer in (0, t], for each horizon t[i] >= 0 (BG/BB: t[i] opportunities,
  * integers). @p out_len must equal @p t_len. BG/NBD and MBG/NBD: the rule

@@ -111,14 +111,6 @@ static double log_age_ratio(double alpha, double tx, double T)
     return log1p((T - tx) / (alpha + tx));
 }
 
-/* log(b + x + shift) (shift -1 for the BG/NBD, 0 for the MBG/NBD), also
- * where b + x overflows (x near DBL_MAX) */
-static double log_bx(double b, double x, double shift)
-{
-    double bb = b + x + shift;
-    return isfinite(bb) ? log(bb) : log(x) + log1p((b + shift) / x);
-}
-
 /* D of the file comment; -inf where the second term is absent. Where r + x
  * overflows, D is +inf unless t_x = T (then the second term is 0). */
 static double bg_D(const double *p, const crvm__txn_row *row, int modified)
@@ -127,7 +119,8 @@ static double bg_D(const double *p, const crvm__txn_row *row, int modified)
     if (!modified && x == 0.0)
         return -INFINITY;
     double age = log_age_ratio(alpha, row->tx, row->T);
-    return log(a) - log_bx(b, x, modified ? 0.0 : -1.0) + (age > 0.0 ? (r + x) * age : 0.0);
+    return log(a) - crvm__bgnbd_log_bx(b, x, modified ? 0.0 : -1.0) +
+           (age > 0.0 ? (r + x) * age : 0.0);
 }
 
 /* log(1 + exp(D)) and the logistic weight q = exp(D)/(1+exp(D)) */
@@ -193,107 +186,6 @@ double crvm__bgnbd_p_alive(const double *p, const crvm__txn_row *row, int modifi
         return e / (1.0 + e);
     }
     return 1.0 / (1.0 + exp(D));
-}
-
-int crvm__bgnbd_p_alive_init(crvm__p_alive_ctx *ctx, const double *p, int modified)
-{
-    /* With r + DBL_MAX finite (r below ~1e292), r + x is finite for every
-     * valid x, so D is never NaN (+-inf gives 0 or 1) */
-    if (!isfinite(p[0] + DBL_MAX))
-        return 0;
-    ctx->r = p[0];
-    ctx->alpha = p[1];
-    ctx->b = p[3];
-    ctx->la = log(p[2]);
-    ctx->shift = modified ? 0.0 : -1.0;
-    ctx->modified = modified;
-    memset(ctx->have, 0, sizeof ctx->have);
-    return 1;
-}
-
-void crvm__bgnbd_p_alive_block(crvm__p_alive_ctx *ctx, const double *x, const double *tx,
-                               const double *T, size_t len, double *out)
-{
-    double r = ctx->r, alpha = ctx->alpha, la = ctx->la, b = ctx->b, shift = ctx->shift;
-    int modified = ctx->modified;
-    /* The BG/NBD rows with x = 0 are 1 outright; the others are packed
-     * (index, constant, r + x, the log1p argument of log_age_ratio), then
-     * one vector log1p and one vector exp serve the block (math/vmath.h). */
-    if (len == 0)
-        return;
-    size_t idx[CRVM__VBLOCK];
-    double cst[CRVM__VBLOCK], k[CRVM__VBLOCK], v[CRVM__VBLOCK];
-    size_t m = 0;
-    /* packed without a branch on x = 0, which real data make unpredictable:
-     * every row is written, and kept (m advances) unless it is a BG/NBD row
-     * with x = 0 */
-    for (size_t i = 0; i < len; i++) {
-        double xi = x[i];
-        out[i] = 1.0;
-        idx[m] = i;
-        k[m] = xi;
-        v[m] = (T[i] - tx[i]) / (alpha + tx[i]);
-        m += (size_t)(modified | (xi != 0.0));
-    }
-    /* log(a) - log(b + x - 1) (MBG/NBD: b + x) for whole x < 64, filled on
-     * first use with the same expression as bg_D */
-    for (size_t j = 0; j < m; j++) {
-        double xi = k[j];
-        if (xi < 64.0) {
-            int h = (int)xi;
-            if (!ctx->have[h]) {
-                ctx->c0[h] = la - log_bx(b, xi, shift);
-                ctx->have[h] = 1;
-            }
-            cst[j] = ctx->c0[h];
-        } else {
-            cst[j] = la - log_bx(b, xi, shift);
-        }
-        k[j] = r + xi;
-    }
-    crvm__vlog1p(v, v, m);
-    for (size_t j = 0; j < m; j++) {
-        double D = cst[j] + k[j] * v[j];
-        k[j] = D;
-        v[j] = -fabs(D);
-    }
-    crvm__vexp(v, v, m);
-    /* 1 / (1 + exp(D)) as in crvm__bgnbd_p_alive, without a branch on the
-     * sign of D (which real data make unpredictable): numerator e^-|D|
-     * where D > 0, else 1. GCC's -O3 turns a scalar select here into a
-     * branch (+35% time at 10^6 rows, the Python wheel's build), so two
-     * rows at a time pick it by a vector mask */
-    size_t j = 0;
-#if defined(__GNUC__) || defined(__clang__)
-    typedef double v2d __attribute__((vector_size(16)));
-    typedef long long v2l __attribute__((vector_size(16)));
-    const v2d zero = {0.0, 0.0}, one = {1.0, 1.0};
-    for (; j + 2 <= m; j += 2) {
-        v2d D, e;
-        memcpy(&D, k + j, sizeof D);
-        memcpy(&e, v + j, sizeof e);
-        v2l pos = D > zero;
-        v2d num = (v2d)(((v2l)e & pos) | ((v2l)one & ~pos));
-        v2d pa = num / (one + e);
-        out[idx[j]] = pa[0];
-        out[idx[j + 1]] = pa[1];
-    }
-#endif
-    for (; j < m; j++)
-        out[idx[j]] = (k[j] > 0 ? v[j] : 1.0) / (1.0 + v[j]);
-}
-
-int crvm__bgnbd_p_alive_rows(const double *p, const double *x, const double *tx, const double *T,
-                             size_t n, int modified, double *out)
-{
-    crvm__p_alive_ctx ctx;
-    if (!crvm__bgnbd_p_alive_init(&ctx, p, modified))
-        return 0;
-    for (size_t i0 = 0; i0 < n; i0 += CRVM__VBLOCK) {
-        size_t len = n - i0 < CRVM__VBLOCK ? n - i0 : CRVM__VBLOCK;
-        crvm__bgnbd_p_alive_block(&ctx, x + i0, tx + i0, T + i0, len, out + i0);
-    }
-    return 1;
 }
 
 /* ---- E_p[g(p)] for p ~ Beta(a, B) by quadrature ---------------------- */

@@ -229,11 +229,9 @@ void crvm__bgnbd_cond_init(crvm__cond_ctx *ctx, const double *p, double t, int m
 /* The alternating (maclaurin = 0) or Maclaurin (1) table of x = h, built
  * on first use at the top of the pool, which keeps only the terms the table
  * uses (of an alternating one, those the shift leaves). */
-static const crvm__cond_table *table_of(crvm__cond_ctx *ctx, int h, int maclaurin)
+static const crvm__cond_table *build_table(crvm__cond_ctx *ctx, int h, int maclaurin)
 {
     crvm__cond_table *tb = maclaurin ? &ctx->mac[h] : &ctx->alt[h];
-    if (tb->n != 0)
-        return tb;
     double k = ctx->r + h, B = ctx->b + h + ctx->extra, C = ctx->a + B - 1.0;
     tb->k = k;
     tb->mean = (k + 1.0) * (ctx->a / (ctx->a + B));
@@ -249,6 +247,14 @@ static const crvm__cond_table *table_of(crvm__cond_ctx *ctx, int h, int maclauri
     if (tb->n > 0)
         ctx->used += ((size_t)tb->n + 3) / 4 * 4;
     return tb;
+}
+
+/* the table, built on first use (called for every row: the built case
+ * inline) */
+static inline const crvm__cond_table *table_of(crvm__cond_ctx *ctx, int h, int maclaurin)
+{
+    const crvm__cond_table *tb = maclaurin ? &ctx->mac[h] : &ctx->alt[h];
+    return tb->n != 0 ? tb : build_table(ctx, h, maclaurin);
 }
 
 /* the bounds of step 3 (below), divided by k c */
@@ -402,35 +408,54 @@ void crvm__bgnbd_expected_rows(crvm__cond_ctx *ctx, const double *x, const doubl
     }
 }
 
+void crvm__bgnbd_conditional_begin(crvm__cond_pass *cp, crvm__cond_ctx *ctx, int modified)
+{
+    cp->ctx = ctx;
+    cp->modified = modified;
+    cp->p[0] = ctx->r;
+    cp->p[1] = ctx->alpha;
+    cp->p[2] = ctx->a;
+    cp->p[3] = ctx->b;
+    cp->vector = crvm__bgnbd_p_alive_init(&cp->pc, cp->p, modified);
+}
+
+size_t crvm__bgnbd_conditional_block(crvm__cond_pass *cp, const double *x, const double *tx,
+                                     const double *T, size_t i0, size_t len, double *out,
+                                     size_t *rows)
+{
+    double pa[CRVM__VBLOCK];
+    if (cp->vector) {
+        crvm__bgnbd_p_alive_block(&cp->pc, x + i0, tx + i0, T + i0, len, pa);
+    } else {
+        for (size_t j = 0; j < len; j++) {
+            crvm__txn_row row = {x[i0 + j], tx[i0 + j], T[i0 + j], 1.0};
+            pa[j] = crvm__bgnbd_p_alive(cp->p, &row, cp->modified);
+        }
+    }
+    double *o = out + i0;
+    size_t m = 0;
+    crvm__bgnbd_cond_block(cp->ctx, x + i0, T + i0, len, o);
+    for (size_t j = 0; j < len; j++) {
+        if (isnan(o[j])) {
+            o[j] = pa[j];
+            rows[m++] = i0 + j;
+        } else {
+            o[j] *= pa[j];
+        }
+    }
+    return m;
+}
+
 size_t crvm__bgnbd_conditional_rows(crvm__cond_ctx *ctx, int modified, const double *x,
                                     const double *tx, const double *T, size_t n, double *out,
                                     size_t *rows)
 {
-    double p[4] = {ctx->r, ctx->alpha, ctx->a, ctx->b};
-    crvm__p_alive_ctx pc;
-    int vector = crvm__bgnbd_p_alive_init(&pc, p, modified);
-    double pa[CRVM__VBLOCK];
+    crvm__cond_pass cp;
+    crvm__bgnbd_conditional_begin(&cp, ctx, modified);
     size_t m = 0;
     for (size_t i0 = 0; i0 < n; i0 += CRVM__VBLOCK) {
         size_t len = n - i0 < CRVM__VBLOCK ? n - i0 : CRVM__VBLOCK;
-        if (vector) {
-            crvm__bgnbd_p_alive_block(&pc, x + i0, tx + i0, T + i0, len, pa);
-        } else {
-            for (size_t j = 0; j < len; j++) {
-                crvm__txn_row row = {x[i0 + j], tx[i0 + j], T[i0 + j], 1.0};
-                pa[j] = crvm__bgnbd_p_alive(p, &row, modified);
-            }
-        }
-        double *o = out + i0;
-        crvm__bgnbd_cond_block(ctx, x + i0, T + i0, len, o);
-        for (size_t j = 0; j < len; j++) {
-            if (isnan(o[j])) {
-                o[j] = pa[j];
-                rows[m++] = i0 + j;
-            } else {
-                o[j] *= pa[j];
-            }
-        }
+        m += crvm__bgnbd_conditional_block(&cp, x, tx, T, i0, len, out, rows + m);
     }
     return m;
 }

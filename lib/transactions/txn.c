@@ -134,13 +134,6 @@ static crvm_status check_row(crvm_txn_model model, size_t i, double x, double tx
     return CRVM_OK;
 }
 
-/* v is a whole number (NaN is not): a truncating conversion where one fits,
- * cheaper than floor() without SSE4.1; every double beyond 2^52 is whole */
-static int whole(double v)
-{
-    return fabs(v) < 0x1p52 ? (double)(long long)v == v : v == v;
-}
-
 static void T_range_of(const double *T, size_t n, double *lo, double *hi)
 {
     *lo = INFINITY;
@@ -163,45 +156,12 @@ static int columns_ok(crvm_txn_model model, const double *x, const double *tx, c
     if (model == CRVM_TXN_BGBB) {
         for (size_t i = 0; i < n; i++) {
             double xi = x[i], ti = tx[i], Ti = T[i];
-            ok &= (xi >= 0.0) & whole(xi) & (ti >= 0.0) & whole(ti) &
-                  (Ti <= CRVM_TXN_BGBB_MAX_OPPORTUNITIES) & whole(Ti) & (ti <= Ti) & (xi <= Ti) &
-                  ((xi == 0.0) ? (ti == 0.0) : (ti >= xi));
+            ok &= (xi >= 0.0) & crvm__txn_whole(xi) & (ti >= 0.0) & crvm__txn_whole(ti) &
+                  (Ti <= CRVM_TXN_BGBB_MAX_OPPORTUNITIES) & crvm__txn_whole(Ti) & (ti <= Ti) &
+                  (xi <= Ti) & ((xi == 0.0) ? (ti == 0.0) : (ti >= xi));
         }
     } else {
-        size_t i = 0;
-#if defined(__GNUC__) || defined(__clang__)
-        /* two rows per step in SSE2 vectors (the pass is bound by reading
-         * the columns); for 0 <= v < 2^52, (v + 2^52) - 2^52 rounds v to a
-         * whole number, so it equals v exactly when v is whole */
-        typedef double v2d __attribute__((vector_size(16)));
-        typedef long long v2l __attribute__((vector_size(16)));
-        const v2d zero = {0.0, 0.0}, big = {0x1p52, 0x1p52}, top = {DBL_MAX, DBL_MAX};
-        v2l acc = {-1, -1};
-        v2d vlo = {INFINITY, INFINITY}, vhi = {-INFINITY, -INFINITY};
-        for (; i + 2 <= n; i += 2) {
-            v2d xi, ti, Ti;
-            memcpy(&xi, x + i, sizeof xi);
-            memcpy(&ti, tx + i, sizeof ti);
-            memcpy(&Ti, T + i, sizeof Ti);
-            acc &= (xi >= zero) & (xi <= top) & (((xi + big) - big == xi) | (xi >= big)) &
-                   (ti >= zero) & (ti <= Ti) & (Ti <= top) & ((xi != zero) | (ti == zero));
-            if (T_range) { /* loop-invariant: predicted */
-                v2l below = Ti < vlo, above = Ti > vhi;
-                vlo = (v2d)(((v2l)Ti & below) | ((v2l)vlo & ~below));
-                vhi = (v2d)(((v2l)Ti & above) | ((v2l)vhi & ~above));
-            }
-        }
-        ok = acc[0] != 0 && acc[1] != 0;
-        lo = vlo[0] < vlo[1] ? vlo[0] : vlo[1];
-        hi = vhi[0] > vhi[1] ? vhi[0] : vhi[1];
-#endif
-        for (; i < n; i++) {
-            double xi = x[i], ti = tx[i], Ti = T[i];
-            ok &= (xi >= 0.0) & (xi <= DBL_MAX) & whole(xi) & (ti >= 0.0) & (ti <= Ti) &
-                  (Ti <= DBL_MAX) & ((xi != 0.0) | (ti == 0.0));
-            lo = Ti < lo ? Ti : lo;
-            hi = Ti > hi ? Ti : hi;
-        }
+        ok = crvm__txn_columns_ok(x, tx, T, n, &lo, &hi); /* columns_ok.c */
     }
     if (T_range) {
         if (model == CRVM_TXN_BGBB)
@@ -217,9 +177,9 @@ static int columns_ok(crvm_txn_model model, const double *x, const double *tx, c
 
 /* The columns' checks (check_row), the first failure named; on success
  * T_range (if not NULL) receives the least and the largest T. */
-static crvm_status check_columns(crvm_txn_model model, const double *x, size_t x_len,
-                                 const double *tx, size_t tx_len, const double *T, size_t T_len,
-                                 const double *w, size_t w_len, double *T_range)
+/* The columns' pointers and lengths (and the weights', if any) */
+static crvm_status check_shape(const double *x, size_t x_len, const double *tx, size_t tx_len,
+                               const double *T, size_t T_len, const double *w, size_t w_len)
 {
     if ((x == NULL && x_len) || (tx == NULL && tx_len) || (T == NULL && T_len))
         return crvm__fail(CRVM_EINVAL, "frequency, recency and T must not be NULL");
@@ -231,6 +191,16 @@ static crvm_status check_columns(crvm_txn_model model, const double *x, size_t x
         return crvm__fail(CRVM_EINVAL, "weights is NULL but weights_len = %zu", w_len);
     if (w != NULL && w_len != x_len)
         return crvm__fail(CRVM_EINVAL, "weights has %zu rows but frequency has %zu", w_len, x_len);
+    return CRVM_OK;
+}
+
+static crvm_status check_columns(crvm_txn_model model, const double *x, size_t x_len,
+                                 const double *tx, size_t tx_len, const double *T, size_t T_len,
+                                 const double *w, size_t w_len, double *T_range)
+{
+    crvm_status st = check_shape(x, x_len, tx, tx_len, T, T_len, w, w_len);
+    if (st != CRVM_OK)
+        return st;
     /* One cheap branch-free pass first: a row is accepted when 0 <= t_x <=
      * T < inf, x is a finite whole number >= 0, t_x = 0 when x = 0 (and the
      * BG/BB bounds hold); only when some row fails does the per-row check
@@ -239,7 +209,7 @@ static crvm_status check_columns(crvm_txn_model model, const double *x, size_t x
     if (columns_ok(model, x, tx, T, w, x_len, T_range))
         return CRVM_OK;
     for (size_t i = 0; i < x_len; i++) {
-        crvm_status st = check_row(model, i, x[i], tx[i], T[i]);
+        st = check_row(model, i, x[i], tx[i], T[i]);
         if (st != CRVM_OK)
             return st;
         if (w) {
@@ -799,6 +769,19 @@ static double memo_predict(double *memo, size_t slots, const crvm_txn_params *pr
     return predict_row(prm, kind, t, row);
 }
 
+/* st, with the model and the prediction put in front of an EDOMAIN's
+ * message (the rules name the row and the cause) */
+static crvm_status named_failure(const crvm_txn_params *params, enum pred_kind kind,
+                                 crvm_status st)
+{
+    if (st != CRVM_EDOMAIN)
+        return st;
+    char why[400]; /* crvm__fail writes the buffer crvm_last_error reads */
+    snprintf(why, sizeof why, "%s", crvm_last_error());
+    return crvm__fail(CRVM_EDOMAIN, "%s %s: %s", model_names[params->model], kind_name(kind),
+                      why);
+}
+
 /* BG/NBD and MBG/NBD conditional expectations and DERT of n validated
  * rows (T_range: their least and largest T). PRED_COND: out[i] =
  * P(alive)_i sum_h wt[h] (G_h,i - G_h-1,i) over the H horizons t[h] (G =
@@ -819,10 +802,10 @@ static crvm_status bgnbd_rows(const crvm_txn_params *params, enum pred_kind kind
     /* not zeroed (crvm__calloc): every entry is written before it is read,
      * and the pages of the pool and of rows that are not used are never
      * touched */
-    double *pa = crvm__realloc_array(NULL, (one ? 1 : several ? 4 : 2) * n + pool_len, sizeof *pa);
+    double *pa = crvm__txn_values_new((one ? 1 : several ? 4 : 2) * n + pool_len);
     size_t *rows = crvm__realloc_array(NULL, n, sizeof *rows);
     if (pa == NULL || rows == NULL) {
-        crvm__free(pa);
+        crvm_txn_values_free(pa);
         crvm__free(rows);
         return crvm__nomem("prediction buffer");
     }
@@ -875,14 +858,10 @@ static crvm_status bgnbd_rows(const crvm_txn_params *params, enum pred_kind kind
     else if (st == CRVM_OK)
         for (size_t i = 0; i < n; i++)
             out[i] = pa[i] * acc[i];
-    else if (st == CRVM_EDOMAIN) {
-        char why[400]; /* crvm__fail writes the buffer crvm_last_error reads */
-        snprintf(why, sizeof why, "%s", crvm_last_error());
-        st = crvm__fail(CRVM_EDOMAIN, "%s %s: %s", model_names[params->model], kind_name(kind),
-                        why);
-    }
+    else
+        st = named_failure(params, kind, st);
     crvm__free(rows);
-    crvm__free(pa);
+    crvm_txn_values_free(pa);
     return st;
 }
 
@@ -1002,6 +981,132 @@ crvm_status crvm_txn_expected_conditional(const crvm_txn_params *params, double 
         return st;
     return predict_rows(params, PRED_COND, t, frequency, frequency_len, recency, recency_len, T,
                         T_len, out, out_len);
+}
+
+/* ---- predictions into arrays the library allocates --------------------
+ *
+ * Nothing of the caller's is written before success, so BG/NBD and MBG/NBD
+ * check each block of rows just before computing it, while it is in the
+ * cache: one pass over the columns. The first bad row is in the first
+ * block that fails, since the blocks before it passed. */
+
+/* Rows i0 .. i0 + len: CRVM_OK, or check_row's error for the first bad one */
+static crvm_status check_block(crvm_txn_model model, const double *x, const double *tx,
+                               const double *T, size_t i0, size_t len)
+{
+    double lo, hi;
+    if (crvm__txn_columns_ok(x + i0, tx + i0, T + i0, len, &lo, &hi))
+        return CRVM_OK;
+    for (size_t i = i0; i < i0 + len; i++) {
+        crvm_status st = check_row(model, i, x[i], tx[i], T[i]);
+        if (st != CRVM_OK)
+            return st;
+    }
+    return CRVM_OK;
+}
+
+/* BG/NBD and MBG/NBD P(alive) into v, checking as it goes; 0 (v untouched)
+ * where the vector path does not apply (crvm__bgnbd_p_alive_rows) */
+static int p_alive_checked(const crvm_txn_params *params, const double *x, const double *tx,
+                           const double *T, size_t n, double *v, crvm_status *st)
+{
+    crvm__p_alive_ctx pc;
+    if (!crvm__bgnbd_p_alive_init(&pc, params->p, params->model == CRVM_TXN_MBGNBD))
+        return 0;
+    *st = CRVM_OK;
+    for (size_t i0 = 0; i0 < n && *st == CRVM_OK; i0 += CRVM__VBLOCK) {
+        size_t len = n - i0 < CRVM__VBLOCK ? n - i0 : CRVM__VBLOCK;
+        *st = check_block(params->model, x, tx, T, i0, len);
+        if (*st == CRVM_OK)
+            crvm__bgnbd_p_alive_block(&pc, x + i0, tx + i0, T + i0, len, v + i0);
+    }
+    return 1;
+}
+
+/* BG/NBD and MBG/NBD conditional expectation of n rows (n > 0) into v,
+ * checking as it goes: the single pass of bgnbd_rows (one horizon), its
+ * tables built for the range of T taken first */
+static crvm_status conditional_checked(const crvm_txn_params *params, double t, const double *x,
+                                       const double *tx, const double *T, size_t n, double *v)
+{
+    double lo, hi;
+    crvm__txn_T_range(T, n, &lo, &hi);
+    if (!(lo >= 0.0 && hi <= DBL_MAX)) /* a bad T: the error of the first bad row */
+        return check_columns(params->model, x, n, tx, n, T, n, NULL, 0, NULL);
+    int modified = params->model == CRVM_TXN_MBGNBD;
+    double *pool = crvm__txn_values_new(crvm__bgnbd_cond_pool_len());
+    size_t *rows = crvm__realloc_array(NULL, n, sizeof *rows);
+    crvm_status st = CRVM_OK;
+    if (pool == NULL || rows == NULL)
+        st = crvm__nomem("prediction buffer");
+    crvm__cond_ctx ctx;
+    crvm__cond_pass cp;
+    size_t m = 0;
+    if (st == CRVM_OK) {
+        crvm__bgnbd_cond_init(&ctx, params->p, t, modified, lo, hi, pool);
+        crvm__bgnbd_conditional_begin(&cp, &ctx, modified);
+    }
+    for (size_t i0 = 0; i0 < n && st == CRVM_OK; i0 += CRVM__VBLOCK) {
+        size_t len = n - i0 < CRVM__VBLOCK ? n - i0 : CRVM__VBLOCK;
+        st = check_block(params->model, x, tx, T, i0, len);
+        if (st == CRVM_OK)
+            m += crvm__bgnbd_conditional_block(&cp, x, tx, T, i0, len, v, rows + m);
+    }
+    if (st == CRVM_OK) {
+        crvm__rule_job job = {params->p, modified, 0, t, NULL, x, T};
+        st = named_failure(params, PRED_COND, crvm__bgnbd_rule_rows(&job, rows, m, v));
+    }
+    crvm__free(rows);
+    crvm_txn_values_free(pool);
+    return st;
+}
+
+/* P(alive) or the conditional expectation (horizon t) into a new array */
+static crvm_status predict_new(const crvm_txn_params *params, enum pred_kind kind, double t,
+                               const double *x, size_t x_len, const double *tx, size_t tx_len,
+                               const double *T, size_t T_len, double **out)
+{
+    if (out == NULL)
+        return crvm__fail(CRVM_EINVAL, "out is NULL");
+    crvm_status st = crvm_txn_params_check(params);
+    if (st == CRVM_OK && kind == PRED_COND)
+        st = check_horizon(params, "t", t);
+    if (st == CRVM_OK)
+        st = check_shape(x, x_len, tx, tx_len, T, T_len, NULL, 0);
+    if (st != CRVM_OK)
+        return st;
+    size_t n = x_len;
+    double *v = n ? crvm__txn_values_new(n) : NULL;
+    if (n && v == NULL)
+        return crvm__nomem("prediction values");
+    int bg = params->model == CRVM_TXN_BGNBD || params->model == CRVM_TXN_MBGNBD;
+    if (n && bg && kind == PRED_COND)
+        st = conditional_checked(params, t, x, tx, T, n, v);
+    else if (n && !(bg && p_alive_checked(params, x, tx, T, n, v, &st)))
+        st = predict_rows(params, kind, t, x, n, tx, n, T, n, v, n);
+    if (st != CRVM_OK) {
+        crvm_txn_values_free(v);
+        return st;
+    }
+    *out = v;
+    return CRVM_OK;
+}
+
+crvm_status crvm_txn_p_alive_new(const crvm_txn_params *params, const double *frequency,
+                                 size_t frequency_len, const double *recency, size_t recency_len,
+                                 const double *T, size_t T_len, double **out)
+{
+    return predict_new(params, PRED_ALIVE, 0.0, frequency, frequency_len, recency, recency_len, T,
+                       T_len, out);
+}
+
+crvm_status crvm_txn_expected_conditional_new(const crvm_txn_params *params, double t,
+                                              const double *frequency, size_t frequency_len,
+                                              const double *recency, size_t recency_len,
+                                              const double *T, size_t T_len, double **out)
+{
+    return predict_new(params, PRED_COND, t, frequency, frequency_len, recency, recency_len, T,
+                       T_len, out);
 }
 
 crvm_status crvm__txn_expected_increments(const crvm_txn_params *params, const double *t,

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "crvm/crvm.h"
 #include "fuzz_input.h"
@@ -112,6 +113,17 @@ static void transactions(fuzz_input *in, unsigned which)
     require(st == CRVM_OK || st == CRVM_EDOMAIN || st == CRVM_EINVAL || st == CRVM_ECONVERGE);
     if (st == CRVM_OK)
         within(out, ROWS, lo, hi);
+    if (which <= 1) {
+        /* the variant into an array the library allocates, which checks the
+         * rows as it computes them: the same status, the same bits */
+        double *v = NULL;
+        crvm_status st_new =
+            which == 0 ? crvm_txn_p_alive_new(&p, x, ROWS, tx, ROWS, T, ROWS, &v)
+                       : crvm_txn_expected_conditional_new(&p, t[0], x, ROWS, tx, ROWS, T, ROWS, &v);
+        require(st_new == st);
+        require(st != CRVM_OK || memcmp(v, out, sizeof out) == 0);
+        crvm_txn_values_free(v);
+    }
 }
 
 static void spend(fuzz_input *in, unsigned which)

@@ -242,6 +242,37 @@ def test_inputs_lists_series_scalars_and_outputs(cdnow):
     assert m.summary.shape == (4, 4)
 
 
+@pytest.mark.parametrize("cls", [crvm.BetaGeo, crvm.ModifiedBetaGeo, crvm.ParetoNBD])
+def test_predictions_in_library_arrays_equal_the_caller_array_calls(cdnow, cls):
+    """p_alive and expected_purchases (one horizon) return views of arrays
+    that the library allocated (crvm_txn_p_alive_new, ..._new): the same
+    bits as the calls into an array of the caller's, writable, alive after
+    the model is gone, and a bad row deep in long columns still named."""
+    from crvm import lowlevel as ll
+    m = cls().fit(cdnow["frequency"], cdnow["recency"], cdnow["T"])
+    reps = 40  # about 94000 rows: hundreds of blocks, a huge-page array
+    x, tx, T = (np.tile(cdnow[c].to_numpy(dtype=float), reps)
+                for c in ("frequency", "recency", "T"))
+    pa, ex = m.p_alive(x, tx, T), m.expected_purchases(30.0, x, tx, T)
+    ref_pa, ref_ex = np.empty(len(x)), np.empty(len(x))
+    ll.crvm_txn_p_alive(m._require(), x, tx, T, ref_pa)
+    ll.crvm_txn_expected_conditional(m._require(), 30.0, x, tx, T, ref_ex)
+    np.testing.assert_array_equal(pa, ref_pa)
+    np.testing.assert_array_equal(ex, ref_ex)
+    assert type(pa.base).__name__ == "Values" and pa.flags.writeable
+    del m
+    pa[:2] = -1.0
+    assert pa[0] == -1.0 and pa[2] == ref_pa[2]
+    bad = x.copy()
+    bad[70001] = 0.5
+    m = cls().fit(cdnow["frequency"], cdnow["recency"], cdnow["T"])
+    with pytest.raises(crvm.InvalidArgumentError, match=r"frequency\[70001\] = 0.5"):
+        m.p_alive(bad, tx, T)
+    with pytest.raises(crvm.InvalidArgumentError, match=r"frequency\[70001\] = 0.5"):
+        m.expected_purchases(30.0, bad, tx, T)
+    assert m.p_alive(np.empty(0), np.empty(0), np.empty(0)).shape == (0,)
+
+
 def test_fit_attributes_and_weights(cdnow):
     g = cdnow.groupby(["frequency", "recency", "T"]).size().reset_index(name="w")
     a = crvm.BetaGeo().fit(cdnow["frequency"], cdnow["recency"], cdnow["T"])

@@ -1192,24 +1192,30 @@ static void increments_over_horizons_match_one_call_per_horizon(void **state)
 static void every_bad_value_is_caught_in_every_lane(void **state)
 {
     (void)state;
-    /* the cheap pass reads two rows per step and the remainder one by one:
-     * each kind of bad value must fail the call at every position of a
-     * five-row call (both lanes of both steps and the tail); whole numbers
-     * near and beyond 2^52, where the whole-number test changes form, pass */
+    /* the cheap pass reads four rows per step and the remainder one by
+     * one: each kind of bad value must fail the call at every position of
+     * an eleven-row call (every lane of both steps and the tail); whole
+     * numbers near and beyond 2^52, where the whole-number test changes
+     * form, pass */
     struct {
         int col;
         double v;
     } bad[] = {{0, -1.0},     {0, 2.5},   {0, 1e15 + 0.5}, {0, NAN},     {0, INFINITY},
                {0, -0.5},     {1, -1.0},  {1, NAN},        {1, 11.0},    {2, NAN},
                {2, INFINITY}, {2, -1.0},  {0, 0.0}};
+    enum { N = 11 };
     for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++)
-        for (int pos = 0; pos < 5; pos++) {
-            double x[5] = {1, 2, 0x1p52 - 1.0, 0x1p53, 0x1p52}, tx[5] = {4, 4, 4, 4, 4},
-                   T[5] = {10, 10, 10, 10, 10}, out[5];
+        for (int pos = 0; pos < N; pos++) {
+            double x[N] = {1, 2, 0x1p52 - 1.0, 0x1p53, 0x1p52, 3, 0x1p52 + 2.0, 1, 5, 1, 0x1p60},
+                   tx[N], T[N], out[N];
+            for (int i = 0; i < N; i++) {
+                tx[i] = 4.0;
+                T[i] = 10.0;
+            }
             double *col = bad[k].col == 0 ? x : bad[k].col == 1 ? tx : T;
-            assert_status(crvm_txn_p_alive(&BG_PUB, x, 5, tx, 5, T, 5, out, 5), CRVM_OK);
+            assert_status(crvm_txn_p_alive(&BG_PUB, x, N, tx, N, T, N, out, N), CRVM_OK);
             col[pos] = bad[k].v; /* the last kind: x = 0 with t_x = 4 > 0 */
-            if (!(crvm_txn_p_alive(&BG_PUB, x, 5, tx, 5, T, 5, out, 5) == CRVM_EINVAL))
+            if (!(crvm_txn_p_alive(&BG_PUB, x, N, tx, N, T, N, out, N) == CRVM_EINVAL))
                 fail_msg("bad value %g in column %d at row %d accepted", bad[k].v, bad[k].col,
                          pos);
         }

@@ -301,10 +301,22 @@ class _TransactionModel(FittedData, Persistent):
         func(p, *extra, x, tx, T, out)
         return _result(out, scalar, index)
 
+    def _per_customer_new(self, func, frequency, recency, age, *extra):
+        """As _per_customer, for the C functions that return an array they
+        allocated (a Values buffer, viewed by numpy without a copy): they
+        check the rows block by block as they compute them, one pass over
+        the columns instead of two."""
+        p = self._require()
+        (x, tx, T), index, scalar = _columns(("frequency", "recency", self._age_name),
+                                             frequency, recency, age)
+        values = func(p, *extra, x, tx, T)
+        out = np.frombuffer(values, dtype=np.float64) if len(x) else np.empty(0)
+        return _result(out, scalar, index)
+
     def p_alive(self, frequency, recency, T):
         """Probability that each customer is still alive at the end of the
         observation period (BG/BB: at opportunity n + 1)."""
-        return self._per_customer(_ll.crvm_txn_p_alive, frequency, recency, T)
+        return self._per_customer_new(_ll.crvm_py_txn_p_alive_new, frequency, recency, T)
 
     def _conditional(self, func, t, frequency, recency, age):
         """Per-customer call with a horizon (or rate) t that may be a scalar
@@ -336,6 +348,9 @@ class _TransactionModel(FittedData, Persistent):
         """Conditional expected number of repeat transactions of each customer in
         the next ``t`` time units (BG/BB: ``t`` more opportunities); ``t`` may
         be an array broadcast against the customers."""
+        if is_scalar(t):
+            return self._per_customer_new(_ll.crvm_py_txn_expected_conditional_new, frequency,
+                                          recency, T, float(t))
         return self._conditional(_ll.crvm_txn_expected_conditional, t, frequency, recency, T)
 
     def expected_purchases_new(self, t):
