@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "ledger/ledger_internal.h"
 #include "value/value_internal.h"
 
 void crvm__value_exposure(const crvm_value *v, size_t i, int32_t n, double *lambda, double *d_c,
@@ -38,6 +39,16 @@ void crvm__value_set_period(const crvm_value *v, crvm__vquery *q, const double *
     memcpy(q->z1, zc, sizeof q->z1);
     q->e1 = v->w[q->n + 1] * e;
     q->e1_c = v->dw[q->n + 1] * e;
+}
+
+void crvm__value_customer_query(const crvm_value *v, size_t i, crvm__vquery *q)
+{
+    q->segment = v->ledger->cust_segment[i];
+    q->n = v->panel.periods[i];
+    crvm__value_exposure(v, i, q->n, &q->lambda, &q->lambda_c, q->lambda_b);
+    double zc[CRVM__Z_CANDIDATES];
+    crvm__value_pattern_z(&v->panel.pattern[v->panel.current[i]], zc);
+    crvm__value_set_period(v, q, zc);
 }
 
 /* The engine's failure, with the customer named. */
