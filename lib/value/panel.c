@@ -244,12 +244,22 @@ static void free_touches(touches *t)
     crvm__free(t->kind);
 }
 
+/* Whole periods of k months in m months (m >= 0 or not): the common monthly
+ * period skips the division, the panel's costliest instruction. */
+static inline int whole_periods(int m, int k) { return k == 1 ? m : m / k; }
+
 /* The pattern of a period given its touches and the latest touch before it
  * (or the customer's start), its renewal falling on `renewal`. */
 static crvm_status period_pattern(const period_touches *pt, crvm__ymd before, crvm__ymd renewal, int k,
                                   crvm__vpattern *q)
 {
     memset(q, 0, sizeof *q);
+    q->quiet = crvm__quiet_bin(whole_periods(crvm__ymd_months_between(before, renewal), k));
+    if (pt->last == CRVM_DATE_NONE) { /* no touch: only the silence before it */
+        q->z[CRVM__Z_SILENT_3_5] = q->quiet == CRVM__QUIET_3_5;
+        q->z[CRVM__Z_SILENT_6_PLUS] = q->quiet == CRVM__QUIET_6_PLUS;
+        return CRVM_OK;
+    }
     uint64_t z[CRVM__Z_CANDIDATES] = {0}, touched = pt->kind[VIEW];
     for (int kind = 0; kind < VIEW; kind++) {
         uint64_t c = pt->kind[kind];
@@ -263,11 +273,8 @@ static crvm_status period_pattern(const period_touches *pt, crvm__ymd before, cr
     }
     if (z[CRVM__Z_CONTACTS] > UINT32_MAX)
         return crvm__fail(CRVM_EDOMAIN, "value panel: more than 2^32 - 1 contacts in one period");
-    q->quiet = crvm__quiet_bin(crvm__ymd_months_between(before, renewal) / k);
     q->touches = (uint8_t)(touched >= 2 ? 2 : touched);
-    uint8_t bin = touched
-                      ? crvm__quiet_bin(crvm__ymd_months_between(pt->last_ymd, renewal) / k)
-                      : q->quiet;
+    uint8_t bin = crvm__quiet_bin(whole_periods(crvm__ymd_months_between(pt->last_ymd, renewal), k));
     z[CRVM__Z_SILENT_3_5] = bin == CRVM__QUIET_3_5;
     z[CRVM__Z_SILENT_6_PLUS] = bin == CRVM__QUIET_6_PLUS;
     for (int j = 0; j < CRVM__Z_CANDIDATES; j++)
@@ -296,7 +303,7 @@ static crvm_status customer_rows(const crvm_ledger *l, size_t i, crvm_date as_of
         if (d > last_touch)
             last_touch = d;
         const crvm__ymd dy = crvm__ymd_of(d);
-        size_t j = (size_t)(crvm__ymd_months_between(start, dy) / k);
+        size_t j = (size_t)whole_periods(crvm__ymd_months_between(start, dy), k);
         if (j >= periods)
             continue; /* after a churned customer's last period: in no row */
         period_touches *pt = &scratch[j];
@@ -334,7 +341,7 @@ static crvm_status customer_rows(const crvm_ledger *l, size_t i, crvm_date as_of
             p->current[i] = id;
     }
     if (active)
-        p->silence[i] = crvm__ymd_months_between(crvm__ymd_of(last_touch), crvm__ymd_of(as_of)) / k;
+        p->silence[i] = whole_periods(crvm__ymd_months_between(crvm__ymd_of(last_touch), crvm__ymd_of(as_of)), k);
     return CRVM_OK;
 }
 
