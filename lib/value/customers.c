@@ -49,10 +49,10 @@ static crvm_status eval_block(void *ctx, size_t worker, size_t slot, size_t begi
         crvm__vquery q;
         q.lambda_b = lambda_b;
         crvm__value_customer_query(v, i, &q);
-        const uint32_t slot = c->repeats.slot_of ? c->repeats.slot_of[v->active_index[i]] : CRVM__NO_REPEAT;
+        const crvm__rcov_answer *known = crvm__vrepeats_get(&c->repeats, v->active_index[i], &q);
         crvm__rcov_answer a;
-        if (slot != CRVM__NO_REPEAT && c->repeats.status[slot] == CRVM_OK) {
-            a = c->repeats.answer[slot];
+        if (known) {
+            a = *known;
         } else {
             crvm_status st = crvm__value_eval(v, &q, i, &a);
             if (st)

@@ -41,6 +41,24 @@ void crvm__value_set_period(const crvm_value *v, crvm__vquery *q, const double *
     q->e1_c = v->dw[q->n + 1] * e;
 }
 
+void crvm__value_customer_key(const crvm_value *v, size_t i, double *lambda, double *e1)
+{
+    /* The operations of crvm__value_customer_query() without the
+     * derivatives, in the same order: the same bits. */
+    const int32_t n = v->panel.periods[i];
+    const uint32_t *row = v->panel.row_pattern + v->panel.first_row[i];
+    double L = 0;
+    for (int32_t s = 1; s <= n; s++)
+        L += v->w[s] * v->pattern_e[row[s - 1]];
+    const crvm__vpattern *q = &v->panel.pattern[v->panel.current[i]];
+    const double *b = v->params + 2 * v->segments + 1;
+    double eta = 0;
+    for (size_t j = 0; j < v->p; j++)
+        eta += b[j] * (double)q->z[v->candidate[j]];
+    *lambda = L;
+    *e1 = v->w[n + 1] * exp(eta);
+}
+
 void crvm__value_customer_query(const crvm_value *v, size_t i, crvm__vquery *q)
 {
     q->segment = v->ledger->cust_segment[i];
@@ -108,15 +126,20 @@ double crvm__value_variance(const crvm_value *v, const double *grad)
 
 double crvm__delta_variance(const double *cov, size_t k, const double *grad)
 {
+    /* A term of a zero gradient entry adds +-0 to a finite sum and so
+     * changes nothing: skipping it in both loops keeps every bit (a
+     * customer's gradient is zero outside its segment's alpha, beta, c and b). */
+    size_t nz[k + 1], m = 0;
+    for (size_t a = 0; a < k; a++)
+        if (grad[a] != 0)
+            nz[m++] = a;
     double var = 0;
-    for (size_t a = 0; a < k; a++) {
-        if (grad[a] == 0)
-            continue;
-        const double *row = cov + a * k;
+    for (size_t i = 0; i < m; i++) {
+        const double *row = cov + nz[i] * k;
         double s = 0;
-        for (size_t b = 0; b < k; b++)
-            s += row[b] * grad[b];
-        var += grad[a] * s;
+        for (size_t j = 0; j < m; j++)
+            s += row[nz[j]] * grad[nz[j]];
+        var += grad[nz[i]] * s;
     }
     return var > 0 ? var : 0;
 }

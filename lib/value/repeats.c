@@ -23,15 +23,11 @@ static void keys_range(void *vctx, size_t begin, size_t end)
 {
     const keys_ctx *c = vctx;
     const crvm_value *v = c->v;
-    double lambda_b[CRVM__Z_CANDIDATES];
-    for (size_t i = begin; i < end; i++) {
-        if (v->panel.status[i] != CRVM__VP_ACTIVE)
-            continue;
-        crvm__vquery q;
-        q.lambda_b = lambda_b;
-        crvm__value_customer_query(v, i, &q);
-        c->key[v->active_index[i]] = (key){q.lambda, q.e1};
-    }
+    for (size_t i = begin; i < end; i++)
+        if (v->panel.status[i] == CRVM__VP_ACTIVE) {
+            key *k = &c->key[v->active_index[i]];
+            crvm__value_customer_key(v, i, &k->lambda, &k->e1);
+        }
 }
 
 static uint64_t hash_key(const crvm_value *v, size_t i, const key *k)
@@ -61,6 +57,8 @@ static void answer_range(void *vctx, size_t begin, size_t end)
         crvm__vquery q;
         q.lambda_b = lambda_b;
         crvm__value_customer_query(c->v, c->asker[s], &q);
+        c->r->query[2 * s] = q.lambda;
+        c->r->query[2 * s + 1] = q.e1;
         c->r->status[s] = crvm__value_eval(c->v, &q, c->asker[s], &c->r->answer[s]);
     }
 }
@@ -71,6 +69,7 @@ void crvm__vrepeats_free(crvm__vrepeats *r)
         return;
     crvm__free(r->slot_of);
     crvm__free(r->answer);
+    crvm__free(r->query);
     crvm__free(r->status);
     memset(r, 0, sizeof *r);
 }
@@ -141,8 +140,9 @@ crvm_status crvm__vrepeats_find(const crvm_value *v, crvm__vrepeats *out)
     crvm__free(keys);
     if (!st) {
         out->answer = crvm__malloc((out->slots + 1) * sizeof *out->answer);
+        out->query = crvm__malloc((2 * out->slots + 1) * sizeof *out->query);
         out->status = crvm__malloc((out->slots + 1) * sizeof *out->status);
-        if (!out->answer || !out->status)
+        if (!out->answer || !out->query || !out->status)
             st = crvm__nomem("the valuation's repeated queries");
     }
     if (!st) {
@@ -153,4 +153,15 @@ crvm_status crvm__vrepeats_find(const crvm_value *v, crvm__vrepeats *out)
     if (st)
         crvm__vrepeats_free(out);
     return st;
+}
+
+const crvm__rcov_answer *crvm__vrepeats_get(const crvm__vrepeats *r, size_t a, const crvm__vquery *q)
+{
+    const uint32_t s = r->slot_of ? r->slot_of[a] : CRVM__NO_REPEAT;
+    if (s == CRVM__NO_REPEAT || r->status[s] != CRVM_OK)
+        return NULL;
+    /* The keys were found without the derivatives; the answer is used only
+     * for the very query it answers. */
+    const double key[2] = {q->lambda, q->e1};
+    return memcmp(key, r->query + 2 * (size_t)s, sizeof key) ? NULL : &r->answer[s];
 }

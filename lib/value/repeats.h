@@ -21,6 +21,7 @@ typedef struct crvm__vrepeats {
     uint32_t *slot_of;          /* per active customer: its repeated query's slot, or CRVM__NO_REPEAT */
     size_t slots;
     crvm__rcov_answer *answer;  /* [slots] */
+    double *query;              /* [2 slots]: the lambda and e1 each answer is for */
     crvm_status *status;        /* [slots]: CRVM_OK, or the engine refused (the asker asks again
                                    itself, so that its error names it) */
 } crvm__vrepeats;
@@ -34,5 +35,9 @@ typedef struct crvm__vrepeats {
  * here (see status). */
 crvm_status crvm__vrepeats_find(const crvm_value *v, crvm__vrepeats *out);
 void crvm__vrepeats_free(crvm__vrepeats *r);
+
+/* The answer to query q of active customer a if it is a repeated one
+ * (compared bit for bit), else NULL. */
+const crvm__rcov_answer *crvm__vrepeats_get(const crvm__vrepeats *r, size_t a, const crvm__vquery *q);
 
 #endif
