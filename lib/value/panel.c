@@ -5,6 +5,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/mix.h"
 #include "core/parallel.h"
 #include "ledger/ledger_internal.h"
 #include "value/calendar.h"
@@ -21,13 +22,32 @@ typedef struct period_touches {
 } period_touches;
 
 /* A set of distinct patterns, interned by open addressing (slots hold index
- * + 1): the panel's, or one block's while its customers are built. */
+ * + 1, and the pattern's packed key): the panel's, or one block's while its
+ * customers are built. */
 typedef struct pattern_set {
     crvm__vpattern *pattern;
     size_t count, cap;
     uint32_t *slots;
+    uint64_t *slot_key;
     size_t n_slots;
 } pattern_set;
+
+/* A pattern in one word when its counts are small (all but a few periods'),
+ * so that interning compares and hashes one word; 0 when they are not (the
+ * pattern is then compared field by field). Bit 63 marks a packed key. */
+static uint64_t pack_pattern(const crvm__vpattern *p)
+{
+    uint64_t key = (uint64_t)1 << 63 | (uint64_t)p->touches << 44 | (uint64_t)p->quiet << 42 |
+                   (uint64_t)(p->z[CRVM__Z_SILENT_3_5] != 0) << 41 | (uint64_t)(p->z[CRVM__Z_SILENT_6_PLUS] != 0) << 40;
+    if (p->z[CRVM__Z_SILENT_3_5] > 1 || p->z[CRVM__Z_SILENT_6_PLUS] > 1)
+        return 0;
+    for (int j = 0; j < CRVM__Z_SILENT_3_5; j++) {
+        if (p->z[j] > 0xff)
+            return 0;
+        key |= (uint64_t)p->z[j] << (8 * j);
+    }
+    return key;
+}
 
 static uint64_t hash_pattern(const crvm__vpattern *p)
 {
@@ -44,20 +64,33 @@ static int same_pattern(const crvm__vpattern *a, const crvm__vpattern *b)
     return !memcmp(a->z, b->z, sizeof a->z) && a->touches == b->touches && a->quiet == b->quiet;
 }
 
+static uint64_t slot_hash(const crvm__vpattern *p, uint64_t key)
+{
+    return key ? crvm__mix64(key) : hash_pattern(p);
+}
+
 static crvm_status grow_table(pattern_set *t)
 {
     size_t n = t->n_slots ? t->n_slots * 2 : 256;
     uint32_t *slots = crvm__calloc(n, sizeof *slots);
-    if (!slots)
+    uint64_t *slot_key = crvm__malloc(n * sizeof *slot_key);
+    if (!slots || !slot_key) {
+        crvm__free(slots);
+        crvm__free(slot_key);
         return crvm__nomem("value panel pattern table");
+    }
     for (size_t i = 0; i < t->count; i++) {
-        size_t s = hash_pattern(&t->pattern[i]) & (n - 1);
+        uint64_t key = pack_pattern(&t->pattern[i]);
+        size_t s = slot_hash(&t->pattern[i], key) & (n - 1);
         while (slots[s])
             s = (s + 1) & (n - 1);
         slots[s] = (uint32_t)(i + 1);
+        slot_key[s] = key;
     }
     crvm__free(t->slots);
+    crvm__free(t->slot_key);
     t->slots = slots;
+    t->slot_key = slot_key;
     t->n_slots = n;
     return CRVM_OK;
 }
@@ -70,9 +103,10 @@ static crvm_status intern(pattern_set *t, const crvm__vpattern *q, uint32_t *id)
         if (st)
             return st;
     }
-    size_t mask = t->n_slots - 1, s = hash_pattern(q) & mask;
+    const uint64_t key = pack_pattern(q);
+    size_t mask = t->n_slots - 1, s = slot_hash(q, key) & mask;
     for (; t->slots[s]; s = (s + 1) & mask)
-        if (same_pattern(&t->pattern[t->slots[s] - 1], q)) {
+        if (t->slot_key[s] == key && (key || same_pattern(&t->pattern[t->slots[s] - 1], q))) {
             *id = t->slots[s] - 1;
             t->pattern[*id].in_rows |= q->in_rows;
             return CRVM_OK;
@@ -89,6 +123,7 @@ static crvm_status intern(pattern_set *t, const crvm__vpattern *q, uint32_t *id)
         return crvm__fail(CRVM_EDOMAIN, "value panel: more than 2^32 distinct covariate vectors");
     t->pattern[t->count] = *q;
     t->slots[s] = (uint32_t)(t->count + 1);
+    t->slot_key[s] = key;
     *id = (uint32_t)t->count++;
     return CRVM_OK;
 }
@@ -105,6 +140,7 @@ static void free_set(pattern_set *t)
 {
     crvm__free(t->pattern);
     crvm__free(t->slots);
+    crvm__free(t->slot_key);
 }
 
 void crvm__vpanel_free(crvm__vpanel *p)
@@ -422,7 +458,7 @@ static crvm_status build_rows(const crvm_ledger *l, crvm_date as_of, const touch
                               size_t scratch_len, int threads, crvm__vpanel *p)
 {
     const size_t slots = crvm__value_slots(threads);
-    build_ctx c = {l, as_of, t, p, {NULL, 0, 0, NULL, 0}, NULL, scratch_len, CRVM_OK};
+    build_ctx c = {l, as_of, t, p, {NULL, 0, 0, NULL, NULL, 0}, NULL, scratch_len, CRVM_OK};
     c.slot = crvm__calloc(slots, sizeof *c.slot);
     crvm_status st = c.slot ? crvm__value_blocks(threads, p->customers, rows_block, merge_slot, &c)
                             : crvm__nomem("value panel rows");
@@ -435,6 +471,7 @@ static crvm_status build_rows(const crvm_ledger *l, crvm_date as_of, const touch
     }
     crvm__free(c.slot);
     crvm__free(c.all.slots);
+    crvm__free(c.all.slot_key);
     p->pattern = c.all.pattern;
     p->patterns = c.all.count;
     p->pattern_cap = c.all.cap;
