@@ -176,6 +176,27 @@ static void customer_periods(const crvm_ledger *l, size_t i, crvm_date as_of, in
     }
 }
 
+typedef struct periods_ctx {
+    const crvm_ledger *l;
+    crvm_date as_of;
+    int k;
+    crvm__vpanel *p;
+} periods_ctx;
+
+/* Each customer's status and periods, on the threads (two civil conversions
+ * a customer). */
+static void periods_range(void *vctx, size_t begin, size_t end)
+{
+    const periods_ctx *c = vctx;
+    crvm__vpanel *p = c->p;
+    for (size_t i = begin; i < end; i++) {
+        customer_periods(c->l, i, c->as_of, c->k, &p->status[i], &p->periods[i]);
+        p->churned[i] = p->status[i] == CRVM__VP_CHURNED;
+        p->current[i] = UINT32_MAX;
+        p->silence[i] = -1;
+    }
+}
+
 /* The customer's touches (contacts opened and self-service views made on or
  * after its start and on or before as_of), grouped by customer. */
 typedef struct touches {
@@ -501,13 +522,11 @@ crvm_status crvm__vpanel_build_threads(const crvm_ledger *l, crvm_date as_of, in
         crvm__vpanel_free(&p);
         return crvm__nomem("value panel");
     }
+    periods_ctx pc = {l, as_of, k, &p};
+    crvm__parallel_for(n, threads, periods_range, &pc);
     int32_t max_periods = 0;
     p.first_row[0] = 0;
     for (size_t i = 0; i < n; i++) {
-        customer_periods(l, i, as_of, k, &p.status[i], &p.periods[i]);
-        p.churned[i] = p.status[i] == CRVM__VP_CHURNED;
-        p.current[i] = UINT32_MAX;
-        p.silence[i] = -1;
         if (p.periods[i] > max_periods)
             max_periods = p.periods[i];
         p.first_row[i + 1] = p.first_row[i] + (size_t)p.periods[i];
