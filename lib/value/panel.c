@@ -158,6 +158,24 @@ void crvm__vpanel_free(crvm__vpanel *p)
     memset(p, 0, sizeof *p);
 }
 
+/* Whole periods of k months in m months: the periods the options allow (1,
+ * 3 or 12 months) divide by a constant (a multiplication), not by a variable
+ * -- the panel's costliest instruction (a ternary on k == 1 alone is folded
+ * back into the division by the compiler). */
+static inline int whole_periods(int m, int k)
+{
+    switch (k) {
+    case 1:
+        return m;
+    case 3:
+        return m / 3;
+    case 12:
+        return m / 12;
+    default:
+        return m / k;
+    }
+}
+
 /* Status and periods as crvm_ledger_retention_data() gives them. */
 static void customer_periods(const crvm_ledger *l, size_t i, crvm_date as_of, int k,
                              uint8_t *status, int32_t *periods)
@@ -169,10 +187,10 @@ static void customer_periods(const crvm_ledger *l, size_t i, crvm_date as_of, in
         *periods = 0;
     } else if (e != CRVM_DATE_NONE && e <= as_of) {
         *status = CRVM__VP_CHURNED;
-        *periods = (e > s ? crvm__ymd_months_between(start, crvm__ymd_of(e - 1)) / k : 0) + 1;
+        *periods = (e > s ? whole_periods(crvm__ymd_months_between(start, crvm__ymd_of(e - 1)), k) : 0) + 1;
     } else {
         *status = CRVM__VP_ACTIVE;
-        *periods = crvm__ymd_months_between(start, crvm__ymd_of(as_of)) / k;
+        *periods = whole_periods(crvm__ymd_months_between(start, crvm__ymd_of(as_of)), k);
     }
 }
 
@@ -300,10 +318,6 @@ static void free_touches(touches *t)
     crvm__free(t->date);
     crvm__free(t->kind);
 }
-
-/* Whole periods of k months in m months (m >= 0 or not): the common monthly
- * period skips the division, the panel's costliest instruction. */
-static inline int whole_periods(int m, int k) { return k == 1 ? m : m / k; }
 
 /* The pattern of a period given its touches and the latest touch before it
  * (or the customer's start), its renewal falling on `renewal`. */
