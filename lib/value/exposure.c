@@ -126,20 +126,15 @@ double crvm__value_variance(const crvm_value *v, const double *grad)
 
 double crvm__delta_variance(const double *cov, size_t k, const double *grad)
 {
-    /* A term of a zero gradient entry adds +-0 to a finite sum and so
-     * changes nothing: skipping it in both loops keeps every bit (a
-     * customer's gradient is zero outside its segment's alpha, beta, c and b). */
-    size_t nz[k + 1], m = 0;
-    for (size_t a = 0; a < k; a++)
-        if (grad[a] != 0)
-            nz[m++] = a;
     double var = 0;
-    for (size_t i = 0; i < m; i++) {
-        const double *row = cov + nz[i] * k;
+    for (size_t a = 0; a < k; a++) {
+        if (grad[a] == 0)
+            continue;
+        const double *row = cov + a * k;
         double s = 0;
-        for (size_t j = 0; j < m; j++)
-            s += row[nz[j]] * grad[nz[j]];
-        var += grad[nz[i]] * s;
+        for (size_t b = 0; b < k; b++)
+            s += row[b] * grad[b];
+        var += grad[a] * s;
     }
     return var > 0 ? var : 0;
 }
