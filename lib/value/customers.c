@@ -1,6 +1,7 @@
 /* Every active customer's figures and their segment roll-ups (crvm/value.h):
- * one engine query per customer, the delta method for its intervals and the
- * gradient of each segment sum for theirs. */
+ * one engine query per customer (a repeated query answered once:
+ * repeats.h), the delta method for its intervals and the gradient of each
+ * segment sum for theirs. */
 #include <math.h>
 #include <string.h>
 
