@@ -5,8 +5,8 @@
  * the customers are valued, and every customer asking it reads that answer:
  * the engine's own answer to the same bits, so no figure changes. Only
  * queries asked at least twice are kept, so the memory is bounded by the
- * repeats (an answer is ~300 bytes; at 10^6 about 18 bytes per customer),
- * not by the distinct queries. */
+ * repeats, not by the distinct queries (an answer is ~300 bytes; at 10^6,
+ * 11 502 queries asked by 70 480 customers: ~3.5 bytes per customer). */
 #ifndef CRVM_VALUE_REPEATS_H
 #define CRVM_VALUE_REPEATS_H
 
