@@ -90,8 +90,12 @@ static crvm_status check_covariates(const char *who, const crvm__rcov_data *d)
     if (p == 0)
         return CRVM_OK;
     double *cnt = crvm__calloc(d->patterns + 2 * p * p + 5 * p, sizeof *cnt);
-    if (cnt == NULL)
+    uint8_t *seen = crvm__calloc(d->patterns + 1, 1); /* bit 0: on a churn row, bit 1: on another */
+    if (cnt == NULL || seen == NULL) {
+        crvm__free(cnt);
+        crvm__free(seen);
         return crvm__nomem("checking the covariates");
+    }
     double *mom = cnt + d->patterns, *chol = mom + p * p, *mean = chol + p * p;
     double *churn_min = mean + p, *churn_max = churn_min + p, *surv_min = churn_max + p,
            *surv_max = surv_min + p;
@@ -108,15 +112,22 @@ static crvm_status check_covariates(const char *who, const crvm__rcov_data *d)
             uint32_t q = d->row_pattern[r];
             cnt[q] += w;
             total += w;
-            int churn_row = d->churned[i] && r + 1 == d->first_row[i + 1];
-            const double *z = d->pattern_z + (size_t)q * p;
-            double *lo = churn_row ? churn_min : surv_min, *hi = churn_row ? churn_max : surv_max;
+            seen[q] |= d->churned[i] && r + 1 == d->first_row[i + 1] ? 1 : 2;
+        }
+    }
+    /* The ranges over the rows are those over the patterns they use. */
+    for (size_t q = 0; q < d->patterns; q++)
+        for (int kind = 1; kind <= 2; kind++) {
+            if (!(seen[q] & kind))
+                continue;
+            const double *z = d->pattern_z + q * p;
+            double *lo = kind == 1 ? churn_min : surv_min, *hi = kind == 1 ? churn_max : surv_max;
             for (size_t j = 0; j < p; j++) {
                 lo[j] = z[j] < lo[j] ? z[j] : lo[j];
                 hi[j] = z[j] > hi[j] ? z[j] : hi[j];
             }
         }
-    }
+    crvm__free(seen);
     crvm_status st = CRVM_OK;
     for (size_t q = 0; q < d->patterns; q++)
         for (size_t j = 0; j < p; j++)

@@ -168,6 +168,21 @@ static void hash_range(void *ctx, size_t begin, size_t end)
         c->hash[i] = subject_hash(c->d, i);
 }
 
+typedef struct put_ctx {
+    const crvm__rcov_data *d;
+    crvm__rcov_subpanel *s;
+    const uint32_t *first;
+    const double *wsum;
+} put_ctx;
+
+/* Distinct subjects [begin, end) into s, their first rows already set. */
+static void put_range(void *ctx, size_t begin, size_t end)
+{
+    const put_ctx *c = ctx;
+    for (size_t j = begin; j < end; j++)
+        (void)subpanel_put(c->s, j, c->s->first_row[j], c->d, c->first[j], c->wsum[j]);
+}
+
 crvm_status crvm__rcov_merge_identical(const crvm__rcov_data *d, crvm__rcov_subpanel *out,
                                        int *merged)
 {
@@ -229,9 +244,14 @@ crvm_status crvm__rcov_merge_identical_threads(const crvm__rcov_data *d, int thr
     st = subpanel_alloc(distinct, rows, 1, "merging identical subjects", &s);
     if (st != CRVM_OK)
         goto done;
+    /* Each distinct subject's first row, then the copies on the threads. */
     size_t r = 0;
-    for (size_t j = 0; j < distinct; j++)
-        r = subpanel_put(&s, j, r, d, first[j], wsum[j]);
+    for (size_t j = 0; j < distinct; j++) {
+        s.first_row[j] = r;
+        r += (size_t)d->periods[first[j]];
+    }
+    put_ctx pc = {d, &s, first, wsum};
+    crvm__parallel_for(distinct, threads, put_range, &pc);
     subpanel_views(&s, d, distinct, r);
     *out = s;
     *merged = 1;

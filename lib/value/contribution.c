@@ -86,6 +86,35 @@ static void range_sums(void *vctx, size_t worker, size_t range)
     c->bad[range] = bad;
 }
 
+/* Each customer's sums per period, shrunk toward its segment's mean: on the
+ * threads, each customer's own. */
+typedef struct per_period_ctx {
+    const crvm_ledger *l;
+    crvm_date as_of;
+    double shrinkage;
+    const double *seg;
+    const int64_t *periods;
+    int64_t *gm, *cts;
+} per_period_ctx;
+
+static void per_period_range(void *vctx, size_t begin, size_t end)
+{
+    const per_period_ctx *c = vctx;
+    const crvm_ledger *l = c->l;
+    int64_t *gm = c->gm, *cts = c->cts;
+    for (size_t i = begin; i < end; i++) {
+        const double *g = c->seg + 3 * (size_t)l->cust_segment[i];
+        double p = (double)c->periods[i], add = g[2] > 0 ? c->shrinkage : 0.0;
+        if (l->cust_start[i] > c->as_of || p + add <= 0) {
+            gm[i] = cts[i] = 0;
+            continue;
+        }
+        double mean_gm = add > 0 ? g[0] / g[2] : 0.0, mean_cts = add > 0 ? g[1] / g[2] : 0.0;
+        gm[i] = llround(((double)gm[i] + add * mean_gm) / (p + add));
+        cts[i] = llround(((double)cts[i] + add * mean_cts) / (p + add));
+    }
+}
+
 crvm_status crvm__contribution(const crvm_ledger *l, const crvm_cost_model *m, crvm_date as_of,
                                int k, int trailing_months, double shrinkage, int64_t *gm,
                                int64_t *cts)
@@ -136,17 +165,8 @@ crvm_status crvm__contribution_threads(const crvm_ledger *l, const crvm_cost_mod
             g[2] += (double)periods[i];
         }
     }
-    for (size_t i = 0; i < n; i++) {
-        const double *g = seg + 3 * (size_t)l->cust_segment[i];
-        double p = (double)periods[i], add = g[2] > 0 ? shrinkage : 0.0;
-        if (l->cust_start[i] > as_of || p + add <= 0) {
-            gm[i] = cts[i] = 0;
-            continue;
-        }
-        double mean_gm = add > 0 ? g[0] / g[2] : 0.0, mean_cts = add > 0 ? g[1] / g[2] : 0.0;
-        gm[i] = llround(((double)gm[i] + add * mean_gm) / (p + add));
-        cts[i] = llround(((double)cts[i] + add * mean_cts) / (p + add));
-    }
+    per_period_ctx pc = {l, as_of, shrinkage, seg, periods, gm, cts};
+    crvm__parallel_for(n, threads, per_period_range, &pc);
     crvm__free(w);
     crvm__free(periods);
     crvm__free(seg);

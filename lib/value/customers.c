@@ -1,6 +1,7 @@
 /* Every active customer's figures and their segment roll-ups (crvm/value.h):
- * one engine query per customer, the delta method for its intervals and the
- * gradient of each segment sum for theirs. */
+ * one engine query per customer (a repeated query answered once:
+ * repeats.h), the delta method for its intervals and the gradient of each
+ * segment sum for theirs. */
 #include <math.h>
 #include <string.h>
 
@@ -8,6 +9,7 @@
 #include "core/error.h"
 #include "ledger/ledger_internal.h"
 #include "core/money.h"
+#include "value/repeats.h"
 #include "value/value_internal.h"
 
 enum { SUM_RETAINED, SUM_RV, SUM_VAR, SUMS };
@@ -21,6 +23,7 @@ typedef struct eval_ctx {
     double *retained;            /* slots x segments: sums of retention probabilities */
     double *grad_total;          /* segments x SUMS x width, in block order */
     double *retained_total;      /* segments */
+    crvm__vrepeats repeats;
 } eval_ctx;
 
 static void candidate_z(const crvm__vpattern *q, double *zc)
@@ -45,17 +48,17 @@ static crvm_status eval_block(void *ctx, size_t worker, size_t slot, size_t begi
         if (v->panel.status[i] != CRVM__VP_ACTIVE)
             continue;
         crvm__vquery q;
-        q.segment = v->ledger->cust_segment[i];
-        q.n = v->panel.periods[i];
         q.lambda_b = lambda_b;
-        crvm__value_exposure(v, i, q.n, &q.lambda, &q.lambda_c, q.lambda_b);
-        double zc[CRVM__Z_CANDIDATES];
-        candidate_z(&v->panel.pattern[v->panel.current[i]], zc);
-        crvm__value_set_period(v, &q, zc);
+        crvm__value_customer_query(v, i, &q);
+        const crvm__rcov_answer *known = crvm__vrepeats_get(&c->repeats, v->active_index[i], &q);
         crvm__rcov_answer a;
-        crvm_status st = crvm__value_eval(v, &q, i, &a);
-        if (st)
-            return st;
+        if (known) {
+            a = *known;
+        } else {
+            crvm_status st = crvm__value_eval(v, &q, i, &a);
+            if (st)
+                return st;
+        }
         crvm__vfig *f = &v->fig[v->active_index[i]];
         const double m = (double)(v->gm[i] - v->cts[i]);
         f->retention = a.survival.value;
@@ -193,6 +196,7 @@ crvm_status crvm__value_evaluate(crvm_value *v)
 {
     const size_t G = v->segments, k = v->k, n = v->panel.customers;
     eval_ctx c;
+    memset(&c, 0, sizeof c);
     c.v = v;
     c.slots = crvm__value_slots(v->opt.threads);
     c.width = 3 + v->p;
@@ -207,7 +211,10 @@ crvm_status crvm__value_evaluate(crvm_value *v)
     if (!c.slot || !c.retained || !c.grad_total || !c.retained_total || !v->fig || !v->seg)
         st = crvm__nomem("customer values");
     if (!st)
+        st = crvm__vrepeats_find(v, &c.repeats);
+    if (!st)
         st = crvm__value_blocks(v->opt.threads, n, eval_block, eval_reduce, &c);
+    crvm__vrepeats_free(&c.repeats);
     if (!st)
         st = roll_up(v, &c);
     crvm__free(c.slot);

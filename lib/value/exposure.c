@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "ledger/ledger_internal.h"
 #include "value/value_internal.h"
 
 void crvm__value_exposure(const crvm_value *v, size_t i, int32_t n, double *lambda, double *d_c,
@@ -38,6 +39,34 @@ void crvm__value_set_period(const crvm_value *v, crvm__vquery *q, const double *
     memcpy(q->z1, zc, sizeof q->z1);
     q->e1 = v->w[q->n + 1] * e;
     q->e1_c = v->dw[q->n + 1] * e;
+}
+
+void crvm__value_customer_key(const crvm_value *v, size_t i, double *lambda, double *e1)
+{
+    /* The operations of crvm__value_customer_query() without the
+     * derivatives, in the same order: the same bits. */
+    const int32_t n = v->panel.periods[i];
+    const uint32_t *row = v->panel.row_pattern + v->panel.first_row[i];
+    double L = 0;
+    for (int32_t s = 1; s <= n; s++)
+        L += v->w[s] * v->pattern_e[row[s - 1]];
+    const crvm__vpattern *q = &v->panel.pattern[v->panel.current[i]];
+    const double *b = v->params + 2 * v->segments + 1;
+    double eta = 0;
+    for (size_t j = 0; j < v->p; j++)
+        eta += b[j] * (double)q->z[v->candidate[j]];
+    *lambda = L;
+    *e1 = v->w[n + 1] * exp(eta);
+}
+
+void crvm__value_customer_query(const crvm_value *v, size_t i, crvm__vquery *q)
+{
+    q->segment = v->ledger->cust_segment[i];
+    q->n = v->panel.periods[i];
+    crvm__value_exposure(v, i, q->n, &q->lambda, &q->lambda_c, q->lambda_b);
+    double zc[CRVM__Z_CANDIDATES];
+    crvm__value_pattern_z(&v->panel.pattern[v->panel.current[i]], zc);
+    crvm__value_set_period(v, q, zc);
 }
 
 /* The engine's failure, with the customer named. */

@@ -7,6 +7,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/parallel.h"
 #include "ledger/ledger_internal.h"
 #include "value/calendar.h"
 #include "value/value_internal.h"
@@ -49,32 +50,60 @@ static void exposure_weights(double c, int max_s, double *w, double *dw)
     }
 }
 
-/* ln E_g: mean of exp(b'z) over the rows of segment g whose renewal falls in
- * the trailing window (all its rows if none does; 0 if it has none), and its
- * derivatives in b. */
-static crvm_status future_multipliers(crvm_value *v)
+/* The rows' counts per segment and pattern, in the trailing window and in
+ * all, of a range of customers (future_multipliers). */
+typedef struct count_ctx {
+    const crvm_value *v;
+    crvm_date w0;
+    size_t ranges;
+    double *count; /* ranges x 2 G Q */
+} count_ctx;
+
+static void count_range(void *vctx, size_t worker, size_t range)
 {
-    const crvm_ledger *l = v->ledger;
-    const crvm__vpanel *pn = &v->panel;
-    const size_t G = v->segments, Q = pn->patterns, p = v->p;
-    double *count = crvm__calloc(2 * G * Q + 1, sizeof *count); /* in the window, all */
-    if (!count)
-        return crvm__nomem("future exposure of the segments");
-    const crvm_date w0 = crvm__date_of(crvm__ymd_add_months(crvm__ymd_of(v->as_of + 1), -(long)v->opt.trailing_months));
-    for (size_t i = 0; i < pn->customers; i++) {
-        int32_t n = pn->periods[i];
-        if (n <= 0)
+    (void)worker;
+    const count_ctx *c = vctx;
+    const crvm_ledger *l = c->v->ledger;
+    const crvm__vpanel *pn = &c->v->panel;
+    const size_t Q = pn->patterns, n = pn->customers;
+    double *count = c->count + range * 2 * c->v->segments * Q;
+    for (size_t i = n * range / c->ranges; i < n * (range + 1) / c->ranges; i++) {
+        int32_t periods = pn->periods[i];
+        if (periods <= 0)
             continue;
         crvm_date s = l->cust_start[i];
-        int64_t first = crvm__starts_before(crvm__ymd_of(s), s, w0, pn->months_per_period);
+        int64_t first = crvm__starts_before(crvm__ymd_of(s), s, c->w0, pn->months_per_period);
         double *all = count + ((size_t)l->cust_segment[i] * 2 + 1) * Q, *recent = all - Q;
-        for (int32_t r = 1; r <= n; r++) {
+        for (int32_t r = 1; r <= periods; r++) {
             uint32_t q = pn->row_pattern[pn->first_row[i] + (size_t)(r - 1)];
             all[q] += 1;
             if (r >= first)
                 recent[q] += 1;
         }
     }
+}
+
+/* ln E_g: mean of exp(b'z) over the rows of segment g whose renewal falls in
+ * the trailing window (all its rows if none does; 0 if it has none), and its
+ * derivatives in b. The counts are whole numbers, so summing them by ranges
+ * of customers on the threads gives the same bits for any thread count;
+ * one range per thread while that costs at most a double per customer. */
+static crvm_status future_multipliers(crvm_value *v)
+{
+    const crvm__vpanel *pn = &v->panel;
+    const size_t G = v->segments, Q = pn->patterns, p = v->p, table = 2 * G * Q;
+    size_t ranges = crvm__value_threads(v->opt.threads);
+    if (ranges > 1 && (ranges - 1) * table > pn->customers)
+        ranges = 1;
+    double *count = crvm__calloc(ranges * table + 1, sizeof *count); /* in the window, all */
+    if (!count)
+        return crvm__nomem("future exposure of the segments");
+    const crvm_date w0 = crvm__date_of(crvm__ymd_add_months(crvm__ymd_of(v->as_of + 1), -(long)v->opt.trailing_months));
+    count_ctx cc = {v, w0, ranges, count};
+    crvm__run_blocks(count_range, &cc, ranges, (int)ranges);
+    for (size_t r = 1; r < ranges; r++)
+        for (size_t j = 0; j < table; j++)
+            count[j] += count[r * table + j];
     for (size_t g = 0; g < G; g++) {
         const double *recent = count + 2 * g * Q, *all = recent + Q, *use = recent;
         double n = 0;

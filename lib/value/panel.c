@@ -5,6 +5,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/mix.h"
 #include "core/parallel.h"
 #include "ledger/ledger_internal.h"
 #include "value/calendar.h"
@@ -21,13 +22,32 @@ typedef struct period_touches {
 } period_touches;
 
 /* A set of distinct patterns, interned by open addressing (slots hold index
- * + 1): the panel's, or one block's while its customers are built. */
+ * + 1, and the pattern's packed key): the panel's, or one block's while its
+ * customers are built. */
 typedef struct pattern_set {
     crvm__vpattern *pattern;
     size_t count, cap;
     uint32_t *slots;
+    uint64_t *slot_key;
     size_t n_slots;
 } pattern_set;
+
+/* A pattern in one word when its counts are small (all but a few periods'),
+ * so that interning compares and hashes one word; 0 when they are not (the
+ * pattern is then compared field by field). Bit 63 marks a packed key. */
+static uint64_t pack_pattern(const crvm__vpattern *p)
+{
+    uint64_t key = (uint64_t)1 << 63 | (uint64_t)p->touches << 44 | (uint64_t)p->quiet << 42 |
+                   (uint64_t)(p->z[CRVM__Z_SILENT_3_5] != 0) << 41 | (uint64_t)(p->z[CRVM__Z_SILENT_6_PLUS] != 0) << 40;
+    if (p->z[CRVM__Z_SILENT_3_5] > 1 || p->z[CRVM__Z_SILENT_6_PLUS] > 1)
+        return 0;
+    for (int j = 0; j < CRVM__Z_SILENT_3_5; j++) {
+        if (p->z[j] > 0xff)
+            return 0;
+        key |= (uint64_t)p->z[j] << (8 * j);
+    }
+    return key;
+}
 
 static uint64_t hash_pattern(const crvm__vpattern *p)
 {
@@ -44,20 +64,33 @@ static int same_pattern(const crvm__vpattern *a, const crvm__vpattern *b)
     return !memcmp(a->z, b->z, sizeof a->z) && a->touches == b->touches && a->quiet == b->quiet;
 }
 
+static uint64_t slot_hash(const crvm__vpattern *p, uint64_t key)
+{
+    return key ? crvm__mix64(key) : hash_pattern(p);
+}
+
 static crvm_status grow_table(pattern_set *t)
 {
     size_t n = t->n_slots ? t->n_slots * 2 : 256;
     uint32_t *slots = crvm__calloc(n, sizeof *slots);
-    if (!slots)
+    uint64_t *slot_key = crvm__malloc(n * sizeof *slot_key);
+    if (!slots || !slot_key) {
+        crvm__free(slots);
+        crvm__free(slot_key);
         return crvm__nomem("value panel pattern table");
+    }
     for (size_t i = 0; i < t->count; i++) {
-        size_t s = hash_pattern(&t->pattern[i]) & (n - 1);
+        uint64_t key = pack_pattern(&t->pattern[i]);
+        size_t s = slot_hash(&t->pattern[i], key) & (n - 1);
         while (slots[s])
             s = (s + 1) & (n - 1);
         slots[s] = (uint32_t)(i + 1);
+        slot_key[s] = key;
     }
     crvm__free(t->slots);
+    crvm__free(t->slot_key);
     t->slots = slots;
+    t->slot_key = slot_key;
     t->n_slots = n;
     return CRVM_OK;
 }
@@ -70,9 +103,10 @@ static crvm_status intern(pattern_set *t, const crvm__vpattern *q, uint32_t *id)
         if (st)
             return st;
     }
-    size_t mask = t->n_slots - 1, s = hash_pattern(q) & mask;
+    const uint64_t key = pack_pattern(q);
+    size_t mask = t->n_slots - 1, s = slot_hash(q, key) & mask;
     for (; t->slots[s]; s = (s + 1) & mask)
-        if (same_pattern(&t->pattern[t->slots[s] - 1], q)) {
+        if (t->slot_key[s] == key && (key || same_pattern(&t->pattern[t->slots[s] - 1], q))) {
             *id = t->slots[s] - 1;
             t->pattern[*id].in_rows |= q->in_rows;
             return CRVM_OK;
@@ -89,6 +123,7 @@ static crvm_status intern(pattern_set *t, const crvm__vpattern *q, uint32_t *id)
         return crvm__fail(CRVM_EDOMAIN, "value panel: more than 2^32 distinct covariate vectors");
     t->pattern[t->count] = *q;
     t->slots[s] = (uint32_t)(t->count + 1);
+    t->slot_key[s] = key;
     *id = (uint32_t)t->count++;
     return CRVM_OK;
 }
@@ -105,6 +140,7 @@ static void free_set(pattern_set *t)
 {
     crvm__free(t->pattern);
     crvm__free(t->slots);
+    crvm__free(t->slot_key);
 }
 
 void crvm__vpanel_free(crvm__vpanel *p)
@@ -122,6 +158,24 @@ void crvm__vpanel_free(crvm__vpanel *p)
     memset(p, 0, sizeof *p);
 }
 
+/* Whole periods of k months in m months: the periods the options allow (1,
+ * 3 or 12 months) divide by a constant (a multiplication), not by a variable
+ * -- the panel's costliest instruction (a ternary on k == 1 alone is folded
+ * back into the division by the compiler). */
+static inline int whole_periods(int m, int k)
+{
+    switch (k) {
+    case 1:
+        return m;
+    case 3:
+        return m / 3;
+    case 12:
+        return m / 12;
+    default:
+        return m / k;
+    }
+}
+
 /* Status and periods as crvm_ledger_retention_data() gives them. */
 static void customer_periods(const crvm_ledger *l, size_t i, crvm_date as_of, int k,
                              uint8_t *status, int32_t *periods)
@@ -133,10 +187,31 @@ static void customer_periods(const crvm_ledger *l, size_t i, crvm_date as_of, in
         *periods = 0;
     } else if (e != CRVM_DATE_NONE && e <= as_of) {
         *status = CRVM__VP_CHURNED;
-        *periods = (e > s ? crvm__ymd_months_between(start, crvm__ymd_of(e - 1)) / k : 0) + 1;
+        *periods = (e > s ? whole_periods(crvm__ymd_months_between(start, crvm__ymd_of(e - 1)), k) : 0) + 1;
     } else {
         *status = CRVM__VP_ACTIVE;
-        *periods = crvm__ymd_months_between(start, crvm__ymd_of(as_of)) / k;
+        *periods = whole_periods(crvm__ymd_months_between(start, crvm__ymd_of(as_of)), k);
+    }
+}
+
+typedef struct periods_ctx {
+    const crvm_ledger *l;
+    crvm_date as_of;
+    int k;
+    crvm__vpanel *p;
+} periods_ctx;
+
+/* Each customer's status and periods, on the threads (two civil conversions
+ * a customer). */
+static void periods_range(void *vctx, size_t begin, size_t end)
+{
+    const periods_ctx *c = vctx;
+    crvm__vpanel *p = c->p;
+    for (size_t i = begin; i < end; i++) {
+        customer_periods(c->l, i, c->as_of, c->k, &p->status[i], &p->periods[i]);
+        p->churned[i] = p->status[i] == CRVM__VP_CHURNED;
+        p->current[i] = UINT32_MAX;
+        p->silence[i] = -1;
     }
 }
 
@@ -250,6 +325,12 @@ static crvm_status period_pattern(const period_touches *pt, crvm__ymd before, cr
                                   crvm__vpattern *q)
 {
     memset(q, 0, sizeof *q);
+    q->quiet = crvm__quiet_bin(whole_periods(crvm__ymd_months_between(before, renewal), k));
+    if (pt->last == CRVM_DATE_NONE) { /* no touch: only the silence before it */
+        q->z[CRVM__Z_SILENT_3_5] = q->quiet == CRVM__QUIET_3_5;
+        q->z[CRVM__Z_SILENT_6_PLUS] = q->quiet == CRVM__QUIET_6_PLUS;
+        return CRVM_OK;
+    }
     uint64_t z[CRVM__Z_CANDIDATES] = {0}, touched = pt->kind[VIEW];
     for (int kind = 0; kind < VIEW; kind++) {
         uint64_t c = pt->kind[kind];
@@ -263,11 +344,8 @@ static crvm_status period_pattern(const period_touches *pt, crvm__ymd before, cr
     }
     if (z[CRVM__Z_CONTACTS] > UINT32_MAX)
         return crvm__fail(CRVM_EDOMAIN, "value panel: more than 2^32 - 1 contacts in one period");
-    q->quiet = crvm__quiet_bin(crvm__ymd_months_between(before, renewal) / k);
     q->touches = (uint8_t)(touched >= 2 ? 2 : touched);
-    uint8_t bin = touched
-                      ? crvm__quiet_bin(crvm__ymd_months_between(pt->last_ymd, renewal) / k)
-                      : q->quiet;
+    uint8_t bin = crvm__quiet_bin(whole_periods(crvm__ymd_months_between(pt->last_ymd, renewal), k));
     z[CRVM__Z_SILENT_3_5] = bin == CRVM__QUIET_3_5;
     z[CRVM__Z_SILENT_6_PLUS] = bin == CRVM__QUIET_6_PLUS;
     for (int j = 0; j < CRVM__Z_CANDIDATES; j++)
@@ -296,7 +374,7 @@ static crvm_status customer_rows(const crvm_ledger *l, size_t i, crvm_date as_of
         if (d > last_touch)
             last_touch = d;
         const crvm__ymd dy = crvm__ymd_of(d);
-        size_t j = (size_t)(crvm__ymd_months_between(start, dy) / k);
+        size_t j = (size_t)whole_periods(crvm__ymd_months_between(start, dy), k);
         if (j >= periods)
             continue; /* after a churned customer's last period: in no row */
         period_touches *pt = &scratch[j];
@@ -334,7 +412,7 @@ static crvm_status customer_rows(const crvm_ledger *l, size_t i, crvm_date as_of
             p->current[i] = id;
     }
     if (active)
-        p->silence[i] = crvm__ymd_months_between(crvm__ymd_of(last_touch), crvm__ymd_of(as_of)) / k;
+        p->silence[i] = whole_periods(crvm__ymd_months_between(crvm__ymd_of(last_touch), crvm__ymd_of(as_of)), k);
     return CRVM_OK;
 }
 
@@ -415,7 +493,7 @@ static crvm_status build_rows(const crvm_ledger *l, crvm_date as_of, const touch
                               size_t scratch_len, int threads, crvm__vpanel *p)
 {
     const size_t slots = crvm__value_slots(threads);
-    build_ctx c = {l, as_of, t, p, {NULL, 0, 0, NULL, 0}, NULL, scratch_len, CRVM_OK};
+    build_ctx c = {l, as_of, t, p, {NULL, 0, 0, NULL, NULL, 0}, NULL, scratch_len, CRVM_OK};
     c.slot = crvm__calloc(slots, sizeof *c.slot);
     crvm_status st = c.slot ? crvm__value_blocks(threads, p->customers, rows_block, merge_slot, &c)
                             : crvm__nomem("value panel rows");
@@ -428,6 +506,7 @@ static crvm_status build_rows(const crvm_ledger *l, crvm_date as_of, const touch
     }
     crvm__free(c.slot);
     crvm__free(c.all.slots);
+    crvm__free(c.all.slot_key);
     p->pattern = c.all.pattern;
     p->patterns = c.all.count;
     p->pattern_cap = c.all.cap;
@@ -457,13 +536,11 @@ crvm_status crvm__vpanel_build_threads(const crvm_ledger *l, crvm_date as_of, in
         crvm__vpanel_free(&p);
         return crvm__nomem("value panel");
     }
+    periods_ctx pc = {l, as_of, k, &p};
+    crvm__parallel_for(n, threads, periods_range, &pc);
     int32_t max_periods = 0;
     p.first_row[0] = 0;
     for (size_t i = 0; i < n; i++) {
-        customer_periods(l, i, as_of, k, &p.status[i], &p.periods[i]);
-        p.churned[i] = p.status[i] == CRVM__VP_CHURNED;
-        p.current[i] = UINT32_MAX;
-        p.silence[i] = -1;
         if (p.periods[i] > max_periods)
             max_periods = p.periods[i];
         p.first_row[i + 1] = p.first_row[i] + (size_t)p.periods[i];

@@ -97,6 +97,13 @@ typedef struct crvm__vquery {
 
 /* Fill q's e1, e1_c for candidate covariates zc. */
 void crvm__value_set_period(const crvm_value *v, crvm__vquery *q, const double *zc);
+/* The query of active customer i as of the fit: its history and its period
+ * in progress (q->lambda_b must point to p values). */
+void crvm__value_customer_query(const crvm_value *v, size_t i, crvm__vquery *q);
+/* Its lambda and e1 alone (the engine's key besides segment and n), by the
+ * same operations as the query's (repeats.c still compares the query's own
+ * bits before it uses an answer found by this key). */
+void crvm__value_customer_key(const crvm_value *v, size_t i, double *lambda, double *e1);
 /* Evaluate; on failure the message names customer i. */
 crvm_status crvm__value_eval(const crvm_value *v, const crvm__vquery *q, size_t customer,
                              crvm__rcov_answer *a);
