@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/huge_pages.h"
 #include "core/error.h"
 #include "crvm/survival.h"
 #include "math/linalg.h"
@@ -56,7 +57,7 @@ void crvm_cox_free(crvm_cox *cox)
     crvm__free(cox->base_time);
     crvm__free(cox->base_cumhaz);
     crvm__free(cox->train.time);
-    crvm__free(cox->train.score_block ? cox->train.score_block : cox->train.score);
+    crvm__huge_free(cox->train.score);
     crvm__free(cox->train.events);
     crvm__free(cox->train.strata);
     crvm__free(cox->train.code);
@@ -784,8 +785,8 @@ static crvm_status cox_fit(const double *x, size_t n_rows, size_t n_cols, const 
             st = crvm__nomem("allocating the Cox workspace");
             goto fail;
         }
-        crvm__surv_prefer_huge_pages(z, n * p * sizeof *z);
-        crvm__surv_prefer_huge_pages(tw, 4 * n * sizeof *tw);
+        crvm__huge_prefer(z, n * p * sizeof *z);
+        crvm__huge_prefer(tw, 4 * n * sizeof *tw);
         ts = tw, ws = tw + n, eta = tw + 2 * n, risk = tw + 3 * n;
         /* Sort once by (stratum, time). */
         st = crvm__surv_sort(n, durations, strata, keys);
@@ -1064,7 +1065,7 @@ static crvm_status cox_fit(const double *x, size_t n_rows, size_t n_cols, const 
         tr->n = n;
         tr->sorted = tied == NULL;
         if (tied) {
-            st = crvm__cox_tied_take_train(tied, beta, &tr->score, &tr->score_block, &tr->code,
+            st = crvm__cox_tied_take_train(tied, beta, &tr->score, &tr->code,
                                            &tr->code_time, &tr->code_stratum);
             if (st != CRVM_OK)
                 goto fail;
@@ -1072,7 +1073,7 @@ static crvm_status cox_fit(const double *x, size_t n_rows, size_t n_cols, const 
         } else {
             const int by_stratum = n_strata > 1;
             tr->time = crvm__malloc(n * sizeof *tr->time);
-            tr->score = crvm__malloc(n * sizeof *tr->score);
+            tr->score = crvm__huge_alloc(n * sizeof *tr->score);
             tr->events = es;
             es = NULL; /* now the model's */
             tr->strata = by_stratum ? crvm__malloc(n * sizeof *tr->strata) : NULL;
@@ -1123,6 +1124,10 @@ static crvm_status cox_fit(const double *x, size_t n_rows, size_t n_cols, const 
 
 fail: /* also the success path, with cox = NULL and u, blockbuf already freed */
     crvm__free(keys);
+    if (z != NULL)
+        crvm__huge_withdraw(z, n * p * sizeof *z);
+    if (tw != NULL)
+        crvm__huge_withdraw(tw, 4 * n * sizeof *tw);
     crvm__free(z);
     crvm__free(tw);
     crvm__free(es);

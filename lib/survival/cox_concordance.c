@@ -90,7 +90,7 @@ static crvm_status coded(const crvm__cox_train *t, double *out)
                 c[n + i] = t->code_stratum[b];
         }
         crvm__cox_train u = {n, time, t->score, c, t->several_strata ? c + n : NULL, 0,
-                             NULL, NULL, NULL, 0, NULL};
+                             NULL, NULL, NULL, 0};
         st = compute(&u, out);
     }
     crvm__free(time);

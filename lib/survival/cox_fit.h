@@ -97,13 +97,12 @@ int crvm__cox_tied_step(crvm__cox_tied *t, const double *delta, double ll, const
 
 /* What the concordance index needs of the fit (cox_model.h's
  * crvm__cox_train), each now the caller's (crvm__free): the scores -eta at
- * beta (the fit's, standardised scale; within the allocation *score_block,
- * which is what to free) and each row's code, in row order (arrays of the
+ * beta (the fit's, standardised scale; crvm__huge_free) and each row's code, in row order (arrays of the
  * buckets, which evaluate no more), and copies of the
  * buckets' times and strata. O(n p). CRVM_OK or CRVM_ENOMEM (then nothing
  * taken). */
 crvm_status crvm__cox_tied_take_train(crvm__cox_tied *t, const double *beta, double **score,
-                                      void **score_block, uint16_t **code, double **time,
+                                      uint16_t **code, double **time,
                                       int32_t **stratum);
 
 /* Distinct strata, ascending, into codes (NULL: only counted); returns their count. */

@@ -26,8 +26,6 @@ typedef struct crvm__cox_train {
     double *code_time;       /* per bucket */
     int32_t *code_stratum;   /* per bucket */
     int several_strata;      /* with code: pairs are compared within strata */
-    void *score_block;       /* with code: the allocation score lies in, freed
-                                instead of score (cox_tied.c aligns it) */
 } crvm__cox_train;
 
 struct crvm_cox {

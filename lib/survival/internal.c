@@ -1,8 +1,4 @@
 /* Validation and sorting shared by Kaplan–Meier, log-rank and Cox. */
-#if defined(__linux__)
-#define _DEFAULT_SOURCE /* madvise */
-#include <sys/mman.h>
-#endif
 #include "survival/internal.h"
 
 #include <math.h>
@@ -185,18 +181,4 @@ crvm_status crvm__surv_sort(size_t n, const double *durations, const int32_t *st
         }
     crvm__free(order);
     return st;
-}
-
-void crvm__surv_prefer_huge_pages(void *p, size_t bytes)
-{
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-    const uintptr_t huge = (uintptr_t)1 << 21;
-    const uintptr_t a = ((uintptr_t)p + huge - 1) & ~(huge - 1);
-    const uintptr_t e = ((uintptr_t)p + bytes) & ~(huge - 1);
-    if (e > a)
-        (void)madvise((void *)a, e - a, MADV_HUGEPAGE);
-#else
-    (void)p;
-    (void)bytes;
-#endif
 }

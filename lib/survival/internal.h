@@ -49,11 +49,4 @@ crvm_status crvm__concordance_counts(size_t n, const double *durations, const do
 crvm_status crvm__concordance(size_t n, const double *durations, const double *scores,
                               const int32_t *events, double *out);
 
-/* An array of many rows that one call writes once, page by page: on Linux
- * ask for transparent huge pages for its whole 2 MB pages (madvise; a
- * hint, nothing changes if the kernel declines), which turns the ~16000
- * page faults of 64 MB (a Kaplan-Meier table of 10^6 distinct times) into
- * ~32; those faults were a fifth to a third of such a fit's time. */
-void crvm__surv_prefer_huge_pages(void *p, size_t bytes);
-
 #endif

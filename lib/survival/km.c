@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/huge_pages.h"
 #include "core/error.h"
 #include "crvm/survival.h"
 #include "math/vmath.h"
@@ -31,6 +32,7 @@ void crvm_km_free(crvm_km *km)
 {
     if (km == NULL)
         return;
+    crvm__huge_withdraw(km->column[0], km->huge_bytes);
     crvm__free(km->column[0]);
     crvm__free(km);
 }
@@ -286,7 +288,8 @@ static crvm_status km_unweighted(size_t n, const double *durations, const int32_
     double *block = crvm__malloc((n ? n : 1) * KM_COLUMNS * sizeof *block);
     if (block == NULL)
         return crvm__nomem("allocating the Kaplan-Meier tables");
-    crvm__surv_prefer_huge_pages(block, n * KM_COLUMNS * sizeof *block);
+    size_t huge_bytes = n * KM_COLUMNS * sizeof *block;
+    crvm__huge_prefer(block, huge_bytes);
     uint64_t *key = (uint64_t *)(block + (size_t)CRVM_KM_VARIANCE * n);
     uint64_t *tmp = (uint64_t *)(block + (size_t)CRVM_KM_CI_LOWER * n);
     size_t ne = 0, nc = n;
@@ -301,6 +304,7 @@ static crvm_status km_unweighted(size_t n, const double *durations, const int32_
     if (st == CRVM_OK)
         st = crvm__sort_keys(n - ne, key + ne, tmp);
     if (st != CRVM_OK) {
+        crvm__huge_withdraw(block, huge_bytes);
         crvm__free(block);
         return st;
     }
@@ -325,6 +329,8 @@ static crvm_status km_unweighted(size_t n, const double *durations, const int32_
         memmove(block + (size_t)CRVM_KM_CENSORED * rows, cens, rows * sizeof *block);
     }
     if (rows < n) {
+        crvm__huge_withdraw(block, huge_bytes); /* the block shrinks: its pages go back */
+        huge_bytes = 0;
         double *small = crvm__realloc_array(block, rows * KM_COLUMNS, sizeof *block);
         if (small == NULL) {
             crvm__free(block);
@@ -333,6 +339,7 @@ static crvm_status km_unweighted(size_t n, const double *durations, const int32_
         block = small;
     }
     km->size = rows;
+    km->huge_bytes = huge_bytes;
     km->confidence_level = level;
     for (int c = 0; c < KM_COLUMNS; c++)
         km->column[c] = block + (size_t)c * rows;

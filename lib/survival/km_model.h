@@ -13,6 +13,7 @@ struct crvm_km {
     size_t size;
     double confidence_level;
     double *column[KM_COLUMNS]; /* indexed by crvm_km_column_id; column[0] owns the block */
+    size_t huge_bytes;          /* of the block, offered as huge pages (core/huge_pages.h); 0: none */
 };
 
 /* The coverage of the curve's confidence intervals. */
