@@ -105,6 +105,25 @@ def test_clv_with_a_given_spend_matches_lifetimes_formula():
         ll.crvm_clv_with_spend(txn, x, tx, T, spend[:2], opt, out)
 
 
+def test_txn_params_argument_takes_the_plain_tuple():
+    # the Python models pass their parameters as (model, p0, p1, p2, p3),
+    # which every params argument takes as well as a crvm_txn_params
+    values = (ll.CRVM_TXN_BGNBD, 0.243, 4.414, 0.793, 2.426)
+    struct = ll.crvm_txn_params_make(*values)
+    x, tx, T = np.array([0.0, 2.0, 7.0]), np.array([0.0, 30.0, 35.5]), np.array([38.0, 39.0, 38.5])
+    by_struct, by_tuple = np.empty(3), np.empty(3)
+    ll.crvm_txn_p_alive(struct, x, tx, T, by_struct)
+    ll.crvm_txn_p_alive(values, x, tx, T, by_tuple)
+    np.testing.assert_array_equal(by_tuple, by_struct)  # the same four numbers: the same bits
+    ll.crvm_txn_params_check(values)
+    with pytest.raises(crvm.DomainError, match="alpha = -1"):
+        ll.crvm_txn_params_check((ll.CRVM_TXN_BGNBD, 0.243, -1.0, 0.793, 2.426))
+    with pytest.raises(TypeError, match="model, p0"):
+        ll.crvm_txn_params_check(values[:4])
+    with pytest.raises(TypeError):
+        ll.crvm_txn_params_check((ll.CRVM_TXN_BGNBD, "r", 4.414, 0.793, 2.426))
+
+
 # --------------------------------------------------- fitted model reports
 
 def test_retention_fit_kind_and_report():

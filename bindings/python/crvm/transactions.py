@@ -94,7 +94,8 @@ class _TransactionModel(FittedData, Persistent):
         self.max_iterations = int(max_iterations)
         self.tolerance = float(tolerance)
         self.initial_params = initial_params
-        self._params = None
+        self._values = None
+        self._struct = None
         self.data = None
         self._reset_fit()
 
@@ -114,7 +115,7 @@ class _TransactionModel(FittedData, Persistent):
         return {"penalizer_coef": self.penalizer_coef, "max_iterations": self.max_iterations,
                 "tolerance": self.tolerance, "initial_params": self.initial_params,
                 "message": self._message, "data": self.data,
-                "params": None if self._fit is not None or self._params is None
+                "params": None if self._fit is not None or self._values is None
                 else self.params}
 
     def _adopt_state(self, handle, state: dict) -> None:
@@ -142,16 +143,25 @@ class _TransactionModel(FittedData, Persistent):
         except Exception:  # DomainError: Hessian not positive definite, no covariance
             se[:] = np.nan
             cov[:] = np.nan
-        self._fit, self._params, self._report, self._se, self._cov = fit, p, report, se, cov
+        self._fit, self._report, self._se, self._cov = fit, report, se, cov
+        self._values = (self._model, *(p.get(i) for i in range(4)))
+        self._struct = p
+
+    @property
+    def _params(self):
+        """The parameters as a crvm_txn_params (made on first use; None before
+        fit or assignment). The predictions pass the plain tuple _values, which
+        the low-level functions also take, so that they make no SWIG object."""
+        if self._struct is None and self._values is not None:
+            self._struct = _ll.crvm_txn_params_make(*self._values)
+        return self._struct
 
     # ---- parameters ------------------------------------------------------
 
     @property
     def params(self) -> dict:
         """The four parameters as a dict (raises NotFittedError before fit/assignment)."""
-        if self._params is None:
-            raise NotFittedError(f"{type(self).__name__}: call fit() or assign params first")
-        return {k: self._params.get(i) for i, k in enumerate(self._param_names)}
+        return dict(zip(self._param_names, self._require_values()[1:]))
 
     @params.setter
     def params(self, values: dict):
@@ -161,10 +171,10 @@ class _TransactionModel(FittedData, Persistent):
         if missing or extra:
             raise ValueError(f"{type(self).__name__}.params needs exactly the keys "
                              f"{list(self._param_names)} (missing {missing}, unexpected {extra})")
-        p = _ll.crvm_txn_params_make(self._model, *(float(values[k]) for k in self._param_names))
+        p = (self._model, *(float(values[k]) for k in self._param_names))
         _ll.crvm_txn_params_check(p)
         self._reset_fit()
-        self._params = p
+        self._values, self._struct = p, None
 
     @property
     def params_(self) -> pd.Series:
@@ -176,9 +186,14 @@ class _TransactionModel(FittedData, Persistent):
         """
         return pd.Series(self.params, dtype=np.float64)
 
-    def _require(self):
-        if self._params is None:
+    def _require_values(self):
+        """The parameters as the tuple (model, p0, p1, p2, p3)."""
+        if self._values is None:
             raise NotFittedError(f"{type(self).__name__}: call fit() or assign params first")
+        return self._values
+
+    def _require(self):
+        self._require_values()
         return self._params
 
     @property
@@ -232,7 +247,7 @@ class _TransactionModel(FittedData, Persistent):
         return pd.DataFrame.from_dict(rows, orient="index")
 
     def __repr__(self):
-        if self._params is None:
+        if self._values is None:
             return f"<crvm.{type(self).__name__}: not fitted>"
         ps = ", ".join(f"{k}: {v:.2f}" for k, v in sorted(self.params.items()))
         if self._report is None:
@@ -306,11 +321,12 @@ class _TransactionModel(FittedData, Persistent):
         allocated (a Values buffer, viewed by numpy without a copy): they
         check the rows block by block as they compute them, one pass over
         the columns instead of two."""
-        p = self._require()
+        p = self._require_values()
         (x, tx, T), index, scalar = _columns(("frequency", "recency", self._age_name),
                                              frequency, recency, age)
         values = func(p, *extra, x, tx, T)
-        out = np.frombuffer(values, dtype=np.float64) if len(x) else np.empty(0)
+        # frombuffer's default dtype is float64; naming it costs ~10 us cold
+        out = np.frombuffer(values) if len(x) else np.empty(0)
         return _result(out, scalar, index)
 
     def p_alive(self, frequency, recency, T):
