@@ -103,7 +103,8 @@ static void top_spec_init(const crvm__rcov_engine *e, top_spec *ts, size_t base,
  * - kappa E dP_max <= 0.05: the moment series sum_r (-1)^(r+1) (kappa E)^r M_r / r!
  *   (16 terms: the rest is below 0.05^17 / 17!);
  * - when u^(E dP) decays fast: G = sum f^j u^(E dP_j) until negligible, and
- *   the complement total - G, used when G <= total / 2;
+ *   the complement total - G, used when G <= total / 2 (G only grows: the
+ *   sum is abandoned as soon as it passes total / 2);
  * - otherwise the complement terms summed directly. */
 static void top_sum(const crvm__rcov_engine *e, const crvm__rcov_gtab *gt, const top_spec *ts,
                     double kappa, double out[4])
@@ -136,8 +137,8 @@ static void top_sum(const crvm__rcov_engine *e, const crvm__rcov_gtab *gt, const
         g += term;
         gc -= term * kE * (e->Pc[base + 1 + j] - e->Pc[base]);
         ge -= term * kE * dp;
-        if (term * (1 + kE * dp) < 1e-18 * ts->total)
-            break;
+        if (term * (1 + kE * dp) < 1e-18 * ts->total || g > 0.5 * ts->total)
+            break; /* negligible rest; or G too large to take the complement from */
         fj *= ts->f;
     }
     if (g <= 0.5 * ts->total) {
