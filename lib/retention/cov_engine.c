@@ -103,7 +103,8 @@ static void top_spec_init(const crvm__rcov_engine *e, top_spec *ts, size_t base,
  * - kappa E dP_max <= 0.05: the moment series sum_r (-1)^(r+1) (kappa E)^r M_r / r!
  *   (16 terms: the rest is below 0.05^17 / 17!);
  * - when u^(E dP) decays fast: G = sum f^j u^(E dP_j) until negligible, and
- *   the complement total - G, used when G <= total / 2;
+ *   the complement total - G, used when G <= total / 2 (G only grows: the
+ *   sum is abandoned as soon as it passes total / 2);
  * - otherwise the complement terms summed directly. */
 static void top_sum(const crvm__rcov_engine *e, const crvm__rcov_gtab *gt, const top_spec *ts,
                     double kappa, double out[4])
@@ -136,8 +137,8 @@ static void top_sum(const crvm__rcov_engine *e, const crvm__rcov_gtab *gt, const
         g += term;
         gc -= term * kE * (e->Pc[base + 1 + j] - e->Pc[base]);
         ge -= term * kE * dp;
-        if (term * (1 + kE * dp) < 1e-18 * ts->total)
-            break;
+        if (term * (1 + kE * dp) < 1e-18 * ts->total || g > 0.5 * ts->total)
+            break; /* negligible rest; or G too large to take the complement from */
         fj *= ts->f;
     }
     if (g <= 0.5 * ts->total) {
@@ -166,12 +167,14 @@ static void top_sum(const crvm__rcov_engine *e, const crvm__rcov_gtab *gt, const
 }
 
 /* One step of a complement recurrence at node kappa, row m, from next = row
- * m + 1: Q_m = (1 - u^a) Q0 + u^a f Q_{m+1} - [window K] u^a f^K (1 - u^far),
+ * m + 1: Q_m = (1 - u^a) Q0 + u^a f Q_{m+1} - [window K] u^a f^K (1 - u^far)
+ * (fk = f^K, the same at every step),
  * and of the function itself, out[3] = u^a (1 + f next[3]) - [window K]
  * u^a f^K u^far (the oldest and smallest term of next[3] leaves the window,
  * so this loses at most a factor K / (K - 1)). */
 static void recur(const crvm__rcov_engine *e, const crvm__rcov_gtab *gt, double kappa, size_t m,
-                  double f, double q0, long window, const double next[4], double out[4])
+                  double f, double q0, long window, double fk, const double next[4],
+                  double out[4])
 {
     double E = gt->E;
     double a = E * e->w[m + 1], a_c = E * e->w_c[m + 1];
@@ -185,7 +188,6 @@ static void recur(const crvm__rcov_engine *e, const crvm__rcov_gtab *gt, double 
         size_t far = m + 1 + (size_t)window;
         double dp = e->P[far] - e->P[m + 1], dpc = e->Pc[far] - e->Pc[m + 1];
         double ufar = exp(-kappa * E * dp), one_ufar = -expm1(-kappa * E * dp);
-        double fk = exp((double)window * log(f));
         double t = ua * fk * one_ufar;
         out[0] -= t;
         out[3] -= ua * fk * ufar;
@@ -213,7 +215,7 @@ static void build_node(const crvm__rcov_engine *e, crvm__rcov_gtab *gt, const to
     top_sum(e, gt, &tops[0], kappa, next);
     for (size_t m = rows_g;; m--) {
         if (m < rows_g) {
-            recur(e, gt, kappa, m, e->d, e->G0, -1, next, q);
+            recur(e, gt, kappa, m, e->d, e->G0, -1, 0.0, next, q);
             memcpy(next, q, sizeof q);
         }
         if (m <= max_n + 1) {
@@ -236,11 +238,12 @@ static void build_node(const crvm__rcov_engine *e, crvm__rcov_gtab *gt, const to
     const int slot[2] = {CRVM__F_W, CRVM__F_L}, direct[2] = {CRVM__F_W1, CRVM__F_L1};
     for (int which = 0; which < 2; which++) {
         long win = windows[which];
+        double fk = exp((double)win * log(factors[which]));
         top_sum(e, gt, &tops[1 + which], kappa, next);
         for (size_t m = max_n + 1;; m--) {
             if (m < max_n + 1) {
                 if (win > 0)
-                    recur(e, gt, kappa, m, factors[which], q0s[which], win, next, q);
+                    recur(e, gt, kappa, m, factors[which], q0s[which], win, fk, next, q);
                 else
                     q[0] = q[1] = q[2] = q[3] = 0.0;
                 memcpy(next, q, sizeof q);

@@ -36,12 +36,11 @@ enum {
 #define CRVM__SERIES_LEN (CRVM__TAIL_ORDER + 1)
 /* The tail's sums (cov_tail.c): to order N in full, to order LOW - 1 for the
  * partial derivatives and the error estimate. Per node k, as the cut: U[p]
- * (p = 0..N, zero beyond, 2N + 2 slots), Ut[p] and Ua[p] (p < LOW, zero
- * beyond, 2 LOW slots each). */
+ * (p = 0..N), Ut[p] and Ua[p] (p < LOW). */
 #define CRVM__TAIL_N CRVM__SERIES_LEN
 #define CRVM__TAIL_LOW 6
-#define CRVM__TAIL_U (2 * CRVM__TAIL_N + 2)
-#define CRVM__TAIL_UL (2 * CRVM__TAIL_LOW)
+#define CRVM__TAIL_U (CRVM__TAIL_N + 1)
+#define CRVM__TAIL_UL CRVM__TAIL_LOW
 #define CRVM__TAIL_STRIDE (CRVM__TAIL_U + 2 * CRVM__TAIL_UL)
 
 typedef struct crvm__rcov_gtab {

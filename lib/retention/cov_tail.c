@@ -28,32 +28,35 @@
 #define NL CRVM__TAIL_LOW
 
 /* For a weight e^(-z kappa): v[j] (j <= N) the tail's sum of the weight
- * times kappa^j; vt, va (j < NL) times ln theta and alternating. */
+ * times kappa^j; vt, va (j < NL) times ln theta and alternating. The
+ * tables stop at U[N] and Ut[NL - 1], Ua[NL - 1] (the series' orders): a
+ * product of two truncated series keeps the powers up to the same order. */
 typedef struct tail_vec {
-    double v[N + 2], vt[NL], va[NL];
+    double v[N + 1], vt[NL], va[NL];
 } tail_vec;
 
 static void weight_vectors(const double *restrict U, double z, double scale,
                            tail_vec *restrict tv)
 {
     const double *Ut = U + CRVM__TAIL_U, *Ua = Ut + CRVM__TAIL_UL;
-    double ez[N], v[N + 2] = {0}, vt[NL] = {0}, va[NL] = {0};
+    double ez[N];
     ez[0] = scale;
     for (int m = 1; m < N; m++)
         ez[m] = ez[m - 1] * -z / m;
-    for (int m = 0; m < N; m++)
-        for (int j = 0; j < N + 2; j++)
-            v[j] += ez[m] * U[m + j];
-    for (int m = 0; m < NL; m++)
-        for (int j = 0; j < NL; j++) {
-            vt[j] += ez[m] * Ut[m + j];
-            va[j] += ez[m] * Ua[m + j];
-        }
-    for (int j = 0; j < N + 2; j++)
-        tv->v[j] = v[j];
+    for (int j = 0; j <= N; j++) {
+        double s = 0;
+        for (int m = 0; m < N && m + j <= N; m++)
+            s += ez[m] * U[m + j];
+        tv->v[j] = s;
+    }
     for (int j = 0; j < NL; j++) {
-        tv->vt[j] = vt[j];
-        tv->va[j] = va[j];
+        double st = 0, sa = 0;
+        for (int m = 0; m + j < NL; m++) {
+            st += ez[m] * Ut[m + j];
+            sa += ez[m] * Ua[m + j];
+        }
+        tv->vt[j] = st;
+        tv->va[j] = sa;
     }
 }
 
