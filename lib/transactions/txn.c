@@ -175,8 +175,6 @@ static int columns_ok(crvm_txn_model model, const double *x, const double *tx, c
     return ok;
 }
 
-/* The columns' checks (check_row), the first failure named; on success
- * T_range (if not NULL) receives the least and the largest T. */
 /* The columns' pointers and lengths (and the weights', if any) */
 static crvm_status check_shape(const double *x, size_t x_len, const double *tx, size_t tx_len,
                                const double *T, size_t T_len, const double *w, size_t w_len)
@@ -194,6 +192,8 @@ static crvm_status check_shape(const double *x, size_t x_len, const double *tx, 
     return CRVM_OK;
 }
 
+/* The columns' checks (check_row), the first failure named; on success
+ * T_range (if not NULL) receives the least and the largest T. */
 static crvm_status check_columns(crvm_txn_model model, const double *x, size_t x_len,
                                  const double *tx, size_t tx_len, const double *T, size_t T_len,
                                  const double *w, size_t w_len, double *T_range)
