@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "math/exp_pair.h"
+#include "math/exp_table.h"
 #include "math/linalg.h"
 #include "math/optim.h"
 #include "math/pochhammer.h"
@@ -62,6 +63,92 @@ static void exp_pair_matches_libm(void **state)
     assert_close(ex, exp(709.0), 4 * DBL_EPSILON, 0);
     crvm__exp_pair(0.0, &ex, &em);
     assert_true(ex == 1.0 && em == 0.0);
+}
+
+/* The table-driven forms against expl / expm1l (80-bit long double: its own
+ * error is ~2^-11 of a double's ulp) in ulps of the exact value: a dense
+ * grid over [-708, 709] and over [-1, 1] (where e^x - 1 must keep its
+ * relative accuracy), both sides of every reduction cell's edges
+ * (x = (k +- 1/2) ln(2)/64, where j and n change) and tiny arguments.
+ * Bounds: math/exp_table.h's (e^x 1.53 ulp by its error analysis; e^x - 1
+ * 2.1 ulp, the sweep's maximum 2.02 rounded up). Valgrind computes long
+ * double as double, so there the reference is libm's exp / expm1 (under
+ * 1 ulp) and the bounds grow by 1 ulp, on a coarser grid. */
+static double ulps_off(double y, long double exact)
+{
+    int e;
+    frexpl(fabsl(exact), &e);
+    return (double)(fabsl((long double)y - exact) / ldexpl(1.0L, e - 53));
+}
+
+typedef struct exp_tab_worst { double ex, pair_ex, em1; } exp_tab_worst;
+
+static void exp_tab_check(double x, int libm_ref, exp_tab_worst *w)
+{
+    long double ex = libm_ref ? (long double)exp(x) : expl((long double)x);
+    long double em1 = libm_ref ? (long double)expm1(x) : expm1l((long double)x);
+    double pe, pm;
+    crvm__exp_tab_pair_fast(x, &pe, &pm);
+    w->ex = fmax(w->ex, ulps_off(crvm__exp_tab_fast(x), ex));
+    w->pair_ex = fmax(w->pair_ex, ulps_off(pe, ex));
+    if (x != 0.0)
+        w->em1 = fmax(w->em1, ulps_off(pm, em1));
+    else
+        assert_true(pm == 0.0 && pe == 1.0);
+}
+
+static void exp_table_within_stated_ulps(void **state)
+{
+    (void)state;
+    const int vg = test_under_valgrind();
+    /* The tables: the doubles nearest 2^(j/64) and 2^(j/64) - 1 (constant
+     * data: checked where long double is exact enough, not under valgrind). */
+    for (int j = -32; j < 32 && !vg; j++) {
+        long double t = exp2l((long double)j / 64.0L);
+        assert_true(ulps_off(crvm__exp_tab_2j[j + 32], t) <= 0.5);
+        if (j != 0)
+            assert_true(ulps_off(crvm__exp_tab_2j_m1[j + 32], t - 1.0L) <= 0.5);
+    }
+    assert_true(crvm__exp_tab_2j_m1[32] == 0.0);
+    exp_tab_worst w = {0, 0, 0};
+    const long n = vg ? 20000 : 2000000;
+    for (long i = 0; i <= n; i++) {
+        double f = (double)i / (double)n;
+        exp_tab_check(-708.0 + 1417.0 * f, vg, &w);
+        exp_tab_check(-1.0 + 2.0 * f, vg, &w);
+    }
+    const long kstep = vg ? 97 : 1;
+    for (long k = -65360; k <= 65460; k += kstep)
+        for (int side = -1; side <= 1; side += 2) {
+            double edge = ((double)k + 0.5 * side) * 0.69314718055994530942 / 64.0;
+            double x = edge;
+            for (int u = 0; u < 3; u++, x = nextafter(x, side * 1e9))
+                if (x >= -708.0 && x <= 709.0)
+                    exp_tab_check(x, vg, &w);
+        }
+    for (int e = -1074; e < 0; e += vg ? 7 : 1) {
+        exp_tab_check(ldexp(1.37, e), vg, &w);
+        exp_tab_check(-ldexp(1.37, e), vg, &w);
+    }
+    exp_tab_check(0.0, vg, &w);
+    exp_tab_check(-708.0, vg, &w);
+    exp_tab_check(709.0, vg, &w);
+    assert_true(w.ex <= 1.53 + vg);
+    assert_true(w.pair_ex <= 1.53 + vg);
+    assert_true(w.em1 <= 2.1 + vg);
+    /* The checked forms: underflow to 0 (and -1), clamped above 709. */
+    double ex, em;
+    crvm__exp_tab_pair(-800.0, &ex, &em);
+    assert_true(ex == 0.0 && em == -1.0);
+    crvm__exp_tab_pair(-1e300, &ex, &em);
+    assert_true(ex == 0.0 && em == -1.0);
+    assert_true(crvm__exp_tab(-708.5) == 0.0);
+    assert_true(crvm__exp_tab(-708.0) == crvm__exp_tab_fast(-708.0));
+    assert_true(crvm__exp_tab(1e300) == crvm__exp_tab_fast(709.0));
+    crvm__exp_tab_pair(709.0, &ex, &em);
+    assert_close(ex, exp(709.0), 2 * DBL_EPSILON, 0);
+    crvm__exp_tab_pair(-0.25, &ex, &em);
+    assert_close(em, expm1(-0.25), 3 * DBL_EPSILON, 0);
 }
 
 /* ------------------------------------------------- log-Pochhammer differences */
@@ -875,6 +962,7 @@ int main(void)
     test_alloc_install();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(exp_pair_matches_libm),
+        cmocka_unit_test(exp_table_within_stated_ulps),
         cmocka_unit_test(beta_ratio_tiny_differences),
         cmocka_unit_test(lgamma_closed_forms),
         cmocka_unit_test(lgamma_reference_values),
