@@ -142,61 +142,67 @@ static double reciprocal_second_difference(double y, double a, double F)
     return a * F * (2 * y + a + F) / (y * (y + a) * (y + F) * (y + a + F));
 }
 
-/* Second difference of r^m (r = 1/z, at z, z + a, z + F, z + a + F, m <= 5)
- * without cancellation, from the exact first differences r1 - r0 = -a r0 r1
- * (B), r3 - r1 = -F r1 r3, r2 - r0 = -F r0 r2 and the second one d2 =
- * reciprocal_second_difference: with A = r3 - r2 = B + d2,
+/* Second differences of r^m (r = 1/z, at z, z + a, z + F, z + a + F) for
+ * m = 2..mmax (mmax <= 5) into D[m], without cancellation, from the exact
+ * first differences r1 - r0 = -a r0 r1 (B), r3 - r1 = -F r1 r3, r2 - r0 =
+ * -F r0 r2 and the second one d2 = reciprocal_second_difference: with A =
+ * r3 - r2 = B + d2,
  *     D2[r^m] = A S_m(r3, r2) - B S_m(r1, r0),  S_m(u, v) = sum_i u^i v^(m-1-i),
  *            = d2 S_m(r3, r2) + B (S_m(r3, r2) - S_m(r1, r0)),
  * and the last difference is sum_i [r3^i (r2^j - r0^j) + r0^j (r3^i - r1^i)]
- * (j = m - 1 - i), same-signed terms in r2 - r0 and r3 - r1. */
-static double d2_power(const double r[4], double a, double F, double d2, int m)
+ * (j = m - 1 - i), same-signed terms in r2 - r0 and r3 - r1. The powers and
+ * partial sums are shared by every m (each D[m] is what a pass for m alone
+ * would give, to the bit). */
+static void d2_powers(const double r[4], double a, double F, double d2, int mmax, double D[6])
 {
     double B = -a * r[0] * r[1], f31 = -F * r[1] * r[3], f20 = -F * r[0] * r[2];
-    double p0[5], p3[5], s20[6], s31[6], s32 = 0; /* s20[j] = S_j(r2, r0), s31[i] = S_i(r3, r1) */
-    p0[0] = p3[0] = 1;
+    double p0[5], p3[5], p2[5], s20[6], s31[6]; /* s20[j] = S_j(r2, r0), s31[i] = S_i(r3, r1) */
+    p0[0] = p3[0] = p2[0] = 1;
     s20[0] = s31[0] = 0;
-    for (int i = 1; i < m; i++) {
+    for (int i = 1; i < mmax; i++) {
         p0[i] = p0[i - 1] * r[0];
         p3[i] = p3[i - 1] * r[3];
+        p2[i] = p2[i - 1] * r[2];
     }
-    for (int j = 1; j <= m; j++) {
+    for (int j = 1; j <= mmax; j++) {
         s20[j] = s20[j - 1] * r[2] + p0[j - 1];  /* S_j(r2, r0) = r2 S_{j-1} + r0^(j-1) */
         s31[j] = s31[j - 1] * r[1] + p3[j - 1];  /* S_j(r3, r1) = r1 S_{j-1} + r3^(j-1) */
     }
-    for (int i = 0; i < m; i++) {
-        double r2j = 1;
-        for (int k = 0; k < m - 1 - i; k++)
-            r2j *= r[2];
-        s32 += p3[i] * r2j;
+    for (int m = 2; m <= mmax; m++) {
+        double s32 = 0, diff = 0;
+        for (int i = 0; i < m; i++)
+            s32 += p3[i] * p2[m - 1 - i];
+        for (int i = 0; i < m; i++) {
+            int j = m - 1 - i;
+            diff += p3[i] * f20 * s20[j] + p0[j] * f31 * s31[i];
+        }
+        D[m] = d2 * s32 + B * diff;
     }
-    double diff = 0;
-    for (int i = 0; i < m; i++) {
-        int j = m - 1 - i;
-        diff += p3[i] * f20 * s20[j] + p0[j] * f31 * s31[i];
-    }
-    return d2 * s32 + B * diff;
 }
 
-/* Second differences of the Stirling and psi rests. Where a F is small
- * against z^2 the rests' second differences are tiny against the rests
- * themselves, whose rounding would then dominate: their first two powers
- * are differenced exactly. Otherwise the four values are differenced as
- * they are (their rounding then stays below 1e-16 of the result). */
-static double stirling_rest_d2(const double r[4], double a, double F, double d2)
+/* Where a F is small against z^2 (a F r0^2 < 1e-4) the rests' second
+ * differences are tiny against the rests themselves, whose rounding would
+ * then dominate: their first two powers are differenced exactly, from D =
+ * d2_powers(). Otherwise the four values are differenced as they are (their
+ * rounding then stays below 1e-16 of the result) and D is not used. */
+static int rests_need_powers(const double r[4], double a, double F)
 {
-    if (a * F * r[0] * r[0] >= 1e-4)
+    return !(a * F * r[0] * r[0] >= 1e-4);
+}
+
+/* Second differences of the Stirling and psi rests. */
+static double stirling_rest_d2(const double r[4], const double D[6])
+{
+    if (!D)
         return second_difference(stirling_rest_r, r);
-    return -d2_power(r, a, F, d2, 3) / 360 + d2_power(r, a, F, d2, 5) / 1260 +
-           second_difference(stirling_rest3_r, r);
+    return -D[3] / 360 + D[5] / 1260 + second_difference(stirling_rest3_r, r);
 }
 
-static double psi_rest_d2(const double r[4], double a, double F, double d2)
+static double psi_rest_d2(const double r[4], const double D[6])
 {
-    if (a * F * r[0] * r[0] >= 1e-4)
+    if (!D)
         return second_difference(psi_rest_r, r);
-    return -d2_power(r, a, F, d2, 2) / 12 + d2_power(r, a, F, d2, 4) / 120 +
-           second_difference(psi_rest3_r, r);
+    return -D[2] / 12 + D[4] / 120 + second_difference(psi_rest3_r, r);
 }
 
 /* Reciprocals of z, z + a, z + F, z + a + F. */
@@ -234,8 +240,11 @@ double crvm__log_beta_ratio(double a, double x, double F)
     reciprocals(z, a, F, r);
     double g2 = (z - 0.5) * log1p(-a * F * r[1] * r[2]) + a * log1p(F * r[1]) +
                 F * log1p(a * r[2]);
-    double d2 = reciprocal_second_difference(z, a, F);
-    double s2 = d2 / 12 + stirling_rest_d2(r, a, F, d2);
+    double d2 = reciprocal_second_difference(z, a, F), D[6];
+    const int powers = rests_need_powers(r, a, F);
+    if (powers)
+        d2_powers(r, a, F, d2, 5, D);
+    double s2 = d2 / 12 + stirling_rest_d2(r, powers ? D : NULL);
     return shift - (g2 + s2);
 }
 
@@ -249,11 +258,18 @@ double crvm__psi_second_difference(double x, double a, double F)
         shift += reciprocal_second_difference(x + k, a, F);
     double z = x + n, r[4];
     reciprocals(z, a, F, r);
-    double d2 = reciprocal_second_difference(z, a, F);
-    return log1p(-a * F * r[1] * r[2]) - 0.5 * d2 + psi_rest_d2(r, a, F, d2) - shift;
+    double d2 = reciprocal_second_difference(z, a, F), D[6];
+    const int powers = rests_need_powers(r, a, F);
+    if (powers)
+        d2_powers(r, a, F, d2, 4, D);
+    return log1p(-a * F * r[1] * r[2]) - 0.5 * d2 + psi_rest_d2(r, powers ? D : NULL) - shift;
 }
 
-void crvm__churn_family_at(double y1, double a, double e, int second, crvm__churn_family *out)
+/* The churn family; psi_a2 = 0 leaves out at2.psi_a (0) and its logarithm
+ * and sums. Inlined into its two callers with constant flags, so each is
+ * compiled without the parts it does not compute. */
+static inline void churn_family(double y1, double a, double e, int second, int psi_a2,
+                                crvm__churn_family *out)
 {
     /* One shift loop for the four points y, y + a, y + e, y + a + e. */
     int n = shift_of(y1);
@@ -266,7 +282,8 @@ void crvm__churn_family_at(double y1, double a, double e, int second, crvm__chur
         s_dpsi1 += a * i0 * ia;
         s_psia1 += ia;
         s_dpsi2 += a * ie * iae;
-        s_psia2 += iae;
+        if (psi_a2)
+            s_psia2 += iae;
         if (second) {
             s_tri1 += i0 * i0;
             s_tria1 += ia * ia;
@@ -284,8 +301,8 @@ void crvm__churn_family_at(double y1, double a, double e, int second, crvm__chur
     double z = y1 + n, r[4];
     reciprocals(z, a, e, r); /* z, z + a, z + e, z + a + e */
     double l_a1 = log1p(a * r[0]), l_za1 = log(z + a), l_a2 = log1p(a * r[2]);
-    double l_za2 = log(z + a + e), l_e1 = log1p(e * r[1]), l_ae = log1p(-a * e * r[1] * r[2]);
-    double p1 = psi_tail_r(r[1]), p3 = psi_tail_r(r[3]);
+    double l_e1 = log1p(e * r[1]), l_ae = log1p(-a * e * r[1] * r[2]);
+    double p1 = psi_tail_r(r[1]);
     double d10 = -a * r[0] * r[1], d32 = -a * r[2] * r[3], d31 = -e * r[1] * r[3];
     double lp = (z - 0.5) * l_a1 + a * l_za1 - a + stirling_tail_diff(r[1], r[0], d10);
     out->at1.lp = n ? lp - log(num / den) : lp;
@@ -293,7 +310,7 @@ void crvm__churn_family_at(double y1, double a, double e, int second, crvm__chur
     out->at1.psi_a = l_za1 + p1 - s_psia1;
     out->at2.lp = 0.0;
     out->at2.dpsi = l_a2 + psi_tail_diff(r[3], r[2], d32) + s_dpsi2;
-    out->at2.psi_a = l_za2 + p3 - s_psia2;
+    out->at2.psi_a = psi_a2 ? log(z + a + e) + psi_tail_r(r[3]) - s_psia2 : 0.0;
     if (second) {
         double t0 = trigamma_r(r[0]), t1 = trigamma_r(r[1]), t2 = trigamma_r(r[2]),
                t3 = trigamma_r(r[3]);
@@ -304,11 +321,24 @@ void crvm__churn_family_at(double y1, double a, double e, int second, crvm__chur
     } else {
         out->at1.tri_a = out->at1.dtri = out->at2.tri_a = out->at2.dtri = 0.0;
     }
-    double recip2 = a * e * (2 * z + a + e) * r[0] * r[1] * r[2] * r[3];
+    double recip2 = a * e * (2 * z + a + e) * r[0] * r[1] * r[2] * r[3], D[6];
+    const int powers = rests_need_powers(r, a, e);
+    if (powers)
+        d2_powers(r, a, e, recip2, 5, D);
     double g2 = (z - 0.5) * l_ae + a * l_e1 + e * l_a2;
-    double s2 = recip2 / 12 + stirling_rest_d2(r, a, e, recip2);
+    double s2 = recip2 / 12 + stirling_rest_d2(r, powers ? D : NULL);
     double shift = n == 0 ? 0.0 : prod < 0.5 ? log(prod) : log1p(q);
     out->log_ratio = shift - (g2 + s2);
     out->dpsi_a = l_e1 + psi_tail_diff(r[3], r[1], d31) + s_dpa;
-    out->psi2 = l_ae - 0.5 * recip2 + psi_rest_d2(r, a, e, recip2) - s_psi2;
+    out->psi2 = l_ae - 0.5 * recip2 + psi_rest_d2(r, powers ? D : NULL) - s_psi2;
+}
+
+void crvm__churn_family_at(double y1, double a, double e, int second, crvm__churn_family *out)
+{
+    churn_family(y1, a, e, second, 1, out);
+}
+
+void crvm__churn_family_query(double y1, double a, double e, crvm__churn_family *out)
+{
+    churn_family(y1, a, e, 0, 0, out);
 }

@@ -177,6 +177,9 @@ static void beta_ratio_tiny_differences(void **state)
             crvm__churn_family_at(x, 1.0, s, 0, &cf);
             assert_close(cf.log_ratio, lr, 2e-13, 0);
             assert_close(cf.psi2, p2, tol2, 0);
+            crvm__churn_family_query(x, 1.0, s, &cf);
+            assert_close(cf.log_ratio, lr, 2e-13, 0);
+            assert_close(cf.psi2, p2, tol2, 0);
         }
 }
 
