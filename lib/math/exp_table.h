@@ -1,15 +1,17 @@
 /* Private: e^x, and e^x with e^x - 1, by a 64-entry table and a short
  * polynomial; branch-free like math/exp_pair.h, so that a loop over an
- * array of arguments compiles to straight-line (vectorisable) code, and
- * about half its arithmetic (a degree-5 or 6 polynomial against 13).
+ * array of arguments compiles to straight-line (vectorisable) code, with
+ * a polynomial of degree 5 or 6 instead of 13 for two table loads: a
+ * shorter chain of dependent operations, ~15% fewer instructions.
  *
- * x = (64 n + j) ln(2)/64 + r with 64 n + j = round(64 x / ln 2),
- * j in -32..31 and |r| <= ln(2)/128 (+ 2^-60): ln(2)/64 is split in two
- * parts, the first with 18 trailing zero bits, so that k ln(2)/64 is exact
- * for |k| < 2^18 and r = x - k ln(2)/64 is exact up to the second part's
- * product (below 2^-60 |k| 2^-53). Then, T_j = 2^(j/64) and its complement
- * T_j - 1 from the tables (the doubles nearest their exact values) and
- * p = e^r - 1 by its Taylor polynomial,
+ * x = (64 n + j) ln(2)/64 + r with k = 64 n + j = round(64 x / ln 2),
+ * j in -32..31 and |r| <= ln(2)/128 + 1e-13 (64 x / ln 2 is rounded
+ * before k is): ln(2)/64 is split in two parts, the first with 18 trailing
+ * zero bits, so that its product with k (|k| < 2^17 here) and the
+ * subtraction from x are exact, and r is off only by the second part's
+ * product and representation, below 1e-23. Then, T_j = 2^(j/64) and its
+ * complement T_j - 1 from the tables (the doubles nearest their exact
+ * values) and p = e^r - 1 by its Taylor polynomial,
  *     e^x = 2^n T_j + 2^n T_j p,
  *     e^x - 1 = 2^n ((T_j - 1) + T_j p) + (2^n - 1).
  * Truncation: to r^5 for e^x alone (the rest below 3.6e-17 absolute, on a
