@@ -54,16 +54,17 @@ static double psi_rest3_r(double r)
 
 static double psi_tail_r(double r) { return -0.5 * r + psi_rest_r(r); }
 
-/* tail(rb) - tail(ra) with dr = rb - ra formed exactly by the caller (as
- * -d rb ra for points d apart). */
-static double stirling_tail_diff(double rb, double ra, double dr)
+/* tail(rb) - tail(ra) from the rests there (sb = rest(rb), sa = rest(ra))
+ * and dr = rb - ra formed exactly by the caller (as -d rb ra for points d
+ * apart). */
+static double stirling_tail_diff(double sb, double sa, double dr)
 {
-    return dr / 12 + (stirling_rest_r(rb) - stirling_rest_r(ra));
+    return dr / 12 + (sb - sa);
 }
 
-static double psi_tail_diff(double rb, double ra, double dr)
+static double psi_tail_diff(double sb, double sa, double dr)
 {
-    return -0.5 * dr + (psi_rest_r(rb) - psi_rest_r(ra));
+    return -0.5 * dr + (sb - sa);
 }
 
 /* psi'(z): */
@@ -115,9 +116,10 @@ void crvm__poch_family_at(double y, double a, int second, crvm__poch_family *out
     }
     double z = y + n, za = z + a, r = 1 / z, ra = 1 / za;
     double la = log1p(a * r), lza = log(za), pa = psi_tail_r(ra), dr = -a * r * ra;
-    double lp = (z - 0.5) * la + a * lza - a + stirling_tail_diff(ra, r, dr);
+    double lp = (z - 0.5) * la + a * lza - a +
+                stirling_tail_diff(stirling_rest_r(ra), stirling_rest_r(r), dr);
     out->lp = n ? lp - log(num / den) : lp;
-    out->dpsi = la + psi_tail_diff(ra, r, dr) + s_dpsi;
+    out->dpsi = la + psi_tail_diff(psi_rest_r(ra), psi_rest_r(r), dr) + s_dpsi;
     out->psi_a = lza + pa - s_psia;
     if (second) {
         double ta = trigamma_r(ra);
@@ -128,12 +130,19 @@ void crvm__poch_family_at(double y, double a, int second, crvm__poch_family *out
     }
 }
 
+/* A rest f at the four reciprocals (of z, z + a, z + F, z + a + F). */
+static void rests_at(double (*f)(double), const double r[4], double v[4])
+{
+    for (int i = 0; i < 4; i++)
+        v[i] = f(r[i]);
+}
+
 /* Second difference f(z + a + F) - f(z + F) - f(z + a) + f(z) of a small
  * correction (below 1e-4 for z >= 12, so its rounding stays far below the
- * leading terms), from the four reciprocals. */
-static double second_difference(double (*f)(double), const double r[4])
+ * leading terms), from its four values. */
+static double second_difference(const double v[4])
 {
-    return (f(r[3]) - f(r[2])) - (f(r[1]) - f(r[0]));
+    return (v[3] - v[2]) - (v[1] - v[0]);
 }
 
 /* 1/(y+a+F) - 1/(y+F) - 1/(y+a) + 1/y in closed form (>= 0). */
@@ -190,19 +199,24 @@ static int rests_need_powers(const double r[4], double a, double F)
     return !(a * F * r[0] * r[0] >= 1e-4);
 }
 
-/* Second differences of the Stirling and psi rests. */
-static double stirling_rest_d2(const double r[4], const double D[6])
+/* Second differences of the Stirling and psi rests: from their values v
+ * at the four reciprocals, or (D not NULL) from D. */
+static double stirling_rest_d2(const double r[4], const double v[4], const double D[6])
 {
     if (!D)
-        return second_difference(stirling_rest_r, r);
-    return -D[3] / 360 + D[5] / 1260 + second_difference(stirling_rest3_r, r);
+        return second_difference(v);
+    double v3[4];
+    rests_at(stirling_rest3_r, r, v3);
+    return -D[3] / 360 + D[5] / 1260 + second_difference(v3);
 }
 
-static double psi_rest_d2(const double r[4], const double D[6])
+static double psi_rest_d2(const double r[4], const double v[4], const double D[6])
 {
     if (!D)
-        return second_difference(psi_rest_r, r);
-    return -D[2] / 12 + D[4] / 120 + second_difference(psi_rest3_r, r);
+        return second_difference(v);
+    double v3[4];
+    rests_at(psi_rest3_r, r, v3);
+    return -D[2] / 12 + D[4] / 120 + second_difference(v3);
 }
 
 /* Reciprocals of z, z + a, z + F, z + a + F. */
@@ -240,11 +254,13 @@ double crvm__log_beta_ratio(double a, double x, double F)
     reciprocals(z, a, F, r);
     double g2 = (z - 0.5) * log1p(-a * F * r[1] * r[2]) + a * log1p(F * r[1]) +
                 F * log1p(a * r[2]);
-    double d2 = reciprocal_second_difference(z, a, F), D[6];
+    double d2 = reciprocal_second_difference(z, a, F), D[6], v[4] = {0, 0, 0, 0};
     const int powers = rests_need_powers(r, a, F);
     if (powers)
         d2_powers(r, a, F, d2, 5, D);
-    double s2 = d2 / 12 + stirling_rest_d2(r, powers ? D : NULL);
+    else
+        rests_at(stirling_rest_r, r, v);
+    double s2 = d2 / 12 + stirling_rest_d2(r, v, powers ? D : NULL);
     return shift - (g2 + s2);
 }
 
@@ -258,11 +274,13 @@ double crvm__psi_second_difference(double x, double a, double F)
         shift += reciprocal_second_difference(x + k, a, F);
     double z = x + n, r[4];
     reciprocals(z, a, F, r);
-    double d2 = reciprocal_second_difference(z, a, F), D[6];
+    double d2 = reciprocal_second_difference(z, a, F), D[6], v[4] = {0, 0, 0, 0};
     const int powers = rests_need_powers(r, a, F);
     if (powers)
         d2_powers(r, a, F, d2, 4, D);
-    return log1p(-a * F * r[1] * r[2]) - 0.5 * d2 + psi_rest_d2(r, powers ? D : NULL) - shift;
+    else
+        rests_at(psi_rest_r, r, v);
+    return log1p(-a * F * r[1] * r[2]) - 0.5 * d2 + psi_rest_d2(r, v, powers ? D : NULL) - shift;
 }
 
 /* The churn family; psi_a2 = 0 leaves out at2.psi_a (0) and its logarithm
@@ -302,15 +320,19 @@ static inline void churn_family(double y1, double a, double e, int second, int p
     reciprocals(z, a, e, r); /* z, z + a, z + e, z + a + e */
     double l_a1 = log1p(a * r[0]), l_za1 = log(z + a), l_a2 = log1p(a * r[2]);
     double l_e1 = log1p(e * r[1]), l_ae = log1p(-a * e * r[1] * r[2]);
-    double p1 = psi_tail_r(r[1]);
+    /* The rests at the four points, each evaluated once for every
+     * difference that uses it. */
+    double st[4], ps[4];
+    rests_at(stirling_rest_r, r, st);
+    rests_at(psi_rest_r, r, ps);
     double d10 = -a * r[0] * r[1], d32 = -a * r[2] * r[3], d31 = -e * r[1] * r[3];
-    double lp = (z - 0.5) * l_a1 + a * l_za1 - a + stirling_tail_diff(r[1], r[0], d10);
+    double lp = (z - 0.5) * l_a1 + a * l_za1 - a + stirling_tail_diff(st[1], st[0], d10);
     out->at1.lp = n ? lp - log(num / den) : lp;
-    out->at1.dpsi = l_a1 + psi_tail_diff(r[1], r[0], d10) + s_dpsi1;
-    out->at1.psi_a = l_za1 + p1 - s_psia1;
+    out->at1.dpsi = l_a1 + psi_tail_diff(ps[1], ps[0], d10) + s_dpsi1;
+    out->at1.psi_a = l_za1 + (-0.5 * r[1] + ps[1]) - s_psia1;
     out->at2.lp = 0.0;
-    out->at2.dpsi = l_a2 + psi_tail_diff(r[3], r[2], d32) + s_dpsi2;
-    out->at2.psi_a = psi_a2 ? log(z + a + e) + psi_tail_r(r[3]) - s_psia2 : 0.0;
+    out->at2.dpsi = l_a2 + psi_tail_diff(ps[3], ps[2], d32) + s_dpsi2;
+    out->at2.psi_a = psi_a2 ? log(z + a + e) + (-0.5 * r[3] + ps[3]) - s_psia2 : 0.0;
     if (second) {
         double t0 = trigamma_r(r[0]), t1 = trigamma_r(r[1]), t2 = trigamma_r(r[2]),
                t3 = trigamma_r(r[3]);
@@ -326,11 +348,11 @@ static inline void churn_family(double y1, double a, double e, int second, int p
     if (powers)
         d2_powers(r, a, e, recip2, 5, D);
     double g2 = (z - 0.5) * l_ae + a * l_e1 + e * l_a2;
-    double s2 = recip2 / 12 + stirling_rest_d2(r, powers ? D : NULL);
+    double s2 = recip2 / 12 + stirling_rest_d2(r, st, powers ? D : NULL);
     double shift = n == 0 ? 0.0 : prod < 0.5 ? log(prod) : log1p(q);
     out->log_ratio = shift - (g2 + s2);
-    out->dpsi_a = l_e1 + psi_tail_diff(r[3], r[1], d31) + s_dpa;
-    out->psi2 = l_ae - 0.5 * recip2 + psi_rest_d2(r, powers ? D : NULL) - s_psi2;
+    out->dpsi_a = l_e1 + psi_tail_diff(ps[3], ps[1], d31) + s_dpa;
+    out->psi2 = l_ae - 0.5 * recip2 + psi_rest_d2(r, ps, powers ? D : NULL) - s_psi2;
 }
 
 void crvm__churn_family_at(double y1, double a, double e, int second, crvm__churn_family *out)
