@@ -1,7 +1,7 @@
 /* Unit tests for lib/math: special functions, Gauss hypergeometric function,
  * BFGS minimiser, finite-difference Hessian and Cholesky-based linear algebra.
  *
- * Reference numbers are closed forms where possible (libm's exp and expm1 for
+ * Reference numbers are closed forms where possible (expl and expm1l for
  * the vectorisable exponentials); the rest were computed
  * with mpmath 1.3 at 40-60 significant digits (quoted to 20), at exactly
  * the double arguments used unless marked as
@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "math/exp_pair.h"
 #include "math/exp_table.h"
 #include "math/linalg.h"
 #include "math/optim.h"
@@ -30,40 +29,6 @@
 #define SF_TOL 1e-14
 
 /* ---------------------------------------------------------------- e^x, e^x - 1 */
-
-/* Against libm across the range, both signs, near 0 (where e^x - 1 must
- * keep its relative accuracy) and near the reduction's boundaries; 4 ulps
- * (libm's own error is under 1 ulp, the Taylor remainder below 5e-18). */
-static void exp_pair_matches_libm(void **state)
-{
-    (void)state;
-    test_rng r = {99};
-    double worst_e = 0, worst_m = 0;
-    for (int i = 0; i < 200000; i++) {
-        double u = test_rng_uniform(&r);
-        double x = i % 4 == 0 ? (u - 0.5) * 1e-6 : i % 4 == 1 ? (u - 0.5) * 2.0
-                 : i % 4 == 2 ? (u - 0.5) * 60.0 : -700.0 * u + 5.0 * (1 - u);
-        double e1 = crvm__exp_fast(x), e2, m2;
-        crvm__exp_pair_fast(x, &e2, &m2);
-        assert_true(e1 == e2);
-        worst_e = fmax(worst_e, fabs(e1 - exp(x)) / exp(x));
-        worst_m = fmax(worst_m, fabs(m2 - expm1(x)) / fabs(expm1(x)));
-    }
-    assert_true(worst_e <= 4 * DBL_EPSILON);
-    assert_true(worst_m <= 4 * DBL_EPSILON);
-    /* The checked form: underflow to 0 (and -1), and the range's ends. */
-    double ex, em;
-    crvm__exp_pair(-800.0, &ex, &em);
-    assert_true(ex == 0.0 && em == -1.0);
-    crvm__exp_pair(-1e300, &ex, &em);
-    assert_true(ex == 0.0 && em == -1.0);
-    crvm__exp_pair(-708.0, &ex, &em);
-    assert_close(ex, exp(-708.0), 4 * DBL_EPSILON, 0);
-    crvm__exp_pair(709.0, &ex, &em);
-    assert_close(ex, exp(709.0), 4 * DBL_EPSILON, 0);
-    crvm__exp_pair(0.0, &ex, &em);
-    assert_true(ex == 1.0 && em == 0.0);
-}
 
 /* The table-driven forms against expl / expm1l (80-bit long double: its own
  * error is ~2^-11 of a double's ulp) in ulps of the exact value: a dense
@@ -964,7 +929,6 @@ int main(void)
 {
     test_alloc_install();
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(exp_pair_matches_libm),
         cmocka_unit_test(exp_table_within_stated_ulps),
         cmocka_unit_test(beta_ratio_tiny_differences),
         cmocka_unit_test(lgamma_closed_forms),
