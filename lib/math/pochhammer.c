@@ -199,24 +199,40 @@ static int rests_need_powers(const double r[4], double a, double F)
     return !(a * F * r[0] * r[0] >= 1e-4);
 }
 
-/* Second differences of the Stirling and psi rests: from their values v
- * at the four reciprocals, or (D not NULL) from D. */
-static double stirling_rest_d2(const double r[4], const double v[4], const double D[6])
+/* Second difference of a rest whose first two powers are -r^m / c_m and
+ * r^(m+2) / c_m2, the others rest3: from its values v at the four
+ * reciprocals, or (D not NULL) from D (v then unused). */
+static double rest_d2(const double r[4], const double v[4], const double D[6], int m, double c_m,
+                      double c_m2, double (*rest3)(double))
 {
     if (!D)
         return second_difference(v);
     double v3[4];
-    rests_at(stirling_rest3_r, r, v3);
-    return -D[3] / 360 + D[5] / 1260 + second_difference(v3);
+    rests_at(rest3, r, v3);
+    return -D[m] / c_m + D[m + 2] / c_m2 + second_difference(v3);
+}
+
+static double stirling_rest_d2(const double r[4], const double v[4], const double D[6])
+{
+    return rest_d2(r, v, D, 3, 360, 1260, stirling_rest3_r);
 }
 
 static double psi_rest_d2(const double r[4], const double v[4], const double D[6])
 {
-    if (!D)
-        return second_difference(v);
-    double v3[4];
-    rests_at(psi_rest3_r, r, v3);
-    return -D[2] / 12 + D[4] / 120 + second_difference(v3);
+    return rest_d2(r, v, D, 2, 12, 120, psi_rest3_r);
+}
+
+/* The same for a caller that has neither the values nor D: of the psi
+ * rest (psi) or the Stirling one. */
+static double lone_rest_d2(const double r[4], double a, double F, double d2, int psi)
+{
+    double D[6], v[4];
+    if (rests_need_powers(r, a, F)) {
+        d2_powers(r, a, F, d2, psi ? 4 : 5, D);
+        return psi ? psi_rest_d2(r, NULL, D) : stirling_rest_d2(r, NULL, D);
+    }
+    rests_at(psi ? psi_rest_r : stirling_rest_r, r, v);
+    return psi ? psi_rest_d2(r, v, NULL) : stirling_rest_d2(r, v, NULL);
 }
 
 /* Reciprocals of z, z + a, z + F, z + a + F. */
@@ -254,13 +270,8 @@ double crvm__log_beta_ratio(double a, double x, double F)
     reciprocals(z, a, F, r);
     double g2 = (z - 0.5) * log1p(-a * F * r[1] * r[2]) + a * log1p(F * r[1]) +
                 F * log1p(a * r[2]);
-    double d2 = reciprocal_second_difference(z, a, F), D[6], v[4] = {0, 0, 0, 0};
-    const int powers = rests_need_powers(r, a, F);
-    if (powers)
-        d2_powers(r, a, F, d2, 5, D);
-    else
-        rests_at(stirling_rest_r, r, v);
-    double s2 = d2 / 12 + stirling_rest_d2(r, v, powers ? D : NULL);
+    double d2 = reciprocal_second_difference(z, a, F);
+    double s2 = d2 / 12 + lone_rest_d2(r, a, F, d2, 0);
     return shift - (g2 + s2);
 }
 
@@ -274,13 +285,8 @@ double crvm__psi_second_difference(double x, double a, double F)
         shift += reciprocal_second_difference(x + k, a, F);
     double z = x + n, r[4];
     reciprocals(z, a, F, r);
-    double d2 = reciprocal_second_difference(z, a, F), D[6], v[4] = {0, 0, 0, 0};
-    const int powers = rests_need_powers(r, a, F);
-    if (powers)
-        d2_powers(r, a, F, d2, 4, D);
-    else
-        rests_at(psi_rest_r, r, v);
-    return log1p(-a * F * r[1] * r[2]) - 0.5 * d2 + psi_rest_d2(r, v, powers ? D : NULL) - shift;
+    double d2 = reciprocal_second_difference(z, a, F);
+    return log1p(-a * F * r[1] * r[2]) - 0.5 * d2 + lone_rest_d2(r, a, F, d2, 1) - shift;
 }
 
 /* The churn family; psi_a2 = 0 leaves out at2.psi_a (0) and its logarithm
