@@ -54,16 +54,17 @@ static double psi_rest3_r(double r)
 
 static double psi_tail_r(double r) { return -0.5 * r + psi_rest_r(r); }
 
-/* tail(rb) - tail(ra) with dr = rb - ra formed exactly by the caller (as
- * -d rb ra for points d apart). */
-static double stirling_tail_diff(double rb, double ra, double dr)
+/* tail(rb) - tail(ra) from the rests there (sb = rest(rb), sa = rest(ra))
+ * and dr = rb - ra formed exactly by the caller (as -d rb ra for points d
+ * apart). */
+static double stirling_tail_diff(double sb, double sa, double dr)
 {
-    return dr / 12 + (stirling_rest_r(rb) - stirling_rest_r(ra));
+    return dr / 12 + (sb - sa);
 }
 
-static double psi_tail_diff(double rb, double ra, double dr)
+static double psi_tail_diff(double sb, double sa, double dr)
 {
-    return -0.5 * dr + (psi_rest_r(rb) - psi_rest_r(ra));
+    return -0.5 * dr + (sb - sa);
 }
 
 /* psi'(z): */
@@ -115,9 +116,10 @@ void crvm__poch_family_at(double y, double a, int second, crvm__poch_family *out
     }
     double z = y + n, za = z + a, r = 1 / z, ra = 1 / za;
     double la = log1p(a * r), lza = log(za), pa = psi_tail_r(ra), dr = -a * r * ra;
-    double lp = (z - 0.5) * la + a * lza - a + stirling_tail_diff(ra, r, dr);
+    double lp = (z - 0.5) * la + a * lza - a +
+                stirling_tail_diff(stirling_rest_r(ra), stirling_rest_r(r), dr);
     out->lp = n ? lp - log(num / den) : lp;
-    out->dpsi = la + psi_tail_diff(ra, r, dr) + s_dpsi;
+    out->dpsi = la + psi_tail_diff(psi_rest_r(ra), psi_rest_r(r), dr) + s_dpsi;
     out->psi_a = lza + pa - s_psia;
     if (second) {
         double ta = trigamma_r(ra);
@@ -128,12 +130,19 @@ void crvm__poch_family_at(double y, double a, int second, crvm__poch_family *out
     }
 }
 
+/* A rest f at the four reciprocals (of z, z + a, z + F, z + a + F). */
+static void rests_at(double (*f)(double), const double r[4], double v[4])
+{
+    for (int i = 0; i < 4; i++)
+        v[i] = f(r[i]);
+}
+
 /* Second difference f(z + a + F) - f(z + F) - f(z + a) + f(z) of a small
  * correction (below 1e-4 for z >= 12, so its rounding stays far below the
- * leading terms), from the four reciprocals. */
-static double second_difference(double (*f)(double), const double r[4])
+ * leading terms), from its four values. */
+static double second_difference(const double v[4])
 {
-    return (f(r[3]) - f(r[2])) - (f(r[1]) - f(r[0]));
+    return (v[3] - v[2]) - (v[1] - v[0]);
 }
 
 /* 1/(y+a+F) - 1/(y+F) - 1/(y+a) + 1/y in closed form (>= 0). */
@@ -142,61 +151,88 @@ static double reciprocal_second_difference(double y, double a, double F)
     return a * F * (2 * y + a + F) / (y * (y + a) * (y + F) * (y + a + F));
 }
 
-/* Second difference of r^m (r = 1/z, at z, z + a, z + F, z + a + F, m <= 5)
- * without cancellation, from the exact first differences r1 - r0 = -a r0 r1
- * (B), r3 - r1 = -F r1 r3, r2 - r0 = -F r0 r2 and the second one d2 =
- * reciprocal_second_difference: with A = r3 - r2 = B + d2,
+/* Second differences of r^m (r = 1/z, at z, z + a, z + F, z + a + F) for
+ * m = 2..mmax (mmax <= 5) into D[m], without cancellation, from the exact
+ * first differences r1 - r0 = -a r0 r1 (B), r3 - r1 = -F r1 r3, r2 - r0 =
+ * -F r0 r2 and the second one d2 = reciprocal_second_difference: with A =
+ * r3 - r2 = B + d2,
  *     D2[r^m] = A S_m(r3, r2) - B S_m(r1, r0),  S_m(u, v) = sum_i u^i v^(m-1-i),
  *            = d2 S_m(r3, r2) + B (S_m(r3, r2) - S_m(r1, r0)),
  * and the last difference is sum_i [r3^i (r2^j - r0^j) + r0^j (r3^i - r1^i)]
- * (j = m - 1 - i), same-signed terms in r2 - r0 and r3 - r1. */
-static double d2_power(const double r[4], double a, double F, double d2, int m)
+ * (j = m - 1 - i), same-signed terms in r2 - r0 and r3 - r1. The powers and
+ * partial sums are shared by every m (each D[m] is what a pass for m alone
+ * would give, to the bit). */
+static void d2_powers(const double r[4], double a, double F, double d2, int mmax, double D[6])
 {
     double B = -a * r[0] * r[1], f31 = -F * r[1] * r[3], f20 = -F * r[0] * r[2];
-    double p0[5], p3[5], s20[6], s31[6], s32 = 0; /* s20[j] = S_j(r2, r0), s31[i] = S_i(r3, r1) */
-    p0[0] = p3[0] = 1;
+    double p0[5], p3[5], p2[5], s20[6], s31[6]; /* s20[j] = S_j(r2, r0), s31[i] = S_i(r3, r1) */
+    p0[0] = p3[0] = p2[0] = 1;
     s20[0] = s31[0] = 0;
-    for (int i = 1; i < m; i++) {
+    for (int i = 1; i < mmax; i++) {
         p0[i] = p0[i - 1] * r[0];
         p3[i] = p3[i - 1] * r[3];
+        p2[i] = p2[i - 1] * r[2];
     }
-    for (int j = 1; j <= m; j++) {
+    for (int j = 1; j <= mmax; j++) {
         s20[j] = s20[j - 1] * r[2] + p0[j - 1];  /* S_j(r2, r0) = r2 S_{j-1} + r0^(j-1) */
         s31[j] = s31[j - 1] * r[1] + p3[j - 1];  /* S_j(r3, r1) = r1 S_{j-1} + r3^(j-1) */
     }
-    for (int i = 0; i < m; i++) {
-        double r2j = 1;
-        for (int k = 0; k < m - 1 - i; k++)
-            r2j *= r[2];
-        s32 += p3[i] * r2j;
+    for (int m = 2; m <= mmax; m++) {
+        double s32 = 0, diff = 0;
+        for (int i = 0; i < m; i++)
+            s32 += p3[i] * p2[m - 1 - i];
+        for (int i = 0; i < m; i++) {
+            int j = m - 1 - i;
+            diff += p3[i] * f20 * s20[j] + p0[j] * f31 * s31[i];
+        }
+        D[m] = d2 * s32 + B * diff;
     }
-    double diff = 0;
-    for (int i = 0; i < m; i++) {
-        int j = m - 1 - i;
-        diff += p3[i] * f20 * s20[j] + p0[j] * f31 * s31[i];
-    }
-    return d2 * s32 + B * diff;
 }
 
-/* Second differences of the Stirling and psi rests. Where a F is small
- * against z^2 the rests' second differences are tiny against the rests
- * themselves, whose rounding would then dominate: their first two powers
- * are differenced exactly. Otherwise the four values are differenced as
- * they are (their rounding then stays below 1e-16 of the result). */
-static double stirling_rest_d2(const double r[4], double a, double F, double d2)
+/* Where a F is small against z^2 (a F r0^2 < 1e-4) the rests' second
+ * differences are tiny against the rests themselves, whose rounding would
+ * then dominate: their first two powers are differenced exactly, from D =
+ * d2_powers(). Otherwise the four values are differenced as they are (their
+ * rounding then stays below 1e-16 of the result) and D is not used. */
+static int rests_need_powers(const double r[4], double a, double F)
 {
-    if (a * F * r[0] * r[0] >= 1e-4)
-        return second_difference(stirling_rest_r, r);
-    return -d2_power(r, a, F, d2, 3) / 360 + d2_power(r, a, F, d2, 5) / 1260 +
-           second_difference(stirling_rest3_r, r);
+    return !(a * F * r[0] * r[0] >= 1e-4);
 }
 
-static double psi_rest_d2(const double r[4], double a, double F, double d2)
+/* Second difference of a rest whose first two powers are -r^m / c_m and
+ * r^(m+2) / c_m2, the others rest3: from its values v at the four
+ * reciprocals, or (D not NULL) from D (v then unused). */
+static double rest_d2(const double r[4], const double v[4], const double D[6], int m, double c_m,
+                      double c_m2, double (*rest3)(double))
 {
-    if (a * F * r[0] * r[0] >= 1e-4)
-        return second_difference(psi_rest_r, r);
-    return -d2_power(r, a, F, d2, 2) / 12 + d2_power(r, a, F, d2, 4) / 120 +
-           second_difference(psi_rest3_r, r);
+    if (!D)
+        return second_difference(v);
+    double v3[4];
+    rests_at(rest3, r, v3);
+    return -D[m] / c_m + D[m + 2] / c_m2 + second_difference(v3);
+}
+
+static double stirling_rest_d2(const double r[4], const double v[4], const double D[6])
+{
+    return rest_d2(r, v, D, 3, 360, 1260, stirling_rest3_r);
+}
+
+static double psi_rest_d2(const double r[4], const double v[4], const double D[6])
+{
+    return rest_d2(r, v, D, 2, 12, 120, psi_rest3_r);
+}
+
+/* The same for a caller that has neither the values nor D: of the psi
+ * rest (psi) or the Stirling one. */
+static double lone_rest_d2(const double r[4], double a, double F, double d2, int psi)
+{
+    double D[6], v[4];
+    if (rests_need_powers(r, a, F)) {
+        d2_powers(r, a, F, d2, psi ? 4 : 5, D);
+        return psi ? psi_rest_d2(r, NULL, D) : stirling_rest_d2(r, NULL, D);
+    }
+    rests_at(psi ? psi_rest_r : stirling_rest_r, r, v);
+    return psi ? psi_rest_d2(r, v, NULL) : stirling_rest_d2(r, v, NULL);
 }
 
 /* Reciprocals of z, z + a, z + F, z + a + F. */
@@ -235,7 +271,7 @@ double crvm__log_beta_ratio(double a, double x, double F)
     double g2 = (z - 0.5) * log1p(-a * F * r[1] * r[2]) + a * log1p(F * r[1]) +
                 F * log1p(a * r[2]);
     double d2 = reciprocal_second_difference(z, a, F);
-    double s2 = d2 / 12 + stirling_rest_d2(r, a, F, d2);
+    double s2 = d2 / 12 + lone_rest_d2(r, a, F, d2, 0);
     return shift - (g2 + s2);
 }
 
@@ -250,10 +286,14 @@ double crvm__psi_second_difference(double x, double a, double F)
     double z = x + n, r[4];
     reciprocals(z, a, F, r);
     double d2 = reciprocal_second_difference(z, a, F);
-    return log1p(-a * F * r[1] * r[2]) - 0.5 * d2 + psi_rest_d2(r, a, F, d2) - shift;
+    return log1p(-a * F * r[1] * r[2]) - 0.5 * d2 + lone_rest_d2(r, a, F, d2, 1) - shift;
 }
 
-void crvm__churn_family_at(double y1, double a, double e, int second, crvm__churn_family *out)
+/* The churn family; psi_a2 = 0 leaves out at2.psi_a (0) and its logarithm
+ * and sums. Inlined into its two callers with constant flags, so each is
+ * compiled without the parts it does not compute. */
+static inline void churn_family(double y1, double a, double e, int second, int psi_a2,
+                                crvm__churn_family *out)
 {
     /* One shift loop for the four points y, y + a, y + e, y + a + e. */
     int n = shift_of(y1);
@@ -266,7 +306,8 @@ void crvm__churn_family_at(double y1, double a, double e, int second, crvm__chur
         s_dpsi1 += a * i0 * ia;
         s_psia1 += ia;
         s_dpsi2 += a * ie * iae;
-        s_psia2 += iae;
+        if (psi_a2)
+            s_psia2 += iae;
         if (second) {
             s_tri1 += i0 * i0;
             s_tria1 += ia * ia;
@@ -284,16 +325,20 @@ void crvm__churn_family_at(double y1, double a, double e, int second, crvm__chur
     double z = y1 + n, r[4];
     reciprocals(z, a, e, r); /* z, z + a, z + e, z + a + e */
     double l_a1 = log1p(a * r[0]), l_za1 = log(z + a), l_a2 = log1p(a * r[2]);
-    double l_za2 = log(z + a + e), l_e1 = log1p(e * r[1]), l_ae = log1p(-a * e * r[1] * r[2]);
-    double p1 = psi_tail_r(r[1]), p3 = psi_tail_r(r[3]);
+    double l_e1 = log1p(e * r[1]), l_ae = log1p(-a * e * r[1] * r[2]);
+    /* The rests at the four points, each evaluated once for every
+     * difference that uses it. */
+    double st[4], ps[4];
+    rests_at(stirling_rest_r, r, st);
+    rests_at(psi_rest_r, r, ps);
     double d10 = -a * r[0] * r[1], d32 = -a * r[2] * r[3], d31 = -e * r[1] * r[3];
-    double lp = (z - 0.5) * l_a1 + a * l_za1 - a + stirling_tail_diff(r[1], r[0], d10);
+    double lp = (z - 0.5) * l_a1 + a * l_za1 - a + stirling_tail_diff(st[1], st[0], d10);
     out->at1.lp = n ? lp - log(num / den) : lp;
-    out->at1.dpsi = l_a1 + psi_tail_diff(r[1], r[0], d10) + s_dpsi1;
-    out->at1.psi_a = l_za1 + p1 - s_psia1;
+    out->at1.dpsi = l_a1 + psi_tail_diff(ps[1], ps[0], d10) + s_dpsi1;
+    out->at1.psi_a = l_za1 + (-0.5 * r[1] + ps[1]) - s_psia1;
     out->at2.lp = 0.0;
-    out->at2.dpsi = l_a2 + psi_tail_diff(r[3], r[2], d32) + s_dpsi2;
-    out->at2.psi_a = l_za2 + p3 - s_psia2;
+    out->at2.dpsi = l_a2 + psi_tail_diff(ps[3], ps[2], d32) + s_dpsi2;
+    out->at2.psi_a = psi_a2 ? log(z + a + e) + (-0.5 * r[3] + ps[3]) - s_psia2 : 0.0;
     if (second) {
         double t0 = trigamma_r(r[0]), t1 = trigamma_r(r[1]), t2 = trigamma_r(r[2]),
                t3 = trigamma_r(r[3]);
@@ -304,11 +349,24 @@ void crvm__churn_family_at(double y1, double a, double e, int second, crvm__chur
     } else {
         out->at1.tri_a = out->at1.dtri = out->at2.tri_a = out->at2.dtri = 0.0;
     }
-    double recip2 = a * e * (2 * z + a + e) * r[0] * r[1] * r[2] * r[3];
+    double recip2 = a * e * (2 * z + a + e) * r[0] * r[1] * r[2] * r[3], D[6];
+    const int powers = rests_need_powers(r, a, e);
+    if (powers)
+        d2_powers(r, a, e, recip2, 5, D);
     double g2 = (z - 0.5) * l_ae + a * l_e1 + e * l_a2;
-    double s2 = recip2 / 12 + stirling_rest_d2(r, a, e, recip2);
+    double s2 = recip2 / 12 + stirling_rest_d2(r, st, powers ? D : NULL);
     double shift = n == 0 ? 0.0 : prod < 0.5 ? log(prod) : log1p(q);
     out->log_ratio = shift - (g2 + s2);
-    out->dpsi_a = l_e1 + psi_tail_diff(r[3], r[1], d31) + s_dpa;
-    out->psi2 = l_ae - 0.5 * recip2 + psi_rest_d2(r, a, e, recip2) - s_psi2;
+    out->dpsi_a = l_e1 + psi_tail_diff(ps[3], ps[1], d31) + s_dpa;
+    out->psi2 = l_ae - 0.5 * recip2 + psi_rest_d2(r, ps, powers ? D : NULL) - s_psi2;
+}
+
+void crvm__churn_family_at(double y1, double a, double e, int second, crvm__churn_family *out)
+{
+    churn_family(y1, a, e, second, 1, out);
+}
+
+void crvm__churn_family_query(double y1, double a, double e, crvm__churn_family *out)
+{
+    churn_family(y1, a, e, 0, 0, out);
 }

@@ -31,6 +31,12 @@ typedef struct crvm__churn_family {
 } crvm__churn_family;
 void crvm__churn_family_at(double y1, double a, double e, int second, crvm__churn_family *out);
 
+/* crvm__churn_family_at(y1, a, e, 0, out) for the prediction engine's
+ * queries, which do not use at2.psi_a = psi(y2 + a): left 0, with its
+ * logarithm and shift sum (one logarithm of five, or seven where y1 < 12,
+ * fewer). Every other field is the same bits as crvm__churn_family_at's. */
+void crvm__churn_family_query(double y1, double a, double e, crvm__churn_family *out);
+
 /* ln[B(a, x + F) / B(a, x)] = ln Gamma(x + F) - ln Gamma(x) - ln Gamma(x + a + F)
  * + ln Gamma(x + a) for a, x > 0, F >= 0, with relative accuracy also when
  * x is large against a and F (the value is then about -a F / x): the

@@ -5,13 +5,13 @@
  * sum is kept as two lanes, even and odd nodes: their sum is the step-h
  * sum, their difference the alternating sum that estimates its error. The
  * loops have fixed trip counts and no conditionals, so that they vectorise:
- * the exponentials are math/exp_pair.h's, whose range the chunk's ends
+ * the exponentials are math/exp_table.h's, whose range the chunk's ends
  * bound (the weight's exponent phi - x kappa is concave in t, e1's is
  * monotone); a chunk outside that range (a posterior at the edge of the
  * tables) takes the checked forms. */
 #include <math.h>
 
-#include "math/exp_pair.h"
+#include "math/exp_table.h"
 #include "retention/cov_query.h"
 
 #define CHUNK CRVM__CHUNK
@@ -24,8 +24,8 @@ static void exps_fast(const crvm__rcov_qctx *qc, long k0, double *restrict w,
     const double *restrict kap = qc->gt->kappa + k0, *restrict phi = qc->gt->phi + k0;
     double x = qc->x, e1 = qc->e1, lnB = qc->lnB;
     for (int i = 0; i < CHUNK; i++) {
-        w[i] = crvm__exp_fast(phi[i] - x * kap[i] - lnB);
-        crvm__exp_pair_fast(-e1 * kap[i], &ue[i], &em[i]);
+        w[i] = crvm__exp_tab_fast(phi[i] - x * kap[i] - lnB);
+        crvm__exp_tab_pair_fast(-e1 * kap[i], &ue[i], &em[i]);
     }
 }
 
@@ -33,9 +33,8 @@ static void exps_checked(const crvm__rcov_qctx *qc, long k0, double *w, double *
 {
     const double *kap = qc->gt->kappa + k0, *phi = qc->gt->phi + k0;
     for (int i = 0; i < CHUNK; i++) {
-        double unused;
-        crvm__exp_pair(phi[i] - qc->x * kap[i] - qc->lnB, &w[i], &unused);
-        crvm__exp_pair(-qc->e1 * kap[i], &ue[i], &em[i]);
+        w[i] = crvm__exp_tab(phi[i] - qc->x * kap[i] - qc->lnB);
+        crvm__exp_tab_pair(-qc->e1 * kap[i], &ue[i], &em[i]);
     }
 }
 
@@ -47,12 +46,10 @@ static void weights_shifted(const crvm__rcov_qctx *qc, long k0, double *restrict
     double z = qc->x + qc->e1, lnB = qc->lnB;
     if (fmin(phi[0] - z * kap[0], phi[CHUNK - 1] - z * kap[CHUNK - 1]) - lnB >= -708.0)
         for (int i = 0; i < CHUNK; i++)
-            w1[i] = crvm__exp_fast(phi[i] - z * kap[i] - lnB);
+            w1[i] = crvm__exp_tab_fast(phi[i] - z * kap[i] - lnB);
     else
-        for (int i = 0; i < CHUNK; i++) {
-            double unused;
-            crvm__exp_pair(phi[i] - z * kap[i] - lnB, &w1[i], &unused);
-        }
+        for (int i = 0; i < CHUNK; i++)
+            w1[i] = crvm__exp_tab(phi[i] - z * kap[i] - lnB);
 }
 
 /* Adds to the lanes of six sums: out[j][l] += sum over the chunk's nodes i

@@ -282,14 +282,14 @@ static crvm_status evaluate(const crvm__rcov_engine *e, const crvm__rcov_query *
      * E[ln(1 - theta)] and E[ln theta]. F_c and F_e hold e1 fixed; its own
      * dependence is added through d_e1 below. */
     crvm__churn_family c1, cF;
-    crvm__churn_family_at(x, a, e1, 0, &c1);
+    crvm__churn_family_query(x, a, e1, &c1);
     double R1 = exp(c1.log_ratio);
     double R1a = -R1 * c1.dpsi_a, R1x = -R1 * c1.psi2, R1e = -R1 * c1.at2.dpsi;
     if (!derl_only) {
         if (F == e1)
             cF = c1;
         else
-            crvm__churn_family_at(x, a, F, 0, &cF);
+            crvm__churn_family_query(x, a, F, &cF);
         double RF = exp(cF.log_ratio), RFe = -RF * cF.at2.dpsi;
         ans.survival = (crvm__rcov_partials){RF, -RF * cF.dpsi_a, -RF * cF.psi2, RFe * F_c,
                                              RFe * F_e, RFe};

@@ -1,7 +1,7 @@
 /* Unit tests for lib/math: special functions, Gauss hypergeometric function,
  * BFGS minimiser, finite-difference Hessian and Cholesky-based linear algebra.
  *
- * Reference numbers are closed forms where possible (libm's exp and expm1 for
+ * Reference numbers are closed forms where possible (expl and expm1l for
  * the vectorisable exponentials); the rest were computed
  * with mpmath 1.3 at 40-60 significant digits (quoted to 20), at exactly
  * the double arguments used unless marked as
@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "math/exp_pair.h"
+#include "math/exp_table.h"
 #include "math/linalg.h"
 #include "math/optim.h"
 #include "math/pochhammer.h"
@@ -30,38 +30,90 @@
 
 /* ---------------------------------------------------------------- e^x, e^x - 1 */
 
-/* Against libm across the range, both signs, near 0 (where e^x - 1 must
- * keep its relative accuracy) and near the reduction's boundaries; 4 ulps
- * (libm's own error is under 1 ulp, the Taylor remainder below 5e-18). */
-static void exp_pair_matches_libm(void **state)
+/* The table-driven forms against expl / expm1l (80-bit long double: its own
+ * error is ~2^-11 of a double's ulp) in ulps of the exact value: a dense
+ * grid over [-708, 709] and over [-1, 1] (where e^x - 1 must keep its
+ * relative accuracy), both sides of every reduction cell's edges
+ * (x = (k +- 1/2) ln(2)/64, where j and n change) and tiny arguments.
+ * Bounds: math/exp_table.h's (e^x 1.53 ulp by its error analysis; e^x - 1
+ * 2.1 ulp, the sweep's maximum 2.02 rounded up). Valgrind computes long
+ * double as double, so there the reference is libm's exp / expm1 (under
+ * 1 ulp) and the bounds grow by 1 ulp, on a coarser grid. */
+static double ulps_off(double y, long double exact)
+{
+    int e;
+    frexpl(fabsl(exact), &e);
+    return (double)(fabsl((long double)y - exact) / ldexpl(1.0L, e - 53));
+}
+
+typedef struct exp_tab_worst { double ex, pair_ex, em1; } exp_tab_worst;
+
+static void exp_tab_check(double x, int libm_ref, exp_tab_worst *w)
+{
+    long double ex = libm_ref ? (long double)exp(x) : expl((long double)x);
+    long double em1 = libm_ref ? (long double)expm1(x) : expm1l((long double)x);
+    double pe, pm;
+    crvm__exp_tab_pair_fast(x, &pe, &pm);
+    w->ex = fmax(w->ex, ulps_off(crvm__exp_tab_fast(x), ex));
+    w->pair_ex = fmax(w->pair_ex, ulps_off(pe, ex));
+    if (x != 0.0)
+        w->em1 = fmax(w->em1, ulps_off(pm, em1));
+    else
+        assert_true(pm == 0.0 && pe == 1.0);
+}
+
+static void exp_table_within_stated_ulps(void **state)
 {
     (void)state;
-    test_rng r = {99};
-    double worst_e = 0, worst_m = 0;
-    for (int i = 0; i < 200000; i++) {
-        double u = test_rng_uniform(&r);
-        double x = i % 4 == 0 ? (u - 0.5) * 1e-6 : i % 4 == 1 ? (u - 0.5) * 2.0
-                 : i % 4 == 2 ? (u - 0.5) * 60.0 : -700.0 * u + 5.0 * (1 - u);
-        double e1 = crvm__exp_fast(x), e2, m2;
-        crvm__exp_pair_fast(x, &e2, &m2);
-        assert_true(e1 == e2);
-        worst_e = fmax(worst_e, fabs(e1 - exp(x)) / exp(x));
-        worst_m = fmax(worst_m, fabs(m2 - expm1(x)) / fabs(expm1(x)));
+    const int vg = test_under_valgrind();
+    /* The tables: the doubles nearest 2^(j/64) and 2^(j/64) - 1 (constant
+     * data: checked where long double is exact enough, not under valgrind). */
+    for (int j = -32; j < 32 && !vg; j++) {
+        long double t = exp2l((long double)j / 64.0L);
+        assert_true(ulps_off(crvm__exp_tab_2j[j + 32], t) <= 0.5);
+        if (j != 0)
+            assert_true(ulps_off(crvm__exp_tab_2j_m1[j + 32], t - 1.0L) <= 0.5);
     }
-    assert_true(worst_e <= 4 * DBL_EPSILON);
-    assert_true(worst_m <= 4 * DBL_EPSILON);
-    /* The checked form: underflow to 0 (and -1), and the range's ends. */
+    assert_true(crvm__exp_tab_2j_m1[32] == 0.0);
+    exp_tab_worst w = {0, 0, 0};
+    const long n = vg ? 20000 : 2000000;
+    for (long i = 0; i <= n; i++) {
+        double f = (double)i / (double)n;
+        exp_tab_check(-708.0 + 1417.0 * f, vg, &w);
+        exp_tab_check(-1.0 + 2.0 * f, vg, &w);
+    }
+    const long kstep = vg ? 97 : 1;
+    for (long k = -65360; k <= 65460; k += kstep)
+        for (int side = -1; side <= 1; side += 2) {
+            double edge = ((double)k + 0.5 * side) * 0.69314718055994530942 / 64.0;
+            double x = edge;
+            for (int u = 0; u < 3; u++, x = nextafter(x, side * 1e9))
+                if (x >= -708.0 && x <= 709.0)
+                    exp_tab_check(x, vg, &w);
+        }
+    for (int e = -1074; e < 0; e += vg ? 7 : 1) {
+        exp_tab_check(ldexp(1.37, e), vg, &w);
+        exp_tab_check(-ldexp(1.37, e), vg, &w);
+    }
+    exp_tab_check(0.0, vg, &w);
+    exp_tab_check(-708.0, vg, &w);
+    exp_tab_check(709.0, vg, &w);
+    assert_true(w.ex <= 1.53 + vg);
+    assert_true(w.pair_ex <= 1.53 + vg);
+    assert_true(w.em1 <= 2.1 + vg);
+    /* The checked forms: underflow to 0 (and -1), clamped above 709. */
     double ex, em;
-    crvm__exp_pair(-800.0, &ex, &em);
+    crvm__exp_tab_pair(-800.0, &ex, &em);
     assert_true(ex == 0.0 && em == -1.0);
-    crvm__exp_pair(-1e300, &ex, &em);
+    crvm__exp_tab_pair(-1e300, &ex, &em);
     assert_true(ex == 0.0 && em == -1.0);
-    crvm__exp_pair(-708.0, &ex, &em);
-    assert_close(ex, exp(-708.0), 4 * DBL_EPSILON, 0);
-    crvm__exp_pair(709.0, &ex, &em);
-    assert_close(ex, exp(709.0), 4 * DBL_EPSILON, 0);
-    crvm__exp_pair(0.0, &ex, &em);
-    assert_true(ex == 1.0 && em == 0.0);
+    assert_true(crvm__exp_tab(-708.5) == 0.0);
+    assert_true(crvm__exp_tab(-708.0) == crvm__exp_tab_fast(-708.0));
+    assert_true(crvm__exp_tab(1e300) == crvm__exp_tab_fast(709.0));
+    crvm__exp_tab_pair(709.0, &ex, &em);
+    assert_close(ex, exp(709.0), 2 * DBL_EPSILON, 0);
+    crvm__exp_tab_pair(-0.25, &ex, &em);
+    assert_close(em, expm1(-0.25), 3 * DBL_EPSILON, 0);
 }
 
 /* ------------------------------------------------- log-Pochhammer differences */
@@ -88,6 +140,9 @@ static void beta_ratio_tiny_differences(void **state)
             assert_close(crvm__psi_second_difference(x, 1.0, s), p2, tol2, 0);
             crvm__churn_family cf;
             crvm__churn_family_at(x, 1.0, s, 0, &cf);
+            assert_close(cf.log_ratio, lr, 2e-13, 0);
+            assert_close(cf.psi2, p2, tol2, 0);
+            crvm__churn_family_query(x, 1.0, s, &cf);
             assert_close(cf.log_ratio, lr, 2e-13, 0);
             assert_close(cf.psi2, p2, tol2, 0);
         }
@@ -874,7 +929,7 @@ int main(void)
 {
     test_alloc_install();
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(exp_pair_matches_libm),
+        cmocka_unit_test(exp_table_within_stated_ulps),
         cmocka_unit_test(beta_ratio_tiny_differences),
         cmocka_unit_test(lgamma_closed_forms),
         cmocka_unit_test(lgamma_reference_values),

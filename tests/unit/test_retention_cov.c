@@ -1669,9 +1669,11 @@ static void predict_reports_every_allocation_failure(void **state)
 }
 
 
-/* The fused kernel for churned subjects equals the separate functions (each
- * checked on its own elsewhere): same formulas, different sharing of the
- * shift loop, so agreement to rounding (1e-13 relative, 1e-15 absolute). */
+/* The fused kernel for churned subjects, and its form for the engine's
+ * queries, equal the separate functions (each checked on its own
+ * elsewhere): same formulas, different sharing of the shift loop, so
+ * agreement to rounding (1e-13 relative, 1e-15 absolute); the query form
+ * leaves psi(y2 + a) out (0). */
 static void churn_kernel_equals_the_separate_functions(void **state)
 {
     (void)state;
@@ -1693,6 +1695,15 @@ static void churn_kernel_equals_the_separate_functions(void **state)
                                 f2.dtri};
         for (int i = 0; i < 8; i++)
             assert_close(got[i], want[i], 1e-12, 1e-14);
+        crvm__churn_family_query(y1, a, e, &cf);
+        assert_close(cf.log_ratio, crvm__log_beta_ratio(a, y1, e), 1e-12, 1e-300);
+        assert_close(cf.dpsi_a, crvm__psi_difference(y1 + a, e), 1e-12, 1e-300);
+        assert_close(cf.psi2, crvm__psi_second_difference(y1, a, e), 1e-11, 1e-300);
+        const double qgot[4] = {cf.at1.lp, cf.at1.dpsi, cf.at1.psi_a, cf.at2.dpsi};
+        const double qwant[4] = {f1.lp, f1.dpsi, f1.psi_a, f2.dpsi};
+        for (int i = 0; i < 4; i++)
+            assert_close(qgot[i], qwant[i], 1e-12, 1e-14);
+        assert_true(cf.at2.psi_a == 0.0);
     }
 }
 
