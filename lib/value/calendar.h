@@ -60,6 +60,29 @@ static inline int crvm__ymd_months_between(crvm__ymd a, crvm__ymd b)
     return n < 0 ? 0 : n;
 }
 
+/* The y-m-d of every day of a span of at most CRVM__YMD_DAYS_MAX days, so
+ * that the panel's per-touch conversions are a load instead of a civil
+ * conversion; a day outside the span is converted. */
+#define CRVM__YMD_DAYS_MAX 65536
+typedef struct crvm__ymd_days {
+    crvm_date first;
+    uint32_t len;
+    crvm__ymd *at;
+} crvm__ymd_days;
+
+/* The span [first, last], cut to its last CRVM__YMD_DAYS_MAX days (empty if
+ * last < first). Time and memory O(days), 12 bytes a day. CRVM_OK or
+ * CRVM_ENOMEM. */
+crvm_status crvm__ymd_days_new(crvm_date first, crvm_date last, crvm__ymd_days *out);
+void crvm__ymd_days_free(crvm__ymd_days *t);
+
+/* crvm__ymd_of(d), from the table when d is in its span. */
+static inline crvm__ymd crvm__ymd_day(const crvm__ymd_days *t, crvm_date d)
+{
+    uint32_t off = (uint32_t)((int64_t)d - t->first);
+    return off < t->len ? t->at[off] : crvm__ymd_of(d);
+}
+
 /* 1 if a is on or before b. */
 int crvm__ymd_le(crvm__ymd a, crvm__ymd b);
 /* Number of the period starts start + j * k months (j >= 0) that fall before
