@@ -17,7 +17,7 @@ int crvm__ymd_le(crvm__ymd a, crvm__ymd b)
 
 int64_t crvm__starts_before(crvm__ymd start, crvm_date s, crvm_date x, int k)
 {
-    return x > s ? crvm__ymd_months_between(start, crvm__ymd_of(x - 1)) / k + 1 : 0;
+    return x > s ? crvm__starts_before_ymd(start, s, x, crvm__ymd_of(x - 1), k) : 0;
 }
 
 crvm_status crvm__ymd_days_new(crvm_date first, crvm_date last, crvm__ymd_days *out)

@@ -83,10 +83,36 @@ static inline crvm__ymd crvm__ymd_day(const crvm__ymd_days *t, crvm_date d)
     return off < t->len ? t->at[off] : crvm__ymd_of(d);
 }
 
+/* Whole periods of k months in m >= 0 months. The periods the options allow
+ * (1, 3 or 12 months) divide by a constant (a multiplication), not by a
+ * variable: per customer-period and per touch, a division by k was the
+ * panel's costliest instruction. The constant cases divide unsigned:
+ * signed, the compiler folds them back into the division by k (m / 3 is m /
+ * k when k is 3), as it does a ternary on k == 1. */
+static inline int crvm__whole_periods(int m, int k)
+{
+    switch (k) {
+    case 1:
+        return m;
+    case 3:
+        return (int)((unsigned)m / 3u);
+    case 12:
+        return (int)((unsigned)m / 12u);
+    default:
+        return m / k;
+    }
+}
+
 /* 1 if a is on or before b. */
 int crvm__ymd_le(crvm__ymd a, crvm__ymd b);
 /* Number of the period starts start + j * k months (j >= 0) that fall before
  * the date x, for a start date s whose y-m-d is `start`. */
 int64_t crvm__starts_before(crvm__ymd start, crvm_date s, crvm_date x, int k);
+/* The same with the y-m-d of x - 1 given (used only when x > s). */
+static inline int64_t crvm__starts_before_ymd(crvm__ymd start, crvm_date s, crvm_date x, crvm__ymd x_1,
+                                              int k)
+{
+    return x > s ? crvm__whole_periods(crvm__ymd_months_between(start, x_1), k) + 1 : 0;
+}
 
 #endif

@@ -163,25 +163,6 @@ void crvm__vpanel_free(crvm__vpanel *p)
     memset(p, 0, sizeof *p);
 }
 
-/* Whole periods of k months in m >= 0 months: the periods the options
- * allow (1, 3 or 12 months) divide by a constant (a multiplication), not by
- * a variable -- the panel's costliest instruction. The constant cases divide
- * unsigned: signed, the compiler folds them back into the division by k (m /
- * 3 is m / k when k is 3), as it does a ternary on k == 1. */
-static inline int whole_periods(int m, int k)
-{
-    switch (k) {
-    case 1:
-        return m;
-    case 3:
-        return (int)((unsigned)m / 3u);
-    case 12:
-        return (int)((unsigned)m / 12u);
-    default:
-        return m / k;
-    }
-}
-
 /* Status and periods as crvm_ledger_retention_data() gives them. */
 static void customer_periods(const crvm_ledger *l, size_t i, crvm_date as_of, int k,
                              uint8_t *status, int32_t *periods)
@@ -193,10 +174,10 @@ static void customer_periods(const crvm_ledger *l, size_t i, crvm_date as_of, in
         *periods = 0;
     } else if (e != CRVM_DATE_NONE && e <= as_of) {
         *status = CRVM__VP_CHURNED;
-        *periods = (e > s ? whole_periods(crvm__ymd_months_between(start, crvm__ymd_of(e - 1)), k) : 0) + 1;
+        *periods = (e > s ? crvm__whole_periods(crvm__ymd_months_between(start, crvm__ymd_of(e - 1)), k) : 0) + 1;
     } else {
         *status = CRVM__VP_ACTIVE;
-        *periods = whole_periods(crvm__ymd_months_between(start, crvm__ymd_of(as_of)), k);
+        *periods = crvm__whole_periods(crvm__ymd_months_between(start, crvm__ymd_of(as_of)), k);
     }
 }
 
@@ -331,7 +312,7 @@ static crvm_status period_pattern(const period_touches *pt, crvm__ymd before, cr
                                   crvm__vpattern *q)
 {
     memset(q, 0, sizeof *q);
-    q->quiet = crvm__quiet_bin(whole_periods(crvm__ymd_months_between(before, renewal), k));
+    q->quiet = crvm__quiet_bin(crvm__whole_periods(crvm__ymd_months_between(before, renewal), k));
     if (pt->last == CRVM_DATE_NONE) { /* no touch: only the silence before it */
         q->z[CRVM__Z_SILENT_3_5] = q->quiet == CRVM__QUIET_3_5;
         q->z[CRVM__Z_SILENT_6_PLUS] = q->quiet == CRVM__QUIET_6_PLUS;
@@ -351,7 +332,7 @@ static crvm_status period_pattern(const period_touches *pt, crvm__ymd before, cr
     if (z[CRVM__Z_CONTACTS] > UINT32_MAX)
         return crvm__fail(CRVM_EDOMAIN, "value panel: more than 2^32 - 1 contacts in one period");
     q->touches = (uint8_t)(touched >= 2 ? 2 : touched);
-    uint8_t bin = crvm__quiet_bin(whole_periods(crvm__ymd_months_between(pt->last_ymd, renewal), k));
+    uint8_t bin = crvm__quiet_bin(crvm__whole_periods(crvm__ymd_months_between(pt->last_ymd, renewal), k));
     z[CRVM__Z_SILENT_3_5] = bin == CRVM__QUIET_3_5;
     z[CRVM__Z_SILENT_6_PLUS] = bin == CRVM__QUIET_6_PLUS;
     for (int j = 0; j < CRVM__Z_CANDIDATES; j++)
@@ -381,7 +362,7 @@ static crvm_status customer_rows(const crvm_ledger *l, size_t i, crvm_date as_of
         if (d > last_touch)
             last_touch = d;
         const crvm__ymd dy = crvm__ymd_day(days, d);
-        size_t j = (size_t)whole_periods(crvm__ymd_months_between(start, dy), k);
+        size_t j = (size_t)crvm__whole_periods(crvm__ymd_months_between(start, dy), k);
         if (j >= periods)
             continue; /* after a churned customer's last period: in no row */
         period_touches *pt = &scratch[j];
@@ -425,7 +406,7 @@ static crvm_status customer_rows(const crvm_ledger *l, size_t i, crvm_date as_of
             p->current[i] = id;
     }
     if (active)
-        p->silence[i] = whole_periods(crvm__ymd_months_between(crvm__ymd_day(days, last_touch), crvm__ymd_day(days, as_of)), k);
+        p->silence[i] = crvm__whole_periods(crvm__ymd_months_between(crvm__ymd_day(days, last_touch), crvm__ymd_day(days, as_of)), k);
     return CRVM_OK;
 }
 
