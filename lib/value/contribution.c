@@ -49,6 +49,8 @@ static void range_sums(void *vctx, size_t worker, size_t range)
     const crvm_date open_from =
         crvm__date_of(crvm__ymd_add_months(crvm__ymd_of(open_until), -(long)c->trailing_months));
     const crvm__ymd open_until_1 = crvm__ymd_of(open_until - 1), open_from_1 = crvm__ymd_of(open_from - 1);
+    /* The range's own per-stream sums are zeroed here, on its thread. */
+    memset(rev + begin * CRVM_STREAM_COUNT, 0, (end - begin) * CRVM_STREAM_COUNT * sizeof *rev);
     for (size_t i = begin; i < end; i++) {
         crvm_date s = l->cust_start[i], e = l->cust_end[i];
         w[i].from = w[i].until = s;
@@ -148,7 +150,7 @@ crvm_status crvm__contribution_threads(const crvm_ledger *l, const crvm_cost_mod
     const size_t n = l->customer_ids.count, S = l->segment_ids.count;
     const size_t ranges = crvm__value_threads(threads);
     window *w = crvm__malloc((n + 1) * sizeof *w);
-    int64_t *rev = crvm__calloc(n * CRVM_STREAM_COUNT + 1, sizeof *rev);
+    int64_t *rev = crvm__malloc((n * CRVM_STREAM_COUNT + 1) * sizeof *rev); /* zeroed by range_sums */
     int64_t *periods = crvm__calloc(n + 1, sizeof *periods);
     double *seg = crvm__calloc(3 * S + 1, sizeof *seg); /* gross margin, cost, periods of active */
     size_t bad_of[CRVM__MAX_THREADS];
