@@ -117,6 +117,12 @@ void crvm__value_gradient(const crvm_value *v, const crvm__vquery *q, const crvm
                           double *grad);
 /* g' Sigma g. */
 double crvm__value_variance(const crvm_value *v, const double *grad);
+/* The same for a gradient of crvm__value_gradient() for a customer of
+ * `segment`, zero outside that segment's alpha and beta, c and b: the sums
+ * over only those 3 + p entries, in the same order. The terms left out are
+ * finite covariances times exact zeros, which leave a non-zero partial sum
+ * as it is, so the variance is the same (a zero one is +0 either way). */
+double crvm__value_customer_variance(const crvm_value *v, size_t segment, const double *grad);
 /* The segment roll-ups' sums (customers.c, for both backends): the active
  * customers' contribution, residual value and value at risk in cents per
  * segment and in total (3 x (segments + 1) into cents), and their counts in
