@@ -83,23 +83,25 @@ static inline crvm__ymd crvm__ymd_day(const crvm__ymd_days *t, crvm_date d)
     return off < t->len ? t->at[off] : crvm__ymd_of(d);
 }
 
-/* Whole periods of k months in m >= 0 months. The periods the options allow
- * (1, 3 or 12 months) divide by a constant (a multiplication), not by a
- * variable: per customer-period and per touch, a division by k was the
- * panel's costliest instruction. The constant cases divide unsigned:
- * signed, the compiler folds them back into the division by k (m / 3 is m /
- * k when k is 3), as it does a ternary on k == 1. */
+/* Whole periods of k > 0 months in m >= 0 months. The periods the options
+ * allow (1, 3 or 12 months) divide by a constant (a multiplication), not by
+ * a variable: per customer-period and per touch, a division by k was the
+ * panel's costliest instruction. Written so that the compiler keeps the
+ * constant cases: with a signed m / k as the default it folds them back
+ * into the division (m / 3 is m / k when k is 3; likewise k == 1 inside the
+ * switch); on m, k >= 0 the unsigned quotients are the same. */
 static inline int crvm__whole_periods(int m, int k)
 {
-    switch (k) {
-    case 1:
+    if (k == 1)
         return m;
+    const unsigned u = (unsigned)m;
+    switch (k) {
     case 3:
-        return (int)((unsigned)m / 3u);
+        return (int)(u / 3u);
     case 12:
-        return (int)((unsigned)m / 12u);
+        return (int)(u / 12u);
     default:
-        return m / k;
+        return (int)(u / (unsigned)k);
     }
 }
 
