@@ -86,6 +86,45 @@ static void day_table_and_whole_periods_match_the_dates(void **state)
     }
 }
 
+/* A customer's delta variance over its segment's alpha and beta, c and b
+ * (crvm__value_customer_variance) is the full g' Sigma g of
+ * crvm__value_variance to the bit, for each of the three figures of every
+ * active customer of a simulated business: the terms it leaves out are
+ * finite covariances times exact zeros. */
+static void customer_variance_is_the_full_delta_variance(void **state)
+{
+    (void)state;
+    vs_business b = vs_simulated_small(300, 3);
+    crvm_value *v;
+    assert_int_equal(crvm_value_fit(b.ledger, NULL, D(2024, 6, 14), NULL, &v), CRVM_OK);
+    double *grad = malloc(v->k * sizeof *grad), *lambda_b = malloc((v->p + 1) * sizeof *lambda_b);
+    assert_non_null(grad);
+    assert_non_null(lambda_b);
+    size_t checked = 0;
+    for (size_t i = 0; i < v->panel.customers; i++) {
+        if (v->panel.status[i] != CRVM__VP_ACTIVE)
+            continue;
+        crvm__vquery q;
+        q.lambda_b = lambda_b;
+        crvm__value_customer_query(v, i, &q);
+        crvm__rcov_answer a;
+        assert_int_equal(crvm__value_eval(v, &q, i, &a), CRVM_OK);
+        const crvm__rcov_partials *part[3] = {&a.survival, &a.derl, &a.at_risk};
+        for (int s = 0; s < 3; s++) {
+            crvm__value_gradient(v, &q, part[s], grad);
+            double full = crvm__value_variance(v, grad), own = crvm__value_customer_variance(v, q.segment, grad);
+            assert_memory_equal(&own, &full, sizeof full);
+            assert_true(full > 0);
+            checked++;
+        }
+    }
+    assert_true(checked > 100);
+    free(grad);
+    free(lambda_b);
+    crvm_value_free(v);
+    vs_free(&b);
+}
+
 /* A random ledger whose rows the test keeps (as a vs_business: value_support.h);
  * unattributed self-service views go to *loose (their dates, *n_loose of them). */
 static vs_business make_random_ledger(uint64_t seed, size_t n, crvm_date **loose, size_t *n_loose)
@@ -616,6 +655,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(calendar_matches_the_ledger_dates),
         cmocka_unit_test(day_table_and_whole_periods_match_the_dates),
+        cmocka_unit_test(customer_variance_is_the_full_delta_variance),
         cmocka_unit_test(panel_matches_the_ledger_and_a_recount),
         cmocka_unit_test(panel_is_the_same_for_every_thread_count),
         cmocka_unit_test(panel_allocation_failures),
