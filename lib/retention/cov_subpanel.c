@@ -18,9 +18,10 @@
  * ladder of fits, each starting within about sqrt(LADDER_STRIDE) standard
  * errors of its optimum. At 10^6 subjects (519 030 distinct) the fit on all
  * the data then takes 4 evaluations (the start, a Newton step, the
- * polishing steps) instead of 6 from a sample of 2^13, for 8 on its sample
- * of 124 454 (72 962 distinct) and 16 on that one's of 8 400 (5 783):
- * about 0.8 of an evaluation of all the data saved. At 10^5 a ladder saves
+ * polishing steps) instead of 6 from a sample of 2^13, for 7 on its sample
+ * of 124 454 (72 962 distinct) and 15 on that one's of 8 400 (5 783), a
+ * sample's fit ending on its last small step unevaluated (cov_fit.c):
+ * about 0.9 of an evaluation of all the data saved. At 10^5 a ladder saves
  * none (the fit on all the data takes as many evaluations) and its larger
  * sample costs more, hence the threshold. */
 #define SAMPLE_MIN_SUBJECTS ((size_t)1 << 16)
