@@ -273,6 +273,9 @@ typedef struct newton {
     crvm__rcov_eval *ev;
     crvm_retention_kind kind;
     size_t G, p, kx;
+    /* > 0: a fit for start values only, which ends on an undamped Newton
+     * step at most this long, taken without evaluating where it lands. */
+    double start_step;
     double *params, *g, *H, *step, *work, *xt, *gt, *Ht;
 } newton;
 
@@ -306,8 +309,9 @@ static double max_abs(size_t n, const double *v)
 }
 
 /* Solve (H + lambda diag(H)) s = -g with the smallest lambda in 0, 1e-8,
- * 1e-7, ... that makes the matrix positive definite. */
-static int damped_step(newton *nw, const double *g, const double *H, double *s)
+ * 1e-7, ... that makes the matrix positive definite (*undamped: lambda = 0
+ * and the step not shortened to MAX_STEP). */
+static int damped_step(newton *nw, const double *g, const double *H, double *s, int *undamped)
 {
     size_t k = nw->kx;
     for (double lambda = 0; lambda <= 1e8; lambda = lambda == 0 ? 1e-8 : lambda * 10) {
@@ -324,6 +328,7 @@ static int damped_step(newton *nw, const double *g, const double *H, double *s)
         if (big > MAX_STEP)
             for (size_t i = 0; i < k; i++)
                 s[i] *= MAX_STEP / big;
+        *undamped = lambda == 0 && big <= MAX_STEP;
         return 1;
     }
     return 0;
@@ -351,8 +356,17 @@ static crvm_status newton_steps(newton *nw, double *x, double tolerance, int max
         int passed = max_abs(k, nw->g) <= tolerance * fmax(1.0, fabs(f));
         if (passed && polished)
             return CRVM_OK;
-        if (!damped_step(nw, nw->g, nw->H, nw->step))
+        int undamped;
+        if (!damped_step(nw, nw->g, nw->H, nw->step, &undamped))
             return passed ? CRVM_OK : CRVM_ECONVERGE;
+        if (nw->start_step > 0 && undamped && max_abs(k, nw->step) <= nw->start_step) {
+            /* Start values: the step lands within ~step^2 of the optimum
+             * (x + 1 * step, the point the line search would try first). */
+            for (size_t i = 0; i < k; i++)
+                x[i] = x[i] + 1.0 * nw->step[i];
+            *iterations += 1;
+            return CRVM_OK;
+        }
         if (passed) {
             if (max_abs(k, nw->step) <= NEWTON_STEP_TOL)
                 return CRVM_OK;
@@ -465,6 +479,16 @@ static crvm_status finish(const char *who, newton *nw, crvm_retention_cov *m)
     return CRVM_OK;
 }
 
+static crvm_status fit_sampled(crvm_retention_kind kind, const crvm__rcov_data *d,
+                               const crvm_retention_cov_options *options, size_t stride,
+                               int start_only, crvm_retention_cov **out, crvm_fit_report *report_out);
+
+/* A sample's fit ends on a Newton step below this (on the fit's parameter
+ * scale) without evaluating where it lands: its estimate is a start only,
+ * about sqrt(stride) standard errors from the optimum of all the data, and
+ * after such a step it is within ~1e-8 of its own optimum. */
+#define START_STEP 1e-4
+
 /* x from the natural parameters of a fit to the sample, when it succeeds;
  * a large sample's own fit starts from a sample of it (the ladder of
  * cov_subpanel.c). */
@@ -477,8 +501,7 @@ static crvm_status start_from_sample(crvm_retention_kind kind, const crvm__rcov_
     if (st != CRVM_OK)
         return st;
     crvm_retention_cov *m = NULL;
-    st = crvm__rcov_fit_sampled(kind, &smp.data, o, crvm__rcov_sample_stride(smp.data.subjects), &m,
-                                NULL);
+    st = fit_sampled(kind, &smp.data, o, crvm__rcov_sample_stride(smp.data.subjects), 1, &m, NULL);
     *found = st == CRVM_OK;
     if (*found) {
         size_t G = d->groups, has_c = kind == CRVM_RETENTION_BDW;
@@ -504,6 +527,14 @@ crvm_status crvm__rcov_fit(crvm_retention_kind kind, const crvm__rcov_data *d,
 crvm_status crvm__rcov_fit_sampled(crvm_retention_kind kind, const crvm__rcov_data *d,
                                    const crvm_retention_cov_options *options, size_t stride,
                                    crvm_retention_cov **out, crvm_fit_report *report_out)
+{
+    return fit_sampled(kind, d, options, stride, 0, out, report_out);
+}
+
+/* start_only: the fit of a sample for start values (START_STEP). */
+static crvm_status fit_sampled(crvm_retention_kind kind, const crvm__rcov_data *d,
+                               const crvm_retention_cov_options *options, size_t stride,
+                               int start_only, crvm_retention_cov **out, crvm_fit_report *report_out)
 {
     const char *who = "crvm_retention_cov_fit";
     crvm_retention_cov_options defaults = CRVM_RETENTION_COV_OPTIONS_INIT;
@@ -536,6 +567,7 @@ crvm_status crvm__rcov_fit_sampled(crvm_retention_kind kind, const crvm__rcov_da
     const crvm__rcov_data *fd = is_merged ? &merged.data : d;
     nw.d = fd;
     nw.kind = kind;
+    nw.start_step = start_only ? START_STEP : 0.0;
     nw.G = G;
     nw.p = p;
     if ((st = crvm__rcov_eval_new(kind, fd, o->threads, &nw.ev)) != CRVM_OK)
@@ -562,7 +594,7 @@ crvm_status crvm__rcov_fit_sampled(crvm_retention_kind kind, const crvm__rcov_da
     double f;
     int iterations;
     crvm_status conv = newton_run(&nw, x, o, &f, &iterations);
-    if (conv == CRVM_OK && sampled) {
+    if (conv == CRVM_OK && sampled && !start_only) {
         /* From the sample's estimate the few iterations may stop just inside
          * the gradient test, where a start far away ends orders of magnitude
          * inside it (its last step converging quadratically): one more step

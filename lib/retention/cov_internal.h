@@ -116,8 +116,10 @@ crvm_status crvm__rcov_sample_new(const crvm__rcov_data *data, size_t stride,
  * table of the subjects, compared in full on a hash match). CRVM_ENOMEM. */
 crvm_status crvm__rcov_merge_identical(const crvm__rcov_data *data, crvm__rcov_subpanel *out,
                                        int *merged);
-/* The same, the subjects' hashes computed on `threads` threads (<= 1: the
- * calling thread): the result does not depend on the thread count. */
+/* The same on `threads` threads (<= 1: the calling thread): the subjects'
+ * hashes, and the search for the distinct ones in parts (one per thread,
+ * by hash) whose lists are then merged in subject order: the result does
+ * not depend on the thread count. */
 crvm_status crvm__rcov_merge_identical_threads(const crvm__rcov_data *data, int threads,
                                                crvm__rcov_subpanel *out, int *merged);
 

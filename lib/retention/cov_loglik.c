@@ -149,7 +149,8 @@ nomem:
 
 /* ---- one subject ------------------------------------------------------------ */
 
-/* Local derivatives in (alpha, beta, Lambda_1, Lambda_2), indices 0..3. */
+/* Local derivatives in (alpha, beta, Lambda_1, Lambda_2), indices 0..3;
+ * of h only the upper triangle (i <= j) is written and read. */
 typedef struct local {
     double f, g[4], h[4][4];
 } local;
@@ -316,7 +317,15 @@ static void run_block(void *vctx, size_t wid, size_t block)
                 }
             }
         }
-        local lo_ = {0, {0, 0, 0, 0}, {{0}}};
+        /* Only the upper triangle of h is used: zeroing the whole struct
+         * took a rep stos per subject. */
+        local lo_;
+        lo_.f = 0;
+        for (int r = 0; r < 4; r++) {
+            lo_.g[r] = 0;
+            for (int j = r; j < 4; j++)
+                lo_.h[r][j] = 0;
+        }
         double e = 0, ec = 0, ecc = 0;
         if (churned) {
             double E = ev->E[pat[n - 1]];

@@ -18,9 +18,10 @@
  * ladder of fits, each starting within about sqrt(LADDER_STRIDE) standard
  * errors of its optimum. At 10^6 subjects (519 030 distinct) the fit on all
  * the data then takes 4 evaluations (the start, a Newton step, the
- * polishing steps) instead of 6 from a sample of 2^13, for 8 on its sample
- * of 124 454 (72 962 distinct) and 16 on that one's of 8 400 (5 783):
- * about 0.8 of an evaluation of all the data saved. At 10^5 a ladder saves
+ * polishing steps) instead of 6 from a sample of 2^13, for 7 on its sample
+ * of 124 454 (72 962 distinct) and 15 on that one's of 8 400 (5 783), a
+ * sample's fit ending on its last small step unevaluated (cov_fit.c):
+ * about 0.9 of an evaluation of all the data saved. At 10^5 a ladder saves
  * none (the fit on all the data takes as many evaluations) and its larger
  * sample costs more, hence the threshold. */
 #define SAMPLE_MIN_SUBJECTS ((size_t)1 << 16)
@@ -189,57 +190,148 @@ crvm_status crvm__rcov_merge_identical(const crvm__rcov_data *d, crvm__rcov_subp
     return crvm__rcov_merge_identical_threads(d, 1, out, merged);
 }
 
+/* The subjects are cut into parts by their hash, one part per thread, each
+ * finding its own distinct subjects (in subject order) in a table of its
+ * own; the parts' lists are then merged by first subject, so that the ids,
+ * and each weight summed in subject order, do not depend on the parts. */
+typedef struct part {
+    uint64_t *table; /* slot -> the high half of the hash << 32 | local id + 1 */
+    size_t slots, count, distinct, rows;
+    uint32_t *first; /* local id -> its first subject (increasing) */
+    double *wsum;    /* local id -> the sum of the weights merged into it */
+} part;
+
+typedef struct merge_ctx {
+    const crvm__rcov_data *d;
+    const uint64_t *hash;
+    size_t parts;
+    part *part;
+} merge_ctx;
+
+static size_t part_of(uint64_t hash, size_t parts) { return (size_t)(hash >> 32) % parts; }
+
+static void count_part(void *ctx, size_t worker, size_t p)
+{
+    (void)worker;
+    merge_ctx *c = ctx;
+    size_t count = 0;
+    for (size_t i = 0; i < c->d->subjects; i++)
+        count += part_of(c->hash[i], c->parts) == p;
+    c->part[p].count = count;
+}
+
+static void fill_part(void *ctx, size_t worker, size_t p)
+{
+    (void)worker;
+    merge_ctx *c = ctx;
+    const crvm__rcov_data *d = c->d;
+    const uint64_t *hash = c->hash;
+    part *pt = &c->part[p];
+    uint64_t *table = pt->table;
+    const size_t mask = pt->slots - 1, ahead = 16;
+    memset(table, 0, pt->slots * sizeof *table);
+    size_t distinct = 0, rows = 0, next = 0;
+    /* The part's next subjects, found ahead so that their slots are fetched early. */
+    size_t queue[16], head = 0, tail = 0;
+    for (;;) {
+        while (tail - head < ahead && next < d->subjects) {
+            if (part_of(hash[next], c->parts) == p) {
+                PREFETCH(&table[hash[next] & mask]);
+                queue[tail++ % ahead] = next;
+            }
+            next++;
+        }
+        if (head == tail)
+            break;
+        const size_t i = queue[head++ % ahead];
+        const uint64_t tag = hash[i] >> 32 << 32;
+        size_t at = hash[i] & mask;
+        while (table[at] && !((table[at] & ~(uint64_t)UINT32_MAX) == tag &&
+                              same_subject(d, i, pt->first[(uint32_t)table[at] - 1])))
+            at = (at + 1) & mask;
+        double w = d->weight ? d->weight[i] : 1.0;
+        if (table[at]) {
+            pt->wsum[(uint32_t)table[at] - 1] += w;
+            continue;
+        }
+        pt->first[distinct] = (uint32_t)i;
+        pt->wsum[distinct] = w;
+        table[at] = tag | ++distinct;
+        rows += (size_t)d->periods[i];
+    }
+    pt->distinct = distinct;
+    pt->rows = rows;
+}
+
 crvm_status crvm__rcov_merge_identical_threads(const crvm__rcov_data *d, int threads,
                                                crvm__rcov_subpanel *out, int *merged)
 {
     memset(out, 0, sizeof *out);
     *merged = 0;
-    size_t m = d->subjects, slots = 2;
-    while (slots < 2 * m)
-        slots *= 2;
-    /* table: slot -> the high half of the subject's hash << 32 | its
-     * distinct subject + 1 (a probe compares histories only on equal
-     * halves); first[j]: the first subject of distinct subject j; wsum[j]:
-     * the sum of the weights merged into it; hash[i]: subject i's, computed
-     * on the threads, so that the serial insertion can fetch its slots
-     * ahead. */
-    uint64_t *table = m <= UINT32_MAX / 2 ? crvm__calloc(slots, sizeof *table) : NULL;
-    uint32_t *first = crvm__malloc((m + 1) * sizeof *first);
-    double *wsum = crvm__malloc((m + 1) * sizeof *wsum);
+    const size_t m = d->subjects, parts = threads > 1 ? (threads > 64 ? 64 : (size_t)threads) : 1;
+    if (m > UINT32_MAX / 2) /* ids would not fit: not merged */
+        return CRVM_OK;
+    /* first[j] and wsum[j]: the parts' lists, each part's at its offset,
+     * then (all_first, all_wsum) merged; hash[i]: subject i's, computed on
+     * the threads. */
+    part part[64];
+    memset(part, 0, sizeof part);
+    uint32_t *first = crvm__malloc((m + 1) * sizeof *first), *all_first = NULL;
+    double *wsum = crvm__malloc((m + 1) * sizeof *wsum), *all_wsum = NULL;
     uint64_t *hash = crvm__malloc((m + 1) * sizeof *hash);
     crvm_status st = CRVM_OK;
-    if (m > UINT32_MAX / 2) /* ids would not fit: not merged */
-        goto done;
-    if (!table || !first || !wsum || !hash) {
+    if (!first || !wsum || !hash) {
         st = crvm__nomem("merging identical subjects");
         goto done;
     }
     hash_ctx hc = {d, hash};
     crvm__parallel_for(m, threads, hash_range, &hc);
-    size_t distinct = 0, rows = 0;
-    const size_t ahead = 16;
-    for (size_t i = 0; i < m; i++) {
-        if (i + ahead < m)
-            PREFETCH(&table[hash[i + ahead] & (slots - 1)]);
-        const uint64_t tag = hash[i] >> 32 << 32;
-        size_t at = hash[i] & (slots - 1);
-        while (table[at] && !((table[at] & ~(uint64_t)UINT32_MAX) == tag &&
-                              same_subject(d, i, first[(uint32_t)table[at] - 1])))
-            at = (at + 1) & (slots - 1);
-        double w = d->weight ? d->weight[i] : 1.0;
-        if (table[at]) {
-            wsum[(uint32_t)table[at] - 1] += w;
-            continue;
+    merge_ctx mc = {d, hash, parts, part};
+    crvm__run_blocks(count_part, &mc, parts, (int)parts);
+    size_t offset = 0;
+    for (size_t p = 0; p < parts; p++) {
+        part[p].slots = 2;
+        while (part[p].slots < 2 * part[p].count)
+            part[p].slots *= 2;
+        part[p].first = first + offset;
+        part[p].wsum = wsum + offset;
+        offset += part[p].count;
+        if (!(part[p].table = crvm__malloc(part[p].slots * sizeof *part[p].table))) {
+            st = crvm__nomem("merging identical subjects");
+            goto done;
         }
-        first[distinct] = (uint32_t)i;
-        wsum[distinct] = w;
-        table[at] = tag | ++distinct;
-        rows += (size_t)d->periods[i];
     }
-    crvm__free(table);
-    table = NULL;
+    crvm__run_blocks(fill_part, &mc, parts, (int)parts);
+    size_t distinct = 0, rows = 0;
+    for (size_t p = 0; p < parts; p++) {
+        crvm__free(part[p].table);
+        part[p].table = NULL;
+        distinct += part[p].distinct;
+        rows += part[p].rows;
+    }
+    crvm__free(hash);
+    hash = NULL;
     if (distinct > m - m / 5)
         goto done;
+    all_first = parts > 1 ? crvm__malloc((distinct + 1) * sizeof *all_first) : first;
+    all_wsum = parts > 1 ? crvm__malloc((distinct + 1) * sizeof *all_wsum) : wsum;
+    if (!all_first || !all_wsum) {
+        st = crvm__nomem("merging identical subjects");
+        goto done;
+    }
+    if (parts > 1) {
+        /* The distinct subjects in the order of their first subjects. */
+        size_t at[64] = {0};
+        for (size_t j = 0; j < distinct; j++) {
+            size_t best = parts;
+            for (size_t p = 0; p < parts; p++)
+                if (at[p] < part[p].distinct &&
+                    (best == parts || part[p].first[at[p]] < part[best].first[at[best]]))
+                    best = p;
+            all_first[j] = part[best].first[at[best]];
+            all_wsum[j] = part[best].wsum[at[best]++];
+        }
+    }
     crvm__rcov_subpanel s;
     st = subpanel_alloc(distinct, rows, 1, "merging identical subjects", &s);
     if (st != CRVM_OK)
@@ -248,15 +340,20 @@ crvm_status crvm__rcov_merge_identical_threads(const crvm__rcov_data *d, int thr
     size_t r = 0;
     for (size_t j = 0; j < distinct; j++) {
         s.first_row[j] = r;
-        r += (size_t)d->periods[first[j]];
+        r += (size_t)d->periods[all_first[j]];
     }
-    put_ctx pc = {d, &s, first, wsum};
+    put_ctx pc = {d, &s, all_first, all_wsum};
     crvm__parallel_for(distinct, threads, put_range, &pc);
     subpanel_views(&s, d, distinct, r);
     *out = s;
     *merged = 1;
 done:
-    crvm__free(table);
+    for (size_t p = 0; p < parts; p++)
+        crvm__free(part[p].table);
+    if (all_first != first)
+        crvm__free(all_first);
+    if (all_wsum != wsum)
+        crvm__free(all_wsum);
     crvm__free(first);
     crvm__free(wsum);
     crvm__free(hash);

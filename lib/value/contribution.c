@@ -43,18 +43,37 @@ static void range_sums(void *vctx, size_t worker, size_t range)
     window *w = c->w;
     int64_t *rev = c->rev, *gm = c->gm, *cts = c->cts;
     size_t bad = SIZE_MAX;
+    /* The window of every customer active on as_of ends on as_of + 1: its
+     * start and the y-m-d of both ends' eves are converted once. */
+    const crvm_date open_until = c->as_of + 1;
+    const crvm_date open_from =
+        crvm__date_of(crvm__ymd_add_months(crvm__ymd_of(open_until), -(long)c->trailing_months));
+    const crvm__ymd open_until_1 = crvm__ymd_of(open_until - 1), open_from_1 = crvm__ymd_of(open_from - 1);
+    /* The range's own per-stream sums are zeroed here, on its thread. */
+    memset(rev + begin * CRVM_STREAM_COUNT, 0, (end - begin) * CRVM_STREAM_COUNT * sizeof *rev);
     for (size_t i = begin; i < end; i++) {
         crvm_date s = l->cust_start[i], e = l->cust_end[i];
         w[i].from = w[i].until = s;
         c->periods[i] = gm[i] = cts[i] = 0;
         if (s > c->as_of)
             continue;
-        crvm_date until = e != CRVM_DATE_NONE && e <= c->as_of ? e : c->as_of + 1;
-        crvm_date from = crvm__date_of(crvm__ymd_add_months(crvm__ymd_of(until), -(long)c->trailing_months));
-        w[i].from = from > s ? from : s;
-        w[i].until = until;
         crvm__ymd start = crvm__ymd_of(s);
-        c->periods[i] = crvm__starts_before(start, s, until, c->k) - crvm__starts_before(start, s, w[i].from, c->k);
+        if (e != CRVM_DATE_NONE && e <= c->as_of) {
+            crvm_date from = crvm__date_of(crvm__ymd_add_months(crvm__ymd_of(e), -(long)c->trailing_months));
+            w[i].from = from > s ? from : s;
+            w[i].until = e;
+            c->periods[i] = crvm__starts_before(start, s, e, c->k) - crvm__starts_before(start, s, w[i].from, c->k);
+            continue;
+        }
+        w[i].until = open_until;
+        /* From the window's start, or from the customer's (no period starts before it). */
+        if (open_from > s) {
+            w[i].from = open_from;
+            c->periods[i] = crvm__starts_before_ymd(start, s, open_until, open_until_1, c->k) -
+                            crvm__starts_before_ymd(start, s, open_from, open_from_1, c->k);
+        } else {
+            c->periods[i] = crvm__starts_before_ymd(start, s, open_until, open_until_1, c->k);
+        }
     }
     for (size_t r = 0; r < l->n_rev; r++) {
         uint32_t cu = l->rev_customer[r];
@@ -62,10 +81,12 @@ static void range_sums(void *vctx, size_t worker, size_t range)
             !crvm__cents_add(&rev[(size_t)cu * CRVM_STREAM_COUNT + l->rev_stream[r]], l->rev_cents[r]) && cu < bad)
             bad = cu;
     }
-    /* Gross margin per stream, rounded as crvm_customer_economics() does. */
+    /* Gross margin per stream, rounded as crvm_customer_economics() does
+     * (a stream without revenue adds 0: the rates are finite). */
     for (size_t i = begin; i < end; i++)
         for (int s = 0; s < CRVM_STREAM_COUNT; s++)
-            if (!crvm__cents_add(&gm[i], llround((double)rev[i * CRVM_STREAM_COUNT + s] * m->gross_margin_rate[s])) &&
+            if (rev[i * CRVM_STREAM_COUNT + s] != 0 &&
+                !crvm__cents_add(&gm[i], llround((double)rev[i * CRVM_STREAM_COUNT + s] * m->gross_margin_rate[s])) &&
                 i < bad)
                 bad = i;
     for (size_t j = 0; j < l->contact_ids.count; j++) {
@@ -129,7 +150,7 @@ crvm_status crvm__contribution_threads(const crvm_ledger *l, const crvm_cost_mod
     const size_t n = l->customer_ids.count, S = l->segment_ids.count;
     const size_t ranges = crvm__value_threads(threads);
     window *w = crvm__malloc((n + 1) * sizeof *w);
-    int64_t *rev = crvm__calloc(n * CRVM_STREAM_COUNT + 1, sizeof *rev);
+    int64_t *rev = crvm__malloc((n * CRVM_STREAM_COUNT + 1) * sizeof *rev); /* zeroed by range_sums */
     int64_t *periods = crvm__calloc(n + 1, sizeof *periods);
     double *seg = crvm__calloc(3 * S + 1, sizeof *seg); /* gross margin, cost, periods of active */
     size_t bad_of[CRVM__MAX_THREADS];

@@ -74,7 +74,7 @@ static crvm_status eval_block(void *ctx, size_t worker, size_t slot, size_t begi
         double se[SUMS];
         for (int s = 0; s < SUMS; s++) {
             crvm__value_gradient(v, &q, part[s], grad);
-            se[s] = fabs(scale[s]) * sqrt(crvm__value_variance(v, grad));
+            se[s] = fabs(scale[s]) * sqrt(crvm__value_customer_variance(v, q.segment, grad));
             double *to = acc + (q.segment * SUMS + (size_t)s) * W;
             to[0] += scale[s] * grad[2 * q.segment];
             to[1] += scale[s] * grad[2 * q.segment + 1];

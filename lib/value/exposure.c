@@ -124,6 +124,24 @@ double crvm__value_variance(const crvm_value *v, const double *grad)
     return crvm__delta_variance(v->cov, v->k, grad);
 }
 
+double crvm__value_customer_variance(const crvm_value *v, size_t segment, const double *grad)
+{
+    const size_t k = v->k, c = 2 * v->segments, a0 = 2 * segment;
+    double var = 0;
+    for (size_t ia = 0; ia < 3 + v->p; ia++) {
+        const size_t a = ia < 2 ? a0 + ia : c + ia - 2;
+        if (grad[a] == 0)
+            continue;
+        const double *row = v->cov + a * k;
+        double s = row[a0] * grad[a0];
+        s += row[a0 + 1] * grad[a0 + 1];
+        for (size_t b = c; b < k; b++)
+            s += row[b] * grad[b];
+        var += grad[a] * s;
+    }
+    return var > 0 ? var : 0;
+}
+
 double crvm__delta_variance(const double *cov, size_t k, const double *grad)
 {
     double var = 0;

@@ -95,15 +95,15 @@ static crvm_status grow_table(pattern_set *t)
     return CRVM_OK;
 }
 
-/* Index of pattern q in t, added if new (its in_rows flag is or-ed in). */
-static crvm_status intern(pattern_set *t, const crvm__vpattern *q, uint32_t *id)
+/* Index of pattern q, whose packed key is `key`, in t, added if new (its
+ * in_rows flag is or-ed in). */
+static crvm_status intern_keyed(pattern_set *t, const crvm__vpattern *q, uint64_t key, uint32_t *id)
 {
     if (2 * (t->count + 1) > t->n_slots) {
         crvm_status st = grow_table(t);
         if (st)
             return st;
     }
-    const uint64_t key = pack_pattern(q);
     size_t mask = t->n_slots - 1, s = slot_hash(q, key) & mask;
     for (; t->slots[s]; s = (s + 1) & mask)
         if (t->slot_key[s] == key && (key || same_pattern(&t->pattern[t->slots[s] - 1], q))) {
@@ -126,6 +126,11 @@ static crvm_status intern(pattern_set *t, const crvm__vpattern *q, uint32_t *id)
     t->slot_key[s] = key;
     *id = (uint32_t)t->count++;
     return CRVM_OK;
+}
+
+static crvm_status intern(pattern_set *t, const crvm__vpattern *q, uint32_t *id)
+{
+    return intern_keyed(t, q, pack_pattern(q), id);
 }
 
 /* Empties t, keeping its memory. */
@@ -158,24 +163,6 @@ void crvm__vpanel_free(crvm__vpanel *p)
     memset(p, 0, sizeof *p);
 }
 
-/* Whole periods of k months in m months: the periods the options allow (1,
- * 3 or 12 months) divide by a constant (a multiplication), not by a variable
- * -- the panel's costliest instruction (a ternary on k == 1 alone is folded
- * back into the division by the compiler). */
-static inline int whole_periods(int m, int k)
-{
-    switch (k) {
-    case 1:
-        return m;
-    case 3:
-        return m / 3;
-    case 12:
-        return m / 12;
-    default:
-        return m / k;
-    }
-}
-
 /* Status and periods as crvm_ledger_retention_data() gives them. */
 static void customer_periods(const crvm_ledger *l, size_t i, crvm_date as_of, int k,
                              uint8_t *status, int32_t *periods)
@@ -187,10 +174,10 @@ static void customer_periods(const crvm_ledger *l, size_t i, crvm_date as_of, in
         *periods = 0;
     } else if (e != CRVM_DATE_NONE && e <= as_of) {
         *status = CRVM__VP_CHURNED;
-        *periods = (e > s ? whole_periods(crvm__ymd_months_between(start, crvm__ymd_of(e - 1)), k) : 0) + 1;
+        *periods = (e > s ? crvm__whole_periods(crvm__ymd_months_between(start, crvm__ymd_of(e - 1)), k) : 0) + 1;
     } else {
         *status = CRVM__VP_ACTIVE;
-        *periods = whole_periods(crvm__ymd_months_between(start, crvm__ymd_of(as_of)), k);
+        *periods = crvm__whole_periods(crvm__ymd_months_between(start, crvm__ymd_of(as_of)), k);
     }
 }
 
@@ -325,7 +312,7 @@ static crvm_status period_pattern(const period_touches *pt, crvm__ymd before, cr
                                   crvm__vpattern *q)
 {
     memset(q, 0, sizeof *q);
-    q->quiet = crvm__quiet_bin(whole_periods(crvm__ymd_months_between(before, renewal), k));
+    q->quiet = crvm__quiet_bin(crvm__whole_periods(crvm__ymd_months_between(before, renewal), k));
     if (pt->last == CRVM_DATE_NONE) { /* no touch: only the silence before it */
         q->z[CRVM__Z_SILENT_3_5] = q->quiet == CRVM__QUIET_3_5;
         q->z[CRVM__Z_SILENT_6_PLUS] = q->quiet == CRVM__QUIET_6_PLUS;
@@ -345,7 +332,7 @@ static crvm_status period_pattern(const period_touches *pt, crvm__ymd before, cr
     if (z[CRVM__Z_CONTACTS] > UINT32_MAX)
         return crvm__fail(CRVM_EDOMAIN, "value panel: more than 2^32 - 1 contacts in one period");
     q->touches = (uint8_t)(touched >= 2 ? 2 : touched);
-    uint8_t bin = crvm__quiet_bin(whole_periods(crvm__ymd_months_between(pt->last_ymd, renewal), k));
+    uint8_t bin = crvm__quiet_bin(crvm__whole_periods(crvm__ymd_months_between(pt->last_ymd, renewal), k));
     z[CRVM__Z_SILENT_3_5] = bin == CRVM__QUIET_3_5;
     z[CRVM__Z_SILENT_6_PLUS] = bin == CRVM__QUIET_6_PLUS;
     for (int j = 0; j < CRVM__Z_CANDIDATES; j++)
@@ -356,13 +343,14 @@ static crvm_status period_pattern(const period_touches *pt, crvm__ymd before, cr
 /* Rows of customer i (and its period in progress when active), their
  * pattern ids those of set. scratch holds at least periods + 1 entries. */
 static crvm_status customer_rows(const crvm_ledger *l, size_t i, crvm_date as_of, const touches *t,
-                                 period_touches *scratch, crvm__vpanel *p, pattern_set *set)
+                                 const crvm__ymd_days *days, period_touches *scratch, crvm__vpanel *p,
+                                 pattern_set *set)
 {
     const int k = p->months_per_period;
     const int32_t n = p->periods[i];
     const int active = p->status[i] == CRVM__VP_ACTIVE;
     const crvm_date s = l->cust_start[i];
-    const crvm__ymd start = crvm__ymd_of(s);
+    const crvm__ymd start = crvm__ymd_day(days, s);
     const size_t periods = (size_t)n + 1;
     for (size_t j = 0; j < periods; j++) {
         memset(scratch[j].kind, 0, sizeof scratch[j].kind);
@@ -373,8 +361,8 @@ static crvm_status customer_rows(const crvm_ledger *l, size_t i, crvm_date as_of
         crvm_date d = t->date[a];
         if (d > last_touch)
             last_touch = d;
-        const crvm__ymd dy = crvm__ymd_of(d);
-        size_t j = (size_t)whole_periods(crvm__ymd_months_between(start, dy), k);
+        const crvm__ymd dy = crvm__ymd_day(days, d);
+        size_t j = (size_t)crvm__whole_periods(crvm__ymd_months_between(start, dy), k);
         if (j >= periods)
             continue; /* after a churned customer's last period: in no row */
         period_touches *pt = &scratch[j];
@@ -389,6 +377,7 @@ static crvm_status customer_rows(const crvm_ledger *l, size_t i, crvm_date as_of
     }
     crvm__ymd before = start;
     uint32_t previous = UINT32_MAX;
+    uint64_t prev_key = 0;
     crvm__vpattern prev_q;
     for (int32_t r = 1; r <= n + active; r++) {
         crvm__vpattern q;
@@ -396,13 +385,18 @@ static crvm_status customer_rows(const crvm_ledger *l, size_t i, crvm_date as_of
         if (st)
             return st;
         q.in_rows = r <= n;
+        /* A period like the one before has its id: equal packed keys, or
+         * both unpacked and equal field by field. */
+        const uint64_t key = pack_pattern(&q);
         uint32_t id = previous;
-        if (previous == UINT32_MAX || !same_pattern(&q, &prev_q) || q.in_rows != prev_q.in_rows) {
-            st = intern(set, &q, &id);
+        if (previous == UINT32_MAX || key != prev_key || (!key && !same_pattern(&q, &prev_q)) ||
+            q.in_rows != prev_q.in_rows) {
+            st = intern_keyed(set, &q, key, &id);
             if (st)
                 return st;
         }
         previous = id;
+        prev_key = key;
         prev_q = q;
         if (scratch[r - 1].last != CRVM_DATE_NONE)
             before = scratch[r - 1].last_ymd;
@@ -412,7 +406,7 @@ static crvm_status customer_rows(const crvm_ledger *l, size_t i, crvm_date as_of
             p->current[i] = id;
     }
     if (active)
-        p->silence[i] = whole_periods(crvm__ymd_months_between(crvm__ymd_of(last_touch), crvm__ymd_of(as_of)), k);
+        p->silence[i] = crvm__whole_periods(crvm__ymd_months_between(crvm__ymd_day(days, last_touch), crvm__ymd_day(days, as_of)), k);
     return CRVM_OK;
 }
 
@@ -432,6 +426,7 @@ typedef struct build_ctx {
     const crvm_ledger *l;
     crvm_date as_of;
     const touches *t;
+    const crvm__ymd_days *days;
     crvm__vpanel *p;
     pattern_set all;
     block_slot *slot;
@@ -453,7 +448,7 @@ static crvm_status rows_block(void *ctx, size_t worker, size_t s, size_t begin, 
         return crvm__nomem("value panel rows");
     for (size_t i = begin; i < end; i++)
         if (c->p->status[i] != CRVM__VP_NOT_STARTED) {
-            crvm_status st = customer_rows(c->l, i, c->as_of, c->t, b->scratch, c->p, &b->set);
+            crvm_status st = customer_rows(c->l, i, c->as_of, c->t, c->days, b->scratch, c->p, &b->set);
             if (st)
                 return st;
         }
@@ -490,10 +485,11 @@ static void merge_slot(void *ctx, size_t s)
 }
 
 static crvm_status build_rows(const crvm_ledger *l, crvm_date as_of, const touches *t,
-                              size_t scratch_len, int threads, crvm__vpanel *p)
+                              const crvm__ymd_days *days, size_t scratch_len, int threads,
+                              crvm__vpanel *p)
 {
     const size_t slots = crvm__value_slots(threads);
-    build_ctx c = {l, as_of, t, p, {NULL, 0, 0, NULL, NULL, 0}, NULL, scratch_len, CRVM_OK};
+    build_ctx c = {l, as_of, t, days, p, {NULL, 0, 0, NULL, NULL, 0}, NULL, scratch_len, CRVM_OK};
     c.slot = crvm__calloc(slots, sizeof *c.slot);
     crvm_status st = c.slot ? crvm__value_blocks(threads, p->customers, rows_block, merge_slot, &c)
                             : crvm__nomem("value panel rows");
@@ -539,10 +535,13 @@ crvm_status crvm__vpanel_build_threads(const crvm_ledger *l, crvm_date as_of, in
     periods_ctx pc = {l, as_of, k, &p};
     crvm__parallel_for(n, threads, periods_range, &pc);
     int32_t max_periods = 0;
+    crvm_date first_day = as_of; /* of the customers started by as_of: their touches' span */
     p.first_row[0] = 0;
     for (size_t i = 0; i < n; i++) {
         if (p.periods[i] > max_periods)
             max_periods = p.periods[i];
+        if (l->cust_start[i] < first_day)
+            first_day = l->cust_start[i];
         p.first_row[i + 1] = p.first_row[i] + (size_t)p.periods[i];
     }
     p.rows = p.first_row[n];
@@ -554,7 +553,12 @@ crvm_status crvm__vpanel_build_threads(const crvm_ledger *l, crvm_date as_of, in
         crvm__vpanel_free(&p);
         return st;
     }
-    st = build_rows(l, as_of, &t, (size_t)max_periods + 1, threads, &p);
+    crvm__ymd_days days;
+    st = crvm__ymd_days_new(first_day, as_of, &days);
+    if (!st) {
+        st = build_rows(l, as_of, &t, &days, (size_t)max_periods + 1, threads, &p);
+        crvm__ymd_days_free(&days);
+    }
     free_touches(&t);
     if (st) {
         crvm__vpanel_free(&p);

@@ -117,6 +117,12 @@ void crvm__value_gradient(const crvm_value *v, const crvm__vquery *q, const crvm
                           double *grad);
 /* g' Sigma g. */
 double crvm__value_variance(const crvm_value *v, const double *grad);
+/* The same for a gradient of crvm__value_gradient() for a customer of
+ * `segment`, zero outside that segment's alpha and beta, c and b: the sums
+ * over only those 3 + p entries, in the same order. The terms left out are
+ * finite covariances times exact zeros, which leave a non-zero partial sum
+ * as it is, so the variance is the same (a zero one is +0 either way). */
+double crvm__value_customer_variance(const crvm_value *v, size_t segment, const double *grad);
 /* The segment roll-ups' sums (customers.c, for both backends): the active
  * customers' contribution, residual value and value at risk in cents per
  * segment and in total (3 x (segments + 1) into cents), and their counts in
@@ -153,8 +159,10 @@ crvm_status crvm__value_blocks(int threads, size_t n, crvm__value_block_fn fn,
                                crvm__value_reduce_fn reduce, void *ctx);
 
 /* ---- pieces of the fit */
-/* as_of must fall within the ledger's data (value.c): CRVM_OK or CRVM_EINVAL/CRVM_EDOMAIN. */
-crvm_status crvm__value_check_as_of(const crvm_ledger *l, crvm_date as_of, int months_per_period);
+/* as_of must fall within the ledger's data (value.c), whose span is found on
+ * `threads` threads: CRVM_OK or CRVM_EINVAL/CRVM_EDOMAIN. */
+crvm_status crvm__value_check_as_of(const crvm_ledger *l, crvm_date as_of, int months_per_period,
+                                    int threads);
 /* A value with its options checked, contributions, panel and active customers,
  * before any model (value.c); allow_idle: no active customer is not an error. */
 crvm_status crvm__value_prepare(const crvm_ledger *l, const crvm_cost_model *costs, crvm_date as_of,

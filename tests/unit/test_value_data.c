@@ -44,6 +44,87 @@ static void calendar_matches_the_ledger_dates(void **state)
     assert_int_equal(crvm__ymd_months_between(crvm__ymd_of(D(2024, 1, 31)), crvm__ymd_of(D(2024, 2, 28))), 0);
 }
 
+/* The panel's table of days (crvm__ymd_days) against the public date API:
+ * every day in its span and around it (converted) maps back to itself; a
+ * span longer than the table keeps its last CRVM__YMD_DAYS_MAX days; an
+ * empty span has none. crvm__whole_periods against crvm_date_whole_periods
+ * for months, quarters and years. */
+static void day_table_and_whole_periods_match_the_dates(void **state)
+{
+    (void)state;
+    const crvm_date spans[3][2] = {{D(1999, 12, 20), D(2025, 3, 10)},
+                                   {D(1800, 1, 1), D(2030, 1, 1)},
+                                   {D(2020, 5, 1), D(2020, 4, 30)}};
+    for (int k = 0; k < 3; k++) {
+        crvm__ymd_days t;
+        assert_int_equal(crvm__ymd_days_new(spans[k][0], spans[k][1], &t), CRVM_OK);
+        long long days = (long long)spans[k][1] - spans[k][0] + 1;
+        long long want = days < 0 ? 0 : days > CRVM__YMD_DAYS_MAX ? CRVM__YMD_DAYS_MAX : days;
+        assert_int_equal(t.len, want);
+        if (want > 0)
+            assert_int_equal(t.first, spans[k][1] - (crvm_date)want + 1);
+        for (crvm_date d = spans[k][1] - (crvm_date)want - 40; d <= spans[k][1] + 40; d++) {
+            crvm__ymd x = crvm__ymd_day(&t, d);
+            crvm_date back;
+            assert_int_equal(crvm_date_from_ymd(x.y, x.m, x.d, &back), CRVM_OK);
+            assert_int_equal(back, d);
+        }
+        crvm__ymd_days_free(&t);
+    }
+    test_rng rng = {11};
+    const crvm_period per[3] = {CRVM_PERIOD_MONTH, CRVM_PERIOD_QUARTER, CRVM_PERIOD_YEAR};
+    const int months[3] = {1, 3, 12};
+    for (int it = 0; it < 30000; it++) {
+        crvm_date a = D(1999, 1, 1) + (crvm_date)(test_rng_uniform(&rng) * 12000);
+        crvm_date b = a + (crvm_date)(test_rng_uniform(&rng) * 6000);
+        for (int j = 0; j < 3; j++) {
+            int expected;
+            assert_int_equal(crvm_date_whole_periods(a, b, per[j], &expected), CRVM_OK);
+            assert_int_equal(crvm__whole_periods(crvm__ymd_months_between(crvm__ymd_of(a), crvm__ymd_of(b)),
+                                                 months[j]), expected);
+        }
+    }
+}
+
+/* A customer's delta variance over its segment's alpha and beta, c and b
+ * (crvm__value_customer_variance) is the full g' Sigma g of
+ * crvm__value_variance to the bit, for each of the three figures of every
+ * active customer of a simulated business: the terms it leaves out are
+ * finite covariances times exact zeros. */
+static void customer_variance_is_the_full_delta_variance(void **state)
+{
+    (void)state;
+    vs_business b = vs_simulated_small(300, 3);
+    crvm_value *v;
+    assert_int_equal(crvm_value_fit(b.ledger, NULL, D(2024, 6, 14), NULL, &v), CRVM_OK);
+    double *grad = malloc(v->k * sizeof *grad), *lambda_b = malloc((v->p + 1) * sizeof *lambda_b);
+    assert_non_null(grad);
+    assert_non_null(lambda_b);
+    size_t checked = 0;
+    for (size_t i = 0; i < v->panel.customers; i++) {
+        if (v->panel.status[i] != CRVM__VP_ACTIVE)
+            continue;
+        crvm__vquery q;
+        q.lambda_b = lambda_b;
+        crvm__value_customer_query(v, i, &q);
+        crvm__rcov_answer a;
+        assert_int_equal(crvm__value_eval(v, &q, i, &a), CRVM_OK);
+        const crvm__rcov_partials *part[3] = {&a.survival, &a.derl, &a.at_risk};
+        for (int s = 0; s < 3; s++) {
+            crvm__value_gradient(v, &q, part[s], grad);
+            double full = crvm__value_variance(v, grad), own = crvm__value_customer_variance(v, q.segment, grad);
+            assert_memory_equal(&own, &full, sizeof full);
+            assert_true(full > 0);
+            checked++;
+        }
+    }
+    assert_true(checked > 100);
+    free(grad);
+    free(lambda_b);
+    crvm_value_free(v);
+    vs_free(&b);
+}
+
 /* A random ledger whose rows the test keeps (as a vs_business: value_support.h);
  * unattributed self-service views go to *loose (their dates, *n_loose of them). */
 static vs_business make_random_ledger(uint64_t seed, size_t n, crvm_date **loose, size_t *n_loose)
@@ -573,6 +654,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(calendar_matches_the_ledger_dates),
+        cmocka_unit_test(day_table_and_whole_periods_match_the_dates),
+        cmocka_unit_test(customer_variance_is_the_full_delta_variance),
         cmocka_unit_test(panel_matches_the_ledger_and_a_recount),
         cmocka_unit_test(panel_is_the_same_for_every_thread_count),
         cmocka_unit_test(panel_allocation_failures),
