@@ -135,6 +135,10 @@ static crvm_status walk(crvm__rcov_qctx *qc, const crvm__rcov_query *q, long kc)
     long kmode[2];
     for (int j = 0; j < 2; j++)
         kmode[j] = (long)floor((mode[j] - gt->t_lo) / gt->h + 0.5);
+    /* A left table's sums come first, so that the right walk's totals
+     * include them (the nodes below its cut are most of some integrals). */
+    if (qc->left)
+        crvm__rcov_add_left(qc, kc);
     long lo = kc >= 0 ? kc + 1 : 0;
     long start = (long)floor((peak - gt->t_lo) / gt->h + 0.5);
     start = start < lo ? lo : start > K - 1 ? K - 1 : start;
@@ -194,8 +198,10 @@ static crvm_status walk(crvm__rcov_qctx *qc, const crvm__rcov_query *q, long kc)
         }
     }
     if (left_open) {
-        if (kc >= 0)
-            crvm__rcov_add_tail(qc, kc);
+        if (kc >= 0) {
+            if (!qc->left)
+                crvm__rcov_add_tail(qc, kc);
+        }
         else {
             edge_hit = 1;
             edge[0] = fmax(edge[0], low[0]);
@@ -318,6 +324,11 @@ static crvm_status evaluate(const crvm__rcov_engine *e, const crvm__rcov_query *
         double cut = floor((log(CRVM__TAIL_Q / rho) - gt->t_lo) / gt->h);
         kc = cut > (double)gt->K - 2 ? (long)gt->K - 2 : cut < -1 ? -1 : (long)cut;
     }
+    /* A DERL-only query whose z = x + e1 allows it takes the nodes below its
+     * row's left cut from the left table (cov_left.c): ~4 chunks fewer. */
+    qc.left = derl_only && gt->left ? crvm__rcov_left(gt, q->n, x + e1) : NULL;
+    if (qc.left)
+        kc = (long)gt->left_k[n];
     crvm_status st = walk(&qc, q, kc);
     if (st != CRVM_OK)
         return st;
@@ -339,6 +350,8 @@ static crvm_status evaluate(const crvm__rcov_engine *e, const crvm__rcov_query *
         /* The relative rounding of the analytically normalised weights
          * (their exponent is a sum of terms of size |ln B| + alpha |t|). */
         nm.rel_w = 16 * DBL_EPSILON * (1 + fabs(qc.lnB) + a * (1 + fabs(log(a / x))));
+        if (qc.left)
+            nm.rel_w += CRVM__LEFT_ROUNDING;
     }
     const int sums = derl_only ? 1 : 3;
     integral J[3];
