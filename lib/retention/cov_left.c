@@ -53,25 +53,42 @@ _Static_assert(MP <= MV - 1, "kappa C's partial sums read the value table shifte
 
 /* ---- building ------------------------------------------------------------------------ */
 
-/* The sums over k <= ks of a field f whose series (with the weight's) is
- * conv (and, times ln theta's, convt), as T_m of a cut at t_L: plain,
- * alternating and times ln theta, for m < MV (the last two for m < MP). */
-static void series_part(const crvm__rcov_gtab *gt, long ks, double tL, const double conv[N + 1],
-                        const double convt[N + 1], double *plain, double *alt, double *logt)
+/* The grid's geometric sums of kappa^lambda, lambda = alpha + s (s < N + MV,
+ * q = e^(-lambda h)): 1 / (1 - q), h q / (1 - q)^2 and 1 / (1 + q). */
+typedef struct geometric {
+    double g1[N + MV], gt[N + MV], ga[N + MV];
+} geometric;
+
+static void geometric_init(const crvm__rcov_gtab *gt, geometric *g)
 {
-    double ts_ = gt->t_lo + (double)ks * gt->h, h = gt->h, sgn = (ks & 1) ? -1.0 : 1.0;
+    for (int s = 0; s < N + MV; s++) {
+        double lambda = gt->alpha + s, q = exp(-lambda * gt->h), omq = -expm1(-lambda * gt->h);
+        g->g1[s] = 1 / omq;
+        g->gt[s] = gt->h * q / (omq * omq);
+        g->ga[s] = 1 / (1 + q);
+    }
+}
+
+/* The sums over k <= ks of a field whose series times the weight's is conv
+ * (and, times ln theta's, convt) as T_m of a cut at t_L, rel[m] = (kappa_s /
+ * kappa_L)^(alpha + m): plain (m < MV), alternating and times ln theta (m <
+ * MP; not written where NULL). */
+static void series_part(const crvm__rcov_gtab *gt, long ks, const geometric *g,
+                        const double rel[MV], const double conv[N + 1], const double convt[N + 1],
+                        double *plain, double *alt, double *logt)
+{
+    double ts_ = gt->t_lo + (double)ks * gt->h, sgn = (ks & 1) ? -1.0 : 1.0;
     double kp[N + 1];
     kp[0] = 1;
     for (int p = 1; p <= N; p++)
         kp[p] = kp[p - 1] * gt->kappa[ks];
     for (int m = 0; m < MV; m++) {
-        double rel = exp((gt->alpha + m) * (ts_ - tL)), s = 0, sa = 0, st = 0;
+        double s = 0, sa = 0, st = 0;
         for (int p = 0; p <= N; p++) {
-            double lambda = gt->alpha + p + m, q = exp(-lambda * h), omq = -expm1(-lambda * h);
-            double b = kp[p] * rel;
-            s += conv[p] * b / omq;
-            sa += conv[p] * b / (1 + q);
-            st += (conv[p] * (ts_ / omq - h * q / (omq * omq)) + convt[p] / omq) * b;
+            double b = kp[p] * rel[m];
+            s += conv[p] * b * g->g1[p + m];
+            sa += conv[p] * b * g->ga[p + m];
+            st += (conv[p] * (ts_ * g->g1[p + m] - g->gt[p + m]) + convt[p] * g->g1[p + m]) * b;
         }
         plain[m] = s;
         if (m < MP) {
@@ -96,7 +113,8 @@ static void convolve(const double *c, const double *w, double out[N + 1])
 
 /* Row n's cut node (-1: no table) and, if there is one, its table T. */
 static long row_table(const crvm__rcov_engine *e, const crvm__rcov_gtab *gt, int n,
-                      const double ts[N + 1], const double tl[N + 1], double *T)
+                      const double ts[N + 1], const double tl[N + 1], const geometric *g,
+                      double *T)
 {
     if (!isfinite(gt->rho_derl[n]))
         return -1;
@@ -118,20 +136,23 @@ static long row_table(const crvm__rcov_engine *e, const crvm__rcov_gtab *gt, int
             return -1;
     double tL = gt->t_lo + (double)kl * gt->h;
     /* Every node k <= ks by the series. */
+    double rel[MV];
+    for (int m = 0; m < MV; m++)
+        rel[m] = exp((gt->alpha + m) * (double)(ks - kl) * gt->h);
     const double *ser = crvm__rcov_series(gt, n);
     double conv[N + 1], convt[N + 1];
     convolve(ser + CRVM__F_C * CRVM__SERIES_LEN, ts, conv);
     convolve(ser + CRVM__F_C * CRVM__SERIES_LEN, tl, convt);
-    series_part(gt, ks, tL, conv, convt, T + CRVM__L_C, T + CRVM__L_CA, T + CRVM__L_CT);
+    series_part(gt, ks, g, rel, conv, convt, T + CRVM__L_C, T + CRVM__L_CA, T + CRVM__L_CT);
     convolve(ser + CRVM__F_G1 * CRVM__SERIES_LEN, ts, conv);
-    series_part(gt, ks, tL, conv, convt, T + CRVM__L_G1, T + CRVM__L_GA, NULL);
+    series_part(gt, ks, g, rel, conv, convt, T + CRVM__L_G1, T + CRVM__L_GA, NULL);
     double tmp[MV];
     convolve(ser + CRVM__F_CC * CRVM__SERIES_LEN, ts, conv);
-    series_part(gt, ks, tL, conv, convt, tmp, NULL, NULL);
+    series_part(gt, ks, g, rel, conv, convt, tmp, NULL, NULL);
     for (int m = 0; m < MP; m++)
         T[CRVM__L_CC + m] = tmp[m];
     convolve(ser + CRVM__F_CE * CRVM__SERIES_LEN, ts, conv);
-    series_part(gt, ks, tL, conv, convt, tmp, NULL, NULL);
+    series_part(gt, ks, g, rel, conv, convt, tmp, NULL, NULL);
     for (int m = 0; m < MP; m++)
         T[CRVM__L_CE + m] = tmp[m];
     /* The nodes ks < k <= kl. */
@@ -156,8 +177,15 @@ static long row_table(const crvm__rcov_engine *e, const crvm__rcov_gtab *gt, int
 
 void crvm__rcov_left_tables(const crvm__rcov_engine *e, crvm__rcov_gtab *gt)
 {
+    if (!gt->left) {
+        for (int n = 0; n <= e->max_n; n++)
+            gt->left_k[n] = -1.0;
+        return;
+    }
     double ls[N + 2], ts[N + 2], tl[N + 1];
     crvm__rcov_theta_series(gt->alpha, ls, ts);
+    geometric g;
+    geometric_init(gt, &g);
     for (int i = 0; i <= N; i++) {
         double s = 0;
         for (int l = 1; l <= i; l++)
@@ -165,9 +193,8 @@ void crvm__rcov_left_tables(const crvm__rcov_engine *e, crvm__rcov_gtab *gt)
         tl[i] = s;
     }
     for (int n = 0; n <= e->max_n; n++)
-        gt->left_k[n] = gt->left ? (double)row_table(e, gt, n, ts, tl,
-                                                      gt->left + (size_t)n * CRVM__LEFT_STRIDE)
-                                 : -1.0;
+        gt->left_k[n] = (double)row_table(e, gt, n, ts, tl, &g,
+                                          gt->left + (size_t)n * CRVM__LEFT_STRIDE);
 }
 
 /* ---- a query ------------------------------------------------------------------------- */
