@@ -25,7 +25,8 @@
  * T_m itself: the nodes k_s < k <= k_L directly, and every node k <= k_s (to
  * minus infinity) by the product of the fields' and the weight's series in
  * kappa, exact to 1.2e-16 there (k_s the DERL's series cut at z = 0, rho
- * kappa_s <= 0.01: cov_tail.c's bound with two series), each power summed
+ * kappa_s <= 0.01: cov_tail.c's bound with two series; k_s = k_L where that
+ * is further left), each power summed
  * over the grid as a geometric series:
  *     sum_{k<=k_s} kappa_k^lambda = kappa_s^lambda / (1 - q),
  *     sum_{k<=k_s} t_k kappa_k^lambda = kappa_s^lambda (t_s / (1 - q) - h q / (1 - q)^2),
@@ -122,7 +123,10 @@ static long row_table(const crvm__rcov_engine *e, const crvm__rcov_gtab *gt, int
                         gt->h);
     double zn = gt->beta + gt->E * e->P[n + 1];
     double kl_d = floor((log(CRVM__LEFT_Q / (SPAN * zn)) - gt->t_lo) / gt->h);
-    if (!(ks_d >= 0 && kl_d > ks_d && kl_d <= (double)gt->K - 2))
+    /* The series hold at every cut left of k_s: where the table's cut is
+     * (z_n >> rho_derl), they give the whole table. */
+    ks_d = fmin(ks_d, kl_d);
+    if (!(ks_d >= 0 && kl_d <= (double)gt->K - 2))
         return -1;
     long ks = (long)ks_d, kl = (long)kl_d;
     const size_t S = gt->stride;
