@@ -131,9 +131,9 @@ static inline const double *crvm__rcov_left(const crvm__rcov_gtab *gt, int n, do
 void crvm__rcov_left_tables(const crvm__rcov_engine *e, crvm__rcov_gtab *gt);
 
 /* The series of ((1 - e^-k)/k)^(alpha - 1) (ts) and of its logarithm (ls),
- * orders 0 .. CRVM__TAIL_N + 1. */
+ * orders 0 .. CRVM__TAIL_N + 1, and of their product (tl), orders 0 .. N. */
 void crvm__rcov_theta_series(double alpha, double ls[CRVM__TAIL_N + 2],
-                             double ts[CRVM__TAIL_N + 2]);
+                             double ts[CRVM__TAIL_N + 2], double tl[CRVM__TAIL_N + 1]);
 
 static inline const double *crvm__rcov_series(const crvm__rcov_gtab *gt, int n)
 {

@@ -187,15 +187,9 @@ void crvm__rcov_left_tables(const crvm__rcov_engine *e, crvm__rcov_gtab *gt)
         return;
     }
     double ls[N + 2], ts[N + 2], tl[N + 1];
-    crvm__rcov_theta_series(gt->alpha, ls, ts);
+    crvm__rcov_theta_series(gt->alpha, ls, ts, tl);
     geometric g;
     geometric_init(gt, &g);
-    for (int i = 0; i <= N; i++) {
-        double s = 0;
-        for (int l = 1; l <= i; l++)
-            s += ls[l] * ts[i - l];
-        tl[i] = s;
-    }
     for (int n = 0; n <= e->max_n; n++)
         gt->left_k[n] = (double)row_table(e, gt, n, ts, tl, &g,
                                           gt->left + (size_t)n * CRVM__LEFT_STRIDE);
