@@ -50,9 +50,9 @@ enum {
  * x + e1 and z kappa_L <= LEFT_Q sums its nodes below the cut as the series
  * sum_m (-z kappa_L)^m / m! T_m: LEFT_MV terms for the values, LEFT_MP for
  * the partials and the alternating sums. Layout of a row's table: */
-#define CRVM__LEFT_Q 1.0
-#define CRVM__LEFT_MV 19
-#define CRVM__LEFT_MP 15
+#define CRVM__LEFT_Q 2.0
+#define CRVM__LEFT_MV 26
+#define CRVM__LEFT_MP 21
 enum {
     CRVM__L_C = 0,                              /* C_{n+1}, MV */
     CRVM__L_G1 = CRVM__L_C + CRVM__LEFT_MV,     /* G_{n+1}, MV */

@@ -14,9 +14,9 @@
  * Bound: with f >= 0 at every node (checked when the table is built; C ln
  * theta <= 0 likewise), 0 <= T_m <= T_0, and the sum is at least e^(-z
  * kappa_L) T_0; for z kappa_L <= Q the series stopped after M terms is
- * within T_0 Q^M / M! e^Q, i.e. e^(2Q) Q^M / M! of the sum: at Q = 1, 6.1e-17
- * for the values (M = LEFT_MV = 19) and 5.7e-12 for the partial sums and the
- * alternating ones (M = LEFT_MP = 15: a partial needs ~1e-8, the error
+ * within T_0 Q^M / M! e^Q, i.e. e^(2Q) Q^M / M! of the sum: at Q = 2, 9.1e-18
+ * for the values (M = LEFT_MV = 26) and 2.2e-12 for the partial sums and the
+ * alternating ones (M = LEFT_MP = 21: a partial needs ~1e-8, the error
  * estimate a few digits), the alternating tables being bounded by the same
  * T_0. Rounding: the terms add up to at most e^Q T_0 and each coefficient
  * carries a few ulps, so the query adds LEFT_ROUNDING of the sum to its
@@ -39,7 +39,7 @@
  * 1)^c (bench_value at 10^5: the 90th percentile at 1.15 z_n, the largest
  * 3 z_n): k_L is the last node with kappa <= Q / (SPAN z_n). A query with z
  * kappa_L > Q walks down to the series cut as before. Cost: LEFT_STRIDE
- * doubles a row (904 bytes). */
+ * doubles a row (1 256 bytes). */
 #include <math.h>
 
 #include "retention/cov_query.h"
@@ -197,10 +197,12 @@ void crvm__rcov_left_tables(const crvm__rcov_engine *e, crvm__rcov_gtab *gt)
 
 /* ---- a query ------------------------------------------------------------------------- */
 
-static const double inverse[MV] = {0,       1,        1.0 / 2,  1.0 / 3,  1.0 / 4,
-                                   1.0 / 5, 1.0 / 6,  1.0 / 7,  1.0 / 8,  1.0 / 9,
-                                   1.0 / 10, 1.0 / 11, 1.0 / 12, 1.0 / 13, 1.0 / 14,
-                                   1.0 / 15, 1.0 / 16, 1.0 / 17, 1.0 / 18};
+_Static_assert(MV == 26, "inverse[] lists 1 / m for m < MV");
+static const double inverse[MV] = {0, 1.0 / 1, 1.0 / 2, 1.0 / 3, 1.0 / 4, 1.0 / 5,
+                                   1.0 / 6, 1.0 / 7, 1.0 / 8, 1.0 / 9, 1.0 / 10, 1.0 / 11,
+                                   1.0 / 12, 1.0 / 13, 1.0 / 14, 1.0 / 15, 1.0 / 16, 1.0 / 17,
+                                   1.0 / 18, 1.0 / 19, 1.0 / 20, 1.0 / 21, 1.0 / 22, 1.0 / 23,
+                                   1.0 / 24, 1.0 / 25};
 
 static inline double dot(const double *a, const double *b, int n)
 {

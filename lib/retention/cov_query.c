@@ -24,8 +24,8 @@
  * geometric series (cov_tail.c): the infinite left tail -- slow, about
  * theta^(alpha+1), for small alpha -- costs a few series products.
  * kappa_c = q / rho, with rho the growth rate of all the factors'
- * coefficients. A DERL-only query whose z = x + e1 is at most 1 / kappa_L,
- * kappa_L its row's left cut, instead takes every node below kappa_L from
+ * coefficients. A DERL-only query whose z = x + e1 is at most Q / kappa_L
+ * (Q = 2), kappa_L its row's left cut, instead takes every node below kappa_L from
  * the row's left table, a series in z kappa_L (cov_left.c): its walk then
  * starts about a chunk below the mode. For alpha >= 5 the weights are
  * normalised numerically (E[Q] = sum w Q / sum w: the rounding of ln

@@ -70,8 +70,9 @@ void crvm__rcov_add_chunk(crvm__rcov_qctx *qc, long k0, long lo, long hi,
 void crvm__rcov_add_tail(crvm__rcov_qctx *qc, long kc);
 
 /* Adds the nodes k <= kc, kc the row's left cut, by qc->left (cov_left.c),
- * whose rounding is within LEFT_ROUNDING of the sum (4 (MV + 2) eps e^(2Q)). */
-#define CRVM__LEFT_ROUNDING (4.0 * (CRVM__LEFT_MV + 2) * 7.39 * 0x1p-52)
+ * whose rounding is within LEFT_ROUNDING of the sum (4 (MV + 2) eps e^(2Q),
+ * e^(2Q) = 54.6 at Q = 2). */
+#define CRVM__LEFT_ROUNDING (4.0 * (CRVM__LEFT_MV + 2) * 54.6 * 0x1p-52)
 void crvm__rcov_add_left(crvm__rcov_qctx *qc, long kc);
 
 #endif

@@ -1204,7 +1204,7 @@ static void derl_alone_is_accurate_where_the_lifetime_window_grows_faster(void *
 }
 
 /* A DERL-only query takes its nodes below its row's left cut kappa_L from
- * the row's left table (cov_left.c) when z kappa_L <= 1, z = beta + Lambda +
+ * the row's left table (cov_left.c) when z kappa_L <= Q = 2, z = beta + Lambda +
  * e1, and otherwise walks down to the series cut. At the edges of that rule
  * -- z at the limit (the table's series at its longest), z one ulp of Lambda
  * past it (the walk) and z = beta (the cut furthest below the posterior's
@@ -1241,7 +1241,7 @@ static void derl_alone_is_accurate_at_the_edges_of_its_left_table(void **state)
         kappa_min = fmin(kappa_min, kl);
         kappa_max = fmax(kappa_max, kl);
         /* Lambda at the limit, one ulp past it, and 0 (with e1 = 0). */
-        double at = 1 / kl - gt->beta - e1;
+        double at = CRVM__LEFT_Q / kl - gt->beta - e1;
         while (crvm__rcov_left(gt, n, (gt->beta + at) + e1) == NULL)
             at = nextafter(at, 0);
         double past = at;
