@@ -22,8 +22,9 @@
  * per group at fixed nodes in t = ln kappa, kappa = -ln(1 - theta), for
  * every n a query may have, the fields of one n side by side
  * (cov_engine.h); the top rows are summed directly. Each row also gets the
- * Taylor series of its fields in kappa (cov_series.c). Survival over H and
- * churn next are closed form (cov_query.c). */
+ * Taylor series of its fields in kappa (cov_series.c) and the moments of
+ * the DERL's fields below a cut near its queries' posteriors (cov_left.c).
+ * Survival over H and churn next are closed form (cov_query.c). */
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
@@ -52,6 +53,7 @@ void crvm__rcov_engine_free(crvm__rcov_engine *e)
             crvm__free(e->tab[g].field);
             crvm__free(e->tab[g].series);
             crvm__free(e->tab[g].tail);
+            crvm__free(e->tab[g].left);
         }
     crvm__free(e->tab);
     crvm__free(e->P);
@@ -275,17 +277,22 @@ static crvm_status build_group(const crvm__rcov_engine *e, crvm__rcov_gtab *gt,
     gt->lga = crvm__lgamma(a);
     gt->psi_alpha = crvm__digamma(a);
     size_t K = gt->K, rows = (size_t)e->max_n + 1, S = gt->stride = K + 2 * CRVM__PAD;
-    gt->mem = crvm__calloc(3 * S + 2 * rows, sizeof *gt->mem);
+    gt->mem = crvm__calloc(3 * S + 3 * rows, sizeof *gt->mem);
     gt->field = crvm__calloc(rows * CRVM__FIELDS * S, sizeof *gt->field);
     gt->series = crvm__calloc(rows * CRVM__FIELDS * CRVM__SERIES_LEN, sizeof *gt->series);
     gt->tail = crvm__calloc(K * CRVM__TAIL_STRIDE, sizeof *gt->tail);
-    if (!gt->mem || !gt->field || !gt->series || !gt->tail)
+    /* The left tables serve the queries whose weights are normalised
+     * analytically. */
+    if (!gt->numeric)
+        gt->left = crvm__calloc(rows * CRVM__LEFT_STRIDE, sizeof *gt->left);
+    if (!gt->mem || !gt->field || !gt->series || !gt->tail || (!gt->numeric && !gt->left))
         return crvm__nomem("the prediction tables");
     gt->kappa = gt->mem + CRVM__PAD;
     gt->lth = gt->kappa + S;
     gt->phi = gt->lth + S;
     gt->rho = gt->phi + S - CRVM__PAD;
     gt->rho_derl = gt->rho + rows;
+    gt->left_k = gt->rho_derl + rows;
     for (long k = -CRVM__PAD; k < (long)(K + CRVM__PAD); k++) {
         double t = gt->t_lo + (double)k * gt->h;
         gt->kappa[k] = exp(t);
@@ -295,6 +302,7 @@ static crvm_status build_group(const crvm__rcov_engine *e, crvm__rcov_gtab *gt,
             build_node(e, gt, tops, (size_t)k);
     }
     crvm__rcov_group_series(e, mo, gt);
+    crvm__rcov_left_tables(e, gt);
     return CRVM_OK;
 }
 

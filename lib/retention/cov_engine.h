@@ -43,6 +43,27 @@ enum {
 #define CRVM__TAIL_UL CRVM__TAIL_LOW
 #define CRVM__TAIL_STRIDE (CRVM__TAIL_U + 2 * CRVM__TAIL_UL)
 
+/* The left tables (cov_left.c): per row n, one cut node k_L and, for the
+ * fields a DERL-only query sums, the moments T_m = sum over every node k <=
+ * k_L of e^(phi_k - alpha t_L) (kappa_k / kappa_L)^m f_k (the tail below the
+ * series cut in closed form), summed and alternating. A query with z =
+ * x + e1 and z kappa_L <= LEFT_Q sums its nodes below the cut as the series
+ * sum_m (-z kappa_L)^m / m! T_m: LEFT_MV terms for the values, LEFT_MP for
+ * the partials and the alternating sums. Layout of a row's table: */
+#define CRVM__LEFT_Q 2.0
+#define CRVM__LEFT_MV 26
+#define CRVM__LEFT_MP 21
+enum {
+    CRVM__L_C = 0,                              /* C_{n+1}, MV */
+    CRVM__L_G1 = CRVM__L_C + CRVM__LEFT_MV,     /* G_{n+1}, MV */
+    CRVM__L_CA = CRVM__L_G1 + CRVM__LEFT_MV,    /* C alternating, MP */
+    CRVM__L_GA = CRVM__L_CA + CRVM__LEFT_MP,    /* G alternating, MP */
+    CRVM__L_CT = CRVM__L_GA + CRVM__LEFT_MP,    /* C ln theta, MP */
+    CRVM__L_CC = CRVM__L_CT + CRVM__LEFT_MP,    /* dC/dc, MP */
+    CRVM__L_CE = CRVM__L_CC + CRVM__LEFT_MP,    /* dC/d ln E, MP */
+    CRVM__LEFT_STRIDE = CRVM__L_CE + CRVM__LEFT_MP
+};
+
 typedef struct crvm__rcov_gtab {
     double alpha, beta, E, lga, psi_alpha, t_lo, h;
     size_t K;       /* nodes 0 .. K - 1, padded by PAD at each end */
@@ -64,6 +85,8 @@ typedef struct crvm__rcov_gtab {
      * kappa'^p (U), times ln theta (Ut) and alternating (Ua). [K x TAIL_STRIDE] */
     double *tail;
     double rho_theta; /* growth rate of the series of ((1 - e^-k)/k)^(alpha-1) and its log */
+    double *left_k;   /* [max_n + 1]: row n's left cut node k_L (-1: none) */
+    double *left;     /* [(max_n + 1) x LEFT_STRIDE] (NULL when alpha >= 5 or no series) */
 } crvm__rcov_gtab;
 
 struct crvm__rcov_engine {
@@ -94,6 +117,23 @@ static inline const double *crvm__rcov_fields(const crvm__rcov_gtab *gt, int n)
 {
     return gt->field + (size_t)n * CRVM__FIELDS * gt->stride + CRVM__PAD;
 }
+
+/* Row n's left table if a DERL-only query with z = x + e1 may use it, else NULL. */
+static inline const double *crvm__rcov_left(const crvm__rcov_gtab *gt, int n, double z)
+{
+    double k = gt->left_k[n];
+    return k >= 0 && z * gt->kappa[(long)k] <= CRVM__LEFT_Q
+               ? gt->left + (size_t)n * CRVM__LEFT_STRIDE : NULL;
+}
+
+/* Builds the group's left tables (fields, series and rho_derl done); gt->left
+ * allocated unless NULL. */
+void crvm__rcov_left_tables(const crvm__rcov_engine *e, crvm__rcov_gtab *gt);
+
+/* The series of ((1 - e^-k)/k)^(alpha - 1) (ts) and of its logarithm (ls),
+ * orders 0 .. CRVM__TAIL_N + 1, and of their product (tl), orders 0 .. N. */
+void crvm__rcov_theta_series(double alpha, double ls[CRVM__TAIL_N + 2],
+                             double ts[CRVM__TAIL_N + 2], double tl[CRVM__TAIL_N + 1]);
 
 static inline const double *crvm__rcov_series(const crvm__rcov_gtab *gt, int n)
 {

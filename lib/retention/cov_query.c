@@ -24,9 +24,12 @@
  * geometric series (cov_tail.c): the infinite left tail -- slow, about
  * theta^(alpha+1), for small alpha -- costs a few series products.
  * kappa_c = q / rho, with rho the growth rate of all the factors'
- * coefficients. For alpha >= 5 the weights are normalised numerically (E[Q]
- * = sum w Q / sum w: the rounding of ln B(alpha, x), ~alpha ulps, then
- * cancels).
+ * coefficients. A DERL-only query whose z = x + e1 is at most Q / kappa_L
+ * (Q = 2), kappa_L its row's left cut, instead takes every node below
+ * kappa_L from the row's left table, a series in z kappa_L (cov_left.c): its
+ * walk then starts about at the mode. For alpha >= 5 the weights are
+ * normalised numerically (E[Q] = sum w Q / sum w: the rounding of ln
+ * B(alpha, x), ~alpha ulps, then cancels).
  *
  * Error: every query also forms the alternating sum of its nodes (and
  * tail), i.e. the difference between the step-h and the step-2h sums; the
@@ -135,6 +138,10 @@ static crvm_status walk(crvm__rcov_qctx *qc, const crvm__rcov_query *q, long kc)
     long kmode[2];
     for (int j = 0; j < 2; j++)
         kmode[j] = (long)floor((mode[j] - gt->t_lo) / gt->h + 0.5);
+    /* A left table's sums come first, so that the right walk's totals
+     * include them (the nodes below its cut are most of some integrals). */
+    if (qc->left)
+        crvm__rcov_add_left(qc, kc);
     long lo = kc >= 0 ? kc + 1 : 0;
     long start = (long)floor((peak - gt->t_lo) / gt->h + 0.5);
     start = start < lo ? lo : start > K - 1 ? K - 1 : start;
@@ -193,7 +200,7 @@ static crvm_status walk(crvm__rcov_qctx *qc, const crvm__rcov_query *q, long kc)
             break;
         }
     }
-    if (left_open) {
+    if (left_open && !qc->left) { /* (a left table's sums are in already) */
         if (kc >= 0)
             crvm__rcov_add_tail(qc, kc);
         else {
@@ -307,16 +314,24 @@ static crvm_status evaluate(const crvm__rcov_engine *e, const crvm__rcov_query *
     qc.F = F;
     qc.derl_only = derl_only;
     qc.lnB = gt->lga - c1.at1.lp;
-    /* The growth rate of every factor the tail multiplies: for a DERL-only
-     * query the weight's, ln theta's and its own fields' alone (the
-     * lifetime's undiscounted window may grow much faster: 3x at 10^5 in
-     * bench_value, whose DERL walks then need a fifth fewer left nodes). */
-    double rho = derl_only ? fmax(gt->rho_derl[n], x + e1 + gt->rho_theta)
-                           : fmax(gt->rho[n], fmax(x + e1 + gt->rho_theta, F));
+    /* A DERL-only query whose z = x + e1 allows it takes the nodes below its
+     * row's left cut from the left table (cov_left.c): ~4 chunks fewer. */
+    qc.left = derl_only && gt->left ? crvm__rcov_left(gt, q->n, x + e1) : NULL;
     long kc = -1;
-    if (isfinite(rho)) {
-        double cut = floor((log(CRVM__TAIL_Q / rho) - gt->t_lo) / gt->h);
-        kc = cut > (double)gt->K - 2 ? (long)gt->K - 2 : cut < -1 ? -1 : (long)cut;
+    if (qc.left)
+        kc = (long)gt->left_k[n];
+    else {
+        /* The growth rate of every factor the tail multiplies: for a
+         * DERL-only query the weight's, ln theta's and its own fields' alone
+         * (the lifetime's undiscounted window may grow much faster: 3x at
+         * 10^5 in bench_value, whose DERL walks then need a fifth fewer left
+         * nodes). */
+        double rho = derl_only ? fmax(gt->rho_derl[n], x + e1 + gt->rho_theta)
+                               : fmax(gt->rho[n], fmax(x + e1 + gt->rho_theta, F));
+        if (isfinite(rho)) {
+            double cut = floor((log(CRVM__TAIL_Q / rho) - gt->t_lo) / gt->h);
+            kc = cut > (double)gt->K - 2 ? (long)gt->K - 2 : cut < -1 ? -1 : (long)cut;
+        }
     }
     crvm_status st = walk(&qc, q, kc);
     if (st != CRVM_OK)
@@ -339,6 +354,8 @@ static crvm_status evaluate(const crvm__rcov_engine *e, const crvm__rcov_query *
         /* The relative rounding of the analytically normalised weights
          * (their exponent is a sum of terms of size |ln B| + alpha |t|). */
         nm.rel_w = 16 * DBL_EPSILON * (1 + fabs(qc.lnB) + a * (1 + fabs(log(a / x))));
+        if (qc.left)
+            nm.rel_w += CRVM__LEFT_ROUNDING;
     }
     const int sums = derl_only ? 1 : 3;
     integral J[3];

@@ -38,6 +38,13 @@ typedef struct crvm__rcov_sums {
 static inline double crvm__lanes_sum(const double lanes[2]) { return lanes[0] + lanes[1]; }
 static inline double crvm__lanes_alt(const double lanes[2]) { return lanes[0] - lanes[1]; }
 
+/* Adds a sum and its alternating sum to the even and odd lanes. */
+static inline void crvm__lanes_add(double lanes[2], double sum, double alt)
+{
+    lanes[0] += 0.5 * (sum + alt);
+    lanes[1] += 0.5 * (sum - alt);
+}
+
 typedef struct crvm__rcov_qctx {
     const crvm__rcov_gtab *gt;
     const double *fld;    /* row n's fields (crvm__rcov_fields) */
@@ -45,6 +52,7 @@ typedef struct crvm__rcov_qctx {
     double x, e1, F, lnB; /* x = beta + Lambda, e1, F = F_H, ln B(alpha, x) */
     int derl_only;        /* only the sums of the DERL: C, G1 and their partials (and
                              Z when numeric); the others stay 0 */
+    const double *left;   /* a DERL-only query's left table (crvm__rcov_left), or NULL */
     crvm__rcov_sums s;
 } crvm__rcov_qctx;
 
@@ -60,5 +68,11 @@ void crvm__rcov_add_chunk(crvm__rcov_qctx *qc, long k0, long lo, long hi,
  * rate of every factor's series. */
 #define CRVM__TAIL_Q 0.01
 void crvm__rcov_add_tail(crvm__rcov_qctx *qc, long kc);
+
+/* Adds the nodes k <= kc, kc the row's left cut, by qc->left (cov_left.c),
+ * whose rounding is within LEFT_ROUNDING of the sum (4 (MV + 2) eps e^(2Q),
+ * e^(2Q) = 54.6 at Q = 2). */
+#define CRVM__LEFT_ROUNDING (4.0 * (CRVM__LEFT_MV + 2) * 54.6 * 0x1p-52)
+void crvm__rcov_add_left(crvm__rcov_qctx *qc, long kc);
 
 #endif

@@ -200,10 +200,33 @@ static const double bernoulli[13] = {1.0, -0.5, 1.0 / 6, 0, -1.0 / 30, 0, 1.0 / 
 #define TL CRVM__TAIL_LOW
 _Static_assert(TN + 1 <= 12, "the series of ln((1 - e^-k)/k) needs more Bernoulli numbers");
 
+/* l(k) = ln((1 - e^-k)/k) = sum_n B_n k^n / (n n!) (from k/(e^k - 1) = sum B_n
+ * k^n / n!), th(k) = e^((alpha - 1) l(k)): th_n = ((alpha - 1)/n) sum_i i l_i
+ * th_(n-i), and their product th l. */
+void crvm__rcov_theta_series(double alpha, double ls[TN + 2], double ts[TN + 2],
+                             double tl[TN + 1])
+{
+    double fact = 1, a = alpha - 1;
+    ls[0] = 0;
+    ts[0] = 1;
+    for (int n = 1; n <= TN + 1; n++) {
+        fact *= n;
+        ls[n] = bernoulli[n] / (n * fact);
+        double s = 0;
+        for (int i = 1; i <= n; i++)
+            s += i * ls[i] * ts[n - i];
+        ts[n] = a * s / n;
+    }
+    for (int i = 0; i <= TN; i++) {
+        double s = 0;
+        for (int l = 1; l <= i; l++)
+            s += ls[l] * ts[i - l];
+        tl[i] = s;
+    }
+}
+
 /* The query-independent part of the tail's sums at every node as the cut
- * (cov_engine.h). With l(k) = ln((1 - e^-k)/k) = sum_n B_n k^n / (n n!)
- * (from k/(e^k - 1) = sum B_n k^n / n!) and its exponential th(k) = ((1 -
- * e^-k)/k)^(alpha - 1), th_n = ((alpha - 1)/n) sum_i i l_i th_(n-i), and
+ * (cov_engine.h). With the series of l(k) and th(k) above, and
  * per power m (lambda = alpha + m, q = e^(-lambda h)) g1 = 1/(1 - q), gt =
  * h q / (1 - q)^2, ga = 1/(1 + q):
  *     U[p]  = sum_{l <= N - p} th_l kappa_k^(l+p) g1[l+p],
@@ -213,27 +236,13 @@ _Static_assert(TN + 1 <= 12, "the series of ln((1 - e^-k)/k) needs more Bernoull
  * 1/B(alpha, x) in one exponential: apart, either may overflow). */
 static void tail_tables(crvm__rcov_gtab *gt)
 {
-    double fact = 1, a = gt->alpha - 1, ls[TN + 2], ts[TN + 2], tl[TL];
+    double ls[TN + 2], ts[TN + 2], tl[TN + 1];
     double g1[TN + 1], gtt[TN + 1], ga[TN + 1];
-    ls[0] = 0;
-    ts[0] = 1;
+    crvm__rcov_theta_series(gt->alpha, ls, ts, tl);
     gt->rho_theta = 0;
-    for (int n = 1; n <= TN + 1; n++) {
-        fact *= n;
-        ls[n] = bernoulli[n] / (n * fact);
-        double s = 0;
-        for (int i = 1; i <= n; i++)
-            s += i * ls[i] * ts[n - i];
-        ts[n] = a * s / n;
+    for (int n = 1; n <= TN + 1; n++)
         gt->rho_theta = fmax(gt->rho_theta, fmax(pow(fabs(ls[n]), 1.0 / n),
                                                  pow(fabs(ts[n]), 1.0 / n)));
-    }
-    for (int i = 0; i < TL; i++) {
-        double s = 0;
-        for (int l = 1; l <= i; l++)
-            s += ls[l] * ts[i - l];
-        tl[i] = s;
-    }
     for (int m = 0; m <= TN; m++) {
         double lambda = gt->alpha + m, q = exp(-lambda * gt->h), omq = -expm1(-lambda * gt->h);
         g1[m] = 1 / omq;

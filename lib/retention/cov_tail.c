@@ -80,13 +80,6 @@ static inline void product(const double *a, const double *b, double *c, int n)
     }
 }
 
-/* Adds a tail's sum and alternating sum to a sum's even and odd lanes. */
-static void add_value(double lanes[2], double sum, double alt)
-{
-    lanes[0] += 0.5 * (sum + alt);
-    lanes[1] += 0.5 * (sum - alt);
-}
-
 /* (b): weight e^(-x kappa) times 1 - e^(-F kappa) (om) or kappa
  * e^(-F kappa) (kf), times G_{n+H} or the derivatives of its complement. */
 static void add_b_sums(crvm__rcov_qctx *qc, const tail_vec *tx)
@@ -104,7 +97,7 @@ static void add_b_sums(crvm__rcov_qctx *qc, const tail_vec *tx)
         kf[i] = eF[i - 1];
     }
     product(om, SER(CRVM__F_G), prod, N);
-    add_value(s->v[CRVM__S_B], dot(prod, tx->v, N), dot(prod, tx->va, NL));
+    crvm__lanes_add(s->v[CRVM__S_B], dot(prod, tx->v, N), dot(prod, tx->va, NL));
     s->p[CRVM__P_BT][0] += dot(prod, tx->vt, NL);
     s->p[CRVM__P_BK][0] += dot(prod, tx->v + 1, N);
     product(kf, SER(CRVM__F_G), prod, NL);
@@ -133,10 +126,10 @@ void crvm__rcov_add_tail(crvm__rcov_qctx *qc, long kc)
     const int sums = qc->derl_only ? 1 : 3;
     for (int v = 0; v < sums; v++) {
         const double *c = SER(comp[v]), *g = SER(func[v]);
-        add_value(s->v[CRVM__S_C + v], dot(c, ty.v, N), dot(c, ty.va, NL));
+        crvm__lanes_add(s->v[CRVM__S_C + v], dot(c, ty.v, N), dot(c, ty.va, NL));
         s->p[CRVM__P_CT + v][0] += dot(c, ty.vt, NL);
         s->p[CRVM__P_CK + v][0] += dot(c, ty.v + 1, N);
-        add_value(s->v[CRVM__S_G1 + v], dot(g, ty.v, N), dot(g, ty.va, NL));
+        crvm__lanes_add(s->v[CRVM__S_G1 + v], dot(g, ty.v, N), dot(g, ty.va, NL));
         s->p[CRVM__P_CC + 2 * v][0] += dot(SER(comp[v] + 1), ty.v, NL);
         s->p[CRVM__P_CE + 2 * v][0] += dot(SER(comp[v] + 2), ty.v, NL);
     }
@@ -146,7 +139,7 @@ void crvm__rcov_add_tail(crvm__rcov_qctx *qc, long kc)
     weight_vectors(U, qc->x, scale, &tx);
     if (!qc->derl_only)
         add_b_sums(qc, &tx);
-    add_value(s->v[CRVM__S_Z], tx.v[0], tx.va[0]);
+    crvm__lanes_add(s->v[CRVM__S_Z], tx.v[0], tx.va[0]);
     s->p[CRVM__P_ZT][0] += tx.vt[0];
     s->p[CRVM__P_ZK][0] += tx.v[1];
 }

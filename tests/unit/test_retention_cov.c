@@ -1203,6 +1203,87 @@ static void derl_alone_is_accurate_where_the_lifetime_window_grows_faster(void *
     assert_true(faster >= 4);
 }
 
+/* A DERL-only query takes its nodes below its row's left cut kappa_L from
+ * the row's left table (cov_left.c) when z kappa_L <= Q = 2, z = beta + Lambda +
+ * e1, and otherwise walks down to the series cut. At the edges of that rule
+ * -- z at the limit (the table's series at its longest), z one ulp of Lambda
+ * past it (the walk) and z = beta (the cut furthest below the posterior's
+ * mode) -- in rows at n = 0 up to n = 600, with cuts at tiny kappa (beta
+ * 1e4, E = 40: kappa_L ~ 1e-7) and at large kappa (beta 0.1, E = 1e-3:
+ * kappa_L ~ 6): the value within 1e-10 of the long-double series (the
+ * engine's guarantee) and each partial within 1e-8 of the full query's, which
+ * never uses the tables (other nodes and another tail; each accurate to
+ * ~1e-10 of its scale). */
+static void derl_alone_is_accurate_at_the_edges_of_its_left_table(void **state)
+{
+    (void)state;
+    const struct {
+        double a, b, c, E;
+        int n;
+    } rows[] = {{0.5, 10.0, 0.85, 1.0, 0},   {1.5693, 31.0, 1.0, 1.35, 24},
+                {0.9, 0.1, 1.0, 1e-3, 0},    {0.05, 1.0, 1.0, 5.0, 36},
+                {3.0, 300.0, 0.7, 0.2, 600}, {1.0, 1e4, 1.6, 40.0, 600},
+                {0.3, 0.1, 0.3, 1e-3, 120}};
+    const int n_rows = under_valgrind() ? 3 : (int)(sizeof rows / sizeof *rows);
+    double kappa_min = INFINITY, kappa_max = 0;
+    for (int ir = 0; ir < n_rows; ir++) {
+        double prm[3] = {rows[ir].a, rows[ir].b, rows[ir].c}, lm = log(rows[ir].E);
+        int n = rows[ir].n;
+        crvm_retention_cov *m = NULL;
+        assert_int_equal(crvm_retention_cov_new(CRVM_RETENTION_BDW, 1, 0, prm, 3, NULL, 0, &m),
+                         CRVM_OK);
+        crvm__rcov_engine *e = NULL;
+        assert_int_equal(crvm__rcov_engine_new(m, n, 12, 0.008, 1200, &lm, &e), CRVM_OK);
+        const crvm__rcov_gtab *gt = &e->tab[0];
+        if (gt->left_k[n] < 0)
+            fail_msg("row %d has no left table", ir);
+        double kl = gt->kappa[(long)gt->left_k[n]], e1 = 0.1 / kl;
+        kappa_min = fmin(kappa_min, kl);
+        kappa_max = fmax(kappa_max, kl);
+        /* Lambda at the limit, one ulp past it, and 0 (with e1 = 0). */
+        double at = CRVM__LEFT_Q / kl - gt->beta - e1;
+        while (crvm__rcov_left(gt, n, (gt->beta + at) + e1) == NULL)
+            at = nextafter(at, 0);
+        double past = at;
+        while (crvm__rcov_left(gt, n, (gt->beta + past) + e1) != NULL)
+            past = nextafter(past, INFINITY);
+        assert_true(past <= at * (1 + 1e-14));
+        const double lambdas[3] = {at, past, 0.0}, e1s[3] = {e1, e1, 0.0};
+        for (int iq = 0; iq < 3; iq++) {
+            assert_true((crvm__rcov_left(gt, n, (gt->beta + lambdas[iq]) + e1s[iq]) != NULL) ==
+                        (iq != 1));
+            series_case sc = {prm[0], prm[1], prm[2], rows[ir].E, lambdas[iq], e1s[iq], 0.008, n,
+                              12, 1200};
+            crvm__rcov_partials d;
+            crvm__rcov_answer ans;
+            crvm_status derl_st = CRVM_EINVAL;
+            crvm_status st = engine_answers(&sc, &ans, &d, &derl_st, NULL);
+            if (derl_st != CRVM_OK)
+                fail_msg("row %d query %d refused: %s", ir, iq, crvm_last_error());
+            long double want[6];
+            series_values(&sc, want);
+            double rel = fabs(d.value - (double)want[2]) / (double)want[2];
+            if (!(rel <= 1e-10))
+                fail_msg("row %d query %d: DERL alone %.17g vs series %.17Lg (rel %.3g)", ir, iq,
+                         d.value, want[2], rel);
+            if (st != CRVM_OK)
+                continue;
+            const double got[5] = {d.d_alpha, d.d_x, d.d_c, d.d_log_e, d.d_e1};
+            const double full[5] = {ans.derl.d_alpha, ans.derl.d_x, ans.derl.d_c,
+                                    ans.derl.d_log_e, ans.derl.d_e1};
+            for (int i = 0; i < 5; i++)
+                if (!(fabs(got[i] - full[i]) <= 1e-8 * fmax(fabs(full[i]), 1e-12 * d.value)))
+                    fail_msg("row %d query %d: partial %d of the DERL alone %.17g vs the full "
+                             "query's %.17g", ir, iq, i, got[i], full[i]);
+        }
+        crvm__rcov_engine_free(e);
+        crvm_retention_cov_free(m);
+    }
+    printf("left tables: cuts at kappa %.3g .. %.3g\n", kappa_min, kappa_max);
+    if (!under_valgrind())
+        assert_true(kappa_min < 1e-5 && kappa_max > 1);
+}
+
 /* With b = 0 (E = 1) and the model's own exposure Lambda_n = n^c, the
  * engine's DERL and survival are the plain model's: crvm_retention_derl()
  * (renewals = n) and crvm_retention_survival() (S(n + H) / S(n)). Both
@@ -1730,6 +1811,7 @@ int main(void)
         cmocka_unit_test(engine_matches_the_direct_series_or_refuses),
         cmocka_unit_test(engine_is_accurate_where_the_integrands_separate),
         cmocka_unit_test(derl_alone_is_accurate_where_the_lifetime_window_grows_faster),
+        cmocka_unit_test(derl_alone_is_accurate_at_the_edges_of_its_left_table),
         cmocka_unit_test(engine_with_b_zero_equals_the_plain_predictions),
         cmocka_unit_test(engine_partials_match_differences_of_the_series),
         cmocka_unit_test(engine_refuses_rather_than_guesses),
