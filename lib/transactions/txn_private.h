@@ -156,9 +156,24 @@ typedef struct crvm__cond_zrows {
     size_t m, idx[CRVM__VBLOCK];
     double F[CRVM__VBLOCK], c[CRVM__VBLOCK], k[CRVM__VBLOCK], C[CRVM__VBLOCK];
 } crvm__cond_zrows;
+/* The short alternating tables (CRVM__COND_SHIFTED_TERMS coefficients
+ * about c0) copied into rows of CRVM__COND_FAST_ROW doubles, one per x
+ * below CRVM__COND_SERIES_X and the last for every other x: the
+ * coefficients, then k = r + x and E[nu'] (crvm__cond_table), the unused
+ * rest NaN, as is every entry of a row whose x has no short table; so
+ * that the branch-free kernel (bgnbd_cond_fast.c) reads a row's
+ * coefficients at a fixed stride and a NaN fails its bounds. A row is
+ * filled when the first row of its x reaches the general block (all NaN
+ * until then). */
+#define CRVM__COND_SHIFTED_TERMS 12
+#define CRVM__COND_CSERIES_MAX 0.5 /* the alternating series' largest c */
+#define CRVM__COND_FAST_ROW 16
 typedef struct crvm__cond_ctx {
     double r, alpha, a, b, extra, t;
     double c0, hmax, ccap, zcap;
+    int use_fast;          /* some row can have c <= the alternating series' limit */
+    unsigned long long fast_built; /* bit h: fast[h] filled */
+    double fast[CRVM__COND_SERIES_X + 1][CRVM__COND_FAST_ROW];
     crvm__cond_table alt[CRVM__COND_SERIES_X], mac[CRVM__COND_SERIES_X];
     double *pool;
     size_t used;
@@ -167,6 +182,16 @@ typedef struct crvm__cond_ctx {
 size_t crvm__bgnbd_cond_pool_len(void);
 void crvm__bgnbd_cond_init(crvm__cond_ctx *ctx, const double *p, double t, int modified,
                            double T_min, double T_max, double *pool);
+/* The fast path for len rows (at most CRVM__VBLOCK): out[i] = G (times
+ * pa[i] where pa is not NULL) from the short alternating table of x where
+ * it applies and its value lies within the bounds of the exact value,
+ * else NaN; returns the number of NaN rows (bgnbd_cond_fast.c). */
+size_t crvm__bgnbd_cond_fast(const crvm__cond_ctx *ctx, const double *x, const double *T,
+                             const double *pa, size_t len, double *out);
+/* The same, one row at a time in scalar code: the reference that the
+ * vector build of crvm__bgnbd_cond_fast equals bit for bit */
+size_t crvm__bgnbd_cond_fast_scalar(const crvm__cond_ctx *ctx, const double *x, const double *T,
+                                    const double *pa, size_t len, double *out);
 /* G of len rows (at most CRVM__VBLOCK) into out, NaN where uncertified */
 void crvm__bgnbd_cond_block(crvm__cond_ctx *ctx, const double *x, const double *T, size_t len,
                             double *out);
