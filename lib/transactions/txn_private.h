@@ -131,6 +131,10 @@ typedef struct crvm__p_alive_ctx {
 int crvm__bgnbd_p_alive_init(crvm__p_alive_ctx *ctx, const double *p, int modified);
 void crvm__bgnbd_p_alive_block(crvm__p_alive_ctx *ctx, const double *x, const double *tx,
                                const double *T, size_t len, double *out);
+/* The same in the baseline build (SSE2 on x86-64): the bits that the
+ * AVX2 build equals */
+void crvm__bgnbd_p_alive_block_base(crvm__p_alive_ctx *ctx, const double *x, const double *tx,
+                                    const double *T, size_t len, double *out);
 double crvm__bgnbd_expected_conditional(const double *p, double t, const crvm__txn_row *row,
                                         int modified);
 /* G = E[Y(t) | x, t_x, T] / P(alive) of BG/NBD (modified = 0) or MBG/NBD
