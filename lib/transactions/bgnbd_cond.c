@@ -218,6 +218,7 @@ void crvm__bgnbd_cond_init(crvm__cond_ctx *ctx, const double *p, double t, int m
      * row can have that, it is not run and no table is built for it */
     ctx->use_fast = t > 0.0 && cmin <= CSERIES_MAX;
     ctx->fast_built = 0;
+    ctx->fast_long = 0;
     for (int h = 0; h <= SERIES_X; h++)
         for (int j = 0; j < CRVM__COND_FAST_ROW; j++)
             ctx->fast[h][j] = NAN;
@@ -264,13 +265,8 @@ static int alt_in_bounds(const crvm__cond_table *tb, double c, double sum)
 static void fill_fast_row(crvm__cond_ctx *ctx, int h)
 {
     const crvm__cond_table *tb = table_of(ctx, h, 0);
-    if (tb->n == SHIFTED_TERMS) {
-        double *row = ctx->fast[h];
-        for (int j = 0; j < SHIFTED_TERMS; j++)
-            row[j] = tb->c[j];
-        row[SHIFTED_TERMS] = tb->k;
-        row[SHIFTED_TERMS + 1] = tb->mean;
-    }
+    if (tb->n == SHIFTED_TERMS)
+        crvm__bgnbd_cond_fast_row(ctx, h, tb->c, tb->n, tb->k, tb->mean);
     ctx->fast_built |= 1ull << h;
 }
 

@@ -160,13 +160,12 @@ typedef struct crvm__cond_zrows {
     size_t m, idx[CRVM__VBLOCK];
     double F[CRVM__VBLOCK], c[CRVM__VBLOCK], k[CRVM__VBLOCK], C[CRVM__VBLOCK];
 } crvm__cond_zrows;
-/* The short alternating tables (CRVM__COND_SHIFTED_TERMS coefficients
- * about c0) copied into rows of CRVM__COND_FAST_ROW doubles, one per x
- * below CRVM__COND_SERIES_X and the last for every other x: the
- * coefficients, then k = r + x and E[nu'] (crvm__cond_table), the unused
- * rest NaN, as is every entry of a row whose x has no short table; so
- * that the branch-free kernel (bgnbd_cond_fast.c) reads a row's
- * coefficients at a fixed stride and a NaN fails its bounds. A row is
+/* The short alternating tables (at most CRVM__COND_SHIFTED_TERMS
+ * coefficients about c0) with their k = r + x and E[nu'] copied into rows
+ * of CRVM__COND_FAST_ROW doubles (layout: bgnbd_cond_fast.c), one per x
+ * below CRVM__COND_SERIES_X and the last for every other x; every entry of
+ * a row whose x has no short table is NaN, so that the branch-free kernel
+ * reads a row at a fixed stride and a NaN fails its bounds. A row is
  * filled when the first row of its x reaches the general block (all NaN
  * until then). */
 #define CRVM__COND_SHIFTED_TERMS 12
@@ -177,6 +176,7 @@ typedef struct crvm__cond_ctx {
     double c0, hmax, ccap, zcap;
     int use_fast;          /* some row can have c <= the alternating series' limit */
     unsigned long long fast_built; /* bit h: fast[h] filled */
+    int fast_long;                 /* some filled row has more than 9 terms */
     double fast[CRVM__COND_SERIES_X + 1][CRVM__COND_FAST_ROW];
     crvm__cond_table alt[CRVM__COND_SERIES_X], mac[CRVM__COND_SERIES_X];
     double *pool;
@@ -186,6 +186,10 @@ typedef struct crvm__cond_ctx {
 size_t crvm__bgnbd_cond_pool_len(void);
 void crvm__bgnbd_cond_init(crvm__cond_ctx *ctx, const double *p, double t, int modified,
                            double T_min, double T_max, double *pool);
+/* Fill ctx->fast[h] from the n <= CRVM__COND_SHIFTED_TERMS coefficients
+ * f of x = h's short table and its k and E[nu'] */
+void crvm__bgnbd_cond_fast_row(crvm__cond_ctx *ctx, int h, const double *f, int n, double k,
+                               double mean);
 /* The fast path for len rows (at most CRVM__VBLOCK): out[i] = G (times
  * pa[i] where pa is not NULL) from the short alternating table of x where
  * it applies and its value lies within the bounds of the exact value,
