@@ -37,7 +37,8 @@ static inline int crvm__txn_whole(double v)
 /* The cheap pass of the continuous-time models' column check (columns_ok.c):
  * 1 when every row has 0 <= t_x <= T <= DBL_MAX, x a whole number in [0,
  * DBL_MAX] and t_x = 0 where x = 0 (comparisons that NaN fails); *T_lo and
- * *T_hi receive the least and the largest T (meaningful when it returns 1). */
+ * *T_hi receive the least and the largest T (meaningful when it returns 1),
+ * unless T_lo is NULL (then the pass skips them). */
 int crvm__txn_columns_ok(const double *x, const double *tx, const double *T, size_t n,
                          double *T_lo, double *T_hi);
 /* The least and the largest T alone (NaN ignored), four rows a step */
