@@ -5,7 +5,8 @@
  * the vector log1p and exp (math/vmath.h); the block's own loops are
  * compiled twice, for AVX2 where the processor has it (four lanes) and for
  * the SSE2 baseline (two), with the same operations in the same order, so
- * both give the same bits. */
+ * both give the same bits (a test compares them); the AVX2 build packs the
+ * kept rows four at a time by a permutation instead of row by row. */
 #include <float.h>
 #include <math.h>
 #include <stdint.h>
@@ -51,42 +52,52 @@ static inline ALWAYS_INLINE double d_constant(crvm__p_alive_ctx *ctx, double xi)
     return ctx->la - crvm__bgnbd_log_bx(ctx->b, xi, ctx->shift);
 }
 
-/* One block. Every row is 1 first (a loop the compiler vectorises); the
- * kept rows' indices are packed without a branch on x = 0, which real
+/* The rows of a block whose P(alive) is not 1 (all but the BG/NBD rows
+ * with x = 0) packed: their indices and T - t_x, alpha + t_x, r + x and the
+ * per-x constant. Every row is 1 first (a loop the compiler vectorises);
+ * the kept rows' indices are packed without a branch on x = 0, which real
  * data make unpredictable (m advances unless it is a BG/NBD row with x =
  * 0), and only then are their values read: a packing loop that stored
- * every row's values was bound by its stores (five a row), and the
- * division, in the loop that gathers the kept rows, by its latency; in a
- * loop of its own it goes four (AVX2) or two rows at a time. */
-static inline ALWAYS_INLINE void block(crvm__p_alive_ctx *ctx, const double *x, const double *tx, const double *T, size_t len,
-      double *out)
-{
-    double r = ctx->r, alpha = ctx->alpha;
-    int modified = ctx->modified;
+ * every row's values was bound by its stores (five a row). Returns the
+ * number of kept rows. */
+typedef struct kept_rows {
     size_t idx[CRVM__VBLOCK];
     double cst[CRVM__VBLOCK], k[CRVM__VBLOCK], v[CRVM__VBLOCK], w[CRVM__VBLOCK];
+} kept_rows;
+
+static inline ALWAYS_INLINE size_t pack_rows(crvm__p_alive_ctx *ctx, const double *x,
+                                             const double *tx, const double *T, size_t len,
+                                             double *out, kept_rows *kr)
+{
     size_t m = 0;
     for (size_t i = 0; i < len; i++)
         out[i] = 1.0;
     for (size_t i = 0; i < len; i++) {
-        idx[m] = i;
-        m += (size_t)(modified | (x[i] != 0.0));
+        kr->idx[m] = i;
+        m += (size_t)(ctx->modified | (x[i] != 0.0));
     }
-    if (m == 0)
-        return;
     for (size_t j = 0; j < m; j++) {
-        size_t i = idx[j];
+        size_t i = kr->idx[j];
         double xi = x[i];
-        v[j] = T[i] - tx[i];
-        w[j] = alpha + tx[i];
-        cst[j] = d_constant(ctx, xi);
-        k[j] = r + xi;
+        kr->v[j] = T[i] - tx[i];
+        kr->w[j] = ctx->alpha + tx[i];
+        kr->cst[j] = d_constant(ctx, xi);
+        kr->k[j] = ctx->r + xi;
     }
+    return m;
+}
+
+/* P(alive) of the m packed rows into out. The division, in the loop that
+ * gathered the kept rows, waited on its latency; in a loop of its own it
+ * goes four (AVX2) or two rows at a time. */
+static inline ALWAYS_INLINE void finish_rows(kept_rows *kr, size_t m, double *out)
+{
+    double *v = kr->v, *k = kr->k;
     for (size_t j = 0; j < m; j++)
-        v[j] /= w[j];
+        v[j] /= kr->w[j];
     crvm__vlog1p(v, v, m);
     for (size_t j = 0; j < m; j++) {
-        double D = cst[j] + k[j] * v[j];
+        double D = kr->cst[j] + k[j] * v[j];
         k[j] = D;
         v[j] = -fabs(D);
     }
@@ -107,27 +118,91 @@ static inline ALWAYS_INLINE void block(crvm__p_alive_ctx *ctx, const double *x, 
         v2l pos = D > zero;
         v2d num = (v2d)(((v2l)e & pos) | ((v2l)one & ~pos));
         v2d pa = num / (one + e);
-        out[idx[j]] = pa[0];
-        out[idx[j + 1]] = pa[1];
+        out[kr->idx[j]] = pa[0];
+        out[kr->idx[j + 1]] = pa[1];
     }
 #endif
     for (; j < m; j++)
-        out[idx[j]] = (k[j] > 0 ? v[j] : 1.0) / (1.0 + v[j]);
+        out[kr->idx[j]] = (k[j] > 0 ? v[j] : 1.0) / (1.0 + v[j]);
 }
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+
+/* For each mask of four lanes, the 32-bit lanes that move the kept 64-bit
+ * lanes to the front, in order (AVX2 has no compress instruction) */
+#define KEEP(a, b, c, d) {2 * (a), 2 * (a) + 1, 2 * (b), 2 * (b) + 1, 2 * (c), 2 * (c) + 1, 2 * (d), 2 * (d) + 1}
+static const int left_pack[16][8] = {
+    KEEP(0, 0, 0, 0), KEEP(0, 0, 0, 0), KEEP(1, 0, 0, 0), KEEP(0, 1, 0, 0),
+    KEEP(2, 0, 0, 0), KEEP(0, 2, 0, 0), KEEP(1, 2, 0, 0), KEEP(0, 1, 2, 0),
+    KEEP(3, 0, 0, 0), KEEP(0, 3, 0, 0), KEEP(1, 3, 0, 0), KEEP(0, 1, 3, 0),
+    KEEP(2, 3, 0, 0), KEEP(0, 2, 3, 0), KEEP(1, 2, 3, 0), KEEP(0, 1, 2, 3)};
+#undef KEEP
+
+/* pack_rows four rows a step: the kept rows' values computed for all four
+ * and moved to the front by one permutation each (the same operations, so
+ * the same bits), the per-x constant after */
+__attribute__((target("avx2"))) static size_t pack_rows_avx2(crvm__p_alive_ctx *ctx,
+                                                             const double *x, const double *tx,
+                                                             const double *T, size_t len,
+                                                             double *out, kept_rows *kr)
+{
+    const __m256d zero = _mm256_setzero_pd(), one = _mm256_set1_pd(1.0);
+    const __m256d alpha = _mm256_set1_pd(ctx->alpha), r = _mm256_set1_pd(ctx->r);
+    const int all = ctx->modified ? 15 : 0;
+    double xs[CRVM__VBLOCK];
+    __m256i lane = _mm256_setr_epi64x(0, 1, 2, 3);
+    const __m256i four = _mm256_set1_epi64x(4);
+    size_t m = 0, i = 0;
+    for (; i + 4 <= len; i += 4) {
+        __m256d xi = _mm256_loadu_pd(x + i), ti = _mm256_loadu_pd(tx + i);
+        _mm256_storeu_pd(out + i, one);
+        int keep = all | _mm256_movemask_pd(_mm256_cmp_pd(xi, zero, _CMP_NEQ_UQ));
+        __m256i perm = _mm256_loadu_si256((const __m256i *)left_pack[keep]);
+#define PACK(dst, val) \
+    _mm256_storeu_pd(dst + m, _mm256_castps_pd(_mm256_permutevar8x32_ps(_mm256_castpd_ps(val), perm)))
+        PACK(kr->v, _mm256_sub_pd(_mm256_loadu_pd(T + i), ti));
+        PACK(kr->w, _mm256_add_pd(alpha, ti));
+        PACK(kr->k, _mm256_add_pd(r, xi));
+        PACK(xs, xi);
+#undef PACK
+        _mm256_storeu_si256((__m256i *)(kr->idx + m), _mm256_permutevar8x32_epi32(lane, perm));
+        lane = _mm256_add_epi64(lane, four);
+        m += (size_t)__builtin_popcount((unsigned)keep);
+    }
+    for (; i < len; i++) {
+        out[i] = 1.0;
+        if (ctx->modified | (x[i] != 0.0)) {
+            kr->v[m] = T[i] - tx[i];
+            kr->w[m] = ctx->alpha + tx[i];
+            kr->k[m] = ctx->r + x[i];
+            xs[m] = x[i];
+            kr->idx[m++] = i;
+        }
+    }
+    for (size_t j = 0; j < m; j++)
+        kr->cst[j] = d_constant(ctx, xs[j]);
+    return m;
+}
+
 __attribute__((target("avx2"))) static void block_avx2(crvm__p_alive_ctx *ctx, const double *x,
                                                        const double *tx, const double *T,
                                                        size_t len, double *out)
 {
-    block(ctx, x, tx, T, len, out);
+    kept_rows kr;
+    size_t m = pack_rows_avx2(ctx, x, tx, T, len, out, &kr);
+    if (m != 0)
+        finish_rows(&kr, m, out);
 }
 #endif
 
-static void block_base(crvm__p_alive_ctx *ctx, const double *x, const double *tx,
-                       const double *T, size_t len, double *out)
+void crvm__bgnbd_p_alive_block_base(crvm__p_alive_ctx *ctx, const double *x, const double *tx,
+                                    const double *T, size_t len, double *out)
 {
-    block(ctx, x, tx, T, len, out);
+    kept_rows kr;
+    size_t m = pack_rows(ctx, x, tx, T, len, out, &kr);
+    if (m != 0)
+        finish_rows(&kr, m, out);
 }
 
 void crvm__bgnbd_p_alive_block(crvm__p_alive_ctx *ctx, const double *x, const double *tx,
@@ -139,7 +214,7 @@ void crvm__bgnbd_p_alive_block(crvm__p_alive_ctx *ctx, const double *x, const do
         return;
     }
 #endif
-    block_base(ctx, x, tx, T, len, out);
+    crvm__bgnbd_p_alive_block_base(ctx, x, tx, T, len, out);
 }
 
 int crvm__bgnbd_p_alive_rows(const double *p, const double *x, const double *tx, const double *T,

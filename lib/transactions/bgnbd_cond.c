@@ -44,11 +44,11 @@
  * NaN for the death-rate rule. */
 #define SERIES_X CRVM__COND_SERIES_X
 #define CLOSED_MAX 10000.0
-#define CSERIES_MAX 0.5
+#define CSERIES_MAX CRVM__COND_CSERIES_MAX
 #define ZSERIES_MAX 0.75
 #define ALT_AMP 8.0
 #define SERIES_TERMS 320 /* a multiple of 4 */
-#define SHIFTED_TERMS 12 /* eval_shifted */
+#define SHIFTED_TERMS CRVM__COND_SHIFTED_TERMS /* bgnbd_cond_fast.c */
 
 /* zero-pad a table of n terms to a multiple of 4 (eval_series) */
 static void pad_series(double *c, int n)
@@ -119,16 +119,6 @@ static int shift_alt_series(double c0, double hmax, double floor_sum, int N, dou
     }
     pad_series(f, J);
     return J;
-}
-
-/* sum_{j<12} c[j] h^j by Estrin's scheme: four multiply-adds deep */
-static double eval_shifted(const double *c, double h)
-{
-    double h2 = h * h, h4 = h2 * h2, h8 = h4 * h4;
-    double q0 = (c[0] + c[1] * h) + (c[2] + c[3] * h) * h2;
-    double q1 = (c[4] + c[5] * h) + (c[6] + c[7] * h) * h2;
-    double q2 = (c[8] + c[9] * h) + (c[10] + c[11] * h) * h2;
-    return q0 + q1 * h4 + q2 * h8;
 }
 
 /* The Maclaurin coefficients of the 2F1 (see above) into c; returns their
@@ -224,6 +214,14 @@ void crvm__bgnbd_cond_init(crvm__cond_ctx *ctx, const double *p, double t, int m
         ctx->alt[j].n = ctx->mac[j].n = 0;
     ctx->pool = pool;
     ctx->used = 0;
+    /* the fast path serves only rows with 0 < c <= CSERIES_MAX; where no
+     * row can have that, it is not run and no table is built for it */
+    ctx->use_fast = t > 0.0 && cmin <= CSERIES_MAX;
+    ctx->fast_built = 0;
+    ctx->fast_long = 0;
+    for (int h = 0; h <= SERIES_X; h++)
+        for (int j = 0; j < CRVM__COND_FAST_ROW; j++)
+            ctx->fast[h][j] = NAN;
 }
 
 /* The alternating (maclaurin = 0) or Maclaurin (1) table of x = h, built
@@ -263,81 +261,30 @@ static int alt_in_bounds(const crvm__cond_table *tb, double c, double sum)
     return sum <= 1.0 + 1e-12 && sum * (1.0 + tb->mean * c) >= 1.0 - 1e-12;
 }
 
-/* Rows of one block served by a table of SHIFTED_TERMS terms (most rows):
- * evaluated after the block's pass, two rows at a time in vectors where
- * the compiler has them (the same operations in the same order as
- * eval_shifted, so the same values). */
-typedef struct shifted_rows {
-    size_t m, idx[CRVM__VBLOCK];
-    const crvm__cond_table *tab[CRVM__VBLOCK];
-} shifted_rows;
-
-static void eval_shifted_rows(const shifted_rows *sh, const double *cb, double c0, double *out,
-                              size_t *rest, size_t *nrest)
+/* Fill row h of ctx->fast from x = h's alternating table, building it */
+static void fill_fast_row(crvm__cond_ctx *ctx, int h)
 {
-    size_t j = 0;
-#if defined(__GNUC__) || defined(__clang__)
-    typedef double v2d __attribute__((vector_size(16)));
-    typedef long long v2l __attribute__((vector_size(16)));
-    const v2d one = {1.0, 1.0}, hi = {1.0 + 1e-12, 1.0 + 1e-12}, lo = {1.0 - 1e-12, 1.0 - 1e-12};
-    for (; j + 2 <= sh->m; j += 2) {
-        size_t i0 = sh->idx[j], i1 = sh->idx[j + 1];
-        const crvm__cond_table *t0 = sh->tab[j], *t1 = sh->tab[j + 1];
-        const double *a = t0->c, *b = t1->c;
-        v2d c = {cb[i0], cb[i1]}, h = c - (v2d){c0, c0};
-        v2d h2 = h * h, h4 = h2 * h2, h8 = h4 * h4;
-        v2d q0 = ((v2d){a[0], b[0]} + (v2d){a[1], b[1]} * h) +
-                 ((v2d){a[2], b[2]} + (v2d){a[3], b[3]} * h) * h2;
-        v2d q1 = ((v2d){a[4], b[4]} + (v2d){a[5], b[5]} * h) +
-                 ((v2d){a[6], b[6]} + (v2d){a[7], b[7]} * h) * h2;
-        v2d q2 = ((v2d){a[8], b[8]} + (v2d){a[9], b[9]} * h) +
-                 ((v2d){a[10], b[10]} + (v2d){a[11], b[11]} * h) * h2;
-        v2d sum = q0 + q1 * h4 + q2 * h8;
-        v2d mean = {t0->mean, t1->mean}, k = {t0->k, t1->k};
-        v2l ok = (sum <= hi) & (sum * (one + mean * c) >= lo);
-        v2d g = k * c * sum;
-        if (ok[0])
-            out[i0] = g[0];
-        else
-            rest[(*nrest)++] = i0;
-        if (ok[1])
-            out[i1] = g[1];
-        else
-            rest[(*nrest)++] = i1;
-    }
-#endif
-    for (; j < sh->m; j++) {
-        size_t i = sh->idx[j];
-        double c = cb[i], sum = eval_shifted(sh->tab[j]->c, c - c0);
-        if (alt_in_bounds(sh->tab[j], c, sum))
-            out[i] = sh->tab[j]->k * c * sum;
-        else
-            rest[(*nrest)++] = i;
-    }
+    const crvm__cond_table *tb = table_of(ctx, h, 0);
+    if (tb->n == SHIFTED_TERMS)
+        crvm__bgnbd_cond_fast_row(ctx, h, tb->c, tb->n, tb->k, tb->mean);
+    ctx->fast_built |= 1ull << h;
 }
 
-void crvm__bgnbd_cond_block(crvm__cond_ctx *ctx, const double *x, const double *T, size_t len,
-                            double *out)
+/* G of the listed rows of a block (those the fast path left NaN; cb[i]:
+ * row i's c), NaN where uncertified:
+ * 1: a long alternating table (a short one has served the row in the fast
+ * path, or its value failed the bounds: step 3), its value checked
+ * against the bounds of step 3 at once; else pack the Maclaurin rows; the
+ * rest (and the Maclaurin rows, for their bounds) go to step 3 */
+static void general_rows(crvm__cond_ctx *ctx, const double *x, const double *cb,
+                         const size_t *list, size_t nlist, double *out)
 {
-    double t = ctx->t, alpha = ctx->alpha, a = ctx->a, b = ctx->b, c0 = ctx->c0;
-    if (t == 0.0) {
-        for (size_t i = 0; i < len; i++)
-            out[i] = 0.0;
-        return;
-    }
-    double cb[CRVM__VBLOCK];
+    double a = ctx->a, b = ctx->b, c0 = ctx->c0;
     size_t rest[CRVM__VBLOCK], nrest = 0;
-    for (size_t i = 0; i < len; i++)
-        cb[i] = t / (alpha + T[i]);
     zrows *zr = &ctx->zr;
     zr->m = 0;
-    shifted_rows sh;
-    sh.m = 0;
-    /* 1: the alternating series (rows of SHIFTED_TERMS tables packed for
-     * step 1b), its value checked against the bounds of step 3 at once;
-     * else pack the Maclaurin rows; the rest (and the Maclaurin rows, for
-     * their bounds) go to step 3 */
-    for (size_t i = 0; i < len; i++) {
+    for (size_t l = 0; l < nlist; l++) {
+        size_t i = list[l];
         double xi = x[i], c = cb[i];
         out[i] = NAN;
         if (xi < SERIES_X && c > 0.0) {
@@ -345,8 +292,7 @@ void crvm__bgnbd_cond_block(crvm__cond_ctx *ctx, const double *x, const double *
             if (c <= CSERIES_MAX) {
                 const crvm__cond_table *tb = table_of(ctx, h, 0);
                 if (tb->n == SHIFTED_TERMS) {
-                    sh.tab[sh.m] = tb;
-                    sh.idx[sh.m++] = i;
+                    rest[nrest++] = i;
                     continue;
                 }
                 if (tb->n > 0) {
@@ -373,8 +319,6 @@ void crvm__bgnbd_cond_block(crvm__cond_ctx *ctx, const double *x, const double *
         }
         rest[nrest++] = i;
     }
-    /* 1b: the packed rows of the short alternating tables */
-    eval_shifted_rows(&sh, cb, c0, out, rest, &nrest);
     /* 2: the transcendental functions of the Maclaurin rows */
     finish_zrows(zr, a, out);
     /* 3: the general closed form, then the bounds, for the other rows */
@@ -397,6 +341,76 @@ void crvm__bgnbd_cond_block(crvm__cond_ctx *ctx, const double *x, const double *
             e = NAN;
         out[i] = e;
     }
+}
+
+/* Rows whose x had no table when the fast path ran (most rows of the
+ * first block, then a rare x now and then): their tables are built and the
+ * fast path runs again, over the block when many rows wait for it, else
+ * row by row (at most SERIES_X tables a call, so at most SERIES_X reruns
+ * of a block). Returns the number of rows still NaN. */
+static size_t fast_new_tables(crvm__cond_ctx *ctx, const double *x, const double *T,
+                              const double *pa, size_t len, double *out, size_t nbad)
+{
+    unsigned long long built = ctx->fast_built, need = 0;
+    size_t waiting = 0;
+    for (size_t i = 0; i < len; i++)
+        if (isnan(out[i]) && x[i] < SERIES_X && !((built >> (int)x[i]) & 1)) {
+            need |= 1ull << (int)x[i];
+            waiting++;
+        }
+    if (waiting == 0)
+        return nbad;
+    for (int h = 0; h < SERIES_X; h++)
+        if ((need >> h) & 1)
+            fill_fast_row(ctx, h);
+    if (waiting > len / 8)
+        return crvm__bgnbd_cond_fast(ctx, x, T, pa, len, out);
+    for (size_t i = 0; i < len; i++)
+        if (isnan(out[i]) && x[i] < SERIES_X && !((built >> (int)x[i]) & 1))
+            nbad -= 1 - crvm__bgnbd_cond_fast(ctx, x + i, T + i, pa ? pa + i : NULL, 1, out + i);
+    return nbad;
+}
+
+/* G of a block into out (times pa[i] where pa is not NULL), NaN where
+ * uncertified: the fast path, then the general one for the rows it left;
+ * returns the number of NaN rows */
+static size_t block_rows(crvm__cond_ctx *ctx, const double *x, const double *T,
+                         const double *pa, size_t len, double *out)
+{
+    size_t nbad = len;
+    if (ctx->use_fast) {
+        nbad = crvm__bgnbd_cond_fast(ctx, x, T, pa, len, out);
+        if (nbad != 0)
+            nbad = fast_new_tables(ctx, x, T, pa, len, out, nbad);
+    }
+    if (nbad == 0)
+        return 0;
+    double cb[CRVM__VBLOCK];
+    size_t list[CRVM__VBLOCK], m = 0;
+    for (size_t i = 0; i < len; i++)
+        if (!ctx->use_fast || isnan(out[i])) {
+            cb[i] = ctx->t / (ctx->alpha + T[i]);
+            list[m++] = i;
+        }
+    general_rows(ctx, x, cb, list, m, out);
+    nbad = 0;
+    for (size_t l = 0; l < m; l++) {
+        if (pa != NULL)
+            out[list[l]] *= pa[list[l]];
+        nbad += (size_t)isnan(out[list[l]]);
+    }
+    return nbad;
+}
+
+void crvm__bgnbd_cond_block(crvm__cond_ctx *ctx, const double *x, const double *T, size_t len,
+                            double *out)
+{
+    if (ctx->t == 0.0) {
+        for (size_t i = 0; i < len; i++)
+            out[i] = 0.0;
+        return;
+    }
+    block_rows(ctx, x, T, NULL, len, out);
 }
 
 void crvm__bgnbd_expected_rows(crvm__cond_ctx *ctx, const double *x, const double *T, size_t n,
@@ -424,6 +438,8 @@ size_t crvm__bgnbd_conditional_block(crvm__cond_pass *cp, const double *x, const
                                      size_t *rows)
 {
     double pa[CRVM__VBLOCK];
+    if (len == 0)
+        return 0;
     if (cp->vector) {
         crvm__bgnbd_p_alive_block(&cp->pc, x + i0, tx + i0, T + i0, len, pa);
     } else {
@@ -433,16 +449,18 @@ size_t crvm__bgnbd_conditional_block(crvm__cond_pass *cp, const double *x, const
         }
     }
     double *o = out + i0;
-    size_t m = 0;
-    crvm__bgnbd_cond_block(cp->ctx, x + i0, T + i0, len, o);
-    for (size_t j = 0; j < len; j++) {
-        if (isnan(o[j])) {
-            o[j] = pa[j];
-            rows[m++] = i0 + j;
-        } else {
-            o[j] *= pa[j];
-        }
+    if (cp->ctx->t == 0.0) {
+        for (size_t j = 0; j < len; j++)
+            o[j] = 0.0 * pa[j];
+        return 0;
     }
+    size_t m = 0;
+    if (block_rows(cp->ctx, x + i0, T + i0, pa, len, o) != 0)
+        for (size_t j = 0; j < len; j++)
+            if (isnan(o[j])) {
+                o[j] = pa[j];
+                rows[m++] = i0 + j;
+            }
     return m;
 }
 

@@ -48,9 +48,11 @@ typedef long long v2l __attribute__((vector_size(16)));
             memcpy(&Ti, T + i, sizeof Ti);                                                         \
             acc &= (xi >= zero) & (xi <= top) & (((xi + big) - big == xi) | (xi >= big)) &         \
                    (ti >= zero) & (ti <= Ti) & (Ti <= top) & ((xi != zero) | (ti == zero));        \
-            VL below = Ti < vlo, above = Ti > vhi;                                                 \
-            vlo = (VD)(((VL)Ti & below) | ((VL)vlo & ~below));                                     \
-            vhi = (VD)(((VL)Ti & above) | ((VL)vhi & ~above));                                     \
+            if (want) {                                                                            \
+                VL below = Ti < vlo, above = Ti > vhi;                                             \
+                vlo = (VD)(((VL)Ti & below) | ((VL)vlo & ~below));                                 \
+                vhi = (VD)(((VL)Ti & above) | ((VL)vhi & ~above));                                 \
+            }                                                                                      \
         }                                                                                          \
         int ok = 1;                                                                                \
         for (int k = 0; k < (W); k++) {                                                            \
@@ -63,37 +65,37 @@ typedef long long v2l __attribute__((vector_size(16)));
 
 #if defined(__x86_64__)
 __attribute__((target("avx2"))) static int rows_avx2(const double *x, const double *tx,
-                                                     const double *T, size_t n, double *lo,
-                                                     double *hi)
+                                                     const double *T, size_t n, int want,
+                                                     double *lo, double *hi)
 {
     ROWS_LOOP(v4d, v4l, 4);
 }
 #endif
 
-static int rows_sse2(const double *x, const double *tx, const double *T, size_t n, double *lo,
-                     double *hi)
+static int rows_sse2(const double *x, const double *tx, const double *T, size_t n, int want,
+                     double *lo, double *hi)
 {
     ROWS_LOOP(v2d, v2l, 2);
 }
 
 /* the rows the vector loop took: n rounded down to its width */
 static size_t leading_rows(const double *x, const double *tx, const double *T, size_t n, int *ok,
-                           double *lo, double *hi)
+                           int want, double *lo, double *hi)
 {
 #if defined(__x86_64__)
     if (__builtin_cpu_supports("avx2")) {
-        *ok = rows_avx2(x, tx, T, n, lo, hi);
+        *ok = rows_avx2(x, tx, T, n, want, lo, hi);
         return n - n % 4;
     }
 #endif
-    *ok = rows_sse2(x, tx, T, n, lo, hi);
+    *ok = rows_sse2(x, tx, T, n, want, lo, hi);
     return n - n % 2;
 }
 #else
 static size_t leading_rows(const double *x, const double *tx, const double *T, size_t n, int *ok,
-                           double *lo, double *hi)
+                           int want, double *lo, double *hi)
 {
-    (void)x, (void)tx, (void)T, (void)n, (void)lo, (void)hi;
+    (void)x, (void)tx, (void)T, (void)n, (void)want, (void)lo, (void)hi;
     *ok = 1;
     return 0;
 }
@@ -168,13 +170,15 @@ int crvm__txn_columns_ok(const double *x, const double *tx, const double *T, siz
                          double *T_lo, double *T_hi)
 {
     double lo = INFINITY, hi = -INFINITY;
-    int ok;
-    for (size_t i = leading_rows(x, tx, T, n, &ok, &lo, &hi); i < n; i++) {
+    int ok, want = T_lo != NULL;
+    for (size_t i = leading_rows(x, tx, T, n, &ok, want, &lo, &hi); i < n; i++) {
         ok &= row_ok(x[i], tx[i], T[i]);
         lo = T[i] < lo ? T[i] : lo;
         hi = T[i] > hi ? T[i] : hi;
     }
-    *T_lo = lo;
-    *T_hi = hi;
+    if (want) {
+        *T_lo = lo;
+        *T_hi = hi;
+    }
     return ok;
 }

@@ -37,7 +37,8 @@ static inline int crvm__txn_whole(double v)
 /* The cheap pass of the continuous-time models' column check (columns_ok.c):
  * 1 when every row has 0 <= t_x <= T <= DBL_MAX, x a whole number in [0,
  * DBL_MAX] and t_x = 0 where x = 0 (comparisons that NaN fails); *T_lo and
- * *T_hi receive the least and the largest T (meaningful when it returns 1). */
+ * *T_hi receive the least and the largest T (meaningful when it returns 1),
+ * unless T_lo is NULL (then the pass skips them). */
 int crvm__txn_columns_ok(const double *x, const double *tx, const double *T, size_t n,
                          double *T_lo, double *T_hi);
 /* The least and the largest T alone (NaN ignored), four rows a step */
@@ -131,6 +132,10 @@ typedef struct crvm__p_alive_ctx {
 int crvm__bgnbd_p_alive_init(crvm__p_alive_ctx *ctx, const double *p, int modified);
 void crvm__bgnbd_p_alive_block(crvm__p_alive_ctx *ctx, const double *x, const double *tx,
                                const double *T, size_t len, double *out);
+/* The same in the baseline build (SSE2 on x86-64): the bits that the
+ * AVX2 build equals */
+void crvm__bgnbd_p_alive_block_base(crvm__p_alive_ctx *ctx, const double *x, const double *tx,
+                                    const double *T, size_t len, double *out);
 double crvm__bgnbd_expected_conditional(const double *p, double t, const crvm__txn_row *row,
                                         int modified);
 /* G = E[Y(t) | x, t_x, T] / P(alive) of BG/NBD (modified = 0) or MBG/NBD
@@ -156,9 +161,24 @@ typedef struct crvm__cond_zrows {
     size_t m, idx[CRVM__VBLOCK];
     double F[CRVM__VBLOCK], c[CRVM__VBLOCK], k[CRVM__VBLOCK], C[CRVM__VBLOCK];
 } crvm__cond_zrows;
+/* The short alternating tables (at most CRVM__COND_SHIFTED_TERMS
+ * coefficients about c0) with their k = r + x and E[nu'] copied into rows
+ * of CRVM__COND_FAST_ROW doubles (layout: bgnbd_cond_fast.c), one per x
+ * below CRVM__COND_SERIES_X and the last for every other x; every entry of
+ * a row whose x has no short table is NaN, so that the branch-free kernel
+ * reads a row at a fixed stride and a NaN fails its bounds. A row is
+ * filled when the first row of its x reaches the general block (all NaN
+ * until then). */
+#define CRVM__COND_SHIFTED_TERMS 12
+#define CRVM__COND_CSERIES_MAX 0.5 /* the alternating series' largest c */
+#define CRVM__COND_FAST_ROW 16
 typedef struct crvm__cond_ctx {
     double r, alpha, a, b, extra, t;
     double c0, hmax, ccap, zcap;
+    int use_fast;          /* some row can have c <= the alternating series' limit */
+    unsigned long long fast_built; /* bit h: fast[h] filled */
+    int fast_long;                 /* some filled row has more than 9 terms */
+    double fast[CRVM__COND_SERIES_X + 1][CRVM__COND_FAST_ROW];
     crvm__cond_table alt[CRVM__COND_SERIES_X], mac[CRVM__COND_SERIES_X];
     double *pool;
     size_t used;
@@ -167,6 +187,20 @@ typedef struct crvm__cond_ctx {
 size_t crvm__bgnbd_cond_pool_len(void);
 void crvm__bgnbd_cond_init(crvm__cond_ctx *ctx, const double *p, double t, int modified,
                            double T_min, double T_max, double *pool);
+/* Fill ctx->fast[h] from the n <= CRVM__COND_SHIFTED_TERMS coefficients
+ * f of x = h's short table and its k and E[nu'] */
+void crvm__bgnbd_cond_fast_row(crvm__cond_ctx *ctx, int h, const double *f, int n, double k,
+                               double mean);
+/* The fast path for len rows (at most CRVM__VBLOCK): out[i] = G (times
+ * pa[i] where pa is not NULL) from the short alternating table of x where
+ * it applies and its value lies within the bounds of the exact value,
+ * else NaN; returns the number of NaN rows (bgnbd_cond_fast.c). */
+size_t crvm__bgnbd_cond_fast(const crvm__cond_ctx *ctx, const double *x, const double *T,
+                             const double *pa, size_t len, double *out);
+/* The same, one row at a time in scalar code: the reference that the
+ * vector build of crvm__bgnbd_cond_fast equals bit for bit */
+size_t crvm__bgnbd_cond_fast_scalar(const crvm__cond_ctx *ctx, const double *x, const double *T,
+                                    const double *pa, size_t len, double *out);
 /* G of len rows (at most CRVM__VBLOCK) into out, NaN where uncertified */
 void crvm__bgnbd_cond_block(crvm__cond_ctx *ctx, const double *x, const double *T, size_t len,
                             double *out);

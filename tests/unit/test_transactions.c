@@ -1057,6 +1057,88 @@ static void batched_conditional_matches_row_by_row(void **state)
     }
 }
 
+static void p_alive_block_builds_give_the_same_bits(void **state)
+{
+    (void)state;
+    /* The P(alive) block is compiled for AVX2 (where the processor has
+     * it: the kept rows left-packed four at a time) and for the baseline,
+     * with the same operations in the same order; over random parameters
+     * and rows, BG/NBD and MBG/NBD, and lengths that are not multiples of
+     * four, both must give the same bits. */
+    unsigned long long seed = 43;
+    enum { N = 256 };
+    double x[N], tx[N], T[N], v[N], s[N];
+    for (int rep = 0; rep < 40; rep++) {
+        crvm_txn_params p = random_bg_case(&seed, rep, x, tx, T, N);
+        crvm__p_alive_ctx cv, cs;
+        int modified = p.model == CRVM_TXN_MBGNBD;
+        assert_true(crvm__bgnbd_p_alive_init(&cv, p.p, modified));
+        assert_true(crvm__bgnbd_p_alive_init(&cs, p.p, modified));
+        size_t len = N - (size_t)(rep % 5);
+        crvm__bgnbd_p_alive_block(&cv, x, tx, T, len, v);
+        crvm__bgnbd_p_alive_block_base(&cs, x, tx, T, len, s);
+        if (memcmp(v, s, len * sizeof *v) != 0)
+            fail_msg("rep %d: the two builds of the P(alive) block differ", rep);
+    }
+}
+
+static void fast_conditional_kernel_equals_its_scalar_loop(void **state)
+{
+    (void)state;
+    /* The fast path of the conditional expectation (bgnbd_cond_fast.c)
+     * runs four rows a step in AVX2 where the processor has it; over random
+     * parameters, horizons, narrow age ranges (short tables) and block
+     * lengths that are not multiples of four, with and without the P(alive)
+     * factor, it must give the bits of its scalar loop: the same IEEE
+     * operations in the same order, so no tolerance. The rows it serves must
+     * also be most rows, or the comparison would prove little. The vector
+     * loop reads 9 terms when every table of the call ends there (most
+     * cases here), else 12; both are compared (12 forced on every case). */
+    unsigned long long seed = 31, seed_ages = 17;
+    enum { N = 256 };
+    double x[N], tx[N], T[N], pa[N], v[N], s[N];
+    double *pool = malloc(crvm__bgnbd_cond_pool_len() * sizeof *pool);
+    assert_non_null(pool);
+    size_t served = 0, total = 0;
+    int lengths[2] = {0, 0};
+    for (int rep = 0; rep < 60; rep++) {
+        crvm_txn_params p = random_bg_case(&seed, rep, x, tx, T, N);
+        double t = grid_log_uniform(&seed, 0.01, 200.0);
+        double T0 = grid_log_uniform(&seed_ages, 2.0 * t, 200.0 * t);
+        double width = rep % 2 ? 0.02 : 0.3;
+        for (int i = 0; i < N; i++) {
+            x[i] = fmod(x[i], 70.0); /* some past the tables (64) */
+            T[i] = T0 * (1.0 + width * grid_uniform(&seed_ages));
+            pa[i] = grid_uniform(&seed);
+        }
+        crvm__cond_ctx *ctx = malloc(sizeof *ctx);
+        assert_non_null(ctx);
+        crvm__bgnbd_cond_init(ctx, p.p, t, p.model == CRVM_TXN_MBGNBD, T0, (1.0 + width) * T0,
+                              pool);
+        crvm__bgnbd_expected_rows(ctx, x, T, N, v); /* builds the tables */
+        size_t len = N - (size_t)(rep % 7);
+        const double *f = rep % 2 ? pa : NULL;
+        size_t bad_s = crvm__bgnbd_cond_fast_scalar(ctx, x, T, f, len, s);
+        lengths[ctx->fast_long]++;
+        for (int all_terms = ctx->fast_long; all_terms <= 1; all_terms++) {
+            ctx->fast_long = all_terms;
+            size_t bad_v = crvm__bgnbd_cond_fast(ctx, x, T, f, len, v);
+            assert_int_equal(bad_v, bad_s);
+            if (memcmp(v, s, len * sizeof *v) != 0)
+                fail_msg("rep %d (%s terms): vector and scalar fast paths differ", rep,
+                         all_terms ? "12" : "9");
+        }
+        served += len - bad_s;
+        total += len;
+        free(ctx);
+    }
+    free(pool);
+    if (served < total / 2)
+        fail_msg("the fast path served only %zu of %zu rows", served, total);
+    if (lengths[0] < 10)
+        fail_msg("only %d cases with tables of at most 9 terms", lengths[0]);
+}
+
 static void bgbb_repeated_rows_give_row_by_row_values(void **state)
 {
     (void)state;
@@ -1736,6 +1818,8 @@ int main(void)
         cmocka_unit_test(fast_conditional_series_matches_general_2f1),
         cmocka_unit_test(batched_p_alive_matches_row_by_row),
         cmocka_unit_test(batched_conditional_matches_row_by_row),
+        cmocka_unit_test(fast_conditional_kernel_equals_its_scalar_loop),
+        cmocka_unit_test(p_alive_block_builds_give_the_same_bits),
         cmocka_unit_test(bgbb_repeated_rows_give_row_by_row_values),
         cmocka_unit_test(every_allocation_failure_is_reported),
     };
