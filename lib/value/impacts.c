@@ -10,7 +10,7 @@
 #include "core/error.h"
 #include "ledger/ledger_internal.h"
 #include "core/money.h"
-#include "value/derl_cache.h"
+#include "value/query_memo.h"
 #include "value/value_internal.h"
 
 int crvm__value_counterfactual(const crvm_value *v, const crvm__vpattern *q, size_t contact,
@@ -52,11 +52,10 @@ typedef struct impact_ctx {
     double *slot, *total;   /* slots x stride; groups x k */
     int64_t *slot_cents, *cents; /* slots x groups; groups */
     size_t stride;
-    crvm__derl_cache **cache; /* per worker: a memo of exact answers, so which worker
-                                 runs a block changes no result */
-    crvm__derl_cache **slot_cache; /* per slot: its block's worker's */
-    size_t workers;
-    int overflow; /* set by the reduction, on the calling thread */
+    crvm__qmemo *memo;  /* the walk's repeated queries (exact answers: no result depends on it) */
+    int marking;        /* the memo's marking pass: the queries are noted, not asked */
+    crvm_status merged; /* the marking pass's merges (on the calling thread) */
+    int overflow;       /* set by the reduction, on the calling thread */
 } impact_ctx;
 
 /* Group of contact k in grouping j, among all groupings' groups; -1: none. */
@@ -83,6 +82,16 @@ static crvm_status too_large(const crvm_value *v, size_t i)
                       crvm_ledger_id(v->ledger, CRVM_TABLE_CUSTOMERS, i));
 }
 
+/* Query q of customer i: noted in the marking pass (*derl then unset),
+ * answered in the walk proper. */
+static crvm_status ask(impact_ctx *c, size_t slot, const crvm__vquery *q, size_t i,
+                       crvm__rcov_partials *derl)
+{
+    if (c->marking)
+        return crvm__qmemo_mark(c->memo, slot, q);
+    return crvm__qmemo_eval(c->memo, c->v, q, i, derl);
+}
+
 /* Impact of each contact of one period: m (DERL(actual) - DERL(reference)),
  * the counterfactual evaluated once per distinct counterfactual (per outcome,
  * and escalation when the contact is removed). */
@@ -101,10 +110,10 @@ static crvm_status visit_period(void *vctx, size_t slot, size_t i, const crvm__v
     if (!changes)
         return CRVM_OK;
     crvm__rcov_partials actual_derl;
-    crvm_status st = crvm__value_eval_derl_cached(v, c->slot_cache[slot], actual, i, &actual_derl);
+    crvm_status st = ask(c, slot, actual, i, &actual_derl);
     if (st)
         return st;
-    double *acc = c->slot ? c->slot + slot * c->stride : NULL;
+    double *acc = c->slot && !c->marking ? c->slot + slot * c->stride : NULL;
     int64_t *cents_acc = c->slot ? c->slot_cents + slot * c->groups : NULL;
     double *grad_a = acc ? acc + c->groups * k : NULL, *grad_b = grad_a ? grad_a + k : NULL;
     double *diff = grad_b ? grad_b + k : NULL; /* 8 types x k */
@@ -130,10 +139,10 @@ static crvm_status visit_period(void *vctx, size_t slot, size_t i, const crvm__v
             if (crvm__value_counterfactual(v, pattern, contact, c->reference, zc)) {
                 crvm__value_set_period(v, &cf, zc);
                 crvm__rcov_partials b;
-                crvm_status st = crvm__value_eval_derl_cached(v, c->slot_cache[slot], &cf, i, &b);
+                crvm_status st = ask(c, slot, &cf, i, &b);
                 if (st)
                     return st;
-                if (!crvm__cents_round(m * (actual_derl.value - b.value), &cents[type]))
+                if (!c->marking && !crvm__cents_round(m * (actual_derl.value - b.value), &cents[type]))
                     return too_large(v, i);
                 if (diff) {
                     crvm__value_gradient(v, &cf, &b, grad_b);
@@ -143,6 +152,8 @@ static crvm_status visit_period(void *vctx, size_t slot, size_t i, const crvm__v
             }
             done[type] = 1;
         }
+        if (c->marking)
+            continue;
         if (c->impact)
             c->impact[contact] = (double)cents[type] / 100.0;
         for (size_t j = 0; acc && j < c->groupings; j++) {
@@ -169,8 +180,8 @@ static crvm_status walk_block(void *ctx, size_t worker, size_t slot, size_t begi
 {
     walk_ctx *w = ctx;
     impact_ctx *c = w->ic;
-    c->slot_cache[slot] = c->cache[worker];
-    if (c->slot) {
+    (void)worker;
+    if (c->slot && !c->marking) {
         memset(c->slot + slot * c->stride, 0, c->groups * c->v->k * sizeof *c->slot);
         memset(c->slot_cents + slot * c->groups, 0, c->groups * sizeof *c->slot_cents);
     }
@@ -191,12 +202,37 @@ static void walk_reduce(void *ctx, size_t slot)
             c->overflow = 1;
 }
 
+static void mark_reduce(void *ctx, size_t slot)
+{
+    impact_ctx *c = ((walk_ctx *)ctx)->ic;
+    if (!c->merged)
+        c->merged = crvm__qmemo_merge(c->memo, slot);
+}
+
+/* The memo's marking pass over the walk, and the answers to its repeated
+ * queries. */
+static crvm_status answer_repeats(walk_ctx *w)
+{
+    impact_ctx *c = w->ic;
+    const crvm_value *v = c->v;
+    const crvm__vcontacts *contacts = w->contacts;
+    /* A period asks at most one query more than it has contacts that change. */
+    size_t changing = 0;
+    for (size_t j = 0; j < contacts->first[v->panel.customers]; j++)
+        changing += v->ledger->con_outcome[crvm__vc_contact(contacts->key[j])] != c->reference;
+    if (!(c->memo = crvm__qmemo_new(2 * changing, c->slots)))
+        return CRVM_ENOMEM;
+    c->marking = 1;
+    crvm_status st = crvm__value_blocks(v->opt.threads, v->panel.customers, walk_block, mark_reduce, w);
+    c->marking = 0;
+    if (!st)
+        st = c->merged;
+    return st ? st : crvm__qmemo_answer(c->memo, v);
+}
+
 static void free_impact(impact_ctx *c)
 {
-    for (size_t s = 0; c->cache && s < c->workers; s++)
-        crvm__derl_cache_free(c->cache[s]);
-    crvm__free(c->cache);
-    crvm__free(c->slot_cache);
+    crvm__qmemo_free(c->memo);
     crvm__free(c->slot);
     crvm__free(c->total);
     crvm__free(c->slot_cents);
@@ -234,21 +270,13 @@ crvm_status crvm__value_impacts(const crvm_value *v, int reference, crvm_date fr
         if (!c.slot || !c.total || !c.slot_cents || !c.cents)
             st = crvm__nomem("contact impacts by group");
     }
-    c.workers = crvm__value_threads(v->opt.threads);
-    c.cache = crvm__calloc(c.workers, sizeof *c.cache);
-    c.slot_cache = crvm__calloc(c.slots, sizeof *c.slot_cache);
-    if (!st && (!c.cache || !c.slot_cache))
-        st = crvm__nomem("contact impacts");
-    const size_t lines = crvm__derl_cache_lines(v->panel.customers, c.workers);
-    for (size_t s = 0; !st && s < c.workers; s++)
-        if (!(c.cache[s] = crvm__derl_cache_new(lines)))
-            st = CRVM_ENOMEM;
     if (!st)
         st = crvm__value_contacts(v, from, until, NULL, NULL, &contacts);
-    if (!st) {
-        walk_ctx w = {&c, &contacts, lambda_b};
+    walk_ctx w = {&c, &contacts, lambda_b};
+    if (!st)
+        st = answer_repeats(&w);
+    if (!st)
         st = crvm__value_blocks(v->opt.threads, v->panel.customers, walk_block, cents ? walk_reduce : NULL, &w);
-    }
     if (!st && c.overflow)
         st = crvm__fail(CRVM_EDOMAIN, "contact impacts: a sum passes 9.0e13 currency units (2^53 cents)");
     if (!st && cents) {
