@@ -136,6 +136,16 @@ const crvm__vpattern *crvm__value_period_pattern(const crvm_value *v, size_t i, 
     return &v->panel.pattern[q];
 }
 
+void crvm__value_set_own_period(const crvm_value *v, crvm__vquery *q, const crvm__vpattern *pattern)
+{
+    /* exp(b'z) of a pattern is the model's table entry: the sum and the
+     * exponential crvm__value_set_period() would take, the same bits. */
+    const double e = v->pattern_e[pattern - v->panel.pattern];
+    crvm__value_pattern_z(pattern, q->z1);
+    q->e1 = v->w[q->n + 1] * e;
+    q->e1_c = v->dw[q->n + 1] * e;
+}
+
 crvm_status crvm__value_walk_periods(const crvm_value *v, const crvm__vcontacts *c, size_t begin,
                                      size_t end, crvm__period_visit visit, void *ctx, size_t slot,
                                      double *lambda_b)
@@ -149,7 +159,7 @@ crvm_status crvm__value_walk_periods(const crvm_value *v, const crvm__vcontacts 
         q.segment = v->ledger->cust_segment[i];
         q.lambda = q.lambda_c = 0;
         q.lambda_b = lambda_b;
-        for (size_t j = 0; j < p; j++)
+        for (size_t j = 0; lambda_b && j < p; j++)
             lambda_b[j] = 0;
         const uint32_t *row = v->panel.row_pattern + v->panel.first_row[i];
         int32_t done = 0; /* rows in the exposure so far */
@@ -162,15 +172,15 @@ crvm_status crvm__value_walk_periods(const crvm_value *v, const crvm__vcontacts 
                 uint32_t r = row[done];
                 double we = v->w[done + 1] * v->pattern_e[r];
                 q.lambda += we;
+                if (!lambda_b)
+                    continue;
                 q.lambda_c += v->dw[done + 1] * v->pattern_e[r];
                 for (size_t j = 0; j < p; j++)
                     lambda_b[j] += we * v->pattern_z[(size_t)r * p + j];
             }
             q.n = s - 1;
             const crvm__vpattern *pattern = crvm__value_period_pattern(v, i, s);
-            double zc[CRVM__Z_CANDIDATES];
-            crvm__value_pattern_z(pattern, zc);
-            crvm__value_set_period(v, &q, zc);
+            crvm__value_set_own_period(v, &q, pattern);
             crvm_status st = visit(ctx, slot, i, &q, pattern, c->key + a, e - a);
             if (st)
                 return st;

@@ -186,7 +186,7 @@ static crvm_status walk_block(void *ctx, size_t worker, size_t slot, size_t begi
         memset(c->slot_cents + slot * c->groups, 0, c->groups * sizeof *c->slot_cents);
     }
     return crvm__value_walk_periods(c->v, w->contacts, begin, end, visit_period, c, slot,
-                                    w->lambda_b + slot * (c->v->p + 1));
+                                    c->marking ? NULL : w->lambda_b + slot * (c->v->p + 1));
 }
 
 static void walk_reduce(void *ctx, size_t slot)

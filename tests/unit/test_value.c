@@ -1434,6 +1434,31 @@ static void free_outputs(outputs *o)
     free(o->knowledge);
 }
 
+/* A period's own pattern gives the query crvm__value_set_period() gives
+ * from its covariates, bit for bit (the walks' keys depend on it): every
+ * pattern of the fixture at the first and the last renewal. */
+static void own_period_is_set_period(void **state)
+{
+    (void)state;
+    const crvm_value *v = F.v;
+    double lambda_b[16];
+    assert_true(v->panel.patterns > 10);
+    const int32_t renewal[2] = {0, v->max_n};
+    for (size_t r = 0; r < v->panel.patterns; r++)
+        for (int t = 0; t < 2; t++) {
+            crvm__vquery a, b;
+            memset(&a, 0, sizeof a);
+            a.n = renewal[t];
+            a.lambda_b = lambda_b;
+            b = a;
+            double zc[CRVM__Z_CANDIDATES];
+            crvm__value_pattern_z(&v->panel.pattern[r], zc);
+            crvm__value_set_period(v, &a, zc);
+            crvm__value_set_own_period(v, &b, &v->panel.pattern[r]);
+            assert_memory_equal(&a, &b, sizeof a);
+        }
+}
+
 /* Query i of the memo tests: customer i's history and its period in
  * progress with `extra` refusals more (queries that differ in e1 alone). */
 static void memo_query(const crvm_value *v, size_t i, int extra, double *lambda_b, crvm__vquery *q)
@@ -1905,6 +1930,7 @@ int main(void)
         cmocka_unit_test(scenarios_match_a_direct_mixture),
         cmocka_unit_test(knowledge_rows_project_the_recent_rate),
         cmocka_unit_test(cox_option_matches_a_direct_series),
+        cmocka_unit_test(own_period_is_set_period),
         cmocka_unit_test(query_memo_returns_the_engines_answers),
         cmocka_unit_test(query_memo_refusals_name_the_asker),
         cmocka_unit_test(results_do_not_depend_on_the_threads),
