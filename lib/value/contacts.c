@@ -159,7 +159,7 @@ crvm_status crvm__value_walk_periods(const crvm_value *v, const crvm__vcontacts 
         q.segment = v->ledger->cust_segment[i];
         q.lambda = q.lambda_c = 0;
         q.lambda_b = lambda_b;
-        for (size_t j = 0; lambda_b && j < p; j++)
+        for (size_t j = 0; j < p; j++)
             lambda_b[j] = 0;
         const uint32_t *row = v->panel.row_pattern + v->panel.first_row[i];
         int32_t done = 0; /* rows in the exposure so far */
@@ -172,8 +172,6 @@ crvm_status crvm__value_walk_periods(const crvm_value *v, const crvm__vcontacts 
                 uint32_t r = row[done];
                 double we = v->w[done + 1] * v->pattern_e[r];
                 q.lambda += we;
-                if (!lambda_b)
-                    continue;
                 q.lambda_c += v->dw[done + 1] * v->pattern_e[r];
                 for (size_t j = 0; j < p; j++)
                     lambda_b[j] += we * v->pattern_z[(size_t)r * p + j];

@@ -53,8 +53,7 @@ typedef struct impact_ctx {
     int64_t *slot_cents, *cents; /* slots x groups; groups */
     size_t stride;
     crvm__qmemo *memo;  /* the walk's repeated queries (exact answers: no result depends on it) */
-    int marking;        /* the memo's marking pass: the queries are noted, not asked */
-    crvm_status merged; /* the marking pass's merges (on the calling thread) */
+    crvm_status folded; /* the memo's folds (on the calling thread) */
     int overflow;       /* set by the reduction, on the calling thread */
 } impact_ctx;
 
@@ -82,16 +81,6 @@ static crvm_status too_large(const crvm_value *v, size_t i)
                       crvm_ledger_id(v->ledger, CRVM_TABLE_CUSTOMERS, i));
 }
 
-/* Query q of customer i: noted in the marking pass (*derl then unset),
- * answered in the walk proper. */
-static crvm_status ask(impact_ctx *c, size_t slot, const crvm__vquery *q, size_t i,
-                       crvm__rcov_partials *derl)
-{
-    if (c->marking)
-        return crvm__qmemo_mark(c->memo, slot, q);
-    return crvm__qmemo_eval(c->memo, c->v, q, i, derl);
-}
-
 /* Impact of each contact of one period: m (DERL(actual) - DERL(reference)),
  * the counterfactual evaluated once per distinct counterfactual (per outcome,
  * and escalation when the contact is removed). */
@@ -110,10 +99,10 @@ static crvm_status visit_period(void *vctx, size_t slot, size_t i, const crvm__v
     if (!changes)
         return CRVM_OK;
     crvm__rcov_partials actual_derl;
-    crvm_status st = ask(c, slot, actual, i, &actual_derl);
+    crvm_status st = crvm__qmemo_eval(c->memo, slot, v, actual, i, &actual_derl);
     if (st)
         return st;
-    double *acc = c->slot && !c->marking ? c->slot + slot * c->stride : NULL;
+    double *acc = c->slot ? c->slot + slot * c->stride : NULL;
     int64_t *cents_acc = c->slot ? c->slot_cents + slot * c->groups : NULL;
     double *grad_a = acc ? acc + c->groups * k : NULL, *grad_b = grad_a ? grad_a + k : NULL;
     double *diff = grad_b ? grad_b + k : NULL; /* 8 types x k */
@@ -139,10 +128,10 @@ static crvm_status visit_period(void *vctx, size_t slot, size_t i, const crvm__v
             if (crvm__value_counterfactual(v, pattern, contact, c->reference, zc)) {
                 crvm__value_set_period(v, &cf, zc);
                 crvm__rcov_partials b;
-                crvm_status st = ask(c, slot, &cf, i, &b);
+                crvm_status st = crvm__qmemo_eval(c->memo, slot, v, &cf, i, &b);
                 if (st)
                     return st;
-                if (!c->marking && !crvm__cents_round(m * (actual_derl.value - b.value), &cents[type]))
+                if (!crvm__cents_round(m * (actual_derl.value - b.value), &cents[type]))
                     return too_large(v, i);
                 if (diff) {
                     crvm__value_gradient(v, &cf, &b, grad_b);
@@ -152,8 +141,6 @@ static crvm_status visit_period(void *vctx, size_t slot, size_t i, const crvm__v
             }
             done[type] = 1;
         }
-        if (c->marking)
-            continue;
         if (c->impact)
             c->impact[contact] = (double)cents[type] / 100.0;
         for (size_t j = 0; acc && j < c->groupings; j++) {
@@ -181,18 +168,22 @@ static crvm_status walk_block(void *ctx, size_t worker, size_t slot, size_t begi
     walk_ctx *w = ctx;
     impact_ctx *c = w->ic;
     (void)worker;
-    if (c->slot && !c->marking) {
+    if (c->slot) {
         memset(c->slot + slot * c->stride, 0, c->groups * c->v->k * sizeof *c->slot);
         memset(c->slot_cents + slot * c->groups, 0, c->groups * sizeof *c->slot_cents);
     }
     return crvm__value_walk_periods(c->v, w->contacts, begin, end, visit_period, c, slot,
-                                    c->marking ? NULL : w->lambda_b + slot * (c->v->p + 1));
+                                    w->lambda_b + slot * (c->v->p + 1));
 }
 
 static void walk_reduce(void *ctx, size_t slot)
 {
     walk_ctx *w = ctx;
     impact_ctx *c = w->ic;
+    if (!c->folded)
+        c->folded = crvm__qmemo_fold(c->memo, slot);
+    if (!c->slot)
+        return;
     const double *acc = c->slot + slot * c->stride;
     const int64_t *cents = c->slot_cents + slot * c->groups;
     for (size_t j = 0; j < c->groups * c->v->k; j++)
@@ -202,32 +193,16 @@ static void walk_reduce(void *ctx, size_t slot)
             c->overflow = 1;
 }
 
-static void mark_reduce(void *ctx, size_t slot)
+/* The memo of the walk's queries, sized by the queries it can ask: a
+ * period asks at most one more than it has contacts that change. */
+static crvm_status new_memo(impact_ctx *c, const crvm__vcontacts *contacts)
 {
-    impact_ctx *c = ((walk_ctx *)ctx)->ic;
-    if (!c->merged)
-        c->merged = crvm__qmemo_merge(c->memo, slot);
-}
-
-/* The memo's marking pass over the walk, and the answers to its repeated
- * queries. */
-static crvm_status answer_repeats(walk_ctx *w)
-{
-    impact_ctx *c = w->ic;
     const crvm_value *v = c->v;
-    const crvm__vcontacts *contacts = w->contacts;
-    /* A period asks at most one query more than it has contacts that change. */
     size_t changing = 0;
     for (size_t j = 0; j < contacts->first[v->panel.customers]; j++)
         changing += v->ledger->con_outcome[crvm__vc_contact(contacts->key[j])] != c->reference;
-    if (!(c->memo = crvm__qmemo_new(2 * changing, c->slots)))
-        return CRVM_ENOMEM;
-    c->marking = 1;
-    crvm_status st = crvm__value_blocks(v->opt.threads, v->panel.customers, walk_block, mark_reduce, w);
-    c->marking = 0;
-    if (!st)
-        st = c->merged;
-    return st ? st : crvm__qmemo_answer(c->memo, v);
+    c->memo = crvm__qmemo_new(2 * changing, c->slots);
+    return c->memo ? CRVM_OK : CRVM_ENOMEM;
 }
 
 static void free_impact(impact_ctx *c)
@@ -272,11 +247,14 @@ crvm_status crvm__value_impacts(const crvm_value *v, int reference, crvm_date fr
     }
     if (!st)
         st = crvm__value_contacts(v, from, until, NULL, NULL, &contacts);
-    walk_ctx w = {&c, &contacts, lambda_b};
     if (!st)
-        st = answer_repeats(&w);
+        st = new_memo(&c, &contacts);
+    if (!st) {
+        walk_ctx w = {&c, &contacts, lambda_b};
+        st = crvm__value_blocks(v->opt.threads, v->panel.customers, walk_block, walk_reduce, &w);
+    }
     if (!st)
-        st = crvm__value_blocks(v->opt.threads, v->panel.customers, walk_block, cents ? walk_reduce : NULL, &w);
+        st = c.folded;
     if (!st && c.overflow)
         st = crvm__fail(CRVM_EDOMAIN, "contact impacts: a sum passes 9.0e13 currency units (2^53 cents)");
     if (!st && cents) {

@@ -8,7 +8,6 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/mix.h"
-#include "core/parallel.h"
 
 /* What the engine answers: the doubles compared by their bits. */
 typedef struct qkey {
@@ -16,25 +15,35 @@ typedef struct qkey {
     uint64_t lambda, e1;
 } qkey;
 
-typedef struct slot_keys {
-    qkey *key;
+/* A key and its answer: one record, so that a hit reads one place. */
+typedef struct entry {
+    qkey key;
+    crvm__rcov_partials answer;
+} entry;
+
+typedef struct slot_entries {
+    entry *entry;
     size_t len, cap;
-} slot_keys;
+} slot_entries;
+
+/* The counting sets in 64-byte lines of 256 cells, four words of "seen"
+ * bits then four of "seen twice": a key's two cells share a line, so that
+ * marking touches one line of memory however large the sets. */
+enum { LINE_WORDS = 8, LINE_CELLS = 256 };
+enum { CHUNK = 1024 }; /* entries a chunk */
 
 struct crvm__qmemo {
-    /* marking */
-    size_t cell_mask;               /* W - 1 */
-    _Atomic uint64_t *seen, *twice; /* W bits each */
-    slot_keys *slot;                /* per slot: its candidates since the last merge */
+    size_t line_mask;        /* lines - 1 */
+    void *cell_mem;          /* owns the lines (aligned within it) */
+    _Atomic uint64_t *cells; /* lines x LINE_WORDS */
+    slot_entries *slot;      /* per slot: the answers it keeps this round */
     size_t slots;
-    /* the candidate keys, numbered in merge order */
-    qkey *key;
-    size_t keys, key_cap;
-    uint32_t *index; /* open addressing: key number + 1, 0 empty */
+    /* the memo: keys numbered in fold order, in chunks that never move (a
+     * growing array would hold two copies while it is copied) */
+    entry **chunk;
+    size_t keys, chunks;
+    uint64_t *index; /* open addressing: the hash's high half << 32 | key number + 1; 0 empty */
     size_t index_mask;
-    /* after crvm__qmemo_answer() */
-    crvm__rcov_partials *answer;
-    crvm_status *status;
 };
 
 static const char what[] = "the walk's repeated queries";
@@ -62,135 +71,112 @@ static int same(const qkey *a, const qkey *b)
     return a->lambda == b->lambda && a->e1 == b->e1 && a->segment == b->segment && a->n == b->n;
 }
 
-static void free_marking(crvm__qmemo *m)
-{
-    crvm__free((void *)m->seen);
-    crvm__free((void *)m->twice);
-    m->seen = m->twice = NULL;
-    for (size_t s = 0; m->slot && s < m->slots; s++)
-        crvm__free(m->slot[s].key);
-    crvm__free(m->slot);
-    m->slot = NULL;
-}
-
 void crvm__qmemo_free(crvm__qmemo *m)
 {
     if (!m)
         return;
-    free_marking(m);
-    crvm__free(m->key);
+    crvm__free(m->cell_mem);
+    for (size_t s = 0; m->slot && s < m->slots; s++)
+        crvm__free(m->slot[s].entry);
+    crvm__free(m->slot);
+    for (size_t c = 0; m->chunk && c < m->chunks; c++)
+        crvm__free(m->chunk[c]);
+    crvm__free(m->chunk);
     crvm__free(m->index);
-    crvm__free(m->answer);
-    crvm__free(m->status);
     crvm__free(m);
 }
 
 crvm__qmemo *crvm__qmemo_new(size_t bound, size_t slots)
 {
-    size_t cells = 1024;
-    while (cells / 8 < bound && cells < ((size_t)1 << 31))
-        cells *= 2;
+    size_t lines = 4;
+    while (lines * LINE_CELLS / 8 < bound && lines < ((size_t)1 << 24))
+        lines *= 2;
     crvm__qmemo *m = crvm__calloc(1, sizeof *m);
     if (m) {
-        m->cell_mask = cells - 1;
+        m->line_mask = lines - 1;
         m->slots = slots;
-        m->seen = crvm__calloc(cells / 64, sizeof *m->seen);
-        m->twice = crvm__calloc(cells / 64, sizeof *m->twice);
+        m->cell_mem = crvm__calloc(lines * LINE_WORDS + 8, sizeof *m->cells);
         m->slot = crvm__calloc(slots, sizeof *m->slot);
         m->index_mask = 255;
         m->index = crvm__calloc(m->index_mask + 1, sizeof *m->index);
     }
-    if (!m || !m->seen || !m->twice || !m->slot || !m->index) {
+    if (!m || !m->cell_mem || !m->slot || !m->index) {
         crvm__qmemo_free(m);
         crvm__nomem(what);
         return NULL;
     }
+    m->cells = (_Atomic uint64_t *)((char *)m->cell_mem + (64 - (uintptr_t)m->cell_mem % 64) % 64);
     return m;
 }
 
-/* Notes one sighting of cell c. */
-static void sight(crvm__qmemo *m, uint64_t c)
+/* Notes one sighting of cell c of a line. */
+static void sight(_Atomic uint64_t *line, uint64_t c)
 {
     const uint64_t bit = (uint64_t)1 << (c & 63);
-    if (atomic_fetch_or(&m->seen[c >> 6], bit) & bit)
-        atomic_fetch_or(&m->twice[c >> 6], bit);
+    if (atomic_fetch_or(&line[c >> 6], bit) & bit)
+        atomic_fetch_or(&line[4 + (c >> 6)], bit);
 }
 
-static int seen_twice(crvm__qmemo *m, uint64_t c)
+static int seen_twice(_Atomic uint64_t *line, uint64_t c, memory_order order)
 {
-    return (atomic_load(&m->twice[c >> 6]) >> (c & 63)) & 1;
+    return (atomic_load_explicit(&line[4 + (c >> 6)], order) >> (c & 63)) & 1;
 }
 
-crvm_status crvm__qmemo_mark(crvm__qmemo *m, size_t slot, const crvm__vquery *q)
-{
-    const qkey k = key_of(q);
-    const uint64_t h = hash_of(&k), a = h & m->cell_mask, b = (h >> 32) & m->cell_mask;
-    /* Both cells' sightings first, then their state: of two sightings of
-     * one key, the one that looks last finds both cells seen twice. */
-    sight(m, a);
-    sight(m, b);
-    if (!seen_twice(m, a) || !seen_twice(m, b))
-        return CRVM_OK;
-    slot_keys *s = &m->slot[slot];
-    if (s->len == s->cap) {
-        size_t cap = s->cap ? 2 * s->cap : 256;
-        qkey *grown = crvm__realloc_array(s->key, cap, sizeof *grown);
-        if (!grown)
-            return crvm__nomem(what);
-        s->key = grown;
-        s->cap = cap;
-    }
-    s->key[s->len++] = k;
-    return CRVM_OK;
-}
+static entry *memo_entry(const crvm__qmemo *m, size_t j) { return &m->chunk[j / CHUNK][j % CHUNK]; }
 
-/* The index slot of key k: its own, or the empty one where it belongs. */
+/* The index slot of key k (hash h): its own, or the empty one where it belongs. */
 static size_t find(const crvm__qmemo *m, const qkey *k, uint64_t h)
 {
-    size_t j = (size_t)(h >> 16) & m->index_mask;
-    while (m->index[j] && !same(&m->key[m->index[j] - 1], k))
-        j = (j + 1) & m->index_mask;
-    return j;
+    size_t j = (size_t)h & m->index_mask;
+    for (;; j = (j + 1) & m->index_mask) {
+        const uint64_t x = m->index[j];
+        if (!x || ((x >> 32) == (h >> 32) && same(&memo_entry(m, (uint32_t)x - 1)->key, k)))
+            return j;
+    }
 }
 
 static crvm_status grow(crvm__qmemo *m)
 {
-    if (m->keys == m->key_cap) {
-        size_t cap = m->key_cap ? 2 * m->key_cap : 128;
-        qkey *key = crvm__realloc_array(m->key, cap, sizeof *key);
-        if (!key)
+    if (m->keys == m->chunks * CHUNK) {
+        entry **chunk = crvm__realloc_array(m->chunk, m->chunks + 1, sizeof *chunk);
+        if (!chunk)
             return crvm__nomem(what);
-        m->key = key;
-        m->key_cap = cap;
+        m->chunk = chunk;
+        if (!(chunk[m->chunks] = crvm__malloc(CHUNK * sizeof **chunk)))
+            return crvm__nomem(what);
+        m->chunks++;
     }
     if (2 * (m->keys + 1) > m->index_mask + 1) {
         const size_t size = 2 * (m->index_mask + 1);
-        uint32_t *index = crvm__calloc(size, sizeof *index);
+        uint64_t *index = crvm__calloc(size, sizeof *index);
         if (!index)
             return crvm__nomem(what);
         crvm__free(m->index);
         m->index = index;
         m->index_mask = size - 1;
-        for (size_t j = 0; j < m->keys; j++)
-            m->index[find(m, &m->key[j], hash_of(&m->key[j]))] = (uint32_t)(j + 1);
+        for (size_t j = 0; j < m->keys; j++) {
+            const qkey *k = &memo_entry(m, j)->key;
+            const uint64_t h = hash_of(k);
+            m->index[find(m, k, h)] = (h >> 32) << 32 | (j + 1);
+        }
     }
     return CRVM_OK;
 }
 
-crvm_status crvm__qmemo_merge(crvm__qmemo *m, size_t slot)
+crvm_status crvm__qmemo_fold(crvm__qmemo *m, size_t slot)
 {
-    slot_keys *s = &m->slot[slot];
+    slot_entries *s = &m->slot[slot];
     crvm_status st = CRVM_OK;
     for (size_t t = 0; t < s->len && !st; t++) {
-        const qkey *k = &s->key[t];
-        const uint64_t h = hash_of(k);
-        if (m->index[find(m, k, h)])
+        const entry *e = &s->entry[t];
+        const uint64_t h = hash_of(&e->key);
+        if (m->index[find(m, &e->key, h)]) /* kept by another slot of the round too */
             continue;
         if (m->keys >= UINT32_MAX - 1) /* the index cannot number more: asked of the engine */
             break;
         if (!(st = grow(m))) {
-            m->key[m->keys] = *k;
-            m->index[find(m, k, h)] = (uint32_t)++m->keys;
+            *memo_entry(m, m->keys) = *e;
+            m->index[find(m, &e->key, h)] = (h >> 32) << 32 | ++m->keys;
         }
     }
     s->len = 0;
@@ -199,49 +185,57 @@ crvm_status crvm__qmemo_merge(crvm__qmemo *m, size_t slot)
 
 size_t crvm__qmemo_keys(const crvm__qmemo *m) { return m->keys; }
 
-typedef struct answer_ctx {
-    const crvm_value *v;
-    crvm__qmemo *m;
-} answer_ctx;
-
-static void answer_range(void *vctx, size_t begin, size_t end)
+/* Counts one asking of key hash h; whether the key had been asked before
+ * (or others filled both its cells). */
+static int asked_before(crvm__qmemo *m, uint64_t h)
 {
-    const answer_ctx *c = vctx;
-    for (size_t j = begin; j < end; j++) {
-        const qkey *k = &c->m->key[j];
-        crvm__vquery q;
-        memset(&q, 0, sizeof q);
-        q.segment = (size_t)k->segment;
-        q.n = k->n;
-        memcpy(&q.lambda, &k->lambda, sizeof q.lambda);
-        memcpy(&q.e1, &k->e1, sizeof q.e1);
-        /* A refusal is kept as a status: the askers ask again, named. */
-        c->m->status[j] = crvm__value_eval_derl(c->v, &q, 0, &c->m->answer[j]);
-    }
+    const uint64_t a = h % LINE_CELLS, b = (h >> 8) % LINE_CELLS;
+    _Atomic uint64_t *line = m->cells + LINE_WORDS * ((h >> 32) & m->line_mask);
+    /* A key whose cells are both seen twice needs no writes (the common
+     * queries). Otherwise both cells' sightings first, then their state: of
+     * two askings of one key, the one that looks last finds both cells seen
+     * twice. */
+    if (seen_twice(line, a, memory_order_relaxed) && seen_twice(line, b, memory_order_relaxed))
+        return 1;
+    sight(line, a);
+    sight(line, b);
+    return seen_twice(line, a, memory_order_seq_cst) && seen_twice(line, b, memory_order_seq_cst);
 }
 
-crvm_status crvm__qmemo_answer(crvm__qmemo *m, const crvm_value *v)
+static crvm_status keep(crvm__qmemo *m, size_t slot, const qkey *k, const crvm__rcov_partials *derl)
 {
-    free_marking(m);
-    m->answer = crvm__malloc((m->keys + 1) * sizeof *m->answer);
-    m->status = crvm__malloc((m->keys + 1) * sizeof *m->status);
-    if (!m->answer || !m->status)
-        return crvm__nomem(what);
-    answer_ctx c = {v, m};
-    crvm__parallel_for(m->keys, v->opt.threads, answer_range, &c);
+    slot_entries *s = &m->slot[slot];
+    if (s->len == s->cap) {
+        size_t cap = s->cap ? 2 * s->cap : 64;
+        entry *grown = crvm__realloc_array(s->entry, cap, sizeof *grown);
+        if (!grown)
+            return crvm__nomem(what);
+        s->entry = grown;
+        s->cap = cap;
+    }
+    s->entry[s->len].key = *k;
+    s->entry[s->len++].answer = *derl;
     return CRVM_OK;
 }
 
-crvm_status crvm__qmemo_eval(const crvm__qmemo *m, const crvm_value *v, const crvm__vquery *q,
-                             size_t customer, crvm__rcov_partials *derl)
+crvm_status crvm__qmemo_eval(crvm__qmemo *m, size_t slot, const crvm_value *v,
+                             const crvm__vquery *q, size_t customer, crvm__rcov_partials *derl)
 {
-    if (m && m->keys) {
-        const qkey k = key_of(q);
-        const uint32_t j = m->index[find(m, &k, hash_of(&k))];
-        if (j && m->status[j - 1] == CRVM_OK) {
-            *derl = m->answer[j - 1];
-            return CRVM_OK;
-        }
+    if (!m)
+        return crvm__value_eval_derl(v, q, customer, derl);
+    const qkey k = key_of(q);
+    const uint64_t h = hash_of(&k);
+    const uint64_t x = m->index[find(m, &k, h)];
+    if (x) {
+        *derl = memo_entry(m, (uint32_t)x - 1)->answer;
+        return CRVM_OK;
     }
-    return crvm__value_eval_derl(v, q, customer, derl);
+    const int again = asked_before(m, h);
+    crvm__rcov_partials a;
+    crvm_status st = crvm__value_eval_derl(v, q, customer, &a);
+    if (!st && again)
+        st = keep(m, slot, &k, &a);
+    if (!st)
+        *derl = a;
+    return st;
 }

@@ -198,9 +198,7 @@ void crvm__value_contacts_free(crvm__vcontacts *c);
 typedef crvm_status (*crvm__period_visit)(void *ctx, size_t slot, size_t customer,
                                           const crvm__vquery *actual, const crvm__vpattern *pattern,
                                           const uint64_t *keys, size_t count);
-/* Walk customers [begin, end); lambda_b: scratch of p values, or NULL: the
- * queries' Lambda_n alone (lambda_c and lambda_b unset), for a visitor that
- * needs only the engine's key. */
+/* Walk customers [begin, end); lambda_b: scratch of p values. */
 crvm_status crvm__value_walk_periods(const crvm_value *v, const crvm__vcontacts *c, size_t begin,
                                      size_t end, crvm__period_visit visit, void *ctx, size_t slot,
                                      double *lambda_b);
