@@ -185,23 +185,6 @@ crvm_status crvm__qmemo_fold(crvm__qmemo *m, size_t slot)
 
 size_t crvm__qmemo_keys(const crvm__qmemo *m) { return m->keys; }
 
-/* Counts one asking of key hash h; whether the key had been asked before
- * (or others filled both its cells). */
-static int asked_before(crvm__qmemo *m, uint64_t h)
-{
-    const uint64_t a = h % LINE_CELLS, b = (h >> 8) % LINE_CELLS;
-    _Atomic uint64_t *line = m->cells + LINE_WORDS * ((h >> 32) & m->line_mask);
-    /* A key whose cells are both seen twice needs no writes (the common
-     * queries). Otherwise both cells' sightings first, then their state: of
-     * two askings of one key, the one that looks last finds both cells seen
-     * twice. */
-    if (seen_twice(line, a, memory_order_relaxed) && seen_twice(line, b, memory_order_relaxed))
-        return 1;
-    sight(line, a);
-    sight(line, b);
-    return seen_twice(line, a, memory_order_seq_cst) && seen_twice(line, b, memory_order_seq_cst);
-}
-
 static crvm_status keep(crvm__qmemo *m, size_t slot, const qkey *k, const crvm__rcov_partials *derl)
 {
     slot_entries *s = &m->slot[slot];
@@ -224,18 +207,29 @@ crvm_status crvm__qmemo_eval(crvm__qmemo *m, size_t slot, const crvm_value *v,
     if (!m)
         return crvm__value_eval_derl(v, q, customer, derl);
     const qkey k = key_of(q);
-    const uint64_t h = hash_of(&k);
-    const uint64_t x = m->index[find(m, &k, h)];
-    if (x) {
-        *derl = memo_entry(m, (uint32_t)x - 1)->answer;
-        return CRVM_OK;
+    const uint64_t h = hash_of(&k), a = h % LINE_CELLS, b = (h >> 8) % LINE_CELLS;
+    _Atomic uint64_t *line = m->cells + LINE_WORDS * ((h >> 32) & m->line_mask);
+    /* Only a key whose cells are both seen twice can be in the memo (its
+     * cells were when it was kept), so most single queries cost this one
+     * line. Otherwise both cells' sightings first, then their state: of two
+     * askings of one key, the one that looks last finds both seen twice. */
+    int again = seen_twice(line, a, memory_order_relaxed) && seen_twice(line, b, memory_order_relaxed);
+    if (again) {
+        const uint64_t x = m->index[find(m, &k, h)];
+        if (x) {
+            *derl = memo_entry(m, (uint32_t)x - 1)->answer;
+            return CRVM_OK;
+        }
+    } else {
+        sight(line, a);
+        sight(line, b);
+        again = seen_twice(line, a, memory_order_seq_cst) && seen_twice(line, b, memory_order_seq_cst);
     }
-    const int again = asked_before(m, h);
-    crvm__rcov_partials a;
-    crvm_status st = crvm__value_eval_derl(v, q, customer, &a);
+    crvm__rcov_partials answer;
+    crvm_status st = crvm__value_eval_derl(v, q, customer, &answer);
     if (!st && again)
-        st = keep(m, slot, &k, &a);
+        st = keep(m, slot, &k, &answer);
     if (!st)
-        *derl = a;
+        *derl = answer;
     return st;
 }
