@@ -136,6 +136,16 @@ const crvm__vpattern *crvm__value_period_pattern(const crvm_value *v, size_t i, 
     return &v->panel.pattern[q];
 }
 
+void crvm__value_set_own_period(const crvm_value *v, crvm__vquery *q, const crvm__vpattern *pattern)
+{
+    /* exp(b'z) of a pattern is the model's table entry: the sum and the
+     * exponential crvm__value_set_period() would take, the same bits. */
+    const double e = v->pattern_e[pattern - v->panel.pattern];
+    crvm__value_pattern_z(pattern, q->z1);
+    q->e1 = v->w[q->n + 1] * e;
+    q->e1_c = v->dw[q->n + 1] * e;
+}
+
 crvm_status crvm__value_walk_periods(const crvm_value *v, const crvm__vcontacts *c, size_t begin,
                                      size_t end, crvm__period_visit visit, void *ctx, size_t slot,
                                      double *lambda_b)
@@ -168,9 +178,7 @@ crvm_status crvm__value_walk_periods(const crvm_value *v, const crvm__vcontacts 
             }
             q.n = s - 1;
             const crvm__vpattern *pattern = crvm__value_period_pattern(v, i, s);
-            double zc[CRVM__Z_CANDIDATES];
-            crvm__value_pattern_z(pattern, zc);
-            crvm__value_set_period(v, &q, zc);
+            crvm__value_set_own_period(v, &q, pattern);
             crvm_status st = visit(ctx, slot, i, &q, pattern, c->key + a, e - a);
             if (st)
                 return st;

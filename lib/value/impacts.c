@@ -10,7 +10,7 @@
 #include "core/error.h"
 #include "ledger/ledger_internal.h"
 #include "core/money.h"
-#include "value/derl_cache.h"
+#include "value/query_memo.h"
 #include "value/value_internal.h"
 
 int crvm__value_counterfactual(const crvm_value *v, const crvm__vpattern *q, size_t contact,
@@ -52,11 +52,9 @@ typedef struct impact_ctx {
     double *slot, *total;   /* slots x stride; groups x k */
     int64_t *slot_cents, *cents; /* slots x groups; groups */
     size_t stride;
-    crvm__derl_cache **cache; /* per worker: a memo of exact answers, so which worker
-                                 runs a block changes no result */
-    crvm__derl_cache **slot_cache; /* per slot: its block's worker's */
-    size_t workers;
-    int overflow; /* set by the reduction, on the calling thread */
+    crvm__qmemo *memo;  /* the walk's repeated queries (exact answers: no result depends on it) */
+    crvm_status folded; /* the memo's folds (on the calling thread) */
+    int overflow;       /* set by the reduction, on the calling thread */
 } impact_ctx;
 
 /* Group of contact k in grouping j, among all groupings' groups; -1: none. */
@@ -101,7 +99,7 @@ static crvm_status visit_period(void *vctx, size_t slot, size_t i, const crvm__v
     if (!changes)
         return CRVM_OK;
     crvm__rcov_partials actual_derl;
-    crvm_status st = crvm__value_eval_derl_cached(v, c->slot_cache[slot], actual, i, &actual_derl);
+    crvm_status st = crvm__qmemo_eval(c->memo, slot, v, actual, i, &actual_derl);
     if (st)
         return st;
     double *acc = c->slot ? c->slot + slot * c->stride : NULL;
@@ -130,7 +128,7 @@ static crvm_status visit_period(void *vctx, size_t slot, size_t i, const crvm__v
             if (crvm__value_counterfactual(v, pattern, contact, c->reference, zc)) {
                 crvm__value_set_period(v, &cf, zc);
                 crvm__rcov_partials b;
-                crvm_status st = crvm__value_eval_derl_cached(v, c->slot_cache[slot], &cf, i, &b);
+                crvm_status st = crvm__qmemo_eval(c->memo, slot, v, &cf, i, &b);
                 if (st)
                     return st;
                 if (!crvm__cents_round(m * (actual_derl.value - b.value), &cents[type]))
@@ -169,7 +167,7 @@ static crvm_status walk_block(void *ctx, size_t worker, size_t slot, size_t begi
 {
     walk_ctx *w = ctx;
     impact_ctx *c = w->ic;
-    c->slot_cache[slot] = c->cache[worker];
+    (void)worker;
     if (c->slot) {
         memset(c->slot + slot * c->stride, 0, c->groups * c->v->k * sizeof *c->slot);
         memset(c->slot_cents + slot * c->groups, 0, c->groups * sizeof *c->slot_cents);
@@ -182,6 +180,10 @@ static void walk_reduce(void *ctx, size_t slot)
 {
     walk_ctx *w = ctx;
     impact_ctx *c = w->ic;
+    if (!c->folded)
+        c->folded = crvm__qmemo_fold(c->memo, slot);
+    if (!c->slot)
+        return;
     const double *acc = c->slot + slot * c->stride;
     const int64_t *cents = c->slot_cents + slot * c->groups;
     for (size_t j = 0; j < c->groups * c->v->k; j++)
@@ -191,12 +193,21 @@ static void walk_reduce(void *ctx, size_t slot)
             c->overflow = 1;
 }
 
+/* The memo of the walk's queries, sized by the queries it can ask: a
+ * period asks at most one more than it has contacts that change. */
+static crvm_status new_memo(impact_ctx *c, const crvm__vcontacts *contacts)
+{
+    const crvm_value *v = c->v;
+    size_t changing = 0;
+    for (size_t j = 0; j < contacts->first[v->panel.customers]; j++)
+        changing += v->ledger->con_outcome[crvm__vc_contact(contacts->key[j])] != c->reference;
+    c->memo = crvm__qmemo_new(2 * changing, c->slots);
+    return c->memo ? CRVM_OK : CRVM_ENOMEM;
+}
+
 static void free_impact(impact_ctx *c)
 {
-    for (size_t s = 0; c->cache && s < c->workers; s++)
-        crvm__derl_cache_free(c->cache[s]);
-    crvm__free(c->cache);
-    crvm__free(c->slot_cache);
+    crvm__qmemo_free(c->memo);
     crvm__free(c->slot);
     crvm__free(c->total);
     crvm__free(c->slot_cents);
@@ -234,21 +245,16 @@ crvm_status crvm__value_impacts(const crvm_value *v, int reference, crvm_date fr
         if (!c.slot || !c.total || !c.slot_cents || !c.cents)
             st = crvm__nomem("contact impacts by group");
     }
-    c.workers = crvm__value_threads(v->opt.threads);
-    c.cache = crvm__calloc(c.workers, sizeof *c.cache);
-    c.slot_cache = crvm__calloc(c.slots, sizeof *c.slot_cache);
-    if (!st && (!c.cache || !c.slot_cache))
-        st = crvm__nomem("contact impacts");
-    const size_t lines = crvm__derl_cache_lines(v->panel.customers, c.workers);
-    for (size_t s = 0; !st && s < c.workers; s++)
-        if (!(c.cache[s] = crvm__derl_cache_new(lines)))
-            st = CRVM_ENOMEM;
     if (!st)
         st = crvm__value_contacts(v, from, until, NULL, NULL, &contacts);
+    if (!st)
+        st = new_memo(&c, &contacts);
     if (!st) {
         walk_ctx w = {&c, &contacts, lambda_b};
-        st = crvm__value_blocks(v->opt.threads, v->panel.customers, walk_block, cents ? walk_reduce : NULL, &w);
+        st = crvm__value_blocks(v->opt.threads, v->panel.customers, walk_block, walk_reduce, &w);
     }
+    if (!st)
+        st = c.folded;
     if (!st && c.overflow)
         st = crvm__fail(CRVM_EDOMAIN, "contact impacts: a sum passes 9.0e13 currency units (2^53 cents)");
     if (!st && cents) {

@@ -211,6 +211,9 @@ crvm_status crvm__value_walk_periods(const crvm_value *v, const crvm__vcontacts 
                                      size_t end, crvm__period_visit visit, void *ctx, size_t slot,
                                      double *lambda_b);
 
+/* crvm__value_set_period() for the candidate covariates of the period's own
+ * pattern (one of v->panel.pattern), the same bits without an exponential. */
+void crvm__value_set_own_period(const crvm_value *v, crvm__vquery *q, const crvm__vpattern *pattern);
 /* The pattern of customer i's period s: row s, or the period in progress. */
 const crvm__vpattern *crvm__value_period_pattern(const crvm_value *v, size_t i, int32_t s);
 /* Candidate covariates of a pattern, as doubles. */

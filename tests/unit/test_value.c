@@ -8,7 +8,7 @@
  * that implementation; money against exact sums of cents; b = 0 against the
  * plain sBG/BdW predictions (crvm_retention_derl / crvm_retention_survival). */
 #include "value_support.h"
-#include "value/derl_cache.h"
+#include "value/query_memo.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -1434,47 +1434,130 @@ static void free_outputs(outputs *o)
     free(o->knowledge);
 }
 
-/* The memo of DERL queries (value/derl_cache.h) returns the engine's own
- * answers, bit for bit: queries of many customers (and counterfactual
- * exposures of theirs), each asked twice in a row (a hit) through a cache of
- * 4 lines, so that lines are replaced all the time, against the engine
- * asked afresh. */
-static void derl_cache_returns_the_engines_answers(void **state)
+/* A period's own pattern gives the query crvm__value_set_period() gives
+ * from its covariates, bit for bit (the walks' keys depend on it): every
+ * pattern of the fixture at the first and the last renewal. */
+static void own_period_is_set_period(void **state)
 {
     (void)state;
     const crvm_value *v = F.v;
-    crvm__derl_cache *cache = crvm__derl_cache_new(4);
-    assert_non_null(cache);
     double lambda_b[16];
-    size_t asked = 0;
-    for (int pass = 0; pass < 2; pass++)
-        for (size_t i = 0; i < F.n && asked < 1000; i += 3) {
+    assert_true(v->panel.patterns > 10);
+    const int32_t renewal[2] = {0, v->max_n};
+    for (size_t r = 0; r < v->panel.patterns; r++)
+        for (int t = 0; t < 2; t++) {
+            crvm__vquery a, b;
+            memset(&a, 0, sizeof a);
+            a.n = renewal[t];
+            a.lambda_b = lambda_b;
+            b = a;
+            double zc[CRVM__Z_CANDIDATES];
+            crvm__value_pattern_z(&v->panel.pattern[r], zc);
+            crvm__value_set_period(v, &a, zc);
+            crvm__value_set_own_period(v, &b, &v->panel.pattern[r]);
+            assert_memory_equal(&a, &b, sizeof a);
+        }
+}
+
+/* Query i of the memo tests: customer i's history and its period in
+ * progress with `extra` refusals more (queries that differ in e1 alone). */
+static void memo_query(const crvm_value *v, size_t i, int extra, double *lambda_b, crvm__vquery *q)
+{
+    q->segment = (size_t)F.cust[i * CRVM_VC_COLUMNS + CRVM_VC_SEGMENT];
+    q->n = v->panel.periods[i];
+    q->lambda_b = lambda_b;
+    crvm__value_exposure(v, i, q->n, &q->lambda, &q->lambda_c, q->lambda_b);
+    double zc[CRVM__Z_CANDIDATES];
+    crvm__value_pattern_z(&v->panel.pattern[v->panel.current[i]], zc);
+    zc[CRVM__Z_REFUSED] += extra;
+    crvm__value_set_period(v, q, zc);
+}
+
+/* The walks' memo (value/query_memo.h) returns the engine's own answers,
+ * bit for bit, and keeps every query asked twice: queries of many customers
+ * (and counterfactual exposures of theirs), those with extra = 0 and 1 asked
+ * in two rounds from two slots, those with extra = 2 once, then all of them
+ * again, each against the engine asked afresh. A bound of 64 keeps the
+ * counting sets small (1024 cells), so that single queries share cells, and
+ * the memo's index grows (from 256 places) as keys are folded in. */
+static void query_memo_returns_the_engines_answers(void **state)
+{
+    (void)state;
+    const crvm_value *v = F.v;
+    crvm__qmemo *memo = crvm__qmemo_new(64, 2);
+    assert_non_null(memo);
+    double lambda_b[16];
+    /* The distinct queries, and whether each was asked twice. */
+    enum { MAX_KEYS = 900 };
+    static double key[MAX_KEYS][4];
+    static int twice[MAX_KEYS];
+    size_t keys = 0;
+    for (int round = 0; round < 3; round++) {
+        for (size_t i = 0, asked = 0; i < F.n && asked < 300; i += 3) {
             if (v->panel.status[i] != CRVM__VP_ACTIVE)
                 continue;
-            crvm__vquery q;
-            q.segment = (size_t)F.cust[i * CRVM_VC_COLUMNS + CRVM_VC_SEGMENT];
-            q.n = v->panel.periods[i];
-            q.lambda_b = lambda_b;
-            crvm__value_exposure(v, i, q.n, &q.lambda, &q.lambda_c, q.lambda_b);
-            /* The same customer's counterfactual exposures: queries that
-             * differ in e1 alone. */
             for (int extra = 0; extra < 3; extra++) {
-                double zc[CRVM__Z_CANDIDATES];
-                crvm__value_pattern_z(&v->panel.pattern[v->panel.current[i]], zc);
-                zc[CRVM__Z_REFUSED] += extra;
-                crvm__value_set_period(v, &q, zc);
-                crvm__rcov_partials cached, fresh;
+                if (extra == 2 && round == 1)
+                    continue;
+                crvm__vquery q;
+                memo_query(v, i, extra, lambda_b, &q);
+                crvm__rcov_partials memo_answer, fresh;
+                memset(&memo_answer, 0, sizeof memo_answer);
                 assert_int_equal(crvm__value_eval_derl(v, &q, i, &fresh), CRVM_OK);
-                for (int again = 0; again < 2; again++) { /* a miss, then a hit */
-                    memset(&cached, 0, sizeof cached);
-                    assert_int_equal(crvm__value_eval_derl_cached(v, cache, &q, i, &cached), CRVM_OK);
-                    assert_memory_equal(&cached, &fresh, sizeof fresh);
+                assert_int_equal(crvm__qmemo_eval(memo, (size_t)round % 2, v, &q, i, &memo_answer), CRVM_OK);
+                assert_memory_equal(&memo_answer, &fresh, sizeof fresh);
+                if (round == 2)
+                    continue;
+                const double k[4] = {(double)q.segment, (double)q.n, q.lambda, q.e1};
+                size_t j = 0;
+                while (j < keys && memcmp(key[j], k, sizeof k))
+                    j++;
+                if (j == keys) {
+                    assert_true(keys < MAX_KEYS);
+                    memcpy(key[keys++], k, sizeof k);
+                } else {
+                    twice[j] = 1;
                 }
             }
             asked++;
         }
-    assert_true(asked > 300);
-    crvm__derl_cache_free(cache);
+        assert_int_equal(crvm__qmemo_fold(memo, (size_t)round % 2), CRVM_OK);
+        if (round == 1) {
+            /* Every query asked twice is kept, once; single ones only where
+             * others filled their cells. */
+            size_t repeated = 0;
+            for (size_t j = 0; j < keys; j++)
+                repeated += twice[j];
+            assert_true(repeated > 300 && repeated < keys);
+            assert_true(crvm__qmemo_keys(memo) >= repeated && crvm__qmemo_keys(memo) <= keys);
+        }
+    }
+    crvm__qmemo_free(memo);
+}
+
+/* A query the engine refuses is never kept: each asker asks and the error
+ * names it, as without the memo. */
+static void query_memo_refusals_name_the_asker(void **state)
+{
+    (void)state;
+    const crvm_value *v = F.v;
+    crvm__qmemo *memo = crvm__qmemo_new(16, 1);
+    assert_non_null(memo);
+    double lambda_b[16];
+    size_t i = 0;
+    while (v->panel.status[i] != CRVM__VP_ACTIVE)
+        i++;
+    crvm__vquery q;
+    memo_query(v, i, 0, lambda_b, &q);
+    q.lambda = -1; /* the engine refuses a negative exposure */
+    crvm__rcov_partials derl;
+    for (int round = 0; round < 3; round++) {
+        assert_status(crvm__qmemo_eval(memo, 0, v, &q, i, &derl), CRVM_EINVAL);
+        assert_non_null(strstr(crvm_last_error(), crvm_ledger_id(v->ledger, CRVM_TABLE_CUSTOMERS, i)));
+        assert_int_equal(crvm__qmemo_fold(memo, 0), CRVM_OK);
+    }
+    assert_int_equal(crvm__qmemo_keys(memo), 0);
+    crvm__qmemo_free(memo);
 }
 
 static void results_do_not_depend_on_the_threads(void **state)
@@ -1839,7 +1922,9 @@ int main(void)
         cmocka_unit_test(scenarios_match_a_direct_mixture),
         cmocka_unit_test(knowledge_rows_project_the_recent_rate),
         cmocka_unit_test(cox_option_matches_a_direct_series),
-        cmocka_unit_test(derl_cache_returns_the_engines_answers),
+        cmocka_unit_test(own_period_is_set_period),
+        cmocka_unit_test(query_memo_returns_the_engines_answers),
+        cmocka_unit_test(query_memo_refusals_name_the_asker),
         cmocka_unit_test(results_do_not_depend_on_the_threads),
         cmocka_unit_test(a_modified_ledger_is_refused),
         cmocka_unit_test(bad_arguments_are_refused),
