@@ -81,6 +81,15 @@ static crvm_status too_large(const crvm_value *v, size_t i)
                       crvm_ledger_id(v->ledger, CRVM_TABLE_CUSTOMERS, i));
 }
 
+/* The kind of counterfactual a contact has: its outcome, and its escalation
+ * only when it is removed (otherwise the covariates do not depend on it). */
+static int contact_type(const impact_ctx *c, uint32_t contact)
+{
+    const crvm_ledger *l = c->v->ledger;
+    int escalated = c->reference == CRVM_VALUE_NO_CONTACT && l->con_escalated[contact];
+    return l->con_outcome[contact] + 4 * escalated;
+}
+
 /* Impact of each contact of one period: m (DERL(actual) - DERL(reference)),
  * the counterfactual evaluated once per distinct counterfactual (per outcome,
  * and escalation when the contact is removed). */
@@ -98,6 +107,27 @@ static crvm_status visit_period(void *vctx, size_t slot, size_t i, const crvm__v
     }
     if (!changes)
         return CRVM_OK;
+    /* The period's counterfactual queries first, so that the memo's memory
+     * for them loads while the actual query is answered. */
+    enum { UNSEEN, ASKED, UNCHANGED };
+    int kind[8] = {UNSEEN};
+    crvm__vquery cf[8];
+    for (size_t t = 0; t < count; t++) {
+        uint32_t contact = crvm__vc_contact(keys[t]);
+        if (!counted(c, contact))
+            continue;
+        int type = contact_type(c, contact);
+        if (kind[type] != UNSEEN)
+            continue;
+        double zc[CRVM__Z_CANDIDATES];
+        kind[type] = UNCHANGED;
+        if (crvm__value_counterfactual(v, pattern, contact, c->reference, zc)) {
+            cf[type] = *actual;
+            crvm__value_set_period(v, &cf[type], zc);
+            crvm__qmemo_prefetch(c->memo, &cf[type]);
+            kind[type] = ASKED;
+        }
+    }
     crvm__rcov_partials actual_derl;
     crvm_status st = crvm__qmemo_eval(c->memo, slot, v, actual, i, &actual_derl);
     if (st)
@@ -109,32 +139,26 @@ static crvm_status visit_period(void *vctx, size_t slot, size_t i, const crvm__v
     const double m = (double)(v->gm[i] - v->cts[i]);
     int64_t cents[8];
     int done[8] = {0};
-    crvm__vquery cf = *actual;
     if (acc)
         crvm__value_gradient(v, actual, &actual_derl, grad_a);
     for (size_t t = 0; t < count; t++) {
         uint32_t contact = crvm__vc_contact(keys[t]);
         if (!counted(c, contact))
             continue;
-        /* The counterfactual's covariates depend on the escalation only
-         * when the contact is removed: otherwise one query per outcome. */
-        int escalated = c->reference == CRVM_VALUE_NO_CONTACT && v->ledger->con_escalated[contact];
-        int type = v->ledger->con_outcome[contact] + 4 * escalated;
+        int type = contact_type(c, contact);
         if (!done[type]) {
-            double zc[CRVM__Z_CANDIDATES];
             cents[type] = 0;
             if (diff)
                 memset(diff + (size_t)type * k, 0, k * sizeof *diff);
-            if (crvm__value_counterfactual(v, pattern, contact, c->reference, zc)) {
-                crvm__value_set_period(v, &cf, zc);
+            if (kind[type] == ASKED) {
                 crvm__rcov_partials b;
-                crvm_status st = crvm__qmemo_eval(c->memo, slot, v, &cf, i, &b);
+                crvm_status st = crvm__qmemo_eval(c->memo, slot, v, &cf[type], i, &b);
                 if (st)
                     return st;
                 if (!crvm__cents_round(m * (actual_derl.value - b.value), &cents[type]))
                     return too_large(v, i);
                 if (diff) {
-                    crvm__value_gradient(v, &cf, &b, grad_b);
+                    crvm__value_gradient(v, &cf[type], &b, grad_b);
                     for (size_t j = 0; j < k; j++)
                         diff[(size_t)type * k + j] = m * (grad_a[j] - grad_b[j]);
                 }

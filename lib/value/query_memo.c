@@ -201,6 +201,25 @@ static crvm_status keep(crvm__qmemo *m, size_t slot, const qkey *k, const crvm__
     return CRVM_OK;
 }
 
+#if defined(__GNUC__)
+#  define PREFETCH(p) __builtin_prefetch(p)
+#else
+#  define PREFETCH(p) ((void)(p))
+#endif
+
+static _Atomic uint64_t *line_of(const crvm__qmemo *m, uint64_t h)
+{
+    return m->cells + LINE_WORDS * ((h >> 32) & m->line_mask);
+}
+
+void crvm__qmemo_prefetch(const crvm__qmemo *m, const crvm__vquery *q)
+{
+    if (!m)
+        return;
+    const qkey k = key_of(q);
+    PREFETCH(line_of(m, hash_of(&k)));
+}
+
 crvm_status crvm__qmemo_eval(crvm__qmemo *m, size_t slot, const crvm_value *v,
                              const crvm__vquery *q, size_t customer, crvm__rcov_partials *derl)
 {
@@ -208,7 +227,7 @@ crvm_status crvm__qmemo_eval(crvm__qmemo *m, size_t slot, const crvm_value *v,
         return crvm__value_eval_derl(v, q, customer, derl);
     const qkey k = key_of(q);
     const uint64_t h = hash_of(&k), a = h % LINE_CELLS, b = (h >> 8) % LINE_CELLS;
-    _Atomic uint64_t *line = m->cells + LINE_WORDS * ((h >> 32) & m->line_mask);
+    _Atomic uint64_t *line = line_of(m, h);
     /* Only a key whose cells are both seen twice can be in the memo (its
      * cells were when it was kept), so most single queries cost this one
      * line. Otherwise both cells' sightings first, then their state: of two

@@ -40,6 +40,10 @@ void crvm__qmemo_free(crvm__qmemo *m);
  * engine). Its statuses, and CRVM_ENOMEM when an answer cannot be kept. */
 crvm_status crvm__qmemo_eval(crvm__qmemo *m, size_t slot, const crvm_value *v,
                              const crvm__vquery *q, size_t customer, crvm__rcov_partials *derl);
+/* A hint: starts loading the memory crvm__qmemo_eval() will first read for
+ * q, so that a walk can overlap it with the query it asks before (no effect
+ * on any answer; m may be NULL). */
+void crvm__qmemo_prefetch(const crvm__qmemo *m, const crvm__vquery *q);
 /* Fold slot's kept answers into the memo (serial: between rounds, one slot
  * at a time). CRVM_OK or CRVM_ENOMEM. */
 crvm_status crvm__qmemo_fold(crvm__qmemo *m, size_t slot);
