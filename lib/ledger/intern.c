@@ -4,6 +4,7 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/mix.h"
+#include "core/prefetch.h"
 #include "ledger/ledger_internal.h"
 
 /* Unaligned loads in the machine's byte order: the hash only needs the same
@@ -208,12 +209,6 @@ crvm_status crvm__intern_shrink(crvm__intern *t)
     return CRVM_OK;
 }
 
-#if defined(__GNUC__)
-#  define PREFETCH(p) __builtin_prefetch(p)
-#else
-#  define PREFETCH(p) ((void)(p))
-#endif
-
 /* Whether entry e exists and is s[0..len). */
 static inline int is_entry(const crvm__intern *t, uint32_t e, const char *s, size_t len)
 {
@@ -268,15 +263,15 @@ void crvm__intern_prefetch(const crvm__intern *t, const char *const *s, size_t n
         g->hash[j] = crvm__hash_string(k, len);
         if (t->n_slots) {
             pos[j] = g->hash[j] & mask;
-            PREFETCH(&t->slots[pos[j]]);
+            CRVM__PREFETCH(&t->slots[pos[j]]);
         }
     }
     for (size_t j = 0; j < n; j++)
         if (pos[j] != SIZE_MAX && t->slots[pos[j]])
-            PREFETCH(&t->entry[t->slots[pos[j]] - 1]);
+            CRVM__PREFETCH(&t->entry[t->slots[pos[j]] - 1]);
     for (size_t j = 0; j < n; j++)
         if (pos[j] != SIZE_MAX && t->slots[pos[j]])
-            PREFETCH(t->text + t->entry[t->slots[pos[j]] - 1].offset);
+            CRVM__PREFETCH(t->text + t->entry[t->slots[pos[j]] - 1].offset);
 }
 
 uint32_t crvm__intern_find_grouped(const crvm__intern *t, const char *s, crvm__id_group *g,

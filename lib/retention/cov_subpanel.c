@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "core/mix.h"
 #include "core/parallel.h"
+#include "core/prefetch.h"
 #include "retention/cov_internal.h"
 
 /* A panel of at least SAMPLE_MIN_SUBJECTS subjects is fitted from a sample
@@ -151,12 +152,6 @@ static int same_subject(const crvm__rcov_data *d, size_t i, size_t k)
                    (size_t)d->periods[i] * sizeof *d->row_pattern);
 }
 
-#if defined(__GNUC__)
-#  define PREFETCH(p) __builtin_prefetch(p)
-#else
-#  define PREFETCH(p) ((void)(p))
-#endif
-
 typedef struct hash_ctx {
     const crvm__rcov_data *d;
     uint64_t *hash;
@@ -236,7 +231,7 @@ static void fill_part(void *ctx, size_t worker, size_t p)
     for (;;) {
         while (tail - head < ahead && next < d->subjects) {
             if (part_of(hash[next], c->parts) == p) {
-                PREFETCH(&table[hash[next] & mask]);
+                CRVM__PREFETCH(&table[hash[next] & mask]);
                 queue[tail++ % ahead] = next;
             }
             next++;

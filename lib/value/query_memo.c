@@ -8,6 +8,7 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/mix.h"
+#include "core/prefetch.h"
 
 /* What the engine answers: the doubles compared by their bits. */
 typedef struct qkey {
@@ -201,12 +202,6 @@ static crvm_status keep(crvm__qmemo *m, size_t slot, const qkey *k, const crvm__
     return CRVM_OK;
 }
 
-#if defined(__GNUC__)
-#  define PREFETCH(p) __builtin_prefetch(p)
-#else
-#  define PREFETCH(p) ((void)(p))
-#endif
-
 static _Atomic uint64_t *line_of(const crvm__qmemo *m, uint64_t h)
 {
     return m->cells + LINE_WORDS * ((h >> 32) & m->line_mask);
@@ -217,7 +212,7 @@ void crvm__qmemo_prefetch(const crvm__qmemo *m, const crvm__vquery *q)
     if (!m)
         return;
     const qkey k = key_of(q);
-    PREFETCH(line_of(m, hash_of(&k)));
+    CRVM__PREFETCH(line_of(m, hash_of(&k)));
 }
 
 crvm_status crvm__qmemo_eval(crvm__qmemo *m, size_t slot, const crvm_value *v,
