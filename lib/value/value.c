@@ -48,7 +48,6 @@ crvm_status crvm__value_usable(const crvm_value *v, const char *fn)
     return CRVM_OK;
 }
 
-/* as_of must fall within the data: from the first date to one period after the last. */
 /* The ledger's first and last dates, as crvm_ledger_stats_get() finds them
  * over every table's dates, the last also over the end dates: on the
  * threads, each range taking a slice of every column. Plain minima and
@@ -88,6 +87,7 @@ static void range_span(void *vctx, size_t worker, size_t r)
     c->hi[r] = hi;
 }
 
+/* as_of must fall within the data: from the first date to one period after the last. */
 crvm_status crvm__value_check_as_of(const crvm_ledger *l, crvm_date as_of, int k, int threads)
 {
     static const char fn[] = "crvm_value_fit";
