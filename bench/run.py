@@ -303,11 +303,14 @@ def measure(call, d, repeat: int, slow: float) -> dict:
         with open("/proc/self/clear_refs", "w") as fh:
             fh.write("5")
         rss0 = _kb("VmRSS")
-        c0 = _cpu()
+        # the clock runs around the call alone: the warnings filter's save,
+        # set and restore took ~30 us of every timed call (an empty call
+        # measured 33-37 us with them inside, 6-7 us without)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
+            c0 = _cpu()
             result = call(d)
-        dt = _cpu() - c0
+            dt = _cpu() - c0
         mb = (_kb("VmHWM") - rss0) / 1024.0
         best_t = dt if best_t is None else min(best_t, dt)
         best_m = mb if best_m is None else min(best_m, mb)

@@ -88,6 +88,122 @@ static int crvm_py_get_buffer(PyObject *obj, Py_buffer *view, char kind, Py_ssiz
     return 0;
 }
 
+/* ---- an output that shares memory with another array argument ----
+ *
+ * A C function reads its inputs while it writes its outputs, so an output
+ * that overlaps an input (the same array, or a view of the same buffer)
+ * silently gives wrong values wherever the function reads an input element
+ * after writing over it; two outputs that overlap overwrite each other.
+ * Every output array is therefore compared with every other buffer argument
+ * of the call (byte ranges: the typemaps take C-contiguous buffers only, so
+ * sharing memory is overlapping ranges) and refused with a ValueError naming
+ * both. The exception: the functions listed below read each input element
+ * before writing the same index of the output and read nothing else of the
+ * inputs after that (they compute into a temporary and copy it, or check
+ * every row in a first pass and then compute row i from row i alone), so
+ * there the output may be one of those inputs itself, the same start and
+ * length; a shifted or partial overlap is refused there too. Only a call
+ * whose buffers overlap pays more than the comparison (the argument names
+ * are then looked up in crvm.lowlevel's wrapper function). */
+static const struct {
+    const char *func, *out;
+} crvm_py_out_may_be_input[] = {
+    /* out = P(alive) x G from temporaries, copied at the end (txn.c
+     * bgnbd_rows and predict_rows) */
+    {"crvm_txn_expected_conditional", "out"},
+    {"crvm_txn_log_likelihood", "out"},
+    {"crvm_txn_dert", "out"},
+    /* rows checked in a first pass, then out[i] from t[i] alone, or
+     * through a buffer (lib/retention/predict.c predict_rows) */
+    {"crvm_retention_survival", "out"},
+    {"crvm_retention_rate", "out"},
+    {"crvm_retention_churn_probability", "out"},
+};
+
+/* [*lo, *hi) of the bytes obj's buffer spans; 0 when obj is not a buffer
+ * or an empty one (nothing to share) */
+static int crvm_py_extent(PyObject *obj, const char **lo, const char **hi)
+{
+    if (obj == Py_None || !PyObject_CheckBuffer(obj))
+        return 0;
+    Py_buffer v;
+    if (PyObject_GetBuffer(obj, &v, PyBUF_RECORDS_RO) != 0) {
+        PyErr_Clear(); /* its own typemap reports what is wrong with it */
+        return 0;
+    }
+    const char *a = (const char *)v.buf, *b = a;
+    int empty = v.len == 0;
+    for (int d = 0; d < v.ndim && !empty; d++) {
+        Py_ssize_t step = (v.shape[d] - 1) * (v.strides ? v.strides[d] : v.itemsize);
+        if (step < 0)
+            a += step;
+        else
+            b += step;
+    }
+    if (v.ndim == 0 && !empty)
+        b += v.len - v.itemsize;
+    *lo = a;
+    *hi = b + v.itemsize;
+    PyBuffer_Release(&v);
+    return !empty;
+}
+
+/* The name of argument i of crvm.lowlevel's function func (a new
+ * reference), or NULL with no exception */
+static PyObject *crvm_py_arg_name(const char *func, size_t i)
+{
+    PyObject *module = PyImport_ImportModule("crvm.lowlevel");
+    PyObject *f = module ? PyObject_GetAttrString(module, func) : NULL;
+    PyObject *code = f ? PyObject_GetAttrString(f, "__code__") : NULL;
+    PyObject *names = code ? PyObject_GetAttrString(code, "co_varnames") : NULL;
+    PyObject *name = names && PyTuple_Check(names) && (Py_ssize_t)i < PyTuple_GET_SIZE(names)
+                         ? PyTuple_GET_ITEM(names, (Py_ssize_t)i) : NULL;
+    Py_XINCREF(name);
+    Py_XDECREF(names);
+    Py_XDECREF(code);
+    Py_XDECREF(f);
+    Py_XDECREF(module);
+    PyErr_Clear();
+    return name;
+}
+
+/* 0, or -1 with a ValueError where the output args[self] (out, its bytes
+ * [buf, buf + len)) overlaps another of the call's n_args arguments */
+static int crvm_py_check_out_alone(PyObject *const *args, size_t n_args, size_t self,
+                                   const char *func, const char *out, const void *buf,
+                                   Py_ssize_t len)
+{
+    const char *lo = (const char *)buf, *hi = lo + len, *olo, *ohi;
+    for (size_t i = 0; i < n_args && len > 0; i++) {
+        if (i == self || !crvm_py_extent(args[i], &olo, &ohi) || ohi <= lo || olo >= hi)
+            continue;
+        PyObject *name = crvm_py_arg_name(func, i);
+        const char *other = name ? PyUnicode_AsUTF8(name) : NULL;
+        int may = 0;
+        for (size_t k = 0; k < sizeof crvm_py_out_may_be_input / sizeof *crvm_py_out_may_be_input; k++)
+            may |= strcmp(crvm_py_out_may_be_input[k].func, func) == 0 &&
+                   strcmp(crvm_py_out_may_be_input[k].out, out) == 0;
+        /* an input: a const array of the C function, i.e. not an output;
+         * the listed functions have one output each */
+        if (may && olo == lo && ohi == hi) {
+            Py_XDECREF(name);
+            continue;
+        }
+        char argn[32];
+        snprintf(argn, sizeof argn, "argument %zu", i + 1);
+        PyErr_Clear();
+        PyErr_Format(PyExc_ValueError,
+                     may ? "%s: %s overlaps %s without being that array itself: it may be the "
+                           "same array as the input, but not a shifted or partial view of it"
+                         : "%s: %s shares memory with %s: the function would read values it "
+                           "has already overwritten; pass a separate output array",
+                     func, out, other ? other : argn);
+        Py_XDECREF(name);
+        return -1;
+    }
+    return 0;
+}
+
 /* A malloc'ed block holding a copy of the struct *src (size bytes) followed
  * by copies of the strings that its char-pointer members at offsets[] point
  * to, each member re-pointed at its copy: SWIG frees a struct proxy with one
@@ -172,6 +288,12 @@ static void crvm_py_raise(crvm_status status)
     if (crvm_py_get_buffer($input, &view, KIND, (Py_ssize_t)sizeof(CTYPE), 1, "CTYPE", "$1_name") != 0)
         SWIG_fail;
     have_view = 1;
+    /* swig_obj: the wrapper's array of the call's Python arguments (SWIG's
+     * tuple unpacking); $input is one of them */
+    if (crvm_py_check_out_alone(swig_obj, sizeof swig_obj / sizeof *swig_obj,
+                                (size_t)(&$input - swig_obj), "$symname", "$1_name", view.buf,
+                                view.len) != 0)
+        SWIG_fail;
     $1 = ($1_ltype)view.buf;
     $2 = (size_t)(view.len / (Py_ssize_t)sizeof(CTYPE));
 }

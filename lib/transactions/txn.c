@@ -1075,7 +1075,7 @@ static crvm_status predict_new(const crvm_txn_params *params, enum pred_kind kin
     if (st != CRVM_OK)
         return st;
     size_t n = x_len;
-    double *v = n ? crvm__txn_values_new(n) : NULL;
+    double *v = n ? crvm__txn_output_new(n) : NULL;
     if (n && v == NULL)
         return crvm__nomem("prediction values");
     int bg = params->model == CRVM_TXN_BGNBD || params->model == CRVM_TXN_MBGNBD;

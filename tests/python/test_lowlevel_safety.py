@@ -121,3 +121,121 @@ def test_other_unreadable_buffers_are_refused(km):
         ll.crvm_km_survival_at(km, at, frozen)
     with pytest.raises(TypeError, match="elements of double"):
         ll.crvm_km_survival_at(km, at, np.empty(3, np.float32))
+
+
+# ---- an output array that shares memory with another argument ----------
+
+def bgnbd_rows(n=1000, seed=1):
+    """n customers (x, t_x, T) and BG/NBD parameters: over 256 rows, so that
+    the block kernels run several blocks."""
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, 5, n).astype(float)
+    T = rng.uniform(20, 40, n)
+    tx = np.where(x > 0, T * rng.uniform(0, 1, n), 0.0)
+    return ll.crvm_txn_params_make(ll.CRVM_TXN_BGNBD, 0.243, 4.414, 0.793, 2.426), [x, tx, T]
+
+
+def test_an_output_that_is_an_input_is_refused_where_the_function_reads_it_after_writing():
+    """crvm_txn_p_alive writes each block's output (1 for every row) before
+    reading the block's T: with out = T it returned values off by up to
+    0.98, with out a view of frequency shifted by one row off by 0.85.
+    Refused now with the two arguments named, nothing written."""
+    p, cols = bgnbd_rows()
+    ref = np.empty(len(cols[0]))
+    ll.crvm_txn_p_alive(p, *cols, ref)
+    for k, name in enumerate(("frequency", "recency", "T")):
+        args = [c.copy() for c in cols]
+        with pytest.raises(ValueError, match=f"crvm_txn_p_alive: out shares memory with {name}"):
+            ll.crvm_txn_p_alive(p, *args, args[k])
+        np.testing.assert_array_equal(args[k], cols[k])
+    buf = np.append(cols[0], 0.0)
+    with pytest.raises(ValueError, match="out shares memory with frequency"):
+        ll.crvm_txn_p_alive(p, buf[:-1], cols[1], cols[2], buf[1:])
+    np.testing.assert_array_equal(buf[:-1], cols[0])
+    # a view of the same memory under another dtype shares it too
+    raw = cols[2].copy()
+    with pytest.raises(ValueError, match="out shares memory with T"):
+        ll.crvm_txn_p_alive(p, cols[0], cols[1], raw, raw.view(np.uint8).view(np.float64))
+    # separate arrays, and inputs that share memory with each other, are fine
+    zeros = np.zeros(len(cols[0]))
+    out = np.empty(len(cols[0]))
+    ll.crvm_txn_p_alive(p, zeros, zeros, cols[2], out)
+    np.testing.assert_array_equal(out, 1.0)
+
+
+def test_two_outputs_that_share_memory_are_refused():
+    ids = np.array([10, -3, 10, 99, -3], dtype=np.int64)
+    both = np.full(5, -7, dtype=np.int64)
+    with pytest.raises(ValueError, match="index shares memory with unique_ids"):
+        ll.crvm_rfm_index_customers(ids, both, both)
+    assert (both == -7).all()
+    with pytest.raises(ValueError, match="index shares memory with id"):
+        ll.crvm_rfm_index_customers(ids, ids, np.empty(5, dtype=np.int64))
+
+
+def retention_params():
+    p = ll.crvm_retention_params()
+    p.alpha, p.beta, p.c = 0.7, 1.4, 1.0
+    return p
+
+
+# the functions documented (crvm_typemaps.i) to read each input element
+# before writing the same index of the output: (call with out last, inputs)
+IN_PLACE = {
+    "crvm_txn_expected_conditional": lambda cols, out: ll.crvm_txn_expected_conditional(
+        bgnbd_rows()[0], 30.0, *cols, out),
+    "crvm_txn_log_likelihood": lambda cols, out: ll.crvm_txn_log_likelihood(
+        bgnbd_rows()[0], *cols, out),
+    "crvm_txn_dert": lambda cols, out: ll.crvm_txn_dert(bgnbd_rows()[0], 0.01, *cols, out),
+    "crvm_retention_survival": lambda cols, out: ll.crvm_retention_survival(
+        retention_params(), cols[0], out),
+    "crvm_retention_rate": lambda cols, out: ll.crvm_retention_rate(
+        retention_params(), cols[0], out),
+    "crvm_retention_churn_probability": lambda cols, out: ll.crvm_retention_churn_probability(
+        retention_params(), cols[0], out),
+}
+
+
+@pytest.mark.parametrize("name", sorted(IN_PLACE))
+def test_an_output_may_be_an_input_itself_where_documented_safe(name):
+    """The same bits into the input array itself as into a separate array
+    (1000 rows: several blocks of the row kernels; retention: more rows than
+    its buffer, so the two-pass path), for each input in turn; a shifted
+    view of an input is still refused."""
+    call = IN_PLACE[name]
+    if name.startswith("crvm_retention"):
+        cols = [np.arange(1.0, 1001.0)]
+    else:
+        cols = bgnbd_rows()[1]
+    for n in (1000, 100):  # retention: 100 rows go through its buffer
+        ref = np.empty(n)
+        call([c[:n] for c in cols], ref)
+        for k in range(len(cols)):
+            args = [c[:n].copy() for c in cols]
+            call(args, args[k])
+            np.testing.assert_array_equal(args[k], ref)
+    buf = np.append(cols[-1], 0.0)
+    shifted = cols[:-1] + [buf[:-1]]
+    with pytest.raises(ValueError, match="may be the same array as the input, but not a shifted"):
+        call(shifted, buf[1:])
+    np.testing.assert_array_equal(buf[:-1], cols[-1])
+
+
+def test_pythonic_predictions_never_write_into_the_callers_arrays():
+    """The pythonic API passes the library arrays it allocates itself, never
+    one of the caller's, so aliasing cannot arise there: its results share
+    no memory with the inputs, which stay as they were, also when one array
+    is passed as several columns."""
+    _, (x, tx, T) = bgnbd_rows()
+    m = crvm.BetaGeo()
+    m.params = dict(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    zeros = np.zeros(len(x))
+    keep = [a.copy() for a in (x, tx, T)]
+    for cols in ((x, tx, T), (zeros, zeros, T)):
+        for out in (m.p_alive(*cols), m.expected_purchases(30.0, *cols),
+                    m.expected_purchases(np.full(len(x), 30.0), *cols),
+                    m.conditional_expected_number_of_purchases_up_to_time(30.0, *cols)):
+            assert not any(np.shares_memory(out, c) for c in cols)
+    for a, b in zip((x, tx, T), keep):
+        np.testing.assert_array_equal(a, b)
+    assert (zeros == 0).all()

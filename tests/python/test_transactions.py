@@ -6,6 +6,7 @@ every prediction must agree to 1e-6 relative; fitted parameters agree to the
 accuracy of lifetimes' optimisers (stated per test).
 """
 
+import sys
 import warnings
 
 import numpy as np
@@ -271,6 +272,78 @@ def test_predictions_in_library_arrays_equal_the_caller_array_calls(cdnow, cls):
     with pytest.raises(crvm.InvalidArgumentError, match=r"frequency\[70001\] = 0.5"):
         m.expected_purchases(30.0, bad, tx, T)
     assert m.p_alive(np.empty(0), np.empty(0), np.empty(0)).shape == (0,)
+
+
+@pytest.mark.parametrize("cls", [crvm.BetaGeo, crvm.ModifiedBetaGeo, crvm.ParetoNBD])
+def test_one_step_predictions_equal_the_general_path(cdnow, cls):
+    """p_alive and expected_purchases (a number as horizon) take three 1-D
+    native float64 buffers of one length to the library in one low-level
+    call (crvm_py_txn_columns_new); every other input goes the general way
+    (crvm._columns), whose results and errors are the reference: the same
+    bits through either, and the one-step call answers None where it does
+    not apply."""
+    import array
+
+    from crvm import lowlevel as ll
+    from crvm._lowlevel import crvm_py_txn_columns_new as one_step
+    m = cls().fit(cdnow["frequency"], cdnow["recency"], cdnow["T"])
+    cols = [cdnow[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T")]
+    p = m._require_values()
+    general_pa = m._per_customer_new(ll.crvm_py_txn_p_alive_new, *cols)
+    general_ex = m._per_customer_new(ll.crvm_py_txn_expected_conditional_new, *cols, 30.0)
+    frozen = [c.copy() for c in cols]
+    for c in frozen:
+        c.flags.writeable = False
+    for one in (cols, frozen, [array.array("d", c) for c in cols],
+                [memoryview(c) for c in cols]):
+        assert one_step(0, p, 0.0, *one) is not None
+        np.testing.assert_array_equal(m.p_alive(*one), general_pa)
+        np.testing.assert_array_equal(m.expected_purchases(30.0, *one), general_ex)
+        np.testing.assert_array_equal(m.expected_purchases(30, *one), general_ex)
+    # the general path's inputs: converted, aligned or refused there
+    n = len(cols[0])
+    big = ">f8" if sys.byteorder == "little" else "<f8"
+    others = {
+        "list": [c.tolist() for c in cols],
+        "float32 frequency": [cols[0].astype(np.float32), cols[1], cols[2]],
+        "foreign byte order": [c.astype(big) for c in cols],
+        "strided": [np.repeat(c, 2)[::2] for c in cols],
+    }
+    for name, other in others.items():
+        assert one_step(0, p, 0.0, *other) is None, name
+        as_float = [np.asarray(c, dtype=np.float64) for c in other]
+        np.testing.assert_array_equal(
+            m.p_alive(*other),
+            m._per_customer_new(ll.crvm_py_txn_p_alive_new, *as_float))
+        np.testing.assert_array_equal(
+            m.expected_purchases(30.0, *other),
+            m._per_customer_new(ll.crvm_py_txn_expected_conditional_new, *as_float, 30.0))
+    series = m.p_alive(*(pd.Series(c, index=np.arange(n)[::-1]) for c in cols))
+    assert isinstance(series, pd.Series)
+    np.testing.assert_array_equal(series.to_numpy(), general_pa)
+    assert one_step(0, p, 0.0, np.empty(0), np.empty(0), np.empty(0)) is None
+    assert m.p_alive(np.empty(0), np.empty(0), np.empty(0)).shape == (0,)
+    assert one_step(0, p, 0.0, cols[0][:-1], cols[1], cols[2]) is None
+    with pytest.raises(ValueError, match="the columns must have the same length"):
+        m.p_alive(cols[0][:-1], cols[1], cols[2])
+    assert one_step(1, p, 30.0, *(c.reshape(-1, 1) for c in cols)) is None
+    with pytest.raises(ValueError, match="expected one value per customer"):
+        m.expected_purchases(30.0, *(c.reshape(-1, 1) for c in cols))
+    # a scalar row, and an array of horizons, stay on the general path
+    row = [np.array([c[3]]) for c in cols]
+    assert one_step(0, p, 0.0, 2.0, 30.43, 38.86) is None
+    assert m.p_alive(*(float(c[0]) for c in row)) == m.p_alive(*row)[0]
+    horizons = np.full(n, 30.0)
+    np.testing.assert_array_equal(m.expected_purchases(horizons, *cols), general_ex)
+    # errors of the C call through the one-step path: the library's own
+    bad = cols[0].copy()
+    bad[7] = -1.0
+    with pytest.raises(crvm.InvalidArgumentError, match=r"frequency\[7\] = -1"):
+        m.p_alive(bad, cols[1], cols[2])
+    with pytest.raises(crvm.InvalidArgumentError, match="t is NaN"):
+        m.expected_purchases(float("nan"), *cols)
+    with pytest.raises(crvm.NotFittedError):
+        cls().p_alive(*cols)
 
 
 def test_fit_attributes_and_weights(cdnow):

@@ -29,6 +29,10 @@ import numpy as np
 import pandas as pd
 
 from . import lowlevel as _ll
+# called straight, not through lowlevel's Python wrapper function: a frame
+# less on a cold call (transactions.i)
+from ._lowlevel import crvm_py_txn_columns_new as _columns_new
+from ._lowlevel import crvm_txn_params_check as _params_check
 from ._arrays import as_float_array, is_scalar
 from ._columns import FittedData, customer_columns, keyed
 from ._persist import Persistent
@@ -165,14 +169,20 @@ class _TransactionModel(FittedData, Persistent):
 
     @params.setter
     def params(self, values: dict):
+        # straight-line code (no comprehension or generator frames) and the
+        # check called without lowlevel's wrapper function: bench/run times
+        # the assignment with every prediction, where each Python step
+        # costs several us cold (25 -> 20 us above an empty call here)
         values = dict(values)
-        missing = [k for k in self._param_names if k not in values]
-        extra = [k for k in values if k not in self._param_names]
-        if missing or extra:
+        names = self._param_names
+        if values.keys() != set(names):
+            missing = [k for k in names if k not in values]
+            extra = [k for k in values if k not in names]
             raise ValueError(f"{type(self).__name__}.params needs exactly the keys "
-                             f"{list(self._param_names)} (missing {missing}, unexpected {extra})")
-        p = (self._model, *(float(values[k]) for k in self._param_names))
-        _ll.crvm_txn_params_check(p)
+                             f"{list(names)} (missing {missing}, unexpected {extra})")
+        p = (self._model, float(values[names[0]]), float(values[names[1]]),
+             float(values[names[2]]), float(values[names[3]]))
+        _params_check(p)
         self._reset_fit()
         self._values, self._struct = p, None
 
@@ -332,6 +342,9 @@ class _TransactionModel(FittedData, Persistent):
     def p_alive(self, frequency, recency, T):
         """Probability that each customer is still alive at the end of the
         observation period (BG/BB: at opportunity n + 1)."""
+        values = _columns_new(0, self._require_values(), 0.0, frequency, recency, T)
+        if values is not None:
+            return np.frombuffer(values)
         return self._per_customer_new(_ll.crvm_py_txn_p_alive_new, frequency, recency, T)
 
     def _conditional(self, func, t, frequency, recency, age):
@@ -364,6 +377,10 @@ class _TransactionModel(FittedData, Persistent):
         """Conditional expected number of repeat transactions of each customer in
         the next ``t`` time units (BG/BB: ``t`` more opportunities); ``t`` may
         be an array broadcast against the customers."""
+        if isinstance(t, (float, int)):
+            values = _columns_new(1, self._require_values(), float(t), frequency, recency, T)
+            if values is not None:
+                return np.frombuffer(values)
         if is_scalar(t):
             return self._per_customer_new(_ll.crvm_py_txn_expected_conditional_new, frequency,
                                           recency, T, float(t))
