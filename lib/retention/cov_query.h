@@ -62,6 +62,11 @@ typedef struct crvm__rcov_qctx {
  * -PAD <= k0 <= K - 1. */
 void crvm__rcov_add_chunk(crvm__rcov_qctx *qc, long k0, long lo, long hi,
                           double mag[2][CRVM__CHUNK]);
+/* The same without the AVX2 clone (cov_nodes.c), for the test that both
+ * give the same bits; and whether crvm__rcov_add_chunk takes that clone. */
+void crvm__rcov_add_chunk_scalar(crvm__rcov_qctx *qc, long k0, long lo, long hi,
+                                 double mag[2][CRVM__CHUNK]);
+int crvm__rcov_chunk_path_is_avx2(void);
 
 /* Adds the nodes k <= kc (kc >= 0) by their Taylor series in kappa. The
  * caller has chosen kc so that rho kappa_kc <= CRVM__TAIL_Q, rho the growth
