@@ -198,8 +198,7 @@ void crvm__rcov_add_chunk_scalar(crvm__rcov_qctx *qc, long k0, long lo, long hi,
     add_chunk(qc, k0, lo, hi, mag);
 }
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define HAVE_AVX2_CLONE 1
+#if CRVM__RCOV_AVX2_CLONES
 /* The same code compiled for AVX2 (no FMA: the same bits). */
 __attribute__((target("avx2"))) static void add_chunk_avx2(crvm__rcov_qctx *qc, long k0, long lo,
                                                            long hi, double mag[2][CHUNK])
@@ -208,9 +207,9 @@ __attribute__((target("avx2"))) static void add_chunk_avx2(crvm__rcov_qctx *qc, 
 }
 #endif
 
-int crvm__rcov_chunk_path_is_avx2(void)
+int crvm__rcov_avx2(void)
 {
-#ifdef HAVE_AVX2_CLONE
+#if CRVM__RCOV_AVX2_CLONES
     return __builtin_cpu_supports("avx2");
 #else
     return 0;
@@ -220,8 +219,8 @@ int crvm__rcov_chunk_path_is_avx2(void)
 void crvm__rcov_add_chunk(crvm__rcov_qctx *qc, long k0, long lo, long hi,
                           double mag[2][CHUNK])
 {
-#ifdef HAVE_AVX2_CLONE
-    if (__builtin_cpu_supports("avx2")) {
+#if CRVM__RCOV_AVX2_CLONES
+    if (crvm__rcov_avx2()) {
         add_chunk_avx2(qc, k0, lo, hi, mag);
         return;
     }

@@ -1379,20 +1379,32 @@ static void engine_partials_match_differences_of_the_series(void **state)
     }
 }
 
-/* The node chunks have a scalar path and, where the processor has AVX2, a
- * clone of the same code compiled for it (cov_nodes.c): the same operations
- * in the same order without fused multiply-adds, so the same bits. Every
- * chunk position of engines with analytic (alpha < 5) and numeric weights,
- * DERL-only and full, with masks at both ends and posteriors reaching the
- * checked exponentials (x up to 1e7), from running sums that are not zero:
- * the sums and magnitudes of both paths byte for byte. */
+/* Fills a query's running sums with values that are not zero. */
+static void fill_sums(crvm__rcov_qctx *qc, unsigned long long *rng)
+{
+    double *sums = &qc->s.v[0][0];
+    for (size_t i = 0; i < sizeof qc->s / sizeof(double); i++) {
+        *rng = *rng * 6364136223846793005ULL + 1442695040888963407ULL;
+        sums[i] = (double)(*rng >> 11) * 0x1p-53;
+    }
+}
+
+/* The node chunks and the left tables' sums have a scalar path and, where
+ * the processor has AVX2, a clone of the same code compiled for it
+ * (cov_nodes.c, cov_left.c): the same operations in the same order without
+ * fused multiply-adds, so the same bits. Every chunk position of engines
+ * with analytic (alpha < 5) and numeric weights, DERL-only and full, with
+ * masks at both ends and posteriors reaching the checked exponentials (x up
+ * to 1e7), from running sums that are not zero, and every row's left
+ * table at z kappa_L from Q / 8 to Q: the sums and magnitudes of both
+ * paths byte for byte. */
 static void node_chunks_are_the_same_bits_on_every_path(void **state)
 {
     (void)state;
     const double pars[3][3] = {{0.8, 3.0, 0.9}, {7.0, 40.0, 1.0}, {0.3, 1e4, 1.2}};
     const double xs[3] = {0.0, 25.0, 1e7}, e1s[3] = {0.0, 0.5, 30.0};
     unsigned long long rng = 12345;
-    size_t chunks = 0;
+    size_t chunks = 0, lefts = 0;
     for (int ip = 0; ip < 3; ip++) {
         double prm[3] = {pars[ip][0], pars[ip][1], pars[ip][2]};
         crvm_retention_cov *m = NULL;
@@ -1418,11 +1430,7 @@ static void node_chunks_are_the_same_bits_on_every_path(void **state)
                     for (int r = 0; r < 2; r++) {
                         long lo = r && k0 >= 0 ? k0 + 1 : 0, hi = r && k0 + 6 < K ? k0 + 6 : K - 1;
                         crvm__rcov_qctx a = qc, b;
-                        double *sums = &a.s.v[0][0];
-                        for (size_t i = 0; i < sizeof a.s / sizeof(double); i++) {
-                            rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
-                            sums[i] = (double)(rng >> 11) * 0x1p-53;
-                        }
+                        fill_sums(&a, &rng);
                         b = a;
                         double ma[2][CRVM__CHUNK], mb[2][CRVM__CHUNK];
                         crvm__rcov_add_chunk(&a, k0, lo, hi, ma);
@@ -1434,11 +1442,39 @@ static void node_chunks_are_the_same_bits_on_every_path(void **state)
                     }
             }
         }
+        for (int n = 0; n <= 6; n++) {
+            if (gt->left_k[n] < 0)
+                continue;
+            long kc = (long)gt->left_k[n];
+            for (int iz = 1; iz <= 8; iz++) {
+                /* z = x + e1 from Q / 8 to Q over kappa_L, e1 = z / 10; the
+                 * walk adds these sums first, to zero sums. */
+                crvm__rcov_qctx a;
+                memset(&a, 0, sizeof a);
+                a.gt = gt;
+                a.derl_only = 1;
+                double z = CRVM__LEFT_Q / 8 * iz / gt->kappa[kc];
+                a.e1 = 0.1 * z;
+                a.x = z - a.e1;
+                a.lnB = lgamma(gt->alpha) + lgamma(a.x) - lgamma(gt->alpha + a.x);
+                a.left = crvm__rcov_left(gt, n, a.x + a.e1);
+                if (a.left == NULL)
+                    continue;
+                crvm__rcov_qctx b = a;
+                crvm__rcov_add_left(&a, kc);
+                crvm__rcov_add_left_scalar(&b, kc);
+                if (memcmp(&a.s, &b.s, sizeof a.s) != 0)
+                    fail_msg("group %d row %d: the left table's sums at z kappa_L = %g differ "
+                             "between the paths", ip, n, (a.x + a.e1) * gt->kappa[kc]);
+                lefts++;
+            }
+        }
         crvm__rcov_engine_free(e);
         crvm_retention_cov_free(m);
     }
-    printf("node chunks: %zu compared (AVX2 path %s)\n", chunks,
-           crvm__rcov_chunk_path_is_avx2() ? "taken" : "not available: both scalar");
+    printf("node chunks: %zu compared, left tables' sums %zu (AVX2 path %s)\n", chunks, lefts,
+           crvm__rcov_avx2() ? "taken" : "not available: both scalar");
+    assert_true(lefts >= 20);
 }
 
 /* Queries the engine cannot answer accurately are refused, never answered;
