@@ -242,27 +242,39 @@ static const double inverse[MV] = {0, 1.0 / 1, 1.0 / 2, 1.0 / 3, 1.0 / 4, 1.0 / 
 #if defined(__GNUC__) || defined(__clang__)
 #define ALWAYS_INLINE __attribute__((always_inline))
 typedef double v4d __attribute__((vector_size(32)));
+typedef double v2d __attribute__((vector_size(16)));
 
-/* acc[f] = sum over m < MP of em[m] T[WIDE m + f], as two vectors of four
- * (one AVX2 instruction, or two SSE2 ones; elementwise, in the order of m). */
+/* acc[f] = sum over m < MP of em[m] T[WIDE m + f], elementwise in the order
+ * of m: as two vectors of four for AVX2 (wide4), else four of two (SSE2;
+ * GCC splits a vector of four without AVX through memory). */
 static inline ALWAYS_INLINE void wide_sums(const double *restrict em, const double *restrict T,
-                                           double acc[CRVM__LEFT_WIDE])
+                                           double acc[CRVM__LEFT_WIDE], int wide4)
 {
-    v4d lo = {0, 0, 0, 0}, hi = {0, 0, 0, 0};
-    for (int m = 0; m < MP; m++) {
-        v4d a, b;
-        memcpy(&a, T + CRVM__LEFT_WIDE * m, sizeof a);
-        memcpy(&b, T + CRVM__LEFT_WIDE * m + 4, sizeof b);
-        lo += em[m] * a;
-        hi += em[m] * b;
+    if (wide4) {
+        v4d v[2] = {{0, 0, 0, 0}, {0, 0, 0, 0}};
+        for (int m = 0; m < MP; m++)
+            for (int j = 0; j < 2; j++) {
+                v4d t;
+                memcpy(&t, T + CRVM__LEFT_WIDE * m + 4 * j, sizeof t);
+                v[j] += em[m] * t;
+            }
+        memcpy(acc, v, sizeof v);
+    } else {
+        v2d v[4] = {{0, 0}, {0, 0}, {0, 0}, {0, 0}};
+        for (int m = 0; m < MP; m++)
+            for (int j = 0; j < 4; j++) {
+                v2d t;
+                memcpy(&t, T + CRVM__LEFT_WIDE * m + 2 * j, sizeof t);
+                v[j] += em[m] * t;
+            }
+        memcpy(acc, v, sizeof v);
     }
-    memcpy(acc, &lo, sizeof lo);
-    memcpy(acc + 4, &hi, sizeof hi);
 }
 #else
 #define ALWAYS_INLINE
-static void wide_sums(const double *em, const double *T, double acc[CRVM__LEFT_WIDE])
+static void wide_sums(const double *em, const double *T, double acc[CRVM__LEFT_WIDE], int wide4)
 {
+    (void)wide4;
     for (int f = 0; f < CRVM__LEFT_WIDE; f++)
         acc[f] = 0;
     for (int m = 0; m < MP; m++)
@@ -271,9 +283,9 @@ static void wide_sums(const double *em, const double *T, double acc[CRVM__LEFT_W
 }
 #endif
 
-_Static_assert(CRVM__LEFT_WIDE == 8, "wide_sums: two vectors of four");
+_Static_assert(CRVM__LEFT_WIDE == 8, "wide_sums: two vectors of four or four of two");
 
-static inline ALWAYS_INLINE void add_left(crvm__rcov_qctx *qc, long kc)
+static inline ALWAYS_INLINE void add_left(crvm__rcov_qctx *qc, long kc, int wide4)
 {
     const crvm__rcov_gtab *gt = qc->gt;
     const double *T = qc->left;
@@ -283,7 +295,7 @@ static inline ALWAYS_INLINE void add_left(crvm__rcov_qctx *qc, long kc)
         em[m] = em[m - 1] * y * inverse[m];
     /* Eight dot products side by side, each in the order of m. */
     double acc[CRVM__LEFT_WIDE];
-    wide_sums(em, T, acc);
+    wide_sums(em, T, acc, wide4);
     const double *rest = T + CRVM__LEFT_WIDE * MP;
     for (int m = MP; m < MV; m++) {
         acc[CRVM__L_C] += em[m] * rest[2 * (m - MP)];
@@ -300,14 +312,14 @@ static inline ALWAYS_INLINE void add_left(crvm__rcov_qctx *qc, long kc)
 
 void crvm__rcov_add_left_scalar(crvm__rcov_qctx *qc, long kc)
 {
-    add_left(qc, kc);
+    add_left(qc, kc, 0);
 }
 
 #if CRVM__RCOV_AVX2_CLONES
 /* The same code compiled for AVX2 (no FMA: the same bits). */
 __attribute__((target("avx2"))) static void add_left_avx2(crvm__rcov_qctx *qc, long kc)
 {
-    add_left(qc, kc);
+    add_left(qc, kc, 1);
 }
 #endif
 
@@ -319,5 +331,5 @@ void crvm__rcov_add_left(crvm__rcov_qctx *qc, long kc)
         return;
     }
 #endif
-    add_left(qc, kc);
+    add_left(qc, kc, 0);
 }
