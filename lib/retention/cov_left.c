@@ -245,30 +245,29 @@ typedef double v4d __attribute__((vector_size(32)));
 typedef double v2d __attribute__((vector_size(16)));
 
 /* acc[f] = sum over m < MP of em[m] T[WIDE m + f], elementwise in the order
- * of m: as two vectors of four for AVX2 (wide4), else four of two (SSE2;
- * GCC splits a vector of four without AVX through memory). */
+ * of m, in vectors of type V of L lanes. */
+#define WIDE_SUMS(V, L)                                                                        \
+    do {                                                                                       \
+        V v_[CRVM__LEFT_WIDE / (L)];                                                           \
+        memset(v_, 0, sizeof v_);                                                              \
+        for (int m = 0; m < MP; m++)                                                           \
+            for (int j = 0; j < CRVM__LEFT_WIDE / (L); j++) {                                  \
+                V t_;                                                                          \
+                memcpy(&t_, T + CRVM__LEFT_WIDE * m + (L) * j, sizeof t_);                     \
+                v_[j] += em[m] * t_;                                                           \
+            }                                                                                  \
+        memcpy(acc, v_, sizeof v_);                                                            \
+    } while (0)
+
+/* Two vectors of four for AVX2 (wide4), else four of two (SSE2: GCC splits a
+ * vector of four without AVX through memory). */
 static inline ALWAYS_INLINE void wide_sums(const double *restrict em, const double *restrict T,
                                            double acc[CRVM__LEFT_WIDE], int wide4)
 {
-    if (wide4) {
-        v4d v[2] = {{0, 0, 0, 0}, {0, 0, 0, 0}};
-        for (int m = 0; m < MP; m++)
-            for (int j = 0; j < 2; j++) {
-                v4d t;
-                memcpy(&t, T + CRVM__LEFT_WIDE * m + 4 * j, sizeof t);
-                v[j] += em[m] * t;
-            }
-        memcpy(acc, v, sizeof v);
-    } else {
-        v2d v[4] = {{0, 0}, {0, 0}, {0, 0}, {0, 0}};
-        for (int m = 0; m < MP; m++)
-            for (int j = 0; j < 4; j++) {
-                v2d t;
-                memcpy(&t, T + CRVM__LEFT_WIDE * m + 2 * j, sizeof t);
-                v[j] += em[m] * t;
-            }
-        memcpy(acc, v, sizeof v);
-    }
+    if (wide4)
+        WIDE_SUMS(v4d, 4);
+    else
+        WIDE_SUMS(v2d, 2);
 }
 #else
 #define ALWAYS_INLINE
