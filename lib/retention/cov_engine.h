@@ -49,19 +49,24 @@ enum {
  * series cut in closed form), summed and alternating. A query with z =
  * x + e1 and z kappa_L <= LEFT_Q sums its nodes below the cut as the series
  * sum_m (-z kappa_L)^m / m! T_m: LEFT_MV terms for the values, LEFT_MP for
- * the partials and the alternating sums. Layout of a row's table: */
+ * the partials and the alternating sums. A row's table holds, for each m <
+ * MP, the LEFT_WIDE moments a query multiplies by the same coefficient side
+ * by side (so that it sums them as vectors), then for MP <= m < MV those of
+ * C and G1: */
 #define CRVM__LEFT_Q 2.0
 #define CRVM__LEFT_MV 26
 #define CRVM__LEFT_MP 21
 enum {
-    CRVM__L_C = 0,                              /* C_{n+1}, MV */
-    CRVM__L_G1 = CRVM__L_C + CRVM__LEFT_MV,     /* G_{n+1}, MV */
-    CRVM__L_CA = CRVM__L_G1 + CRVM__LEFT_MV,    /* C alternating, MP */
-    CRVM__L_GA = CRVM__L_CA + CRVM__LEFT_MP,    /* G alternating, MP */
-    CRVM__L_CT = CRVM__L_GA + CRVM__LEFT_MP,    /* C ln theta, MP */
-    CRVM__L_CC = CRVM__L_CT + CRVM__LEFT_MP,    /* dC/dc, MP */
-    CRVM__L_CE = CRVM__L_CC + CRVM__LEFT_MP,    /* dC/d ln E, MP */
-    CRVM__LEFT_STRIDE = CRVM__L_CE + CRVM__LEFT_MP
+    CRVM__L_C,   /* C_{n+1}, m < MV */
+    CRVM__L_G1,  /* G_{n+1}, m < MV */
+    CRVM__L_CA,  /* C alternating */
+    CRVM__L_GA,  /* G alternating */
+    CRVM__L_CT,  /* C ln theta */
+    CRVM__L_CC,  /* dC/dc */
+    CRVM__L_CE,  /* dC/d ln E */
+    CRVM__L_CK,  /* C's moment m + 1 (the kappa-weighted sum) */
+    CRVM__LEFT_WIDE,
+    CRVM__LEFT_STRIDE = CRVM__LEFT_WIDE * CRVM__LEFT_MP + 2 * (CRVM__LEFT_MV - CRVM__LEFT_MP)
 };
 
 typedef struct crvm__rcov_gtab {

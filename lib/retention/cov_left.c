@@ -39,8 +39,12 @@
  * 1)^c (bench_value at 10^5: the 90th percentile at 1.15 z_n, the largest
  * 3 z_n): k_L is the last node with kappa <= Q / (SPAN z_n). A query with z
  * kappa_L > Q walks down to the series cut as before. Cost: LEFT_STRIDE
- * doubles a row (1 256 bytes). */
+ * doubles a row (1 424 bytes: C's moments 1..MP are there twice, so that a
+ * query's eight sums of its first MP terms are two vectors of four, or
+ * four of two, a term; each sum still adds its terms in the order of m, so
+ * the answers are those of eight separate dot products). */
 #include <math.h>
+#include <string.h>
 
 #include "retention/cov_query.h"
 
@@ -51,6 +55,19 @@
 #define SPAN 1.5
 
 _Static_assert(MP <= MV - 1, "kappa C's partial sums read the value table shifted by one");
+
+/* A row's moments while they are built, a field at a time (then interleaved
+ * into the table's layout, cov_engine.h). */
+enum {
+    B_C = 0,          /* MV */
+    B_G1 = B_C + MV,  /* MV */
+    B_CA = B_G1 + MV, /* MP each from here */
+    B_GA = B_CA + MP,
+    B_CT = B_GA + MP,
+    B_CC = B_CT + MP,
+    B_CE = B_CC + MP,
+    B_LEN = B_CE + MP
+};
 
 /* ---- building ------------------------------------------------------------------------ */
 
@@ -112,10 +129,11 @@ static void convolve(const double *c, const double *w, double out[N + 1])
     }
 }
 
-/* Row n's cut node (-1: no table) and, if there is one, its table T. */
-static long row_table(const crvm__rcov_engine *e, const crvm__rcov_gtab *gt, int n,
-                      const double ts[N + 1], const double tl[N + 1], const geometric *g,
-                      double *T)
+/* Row n's cut node (-1: no table) and, if there is one, its moments T
+ * (B_LEN, a field at a time). */
+static long row_moments(const crvm__rcov_engine *e, const crvm__rcov_gtab *gt, int n,
+                        const double ts[N + 1], const double tl[N + 1], const geometric *g,
+                        double *T)
 {
     if (!isfinite(gt->rho_derl[n]))
         return -1;
@@ -147,36 +165,49 @@ static long row_table(const crvm__rcov_engine *e, const crvm__rcov_gtab *gt, int
     double conv[N + 1], convt[N + 1];
     convolve(ser + CRVM__F_C * CRVM__SERIES_LEN, ts, conv);
     convolve(ser + CRVM__F_C * CRVM__SERIES_LEN, tl, convt);
-    series_part(gt, ks, g, rel, conv, convt, T + CRVM__L_C, T + CRVM__L_CA, T + CRVM__L_CT);
+    series_part(gt, ks, g, rel, conv, convt, T + B_C, T + B_CA, T + B_CT);
     convolve(ser + CRVM__F_G1 * CRVM__SERIES_LEN, ts, conv);
-    series_part(gt, ks, g, rel, conv, convt, T + CRVM__L_G1, T + CRVM__L_GA, NULL);
+    series_part(gt, ks, g, rel, conv, convt, T + B_G1, T + B_GA, NULL);
     double tmp[MV];
     convolve(ser + CRVM__F_CC * CRVM__SERIES_LEN, ts, conv);
     series_part(gt, ks, g, rel, conv, convt, tmp, NULL, NULL);
     for (int m = 0; m < MP; m++)
-        T[CRVM__L_CC + m] = tmp[m];
+        T[B_CC + m] = tmp[m];
     convolve(ser + CRVM__F_CE * CRVM__SERIES_LEN, ts, conv);
     series_part(gt, ks, g, rel, conv, convt, tmp, NULL, NULL);
     for (int m = 0; m < MP; m++)
-        T[CRVM__L_CE + m] = tmp[m];
+        T[B_CE + m] = tmp[m];
     /* The nodes ks < k <= kl. */
     for (long k = ks + 1; k <= kl; k++) {
         double pw = exp(gt->phi[k] - gt->alpha * tL), r = exp((double)(k - kl) * gt->h);
         double sgn = (k & 1) ? -1.0 : 1.0;
         for (int m = 0; m < MV; m++) {
-            T[CRVM__L_C + m] += pw * C[k];
-            T[CRVM__L_G1 + m] += pw * G[k];
+            T[B_C + m] += pw * C[k];
+            T[B_G1 + m] += pw * G[k];
             if (m < MP) {
-                T[CRVM__L_CA + m] += sgn * pw * C[k];
-                T[CRVM__L_GA + m] += sgn * pw * G[k];
-                T[CRVM__L_CT + m] += pw * C[k] * gt->lth[k];
-                T[CRVM__L_CC + m] += pw * CC[k];
-                T[CRVM__L_CE + m] += pw * CE[k];
+                T[B_CA + m] += sgn * pw * C[k];
+                T[B_GA + m] += sgn * pw * G[k];
+                T[B_CT + m] += pw * C[k] * gt->lth[k];
+                T[B_CC + m] += pw * CC[k];
+                T[B_CE + m] += pw * CE[k];
             }
             pw *= r;
         }
     }
     return kl;
+}
+
+/* The moments B of a row in the table's layout (cov_engine.h). */
+static void interleave(const double *B, double *T)
+{
+    static const int from[CRVM__LEFT_WIDE] = {B_C, B_G1, B_CA, B_GA, B_CT, B_CC, B_CE, B_C + 1};
+    for (int m = 0; m < MP; m++)
+        for (int f = 0; f < CRVM__LEFT_WIDE; f++)
+            T[CRVM__LEFT_WIDE * m + f] = B[from[f] + m];
+    for (int m = MP; m < MV; m++) {
+        T[CRVM__LEFT_WIDE * MP + 2 * (m - MP)] = B[B_C + m];
+        T[CRVM__LEFT_WIDE * MP + 2 * (m - MP) + 1] = B[B_G1 + m];
+    }
 }
 
 void crvm__rcov_left_tables(const crvm__rcov_engine *e, crvm__rcov_gtab *gt)
@@ -190,41 +221,121 @@ void crvm__rcov_left_tables(const crvm__rcov_engine *e, crvm__rcov_gtab *gt)
     crvm__rcov_theta_series(gt->alpha, ls, ts, tl);
     geometric g;
     geometric_init(gt, &g);
-    for (int n = 0; n <= e->max_n; n++)
-        gt->left_k[n] = (double)row_table(e, gt, n, ts, tl, &g,
-                                          gt->left + (size_t)n * CRVM__LEFT_STRIDE);
+    for (int n = 0; n <= e->max_n; n++) {
+        double B[B_LEN];
+        long kl = row_moments(e, gt, n, ts, tl, &g, B);
+        gt->left_k[n] = (double)kl;
+        if (kl >= 0)
+            interleave(B, gt->left + (size_t)n * CRVM__LEFT_STRIDE);
+    }
 }
 
 /* ---- a query ------------------------------------------------------------------------- */
 
-_Static_assert(MV == 26, "inverse[] lists 1 / m for m < MV");
-static const double inverse[MV] = {0, 1.0 / 1, 1.0 / 2, 1.0 / 3, 1.0 / 4, 1.0 / 5,
-                                   1.0 / 6, 1.0 / 7, 1.0 / 8, 1.0 / 9, 1.0 / 10, 1.0 / 11,
-                                   1.0 / 12, 1.0 / 13, 1.0 / 14, 1.0 / 15, 1.0 / 16, 1.0 / 17,
-                                   1.0 / 18, 1.0 / 19, 1.0 / 20, 1.0 / 21, 1.0 / 22, 1.0 / 23,
-                                   1.0 / 24, 1.0 / 25};
+_Static_assert(MV == 26, "inverse_pair[] lists 1 / (m (m - 1)) for m < MV");
+/* 1 / (m (m - 1)) for 2 <= m < MV. */
+static const double inverse_pair[MV] = {0, 0, 1.0 / 2, 1.0 / 6, 1.0 / 12, 1.0 / 20, 1.0 / 30,
+                                        1.0 / 42, 1.0 / 56, 1.0 / 72, 1.0 / 90, 1.0 / 110,
+                                        1.0 / 132, 1.0 / 156, 1.0 / 182, 1.0 / 210, 1.0 / 240,
+                                        1.0 / 272, 1.0 / 306, 1.0 / 342, 1.0 / 380, 1.0 / 420,
+                                        1.0 / 462, 1.0 / 506, 1.0 / 552, 1.0 / 600};
 
-static inline double dot(const double *a, const double *b, int n)
+#if defined(__GNUC__) || defined(__clang__)
+#define ALWAYS_INLINE __attribute__((always_inline))
+typedef double v4d __attribute__((vector_size(32)));
+typedef double v2d __attribute__((vector_size(16)));
+
+/* acc[f] = sum over m < MP of em[m] T[WIDE m + f], elementwise in the order
+ * of m, in vectors of type V of L lanes. */
+#define WIDE_SUMS(V, L)                                                                        \
+    do {                                                                                       \
+        V v_[CRVM__LEFT_WIDE / (L)];                                                           \
+        memset(v_, 0, sizeof v_);                                                              \
+        for (int m = 0; m < MP; m++)                                                           \
+            for (int j = 0; j < CRVM__LEFT_WIDE / (L); j++) {                                  \
+                V t_;                                                                          \
+                memcpy(&t_, T + CRVM__LEFT_WIDE * m + (L) * j, sizeof t_);                     \
+                v_[j] += em[m] * t_;                                                           \
+            }                                                                                  \
+        memcpy(acc, v_, sizeof v_);                                                            \
+    } while (0)
+
+/* Two vectors of four for AVX2 (wide4), else four of two (SSE2: GCC splits a
+ * vector of four without AVX through memory). */
+static inline ALWAYS_INLINE void wide_sums(const double *restrict em, const double *restrict T,
+                                           double acc[CRVM__LEFT_WIDE], int wide4)
 {
-    double s = 0;
-    for (int j = 0; j < n; j++)
-        s += a[j] * b[j];
-    return s;
+    if (wide4)
+        WIDE_SUMS(v4d, 4);
+    else
+        WIDE_SUMS(v2d, 2);
 }
+#else
+#define ALWAYS_INLINE
+static void wide_sums(const double *em, const double *T, double acc[CRVM__LEFT_WIDE], int wide4)
+{
+    (void)wide4;
+    for (int f = 0; f < CRVM__LEFT_WIDE; f++)
+        acc[f] = 0;
+    for (int m = 0; m < MP; m++)
+        for (int f = 0; f < CRVM__LEFT_WIDE; f++)
+            acc[f] += em[m] * T[CRVM__LEFT_WIDE * m + f];
+}
+#endif
 
-void crvm__rcov_add_left(crvm__rcov_qctx *qc, long kc)
+_Static_assert(CRVM__LEFT_WIDE == 8, "wide_sums: two vectors of four or four of two");
+
+static inline ALWAYS_INLINE void add_left(crvm__rcov_qctx *qc, long kc, int wide4)
 {
     const crvm__rcov_gtab *gt = qc->gt;
     const double *T = qc->left;
     double y = -(qc->x + qc->e1) * gt->kappa[kc], em[MV];
     em[0] = exp(gt->alpha * (gt->t_lo + (double)kc * gt->h) - qc->lnB);
-    for (int m = 1; m < MV; m++)
-        em[m] = em[m - 1] * y * inverse[m];
+    em[1] = em[0] * y;
+    /* em[m] = em[m - 2] y^2 / (m (m - 1)): two chains of 12 dependent
+     * products, whose latency the sums wait for, instead of one of 50;
+     * em[m] carries ~1.3 m roundings (~2.5 m in the single chain), within
+     * the 4 (MV + 2) eps a term that LEFT_ROUNDING allows. */
+    double y2 = y * y;
+    for (int m = 2; m < MV; m++)
+        em[m] = em[m - 2] * (y2 * inverse_pair[m]);
+    /* Eight dot products side by side, each in the order of m. */
+    double acc[CRVM__LEFT_WIDE];
+    wide_sums(em, T, acc, wide4);
+    const double *rest = T + CRVM__LEFT_WIDE * MP;
+    for (int m = MP; m < MV; m++) {
+        acc[CRVM__L_C] += em[m] * rest[2 * (m - MP)];
+        acc[CRVM__L_G1] += em[m] * rest[2 * (m - MP) + 1];
+    }
     crvm__rcov_sums *s = &qc->s;
-    crvm__lanes_add(s->v[CRVM__S_C], dot(em, T + CRVM__L_C, MV), dot(em, T + CRVM__L_CA, MP));
-    crvm__lanes_add(s->v[CRVM__S_G1], dot(em, T + CRVM__L_G1, MV), dot(em, T + CRVM__L_GA, MP));
-    s->p[CRVM__P_CT][0] += dot(em, T + CRVM__L_CT, MP);
-    s->p[CRVM__P_CK][0] += gt->kappa[kc] * dot(em, T + CRVM__L_C + 1, MP);
-    s->p[CRVM__P_CC][0] += dot(em, T + CRVM__L_CC, MP);
-    s->p[CRVM__P_CE][0] += dot(em, T + CRVM__L_CE, MP);
+    crvm__lanes_add(s->v[CRVM__S_C], acc[CRVM__L_C], acc[CRVM__L_CA]);
+    crvm__lanes_add(s->v[CRVM__S_G1], acc[CRVM__L_G1], acc[CRVM__L_GA]);
+    s->p[CRVM__P_CT][0] += acc[CRVM__L_CT];
+    s->p[CRVM__P_CK][0] += gt->kappa[kc] * acc[CRVM__L_CK];
+    s->p[CRVM__P_CC][0] += acc[CRVM__L_CC];
+    s->p[CRVM__P_CE][0] += acc[CRVM__L_CE];
+}
+
+void crvm__rcov_add_left_scalar(crvm__rcov_qctx *qc, long kc)
+{
+    add_left(qc, kc, 0);
+}
+
+#if CRVM__RCOV_AVX2_CLONES
+/* The same code compiled for AVX2 (no FMA: the same bits). */
+__attribute__((target("avx2"))) static void add_left_avx2(crvm__rcov_qctx *qc, long kc)
+{
+    add_left(qc, kc, 1);
+}
+#endif
+
+void crvm__rcov_add_left(crvm__rcov_qctx *qc, long kc)
+{
+#if CRVM__RCOV_AVX2_CLONES
+    if (crvm__rcov_avx2()) {
+        add_left_avx2(qc, kc);
+        return;
+    }
+#endif
+    add_left(qc, kc, 0);
 }

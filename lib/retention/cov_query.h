@@ -62,6 +62,10 @@ typedef struct crvm__rcov_qctx {
  * -PAD <= k0 <= K - 1. */
 void crvm__rcov_add_chunk(crvm__rcov_qctx *qc, long k0, long lo, long hi,
                           double mag[2][CRVM__CHUNK]);
+/* The same without the AVX2 clone (cov_nodes.c), for the test that both
+ * give the same bits. */
+void crvm__rcov_add_chunk_scalar(crvm__rcov_qctx *qc, long k0, long lo, long hi,
+                                 double mag[2][CRVM__CHUNK]);
 
 /* Adds the nodes k <= kc (kc >= 0) by their Taylor series in kappa. The
  * caller has chosen kc so that rho kappa_kc <= CRVM__TAIL_Q, rho the growth
@@ -74,5 +78,18 @@ void crvm__rcov_add_tail(crvm__rcov_qctx *qc, long kc);
  * e^(2Q) = 54.6 at Q = 2). */
 #define CRVM__LEFT_ROUNDING (4.0 * (CRVM__LEFT_MV + 2) * 54.6 * 0x1p-52)
 void crvm__rcov_add_left(crvm__rcov_qctx *qc, long kc);
+/* The same without the AVX2 clone (cov_left.c), for the same test. */
+void crvm__rcov_add_left_scalar(crvm__rcov_qctx *qc, long kc);
+
+/* The node chunks and the left tables' sums are also compiled for AVX2, the
+ * same code with the same operations in the same order (no FMA: ISO C mode
+ * contracts nothing), and take that clone where the processor has it
+ * (crvm__rcov_avx2()). */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define CRVM__RCOV_AVX2_CLONES 1
+#else
+#define CRVM__RCOV_AVX2_CLONES 0
+#endif
+int crvm__rcov_avx2(void);
 
 #endif

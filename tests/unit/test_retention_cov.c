@@ -21,6 +21,7 @@
 #include "retention/cov_engine.h"
 #include "retention/cov_internal.h"
 #include "retention/cov_loglik.h"
+#include "retention/cov_query.h"
 
 /* Fewer and smaller statistical cases under valgrind (support.h). */
 static int under_valgrind(void) { return test_under_valgrind(); }
@@ -1378,6 +1379,104 @@ static void engine_partials_match_differences_of_the_series(void **state)
     }
 }
 
+/* Fills a query's running sums with values that are not zero. */
+static void fill_sums(crvm__rcov_qctx *qc, unsigned long long *rng)
+{
+    double *sums = &qc->s.v[0][0];
+    for (size_t i = 0; i < sizeof qc->s / sizeof(double); i++) {
+        *rng = *rng * 6364136223846793005ULL + 1442695040888963407ULL;
+        sums[i] = (double)(*rng >> 11) * 0x1p-53;
+    }
+}
+
+/* The node chunks and the left tables' sums have a scalar path and, where
+ * the processor has AVX2, a clone of the same code compiled for it
+ * (cov_nodes.c, cov_left.c): the same operations in the same order without
+ * fused multiply-adds, so the same bits. Every chunk position of engines
+ * with analytic (alpha < 5) and numeric weights, DERL-only and full, with
+ * masks at both ends and posteriors reaching the checked exponentials (x up
+ * to 1e7), from running sums that are not zero, and every row's left
+ * table at z kappa_L from Q / 8 to Q: the sums and magnitudes of both
+ * paths byte for byte. */
+static void node_chunks_are_the_same_bits_on_every_path(void **state)
+{
+    (void)state;
+    const double pars[3][3] = {{0.8, 3.0, 0.9}, {7.0, 40.0, 1.0}, {0.3, 1e4, 1.2}};
+    const double xs[3] = {0.0, 25.0, 1e7}, e1s[3] = {0.0, 0.5, 30.0};
+    unsigned long long rng = 12345;
+    size_t chunks = 0, lefts = 0;
+    for (int ip = 0; ip < 3; ip++) {
+        double prm[3] = {pars[ip][0], pars[ip][1], pars[ip][2]};
+        crvm_retention_cov *m = NULL;
+        assert_int_equal(crvm_retention_cov_new(CRVM_RETENTION_BDW, 1, 0, prm, 3, NULL, 0, &m),
+                         CRVM_OK);
+        crvm__rcov_engine *e = NULL;
+        assert_int_equal(crvm__rcov_engine_new(m, 6, 12, 0.008, 1200, NULL, &e), CRVM_OK);
+        const crvm__rcov_gtab *gt = &e->tab[0];
+        long K = (long)gt->K;
+        for (int iq = 0; iq < 9; iq++) {
+            crvm__rcov_qctx qc;
+            memset(&qc, 0, sizeof qc);
+            qc.gt = gt;
+            qc.fld = crvm__rcov_fields(gt, 5);
+            qc.ser = crvm__rcov_series(gt, 5);
+            qc.x = gt->beta + xs[iq % 3];
+            qc.e1 = e1s[iq / 3];
+            qc.F = qc.e1 + 3.0;
+            qc.lnB = lgamma(gt->alpha) + lgamma(qc.x) - lgamma(gt->alpha + qc.x);
+            for (int derl = 0; derl < 2; derl++) {
+                qc.derl_only = derl;
+                for (long k0 = -CRVM__PAD; k0 <= K - 1; k0 += 2)
+                    for (int r = 0; r < 2; r++) {
+                        long lo = r && k0 >= 0 ? k0 + 1 : 0, hi = r && k0 + 6 < K ? k0 + 6 : K - 1;
+                        crvm__rcov_qctx a = qc, b;
+                        fill_sums(&a, &rng);
+                        b = a;
+                        double ma[2][CRVM__CHUNK], mb[2][CRVM__CHUNK];
+                        crvm__rcov_add_chunk(&a, k0, lo, hi, ma);
+                        crvm__rcov_add_chunk_scalar(&b, k0, lo, hi, mb);
+                        if (memcmp(&a.s, &b.s, sizeof a.s) != 0 || memcmp(ma, mb, sizeof ma) != 0)
+                            fail_msg("group %d query %d derl %d: chunk at %ld (nodes %ld..%ld) "
+                                     "differs between the paths", ip, iq, derl, k0, lo, hi);
+                        chunks++;
+                    }
+            }
+        }
+        for (int n = 0; n <= 6; n++) {
+            if (gt->left_k[n] < 0)
+                continue;
+            long kc = (long)gt->left_k[n];
+            for (int iz = 1; iz <= 8; iz++) {
+                /* z = x + e1 from Q / 8 to Q over kappa_L, e1 = z / 10; the
+                 * walk adds these sums first, to zero sums. */
+                crvm__rcov_qctx a;
+                memset(&a, 0, sizeof a);
+                a.gt = gt;
+                a.derl_only = 1;
+                double z = CRVM__LEFT_Q / 8 * iz / gt->kappa[kc];
+                a.e1 = 0.1 * z;
+                a.x = z - a.e1;
+                a.lnB = lgamma(gt->alpha) + lgamma(a.x) - lgamma(gt->alpha + a.x);
+                a.left = crvm__rcov_left(gt, n, a.x + a.e1);
+                if (a.left == NULL)
+                    continue;
+                crvm__rcov_qctx b = a;
+                crvm__rcov_add_left(&a, kc);
+                crvm__rcov_add_left_scalar(&b, kc);
+                if (memcmp(&a.s, &b.s, sizeof a.s) != 0)
+                    fail_msg("group %d row %d: the left table's sums at z kappa_L = %g differ "
+                             "between the paths", ip, n, (a.x + a.e1) * gt->kappa[kc]);
+                lefts++;
+            }
+        }
+        crvm__rcov_engine_free(e);
+        crvm_retention_cov_free(m);
+    }
+    printf("node chunks: %zu compared, left tables' sums %zu (AVX2 path %s)\n", chunks, lefts,
+           crvm__rcov_avx2() ? "taken" : "not available: both scalar");
+    assert_true(lefts >= 20);
+}
+
 /* Queries the engine cannot answer accurately are refused, never answered;
  * bad arguments are EINVAL. */
 static void engine_refuses_rather_than_guesses(void **state)
@@ -1814,6 +1913,7 @@ int main(void)
         cmocka_unit_test(derl_alone_is_accurate_at_the_edges_of_its_left_table),
         cmocka_unit_test(engine_with_b_zero_equals_the_plain_predictions),
         cmocka_unit_test(engine_partials_match_differences_of_the_series),
+        cmocka_unit_test(node_chunks_are_the_same_bits_on_every_path),
         cmocka_unit_test(engine_refuses_rather_than_guesses),
         cmocka_unit_test(predict_matches_series_and_delta_method),
         cmocka_unit_test(predict_rows_are_consistent),
