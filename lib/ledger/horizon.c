@@ -7,24 +7,11 @@
 #include "core/error.h"
 #include "ledger/ledger_internal.h"
 
-static crvm_date latest(crvm_date d, const crvm_date *col, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (col[i] != CRVM_DATE_NONE && (d == CRVM_DATE_NONE || col[i] > d))
-            d = col[i];
-    return d;
-}
-
 crvm_date crvm__ledger_last_date(const crvm_ledger *l)
 {
-    crvm_date d = CRVM_DATE_NONE;
-    d = latest(d, l->cust_start, l->customer_ids.count);
-    d = latest(d, l->cust_end, l->customer_ids.count);
-    d = latest(d, l->rev_date, l->n_rev);
-    d = latest(d, l->con_opened, l->contact_ids.count);
-    d = latest(d, l->con_closed, l->contact_ids.count);
-    d = latest(d, l->art_created, l->article_ids.count);
-    d = latest(d, l->use_date, l->n_use);
+    crvm_date d = l->summary.last;
+    crvm__latest_note(&d, l->summary.last_end);
+    crvm__latest_note(&d, l->summary.last_closed);
     return d;
 }
 

@@ -15,6 +15,7 @@ crvm_status crvm_ledger_new(crvm_ledger **out)
     crvm_ledger *l = crvm__calloc(1, sizeof *l);
     if (!l)
         return crvm__nomem("ledger");
+    crvm__ledger_summary_init(&l->summary);
     *out = l;
     return CRVM_OK;
 }
@@ -230,6 +231,7 @@ crvm_status crvm_ledger_add_customers(crvm_ledger *l, const char *const *ids, si
         (st = crvm__intern_reserve(&l->segment_ids, n, text_bytes(segments, n))))
         return st;
     crvm__batch b = {CRVM_TABLE_CUSTOMERS, rejections, 0};
+    crvm__ledger_summary sum = l->summary; /* the ledger's once every row is in */
     crvm__id_group g_id = CRVM__ID_GROUP_INIT;
     for (size_t i = 0; i < n; i++) {
         PREFETCH_IDS(&l->customer_ids, ids, g_id);
@@ -255,8 +257,11 @@ crvm_status crvm_ledger_add_customers(crvm_ledger *l, const char *const *ids, si
         l->cust_segment[k] = si;
         l->cust_start[k] = s;
         l->cust_end[k] = e;
+        crvm__span_note(&sum.first, &sum.last, s);
+        crvm__latest_note(&sum.last_end, e);
     next:;
     }
+    l->summary = sum;
     l->modifications++;
     return CRVM_OK;
 abort:
@@ -288,6 +293,7 @@ static crvm_status add_revenue(const char *fn, crvm_ledger *l, const char *const
         (source_contact_ids && (st = crvm__sources_reserve(&l->sources, n))))
         return st;
     crvm__batch b = {CRVM_TABLE_REVENUE, rejections, 0};
+    crvm__ledger_summary summary = l->summary; /* the ledger's once every row is in */
     size_t k = n0;
     int64_t sum = 0, abs_sum = l->revenue_abs_cents;
     crvm__id_group g_cust = CRVM__ID_GROUP_INIT;
@@ -322,6 +328,9 @@ static crvm_status add_revenue(const char *fn, crvm_ledger *l, const char *const
                    "= %.2f: the ledger's revenue would pass 9.007e13 currency units (sum of |amount| "
                    "over all events, the range where totals are exact in cents)", a);
         abs_sum += mag;
+        if (k > 0 && c < l->rev_customer[k - 1])
+            summary.revenue_ordered = 0;
+        crvm__span_note(&summary.first, &summary.last, dates[i]);
         l->rev_customer[k] = c;
         l->rev_date[k] = dates[i];
         l->rev_cents[k] = cents;
@@ -333,6 +342,7 @@ static crvm_status add_revenue(const char *fn, crvm_ledger *l, const char *const
     next:;
     }
     l->n_rev = k;
+    l->summary = summary;
     l->revenue_cents += sum;
     l->modifications++;
     l->revenue_abs_cents = abs_sum;
@@ -398,6 +408,7 @@ crvm_status crvm_ledger_add_contacts(crvm_ledger *l, const char *const *ids, siz
         (st = crvm__intern_reserve(&l->contact_ids, n, text_bytes(ids, n))))
         return st;
     crvm__batch b = {CRVM_TABLE_CONTACTS, rejections, 0};
+    crvm__ledger_summary sum = l->summary; /* the ledger's once every row is in */
     crvm__id_group g_id = CRVM__ID_GROUP_INIT, g_cust = CRVM__ID_GROUP_INIT;
     for (size_t i = 0; i < n; i++) {
         PREFETCH_IDS(&l->contact_ids, ids, g_id);
@@ -433,6 +444,10 @@ crvm_status crvm_ledger_add_contacts(crvm_ledger *l, const char *const *ids, siz
         if (!isnan(sat) && !(fabs(sat) <= CRVM__MAX_SATISFACTION))
             REJECT("satisfaction", CRVM_EINVAL, "= %g: must be in [-1e6, 1e6] or NaN (not rated)", sat);
         uint32_t k = crvm__intern_add(&l->contact_ids, id, len, h);
+        if (k > 0 && c < l->con_customer[k - 1])
+            sum.contacts_ordered = 0;
+        crvm__span_note(&sum.first, &sum.last, o);
+        crvm__latest_note(&sum.last_closed, cl);
         l->con_customer[k] = c;
         l->con_opened[k] = o;
         l->con_closed[k] = cl;
@@ -444,6 +459,7 @@ crvm_status crvm_ledger_add_contacts(crvm_ledger *l, const char *const *ids, siz
         l->con_satisfaction[k] = sat;
     next:;
     }
+    l->summary = sum;
     l->modifications++;
     return CRVM_OK;
 abort:
@@ -473,6 +489,7 @@ crvm_status crvm_ledger_add_articles(crvm_ledger *l, const char *const *ids, siz
         (st = crvm__intern_reserve(&l->article_ids, n, text_bytes(ids, n))))
         return st;
     crvm__batch b = {CRVM_TABLE_ARTICLES, rejections, 0};
+    crvm__ledger_summary sum = l->summary; /* the ledger's once every row is in */
     for (size_t i = 0; i < n; i++) {
         const char *id = ids[i];
         size_t len;
@@ -489,8 +506,10 @@ crvm_status crvm_ledger_add_articles(crvm_ledger *l, const char *const *ids, siz
         l->art_created[k] = created[i];
         l->art_authoring[k] = a;
         l->art_maintenance[k] = m;
+        crvm__span_note(&sum.first, &sum.last, created[i]);
     next:;
     }
+    l->summary = sum;
     l->modifications++;
     return CRVM_OK;
 abort:
@@ -563,6 +582,7 @@ crvm_status crvm_ledger_add_knowledge_uses(crvm_ledger *l, const char *const *ar
     if ((st = ensure(l, resize_uses, l->n_use, l->use_cap, n)))
         return st;
     crvm__batch b = {CRVM_TABLE_KNOWLEDGE_USES, rejections, 0};
+    crvm__ledger_summary sum = l->summary; /* the ledger's once every row is in */
     size_t k = l->n_use;
     crvm__id_group g_con = CRVM__ID_GROUP_INIT, g_cust = CRVM__ID_GROUP_INIT;
     for (size_t i = 0; i < n; i++) {
@@ -602,6 +622,9 @@ crvm_status crvm_ledger_add_knowledge_uses(crvm_ledger *l, const char *const *ar
         } else if (kc != CRVM__NOT_FOUND) {
             cu = l->con_customer[kc];
         }
+        if (k > 0 && cu < l->use_customer[k - 1])
+            sum.uses_ordered = 0;
+        crvm__span_note(&sum.first, &sum.last, d);
         l->use_article[k] = a;
         l->use_date[k] = d;
         l->use_kind[k] = (uint8_t)kinds[i];
@@ -612,6 +635,7 @@ crvm_status crvm_ledger_add_knowledge_uses(crvm_ledger *l, const char *const *ar
     next:;
     }
     l->n_use = k;
+    l->summary = sum;
     l->modifications++;
     return CRVM_OK;
 abort:
@@ -668,16 +692,6 @@ crvm_status crvm_ledger_add_knowledge_use(crvm_ledger *l, const char *article_id
 
 /* ------------------------------------------------------------- inspection */
 
-static void span(crvm_date *lo, crvm_date *hi, const crvm_date *d, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (*lo == CRVM_DATE_NONE || d[i] < *lo)
-            *lo = d[i];
-        if (*hi == CRVM_DATE_NONE || d[i] > *hi)
-            *hi = d[i];
-    }
-}
-
 crvm_status crvm_ledger_stats_get(const crvm_ledger *l, crvm_ledger_stats *out)
 {
     if (!l || !out)
@@ -711,14 +725,8 @@ crvm_status crvm_ledger_stats_get(const crvm_ledger *l, crvm_ledger_stats *out)
     s.revenue_cents = l->revenue_cents;
     for (size_t i = 0; i < s.contacts; i++)
         s.handle_minutes += l->con_minutes[i];
-    crvm_date lo = CRVM_DATE_NONE, hi = CRVM_DATE_NONE;
-    span(&lo, &hi, l->cust_start, s.customers);
-    span(&lo, &hi, l->rev_date, s.revenue_events);
-    span(&lo, &hi, l->con_opened, s.contacts);
-    span(&lo, &hi, l->art_created, s.articles);
-    span(&lo, &hi, l->use_date, s.knowledge_uses);
-    s.first_date = lo;
-    s.last_date = hi;
+    s.first_date = l->summary.first;
+    s.last_date = l->summary.last;
     *out = s;
     return CRVM_OK;
 }

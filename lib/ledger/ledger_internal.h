@@ -8,6 +8,7 @@
 #include "core/money.h"
 #include "crvm/ledger.h"
 #include "ledger/mark.h"
+#include "ledger/summary.h"
 
 /* ---- dates (date.c) */
 int crvm__date_valid(crvm_date d);
@@ -199,6 +200,7 @@ struct crvm_ledger {
      * that accepted no row) and every rollback, never by commit, reserve or
      * shrink: a reader that stored it (lib/value) detects a changed ledger. */
     uint64_t modifications;
+    crvm__ledger_summary summary;
 };
 
 /* Bounds of the inputs that become money (crvm/ledger.h, "Money"): every
@@ -220,7 +222,7 @@ struct crvm_ledger {
 /* How far an as_of may lie after the ledger's last date (crvm/ledger.h). */
 #define CRVM__AS_OF_GRACE_DAYS 366
 /* Latest date of any row, customer end dates and contact closed dates
- * included; CRVM_DATE_NONE for an empty ledger. O(rows). */
+ * included; CRVM_DATE_NONE for an empty ledger. O(1) (the summary). */
 crvm_date crvm__ledger_last_date(const crvm_ledger *l);
 /* as_of a valid date at most CRVM__AS_OF_GRACE_DAYS after the last date,
  * else CRVM_EINVAL naming fn and both dates. */

@@ -17,6 +17,7 @@ void crvm__ledger_mark_take(crvm_ledger *l, crvm__ledger_mark *m)
     crvm__attributes_mark(&l->attributes, m->contacts, &m->attributes, &m->attribute_journal);
     m->sources = l->sources.n;
     m->revenue_abs_cents = l->revenue_abs_cents;
+    m->summary = l->summary;
 }
 
 static size_t smaller(size_t a, size_t b) { return a < b ? a : b; }
@@ -39,6 +40,7 @@ void crvm__ledger_rollback(crvm_ledger *l, const crvm__ledger_mark *m)
     l->revenue_cents = m->revenue_cents;
     l->modifications++;
     l->revenue_abs_cents = m->revenue_abs_cents;
+    l->summary = m->summary;
 }
 
 /* ---- public batches (crvm/ledger.h): one mark kept in the ledger */

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "crvm/ledger.h"
+#include "ledger/summary.h"
 
 typedef struct crvm__ledger_mark {
     size_t customers, segments, contacts, articles; /* ids, i.e. rows of those tables */
@@ -28,6 +29,7 @@ typedef struct crvm__ledger_mark {
     int64_t revenue_cents;                          /* crvm_ledger_stats.revenue_cents */
     size_t attributes, attribute_journal, sources;  /* contact attributes, revenue sources */
     int64_t revenue_abs_cents;                      /* its sum of magnitudes */
+    crvm__ledger_summary summary;                   /* of the rows then */
 } crvm__ledger_mark;
 
 /* Record the current size of every table of @p ledger in @p mark (and start

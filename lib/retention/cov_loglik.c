@@ -246,9 +246,12 @@ static void run_block(void *vctx, size_t wid, size_t block)
     const double *params = ev->params;
     double c = params[2 * G];
     int mode = (int)ev->mode;
-    double *g1 = wk->vec, *g2 = wk->vec + q;
-    double *gt = res + R_GT(ev), *gu = res + R_GU(ev), *htt = res + R_HTT(ev);
-    double *htu = res + R_HTU(ev), *huu = res + R_HUU(ev);
+    /* Disjoint pieces of the worker's vector and of the block's result:
+     * restrict lets the compiler keep g1 and g2 in registers across the
+     * stores of the Hessian's outer products (the same operations). */
+    double *restrict g1 = wk->vec, *restrict g2 = wk->vec + q;
+    double *restrict gt = res + R_GT(ev), *restrict gu = res + R_GU(ev), *restrict htt = res + R_HTT(ev);
+    double *restrict htu = res + R_HTU(ev), *restrict huu = res + R_HUU(ev);
     size_t touched = 0;
     /* Group constants are cheap; recomputed per block to keep blocks independent. */
     int cached = -1;
@@ -280,8 +283,8 @@ static void run_block(void *vctx, size_t wid, size_t block)
             const double *restrict w_c = ev->w_c, *restrict w_cc = ev->w_cc;
             const double *restrict vE = ev->vE;
             size_t ps = ev->pstride;
-            for (size_t j = 0; j < 2 * q; j++)
-                wk->vec[j] = 0.0;
+            for (size_t j = 0; j < q; j++)
+                g1[j] = g2[j] = 0.0;
             if (ps == NARROW) {
                 /* Eight named sums stay in registers (an array would not). */
                 double r0 = 0, r1 = 0, r2 = 0, r3 = 0, r4 = 0, r5 = 0, r6 = 0, r7 = 0;
@@ -398,16 +401,21 @@ static void run_block(void *vctx, size_t wid, size_t block)
             huu[0] += wt * (f1 * body_cc + f2 * (body_cc + c * ec + c * c * ecc));
         else
             huu[0] += wt * f2 * body_cc;
-        /* Pattern accumulation of the remaining second derivatives of Lambda. */
+        /* Pattern accumulation of the remaining second derivatives of
+         * Lambda; a row's coefficient is wt (f2 + f1) on a churned
+         * subject's rows before its last, wt (f2 + 0) on the others. */
+        const double coef_body = wt * (f2 + (churned ? f1 : 0.0)), coef_last = wt * (f2 + 0.0);
+        double *restrict pa = wk->a, *restrict pb = wk->b;
+        const double *restrict w_s = ev->w, *restrict w_cs = ev->w_c;
         for (size_t s = 1; s <= n; s++) {
-            double coef = wt * (f2 + (churned && s < n ? f1 : 0.0));
+            double coef = s < n ? coef_body : coef_last;
             uint32_t pt = pat[s - 1];
             if (!wk->mark[pt]) {
                 wk->mark[pt] = 1;
                 wk->touched[touched++] = pt;
             }
-            wk->a[pt] += coef * ev->w[s];
-            wk->b[pt] += coef * ev->w_c[s];
+            pa[pt] += coef * w_s[s];
+            pb[pt] += coef * w_cs[s];
         }
     }
     if (mode == CRVM__RCOV_HESSIAN)

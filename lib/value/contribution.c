@@ -20,9 +20,11 @@ typedef struct window {
 static int in_window(const window *w, crvm_date d) { return d >= w->from && d < w->until; }
 
 /* The sums of one range of customers: their windows, then their revenue,
- * contacts and views. A range scans every revenue, contact and use row for
- * its own customers, so that ranges on different threads share no sum; the
- * sums are of integers, the same in any order. */
+ * contacts and views. A range reads the rows that can be its customers'
+ * (only theirs when the ledger keeps the table in customer order, else
+ * every row) and sums those of its own customers, so that ranges on
+ * different threads share no sum; the sums are of integers, the same in
+ * any order. */
 typedef struct sums_ctx {
     const crvm_ledger *l;
     const crvm_cost_model *m;
@@ -75,7 +77,9 @@ static void range_sums(void *vctx, size_t worker, size_t range)
             c->periods[i] = crvm__starts_before_ymd(start, s, open_until, open_until_1, c->k);
         }
     }
-    for (size_t r = 0; r < l->n_rev; r++) {
+    size_t r0, r1;
+    crvm__ledger_customer_rows(l, CRVM_TABLE_REVENUE, begin, end, &r0, &r1);
+    for (size_t r = r0; r < r1; r++) {
         uint32_t cu = l->rev_customer[r];
         if (cu >= begin && cu < end && in_window(&w[cu], l->rev_date[r]) &&
             !crvm__cents_add(&rev[(size_t)cu * CRVM_STREAM_COUNT + l->rev_stream[r]], l->rev_cents[r]) && cu < bad)
@@ -89,7 +93,8 @@ static void range_sums(void *vctx, size_t worker, size_t range)
                 !crvm__cents_add(&gm[i], llround((double)rev[i * CRVM_STREAM_COUNT + s] * m->gross_margin_rate[s])) &&
                 i < bad)
                 bad = i;
-    for (size_t j = 0; j < l->contact_ids.count; j++) {
+    crvm__ledger_customer_rows(l, CRVM_TABLE_CONTACTS, begin, end, &r0, &r1);
+    for (size_t j = r0; j < r1; j++) {
         uint32_t cu = l->con_customer[j];
         if (cu >= begin && cu < end && in_window(&w[cu], l->con_opened[j])) {
             crvm__contact_cost x = crvm__cost_ledger_contact(l, m, j);
@@ -98,7 +103,8 @@ static void range_sums(void *vctx, size_t worker, size_t range)
         }
     }
     const int64_t session = crvm__cents_of(m->self_service_cost);
-    for (size_t u = 0; u < l->n_use; u++) {
+    crvm__ledger_customer_rows(l, CRVM_TABLE_KNOWLEDGE_USES, begin, end, &r0, &r1);
+    for (size_t u = r0; u < r1; u++) {
         uint32_t cu = l->use_customer[u];
         if (cu != CRVM__NOT_FOUND && cu >= begin && cu < end && l->use_kind[u] == CRVM_USE_SELF_SERVICE &&
             in_window(&w[cu], l->use_date[u]) && !crvm__cents_add(&cts[cu], session) && cu < bad)

@@ -22,8 +22,9 @@ crvm_status crvm__contribution(const crvm_ledger *l, const crvm_cost_model *m, c
                                int months_per_period, int trailing_months, double shrinkage,
                                int64_t *gm, int64_t *cts);
 /* The same on `threads` threads (<= 1: the calling thread alone), each
- * summing a range of customers over all the rows (so each row is read once
- * per thread): the results do not depend on the thread count. */
+ * summing a range of customers over the rows that can be theirs (its own
+ * rows of a table the ledger keeps in customer order, else all: each row
+ * read once per thread): the results do not depend on the thread count. */
 crvm_status crvm__contribution_threads(const crvm_ledger *l, const crvm_cost_model *m, crvm_date as_of,
                                        int months_per_period, int trailing_months, double shrinkage,
                                        int threads, int64_t *gm, int64_t *cts);

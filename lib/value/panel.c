@@ -203,7 +203,9 @@ static void periods_range(void *vctx, size_t begin, size_t end)
 }
 
 /* The customer's touches (contacts opened and self-service views made on or
- * after its start and on or before as_of), grouped by customer. */
+ * after its start and on or before as_of), grouped by customer: needed only
+ * when the ledger does not keep its contacts and uses in customer order
+ * (else the rows read them from the ledger, see touch_cursor). */
 typedef struct touches {
     size_t *first; /* [customers + 1] */
     crvm_date *date;
@@ -215,6 +217,11 @@ static int contact_counts(const crvm_ledger *l, size_t k, crvm_date as_of, const
     uint32_t c = l->con_customer[k];
     crvm_date o = l->con_opened[k];
     return status[c] != CRVM__VP_NOT_STARTED && o >= l->cust_start[c] && o <= as_of;
+}
+
+static uint8_t contact_kind(const crvm_ledger *l, size_t k)
+{
+    return (uint8_t)(l->con_outcome[k] + 4 * (l->con_escalated[k] != 0));
 }
 
 static int view_counts(const crvm_ledger *l, size_t u, crvm_date as_of, const uint8_t *status)
@@ -260,8 +267,7 @@ static void range_touches(void *vctx, size_t worker, size_t range)
     for (size_t k = 0; k < l->contact_ids.count; k++) {
         uint32_t cu = l->con_customer[k];
         if (cu >= begin && cu < end && contact_counts(l, k, c->as_of, c->status))
-            add_touch(c->t, c->pass, cu, l->con_opened[k],
-                      (uint8_t)(l->con_outcome[k] + 4 * (l->con_escalated[k] != 0)));
+            add_touch(c->t, c->pass, cu, l->con_opened[k], contact_kind(l, k));
     }
     for (size_t u = 0; u < l->n_use; u++) {
         uint32_t cu = l->use_customer[u];
@@ -340,9 +346,74 @@ static crvm_status period_pattern(const period_touches *pt, crvm__ymd before, cr
     return CRVM_OK;
 }
 
+/* Where a block of customers reads its touches: the grouped touches, or
+ * (t NULL) the ledger's contacts and uses themselves, in customer order,
+ * from two cursors that only move forward through the block. */
+typedef struct touch_cursor {
+    const touches *t;
+    size_t con, use;
+} touch_cursor;
+
+/* Customer i's periods being filled from its touches. */
+typedef struct periods_fill {
+    period_touches *scratch;
+    size_t periods, i;
+    crvm__ymd start;
+    int k;
+    const crvm__ymd_days *days;
+    crvm_date last_touch;
+} periods_fill;
+
+/* Counts a touch of the customer on day d into its period. */
+static crvm_status fill_touch(periods_fill *f, crvm_date d, uint8_t kind)
+{
+    if (d > f->last_touch)
+        f->last_touch = d;
+    const crvm__ymd dy = crvm__ymd_day(f->days, d);
+    size_t j = (size_t)crvm__whole_periods(crvm__ymd_months_between(f->start, dy), f->k);
+    if (j >= f->periods)
+        return CRVM_OK; /* after a churned customer's last period: in no row */
+    period_touches *pt = &f->scratch[j];
+    if (pt->kind[kind] == UINT32_MAX)
+        return crvm__fail(CRVM_EDOMAIN, "value panel: customer %zu has more than 2^32 - 1 "
+                          "touches of one kind in period %zu", f->i, j + 1);
+    pt->kind[kind]++;
+    if (pt->last == CRVM_DATE_NONE || d > pt->last) {
+        pt->last = d;
+        pt->last_ymd = dy;
+    }
+    return CRVM_OK;
+}
+
+/* Customer i's touches into its periods, in the grouped touches' order
+ * (ledger order, contacts first) whichever source c reads. */
+static crvm_status fill_touches(const crvm_ledger *l, crvm_date as_of, const uint8_t *status,
+                                touch_cursor *c, periods_fill *f)
+{
+    const size_t i = f->i;
+    crvm_status st = CRVM_OK;
+    if (c->t) {
+        for (size_t a = c->t->first[i]; a < c->t->first[i + 1] && !st; a++)
+            st = fill_touch(f, c->t->date[a], c->t->kind[a]);
+        return st;
+    }
+    const size_t contacts = l->contact_ids.count;
+    while (c->con < contacts && l->con_customer[c->con] < i)
+        c->con++;
+    for (; c->con < contacts && l->con_customer[c->con] == i && !st; c->con++)
+        if (contact_counts(l, c->con, as_of, status))
+            st = fill_touch(f, l->con_opened[c->con], contact_kind(l, c->con));
+    while (c->use < l->n_use && l->use_customer[c->use] < i)
+        c->use++;
+    for (; c->use < l->n_use && l->use_customer[c->use] == i && !st; c->use++)
+        if (view_counts(l, c->use, as_of, status))
+            st = fill_touch(f, l->use_date[c->use], VIEW);
+    return st;
+}
+
 /* Rows of customer i (and its period in progress when active), their
  * pattern ids those of set. scratch holds at least periods + 1 entries. */
-static crvm_status customer_rows(const crvm_ledger *l, size_t i, crvm_date as_of, const touches *t,
+static crvm_status customer_rows(const crvm_ledger *l, size_t i, crvm_date as_of, touch_cursor *tc,
                                  const crvm__ymd_days *days, period_touches *scratch, crvm__vpanel *p,
                                  pattern_set *set)
 {
@@ -356,32 +427,18 @@ static crvm_status customer_rows(const crvm_ledger *l, size_t i, crvm_date as_of
         memset(scratch[j].kind, 0, sizeof scratch[j].kind);
         scratch[j].last = CRVM_DATE_NONE;
     }
-    crvm_date last_touch = s;
-    for (size_t a = t->first[i]; a < t->first[i + 1]; a++) {
-        crvm_date d = t->date[a];
-        if (d > last_touch)
-            last_touch = d;
-        const crvm__ymd dy = crvm__ymd_day(days, d);
-        size_t j = (size_t)crvm__whole_periods(crvm__ymd_months_between(start, dy), k);
-        if (j >= periods)
-            continue; /* after a churned customer's last period: in no row */
-        period_touches *pt = &scratch[j];
-        if (pt->kind[t->kind[a]] == UINT32_MAX)
-            return crvm__fail(CRVM_EDOMAIN, "value panel: customer %zu has more than 2^32 - 1 "
-                              "touches of one kind in period %zu", i, j + 1);
-        pt->kind[t->kind[a]]++;
-        if (pt->last == CRVM_DATE_NONE || d > pt->last) {
-            pt->last = d;
-            pt->last_ymd = dy;
-        }
-    }
+    periods_fill fill = {scratch, periods, i, start, k, days, s};
+    crvm_status st = fill_touches(l, as_of, p->status, tc, &fill);
+    if (st)
+        return st;
+    const crvm_date last_touch = fill.last_touch;
     crvm__ymd before = start;
     uint32_t previous = UINT32_MAX;
     uint64_t prev_key = 0;
     crvm__vpattern prev_q;
     for (int32_t r = 1; r <= n + active; r++) {
         crvm__vpattern q;
-        crvm_status st = period_pattern(&scratch[r - 1], before, crvm__ymd_add_months(start, (long)r * k), k, &q);
+        st = period_pattern(&scratch[r - 1], before, crvm__ymd_add_months(start, (long)r * k), k, &q);
         if (st)
             return st;
         q.in_rows = r <= n;
@@ -425,7 +482,7 @@ typedef struct block_slot {
 typedef struct build_ctx {
     const crvm_ledger *l;
     crvm_date as_of;
-    const touches *t;
+    const touches *t; /* NULL: the ledger's rows in customer order */
     const crvm__ymd_days *days;
     crvm__vpanel *p;
     pattern_set all;
@@ -446,9 +503,15 @@ static crvm_status rows_block(void *ctx, size_t worker, size_t s, size_t begin, 
     b->end = end;
     if (!b->scratch && !(b->scratch = crvm__malloc(c->scratch_len * sizeof *b->scratch)))
         return crvm__nomem("value panel rows");
+    touch_cursor tc = {c->t, 0, 0};
+    if (!c->t) {
+        size_t unused;
+        crvm__ledger_customer_rows(c->l, CRVM_TABLE_CONTACTS, begin, end, &tc.con, &unused);
+        crvm__ledger_customer_rows(c->l, CRVM_TABLE_KNOWLEDGE_USES, begin, end, &tc.use, &unused);
+    }
     for (size_t i = begin; i < end; i++)
         if (c->p->status[i] != CRVM__VP_NOT_STARTED) {
-            crvm_status st = customer_rows(c->l, i, c->as_of, c->t, c->days, b->scratch, c->p, &b->set);
+            crvm_status st = customer_rows(c->l, i, c->as_of, &tc, c->days, b->scratch, c->p, &b->set);
             if (st)
                 return st;
         }
@@ -546,9 +609,13 @@ crvm_status crvm__vpanel_build_threads(const crvm_ledger *l, crvm_date as_of, in
     }
     p.rows = p.first_row[n];
     p.row_pattern = crvm__malloc((p.rows + 1) * sizeof *p.row_pattern);
+    /* Touches are grouped by customer only when the ledger's rows are not. */
+    const int grouped = !l->summary.contacts_ordered || !l->summary.uses_ordered;
     touches t;
-    crvm_status st = p.row_pattern ? group_touches(l, as_of, p.status, threads, &t)
-                                   : crvm__nomem("value panel rows");
+    memset(&t, 0, sizeof t);
+    crvm_status st = !p.row_pattern ? crvm__nomem("value panel rows")
+                     : grouped      ? group_touches(l, as_of, p.status, threads, &t)
+                                    : CRVM_OK;
     if (st) {
         crvm__vpanel_free(&p);
         return st;
@@ -556,7 +623,7 @@ crvm_status crvm__vpanel_build_threads(const crvm_ledger *l, crvm_date as_of, in
     crvm__ymd_days days;
     st = crvm__ymd_days_new(first_day, as_of, &days);
     if (!st) {
-        st = build_rows(l, as_of, &t, &days, (size_t)max_periods + 1, threads, &p);
+        st = build_rows(l, as_of, grouped ? &t : NULL, &days, (size_t)max_periods + 1, threads, &p);
         crvm__ymd_days_free(&days);
     }
     free_touches(&t);

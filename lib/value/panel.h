@@ -55,15 +55,19 @@ typedef struct crvm__vpanel {
 /* The panel of every ledger customer as of as_of (rows dated on or before it),
  * periods of months_per_period months (1, 3 or 12). Time O(customers + rows +
  * contacts + knowledge uses); temporary memory 5 bytes per touch and 8 per
- * customer. CRVM_ENOMEM (nothing allocated), or CRVM_EDOMAIN when a count
- * in one period passes 2^32 - 1. */
+ * customer when the ledger does not keep its contacts and uses in customer
+ * order (their touches are then grouped by customer first), none beyond the
+ * rows' tables when it does. CRVM_ENOMEM (nothing allocated), or
+ * CRVM_EDOMAIN when a count in one period passes 2^32 - 1. */
 crvm_status crvm__vpanel_build(const crvm_ledger *l, crvm_date as_of, int months_per_period,
                                crvm__vpanel *out);
 /* The same on `threads` worker threads (<= 1: the calling thread alone):
- * the touches are grouped by ranges of customers (each thread reads every
- * contact and use for its range) and the rows built in blocks of customers;
- * the panel is identical for every thread count. Temporary memory also a
- * few kB per thread. */
+ * the rows are built in blocks of customers, each reading its customers'
+ * contacts and uses from the ledger when it keeps them in customer order,
+ * else from touches grouped by ranges of customers (each thread reading
+ * every contact and use for its range); the panel is identical for every
+ * thread count and either order. Temporary memory also a few kB per
+ * thread. */
 crvm_status crvm__vpanel_build_threads(const crvm_ledger *l, crvm_date as_of, int months_per_period,
                                        int threads, crvm__vpanel *out);
 void crvm__vpanel_free(crvm__vpanel *p);

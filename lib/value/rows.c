@@ -39,7 +39,7 @@ crvm_status crvm_value_rows_build(const crvm_ledger *l, crvm_date as_of,
         opt = *options;
     crvm__value_settings set;
     crvm_status st = crvm__value_check_options(&opt, &costs, &set);
-    if (st || (st = crvm__value_check_as_of(l, as_of, set.months_per_period, opt.threads)))
+    if (st || (st = crvm__value_check_as_of(l, as_of, set.months_per_period)))
         return st;
     const size_t n = l->customer_ids.count;
     crvm_value_rows *r = crvm__calloc(1, sizeof *r);

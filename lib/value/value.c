@@ -48,60 +48,15 @@ crvm_status crvm__value_usable(const crvm_value *v, const char *fn)
     return CRVM_OK;
 }
 
-/* The ledger's first and last dates, as crvm_ledger_stats_get() finds them
- * over every table's dates, the last also over the end dates: on the
- * threads, each range taking a slice of every column. Plain minima and
- * maxima, which the compiler vectorises: the ledger's dates are valid, and
- * an end date CRVM_DATE_NONE (INT32_MIN) is below every date. */
-typedef struct span_ctx {
-    const crvm_ledger *l;
-    size_t ranges;
-    crvm_date lo[CRVM__MAX_THREADS], hi[CRVM__MAX_THREADS];
-} span_ctx;
-
-static void slice_span(const crvm_date *d, size_t n, size_t r, size_t ranges, crvm_date *lo_io,
-                       crvm_date *hi_io)
-{
-    crvm_date lo = *lo_io, hi = *hi_io;
-    for (size_t i = n * r / ranges, end = n * (r + 1) / ranges; i < end; i++) {
-        lo = d[i] < lo ? d[i] : lo;
-        hi = d[i] > hi ? d[i] : hi;
-    }
-    *lo_io = lo;
-    *hi_io = hi;
-}
-
-static void range_span(void *vctx, size_t worker, size_t r)
-{
-    (void)worker;
-    span_ctx *c = vctx;
-    const crvm_ledger *l = c->l;
-    crvm_date lo = INT32_MAX, hi = INT32_MIN, no_lo = INT32_MAX;
-    slice_span(l->cust_start, l->customer_ids.count, r, c->ranges, &lo, &hi);
-    slice_span(l->rev_date, l->n_rev, r, c->ranges, &lo, &hi);
-    slice_span(l->con_opened, l->contact_ids.count, r, c->ranges, &lo, &hi);
-    slice_span(l->art_created, l->article_ids.count, r, c->ranges, &lo, &hi);
-    slice_span(l->use_date, l->n_use, r, c->ranges, &lo, &hi);
-    slice_span(l->cust_end, l->customer_ids.count, r, c->ranges, &no_lo, &hi);
-    c->lo[r] = lo;
-    c->hi[r] = hi;
-}
-
 /* as_of must fall within the data: from the first date to one period after the last. */
-crvm_status crvm__value_check_as_of(const crvm_ledger *l, crvm_date as_of, int k, int threads)
+crvm_status crvm__value_check_as_of(const crvm_ledger *l, crvm_date as_of, int k)
 {
     static const char fn[] = "crvm_value_fit";
     if (l->customer_ids.count == 0)
         return crvm__fail(CRVM_EDOMAIN, "%s: the ledger holds no customers", fn);
-    span_ctx c;
-    c.l = l;
-    c.ranges = crvm__value_threads(threads);
-    crvm__run_blocks(range_span, &c, c.ranges, (int)c.ranges);
-    crvm_date limit, first = c.lo[0], last = c.hi[0];
-    for (size_t r = 1; r < c.ranges; r++) {
-        first = c.lo[r] < first ? c.lo[r] : first;
-        last = c.hi[r] > last ? c.hi[r] : last;
-    }
+    /* The span of crvm_ledger_stats_get(), the end dates counted as data. */
+    crvm_date limit, first = l->summary.first, last = l->summary.last;
+    crvm__latest_note(&last, l->summary.last_end);
     if (!crvm__date_valid(as_of) || as_of < first || !crvm__add_months(last, k, &limit) || as_of > limit) {
         char a[11] = "?", f[11], t[11];
         if (crvm__date_valid(as_of))
@@ -130,7 +85,7 @@ crvm_status crvm__value_prepare(const crvm_ledger *l, const crvm_cost_model *cos
     if (options)
         opt = *options;
     crvm__value_settings set;
-    if ((st = crvm__value_check_options(&opt, costs, &set)) || (st = crvm__value_check_as_of(l, as_of, set.months_per_period, opt.threads)))
+    if ((st = crvm__value_check_options(&opt, costs, &set)) || (st = crvm__value_check_as_of(l, as_of, set.months_per_period)))
         return st;
     crvm_value *v = crvm__calloc(1, sizeof *v);
     if (!v)

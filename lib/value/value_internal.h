@@ -159,10 +159,9 @@ crvm_status crvm__value_blocks(int threads, size_t n, crvm__value_block_fn fn,
                                crvm__value_reduce_fn reduce, void *ctx);
 
 /* ---- pieces of the fit */
-/* as_of must fall within the ledger's data (value.c), whose span is found on
- * `threads` threads: CRVM_OK or CRVM_EINVAL/CRVM_EDOMAIN. */
-crvm_status crvm__value_check_as_of(const crvm_ledger *l, crvm_date as_of, int months_per_period,
-                                    int threads);
+/* as_of must fall within the ledger's data (value.c), its span kept by the
+ * ledger (O(1)): CRVM_OK or CRVM_EINVAL/CRVM_EDOMAIN. */
+crvm_status crvm__value_check_as_of(const crvm_ledger *l, crvm_date as_of, int months_per_period);
 /* A value with its options checked, contributions, panel and active customers,
  * before any model (value.c); allow_idle: no active customer is not an error. */
 crvm_status crvm__value_prepare(const crvm_ledger *l, const crvm_cost_model *costs, crvm_date as_of,

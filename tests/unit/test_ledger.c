@@ -1424,6 +1424,124 @@ static void append_one_of_everything(crvm_ledger *l)
     assert_int_equal(crvm_ledger_add_knowledge_use(l, "KB1", D(2023, 9, 1), CRVM_USE_SELF_SERVICE, 1, NULL, "A"), CRVM_OK);
 }
 
+/* The summary an append keeps, recomputed by a plain pass over the columns. */
+static void assert_summary_matches_rows(const crvm_ledger *l)
+{
+    crvm_date first = CRVM_DATE_NONE, last = CRVM_DATE_NONE, end = CRVM_DATE_NONE,
+              closed = CRVM_DATE_NONE;
+    const crvm_date *dated[] = {l->cust_start, l->rev_date, l->con_opened, l->art_created, l->use_date};
+    size_t counts[] = {l->customer_ids.count, l->n_rev, l->contact_ids.count, l->article_ids.count,
+                       l->n_use};
+    for (int t = 0; t < 5; t++)
+        for (size_t i = 0; i < counts[t]; i++) {
+            if (first == CRVM_DATE_NONE || dated[t][i] < first)
+                first = dated[t][i];
+            if (last == CRVM_DATE_NONE || dated[t][i] > last)
+                last = dated[t][i];
+        }
+    for (size_t i = 0; i < l->customer_ids.count; i++)
+        if (l->cust_end[i] != CRVM_DATE_NONE && (end == CRVM_DATE_NONE || l->cust_end[i] > end))
+            end = l->cust_end[i];
+    for (size_t i = 0; i < l->contact_ids.count; i++)
+        if (l->con_closed[i] != CRVM_DATE_NONE && (closed == CRVM_DATE_NONE || l->con_closed[i] > closed))
+            closed = l->con_closed[i];
+    assert_int_equal(l->summary.first, first);
+    assert_int_equal(l->summary.last, last);
+    assert_int_equal(l->summary.last_end, end);
+    assert_int_equal(l->summary.last_closed, closed);
+    crvm_ledger_stats s;
+    assert_int_equal(crvm_ledger_stats_get(l, &s), CRVM_OK);
+    assert_int_equal(s.first_date, first);
+    assert_int_equal(s.last_date, last);
+    const uint32_t *cust[] = {l->rev_customer, l->con_customer, l->use_customer};
+    const size_t rows[] = {l->n_rev, l->contact_ids.count, l->n_use};
+    const uint8_t flag[] = {l->summary.revenue_ordered, l->summary.contacts_ordered,
+                            l->summary.uses_ordered};
+    const int table[] = {CRVM_TABLE_REVENUE, CRVM_TABLE_CONTACTS, CRVM_TABLE_KNOWLEDGE_USES};
+    for (int t = 0; t < 3; t++) {
+        int ordered = 1;
+        for (size_t r = 1; r < rows[t]; r++)
+            ordered &= cust[t][r] >= cust[t][r - 1];
+        assert_int_equal(flag[t], ordered);
+        /* Every range of customers: no row of theirs outside the rows given,
+         * and (in customer order) no other customer's row inside. */
+        for (size_t b = 0; b <= l->customer_ids.count; b++)
+            for (size_t e = b; e <= l->customer_ids.count; e++) {
+                size_t r0 = 99, r1 = 99;
+                crvm__ledger_customer_rows(l, table[t], b, e, &r0, &r1);
+                assert_true(r0 <= r1 && r1 <= rows[t]);
+                for (size_t r = 0; r < rows[t]; r++) {
+                    int mine = cust[t][r] >= b && cust[t][r] < e, inside = r >= r0 && r < r1;
+                    if (mine)
+                        assert_true(inside);
+                    if (ordered && inside)
+                        assert_true(mine);
+                }
+            }
+    }
+}
+
+static void assert_same_summary(const crvm__ledger_summary *a, const crvm__ledger_summary *b)
+{
+    assert_int_equal(a->first, b->first);
+    assert_int_equal(a->last, b->last);
+    assert_int_equal(a->last_end, b->last_end);
+    assert_int_equal(a->last_closed, b->last_closed);
+    assert_int_equal(a->revenue_ordered, b->revenue_ordered);
+    assert_int_equal(a->contacts_ordered, b->contacts_ordered);
+    assert_int_equal(a->uses_ordered, b->uses_ordered);
+}
+
+static void the_summary_follows_appends_and_rollbacks(void **state)
+{
+    (void)state;
+    crvm_ledger *l;
+    assert_int_equal(crvm_ledger_new(&l), CRVM_OK);
+    assert_summary_matches_rows(l); /* empty: no dates, every table in order */
+    assert_int_equal(l->summary.first, CRVM_DATE_NONE);
+    crvm_ledger_free(l);
+
+    l = test_small_ledger();
+    assert_summary_matches_rows(l);
+    crvm__ledger_mark mark;
+    crvm__ledger_mark_take(l, &mark);
+    crvm__ledger_summary before = l->summary;
+    /* Rows of customer D (added last) and then of A (the first) leave the
+     * revenue, contacts and uses out of customer order. */
+    append_one_of_everything(l);
+    assert_summary_matches_rows(l);
+    assert_false(l->summary.revenue_ordered);
+    assert_false(l->summary.contacts_ordered);
+    assert_false(l->summary.uses_ordered);
+    /* Dates beyond every other: an end date, a contact closed, a revenue event. */
+    assert_int_equal(crvm_ledger_add_customer(l, "F", "smb", D(2024, 2, 1), D(2031, 1, 1)), CRVM_OK);
+    assert_int_equal(crvm_ledger_add_contact(l, "K9", "F", D(2024, 3, 1), D(2032, 5, 5), CRVM_CHANNEL_CHAT,
+                                             1.0, 1, 0, CRVM_OUTCOME_RESOLVED, NAN), CRVM_OK);
+    assert_int_equal(crvm_ledger_add_revenue_event(l, "F", D(2030, 1, 1), 1.0, CRVM_STREAM_SERVICES), CRVM_OK);
+    assert_summary_matches_rows(l);
+    assert_int_equal(l->summary.last, D(2030, 1, 1));
+    assert_int_equal(l->summary.last_end, D(2031, 1, 1));
+    assert_int_equal(l->summary.last_closed, D(2032, 5, 5));
+    assert_int_equal(crvm__ledger_last_date(l), D(2032, 5, 5));
+    /* Rows refused, leniently or strictly, leave it as it was. */
+    crvm__ledger_summary kept = l->summary;
+    crvm_rejections *rej;
+    assert_int_equal(crvm_rejections_new(&rej), CRVM_OK);
+    const char *who[] = {"A", "nobody"};
+    crvm_date when[] = {D(1990, 1, 1), D(1980, 1, 1)};
+    double amount[] = {NAN, 1.0};
+    int32_t stream[] = {CRVM_STREAM_SERVICES, CRVM_STREAM_SERVICES};
+    assert_int_equal(crvm_ledger_add_revenue(l, who, 2, when, 2, amount, 2, stream, 2, rej), CRVM_OK);
+    assert_status(crvm_ledger_add_revenue(l, who, 2, when, 2, amount, 2, stream, 2, NULL), CRVM_EINVAL);
+    crvm_rejections_free(rej);
+    assert_same_summary(&l->summary, &kept);
+    /* A rollback brings back the summary of the rows it keeps. */
+    crvm__ledger_rollback(l, &mark);
+    assert_same_summary(&l->summary, &before);
+    assert_summary_matches_rows(l);
+    crvm_ledger_free(l);
+}
+
 static void rollback_restores_the_ledger_exactly(void **state)
 {
     (void)state;
@@ -1756,6 +1874,7 @@ int main(void)
         cmocka_unit_test(test_every_allocation_failure_ledger),
         cmocka_unit_test(nomem_in_a_lenient_append_changes_nothing),
         cmocka_unit_test(rollback_restores_the_ledger_exactly),
+        cmocka_unit_test(the_summary_follows_appends_and_rollbacks),
         cmocka_unit_test(rollback_nests_and_survives_table_growth),
         cmocka_unit_test(batches_commit_or_roll_back_everything),
     };

@@ -8,6 +8,7 @@
  * that implementation; money against exact sums of cents; b = 0 against the
  * plain sBG/BdW predictions (crvm_retention_derl / crvm_retention_survival). */
 #include "value_support.h"
+#include "ledger/ledger_internal.h"
 #include "value/query_memo.h"
 
 #include <math.h>
@@ -1588,6 +1589,91 @@ static void results_do_not_depend_on_the_threads(void **state)
     free_outputs(&one);
 }
 
+/* The ledger of f with its revenue events, contacts and knowledge uses
+ * appended in reverse order (customers and articles as they are): the same
+ * rows, out of customer order. */
+static crvm_ledger *reversed_rows(const crvm_ledger *l)
+{
+    crvm_ledger *r;
+    assert_int_equal(crvm_ledger_new(&r), CRVM_OK);
+    const size_t n = l->customer_ids.count, nr = l->n_rev, nk = l->contact_ids.count,
+                 na = l->article_ids.count, nu = l->n_use;
+#define ID(table, i) crvm_ledger_id(l, table, i)
+    for (size_t i = 0; i < n; i++) {
+        const char *seg = crvm_ledger_id(l, CRVM_SEGMENTS, l->cust_segment[i]);
+        assert_int_equal(crvm_ledger_add_customer(r, ID(CRVM_TABLE_CUSTOMERS, i), seg, l->cust_start[i],
+                                                  l->cust_end[i]), CRVM_OK);
+    }
+    for (size_t a = 0; a < na; a++)
+        assert_int_equal(crvm_ledger_add_article(r, ID(CRVM_TABLE_ARTICLES, a), l->art_created[a],
+                                                 l->art_authoring[a], l->art_maintenance[a]), CRVM_OK);
+    for (size_t j = nr; j-- > 0;)
+        assert_int_equal(crvm_ledger_add_revenue_event(r, ID(CRVM_TABLE_CUSTOMERS, l->rev_customer[j]),
+                                                       l->rev_date[j], (double)l->rev_cents[j] / 100.0,
+                                                       (crvm_stream)l->rev_stream[j]), CRVM_OK);
+    for (size_t k = nk; k-- > 0;)
+        assert_int_equal(crvm_ledger_add_contact(r, ID(CRVM_TABLE_CONTACTS, k),
+                                                 ID(CRVM_TABLE_CUSTOMERS, l->con_customer[k]),
+                                                 l->con_opened[k], l->con_closed[k],
+                                                 (crvm_channel)l->con_channel[k], l->con_minutes[k],
+                                                 l->con_tier[k], l->con_escalated[k],
+                                                 (crvm_outcome)l->con_outcome[k], l->con_satisfaction[k]),
+                         CRVM_OK);
+    for (size_t u = nu; u-- > 0;) {
+        uint32_t k = l->use_contact[u], c = l->use_customer[u];
+        assert_int_equal(crvm_ledger_add_knowledge_use(
+                             r, ID(CRVM_TABLE_ARTICLES, l->use_article[u]), l->use_date[u],
+                             (crvm_use_kind)l->use_kind[u], l->use_resolved[u],
+                             k == CRVM__NOT_FOUND ? NULL : ID(CRVM_TABLE_CONTACTS, k),
+                             c == CRVM__NOT_FOUND ? NULL : ID(CRVM_TABLE_CUSTOMERS, c)),
+                         CRVM_OK);
+    }
+#undef ID
+    assert_int_equal(r->n_rev, nr);
+    assert_int_equal(r->n_use, nu);
+    return r;
+}
+
+/* The panel and the contributions read the rows of a customer-ordered
+ * ledger by ranges of customers, and group them first otherwise: the same
+ * values either way, for any thread count. */
+static void results_do_not_depend_on_the_rows_order(void **state)
+{
+    (void)state;
+    const fitted *f = &F;
+    const crvm_ledger *l = f->b.ledger;
+    /* The shared business is loaded in customer order, its copy is not. */
+    assert_true(l->summary.revenue_ordered && l->summary.contacts_ordered && l->summary.uses_ordered);
+    crvm_ledger *r = reversed_rows(l);
+    assert_false(r->summary.revenue_ordered || r->summary.contacts_ordered || r->summary.uses_ordered);
+    double *cust = calloc(f->n * CRVM_VC_COLUMNS, sizeof *cust);
+    double *seg = calloc((f->g + 1) * CRVM_VS_COLUMNS, sizeof *seg);
+    double *seg_f = calloc((f->g + 1) * CRVM_VS_COLUMNS, sizeof *seg_f);
+    assert_int_equal(crvm_value_segments(f->v, seg_f, (f->g + 1) * CRVM_VS_COLUMNS), CRVM_OK);
+    crvm_value_info info_f;
+    assert_int_equal(crvm_value_get_info(f->v, &info_f), CRVM_OK);
+    /* Under valgrind only the ranges of 3 threads (each reading every row). */
+    for (int threads = vs_under_valgrind() ? 3 : 1; threads <= 3; threads += 2) {
+        crvm_value_options opt;
+        crvm_value_options_init(&opt);
+        opt.threads = threads;
+        crvm_value *v;
+        assert_int_equal(crvm_value_fit(r, NULL, f->as_of, &opt, &v), CRVM_OK);
+        assert_int_equal(crvm_value_customers(v, cust, f->n * CRVM_VC_COLUMNS), CRVM_OK);
+        assert_int_equal(crvm_value_segments(v, seg, (f->g + 1) * CRVM_VS_COLUMNS), CRVM_OK);
+        assert_memory_equal(cust, f->cust, f->n * CRVM_VC_COLUMNS * sizeof *cust);
+        assert_memory_equal(seg, seg_f, (f->g + 1) * CRVM_VS_COLUMNS * sizeof *seg);
+        crvm_value_info info;
+        assert_int_equal(crvm_value_get_info(v, &info), CRVM_OK);
+        assert_true(info.report.log_likelihood == info_f.report.log_likelihood);
+        crvm_value_free(v);
+    }
+    free(cust);
+    free(seg);
+    free(seg_f);
+    crvm_ledger_free(r);
+}
+
 /* A small business of our own, for the calls that modify or break a ledger. */
 static vs_business small_business(uint64_t seed)
 {
@@ -1926,6 +2012,7 @@ int main(void)
         cmocka_unit_test(query_memo_returns_the_engines_answers),
         cmocka_unit_test(query_memo_refusals_name_the_asker),
         cmocka_unit_test(results_do_not_depend_on_the_threads),
+        cmocka_unit_test(results_do_not_depend_on_the_rows_order),
         cmocka_unit_test(a_modified_ledger_is_refused),
         cmocka_unit_test(bad_arguments_are_refused),
         cmocka_unit_test(degenerate_data_is_refused),
