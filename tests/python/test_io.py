@@ -213,10 +213,10 @@ def test_simulated_columns_check_their_buffers():
     data = crvm.lowlevel.crvm_simulate(crvm.io._options(10, 1, None, None, True, None, None, None))
     with pytest.raises(crvm.InvalidArgumentError, match="agent has length 9, expected"):
         crvm.lowlevel.crvm_sim_data_contact_attributes(data, *(np.empty(9, np.int32) for _ in range(4)))
-    short = np.full(9, -7, dtype=np.int32)
+    short = [np.full(9, -7, dtype=np.int32) for _ in range(3)]
     with pytest.raises(crvm.InvalidArgumentError, match="segment has length 9, expected 10 customers"):
-        crvm.lowlevel.crvm_sim_data_customers(data, short, short, short)
-    assert (short == -7).all()
+        crvm.lowlevel.crvm_sim_data_customers(data, *short)
+    assert all((s == -7).all() for s in short)
     with pytest.raises(crvm.InvalidArgumentError, match="expected 90"):
         crvm.lowlevel.crvm_sim_data_ids(data, crvm.lowlevel.CRVM_SIM_CUSTOMER_IDS, bytearray(89))
     with pytest.raises(crvm.InvalidArgumentError, match="not a crvm_sim_id_space"):
