@@ -184,7 +184,7 @@ static crvm_status visit_period(void *vctx, size_t slot, size_t i, const crvm__v
 typedef struct walk_ctx {
     impact_ctx *ic;
     const crvm__vcontacts *contacts;
-    double *lambda_b; /* slots x p */
+    double *lambda_b; /* slots x (2 p + 1) */
 } walk_ctx;
 
 static crvm_status walk_block(void *ctx, size_t worker, size_t slot, size_t begin, size_t end)
@@ -196,8 +196,8 @@ static crvm_status walk_block(void *ctx, size_t worker, size_t slot, size_t begi
         memset(c->slot + slot * c->stride, 0, c->groups * c->v->k * sizeof *c->slot);
         memset(c->slot_cents + slot * c->groups, 0, c->groups * sizeof *c->slot_cents);
     }
-    return crvm__value_walk_periods(c->v, w->contacts, begin, end, visit_period, c, slot,
-                                    w->lambda_b + slot * (c->v->p + 1));
+    return crvm__value_walk_periods(c->v, w->contacts, begin, end, visit_period, c, slot, c->memo,
+                                    w->lambda_b + slot * (2 * c->v->p + 1));
 }
 
 static void walk_reduce(void *ctx, size_t slot)
@@ -258,7 +258,7 @@ crvm_status crvm__value_impacts(const crvm_value *v, int reference, crvm_date fr
     c.slots = crvm__value_slots(v->opt.threads);
     const size_t k = v->k;
     crvm__vcontacts contacts = {NULL, NULL};
-    double *lambda_b = crvm__malloc(c.slots * (v->p + 1) * sizeof *lambda_b);
+    double *lambda_b = crvm__malloc(c.slots * (2 * v->p + 1) * sizeof *lambda_b);
     crvm_status st = lambda_b ? CRVM_OK : crvm__nomem("contact impacts");
     if (!st && cents) {
         c.stride = groups * k + 10 * k;
