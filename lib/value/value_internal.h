@@ -226,7 +226,9 @@ void crvm__value_pattern_z(const crvm__vpattern *q, double *zc);
 /* ---- counterfactual contacts (impacts.c) */
 
 /* Impacts against `reference` of the contacts opened in [from, until) (and on
- * or before as_of): per contact into impact[contact] (if not NULL), and, if
+ * or before as_of): per contact into impact[contact] (if not NULL; a contact
+ * whose outcome is the reference, or left out of every grouping, is not
+ * written: its impact is 0, and the caller's zero stays), and, if
  * cents is not NULL, summed by group into cents[groups] with the gradient of
  * each sum, gradient[groups x k]. group: groupings x contacts, contact k's
  * group in grouping j at group[j * contacts + k] (-1: left out), grouping j's
