@@ -102,12 +102,12 @@ crvm__qmemo *crvm__qmemo_new(size_t bound, size_t slots)
     if (m) {
         m->line_mask = lines - 1;
         m->slots = slots;
-        /* Large sets on huge pages: each asking reads a line at random,
-         * and past the TLB's reach (a few MB of 4 KB pages) it would wait
-         * for a page walk as well as for the line. */
-        const size_t bytes = (lines * LINE_WORDS + 8) * sizeof *m->cells;
+        /* Large sets on huge pages (2 MB aligned: no line straddles), as
+         * each asking reads a line at random, and past the TLB's reach (a
+         * few MB of 4 KB pages) it would wait for a page walk as well. */
+        const size_t bytes = lines * LINE_WORDS * sizeof *m->cells;
         m->cells_huge = bytes >= HUGE_CELLS;
-        m->cell_mem = m->cells_huge ? crvm__huge_alloc(bytes) : crvm__calloc(1, bytes);
+        m->cell_mem = m->cells_huge ? crvm__huge_alloc(bytes) : crvm__calloc(1, bytes + 64);
         if (m->cells_huge && m->cell_mem)
             memset(m->cell_mem, 0, bytes);
         m->slot = crvm__calloc(slots, sizeof *m->slot);
