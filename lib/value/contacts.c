@@ -8,6 +8,7 @@
 #include "ledger/ledger_internal.h"
 #include "core/parallel.h"
 #include "value/calendar.h"
+#include "value/query_memo.h"
 #include "value/value_internal.h"
 
 /* The start of the customer of the contacts last seen: a customer's contacts
@@ -146,44 +147,87 @@ void crvm__value_set_own_period(const crvm_value *v, crvm__vquery *q, const crvm
     q->e1_c = v->dw[q->n + 1] * e;
 }
 
-crvm_status crvm__value_walk_periods(const crvm_value *v, const crvm__vcontacts *c, size_t begin,
-                                     size_t end, crvm__period_visit visit, void *ctx, size_t slot,
-                                     double *lambda_b)
+/* A place in a walk: customer i's keys [a, b) not yet visited, Lambda summed
+ * over its first `done` rows. */
+typedef struct walk_pos {
+    size_t i, next; /* the customer; the next one to start */
+    size_t a, b;
+    int32_t done;
+} walk_pos;
+
+/* Moves w to the next period with contacts of customers [.., end) and forms
+ * its query in q, continuing q's Lambda (in q->lambda_b's p values) within a
+ * customer: 1, with the period's keys at c->key + *keys, their count and its
+ * pattern; 0 at the end. */
+static int advance(const crvm_value *v, const crvm__vcontacts *c, size_t end, walk_pos *w,
+                   crvm__vquery *q, size_t *keys, size_t *count, const crvm__vpattern **pattern)
 {
     const size_t p = v->p;
-    for (size_t i = begin; i < end; i++) {
-        size_t a = c->first[i], b = c->first[i + 1];
-        if (a == b)
-            continue;
-        crvm__vquery q;
-        q.segment = v->ledger->cust_segment[i];
-        q.lambda = q.lambda_c = 0;
-        q.lambda_b = lambda_b;
+    double *lambda_b = q->lambda_b;
+    if (w->a == w->b) {
+        while (w->next < end && c->first[w->next] == c->first[w->next + 1])
+            w->next++;
+        if (w->next >= end)
+            return 0;
+        w->i = w->next++;
+        w->a = c->first[w->i];
+        w->b = c->first[w->i + 1];
+        w->done = 0;
+        q->segment = v->ledger->cust_segment[w->i];
+        q->lambda = q->lambda_c = 0;
         for (size_t j = 0; j < p; j++)
             lambda_b[j] = 0;
-        const uint32_t *row = v->panel.row_pattern + v->panel.first_row[i];
-        int32_t done = 0; /* rows in the exposure so far */
-        while (a < b) {
-            int32_t s = crvm__vc_period(c->key[a]);
-            size_t e = a;
-            while (e < b && crvm__vc_period(c->key[e]) == s)
-                e++;
-            for (; done < s - 1; done++) { /* Lambda_{s-1}: add the rows before period s */
-                uint32_t r = row[done];
-                double we = v->w[done + 1] * v->pattern_e[r];
-                q.lambda += we;
-                q.lambda_c += v->dw[done + 1] * v->pattern_e[r];
-                for (size_t j = 0; j < p; j++)
-                    lambda_b[j] += we * v->pattern_z[(size_t)r * p + j];
-            }
-            q.n = s - 1;
-            const crvm__vpattern *pattern = crvm__value_period_pattern(v, i, s);
-            crvm__value_set_own_period(v, &q, pattern);
-            crvm_status st = visit(ctx, slot, i, &q, pattern, c->key + a, e - a);
-            if (st)
-                return st;
-            a = e;
-        }
+    }
+    const int32_t s = crvm__vc_period(c->key[w->a]);
+    size_t e = w->a;
+    while (e < w->b && crvm__vc_period(c->key[e]) == s)
+        e++;
+    const uint32_t *row = v->panel.row_pattern + v->panel.first_row[w->i];
+    for (; w->done < s - 1; w->done++) { /* Lambda_{s-1}: add the rows before period s */
+        const uint32_t r = row[w->done];
+        const double we = v->w[w->done + 1] * v->pattern_e[r];
+        q->lambda += we;
+        q->lambda_c += v->dw[w->done + 1] * v->pattern_e[r];
+        for (size_t j = 0; j < p; j++)
+            lambda_b[j] += we * v->pattern_z[(size_t)r * p + j];
+    }
+    q->n = s - 1;
+    *pattern = crvm__value_period_pattern(v, w->i, s);
+    crvm__value_set_own_period(v, q, *pattern);
+    *keys = w->a;
+    *count = e - w->a;
+    w->a = e;
+    return 1;
+}
+
+crvm_status crvm__value_walk_periods(const crvm_value *v, const crvm__vcontacts *c, size_t begin,
+                                     size_t end, crvm__period_visit visit, void *ctx, size_t slot,
+                                     const crvm__qmemo *memo, double *lambda_b)
+{
+    /* Each query is formed one period before its visit (in turns in two
+     * queries, the next continuing from the present one), so that its memo
+     * line loads while the present one is visited. */
+    const size_t p = v->p;
+    walk_pos at = {0, begin, 0, 0, 0};
+    crvm__vquery q[2];
+    const crvm__vpattern *pattern[2];
+    size_t keys[2], count[2];
+    q[0].lambda_b = lambda_b;
+    q[1].lambda_b = lambda_b + p;
+    int t = 0, more = advance(v, c, end, &at, &q[0], &keys[0], &count[0], &pattern[0]);
+    while (more) {
+        const size_t i = at.i;
+        q[!t].segment = q[t].segment;
+        q[!t].lambda = q[t].lambda;
+        q[!t].lambda_c = q[t].lambda_c;
+        memcpy(q[!t].lambda_b, q[t].lambda_b, p * sizeof *lambda_b);
+        more = advance(v, c, end, &at, &q[!t], &keys[!t], &count[!t], &pattern[!t]);
+        if (more)
+            crvm__qmemo_prefetch(memo, &q[!t]);
+        crvm_status st = visit(ctx, slot, i, &q[t], pattern[t], c->key + keys[t], count[t]);
+        if (st)
+            return st;
+        t = !t;
     }
     return CRVM_OK;
 }

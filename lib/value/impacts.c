@@ -66,9 +66,14 @@ static int64_t group_of(const impact_ctx *c, size_t j, size_t k)
     return g < 0 ? -1 : (int64_t)(c->first_group[j] + (size_t)g);
 }
 
-/* Whether contact k counts in some grouping. */
-static int counted(const impact_ctx *c, size_t k)
+/* Whether contact k counts in some grouping and would change: the walk
+ * visits these alone (the others' impacts are 0, and a period without any
+ * asks nothing), so that every period it visits asks the engine. */
+static int changes(const void *ctx, size_t k)
 {
+    const impact_ctx *c = ctx;
+    if (c->v->ledger->con_outcome[k] == c->reference)
+        return 0;
     for (size_t j = 0; j < c->groupings; j++)
         if (group_of(c, j, k) >= 0)
             return 1;
@@ -99,14 +104,6 @@ static crvm_status visit_period(void *vctx, size_t slot, size_t i, const crvm__v
     impact_ctx *c = vctx;
     const crvm_value *v = c->v;
     const size_t k = v->k;
-    /* Nothing to do unless a contact of the period counts and would change. */
-    int changes = 0;
-    for (size_t t = 0; t < count && !changes; t++) {
-        uint32_t contact = crvm__vc_contact(keys[t]);
-        changes = counted(c, contact) && v->ledger->con_outcome[contact] != c->reference;
-    }
-    if (!changes)
-        return CRVM_OK;
     /* The period's counterfactual queries first, so that the memo's memory
      * for them loads while the actual query is answered. */
     enum { UNSEEN, ASKED, UNCHANGED };
@@ -114,8 +111,6 @@ static crvm_status visit_period(void *vctx, size_t slot, size_t i, const crvm__v
     crvm__vquery cf[8];
     for (size_t t = 0; t < count; t++) {
         uint32_t contact = crvm__vc_contact(keys[t]);
-        if (!counted(c, contact))
-            continue;
         int type = contact_type(c, contact);
         if (kind[type] != UNSEEN)
             continue;
@@ -143,8 +138,6 @@ static crvm_status visit_period(void *vctx, size_t slot, size_t i, const crvm__v
         crvm__value_gradient(v, actual, &actual_derl, grad_a);
     for (size_t t = 0; t < count; t++) {
         uint32_t contact = crvm__vc_contact(keys[t]);
-        if (!counted(c, contact))
-            continue;
         int type = contact_type(c, contact);
         if (!done[type]) {
             cents[type] = 0;
@@ -184,7 +177,7 @@ static crvm_status visit_period(void *vctx, size_t slot, size_t i, const crvm__v
 typedef struct walk_ctx {
     impact_ctx *ic;
     const crvm__vcontacts *contacts;
-    double *lambda_b; /* slots x p */
+    double *lambda_b; /* slots x (2 p + 1) */
 } walk_ctx;
 
 static crvm_status walk_block(void *ctx, size_t worker, size_t slot, size_t begin, size_t end)
@@ -196,8 +189,8 @@ static crvm_status walk_block(void *ctx, size_t worker, size_t slot, size_t begi
         memset(c->slot + slot * c->stride, 0, c->groups * c->v->k * sizeof *c->slot);
         memset(c->slot_cents + slot * c->groups, 0, c->groups * sizeof *c->slot_cents);
     }
-    return crvm__value_walk_periods(c->v, w->contacts, begin, end, visit_period, c, slot,
-                                    w->lambda_b + slot * (c->v->p + 1));
+    return crvm__value_walk_periods(c->v, w->contacts, begin, end, visit_period, c, slot, c->memo,
+                                    w->lambda_b + slot * (2 * c->v->p + 1));
 }
 
 static void walk_reduce(void *ctx, size_t slot)
@@ -218,14 +211,10 @@ static void walk_reduce(void *ctx, size_t slot)
 }
 
 /* The memo of the walk's queries, sized by the queries it can ask: a
- * period asks at most one more than it has contacts that change. */
+ * period asks at most one more than it has contacts (all of which change). */
 static crvm_status new_memo(impact_ctx *c, const crvm__vcontacts *contacts)
 {
-    const crvm_value *v = c->v;
-    size_t changing = 0;
-    for (size_t j = 0; j < contacts->first[v->panel.customers]; j++)
-        changing += v->ledger->con_outcome[crvm__vc_contact(contacts->key[j])] != c->reference;
-    c->memo = crvm__qmemo_new(2 * changing, c->slots);
+    c->memo = crvm__qmemo_new(2 * contacts->first[c->v->panel.customers], c->slots);
     return c->memo ? CRVM_OK : CRVM_ENOMEM;
 }
 
@@ -258,7 +247,7 @@ crvm_status crvm__value_impacts(const crvm_value *v, int reference, crvm_date fr
     c.slots = crvm__value_slots(v->opt.threads);
     const size_t k = v->k;
     crvm__vcontacts contacts = {NULL, NULL};
-    double *lambda_b = crvm__malloc(c.slots * (v->p + 1) * sizeof *lambda_b);
+    double *lambda_b = crvm__malloc(c.slots * (2 * v->p + 1) * sizeof *lambda_b);
     crvm_status st = lambda_b ? CRVM_OK : crvm__nomem("contact impacts");
     if (!st && cents) {
         c.stride = groups * k + 10 * k;
@@ -270,7 +259,7 @@ crvm_status crvm__value_impacts(const crvm_value *v, int reference, crvm_date fr
             st = crvm__nomem("contact impacts by group");
     }
     if (!st)
-        st = crvm__value_contacts(v, from, until, NULL, NULL, &contacts);
+        st = crvm__value_contacts(v, from, until, changes, &c, &contacts);
     if (!st)
         st = new_memo(&c, &contacts);
     if (!st) {

@@ -16,13 +16,17 @@ typedef struct crvm__pnl_ledger {
 } crvm__pnl_ledger;
 
 /* The window is the days [from, until) and on or before as_of. Knowledge
- * savings use the estimate of crvm_knowledge_value() as of as_of and are
- * rounded per article, as there. Time O(revenue + contacts + uses +
- * articles); temporary memory 16 bytes per article. CRVM_OK, CRVM_EDOMAIN (a
- * line beyond 2^53 cents), CRVM_ENOMEM. */
-crvm_status crvm__pnl_ledger_lines(const crvm_ledger *l, const crvm_cost_model *m,
-                                   const crvm_knowledge_estimate *est, crvm_date as_of,
-                                   crvm_date from, crvm_date until, crvm__pnl_ledger *out);
+ * savings use the estimate of crvm_knowledge_value() as of as_of (computed
+ * here) and are rounded per article, as there. Two halves on up to two of
+ * `threads` threads -- the estimate with the knowledge lines, and the revenue,
+ * contact and self-service lines -- each summing in the ledger's order, so
+ * every line is the same bits for any thread count. Time O(revenue +
+ * contacts + uses + articles); temporary memory 16 bytes per article and 1
+ * per contact. CRVM_OK, CRVM_EDOMAIN (a line or a contact's cost beyond 2^53
+ * cents), CRVM_ENOMEM. */
+crvm_status crvm__pnl_ledger_lines(const crvm_ledger *l, const crvm_cost_model *m, crvm_date as_of,
+                                   crvm_date from, crvm_date until, int threads,
+                                   crvm__pnl_ledger *out);
 
 /* Per article (2 x articles, zeroed by the caller) the unrounded labour
  * saving of its assisted uses and the count of its resolved self-service

@@ -32,12 +32,8 @@ crvm_status crvm_value_support_pnl(const crvm_value *v, crvm_date from, crvm_dat
         return st;
     if (!out || out_len != CRVM_PNL_LINES)
         return crvm__fail(CRVM_EINVAL, "%s: out_len = %zu, expected %d lines", fn, out_len, CRVM_PNL_LINES);
-    /* The knowledge inputs (minutes saved, avoided contact cost) as of as_of. */
-    crvm_knowledge_estimate est;
-    st = crvm__knowledge_estimate(v->ledger, &v->costs, v->as_of, &est);
     crvm__pnl_ledger p;
-    if (!st)
-        st = crvm__pnl_ledger_lines(v->ledger, &v->costs, &est, v->as_of, from, until, &p);
+    st = crvm__pnl_ledger_lines(v->ledger, &v->costs, v->as_of, from, until, v->opt.threads, &p);
     if (st)
         return st;
     /* The net value effect of the window's contacts: each against its absence. */

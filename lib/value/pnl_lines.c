@@ -1,9 +1,11 @@
 /* The support P&L lines that come from the ledger (ledger_lines.h). */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/parallel.h"
 #include "economics/economics_internal.h"
 #include "ledger/ledger_internal.h"
 #include "value/ledger_lines.h"
@@ -59,45 +61,97 @@ int crvm__pnl_article_lines(const crvm_ledger *l, const crvm_cost_model *m,
     return ok;
 }
 
-crvm_status crvm__pnl_ledger_lines(const crvm_ledger *l, const crvm_cost_model *m,
-                                   const crvm_knowledge_estimate *est, crvm_date as_of,
-                                   crvm_date from, crvm_date until, crvm__pnl_ledger *out)
+static const char too_large[] = "support P&L: a line passes 9.0e13 currency units (2^53 cents)";
+
+/* The revenue, contact and self-service lines of the days [from, last]:
+ * 0 if one passes 2^53 cents. */
+static int activity_lines(const crvm_ledger *l, const crvm_cost_model *m, crvm_date from,
+                          crvm_date last, crvm__pnl_ledger *p)
 {
-    crvm__pnl_ledger p;
-    memset(&p, 0, sizeof p);
-    const crvm_date last = until - 1 < as_of ? until - 1 : as_of; /* last day counted */
     int ok = 1;
 #define IN(d) ((d) >= from && (d) <= last)
     for (size_t r = 0; r < l->n_rev; r++)
         if (IN(l->rev_date[r]) && l->rev_stream[r] == CRVM_STREAM_SUPPORT_PLAN)
-            ok &= crvm__cents_add(&p.support_plan, l->rev_cents[r]);
+            ok &= crvm__cents_add(&p->support_plan, l->rev_cents[r]);
     for (size_t j = 0; j < l->sources.n; j++) { /* revenue naming the contact that sourced it */
         uint32_t r = l->sources.row[j];
         if (IN(l->rev_date[r]) && l->rev_stream[r] != CRVM_STREAM_SUPPORT_PLAN)
-            ok &= crvm__cents_add(&p.sourced, l->rev_cents[r]);
+            ok &= crvm__cents_add(&p->sourced, l->rev_cents[r]);
     }
     for (size_t k = 0; k < l->contact_ids.count; k++) {
         if (!IN(l->con_opened[k]))
             continue;
         crvm__contact_cost c = crvm__cost_ledger_contact(l, m, k);
-        ok &= crvm__cents_add(&p.labour, c.labour) & crvm__cents_add(&p.channel, c.channel) &
-              crvm__cents_add(&p.escalation, c.escalation) & crvm__cents_add(&p.overhead, c.overhead);
-        p.contacts++;
+        ok &= crvm__cents_add(&p->labour, c.labour) & crvm__cents_add(&p->channel, c.channel) &
+              crvm__cents_add(&p->escalation, c.escalation) & crvm__cents_add(&p->overhead, c.overhead);
+        p->contacts++;
     }
     const int64_t session = crvm__cents_of(m->self_service_cost);
     for (size_t u = 0; u < l->n_use; u++)
         if (IN(l->use_date[u]) && l->use_kind[u] != CRVM_USE_ASSISTED)
-            ok &= crvm__cents_add(&p.self_service, session);
+            ok &= crvm__cents_add(&p->self_service, session);
+#undef IN
+    return ok;
+}
+
+/* The knowledge lines of the days [from, last], with the estimate as of
+ * as_of they need: CRVM_OK, or the estimate's status, CRVM_ENOMEM, or
+ * CRVM_EDOMAIN for a line beyond 2^53 cents (the message set). */
+static crvm_status knowledge_lines(const crvm_ledger *l, const crvm_cost_model *m, crvm_date as_of,
+                                   crvm_date from, crvm_date last, crvm__pnl_ledger *p)
+{
+    crvm_knowledge_estimate est;
+    crvm_status st = crvm__knowledge_estimate(l, m, as_of, &est);
+    if (st)
+        return st;
     double *saving = crvm__calloc(2 * l->article_ids.count + 1, sizeof *saving);
     if (!saving)
         return crvm__nomem("support P&L knowledge savings");
-    crvm__pnl_article_sums(l, m, est, from, last, saving);
-    ok &= crvm__pnl_article_lines(l, m, est, as_of, from, last, saving, &p.labour_saving,
-                                  &p.deflection_saving, &p.knowledge);
+    crvm__pnl_article_sums(l, m, &est, from, last, saving);
+    int ok = crvm__pnl_article_lines(l, m, &est, as_of, from, last, saving, &p->labour_saving,
+                                     &p->deflection_saving, &p->knowledge);
     crvm__free(saving);
-#undef IN
-    if (!ok)
-        return crvm__fail(CRVM_EDOMAIN, "support P&L: a line passes 9.0e13 currency units (2^53 cents)");
+    return ok ? CRVM_OK : crvm__fail(CRVM_EDOMAIN, "%s", too_large);
+}
+
+/* The two halves on the threads: each writes its own lines and status (a
+ * failing half's message is its thread's: kept as a copy). */
+typedef struct halves {
+    const crvm_ledger *l;
+    const crvm_cost_model *m;
+    crvm_date as_of, from, last;
+    crvm__pnl_ledger p[2];
+    crvm_status st[2];
+    char message[2][256];
+} halves;
+
+static void run_half(void *ctx, size_t worker, size_t half)
+{
+    halves *h = ctx;
+    (void)worker;
+    memset(&h->p[half], 0, sizeof h->p[half]);
+    if (half == 0)
+        h->st[0] = knowledge_lines(h->l, h->m, h->as_of, h->from, h->last, &h->p[0]);
+    else if (!activity_lines(h->l, h->m, h->from, h->last, &h->p[1]))
+        h->st[1] = crvm__fail(CRVM_EDOMAIN, "%s", too_large);
+    if (h->st[half])
+        snprintf(h->message[half], sizeof h->message[half], "%s", crvm_last_error());
+}
+
+crvm_status crvm__pnl_ledger_lines(const crvm_ledger *l, const crvm_cost_model *m, crvm_date as_of,
+                                   crvm_date from, crvm_date until, int threads,
+                                   crvm__pnl_ledger *out)
+{
+    halves h = {.l = l, .m = m, .as_of = as_of, .from = from};
+    h.last = until - 1 < as_of ? until - 1 : as_of; /* last day counted */
+    crvm__run_blocks(run_half, &h, 2, threads);
+    for (int half = 0; half < 2; half++) /* the knowledge estimate's error first, as before */
+        if (h.st[half])
+            return crvm__fail(h.st[half], "%s", h.message[half]);
+    crvm__pnl_ledger p = h.p[1];
+    p.labour_saving = h.p[0].labour_saving;
+    p.deflection_saving = h.p[0].deflection_saving;
+    p.knowledge = h.p[0].knowledge;
     *out = p;
     return CRVM_OK;
 }

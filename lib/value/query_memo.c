@@ -7,6 +7,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/huge_pages.h"
 #include "core/mix.h"
 #include "core/prefetch.h"
 
@@ -32,10 +33,12 @@ typedef struct slot_entries {
  * marking touches one line of memory however large the sets. */
 enum { LINE_WORDS = 8, LINE_CELLS = 256 };
 enum { CHUNK = 1024 }; /* entries a chunk */
+#define HUGE_CELLS ((size_t)4 << 20)
 
 struct crvm__qmemo {
     size_t line_mask;        /* lines - 1 */
     void *cell_mem;          /* owns the lines (aligned within it) */
+    int cells_huge;          /* cell_mem from crvm__huge_alloc */
     _Atomic uint64_t *cells; /* lines x LINE_WORDS */
     slot_entries *slot;      /* per slot: the answers it keeps this round */
     size_t slots;
@@ -76,7 +79,10 @@ void crvm__qmemo_free(crvm__qmemo *m)
 {
     if (!m)
         return;
-    crvm__free(m->cell_mem);
+    if (m->cells_huge)
+        crvm__huge_free(m->cell_mem);
+    else
+        crvm__free(m->cell_mem);
     for (size_t s = 0; m->slot && s < m->slots; s++)
         crvm__free(m->slot[s].entry);
     crvm__free(m->slot);
@@ -96,7 +102,14 @@ crvm__qmemo *crvm__qmemo_new(size_t bound, size_t slots)
     if (m) {
         m->line_mask = lines - 1;
         m->slots = slots;
-        m->cell_mem = crvm__calloc(lines * LINE_WORDS + 8, sizeof *m->cells);
+        /* Large sets on huge pages (2 MB aligned: no line straddles), as
+         * each asking reads a line at random, and past the TLB's reach (a
+         * few MB of 4 KB pages) it would wait for a page walk as well. */
+        const size_t bytes = lines * LINE_WORDS * sizeof *m->cells;
+        m->cells_huge = bytes >= HUGE_CELLS;
+        m->cell_mem = m->cells_huge ? crvm__huge_alloc(bytes) : crvm__calloc(1, bytes + 64);
+        if (m->cells_huge && m->cell_mem)
+            memset(m->cell_mem, 0, bytes);
         m->slot = crvm__calloc(slots, sizeof *m->slot);
         m->index_mask = 255;
         m->index = crvm__calloc(m->index_mask + 1, sizeof *m->index);
@@ -212,7 +225,10 @@ void crvm__qmemo_prefetch(const crvm__qmemo *m, const crvm__vquery *q)
     if (!m)
         return;
     const qkey k = key_of(q);
-    CRVM__PREFETCH(line_of(m, hash_of(&k)));
+    const uint64_t h = hash_of(&k);
+    CRVM__PREFETCH(line_of(m, h));
+    /* and the index slot where a repeated key's entry is found */
+    CRVM__PREFETCH(&m->index[(size_t)h & m->index_mask]);
 }
 
 crvm_status crvm__qmemo_eval(crvm__qmemo *m, size_t slot, const crvm_value *v,

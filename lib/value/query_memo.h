@@ -17,8 +17,9 @@
  * repeated query is answered by the engine about twice (its first asking,
  * and its second in the round that finds it), later askings read the memo,
  * and only queries asked twice take memory. Memory: the bit sets, W / 4
- * bytes for W cells (the power of two >= 8 x the bound given), then about
- * 100 bytes per key kept. */
+ * bytes for W cells (the power of two >= 8 x the bound given; from 4 MB on
+ * on transparent huge pages, with up to 2 MB of alignment), then about 100
+ * bytes per key kept. */
 #ifndef CRVM_VALUE_QUERY_MEMO_H
 #define CRVM_VALUE_QUERY_MEMO_H
 
@@ -41,8 +42,9 @@ void crvm__qmemo_free(crvm__qmemo *m);
 crvm_status crvm__qmemo_eval(crvm__qmemo *m, size_t slot, const crvm_value *v,
                              const crvm__vquery *q, size_t customer, crvm__rcov_partials *derl);
 /* A hint: starts loading the memory crvm__qmemo_eval() will first read for
- * q, so that a walk can overlap it with the query it asks before (no effect
- * on any answer; m may be NULL). */
+ * q (its line of the bit sets, and the index slot of a repeated key), so
+ * that a walk can overlap it with the query it asks before (no effect on any
+ * answer; m may be NULL). */
 void crvm__qmemo_prefetch(const crvm__qmemo *m, const crvm__vquery *q);
 /* Fold slot's kept answers into the memo (serial: between rounds, one slot
  * at a time). CRVM_OK or CRVM_ENOMEM. */

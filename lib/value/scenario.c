@@ -13,6 +13,7 @@
 #include "ledger/ledger_internal.h"
 #include "math/special.h"
 #include "core/money.h"
+#include "value/query_memo.h"
 #include "value/value_internal.h"
 
 /* Largest number of outcomes of one period that a scenario weighs. */
@@ -22,11 +23,13 @@ typedef struct scenario_ctx {
     const crvm_value *v;
     const crvm_scenario *s;
     double q;                 /* probability that an affected contact changes */
-    size_t stride;            /* per slot: k gradient sum, k scratch x 2, p */
+    size_t stride;            /* per slot: k gradient sum, k scratch x 2, 2 p */
     double *slot;             /* slots x stride */
     int64_t *slot_cents;      /* slots */
     double *gradient;         /* k */
     int64_t cents;
+    crvm__qmemo *memo;        /* the walk's repeated queries (exact answers: no result depends on it) */
+    crvm_status folded;       /* the memo's folds (on the calling thread) */
 } scenario_ctx;
 
 static int eligible(const crvm_scenario *s, const crvm_ledger *l, size_t k)
@@ -97,7 +100,7 @@ static crvm_status visit(void *vctx, size_t slot, size_t i, const crvm__vquery *
                           crvm_ledger_id(l, CRVM_TABLE_CUSTOMERS, i), actual->n + 1, combos,
                           MAX_COMBINATIONS);
     crvm__rcov_partials actual_derl;
-    crvm_status st = crvm__value_eval_derl(v, actual, i, &actual_derl);
+    crvm_status st = crvm__qmemo_eval(c->memo, slot, v, actual, i, &actual_derl);
     if (st)
         return st;
     crvm__value_gradient(v, actual, &actual_derl, grad_a);
@@ -129,7 +132,7 @@ static crvm_status visit(void *vctx, size_t slot, size_t i, const crvm__vquery *
             continue;
         crvm__value_set_period(v, &cf, zc);
         crvm__rcov_partials b;
-        st = crvm__value_eval_derl(v, &cf, i, &b);
+        st = crvm__qmemo_eval(c->memo, slot, v, &cf, i, &b);
         if (st)
             return st;
         expected += w * (b.value - actual_derl.value);
@@ -157,13 +160,16 @@ static crvm_status walk_block(void *ctx, size_t worker, size_t slot, size_t begi
     double *acc = c->slot + slot * c->stride;
     memset(acc, 0, c->v->k * sizeof *acc);
     c->slot_cents[slot] = 0;
-    return crvm__value_walk_periods(c->v, w->contacts, begin, end, visit, c, slot, acc + 3 * c->v->k);
+    return crvm__value_walk_periods(c->v, w->contacts, begin, end, visit, c, slot, c->memo,
+                                    acc + 3 * c->v->k);
 }
 
 static void walk_reduce(void *ctx, size_t slot)
 {
     walk *w = ctx;
     scenario_ctx *c = w->c;
+    if (!c->folded)
+        c->folded = crvm__qmemo_fold(c->memo, slot);
     const double *acc = c->slot + slot * c->stride;
     for (size_t x = 0; x < c->v->k; x++)
         c->gradient[x] += acc[x];
@@ -234,17 +240,21 @@ crvm_status crvm_value_scenario(const crvm_value *v, const crvm_scenario *s, dou
         }
     }
     const size_t slots = crvm__value_slots(v->opt.threads), k = v->k;
-    c.stride = 3 * k + v->p + 1;
+    c.stride = 3 * k + 2 * v->p + 1;
     c.slot = crvm__malloc(slots * c.stride * sizeof *c.slot);
     c.slot_cents = crvm__malloc(slots * sizeof *c.slot_cents);
     c.gradient = crvm__calloc(k, sizeof *c.gradient);
     crvm__vcontacts contacts = {NULL, NULL};
     st = c.slot && c.slot_cents && c.gradient ? crvm__value_contacts(v, s->from, until, keep, &c, &contacts)
                                               : crvm__nomem("scenario");
+    if (!st && !(c.memo = crvm__qmemo_new(2 * contacts.first[v->panel.customers], slots)))
+        st = CRVM_ENOMEM;
     if (!st) {
         walk w = {&c, &contacts};
         st = crvm__value_blocks(v->opt.threads, v->panel.customers, walk_block, walk_reduce, &w);
     }
+    if (!st)
+        st = c.folded;
     int64_t cost = 0;
     if (!st && (!crvm__cents_round(cost_cents, &cost) || llabs(c.cents) >= CRVM__MAX_CENTS_I64))
         st = crvm__fail(CRVM_EDOMAIN, "%s: a change passes 9.0e13 currency units (2^53 cents)", fn);
@@ -259,6 +269,7 @@ crvm_status crvm_value_scenario(const crvm_value *v, const crvm_scenario *s, dou
         memcpy(out, r, sizeof r);
     }
     crvm__value_contacts_free(&contacts);
+    crvm__qmemo_free(c.memo);
     crvm__free(c.slot);
     crvm__free(c.slot_cents);
     crvm__free(c.gradient);

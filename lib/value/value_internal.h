@@ -205,10 +205,14 @@ void crvm__value_contacts_free(crvm__vcontacts *c);
 typedef crvm_status (*crvm__period_visit)(void *ctx, size_t slot, size_t customer,
                                           const crvm__vquery *actual, const crvm__vpattern *pattern,
                                           const uint64_t *keys, size_t count);
-/* Walk customers [begin, end); lambda_b: scratch of p values. */
+/* Walk customers [begin, end); lambda_b: scratch of 2 p values. Each period's
+ * query is formed while the period before it is visited, and the memory the
+ * walk's memo (may be NULL; query_memo.h) will first read for it starts
+ * loading then (a hint: no result depends on it). */
+struct crvm__qmemo;
 crvm_status crvm__value_walk_periods(const crvm_value *v, const crvm__vcontacts *c, size_t begin,
                                      size_t end, crvm__period_visit visit, void *ctx, size_t slot,
-                                     double *lambda_b);
+                                     const struct crvm__qmemo *memo, double *lambda_b);
 
 /* crvm__value_set_period() for the candidate covariates of the period's own
  * pattern (one of v->panel.pattern), the same bits without an exponential. */
@@ -221,7 +225,9 @@ void crvm__value_pattern_z(const crvm__vpattern *q, double *zc);
 /* ---- counterfactual contacts (impacts.c) */
 
 /* Impacts against `reference` of the contacts opened in [from, until) (and on
- * or before as_of): per contact into impact[contact] (if not NULL), and, if
+ * or before as_of): per contact into impact[contact] (if not NULL; a contact
+ * whose outcome is the reference, or left out of every grouping, is not
+ * written: its impact is 0, and the caller's zero stays), and, if
  * cents is not NULL, summed by group into cents[groups] with the gradient of
  * each sum, gradient[groups x k]. group: groupings x contacts, contact k's
  * group in grouping j at group[j * contacts + k] (-1: left out), grouping j's

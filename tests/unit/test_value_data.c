@@ -596,7 +596,10 @@ static void pnl_lines_reconcile_with_the_economics(void **state)
     for (size_t w = 0; w < sizeof windows / sizeof windows[0]; w++) {
         crvm_date from = windows[w][0], until = windows[w][1] < as_of + 1 ? windows[w][1] : as_of + 1;
         crvm__pnl_ledger p;
-        assert_int_equal(crvm__pnl_ledger_lines(l, &m, &est, as_of, from, windows[w][1], &p), CRVM_OK);
+        assert_int_equal(crvm__pnl_ledger_lines(l, &m, as_of, from, windows[w][1], 1, &p), CRVM_OK);
+        crvm__pnl_ledger on_threads; /* its two halves on two threads of three: the same lines */
+        assert_int_equal(crvm__pnl_ledger_lines(l, &m, as_of, from, windows[w][1], 3, &on_threads), CRVM_OK);
+        assert_memory_equal(&p, &on_threads, sizeof p);
         assert_int_equal(crvm_customer_economics(l, &m, from, until, econ, n * C), CRVM_OK);
         int64_t sum[5] = {0}, contacts = 0, plan = 0;
         for (size_t i = 0; i < n; i++) {
@@ -639,7 +642,7 @@ static void pnl_lines_reconcile_with_the_economics(void **state)
     assert_int_equal(crvm_knowledge_base_value(l, &m, a - 1, before, CRVM_KV_COLUMNS), CRVM_OK);
     assert_int_equal(crvm_knowledge_base_value(l, &m, b - 1, after, CRVM_KV_COLUMNS), CRVM_OK);
     crvm__pnl_ledger p;
-    assert_int_equal(crvm__pnl_ledger_lines(l, &m, &est, as_of, a, b, &p), CRVM_OK);
+    assert_int_equal(crvm__pnl_ledger_lines(l, &m, as_of, a, b, 1, &p), CRVM_OK);
     assert_true(llabs(p.labour_saving - (cents(after[CRVM_KV_LABOUR_SAVING]) - cents(before[CRVM_KV_LABOUR_SAVING]))) <= 2 * 6);
     assert_true(llabs(p.deflection_saving - (cents(after[CRVM_KV_DEFLECTION_SAVING]) - cents(before[CRVM_KV_DEFLECTION_SAVING]))) <= 2 * 6);
     assert_true(llabs(p.knowledge - (cents(after[CRVM_KV_COST]) - cents(before[CRVM_KV_COST]))) <= 3 * 6);
