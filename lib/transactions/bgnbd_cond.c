@@ -214,6 +214,9 @@ void crvm__bgnbd_cond_init(crvm__cond_ctx *ctx, const double *p, double t, int m
         ctx->alt[j].n = ctx->mac[j].n = 0;
     ctx->pool = pool;
     ctx->used = 0;
+    ctx->pool_len = crvm__bgnbd_cond_pool_len();
+    ctx->spill = NULL;
+    ctx->spill_failed = 0;
     /* the fast path serves only rows with 0 < c <= CSERIES_MAX; where no
      * row can have that, it is not run and no table is built for it */
     ctx->use_fast = t > 0.0 && cmin <= CSERIES_MAX;
@@ -222,6 +225,39 @@ void crvm__bgnbd_cond_init(crvm__cond_ctx *ctx, const double *p, double t, int m
     for (int h = 0; h <= SERIES_X; h++)
         for (int j = 0; j < CRVM__COND_FAST_ROW; j++)
             ctx->fast[h][j] = NAN;
+}
+
+void crvm__bgnbd_cond_small_pool(crvm__cond_ctx *ctx, double *pool, size_t len)
+{
+    ctx->pool = pool;
+    ctx->pool_len = len;
+}
+
+int crvm__bgnbd_cond_end(crvm__cond_ctx *ctx)
+{
+    crvm_txn_values_free(ctx->spill);
+    ctx->spill = NULL;
+    return !ctx->spill_failed;
+}
+
+/* Room for a table being built (up to SERIES_TERMS) at the top of the
+ * pool: a small pool that is full gives way to the spill, whose size holds
+ * every table of a call; 0 where that cannot be allocated. */
+static int pool_room(crvm__cond_ctx *ctx)
+{
+    if (ctx->pool_len - ctx->used >= SERIES_TERMS)
+        return 1;
+    if (ctx->spill != NULL || ctx->spill_failed)
+        return 0; /* not reached: the spill holds every table */
+    ctx->spill = crvm__txn_values_new(crvm__bgnbd_cond_pool_len());
+    if (ctx->spill == NULL) {
+        ctx->spill_failed = 1;
+        return 0;
+    }
+    ctx->pool = ctx->spill;
+    ctx->pool_len = crvm__bgnbd_cond_pool_len();
+    ctx->used = 0;
+    return 1;
 }
 
 /* The alternating (maclaurin = 0) or Maclaurin (1) table of x = h, built
@@ -233,6 +269,10 @@ static const crvm__cond_table *build_table(crvm__cond_ctx *ctx, int h, int macla
     double k = ctx->r + h, B = ctx->b + h + ctx->extra, C = ctx->a + B - 1.0;
     tb->k = k;
     tb->mean = (k + 1.0) * (ctx->a / (ctx->a + B));
+    if (!pool_room(ctx)) {
+        tb->n = -1;
+        return tb;
+    }
     tb->c = ctx->pool + ctx->used;
     if (maclaurin) {
         tb->n = fabs(ctx->a - 1.0) < 0.05 || C < 0.5 ? -1 : build_series(k, B, C, ctx->zcap, tb->c);

@@ -1024,7 +1024,11 @@ static int p_alive_checked(const crvm_txn_params *params, const double *x, const
 
 /* BG/NBD and MBG/NBD conditional expectation of n rows (n > 0) into v,
  * checking as it goes: the single pass of bgnbd_rows (one horizon), its
- * tables built for the range of T taken first */
+ * tables built for the range of T taken first. A cold call of 10^4 rows
+ * (after a collection and malloc_trim in Python) paid a fresh page for
+ * each array it allocated: the tables' pool is on the stack until it is
+ * full, and the list of rows for the death-rate rule is allocated when a
+ * first row needs it (on real data none does). */
 static crvm_status conditional_checked(const crvm_txn_params *params, double t, const double *x,
                                        const double *tx, const double *T, size_t n, double *v)
 {
@@ -1033,30 +1037,34 @@ static crvm_status conditional_checked(const crvm_txn_params *params, double t, 
     if (!(lo >= 0.0 && hi <= DBL_MAX)) /* a bad T: the error of the first bad row */
         return check_columns(params->model, x, n, tx, n, T, n, NULL, 0, NULL);
     int modified = params->model == CRVM_TXN_MBGNBD;
-    double *pool = crvm__txn_values_new(crvm__bgnbd_cond_pool_len());
-    size_t *rows = crvm__realloc_array(NULL, n, sizeof *rows);
-    crvm_status st = CRVM_OK;
-    if (pool == NULL || rows == NULL)
-        st = crvm__nomem("prediction buffer");
+    double pool[CRVM__COND_SMALL_POOL];
+    size_t *rows = NULL, block_rows[CRVM__VBLOCK], m = 0;
     crvm__cond_ctx ctx;
     crvm__cond_pass cp;
-    size_t m = 0;
-    if (st == CRVM_OK) {
-        crvm__bgnbd_cond_init(&ctx, params->p, t, modified, lo, hi, pool);
-        crvm__bgnbd_conditional_begin(&cp, &ctx, modified);
-    }
+    crvm__bgnbd_cond_init(&ctx, params->p, t, modified, lo, hi, NULL);
+    crvm__bgnbd_cond_small_pool(&ctx, pool, CRVM__COND_SMALL_POOL);
+    crvm__bgnbd_conditional_begin(&cp, &ctx, modified);
+    crvm_status st = CRVM_OK;
     for (size_t i0 = 0; i0 < n && st == CRVM_OK; i0 += CRVM__VBLOCK) {
         size_t len = n - i0 < CRVM__VBLOCK ? n - i0 : CRVM__VBLOCK;
         st = check_block(params->model, x, tx, T, i0, len);
+        size_t k = 0;
         if (st == CRVM_OK)
-            m += crvm__bgnbd_conditional_block(&cp, x, tx, T, i0, len, v, rows + m);
+            k = crvm__bgnbd_conditional_block(&cp, x, tx, T, i0, len, v, block_rows);
+        if (k != 0 && rows == NULL && (rows = crvm__realloc_array(NULL, n, sizeof *rows)) == NULL)
+            st = crvm__nomem("prediction buffer");
+        if (st == CRVM_OK && k != 0) {
+            memcpy(rows + m, block_rows, k * sizeof *rows);
+            m += k;
+        }
     }
+    if (!crvm__bgnbd_cond_end(&ctx) && st == CRVM_OK)
+        st = crvm__nomem("prediction tables");
     if (st == CRVM_OK) {
         crvm__rule_job job = {params->p, modified, 0, t, NULL, x, T};
         st = named_failure(params, PRED_COND, crvm__bgnbd_rule_rows(&job, rows, m, v));
     }
     crvm__free(rows);
-    crvm_txn_values_free(pool);
     return st;
 }
 

@@ -187,12 +187,25 @@ typedef struct crvm__cond_ctx {
     double fast[CRVM__COND_SERIES_X + 1][CRVM__COND_FAST_ROW];
     crvm__cond_table alt[CRVM__COND_SERIES_X], mac[CRVM__COND_SERIES_X];
     double *pool;
-    size_t used;
+    size_t used, pool_len;
+    double *spill;  /* the pool taken once a small one is full (or NULL) */
+    int spill_failed; /* its allocation failed: some tables were not built */
     crvm__cond_zrows zr;
 } crvm__cond_ctx;
 size_t crvm__bgnbd_cond_pool_len(void);
 void crvm__bgnbd_cond_init(crvm__cond_ctx *ctx, const double *p, double t, int modified,
                            double T_min, double T_max, double *pool);
+/* A small pool for the context after _init, in place of the one given
+ * there (which may then be NULL): on the caller's stack, already resident,
+ * so that a call whose tables fit touches no fresh page for them. len is at
+ * least CRVM__COND_SMALL_POOL doubles. Once it is full, the tables go to a
+ * pool of crvm__bgnbd_cond_pool_len() doubles allocated then (the spill);
+ * crvm__bgnbd_cond_end frees it and returns 0 where its allocation failed
+ * (those tables were not built and their rows took the general route: the
+ * values are still right, but the call must report CRVM_ENOMEM). */
+#define CRVM__COND_SMALL_POOL 1024
+void crvm__bgnbd_cond_small_pool(crvm__cond_ctx *ctx, double *pool, size_t len);
+int crvm__bgnbd_cond_end(crvm__cond_ctx *ctx);
 /* Fill ctx->fast[h] from the n <= CRVM__COND_SHIFTED_TERMS coefficients
  * f of x = h's short table and its k and E[nu'] */
 void crvm__bgnbd_cond_fast_row(crvm__cond_ctx *ctx, int h, const double *f, int n, double k,

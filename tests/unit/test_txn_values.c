@@ -112,6 +112,36 @@ static void large_arrays_equal_the_caller_array_functions(void **state)
     free(x);
 }
 
+/* Rows of every x below 64 at ages where c = t / (alpha + T) > 1/2: the
+ * Maclaurin tables, tens of terms each, outgrow the expectation's pool on
+ * the stack (CRVM__COND_SMALL_POOL doubles) and the rest go to the pool it
+ * then allocates; the values must be the bits of the function whose pool
+ * holds every table from the start. */
+static void make_spilling_rows(double *x, double *tx, double *T)
+{
+    for (int i = 0; i < N; i++) {
+        x[i] = i % 64;
+        T[i] = 10.0 + i % 7 + 0.25 * (i % 3);
+        tx[i] = x[i] == 0 ? 0.0 : T[i] * (0.2 + 0.1 * (i % 8));
+    }
+}
+
+static void tables_beyond_the_stack_pool_equal(void **state)
+{
+    (void)state;
+    static double x[N], tx[N], T[N], ref[N];
+    make_spilling_rows(x, tx, T);
+    for (int m = CRVM_TXN_BGNBD; m <= CRVM_TXN_MBGNBD; m++) {
+        crvm_txn_params p = params_of((crvm_txn_model)m);
+        double *v = NULL;
+        assert_status(crvm_txn_expected_conditional_new(&p, 30.0, x, N, tx, N, T, N, &v), CRVM_OK);
+        assert_status(crvm_txn_expected_conditional(&p, 30.0, x, N, tx, N, T, N, ref, N), CRVM_OK);
+        if (memcmp(v, ref, sizeof ref) != 0)
+            fail_msg("%s: expectation with spilled tables differs", crvm_txn_model_name(p.model));
+        crvm_txn_values_free(v);
+    }
+}
+
 static void no_rows_give_no_array(void **state)
 {
     (void)state;
@@ -219,14 +249,21 @@ static crvm_status predict_new(void *ctx)
                                                tx, N, T, N, &v);
         crvm_txn_values_free(v);
     }
+    if (st == CRVM_OK) { /* the tables' spilled pool */
+        crvm_txn_params p = params_of(CRVM_TXN_BGNBD);
+        make_spilling_rows(x, tx, T);
+        double *v = NULL;
+        st = crvm_txn_expected_conditional_new(&p, 30.0, x, N, tx, N, T, N, &v);
+        crvm_txn_values_free(v);
+    }
     return st;
 }
 
 static void every_allocation_failure_is_reported(void **state)
 {
     (void)state;
-    /* the array itself, the expectation's pool and row list, the rule and
-     * the other models' temporaries */
+    /* the array itself, the expectation's spilled pool and row list, the
+     * rule and the other models' temporaries */
     assert_true(test_every_allocation_failure(predict_new, NULL) >= 6);
 }
 
@@ -236,6 +273,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(values_equal_the_caller_array_functions),
         cmocka_unit_test(large_arrays_equal_the_caller_array_functions),
+        cmocka_unit_test(tables_beyond_the_stack_pool_equal),
         cmocka_unit_test(no_rows_give_no_array),
         cmocka_unit_test(bad_arguments_are_refused),
         cmocka_unit_test(the_first_bad_row_is_named_in_any_block),
