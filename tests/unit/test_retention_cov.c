@@ -1496,7 +1496,7 @@ static void node_chunks_are_the_same_bits_on_every_path(void **state)
     const double pars[3][3] = {{0.8, 3.0, 0.9}, {7.0, 40.0, 1.0}, {0.3, 1e4, 1.2}};
     const double xs[3] = {0.0, 25.0, 1e7}, e1s[3] = {0.0, 0.5, 30.0};
     unsigned long long rng = 12345;
-    size_t chunks = 0, lefts = 0, fulls = 0;
+    size_t chunks = 0, tables[2] = {0, 0};
     for (int ip = 0; ip < 3; ip++) {
         double prm[3] = {pars[ip][0], pars[ip][1], pars[ip][2]};
         crvm_retention_cov *m = NULL;
@@ -1534,65 +1534,49 @@ static void node_chunks_are_the_same_bits_on_every_path(void **state)
                     }
             }
         }
-        for (int n = 0; n <= 6; n++) {
-            if (gt->left_k[n] < 0)
-                continue;
-            long kc = (long)gt->left_k[n];
-            for (int iz = 1; iz <= 8; iz++) {
-                /* z = x + e1 from Q / 8 to Q over kappa_L, e1 = z / 10; the
-                 * walk adds these sums first, to zero sums. */
-                crvm__rcov_qctx a;
-                memset(&a, 0, sizeof a);
-                a.gt = gt;
-                a.derl_only = 1;
-                double z = CRVM__LEFT_Q / 8 * iz / gt->kappa[kc];
-                a.e1 = 0.1 * z;
-                a.x = z - a.e1;
-                a.lnB = lgamma(gt->alpha) + lgamma(a.x) - lgamma(gt->alpha + a.x);
-                a.left = crvm__rcov_left(gt, n, a.x + a.e1);
-                if (a.left == NULL)
+        for (int n = 0; n <= 6; n++)
+            for (int full = 0; full < 2; full++) {
+                double cut = full ? gt->full_k[n] : gt->left_k[n];
+                if (cut < 0)
                     continue;
-                crvm__rcov_qctx b = a;
-                crvm__rcov_add_left(&a, kc);
-                crvm__rcov_add_left_scalar(&b, kc);
-                if (memcmp(&a.s, &b.s, sizeof a.s) != 0)
-                    fail_msg("group %d row %d: the left table's sums at z kappa_L = %g differ "
-                             "between the paths", ip, n, (a.x + a.e1) * gt->kappa[kc]);
-                lefts++;
+                long kc = (long)cut;
+                for (int iz = 1; iz <= 8; iz++) {
+                    /* z from Q / 8 to Q over kappa_L: DERL-only z = x + e1,
+                     * e1 = z / 10, to zero sums (the walk adds these sums
+                     * first); full z = x + F, F = 0.6 z, e1 = 0.2 z, to
+                     * sums that are not zero. */
+                    crvm__rcov_qctx a;
+                    memset(&a, 0, sizeof a);
+                    a.gt = gt;
+                    a.derl_only = !full;
+                    double z = CRVM__LEFT_Q / 8 * iz / gt->kappa[kc];
+                    a.e1 = (full ? 0.2 : 0.1) * z;
+                    a.F = full ? 0.6 * z : 0.0;
+                    a.x = z - (full ? a.F : a.e1);
+                    a.lnB = lgamma(gt->alpha) + lgamma(a.x) - lgamma(gt->alpha + a.x);
+                    a.left = full ? crvm__rcov_left_full(gt, n, a.x + a.F)
+                                  : crvm__rcov_left(gt, n, a.x + a.e1);
+                    if (a.left == NULL)
+                        continue;
+                    if (full)
+                        fill_sums(&a, &rng);
+                    crvm__rcov_qctx b = a;
+                    crvm__rcov_add_left(&a, kc);
+                    crvm__rcov_add_left_scalar(&b, kc);
+                    if (memcmp(&a.s, &b.s, sizeof a.s) != 0)
+                        fail_msg("group %d row %d: the %s table's sums at z kappa_L = %g differ "
+                                 "between the paths", ip, n, full ? "full" : "left",
+                                 z * gt->kappa[kc]);
+                    tables[full]++;
+                }
             }
-            if (gt->full_k[n] < 0)
-                continue;
-            kc = (long)gt->full_k[n];
-            for (int iz = 1; iz <= 8; iz++) {
-                /* z = x + F from Q / 8 to Q over kappa_F, F = 0.6 z, e1 = 0.2 z;
-                 * from sums that are not zero. */
-                crvm__rcov_qctx a;
-                memset(&a, 0, sizeof a);
-                a.gt = gt;
-                double z = CRVM__LEFT_Q / 8 * iz / gt->kappa[kc];
-                a.F = 0.6 * z;
-                a.e1 = 0.2 * z;
-                a.x = z - a.F;
-                a.lnB = lgamma(gt->alpha) + lgamma(a.x) - lgamma(gt->alpha + a.x);
-                a.left = crvm__rcov_left_full(gt, n, a.x + a.F);
-                if (a.left == NULL)
-                    continue;
-                fill_sums(&a, &rng);
-                crvm__rcov_qctx b = a;
-                crvm__rcov_add_left(&a, kc);
-                crvm__rcov_add_left_scalar(&b, kc);
-                if (memcmp(&a.s, &b.s, sizeof a.s) != 0)
-                    fail_msg("group %d row %d: the full table's sums at z kappa_F = %g differ "
-                             "between the paths", ip, n, z * gt->kappa[kc]);
-                fulls++;
-            }
-        }
         crvm__rcov_engine_free(e);
         crvm_retention_cov_free(m);
     }
     printf("node chunks: %zu compared, left tables' sums %zu, full tables' %zu (AVX2 path %s)\n",
-           chunks, lefts, fulls, crvm__rcov_avx2() ? "taken" : "not available: both scalar");
-    assert_true(lefts >= 20 && fulls >= 20);
+           chunks, tables[0], tables[1],
+           crvm__rcov_avx2() ? "taken" : "not available: both scalar");
+    assert_true(tables[0] >= 20 && tables[1] >= 20);
 }
 
 /* Queries the engine cannot answer accurately are refused, never answered;
