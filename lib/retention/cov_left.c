@@ -42,7 +42,14 @@
  * doubles a row (1 424 bytes: C's moments 1..MP are there twice, so that a
  * query's eight sums of its first MP terms are two vectors of four, or
  * four of two, a term; each sum still adds its terms in the order of m, so
- * the answers are those of eight separate dot products). */
+ * the answers are those of eight separate dot products).
+ *
+ * Full queries (value, DERL over H, lifetime, at risk with partials) have
+ * tables of their own, the same moments of every field they sum, below a
+ * cut kappa_F for their z = x + F (F = F_H; the row's typical z_n = beta +
+ * E P_{n+H}; the series cut of every field's growth rate rho): 5 696 bytes
+ * a row. Their at-risk sums in w (1 - u^F) take the series of e^(-x kappa)
+ * - e^(-(x + F) kappa), whose bound is proved at add_left_full. */
 #include <math.h>
 #include <string.h>
 
@@ -558,10 +565,12 @@ void crvm__rcov_add_left_scalar(crvm__rcov_qctx *qc, long kc)
 /* The same code compiled for AVX2 (no FMA: the same bits). */
 __attribute__((target("avx2"))) static void add_left_avx2(crvm__rcov_qctx *qc, long kc)
 {
-    if (qc->derl_only)
-        add_left(qc, kc, 1);
-    else
-        add_left_full(qc, kc, 1);
+    add_left(qc, kc, 1);
+}
+
+__attribute__((target("avx2"))) static void add_left_full_avx2(crvm__rcov_qctx *qc, long kc)
+{
+    add_left_full(qc, kc, 1);
 }
 #endif
 
@@ -569,7 +578,10 @@ void crvm__rcov_add_left(crvm__rcov_qctx *qc, long kc)
 {
 #if CRVM__RCOV_AVX2_CLONES
     if (crvm__rcov_avx2()) {
-        add_left_avx2(qc, kc);
+        if (qc->derl_only)
+            add_left_avx2(qc, kc);
+        else
+            add_left_full_avx2(qc, kc);
         return;
     }
 #endif
