@@ -23,7 +23,8 @@
  * every n a query may have, the fields of one n side by side
  * (cov_engine.h); the top rows are summed directly. Each row also gets the
  * Taylor series of its fields in kappa (cov_series.c) and the moments of
- * the DERL's fields below a cut near its queries' posteriors (cov_left.c).
+ * the DERL's fields, and of every field a full query sums, below cuts near
+ * its queries' posteriors (cov_left.c).
  * Survival over H and churn next are closed form (cov_query.c). */
 #include <float.h>
 #include <math.h>

@@ -1,5 +1,6 @@
-/* The left tables of the prediction engine (cov_engine.h), and a DERL-only
- * query's sum over its nodes below a table's cut (cov_query.h).
+/* The left tables of the prediction engine (cov_engine.h), and a query's
+ * sum over its nodes below a table's cut (cov_query.h): DERL-only queries'
+ * tables first, full queries' at the end.
  *
  * Below the posterior's mode a DERL-only query used to sum its nodes down to
  * the series cut kappa_s = 0.01 / rho (cov_tail.c; rho ~ 300 in bench_value's

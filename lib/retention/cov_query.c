@@ -317,7 +317,8 @@ static crvm_status evaluate(const crvm__rcov_engine *e, const crvm__rcov_query *
     qc.lnB = gt->lga - c1.at1.lp;
     /* A query whose z allows it takes the nodes below its row's left cut
      * from a left table (cov_left.c): a DERL-only query (z = x + e1) ~4
-     * chunks fewer, a full one (z = x + F) its row's full table. */
+     * chunks fewer, a full one (z = x + F) its row's full table: ~4.7
+     * chunks fewer and no tail series. */
     if (derl_only)
         qc.left = gt->left ? crvm__rcov_left(gt, q->n, x + e1) : NULL;
     else
