@@ -23,7 +23,8 @@
  * every n a query may have, the fields of one n side by side
  * (cov_engine.h); the top rows are summed directly. Each row also gets the
  * Taylor series of its fields in kappa (cov_series.c) and the moments of
- * the DERL's fields below a cut near its queries' posteriors (cov_left.c).
+ * the DERL's fields, and of every field a full query sums, below cuts near
+ * its queries' posteriors (cov_left.c).
  * Survival over H and churn next are closed form (cov_query.c). */
 #include <float.h>
 #include <math.h>
@@ -54,6 +55,7 @@ void crvm__rcov_engine_free(crvm__rcov_engine *e)
             crvm__free(e->tab[g].series);
             crvm__free(e->tab[g].tail);
             crvm__free(e->tab[g].left);
+            crvm__free(e->tab[g].left_full);
         }
     crvm__free(e->tab);
     crvm__free(e->P);
@@ -277,15 +279,18 @@ static crvm_status build_group(const crvm__rcov_engine *e, crvm__rcov_gtab *gt,
     gt->lga = crvm__lgamma(a);
     gt->psi_alpha = crvm__digamma(a);
     size_t K = gt->K, rows = (size_t)e->max_n + 1, S = gt->stride = K + 2 * CRVM__PAD;
-    gt->mem = crvm__calloc(3 * S + 3 * rows, sizeof *gt->mem);
+    gt->mem = crvm__calloc(3 * S + 4 * rows, sizeof *gt->mem);
     gt->field = crvm__calloc(rows * CRVM__FIELDS * S, sizeof *gt->field);
     gt->series = crvm__calloc(rows * CRVM__FIELDS * CRVM__SERIES_LEN, sizeof *gt->series);
     gt->tail = crvm__calloc(K * CRVM__TAIL_STRIDE, sizeof *gt->tail);
     /* The left tables serve the queries whose weights are normalised
      * analytically. */
-    if (!gt->numeric)
+    if (!gt->numeric) {
         gt->left = crvm__calloc(rows * CRVM__LEFT_STRIDE, sizeof *gt->left);
-    if (!gt->mem || !gt->field || !gt->series || !gt->tail || (!gt->numeric && !gt->left))
+        gt->left_full = crvm__calloc(rows * CRVM__FULL_STRIDE, sizeof *gt->left_full);
+    }
+    if (!gt->mem || !gt->field || !gt->series || !gt->tail ||
+        (!gt->numeric && (!gt->left || !gt->left_full)))
         return crvm__nomem("the prediction tables");
     gt->kappa = gt->mem + CRVM__PAD;
     gt->lth = gt->kappa + S;
@@ -293,6 +298,7 @@ static crvm_status build_group(const crvm__rcov_engine *e, crvm__rcov_gtab *gt,
     gt->rho = gt->phi + S - CRVM__PAD;
     gt->rho_derl = gt->rho + rows;
     gt->left_k = gt->rho_derl + rows;
+    gt->full_k = gt->left_k + rows;
     for (long k = -CRVM__PAD; k < (long)(K + CRVM__PAD); k++) {
         double t = gt->t_lo + (double)k * gt->h;
         gt->kappa[k] = exp(t);

@@ -69,6 +69,36 @@ enum {
     CRVM__LEFT_STRIDE = CRVM__LEFT_WIDE * CRVM__LEFT_MP + 2 * (CRVM__LEFT_MV - CRVM__LEFT_MP)
 };
 
+/* The full queries' left tables (cov_left.c), the same for every field a
+ * full query sums, with a cut k_F per row for z = x + F (F = F_H, the
+ * exposure up to the horizon: z kappa_F <= LEFT_Q for every factor, the
+ * at-risk integrand's 1 - u^F included). Per row, for each m < MP the
+ * FULL_WIDE moments side by side: those the coefficients (-(x + e1)
+ * kappa_F)^m / m! multiply (the sums in w1 = w u^e1), then those the
+ * at-risk integrand's ((x + F)^m - x^m) (-kappa_F)^m / m! multiply (in
+ * w (1 - u^F)), then G's next moment for w kappa u^F G ((-(x + F)
+ * kappa_F)^m / m!) and a zero; then for MP <= m < MV the FULL_REST values'
+ * moments. */
+enum {
+    CRVM__FL_C,                  /* C, CW, CL: + v (m < MV) */
+    CRVM__FL_G1 = CRVM__FL_C + 3, /* G1, W1, L1 (m < MV) */
+    CRVM__FL_CA = CRVM__FL_G1 + 3, /* C, CW, CL alternating */
+    CRVM__FL_GA = CRVM__FL_CA + 3, /* G1, W1, L1 alternating */
+    CRVM__FL_CT = CRVM__FL_GA + 3, /* C, CW, CL times ln theta */
+    CRVM__FL_CC = CRVM__FL_CT + 3, /* dC/dc, dC/d ln E, dCW/dc, ...: + 2 v */
+    CRVM__FL_CK = CRVM__FL_CC + 6, /* the next moments of C, CW, CL */
+    CRVM__FL_B = CRVM__FL_CK + 3, /* G_{n+H} (m < MV), then alternating, ln theta, */
+    CRVM__FL_BA, CRVM__FL_BT,     /* dC_{n+H}/dc, dC_{n+H}/d ln E and the next */
+    CRVM__FL_BC, CRVM__FL_BE,     /* moment, all with the at-risk coefficients */
+    CRVM__FL_BK,
+    CRVM__FL_BP,                  /* G's next moment with those of z = x + F */
+    CRVM__FL_ZERO,
+    CRVM__FULL_WIDE,
+    CRVM__FULL_REST = 8,          /* C, CW, CL, G1, W1, L1, G_{n+H}, zero */
+    CRVM__FULL_STRIDE = CRVM__FULL_WIDE * CRVM__LEFT_MP +
+                        CRVM__FULL_REST * (CRVM__LEFT_MV - CRVM__LEFT_MP)
+};
+
 typedef struct crvm__rcov_gtab {
     double alpha, beta, E, lga, psi_alpha, t_lo, h;
     size_t K;       /* nodes 0 .. K - 1, padded by PAD at each end */
@@ -92,6 +122,8 @@ typedef struct crvm__rcov_gtab {
     double rho_theta; /* growth rate of the series of ((1 - e^-k)/k)^(alpha-1) and its log */
     double *left_k;   /* [max_n + 1]: row n's left cut node k_L (-1: none) */
     double *left;     /* [(max_n + 1) x LEFT_STRIDE] (NULL when alpha >= 5 or no series) */
+    double *full_k;   /* [max_n + 1]: row n's full cut node k_F (-1: none) */
+    double *left_full; /* [(max_n + 1) x FULL_STRIDE] (NULL when left is) */
 } crvm__rcov_gtab;
 
 struct crvm__rcov_engine {
@@ -131,8 +163,16 @@ static inline const double *crvm__rcov_left(const crvm__rcov_gtab *gt, int n, do
                ? gt->left + (size_t)n * CRVM__LEFT_STRIDE : NULL;
 }
 
-/* Builds the group's left tables (fields, series and rho_derl done); gt->left
- * allocated unless NULL. */
+/* Row n's full left table if a full query with z = x + F may use it, else NULL. */
+static inline const double *crvm__rcov_left_full(const crvm__rcov_gtab *gt, int n, double z)
+{
+    double k = gt->full_k[n];
+    return k >= 0 && z * gt->kappa[(long)k] <= CRVM__LEFT_Q
+               ? gt->left_full + (size_t)n * CRVM__FULL_STRIDE : NULL;
+}
+
+/* Builds the group's left tables, both kinds (fields, series, rho and
+ * rho_derl done); gt->left and gt->left_full allocated unless NULL. */
 void crvm__rcov_left_tables(const crvm__rcov_engine *e, crvm__rcov_gtab *gt);
 
 /* The series of ((1 - e^-k)/k)^(alpha - 1) (ts) and of its logarithm (ls),

@@ -1,5 +1,6 @@
-/* The left tables of the prediction engine (cov_engine.h), and a DERL-only
- * query's sum over its nodes below a table's cut (cov_query.h).
+/* The left tables of the prediction engine (cov_engine.h), and a query's
+ * sum over its nodes below a table's cut (cov_query.h): DERL-only queries'
+ * tables first, full queries' at the end.
  *
  * Below the posterior's mode a DERL-only query used to sum its nodes down to
  * the series cut kappa_s = 0.01 / rho (cov_tail.c; rho ~ 300 in bench_value's
@@ -42,7 +43,14 @@
  * doubles a row (1 424 bytes: C's moments 1..MP are there twice, so that a
  * query's eight sums of its first MP terms are two vectors of four, or
  * four of two, a term; each sum still adds its terms in the order of m, so
- * the answers are those of eight separate dot products). */
+ * the answers are those of eight separate dot products).
+ *
+ * Full queries (value, DERL over H, lifetime, at risk with partials) have
+ * tables of their own, the same moments of every field they sum, below a
+ * cut kappa_F for their z = x + F (F = F_H; the row's typical z_n = beta +
+ * E P_{n+H}; the series cut of every field's growth rate rho): 5 696 bytes
+ * a row. Their at-risk sums in w (1 - u^F) take the series of e^(-x kappa)
+ * - e^(-(x + F) kappa), whose bound is proved at add_left_full. */
 #include <math.h>
 #include <string.h>
 
@@ -129,70 +137,156 @@ static void convolve(const double *c, const double *w, double out[N + 1])
     }
 }
 
+/* Field f's moments of row n at the cut kl: plain (m < MV), alternating and
+ * times ln theta (m < MP; not written where NULL), the nodes k <= ks by the
+ * series (rel as in series_part), the nodes ks < k <= kl directly. */
+static void field_moments(const crvm__rcov_gtab *gt, int n, int f, long ks, long kl,
+                          const geometric *g, const double rel[MV], const double ts[N + 1],
+                          const double tl[N + 1], double plain[MV], double *alt, double *logt)
+{
+    const double *ser = crvm__rcov_series(gt, n) + (size_t)f * CRVM__SERIES_LEN;
+    double conv[N + 1], convt[N + 1];
+    convolve(ser, ts, conv);
+    convolve(ser, tl, convt);
+    series_part(gt, ks, g, rel, conv, convt, plain, alt, logt);
+    const double *F = crvm__rcov_fields(gt, n) + (size_t)f * gt->stride;
+    double tL = gt->t_lo + (double)kl * gt->h;
+    for (long k = ks + 1; k <= kl; k++) {
+        double pw = exp(gt->phi[k] - gt->alpha * tL), r = exp((double)(k - kl) * gt->h);
+        double sgn = (k & 1) ? -1.0 : 1.0;
+        for (int m = 0; m < MV; m++) {
+            plain[m] += pw * F[k];
+            if (m < MP) {
+                if (alt)
+                    alt[m] += sgn * pw * F[k];
+                if (logt)
+                    logt[m] += pw * F[k] * gt->lth[k];
+            }
+            pw *= r;
+        }
+    }
+}
+
+/* The cuts of a row's table for z = zn: the node kl of kappa <= Q / (SPAN
+ * z_n) and the series cut ks <= kl of the growth rate rho (0: none). The
+ * series hold at every cut left of k_s: where the table's cut is (z_n >>
+ * rho), they give the whole table. */
+static int cuts(const crvm__rcov_gtab *gt, double rho, double zn, long *ks, long *kl)
+{
+    if (!isfinite(rho))
+        return 0;
+    double ks_d = floor((log(CRVM__TAIL_Q / fmax(rho, gt->rho_theta)) - gt->t_lo) / gt->h);
+    double kl_d = floor((log(CRVM__LEFT_Q / (SPAN * zn)) - gt->t_lo) / gt->h);
+    ks_d = fmin(ks_d, kl_d);
+    if (!(ks_d >= 0 && kl_d <= (double)gt->K - 2))
+        return 0;
+    *ks = (long)ks_d;
+    *kl = (long)kl_d;
+    return 1;
+}
+
+/* Whether every field in fs[] is >= 0 at every node k <= kl, as the bound
+ * needs (below node 0 the series' leading terms rule, as at node 0). */
+static int one_signed(const crvm__rcov_gtab *gt, int n, const int *fs, int count, long kl)
+{
+    const double *f = crvm__rcov_fields(gt, n);
+    for (int i = 0; i < count; i++)
+        for (long k = 0; k <= kl; k++)
+            if (!(f[(size_t)fs[i] * gt->stride + (size_t)k] >= 0))
+                return 0;
+    return 1;
+}
+
+/* (kappa_s / kappa_L)^(alpha + m). */
+static void ratios(const crvm__rcov_gtab *gt, long ks, long kl, double rel[MV])
+{
+    for (int m = 0; m < MV; m++)
+        rel[m] = exp((gt->alpha + m) * (double)(ks - kl) * gt->h);
+}
+
 /* Row n's cut node (-1: no table) and, if there is one, its moments T
  * (B_LEN, a field at a time). */
 static long row_moments(const crvm__rcov_engine *e, const crvm__rcov_gtab *gt, int n,
                         const double ts[N + 1], const double tl[N + 1], const geometric *g,
                         double *T)
 {
-    if (!isfinite(gt->rho_derl[n]))
+    long ks, kl;
+    if (!cuts(gt, gt->rho_derl[n], gt->beta + gt->E * e->P[n + 1], &ks, &kl))
         return -1;
-    double ks_d = floor((log(CRVM__TAIL_Q / fmax(gt->rho_derl[n], gt->rho_theta)) - gt->t_lo) /
-                        gt->h);
-    double zn = gt->beta + gt->E * e->P[n + 1];
-    double kl_d = floor((log(CRVM__LEFT_Q / (SPAN * zn)) - gt->t_lo) / gt->h);
-    /* The series hold at every cut left of k_s: where the table's cut is
-     * (z_n >> rho_derl), they give the whole table. */
-    ks_d = fmin(ks_d, kl_d);
-    if (!(ks_d >= 0 && kl_d <= (double)gt->K - 2))
+    static const int signed_fields[4] = {CRVM__F_C, CRVM__F_G1, CRVM__F_CC, CRVM__F_CE};
+    if (!one_signed(gt, n, signed_fields, 4, kl))
         return -1;
-    long ks = (long)ks_d, kl = (long)kl_d;
-    const size_t S = gt->stride;
-    const double *f = crvm__rcov_fields(gt, n);
-    const double *C = f + CRVM__F_C * S, *G = f + CRVM__F_G1 * S;
-    const double *CC = f + CRVM__F_CC * S, *CE = f + CRVM__F_CE * S;
-    /* The bound needs fields of one sign at every node (and below node 0,
-     * where the series' leading terms rule, as at node 0). */
-    for (long k = 0; k <= kl; k++)
-        if (!(C[k] >= 0 && G[k] >= 0 && CC[k] >= 0 && CE[k] >= 0))
-            return -1;
-    double tL = gt->t_lo + (double)kl * gt->h;
-    /* Every node k <= ks by the series. */
+    double rel[MV], tmp[MV];
+    ratios(gt, ks, kl, rel);
+    field_moments(gt, n, CRVM__F_C, ks, kl, g, rel, ts, tl, T + B_C, T + B_CA, T + B_CT);
+    field_moments(gt, n, CRVM__F_G1, ks, kl, g, rel, ts, tl, T + B_G1, T + B_GA, NULL);
+    field_moments(gt, n, CRVM__F_CC, ks, kl, g, rel, ts, tl, tmp, NULL, NULL);
+    memcpy(T + B_CC, tmp, MP * sizeof *tmp);
+    field_moments(gt, n, CRVM__F_CE, ks, kl, g, rel, ts, tl, tmp, NULL, NULL);
+    memcpy(T + B_CE, tmp, MP * sizeof *tmp);
+    return kl;
+}
+
+/* Row n's full cut node (-1: no table) and, if there is one, its table T
+ * (FULL_STRIDE, cov_engine.h): every field a full query sums, at the cut of
+ * z_n = beta + E P_{n+H} (the typical x + F) and the series cut of every
+ * field's growth rate. */
+static long row_full(const crvm__rcov_engine *e, const crvm__rcov_gtab *gt, int n,
+                     const double ts[N + 1], const double tl[N + 1], const geometric *g,
+                     double *T)
+{
+    long ks, kl;
+    if (!cuts(gt, gt->rho[n], gt->beta + gt->E * e->P[n + (size_t)e->H], &ks, &kl))
+        return -1;
+    static const int signed_fields[15] = {
+        CRVM__F_C, CRVM__F_CC, CRVM__F_CE, CRVM__F_W, CRVM__F_WC, CRVM__F_WE, CRVM__F_L,
+        CRVM__F_LC, CRVM__F_LE, CRVM__F_G, CRVM__F_GC, CRVM__F_GE, CRVM__F_G1, CRVM__F_W1,
+        CRVM__F_L1};
+    if (!one_signed(gt, n, signed_fields, 15, kl))
+        return -1;
     double rel[MV];
-    for (int m = 0; m < MV; m++)
-        rel[m] = exp((gt->alpha + m) * (double)(ks - kl) * gt->h);
-    const double *ser = crvm__rcov_series(gt, n);
-    double conv[N + 1], convt[N + 1];
-    convolve(ser + CRVM__F_C * CRVM__SERIES_LEN, ts, conv);
-    convolve(ser + CRVM__F_C * CRVM__SERIES_LEN, tl, convt);
-    series_part(gt, ks, g, rel, conv, convt, T + B_C, T + B_CA, T + B_CT);
-    convolve(ser + CRVM__F_G1 * CRVM__SERIES_LEN, ts, conv);
-    series_part(gt, ks, g, rel, conv, convt, T + B_G1, T + B_GA, NULL);
-    double tmp[MV];
-    convolve(ser + CRVM__F_CC * CRVM__SERIES_LEN, ts, conv);
-    series_part(gt, ks, g, rel, conv, convt, tmp, NULL, NULL);
-    for (int m = 0; m < MP; m++)
-        T[B_CC + m] = tmp[m];
-    convolve(ser + CRVM__F_CE * CRVM__SERIES_LEN, ts, conv);
-    series_part(gt, ks, g, rel, conv, convt, tmp, NULL, NULL);
-    for (int m = 0; m < MP; m++)
-        T[B_CE + m] = tmp[m];
-    /* The nodes ks < k <= kl. */
-    for (long k = ks + 1; k <= kl; k++) {
-        double pw = exp(gt->phi[k] - gt->alpha * tL), r = exp((double)(k - kl) * gt->h);
-        double sgn = (k & 1) ? -1.0 : 1.0;
-        for (int m = 0; m < MV; m++) {
-            T[B_C + m] += pw * C[k];
-            T[B_G1 + m] += pw * G[k];
-            if (m < MP) {
-                T[B_CA + m] += sgn * pw * C[k];
-                T[B_GA + m] += sgn * pw * G[k];
-                T[B_CT + m] += pw * C[k] * gt->lth[k];
-                T[B_CC + m] += pw * CC[k];
-                T[B_CE + m] += pw * CE[k];
-            }
-            pw *= r;
+    ratios(gt, ks, kl, rel);
+    static const int comp[3] = {CRVM__F_C, CRVM__F_W, CRVM__F_L};
+    static const int func[3] = {CRVM__F_G1, CRVM__F_W1, CRVM__F_L1};
+    /* Moments a field at a time: [0] plain, [1] alternating, [2] ln theta. */
+    double c[3][3][MV], fn[3][2][MV], dc[3][2][MV], b[3][MV], bd[2][MV];
+    for (int v = 0; v < 3; v++) {
+        field_moments(gt, n, comp[v], ks, kl, g, rel, ts, tl, c[v][0], c[v][1], c[v][2]);
+        field_moments(gt, n, func[v], ks, kl, g, rel, ts, tl, fn[v][0], fn[v][1], NULL);
+        for (int j = 0; j < 2; j++)
+            field_moments(gt, n, comp[v] + 1 + j, ks, kl, g, rel, ts, tl, dc[v][j], NULL, NULL);
+    }
+    field_moments(gt, n, CRVM__F_G, ks, kl, g, rel, ts, tl, b[0], b[1], b[2]);
+    field_moments(gt, n, CRVM__F_GC, ks, kl, g, rel, ts, tl, bd[0], NULL, NULL);
+    field_moments(gt, n, CRVM__F_GE, ks, kl, g, rel, ts, tl, bd[1], NULL, NULL);
+    for (int m = 0; m < MP; m++) {
+        double *r = T + (size_t)m * CRVM__FULL_WIDE;
+        for (int v = 0; v < 3; v++) {
+            r[CRVM__FL_C + v] = c[v][0][m];
+            r[CRVM__FL_G1 + v] = fn[v][0][m];
+            r[CRVM__FL_CA + v] = c[v][1][m];
+            r[CRVM__FL_GA + v] = fn[v][1][m];
+            r[CRVM__FL_CT + v] = c[v][2][m];
+            r[CRVM__FL_CC + 2 * v] = dc[v][0][m];
+            r[CRVM__FL_CC + 2 * v + 1] = dc[v][1][m];
+            r[CRVM__FL_CK + v] = c[v][0][m + 1];
         }
+        r[CRVM__FL_B] = b[0][m];
+        r[CRVM__FL_BA] = b[1][m];
+        r[CRVM__FL_BT] = b[2][m];
+        r[CRVM__FL_BC] = bd[0][m];
+        r[CRVM__FL_BE] = bd[1][m];
+        r[CRVM__FL_BK] = r[CRVM__FL_BP] = b[0][m + 1];
+        r[CRVM__FL_ZERO] = 0.0;
+    }
+    for (int m = MP; m < MV; m++) {
+        double *r = T + CRVM__FULL_WIDE * MP + (size_t)(m - MP) * CRVM__FULL_REST;
+        for (int v = 0; v < 3; v++) {
+            r[v] = c[v][0][m];
+            r[3 + v] = fn[v][0][m];
+        }
+        r[6] = b[0][m];
+        r[7] = 0.0;
     }
     return kl;
 }
@@ -214,7 +308,7 @@ void crvm__rcov_left_tables(const crvm__rcov_engine *e, crvm__rcov_gtab *gt)
 {
     if (!gt->left) {
         for (int n = 0; n <= e->max_n; n++)
-            gt->left_k[n] = -1.0;
+            gt->left_k[n] = gt->full_k[n] = -1.0;
         return;
     }
     double ls[N + 2], ts[N + 2], tl[N + 1];
@@ -227,6 +321,8 @@ void crvm__rcov_left_tables(const crvm__rcov_engine *e, crvm__rcov_gtab *gt)
         gt->left_k[n] = (double)kl;
         if (kl >= 0)
             interleave(B, gt->left + (size_t)n * CRVM__LEFT_STRIDE);
+        gt->full_k[n] =
+            (double)row_full(e, gt, n, ts, tl, &g, gt->left_full + (size_t)n * CRVM__FULL_STRIDE);
     }
 }
 
@@ -316,9 +412,154 @@ static inline ALWAYS_INLINE void add_left(crvm__rcov_qctx *qc, long kc, int wide
     s->p[CRVM__P_CE][0] += acc[CRVM__L_CE];
 }
 
+/* ---- a full query ---------------------------------------------------------------------- */
+
+#define FW CRVM__FULL_WIDE
+#define FR CRVM__FULL_REST
+
+/* 1 / m for 1 <= m < MV. */
+static const double inverse[MV] = {0, 1.0, 1.0 / 2, 1.0 / 3, 1.0 / 4, 1.0 / 5, 1.0 / 6, 1.0 / 7,
+                                   1.0 / 8, 1.0 / 9, 1.0 / 10, 1.0 / 11, 1.0 / 12, 1.0 / 13,
+                                   1.0 / 14, 1.0 / 15, 1.0 / 16, 1.0 / 17, 1.0 / 18, 1.0 / 19,
+                                   1.0 / 20, 1.0 / 21, 1.0 / 22, 1.0 / 23, 1.0 / 24, 1.0 / 25};
+
+#if defined(__GNUC__) || defined(__clang__)
+/* acc[f] += sum over m of the table's column f times its coefficient, in
+ * the order of m, vectors of type V of L lanes: the columns before
+ * FL_B take em[m], those from FL_B dm[m] but FL_BP (ep[m]) and FL_ZERO (0);
+ * for m >= MP the first six em[m], then dm[m] and 0. */
+#define FULL_SUMS(V, L)                                                                        \
+    do {                                                                                       \
+        V v_[FW / (L)], r_[FR / (L)];                                                          \
+        memset(v_, 0, sizeof v_);                                                              \
+        memset(r_, 0, sizeof r_);                                                              \
+        for (int m = 0; m < MP; m++) {                                                         \
+            V t_, c_ = (V){0} + dm[m];                                                         \
+            for (int j = 0; j < CRVM__FL_B / (L); j++) {                                       \
+                memcpy(&t_, T + FW * m + (L) * j, sizeof t_);                                  \
+                v_[j] += em[m] * t_;                                                           \
+            }                                                                                  \
+            for (int j = CRVM__FL_B / (L); j < FW / (L) - 1; j++) {                            \
+                memcpy(&t_, T + FW * m + (L) * j, sizeof t_);                                  \
+                v_[j] += c_ * t_;                                                              \
+            }                                                                                  \
+            c_[(L) - 2] = ep[m];                                                               \
+            c_[(L) - 1] = 0.0;                                                                 \
+            memcpy(&t_, T + FW * m + FW - (L), sizeof t_);                                     \
+            v_[FW / (L) - 1] += c_ * t_;                                                       \
+        }                                                                                      \
+        for (int m = MP; m < MV; m++) {                                                        \
+            const double *row_ = T + FW * MP + FR * (m - MP);                                  \
+            V t_, c_ = (V){0} + em[m];                                                         \
+            for (int j = 0; j < FR / (L) - 1; j++) {                                           \
+                memcpy(&t_, row_ + (L) * j, sizeof t_);                                        \
+                r_[j] += em[m] * t_;                                                           \
+            }                                                                                  \
+            c_[(L) - 2] = dm[m];                                                               \
+            c_[(L) - 1] = 0.0;                                                                 \
+            memcpy(&t_, row_ + FR - (L), sizeof t_);                                           \
+            r_[FR / (L) - 1] += c_ * t_;                                                       \
+        }                                                                                      \
+        memcpy(acc, v_, sizeof v_);                                                            \
+        memcpy(rest, r_, sizeof r_);                                                           \
+    } while (0)
+
+static inline ALWAYS_INLINE void full_sums(const double *restrict em, const double *restrict dm,
+                                           const double *restrict ep, const double *restrict T,
+                                           double acc[FW], double rest[FR], int wide4)
+{
+    if (wide4)
+        FULL_SUMS(v4d, 4);
+    else
+        FULL_SUMS(v2d, 2);
+}
+#else
+static double full_coef(int f, int m, const double *em, const double *dm, const double *ep)
+{
+    return f < CRVM__FL_B ? em[m] : f == CRVM__FL_BP ? ep[m] : f == CRVM__FL_ZERO ? 0.0 : dm[m];
+}
+
+static void full_sums(const double *em, const double *dm, const double *ep, const double *T,
+                      double acc[FW], double rest[FR], int wide4)
+{
+    (void)wide4;
+    for (int f = 0; f < FW; f++)
+        acc[f] = 0;
+    for (int f = 0; f < FR; f++)
+        rest[f] = 0;
+    for (int m = 0; m < MP; m++)
+        for (int f = 0; f < FW; f++)
+            acc[f] += full_coef(f, m, em, dm, ep) * T[FW * m + f];
+    for (int m = MP; m < MV; m++)
+        for (int f = 0; f < FR; f++)
+            rest[f] += (f < 6 ? em[m] : f == 6 ? dm[m] : 0.0) * T[FW * MP + FR * (m - MP) + f];
+}
+#endif
+
+_Static_assert(CRVM__FL_B % 4 == 0 && CRVM__FULL_WIDE % 4 == 0 && CRVM__FULL_REST == 8 &&
+               CRVM__FL_BP == CRVM__FULL_WIDE - 2 && CRVM__FL_ZERO == CRVM__FULL_WIDE - 1,
+               "full_sums: whole vectors of em, then of dm, the last (.., ep, 0)");
+
+/* A full query's nodes k <= kc from its row's full table: the sums in w1 =
+ * w u^e1 with em[m] = e0 (-(x + e1) kappa_F)^m / m!, those in w (1 - u^F)
+ * with dm[m] = e0 (-1)^(m+1) (a^m - b^m) / m! (a = (x + F) kappa_F, b = x
+ * kappa_F: the series of e^(-x kappa) - e^(-(x + F) kappa)), w kappa u^F
+ * with ep[m] = e0 (-a)^m / m!. Bound of the middle kind: since 1 - e^(-F
+ * kappa) >= F kappa e^(-F kappa), the sum is at least F kappa_F e^(-a)
+ * T_1 (T_m <= T_1 for m >= 1, its field >= 0), and (a^m - b^m) / m! <= F
+ * kappa_F a^(m-1) / (m-1)!: the terms from M on are within e^(2a) a^M / M!
+ * of the sum (a <= Q), their magnitudes within e^(2a) of it -- the DERL's
+ * bound and rounding. (a^m - b^m) / m! comes from the recurrence D_m = (a
+ * D_(m-1) + F kappa_F b^(m-1) / (m-1)!) / m of positive terms (~4 m
+ * roundings, within LEFT_ROUNDING's 4 (MV + 2) a term). */
+static inline ALWAYS_INLINE void add_left_full(crvm__rcov_qctx *qc, long kc, int wide4)
+{
+    const crvm__rcov_gtab *gt = qc->gt;
+    const double *T = qc->left;
+    double kl = gt->kappa[kc], y = -(qc->x + qc->e1) * kl, a = (qc->x + qc->F) * kl;
+    double b = qc->x * kl, fk = qc->F * kl;
+    double em[MV], dm[MV], ep[MV];
+    em[0] = ep[0] = exp(gt->alpha * (gt->t_lo + (double)kc * gt->h) - qc->lnB);
+    em[1] = em[0] * y;
+    ep[1] = ep[0] * -a;
+    double y2 = y * y, a2 = a * a;
+    for (int m = 2; m < MV; m++) {
+        em[m] = em[m - 2] * (y2 * inverse_pair[m]);
+        ep[m] = ep[m - 2] * (a2 * inverse_pair[m]);
+    }
+    double bm = em[0], D = 0;
+    dm[0] = 0;
+    for (int m = 1; m < MV; m++) {
+        D = (a * D + fk * bm) * inverse[m];
+        bm *= b * inverse[m];
+        dm[m] = (m & 1) ? D : -D;
+    }
+    double acc[FW], rest[FR];
+    full_sums(em, dm, ep, T, acc, rest, wide4);
+    crvm__rcov_sums *s = &qc->s;
+    for (int v = 0; v < 3; v++) {
+        crvm__lanes_add(s->v[CRVM__S_C + v], acc[CRVM__FL_C + v] + rest[v], acc[CRVM__FL_CA + v]);
+        crvm__lanes_add(s->v[CRVM__S_G1 + v], acc[CRVM__FL_G1 + v] + rest[3 + v],
+                        acc[CRVM__FL_GA + v]);
+        s->p[CRVM__P_CT + v][0] += acc[CRVM__FL_CT + v];
+        s->p[CRVM__P_CK + v][0] += kl * acc[CRVM__FL_CK + v];
+        s->p[CRVM__P_CC + 2 * v][0] += acc[CRVM__FL_CC + 2 * v];
+        s->p[CRVM__P_CE + 2 * v][0] += acc[CRVM__FL_CC + 2 * v + 1];
+    }
+    crvm__lanes_add(s->v[CRVM__S_B], acc[CRVM__FL_B] + rest[6], acc[CRVM__FL_BA]);
+    s->p[CRVM__P_BT][0] += acc[CRVM__FL_BT];
+    s->p[CRVM__P_BK][0] += kl * acc[CRVM__FL_BK];
+    s->p[CRVM__P_BC][0] += acc[CRVM__FL_BC];
+    s->p[CRVM__P_BE][0] += acc[CRVM__FL_BE];
+    s->p[CRVM__P_BP][0] += kl * acc[CRVM__FL_BP];
+}
+
 void crvm__rcov_add_left_scalar(crvm__rcov_qctx *qc, long kc)
 {
-    add_left(qc, kc, 0);
+    if (qc->derl_only)
+        add_left(qc, kc, 0);
+    else
+        add_left_full(qc, kc, 0);
 }
 
 #if CRVM__RCOV_AVX2_CLONES
@@ -327,15 +568,23 @@ __attribute__((target("avx2"))) static void add_left_avx2(crvm__rcov_qctx *qc, l
 {
     add_left(qc, kc, 1);
 }
+
+__attribute__((target("avx2"))) static void add_left_full_avx2(crvm__rcov_qctx *qc, long kc)
+{
+    add_left_full(qc, kc, 1);
+}
 #endif
 
 void crvm__rcov_add_left(crvm__rcov_qctx *qc, long kc)
 {
 #if CRVM__RCOV_AVX2_CLONES
     if (crvm__rcov_avx2()) {
-        add_left_avx2(qc, kc);
+        if (qc->derl_only)
+            add_left_avx2(qc, kc);
+        else
+            add_left_full_avx2(qc, kc);
         return;
     }
 #endif
-    add_left(qc, kc, 0);
+    crvm__rcov_add_left_scalar(qc, kc);
 }

@@ -27,7 +27,8 @@
  * coefficients. A DERL-only query whose z = x + e1 is at most Q / kappa_L
  * (Q = 2), kappa_L its row's left cut, instead takes every node below
  * kappa_L from the row's left table, a series in z kappa_L (cov_left.c): its
- * walk then starts about at the mode. For alpha >= 5 the weights are
+ * walk then starts about at the mode. A full query likewise from its row's
+ * full table when z = x + F is at most Q / kappa_F. For alpha >= 5 the weights are
  * normalised numerically (E[Q] = sum w Q / sum w: the rounding of ln
  * B(alpha, x), ~alpha ulps, then cancels).
  *
@@ -314,12 +315,17 @@ static crvm_status evaluate(const crvm__rcov_engine *e, const crvm__rcov_query *
     qc.F = F;
     qc.derl_only = derl_only;
     qc.lnB = gt->lga - c1.at1.lp;
-    /* A DERL-only query whose z = x + e1 allows it takes the nodes below its
-     * row's left cut from the left table (cov_left.c): ~4 chunks fewer. */
-    qc.left = derl_only && gt->left ? crvm__rcov_left(gt, q->n, x + e1) : NULL;
+    /* A query whose z allows it takes the nodes below its row's left cut
+     * from a left table (cov_left.c): a DERL-only query (z = x + e1) ~4
+     * chunks fewer, a full one (z = x + F) its row's full table: ~4.7
+     * chunks fewer and no tail series. */
+    if (derl_only)
+        qc.left = gt->left ? crvm__rcov_left(gt, q->n, x + e1) : NULL;
+    else
+        qc.left = gt->left_full ? crvm__rcov_left_full(gt, q->n, x + F) : NULL;
     long kc = -1;
     if (qc.left)
-        kc = (long)gt->left_k[n];
+        kc = (long)(derl_only ? gt->left_k[n] : gt->full_k[n]);
     else {
         /* The growth rate of every factor the tail multiplies: for a
          * DERL-only query the weight's, ln theta's and its own fields' alone

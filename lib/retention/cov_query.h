@@ -52,7 +52,8 @@ typedef struct crvm__rcov_qctx {
     double x, e1, F, lnB; /* x = beta + Lambda, e1, F = F_H, ln B(alpha, x) */
     int derl_only;        /* only the sums of the DERL: C, G1 and their partials (and
                              Z when numeric); the others stay 0 */
-    const double *left;   /* a DERL-only query's left table (crvm__rcov_left), or NULL */
+    const double *left;   /* a DERL-only query's left table (crvm__rcov_left), a full
+                             one's (crvm__rcov_left_full), or NULL */
     crvm__rcov_sums s;
 } crvm__rcov_qctx;
 
@@ -73,7 +74,8 @@ void crvm__rcov_add_chunk_scalar(crvm__rcov_qctx *qc, long k0, long lo, long hi,
 #define CRVM__TAIL_Q 0.01
 void crvm__rcov_add_tail(crvm__rcov_qctx *qc, long kc);
 
-/* Adds the nodes k <= kc, kc the row's left cut, by qc->left (cov_left.c),
+/* Adds the nodes k <= kc, kc the row's left cut (its full cut for a full
+ * query), by qc->left (cov_left.c),
  * whose rounding is within LEFT_ROUNDING of the sum (4 (MV + 2) eps e^(2Q),
  * e^(2Q) = 54.6 at Q = 2). */
 #define CRVM__LEFT_ROUNDING (4.0 * (CRVM__LEFT_MV + 2) * 54.6 * 0x1p-52)

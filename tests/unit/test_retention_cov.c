@@ -1204,6 +1204,17 @@ static void derl_alone_is_accurate_where_the_lifetime_window_grows_faster(void *
     assert_true(faster >= 4);
 }
 
+/* Rows of the left tables' edge tests: cuts at tiny and at large kappa,
+ * alpha 0.05 .. 3, x 0.1 .. 1e4, n 0 .. 600. */
+typedef struct left_row {
+    double a, b, c, E;
+    int n;
+} left_row;
+static const left_row left_rows[] = {{0.5, 10.0, 0.85, 1.0, 0},   {1.5693, 31.0, 1.0, 1.35, 24},
+                                     {0.9, 0.1, 1.0, 1e-3, 0},    {0.05, 1.0, 1.0, 5.0, 36},
+                                     {3.0, 300.0, 0.7, 0.2, 600}, {1.0, 1e4, 1.6, 40.0, 600},
+                                     {0.3, 0.1, 0.3, 1e-3, 120}};
+
 /* A DERL-only query takes its nodes below its row's left cut kappa_L from
  * the row's left table (cov_left.c) when z kappa_L <= Q = 2, z = beta + Lambda +
  * e1, and otherwise walks down to the series cut. At the edges of that rule
@@ -1212,20 +1223,14 @@ static void derl_alone_is_accurate_where_the_lifetime_window_grows_faster(void *
  * mode) -- in rows at n = 0 up to n = 600, with cuts at tiny kappa (beta
  * 1e4, E = 40: kappa_L ~ 1e-7) and at large kappa (beta 0.1, E = 1e-3:
  * kappa_L ~ 6): the value within 1e-10 of the long-double series (the
- * engine's guarantee) and each partial within 1e-8 of the full query's, which
- * never uses the tables (other nodes and another tail; each accurate to
- * ~1e-10 of its scale). */
+ * engine's guarantee) and each partial within 1e-8 of the full query's,
+ * which takes other nodes (its own cut, with its full table or its tail;
+ * each accurate to ~1e-10 of its scale). */
 static void derl_alone_is_accurate_at_the_edges_of_its_left_table(void **state)
 {
     (void)state;
-    const struct {
-        double a, b, c, E;
-        int n;
-    } rows[] = {{0.5, 10.0, 0.85, 1.0, 0},   {1.5693, 31.0, 1.0, 1.35, 24},
-                {0.9, 0.1, 1.0, 1e-3, 0},    {0.05, 1.0, 1.0, 5.0, 36},
-                {3.0, 300.0, 0.7, 0.2, 600}, {1.0, 1e4, 1.6, 40.0, 600},
-                {0.3, 0.1, 0.3, 1e-3, 120}};
-    const int n_rows = under_valgrind() ? 3 : (int)(sizeof rows / sizeof *rows);
+    const int n_rows = under_valgrind() ? 3 : (int)(sizeof left_rows / sizeof *left_rows);
+    const left_row *rows = left_rows;
     double kappa_min = INFINITY, kappa_max = 0;
     for (int ir = 0; ir < n_rows; ir++) {
         double prm[3] = {rows[ir].a, rows[ir].b, rows[ir].c}, lm = log(rows[ir].E);
@@ -1283,6 +1288,93 @@ static void derl_alone_is_accurate_at_the_edges_of_its_left_table(void **state)
     printf("left tables: cuts at kappa %.3g .. %.3g\n", kappa_min, kappa_max);
     if (!under_valgrind())
         assert_true(kappa_min < 1e-5 && kappa_max > 1);
+}
+
+/* A full query takes its nodes below its row's full cut kappa_F from the
+ * row's full table when (x + F) kappa_F <= Q = 2, F = F_H the exposure up
+ * to the horizon, else walks to its series cut. At the edges of that rule,
+ * in the rows above (the same three queries: at the limit, one ulp of
+ * Lambda past it, and Lambda = e1 = 0): every value within 1e-10 of the
+ * long-double series, and every value and partial within 1e-8 of the same
+ * query with the row's table withdrawn (its walk and tail: other nodes and
+ * another tail, each accurate to ~1e-10 of its scale). */
+static void full_query_is_accurate_at_the_edges_of_its_left_table(void **state)
+{
+    (void)state;
+    const int n_rows = under_valgrind() ? 2 : (int)(sizeof left_rows / sizeof *left_rows);
+    const int H = 12;
+    double kappa_min = INFINITY, kappa_max = 0;
+    for (int ir = 0; ir < n_rows; ir++) {
+        const left_row *row = &left_rows[ir];
+        double prm[3] = {row->a, row->b, row->c}, lm = log(row->E);
+        int n = row->n;
+        crvm_retention_cov *m = NULL;
+        assert_int_equal(crvm_retention_cov_new(CRVM_RETENTION_BDW, 1, 0, prm, 3, NULL, 0, &m),
+                         CRVM_OK);
+        crvm__rcov_engine *e = NULL;
+        assert_int_equal(crvm__rcov_engine_new(m, n, H, 0.008, 1200, &lm, &e), CRVM_OK);
+        crvm__rcov_gtab *gt = &e->tab[0];
+        if (gt->full_k[n] < 0)
+            fail_msg("row %d has no full table", ir);
+        double kf = gt->kappa[(long)gt->full_k[n]], e1 = 0.1 / kf;
+        double span = gt->E * (e->P[n + H] - e->P[n + 1]);
+        kappa_min = fmin(kappa_min, kf);
+        kappa_max = fmax(kappa_max, kf);
+        /* Lambda at the limit and one ulp past it, as the engine forms x + F. */
+        double at = CRVM__LEFT_Q / kf - gt->beta - (e1 + span);
+        while (crvm__rcov_left_full(gt, n, (gt->beta + at) + (e1 + span)) == NULL)
+            at = nextafter(at, 0);
+        double past = at;
+        while (crvm__rcov_left_full(gt, n, (gt->beta + past) + (e1 + span)) != NULL)
+            past = nextafter(past, INFINITY);
+        assert_true(past <= at * (1 + 1e-14));
+        const double lambdas[3] = {at, past, 0.0}, e1s[3] = {e1, e1, 0.0};
+        for (int iq = 0; iq < 3; iq++) {
+            assert_true((crvm__rcov_left_full(gt, n, (gt->beta + lambdas[iq]) +
+                                                         (e1s[iq] + span)) != NULL) == (iq != 1));
+            crvm__rcov_query q = {0, n, lambdas[iq], e1s[iq]};
+            crvm__rcov_answer got, walked;
+            crvm_status st = crvm__rcov_engine_eval(e, &q, &got);
+            if (st != CRVM_OK)
+                fail_msg("row %d query %d refused: %s", ir, iq, crvm_last_error());
+            double keep = gt->full_k[n];
+            gt->full_k[n] = -1;
+            st = crvm__rcov_engine_eval(e, &q, &walked);
+            gt->full_k[n] = keep;
+            if (st != CRVM_OK)
+                fail_msg("row %d query %d refused without the table: %s", ir, iq,
+                         crvm_last_error());
+            series_case sc = {prm[0], prm[1], prm[2], row->E, lambdas[iq], e1s[iq], 0.008, n, H,
+                              1200};
+            long double want[6];
+            series_values(&sc, want);
+            for (int v = 0; v < 6; v++) {
+                /* (churn next is 0 at e1 = 0, exactly) */
+                double value = answer_value(&got, v), diff = fabs(value - (double)want[v]);
+                if (!(diff <= 1e-10 * fabs((double)want[v])))
+                    fail_msg("row %d query %d: %s %.17g vs series %.17Lg (rel %.3g)", ir, iq,
+                             answer_names[v], value, want[v], diff / fabs((double)want[v]));
+                const crvm__rcov_partials *p[2][6] = {
+                    {&got.survival, &got.churn_next, &got.derl, &got.derl_horizon,
+                     &got.lifetime, &got.at_risk},
+                    {&walked.survival, &walked.churn_next, &walked.derl, &walked.derl_horizon,
+                     &walked.lifetime, &walked.at_risk}};
+                const double a6[6] = {p[0][v]->value, p[0][v]->d_alpha, p[0][v]->d_x,
+                                      p[0][v]->d_c, p[0][v]->d_log_e, p[0][v]->d_e1};
+                const double b6[6] = {p[1][v]->value, p[1][v]->d_alpha, p[1][v]->d_x,
+                                      p[1][v]->d_c, p[1][v]->d_log_e, p[1][v]->d_e1};
+                for (int i = 0; i < 6; i++)
+                    if (!(fabs(a6[i] - b6[i]) <= 1e-8 * fmax(fabs(b6[i]), 1e-12 * b6[0])))
+                        fail_msg("row %d query %d: %s, partial %d with the table %.17g, "
+                                 "walked %.17g", ir, iq, answer_names[v], i, a6[i], b6[i]);
+            }
+        }
+        crvm__rcov_engine_free(e);
+        crvm_retention_cov_free(m);
+    }
+    printf("full tables: cuts at kappa %.3g .. %.3g\n", kappa_min, kappa_max);
+    if (!under_valgrind())
+        assert_true(kappa_min < 1e-5 && kappa_max > 0.1);
 }
 
 /* With b = 0 (E = 1) and the model's own exposure Lambda_n = n^c, the
@@ -1395,16 +1487,16 @@ static void fill_sums(crvm__rcov_qctx *qc, unsigned long long *rng)
  * fused multiply-adds, so the same bits. Every chunk position of engines
  * with analytic (alpha < 5) and numeric weights, DERL-only and full, with
  * masks at both ends and posteriors reaching the checked exponentials (x up
- * to 1e7), from running sums that are not zero, and every row's left
- * table at z kappa_L from Q / 8 to Q: the sums and magnitudes of both
- * paths byte for byte. */
+ * to 1e7), from running sums that are not zero, every row's left table at z
+ * kappa_L from Q / 8 to Q and every row's full table at z kappa_F from Q / 8
+ * to Q: the sums and magnitudes of both paths byte for byte. */
 static void node_chunks_are_the_same_bits_on_every_path(void **state)
 {
     (void)state;
     const double pars[3][3] = {{0.8, 3.0, 0.9}, {7.0, 40.0, 1.0}, {0.3, 1e4, 1.2}};
     const double xs[3] = {0.0, 25.0, 1e7}, e1s[3] = {0.0, 0.5, 30.0};
     unsigned long long rng = 12345;
-    size_t chunks = 0, lefts = 0;
+    size_t chunks = 0, tables[2] = {0, 0};
     for (int ip = 0; ip < 3; ip++) {
         double prm[3] = {pars[ip][0], pars[ip][1], pars[ip][2]};
         crvm_retention_cov *m = NULL;
@@ -1442,39 +1534,49 @@ static void node_chunks_are_the_same_bits_on_every_path(void **state)
                     }
             }
         }
-        for (int n = 0; n <= 6; n++) {
-            if (gt->left_k[n] < 0)
-                continue;
-            long kc = (long)gt->left_k[n];
-            for (int iz = 1; iz <= 8; iz++) {
-                /* z = x + e1 from Q / 8 to Q over kappa_L, e1 = z / 10; the
-                 * walk adds these sums first, to zero sums. */
-                crvm__rcov_qctx a;
-                memset(&a, 0, sizeof a);
-                a.gt = gt;
-                a.derl_only = 1;
-                double z = CRVM__LEFT_Q / 8 * iz / gt->kappa[kc];
-                a.e1 = 0.1 * z;
-                a.x = z - a.e1;
-                a.lnB = lgamma(gt->alpha) + lgamma(a.x) - lgamma(gt->alpha + a.x);
-                a.left = crvm__rcov_left(gt, n, a.x + a.e1);
-                if (a.left == NULL)
+        for (int n = 0; n <= 6; n++)
+            for (int full = 0; full < 2; full++) {
+                double cut = full ? gt->full_k[n] : gt->left_k[n];
+                if (cut < 0)
                     continue;
-                crvm__rcov_qctx b = a;
-                crvm__rcov_add_left(&a, kc);
-                crvm__rcov_add_left_scalar(&b, kc);
-                if (memcmp(&a.s, &b.s, sizeof a.s) != 0)
-                    fail_msg("group %d row %d: the left table's sums at z kappa_L = %g differ "
-                             "between the paths", ip, n, (a.x + a.e1) * gt->kappa[kc]);
-                lefts++;
+                long kc = (long)cut;
+                for (int iz = 1; iz <= 8; iz++) {
+                    /* z from Q / 8 to Q over kappa_L: DERL-only z = x + e1,
+                     * e1 = z / 10, to zero sums (the walk adds these sums
+                     * first); full z = x + F, F = 0.6 z, e1 = 0.2 z, to
+                     * sums that are not zero. */
+                    crvm__rcov_qctx a;
+                    memset(&a, 0, sizeof a);
+                    a.gt = gt;
+                    a.derl_only = !full;
+                    double z = CRVM__LEFT_Q / 8 * iz / gt->kappa[kc];
+                    a.e1 = (full ? 0.2 : 0.1) * z;
+                    a.F = full ? 0.6 * z : 0.0;
+                    a.x = z - (full ? a.F : a.e1);
+                    a.lnB = lgamma(gt->alpha) + lgamma(a.x) - lgamma(gt->alpha + a.x);
+                    a.left = full ? crvm__rcov_left_full(gt, n, a.x + a.F)
+                                  : crvm__rcov_left(gt, n, a.x + a.e1);
+                    if (a.left == NULL)
+                        continue;
+                    if (full)
+                        fill_sums(&a, &rng);
+                    crvm__rcov_qctx b = a;
+                    crvm__rcov_add_left(&a, kc);
+                    crvm__rcov_add_left_scalar(&b, kc);
+                    if (memcmp(&a.s, &b.s, sizeof a.s) != 0)
+                        fail_msg("group %d row %d: the %s table's sums at z kappa_L = %g differ "
+                                 "between the paths", ip, n, full ? "full" : "left",
+                                 z * gt->kappa[kc]);
+                    tables[full]++;
+                }
             }
-        }
         crvm__rcov_engine_free(e);
         crvm_retention_cov_free(m);
     }
-    printf("node chunks: %zu compared, left tables' sums %zu (AVX2 path %s)\n", chunks, lefts,
+    printf("node chunks: %zu compared, left tables' sums %zu, full tables' %zu (AVX2 path %s)\n",
+           chunks, tables[0], tables[1],
            crvm__rcov_avx2() ? "taken" : "not available: both scalar");
-    assert_true(lefts >= 20);
+    assert_true(tables[0] >= 20 && tables[1] >= 20);
 }
 
 /* Queries the engine cannot answer accurately are refused, never answered;
@@ -1911,6 +2013,7 @@ int main(void)
         cmocka_unit_test(engine_is_accurate_where_the_integrands_separate),
         cmocka_unit_test(derl_alone_is_accurate_where_the_lifetime_window_grows_faster),
         cmocka_unit_test(derl_alone_is_accurate_at_the_edges_of_its_left_table),
+        cmocka_unit_test(full_query_is_accurate_at_the_edges_of_its_left_table),
         cmocka_unit_test(engine_with_b_zero_equals_the_plain_predictions),
         cmocka_unit_test(engine_partials_match_differences_of_the_series),
         cmocka_unit_test(node_chunks_are_the_same_bits_on_every_path),
