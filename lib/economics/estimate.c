@@ -7,11 +7,64 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "crvm/economics.h"
+#include "economics/cost_sums.h"
 #include "economics/economics_internal.h"
 #include "ledger/ledger_internal.h"
 
 enum { CELLS = CRVM_KE_CELLS, N_WITH = 0, SUM_WITH = CELLS, N_WITHOUT = 2 * CELLS,
        SUM_WITHOUT = 3 * CELLS, COST_CENTS = 4 * CELLS, COUNTED = 4 * CELLS + 1 };
+
+/* Contact i's handle time into its cell of s, by whether an article is linked. */
+static inline void note_minutes(const crvm_ledger *l, const uint8_t *linked, size_t i, double *s)
+{
+    size_t cell = (size_t)l->con_channel[i] * CRVM_TIER_COUNT + (l->con_tier[i] - 1u);
+    s[(linked[i] ? N_WITH : N_WITHOUT) + cell] += 1;
+    s[(linked[i] ? SUM_WITH : SUM_WITHOUT) + cell] += l->con_minutes[i];
+}
+
+/* The statistics of the contacts opened by as_of, their costs summed
+ * unchecked (cost_sums.h: only where the cost model bounds them) when costed. */
+static void count_contacts(const crvm_ledger *l, const crvm_cost_model *m, crvm_date as_of,
+                           const uint8_t *linked, int costed, double *s)
+{
+    crvm__cost_sums c = {0};
+    size_t counted = 0;
+    for (size_t i = 0; i < l->contact_ids.count; i++) {
+        if (l->con_opened[i] > as_of)
+            continue;
+        note_minutes(l, linked, i, s);
+        if (costed)
+            crvm__cost_sums_add(&c, m, l->con_minutes[i], l->con_tier[i], l->con_channel[i],
+                                l->con_escalated[i]);
+        counted++;
+    }
+    /* Every partial sum of whole cents is below 2^53, so the double sum
+     * contact by contact would be this integer exactly. */
+    crvm__contact_cost t = crvm__cost_sums_total(&c, m);
+    s[COST_CENTS] = (double)(t.labour + t.channel + t.escalation + t.overhead);
+    s[COUNTED] = (double)counted;
+}
+
+/* The same with every contact's cost checked: CRVM_EDOMAIN naming the first
+ * whose cost passes 2^53 cents. */
+static crvm_status count_contacts_checked(const crvm_ledger *l, const crvm_cost_model *m,
+                                          crvm_date as_of, const uint8_t *linked, double *s)
+{
+    for (size_t i = 0; i < l->contact_ids.count; i++) {
+        if (l->con_opened[i] > as_of)
+            continue;
+        note_minutes(l, linked, i, s);
+        crvm__contact_cost k;
+        if (!crvm__cost_contact(m, l->con_minutes[i], l->con_tier[i], l->con_channel[i],
+                                l->con_escalated[i], &k))
+            return crvm__fail(CRVM_EDOMAIN, "the cost of contact '%.60s' passes 2^53 cents "
+                              "(about 9.007e13 currency units): check the cost model's rates",
+                              crvm_ledger_id(l, CRVM_TABLE_CONTACTS, i));
+        s[COST_CENTS] += (double)(k.labour + k.channel + k.escalation + k.overhead);
+        s[COUNTED] += 1;
+    }
+    return CRVM_OK;
+}
 
 /* Statistics of l into s (CRVM_KE_STATS, zeroed by the caller). */
 static crvm_status accumulate_stats(const crvm_ledger *l, const crvm_cost_model *m, crvm_date as_of,
@@ -25,24 +78,10 @@ static crvm_status accumulate_stats(const crvm_ledger *l, const crvm_cost_model 
     for (size_t i = 0; i < l->n_link; i++)
         linked[l->link_contact[i]] = 1;
     crvm_status st = CRVM_OK;
-    for (size_t i = 0; i < nk && st == CRVM_OK; i++) {
-        if (l->con_opened[i] > as_of)
-            continue;
-        size_t cell = (size_t)l->con_channel[i] * CRVM_TIER_COUNT + (l->con_tier[i] - 1u);
-        s[(linked[i] ? N_WITH : N_WITHOUT) + cell] += 1;
-        s[(linked[i] ? SUM_WITH : SUM_WITHOUT) + cell] += l->con_minutes[i];
-        if (costed) {
-            crvm__contact_cost k;
-            if (!crvm__cost_contact(m, l->con_minutes[i], l->con_tier[i], l->con_channel[i],
-                                    l->con_escalated[i], &k))
-                st = crvm__fail(CRVM_EDOMAIN, "the cost of contact '%.60s' passes 2^53 cents "
-                                "(about 9.007e13 currency units): check the cost model's rates",
-                                crvm_ledger_id(l, CRVM_TABLE_CONTACTS, i));
-            else
-                s[COST_CENTS] += (double)(k.labour + k.channel + k.escalation + k.overhead);
-        }
-        s[COUNTED] += 1;
-    }
+    if (!costed || crvm__cost_sums_exact(m, nk))
+        count_contacts(l, m, as_of, linked, costed, s);
+    else
+        st = count_contacts_checked(l, m, as_of, linked, s);
     crvm__free(linked);
     return st;
 }
