@@ -23,26 +23,49 @@ static inline void note_minutes(const crvm_ledger *l, const uint8_t *linked, siz
 }
 
 /* The statistics of the contacts opened by as_of, their costs summed
- * unchecked (cost_sums.h: only where the cost model bounds them) when costed. */
-static void count_contacts(const crvm_ledger *l, const crvm_cost_model *m, crvm_date as_of,
-                           const uint8_t *linked, int costed, double *s)
+ * unchecked (cost_sums.h: only where the cost model bounds them) when costed.
+ * Counts are kept as integers and each cell's minutes summed in the ledger's
+ * order, so s holds the same numbers as when summed into it row by row. */
+static inline void count_contacts_of(const crvm_ledger *l, const crvm_cost_model *m,
+                                     crvm_date as_of, const uint8_t *linked, const int costed,
+                                     double *s)
 {
+    const crvm_date *opened = l->con_opened;
+    const double *minutes = l->con_minutes;
+    const uint8_t *channel = l->con_channel, *tier = l->con_tier, *escalated = l->con_escalated;
     crvm__cost_sums c = {0};
-    size_t counted = 0;
+    int64_t n[2 * CELLS] = {0}; /* with a linked article, then without */
+    double sum[2 * CELLS] = {0};
     for (size_t i = 0; i < l->contact_ids.count; i++) {
-        if (l->con_opened[i] > as_of)
+        if (opened[i] > as_of)
             continue;
-        note_minutes(l, linked, i, s);
+        size_t cell = (linked[i] ? 0 : CELLS) + (size_t)channel[i] * CRVM_TIER_COUNT + (tier[i] - 1u);
+        n[cell]++;
+        sum[cell] += minutes[i];
         if (costed)
-            crvm__cost_sums_add(&c, m, l->con_minutes[i], l->con_tier[i], l->con_channel[i],
-                                l->con_escalated[i]);
-        counted++;
+            crvm__cost_sums_add(&c, m, minutes[i], tier[i], channel[i], escalated[i]);
+    }
+    for (size_t j = 0; j < CELLS; j++) {
+        s[N_WITH + j] = (double)n[j];
+        s[SUM_WITH + j] = sum[j];
+        s[N_WITHOUT + j] = (double)n[CELLS + j];
+        s[SUM_WITHOUT + j] = sum[CELLS + j];
+        s[COUNTED] += (double)(n[j] + n[CELLS + j]);
     }
     /* Every partial sum of whole cents is below 2^53, so the double sum
      * contact by contact would be this integer exactly. */
     crvm__contact_cost t = crvm__cost_sums_total(&c, m);
     s[COST_CENTS] = (double)(t.labour + t.channel + t.escalation + t.overhead);
-    s[COUNTED] = (double)counted;
+}
+
+/* count_contacts_of with the cost test out of the loop. */
+static void count_contacts(const crvm_ledger *l, const crvm_cost_model *m, crvm_date as_of,
+                           const uint8_t *linked, int costed, double *s)
+{
+    if (costed)
+        count_contacts_of(l, m, as_of, linked, 1, s);
+    else
+        count_contacts_of(l, m, as_of, linked, 0, s);
 }
 
 /* The same with every contact's cost checked: CRVM_EDOMAIN naming the first
