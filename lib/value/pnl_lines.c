@@ -104,8 +104,11 @@ static int activity_lines(const crvm_ledger *l, const crvm_cost_model *m, crvm_d
     const uint32_t lo = (uint32_t)from, span = (uint32_t)last - lo;
 #define IN(d) ((uint32_t)(d) - lo <= span)
     int64_t plan = 0, sourced = 0;
-    for (size_t r = 0; r < l->n_rev; r++)
-        plan += IN(l->rev_date[r]) & (l->rev_stream[r] == CRVM_STREAM_SUPPORT_PLAN) ? l->rev_cents[r] : 0;
+    const crvm_date *date = l->rev_date;
+    const uint8_t *stream = l->rev_stream;
+    const int64_t *cents = l->rev_cents;
+    for (size_t r = 0; r < l->n_rev; r++) /* masks, not branches: the compiler vectorises it */
+        plan += cents[r] & -(int64_t)(IN(date[r]) & (stream[r] == CRVM_STREAM_SUPPORT_PLAN));
     for (size_t j = 0; j < l->sources.n; j++) { /* revenue naming the contact that sourced it */
         uint32_t r = l->sources.row[j];
         if (IN(l->rev_date[r]) && l->rev_stream[r] != CRVM_STREAM_SUPPORT_PLAN)
