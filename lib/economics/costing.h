@@ -15,14 +15,25 @@ typedef struct crvm__contact_cost {
 
 /* A contact's costed components, each saturated by crvm__cents_of (a
  * component beyond 2^53 cents is refused by any later crvm__cents_add). */
+/* The labour and overhead of a contact in currency units, before rounding:
+ * one expression for every costing path, so all round the same bits. */
+static inline double crvm__labour_amount(const crvm_cost_model *m, double minutes, int tier)
+{
+    return minutes / 60.0 * m->hourly_rate[tier - 1];
+}
+static inline double crvm__overhead_amount(const crvm_cost_model *m, double minutes)
+{
+    return m->overhead_per_contact + m->overhead_per_minute * minutes;
+}
+
 static inline crvm__contact_cost crvm__contact_cost_of(const crvm_cost_model *m, double minutes,
                                                        int tier, int channel, int escalated)
 {
     crvm__contact_cost c;
-    c.labour = crvm__cents_of(minutes / 60.0 * m->hourly_rate[tier - 1]);
+    c.labour = crvm__cents_of(crvm__labour_amount(m, minutes, tier));
     c.channel = crvm__cents_of(m->channel_cost[channel]);
     c.escalation = escalated ? crvm__cents_of(m->escalation_cost) : 0;
-    c.overhead = crvm__cents_of(m->overhead_per_contact + m->overhead_per_minute * minutes);
+    c.overhead = crvm__cents_of(crvm__overhead_amount(m, minutes));
     return c;
 }
 

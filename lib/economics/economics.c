@@ -233,17 +233,6 @@ static double payback(const use_saving *u, size_t n, crvm_date t0, double fixed,
     return -1;
 }
 
-double crvm__knowledge_use_saving(const crvm_ledger *l, const crvm_cost_model *m,
-                                  const crvm_knowledge_estimate *e, size_t i)
-{
-    if (l->use_kind[i] == CRVM_USE_ASSISTED) {
-        uint32_t k = l->use_contact[i];
-        int tier = k != CRVM__NOT_FOUND ? l->con_tier[k] : 1;
-        return e->minutes_saved / 60.0 * m->hourly_rate[tier - 1];
-    }
-    return l->use_resolved[i] ? m->deflection_probability * e->avoided_contact_cost : 0.0;
-}
-
 typedef struct dated_article {
     crvm_date created;
     uint32_t article;

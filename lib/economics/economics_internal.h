@@ -37,7 +37,15 @@ crvm_status crvm__knowledge_estimate(const crvm_ledger *l, const crvm_cost_model
 /* Saving of knowledge use i (currency units, unrounded) given the inputs of
  * crvm_knowledge_value(): minutes saved costed at the contact's tier for an
  * assisted reuse, deflection for a resolved self-service view, else 0. */
-double crvm__knowledge_use_saving(const crvm_ledger *l, const crvm_cost_model *m,
-                                  const crvm_knowledge_estimate *e, size_t i);
+static inline double crvm__knowledge_use_saving(const crvm_ledger *l, const crvm_cost_model *m,
+                                                 const crvm_knowledge_estimate *e, size_t i)
+{
+    if (l->use_kind[i] == CRVM_USE_ASSISTED) {
+        uint32_t k = l->use_contact[i];
+        int tier = k != CRVM__NOT_FOUND ? l->con_tier[k] : 1;
+        return e->minutes_saved / 60.0 * m->hourly_rate[tier - 1];
+    }
+    return l->use_resolved[i] ? m->deflection_probability * e->avoided_contact_cost : 0.0;
+}
 
 #endif

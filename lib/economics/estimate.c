@@ -7,11 +7,87 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "crvm/economics.h"
+#include "economics/cost_sums.h"
 #include "economics/economics_internal.h"
 #include "ledger/ledger_internal.h"
 
 enum { CELLS = CRVM_KE_CELLS, N_WITH = 0, SUM_WITH = CELLS, N_WITHOUT = 2 * CELLS,
        SUM_WITHOUT = 3 * CELLS, COST_CENTS = 4 * CELLS, COUNTED = 4 * CELLS + 1 };
+
+/* Contact i's handle time into its cell of s, by whether an article is linked. */
+static inline void note_minutes(const crvm_ledger *l, const uint8_t *linked, size_t i, double *s)
+{
+    size_t cell = (size_t)l->con_channel[i] * CRVM_TIER_COUNT + (l->con_tier[i] - 1u);
+    s[(linked[i] ? N_WITH : N_WITHOUT) + cell] += 1;
+    s[(linked[i] ? SUM_WITH : SUM_WITHOUT) + cell] += l->con_minutes[i];
+}
+
+/* The statistics of the contacts opened by as_of, their costs summed
+ * unchecked (cost_sums.h: only where the cost model bounds them) when costed.
+ * Counts are kept as integers and each cell's minutes summed in the ledger's
+ * order, so s holds the same numbers as when summed into it row by row. */
+static inline void count_contacts_of(const crvm_ledger *l, const crvm_cost_model *m,
+                                     crvm_date as_of, const uint8_t *linked, const int costed,
+                                     double *s)
+{
+    const crvm_date *opened = l->con_opened;
+    const double *minutes = l->con_minutes;
+    const uint8_t *channel = l->con_channel, *tier = l->con_tier, *escalated = l->con_escalated;
+    crvm__cost_sums c = {0};
+    int64_t n[2 * CELLS] = {0}; /* with a linked article, then without */
+    double sum[2 * CELLS] = {0};
+    for (size_t i = 0; i < l->contact_ids.count; i++) {
+        if (opened[i] > as_of)
+            continue;
+        size_t cell = (linked[i] ? 0 : CELLS) + (size_t)channel[i] * CRVM_TIER_COUNT + (tier[i] - 1u);
+        n[cell]++;
+        sum[cell] += minutes[i];
+        if (costed)
+            crvm__cost_sums_add(&c, m, minutes[i], tier[i], channel[i], escalated[i]);
+    }
+    for (size_t j = 0; j < CELLS; j++) {
+        s[N_WITH + j] = (double)n[j];
+        s[SUM_WITH + j] = sum[j];
+        s[N_WITHOUT + j] = (double)n[CELLS + j];
+        s[SUM_WITHOUT + j] = sum[CELLS + j];
+        s[COUNTED] += (double)(n[j] + n[CELLS + j]);
+    }
+    /* Every partial sum of whole cents is below 2^53, so the double sum
+     * contact by contact would be this integer exactly. */
+    crvm__contact_cost t = crvm__cost_sums_total(&c, m);
+    s[COST_CENTS] = (double)(t.labour + t.channel + t.escalation + t.overhead);
+}
+
+/* count_contacts_of with the cost test out of the loop. */
+static void count_contacts(const crvm_ledger *l, const crvm_cost_model *m, crvm_date as_of,
+                           const uint8_t *linked, int costed, double *s)
+{
+    if (costed)
+        count_contacts_of(l, m, as_of, linked, 1, s);
+    else
+        count_contacts_of(l, m, as_of, linked, 0, s);
+}
+
+/* The same with every contact's cost checked: CRVM_EDOMAIN naming the first
+ * whose cost passes 2^53 cents. */
+static crvm_status count_contacts_checked(const crvm_ledger *l, const crvm_cost_model *m,
+                                          crvm_date as_of, const uint8_t *linked, double *s)
+{
+    for (size_t i = 0; i < l->contact_ids.count; i++) {
+        if (l->con_opened[i] > as_of)
+            continue;
+        note_minutes(l, linked, i, s);
+        crvm__contact_cost k;
+        if (!crvm__cost_contact(m, l->con_minutes[i], l->con_tier[i], l->con_channel[i],
+                                l->con_escalated[i], &k))
+            return crvm__fail(CRVM_EDOMAIN, "the cost of contact '%.60s' passes 2^53 cents "
+                              "(about 9.007e13 currency units): check the cost model's rates",
+                              crvm_ledger_id(l, CRVM_TABLE_CONTACTS, i));
+        s[COST_CENTS] += (double)(k.labour + k.channel + k.escalation + k.overhead);
+        s[COUNTED] += 1;
+    }
+    return CRVM_OK;
+}
 
 /* Statistics of l into s (CRVM_KE_STATS, zeroed by the caller). */
 static crvm_status accumulate_stats(const crvm_ledger *l, const crvm_cost_model *m, crvm_date as_of,
@@ -25,24 +101,10 @@ static crvm_status accumulate_stats(const crvm_ledger *l, const crvm_cost_model 
     for (size_t i = 0; i < l->n_link; i++)
         linked[l->link_contact[i]] = 1;
     crvm_status st = CRVM_OK;
-    for (size_t i = 0; i < nk && st == CRVM_OK; i++) {
-        if (l->con_opened[i] > as_of)
-            continue;
-        size_t cell = (size_t)l->con_channel[i] * CRVM_TIER_COUNT + (l->con_tier[i] - 1u);
-        s[(linked[i] ? N_WITH : N_WITHOUT) + cell] += 1;
-        s[(linked[i] ? SUM_WITH : SUM_WITHOUT) + cell] += l->con_minutes[i];
-        if (costed) {
-            crvm__contact_cost k;
-            if (!crvm__cost_contact(m, l->con_minutes[i], l->con_tier[i], l->con_channel[i],
-                                    l->con_escalated[i], &k))
-                st = crvm__fail(CRVM_EDOMAIN, "the cost of contact '%.60s' passes 2^53 cents "
-                                "(about 9.007e13 currency units): check the cost model's rates",
-                                crvm_ledger_id(l, CRVM_TABLE_CONTACTS, i));
-            else
-                s[COST_CENTS] += (double)(k.labour + k.channel + k.escalation + k.overhead);
-        }
-        s[COUNTED] += 1;
-    }
+    if (!costed || crvm__cost_sums_exact(m, nk))
+        count_contacts(l, m, as_of, linked, costed, s);
+    else
+        st = count_contacts_checked(l, m, as_of, linked, s);
     crvm__free(linked);
     return st;
 }

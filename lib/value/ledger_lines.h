@@ -18,11 +18,13 @@ typedef struct crvm__pnl_ledger {
 /* The window is the days [from, until) and on or before as_of. Knowledge
  * savings use the estimate of crvm_knowledge_value() as of as_of (computed
  * here) and are rounded per article, as there. Two halves on up to two of
- * `threads` threads -- the estimate with the knowledge lines, and the revenue,
- * contact and self-service lines -- each summing in the ledger's order, so
- * every line is the same bits for any thread count. Time O(revenue +
- * contacts + uses + articles); temporary memory 16 bytes per article and 1
- * per contact. CRVM_OK, CRVM_EDOMAIN (a line or a contact's cost beyond 2^53
+ * `threads` threads -- the estimate with the knowledge lines, summing in the
+ * ledger's order, and the revenue, contact and self-service lines, sums of
+ * whole cents that no order changes -- so every line is the same bits for
+ * any thread count. Contacts are costed one by one (costing.h), without a
+ * check per contact where the cost model bounds every sum (cost_sums.h).
+ * Time O(revenue + contacts + uses + articles), a few instructions a row;
+ * temporary memory 16 bytes per article and 1 per contact. CRVM_OK, CRVM_EDOMAIN (a line or a contact's cost beyond 2^53
  * cents), CRVM_ENOMEM. */
 crvm_status crvm__pnl_ledger_lines(const crvm_ledger *l, const crvm_cost_model *m, crvm_date as_of,
                                    crvm_date from, crvm_date until, int threads,

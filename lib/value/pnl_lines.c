@@ -6,6 +6,7 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/parallel.h"
+#include "economics/cost_sums.h"
 #include "economics/economics_internal.h"
 #include "ledger/ledger_internal.h"
 #include "value/ledger_lines.h"
@@ -63,34 +64,86 @@ int crvm__pnl_article_lines(const crvm_ledger *l, const crvm_cost_model *m,
 
 static const char too_large[] = "support P&L: a line passes 9.0e13 currency units (2^53 cents)";
 
-/* The revenue, contact and self-service lines of the days [from, last]:
- * 0 if one passes 2^53 cents. */
-static int activity_lines(const crvm_ledger *l, const crvm_cost_model *m, crvm_date from,
-                          crvm_date last, crvm__pnl_ledger *p)
+/* |sum| below 2^53. A sum over some of the revenue events, whose magnitudes
+ * total at most 2^53 (the ledger's bound), reaches 2^53 only with every
+ * nonzero event in it, all of one sign: then its partial sums, checked one
+ * by one, first reach it at the last of them, and the total equals it. So
+ * this one check of the total refuses exactly what the checked sum would. */
+static int revenue_ok(int64_t sum)
+{
+    return sum < CRVM__MAX_CENTS_I64 && sum > -CRVM__MAX_CENTS_I64;
+}
+
+/* The contacts' cost lines of the days [from, last], checked per contact
+ * (the cost model allows a sum past 2^53 cents): 0 if one passes. */
+static int contact_lines_checked(const crvm_ledger *l, const crvm_cost_model *m, crvm_date from,
+                                 crvm_date last, crvm__pnl_ledger *p)
 {
     int ok = 1;
-#define IN(d) ((d) >= from && (d) <= last)
-    for (size_t r = 0; r < l->n_rev; r++)
-        if (IN(l->rev_date[r]) && l->rev_stream[r] == CRVM_STREAM_SUPPORT_PLAN)
-            ok &= crvm__cents_add(&p->support_plan, l->rev_cents[r]);
-    for (size_t j = 0; j < l->sources.n; j++) { /* revenue naming the contact that sourced it */
-        uint32_t r = l->sources.row[j];
-        if (IN(l->rev_date[r]) && l->rev_stream[r] != CRVM_STREAM_SUPPORT_PLAN)
-            ok &= crvm__cents_add(&p->sourced, l->rev_cents[r]);
-    }
     for (size_t k = 0; k < l->contact_ids.count; k++) {
-        if (!IN(l->con_opened[k]))
+        if (l->con_opened[k] < from || l->con_opened[k] > last)
             continue;
         crvm__contact_cost c = crvm__cost_ledger_contact(l, m, k);
         ok &= crvm__cents_add(&p->labour, c.labour) & crvm__cents_add(&p->channel, c.channel) &
               crvm__cents_add(&p->escalation, c.escalation) & crvm__cents_add(&p->overhead, c.overhead);
         p->contacts++;
     }
-    const int64_t session = crvm__cents_of(m->self_service_cost);
+    return ok;
+}
+
+/* The revenue, contact and self-service lines of the days [from, last]:
+ * 0 if one passes 2^53 cents. Each line is a sum of whole cents, so the
+ * order of its terms does not matter; checks are made once where the
+ * bounds above show that the checked sums would fail exactly then. */
+static int activity_lines(const crvm_ledger *l, const crvm_cost_model *m, crvm_date from,
+                          crvm_date last, crvm__pnl_ledger *p)
+{
+    if (last < from)
+        return 1;
+    /* d in [from, last] as one unsigned comparison. */
+    const uint32_t lo = (uint32_t)from, span = (uint32_t)last - lo;
+#define IN(d) ((uint32_t)(d) - lo <= span)
+    int64_t plan = 0, sourced = 0;
+    const crvm_date *date = l->rev_date;
+    const uint8_t *stream = l->rev_stream;
+    const int64_t *cents = l->rev_cents;
+    for (size_t r = 0; r < l->n_rev; r++) /* masks, not branches: the compiler vectorises it */
+        plan += cents[r] & -(int64_t)(IN(date[r]) & (stream[r] == CRVM_STREAM_SUPPORT_PLAN));
+    for (size_t j = 0; j < l->sources.n; j++) { /* revenue naming the contact that sourced it */
+        uint32_t r = l->sources.row[j];
+        if (IN(l->rev_date[r]) && l->rev_stream[r] != CRVM_STREAM_SUPPORT_PLAN)
+            sourced += l->rev_cents[r];
+    }
+    int ok = revenue_ok(plan) & revenue_ok(sourced);
+    p->support_plan = plan;
+    p->sourced = sourced;
+    if (crvm__cost_sums_exact(m, l->contact_ids.count)) {
+        crvm__cost_sums c = {0};
+        for (size_t k = 0; k < l->contact_ids.count; k++)
+            if (IN(l->con_opened[k]))
+                crvm__cost_sums_add(&c, m, l->con_minutes[k], l->con_tier[k], l->con_channel[k],
+                                    l->con_escalated[k]);
+        crvm__contact_cost t = crvm__cost_sums_total(&c, m);
+        p->labour = t.labour;
+        p->channel = t.channel;
+        p->escalation = t.escalation;
+        p->overhead = t.overhead;
+        p->contacts = c.contacts;
+    } else {
+        ok &= contact_lines_checked(l, m, from, last, p);
+    }
+    /* Sessions: n times the same cents, which the checked sum refuses once
+     * n * session reaches 2^53 (or a session's cents are beyond it). */
+    int64_t sessions = 0;
     for (size_t u = 0; u < l->n_use; u++)
-        if (IN(l->use_date[u]) && l->use_kind[u] != CRVM_USE_ASSISTED)
-            ok &= crvm__cents_add(&p->self_service, session);
+        sessions += IN(l->use_date[u]) & (l->use_kind[u] != CRVM_USE_ASSISTED);
 #undef IN
+    const int64_t session = crvm__cents_of(m->self_service_cost);
+    if (sessions > 0 && session > 0) {
+        if (session >= CRVM__MAX_CENTS_I64 || sessions > (CRVM__MAX_CENTS_I64 - 1) / session)
+            return 0;
+        p->self_service = sessions * session;
+    }
     return ok;
 }
 

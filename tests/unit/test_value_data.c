@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "economics/cost_sums.h"
+#include "ledger/ledger_internal.h"
 #include "value/calendar.h"
 #include "value/contribution.h"
 #include "value/ledger_lines.h"
@@ -593,7 +595,18 @@ static void pnl_lines_reconcile_with_the_economics(void **state)
     assert_true(est.minutes_saved != 0 && est.avoided_contact_cost > 0);
     const crvm_date windows[][2] = {{CRVM_DATE_MIN, as_of + 1}, {D(2022, 1, 1), D(2022, 4, 1)},
                                     {D(2021, 6, 15), as_of + 1}, {D(2023, 7, 1), D(2024, 1, 1)}};
-    for (size_t w = 0; w < sizeof windows / sizeof windows[0]; w++) {
+    /* The default rates bound every sum of the contacts' costs below 2^53
+     * cents, so they are summed unchecked (cost_sums.h); rates a million
+     * times higher do not, and every contact's cost is checked instead. */
+    crvm_cost_model dear = m;
+    for (int t = 0; t < CRVM_TIER_COUNT; t++)
+        dear.hourly_rate[t] *= 1e6;
+    assert_true(crvm__cost_sums_exact(&m, l->contact_ids.count));
+    assert_false(crvm__cost_sums_exact(&dear, l->contact_ids.count));
+    for (size_t mw = 0; mw < 2 * sizeof windows / sizeof windows[0]; mw++) {
+        const size_t w = mw % (sizeof windows / sizeof windows[0]);
+        if (w == 0)
+            m = mw ? dear : m;
         crvm_date from = windows[w][0], until = windows[w][1] < as_of + 1 ? windows[w][1] : as_of + 1;
         crvm__pnl_ledger p;
         assert_int_equal(crvm__pnl_ledger_lines(l, &m, as_of, from, windows[w][1], 1, &p), CRVM_OK);
@@ -632,6 +645,7 @@ static void pnl_lines_reconcile_with_the_economics(void **state)
             assert_true(p.labour_saving != 0 && p.deflection_saving > 0 && p.knowledge > 0);
         }
     }
+    crvm_cost_model_init_defaults(&m);
     /* A window's knowledge lines are the growth of the cumulative ones (savings with
      * the inputs fixed, so the estimate does not move), within a cent per article
      * and line for the rounding of each. */
@@ -653,6 +667,108 @@ static void pnl_lines_reconcile_with_the_economics(void **state)
     free(loose);
 }
 
+/* The knowledge estimate's cost statistics against each contact costed here
+ * (docs/economics.md: every component rounded to the cent, half away from
+ * zero), with rates that let the library sum the costs unchecked and rates a
+ * million times higher that make it check each contact. */
+static void estimate_stats_cost_each_contact(void **state)
+{
+    (void)state;
+    crvm_date *loose;
+    size_t n_loose;
+    vs_business r = make_random_ledger(23, 200, &loose, &n_loose);
+    const crvm_ledger *l = r.ledger;
+    const size_t nk = l->contact_ids.count;
+    crvm_cost_model m;
+    crvm_cost_model_init_defaults(&m);
+    m.overhead_per_minute = 0.37; /* fractions of a cent to round */
+    m.escalation_cost = 12.345;
+    const crvm_date as_of = D(2023, 5, 31);
+    for (int dear = 0; dear < 2; dear++) {
+        for (int t = 0; t < CRVM_TIER_COUNT && dear; t++)
+            m.hourly_rate[t] *= 1e6;
+        assert_int_equal(crvm__cost_sums_exact(&m, nk), !dear);
+        double stats[CRVM_KE_STATS];
+        assert_int_equal(crvm_knowledge_estimate_stats(l, &m, as_of, stats, CRVM_KE_STATS), CRVM_OK);
+        int64_t cents = 0, counted = 0;
+        for (size_t k = 0; k < nk; k++) {
+            if (l->con_opened[k] > as_of)
+                continue;
+            const double minutes = l->con_minutes[k];
+            cents += llround(minutes / 60.0 * m.hourly_rate[l->con_tier[k] - 1] * 100.0) +
+                     llround(m.channel_cost[l->con_channel[k]] * 100.0) +
+                     (l->con_escalated[k] ? llround(m.escalation_cost * 100.0) : 0) +
+                     llround((m.overhead_per_contact + m.overhead_per_minute * minutes) * 100.0);
+            counted++;
+        }
+        assert_true(counted > 100 && counted < (int64_t)nk);
+        assert_true(stats[4 * CRVM_KE_CELLS] == (double)cents);
+        assert_true(stats[4 * CRVM_KE_CELLS + 1] == (double)counted);
+    }
+    vs_free(&r);
+    free(loose);
+}
+
+/* The ledger lines fail (CRVM_EDOMAIN) exactly when a line, summed row by
+ * row with each partial sum checked, would reach 2^53 cents: revenue whose
+ * magnitudes total exactly 2^53 (the most a ledger takes), sessions and
+ * contacts of costs near it. */
+static void pnl_lines_refuse_exactly_the_sums_past_2_53(void **state)
+{
+    (void)state;
+    crvm_ledger *l;
+    assert_int_equal(crvm_ledger_new(&l), CRVM_OK);
+    assert_int_equal(crvm_ledger_add_customer(l, "C1", "smb", D(2023, 1, 1), CRVM_DATE_NONE), CRVM_OK);
+    /* 9e15 + 7 199 254 740 992 = 2^53 cents. */
+    assert_int_equal(crvm_ledger_add_revenue_event(l, "C1", D(2023, 2, 1), 9e13, CRVM_STREAM_SUPPORT_PLAN),
+                     CRVM_OK);
+    assert_int_equal(crvm_ledger_add_revenue_event(l, "C1", D(2023, 3, 1), 71992547409.92,
+                                                   CRVM_STREAM_SUPPORT_PLAN),
+                     CRVM_OK);
+    assert_int_equal(crvm_ledger_add_article(l, "A1", D(2023, 1, 1), 0, 0), CRVM_OK);
+    for (int d = 1; d <= 2; d++) {
+        assert_int_equal(crvm_ledger_add_knowledge_use(l, "A1", D(2023, 4, d), CRVM_USE_SELF_SERVICE, 0,
+                                                       NULL, "C1"),
+                         CRVM_OK);
+        char id[4] = {'K', (char)('0' + d), 0};
+        assert_int_equal(crvm_ledger_add_contact(l, id, "C1", D(2023, 5, d), D(2023, 5, d),
+                                                 CRVM_CHANNEL_EMAIL, 10, 1, 0, CRVM_OUTCOME_RESOLVED, NAN),
+                         CRVM_OK);
+    }
+    const crvm_date as_of = D(2023, 6, 30);
+    crvm_cost_model m;
+    crvm_cost_model_init_defaults(&m);
+    crvm__pnl_ledger p;
+    const char *too_large = "support P&L: a line passes";
+    /* Revenue: either event alone, not both. */
+    assert_int_equal(crvm__pnl_ledger_lines(l, &m, as_of, D(2023, 1, 1), D(2023, 3, 1), 1, &p), CRVM_OK);
+    assert_int_equal(p.support_plan, 9000000000000000LL);
+    assert_int_equal(crvm__pnl_ledger_lines(l, &m, as_of, D(2023, 3, 1), as_of + 1, 1, &p), CRVM_OK);
+    assert_int_equal(p.support_plan, 7199254740992LL);
+    assert_status(crvm__pnl_ledger_lines(l, &m, as_of, D(2023, 1, 1), as_of + 1, 2, &p), CRVM_EDOMAIN);
+    assert_non_null(strstr(crvm_last_error(), too_large));
+    /* Sessions of 4.6e15 cents: one, not two; a session past 2^53 cents not even once. */
+    m.self_service_cost = 4.6e13;
+    assert_int_equal(crvm__pnl_ledger_lines(l, &m, as_of, D(2023, 4, 1), D(2023, 4, 2), 1, &p), CRVM_OK);
+    assert_int_equal(p.self_service, 4600000000000000LL);
+    assert_status(crvm__pnl_ledger_lines(l, &m, as_of, D(2023, 4, 1), D(2023, 4, 3), 1, &p), CRVM_EDOMAIN);
+    assert_non_null(strstr(crvm_last_error(), too_large));
+    m.self_service_cost = 1e14;
+    assert_status(crvm__pnl_ledger_lines(l, &m, as_of, D(2023, 4, 2), D(2023, 5, 1), 1, &p), CRVM_EDOMAIN);
+    assert_int_equal(crvm__pnl_ledger_lines(l, &m, as_of, D(2023, 4, 3), as_of + 1, 1, &p), CRVM_OK);
+    assert_int_equal(p.self_service, 0);
+    /* Contacts whose overhead is 6e15 cents each: not bounded, so checked; one, not two. */
+    crvm_cost_model_init_defaults(&m);
+    m.overhead_per_contact = 6e13;
+    assert_false(crvm__cost_sums_exact(&m, 2));
+    assert_int_equal(crvm__pnl_ledger_lines(l, &m, as_of, D(2023, 5, 2), as_of + 1, 1, &p), CRVM_OK);
+    assert_int_equal(p.overhead, 6000000000000150LL); /* 6e13 + 0.15 x 10 minutes */
+    assert_int_equal(p.contacts, 1);
+    assert_status(crvm__pnl_ledger_lines(l, &m, as_of, D(2023, 5, 1), as_of + 1, 1, &p), CRVM_EDOMAIN);
+    assert_non_null(strstr(crvm_last_error(), too_large));
+    crvm_ledger_free(l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -666,6 +782,8 @@ int main(void)
         cmocka_unit_test(contribution_allocation_failures_and_overflow),
         cmocka_unit_test(contribution_is_the_same_for_every_thread_count),
         cmocka_unit_test(pnl_lines_reconcile_with_the_economics),
+        cmocka_unit_test(estimate_stats_cost_each_contact),
+        cmocka_unit_test(pnl_lines_refuse_exactly_the_sums_past_2_53),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
