@@ -6,8 +6,7 @@
  * compiled twice, for AVX2 where the processor has it (four lanes) and for
  * the SSE2 baseline (two), with the same operations in the same order, so
  * both give the same bits (a test compares them); the AVX2 build packs the
- * kept rows four at a time by a permutation instead of row by row, and
- * gathers their per-x constants from the context's table. */
+ * kept rows four at a time by a permutation instead of row by row. */
 #include <float.h>
 #include <math.h>
 #include <stdint.h>
@@ -28,9 +27,6 @@ int crvm__bgnbd_p_alive_init(crvm__p_alive_ctx *ctx, const double *p, int modifi
     ctx->la = log(p[2]);
     ctx->shift = modified ? 0.0 : -1.0;
     ctx->modified = modified;
-    /* zeros, not garbage, where the AVX2 pack's gathers read an entry of
-     * a row it then drops */
-    memset(ctx->c0, 0, sizeof ctx->c0);
     ctx->have = 0;
     return 1;
 }
@@ -143,32 +139,9 @@ static const int left_pack[16][8] = {
     KEEP(2, 3, 0, 0), KEEP(0, 2, 3, 0), KEEP(1, 2, 3, 0), KEEP(0, 1, 2, 3)};
 #undef KEEP
 
-/* The per-x constants of four rows: gathered from the context's table
- * where every kept row's x is below 64 and its entry is filled (on real
- * data all but the first rows of each x), else row by row */
-__attribute__((target("avx2"))) static inline ALWAYS_INLINE __m256d
-constants4(crvm__p_alive_ctx *ctx, const double *x, __m256d xi, int keep)
-{
-    /* min(x, 64) as an index: bit h of the mask for h < 64, none at 64
-     * (a variable shift by 64 gives 0) */
-    __m128i h = _mm256_cvttpd_epi32(_mm256_min_pd(xi, _mm256_set1_pd(64.0)));
-    __m256i bit = _mm256_sllv_epi64(_mm256_set1_epi64x(1), _mm256_cvtepu32_epi64(h));
-    __m256i have = _mm256_and_si256(bit, _mm256_set1_epi64x((long long)ctx->have));
-    int missing = _mm256_movemask_pd(_mm256_castsi256_pd(
-                      _mm256_cmpeq_epi64(have, _mm256_setzero_si256()))) &
-                  keep;
-    if (missing == 0)
-        return _mm256_i32gather_pd(ctx->c0, h, 8);
-    double c[4] = {0.0, 0.0, 0.0, 0.0};
-    for (int l = 0; l < 4; l++)
-        if ((keep >> l) & 1)
-            c[l] = d_constant(ctx, x[l]);
-    return _mm256_loadu_pd(c);
-}
-
 /* pack_rows four rows a step: the kept rows' values computed for all four
- * (the per-x constant too) and moved to the front by one permutation each
- * (the same operations, so the same bits) */
+ * and moved to the front by one permutation each (the same operations, so
+ * the same bits), the per-x constant after */
 __attribute__((target("avx2"))) static size_t pack_rows_avx2(crvm__p_alive_ctx *ctx,
                                                              const double *x, const double *tx,
                                                              const double *T, size_t len,
@@ -177,24 +150,24 @@ __attribute__((target("avx2"))) static size_t pack_rows_avx2(crvm__p_alive_ctx *
     const __m256d zero = _mm256_setzero_pd(), one = _mm256_set1_pd(1.0);
     const __m256d alpha = _mm256_set1_pd(ctx->alpha), r = _mm256_set1_pd(ctx->r);
     const int all = ctx->modified ? 15 : 0;
+    double xs[CRVM__VBLOCK];
     __m256i lane = _mm256_setr_epi64x(0, 1, 2, 3);
     const __m256i four = _mm256_set1_epi64x(4);
     size_t m = 0, i = 0;
-    for (; i + 4 <= len; i += 4, lane = _mm256_add_epi64(lane, four)) {
+    for (; i + 4 <= len; i += 4) {
         __m256d xi = _mm256_loadu_pd(x + i), ti = _mm256_loadu_pd(tx + i);
         _mm256_storeu_pd(out + i, one);
         int keep = all | _mm256_movemask_pd(_mm256_cmp_pd(xi, zero, _CMP_NEQ_UQ));
-        if (keep == 0)
-            continue;
         __m256i perm = _mm256_loadu_si256((const __m256i *)left_pack[keep]);
 #define PACK(dst, val) \
     _mm256_storeu_pd(dst + m, _mm256_castps_pd(_mm256_permutevar8x32_ps(_mm256_castpd_ps(val), perm)))
         PACK(kr->v, _mm256_sub_pd(_mm256_loadu_pd(T + i), ti));
         PACK(kr->w, _mm256_add_pd(alpha, ti));
         PACK(kr->k, _mm256_add_pd(r, xi));
-        PACK(kr->cst, constants4(ctx, x + i, xi, keep));
+        PACK(xs, xi);
 #undef PACK
         _mm256_storeu_si256((__m256i *)(kr->idx + m), _mm256_permutevar8x32_epi32(lane, perm));
+        lane = _mm256_add_epi64(lane, four);
         m += (size_t)__builtin_popcount((unsigned)keep);
     }
     for (; i < len; i++) {
@@ -203,10 +176,12 @@ __attribute__((target("avx2"))) static size_t pack_rows_avx2(crvm__p_alive_ctx *
             kr->v[m] = T[i] - tx[i];
             kr->w[m] = ctx->alpha + tx[i];
             kr->k[m] = ctx->r + x[i];
-            kr->cst[m] = d_constant(ctx, x[i]);
+            xs[m] = x[i];
             kr->idx[m++] = i;
         }
     }
+    for (size_t j = 0; j < m; j++)
+        kr->cst[j] = d_constant(ctx, xs[j]);
     return m;
 }
 

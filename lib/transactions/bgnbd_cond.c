@@ -57,6 +57,15 @@ static void pad_series(double *c, int n)
         c[m] = 0.0;
 }
 
+/* The bound on the ratio of the alternating series' terms from index m + 1
+ * on, at c = ccap: c (k+j+1)/(C+j+1) (a+j)/(j+2) with each factor's
+ * monotone part at j = m + 1 (or 1, the limit) */
+static double alt_ratio_bound(double k, double a, double C, double mm, double ccap)
+{
+    double fk = (k + mm + 2.0) / (C + mm + 2.0), fa = (a + mm + 1.0) / (mm + 3.0);
+    return ccap * (fk > 1.0 ? fk : 1.0) * (fa > 1.0 ? fa : 1.0);
+}
+
 /* The alternating series in c (see above) into f; returns its number of
  * terms, or -1 where it is unusable. */
 static int build_alt_series(double k, double a, double C, double mean, double ccap, double *f)
@@ -68,10 +77,9 @@ static int build_alt_series(double k, double a, double C, double mean, double cc
         f[m] = fm;
         sumabs += fm * cm;
         double ratio = (k + mm + 1.0) * (a + mm) / ((C + mm + 1.0) * (mm + 2.0));
-        double fk = (k + mm + 2.0) / (C + mm + 2.0), fa = (a + mm + 1.0) / (mm + 3.0);
-        double R = ccap * (fk > 1.0 ? fk : 1.0) * (fa > 1.0 ? fa : 1.0);
         double next = fm * cm * ratio * ccap; /* term m + 1 at ccap */
-        if (R < 1.0 && next <= floor_sum) {
+        /* the ratio bound's two divisions only once the term is small */
+        if (next <= floor_sum && alt_ratio_bound(k, a, C, mm, ccap) < 1.0) {
             if (sumabs * (1.0 + mean * ccap) > ALT_AMP)
                 return -1;
             pad_series(f, m + 1);
