@@ -27,7 +27,8 @@ int crvm__bgnbd_p_alive_init(crvm__p_alive_ctx *ctx, const double *p, int modifi
     ctx->la = log(p[2]);
     ctx->shift = modified ? 0.0 : -1.0;
     ctx->modified = modified;
-    ctx->have = 0;
+    memset(ctx->have, 0, sizeof ctx->have);
+    ctx->seen = 0;
     return 1;
 }
 
@@ -43,9 +44,10 @@ static inline ALWAYS_INLINE double d_constant(crvm__p_alive_ctx *ctx, double xi)
 {
     if (xi < 64.0) {
         int h = (int)xi;
-        if (!((ctx->have >> h) & 1)) {
+        if (!ctx->have[h]) {
             ctx->c0[h] = ctx->la - crvm__bgnbd_log_bx(ctx->b, xi, ctx->shift);
-            ctx->have |= (uint64_t)1 << h;
+            ctx->have[h] = 1;
+            ctx->seen |= (uint64_t)1 << h;
         }
         return ctx->c0[h];
     }

@@ -512,7 +512,7 @@ size_t crvm__bgnbd_conditional_block(crvm__cond_pass *cp, const double *x, const
     }
     double *o = out + i0;
     if (cp->vector && cp->ctx->use_fast)
-        tables_of_seen(cp->ctx, cp->pc.have);
+        tables_of_seen(cp->ctx, cp->pc.seen);
     if (cp->ctx->t == 0.0) {
         for (size_t j = 0; j < len; j++)
             o[j] = 0.0 * pa[j];
