@@ -28,6 +28,7 @@ int crvm__bgnbd_p_alive_init(crvm__p_alive_ctx *ctx, const double *p, int modifi
     ctx->shift = modified ? 0.0 : -1.0;
     ctx->modified = modified;
     memset(ctx->have, 0, sizeof ctx->have);
+    ctx->seen = 0;
     return 1;
 }
 
@@ -46,6 +47,7 @@ static inline ALWAYS_INLINE double d_constant(crvm__p_alive_ctx *ctx, double xi)
         if (!ctx->have[h]) {
             ctx->c0[h] = ctx->la - crvm__bgnbd_log_bx(ctx->b, xi, ctx->shift);
             ctx->have[h] = 1;
+            ctx->seen |= (uint64_t)1 << h;
         }
         return ctx->c0[h];
     }

@@ -57,6 +57,15 @@ static void pad_series(double *c, int n)
         c[m] = 0.0;
 }
 
+/* The bound on the ratio of the alternating series' terms from index m + 1
+ * on, at c = ccap: c (k+j+1)/(C+j+1) (a+j)/(j+2) with each factor's
+ * monotone part at j = m + 1 (or 1, the limit) */
+static double alt_ratio_bound(double k, double a, double C, double mm, double ccap)
+{
+    double fk = (k + mm + 2.0) / (C + mm + 2.0), fa = (a + mm + 1.0) / (mm + 3.0);
+    return ccap * (fk > 1.0 ? fk : 1.0) * (fa > 1.0 ? fa : 1.0);
+}
+
 /* The alternating series in c (see above) into f; returns its number of
  * terms, or -1 where it is unusable. */
 static int build_alt_series(double k, double a, double C, double mean, double ccap, double *f)
@@ -68,10 +77,9 @@ static int build_alt_series(double k, double a, double C, double mean, double cc
         f[m] = fm;
         sumabs += fm * cm;
         double ratio = (k + mm + 1.0) * (a + mm) / ((C + mm + 1.0) * (mm + 2.0));
-        double fk = (k + mm + 2.0) / (C + mm + 2.0), fa = (a + mm + 1.0) / (mm + 3.0);
-        double R = ccap * (fk > 1.0 ? fk : 1.0) * (fa > 1.0 ? fa : 1.0);
         double next = fm * cm * ratio * ccap; /* term m + 1 at ccap */
-        if (R < 1.0 && next <= floor_sum) {
+        /* the ratio bound's two divisions only once the term is small */
+        if (next <= floor_sum && alt_ratio_bound(k, a, C, mm, ccap) < 1.0) {
             if (sumabs * (1.0 + mean * ccap) > ALT_AMP)
                 return -1;
             pad_series(f, m + 1);
@@ -411,6 +419,20 @@ static size_t fast_new_tables(crvm__cond_ctx *ctx, const double *x, const double
     return nbad;
 }
 
+/* The fast path's tables of every x whose bit is set in seen (P(alive)'s
+ * per-x constants of the rows so far: every x < 64 of the rows but the
+ * BG/NBD rows' x = 0) and of x = 0, before the fast path reaches their
+ * rows: the rows of a new x then need no second run (fast_new_tables, a
+ * scan of the block and the rows again: about 7% of the instructions of
+ * a call of 10^4 rows). The same tables in any order, so the same bits. */
+static void tables_of_seen(crvm__cond_ctx *ctx, uint64_t seen)
+{
+    uint64_t need = (seen | 1u) & ~(uint64_t)ctx->fast_built;
+    for (int h = 0; need != 0; h++, need >>= 1)
+        if (need & 1u)
+            fill_fast_row(ctx, h);
+}
+
 /* G of a block into out (times pa[i] where pa is not NULL), NaN where
  * uncertified: the fast path, then the general one for the rows it left;
  * returns the number of NaN rows */
@@ -489,6 +511,8 @@ size_t crvm__bgnbd_conditional_block(crvm__cond_pass *cp, const double *x, const
         }
     }
     double *o = out + i0;
+    if (cp->vector && cp->ctx->use_fast)
+        tables_of_seen(cp->ctx, cp->pc.seen);
     if (cp->ctx->t == 0.0) {
         for (size_t j = 0; j < len; j++)
             o[j] = 0.0 * pa[j];

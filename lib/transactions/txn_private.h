@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/mix.h"
 #include "crvm/transactions.h"
@@ -128,12 +129,16 @@ int crvm__bgnbd_p_alive_rows(const double *p, const double *x, const double *tx,
 /* The same, one block of at most CRVM__VBLOCK rows at a time (for kernels
  * that fuse P(alive) with more work on the block): _init returns 0 where
  * crvm__bgnbd_p_alive_rows would; the context caches the per-x constants
- * across blocks. */
+ * across blocks (c0[h] for whole x = h < 64, filled where have[h] is set;
+ * bit h of seen is set with it: after a block, seen holds every such x of
+ * its rows that P(alive) computed, i.e. all of them but the BG/NBD rows
+ * with x = 0). */
 typedef struct crvm__p_alive_ctx {
     double r, alpha, b, la, shift;
     int modified;
     double c0[64];
     unsigned char have[64];
+    uint64_t seen;
 } crvm__p_alive_ctx;
 int crvm__bgnbd_p_alive_init(crvm__p_alive_ctx *ctx, const double *p, int modified);
 void crvm__bgnbd_p_alive_block(crvm__p_alive_ctx *ctx, const double *x, const double *tx,
