@@ -103,7 +103,7 @@ static inline ALWAYS_INLINE void six_sums(const double *restrict x0, const doubl
     }
 }
 
-#if defined(__GNUC__) || defined(__clang__)
+#if (defined(__GNUC__) && __GNUC__ >= 12) || defined(__clang__) /* __builtin_shufflevector */
 typedef double v4d __attribute__((vector_size(32)));
 typedef double v2d __attribute__((vector_size(16)));
 
