@@ -141,8 +141,8 @@ int crvm__value_segment_cents(crvm_value *v, int64_t *cents)
 /* lower and upper of x +- z se, in cents, as currency units. */
 static void money_interval(double cents, double se, double z, double *lower, double *upper)
 {
-    *lower = (double)llround(cents - z * se) / 100.0;
-    *upper = (double)llround(cents + z * se) / 100.0;
+    *lower = (double)crvm__llround(cents - z * se) / 100.0;
+    *upper = (double)crvm__llround(cents + z * se) / 100.0;
 }
 
 void crvm__value_segment_row(crvm_value *v, size_t g, const int64_t *cents, double retained,
