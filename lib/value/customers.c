@@ -7,6 +7,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/parallel.h"
 #include "ledger/ledger_internal.h"
 #include "core/money.h"
 #include "value/repeats.h"
@@ -192,6 +193,40 @@ static crvm_status roll_up(crvm_value *v, const eval_ctx *c)
     return CRVM_OK;
 }
 
+/* The engine's tables and the repeated queries' keys need the model, not
+ * each other: with two threads or more the engine is built on the calling
+ * thread (its errors are set there) while another finds the keys (on the
+ * remaining threads); the tables were a serial stretch of the fit. */
+typedef struct ready_ctx {
+    crvm_value *v;
+    crvm__vrepeats *repeats;
+    crvm_status engine, keys;
+} ready_ctx;
+
+static void ready_part(void *vctx, size_t begin, size_t end)
+{
+    (void)end;
+    ready_ctx *c = vctx;
+    if (begin == 0)
+        c->engine = crvm__value_engine_build(c->v);
+    else
+        c->keys = crvm__vrepeats_keys(c->v, c->v->opt.threads - 1, c->repeats);
+}
+
+static crvm_status engine_and_keys(crvm_value *v, crvm__vrepeats *repeats)
+{
+    if (crvm__value_threads(v->opt.threads) < 2) {
+        crvm_status st = crvm__value_engine_build(v);
+        return st ? st : crvm__vrepeats_keys(v, 1, repeats);
+    }
+    ready_ctx c = {v, repeats, CRVM_OK, CRVM_OK};
+    crvm__parallel_for(2, 2, ready_part, &c);
+    if (c.engine)
+        return c.engine; /* the keys, if found, are freed with the rest */
+    /* The keys' only failure, named again on this thread. */
+    return c.keys ? crvm__nomem("the valuation's repeated queries") : CRVM_OK;
+}
+
 crvm_status crvm__value_evaluate(crvm_value *v)
 {
     const size_t G = v->segments, k = v->k, n = v->panel.customers;
@@ -210,8 +245,8 @@ crvm_status crvm__value_evaluate(crvm_value *v)
     crvm_status st = CRVM_OK;
     if (!c.slot || !c.retained || !c.grad_total || !c.retained_total || !v->fig || !v->seg)
         st = crvm__nomem("customer values");
-    if (!st)
-        st = crvm__vrepeats_find(v, &c.repeats);
+    if (!st && !(st = engine_and_keys(v, &c.repeats)))
+        crvm__vrepeats_answer(v, &c.repeats);
     if (!st)
         st = crvm__value_blocks(v->opt.threads, n, eval_block, eval_reduce, &c);
     crvm__vrepeats_free(&c.repeats);

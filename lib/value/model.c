@@ -165,13 +165,14 @@ crvm_status crvm__value_model_ready(crvm_value *v, int future_given)
         v->pattern_e[q] = exp(eta);
     }
     exposure_weights(v->params[2 * G], v->max_n + 1, v->w, v->dw);
-    const int average = v->opt.future == CRVM_FUTURE_SEGMENT_AVERAGE;
-    if (average && !future_given) {
-        crvm_status st = future_multipliers(v);
-        if (st)
-            return st;
-    }
-    const double *log_e = average ? v->log_e : NULL;
+    if (v->opt.future == CRVM_FUTURE_SEGMENT_AVERAGE && !future_given)
+        return future_multipliers(v);
+    return CRVM_OK;
+}
+
+crvm_status crvm__value_engine_build(crvm_value *v)
+{
+    const double *log_e = v->opt.future == CRVM_FUTURE_SEGMENT_AVERAGE ? v->log_e : NULL;
     if (v->cox)
         return crvm__value_cox_tables(v->cox, v->max_n, v->set.horizon, v->set.discount,
                                       v->opt.lifetime_cap, log_e);

@@ -169,15 +169,18 @@ crvm_status crvm__value_prepare(const crvm_ledger *l, const crvm_cost_model *cos
 /* Allocate the model's tables for v->p covariates (v->candidate set) and fill
  * the covariates of the patterns (model.c). */
 crvm_status crvm__value_model_tables(crvm_value *v);
-/* With v->params and v->cov set: exposures of the patterns, weights, the
+/* With v->params and v->cov set: exposures of the patterns, weights and the
  * segments' future multipliers (computed here unless future_given: v->log_e and
- * v->dlog_e already hold them) and the prediction engine (model.c). */
+ * v->dlog_e already hold them) (model.c). */
 crvm_status crvm__value_model_ready(crvm_value *v, int future_given);
+/* After crvm__value_model_ready: the prediction engine (v->engine, or the Cox
+ * option's tables), built on the calling thread (model.c). */
+crvm_status crvm__value_engine_build(crvm_value *v);
 /* reference a crvm_outcome or CRVM_VALUE_NO_CONTACT and a model with support
  * covariates: CRVM_OK, else CRVM_EINVAL / CRVM_ESTATE naming fn (impacts.c). */
 crvm_status crvm__value_check_reference(const crvm_value *v, int reference, const char *fn);
 crvm_status crvm__value_fit_model(crvm_value *v);       /* model.c */
-crvm_status crvm__value_evaluate(crvm_value *v);        /* customers.c: fig and seg */
+crvm_status crvm__value_evaluate(crvm_value *v);        /* customers.c: the engine, fig and seg */
 
 /* ---- contacts, customer by customer (contacts.c) */
 
