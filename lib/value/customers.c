@@ -23,6 +23,7 @@ typedef struct eval_ctx {
     double *slot;                /* slots x stride */
     double *retained;            /* slots x segments: sums of retention probabilities */
     double *grad_total;          /* segments x SUMS x width, in block order */
+    double *cov_t;               /* segments x width x width: crvm__value_segment_cov */
     double *retained_total;      /* segments */
     crvm__vrepeats repeats;
 } eval_ctx;
@@ -75,12 +76,15 @@ static crvm_status eval_block(void *ctx, size_t worker, size_t slot, size_t begi
         double se[SUMS];
         for (int s = 0; s < SUMS; s++) {
             crvm__value_gradient(v, &q, part[s], grad);
-            se[s] = fabs(scale[s]) * sqrt(crvm__value_customer_variance(v, q.segment, grad));
-            double *to = acc + (q.segment * SUMS + (size_t)s) * W;
-            to[0] += scale[s] * grad[2 * q.segment];
-            to[1] += scale[s] * grad[2 * q.segment + 1];
+            double g[3 + CRVM__Z_CANDIDATES]; /* compact: alpha, beta of the segment, c, b */
+            g[0] = grad[2 * q.segment];
+            g[1] = grad[2 * q.segment + 1];
             for (size_t j = 2; j < W; j++)
-                to[j] += scale[s] * grad[2 * G + j - 2];
+                g[j] = grad[2 * G + j - 2];
+            se[s] = fabs(scale[s]) * sqrt(crvm__value_compact_variance(c->cov_t + q.segment * W * W, W, g));
+            double *to = acc + (q.segment * SUMS + (size_t)s) * W;
+            for (size_t j = 0; j < W; j++)
+                to[j] += scale[s] * g[j];
         }
         double p = f->retention;
         f->retention_se = p > 0 && p < 1 ? se[SUM_RETAINED] / (p * (1 - p)) : 0.0;
@@ -240,11 +244,14 @@ crvm_status crvm__value_evaluate(crvm_value *v)
     c.retained = crvm__malloc((c.slots * G + 1) * sizeof *c.retained);
     c.grad_total = crvm__calloc(G * SUMS * c.width + 1, sizeof *c.grad_total);
     c.retained_total = crvm__calloc(G + 1, sizeof *c.retained_total);
+    c.cov_t = crvm__malloc((G * c.width * c.width + 1) * sizeof *c.cov_t);
     v->fig = crvm__calloc(v->active + 1, sizeof *v->fig);
     v->seg = crvm__calloc((G + 1) * CRVM_VS_COLUMNS, sizeof *v->seg);
     crvm_status st = CRVM_OK;
-    if (!c.slot || !c.retained || !c.grad_total || !c.retained_total || !v->fig || !v->seg)
+    if (!c.slot || !c.retained || !c.grad_total || !c.retained_total || !c.cov_t || !v->fig || !v->seg)
         st = crvm__nomem("customer values");
+    for (size_t g = 0; !st && g < G; g++)
+        crvm__value_segment_cov(v, g, c.cov_t + g * c.width * c.width);
     if (!st && !(st = engine_and_keys(v, &c.repeats)))
         crvm__vrepeats_answer(v, &c.repeats);
     if (!st)
@@ -256,5 +263,6 @@ crvm_status crvm__value_evaluate(crvm_value *v)
     crvm__free(c.retained);
     v->seg_grad = c.grad_total; /* kept for crvm_value_segment_gradients() */
     crvm__free(c.retained_total);
+    crvm__free(c.cov_t);
     return st;
 }
