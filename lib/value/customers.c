@@ -76,11 +76,8 @@ static crvm_status eval_block(void *ctx, size_t worker, size_t slot, size_t begi
         double se[SUMS];
         for (int s = 0; s < SUMS; s++) {
             crvm__value_gradient(v, &q, part[s], grad);
-            double g[3 + CRVM__Z_CANDIDATES]; /* compact: alpha, beta of the segment, c, b */
-            g[0] = grad[2 * q.segment];
-            g[1] = grad[2 * q.segment + 1];
-            for (size_t j = 2; j < W; j++)
-                g[j] = grad[2 * G + j - 2];
+            double g[3 + CRVM__Z_CANDIDATES];
+            crvm__value_compact_gradient(v, q.segment, grad, g);
             se[s] = fabs(scale[s]) * sqrt(crvm__value_compact_variance(c->cov_t + q.segment * W * W, W, g));
             double *to = acc + (q.segment * SUMS + (size_t)s) * W;
             for (size_t j = 0; j < W; j++)

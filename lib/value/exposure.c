@@ -132,6 +132,14 @@ void crvm__value_segment_cov(const crvm_value *v, size_t segment, double *t)
             t[b * w + a] = v->cov[(a < 2 ? a0 + a : c + a - 2) * k + (b < 2 ? a0 + b : c + b - 2)];
 }
 
+void crvm__value_compact_gradient(const crvm_value *v, size_t segment, const double *grad, double *g)
+{
+    g[0] = grad[2 * segment];
+    g[1] = grad[2 * segment + 1];
+    for (size_t j = 0; j < 1 + v->p; j++)
+        g[2 + j] = grad[2 * v->segments + j];
+}
+
 double crvm__value_compact_variance(const double *t, size_t w, const double *g)
 {
     /* The w inner sums side by side (vectorised across a), each in the order

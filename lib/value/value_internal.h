@@ -122,6 +122,8 @@ double crvm__value_variance(const crvm_value *v, const double *grad);
  * entries, in that order. The covariance block of those entries, transposed
  * (t[b * w + a] = Sigma[a][b], a and b compact), into t (w x w). */
 void crvm__value_segment_cov(const crvm_value *v, size_t segment, double *t);
+/* The compact form g (w entries) of a customer's gradient grad (k entries). */
+void crvm__value_compact_gradient(const crvm_value *v, size_t segment, const double *grad, double *g);
 /* g' Sigma g for a compact gradient g (w entries) and its segment's block t:
  * each entry's inner sum Sigma[a] . g formed in the order of the full sum's
  * non-zero terms, the customers' three variances a ~10 x 10 product. The
