@@ -506,12 +506,13 @@ static crvm_status customer_rows(const crvm_ledger *l, size_t i, crvm_date as_of
  * each block interning its patterns in a set of its own; the blocks' sets
  * are then merged into the panel's in block order, so that the panel's
  * pattern ids (numbered by first use over the customers) do not depend on
- * the thread count. */
+ * the thread count. Each block's map of its ids to the panel's is kept, and
+ * its rows are renumbered on the threads once every block is merged (a
+ * serial pass over every row before). */
 typedef struct block_slot {
     pattern_set set;
     period_touches *scratch; /* max_periods + 1 */
-    uint32_t *remap;         /* [set.cap]: block id -> panel id */
-    size_t remap_cap, begin, end;
+    size_t begin, end;
 } block_slot;
 
 typedef struct build_ctx {
@@ -525,6 +526,8 @@ typedef struct build_ctx {
     block_slot *slot;
     size_t scratch_len;
     crvm_status merge_status; /* of the merges, on the calling thread */
+    uint32_t *remap;          /* block b's ids -> the panel's: remap[remap_at[b]...] */
+    size_t remap_len, remap_cap, *remap_at; /* [blocks + 1] */
 } build_ctx;
 
 static crvm_status rows_block(void *ctx, size_t worker, size_t s, size_t begin, size_t end)
@@ -557,24 +560,40 @@ static crvm_status rows_block(void *ctx, size_t worker, size_t s, size_t begin, 
 
 static crvm_status merge_block(build_ctx *c, block_slot *b)
 {
-    if (b->remap_cap < b->set.count) {
-        crvm__free(b->remap);
-        b->remap_cap = b->set.cap;
-        if (!(b->remap = crvm__malloc(b->remap_cap * sizeof *b->remap)))
+    if (c->remap_cap - c->remap_len < b->set.count) {
+        size_t cap = 2 * c->remap_cap > c->remap_len + b->set.count ? 2 * c->remap_cap : c->remap_len + b->set.count;
+        uint32_t *r = crvm__realloc_array(c->remap, cap, sizeof *r);
+        if (!r)
             return crvm__nomem("value panel patterns");
+        c->remap = r;
+        c->remap_cap = cap;
     }
+    uint32_t *remap = c->remap + c->remap_len;
     for (size_t j = 0; j < b->set.count; j++) {
-        crvm_status st = intern(&c->all, &b->set.pattern[j], &b->remap[j]);
+        crvm_status st = intern(&c->all, &b->set.pattern[j], &remap[j]);
         if (st)
             return st;
     }
-    crvm__vpanel *p = c->p;
-    for (size_t r = p->first_row[b->begin]; r < p->first_row[b->end]; r++)
-        p->row_pattern[r] = b->remap[p->row_pattern[r]];
-    for (size_t i = b->begin; i < b->end; i++)
-        if (p->current[i] != UINT32_MAX)
-            p->current[i] = b->remap[p->current[i]];
+    c->remap_len += b->set.count;
+    c->remap_at[b->begin / CRVM__VALUE_BLOCK + 1] = c->remap_len;
     return CRVM_OK;
+}
+
+/* Blocks [begin, end)'s rows and periods in progress in the panel's ids. */
+static void remap_range(void *ctx, size_t begin, size_t end)
+{
+    const build_ctx *c = ctx;
+    crvm__vpanel *p = c->p;
+    for (size_t blk = begin; blk < end; blk++) {
+        const uint32_t *remap = c->remap + c->remap_at[blk];
+        const size_t first = blk * CRVM__VALUE_BLOCK;
+        const size_t last = first + CRVM__VALUE_BLOCK < p->customers ? first + CRVM__VALUE_BLOCK : p->customers;
+        for (size_t r = p->first_row[first]; r < p->first_row[last]; r++)
+            p->row_pattern[r] = remap[p->row_pattern[r]];
+        for (size_t i = first; i < last; i++)
+            if (p->current[i] != UINT32_MAX)
+                p->current[i] = remap[p->current[i]];
+    }
 }
 
 static void merge_slot(void *ctx, size_t s)
@@ -598,17 +617,22 @@ static crvm_status build_rows(const crvm_ledger *l, crvm_date as_of, const touch
     untouched_set_init(&c.untouched);
     c.p = p;
     c.scratch_len = scratch_len;
+    const size_t blocks = (p->customers + CRVM__VALUE_BLOCK - 1) / CRVM__VALUE_BLOCK;
     c.slot = crvm__calloc(slots, sizeof *c.slot);
-    crvm_status st = c.slot ? crvm__value_blocks(threads, p->customers, rows_block, merge_slot, &c)
-                            : crvm__nomem("value panel rows");
+    c.remap_at = crvm__calloc(blocks + 1, sizeof *c.remap_at);
+    crvm_status st = c.slot && c.remap_at ? crvm__value_blocks(threads, p->customers, rows_block, merge_slot, &c)
+                                          : crvm__nomem("value panel rows");
     if (!st)
         st = c.merge_status;
+    if (!st)
+        crvm__parallel_for(blocks, threads, remap_range, &c);
     for (size_t s = 0; c.slot && s < slots; s++) {
         free_set(&c.slot[s].set);
         crvm__free(c.slot[s].scratch);
-        crvm__free(c.slot[s].remap);
     }
     crvm__free(c.slot);
+    crvm__free(c.remap);
+    crvm__free(c.remap_at);
     crvm__free(c.all.slots);
     crvm__free(c.all.slot_key);
     p->pattern = c.all.pattern;
