@@ -163,8 +163,9 @@ void crvm__vpanel_free(crvm__vpanel *p)
     memset(p, 0, sizeof *p);
 }
 
-/* Status and periods as crvm_ledger_retention_data() gives them. */
-static void customer_periods(const crvm_ledger *l, size_t i, crvm_date as_of, int k,
+/* Status and periods as crvm_ledger_retention_data() gives them; as_of_ymd
+ * is the y-m-d of as_of. */
+static void customer_periods(const crvm_ledger *l, size_t i, crvm_date as_of, crvm__ymd as_of_ymd, int k,
                              uint8_t *status, int32_t *periods)
 {
     crvm_date s = l->cust_start[i], e = l->cust_end[i];
@@ -177,7 +178,7 @@ static void customer_periods(const crvm_ledger *l, size_t i, crvm_date as_of, in
         *periods = (e > s ? crvm__whole_periods(crvm__ymd_months_between(start, crvm__ymd_of(e - 1)), k) : 0) + 1;
     } else {
         *status = CRVM__VP_ACTIVE;
-        *periods = crvm__whole_periods(crvm__ymd_months_between(start, crvm__ymd_of(as_of)), k);
+        *periods = crvm__whole_periods(crvm__ymd_months_between(start, as_of_ymd), k);
     }
 }
 
@@ -188,14 +189,15 @@ typedef struct periods_ctx {
     crvm__vpanel *p;
 } periods_ctx;
 
-/* Each customer's status and periods, on the threads (two civil conversions
- * a customer). */
+/* Each customer's status and periods, on the threads (one or two civil
+ * conversions a customer). */
 static void periods_range(void *vctx, size_t begin, size_t end)
 {
     const periods_ctx *c = vctx;
     crvm__vpanel *p = c->p;
+    const crvm__ymd as_of_ymd = crvm__ymd_of(c->as_of);
     for (size_t i = begin; i < end; i++) {
-        customer_periods(c->l, i, c->as_of, c->k, &p->status[i], &p->periods[i]);
+        customer_periods(c->l, i, c->as_of, as_of_ymd, c->k, &p->status[i], &p->periods[i]);
         p->churned[i] = p->status[i] == CRVM__VP_CHURNED;
         p->current[i] = UINT32_MAX;
         p->silence[i] = -1;
