@@ -20,7 +20,8 @@ int32_t crvm__days_from_civil(int y, int m, int d)
     return (int32_t)(era * 146097 + doe - 719468);
 }
 
-void crvm__civil_from_days(int32_t z32, int *y, int *m, int *d)
+/* Hinnant's civil_from_days, for any int32 day. */
+static void civil_from_days_wide(int32_t z32, int *y, int *m, int *d)
 {
     /* long: z32 + 719468 overflows int32 near INT32_MAX. */
     const long z = (long)z32 + 719468;
@@ -33,6 +34,35 @@ void crvm__civil_from_days(int32_t z32, int *y, int *m, int *d)
     *d = (int)(doy - (153 * mp + 2) / 5 + 1);
     *m = (int)mm;
     *y = (int)(yoe + era * 400 + (mm <= 2));
+}
+
+/* Days shifted by K = 719468 + 146097 s (s = 82 eras) are >= 0 from
+ * -K on, and 4 N + 3 stays below 2^32 up to N = 2^30 - 1. */
+#define SHIFT_ERAS 82u
+#define SHIFT_DAYS (719468u + 146097u * SHIFT_ERAS)
+
+void crvm__civil_from_days(int32_t z, int *y, int *m, int *d)
+{
+    if (z < -(int32_t)SHIFT_DAYS || z > (int32_t)(0x3fffffffu - SHIFT_DAYS)) {
+        civil_from_days_wide(z, y, m, d);
+        return;
+    }
+    /* C. Neri and L. Schneider, "Euclidean affine functions and their
+     * application to calendar algorithms", Softw. Pract. Exper. 53 (2023)
+     * 937-970, section 5: the same calendar in unsigned 32-bit arithmetic
+     * whose divisions by constants are multiplications and shifts (a quarter
+     * of the instructions of the form above, which was 2.5% of the value
+     * fit's). Years and months counted from 1 March, as above. */
+    const uint32_t n = (uint32_t)((int64_t)z + SHIFT_DAYS);
+    const uint32_t n1 = 4 * n + 3;
+    const uint32_t century = n1 / 146097, n_c = n1 % 146097 / 4;
+    const uint64_t p2 = (uint64_t)2939745 * (4 * n_c + 3);
+    const uint32_t year_of_century = (uint32_t)(p2 >> 32), day_of_year = (uint32_t)p2 / 2939745 / 4;
+    const uint32_t n3 = 2141 * day_of_year + 197913;
+    const uint32_t january = day_of_year >= 306; /* 306 days after 1 March: 1 January */
+    *y = (int)((int64_t)(100 * century + year_of_century) - 400 * (int64_t)SHIFT_ERAS + january);
+    *m = (int)((n3 >> 16) - 12 * january);
+    *d = (int)((n3 & 0xffff) / 2141 + 1);
 }
 
 static int digits(const char *s, size_t n, int *out)

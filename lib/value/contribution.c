@@ -90,7 +90,8 @@ static void range_sums(void *vctx, size_t worker, size_t range)
     for (size_t i = begin; i < end; i++)
         for (int s = 0; s < CRVM_STREAM_COUNT; s++)
             if (rev[i * CRVM_STREAM_COUNT + s] != 0 &&
-                !crvm__cents_add(&gm[i], llround((double)rev[i * CRVM_STREAM_COUNT + s] * m->gross_margin_rate[s])) &&
+                !crvm__cents_add(&gm[i], crvm__llround((double)rev[i * CRVM_STREAM_COUNT + s] *
+                                                       m->gross_margin_rate[s])) &&
                 i < bad)
                 bad = i;
     crvm__ledger_customer_rows(l, CRVM_TABLE_CONTACTS, begin, end, &r0, &r1);
@@ -137,8 +138,8 @@ static void per_period_range(void *vctx, size_t begin, size_t end)
             continue;
         }
         double mean_gm = add > 0 ? g[0] / g[2] : 0.0, mean_cts = add > 0 ? g[1] / g[2] : 0.0;
-        gm[i] = llround(((double)gm[i] + add * mean_gm) / (p + add));
-        cts[i] = llround(((double)cts[i] + add * mean_cts) / (p + add));
+        gm[i] = crvm__llround(((double)gm[i] + add * mean_gm) / (p + add));
+        cts[i] = crvm__llround(((double)cts[i] + add * mean_cts) / (p + add));
     }
 }
 

@@ -7,6 +7,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/parallel.h"
 #include "ledger/ledger_internal.h"
 #include "core/money.h"
 #include "value/repeats.h"
@@ -22,6 +23,7 @@ typedef struct eval_ctx {
     double *slot;                /* slots x stride */
     double *retained;            /* slots x segments: sums of retention probabilities */
     double *grad_total;          /* segments x SUMS x width, in block order */
+    double *cov_t;               /* segments x width x width: crvm__value_segment_cov */
     double *retained_total;      /* segments */
     crvm__vrepeats repeats;
 } eval_ctx;
@@ -74,12 +76,12 @@ static crvm_status eval_block(void *ctx, size_t worker, size_t slot, size_t begi
         double se[SUMS];
         for (int s = 0; s < SUMS; s++) {
             crvm__value_gradient(v, &q, part[s], grad);
-            se[s] = fabs(scale[s]) * sqrt(crvm__value_customer_variance(v, q.segment, grad));
+            double g[3 + CRVM__Z_CANDIDATES];
+            crvm__value_compact_gradient(v, q.segment, grad, g);
+            se[s] = fabs(scale[s]) * sqrt(crvm__value_compact_variance(c->cov_t + q.segment * W * W, W, g));
             double *to = acc + (q.segment * SUMS + (size_t)s) * W;
-            to[0] += scale[s] * grad[2 * q.segment];
-            to[1] += scale[s] * grad[2 * q.segment + 1];
-            for (size_t j = 2; j < W; j++)
-                to[j] += scale[s] * grad[2 * G + j - 2];
+            for (size_t j = 0; j < W; j++)
+                to[j] += scale[s] * g[j];
         }
         double p = f->retention;
         f->retention_se = p > 0 && p < 1 ? se[SUM_RETAINED] / (p * (1 - p)) : 0.0;
@@ -141,8 +143,8 @@ int crvm__value_segment_cents(crvm_value *v, int64_t *cents)
 /* lower and upper of x +- z se, in cents, as currency units. */
 static void money_interval(double cents, double se, double z, double *lower, double *upper)
 {
-    *lower = (double)llround(cents - z * se) / 100.0;
-    *upper = (double)llround(cents + z * se) / 100.0;
+    *lower = (double)crvm__llround(cents - z * se) / 100.0;
+    *upper = (double)crvm__llround(cents + z * se) / 100.0;
 }
 
 void crvm__value_segment_row(crvm_value *v, size_t g, const int64_t *cents, double retained,
@@ -192,6 +194,40 @@ static crvm_status roll_up(crvm_value *v, const eval_ctx *c)
     return CRVM_OK;
 }
 
+/* The engine's tables and the repeated queries' keys need the model, not
+ * each other: with two threads or more the engine is built on the calling
+ * thread (its errors are set there) while another finds the keys (on the
+ * remaining threads); the tables were a serial stretch of the fit. */
+typedef struct ready_ctx {
+    crvm_value *v;
+    crvm__vrepeats *repeats;
+    crvm_status engine, keys;
+} ready_ctx;
+
+static void ready_part(void *vctx, size_t begin, size_t end)
+{
+    (void)end;
+    ready_ctx *c = vctx;
+    if (begin == 0)
+        c->engine = crvm__value_engine_build(c->v);
+    else
+        c->keys = crvm__vrepeats_keys(c->v, c->v->opt.threads - 1, c->repeats);
+}
+
+static crvm_status engine_and_keys(crvm_value *v, crvm__vrepeats *repeats)
+{
+    if (crvm__value_threads(v->opt.threads) < 2) {
+        crvm_status st = crvm__value_engine_build(v);
+        return st ? st : crvm__vrepeats_keys(v, 1, repeats);
+    }
+    ready_ctx c = {v, repeats, CRVM_OK, CRVM_OK};
+    crvm__parallel_for(2, 2, ready_part, &c);
+    if (c.engine)
+        return c.engine; /* the keys, if found, are freed with the rest */
+    /* The keys' only failure, named again on this thread. */
+    return c.keys ? crvm__nomem("the valuation's repeated queries") : CRVM_OK;
+}
+
 crvm_status crvm__value_evaluate(crvm_value *v)
 {
     const size_t G = v->segments, k = v->k, n = v->panel.customers;
@@ -205,13 +241,16 @@ crvm_status crvm__value_evaluate(crvm_value *v)
     c.retained = crvm__malloc((c.slots * G + 1) * sizeof *c.retained);
     c.grad_total = crvm__calloc(G * SUMS * c.width + 1, sizeof *c.grad_total);
     c.retained_total = crvm__calloc(G + 1, sizeof *c.retained_total);
+    c.cov_t = crvm__malloc((G * c.width * c.width + 1) * sizeof *c.cov_t);
     v->fig = crvm__calloc(v->active + 1, sizeof *v->fig);
     v->seg = crvm__calloc((G + 1) * CRVM_VS_COLUMNS, sizeof *v->seg);
     crvm_status st = CRVM_OK;
-    if (!c.slot || !c.retained || !c.grad_total || !c.retained_total || !v->fig || !v->seg)
+    if (!c.slot || !c.retained || !c.grad_total || !c.retained_total || !c.cov_t || !v->fig || !v->seg)
         st = crvm__nomem("customer values");
-    if (!st)
-        st = crvm__vrepeats_find(v, &c.repeats);
+    for (size_t g = 0; !st && g < G; g++)
+        crvm__value_segment_cov(v, g, c.cov_t + g * c.width * c.width);
+    if (!st && !(st = engine_and_keys(v, &c.repeats)))
+        crvm__vrepeats_answer(v, &c.repeats);
     if (!st)
         st = crvm__value_blocks(v->opt.threads, n, eval_block, eval_reduce, &c);
     crvm__vrepeats_free(&c.repeats);
@@ -221,5 +260,6 @@ crvm_status crvm__value_evaluate(crvm_value *v)
     crvm__free(c.retained);
     v->seg_grad = c.grad_total; /* kept for crvm_value_segment_gradients() */
     crvm__free(c.retained_total);
+    crvm__free(c.cov_t);
     return st;
 }

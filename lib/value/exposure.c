@@ -124,21 +124,36 @@ double crvm__value_variance(const crvm_value *v, const double *grad)
     return crvm__delta_variance(v->cov, v->k, grad);
 }
 
-double crvm__value_customer_variance(const crvm_value *v, size_t segment, const double *grad)
+void crvm__value_segment_cov(const crvm_value *v, size_t segment, double *t)
 {
-    const size_t k = v->k, c = 2 * v->segments, a0 = 2 * segment;
+    const size_t k = v->k, w = 3 + v->p, c = 2 * v->segments, a0 = 2 * segment;
+    for (size_t a = 0; a < w; a++)
+        for (size_t b = 0; b < w; b++)
+            t[b * w + a] = v->cov[(a < 2 ? a0 + a : c + a - 2) * k + (b < 2 ? a0 + b : c + b - 2)];
+}
+
+void crvm__value_compact_gradient(const crvm_value *v, size_t segment, const double *grad, double *g)
+{
+    g[0] = grad[2 * segment];
+    g[1] = grad[2 * segment + 1];
+    for (size_t j = 0; j < 1 + v->p; j++)
+        g[2 + j] = grad[2 * v->segments + j];
+}
+
+double crvm__value_compact_variance(const double *t, size_t w, const double *g)
+{
+    /* The w inner sums side by side (vectorised across a), each in the order
+     * b = 0, 1, ...: the same operations as one sum at a time. */
+    double s[3 + CRVM__Z_CANDIDATES];
+    for (size_t a = 0; a < w; a++)
+        s[a] = t[a] * g[0];
+    for (size_t b = 1; b < w; b++)
+        for (size_t a = 0; a < w; a++)
+            s[a] += t[b * w + a] * g[b];
     double var = 0;
-    for (size_t ia = 0; ia < 3 + v->p; ia++) {
-        const size_t a = ia < 2 ? a0 + ia : c + ia - 2;
-        if (grad[a] == 0)
-            continue;
-        const double *row = v->cov + a * k;
-        double s = row[a0] * grad[a0];
-        s += row[a0 + 1] * grad[a0 + 1];
-        for (size_t b = c; b < k; b++)
-            s += row[b] * grad[b];
-        var += grad[a] * s;
-    }
+    for (size_t a = 0; a < w; a++)
+        if (g[a] != 0)
+            var += g[a] * s[a];
     return var > 0 ? var : 0;
 }
 

@@ -55,6 +55,7 @@ static void exposure_weights(double c, int max_s, double *w, double *dw)
 typedef struct count_ctx {
     const crvm_value *v;
     crvm_date w0;
+    crvm__ymd w0_1; /* the y-m-d of w0 - 1 */
     size_t ranges;
     double *count; /* ranges x 2 G Q */
 } count_ctx;
@@ -72,7 +73,7 @@ static void count_range(void *vctx, size_t worker, size_t range)
         if (periods <= 0)
             continue;
         crvm_date s = l->cust_start[i];
-        int64_t first = crvm__starts_before(crvm__ymd_of(s), s, c->w0, pn->months_per_period);
+        int64_t first = crvm__starts_before_ymd(crvm__ymd_of(s), s, c->w0, c->w0_1, pn->months_per_period);
         double *all = count + ((size_t)l->cust_segment[i] * 2 + 1) * Q, *recent = all - Q;
         for (int32_t r = 1; r <= periods; r++) {
             uint32_t q = pn->row_pattern[pn->first_row[i] + (size_t)(r - 1)];
@@ -99,7 +100,7 @@ static crvm_status future_multipliers(crvm_value *v)
     if (!count)
         return crvm__nomem("future exposure of the segments");
     const crvm_date w0 = crvm__date_of(crvm__ymd_add_months(crvm__ymd_of(v->as_of + 1), -(long)v->opt.trailing_months));
-    count_ctx cc = {v, w0, ranges, count};
+    count_ctx cc = {v, w0, crvm__ymd_of(w0 - 1), ranges, count};
     crvm__run_blocks(count_range, &cc, ranges, (int)ranges);
     for (size_t r = 1; r < ranges; r++)
         for (size_t j = 0; j < table; j++)
@@ -165,13 +166,14 @@ crvm_status crvm__value_model_ready(crvm_value *v, int future_given)
         v->pattern_e[q] = exp(eta);
     }
     exposure_weights(v->params[2 * G], v->max_n + 1, v->w, v->dw);
-    const int average = v->opt.future == CRVM_FUTURE_SEGMENT_AVERAGE;
-    if (average && !future_given) {
-        crvm_status st = future_multipliers(v);
-        if (st)
-            return st;
-    }
-    const double *log_e = average ? v->log_e : NULL;
+    if (v->opt.future == CRVM_FUTURE_SEGMENT_AVERAGE && !future_given)
+        return future_multipliers(v);
+    return CRVM_OK;
+}
+
+crvm_status crvm__value_engine_build(crvm_value *v)
+{
+    const double *log_e = v->opt.future == CRVM_FUTURE_SEGMENT_AVERAGE ? v->log_e : NULL;
     if (v->cox)
         return crvm__value_cox_tables(v->cox, v->max_n, v->set.horizon, v->set.discount,
                                       v->opt.lifetime_cap, log_e);

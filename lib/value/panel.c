@@ -163,8 +163,9 @@ void crvm__vpanel_free(crvm__vpanel *p)
     memset(p, 0, sizeof *p);
 }
 
-/* Status and periods as crvm_ledger_retention_data() gives them. */
-static void customer_periods(const crvm_ledger *l, size_t i, crvm_date as_of, int k,
+/* Status and periods as crvm_ledger_retention_data() gives them; as_of_ymd
+ * is the y-m-d of as_of. */
+static void customer_periods(const crvm_ledger *l, size_t i, crvm_date as_of, crvm__ymd as_of_ymd, int k,
                              uint8_t *status, int32_t *periods)
 {
     crvm_date s = l->cust_start[i], e = l->cust_end[i];
@@ -177,7 +178,7 @@ static void customer_periods(const crvm_ledger *l, size_t i, crvm_date as_of, in
         *periods = (e > s ? crvm__whole_periods(crvm__ymd_months_between(start, crvm__ymd_of(e - 1)), k) : 0) + 1;
     } else {
         *status = CRVM__VP_ACTIVE;
-        *periods = crvm__whole_periods(crvm__ymd_months_between(start, crvm__ymd_of(as_of)), k);
+        *periods = crvm__whole_periods(crvm__ymd_months_between(start, as_of_ymd), k);
     }
 }
 
@@ -188,14 +189,15 @@ typedef struct periods_ctx {
     crvm__vpanel *p;
 } periods_ctx;
 
-/* Each customer's status and periods, on the threads (two civil conversions
- * a customer). */
+/* Each customer's status and periods, on the threads (one or two civil
+ * conversions a customer). */
 static void periods_range(void *vctx, size_t begin, size_t end)
 {
     const periods_ctx *c = vctx;
     crvm__vpanel *p = c->p;
+    const crvm__ymd as_of_ymd = crvm__ymd_of(c->as_of);
     for (size_t i = begin; i < end; i++) {
-        customer_periods(c->l, i, c->as_of, c->k, &p->status[i], &p->periods[i]);
+        customer_periods(c->l, i, c->as_of, as_of_ymd, c->k, &p->status[i], &p->periods[i]);
         p->churned[i] = p->status[i] == CRVM__VP_CHURNED;
         p->current[i] = UINT32_MAX;
         p->silence[i] = -1;
@@ -312,18 +314,38 @@ static void free_touches(touches *t)
     crvm__free(t->kind);
 }
 
-/* The pattern of a period given its touches and the latest touch before it
- * (or the customer's start), its renewal falling on `renewal`. */
-static crvm_status period_pattern(const period_touches *pt, crvm__ymd before, crvm__ymd renewal, int k,
-                                  crvm__vpattern *q)
+/* The pattern of a period without touches: its silence bin alone. */
+static void untouched_pattern(uint8_t quiet, crvm__vpattern *q)
 {
     memset(q, 0, sizeof *q);
-    q->quiet = crvm__quiet_bin(crvm__whole_periods(crvm__ymd_months_between(before, renewal), k));
-    if (pt->last == CRVM_DATE_NONE) { /* no touch: only the silence before it */
-        q->z[CRVM__Z_SILENT_3_5] = q->quiet == CRVM__QUIET_3_5;
-        q->z[CRVM__Z_SILENT_6_PLUS] = q->quiet == CRVM__QUIET_6_PLUS;
-        return CRVM_OK;
+    q->quiet = quiet;
+    q->z[CRVM__Z_SILENT_3_5] = quiet == CRVM__QUIET_3_5;
+    q->z[CRVM__Z_SILENT_6_PLUS] = quiet == CRVM__QUIET_6_PLUS;
+}
+
+/* The untouched patterns of the three silence bins and their packed keys:
+ * most periods have no touch, and theirs is one of these. */
+typedef struct untouched_set {
+    crvm__vpattern q[3];
+    uint64_t key[3];
+} untouched_set;
+
+static void untouched_set_init(untouched_set *u)
+{
+    for (uint8_t quiet = 0; quiet < 3; quiet++) {
+        untouched_pattern(quiet, &u->q[quiet]);
+        u->key[quiet] = pack_pattern(&u->q[quiet]);
     }
+}
+
+/* The pattern of a period given its touches (at least one), its silence bin
+ * without them (from the latest touch before it, or the customer's start)
+ * and its renewal falling on `renewal`. */
+static crvm_status touched_pattern(const period_touches *pt, uint8_t quiet, crvm__ymd renewal, int k,
+                                   crvm__vpattern *q)
+{
+    memset(q, 0, sizeof *q);
+    q->quiet = quiet;
     uint64_t z[CRVM__Z_CANDIDATES] = {0}, touched = pt->kind[VIEW];
     for (int kind = 0; kind < VIEW; kind++) {
         uint64_t c = pt->kind[kind];
@@ -374,6 +396,8 @@ static crvm_status fill_touch(periods_fill *f, crvm_date d, uint8_t kind)
     if (j >= f->periods)
         return CRVM_OK; /* after a churned customer's last period: in no row */
     period_touches *pt = &f->scratch[j];
+    if (pt->last == CRVM_DATE_NONE) /* its first touch: the counts start here */
+        memset(pt->kind, 0, sizeof pt->kind);
     if (pt->kind[kind] == UINT32_MAX)
         return crvm__fail(CRVM_EDOMAIN, "value panel: customer %zu has more than 2^32 - 1 "
                           "touches of one kind in period %zu", f->i, j + 1);
@@ -414,8 +438,8 @@ static crvm_status fill_touches(const crvm_ledger *l, crvm_date as_of, const uin
 /* Rows of customer i (and its period in progress when active), their
  * pattern ids those of set. scratch holds at least periods + 1 entries. */
 static crvm_status customer_rows(const crvm_ledger *l, size_t i, crvm_date as_of, touch_cursor *tc,
-                                 const crvm__ymd_days *days, period_touches *scratch, crvm__vpanel *p,
-                                 pattern_set *set)
+                                 const crvm__ymd_days *days, const untouched_set *untouched,
+                                 period_touches *scratch, crvm__vpanel *p, pattern_set *set)
 {
     const int k = p->months_per_period;
     const int32_t n = p->periods[i];
@@ -423,10 +447,8 @@ static crvm_status customer_rows(const crvm_ledger *l, size_t i, crvm_date as_of
     const crvm_date s = l->cust_start[i];
     const crvm__ymd start = crvm__ymd_day(days, s);
     const size_t periods = (size_t)n + 1;
-    for (size_t j = 0; j < periods; j++) {
-        memset(scratch[j].kind, 0, sizeof scratch[j].kind);
-        scratch[j].last = CRVM_DATE_NONE;
-    }
+    for (size_t j = 0; j < periods; j++)
+        scratch[j].last = CRVM_DATE_NONE; /* the counts are zeroed by a period's first touch */
     periods_fill fill = {scratch, periods, i, start, k, days, s};
     crvm_status st = fill_touches(l, as_of, p->status, tc, &fill);
     if (st)
@@ -435,28 +457,43 @@ static crvm_status customer_rows(const crvm_ledger *l, size_t i, crvm_date as_of
     crvm__ymd before = start;
     uint32_t previous = UINT32_MAX;
     uint64_t prev_key = 0;
-    crvm__vpattern prev_q;
+    uint8_t prev_in_rows = 0;
+    crvm__vpattern prev_q; /* the previous touched period's pattern, if prev_key is 0 */
     for (int32_t r = 1; r <= n + active; r++) {
-        crvm__vpattern q;
-        st = period_pattern(&scratch[r - 1], before, crvm__ymd_add_months(start, (long)r * k), k, &q);
-        if (st)
-            return st;
-        q.in_rows = r <= n;
+        const period_touches *pt = &scratch[r - 1];
+        const crvm__ymd renewal = crvm__ymd_add_months(start, (long)r * k);
+        const uint8_t quiet = crvm__quiet_bin(crvm__whole_periods(crvm__ymd_months_between(before, renewal), k));
+        const uint8_t in_rows = r <= n;
         /* A period like the one before has its id: equal packed keys, or
-         * both unpacked and equal field by field. */
-        const uint64_t key = pack_pattern(&q);
+         * both unpacked and equal field by field. An untouched period's key
+         * is packed. */
+        uint64_t key;
         uint32_t id = previous;
-        if (previous == UINT32_MAX || key != prev_key || (!key && !same_pattern(&q, &prev_q)) ||
-            q.in_rows != prev_q.in_rows) {
-            st = intern_keyed(set, &q, key, &id);
+        if (pt->last == CRVM_DATE_NONE) {
+            key = untouched->key[quiet];
+            if (previous == UINT32_MAX || key != prev_key || in_rows != prev_in_rows) {
+                crvm__vpattern q = untouched->q[quiet];
+                q.in_rows = in_rows;
+                st = intern_keyed(set, &q, key, &id);
+            }
+        } else {
+            crvm__vpattern q;
+            st = touched_pattern(pt, quiet, renewal, k, &q);
             if (st)
                 return st;
+            q.in_rows = in_rows;
+            key = pack_pattern(&q);
+            if (previous == UINT32_MAX || key != prev_key || (!key && !same_pattern(&q, &prev_q)) ||
+                in_rows != prev_in_rows)
+                st = intern_keyed(set, &q, key, &id);
+            prev_q = q;
+            before = pt->last_ymd;
         }
+        if (st)
+            return st;
         previous = id;
         prev_key = key;
-        prev_q = q;
-        if (scratch[r - 1].last != CRVM_DATE_NONE)
-            before = scratch[r - 1].last_ymd;
+        prev_in_rows = in_rows;
         if (r <= n)
             p->row_pattern[p->first_row[i] + (size_t)(r - 1)] = id;
         else
@@ -471,12 +508,13 @@ static crvm_status customer_rows(const crvm_ledger *l, size_t i, crvm_date as_of
  * each block interning its patterns in a set of its own; the blocks' sets
  * are then merged into the panel's in block order, so that the panel's
  * pattern ids (numbered by first use over the customers) do not depend on
- * the thread count. */
+ * the thread count. Each block's map of its ids to the panel's is kept, and
+ * its rows are renumbered on the threads once every block is merged (a
+ * serial pass over every row before). */
 typedef struct block_slot {
     pattern_set set;
     period_touches *scratch; /* max_periods + 1 */
-    uint32_t *remap;         /* [set.cap]: block id -> panel id */
-    size_t remap_cap, begin, end;
+    size_t begin, end;
 } block_slot;
 
 typedef struct build_ctx {
@@ -484,11 +522,14 @@ typedef struct build_ctx {
     crvm_date as_of;
     const touches *t; /* NULL: the ledger's rows in customer order */
     const crvm__ymd_days *days;
+    untouched_set untouched;
     crvm__vpanel *p;
     pattern_set all;
     block_slot *slot;
     size_t scratch_len;
     crvm_status merge_status; /* of the merges, on the calling thread */
+    uint32_t *remap;          /* block b's ids -> the panel's: remap[remap_at[b]...] */
+    size_t remap_len, remap_cap, *remap_at; /* [blocks + 1] */
 } build_ctx;
 
 static crvm_status rows_block(void *ctx, size_t worker, size_t s, size_t begin, size_t end)
@@ -511,7 +552,8 @@ static crvm_status rows_block(void *ctx, size_t worker, size_t s, size_t begin, 
     }
     for (size_t i = begin; i < end; i++)
         if (c->p->status[i] != CRVM__VP_NOT_STARTED) {
-            crvm_status st = customer_rows(c->l, i, c->as_of, &tc, c->days, b->scratch, c->p, &b->set);
+            crvm_status st = customer_rows(c->l, i, c->as_of, &tc, c->days, &c->untouched, b->scratch, c->p,
+                                           &b->set);
             if (st)
                 return st;
         }
@@ -520,24 +562,40 @@ static crvm_status rows_block(void *ctx, size_t worker, size_t s, size_t begin, 
 
 static crvm_status merge_block(build_ctx *c, block_slot *b)
 {
-    if (b->remap_cap < b->set.count) {
-        crvm__free(b->remap);
-        b->remap_cap = b->set.cap;
-        if (!(b->remap = crvm__malloc(b->remap_cap * sizeof *b->remap)))
+    if (c->remap_cap - c->remap_len < b->set.count) {
+        size_t cap = 2 * c->remap_cap > c->remap_len + b->set.count ? 2 * c->remap_cap : c->remap_len + b->set.count;
+        uint32_t *r = crvm__realloc_array(c->remap, cap, sizeof *r);
+        if (!r)
             return crvm__nomem("value panel patterns");
+        c->remap = r;
+        c->remap_cap = cap;
     }
+    uint32_t *remap = c->remap + c->remap_len;
     for (size_t j = 0; j < b->set.count; j++) {
-        crvm_status st = intern(&c->all, &b->set.pattern[j], &b->remap[j]);
+        crvm_status st = intern(&c->all, &b->set.pattern[j], &remap[j]);
         if (st)
             return st;
     }
-    crvm__vpanel *p = c->p;
-    for (size_t r = p->first_row[b->begin]; r < p->first_row[b->end]; r++)
-        p->row_pattern[r] = b->remap[p->row_pattern[r]];
-    for (size_t i = b->begin; i < b->end; i++)
-        if (p->current[i] != UINT32_MAX)
-            p->current[i] = b->remap[p->current[i]];
+    c->remap_len += b->set.count;
+    c->remap_at[b->begin / CRVM__VALUE_BLOCK + 1] = c->remap_len;
     return CRVM_OK;
+}
+
+/* Blocks [begin, end)'s rows and periods in progress in the panel's ids. */
+static void remap_range(void *ctx, size_t begin, size_t end)
+{
+    const build_ctx *c = ctx;
+    crvm__vpanel *p = c->p;
+    for (size_t blk = begin; blk < end; blk++) {
+        const uint32_t *remap = c->remap + c->remap_at[blk];
+        const size_t first = blk * CRVM__VALUE_BLOCK;
+        const size_t last = first + CRVM__VALUE_BLOCK < p->customers ? first + CRVM__VALUE_BLOCK : p->customers;
+        for (size_t r = p->first_row[first]; r < p->first_row[last]; r++)
+            p->row_pattern[r] = remap[p->row_pattern[r]];
+        for (size_t i = first; i < last; i++)
+            if (p->current[i] != UINT32_MAX)
+                p->current[i] = remap[p->current[i]];
+    }
 }
 
 static void merge_slot(void *ctx, size_t s)
@@ -552,18 +610,31 @@ static crvm_status build_rows(const crvm_ledger *l, crvm_date as_of, const touch
                               crvm__vpanel *p)
 {
     const size_t slots = crvm__value_slots(threads);
-    build_ctx c = {l, as_of, t, days, p, {NULL, 0, 0, NULL, NULL, 0}, NULL, scratch_len, CRVM_OK};
+    build_ctx c;
+    memset(&c, 0, sizeof c);
+    c.l = l;
+    c.as_of = as_of;
+    c.t = t;
+    c.days = days;
+    untouched_set_init(&c.untouched);
+    c.p = p;
+    c.scratch_len = scratch_len;
+    const size_t blocks = (p->customers + CRVM__VALUE_BLOCK - 1) / CRVM__VALUE_BLOCK;
     c.slot = crvm__calloc(slots, sizeof *c.slot);
-    crvm_status st = c.slot ? crvm__value_blocks(threads, p->customers, rows_block, merge_slot, &c)
-                            : crvm__nomem("value panel rows");
+    c.remap_at = crvm__calloc(blocks + 1, sizeof *c.remap_at);
+    crvm_status st = c.slot && c.remap_at ? crvm__value_blocks(threads, p->customers, rows_block, merge_slot, &c)
+                                          : crvm__nomem("value panel rows");
     if (!st)
         st = c.merge_status;
+    if (!st)
+        crvm__parallel_for(blocks, threads, remap_range, &c);
     for (size_t s = 0; c.slot && s < slots; s++) {
         free_set(&c.slot[s].set);
         crvm__free(c.slot[s].scratch);
-        crvm__free(c.slot[s].remap);
     }
     crvm__free(c.slot);
+    crvm__free(c.remap);
+    crvm__free(c.remap_at);
     crvm__free(c.all.slots);
     crvm__free(c.all.slot_key);
     p->pattern = c.all.pattern;

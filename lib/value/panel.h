@@ -67,7 +67,8 @@ crvm_status crvm__vpanel_build(const crvm_ledger *l, crvm_date as_of, int months
  * else from touches grouped by ranges of customers (each thread reading
  * every contact and use for its range); the panel is identical for every
  * thread count and either order. Temporary memory also a few kB per
- * thread. */
+ * thread, and 4 bytes per distinct pattern of each block of customers (its
+ * ids' map to the panel's). */
 crvm_status crvm__vpanel_build_threads(const crvm_ledger *l, crvm_date as_of, int months_per_period,
                                        int threads, crvm__vpanel *out);
 void crvm__vpanel_free(crvm__vpanel *p);

@@ -68,6 +68,7 @@ void crvm__vrepeats_free(crvm__vrepeats *r)
     if (!r)
         return;
     crvm__free(r->slot_of);
+    crvm__free(r->asker);
     crvm__free(r->answer);
     crvm__free(r->query);
     crvm__free(r->status);
@@ -120,7 +121,7 @@ static crvm_status assign_slots(const crvm_value *v, const key *keys, uint32_t *
     return CRVM_OK;
 }
 
-crvm_status crvm__vrepeats_find(const crvm_value *v, crvm__vrepeats *out)
+crvm_status crvm__vrepeats_keys(const crvm_value *v, int threads, crvm__vrepeats *out)
 {
     memset(out, 0, sizeof *out);
     const size_t A = v->active;
@@ -134,9 +135,8 @@ crvm_status crvm__vrepeats_find(const crvm_value *v, crvm__vrepeats *out)
         return crvm__nomem("the valuation's repeated queries");
     }
     keys_ctx kc = {v, keys};
-    crvm__parallel_for(v->panel.customers, v->opt.threads, keys_range, &kc);
-    uint32_t *asker = NULL;
-    crvm_status st = assign_slots(v, keys, out->slot_of, &asker, &out->slots);
+    crvm__parallel_for(v->panel.customers, threads, keys_range, &kc);
+    crvm_status st = assign_slots(v, keys, out->slot_of, &out->asker, &out->slots);
     crvm__free(keys);
     if (!st) {
         out->answer = crvm__malloc((out->slots + 1) * sizeof *out->answer);
@@ -145,14 +145,17 @@ crvm_status crvm__vrepeats_find(const crvm_value *v, crvm__vrepeats *out)
         if (!out->answer || !out->query || !out->status)
             st = crvm__nomem("the valuation's repeated queries");
     }
-    if (!st) {
-        answer_ctx ac = {v, asker, out};
-        crvm__parallel_for(out->slots, v->opt.threads, answer_range, &ac);
-    }
-    crvm__free(asker);
     if (st)
         crvm__vrepeats_free(out);
     return st;
+}
+
+void crvm__vrepeats_answer(const crvm_value *v, crvm__vrepeats *r)
+{
+    answer_ctx ac = {v, r->asker, r};
+    crvm__parallel_for(r->slots, v->opt.threads, answer_range, &ac);
+    crvm__free(r->asker);
+    r->asker = NULL;
 }
 
 const crvm__rcov_answer *crvm__vrepeats_get(const crvm__vrepeats *r, size_t a, const crvm__vquery *q)

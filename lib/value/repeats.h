@@ -20,20 +20,27 @@
 typedef struct crvm__vrepeats {
     uint32_t *slot_of;          /* per active customer: its repeated query's slot, or CRVM__NO_REPEAT */
     size_t slots;
+    uint32_t *asker;            /* [slots]: each slot's first asker (customer index), until answered */
     crvm__rcov_answer *answer;  /* [slots] */
     double *query;              /* [2 slots]: the lambda and e1 each answer is for */
     crvm_status *status;        /* [slots]: CRVM_OK, or the engine refused (the asker asks again
                                    itself, so that its error names it) */
 } crvm__vrepeats;
 
-/* The repeated queries of v's active customers and their answers, on
- * v->opt.threads threads (the slots numbered by first asker, so nothing
- * depends on the thread count). Time O(active customers x (rows + p)) plus
- * one engine query per repeated query; memory 20 bytes per active customer
- * while the repeats are found, then 4 per active customer and one answer per
- * repeated query. CRVM_OK or CRVM_ENOMEM; a refused query is not an error
- * here (see status). */
-crvm_status crvm__vrepeats_find(const crvm_value *v, crvm__vrepeats *out);
+/* The repeated queries of v's active customers, found on `threads` threads
+ * (the slots numbered by first asker, so nothing depends on the thread
+ * count), and room for their answers. Needs v's exposures (the model's
+ * parameters, pattern exposures and weights), not its engine: the value fit
+ * finds them while the engine is built. Time O(active customers x (rows +
+ * p)); memory 20 bytes per active customer while the repeats are found,
+ * then 4 per active customer (6 until answered) and one answer per
+ * repeated query. CRVM_OK or
+ * CRVM_ENOMEM (nothing held). */
+crvm_status crvm__vrepeats_keys(const crvm_value *v, int threads, crvm__vrepeats *out);
+/* The answers of r's repeated queries, from v's engine on v->opt.threads
+ * threads: one engine query per repeated query. A refused query is not an
+ * error here (see status). */
+void crvm__vrepeats_answer(const crvm_value *v, crvm__vrepeats *r);
 void crvm__vrepeats_free(crvm__vrepeats *r);
 
 /* The answer to query q of active customer a if it is a repeated one

@@ -4,6 +4,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/money.h"
 #include "core/parallel.h"
 #include "ledger/ledger_internal.h"
 #include "math/special.h"
@@ -232,11 +233,11 @@ static void customer_rows(void *ctx, size_t begin, size_t end)
         r[CRVM_VC_RESIDUAL_LIFETIME] = f->lifetime;
         r[CRVM_VC_DERL] = f->derl;
         r[CRVM_VC_RESIDUAL_VALUE] = (double)f->rv / 100.0;
-        r[CRVM_VC_RESIDUAL_VALUE_LOWER] = (double)llround((double)f->rv - z * f->rv_se) / 100.0;
-        r[CRVM_VC_RESIDUAL_VALUE_UPPER] = (double)llround((double)f->rv + z * f->rv_se) / 100.0;
+        r[CRVM_VC_RESIDUAL_VALUE_LOWER] = (double)crvm__llround((double)f->rv - z * f->rv_se) / 100.0;
+        r[CRVM_VC_RESIDUAL_VALUE_UPPER] = (double)crvm__llround((double)f->rv + z * f->rv_se) / 100.0;
         r[CRVM_VC_VALUE_AT_RISK] = (double)f->var / 100.0;
-        r[CRVM_VC_VALUE_AT_RISK_LOWER] = (double)llround((double)f->var - z * f->var_se) / 100.0;
-        r[CRVM_VC_VALUE_AT_RISK_UPPER] = (double)llround((double)f->var + z * f->var_se) / 100.0;
+        r[CRVM_VC_VALUE_AT_RISK_LOWER] = (double)crvm__llround((double)f->var - z * f->var_se) / 100.0;
+        r[CRVM_VC_VALUE_AT_RISK_UPPER] = (double)crvm__llround((double)f->var + z * f->var_se) / 100.0;
         r[CRVM_VC_SILENCE] = v->panel.silence[i];
         r[CRVM_VC_RISK_MULTIPLIER] = f->risk;
     }

@@ -117,12 +117,20 @@ void crvm__value_gradient(const crvm_value *v, const crvm__vquery *q, const crvm
                           double *grad);
 /* g' Sigma g. */
 double crvm__value_variance(const crvm_value *v, const double *grad);
-/* The same for a gradient of crvm__value_gradient() for a customer of
- * `segment`, zero outside that segment's alpha and beta, c and b: the sums
- * over only those 3 + p entries, in the same order. The terms left out are
- * finite covariances times exact zeros, which leave a non-zero partial sum
- * as it is, so the variance is the same (a zero one is +0 either way). */
-double crvm__value_customer_variance(const crvm_value *v, size_t segment, const double *grad);
+/* A customer's gradient from crvm__value_gradient() is zero outside its
+ * segment's alpha and beta, c and b: its compact form is those w = 3 + p
+ * entries, in that order. The covariance block of those entries, transposed
+ * (t[b * w + a] = Sigma[a][b], a and b compact), into t (w x w). */
+void crvm__value_segment_cov(const crvm_value *v, size_t segment, double *t);
+/* The compact form g (w entries) of a customer's gradient grad (k entries). */
+void crvm__value_compact_gradient(const crvm_value *v, size_t segment, const double *grad, double *g);
+/* g' Sigma g for a compact gradient g (w entries) and its segment's block t:
+ * each entry's inner sum Sigma[a] . g formed in the order of the full sum's
+ * non-zero terms, the customers' three variances a ~10 x 10 product. The
+ * terms left out are finite covariances times exact zeros, which leave a
+ * non-zero partial sum as it is, so the variance is the one of all k terms
+ * (a zero one is +0 either way). */
+double crvm__value_compact_variance(const double *t, size_t w, const double *g);
 /* The segment roll-ups' sums (customers.c, for both backends): the active
  * customers' contribution, residual value and value at risk in cents per
  * segment and in total (3 x (segments + 1) into cents), and their counts in
@@ -169,15 +177,18 @@ crvm_status crvm__value_prepare(const crvm_ledger *l, const crvm_cost_model *cos
 /* Allocate the model's tables for v->p covariates (v->candidate set) and fill
  * the covariates of the patterns (model.c). */
 crvm_status crvm__value_model_tables(crvm_value *v);
-/* With v->params and v->cov set: exposures of the patterns, weights, the
+/* With v->params and v->cov set: exposures of the patterns, weights and the
  * segments' future multipliers (computed here unless future_given: v->log_e and
- * v->dlog_e already hold them) and the prediction engine (model.c). */
+ * v->dlog_e already hold them) (model.c). */
 crvm_status crvm__value_model_ready(crvm_value *v, int future_given);
+/* After crvm__value_model_ready: the prediction engine (v->engine, or the Cox
+ * option's tables), built on the calling thread (model.c). */
+crvm_status crvm__value_engine_build(crvm_value *v);
 /* reference a crvm_outcome or CRVM_VALUE_NO_CONTACT and a model with support
  * covariates: CRVM_OK, else CRVM_EINVAL / CRVM_ESTATE naming fn (impacts.c). */
 crvm_status crvm__value_check_reference(const crvm_value *v, int reference, const char *fn);
 crvm_status crvm__value_fit_model(crvm_value *v);       /* model.c */
-crvm_status crvm__value_evaluate(crvm_value *v);        /* customers.c: fig and seg */
+crvm_status crvm__value_evaluate(crvm_value *v);        /* customers.c: the engine, fig and seg */
 
 /* ---- contacts, customer by customer (contacts.c) */
 

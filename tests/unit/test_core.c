@@ -1,13 +1,18 @@
-/* Unit tests for lib/core: status strings, thread-local errors, version, allocator. */
+/* Unit tests for lib/core: status strings, thread-local errors, version, allocator,
+ * rounding to cents, civil dates. */
 #include "support.h"
 
+#include <float.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <threads.h>
 
 #include "core/alloc.h"
+#include "core/calendar.h"
 #include "core/error.h"
 #include "core/huge_pages.h"
+#include "core/money.h"
 #include "core/parallel.h"
 
 static void status_strings_are_distinct_and_total(void **state)
@@ -221,6 +226,92 @@ static void nomem_names_the_activity(void **state)
     assert_string_equal(crvm_last_error(), "out of memory while copying the cohort");
 }
 
+/* crvm__llround must be llround (C11 7.12.9.7: half away from zero) for every
+ * double: llround itself is the reference. */
+static void llround_inline_is_llround(void **state)
+{
+    (void)state;
+    const double two52 = 4503599627370496.0, two53 = 2 * two52;
+    const double edge[] = {0.0, -0.0, 0.5, -0.5, 1.5, -1.5, 2.5, -2.5, 0.49999999999999994,
+                           -0.49999999999999994, 0.5000000000000001, -0.5000000000000001,
+                           DBL_TRUE_MIN, -DBL_TRUE_MIN, DBL_MIN, two52 - 0.5, -(two52 - 0.5), two52 - 1.5,
+                           two52, -two52, two52 + 1, two53, two53 + 2, -two53 - 2, 9.2e18, -9.2e18,
+                           9.3e18, -9.3e18, 1e300, -1e300, DBL_MAX, INFINITY, -INFINITY, NAN};
+    for (size_t i = 0; i < sizeof edge / sizeof *edge; i++)
+        assert_true(crvm__llround(edge[i]) == llround(edge[i]));
+    /* Around 2^51 (halves representable), 2^52 (the fast path's edge) and
+     * 2^53: +-(2^j + k/4) and their neighbours. */
+    for (int j = 51; j <= 53; j++)
+        for (long k = -4000; k <= 4000; k++) {
+            const double x = ldexp(1, j) + (double)k / 4;
+            const double xs[4] = {x, -x, nextafter(x, 0), nextafter(-x, -INFINITY)};
+            for (int t = 0; t < 4; t++)
+                assert_true(crvm__llround(xs[t]) == llround(xs[t]));
+        }
+    /* Halves and their neighbours at every scale, and arbitrary bit patterns. */
+    uint64_t u = 0x9e3779b97f4a7c15ULL;
+    for (int i = 0; i < 200000; i++) {
+        u ^= u << 13;
+        u ^= u >> 7;
+        u ^= u << 17;
+        double any;
+        memcpy(&any, &u, sizeof any);
+        const double half = ldexp((double)(int64_t)(u >> 12), -(int)(u & 63)) + 0.5;
+        const double xs[4] = {any, half, nextafter(half, 0), nextafter(half, INFINITY)};
+        for (int t = 0; t < 4; t++)
+            assert_true(crvm__llround(xs[t]) == llround(xs[t]));
+    }
+}
+
+/* The day after (y, m, d), by the calendar's rules (independent of the
+ * closed forms under test). */
+static void next_day(int *y, int *m, int *d)
+{
+    static const int length[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    const int leap = (*y % 4 == 0 && *y % 100 != 0) || *y % 400 == 0;
+    if (++*d <= length[*m - 1] + (*m == 2 && leap))
+        return;
+    *d = 1;
+    if (++*m > 12) {
+        *m = 1;
+        ++*y;
+    }
+}
+
+static void civil_dates_walk_day_by_day(void **state)
+{
+    (void)state;
+    /* 0001-01-01 is day -719162 (1970-01-01 is 0); under valgrind 1900-2100. */
+    const int full = !test_under_valgrind();
+    int y = full ? 1 : 1900, m = 1, d = 1;
+    int32_t z = full ? -719162 : -25567;
+    const int32_t last = full ? 2932896 : 47846; /* 9999-12-31, 2100-12-31 */
+    for (; z <= last; z++) {
+        int cy, cm, cd;
+        crvm__civil_from_days(z, &cy, &cm, &cd);
+        if (cy != y || cm != m || cd != d)
+            fail_msg("day %ld: %d-%d-%d, expected %d-%d-%d", (long)z, cy, cm, cd, y, m, d);
+        assert_int_equal(crvm__days_from_civil(y, m, d), z);
+        next_day(&y, &m, &d);
+    }
+    assert_int_equal(y, full ? 10000 : 2101);
+    /* Across the edges of the fast form's range, of the shifted eras and of
+     * int32: each day the successor of the one before. */
+    const int64_t edges[] = {-12699422, 1061042401, -146097, 146097, INT32_MIN + 2000,
+                             (int64_t)INT32_MAX - 2000};
+    for (size_t e = 0; e < sizeof edges / sizeof *edges; e++) {
+        int py, pm, pd;
+        crvm__civil_from_days((int32_t)(edges[e] - 2000), &py, &pm, &pd);
+        for (int64_t t = edges[e] - 1999; t <= edges[e] + 2000; t++) {
+            int cy, cm, cd;
+            crvm__civil_from_days((int32_t)t, &cy, &cm, &cd);
+            next_day(&py, &pm, &pd);
+            if (cy != py || cm != pm || cd != pd)
+                fail_msg("day %lld: %d-%d-%d, expected %d-%d-%d", (long long)t, cy, cm, cd, py, pm, pd);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -235,6 +326,8 @@ int main(void)
         cmocka_unit_test(huge_arrays_are_aligned_and_released),
         cmocka_unit_test(nomem_names_the_activity),
         cmocka_unit_test(run_blocks_runs_each_block_once),
+        cmocka_unit_test(llround_inline_is_llround),
+        cmocka_unit_test(civil_dates_walk_day_by_day),
     };
     return cmocka_run_group_tests_name("core", tests, NULL, NULL);
 }

@@ -1921,6 +1921,7 @@ typedef struct alloc_ctx {
     crvm_date as_of;
     size_t nk, articles;
     int call;
+    int threads; /* of the fit */
 } alloc_ctx;
 
 static crvm_status alloc_scenario(void *vctx)
@@ -1933,6 +1934,7 @@ static crvm_status alloc_scenario(void *vctx)
         opt.horizon = 1;
         opt.lifetime_cap = 1;
         opt.model = c->model;
+        opt.threads = c->threads;
         crvm_value *v = NULL; /* written only on success */
         crvm_status st = crvm_value_fit(c->l, NULL, c->as_of, &opt, &v);
         crvm_value_free(v);
@@ -1974,7 +1976,7 @@ static void allocation_failures_are_reported(void **state)
     vs_business b = vs_simulated(&o);
     crvm_ledger_stats st;
     assert_int_equal(crvm_ledger_stats_get(b.ledger, &st), CRVM_OK);
-    alloc_ctx c = {b.ledger, NULL, CRVM_VALUE_BDW, D(2024, 6, 14), b.nk, st.articles, 0};
+    alloc_ctx c = {b.ledger, NULL, CRVM_VALUE_BDW, D(2024, 6, 14), b.nk, st.articles, 0, 0};
     /* The fit's hundred-odd sites each cost a fit: under valgrind only the
      * calls and the Cox option's fit are injected (the plain and sanitizer
      * runs inject the default fit too). */
@@ -1982,6 +1984,15 @@ static void allocation_failures_are_reported(void **state)
         assert_true(test_every_allocation_failure(alloc_scenario, &c) > 20);
     c.model = CRVM_VALUE_COX;
     assert_true(test_every_allocation_failure(alloc_scenario, &c) > 10);
+    /* With two threads the engine is built while another thread finds the
+     * repeated queries: a failure on either side is reported, with its
+     * message, on the calling thread (the sites are met in either order). */
+    c.threads = 2;
+    for (int m = 0; m < 2 && !vs_under_valgrind(); m++) {
+        c.model = m ? CRVM_VALUE_COX : CRVM_VALUE_BDW;
+        assert_true(test_every_allocation_failure(alloc_scenario, &c) > 10);
+    }
+    c.threads = 0;
     c.model = CRVM_VALUE_BDW;
     crvm_value *v;
     assert_int_equal(crvm_value_fit(b.ledger, NULL, c.as_of, NULL, &v), CRVM_OK);

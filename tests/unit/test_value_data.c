@@ -89,7 +89,8 @@ static void day_table_and_whole_periods_match_the_dates(void **state)
 }
 
 /* A customer's delta variance over its segment's alpha and beta, c and b
- * (crvm__value_customer_variance) is the full g' Sigma g of
+ * (crvm__value_compact_variance on crvm__value_segment_cov's block) is the
+ * full g' Sigma g of
  * crvm__value_variance to the bit, for each of the three figures of every
  * active customer of a simulated business: the terms it leaves out are
  * finite covariances times exact zeros. */
@@ -99,9 +100,12 @@ static void customer_variance_is_the_full_delta_variance(void **state)
     vs_business b = vs_simulated_small(300, 3);
     crvm_value *v;
     assert_int_equal(crvm_value_fit(b.ledger, NULL, D(2024, 6, 14), NULL, &v), CRVM_OK);
+    const size_t w = 3 + v->p;
     double *grad = malloc(v->k * sizeof *grad), *lambda_b = malloc((v->p + 1) * sizeof *lambda_b);
+    double *block = malloc(w * w * sizeof *block), g[3 + CRVM__Z_CANDIDATES];
     assert_non_null(grad);
     assert_non_null(lambda_b);
+    assert_non_null(block);
     size_t checked = 0;
     for (size_t i = 0; i < v->panel.customers; i++) {
         if (v->panel.status[i] != CRVM__VP_ACTIVE)
@@ -112,9 +116,11 @@ static void customer_variance_is_the_full_delta_variance(void **state)
         crvm__rcov_answer a;
         assert_int_equal(crvm__value_eval(v, &q, i, &a), CRVM_OK);
         const crvm__rcov_partials *part[3] = {&a.survival, &a.derl, &a.at_risk};
+        crvm__value_segment_cov(v, q.segment, block);
         for (int s = 0; s < 3; s++) {
             crvm__value_gradient(v, &q, part[s], grad);
-            double full = crvm__value_variance(v, grad), own = crvm__value_customer_variance(v, q.segment, grad);
+            crvm__value_compact_gradient(v, q.segment, grad, g);
+            double full = crvm__value_variance(v, grad), own = crvm__value_compact_variance(block, w, g);
             assert_memory_equal(&own, &full, sizeof full);
             assert_true(full > 0);
             checked++;
@@ -123,6 +129,7 @@ static void customer_variance_is_the_full_delta_variance(void **state)
     assert_true(checked > 100);
     free(grad);
     free(lambda_b);
+    free(block);
     crvm_value_free(v);
     vs_free(&b);
 }
