@@ -20,14 +20,6 @@ typedef struct crvm__cost_sums {
     int64_t escalated, contacts;
 } crvm__cost_sums;
 
-/* llround(c) for 0 <= c < 2^53: c minus its truncation is exact there, so
- * the half-away-from-zero rule needs no call into libm. */
-static inline int64_t crvm__round_nonneg(double c)
-{
-    int64_t r = (int64_t)c;
-    return r + (c - (double)r >= 0.5);
-}
-
 /* Whether the costs of `contacts` contacts of at most CRVM__MAX_MINUTES
  * each (the ledger's bound), with m's rates (all >= 0 by validation), stay
  * below 2^53 cents in total: with a margin of 2 for the bound's own rounding. */
@@ -37,8 +29,8 @@ int crvm__cost_sums_exact(const crvm_cost_model *m, size_t contacts);
 static inline void crvm__cost_sums_add(crvm__cost_sums *s, const crvm_cost_model *m, double minutes,
                                        int tier, int channel, int escalated)
 {
-    s->labour += crvm__round_nonneg(crvm__labour_amount(m, minutes, tier) * 100.0);
-    s->overhead += crvm__round_nonneg(crvm__overhead_amount(m, minutes) * 100.0);
+    s->labour += crvm__llround(crvm__labour_amount(m, minutes, tier) * 100.0);
+    s->overhead += crvm__llround(crvm__overhead_amount(m, minutes) * 100.0);
     s->channel[channel]++;
     s->escalated += escalated != 0;
     s->contacts++;
