@@ -63,7 +63,7 @@ typedef struct group_consts {
 } group_consts;
 
 typedef struct worker {
-    double *a, *b;       /* per pattern: sum of f_Lambda w_s and of f_Lambda w'_s */
+    double *ab;          /* per pattern: sums of f_Lambda w_s and of f_Lambda w'_s, interleaved */
     uint32_t *touched;   /* patterns with nonzero a or b in this block */
     uint8_t *mark;
     double *vec;         /* 2 us: the exposure gradients g1, g2 of a subject (zero-padded) */
@@ -77,6 +77,7 @@ struct crvm__rcov_eval {
     int threads;
     int max_n;
     double *w, *w_c, *w_cc; /* [max_n + 1] */
+    double *w_pair;         /* [2 (max_n + 1)]: w_s and w_c,s interleaved, for the pattern sums */
     double *E;              /* [patterns] */
     double *vE;             /* [patterns x pstride]: E_q z_q, zero-padded */
     group_consts *gc;       /* [groups]: each group's (alpha, beta) and h at beta */
@@ -111,14 +112,14 @@ void crvm__rcov_eval_free(crvm__rcov_eval *ev)
         return;
     if (ev->workers)
         for (int t = 0; t < ev->threads; t++) {
-            crvm__free(ev->workers[t].a);
-            crvm__free(ev->workers[t].b);
+            crvm__free(ev->workers[t].ab);
             crvm__free(ev->workers[t].touched);
             crvm__free(ev->workers[t].mark);
             crvm__free(ev->workers[t].vec);
         }
     crvm__free(ev->workers);
     crvm__free(ev->w);
+    crvm__free(ev->w_pair);
     crvm__free(ev->E);
     crvm__free(ev->vE);
     crvm__free(ev->gc);
@@ -151,24 +152,24 @@ crvm_status crvm__rcov_eval_new(crvm_retention_kind kind, const crvm__rcov_data 
     ev->block_len = (d->subjects + ev->nblocks - 1) / ev->nblocks;
     size_t np = d->patterns ? d->patterns : 1;
     ev->w = crvm__calloc(3 * ((size_t)ev->max_n + 1), sizeof *ev->w);
+    ev->w_pair = crvm__calloc(2 * ((size_t)ev->max_n + 1), sizeof *ev->w_pair);
     ev->E = crvm__calloc(np, sizeof *ev->E);
     ev->pstride = ev->p <= NARROW ? NARROW : ev->p;
     ev->vE = crvm__calloc(np * ev->pstride, sizeof *ev->vE);
     ev->gc = crvm__calloc(ev->G ? ev->G : 1, sizeof *ev->gc);
     ev->results = crvm__calloc(ev->nblocks * ev->rsize, sizeof *ev->results);
     ev->workers = crvm__calloc((size_t)ev->threads, sizeof *ev->workers);
-    if (!ev->w || !ev->E || !ev->vE || !ev->gc || !ev->results || !ev->workers)
+    if (!ev->w || !ev->w_pair || !ev->E || !ev->vE || !ev->gc || !ev->results || !ev->workers)
         goto nomem;
     ev->w_c = ev->w + ev->max_n + 1;
     ev->w_cc = ev->w_c + ev->max_n + 1;
     for (int t = 0; t < ev->threads; t++) {
         worker *wk = &ev->workers[t];
-        wk->a = crvm__calloc(np, sizeof *wk->a);
-        wk->b = crvm__calloc(np, sizeof *wk->b);
+        wk->ab = crvm__calloc(2 * np, sizeof *wk->ab);
         wk->touched = crvm__calloc(np, sizeof *wk->touched);
         wk->mark = crvm__calloc(np, sizeof *wk->mark);
         wk->vec = crvm__calloc(2 * ev->us, sizeof *wk->vec);
-        if (!wk->a || !wk->b || !wk->touched || !wk->mark || !wk->vec)
+        if (!wk->ab || !wk->touched || !wk->mark || !wk->vec)
             goto nomem;
     }
     *out = ev;
@@ -189,7 +190,7 @@ typedef struct local {
 /* Adds ln S ratio h(beta) - h(y), y = beta + L, with L in slot `slot`
  * (b0: h at beta, t: h at y). The difference of h values is accurate in
  * absolute terms, all the likelihood needs. */
-static void add_survival(local *o, const at_y *b0, const at_y *t_, int slot, int mode)
+static inline BLOCK_INLINE void add_survival(local *o, const at_y *b0, const at_y *t_, int slot, int mode)
 {
     const at_y t = *t_;
     o->f += b0->lp - t.lp;
@@ -210,7 +211,7 @@ static void add_survival(local *o, const at_y *b0, const at_y *t_, int slot, int
 
 /* Adds ln(1 - e^-D), D = h(y1 + e) - h(y1), the churn at the last renewal;
  * D and its psi differences to full relative accuracy however small e is. */
-static void add_churn(local *o, const crvm__churn_family *cf, int mode)
+static inline BLOCK_INLINE void add_churn(local *o, const crvm__churn_family *cf, int mode)
 {
     double r = cf->log_ratio; /* -D */
     o->f += crvm__log1mexp(r);
@@ -243,13 +244,14 @@ static void flush_patterns(const crvm__rcov_eval *ev, worker *wk, size_t touched
     for (size_t t = 0; t < touched; t++) {
         uint32_t pat = wk->touched[t];
         const double *z = ev->d->pattern_z + (size_t)pat * p;
-        double ea = wk->a[pat] * ev->E[pat], eb = c * wk->b[pat] * ev->E[pat];
+        double *ab = wk->ab + 2 * (size_t)pat;
+        double ea = ab[0] * ev->E[pat], eb = c * ab[1] * ev->E[pat];
         for (size_t i = 0; i < p; i++) {
             huu[0 * us + 1 + i] += eb * z[i];
             for (size_t j = i; j < p; j++)
                 huu[(1 + i) * us + 1 + j] += ea * z[i] * z[j];
         }
-        wk->a[pat] = wk->b[pat] = 0.0;
+        ab[0] = ab[1] = 0.0;
         wk->mark[pat] = 0;
     }
 }
@@ -307,7 +309,7 @@ static inline BLOCK_INLINE void block_body(crvm__rcov_eval *ev, size_t wid, size
             const double *restrict w_c = ev->w_c, *restrict w_cc = ev->w_cc;
             const double *restrict vE = ev->vE;
             size_t ps = ev->pstride;
-            for (size_t j = 0; j < q; j++)
+            for (size_t j = 0; j < us; j++)
                 g1[j] = g2[j] = 0.0;
             if (ps == NARROW) {
                 /* Eight named sums stay in registers (an array would not). */
@@ -386,8 +388,10 @@ static inline BLOCK_INLINE void block_body(crvm__rcov_eval *ev, size_t wid, size
             for (size_t j = 0; j < p; j++)
                 g2[1 + j] = g1[1 + j] + ev->w[n] * v[j];
         } else {
-            memcpy(g2, g1, q * sizeof *g2);
-            memset(g1, 0, q * sizeof *g1);
+            for (size_t j = 0; j < us; j++) {
+                g2[j] = g1[j];
+                g1[j] = 0.0;
+            }
         }
         double a = gc->a, b = gc->b;
         double f1 = lo_.g[2], f2 = lo_.g[3];
@@ -445,8 +449,8 @@ static inline BLOCK_INLINE void block_body(crvm__rcov_eval *ev, size_t wid, size
          * Lambda; a row's coefficient is wt (f2 + f1) on a churned
          * subject's rows before its last, wt (f2 + 0) on the others. */
         const double coef_body = wt * (f2 + (churned ? f1 : 0.0)), coef_last = wt * (f2 + 0.0);
-        double *restrict pa = wk->a, *restrict pb = wk->b;
-        const double *restrict w_s = ev->w, *restrict w_cs = ev->w_c;
+        double *restrict pab = wk->ab;
+        const double *restrict wp = ev->w_pair;
         for (size_t s = 1; s <= n; s++) {
             double coef = s < n ? coef_body : coef_last;
             uint32_t pt = pat[s - 1];
@@ -454,8 +458,8 @@ static inline BLOCK_INLINE void block_body(crvm__rcov_eval *ev, size_t wid, size
                 wk->mark[pt] = 1;
                 wk->touched[touched++] = pt;
             }
-            pa[pt] += coef * w_s[s];
-            pb[pt] += coef * w_cs[s];
+            pab[2 * (size_t)pt] += coef * wp[2 * s];
+            pab[2 * (size_t)pt + 1] += coef * wp[2 * s + 1];
         }
     }
     if (mode == CRVM__RCOV_HESSIAN)
@@ -502,6 +506,10 @@ double crvm__rcov_eval_run(crvm__rcov_eval *ev, const double *params, crvm__rcov
             ev->vE[pt * ev->pstride + j] = ev->E[pt] * d->pattern_z[pt * p + j];
     }
     crvm__rcov_period_weights(params[2 * G], ev->max_n, ev->w, ev->w_c, ev->w_cc);
+    for (int s = 0; s <= ev->max_n; s++) {
+        ev->w_pair[2 * s] = ev->w[s];
+        ev->w_pair[2 * s + 1] = ev->w_c[s];
+    }
     for (size_t g = 0; g < G; g++) {
         ev->gc[g].a = params[2 * g];
         ev->gc[g].b = params[2 * g + 1];
