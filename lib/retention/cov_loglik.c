@@ -46,8 +46,81 @@
 
 #if defined(__GNUC__) || defined(__clang__)
 #define BLOCK_INLINE __attribute__((always_inline))
+/* The padded vectors' terms in GCC vectors: four lanes in the AVX2 clone,
+ * two in the default one; lane for lane the scalar code's operations. */
+#define U_VECTORS 1
+typedef double v4d __attribute__((vector_size(32)));
+typedef double v2d __attribute__((vector_size(16)));
+/* x[j..j+L) as a vector, and back (memcpy: unaligned, no aliasing). */
+#define V_LD(V, dst, x) V dst; memcpy(&dst, (x), sizeof dst)
+#define V_ADD_ST(x, t) do { __typeof__(t) s_; memcpy(&s_, (x), sizeof s_); s_ += (t); memcpy((x), &s_, sizeof s_); } while (0)
+/* gu += wt (f1 g1 + f2 g2) over UWIDE values. */
+#define U_GRADIENT(V, L)                                                                        \
+    for (size_t j_ = 0; j_ < UWIDE; j_ += (L)) {                                               \
+        V_LD(V, g1_, g1 + j_);                                                                 \
+        V_LD(V, g2_, g2 + j_);                                                                 \
+        V t_ = wt * (f1 * g1_ + f2 * g2_);                                                     \
+        V_ADD_ST(gu + j_, t_);                                                                 \
+    }
+/* The row loop's eight covariate sums r += w_s E_q z_q in vectors. */
+#define NARROW_SUMS(V, LN)                                                                       \
+    do {                                                                                       \
+        V r_[NARROW / (LN)];                                                                    \
+        memset(r_, 0, sizeof r_);                                                              \
+        for (size_t s = 1; s <= body; s++) {                                                   \
+            uint32_t pt = pat[s - 1];                                                          \
+            double E = Ev[pt], ws = w[s];                                                      \
+            L += ws * E;                                                                       \
+            Lc += w_c[s] * E;                                                                  \
+            Lcc += w_cc[s] * E;                                                                \
+            const double *restrict v = vE + (size_t)pt * NARROW;                               \
+            for (int k_ = 0; k_ < NARROW / (LN); k_++) {                                        \
+                V_LD(V, v_, v + (LN) * k_);                                                     \
+                r_[k_] += ws * v_;                                                             \
+            }                                                                                  \
+        }                                                                                      \
+        double r[NARROW];                                                                      \
+        memcpy(r, r_, sizeof r);                                                               \
+        for (size_t j = 0; j < p; j++)                                                         \
+            acc[j] = r[j];                                                                     \
+    } while (0)
+/* Row i_ of the outer products of H u-u from column J to UWIDE. */
+#define U_ROW(V, L, J, TERM)                                                                    \
+    for (size_t j_ = (J); j_ < UWIDE; j_ += (L)) {                                             \
+        V_LD(V, g1_, g1 + j_);                                                                 \
+        V_LD(V, g2_, g2 + j_);                                                                 \
+        V t_ = TERM;                                                                           \
+        (void)g1_;                                                                             \
+        V_ADD_ST(huu + i_ * UWIDE + j_, t_);                                                   \
+    }
+#define U_CHURNED wt * (h22 * g1[i_] * g1_ + h33 * g2[i_] * g2_ + h23 * (g1[i_] * g2_ + g2[i_] * g1_))
+#define U_ACTIVE s33 * g2[i_] * g2_
+/* The theta-u rows and the outer products of H u-u (rows 0-3 from column
+ * 0, rows 4-7 from column 4) over UWIDE values. */
+#define U_HESSIAN(V, L)                                                                         \
+    do {                                                                                       \
+        for (size_t j_ = 0; j_ < UWIDE; j_ += (L)) {                                           \
+            V_LD(V, g1_, g1 + j_);                                                             \
+            V_LD(V, g2_, g2 + j_);                                                             \
+            V ta_ = wa * (h02 * g1_ + h03 * g2_), tb_ = wb * (h12 * g1_ + h13 * g2_);          \
+            V_ADD_ST(hta + j_, ta_);                                                           \
+            V_ADD_ST(htb + j_, tb_);                                                           \
+        }                                                                                      \
+        if (churned) {                                                                         \
+            for (size_t i_ = 0; i_ < 4; i_++)                                                  \
+                U_ROW(V, L, 0, U_CHURNED)                                                      \
+            for (size_t i_ = 4; i_ < UWIDE; i_++)                                              \
+                U_ROW(V, L, 4, U_CHURNED)                                                      \
+        } else {                                                                               \
+            for (size_t i_ = 0; i_ < 4; i_++)                                                  \
+                U_ROW(V, L, 0, U_ACTIVE)                                                       \
+            for (size_t i_ = 4; i_ < UWIDE; i_++)                                              \
+                U_ROW(V, L, 4, U_ACTIVE)                                                       \
+        }                                                                                      \
+    } while (0)
 #else
 #define BLOCK_INLINE
+#define U_VECTORS 0
 #endif
 
 /* h and its derivatives at y (family.lp = h(y), dpsi = h'(y), psi_a =
@@ -139,7 +212,7 @@ crvm_status crvm__rcov_eval_new(crvm_retention_kind kind, const crvm__rcov_data 
     ev->p = d->covariates;
     ev->q = 1 + d->covariates;
     ev->kx = 2 * ev->G + (kind == CRVM_RETENTION_BDW) + ev->p;
-    ev->us = ev->q >= 5 && ev->q <= UWIDE ? UWIDE : ev->q;
+    ev->us = U_VECTORS && ev->q >= 5 && ev->q <= UWIDE ? UWIDE : ev->q;
     ev->rsize = R_HUU(ev) + ev->us * ev->us;
     ev->threads = threads > 1 ? (threads > 64 ? 64 : threads) : 1;
     for (size_t i = 0; i < d->subjects; i++)
@@ -267,7 +340,7 @@ static inline double churned_uu(double wt, double h22, double h33, double h23, d
  * UWIDE in one instance: loops of fixed trip count); inlined into a
  * default clone and an AVX2 one. */
 static inline BLOCK_INLINE void block_body(crvm__rcov_eval *ev, size_t wid, size_t block,
-                                           const size_t us)
+                                           const size_t us, const int wide4)
 {
     const crvm__rcov_data *d = ev->d;
     worker *wk = &ev->workers[wid];
@@ -311,6 +384,13 @@ static inline BLOCK_INLINE void block_body(crvm__rcov_eval *ev, size_t wid, size
             size_t ps = ev->pstride;
             for (size_t j = 0; j < us; j++)
                 g1[j] = g2[j] = 0.0;
+#if U_VECTORS
+            if (ps == NARROW && wide4) {
+                NARROW_SUMS(v4d, 4);
+            } else if (ps == NARROW) {
+                NARROW_SUMS(v2d, 2);
+            } else
+#endif
             if (ps == NARROW) {
                 /* Eight named sums stay in registers (an array would not). */
                 double r0 = 0, r1 = 0, r2 = 0, r3 = 0, r4 = 0, r5 = 0, r6 = 0, r7 = 0;
@@ -397,8 +477,15 @@ static inline BLOCK_INLINE void block_body(crvm__rcov_eval *ev, size_t wid, size
         double f1 = lo_.g[2], f2 = lo_.g[3];
         gt[2 * g] += wt * a * lo_.g[0];
         gt[2 * g + 1] += wt * b * lo_.g[1];
-        for (size_t j = 0; j < us; j++)
-            gu[j] += wt * (f1 * g1[j] + f2 * g2[j]);
+#if U_VECTORS
+        if (us == UWIDE && wide4) {
+            U_GRADIENT(v4d, 4)
+        } else if (us == UWIDE) {
+            U_GRADIENT(v2d, 2)
+        } else
+#endif
+            for (size_t j = 0; j < us; j++)
+                gu[j] += wt * (f1 * g1[j] + f2 * g2[j]);
         if (mode != CRVM__RCOV_HESSIAN)
             continue;
 
@@ -406,37 +493,35 @@ static inline BLOCK_INLINE void block_body(crvm__rcov_eval *ev, size_t wid, size
         htt[3 * g] += wt * (a * a * h[0][0] + a * lo_.g[0]);
         htt[3 * g + 1] += wt * a * b * h[0][1];
         htt[3 * g + 2] += wt * (b * b * h[1][1] + b * lo_.g[1]);
-        for (size_t j = 0; j < us; j++) {
-            htu[(2 * g) * us + j] += wt * a * (h[0][2] * g1[j] + h[0][3] * g2[j]);
-            htu[(2 * g + 1) * us + j] += wt * b * (h[1][2] * g1[j] + h[1][3] * g2[j]);
-        }
-        /* The upper triangle of the outer products; with us = UWIDE rows 0-3
-         * from column 0 and rows 4-7 from column 4 (whole vectors: the
-         * entries left of the diagonal are never read). */
+        double *restrict hta = htu + (2 * g) * us, *restrict htb = hta + us;
+        const double wa = wt * a, wb = wt * b, h02 = h[0][2], h03 = h[0][3], h12 = h[1][2],
+                     h13 = h[1][3];
+        /* The upper triangle of the outer products; with us = UWIDE whole
+         * vectors (the entries left of the diagonal are never read). */
         const double h22 = h[2][2], h33 = h[3][3], h23 = h[2][3], s33 = wt * h33;
-        if (us == UWIDE && churned) {
-            for (size_t i2 = 0; i2 < 4; i2++)
-                for (size_t j = 0; j < UWIDE; j++)
-                    huu[i2 * UWIDE + j] += churned_uu(wt, h22, h33, h23, g1[i2], g2[i2], g1[j], g2[j]);
-            for (size_t i2 = 4; i2 < UWIDE; i2++)
-                for (size_t j = 4; j < UWIDE; j++)
-                    huu[i2 * UWIDE + j] += churned_uu(wt, h22, h33, h23, g1[i2], g2[i2], g1[j], g2[j]);
+#if U_VECTORS
+        if (us == UWIDE && wide4) {
+            U_HESSIAN(v4d, 4);
         } else if (us == UWIDE) {
-            for (size_t i2 = 0; i2 < 4; i2++)
-                for (size_t j = 0; j < UWIDE; j++)
-                    huu[i2 * UWIDE + j] += s33 * g2[i2] * g2[j];
-            for (size_t i2 = 4; i2 < UWIDE; i2++)
-                for (size_t j = 4; j < UWIDE; j++)
-                    huu[i2 * UWIDE + j] += s33 * g2[i2] * g2[j];
-        } else if (churned) {
-            for (size_t i2 = 0; i2 < q; i2++)
-                for (size_t j = i2; j < q; j++)
-                    huu[i2 * us + j] += churned_uu(wt, h22, h33, h23, g1[i2], g2[i2], g1[j], g2[j]);
-        } else {
-            for (size_t i2 = 0; i2 < q; i2++) {
-                double t = s33 * g2[i2];
-                for (size_t j = i2; j < q; j++)
-                    huu[i2 * us + j] += t * g2[j];
+            U_HESSIAN(v2d, 2);
+        } else
+#endif
+        {
+            for (size_t j = 0; j < us; j++)
+                hta[j] += wa * (h02 * g1[j] + h03 * g2[j]);
+            for (size_t j = 0; j < us; j++)
+                htb[j] += wb * (h12 * g1[j] + h13 * g2[j]);
+            if (churned) {
+                for (size_t i2 = 0; i2 < q; i2++)
+                    for (size_t j = i2; j < q; j++)
+                        huu[i2 * us + j] +=
+                            churned_uu(wt, h22, h33, h23, g1[i2], g2[i2], g1[j], g2[j]);
+            } else {
+                for (size_t i2 = 0; i2 < q; i2++) {
+                    double t = s33 * g2[i2];
+                    for (size_t j = i2; j < q; j++)
+                        huu[i2 * us + j] += t * g2[j];
+                }
             }
         }
         /* d2 Lambda / d(ln c)^2 = c Lambda_c + c^2 Lambda_cc. */
@@ -467,15 +552,16 @@ static inline BLOCK_INLINE void block_body(crvm__rcov_eval *ev, size_t wid, size
 }
 
 /* The instance for the eval's vector length. */
-static inline BLOCK_INLINE void block_dispatch(crvm__rcov_eval *ev, size_t wid, size_t block)
+static inline BLOCK_INLINE void block_dispatch(crvm__rcov_eval *ev, size_t wid, size_t block,
+                                               const int wide4)
 {
     if (ev->us == UWIDE)
-        block_body(ev, wid, block, UWIDE);
+        block_body(ev, wid, block, UWIDE, wide4);
     else
-        block_body(ev, wid, block, ev->us);
+        block_body(ev, wid, block, ev->us, wide4);
 }
 
-static void run_block(void *vctx, size_t wid, size_t block) { block_dispatch(vctx, wid, block); }
+static void run_block(void *vctx, size_t wid, size_t block) { block_dispatch(vctx, wid, block, 0); }
 
 #if CRVM__RCOV_AVX2_CLONES
 /* The same code compiled for AVX2: the row loop's eight covariate sums and
@@ -484,7 +570,7 @@ static void run_block(void *vctx, size_t wid, size_t block) { block_dispatch(vct
  * the same bits. */
 __attribute__((target("avx2"))) static void run_block_avx2(void *vctx, size_t wid, size_t block)
 {
-    block_dispatch(vctx, wid, block);
+    block_dispatch(vctx, wid, block, 1);
 }
 #endif
 
