@@ -53,70 +53,77 @@ typedef double v4d __attribute__((vector_size(32)));
 typedef double v2d __attribute__((vector_size(16)));
 /* x[j..j+L) as a vector, and back (memcpy: unaligned, no aliasing). */
 #define V_LD(V, dst, x) V dst; memcpy(&dst, (x), sizeof dst)
-#define V_ADD_ST(x, t) do { __typeof__(t) s_; memcpy(&s_, (x), sizeof s_); s_ += (t); memcpy((x), &s_, sizeof s_); } while (0)
+#define V_ADD_ST(x, t)                                                                          \
+    do {                                                                                        \
+        __typeof__(t) s_;                                                                       \
+        memcpy(&s_, (x), sizeof s_);                                                            \
+        s_ += (t);                                                                              \
+        memcpy((x), &s_, sizeof s_);                                                            \
+    } while (0)
 /* gu += wt (f1 g1 + f2 g2) over UWIDE values. */
 #define U_GRADIENT(V, L)                                                                        \
-    for (size_t j_ = 0; j_ < UWIDE; j_ += (L)) {                                               \
-        V_LD(V, g1_, g1 + j_);                                                                 \
-        V_LD(V, g2_, g2 + j_);                                                                 \
-        V t_ = wt * (f1 * g1_ + f2 * g2_);                                                     \
-        V_ADD_ST(gu + j_, t_);                                                                 \
+    for (size_t j_ = 0; j_ < UWIDE; j_ += (L)) {                                                \
+        V_LD(V, g1_, g1 + j_);                                                                  \
+        V_LD(V, g2_, g2 + j_);                                                                  \
+        V t_ = wt * (f1 * g1_ + f2 * g2_);                                                      \
+        V_ADD_ST(gu + j_, t_);                                                                  \
     }
 /* The row loop's eight covariate sums r += w_s E_q z_q in vectors. */
-#define NARROW_SUMS(V, LN)                                                                       \
-    do {                                                                                       \
+#define NARROW_SUMS(V, LN)                                                                      \
+    do {                                                                                        \
         V r_[NARROW / (LN)];                                                                    \
-        memset(r_, 0, sizeof r_);                                                              \
-        for (size_t s = 1; s <= body; s++) {                                                   \
-            uint32_t pt = pat[s - 1];                                                          \
-            double E = Ev[pt], ws = w[s];                                                      \
-            L += ws * E;                                                                       \
-            Lc += w_c[s] * E;                                                                  \
-            Lcc += w_cc[s] * E;                                                                \
-            const double *restrict v = vE + (size_t)pt * NARROW;                               \
+        memset(r_, 0, sizeof r_);                                                               \
+        for (size_t s = 1; s <= body; s++) {                                                    \
+            uint32_t pt = pat[s - 1];                                                           \
+            double E = Ev[pt], ws = w[s];                                                       \
+            L += ws * E;                                                                        \
+            Lc += w_c[s] * E;                                                                   \
+            Lcc += w_cc[s] * E;                                                                 \
+            const double *restrict v = vE + (size_t)pt * NARROW;                                \
             for (int k_ = 0; k_ < NARROW / (LN); k_++) {                                        \
                 V_LD(V, v_, v + (LN) * k_);                                                     \
-                r_[k_] += ws * v_;                                                             \
-            }                                                                                  \
-        }                                                                                      \
-        double r[NARROW];                                                                      \
-        memcpy(r, r_, sizeof r);                                                               \
-        for (size_t j = 0; j < p; j++)                                                         \
-            acc[j] = r[j];                                                                     \
+                r_[k_] += ws * v_;                                                              \
+            }                                                                                   \
+        }                                                                                       \
+        double r[NARROW];                                                                       \
+        memcpy(r, r_, sizeof r);                                                                \
+        for (size_t j = 0; j < p; j++)                                                          \
+            acc[j] = r[j];                                                                      \
     } while (0)
 /* Row i_ of the outer products of H u-u from column J to UWIDE. */
 #define U_ROW(V, L, J, TERM)                                                                    \
-    for (size_t j_ = (J); j_ < UWIDE; j_ += (L)) {                                             \
-        V_LD(V, g1_, g1 + j_);                                                                 \
-        V_LD(V, g2_, g2 + j_);                                                                 \
-        V t_ = TERM;                                                                           \
-        (void)g1_;                                                                             \
-        V_ADD_ST(huu + i_ * UWIDE + j_, t_);                                                   \
+    for (size_t j_ = (J); j_ < UWIDE; j_ += (L)) {                                              \
+        V_LD(V, g1_, g1 + j_);                                                                  \
+        V_LD(V, g2_, g2 + j_);                                                                  \
+        V t_ = TERM;                                                                            \
+        (void)g1_;                                                                              \
+        V_ADD_ST(huu + i_ * UWIDE + j_, t_);                                                    \
     }
-#define U_CHURNED wt * (h22 * g1[i_] * g1_ + h33 * g2[i_] * g2_ + h23 * (g1[i_] * g2_ + g2[i_] * g1_))
+#define U_CHURNED                                                                               \
+    wt * (h22 * g1[i_] * g1_ + h33 * g2[i_] * g2_ + h23 * (g1[i_] * g2_ + g2[i_] * g1_))
 #define U_ACTIVE s33 * g2[i_] * g2_
 /* The theta-u rows and the outer products of H u-u (rows 0-3 from column
  * 0, rows 4-7 from column 4) over UWIDE values. */
 #define U_HESSIAN(V, L)                                                                         \
-    do {                                                                                       \
-        for (size_t j_ = 0; j_ < UWIDE; j_ += (L)) {                                           \
-            V_LD(V, g1_, g1 + j_);                                                             \
-            V_LD(V, g2_, g2 + j_);                                                             \
-            V ta_ = wa * (h02 * g1_ + h03 * g2_), tb_ = wb * (h12 * g1_ + h13 * g2_);          \
-            V_ADD_ST(hta + j_, ta_);                                                           \
-            V_ADD_ST(htb + j_, tb_);                                                           \
-        }                                                                                      \
-        if (churned) {                                                                         \
-            for (size_t i_ = 0; i_ < 4; i_++)                                                  \
-                U_ROW(V, L, 0, U_CHURNED)                                                      \
-            for (size_t i_ = 4; i_ < UWIDE; i_++)                                              \
-                U_ROW(V, L, 4, U_CHURNED)                                                      \
-        } else {                                                                               \
-            for (size_t i_ = 0; i_ < 4; i_++)                                                  \
-                U_ROW(V, L, 0, U_ACTIVE)                                                       \
-            for (size_t i_ = 4; i_ < UWIDE; i_++)                                              \
-                U_ROW(V, L, 4, U_ACTIVE)                                                       \
-        }                                                                                      \
+    do {                                                                                        \
+        for (size_t j_ = 0; j_ < UWIDE; j_ += (L)) {                                            \
+            V_LD(V, g1_, g1 + j_);                                                              \
+            V_LD(V, g2_, g2 + j_);                                                              \
+            V ta_ = wa * (h02 * g1_ + h03 * g2_), tb_ = wb * (h12 * g1_ + h13 * g2_);           \
+            V_ADD_ST(hta + j_, ta_);                                                            \
+            V_ADD_ST(htb + j_, tb_);                                                            \
+        }                                                                                       \
+        if (churned) {                                                                          \
+            for (size_t i_ = 0; i_ < 4; i_++)                                                   \
+                U_ROW(V, L, 0, U_CHURNED)                                                       \
+            for (size_t i_ = 4; i_ < UWIDE; i_++)                                               \
+                U_ROW(V, L, 4, U_CHURNED)                                                       \
+        } else {                                                                                \
+            for (size_t i_ = 0; i_ < 4; i_++)                                                   \
+                U_ROW(V, L, 0, U_ACTIVE)                                                        \
+            for (size_t i_ = 4; i_ < UWIDE; i_++)                                               \
+                U_ROW(V, L, 4, U_ACTIVE)                                                        \
+        }                                                                                       \
     } while (0)
 #else
 #define BLOCK_INLINE
@@ -391,29 +398,7 @@ static inline BLOCK_INLINE void block_body(crvm__rcov_eval *ev, size_t wid, size
                 NARROW_SUMS(v2d, 2);
             } else
 #endif
-            if (ps == NARROW) {
-                /* Eight named sums stay in registers (an array would not). */
-                double r0 = 0, r1 = 0, r2 = 0, r3 = 0, r4 = 0, r5 = 0, r6 = 0, r7 = 0;
-                for (size_t s = 1; s <= body; s++) {
-                    uint32_t pt = pat[s - 1];
-                    double E = Ev[pt], ws = w[s];
-                    L += ws * E;
-                    Lc += w_c[s] * E;
-                    Lcc += w_cc[s] * E;
-                    const double *restrict v = vE + (size_t)pt * NARROW;
-                    r0 += ws * v[0];
-                    r1 += ws * v[1];
-                    r2 += ws * v[2];
-                    r3 += ws * v[3];
-                    r4 += ws * v[4];
-                    r5 += ws * v[5];
-                    r6 += ws * v[6];
-                    r7 += ws * v[7];
-                }
-                const double r[NARROW] = {r0, r1, r2, r3, r4, r5, r6, r7};
-                for (size_t j = 0; j < p; j++)
-                    acc[j] = r[j];
-            } else {
+            {
                 for (size_t s = 1; s <= body; s++) {
                     uint32_t pt = pat[s - 1];
                     double E = Ev[pt], ws = w[s];

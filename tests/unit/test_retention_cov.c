@@ -287,10 +287,10 @@ static void hessian_matches_differences_of_the_gradient(void **state)
 
 /* The likelihood's blocks run an AVX2 clone where the processor has it
  * (cov_loglik.c): its value, gradient and Hessian are byte for byte those
- * of the default clone, for covariate counts on each of the evaluator's
- * paths (none; vectors over (ln c, b) of their own length 4; padded to 8
- * from 5, 7 and 8; eight sums in registers with 9; 10 in general), both
- * kinds, weighted subjects and 1 or 3 threads. */
+ * of the default clone, for covariate counts p on each of the evaluator's
+ * paths (none; 3: vectors over (ln c, b) of their own length 4; 4, 6, 7:
+ * padded to 8; 8: the row sums in vectors, u of length 9; 10: neither),
+ * both kinds, weighted subjects and 1 or 3 threads. */
 static void likelihood_is_the_same_bits_on_every_path(void **state)
 {
     (void)state;
