@@ -26,6 +26,11 @@ crvm_status crvm__rcov_eval_new(crvm_retention_kind kind, const crvm__rcov_data 
                                 int threads, crvm__rcov_eval **out);
 void crvm__rcov_eval_free(crvm__rcov_eval *ev);
 
+/* Where the processor has AVX2 the blocks run a clone of the same code
+ * compiled for it, with the same bits (cov_loglik.c); scalar = 1 keeps
+ * this workspace on the default clone (the tests compare the two). */
+void crvm__rcov_eval_scalar(crvm__rcov_eval *ev, int scalar);
+
 /* Number of transformed parameters: 2 G + (1 for the BdW) + p. */
 size_t crvm__rcov_eval_dim(const crvm__rcov_eval *ev);
 

@@ -230,42 +230,119 @@ static double neg_loglik(const double *x, double *grad, void *vctx)
     return -ll;
 }
 
+/* Truth in the public layout for G = 2 groups and p covariates: the
+ * groups' (alpha, beta), c = 0.7, then effects 0.3, -0.2, 0.1, ... */
+static void truth_for(size_t p, double *truth)
+{
+    const double ab[4] = {0.7, 3.0, 1.5, 6.0};
+    memcpy(truth, ab, sizeof ab);
+    truth[4] = 0.7;
+    for (size_t j = 0; j < p; j++)
+        truth[5 + j] = (j % 2 ? -0.2 : 0.3) / (double)(1 + j / 2);
+}
+
+/* With 3 covariates the vectors over (ln c, b) have their own length (4);
+ * with 6 they are padded to 8 (cov_loglik.c's fixed-length loops). */
 static void hessian_matches_differences_of_the_gradient(void **state)
 {
     (void)state;
-    const double truth[2 * 2 + 1 + 3] = {0.7, 3.0, 1.5, 6.0, 0.7, 0.6, 0.3, -0.4};
-    panel pn = simulate(31, 500, 2, 3, 12, truth);
-    crvm__rcov_panel cp;
-    assert_int_equal(crvm__rcov_panel_build("test", pn.G, pn.p, pn.group, pn.S, pn.subj, pn.R,
-                                            pn.period, pn.R, pn.event, pn.R, pn.z, pn.R * pn.p,
-                                            NULL, 0, &cp), CRVM_OK);
-    for (int kind = 0; kind <= 1; kind++) {
-        hess_ctx h = {NULL, pn.G, pn.p, kind};
-        assert_int_equal(crvm__rcov_eval_new((crvm_retention_kind)kind, &cp.data, 0, &h.ev),
-                         CRVM_OK);
-        size_t kx = crvm__rcov_eval_dim(h.ev);
-        assert_int_equal(kx, 4 + (size_t)kind + 3);
-        double x[8] = {log(0.9), log(2.0), log(1.1), log(4.0)}, params[8];
-        if (kind)
-            x[4] = log(0.8);
-        x[4 + kind] = 0.4;
-        x[5 + kind] = 0.2;
-        x[6 + kind] = -0.3;
-        natural_of(&h, x, params);
-        double g[8], H[64], Hfd[64];
-        crvm__rcov_eval_run(h.ev, params, CRVM__RCOV_HESSIAN, g, H);
-        assert_int_equal(crvm__hessian(neg_loglik, &h, kx, x, Hfd), CRVM_OK);
-        /* Central differences of an exact gradient: relative error ~1e-7
-         * of the largest entries; the tolerance allows 1e-5 of the scale. */
-        double scale = 0;
-        for (size_t i = 0; i < kx * kx; i++)
-            scale = fmax(scale, fabs(Hfd[i]));
-        for (size_t i = 0; i < kx * kx; i++)
-            assert_close(-H[i], Hfd[i], 1e-6, 1e-6 * scale);
-        crvm__rcov_eval_free(h.ev);
+    const size_t ps[2] = {3, 6};
+    for (int ip = 0; ip < 2; ip++) {
+        size_t p = ps[ip];
+        double truth[16] = {0};
+        truth_for(p, truth);
+        panel pn = simulate(31, 500, 2, p, 12, truth);
+        crvm__rcov_panel cp;
+        assert_int_equal(crvm__rcov_panel_build("test", pn.G, pn.p, pn.group, pn.S, pn.subj, pn.R,
+                                                pn.period, pn.R, pn.event, pn.R, pn.z,
+                                                pn.R * pn.p, NULL, 0, &cp), CRVM_OK);
+        for (int kind = 0; kind <= 1; kind++) {
+            hess_ctx h = {NULL, pn.G, pn.p, kind};
+            assert_int_equal(crvm__rcov_eval_new((crvm_retention_kind)kind, &cp.data, 0, &h.ev),
+                             CRVM_OK);
+            size_t kx = crvm__rcov_eval_dim(h.ev);
+            assert_int_equal(kx, 4 + (size_t)kind + p);
+            double x[16] = {log(0.9), log(2.0), log(1.1), log(4.0)}, params[16];
+            if (kind)
+                x[4] = log(0.8);
+            for (size_t j = 0; j < p; j++)
+                x[4 + (size_t)kind + j] = (j % 3 == 2 ? -0.3 : 0.4 / (double)(1 + j));
+            natural_of(&h, x, params);
+            double g[16], H[256], Hfd[256];
+            crvm__rcov_eval_run(h.ev, params, CRVM__RCOV_HESSIAN, g, H);
+            assert_int_equal(crvm__hessian(neg_loglik, &h, kx, x, Hfd), CRVM_OK);
+            /* Central differences of an exact gradient: relative error ~1e-7
+             * of the largest entries; the tolerance allows 1e-5 of the scale. */
+            double scale = 0;
+            for (size_t i = 0; i < kx * kx; i++)
+                scale = fmax(scale, fabs(Hfd[i]));
+            for (size_t i = 0; i < kx * kx; i++)
+                assert_close(-H[i], Hfd[i], 1e-6, 1e-6 * scale);
+            crvm__rcov_eval_free(h.ev);
+        }
+        crvm__rcov_panel_free(&cp);
+        panel_free(&pn);
     }
-    crvm__rcov_panel_free(&cp);
-    panel_free(&pn);
+}
+
+/* The likelihood's blocks run an AVX2 clone where the processor has it
+ * (cov_loglik.c): its value, gradient and Hessian are byte for byte those
+ * of the default clone, for covariate counts p on each of the evaluator's
+ * paths (none; 3: vectors over (ln c, b) of their own length 4; 4, 6, 7:
+ * padded to 8; 8: the row sums in vectors, u of length 9; 10: neither),
+ * both kinds, weighted subjects and 1 or 3 threads. */
+static void likelihood_is_the_same_bits_on_every_path(void **state)
+{
+    (void)state;
+    const size_t ps[7] = {0, 3, 4, 6, 7, 8, 10};
+    size_t compared = 0;
+    for (int ip = 0; ip < 7; ip++) {
+        size_t p = ps[ip];
+        double truth[16] = {0};
+        truth_for(p, truth);
+        panel pn = simulate(77 + (uint64_t)ip, 300, 2, p, 10, truth);
+        double *wt = malloc(pn.S * sizeof *wt);
+        for (size_t i = 0; i < pn.S; i++)
+            wt[i] = (double)(1 + i % 3);
+        crvm__rcov_panel cp;
+        assert_int_equal(crvm__rcov_panel_build("test", pn.G, pn.p, pn.group, pn.S, pn.subj, pn.R,
+                                                pn.period, pn.R, pn.event, pn.R, pn.z,
+                                                pn.R * pn.p, wt, pn.S, &cp), CRVM_OK);
+        for (int kind = 0; kind <= 1; kind++)
+            for (int threads = 1; threads <= 3; threads += 2) {
+                crvm__rcov_eval *fast = NULL, *plain = NULL;
+                assert_int_equal(crvm__rcov_eval_new((crvm_retention_kind)kind, &cp.data, threads,
+                                                     &fast), CRVM_OK);
+                assert_int_equal(crvm__rcov_eval_new((crvm_retention_kind)kind, &cp.data, threads,
+                                                     &plain), CRVM_OK);
+                crvm__rcov_eval_scalar(plain, 1);
+                size_t kx = crvm__rcov_eval_dim(fast);
+                double prm[16];
+                memcpy(prm, truth, sizeof prm);
+                prm[0] = 0.9;
+                prm[3] = 4.5;
+                if (!kind)
+                    prm[4] = 1.0;
+                for (int mode = 0; mode <= 2; mode++) {
+                    double ga[16] = {0}, gb[16] = {0}, Ha[256] = {0}, Hb[256] = {0};
+                    double la = crvm__rcov_eval_run(fast, prm, (crvm__rcov_mode)mode, ga, Ha);
+                    double lb = crvm__rcov_eval_run(plain, prm, (crvm__rcov_mode)mode, gb, Hb);
+                    assert_true(isfinite(la));
+                    if (memcmp(&la, &lb, sizeof la) != 0 || memcmp(ga, gb, kx * sizeof *ga) != 0 ||
+                        memcmp(Ha, Hb, kx * kx * sizeof *Ha) != 0)
+                        fail_msg("p = %zu, kind %d, %d threads, mode %d: the paths differ", p,
+                                 kind, threads, mode);
+                    compared++;
+                }
+                crvm__rcov_eval_free(fast);
+                crvm__rcov_eval_free(plain);
+            }
+        crvm__rcov_panel_free(&cp);
+        free(wt);
+        panel_free(&pn);
+    }
+    printf("likelihood evaluations compared: %zu (AVX2 path %s)\n", compared,
+           crvm__rcov_avx2() ? "taken" : "not available: both scalar");
 }
 
 /* ---- recovery of known parameters ------------------------------------------------------ */
@@ -1996,6 +2073,7 @@ int main(void)
         cmocka_unit_test(without_covariates_reproduces_the_plain_fits),
         cmocka_unit_test(gradient_matches_finite_differences),
         cmocka_unit_test(hessian_matches_differences_of_the_gradient),
+        cmocka_unit_test(likelihood_is_the_same_bits_on_every_path),
         cmocka_unit_test(churn_kernel_equals_the_separate_functions),
         cmocka_unit_test(recovers_simulated_parameters_within_3_se),
         cmocka_unit_test(cox_interval_model_agrees_on_sign_and_size),
