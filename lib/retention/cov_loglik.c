@@ -28,7 +28,7 @@
 #include "math/pochhammer.h"
 #include "math/special.h"
 #include "retention/cov_model.h"
-#include "retention/cov_query.h"
+#include "retention/avx2_clones.h"
 #include "core/parallel.h"
 
 /* Subjects per block: large enough that a block's pattern flush is cheap,

@@ -7,6 +7,7 @@
 #define CRVM_RETENTION_COV_QUERY_H
 
 #include "retention/cov_engine.h"
+#include "retention/avx2_clones.h"
 
 /* Sums whose alternating form (sum of (-1)^k terms) estimates the error. */
 enum {
@@ -83,15 +84,7 @@ void crvm__rcov_add_left(crvm__rcov_qctx *qc, long kc);
 /* The same without the AVX2 clone (cov_left.c), for the same test. */
 void crvm__rcov_add_left_scalar(crvm__rcov_qctx *qc, long kc);
 
-/* The node chunks and the left tables' sums are also compiled for AVX2, the
- * same code with the same operations in the same order (no FMA: ISO C mode
- * contracts nothing), and take that clone where the processor has it
- * (crvm__rcov_avx2()). */
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define CRVM__RCOV_AVX2_CLONES 1
-#else
-#define CRVM__RCOV_AVX2_CLONES 0
-#endif
-int crvm__rcov_avx2(void);
+/* The node chunks and the left tables' sums have AVX2 clones
+ * (retention/avx2_clones.h). */
 
 #endif
