@@ -13,8 +13,6 @@ typedef struct crvm__contact_cost {
     int64_t labour, channel, escalation, overhead;
 } crvm__contact_cost;
 
-/* A contact's costed components, each saturated by crvm__cents_of (a
- * component beyond 2^53 cents is refused by any later crvm__cents_add). */
 /* The labour and overhead of a contact in currency units, before rounding:
  * one expression for every costing path, so all round the same bits. */
 static inline double crvm__labour_amount(const crvm_cost_model *m, double minutes, int tier)
@@ -26,6 +24,8 @@ static inline double crvm__overhead_amount(const crvm_cost_model *m, double minu
     return m->overhead_per_contact + m->overhead_per_minute * minutes;
 }
 
+/* A contact's costed components, each saturated by crvm__cents_of (a
+ * component beyond 2^53 cents is refused by any later crvm__cents_add). */
 static inline crvm__contact_cost crvm__contact_cost_of(const crvm_cost_model *m, double minutes,
                                                        int tier, int channel, int escalated)
 {
