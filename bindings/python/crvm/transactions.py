@@ -98,16 +98,13 @@ class _TransactionModel(FittedData, Persistent):
         self.max_iterations = int(max_iterations)
         self.tolerance = float(tolerance)
         self.initial_params = initial_params
-        self._values = None
-        self._struct = None
-        self.data = None
-        self._reset_fit()
-
-    def _reset_fit(self):
-        self._fit = None
-        self._se = None
-        self._cov = None
-        self._report = None
+        # straight-line code, as in the params setter: bench/run times the
+        # construction with every prediction, and the data setter's and a
+        # reset method's frames cost ~4 us of it after a garbage collection
+        self._values = self._struct = None
+        self._data = self._data_columns = None   # FittedData: no data
+        # no fit (the params setter clears the same five)
+        self._fit = self._se = self._cov = self._report = None
         self._message = ""
 
     # ---- persistence (crvm._persist) --------------------------------------
@@ -183,7 +180,9 @@ class _TransactionModel(FittedData, Persistent):
         p = (self._model, float(values[names[0]]), float(values[names[1]]),
              float(values[names[2]]), float(values[names[3]]))
         _params_check(p)
-        self._reset_fit()
+        # assigned parameters replace a fit (the five of __init__)
+        self._fit = self._se = self._cov = self._report = None
+        self._message = ""
         self._values, self._struct = p, None
 
     @property
@@ -342,7 +341,10 @@ class _TransactionModel(FittedData, Persistent):
     def p_alive(self, frequency, recency, T):
         """Probability that each customer is still alive at the end of the
         observation period (BG/BB: at opportunity n + 1)."""
-        values = _columns_new(0, self._require_values(), 0.0, frequency, recency, T)
+        # the parameter tuple without _require_values' frame when they are
+        # set (it raises NotFittedError when they are not)
+        values = _columns_new(0, self._values or self._require_values(), 0.0, frequency,
+                              recency, T)
         if values is not None:
             return np.frombuffer(values)
         return self._per_customer_new(_ll.crvm_py_txn_p_alive_new, frequency, recency, T)
@@ -378,7 +380,8 @@ class _TransactionModel(FittedData, Persistent):
         the next ``t`` time units (BG/BB: ``t`` more opportunities); ``t`` may
         be an array broadcast against the customers."""
         if isinstance(t, (float, int)):
-            values = _columns_new(1, self._require_values(), float(t), frequency, recency, T)
+            values = _columns_new(1, self._values or self._require_values(), float(t),
+                                  frequency, recency, T)
             if values is not None:
                 return np.frombuffer(values)
         if is_scalar(t):
