@@ -214,7 +214,7 @@ static void walk_reduce(void *ctx, size_t slot)
  * period asks at most one more than it has contacts (all of which change). */
 static crvm_status new_memo(impact_ctx *c, const crvm__vcontacts *contacts)
 {
-    c->memo = crvm__qmemo_new(2 * contacts->first[c->v->panel.customers], c->slots);
+    c->memo = crvm__qmemo_new(2 * contacts->selected, c->slots);
     return c->memo ? CRVM_OK : CRVM_ENOMEM;
 }
 
@@ -246,7 +246,8 @@ crvm_status crvm__value_impacts(const crvm_value *v, int reference, crvm_date fr
     const size_t groups = c.groups;
     c.slots = crvm__value_slots(v->opt.threads);
     const size_t k = v->k;
-    crvm__vcontacts contacts = {NULL, NULL};
+    crvm__vcontacts contacts;
+    memset(&contacts, 0, sizeof contacts);
     double *lambda_b = crvm__malloc(c.slots * (2 * v->p + 1) * sizeof *lambda_b);
     crvm_status st = lambda_b ? CRVM_OK : crvm__nomem("contact impacts");
     if (!st && cents) {
@@ -259,7 +260,7 @@ crvm_status crvm__value_impacts(const crvm_value *v, int reference, crvm_date fr
             st = crvm__nomem("contact impacts by group");
     }
     if (!st)
-        st = crvm__value_contacts(v, from, until, changes, &c, &contacts);
+        st = crvm__value_contacts(v, from, until, changes, &c, c.slots, &contacts);
     if (!st)
         st = new_memo(&c, &contacts);
     if (!st) {
