@@ -1708,6 +1708,20 @@ static void the_walks_read_contacts_by_blocks_as_by_the_index(void **state)
         free_outputs(&blocks);
         free_outputs(&index);
     }
+    /* The groups are checked on the threads too: the first bad one named. */
+    const size_t nk = f->b.nk;
+    int32_t *g = calloc(nk, sizeof *g);
+    double out[2 * CRVM_IMPACT_COLUMNS];
+    g[nk - 2] = -5;
+    g[nk / 5] = 2;
+    char want[64];
+    snprintf(want, sizeof want, "group[%zu] = 2:", nk / 5);
+    for (int j = 0; j < 2; j++) {
+        assert_status(crvm_value_impact_by(values[j], CRVM_OUTCOME_RESOLVED, g, nk, 2, out,
+                                           2 * CRVM_IMPACT_COLUMNS), CRVM_EINVAL);
+        assert_non_null(strstr(crvm_last_error(), want));
+    }
+    free(g);
     crvm_value_free(v3);
 }
 
