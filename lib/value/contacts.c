@@ -141,9 +141,16 @@ typedef struct bound_ctx {
 static void bound_range(void *ctx, size_t begin, size_t end)
 {
     bound_ctx *b = ctx;
+    const crvm__vcontacts *c = b->c;
     size_t m = 0;
-    for (size_t k = begin; k < end; k++)
-        m += (size_t)selected(b->c, k);
+    if (c->keep) {
+        for (size_t k = begin; k < end; k++)
+            m += (size_t)selected(c, k);
+    } else { /* the dates alone: a count the compiler vectorises */
+        const crvm_date *opened = c->v->ledger->con_opened;
+        for (size_t k = begin; k < end; k++)
+            m += (size_t)((opened[k] >= c->from) & (opened[k] < c->until));
+    }
     atomic_fetch_add(&b->count, m);
 }
 
@@ -293,14 +300,26 @@ static int advance(const crvm_value *v, const key_view *c, size_t end, walk_pos 
     size_t e = w->a;
     while (e < w->b && crvm__vc_period(c->key[e]) == s)
         e++;
-    const uint32_t *row = v->panel.row_pattern + v->panel.first_row[w->i];
-    for (; w->done < s - 1; w->done++) { /* Lambda_{s-1}: add the rows before period s */
-        const uint32_t r = row[w->done];
-        const double we = v->w[w->done + 1] * v->pattern_e[r];
-        q->lambda += we;
-        q->lambda_c += v->dw[w->done + 1] * v->pattern_e[r];
-        for (size_t j = 0; j < p; j++)
-            lambda_b[j] += we * v->pattern_z[(size_t)r * p + j];
+    if (w->done < s - 1) { /* Lambda_{s-1}: add the rows before period s */
+        /* in locals (the same operations in the same order), which no
+         * store through q can alias */
+        const uint32_t *row = v->panel.row_pattern + v->panel.first_row[w->i];
+        const double *wt = v->w, *dw = v->dw, *pe = v->pattern_e, *pz = v->pattern_z;
+        double L = q->lambda, Lc = q->lambda_c, Lb[CRVM__Z_CANDIDATES];
+        memcpy(Lb, lambda_b, p * sizeof *Lb);
+        int32_t d = w->done;
+        for (; d < s - 1; d++) {
+            const uint32_t r = row[d];
+            const double e = pe[r], we = wt[d + 1] * e;
+            L += we;
+            Lc += dw[d + 1] * e;
+            for (size_t j = 0; j < p; j++)
+                Lb[j] += we * pz[(size_t)r * p + j];
+        }
+        w->done = d;
+        q->lambda = L;
+        q->lambda_c = Lc;
+        memcpy(lambda_b, Lb, p * sizeof *Lb);
     }
     q->n = s - 1;
     *pattern = crvm__value_period_pattern(v, w->i, s);

@@ -263,7 +263,11 @@ crvm_status crvm__value_impacts(const crvm_value *v, int reference, crvm_date fr
             st = crvm__nomem("contact impacts by group");
     }
     if (!st)
-        st = crvm__value_contacts(v, from, until, changes, &c, c.slots, &contacts);
+        /* Removed, every contact changes; with one group, every one counts:
+         * no test per contact then. */
+        st = crvm__value_contacts(v, from, until,
+                                  reference == CRVM_VALUE_NO_CONTACT && !group ? NULL : changes, &c,
+                                  c.slots, &contacts);
     if (!st)
         st = new_memo(&c, &contacts);
     if (!st) {
