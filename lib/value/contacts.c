@@ -330,31 +330,9 @@ static int advance(const crvm_value *v, const key_view *c, size_t end, walk_pos 
     return 1;
 }
 
-/* The next query of a walk, continuing from `from` (the query formed before
- * it, if `more`): 1 if there is one, with its memo line and index slot
- * starting to load. */
-static int form_next(const crvm_value *v, const key_view *view, size_t end, walk_pos *at, int more,
-                     const crvm__vquery *from, crvm__vquery *q, size_t *keys, size_t *count,
-                     const crvm__vpattern **pattern, size_t *customer, const crvm__qmemo *memo)
-{
-    if (!more)
-        return 0;
-    if (from) {
-        q->segment = from->segment;
-        q->lambda = from->lambda;
-        q->lambda_c = from->lambda_c;
-        memcpy(q->lambda_b, from->lambda_b, v->p * sizeof *q->lambda_b);
-    }
-    if (!advance(v, view, end, at, q, keys, count, pattern))
-        return 0;
-    *customer = at->i;
-    crvm__qmemo_prefetch(memo, q);
-    return 1;
-}
-
 crvm_status crvm__value_walk_periods(const crvm_value *v, const crvm__vcontacts *c, size_t begin,
                                      size_t end, crvm__period_visit visit, void *ctx, size_t slot,
-                                     const crvm__qmemo *memo)
+                                     const crvm__qmemo *memo, double *lambda_b)
 {
     key_view view = {c->first, c->key, 0};
     if (!c->first) { /* by blocks: this block's keys in its slot's */
@@ -364,32 +342,30 @@ crvm_status crvm__value_walk_periods(const crvm_value *v, const crvm__vcontacts 
             return st;
         view = (key_view){b->first, b->key, begin};
     }
-    /* Three queries in turn, each formed (continuing the Lambda of the one
-     * before it: the same sums in the same order) two periods before its
-     * visit: while period t is visited, the memo line and index slot of
-     * t + 2 load, and so does the memo entry of t + 1 (found from its index
-     * slot, loaded during the visit before). */
-    double lambda_b[3][CRVM__Z_CANDIDATES];
+    /* Each query is formed one period before its visit (in turns in two
+     * queries, the next continuing from the present one), so that its memo
+     * line loads while the present one is visited. */
+    const size_t p = v->p;
     walk_pos at = {0, begin, 0, 0, 0};
-    crvm__vquery q[3];
-    const crvm__vpattern *pattern[3];
-    size_t keys[3], count[3], customer[3];
-    int have[3];
-    for (int j = 0; j < 3; j++)
-        q[j].lambda_b = lambda_b[j];
-    have[0] = form_next(v, &view, end, &at, 1, NULL, &q[0], &keys[0], &count[0], &pattern[0],
-                        &customer[0], memo);
-    have[1] = form_next(v, &view, end, &at, have[0], &q[0], &q[1], &keys[1], &count[1], &pattern[1],
-                        &customer[1], memo);
-    for (int t = 0; have[t]; t = (t + 1) % 3) {
-        const int u = (t + 1) % 3, w = (t + 2) % 3;
-        have[w] = form_next(v, &view, end, &at, have[u], &q[u], &q[w], &keys[w], &count[w],
-                            &pattern[w], &customer[w], memo);
-        if (have[u])
-            crvm__qmemo_prefetch_entry(memo, &q[u]);
-        crvm_status st = visit(ctx, slot, customer[t], &q[t], pattern[t], view.key + keys[t], count[t]);
+    crvm__vquery q[2];
+    const crvm__vpattern *pattern[2];
+    size_t keys[2], count[2];
+    q[0].lambda_b = lambda_b;
+    q[1].lambda_b = lambda_b + p;
+    int t = 0, more = advance(v, &view, end, &at, &q[0], &keys[0], &count[0], &pattern[0]);
+    while (more) {
+        const size_t i = at.i;
+        q[!t].segment = q[t].segment;
+        q[!t].lambda = q[t].lambda;
+        q[!t].lambda_c = q[t].lambda_c;
+        memcpy(q[!t].lambda_b, q[t].lambda_b, p * sizeof *lambda_b);
+        more = advance(v, &view, end, &at, &q[!t], &keys[!t], &count[!t], &pattern[!t]);
+        if (more)
+            crvm__qmemo_prefetch(memo, &q[!t]);
+        crvm_status st = visit(ctx, slot, i, &q[t], pattern[t], view.key + keys[t], count[t]);
         if (st)
             return st;
+        t = !t;
     }
     return CRVM_OK;
 }

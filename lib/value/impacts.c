@@ -130,9 +130,6 @@ static crvm_status visit_period(void *vctx, size_t slot, size_t i, const crvm__v
     crvm_status st = crvm__qmemo_eval(c->memo, slot, v, actual, i, &actual_derl);
     if (st)
         return st;
-    for (int type = 0; type < 8; type++) /* their index slots have loaded by now */
-        if (kind[type] == ASKED)
-            crvm__qmemo_prefetch_entry(c->memo, &cf[type]);
     double *acc = c->slot ? c->slot + slot * c->stride : NULL;
     int64_t *cents_acc = c->slot ? c->slot_cents + slot * c->groups : NULL;
     double *grad_a = acc ? acc + c->groups * k : NULL, *grad_b = grad_a ? grad_a + k : NULL;
@@ -183,6 +180,7 @@ static crvm_status visit_period(void *vctx, size_t slot, size_t i, const crvm__v
 typedef struct walk_ctx {
     impact_ctx *ic;
     const crvm__vcontacts *contacts;
+    double *lambda_b; /* slots x (2 p + 1) */
 } walk_ctx;
 
 static crvm_status walk_block(void *ctx, size_t worker, size_t slot, size_t begin, size_t end)
@@ -194,7 +192,8 @@ static crvm_status walk_block(void *ctx, size_t worker, size_t slot, size_t begi
         memset(c->slot + slot * c->stride, 0, c->groups * c->v->k * sizeof *c->slot);
         memset(c->slot_cents + slot * c->groups, 0, c->groups * sizeof *c->slot_cents);
     }
-    return crvm__value_walk_periods(c->v, w->contacts, begin, end, visit_period, c, slot, c->memo);
+    return crvm__value_walk_periods(c->v, w->contacts, begin, end, visit_period, c, slot, c->memo,
+                                    w->lambda_b + slot * (2 * c->v->p + 1));
 }
 
 static void walk_reduce(void *ctx, size_t slot)
@@ -252,8 +251,9 @@ crvm_status crvm__value_impacts(const crvm_value *v, int reference, crvm_date fr
     const size_t k = v->k;
     crvm__vcontacts contacts;
     memset(&contacts, 0, sizeof contacts);
-    crvm_status st = CRVM_OK;
-    if (cents) {
+    double *lambda_b = crvm__malloc(c.slots * (2 * v->p + 1) * sizeof *lambda_b);
+    crvm_status st = lambda_b ? CRVM_OK : crvm__nomem("contact impacts");
+    if (!st && cents) {
         c.stride = groups * k + 10 * k;
         c.slot = crvm__malloc((c.slots * c.stride + 1) * sizeof *c.slot);
         c.total = crvm__calloc(groups * k + 1, sizeof *c.total);
@@ -271,7 +271,7 @@ crvm_status crvm__value_impacts(const crvm_value *v, int reference, crvm_date fr
     if (!st)
         st = new_memo(&c, &contacts);
     if (!st) {
-        walk_ctx w = {&c, &contacts};
+        walk_ctx w = {&c, &contacts, lambda_b};
         st = crvm__value_blocks(v->opt.threads, v->panel.customers, walk_block, walk_reduce, &w);
     }
     if (!st)
@@ -283,6 +283,7 @@ crvm_status crvm__value_impacts(const crvm_value *v, int reference, crvm_date fr
         memcpy(gradient, c.total, groups * k * sizeof *gradient);
     }
     crvm__value_contacts_free(&contacts);
+    crvm__free(lambda_b);
     free_impact(&c);
     return st;
 }

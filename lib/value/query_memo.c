@@ -231,20 +231,6 @@ void crvm__qmemo_prefetch(const crvm__qmemo *m, const crvm__vquery *q)
     CRVM__PREFETCH(&m->index[(size_t)h & m->index_mask]);
 }
 
-void crvm__qmemo_prefetch_entry(const crvm__qmemo *m, const crvm__vquery *q)
-{
-    if (!m)
-        return;
-    const qkey k = key_of(q);
-    const uint64_t h = hash_of(&k), x = m->index[(size_t)h & m->index_mask];
-    if (x && (x >> 32) == (h >> 32)) { /* an entry spans two or three lines */
-        const char *e = (const char *)memo_entry(m, (uint32_t)x - 1);
-        CRVM__PREFETCH(e);
-        CRVM__PREFETCH(e + 64);
-        CRVM__PREFETCH(e + sizeof(entry) - 1);
-    }
-}
-
 crvm_status crvm__qmemo_eval(crvm__qmemo *m, size_t slot, const crvm_value *v,
                              const crvm__vquery *q, size_t customer, crvm__rcov_partials *derl)
 {

@@ -46,9 +46,6 @@ crvm_status crvm__qmemo_eval(crvm__qmemo *m, size_t slot, const crvm_value *v,
  * that a walk can overlap it with the query it asks before (no effect on any
  * answer; m may be NULL). */
 void crvm__qmemo_prefetch(const crvm__qmemo *m, const crvm__vquery *q);
-/* A second hint, some time after the first: starts loading the memo entry
- * of q when its index slot (loaded by then) names one of its hash. */
-void crvm__qmemo_prefetch_entry(const crvm__qmemo *m, const crvm__vquery *q);
 /* Fold slot's kept answers into the memo (serial: between rounds, one slot
  * at a time). CRVM_OK or CRVM_ENOMEM. */
 crvm_status crvm__qmemo_fold(crvm__qmemo *m, size_t slot);

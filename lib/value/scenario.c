@@ -23,7 +23,7 @@ typedef struct scenario_ctx {
     const crvm_value *v;
     const crvm_scenario *s;
     double q;                 /* probability that an affected contact changes */
-    size_t stride;            /* per slot: k gradient sum, k scratch x 2 */
+    size_t stride;            /* per slot: k gradient sum, k scratch x 2, 2 p */
     double *slot;             /* slots x stride */
     int64_t *slot_cents;      /* slots */
     double *gradient;         /* k */
@@ -160,7 +160,8 @@ static crvm_status walk_block(void *ctx, size_t worker, size_t slot, size_t begi
     double *acc = c->slot + slot * c->stride;
     memset(acc, 0, c->v->k * sizeof *acc);
     c->slot_cents[slot] = 0;
-    return crvm__value_walk_periods(c->v, w->contacts, begin, end, visit, c, slot, c->memo);
+    return crvm__value_walk_periods(c->v, w->contacts, begin, end, visit, c, slot, c->memo,
+                                    acc + 3 * c->v->k);
 }
 
 static void walk_reduce(void *ctx, size_t slot)
@@ -239,7 +240,7 @@ crvm_status crvm_value_scenario(const crvm_value *v, const crvm_scenario *s, dou
         }
     }
     const size_t slots = crvm__value_slots(v->opt.threads), k = v->k;
-    c.stride = 3 * k + 1;
+    c.stride = 3 * k + 2 * v->p + 1;
     c.slot = crvm__malloc(slots * c.stride * sizeof *c.slot);
     c.slot_cents = crvm__malloc(slots * sizeof *c.slot_cents);
     c.gradient = crvm__calloc(k, sizeof *c.gradient);

@@ -233,14 +233,14 @@ void crvm__value_contacts_free(crvm__vcontacts *c);
 typedef crvm_status (*crvm__period_visit)(void *ctx, size_t slot, size_t customer,
                                           const crvm__vquery *actual, const crvm__vpattern *pattern,
                                           const uint64_t *keys, size_t count);
-/* Walk customers [begin, end). Each period's query is formed two periods
- * before its visit, and the memory the walk's memo (may be NULL;
- * query_memo.h) will read for it starts loading then and one period before
- * (hints: no result depends on them). */
+/* Walk customers [begin, end); lambda_b: scratch of 2 p values. Each period's
+ * query is formed while the period before it is visited, and the memory the
+ * walk's memo (may be NULL; query_memo.h) will first read for it starts
+ * loading then (a hint: no result depends on it). */
 struct crvm__qmemo;
 crvm_status crvm__value_walk_periods(const crvm_value *v, const crvm__vcontacts *c, size_t begin,
                                      size_t end, crvm__period_visit visit, void *ctx, size_t slot,
-                                     const struct crvm__qmemo *memo);
+                                     const struct crvm__qmemo *memo, double *lambda_b);
 
 /* crvm__value_set_period() for the candidate covariates of the period's own
  * pattern (one of v->panel.pattern), the same bits without an exponential. */
