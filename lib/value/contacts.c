@@ -336,6 +336,9 @@ crvm_status crvm__value_walk_periods(const crvm_value *v, const crvm__vcontacts 
 {
     key_view view = {c->first, c->key, 0};
     if (!c->first) { /* by blocks: this block's keys in its slot's */
+        if (end - begin > CRVM__VALUE_BLOCK || slot >= c->slots)
+            return crvm__fail(CRVM_EINVAL, "contacts by block: customers [%zu, %zu) in slot %zu are "
+                              "not a block of a walk of %zu slots", begin, end, slot, c->slots);
         crvm__vc_block *b = &c->block[slot];
         crvm_status st = block_keys(c, b, begin, end);
         if (st)

@@ -233,7 +233,9 @@ void crvm__value_contacts_free(crvm__vcontacts *c);
 typedef crvm_status (*crvm__period_visit)(void *ctx, size_t slot, size_t customer,
                                           const crvm__vquery *actual, const crvm__vpattern *pattern,
                                           const uint64_t *keys, size_t count);
-/* Walk customers [begin, end); lambda_b: scratch of 2 p values. Each period's
+/* Walk customers [begin, end), a block of crvm__value_blocks() run in
+ * `slot` (by blocks, that block's keys are built in the slot's scratch:
+ * CRVM_EINVAL otherwise); lambda_b: scratch of 2 p values. Each period's
  * query is formed while the period before it is visited, and the memory the
  * walk's memo (may be NULL; query_memo.h) will first read for it starts
  * loading then (a hint: no result depends on it). */
