@@ -331,8 +331,10 @@ CRVM_API crvm_status crvm_value_segments(const crvm_value *value, double *out, s
  * Cost: one engine query per period with contacts plus one per counterfactual
  * contact type in it, a query that several customers ask answered about
  * twice in all (later askings read a memo); temporary memory 8 bytes per
- * contact and customer, 4-8 bytes per contact whose outcome differs from the
- * reference, and about 100 bytes per query asked more than once.
+ * contact and customer (none when the ledger keeps its contacts in customer
+ * order: they are then read by blocks of customers), 4-8 bytes per contact
+ * whose outcome differs from the reference, and about 100 bytes per query
+ * asked more than once.
  * @return ::CRVM_OK; ::CRVM_EINVAL (NULL, length, bad reference); ::CRVM_ESTATE
  *         (ledger modified; a model without covariates, or a non-contractual model);
  *         ::CRVM_EDOMAIN (a value whose accuracy cannot be guaranteed, or an impact

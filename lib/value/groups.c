@@ -5,6 +5,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/parallel.h"
 #include "ledger/ledger_internal.h"
 #include "value/calendar.h"
 #include "value/value_internal.h"
@@ -66,6 +67,37 @@ static crvm_status check_field(const crvm_value *v, crvm_contact_field field, co
     return crvm__value_find_attribute(v, attribute, fn, attr_index);
 }
 
+/* Each contact's group of a field that is not an attribute, on the
+ * threads: each contact writes its own entry. */
+typedef struct fill_ctx {
+    const crvm_value *v;
+    crvm_contact_field field;
+    long first;
+    int32_t *group;
+} fill_ctx;
+
+static void fill_range(void *ctx, size_t begin, size_t end)
+{
+    const fill_ctx *c = ctx;
+    const crvm_ledger *l = c->v->ledger;
+    const crvm_date as_of = c->v->as_of;
+    for (size_t k = begin; k < end; k++) {
+        int32_t g = -1;
+        if (l->con_opened[k] <= as_of) {
+            switch (c->field) {
+            case CRVM_FIELD_OUTCOME: g = l->con_outcome[k]; break;
+            case CRVM_FIELD_CHANNEL: g = l->con_channel[k]; break;
+            case CRVM_FIELD_TIER: g = l->con_tier[k] - 1; break;
+            case CRVM_FIELD_ESCALATED: g = l->con_escalated[k] != 0; break;
+            case CRVM_FIELD_MONTH: g = (int32_t)(time_index(l->con_opened[k], 0) - c->first); break;
+            case CRVM_FIELD_QUARTER: g = (int32_t)(time_index(l->con_opened[k], 1) - c->first); break;
+            default: g = (int32_t)l->cust_segment[l->con_customer[k]]; break;
+            }
+        }
+        c->group[k] = g;
+    }
+}
+
 crvm_status crvm_value_contact_groups(const crvm_value *v, crvm_contact_field field,
                                       const char *attribute, int32_t *group, size_t group_len,
                                       size_t *groups)
@@ -84,21 +116,8 @@ crvm_status crvm_value_contact_groups(const crvm_value *v, crvm_contact_field fi
         return crvm__value_attribute_groups(v, attr, group, groups);
     long first;
     size_t count = group_count(v, field, attr, &first);
-    for (size_t k = 0; k < nk; k++) {
-        int32_t g = -1;
-        if (l->con_opened[k] <= v->as_of) {
-            switch (field) {
-            case CRVM_FIELD_OUTCOME: g = l->con_outcome[k]; break;
-            case CRVM_FIELD_CHANNEL: g = l->con_channel[k]; break;
-            case CRVM_FIELD_TIER: g = l->con_tier[k] - 1; break;
-            case CRVM_FIELD_ESCALATED: g = l->con_escalated[k] != 0; break;
-            case CRVM_FIELD_MONTH: g = (int32_t)(time_index(l->con_opened[k], 0) - first); break;
-            case CRVM_FIELD_QUARTER: g = (int32_t)(time_index(l->con_opened[k], 1) - first); break;
-            default: g = (int32_t)l->cust_segment[l->con_customer[k]]; break;
-            }
-        }
-        group[k] = g;
-    }
+    fill_ctx c = {v, field, first, group};
+    crvm__parallel_for(nk, v->opt.threads, fill_range, &c);
     *groups = count;
     return CRVM_OK;
 }

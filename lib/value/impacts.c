@@ -3,11 +3,14 @@
  * happen; per contact and summed by group with the interval of each sum
  * (crvm/value.h, docs/value.md "contact impact"). */
 #include <math.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/parallel.h"
 #include "ledger/ledger_internal.h"
 #include "core/money.h"
 #include "value/query_memo.h"
@@ -214,7 +217,7 @@ static void walk_reduce(void *ctx, size_t slot)
  * period asks at most one more than it has contacts (all of which change). */
 static crvm_status new_memo(impact_ctx *c, const crvm__vcontacts *contacts)
 {
-    c->memo = crvm__qmemo_new(2 * contacts->first[c->v->panel.customers], c->slots);
+    c->memo = crvm__qmemo_new(2 * contacts->selected, c->slots);
     return c->memo ? CRVM_OK : CRVM_ENOMEM;
 }
 
@@ -246,7 +249,8 @@ crvm_status crvm__value_impacts(const crvm_value *v, int reference, crvm_date fr
     const size_t groups = c.groups;
     c.slots = crvm__value_slots(v->opt.threads);
     const size_t k = v->k;
-    crvm__vcontacts contacts = {NULL, NULL};
+    crvm__vcontacts contacts;
+    memset(&contacts, 0, sizeof contacts);
     double *lambda_b = crvm__malloc(c.slots * (2 * v->p + 1) * sizeof *lambda_b);
     crvm_status st = lambda_b ? CRVM_OK : crvm__nomem("contact impacts");
     if (!st && cents) {
@@ -259,7 +263,11 @@ crvm_status crvm__value_impacts(const crvm_value *v, int reference, crvm_date fr
             st = crvm__nomem("contact impacts by group");
     }
     if (!st)
-        st = crvm__value_contacts(v, from, until, changes, &c, &contacts);
+        /* Removed, every contact changes; with one group, every one counts:
+         * no test per contact then. */
+        st = crvm__value_contacts(v, from, until,
+                                  reference == CRVM_VALUE_NO_CONTACT && !group ? NULL : changes, &c,
+                                  c.slots, &contacts);
     if (!st)
         st = new_memo(&c, &contacts);
     if (!st) {
@@ -329,15 +337,64 @@ void crvm__value_sum_interval(const crvm_value *v, int64_t cents, const double *
     *upper = (double)llround((double)cents + z * se) / 100.0;
 }
 
-/* Group out of range in grouping j (of groups), naming the contact; CRVM_OK if none. */
-static crvm_status check_groups(const int32_t *group, size_t nk, size_t groups, const char *fn,
-                                const char *what)
+/* The first contact whose group is out of range, found on the threads. */
+typedef struct check_ctx {
+    const int32_t *group;
+    int32_t groups;
+    atomic_size_t bad; /* SIZE_MAX: none */
+} check_ctx;
+
+static void check_range(void *ctx, size_t begin, size_t end)
 {
-    for (size_t c = 0; c < nk; c++)
-        if (group[c] < -1 || group[c] >= (int32_t)groups)
-            return crvm__fail(CRVM_EINVAL, "%s: %sgroup[%zu] = %ld: must be -1 or in 0..%zu", fn, what,
-                              c, (long)group[c], groups - 1);
-    return CRVM_OK;
+    check_ctx *c = ctx;
+    for (size_t k = begin; k < end; k++)
+        if (c->group[k] < -1 || c->group[k] >= c->groups) {
+            size_t bad = atomic_load(&c->bad);
+            while (k < bad && !atomic_compare_exchange_weak(&c->bad, &bad, k))
+                ;
+            return;
+        }
+}
+
+/* Group out of range in grouping j (of groups), naming the contact; CRVM_OK if none. */
+static crvm_status check_groups(const crvm_value *v, const int32_t *group, size_t nk, size_t groups,
+                                const char *fn, const char *what)
+{
+    check_ctx c = {group, (int32_t)groups, SIZE_MAX};
+    atomic_init(&c.bad, SIZE_MAX);
+    crvm__parallel_for(nk, v->opt.threads, check_range, &c);
+    const size_t k = atomic_load(&c.bad);
+    if (k == SIZE_MAX)
+        return CRVM_OK;
+    return crvm__fail(CRVM_EINVAL, "%s: %sgroup[%zu] = %ld: must be -1 or in 0..%zu", fn, what, k,
+                      (long)group[k], groups - 1);
+}
+
+/* The contacts counted in each group (opened by as_of), on the threads:
+ * chunk t counts into its own row of count (chunks x groups), so that
+ * each chunk writes only its own entries. */
+typedef struct count_ctx {
+    const crvm_value *v;
+    const int32_t *group;
+    size_t groupings, nk, chunks, groups;
+    const size_t *first_group;
+    size_t *count;
+} count_ctx;
+
+static void count_chunk(void *ctx, size_t worker, size_t chunk)
+{
+    const count_ctx *c = ctx;
+    const crvm_ledger *l = c->v->ledger;
+    (void)worker;
+    size_t *count = c->count + chunk * c->groups;
+    const size_t begin = c->nk * chunk / c->chunks, end = c->nk * (chunk + 1) / c->chunks;
+    for (size_t j = 0; j < c->groupings; j++) {
+        const int32_t *group = c->group + j * c->nk;
+        size_t *cj = count + c->first_group[j];
+        for (size_t k = begin; k < end; k++)
+            if (group[k] >= 0 && l->con_opened[k] <= c->v->as_of)
+                cj[group[k]]++;
+    }
 }
 
 /* The rows of every grouping (checked): the impact sums with their intervals
@@ -345,22 +402,28 @@ static crvm_status check_groups(const int32_t *group, size_t nk, size_t groups, 
 static crvm_status impact_rows(const crvm_value *v, int reference, const int32_t *group,
                                size_t groupings, const size_t *first_group, double *out)
 {
-    const crvm_ledger *l = v->ledger;
-    const size_t nk = l->contact_ids.count, groups = first_group[groupings];
+    const size_t nk = v->ledger->contact_ids.count, groups = first_group[groupings];
+    /* One chunk per thread, or one when the chunks' counts would pass the
+     * contacts in memory. */
+    size_t chunks = crvm__value_threads(v->opt.threads);
+    if (chunks > 1 && groups > nk / chunks)
+        chunks = 1;
     int64_t *cents = crvm__calloc(groups + 1, sizeof *cents);
     double *gradient = crvm__calloc(groups * v->k + 1, sizeof *gradient);
-    crvm_status st = cents && gradient
+    size_t *count = crvm__calloc(chunks * groups + 1, sizeof *count);
+    crvm_status st = cents && gradient && count
                          ? crvm__value_impacts(v, reference, CRVM_DATE_MIN, v->as_of + 1, NULL, group,
                                                groupings, first_group, cents, gradient)
                          : crvm__nomem("contact impacts by group");
     if (!st) {
-        for (size_t g = 0; g < groups; g++)
-            out[g * CRVM_IMPACT_COLUMNS + CRVM_IMPACT_CONTACTS] = 0;
-        for (size_t j = 0; j < groupings; j++)
-            for (size_t c = 0; c < nk; c++)
-                if (group[j * nk + c] >= 0 && l->con_opened[c] <= v->as_of)
-                    out[(first_group[j] + (size_t)group[j * nk + c]) * CRVM_IMPACT_COLUMNS +
-                        CRVM_IMPACT_CONTACTS] += 1;
+        count_ctx c = {v, group, groupings, nk, chunks, groups, first_group, count};
+        crvm__run_blocks(count_chunk, &c, chunks, v->opt.threads);
+        for (size_t g = 0; g < groups; g++) {
+            size_t n = 0;
+            for (size_t t = 0; t < chunks; t++)
+                n += count[t * groups + g];
+            out[g * CRVM_IMPACT_COLUMNS + CRVM_IMPACT_CONTACTS] = (double)n;
+        }
         for (size_t g = 0; g < groups; g++) {
             double *row = out + g * CRVM_IMPACT_COLUMNS;
             crvm__value_sum_interval(v, cents[g], gradient + g * v->k, &row[CRVM_IMPACT_VALUE],
@@ -369,6 +432,7 @@ static crvm_status impact_rows(const crvm_value *v, int reference, const int32_t
     }
     crvm__free(cents);
     crvm__free(gradient);
+    crvm__free(count);
     return st;
 }
 
@@ -386,7 +450,7 @@ crvm_status crvm_value_impact_by(const crvm_value *v, int reference, const int32
     if (!out || groups == 0 || groups > (size_t)INT32_MAX || out_len != groups * CRVM_IMPACT_COLUMNS)
         return crvm__fail(CRVM_EINVAL, "%s: out_len = %zu, expected groups (%zu, >= 1) x %d", fn,
                           out_len, groups, CRVM_IMPACT_COLUMNS);
-    if ((st = check_groups(group, nk, groups, fn, "")))
+    if ((st = check_groups(v, group, nk, groups, fn, "")))
         return st;
     const size_t first_group[2] = {0, groups};
     return impact_rows(v, reference, group, 1, first_group, out);
@@ -424,7 +488,7 @@ crvm_status crvm_value_impact_by_many(const crvm_value *v, int reference, const 
         char what[48];
         snprintf(what, sizeof what, "grouping %zu: ", j);
         first_group[j + 1] = first_group[j] + (size_t)group_count[j];
-        st = check_groups(group + j * nk, nk, (size_t)group_count[j], fn, what);
+        st = check_groups(v, group + j * nk, nk, (size_t)group_count[j], fn, what);
     }
     if (!st)
         st = impact_rows(v, reference, group, m, first_group, out);

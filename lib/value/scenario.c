@@ -244,10 +244,11 @@ crvm_status crvm_value_scenario(const crvm_value *v, const crvm_scenario *s, dou
     c.slot = crvm__malloc(slots * c.stride * sizeof *c.slot);
     c.slot_cents = crvm__malloc(slots * sizeof *c.slot_cents);
     c.gradient = crvm__calloc(k, sizeof *c.gradient);
-    crvm__vcontacts contacts = {NULL, NULL};
-    st = c.slot && c.slot_cents && c.gradient ? crvm__value_contacts(v, s->from, until, keep, &c, &contacts)
+    crvm__vcontacts contacts;
+    memset(&contacts, 0, sizeof contacts);
+    st = c.slot && c.slot_cents && c.gradient ? crvm__value_contacts(v, s->from, until, keep, &c, slots, &contacts)
                                               : crvm__nomem("scenario");
-    if (!st && !(c.memo = crvm__qmemo_new(2 * contacts.first[v->panel.customers], slots)))
+    if (!st && !(c.memo = crvm__qmemo_new(2 * contacts.selected, slots)))
         st = CRVM_ENOMEM;
     if (!st) {
         walk w = {&c, &contacts};

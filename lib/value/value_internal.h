@@ -193,21 +193,38 @@ crvm_status crvm__value_evaluate(crvm_value *v);        /* customers.c: the engi
 /* ---- contacts, customer by customer (contacts.c) */
 
 /* Per customer, its contacts that fall in one of its periods (from its start
- * to the period in progress), ordered by period: key = period << 32 | contact. */
+ * to the period in progress), ordered by period: key = period << 32 | contact.
+ * Built either as one index of all customers (first, key), or -- when the
+ * ledger keeps its contacts in customer order -- by each block of the walk
+ * for its own customers (first NULL), from the ledger's rows of the block:
+ * the same keys in the same order either way, without the index's serial
+ * count and scatter over every contact nor its 12 bytes per contact. */
+typedef struct crvm__vc_block crvm__vc_block;
 typedef struct crvm__vcontacts {
-    size_t *first; /* [customers + 1] */
+    size_t *first; /* [customers + 2], or NULL: by blocks */
     uint64_t *key;
+    size_t selected; /* the contacts selected, or (by blocks) a bound on them */
+    /* the selection, and per slot the block's keys (by blocks) */
+    const crvm_value *v;
+    crvm_date from, until;
+    int (*keep)(const void *ctx, size_t contact);
+    const void *keep_ctx;
+    crvm__vc_block *block;
+    size_t slots;
+    struct crvm__ymd_days *days; /* the y-m-d of the days up to as_of */
 } crvm__vcontacts;
 static inline int32_t crvm__vc_period(uint64_t key) { return (int32_t)(key >> 32); }
 static inline uint32_t crvm__vc_contact(uint64_t key) { return (uint32_t)key; }
 
 /* The contacts opened in [from, until) (and on or before as_of) that
- * keep(ctx, contact) accepts (keep NULL: all), placed on options.threads
- * threads (keep is called from them). Temporary memory 4 bytes per contact;
- * the result holds 8 bytes per contact and per customer. */
+ * keep(ctx, contact) accepts (keep NULL: all), for a walk of `slots` slots
+ * (crvm__value_slots()); keep is called from the worker threads, and by
+ * blocks also during the walk. With the index: temporary memory 4 bytes per
+ * contact, the result 8 bytes per contact and per customer; by blocks: per
+ * slot, 8 bytes per customer of a block and per contact of its customers. */
 crvm_status crvm__value_contacts(const crvm_value *v, crvm_date from, crvm_date until,
                                  int (*keep)(const void *ctx, size_t contact), const void *ctx,
-                                 crvm__vcontacts *out);
+                                 size_t slots, crvm__vcontacts *out);
 void crvm__value_contacts_free(crvm__vcontacts *c);
 
 /* Called for each period s of customer i that holds contacts: the query of
@@ -216,7 +233,9 @@ void crvm__value_contacts_free(crvm__vcontacts *c);
 typedef crvm_status (*crvm__period_visit)(void *ctx, size_t slot, size_t customer,
                                           const crvm__vquery *actual, const crvm__vpattern *pattern,
                                           const uint64_t *keys, size_t count);
-/* Walk customers [begin, end); lambda_b: scratch of 2 p values. Each period's
+/* Walk customers [begin, end), a block of crvm__value_blocks() run in
+ * `slot` (by blocks, that block's keys are built in the slot's scratch:
+ * CRVM_EINVAL otherwise); lambda_b: scratch of 2 p values. Each period's
  * query is formed while the period before it is visited, and the memory the
  * walk's memo (may be NULL; query_memo.h) will first read for it starts
  * loading then (a hint: no result depends on it). */

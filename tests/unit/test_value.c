@@ -1674,6 +1674,57 @@ static void results_do_not_depend_on_the_rows_order(void **state)
     crvm_ledger_free(r);
 }
 
+/* The contact walks (impacts, the P&L's value effect, scenarios) read a
+ * customer-ordered ledger's contacts by blocks of customers, and build one
+ * index of every customer's contacts otherwise: the same keys in the same
+ * order, so the same bits, for any thread count. The fixture's ledger is
+ * in customer order; clearing its flag (which only says that the order is
+ * known) takes the index on the same rows. */
+static void the_walks_read_contacts_by_blocks_as_by_the_index(void **state)
+{
+    (void)state;
+    const fitted *f = &F;
+    crvm_ledger *l = f->b.ledger;
+    assert_true(l->summary.contacts_ordered);
+    crvm_value_options opt;
+    crvm_value_options_init(&opt);
+    opt.threads = 3;
+    crvm_value *v3;
+    assert_int_equal(crvm_value_fit(l, NULL, f->as_of, &opt, &v3), CRVM_OK);
+    crvm_value *values[2] = {f->v, v3};
+    for (int j = 0; j < 2; j++) {
+        outputs blocks = all_outputs(f, values[j]);
+        l->summary.contacts_ordered = 0;
+        outputs index = all_outputs(f, values[j]);
+        l->summary.contacts_ordered = 1;
+        size_t nonzero = 0;
+        for (size_t k = 0; k < f->b.nk; k++)
+            nonzero += blocks.impact[k] != 0;
+        assert_true(nonzero > f->b.nk / 2);
+        assert_memory_equal(blocks.impact, index.impact, f->b.nk * sizeof(double));
+        assert_memory_equal(blocks.by, index.by, 64 * CRVM_IMPACT_COLUMNS * sizeof(double));
+        assert_memory_equal(blocks.pnl, index.pnl, sizeof blocks.pnl);
+        assert_memory_equal(blocks.scenario, index.scenario, sizeof blocks.scenario);
+        free_outputs(&blocks);
+        free_outputs(&index);
+    }
+    /* The groups are checked on the threads too: the first bad one named. */
+    const size_t nk = f->b.nk;
+    int32_t *g = calloc(nk, sizeof *g);
+    double out[2 * CRVM_IMPACT_COLUMNS];
+    g[nk - 2] = -5;
+    g[nk / 5] = 2;
+    char want[64];
+    snprintf(want, sizeof want, "group[%zu] = 2:", nk / 5);
+    for (int j = 0; j < 2; j++) {
+        assert_status(crvm_value_impact_by(values[j], CRVM_OUTCOME_RESOLVED, g, nk, 2, out,
+                                           2 * CRVM_IMPACT_COLUMNS), CRVM_EINVAL);
+        assert_non_null(strstr(crvm_last_error(), want));
+    }
+    free(g);
+    crvm_value_free(v3);
+}
+
 /* A small business of our own, for the calls that modify or break a ledger. */
 static vs_business small_business(uint64_t seed)
 {
@@ -2024,6 +2075,7 @@ int main(void)
         cmocka_unit_test(query_memo_refusals_name_the_asker),
         cmocka_unit_test(results_do_not_depend_on_the_threads),
         cmocka_unit_test(results_do_not_depend_on_the_rows_order),
+        cmocka_unit_test(the_walks_read_contacts_by_blocks_as_by_the_index),
         cmocka_unit_test(a_modified_ledger_is_refused),
         cmocka_unit_test(bad_arguments_are_refused),
         cmocka_unit_test(degenerate_data_is_refused),
