@@ -1,7 +1,7 @@
 /* Maximum-likelihood fit of the sBG/BdW with proportional-hazards
- * covariates: degenerate-data checks, start values from the per-group fits
- * without covariates (crvm_retention_fit_records on each group's (n_i,
- * churned_i)) with b = 0 -- or, on a large panel, from the fit to a sample
+ * covariates: degenerate-data checks (cov_checks.c), start values from the
+ * per-group fits without covariates (crvm_retention_fit_records on each
+ * group's (n_i, churned_i)) with b = 0 -- or, on a large panel, from the fit to a sample
  * of its subjects (cov_subpanel.c) --, then Newton's method on the
  * transformed parameters with the analytic Hessian (Levenberg damping when
  * it is not definite, and a backtracking line search), evaluated on the
@@ -14,6 +14,7 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "math/linalg.h"
+#include "retention/cov_checks.h"
 #include "retention/cov_internal.h"
 #include "retention/cov_loglik.h"
 #include "retention/cov_model.h"
@@ -28,153 +29,6 @@ static const char *kind_name(crvm_retention_kind kind)
     return kind == CRVM_RETENTION_SBG ? "sBG" : "BdW";
 }
 
-/* ---- degenerate data ----------------------------------------------------- */
-
-typedef struct group_stats {
-    double weight, dead, renewed; /* weight in the likelihood, churned, seen to renew */
-    int last;                     /* last period with information (a renewal or a churn) */
-} group_stats;
-
-static crvm_status check_groups(const char *who, crvm_retention_kind kind,
-                                const crvm__rcov_data *d, group_stats *gs, double *total)
-{
-    memset(gs, 0, d->groups * sizeof *gs);
-    *total = 0;
-    for (size_t i = 0; i < d->subjects; i++) {
-        double w = d->weight ? d->weight[i] : 1.0;
-        int n = d->periods[i];
-        if (n == 0 || w == 0)
-            continue;
-        group_stats *g = &gs[d->group[i]];
-        g->weight += w;
-        *total += w;
-        if (d->churned[i])
-            g->dead += w;
-        if (n >= 2 || !d->churned[i])
-            g->renewed += w;
-        if (n > g->last)
-            g->last = n;
-    }
-    int longest = 0;
-    for (size_t g = 0; g < d->groups; g++) {
-        if (gs[g].weight == 0)
-            return crvm__fail(CRVM_EDOMAIN, "%s: group %zu has no subject with a row (and "
-                              "positive weight): its alpha and beta are not identified", who, g);
-        if (gs[g].dead == 0)
-            return crvm__fail(CRVM_EDOMAIN, "%s: group %zu: no subject churned: its churn "
-                              "probability is estimated as 0, at the boundary of the model "
-                              "(beta -> infinity)", who, g);
-        if (gs[g].renewed == 0)
-            return crvm__fail(CRVM_EDOMAIN, "%s: group %zu: every subject churned at the first "
-                              "renewal (nobody was seen to renew): beta -> 0", who, g);
-        if (gs[g].last < 2)
-            return crvm__fail(CRVM_EDOMAIN, "%s: group %zu: only 1 renewal period observed: its "
-                              "alpha and beta need at least 2", who, g);
-        if (gs[g].last > longest)
-            longest = gs[g].last;
-    }
-    if (kind == CRVM_RETENTION_BDW && longest < 3)
-        return crvm__fail(CRVM_EDOMAIN, "%s: only %d renewal periods observed: the BdW needs at "
-                          "least 3 in some group to identify c", who, longest);
-    return CRVM_OK;
-}
-
-/* A covariate constant over the rows in the likelihood, or collinear with
- * others (weighted centred second moments, Cholesky with a relative pivot
- * tolerance); or one that separates churn on its own: z_j >= 0 on every
- * churn row and <= 0 on every other row (or the reverse), not all zero, so
- * that the likelihood keeps rising as b_j -> +-infinity. */
-static crvm_status check_covariates(const char *who, const crvm__rcov_data *d)
-{
-    size_t p = d->covariates;
-    if (p == 0)
-        return CRVM_OK;
-    double *cnt = crvm__calloc(d->patterns + 2 * p * p + 5 * p, sizeof *cnt);
-    uint8_t *seen = crvm__calloc(d->patterns + 1, 1); /* bit 0: on a churn row, bit 1: on another */
-    if (cnt == NULL || seen == NULL) {
-        crvm__free(cnt);
-        crvm__free(seen);
-        return crvm__nomem("checking the covariates");
-    }
-    double *mom = cnt + d->patterns, *chol = mom + p * p, *mean = chol + p * p;
-    double *churn_min = mean + p, *churn_max = churn_min + p, *surv_min = churn_max + p,
-           *surv_max = surv_min + p;
-    for (size_t j = 0; j < p; j++) {
-        churn_min[j] = surv_min[j] = INFINITY;
-        churn_max[j] = surv_max[j] = -INFINITY;
-    }
-    double total = 0;
-    for (size_t i = 0; i < d->subjects; i++) {
-        double w = d->weight ? d->weight[i] : 1.0;
-        if (w == 0)
-            continue;
-        for (size_t r = d->first_row[i]; r < d->first_row[i + 1]; r++) {
-            uint32_t q = d->row_pattern[r];
-            cnt[q] += w;
-            total += w;
-            seen[q] |= d->churned[i] && r + 1 == d->first_row[i + 1] ? 1 : 2;
-        }
-    }
-    /* The ranges over the rows are those over the patterns they use. */
-    for (size_t q = 0; q < d->patterns; q++)
-        for (int kind = 1; kind <= 2; kind++) {
-            if (!(seen[q] & kind))
-                continue;
-            const double *z = d->pattern_z + q * p;
-            double *lo = kind == 1 ? churn_min : surv_min, *hi = kind == 1 ? churn_max : surv_max;
-            for (size_t j = 0; j < p; j++) {
-                lo[j] = z[j] < lo[j] ? z[j] : lo[j];
-                hi[j] = z[j] > hi[j] ? z[j] : hi[j];
-            }
-        }
-    crvm__free(seen);
-    crvm_status st = CRVM_OK;
-    for (size_t q = 0; q < d->patterns; q++)
-        for (size_t j = 0; j < p; j++)
-            mean[j] += cnt[q] * d->pattern_z[q * p + j] / total;
-    for (size_t q = 0; q < d->patterns; q++)
-        for (size_t i = 0; i < p; i++)
-            for (size_t j = 0; j < p; j++)
-                mom[i * p + j] += cnt[q] * (d->pattern_z[q * p + i] - mean[i]) *
-                                  (d->pattern_z[q * p + j] - mean[j]);
-    for (size_t j = 0; j < p && st == CRVM_OK; j++) {
-        if (!(mom[j * p + j] > 1e-24 * total * (1 + mean[j] * mean[j])))
-            st = crvm__fail(CRVM_EDOMAIN, "%s: covariate %zu is constant (%g) over the rows in "
-                            "the likelihood: its effect is not identified", who, j, mean[j]);
-        int up = churn_min[j] >= 0 && surv_max[j] <= 0, down = churn_max[j] <= 0 && surv_min[j] >= 0;
-        if (st == CRVM_OK && (up || down))
-            st = crvm__fail(CRVM_EDOMAIN, "%s: covariate %zu separates churn: it is %s on every "
-                            "churn row and %s on every other row, so the likelihood keeps rising "
-                            "as its coefficient goes to %s", who, j, up ? ">= 0" : "<= 0",
-                            up ? "<= 0" : ">= 0", up ? "+infinity" : "-infinity");
-    }
-    /* Correlation matrix, then Cholesky pivots: a pivot below 1e-10 means
-     * covariate j is (numerically) a combination of the ones before it. */
-    for (size_t i = 0; i < p && st == CRVM_OK; i++)
-        for (size_t j = 0; j < p; j++)
-            chol[i * p + j] = mom[i * p + j] / sqrt(mom[i * p + i] * mom[j * p + j]);
-    for (size_t j = 0; j < p && st == CRVM_OK; j++) {
-        double s = chol[j * p + j];
-        for (size_t k = 0; k < j; k++)
-            s -= chol[j * p + k] * chol[j * p + k];
-        if (!(s > 1e-10)) {
-            st = crvm__fail(CRVM_EDOMAIN, "%s: covariate %zu is collinear with covariate%s 0..%zu "
-                            "over the rows in the likelihood: their effects are not identified",
-                            who, j, j > 1 ? "s" : "", j - 1);
-            break;
-        }
-        chol[j * p + j] = sqrt(s);
-        for (size_t i = j + 1; i < p; i++) {
-            double t = chol[i * p + j];
-            for (size_t k = 0; k < j; k++)
-                t -= chol[i * p + k] * chol[j * p + k];
-            chol[i * p + j] = t / chol[j * p + j];
-        }
-    }
-    crvm__free(cnt);
-    return st;
-}
-
 /* ---- start values ---------------------------------------------------------- */
 
 /* Each group's fit without covariates, on its (n, churned) counts; the BdW
@@ -182,7 +36,7 @@ static crvm_status check_covariates(const char *who, const crvm__rcov_data *d)
  * fails, since these are only start values. c starts at the weighted
  * geometric mean of the groups' BdW estimates. */
 static crvm_status start_values(crvm_retention_kind kind, const crvm__rcov_data *d,
-                                const group_stats *gs, double *x)
+                                const crvm__rcov_group_stats *gs, double *x)
 {
     int max_n = 0;
     for (size_t i = 0; i < d->subjects; i++)
@@ -497,7 +351,7 @@ static crvm_status start_from_sample(crvm_retention_kind kind, const crvm__rcov_
                                      double *x, int *found)
 {
     crvm__rcov_subpanel smp;
-    crvm_status st = crvm__rcov_sample_new(d, stride, &smp);
+    crvm_status st = crvm__rcov_sample_new_threads(d, stride, o->threads, &smp);
     if (st != CRVM_OK)
         return st;
     crvm_retention_cov *m = NULL;
@@ -540,18 +394,16 @@ static crvm_status fit_sampled(crvm_retention_kind kind, const crvm__rcov_data *
     crvm_retention_cov_options defaults = CRVM_RETENTION_COV_OPTIONS_INIT;
     const crvm_retention_cov_options *o = options ? options : &defaults;
     crvm_status st = check_options(who, kind, o, out);
-    if (st == CRVM_OK)
+    if (st == CRVM_OK && (d == NULL || d->groups < 1))
         st = crvm__rcov_data_check(d, who);
     if (st != CRVM_OK)
         return st;
     size_t G = d->groups, p = d->covariates;
-    group_stats *gs = crvm__calloc(G, sizeof *gs);
+    crvm__rcov_group_stats *gs = crvm__calloc(G, sizeof *gs);
     if (gs == NULL)
         return crvm__nomem("checking the groups");
     double total;
-    st = check_groups(who, kind, d, gs, &total);
-    if (st == CRVM_OK)
-        st = check_covariates(who, d);
+    st = crvm__rcov_check_fit_data(who, kind, d, o->threads, gs, &total);
     newton nw;
     memset(&nw, 0, sizeof nw);
     crvm_retention_cov *m = NULL;

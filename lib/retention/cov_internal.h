@@ -105,6 +105,9 @@ void crvm__rcov_subpanel_free(crvm__rcov_subpanel *sub); /* NULL or zeroed: no-o
  * subjects' order), with its rows and weight. CRVM_ENOMEM. */
 crvm_status crvm__rcov_sample_new(const crvm__rcov_data *data, size_t stride,
                                   crvm__rcov_subpanel *out);
+/* The same on `threads` threads (<= 1: the calling thread), the same sample. */
+crvm_status crvm__rcov_sample_new_threads(const crvm__rcov_data *data, size_t stride, int threads,
+                                          crvm__rcov_subpanel *out);
 
 /* data with identical subjects (same group, periods, churned and pattern of
  * every row) merged into one whose weight is the sum of theirs, in the

@@ -92,7 +92,7 @@ static crvm_status eval_block(void *ctx, size_t worker, size_t slot, size_t begi
     return CRVM_OK;
 }
 
-static void eval_reduce(void *ctx, size_t slot)
+static crvm_status eval_reduce(void *ctx, size_t slot)
 {
     eval_ctx *c = ctx;
     const size_t G = c->v->segments, n = G * SUMS * c->width;
@@ -101,6 +101,7 @@ static void eval_reduce(void *ctx, size_t slot)
         c->grad_total[j] += acc[j];
     for (size_t g = 0; g < G; g++)
         c->retained_total[g] += retained[g];
+    return CRVM_OK;
 }
 
 /* The full gradient of sum s over segment g (g = segments: the whole base). */
@@ -252,7 +253,7 @@ crvm_status crvm__value_evaluate(crvm_value *v)
     if (!st && !(st = engine_and_keys(v, &c.repeats)))
         crvm__vrepeats_answer(v, &c.repeats);
     if (!st)
-        st = crvm__value_blocks(v->opt.threads, n, eval_block, eval_reduce, &c);
+        st = crvm__value_blocks_overlapped(v->opt.threads, n, eval_block, eval_reduce, &c);
     crvm__vrepeats_free(&c.repeats);
     if (!st)
         st = roll_up(v, &c);

@@ -506,9 +506,10 @@ static crvm_status customer_rows(const crvm_ledger *l, size_t i, crvm_date as_of
 
 /* The rows are built in fixed blocks of customers on the worker threads,
  * each block interning its patterns in a set of its own; the blocks' sets
- * are then merged into the panel's in block order, so that the panel's
- * pattern ids (numbered by first use over the customers) do not depend on
- * the thread count. Each block's map of its ids to the panel's is kept, and
+ * are merged into the panel's in block order (each as soon as the blocks
+ * before it are, while later blocks are built: blocks.c), so that the
+ * panel's pattern ids (numbered by first use over the customers) do not
+ * depend on the thread count. Each block's map of its ids to the panel's is kept, and
  * its rows are renumbered on the threads once every block is merged (a
  * serial pass over every row before). */
 typedef struct block_slot {
@@ -527,7 +528,6 @@ typedef struct build_ctx {
     pattern_set all;
     block_slot *slot;
     size_t scratch_len;
-    crvm_status merge_status; /* of the merges, on the calling thread */
     uint32_t *remap;          /* block b's ids -> the panel's: remap[remap_at[b]...] */
     size_t remap_len, remap_cap, *remap_at; /* [blocks + 1] */
 } build_ctx;
@@ -537,8 +537,6 @@ static crvm_status rows_block(void *ctx, size_t worker, size_t s, size_t begin, 
     (void)worker;
     build_ctx *c = ctx;
     block_slot *b = &c->slot[s];
-    if (c->merge_status)
-        return c->merge_status;
     clear_set(&b->set);
     b->begin = begin;
     b->end = end;
@@ -598,11 +596,10 @@ static void remap_range(void *ctx, size_t begin, size_t end)
     }
 }
 
-static void merge_slot(void *ctx, size_t s)
+static crvm_status merge_slot(void *ctx, size_t s)
 {
     build_ctx *c = ctx;
-    if (!c->merge_status)
-        c->merge_status = merge_block(c, &c->slot[s]);
+    return merge_block(c, &c->slot[s]);
 }
 
 static crvm_status build_rows(const crvm_ledger *l, crvm_date as_of, const touches *t,
@@ -622,10 +619,9 @@ static crvm_status build_rows(const crvm_ledger *l, crvm_date as_of, const touch
     const size_t blocks = (p->customers + CRVM__VALUE_BLOCK - 1) / CRVM__VALUE_BLOCK;
     c.slot = crvm__calloc(slots, sizeof *c.slot);
     c.remap_at = crvm__calloc(blocks + 1, sizeof *c.remap_at);
-    crvm_status st = c.slot && c.remap_at ? crvm__value_blocks(threads, p->customers, rows_block, merge_slot, &c)
-                                          : crvm__nomem("value panel rows");
-    if (!st)
-        st = c.merge_status;
+    crvm_status st = c.slot && c.remap_at
+                         ? crvm__value_blocks_overlapped(threads, p->customers, rows_block, merge_slot, &c)
+                         : crvm__nomem("value panel rows");
     if (!st)
         crvm__parallel_for(blocks, threads, remap_range, &c);
     for (size_t s = 0; c.slot && s < slots; s++) {

@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "core/mix.h"
 #include "core/parallel.h"
+#include "core/prefetch.h"
 #include "ledger/ledger_internal.h"
 
 /* A query's key: the engine answers (segment, n, lambda, e1). */
@@ -76,7 +77,14 @@ void crvm__vrepeats_free(crvm__vrepeats *r)
 }
 
 /* Each active customer's slot: the first asker of a query owns the table
- * entry; a second asker gives the query a slot. Serial, in customer order. */
+ * entry; a second asker gives the query a slot. Serial, in customer order.
+ * The table (4 bytes a slot, 2^20 slots at 10^6 customers) is read at a
+ * random slot per customer: the slots of the next customers are fetched
+ * LOOKAHEAD customers ahead (their hashes computed then), which took the
+ * walk from about 0.04 to 0.025 CPU s at 10^6 (loaded machine, thread CPU
+ * time), while the engine's thread, done first, waits for it. */
+#define LOOKAHEAD 16
+
 static crvm_status assign_slots(const crvm_value *v, const key *keys, uint32_t *slot_of,
                                 uint32_t **asker_out, size_t *slots_out)
 {
@@ -93,13 +101,25 @@ static crvm_status assign_slots(const crvm_value *v, const key *keys, uint32_t *
     }
     size_t slots = 0;
     const size_t mask = n_slots - 1;
-    for (size_t i = 0; i < v->panel.customers; i++) {
-        if (v->panel.status[i] != CRVM__VP_ACTIVE)
-            continue;
+    /* The next active customers and their first slots, in customer order. */
+    size_t queue[LOOKAHEAD], first_slot[LOOKAHEAD], head = 0, tail = 0, next = 0;
+    for (;;) {
+        while (tail - head < LOOKAHEAD && next < v->panel.customers) {
+            if (v->panel.status[next] == CRVM__VP_ACTIVE) {
+                size_t s = hash_key(v, next, &keys[v->active_index[next]]) & mask;
+                CRVM__PREFETCH(&table[s]);
+                queue[tail % LOOKAHEAD] = next;
+                first_slot[tail++ % LOOKAHEAD] = s;
+            }
+            next++;
+        }
+        if (head == tail)
+            break;
+        const size_t i = queue[head % LOOKAHEAD];
+        size_t s = first_slot[head++ % LOOKAHEAD];
         const uint32_t a = v->active_index[i];
         const key *k = &keys[a];
         slot_of[a] = CRVM__NO_REPEAT;
-        size_t s = hash_key(v, i, k) & mask;
         for (; table[s]; s = (s + 1) & mask) {
             const size_t j = table[s] - 1;
             const uint32_t b = v->active_index[j];

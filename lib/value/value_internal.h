@@ -165,6 +165,14 @@ size_t crvm__value_slots(int threads);
 size_t crvm__value_threads(int threads);
 crvm_status crvm__value_blocks(int threads, size_t n, crvm__value_block_fn fn,
                                crvm__value_reduce_fn reduce, void *ctx);
+/* The same blocks, slots and fold order, but without rounds: a block starts
+ * as soon as its slot is folded, and each fold runs on whichever thread
+ * finished the block that allowed it, while later blocks run on the others
+ * -- so fn must not read what fold writes. A failing fold stops the blocks
+ * like a failing block (its status and message are returned). */
+typedef crvm_status (*crvm__value_fold_fn)(void *ctx, size_t slot);
+crvm_status crvm__value_blocks_overlapped(int threads, size_t n, crvm__value_block_fn fn,
+                                          crvm__value_fold_fn fold, void *ctx);
 
 /* ---- pieces of the fit */
 /* as_of must fall within the ledger's data (value.c), its span kept by the

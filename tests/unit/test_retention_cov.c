@@ -18,6 +18,7 @@
 
 #include "math/optim.h"
 #include "math/pochhammer.h"
+#include "retention/cov_checks.h"
 #include "retention/cov_engine.h"
 #include "retention/cov_internal.h"
 #include "retention/cov_loglik.h"
@@ -531,6 +532,102 @@ static void sampled_start_reaches_the_same_fit(void **state)
         o.threads = 0;
     }
     crvm_retention_cov_free(plain);
+    crvm__rcov_panel_free(&cp);
+    panel_free(&pn);
+}
+
+/* The fit's data checks and its sample on threads (cov_checks.c,
+ * crvm__rcov_sample_new_threads) against the same on the calling thread:
+ * the groups' tallies and the sample are the same bits, and a fault (an
+ * inconsistent subject or row, a degenerate group or covariate) gets the
+ * same status and message, the one the serial crvm__rcov_data_check()
+ * gives, wherever it lies. The panel is large enough to be cut into
+ * ranges. */
+static void checks_and_sample_on_threads_match_the_calling_thread(void **state)
+{
+    (void)state;
+    const double truth[2 * 3 + 1 + 2] = {0.9, 4.0, 1.6, 5.0, 0.7, 3.0, 0.8, 0.7, 0.25};
+    panel pn = simulate(11, 12000, 3, 2, 12, truth);
+    crvm__rcov_panel cp;
+    assert_int_equal(crvm__rcov_panel_build("test", pn.G, pn.p, pn.group, pn.S, pn.subj, pn.R,
+                                            pn.period, pn.R, pn.event, pn.R, pn.z, pn.R * pn.p,
+                                            NULL, 0, &cp), CRVM_OK);
+    crvm__rcov_data *d = &cp.data;
+    crvm__rcov_group_stats gs1[3], gs3[3];
+    double total1, total3;
+    assert_int_equal(crvm__rcov_check_fit_data("test", CRVM_RETENTION_BDW, d, 1, gs1, &total1), CRVM_OK);
+    assert_int_equal(crvm__rcov_check_fit_data("test", CRVM_RETENTION_BDW, d, 3, gs3, &total3), CRVM_OK);
+    assert_memory_equal(gs3, gs1, sizeof gs1);
+    assert_memory_equal(&total3, &total1, sizeof total1);
+    assert_true(total1 == (double)pn.S);
+
+    crvm__rcov_subpanel one, three;
+    assert_int_equal(crvm__rcov_sample_new(d, 8, &one), CRVM_OK);
+    assert_int_equal(crvm__rcov_sample_new_threads(d, 8, 3, &three), CRVM_OK);
+    size_t m = one.data.subjects, rows = one.data.first_row[m];
+    assert_int_equal(three.data.subjects, m);
+    assert_int_equal(three.data.first_row[m], rows);
+    assert_memory_equal(three.data.group, one.data.group, m * sizeof *one.data.group);
+    assert_memory_equal(three.data.periods, one.data.periods, m * sizeof *one.data.periods);
+    assert_memory_equal(three.data.churned, one.data.churned, m);
+    assert_memory_equal(three.data.first_row, one.data.first_row, (m + 1) * sizeof(size_t));
+    assert_memory_equal(three.data.row_pattern, one.data.row_pattern, rows * sizeof(uint32_t));
+    assert_null(three.data.weight);
+    crvm__rcov_subpanel_free(&one);
+    crvm__rcov_subpanel_free(&three);
+
+    /* Each fault, in the second half of the subjects (another range than
+     * the first), on 1 and 3 threads. */
+    char msg1[512];
+    crvm__rcov_group_stats gs[3];
+    double total;
+#define SAME_FAULT(want_status, want_text)                                                        \
+    do {                                                                                        \
+        assert_int_equal(crvm__rcov_check_fit_data("test", CRVM_RETENTION_BDW, d, 1, gs, &total),  \
+                         (want_status));                                                        \
+        snprintf(msg1, sizeof msg1, "%s", crvm_last_error());                                   \
+        assert_non_null(strstr(msg1, (want_text)));                                             \
+        assert_int_equal(crvm__rcov_check_fit_data("test", CRVM_RETENTION_BDW, d, 3, gs, &total),  \
+                         (want_status));                                                        \
+        assert_string_equal(crvm_last_error(), msg1);                                           \
+    } while (0)
+    const size_t late = pn.S - 100;
+    char want[64];
+    /* A row's pattern out of range: the serial check names the row. */
+    size_t row = cp.first_row[late];
+    uint32_t was = cp.row_pattern[row];
+    cp.row_pattern[row] = (uint32_t)d->patterns;
+    snprintf(want, sizeof want, "row %zu: pattern", row);
+    SAME_FAULT(CRVM_EINVAL, want);
+    assert_int_equal(crvm__rcov_data_check(d, "test"), CRVM_EINVAL);
+    assert_string_equal(crvm_last_error(), msg1);
+    cp.row_pattern[row] = was;
+    /* A subject's periods not its rows. */
+    cp.periods[late] += 1;
+    snprintf(want, sizeof want, "subject %zu: periods", late);
+    SAME_FAULT(CRVM_EINVAL, want);
+    cp.periods[late] -= 1;
+    /* No churn in group 1. */
+    uint8_t *saved = malloc(pn.S);
+    assert_non_null(saved);
+    memcpy(saved, cp.churned, pn.S);
+    for (size_t i = 1; i < pn.S; i += 3)
+        cp.churned[i] = 0;
+    SAME_FAULT(CRVM_EDOMAIN, "group 1: no subject churned");
+    memcpy(cp.churned, saved, pn.S);
+    free(saved);
+    /* Covariate 1 constant, then covariate 0 separating churn. */
+    double *z = malloc(d->patterns * 2 * sizeof *z);
+    assert_non_null(z);
+    memcpy(z, cp.pattern_z, d->patterns * 2 * sizeof *z);
+    for (size_t q = 0; q < d->patterns; q++)
+        cp.pattern_z[2 * q + 1] = 2.0;
+    SAME_FAULT(CRVM_EDOMAIN, "covariate 1 is constant");
+    memcpy(cp.pattern_z, z, d->patterns * 2 * sizeof *z);
+    free(z);
+#undef SAME_FAULT
+    assert_int_equal(crvm__rcov_check_fit_data("test", CRVM_RETENTION_BDW, d, 3, gs, &total), CRVM_OK);
+    assert_memory_equal(gs, gs1, sizeof gs1);
     crvm__rcov_panel_free(&cp);
     panel_free(&pn);
 }
@@ -2079,6 +2176,7 @@ int main(void)
         cmocka_unit_test(cox_interval_model_agrees_on_sign_and_size),
         cmocka_unit_test(results_are_bit_identical_for_any_thread_count),
         cmocka_unit_test(sampled_start_reaches_the_same_fit),
+        cmocka_unit_test(checks_and_sample_on_threads_match_the_calling_thread),
         cmocka_unit_test(identical_subjects_merge_into_weights),
         cmocka_unit_test(weights_are_frequency_weights),
         cmocka_unit_test(degenerate_data_get_edomain),

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/error.h"
 #include "economics/cost_sums.h"
 #include "ledger/ledger_internal.h"
 #include "value/calendar.h"
@@ -356,6 +357,80 @@ static void panel_matches_the_ledger_and_a_recount(void **state)
 /* The rows are built in blocks of CRVM__VALUE_BLOCK customers on the
  * threads, each block numbering its patterns before they are merged: with
  * several blocks, every thread count must give the panel of one thread. */
+/* crvm__value_blocks_overlapped: each block's slot is folded in block
+ * order, once, before the slot takes another block, however the blocks'
+ * lengths shuffle their ends (busy loops of varying length); a failing
+ * block or fold stops the run with its own status and message, every fold
+ * before it done in order and none after it. The expected order is the
+ * blocks' own numbering. */
+enum { OB_BLOCKS = 37, OB_N = OB_BLOCKS * CRVM__VALUE_BLOCK - 100 };
+
+typedef struct ob_ctx {
+    size_t slot_begin[64 * 4]; /* the block in each slot, by its first customer */
+    size_t folded[OB_BLOCKS];
+    size_t n_folded;
+    size_t fail_block, fail_fold; /* OB_BLOCKS: none */
+    int bad;                      /* a fold found its slot not holding the block expected */
+} ob_ctx;
+
+static crvm_status ob_block(void *vctx, size_t worker, size_t slot, size_t begin, size_t end)
+{
+    (void)worker;
+    ob_ctx *c = vctx;
+    const size_t b = begin / CRVM__VALUE_BLOCK;
+    volatile double x = 0;
+    for (size_t k = 0; k < ((b * 7919) % 13) * 20000; k++)
+        x = x + 1.0;
+    if (end - begin != (b + 1 == OB_BLOCKS ? CRVM__VALUE_BLOCK - 100 : CRVM__VALUE_BLOCK))
+        c->bad = 1;
+    if (b == c->fail_block)
+        return crvm__fail(CRVM_EDOMAIN, "block %zu failed", b);
+    c->slot_begin[slot] = begin;
+    return CRVM_OK;
+}
+
+static crvm_status ob_fold(void *vctx, size_t slot)
+{
+    ob_ctx *c = vctx;
+    const size_t b = c->n_folded;
+    if (c->slot_begin[slot] != b * CRVM__VALUE_BLOCK)
+        c->bad = 1;
+    if (b == c->fail_fold)
+        return crvm__fail(CRVM_ENOMEM, "fold %zu failed", b);
+    c->folded[c->n_folded++] = c->slot_begin[slot] / CRVM__VALUE_BLOCK;
+    return CRVM_OK;
+}
+
+static void overlapped_blocks_fold_in_block_order(void **state)
+{
+    (void)state;
+    const int threads[4] = {1, 2, 3, 5};
+    for (int t = 0; t < 4; t++)
+        for (int fault = 0; fault < 3; fault++) {
+            ob_ctx *c = calloc(1, sizeof *c);
+            assert_non_null(c);
+            c->fail_block = fault == 1 ? 20 : OB_BLOCKS;
+            c->fail_fold = fault == 2 ? 7 : OB_BLOCKS;
+            crvm_status st = crvm__value_blocks_overlapped(threads[t], OB_N, ob_block, ob_fold, c);
+            assert_false(c->bad);
+            for (size_t j = 0; j < c->n_folded; j++)
+                assert_int_equal(c->folded[j], j);
+            if (fault == 0) {
+                assert_int_equal(st, CRVM_OK);
+                assert_int_equal(c->n_folded, OB_BLOCKS);
+            } else if (fault == 1) {
+                assert_int_equal(st, CRVM_EDOMAIN);
+                assert_string_equal(crvm_last_error(), "block 20 failed");
+                assert_true(c->n_folded <= 20);
+            } else {
+                assert_int_equal(st, CRVM_ENOMEM);
+                assert_string_equal(crvm_last_error(), "fold 7 failed");
+                assert_int_equal(c->n_folded, 7);
+            }
+            free(c);
+        }
+}
+
 static void panel_is_the_same_for_every_thread_count(void **state)
 {
     (void)state;
@@ -784,6 +859,7 @@ int main(void)
         cmocka_unit_test(customer_variance_is_the_full_delta_variance),
         cmocka_unit_test(panel_matches_the_ledger_and_a_recount),
         cmocka_unit_test(panel_is_the_same_for_every_thread_count),
+        cmocka_unit_test(overlapped_blocks_fold_in_block_order),
         cmocka_unit_test(panel_allocation_failures),
         cmocka_unit_test(contribution_matches_the_economics_of_each_window),
         cmocka_unit_test(contribution_allocation_failures_and_overflow),
