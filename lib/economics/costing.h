@@ -37,9 +37,10 @@ static inline crvm__contact_cost crvm__contact_cost_of(const crvm_cost_model *m,
     return c;
 }
 
-/* Cost a contact into *c. The cost model's rates are only required to be
- * finite, so each component and their sum are checked: 0 if one passes 2^53
- * cents (the caller fails naming the contact), 1 otherwise. */
+/* Cost a contact into *c. The cost model's rates are finite and >= 0
+ * (cost_model.c) but unbounded, so each component and their sum are
+ * checked: 0 if one passes 2^53 cents (the caller fails naming the contact),
+ * 1 otherwise. */
 static inline int crvm__cost_contact(const crvm_cost_model *m, double minutes, int tier,
                                      int channel, int escalated, crvm__contact_cost *c)
 {
