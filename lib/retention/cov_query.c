@@ -59,10 +59,12 @@
 static void totals_of(const crvm__rcov_qctx *qc, double tot[2])
 {
     const crvm__rcov_sums *s = &qc->s;
-    if (qc->derl_only && !qc->gt->numeric) { /* every other sum is 0: the same total */
+    if (qc->derl_only) { /* only its own sums are set (crvm__rcov_sums_clear) */
         tot[0] = crvm__lanes_sum(s->v[CRVM__S_C]) + crvm__lanes_sum(s->v[CRVM__S_G1]) +
                  crvm__lanes_sum(s->p[CRVM__P_CK]);
-        tot[1] = 0;
+        tot[1] = qc->gt->numeric
+                     ? crvm__lanes_sum(s->v[CRVM__S_Z]) + crvm__lanes_sum(s->p[CRVM__P_ZK])
+                     : 0;
         return;
     }
     tot[0] = tot[1] = 0;
@@ -92,6 +94,13 @@ static int negligible(const double m[2], const double prev[2], const double tota
     return 1;
 }
 
+/* v within [lo, hi], hi where v is NaN: fmax(lo, fmin(hi, v)) without
+ * their calls. */
+static inline double clamp(double v, double lo, double hi)
+{
+    return !(v <= hi) ? hi : v < lo ? lo : v;
+}
+
 /* The posterior's mode in t: phi(t) = (alpha - 1) ln theta + t - x kappa is
  * concave; for small kappa it sits at kappa = alpha / (x + (alpha - 1)/2),
  * otherwise a few safeguarded Newton steps. Only where the walk starts
@@ -112,11 +121,11 @@ static double posterior_peak(double a, double x, double t_lo, double t_hi)
             if (!(d2 < 0))
                 break;
             double step = -d1 / d2;
-            t += fmax(-2.0, fmin(2.0, step));
+            t += clamp(step, -2.0, 2.0);
             if (fabs(step) < 1e-3)
                 break;
         }
-    return fmax(t_lo, fmin(t_hi, t));
+    return clamp(t, t_lo, t_hi);
 }
 
 /* Walks the nodes out from the mode, in chunks starting at even nodes; the
@@ -136,15 +145,17 @@ static crvm_status walk(crvm__rcov_qctx *qc, const crvm__rcov_query *q, long kc)
     double shifted = posterior_peak(gt->alpha, qc->x + qc->e1, gt->t_lo, t_hi);
     double peak = w_sums ? posterior_peak(gt->alpha, qc->x, gt->t_lo, t_hi) : shifted;
     double mode[2] = {shifted, peak};
+    /* The nearest nodes: mode >= t_lo, so the conversion truncates a
+     * positive number (floor() without its call). */
     long kmode[2];
     for (int j = 0; j < 2; j++)
-        kmode[j] = (long)floor((mode[j] - gt->t_lo) / gt->h + 0.5);
+        kmode[j] = (long)((mode[j] - gt->t_lo) / gt->h + 0.5);
     /* A left table's sums come first, so that the right walk's totals
      * include them (the nodes below its cut are most of some integrals). */
     if (qc->left)
         crvm__rcov_add_left(qc, kc);
     long lo = kc >= 0 ? kc + 1 : 0;
-    long start = (long)floor((peak - gt->t_lo) / gt->h + 0.5);
+    long start = (long)((peak - gt->t_lo) / gt->h + 0.5);
     start = start < lo ? lo : start > K - 1 ? K - 1 : start;
     long split = start - (start & 1); /* chunks start at even nodes */
     /* A DERL-only query's left walk nearly always runs down to the cut:
@@ -306,7 +317,7 @@ static crvm_status evaluate(const crvm__rcov_engine *e, const crvm__rcov_query *
 
     /* The integrals: the nodes and the left tail. */
     crvm__rcov_qctx qc;
-    memset(&qc, 0, sizeof qc);
+    crvm__rcov_sums_clear(&qc.s, derl_only);
     qc.gt = gt;
     qc.fld = crvm__rcov_fields(gt, q->n);
     qc.ser = crvm__rcov_series(gt, q->n);
@@ -346,14 +357,15 @@ static crvm_status evaluate(const crvm__rcov_engine *e, const crvm__rcov_query *
     norm nm;
     nm.numeric = gt->numeric;
     nm.h = gt->h;
-    nm.z = crvm__lanes_sum(s->v[CRVM__S_Z]);
-    nm.z_alt = crvm__lanes_alt(s->v[CRVM__S_Z]);
     if (gt->numeric) {
+        nm.z = crvm__lanes_sum(s->v[CRVM__S_Z]);
+        nm.z_alt = crvm__lanes_alt(s->v[CRVM__S_Z]);
         nm.scale = 1.0 / nm.z;
         nm.eln_t = crvm__lanes_sum(s->p[CRVM__P_ZT]) / nm.z;
         nm.eln_u = -crvm__lanes_sum(s->p[CRVM__P_ZK]) / nm.z;
         nm.rel_w = 0.0;
     } else {
+        nm.z = nm.z_alt = 0.0;
         nm.scale = gt->h;
         nm.eln_t = gt->psi_alpha - c1.at1.psi_a;
         nm.eln_u = -c1.at1.dpsi;
