@@ -75,6 +75,8 @@ static double trigamma_r(double r)
                          r2 * (5.0 / 66 - r2 * (691.0 / 2730))))));
 }
 
+_Static_assert((int)ASYMPTOTIC_FROM <= CRVM__CHURN_SHIFT_MAX, "a shift loop for y > 0 fits the base");
+
 /* Shift count bringing y to >= ASYMPTOTIC_FROM. */
 static int shift_of(double y)
 {
@@ -289,65 +291,105 @@ double crvm__psi_second_difference(double x, double a, double F)
     return log1p(-a * F * r[1] * r[2]) - 0.5 * d2 + lone_rest_d2(r, a, F, d2, 1) - shift;
 }
 
-/* The churn family; psi_a2 = 0 leaves out at2.psi_a (0) and its logarithm
- * and sums. Inlined into its two callers with constant flags, so each is
- * compiled without the parts it does not compute. */
-static inline void churn_family(double y1, double a, double e, int second, int psi_a2,
-                                crvm__churn_family *out)
+/* The churn family in two stages: the part at y1 and y1 + a (churn_base),
+ * then the part that needs e (churn_rest). Each accumulator adds the same
+ * terms in the same order as a single shift loop over the four points would,
+ * so the split changes no bit. psi_a2 = 0 leaves out at2.psi_a (0) and its
+ * logarithm and sums; second = 0 the trigamma terms. Inlined into their
+ * callers with constant flags, so each is compiled without the parts it does
+ * not compute. */
+static inline void churn_base(double y1, double a, int second, crvm__churn_base *b)
 {
-    /* One shift loop for the four points y, y + a, y + e, y + a + e. */
     int n = shift_of(y1);
     double s_dpsi1 = 0, s_psia1 = 0, s_tri1 = 0, s_tria1 = 0, num = 1, den = 1;
+    for (int k = 0; k < n; k++) {
+        double y = y1 + k, ya = y + a;
+        double i0 = 1 / y, ia = 1 / ya;
+        if (k < CRVM__CHURN_SHIFT_MAX) { /* (always, for y1 > 0) */
+            b->inv[k] = i0;
+            b->inv_a[k] = ia;
+        }
+        s_dpsi1 += a * i0 * ia;
+        s_psia1 += ia;
+        if (second) {
+            s_tri1 += i0 * i0;
+            s_tria1 += ia * ia;
+        }
+        num *= ya;
+        den *= y;
+    }
+    double z = y1 + n, r0 = 1 / z, r1 = 1 / (z + a);
+    double l_a1 = log1p(a * r0), l_za1 = log(z + a);
+    double st0 = stirling_rest_r(r0), st1 = stirling_rest_r(r1);
+    double ps0 = psi_rest_r(r0), ps1 = psi_rest_r(r1);
+    double d10 = -a * r0 * r1;
+    double lp = (z - 0.5) * l_a1 + a * l_za1 - a + stirling_tail_diff(st1, st0, d10);
+    b->y1 = y1;
+    b->a = a;
+    b->n = n;
+    b->z = z;
+    b->r0 = r0;
+    b->r1 = r1;
+    b->st0 = st0;
+    b->st1 = st1;
+    b->ps0 = ps0;
+    b->ps1 = ps1;
+    b->at1.lp = n ? lp - log(num / den) : lp;
+    b->at1.dpsi = l_a1 + psi_tail_diff(ps1, ps0, d10) + s_dpsi1;
+    b->at1.psi_a = l_za1 + (-0.5 * r1 + ps1) - s_psia1;
+    if (second) {
+        double t0 = trigamma_r(r0), t1 = trigamma_r(r1);
+        b->at1.tri_a = t1 + s_tria1;
+        b->at1.dtri = (t1 - t0) + (s_tria1 - s_tri1);
+    } else {
+        b->at1.tri_a = b->at1.dtri = 0.0;
+    }
+}
+
+static inline void churn_rest(const crvm__churn_base *b, double e, int second, int psi_a2,
+                              crvm__churn_family *out)
+{
+    /* The shift loop at y + e and y + a + e, with the reciprocals at y and
+     * y + a from the base. */
+    const int n = b->n;
+    const double y1 = b->y1, a = b->a;
     double s_dpsi2 = 0, s_psia2 = 0, s_tri2 = 0, s_tria2 = 0;
     double prod = 1, q = 0, s_psi2 = 0, s_dpa = 0;
     for (int k = 0; k < n; k++) {
         double y = y1 + k, ya = y + a, ye = y + e, yae = ya + e;
-        double i0 = 1 / y, ia = 1 / ya, ie = 1 / ye, iae = 1 / yae;
-        s_dpsi1 += a * i0 * ia;
-        s_psia1 += ia;
+        double i0 = k < CRVM__CHURN_SHIFT_MAX ? b->inv[k] : 1 / y;
+        double ia = k < CRVM__CHURN_SHIFT_MAX ? b->inv_a[k] : 1 / ya, ie = 1 / ye, iae = 1 / yae;
         s_dpsi2 += a * ie * iae;
         if (psi_a2)
             s_psia2 += iae;
         if (second) {
-            s_tri1 += i0 * i0;
-            s_tria1 += ia * ia;
             s_tri2 += ie * ie;
             s_tria2 += iae * iae;
         }
-        num *= ya;
-        den *= y;
         double ae = a * e * ia * ie;
         prod *= (y * ia) * (yae * ie);
         q -= ae * (1 + q);
         s_psi2 += ae * (2 * y + a + e) * i0 * iae;
         s_dpa += e * ia * iae;
     }
-    double z = y1 + n, r[4];
-    reciprocals(z, a, e, r); /* z, z + a, z + e, z + a + e */
-    double l_a1 = log1p(a * r[0]), l_za1 = log(z + a), l_a2 = log1p(a * r[2]);
+    double z = b->z, r[4] = {b->r0, b->r1, 1 / (z + e), 1 / (z + a + e)};
+    double l_a2 = log1p(a * r[2]);
     double l_e1 = log1p(e * r[1]), l_ae = log1p(-a * e * r[1] * r[2]);
     /* The rests at the four points, each evaluated once for every
      * difference that uses it. */
-    double st[4], ps[4];
-    rests_at(stirling_rest_r, r, st);
-    rests_at(psi_rest_r, r, ps);
-    double d10 = -a * r[0] * r[1], d32 = -a * r[2] * r[3], d31 = -e * r[1] * r[3];
-    double lp = (z - 0.5) * l_a1 + a * l_za1 - a + stirling_tail_diff(st[1], st[0], d10);
-    out->at1.lp = n ? lp - log(num / den) : lp;
-    out->at1.dpsi = l_a1 + psi_tail_diff(ps[1], ps[0], d10) + s_dpsi1;
-    out->at1.psi_a = l_za1 + (-0.5 * r[1] + ps[1]) - s_psia1;
+    double st[4] = {b->st0, b->st1, stirling_rest_r(r[2]), stirling_rest_r(r[3])};
+    double ps[4] = {b->ps0, b->ps1, psi_rest_r(r[2]), psi_rest_r(r[3])};
+    double d32 = -a * r[2] * r[3], d31 = -e * r[1] * r[3];
+    out->at1 = b->at1;
     out->at2.lp = 0.0;
     out->at2.dpsi = l_a2 + psi_tail_diff(ps[3], ps[2], d32) + s_dpsi2;
     out->at2.psi_a = psi_a2 ? log(z + a + e) + (-0.5 * r[3] + ps[3]) - s_psia2 : 0.0;
     if (second) {
-        double t0 = trigamma_r(r[0]), t1 = trigamma_r(r[1]), t2 = trigamma_r(r[2]),
-               t3 = trigamma_r(r[3]);
-        out->at1.tri_a = t1 + s_tria1;
-        out->at1.dtri = (t1 - t0) + (s_tria1 - s_tri1);
+        double t2 = trigamma_r(r[2]), t3 = trigamma_r(r[3]);
         out->at2.tri_a = t3 + s_tria2;
         out->at2.dtri = (t3 - t2) + (s_tria2 - s_tri2);
     } else {
-        out->at1.tri_a = out->at1.dtri = out->at2.tri_a = out->at2.dtri = 0.0;
+        out->at2.tri_a = out->at2.dtri = 0.0;
     }
     double recip2 = a * e * (2 * z + a + e) * r[0] * r[1] * r[2] * r[3], D[6];
     const int powers = rests_need_powers(r, a, e);
@@ -363,10 +405,29 @@ static inline void churn_family(double y1, double a, double e, int second, int p
 
 void crvm__churn_family_at(double y1, double a, double e, int second, crvm__churn_family *out)
 {
-    churn_family(y1, a, e, second, 1, out);
+    crvm__churn_base b;
+    if (second) {
+        churn_base(y1, a, 1, &b);
+        churn_rest(&b, e, 1, 1, out);
+    } else {
+        churn_base(y1, a, 0, &b);
+        churn_rest(&b, e, 0, 1, out);
+    }
+}
+
+void crvm__churn_base_at(double y1, double a, crvm__churn_base *b)
+{
+    churn_base(y1, a, 0, b);
+}
+
+void crvm__churn_family_from(const crvm__churn_base *b, double e, crvm__churn_family *out)
+{
+    churn_rest(b, e, 0, 0, out);
 }
 
 void crvm__churn_family_query(double y1, double a, double e, crvm__churn_family *out)
 {
-    churn_family(y1, a, e, 0, 0, out);
+    crvm__churn_base b;
+    churn_base(y1, a, 0, &b);
+    churn_rest(&b, e, 0, 0, out);
 }
