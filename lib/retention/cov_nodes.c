@@ -105,33 +105,54 @@ static inline ALWAYS_INLINE void six_sums(const double *restrict x0, const doubl
 
 #if (defined(__GNUC__) && __GNUC__ >= 12) || defined(__clang__) /* __builtin_shufflevector */
 typedef double v4d __attribute__((vector_size(32)));
-typedef double v2d __attribute__((vector_size(16)));
 
-static inline ALWAYS_INLINE v2d load2(const double *p)
-{
-    v2d v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
+/* The lanes of two sums A, B over a chunk into acc, from their products
+ * a0, a1 and b0, b1 in vectors of four nodes: {A even, A odd, B even, B
+ * odd}, each lane adding its nodes in their order from 0 (as six_sums()
+ * does). A macro: a function taking or returning vectors of four would
+ * change the ABI outside the AVX2 clone. */
+#define PAIR_LANES(acc, a0, a1, b0, b1)                                                        \
+    do {                                                                                       \
+        acc = (v4d){0, 0, 0, 0};                                                               \
+        acc += __builtin_shufflevector(a0, b0, 0, 1, 4, 5);                                    \
+        acc += __builtin_shufflevector(a0, b0, 2, 3, 6, 7);                                    \
+        acc += __builtin_shufflevector(a1, b1, 0, 1, 4, 5);                                    \
+        acc += __builtin_shufflevector(a1, b1, 2, 3, 6, 7);                                    \
+    } while (0)
 
-/* The vector {lo[0], lo[1], hi[0], hi[1]}. */
-#define HALVES(lo, hi) __builtin_shufflevector(load2(lo), load2(hi), 0, 1, 2, 3)
+/* Four doubles from p (unaligned) into the vector v. */
+#define LOAD4(v, p) memcpy(&(v), (p), sizeof(v))
 
 /* six_sums() with the lanes of two sums in a vector of four, (a, b), (c, d)
- * and (e, f): each lane adds the same products in the same order, so the
- * same bits, in a third of the vector operations. For AVX2 only (without
- * AVX, GCC splits a vector of four through memory). */
+ * and (e, f), from the products formed four nodes at a time and regrouped
+ * into lanes: each lane adds the same products in the same order, so the
+ * same bits, in about a third of the vector operations (building each
+ * product's operands from halves instead took half as many again). For
+ * AVX2 only (without AVX, GCC splits a vector of four through memory). */
 static inline ALWAYS_INLINE void six_sums4(const double *restrict x0, const double *restrict x1,
                                            const double *restrict x2, const double *restrict y0,
                                            const double *restrict y1, const double *restrict y2,
                                            const double *restrict y3, double *const out[6])
 {
-    v4d ab = {0, 0, 0, 0}, cd = ab, ef = ab;
-    for (int i = 0; i < CHUNK; i += 2) {
-        ab += HALVES(x0 + i, x1 + i) * HALVES(y0 + i, y0 + i);
-        cd += HALVES(x2 + i, x0 + i) * HALVES(y0 + i, y1 + i);
-        ef += HALVES(x0 + i, x0 + i) * HALVES(y2 + i, y3 + i);
-    }
+    v4d x0a, x0b, x1a, x1b, x2a, x2b, y0a, y0b, y1a, y1b, y2a, y2b, y3a, y3b;
+    LOAD4(x0a, x0);
+    LOAD4(x0b, x0 + 4);
+    LOAD4(x1a, x1);
+    LOAD4(x1b, x1 + 4);
+    LOAD4(x2a, x2);
+    LOAD4(x2b, x2 + 4);
+    LOAD4(y0a, y0);
+    LOAD4(y0b, y0 + 4);
+    LOAD4(y1a, y1);
+    LOAD4(y1b, y1 + 4);
+    LOAD4(y2a, y2);
+    LOAD4(y2b, y2 + 4);
+    LOAD4(y3a, y3);
+    LOAD4(y3b, y3 + 4);
+    v4d ab, cd, ef;
+    PAIR_LANES(ab, x0a * y0a, x0b * y0b, x1a * y0a, x1b * y0b);
+    PAIR_LANES(cd, x2a * y0a, x2b * y0b, x0a * y1a, x0b * y1b);
+    PAIR_LANES(ef, x0a * y2a, x0b * y2b, x0a * y3a, x0b * y3b);
     for (int l = 0; l < 2; l++) {
         out[0][l] += ab[l];
         out[1][l] += ab[2 + l];
@@ -159,67 +180,25 @@ static inline ALWAYS_INLINE void sums6(int wide4, const double *restrict x0,
 }
 
 #if (defined(__GNUC__) && __GNUC__ >= 12) || defined(__clang__)
-/* The lanes of two sums A, B over a chunk into acc, from their products
- * a0, a1 and b0, b1 in vectors of four nodes: {A even, A odd, B even, B
- * odd}, each lane adding its nodes in their order from 0 (as six_sums()
- * does). A macro: a function taking or returning vectors of four would
- * change the ABI outside the AVX2 clone. */
-#define PAIR_LANES(acc, a0, a1, b0, b1)                                                        \
-    do {                                                                                       \
-        acc = (v4d){0, 0, 0, 0};                                                               \
-        acc += __builtin_shufflevector(a0, b0, 0, 1, 4, 5);                                    \
-        acc += __builtin_shufflevector(a0, b0, 2, 3, 6, 7);                                    \
-        acc += __builtin_shufflevector(a1, b1, 0, 1, 4, 5);                                    \
-        acc += __builtin_shufflevector(a1, b1, 2, 3, 6, 7);                                    \
-    } while (0)
-
-/* Four doubles from p (unaligned) into the vector v. */
-#define LOAD4(v, p) memcpy(&(v), (p), sizeof(v))
-
-/* The DERL-only chunk's six sums (six_sums()' pairs with x0 = w1, x1 =
- * w1l, x2 = w1k, y0..y3 = C, G1, dC/dc, dC/d ln E) from products formed four
- * nodes at a time and regrouped into lanes, instead of building each
- * product's operands from halves: the same products added in the same order,
- * in fewer instructions; and the magnitudes w1 (C + G1) (1 + kappa). For
- * AVX2 only. */
+/* The DERL-only chunk's six sums (six_sums4() with x0 = w1, x1 = w1l, x2 =
+ * w1k, y0..y3 = C, G1, dC/dc, dC/d ln E) and its magnitudes w1 (C + G1) (1 +
+ * kappa) as vectors. For AVX2 only. */
 static inline ALWAYS_INLINE void derl_sums4(const double *restrict w1, const double *restrict w1l,
                                             const double *restrict w1k, const double *restrict c,
                                             const double *restrict g1, const double *restrict cc,
                                             const double *restrict ce, const double *restrict kap,
                                             double *const out[6], double *restrict mag0)
 {
-    v4d x0a, x0b, x1a, x1b, x2a, x2b, y0a, y0b, y1a, y1b, y2a, y2b, y3a, y3b, ka, kb;
-    LOAD4(x0a, w1);
-    LOAD4(x0b, w1 + 4);
-    LOAD4(x1a, w1l);
-    LOAD4(x1b, w1l + 4);
-    LOAD4(x2a, w1k);
-    LOAD4(x2b, w1k + 4);
-    LOAD4(y0a, c);
-    LOAD4(y0b, c + 4);
-    LOAD4(y1a, g1);
-    LOAD4(y1b, g1 + 4);
-    LOAD4(y2a, cc);
-    LOAD4(y2b, cc + 4);
-    LOAD4(y3a, ce);
-    LOAD4(y3b, ce + 4);
-    v4d ab, cd, ef;
-    PAIR_LANES(ab, x0a * y0a, x0b * y0b, x1a * y0a, x1b * y0b);
-    PAIR_LANES(cd, x2a * y0a, x2b * y0b, x0a * y1a, x0b * y1b);
-    PAIR_LANES(ef, x0a * y2a, x0b * y2b, x0a * y3a, x0b * y3b);
-    for (int l = 0; l < 2; l++) {
-        out[0][l] += ab[l];
-        out[1][l] += ab[2 + l];
-        out[2][l] += cd[l];
-        out[3][l] += cd[2 + l];
-        out[4][l] += ef[l];
-        out[5][l] += ef[2 + l];
+    six_sums4(w1, w1l, w1k, c, g1, cc, ce, out);
+    for (int h = 0; h < CHUNK; h += 4) {
+        v4d w, cv, gv, k;
+        LOAD4(w, w1 + h);
+        LOAD4(cv, c + h);
+        LOAD4(gv, g1 + h);
+        LOAD4(k, kap + h);
+        v4d m = w * (cv + gv) * (1.0 + k);
+        memcpy(mag0 + h, &m, sizeof m);
     }
-    LOAD4(ka, kap);
-    LOAD4(kb, kap + 4);
-    v4d ma = x0a * (y0a + y1a) * (1.0 + ka), mb = x0b * (y0b + y1b) * (1.0 + kb);
-    memcpy(mag0, &ma, sizeof ma);
-    memcpy(mag0 + 4, &mb, sizeof mb);
 }
 #else
 #define derl_sums4(w1, w1l, w1k, c, g1, cc, ce, kap, out, mag0)                                \
