@@ -44,7 +44,6 @@
  * from the derivative fields; d/de1 from the weight ln u = -kappa. */
 #include <float.h>
 #include <math.h>
-#include <string.h>
 
 #include "core/error.h"
 #include "math/pochhammer.h"
