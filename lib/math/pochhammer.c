@@ -75,6 +75,8 @@ static double trigamma_r(double r)
                          r2 * (5.0 / 66 - r2 * (691.0 / 2730))))));
 }
 
+_Static_assert((int)ASYMPTOTIC_FROM <= CRVM__CHURN_SHIFT_MAX, "a shift loop for y > 0 fits the base");
+
 /* Shift count bringing y to >= ASYMPTOTIC_FROM. */
 static int shift_of(double y)
 {
@@ -134,6 +136,13 @@ void crvm__poch_family_at(double y, double a, int second, crvm__poch_family *out
 static void rests_at(double (*f)(double), const double r[4], double v[4])
 {
     for (int i = 0; i < 4; i++)
+        v[i] = f(r[i]);
+}
+
+/* A rest at two of the reciprocals (a pair that vectorises). */
+static inline void rests_at2(double (*f)(double), const double r[2], double v[2])
+{
+    for (int i = 0; i < 2; i++)
         v[i] = f(r[i]);
 }
 
@@ -289,10 +298,12 @@ double crvm__psi_second_difference(double x, double a, double F)
     return log1p(-a * F * r[1] * r[2]) - 0.5 * d2 + lone_rest_d2(r, a, F, d2, 1) - shift;
 }
 
-/* The churn family; psi_a2 = 0 leaves out at2.psi_a (0) and its logarithm
- * and sums. Inlined into its two callers with constant flags, so each is
- * compiled without the parts it does not compute. */
-static inline void churn_family(double y1, double a, double e, int second, int psi_a2,
+/* The churn family for the likelihood (crvm__churn_family_at): one shift
+ * loop over the four points, its four reciprocals and rests side by side
+ * (they vectorise: the two-stage form below, which the engine's queries
+ * take, costs this one ~5% more instructions). The same terms in the same
+ * order as the two stages, so the same bits. */
+static inline void churn_family(double y1, double a, double e, int second,
                                 crvm__churn_family *out)
 {
     /* One shift loop for the four points y, y + a, y + e, y + a + e. */
@@ -306,8 +317,7 @@ static inline void churn_family(double y1, double a, double e, int second, int p
         s_dpsi1 += a * i0 * ia;
         s_psia1 += ia;
         s_dpsi2 += a * ie * iae;
-        if (psi_a2)
-            s_psia2 += iae;
+        s_psia2 += iae;
         if (second) {
             s_tri1 += i0 * i0;
             s_tria1 += ia * ia;
@@ -338,7 +348,7 @@ static inline void churn_family(double y1, double a, double e, int second, int p
     out->at1.psi_a = l_za1 + (-0.5 * r[1] + ps[1]) - s_psia1;
     out->at2.lp = 0.0;
     out->at2.dpsi = l_a2 + psi_tail_diff(ps[3], ps[2], d32) + s_dpsi2;
-    out->at2.psi_a = psi_a2 ? log(z + a + e) + (-0.5 * r[3] + ps[3]) - s_psia2 : 0.0;
+    out->at2.psi_a = log(z + a + e) + (-0.5 * r[3] + ps[3]) - s_psia2;
     if (second) {
         double t0 = trigamma_r(r[0]), t1 = trigamma_r(r[1]), t2 = trigamma_r(r[2]),
                t3 = trigamma_r(r[3]);
@@ -361,12 +371,133 @@ static inline void churn_family(double y1, double a, double e, int second, int p
     out->psi2 = l_ae - 0.5 * recip2 + psi_rest_d2(r, ps, powers ? D : NULL) - s_psi2;
 }
 
+/* The churn family for the engine's queries in two stages, from the sums of
+ * a shift loop over the four points y, y + a, y + e, y + a + e (k < n, y =
+ * y1 + k): the family at y1 (base_tail, with what the second stage reuses)
+ * and the rest, which needs e (rest_tail). Without the trigamma terms and
+ * at2.psi_a (0), which no query uses. */
+typedef struct base_sums {
+    double s_dpsi1, s_psia1, num, den; /* at y and y + a */
+} base_sums;
+
+typedef struct rest_sums {
+    double s_dpsi2, prod, q, s_psi2, s_dpa; /* at y + e and y + a + e, second differences */
+} rest_sums;
+
+/* The loop's terms at y and y + a (i0 = 1/y, ia = 1/(y + a)). */
+static inline void base_terms(base_sums *u, double y, double ya, double i0, double ia, double a)
+{
+    u->s_dpsi1 += a * i0 * ia;
+    u->s_psia1 += ia;
+    u->num *= ya;
+    u->den *= y;
+}
+
+/* And at y + e and y + a + e (ie = 1/(y + e), iae = 1/(y + a + e)). */
+static inline void rest_terms(rest_sums *v, double y, double yae, double i0, double ia, double ie,
+                              double iae, double a, double e)
+{
+    v->s_dpsi2 += a * ie * iae;
+    double ae = a * e * ia * ie;
+    v->prod *= (y * ia) * (yae * ie);
+    v->q -= ae * (1 + v->q);
+    v->s_psi2 += ae * (2 * y + a + e) * i0 * iae;
+    v->s_dpa += e * ia * iae;
+}
+
+/* The family at y1 (b->at1) and the reciprocals and rests the rest reuses,
+ * after the loop's n steps. */
+static inline void base_tail(double y1, double a, int n, const base_sums *u, crvm__churn_base *b)
+{
+    double z = y1 + n, r[2] = {1 / z, 1 / (z + a)}, st[2], ps[2];
+    double l_a1 = log1p(a * r[0]), l_za1 = log(z + a);
+    rests_at2(stirling_rest_r, r, st);
+    rests_at2(psi_rest_r, r, ps);
+    double d10 = -a * r[0] * r[1];
+    double lp = (z - 0.5) * l_a1 + a * l_za1 - a + stirling_tail_diff(st[1], st[0], d10);
+    b->y1 = y1;
+    b->a = a;
+    b->n = n;
+    b->z = z;
+    b->r0 = r[0];
+    b->r1 = r[1];
+    b->st0 = st[0];
+    b->st1 = st[1];
+    b->ps0 = ps[0];
+    b->ps1 = ps[1];
+    b->at1.lp = n ? lp - log(u->num / u->den) : lp;
+    b->at1.dpsi = l_a1 + psi_tail_diff(ps[1], ps[0], d10) + u->s_dpsi1;
+    b->at1.psi_a = l_za1 + (-0.5 * r[1] + ps[1]) - u->s_psia1;
+    b->at1.tri_a = b->at1.dtri = 0.0;
+}
+
+/* The rest of the family for e, from the base and the loop's sums at y + e
+ * and y + a + e. */
+static inline void rest_tail(const crvm__churn_base *b, double e, const rest_sums *v,
+                             crvm__churn_family *out)
+{
+    const double a = b->a, z = b->z;
+    double r[4] = {b->r0, b->r1, 1 / (z + e), 1 / (z + a + e)};
+    double l_a2 = log1p(a * r[2]);
+    double l_e1 = log1p(e * r[1]), l_ae = log1p(-a * e * r[1] * r[2]);
+    /* The rests at the four points, each evaluated once for every
+     * difference that uses it. */
+    double st[4] = {b->st0, b->st1}, ps[4] = {b->ps0, b->ps1};
+    rests_at2(stirling_rest_r, r + 2, st + 2);
+    rests_at2(psi_rest_r, r + 2, ps + 2);
+    double d32 = -a * r[2] * r[3], d31 = -e * r[1] * r[3];
+    out->at1 = b->at1;
+    out->at2.lp = 0.0;
+    out->at2.dpsi = l_a2 + psi_tail_diff(ps[3], ps[2], d32) + v->s_dpsi2;
+    out->at2.psi_a = out->at2.tri_a = out->at2.dtri = 0.0;
+    double recip2 = a * e * (2 * z + a + e) * r[0] * r[1] * r[2] * r[3], D[6];
+    const int powers = rests_need_powers(r, a, e);
+    if (powers)
+        d2_powers(r, a, e, recip2, 5, D);
+    double g2 = (z - 0.5) * l_ae + a * l_e1 + e * l_a2;
+    double s2 = recip2 / 12 + stirling_rest_d2(r, st, powers ? D : NULL);
+    double shift = b->n == 0 ? 0.0 : v->prod < 0.5 ? log(v->prod) : log1p(v->q);
+    out->log_ratio = shift - (g2 + s2);
+    out->dpsi_a = l_e1 + psi_tail_diff(ps[3], ps[1], d31) + v->s_dpa;
+    out->psi2 = l_ae - 0.5 * recip2 + psi_rest_d2(r, ps, powers ? D : NULL) - v->s_psi2;
+}
+
 void crvm__churn_family_at(double y1, double a, double e, int second, crvm__churn_family *out)
 {
-    churn_family(y1, a, e, second, 1, out);
+    churn_family(y1, a, e, second, out);
+}
+
+void crvm__churn_base_at(double y1, double a, crvm__churn_base *b)
+{
+    int n = shift_of(y1);
+    base_sums u = {0, 0, 1, 1};
+    for (int k = 0; k < n; k++) {
+        double y = y1 + k, ya = y + a, i0 = 1 / y, ia = 1 / ya;
+        if (k < CRVM__CHURN_SHIFT_MAX) { /* (always, for y1 > 0) */
+            b->inv[k] = i0;
+            b->inv_a[k] = ia;
+        }
+        base_terms(&u, y, ya, i0, ia, a);
+    }
+    base_tail(y1, a, n, &u, b);
+}
+
+void crvm__churn_family_from(const crvm__churn_base *b, double e, crvm__churn_family *out)
+{
+    const double y1 = b->y1, a = b->a;
+    rest_sums v = {0, 1, 0, 0, 0};
+    for (int k = 0; k < b->n; k++) {
+        double y = y1 + k, ya = y + a, ye = y + e, yae = ya + e;
+        double i0 = k < CRVM__CHURN_SHIFT_MAX ? b->inv[k] : 1 / y;
+        double ia = k < CRVM__CHURN_SHIFT_MAX ? b->inv_a[k] : 1 / ya;
+        rest_terms(&v, y, yae, i0, ia, 1 / ye, 1 / yae, a, e);
+    }
+    rest_tail(b, e, &v, out);
 }
 
 void crvm__churn_family_query(double y1, double a, double e, crvm__churn_family *out)
 {
-    churn_family(y1, a, e, 0, 0, out);
+    crvm__churn_base b;
+    crvm__churn_base_at(y1, a, &b);
+    crvm__churn_family_from(&b, e, out);
 }

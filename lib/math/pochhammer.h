@@ -37,6 +37,21 @@ void crvm__churn_family_at(double y1, double a, double e, int second, crvm__chur
  * fewer). Every other field is the same bits as crvm__churn_family_at's. */
 void crvm__churn_family_query(double y1, double a, double e, crvm__churn_family *out);
 
+/* crvm__churn_family_query() in two steps, so that queries with the same y1
+ * and a share the first: crvm__churn_base_at() (the family at y1, at1, and
+ * what the rest reuses) then crvm__churn_family_from() for an e. The same
+ * bits as crvm__churn_family_query(y1, a, e). */
+#define CRVM__CHURN_SHIFT_MAX 12 /* the shift loop's longest for y1 > 0 (12 - y1 steps) */
+typedef struct crvm__churn_base {
+    double y1, a;                       /* the arguments */
+    int n;                              /* shift count */
+    double z, r0, r1, st0, st1, ps0, ps1; /* z = y1 + n, 1/z, 1/(z + a), their series rests */
+    double inv[CRVM__CHURN_SHIFT_MAX], inv_a[CRVM__CHURN_SHIFT_MAX]; /* 1/(y1 + k), 1/(y1 + a + k) */
+    crvm__poch_family at1;              /* tri_a, dtri 0 */
+} crvm__churn_base;
+void crvm__churn_base_at(double y1, double a, crvm__churn_base *b);
+void crvm__churn_family_from(const crvm__churn_base *b, double e, crvm__churn_family *out);
+
 /* ln[B(a, x + F) / B(a, x)] = ln Gamma(x + F) - ln Gamma(x) - ln Gamma(x + a + F)
  * + ln Gamma(x + a) for a, x > 0, F >= 0, with relative accuracy also when
  * x is large against a and F (the value is then about -a F / x): the

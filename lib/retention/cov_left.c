@@ -381,12 +381,26 @@ static void wide_sums(const double *em, const double *T, double acc[CRVM__LEFT_W
 
 _Static_assert(CRVM__LEFT_WIDE == 8, "wide_sums: two vectors of four or four of two");
 
+/* e^v, the answer for the last v kept per thread: a DERL-only query's first
+ * coefficient is a function of (group, n, x) alone, and the walks ask a
+ * period's counterfactuals right after its actual query, the same x with
+ * another e1 (half of bench_value's DERL-only queries at 10^5). */
+static double exp_reused(double v)
+{
+    static _Thread_local double last_v = NAN, last_exp;
+    if (!(v == last_v)) {
+        last_exp = exp(v);
+        last_v = v;
+    }
+    return last_exp;
+}
+
 static inline ALWAYS_INLINE void add_left(crvm__rcov_qctx *qc, long kc, int wide4)
 {
     const crvm__rcov_gtab *gt = qc->gt;
     const double *T = qc->left;
     double y = -(qc->x + qc->e1) * gt->kappa[kc], em[MV];
-    em[0] = exp(gt->alpha * (gt->t_lo + (double)kc * gt->h) - qc->lnB);
+    em[0] = exp_reused(gt->alpha * (gt->t_lo + (double)kc * gt->h) - qc->lnB);
     em[1] = em[0] * y;
     /* em[m] = em[m - 2] y^2 / (m (m - 1)): two chains of 12 dependent
      * products, whose latency the sums wait for, instead of one of 50;

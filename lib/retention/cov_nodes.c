@@ -105,33 +105,54 @@ static inline ALWAYS_INLINE void six_sums(const double *restrict x0, const doubl
 
 #if (defined(__GNUC__) && __GNUC__ >= 12) || defined(__clang__) /* __builtin_shufflevector */
 typedef double v4d __attribute__((vector_size(32)));
-typedef double v2d __attribute__((vector_size(16)));
 
-static inline ALWAYS_INLINE v2d load2(const double *p)
-{
-    v2d v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
+/* The lanes of two sums A, B over a chunk into acc, from their products
+ * a0, a1 and b0, b1 in vectors of four nodes: {A even, A odd, B even, B
+ * odd}, each lane adding its nodes in their order from 0 (as six_sums()
+ * does). A macro: a function taking or returning vectors of four would
+ * change the ABI outside the AVX2 clone. */
+#define PAIR_LANES(acc, a0, a1, b0, b1)                                                        \
+    do {                                                                                       \
+        acc = (v4d){0, 0, 0, 0};                                                               \
+        acc += __builtin_shufflevector(a0, b0, 0, 1, 4, 5);                                    \
+        acc += __builtin_shufflevector(a0, b0, 2, 3, 6, 7);                                    \
+        acc += __builtin_shufflevector(a1, b1, 0, 1, 4, 5);                                    \
+        acc += __builtin_shufflevector(a1, b1, 2, 3, 6, 7);                                    \
+    } while (0)
 
-/* The vector {lo[0], lo[1], hi[0], hi[1]}. */
-#define HALVES(lo, hi) __builtin_shufflevector(load2(lo), load2(hi), 0, 1, 2, 3)
+/* Four doubles from p (unaligned) into the vector v. */
+#define LOAD4(v, p) memcpy(&(v), (p), sizeof(v))
 
 /* six_sums() with the lanes of two sums in a vector of four, (a, b), (c, d)
- * and (e, f): each lane adds the same products in the same order, so the
- * same bits, in a third of the vector operations. For AVX2 only (without
- * AVX, GCC splits a vector of four through memory). */
+ * and (e, f), from the products formed four nodes at a time and regrouped
+ * into lanes: each lane adds the same products in the same order, so the
+ * same bits, in about a third of the vector operations (building each
+ * product's operands from halves instead took half as many again). For
+ * AVX2 only (without AVX, GCC splits a vector of four through memory). */
 static inline ALWAYS_INLINE void six_sums4(const double *restrict x0, const double *restrict x1,
                                            const double *restrict x2, const double *restrict y0,
                                            const double *restrict y1, const double *restrict y2,
                                            const double *restrict y3, double *const out[6])
 {
-    v4d ab = {0, 0, 0, 0}, cd = ab, ef = ab;
-    for (int i = 0; i < CHUNK; i += 2) {
-        ab += HALVES(x0 + i, x1 + i) * HALVES(y0 + i, y0 + i);
-        cd += HALVES(x2 + i, x0 + i) * HALVES(y0 + i, y1 + i);
-        ef += HALVES(x0 + i, x0 + i) * HALVES(y2 + i, y3 + i);
-    }
+    v4d x0a, x0b, x1a, x1b, x2a, x2b, y0a, y0b, y1a, y1b, y2a, y2b, y3a, y3b;
+    LOAD4(x0a, x0);
+    LOAD4(x0b, x0 + 4);
+    LOAD4(x1a, x1);
+    LOAD4(x1b, x1 + 4);
+    LOAD4(x2a, x2);
+    LOAD4(x2b, x2 + 4);
+    LOAD4(y0a, y0);
+    LOAD4(y0b, y0 + 4);
+    LOAD4(y1a, y1);
+    LOAD4(y1b, y1 + 4);
+    LOAD4(y2a, y2);
+    LOAD4(y2b, y2 + 4);
+    LOAD4(y3a, y3);
+    LOAD4(y3b, y3 + 4);
+    v4d ab, cd, ef;
+    PAIR_LANES(ab, x0a * y0a, x0b * y0b, x1a * y0a, x1b * y0b);
+    PAIR_LANES(cd, x2a * y0a, x2b * y0b, x0a * y1a, x0b * y1b);
+    PAIR_LANES(ef, x0a * y2a, x0b * y2b, x0a * y3a, x0b * y3b);
     for (int l = 0; l < 2; l++) {
         out[0][l] += ab[l];
         out[1][l] += ab[2 + l];
@@ -158,34 +179,93 @@ static inline ALWAYS_INLINE void sums6(int wide4, const double *restrict x0,
         six_sums(x0, x1, x2, y0, y1, y2, y3, out);
 }
 
-static inline ALWAYS_INLINE void add_chunk(crvm__rcov_qctx *qc, long k0, long lo, long hi,
-                                           double mag[2][CHUNK], int wide4)
+#if (defined(__GNUC__) && __GNUC__ >= 12) || defined(__clang__)
+/* The DERL-only chunk's six sums (six_sums4() with x0 = w1, x1 = w1l, x2 =
+ * w1k, y0..y3 = C, G1, dC/dc, dC/d ln E) and its magnitudes w1 (C + G1) (1 +
+ * kappa) as vectors. For AVX2 only. */
+static inline ALWAYS_INLINE void derl_sums4(const double *restrict w1, const double *restrict w1l,
+                                            const double *restrict w1k, const double *restrict c,
+                                            const double *restrict g1, const double *restrict cc,
+                                            const double *restrict ce, const double *restrict kap,
+                                            double *const out[6], double *restrict mag0)
+{
+    six_sums4(w1, w1l, w1k, c, g1, cc, ce, out);
+    for (int h = 0; h < CHUNK; h += 4) {
+        v4d w, cv, gv, k;
+        LOAD4(w, w1 + h);
+        LOAD4(cv, c + h);
+        LOAD4(gv, g1 + h);
+        LOAD4(k, kap + h);
+        v4d m = w * (cv + gv) * (1.0 + k);
+        memcpy(mag0 + h, &m, sizeof m);
+    }
+}
+#else
+#define derl_sums4(w1, w1l, w1k, c, g1, cc, ce, kap, out, mag0)                                \
+    do {                                                                                       \
+        six_sums(w1, w1l, w1k, c, g1, cc, ce, out);                                            \
+        for (int i_ = 0; i_ < CHUNK; i_++)                                                     \
+            (mag0)[i_] = (w1)[i_] * ((c)[i_] + (g1)[i_]) * (1.0 + (kap)[i_]);                  \
+    } while (0)
+#endif
+
+/* A DERL-only query with analytic weights (cov_query.h) needs only w1 = w
+ * u^e1, one exponential a node, the six sums of C_{n+1} and G_{n+1} and a
+ * magnitude in w1 (mag[1] is 0): the general chunk's operations for this
+ * case in their order (the same bits), without its other cases' tests. */
+static inline ALWAYS_INLINE void add_chunk_derl(crvm__rcov_qctx *qc, long k0, long lo, long hi,
+                                                double mag[2][CHUNK], int wide4)
 {
     const crvm__rcov_gtab *gt = qc->gt;
     const size_t S = gt->stride;
     const double *kap = gt->kappa + k0, *lth = gt->lth + k0, *f = qc->fld + k0;
+    double w1[CHUNK], w1l[CHUNK], w1k[CHUNK];
+    weights_shifted(qc, k0, w1);
+    if (k0 < lo || k0 + CHUNK - 1 > hi)
+        for (int i = 0; i < CHUNK; i++)
+            w1[i] = (k0 + i < lo || k0 + i > hi) ? 0.0 : w1[i];
+    for (int i = 0; i < CHUNK; i++) {
+        w1l[i] = w1[i] * lth[i];
+        w1k[i] = w1[i] * kap[i];
+    }
+    crvm__rcov_sums *s = &qc->s;
+    const double *C = f + CRVM__F_C * S, *G1 = f + CRVM__F_G1 * S;
+    double *const out[6] = {s->v[CRVM__S_C], s->p[CRVM__P_CT], s->p[CRVM__P_CK],
+                            s->v[CRVM__S_G1], s->p[CRVM__P_CC], s->p[CRVM__P_CE]};
+    if (wide4)
+        derl_sums4(w1, w1l, w1k, C, G1, C + S, C + 2 * S, kap, out, mag[0]);
+    else {
+        six_sums(w1, w1l, w1k, C, G1, C + S, C + 2 * S, out);
+        for (int i = 0; i < CHUNK; i++)
+            mag[0][i] = w1[i] * (C[i] + G1[i]) * (1.0 + kap[i]);
+    }
+    for (int i = 0; i < CHUNK; i++)
+        mag[1][i] = 0.0;
+}
+
+static inline ALWAYS_INLINE void add_chunk(crvm__rcov_qctx *qc, long k0, long lo, long hi,
+                                           double mag[2][CHUNK], int wide4)
+{
+    const crvm__rcov_gtab *gt = qc->gt;
+    if (qc->derl_only && !gt->numeric) {
+        add_chunk_derl(qc, k0, lo, hi, mag, wide4);
+        return;
+    }
+    const size_t S = gt->stride;
+    const double *kap = gt->kappa + k0, *lth = gt->lth + k0, *f = qc->fld + k0;
     long k1 = k0 + CHUNK - 1;
     double w[CHUNK], ue[CHUNK], em[CHUNK], w1[CHUNK], w1l[CHUNK], w1k[CHUNK];
-    const int shifted = qc->derl_only && !gt->numeric;
-    if (shifted) {
-        /* The DERL alone needs only w1 = w u^e1: one exponential a node. */
-        weights_shifted(qc, k0, w1);
-        if (k0 < lo || k1 > hi)
-            for (int i = 0; i < CHUNK; i++)
-                w1[i] = (k0 + i < lo || k0 + i > hi) ? 0.0 : w1[i];
-    } else {
-        if (ends_above_floor(gt->phi[k0] - qc->x * gt->kappa[k0],
-                             gt->phi[k1] - qc->x * gt->kappa[k1], qc->lnB) &&
-            -qc->e1 * gt->kappa[k1] >= -708.0)
-            exps_fast(qc, k0, w, ue, em);
-        else
-            exps_checked(qc, k0, w, ue, em);
-        if (k0 < lo || k1 > hi)
-            for (int i = 0; i < CHUNK; i++)
-                w[i] = (k0 + i < lo || k0 + i > hi) ? 0.0 : w[i];
+    if (ends_above_floor(gt->phi[k0] - qc->x * gt->kappa[k0],
+                         gt->phi[k1] - qc->x * gt->kappa[k1], qc->lnB) &&
+        -qc->e1 * gt->kappa[k1] >= -708.0)
+        exps_fast(qc, k0, w, ue, em);
+    else
+        exps_checked(qc, k0, w, ue, em);
+    if (k0 < lo || k1 > hi)
         for (int i = 0; i < CHUNK; i++)
-            w1[i] = w[i] * ue[i];
-    }
+            w[i] = (k0 + i < lo || k0 + i > hi) ? 0.0 : w[i];
+    for (int i = 0; i < CHUNK; i++)
+        w1[i] = w[i] * ue[i];
     /* The products of w1 = w u^e1 with ln theta and kappa. */
     for (int i = 0; i < CHUNK; i++) {
         w1l[i] = w1[i] * lth[i];
@@ -219,11 +299,11 @@ static inline ALWAYS_INLINE void add_chunk(crvm__rcov_qctx *qc, long k0, long lo
      * integrands summed. */
     const double *C = f + CRVM__F_C * S, *G1 = f + CRVM__F_G1 * S;
     double wz = gt->numeric ? 1.0 : 0.0;
-    if (qc->derl_only) {
+    if (qc->derl_only) { /* (numeric: the weight's own sums too) */
         for (int i = 0; i < CHUNK; i++) {
             double k1p = 1.0 + kap[i];
             mag[0][i] = w1[i] * (C[i] + G1[i]) * k1p;
-            mag[1][i] = shifted ? 0.0 : wz * w[i] * k1p;
+            mag[1][i] = wz * w[i] * k1p;
         }
         return;
     }

@@ -6,6 +6,8 @@
 #ifndef CRVM_RETENTION_COV_QUERY_H
 #define CRVM_RETENTION_COV_QUERY_H
 
+#include <string.h>
+
 #include "retention/cov_engine.h"
 #include "retention/avx2_clones.h"
 
@@ -36,6 +38,24 @@ typedef struct crvm__rcov_sums {
     double v[CRVM__S_VALUES][2], p[CRVM__P_COUNT][2];
 } crvm__rcov_sums;
 
+/* Zeroes the sums a query adds to: a DERL-only query's alone (C, G1 and
+ * their partials, and Z with its partials), which are all it reads and
+ * writes, or all of them. */
+static inline void crvm__rcov_sums_clear(crvm__rcov_sums *s, int derl_only)
+{
+    if (!derl_only) {
+        memset(s, 0, sizeof *s);
+        return;
+    }
+    static const int values[3] = {CRVM__S_C, CRVM__S_G1, CRVM__S_Z};
+    static const int partials[6] = {CRVM__P_CT, CRVM__P_CK, CRVM__P_CC, CRVM__P_CE, CRVM__P_ZT,
+                                    CRVM__P_ZK};
+    for (int i = 0; i < 3; i++)
+        s->v[values[i]][0] = s->v[values[i]][1] = 0.0;
+    for (int i = 0; i < 6; i++)
+        s->p[partials[i]][0] = s->p[partials[i]][1] = 0.0;
+}
+
 static inline double crvm__lanes_sum(const double lanes[2]) { return lanes[0] + lanes[1]; }
 static inline double crvm__lanes_alt(const double lanes[2]) { return lanes[0] - lanes[1]; }
 
@@ -52,7 +72,7 @@ typedef struct crvm__rcov_qctx {
     const double *ser;    /* their series (crvm__rcov_series) */
     double x, e1, F, lnB; /* x = beta + Lambda, e1, F = F_H, ln B(alpha, x) */
     int derl_only;        /* only the sums of the DERL: C, G1 and their partials (and
-                             Z when numeric); the others stay 0 */
+                             Z when numeric); the others are not set */
     const double *left;   /* a DERL-only query's left table (crvm__rcov_left), a full
                              one's (crvm__rcov_left_full), or NULL */
     crvm__rcov_sums s;

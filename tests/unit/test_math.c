@@ -148,6 +148,46 @@ static void beta_ratio_tiny_differences(void **state)
         }
 }
 
+/* The engine's queries take the churn family in two stages (the first kept
+ * for the next query with the same y1 and a); the likelihood's one shift
+ * loop over the four points computes the same terms in the same order, so
+ * every field the query form computes is the same bits, with and without
+ * the shift loop (y1 < 12: up to 12 steps) and on both sides of the rests'
+ * power-series switch (a e / z^2 near 1e-4). */
+static void churn_family_stages_are_the_same_bits(void **state)
+{
+    (void)state;
+    const double ys[] = {1e-9, 0.37, 3.0, 11.999, 12.0, 40.0, 2.5e4};
+    const double as[] = {0.05, 0.9, 7.5};
+    const double es[] = {0.0, 1e-9, 3e-4, 0.6, 25.0};
+    size_t cases = 0;
+    for (size_t i = 0; i < sizeof ys / sizeof *ys; i++)
+        for (size_t j = 0; j < sizeof as / sizeof *as; j++) {
+            crvm__churn_base b;
+            crvm__churn_base_at(ys[i], as[j], &b);
+            for (size_t k = 0; k < sizeof es / sizeof *es; k++) {
+                crvm__churn_family joint, staged, query;
+                crvm__churn_family_at(ys[i], as[j], es[k], 0, &joint);
+                crvm__churn_family_from(&b, es[k], &staged);
+                crvm__churn_family_query(ys[i], as[j], es[k], &query);
+                const double want[7] = {joint.log_ratio, joint.dpsi_a, joint.psi2, joint.at1.lp,
+                                        joint.at1.dpsi, joint.at1.psi_a, joint.at2.dpsi};
+                const double got[2][7] = {
+                    {staged.log_ratio, staged.dpsi_a, staged.psi2, staged.at1.lp,
+                     staged.at1.dpsi, staged.at1.psi_a, staged.at2.dpsi},
+                    {query.log_ratio, query.dpsi_a, query.psi2, query.at1.lp, query.at1.dpsi,
+                     query.at1.psi_a, query.at2.dpsi}};
+                for (int g = 0; g < 2; g++)
+                    if (memcmp(got[g], want, sizeof want) != 0)
+                        fail_msg("y1 %g a %g e %g: the %s churn family differs from the "
+                                 "likelihood's", ys[i], as[j], es[k], g ? "query" : "staged");
+                assert_true(staged.at2.psi_a == 0.0 && query.at2.psi_a == 0.0);
+                cases++;
+            }
+        }
+    assert_int_equal(cases, 105);
+}
+
 /* ---------------------------------------------------------------- lgamma */
 
 static void lgamma_closed_forms(void **state)
@@ -931,6 +971,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(exp_table_within_stated_ulps),
         cmocka_unit_test(beta_ratio_tiny_differences),
+        cmocka_unit_test(churn_family_stages_are_the_same_bits),
         cmocka_unit_test(lgamma_closed_forms),
         cmocka_unit_test(lgamma_reference_values),
         cmocka_unit_test(lgamma_extremes_and_domain),
