@@ -2,8 +2,20 @@
  * blocks handed out through an atomic counter. */
 #include "core/parallel.h"
 
-#include <pthread.h>
 #include <stdatomic.h>
+
+int crvm__thread_start(pthread_t *id, void *(*fn)(void *), void *arg)
+{
+    pthread_attr_t attr;
+    if (pthread_attr_init(&attr) != 0)
+        return pthread_create(id, NULL, fn, arg);
+    size_t size = 0;
+    if (pthread_attr_getstacksize(&attr, &size) == 0 && size < CRVM__WORKER_STACK)
+        pthread_attr_setstacksize(&attr, CRVM__WORKER_STACK);
+    int rc = pthread_create(id, &attr, fn, arg);
+    pthread_attr_destroy(&attr);
+    return rc;
+}
 
 typedef struct chunk {
     void (*fn)(void *ctx, size_t begin, size_t end);
@@ -34,7 +46,7 @@ void crvm__parallel_for(size_t n, int threads, void (*fn)(void *ctx, size_t begi
     for (size_t j = 0; j < k; j++)
         c[j] = (chunk){fn, ctx, n * j / k, n * (j + 1) / k};
     for (size_t j = 1; j < k; j++)
-        started[j] = pthread_create(&id[j], NULL, run_chunk, &c[j]) == 0;
+        started[j] = crvm__thread_start(&id[j], run_chunk, &c[j]) == 0;
     run_chunk(&c[0]);
     for (size_t j = 1; j < k; j++) {
         if (started[j])
@@ -82,7 +94,7 @@ void crvm__run_blocks(crvm__block_fn fn, void *ctx, size_t blocks, int threads)
     for (size_t j = 0; j < n; j++)
         w[j] = (block_worker){&p, j};
     for (size_t j = 1; j < n; j++)
-        started[j] = pthread_create(&id[j], NULL, drain, &w[j]) == 0;
+        started[j] = crvm__thread_start(&id[j], drain, &w[j]) == 0;
     drain(&w[0]);
     for (size_t j = 1; j < n; j++)
         if (started[j])

@@ -5,10 +5,20 @@
 #ifndef CRVM_CORE_PARALLEL_H
 #define CRVM_CORE_PARALLEL_H
 
+#include <pthread.h>
 #include <stddef.h>
 
 /* At most this many threads (a stack array holds them: no allocation). */
 #define CRVM__MAX_THREADS 64
+
+/* Each worker thread the library starts has at least this much stack: the
+ * deepest calls need ~140 KB (docs/conventions.md "Threads"), more than
+ * some systems' default thread stack (musl's 128 KB). */
+#define CRVM__WORKER_STACK ((size_t)1 << 20)
+
+/* pthread_create with a stack of at least CRVM__WORKER_STACK (a larger
+ * system default is kept): 0 on success, as pthread_create. */
+int crvm__thread_start(pthread_t *id, void *(*fn)(void *), void *arg);
 
 /* Run fn(ctx, begin, end) over [0, n) cut into `threads` contiguous chunks
  * of near-equal size (threads <= 1: one call on the calling thread). The

@@ -186,7 +186,7 @@ crvm_status crvm__value_blocks_overlapped(int threads, size_t n, crvm__value_blo
     for (size_t j = 0; j < T; j++)
         w[j] = (pipeline_worker){&p, j};
     for (size_t j = 1; j < T; j++)
-        started[j] = pthread_create(&id[j], NULL, pipeline_run, &w[j]) == 0;
+        started[j] = crvm__thread_start(&id[j], pipeline_run, &w[j]) == 0;
     pipeline_run(&w[0]);
     for (size_t j = 1; j < T; j++)
         if (started[j])

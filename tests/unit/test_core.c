@@ -1,5 +1,6 @@
 /* Unit tests for lib/core: status strings, thread-local errors, version, allocator,
  * rounding to cents, civil dates. */
+#define _GNU_SOURCE /* pthread_getattr_np, pthread_setattr_default_np: the workers' stacks */
 #include "support.h"
 
 #include <float.h>
@@ -219,6 +220,52 @@ static void run_blocks_runs_each_block_once(void **state)
         }
 }
 
+/* The workers' stack: at least CRVM__WORKER_STACK even where the system's
+ * default thread stack is smaller (set to musl's 128 KB here). */
+static size_t stack_of_this_thread(void)
+{
+    pthread_attr_t a;
+    size_t size = 0;
+    assert_int_equal(pthread_getattr_np(pthread_self(), &a), 0);
+    assert_int_equal(pthread_attr_getstacksize(&a, &size), 0);
+    pthread_attr_destroy(&a);
+    return size;
+}
+
+static void note_chunk_stack(void *ctx, size_t begin, size_t end)
+{
+    (void)end;
+    ((size_t *)ctx)[begin] = stack_of_this_thread();
+}
+
+static void note_block_stack(void *ctx, size_t worker, size_t block)
+{
+    (void)worker;
+    ((size_t *)ctx)[block] = stack_of_this_thread();
+}
+
+static void workers_have_a_large_enough_stack(void **state)
+{
+    (void)state;
+    pthread_attr_t small, saved;
+    assert_int_equal(pthread_getattr_default_np(&saved), 0);
+    assert_int_equal(pthread_attr_init(&small), 0);
+    assert_int_equal(pthread_attr_setstacksize(&small, 128 * 1024), 0);
+    assert_int_equal(pthread_setattr_default_np(&small), 0);
+    size_t chunks[4] = {0}, blocks[64] = {0};
+    crvm__parallel_for(4, 4, note_chunk_stack, chunks);
+    crvm__run_blocks(note_block_stack, blocks, 64, 4);
+    assert_int_equal(pthread_setattr_default_np(&saved), 0);
+    pthread_attr_destroy(&small);
+    pthread_attr_destroy(&saved);
+    /* Chunks 1-3 ran on workers; every block ran somewhere, each on a
+     * worker or on the calling thread (whose stack is the process's). */
+    for (int j = 1; j < 4; j++)
+        assert_true(chunks[j] >= CRVM__WORKER_STACK);
+    for (int b = 0; b < 64; b++)
+        assert_true(blocks[b] >= CRVM__WORKER_STACK);
+}
+
 static void nomem_names_the_activity(void **state)
 {
     (void)state;
@@ -326,6 +373,7 @@ int main(void)
         cmocka_unit_test(huge_arrays_are_aligned_and_released),
         cmocka_unit_test(nomem_names_the_activity),
         cmocka_unit_test(run_blocks_runs_each_block_once),
+        cmocka_unit_test(workers_have_a_large_enough_stack),
         cmocka_unit_test(llround_inline_is_llround),
         cmocka_unit_test(civil_dates_walk_day_by_day),
     };
