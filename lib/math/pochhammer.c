@@ -298,6 +298,29 @@ double crvm__psi_second_difference(double x, double a, double F)
     return log1p(-a * F * r[1] * r[2]) - 0.5 * d2 + lone_rest_d2(r, a, F, d2, 1) - shift;
 }
 
+/* The family's second differences (log_ratio, dpsi_a, psi2) at the four
+ * points z, z + a, z + e, z + a + e (reciprocals r, rests st and ps), from
+ * the shift loop's n steps (prod, q, s_dpa, s_psi2): shared by the
+ * likelihood's one-loop form and the queries' two stages, so that both give
+ * the same bits. */
+static inline void second_differences(const double r[4], const double st[4], const double ps[4],
+                                      double a, double e, double z, double l_ae, double l_e1,
+                                      double l_a2, int n, double prod, double q, double s_dpa,
+                                      double s_psi2, crvm__churn_family *out)
+{
+    double d31 = -e * r[1] * r[3];
+    double recip2 = a * e * (2 * z + a + e) * r[0] * r[1] * r[2] * r[3], D[6];
+    const int powers = rests_need_powers(r, a, e);
+    if (powers)
+        d2_powers(r, a, e, recip2, 5, D);
+    double g2 = (z - 0.5) * l_ae + a * l_e1 + e * l_a2;
+    double s2 = recip2 / 12 + stirling_rest_d2(r, st, powers ? D : NULL);
+    double shift = n == 0 ? 0.0 : prod < 0.5 ? log(prod) : log1p(q);
+    out->log_ratio = shift - (g2 + s2);
+    out->dpsi_a = l_e1 + psi_tail_diff(ps[3], ps[1], d31) + s_dpa;
+    out->psi2 = l_ae - 0.5 * recip2 + psi_rest_d2(r, ps, powers ? D : NULL) - s_psi2;
+}
+
 /* The churn family for the likelihood (crvm__churn_family_at): one shift
  * loop over the four points, its four reciprocals and rests side by side
  * (they vectorise: the two-stage form below, which the engine's queries
@@ -341,7 +364,7 @@ static inline void churn_family(double y1, double a, double e, int second,
     double st[4], ps[4];
     rests_at(stirling_rest_r, r, st);
     rests_at(psi_rest_r, r, ps);
-    double d10 = -a * r[0] * r[1], d32 = -a * r[2] * r[3], d31 = -e * r[1] * r[3];
+    double d10 = -a * r[0] * r[1], d32 = -a * r[2] * r[3];
     double lp = (z - 0.5) * l_a1 + a * l_za1 - a + stirling_tail_diff(st[1], st[0], d10);
     out->at1.lp = n ? lp - log(num / den) : lp;
     out->at1.dpsi = l_a1 + psi_tail_diff(ps[1], ps[0], d10) + s_dpsi1;
@@ -359,16 +382,7 @@ static inline void churn_family(double y1, double a, double e, int second,
     } else {
         out->at1.tri_a = out->at1.dtri = out->at2.tri_a = out->at2.dtri = 0.0;
     }
-    double recip2 = a * e * (2 * z + a + e) * r[0] * r[1] * r[2] * r[3], D[6];
-    const int powers = rests_need_powers(r, a, e);
-    if (powers)
-        d2_powers(r, a, e, recip2, 5, D);
-    double g2 = (z - 0.5) * l_ae + a * l_e1 + e * l_a2;
-    double s2 = recip2 / 12 + stirling_rest_d2(r, st, powers ? D : NULL);
-    double shift = n == 0 ? 0.0 : prod < 0.5 ? log(prod) : log1p(q);
-    out->log_ratio = shift - (g2 + s2);
-    out->dpsi_a = l_e1 + psi_tail_diff(ps[3], ps[1], d31) + s_dpa;
-    out->psi2 = l_ae - 0.5 * recip2 + psi_rest_d2(r, ps, powers ? D : NULL) - s_psi2;
+    second_differences(r, st, ps, a, e, z, l_ae, l_e1, l_a2, n, prod, q, s_dpa, s_psi2, out);
 }
 
 /* The churn family for the engine's queries in two stages, from the sums of
@@ -445,21 +459,13 @@ static inline void rest_tail(const crvm__churn_base *b, double e, const rest_sum
     double st[4] = {b->st0, b->st1}, ps[4] = {b->ps0, b->ps1};
     rests_at2(stirling_rest_r, r + 2, st + 2);
     rests_at2(psi_rest_r, r + 2, ps + 2);
-    double d32 = -a * r[2] * r[3], d31 = -e * r[1] * r[3];
+    double d32 = -a * r[2] * r[3];
     out->at1 = b->at1;
     out->at2.lp = 0.0;
     out->at2.dpsi = l_a2 + psi_tail_diff(ps[3], ps[2], d32) + v->s_dpsi2;
     out->at2.psi_a = out->at2.tri_a = out->at2.dtri = 0.0;
-    double recip2 = a * e * (2 * z + a + e) * r[0] * r[1] * r[2] * r[3], D[6];
-    const int powers = rests_need_powers(r, a, e);
-    if (powers)
-        d2_powers(r, a, e, recip2, 5, D);
-    double g2 = (z - 0.5) * l_ae + a * l_e1 + e * l_a2;
-    double s2 = recip2 / 12 + stirling_rest_d2(r, st, powers ? D : NULL);
-    double shift = b->n == 0 ? 0.0 : v->prod < 0.5 ? log(v->prod) : log1p(v->q);
-    out->log_ratio = shift - (g2 + s2);
-    out->dpsi_a = l_e1 + psi_tail_diff(ps[3], ps[1], d31) + v->s_dpa;
-    out->psi2 = l_ae - 0.5 * recip2 + psi_rest_d2(r, ps, powers ? D : NULL) - v->s_psi2;
+    second_differences(r, st, ps, a, e, z, l_ae, l_e1, l_a2, b->n, v->prod, v->q, v->s_dpa,
+                       v->s_psi2, out);
 }
 
 void crvm__churn_family_at(double y1, double a, double e, int second, crvm__churn_family *out)
