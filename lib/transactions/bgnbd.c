@@ -287,14 +287,15 @@ static double beta_expect_g_quad(double a, double B, double k, double c)
     beta_ctx ctx = {a, B, k, c, 0};
     double lo, hi;
     double ymax_lo = exp(-a * LN2); /* (1/2)^a */
-    crvm__quad_gk(beta_integrand, &ctx, 1, 0.0, ymax_lo, 1e-13, CRVM__QUAD_MAX_INTERVALS, &lo);
+    if (!crvm__quad_gk(beta_integrand, &ctx, 1, 0.0, ymax_lo, 1e-13, CRVM__QUAD_MAX_INTERVALS,
+                       &lo))
+        return NAN;
     ctx.upper = 1;
     double ymax_hi = exp(-B * LN2); /* (1/2)^B */
-    if (ymax_hi > 0.0)
-        crvm__quad_gk(beta_integrand, &ctx, 1, 0.0, ymax_hi, 1e-13, CRVM__QUAD_MAX_INTERVALS,
-                      &hi);
-    else
-        hi = 0.0;
+    hi = 0.0;
+    if (ymax_hi > 0.0 && !crvm__quad_gk(beta_integrand, &ctx, 1, 0.0, ymax_hi, 1e-13,
+                                        CRVM__QUAD_MAX_INTERVALS, &hi))
+        return NAN;
     double s = lo + hi;
     if (!(s > 0.0))
         return s == 0.0 ? 0.0 : NAN;

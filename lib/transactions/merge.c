@@ -8,6 +8,7 @@
  * average ~1.5 probes per row, at most 4 * next_pow2(distinct rows)
  * indices of memory (the table doubles, rehashing the distinct rows, when
  * it is half full). */
+#include <stdint.h>
 #include <string.h>
 
 #include "core/alloc.h"
@@ -26,6 +27,7 @@
 #define SAMPLE 8192
 #define MIN_PAIRS 4
 #define SMALL 2048
+_Static_assert(SAMPLE < UINT16_MAX, "sample numbers fit the table's 16 bits");
 
 static int worth_merging(const double *x, const double *tx, const double *T, size_t n)
 {
@@ -34,17 +36,20 @@ static int worth_merging(const double *x, const double *tx, const double *T, siz
     size_t s = n / 8 < SAMPLE ? n / 8 : SAMPLE, slots = 2;
     while (slots < 2 * s)
         slots *= 2;
-    size_t table[2 * SAMPLE], stride = n / s, pairs = 0;
+    /* 0 free, else the sample's number k + 1 (<= SAMPLE): 32 KB of stack,
+     * where row indices took 128 KB */
+    uint16_t table[2 * SAMPLE];
+    size_t stride = n / s, pairs = 0;
     memset(table, 0, slots * sizeof *table);
     for (size_t k = 0; k < s; k++) {
         size_t i = k * stride;
         size_t h = (size_t)crvm__txn_row_hash(x[i], tx[i], T[i]) & (slots - 1);
         for (;; h = (h + 1) & (slots - 1)) {
             if (table[h] == 0) {
-                table[h] = i + 1;
+                table[h] = (uint16_t)(k + 1);
                 break;
             }
-            size_t j = table[h] - 1;
+            size_t j = (size_t)(table[h] - 1) * stride;
             if (x[j] == x[i] && tx[j] == tx[i] && T[j] == T[i]) {
                 pairs++;
                 break;

@@ -94,8 +94,9 @@ static double pareto_J_quad(const double *p, const crvm__txn_row *row, double *d
     double Q[7] = {0, 0, 0, 0, 0, 0, 0};
     ll_ctx c = {alpha, beta, s, tx, r + x};
     double lT = log1p((T - tx) / (alpha + tx));
-    crvm__quad_gk(ll_integrand, &c, dJ ? 7 : 1, 0.0, lT, QUAD_TOL, CRVM__QUAD_MAX_INTERVALS, Q);
-    if (!(Q[0] > 0.0))
+    if (!crvm__quad_gk(ll_integrand, &c, dJ ? 7 : 1, 0.0, lT, QUAD_TOL, CRVM__QUAD_MAX_INTERVALS,
+                       Q) ||
+        !(Q[0] > 0.0))
         return NAN;
     double lf = -r * log1p(tx / alpha) - x * log(alpha + tx) - s * log1p(tx / beta) -
                 log(beta + tx);
@@ -403,7 +404,8 @@ double crvm__pareto_probability_of_n(const double *p, double t, double n)
         if (!(pts[i + 1] > pts[i]))
             continue;
         double qi;
-        crvm__quad_gk(pn_integrand, &c, 1, pts[i], pts[i + 1], QUAD_TOL, 50, &qi);
+        if (!crvm__quad_gk(pn_integrand, &c, 1, pts[i], pts[i + 1], QUAD_TOL, 50, &qi))
+            return NAN;
         q += qi;
     }
     return first + q * exp(c.ref);
@@ -435,8 +437,9 @@ double crvm__pareto_dert(const double *p, double delta, const crvm__txn_row *row
     double z = delta * bT;
     dert_ctx c = {s, z};
     double yz = z / (1.0 + z), q1, q2;
-    crvm__quad_gk(dert_integrand, &c, 1, 0.0, yz, QUAD_TOL, CRVM__QUAD_MAX_INTERVALS, &q1);
-    crvm__quad_gk(dert_integrand, &c, 1, yz, 1.0, QUAD_TOL, CRVM__QUAD_MAX_INTERVALS, &q2);
+    if (!crvm__quad_gk(dert_integrand, &c, 1, 0.0, yz, QUAD_TOL, CRVM__QUAD_MAX_INTERVALS, &q1) ||
+        !crvm__quad_gk(dert_integrand, &c, 1, yz, 1.0, QUAD_TOL, CRVM__QUAD_MAX_INTERVALS, &q2))
+        return NAN;
     /* int_0^inf e^(-delta t) (bT/(bT+t))^s dt = (1/delta) int_0^inf e^-w (1+w/z)^-s dw */
     double k = (q1 + q2) / delta;
     return pa * (r + row->x) / (alpha + row->T) * k;

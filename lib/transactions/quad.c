@@ -25,14 +25,20 @@ static const double wg[4] = {
     0.129484966168869693270611432679082, 0.279705391489276667901467771423780,
     0.381830050505118944950369775488975, 0.417959183673469387755102040816327};
 
-typedef struct segment {
-    double a, b;
-    double val[CRVM__QUAD_MAX_DIM];
-    double err[CRVM__QUAD_MAX_DIM];
-    double abs[CRVM__QUAD_MAX_DIM];
-} segment;
+/* The intervals live in a workspace of QUAD_WORK doubles on the stack
+ * (16 KB), each taking 2 + 3 dim of them: its ends and, per component, its
+ * integral, error estimate and integral of |f| (SEG_* below). That holds
+ * the 400 intervals of a scalar integrand and 89 of a seven-component one
+ * (the Pareto/NBD likelihood's, which needs under 10 in the tests); an
+ * array of 400 intervals of the widest vector took 83 KB of the caller's
+ * stack, more than a small thread stack has. */
+#define QUAD_WORK 2048
+#define SEG_LEN(dim) (2 + 3 * (dim))
+#define SEG_VAL(seg) ((seg) + 2)
+#define SEG_ERR(seg, dim) ((seg) + 2 + (dim))
+#define SEG_ABS(seg, dim) ((seg) + 2 + 2 * (dim))
 
-static void gk15(crvm__quad_fn fn, void *ctx, int dim, double a, double b, segment *seg)
+static void gk15(crvm__quad_fn fn, void *ctx, int dim, double a, double b, double *seg)
 {
     double c = 0.5 * (a + b), h = 0.5 * (b - a);
     double k[CRVM__QUAD_MAX_DIM], gs[CRVM__QUAD_MAX_DIM], ab[CRVM__QUAD_MAX_DIM];
@@ -55,8 +61,8 @@ static void gk15(crvm__quad_fn fn, void *ctx, int dim, double a, double b, segme
                 gs[d] += wg[i / 2] * (f + g);
         }
     }
-    seg->a = a;
-    seg->b = b;
+    seg[0] = a;
+    seg[1] = b;
     for (int d = 0; d < dim; d++) {
         /* QUADPACK's error estimate (qk15): the Kronrod-Gauss difference
          * scaled by resasc, the integral of |f - mean f|; |K - G| itself
@@ -75,33 +81,38 @@ static void gk15(crvm__quad_fn fn, void *ctx, int dim, double a, double b, segme
         }
         if (resabs > DBL_MIN / (50.0 * DBL_EPSILON) && err < 50.0 * DBL_EPSILON * resabs)
             err = 50.0 * DBL_EPSILON * resabs;
-        seg->val[d] = k[d] * h;
-        seg->err[d] = err;
-        seg->abs[d] = resabs;
+        SEG_VAL(seg)[d] = k[d] * h;
+        SEG_ERR(seg, dim)[d] = err;
+        SEG_ABS(seg, dim)[d] = resabs;
     }
 }
 
 int crvm__quad_gk(crvm__quad_fn fn, void *ctx, int dim, double a, double b, double rel_tol,
                   int max_intervals, double *result)
 {
-    segment segs[CRVM__QUAD_MAX_INTERVALS];
+    double work[QUAD_WORK];
+    const int len = SEG_LEN(dim), room = QUAD_WORK / len;
     if (max_intervals > CRVM__QUAD_MAX_INTERVALS)
         max_intervals = CRVM__QUAD_MAX_INTERVALS;
+    if (max_intervals > room)
+        max_intervals = room;
     if (max_intervals < 1)
         max_intervals = 1;
     int n = 1;
-    gk15(fn, ctx, dim, a, b, &segs[0]);
+    gk15(fn, ctx, dim, a, b, work);
     for (;;) {
         double tot[CRVM__QUAD_MAX_DIM], err[CRVM__QUAD_MAX_DIM], abs_[CRVM__QUAD_MAX_DIM];
         memset(tot, 0, sizeof tot);
         memset(err, 0, sizeof err);
         memset(abs_, 0, sizeof abs_);
-        for (int i = 0; i < n; i++)
+        for (int i = 0; i < n; i++) {
+            const double *seg = work + i * len;
             for (int d = 0; d < dim; d++) {
-                tot[d] += segs[i].val[d];
-                err[d] += segs[i].err[d];
-                abs_[d] += segs[i].abs[d];
+                tot[d] += SEG_VAL(seg)[d];
+                err[d] += SEG_ERR(seg, dim)[d];
+                abs_[d] += SEG_ABS(seg, dim)[d];
             }
+        }
         int ok = 1;
         for (int d = 0; d < dim; d++)
             if (!(err[d] <= rel_tol * abs_[d] || err[d] <= 1e-300))
@@ -117,7 +128,7 @@ int crvm__quad_gk(crvm__quad_fn fn, void *ctx, int dim, double a, double b, doub
         for (int i = 0; i < n; i++) {
             double v = 0.0;
             for (int d = 0; d < dim; d++) {
-                double s = abs_[d] > 0 ? segs[i].err[d] / abs_[d] : 0.0;
+                double s = abs_[d] > 0 ? SEG_ERR(work + i * len, dim)[d] / abs_[d] : 0.0;
                 if (s > v)
                     v = s;
             }
@@ -126,14 +137,14 @@ int crvm__quad_gk(crvm__quad_fn fn, void *ctx, int dim, double a, double b, doub
                 worst = i;
             }
         }
-        double lo = segs[worst].a, hi = segs[worst].b, mid = 0.5 * (lo + hi);
+        double lo = work[worst * len], hi = work[worst * len + 1], mid = 0.5 * (lo + hi);
         if (!(mid > lo && mid < hi)) { /* interval cannot be split further */
             for (int d = 0; d < dim; d++)
                 result[d] = tot[d];
             return 0;
         }
-        gk15(fn, ctx, dim, lo, mid, &segs[worst]);
-        gk15(fn, ctx, dim, mid, hi, &segs[n]);
+        gk15(fn, ctx, dim, lo, mid, work + worst * len);
+        gk15(fn, ctx, dim, mid, hi, work + n * len);
         n++;
     }
 }

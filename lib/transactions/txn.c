@@ -711,8 +711,9 @@ double crvm__dert_by_integration(const crvm_txn_params *prm, double delta,
     double q1, q2;
     /* split at w = 1 (y = 1/2) where e^-w starts to dominate; the Kronrod
      * error estimate is pessimistic here: 1e-9 gives ~1e-13 in practice */
-    crvm__quad_gk(dert_integrand, &c, 1, 0.0, 0.5, 1e-9, CRVM__QUAD_MAX_INTERVALS, &q1);
-    crvm__quad_gk(dert_integrand, &c, 1, 0.5, 1.0, 1e-9, CRVM__QUAD_MAX_INTERVALS, &q2);
+    if (!crvm__quad_gk(dert_integrand, &c, 1, 0.0, 0.5, 1e-9, CRVM__QUAD_MAX_INTERVALS, &q1) ||
+        !crvm__quad_gk(dert_integrand, &c, 1, 0.5, 1.0, 1e-9, CRVM__QUAD_MAX_INTERVALS, &q2))
+        return NAN;
     return q1 + q2;
 }
 

@@ -131,6 +131,35 @@ static void adaptive_quadrature_handles_endpoint_singularity(void **state)
     assert_close(q, 2.0 / 3.0, 1e-12, 0.0);
 }
 
+static void reciprocal(double x, double *f, void *ctx)
+{
+    int dim = *(int *)ctx;
+    for (int d = 0; d < dim; d++)
+        f[d] = (d + 1) / x;
+}
+
+static void adaptive_quadrature_reports_an_integral_it_cannot_resolve(void **state)
+{
+    (void)state;
+    /* int_0^1 dx / x diverges: no number of intervals meets the tolerance,
+     * for a scalar integrand (up to 400 intervals) or for the widest one,
+     * whose intervals are capped by the workspace (89 of 23 doubles): the
+     * quadrature says so instead of passing a finite sum for the value */
+    for (int dim = 1; dim <= CRVM__QUAD_MAX_DIM; dim += CRVM__QUAD_MAX_DIM - 1) {
+        double q[CRVM__QUAD_MAX_DIM];
+        assert_false(crvm__quad_gk(reciprocal, &dim, dim, 0.0, 1.0, 1e-10,
+                                   CRVM__QUAD_MAX_INTERVALS, q));
+        for (int d = 0; d < dim; d++)
+            assert_true(isfinite(q[d]) && q[d] > 0.0);
+    }
+    /* the same integrand away from the pole converges: log(2) per unit */
+    int dim = CRVM__QUAD_MAX_DIM;
+    double q[CRVM__QUAD_MAX_DIM];
+    assert_true(crvm__quad_gk(reciprocal, &dim, dim, 1.0, 2.0, 1e-13, CRVM__QUAD_MAX_INTERVALS, q));
+    for (int d = 0; d < dim; d++)
+        assert_close(q[d], (d + 1) * log(2.0), 1e-13, 0.0);
+}
+
 /* ---- gradients --------------------------------------------------------------- */
 
 typedef double (*ll_fn)(const double *p, const crvm__txn_row *row, double *grad);
@@ -1854,6 +1883,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(kronrod_rule_is_exact_to_degree_22),
         cmocka_unit_test(adaptive_quadrature_handles_endpoint_singularity),
+        cmocka_unit_test(adaptive_quadrature_reports_an_integral_it_cannot_resolve),
         cmocka_unit_test(analytic_gradients_match_finite_differences),
         cmocka_unit_test(bgnbd_cdnow_matches_published),
         cmocka_unit_test(pareto_cdnow_matches_published),
