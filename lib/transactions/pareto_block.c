@@ -214,23 +214,36 @@ static void block_finish(const crvm__pareto_geom *g, const double *s, double *ac
     acc[CRVM__PACC_DD] = s[TNN] * id * id;
 }
 
-int crvm__pareto_block_sums(const crvm__pareto_geom *g, int tail, crvm__pareto_tab *tab,
-                            double ref, double *acc)
+typedef int (*block_loop_fn)(const crvm__pareto_geom *g, int tail, crvm__pareto_tab *tab,
+                             double ref, double *s);
+
+static int block_sums(block_loop_fn loop, const crvm__pareto_geom *g, int tail,
+                      crvm__pareto_tab *tab, double ref, double *acc)
 {
     if (!(g->d > 0.0) || !(g->z >= 1e-100))
         return 0;
     crvm__pareto_tab_key(tab, g->e, g->m);
     double s[NSUM];
-    int ok;
-#if HAVE_AVX2_CLONE
-    ok = __builtin_cpu_supports("avx2") ? block_loop_avx2(g, tail, tab, ref, s)
-                                         : block_loop_base(g, tail, tab, ref, s);
-#else
-    ok = block_loop_base(g, tail, tab, ref, s);
-#endif
+    int ok = loop(g, tail, tab, ref, s);
     if (ok)
         block_finish(g, s, acc);
     return ok;
+}
+
+int crvm__pareto_block_sums(const crvm__pareto_geom *g, int tail, crvm__pareto_tab *tab,
+                            double ref, double *acc)
+{
+#if HAVE_AVX2_CLONE
+    if (__builtin_cpu_supports("avx2"))
+        return block_sums(block_loop_avx2, g, tail, tab, ref, acc);
+#endif
+    return block_sums(block_loop_base, g, tail, tab, ref, acc);
+}
+
+int crvm__pareto_block_sums_base(const crvm__pareto_geom *g, int tail, crvm__pareto_tab *tab,
+                                 double ref, double *acc)
+{
+    return block_sums(block_loop_base, g, tail, tab, ref, acc);
 }
 
 #else
@@ -240,6 +253,12 @@ int crvm__pareto_block_sums(const crvm__pareto_geom *g, int tail, crvm__pareto_t
 {
     (void)g, (void)tail, (void)tab, (void)ref, (void)acc;
     return 0;
+}
+
+int crvm__pareto_block_sums_base(const crvm__pareto_geom *g, int tail, crvm__pareto_tab *tab,
+                                 double ref, double *acc)
+{
+    return crvm__pareto_block_sums(g, tail, tab, ref, acc);
 }
 
 #endif

@@ -22,6 +22,39 @@ typedef struct crvm__pareto_geom {
     int case_a;
 } crvm__pareto_geom;
 
+/* The geometry of the row (x, t_x, T) under p (lg: its logarithms or NULL,
+ * as for crvm__pareto_J_series); 0 where the series needs too many terms
+ * (z > 0.99, or e z / (1 - z) beyond 5000): the quadrature then. */
+static inline int crvm__pareto_geom_set(const double *p, double x, double tx, double T,
+                                        const crvm__pareto_logs *lg, crvm__pareto_geom *g)
+{
+    double r = p[0], alpha = p[1], s = p[2], beta = p[3];
+    g->case_a = alpha >= beta;
+    double c = g->case_a ? alpha : beta;
+    g->d = g->case_a ? alpha - beta : beta - alpha;
+    g->e = g->case_a ? s + 1.0 : r + x;
+    g->m = r + s + x;
+    g->ict = 1.0 / (c + tx);
+    g->z = g->d * g->ict;
+    /* terms grow until n ~ e z / (1 - z): too many for huge e */
+    if (!(g->z <= 0.99) || g->e * g->z > 5000.0 * (1.0 - g->z))
+        return 0;
+    double icT = isfinite(T) ? 1.0 / (c + T) : 0.0;
+    /* log rho < 0 */
+    g->L = !isfinite(T) ? -INFINITY : lg ? -lg->lL : -log1p((T - tx) * g->ict);
+    g->q0 = lg ? lg->q0 : exp(g->m * g->L);
+    if (isfinite(c + T)) { /* rho and 1 - rho as ratios: one rounding each */
+        g->rho = (c + tx) * icT;
+        g->omr = (T - tx) * icT;
+    } else {
+        g->rho = exp(g->L);
+        g->omr = -expm1(g->L);
+    }
+    g->Lc = g->ict - icT;
+    g->Lcc = icT * icT - g->ict * g->ict;
+    return 1;
+}
+
 /* Point tab at the shapes (e, m), emptying its tables when they change. */
 static inline void crvm__pareto_tab_key(crvm__pareto_tab *tab, double e, double m)
 {
@@ -80,5 +113,9 @@ static inline int crvm__pareto_converged(double at, double qb, int n, double siz
  * scalar loop sums the row. */
 int crvm__pareto_block_sums(const crvm__pareto_geom *g, int tail, crvm__pareto_tab *tab,
                             double ref, double *acc);
+/* The same kernel compiled for the baseline instruction set whatever the
+ * CPU has (the tests compare its bits with the dispatched kernel's) */
+int crvm__pareto_block_sums_base(const crvm__pareto_geom *g, int tail, crvm__pareto_tab *tab,
+                                 double ref, double *acc);
 
 #endif

@@ -59,36 +59,6 @@ enum series_mode { WHOLE, HEAD, TAIL };
 /* One row's series geometry (see the top of the file). */
 typedef crvm__pareto_geom geom;
 
-static int geom_set(const double *p, double x, double tx, double T, const crvm__pareto_logs *lg,
-                    geom *g)
-{
-    double r = p[0], alpha = p[1], s = p[2], beta = p[3];
-    g->case_a = alpha >= beta;
-    double c = g->case_a ? alpha : beta;
-    g->d = g->case_a ? alpha - beta : beta - alpha;
-    g->e = g->case_a ? s + 1.0 : r + x;
-    g->m = r + s + x;
-    g->ict = 1.0 / (c + tx);
-    g->z = g->d * g->ict;
-    /* terms grow until n ~ e z / (1 - z): too many for huge e */
-    if (!(g->z <= 0.99) || g->e * g->z > 5000.0 * (1.0 - g->z))
-        return 0;
-    double icT = isfinite(T) ? 1.0 / (c + T) : 0.0;
-    /* log rho < 0 */
-    g->L = !isfinite(T) ? -INFINITY : lg ? -lg->lL : -log1p((T - tx) * g->ict);
-    g->q0 = lg ? lg->q0 : exp(g->m * g->L);
-    if (isfinite(c + T)) { /* rho and 1 - rho as ratios: one rounding each */
-        g->rho = (c + tx) * icT;
-        g->omr = (T - tx) * icT;
-    } else {
-        g->rho = exp(g->L);
-        g->omr = -expm1(g->L);
-    }
-    g->Lc = g->ict - icT;
-    g->Lcc = icT * icT - g->ict * g->ict;
-    return 1;
-}
-
 /* Sums of t_n and (order >= 1) its first, (order 2) second derivatives in
  * v = (e, m, c, d) into acc[CRVM__PACC_N], relative to exp(*loff). ref: for TAIL,
  * the head's S (the tail stops at 1e-17 of head + tail). Returns 0 when the
@@ -333,7 +303,7 @@ double crvm__pareto_J_series(const double *p, double x, double tx, double T,
 {
     geom g;
     double acc[CRVM__PACC_N], loff;
-    if (!geom_set(p, x, tx, T, lg, &g) ||
+    if (!crvm__pareto_geom_set(p, x, tx, T, lg, &g) ||
         !series_sums(&g, WHOLE, tab, hJ ? 2 : dJ ? 1 : 0, 0.0, acc, &loff))
         return NAN;
     return finish(p, x, tx, &g, acc, loff, tab, lg, dJ, hJ);
@@ -344,7 +314,7 @@ int crvm__pareto_series_head(const double *p, double x, crvm__pareto_tab *tab, i
 {
     geom g;
     double loff;
-    return geom_set(p, x, 0.0, INFINITY, NULL, &g) &&
+    return crvm__pareto_geom_set(p, x, 0.0, INFINITY, NULL, &g) &&
            series_sums(&g, HEAD, tab, order, 0.0, head, &loff);
 }
 
@@ -354,7 +324,7 @@ double crvm__pareto_J_series_split(const double *p, double x, double T, crvm__pa
 {
     geom g;
     double acc[CRVM__PACC_N], loff;
-    if (!geom_set(p, x, 0.0, T, lg, &g) ||
+    if (!crvm__pareto_geom_set(p, x, 0.0, T, lg, &g) ||
         !series_sums(&g, TAIL, tab, hJ ? 2 : dJ ? 1 : 0, head[CRVM__PACC_S], acc, &loff))
         return NAN;
     /* head + tail loses to cancellation at most a factor 2 (one bit) */
