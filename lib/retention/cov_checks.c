@@ -43,20 +43,8 @@ static size_t range_begin(const tally_ctx *c, size_t range)
     return c->d->subjects * range / c->ranges;
 }
 
-/* The arrays a pass reads are there (else the serial check says which is not). */
-static int layout_ok(const crvm__rcov_data *d)
-{
-    if (d == NULL || d->groups < 1)
-        return 0;
-    if (d->subjects > 0 && (d->group == NULL || d->periods == NULL || d->churned == NULL ||
-                            d->first_row == NULL))
-        return 0;
-    size_t rows = d->subjects > 0 ? d->first_row[d->subjects] : 0;
-    return !(rows > 0 && (d->row_pattern == NULL || (d->covariates > 0 && d->pattern_z == NULL)));
-}
-
 /* Pass 1: the range's subjects (crvm__rcov_data_check()'s conditions on
- * them) and their groups' tallies (check_groups). */
+ * them, cov_internal.h) and their groups' tallies (check_groups). */
 static void subjects_range(void *vctx, size_t worker, size_t range)
 {
     (void)worker;
@@ -64,14 +52,13 @@ static void subjects_range(void *vctx, size_t worker, size_t range)
     const crvm__rcov_data *d = c->d;
     range_tally *t = &c->t[range];
     for (size_t i = range_begin(c, range); i < range_begin(c, range + 1); i++) {
-        double w = d->weight ? d->weight[i] : 1.0;
-        size_t n = d->first_row[i + 1] - d->first_row[i];
-        if (d->group[i] < 0 || (size_t)d->group[i] >= d->groups || !(isfinite(w) && w >= 0) ||
-            d->first_row[i + 1] < d->first_row[i] || d->periods[i] < 0 || (size_t)d->periods[i] != n ||
-            d->churned[i] > 1 || (d->churned[i] && n == 0)) {
+        if (crvm__rcov_label_fault(d->groups, d->group[i], d->weight ? &d->weight[i] : NULL) ||
+            crvm__rcov_history_fault(d, i)) {
             t->bad = 1;
             return;
         }
+        double w = d->weight ? d->weight[i] : 1.0;
+        size_t n = d->first_row[i + 1] - d->first_row[i];
         if (n == 0 || w == 0)
             continue;
         crvm__rcov_group_stats *g = &t->gs[d->group[i]];
@@ -97,7 +84,7 @@ static void rows_range(void *vctx, size_t worker, size_t range)
     range_tally *t = &c->t[range];
     const size_t begin = range_begin(c, range), end = range_begin(c, range + 1);
     for (size_t r = 0; range == 0 && d->subjects > 0 && r < d->first_row[0]; r++)
-        if (d->row_pattern[r] >= d->patterns) {
+        if (!crvm__rcov_row_ok(d, r)) {
             t->bad = 1;
             return;
         }
@@ -105,11 +92,11 @@ static void rows_range(void *vctx, size_t worker, size_t range)
         double w = d->weight ? d->weight[i] : 1.0;
         const size_t last = d->first_row[i + 1];
         for (size_t r = d->first_row[i]; r < last; r++) {
-            uint32_t q = d->row_pattern[r];
-            if (q >= d->patterns) {
+            if (!crvm__rcov_row_ok(d, r)) {
                 t->bad = 1;
                 return;
             }
+            uint32_t q = d->row_pattern[r];
             if (t->cnt && w != 0) {
                 t->cnt[q] += w;
                 t->row_total += w;
@@ -236,7 +223,7 @@ crvm_status crvm__rcov_check_fit_data(const char *who, crvm_retention_kind kind,
                                       const crvm__rcov_data *d, int threads,
                                       crvm__rcov_group_stats *gs, double *total)
 {
-    if (!layout_ok(d))
+    if (crvm__rcov_layout_fault(d) != CRVM__RCOV_FAULT_NONE)
         return inconsistent(d, who);
     const size_t G = d->groups, Q = d->patterns, p = d->covariates;
     size_t ranges = threads > 1 ? (threads < CRVM__MAX_THREADS ? (size_t)threads : CRVM__MAX_THREADS) : 1;

@@ -56,45 +56,48 @@ static crvm_status check_rows(const char *who, size_t subjects, const int32_t *r
 static crvm_status check_subjects(const char *who, size_t groups, const int32_t *group,
                                   const double *weight, size_t subjects)
 {
-    for (size_t i = 0; i < subjects; i++) {
-        if (group[i] < 0 || (size_t)group[i] >= groups)
+    for (size_t i = 0; i < subjects; i++)
+        switch (crvm__rcov_label_fault(groups, group[i], weight ? &weight[i] : NULL)) {
+        case CRVM__RCOV_FAULT_GROUP:
             return crvm__fail(CRVM_EINVAL, "%s: subject %zu, column subject_group: %ld is not a "
                               "group (0..%zu)", who, i, (long)group[i], groups - 1);
-        if (weight && !(isfinite(weight[i]) && weight[i] >= 0))
+        case CRVM__RCOV_FAULT_WEIGHT:
             return crvm__fail(CRVM_EINVAL, "%s: subject %zu, column subject_weight: %g must be "
                               "finite and >= 0", who, i, weight[i]);
-    }
+        }
     return CRVM_OK;
 }
 
 crvm_status crvm__rcov_data_check(const crvm__rcov_data *d, const char *who)
 {
-    if (d == NULL)
+    switch (crvm__rcov_layout_fault(d)) {
+    case CRVM__RCOV_FAULT_DATA:
         return crvm__fail(CRVM_EINVAL, "%s: data is NULL", who);
-    if (d->groups < 1)
+    case CRVM__RCOV_FAULT_GROUPS:
         return crvm__fail(CRVM_EINVAL, "%s: groups = 0: need at least one", who);
-    if (d->subjects > 0 && (d->group == NULL || d->periods == NULL || d->churned == NULL ||
-                            d->first_row == NULL))
+    case CRVM__RCOV_FAULT_SUBJECTS:
         return crvm__fail(CRVM_EINVAL, "%s: a subject array is NULL", who);
+    }
     crvm_status st = check_subjects(who, d->groups, d->group, d->weight, d->subjects);
     if (st != CRVM_OK)
         return st;
-    size_t rows = d->subjects > 0 ? d->first_row[d->subjects] : 0;
-    if (rows > 0 && (d->row_pattern == NULL || (d->covariates > 0 && d->pattern_z == NULL)))
+    if (crvm__rcov_layout_fault(d) == CRVM__RCOV_FAULT_ROWS)
         return crvm__fail(CRVM_EINVAL, "%s: row_pattern or pattern_z is NULL", who);
     for (size_t i = 0; i < d->subjects; i++) {
         size_t n = d->first_row[i + 1] - d->first_row[i];
-        if (d->first_row[i + 1] < d->first_row[i] || d->periods[i] < 0 ||
-            (size_t)d->periods[i] != n)
+        switch (crvm__rcov_history_fault(d, i)) {
+        case CRVM__RCOV_FAULT_PERIODS:
             return crvm__fail(CRVM_EINVAL, "%s: subject %zu: periods = %ld but it has %zu rows",
                               who, i, (long)d->periods[i],
                               d->first_row[i + 1] >= d->first_row[i] ? n : 0);
-        if (d->churned[i] > 1 || (d->churned[i] && n == 0))
+        case CRVM__RCOV_FAULT_CHURNED:
             return crvm__fail(CRVM_EINVAL, "%s: subject %zu: churned = %d with %zu periods", who,
                               i, (int)d->churned[i], n);
+        }
     }
+    size_t rows = d->subjects > 0 ? d->first_row[d->subjects] : 0;
     for (size_t r = 0; r < rows; r++)
-        if (d->row_pattern[r] >= d->patterns)
+        if (!crvm__rcov_row_ok(d, r))
             return crvm__fail(CRVM_EINVAL, "%s: row %zu: pattern %lu out of range (%zu patterns)",
                               who, r, (unsigned long)d->row_pattern[r], d->patterns);
     for (size_t q = 0; q < d->patterns * d->covariates; q++)

@@ -11,6 +11,7 @@
 #ifndef CRVM_RETENTION_COV_INTERNAL_H
 #define CRVM_RETENTION_COV_INTERNAL_H
 
+#include <float.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,6 +34,65 @@ typedef struct crvm__rcov_data {       /* compact panel */
  * caller in the message. CRVM_EINVAL naming the subject or pattern. Cost
  * O(subjects + rows + patterns x covariates). */
 crvm_status crvm__rcov_data_check(const crvm__rcov_data *data, const char *who);
+
+/* The conditions of crvm__rcov_data_check() as fault codes (0: none), one
+ * definition for it and for the fit's parallel pass over the same data
+ * (cov_checks.c), which must accept exactly what the check accepts: the
+ * check names the fault, the pass only tests for one. */
+enum {
+    CRVM__RCOV_FAULT_NONE,
+    CRVM__RCOV_FAULT_DATA,     /* data NULL */
+    CRVM__RCOV_FAULT_GROUPS,   /* no group */
+    CRVM__RCOV_FAULT_SUBJECTS, /* a subject array NULL */
+    CRVM__RCOV_FAULT_ROWS,     /* row_pattern or pattern_z NULL */
+    CRVM__RCOV_FAULT_GROUP,    /* a subject's group out of range */
+    CRVM__RCOV_FAULT_WEIGHT,   /* a subject's weight not finite and >= 0 */
+    CRVM__RCOV_FAULT_PERIODS,  /* a subject's periods not its number of rows */
+    CRVM__RCOV_FAULT_CHURNED,  /* a subject's churned not 0/1, or 1 without a row */
+};
+
+/* The arrays the checks read: present where their lengths say they are */
+static inline int crvm__rcov_layout_fault(const crvm__rcov_data *d)
+{
+    if (d == NULL)
+        return CRVM__RCOV_FAULT_DATA;
+    if (d->groups < 1)
+        return CRVM__RCOV_FAULT_GROUPS;
+    if (d->subjects > 0 &&
+        (d->group == NULL || d->periods == NULL || d->churned == NULL || d->first_row == NULL))
+        return CRVM__RCOV_FAULT_SUBJECTS;
+    size_t rows = d->subjects > 0 ? d->first_row[d->subjects] : 0;
+    if (rows > 0 && (d->row_pattern == NULL || (d->covariates > 0 && d->pattern_z == NULL)))
+        return CRVM__RCOV_FAULT_ROWS;
+    return CRVM__RCOV_FAULT_NONE;
+}
+
+/* A subject's group (of groups) and weight (NULL: 1) */
+static inline int crvm__rcov_label_fault(size_t groups, int32_t group, const double *weight)
+{
+    if (group < 0 || (size_t)group >= groups)
+        return CRVM__RCOV_FAULT_GROUP;
+    if (weight != NULL && !(*weight >= 0 && *weight <= DBL_MAX)) /* finite, >= 0; NaN fails */
+        return CRVM__RCOV_FAULT_WEIGHT;
+    return CRVM__RCOV_FAULT_NONE;
+}
+
+/* Subject i's periods and churn against its rows (layout already sound) */
+static inline int crvm__rcov_history_fault(const crvm__rcov_data *d, size_t i)
+{
+    size_t n = d->first_row[i + 1] - d->first_row[i];
+    if (d->first_row[i + 1] < d->first_row[i] || d->periods[i] < 0 || (size_t)d->periods[i] != n)
+        return CRVM__RCOV_FAULT_PERIODS;
+    if (d->churned[i] > 1 || (d->churned[i] && n == 0))
+        return CRVM__RCOV_FAULT_CHURNED;
+    return CRVM__RCOV_FAULT_NONE;
+}
+
+/* Row r's pattern id in range */
+static inline int crvm__rcov_row_ok(const crvm__rcov_data *d, size_t r)
+{
+    return d->row_pattern[r] < d->patterns;
+}
 
 /* A compact panel built from the public dense form (the arguments of
  * crvm_retention_cov_fit()): validates it (CRVM_EINVAL naming the row or

@@ -607,6 +607,19 @@ static void checks_and_sample_on_threads_match_the_calling_thread(void **state)
     snprintf(want, sizeof want, "subject %zu: periods", late);
     SAME_FAULT(CRVM_EINVAL, want);
     cp.periods[late] -= 1;
+    /* A subject's churned flag not 0 or 1. */
+    uint8_t churned_was = cp.churned[late];
+    cp.churned[late] = 2;
+    snprintf(want, sizeof want, "subject %zu: churned = 2", late);
+    SAME_FAULT(CRVM_EINVAL, want);
+    cp.churned[late] = churned_was;
+    /* A subject's group out of range (the panel views the caller's groups). */
+    assert_ptr_equal(d->group, pn.group);
+    int32_t group_was = pn.group[late];
+    pn.group[late] = (int32_t)pn.G;
+    snprintf(want, sizeof want, "subject %zu, column subject_group", late);
+    SAME_FAULT(CRVM_EINVAL, want);
+    pn.group[late] = group_was;
     /* No churn in group 1. */
     uint8_t *saved = malloc(pn.S);
     assert_non_null(saved);
