@@ -498,6 +498,21 @@ CRVM_API crvm_status crvm_value_outreach(const crvm_value *value, crvm_outreach_
                                          size_t n, int32_t *customer, size_t customer_len,
                                          size_t *count);
 
+/**
+ * The score by which crvm_value_outreach() ranks each customer, in money:
+ * its value at risk (::CRVM_RANK_VALUE_AT_RISK), or the expected saving of an
+ * outreach, save rate x value at risk - outreach cost
+ * (::CRVM_RANK_EXPECTED_SAVING); NaN for a customer the ranking leaves out
+ * (not active, or by expected saving not positive). With it, lists made on
+ * parts of a base (crvm.spark: one per bucket of customers) merge into the
+ * base's list: the highest scores first. O(customers).
+ * @param score one value per customer (crvm_value_info.customers, ledger order)
+ * @return ::CRVM_OK; ::CRVM_EINVAL (NULL, @p score_len not the customers, bad
+ *         rank); ::CRVM_ESTATE.
+ */
+CRVM_API crvm_status crvm_value_outreach_scores(const crvm_value *value, crvm_outreach_rank rank,
+                                                double *score, size_t score_len);
+
 /** One driver of a customer's churn risk now. */
 typedef struct crvm_value_driver {
     int covariate;      /**< covariate index (crvm_value_covariate_name()) */

@@ -38,6 +38,47 @@ static void sift(ranked *h, size_t n, size_t i)
     }
 }
 
+/* Customer i's score by rank (cents), and whether the ranking lists it:
+ * active and, by expected saving, worth the outreach's cost */
+static int score_of(const crvm_value *v, crvm_outreach_rank rank, size_t i, double *score)
+{
+    if (v->panel.status[i] != CRVM__VP_ACTIVE)
+        return 0;
+    double var = (double)v->fig[v->active_index[i]].var;
+    if (rank == CRVM_RANK_VALUE_AT_RISK) {
+        *score = var;
+        return 1;
+    }
+    *score = v->costs.outreach_save_rate * var - 100.0 * v->costs.outreach_cost;
+    return *score > 0;
+}
+
+static crvm_status check_rank(crvm_outreach_rank rank, const char *fn)
+{
+    if ((unsigned)rank > CRVM_RANK_EXPECTED_SAVING)
+        return crvm__fail(CRVM_EINVAL, "%s: rank = %d: not a crvm_outreach_rank", fn, (int)rank);
+    return CRVM_OK;
+}
+
+crvm_status crvm_value_outreach_scores(const crvm_value *v, crvm_outreach_rank rank,
+                                       double *score, size_t score_len)
+{
+    static const char fn[] = "crvm_value_outreach_scores";
+    crvm_status st = crvm__value_usable(v, fn);
+    if (st == CRVM_OK)
+        st = check_rank(rank, fn);
+    if (st)
+        return st;
+    if (!score || score_len != v->panel.customers)
+        return crvm__fail(CRVM_EINVAL, "%s: score_len = %zu must be the customers (%zu)%s", fn,
+                          score_len, v->panel.customers, score ? "" : ", and score non-NULL");
+    for (size_t i = 0; i < v->panel.customers; i++) {
+        double s;
+        score[i] = score_of(v, rank, i, &s) ? s / 100.0 : NAN;
+    }
+    return CRVM_OK;
+}
+
 crvm_status crvm_value_outreach(const crvm_value *v, crvm_outreach_rank rank, size_t n,
                                 int32_t *customer, size_t customer_len, size_t *count)
 {
@@ -45,8 +86,8 @@ crvm_status crvm_value_outreach(const crvm_value *v, crvm_outreach_rank rank, si
     crvm_status st = crvm__value_usable(v, fn);
     if (st)
         return st;
-    if ((unsigned)rank > CRVM_RANK_EXPECTED_SAVING)
-        return crvm__fail(CRVM_EINVAL, "%s: rank = %d: not a crvm_outreach_rank", fn, (int)rank);
+    if ((st = check_rank(rank, fn)) != CRVM_OK)
+        return st;
     if (!count || customer_len < n || (n && !customer))
         return crvm__fail(CRVM_EINVAL, "%s: customer_len = %zu must be at least n = %zu, and count "
                           "is required", fn, customer_len, n);
@@ -54,15 +95,11 @@ crvm_status crvm_value_outreach(const crvm_value *v, crvm_outreach_rank rank, si
     ranked *heap = crvm__malloc((want + 1) * sizeof *heap);
     if (!heap)
         return crvm__nomem("outreach ranking");
-    const double save = v->costs.outreach_save_rate, cost = 100.0 * v->costs.outreach_cost;
     size_t size = 0;
     for (size_t i = 0; i < v->panel.customers && want; i++) {
-        if (v->panel.status[i] != CRVM__VP_ACTIVE)
+        ranked r = {0.0, (uint32_t)i};
+        if (!score_of(v, rank, i, &r.score))
             continue;
-        double var = (double)v->fig[v->active_index[i]].var;
-        ranked r = {rank == CRVM_RANK_VALUE_AT_RISK ? var : save * var - cost, (uint32_t)i};
-        if (rank == CRVM_RANK_EXPECTED_SAVING && !(r.score > 0))
-            continue; /* an outreach that is not worth its cost */
         if (size < want) {
             heap[size++] = r;
             if (size == want) /* heapify: the root is the entry ranked last */

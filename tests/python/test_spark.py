@@ -398,6 +398,20 @@ def test_value_model_with_the_single_machine_model_is_the_single_machine_table(
         assert (np.rint(got * 100) == np.rint(local * 100)).all(), (got - local)
         assert got["contact_value_effect_lower"] < got["contact_value_effect_upper"]
 
+    # The outreach list: the buckets' lists merged by the library's scores
+    # are the base's list, in its order (no near-ties here), with its figures.
+    for rank, n in (("value_at_risk", 25), ("expected_saving", 40)):
+        got = vm.outreach(n, rank=rank)
+        want = value_local.outreach(n, rank=rank)
+        assert len(got) == len(want) > 10
+        assert [str(i) for i in got.index] == [str(i) for i in want.index]
+        assert list(got.columns) == list(want.columns)
+        assert (got["drivers"].to_numpy() == want["drivers"].to_numpy()).all()
+        np.testing.assert_allclose(got["value_at_risk"], want["value_at_risk"], rtol=PREDICT_RTOL)
+    assert len(vm.outreach(0)) == 0
+    with pytest.raises(ValueError, match="rank"):
+        vm.outreach(5, rank="revenue")
+
 
 def test_value_model_fitted_on_spark(business, value_frames, value_local):
     """Spark's own fit with its default tolerance (Newton on the partitions'

@@ -220,6 +220,30 @@ def test_outreach_and_drivers(vm):
     assert (0.2 * worth["value_at_risk"] - 25 > 0).all()
 
 
+def test_outreach_scores(vm):
+    """The scores are the ranking's: the value at risk, or with the default
+    cost model 0.2 x it - 25 where positive; NaN for customers left out; the
+    scored customers sorted by score (then ledger order) are the list."""
+    cust = vm.customers()
+    var = vm.outreach_scores()
+    assert var.index.equals(cust.index) and var.name == "value_at_risk"
+    assert var[~cust["active"]].isna().all()
+    np.testing.assert_allclose(var[cust["active"]], cust.loc[cust["active"], "value_at_risk"],
+                               rtol=1e-12, atol=1e-12)
+    saving = vm.outreach_scores("expected_saving")
+    want = 0.2 * cust["value_at_risk"] - 25
+    keep = cust["active"] & (want > 0)
+    assert saving[~keep].isna().all() and keep.sum() > 0
+    np.testing.assert_allclose(saving[keep], want[keep], rtol=1e-12, atol=1e-12)
+    for rank, scores in (("value_at_risk", var), ("expected_saving", saving)):
+        order = pd.DataFrame({"s": scores.to_numpy(), "i": np.arange(len(scores))},
+                             index=scores.index).dropna().sort_values(["s", "i"],
+                                                                      ascending=[False, True])
+        assert list(vm.outreach(len(cust), rank=rank).index) == list(order.index)
+    with pytest.raises(ValueError, match="rank"):
+        vm.outreach_scores("revenue")
+
+
 def test_scenarios(vm):
     zero = vm.scenario(share=0.0)
     assert (zero == 0).all()

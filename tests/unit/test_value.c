@@ -860,6 +860,62 @@ static void support_pnl_adds_up_and_reconciles(void **state)
     free(econ);
 }
 
+/* by score, then customer index: the order crvm_value_outreach documents */
+static const double *score_order_of;
+static int by_score_then_index(const void *a, const void *b)
+{
+    int32_t i = *(const int32_t *)a, j = *(const int32_t *)b;
+    double si = score_order_of[i], sj = score_order_of[j];
+    if (si != sj)
+        return si > sj ? -1 : 1;
+    return (i > j) - (i < j);
+}
+
+static void outreach_scores_are_the_ranking(void **state)
+{
+    (void)state;
+    const fitted *f = &F;
+    double *score = malloc(f->n * sizeof *score);
+    int32_t *listed = malloc(f->n * sizeof *listed), *sorted = malloc(f->n * sizeof *sorted);
+    assert_true(score && listed && sorted);
+    for (int rank = CRVM_RANK_VALUE_AT_RISK; rank <= CRVM_RANK_EXPECTED_SAVING; rank++) {
+        assert_int_equal(crvm_value_outreach_scores(f->v, (crvm_outreach_rank)rank, score, f->n),
+                         CRVM_OK);
+        /* The value at risk, or with the default cost model 0.2 x it - 25
+         * where positive (docs/value-model.md); NaN for the others. */
+        size_t eligible = 0;
+        for (size_t i = 0; i < f->n; i++) {
+            const double *r = f->cust + i * CRVM_VC_COLUMNS;
+            double want = r[CRVM_VC_VALUE_AT_RISK];
+            if (rank == CRVM_RANK_EXPECTED_SAVING)
+                want = 0.2 * want - 25.0;
+            if (r[CRVM_VC_ACTIVE] == 0 || !(want > 0 || rank == CRVM_RANK_VALUE_AT_RISK)) {
+                assert_true(isnan(score[i]));
+                continue;
+            }
+            /* the list's score in cents / 100: within a rounding of the column */
+            assert_close(score[i], want, 1e-12, 1e-12);
+            sorted[eligible++] = (int32_t)i;
+        }
+        assert_true(eligible > 40);
+        /* Sorting the scored customers by score gives the list. */
+        score_order_of = score;
+        qsort(sorted, eligible, sizeof *sorted, by_score_then_index);
+        size_t count;
+        assert_int_equal(crvm_value_outreach(f->v, (crvm_outreach_rank)rank, f->n, listed, f->n,
+                                             &count), CRVM_OK);
+        assert_int_equal(count, eligible);
+        assert_memory_equal(listed, sorted, count * sizeof *listed);
+    }
+    assert_status(crvm_value_outreach_scores(NULL, CRVM_RANK_VALUE_AT_RISK, score, f->n), CRVM_EINVAL);
+    assert_status(crvm_value_outreach_scores(f->v, (crvm_outreach_rank)2, score, f->n), CRVM_EINVAL);
+    assert_status(crvm_value_outreach_scores(f->v, CRVM_RANK_VALUE_AT_RISK, score, f->n - 1), CRVM_EINVAL);
+    assert_status(crvm_value_outreach_scores(f->v, CRVM_RANK_VALUE_AT_RISK, NULL, f->n), CRVM_EINVAL);
+    free(score);
+    free(listed);
+    free(sorted);
+}
+
 static void outreach_ranks_and_names_drivers(void **state)
 {
     (void)state;
@@ -1766,6 +1822,7 @@ static void a_modified_ledger_is_refused(void **state)
     assert_status(crvm_value_group_label(v, CRVM_FIELD_OUTCOME, NULL, 0, text, sizeof text), CRVM_ESTATE);
     assert_status(crvm_value_support_pnl(v, as_of, as_of, out, CRVM_PNL_LINES), CRVM_ESTATE);
     assert_status(crvm_value_outreach(v, CRVM_RANK_VALUE_AT_RISK, 1, group, 4, &count), CRVM_ESTATE);
+    assert_status(crvm_value_outreach_scores(v, CRVM_RANK_VALUE_AT_RISK, out, 0), CRVM_ESTATE);
     assert_status(crvm_value_drivers(v, 0, d, 2, &count), CRVM_ESTATE);
     assert_status(crvm_value_drivers_text(v, 0, text, sizeof text), CRVM_ESTATE);
     assert_status(crvm_value_scenario(v, &sc, out, CRVM_SCEN_COLUMNS), CRVM_ESTATE);
@@ -2066,6 +2123,7 @@ int main(void)
         cmocka_unit_test(impact_by_many_equals_each_single_call),
         cmocka_unit_test(info_carries_the_horizon_and_confidence),
         cmocka_unit_test(support_pnl_adds_up_and_reconciles),
+        cmocka_unit_test(outreach_scores_are_the_ranking),
         cmocka_unit_test(outreach_ranks_and_names_drivers),
         cmocka_unit_test(scenarios_match_a_direct_mixture),
         cmocka_unit_test(knowledge_rows_project_the_recent_rate),

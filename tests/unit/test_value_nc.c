@@ -273,6 +273,20 @@ static void roll_ups_are_exact_and_per_segment_fits_differ(void **state)
         for (size_t j = 1; j < got; j++)
             assert_true(vc[(size_t)top[j - 1] * CRVM_VC_COLUMNS + CRVM_VC_VALUE_AT_RISK] >=
                         vc[(size_t)top[j] * CRVM_VC_COLUMNS + CRVM_VC_VALUE_AT_RISK]);
+        /* its scores: each active customer's value at risk, NaN for the others */
+        double *score = malloc(b.n * sizeof *score);
+        assert_non_null(score);
+        assert_int_equal(crvm_value_outreach_scores(v, CRVM_RANK_VALUE_AT_RISK, score, b.n),
+                         CRVM_OK);
+        for (size_t i = 0; i < b.n; i++) {
+            const double *r = vc + i * CRVM_VC_COLUMNS;
+            if (r[CRVM_VC_ACTIVE] != 0)
+                assert_close(score[i], r[CRVM_VC_VALUE_AT_RISK], 1e-12, 1e-12);
+            else
+                assert_true(isnan(score[i]));
+        }
+        assert_true(score[top[0]] >= score[top[got - 1]]);
+        free(score);
         double pnl[CRVM_PNL_LINES];
         assert_int_equal(crvm_value_support_pnl(v, test_date(2023, 1, 1), b.as_of + 1, pnl, CRVM_PNL_LINES),
                          CRVM_OK);

@@ -567,6 +567,19 @@ class ValueModel:
         df["drivers"] = [_ll.crvm_value_drivers_text(h, int(i)) for i in chosen]
         return df
 
+    def outreach_scores(self, rank: str = "value_at_risk") -> pd.Series:
+        """The score by which :meth:`outreach` ranks every customer (indexed by
+        customer id): its value at risk, or the expected saving of an outreach
+        (``rank="expected_saving"``: save rate x value at risk - outreach
+        cost); NaN where the ranking leaves the customer out (not active, or
+        not worth an outreach)."""
+        if rank not in _RANKS:
+            raise ValueError(f"rank must be one of {list(_RANKS)}, got {rank!r}")
+        h = self._handle()
+        out = np.empty(len(self.ledger))
+        _ll.crvm_value_outreach_scores(h, _RANKS[rank], out)
+        return pd.Series(out, index=self.ledger.customer_ids(), name=rank)
+
     def drivers(self, customer: str) -> pd.DataFrame:
         """The covariates raising one customer's churn hazard: amount, period
         (0 current, 1 last complete) and hazard multiplier, the largest first."""

@@ -1,6 +1,7 @@
 """The relationship value model on Spark: the customer value table, segment
-roll-ups, contact impact and the support P&L's customer lines of a base in
-Spark tables, equal to :class:`crvm.ValueModel` on one machine.
+roll-ups, contact impact, the support P&L's customer lines and the outreach
+list of a base in Spark tables, equal to :class:`crvm.ValueModel` on one
+machine.
 
 How: the tables (customers, revenue, contacts, knowledge uses; articles go to
 every bucket) are bucketed by a hash of the customer id, so a customer's rows
@@ -112,6 +113,7 @@ class SparkValueModel:
                                         spark.table("contacts")).fit("2024-06-30")
         vm.customers().write.parquet("values/")
         vm.segments(); vm.contact_impact(by="queue"); vm.support_pnl("2024-01-01", "2024-06-30")
+        vm.outreach(50, rank="expected_saving")
     """
 
     def __init__(self, customers, revenue=None, contacts=None, knowledge_uses=None,
@@ -255,15 +257,46 @@ class SparkValueModel:
 
     # -------------------------------------------------------------- figures
 
+    def _customer_schema(self, extra=()) -> str:
+        """The schema of the value table's rows (customer_id first), then extra."""
+        id_type = self._tables["customers"].schema["customer_id"].dataType.simpleString()
+        types = {"active": "boolean", "segment": "string", "tenure": "bigint", "silence": "bigint"}
+        return spark_schema([("customer_id", id_type)] +
+                            [(c, types.get(c, "double")) for c in _VC_COLS] + list(extra))
+
     def customers(self):
         """The value table: a Spark DataFrame of every customer with the
         columns of :meth:`crvm.ValueModel.customers` and ``customer_id``."""
-        cols = _VC_COLS
-        id_type = self._tables["customers"].schema["customer_id"].dataType.simpleString()
-        types = {"active": "boolean", "segment": "string", "tenure": "bigint", "silence": "bigint"}
-        schema = spark_schema([("customer_id", id_type)] + [(c, types.get(c, "double")) for c in cols])
         return self._per_bucket(lambda vm: vm.customers().rename_axis("customer_id").reset_index(),
-                                schema)
+                                self._customer_schema())
+
+    def outreach(self, n: int = 20, rank: str = "value_at_risk") -> pd.DataFrame:
+        """The ``n`` active customers of the whole base ranked first, with the
+        columns of :meth:`crvm.ValueModel.outreach` (pandas, on the driver,
+        indexed by customer id). Each bucket lists its own first ``n`` with
+        their scores (:meth:`crvm.ValueModel.outreach_scores`, the library's
+        ranking key), and the driver keeps the ``n`` highest scores of those
+        lists: the base's list, since a customer's figures are those of the
+        whole base. Equal scores go by customer id (on one machine, by ledger
+        order)."""
+        if rank not in ("value_at_risk", "expected_saving"):
+            raise ValueError(f"rank must be 'value_at_risk' or 'expected_saving', got {rank!r}")
+        if n < 0:
+            raise ValueError(f"n must be >= 0, got {n}")
+
+        schema = self._customer_schema([("drivers", "string"), ("_score", "double")])
+
+        def bucket(vm: ValueModel) -> pd.DataFrame:
+            top = vm.outreach(n, rank)
+            if len(top) == 0:  # its empty columns of mixed kinds do not convert to Arrow
+                return _empty(schema)
+            top["_score"] = vm.outreach_scores(rank).loc[top.index].to_numpy()
+            return top.rename_axis("customer_id").reset_index()
+
+        lists = self._per_bucket(bucket, schema).toPandas()
+        best = lists.sort_values(["_score", "customer_id"], ascending=[False, True],
+                                 kind="mergesort").head(n)
+        return best.drop(columns="_score").set_index("customer_id")
 
     def segments(self) -> pd.DataFrame:
         """Segment roll-ups (pandas, on the driver): the columns of
