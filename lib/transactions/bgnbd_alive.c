@@ -167,6 +167,54 @@ static const int left_pack[16][8] = {
     KEEP(2, 3, 0, 0), KEEP(0, 2, 3, 0), KEEP(1, 2, 3, 0), KEEP(0, 1, 2, 3)};
 #undef KEEP
 
+/* The state of pack_rows_avx2's loop: the kept rows so far, the row
+ * numbers of the next four lanes and the conditions of the rows so far;
+ * and its constants, read from the context once (the loop's stores could
+ * alias it) */
+typedef struct pack_state {
+    size_t m;
+    __m256i lane;
+    __m256d acc, alpha, r;
+    int all;
+} pack_state;
+
+/* Rows i .. i + 3 of pack_rows_avx2 */
+static inline ALWAYS_INLINE __attribute__((target("avx2"))) void
+pack4(const double *x, const double *tx, const double *T,
+      size_t i, double *out, kept_rows *kr, double *xs, int check, pack_state *ps)
+{
+    const __m256d zero = _mm256_setzero_pd(), one = _mm256_set1_pd(1.0);
+    const __m256d top = _mm256_set1_pd(DBL_MAX);
+    __m256d xi = _mm256_loadu_pd(x + i), ti = _mm256_loadu_pd(tx + i);
+    __m256d Ti = _mm256_loadu_pd(T + i);
+    _mm256_storeu_pd(out + i, one);
+    __m256d nz = _mm256_cmp_pd(xi, zero, _CMP_NEQ_UQ);
+    if (check) {
+        __m256d whole = _mm256_cmp_pd(_mm256_round_pd(xi, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC),
+                                      xi, _CMP_EQ_OQ);
+        __m256d xok = _mm256_and_pd(_mm256_and_pd(_mm256_cmp_pd(xi, zero, _CMP_GE_OQ),
+                                                  _mm256_cmp_pd(xi, top, _CMP_LE_OQ)),
+                                    whole);
+        __m256d tok = _mm256_and_pd(_mm256_and_pd(_mm256_cmp_pd(ti, zero, _CMP_GE_OQ),
+                                                  _mm256_cmp_pd(ti, Ti, _CMP_LE_OQ)),
+                                    _mm256_cmp_pd(Ti, top, _CMP_LE_OQ));
+        __m256d zok = _mm256_or_pd(nz, _mm256_cmp_pd(ti, zero, _CMP_EQ_OQ));
+        ps->acc = _mm256_and_pd(ps->acc, _mm256_and_pd(_mm256_and_pd(xok, tok), zok));
+    }
+    int keep = ps->all | _mm256_movemask_pd(nz);
+    __m256i perm = _mm256_loadu_si256((const __m256i *)left_pack[keep]);
+    size_t m = ps->m;
+#define PACK(dst, val) \
+    _mm256_storeu_pd(dst + m, _mm256_castps_pd(_mm256_permutevar8x32_ps(_mm256_castpd_ps(val), perm)))
+    PACK(kr->v, _mm256_div_pd(_mm256_sub_pd(Ti, ti), _mm256_add_pd(ps->alpha, ti)));
+    PACK(kr->k, _mm256_add_pd(ps->r, xi));
+    PACK(xs, xi);
+#undef PACK
+    _mm256_storeu_si256((__m256i *)(kr->idx + m), _mm256_permutevar8x32_epi32(ps->lane, perm));
+    ps->lane = _mm256_add_epi64(ps->lane, _mm256_set1_epi64x(4));
+    ps->m = m + (size_t)__builtin_popcount((unsigned)keep);
+}
+
 /* pack_rows four rows a step: the kept rows' values computed for all four
  * (with the division, so that w is not stored) and moved to the front by
  * one permutation each (the same operations, so the same bits), the per-x
@@ -176,59 +224,36 @@ static const int left_pack[16][8] = {
  * *ok = 0 when a row fails, and then nothing is packed (no constant is
  * looked up for a bad x). The vector conditions are those of columns_ok.c's
  * loop, x whole tested by truncation (vroundpd; every double from 2^52 on
- * is its own truncation). With stream, the columns CRVM__ALIVE_AHEAD rows
- * (4 KB) ahead are prefetched, one cache line per column every eight rows:
- * the hardware's prefetcher stops at each 4 KB page, and the columns of a
- * cold call come from memory (-8% to -9% CPU for a cold call from Python at
- * 10^5 and 10^6 rows; one prefetch of the whole next block at its start
- * cost 12% more instead). */
+ * is its own truncation). With stream (a constant), the columns
+ * CRVM__ALIVE_AHEAD rows (4 KB) ahead are prefetched, a cache line of each
+ * every eight rows: the hardware's prefetcher stops at each 4 KB page, and
+ * the columns of a cold call come from memory (-8% to -9% CPU for a cold
+ * call from Python at 10^5 and 10^6 rows; one prefetch of the whole next
+ * block at its start cost 12% more instead). */
 static inline ALWAYS_INLINE __attribute__((target("avx2"))) size_t
 pack_rows_avx2(crvm__p_alive_ctx *ctx, const double *x, const double *tx, const double *T,
                size_t len, double *out, kept_rows *kr, int check, int stream, int *ok)
 {
-    const __m256d zero = _mm256_setzero_pd(), one = _mm256_set1_pd(1.0);
-    const __m256d top = _mm256_set1_pd(DBL_MAX);
-    const __m256d alpha = _mm256_set1_pd(ctx->alpha), r = _mm256_set1_pd(ctx->r);
-    const int all = ctx->modified ? 15 : 0;
     double xs[CRVM__VBLOCK];
-    __m256i lane = _mm256_setr_epi64x(0, 1, 2, 3);
-    const __m256i four = _mm256_set1_epi64x(4);
-    __m256d acc = _mm256_castsi256_pd(_mm256_set1_epi64x(-1));
-    size_t m = 0, i = 0;
-    for (; i + 4 <= len; i += 4) {
-        __m256d xi = _mm256_loadu_pd(x + i), ti = _mm256_loadu_pd(tx + i);
-        __m256d Ti = _mm256_loadu_pd(T + i);
-        _mm256_storeu_pd(out + i, one);
-        if (stream & ((i & 7) == 0)) { /* one line of each column */
+    pack_state ps = {0,
+                     _mm256_setr_epi64x(0, 1, 2, 3),
+                     _mm256_castsi256_pd(_mm256_set1_epi64x(-1)),
+                     _mm256_set1_pd(ctx->alpha),
+                     _mm256_set1_pd(ctx->r),
+                     ctx->modified ? 15 : 0};
+    size_t i = 0;
+    if (stream)
+        for (; i + 8 <= len; i += 8) {
             _mm_prefetch((const char *)(x + i + CRVM__ALIVE_AHEAD), _MM_HINT_T0);
             _mm_prefetch((const char *)(tx + i + CRVM__ALIVE_AHEAD), _MM_HINT_T0);
             _mm_prefetch((const char *)(T + i + CRVM__ALIVE_AHEAD), _MM_HINT_T0);
+            pack4(x, tx, T, i, out, kr, xs, check, &ps);
+            pack4(x, tx, T, i + 4, out, kr, xs, check, &ps);
         }
-        __m256d nz = _mm256_cmp_pd(xi, zero, _CMP_NEQ_UQ);
-        if (check) {
-            __m256d whole = _mm256_cmp_pd(
-                _mm256_round_pd(xi, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC), xi, _CMP_EQ_OQ);
-            __m256d xok = _mm256_and_pd(_mm256_and_pd(_mm256_cmp_pd(xi, zero, _CMP_GE_OQ),
-                                                      _mm256_cmp_pd(xi, top, _CMP_LE_OQ)),
-                                        whole);
-            __m256d tok = _mm256_and_pd(_mm256_and_pd(_mm256_cmp_pd(ti, zero, _CMP_GE_OQ),
-                                                      _mm256_cmp_pd(ti, Ti, _CMP_LE_OQ)),
-                                        _mm256_cmp_pd(Ti, top, _CMP_LE_OQ));
-            __m256d zok = _mm256_or_pd(nz, _mm256_cmp_pd(ti, zero, _CMP_EQ_OQ));
-            acc = _mm256_and_pd(acc, _mm256_and_pd(_mm256_and_pd(xok, tok), zok));
-        }
-        int keep = all | _mm256_movemask_pd(nz);
-        __m256i perm = _mm256_loadu_si256((const __m256i *)left_pack[keep]);
-#define PACK(dst, val) \
-    _mm256_storeu_pd(dst + m, _mm256_castps_pd(_mm256_permutevar8x32_ps(_mm256_castpd_ps(val), perm)))
-        PACK(kr->v, _mm256_div_pd(_mm256_sub_pd(Ti, ti), _mm256_add_pd(alpha, ti)));
-        PACK(kr->k, _mm256_add_pd(r, xi));
-        PACK(xs, xi);
-#undef PACK
-        _mm256_storeu_si256((__m256i *)(kr->idx + m), _mm256_permutevar8x32_epi32(lane, perm));
-        lane = _mm256_add_epi64(lane, four);
-        m += (size_t)__builtin_popcount((unsigned)keep);
-    }
+    for (; i + 4 <= len; i += 4)
+        pack4(x, tx, T, i, out, kr, xs, check, &ps);
+    size_t m = ps.m;
+    __m256d acc = ps.acc;
     int good = _mm256_movemask_pd(acc) == 15;
     for (; i < len; i++) {
         if (check)
@@ -282,7 +307,8 @@ __attribute__((target("avx2"))) static int block_checked_avx2(crvm__p_alive_ctx 
 {
     kept_rows kr;
     int ok;
-    size_t m = pack_rows_avx2(ctx, x, tx, T, len, out, &kr, 1, stream, &ok);
+    size_t m = stream ? pack_rows_avx2(ctx, x, tx, T, len, out, &kr, 1, 1, &ok)
+                      : pack_rows_avx2(ctx, x, tx, T, len, out, &kr, 1, 0, &ok);
     if (m != 0)
         finish_rows(&kr, m, out, 1);
     return ok;
