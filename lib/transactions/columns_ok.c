@@ -10,13 +10,6 @@
 
 #include "transactions/txn_private.h"
 
-/* The conditions of check_row for one row, as comparisons that NaN fails */
-static int row_ok(double xi, double ti, double Ti)
-{
-    return (xi >= 0.0) & (xi <= DBL_MAX) & crvm__txn_whole(xi) & (ti >= 0.0) & (ti <= Ti) & (Ti <= DBL_MAX) &
-           ((xi != 0.0) | (ti == 0.0));
-}
-
 #if defined(__GNUC__) || defined(__clang__)
 typedef double v4d __attribute__((vector_size(32)));
 typedef long long v4l __attribute__((vector_size(32)));
@@ -172,7 +165,7 @@ int crvm__txn_columns_ok(const double *x, const double *tx, const double *T, siz
     double lo = INFINITY, hi = -INFINITY;
     int ok, want = T_lo != NULL;
     for (size_t i = leading_rows(x, tx, T, n, &ok, want, &lo, &hi); i < n; i++) {
-        ok &= row_ok(x[i], tx[i], T[i]);
+        ok &= crvm__txn_row_ok(x[i], tx[i], T[i]);
         lo = T[i] < lo ? T[i] : lo;
         hi = T[i] > hi ? T[i] : hi;
     }

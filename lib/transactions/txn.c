@@ -1016,6 +1016,14 @@ static int p_alive_checked(const crvm_txn_params *params, const double *x, const
     *st = CRVM_OK;
     for (size_t i0 = 0; i0 < n && *st == CRVM_OK; i0 += CRVM__VBLOCK) {
         size_t len = n - i0 < CRVM__VBLOCK ? n - i0 : CRVM__VBLOCK;
+        /* the columns come from memory at 10^5 rows as at 10^6 (a Python
+         * caller's collection has evicted them): prefetched wherever the
+         * rows ahead exist */
+        int stream = n - i0 - len >= CRVM__ALIVE_AHEAD;
+        if (crvm__bgnbd_p_alive_block_checked(&pc, x + i0, tx + i0, T + i0, len, v + i0, stream))
+            continue;
+        /* a row failed: name it (check_block finds every row the block's
+         * check refused; were it to pass them all, the block is computed) */
         *st = check_block(params->model, x, tx, T, i0, len);
         if (*st == CRVM_OK)
             crvm__bgnbd_p_alive_block(&pc, x + i0, tx + i0, T + i0, len, v + i0);

@@ -2,6 +2,7 @@
 #ifndef CRVM_TRANSACTIONS_TXN_PRIVATE_H
 #define CRVM_TRANSACTIONS_TXN_PRIVATE_H
 
+#include <float.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -33,6 +34,15 @@ static inline uint64_t crvm__txn_row_hash(double x, double tx, double T)
 static inline int crvm__txn_whole(double v)
 {
     return fabs(v) < 0x1p52 ? (double)(long long)v == v : v == v;
+}
+
+/* One row of the continuous-time models' column check: 0 <= t_x <= T <=
+ * DBL_MAX, x a whole number in [0, DBL_MAX], t_x = 0 where x = 0, as
+ * comparisons that NaN fails (the per-row form of crvm__txn_columns_ok) */
+static inline int crvm__txn_row_ok(double xi, double ti, double Ti)
+{
+    return (xi >= 0.0) & (xi <= DBL_MAX) & crvm__txn_whole(xi) & (ti >= 0.0) & (ti <= Ti) &
+           (Ti <= DBL_MAX) & ((xi != 0.0) | (ti == 0.0));
 }
 
 /* The cheap pass of the continuous-time models' column check (columns_ok.c):
@@ -129,15 +139,14 @@ int crvm__bgnbd_p_alive_rows(const double *p, const double *x, const double *tx,
 /* The same, one block of at most CRVM__VBLOCK rows at a time (for kernels
  * that fuse P(alive) with more work on the block): _init returns 0 where
  * crvm__bgnbd_p_alive_rows would; the context caches the per-x constants
- * across blocks (c0[h] for whole x = h < 64, filled where have[h] is set;
- * bit h of seen is set with it: after a block, seen holds every such x of
- * its rows that P(alive) computed, i.e. all of them but the BG/NBD rows
+ * across blocks (c0[h] for whole x = h < 64, NaN until filled; bit h
+ * of seen is set when it is filled: after a block, seen holds every such x
+ * of its rows that P(alive) computed, i.e. all of them but the BG/NBD rows
  * with x = 0). */
 typedef struct crvm__p_alive_ctx {
     double r, alpha, b, la, shift;
     int modified;
     double c0[64];
-    unsigned char have[64];
     uint64_t seen;
 } crvm__p_alive_ctx;
 int crvm__bgnbd_p_alive_init(crvm__p_alive_ctx *ctx, const double *p, int modified);
@@ -147,6 +156,18 @@ void crvm__bgnbd_p_alive_block(crvm__p_alive_ctx *ctx, const double *x, const do
  * AVX2 build equals */
 void crvm__bgnbd_p_alive_block_base(crvm__p_alive_ctx *ctx, const double *x, const double *tx,
                                     const double *T, size_t len, double *out);
+/* The block of unchecked rows: 1 when every row passes crvm__txn_row_ok,
+ * out then holding their P(alive) (the bits of crvm__bgnbd_p_alive_block);
+ * else 0, out holding nothing of use and the context unchanged. The AVX2
+ * build checks the rows in the loop that packs them; _base checks first.
+ * stream = 1 promises CRVM__ALIVE_AHEAD more rows of each column after the
+ * block, which the AVX2 build prefetches as it goes. */
+#define CRVM__ALIVE_AHEAD 512
+int crvm__bgnbd_p_alive_block_checked(crvm__p_alive_ctx *ctx, const double *x, const double *tx,
+                                      const double *T, size_t len, double *out, int stream);
+int crvm__bgnbd_p_alive_block_checked_base(crvm__p_alive_ctx *ctx, const double *x,
+                                           const double *tx, const double *T, size_t len,
+                                           double *out);
 double crvm__bgnbd_expected_conditional(const double *p, double t, const crvm__txn_row *row,
                                         int modified);
 /* G = E[Y(t) | x, t_x, T] / P(alive) of BG/NBD (modified = 0) or MBG/NBD

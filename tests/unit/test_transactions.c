@@ -16,6 +16,7 @@
  */
 #include "support.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1094,21 +1095,87 @@ static void p_alive_block_builds_give_the_same_bits(void **state)
      * it: the kept rows left-packed four at a time) and for the baseline,
      * with the same operations in the same order; over random parameters
      * and rows, BG/NBD and MBG/NBD, and lengths that are not multiples of
-     * four, both must give the same bits. */
+     * four, both must give the same bits, and so must the blocks that
+     * check their rows as they go (the AVX2 one in its packing loop, with
+     * and without the prefetch of the rows ahead), accepting every row. */
     unsigned long long seed = 43;
-    enum { N = 256 };
-    double x[N], tx[N], T[N], v[N], s[N];
+    enum { N = 256, AHEAD = CRVM__ALIVE_AHEAD };
+    static double x[N + AHEAD], tx[N + AHEAD], T[N + AHEAD];
+    double v[N], s[N], c[N], cb[N];
     for (int rep = 0; rep < 40; rep++) {
-        crvm_txn_params p = random_bg_case(&seed, rep, x, tx, T, N);
-        crvm__p_alive_ctx cv, cs;
+        crvm_txn_params p = random_bg_case(&seed, rep, x, tx, T, N + AHEAD);
+        crvm__p_alive_ctx cv, cs, cc, ccb;
         int modified = p.model == CRVM_TXN_MBGNBD;
         assert_true(crvm__bgnbd_p_alive_init(&cv, p.p, modified));
         assert_true(crvm__bgnbd_p_alive_init(&cs, p.p, modified));
+        assert_true(crvm__bgnbd_p_alive_init(&cc, p.p, modified));
+        assert_true(crvm__bgnbd_p_alive_init(&ccb, p.p, modified));
         size_t len = N - (size_t)(rep % 5);
         crvm__bgnbd_p_alive_block(&cv, x, tx, T, len, v);
         crvm__bgnbd_p_alive_block_base(&cs, x, tx, T, len, s);
+        assert_true(crvm__bgnbd_p_alive_block_checked(&cc, x, tx, T, len, c, rep % 2));
+        assert_true(crvm__bgnbd_p_alive_block_checked_base(&ccb, x, tx, T, len, cb));
         if (memcmp(v, s, len * sizeof *v) != 0)
             fail_msg("rep %d: the two builds of the P(alive) block differ", rep);
+        if (memcmp(v, c, len * sizeof *v) != 0 || memcmp(v, cb, len * sizeof *v) != 0)
+            fail_msg("rep %d: the checking P(alive) blocks differ from the block", rep);
+        /* the per-x constants each block filled are the same */
+        assert_true(cv.seen == cs.seen && cv.seen == cc.seen && cv.seen == ccb.seen);
+    }
+}
+
+static void p_alive_block_check_refuses_every_bad_row(void **state)
+{
+    (void)state;
+    /* The checking P(alive) blocks (AVX2: the conditions inside the packing
+     * loop; baseline: columns_ok.c's pass) must refuse a block exactly when
+     * one of its rows is refused by crvm_txn_check_data (the per-row checks
+     * that name the row), whatever the row's position: each value below
+     * (bad ones, and good ones at the edges: -0, 2^53, DBL_MAX, t_x = T) at
+     * every position of blocks of 256, 255 and 7 rows, the other rows
+     * valid. Where they accept, their values are the block's bits. */
+    static const double cases[][3] = {
+        {-1.0, 0.0, 5.0},       {2.5, 1.0, 5.0},        {NAN, 1.0, 5.0},
+        {INFINITY, 1.0, 5.0},   {-INFINITY, 1.0, 5.0},  {0x1p52 + 0.5, 1.0, 5.0},
+        {3.0, -0.5, 5.0},       {3.0, 6.0, 5.0},        {3.0, NAN, 5.0},
+        {3.0, 1.0, INFINITY},   {3.0, 1.0, NAN},        {0.0, 1.0, 5.0},
+        {0.0, 0.0, -1.0},       {1.0, 0.0, -0.0},       {0.0, -0.0, 5.0},
+        {-0.0, 0.0, 5.0},       {0x1p53, 1.0, 5.0},     {DBL_MAX, 2.0, 2.0},
+        {7.0, 5.0, 5.0},        {0.0, 0.0, DBL_MAX},    {2.0, INFINITY, INFINITY},
+        {2.0, 0.0, 0.0},        {65.0, 1.0, 3.0},       {1.0, 0x1p-1074, 1.0}};
+    enum { N = 256 };
+    const size_t lens[] = {256, 255, 7};
+    double x[N], tx[N], T[N], got[N], ref[N];
+    unsigned long long seed = 12;
+    for (int model = 0; model < 2; model++) {
+        crvm_txn_params p = random_bg_case(&seed, model, x, tx, T, N);
+        int modified = p.model == CRVM_TXN_MBGNBD;
+        for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+            int good = crvm_txn_check_data(p.model, cases[c], 1, cases[c] + 1, 1, cases[c] + 2,
+                                           1, NULL, 0) == CRVM_OK;
+            for (int l = 0; l < 3; l++) {
+                for (size_t i = 0; i < lens[l]; i++) {
+                    double x0 = x[i], t0 = tx[i], T0 = T[i];
+                    x[i] = cases[c][0], tx[i] = cases[c][1], T[i] = cases[c][2];
+                    crvm__p_alive_ctx cv, cb, cr;
+                    assert_true(crvm__bgnbd_p_alive_init(&cv, p.p, modified));
+                    assert_true(crvm__bgnbd_p_alive_init(&cb, p.p, modified));
+                    assert_true(crvm__bgnbd_p_alive_init(&cr, p.p, modified));
+                    int okv = crvm__bgnbd_p_alive_block_checked(&cv, x, tx, T, lens[l], got, 0);
+                    if (okv != good)
+                        fail_msg("case %zu (%g, %g, %g) at row %zu of %zu: the block says %d",
+                                 c, x[i], tx[i], T[i], i, lens[l], okv);
+                    if (good) {
+                        crvm__bgnbd_p_alive_block(&cr, x, tx, T, lens[l], ref);
+                        assert_memory_equal(got, ref, lens[l] * sizeof *got);
+                    }
+                    int okb =
+                        crvm__bgnbd_p_alive_block_checked_base(&cb, x, tx, T, lens[l], got);
+                    assert_int_equal(okb, good);
+                    x[i] = x0, tx[i] = t0, T[i] = T0;
+                }
+            }
+        }
     }
 }
 
@@ -1966,6 +2033,7 @@ int main(void)
         cmocka_unit_test(batched_conditional_matches_row_by_row),
         cmocka_unit_test(fast_conditional_kernel_equals_its_scalar_loop),
         cmocka_unit_test(p_alive_block_builds_give_the_same_bits),
+        cmocka_unit_test(p_alive_block_check_refuses_every_bad_row),
         cmocka_unit_test(fused_pass_equals_expectation_times_p_alive),
         cmocka_unit_test(bgbb_repeated_rows_give_row_by_row_values),
         cmocka_unit_test(every_allocation_failure_is_reported),

@@ -232,6 +232,46 @@ static void the_first_bad_row_is_named_in_any_block(void **state)
     }
 }
 
+static void p_alive_names_a_bad_row_at_every_position(void **state)
+{
+    (void)state;
+    /* P(alive) checks each block in the loop that packs its rows (AVX2):
+     * a bad row at any position of any block, or of the tail, is still
+     * the one named, with its column and reason (a second bad row after
+     * it must not be) */
+    static double x[N], tx[N], T[N];
+    for (int m = 0; m < 2; m++) {
+        crvm_txn_params p = params_of((crvm_txn_model)m);
+        make_rows(p.model, x, tx, T);
+        for (int i = 0; i < N; i++) {
+            double x0 = x[i], t0 = tx[i], T0 = T[i];
+            char name[80];
+            int kind = i % 4;
+            if (kind == 0) {
+                x[i] = 1.5;
+                snprintf(name, sizeof name, "frequency[%d] = 1.5: must be an integer", i);
+            } else if (kind == 1) {
+                x[i] = 2.0;
+                tx[i] = T[i] + 0.5;
+                snprintf(name, sizeof name, "recency[%d] = %g exceeds T[%d]", i, tx[i], i);
+            } else if (kind == 2) {
+                x[i] = 0.0;
+                tx[i] = 1.0;
+                snprintf(name, sizeof name, "recency[%d] = 1 with frequency[%d] = 0", i, i);
+            } else {
+                T[i] = INFINITY;
+                snprintf(name, sizeof name, "T[%d] = inf: must be finite", i);
+            }
+            double xl = x[N - 1];
+            if (i + 1 < N)
+                x[N - 1] = -5.0;
+            assert_refused(crvm_txn_p_alive_new(&p, x, N, tx, N, T, N, &v), CRVM_EINVAL, name);
+            x[N - 1] = xl;
+            x[i] = x0, tx[i] = t0, T[i] = T0;
+        }
+    }
+}
+
 static crvm_status predict_new(void *ctx)
 {
     (void)ctx;
@@ -277,6 +317,7 @@ int main(void)
         cmocka_unit_test(no_rows_give_no_array),
         cmocka_unit_test(bad_arguments_are_refused),
         cmocka_unit_test(the_first_bad_row_is_named_in_any_block),
+        cmocka_unit_test(p_alive_names_a_bad_row_at_every_position),
         cmocka_unit_test(every_allocation_failure_is_reported),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
