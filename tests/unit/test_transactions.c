@@ -1599,6 +1599,21 @@ static void pareto_series_split_at_infinity_matches_the_whole_series(void **stat
     assert_true(refused >= 5);
 }
 
+/* The grid of the Pareto/NBD series kernels' tests: alpha < beta and alpha
+ * > beta, beta = 3 alpha (the benchmark's optimum), alpha and beta 1e-12
+ * apart (z ~ 1e-12), beta = 80 alpha (ratio 0.9875: beyond the block
+ * kernel's 512 terms); rows (x, t_x, T) with large x (coefficients (e)_n /
+ * n! up to ~1e100), t_x close to T, t_x = 0 (whole series and head + tail)
+ * and a long T. */
+enum { PARETO_GRID_P = 8, PARETO_GRID_ROWS = 8 };
+static const double pareto_grid_p[PARETO_GRID_P][4] = {
+    {0.553, 10.578, 0.606, 11.669}, {0.5, 0.3, 1.0, 0.9},         {2.0, 3.0, 2.5, 10.0},
+    {0.1, 50.0, 0.05, 40.0},        {5.0, 1.0, 1.0, 1.5},         {0.5, 0.0125, 1.0, 1.0},
+    {0.5, 1.0, 1.0, 1.0 + 1e-12},   {50.0, 1.0, 3.0, 0.5}};
+static const double pareto_grid_rows[PARETO_GRID_ROWS][3] = {
+    {1, 0.5, 1.0}, {2, 0.01, 1.0}, {3, 0.999, 1.0},     {70, 0.9, 1.0},
+    {0, 0.0, 1.0}, {4, 0.0, 3.0},  {400, 30.0, 38.86}, {7, 0.0, 250.0}};
+
 static void pareto_block_kernel_is_the_same_bits_on_every_instruction_set(void **state)
 {
     (void)state;
@@ -1609,24 +1624,17 @@ static void pareto_block_kernel_is_the_same_bits_on_every_instruction_set(void *
      * the CPU lacks AVX2), over the grid of the scalar-series test, whole
      * series and tails, with fresh tables and with tables shared by the
      * rows in turn (their blocks filled on demand by the first row). */
-    const double ps[][4] = {{0.553, 10.578, 0.606, 11.669}, {0.5, 0.3, 1.0, 0.9},
-                            {2.0, 3.0, 2.5, 10.0},          {0.1, 50.0, 0.05, 40.0},
-                            {5.0, 1.0, 1.0, 1.5},           {0.5, 0.0125, 1.0, 1.0},
-                            {0.5, 1.0, 1.0, 1.0 + 1e-12},   {50.0, 1.0, 3.0, 0.5}};
-    const double rows[][3] = {{1, 0.5, 1.0},  {2, 0.01, 1.0}, {3, 0.999, 1.0},
-                              {70, 0.9, 1.0}, {0, 0.0, 1.0},  {4, 0.0, 3.0},
-                              {400, 30.0, 38.86}, {7, 0.0, 250.0}};
     int compared = 0;
-    for (size_t i = 0; i < sizeof ps / sizeof ps[0]; i++)
+    for (size_t i = 0; i < PARETO_GRID_P; i++)
         for (int shared = 0; shared < 2; shared++) {
             crvm__pareto_tab tab_v, tab_b;
             CRVM__PARETO_TAB_INIT(&tab_v);
             CRVM__PARETO_TAB_INIT(&tab_b);
-            for (size_t j = 0; j < sizeof rows / sizeof rows[0]; j++)
+            for (size_t j = 0; j < PARETO_GRID_ROWS; j++)
                 for (int tail = 0; tail < 2; tail++) {
-                    double x = rows[j][0], tx = rows[j][1], T = rows[j][2];
+                    double x = pareto_grid_rows[j][0], tx = pareto_grid_rows[j][1], T = pareto_grid_rows[j][2];
                     crvm__pareto_geom g;
-                    if ((tail && tx != 0.0) || !crvm__pareto_geom_set(ps[i], x, tx, T, NULL, &g))
+                    if ((tail && tx != 0.0) || !crvm__pareto_geom_set(pareto_grid_p[i], x, tx, T, NULL, &g))
                         continue;
                     if (!shared) {
                         CRVM__PARETO_TAB_INIT(&tab_v);
@@ -1652,27 +1660,16 @@ static void pareto_block_kernel_matches_the_scalar_series(void **state)
      * plain sums (pareto_block.c); the scalar loop of pareto_series.c,
      * which the first-order call still uses, is the reference for the
      * value and the gradient, and central differences (step 1e-5 of each
-     * parameter) of its gradient for the Hessian. The grid covers alpha <
-     * beta and alpha > beta, beta = 3 alpha (the benchmark's optimum),
-     * alpha and beta 1e-12 apart (z ~ 1e-12), beta = 80 alpha (ratio
-     * 0.9875: beyond the kernel's 512 terms, so the scalar loop sums it),
-     * large x (coefficients (e)_n / n! up to ~1e100), t_x close to T and
-     * t_x = 0 (whole series and head + tail). Tolerances: J absolutely
+     * parameter) of its gradient for the Hessian, over the grid above
+     * (beta = 80 alpha is summed by the scalar loop). Tolerances: J absolutely
      * 1e-13 (sums of positive terms in another order, a few ulp);
      * gradient 1e-12 of its largest entry; Hessian 1e-7 of its largest
      * entry (differences: truncation ~1e-10, rounding ~1e-11). */
-    const double ps[][4] = {{0.553, 10.578, 0.606, 11.669}, {0.5, 0.3, 1.0, 0.9},
-                            {2.0, 3.0, 2.5, 10.0},          {0.1, 50.0, 0.05, 40.0},
-                            {5.0, 1.0, 1.0, 1.5},           {0.5, 0.0125, 1.0, 1.0},
-                            {0.5, 1.0, 1.0, 1.0 + 1e-12},   {50.0, 1.0, 3.0, 0.5}};
-    const double rows[][3] = {{1, 0.5, 1.0},  {2, 0.01, 1.0}, {3, 0.999, 1.0},
-                              {70, 0.9, 1.0}, {0, 0.0, 1.0},  {4, 0.0, 3.0},
-                              {400, 30.0, 38.86}};
     int block = 0, compared = 0;
-    for (size_t i = 0; i < sizeof ps / sizeof ps[0]; i++)
-        for (size_t j = 0; j < sizeof rows / sizeof rows[0]; j++)
+    for (size_t i = 0; i < PARETO_GRID_P; i++)
+        for (size_t j = 0; j < PARETO_GRID_ROWS; j++)
             for (int split = 0; split < 2; split++) {
-                double x = rows[j][0], tx = rows[j][1], T = rows[j][2];
+                double x = pareto_grid_rows[j][0], tx = pareto_grid_rows[j][1], T = pareto_grid_rows[j][2];
                 if (split && tx != 0.0)
                     continue;
                 crvm__pareto_tab tab;
@@ -1680,18 +1677,18 @@ static void pareto_block_kernel_matches_the_scalar_series(void **state)
                 double head[CRVM__PARETO_ACC], g2[4], h2[16], g1[4];
                 double j2, j1;
                 if (split) {
-                    assert_int_equal(crvm__pareto_series_head(ps[i], x, &tab, 2, head), 1);
-                    j2 = crvm__pareto_J_series_split(ps[i], x, T, &tab, head, NULL, g2, h2);
+                    assert_int_equal(crvm__pareto_series_head(pareto_grid_p[i], x, &tab, 2, head), 1);
+                    j2 = crvm__pareto_J_series_split(pareto_grid_p[i], x, T, &tab, head, NULL, g2, h2);
                     if (isnan(j2)) /* head and tail would cancel */
                         continue;
                     block += tab.blen > 0 && tab.blen < tab.bcap;
-                    j1 = crvm__pareto_J_series_split(ps[i], x, T, &tab, head, NULL, g1, NULL);
+                    j1 = crvm__pareto_J_series_split(pareto_grid_p[i], x, T, &tab, head, NULL, g1, NULL);
                 } else {
-                    j2 = crvm__pareto_J_series(ps[i], x, tx, T, &tab, NULL, g2, h2);
+                    j2 = crvm__pareto_J_series(pareto_grid_p[i], x, tx, T, &tab, NULL, g2, h2);
                     if (isnan(j2)) /* the series does not apply: quadrature */
                         continue;
                     block += tab.blen > 0 && tab.blen < tab.bcap;
-                    j1 = crvm__pareto_J_series(ps[i], x, tx, T, &tab, NULL, g1, NULL);
+                    j1 = crvm__pareto_J_series(pareto_grid_p[i], x, tx, T, &tab, NULL, g1, NULL);
                 }
                 compared++;
                 assert_close(j2, j1, 0.0, 1e-13 * (1.0 + fabs(j1)));
@@ -1699,9 +1696,9 @@ static void pareto_block_kernel_matches_the_scalar_series(void **state)
                 for (int l = 0; l < 4; l++)
                     assert_close(g2[l], g1[l], 0.0, 1e-12 * gsc);
                 for (int k = 0; k < 4; k++) {
-                    double pp[4], pm[4], gp[4], gm[4], hk = 1e-5 * ps[i][k];
+                    double pp[4], pm[4], gp[4], gm[4], hk = 1e-5 * pareto_grid_p[i][k];
                     for (int l = 0; l < 4; l++)
-                        pp[l] = pm[l] = ps[i][l];
+                        pp[l] = pm[l] = pareto_grid_p[i][l];
                     pp[k] += hk;
                     pm[k] -= hk;
                     /* the whole series at t_x = 0 is the reference of the
