@@ -864,6 +864,38 @@ CRVM_API crvm_status crvm_value_sum_interval(const crvm_retention_cov *model, do
                                              const double *gradient, size_t gradient_len,
                                              double *out, size_t out_len);
 
+/* ----------------------------------------------------- scenarios by parts */
+
+/**
+ * The sums of crvm_value_scenario() over this value's customers, to be added
+ * over the parts of a base: @p out is 3 + params values: the expected
+ * contacts affected, the change in support cost in cents (not yet rounded:
+ * the base's change is rounded once, by crvm_value_scenario_assemble()), the
+ * change in customer value in whole cents, then that change's gradient in
+ * cents per unit of each model parameter (params as in
+ * crvm_value_segment_gradients()).
+ * @return as crvm_value_scenario(); ::CRVM_EINVAL also for @p out_len not
+ *         3 + params; ::CRVM_ESTATE also for a value without a covariate
+ *         retention model (options.model).
+ */
+CRVM_API crvm_status crvm_value_scenario_sums(const crvm_value *value, const crvm_scenario *scenario,
+                                              double *out, size_t out_len);
+
+/**
+ * The ::CRVM_SCEN_COLUMNS columns of crvm_value_scenario() from @p sums, the
+ * crvm_value_scenario_sums() of the parts of a base added up (3 + params
+ * values), under @p model (its covariance) at level @p confidence: the cost
+ * change rounded to the cent, the value change and the net change with their
+ * intervals as crvm_value_sum_interval() gives them. Of a whole base's sums
+ * it is crvm_value_scenario() of that base.
+ * @return ::CRVM_OK; ::CRVM_EINVAL (NULL, lengths, confidence outside (0, 1),
+ *         a sum not finite, a value change not whole cents); ::CRVM_EDOMAIN (a
+ *         change beyond 2^53 cents); ::CRVM_ESTATE (a model without covariance).
+ */
+CRVM_API crvm_status crvm_value_scenario_assemble(const crvm_retention_cov *model, double confidence,
+                                                  const double *sums, size_t sums_len, double *out,
+                                                  size_t out_len);
+
 /* --------------------------------------- the P&L's knowledge lines by parts */
 
 /**

@@ -328,13 +328,18 @@ crvm_status crvm_value_contact_impacts(const crvm_value *v, int reference, doubl
     return st;
 }
 
-void crvm__value_sum_interval(const crvm_value *v, int64_t cents, const double *gradient,
-                              double *value, double *lower, double *upper)
+void crvm__money_interval(int64_t cents, double se, double z, double *value, double *lower,
+                          double *upper)
 {
-    double se = sqrt(crvm__value_variance(v, gradient)), z = v->set.z;
     *value = (double)cents / 100.0;
     *lower = (double)llround((double)cents - z * se) / 100.0;
     *upper = (double)llround((double)cents + z * se) / 100.0;
+}
+
+void crvm__value_sum_interval(const crvm_value *v, int64_t cents, const double *gradient,
+                              double *value, double *lower, double *upper)
+{
+    crvm__money_interval(cents, sqrt(crvm__value_variance(v, gradient)), v->set.z, value, lower, upper);
 }
 
 /* The first contact whose group is out of range, found on the threads. */

@@ -12,6 +12,7 @@
 #include "economics/economics_internal.h"
 #include "ledger/ledger_internal.h"
 #include "math/special.h"
+#include "survival/distrib.h"
 #include "core/money.h"
 #include "value/query_memo.h"
 #include "value/value_internal.h"
@@ -176,7 +177,7 @@ static void walk_reduce(void *ctx, size_t slot)
     c->cents += c->slot_cents[slot]; /* each within 2^53, at most 2^62 in all: checked after */
 }
 
-static crvm_status check_scenario(const crvm_value *v, const crvm_scenario *s, const char *fn)
+crvm_status crvm__value_scenario_check(const crvm_value *v, const crvm_scenario *s, const char *fn)
 {
     if (!s)
         return crvm__fail(CRVM_EINVAL, "%s: scenario is NULL", fn);
@@ -208,15 +209,9 @@ static crvm_status check_scenario(const crvm_value *v, const crvm_scenario *s, c
     return CRVM_OK;
 }
 
-crvm_status crvm_value_scenario(const crvm_value *v, const crvm_scenario *s, double *out,
-                                size_t out_len)
+crvm_status crvm__value_scenario_walk(const crvm_value *v, const crvm_scenario *s, const char *fn,
+                                      double *out)
 {
-    static const char fn[] = "crvm_value_scenario";
-    crvm_status st = crvm__value_usable(v, fn);
-    if (st || (st = check_scenario(v, s, fn)))
-        return st;
-    if (!out || out_len != CRVM_SCEN_COLUMNS)
-        return crvm__fail(CRVM_EINVAL, "%s: out_len = %zu, expected %d", fn, out_len, CRVM_SCEN_COLUMNS);
     const crvm_ledger *l = v->ledger;
     const crvm_date until = s->until < v->as_of + 1 ? s->until : v->as_of + 1;
     scenario_ctx c;
@@ -243,11 +238,12 @@ crvm_status crvm_value_scenario(const crvm_value *v, const crvm_scenario *s, dou
     c.stride = 3 * k + 2 * v->p + 1;
     c.slot = crvm__malloc(slots * c.stride * sizeof *c.slot);
     c.slot_cents = crvm__malloc(slots * sizeof *c.slot_cents);
-    c.gradient = crvm__calloc(k, sizeof *c.gradient);
+    c.gradient = out + 3;
+    memset(c.gradient, 0, k * sizeof *c.gradient);
     crvm__vcontacts contacts;
     memset(&contacts, 0, sizeof contacts);
-    st = c.slot && c.slot_cents && c.gradient ? crvm__value_contacts(v, s->from, until, keep, &c, slots, &contacts)
-                                              : crvm__nomem("scenario");
+    crvm_status st = c.slot && c.slot_cents ? crvm__value_contacts(v, s->from, until, keep, &c, slots, &contacts)
+                                            : crvm__nomem("scenario");
     if (!st && !(c.memo = crvm__qmemo_new(2 * contacts.selected, slots)))
         st = CRVM_ENOMEM;
     if (!st) {
@@ -256,23 +252,82 @@ crvm_status crvm_value_scenario(const crvm_value *v, const crvm_scenario *s, dou
     }
     if (!st)
         st = c.folded;
-    int64_t cost = 0;
-    if (!st && (!crvm__cents_round(cost_cents, &cost) || llabs(c.cents) >= CRVM__MAX_CENTS_I64))
+    if (!st && llabs(c.cents) >= CRVM__MAX_CENTS_I64)
         st = crvm__fail(CRVM_EDOMAIN, "%s: a change passes 9.0e13 currency units (2^53 cents)", fn);
-    if (!st) {
-        double r[CRVM_SCEN_COLUMNS];
-        r[CRVM_SCEN_CONTACTS] = s->share * affected;
-        r[CRVM_SCEN_COST_CHANGE] = (double)cost / 100.0;
-        crvm__value_sum_interval(v, c.cents, c.gradient, &r[CRVM_SCEN_VALUE_CHANGE],
-                                 &r[CRVM_SCEN_VALUE_CHANGE_LOWER], &r[CRVM_SCEN_VALUE_CHANGE_UPPER]);
-        crvm__value_sum_interval(v, c.cents - cost, c.gradient, &r[CRVM_SCEN_NET_CHANGE],
-                                 &r[CRVM_SCEN_NET_CHANGE_LOWER], &r[CRVM_SCEN_NET_CHANGE_UPPER]);
-        memcpy(out, r, sizeof r);
-    }
+    out[0] = s->share * affected;
+    out[1] = cost_cents;
+    out[2] = (double)c.cents;
     crvm__value_contacts_free(&contacts);
     crvm__qmemo_free(c.memo);
     crvm__free(c.slot);
     crvm__free(c.slot_cents);
-    crvm__free(c.gradient);
     return st;
+}
+
+/* The columns from a base's sums (3 + k): the cost rounded once, value and
+ * net change with their intervals (se from cov, z of the confidence). */
+static crvm_status assemble(const double *cov, size_t k, double z, const double *sums, double *out,
+                            const char *fn)
+{
+    int64_t cost = 0, cents = (int64_t)sums[2];
+    if (!crvm__cents_round(sums[1], &cost) || llabs(cents) >= CRVM__MAX_CENTS_I64)
+        return crvm__fail(CRVM_EDOMAIN, "%s: a change passes 9.0e13 currency units (2^53 cents)", fn);
+    const double se = sqrt(crvm__delta_variance(cov, k, sums + 3));
+    double r[CRVM_SCEN_COLUMNS];
+    r[CRVM_SCEN_CONTACTS] = sums[0];
+    r[CRVM_SCEN_COST_CHANGE] = (double)cost / 100.0;
+    crvm__money_interval(cents, se, z, &r[CRVM_SCEN_VALUE_CHANGE], &r[CRVM_SCEN_VALUE_CHANGE_LOWER],
+                         &r[CRVM_SCEN_VALUE_CHANGE_UPPER]);
+    crvm__money_interval(cents - cost, se, z, &r[CRVM_SCEN_NET_CHANGE], &r[CRVM_SCEN_NET_CHANGE_LOWER],
+                         &r[CRVM_SCEN_NET_CHANGE_UPPER]);
+    memcpy(out, r, sizeof r);
+    return CRVM_OK;
+}
+
+crvm_status crvm_value_scenario(const crvm_value *v, const crvm_scenario *s, double *out,
+                                size_t out_len)
+{
+    static const char fn[] = "crvm_value_scenario";
+    crvm_status st = crvm__value_usable(v, fn);
+    if (st || (st = crvm__value_scenario_check(v, s, fn)))
+        return st;
+    if (!out || out_len != CRVM_SCEN_COLUMNS)
+        return crvm__fail(CRVM_EINVAL, "%s: out_len = %zu, expected %d", fn, out_len, CRVM_SCEN_COLUMNS);
+    double *sums = crvm__malloc((3 + v->k) * sizeof *sums);
+    if (!sums)
+        return crvm__nomem("scenario");
+    st = crvm__value_scenario_walk(v, s, fn, sums);
+    if (!st)
+        st = assemble(v->cov, v->k, v->set.z, sums, out, fn);
+    crvm__free(sums);
+    return st;
+}
+
+crvm_status crvm_value_scenario_assemble(const crvm_retention_cov *model, double confidence,
+                                         const double *sums, size_t sums_len, double *out,
+                                         size_t out_len)
+{
+    static const char fn[] = "crvm_value_scenario_assemble";
+    size_t groups, p;
+    crvm_status st = crvm_retention_cov_shape(model, NULL, &groups, &p);
+    if (st)
+        return st;
+    const size_t k = 2 * groups + 1 + p;
+    if (!sums || sums_len != 3 + k || !out || out_len != CRVM_SCEN_COLUMNS)
+        return crvm__fail(CRVM_EINVAL, "%s: sums_len = %zu (expected 3 + %zu parameters), out_len = %zu "
+                          "(expected %d)", fn, sums_len, k, out_len, CRVM_SCEN_COLUMNS);
+    if (!(confidence > 0 && confidence < 1))
+        return crvm__fail(CRVM_EINVAL, "%s: confidence = %g: must be in (0, 1)", fn, confidence);
+    for (size_t a = 0; a < sums_len; a++)
+        if (!isfinite(sums[a]))
+            return crvm__fail(CRVM_EINVAL, "%s: sums[%zu] is not finite", fn, a);
+    if (sums[2] != nearbyint(sums[2]))
+        return crvm__fail(CRVM_EINVAL, "%s: sums[2] = %.17g: the value change must be whole cents", fn,
+                          sums[2]);
+    if (!(fabs(sums[2]) < 0x1p53))
+        return crvm__fail(CRVM_EDOMAIN, "%s: a change passes 9.0e13 currency units (2^53 cents)", fn);
+    const double *cov = crvm__rcov_covariance(model);
+    if (!cov)
+        return crvm__fail(CRVM_ESTATE, "%s: the model has no covariance", fn);
+    return assemble(cov, k, crvm__norm_ppf(0.5 + confidence / 2), sums, out, fn);
 }

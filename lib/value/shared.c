@@ -337,3 +337,28 @@ crvm_status crvm_value_sum_interval(const crvm_retention_cov *model, double conf
     out[1] = (double)llround(cents + z * se) / 100.0;
     return CRVM_OK;
 }
+
+crvm_status crvm_value_scenario_sums(const crvm_value *v, const crvm_scenario *s, double *out,
+                                     size_t out_len)
+{
+    static const char fn[] = "crvm_value_scenario_sums";
+    size_t K = 0;
+    crvm_status st = shared_params(v, fn, &K);
+    if (st || (st = crvm__value_scenario_check(v, s, fn)))
+        return st;
+    if (!out || out_len != 3 + K)
+        return crvm__fail(CRVM_EINVAL, "%s: out_len = %zu, expected 3 + %zu parameters", fn, out_len, K);
+    const size_t k = v->k;
+    double *sums = crvm__malloc((3 + k) * sizeof *sums);
+    if (!sums)
+        return crvm__nomem("scenario sums");
+    st = crvm__value_scenario_walk(v, s, fn, sums);
+    if (!st) {
+        memset(out, 0, out_len * sizeof *out);
+        memcpy(out, sums, 3 * sizeof *out);
+        for (size_t a = 0; a < k; a++)
+            out[3 + shared_index(v, a)] = sums[3 + a];
+    }
+    crvm__free(sums);
+    return st;
+}

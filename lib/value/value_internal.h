@@ -277,6 +277,19 @@ crvm_status crvm__value_impacts(const crvm_value *v, int reference, crvm_date fr
 /* A window [from, until) of the data up to as_of: CRVM_OK or CRVM_EINVAL naming fn (pnl.c). */
 crvm_status crvm__value_check_window(const crvm_value *v, crvm_date from, crvm_date until,
                                      const char *fn);
+/* A scenario's fields in range for v (scenario.c): CRVM_OK or CRVM_EINVAL /
+ * CRVM_ESTATE naming fn. */
+crvm_status crvm__value_scenario_check(const crvm_value *v, const crvm_scenario *s, const char *fn);
+/* A checked scenario's sums over v's customers into sums (3 + v->k; the
+ * gradient part zeroed here): share x the affected contacts, the cost
+ * change in cents (unrounded), the value change in whole cents (within
+ * 2^53, else CRVM_EDOMAIN), its gradient in v's parameters. */
+crvm_status crvm__value_scenario_walk(const crvm_value *v, const crvm_scenario *s, const char *fn,
+                                      double *sums);
+/* A sum of cents with standard error se: value, and its interval at z se
+ * rounded to whole cents (halves away from zero), in currency units. */
+void crvm__money_interval(int64_t cents, double se, double z, double *value, double *lower,
+                          double *upper);
 /* A sum of cents with the gradient of the sum: value, and its interval, in currency units. */
 void crvm__value_sum_interval(const crvm_value *v, int64_t cents, const double *gradient,
                               double *value, double *lower, double *upper);

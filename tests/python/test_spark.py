@@ -409,6 +409,17 @@ def test_value_model_with_the_single_machine_model_is_the_single_machine_table(
         assert (got["drivers"].to_numpy() == want["drivers"].to_numpy()).all()
         np.testing.assert_allclose(got["value_at_risk"], want["value_at_risk"], rtol=PREDICT_RTOL)
     assert len(vm.outreach(0)) == 0
+
+    # Scenarios: the buckets' sums assembled are the base's scenario, to the cent.
+    for kind, policy in (("remap", dict(share=0.5, extra_cost=40.0, start="2024-01-01")),
+                         ("self_service", dict(channel="phone", share=0.5,
+                                               self_service_success=0.6))):
+        got = vm.scenario(kind, **policy)
+        want = value_local.scenario(kind, **policy)
+        assert list(got.index) == list(want.index) and got["contacts"] == want["contacts"] > 0
+        assert (np.rint(got.drop("contacts") * 100) == np.rint(want.drop("contacts") * 100)).all(), \
+            (got - want)
+        assert got["value_change_lower"] < got["value_change_upper"]
     with pytest.raises(ValueError, match="rank"):
         vm.outreach(5, rank="revenue")
 

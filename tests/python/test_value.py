@@ -244,6 +244,26 @@ def test_outreach_scores(vm):
         vm.outreach_scores("revenue")
 
 
+def test_scenario_sums_assemble_into_the_scenario(vm):
+    """The sums of a whole base, assembled under its model, are its scenario,
+    bit for bit; the sums are contacts, cost cents, whole value cents and a
+    gradient over every model parameter."""
+    for kind, policy in (("remap", dict(share=0.5, extra_cost=40.0, start="2024-01-01")),
+                         ("self_service", dict(channel="phone", share=0.5,
+                                               self_service_success=0.6))):
+        sums = vm.scenario_sums(kind, **policy)
+        assert sums.shape == (3 + len(vm.retention_model.params_),)
+        assert sums[2] == np.rint(sums[2])
+        got = crvm.value.assemble_scenario(vm.retention_model, sums)
+        pd.testing.assert_series_equal(got, vm.scenario(kind, **policy), check_exact=True)
+    with pytest.raises(crvm.InvalidArgumentError, match="whole cents"):
+        crvm.value.assemble_scenario(vm.retention_model, sums + np.r_[0, 0, 0.5, np.zeros(len(sums) - 3)])
+    with pytest.raises(crvm.InvalidArgumentError, match="sums_len"):
+        crvm.value.assemble_scenario(vm.retention_model, sums[:-1])
+    with pytest.raises(ValueError, match="kind"):
+        vm.scenario_sums("discount")
+
+
 def test_scenarios(vm):
     zero = vm.scenario(share=0.0)
     assert (zero == 0).all()

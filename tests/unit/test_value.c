@@ -2065,6 +2065,14 @@ static crvm_status alloc_scenario(void *vctx)
     case 3: st = crvm_value_support_pnl(c->v, CRVM_DATE_MIN, c->as_of + 1, out, CRVM_PNL_LINES); break;
     case 4: st = crvm_value_outreach(c->v, CRVM_RANK_VALUE_AT_RISK, 10, group, 10, &count); break;
     case 5: st = crvm_value_scenario(c->v, &sc, out, CRVM_SCEN_COLUMNS); break;
+    case 8: {
+        const crvm_retention_cov *model;
+        size_t groups, p;
+        assert_int_equal(crvm_value_retention_model(c->v, &model), CRVM_OK);
+        assert_int_equal(crvm_retention_cov_shape(model, NULL, &groups, &p), CRVM_OK);
+        st = crvm_value_scenario_sums(c->v, &sc, out, 3 + 2 * groups + 1 + p);
+        break;
+    }
     default: st = crvm_value_knowledge(c->v, out, c->articles * CRVM_VK_COLUMNS); break;
     }
     free(out);
@@ -2105,7 +2113,7 @@ static void allocation_failures_are_reported(void **state)
     crvm_value *v;
     assert_int_equal(crvm_value_fit(b.ledger, NULL, c.as_of, NULL, &v), CRVM_OK);
     c.v = v;
-    for (c.call = 1; c.call <= 7; c.call++)
+    for (c.call = 1; c.call <= 8; c.call++)
         assert_true(test_every_allocation_failure(alloc_scenario, &c) >= 1);
     crvm_value_free(v);
     vs_free(&b);

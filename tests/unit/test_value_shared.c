@@ -536,6 +536,69 @@ static void impact_sums_add_up_to_the_whole(void **state)
     free(by);
 }
 
+/* A scenario's sums over the parts, added (contacts and cents exactly,
+ * gradients to rounding) and assembled, give the whole base's scenario, to
+ * the cent; assembled from the whole's own sums, its very bits. */
+static void scenario_sums_add_up_to_the_whole(void **state)
+{
+    (void)state;
+    const size_t K = S.K, W = 3 + K;
+    crvm_scenario sc[3] = {CRVM_SCENARIO_INIT, CRVM_SCENARIO_INIT, CRVM_SCENARIO_INIT};
+    sc[0].share = 0.5;
+    sc[0].extra_cost_per_contact = 40.0;
+    sc[0].from = D(2024, 1, 1);
+    sc[0].until = S.as_of + 1;
+    sc[1].kind = CRVM_SCENARIO_SHIFT_TO_SELF_SERVICE;
+    sc[1].channel = CRVM_CHANNEL_PHONE;
+    sc[1].share = 0.5;
+    sc[1].self_service_success = 0.6;
+    sc[2].share = 1.0; /* refused -> workaround over the whole history, at no cost */
+    for (int j = 0; j < 3; j++) {
+        double *sum = calloc(W, sizeof *sum), *part = calloc(W, sizeof *part);
+        for (size_t q = 0; q < PARTS; q++) {
+            crvm_value *v = value_part(q);
+            assert_int_equal(crvm_value_scenario_sums(v, &sc[j], part, W), CRVM_OK);
+            assert_true(part[2] == nearbyint(part[2]));
+            for (size_t a = 0; a < W; a++)
+                sum[a] += part[a];
+            crvm_value_free(v);
+        }
+        double want[CRVM_SCEN_COLUMNS], got[CRVM_SCEN_COLUMNS], self[CRVM_SCEN_COLUMNS];
+        assert_int_equal(crvm_value_scenario(S.v, &sc[j], want, CRVM_SCEN_COLUMNS), CRVM_OK);
+        assert_int_equal(crvm_value_scenario_assemble(S.model, 0.95, sum, W, got, CRVM_SCEN_COLUMNS), CRVM_OK);
+        assert_true(got[CRVM_SCEN_CONTACTS] == want[CRVM_SCEN_CONTACTS] && want[CRVM_SCEN_CONTACTS] > 0);
+        for (int c = CRVM_SCEN_COST_CHANGE; c < CRVM_SCEN_COLUMNS; c++)
+            assert_int_equal(llround(100 * got[c]), llround(100 * want[c]));
+        assert_true(want[CRVM_SCEN_VALUE_CHANGE_LOWER] < want[CRVM_SCEN_VALUE_CHANGE_UPPER]);
+        assert_int_equal(crvm_value_scenario_sums(S.v, &sc[j], part, W), CRVM_OK);
+        assert_int_equal(crvm_value_scenario_assemble(S.model, 0.95, part, W, self, CRVM_SCEN_COLUMNS), CRVM_OK);
+        assert_memory_equal(self, want, sizeof want);
+        free(sum);
+        free(part);
+    }
+    /* Errors. */
+    double sums[3 + 64] = {0}, out[CRVM_SCEN_COLUMNS];
+    crvm_scenario bad = CRVM_SCENARIO_INIT;
+    bad.share = 2.0;
+    assert_status(crvm_value_scenario_sums(NULL, &sc[0], sums, W), CRVM_EINVAL);
+    assert_status(crvm_value_scenario_sums(S.v, &bad, sums, W), CRVM_EINVAL);
+    assert_status(crvm_value_scenario_sums(S.v, &sc[0], sums, W - 1), CRVM_EINVAL);
+    assert_status(crvm_value_scenario_sums(S.v, &sc[0], NULL, W), CRVM_EINVAL);
+    assert_status(crvm_value_scenario_assemble(NULL, 0.95, sums, W, out, CRVM_SCEN_COLUMNS), CRVM_EINVAL);
+    assert_status(crvm_value_scenario_assemble(S.model, 0.95, sums, W - 1, out, CRVM_SCEN_COLUMNS), CRVM_EINVAL);
+    assert_status(crvm_value_scenario_assemble(S.model, 0.95, sums, W, out, CRVM_SCEN_COLUMNS - 1), CRVM_EINVAL);
+    assert_status(crvm_value_scenario_assemble(S.model, 1.0, sums, W, out, CRVM_SCEN_COLUMNS), CRVM_EINVAL);
+    sums[2] = 0.5;
+    assert_status(crvm_value_scenario_assemble(S.model, 0.95, sums, W, out, CRVM_SCEN_COLUMNS), CRVM_EINVAL);
+    sums[2] = NAN;
+    assert_status(crvm_value_scenario_assemble(S.model, 0.95, sums, W, out, CRVM_SCEN_COLUMNS), CRVM_EINVAL);
+    sums[2] = 0x1p60;
+    assert_status(crvm_value_scenario_assemble(S.model, 0.95, sums, W, out, CRVM_SCEN_COLUMNS), CRVM_EDOMAIN);
+    sums[2] = 0;
+    sums[1] = 1e300;
+    assert_status(crvm_value_scenario_assemble(S.model, 0.95, sums, W, out, CRVM_SCEN_COLUMNS), CRVM_EDOMAIN);
+}
+
 /* The interval of a sum: se = sqrt(g' Sigma g) by hand, z = 1.959964 for 95%. */
 static void sum_interval_is_the_delta_method(void **state)
 {
@@ -1091,6 +1154,7 @@ int main(void)
         cmocka_unit_test(each_part_gives_the_whole_rows),
         cmocka_unit_test(segment_sums_and_intervals_add_up),
         cmocka_unit_test(impact_sums_add_up_to_the_whole),
+        cmocka_unit_test(scenario_sums_add_up_to_the_whole),
         cmocka_unit_test(sum_interval_is_the_delta_method),
         cmocka_unit_test(bad_arguments_are_refused),
         cmocka_unit_test(a_part_with_no_active_customer_is_valued),

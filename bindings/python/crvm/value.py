@@ -32,7 +32,7 @@ from .ledger import CostModel, Ledger, _CHANNELS, _OUTCOMES, _PERIODS, _to_day, 
 from .retention import _report_dict
 from .retention_cov import RetentionRegression
 
-__all__ = ["ValueModel", "sum_interval", "assemble_pnl", "CANDIDATES"]
+__all__ = ["ValueModel", "sum_interval", "assemble_pnl", "assemble_scenario", "CANDIDATES"]
 
 _MODELS = {"sbg": _ll.CRVM_VALUE_SBG, "bdw": _ll.CRVM_VALUE_BDW, "cox": _ll.CRVM_VALUE_COX,
            "bgnbd": _ll.CRVM_VALUE_BGNBD, "pareto": _ll.CRVM_VALUE_PARETO}
@@ -77,6 +77,24 @@ def sum_interval(model: RetentionRegression, sum_value: float, gradient, money: 
     _ll.crvm_value_sum_interval(model._model, float(confidence), kind, float(sum_value),
                                 np.ascontiguousarray(gradient, dtype=np.float64), out)
     return float(out[0]), float(out[1])
+
+
+def assemble_scenario(model: RetentionRegression, sums, confidence: float = 0.95) -> pd.Series:
+    """A scenario's columns, as :meth:`ValueModel.scenario` gives them, from
+    its sums (:meth:`ValueModel.scenario_sums`) added over the parts of a
+    base (crvm.spark), under ``model``'s covariance
+    (``crvm_value_scenario_assemble``): the cost change rounded once, the
+    value and net changes with their intervals.
+
+    Example::
+
+        s = crvm.value.assemble_scenario(model, sum(part.scenario_sums() for part in parts))
+    """
+    model._require("assemble_scenario")
+    out = np.empty(len(_SCEN_COLS))
+    _ll.crvm_value_scenario_assemble(model._model, float(confidence),
+                                     np.ascontiguousarray(sums, dtype=np.float64), out)
+    return pd.Series(out, index=_SCEN_COLS, name="scenario")
 
 
 def assemble_pnl(lines) -> pd.Series:
@@ -592,16 +610,9 @@ class ValueModel:
 
     # ----------------------------------------------------------- what-if
 
-    def scenario(self, kind: str = "remap", *, from_outcome: str = "refused", to_outcome: str = "workaround",
-                 share: float = 1.0, extra_cost: float = 0.0, channel: Optional[str] = None,
-                 self_service_success: float = 1.0, start=None, end=None) -> pd.Series:
-        """A policy applied to the contacts opened in [start, end]:
-        ``kind="remap"`` gives ``share`` of ``from_outcome`` contacts
-        ``to_outcome`` at ``extra_cost`` each; ``kind="self_service"`` moves
-        ``share`` of ``channel``'s contacts to self-service, resolved there with
-        probability ``self_service_success``. Returns the expected changes in
-        support cost, customer value and net contribution, with intervals."""
-        h = self._handle()
+    def _scenario(self, kind, from_outcome, to_outcome, share, extra_cost, channel,
+                  self_service_success, start, end):
+        """The crvm_scenario of :meth:`scenario`'s arguments."""
         s = _ll.crvm_scenario()
         if kind == "remap":
             s.kind = _ll.CRVM_SCENARIO_REMAP_OUTCOME
@@ -624,9 +635,39 @@ class ValueModel:
         s.self_service_success = float(self_service_success)
         s.from_date = int(_ll.CRVM_DATE_MIN) if start is None else _to_day(start)
         s.until_date = _to_day(self.as_of) + 1 if end is None else _to_day(end) + 1
+        return s
+
+    def scenario(self, kind: str = "remap", *, from_outcome: str = "refused", to_outcome: str = "workaround",
+                 share: float = 1.0, extra_cost: float = 0.0, channel: Optional[str] = None,
+                 self_service_success: float = 1.0, start=None, end=None) -> pd.Series:
+        """A policy applied to the contacts opened in [start, end]:
+        ``kind="remap"`` gives ``share`` of ``from_outcome`` contacts
+        ``to_outcome`` at ``extra_cost`` each; ``kind="self_service"`` moves
+        ``share`` of ``channel``'s contacts to self-service, resolved there with
+        probability ``self_service_success``. Returns the expected changes in
+        support cost, customer value and net contribution, with intervals."""
+        h = self._handle()
+        s = self._scenario(kind, from_outcome, to_outcome, share, extra_cost, channel,
+                           self_service_success, start, end)
         out = np.empty(len(_SCEN_COLS))
         _ll.crvm_value_scenario(h, s, out)
         return pd.Series(out, index=_SCEN_COLS, name="scenario")
+
+    def scenario_sums(self, kind: str = "remap", *, from_outcome: str = "refused",
+                      to_outcome: str = "workaround", share: float = 1.0, extra_cost: float = 0.0,
+                      channel: Optional[str] = None, self_service_success: float = 1.0, start=None,
+                      end=None) -> np.ndarray:
+        """The sums behind :meth:`scenario` over this model's customers, to be
+        added over the parts of a base (``crvm_value_scenario_sums``): expected
+        contacts affected, cost change in cents (unrounded), value change in
+        whole cents and its gradient in the retention model's parameters;
+        :func:`assemble_scenario` turns their total into the scenario."""
+        h = self._handle()
+        s = self._scenario(kind, from_outcome, to_outcome, share, extra_cost, channel,
+                           self_service_success, start, end)
+        out = np.empty(3 + self._parameters())
+        _ll.crvm_value_scenario_sums(h, s, out)
+        return out
 
     # ---------------------------------------------------------- knowledge
 

@@ -1,7 +1,7 @@
 """The relationship value model on Spark: the customer value table, segment
-roll-ups, contact impact, the support P&L's customer lines and the outreach
-list of a base in Spark tables, equal to :class:`crvm.ValueModel` on one
-machine.
+roll-ups, contact impact, the support P&L's customer lines, the outreach
+list and what-if scenarios of a base in Spark tables, equal to
+:class:`crvm.ValueModel` on one machine.
 
 How: the tables (customers, revenue, contacts, knowledge uses; articles go to
 every bucket) are bucketed by a hash of the customer id, so a customer's rows
@@ -35,7 +35,7 @@ import pandas as pd
 from .. import lowlevel as _ll
 from ..ledger import CostModel, Ledger
 from ..retention_cov import RetentionRegression
-from ..value import _PNL_LINES as _PNL_LINE_NAMES, _VC_COLS, _VS_COLS, CANDIDATES, GRADIENT_SUMS, ValueModel, assemble_pnl, sum_interval
+from ..value import _PNL_LINES as _PNL_LINE_NAMES, _VC_COLS, _VS_COLS, CANDIDATES, GRADIENT_SUMS, ValueModel, assemble_pnl, assemble_scenario, sum_interval
 from ._frames import BUCKET, by_customer, spark_schema
 from .retention import _last_date, _span_article, fit_retention
 
@@ -113,7 +113,7 @@ class SparkValueModel:
                                         spark.table("contacts")).fit("2024-06-30")
         vm.customers().write.parquet("values/")
         vm.segments(); vm.contact_impact(by="queue"); vm.support_pnl("2024-01-01", "2024-06-30")
-        vm.outreach(50, rank="expected_saving")
+        vm.outreach(50, rank="expected_saving"); vm.scenario("remap", share=0.5, extra_cost=40)
     """
 
     def __init__(self, customers, revenue=None, contacts=None, knowledge_uses=None,
@@ -383,6 +383,17 @@ class SparkValueModel:
                  if len(keys) > 1 else pd.Index(summed[key_cols[0]].to_numpy(), name=keys[0]))
         return pd.DataFrame(rows, index=index, columns=["contacts", "impact", "impact_lower",
                                                         "impact_upper"])
+
+    def scenario(self, kind: str = "remap", **policy) -> pd.Series:
+        """A what-if policy (the arguments of :meth:`crvm.ValueModel.scenario`)
+        over the whole base: each bucket's sums (``ValueModel.scenario_sums``:
+        contacts, cost change in cents, value change in whole cents and its
+        gradient) added, and the columns formed from the total by the library
+        (:func:`crvm.value.assemble_scenario`): the single machine's to the cent."""
+        k = self._k
+        total = self._summed(lambda vm: vm.scenario_sums(kind, **policy), 3 + k)
+        return assemble_scenario(self.retention_model, total,
+                                 self._settings.get("confidence", 0.95))
 
     def support_pnl(self, start=None, end=None) -> pd.Series:
         """The support P&L of the days [start, end], every line of
