@@ -25,10 +25,14 @@
 #define STACK_CHECKED 1
 #endif
 
-enum { N = 6000, SMALL_STACK = 128 * 1024 };
+/* rows: more than the 2048 below which merging skips its sample table; fewer
+ * under valgrind, where the Pareto/NBD quadratures are slow (the stack's
+ * depth does not depend on the rows) */
+enum { N = 6000, N_VALGRIND = 2500, SMALL_STACK = 128 * 1024 };
 
 typedef struct job {
     const double *x, *tx, *T;
+    size_t n;
     crvm_status st[3][4];
     double fitted[3][CRVM_TXN_N_PARAMS];
     double out[3][3][N]; /* model, call (P(alive), expectation, DERT), row */
@@ -36,10 +40,10 @@ typedef struct job {
 
 /* Whole weeks (so identical rows occur and the merge's sample finds them)
  * from a simple deterministic stream; a few heavy buyers. */
-static void make_rows(double *x, double *tx, double *T)
+static void make_rows(double *x, double *tx, double *T, size_t n)
 {
     test_rng rng = {7};
-    for (int i = 0; i < N; i++) {
+    for (size_t i = 0; i < n; i++) {
         T[i] = 20.0 + floor(30.0 * test_rng_uniform(&rng));
         double u = test_rng_uniform(&rng);
         x[i] = u < 0.04 ? 30.0 + floor(200.0 * test_rng_uniform(&rng)) : floor(7.0 * u);
@@ -56,16 +60,17 @@ static void *run_calls(void *arg)
     for (int m = 0; m < 3; m++) {
         crvm_txn_fit *fit = NULL;
         crvm_txn_params p;
-        j->st[m][0] = crvm_txn_fit_new(models[m], j->x, N, j->tx, N, j->T, N, NULL, 0, NULL, &fit);
+        const size_t n = j->n;
+        j->st[m][0] = crvm_txn_fit_new(models[m], j->x, n, j->tx, n, j->T, n, NULL, 0, NULL, &fit);
         if (j->st[m][0] != CRVM_OK)
             continue;
         crvm_txn_fit_params(fit, &p);
         crvm_txn_fit_free(fit);
         memcpy(j->fitted[m], p.p, sizeof j->fitted[m]);
-        j->st[m][1] = crvm_txn_p_alive(&p, j->x, N, j->tx, N, j->T, N, j->out[m][0], N);
+        j->st[m][1] = crvm_txn_p_alive(&p, j->x, n, j->tx, n, j->T, n, j->out[m][0], n);
         j->st[m][2] =
-            crvm_txn_expected_conditional(&p, 8.0, j->x, N, j->tx, N, j->T, N, j->out[m][1], N);
-        j->st[m][3] = crvm_txn_dert(&p, 0.002, j->x, N, j->tx, N, j->T, N, j->out[m][2], N);
+            crvm_txn_expected_conditional(&p, 8.0, j->x, n, j->tx, n, j->T, n, j->out[m][1], n);
+        j->st[m][3] = crvm_txn_dert(&p, 0.002, j->x, n, j->tx, n, j->T, n, j->out[m][2], n);
     }
     return NULL;
 }
@@ -77,8 +82,9 @@ static void calls_fit_in_a_128_kb_thread_stack(void **state)
         skip();
     static double x[N], tx[N], T[N];
     static job on_main, on_small;
-    make_rows(x, tx, T);
-    on_main = (job){x, tx, T, {{0}}, {{0}}, {{{0}}}};
+    const size_t n = test_under_valgrind() ? N_VALGRIND : N;
+    make_rows(x, tx, T, n);
+    on_main = (job){x, tx, T, n, {{0}}, {{0}}, {{{0}}}};
     on_small = on_main;
     run_calls(&on_main);
 
