@@ -308,11 +308,10 @@ crvm_status crvm_value_scenario_assemble(const crvm_retention_cov *model, double
                                          size_t out_len)
 {
     static const char fn[] = "crvm_value_scenario_assemble";
-    size_t groups, p;
-    crvm_status st = crvm_retention_cov_shape(model, NULL, &groups, &p);
+    size_t k = 0;
+    crvm_status st = crvm__value_model_params(model, &k);
     if (st)
         return st;
-    const size_t k = 2 * groups + 1 + p;
     if (!sums || sums_len != 3 + k || !out || out_len != CRVM_SCEN_COLUMNS)
         return crvm__fail(CRVM_EINVAL, "%s: sums_len = %zu (expected 3 + %zu parameters), out_len = %zu "
                           "(expected %d)", fn, sums_len, k, out_len, CRVM_SCEN_COLUMNS);

@@ -303,16 +303,24 @@ crvm_status crvm_value_impact_sums(const crvm_value *v, int reference, crvm_date
     return st;
 }
 
+crvm_status crvm__value_model_params(const crvm_retention_cov *model, size_t *K)
+{
+    size_t groups, p;
+    crvm_status st = crvm_retention_cov_shape(model, NULL, &groups, &p);
+    if (st == CRVM_OK)
+        *K = 2 * groups + 1 + p;
+    return st;
+}
+
 crvm_status crvm_value_sum_interval(const crvm_retention_cov *model, double confidence,
                                     crvm_sum_kind kind, double sum, const double *gradient,
                                     size_t gradient_len, double *out, size_t out_len)
 {
     static const char fn[] = "crvm_value_sum_interval";
-    size_t groups, p;
-    crvm_status st = crvm_retention_cov_shape(model, NULL, &groups, &p);
+    size_t K = 0;
+    crvm_status st = crvm__value_model_params(model, &K);
     if (st)
         return st;
-    const size_t K = 2 * groups + 1 + p;
     if (!gradient || gradient_len != K || !out || out_len != 2)
         return crvm__fail(CRVM_EINVAL, "%s: gradient_len = %zu (expected %zu parameters), out_len = %zu "
                           "(expected 2)", fn, gradient_len, K, out_len);

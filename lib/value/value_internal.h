@@ -277,6 +277,9 @@ crvm_status crvm__value_impacts(const crvm_value *v, int reference, crvm_date fr
 /* A window [from, until) of the data up to as_of: CRVM_OK or CRVM_EINVAL naming fn (pnl.c). */
 crvm_status crvm__value_check_window(const crvm_value *v, crvm_date from, crvm_date until,
                                      const char *fn);
+/* The number of parameters of a covariate retention model, 2 groups + 1 +
+ * covariates (shared.c); the status of crvm_retention_cov_shape(). */
+crvm_status crvm__value_model_params(const crvm_retention_cov *model, size_t *K);
 /* A scenario's fields in range for v (scenario.c): CRVM_OK or CRVM_EINVAL /
  * CRVM_ESTATE naming fn. */
 crvm_status crvm__value_scenario_check(const crvm_value *v, const crvm_scenario *s, const char *fn);
