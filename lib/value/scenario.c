@@ -264,13 +264,14 @@ crvm_status crvm__value_scenario_walk(const crvm_value *v, const crvm_scenario *
     return st;
 }
 
-/* The columns from a base's sums (3 + k): the cost rounded once, value and
- * net change with their intervals (se from cov, z of the confidence). */
+/* The columns from a base's sums (3 + k; the value change whole cents
+ * within 2^53, as both callers have checked): the cost rounded once, value
+ * and net change with their intervals (se from cov, z of the confidence). */
 static crvm_status assemble(const double *cov, size_t k, double z, const double *sums, double *out,
                             const char *fn)
 {
     int64_t cost = 0, cents = (int64_t)sums[2];
-    if (!crvm__cents_round(sums[1], &cost) || llabs(cents) >= CRVM__MAX_CENTS_I64)
+    if (!crvm__cents_round(sums[1], &cost))
         return crvm__fail(CRVM_EDOMAIN, "%s: a change passes 9.0e13 currency units (2^53 cents)", fn);
     const double se = sqrt(crvm__delta_variance(cov, k, sums + 3));
     double r[CRVM_SCEN_COLUMNS];
